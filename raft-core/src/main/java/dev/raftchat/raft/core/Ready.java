@@ -1,0 +1,52 @@
+package dev.raftchat.raft.core;
+
+import dev.raftchat.raft.message.Message;
+import java.util.List;
+
+/**
+ * Everything a {@link RaftNode} needs its caller to do, as one immutable value.
+ *
+ * <p><b>The caller's duties, in this order:</b>
+ * <ol>
+ *   <li>send {@link #messages()} — these may go out before anything is persisted (a leader replicating
+ *       its log while writing it, thesis §10.2.1);</li>
+ *   <li>persist {@link #entries()} and, if non-null, {@link #hardState()}, then make them durable with
+ *       one sync (group commit);</li>
+ *   <li>only then send {@link #messagesAfterSync()} — votes and acknowledgements report state that must
+ *       survive a crash, so they never leave before it is durable;</li>
+ *   <li>apply {@link #committedEntries()} to the state machine, in order;</li>
+ *   <li>call {@link RaftNode#advance(Ready)} with this value.</li>
+ * </ol>
+ * No {@code step}, {@code tick} or {@code propose} may happen between {@link RaftNode#ready()} and
+ * {@link RaftNode#advance(Ready)}.
+ *
+ * @param hardState         the hard state to persist, or null when unchanged
+ * @param entries           new log entries to persist; they may overwrite a conflicting suffix
+ * @param messages          messages that may be sent at once
+ * @param messagesAfterSync messages that may be sent only after {@code entries} and {@code hardState} are durable
+ * @param committedEntries  entries to apply; every one was made durable by an earlier Ready
+ * @param softState         role and leader, or null when unchanged since the last Ready
+ */
+public record Ready(
+        HardState hardState,
+        List<Entry> entries,
+        List<Message> messages,
+        List<Message> messagesAfterSync,
+        List<Entry> committedEntries,
+        SoftState softState) {
+
+    public Ready {
+        entries = List.copyOf(entries);
+        messages = List.copyOf(messages);
+        messagesAfterSync = List.copyOf(messagesAfterSync);
+        committedEntries = List.copyOf(committedEntries);
+    }
+
+    /** True when the caller must persist and sync before sending {@link #messagesAfterSync()}. */
+    public boolean needsSync() {
+        return hardState != null || !entries.isEmpty();
+    }
+
+    /** Role and leader as the node sees them. {@code leaderId} is 0 when unknown. */
+    public record SoftState(Role role, long leaderId) {}
+}

@@ -1,0 +1,19 @@
+package dev.raftchat.raft.core;
+
+import java.util.Map;
+
+/**
+ * A snapshot of a node's view of the cluster, for monitoring and tests.
+ *
+ * @param progress per-member replication progress; filled only on the leader (empty elsewhere)
+ */
+public record Status(long id, Role role, long term, long votedFor, long leaderId, long commitIndex,
+                     long appliedIndex, long lastIndex, ConfState conf, Map<Long, FollowerProgress> progress) {
+
+    public Status {
+        progress = Map.copyOf(progress);
+    }
+
+    /** What the leader knows of one member's log. */
+    public record FollowerProgress(long matchIndex, long nextIndex, String state, boolean recentlyActive) {}
+}

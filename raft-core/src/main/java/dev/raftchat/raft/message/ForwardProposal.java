@@ -1,0 +1,27 @@
+package dev.raftchat.raft.message;
+
+import java.util.List;
+
+/**
+ * Proposals a follower forwards to the leader it knows. {@code term} is 0: the leader appends them if
+ * it still leads and drops them otherwise (the proposer's runtime then times out).
+ *
+ * <p>{@code session} and {@code sequence} make forwarding at-most-once even when the network
+ * duplicates or reorders messages: the leader remembers the highest sequence per (sender, session)
+ * and drops anything at or below it.
+ */
+public record ForwardProposal(long from, long to, long term, long session, long sequence, List<byte[]> payloads)
+        implements Message {
+    public ForwardProposal {
+        payloads = List.copyOf(payloads);
+    }
+
+    @Override
+    public long sizeBytes() {
+        long size = 64;
+        for (byte[] p : payloads) {
+            size += p.length + 4;
+        }
+        return size;
+    }
+}

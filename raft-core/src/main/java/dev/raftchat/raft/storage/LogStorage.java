@@ -1,0 +1,79 @@
+package dev.raftchat.raft.storage;
+
+import dev.raftchat.raft.core.Entry;
+import dev.raftchat.raft.core.HardState;
+import dev.raftchat.raft.core.LogPosition;
+import java.util.List;
+
+/**
+ * The durable log and hard state of one Raft node.
+ *
+ * <p><b>Threading.</b> Called from one thread at a time (the node's Raft thread); implementations need
+ * no locking of their own but must not assume a particular thread.
+ *
+ * <p><b>Durability.</b> {@link #append} and {@link #saveHardState} may buffer; nothing is durable until
+ * {@link #sync} returns. A crash may lose any suffix of what was written after the last completed
+ * {@code sync}, never anything before it. This is what lets the runtime pay one sync per batch (group
+ * commit).
+ *
+ * <p><b>Failures.</b> An I/O failure is reported as {@link StorageException}. After a failed
+ * {@code sync} the node must stop: the state of unsynced data is unknown (the "fsyncgate" lesson), so
+ * retrying is not safe.
+ *
+ * <p><b>Log shape.</b> The log holds the contiguous entries {@code [firstIndex(), lastIndex()]}; entries
+ * at and below {@link #compactedThrough()} were removed by compaction and are represented only by
+ * their position. An empty log has {@code lastIndex() == firstIndex() - 1}.
+ */
+public interface LogStorage extends AutoCloseable {
+
+    /** The hard state as last saved, or {@link HardState#EMPTY} for a new node. */
+    HardState hardState();
+
+    /** The position of the last entry removed by compaction, or {@link LogPosition#ZERO}. */
+    LogPosition compactedThrough();
+
+    /** The index of the first entry held: {@code compactedThrough().index() + 1}. */
+    default long firstIndex() {
+        return compactedThrough().index() + 1;
+    }
+
+    /** The index of the last entry held, or {@code firstIndex() - 1} when the log is empty. */
+    long lastIndex();
+
+    /**
+     * The term of the entry at {@code index}, for {@code index} in
+     * {@code [firstIndex() - 1, lastIndex()]} (the term at {@code firstIndex() - 1} is the compaction
+     * point's). Throws {@link IndexOutOfBoundsException} outside that range.
+     */
+    long term(long index);
+
+    /**
+     * Entries {@code [fromIndex, toIndexExclusive)}, stopping early once their total
+     * {@link Entry#sizeBytes()} would exceed {@code maxBytes} — but always at least one entry when the
+     * range is non-empty, so an oversized entry can still be replicated.
+     */
+    List<Entry> entries(long fromIndex, long toIndexExclusive, long maxBytes);
+
+    /**
+     * Appends contiguous entries. If {@code entries.get(0).index() <= lastIndex()} the log's suffix from
+     * that index is first discarded (a follower overwriting entries that conflict with the leader's).
+     * The first entry's index must be in {@code [firstIndex(), lastIndex() + 1]}.
+     */
+    void append(List<Entry> entries);
+
+    /** Replaces the hard state (atomically: after a crash the old or the new one is read, never a mix). */
+    void saveHardState(HardState hardState);
+
+    /** Makes every earlier {@link #append} and {@link #saveHardState} durable. One call covers many. */
+    void sync();
+
+    /**
+     * Discards entries up to and including {@code position.index()}, which must be at most
+     * {@link #lastIndex()} or be a snapshot position beyond it (then the whole log is discarded). Called
+     * only after a snapshot covering {@code position} is durable.
+     */
+    void compact(LogPosition position);
+
+    @Override
+    void close();
+}

@@ -1,0 +1,33 @@
+package dev.raftchat.raft.transport;
+
+import dev.raftchat.raft.message.Message;
+
+/**
+ * Carries {@link Message}s between the nodes of a cluster.
+ *
+ * <p><b>Contract.</b> Delivery is best effort: a message may be lost, delayed or (rarely) duplicated;
+ * Raft retries. {@link #send} must never block and never throw — when a peer is unreachable or its
+ * outbox is full, the message is dropped (and counted). Messages to one peer should arrive in the order
+ * sent when they arrive at all; Raft is safe without it but faster with it.
+ *
+ * <p><b>Threading.</b> {@link #send} is called from the node's Raft thread. The {@link Inbox} is
+ * called from the transport's own threads and must only enqueue.
+ */
+public interface Transport extends AutoCloseable {
+
+    /** Starts accepting inbound messages, handing each to {@code inbox}. Called once. */
+    void start(Inbox inbox);
+
+    /** Queues {@code message} for {@code message.to()}. Never blocks, never throws. */
+    void send(Message message);
+
+    /** Stops sending and receiving and releases threads and sockets. Idempotent. */
+    @Override
+    void close();
+
+    /** Where inbound messages go. Implementations must not block (enqueue or drop). */
+    @FunctionalInterface
+    interface Inbox {
+        void deliver(Message message);
+    }
+}
