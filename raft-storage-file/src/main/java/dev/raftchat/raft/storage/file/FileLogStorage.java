@@ -61,8 +61,8 @@ public final class FileLogStorage implements LogStorage {
     public static final String HARD_STATE_FILE_NAME = "hard-state";
     /** File name of the compaction point. */
     public static final String COMPACTION_POINT_FILE_NAME = "compaction-point";
-    private static final int HARD_STATE_MAGIC = 0x52434853; // "RCHS"
-    private static final int COMPACTION_POINT_MAGIC = 0x52434350; // "RCCP"
+    static final int HARD_STATE_MAGIC = 0x52434853; // "RCHS"
+    static final int COMPACTION_POINT_MAGIC = 0x52434350; // "RCCP"
     private static final int WRITE_BUFFER_BYTES = 1024 * 1024;
 
     private final StorageFileSystem fileSystem;
