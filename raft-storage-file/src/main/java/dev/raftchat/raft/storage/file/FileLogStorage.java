@@ -519,14 +519,12 @@ public final class FileLogStorage implements LogStorage {
                 LOG.warn("ignoring unknown file {} in log directory {}", name, directory);
             }
         }
-        boolean deletedAny = false;
         // A segment followed by one that starts at or below the compaction point + 1 is wholly compacted:
         // a crash after the compaction point became durable left it behind. It is not even read.
         while (firstIndexes.size() >= 2 && firstIndexes.get(1) - 1 <= compactedThrough.index()) {
             Path stale = SegmentFormat.path(directory, firstIndexes.remove(0));
             LOG.info("deleting segment {} left behind below the compaction point {}", stale, compactedThrough);
             fileSystem.delete(stale);
-            deletedAny = true;
         }
         long previousTerm = 0;
         for (int i = 0; i < firstIndexes.size(); i++) {
@@ -548,8 +546,7 @@ public final class FileLogStorage implements LogStorage {
             }
             Segment segment = scanSegment(path, firstIndex, isLast, previousTerm);
             if (segment == null) {
-                deletedAny = true;
-                continue;
+                    continue;
             }
             segments.add(segment);
             if (segment.recordCount() > 0) {
@@ -561,9 +558,13 @@ public final class FileLogStorage implements LogStorage {
             LOG.info("deleting segment {} that lies wholly below the compaction point {}", stale.path, compactedThrough);
             stale.file.close();
             fileSystem.delete(stale.path);
-            deletedAny = true;
         }
-        if (deletedAny && !config.syncDisabled()) {
+        if (!config.syncDisabled()) {
+            // What recovery found is what this instance will present as the log, so it must be durable now:
+            // an earlier process may have died (or run with sync disabled) with it only in the page cache.
+            for (Segment segment : segments) {
+                segment.file.force();
+            }
             fileSystem.forceDirectory(directory);
         }
         lastIndex = segments.isEmpty()
