@@ -280,6 +280,7 @@ public final class RaftNode {
             long match = member == id ? log.lastStableIndex() : 0;
             progress.put(member, new Progress(match, Math.max(last + 1, match + 1), config.inflightAppendsMax()));
         }
+        progress.get(id).becomeReplicate();
         // Raft §8: a leader commits an entry of its own term before it can know what is committed.
         appendAsLeader(List.of(Entry.noOp(term, last + 1)));
         broadcastAppend();
