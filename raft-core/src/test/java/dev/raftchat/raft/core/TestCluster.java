@@ -21,6 +21,7 @@ final class TestCluster {
     final Map<Long, RaftNode> nodes = new TreeMap<>();
     final Map<Long, MemoryLogStorage> storages = new TreeMap<>();
     final Map<Long, List<Entry>> applied = new TreeMap<>();
+    final Map<Long, List<ReadState>> readStates = new TreeMap<>();
     final ArrayDeque<Message> inFlight = new ArrayDeque<>();
     /** Directed links that drop everything: "from->to". */
     final Set<String> cut = new HashSet<>();
@@ -50,6 +51,7 @@ final class TestCluster {
         NodeConfig config = configure.apply(NodeConfig.defaults(id, 1000 + id));
         nodes.put(id, new RaftNode(config, storages.get(id), conf));
         applied.put(id, new ArrayList<>());
+        readStates.put(id, new ArrayList<>());
     }
 
     RaftNode node(long id) {
@@ -73,6 +75,7 @@ final class TestCluster {
                 storage.sync();
                 inFlight.addAll(rd.messagesAfterSync());
                 applied.get(e.getKey()).addAll(rd.committedEntries());
+                readStates.get(e.getKey()).addAll(rd.readStates());
                 n.advance(rd);
             }
         }
