@@ -1,5 +1,7 @@
 package dev.raftchat.raft.core;
 
+import dev.raftchat.raft.confchange.ConfChange;
+import dev.raftchat.raft.confchange.ConfChanger;
 import dev.raftchat.raft.message.AppendRequest;
 import dev.raftchat.raft.message.AppendResponse;
 import dev.raftchat.raft.message.ForwardProposal;
@@ -81,6 +83,12 @@ public final class RaftNode {
     private long forwardSequence;
     /** Leader only: per forwarding follower, {session, highest sequence seen} in this term. */
     private final TreeMap<Long, long[]> forwardsSeen = new TreeMap<>();
+
+    /**
+     * Leader only: the index of the latest configuration change in the log. No new change is accepted
+     * until it is applied (one change at a time, and never on top of an unapplied one).
+     */
+    private long pendingConfIndex;
 
     /** Leader only: the voter a leadership transfer is handing over to, or NONE. */
     private long transferee = NONE;
@@ -309,6 +317,8 @@ public final class RaftNode {
             progress.put(member, new Progress(match, Math.max(last + 1, match + 1), config.inflightAppendsMax()));
         }
         progress.get(id).becomeReplicate();
+        // Changes already in our log may be unapplied; refuse new ones until everything up to here is.
+        pendingConfIndex = last;
         // Raft §8: a leader commits an entry of its own term before it can know what is committed.
         appendAsLeader(List.of(Entry.noOp(term, last + 1)));
         broadcastAppend();
@@ -678,6 +688,116 @@ public final class RaftNode {
         return new Proposal.Forwarded(leaderId);
     }
 
+    // ------------------------------------------------------------------------------- membership
+
+    /**
+     * Proposes a membership change (Raft thesis §4.3). Any change of the voter set goes through a joint
+     * configuration; once the joint configuration is applied, the leader itself appends the entry that
+     * leaves it. Changes to learners alone apply directly. Every node adopts a configuration when the
+     * entry carrying it is applied.
+     *
+     * @return the index of the entry carrying the change
+     * @throws NotLeaderException         when this node is not the leader
+     * @throws ProposalRejectedException when another change is in progress, the leader has not yet
+     *                                    committed an entry of its term, or a transfer is running
+     * @throws IllegalArgumentException   when the change is not valid from the current configuration
+     */
+    public long proposeConfChange(ConfChange change) {
+        Objects.requireNonNull(change, "change");
+        if (role != Role.LEADER) {
+            throw new NotLeaderException(id, leaderId);
+        }
+        if (transferee != NONE) {
+            throw new ProposalRejectedException("leadership is being transferred to node " + transferee
+                    + "; retry on the new leader");
+        }
+        if (log.term(log.committed()) != term) {
+            // A single-server change before the new leader commits an entry of its term can elect two
+            // leaders (the bug in the original single-server algorithm); committing the no-op first fixes it.
+            throw new ProposalRejectedException("the leader has not yet committed an entry of its term; retry shortly");
+        }
+        if (pendingConfIndex > log.applied()) {
+            throw new ProposalRejectedException("another configuration change (log index " + pendingConfIndex
+                    + ") is still in progress; retry when it is applied");
+        }
+        if (conf.isJoint() && !change.leaveJoint()) {
+            throw new ProposalRejectedException("the cluster is in a joint configuration " + conf
+                    + "; retry when it has been left");
+        }
+        ConfChanger.apply(conf, change); // throws IllegalArgumentException naming the problem
+        long index = log.lastIndex() + 1;
+        appendAsLeader(List.of(new Entry(term, index, EntryType.CONFIG_CHANGE, change.encode())));
+        pendingConfIndex = index;
+        broadcastAppend();
+        return index;
+    }
+
+    /**
+     * Adopts the configuration carried by an applied entry. Every node does this at the same log
+     * index, so all nodes agree on the configuration at every index. A change that does not apply to
+     * the current configuration (possible only if a leader appended it unchecked) is ignored, the
+     * same way on every node.
+     */
+    private void applyConfEntry(Entry entry) {
+        ConfChange change;
+        ConfState next;
+        try {
+            change = ConfChange.decode(entry.data());
+            next = ConfChanger.apply(conf, change);
+        } catch (IllegalArgumentException e) {
+            return;
+        }
+        ConfState previous = conf;
+        applyConf(next);
+        if (role != Role.LEADER) {
+            return;
+        }
+        long last = log.lastIndex();
+        for (long member : next.members()) {
+            progress.computeIfAbsent(member, m -> new Progress(0, last + 1, config.inflightAppendsMax()));
+        }
+        for (long member : previous.members()) {
+            if (!next.isMember(member)) {
+                // Last word to the removed member: with luck it learns the commit of its own removal.
+                sendAppend(member, true);
+                progress.remove(member);
+                forwardsSeen.remove(member);
+                readRoundAcked.remove(member);
+            }
+        }
+        if (next.isJoint()) {
+            // Leave the joint configuration as soon as it is in force (etcd's "auto leave").
+            long index = last + 1;
+            appendAsLeader(List.of(new Entry(term, index, EntryType.CONFIG_CHANGE, ConfChange.leave().encode())));
+            pendingConfIndex = index;
+        } else if (!next.isVoter(id)) {
+            // We removed ourselves: the change is complete, so hand over to the most up-to-date voter
+            // and step down.
+            long successor = NONE;
+            long best = -1;
+            for (long voter : next.voters()) {
+                Progress pr = progress.get(voter);
+                if (pr != null && pr.match() > best) {
+                    best = pr.match();
+                    successor = voter;
+                }
+            }
+            if (successor != NONE && best == log.lastIndex()) {
+                messages.add(new TimeoutNow(id, successor, term));
+            }
+            becomeFollower(term, NONE);
+            return;
+        }
+        // The quorum changed: an index may now be committed, and new members need their first append.
+        maybeCommit();
+        broadcastAppend();
+    }
+
+    /** True once an applied configuration no longer lists this node: it should shut down. */
+    public boolean isRemoved() {
+        return !conf.isMember(id);
+    }
+
     // ---------------------------------------------------------------------------------------- reads
 
     /**
@@ -850,6 +970,11 @@ public final class RaftNode {
         if (!ready.committedEntries().isEmpty()) {
             Entry last = ready.committedEntries().get(ready.committedEntries().size() - 1);
             log.appliedTo(last.index());
+            for (Entry e : ready.committedEntries()) {
+                if (e.type() == EntryType.CONFIG_CHANGE) {
+                    applyConfEntry(e);
+                }
+            }
             if (role == Role.LEADER) {
                 for (Entry e : ready.committedEntries()) {
                     if (e.term() == term) {

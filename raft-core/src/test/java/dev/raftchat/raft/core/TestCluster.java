@@ -48,8 +48,18 @@ final class TestCluster {
 
     /** (Re)starts node {@code id} from what its storage holds. */
     void start(long id) {
+        start(id, conf);
+    }
+
+    /** Starts a new, empty node {@code id} that knows the cluster only as {@code initialConf}. */
+    void join(long id) {
+        storages.put(id, new MemoryLogStorage());
+        start(id, conf);
+    }
+
+    void start(long id, ConfState initialConf) {
         NodeConfig config = configure.apply(NodeConfig.defaults(id, 1000 + id));
-        nodes.put(id, new RaftNode(config, storages.get(id), conf));
+        nodes.put(id, new RaftNode(config, storages.get(id), initialConf));
         applied.put(id, new ArrayList<>());
         readStates.put(id, new ArrayList<>());
     }
