@@ -62,6 +62,7 @@ public final class SimulatedFileSystem implements StorageFileSystem {
     private long generation;
     private long forceCount;
     private long nextInodeId = 1;
+    private Path failingForcesRoot;
 
     /** Creates an empty file system. */
     public SimulatedFileSystem() {}
@@ -131,6 +132,7 @@ public final class SimulatedFileSystem implements StorageFileSystem {
 
     @Override
     public void forceDirectory(Path directory) {
+        checkForceAllowed(directory);
         Directory dir = requireDirectory(directory);
         dir.durable = new TreeMap<>(dir.entries);
         dir.pending.clear();
@@ -146,12 +148,26 @@ public final class SimulatedFileSystem implements StorageFileSystem {
      * {@code random}. Every open {@link StorageFile} becomes stale.
      */
     public void crash(CrashMode mode, RandomGenerator random) {
+        crash(null, mode, random);
+    }
+
+    /**
+     * As {@link #crash(CrashMode, RandomGenerator)}, but only directories at or below {@code root} (one node's
+     * data, when several nodes share this file system) lose or tear their unsynced operations; the rest keep
+     * them. Open files everywhere become stale, as the simulated machine that crashed may have held any.
+     */
+    public void crash(Path root, CrashMode mode, RandomGenerator random) {
         Objects.requireNonNull(mode, "mode");
         Objects.requireNonNull(random, "random");
+        Path normalizedRoot = root == null ? null : normalize(root);
         generation++;
         // Directories first, so that only files still reachable are rebuilt; iteration is sorted by path.
         List<Inode> reachable = new ArrayList<>();
-        for (Directory dir : directories.values()) {
+        for (Map.Entry<Path, Directory> dirEntry : directories.entrySet()) {
+            if (normalizedRoot != null && !dirEntry.getKey().startsWith(normalizedRoot)) {
+                continue;
+            }
+            Directory dir = dirEntry.getValue();
             int keep = survivingCount(mode, dir.pending.size(), random);
             TreeMap<String, Inode> entries = new TreeMap<>(dir.durable);
             for (int i = 0; i < keep; i++) {
@@ -167,6 +183,21 @@ public final class SimulatedFileSystem implements StorageFileSystem {
                 inode.crash(mode, random);
                 inode.crashedAtGeneration = generation;
             }
+        }
+    }
+
+    /**
+     * From now on every {@link StorageFile#force()} and {@link #forceDirectory} at or below {@code root} throws
+     * {@link StorageException} without making anything durable, as a failing disk would; {@code null} ends the
+     * fault. Lets tests check that a node stops after a failed sync instead of retrying.
+     */
+    public void failForcesUnder(Path root) {
+        failingForcesRoot = root == null ? null : normalize(root);
+    }
+
+    private void checkForceAllowed(Path path) {
+        if (failingForcesRoot != null && normalize(path).startsWith(failingForcesRoot)) {
+            throw new StorageException("simulated I/O error forcing " + path);
         }
     }
 
@@ -464,6 +495,7 @@ public final class SimulatedFileSystem implements StorageFileSystem {
         @Override
         public void force() {
             checkUsable();
+            checkForceAllowed(path);
             for (FileOperation operation : inode.pending) {
                 operation.applyTo(inode.durable);
             }

@@ -374,6 +374,24 @@ class FileLogStorageCrashTest {
     }
 
     @Test
+    void aFailedSyncStopsTheStorageAndNothingUnsyncedIsClaimed() {
+        FileLogStorage storage = open();
+        storage.append(range(1, 1, 3));
+        storage.sync();
+        storage.append(range(1, 4, 6));
+        fs.failForcesUnder(DIR);
+        assertThatThrownBy(storage::sync).isInstanceOf(StorageException.class);
+        assertThatThrownBy(() -> storage.append(range(1, 7, 7))).isInstanceOf(StorageException.class)
+                .hasMessageContaining("must be reopened");
+        storage.close();
+        fs.failForcesUnder(null);
+        fs.crash(CrashMode.LOSE_UNSYNCED, new Random(0));
+        try (FileLogStorage reopened = open()) {
+            assertThat(all(reopened)).isEqualTo(range(1, 1, 3));
+        }
+    }
+
+    @Test
     void oversizedEntriesAreRejectedBeforeAnythingIsWritten() {
         try (FileLogStorage storage = open(CONFIG.withEntryDataBytesMax(100))) {
             storage.append(range(1, 1, 2));
