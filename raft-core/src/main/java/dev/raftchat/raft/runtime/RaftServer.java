@@ -119,6 +119,11 @@ public final class RaftServer implements AutoCloseable {
     private final RaftNode node;
     /** Invariant: every committed entry up to here was applied, in order, exactly once. */
     private long appliedIndex;
+    /**
+     * Proposals applied by the Ready being handled, with their results. Completed only after the
+     * status is republished, so that a caller whose future completes sees at least that applied index.
+     */
+    private final List<AppliedProposal> appliedProposals = new ArrayList<>();
     private long currentTerm;
     private long knownLeaderId;
 
@@ -460,6 +465,18 @@ public final class RaftServer implements AutoCloseable {
         node.advance(ready);
         metrics.readyHandled(ready.entries().size(), ready.messages().size() + ready.messagesAfterSync().size(),
                 ready.committedEntries().size());
+        if (!appliedProposals.isEmpty()) {
+            publishStatus();
+            completeAppliedProposals();
+        }
+    }
+
+    private void completeAppliedProposals() {
+        for (AppliedProposal applied : appliedProposals) {
+            inFlight.remove(applied.proposal().sequence, applied.proposal());
+            settle(applied.proposal(), applied.result(), null);
+        }
+        appliedProposals.clear();
     }
 
     private void sendAll(List<Message> messages) {
@@ -505,10 +522,11 @@ public final class RaftServer implements AutoCloseable {
                     + entry.index() + " (its contract requires a result, possibly empty)");
         }
         if (envelope.originId() == id && envelope.session() == session) {
-            PendingProposal proposal = inFlight.remove(envelope.sequence());
+            // Stays in inFlight until completed, so that close() can still fail it if this thread hangs.
+            PendingProposal proposal = inFlight.get(envelope.sequence());
             if (proposal != null) {
                 metrics.proposalCompleted(System.nanoTime() - proposal.submittedAtNanos);
-                settle(proposal, result, null);
+                appliedProposals.add(new AppliedProposal(proposal, result));
             }
         }
     }
@@ -561,6 +579,8 @@ public final class RaftServer implements AutoCloseable {
         }
         log.error("node {} stopped after a fatal failure; pending proposals fail, close() releases resources",
                 id, fatal);
+        // Entries applied before the failure are committed: their proposers get the real result.
+        completeAppliedProposals();
         failAllPending(shutdownException());
         transport.close();
         notifyStopped(fatal);
@@ -640,6 +660,8 @@ public final class RaftServer implements AutoCloseable {
             }
         });
     }
+
+    private record AppliedProposal(PendingProposal proposal, byte[] result) {}
 
     /** A proposal from {@link #propose} until its future is completed. */
     private static final class PendingProposal {
