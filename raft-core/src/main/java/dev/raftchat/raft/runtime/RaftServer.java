@@ -408,6 +408,11 @@ public final class RaftServer implements AutoCloseable {
                     if (waitNanos > 0) {
                         LockSupport.parkNanos(this, waitNanos);
                     }
+                    // Nobody should interrupt this thread; if someone does, a set flag would make every
+                    // later park return at once and the loop spin, so clear it.
+                    if (Thread.interrupted()) {
+                        log.warn("node {}: the Raft thread was interrupted; ignoring (use close() to stop)", id);
+                    }
                 }
             }
         } catch (Throwable t) {

@@ -9,8 +9,10 @@ import static org.awaitility.Awaitility.await;
 import dev.raftchat.raft.core.ConfState;
 import dev.raftchat.raft.core.ProposalRejectedException;
 import dev.raftchat.raft.core.Role;
+import dev.raftchat.raft.message.HeartbeatRequest;
 import dev.raftchat.raft.storage.StorageException;
 import dev.raftchat.raft.transport.InMemoryNetwork;
+import dev.raftchat.raft.transport.InMemoryTransport;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -214,6 +216,27 @@ class RaftServerTest {
     }
 
     @Test
+    void aFullInboxDropsAndCountsMessagesWithoutBlockingTheSender() throws Exception {
+        startSingleNode(b -> b.inboxMessagesMax(4));
+        InMemoryTransport peer = network.transport(2);
+        peer.start(message -> { });
+        storage.closeGate();
+        CompletableFuture<byte[]> heldInSync = server.propose(add("i", 1));
+        await().atMost(ServerCluster.WAIT).until(storage::blockedInSync);
+
+        // A stale-term heartbeat from a stranger: harmless to the leader, and enough to fill the inbox.
+        for (int i = 0; i < 10; i++) {
+            peer.send(new HeartbeatRequest(2, 1, 0, 0, 0));
+        }
+
+        assertThat(server.status().inboundMessagesDropped()).isEqualTo(6);
+        assertThat(metrics.inboundDropped.get()).isEqualTo(6);
+        storage.openGate();
+        assertThat(text(heldInSync.get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS))).isEqualTo("1");
+        assertThat(server.status().state()).isEqualTo(ServerStatus.State.RUNNING);
+    }
+
+    @Test
     void proposalsBeforeStartFailAndStartTwiceIsRefused() throws Exception {
         RaftServerConfig config = ServerCluster.baseConfig(1, ConfState.ofVoters(1)).build();
         server = new RaftServer(config, storage, network.transport(1), machine);
@@ -234,6 +257,12 @@ class RaftServerTest {
         final AtomicLong completed = new AtomicLong();
         final AtomicLong rejected = new AtomicLong();
         final AtomicLong largestBatch = new AtomicLong();
+        final AtomicLong inboundDropped = new AtomicLong();
+
+        @Override
+        public void inboundMessageDropped() {
+            inboundDropped.incrementAndGet();
+        }
 
         @Override
         public void proposalsBatched(int count) {
