@@ -86,14 +86,15 @@ public final class RaftServer implements AutoCloseable {
     private final long session;
 
     private final ArrayBlockingQueue<Message> inbox;
-    /** Proposals accepted by {@link #propose} and not yet handed to the node. */
+    /** Hands proposals accepted by {@link #propose} to the Raft thread. */
     private final ArrayBlockingQueue<PendingProposal> submitted;
     /**
-     * Proposals handed to the node and waiting to be seen applied, by sequence (so the oldest, which
-     * expire first, are at the head). Written by the Raft thread; also drained by {@link #close()} when
-     * the Raft thread is stuck, hence a concurrent map.
+     * Every accepted proposal until it is completed, by sequence (so the oldest, which expire first, are
+     * at the head): queued, handed to the node, or applied and awaiting completion. Its own registry
+     * rather than the Raft thread's private state, so that {@link #close()} can fail every pending
+     * future even when the Raft thread is stuck in a sync.
      */
-    private final ConcurrentSkipListMap<Long, PendingProposal> inFlight = new ConcurrentSkipListMap<>();
+    private final ConcurrentSkipListMap<Long, PendingProposal> pending = new ConcurrentSkipListMap<>();
     /** Proposals holding a slot: accepted and not yet completed. Invariant: <= pendingProposalsMax. */
     private final AtomicInteger pendingProposals = new AtomicInteger();
     private final AtomicLong pendingProposalBytes = new AtomicLong();
@@ -124,6 +125,8 @@ public final class RaftServer implements AutoCloseable {
      * status is republished, so that a caller whose future completes sees at least that applied index.
      */
     private final List<AppliedProposal> appliedProposals = new ArrayList<>();
+    /** A proposal taken from the queue that did not fit in the last batch's byte limit; goes first next time. */
+    private PendingProposal deferredProposal;
     private long currentTerm;
     private long knownLeaderId;
 
@@ -250,13 +253,14 @@ public final class RaftServer implements AutoCloseable {
         PendingProposal proposal = new PendingProposal(sequence,
                 new CommandEnvelope(id, session, sequence, command).encode(), command.length, now,
                 now + proposalTimeoutNanos);
+        pending.put(sequence, proposal);
         if (!submitted.offer(proposal)) {
             // Unreachable: the queue's capacity is pendingProposalsMax and every element holds a slot.
             settle(proposal, null, new ProposalRejectedException("node " + id + ": proposal queue full"));
             return proposal.future;
         }
-        if (state != ServerStatus.State.RUNNING && submitted.remove(proposal)) {
-            // Lost a race with close(): nobody will drain the queue again.
+        if (state != ServerStatus.State.RUNNING) {
+            // Perhaps lost a race with close(), which may already have failed everything pending.
             settle(proposal, null, shutdownException());
         }
         LockSupport.unpark(raftThread);
@@ -388,7 +392,7 @@ public final class RaftServer implements AutoCloseable {
                 }
 
                 proposalBatch.clear();
-                submitted.drainTo(proposalBatch, config.proposalBatchMax());
+                collectProposalBatch(proposalBatch);
                 if (!proposalBatch.isEmpty()) {
                     proposeBatch(proposalBatch);
                     changed = true;
@@ -403,7 +407,8 @@ public final class RaftServer implements AutoCloseable {
                 if (changed) {
                     publishStatus();
                 }
-                if (inbox.isEmpty() && submitted.isEmpty() && state == ServerStatus.State.RUNNING) {
+                if (inbox.isEmpty() && submitted.isEmpty() && deferredProposal == null
+                        && state == ServerStatus.State.RUNNING) {
                     long waitNanos = nextTickAtNanos - System.nanoTime();
                     if (waitNanos > 0) {
                         LockSupport.parkNanos(this, waitNanos);
@@ -423,25 +428,40 @@ public final class RaftServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Takes up to {@code proposalBatchMax} queued proposals and at most {@code proposalBatchBytesMax}
+     * bytes (but always at least one), skipping those already completed (timed out while queued).
+     */
+    private void collectProposalBatch(List<PendingProposal> batch) {
+        long batchBytes = 0;
+        while (batch.size() < config.proposalBatchMax()) {
+            PendingProposal next = deferredProposal != null ? deferredProposal : submitted.poll();
+            deferredProposal = null;
+            if (next == null) {
+                return;
+            }
+            if (next.settled.get()) {
+                continue;
+            }
+            if (!batch.isEmpty() && batchBytes + next.envelope.length > config.proposalBatchBytesMax()) {
+                deferredProposal = next;
+                return;
+            }
+            batch.add(next);
+            batchBytes += next.envelope.length;
+        }
+    }
+
     private void proposeBatch(List<PendingProposal> batch) {
         List<byte[]> payloads = new ArrayList<>(batch.size());
-        List<PendingProposal> live = new ArrayList<>(batch.size());
         for (PendingProposal proposal : batch) {
-            if (!proposal.settled.get()) {
-                inFlight.put(proposal.sequence, proposal);
-                payloads.add(proposal.envelope);
-                live.add(proposal);
-            }
-        }
-        if (payloads.isEmpty()) {
-            return;
+            payloads.add(proposal.envelope);
         }
         try {
             node.propose(payloads);
             metrics.proposalsBatched(payloads.size());
         } catch (NotLeaderException | ProposalRejectedException e) {
-            for (PendingProposal proposal : live) {
-                inFlight.remove(proposal.sequence);
+            for (PendingProposal proposal : batch) {
                 metrics.proposalRejected(e.getClass());
                 settle(proposal, null, e);
             }
@@ -478,7 +498,6 @@ public final class RaftServer implements AutoCloseable {
 
     private void completeAppliedProposals() {
         for (AppliedProposal applied : appliedProposals) {
-            inFlight.remove(applied.proposal().sequence, applied.proposal());
             settle(applied.proposal(), applied.result(), null);
         }
         appliedProposals.clear();
@@ -527,8 +546,7 @@ public final class RaftServer implements AutoCloseable {
                     + entry.index() + " (its contract requires a result, possibly empty)");
         }
         if (envelope.originId() == id && envelope.session() == session) {
-            // Stays in inFlight until completed, so that close() can still fail it if this thread hangs.
-            PendingProposal proposal = inFlight.get(envelope.sequence());
+            PendingProposal proposal = pending.get(envelope.sequence());
             if (proposal != null) {
                 metrics.proposalCompleted(System.nanoTime() - proposal.submittedAtNanos);
                 appliedProposals.add(new AppliedProposal(proposal, result));
@@ -551,24 +569,27 @@ public final class RaftServer implements AutoCloseable {
         }
     }
 
-    /** Fails in-flight proposals whose deadline passed; returns whether any did. */
+    /** Fails pending proposals whose deadline passed; returns whether any did. */
     private boolean expireProposals(long nowNanos) {
         boolean expired = false;
         while (true) {
-            Map.Entry<Long, PendingProposal> oldest = inFlight.firstEntry();
+            Map.Entry<Long, PendingProposal> oldest = pending.firstEntry();
             // Sequences and deadlines are assigned together in propose(), so the head expires first
             // (up to the few nanoseconds two racing callers can reorder them).
             if (oldest == null || oldest.getValue().deadlineNanos - nowNanos > 0) {
                 return expired;
             }
-            if (inFlight.remove(oldest.getKey(), oldest.getValue())) {
-                metrics.proposalTimedOut();
-                settle(oldest.getValue(), null, new RaftTimeoutException("proposal " + oldest.getKey() + " of node "
-                        + id + " was not applied within proposalTimeoutMillis=" + config.proposalTimeoutMillis()
-                        + "; its outcome is unknown: it may still be committed and applied, or be lost"
-                        + " (retry only idempotent commands)"));
-                expired = true;
+            PendingProposal proposal = oldest.getValue();
+            if (proposal.settled.get()) {
+                pending.remove(proposal.sequence, proposal); // completed by a racing thread
+                continue;
             }
+            metrics.proposalTimedOut();
+            settle(proposal, null, new RaftTimeoutException("proposal " + proposal.sequence + " of node " + id
+                    + " was not applied within proposalTimeoutMillis=" + config.proposalTimeoutMillis()
+                    + "; its outcome is unknown: it may still be committed and applied, or be lost"
+                    + " (retry only idempotent commands)"));
+            expired = true;
         }
     }
 
@@ -599,7 +620,7 @@ public final class RaftServer implements AutoCloseable {
             settle(proposal, null, exception);
         }
         Map.Entry<Long, PendingProposal> entry;
-        while ((entry = inFlight.pollFirstEntry()) != null) {
+        while ((entry = pending.pollFirstEntry()) != null) {
             settle(entry.getValue(), null, exception);
         }
     }
@@ -609,6 +630,7 @@ public final class RaftServer implements AutoCloseable {
         if (!proposal.settled.compareAndSet(false, true)) {
             return;
         }
+        pending.remove(proposal.sequence, proposal);
         notifier.execute(() -> {
             pendingProposalBytes.addAndGet(-proposal.commandBytes);
             pendingProposals.decrementAndGet();

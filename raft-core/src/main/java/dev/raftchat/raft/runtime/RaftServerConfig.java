@@ -26,6 +26,8 @@ import java.util.Objects;
  *                                are rejected with {@code ProposalRejectedException}
  * @param proposalBatchMax        the most proposals handed to the node in one {@code propose} call
  *                                (they share one Ready and so one storage sync)
+ * @param proposalBatchBytesMax   the most bytes handed to the node in one {@code propose} call (a single
+ *                                larger proposal still goes alone)
  * @param commandBytesMax         the largest command accepted by {@link RaftServer#propose}
  * @param pendingProposalBytesMax the most command bytes of pending proposals; more are rejected
  * @param shutdownTimeoutMillis   how long {@link RaftServer#close()} waits for the Raft thread and the
@@ -40,6 +42,7 @@ public record RaftServerConfig(
         int inboxBatchMessagesMax,
         int pendingProposalsMax,
         int proposalBatchMax,
+        long proposalBatchBytesMax,
         int commandBytesMax,
         long pendingProposalBytesMax,
         long shutdownTimeoutMillis) {
@@ -50,6 +53,7 @@ public record RaftServerConfig(
     public static final int DEFAULT_INBOX_BATCH_MESSAGES_MAX = 256;
     public static final int DEFAULT_PENDING_PROPOSALS_MAX = 8_192;
     public static final int DEFAULT_PROPOSAL_BATCH_MAX = 256;
+    public static final long DEFAULT_PROPOSAL_BATCH_BYTES_MAX = 4L * 1024 * 1024;
     public static final int DEFAULT_COMMAND_BYTES_MAX = 1024 * 1024;
     public static final long DEFAULT_PENDING_PROPOSAL_BYTES_MAX = 64L * 1024 * 1024;
     public static final long DEFAULT_SHUTDOWN_TIMEOUT_MILLIS = 5_000;
@@ -68,6 +72,7 @@ public record RaftServerConfig(
         inRange("inboxBatchMessagesMax", inboxBatchMessagesMax, 1, inboxMessagesMax);
         inRange("pendingProposalsMax", pendingProposalsMax, 1, QUEUE_CAPACITY_LIMIT);
         inRange("proposalBatchMax", proposalBatchMax, 1, pendingProposalsMax);
+        inRange("proposalBatchBytesMax", proposalBatchBytesMax, 1, Long.MAX_VALUE);
         inRange("commandBytesMax", commandBytesMax, 1, COMMAND_BYTES_LIMIT);
         if (pendingProposalBytesMax < commandBytesMax) {
             throw new IllegalArgumentException("pendingProposalBytesMax must be >= commandBytesMax (" + commandBytesMax
@@ -102,6 +107,7 @@ public record RaftServerConfig(
                 .inboxBatchMessagesMax(inboxBatchMessagesMax)
                 .pendingProposalsMax(pendingProposalsMax)
                 .proposalBatchMax(proposalBatchMax)
+                .proposalBatchBytesMax(proposalBatchBytesMax)
                 .commandBytesMax(commandBytesMax)
                 .pendingProposalBytesMax(pendingProposalBytesMax)
                 .shutdownTimeoutMillis(shutdownTimeoutMillis);
@@ -119,6 +125,7 @@ public record RaftServerConfig(
         private int pendingProposalsMax = DEFAULT_PENDING_PROPOSALS_MAX;
         /** Null until set: then the default, lowered to fit {@code pendingProposalsMax}. */
         private Integer proposalBatchMax;
+        private long proposalBatchBytesMax = DEFAULT_PROPOSAL_BATCH_BYTES_MAX;
         private int commandBytesMax = DEFAULT_COMMAND_BYTES_MAX;
         private long pendingProposalBytesMax = DEFAULT_PENDING_PROPOSAL_BYTES_MAX;
         private long shutdownTimeoutMillis = DEFAULT_SHUTDOWN_TIMEOUT_MILLIS;
@@ -168,6 +175,11 @@ public record RaftServerConfig(
             return this;
         }
 
+        public Builder proposalBatchBytesMax(long value) {
+            this.proposalBatchBytesMax = value;
+            return this;
+        }
+
         public Builder commandBytesMax(int value) {
             this.commandBytesMax = value;
             return this;
@@ -192,7 +204,7 @@ public record RaftServerConfig(
                     ? proposalBatchMax
                     : Math.max(1, Math.min(DEFAULT_PROPOSAL_BATCH_MAX, pendingProposalsMax));
             return new RaftServerConfig(node, initialConf, tickMillis, proposalTimeoutMillis, inboxMessagesMax,
-                    inboxBatch, pendingProposalsMax, proposalBatch, commandBytesMax,
+                    inboxBatch, pendingProposalsMax, proposalBatch, proposalBatchBytesMax, commandBytesMax,
                     pendingProposalBytesMax, shutdownTimeoutMillis);
         }
     }

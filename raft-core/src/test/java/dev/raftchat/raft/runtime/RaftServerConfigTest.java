@@ -45,6 +45,7 @@ class RaftServerConfigTest {
                 Arguments.of("inboxBatchMessagesMax", (UnaryOperator<RaftServerConfig.Builder>) b -> b.inboxMessagesMax(8).inboxBatchMessagesMax(9)),
                 Arguments.of("pendingProposalsMax", (UnaryOperator<RaftServerConfig.Builder>) b -> b.pendingProposalsMax(0)),
                 Arguments.of("proposalBatchMax", (UnaryOperator<RaftServerConfig.Builder>) b -> b.proposalBatchMax(0)),
+                Arguments.of("proposalBatchBytesMax", (UnaryOperator<RaftServerConfig.Builder>) b -> b.proposalBatchBytesMax(0)),
                 Arguments.of("commandBytesMax", (UnaryOperator<RaftServerConfig.Builder>) b -> b.commandBytesMax(0)),
                 Arguments.of("pendingProposalBytesMax", (UnaryOperator<RaftServerConfig.Builder>) b -> b.commandBytesMax(100).pendingProposalBytesMax(99)),
                 Arguments.of("shutdownTimeoutMillis", (UnaryOperator<RaftServerConfig.Builder>) b -> b.shutdownTimeoutMillis(0)),

@@ -97,6 +97,26 @@ class RaftServerTest {
     }
 
     @Test
+    void proposalBatchesAreBoundedInBytesButAlwaysTakeOneProposal() throws Exception {
+        startSingleNode(b -> b.commandBytesMax(1000).proposalBatchBytesMax(2_500));
+        storage.closeGate();
+        CompletableFuture<byte[]> first = server.propose(add("w", 1));
+        await().atMost(ServerCluster.WAIT).until(storage::blockedInSync);
+        List<CompletableFuture<byte[]>> futures = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            futures.add(server.propose(new byte[1000]));
+        }
+        storage.openGate();
+
+        first.get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS);
+        for (CompletableFuture<byte[]> future : futures) {
+            assertThat(text(future.get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS))).startsWith("error:");
+        }
+        // Each envelope is 1000 bytes plus its header, so two fit in 2,500 bytes and three do not.
+        assertThat(metrics.largestBatch.get()).isEqualTo(2);
+    }
+
+    @Test
     void aCommandOverCommandBytesMaxIsRejectedWithAClearMessage() {
         startSingleNode(b -> b.commandBytesMax(16));
 
