@@ -4,6 +4,7 @@ import dev.raftchat.raft.core.Check;
 import dev.raftchat.raft.core.Entry;
 import dev.raftchat.raft.core.EntryType;
 import dev.raftchat.raft.core.NotLeaderException;
+import dev.raftchat.raft.core.Proposal;
 import dev.raftchat.raft.core.ProposalRejectedException;
 import dev.raftchat.raft.core.RaftNode;
 import dev.raftchat.raft.core.Ready;
@@ -15,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -70,6 +72,8 @@ public final class RaftServer implements AutoCloseable {
 
     /** Notification queue slots beyond one per pending proposal: one leader change, one stop event. */
     private static final int NOTIFICATION_SLOTS_EXTRA = 2;
+    /** Proposal sequences start at 1. */
+    private static final long NO_SEQUENCE = 0;
 
     private final RaftServerConfig config;
     private final long id;
@@ -125,6 +129,13 @@ public final class RaftServer implements AutoCloseable {
      * status is republished, so that a caller whose future completes sees at least that applied index.
      */
     private final List<AppliedProposal> appliedProposals = new ArrayList<>();
+    /**
+     * Proposals this node appended as leader, by the log index they were given. When a different entry
+     * is applied at that index the proposal can never commit (an index, once committed, never changes,
+     * and the runtime never re-proposes), so it fails at once instead of timing out. Holds at most
+     * about twice {@code pendingProposalsMax} entries: completed proposals are pruned when it grows.
+     */
+    private final TreeMap<Long, PendingProposal> appendedAtIndex = new TreeMap<>();
     /** A proposal taken from the queue that did not fit in the last batch's byte limit; goes first next time. */
     private PendingProposal deferredProposal;
     private long currentTerm;
@@ -219,6 +230,8 @@ public final class RaftServer implements AutoCloseable {
      *   <li>{@link ProposalRejectedException} when over a limit ({@code commandBytesMax},
      *       {@code pendingProposalsMax}, {@code pendingProposalBytesMax}, the node's uncommitted bytes) —
      *       the command was not logged;</li>
+     *   <li>{@link ProposalNotCommittedException} when this node, as leader, appended it and a newer
+     *       leader has committed a different entry at its index — certainly not committed;</li>
      *   <li>{@link RaftTimeoutException} when not applied within {@code proposalTimeoutMillis} —
      *       <b>outcome unknown</b>;</li>
      *   <li>{@link RaftShutdownException} when the server is not running or stops first — outcome
@@ -458,8 +471,18 @@ public final class RaftServer implements AutoCloseable {
             payloads.add(proposal.envelope);
         }
         try {
-            node.propose(payloads);
+            Proposal outcome = node.propose(payloads);
             metrics.proposalsBatched(payloads.size());
+            if (outcome instanceof Proposal.Appended appended) {
+                Check.that(appended.count() == batch.size(), "node %s appended %s of %s proposals", id,
+                        appended.count(), batch.size());
+                for (int i = 0; i < batch.size(); i++) {
+                    appendedAtIndex.put(appended.firstIndex() + i, batch.get(i));
+                }
+                if (appendedAtIndex.size() > 2 * config.pendingProposalsMax()) {
+                    appendedAtIndex.values().removeIf(proposal -> proposal.settled.get());
+                }
+            }
         } catch (NotLeaderException | ProposalRejectedException e) {
             for (PendingProposal proposal : batch) {
                 metrics.proposalRejected(e.getClass());
@@ -523,8 +546,13 @@ public final class RaftServer implements AutoCloseable {
         for (Entry entry : entries) {
             Check.that(entry.index() == appliedIndex + 1,
                     "node %s: committed entry %s does not follow the applied index %s", id, entry, appliedIndex);
-            if (entry.type() == EntryType.NORMAL) {
-                applyNormal(entry);
+            long completedSequence = entry.type() == EntryType.NORMAL ? applyNormal(entry) : NO_SEQUENCE;
+            PendingProposal appendedHere = appendedAtIndex.remove(entry.index());
+            if (appendedHere != null && appendedHere.sequence != completedSequence) {
+                settle(appendedHere, null, new ProposalNotCommittedException("proposal " + appendedHere.sequence
+                        + " of node " + id + " was not committed: log index " + entry.index()
+                        + " now holds a different entry of term " + entry.term()
+                        + ", written by a newer leader; retrying cannot apply it twice"));
             }
             // NO_OP entries carry nothing to apply; CONFIG_CHANGE is handled by the node itself.
             appliedIndex = entry.index();
@@ -532,7 +560,8 @@ public final class RaftServer implements AutoCloseable {
         metrics.entriesApplied(entries.size(), appliedIndex);
     }
 
-    private void applyNormal(Entry entry) {
+    /** Applies one NORMAL entry; returns the sequence of this node's proposal it completes, or NO_SEQUENCE. */
+    private long applyNormal(Entry entry) {
         CommandEnvelope envelope = CommandEnvelope.decode(entry.index(), entry.data());
         byte[] result;
         try {
@@ -550,8 +579,10 @@ public final class RaftServer implements AutoCloseable {
             if (proposal != null) {
                 metrics.proposalCompleted(System.nanoTime() - proposal.submittedAtNanos);
                 appliedProposals.add(new AppliedProposal(proposal, result));
+                return proposal.sequence;
             }
         }
+        return NO_SEQUENCE;
     }
 
     private void noteSoftState(Ready.SoftState softState) {

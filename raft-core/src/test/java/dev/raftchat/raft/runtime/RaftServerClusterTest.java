@@ -121,6 +121,28 @@ class RaftServerClusterTest {
     }
 
     @Test
+    void aDeposedLeadersOverwrittenProposalFailsAsNotCommittedRatherThanTimingOut() throws Exception {
+        try (ServerCluster cluster = new ServerCluster(3, builder -> builder.proposalTimeoutMillis(60_000))) {
+            RaftServer oldLeader = cluster.awaitLeader();
+            cluster.network.isolate(oldLeader.id());
+            CompletableFuture<byte[]> stranded = oldLeader.propose(add("lost", 1));
+            List<Long> majority = new ArrayList<>(cluster.ids());
+            majority.remove(oldLeader.id());
+            RaftServer newLeader = cluster.awaitLeaderAmong(majority);
+            newLeader.propose(add("kept", 1)).get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS);
+
+            cluster.network.heal();
+
+            // The new leader's entries replace the stranded one at its index: the outcome is certain.
+            assertThatThrownBy(() -> stranded.get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(ProposalNotCommittedException.class)
+                    .cause().hasMessageContaining("was not committed").hasMessageContaining("newer leader");
+            cluster.awaitSameAppliedCommands(cluster.ids(), 1);
+            assertThat(cluster.machine(oldLeader.id()).appliedCommands()).containsExactly("add kept 1");
+        }
+    }
+
+    @Test
     void aNewLeaderIsElectedWhenTheLeaderIsClosedAndItsPendingProposalsFailWithShutdown() throws Exception {
         try (ServerCluster cluster = new ServerCluster(3)) {
             RaftServer oldLeader = cluster.awaitLeader();
