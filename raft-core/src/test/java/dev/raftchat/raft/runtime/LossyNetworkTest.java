@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
  */
 class LossyNetworkTest {
 
-    private static final int WAVES = 15;
+    private static final int WAVES = 10;
     private static final int PROPOSALS_PER_WAVE = 10;
 
     @Test
