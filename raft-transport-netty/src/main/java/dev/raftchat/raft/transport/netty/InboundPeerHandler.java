@@ -170,7 +170,7 @@ final class InboundPeerHandler extends ChannelInboundHandlerAdapter {
         closing = true;
         counters.handshakesRejected.increment();
         LOG.warn("node {}: closing inbound connection from {}: TLS handshake failed: {}", config.nodeId(),
-                remote(ctx), cause == null ? "unknown" : cause.getMessage());
+                remote(ctx), describe(cause));
         ctx.close();
     }
 
@@ -202,6 +202,13 @@ final class InboundPeerHandler extends ChannelInboundHandlerAdapter {
             helloTimeout.cancel(false);
             helloTimeout = null;
         }
+    }
+
+    private static String describe(Throwable cause) {
+        if (cause == null) {
+            return "unknown cause";
+        }
+        return cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
     }
 
     private static Object remote(ChannelHandlerContext ctx) {

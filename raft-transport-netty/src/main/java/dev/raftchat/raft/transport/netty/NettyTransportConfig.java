@@ -126,7 +126,7 @@ public record NettyTransportConfig(
     public static final class Builder {
         private final String clusterId;
         private final long nodeId;
-        private final PeerAddress listenAddress;
+        private PeerAddress listenAddress;
         private int frameBytesMax = DEFAULT_FRAME_BYTES_MAX;
         private int outboxMessagesMax = DEFAULT_OUTBOX_MESSAGES_MAX;
         private long outboxBytesMax = DEFAULT_OUTBOX_BYTES_MAX;
@@ -143,6 +143,11 @@ public record NettyTransportConfig(
             this.clusterId = clusterId;
             this.nodeId = nodeId;
             this.listenAddress = listenAddress;
+        }
+
+        public Builder listenAddress(PeerAddress address) {
+            this.listenAddress = address;
+            return this;
         }
 
         public Builder frameBytesMax(int bytes) {

@@ -56,7 +56,7 @@ final class OutboundPeerHandler extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
         if (event instanceof SslHandshakeCompletionEvent handshake && !handshake.isSuccess()) {
             LOG.warn("node {}: TLS handshake with peer {} failed: {}", selfId, link.peerId,
-                    handshake.cause().getMessage());
+                    handshake.cause() == null ? "unknown cause" : handshake.cause().toString());
             ctx.close();
             return;
         }

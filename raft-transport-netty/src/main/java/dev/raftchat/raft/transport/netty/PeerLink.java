@@ -58,6 +58,7 @@ final class PeerLink {
     private boolean stopped;
     private boolean attemptedBefore;
     private boolean rejectedByPeer;
+    private String lastRejectionLogged;
     private boolean failureLogged;
     private int failedAttempts;
     private ScheduledFuture<?> reconnectTask;
@@ -117,6 +118,8 @@ final class PeerLink {
             LOG.info("node {}: peer {} moved to {}; reconnecting", config.nodeId(), peerId, newAddress);
             dropConnection();
             failedAttempts = 0;
+            rejectedByPeer = false;
+            lastRejectionLogged = null;
             if (started) {
                 connect();
             }
@@ -272,7 +275,7 @@ final class PeerLink {
             return;
         }
         String reason = cause == null ? "connection closed" : String.valueOf(cause.getMessage());
-        if (!failureLogged) {
+        if (!failureLogged && !rejectedByPeer) {
             LOG.warn("node {}: no connection to peer {} at {} ({}); retrying with backoff up to {} ms",
                     config.nodeId(), peerId, address, reason, config.reconnectBackoffMaxMillis());
             failureLogged = true;
@@ -284,7 +287,14 @@ final class PeerLink {
 
     /** Called by the channel's handler when the peer refused our hello. */
     void onRejected(String reason) {
-        LOG.warn("node {}: peer {} at {} refused our connection: {}", config.nodeId(), peerId, address, reason);
+        // A misconfigured peer refuses every retry with the same reason: say it once, not every backoff period.
+        if (!reason.equals(lastRejectionLogged)) {
+            LOG.warn("node {}: peer {} at {} refused our connection: {}", config.nodeId(), peerId, address, reason);
+            lastRejectionLogged = reason;
+        } else {
+            LOG.debug("node {}: peer {} at {} refused our connection again: {}", config.nodeId(), peerId, address,
+                    reason);
+        }
         rejectedByPeer = true;
     }
 
