@@ -1,60 +1,1209 @@
 package dev.raftchat.raft.core;
 
+import dev.raftchat.raft.confchange.ConfChange;
+import dev.raftchat.raft.confchange.ConfChanger;
+import dev.raftchat.raft.message.AppendRequest;
+import dev.raftchat.raft.message.AppendResponse;
+import dev.raftchat.raft.message.ForwardProposal;
+import dev.raftchat.raft.message.HeartbeatRequest;
+import dev.raftchat.raft.message.HeartbeatResponse;
+import dev.raftchat.raft.message.InstallSnapshotRequest;
+import dev.raftchat.raft.message.InstallSnapshotResponse;
 import dev.raftchat.raft.message.Message;
+import dev.raftchat.raft.message.ReadIndexRequest;
+import dev.raftchat.raft.message.ReadIndexResponse;
+import dev.raftchat.raft.message.TimeoutNow;
+import dev.raftchat.raft.message.VoteRequest;
+import dev.raftchat.raft.message.VoteResponse;
+import dev.raftchat.raft.quorum.JointConfig;
+import dev.raftchat.raft.quorum.VoteResult;
 import dev.raftchat.raft.storage.LogStorage;
+import dev.raftchat.raft.storage.SnapshotSource;
+import dev.raftchat.raft.tracker.Progress;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
 
 /**
- * The Raft algorithm for one node, as a pure, deterministic object (API skeleton; body in progress).
+ * The Raft algorithm for one node, as a pure, deterministic object: no I/O, no threads, no clock, no
+ * randomness but the seeded generator of its {@link NodeConfig}. The same inputs always give the same
+ * outputs, which is what lets the simulator replay any run from its seed.
+ *
+ * <p><b>Inputs:</b> {@link #tick()} (logical time), {@link #step(Message)} (a peer's message),
+ * {@link #propose(List)} and {@link #campaign()}. <b>Output:</b> {@link #ready()}, an immutable
+ * {@link Ready} whose javadoc lists the caller's duties, acknowledged by {@link #advance(Ready)}.
+ *
+ * <p><b>Durability rules kept here:</b> a vote or an acknowledgement is only ever placed in
+ * {@link Ready#messagesAfterSync()}; a leader counts its own log toward a commit quorum only for
+ * entries that {@link #advance(Ready)} has confirmed durable (so it may replicate while it writes,
+ * thesis §10.2.1); committed entries are handed out for applying only once they are durable locally.
+ *
+ * <p><b>Threading:</b> not thread-safe. One thread (the runtime's Raft thread, or the simulator) owns it.
  */
 public final class RaftNode {
 
+    /** 0 is never a node id; it stands for "no node" (no leader known, no vote cast). */
+    public static final long NONE = 0;
+
+    private final NodeConfig config;
+    private final long id;
+    private final SplittableRandom random;
+    private final RaftLog log;
+    private final SnapshotSource snapshots;
+
+    // Persistent state (Raft Figure 2). Invariant: term never decreases; votedFor is reset on a new term.
+    private long term;
+    private long votedFor;
+    private HardState persistedHardState;
+
+    private Role role = Role.FOLLOWER;
+    /** The leader of {@code term} as far as this node knows, or NONE. */
+    private long leaderId = NONE;
+    private Ready.SoftState reportedSoftState;
+
+    private ConfState conf;
+    private JointConfig quorum;
+    /** Leader only: replication progress of every member, this node included. */
+    private final TreeMap<Long, Progress> progress = new TreeMap<>();
+    /** Candidates only: votes received in the current (pre-)election. */
+    private final TreeMap<Long, Boolean> votes = new TreeMap<>();
+
+    /** Ticks since the last election timeout reset (followers: since hearing from the leader). */
+    private int electionElapsed;
+    private int heartbeatElapsed;
+    /** Drawn from [electionTimeoutTicks, 2 * electionTimeoutTicks) at every reset (Raft §5.2). */
+    private int randomizedElectionTimeout;
+
+    /** Leader only: bytes of entries appended in this term and not yet committed and applied. */
+    private long uncommittedBytes;
+
+    /** Identifies this incarnation's forwarded proposals (see {@link ForwardProposal}). */
+    private final long forwardSession;
+    private long forwardSequence;
+    /** Leader only: per forwarding follower, {session, highest sequence seen} in this term. */
+    private final TreeMap<Long, long[]> forwardsSeen = new TreeMap<>();
+
+    /**
+     * Leader only: the index of the latest configuration change in the log. No new change is accepted
+     * until it is applied (one change at a time, and never on top of an unapplied one).
+     */
+    private long pendingConfIndex;
+
+    /** Leader only: the voter a leadership transfer is handing over to, or NONE. */
+    private long transferee = NONE;
+
+    /**
+     * Leader only: ReadIndex rounds. Each heartbeat carries the current round; a read registered in
+     * round r is confirmed once a quorum has answered a heartbeat of round r or later (that heartbeat
+     * left after the read arrived, so the answers prove we were still leader then).
+     */
+    private long readRound;
+    private final TreeMap<Long, Long> readRoundAcked = new TreeMap<>();
+    /** Leader only: reads waiting for a quorum's confirmation, in round order. */
+    private final ArrayDeque<PendingRead> pendingReads = new ArrayDeque<>();
+    /** Leader only: reads that arrived before this term's first commit; their index is not yet known. */
+    private final ArrayList<PendingRead> readsAwaitingCommit = new ArrayList<>();
+
+    /** Leader only: snapshot transfers in progress, per follower in the SNAPSHOT state. */
+    private final TreeMap<Long, SnapshotTransfer> transfers = new TreeMap<>();
+
+    /** Follower only: the snapshot being received from the leader, and how many bytes of it are staged. */
+    private SnapshotMeta receivingSnapshot;
+    private long receivedSnapshotBytes;
+
+    private List<Message> messages = new ArrayList<>();
+    private List<Message> messagesAfterSync = new ArrayList<>();
+    private List<ReadState> readStates = new ArrayList<>();
+    private List<SnapshotChunk> snapshotChunks = new ArrayList<>();
+    private SnapshotMeta snapshotToInstall;
+
+    /**
+     * One snapshot streamed to one follower: go-back-N over byte offsets. Chunks are sent while fewer
+     * than {@code snapshotChunksInflightMax} chunks' worth of bytes are unacknowledged; without progress
+     * for an election timeout the leader resends from the last acknowledged offset.
+     */
+    private static final class SnapshotTransfer {
+        final SnapshotMeta meta;
+        final long sizeBytes;
+        long sentOffset;
+        long ackedOffset;
+        boolean lastChunkSent;
+        int ticksWithoutProgress;
+
+        SnapshotTransfer(SnapshotMeta meta, long sizeBytes) {
+            this.meta = meta;
+            this.sizeBytes = sizeBytes;
+        }
+    }
+
+    /** A read request held by the leader; {@code from} is this node or the follower that asked. */
+    private record PendingRead(long context, long from, long index, long round) {}
+
+    /**
+     * Creates a node over {@code storage}, resuming from the hard state and log it holds.
+     *
+     * @param initialConf the membership to start with (the log's later configuration changes win)
+     */
     public RaftNode(NodeConfig config, LogStorage storage, ConfState initialConf) {
-        throw new UnsupportedOperationException("in progress");
-    }
-
-    public long id() {
-        throw new UnsupportedOperationException("in progress");
-    }
-
-    /** Advances logical time by one tick. */
-    public void tick() {
-        throw new UnsupportedOperationException("in progress");
-    }
-
-    /** Handles a message from a peer. */
-    public void step(Message message) {
-        throw new UnsupportedOperationException("in progress");
+        this(config, storage, SnapshotSource.NONE, initialConf, storage.compactedThrough().index());
     }
 
     /**
-     * Proposes application commands.
+     * Creates a node whose state machine has already applied up to {@code appliedIndex} (for example
+     * restored from a snapshot), so entries up to it are not handed out again.
+     */
+    public RaftNode(NodeConfig config, LogStorage storage, ConfState initialConf, long appliedIndex) {
+        this(config, storage, SnapshotSource.NONE, initialConf, appliedIndex);
+    }
+
+    /**
+     * Creates a node whose log may be compacted: followers too far behind are sent the snapshot
+     * {@code snapshots} holds. {@code initialConf} and {@code appliedIndex} describe the state the state
+     * machine was restored to (its latest snapshot, or the initial membership and 0).
+     */
+    public RaftNode(NodeConfig config, LogStorage storage, SnapshotSource snapshots, ConfState initialConf,
+                    long appliedIndex) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.snapshots = Objects.requireNonNull(snapshots, "snapshots");
+        this.id = config.id();
+        this.random = new SplittableRandom(config.randomSeed());
+        HardState hs = storage.hardState();
+        this.log = new RaftLog(storage, hs.commit(), appliedIndex);
+        this.term = hs.term();
+        this.votedFor = hs.votedFor();
+        this.persistedHardState = hs;
+        this.forwardSession = random.nextLong() & Long.MAX_VALUE;
+        applyConf(Objects.requireNonNull(initialConf, "initialConf"));
+        becomeFollower(term, NONE);
+        this.reportedSoftState = softState();
+    }
+
+    public long id() {
+        return id;
+    }
+
+    // ------------------------------------------------------------------------------------------ time
+
+    /** Advances logical time by one tick: election timeouts for followers, heartbeats for the leader. */
+    public void tick() {
+        if (role == Role.LEADER) {
+            tickLeader();
+        } else {
+            tickElection();
+        }
+    }
+
+    private void tickElection() {
+        electionElapsed++;
+        if (isPromotable() && electionElapsed >= randomizedElectionTimeout) {
+            electionElapsed = 0;
+            startElection(false);
+        }
+    }
+
+    private void tickLeader() {
+        heartbeatElapsed++;
+        electionElapsed++;
+        if (electionElapsed >= config.electionTimeoutTicks()) {
+            electionElapsed = 0;
+            // CheckQuorum (thesis §6.2): a leader that cannot hear a quorum steps down, so that clients
+            // stop waiting on it and a stale leader cannot serve reads.
+            if (config.checkQuorum() && !quorumRecentlyActive()) {
+                becomeFollower(term, NONE);
+                return;
+            }
+            // A transfer that has not completed within an election timeout is abandoned (thesis §3.10):
+            // the old leader resumes accepting proposals.
+            transferee = NONE;
+        }
+        if (heartbeatElapsed >= config.heartbeatIntervalTicks()) {
+            heartbeatElapsed = 0;
+            broadcastHeartbeat();
+        }
+        for (Map.Entry<Long, SnapshotTransfer> e : transfers.entrySet()) {
+            SnapshotTransfer t = e.getValue();
+            if (++t.ticksWithoutProgress >= config.electionTimeoutTicks()) {
+                // Chunks or their acknowledgements were lost: go back to the last acknowledged offset.
+                t.ticksWithoutProgress = 0;
+                t.sentOffset = t.ackedOffset;
+                t.lastChunkSent = false;
+                sendSnapshotChunks(e.getKey());
+            }
+        }
+    }
+
+    private boolean quorumRecentlyActive() {
+        TreeMap<Long, Boolean> active = new TreeMap<>();
+        for (Map.Entry<Long, Progress> e : progress.entrySet()) {
+            boolean isSelf = e.getKey() == id;
+            active.put(e.getKey(), isSelf || e.getValue().recentlyActive());
+            if (!isSelf) {
+                e.getValue().setRecentlyActive(false);
+            }
+        }
+        return quorum.voteResult(active) == VoteResult.WON;
+    }
+
+    // ------------------------------------------------------------------------------------ elections
+
+    /** Starts an election now (with a PreVote round first when enabled), if this node may lead. */
+    public void campaign() {
+        if (role != Role.LEADER && isPromotable()) {
+            startElection(false);
+        }
+    }
+
+    private boolean isPromotable() {
+        return conf.isVoter(id);
+    }
+
+    private void startElection(boolean transfer) {
+        if (config.preVote() && !transfer) {
+            campaign(true, false);
+        } else {
+            campaign(false, transfer);
+        }
+    }
+
+    private void campaign(boolean preVote, boolean transfer) {
+        long electionTerm;
+        if (preVote) {
+            becomePreCandidate();
+            electionTerm = term + 1;
+        } else {
+            becomeCandidate();
+            electionTerm = term;
+        }
+        if (recordVote(id, true, preVote)) {
+            return; // a single-voter cluster wins on its own vote
+        }
+        LogPosition last = log.lastPosition();
+        for (long voter : quorum.voters()) {
+            if (voter == id) {
+                continue;
+            }
+            VoteRequest request = new VoteRequest(id, voter, electionTerm, last.index(), last.term(), preVote, transfer);
+            // A real vote request reports our term and self-vote, which must be durable first;
+            // a PreVote changes nothing and may leave at once.
+            if (preVote) {
+                messages.add(request);
+            } else {
+                messagesAfterSync.add(request);
+            }
+        }
+    }
+
+    /** Records a vote; returns true if this decided the election (and acted on it). */
+    private boolean recordVote(long from, boolean granted, boolean preVote) {
+        votes.putIfAbsent(from, granted);
+        VoteResult result = quorum.voteResult(votes);
+        if (result == VoteResult.WON) {
+            if (preVote) {
+                campaign(false, false);
+            } else {
+                becomeLeader();
+            }
+            return true;
+        }
+        if (result == VoteResult.LOST) {
+            becomeFollower(term, NONE);
+            return true;
+        }
+        return false;
+    }
+
+    // ------------------------------------------------------------------------------- role changes
+
+    private void reset(long newTerm) {
+        failPendingReads();
+        transferee = NONE;
+        if (newTerm != term) {
+            Check.that(newTerm > term, "term going back from %s to %s", term, newTerm);
+            term = newTerm;
+            votedFor = NONE;
+        }
+        leaderId = NONE;
+        electionElapsed = 0;
+        heartbeatElapsed = 0;
+        randomizedElectionTimeout = config.electionTimeoutTicks() + random.nextInt(config.electionTimeoutTicks());
+        votes.clear();
+        progress.clear();
+        transfers.clear();
+        forwardsSeen.clear();
+        uncommittedBytes = 0;
+    }
+
+    private void becomeFollower(long newTerm, long leader) {
+        reset(newTerm);
+        role = Role.FOLLOWER;
+        leaderId = leader;
+    }
+
+    private void becomePreCandidate() {
+        Check.that(role != Role.LEADER, "a leader cannot become a pre-candidate");
+        // PreVote changes neither term nor vote: a partitioned node probing in vain disturbs nobody.
+        votes.clear();
+        leaderId = NONE;
+        role = Role.PRE_CANDIDATE;
+    }
+
+    private void becomeCandidate() {
+        Check.that(role != Role.LEADER, "a leader cannot become a candidate");
+        reset(term + 1);
+        votedFor = id;
+        role = Role.CANDIDATE;
+    }
+
+    private void becomeLeader() {
+        Check.that(role == Role.CANDIDATE, "only a candidate can become leader, was %s", role);
+        reset(term);
+        role = Role.LEADER;
+        leaderId = id;
+        long last = log.lastIndex();
+        for (long member : conf.members()) {
+            // Our own match counts only what is durable; advance() raises it as writes complete.
+            long match = member == id ? log.lastStableIndex() : 0;
+            progress.put(member, new Progress(match, Math.max(last + 1, match + 1), config.inflightAppendsMax()));
+        }
+        progress.get(id).becomeReplicate();
+        // Changes already in our log may be unapplied; refuse new ones until everything up to here is.
+        pendingConfIndex = last;
+        // Raft §8: a leader commits an entry of its own term before it can know what is committed.
+        appendAsLeader(List.of(Entry.noOp(term, last + 1)));
+        broadcastAppend();
+    }
+
+    // ------------------------------------------------------------------------------------ messages
+
+    /** Handles a message from a peer. Messages for another node, or from a stale term, are ignored. */
+    public void step(Message m) {
+        Objects.requireNonNull(m, "message");
+        if (m.to() != id) {
+            return;
+        }
+        if (!handleTerm(m)) {
+            return;
+        }
+        if (m instanceof VoteRequest request) {
+            handleVoteRequest(request);
+        } else if (m instanceof VoteResponse response) {
+            handleVoteResponse(response);
+        } else if (m instanceof AppendRequest request) {
+            // Election safety makes a second leader in our term impossible, so a leader ignores these.
+            if (role != Role.LEADER) {
+                becomeFollowerOf(request.from());
+                handleAppend(request);
+            }
+        } else if (m instanceof HeartbeatRequest request) {
+            if (role != Role.LEADER) {
+                becomeFollowerOf(request.from());
+                handleHeartbeat(request);
+            }
+        } else if (m instanceof AppendResponse response) {
+            if (role == Role.LEADER) {
+                handleAppendResponse(response);
+            }
+        } else if (m instanceof HeartbeatResponse response) {
+            if (role == Role.LEADER) {
+                handleHeartbeatResponse(response);
+            }
+        } else if (m instanceof ForwardProposal forward) {
+            if (role == Role.LEADER) {
+                handleForwardProposal(forward);
+            }
+        } else if (m instanceof ReadIndexRequest request) {
+            if (role == Role.LEADER) {
+                leaderRead(request.context(), request.from());
+            } else {
+                messages.add(new ReadIndexResponse(id, request.from(), term, request.context(), -1, false));
+            }
+        } else if (m instanceof ReadIndexResponse response) {
+            if (role != Role.LEADER && response.from() == leaderId) {
+                readStates.add(new ReadState(response.context(), response.ok() ? response.readIndex() : -1,
+                        response.ok()));
+            }
+        } else if (m instanceof TimeoutNow) {
+            // Leadership transfer (thesis §3.10): campaign at once, skipping PreVote, with requests
+            // marked so that followers still in their leader's lease vote anyway.
+            if (role != Role.LEADER && isPromotable()) {
+                campaign(false, true);
+            }
+        } else if (m instanceof InstallSnapshotRequest request) {
+            if (role != Role.LEADER) {
+                becomeFollowerOf(request.from());
+                handleInstallSnapshot(request);
+            }
+        } else if (m instanceof InstallSnapshotResponse response) {
+            if (role == Role.LEADER) {
+                handleInstallSnapshotResponse(response);
+            }
+        }
+    }
+
+    /**
+     * Applies the term rules shared by every message (Raft §5.1, thesis §9.6 and §6.2). Returns false
+     * when the message must not be processed further.
+     */
+    private boolean handleTerm(Message m) {
+        if (m.term() > term) {
+            if (m instanceof VoteRequest vr) {
+                boolean inLease = config.checkQuorum() && leaderId != NONE
+                        && electionElapsed < config.electionTimeoutTicks();
+                // While we hear from a live leader, a vote request comes from a node that was cut off
+                // (or a stale one): ignoring it keeps it from deposing a healthy leader.
+                if (inLease && !vr.transfer()) {
+                    return false;
+                }
+                if (vr.preVote()) {
+                    return true; // a PreVote never changes our term
+                }
+                becomeFollower(m.term(), NONE);
+                return true;
+            }
+            if (m instanceof VoteResponse vr && vr.preVote() && vr.granted()) {
+                return true; // granted PreVotes carry the future term we asked for
+            }
+            boolean fromLeader = m instanceof AppendRequest || m instanceof HeartbeatRequest
+                    || m instanceof InstallSnapshotRequest;
+            becomeFollower(m.term(), fromLeader ? m.from() : NONE);
+            return true;
+        }
+        if (m.term() < term) {
+            if ((config.checkQuorum() || config.preVote())
+                    && (m instanceof AppendRequest || m instanceof HeartbeatRequest)) {
+                // A leader of an older term, or we advanced our term while cut off: tell it our term so
+                // that either it steps down or (if we are the stale one) the cluster elects anew.
+                messagesAfterSync.add(new AppendResponse(id, m.from(), term, false, 0, 0, 0));
+            } else if (m instanceof VoteRequest vr && vr.preVote()) {
+                messages.add(new VoteResponse(id, m.from(), term, true, false));
+            }
+            return false;
+        }
+        return true;
+    }
+
+    private void becomeFollowerOf(long leader) {
+        if (role != Role.FOLLOWER) {
+            becomeFollower(term, leader);
+        }
+        leaderId = leader;
+        electionElapsed = 0;
+    }
+
+    private void handleVoteRequest(VoteRequest m) {
+        boolean canVote = votedFor == m.from()
+                || (votedFor == NONE && leaderId == NONE)
+                || (m.preVote() && m.term() > term);
+        boolean upToDate = log.isUpToDate(new LogPosition(m.lastLogTerm(), m.lastLogIndex()));
+        if (m.preVote()) {
+            boolean grant = canVote && upToDate;
+            // Granted PreVotes echo the candidate's future term; rejections carry ours.
+            messages.add(new VoteResponse(id, m.from(), grant ? m.term() : term, true, grant));
+            return;
+        }
+        if (canVote && upToDate) {
+            electionElapsed = 0;
+            votedFor = m.from();
+            messagesAfterSync.add(new VoteResponse(id, m.from(), term, false, true));
+        } else {
+            messagesAfterSync.add(new VoteResponse(id, m.from(), term, false, false));
+        }
+    }
+
+    private void handleVoteResponse(VoteResponse m) {
+        boolean expected = (role == Role.PRE_CANDIDATE && m.preVote()) || (role == Role.CANDIDATE && !m.preVote());
+        if (!expected || !conf.isVoter(m.from())) {
+            return;
+        }
+        recordVote(m.from(), m.granted(), m.preVote());
+    }
+
+    private void handleAppend(AppendRequest m) {
+        if (m.prevLogIndex() < log.committed()) {
+            // Everything up to our commit index matches any leader's log (Leader Completeness).
+            messagesAfterSync.add(new AppendResponse(id, m.from(), term, true, log.committed(), 0, 0));
+            return;
+        }
+        long lastNew = log.maybeAppend(m.prevLogIndex(), m.prevLogTerm(), m.leaderCommit(), m.entries());
+        if (lastNew >= 0) {
+            messagesAfterSync.add(new AppendResponse(id, m.from(), term, true, lastNew, 0, 0));
+            return;
+        }
+        // Fast backtracking: point the leader at the last index whose term is at most the leader's
+        // term at prevLogIndex, so one round trip skips every entry of a conflicting term.
+        long hintIndex = log.findConflictByTerm(Math.min(m.prevLogIndex(), log.lastIndex()), m.prevLogTerm());
+        long hintTerm = Math.max(0, log.term(hintIndex));
+        messagesAfterSync.add(new AppendResponse(id, m.from(), term, false, m.prevLogIndex(), hintIndex, hintTerm));
+    }
+
+    private void handleHeartbeat(HeartbeatRequest m) {
+        log.commitTo(Math.min(m.commit(), log.lastIndex()));
+        messagesAfterSync.add(new HeartbeatResponse(id, m.from(), term, m.readContext()));
+    }
+
+    // --------------------------------------------------------------------------------- the leader
+
+    private void handleAppendResponse(AppendResponse m) {
+        Progress pr = progress.get(m.from());
+        if (pr == null) {
+            return;
+        }
+        pr.setRecentlyActive(true);
+        if (!m.success()) {
+            long hint = m.hintIndex();
+            if (m.hintTerm() > 0) {
+                hint = log.findConflictByTerm(m.hintIndex(), m.hintTerm());
+            }
+            if (pr.maybeDecreaseTo(m.index(), hint)) {
+                if (pr.state() == Progress.State.REPLICATE) {
+                    pr.becomeProbe();
+                }
+                sendAppend(m.from(), true);
+            }
+            return;
+        }
+        boolean wasPaused = pr.isPaused();
+        if (!pr.maybeUpdate(m.index())) {
+            return;
+        }
+        if (pr.state() == Progress.State.PROBE) {
+            pr.becomeReplicate();
+        } else if (pr.state() == Progress.State.REPLICATE) {
+            pr.inflights().freeUpTo(m.index());
+        } else if (pr.state() == Progress.State.SNAPSHOT && pr.match() >= pr.pendingSnapshot()) {
+            // It caught up some other way (an earlier leader's entries): the snapshot is moot.
+            transfers.remove(m.from());
+            pr.becomeProbe();
+        }
+        if (maybeCommit()) {
+            broadcastAppend();
+        } else if (wasPaused) {
+            sendAppend(m.from(), false);
+        }
+        if (m.from() == transferee && pr.match() == log.lastIndex()) {
+            messages.add(new TimeoutNow(id, transferee, term));
+        }
+        // Keep the pipeline full: send as many batches as the window allows.
+        while (sendAppend(m.from(), false)) {
+            // each call sends one bounded batch
+        }
+    }
+
+    private void handleHeartbeatResponse(HeartbeatResponse m) {
+        Progress pr = progress.get(m.from());
+        if (pr == null) {
+            return;
+        }
+        pr.setRecentlyActive(true);
+        pr.resumeProbe();
+        if (m.readContext() > 0) {
+            readRoundAcked.merge(m.from(), m.readContext(), Math::max);
+            confirmReads();
+        }
+        // The follower is alive; if its acknowledgements were lost the window may be stuck full.
+        if (pr.state() == Progress.State.REPLICATE && pr.inflights().isFull()) {
+            pr.inflights().freeFirst();
+        }
+        if (pr.match() < log.lastIndex()) {
+            sendAppend(m.from(), true);
+        }
+    }
+
+    private void handleForwardProposal(ForwardProposal m) {
+        long[] seen = forwardsSeen.get(m.from());
+        if (seen != null && seen[0] == m.session() && m.sequence() <= seen[1]) {
+            return; // a duplicate or a reordered older batch: forwarding is at-most-once
+        }
+        forwardsSeen.put(m.from(), new long[] {m.session(), m.sequence()});
+        if (transferee != NONE || exceedsUncommittedLimit(m.payloads())) {
+            return; // the proposer's runtime times out; see propose() for the local error
+        }
+        appendProposals(m.payloads());
+    }
+
+    /** Raft §5.4.2 / Figure 8: commit by counting replicas only entries of the current term. */
+    private boolean maybeCommit() {
+        long index = quorum.committedIndex(member -> {
+            Progress pr = progress.get(member);
+            return pr == null ? 0 : pr.match();
+        });
+        if (index > log.committed() && log.term(index) == term) {
+            log.commitTo(index);
+            if (!readsAwaitingCommit.isEmpty()) {
+                List<PendingRead> waiting = List.copyOf(readsAwaitingCommit);
+                readsAwaitingCommit.clear();
+                startReads(waiting);
+            }
+            return true;
+        }
+        return false;
+    }
+
+    private void appendAsLeader(List<Entry> entries) {
+        log.append(entries);
+        for (Entry e : entries) {
+            uncommittedBytes += e.sizeBytes();
+        }
+    }
+
+    private void appendProposals(List<byte[]> commands) {
+        long index = log.lastIndex();
+        List<Entry> entries = new ArrayList<>(commands.size());
+        for (byte[] command : commands) {
+            entries.add(Entry.normal(term, ++index, command));
+        }
+        appendAsLeader(entries);
+        broadcastAppend();
+    }
+
+    private boolean exceedsUncommittedLimit(List<byte[]> commands) {
+        long bytes = 0;
+        for (byte[] c : commands) {
+            bytes += Entry.OVERHEAD_BYTES + c.length;
+        }
+        // An empty backlog always admits one batch, so an oversized proposal is not starved forever.
+        return uncommittedBytes > 0 && uncommittedBytes + bytes > config.uncommittedBytesMax();
+    }
+
+    private void broadcastAppend() {
+        for (long member : progress.keySet()) {
+            if (member != id) {
+                sendAppend(member, true);
+            }
+        }
+    }
+
+    private void broadcastHeartbeat() {
+        for (Map.Entry<Long, Progress> e : progress.entrySet()) {
+            if (e.getKey() == id) {
+                continue;
+            }
+            // Never tell a follower to commit past what it is known to hold.
+            long commit = Math.min(e.getValue().match(), log.committed());
+            messages.add(new HeartbeatRequest(id, e.getKey(), term, commit, readRound));
+        }
+    }
+
+    /**
+     * Sends the next batch to {@code to} if its progress allows. With {@code sendIfEmpty} an
+     * AppendRequest without entries still goes out (to probe, or to carry the commit index).
+     * Returns true if a request carrying entries was sent.
+     */
+    private boolean sendAppend(long to, boolean sendIfEmpty) {
+        Progress pr = progress.get(to);
+        if (pr == null || pr.isPaused()) {
+            return false;
+        }
+        long prevIndex = pr.next() - 1;
+        long prevTerm = log.term(prevIndex);
+        if (prevTerm < 0 || pr.next() < log.firstIndex()) {
+            startSnapshot(to, pr); // the entries it needs were compacted away (Raft §7)
+            return false;
+        }
+        List<Entry> entries = log.entries(pr.next(), log.lastIndex() + 1, config.appendBytesMax());
+        if (entries.isEmpty() && !sendIfEmpty) {
+            return false;
+        }
+        messages.add(new AppendRequest(id, to, term, prevIndex, prevTerm, entries, log.committed()));
+        long lastSent = entries.isEmpty() ? prevIndex : entries.get(entries.size() - 1).index();
+        pr.sentEntries(entries.size(), lastSent);
+        return !entries.isEmpty();
+    }
+
+    // ----------------------------------------------------------------------------------- proposals
+
+    /**
+     * Proposes application commands. On the leader they are appended to the log and replicated; on a
+     * follower they are forwarded to the leader when {@link NodeConfig#forwardProposals()} is set.
      *
-     * @throws NotLeaderException         when not leader and forwarding is off or no leader is known
-     * @throws ProposalRejectedException when over a limit
+     * @return where the commands went
+     * @throws NotLeaderException         when this node is not the leader and cannot forward (forwarding
+     *                                    off, or no leader known); carries the leader hint
+     * @throws ProposalRejectedException when the leader's uncommitted log is over
+     *                                    {@link NodeConfig#uncommittedBytesMax()}
      */
     public Proposal propose(List<byte[]> commands) {
-        throw new UnsupportedOperationException("in progress");
+        Check.argument(!commands.isEmpty(), "nothing to propose");
+        for (byte[] c : commands) {
+            Objects.requireNonNull(c, "command");
+        }
+        if (role == Role.LEADER) {
+            if (transferee != NONE) {
+                throw new ProposalRejectedException("leadership is being transferred to node " + transferee
+                        + "; retry on the new leader");
+            }
+            if (exceedsUncommittedLimit(commands)) {
+                throw new ProposalRejectedException("the leader's uncommitted log is over uncommittedBytesMax ("
+                        + config.uncommittedBytesMax() + " bytes); retry when it has caught up");
+            }
+            long first = log.lastIndex() + 1;
+            appendProposals(commands);
+            return new Proposal.Appended(term, first, commands.size());
+        }
+        if (!config.forwardProposals() || leaderId == NONE) {
+            throw new NotLeaderException(id, leaderId);
+        }
+        for (int from = 0; from < commands.size(); from += config.proposalsPerForwardMax()) {
+            List<byte[]> batch = commands.subList(from, Math.min(commands.size(), from + config.proposalsPerForwardMax()));
+            messages.add(new ForwardProposal(id, leaderId, term, forwardSession, ++forwardSequence, batch));
+        }
+        return new Proposal.Forwarded(leaderId);
     }
 
-    /** Starts an election now (tests and leadership transfer). */
-    public void campaign() {
-        throw new UnsupportedOperationException("in progress");
+    // -------------------------------------------------------------------------------- snapshots
+
+    private void startSnapshot(long to, Progress pr) {
+        SnapshotMeta meta = snapshots.latest();
+        Check.that(meta != null && meta.index() >= log.firstIndex() - 1,
+                "follower %s needs entries from %s that are compacted away (first %s), but no snapshot covers them",
+                to, pr.next(), log.firstIndex());
+        long size = snapshots.sizeBytes(meta);
+        Check.that(size >= 0, "the latest snapshot %s is not available", meta.position());
+        pr.becomeSnapshot(meta.index());
+        transfers.put(to, new SnapshotTransfer(meta, size));
+        sendSnapshotChunks(to);
     }
 
+    private void sendSnapshotChunks(long to) {
+        SnapshotTransfer t = transfers.get(to);
+        long windowBytes = (long) config.snapshotChunkBytes() * config.snapshotChunksInflightMax();
+        while (t != null && !t.lastChunkSent && t.sentOffset - t.ackedOffset < windowBytes) {
+            byte[] chunk = snapshots.read(t.meta, t.sentOffset, config.snapshotChunkBytes());
+            if (chunk == null) {
+                // Replaced by a newer snapshot meanwhile: start over with that one.
+                transfers.remove(to);
+                startSnapshot(to, progress.get(to));
+                return;
+            }
+            boolean last = t.sentOffset + chunk.length >= t.sizeBytes;
+            messages.add(new InstallSnapshotRequest(id, to, term, t.meta, t.sentOffset, chunk, last));
+            t.sentOffset += chunk.length;
+            t.lastChunkSent = last;
+        }
+    }
+
+    private void handleInstallSnapshotResponse(InstallSnapshotResponse m) {
+        Progress pr = progress.get(m.from());
+        if (pr == null) {
+            return;
+        }
+        pr.setRecentlyActive(true);
+        SnapshotTransfer t = transfers.get(m.from());
+        if (pr.state() != Progress.State.SNAPSHOT || t == null || m.snapshotIndex() != t.meta.index()) {
+            return; // about an older transfer
+        }
+        if (m.done()) {
+            transfers.remove(m.from());
+            pr.maybeUpdate(m.snapshotIndex());
+            pr.becomeProbe();
+            sendAppend(m.from(), true);
+            return;
+        }
+        if (m.nextOffset() > t.ackedOffset) {
+            t.ackedOffset = m.nextOffset();
+            t.ticksWithoutProgress = 0;
+            if (t.sentOffset < t.ackedOffset) {
+                t.sentOffset = t.ackedOffset; // it already had more than we had sent: resume there
+            }
+        } else if (m.nextOffset() < t.ackedOffset) {
+            // The follower lost its staged bytes (it restarted): resume from what it has.
+            t.ackedOffset = m.nextOffset();
+            t.sentOffset = m.nextOffset();
+            t.lastChunkSent = false;
+            t.ticksWithoutProgress = 0;
+        }
+        sendSnapshotChunks(m.from());
+    }
+
+    private void handleInstallSnapshot(InstallSnapshotRequest m) {
+        SnapshotMeta meta = m.meta();
+        long end = m.offset() + m.chunk().length;
+        if (meta.index() <= log.committed() || log.matchTerm(meta.index(), meta.term())) {
+            // We already hold everything the snapshot covers; no need to transfer it.
+            if (meta.index() > log.committed()) {
+                log.commitTo(meta.index());
+            }
+            receivingSnapshot = null;
+            messagesAfterSync.add(new InstallSnapshotResponse(id, m.from(), term, meta.index(), end, true));
+            return;
+        }
+        if (!meta.equals(receivingSnapshot)) {
+            if (m.offset() != 0) {
+                messagesAfterSync.add(new InstallSnapshotResponse(id, m.from(), term, meta.index(), 0, false));
+                return;
+            }
+            receivingSnapshot = meta;
+            receivedSnapshotBytes = 0;
+        }
+        if (m.offset() != receivedSnapshotBytes) {
+            // Out of order (a lost or reordered chunk): tell the leader where to resume.
+            messagesAfterSync.add(new InstallSnapshotResponse(id, m.from(), term, meta.index(),
+                    receivedSnapshotBytes, false));
+            return;
+        }
+        snapshotChunks.add(new SnapshotChunk(meta, m.offset(), m.chunk()));
+        receivedSnapshotBytes = end;
+        if (m.done()) {
+            receivingSnapshot = null;
+            log.restore(meta);
+            applyConf(meta.conf());
+            snapshotToInstall = meta;
+        }
+        messagesAfterSync.add(new InstallSnapshotResponse(id, m.from(), term, meta.index(), end, m.done()));
+    }
+
+    // ------------------------------------------------------------------------------- membership
+
+    /**
+     * Proposes a membership change (Raft thesis §4.3). Any change of the voter set goes through a joint
+     * configuration; once the joint configuration is applied, the leader itself appends the entry that
+     * leaves it. Changes to learners alone apply directly. Every node adopts a configuration when the
+     * entry carrying it is applied.
+     *
+     * @return the index of the entry carrying the change
+     * @throws NotLeaderException         when this node is not the leader
+     * @throws ProposalRejectedException when another change is in progress, the leader has not yet
+     *                                    committed an entry of its term, or a transfer is running
+     * @throws IllegalArgumentException   when the change is not valid from the current configuration
+     */
+    public long proposeConfChange(ConfChange change) {
+        Objects.requireNonNull(change, "change");
+        if (role != Role.LEADER) {
+            throw new NotLeaderException(id, leaderId);
+        }
+        if (transferee != NONE) {
+            throw new ProposalRejectedException("leadership is being transferred to node " + transferee
+                    + "; retry on the new leader");
+        }
+        if (log.term(log.committed()) != term) {
+            // A single-server change before the new leader commits an entry of its term can elect two
+            // leaders (the bug in the original single-server algorithm); committing the no-op first fixes it.
+            throw new ProposalRejectedException("the leader has not yet committed an entry of its term; retry shortly");
+        }
+        if (pendingConfIndex > log.applied()) {
+            throw new ProposalRejectedException("another configuration change (log index " + pendingConfIndex
+                    + ") is still in progress; retry when it is applied");
+        }
+        if (conf.isJoint() && !change.leaveJoint()) {
+            throw new ProposalRejectedException("the cluster is in a joint configuration " + conf
+                    + "; retry when it has been left");
+        }
+        ConfChanger.apply(conf, change); // throws IllegalArgumentException naming the problem
+        long index = log.lastIndex() + 1;
+        appendAsLeader(List.of(new Entry(term, index, EntryType.CONFIG_CHANGE, change.encode())));
+        pendingConfIndex = index;
+        broadcastAppend();
+        return index;
+    }
+
+    /**
+     * Adopts the configuration carried by an applied entry. Every node does this at the same log
+     * index, so all nodes agree on the configuration at every index. A change that does not apply to
+     * the current configuration (possible only if a leader appended it unchecked) is ignored, the
+     * same way on every node.
+     */
+    private void applyConfEntry(Entry entry) {
+        ConfChange change;
+        ConfState next;
+        try {
+            change = ConfChange.decode(entry.data());
+            next = ConfChanger.apply(conf, change);
+        } catch (IllegalArgumentException e) {
+            return;
+        }
+        ConfState previous = conf;
+        applyConf(next);
+        if (role != Role.LEADER) {
+            return;
+        }
+        long last = log.lastIndex();
+        for (long member : next.members()) {
+            progress.computeIfAbsent(member, m -> new Progress(0, last + 1, config.inflightAppendsMax()));
+        }
+        for (long member : previous.members()) {
+            if (!next.isMember(member)) {
+                // Last word to the removed member: with luck it learns the commit of its own removal.
+                sendAppend(member, true);
+                progress.remove(member);
+                forwardsSeen.remove(member);
+                readRoundAcked.remove(member);
+            }
+        }
+        if (next.isJoint()) {
+            // Leave the joint configuration as soon as it is in force (etcd's "auto leave").
+            long index = last + 1;
+            appendAsLeader(List.of(new Entry(term, index, EntryType.CONFIG_CHANGE, ConfChange.leave().encode())));
+            pendingConfIndex = index;
+        } else if (!next.isVoter(id)) {
+            // We removed ourselves: the change is complete, so hand over to the most up-to-date voter
+            // and step down.
+            long successor = NONE;
+            long best = -1;
+            for (long voter : next.voters()) {
+                Progress pr = progress.get(voter);
+                if (pr != null && pr.match() > best) {
+                    best = pr.match();
+                    successor = voter;
+                }
+            }
+            if (successor != NONE && best == log.lastIndex()) {
+                messages.add(new TimeoutNow(id, successor, term));
+            }
+            becomeFollower(term, NONE);
+            return;
+        }
+        // The quorum changed: an index may now be committed, and new members need their first append.
+        maybeCommit();
+        broadcastAppend();
+    }
+
+    /** True once an applied configuration no longer lists this node: it should shut down. */
+    public boolean isRemoved() {
+        return !conf.isMember(id);
+    }
+
+    // ---------------------------------------------------------------------------------------- reads
+
+    /**
+     * Requests a linearizable read (ReadIndex, thesis §6.4). The outcome arrives as a {@link ReadState}
+     * with the same {@code context} in a later {@link Ready#readStates()}. On a follower the request goes
+     * to the leader; the caller serves the read once it has applied the returned index. A leader that
+     * has not yet committed an entry of its term holds the request until it has (before that it cannot
+     * know the commit index).
+     *
+     * @throws NotLeaderException         on a follower that knows no leader
+     * @throws ProposalRejectedException on a leader holding {@link NodeConfig#pendingReadsMax()} reads
+     */
+    public void readIndex(long context) {
+        if (role == Role.LEADER) {
+            leaderRead(context, id);
+            return;
+        }
+        if (leaderId == NONE) {
+            throw new NotLeaderException(id, NONE);
+        }
+        messages.add(new ReadIndexRequest(id, leaderId, term, context));
+    }
+
+    private void leaderRead(long context, long from) {
+        if (pendingReads.size() + readsAwaitingCommit.size() >= config.pendingReadsMax()) {
+            if (from == id) {
+                throw new ProposalRejectedException("too many reads waiting for confirmation (pendingReadsMax="
+                        + config.pendingReadsMax() + ")");
+            }
+            messages.add(new ReadIndexResponse(id, from, term, context, -1, false));
+            return;
+        }
+        PendingRead read = new PendingRead(context, from, 0, 0);
+        if (log.term(log.committed()) != term) {
+            readsAwaitingCommit.add(read);
+            return;
+        }
+        startReads(List.of(read));
+    }
+
+    /** Registers reads at the current commit index in a new round, and asks the quorum to confirm it. */
+    private void startReads(List<PendingRead> reads) {
+        long index = log.committed();
+        readRound++;
+        for (PendingRead r : reads) {
+            pendingReads.add(new PendingRead(r.context(), r.from(), index, readRound));
+        }
+        if (quorum.voters().size() == 1) {
+            confirmReads(); // our own confirmation is a quorum
+            return;
+        }
+        broadcastHeartbeat();
+    }
+
+    private void confirmReads() {
+        long confirmedRound = quorum.committedIndex(voter -> voter == id ? readRound
+                : readRoundAcked.getOrDefault(voter, 0L));
+        while (!pendingReads.isEmpty() && pendingReads.peekFirst().round() <= confirmedRound) {
+            PendingRead read = pendingReads.pollFirst();
+            if (read.from() == id) {
+                readStates.add(new ReadState(read.context(), read.index(), true));
+            } else {
+                messages.add(new ReadIndexResponse(id, read.from(), term, read.context(), read.index(), true));
+            }
+        }
+    }
+
+    private void failPendingReads() {
+        List<PendingRead> failed = new ArrayList<>(pendingReads);
+        failed.addAll(readsAwaitingCommit);
+        pendingReads.clear();
+        readsAwaitingCommit.clear();
+        readRoundAcked.clear();
+        for (PendingRead read : failed) {
+            if (read.from() == id) {
+                readStates.add(new ReadState(read.context(), -1, false));
+            } else {
+                messages.add(new ReadIndexResponse(id, read.from(), term, read.context(), -1, false));
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------ leader transfer
+
+    /**
+     * Hands leadership to voter {@code target} (thesis §3.10): the leader brings it up to date, then
+     * tells it to campaign at once. Proposals are refused while the transfer runs; if it has not
+     * completed within an election timeout it is abandoned and the leader carries on.
+     *
+     * @throws NotLeaderException        when this node is not the leader
+     * @throws IllegalArgumentException when {@code target} is not a voter
+     */
+    public void transferLeadership(long target) {
+        if (role != Role.LEADER) {
+            throw new NotLeaderException(id, leaderId);
+        }
+        Check.argument(conf.isVoter(target), "node %s is not a voter of %s", target, conf);
+        if (target == id || target == transferee) {
+            return;
+        }
+        transferee = target;
+        electionElapsed = 0;
+        Progress pr = progress.get(target);
+        if (pr.match() == log.lastIndex()) {
+            messages.add(new TimeoutNow(id, target, term));
+        } else {
+            sendAppend(target, true);
+        }
+    }
+
+    /** The voter a leadership transfer is handing over to, or {@link #NONE}. */
+    public long transferee() {
+        return transferee;
+    }
+
+    // -------------------------------------------------------------------------------- ready/advance
+
+    /** True when {@link #ready()} has something for the caller to do. */
     public boolean hasReady() {
-        throw new UnsupportedOperationException("in progress");
+        return !messages.isEmpty()
+                || !messagesAfterSync.isEmpty()
+                || !readStates.isEmpty()
+                || !snapshotChunks.isEmpty()
+                || snapshotToInstall != null
+                || !log.unstableEntries().isEmpty()
+                || !hardState().equals(persistedHardState)
+                || log.hasEntriesToApply()
+                || !softState().equals(reportedSoftState);
     }
 
+    /**
+     * Collects what the caller must do now. The caller must finish its duties (see {@link Ready}) and
+     * call {@link #advance(Ready)} before calling {@code step}, {@code tick}, {@code propose} or
+     * {@code ready} again.
+     */
     public Ready ready() {
-        throw new UnsupportedOperationException("in progress");
+        HardState hs = hardState();
+        Ready.SoftState ss = softState();
+        Ready ready = new Ready(
+                hs.equals(persistedHardState) ? null : hs,
+                log.unstableEntries(),
+                messages,
+                messagesAfterSync,
+                log.entriesToApply(config.committedBytesPerReadyMax()),
+                ss.equals(reportedSoftState) ? null : ss,
+                snapshotChunks,
+                snapshotToInstall,
+                readStates);
+        snapshotChunks = new ArrayList<>();
+        snapshotToInstall = null;
+        messages = new ArrayList<>();
+        messagesAfterSync = new ArrayList<>();
+        readStates = new ArrayList<>();
+        return ready;
     }
 
+    /** Acknowledges that the caller has carried out every duty of {@code ready}. */
     public void advance(Ready ready) {
-        throw new UnsupportedOperationException("in progress");
+        if (ready.snapshot() != null) {
+            log.snapshotInstalled(ready.snapshot());
+        }
+        if (ready.hardState() != null) {
+            persistedHardState = ready.hardState();
+        }
+        if (ready.softState() != null) {
+            reportedSoftState = ready.softState();
+        }
+        if (!ready.entries().isEmpty()) {
+            Entry last = ready.entries().get(ready.entries().size() - 1);
+            log.stableTo(last.position());
+            if (role == Role.LEADER) {
+                Progress self = progress.get(id);
+                // Now, and only now, our own copy counts toward the commit quorum.
+                if (self != null && self.maybeUpdate(log.lastStableIndex()) && maybeCommit()) {
+                    broadcastAppend();
+                }
+            }
+        }
+        if (!ready.committedEntries().isEmpty()) {
+            Entry last = ready.committedEntries().get(ready.committedEntries().size() - 1);
+            log.appliedTo(last.index());
+            for (Entry e : ready.committedEntries()) {
+                if (e.type() == EntryType.CONFIG_CHANGE) {
+                    applyConfEntry(e);
+                }
+            }
+            if (role == Role.LEADER) {
+                for (Entry e : ready.committedEntries()) {
+                    if (e.term() == term) {
+                        uncommittedBytes = Math.max(0, uncommittedBytes - e.sizeBytes());
+                    }
+                }
+            }
+        }
     }
 
+    private HardState hardState() {
+        return new HardState(term, votedFor, log.committed());
+    }
+
+    private Ready.SoftState softState() {
+        return new Ready.SoftState(role, leaderId);
+    }
+
+    // ------------------------------------------------------------------------------ configuration
+
+    private void applyConf(ConfState newConf) {
+        this.conf = newConf;
+        this.quorum = new JointConfig(newConf.voters(), newConf.votersOutgoing());
+    }
+
+    // ------------------------------------------------------------------------------------- status
+
+    /** A consistent picture of this node's state. */
     public Status status() {
-        throw new UnsupportedOperationException("in progress");
+        TreeMap<Long, Status.FollowerProgress> view = new TreeMap<>();
+        if (role == Role.LEADER) {
+            for (Map.Entry<Long, Progress> e : progress.entrySet()) {
+                Progress pr = e.getValue();
+                view.put(e.getKey(), new Status.FollowerProgress(pr.match(), pr.next(), pr.state().name(),
+                        e.getKey() == id || pr.recentlyActive()));
+            }
+        }
+        return new Status(id, role, term, votedFor, leaderId, log.committed(), log.applied(), log.lastIndex(), conf,
+                view);
+    }
+
+    /** This node's current term. */
+    public long term() {
+        return term;
+    }
+
+    public Role role() {
+        return role;
+    }
+
+    /** The leader this node believes in, or {@link #NONE}. */
+    public long leaderId() {
+        return leaderId;
     }
 }
