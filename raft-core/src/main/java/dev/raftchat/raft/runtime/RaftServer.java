@@ -70,7 +70,7 @@ public final class RaftServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(RaftServer.class);
 
-    /** Notification queue slots beyond one per pending proposal: one leader change, one stop event. */
+    /** Notification queue slots beyond one per pending proposal or read: one leader change, one stop event. */
     private static final int NOTIFICATION_SLOTS_EXTRA = 2;
     /** Proposal sequences start at 1. */
     private static final long NO_SEQUENCE = 0;
@@ -107,6 +107,7 @@ public final class RaftServer implements AutoCloseable {
 
     private final Thread raftThread;
     private final ThreadPoolExecutor notifier;
+    private final LinearizableReads reads;
     private volatile Thread notifierThread;
     private final CopyOnWriteArrayList<RaftServerListener> listeners = new CopyOnWriteArrayList<>();
     private final AtomicReference<LeaderChange> latestLeaderChange = new AtomicReference<>();
@@ -168,7 +169,8 @@ public final class RaftServer implements AutoCloseable {
         this.raftThread = new Thread(this::runLoop, "raft-" + id);
         raftThread.setDaemon(true);
         this.notifier = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
-                new ArrayBlockingQueue<>(config.pendingProposalsMax() + NOTIFICATION_SLOTS_EXTRA),
+                new ArrayBlockingQueue<>(config.pendingProposalsMax() + config.pendingReadsMax()
+                        + NOTIFICATION_SLOTS_EXTRA),
                 runnable -> {
                     Thread thread = new Thread(runnable, "raft-" + id + "-notify");
                     thread.setDaemon(true);
@@ -183,6 +185,7 @@ public final class RaftServer implements AutoCloseable {
                     }
                     task.run();
                 });
+        this.reads = new LinearizableReads(id, config, stateMachine, notifier);
         this.publishedStatus = new ServerStatus(ServerStatus.State.NEW, node.status(), appliedIndex, 0, 0, null);
     }
 
@@ -278,6 +281,35 @@ public final class RaftServer implements AutoCloseable {
         }
         LockSupport.unpark(raftThread);
         return proposal.future;
+    }
+
+    /**
+     * Reads linearizably (Raft thesis §6.4, ReadIndex): the future completes with
+     * {@link StateMachine#query} of {@code query}, run on a state that includes every write whose future
+     * completed before this call — on the leader or on a follower alike. Reads queued together share one
+     * leadership confirmation round. Fails with:
+     * <ul>
+     *   <li>{@link NotLeaderException} when no leader is known;</li>
+     *   <li>{@link ReadNotConfirmedException} when the leader could not confirm its leadership;</li>
+     *   <li>{@link ReadRejectedException} when over {@code queryBytesMax} or {@code pendingReadsMax};</li>
+     *   <li>{@link RaftTimeoutException} when not served within {@code readTimeoutMillis};</li>
+     *   <li>{@link RaftShutdownException} when the server is not running;</li>
+     *   <li>whatever {@link StateMachine#query} threw.</li>
+     * </ul>
+     * Reads change nothing, so every failure may be retried. Never blocks.
+     */
+    public CompletableFuture<byte[]> read(byte[] query) {
+        Objects.requireNonNull(query, "query");
+        if (state != ServerStatus.State.RUNNING) {
+            return CompletableFuture.failedFuture(shutdownException());
+        }
+        LinearizableReads.PendingRead read = reads.submit(query);
+        if (state != ServerStatus.State.RUNNING) {
+            // Perhaps lost a race with close(), which may already have failed everything pending.
+            reads.settle(read, null, shutdownException());
+        }
+        LockSupport.unpark(raftThread);
+        return read.future;
     }
 
     /**
@@ -410,17 +442,20 @@ public final class RaftServer implements AutoCloseable {
                     proposeBatch(proposalBatch);
                     changed = true;
                 }
+                changed |= reads.requestConfirmation(node);
 
                 while (node.hasReady()) {
                     handleReady(node.ready());
                     changed = true;
                 }
 
-                changed |= expireProposals(System.nanoTime());
+                long afterReadyNanos = System.nanoTime();
+                changed |= expireProposals(afterReadyNanos);
+                changed |= reads.expire(afterReadyNanos);
                 if (changed) {
                     publishStatus();
                 }
-                if (inbox.isEmpty() && submitted.isEmpty() && deferredProposal == null
+                if (inbox.isEmpty() && submitted.isEmpty() && deferredProposal == null && !reads.hasSubmitted()
                         && state == ServerStatus.State.RUNNING) {
                     long waitNanos = nextTickAtNanos - System.nanoTime();
                     if (waitNanos > 0) {
@@ -507,6 +542,8 @@ public final class RaftServer implements AutoCloseable {
         }
         sendAll(ready.messagesAfterSync());
         applyCommitted(ready.committedEntries());
+        reads.onReadStates(ready.readStates());
+        reads.serveApplied(appliedIndex);
         if (ready.softState() != null) {
             noteSoftState(ready.softState());
         }
@@ -646,6 +683,7 @@ public final class RaftServer implements AutoCloseable {
     // ---------------------------------------------------------------- completions
 
     private void failAllPending(RaftShutdownException exception) {
+        reads.failAll(exception);
         PendingProposal proposal;
         while ((proposal = submitted.poll()) != null) {
             settle(proposal, null, exception);

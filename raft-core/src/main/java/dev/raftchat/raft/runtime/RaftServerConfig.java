@@ -30,6 +30,10 @@ import java.util.Objects;
  *                                larger proposal still goes alone)
  * @param commandBytesMax         the largest command accepted by {@link RaftServer#propose}
  * @param pendingProposalBytesMax the most command bytes of pending proposals; more are rejected
+ * @param pendingReadsMax         the most linearizable reads accepted and not yet completed
+ * @param queryBytesMax           the largest query accepted by {@link RaftServer#read}
+ * @param readTimeoutMillis       a read not served within this time fails with {@link RaftTimeoutException}
+ *                                (reads change nothing, so retrying is safe)
  * @param shutdownTimeoutMillis   how long {@link RaftServer#close()} waits for the Raft thread and the
  *                                notification thread to finish
  */
@@ -45,6 +49,9 @@ public record RaftServerConfig(
         long proposalBatchBytesMax,
         int commandBytesMax,
         long pendingProposalBytesMax,
+        int pendingReadsMax,
+        int queryBytesMax,
+        long readTimeoutMillis,
         long shutdownTimeoutMillis) {
 
     public static final long DEFAULT_TICK_MILLIS = 100;
@@ -56,6 +63,9 @@ public record RaftServerConfig(
     public static final long DEFAULT_PROPOSAL_BATCH_BYTES_MAX = 4L * 1024 * 1024;
     public static final int DEFAULT_COMMAND_BYTES_MAX = 1024 * 1024;
     public static final long DEFAULT_PENDING_PROPOSAL_BYTES_MAX = 64L * 1024 * 1024;
+    public static final int DEFAULT_PENDING_READS_MAX = 4_096;
+    public static final int DEFAULT_QUERY_BYTES_MAX = 64 * 1024;
+    public static final long DEFAULT_READ_TIMEOUT_MILLIS = 10_000;
     public static final long DEFAULT_SHUTDOWN_TIMEOUT_MILLIS = 5_000;
 
     /** Queues are allocated up front at their bound, so the bound itself is bounded. */
@@ -79,6 +89,9 @@ public record RaftServerConfig(
                     + "), or a command of the largest allowed size could never be accepted; got "
                     + pendingProposalBytesMax);
         }
+        inRange("pendingReadsMax", pendingReadsMax, 1, QUEUE_CAPACITY_LIMIT);
+        inRange("queryBytesMax", queryBytesMax, 1, Integer.MAX_VALUE - 1);
+        inRange("readTimeoutMillis", readTimeoutMillis, 1, 24L * 60 * 60 * 1000);
         inRange("shutdownTimeoutMillis", shutdownTimeoutMillis, 1, 10L * 60 * 1000);
     }
 
@@ -110,6 +123,9 @@ public record RaftServerConfig(
                 .proposalBatchBytesMax(proposalBatchBytesMax)
                 .commandBytesMax(commandBytesMax)
                 .pendingProposalBytesMax(pendingProposalBytesMax)
+                .pendingReadsMax(pendingReadsMax)
+                .queryBytesMax(queryBytesMax)
+                .readTimeoutMillis(readTimeoutMillis)
                 .shutdownTimeoutMillis(shutdownTimeoutMillis);
     }
 
@@ -128,6 +144,9 @@ public record RaftServerConfig(
         private long proposalBatchBytesMax = DEFAULT_PROPOSAL_BATCH_BYTES_MAX;
         private int commandBytesMax = DEFAULT_COMMAND_BYTES_MAX;
         private long pendingProposalBytesMax = DEFAULT_PENDING_PROPOSAL_BYTES_MAX;
+        private int pendingReadsMax = DEFAULT_PENDING_READS_MAX;
+        private int queryBytesMax = DEFAULT_QUERY_BYTES_MAX;
+        private long readTimeoutMillis = DEFAULT_READ_TIMEOUT_MILLIS;
         private long shutdownTimeoutMillis = DEFAULT_SHUTDOWN_TIMEOUT_MILLIS;
 
         private Builder(NodeConfig node, ConfState initialConf) {
@@ -190,6 +209,21 @@ public record RaftServerConfig(
             return this;
         }
 
+        public Builder pendingReadsMax(int value) {
+            this.pendingReadsMax = value;
+            return this;
+        }
+
+        public Builder queryBytesMax(int value) {
+            this.queryBytesMax = value;
+            return this;
+        }
+
+        public Builder readTimeoutMillis(long value) {
+            this.readTimeoutMillis = value;
+            return this;
+        }
+
         public Builder shutdownTimeoutMillis(long value) {
             this.shutdownTimeoutMillis = value;
             return this;
@@ -205,7 +239,7 @@ public record RaftServerConfig(
                     : Math.max(1, Math.min(DEFAULT_PROPOSAL_BATCH_MAX, pendingProposalsMax));
             return new RaftServerConfig(node, initialConf, tickMillis, proposalTimeoutMillis, inboxMessagesMax,
                     inboxBatch, pendingProposalsMax, proposalBatch, proposalBatchBytesMax, commandBytesMax,
-                    pendingProposalBytesMax, shutdownTimeoutMillis);
+                    pendingProposalBytesMax, pendingReadsMax, queryBytesMax, readTimeoutMillis, shutdownTimeoutMillis);
         }
     }
 }
