@@ -34,6 +34,8 @@ import java.util.Objects;
  * @param queryBytesMax           the largest query accepted by {@link RaftServer#read}
  * @param readTimeoutMillis       a read not served within this time fails with {@link RaftTimeoutException}
  *                                (reads change nothing, so retrying is safe)
+ * @param pendingAdminOperationsMax the most membership changes and leadership transfers accepted and
+ *                                not yet completed (they also time out after {@code proposalTimeoutMillis})
  * @param shutdownTimeoutMillis   how long {@link RaftServer#close()} waits for the Raft thread and the
  *                                notification thread to finish
  */
@@ -52,6 +54,7 @@ public record RaftServerConfig(
         int pendingReadsMax,
         int queryBytesMax,
         long readTimeoutMillis,
+        int pendingAdminOperationsMax,
         long shutdownTimeoutMillis) {
 
     public static final long DEFAULT_TICK_MILLIS = 100;
@@ -66,6 +69,7 @@ public record RaftServerConfig(
     public static final int DEFAULT_PENDING_READS_MAX = 4_096;
     public static final int DEFAULT_QUERY_BYTES_MAX = 64 * 1024;
     public static final long DEFAULT_READ_TIMEOUT_MILLIS = 10_000;
+    public static final int DEFAULT_PENDING_ADMIN_OPERATIONS_MAX = 16;
     public static final long DEFAULT_SHUTDOWN_TIMEOUT_MILLIS = 5_000;
 
     /** Queues are allocated up front at their bound, so the bound itself is bounded. */
@@ -92,6 +96,7 @@ public record RaftServerConfig(
         inRange("pendingReadsMax", pendingReadsMax, 1, QUEUE_CAPACITY_LIMIT);
         inRange("queryBytesMax", queryBytesMax, 1, Integer.MAX_VALUE - 1);
         inRange("readTimeoutMillis", readTimeoutMillis, 1, 24L * 60 * 60 * 1000);
+        inRange("pendingAdminOperationsMax", pendingAdminOperationsMax, 1, 1024);
         inRange("shutdownTimeoutMillis", shutdownTimeoutMillis, 1, 10L * 60 * 1000);
     }
 
@@ -126,6 +131,7 @@ public record RaftServerConfig(
                 .pendingReadsMax(pendingReadsMax)
                 .queryBytesMax(queryBytesMax)
                 .readTimeoutMillis(readTimeoutMillis)
+                .pendingAdminOperationsMax(pendingAdminOperationsMax)
                 .shutdownTimeoutMillis(shutdownTimeoutMillis);
     }
 
@@ -147,6 +153,7 @@ public record RaftServerConfig(
         private int pendingReadsMax = DEFAULT_PENDING_READS_MAX;
         private int queryBytesMax = DEFAULT_QUERY_BYTES_MAX;
         private long readTimeoutMillis = DEFAULT_READ_TIMEOUT_MILLIS;
+        private int pendingAdminOperationsMax = DEFAULT_PENDING_ADMIN_OPERATIONS_MAX;
         private long shutdownTimeoutMillis = DEFAULT_SHUTDOWN_TIMEOUT_MILLIS;
 
         private Builder(NodeConfig node, ConfState initialConf) {
@@ -224,6 +231,11 @@ public record RaftServerConfig(
             return this;
         }
 
+        public Builder pendingAdminOperationsMax(int value) {
+            this.pendingAdminOperationsMax = value;
+            return this;
+        }
+
         public Builder shutdownTimeoutMillis(long value) {
             this.shutdownTimeoutMillis = value;
             return this;
@@ -239,7 +251,8 @@ public record RaftServerConfig(
                     : Math.max(1, Math.min(DEFAULT_PROPOSAL_BATCH_MAX, pendingProposalsMax));
             return new RaftServerConfig(node, initialConf, tickMillis, proposalTimeoutMillis, inboxMessagesMax,
                     inboxBatch, pendingProposalsMax, proposalBatch, proposalBatchBytesMax, commandBytesMax,
-                    pendingProposalBytesMax, pendingReadsMax, queryBytesMax, readTimeoutMillis, shutdownTimeoutMillis);
+                    pendingProposalBytesMax, pendingReadsMax, queryBytesMax, readTimeoutMillis,
+                    pendingAdminOperationsMax, shutdownTimeoutMillis);
         }
     }
 }
