@@ -30,6 +30,12 @@ import java.util.Objects;
  *                                larger proposal still goes alone)
  * @param commandBytesMax         the largest command accepted by {@link RaftServer#propose}
  * @param pendingProposalBytesMax the most command bytes of pending proposals; more are rejected
+ * @param pendingReadsMax         the most linearizable reads accepted and not yet completed
+ * @param queryBytesMax           the largest query accepted by {@link RaftServer#read}
+ * @param readTimeoutMillis       a read not served within this time fails with {@link RaftTimeoutException}
+ *                                (reads change nothing, so retrying is safe)
+ * @param pendingAdminOperationsMax the most membership changes and leadership transfers accepted and
+ *                                not yet completed (they also time out after {@code proposalTimeoutMillis})
  * @param shutdownTimeoutMillis   how long {@link RaftServer#close()} waits for the Raft thread and the
  *                                notification thread to finish
  */
@@ -45,6 +51,10 @@ public record RaftServerConfig(
         long proposalBatchBytesMax,
         int commandBytesMax,
         long pendingProposalBytesMax,
+        int pendingReadsMax,
+        int queryBytesMax,
+        long readTimeoutMillis,
+        int pendingAdminOperationsMax,
         long shutdownTimeoutMillis) {
 
     public static final long DEFAULT_TICK_MILLIS = 100;
@@ -56,6 +66,10 @@ public record RaftServerConfig(
     public static final long DEFAULT_PROPOSAL_BATCH_BYTES_MAX = 4L * 1024 * 1024;
     public static final int DEFAULT_COMMAND_BYTES_MAX = 1024 * 1024;
     public static final long DEFAULT_PENDING_PROPOSAL_BYTES_MAX = 64L * 1024 * 1024;
+    public static final int DEFAULT_PENDING_READS_MAX = 4_096;
+    public static final int DEFAULT_QUERY_BYTES_MAX = 64 * 1024;
+    public static final long DEFAULT_READ_TIMEOUT_MILLIS = 10_000;
+    public static final int DEFAULT_PENDING_ADMIN_OPERATIONS_MAX = 16;
     public static final long DEFAULT_SHUTDOWN_TIMEOUT_MILLIS = 5_000;
 
     /** Queues are allocated up front at their bound, so the bound itself is bounded. */
@@ -79,6 +93,10 @@ public record RaftServerConfig(
                     + "), or a command of the largest allowed size could never be accepted; got "
                     + pendingProposalBytesMax);
         }
+        inRange("pendingReadsMax", pendingReadsMax, 1, QUEUE_CAPACITY_LIMIT);
+        inRange("queryBytesMax", queryBytesMax, 1, Integer.MAX_VALUE - 1);
+        inRange("readTimeoutMillis", readTimeoutMillis, 1, 24L * 60 * 60 * 1000);
+        inRange("pendingAdminOperationsMax", pendingAdminOperationsMax, 1, 1024);
         inRange("shutdownTimeoutMillis", shutdownTimeoutMillis, 1, 10L * 60 * 1000);
     }
 
@@ -110,6 +128,10 @@ public record RaftServerConfig(
                 .proposalBatchBytesMax(proposalBatchBytesMax)
                 .commandBytesMax(commandBytesMax)
                 .pendingProposalBytesMax(pendingProposalBytesMax)
+                .pendingReadsMax(pendingReadsMax)
+                .queryBytesMax(queryBytesMax)
+                .readTimeoutMillis(readTimeoutMillis)
+                .pendingAdminOperationsMax(pendingAdminOperationsMax)
                 .shutdownTimeoutMillis(shutdownTimeoutMillis);
     }
 
@@ -128,6 +150,10 @@ public record RaftServerConfig(
         private long proposalBatchBytesMax = DEFAULT_PROPOSAL_BATCH_BYTES_MAX;
         private int commandBytesMax = DEFAULT_COMMAND_BYTES_MAX;
         private long pendingProposalBytesMax = DEFAULT_PENDING_PROPOSAL_BYTES_MAX;
+        private int pendingReadsMax = DEFAULT_PENDING_READS_MAX;
+        private int queryBytesMax = DEFAULT_QUERY_BYTES_MAX;
+        private long readTimeoutMillis = DEFAULT_READ_TIMEOUT_MILLIS;
+        private int pendingAdminOperationsMax = DEFAULT_PENDING_ADMIN_OPERATIONS_MAX;
         private long shutdownTimeoutMillis = DEFAULT_SHUTDOWN_TIMEOUT_MILLIS;
 
         private Builder(NodeConfig node, ConfState initialConf) {
@@ -190,6 +216,26 @@ public record RaftServerConfig(
             return this;
         }
 
+        public Builder pendingReadsMax(int value) {
+            this.pendingReadsMax = value;
+            return this;
+        }
+
+        public Builder queryBytesMax(int value) {
+            this.queryBytesMax = value;
+            return this;
+        }
+
+        public Builder readTimeoutMillis(long value) {
+            this.readTimeoutMillis = value;
+            return this;
+        }
+
+        public Builder pendingAdminOperationsMax(int value) {
+            this.pendingAdminOperationsMax = value;
+            return this;
+        }
+
         public Builder shutdownTimeoutMillis(long value) {
             this.shutdownTimeoutMillis = value;
             return this;
@@ -205,7 +251,8 @@ public record RaftServerConfig(
                     : Math.max(1, Math.min(DEFAULT_PROPOSAL_BATCH_MAX, pendingProposalsMax));
             return new RaftServerConfig(node, initialConf, tickMillis, proposalTimeoutMillis, inboxMessagesMax,
                     inboxBatch, pendingProposalsMax, proposalBatch, proposalBatchBytesMax, commandBytesMax,
-                    pendingProposalBytesMax, shutdownTimeoutMillis);
+                    pendingProposalBytesMax, pendingReadsMax, queryBytesMax, readTimeoutMillis,
+                    pendingAdminOperationsMax, shutdownTimeoutMillis);
         }
     }
 }
