@@ -110,11 +110,7 @@ final class InboundPeerHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void onMessage(ChannelHandlerContext ctx, RaftProto.Frame frame) {
-        if (frame.getKindCase() != RaftProto.Frame.KindCase.MESSAGE) {
-            decodeError(ctx, "expected a message frame, got a " + frame.getKindCase() + " frame");
-            return;
-        }
-        Message message = MessageCodec.fromProto(frame.getMessage());
+        Message message = MessageCodec.messageOf(frame);
         if (message.from() != peerId) {
             decodeError(ctx, "message from node " + message.from() + " on the connection of node " + peerId);
             return;

@@ -178,6 +178,7 @@ final class PeerLink {
         }
         if (written > 0) {
             current.flush();
+            counters.flushes.increment();
         }
         if (!outbox.isEmpty() && current.isWritable()) {
             // Yield to other tasks of the loop between batches instead of draining everything at once.
