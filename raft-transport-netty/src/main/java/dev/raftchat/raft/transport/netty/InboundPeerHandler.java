@@ -105,6 +105,8 @@ final class InboundPeerHandler extends ChannelInboundHandlerAdapter {
         } else {
             peerId = hello.getNodeId();
             cancelHelloTimeout();
+            // Only now may the peer send frames of full size.
+            ((FrameDecoder) ctx.pipeline().get("frames")).frameBytesLimit(config.frameBytesMax());
             LOG.debug("node {}: inbound connection from peer {} at {}", config.nodeId(), peerId, ctx.channel().remoteAddress());
         }
     }

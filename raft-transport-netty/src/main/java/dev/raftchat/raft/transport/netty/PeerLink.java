@@ -232,7 +232,7 @@ final class PeerLink {
                         if (tls != null) {
                             ch.pipeline().addLast("tls", tls.client().newHandler(ch.alloc(), target.host(), target.port()));
                         }
-                        ch.pipeline().addLast("frames", Frames.decoder(config.frameBytesMax()));
+                        ch.pipeline().addLast("frames", Frames.decoder(Frames.CONTROL_FRAME_BYTES_MAX));
                         ch.pipeline().addLast("peer", new OutboundPeerHandler(PeerLink.this, config.nodeId()));
                     }
                 });

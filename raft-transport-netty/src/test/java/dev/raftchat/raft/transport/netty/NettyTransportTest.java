@@ -324,6 +324,8 @@ class NettyTransportTest {
                 lengthPrefix(0x7fff_fff0),
                 lengthPrefix(NettyTransportConfig.DEFAULT_FRAME_BYTES_MAX + 1),
                 lengthPrefix(-1),
+                // Allowed after a hello, but a stranger may not make the node wait for (and buffer) 64 KiB.
+                lengthPrefix(64 * 1024),
                 frame(message),
                 concat(frame(hello), frame(new byte[] {0x08, (byte) 0x80})),
                 concat(frame(hello), frame(MessageCodec.messageFrame(new TimeoutNow(8, 2, 1)).toByteArray())),
