@@ -84,8 +84,16 @@ public final class RaftNode {
     /** Identifies this incarnation's forwarded proposals (see {@link ForwardProposal}). */
     private final long forwardSession;
     private long forwardSequence;
-    /** Leader only: per forwarding follower, {session, highest sequence seen} in this term. */
-    private final TreeMap<Long, long[]> forwardsSeen = new TreeMap<>();
+    /**
+     * Leader only: per forwarding follower, the highest sequence seen in this term for each of its
+     * sessions (incarnations), oldest session first. Remembering earlier sessions matters: a follower
+     * that restarts gets a new session, and a late duplicate from its previous one must still be
+     * recognized. Bounded by {@link #FORWARD_SESSIONS_PER_FOLLOWER_MAX}.
+     */
+    private final TreeMap<Long, java.util.LinkedHashMap<Long, Long>> forwardsSeen = new TreeMap<>();
+
+    /** Sessions remembered per follower and term: that many restarts of one follower within one term. */
+    static final int FORWARD_SESSIONS_PER_FOLLOWER_MAX = 16;
 
     /**
      * Leader only: the index of the latest configuration change in the log. No new change is accepted
@@ -614,11 +622,16 @@ public final class RaftNode {
     }
 
     private void handleForwardProposal(ForwardProposal m) {
-        long[] seen = forwardsSeen.get(m.from());
-        if (seen != null && seen[0] == m.session() && m.sequence() <= seen[1]) {
+        java.util.LinkedHashMap<Long, Long> sessions =
+                forwardsSeen.computeIfAbsent(m.from(), f -> new java.util.LinkedHashMap<>());
+        Long highest = sessions.get(m.session());
+        if (highest != null && m.sequence() <= highest) {
             return; // a duplicate or a reordered older batch: forwarding is at-most-once
         }
-        forwardsSeen.put(m.from(), new long[] {m.session(), m.sequence()});
+        sessions.put(m.session(), m.sequence());
+        if (sessions.size() > FORWARD_SESSIONS_PER_FOLLOWER_MAX) {
+            sessions.remove(sessions.keySet().iterator().next());
+        }
         if (transferee != NONE || exceedsUncommittedLimit(m.payloads())) {
             return; // the proposer's runtime times out; see propose() for the local error
         }
