@@ -5,6 +5,7 @@ import java.util.concurrent.atomic.LongAdder;
 /** The transport's counters, written from any thread. */
 final class Counters {
     final LongAdder sent = new LongAdder();
+    final LongAdder flushes = new LongAdder();
     final LongAdder received = new LongAdder();
     final LongAdder dropped = new LongAdder();
     final LongAdder reconnects = new LongAdder();
@@ -12,7 +13,7 @@ final class Counters {
     final LongAdder handshakesRejected = new LongAdder();
 
     TransportStats snapshot() {
-        return new TransportStats(sent.sum(), received.sum(), dropped.sum(), reconnects.sum(), decodeErrors.sum(),
+        return new TransportStats(sent.sum(), flushes.sum(), received.sum(), dropped.sum(), reconnects.sum(), decodeErrors.sum(),
                 handshakesRejected.sum());
     }
 }

@@ -4,26 +4,28 @@ import dev.raftchat.raft.transport.netty.proto.RaftProto;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufOutputStream;
-import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 
 /**
  * The framing shared by both ends: a 4-byte big-endian length, then that many bytes of one protobuf
- * {@code Frame}. The length counts only the protobuf bytes.
+ * {@code Frame}. The length counts only the protobuf bytes, and is read as unsigned.
  */
 final class Frames {
     static final int LENGTH_PREFIX_BYTES = 4;
+    /**
+     * The limit for frames before the peer is known (hello) and for the only frame an outbound
+     * connection ever receives (rejection); both are tiny, and a stranger must not make us buffer more.
+     */
+    static final int CONTROL_FRAME_BYTES_MAX = 4 * 1024;
     /** The version of raft_messages.proto spoken in the hello. */
     static final int PROTOCOL_VERSION = 1;
 
     private Frames() {}
 
-    /** A decoder that splits the stream into frame bodies and fails fast on a length over {@code frameBytesMax}. */
-    static LengthFieldBasedFrameDecoder decoder(int frameBytesMax) {
-        // maxFrameLength counts the prefix too; failFast rejects an oversized length before buffering its body.
-        return new LengthFieldBasedFrameDecoder(frameBytesMax + LENGTH_PREFIX_BYTES, 0, LENGTH_PREFIX_BYTES, 0,
-                LENGTH_PREFIX_BYTES, true);
+    /** A decoder that splits the stream into frame bodies and fails fast on a length over {@code frameBytesLimit}. */
+    static FrameDecoder decoder(int frameBytesLimit) {
+        return new FrameDecoder(frameBytesLimit);
     }
 
     /** The encoded size of {@code frame}'s body, without the prefix. */

@@ -105,16 +105,14 @@ final class InboundPeerHandler extends ChannelInboundHandlerAdapter {
         } else {
             peerId = hello.getNodeId();
             cancelHelloTimeout();
+            // Only now may the peer send frames of full size.
+            ((FrameDecoder) ctx.pipeline().get("frames")).frameBytesLimit(config.frameBytesMax());
             LOG.debug("node {}: inbound connection from peer {} at {}", config.nodeId(), peerId, ctx.channel().remoteAddress());
         }
     }
 
     private void onMessage(ChannelHandlerContext ctx, RaftProto.Frame frame) {
-        if (frame.getKindCase() != RaftProto.Frame.KindCase.MESSAGE) {
-            decodeError(ctx, "expected a message frame, got a " + frame.getKindCase() + " frame");
-            return;
-        }
-        Message message = MessageCodec.fromProto(frame.getMessage());
+        Message message = MessageCodec.messageOf(frame);
         if (message.from() != peerId) {
             decodeError(ctx, "message from node " + message.from() + " on the connection of node " + peerId);
             return;

@@ -254,9 +254,13 @@ public final class MessageCodec {
 
     /** Decodes a whole frame body that must hold a Raft message. */
     public static Message decodeMessageFrame(ByteBuffer body) {
-        RaftProto.Frame frame = parseFrame(body);
+        return messageOf(parseFrame(body));
+    }
+
+    /** The Raft message a parsed frame holds; a frame of another kind is a {@link CodecException}. */
+    public static Message messageOf(RaftProto.Frame frame) {
         if (frame.getKindCase() != RaftProto.Frame.KindCase.MESSAGE) {
-            throw new CodecException("expected a message frame, got " + frame.getKindCase());
+            throw new CodecException("expected a message frame, got a " + frame.getKindCase() + " frame");
         }
         return fromProto(frame.getMessage());
     }

@@ -116,7 +116,7 @@ public final class NettyTransport implements Transport {
                             if (tls != null) {
                                 ch.pipeline().addLast("tls", tls.server().newHandler(ch.alloc()));
                             }
-                            ch.pipeline().addLast("frames", Frames.decoder(config.frameBytesMax()));
+                            ch.pipeline().addLast("frames", Frames.decoder(Frames.CONTROL_FRAME_BYTES_MAX));
                             ch.pipeline().addLast("peer",
                                     new InboundPeerHandler(config, inbox, counters, inboundConnections));
                         }

@@ -9,7 +9,11 @@ import java.util.Objects;
  *
  * <p><b>Frame size and snapshot chunks.</b> A frame holds exactly one message. {@code frameBytesMax}
  * bounds the protobuf bytes of a frame (the 4-byte length prefix excluded) in both directions: a
- * larger inbound frame closes the connection, a larger outbound message is dropped and counted.
+ * larger inbound frame closes the connection, a larger outbound message is dropped and counted. Until
+ * an inbound connection has sent a valid hello its frames are limited to 4 KiB, so a stranger cannot
+ * make the node buffer {@code frameBytesMax}; the worst-case inbound buffering is therefore
+ * {@code inboundConnectionsMax * frameBytesMax} from authenticated (hello-ed, and with TLS, certified)
+ * peers only.
  * {@link #FRAME_HEADROOM_BYTES} of every frame are reserved for headers, so a snapshot chunk (or a
  * single log entry) of up to {@link #payloadBytesMax()} always fits; with the defaults that is
  * 8 MiB - 64 KiB, comfortably above raft-core's default append batch of 1 MiB and any sensible

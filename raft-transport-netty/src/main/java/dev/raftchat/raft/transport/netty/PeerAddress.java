@@ -108,6 +108,37 @@ public record PeerAddress(String host, int port) {
         return new PeerAddress(host, port);
     }
 
+    /**
+     * Parses the original raft-chat's {@code --cluster} list: comma-separated addresses where the
+     * {@code i}-th (from 1) is the address of node {@code i}, e.g.
+     * {@code http://127.0.0.1:12379,http://127.0.0.1:22379,http://127.0.0.1:32379}.
+     *
+     * @return node id to address, in id order
+     * @throws IllegalArgumentException naming the position of the first bad or duplicate address
+     */
+    public static java.util.SortedMap<Long, PeerAddress> parseCluster(String commaSeparated) {
+        if (commaSeparated == null || commaSeparated.isBlank()) {
+            throw new IllegalArgumentException("cluster list is empty; " + EXPECTED + ", separated by commas");
+        }
+        java.util.TreeMap<Long, PeerAddress> members = new java.util.TreeMap<>();
+        String[] parts = commaSeparated.split(",", -1);
+        for (int i = 0; i < parts.length; i++) {
+            long nodeId = i + 1L;
+            PeerAddress address;
+            try {
+                address = parse(parts[i]);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("cluster member " + nodeId + ": " + e.getMessage(), e);
+            }
+            if (members.containsValue(address)) {
+                throw new IllegalArgumentException("cluster member " + nodeId + ": address " + address
+                        + " is already used by another member");
+            }
+            members.put(nodeId, address);
+        }
+        return java.util.Collections.unmodifiableSortedMap(members);
+    }
+
     /** An unresolved socket address; resolution happens when connecting, so DNS changes are seen. */
     public InetSocketAddress toSocketAddress() {
         return InetSocketAddress.createUnresolved(host, port);

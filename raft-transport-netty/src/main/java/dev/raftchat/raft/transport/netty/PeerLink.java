@@ -178,6 +178,7 @@ final class PeerLink {
         }
         if (written > 0) {
             current.flush();
+            counters.flushes.increment();
         }
         if (!outbox.isEmpty() && current.isWritable()) {
             // Yield to other tasks of the loop between batches instead of draining everything at once.
@@ -231,7 +232,7 @@ final class PeerLink {
                         if (tls != null) {
                             ch.pipeline().addLast("tls", tls.client().newHandler(ch.alloc(), target.host(), target.port()));
                         }
-                        ch.pipeline().addLast("frames", Frames.decoder(config.frameBytesMax()));
+                        ch.pipeline().addLast("frames", Frames.decoder(Frames.CONTROL_FRAME_BYTES_MAX));
                         ch.pipeline().addLast("peer", new OutboundPeerHandler(PeerLink.this, config.nodeId()));
                     }
                 });

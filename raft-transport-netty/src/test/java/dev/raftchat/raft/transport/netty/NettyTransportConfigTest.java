@@ -28,6 +28,18 @@ class NettyTransportConfigTest {
         assertThat(config.toBuilder().build()).isEqualTo(config);
     }
 
+    @Test
+    void raftCoreDefaultsFitInADefaultFrame() {
+        NettyTransportConfig config = builder().build();
+
+        // One snapshot chunk, and one append batch (whose last entry may overshoot appendBytesMax by one
+        // entry), must each fit in a frame without touching the header headroom.
+        assertThat((long) dev.raftchat.raft.core.NodeConfig.DEFAULT_SNAPSHOT_CHUNK_BYTES)
+                .isLessThanOrEqualTo(config.payloadBytesMax());
+        assertThat(2 * dev.raftchat.raft.core.NodeConfig.DEFAULT_APPEND_BYTES_MAX)
+                .isLessThanOrEqualTo(config.payloadBytesMax());
+    }
+
     static Stream<Arguments> invalidConfigs() {
         return Stream.of(
                 Arguments.of((UnaryOperator<NettyTransportConfig.Builder>) b -> b.frameBytesMax(1024), "frameBytesMax"),

@@ -51,7 +51,7 @@ class NettyTransportTest {
         transports.forEach(NettyTransport::close);
     }
 
-    private NettyTransport node(NettyTransportConfig config, TestPeers.Inbox inbox) {
+    private NettyTransport node(NettyTransportConfig config, dev.raftchat.raft.transport.Transport.Inbox inbox) {
         NettyTransport transport = started(config, inbox);
         transports.add(transport);
         return transport;
@@ -128,6 +128,48 @@ class NettyTransportTest {
         List<Long> commits = inbox.messages.stream().map(m -> ((HeartbeatRequest) m).commit()).toList();
         assertThat(commits).isSorted().doesNotHaveDuplicates().hasSize(count);
         assertThat(sender.stats().messagesDropped()).isZero();
+    }
+
+    @Test
+    void messagesQueuedBeforeTheConnectionAreWrittenInBatchesWithOneFlushEach() throws IOException {
+        int count = 3_000;
+        int batch = 16;
+        NettyTransport sender = node(config(1).writeBatchMessagesMax(batch).build(), new TestPeers.Inbox());
+        PeerAddress notYetListening = new PeerAddress("127.0.0.1", TestPeers.unusedPort());
+        sender.updatePeer(2, notYetListening);
+        for (int i = 1; i <= count; i++) {
+            sender.send(new HeartbeatRequest(1, 2, 1, i, 0));
+        }
+        assertThat(sender.queuedMessages(2)).isEqualTo(count);
+
+        TestPeers.Inbox inbox = new TestPeers.Inbox();
+        node(config(2).listenAddress(notYetListening).build(), inbox);
+
+        eventually().until(() -> inbox.messages.size() == count);
+        assertThat(inbox.messages.stream().map(m -> ((HeartbeatRequest) m).commit()).toList()).isSorted();
+        assertThat(sender.stats().messagesSent()).isEqualTo(count);
+        // Write many, flush once: one flush per full batch (more only if the socket pushed back).
+        assertThat(sender.stats().flushes()).isBetween((long) count / batch, (long) count / batch + 20);
+    }
+
+    @Test
+    void anInboxThatThrowsLosesThatMessageOnly() {
+        TestPeers.Inbox inbox = new TestPeers.Inbox();
+        NettyTransport sender = node(1, new TestPeers.Inbox());
+        NettyTransport receiver = node(config(2).build(), message -> {
+            if (message.term() == 1) {
+                throw new IllegalStateException("inbox broke its contract");
+            }
+            inbox.deliver(message);
+        });
+        connectAll(sender, receiver);
+
+        sender.send(new TimeoutNow(1, 2, 1));
+        sender.send(new TimeoutNow(1, 2, 2));
+
+        eventually().untilAsserted(() -> assertThat(inbox.messages).containsExactly(new TimeoutNow(1, 2, 2)));
+        assertThat(receiver.stats().decodeErrors()).isZero();
+        assertThat(sender.stats().reconnects()).isZero();
     }
 
     @Test
@@ -282,6 +324,8 @@ class NettyTransportTest {
                 lengthPrefix(0x7fff_fff0),
                 lengthPrefix(NettyTransportConfig.DEFAULT_FRAME_BYTES_MAX + 1),
                 lengthPrefix(-1),
+                // Allowed after a hello, but a stranger may not make the node wait for (and buffer) 64 KiB.
+                lengthPrefix(64 * 1024),
                 frame(message),
                 concat(frame(hello), frame(new byte[] {0x08, (byte) 0x80})),
                 concat(frame(hello), frame(MessageCodec.messageFrame(new TimeoutNow(8, 2, 1)).toByteArray())),

@@ -56,6 +56,29 @@ class PeerAddressTest {
     }
 
     @Test
+    void parsesTheOriginalClusterListWithIdsByPosition() {
+        assertThat(PeerAddress.parseCluster("http://127.0.0.1:12379,http://127.0.0.1:22379,127.0.0.1:32379"))
+                .containsExactly(
+                        org.assertj.core.api.Assertions.entry(1L, new PeerAddress("127.0.0.1", 12379)),
+                        org.assertj.core.api.Assertions.entry(2L, new PeerAddress("127.0.0.1", 22379)),
+                        org.assertj.core.api.Assertions.entry(3L, new PeerAddress("127.0.0.1", 32379)));
+        assertThat(PeerAddress.parseCluster("http://127.0.0.1:12379")).hasSize(1);
+    }
+
+    @Test
+    void aBadClusterListNamesTheMember() {
+        assertThatThrownBy(() -> PeerAddress.parseCluster("http://127.0.0.1:12379,http://127.0.0.1"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("cluster member 2:")
+                .hasMessageContaining("has no port");
+        assertThatThrownBy(() -> PeerAddress.parseCluster("127.0.0.1:1,,127.0.0.1:3"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("cluster member 2:");
+        assertThatThrownBy(() -> PeerAddress.parseCluster("127.0.0.1:1,http://127.0.0.1:1"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("already used");
+        assertThatThrownBy(() -> PeerAddress.parseCluster(" "))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cluster list is empty");
+    }
+
+    @Test
     void aMissingAddressIsAClearError() {
         assertThatThrownBy(() -> PeerAddress.parse(null))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("expected http://host:port");

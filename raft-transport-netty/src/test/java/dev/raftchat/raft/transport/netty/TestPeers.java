@@ -30,7 +30,7 @@ final class TestPeers {
                 .ioThreads(1);
     }
 
-    static NettyTransport started(NettyTransportConfig config, Inbox inbox) {
+    static NettyTransport started(NettyTransportConfig config, Transport.Inbox inbox) {
         NettyTransport transport = new NettyTransport(config, Map.of());
         transport.start(inbox);
         return transport;
