@@ -21,15 +21,25 @@ final class RaftLog {
     private final ArrayList<Entry> unstable = new ArrayList<>();
     private long committed;
     private long applied;
+    /**
+     * A snapshot received from the leader and not yet installed by the caller. While set, the log is
+     * viewed as starting right after it: everything at or before its index is unavailable.
+     */
+    private SnapshotMeta unstableSnapshot;
 
     RaftLog(LogStorage storage, long committed, long applied) {
         this.storage = storage;
         this.unstableOffset = storage.lastIndex() + 1;
         long compacted = storage.compactedThrough().index();
+        // What the state machine has applied is a fact (it was restored from a snapshot of committed
+        // state), so it is never clamped: entries up to it must not be handed out again.
+        this.applied = Math.max(compacted, applied);
+        Check.that(this.applied <= storage.lastIndex(), "applied index %s beyond the log's last index %s",
+                this.applied, storage.lastIndex());
         // A crash can make the hard state's commit outrun a log whose tail was lost before it was
-        // acknowledged; what is missing here is committed elsewhere and will be re-sent by the leader.
-        this.committed = Math.max(compacted, Math.min(committed, storage.lastIndex()));
-        this.applied = Math.max(compacted, Math.min(applied, this.committed));
+        // acknowledged (what is missing is committed elsewhere and the leader re-sends it), or lag
+        // behind a snapshot installed just before the crash (which proves everything in it committed).
+        this.committed = Math.max(this.applied, Math.min(committed, storage.lastIndex()));
     }
 
     long committed() {
@@ -41,12 +51,39 @@ final class RaftLog {
     }
 
     long firstIndex() {
-        return storage.firstIndex();
+        return unstableSnapshot != null ? unstableSnapshot.index() + 1 : storage.firstIndex();
     }
 
     long lastIndex() {
-        return unstable.isEmpty() ? Math.min(storage.lastIndex(), unstableOffset - 1)
-                : unstable.get(unstable.size() - 1).index();
+        if (!unstable.isEmpty()) {
+            return unstable.get(unstable.size() - 1).index();
+        }
+        return unstableSnapshot != null ? unstableSnapshot.index() : Math.min(storage.lastIndex(), unstableOffset - 1);
+    }
+
+    SnapshotMeta unstableSnapshot() {
+        return unstableSnapshot;
+    }
+
+    /**
+     * Replaces the whole log by a snapshot received from the leader (Raft §7): the log now starts after
+     * it, and it counts as committed. It is applied when the caller has installed it
+     * ({@link #snapshotInstalled}).
+     */
+    void restore(SnapshotMeta meta) {
+        Check.that(meta.index() > committed, "restoring snapshot %s at or below commit %s", meta.position(),
+                committed);
+        unstableSnapshot = meta;
+        unstable.clear();
+        unstableOffset = meta.index() + 1;
+        committed = meta.index();
+    }
+
+    void snapshotInstalled(SnapshotMeta meta) {
+        Check.that(meta.equals(unstableSnapshot), "installed snapshot %s is not the pending one %s", meta,
+                unstableSnapshot);
+        unstableSnapshot = null;
+        applied = meta.index();
     }
 
     /** The highest index that is durable: entries above it are still in the unstable suffix. */
@@ -70,6 +107,9 @@ final class RaftLog {
     long term(long index) {
         if (index == 0) {
             return 0;
+        }
+        if (unstableSnapshot != null && index <= unstableSnapshot.index()) {
+            return index == unstableSnapshot.index() ? unstableSnapshot.term() : -1;
         }
         if (index >= unstableOffset) {
             long offset = index - unstableOffset;
@@ -199,13 +239,13 @@ final class RaftLog {
 
     /** True when committed, durable entries are waiting to be applied. */
     boolean hasEntriesToApply() {
-        return Math.min(committed, lastStableIndex()) > applied;
+        return unstableSnapshot == null && Math.min(committed, lastStableIndex()) > applied;
     }
 
     /** Committed, durable entries after {@code applied}, bounded by {@code maxBytes} (at least one). */
     List<Entry> entriesToApply(long maxBytes) {
         long hi = Math.min(committed, lastStableIndex());
-        if (hi <= applied) {
+        if (hi <= applied || unstableSnapshot != null) {
             return List.of();
         }
         return entries(applied + 1, hi + 1, maxBytes);
@@ -216,8 +256,7 @@ final class RaftLog {
      * {@code maxBytes} but never empty when the range is not. {@code from} must be available.
      */
     List<Entry> entries(long from, long toExclusive, long maxBytes) {
-        Check.that(from >= storage.firstIndex(), "entries from %s are compacted (first %s)", from,
-                storage.firstIndex());
+        Check.that(from >= firstIndex(), "entries from %s are compacted (first %s)", from, firstIndex());
         Check.that(toExclusive <= lastIndex() + 1, "entries to %s beyond last %s", toExclusive, lastIndex());
         List<Entry> result = new ArrayList<>();
         if (from >= toExclusive) {
