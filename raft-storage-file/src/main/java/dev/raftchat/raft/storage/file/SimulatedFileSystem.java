@@ -63,6 +63,7 @@ public final class SimulatedFileSystem implements StorageFileSystem {
     private long forceCount;
     private long nextInodeId = 1;
     private Path failingForcesRoot;
+    private final java.util.TreeSet<Path> lockedDirectories = new java.util.TreeSet<>();
 
     /** Creates an empty file system. */
     public SimulatedFileSystem() {}
@@ -139,6 +140,26 @@ public final class SimulatedFileSystem implements StorageFileSystem {
         forceCount++;
     }
 
+    /**
+     * Locks are held in memory (no lock file is created, so listings stay as the storage wrote them); a crash
+     * releases them all, as the death of the process would.
+     */
+    @Override
+    public AutoCloseable lockDirectory(Path directory, String lockFileName) {
+        Path normalized = normalize(directory);
+        requireDirectory(normalized);
+        if (!lockedDirectories.add(normalized)) {
+            throw new StorageException("directory " + directory + " is in use by another storage instance (lock "
+                    + lockFileName + " is held); two nodes must never share a data directory");
+        }
+        long lockedAtGeneration = generation;
+        return () -> {
+            if (lockedAtGeneration == generation) {
+                lockedDirectories.remove(normalized);
+            }
+        };
+    }
+
     // ---------------------------------------------------------------------------------------------
     // Test mode: crashes, faults and inspection
 
@@ -161,6 +182,7 @@ public final class SimulatedFileSystem implements StorageFileSystem {
         Objects.requireNonNull(random, "random");
         Path normalizedRoot = root == null ? null : normalize(root);
         generation++;
+        lockedDirectories.clear();
         // Directories first, so that only files still reachable are rebuilt; iteration is sorted by path.
         List<Inode> reachable = new ArrayList<>();
         for (Map.Entry<Path, Directory> dirEntry : directories.entrySet()) {

@@ -392,6 +392,18 @@ class FileLogStorageCrashTest {
     }
 
     @Test
+    void aDirectoryIsLockedWhileOpenAndACrashReleasesTheLock() {
+        FileLogStorage first = open();
+        assertThatThrownBy(this::open).isInstanceOf(StorageException.class).hasMessageContaining("in use");
+        fs.crash(CrashMode.KEEP_UNSYNCED, new Random(0)); // the process holding it died
+        open().close();
+        first.close(); // a stale instance closing late must not release the new owner's lock
+        FileLogStorage second = open();
+        assertThatThrownBy(this::open).isInstanceOf(StorageException.class);
+        second.close();
+    }
+
+    @Test
     void oversizedEntriesAreRejectedBeforeAnythingIsWritten() {
         try (FileLogStorage storage = open(CONFIG.withEntryDataBytesMax(100))) {
             storage.append(range(1, 1, 2));
