@@ -39,6 +39,18 @@ import java.util.random.RandomGenerator;
  * <p><b>After a crash</b> every {@link StorageFile} opened before it is stale: any call on it throws
  * {@link StorageException}. Reopen the storage over this same instance to simulate a restart.
  *
+ * <p><b>Use in a simulation</b> (one instance may hold every node's directories):
+ * <pre>{@code
+ * SimulatedFileSystem disk = new SimulatedFileSystem();
+ * LogStorage log = FileLogStorage.open(disk, Path.of("/node-1/log"), FileLogStorageConfig.defaults());
+ * ...                                          // run; the node appends and syncs
+ * log.close();                                 // the node's process dies
+ * disk.crash(Path.of("/node-1"), CrashMode.TORN, random);   // and its machine: unsynced data torn
+ * log = FileLogStorage.open(disk, Path.of("/node-1/log"), FileLogStorageConfig.defaults()); // restart
+ * }</pre>
+ * {@link #failForcesUnder} makes a node's forces fail (the node must stop); {@link #flipByte} corrupts
+ * media; {@link #syncedLengths()} says what a crash may cut.
+ *
  * <p>Not thread-safe: a simulation runs on one thread.
  */
 public final class SimulatedFileSystem implements StorageFileSystem {
