@@ -29,6 +29,8 @@ package dev.raftchat.raft.core;
  *                                      that margin; needs {@code checkQuorum}
  * @param leaseClockDriftTicks          the safety margin of lease reads: how many ticks of clock drift
  *                                      between nodes, over one election timeout, the lease tolerates
+ * @param promotionLagEntriesMax        a learner is promoted to voter only when at most this many entries
+ *                                      behind the leader, so that it cannot stall commits while catching up
  * @param randomSeed                    seeds the only source of randomness (election timeouts)
  */
 public record NodeConfig(
@@ -48,6 +50,7 @@ public record NodeConfig(
         int snapshotChunksInflightMax,
         boolean leaseReads,
         int leaseClockDriftTicks,
+        long promotionLagEntriesMax,
         long randomSeed) {
 
     public static final int DEFAULT_ELECTION_TIMEOUT_TICKS = 10;
@@ -61,6 +64,7 @@ public record NodeConfig(
     public static final int DEFAULT_SNAPSHOT_CHUNK_BYTES = 256 * 1024;
     public static final int DEFAULT_SNAPSHOT_CHUNKS_INFLIGHT_MAX = 4;
     public static final int DEFAULT_LEASE_CLOCK_DRIFT_TICKS = 2;
+    public static final long DEFAULT_PROMOTION_LAG_ENTRIES_MAX = 1000;
 
     public NodeConfig {
         Check.argument(id > 0, "id must be positive, got %s", id);
@@ -80,6 +84,8 @@ public record NodeConfig(
                 "snapshotChunksInflightMax must be >= 1, got %s", snapshotChunksInflightMax);
         Check.argument(leaseClockDriftTicks >= 0 && leaseClockDriftTicks < electionTimeoutTicks,
                 "leaseClockDriftTicks must be in [0, electionTimeoutTicks), got %s", leaseClockDriftTicks);
+        Check.argument(promotionLagEntriesMax >= 0, "promotionLagEntriesMax must be >= 0, got %s",
+                promotionLagEntriesMax);
         Check.argument(!leaseReads || checkQuorum,
                 "leaseReads needs checkQuorum: without it a deposed leader would not step down and its lease "
                         + "would not mean anything");
@@ -91,7 +97,7 @@ public record NodeConfig(
                 DEFAULT_APPEND_BYTES_MAX, DEFAULT_INFLIGHT_APPENDS_MAX, DEFAULT_UNCOMMITTED_BYTES_MAX,
                 DEFAULT_COMMITTED_BYTES_PER_READY_MAX, DEFAULT_PROPOSALS_PER_FORWARD_MAX, DEFAULT_PENDING_READS_MAX,
                 DEFAULT_SNAPSHOT_CHUNK_BYTES, DEFAULT_SNAPSHOT_CHUNKS_INFLIGHT_MAX, false,
-                DEFAULT_LEASE_CLOCK_DRIFT_TICKS, randomSeed);
+                DEFAULT_LEASE_CLOCK_DRIFT_TICKS, DEFAULT_PROMOTION_LAG_ENTRIES_MAX, randomSeed);
     }
 
     public NodeConfig withElectionTimeoutTicks(int ticks) {
@@ -147,6 +153,10 @@ public record NodeConfig(
         return copy().leaseReads(enabled).leaseClockDriftTicks(clockDriftTicks).build();
     }
 
+    public NodeConfig withPromotionLagEntriesMax(long entries) {
+        return copy().promotionLagEntriesMax(entries).build();
+    }
+
     public NodeConfig withRandomSeed(long seed) {
         return copy().randomSeed(seed).build();
     }
@@ -173,6 +183,7 @@ public record NodeConfig(
         private int snapshotChunksInflightMax;
         private boolean leaseReads;
         private int leaseClockDriftTicks;
+        private long promotionLagEntriesMax;
         private long randomSeed;
 
         Copy(NodeConfig c) {
@@ -192,6 +203,7 @@ public record NodeConfig(
             snapshotChunksInflightMax = c.snapshotChunksInflightMax;
             leaseReads = c.leaseReads;
             leaseClockDriftTicks = c.leaseClockDriftTicks;
+            promotionLagEntriesMax = c.promotionLagEntriesMax;
             randomSeed = c.randomSeed;
         }
 
@@ -209,13 +221,14 @@ public record NodeConfig(
         Copy snapshotChunksInflightMax(int v) { snapshotChunksInflightMax = v; return this; }
         Copy leaseReads(boolean v) { leaseReads = v; return this; }
         Copy leaseClockDriftTicks(int v) { leaseClockDriftTicks = v; return this; }
+        Copy promotionLagEntriesMax(long v) { promotionLagEntriesMax = v; return this; }
         Copy randomSeed(long v) { randomSeed = v; return this; }
 
         NodeConfig build() {
             return new NodeConfig(id, electionTimeoutTicks, heartbeatIntervalTicks, preVote, checkQuorum,
                     forwardProposals, appendBytesMax, inflightAppendsMax, uncommittedBytesMax,
                     committedBytesPerReadyMax, proposalsPerForwardMax, pendingReadsMax, snapshotChunkBytes,
-                    snapshotChunksInflightMax, leaseReads, leaseClockDriftTicks, randomSeed);
+                    snapshotChunksInflightMax, leaseReads, leaseClockDriftTicks, promotionLagEntriesMax, randomSeed);
         }
     }
 }

@@ -915,6 +915,17 @@ public final class RaftNode {
                     + "; retry when it has been left");
         }
         ConfChanger.apply(conf, change); // throws IllegalArgumentException naming the problem
+        for (ConfChange.Op op : change.ops()) {
+            if (op.type() == ConfChange.OpType.ADD_VOTER && conf.isLearner(op.nodeId())) {
+                Progress pr = progress.get(op.nodeId());
+                long behind = log.lastIndex() - (pr == null ? 0 : pr.match());
+                if (behind > config.promotionLagEntriesMax()) {
+                    throw new ProposalRejectedException("learner " + op.nodeId() + " is " + behind
+                            + " entries behind the leader (promotionLagEntriesMax=" + config.promotionLagEntriesMax()
+                            + "); promote it once it has caught up");
+                }
+            }
+        }
         long index = log.lastIndex() + 1;
         appendAsLeader(List.of(new Entry(term, index, EntryType.CONFIG_CHANGE, change.encode())));
         pendingConfIndex = index;
