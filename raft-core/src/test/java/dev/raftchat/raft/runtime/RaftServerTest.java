@@ -143,6 +143,7 @@ class RaftServerTest {
                 .hasCauseInstanceOf(ProposalRejectedException.class)
                 .cause().hasMessageContaining("pendingProposalsMax");
         assertThat(server.status().pendingProposals()).isEqualTo(4);
+        assertThat(server.status().pendingReads()).isZero();
         storage.openGate();
         for (CompletableFuture<byte[]> future : accepted) {
             future.get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS);
