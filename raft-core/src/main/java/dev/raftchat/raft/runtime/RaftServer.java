@@ -546,6 +546,10 @@ public final class RaftServer implements AutoCloseable {
         }
         if (fatal != null) {
             stopAfterFailure(fatal);
+        } else {
+            // Closed. close() fails what is pending too, but cannot touch this thread's state when it
+            // was called from this very thread (a state machine or a listener running inline).
+            failAllPending(shutdownException(), true);
         }
     }
 

@@ -258,6 +258,17 @@ class RaftServerTest {
     }
 
     @Test
+    void closeFromAFutureCallbackDoesNotDeadlock() throws Exception {
+        startSingleNode(b -> b);
+        CompletableFuture<Void> closedInCallback = server.propose(add("cb", 1)).thenRun(server::close);
+
+        closedInCallback.get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS);
+        assertThat(server.status().state()).isEqualTo(ServerStatus.State.CLOSED);
+        assertThatThrownBy(() -> server.propose(add("cb", 1)).get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS))
+                .hasCauseInstanceOf(RaftShutdownException.class);
+    }
+
+    @Test
     void proposalsBeforeStartFailAndStartTwiceIsRefused() throws Exception {
         RaftServerConfig config = ServerCluster.baseConfig(1, ConfState.ofVoters(1)).build();
         server = new RaftServer(config, storage, network.transport(1), machine);
