@@ -605,6 +605,13 @@ public final class RaftServer implements AutoCloseable {
 
     private void handleReady(Ready ready) {
         sendAll(ready.messages());
+        if (!ready.snapshotChunks().isEmpty() || ready.snapshot() != null) {
+            // Acknowledging a snapshot without restoring the state machine from it would make this
+            // replica diverge silently; stopping is the only safe answer until snapshots are wired in.
+            throw new IllegalStateException("node " + id + " was sent a snapshot by its leader, but this runtime"
+                    + " does not install snapshots yet (no snapshot store or state machine restore is"
+                    + " configured); stopping rather than diverge");
+        }
         if (!ready.entries().isEmpty()) {
             storage.append(ready.entries());
         }
