@@ -50,6 +50,14 @@ public record ServerStatus(State state, Status raft, long appliedIndex, int pend
         return raft.commitIndex();
     }
 
+    /**
+     * True once an applied membership change no longer lists this node: it takes no further part in the
+     * cluster and should be closed (rejoining needs a fresh id or wiped storage and a new add).
+     */
+    public boolean isRemoved() {
+        return !raft.conf().isMember(raft.id());
+    }
+
     public boolean isLeader() {
         return state == State.RUNNING && raft.role() == Role.LEADER;
     }
