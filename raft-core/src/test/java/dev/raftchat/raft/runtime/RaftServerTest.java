@@ -273,7 +273,7 @@ class RaftServerTest {
                 new byte[] {1, 2, 3}, true));
 
         await().atMost(ServerCluster.WAIT).until(() -> server.status().state() == ServerStatus.State.FAILED);
-        assertThat(server.status().failure()).hasMessageContaining("does not install snapshots");
+        assertThat(server.status().failure()).hasMessageContaining("has no snapshot store");
         assertThat(answers).noneMatch(answer -> answer instanceof InstallSnapshotResponse);
     }
 
