@@ -49,6 +49,7 @@ final class PeerLink {
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private final AtomicLong nextDropWarnNanos = new AtomicLong(System.nanoTime());
     private final ChannelFutureListener countWrite;
+    private final OpenChannels openChannels;
     private volatile PeerAddress address;
 
     // loop only
@@ -64,8 +65,9 @@ final class PeerLink {
     private ScheduledFuture<?> reconnectTask;
 
     PeerLink(long peerId, PeerAddress address, NettyTransportConfig config, TransportTls tls, Counters counters,
-             EventLoop loop) {
+             EventLoop loop, OpenChannels openChannels) {
         this.peerId = peerId;
+        this.openChannels = openChannels;
         this.address = address;
         this.config = config;
         this.tls = tls;
@@ -126,10 +128,17 @@ final class PeerLink {
         });
     }
 
-    /** Closes the connection for good and drops what is queued (counted). Runs on the loop. */
-    void stop() {
+    /**
+     * Closes the connection for good and drops what is queued (counted). Runs on the loop; from another
+     * thread it waits (up to {@code timeoutMillis}) until that is done, so no reconnection can follow.
+     */
+    void stop(long timeoutMillis) {
         if (!loop.inEventLoop()) {
-            runOnLoop(this::stop);
+            try {
+                loop.submit(() -> stop(timeoutMillis)).awaitUninterruptibly(timeoutMillis);
+            } catch (RejectedExecutionException shuttingDown) {
+                // The loop is gone, and with it any chance of a reconnection.
+            }
             return;
         }
         stopped = true;
@@ -238,6 +247,7 @@ final class PeerLink {
                 });
         ChannelFuture connecting = bootstrap.connect(target.host(), target.port());
         Channel attempt = connecting.channel();
+        openChannels.add(attempt);
         channel = attempt;
         ready = false;
         connecting.addListener(future -> {
