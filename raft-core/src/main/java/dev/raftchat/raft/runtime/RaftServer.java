@@ -1,6 +1,8 @@
 package dev.raftchat.raft.runtime;
 
+import dev.raftchat.raft.confchange.ConfChange;
 import dev.raftchat.raft.core.Check;
+import dev.raftchat.raft.core.ConfState;
 import dev.raftchat.raft.core.Entry;
 import dev.raftchat.raft.core.EntryType;
 import dev.raftchat.raft.core.NotLeaderException;
@@ -10,7 +12,9 @@ import dev.raftchat.raft.core.RaftNode;
 import dev.raftchat.raft.core.Ready;
 import dev.raftchat.raft.message.Message;
 import dev.raftchat.raft.statemachine.StateMachine;
+import dev.raftchat.raft.core.SnapshotMeta;
 import dev.raftchat.raft.storage.LogStorage;
+import dev.raftchat.raft.storage.SnapshotStore;
 import dev.raftchat.raft.transport.Transport;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,7 +74,10 @@ public final class RaftServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(RaftServer.class);
 
-    /** Notification queue slots beyond one per pending proposal: one leader change, one stop event. */
+    /**
+     * Notification queue slots beyond one per pending proposal, read or admin operation (each holds its
+     * slot until its completion has run): one leader change, one stop event.
+     */
     private static final int NOTIFICATION_SLOTS_EXTRA = 2;
     /** Proposal sequences start at 1. */
     private static final long NO_SEQUENCE = 0;
@@ -107,6 +114,8 @@ public final class RaftServer implements AutoCloseable {
 
     private final Thread raftThread;
     private final ThreadPoolExecutor notifier;
+    private final LinearizableReads reads;
+    private final AdminOperations admin;
     private volatile Thread notifierThread;
     private final CopyOnWriteArrayList<RaftServerListener> listeners = new CopyOnWriteArrayList<>();
     private final AtomicReference<LeaderChange> latestLeaderChange = new AtomicReference<>();
@@ -119,6 +128,13 @@ public final class RaftServer implements AutoCloseable {
     private volatile Throwable failure;
     private volatile ServerStatus publishedStatus;
     private boolean closeStarted;
+
+    /** Snapshot duties, or null without a snapshot store. */
+    private final SnapshotManager snapshots;
+    private final ThreadPoolExecutor snapshotWriter;
+    /** On-demand snapshot requests, handed to the Raft thread. */
+    private final ArrayBlockingQueue<CompletableFuture<SnapshotMeta>> snapshotRequests;
+    private static final int SNAPSHOT_REQUESTS_MAX = 16;
 
     // Owned by the Raft thread once started.
     private final RaftNode node;
@@ -149,7 +165,24 @@ public final class RaftServer implements AutoCloseable {
      */
     public RaftServer(RaftServerConfig config, LogStorage storage, Transport transport, StateMachine stateMachine,
                       RaftMetrics metrics) {
+        this(config, storage, null, transport, stateMachine, metrics);
+    }
+
+    /**
+     * Creates a server whose state machine is snapshotted into {@code snapshots} (every
+     * {@link RaftServerConfig#snapshotIntervalEntries()} entries, and on {@link #takeSnapshot()}), whose
+     * log is compacted behind each snapshot, and which restores the state machine from the newest
+     * snapshot before it starts. Followers too far behind are sent the snapshot in chunks.
+     *
+     * @param snapshots where snapshots live; null for none (then the log is never compacted)
+     */
+    public RaftServer(RaftServerConfig config, LogStorage storage, SnapshotStore snapshots, Transport transport,
+                      StateMachine stateMachine, RaftMetrics metrics) {
         this.config = Objects.requireNonNull(config, "config");
+        if (snapshots == null && config.snapshotIntervalEntries() > 0) {
+            throw new IllegalArgumentException("snapshotIntervalEntries=" + config.snapshotIntervalEntries()
+                    + " needs a snapshot store");
+        }
         this.storage = Objects.requireNonNull(storage, "storage");
         this.transport = Objects.requireNonNull(transport, "transport");
         this.stateMachine = Objects.requireNonNull(stateMachine, "stateMachine");
@@ -161,14 +194,32 @@ public final class RaftServer implements AutoCloseable {
         this.inbox = new ArrayBlockingQueue<>(config.inboxMessagesMax());
         this.submitted = new ArrayBlockingQueue<>(config.pendingProposalsMax());
 
-        this.node = new RaftNode(config.node(), storage, config.initialConf());
+        if (snapshots != null) {
+            this.snapshotWriter = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(1),
+                    runnable -> {
+                        Thread thread = new Thread(runnable, "raft-" + id + "-snapshot");
+                        thread.setDaemon(true);
+                        return thread;
+                    });
+            this.snapshots = new SnapshotManager(id, snapshots, stateMachine, storage,
+                    config.snapshotIntervalEntries(), config.snapshotLogTailEntries(), snapshotWriter);
+            SnapshotMeta restored = this.snapshots.restoreAtStartup();
+            this.node = new RaftNode(config.node(), storage, snapshots,
+                    restored == null ? config.initialConf() : restored.conf(), restored == null ? 0 : restored.index());
+        } else {
+            this.snapshotWriter = null;
+            this.snapshots = null;
+            this.node = new RaftNode(config.node(), storage, config.initialConf());
+        }
+        this.snapshotRequests = new ArrayBlockingQueue<>(SNAPSHOT_REQUESTS_MAX);
         this.currentTerm = storage.hardState().term();
         this.appliedIndex = node.status().appliedIndex();
 
         this.raftThread = new Thread(this::runLoop, "raft-" + id);
         raftThread.setDaemon(true);
         this.notifier = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
-                new ArrayBlockingQueue<>(config.pendingProposalsMax() + NOTIFICATION_SLOTS_EXTRA),
+                new ArrayBlockingQueue<>(config.pendingProposalsMax() + config.pendingReadsMax()
+                        + config.pendingAdminOperationsMax() + NOTIFICATION_SLOTS_EXTRA),
                 runnable -> {
                     Thread thread = new Thread(runnable, "raft-" + id + "-notify");
                     thread.setDaemon(true);
@@ -183,6 +234,8 @@ public final class RaftServer implements AutoCloseable {
                     }
                     task.run();
                 });
+        this.reads = new LinearizableReads(id, config, stateMachine, notifier);
+        this.admin = new AdminOperations(id, config, notifier);
         this.publishedStatus = new ServerStatus(ServerStatus.State.NEW, node.status(), appliedIndex, 0, 0, null);
     }
 
@@ -281,9 +334,120 @@ public final class RaftServer implements AutoCloseable {
     }
 
     /**
+     * Reads linearizably (Raft thesis §6.4, ReadIndex): the future completes with
+     * {@link StateMachine#query} of {@code query}, run on a state that includes every write whose future
+     * completed before this call — on the leader or on a follower alike. Reads queued together share one
+     * leadership confirmation round. Fails with:
+     * <ul>
+     *   <li>{@link NotLeaderException} when no leader is known;</li>
+     *   <li>{@link ReadNotConfirmedException} when the leader could not confirm its leadership;</li>
+     *   <li>{@link ReadRejectedException} when over {@code queryBytesMax} or {@code pendingReadsMax};</li>
+     *   <li>{@link RaftTimeoutException} when not served within {@code readTimeoutMillis};</li>
+     *   <li>{@link RaftShutdownException} when the server is not running;</li>
+     *   <li>whatever {@link StateMachine#query} threw.</li>
+     * </ul>
+     * Reads change nothing, so every failure may be retried. Never blocks.
+     */
+    public CompletableFuture<byte[]> read(byte[] query) {
+        Objects.requireNonNull(query, "query");
+        if (state != ServerStatus.State.RUNNING) {
+            return CompletableFuture.failedFuture(shutdownException());
+        }
+        LinearizableReads.PendingRead read = reads.submit(query);
+        if (state != ServerStatus.State.RUNNING) {
+            // Perhaps lost a race with close(), which may already have failed everything pending.
+            reads.settle(read, null, shutdownException());
+        }
+        LockSupport.unpark(raftThread);
+        return read.future;
+    }
+
+    /**
+     * Changes the membership (Raft thesis §4.3). Only the leader accepts changes. A change of the voter
+     * set passes through a joint configuration that the leader leaves by itself; the future completes
+     * with the final configuration once it is applied on this node. Add a new node as a learner first
+     * and promote it with {@link #addVoter} once it has caught up. Fails with {@link NotLeaderException},
+     * {@link ProposalRejectedException} (another change in progress, or the leader has not yet committed
+     * an entry of its term — retry shortly), {@link IllegalArgumentException} (the change does not apply
+     * to the current configuration), {@link ProposalNotCommittedException} (a newer leader replaced it)
+     * or {@link RaftTimeoutException} after {@code proposalTimeoutMillis} (outcome unknown).
+     */
+    public CompletableFuture<ConfState> changeMembership(ConfChange change) {
+        Objects.requireNonNull(change, "change");
+        if (state != ServerStatus.State.RUNNING) {
+            return CompletableFuture.failedFuture(shutdownException());
+        }
+        CompletableFuture<ConfState> future = admin.submitMembershipChange(change);
+        afterAdminSubmit();
+        return future;
+    }
+
+    /** Adds {@code nodeId} as a voter, or promotes it from learner. See {@link #changeMembership}. */
+    public CompletableFuture<ConfState> addVoter(long nodeId) {
+        return changeMembership(ConfChange.addVoter(nodeId));
+    }
+
+    /** Adds {@code nodeId} as a learner: it receives the log but does not vote. See {@link #changeMembership}. */
+    public CompletableFuture<ConfState> addLearner(long nodeId) {
+        return changeMembership(ConfChange.addLearner(nodeId));
+    }
+
+    /** Removes voter or learner {@code nodeId}. See {@link #changeMembership}. */
+    public CompletableFuture<ConfState> removeMember(long nodeId) {
+        return changeMembership(ConfChange.remove(nodeId));
+    }
+
+    /**
+     * Hands leadership to voter {@code targetId} (Raft thesis §3.10). Only the leader accepts it; it
+     * refuses proposals meanwhile. The future completes once this node sees {@code targetId} lead, and
+     * fails with {@link NotLeaderException} (this node does not lead, or another node won),
+     * {@link IllegalArgumentException} (not a voter) or {@link RaftTimeoutException} (the target did not
+     * catch up within an election timeout, and this node still leads).
+     */
+    public CompletableFuture<Void> transferLeadership(long targetId) {
+        if (state != ServerStatus.State.RUNNING) {
+            return CompletableFuture.failedFuture(shutdownException());
+        }
+        CompletableFuture<Void> future = admin.submitTransfer(targetId);
+        afterAdminSubmit();
+        return future;
+    }
+
+    private void afterAdminSubmit() {
+        if (state != ServerStatus.State.RUNNING) {
+            admin.failAll(shutdownException(), false);
+        }
+        LockSupport.unpark(raftThread);
+    }
+
+    /**
      * A snapshot of this server: role, term, leader, commit and applied index, members, counters. Safe
      * from any thread; never waits for the Raft thread (the Raft part may lag by one loop iteration).
      */
+    /**
+     * Takes a snapshot of the state machine at its current applied index (unless one is already being
+     * written, whose completion then answers), then compacts the log behind it.
+     *
+     * @return completes with the snapshot's metadata once it is durable; fails with
+     *         {@link ProposalRejectedException} when too many requests are queued, or
+     *         {@link IllegalStateException} when the server has no snapshot store
+     */
+    public CompletableFuture<SnapshotMeta> takeSnapshot() {
+        if (snapshots == null) {
+            return CompletableFuture.failedFuture(new IllegalStateException("node " + id + " has no snapshot store"));
+        }
+        if (state != ServerStatus.State.RUNNING) {
+            return CompletableFuture.failedFuture(shutdownException());
+        }
+        CompletableFuture<SnapshotMeta> future = new CompletableFuture<>();
+        if (!snapshotRequests.offer(future)) {
+            return CompletableFuture.failedFuture(new ProposalRejectedException("node " + id + ": more than "
+                    + SNAPSHOT_REQUESTS_MAX + " snapshot requests queued"));
+        }
+        LockSupport.unpark(raftThread);
+        return future;
+    }
+
     public ServerStatus status() {
         ServerStatus last = publishedStatus;
         return new ServerStatus(state, last.raft(), last.appliedIndex(), pendingProposals.get(),
@@ -321,7 +485,26 @@ public final class RaftServer implements AutoCloseable {
         }
         boolean raftThreadStopped = wasNew || awaitRaftThread();
         transport.close();
-        failAllPending(shutdownException());
+        if (snapshotWriter != null) {
+            snapshotWriter.shutdown();
+            RaftShutdownException stopped = shutdownException();
+            for (CompletableFuture<SnapshotMeta> request = snapshotRequests.poll(); request != null;
+                    request = snapshotRequests.poll()) {
+                request.completeExceptionally(stopped);
+            }
+            if (raftThreadStopped) {
+                snapshots.failWaiting(stopped);
+            }
+            try {
+                if (!snapshotWriter.awaitTermination(config.shutdownTimeoutMillis(), TimeUnit.MILLISECONDS)) {
+                    log.warn("node {}: snapshot writer still busy after shutdownTimeoutMillis={}", id,
+                            config.shutdownTimeoutMillis());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        failAllPending(shutdownException(), raftThreadStopped);
         if (raftThreadStopped) {
             storage.close();
         } else {
@@ -410,17 +593,32 @@ public final class RaftServer implements AutoCloseable {
                     proposeBatch(proposalBatch);
                     changed = true;
                 }
+                changed |= reads.requestConfirmation(node);
+                changed |= admin.startQueued(node, now);
 
                 while (node.hasReady()) {
                     handleReady(node.ready());
                     changed = true;
                 }
 
-                changed |= expireProposals(System.nanoTime());
+                if (snapshots != null) {
+                    for (CompletableFuture<SnapshotMeta> request = snapshotRequests.poll(); request != null;
+                            request = snapshotRequests.poll()) {
+                        snapshots.request(request);
+                    }
+                    changed |= snapshots.finishWritten();
+                    changed |= snapshots.maybeStart(appliedIndex, () -> node.status().conf());
+                }
+
+                long afterReadyNanos = System.nanoTime();
+                changed |= expireProposals(afterReadyNanos);
+                changed |= reads.expire(afterReadyNanos);
+                changed |= admin.check(node, afterReadyNanos);
                 if (changed) {
                     publishStatus();
                 }
-                if (inbox.isEmpty() && submitted.isEmpty() && deferredProposal == null
+                if (inbox.isEmpty() && submitted.isEmpty() && deferredProposal == null && !reads.hasSubmitted()
+                        && !admin.hasSubmitted()
                         && state == ServerStatus.State.RUNNING) {
                     long waitNanos = nextTickAtNanos - System.nanoTime();
                     if (waitNanos > 0) {
@@ -493,6 +691,17 @@ public final class RaftServer implements AutoCloseable {
 
     private void handleReady(Ready ready) {
         sendAll(ready.messages());
+        if (!ready.snapshotChunks().isEmpty() || ready.snapshot() != null) {
+            if (snapshots == null) {
+                throw new IllegalStateException("node " + id + " received a snapshot from its leader but has no "
+                        + "snapshot store; configure one on every node of a cluster that compacts its log");
+            }
+            snapshots.stage(ready.snapshotChunks());
+            if (ready.snapshot() != null) {
+                snapshots.install(ready.snapshot());
+                appliedIndex = ready.snapshot().index();
+            }
+        }
         if (!ready.entries().isEmpty()) {
             storage.append(ready.entries());
         }
@@ -507,6 +716,8 @@ public final class RaftServer implements AutoCloseable {
         }
         sendAll(ready.messagesAfterSync());
         applyCommitted(ready.committedEntries());
+        reads.onReadStates(ready.readStates());
+        reads.serveApplied(appliedIndex);
         if (ready.softState() != null) {
             noteSoftState(ready.softState());
         }
@@ -554,7 +765,8 @@ public final class RaftServer implements AutoCloseable {
                         + " now holds a different entry of term " + entry.term()
                         + ", written by a newer leader; retrying cannot apply it twice"));
             }
-            // NO_OP entries carry nothing to apply; CONFIG_CHANGE is handled by the node itself.
+            admin.onApplied(entry);
+            // NO_OP entries carry nothing to apply; CONFIG_CHANGE is applied by the node in advance().
             appliedIndex = entry.index();
         }
         metrics.entriesApplied(entries.size(), appliedIndex);
@@ -638,14 +850,17 @@ public final class RaftServer implements AutoCloseable {
                 id, fatal);
         // Entries applied before the failure are committed: their proposers get the real result.
         completeAppliedProposals();
-        failAllPending(shutdownException());
+        failAllPending(shutdownException(), true);
         transport.close();
         notifyStopped(fatal);
     }
 
     // ---------------------------------------------------------------- completions
 
-    private void failAllPending(RaftShutdownException exception) {
+    /** @param raftThreadStopped whether state owned by the Raft thread may be touched (it has stopped, or this is it) */
+    private void failAllPending(RaftShutdownException exception, boolean raftThreadStopped) {
+        reads.failAll(exception);
+        admin.failAll(exception, raftThreadStopped);
         PendingProposal proposal;
         while ((proposal = submitted.poll()) != null) {
             settle(proposal, null, exception);

@@ -30,8 +30,19 @@ import java.util.Objects;
  *                                larger proposal still goes alone)
  * @param commandBytesMax         the largest command accepted by {@link RaftServer#propose}
  * @param pendingProposalBytesMax the most command bytes of pending proposals; more are rejected
+ * @param pendingReadsMax         the most linearizable reads accepted and not yet completed
+ * @param queryBytesMax           the largest query accepted by {@link RaftServer#read}
+ * @param readTimeoutMillis       a read not served within this time fails with {@link RaftTimeoutException}
+ *                                (reads change nothing, so retrying is safe)
+ * @param pendingAdminOperationsMax the most membership changes and leadership transfers accepted and
+ *                                not yet completed (they also time out after {@code proposalTimeoutMillis})
  * @param shutdownTimeoutMillis   how long {@link RaftServer#close()} waits for the Raft thread and the
  *                                notification thread to finish
+ * @param snapshotIntervalEntries take a snapshot once this many entries were applied since the last one;
+ *                                0 for never automatically (needs a snapshot store and a state machine that
+ *                                supports snapshots)
+ * @param snapshotLogTailEntries  entries kept in the log below a snapshot, so that followers slightly
+ *                                behind catch up from the log rather than by a whole snapshot
  */
 public record RaftServerConfig(
         NodeConfig node,
@@ -45,7 +56,13 @@ public record RaftServerConfig(
         long proposalBatchBytesMax,
         int commandBytesMax,
         long pendingProposalBytesMax,
-        long shutdownTimeoutMillis) {
+        int pendingReadsMax,
+        int queryBytesMax,
+        long readTimeoutMillis,
+        int pendingAdminOperationsMax,
+        long shutdownTimeoutMillis,
+        long snapshotIntervalEntries,
+        long snapshotLogTailEntries) {
 
     public static final long DEFAULT_TICK_MILLIS = 100;
     public static final long DEFAULT_PROPOSAL_TIMEOUT_MILLIS = 10_000;
@@ -56,7 +73,13 @@ public record RaftServerConfig(
     public static final long DEFAULT_PROPOSAL_BATCH_BYTES_MAX = 4L * 1024 * 1024;
     public static final int DEFAULT_COMMAND_BYTES_MAX = 1024 * 1024;
     public static final long DEFAULT_PENDING_PROPOSAL_BYTES_MAX = 64L * 1024 * 1024;
+    public static final int DEFAULT_PENDING_READS_MAX = 4_096;
+    public static final int DEFAULT_QUERY_BYTES_MAX = 64 * 1024;
+    public static final long DEFAULT_READ_TIMEOUT_MILLIS = 10_000;
+    public static final int DEFAULT_PENDING_ADMIN_OPERATIONS_MAX = 16;
     public static final long DEFAULT_SHUTDOWN_TIMEOUT_MILLIS = 5_000;
+    public static final long DEFAULT_SNAPSHOT_INTERVAL_ENTRIES = 0;
+    public static final long DEFAULT_SNAPSHOT_LOG_TAIL_ENTRIES = 1_000;
 
     /** Queues are allocated up front at their bound, so the bound itself is bounded. */
     public static final int QUEUE_CAPACITY_LIMIT = 1 << 20;
@@ -79,7 +102,13 @@ public record RaftServerConfig(
                     + "), or a command of the largest allowed size could never be accepted; got "
                     + pendingProposalBytesMax);
         }
+        inRange("pendingReadsMax", pendingReadsMax, 1, QUEUE_CAPACITY_LIMIT);
+        inRange("queryBytesMax", queryBytesMax, 1, Integer.MAX_VALUE - 1);
+        inRange("readTimeoutMillis", readTimeoutMillis, 1, 24L * 60 * 60 * 1000);
+        inRange("pendingAdminOperationsMax", pendingAdminOperationsMax, 1, 1024);
         inRange("shutdownTimeoutMillis", shutdownTimeoutMillis, 1, 10L * 60 * 1000);
+        inRange("snapshotIntervalEntries", snapshotIntervalEntries, 0, Long.MAX_VALUE);
+        inRange("snapshotLogTailEntries", snapshotLogTailEntries, 0, Long.MAX_VALUE);
     }
 
     private static void inRange(String field, long value, long min, long max) {
@@ -110,7 +139,13 @@ public record RaftServerConfig(
                 .proposalBatchBytesMax(proposalBatchBytesMax)
                 .commandBytesMax(commandBytesMax)
                 .pendingProposalBytesMax(pendingProposalBytesMax)
-                .shutdownTimeoutMillis(shutdownTimeoutMillis);
+                .pendingReadsMax(pendingReadsMax)
+                .queryBytesMax(queryBytesMax)
+                .readTimeoutMillis(readTimeoutMillis)
+                .pendingAdminOperationsMax(pendingAdminOperationsMax)
+                .shutdownTimeoutMillis(shutdownTimeoutMillis)
+                .snapshotIntervalEntries(snapshotIntervalEntries)
+                .snapshotLogTailEntries(snapshotLogTailEntries);
     }
 
     /** Builds a {@link RaftServerConfig}; {@link #build()} validates. Not thread-safe. */
@@ -128,7 +163,13 @@ public record RaftServerConfig(
         private long proposalBatchBytesMax = DEFAULT_PROPOSAL_BATCH_BYTES_MAX;
         private int commandBytesMax = DEFAULT_COMMAND_BYTES_MAX;
         private long pendingProposalBytesMax = DEFAULT_PENDING_PROPOSAL_BYTES_MAX;
+        private int pendingReadsMax = DEFAULT_PENDING_READS_MAX;
+        private int queryBytesMax = DEFAULT_QUERY_BYTES_MAX;
+        private long readTimeoutMillis = DEFAULT_READ_TIMEOUT_MILLIS;
+        private int pendingAdminOperationsMax = DEFAULT_PENDING_ADMIN_OPERATIONS_MAX;
         private long shutdownTimeoutMillis = DEFAULT_SHUTDOWN_TIMEOUT_MILLIS;
+        private long snapshotIntervalEntries = DEFAULT_SNAPSHOT_INTERVAL_ENTRIES;
+        private long snapshotLogTailEntries = DEFAULT_SNAPSHOT_LOG_TAIL_ENTRIES;
 
         private Builder(NodeConfig node, ConfState initialConf) {
             this.node = node;
@@ -190,8 +231,38 @@ public record RaftServerConfig(
             return this;
         }
 
+        public Builder pendingReadsMax(int value) {
+            this.pendingReadsMax = value;
+            return this;
+        }
+
+        public Builder queryBytesMax(int value) {
+            this.queryBytesMax = value;
+            return this;
+        }
+
+        public Builder readTimeoutMillis(long value) {
+            this.readTimeoutMillis = value;
+            return this;
+        }
+
+        public Builder pendingAdminOperationsMax(int value) {
+            this.pendingAdminOperationsMax = value;
+            return this;
+        }
+
         public Builder shutdownTimeoutMillis(long value) {
             this.shutdownTimeoutMillis = value;
+            return this;
+        }
+
+        public Builder snapshotIntervalEntries(long value) {
+            this.snapshotIntervalEntries = value;
+            return this;
+        }
+
+        public Builder snapshotLogTailEntries(long value) {
+            this.snapshotLogTailEntries = value;
             return this;
         }
 
@@ -205,7 +276,8 @@ public record RaftServerConfig(
                     : Math.max(1, Math.min(DEFAULT_PROPOSAL_BATCH_MAX, pendingProposalsMax));
             return new RaftServerConfig(node, initialConf, tickMillis, proposalTimeoutMillis, inboxMessagesMax,
                     inboxBatch, pendingProposalsMax, proposalBatch, proposalBatchBytesMax, commandBytesMax,
-                    pendingProposalBytesMax, shutdownTimeoutMillis);
+                    pendingProposalBytesMax, pendingReadsMax, queryBytesMax, readTimeoutMillis,
+                    pendingAdminOperationsMax, shutdownTimeoutMillis, snapshotIntervalEntries, snapshotLogTailEntries);
         }
     }
 }

@@ -9,7 +9,7 @@ import java.util.TreeMap;
 
 /**
  * A tiny example state machine: named counters. The command {@code "add <name> <delta>"} adds to a
- * counter and returns its new value as text; a malformed command returns {@code "error: ..."} (it must
+ * counter and returns its new value as text; the query {@code "<name>"} reads one; a malformed command returns {@code "error: ..."} (it must
  * not throw, per the {@link StateMachine} contract). Deterministic: no clock, no randomness.
  *
  * <p>Applied on the Raft thread; the test thread reads it through the synchronized accessors.
@@ -53,6 +53,20 @@ final class CounterStateMachine implements StateMachine {
         }
         long value = counters.merge(parts[1], delta, Long::sum);
         return Long.toString(value).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The query is a counter's name; the answer its value as text. A name "throw" makes the query throw. */
+    @Override
+    public synchronized byte[] query(byte[] query) {
+        String name = text(query);
+        if (name.equals("throw")) {
+            throw new IllegalArgumentException("test state machine told to fail this query");
+        }
+        return Long.toString(counters.getOrDefault(name, 0L)).getBytes(StandardCharsets.UTF_8);
+    }
+
+    static byte[] get(String name) {
+        return name.getBytes(StandardCharsets.UTF_8);
     }
 
     synchronized List<String> appliedCommands() {

@@ -48,6 +48,10 @@ class RaftServerConfigTest {
                 Arguments.of("proposalBatchBytesMax", (UnaryOperator<RaftServerConfig.Builder>) b -> b.proposalBatchBytesMax(0)),
                 Arguments.of("commandBytesMax", (UnaryOperator<RaftServerConfig.Builder>) b -> b.commandBytesMax(0)),
                 Arguments.of("pendingProposalBytesMax", (UnaryOperator<RaftServerConfig.Builder>) b -> b.commandBytesMax(100).pendingProposalBytesMax(99)),
+                Arguments.of("pendingReadsMax", (UnaryOperator<RaftServerConfig.Builder>) b -> b.pendingReadsMax(0)),
+                Arguments.of("queryBytesMax", (UnaryOperator<RaftServerConfig.Builder>) b -> b.queryBytesMax(0)),
+                Arguments.of("readTimeoutMillis", (UnaryOperator<RaftServerConfig.Builder>) b -> b.readTimeoutMillis(0)),
+                Arguments.of("pendingAdminOperationsMax", (UnaryOperator<RaftServerConfig.Builder>) b -> b.pendingAdminOperationsMax(0)),
                 Arguments.of("shutdownTimeoutMillis", (UnaryOperator<RaftServerConfig.Builder>) b -> b.shutdownTimeoutMillis(0)),
                 Arguments.of("initialConf", (UnaryOperator<RaftServerConfig.Builder>) b -> b.initialConf(null)),
                 Arguments.of("node", (UnaryOperator<RaftServerConfig.Builder>) b -> b.node(null)));

@@ -58,8 +58,13 @@ final class ServerCluster implements AutoCloseable {
                 .shutdownTimeoutMillis(5_000);
     }
 
-    /** (Re)starts node {@code id} from its storage, with a fresh state machine that replays the log. */
+    /**
+     * (Re)starts node {@code id} from its storage, with a fresh state machine that replays the log. A new
+     * id gets empty storage and the cluster's initial configuration, which does not list it: it joins
+     * only when the leader adds it.
+     */
     RaftServer start(long id) {
+        storages.computeIfAbsent(id, newId -> new InstrumentedLogStorage());
         RaftServerConfig config = customize.apply(baseConfig(id, conf)).build();
         CounterStateMachine machine = new CounterStateMachine();
         RaftServer server = new RaftServer(config, storages.get(id), network.transport(id), machine);

@@ -265,6 +265,11 @@ public final class FileLogStorage implements LogStorage {
             return;
         }
         try {
+            if (position.index() <= lastIndex && term(position.index()) != position.term()) {
+                // A snapshot from a leader whose history differs from ours at that point (LogStorage's
+                // contract): nothing we hold after it follows it, so the whole log goes.
+                truncateSuffix(firstIndex());
+            }
             // Durable first: once segments are gone, only this file explains where the log starts.
             compactionPointFile.replace(encodePosition(position), !config.syncDisabled());
             compactedThrough = position;

@@ -175,7 +175,9 @@ public final class NioFileSystem implements StorageFileSystem {
         @Override
         public void force() {
             try {
-                channel.force(true);
+                // fdatasync: the data and the metadata needed to read it back (the size) reach the disk; the
+                // modification time, which nothing here reads, does not. Directory entries are forced apart.
+                channel.force(false);
             } catch (IOException e) {
                 throw new StorageException("cannot force " + path + " (unsynced data is now in an unknown state): "
                         + e, e);

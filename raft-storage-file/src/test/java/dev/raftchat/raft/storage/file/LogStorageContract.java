@@ -153,6 +153,21 @@ public abstract class LogStorageContract {
     }
 
     @Test
+    void compactionToASnapshotWhoseTermDiffersDiscardsEverything() {
+        // A follower installing a leader's snapshot at index 3, where it holds an entry of another term.
+        storage.append(entries(1, 1, 2));
+        storage.append(entries(2, 3, 6));
+        storage.sync();
+        storage.compact(new LogPosition(3, 3));
+        assertThat(storage.compactedThrough()).isEqualTo(new LogPosition(3, 3));
+        assertThat(storage.lastIndex()).as("nothing after a diverging point is kept").isEqualTo(3);
+        assertThat(storage.term(3)).isEqualTo(3);
+        storage.append(entries(3, 4, 4));
+        storage.sync();
+        assertThat(storage.entries(4, 5, Long.MAX_VALUE)).containsExactly(entry(3, 4));
+    }
+
+    @Test
     void aLongLogSpanningManySegmentsReadsBackInOrder() {
         List<Entry> written = new ArrayList<>();
         for (long i = 1; i <= 300; i++) {
