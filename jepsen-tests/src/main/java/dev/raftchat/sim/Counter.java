@@ -1,0 +1,44 @@
+package dev.raftchat.sim;
+
+/** Coverage counters: proof that the faults and protocol paths of a run really happened. */
+public enum Counter {
+    RUNS_3_NODES,
+    RUNS_5_NODES,
+    EVENTS,
+    TICKS,
+    ELECTIONS_STARTED,
+    PRE_VOTES_STARTED,
+    LEADERS_ELECTED,
+    LEADER_CHANGES,
+    MESSAGES_SENT,
+    MESSAGES_DELIVERED,
+    MESSAGES_DROPPED,
+    MESSAGES_DUPLICATED,
+    MESSAGES_DELAYED,
+    MESSAGES_CUT_BY_PARTITION,
+    MESSAGES_TO_DEAD_NODES,
+    MESSAGES_THROUGH_CLOGGED_LINKS,
+    PARTITIONS,
+    ASYMMETRIC_PARTITIONS,
+    CLOGGED_LINKS,
+    CRASHES,
+    RESTARTS,
+    UNSYNCED_ENTRIES_LOST,
+    UNSYNCED_ENTRIES_KEPT,
+    TORN_WRITES,
+    PAUSES,
+    SLOW_SYNCS,
+    SYNCS,
+    ENTRIES_APPLIED,
+    PROPOSALS_FORWARDED,
+    OPS_OK,
+    OPS_FAIL,
+    OPS_INFO,
+    LIVENESS_PROBES;
+
+    /** The counters that must be non-zero over a large batch of seeds, one per fault kind. */
+    public static final java.util.List<Counter> FAULT_KINDS = java.util.List.of(
+            MESSAGES_DROPPED, MESSAGES_DUPLICATED, MESSAGES_DELAYED, MESSAGES_CUT_BY_PARTITION,
+            PARTITIONS, ASYMMETRIC_PARTITIONS, CLOGGED_LINKS, MESSAGES_THROUGH_CLOGGED_LINKS, CRASHES, RESTARTS,
+            UNSYNCED_ENTRIES_LOST, TORN_WRITES, PAUSES, SLOW_SYNCS, LEADER_CHANGES, RUNS_3_NODES, RUNS_5_NODES);
+}

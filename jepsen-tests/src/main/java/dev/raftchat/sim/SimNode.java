@@ -1,0 +1,330 @@
+package dev.raftchat.sim;
+
+import dev.raftchat.raft.core.ConfState;
+import dev.raftchat.raft.core.Entry;
+import dev.raftchat.raft.core.EntryType;
+import dev.raftchat.raft.core.HardState;
+import dev.raftchat.raft.core.NotLeaderException;
+import dev.raftchat.raft.core.Proposal;
+import dev.raftchat.raft.core.ProposalRejectedException;
+import dev.raftchat.raft.core.RaftNode;
+import dev.raftchat.raft.core.Ready;
+import dev.raftchat.raft.message.Message;
+import dev.raftchat.raft.storage.LogStorage;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.TreeMap;
+
+/**
+ * The host of one pure {@link RaftNode}: a miniature single-threaded runtime that does the caller's
+ * duties of {@link Ready} in their order — send {@code messages()}, persist and sync once (the sync takes
+ * virtual time, and a crash in between loses what was not synced), send {@code messagesAfterSync()},
+ * apply {@code committedEntries()}, {@code advance}. While a sync is in flight, or while the node is
+ * paused, inputs wait in a bounded inbox and ticks are counted.
+ *
+ * <p>It also plays the client-facing runtime: proposals carry a {@link KvCommand} envelope naming this
+ * node, and an op completes when its command is applied here.
+ */
+final class SimNode {
+    final int index;
+    final long id;
+    private final Simulation sim;
+    private final SimDisk disk;
+    private final ConfState initialConf;
+
+    private LogStorage storage;
+    private RaftNode raft;
+    private KvStateMachine stateMachine;
+    private int incarnation;
+    private boolean crashed = true;
+    private boolean paused;
+    /** The Ready whose sync is in flight, or null. */
+    private Ready awaitingSync;
+    private final ArrayDeque<Object> inbox = new ArrayDeque<>();
+    private int pendingTicks;
+    /** Proposed ops of this incarnation by request id, completed when applied here. */
+    private final TreeMap<Long, OpRecord> proposed = new TreeMap<>();
+    private HardState lastSynced = HardState.EMPTY;
+
+    SimNode(int index, Simulation sim, SimDisk disk, ConfState initialConf) {
+        this.index = index;
+        this.id = index + 1L;
+        this.sim = sim;
+        this.disk = disk;
+        this.initialConf = initialConf;
+    }
+
+    boolean isCrashed() {
+        return crashed;
+    }
+
+    boolean isPaused() {
+        return paused;
+    }
+
+    int incarnation() {
+        return incarnation;
+    }
+
+    long appliedIndex() {
+        return crashed ? 0 : stateMachine.appliedIndex();
+    }
+
+    RaftNode raft() {
+        return raft;
+    }
+
+    /** Starts (or restarts) the node from its durable state only. */
+    void start(long randomSeed) {
+        if (!crashed) {
+            throw new IllegalStateException("node " + id + " is already running");
+        }
+        storage = disk.open();
+        sim.invariants().onStart(index, storage, lastSynced);
+        raft = new RaftNode(sim.config().nodeConfig(id, randomSeed), storage, initialConf);
+        long startedTerm = raft.status().term();
+        if (startedTerm < storage.hardState().term()) {
+            throw new SimulationFailure("node " + id + " started in term " + startedTerm + " below its durable term "
+                    + storage.hardState().term());
+        }
+        stateMachine = new KvStateMachine();
+        crashed = false;
+        paused = false;
+        awaitingSync = null;
+        pendingTicks = 0;
+        drive();
+    }
+
+    /** Kills the node: volatile state is gone, unsynced writes may be lost. */
+    void crash() {
+        if (crashed) {
+            return;
+        }
+        crashed = true;
+        incarnation++;
+        raft = null;
+        storage = null;
+        stateMachine = null;
+        awaitingSync = null;
+        SimDisk.CrashReport report = disk.crash(sim.diskRandom());
+        sim.counters().add(Counter.UNSYNCED_ENTRIES_LOST, report.unsyncedEntriesLost());
+        sim.counters().add(Counter.UNSYNCED_ENTRIES_KEPT, report.unsyncedEntriesKept());
+        if (report.tornWrite()) {
+            sim.counters().increment(Counter.TORN_WRITES);
+        }
+        sim.invariants().onCrash(index);
+        // Ops whose proposals were accepted may still commit: their outcome is unknown.
+        for (OpRecord op : proposed.values()) {
+            sim.completeOp(op, KvOp.Outcome.INFO, 0);
+        }
+        proposed.clear();
+        // Ops still queued never reached the node: they certainly did not happen.
+        for (Object input : inbox) {
+            if (input instanceof OpRecord op) {
+                sim.completeOp(op, KvOp.Outcome.FAIL, 0);
+            }
+        }
+        inbox.clear();
+        pendingTicks = 0;
+    }
+
+    void pause() {
+        paused = true;
+    }
+
+    void resume() {
+        if (!paused) {
+            return;
+        }
+        paused = false;
+        if (!crashed) {
+            drive();
+        }
+    }
+
+    void tick() {
+        if (crashed || paused) {
+            return;
+        }
+        sim.counters().increment(Counter.TICKS);
+        if (awaitingSync != null) {
+            pendingTicks++;
+            return;
+        }
+        raft.tick();
+        drive();
+    }
+
+    void deliver(Message m) {
+        if (crashed) {
+            sim.counters().increment(Counter.MESSAGES_TO_DEAD_NODES);
+            return;
+        }
+        sim.counters().increment(Counter.MESSAGES_DELIVERED);
+        if (paused || awaitingSync != null) {
+            enqueue(m);
+            return;
+        }
+        raft.step(m);
+        drive();
+    }
+
+    /** A client asks this node to run {@code op}. */
+    void propose(OpRecord op) {
+        if (crashed) {
+            sim.completeOp(op, KvOp.Outcome.FAIL, 0);
+            return;
+        }
+        if (paused || awaitingSync != null) {
+            enqueue(op);
+            return;
+        }
+        doPropose(op);
+        drive();
+    }
+
+    /** The forgotten timeout of an op: stop waiting for it here. */
+    void forget(OpRecord op) {
+        proposed.remove(op.command.requestId());
+    }
+
+    private void enqueue(Object input) {
+        if (inbox.size() >= sim.config().hostInboxMessagesMax()) {
+            if (input instanceof OpRecord op) {
+                sim.completeOp(op, KvOp.Outcome.FAIL, 0);
+            } else {
+                sim.counters().increment(Counter.MESSAGES_DROPPED);
+            }
+            return;
+        }
+        inbox.add(input);
+    }
+
+    private void doPropose(OpRecord op) {
+        if (!op.isOpen()) {
+            return; // timed out while queued; proposing it now would only add noise
+        }
+        try {
+            Proposal p = raft.propose(List.of(op.command.encode()));
+            if (p instanceof Proposal.Forwarded) {
+                sim.counters().increment(Counter.PROPOSALS_FORWARDED);
+            }
+            proposed.put(op.command.requestId(), op);
+        } catch (NotLeaderException e) {
+            sim.noteLeaderHint(op, e.leaderHint());
+            sim.completeOp(op, KvOp.Outcome.FAIL, 0);
+        } catch (ProposalRejectedException e) {
+            sim.completeOp(op, KvOp.Outcome.FAIL, 0);
+        }
+    }
+
+    /** Handles Readies and queued inputs until the node waits for a sync, is paused, or is idle. */
+    private void drive() {
+        while (!crashed && !paused && awaitingSync == null) {
+            if (raft.hasReady()) {
+                handleReady(raft.ready());
+            } else if (pendingTicks > 0) {
+                pendingTicks--;
+                raft.tick();
+            } else if (!inbox.isEmpty()) {
+                Object input = inbox.poll();
+                if (input instanceof Message m) {
+                    raft.step(m);
+                } else {
+                    doPropose((OpRecord) input);
+                }
+            } else {
+                return;
+            }
+        }
+    }
+
+    private void handleReady(Ready ready) {
+        sim.invariants().onReady(index, ready, storage.lastIndex());
+        sim.sendAll(ready.messages());
+        boolean early = sim.config().hostMisbehaviour() == SimulationConfig.HostMisbehaviour.SEND_AFTER_SYNC_MESSAGES_EARLY;
+        if (early) {
+            sim.sendAll(ready.messagesAfterSync());
+        }
+        if (!ready.entries().isEmpty()) {
+            storage.append(ready.entries());
+        }
+        if (ready.hardState() != null) {
+            storage.saveHardState(ready.hardState());
+        }
+        if (ready.needsSync()) {
+            awaitingSync = ready;
+            sim.scheduleSync(this, incarnation);
+        } else {
+            finishReady(ready);
+        }
+    }
+
+    /** The sync started for the Ready in flight has completed (unless the node crashed meanwhile). */
+    void syncDone(int syncIncarnation) {
+        if (crashed || syncIncarnation != incarnation || awaitingSync == null) {
+            return;
+        }
+        Ready ready = awaitingSync;
+        storage.sync();
+        lastSynced = storage.hardState();
+        sim.counters().increment(Counter.SYNCS);
+        awaitingSync = null;
+        finishReady(ready);
+        drive();
+    }
+
+    private void finishReady(Ready ready) {
+        if (sim.config().hostMisbehaviour() != SimulationConfig.HostMisbehaviour.SEND_AFTER_SYNC_MESSAGES_EARLY) {
+            sim.sendAll(ready.messagesAfterSync());
+        }
+        for (Entry e : ready.committedEntries()) {
+            apply(e);
+        }
+        raft.advance(ready);
+    }
+
+    private void apply(Entry e) {
+        long expected = stateMachine.appliedIndex() + 1;
+        if (e.index() < expected) {
+            throw new SimulationFailure("node " + id + " was handed entry " + e + " again (applied through "
+                    + stateMachine.appliedIndex() + ")");
+        }
+        // A restarted node may resume applying after its durable commit index; rebuild the volatile
+        // state machine from the durable log first.
+        if (e.index() > expected) {
+            for (Entry missed : storage.entries(expected, e.index(), Long.MAX_VALUE)) {
+                applyOne(missed);
+            }
+        }
+        applyOne(e);
+    }
+
+    private void applyOne(Entry e) {
+        sim.invariants().onApply(index, e);
+        if (e.type() != EntryType.NORMAL) {
+            stateMachine.skip(e.index());
+            return;
+        }
+        KvCommand command = KvCommand.decode(e.data());
+        KvStateMachine.Applied applied = stateMachine.apply(e.index(), command);
+        sim.onCommandApplied(this, e.index(), command);
+        if (command.originNode() == id) {
+            OpRecord op = proposed.remove(command.requestId());
+            if (op != null) {
+                op.appliedIndex = e.index();
+                sim.completeOp(op, KvOp.Outcome.OK, applied.result());
+            }
+        }
+    }
+
+    String describe() {
+        if (crashed) {
+            return "node " + id + ": crashed";
+        }
+        var s = raft.status();
+        return "node " + id + ": " + s.role() + " term " + s.term() + " leader " + s.leaderId() + " commit "
+                + s.commitIndex() + " applied " + stateMachine.appliedIndex() + " last " + s.lastIndex()
+                + (paused ? " PAUSED" : "") + (awaitingSync != null ? " syncing" : "") + " inbox " + inbox.size();
+    }
+}
