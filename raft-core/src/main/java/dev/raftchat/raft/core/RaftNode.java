@@ -1,60 +1,728 @@
 package dev.raftchat.raft.core;
 
+import dev.raftchat.raft.message.AppendRequest;
+import dev.raftchat.raft.message.AppendResponse;
+import dev.raftchat.raft.message.ForwardProposal;
+import dev.raftchat.raft.message.HeartbeatRequest;
+import dev.raftchat.raft.message.HeartbeatResponse;
+import dev.raftchat.raft.message.InstallSnapshotRequest;
 import dev.raftchat.raft.message.Message;
+import dev.raftchat.raft.message.VoteRequest;
+import dev.raftchat.raft.message.VoteResponse;
+import dev.raftchat.raft.quorum.JointConfig;
+import dev.raftchat.raft.quorum.VoteResult;
 import dev.raftchat.raft.storage.LogStorage;
+import dev.raftchat.raft.tracker.Progress;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
 
 /**
- * The Raft algorithm for one node, as a pure, deterministic object (API skeleton; body in progress).
+ * The Raft algorithm for one node, as a pure, deterministic object: no I/O, no threads, no clock, no
+ * randomness but the seeded generator of its {@link NodeConfig}. The same inputs always give the same
+ * outputs, which is what lets the simulator replay any run from its seed.
+ *
+ * <p><b>Inputs:</b> {@link #tick()} (logical time), {@link #step(Message)} (a peer's message),
+ * {@link #propose(List)} and {@link #campaign()}. <b>Output:</b> {@link #ready()}, an immutable
+ * {@link Ready} whose javadoc lists the caller's duties, acknowledged by {@link #advance(Ready)}.
+ *
+ * <p><b>Durability rules kept here:</b> a vote or an acknowledgement is only ever placed in
+ * {@link Ready#messagesAfterSync()}; a leader counts its own log toward a commit quorum only for
+ * entries that {@link #advance(Ready)} has confirmed durable (so it may replicate while it writes,
+ * thesis §10.2.1); committed entries are handed out for applying only once they are durable locally.
+ *
+ * <p><b>Threading:</b> not thread-safe. One thread (the runtime's Raft thread, or the simulator) owns it.
  */
 public final class RaftNode {
 
+    /** 0 is never a node id; it stands for "no node" (no leader known, no vote cast). */
+    public static final long NONE = 0;
+
+    private final NodeConfig config;
+    private final long id;
+    private final SplittableRandom random;
+    private final RaftLog log;
+
+    // Persistent state (Raft Figure 2). Invariant: term never decreases; votedFor is reset on a new term.
+    private long term;
+    private long votedFor;
+    private HardState persistedHardState;
+
+    private Role role = Role.FOLLOWER;
+    /** The leader of {@code term} as far as this node knows, or NONE. */
+    private long leaderId = NONE;
+    private Ready.SoftState reportedSoftState;
+
+    private ConfState conf;
+    private JointConfig quorum;
+    /** Leader only: replication progress of every member, this node included. */
+    private final TreeMap<Long, Progress> progress = new TreeMap<>();
+    /** Candidates only: votes received in the current (pre-)election. */
+    private final TreeMap<Long, Boolean> votes = new TreeMap<>();
+
+    /** Ticks since the last election timeout reset (followers: since hearing from the leader). */
+    private int electionElapsed;
+    private int heartbeatElapsed;
+    /** Drawn from [electionTimeoutTicks, 2 * electionTimeoutTicks) at every reset (Raft §5.2). */
+    private int randomizedElectionTimeout;
+
+    /** Leader only: bytes of entries appended in this term and not yet committed and applied. */
+    private long uncommittedBytes;
+
+    /** Identifies this incarnation's forwarded proposals (see {@link ForwardProposal}). */
+    private final long forwardSession;
+    private long forwardSequence;
+    /** Leader only: per forwarding follower, {session, highest sequence seen} in this term. */
+    private final TreeMap<Long, long[]> forwardsSeen = new TreeMap<>();
+
+    private List<Message> messages = new ArrayList<>();
+    private List<Message> messagesAfterSync = new ArrayList<>();
+
+    /**
+     * Creates a node over {@code storage}, resuming from the hard state and log it holds.
+     *
+     * @param initialConf the membership to start with (the log's later configuration changes win)
+     */
     public RaftNode(NodeConfig config, LogStorage storage, ConfState initialConf) {
-        throw new UnsupportedOperationException("in progress");
-    }
-
-    public long id() {
-        throw new UnsupportedOperationException("in progress");
-    }
-
-    /** Advances logical time by one tick. */
-    public void tick() {
-        throw new UnsupportedOperationException("in progress");
-    }
-
-    /** Handles a message from a peer. */
-    public void step(Message message) {
-        throw new UnsupportedOperationException("in progress");
+        this(config, storage, initialConf, storage.compactedThrough().index());
     }
 
     /**
-     * Proposes application commands.
+     * Creates a node whose state machine has already applied up to {@code appliedIndex} (for example
+     * restored from a snapshot), so entries up to it are not handed out again.
+     */
+    public RaftNode(NodeConfig config, LogStorage storage, ConfState initialConf, long appliedIndex) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.id = config.id();
+        this.random = new SplittableRandom(config.randomSeed());
+        HardState hs = storage.hardState();
+        this.log = new RaftLog(storage, hs.commit(), appliedIndex);
+        this.term = hs.term();
+        this.votedFor = hs.votedFor();
+        this.persistedHardState = hs;
+        this.forwardSession = random.nextLong() & Long.MAX_VALUE;
+        applyConf(Objects.requireNonNull(initialConf, "initialConf"));
+        becomeFollower(term, NONE);
+        this.reportedSoftState = softState();
+    }
+
+    public long id() {
+        return id;
+    }
+
+    // ------------------------------------------------------------------------------------------ time
+
+    /** Advances logical time by one tick: election timeouts for followers, heartbeats for the leader. */
+    public void tick() {
+        if (role == Role.LEADER) {
+            tickLeader();
+        } else {
+            tickElection();
+        }
+    }
+
+    private void tickElection() {
+        electionElapsed++;
+        if (isPromotable() && electionElapsed >= randomizedElectionTimeout) {
+            electionElapsed = 0;
+            startElection(false);
+        }
+    }
+
+    private void tickLeader() {
+        heartbeatElapsed++;
+        electionElapsed++;
+        if (electionElapsed >= config.electionTimeoutTicks()) {
+            electionElapsed = 0;
+            // CheckQuorum (thesis §6.2): a leader that cannot hear a quorum steps down, so that clients
+            // stop waiting on it and a stale leader cannot serve reads.
+            if (config.checkQuorum() && !quorumRecentlyActive()) {
+                becomeFollower(term, NONE);
+                return;
+            }
+        }
+        if (heartbeatElapsed >= config.heartbeatIntervalTicks()) {
+            heartbeatElapsed = 0;
+            broadcastHeartbeat();
+        }
+    }
+
+    private boolean quorumRecentlyActive() {
+        TreeMap<Long, Boolean> active = new TreeMap<>();
+        for (Map.Entry<Long, Progress> e : progress.entrySet()) {
+            boolean isSelf = e.getKey() == id;
+            active.put(e.getKey(), isSelf || e.getValue().recentlyActive());
+            if (!isSelf) {
+                e.getValue().setRecentlyActive(false);
+            }
+        }
+        return quorum.voteResult(active) == VoteResult.WON;
+    }
+
+    // ------------------------------------------------------------------------------------ elections
+
+    /** Starts an election now (with a PreVote round first when enabled), if this node may lead. */
+    public void campaign() {
+        if (role != Role.LEADER && isPromotable()) {
+            startElection(false);
+        }
+    }
+
+    private boolean isPromotable() {
+        return conf.isVoter(id);
+    }
+
+    private void startElection(boolean transfer) {
+        if (config.preVote() && !transfer) {
+            campaign(true, false);
+        } else {
+            campaign(false, transfer);
+        }
+    }
+
+    private void campaign(boolean preVote, boolean transfer) {
+        long electionTerm;
+        if (preVote) {
+            becomePreCandidate();
+            electionTerm = term + 1;
+        } else {
+            becomeCandidate();
+            electionTerm = term;
+        }
+        if (recordVote(id, true, preVote)) {
+            return; // a single-voter cluster wins on its own vote
+        }
+        LogPosition last = log.lastPosition();
+        for (long voter : quorum.voters()) {
+            if (voter == id) {
+                continue;
+            }
+            VoteRequest request = new VoteRequest(id, voter, electionTerm, last.index(), last.term(), preVote, transfer);
+            // A real vote request reports our term and self-vote, which must be durable first;
+            // a PreVote changes nothing and may leave at once.
+            if (preVote) {
+                messages.add(request);
+            } else {
+                messagesAfterSync.add(request);
+            }
+        }
+    }
+
+    /** Records a vote; returns true if this decided the election (and acted on it). */
+    private boolean recordVote(long from, boolean granted, boolean preVote) {
+        votes.putIfAbsent(from, granted);
+        VoteResult result = quorum.voteResult(votes);
+        if (result == VoteResult.WON) {
+            if (preVote) {
+                campaign(false, false);
+            } else {
+                becomeLeader();
+            }
+            return true;
+        }
+        if (result == VoteResult.LOST) {
+            becomeFollower(term, NONE);
+            return true;
+        }
+        return false;
+    }
+
+    // ------------------------------------------------------------------------------- role changes
+
+    private void reset(long newTerm) {
+        if (newTerm != term) {
+            Check.that(newTerm > term, "term going back from %s to %s", term, newTerm);
+            term = newTerm;
+            votedFor = NONE;
+        }
+        leaderId = NONE;
+        electionElapsed = 0;
+        heartbeatElapsed = 0;
+        randomizedElectionTimeout = config.electionTimeoutTicks() + random.nextInt(config.electionTimeoutTicks());
+        votes.clear();
+        progress.clear();
+        forwardsSeen.clear();
+        uncommittedBytes = 0;
+    }
+
+    private void becomeFollower(long newTerm, long leader) {
+        reset(newTerm);
+        role = Role.FOLLOWER;
+        leaderId = leader;
+    }
+
+    private void becomePreCandidate() {
+        Check.that(role != Role.LEADER, "a leader cannot become a pre-candidate");
+        // PreVote changes neither term nor vote: a partitioned node probing in vain disturbs nobody.
+        votes.clear();
+        leaderId = NONE;
+        role = Role.PRE_CANDIDATE;
+    }
+
+    private void becomeCandidate() {
+        Check.that(role != Role.LEADER, "a leader cannot become a candidate");
+        reset(term + 1);
+        votedFor = id;
+        role = Role.CANDIDATE;
+    }
+
+    private void becomeLeader() {
+        Check.that(role == Role.CANDIDATE, "only a candidate can become leader, was %s", role);
+        reset(term);
+        role = Role.LEADER;
+        leaderId = id;
+        long last = log.lastIndex();
+        for (long member : conf.members()) {
+            // Our own match counts only what is durable; advance() raises it as writes complete.
+            long match = member == id ? log.lastStableIndex() : 0;
+            progress.put(member, new Progress(match, Math.max(last + 1, match + 1), config.inflightAppendsMax()));
+        }
+        progress.get(id).becomeReplicate();
+        // Raft §8: a leader commits an entry of its own term before it can know what is committed.
+        appendAsLeader(List.of(Entry.noOp(term, last + 1)));
+        broadcastAppend();
+    }
+
+    // ------------------------------------------------------------------------------------ messages
+
+    /** Handles a message from a peer. Messages for another node, or from a stale term, are ignored. */
+    public void step(Message m) {
+        Objects.requireNonNull(m, "message");
+        if (m.to() != id) {
+            return;
+        }
+        if (!handleTerm(m)) {
+            return;
+        }
+        if (m instanceof VoteRequest request) {
+            handleVoteRequest(request);
+        } else if (m instanceof VoteResponse response) {
+            handleVoteResponse(response);
+        } else if (m instanceof AppendRequest request) {
+            // Election safety makes a second leader in our term impossible, so a leader ignores these.
+            if (role != Role.LEADER) {
+                becomeFollowerOf(request.from());
+                handleAppend(request);
+            }
+        } else if (m instanceof HeartbeatRequest request) {
+            if (role != Role.LEADER) {
+                becomeFollowerOf(request.from());
+                handleHeartbeat(request);
+            }
+        } else if (m instanceof AppendResponse response) {
+            if (role == Role.LEADER) {
+                handleAppendResponse(response);
+            }
+        } else if (m instanceof HeartbeatResponse response) {
+            if (role == Role.LEADER) {
+                handleHeartbeatResponse(response);
+            }
+        } else if (m instanceof ForwardProposal forward) {
+            if (role == Role.LEADER) {
+                handleForwardProposal(forward);
+            }
+        }
+        // TimeoutNow, ReadIndex and InstallSnapshot messages are not handled by this node yet:
+        // dropping them is safe (Raft tolerates lost messages).
+    }
+
+    /**
+     * Applies the term rules shared by every message (Raft §5.1, thesis §9.6 and §6.2). Returns false
+     * when the message must not be processed further.
+     */
+    private boolean handleTerm(Message m) {
+        if (m.term() > term) {
+            if (m instanceof VoteRequest vr) {
+                boolean inLease = config.checkQuorum() && leaderId != NONE
+                        && electionElapsed < config.electionTimeoutTicks();
+                // While we hear from a live leader, a vote request comes from a node that was cut off
+                // (or a stale one): ignoring it keeps it from deposing a healthy leader.
+                if (inLease && !vr.transfer()) {
+                    return false;
+                }
+                if (vr.preVote()) {
+                    return true; // a PreVote never changes our term
+                }
+                becomeFollower(m.term(), NONE);
+                return true;
+            }
+            if (m instanceof VoteResponse vr && vr.preVote() && vr.granted()) {
+                return true; // granted PreVotes carry the future term we asked for
+            }
+            boolean fromLeader = m instanceof AppendRequest || m instanceof HeartbeatRequest
+                    || m instanceof InstallSnapshotRequest;
+            becomeFollower(m.term(), fromLeader ? m.from() : NONE);
+            return true;
+        }
+        if (m.term() < term) {
+            if ((config.checkQuorum() || config.preVote())
+                    && (m instanceof AppendRequest || m instanceof HeartbeatRequest)) {
+                // A leader of an older term, or we advanced our term while cut off: tell it our term so
+                // that either it steps down or (if we are the stale one) the cluster elects anew.
+                messagesAfterSync.add(new AppendResponse(id, m.from(), term, false, 0, 0, 0));
+            } else if (m instanceof VoteRequest vr && vr.preVote()) {
+                messages.add(new VoteResponse(id, m.from(), term, true, false));
+            }
+            return false;
+        }
+        return true;
+    }
+
+    private void becomeFollowerOf(long leader) {
+        if (role != Role.FOLLOWER) {
+            becomeFollower(term, leader);
+        }
+        leaderId = leader;
+        electionElapsed = 0;
+    }
+
+    private void handleVoteRequest(VoteRequest m) {
+        boolean canVote = votedFor == m.from()
+                || (votedFor == NONE && leaderId == NONE)
+                || (m.preVote() && m.term() > term);
+        boolean upToDate = log.isUpToDate(new LogPosition(m.lastLogTerm(), m.lastLogIndex()));
+        if (m.preVote()) {
+            boolean grant = canVote && upToDate;
+            // Granted PreVotes echo the candidate's future term; rejections carry ours.
+            messages.add(new VoteResponse(id, m.from(), grant ? m.term() : term, true, grant));
+            return;
+        }
+        if (canVote && upToDate) {
+            electionElapsed = 0;
+            votedFor = m.from();
+            messagesAfterSync.add(new VoteResponse(id, m.from(), term, false, true));
+        } else {
+            messagesAfterSync.add(new VoteResponse(id, m.from(), term, false, false));
+        }
+    }
+
+    private void handleVoteResponse(VoteResponse m) {
+        boolean expected = (role == Role.PRE_CANDIDATE && m.preVote()) || (role == Role.CANDIDATE && !m.preVote());
+        if (!expected || !conf.isVoter(m.from())) {
+            return;
+        }
+        recordVote(m.from(), m.granted(), m.preVote());
+    }
+
+    private void handleAppend(AppendRequest m) {
+        if (m.prevLogIndex() < log.committed()) {
+            // Everything up to our commit index matches any leader's log (Leader Completeness).
+            messagesAfterSync.add(new AppendResponse(id, m.from(), term, true, log.committed(), 0, 0));
+            return;
+        }
+        long lastNew = log.maybeAppend(m.prevLogIndex(), m.prevLogTerm(), m.leaderCommit(), m.entries());
+        if (lastNew >= 0) {
+            messagesAfterSync.add(new AppendResponse(id, m.from(), term, true, lastNew, 0, 0));
+            return;
+        }
+        // Fast backtracking: point the leader at the last index whose term is at most the leader's
+        // term at prevLogIndex, so one round trip skips every entry of a conflicting term.
+        long hintIndex = log.findConflictByTerm(Math.min(m.prevLogIndex(), log.lastIndex()), m.prevLogTerm());
+        long hintTerm = Math.max(0, log.term(hintIndex));
+        messagesAfterSync.add(new AppendResponse(id, m.from(), term, false, m.prevLogIndex(), hintIndex, hintTerm));
+    }
+
+    private void handleHeartbeat(HeartbeatRequest m) {
+        log.commitTo(Math.min(m.commit(), log.lastIndex()));
+        messagesAfterSync.add(new HeartbeatResponse(id, m.from(), term, m.readContext()));
+    }
+
+    // --------------------------------------------------------------------------------- the leader
+
+    private void handleAppendResponse(AppendResponse m) {
+        Progress pr = progress.get(m.from());
+        if (pr == null) {
+            return;
+        }
+        pr.setRecentlyActive(true);
+        if (!m.success()) {
+            long hint = m.hintIndex();
+            if (m.hintTerm() > 0) {
+                hint = log.findConflictByTerm(m.hintIndex(), m.hintTerm());
+            }
+            if (pr.maybeDecreaseTo(m.index(), hint)) {
+                if (pr.state() == Progress.State.REPLICATE) {
+                    pr.becomeProbe();
+                }
+                sendAppend(m.from(), true);
+            }
+            return;
+        }
+        boolean wasPaused = pr.isPaused();
+        if (!pr.maybeUpdate(m.index())) {
+            return;
+        }
+        if (pr.state() == Progress.State.PROBE) {
+            pr.becomeReplicate();
+        } else if (pr.state() == Progress.State.REPLICATE) {
+            pr.inflights().freeUpTo(m.index());
+        }
+        if (maybeCommit()) {
+            broadcastAppend();
+        } else if (wasPaused) {
+            sendAppend(m.from(), false);
+        }
+        // Keep the pipeline full: send as many batches as the window allows.
+        while (sendAppend(m.from(), false)) {
+            // each call sends one bounded batch
+        }
+    }
+
+    private void handleHeartbeatResponse(HeartbeatResponse m) {
+        Progress pr = progress.get(m.from());
+        if (pr == null) {
+            return;
+        }
+        pr.setRecentlyActive(true);
+        pr.resumeProbe();
+        // The follower is alive; if its acknowledgements were lost the window may be stuck full.
+        if (pr.state() == Progress.State.REPLICATE && pr.inflights().isFull()) {
+            pr.inflights().freeFirst();
+        }
+        if (pr.match() < log.lastIndex()) {
+            sendAppend(m.from(), true);
+        }
+    }
+
+    private void handleForwardProposal(ForwardProposal m) {
+        long[] seen = forwardsSeen.get(m.from());
+        if (seen != null && seen[0] == m.session() && m.sequence() <= seen[1]) {
+            return; // a duplicate or a reordered older batch: forwarding is at-most-once
+        }
+        forwardsSeen.put(m.from(), new long[] {m.session(), m.sequence()});
+        if (exceedsUncommittedLimit(m.payloads())) {
+            return; // the proposer's runtime times out; see propose() for the local error
+        }
+        appendProposals(m.payloads());
+    }
+
+    /** Raft §5.4.2 / Figure 8: commit by counting replicas only entries of the current term. */
+    private boolean maybeCommit() {
+        long index = quorum.committedIndex(member -> {
+            Progress pr = progress.get(member);
+            return pr == null ? 0 : pr.match();
+        });
+        if (index > log.committed() && log.term(index) == term) {
+            log.commitTo(index);
+            return true;
+        }
+        return false;
+    }
+
+    private void appendAsLeader(List<Entry> entries) {
+        log.append(entries);
+        for (Entry e : entries) {
+            uncommittedBytes += e.sizeBytes();
+        }
+    }
+
+    private void appendProposals(List<byte[]> commands) {
+        long index = log.lastIndex();
+        List<Entry> entries = new ArrayList<>(commands.size());
+        for (byte[] command : commands) {
+            entries.add(Entry.normal(term, ++index, command));
+        }
+        appendAsLeader(entries);
+        broadcastAppend();
+    }
+
+    private boolean exceedsUncommittedLimit(List<byte[]> commands) {
+        long bytes = 0;
+        for (byte[] c : commands) {
+            bytes += Entry.OVERHEAD_BYTES + c.length;
+        }
+        // An empty backlog always admits one batch, so an oversized proposal is not starved forever.
+        return uncommittedBytes > 0 && uncommittedBytes + bytes > config.uncommittedBytesMax();
+    }
+
+    private void broadcastAppend() {
+        for (long member : progress.keySet()) {
+            if (member != id) {
+                sendAppend(member, true);
+            }
+        }
+    }
+
+    private void broadcastHeartbeat() {
+        for (Map.Entry<Long, Progress> e : progress.entrySet()) {
+            if (e.getKey() == id) {
+                continue;
+            }
+            // Never tell a follower to commit past what it is known to hold.
+            long commit = Math.min(e.getValue().match(), log.committed());
+            messages.add(new HeartbeatRequest(id, e.getKey(), term, commit, 0));
+        }
+    }
+
+    /**
+     * Sends the next batch to {@code to} if its progress allows. With {@code sendIfEmpty} an
+     * AppendRequest without entries still goes out (to probe, or to carry the commit index).
+     * Returns true if a request carrying entries was sent.
+     */
+    private boolean sendAppend(long to, boolean sendIfEmpty) {
+        Progress pr = progress.get(to);
+        if (pr == null || pr.isPaused()) {
+            return false;
+        }
+        long prevIndex = pr.next() - 1;
+        long prevTerm = log.term(prevIndex);
+        Check.that(prevTerm >= 0, "entry %s for follower %s is not available (snapshots not supported yet)",
+                prevIndex, to);
+        List<Entry> entries = log.entries(pr.next(), log.lastIndex() + 1, config.appendBytesMax());
+        if (entries.isEmpty() && !sendIfEmpty) {
+            return false;
+        }
+        messages.add(new AppendRequest(id, to, term, prevIndex, prevTerm, entries, log.committed()));
+        long lastSent = entries.isEmpty() ? prevIndex : entries.get(entries.size() - 1).index();
+        pr.sentEntries(entries.size(), lastSent);
+        return !entries.isEmpty();
+    }
+
+    // ----------------------------------------------------------------------------------- proposals
+
+    /**
+     * Proposes application commands. On the leader they are appended to the log and replicated; on a
+     * follower they are forwarded to the leader when {@link NodeConfig#forwardProposals()} is set.
      *
-     * @throws NotLeaderException         when not leader and forwarding is off or no leader is known
-     * @throws ProposalRejectedException when over a limit
+     * @return where the commands went
+     * @throws NotLeaderException         when this node is not the leader and cannot forward (forwarding
+     *                                    off, or no leader known); carries the leader hint
+     * @throws ProposalRejectedException when the leader's uncommitted log is over
+     *                                    {@link NodeConfig#uncommittedBytesMax()}
      */
     public Proposal propose(List<byte[]> commands) {
-        throw new UnsupportedOperationException("in progress");
+        Check.argument(!commands.isEmpty(), "nothing to propose");
+        for (byte[] c : commands) {
+            Objects.requireNonNull(c, "command");
+        }
+        if (role == Role.LEADER) {
+            if (exceedsUncommittedLimit(commands)) {
+                throw new ProposalRejectedException("the leader's uncommitted log is over uncommittedBytesMax ("
+                        + config.uncommittedBytesMax() + " bytes); retry when it has caught up");
+            }
+            long first = log.lastIndex() + 1;
+            appendProposals(commands);
+            return new Proposal.Appended(term, first, commands.size());
+        }
+        if (!config.forwardProposals() || leaderId == NONE) {
+            throw new NotLeaderException(id, leaderId);
+        }
+        for (int from = 0; from < commands.size(); from += config.proposalsPerForwardMax()) {
+            List<byte[]> batch = commands.subList(from, Math.min(commands.size(), from + config.proposalsPerForwardMax()));
+            messages.add(new ForwardProposal(id, leaderId, term, forwardSession, ++forwardSequence, batch));
+        }
+        return new Proposal.Forwarded(leaderId);
     }
 
-    /** Starts an election now (tests and leadership transfer). */
-    public void campaign() {
-        throw new UnsupportedOperationException("in progress");
-    }
+    // -------------------------------------------------------------------------------- ready/advance
 
+    /** True when {@link #ready()} has something for the caller to do. */
     public boolean hasReady() {
-        throw new UnsupportedOperationException("in progress");
+        return !messages.isEmpty()
+                || !messagesAfterSync.isEmpty()
+                || !log.unstableEntries().isEmpty()
+                || !hardState().equals(persistedHardState)
+                || log.hasEntriesToApply()
+                || !softState().equals(reportedSoftState);
     }
 
+    /**
+     * Collects what the caller must do now. The caller must finish its duties (see {@link Ready}) and
+     * call {@link #advance(Ready)} before calling {@code step}, {@code tick}, {@code propose} or
+     * {@code ready} again.
+     */
     public Ready ready() {
-        throw new UnsupportedOperationException("in progress");
+        HardState hs = hardState();
+        Ready.SoftState ss = softState();
+        Ready ready = new Ready(
+                hs.equals(persistedHardState) ? null : hs,
+                log.unstableEntries(),
+                messages,
+                messagesAfterSync,
+                log.entriesToApply(config.committedBytesPerReadyMax()),
+                ss.equals(reportedSoftState) ? null : ss);
+        messages = new ArrayList<>();
+        messagesAfterSync = new ArrayList<>();
+        return ready;
     }
 
+    /** Acknowledges that the caller has carried out every duty of {@code ready}. */
     public void advance(Ready ready) {
-        throw new UnsupportedOperationException("in progress");
+        if (ready.hardState() != null) {
+            persistedHardState = ready.hardState();
+        }
+        if (ready.softState() != null) {
+            reportedSoftState = ready.softState();
+        }
+        if (!ready.entries().isEmpty()) {
+            Entry last = ready.entries().get(ready.entries().size() - 1);
+            log.stableTo(last.position());
+            if (role == Role.LEADER) {
+                Progress self = progress.get(id);
+                // Now, and only now, our own copy counts toward the commit quorum.
+                if (self != null && self.maybeUpdate(log.lastStableIndex()) && maybeCommit()) {
+                    broadcastAppend();
+                }
+            }
+        }
+        if (!ready.committedEntries().isEmpty()) {
+            Entry last = ready.committedEntries().get(ready.committedEntries().size() - 1);
+            log.appliedTo(last.index());
+            if (role == Role.LEADER) {
+                for (Entry e : ready.committedEntries()) {
+                    if (e.term() == term) {
+                        uncommittedBytes = Math.max(0, uncommittedBytes - e.sizeBytes());
+                    }
+                }
+            }
+        }
     }
 
+    private HardState hardState() {
+        return new HardState(term, votedFor, log.committed());
+    }
+
+    private Ready.SoftState softState() {
+        return new Ready.SoftState(role, leaderId);
+    }
+
+    // ------------------------------------------------------------------------------ configuration
+
+    private void applyConf(ConfState newConf) {
+        this.conf = newConf;
+        this.quorum = new JointConfig(newConf.voters(), newConf.votersOutgoing());
+    }
+
+    // ------------------------------------------------------------------------------------- status
+
+    /** A consistent picture of this node's state. */
     public Status status() {
-        throw new UnsupportedOperationException("in progress");
+        TreeMap<Long, Status.FollowerProgress> view = new TreeMap<>();
+        if (role == Role.LEADER) {
+            for (Map.Entry<Long, Progress> e : progress.entrySet()) {
+                Progress pr = e.getValue();
+                view.put(e.getKey(), new Status.FollowerProgress(pr.match(), pr.next(), pr.state().name(),
+                        e.getKey() == id || pr.recentlyActive()));
+            }
+        }
+        return new Status(id, role, term, votedFor, leaderId, log.committed(), log.applied(), log.lastIndex(), conf,
+                view);
+    }
+
+    /** This node's current term. */
+    public long term() {
+        return term;
+    }
+
+    public Role role() {
+        return role;
+    }
+
+    /** The leader this node believes in, or {@link #NONE}. */
+    public long leaderId() {
+        return leaderId;
     }
 }

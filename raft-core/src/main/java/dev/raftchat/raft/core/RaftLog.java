@@ -1,0 +1,247 @@
+package dev.raftchat.raft.core;
+
+import dev.raftchat.raft.storage.LogStorage;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The node's view of its log: the stable part in {@link LogStorage} plus an unstable suffix that has
+ * been accepted but not yet persisted (handed out in {@link Ready#entries()}).
+ *
+ * <p>Invariants: {@code applied <= committed <= lastIndex()}; {@code applied <= lastStableIndex()};
+ * the unstable entries are contiguous and start at {@code unstableOffset}, which is at most
+ * {@code storage.lastIndex() + 1} (a lower offset means the unstable entries overwrite a conflicting
+ * stable suffix, which storage will discard when they are persisted).
+ */
+final class RaftLog {
+
+    private final LogStorage storage;
+    /** Index of the first unstable entry; meaningful even when {@link #unstable} is empty. */
+    private long unstableOffset;
+    private final ArrayList<Entry> unstable = new ArrayList<>();
+    private long committed;
+    private long applied;
+
+    RaftLog(LogStorage storage, long committed, long applied) {
+        this.storage = storage;
+        this.unstableOffset = storage.lastIndex() + 1;
+        long compacted = storage.compactedThrough().index();
+        // A crash can make the hard state's commit outrun a log whose tail was lost before it was
+        // acknowledged; what is missing here is committed elsewhere and will be re-sent by the leader.
+        this.committed = Math.max(compacted, Math.min(committed, storage.lastIndex()));
+        this.applied = Math.max(compacted, Math.min(applied, this.committed));
+    }
+
+    long committed() {
+        return committed;
+    }
+
+    long applied() {
+        return applied;
+    }
+
+    long firstIndex() {
+        return storage.firstIndex();
+    }
+
+    long lastIndex() {
+        return unstable.isEmpty() ? Math.min(storage.lastIndex(), unstableOffset - 1)
+                : unstable.get(unstable.size() - 1).index();
+    }
+
+    /** The highest index that is durable: entries above it are still in the unstable suffix. */
+    long lastStableIndex() {
+        return Math.min(storage.lastIndex(), unstableOffset - 1);
+    }
+
+    long lastTerm() {
+        return term(lastIndex());
+    }
+
+    LogPosition lastPosition() {
+        long last = lastIndex();
+        return new LogPosition(term(last), last);
+    }
+
+    /**
+     * The term at {@code index}, or -1 when the entry is not available (compacted away or beyond the
+     * end). The position just before the first entry answers with the compaction point's term.
+     */
+    long term(long index) {
+        if (index == 0) {
+            return 0;
+        }
+        if (index >= unstableOffset) {
+            long offset = index - unstableOffset;
+            return offset < unstable.size() ? unstable.get((int) offset).term() : -1;
+        }
+        if (index < storage.firstIndex() - 1 || index > storage.lastIndex()) {
+            return -1;
+        }
+        return storage.term(index);
+    }
+
+    boolean matchTerm(long index, long term) {
+        long t = term(index);
+        return t >= 0 && t == term;
+    }
+
+    /** Raft §5.4.1: is a candidate whose last entry is at {@code candidateLast} at least as up to date? */
+    boolean isUpToDate(LogPosition candidateLast) {
+        return candidateLast.isAtLeastAsUpToDateAs(lastPosition());
+    }
+
+    /**
+     * Follower side of AppendEntries (Raft §5.3). If the entry at {@code prevIndex} has
+     * {@code prevTerm}, appends {@code entries} (discarding a conflicting suffix), advances the commit
+     * index to {@code min(leaderCommit, last new index)} and returns the last new index; otherwise
+     * returns -1 and changes nothing.
+     */
+    long maybeAppend(long prevIndex, long prevTerm, long leaderCommit, List<Entry> entries) {
+        if (!matchTerm(prevIndex, prevTerm)) {
+            return -1;
+        }
+        long lastNewIndex = prevIndex + entries.size();
+        long conflict = findConflict(entries);
+        if (conflict != 0) {
+            Check.that(conflict > committed, "entry %s conflicts with committed entry (commit %s)", conflict,
+                    committed);
+            int from = (int) (conflict - (prevIndex + 1));
+            append(entries.subList(from, entries.size()));
+        }
+        commitTo(Math.min(leaderCommit, lastNewIndex));
+        return lastNewIndex;
+    }
+
+    /**
+     * The index of the first entry in {@code entries} whose term differs from ours (or that we lack),
+     * or 0 when we already hold all of them. Entries must be contiguous.
+     */
+    private long findConflict(List<Entry> entries) {
+        for (Entry e : entries) {
+            if (!matchTerm(e.index(), e.term())) {
+                return e.index();
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * The largest index at most {@code index} whose term is at most {@code term} (or the first
+     * unavailable position): where a log of a leader with {@code term} at {@code index} can start
+     * probing. Used on both sides of fast backtracking.
+     */
+    long findConflictByTerm(long index, long term) {
+        long i = Math.min(index, lastIndex());
+        while (i > 0) {
+            long t = term(i);
+            if (t < 0 || t <= term) {
+                break;
+            }
+            i--;
+        }
+        return i;
+    }
+
+    /** Appends to the unstable suffix, truncating any entries at or after the first new index. */
+    void append(List<Entry> entries) {
+        if (entries.isEmpty()) {
+            return;
+        }
+        long first = entries.get(0).index();
+        Check.that(first > committed, "appending at %s would overwrite committed entries (commit %s)", first,
+                committed);
+        Check.that(first <= lastIndex() + 1, "appending at %s leaves a gap after %s", first, lastIndex());
+        if (first >= unstableOffset) {
+            // Keep the unstable prefix before first, drop the rest.
+            int keep = (int) (first - unstableOffset);
+            unstable.subList(keep, unstable.size()).clear();
+        } else {
+            // The new entries replace part of the stable log: the unstable suffix restarts at first.
+            unstable.clear();
+            unstableOffset = first;
+        }
+        long expected = first;
+        for (Entry e : entries) {
+            Check.that(e.index() == expected, "entries not contiguous: expected %s, got %s", expected, e.index());
+            unstable.add(e);
+            expected++;
+        }
+    }
+
+    List<Entry> unstableEntries() {
+        return List.copyOf(unstable);
+    }
+
+    /** Marks the unstable entries up to {@code position} durable, if the log still holds that entry. */
+    void stableTo(LogPosition position) {
+        long index = position.index();
+        if (index < unstableOffset || !matchTerm(index, position.term())) {
+            return;
+        }
+        int count = (int) (index - unstableOffset + 1);
+        unstable.subList(0, count).clear();
+        unstableOffset = index + 1;
+    }
+
+    void commitTo(long index) {
+        if (index > committed) {
+            Check.that(index <= lastIndex(), "commit %s beyond last index %s", index, lastIndex());
+            committed = index;
+        }
+    }
+
+    void appliedTo(long index) {
+        Check.that(index <= committed, "applied %s beyond commit %s", index, committed);
+        Check.that(index >= applied, "applied index going back from %s to %s", applied, index);
+        applied = index;
+    }
+
+    /** True when committed, durable entries are waiting to be applied. */
+    boolean hasEntriesToApply() {
+        return Math.min(committed, lastStableIndex()) > applied;
+    }
+
+    /** Committed, durable entries after {@code applied}, bounded by {@code maxBytes} (at least one). */
+    List<Entry> entriesToApply(long maxBytes) {
+        long hi = Math.min(committed, lastStableIndex());
+        if (hi <= applied) {
+            return List.of();
+        }
+        return entries(applied + 1, hi + 1, maxBytes);
+    }
+
+    /**
+     * Entries {@code [from, toExclusive)} from storage and the unstable suffix, bounded by
+     * {@code maxBytes} but never empty when the range is not. {@code from} must be available.
+     */
+    List<Entry> entries(long from, long toExclusive, long maxBytes) {
+        Check.that(from >= storage.firstIndex(), "entries from %s are compacted (first %s)", from,
+                storage.firstIndex());
+        Check.that(toExclusive <= lastIndex() + 1, "entries to %s beyond last %s", toExclusive, lastIndex());
+        List<Entry> result = new ArrayList<>();
+        if (from >= toExclusive) {
+            return result;
+        }
+        long bytes = 0;
+        if (from < unstableOffset) {
+            List<Entry> stable = storage.entries(from, Math.min(toExclusive, unstableOffset), maxBytes);
+            for (Entry e : stable) {
+                bytes += e.sizeBytes();
+                result.add(e);
+            }
+            if (result.size() < Math.min(toExclusive, unstableOffset) - from) {
+                return result; // storage stopped at the byte limit
+            }
+        }
+        for (long i = Math.max(from, unstableOffset); i < toExclusive; i++) {
+            Entry e = unstable.get((int) (i - unstableOffset));
+            bytes += e.sizeBytes();
+            if (!result.isEmpty() && bytes > maxBytes) {
+                break;
+            }
+            result.add(e);
+        }
+        return result;
+    }
+}

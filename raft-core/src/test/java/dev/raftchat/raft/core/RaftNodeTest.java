@@ -1,0 +1,59 @@
+package dev.raftchat.raft.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+
+class RaftNodeTest {
+
+    @Test
+    void threeNodesElectReplicateAndApply() {
+        TestCluster c = new TestCluster(3);
+        c.tickAll(40);
+        long leader = c.leader();
+        assertThat(leader).isNotZero();
+        c.node(leader).propose(TestCluster.commands("a", "b"));
+        c.stabilize();
+        c.tickAll(3);
+        for (long id = 1; id <= 3; id++) {
+            assertThat(c.appliedCommands(id)).as("node %s", id).containsExactly("a", "b");
+        }
+    }
+
+    @Test
+    void singleNodeCommitsOnlyAfterItsOwnWriteIsDurable() {
+        TestCluster c = new TestCluster(1);
+        c.elect(1);
+        assertThat(c.node(1).role()).isEqualTo(Role.LEADER);
+        c.node(1).propose(TestCluster.commands("x"));
+        Ready first = c.node(1).ready();
+        assertThat(first.entries()).hasSize(1);
+        assertThat(first.committedEntries()).as("not durable yet, so not committed").isEmpty();
+        c.storages.get(1L).append(first.entries());
+        c.node(1).advance(first);
+        Ready second = c.node(1).ready();
+        assertThat(second.committedEntries()).extracting(Entry::index).containsExactly(2L);
+    }
+
+    @Test
+    void followerForwardsProposalsToTheLeader() {
+        TestCluster c = new TestCluster(3);
+        c.elect(1);
+        Proposal p = c.node(2).propose(TestCluster.commands("via-follower"));
+        assertThat(p).isEqualTo(new Proposal.Forwarded(1));
+        c.stabilize();
+        c.tickAll(2);
+        assertThat(c.appliedCommands(3)).containsExactly("via-follower");
+    }
+
+    @Test
+    void followerWithoutForwardingRejectsWithLeaderHint() {
+        TestCluster c = new TestCluster(3, cfg -> cfg.withForwardProposals(false));
+        c.elect(1);
+        assertThatThrownBy(() -> c.node(2).propose(TestCluster.commands("x")))
+                .isInstanceOf(NotLeaderException.class)
+                .hasMessageContaining("the leader is node 1")
+                .extracting(e -> ((NotLeaderException) e).leaderHint()).isEqualTo(1L);
+    }
+}
