@@ -1,6 +1,9 @@
 package dev.raftchat.sim;
 
+import dev.raftchat.raft.core.Entry;
+import dev.raftchat.raft.core.EntryType;
 import dev.raftchat.raft.message.AppendRequest;
+import dev.raftchat.raft.message.ForwardProposal;
 import dev.raftchat.raft.message.Message;
 
 /**
@@ -11,7 +14,7 @@ final class Event implements Comparable<Event> {
 
     enum Type {
         TICK, DELIVER, SYNC_DONE, CLIENT_INVOKE, OP_TIMEOUT, NEMESIS, RESTART, RESUME, HEAL_PARTITION, UNCLOG,
-        HEAL_ALL, LIVENESS_CHECK
+        HEAL_ALL, LIVENESS_CHECK, CRASH
     }
 
     final long timeMillis;
@@ -56,10 +59,44 @@ final class Event implements Comparable<Event> {
         return h;
     }
 
+    /** Messages with their commands' request ids, which is what one needs to follow a client op. */
+    private static String describe(Object payload) {
+        if (payload instanceof AppendRequest a) {
+            StringBuilder sb = new StringBuilder("AppendRequest[" + a.from() + "->" + a.to() + " term=" + a.term()
+                    + " prev=" + a.prevLogIndex() + "@" + a.prevLogTerm() + " commit=" + a.leaderCommit() + " entries=");
+            for (Entry e : a.entries()) {
+                sb.append(' ').append(e.index()).append('@').append(e.term());
+                if (e.type() == EntryType.NORMAL) {
+                    sb.append(":r").append(requestIdOf(e.data()));
+                } else {
+                    sb.append(':').append(e.type());
+                }
+            }
+            return sb.append(']').toString();
+        }
+        if (payload instanceof ForwardProposal f) {
+            StringBuilder sb = new StringBuilder("ForwardProposal[" + f.from() + "->" + f.to() + " session="
+                    + f.session() + " seq=" + f.sequence() + " requests=");
+            for (byte[] p : f.payloads()) {
+                sb.append(" r").append(requestIdOf(p));
+            }
+            return sb.append(']').toString();
+        }
+        return String.valueOf(payload);
+    }
+
+    private static String requestIdOf(byte[] data) {
+        try {
+            return Long.toString(KvCommand.decode(data).requestId());
+        } catch (IllegalArgumentException e) {
+            return "?";
+        }
+    }
+
     @Override
     public String toString() {
         String who = target < 0 ? "" : (type == Type.CLIENT_INVOKE || type == Type.OP_TIMEOUT ? " client " : " node ")
                 + (type == Type.CLIENT_INVOKE || type == Type.OP_TIMEOUT ? target : target + 1);
-        return String.format("%8dms %-14s%s%s", timeMillis, type, who, payload == null ? "" : " " + payload);
+        return String.format("%8dms %-14s%s%s", timeMillis, type, who, payload == null ? "" : " " + describe(payload));
     }
 }

@@ -45,6 +45,8 @@ final class SimNode {
     /** Proposed ops of this incarnation by request id, completed when applied here. */
     private final TreeMap<Long, OpRecord> proposed = new TreeMap<>();
     private HardState lastSynced = HardState.EMPTY;
+    /** Crash as soon as the next sync starts, so that the crash finds unsynced writes to lose. */
+    private boolean crashAtNextSync;
 
     SimNode(int index, Simulation sim, SimDisk disk, ConfState initialConf) {
         this.index = index;
@@ -92,6 +94,7 @@ final class SimNode {
         paused = false;
         awaitingSync = null;
         pendingTicks = 0;
+        crashAtNextSync = false;
         drive();
     }
 
@@ -126,6 +129,10 @@ final class SimNode {
         }
         inbox.clear();
         pendingTicks = 0;
+    }
+
+    void armCrashAtNextSync() {
+        crashAtNextSync = true;
     }
 
     void pause() {
@@ -255,6 +262,10 @@ final class SimNode {
         if (ready.needsSync()) {
             awaitingSync = ready;
             sim.scheduleSync(this, incarnation);
+            if (crashAtNextSync) {
+                crashAtNextSync = false;
+                sim.scheduleCrash(this);
+            }
         } else {
             finishReady(ready);
         }

@@ -29,6 +29,9 @@ public final class Simulation {
 
     static final int LIVENESS_CHECK_INTERVAL_MILLIS = 50;
     static final int THINK_MILLIS_MAX = 20;
+    /** After a refusal a client waits longer, as a real one would before retrying elsewhere. */
+    static final int BACKOFF_MILLIS_MIN = 10;
+    static final int BACKOFF_MILLIS_MAX = 60;
 
     private final long seed;
     private final SimulationConfig config;
@@ -238,6 +241,12 @@ public final class Simulation {
                 network.clogged[link[0]][link[1]] = false;
             }
             case HEAL_ALL -> healAll();
+            case CRASH -> {
+                SimNode n = nodes[e.target];
+                if (!n.isCrashed() && n.incarnation() == e.incarnation && network.faultsActive) {
+                    crashNode(n, "during a sync");
+                }
+            }
             case LIVENESS_CHECK -> livenessCheck();
         }
     }
@@ -334,7 +343,10 @@ public final class Simulation {
                 c.leaderHint = op.command.originNode();
             }
             if (workloadActive) {
-                schedule(1 + workloadRandom.nextInt(THINK_MILLIS_MAX), Event.Type.CLIENT_INVOKE, c.index, 0, null);
+                int pause = outcome == KvOp.Outcome.FAIL
+                        ? BACKOFF_MILLIS_MIN + workloadRandom.nextInt(BACKOFF_MILLIS_MAX - BACKOFF_MILLIS_MIN)
+                        : 1 + workloadRandom.nextInt(THINK_MILLIS_MAX);
+                schedule(pause, Event.Type.CLIENT_INVOKE, c.index, 0, null);
             }
         }
     }
@@ -410,10 +422,11 @@ public final class Simulation {
             case CRASH -> {
                 SimNode n = nodes[faultRandom.nextInt(nodes.length)];
                 if (!n.isCrashed()) {
-                    note("crash node " + n.id);
-                    n.crash();
-                    counters.increment(Counter.CRASHES);
-                    schedule(faultRandom.nextInt(2000), Event.Type.RESTART, n.index, n.incarnation(), null);
+                    if (faultRandom.nextBoolean()) {
+                        crashNode(n, "");
+                    } else {
+                        n.armCrashAtNextSync();
+                    }
                 }
             }
             case PAUSE -> {
@@ -426,6 +439,18 @@ public final class Simulation {
                 }
             }
         }
+    }
+
+    private void crashNode(SimNode n, String when) {
+        note("crash node " + n.id + (when.isEmpty() ? "" : " " + when));
+        n.crash();
+        counters.increment(Counter.CRASHES);
+        schedule(faultRandom.nextInt(2000), Event.Type.RESTART, n.index, n.incarnation(), null);
+    }
+
+    /** Crashes {@code node} right after the current event, while its sync is still in flight. */
+    void scheduleCrash(SimNode node) {
+        schedule(0, Event.Type.CRASH, node.index, node.incarnation(), null);
     }
 
     private int[] shuffledNodes() {

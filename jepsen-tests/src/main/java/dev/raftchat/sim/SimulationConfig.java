@@ -136,6 +136,13 @@ public record SimulationConfig(
                 traceEvents, storageFactory, hostMisbehaviour);
     }
 
+    public SimulationConfig withTraceEvents(int events) {
+        return new SimulationConfig(nodeCount, faults, preVote, checkQuorum, forwardProposals, appendBytesMax,
+                inflightAppendsMax, tickMillis, faultPhaseMillis, livenessBoundMillis, clientCount, keyCount,
+                opTimeoutMillis, syncMillisMax, slowSyncMillisMax, hostInboxMessagesMax, eventQueueMax, eventsMax,
+                events, storageFactory, hostMisbehaviour);
+    }
+
     /** The node configuration for node {@code id}, its randomness seeded by {@code randomSeed}. */
     NodeConfig nodeConfig(long id, long randomSeed) {
         return NodeConfig.defaults(id, randomSeed)

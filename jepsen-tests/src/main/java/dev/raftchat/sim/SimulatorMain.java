@@ -3,7 +3,7 @@ package dev.raftchat.sim;
 import java.io.PrintStream;
 
 /**
- * {@code bin/raft-sim --seeds N [--first-seed S] [--threads T] [--verbose]}: runs N seeds, prints each
+ * {@code bin/raft-sim --seeds N [--first-seed S] [--threads T] [--verbose] [--trace-events E]}: runs N seeds, prints each
  * failure with the command that replays it, the coverage counters and the speed, and ends with the
  * line {@code N passed, M failed}. Exit status 0 when every seed passed, 1 when one failed, 2 on bad
  * usage.
@@ -21,6 +21,7 @@ public final class SimulatorMain {
         long firstSeed = 1;
         int threads = Runtime.getRuntime().availableProcessors();
         boolean verbose = false;
+        int traceEvents = 0;
         try {
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
@@ -28,6 +29,7 @@ public final class SimulatorMain {
                     case "--first-seed" -> firstSeed = Long.parseLong(value(args, ++i, "--first-seed"));
                     case "--threads" -> threads = Integer.parseInt(value(args, ++i, "--threads"));
                     case "--verbose" -> verbose = true;
+                    case "--trace-events" -> traceEvents = Integer.parseInt(value(args, ++i, "--trace-events"));
                     case "-h", "--help" -> {
                         out.println(usage());
                         return 0;
@@ -48,7 +50,11 @@ public final class SimulatorMain {
                 out.println("seed " + s + ": " + SimulationConfig.forSeed(s).describe());
             }
         }
-        SeedRunner.Summary summary = SeedRunner.run(firstSeed, seeds, threads);
+        int traceOverride = traceEvents;
+        SeedRunner.Summary summary = SeedRunner.run(firstSeed, seeds, threads, seed -> {
+            SimulationConfig config = SimulationConfig.forSeed(seed);
+            return new Simulation(seed, traceOverride > 0 ? config.withTraceEvents(traceOverride) : config).run();
+        });
         for (SimResult failure : summary.failures()) {
             out.println(failure.failureReport());
         }
@@ -68,6 +74,6 @@ public final class SimulatorMain {
     }
 
     private static String usage() {
-        return "usage: bin/raft-sim --seeds N [--first-seed S] [--threads T] [--verbose]";
+        return "usage: bin/raft-sim --seeds N [--first-seed S] [--threads T] [--verbose] [--trace-events E]";
     }
 }
