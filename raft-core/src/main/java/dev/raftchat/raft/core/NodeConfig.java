@@ -18,6 +18,7 @@ package dev.raftchat.raft.core;
  * @param uncommittedBytesMax           a leader refuses proposals while its uncommitted log exceeds this
  * @param committedBytesPerReadyMax     the most entry bytes handed to the state machine per {@link Ready}
  * @param proposalsPerForwardMax        the most proposals a follower packs into one forward message
+ * @param pendingReadsMax               the most linearizable reads waiting for leadership confirmation
  * @param randomSeed                    seeds the only source of randomness (election timeouts)
  */
 public record NodeConfig(
@@ -32,6 +33,7 @@ public record NodeConfig(
         long uncommittedBytesMax,
         long committedBytesPerReadyMax,
         int proposalsPerForwardMax,
+        int pendingReadsMax,
         long randomSeed) {
 
     public static final int DEFAULT_ELECTION_TIMEOUT_TICKS = 10;
@@ -41,6 +43,7 @@ public record NodeConfig(
     public static final long DEFAULT_UNCOMMITTED_BYTES_MAX = 64L * 1024 * 1024;
     public static final long DEFAULT_COMMITTED_BYTES_PER_READY_MAX = 16L * 1024 * 1024;
     public static final int DEFAULT_PROPOSALS_PER_FORWARD_MAX = 256;
+    public static final int DEFAULT_PENDING_READS_MAX = 4096;
 
     public NodeConfig {
         Check.argument(id > 0, "id must be positive, got %s", id);
@@ -54,58 +57,60 @@ public record NodeConfig(
                 "committedBytesPerReadyMax must be >= 1, got %s", committedBytesPerReadyMax);
         Check.argument(proposalsPerForwardMax >= 1,
                 "proposalsPerForwardMax must be >= 1, got %s", proposalsPerForwardMax);
+        Check.argument(pendingReadsMax >= 1, "pendingReadsMax must be >= 1, got %s", pendingReadsMax);
     }
 
     /** The defaults, for node {@code id}, with randomness seeded by {@code randomSeed}. */
     public static NodeConfig defaults(long id, long randomSeed) {
         return new NodeConfig(id, DEFAULT_ELECTION_TIMEOUT_TICKS, DEFAULT_HEARTBEAT_INTERVAL_TICKS, true, true, true,
                 DEFAULT_APPEND_BYTES_MAX, DEFAULT_INFLIGHT_APPENDS_MAX, DEFAULT_UNCOMMITTED_BYTES_MAX,
-                DEFAULT_COMMITTED_BYTES_PER_READY_MAX, DEFAULT_PROPOSALS_PER_FORWARD_MAX, randomSeed);
+                DEFAULT_COMMITTED_BYTES_PER_READY_MAX, DEFAULT_PROPOSALS_PER_FORWARD_MAX, DEFAULT_PENDING_READS_MAX,
+                randomSeed);
     }
 
     public NodeConfig withElectionTimeoutTicks(int ticks) {
         return new NodeConfig(id, ticks, heartbeatIntervalTicks, preVote, checkQuorum, forwardProposals, appendBytesMax,
-                inflightAppendsMax, uncommittedBytesMax, committedBytesPerReadyMax, proposalsPerForwardMax, randomSeed);
+                inflightAppendsMax, uncommittedBytesMax, committedBytesPerReadyMax, proposalsPerForwardMax, pendingReadsMax, randomSeed);
     }
 
     public NodeConfig withHeartbeatIntervalTicks(int ticks) {
         return new NodeConfig(id, electionTimeoutTicks, ticks, preVote, checkQuorum, forwardProposals, appendBytesMax,
-                inflightAppendsMax, uncommittedBytesMax, committedBytesPerReadyMax, proposalsPerForwardMax, randomSeed);
+                inflightAppendsMax, uncommittedBytesMax, committedBytesPerReadyMax, proposalsPerForwardMax, pendingReadsMax, randomSeed);
     }
 
     public NodeConfig withPreVote(boolean enabled) {
         return new NodeConfig(id, electionTimeoutTicks, heartbeatIntervalTicks, enabled, checkQuorum, forwardProposals,
                 appendBytesMax, inflightAppendsMax, uncommittedBytesMax, committedBytesPerReadyMax,
-                proposalsPerForwardMax, randomSeed);
+                proposalsPerForwardMax, pendingReadsMax, randomSeed);
     }
 
     public NodeConfig withCheckQuorum(boolean enabled) {
         return new NodeConfig(id, electionTimeoutTicks, heartbeatIntervalTicks, preVote, enabled, forwardProposals,
                 appendBytesMax, inflightAppendsMax, uncommittedBytesMax, committedBytesPerReadyMax,
-                proposalsPerForwardMax, randomSeed);
+                proposalsPerForwardMax, pendingReadsMax, randomSeed);
     }
 
     public NodeConfig withForwardProposals(boolean enabled) {
         return new NodeConfig(id, electionTimeoutTicks, heartbeatIntervalTicks, preVote, checkQuorum, enabled,
                 appendBytesMax, inflightAppendsMax, uncommittedBytesMax, committedBytesPerReadyMax,
-                proposalsPerForwardMax, randomSeed);
+                proposalsPerForwardMax, pendingReadsMax, randomSeed);
     }
 
     public NodeConfig withAppendBytesMax(long bytes) {
         return new NodeConfig(id, electionTimeoutTicks, heartbeatIntervalTicks, preVote, checkQuorum, forwardProposals,
                 bytes, inflightAppendsMax, uncommittedBytesMax, committedBytesPerReadyMax, proposalsPerForwardMax,
-                randomSeed);
+                pendingReadsMax, randomSeed);
     }
 
     public NodeConfig withInflightAppendsMax(int count) {
         return new NodeConfig(id, electionTimeoutTicks, heartbeatIntervalTicks, preVote, checkQuorum, forwardProposals,
                 appendBytesMax, count, uncommittedBytesMax, committedBytesPerReadyMax, proposalsPerForwardMax,
-                randomSeed);
+                pendingReadsMax, randomSeed);
     }
 
     public NodeConfig withUncommittedBytesMax(long bytes) {
         return new NodeConfig(id, electionTimeoutTicks, heartbeatIntervalTicks, preVote, checkQuorum, forwardProposals,
                 appendBytesMax, inflightAppendsMax, bytes, committedBytesPerReadyMax, proposalsPerForwardMax,
-                randomSeed);
+                pendingReadsMax, randomSeed);
     }
 }

@@ -1,5 +1,7 @@
 package dev.raftchat.raft.core;
 
+import dev.raftchat.raft.confchange.ConfChange;
+import dev.raftchat.raft.confchange.ConfChanger;
 import dev.raftchat.raft.message.AppendRequest;
 import dev.raftchat.raft.message.AppendResponse;
 import dev.raftchat.raft.message.ForwardProposal;
@@ -7,12 +9,16 @@ import dev.raftchat.raft.message.HeartbeatRequest;
 import dev.raftchat.raft.message.HeartbeatResponse;
 import dev.raftchat.raft.message.InstallSnapshotRequest;
 import dev.raftchat.raft.message.Message;
+import dev.raftchat.raft.message.ReadIndexRequest;
+import dev.raftchat.raft.message.ReadIndexResponse;
+import dev.raftchat.raft.message.TimeoutNow;
 import dev.raftchat.raft.message.VoteRequest;
 import dev.raftchat.raft.message.VoteResponse;
 import dev.raftchat.raft.quorum.JointConfig;
 import dev.raftchat.raft.quorum.VoteResult;
 import dev.raftchat.raft.storage.LogStorage;
 import dev.raftchat.raft.tracker.Progress;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -78,8 +84,33 @@ public final class RaftNode {
     /** Leader only: per forwarding follower, {session, highest sequence seen} in this term. */
     private final TreeMap<Long, long[]> forwardsSeen = new TreeMap<>();
 
+    /**
+     * Leader only: the index of the latest configuration change in the log. No new change is accepted
+     * until it is applied (one change at a time, and never on top of an unapplied one).
+     */
+    private long pendingConfIndex;
+
+    /** Leader only: the voter a leadership transfer is handing over to, or NONE. */
+    private long transferee = NONE;
+
+    /**
+     * Leader only: ReadIndex rounds. Each heartbeat carries the current round; a read registered in
+     * round r is confirmed once a quorum has answered a heartbeat of round r or later (that heartbeat
+     * left after the read arrived, so the answers prove we were still leader then).
+     */
+    private long readRound;
+    private final TreeMap<Long, Long> readRoundAcked = new TreeMap<>();
+    /** Leader only: reads waiting for a quorum's confirmation, in round order. */
+    private final ArrayDeque<PendingRead> pendingReads = new ArrayDeque<>();
+    /** Leader only: reads that arrived before this term's first commit; their index is not yet known. */
+    private final ArrayList<PendingRead> readsAwaitingCommit = new ArrayList<>();
+
     private List<Message> messages = new ArrayList<>();
     private List<Message> messagesAfterSync = new ArrayList<>();
+    private List<ReadState> readStates = new ArrayList<>();
+
+    /** A read request held by the leader; {@code from} is this node or the follower that asked. */
+    private record PendingRead(long context, long from, long index, long round) {}
 
     /**
      * Creates a node over {@code storage}, resuming from the hard state and log it holds.
@@ -143,6 +174,9 @@ public final class RaftNode {
                 becomeFollower(term, NONE);
                 return;
             }
+            // A transfer that has not completed within an election timeout is abandoned (thesis §3.10):
+            // the old leader resumes accepting proposals.
+            transferee = NONE;
         }
         if (heartbeatElapsed >= config.heartbeatIntervalTicks()) {
             heartbeatElapsed = 0;
@@ -233,6 +267,8 @@ public final class RaftNode {
     // ------------------------------------------------------------------------------- role changes
 
     private void reset(long newTerm) {
+        failPendingReads();
+        transferee = NONE;
         if (newTerm != term) {
             Check.that(newTerm > term, "term going back from %s to %s", term, newTerm);
             term = newTerm;
@@ -281,6 +317,8 @@ public final class RaftNode {
             progress.put(member, new Progress(match, Math.max(last + 1, match + 1), config.inflightAppendsMax()));
         }
         progress.get(id).becomeReplicate();
+        // Changes already in our log may be unapplied; refuse new ones until everything up to here is.
+        pendingConfIndex = last;
         // Raft §8: a leader commits an entry of its own term before it can know what is committed.
         appendAsLeader(List.of(Entry.noOp(term, last + 1)));
         broadcastAppend();
@@ -324,9 +362,26 @@ public final class RaftNode {
             if (role == Role.LEADER) {
                 handleForwardProposal(forward);
             }
+        } else if (m instanceof ReadIndexRequest request) {
+            if (role == Role.LEADER) {
+                leaderRead(request.context(), request.from());
+            } else {
+                messages.add(new ReadIndexResponse(id, request.from(), term, request.context(), -1, false));
+            }
+        } else if (m instanceof ReadIndexResponse response) {
+            if (role != Role.LEADER && response.from() == leaderId) {
+                readStates.add(new ReadState(response.context(), response.ok() ? response.readIndex() : -1,
+                        response.ok()));
+            }
+        } else if (m instanceof TimeoutNow) {
+            // Leadership transfer (thesis §3.10): campaign at once, skipping PreVote, with requests
+            // marked so that followers still in their leader's lease vote anyway.
+            if (role != Role.LEADER && isPromotable()) {
+                campaign(false, true);
+            }
         }
-        // TimeoutNow, ReadIndex and InstallSnapshot messages are not handled by this node yet:
-        // dropping them is safe (Raft tolerates lost messages).
+        // InstallSnapshot messages are not handled by this node yet: dropping them is safe (Raft
+        // tolerates lost messages).
     }
 
     /**
@@ -465,6 +520,9 @@ public final class RaftNode {
         } else if (wasPaused) {
             sendAppend(m.from(), false);
         }
+        if (m.from() == transferee && pr.match() == log.lastIndex()) {
+            messages.add(new TimeoutNow(id, transferee, term));
+        }
         // Keep the pipeline full: send as many batches as the window allows.
         while (sendAppend(m.from(), false)) {
             // each call sends one bounded batch
@@ -478,6 +536,10 @@ public final class RaftNode {
         }
         pr.setRecentlyActive(true);
         pr.resumeProbe();
+        if (m.readContext() > 0) {
+            readRoundAcked.merge(m.from(), m.readContext(), Math::max);
+            confirmReads();
+        }
         // The follower is alive; if its acknowledgements were lost the window may be stuck full.
         if (pr.state() == Progress.State.REPLICATE && pr.inflights().isFull()) {
             pr.inflights().freeFirst();
@@ -493,7 +555,7 @@ public final class RaftNode {
             return; // a duplicate or a reordered older batch: forwarding is at-most-once
         }
         forwardsSeen.put(m.from(), new long[] {m.session(), m.sequence()});
-        if (exceedsUncommittedLimit(m.payloads())) {
+        if (transferee != NONE || exceedsUncommittedLimit(m.payloads())) {
             return; // the proposer's runtime times out; see propose() for the local error
         }
         appendProposals(m.payloads());
@@ -507,6 +569,11 @@ public final class RaftNode {
         });
         if (index > log.committed() && log.term(index) == term) {
             log.commitTo(index);
+            if (!readsAwaitingCommit.isEmpty()) {
+                List<PendingRead> waiting = List.copyOf(readsAwaitingCommit);
+                readsAwaitingCommit.clear();
+                startReads(waiting);
+            }
             return true;
         }
         return false;
@@ -553,7 +620,7 @@ public final class RaftNode {
             }
             // Never tell a follower to commit past what it is known to hold.
             long commit = Math.min(e.getValue().match(), log.committed());
-            messages.add(new HeartbeatRequest(id, e.getKey(), term, commit, 0));
+            messages.add(new HeartbeatRequest(id, e.getKey(), term, commit, readRound));
         }
     }
 
@@ -599,6 +666,10 @@ public final class RaftNode {
             Objects.requireNonNull(c, "command");
         }
         if (role == Role.LEADER) {
+            if (transferee != NONE) {
+                throw new ProposalRejectedException("leadership is being transferred to node " + transferee
+                        + "; retry on the new leader");
+            }
             if (exceedsUncommittedLimit(commands)) {
                 throw new ProposalRejectedException("the leader's uncommitted log is over uncommittedBytesMax ("
                         + config.uncommittedBytesMax() + " bytes); retry when it has caught up");
@@ -617,12 +688,238 @@ public final class RaftNode {
         return new Proposal.Forwarded(leaderId);
     }
 
+    // ------------------------------------------------------------------------------- membership
+
+    /**
+     * Proposes a membership change (Raft thesis §4.3). Any change of the voter set goes through a joint
+     * configuration; once the joint configuration is applied, the leader itself appends the entry that
+     * leaves it. Changes to learners alone apply directly. Every node adopts a configuration when the
+     * entry carrying it is applied.
+     *
+     * @return the index of the entry carrying the change
+     * @throws NotLeaderException         when this node is not the leader
+     * @throws ProposalRejectedException when another change is in progress, the leader has not yet
+     *                                    committed an entry of its term, or a transfer is running
+     * @throws IllegalArgumentException   when the change is not valid from the current configuration
+     */
+    public long proposeConfChange(ConfChange change) {
+        Objects.requireNonNull(change, "change");
+        if (role != Role.LEADER) {
+            throw new NotLeaderException(id, leaderId);
+        }
+        if (transferee != NONE) {
+            throw new ProposalRejectedException("leadership is being transferred to node " + transferee
+                    + "; retry on the new leader");
+        }
+        if (log.term(log.committed()) != term) {
+            // A single-server change before the new leader commits an entry of its term can elect two
+            // leaders (the bug in the original single-server algorithm); committing the no-op first fixes it.
+            throw new ProposalRejectedException("the leader has not yet committed an entry of its term; retry shortly");
+        }
+        if (pendingConfIndex > log.applied()) {
+            throw new ProposalRejectedException("another configuration change (log index " + pendingConfIndex
+                    + ") is still in progress; retry when it is applied");
+        }
+        if (conf.isJoint() && !change.leaveJoint()) {
+            throw new ProposalRejectedException("the cluster is in a joint configuration " + conf
+                    + "; retry when it has been left");
+        }
+        ConfChanger.apply(conf, change); // throws IllegalArgumentException naming the problem
+        long index = log.lastIndex() + 1;
+        appendAsLeader(List.of(new Entry(term, index, EntryType.CONFIG_CHANGE, change.encode())));
+        pendingConfIndex = index;
+        broadcastAppend();
+        return index;
+    }
+
+    /**
+     * Adopts the configuration carried by an applied entry. Every node does this at the same log
+     * index, so all nodes agree on the configuration at every index. A change that does not apply to
+     * the current configuration (possible only if a leader appended it unchecked) is ignored, the
+     * same way on every node.
+     */
+    private void applyConfEntry(Entry entry) {
+        ConfChange change;
+        ConfState next;
+        try {
+            change = ConfChange.decode(entry.data());
+            next = ConfChanger.apply(conf, change);
+        } catch (IllegalArgumentException e) {
+            return;
+        }
+        ConfState previous = conf;
+        applyConf(next);
+        if (role != Role.LEADER) {
+            return;
+        }
+        long last = log.lastIndex();
+        for (long member : next.members()) {
+            progress.computeIfAbsent(member, m -> new Progress(0, last + 1, config.inflightAppendsMax()));
+        }
+        for (long member : previous.members()) {
+            if (!next.isMember(member)) {
+                // Last word to the removed member: with luck it learns the commit of its own removal.
+                sendAppend(member, true);
+                progress.remove(member);
+                forwardsSeen.remove(member);
+                readRoundAcked.remove(member);
+            }
+        }
+        if (next.isJoint()) {
+            // Leave the joint configuration as soon as it is in force (etcd's "auto leave").
+            long index = last + 1;
+            appendAsLeader(List.of(new Entry(term, index, EntryType.CONFIG_CHANGE, ConfChange.leave().encode())));
+            pendingConfIndex = index;
+        } else if (!next.isVoter(id)) {
+            // We removed ourselves: the change is complete, so hand over to the most up-to-date voter
+            // and step down.
+            long successor = NONE;
+            long best = -1;
+            for (long voter : next.voters()) {
+                Progress pr = progress.get(voter);
+                if (pr != null && pr.match() > best) {
+                    best = pr.match();
+                    successor = voter;
+                }
+            }
+            if (successor != NONE && best == log.lastIndex()) {
+                messages.add(new TimeoutNow(id, successor, term));
+            }
+            becomeFollower(term, NONE);
+            return;
+        }
+        // The quorum changed: an index may now be committed, and new members need their first append.
+        maybeCommit();
+        broadcastAppend();
+    }
+
+    /** True once an applied configuration no longer lists this node: it should shut down. */
+    public boolean isRemoved() {
+        return !conf.isMember(id);
+    }
+
+    // ---------------------------------------------------------------------------------------- reads
+
+    /**
+     * Requests a linearizable read (ReadIndex, thesis §6.4). The outcome arrives as a {@link ReadState}
+     * with the same {@code context} in a later {@link Ready#readStates()}. On a follower the request goes
+     * to the leader; the caller serves the read once it has applied the returned index. A leader that
+     * has not yet committed an entry of its term holds the request until it has (before that it cannot
+     * know the commit index).
+     *
+     * @throws NotLeaderException         on a follower that knows no leader
+     * @throws ProposalRejectedException on a leader holding {@link NodeConfig#pendingReadsMax()} reads
+     */
+    public void readIndex(long context) {
+        if (role == Role.LEADER) {
+            leaderRead(context, id);
+            return;
+        }
+        if (leaderId == NONE) {
+            throw new NotLeaderException(id, NONE);
+        }
+        messages.add(new ReadIndexRequest(id, leaderId, term, context));
+    }
+
+    private void leaderRead(long context, long from) {
+        if (pendingReads.size() + readsAwaitingCommit.size() >= config.pendingReadsMax()) {
+            if (from == id) {
+                throw new ProposalRejectedException("too many reads waiting for confirmation (pendingReadsMax="
+                        + config.pendingReadsMax() + ")");
+            }
+            messages.add(new ReadIndexResponse(id, from, term, context, -1, false));
+            return;
+        }
+        PendingRead read = new PendingRead(context, from, 0, 0);
+        if (log.term(log.committed()) != term) {
+            readsAwaitingCommit.add(read);
+            return;
+        }
+        startReads(List.of(read));
+    }
+
+    /** Registers reads at the current commit index in a new round, and asks the quorum to confirm it. */
+    private void startReads(List<PendingRead> reads) {
+        long index = log.committed();
+        readRound++;
+        for (PendingRead r : reads) {
+            pendingReads.add(new PendingRead(r.context(), r.from(), index, readRound));
+        }
+        if (quorum.voters().size() == 1) {
+            confirmReads(); // our own confirmation is a quorum
+            return;
+        }
+        broadcastHeartbeat();
+    }
+
+    private void confirmReads() {
+        long confirmedRound = quorum.committedIndex(voter -> voter == id ? readRound
+                : readRoundAcked.getOrDefault(voter, 0L));
+        while (!pendingReads.isEmpty() && pendingReads.peekFirst().round() <= confirmedRound) {
+            PendingRead read = pendingReads.pollFirst();
+            if (read.from() == id) {
+                readStates.add(new ReadState(read.context(), read.index(), true));
+            } else {
+                messages.add(new ReadIndexResponse(id, read.from(), term, read.context(), read.index(), true));
+            }
+        }
+    }
+
+    private void failPendingReads() {
+        List<PendingRead> failed = new ArrayList<>(pendingReads);
+        failed.addAll(readsAwaitingCommit);
+        pendingReads.clear();
+        readsAwaitingCommit.clear();
+        readRoundAcked.clear();
+        for (PendingRead read : failed) {
+            if (read.from() == id) {
+                readStates.add(new ReadState(read.context(), -1, false));
+            } else {
+                messages.add(new ReadIndexResponse(id, read.from(), term, read.context(), -1, false));
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------ leader transfer
+
+    /**
+     * Hands leadership to voter {@code target} (thesis §3.10): the leader brings it up to date, then
+     * tells it to campaign at once. Proposals are refused while the transfer runs; if it has not
+     * completed within an election timeout it is abandoned and the leader carries on.
+     *
+     * @throws NotLeaderException        when this node is not the leader
+     * @throws IllegalArgumentException when {@code target} is not a voter
+     */
+    public void transferLeadership(long target) {
+        if (role != Role.LEADER) {
+            throw new NotLeaderException(id, leaderId);
+        }
+        Check.argument(conf.isVoter(target), "node %s is not a voter of %s", target, conf);
+        if (target == id || target == transferee) {
+            return;
+        }
+        transferee = target;
+        electionElapsed = 0;
+        Progress pr = progress.get(target);
+        if (pr.match() == log.lastIndex()) {
+            messages.add(new TimeoutNow(id, target, term));
+        } else {
+            sendAppend(target, true);
+        }
+    }
+
+    /** The voter a leadership transfer is handing over to, or {@link #NONE}. */
+    public long transferee() {
+        return transferee;
+    }
+
     // -------------------------------------------------------------------------------- ready/advance
 
     /** True when {@link #ready()} has something for the caller to do. */
     public boolean hasReady() {
         return !messages.isEmpty()
                 || !messagesAfterSync.isEmpty()
+                || !readStates.isEmpty()
                 || !log.unstableEntries().isEmpty()
                 || !hardState().equals(persistedHardState)
                 || log.hasEntriesToApply()
@@ -643,9 +940,11 @@ public final class RaftNode {
                 messages,
                 messagesAfterSync,
                 log.entriesToApply(config.committedBytesPerReadyMax()),
-                ss.equals(reportedSoftState) ? null : ss);
+                ss.equals(reportedSoftState) ? null : ss,
+                readStates);
         messages = new ArrayList<>();
         messagesAfterSync = new ArrayList<>();
+        readStates = new ArrayList<>();
         return ready;
     }
 
@@ -671,6 +970,11 @@ public final class RaftNode {
         if (!ready.committedEntries().isEmpty()) {
             Entry last = ready.committedEntries().get(ready.committedEntries().size() - 1);
             log.appliedTo(last.index());
+            for (Entry e : ready.committedEntries()) {
+                if (e.type() == EntryType.CONFIG_CHANGE) {
+                    applyConfEntry(e);
+                }
+            }
             if (role == Role.LEADER) {
                 for (Entry e : ready.committedEntries()) {
                     if (e.term() == term) {

@@ -26,6 +26,8 @@ import java.util.List;
  * @param messagesAfterSync messages that may be sent only after {@code entries} and {@code hardState} are durable
  * @param committedEntries  entries to apply; every one was made durable by an earlier Ready
  * @param softState         role and leader, or null when unchanged since the last Ready
+ * @param readStates        outcomes of linearizable read requests: serve each confirmed one once this node
+ *                          has applied its read index
  */
 public record Ready(
         HardState hardState,
@@ -33,9 +35,11 @@ public record Ready(
         List<Message> messages,
         List<Message> messagesAfterSync,
         List<Entry> committedEntries,
-        SoftState softState) {
+        SoftState softState,
+        List<ReadState> readStates) {
 
     public Ready {
+        readStates = List.copyOf(readStates);
         entries = List.copyOf(entries);
         messages = List.copyOf(messages);
         messagesAfterSync = List.copyOf(messagesAfterSync);

@@ -18,7 +18,7 @@ class PurityTest {
 
     static final String[] PURE_PACKAGES = {
         "dev.raftchat.raft.core..", "dev.raftchat.raft.message..", "dev.raftchat.raft.quorum..",
-        "dev.raftchat.raft.tracker.."
+        "dev.raftchat.raft.tracker..", "dev.raftchat.raft.confchange.."
     };
 
     private static JavaClasses classes;

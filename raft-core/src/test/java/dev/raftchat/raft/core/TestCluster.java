@@ -21,6 +21,7 @@ final class TestCluster {
     final Map<Long, RaftNode> nodes = new TreeMap<>();
     final Map<Long, MemoryLogStorage> storages = new TreeMap<>();
     final Map<Long, List<Entry>> applied = new TreeMap<>();
+    final Map<Long, List<ReadState>> readStates = new TreeMap<>();
     final ArrayDeque<Message> inFlight = new ArrayDeque<>();
     /** Directed links that drop everything: "from->to". */
     final Set<String> cut = new HashSet<>();
@@ -47,9 +48,20 @@ final class TestCluster {
 
     /** (Re)starts node {@code id} from what its storage holds. */
     void start(long id) {
+        start(id, conf);
+    }
+
+    /** Starts a new, empty node {@code id} that knows the cluster only as {@code initialConf}. */
+    void join(long id) {
+        storages.put(id, new MemoryLogStorage());
+        start(id, conf);
+    }
+
+    void start(long id, ConfState initialConf) {
         NodeConfig config = configure.apply(NodeConfig.defaults(id, 1000 + id));
-        nodes.put(id, new RaftNode(config, storages.get(id), conf));
+        nodes.put(id, new RaftNode(config, storages.get(id), initialConf));
         applied.put(id, new ArrayList<>());
+        readStates.put(id, new ArrayList<>());
     }
 
     RaftNode node(long id) {
@@ -73,6 +85,7 @@ final class TestCluster {
                 storage.sync();
                 inFlight.addAll(rd.messagesAfterSync());
                 applied.get(e.getKey()).addAll(rd.committedEntries());
+                readStates.get(e.getKey()).addAll(rd.readStates());
                 n.advance(rd);
             }
         }

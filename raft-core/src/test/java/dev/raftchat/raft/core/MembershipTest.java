@@ -1,0 +1,154 @@
+package dev.raftchat.raft.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.raftchat.raft.confchange.ConfChange;
+import dev.raftchat.raft.confchange.ConfChange.Op;
+import dev.raftchat.raft.confchange.ConfChange.OpType;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+class MembershipTest {
+
+    private static TestCluster threeNodesWithLeader1() {
+        TestCluster c = new TestCluster(3);
+        c.elect(1);
+        c.tickAll(2);
+        return c;
+    }
+
+    @Test
+    @DisplayName("a learner receives the log but never votes, campaigns or counts toward a quorum")
+    void learnerReceivesLogButDoesNotVote() {
+        TestCluster c = threeNodesWithLeader1();
+        c.join(4);
+        c.node(1).proposeConfChange(ConfChange.addLearner(4));
+        c.stabilize();
+        c.tickAll(2);
+        assertThat(c.node(1).status().conf().learners()).containsExactly(4L);
+        assertThat(c.node(1).status().conf().isJoint()).as("learner-only changes need no joint phase").isFalse();
+        c.node(1).propose(TestCluster.commands("for everyone"));
+        c.stabilize();
+        c.tickAll(2);
+        assertThat(c.appliedCommands(4)).containsExactly("for everyone");
+        // With both other voters gone the leader cannot commit: the learner does not count.
+        c.isolate(2);
+        c.isolate(3);
+        long commit = c.node(1).status().commitIndex();
+        c.node(1).propose(TestCluster.commands("needs a voter"));
+        c.stabilize();
+        assertThat(c.node(1).status().commitIndex()).isEqualTo(commit);
+        // And the learner never campaigns however long it waits.
+        c.isolate(1);
+        c.tickAll(60);
+        assertThat(c.node(4).role()).isEqualTo(Role.FOLLOWER);
+        assertThat(c.node(4).term()).isEqualTo(c.node(1).term());
+    }
+
+    @Test
+    @DisplayName("thesis §4.3: promoting a learner goes through a joint configuration that the leader then leaves")
+    void promoteLearnerThroughJointConfiguration() {
+        TestCluster c = threeNodesWithLeader1();
+        c.join(4);
+        c.node(1).proposeConfChange(ConfChange.addLearner(4));
+        c.stabilize();
+        c.tickAll(2);
+        long index = c.node(1).proposeConfChange(ConfChange.addVoter(4));
+        assertThat(c.node(1).status().lastIndex()).isEqualTo(index);
+        c.stabilize();
+        c.tickAll(3);
+        for (long id = 1; id <= 4; id++) {
+            ConfState conf = c.node(id).status().conf();
+            assertThat(conf.voters()).as("node %s", id).containsExactly(1L, 2L, 3L, 4L);
+            assertThat(conf.isJoint()).as("node %s left the joint configuration", id).isFalse();
+            assertThat(conf.learners()).isEmpty();
+        }
+        List<EntryType> types = c.applied.get(2L).stream().map(Entry::type).toList();
+        assertThat(types).containsSubsequence(EntryType.CONFIG_CHANGE, EntryType.CONFIG_CHANGE,
+                EntryType.CONFIG_CHANGE);
+    }
+
+    @Test
+    @DisplayName("thesis §4.3: a joint change replaces two of three voters at once")
+    void replaceTwoOfThreeVoters() {
+        TestCluster c = threeNodesWithLeader1();
+        c.join(4);
+        c.join(5);
+        c.node(1).proposeConfChange(ConfChange.of(new Op(OpType.ADD_VOTER, 4), new Op(OpType.ADD_VOTER, 5),
+                new Op(OpType.REMOVE, 2), new Op(OpType.REMOVE, 3)));
+        c.stabilize();
+        c.tickAll(3);
+        assertThat(c.node(1).status().conf().voters()).containsExactly(1L, 4L, 5L);
+        assertThat(c.node(1).status().conf().isJoint()).isFalse();
+        assertThat(c.node(2).isRemoved()).isTrue();
+        assertThat(c.node(3).isRemoved()).isTrue();
+        // The new configuration works without the removed nodes.
+        c.isolate(2);
+        c.isolate(3);
+        c.node(1).propose(TestCluster.commands("new majority"));
+        c.stabilize();
+        c.tickAll(2);
+        assertThat(c.appliedCommands(5)).containsExactly("new majority");
+    }
+
+    @Test
+    @DisplayName("removing the leader: it finishes the change, steps down, and a remaining voter takes over")
+    void removeTheLeader() {
+        TestCluster c = threeNodesWithLeader1();
+        c.node(1).proposeConfChange(ConfChange.remove(1));
+        c.stabilize();
+        c.tickAll(3);
+        assertThat(c.node(1).isRemoved()).isTrue();
+        assertThat(c.node(1).role()).isEqualTo(Role.FOLLOWER);
+        c.tickAll(3 * NodeConfig.DEFAULT_ELECTION_TIMEOUT_TICKS);
+        long leader = c.leader();
+        assertThat(leader).isIn(2L, 3L);
+        assertThat(c.node(leader).status().conf().voters()).containsExactly(2L, 3L);
+        c.node(leader).propose(TestCluster.commands("without 1"));
+        c.stabilize();
+        c.tickAll(2);
+        assertThat(c.appliedCommands(2)).containsExactly("without 1");
+    }
+
+    @Test
+    @DisplayName("a change is refused while another is in progress, and before the leader commits in its term")
+    void changesAreRefusedWhileUnsafe() {
+        TestCluster c = threeNodesWithLeader1();
+        c.join(4);
+        c.node(1).proposeConfChange(ConfChange.addLearner(4));
+        assertThatThrownBy(() -> c.node(1).proposeConfChange(ConfChange.remove(3)))
+                .isInstanceOf(ProposalRejectedException.class).hasMessageContaining("still in progress");
+        c.stabilize();
+        c.tickAll(2);
+        assertThatThrownBy(() -> c.node(1).proposeConfChange(ConfChange.remove(9)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a member");
+        assertThatThrownBy(() -> c.node(2).proposeConfChange(ConfChange.remove(3)))
+                .isInstanceOf(NotLeaderException.class);
+
+        // A fresh leader whose no-op is not yet committed refuses changes.
+        TestCluster fresh = new TestCluster(3);
+        fresh.node(1).campaign();
+        while (fresh.node(1).role() != Role.LEADER) {
+            fresh.processReady();
+            fresh.node(fresh.inFlight.peek().to()).step(fresh.inFlight.poll());
+        }
+        assertThatThrownBy(() -> fresh.node(1).proposeConfChange(ConfChange.addLearner(4)))
+                .isInstanceOf(ProposalRejectedException.class).hasMessageContaining("not yet committed");
+    }
+
+    @Test
+    void confChangeCodecRejectsGarbage() {
+        ConfChange change = ConfChange.of(new Op(OpType.ADD_VOTER, 4), new Op(OpType.REMOVE, 2));
+        assertThat(ConfChange.decode(change.encode())).isEqualTo(change);
+        assertThat(ConfChange.decode(ConfChange.leave().encode())).isEqualTo(ConfChange.leave());
+        for (byte[] garbage : List.of(new byte[0], new byte[] {1}, new byte[] {9, 0, 0, 0, 0, 0},
+                new byte[] {1, 0, 0, 0, 0, 1, 7, 0, 0, 0, 0, 0, 0, 0, 1})) {
+            assertThatThrownBy(() -> ConfChange.decode(garbage)).isInstanceOf(IllegalArgumentException.class);
+        }
+        assertThat(Set.of(ConfChange.addVoter(1).toString(), ConfChange.leave().toString()))
+                .containsExactlyInAnyOrder("v1", "leave-joint");
+    }
+}
