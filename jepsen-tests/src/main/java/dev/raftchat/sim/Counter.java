@@ -34,11 +34,15 @@ public enum Counter {
     OPS_OK,
     OPS_FAIL,
     OPS_INFO,
-    LIVENESS_PROBES;
+    LIVENESS_PROBES,
+    LEADERSHIP_TRANSFERS,
+    READ_INDEX_READS_OK,
+    READ_INDEX_READS_REFUSED;
 
-    /** The counters that must be non-zero over a large batch of seeds, one per fault kind. */
+    /** The counters that must be non-zero over a large batch of seeds: every fault kind, every path. */
     public static final java.util.List<Counter> FAULT_KINDS = java.util.List.of(
             MESSAGES_DROPPED, MESSAGES_DUPLICATED, MESSAGES_DELAYED, MESSAGES_CUT_BY_PARTITION,
             PARTITIONS, ASYMMETRIC_PARTITIONS, CLOGGED_LINKS, MESSAGES_THROUGH_CLOGGED_LINKS, CRASHES, RESTARTS,
-            UNSYNCED_ENTRIES_LOST, TORN_WRITES, PAUSES, SLOW_SYNCS, LEADER_CHANGES, RUNS_3_NODES, RUNS_5_NODES);
+            UNSYNCED_ENTRIES_LOST, TORN_WRITES, PAUSES, SLOW_SYNCS, LEADER_CHANGES, RUNS_3_NODES, RUNS_5_NODES,
+            LEADERSHIP_TRANSFERS, READ_INDEX_READS_OK, PROPOSALS_FORWARDED);
 }

@@ -17,6 +17,7 @@ import java.util.SplittableRandom;
  * @param pauses                  stop a node (no ticks, no delivery) and resume it later
  * @param slowSyncProbability     chance that one sync takes very long
  * @param nemesisIntervalMillisMax the longest gap between two nemesis actions
+ * @param leadershipTransfers     ask the leader to hand over to another node now and then
  */
 public record FaultPlan(
         double dropProbability,
@@ -29,7 +30,8 @@ public record FaultPlan(
         boolean crashes,
         boolean pauses,
         double slowSyncProbability,
-        int nemesisIntervalMillisMax) {
+        int nemesisIntervalMillisMax,
+        boolean leadershipTransfers) {
 
     public FaultPlan {
         checkProbability("dropProbability", dropProbability);
@@ -50,7 +52,7 @@ public record FaultPlan(
         }
     }
 
-    public static final FaultPlan NONE = new FaultPlan(0, 0, 0, 0, false, false, false, false, false, 0, 1000);
+    public static final FaultPlan NONE = new FaultPlan(0, 0, 0, 0, false, false, false, false, false, 0, 1000, false);
 
     /** A random subset of the faults, each enabled with probability one half. */
     public static FaultPlan swarm(SplittableRandom r) {
@@ -65,12 +67,13 @@ public record FaultPlan(
                 r.nextBoolean(),
                 r.nextBoolean(),
                 r.nextBoolean() ? 0.01 + r.nextDouble() * 0.1 : 0,
-                100 + r.nextInt(900));
+                100 + r.nextInt(900),
+                r.nextBoolean());
     }
 
-    /** True when at least one nemesis action (partition, clog, crash, pause) is enabled. */
+    /** True when at least one nemesis action (partition, clog, crash, pause, transfer) is enabled. */
     public boolean hasNemesis() {
-        return partitions || asymmetricPartitions || cloggedLinks || crashes || pauses;
+        return partitions || asymmetricPartitions || cloggedLinks || crashes || pauses || leadershipTransfers;
     }
 
     @Override
@@ -84,6 +87,7 @@ public record FaultPlan(
         if (cloggedLinks) sb.append(" clog");
         if (crashes) sb.append(" crashes");
         if (pauses) sb.append(" pauses");
+        if (leadershipTransfers) sb.append(" transfers");
         if (slowSyncProbability > 0) sb.append(String.format(" slowsync=%.3f", slowSyncProbability));
         sb.append(" nemesis<=").append(nemesisIntervalMillisMax).append("ms");
         return sb.toString().trim();

@@ -288,6 +288,14 @@ final class InvariantChecker {
         }
     }
 
+    /** A confirmed ReadIndex read at {@code readIndex}: the index must be one the cluster committed. */
+    void onReadIndex(int node, long readIndex) {
+        if (readIndex > committedPrefixHash.size() - 1 && readIndex > nodes[node].commit) {
+            fail("node %d got read index %d beyond anything committed (%d)", node + 1, readIndex,
+                    committedPrefixHash.size() - 1);
+        }
+    }
+
     /** A node hands {@code entry} to its state machine. */
     void onApply(int node, Entry entry) {
         NodeView v = nodes[node];

@@ -18,6 +18,11 @@ final class KvStateMachine {
         return appliedIndex;
     }
 
+    /** The current value of {@code key}, for reads served outside the log. */
+    long value(int key) {
+        return values.getOrDefault(key, KvOp.NO_VALUE);
+    }
+
     /** Applies the command at {@code index}, which must directly follow the last applied index. */
     Applied apply(long index, KvCommand command) {
         markApplied(index);

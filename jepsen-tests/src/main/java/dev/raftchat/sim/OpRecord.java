@@ -14,8 +14,16 @@ final class OpRecord {
     long completeMillis;
     /** The log index at which the command was applied on its proposer, or 0. */
     long appliedIndex;
+    /** A read served by ReadIndex (thesis §6.4) rather than through the log. */
+    final boolean viaReadIndex;
+    /** For a ReadIndex read: the confirmed read index, or -1 until it is known. */
+    long readIndex = -1;
 
-    OpRecord(int id, int process, int client, KvCommand command, long invokeMillis) {
+    OpRecord(int id, int process, int client, KvCommand command, long invokeMillis, boolean viaReadIndex) {
+        if (viaReadIndex && command.kind() != KvOp.Kind.READ) {
+            throw new IllegalArgumentException("only reads go through ReadIndex: " + command);
+        }
+        this.viaReadIndex = viaReadIndex;
         this.id = id;
         this.process = process;
         this.client = client;
@@ -35,7 +43,7 @@ final class OpRecord {
 
     @Override
     public String toString() {
-        return "op#" + id + " " + command.kind() + " k" + command.key()
+        return "op#" + id + " " + command.kind() + (viaReadIndex ? "(ReadIndex)" : "") + " k" + command.key()
                 + (command.kind() == KvOp.Kind.READ ? "" : " " + command.argument())
                 + (command.kind() == KvOp.Kind.CAS ? " if " + command.expected() : "")
                 + " via node " + command.originNode();

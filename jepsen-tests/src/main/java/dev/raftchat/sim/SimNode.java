@@ -8,6 +8,7 @@ import dev.raftchat.raft.core.NotLeaderException;
 import dev.raftchat.raft.core.Proposal;
 import dev.raftchat.raft.core.ProposalRejectedException;
 import dev.raftchat.raft.core.RaftNode;
+import dev.raftchat.raft.core.ReadState;
 import dev.raftchat.raft.core.Ready;
 import dev.raftchat.raft.message.Message;
 import dev.raftchat.raft.storage.LogStorage;
@@ -44,6 +45,8 @@ final class SimNode {
     private int pendingTicks;
     /** Proposed ops of this incarnation by request id, completed when applied here. */
     private final TreeMap<Long, OpRecord> proposed = new TreeMap<>();
+    /** ReadIndex reads of this incarnation by request id: awaiting confirmation, then their index. */
+    private final TreeMap<Long, OpRecord> reads = new TreeMap<>();
     private HardState lastSynced = HardState.EMPTY;
     /** Crash as soon as the next sync starts, so that the crash finds unsynced writes to lose. */
     private boolean crashAtNextSync;
@@ -121,6 +124,10 @@ final class SimNode {
             sim.completeOp(op, KvOp.Outcome.INFO, 0);
         }
         proposed.clear();
+        for (OpRecord op : reads.values()) {
+            sim.completeOp(op, KvOp.Outcome.INFO, 0);
+        }
+        reads.clear();
         // Ops still queued never reached the node: they certainly did not happen.
         for (Object input : inbox) {
             if (input instanceof OpRecord op) {
@@ -193,6 +200,30 @@ final class SimNode {
     /** The forgotten timeout of an op: stop waiting for it here. */
     void forget(OpRecord op) {
         proposed.remove(op.command.requestId());
+        reads.remove(op.command.requestId());
+    }
+
+    /** The nemesis asks this node, believed leader, to hand leadership to {@code target}. */
+    void transferLeadership(long target) {
+        if (crashed) {
+            return;
+        }
+        if (paused || awaitingSync != null) {
+            enqueue(new TransferRequest(target));
+            return;
+        }
+        doTransfer(target);
+        drive();
+    }
+
+    private record TransferRequest(long target) {}
+
+    private void doTransfer(long target) {
+        try {
+            raft.transferLeadership(target);
+        } catch (NotLeaderException e) {
+            // It lost leadership meanwhile: nothing to hand over.
+        }
     }
 
     private void enqueue(Object input) {
@@ -210,6 +241,18 @@ final class SimNode {
     private void doPropose(OpRecord op) {
         if (!op.isOpen()) {
             return; // timed out while queued; proposing it now would only add noise
+        }
+        if (op.viaReadIndex) {
+            try {
+                raft.readIndex(op.command.requestId());
+                reads.put(op.command.requestId(), op);
+            } catch (NotLeaderException e) {
+                sim.noteLeaderHint(op, e.leaderHint());
+                sim.completeOp(op, KvOp.Outcome.FAIL, 0);
+            } catch (ProposalRejectedException e) {
+                sim.completeOp(op, KvOp.Outcome.FAIL, 0);
+            }
+            return;
         }
         try {
             Proposal p = raft.propose(List.of(op.command.encode()));
@@ -237,6 +280,8 @@ final class SimNode {
                 Object input = inbox.poll();
                 if (input instanceof Message m) {
                     raft.step(m);
+                } else if (input instanceof TransferRequest t) {
+                    doTransfer(t.target());
                 } else {
                     doPropose((OpRecord) input);
                 }
@@ -292,7 +337,38 @@ final class SimNode {
         for (Entry e : ready.committedEntries()) {
             apply(e);
         }
+        for (ReadState rs : ready.readStates()) {
+            OpRecord op = reads.get(rs.context());
+            if (op == null) {
+                continue; // timed out already
+            }
+            if (!rs.confirmed()) {
+                reads.remove(rs.context());
+                sim.counters().increment(Counter.READ_INDEX_READS_REFUSED);
+                sim.completeOp(op, KvOp.Outcome.FAIL, 0);
+            } else {
+                sim.invariants().onReadIndex(index, rs.readIndex());
+                op.readIndex = rs.readIndex();
+            }
+        }
+        serveReads();
         raft.advance(ready);
+    }
+
+    /** Answers every confirmed ReadIndex read whose index this node has applied (thesis §6.4). */
+    private void serveReads() {
+        if (reads.isEmpty()) {
+            return;
+        }
+        var it = reads.values().iterator();
+        while (it.hasNext()) {
+            OpRecord op = it.next();
+            if (op.readIndex >= 0 && op.readIndex <= stateMachine.appliedIndex()) {
+                it.remove();
+                sim.counters().increment(Counter.READ_INDEX_READS_OK);
+                sim.completeOp(op, KvOp.Outcome.OK, stateMachine.value(op.command.key()));
+            }
+        }
     }
 
     private void apply(Entry e) {

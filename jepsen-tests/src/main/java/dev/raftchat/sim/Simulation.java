@@ -296,13 +296,15 @@ public final class Simulation {
         if (kind != KvOp.Kind.READ) {
             lastWritten[key] = value;
         }
-        OpRecord op = newOp(c.process, c.index, new KvCommand(target + 1, nextRequestId++, kind, key, value, expected));
+        boolean viaReadIndex = kind == KvOp.Kind.READ && workloadRandom.nextBoolean();
+        OpRecord op = newOp(c.process, c.index, new KvCommand(target + 1, nextRequestId++, kind, key, value, expected),
+                viaReadIndex);
         c.current = op;
         nodes[target].propose(op);
     }
 
-    private OpRecord newOp(int process, int client, KvCommand command) {
-        OpRecord op = new OpRecord(history.size(), process, client, command, now);
+    private OpRecord newOp(int process, int client, KvCommand command, boolean viaReadIndex) {
+        OpRecord op = new OpRecord(history.size(), process, client, command, now, viaReadIndex);
         history.add(op);
         schedule(config.opTimeoutMillis(), Event.Type.OP_TIMEOUT, client, 0, op);
         return op;
@@ -380,19 +382,20 @@ public final class Simulation {
         schedule(10 + faultRandom.nextInt(config.faults().nemesisIntervalMillisMax()), Event.Type.NEMESIS, -1, 0, null);
     }
 
-    private enum Action { PARTITION, ASYMMETRIC, CLOG, CRASH, PAUSE }
+    private enum Action { PARTITION, ASYMMETRIC, CLOG, CRASH, PAUSE, TRANSFER }
 
     private void nemesis() {
         if (!network.faultsActive) {
             return; // scheduled before the heal
         }
         FaultPlan plan = config.faults();
-        List<Action> enabled = new ArrayList<>(5);
+        List<Action> enabled = new ArrayList<>(6);
         if (plan.partitions()) enabled.add(Action.PARTITION);
         if (plan.asymmetricPartitions()) enabled.add(Action.ASYMMETRIC);
         if (plan.cloggedLinks()) enabled.add(Action.CLOG);
         if (plan.crashes()) enabled.add(Action.CRASH);
         if (plan.pauses()) enabled.add(Action.PAUSE);
+        if (plan.leadershipTransfers()) enabled.add(Action.TRANSFER);
         if (enabled.isEmpty()) {
             return;
         }
@@ -427,6 +430,21 @@ public final class Simulation {
                     } else {
                         n.armCrashAtNextSync();
                     }
+                }
+            }
+            case TRANSFER -> {
+                SimNode leader = null;
+                for (SimNode n : nodes) {
+                    if (!n.isCrashed() && invariants.role(n.index) == Role.LEADER
+                            && (leader == null || invariants.term(n.index) > invariants.term(leader.index))) {
+                        leader = n;
+                    }
+                }
+                if (leader != null) {
+                    long target = 1 + (leader.index + 1 + faultRandom.nextInt(nodes.length - 1)) % nodes.length;
+                    note("transfer leadership " + leader.id + " -> " + target);
+                    counters.increment(Counter.LEADERSHIP_TRANSFERS);
+                    leader.transferLeadership(target);
                 }
             }
             case PAUSE -> {
@@ -590,7 +608,7 @@ public final class Simulation {
         if (leader != null && (probe == null || (!probe.isOpen() && probe.outcome != KvOp.Outcome.OK))) {
             counters.increment(Counter.LIVENESS_PROBES);
             probe = newOp(nextProcess++, -1, new KvCommand(leader.id, nextRequestId++, KvOp.Kind.WRITE, 0,
-                    nextValue++, 0));
+                    nextValue++, 0), false);
             leader.propose(probe);
         }
         if (leader != null && clientsDone && probe != null && probe.outcome == KvOp.Outcome.OK) {

@@ -28,8 +28,8 @@ class DeterminismTest {
 
     @Test
     void theKnownFailingSeedReplaysTheSameFailure() {
-        SimResult first = Simulation.runSeed(666);
-        SimResult second = Simulation.runSeed(666);
+        SimResult first = Simulation.runSeed(6997);
+        SimResult second = Simulation.runSeed(6997);
         assertThat(second.failure()).isEqualTo(first.failure());
         assertThat(second.trace()).isEqualTo(first.trace());
     }
