@@ -18,6 +18,8 @@ import java.util.SplittableRandom;
  * @param slowSyncProbability     chance that one sync takes very long
  * @param nemesisIntervalMillisMax the longest gap between two nemesis actions
  * @param leadershipTransfers     ask the leader to hand over to another node now and then
+ * @param membershipChanges       add nodes (as learners, then voters, or directly as voters) and remove
+ *                                voters, under all the other faults
  */
 public record FaultPlan(
         double dropProbability,
@@ -31,7 +33,8 @@ public record FaultPlan(
         boolean pauses,
         double slowSyncProbability,
         int nemesisIntervalMillisMax,
-        boolean leadershipTransfers) {
+        boolean leadershipTransfers,
+        boolean membershipChanges) {
 
     public FaultPlan {
         checkProbability("dropProbability", dropProbability);
@@ -52,7 +55,7 @@ public record FaultPlan(
         }
     }
 
-    public static final FaultPlan NONE = new FaultPlan(0, 0, 0, 0, false, false, false, false, false, 0, 1000, false);
+    public static final FaultPlan NONE = new FaultPlan(0, 0, 0, 0, false, false, false, false, false, 0, 1000, false, false);
 
     /** A random subset of the faults, each enabled with probability one half. */
     public static FaultPlan swarm(SplittableRandom r) {
@@ -68,12 +71,14 @@ public record FaultPlan(
                 r.nextBoolean(),
                 r.nextBoolean() ? 0.01 + r.nextDouble() * 0.1 : 0,
                 100 + r.nextInt(900),
+                r.nextBoolean(),
                 r.nextBoolean());
     }
 
-    /** True when at least one nemesis action (partition, clog, crash, pause, transfer) is enabled. */
+    /** True when at least one nemesis action (partition, clog, crash, pause, transfer, membership) is enabled. */
     public boolean hasNemesis() {
-        return partitions || asymmetricPartitions || cloggedLinks || crashes || pauses || leadershipTransfers;
+        return partitions || asymmetricPartitions || cloggedLinks || crashes || pauses || leadershipTransfers
+                || membershipChanges;
     }
 
     @Override
@@ -88,6 +93,7 @@ public record FaultPlan(
         if (crashes) sb.append(" crashes");
         if (pauses) sb.append(" pauses");
         if (leadershipTransfers) sb.append(" transfers");
+        if (membershipChanges) sb.append(" membership");
         if (slowSyncProbability > 0) sb.append(String.format(" slowsync=%.3f", slowSyncProbability));
         sb.append(" nemesis<=").append(nemesisIntervalMillisMax).append("ms");
         return sb.toString().trim();

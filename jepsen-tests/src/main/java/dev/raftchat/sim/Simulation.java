@@ -1,5 +1,7 @@
 package dev.raftchat.sim;
 
+import dev.raftchat.raft.confchange.ConfChange;
+import dev.raftchat.raft.confchange.ConfChanger;
 import dev.raftchat.raft.core.ConfState;
 import dev.raftchat.raft.core.Role;
 import dev.raftchat.raft.message.Message;
@@ -65,6 +67,9 @@ public final class Simulation {
     private long livenessDeadline = -1;
     private OpRecord probe;
     private boolean finished;
+    /** The configuration as of the highest configuration entry applied anywhere (it is committed). */
+    private ConfState clusterConf;
+    private long clusterConfIndex;
 
     private static final class Client {
         final int index;
@@ -87,15 +92,16 @@ public final class Simulation {
         faultRandom = root.split();
         workloadRandom = root.split();
         nodeSeedRandom = root.split();
-        invariants = new InvariantChecker(config.nodeCount(), counters);
-        network = new Network(this, networkRandom, config.faults(), config.nodeCount());
+        invariants = new InvariantChecker(config.slots(), counters);
+        network = new Network(this, networkRandom, config.faults(), config.slots());
         trace = new Object[config.traceEvents()];
         long[] ids = new long[config.nodeCount()];
         for (int i = 0; i < ids.length; i++) {
             ids[i] = i + 1;
         }
         ConfState conf = ConfState.ofVoters(ids);
-        nodes = new SimNode[config.nodeCount()];
+        clusterConf = conf;
+        nodes = new SimNode[config.slots()];
         for (int i = 0; i < nodes.length; i++) {
             nodes[i] = new SimNode(i, this, config.storageFactory().createDisk(i + 1, diskRandom.split()), conf);
         }
@@ -139,7 +145,10 @@ public final class Simulation {
         String failure = null;
         try {
             for (SimNode n : nodes) {
-                n.start(nodeSeedRandom.nextLong());
+                if (n.index < config.nodeCount()) {
+                    n.start(nodeSeedRandom.nextLong());
+                    n.wasMember = true;
+                }
                 // Nodes tick in their own phase so that their timers do not fire in lockstep.
                 schedule(1 + faultRandom.nextInt(config.tickMillis()), Event.Type.TICK, n.index, 0, null);
             }
@@ -219,7 +228,7 @@ public final class Simulation {
             }
             case RESTART -> {
                 SimNode n = nodes[e.target];
-                if (n.isCrashed() && n.incarnation() == e.incarnation) {
+                if (n.isCrashed() && n.isInService() && n.incarnation() == e.incarnation) {
                     restart(n);
                 }
             }
@@ -274,7 +283,9 @@ public final class Simulation {
 
     void sendAll(List<Message> messages) {
         for (Message m : messages) {
-            network.send(m);
+            if (m.to() != m.from()) { // self-addressed ones are counted by the host (SimNode.checkAddressed)
+                network.send(m);
+            }
         }
     }
 
@@ -290,6 +301,9 @@ public final class Simulation {
         int target = c.leaderHint > 0 && workloadRandom.nextInt(10) < 7
                 ? (int) c.leaderHint - 1
                 : workloadRandom.nextInt(nodes.length);
+        if (!nodes[target].isInService()) {
+            target = workloadRandom.nextInt(config.nodeCount()); // clients know the initial members
+        }
         long value = kind == KvOp.Kind.READ ? 0 : nextValue++;
         // A CAS mostly expects the latest value written to its key, so that some swaps succeed.
         long expected = kind == KvOp.Kind.CAS && workloadRandom.nextInt(4) != 0 ? lastWritten[key] : 0;
@@ -382,20 +396,22 @@ public final class Simulation {
         schedule(10 + faultRandom.nextInt(config.faults().nemesisIntervalMillisMax()), Event.Type.NEMESIS, -1, 0, null);
     }
 
-    private enum Action { PARTITION, ASYMMETRIC, CLOG, CRASH, PAUSE, TRANSFER }
+    private enum Action { PARTITION, ASYMMETRIC, CLOG, CRASH, PAUSE, TRANSFER, MEMBERSHIP }
 
     private void nemesis() {
         if (!network.faultsActive) {
             return; // scheduled before the heal
         }
         FaultPlan plan = config.faults();
-        List<Action> enabled = new ArrayList<>(6);
+        reapRemovedNodes();
+        List<Action> enabled = new ArrayList<>(7);
         if (plan.partitions()) enabled.add(Action.PARTITION);
         if (plan.asymmetricPartitions()) enabled.add(Action.ASYMMETRIC);
         if (plan.cloggedLinks()) enabled.add(Action.CLOG);
         if (plan.crashes()) enabled.add(Action.CRASH);
         if (plan.pauses()) enabled.add(Action.PAUSE);
         if (plan.leadershipTransfers()) enabled.add(Action.TRANSFER);
+        if (plan.membershipChanges()) enabled.add(Action.MEMBERSHIP);
         if (enabled.isEmpty()) {
             return;
         }
@@ -433,20 +449,19 @@ public final class Simulation {
                 }
             }
             case TRANSFER -> {
-                SimNode leader = null;
-                for (SimNode n : nodes) {
-                    if (!n.isCrashed() && invariants.role(n.index) == Role.LEADER
-                            && (leader == null || invariants.term(n.index) > invariants.term(leader.index))) {
-                        leader = n;
+                SimNode leader = likelyLeader();
+                if (leader != null) {
+                    List<Long> others = new ArrayList<>(leader.raft().status().conf().voters());
+                    others.remove(leader.id);
+                    if (!others.isEmpty()) {
+                        long target = others.get(faultRandom.nextInt(others.size()));
+                        note("transfer leadership " + leader.id + " -> " + target);
+                        counters.increment(Counter.LEADERSHIP_TRANSFERS);
+                        leader.transferLeadership(target);
                     }
                 }
-                if (leader != null) {
-                    long target = 1 + (leader.index + 1 + faultRandom.nextInt(nodes.length - 1)) % nodes.length;
-                    note("transfer leadership " + leader.id + " -> " + target);
-                    counters.increment(Counter.LEADERSHIP_TRANSFERS);
-                    leader.transferLeadership(target);
-                }
             }
+            case MEMBERSHIP -> changeMembership();
             case PAUSE -> {
                 SimNode n = nodes[faultRandom.nextInt(nodes.length)];
                 if (!n.isCrashed() && !n.isPaused()) {
@@ -454,6 +469,98 @@ public final class Simulation {
                     n.pause();
                     counters.increment(Counter.PAUSES);
                     schedule(50 + faultRandom.nextInt(2000), Event.Type.RESUME, n.index, n.incarnation(), null);
+                }
+            }
+        }
+    }
+
+    /** The running leader of the highest term, or null. */
+    private SimNode likelyLeader() {
+        SimNode leader = null;
+        for (SimNode n : nodes) {
+            if (!n.isCrashed() && invariants.role(n.index) == Role.LEADER
+                    && (leader == null || invariants.term(n.index) > invariants.term(leader.index))) {
+                leader = n;
+            }
+        }
+        return leader;
+    }
+
+    /** Shrinks below this many voters are not proposed, so crashes still leave a working majority. */
+    static final int VOTERS_MIN = 3;
+
+    /**
+     * One membership step, as an operator would take it: promote a learner; or add a spare node (as a
+     * learner, or straight in as a voter through a joint configuration); or remove a voter (the leader
+     * included). A spare is started before it is added: it sits idle until the log tells it it is a member.
+     */
+    private void changeMembership() {
+        SimNode leader = likelyLeader();
+        if (leader == null) {
+            return;
+        }
+        ConfState conf = leader.raft().status().conf();
+        if (conf.isJoint()) {
+            return;
+        }
+        SimNode spare = null;
+        for (SimNode n : nodes) {
+            if (!n.isStarted()) {
+                spare = n;
+                break;
+            }
+        }
+        int roll = faultRandom.nextInt(3);
+        ConfChange change;
+        if (!conf.learners().isEmpty() && roll == 0) {
+            List<Long> learners = new ArrayList<>(conf.learners());
+            change = ConfChange.addVoter(learners.get(faultRandom.nextInt(learners.size())));
+        } else if (spare != null && roll <= 1) {
+            spare.start(nodeSeedRandom.nextLong());
+            counters.increment(Counter.NODES_ADDED);
+            change = faultRandom.nextBoolean() ? ConfChange.addLearner(spare.id) : ConfChange.addVoter(spare.id);
+        } else if (conf.voters().size() > VOTERS_MIN) {
+            List<Long> voters = new ArrayList<>(conf.voters());
+            change = ConfChange.remove(voters.get(faultRandom.nextInt(voters.size())));
+        } else {
+            return;
+        }
+        note("membership via leader " + leader.id + ": " + change + " from " + conf);
+        leader.proposeConfChange(change);
+    }
+
+    /**
+     * A configuration entry was applied somewhere. Every node applies the same entries in the same order
+     * (state machine safety is checked separately), so the first application of each index, in index
+     * order, tracks the committed configuration — unlike any one node's applied configuration, which
+     * may lag behind the commit.
+     */
+    void onConfEntryApplied(long index, byte[] data) {
+        if (index <= clusterConfIndex) {
+            return;
+        }
+        clusterConfIndex = index;
+        try {
+            clusterConf = ConfChanger.apply(clusterConf, ConfChange.decode(data));
+        } catch (IllegalArgumentException e) {
+            // The node ignores an invalid change too (it was validated when proposed).
+        }
+    }
+
+    /** Shuts down, for good, every node the committed configuration no longer lists. */
+    private void reapRemovedNodes() {
+        ConfState conf = clusterConf;
+        for (SimNode n : nodes) {
+            if (conf.isMember(n.id)) {
+                n.wasMember = true;
+            } else if (n.wasMember && !n.isRemoved()) {
+                note("node " + n.id + " left the configuration " + conf + ": shut down");
+                counters.increment(Counter.NODES_REMOVED);
+                n.decommission();
+                for (Client c : clients) {
+                    if (c.leaderHint == n.id) {
+                        c.leaderHint = 0;
+                    }
                 }
             }
         }
@@ -590,7 +697,7 @@ public final class Simulation {
         partitioned = false;
         network.unclogAll();
         for (SimNode n : nodes) {
-            if (n.isCrashed()) {
+            if (n.isCrashed() && n.isInService()) {
                 restart(n);
             }
             n.resume();
@@ -600,6 +707,7 @@ public final class Simulation {
     }
 
     private void livenessCheck() {
+        reapRemovedNodes();
         SimNode leader = agreedLeader();
         boolean clientsDone = true;
         for (Client c : clients) {
@@ -612,10 +720,13 @@ public final class Simulation {
             leader.propose(probe);
         }
         if (leader != null && clientsDone && probe != null && probe.outcome == KvOp.Outcome.OK) {
-            long commit = leader.raft().status().commitIndex();
-            boolean caughtUp = commit >= probe.appliedIndex;
+            var status = leader.raft().status();
+            long commit = status.commitIndex();
+            boolean caughtUp = commit >= probe.appliedIndex && !status.conf().isJoint();
             for (SimNode n : nodes) {
-                caughtUp &= n.appliedIndex() == commit;
+                if (status.conf().isMember(n.id)) {
+                    caughtUp &= n.appliedIndex() == commit;
+                }
             }
             if (caughtUp) {
                 finished = true;
@@ -626,6 +737,9 @@ public final class Simulation {
             StringBuilder sb = new StringBuilder("liveness: no stable leader with every op finished "
                     + config.livenessBoundMillis() + "ms after healing");
             sb.append(probe == null ? "; no probe proposed" : "; probe " + probe + " " + probe.outcome);
+            if (leader != null && leader.raft().status().conf().isJoint()) {
+                sb.append("; the configuration is still joint");
+            }
             for (Client c : clients) {
                 if (c.current != null) {
                     sb.append("; client ").append(c.index).append(" waits on ").append(c.current);
@@ -639,12 +753,12 @@ public final class Simulation {
         schedule(LIVENESS_CHECK_INTERVAL_MILLIS, Event.Type.LIVENESS_CHECK, -1, 0, null);
     }
 
-    /** The one leader every node follows in one term, or null. */
+    /** The one leader that every member of its configuration follows, in its term; or null. */
     private SimNode agreedLeader() {
         SimNode leader = null;
         for (SimNode n : nodes) {
             if (n.isCrashed() || n.isPaused()) {
-                return null;
+                continue;
             }
             if (invariants.role(n.index) == Role.LEADER) {
                 if (leader != null) {
@@ -656,8 +770,13 @@ public final class Simulation {
         if (leader == null) {
             return null;
         }
+        ConfState conf = leader.raft().status().conf();
         for (SimNode n : nodes) {
-            if (invariants.term(n.index) != invariants.term(leader.index) || invariants.leaderId(n.index) != leader.id) {
+            if (!conf.isMember(n.id)) {
+                continue;
+            }
+            if (n.isCrashed() || n.isPaused() || invariants.term(n.index) != invariants.term(leader.index)
+                    || invariants.leaderId(n.index) != leader.id) {
                 return null;
             }
         }

@@ -143,6 +143,14 @@ public record SimulationConfig(
                 events, storageFactory, hostMisbehaviour);
     }
 
+    /** Nodes that can join later when membership changes are on; they start only when added. */
+    public static final int SPARE_NODES = 2;
+
+    /** Node slots: the initial voters plus the spares. */
+    public int slots() {
+        return nodeCount + (faults.membershipChanges() ? SPARE_NODES : 0);
+    }
+
     /** The node configuration for node {@code id}, its randomness seeded by {@code randomSeed}. */
     NodeConfig nodeConfig(long id, long randomSeed) {
         return NodeConfig.defaults(id, randomSeed)

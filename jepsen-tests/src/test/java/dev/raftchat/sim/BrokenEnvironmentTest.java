@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 class BrokenEnvironmentTest {
 
     /** Crashes every few hundred milliseconds, nothing else, so that lost writes matter. */
-    private static final FaultPlan CRASHES_ONLY = new FaultPlan(0, 0, 0, 0, false, false, false, true, false, 0, 300, false);
+    private static final FaultPlan CRASHES_ONLY = new FaultPlan(0, 0, 0, 0, false, false, false, true, false, 0, 300, false, false);
 
     private static List<SimResult> failuresAmong(int seeds, java.util.function.LongFunction<SimulationConfig> config) {
         List<SimResult> failures = new ArrayList<>();

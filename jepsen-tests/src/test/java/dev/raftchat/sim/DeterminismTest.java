@@ -27,10 +27,13 @@ class DeterminismTest {
     }
 
     @Test
-    void theKnownFailingSeedReplaysTheSameFailure() {
-        SimResult first = Simulation.runSeed(6997);
-        SimResult second = Simulation.runSeed(6997);
-        assertThat(second.failure()).isEqualTo(first.failure());
-        assertThat(second.trace()).isEqualTo(first.trace());
+    void failingSeedsReplayTheSameFailureAndTrace() {
+        for (RegressionSeeds.Entry e : RegressionSeedsTest.load()) {
+            SimResult first = Simulation.runSeed(e.seed());
+            SimResult second = Simulation.runSeed(e.seed());
+            assertThat(second.failure()).isEqualTo(first.failure());
+            assertThat(second.trace()).isEqualTo(first.trace());
+            assertThat(second.eventHash()).isEqualTo(first.eventHash());
+        }
     }
 }

@@ -28,12 +28,15 @@ class SimulatorMainTest {
 
     @Test
     void aFailingSeedPrintsItsReplayCommandAndExitsNonZero() {
-        int status = run("--seeds", "1", "--first-seed", "6997", "--threads", "1");
+        // A seed that reproduces a reported RaftNode bug (see regression-seeds.txt).
+        long seed = RegressionSeedsTest.load().stream().filter(e -> e.expectedFailure() != null)
+                .findFirst().orElseThrow(() -> new AssertionError("no known failing seed left: use a broken host"))
+                .seed();
+        int status = run("--seeds", "1", "--first-seed", Long.toString(seed), "--threads", "1");
         String text = out.toString(StandardCharsets.UTF_8);
-        // Seed 6997 reproduces a reported RaftNode bug (see regression-seeds.txt); if that bug is fixed,
-        // this seed passes and the assertions below must move to another failing configuration.
         assertThat(status).isEqualTo(1);
-        assertThat(text).contains("FAILED seed 6997", "replay: bin/raft-sim --seeds 1 --first-seed 6997", "last events:");
+        assertThat(text).contains("FAILED seed " + seed, "replay: bin/raft-sim --seeds 1 --first-seed " + seed,
+                "last events:");
         assertThat(text.strip()).endsWith("0 passed, 1 failed");
     }
 
