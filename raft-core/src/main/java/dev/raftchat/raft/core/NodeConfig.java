@@ -19,6 +19,8 @@ package dev.raftchat.raft.core;
  * @param committedBytesPerReadyMax     the most entry bytes handed to the state machine per {@link Ready}
  * @param proposalsPerForwardMax        the most proposals a follower packs into one forward message
  * @param pendingReadsMax               the most linearizable reads waiting for leadership confirmation
+ * @param snapshotChunkBytes            the most snapshot bytes in one InstallSnapshot message
+ * @param snapshotChunksInflightMax     the most unacknowledged snapshot chunks per follower (flow control)
  * @param randomSeed                    seeds the only source of randomness (election timeouts)
  */
 public record NodeConfig(
@@ -34,6 +36,8 @@ public record NodeConfig(
         long committedBytesPerReadyMax,
         int proposalsPerForwardMax,
         int pendingReadsMax,
+        int snapshotChunkBytes,
+        int snapshotChunksInflightMax,
         long randomSeed) {
 
     public static final int DEFAULT_ELECTION_TIMEOUT_TICKS = 10;
@@ -44,6 +48,8 @@ public record NodeConfig(
     public static final long DEFAULT_COMMITTED_BYTES_PER_READY_MAX = 16L * 1024 * 1024;
     public static final int DEFAULT_PROPOSALS_PER_FORWARD_MAX = 256;
     public static final int DEFAULT_PENDING_READS_MAX = 4096;
+    public static final int DEFAULT_SNAPSHOT_CHUNK_BYTES = 256 * 1024;
+    public static final int DEFAULT_SNAPSHOT_CHUNKS_INFLIGHT_MAX = 4;
 
     public NodeConfig {
         Check.argument(id > 0, "id must be positive, got %s", id);
@@ -58,6 +64,9 @@ public record NodeConfig(
         Check.argument(proposalsPerForwardMax >= 1,
                 "proposalsPerForwardMax must be >= 1, got %s", proposalsPerForwardMax);
         Check.argument(pendingReadsMax >= 1, "pendingReadsMax must be >= 1, got %s", pendingReadsMax);
+        Check.argument(snapshotChunkBytes >= 1, "snapshotChunkBytes must be >= 1, got %s", snapshotChunkBytes);
+        Check.argument(snapshotChunksInflightMax >= 1,
+                "snapshotChunksInflightMax must be >= 1, got %s", snapshotChunksInflightMax);
     }
 
     /** The defaults, for node {@code id}, with randomness seeded by {@code randomSeed}. */
@@ -65,52 +74,66 @@ public record NodeConfig(
         return new NodeConfig(id, DEFAULT_ELECTION_TIMEOUT_TICKS, DEFAULT_HEARTBEAT_INTERVAL_TICKS, true, true, true,
                 DEFAULT_APPEND_BYTES_MAX, DEFAULT_INFLIGHT_APPENDS_MAX, DEFAULT_UNCOMMITTED_BYTES_MAX,
                 DEFAULT_COMMITTED_BYTES_PER_READY_MAX, DEFAULT_PROPOSALS_PER_FORWARD_MAX, DEFAULT_PENDING_READS_MAX,
-                randomSeed);
+                DEFAULT_SNAPSHOT_CHUNK_BYTES, DEFAULT_SNAPSHOT_CHUNKS_INFLIGHT_MAX, randomSeed);
     }
 
     public NodeConfig withElectionTimeoutTicks(int ticks) {
         return new NodeConfig(id, ticks, heartbeatIntervalTicks, preVote, checkQuorum, forwardProposals, appendBytesMax,
-                inflightAppendsMax, uncommittedBytesMax, committedBytesPerReadyMax, proposalsPerForwardMax, pendingReadsMax, randomSeed);
+                inflightAppendsMax, uncommittedBytesMax, committedBytesPerReadyMax, proposalsPerForwardMax, pendingReadsMax, snapshotChunkBytes,
+                snapshotChunksInflightMax, randomSeed);
     }
 
     public NodeConfig withHeartbeatIntervalTicks(int ticks) {
         return new NodeConfig(id, electionTimeoutTicks, ticks, preVote, checkQuorum, forwardProposals, appendBytesMax,
-                inflightAppendsMax, uncommittedBytesMax, committedBytesPerReadyMax, proposalsPerForwardMax, pendingReadsMax, randomSeed);
+                inflightAppendsMax, uncommittedBytesMax, committedBytesPerReadyMax, proposalsPerForwardMax, pendingReadsMax, snapshotChunkBytes,
+                snapshotChunksInflightMax, randomSeed);
     }
 
     public NodeConfig withPreVote(boolean enabled) {
         return new NodeConfig(id, electionTimeoutTicks, heartbeatIntervalTicks, enabled, checkQuorum, forwardProposals,
                 appendBytesMax, inflightAppendsMax, uncommittedBytesMax, committedBytesPerReadyMax,
-                proposalsPerForwardMax, pendingReadsMax, randomSeed);
+                proposalsPerForwardMax, pendingReadsMax, snapshotChunkBytes,
+                snapshotChunksInflightMax, randomSeed);
     }
 
     public NodeConfig withCheckQuorum(boolean enabled) {
         return new NodeConfig(id, electionTimeoutTicks, heartbeatIntervalTicks, preVote, enabled, forwardProposals,
                 appendBytesMax, inflightAppendsMax, uncommittedBytesMax, committedBytesPerReadyMax,
-                proposalsPerForwardMax, pendingReadsMax, randomSeed);
+                proposalsPerForwardMax, pendingReadsMax, snapshotChunkBytes,
+                snapshotChunksInflightMax, randomSeed);
     }
 
     public NodeConfig withForwardProposals(boolean enabled) {
         return new NodeConfig(id, electionTimeoutTicks, heartbeatIntervalTicks, preVote, checkQuorum, enabled,
                 appendBytesMax, inflightAppendsMax, uncommittedBytesMax, committedBytesPerReadyMax,
-                proposalsPerForwardMax, pendingReadsMax, randomSeed);
+                proposalsPerForwardMax, pendingReadsMax, snapshotChunkBytes,
+                snapshotChunksInflightMax, randomSeed);
     }
 
     public NodeConfig withAppendBytesMax(long bytes) {
         return new NodeConfig(id, electionTimeoutTicks, heartbeatIntervalTicks, preVote, checkQuorum, forwardProposals,
                 bytes, inflightAppendsMax, uncommittedBytesMax, committedBytesPerReadyMax, proposalsPerForwardMax,
-                pendingReadsMax, randomSeed);
+                pendingReadsMax, snapshotChunkBytes,
+                snapshotChunksInflightMax, randomSeed);
     }
 
     public NodeConfig withInflightAppendsMax(int count) {
         return new NodeConfig(id, electionTimeoutTicks, heartbeatIntervalTicks, preVote, checkQuorum, forwardProposals,
                 appendBytesMax, count, uncommittedBytesMax, committedBytesPerReadyMax, proposalsPerForwardMax,
-                pendingReadsMax, randomSeed);
+                pendingReadsMax, snapshotChunkBytes,
+                snapshotChunksInflightMax, randomSeed);
     }
 
     public NodeConfig withUncommittedBytesMax(long bytes) {
         return new NodeConfig(id, electionTimeoutTicks, heartbeatIntervalTicks, preVote, checkQuorum, forwardProposals,
                 appendBytesMax, inflightAppendsMax, bytes, committedBytesPerReadyMax, proposalsPerForwardMax,
-                pendingReadsMax, randomSeed);
+                pendingReadsMax, snapshotChunkBytes,
+                snapshotChunksInflightMax, randomSeed);
+    }
+
+    public NodeConfig withSnapshotChunkBytes(int bytes) {
+        return new NodeConfig(id, electionTimeoutTicks, heartbeatIntervalTicks, preVote, checkQuorum, forwardProposals,
+                appendBytesMax, inflightAppendsMax, uncommittedBytesMax, committedBytesPerReadyMax,
+                proposalsPerForwardMax, pendingReadsMax, bytes, snapshotChunksInflightMax, randomSeed);
     }
 }

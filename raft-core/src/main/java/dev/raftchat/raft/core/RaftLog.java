@@ -21,6 +21,11 @@ final class RaftLog {
     private final ArrayList<Entry> unstable = new ArrayList<>();
     private long committed;
     private long applied;
+    /**
+     * A snapshot received from the leader and not yet installed by the caller. While set, the log is
+     * viewed as starting right after it: everything at or before its index is unavailable.
+     */
+    private SnapshotMeta unstableSnapshot;
 
     RaftLog(LogStorage storage, long committed, long applied) {
         this.storage = storage;
@@ -41,12 +46,39 @@ final class RaftLog {
     }
 
     long firstIndex() {
-        return storage.firstIndex();
+        return unstableSnapshot != null ? unstableSnapshot.index() + 1 : storage.firstIndex();
     }
 
     long lastIndex() {
-        return unstable.isEmpty() ? Math.min(storage.lastIndex(), unstableOffset - 1)
-                : unstable.get(unstable.size() - 1).index();
+        if (!unstable.isEmpty()) {
+            return unstable.get(unstable.size() - 1).index();
+        }
+        return unstableSnapshot != null ? unstableSnapshot.index() : Math.min(storage.lastIndex(), unstableOffset - 1);
+    }
+
+    SnapshotMeta unstableSnapshot() {
+        return unstableSnapshot;
+    }
+
+    /**
+     * Replaces the whole log by a snapshot received from the leader (Raft §7): the log now starts after
+     * it, and it counts as committed. It is applied when the caller has installed it
+     * ({@link #snapshotInstalled}).
+     */
+    void restore(SnapshotMeta meta) {
+        Check.that(meta.index() > committed, "restoring snapshot %s at or below commit %s", meta.position(),
+                committed);
+        unstableSnapshot = meta;
+        unstable.clear();
+        unstableOffset = meta.index() + 1;
+        committed = meta.index();
+    }
+
+    void snapshotInstalled(SnapshotMeta meta) {
+        Check.that(meta.equals(unstableSnapshot), "installed snapshot %s is not the pending one %s", meta,
+                unstableSnapshot);
+        unstableSnapshot = null;
+        applied = meta.index();
     }
 
     /** The highest index that is durable: entries above it are still in the unstable suffix. */
@@ -70,6 +102,9 @@ final class RaftLog {
     long term(long index) {
         if (index == 0) {
             return 0;
+        }
+        if (unstableSnapshot != null && index <= unstableSnapshot.index()) {
+            return index == unstableSnapshot.index() ? unstableSnapshot.term() : -1;
         }
         if (index >= unstableOffset) {
             long offset = index - unstableOffset;
@@ -199,13 +234,13 @@ final class RaftLog {
 
     /** True when committed, durable entries are waiting to be applied. */
     boolean hasEntriesToApply() {
-        return Math.min(committed, lastStableIndex()) > applied;
+        return unstableSnapshot == null && Math.min(committed, lastStableIndex()) > applied;
     }
 
     /** Committed, durable entries after {@code applied}, bounded by {@code maxBytes} (at least one). */
     List<Entry> entriesToApply(long maxBytes) {
         long hi = Math.min(committed, lastStableIndex());
-        if (hi <= applied) {
+        if (hi <= applied || unstableSnapshot != null) {
             return List.of();
         }
         return entries(applied + 1, hi + 1, maxBytes);
@@ -216,8 +251,7 @@ final class RaftLog {
      * {@code maxBytes} but never empty when the range is not. {@code from} must be available.
      */
     List<Entry> entries(long from, long toExclusive, long maxBytes) {
-        Check.that(from >= storage.firstIndex(), "entries from %s are compacted (first %s)", from,
-                storage.firstIndex());
+        Check.that(from >= firstIndex(), "entries from %s are compacted (first %s)", from, firstIndex());
         Check.that(toExclusive <= lastIndex() + 1, "entries to %s beyond last %s", toExclusive, lastIndex());
         List<Entry> result = new ArrayList<>();
         if (from >= toExclusive) {

@@ -8,6 +8,7 @@ import dev.raftchat.raft.message.ForwardProposal;
 import dev.raftchat.raft.message.HeartbeatRequest;
 import dev.raftchat.raft.message.HeartbeatResponse;
 import dev.raftchat.raft.message.InstallSnapshotRequest;
+import dev.raftchat.raft.message.InstallSnapshotResponse;
 import dev.raftchat.raft.message.Message;
 import dev.raftchat.raft.message.ReadIndexRequest;
 import dev.raftchat.raft.message.ReadIndexResponse;
@@ -17,6 +18,7 @@ import dev.raftchat.raft.message.VoteResponse;
 import dev.raftchat.raft.quorum.JointConfig;
 import dev.raftchat.raft.quorum.VoteResult;
 import dev.raftchat.raft.storage.LogStorage;
+import dev.raftchat.raft.storage.SnapshotSource;
 import dev.raftchat.raft.tracker.Progress;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -51,6 +53,7 @@ public final class RaftNode {
     private final long id;
     private final SplittableRandom random;
     private final RaftLog log;
+    private final SnapshotSource snapshots;
 
     // Persistent state (Raft Figure 2). Invariant: term never decreases; votedFor is reset on a new term.
     private long term;
@@ -81,8 +84,16 @@ public final class RaftNode {
     /** Identifies this incarnation's forwarded proposals (see {@link ForwardProposal}). */
     private final long forwardSession;
     private long forwardSequence;
-    /** Leader only: per forwarding follower, {session, highest sequence seen} in this term. */
-    private final TreeMap<Long, long[]> forwardsSeen = new TreeMap<>();
+    /**
+     * Leader only: per forwarding follower, the highest sequence seen in this term for each of its
+     * sessions (incarnations), oldest session first. Remembering earlier sessions matters: a follower
+     * that restarts gets a new session, and a late duplicate from its previous one must still be
+     * recognized. Bounded by {@link #FORWARD_SESSIONS_PER_FOLLOWER_MAX}.
+     */
+    private final TreeMap<Long, java.util.LinkedHashMap<Long, Long>> forwardsSeen = new TreeMap<>();
+
+    /** Sessions remembered per follower and term: that many restarts of one follower within one term. */
+    static final int FORWARD_SESSIONS_PER_FOLLOWER_MAX = 16;
 
     /**
      * Leader only: the index of the latest configuration change in the log. No new change is accepted
@@ -105,9 +116,37 @@ public final class RaftNode {
     /** Leader only: reads that arrived before this term's first commit; their index is not yet known. */
     private final ArrayList<PendingRead> readsAwaitingCommit = new ArrayList<>();
 
+    /** Leader only: snapshot transfers in progress, per follower in the SNAPSHOT state. */
+    private final TreeMap<Long, SnapshotTransfer> transfers = new TreeMap<>();
+
+    /** Follower only: the snapshot being received from the leader, and how many bytes of it are staged. */
+    private SnapshotMeta receivingSnapshot;
+    private long receivedSnapshotBytes;
+
     private List<Message> messages = new ArrayList<>();
     private List<Message> messagesAfterSync = new ArrayList<>();
     private List<ReadState> readStates = new ArrayList<>();
+    private List<SnapshotChunk> snapshotChunks = new ArrayList<>();
+    private SnapshotMeta snapshotToInstall;
+
+    /**
+     * One snapshot streamed to one follower: go-back-N over byte offsets. Chunks are sent while fewer
+     * than {@code snapshotChunksInflightMax} chunks' worth of bytes are unacknowledged; without progress
+     * for an election timeout the leader resends from the last acknowledged offset.
+     */
+    private static final class SnapshotTransfer {
+        final SnapshotMeta meta;
+        final long sizeBytes;
+        long sentOffset;
+        long ackedOffset;
+        boolean lastChunkSent;
+        int ticksWithoutProgress;
+
+        SnapshotTransfer(SnapshotMeta meta, long sizeBytes) {
+            this.meta = meta;
+            this.sizeBytes = sizeBytes;
+        }
+    }
 
     /** A read request held by the leader; {@code from} is this node or the follower that asked. */
     private record PendingRead(long context, long from, long index, long round) {}
@@ -118,7 +157,7 @@ public final class RaftNode {
      * @param initialConf the membership to start with (the log's later configuration changes win)
      */
     public RaftNode(NodeConfig config, LogStorage storage, ConfState initialConf) {
-        this(config, storage, initialConf, storage.compactedThrough().index());
+        this(config, storage, SnapshotSource.NONE, initialConf, storage.compactedThrough().index());
     }
 
     /**
@@ -126,7 +165,18 @@ public final class RaftNode {
      * restored from a snapshot), so entries up to it are not handed out again.
      */
     public RaftNode(NodeConfig config, LogStorage storage, ConfState initialConf, long appliedIndex) {
+        this(config, storage, SnapshotSource.NONE, initialConf, appliedIndex);
+    }
+
+    /**
+     * Creates a node whose log may be compacted: followers too far behind are sent the snapshot
+     * {@code snapshots} holds. {@code initialConf} and {@code appliedIndex} describe the state the state
+     * machine was restored to (its latest snapshot, or the initial membership and 0).
+     */
+    public RaftNode(NodeConfig config, LogStorage storage, SnapshotSource snapshots, ConfState initialConf,
+                    long appliedIndex) {
         this.config = Objects.requireNonNull(config, "config");
+        this.snapshots = Objects.requireNonNull(snapshots, "snapshots");
         this.id = config.id();
         this.random = new SplittableRandom(config.randomSeed());
         HardState hs = storage.hardState();
@@ -181,6 +231,16 @@ public final class RaftNode {
         if (heartbeatElapsed >= config.heartbeatIntervalTicks()) {
             heartbeatElapsed = 0;
             broadcastHeartbeat();
+        }
+        for (Map.Entry<Long, SnapshotTransfer> e : transfers.entrySet()) {
+            SnapshotTransfer t = e.getValue();
+            if (++t.ticksWithoutProgress >= config.electionTimeoutTicks()) {
+                // Chunks or their acknowledgements were lost: go back to the last acknowledged offset.
+                t.ticksWithoutProgress = 0;
+                t.sentOffset = t.ackedOffset;
+                t.lastChunkSent = false;
+                sendSnapshotChunks(e.getKey());
+            }
         }
     }
 
@@ -280,6 +340,7 @@ public final class RaftNode {
         randomizedElectionTimeout = config.electionTimeoutTicks() + random.nextInt(config.electionTimeoutTicks());
         votes.clear();
         progress.clear();
+        transfers.clear();
         forwardsSeen.clear();
         uncommittedBytes = 0;
     }
@@ -379,9 +440,16 @@ public final class RaftNode {
             if (role != Role.LEADER && isPromotable()) {
                 campaign(false, true);
             }
+        } else if (m instanceof InstallSnapshotRequest request) {
+            if (role != Role.LEADER) {
+                becomeFollowerOf(request.from());
+                handleInstallSnapshot(request);
+            }
+        } else if (m instanceof InstallSnapshotResponse response) {
+            if (role == Role.LEADER) {
+                handleInstallSnapshotResponse(response);
+            }
         }
-        // InstallSnapshot messages are not handled by this node yet: dropping them is safe (Raft
-        // tolerates lost messages).
     }
 
     /**
@@ -514,6 +582,10 @@ public final class RaftNode {
             pr.becomeReplicate();
         } else if (pr.state() == Progress.State.REPLICATE) {
             pr.inflights().freeUpTo(m.index());
+        } else if (pr.state() == Progress.State.SNAPSHOT && pr.match() >= pr.pendingSnapshot()) {
+            // It caught up some other way (an earlier leader's entries): the snapshot is moot.
+            transfers.remove(m.from());
+            pr.becomeProbe();
         }
         if (maybeCommit()) {
             broadcastAppend();
@@ -550,11 +622,16 @@ public final class RaftNode {
     }
 
     private void handleForwardProposal(ForwardProposal m) {
-        long[] seen = forwardsSeen.get(m.from());
-        if (seen != null && seen[0] == m.session() && m.sequence() <= seen[1]) {
+        java.util.LinkedHashMap<Long, Long> sessions =
+                forwardsSeen.computeIfAbsent(m.from(), f -> new java.util.LinkedHashMap<>());
+        Long highest = sessions.get(m.session());
+        if (highest != null && m.sequence() <= highest) {
             return; // a duplicate or a reordered older batch: forwarding is at-most-once
         }
-        forwardsSeen.put(m.from(), new long[] {m.session(), m.sequence()});
+        sessions.put(m.session(), m.sequence());
+        if (sessions.size() > FORWARD_SESSIONS_PER_FOLLOWER_MAX) {
+            sessions.remove(sessions.keySet().iterator().next());
+        }
         if (transferee != NONE || exceedsUncommittedLimit(m.payloads())) {
             return; // the proposer's runtime times out; see propose() for the local error
         }
@@ -636,8 +713,10 @@ public final class RaftNode {
         }
         long prevIndex = pr.next() - 1;
         long prevTerm = log.term(prevIndex);
-        Check.that(prevTerm >= 0, "entry %s for follower %s is not available (snapshots not supported yet)",
-                prevIndex, to);
+        if (prevTerm < 0 || pr.next() < log.firstIndex()) {
+            startSnapshot(to, pr); // the entries it needs were compacted away (Raft §7)
+            return false;
+        }
         List<Entry> entries = log.entries(pr.next(), log.lastIndex() + 1, config.appendBytesMax());
         if (entries.isEmpty() && !sendIfEmpty) {
             return false;
@@ -686,6 +765,108 @@ public final class RaftNode {
             messages.add(new ForwardProposal(id, leaderId, term, forwardSession, ++forwardSequence, batch));
         }
         return new Proposal.Forwarded(leaderId);
+    }
+
+    // -------------------------------------------------------------------------------- snapshots
+
+    private void startSnapshot(long to, Progress pr) {
+        SnapshotMeta meta = snapshots.latest();
+        Check.that(meta != null && meta.index() >= log.firstIndex() - 1,
+                "follower %s needs entries from %s that are compacted away (first %s), but no snapshot covers them",
+                to, pr.next(), log.firstIndex());
+        long size = snapshots.sizeBytes(meta);
+        Check.that(size >= 0, "the latest snapshot %s is not available", meta.position());
+        pr.becomeSnapshot(meta.index());
+        transfers.put(to, new SnapshotTransfer(meta, size));
+        sendSnapshotChunks(to);
+    }
+
+    private void sendSnapshotChunks(long to) {
+        SnapshotTransfer t = transfers.get(to);
+        long windowBytes = (long) config.snapshotChunkBytes() * config.snapshotChunksInflightMax();
+        while (t != null && !t.lastChunkSent && t.sentOffset - t.ackedOffset < windowBytes) {
+            byte[] chunk = snapshots.read(t.meta, t.sentOffset, config.snapshotChunkBytes());
+            if (chunk == null) {
+                // Replaced by a newer snapshot meanwhile: start over with that one.
+                transfers.remove(to);
+                startSnapshot(to, progress.get(to));
+                return;
+            }
+            boolean last = t.sentOffset + chunk.length >= t.sizeBytes;
+            messages.add(new InstallSnapshotRequest(id, to, term, t.meta, t.sentOffset, chunk, last));
+            t.sentOffset += chunk.length;
+            t.lastChunkSent = last;
+        }
+    }
+
+    private void handleInstallSnapshotResponse(InstallSnapshotResponse m) {
+        Progress pr = progress.get(m.from());
+        if (pr == null) {
+            return;
+        }
+        pr.setRecentlyActive(true);
+        SnapshotTransfer t = transfers.get(m.from());
+        if (pr.state() != Progress.State.SNAPSHOT || t == null || m.snapshotIndex() != t.meta.index()) {
+            return; // about an older transfer
+        }
+        if (m.done()) {
+            transfers.remove(m.from());
+            pr.maybeUpdate(m.snapshotIndex());
+            pr.becomeProbe();
+            sendAppend(m.from(), true);
+            return;
+        }
+        if (m.nextOffset() > t.ackedOffset) {
+            t.ackedOffset = m.nextOffset();
+            t.ticksWithoutProgress = 0;
+            if (t.sentOffset < t.ackedOffset) {
+                t.sentOffset = t.ackedOffset; // it already had more than we had sent: resume there
+            }
+        } else if (m.nextOffset() < t.ackedOffset) {
+            // The follower lost its staged bytes (it restarted): resume from what it has.
+            t.ackedOffset = m.nextOffset();
+            t.sentOffset = m.nextOffset();
+            t.lastChunkSent = false;
+            t.ticksWithoutProgress = 0;
+        }
+        sendSnapshotChunks(m.from());
+    }
+
+    private void handleInstallSnapshot(InstallSnapshotRequest m) {
+        SnapshotMeta meta = m.meta();
+        long end = m.offset() + m.chunk().length;
+        if (meta.index() <= log.committed() || log.matchTerm(meta.index(), meta.term())) {
+            // We already hold everything the snapshot covers; no need to transfer it.
+            if (meta.index() > log.committed()) {
+                log.commitTo(meta.index());
+            }
+            receivingSnapshot = null;
+            messagesAfterSync.add(new InstallSnapshotResponse(id, m.from(), term, meta.index(), end, true));
+            return;
+        }
+        if (!meta.equals(receivingSnapshot)) {
+            if (m.offset() != 0) {
+                messagesAfterSync.add(new InstallSnapshotResponse(id, m.from(), term, meta.index(), 0, false));
+                return;
+            }
+            receivingSnapshot = meta;
+            receivedSnapshotBytes = 0;
+        }
+        if (m.offset() != receivedSnapshotBytes) {
+            // Out of order (a lost or reordered chunk): tell the leader where to resume.
+            messagesAfterSync.add(new InstallSnapshotResponse(id, m.from(), term, meta.index(),
+                    receivedSnapshotBytes, false));
+            return;
+        }
+        snapshotChunks.add(new SnapshotChunk(meta, m.offset(), m.chunk()));
+        receivedSnapshotBytes = end;
+        if (m.done()) {
+            receivingSnapshot = null;
+            log.restore(meta);
+            applyConf(meta.conf());
+            snapshotToInstall = meta;
+        }
+        messagesAfterSync.add(new InstallSnapshotResponse(id, m.from(), term, meta.index(), end, m.done()));
     }
 
     // ------------------------------------------------------------------------------- membership
@@ -920,6 +1101,8 @@ public final class RaftNode {
         return !messages.isEmpty()
                 || !messagesAfterSync.isEmpty()
                 || !readStates.isEmpty()
+                || !snapshotChunks.isEmpty()
+                || snapshotToInstall != null
                 || !log.unstableEntries().isEmpty()
                 || !hardState().equals(persistedHardState)
                 || log.hasEntriesToApply()
@@ -941,7 +1124,11 @@ public final class RaftNode {
                 messagesAfterSync,
                 log.entriesToApply(config.committedBytesPerReadyMax()),
                 ss.equals(reportedSoftState) ? null : ss,
+                snapshotChunks,
+                snapshotToInstall,
                 readStates);
+        snapshotChunks = new ArrayList<>();
+        snapshotToInstall = null;
         messages = new ArrayList<>();
         messagesAfterSync = new ArrayList<>();
         readStates = new ArrayList<>();
@@ -950,6 +1137,9 @@ public final class RaftNode {
 
     /** Acknowledges that the caller has carried out every duty of {@code ready}. */
     public void advance(Ready ready) {
+        if (ready.snapshot() != null) {
+            log.snapshotInstalled(ready.snapshot());
+        }
         if (ready.hardState() != null) {
             persistedHardState = ready.hardState();
         }

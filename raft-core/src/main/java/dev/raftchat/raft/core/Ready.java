@@ -10,6 +10,10 @@ import java.util.List;
  * <ol>
  *   <li>send {@link #messages()} — these may go out before anything is persisted (a leader replicating
  *       its log while writing it, thesis §10.2.1);</li>
+ *   <li>write {@link #snapshotChunks()} into the staging area of the snapshot they belong to;</li>
+ *   <li>if {@link #snapshot()} is non-null: make the staged snapshot durable and the newest one, restore
+ *       the state machine from it, and compact the log storage to its position (which discards the log
+ *       when it does not hold the snapshot's last entry);</li>
  *   <li>persist {@link #entries()} and, if non-null, {@link #hardState()}, then make them durable with
  *       one sync (group commit);</li>
  *   <li>only then send {@link #messagesAfterSync()} — votes and acknowledgements report state that must
@@ -26,6 +30,8 @@ import java.util.List;
  * @param messagesAfterSync messages that may be sent only after {@code entries} and {@code hardState} are durable
  * @param committedEntries  entries to apply; every one was made durable by an earlier Ready
  * @param softState         role and leader, or null when unchanged since the last Ready
+ * @param snapshotChunks    received snapshot data to stage (a follower catching up from a snapshot)
+ * @param snapshot          a completely received snapshot to install, or null
  * @param readStates        outcomes of linearizable read requests: serve each confirmed one once this node
  *                          has applied its read index
  */
@@ -36,9 +42,12 @@ public record Ready(
         List<Message> messagesAfterSync,
         List<Entry> committedEntries,
         SoftState softState,
+        List<SnapshotChunk> snapshotChunks,
+        SnapshotMeta snapshot,
         List<ReadState> readStates) {
 
     public Ready {
+        snapshotChunks = List.copyOf(snapshotChunks);
         readStates = List.copyOf(readStates);
         entries = List.copyOf(entries);
         messages = List.copyOf(messages);
@@ -48,7 +57,7 @@ public record Ready(
 
     /** True when the caller must persist and sync before sending {@link #messagesAfterSync()}. */
     public boolean needsSync() {
-        return hardState != null || !entries.isEmpty();
+        return hardState != null || !entries.isEmpty() || !snapshotChunks.isEmpty() || snapshot != null;
     }
 
     /** Role and leader as the node sees them. {@code leaderId} is 0 when unknown. */

@@ -68,9 +68,11 @@ public interface LogStorage extends AutoCloseable {
     void sync();
 
     /**
-     * Discards entries up to and including {@code position.index()}, which must be at most
-     * {@link #lastIndex()} or be a snapshot position beyond it (then the whole log is discarded). Called
-     * only after a snapshot covering {@code position} is durable.
+     * Discards entries up to and including {@code position.index()}. Called only once a snapshot covering
+     * {@code position} is durable. If the log does not hold that exact entry (it ends before it, or holds a
+     * different term there: a follower installing a leader's snapshot), the whole log is discarded and
+     * the log continues right after {@code position}. Compacting to or below the current compaction
+     * point does nothing.
      */
     void compact(LogPosition position);
 

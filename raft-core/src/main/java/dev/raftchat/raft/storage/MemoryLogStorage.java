@@ -97,7 +97,8 @@ public final class MemoryLogStorage implements LogStorage {
         if (position.index() <= compactedThrough.index()) {
             return;
         }
-        if (position.index() >= lastIndex()) {
+        boolean holdsEntry = position.index() <= lastIndex() && term(position.index()) == position.term();
+        if (!holdsEntry || position.index() == lastIndex()) {
             entries.clear();
         } else {
             entries.subList(0, offset(position.index()) + 1).clear();

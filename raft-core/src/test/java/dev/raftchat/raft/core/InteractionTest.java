@@ -36,7 +36,9 @@ import org.junit.jupiter.api.TestFactory;
  * </pre>
  *
  * Run with {@code -Drewrite=true} to regenerate the expected outputs in the source tree, then review
- * the diff. Commands: {@code cluster n=3 [prevote=false] [checkquorum=false] [forward=false] [appendbytes=N]},
+ * the diff. Commands: {@code cluster n=3 [prevote=false] [checkquorum=false] [forward=false] [appendbytes=N] [snapshotbytes=N]},
+ * {@code join ID}, {@code conf-change ID v4 l5 r2}, {@code transfer ID TARGET}, {@code read ID CTX},
+ * {@code read-states ID}, {@code snapshot ID [keep]},
  * {@code campaign ID}, {@code tick ID [n]}, {@code tick-all [n]}, {@code propose ID text...},
  * {@code stabilize}, {@code deliver [n]} (delivers that many queued messages), {@code drop-queued},
  * {@code isolate ID}, {@code heal}, {@code restart ID}, {@code status ID}, {@code raft-log ID},
@@ -123,8 +125,11 @@ class InteractionTest {
                     boolean forward = Boolean.parseBoolean(kv.getOrDefault("forward", "true"));
                     long appendBytes = Long.parseLong(kv.getOrDefault("appendbytes",
                             String.valueOf(NodeConfig.DEFAULT_APPEND_BYTES_MAX)));
+                    int snapshotBytes = Integer.parseInt(kv.getOrDefault("snapshotbytes",
+                            String.valueOf(NodeConfig.DEFAULT_SNAPSHOT_CHUNK_BYTES)));
                     cluster = new TestCluster(n, c -> c.withPreVote(preVote).withCheckQuorum(checkQuorum)
-                            .withForwardProposals(forward).withAppendBytesMax(appendBytes));
+                            .withForwardProposals(forward).withAppendBytesMax(appendBytes)
+                            .withSnapshotChunkBytes(snapshotBytes));
                 }
                 case "campaign" -> {
                     cluster.node(id(args)).campaign();
@@ -163,6 +168,54 @@ class InteractionTest {
                     }
                     cluster.inFlight.clear();
                 }
+                case "read" -> {
+                    try {
+                        cluster.node(id(args)).readIndex(Long.parseLong(args.get(1)));
+                    } catch (RaftException e) {
+                        out.append("error: ").append(e.getMessage()).append('\n');
+                    }
+                    cluster.processReady();
+                }
+                case "read-states" -> {
+                    List<ReadState> states = cluster.readStates.get(id(args));
+                    out.append(states.isEmpty() ? "(none)" : states.stream()
+                            .map(r -> "ctx=" + r.context() + (r.confirmed() ? " index=" + r.readIndex() : " failed"))
+                            .collect(Collectors.joining(" "))).append('\n');
+                    states.clear();
+                }
+                case "transfer" -> {
+                    try {
+                        cluster.node(id(args)).transferLeadership(Long.parseLong(args.get(1)));
+                    } catch (RaftException | IllegalArgumentException e) {
+                        out.append("error: ").append(e.getMessage()).append('\n');
+                    }
+                    cluster.processReady();
+                }
+                case "join" -> cluster.join(id(args));
+                case "conf-change" -> {
+                    List<dev.raftchat.raft.confchange.ConfChange.Op> ops = new ArrayList<>();
+                    for (String op : args.subList(1, args.size())) {
+                        var type = switch (op.charAt(0)) {
+                            case 'v' -> dev.raftchat.raft.confchange.ConfChange.OpType.ADD_VOTER;
+                            case 'l' -> dev.raftchat.raft.confchange.ConfChange.OpType.ADD_LEARNER;
+                            case 'r' -> dev.raftchat.raft.confchange.ConfChange.OpType.REMOVE;
+                            default -> throw new IllegalArgumentException("bad op " + op);
+                        };
+                        ops.add(new dev.raftchat.raft.confchange.ConfChange.Op(type, Long.parseLong(op.substring(1))));
+                    }
+                    try {
+                        long index = cluster.node(id(args)).proposeConfChange(
+                                new dev.raftchat.raft.confchange.ConfChange(ops, false));
+                        out.append("index ").append(index).append('\n');
+                    } catch (RaftException | IllegalArgumentException e) {
+                        out.append("error: ").append(e.getMessage()).append('\n');
+                    }
+                    cluster.processReady();
+                }
+                case "snapshot" -> {
+                    SnapshotMeta meta = cluster.takeSnapshot(id(args), args.size() > 1 ? Long.parseLong(args.get(1)) : 0);
+                    out.append("snapshot ").append(meta.position()).append(' ').append(meta.conf()).append('\n');
+                }
                 case "isolate" -> cluster.isolate(id(args));
                 case "heal" -> cluster.heal();
                 case "restart" -> {
@@ -172,9 +225,9 @@ class InteractionTest {
                 }
                 case "status" -> {
                     Status s = cluster.node(id(args)).status();
-                    out.append(String.format("%d: %s term=%d vote=%d leader=%d commit=%d applied=%d last=%d%n", s.id(),
-                            s.role(), s.term(), s.votedFor(), s.leaderId(), s.commitIndex(), s.appliedIndex(),
-                            s.lastIndex()));
+                    out.append(String.format("%d: %s term=%d vote=%d leader=%d commit=%d applied=%d last=%d conf=%s%n",
+                            s.id(), s.role(), s.term(), s.votedFor(), s.leaderId(), s.commitIndex(), s.appliedIndex(),
+                            s.lastIndex(), s.conf()));
                     s.progress().forEach((id, p) -> out.append(String.format("  %d: %s match=%d next=%d%n", id,
                             p.state(), p.matchIndex(), p.nextIndex())));
                 }
@@ -220,7 +273,7 @@ class InteractionTest {
         String body = switch (e.type()) {
             case NORMAL -> "\"" + new String(e.data(), StandardCharsets.UTF_8) + "\"";
             case NO_OP -> "no-op";
-            case CONFIG_CHANGE -> "conf";
+            case CONFIG_CHANGE -> "conf(" + dev.raftchat.raft.confchange.ConfChange.decode(e.data()) + ")";
         };
         return e.index() + "@" + e.term() + ":" + body;
     }
@@ -240,10 +293,24 @@ class InteractionTest {
         } else if (m instanceof AppendResponse a) {
             return head + "AppResp term=" + a.term() + (a.success() ? " ok index=" + a.index()
                     : " reject index=" + a.index() + " hint=" + a.hintIndex() + "@" + a.hintTerm());
+        } else if (m instanceof dev.raftchat.raft.message.InstallSnapshotRequest r) {
+            return head + "Snapshot term=" + r.term() + " snap=" + r.meta().position() + " offset=" + r.offset()
+                    + " bytes=" + r.chunk().length + (r.done() ? " done" : "");
+        } else if (m instanceof dev.raftchat.raft.message.InstallSnapshotResponse r) {
+            return head + "SnapshotResp term=" + r.term() + " snap=" + r.snapshotIndex() + " next=" + r.nextOffset()
+                    + (r.done() ? " done" : "");
+        } else if (m instanceof dev.raftchat.raft.message.ReadIndexRequest r) {
+            return head + "ReadIndex term=" + r.term() + " ctx=" + r.context();
+        } else if (m instanceof dev.raftchat.raft.message.ReadIndexResponse r) {
+            return head + "ReadIndexResp term=" + r.term() + " ctx=" + r.context() + " index=" + r.readIndex()
+                    + (r.ok() ? "" : " failed");
+        } else if (m instanceof dev.raftchat.raft.message.TimeoutNow t) {
+            return head + "TimeoutNow term=" + t.term();
         } else if (m instanceof HeartbeatRequest h) {
-            return head + "Heartbeat term=" + h.term() + " commit=" + h.commit();
+            return head + "Heartbeat term=" + h.term() + " commit=" + h.commit()
+                    + (h.readContext() > 0 ? " read=" + h.readContext() : "");
         } else if (m instanceof HeartbeatResponse h) {
-            return head + "HeartbeatResp term=" + h.term();
+            return head + "HeartbeatResp term=" + h.term() + (h.readContext() > 0 ? " read=" + h.readContext() : "");
         } else if (m instanceof ForwardProposal f) {
             return head + "Forward term=" + f.term() + " seq=" + f.sequence() + " count=" + f.payloads().size();
         }

@@ -56,4 +56,21 @@ class RaftNodeTest {
                 .hasMessageContaining("the leader is node 1")
                 .extracting(e -> ((NotLeaderException) e).leaderHint()).isEqualTo(1L);
     }
+
+    @Test
+    void forwardedProposalsAreAtMostOnceEvenAcrossFollowerRestarts() {
+        // Found by the simulator (seed 666): a follower restarts (new session) and a late duplicate of a
+        // forward from its previous incarnation must still be recognized.
+        TestCluster c = new TestCluster(3);
+        c.elect(1);
+        long term = c.node(1).term();
+        long before = c.node(1).status().lastIndex();
+        var fromOldSession = new dev.raftchat.raft.message.ForwardProposal(2, 1, term, 111, 1, TestCluster.commands("a"));
+        var fromNewSession = new dev.raftchat.raft.message.ForwardProposal(2, 1, term, 222, 1, TestCluster.commands("b"));
+        c.node(1).step(fromOldSession);
+        c.node(1).step(fromNewSession);
+        c.node(1).step(fromOldSession);
+        c.node(1).step(fromNewSession);
+        assertThat(c.node(1).status().lastIndex()).isEqualTo(before + 2);
+    }
 }

@@ -22,6 +22,11 @@ final class TestCluster {
     final Map<Long, MemoryLogStorage> storages = new TreeMap<>();
     final Map<Long, List<Entry>> applied = new TreeMap<>();
     final Map<Long, List<ReadState>> readStates = new TreeMap<>();
+    final Map<Long, MemorySnapshots> snapshots = new TreeMap<>();
+    /** Per node: the commands its state machine holds from an installed snapshot. */
+    final Map<Long, List<String>> restored = new TreeMap<>();
+    final Map<Long, java.io.ByteArrayOutputStream> staging = new TreeMap<>();
+    int snapshotsInstalled;
     final ArrayDeque<Message> inFlight = new ArrayDeque<>();
     /** Directed links that drop everything: "from->to". */
     final Set<String> cut = new HashSet<>();
@@ -42,6 +47,7 @@ final class TestCluster {
         this.conf = ConfState.ofVoters(ids);
         for (long id : ids) {
             storages.put(id, new MemoryLogStorage());
+            snapshots.put(id, new MemorySnapshots());
             start(id);
         }
     }
@@ -51,15 +57,28 @@ final class TestCluster {
         start(id, conf);
     }
 
+    /** Crashes node {@code id} (messages to and from it are lost) and starts it again from its storage. */
+    void restart(long id) {
+        inFlight.removeIf(m -> m.to() == id || m.from() == id);
+        start(id);
+    }
+
     /** Starts a new, empty node {@code id} that knows the cluster only as {@code initialConf}. */
     void join(long id) {
         storages.put(id, new MemoryLogStorage());
+        snapshots.put(id, new MemorySnapshots());
         start(id, conf);
     }
 
     void start(long id, ConfState initialConf) {
         NodeConfig config = configure.apply(NodeConfig.defaults(id, 1000 + id));
-        nodes.put(id, new RaftNode(config, storages.get(id), initialConf));
+        MemorySnapshots snaps = snapshots.get(id);
+        SnapshotMeta latest = snaps.latest();
+        // Restart like a real runtime: the state machine comes back from the latest snapshot.
+        restored.put(id, latest == null ? new ArrayList<>() : decode(snaps.data(latest)));
+        nodes.put(id, new RaftNode(config, storages.get(id), snaps, latest == null ? initialConf : latest.conf(),
+                latest == null ? 0 : latest.index()));
+        staging.remove(id);
         applied.put(id, new ArrayList<>());
         readStates.put(id, new ArrayList<>());
     }
@@ -78,6 +97,21 @@ final class TestCluster {
                 any = true;
                 Ready rd = n.ready();
                 inFlight.addAll(rd.messages());
+                for (SnapshotChunk chunk : rd.snapshotChunks()) {
+                    if (chunk.offset() == 0) {
+                        staging.put(e.getKey(), new java.io.ByteArrayOutputStream());
+                    }
+                    Check.that(staging.get(e.getKey()).size() == chunk.offset(), "chunk out of order");
+                    staging.get(e.getKey()).writeBytes(chunk.data());
+                }
+                if (rd.snapshot() != null) {
+                    byte[] data = staging.remove(e.getKey()).toByteArray();
+                    snapshots.get(e.getKey()).put(rd.snapshot(), data);
+                    restored.put(e.getKey(), decode(data));
+                    applied.get(e.getKey()).clear();
+                    storage.compact(rd.snapshot().position());
+                    snapshotsInstalled++;
+                }
                 storage.append(rd.entries());
                 if (rd.hardState() != null) {
                     storage.saveHardState(rd.hardState());
@@ -170,14 +204,70 @@ final class TestCluster {
         return list;
     }
 
-    /** The NORMAL entries node {@code id} applied, as strings. */
+    /**
+     * Takes a snapshot of node {@code id}'s state machine at its applied index and compacts its log,
+     * keeping {@code keepEntries} entries before the snapshot for slow followers.
+     */
+    SnapshotMeta takeSnapshot(long id, long keepEntries) {
+        RaftNode n = nodes.get(id);
+        Status s = n.status();
+        MemoryLogStorage storage = storages.get(id);
+        long index = s.appliedIndex();
+        SnapshotMeta meta = new SnapshotMeta(index, storage.term(index), s.conf());
+        snapshots.get(id).put(meta, String.join("\n", appliedCommands(id)).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        long keepFrom = Math.max(storage.firstIndex() - 1, index - keepEntries);
+        storage.compact(new LogPosition(storage.term(keepFrom), keepFrom));
+        return meta;
+    }
+
+    private static List<String> decode(byte[] data) {
+        String text = new String(data, java.nio.charset.StandardCharsets.UTF_8);
+        return text.isEmpty() ? new ArrayList<>() : new ArrayList<>(List.of(text.split("\n", -1)));
+    }
+
+    /** The commands node {@code id}'s state machine holds: restored from a snapshot, then applied. */
     List<String> appliedCommands(long id) {
-        List<String> result = new ArrayList<>();
+        List<String> result = new ArrayList<>(restored.get(id));
         for (Entry e : applied.get(id)) {
             if (e.type() == EntryType.NORMAL) {
                 result.add(new String(e.data(), java.nio.charset.StandardCharsets.UTF_8));
             }
         }
         return result;
+    }
+}
+
+/** Snapshots held in memory: the latest one wins, older ones are kept (a transfer may be reading them). */
+final class MemorySnapshots implements dev.raftchat.raft.storage.SnapshotSource {
+    private final TreeMap<Long, Object[]> byIndex = new TreeMap<>();
+
+    void put(SnapshotMeta meta, byte[] data) {
+        byIndex.put(meta.index(), new Object[] {meta, data});
+    }
+
+    byte[] data(SnapshotMeta meta) {
+        Object[] entry = byIndex.get(meta.index());
+        return entry == null || !entry[0].equals(meta) ? null : (byte[]) entry[1];
+    }
+
+    @Override
+    public SnapshotMeta latest() {
+        return byIndex.isEmpty() ? null : (SnapshotMeta) byIndex.lastEntry().getValue()[0];
+    }
+
+    @Override
+    public long sizeBytes(SnapshotMeta meta) {
+        byte[] data = data(meta);
+        return data == null ? -1 : data.length;
+    }
+
+    @Override
+    public byte[] read(SnapshotMeta meta, long offset, int maxBytes) {
+        byte[] data = data(meta);
+        if (data == null) {
+            return null;
+        }
+        int from = (int) Math.min(offset, data.length);
+        return java.util.Arrays.copyOfRange(data, from, (int) Math.min(data.length, (long) from + maxBytes));
     }
 }

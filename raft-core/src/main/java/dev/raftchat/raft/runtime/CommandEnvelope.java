@@ -1,0 +1,52 @@
+package dev.raftchat.raft.runtime;
+
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+
+/**
+ * The runtime's wrapper around each user command in a NORMAL log entry, so that the node that proposed
+ * a command can recognise it when it is applied and complete the right future — also when a follower
+ * forwarded it to the leader. The state machine only ever sees {@link #command()}.
+ *
+ * <p>Byte layout (big-endian), {@value #HEADER_BYTES} bytes of header then the command:
+ * <pre>
+ *   offset 0   u8   format version, {@value #FORMAT_VERSION}
+ *   offset 1   i64  origin node id
+ *   offset 9   i64  origin session: random per server start, so that a restarted node replaying its
+ *                   log never mistakes an old entry for a new request with the same sequence
+ *   offset 17  i64  sequence of the request within the session, from 1
+ *   offset 25  ...  the command
+ * </pre>
+ * This layout is part of the log format: change it only with a new version byte.
+ */
+record CommandEnvelope(long originId, long session, long sequence, byte[] command) {
+
+    static final byte FORMAT_VERSION = 1;
+    static final int HEADER_BYTES = 1 + 8 + 8 + 8;
+
+    byte[] encode() {
+        ByteBuffer buffer = ByteBuffer.allocate(HEADER_BYTES + command.length);
+        buffer.put(FORMAT_VERSION).putLong(originId).putLong(session).putLong(sequence).put(command);
+        return buffer.array();
+    }
+
+    /**
+     * Decodes an entry's data.
+     *
+     * @throws IllegalStateException when the data is not an envelope of a known version: every NORMAL
+     *                               entry is written by this runtime, so this is corruption or a foreign log
+     */
+    static CommandEnvelope decode(long index, byte[] data) {
+        if (data.length < HEADER_BYTES || data[0] != FORMAT_VERSION) {
+            throw new IllegalStateException("log entry " + index + " is not a command envelope of version "
+                    + FORMAT_VERSION + " (" + data.length + " bytes"
+                    + (data.length > 0 ? ", first byte " + data[0] : "") + "): corrupt or foreign log");
+        }
+        ByteBuffer buffer = ByteBuffer.wrap(data);
+        buffer.get();
+        long originId = buffer.getLong();
+        long session = buffer.getLong();
+        long sequence = buffer.getLong();
+        return new CommandEnvelope(originId, session, sequence, Arrays.copyOfRange(data, HEADER_BYTES, data.length));
+    }
+}

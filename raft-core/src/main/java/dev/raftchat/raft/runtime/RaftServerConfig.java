@@ -1,0 +1,258 @@
+package dev.raftchat.raft.runtime;
+
+import dev.raftchat.raft.core.ConfState;
+import dev.raftchat.raft.core.NodeConfig;
+import java.util.Objects;
+
+/**
+ * Configuration of one {@link RaftServer}: the pure node's {@link NodeConfig} plus the runtime's own
+ * limits. Every limit carries its unit in its name and is validated once, here, with a message that
+ * names the field. Build one with {@link #builder(NodeConfig, ConfState)}.
+ *
+ * <p>Apply batching is bounded by {@link NodeConfig#committedBytesPerReadyMax()}: the node never hands
+ * more committed bytes to one Ready, and the server applies one Ready at a time.
+ *
+ * @param node                    the pure node's configuration (id, election and heartbeat ticks, limits)
+ * @param initialConf             the membership to start with when the log holds none
+ * @param tickMillis              wall-clock length of one logical tick; election and heartbeat timeouts
+ *                                are counted in ticks ({@link NodeConfig#electionTimeoutTicks()})
+ * @param proposalTimeoutMillis   a proposal not applied within this time fails with
+ *                                {@link RaftTimeoutException} (outcome unknown)
+ * @param inboxMessagesMax        bound of the inbound message queue; when full, messages are dropped
+ *                                and counted (Raft retries)
+ * @param inboxBatchMessagesMax   the most inbound messages stepped per loop iteration, so proposals and
+ *                                ticks are not starved by a flood of messages
+ * @param pendingProposalsMax     the most proposals of this node accepted and not yet completed; more
+ *                                are rejected with {@code ProposalRejectedException}
+ * @param proposalBatchMax        the most proposals handed to the node in one {@code propose} call
+ *                                (they share one Ready and so one storage sync)
+ * @param proposalBatchBytesMax   the most bytes handed to the node in one {@code propose} call (a single
+ *                                larger proposal still goes alone)
+ * @param commandBytesMax         the largest command accepted by {@link RaftServer#propose}
+ * @param pendingProposalBytesMax the most command bytes of pending proposals; more are rejected
+ * @param pendingReadsMax         the most linearizable reads accepted and not yet completed
+ * @param queryBytesMax           the largest query accepted by {@link RaftServer#read}
+ * @param readTimeoutMillis       a read not served within this time fails with {@link RaftTimeoutException}
+ *                                (reads change nothing, so retrying is safe)
+ * @param pendingAdminOperationsMax the most membership changes and leadership transfers accepted and
+ *                                not yet completed (they also time out after {@code proposalTimeoutMillis})
+ * @param shutdownTimeoutMillis   how long {@link RaftServer#close()} waits for the Raft thread and the
+ *                                notification thread to finish
+ */
+public record RaftServerConfig(
+        NodeConfig node,
+        ConfState initialConf,
+        long tickMillis,
+        long proposalTimeoutMillis,
+        int inboxMessagesMax,
+        int inboxBatchMessagesMax,
+        int pendingProposalsMax,
+        int proposalBatchMax,
+        long proposalBatchBytesMax,
+        int commandBytesMax,
+        long pendingProposalBytesMax,
+        int pendingReadsMax,
+        int queryBytesMax,
+        long readTimeoutMillis,
+        int pendingAdminOperationsMax,
+        long shutdownTimeoutMillis) {
+
+    public static final long DEFAULT_TICK_MILLIS = 100;
+    public static final long DEFAULT_PROPOSAL_TIMEOUT_MILLIS = 10_000;
+    public static final int DEFAULT_INBOX_MESSAGES_MAX = 4_096;
+    public static final int DEFAULT_INBOX_BATCH_MESSAGES_MAX = 256;
+    public static final int DEFAULT_PENDING_PROPOSALS_MAX = 8_192;
+    public static final int DEFAULT_PROPOSAL_BATCH_MAX = 256;
+    public static final long DEFAULT_PROPOSAL_BATCH_BYTES_MAX = 4L * 1024 * 1024;
+    public static final int DEFAULT_COMMAND_BYTES_MAX = 1024 * 1024;
+    public static final long DEFAULT_PENDING_PROPOSAL_BYTES_MAX = 64L * 1024 * 1024;
+    public static final int DEFAULT_PENDING_READS_MAX = 4_096;
+    public static final int DEFAULT_QUERY_BYTES_MAX = 64 * 1024;
+    public static final long DEFAULT_READ_TIMEOUT_MILLIS = 10_000;
+    public static final int DEFAULT_PENDING_ADMIN_OPERATIONS_MAX = 16;
+    public static final long DEFAULT_SHUTDOWN_TIMEOUT_MILLIS = 5_000;
+
+    /** Queues are allocated up front at their bound, so the bound itself is bounded. */
+    public static final int QUEUE_CAPACITY_LIMIT = 1 << 20;
+    /** The envelope the server wraps around each command must fit in one Java array. */
+    public static final int COMMAND_BYTES_LIMIT = Integer.MAX_VALUE - 64;
+
+    public RaftServerConfig {
+        Objects.requireNonNull(node, "node");
+        Objects.requireNonNull(initialConf, "initialConf");
+        inRange("tickMillis", tickMillis, 1, 60_000);
+        inRange("proposalTimeoutMillis", proposalTimeoutMillis, 1, 24L * 60 * 60 * 1000);
+        inRange("inboxMessagesMax", inboxMessagesMax, 1, QUEUE_CAPACITY_LIMIT);
+        inRange("inboxBatchMessagesMax", inboxBatchMessagesMax, 1, inboxMessagesMax);
+        inRange("pendingProposalsMax", pendingProposalsMax, 1, QUEUE_CAPACITY_LIMIT);
+        inRange("proposalBatchMax", proposalBatchMax, 1, pendingProposalsMax);
+        inRange("proposalBatchBytesMax", proposalBatchBytesMax, 1, Long.MAX_VALUE);
+        inRange("commandBytesMax", commandBytesMax, 1, COMMAND_BYTES_LIMIT);
+        if (pendingProposalBytesMax < commandBytesMax) {
+            throw new IllegalArgumentException("pendingProposalBytesMax must be >= commandBytesMax (" + commandBytesMax
+                    + "), or a command of the largest allowed size could never be accepted; got "
+                    + pendingProposalBytesMax);
+        }
+        inRange("pendingReadsMax", pendingReadsMax, 1, QUEUE_CAPACITY_LIMIT);
+        inRange("queryBytesMax", queryBytesMax, 1, Integer.MAX_VALUE - 1);
+        inRange("readTimeoutMillis", readTimeoutMillis, 1, 24L * 60 * 60 * 1000);
+        inRange("pendingAdminOperationsMax", pendingAdminOperationsMax, 1, 1024);
+        inRange("shutdownTimeoutMillis", shutdownTimeoutMillis, 1, 10L * 60 * 1000);
+    }
+
+    private static void inRange(String field, long value, long min, long max) {
+        if (value < min || value > max) {
+            throw new IllegalArgumentException(field + " must be in [" + min + ", " + max + "], got " + value);
+        }
+    }
+
+    /** The node's id. */
+    public long id() {
+        return node.id();
+    }
+
+    /** A builder with every runtime limit at its default. */
+    public static Builder builder(NodeConfig node, ConfState initialConf) {
+        return new Builder(node, initialConf);
+    }
+
+    /** A builder starting from this configuration. */
+    public Builder toBuilder() {
+        return new Builder(node, initialConf)
+                .tickMillis(tickMillis)
+                .proposalTimeoutMillis(proposalTimeoutMillis)
+                .inboxMessagesMax(inboxMessagesMax)
+                .inboxBatchMessagesMax(inboxBatchMessagesMax)
+                .pendingProposalsMax(pendingProposalsMax)
+                .proposalBatchMax(proposalBatchMax)
+                .proposalBatchBytesMax(proposalBatchBytesMax)
+                .commandBytesMax(commandBytesMax)
+                .pendingProposalBytesMax(pendingProposalBytesMax)
+                .pendingReadsMax(pendingReadsMax)
+                .queryBytesMax(queryBytesMax)
+                .readTimeoutMillis(readTimeoutMillis)
+                .pendingAdminOperationsMax(pendingAdminOperationsMax)
+                .shutdownTimeoutMillis(shutdownTimeoutMillis);
+    }
+
+    /** Builds a {@link RaftServerConfig}; {@link #build()} validates. Not thread-safe. */
+    public static final class Builder {
+        private NodeConfig node;
+        private ConfState initialConf;
+        private long tickMillis = DEFAULT_TICK_MILLIS;
+        private long proposalTimeoutMillis = DEFAULT_PROPOSAL_TIMEOUT_MILLIS;
+        private int inboxMessagesMax = DEFAULT_INBOX_MESSAGES_MAX;
+        /** Null until set: then the default, lowered to fit {@code inboxMessagesMax}. */
+        private Integer inboxBatchMessagesMax;
+        private int pendingProposalsMax = DEFAULT_PENDING_PROPOSALS_MAX;
+        /** Null until set: then the default, lowered to fit {@code pendingProposalsMax}. */
+        private Integer proposalBatchMax;
+        private long proposalBatchBytesMax = DEFAULT_PROPOSAL_BATCH_BYTES_MAX;
+        private int commandBytesMax = DEFAULT_COMMAND_BYTES_MAX;
+        private long pendingProposalBytesMax = DEFAULT_PENDING_PROPOSAL_BYTES_MAX;
+        private int pendingReadsMax = DEFAULT_PENDING_READS_MAX;
+        private int queryBytesMax = DEFAULT_QUERY_BYTES_MAX;
+        private long readTimeoutMillis = DEFAULT_READ_TIMEOUT_MILLIS;
+        private int pendingAdminOperationsMax = DEFAULT_PENDING_ADMIN_OPERATIONS_MAX;
+        private long shutdownTimeoutMillis = DEFAULT_SHUTDOWN_TIMEOUT_MILLIS;
+
+        private Builder(NodeConfig node, ConfState initialConf) {
+            this.node = node;
+            this.initialConf = initialConf;
+        }
+
+        public Builder node(NodeConfig value) {
+            this.node = value;
+            return this;
+        }
+
+        public Builder initialConf(ConfState value) {
+            this.initialConf = value;
+            return this;
+        }
+
+        public Builder tickMillis(long value) {
+            this.tickMillis = value;
+            return this;
+        }
+
+        public Builder proposalTimeoutMillis(long value) {
+            this.proposalTimeoutMillis = value;
+            return this;
+        }
+
+        public Builder inboxMessagesMax(int value) {
+            this.inboxMessagesMax = value;
+            return this;
+        }
+
+        public Builder inboxBatchMessagesMax(int value) {
+            this.inboxBatchMessagesMax = value;
+            return this;
+        }
+
+        public Builder pendingProposalsMax(int value) {
+            this.pendingProposalsMax = value;
+            return this;
+        }
+
+        public Builder proposalBatchMax(int value) {
+            this.proposalBatchMax = value;
+            return this;
+        }
+
+        public Builder proposalBatchBytesMax(long value) {
+            this.proposalBatchBytesMax = value;
+            return this;
+        }
+
+        public Builder commandBytesMax(int value) {
+            this.commandBytesMax = value;
+            return this;
+        }
+
+        public Builder pendingProposalBytesMax(long value) {
+            this.pendingProposalBytesMax = value;
+            return this;
+        }
+
+        public Builder pendingReadsMax(int value) {
+            this.pendingReadsMax = value;
+            return this;
+        }
+
+        public Builder queryBytesMax(int value) {
+            this.queryBytesMax = value;
+            return this;
+        }
+
+        public Builder readTimeoutMillis(long value) {
+            this.readTimeoutMillis = value;
+            return this;
+        }
+
+        public Builder pendingAdminOperationsMax(int value) {
+            this.pendingAdminOperationsMax = value;
+            return this;
+        }
+
+        public Builder shutdownTimeoutMillis(long value) {
+            this.shutdownTimeoutMillis = value;
+            return this;
+        }
+
+        /** @throws IllegalArgumentException naming the first invalid field */
+        public RaftServerConfig build() {
+            int inboxBatch = inboxBatchMessagesMax != null
+                    ? inboxBatchMessagesMax
+                    : Math.max(1, Math.min(DEFAULT_INBOX_BATCH_MESSAGES_MAX, inboxMessagesMax));
+            int proposalBatch = proposalBatchMax != null
+                    ? proposalBatchMax
+                    : Math.max(1, Math.min(DEFAULT_PROPOSAL_BATCH_MAX, pendingProposalsMax));
+            return new RaftServerConfig(node, initialConf, tickMillis, proposalTimeoutMillis, inboxMessagesMax,
+                    inboxBatch, pendingProposalsMax, proposalBatch, proposalBatchBytesMax, commandBytesMax,
+                    pendingProposalBytesMax, pendingReadsMax, queryBytesMax, readTimeoutMillis,
+                    pendingAdminOperationsMax, shutdownTimeoutMillis);
+        }
+    }
+}

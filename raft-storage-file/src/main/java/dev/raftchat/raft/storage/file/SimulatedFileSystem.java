@@ -1,0 +1,479 @@
+package dev.raftchat.raft.storage.file;
+
+import dev.raftchat.raft.storage.StorageException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.random.RandomGenerator;
+
+/**
+ * A deterministic, in-memory {@link StorageFileSystem} that remembers, for every file and every directory,
+ * what is durable and what is not, and can simulate a crash. Used by this module's fault tests and by the
+ * deterministic simulator (jepsen-tests) to run the real file storage under disk faults.
+ *
+ * <p><b>Model.</b> Each file has a durable image (its content at the last {@link StorageFile#force()}) and
+ * an ordered list of unsynced operations since then (writes and truncations). Each directory has a durable
+ * set of entries (as of the last {@link #forceDirectory}) and an ordered list of unsynced entry operations
+ * (create, rename, delete). A crash rebuilds every directory and file from its durable state plus some
+ * prefix of its unsynced operations, chosen by the {@link CrashMode}:
+ * <ul>
+ *   <li>{@link CrashMode#LOSE_UNSYNCED}: no unsynced operation survives (power loss, worst case);</li>
+ *   <li>{@link CrashMode#KEEP_UNSYNCED}: every operation survives (a process crash: the page cache lives);</li>
+ *   <li>{@link CrashMode#TORN}: a random prefix survives, and the first operation that does not fully
+ *       survive, if a write, leaves a random prefix of its bytes (a torn write);</li>
+ *   <li>{@link CrashMode#TORN_ZERO_FILLED}: as {@code TORN}, but the torn write's missing bytes read as
+ *       zeros, as when a file system has committed the new size but not the data blocks.</li>
+ * </ul>
+ * Operations survive in the order they were issued (a prefix), per file and per directory independently.
+ * Renames are atomic. Directories themselves are durable once created.
+ *
+ * <p><b>Determinism.</b> No threads, clocks or hidden randomness: every random choice is drawn from the
+ * {@link RandomGenerator} the caller passes to {@link #crash}; listings are sorted. The same calls with the
+ * same seed give the same bytes.
+ *
+ * <p><b>After a crash</b> every {@link StorageFile} opened before it is stale: any call on it throws
+ * {@link StorageException}. Reopen the storage over this same instance to simulate a restart.
+ *
+ * <p>Not thread-safe: a simulation runs on one thread.
+ */
+public final class SimulatedFileSystem implements StorageFileSystem {
+
+    /** What survives a {@link #crash}. */
+    public enum CrashMode {
+        /** Every unsynced write, truncation and directory change is lost. */
+        LOSE_UNSYNCED,
+        /** Everything survives, as after a process kill with the page cache intact. */
+        KEEP_UNSYNCED,
+        /** A random prefix of the unsynced operations survives; the next write survives partially. */
+        TORN,
+        /** As {@link #TORN}, with the lost part of the torn write present as zero bytes. */
+        TORN_ZERO_FILLED
+    }
+
+    /** Files larger than this are refused, so a bug cannot eat the test JVM's heap. */
+    public static final long FILE_BYTES_MAX = Integer.MAX_VALUE - 64;
+
+    private final TreeMap<Path, Directory> directories = new TreeMap<>();
+    private long generation;
+    private long forceCount;
+    private long nextInodeId = 1;
+
+    /** Creates an empty file system. */
+    public SimulatedFileSystem() {}
+
+    // ---------------------------------------------------------------------------------------------
+    // StorageFileSystem
+
+    @Override
+    public void createDirectories(Path directory) {
+        Path normalized = normalize(directory);
+        for (Path p = normalized; p != null; p = p.getParent()) {
+            directories.computeIfAbsent(p, k -> new Directory());
+        }
+    }
+
+    @Override
+    public List<String> list(Path directory) {
+        return new ArrayList<>(requireDirectory(directory).entries.keySet());
+    }
+
+    @Override
+    public boolean exists(Path file) {
+        Directory dir = directories.get(parentOf(file));
+        return dir != null && dir.entries.containsKey(nameOf(file));
+    }
+
+    @Override
+    public StorageFile open(Path file, boolean create) {
+        Directory dir = requireDirectory(parentOf(file));
+        String name = nameOf(file);
+        Inode inode = dir.entries.get(name);
+        if (inode == null) {
+            if (!create) {
+                throw new StorageException("no such file " + file);
+            }
+            inode = new Inode(nextInodeId++);
+            dir.entries.put(name, inode);
+            dir.pending.add(new DirectoryOperation(DirectoryOperation.Kind.LINK, name, null, inode));
+        }
+        return new SimulatedFile(normalize(file), inode, generation);
+    }
+
+    @Override
+    public void rename(Path source, Path target) {
+        Path parent = parentOf(source);
+        if (!parent.equals(parentOf(target))) {
+            throw new StorageException("simulated rename across directories is not supported: " + source + " to "
+                    + target);
+        }
+        Directory dir = requireDirectory(parent);
+        Inode inode = dir.entries.remove(nameOf(source));
+        if (inode == null) {
+            throw new StorageException("cannot rename " + source + ": no such file");
+        }
+        dir.entries.put(nameOf(target), inode);
+        dir.pending.add(new DirectoryOperation(DirectoryOperation.Kind.RENAME, nameOf(source), nameOf(target), inode));
+    }
+
+    @Override
+    public void delete(Path file) {
+        Directory dir = directories.get(parentOf(file));
+        if (dir == null || dir.entries.remove(nameOf(file)) == null) {
+            return;
+        }
+        dir.pending.add(new DirectoryOperation(DirectoryOperation.Kind.UNLINK, nameOf(file), null, null));
+    }
+
+    @Override
+    public void forceDirectory(Path directory) {
+        Directory dir = requireDirectory(directory);
+        dir.durable = new TreeMap<>(dir.entries);
+        dir.pending.clear();
+        forceCount++;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Test mode: crashes, faults and inspection
+
+    /**
+     * Simulates a machine crash and restart: every directory and file is rebuilt from its durable state
+     * plus the unsynced operations that {@code mode} lets survive, with random choices drawn from
+     * {@code random}. Every open {@link StorageFile} becomes stale.
+     */
+    public void crash(CrashMode mode, RandomGenerator random) {
+        Objects.requireNonNull(mode, "mode");
+        Objects.requireNonNull(random, "random");
+        generation++;
+        // Directories first, so that only files still reachable are rebuilt; iteration is sorted by path.
+        List<Inode> reachable = new ArrayList<>();
+        for (Directory dir : directories.values()) {
+            int keep = survivingCount(mode, dir.pending.size(), random);
+            TreeMap<String, Inode> entries = new TreeMap<>(dir.durable);
+            for (int i = 0; i < keep; i++) {
+                dir.pending.get(i).applyTo(entries);
+            }
+            dir.entries = entries;
+            dir.durable = new TreeMap<>(entries);
+            dir.pending.clear();
+            reachable.addAll(entries.values());
+        }
+        for (Inode inode : reachable) {
+            if (inode.crashedAtGeneration != generation) {
+                inode.crash(mode, random);
+                inode.crashedAtGeneration = generation;
+            }
+        }
+    }
+
+    /**
+     * Flips every bit of the byte at {@code offset} of {@code file}, in both the current and the durable
+     * image (as media corruption would). Throws {@link IllegalArgumentException} past the end of the file.
+     */
+    public void flipByte(Path file, long offset) {
+        Inode inode = requireFile(file);
+        if (offset < 0 || offset >= inode.current.length) {
+            throw new IllegalArgumentException("offset " + offset + " outside " + file + " of "
+                    + inode.current.length + " bytes");
+        }
+        inode.current.bytes[(int) offset] ^= (byte) 0xFF;
+        if (offset < inode.durable.length) {
+            inode.durable.bytes[(int) offset] ^= (byte) 0xFF;
+        }
+    }
+
+    /** The size {@code file} had at its last force (what {@link CrashMode#LOSE_UNSYNCED} leaves). */
+    public long syncedLength(Path file) {
+        return requireFile(file).durable.length;
+    }
+
+    /** The current size of {@code file}, unsynced writes included. */
+    public long length(Path file) {
+        return requireFile(file).current.length;
+    }
+
+    /** Whether {@code file} has writes or truncations not yet forced. */
+    public boolean hasUnsyncedWrites(Path file) {
+        return !requireFile(file).pending.isEmpty();
+    }
+
+    /** Every file's last synced length, by path, sorted; useful for reports of what a crash may lose. */
+    public Map<Path, Long> syncedLengths() {
+        TreeMap<Path, Long> lengths = new TreeMap<>();
+        for (Map.Entry<Path, Directory> dir : directories.entrySet()) {
+            for (Map.Entry<String, Inode> entry : dir.getValue().entries.entrySet()) {
+                lengths.put(dir.getKey().resolve(entry.getKey()), (long) entry.getValue().durable.length);
+            }
+        }
+        return lengths;
+    }
+
+    /** A copy of the current content of {@code file}. */
+    public byte[] readAllBytes(Path file) {
+        ByteImage image = requireFile(file).current;
+        return Arrays.copyOf(image.bytes, image.length);
+    }
+
+    /** Replaces the content of {@code file}, durably, as a tool or an operator editing it offline would. */
+    public void overwrite(Path file, byte[] content) {
+        Inode inode = requireFile(file);
+        inode.current = ByteImage.of(content);
+        inode.durable = ByteImage.of(content);
+        inode.pending.clear();
+    }
+
+    /** How many file and directory forces have been issued, for tests of group commit. */
+    public long forceCount() {
+        return forceCount;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+
+    private static int survivingCount(CrashMode mode, int pendingCount, RandomGenerator random) {
+        return switch (mode) {
+            case LOSE_UNSYNCED -> 0;
+            case KEEP_UNSYNCED -> pendingCount;
+            case TORN, TORN_ZERO_FILLED -> pendingCount == 0 ? 0 : random.nextInt(pendingCount + 1);
+        };
+    }
+
+    private Directory requireDirectory(Path directory) {
+        Directory dir = directories.get(normalize(directory));
+        if (dir == null) {
+            throw new StorageException("no such directory " + directory);
+        }
+        return dir;
+    }
+
+    private Inode requireFile(Path file) {
+        Directory dir = directories.get(parentOf(file));
+        Inode inode = dir == null ? null : dir.entries.get(nameOf(file));
+        if (inode == null) {
+            throw new StorageException("no such file " + file);
+        }
+        return inode;
+    }
+
+    private static Path normalize(Path path) {
+        return path.toAbsolutePath().normalize();
+    }
+
+    private static Path parentOf(Path file) {
+        Path parent = normalize(file).getParent();
+        if (parent == null) {
+            throw new StorageException("a file needs a parent directory: " + file);
+        }
+        return parent;
+    }
+
+    private static String nameOf(Path file) {
+        return normalize(file).getFileName().toString();
+    }
+
+    private static final class Directory {
+        TreeMap<String, Inode> entries = new TreeMap<>();
+        TreeMap<String, Inode> durable = new TreeMap<>();
+        final List<DirectoryOperation> pending = new ArrayList<>();
+    }
+
+    private record DirectoryOperation(Kind kind, String name, String targetName, Inode inode) {
+        enum Kind { LINK, RENAME, UNLINK }
+
+        void applyTo(TreeMap<String, Inode> entries) {
+            switch (kind) {
+                case LINK -> entries.put(name, inode);
+                case RENAME -> {
+                    entries.remove(name);
+                    entries.put(targetName, inode);
+                }
+                case UNLINK -> entries.remove(name);
+            }
+        }
+    }
+
+    /** A growable byte array with a logical length. */
+    private static final class ByteImage {
+        byte[] bytes;
+        int length;
+
+        ByteImage(int capacity) {
+            bytes = new byte[Math.max(16, capacity)];
+        }
+
+        static ByteImage of(byte[] content) {
+            ByteImage image = new ByteImage(content.length);
+            image.write(0, content, 0, content.length);
+            return image;
+        }
+
+        ByteImage copy() {
+            ByteImage copy = new ByteImage(length);
+            System.arraycopy(bytes, 0, copy.bytes, 0, length);
+            copy.length = length;
+            return copy;
+        }
+
+        void write(long position, byte[] source, int offset, int count) {
+            long end = position + count;
+            if (end > FILE_BYTES_MAX) {
+                throw new StorageException("simulated file would exceed " + FILE_BYTES_MAX + " bytes");
+            }
+            ensureCapacity((int) end);
+            if (position > length) {
+                Arrays.fill(bytes, length, (int) position, (byte) 0);
+            }
+            System.arraycopy(source, offset, bytes, (int) position, count);
+            length = Math.max(length, (int) end);
+        }
+
+        void truncate(long size) {
+            if (size < length) {
+                length = (int) size;
+            }
+        }
+
+        private void ensureCapacity(int needed) {
+            if (needed > bytes.length) {
+                bytes = Arrays.copyOf(bytes, (int) Math.min(FILE_BYTES_MAX, Math.max(needed, 2L * bytes.length)));
+            }
+        }
+    }
+
+    private record FileOperation(boolean isTruncate, long position, byte[] data) {
+        void applyTo(ByteImage image) {
+            if (isTruncate) {
+                image.truncate(position);
+            } else {
+                image.write(position, data, 0, data.length);
+            }
+        }
+    }
+
+    private final class Inode {
+        final long id;
+        ByteImage current = new ByteImage(0);
+        ByteImage durable = new ByteImage(0);
+        final List<FileOperation> pending = new ArrayList<>();
+        long crashedAtGeneration = -1;
+
+        Inode(long id) {
+            this.id = id;
+        }
+
+        void crash(CrashMode mode, RandomGenerator random) {
+            int keep = survivingCount(mode, pending.size(), random);
+            ByteImage image = durable.copy();
+            for (int i = 0; i < keep; i++) {
+                pending.get(i).applyTo(image);
+            }
+            if (keep < pending.size() && (mode == CrashMode.TORN || mode == CrashMode.TORN_ZERO_FILLED)) {
+                FileOperation torn = pending.get(keep);
+                if (!torn.isTruncate() && torn.data().length > 0) {
+                    int survivingBytes = random.nextInt(torn.data().length);
+                    byte[] part = Arrays.copyOf(torn.data(), mode == CrashMode.TORN ? survivingBytes : torn.data().length);
+                    if (mode == CrashMode.TORN_ZERO_FILLED) {
+                        Arrays.fill(part, survivingBytes, part.length, (byte) 0);
+                    }
+                    image.write(torn.position(), part, 0, part.length);
+                }
+            }
+            current = image;
+            durable = image.copy();
+            pending.clear();
+        }
+
+        @Override
+        public String toString() {
+            return "inode " + id;
+        }
+    }
+
+    private final class SimulatedFile implements StorageFile {
+        private final Path path;
+        private final Inode inode;
+        private final long openedAtGeneration;
+        private boolean closed;
+
+        SimulatedFile(Path path, Inode inode, long openedAtGeneration) {
+            this.path = path;
+            this.inode = inode;
+            this.openedAtGeneration = openedAtGeneration;
+        }
+
+        private void checkUsable() {
+            if (closed) {
+                throw new StorageException("file " + path + " is closed");
+            }
+            if (openedAtGeneration != generation) {
+                throw new StorageException("stale handle to " + path + ": the simulated file system crashed");
+            }
+        }
+
+        @Override
+        public Path path() {
+            return path;
+        }
+
+        @Override
+        public long size() {
+            checkUsable();
+            return inode.current.length;
+        }
+
+        @Override
+        public int read(long position, ByteBuffer destination) {
+            checkUsable();
+            if (position < 0) {
+                throw new StorageException("negative read position " + position + " in " + path);
+            }
+            if (position >= inode.current.length) {
+                return 0;
+            }
+            int count = (int) Math.min(destination.remaining(), inode.current.length - position);
+            destination.put(inode.current.bytes, (int) position, count);
+            return count;
+        }
+
+        @Override
+        public void write(long position, ByteBuffer source) {
+            checkUsable();
+            if (position < 0) {
+                throw new StorageException("negative write position " + position + " in " + path);
+            }
+            byte[] data = new byte[source.remaining()];
+            source.get(data);
+            inode.current.write(position, data, 0, data.length);
+            inode.pending.add(new FileOperation(false, position, data));
+        }
+
+        @Override
+        public void truncate(long sizeBytes) {
+            checkUsable();
+            if (sizeBytes < 0 || sizeBytes > inode.current.length) {
+                throw new StorageException("cannot truncate " + path + " of " + inode.current.length + " bytes to "
+                        + sizeBytes);
+            }
+            inode.current.truncate(sizeBytes);
+            inode.pending.add(new FileOperation(true, sizeBytes, null));
+        }
+
+        @Override
+        public void force() {
+            checkUsable();
+            for (FileOperation operation : inode.pending) {
+                operation.applyTo(inode.durable);
+            }
+            inode.pending.clear();
+            forceCount++;
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+        }
+    }
+}

@@ -1,0 +1,403 @@
+package dev.raftchat.raft.storage.file;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.raftchat.raft.core.Entry;
+import dev.raftchat.raft.core.HardState;
+import dev.raftchat.raft.core.LogPosition;
+import dev.raftchat.raft.storage.StorageException;
+import dev.raftchat.raft.storage.file.SimulatedFileSystem.CrashMode;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/** Crash injection over the simulated file system: lost, torn and flipped bytes. */
+class FileLogStorageCrashTest {
+    private static final Path DIR = Path.of("/node1/log");
+    private static final FileLogStorageConfig CONFIG = FileLogStorageConfig.defaults().withSegmentBytesMax(4096);
+
+    private SimulatedFileSystem fs = new SimulatedFileSystem();
+
+    private FileLogStorage open() {
+        return FileLogStorage.open(fs, DIR, CONFIG);
+    }
+
+    private FileLogStorage open(FileLogStorageConfig config) {
+        return FileLogStorage.open(fs, DIR, config);
+    }
+
+    private static Entry entry(long term, long index) {
+        byte[] data = new byte[10 + (int) (index % 7)];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = (byte) (index * 31 + i);
+        }
+        return Entry.normal(term, index, data);
+    }
+
+    private static List<Entry> range(long term, long from, long toInclusive) {
+        List<Entry> list = new ArrayList<>();
+        for (long i = from; i <= toInclusive; i++) {
+            list.add(entry(term, i));
+        }
+        return list;
+    }
+
+    private static List<Entry> all(FileLogStorage storage) {
+        return storage.entries(storage.firstIndex(), storage.lastIndex() + 1, Long.MAX_VALUE);
+    }
+
+    private static Path segment(long firstIndex) {
+        return DIR.resolve(SegmentFormat.fileName(firstIndex));
+    }
+
+    /** Byte offset of the record of {@code index} in a segment starting at {@code firstIndex}, for entry(). */
+    private static long offsetOf(long firstIndex, long index) {
+        long offset = SegmentFormat.HEADER_BYTES;
+        for (long i = firstIndex; i < index; i++) {
+            offset += SegmentFormat.recordBytes(entry(1, i));
+        }
+        return offset;
+    }
+
+    @Test
+    void crashLosesOnlyWhatWasNotSynced() {
+        try (FileLogStorage storage = open()) {
+            storage.append(range(1, 1, 10));
+            storage.saveHardState(new HardState(1, 1, 5));
+            storage.sync();
+            storage.append(range(1, 11, 20));
+            storage.saveHardState(new HardState(2, 0, 10));
+        }
+        fs.crash(CrashMode.LOSE_UNSYNCED, new Random(0));
+        try (FileLogStorage storage = open()) {
+            assertThat(storage.lastIndex()).isEqualTo(10);
+            assertThat(all(storage)).isEqualTo(range(1, 1, 10));
+            assertThat(storage.hardState()).isEqualTo(new HardState(1, 1, 5));
+        }
+    }
+
+    @Test
+    void processCrashKeepsThePageCache() {
+        try (FileLogStorage storage = open()) {
+            storage.append(range(1, 1, 10));
+            storage.sync();
+            storage.append(range(1, 11, 20));
+        }
+        fs.crash(CrashMode.KEEP_UNSYNCED, new Random(0));
+        try (FileLogStorage storage = open()) {
+            assertThat(all(storage)).isEqualTo(range(1, 1, 20));
+        }
+    }
+
+    @Test
+    void aWriteTornAtARandomByteIsCutBackToTheLastWholeRecord() {
+        for (CrashMode mode : List.of(CrashMode.TORN, CrashMode.TORN_ZERO_FILLED)) {
+            for (int seed = 0; seed < 60; seed++) {
+                fs = new SimulatedFileSystem();
+                try (FileLogStorage storage = open()) {
+                    storage.append(range(1, 1, 10));
+                    storage.sync();
+                    storage.append(range(1, 11, 30)); // one write of 20 records
+                }
+                fs.crash(mode, new SplittableRandom(seed));
+                try (FileLogStorage storage = open()) {
+                    long last = storage.lastIndex();
+                    assertThat(last).as("mode %s seed %s", mode, seed).isBetween(10L, 30L);
+                    assertThat(all(storage)).isEqualTo(range(1, 1, last));
+                    // The cut tail does not get in the way of new appends.
+                    storage.append(range(2, last + 1, last + 3));
+                    storage.sync();
+                }
+                try (FileLogStorage storage = open()) {
+                    assertThat(storage.recoveryBytesCut()).isZero();
+                    assertThat(storage.term(storage.lastIndex())).isEqualTo(2);
+                }
+            }
+        }
+    }
+
+    @Test
+    void aRecordCutShortIsReportedAsBytesCut() {
+        try (FileLogStorage storage = open()) {
+            storage.append(range(1, 1, 5));
+            storage.sync();
+        }
+        byte[] content = fs.readAllBytes(segment(1));
+        fs.overwrite(segment(1), java.util.Arrays.copyOf(content, content.length - 3));
+        try (FileLogStorage storage = open()) {
+            assertThat(storage.lastIndex()).isEqualTo(4);
+            assertThat(storage.recoveryBytesCut()).isEqualTo(SegmentFormat.recordBytes(entry(1, 5)) - 3);
+        }
+    }
+
+    @Test
+    void aZeroFilledTailIsCut() {
+        try (FileLogStorage storage = open()) {
+            storage.append(range(1, 1, 5));
+            storage.sync();
+        }
+        byte[] content = fs.readAllBytes(segment(1));
+        fs.overwrite(segment(1), java.util.Arrays.copyOf(content, content.length + 300));
+        try (FileLogStorage storage = open()) {
+            assertThat(storage.lastIndex()).isEqualTo(5);
+            assertThat(storage.recoveryBytesCut()).isEqualTo(300);
+        }
+        assertThat(fs.length(segment(1))).isEqualTo(content.length);
+    }
+
+    @Test
+    void aFlippedByteInTheLastRecordIsATornTailThatIsCutAndTheLogContinues() {
+        try (FileLogStorage storage = open()) {
+            storage.append(range(1, 1, 10));
+            storage.sync();
+        }
+        long lastRecord = offsetOf(1, 10);
+        fs.flipByte(segment(1), lastRecord + SegmentFormat.RECORD_OVERHEAD_BYTES + 2);
+        try (FileLogStorage storage = open()) {
+            assertThat(storage.lastIndex()).isEqualTo(9);
+            assertThat(storage.recoveryBytesCut()).isEqualTo(SegmentFormat.recordBytes(entry(1, 10)));
+            storage.append(range(1, 10, 12));
+            storage.sync();
+        }
+        try (FileLogStorage storage = open()) {
+            assertThat(all(storage)).isEqualTo(range(1, 1, 12));
+        }
+    }
+
+    @Test
+    void aFlippedByteInTheMiddleOfTheLastSegmentRefusesToOpenNamingFileAndOffset() {
+        try (FileLogStorage storage = open()) {
+            storage.append(range(1, 1, 10));
+            storage.sync();
+        }
+        long damagedRecord = offsetOf(1, 5);
+        for (long inRecord : new long[] {0, 3, 6, 12, SegmentFormat.RECORD_OVERHEAD_BYTES + 1}) {
+            fs.flipByte(segment(1), damagedRecord + inRecord);
+            assertThatThrownBy(this::open)
+                    .as("flip at +%s", inRecord)
+                    .isInstanceOf(StorageException.class)
+                    .hasMessageContaining(segment(1).toString())
+                    .hasMessageContaining("byte offset " + damagedRecord);
+            fs.flipByte(segment(1), damagedRecord + inRecord); // repair
+        }
+        try (FileLogStorage storage = open()) {
+            assertThat(all(storage)).isEqualTo(range(1, 1, 10));
+        }
+    }
+
+    @Test
+    void anyFlippedByteInASegmentBeforeTheLastRefusesToOpen() {
+        FileLogStorageConfig small = CONFIG.withSegmentBytesMax(200);
+        try (FileLogStorage storage = open(small)) {
+            storage.append(range(1, 1, 20));
+            storage.sync();
+            assertThat(storage.segmentFirstIndexes()).hasSizeGreaterThan(2);
+        }
+        long size = fs.length(segment(1));
+        for (long offset = 0; offset < size; offset++) {
+            fs.flipByte(segment(1), offset);
+            assertThatThrownBy(() -> open(small))
+                    .as("flip at %s", offset)
+                    .isInstanceOf(StorageException.class)
+                    .hasMessageContaining(segment(1).toString())
+                    .hasMessageContaining("byte offset");
+            fs.flipByte(segment(1), offset);
+        }
+        try (FileLogStorage storage = open(small)) {
+            assertThat(all(storage)).isEqualTo(range(1, 1, 20));
+        }
+    }
+
+    @Test
+    void aDamagedHardStateFileRefusesToOpen() {
+        try (FileLogStorage storage = open()) {
+            storage.saveHardState(new HardState(3, 2, 0));
+            storage.sync();
+        }
+        Path hardState = DIR.resolve(FileLogStorage.HARD_STATE_FILE_NAME);
+        fs.flipByte(hardState, 12);
+        assertThatThrownBy(this::open).isInstanceOf(StorageException.class)
+                .hasMessageContaining(hardState.toString()).hasMessageContaining("checksum");
+    }
+
+    @Test
+    void hardStateIsReplacedAtomicallyUnderTornCrashes() {
+        HardState old = new HardState(4, 1, 3);
+        HardState next = new HardState(5, 2, 3);
+        for (int seed = 0; seed < 40; seed++) {
+            fs = new SimulatedFileSystem();
+            try (FileLogStorage storage = open()) {
+                storage.saveHardState(old);
+                storage.sync();
+                storage.saveHardState(next);
+                storage.append(range(5, 1, 1));
+            }
+            fs.crash(CrashMode.TORN, new SplittableRandom(seed));
+            try (FileLogStorage storage = open()) {
+                assertThat(storage.hardState()).isEqualTo(old);
+            }
+        }
+    }
+
+    @Test
+    void aSegmentCreatedButNotDurableInTheDirectoryMayVanishWithoutHarm() {
+        FileLogStorageConfig small = CONFIG.withSegmentBytesMax(200);
+        try (FileLogStorage storage = open(small)) {
+            storage.append(range(1, 1, 5));
+            storage.sync();
+            storage.append(range(1, 6, 15)); // rolls to new segments, not yet synced
+            assertThat(storage.segmentFirstIndexes()).hasSizeGreaterThan(1);
+        }
+        fs.crash(CrashMode.LOSE_UNSYNCED, new Random(0));
+        try (FileLogStorage storage = open(small)) {
+            assertThat(storage.lastIndex()).isBetween(5L, 15L);
+            assertThat(all(storage)).isEqualTo(range(1, 1, storage.lastIndex()));
+        }
+    }
+
+    @Test
+    void overwrittenEntriesNeverMixWithTheirReplacements() {
+        for (int seed = 0; seed < 60; seed++) {
+            fs = new SimulatedFileSystem();
+            List<Entry> replacement = range(3, 6, 12);
+            try (FileLogStorage storage = open()) {
+                storage.append(range(1, 1, 10));
+                storage.sync();
+                storage.append(replacement);
+            }
+            fs.crash(seed % 2 == 0 ? CrashMode.TORN : CrashMode.LOSE_UNSYNCED, new SplittableRandom(seed));
+            try (FileLogStorage storage = open()) {
+                List<Entry> recovered = all(storage);
+                assertThat(recovered.subList(0, 5)).isEqualTo(range(1, 1, 5));
+                assertThat(recovered.subList(5, recovered.size()))
+                        .isEqualTo(replacement.subList(0, recovered.size() - 5));
+            }
+        }
+    }
+
+    @Test
+    void compactionPointIsDurableAndOldSegmentsGoAway() {
+        FileLogStorageConfig small = CONFIG.withSegmentBytesMax(200);
+        try (FileLogStorage storage = open(small)) {
+            storage.append(range(1, 1, 30));
+            storage.sync();
+            int before = storage.segmentFirstIndexes().size();
+            storage.compact(new LogPosition(1, 20));
+            assertThat(storage.segmentFirstIndexes().size()).isLessThan(before);
+            assertThat(storage.segmentFirstIndexes().get(0)).isLessThanOrEqualTo(21L);
+        }
+        fs.crash(CrashMode.LOSE_UNSYNCED, new Random(0));
+        try (FileLogStorage storage = open(small)) {
+            assertThat(storage.compactedThrough()).isEqualTo(new LogPosition(1, 20));
+            assertThat(all(storage)).isEqualTo(range(1, 21, 30));
+        }
+    }
+
+    @Test
+    void compactionBeyondTheLogSurvivesACrashBeforeOldSegmentsAreDeleted() {
+        FileLogStorageConfig small = CONFIG.withSegmentBytesMax(200);
+        try (FileLogStorage storage = open(small)) {
+            storage.append(range(1, 1, 30));
+            storage.sync();
+        }
+        // The state compact() leaves when the machine dies after the compaction point became durable but
+        // before the segment deletions did: the new point on disk, every old segment still there.
+        new StateFile(fs, DIR, FileLogStorage.COMPACTION_POINT_FILE_NAME, FileLogStorage.COMPACTION_POINT_MAGIC, 16)
+                .replace(java.nio.ByteBuffer.allocate(16).putLong(50).putLong(2).array(), true);
+        try (FileLogStorage storage = open(small)) {
+            assertThat(storage.segmentFirstIndexes()).isEmpty();
+            assertThat(storage.lastIndex()).isEqualTo(50);
+            storage.append(range(2, 51, 52));
+            storage.sync();
+        }
+        assertThat(fs.list(DIR)).containsExactly(SegmentFormat.fileName(51), FileLogStorage.COMPACTION_POINT_FILE_NAME);
+        try (FileLogStorage storage = open(small)) {
+            assertThat(storage.firstIndex()).isEqualTo(51);
+            assertThat(all(storage)).isEqualTo(range(2, 51, 52));
+            assertThat(storage.term(50)).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aGapBetweenTheCompactionPointAndTheFirstSegmentRefusesToOpen() {
+        FileLogStorageConfig small = CONFIG.withSegmentBytesMax(200);
+        List<Long> firsts;
+        try (FileLogStorage storage = open(small)) {
+            storage.append(range(1, 1, 30));
+            storage.sync();
+            firsts = storage.segmentFirstIndexes();
+        }
+        fs.delete(segment(firsts.get(1)));
+        fs.forceDirectory(DIR);
+        assertThatThrownBy(() -> open(small)).isInstanceOf(StorageException.class)
+                .hasMessageContaining("not continuous");
+    }
+
+    @Test
+    void groupCommitCostsOneForcePerSync() {
+        try (FileLogStorage storage = open(CONFIG.withSegmentBytesMax(1 << 20))) {
+            storage.append(range(1, 1, 1));
+            storage.sync();
+            long before = fs.forceCount();
+            for (long i = 2; i <= 101; i++) {
+                storage.append(List.of(entry(1, i)));
+            }
+            storage.sync();
+            assertThat(fs.forceCount() - before).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void syncDisabledForcesNothing() {
+        try (FileLogStorage storage = open(CONFIG.withSyncDisabled(true))) {
+            long before = fs.forceCount();
+            storage.append(range(1, 1, 50));
+            storage.saveHardState(new HardState(1, 1, 1));
+            storage.sync();
+            assertThat(fs.forceCount()).isEqualTo(before);
+        }
+    }
+
+    @Test
+    void aFailedWriteStopsTheStorage() {
+        FileLogStorage storage = open();
+        storage.append(range(1, 1, 3));
+        fs.crash(CrashMode.KEEP_UNSYNCED, new Random(0)); // every handle goes stale
+        assertThatThrownBy(() -> storage.append(range(1, 4, 4))).isInstanceOf(StorageException.class);
+        assertThatThrownBy(storage::lastIndex).isInstanceOf(StorageException.class)
+                .hasMessageContaining("must be reopened");
+        storage.close();
+    }
+
+    @Test
+    void oversizedEntriesAreRejectedBeforeAnythingIsWritten() {
+        try (FileLogStorage storage = open(CONFIG.withEntryDataBytesMax(100))) {
+            storage.append(range(1, 1, 2));
+            assertThatThrownBy(() -> storage.append(List.of(Entry.normal(1, 3, new byte[101]))))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("entryDataBytesMax");
+            assertThatThrownBy(() -> storage.append(List.of(entry(1, 3), entry(1, 5))))
+                    .isInstanceOf(IllegalArgumentException.class);
+            assertThat(storage.lastIndex()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void anEntryLargerThanASegmentGetsASegmentOfItsOwn() {
+        FileLogStorageConfig small = CONFIG.withSegmentBytesMax(200);
+        try (FileLogStorage storage = open(small)) {
+            storage.append(range(1, 1, 2));
+            storage.append(List.of(Entry.normal(1, 3, new byte[1000])));
+            storage.append(range(1, 4, 5));
+            storage.sync();
+        }
+        try (FileLogStorage storage = open(small)) {
+            assertThat(storage.lastIndex()).isEqualTo(5);
+            assertThat(storage.entries(3, 4, 0).get(0).data()).hasSize(1000);
+            assertThat(storage.segmentFirstIndexes()).contains(3L, 4L);
+        }
+    }
+}

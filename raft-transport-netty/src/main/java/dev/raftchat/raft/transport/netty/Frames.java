@@ -1,0 +1,69 @@
+package dev.raftchat.raft.transport.netty;
+
+import dev.raftchat.raft.transport.netty.proto.RaftProto;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/**
+ * The framing shared by both ends: a 4-byte big-endian length, then that many bytes of one protobuf
+ * {@code Frame}. The length counts only the protobuf bytes, and is read as unsigned.
+ */
+final class Frames {
+    static final int LENGTH_PREFIX_BYTES = 4;
+    /**
+     * The limit for frames before the peer is known (hello) and for the only frame an outbound
+     * connection ever receives (rejection); both are tiny, and a stranger must not make us buffer more.
+     */
+    static final int CONTROL_FRAME_BYTES_MAX = 4 * 1024;
+    /** The version of raft_messages.proto spoken in the hello. */
+    static final int PROTOCOL_VERSION = 1;
+
+    private Frames() {}
+
+    /** A decoder that splits the stream into frame bodies and fails fast on a length over {@code frameBytesLimit}. */
+    static FrameDecoder decoder(int frameBytesLimit) {
+        return new FrameDecoder(frameBytesLimit);
+    }
+
+    /** The encoded size of {@code frame}'s body, without the prefix. */
+    static int bodyBytes(RaftProto.Frame frame) {
+        return frame.getSerializedSize();
+    }
+
+    /** Prefix + body in one buffer owned by the caller. */
+    static ByteBuf encode(ByteBufAllocator allocator, RaftProto.Frame frame) {
+        int bodyBytes = frame.getSerializedSize();
+        ByteBuf buffer = allocator.buffer(LENGTH_PREFIX_BYTES + bodyBytes);
+        try (ByteBufOutputStream out = new ByteBufOutputStream(buffer)) {
+            buffer.writeInt(bodyBytes);
+            frame.writeTo(out);
+        } catch (IOException | RuntimeException e) {
+            buffer.release();
+            throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
+        }
+        if (buffer.readableBytes() != LENGTH_PREFIX_BYTES + bodyBytes) {
+            buffer.release();
+            throw new IllegalStateException("frame encoded to " + buffer.readableBytes() + " bytes, expected "
+                    + (LENGTH_PREFIX_BYTES + bodyBytes));
+        }
+        return buffer;
+    }
+
+    static RaftProto.Frame hello(String clusterId, long nodeId) {
+        return RaftProto.Frame.newBuilder()
+                .setHello(RaftProto.Hello.newBuilder()
+                        .setProtocolVersion(PROTOCOL_VERSION)
+                        .setClusterId(clusterId)
+                        .setNodeId(nodeId))
+                .build();
+    }
+
+    static RaftProto.Frame rejection(String reason) {
+        return RaftProto.Frame.newBuilder()
+                .setRejection(RaftProto.Rejection.newBuilder().setReason(reason))
+                .build();
+    }
+}

@@ -1,0 +1,293 @@
+package dev.raftchat.raft.transport.netty;
+
+import dev.raftchat.raft.message.Message;
+import dev.raftchat.raft.transport.Transport;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.Future;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link Transport} that carries Raft messages as Protocol Buffers over Netty TCP, optionally with
+ * mutual TLS.
+ *
+ * <p><b>Connections.</b> The transport listens on {@link NettyTransportConfig#listenAddress()} and keeps
+ * one outbound connection to every known peer, used only for messages to that peer; replies come back
+ * on the peer's own connection to us. A new connection starts with a hello (protocol version, cluster
+ * id, node id) that the accepting node checks. A lost connection is re-established with capped
+ * exponential backoff and jitter, for as long as the peer is known. Peers are added, moved and removed
+ * at runtime with {@link #updatePeer} and {@link #removePeer}, e.g. on membership changes.
+ *
+ * <p><b>Sending.</b> {@link #send} never blocks and never throws, also after {@link #close()}: it puts
+ * the message in the peer's bounded outbox ({@code outboxMessagesMax}, {@code outboxBytesMax}) or, when
+ * the outbox is full, the peer unknown, or the transport closed, drops it and counts it in
+ * {@link #stats()}; Raft retries. Messages queue while a peer is unreachable, up to those limits. The
+ * peer's event loop writes queued messages in batches and flushes once per batch. Messages to one peer
+ * leave in the order they were sent.
+ *
+ * <p><b>Receiving.</b> Frames longer than {@code frameBytesMax}, malformed frames, invalid messages and
+ * messages on the wrong connection close that one connection with a WARN log line and are counted; the
+ * node keeps serving everyone else. Valid messages go to the {@link Transport.Inbox} on a Netty thread.
+ *
+ * <p><b>Threading.</b> Every method is thread-safe. The transport owns {@code ioThreads} event loop
+ * threads, released by {@link #close()}.
+ */
+public final class NettyTransport implements Transport {
+    private static final Logger LOG = LoggerFactory.getLogger(NettyTransport.class);
+    private static final long CLOSE_TIMEOUT_MILLIS = 5_000;
+    private static final long UNKNOWN_PEER_WARN_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+    private final NettyTransportConfig config;
+    private final TransportTls tls;
+    private final EventLoopGroup group;
+    private final Counters counters = new Counters();
+    private final AtomicInteger inboundConnections = new AtomicInteger();
+    private final ConcurrentHashMap<Long, PeerLink> links = new ConcurrentHashMap<>();
+    private final AtomicLong nextUnknownPeerWarnNanos = new AtomicLong(System.nanoTime());
+    private final Object lifecycleLock = new Object();
+
+    private volatile boolean started;
+    private volatile boolean closed;
+    private volatile Channel serverChannel;
+
+    /** A plain-TCP transport knowing {@code peers} (node id to address; this node's own id is ignored). */
+    public NettyTransport(NettyTransportConfig config, Map<Long, PeerAddress> peers) {
+        this(config, peers, null);
+    }
+
+    /**
+     * A transport knowing {@code peers} (node id to address; this node's own id is ignored), using
+     * {@code tls} for every connection when it is not null.
+     */
+    public NettyTransport(NettyTransportConfig config, Map<Long, PeerAddress> peers, TransportTls tls) {
+        this.config = Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(peers, "peers");
+        this.tls = tls;
+        this.group = new MultiThreadIoEventLoopGroup(config.ioThreads(), NioIoHandler.newFactory());
+        for (Map.Entry<Long, PeerAddress> peer : new TreeMap<>(peers).entrySet()) {
+            if (peer.getKey() != config.nodeId()) {
+                updatePeer(peer.getKey(), peer.getValue());
+            }
+        }
+    }
+
+    /**
+     * Binds the server and starts connecting to peers.
+     *
+     * @throws IllegalStateException if called twice, after close, or if the listen address cannot be bound
+     */
+    @Override
+    public void start(Inbox inbox) {
+        Objects.requireNonNull(inbox, "inbox");
+        synchronized (lifecycleLock) {
+            if (closed) {
+                throw new IllegalStateException("transport of node " + config.nodeId() + " is closed");
+            }
+            if (started) {
+                throw new IllegalStateException("transport of node " + config.nodeId() + " already started");
+            }
+            ServerBootstrap server = new ServerBootstrap()
+                    .group(group)
+                    .channel(NioServerSocketChannel.class)
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            if (tls != null) {
+                                ch.pipeline().addLast("tls", tls.server().newHandler(ch.alloc()));
+                            }
+                            ch.pipeline().addLast("frames", Frames.decoder(Frames.CONTROL_FRAME_BYTES_MAX));
+                            ch.pipeline().addLast("peer",
+                                    new InboundPeerHandler(config, inbox, counters, inboundConnections));
+                        }
+                    });
+            PeerAddress listen = config.listenAddress();
+            Future<Void> bound = server.bind(listen.host(), listen.port()).awaitUninterruptibly();
+            if (!bound.isSuccess()) {
+                throw new IllegalStateException("node " + config.nodeId() + " cannot listen on " + listen + ": "
+                        + bound.cause().getMessage(), bound.cause());
+            }
+            serverChannel = ((io.netty.channel.ChannelFuture) bound).channel();
+            started = true;
+            LOG.info("node {}: raft transport listening on {}{}", config.nodeId(), serverChannel.localAddress(),
+                    tls == null ? "" : " (TLS)");
+            for (PeerLink link : links.values()) {
+                link.start();
+            }
+        }
+    }
+
+    /** The address the server is bound to (with the real port when port 0 was configured). */
+    public InetSocketAddress localAddress() {
+        Channel channel = serverChannel;
+        if (channel == null) {
+            throw new IllegalStateException("transport of node " + config.nodeId() + " is not started");
+        }
+        return (InetSocketAddress) channel.localAddress();
+    }
+
+    /** The address at which other nodes can reach this one when it listens on loopback or a wildcard. */
+    public PeerAddress boundPeerAddress() {
+        InetSocketAddress local = localAddress();
+        String host = local.getAddress().isAnyLocalAddress() ? "127.0.0.1" : local.getAddress().getHostAddress();
+        return new PeerAddress(host, local.getPort());
+    }
+
+    @Override
+    public void send(Message message) {
+        try {
+            if (message == null) {
+                counters.dropped.increment();
+                LOG.warn("node {}: send(null) ignored", config.nodeId());
+                return;
+            }
+            if (closed) {
+                counters.dropped.increment();
+                return;
+            }
+            PeerLink link = links.get(message.to());
+            if (link == null) {
+                counters.dropped.increment();
+                warnUnknownPeer(message);
+                return;
+            }
+            link.enqueue(message);
+        } catch (RuntimeException e) {
+            counters.dropped.increment();
+            LOG.warn("node {}: send failed unexpectedly; message dropped", config.nodeId(), e);
+        }
+    }
+
+    /**
+     * Adds peer {@code peerId} at {@code address}, or moves it there: the current connection to it is
+     * closed and a new one opened at once. Queued messages are kept.
+     *
+     * @throws IllegalArgumentException for this node's own id, a non-positive id, or port 0
+     */
+    public void updatePeer(long peerId, PeerAddress address) {
+        Objects.requireNonNull(address, "address");
+        if (peerId <= 0 || peerId == config.nodeId()) {
+            throw new IllegalArgumentException("cannot set an address for node " + peerId + " on node "
+                    + config.nodeId() + ": peer ids are positive and not this node's own");
+        }
+        if (address.port() == 0) {
+            throw new IllegalArgumentException("peer " + peerId + " needs a real port, got " + address);
+        }
+        synchronized (lifecycleLock) {
+            if (closed) {
+                return;
+            }
+            PeerLink existing = links.get(peerId);
+            if (existing == null) {
+                PeerLink link = new PeerLink(peerId, address, config, tls, counters, group.next());
+                links.put(peerId, link);
+                if (started) {
+                    link.start();
+                }
+            } else if (!existing.address().equals(address)) {
+                existing.changeAddress(address);
+            }
+        }
+    }
+
+    /** Forgets peer {@code peerId}: closes its connection and drops its queued messages (counted). */
+    public void removePeer(long peerId) {
+        synchronized (lifecycleLock) {
+            PeerLink link = links.remove(peerId);
+            if (link != null) {
+                link.stop();
+            }
+        }
+    }
+
+    /** The known peers and their addresses, by id. */
+    public Map<Long, PeerAddress> peers() {
+        TreeMap<Long, PeerAddress> peers = new TreeMap<>();
+        links.forEach((id, link) -> peers.put(id, link.address()));
+        return peers;
+    }
+
+    /** Messages waiting in the outbox of {@code peerId}, or 0 for an unknown peer. */
+    public int queuedMessages(long peerId) {
+        PeerLink link = links.get(peerId);
+        return link == null ? 0 : link.queuedMessages();
+    }
+
+    public TransportStats stats() {
+        return counters.snapshot();
+    }
+
+    public NettyTransportConfig config() {
+        return config;
+    }
+
+    /**
+     * Closes the server and every connection, drops queued messages (counted) and stops the threads.
+     * Waits up to a few seconds for the threads unless called from one of them. Idempotent.
+     */
+    @Override
+    public void close() {
+        List<PeerLink> toStop;
+        synchronized (lifecycleLock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            toStop = new ArrayList<>(links.values());
+            links.clear();
+        }
+        Channel server = serverChannel;
+        if (server != null) {
+            server.close();
+        }
+        for (PeerLink link : toStop) {
+            link.stop();
+        }
+        Future<?> terminated = group.shutdownGracefully(0, CLOSE_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+        if (!calledFromOwnThread()) {
+            if (!terminated.awaitUninterruptibly(CLOSE_TIMEOUT_MILLIS * 2)) {
+                LOG.warn("node {}: transport threads did not stop within {} ms", config.nodeId(),
+                        CLOSE_TIMEOUT_MILLIS * 2);
+            }
+        }
+        LOG.info("node {}: raft transport closed; {}", config.nodeId(), stats());
+    }
+
+    private boolean calledFromOwnThread() {
+        for (EventExecutor executor : group) {
+            if (executor.inEventLoop()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void warnUnknownPeer(Message message) {
+        long now = System.nanoTime();
+        long next = nextUnknownPeerWarnNanos.get();
+        if (now - next >= 0 && nextUnknownPeerWarnNanos.compareAndSet(next, now + UNKNOWN_PEER_WARN_INTERVAL_NANOS)) {
+            LOG.warn("node {}: dropping a {} to node {}: no address known for it (known peers: {})",
+                    config.nodeId(), message.getClass().getSimpleName(), message.to(), peers().keySet());
+        }
+    }
+}

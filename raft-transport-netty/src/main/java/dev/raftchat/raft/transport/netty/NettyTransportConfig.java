@@ -1,0 +1,215 @@
+package dev.raftchat.raft.transport.netty;
+
+import java.util.Objects;
+
+/**
+ * Configuration of one {@link NettyTransport}. Every limit carries its unit in its name and is validated
+ * once, in the constructor, with a message naming the field. Build one with
+ * {@link #builder(String, long, PeerAddress)}; every field not set keeps its {@code DEFAULT_*} value.
+ *
+ * <p><b>Frame size and snapshot chunks.</b> A frame holds exactly one message. {@code frameBytesMax}
+ * bounds the protobuf bytes of a frame (the 4-byte length prefix excluded) in both directions: a
+ * larger inbound frame closes the connection, a larger outbound message is dropped and counted. Until
+ * an inbound connection has sent a valid hello its frames are limited to 4 KiB, so a stranger cannot
+ * make the node buffer {@code frameBytesMax}; the worst-case inbound buffering is therefore
+ * {@code inboundConnectionsMax * frameBytesMax} from authenticated (hello-ed, and with TLS, certified)
+ * peers only.
+ * {@link #FRAME_HEADROOM_BYTES} of every frame are reserved for headers, so a snapshot chunk (or a
+ * single log entry) of up to {@link #payloadBytesMax()} always fits; with the defaults that is
+ * 8 MiB - 64 KiB, comfortably above raft-core's default append batch of 1 MiB and any sensible
+ * snapshot chunk size (1 MiB is recommended). The headroom covers a snapshot's configuration of up to
+ * about 5,000 members.
+ *
+ * @param clusterId                  both ends of a connection must agree on it (checked in the hello)
+ * @param nodeId                     this node's id, positive
+ * @param listenAddress              where the server binds; port 0 picks a free port
+ * @param frameBytesMax              the largest frame body accepted or sent
+ * @param outboxMessagesMax          messages queued per peer before new ones are dropped
+ * @param outboxBytesMax             bytes ({@code Message.sizeBytes()}) queued per peer before new ones are
+ *                                   dropped; at least {@code frameBytesMax} so that any message that fits
+ *                                   a frame can be queued
+ * @param writeBatchMessagesMax      messages written to a connection per flush
+ * @param writeBufferBytesMax        bytes a connection may buffer in Netty before the transport stops
+ *                                   writing to it until the socket drains (its high water mark)
+ * @param connectTimeoutMillis       how long one connection attempt may take
+ * @param reconnectBackoffMinMillis  the first delay before reconnecting after a failure
+ * @param reconnectBackoffMaxMillis  the cap of the exponential reconnect delay
+ * @param handshakeTimeoutMillis     how long an inbound connection may take to send its hello
+ * @param inboundConnectionsMax      inbound connections accepted at once; more are closed at once
+ * @param ioThreads                  Netty event loop threads of this transport
+ */
+public record NettyTransportConfig(
+        String clusterId,
+        long nodeId,
+        PeerAddress listenAddress,
+        int frameBytesMax,
+        int outboxMessagesMax,
+        long outboxBytesMax,
+        int writeBatchMessagesMax,
+        int writeBufferBytesMax,
+        int connectTimeoutMillis,
+        long reconnectBackoffMinMillis,
+        long reconnectBackoffMaxMillis,
+        long handshakeTimeoutMillis,
+        int inboundConnectionsMax,
+        int ioThreads) {
+
+    /** Bytes of every frame reserved for the envelope and headers; the rest may be payload. */
+    public static final int FRAME_HEADROOM_BYTES = 64 * 1024;
+    public static final int FRAME_BYTES_MIN = 2 * FRAME_HEADROOM_BYTES;
+    public static final int FRAME_BYTES_LIMIT = 1024 * 1024 * 1024;
+    public static final int CLUSTER_ID_CHARS_MAX = 128;
+
+    public static final int DEFAULT_FRAME_BYTES_MAX = 8 * 1024 * 1024;
+    public static final int DEFAULT_OUTBOX_MESSAGES_MAX = 4096;
+    public static final long DEFAULT_OUTBOX_BYTES_MAX = 32L * 1024 * 1024;
+    public static final int DEFAULT_WRITE_BATCH_MESSAGES_MAX = 256;
+    public static final int DEFAULT_WRITE_BUFFER_BYTES_MAX = 1024 * 1024;
+    public static final int DEFAULT_CONNECT_TIMEOUT_MILLIS = 3_000;
+    public static final long DEFAULT_RECONNECT_BACKOFF_MIN_MILLIS = 50;
+    public static final long DEFAULT_RECONNECT_BACKOFF_MAX_MILLIS = 2_000;
+    public static final long DEFAULT_HANDSHAKE_TIMEOUT_MILLIS = 5_000;
+    public static final int DEFAULT_INBOUND_CONNECTIONS_MAX = 256;
+    public static final int DEFAULT_IO_THREADS = 2;
+
+    public NettyTransportConfig {
+        Objects.requireNonNull(clusterId, "clusterId");
+        Objects.requireNonNull(listenAddress, "listenAddress");
+        require(!clusterId.isBlank() && clusterId.length() <= CLUSTER_ID_CHARS_MAX,
+                "clusterId must be 1..%s characters, not blank, got '%s'", CLUSTER_ID_CHARS_MAX, clusterId);
+        require(nodeId > 0, "nodeId must be positive, got %s", nodeId);
+        require(frameBytesMax >= FRAME_BYTES_MIN && frameBytesMax <= FRAME_BYTES_LIMIT,
+                "frameBytesMax must be in [%s, %s], got %s", FRAME_BYTES_MIN, FRAME_BYTES_LIMIT, frameBytesMax);
+        require(outboxMessagesMax >= 1, "outboxMessagesMax must be >= 1, got %s", outboxMessagesMax);
+        require(outboxBytesMax >= frameBytesMax,
+                "outboxBytesMax must be >= frameBytesMax (%s) so any sendable message can be queued, got %s",
+                frameBytesMax, outboxBytesMax);
+        require(writeBatchMessagesMax >= 1, "writeBatchMessagesMax must be >= 1, got %s", writeBatchMessagesMax);
+        require(writeBufferBytesMax >= 1024, "writeBufferBytesMax must be >= 1024, got %s", writeBufferBytesMax);
+        require(connectTimeoutMillis >= 1, "connectTimeoutMillis must be >= 1, got %s", connectTimeoutMillis);
+        require(reconnectBackoffMinMillis >= 1,
+                "reconnectBackoffMinMillis must be >= 1, got %s", reconnectBackoffMinMillis);
+        require(reconnectBackoffMaxMillis >= reconnectBackoffMinMillis,
+                "reconnectBackoffMaxMillis must be >= reconnectBackoffMinMillis (%s), got %s",
+                reconnectBackoffMinMillis, reconnectBackoffMaxMillis);
+        require(handshakeTimeoutMillis >= 1, "handshakeTimeoutMillis must be >= 1, got %s", handshakeTimeoutMillis);
+        require(inboundConnectionsMax >= 1, "inboundConnectionsMax must be >= 1, got %s", inboundConnectionsMax);
+        require(ioThreads >= 1, "ioThreads must be >= 1, got %s", ioThreads);
+    }
+
+    /** The largest snapshot chunk or single entry payload guaranteed to fit in one frame. */
+    public int payloadBytesMax() {
+        return frameBytesMax - FRAME_HEADROOM_BYTES;
+    }
+
+    public static Builder builder(String clusterId, long nodeId, PeerAddress listenAddress) {
+        return new Builder(clusterId, nodeId, listenAddress);
+    }
+
+    public Builder toBuilder() {
+        return new Builder(clusterId, nodeId, listenAddress)
+                .frameBytesMax(frameBytesMax)
+                .outboxMessagesMax(outboxMessagesMax)
+                .outboxBytesMax(outboxBytesMax)
+                .writeBatchMessagesMax(writeBatchMessagesMax)
+                .writeBufferBytesMax(writeBufferBytesMax)
+                .connectTimeoutMillis(connectTimeoutMillis)
+                .reconnectBackoffMillis(reconnectBackoffMinMillis, reconnectBackoffMaxMillis)
+                .handshakeTimeoutMillis(handshakeTimeoutMillis)
+                .inboundConnectionsMax(inboundConnectionsMax)
+                .ioThreads(ioThreads);
+    }
+
+    private static void require(boolean condition, String format, Object... args) {
+        if (!condition) {
+            throw new IllegalArgumentException(String.format(format, args));
+        }
+    }
+
+    /** Collects fields; {@link #build()} validates them all at once. Not thread-safe. */
+    public static final class Builder {
+        private final String clusterId;
+        private final long nodeId;
+        private PeerAddress listenAddress;
+        private int frameBytesMax = DEFAULT_FRAME_BYTES_MAX;
+        private int outboxMessagesMax = DEFAULT_OUTBOX_MESSAGES_MAX;
+        private long outboxBytesMax = DEFAULT_OUTBOX_BYTES_MAX;
+        private int writeBatchMessagesMax = DEFAULT_WRITE_BATCH_MESSAGES_MAX;
+        private int writeBufferBytesMax = DEFAULT_WRITE_BUFFER_BYTES_MAX;
+        private int connectTimeoutMillis = DEFAULT_CONNECT_TIMEOUT_MILLIS;
+        private long reconnectBackoffMinMillis = DEFAULT_RECONNECT_BACKOFF_MIN_MILLIS;
+        private long reconnectBackoffMaxMillis = DEFAULT_RECONNECT_BACKOFF_MAX_MILLIS;
+        private long handshakeTimeoutMillis = DEFAULT_HANDSHAKE_TIMEOUT_MILLIS;
+        private int inboundConnectionsMax = DEFAULT_INBOUND_CONNECTIONS_MAX;
+        private int ioThreads = DEFAULT_IO_THREADS;
+
+        private Builder(String clusterId, long nodeId, PeerAddress listenAddress) {
+            this.clusterId = clusterId;
+            this.nodeId = nodeId;
+            this.listenAddress = listenAddress;
+        }
+
+        public Builder listenAddress(PeerAddress address) {
+            this.listenAddress = address;
+            return this;
+        }
+
+        public Builder frameBytesMax(int bytes) {
+            this.frameBytesMax = bytes;
+            return this;
+        }
+
+        public Builder outboxMessagesMax(int count) {
+            this.outboxMessagesMax = count;
+            return this;
+        }
+
+        public Builder outboxBytesMax(long bytes) {
+            this.outboxBytesMax = bytes;
+            return this;
+        }
+
+        public Builder writeBatchMessagesMax(int count) {
+            this.writeBatchMessagesMax = count;
+            return this;
+        }
+
+        public Builder writeBufferBytesMax(int bytes) {
+            this.writeBufferBytesMax = bytes;
+            return this;
+        }
+
+        public Builder connectTimeoutMillis(int millis) {
+            this.connectTimeoutMillis = millis;
+            return this;
+        }
+
+        public Builder reconnectBackoffMillis(long minMillis, long maxMillis) {
+            this.reconnectBackoffMinMillis = minMillis;
+            this.reconnectBackoffMaxMillis = maxMillis;
+            return this;
+        }
+
+        public Builder handshakeTimeoutMillis(long millis) {
+            this.handshakeTimeoutMillis = millis;
+            return this;
+        }
+
+        public Builder inboundConnectionsMax(int count) {
+            this.inboundConnectionsMax = count;
+            return this;
+        }
+
+        public Builder ioThreads(int threads) {
+            this.ioThreads = threads;
+            return this;
+        }
+
+        public NettyTransportConfig build() {
+            return new NettyTransportConfig(clusterId, nodeId, listenAddress, frameBytesMax, outboxMessagesMax,
+                    outboxBytesMax, writeBatchMessagesMax, writeBufferBytesMax, connectTimeoutMillis,
+                    reconnectBackoffMinMillis, reconnectBackoffMaxMillis, handshakeTimeoutMillis,
+                    inboundConnectionsMax, ioThreads);
+        }
+    }
+}

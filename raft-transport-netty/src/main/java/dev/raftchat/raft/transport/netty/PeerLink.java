@@ -1,0 +1,346 @@
+package dev.raftchat.raft.transport.netty;
+
+import dev.raftchat.raft.message.Message;
+import dev.raftchat.raft.transport.netty.proto.RaftProto;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Everything about sending to one peer: its address, its bounded {@link Outbox}, and its single outbound
+ * connection with reconnection.
+ *
+ * <p><b>Threading.</b> {@link #enqueue} may be called from any thread and never blocks. All connection
+ * state (the fields below marked "loop only") is read and written only on this link's {@link EventLoop},
+ * so it needs no locks; other threads reach it by submitting tasks to that loop.
+ *
+ * <p><b>Batching.</b> {@link #drain} writes up to {@code writeBatchMessagesMax} frames and then flushes
+ * once. It stops early when the channel is not writable (Netty's buffer passed
+ * {@code writeBufferBytesMax}) and resumes on the writability event, so the only unbounded-looking
+ * buffer, Netty's, is bounded too.
+ */
+final class PeerLink {
+    private static final Logger LOG = LoggerFactory.getLogger(PeerLink.class);
+    private static final long DROP_WARN_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+    final long peerId;
+    private final NettyTransportConfig config;
+    private final TransportTls tls;
+    private final Counters counters;
+    private final EventLoop loop;
+    private final Outbox outbox;
+    private final ReconnectBackoff backoff;
+    private final AtomicBoolean drainScheduled = new AtomicBoolean();
+    private final AtomicLong nextDropWarnNanos = new AtomicLong(System.nanoTime());
+    private final ChannelFutureListener countWrite;
+    private volatile PeerAddress address;
+
+    // loop only
+    private Channel channel;
+    private boolean ready;
+    private boolean started;
+    private boolean stopped;
+    private boolean attemptedBefore;
+    private boolean rejectedByPeer;
+    private String lastRejectionLogged;
+    private boolean failureLogged;
+    private int failedAttempts;
+    private ScheduledFuture<?> reconnectTask;
+
+    PeerLink(long peerId, PeerAddress address, NettyTransportConfig config, TransportTls tls, Counters counters,
+             EventLoop loop) {
+        this.peerId = peerId;
+        this.address = address;
+        this.config = config;
+        this.tls = tls;
+        this.counters = counters;
+        this.loop = loop;
+        this.outbox = new Outbox(config.outboxMessagesMax(), config.outboxBytesMax());
+        this.backoff = new ReconnectBackoff(config.reconnectBackoffMinMillis(), config.reconnectBackoffMaxMillis());
+        this.countWrite = future -> {
+            if (future.isSuccess()) {
+                counters.sent.increment();
+            } else {
+                counters.dropped.increment();
+            }
+        };
+    }
+
+    PeerAddress address() {
+        return address;
+    }
+
+    int queuedMessages() {
+        return outbox.messages();
+    }
+
+    /** Queues {@code message} or drops it (counted) when the outbox is full. Any thread; never blocks. */
+    void enqueue(Message message) {
+        if (!outbox.offer(message)) {
+            counters.dropped.increment();
+            warnDrop("outbox full (" + outbox.messages() + " messages, " + outbox.bytes() + " bytes)");
+            return;
+        }
+        scheduleDrain();
+    }
+
+    /** Starts connecting. Any thread. */
+    void start() {
+        runOnLoop(() -> {
+            started = true;
+            connect();
+        });
+    }
+
+    /** Points this link at {@code newAddress}: the current connection is closed and a new one opened at once. */
+    void changeAddress(PeerAddress newAddress) {
+        address = newAddress;
+        runOnLoop(() -> {
+            if (stopped) {
+                return;
+            }
+            LOG.info("node {}: peer {} moved to {}; reconnecting", config.nodeId(), peerId, newAddress);
+            dropConnection();
+            failedAttempts = 0;
+            rejectedByPeer = false;
+            lastRejectionLogged = null;
+            if (started) {
+                connect();
+            }
+        });
+    }
+
+    /** Closes the connection for good and drops what is queued (counted). Runs on the loop. */
+    void stop() {
+        if (!loop.inEventLoop()) {
+            runOnLoop(this::stop);
+            return;
+        }
+        stopped = true;
+        dropConnection();
+        counters.dropped.add(outbox.clear());
+    }
+
+    private void scheduleDrain() {
+        if (drainScheduled.compareAndSet(false, true)) {
+            if (!runOnLoop(this::drain)) {
+                drainScheduled.set(false);
+            }
+        }
+    }
+
+    /** Submits {@code task} to the loop; false when the loop is shutting down (the task will not run). */
+    private boolean runOnLoop(Runnable task) {
+        try {
+            loop.execute(task);
+            return true;
+        } catch (RejectedExecutionException shuttingDown) {
+            return false;
+        }
+    }
+
+    private void drain() {
+        drainScheduled.set(false);
+        if (stopped) {
+            counters.dropped.add(outbox.clear());
+            return;
+        }
+        if (!ready) {
+            // Kept until the connection is up (or the outbox fills and new messages are dropped).
+            return;
+        }
+        Channel current = channel;
+        int written = 0;
+        while (written < config.writeBatchMessagesMax() && current.isWritable()) {
+            Message message = outbox.poll();
+            if (message == null) {
+                break;
+            }
+            if (write(current, message)) {
+                written++;
+            }
+        }
+        if (written > 0) {
+            current.flush();
+            counters.flushes.increment();
+        }
+        if (!outbox.isEmpty() && current.isWritable()) {
+            // Yield to other tasks of the loop between batches instead of draining everything at once.
+            scheduleDrain();
+        }
+    }
+
+    private boolean write(Channel current, Message message) {
+        RaftProto.Frame frame;
+        try {
+            frame = MessageCodec.messageFrame(message);
+        } catch (CodecException e) {
+            counters.dropped.increment();
+            LOG.warn("node {}: dropped a {} to peer {} that cannot be encoded: {}", config.nodeId(),
+                    message.getClass().getSimpleName(), peerId, e.getMessage());
+            return false;
+        }
+        int bodyBytes = Frames.bodyBytes(frame);
+        if (bodyBytes > config.frameBytesMax()) {
+            counters.dropped.increment();
+            LOG.warn("node {}: dropped a {} to peer {}: {} bytes exceed frameBytesMax {}", config.nodeId(),
+                    message.getClass().getSimpleName(), peerId, bodyBytes, config.frameBytesMax());
+            return false;
+        }
+        ByteBuf buffer = Frames.encode(current.alloc(), frame);
+        current.write(buffer).addListener(countWrite);
+        return true;
+    }
+
+    private void connect() {
+        if (stopped) {
+            return;
+        }
+        cancelReconnect();
+        if (attemptedBefore) {
+            counters.reconnects.increment();
+        }
+        attemptedBefore = true;
+        PeerAddress target = address;
+        Bootstrap bootstrap = new Bootstrap()
+                .group(loop)
+                .channel(NioSocketChannel.class)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, config.connectTimeoutMillis())
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true)
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK,
+                        new WriteBufferWaterMark(config.writeBufferBytesMax() / 2, config.writeBufferBytesMax()))
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        if (tls != null) {
+                            ch.pipeline().addLast("tls", tls.client().newHandler(ch.alloc(), target.host(), target.port()));
+                        }
+                        ch.pipeline().addLast("frames", Frames.decoder(Frames.CONTROL_FRAME_BYTES_MAX));
+                        ch.pipeline().addLast("peer", new OutboundPeerHandler(PeerLink.this, config.nodeId()));
+                    }
+                });
+        ChannelFuture connecting = bootstrap.connect(target.host(), target.port());
+        Channel attempt = connecting.channel();
+        channel = attempt;
+        ready = false;
+        connecting.addListener(future -> {
+            if (future.isSuccess()) {
+                onConnected(attempt, target);
+            } else {
+                onConnectionLost(attempt, future.cause());
+            }
+        });
+        attempt.closeFuture().addListener(future -> onConnectionLost(attempt, null));
+    }
+
+    private void onConnected(Channel attempt, PeerAddress target) {
+        if (attempt != channel || stopped) {
+            attempt.close();
+            return;
+        }
+        LOG.info("node {}: connected to peer {} at {}", config.nodeId(), peerId, target);
+        failedAttempts = 0;
+        failureLogged = false;
+        rejectedByPeer = false;
+        attempt.write(Frames.encode(attempt.alloc(), Frames.hello(config.clusterId(), config.nodeId())));
+        ready = true;
+        drain();
+        attempt.flush();
+    }
+
+    /** Handles both a failed connect and a closed connection; only the current channel counts. */
+    private void onConnectionLost(Channel lost, Throwable cause) {
+        if (lost != channel) {
+            return;
+        }
+        channel = null;
+        ready = false;
+        if (stopped) {
+            return;
+        }
+        String reason = cause == null ? "connection closed" : String.valueOf(cause.getMessage());
+        if (!failureLogged && !rejectedByPeer) {
+            LOG.warn("node {}: no connection to peer {} at {} ({}); retrying with backoff up to {} ms",
+                    config.nodeId(), peerId, address, reason, config.reconnectBackoffMaxMillis());
+            failureLogged = true;
+        } else {
+            LOG.debug("node {}: still no connection to peer {} at {} ({})", config.nodeId(), peerId, address, reason);
+        }
+        scheduleReconnect();
+    }
+
+    /** Called by the channel's handler when the peer refused our hello. */
+    void onRejected(String reason) {
+        // A misconfigured peer refuses every retry with the same reason: say it once, not every backoff period.
+        if (!reason.equals(lastRejectionLogged)) {
+            LOG.warn("node {}: peer {} at {} refused our connection: {}", config.nodeId(), peerId, address, reason);
+            lastRejectionLogged = reason;
+        } else {
+            LOG.debug("node {}: peer {} at {} refused our connection again: {}", config.nodeId(), peerId, address,
+                    reason);
+        }
+        rejectedByPeer = true;
+    }
+
+    /** Called by the channel's handler when the channel can take writes again. */
+    void onWritable() {
+        scheduleDrain();
+    }
+
+    private void scheduleReconnect() {
+        if (stopped || reconnectTask != null) {
+            return;
+        }
+        // A peer that refuses us (wrong cluster id, …) will keep refusing: wait the longest delay.
+        int attempt = rejectedByPeer ? Integer.MAX_VALUE / 2 : failedAttempts;
+        failedAttempts = failedAttempts == Integer.MAX_VALUE ? failedAttempts : failedAttempts + 1;
+        long delayMillis = backoff.delayMillis(attempt, bound -> ThreadLocalRandom.current().nextLong(bound));
+        reconnectTask = loop.schedule(() -> {
+            reconnectTask = null;
+            connect();
+        }, delayMillis, TimeUnit.MILLISECONDS);
+    }
+
+    private void cancelReconnect() {
+        if (reconnectTask != null) {
+            reconnectTask.cancel(false);
+            reconnectTask = null;
+        }
+    }
+
+    private void dropConnection() {
+        cancelReconnect();
+        Channel old = channel;
+        channel = null;
+        ready = false;
+        if (old != null) {
+            old.close();
+        }
+    }
+
+    private void warnDrop(String reason) {
+        long now = System.nanoTime();
+        long next = nextDropWarnNanos.get();
+        if (now - next >= 0 && nextDropWarnNanos.compareAndSet(next, now + DROP_WARN_INTERVAL_NANOS)) {
+            LOG.warn("node {}: dropping messages to peer {}: {} (dropped so far by this transport: {})",
+                    config.nodeId(), peerId, reason, counters.dropped.sum());
+        }
+    }
+}

@@ -1,0 +1,18 @@
+package dev.raftchat.raft.transport.netty;
+
+/**
+ * A snapshot of a {@link NettyTransport}'s counters since it was created. Counters only grow.
+ *
+ * @param messagesSent       messages whose frame was written to a peer's socket
+ * @param flushes            socket flushes of outbound batches; {@code messagesSent / flushes} is the mean batch
+ * @param messagesReceived   messages decoded from peers and handed to the inbox
+ * @param messagesDropped    messages given to {@code send} that will never be sent: outbox full, peer
+ *                           unknown or removed, message too large for a frame, connection lost while the
+ *                           frame was in flight, or transport closed
+ * @param reconnects         connection attempts after the first one to a peer (address changes included)
+ * @param decodeErrors       inbound connections closed because of a malformed, oversized or unexpected frame
+ * @param handshakesRejected inbound connections closed for a bad hello, a TLS failure, a handshake timeout
+ *                           or too many connections
+ */
+public record TransportStats(long messagesSent, long flushes, long messagesReceived, long messagesDropped, long reconnects,
+                             long decodeErrors, long handshakesRejected) {}

@@ -1,0 +1,404 @@
+package dev.raftchat.raft.transport.netty;
+
+import static dev.raftchat.raft.transport.netty.TestPeers.assertClosedByRemote;
+import static dev.raftchat.raft.transport.netty.TestPeers.config;
+import static dev.raftchat.raft.transport.netty.TestPeers.connectAll;
+import static dev.raftchat.raft.transport.netty.TestPeers.started;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+import dev.raftchat.raft.core.ConfState;
+import dev.raftchat.raft.core.Entry;
+import dev.raftchat.raft.core.SnapshotMeta;
+import dev.raftchat.raft.message.AppendRequest;
+import dev.raftchat.raft.message.AppendResponse;
+import dev.raftchat.raft.message.ForwardProposal;
+import dev.raftchat.raft.message.HeartbeatRequest;
+import dev.raftchat.raft.message.HeartbeatResponse;
+import dev.raftchat.raft.message.InstallSnapshotRequest;
+import dev.raftchat.raft.message.InstallSnapshotResponse;
+import dev.raftchat.raft.message.Message;
+import dev.raftchat.raft.message.ReadIndexRequest;
+import dev.raftchat.raft.message.ReadIndexResponse;
+import dev.raftchat.raft.message.TimeoutNow;
+import dev.raftchat.raft.message.VoteRequest;
+import dev.raftchat.raft.message.VoteResponse;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Real Netty on loopback, ephemeral ports. Every wait is an Awaitility condition, never a sleep. */
+class NettyTransportTest {
+    private static final Duration PATIENCE = Duration.ofSeconds(15);
+
+    private final List<NettyTransport> transports = new ArrayList<>();
+
+    static org.awaitility.core.ConditionFactory eventually() {
+        return await().atMost(PATIENCE).pollInterval(Duration.ofMillis(10));
+    }
+
+    @AfterEach
+    void closeAll() {
+        transports.forEach(NettyTransport::close);
+    }
+
+    private NettyTransport node(NettyTransportConfig config, dev.raftchat.raft.transport.Transport.Inbox inbox) {
+        NettyTransport transport = started(config, inbox);
+        transports.add(transport);
+        return transport;
+    }
+
+    private NettyTransport node(long id, TestPeers.Inbox inbox) {
+        return node(config(id).build(), inbox);
+    }
+
+    static List<Message> oneOfEachKind(long from, long to) {
+        ConfState conf = new ConfState(new java.util.TreeSet<>(List.of(1L, 2L, 3L)),
+                new java.util.TreeSet<>(List.of(1L, 4L)), new java.util.TreeSet<>(List.of(5L)));
+        return List.of(
+                new VoteRequest(from, to, 7, 10, 6, true, false),
+                new VoteResponse(from, to, 7, true, true),
+                new AppendRequest(from, to, 7, 10, 6,
+                        List.of(Entry.noOp(7, 11), Entry.normal(7, 12, "hello".getBytes())), 9),
+                new AppendResponse(from, to, 7, false, 10, 8, 5),
+                new HeartbeatRequest(from, to, 7, 9, 42),
+                new HeartbeatResponse(from, to, 7, 42),
+                new ForwardProposal(from, to, 0, 3, 17, List.of("a".getBytes(), new byte[0])),
+                new TimeoutNow(from, to, 7),
+                new ReadIndexRequest(from, to, 7, 99),
+                new ReadIndexResponse(from, to, 7, 99, 12, true),
+                new InstallSnapshotRequest(from, to, 7, new SnapshotMeta(100, 6, conf), 4096, new byte[] {1, 2, 3}, false),
+                new InstallSnapshotResponse(from, to, 7, 100, 4099, false));
+    }
+
+    @Test
+    void threeTransportsExchangeEveryKindOfMessage() {
+        TestPeers.Inbox[] inboxes = {new TestPeers.Inbox(), new TestPeers.Inbox(), new TestPeers.Inbox()};
+        NettyTransport[] nodes = {node(1, inboxes[0]), node(2, inboxes[1]), node(3, inboxes[2])};
+        connectAll(nodes);
+
+        for (NettyTransport from : nodes) {
+            for (NettyTransport to : nodes) {
+                if (from != to) {
+                    oneOfEachKind(from.config().nodeId(), to.config().nodeId()).forEach(from::send);
+                }
+            }
+        }
+
+        eventually().untilAsserted(() -> {
+            for (int to = 0; to < 3; to++) {
+                for (int from = 0; from < 3; from++) {
+                    if (from != to) {
+                        assertThat(inboxes[to].from(from + 1)).usingRecursiveFieldByFieldElementComparator()
+                                .containsExactlyElementsOf(oneOfEachKind(from + 1, to + 1));
+                    }
+                }
+            }
+        });
+        for (NettyTransport node : nodes) {
+            assertThat(node.stats().messagesSent()).isEqualTo(24);
+            assertThat(node.stats().messagesReceived()).isEqualTo(24);
+            assertThat(node.stats().messagesDropped()).isZero();
+            assertThat(node.stats().decodeErrors()).isZero();
+        }
+    }
+
+    @Test
+    void manyMessagesToOnePeerArriveInOrder() {
+        TestPeers.Inbox inbox = new TestPeers.Inbox();
+        NettyTransport sender = node(config(1).writeBatchMessagesMax(16).build(), new TestPeers.Inbox());
+        NettyTransport receiver = node(2, inbox);
+        connectAll(sender, receiver);
+        int count = 3_000;
+
+        for (int i = 1; i <= count; i++) {
+            sender.send(new HeartbeatRequest(1, 2, 1, i, 0));
+        }
+
+        eventually().until(() -> inbox.messages.size() == count);
+        List<Long> commits = inbox.messages.stream().map(m -> ((HeartbeatRequest) m).commit()).toList();
+        assertThat(commits).isSorted().doesNotHaveDuplicates().hasSize(count);
+        assertThat(sender.stats().messagesDropped()).isZero();
+    }
+
+    @Test
+    void messagesQueuedBeforeTheConnectionAreWrittenInBatchesWithOneFlushEach() throws IOException {
+        int count = 3_000;
+        int batch = 16;
+        NettyTransport sender = node(config(1).writeBatchMessagesMax(batch).build(), new TestPeers.Inbox());
+        PeerAddress notYetListening = new PeerAddress("127.0.0.1", TestPeers.unusedPort());
+        sender.updatePeer(2, notYetListening);
+        for (int i = 1; i <= count; i++) {
+            sender.send(new HeartbeatRequest(1, 2, 1, i, 0));
+        }
+        assertThat(sender.queuedMessages(2)).isEqualTo(count);
+
+        TestPeers.Inbox inbox = new TestPeers.Inbox();
+        node(config(2).listenAddress(notYetListening).build(), inbox);
+
+        eventually().until(() -> inbox.messages.size() == count);
+        assertThat(inbox.messages.stream().map(m -> ((HeartbeatRequest) m).commit()).toList()).isSorted();
+        assertThat(sender.stats().messagesSent()).isEqualTo(count);
+        // Write many, flush once: one flush per full batch (more only if the socket pushed back).
+        assertThat(sender.stats().flushes()).isBetween((long) count / batch, (long) count / batch + 20);
+    }
+
+    @Test
+    void anInboxThatThrowsLosesThatMessageOnly() {
+        TestPeers.Inbox inbox = new TestPeers.Inbox();
+        NettyTransport sender = node(1, new TestPeers.Inbox());
+        NettyTransport receiver = node(config(2).build(), message -> {
+            if (message.term() == 1) {
+                throw new IllegalStateException("inbox broke its contract");
+            }
+            inbox.deliver(message);
+        });
+        connectAll(sender, receiver);
+
+        sender.send(new TimeoutNow(1, 2, 1));
+        sender.send(new TimeoutNow(1, 2, 2));
+
+        eventually().untilAsserted(() -> assertThat(inbox.messages).containsExactly(new TimeoutNow(1, 2, 2)));
+        assertThat(receiver.stats().decodeErrors()).isZero();
+        assertThat(sender.stats().reconnects()).isZero();
+    }
+
+    @Test
+    void aPeerThatGoesDownAndComesBackIsReconnectedAndGetsWhatWasQueued() {
+        TestPeers.Inbox firstInbox = new TestPeers.Inbox();
+        NettyTransport sender = node(1, new TestPeers.Inbox());
+        NettyTransport peer = node(2, firstInbox);
+        connectAll(sender, peer);
+        sender.send(new TimeoutNow(1, 2, 1));
+        eventually().until(() -> firstInbox.messages.size() == 1);
+        PeerAddress peerAddress = peer.boundPeerAddress();
+
+        peer.close();
+        eventually().until(() -> sender.stats().reconnects() >= 2);
+        sender.send(new TimeoutNow(1, 2, 2));
+        assertThat(sender.queuedMessages(2)).isEqualTo(1);
+
+        TestPeers.Inbox secondInbox = new TestPeers.Inbox();
+        node(config(2).listenAddress(peerAddress).build(), secondInbox);
+
+        eventually().untilAsserted(
+                () -> assertThat(secondInbox.messages).containsExactly(new TimeoutNow(1, 2, 2)));
+        assertThat(sender.queuedMessages(2)).isZero();
+    }
+
+    @Test
+    void aFullOutboxDropsWithoutBlocking() throws IOException {
+        NettyTransport sender = node(config(1).outboxMessagesMax(10).build(), new TestPeers.Inbox());
+        sender.updatePeer(2, new PeerAddress("127.0.0.1", TestPeers.unusedPort()));
+
+        // A generous bound: the assertion is that send returns at all while nobody listens.
+        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
+            for (int i = 0; i < 1_000; i++) {
+                sender.send(new HeartbeatRequest(1, 2, 1, i, 0));
+            }
+        });
+
+        assertThat(sender.queuedMessages(2)).isEqualTo(10);
+        assertThat(sender.stats().messagesDropped()).isEqualTo(990);
+    }
+
+    @Test
+    void theOutboxIsBoundedInBytesToo() throws IOException {
+        int frameBytesMax = NettyTransportConfig.FRAME_BYTES_MIN;
+        NettyTransport sender = node(config(1).frameBytesMax(frameBytesMax).outboxBytesMax(frameBytesMax).build(),
+                new TestPeers.Inbox());
+        sender.updatePeer(2, new PeerAddress("127.0.0.1", TestPeers.unusedPort()));
+        Message fortyKilobytes = new ForwardProposal(1, 2, 0, 1, 1, List.of(new byte[40 * 1024]));
+
+        for (int i = 0; i < 10; i++) {
+            sender.send(fortyKilobytes);
+        }
+
+        assertThat(sender.queuedMessages(2)).isEqualTo(3);
+        assertThat(sender.stats().messagesDropped()).isEqualTo(7);
+    }
+
+    @Test
+    void sendNeverThrowsAndCountsWhatItCannotSend() {
+        NettyTransport sender = node(1, new TestPeers.Inbox());
+
+        sender.send(null);
+        sender.send(new TimeoutNow(1, 9, 1));
+        sender.close();
+        sender.send(new TimeoutNow(1, 9, 1));
+        sender.close();
+
+        assertThat(sender.stats().messagesDropped()).isEqualTo(3);
+    }
+
+    @Test
+    void aMessageTooLargeForAFrameIsDroppedAndLaterOnesStillArrive() {
+        int frameBytesMax = NettyTransportConfig.FRAME_BYTES_MIN;
+        TestPeers.Inbox inbox = new TestPeers.Inbox();
+        NettyTransport sender = node(config(1).frameBytesMax(frameBytesMax).build(), new TestPeers.Inbox());
+        NettyTransport receiver = node(config(2).frameBytesMax(frameBytesMax).build(), inbox);
+        connectAll(sender, receiver);
+
+        sender.send(new AppendRequest(1, 2, 1, 0, 0, List.of(Entry.normal(1, 1, new byte[frameBytesMax])), 0));
+        sender.send(new TimeoutNow(1, 2, 1));
+
+        eventually().untilAsserted(() -> assertThat(inbox.messages).containsExactly(new TimeoutNow(1, 2, 1)));
+        assertThat(sender.stats().messagesDropped()).isEqualTo(1);
+    }
+
+    @Test
+    void aMaximumSizeSnapshotChunkGoesThroughWithTheDefaultFrameLimit() {
+        TestPeers.Inbox inbox = new TestPeers.Inbox();
+        NettyTransport sender = node(1, new TestPeers.Inbox());
+        NettyTransport receiver = node(2, inbox);
+        connectAll(sender, receiver);
+        byte[] chunk = new byte[sender.config().payloadBytesMax()];
+        new Random(7).nextBytes(chunk);
+        InstallSnapshotRequest request = new InstallSnapshotRequest(1, 2, 3,
+                new SnapshotMeta(1_000, 3, ConfState.ofVoters(1, 2, 3)), 0, chunk, false);
+
+        sender.send(request);
+
+        eventually().until(() -> !inbox.messages.isEmpty());
+        // Field by field: a recursive comparison would walk the 8 MiB array one boxed element at a time.
+        assertThat(inbox.messages.peek()).isInstanceOfSatisfying(InstallSnapshotRequest.class, received -> {
+            assertThat(received.meta()).isEqualTo(request.meta());
+            assertThat(received.offset()).isEqualTo(request.offset());
+            assertThat(received.done()).isEqualTo(request.done());
+            assertThat(java.util.Arrays.equals(received.chunk(), chunk)).isTrue();
+        });
+    }
+
+    @Test
+    void peersCanMoveAndBeRemovedAtRuntime() {
+        TestPeers.Inbox oldInbox = new TestPeers.Inbox();
+        TestPeers.Inbox newInbox = new TestPeers.Inbox();
+        NettyTransport sender = node(1, new TestPeers.Inbox());
+        NettyTransport oldPlace = node(2, oldInbox);
+        NettyTransport newPlace = node(2, newInbox);
+        sender.updatePeer(2, oldPlace.boundPeerAddress());
+        sender.send(new TimeoutNow(1, 2, 1));
+        eventually().until(() -> oldInbox.messages.size() == 1);
+
+        sender.updatePeer(2, newPlace.boundPeerAddress());
+        sender.send(new TimeoutNow(1, 2, 2));
+
+        eventually().untilAsserted(() -> assertThat(newInbox.messages).containsExactly(new TimeoutNow(1, 2, 2)));
+        assertThat(oldInbox.messages).containsExactly(new TimeoutNow(1, 2, 1));
+        assertThat(sender.peers()).isEqualTo(Map.of(2L, newPlace.boundPeerAddress()));
+
+        sender.removePeer(2);
+        sender.send(new TimeoutNow(1, 2, 3));
+        assertThat(sender.peers()).isEmpty();
+        assertThat(sender.stats().messagesDropped()).isEqualTo(1);
+        assertThatThrownBy(() -> sender.updatePeer(1, newPlace.boundPeerAddress()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not this node's own");
+    }
+
+    @Test
+    void garbageOnThePeerPortClosesThatConnectionAndTheNodeKeepsServingOthers() throws IOException {
+        TestPeers.Inbox inbox = new TestPeers.Inbox();
+        NettyTransport sender = node(1, new TestPeers.Inbox());
+        NettyTransport receiver = node(config(2).handshakeTimeoutMillis(300).build(), inbox);
+        connectAll(sender, receiver);
+        sender.send(new HeartbeatRequest(1, 2, 1, 0, 0));
+        eventually().until(() -> inbox.messages.size() == 1);
+        PeerAddress target = receiver.boundPeerAddress();
+        byte[] randomGarbage = new byte[4096];
+        new Random(1234).nextBytes(randomGarbage);
+        byte[] hello = Frames.hello(TestPeers.CLUSTER, 7).toByteArray();
+        byte[] message = MessageCodec.messageFrame(new TimeoutNow(7, 2, 1)).toByteArray();
+
+        List<byte[]> attacks = List.of(
+                randomGarbage,
+                frame(new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x7f}),
+                lengthPrefix(0x7fff_fff0),
+                lengthPrefix(NettyTransportConfig.DEFAULT_FRAME_BYTES_MAX + 1),
+                lengthPrefix(-1),
+                // Allowed after a hello, but a stranger may not make the node wait for (and buffer) 64 KiB.
+                lengthPrefix(64 * 1024),
+                frame(message),
+                concat(frame(hello), frame(new byte[] {0x08, (byte) 0x80})),
+                concat(frame(hello), frame(MessageCodec.messageFrame(new TimeoutNow(8, 2, 1)).toByteArray())),
+                concat(frame(hello), frame(MessageCodec.messageFrame(new TimeoutNow(7, 3, 1)).toByteArray())),
+                concat(frame(hello), frame(new byte[0])));
+        long heartbeat = 1;
+        for (byte[] attack : attacks) {
+            long decodeErrorsBefore = receiver.stats().decodeErrors();
+            try (Socket socket = new Socket(target.host(), target.port())) {
+                socket.getOutputStream().write(attack);
+                socket.getOutputStream().flush();
+                assertClosedByRemote(socket);
+            }
+            eventually().until(() -> receiver.stats().decodeErrors() == decodeErrorsBefore + 1);
+
+            long commit = ++heartbeat;
+            sender.send(new HeartbeatRequest(1, 2, 1, commit, 0));
+            eventually().until(() -> inbox.messages.size() == commit);
+        }
+        assertThat(inbox.from(7)).isEmpty();
+        assertThat(sender.stats().reconnects()).isZero();
+    }
+
+    @Test
+    void aHelloForAnotherClusterIsRefused() throws IOException {
+        TestPeers.Inbox inbox = new TestPeers.Inbox();
+        NettyTransport receiver = node(config(2).handshakeTimeoutMillis(300).build(), inbox);
+        NettyTransport stranger = node(NettyTransportConfig.builder("other-cluster", 1, TestPeers.ANY_LOOPBACK_PORT)
+                .reconnectBackoffMillis(10, 50).ioThreads(1).build(), new TestPeers.Inbox());
+        stranger.updatePeer(2, receiver.boundPeerAddress());
+
+        stranger.send(new TimeoutNow(1, 2, 1));
+
+        eventually().until(() -> receiver.stats().handshakesRejected() >= 1);
+        assertThat(inbox.messages).isEmpty();
+
+        try (Socket silent = new Socket(receiver.boundPeerAddress().host(), receiver.boundPeerAddress().port())) {
+            long rejectedBefore = receiver.stats().handshakesRejected();
+            assertClosedByRemote(silent);
+            assertThat(receiver.stats().handshakesRejected()).isGreaterThan(rejectedBefore);
+        }
+    }
+
+    @Test
+    void inboundConnectionsAreLimited() throws IOException {
+        NettyTransport receiver = node(config(2).inboundConnectionsMax(1).handshakeTimeoutMillis(60_000).build(),
+                new TestPeers.Inbox());
+        PeerAddress target = receiver.boundPeerAddress();
+        try (Socket first = new Socket(target.host(), target.port());
+             Socket second = new Socket(target.host(), target.port())) {
+            assertClosedByRemote(second);
+            assertThat(receiver.stats().handshakesRejected()).isEqualTo(1);
+            assertThat(first.isClosed()).isFalse();
+        }
+    }
+
+    private static byte[] lengthPrefix(int length) {
+        return new byte[] {(byte) (length >>> 24), (byte) (length >>> 16), (byte) (length >>> 8), (byte) length};
+    }
+
+    private static byte[] frame(byte[] body) {
+        return concat(lengthPrefix(body.length), body);
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try (DataOutputStream data = new DataOutputStream(out)) {
+            for (byte[] part : parts) {
+                data.write(part);
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+}
