@@ -142,6 +142,9 @@ public final class Simulation {
             throw new IllegalStateException("a Simulation runs once");
         }
         counters.increment(config.nodeCount() == 3 ? Counter.RUNS_3_NODES : Counter.RUNS_5_NODES);
+        if (config.storageFactory() instanceof StorageFactory.Named n && n.name().equals("file")) {
+            counters.increment(Counter.RUNS_FILE_STORAGE);
+        }
         String failure = null;
         try {
             for (SimNode n : nodes) {

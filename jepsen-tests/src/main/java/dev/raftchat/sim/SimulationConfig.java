@@ -105,7 +105,19 @@ public record SimulationConfig(
         int inflight = r.nextInt(4) == 0 ? 1 + r.nextInt(3) : NodeConfig.DEFAULT_INFLIGHT_APPENDS_MAX;
         return new SimulationConfig(nodes, faults, preVote, checkQuorum, forward, appendBytes, inflight,
                 10, 2000 + r.nextInt(3000), 10_000, 2 + r.nextInt(4), 1 + r.nextInt(3), 1000, 3, 150,
-                4096, 200_000, 2_000_000, 50, StorageFactory.model(), HostMisbehaviour.NONE);
+                4096, 200_000, 2_000_000, 50, storageForSeed(seed), HostMisbehaviour.NONE);
+    }
+
+    /** One seed in FILE_STORAGE_ONE_IN runs the real file storage instead of the durability model. */
+    public static final int FILE_STORAGE_ONE_IN = 4;
+
+    /**
+     * The storage a seed uses, drawn from its own stream so that adding storages does not reshuffle the
+     * other choices a seed makes.
+     */
+    static StorageFactory storageForSeed(long seed) {
+        SplittableRandom r = new SplittableRandom(seed ^ 0x57_0A_6E_F1_1EL);
+        return r.nextInt(FILE_STORAGE_ONE_IN) == 0 ? FileDisk.factory() : StorageFactory.model();
     }
 
     public SimulationConfig withFaults(FaultPlan plan) {
@@ -166,6 +178,7 @@ public record SimulationConfig(
         return nodeCount + " nodes, preVote=" + preVote + " checkQuorum=" + checkQuorum + " forward=" + forwardProposals
                 + " appendBytesMax=" + appendBytesMax + " inflightAppendsMax=" + inflightAppendsMax
                 + ", faults for " + faultPhaseMillis + "ms: " + faults + ", " + clientCount + " clients on " + keyCount
-                + " keys" + (hostMisbehaviour == HostMisbehaviour.NONE ? "" : ", host " + hostMisbehaviour);
+                + " keys" + (storageFactory instanceof StorageFactory.Named n ? ", " + n.name() + " storage" : "")
+                + (hostMisbehaviour == HostMisbehaviour.NONE ? "" : ", host " + hostMisbehaviour);
     }
 }

@@ -17,6 +17,14 @@ public interface StorageFactory {
 
     /** The in-memory durability model: synced state survives, an unsynced suffix may not. */
     static StorageFactory model() {
-        return (nodeId, random) -> new ModelDisk();
+        return new Named("model", (nodeId, random) -> new ModelDisk());
+    }
+
+    /** A factory with a name for reports. */
+    record Named(String name, StorageFactory factory) implements StorageFactory {
+        @Override
+        public SimDisk createDisk(long nodeId, SplittableRandom random) {
+            return factory.createDisk(nodeId, random);
+        }
     }
 }
