@@ -46,6 +46,7 @@ final class SimNode {
     /** Seen in a leader's configuration at least once. */
     boolean wasMember;
     private boolean paused;
+    private long pausedAtMillis;
     /** The Ready whose sync is in flight, or null. */
     private Ready awaitingSync;
     private final ArrayDeque<Object> inbox = new ArrayDeque<>();
@@ -192,7 +193,10 @@ final class SimNode {
     }
 
     void pause() {
-        paused = true;
+        if (!paused) {
+            paused = true;
+            pausedAtMillis = sim.nowMillis();
+        }
     }
 
     void resume() {
@@ -200,6 +204,10 @@ final class SimNode {
             return;
         }
         paused = false;
+        if (sim.config().leaseReads() && !crashed) {
+            // A clock that kept running: the ticks missed while paused arrive before any queued input.
+            pendingTicks += (int) ((sim.nowMillis() - pausedAtMillis) / sim.config().tickMillis());
+        }
         if (!crashed) {
             drive();
         }

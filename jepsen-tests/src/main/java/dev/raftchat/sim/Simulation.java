@@ -131,6 +131,10 @@ public final class Simulation {
         return invariants;
     }
 
+    long nowMillis() {
+        return now;
+    }
+
     SplittableRandom diskRandom() {
         return diskRandom;
     }
@@ -142,6 +146,9 @@ public final class Simulation {
             throw new IllegalStateException("a Simulation runs once");
         }
         counters.increment(config.nodeCount() == 3 ? Counter.RUNS_3_NODES : Counter.RUNS_5_NODES);
+        if (config.leaseReads()) {
+            counters.increment(Counter.RUNS_LEASE_READS);
+        }
         if (config.storageFactory() instanceof StorageFactory.Named n && n.name().equals("file")) {
             counters.increment(Counter.RUNS_FILE_STORAGE);
         }

@@ -13,6 +13,9 @@ import java.util.SplittableRandom;
  * @param preVote               node option, see {@link NodeConfig#preVote()}
  * @param checkQuorum           node option, see {@link NodeConfig#checkQuorum()}
  * @param forwardProposals      node option, see {@link NodeConfig#forwardProposals()}
+ * @param leaseReads            node option, see {@link NodeConfig#leaseReads()}; leases assume bounded
+ *                              clock drift, so in these runs a paused node's clock keeps running: it
+ *                              catches up the ticks it missed when it resumes, before any other input
  * @param appendBytesMax        node option, see {@link NodeConfig#appendBytesMax()}
  * @param inflightAppendsMax    node option, see {@link NodeConfig#inflightAppendsMax()}
  * @param tickMillis            virtual time between two ticks of a node
@@ -37,6 +40,7 @@ public record SimulationConfig(
         boolean preVote,
         boolean checkQuorum,
         boolean forwardProposals,
+        boolean leaseReads,
         long appendBytesMax,
         int inflightAppendsMax,
         int tickMillis,
@@ -103,7 +107,9 @@ public record SimulationConfig(
         // Small batches and windows now and then, to exercise probing and flow control.
         long appendBytes = r.nextInt(4) == 0 ? 200 : NodeConfig.DEFAULT_APPEND_BYTES_MAX;
         int inflight = r.nextInt(4) == 0 ? 1 + r.nextInt(3) : NodeConfig.DEFAULT_INFLIGHT_APPENDS_MAX;
-        return new SimulationConfig(nodes, faults, preVote, checkQuorum, forward, appendBytes, inflight,
+        // Drawn from its own stream so that adding the option did not reshuffle the other choices.
+        boolean leaseReads = checkQuorum && new SplittableRandom(seed ^ 0x1EA5EL).nextInt(4) == 0;
+        return new SimulationConfig(nodes, faults, preVote, checkQuorum, forward, leaseReads, appendBytes, inflight,
                 10, 2000 + r.nextInt(3000), 10_000, 2 + r.nextInt(4), 1 + r.nextInt(3), 1000, 3, 150,
                 4096, 200_000, 2_000_000, 50, storageForSeed(seed), HostMisbehaviour.NONE);
     }
@@ -121,35 +127,35 @@ public record SimulationConfig(
     }
 
     public SimulationConfig withFaults(FaultPlan plan) {
-        return new SimulationConfig(nodeCount, plan, preVote, checkQuorum, forwardProposals, appendBytesMax,
+        return new SimulationConfig(nodeCount, plan, preVote, checkQuorum, forwardProposals, leaseReads, appendBytesMax,
                 inflightAppendsMax, tickMillis, faultPhaseMillis, livenessBoundMillis, clientCount, keyCount,
                 opTimeoutMillis, syncMillisMax, slowSyncMillisMax, hostInboxMessagesMax, eventQueueMax, eventsMax,
                 traceEvents, storageFactory, hostMisbehaviour);
     }
 
     public SimulationConfig withStorageFactory(StorageFactory factory) {
-        return new SimulationConfig(nodeCount, faults, preVote, checkQuorum, forwardProposals, appendBytesMax,
+        return new SimulationConfig(nodeCount, faults, preVote, checkQuorum, forwardProposals, leaseReads, appendBytesMax,
                 inflightAppendsMax, tickMillis, faultPhaseMillis, livenessBoundMillis, clientCount, keyCount,
                 opTimeoutMillis, syncMillisMax, slowSyncMillisMax, hostInboxMessagesMax, eventQueueMax, eventsMax,
                 traceEvents, factory, hostMisbehaviour);
     }
 
     public SimulationConfig withHostMisbehaviour(HostMisbehaviour misbehaviour) {
-        return new SimulationConfig(nodeCount, faults, preVote, checkQuorum, forwardProposals, appendBytesMax,
+        return new SimulationConfig(nodeCount, faults, preVote, checkQuorum, forwardProposals, leaseReads, appendBytesMax,
                 inflightAppendsMax, tickMillis, faultPhaseMillis, livenessBoundMillis, clientCount, keyCount,
                 opTimeoutMillis, syncMillisMax, slowSyncMillisMax, hostInboxMessagesMax, eventQueueMax, eventsMax,
                 traceEvents, storageFactory, misbehaviour);
     }
 
     public SimulationConfig withSyncMillisMax(int millis) {
-        return new SimulationConfig(nodeCount, faults, preVote, checkQuorum, forwardProposals, appendBytesMax,
+        return new SimulationConfig(nodeCount, faults, preVote, checkQuorum, forwardProposals, leaseReads, appendBytesMax,
                 inflightAppendsMax, tickMillis, faultPhaseMillis, livenessBoundMillis, clientCount, keyCount,
                 opTimeoutMillis, millis, slowSyncMillisMax, hostInboxMessagesMax, eventQueueMax, eventsMax,
                 traceEvents, storageFactory, hostMisbehaviour);
     }
 
     public SimulationConfig withTraceEvents(int events) {
-        return new SimulationConfig(nodeCount, faults, preVote, checkQuorum, forwardProposals, appendBytesMax,
+        return new SimulationConfig(nodeCount, faults, preVote, checkQuorum, forwardProposals, leaseReads, appendBytesMax,
                 inflightAppendsMax, tickMillis, faultPhaseMillis, livenessBoundMillis, clientCount, keyCount,
                 opTimeoutMillis, syncMillisMax, slowSyncMillisMax, hostInboxMessagesMax, eventQueueMax, eventsMax,
                 events, storageFactory, hostMisbehaviour);
@@ -170,12 +176,14 @@ public record SimulationConfig(
                 .withCheckQuorum(checkQuorum)
                 .withForwardProposals(forwardProposals)
                 .withAppendBytesMax(appendBytesMax)
-                .withInflightAppendsMax(inflightAppendsMax);
+                .withInflightAppendsMax(inflightAppendsMax)
+                .withLeaseReads(leaseReads, NodeConfig.DEFAULT_LEASE_CLOCK_DRIFT_TICKS);
     }
 
     /** One line for reports. */
     public String describe() {
         return nodeCount + " nodes, preVote=" + preVote + " checkQuorum=" + checkQuorum + " forward=" + forwardProposals
+                + (leaseReads ? " leaseReads" : "")
                 + " appendBytesMax=" + appendBytesMax + " inflightAppendsMax=" + inflightAppendsMax
                 + ", faults for " + faultPhaseMillis + "ms: " + faults + ", " + clientCount + " clients on " + keyCount
                 + " keys" + (storageFactory instanceof StorageFactory.Named n ? ", " + n.name() + " storage" : "")
