@@ -134,8 +134,11 @@ final class InvariantChecker {
         nodes[node].leaderId = 0;
     }
 
-    /** Called with each Ready before the host persists it; {@code storedLastIndex} is the log's last index. */
-    void onReady(int node, Ready ready, long storedLastIndex) {
+    /**
+     * Called with each Ready before the host persists it; {@code storedLastIndex} is the log's last index
+     * and {@code commitIndex} the node's commit index as of this Ready.
+     */
+    void onReady(int node, Ready ready, long storedLastIndex, long commitIndex) {
         NodeView v = nodes[node];
         Role roleBefore = v.role;
         long termBefore = v.term;
@@ -149,13 +152,13 @@ final class InvariantChecker {
                 fail("node %d: vote changed from %d to %d within term %d", node + 1, v.votedFor, hs.votedFor(),
                         hs.term());
             }
-            if (hs.commit() < v.commit) {
-                fail("node %d: commit went back from %d to %d", node + 1, v.commit, hs.commit());
-            }
             v.term = hs.term();
             v.votedFor = hs.votedFor();
-            v.commit = hs.commit();
         }
+        if (commitIndex < v.commit) {
+            fail("node %d: commit went back from %d to %d", node + 1, v.commit, commitIndex);
+        }
+        v.commit = commitIndex;
         if (ready.softState() != null) {
             Role newRole = ready.softState().role();
             v.leaderId = ready.softState().leaderId();

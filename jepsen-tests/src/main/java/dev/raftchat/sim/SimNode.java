@@ -351,7 +351,14 @@ final class SimNode {
     }
 
     private void handleReady(Ready ready) {
-        sim.invariants().onReady(index, ready, storage.lastIndex());
+        if (ready.snapshot() != null || !ready.snapshotChunks().isEmpty()) {
+            // Nothing compacts in the simulator yet, so no node should ever need a snapshot.
+            throw new SimulationFailure("node " + id + " asks its host to install a snapshot, which the simulator "
+                    + "does not model: " + ready.snapshot());
+        }
+        // The commit index is volatile (persisted only opportunistically with term and vote), so it is
+        // read from the node rather than from the Ready's hard state.
+        sim.invariants().onReady(index, ready, storage.lastIndex(), raft.status().commitIndex());
         checkAddressed(ready.messages());
         checkAddressed(ready.messagesAfterSync());
         sim.sendAll(ready.messages());

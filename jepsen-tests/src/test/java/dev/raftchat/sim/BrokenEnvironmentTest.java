@@ -20,7 +20,8 @@ class BrokenEnvironmentTest {
         List<SimResult> failures = new ArrayList<>();
         for (long seed = 1; seed <= seeds; seed++) {
             SimResult r = new Simulation(seed, config.apply(seed)).run();
-            if (!r.passed()) {
+            // Both broken promises endanger safety; a stalled cluster alone would prove less.
+            if (!r.passed() && !r.failure().startsWith("liveness")) {
                 failures.add(r);
                 break; // one report proves the point; the bound is on how many seeds it takes
             }
@@ -36,7 +37,7 @@ class BrokenEnvironmentTest {
             return base.withFaults(CRASHES_ONLY)
                     .withStorageFactory((nodeId, random) -> new ModelDisk(nodeId <= majority));
         });
-        assertThat(failures).as("seeds that reported a violation").isNotEmpty();
+        assertThat(failures).as("seeds that reported a safety violation").isNotEmpty();
         System.out.println("forgetful disk, first report:\n" + failures.get(0).failureReport());
     }
 
@@ -46,7 +47,7 @@ class BrokenEnvironmentTest {
                 .withFaults(CRASHES_ONLY)
                 .withSyncMillisMax(40)
                 .withHostMisbehaviour(SimulationConfig.HostMisbehaviour.SEND_AFTER_SYNC_MESSAGES_EARLY));
-        assertThat(failures).as("seeds that reported a violation").isNotEmpty();
+        assertThat(failures).as("seeds that reported a safety violation").isNotEmpty();
         System.out.println("early acknowledgements caught by seed " + failures.get(0).seed() + ":\n"
                 + failures.get(0).failureReport());
     }
