@@ -129,6 +129,25 @@ class ClusterIntegrationTest {
     }
 
     @Test
+    void aNodeJoinsAtRuntimeOnceTheOthersKnowItsAddress() throws Exception {
+        cluster = new TestCluster(3, directory).startAll();
+        long leader = awaitStableLeader();
+        commitMany("a", 5);
+        awaitSameHistoryEverywhere();
+
+        long newcomer = cluster.addNode();
+        cluster.server(leader).addLearner(newcomer).get(20, TimeUnit.SECONDS);
+        // The learner receives the whole log, including what was written before it joined.
+        awaitSameHistoryEverywhere();
+        cluster.server(leader).addVoter(newcomer).get(20, TimeUnit.SECONDS);
+        commitMany("b", 5);
+
+        awaitSameHistoryEverywhere();
+        assertThat(cluster.running()).hasSize(4);
+        assertThat(cluster.server(newcomer).status().raft().conf().voters()).contains(newcomer);
+    }
+
+    @Test
     void fiveNodesKeepGoingWithTwoDownAndTheRestartedOnesCatchUpFromTheirFiles() {
         cluster = new TestCluster(5, directory).startAll();
         long leader = awaitStableLeader();
