@@ -664,6 +664,12 @@ public final class Simulation {
             if (leader != null && leader.raft().status().conf().isJoint()) {
                 sb.append("; the configuration is still joint");
             }
+            for (SimNode n : nodes) {
+                if (!n.isCrashed() && clusterConf.isMember(n.id) && !n.raft().status().conf().equals(clusterConf)) {
+                    sb.append("; node ").append(n.id).append("'s configuration is behind the committed one ")
+                            .append(clusterConf);
+                }
+            }
             for (Client c : clients) {
                 if (c.current != null) {
                     sb.append("; client ").append(c.index).append(" waits on ").append(c.current);
