@@ -550,10 +550,29 @@ public final class Simulation {
             return;
         }
         clusterConfIndex = index;
+        ConfState before = clusterConf;
         try {
             clusterConf = ConfChanger.apply(clusterConf, ConfChange.decode(data));
         } catch (IllegalArgumentException e) {
             // The node ignores an invalid change too (it was validated when proposed).
+            return;
+        }
+        // Coverage of the membership paths, counted once per cluster (by the first node to apply).
+        if (clusterConf.isJoint() && !before.isJoint()) {
+            counters.increment(Counter.JOINT_CONFIGS_ENTERED);
+        } else if (before.isJoint() && !clusterConf.isJoint()) {
+            counters.increment(Counter.JOINT_CONFIGS_LEFT);
+        }
+        for (long learner : before.learners()) {
+            if (clusterConf.isVoter(learner)) {
+                counters.increment(Counter.LEARNERS_PROMOTED);
+            }
+        }
+        for (SimNode n : nodes) {
+            if (before.isVoter(n.id) && !clusterConf.isMember(n.id) && !n.isCrashed()
+                    && invariants.role(n.index) == Role.LEADER) {
+                counters.increment(Counter.LEADERS_REMOVED);
+            }
         }
     }
 
