@@ -206,7 +206,8 @@ public final class Simulation {
             failure = "exception at " + now + "ms: " + e + stackTop(e);
         }
         finished = true;
-        return new SimResult(seed, config.describe(), failure, failure == null ? "" : formatTrace(), eventHash,
+        return new SimResult(seed, config.describe() + ", snapshots every " + snapshotIntervalEntries
+                + " entries in chunks of " + snapshotChunkBytes + " bytes", failure, failure == null ? "" : formatTrace(), eventHash,
                 eventCount, now, history.size(), counters);
     }
 
