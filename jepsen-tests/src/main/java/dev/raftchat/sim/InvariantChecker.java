@@ -20,11 +20,15 @@ import java.util.Map;
  *       is summarised by a hash chain, so comparing one number compares a whole prefix);</li>
  *   <li><b>leader completeness</b>: an entry committed in term U is in the log of every leader of a
  *       term above U — checked when a leader is elected and when a leader commits;</li>
- *   <li><b>state machine safety</b>: no two nodes apply different entries at one index, and nothing
- *       is applied twice or beyond the commit index;</li>
+ *   <li><b>state machine safety</b>: no two nodes apply different entries at one index, nothing
+ *       is applied twice or beyond the commit index, every node's state after applying an index is the
+ *       same, and a snapshot restores exactly the state nodes had at its index;</li>
  *   <li><b>durability</b>: a node's term never decreases and its vote never changes within a term,
  *       across restarts too (what was synced must come back).</li>
  * </ul>
+ * Logs may be compacted behind snapshots: entries below a node's first index are no longer readable, so
+ * the view of a compacted prefix is the committed prefix (a snapshot only ever covers applied entries, and
+ * that a compaction point is committed is itself checked).
  * Violations throw {@link SimulationFailure}. Used from the simulator's thread only.
  */
 final class InvariantChecker {
@@ -41,6 +45,8 @@ final class InvariantChecker {
     /** The lowest term of a leader that committed index i (non-decreasing in i). */
     private final LongList commitTerm = new LongList();
     private int lastLeader = -1;
+    /** stateHashAt.get(i): hash of the state machine after applying index i, as the first node to get there saw it. */
+    private final LongList stateHashAt = new LongList();
 
     InvariantChecker(int nodeCount, Counters counters) {
         this.counters = counters;
@@ -50,6 +56,7 @@ final class InvariantChecker {
         }
         committedPrefixHash.add(0);
         commitTerm.add(0);
+        stateHashAt.add(0);
     }
 
     /** What the checker knows of one node's current incarnation. */
@@ -94,9 +101,10 @@ final class InvariantChecker {
 
     /**
      * A node (re)starts on {@code storage}. {@code lastSynced} is the hard state the previous incarnation
-     * last made durable (EMPTY for a first start): what was synced must come back.
+     * last made durable (EMPTY for a first start): what was synced must come back. Its state machine was
+     * restored to {@code restoredIndex} (0 without a snapshot), with state hash {@code restoredStateHash}.
      */
-    void onStart(int node, LogStorage storage, HardState lastSynced) {
+    void onStart(int node, LogStorage storage, HardState lastSynced, long restoredIndex, long restoredStateHash) {
         NodeView v = nodes[node];
         HardState durable = storage.hardState();
         if (durable.term() < lastSynced.term()) {
@@ -108,9 +116,6 @@ final class InvariantChecker {
             fail("node %d restarted with vote %d in term %d, but vote %d had been synced", node + 1,
                     durable.votedFor(), durable.term(), lastSynced.votedFor());
         }
-        if (storage.compactedThrough().index() != 0) {
-            throw new UnsupportedOperationException("the simulator does not model compacted logs yet");
-        }
         v.term = durable.term();
         v.votedFor = durable.votedFor();
         v.commit = durable.commit();
@@ -119,12 +124,90 @@ final class InvariantChecker {
         v.leaderId = 0;
         v.up = true;
         v.prefixHash.truncate(1);
-        if (storage.lastIndex() >= 1) {
-            appendToView(node, v, storage.entries(1, storage.lastIndex() + 1, Long.MAX_VALUE));
+        fillCompactedPrefix(node, v, storage.compactedThrough().index());
+        if (storage.lastIndex() >= storage.firstIndex()) {
+            appendToView(node, v, storage.entries(storage.firstIndex(), storage.lastIndex() + 1, Long.MAX_VALUE));
+        }
+        if (restoredIndex > 0) {
+            if (restoredIndex > v.lastIndex()) {
+                fail("node %d restarted from snapshot %d beyond its log (last index %d)", node + 1, restoredIndex,
+                        v.lastIndex());
+            }
+            checkRestoredState(node, restoredIndex, restoredStateHash);
+            v.applied = restoredIndex;
         }
         if (v.commit > v.lastIndex()) {
             fail("node %d restarted with commit %d beyond its durable log (last index %d)", node + 1, v.commit,
                     v.lastIndex());
+        }
+    }
+
+    /**
+     * Compaction removed entries through {@code compactedIndex}, which a snapshot covers: a snapshot
+     * holds applied, hence committed, entries, so the view's prefix there is the committed prefix.
+     */
+    private void fillCompactedPrefix(int node, NodeView v, long compactedIndex) {
+        if (compactedIndex > committedPrefixHash.size() - 1) {
+            fail("node %d's log is compacted through %d, beyond anything committed (%d)", node + 1, compactedIndex,
+                    committedPrefixHash.size() - 1);
+        }
+        for (int i = 1; i <= compactedIndex; i++) {
+            v.prefixHash.add(committedPrefixHash.get(i));
+        }
+    }
+
+    /**
+     * A follower installed a leader's snapshot of the state at {@code snapshotIndex} (state hash
+     * {@code stateHash}) and compacted {@code storage} to it. The snapshot must be of committed state,
+     * newer than what the node applied, and equal to the state every other node had at that index.
+     */
+    void onSnapshotInstalled(int node, LogStorage storage, long snapshotIndex, long stateHash) {
+        NodeView v = nodes[node];
+        if (snapshotIndex <= v.applied) {
+            fail("node %d installs a snapshot at index %d but applied through %d already", node + 1, snapshotIndex,
+                    v.applied);
+        }
+        int si = Math.toIntExact(snapshotIndex);
+        if (si > committedPrefixHash.size() - 1) {
+            fail("node %d installs a snapshot at index %d, beyond anything committed (%d)", node + 1, snapshotIndex,
+                    committedPrefixHash.size() - 1);
+        }
+        if (storage.lastIndex() > snapshotIndex) {
+            // The log held the snapshot's last entry and keeps what follows it: its prefix must be committed.
+            if (v.lastIndex() < si || v.prefixHash.get(si) != committedPrefixHash.get(si)) {
+                fail("node %d installs a snapshot at index %d that its log holds, but its log up to there differs "
+                        + "from what was committed", node + 1, snapshotIndex);
+            }
+        } else {
+            v.prefixHash.truncate(1);
+            fillCompactedPrefix(node, v, snapshotIndex);
+        }
+        checkRestoredState(node, snapshotIndex, stateHash);
+        v.applied = snapshotIndex;
+    }
+
+    /** A state restored from a snapshot must be the state the first node to apply that index had. */
+    private void checkRestoredState(int node, long index, long stateHash) {
+        if (index > stateHashAt.size() - 1) {
+            fail("node %d restores a snapshot at index %d, beyond any node's applied state (%d)", node + 1, index,
+                    stateHashAt.size() - 1);
+        }
+        if (stateHashAt.get(Math.toIntExact(index)) != stateHash) {
+            fail("state machine safety: node %d restores a snapshot at index %d whose state differs from the state "
+                    + "applied there", node + 1, index);
+        }
+    }
+
+    /** After node applied {@code index} its state machine's hash is {@code stateHash}: same on every node. */
+    void onStateAfter(int node, long index, long stateHash) {
+        int i = Math.toIntExact(index);
+        if (i == stateHashAt.size()) {
+            stateHashAt.add(stateHash);
+        } else if (i > stateHashAt.size()) {
+            fail("node %d reaches state %d before any node reached state %d", node + 1, index, stateHashAt.size());
+        } else if (stateHashAt.get(i) != stateHash) {
+            fail("state machine safety: node %d's state after applying index %d differs from another node's", node + 1,
+                    index);
         }
     }
 

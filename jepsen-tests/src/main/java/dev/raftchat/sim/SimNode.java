@@ -5,15 +5,21 @@ import dev.raftchat.raft.core.ConfState;
 import dev.raftchat.raft.core.Entry;
 import dev.raftchat.raft.core.EntryType;
 import dev.raftchat.raft.core.HardState;
+import dev.raftchat.raft.core.LogPosition;
 import dev.raftchat.raft.core.NotLeaderException;
 import dev.raftchat.raft.core.Proposal;
 import dev.raftchat.raft.core.ProposalRejectedException;
 import dev.raftchat.raft.core.RaftNode;
 import dev.raftchat.raft.core.ReadState;
 import dev.raftchat.raft.core.Ready;
+import dev.raftchat.raft.core.SnapshotChunk;
+import dev.raftchat.raft.core.SnapshotMeta;
 import dev.raftchat.raft.message.Message;
 import dev.raftchat.raft.storage.LogStorage;
+import dev.raftchat.raft.storage.SnapshotSource;
+import java.io.ByteArrayOutputStream;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.List;
 import java.util.TreeMap;
 
@@ -26,6 +32,12 @@ import java.util.TreeMap;
  *
  * <p>It also plays the client-facing runtime: proposals carry a {@link KvCommand} envelope naming this
  * node, and an op completes when its command is applied here.
+ *
+ * <p>Snapshots: every {@link Simulation#snapshotIntervalEntries()} applied entries the node snapshots its
+ * state machine into its snapshot store (durable at once: it survives crashes like the disk) and
+ * compacts its log, keeping a random tail. The store is also the {@link SnapshotSource} a leader streams
+ * to followers that need compacted entries; a follower stages the chunks it receives and installs the
+ * snapshot when the node says it is complete. A restart restores the state machine from the store.
  */
 final class SimNode {
     final int index;
@@ -58,6 +70,36 @@ final class SimNode {
     private HardState lastSynced = HardState.EMPTY;
     /** Crash as soon as the next sync starts, so that the crash finds unsynced writes to lose. */
     private boolean crashAtNextSync;
+    /** The newest durable snapshot and its data (null if none): the node's snapshot store, never lost. */
+    private SnapshotMeta snapshotMeta;
+    private byte[] snapshotData;
+    /** The snapshot being received from a leader (volatile: a crash drops a partial transfer). */
+    private SnapshotMeta stagedMeta;
+    private ByteArrayOutputStream staged;
+    private final SnapshotSource snapshotSource = new SnapshotSource() {
+        @Override
+        public SnapshotMeta latest() {
+            return snapshotMeta;
+        }
+
+        @Override
+        public long sizeBytes(SnapshotMeta meta) {
+            return meta.equals(snapshotMeta) ? snapshotData.length : -1;
+        }
+
+        @Override
+        public byte[] read(SnapshotMeta meta, long offset, int maxBytes) {
+            if (!meta.equals(snapshotMeta)) {
+                return null;
+            }
+            if (offset < 0 || offset > snapshotData.length || maxBytes < 1) {
+                throw new SimulationFailure("node " + id + " reads its snapshot " + meta.position() + " at offset "
+                        + offset + " for " + maxBytes + " bytes, outside its " + snapshotData.length + " bytes");
+            }
+            int from = (int) offset;
+            return Arrays.copyOfRange(snapshotData, from, (int) Math.min(snapshotData.length, from + (long) maxBytes));
+        }
+    };
 
     SimNode(int index, Simulation sim, SimDisk disk, ConfState initialConf) {
         this.index = index;
@@ -135,14 +177,30 @@ final class SimNode {
         }
         started = true;
         storage = disk.open();
-        sim.invariants().onStart(index, storage, lastSynced);
-        raft = new RaftNode(sim.config().nodeConfig(id, randomSeed), storage, initialConf);
+        ConfState conf = initialConf;
+        long appliedIndex = 0;
+        if (snapshotMeta != null) {
+            stateMachine = restoreFrom(snapshotMeta, snapshotData);
+            long index = snapshotMeta.index();
+            boolean holdsSnapshotEntry = storage.firstIndex() - 1 <= index && index <= storage.lastIndex()
+                    && storage.term(index) == snapshotMeta.term();
+            if (!holdsSnapshotEntry) {
+                // A crash between installing a leader's snapshot and a durable compaction: finish the job.
+                storage.compact(snapshotMeta.position());
+            }
+            conf = snapshotMeta.conf();
+            appliedIndex = index;
+        } else {
+            stateMachine = new KvStateMachine();
+        }
+        sim.invariants().onStart(index, storage, lastSynced, appliedIndex, stateMachine.stateHash());
+        var nodeConfig = sim.config().nodeConfig(id, randomSeed).withSnapshotChunkBytes(sim.snapshotChunkBytes());
+        raft = new RaftNode(nodeConfig, storage, snapshotSource, conf, appliedIndex);
         long startedTerm = raft.status().term();
         if (startedTerm < storage.hardState().term()) {
             throw new SimulationFailure("node " + id + " started in term " + startedTerm + " below its durable term "
                     + storage.hardState().term());
         }
-        stateMachine = new KvStateMachine();
         crashed = false;
         paused = false;
         awaitingSync = null;
@@ -162,6 +220,8 @@ final class SimNode {
         storage = null;
         stateMachine = null;
         awaitingSync = null;
+        stagedMeta = null;
+        staged = null;
         SimDisk.CrashReport report = disk.crash(sim.diskRandom());
         sim.counters().add(Counter.UNSYNCED_ENTRIES_LOST, report.unsyncedEntriesLost());
         sim.counters().add(Counter.UNSYNCED_ENTRIES_KEPT, report.unsyncedEntriesKept());
@@ -351,10 +411,9 @@ final class SimNode {
     }
 
     private void handleReady(Ready ready) {
-        if (ready.snapshot() != null || !ready.snapshotChunks().isEmpty()) {
-            // Nothing compacts in the simulator yet, so no node should ever need a snapshot.
-            throw new SimulationFailure("node " + id + " asks its host to install a snapshot, which the simulator "
-                    + "does not model: " + ready.snapshot());
+        stage(ready.snapshotChunks());
+        if (ready.snapshot() != null) {
+            install(ready.snapshot());
         }
         // The commit index is volatile (persisted only opportunistically with term and vote), so it is
         // read from the node rather than from the Ready's hard state.
@@ -438,6 +497,87 @@ final class SimNode {
         }
         serveReads();
         raft.advance(ready);
+        maybeSnapshot();
+    }
+
+    /** Writes received chunks into the staging area; a chunk at offset 0 starts a new transfer. */
+    private void stage(List<SnapshotChunk> chunks) {
+        for (SnapshotChunk chunk : chunks) {
+            sim.counters().increment(Counter.SNAPSHOT_CHUNKS_RECEIVED);
+            if (chunk.offset() == 0) {
+                stagedMeta = chunk.meta();
+                staged = new ByteArrayOutputStream();
+            }
+            if (staged == null || !chunk.meta().equals(stagedMeta) || chunk.offset() != staged.size()) {
+                throw new SimulationFailure("node " + id + " is handed snapshot chunk " + chunk.meta().position() + " at offset "
+                        + chunk.offset() + " but has staged " + (staged == null ? "nothing" : stagedMeta.position()
+                        + " through offset " + staged.size()));
+            }
+            staged.writeBytes(chunk.data());
+        }
+    }
+
+    /** Makes the staged snapshot the node's newest, restores the state machine from it, compacts the log. */
+    private void install(SnapshotMeta meta) {
+        if (staged == null || !meta.equals(stagedMeta)) {
+            throw new SimulationFailure("node " + id + " is told to install snapshot " + meta + " but has staged "
+                    + stagedMeta);
+        }
+        byte[] data = staged.toByteArray();
+        stagedMeta = null;
+        staged = null;
+        if (snapshotMeta != null && meta.index() <= snapshotMeta.index()) {
+            throw new SimulationFailure("node " + id + " is told to install snapshot " + meta.position()
+                    + " which is not newer than its own " + snapshotMeta.position());
+        }
+        KvStateMachine restored = restoreFrom(meta, data);
+        if (restored.appliedIndex() <= stateMachine.appliedIndex()) {
+            throw new SimulationFailure("node " + id + " is told to install snapshot " + meta.position()
+                    + " but has applied through " + stateMachine.appliedIndex() + " already");
+        }
+        snapshotMeta = meta;
+        snapshotData = data;
+        stateMachine = restored;
+        storage.compact(meta.position());
+        sim.counters().increment(Counter.SNAPSHOTS_INSTALLED);
+        sim.invariants().onSnapshotInstalled(index, storage, meta.index(), restored.stateHash());
+    }
+
+    private KvStateMachine restoreFrom(SnapshotMeta meta, byte[] data) {
+        KvStateMachine restored;
+        try {
+            restored = KvStateMachine.restore(data);
+        } catch (IllegalArgumentException e) {
+            throw new SimulationFailure("node " + id + ": snapshot " + meta.position() + " is corrupt: " + e.getMessage());
+        }
+        if (restored.appliedIndex() != meta.index()) {
+            throw new SimulationFailure("node " + id + ": snapshot " + meta.position() + " holds the state at index "
+                    + restored.appliedIndex());
+        }
+        return restored;
+    }
+
+    /**
+     * Snapshots the state machine once enough entries were applied since the last snapshot, then
+     * compacts the log through a random index at or below it (keeping a random tail for slow followers).
+     */
+    private void maybeSnapshot() {
+        long applied = stateMachine.appliedIndex();
+        long last = snapshotMeta == null ? 0 : snapshotMeta.index();
+        if (applied - last < sim.snapshotIntervalEntries()) {
+            return;
+        }
+        snapshotMeta = new SnapshotMeta(applied, storage.term(applied), raft.status().conf());
+        snapshotData = stateMachine.snapshot();
+        sim.counters().increment(Counter.SNAPSHOTS_TAKEN);
+        long compacted = storage.compactedThrough().index();
+        if (applied <= compacted) {
+            return;
+        }
+        var random = sim.snapshotRandom();
+        long through = random.nextBoolean() ? applied : compacted + 1 + random.nextLong(applied - compacted);
+        storage.compact(new LogPosition(storage.term(through), through));
+        sim.counters().increment(Counter.LOG_COMPACTIONS);
     }
 
     /** Answers every confirmed ReadIndex read whose index this node has applied (thesis §6.4). */
@@ -482,10 +622,12 @@ final class SimNode {
         }
         if (e.type() != EntryType.NORMAL) {
             stateMachine.skip(e.index());
+            sim.invariants().onStateAfter(index, e.index(), stateMachine.stateHash());
             return;
         }
         KvCommand command = KvCommand.decode(e.data());
         KvStateMachine.Applied applied = stateMachine.apply(e.index(), command);
+        sim.invariants().onStateAfter(index, e.index(), stateMachine.stateHash());
         sim.onCommandApplied(this, e.index(), command);
         if (command.originNode() == id) {
             OpRecord op = proposed.remove(command.requestId());

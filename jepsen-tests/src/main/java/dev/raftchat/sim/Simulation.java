@@ -35,6 +35,9 @@ public final class Simulation {
     static final int BACKOFF_MILLIS_MIN = 10;
     static final int BACKOFF_MILLIS_MAX = 60;
 
+    static final int SNAPSHOT_INTERVAL_ENTRIES_MIN = 10;
+    static final int SNAPSHOT_INTERVAL_ENTRIES_SPREAD = 120;
+
     private final long seed;
     private final SimulationConfig config;
     private final SplittableRandom networkRandom;
@@ -42,6 +45,12 @@ public final class Simulation {
     private final SplittableRandom faultRandom;
     private final SplittableRandom workloadRandom;
     private final SplittableRandom nodeSeedRandom;
+    /** Drives when nodes snapshot and how much log they keep behind a snapshot. */
+    private final SplittableRandom snapshotRandom;
+    /** Entries a node applies between two snapshots, chosen per seed. */
+    private final int snapshotIntervalEntries;
+    /** The most snapshot bytes per InstallSnapshot message, chosen per seed: tiny ones split transfers. */
+    private final int snapshotChunkBytes;
     private final Counters counters = new Counters();
     private final InvariantChecker invariants;
     private final Network network;
@@ -92,6 +101,9 @@ public final class Simulation {
         faultRandom = root.split();
         workloadRandom = root.split();
         nodeSeedRandom = root.split();
+        snapshotRandom = root.split();
+        snapshotIntervalEntries = SNAPSHOT_INTERVAL_ENTRIES_MIN + snapshotRandom.nextInt(SNAPSHOT_INTERVAL_ENTRIES_SPREAD);
+        snapshotChunkBytes = snapshotRandom.nextBoolean() ? 8 + snapshotRandom.nextInt(56) : 64 * 1024;
         invariants = new InvariantChecker(config.slots(), counters);
         network = new Network(this, networkRandom, config.faults(), config.slots());
         trace = new Object[config.traceEvents()];
@@ -139,6 +151,18 @@ public final class Simulation {
         return diskRandom;
     }
 
+    SplittableRandom snapshotRandom() {
+        return snapshotRandom;
+    }
+
+    int snapshotIntervalEntries() {
+        return snapshotIntervalEntries;
+    }
+
+    int snapshotChunkBytes() {
+        return snapshotChunkBytes;
+    }
+
     // --- the run -------------------------------------------------------------------------------------
 
     public SimResult run() {
@@ -182,7 +206,8 @@ public final class Simulation {
             failure = "exception at " + now + "ms: " + e + stackTop(e);
         }
         finished = true;
-        return new SimResult(seed, config.describe(), failure, failure == null ? "" : formatTrace(), eventHash,
+        return new SimResult(seed, config.describe() + ", snapshots every " + snapshotIntervalEntries
+                + " entries in chunks of " + snapshotChunkBytes + " bytes", failure, failure == null ? "" : formatTrace(), eventHash,
                 eventCount, now, history.size(), counters);
     }
 

@@ -225,14 +225,16 @@ public final class RaftNode {
             heartbeatElapsed = 0;
             broadcastHeartbeat();
         }
-        for (Map.Entry<Long, SnapshotTransfer> e : transfers.entrySet()) {
-            SnapshotTransfer t = e.getValue();
-            if (++t.ticksWithoutProgress >= config.electionTimeoutTicks()) {
+        // A copy of the keys: resending may restart a transfer with a newer snapshot, which replaces its
+        // entry in the map (simulator seeds 1134, 1339 threw ConcurrentModificationException here).
+        for (long follower : new ArrayList<>(transfers.keySet())) {
+            SnapshotTransfer t = transfers.get(follower);
+            if (t != null && ++t.ticksWithoutProgress >= config.electionTimeoutTicks()) {
                 // Chunks or their acknowledgements were lost: go back to the last acknowledged offset.
                 t.ticksWithoutProgress = 0;
                 t.sentOffset = t.ackedOffset;
                 t.lastChunkSent = false;
-                sendSnapshotChunks(e.getKey());
+                sendSnapshotChunks(follower);
             }
         }
     }
