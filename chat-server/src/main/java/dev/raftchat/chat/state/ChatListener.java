@@ -1,0 +1,18 @@
+package dev.raftchat.chat.state;
+
+/**
+ * Hears about changes applied by a {@link ChatStateMachine}.
+ *
+ * <p><b>Threading.</b> Called on the thread that applies (the Raft thread), after the change is visible
+ * to readers, in log order. Implementations must return quickly and never block (hand the event to a
+ * bounded queue, drop when full): a slow listener delays every later entry. An exception is logged and
+ * otherwise ignored, because the change is already applied on every node.
+ */
+public interface ChatListener {
+
+    /** A post was appended to {@code room}. */
+    default void onPost(String room, Post post) {}
+
+    /** The URL of peer {@code nodeId} was registered (or changed). */
+    default void onPeerRegistered(long nodeId, String url) {}
+}
