@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
  * <pre>
  * command PostMessage       : 01 01 postedAtMillis:i64 room:str user:str message:str
  *         RegisterPeer      : 01 02 nodeId:i64 url:str
+ *         RemovePeer        : 01 03 nodeId:i64
  * result  rejected          : 01 00 code:str message:str
  *         accepted          : 01 01
  *         accepted + post   : 01 02 postedAtMillis:i64 user:str message:str
@@ -36,6 +37,7 @@ public final class ChatCodec {
     public static final byte FORMAT_VERSION = 1;
     static final byte POST_MESSAGE = 1;
     static final byte REGISTER_PEER = 2;
+    static final byte REMOVE_PEER = 3;
     static final byte LIST_ROOMS = 1;
     static final byte READ_ROOM = 2;
     private static final byte REJECTED = 0;
@@ -57,6 +59,9 @@ public final class ChatCodec {
                 out.writeByte(REGISTER_PEER);
                 out.writeLong(peer.nodeId());
                 writeString(out, peer.url());
+            } else if (command instanceof ChatCommand.RemovePeer removal) {
+                out.writeByte(REMOVE_PEER);
+                out.writeLong(removal.nodeId());
             } else {
                 throw new IllegalArgumentException("unknown command " + command);
             }
@@ -74,6 +79,7 @@ public final class ChatCodec {
                             readString(in, bytes.length), postedAtMillis);
                 }
                 case REGISTER_PEER -> new ChatCommand.RegisterPeer(in.readLong(), readString(in, bytes.length));
+                case REMOVE_PEER -> new ChatCommand.RemovePeer(in.readLong());
                 default -> throw malformed("unknown command type " + type);
             };
             requireEnd(in);

@@ -19,12 +19,16 @@ public sealed interface ChatCommand {
     }
 
     /**
-     * Records the peer URL of node {@code nodeId}, so that every node (including ones that replay the log
-     * later) learns how to reach a member added at run time.
+     * Asks for node {@code nodeId} to be a voter, reachable at peer URL {@code url}. Every node (including
+     * ones that replay the log later) learns the address from it; the leader of the moment carries out
+     * the membership change (see {@code MembershipReconciler}), so the request survives leader changes.
      */
     record RegisterPeer(long nodeId, String url) implements ChatCommand {
         public RegisterPeer {
             Objects.requireNonNull(url, "url");
         }
     }
+
+    /** Asks for node {@code nodeId} to leave the cluster; the leader of the moment carries it out. */
+    record RemovePeer(long nodeId) implements ChatCommand {}
 }

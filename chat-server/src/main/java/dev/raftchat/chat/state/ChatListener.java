@@ -15,4 +15,7 @@ public interface ChatListener {
 
     /** The URL of peer {@code nodeId} was registered (or changed). */
     default void onPeerRegistered(long nodeId, String url) {}
+
+    /** Node {@code nodeId} was asked to leave the cluster. */
+    default void onPeerRemoved(long nodeId) {}
 }

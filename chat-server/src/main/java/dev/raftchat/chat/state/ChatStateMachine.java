@@ -26,8 +26,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The replicated chat: rooms (sorted by name) holding posts (oldest first), plus the peer URLs of
- * members added at run time.
+ * The replicated chat: rooms (sorted by name) holding posts (oldest first), plus the wanted membership
+ * changes: peer URLs of members added at run time and the ids of members asked to leave.
  *
  * <p><b>Determinism.</b> {@link #apply} depends only on the state and the command: it reads no clock
  * (the time of a post is in the command; it is raised to the room's latest time when lower, so times
@@ -59,6 +59,8 @@ public final class ChatStateMachine implements StateMachine {
     // Guarded by lock.
     private final TreeMap<String, List<Post>> rooms = new TreeMap<>();
     private final TreeMap<Long, String> peerUrls = new TreeMap<>();
+    /** Nodes asked to leave; disjoint from peerUrls' keys. */
+    private final java.util.TreeSet<Long> removedNodeIds = new java.util.TreeSet<>();
     /** Invariant: every entry applied so far had an index <= this; the next must be above it. */
     private long appliedIndex;
 
@@ -94,6 +96,9 @@ public final class ChatStateMachine implements StateMachine {
         }
         if (decoded instanceof ChatCommand.PostMessage post) {
             return applyPost(index, post);
+        }
+        if (decoded instanceof ChatCommand.RemovePeer removal) {
+            return applyRemoval(index, removal);
         }
         return applyPeer(index, (ChatCommand.RegisterPeer) decoded);
     }
@@ -150,6 +155,7 @@ public final class ChatStateMachine implements StateMachine {
                 return ChatResult.rejected(e.code(), e.getMessage());
             }
             peerUrls.put(command.nodeId(), command.url());
+            removedNodeIds.remove(command.nodeId());
         } finally {
             lock.writeLock().unlock();
         }
@@ -158,6 +164,29 @@ public final class ChatStateMachine implements StateMachine {
                 listener.onPeerRegistered(command.nodeId(), command.url());
             } catch (RuntimeException e) {
                 LOG.warn("chat listener failed on peer {}; ignored", command.nodeId(), e);
+            }
+        }
+        return ChatResult.accepted(null);
+    }
+
+    private ChatResult applyRemoval(long index, ChatCommand.RemovePeer command) {
+        lock.writeLock().lock();
+        try {
+            checkIndex(index);
+            appliedIndex = index;
+            if (command.nodeId() <= 0) {
+                return ChatResult.rejected("invalid_node_id", "node id " + command.nodeId() + " is not positive");
+            }
+            peerUrls.remove(command.nodeId());
+            removedNodeIds.add(command.nodeId());
+        } finally {
+            lock.writeLock().unlock();
+        }
+        for (ChatListener listener : listeners) {
+            try {
+                listener.onPeerRemoved(command.nodeId());
+            } catch (RuntimeException e) {
+                LOG.warn("chat listener failed on the removal of peer {}; ignored", command.nodeId(), e);
             }
         }
         return ChatResult.accepted(null);
@@ -227,6 +256,16 @@ public final class ChatStateMachine implements StateMachine {
         }
     }
 
+    /** Nodes asked to leave the cluster, ascending. A copy. */
+    public java.util.SortedSet<Long> removedNodeIds() {
+        lock.readLock().lock();
+        try {
+            return Collections.unmodifiableSortedSet(new java.util.TreeSet<>(removedNodeIds));
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
     /** The index of the last entry applied (0 when none). */
     public long appliedIndex() {
         lock.readLock().lock();
@@ -245,6 +284,7 @@ public final class ChatStateMachine implements StateMachine {
      * <pre>
      * magic:i32 "RCHS"  version:i32  appliedIndex:i64
      * peerCount:i32  (nodeId:i64 url:str)*                 ascending id
+     * removedCount:i32  (nodeId:i64)*                       ascending id
      * roomCount:i32  (name:str postCount:i32 (postedAtMillis:i64 user:str message:str)*)*   ascending name
      * end:i32 "RCHE"
      * </pre>
@@ -260,6 +300,10 @@ public final class ChatStateMachine implements StateMachine {
             for (Map.Entry<Long, String> peer : peerUrls.entrySet()) {
                 data.writeLong(peer.getKey());
                 ChatCodec.writeString(data, peer.getValue());
+            }
+            data.writeInt(removedNodeIds.size());
+            for (long nodeId : removedNodeIds) {
+                data.writeLong(nodeId);
             }
             data.writeInt(rooms.size());
             for (Map.Entry<String, List<Post>> room : rooms.entrySet()) {
@@ -322,6 +366,14 @@ public final class ChatStateMachine implements StateMachine {
                 throw new IOException("chat snapshot lists peers out of order at node " + nodeId);
             }
         }
+        java.util.TreeSet<Long> restoredRemovals = new java.util.TreeSet<>();
+        int removedCount = readCount(data, "removed node", Integer.MAX_VALUE);
+        for (int i = 0; i < removedCount; i++) {
+            long nodeId = data.readLong();
+            if (!restoredRemovals.add(nodeId) || restoredRemovals.last() != nodeId || restoredPeers.containsKey(nodeId)) {
+                throw new IOException("chat snapshot lists removed node " + nodeId + " out of order or also as a peer");
+            }
+        }
         TreeMap<String, List<Post>> restoredRooms = new TreeMap<>();
         int roomCount = readCount(data, "room", limits.roomsMax());
         for (int r = 0; r < roomCount; r++) {
@@ -354,6 +406,8 @@ public final class ChatStateMachine implements StateMachine {
             rooms.putAll(restoredRooms);
             peerUrls.clear();
             peerUrls.putAll(restoredPeers);
+            removedNodeIds.clear();
+            removedNodeIds.addAll(restoredRemovals);
             appliedIndex = restoredIndex;
         } finally {
             lock.writeLock().unlock();

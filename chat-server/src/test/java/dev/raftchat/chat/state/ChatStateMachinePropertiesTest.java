@@ -92,6 +92,8 @@ class ChatStateMachinePropertiesTest {
         Arbitrary<ChatCommand> peers = Combinators.combine(Arbitraries.longs().between(-1, 6),
                         Arbitraries.of("http://127.0.0.1:42379", "http://h:1", ""))
                 .as(ChatCommand.RegisterPeer::new);
-        return Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(8, posts), net.jqwik.api.Tuple.of(1, peers));
+        Arbitrary<ChatCommand> removals = Arbitraries.longs().between(-1, 6).map(ChatCommand.RemovePeer::new);
+        return Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(8, posts), net.jqwik.api.Tuple.of(1, peers),
+                net.jqwik.api.Tuple.of(1, removals));
     }
 }

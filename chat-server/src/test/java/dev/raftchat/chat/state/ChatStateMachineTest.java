@@ -135,6 +135,13 @@ class ChatStateMachineTest {
         machine.apply(nextIndex++, ChatCodec.encode(new ChatCommand.RegisterPeer(4, "http://127.0.0.1:42379")));
         assertThat(heard).containsExactly("general:hi", "4@http://127.0.0.1:42379");
         assertThat(machine.peerUrls()).containsEntry(4L, "http://127.0.0.1:42379");
+
+        machine.apply(nextIndex++, ChatCodec.encode(new ChatCommand.RemovePeer(4)));
+        machine.apply(nextIndex++, ChatCodec.encode(new ChatCommand.RemovePeer(3)));
+        assertThat(machine.peerUrls()).isEmpty();
+        assertThat(machine.removedNodeIds()).containsExactly(3L, 4L);
+        machine.apply(nextIndex++, ChatCodec.encode(new ChatCommand.RegisterPeer(3, "http://127.0.0.1:32379")));
+        assertThat(machine.removedNodeIds()).containsExactly(4L);
     }
 
     @Test
@@ -142,6 +149,7 @@ class ChatStateMachineTest {
         post("general", "ann", "hello", 1_000);
         post("random", "bob", "ünïcödé ✓", 2_000);
         machine.apply(nextIndex++, ChatCodec.encode(new ChatCommand.RegisterPeer(4, "http://127.0.0.1:42379")));
+        machine.apply(nextIndex++, ChatCodec.encode(new ChatCommand.RemovePeer(2)));
         byte[] snapshot = machine.snapshotBytes();
 
         ChatStateMachine restored = new ChatStateMachine(ChatLimits.defaults());
@@ -151,9 +159,10 @@ class ChatStateMachineTest {
         assertThat(restored.rooms()).containsExactly("general", "random");
         assertThat(restored.posts("random")).containsExactly(new Post("bob", "ünïcödé ✓", 2_000));
         assertThat(restored.peerUrls()).isEqualTo(machine.peerUrls());
-        assertThat(restored.appliedIndex()).isEqualTo(3);
+        assertThat(restored.removedNodeIds()).containsExactly(2L);
+        assertThat(restored.appliedIndex()).isEqualTo(4);
         // The restored machine continues from the snapshot's index.
-        assertThat(ChatCodec.decodeResult(restored.apply(4,
+        assertThat(ChatCodec.decodeResult(restored.apply(5,
                 ChatCodec.encode(new ChatCommand.PostMessage("general", "cid", "after", 500)))).post().postedAtMillis())
                 .isEqualTo(1_000);
     }
