@@ -31,10 +31,15 @@ final class RaftLog {
         this.storage = storage;
         this.unstableOffset = storage.lastIndex() + 1;
         long compacted = storage.compactedThrough().index();
+        // What the state machine has applied is a fact (it was restored from a snapshot of committed
+        // state), so it is never clamped: entries up to it must not be handed out again.
+        this.applied = Math.max(compacted, applied);
+        Check.that(this.applied <= storage.lastIndex(), "applied index %s beyond the log's last index %s",
+                this.applied, storage.lastIndex());
         // A crash can make the hard state's commit outrun a log whose tail was lost before it was
-        // acknowledged; what is missing here is committed elsewhere and will be re-sent by the leader.
-        this.committed = Math.max(compacted, Math.min(committed, storage.lastIndex()));
-        this.applied = Math.max(compacted, Math.min(applied, this.committed));
+        // acknowledged (what is missing is committed elsewhere and the leader re-sends it), or lag
+        // behind a snapshot installed just before the crash (which proves everything in it committed).
+        this.committed = Math.max(this.applied, Math.min(committed, storage.lastIndex()));
     }
 
     long committed() {

@@ -78,6 +78,11 @@ public final class RaftNode {
     /** Drawn from [electionTimeoutTicks, 2 * electionTimeoutTicks) at every reset (Raft §5.2). */
     private int randomizedElectionTimeout;
 
+    /** Logical time: ticks since this node object was created. Used only to age the read lease. */
+    private long now;
+    /** Leader only: the tick at which each member last answered us in this term (the read lease). */
+    private final TreeMap<Long, Long> lastHeardTick = new TreeMap<>();
+
     /** Leader only: bytes of entries appended in this term and not yet committed and applied. */
     private long uncommittedBytes;
 
@@ -198,6 +203,7 @@ public final class RaftNode {
 
     /** Advances logical time by one tick: election timeouts for followers, heartbeats for the leader. */
     public void tick() {
+        now++;
         if (role == Role.LEADER) {
             tickLeader();
         } else {
@@ -340,6 +346,7 @@ public final class RaftNode {
         randomizedElectionTimeout = config.electionTimeoutTicks() + random.nextInt(config.electionTimeoutTicks());
         votes.clear();
         progress.clear();
+        lastHeardTick.clear();
         transfers.clear();
         forwardsSeen.clear();
         uncommittedBytes = 0;
@@ -561,6 +568,7 @@ public final class RaftNode {
             return;
         }
         pr.setRecentlyActive(true);
+        lastHeardTick.put(m.from(), now);
         if (!m.success()) {
             long hint = m.hintIndex();
             if (m.hintTerm() > 0) {
@@ -607,6 +615,7 @@ public final class RaftNode {
             return;
         }
         pr.setRecentlyActive(true);
+        lastHeardTick.put(m.from(), now);
         pr.resumeProbe();
         if (m.readContext() > 0) {
             readRoundAcked.merge(m.from(), m.readContext(), Math::max);
@@ -906,6 +915,17 @@ public final class RaftNode {
                     + "; retry when it has been left");
         }
         ConfChanger.apply(conf, change); // throws IllegalArgumentException naming the problem
+        for (ConfChange.Op op : change.ops()) {
+            if (op.type() == ConfChange.OpType.ADD_VOTER && conf.isLearner(op.nodeId())) {
+                Progress pr = progress.get(op.nodeId());
+                long behind = log.lastIndex() - (pr == null ? 0 : pr.match());
+                if (behind > config.promotionLagEntriesMax()) {
+                    throw new ProposalRejectedException("learner " + op.nodeId() + " is " + behind
+                            + " entries behind the leader (promotionLagEntriesMax=" + config.promotionLagEntriesMax()
+                            + "); promote it once it has caught up");
+                }
+            }
+        }
         long index = log.lastIndex() + 1;
         appendAsLeader(List.of(new Entry(term, index, EntryType.CONFIG_CHANGE, change.encode())));
         pendingConfIndex = index;
@@ -1016,6 +1036,15 @@ public final class RaftNode {
             readsAwaitingCommit.add(read);
             return;
         }
+        if (leaseValid()) {
+            // Thesis §6.4.1: no other leader can have been elected since a quorum last answered us.
+            if (from == id) {
+                readStates.add(new ReadState(context, log.committed(), true));
+            } else {
+                messages.add(new ReadIndexResponse(id, from, term, context, log.committed(), true));
+            }
+            return;
+        }
         startReads(List.of(read));
     }
 
@@ -1031,6 +1060,25 @@ public final class RaftNode {
             return;
         }
         broadcastHeartbeat();
+    }
+
+    /**
+     * True while a lease read is safe: a quorum answered us within the election timeout minus the drift
+     * margin. Each of those voters, having heard from us, refuses to vote for anyone else for a full
+     * election timeout by its own clock (CheckQuorum's leader stickiness), so no other leader can exist.
+     * A leadership transfer deliberately bypasses that stickiness, so it voids the lease.
+     */
+    private boolean leaseValid() {
+        if (!config.leaseReads() || role != Role.LEADER || transferee != NONE) {
+            return false;
+        }
+        long window = config.electionTimeoutTicks() - config.leaseClockDriftTicks();
+        TreeMap<Long, Boolean> fresh = new TreeMap<>();
+        for (long voter : quorum.voters()) {
+            Long heard = lastHeardTick.get(voter);
+            fresh.put(voter, voter == id || (heard != null && now - heard < window));
+        }
+        return quorum.voteResult(fresh) == VoteResult.WON;
     }
 
     private void confirmReads() {

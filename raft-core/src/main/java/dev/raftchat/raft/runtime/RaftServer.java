@@ -12,7 +12,9 @@ import dev.raftchat.raft.core.RaftNode;
 import dev.raftchat.raft.core.Ready;
 import dev.raftchat.raft.message.Message;
 import dev.raftchat.raft.statemachine.StateMachine;
+import dev.raftchat.raft.core.SnapshotMeta;
 import dev.raftchat.raft.storage.LogStorage;
+import dev.raftchat.raft.storage.SnapshotStore;
 import dev.raftchat.raft.transport.Transport;
 import java.util.ArrayList;
 import java.util.List;
@@ -127,6 +129,13 @@ public final class RaftServer implements AutoCloseable {
     private volatile ServerStatus publishedStatus;
     private boolean closeStarted;
 
+    /** Snapshot duties, or null without a snapshot store. */
+    private final SnapshotManager snapshots;
+    private final ThreadPoolExecutor snapshotWriter;
+    /** On-demand snapshot requests, handed to the Raft thread. */
+    private final ArrayBlockingQueue<CompletableFuture<SnapshotMeta>> snapshotRequests;
+    private static final int SNAPSHOT_REQUESTS_MAX = 16;
+
     // Owned by the Raft thread once started.
     private final RaftNode node;
     /** Invariant: every committed entry up to here was applied, in order, exactly once. */
@@ -156,7 +165,24 @@ public final class RaftServer implements AutoCloseable {
      */
     public RaftServer(RaftServerConfig config, LogStorage storage, Transport transport, StateMachine stateMachine,
                       RaftMetrics metrics) {
+        this(config, storage, null, transport, stateMachine, metrics);
+    }
+
+    /**
+     * Creates a server whose state machine is snapshotted into {@code snapshots} (every
+     * {@link RaftServerConfig#snapshotIntervalEntries()} entries, and on {@link #takeSnapshot()}), whose
+     * log is compacted behind each snapshot, and which restores the state machine from the newest
+     * snapshot before it starts. Followers too far behind are sent the snapshot in chunks.
+     *
+     * @param snapshots where snapshots live; null for none (then the log is never compacted)
+     */
+    public RaftServer(RaftServerConfig config, LogStorage storage, SnapshotStore snapshots, Transport transport,
+                      StateMachine stateMachine, RaftMetrics metrics) {
         this.config = Objects.requireNonNull(config, "config");
+        if (snapshots == null && config.snapshotIntervalEntries() > 0) {
+            throw new IllegalArgumentException("snapshotIntervalEntries=" + config.snapshotIntervalEntries()
+                    + " needs a snapshot store");
+        }
         this.storage = Objects.requireNonNull(storage, "storage");
         this.transport = Objects.requireNonNull(transport, "transport");
         this.stateMachine = Objects.requireNonNull(stateMachine, "stateMachine");
@@ -168,7 +194,24 @@ public final class RaftServer implements AutoCloseable {
         this.inbox = new ArrayBlockingQueue<>(config.inboxMessagesMax());
         this.submitted = new ArrayBlockingQueue<>(config.pendingProposalsMax());
 
-        this.node = new RaftNode(config.node(), storage, config.initialConf());
+        if (snapshots != null) {
+            this.snapshotWriter = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(1),
+                    runnable -> {
+                        Thread thread = new Thread(runnable, "raft-" + id + "-snapshot");
+                        thread.setDaemon(true);
+                        return thread;
+                    });
+            this.snapshots = new SnapshotManager(id, snapshots, stateMachine, storage,
+                    config.snapshotIntervalEntries(), config.snapshotLogTailEntries(), snapshotWriter);
+            SnapshotMeta restored = this.snapshots.restoreAtStartup();
+            this.node = new RaftNode(config.node(), storage, snapshots,
+                    restored == null ? config.initialConf() : restored.conf(), restored == null ? 0 : restored.index());
+        } else {
+            this.snapshotWriter = null;
+            this.snapshots = null;
+            this.node = new RaftNode(config.node(), storage, config.initialConf());
+        }
+        this.snapshotRequests = new ArrayBlockingQueue<>(SNAPSHOT_REQUESTS_MAX);
         this.currentTerm = storage.hardState().term();
         this.appliedIndex = node.status().appliedIndex();
 
@@ -381,6 +424,30 @@ public final class RaftServer implements AutoCloseable {
      * A snapshot of this server: role, term, leader, commit and applied index, members, counters. Safe
      * from any thread; never waits for the Raft thread (the Raft part may lag by one loop iteration).
      */
+    /**
+     * Takes a snapshot of the state machine at its current applied index (unless one is already being
+     * written, whose completion then answers), then compacts the log behind it.
+     *
+     * @return completes with the snapshot's metadata once it is durable; fails with
+     *         {@link ProposalRejectedException} when too many requests are queued, or
+     *         {@link IllegalStateException} when the server has no snapshot store
+     */
+    public CompletableFuture<SnapshotMeta> takeSnapshot() {
+        if (snapshots == null) {
+            return CompletableFuture.failedFuture(new IllegalStateException("node " + id + " has no snapshot store"));
+        }
+        if (state != ServerStatus.State.RUNNING) {
+            return CompletableFuture.failedFuture(shutdownException());
+        }
+        CompletableFuture<SnapshotMeta> future = new CompletableFuture<>();
+        if (!snapshotRequests.offer(future)) {
+            return CompletableFuture.failedFuture(new ProposalRejectedException("node " + id + ": more than "
+                    + SNAPSHOT_REQUESTS_MAX + " snapshot requests queued"));
+        }
+        LockSupport.unpark(raftThread);
+        return future;
+    }
+
     public ServerStatus status() {
         ServerStatus last = publishedStatus;
         return new ServerStatus(state, last.raft(), last.appliedIndex(), pendingProposals.get(),
@@ -418,6 +485,25 @@ public final class RaftServer implements AutoCloseable {
         }
         boolean raftThreadStopped = wasNew || awaitRaftThread();
         transport.close();
+        if (snapshotWriter != null) {
+            snapshotWriter.shutdown();
+            RaftShutdownException stopped = shutdownException();
+            for (CompletableFuture<SnapshotMeta> request = snapshotRequests.poll(); request != null;
+                    request = snapshotRequests.poll()) {
+                request.completeExceptionally(stopped);
+            }
+            if (raftThreadStopped) {
+                snapshots.failWaiting(stopped);
+            }
+            try {
+                if (!snapshotWriter.awaitTermination(config.shutdownTimeoutMillis(), TimeUnit.MILLISECONDS)) {
+                    log.warn("node {}: snapshot writer still busy after shutdownTimeoutMillis={}", id,
+                            config.shutdownTimeoutMillis());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         failAllPending(shutdownException(), raftThreadStopped);
         if (raftThreadStopped) {
             storage.close();
@@ -515,6 +601,15 @@ public final class RaftServer implements AutoCloseable {
                     changed = true;
                 }
 
+                if (snapshots != null) {
+                    for (CompletableFuture<SnapshotMeta> request = snapshotRequests.poll(); request != null;
+                            request = snapshotRequests.poll()) {
+                        snapshots.request(request);
+                    }
+                    changed |= snapshots.finishWritten();
+                    changed |= snapshots.maybeStart(appliedIndex, () -> node.status().conf());
+                }
+
                 long afterReadyNanos = System.nanoTime();
                 changed |= expireProposals(afterReadyNanos);
                 changed |= reads.expire(afterReadyNanos);
@@ -596,6 +691,17 @@ public final class RaftServer implements AutoCloseable {
 
     private void handleReady(Ready ready) {
         sendAll(ready.messages());
+        if (!ready.snapshotChunks().isEmpty() || ready.snapshot() != null) {
+            if (snapshots == null) {
+                throw new IllegalStateException("node " + id + " received a snapshot from its leader but has no "
+                        + "snapshot store; configure one on every node of a cluster that compacts its log");
+            }
+            snapshots.stage(ready.snapshotChunks());
+            if (ready.snapshot() != null) {
+                snapshots.install(ready.snapshot());
+                appliedIndex = ready.snapshot().index();
+            }
+        }
         if (!ready.entries().isEmpty()) {
             storage.append(ready.entries());
         }

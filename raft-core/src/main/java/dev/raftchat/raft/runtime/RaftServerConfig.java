@@ -38,6 +38,11 @@ import java.util.Objects;
  *                                not yet completed (they also time out after {@code proposalTimeoutMillis})
  * @param shutdownTimeoutMillis   how long {@link RaftServer#close()} waits for the Raft thread and the
  *                                notification thread to finish
+ * @param snapshotIntervalEntries take a snapshot once this many entries were applied since the last one;
+ *                                0 for never automatically (needs a snapshot store and a state machine that
+ *                                supports snapshots)
+ * @param snapshotLogTailEntries  entries kept in the log below a snapshot, so that followers slightly
+ *                                behind catch up from the log rather than by a whole snapshot
  */
 public record RaftServerConfig(
         NodeConfig node,
@@ -55,7 +60,9 @@ public record RaftServerConfig(
         int queryBytesMax,
         long readTimeoutMillis,
         int pendingAdminOperationsMax,
-        long shutdownTimeoutMillis) {
+        long shutdownTimeoutMillis,
+        long snapshotIntervalEntries,
+        long snapshotLogTailEntries) {
 
     public static final long DEFAULT_TICK_MILLIS = 100;
     public static final long DEFAULT_PROPOSAL_TIMEOUT_MILLIS = 10_000;
@@ -71,6 +78,8 @@ public record RaftServerConfig(
     public static final long DEFAULT_READ_TIMEOUT_MILLIS = 10_000;
     public static final int DEFAULT_PENDING_ADMIN_OPERATIONS_MAX = 16;
     public static final long DEFAULT_SHUTDOWN_TIMEOUT_MILLIS = 5_000;
+    public static final long DEFAULT_SNAPSHOT_INTERVAL_ENTRIES = 0;
+    public static final long DEFAULT_SNAPSHOT_LOG_TAIL_ENTRIES = 1_000;
 
     /** Queues are allocated up front at their bound, so the bound itself is bounded. */
     public static final int QUEUE_CAPACITY_LIMIT = 1 << 20;
@@ -98,6 +107,8 @@ public record RaftServerConfig(
         inRange("readTimeoutMillis", readTimeoutMillis, 1, 24L * 60 * 60 * 1000);
         inRange("pendingAdminOperationsMax", pendingAdminOperationsMax, 1, 1024);
         inRange("shutdownTimeoutMillis", shutdownTimeoutMillis, 1, 10L * 60 * 1000);
+        inRange("snapshotIntervalEntries", snapshotIntervalEntries, 0, Long.MAX_VALUE);
+        inRange("snapshotLogTailEntries", snapshotLogTailEntries, 0, Long.MAX_VALUE);
     }
 
     private static void inRange(String field, long value, long min, long max) {
@@ -132,7 +143,9 @@ public record RaftServerConfig(
                 .queryBytesMax(queryBytesMax)
                 .readTimeoutMillis(readTimeoutMillis)
                 .pendingAdminOperationsMax(pendingAdminOperationsMax)
-                .shutdownTimeoutMillis(shutdownTimeoutMillis);
+                .shutdownTimeoutMillis(shutdownTimeoutMillis)
+                .snapshotIntervalEntries(snapshotIntervalEntries)
+                .snapshotLogTailEntries(snapshotLogTailEntries);
     }
 
     /** Builds a {@link RaftServerConfig}; {@link #build()} validates. Not thread-safe. */
@@ -155,6 +168,8 @@ public record RaftServerConfig(
         private long readTimeoutMillis = DEFAULT_READ_TIMEOUT_MILLIS;
         private int pendingAdminOperationsMax = DEFAULT_PENDING_ADMIN_OPERATIONS_MAX;
         private long shutdownTimeoutMillis = DEFAULT_SHUTDOWN_TIMEOUT_MILLIS;
+        private long snapshotIntervalEntries = DEFAULT_SNAPSHOT_INTERVAL_ENTRIES;
+        private long snapshotLogTailEntries = DEFAULT_SNAPSHOT_LOG_TAIL_ENTRIES;
 
         private Builder(NodeConfig node, ConfState initialConf) {
             this.node = node;
@@ -241,6 +256,16 @@ public record RaftServerConfig(
             return this;
         }
 
+        public Builder snapshotIntervalEntries(long value) {
+            this.snapshotIntervalEntries = value;
+            return this;
+        }
+
+        public Builder snapshotLogTailEntries(long value) {
+            this.snapshotLogTailEntries = value;
+            return this;
+        }
+
         /** @throws IllegalArgumentException naming the first invalid field */
         public RaftServerConfig build() {
             int inboxBatch = inboxBatchMessagesMax != null
@@ -252,7 +277,7 @@ public record RaftServerConfig(
             return new RaftServerConfig(node, initialConf, tickMillis, proposalTimeoutMillis, inboxMessagesMax,
                     inboxBatch, pendingProposalsMax, proposalBatch, proposalBatchBytesMax, commandBytesMax,
                     pendingProposalBytesMax, pendingReadsMax, queryBytesMax, readTimeoutMillis,
-                    pendingAdminOperationsMax, shutdownTimeoutMillis);
+                    pendingAdminOperationsMax, shutdownTimeoutMillis, snapshotIntervalEntries, snapshotLogTailEntries);
         }
     }
 }

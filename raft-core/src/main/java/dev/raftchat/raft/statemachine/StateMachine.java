@@ -1,5 +1,9 @@
 package dev.raftchat.raft.statemachine;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+
 /**
  * The application's replicated state. The runtime applies each committed entry exactly once, in log
  * order, on the node's Raft thread.
@@ -25,5 +29,33 @@ public interface StateMachine {
      */
     default byte[] query(byte[] query) {
         throw new UnsupportedOperationException("this state machine does not answer queries");
+    }
+
+    /**
+     * Captures the current state for a snapshot. Called on the Raft thread, between two
+     * {@link #apply} calls, and must return quickly: take a point-in-time view (a copy, or a persistent
+     * data structure), not a serialization. The returned {@link Snapshot} is then written on a
+     * background thread while {@link #apply} goes on, so it must not see later changes.
+     *
+     * @throws UnsupportedOperationException if this state machine does not support snapshots (then the
+     *                                       runtime must not be configured to take any)
+     */
+    default Snapshot snapshot() {
+        throw new UnsupportedOperationException("this state machine does not support snapshots");
+    }
+
+    /**
+     * Replaces the whole state by the snapshot read from {@code in} (written earlier by a
+     * {@link Snapshot} of this or another replica). Called on the Raft thread at startup and when a
+     * follower installs a snapshot from its leader; nothing is applied concurrently.
+     */
+    default void restore(InputStream in) throws IOException {
+        throw new UnsupportedOperationException("this state machine does not support snapshots");
+    }
+
+    /** A point-in-time view of the state, serialized off the Raft thread. */
+    @FunctionalInterface
+    interface Snapshot {
+        void writeTo(OutputStream out) throws IOException;
     }
 }

@@ -151,4 +151,30 @@ class MembershipTest {
         assertThat(Set.of(ConfChange.addVoter(1).toString(), ConfChange.leave().toString()))
                 .containsExactlyInAnyOrder("v1", "leave-joint");
     }
+
+    @Test
+    @DisplayName("a learner far behind is not promoted: it could stall commits while it catches up")
+    void lateLearnerIsNotPromoted() {
+        TestCluster c = new TestCluster(3, cfg -> cfg.withPromotionLagEntriesMax(5));
+        c.elect(1);
+        c.tickAll(2);
+        c.join(4);
+        c.node(1).proposeConfChange(ConfChange.addLearner(4));
+        c.stabilize();
+        c.tickAll(2);
+        c.isolate(4);
+        for (int i = 0; i < 10; i++) {
+            c.node(1).propose(TestCluster.commands("x" + i));
+        }
+        c.stabilize();
+        assertThatThrownBy(() -> c.node(1).proposeConfChange(ConfChange.addVoter(4)))
+                .isInstanceOf(ProposalRejectedException.class)
+                .hasMessageContaining("learner 4 is 10 entries behind");
+        c.heal();
+        c.tickAll(3);
+        c.node(1).proposeConfChange(ConfChange.addVoter(4));
+        c.stabilize();
+        c.tickAll(3);
+        assertThat(c.node(4).status().conf().voters()).contains(4L);
+    }
 }

@@ -109,4 +109,32 @@ class ReadIndexAndTransferTest {
         assertThat(c.node(1).transferee()).isZero();
         c.node(1).propose(TestCluster.commands("accepted again"));
     }
+
+    @Test
+    @DisplayName("thesis §6.4.1: with leases (opt-in) a leader answers reads at once while a quorum is fresh")
+    void leaseReadsSkipTheHeartbeatRoundUntilTheLeaseExpires() {
+        TestCluster c = new TestCluster(3, cfg -> cfg.withLeaseReads(true, 2));
+        c.elect(1);
+        c.tickAll(2); // a heartbeat round: both followers answered just now
+        c.node(1).readIndex(1);
+        c.processReady();
+        assertThat(c.readStates.get(1L)).as("served from the lease, no round trip")
+                .containsExactly(new ReadState(1, 1, true));
+        c.readStates.get(1L).clear();
+
+        c.isolate(1);
+        int window = NodeConfig.DEFAULT_ELECTION_TIMEOUT_TICKS - 2;
+        c.tickAll(window);
+        assertThat(c.node(1).role()).as("still leader: CheckQuorum has not fired yet").isEqualTo(Role.LEADER);
+        c.node(1).readIndex(2);
+        c.processReady();
+        assertThat(c.readStates.get(1L)).as("lease expired: the read waits for a quorum that never answers")
+                .isEmpty();
+    }
+
+    @Test
+    void leaseReadsNeedCheckQuorum() {
+        assertThatThrownBy(() -> NodeConfig.defaults(1, 1).withCheckQuorum(false).withLeaseReads(true, 2))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("checkQuorum");
+    }
 }

@@ -134,6 +134,45 @@ public final class FileSnapshotStore {
     }
 
     /**
+     * Up to {@code maxBytes} data bytes of snapshot {@code meta} from {@code offset} (fewer only at the end),
+     * for streaming it to a follower; null when {@code meta} is no longer the latest snapshot (a newer one
+     * replaced it). Chunks are not checksummed one by one: the receiver's copy gets its own checksum when it
+     * commits, and the whole file was verified when this store opened it.
+     */
+    public synchronized byte[] readChunk(SnapshotMeta meta, long offset, int maxBytes) {
+        if (!meta.equals(latest)) {
+            return null;
+        }
+        StorageFile file = fileSystem.open(directory.resolve(fileName(latest)), false);
+        try {
+            Layout layout = readLayout(file);
+            if (offset < 0 || offset > layout.dataBytes) {
+                throw new IllegalArgumentException("offset " + offset + " outside snapshot data [0, " + layout.dataBytes
+                        + "]");
+            }
+            int count = (int) Math.min(maxBytes, layout.dataBytes - offset);
+            byte[] chunk = new byte[count];
+            file.readFully(layout.dataOffset + offset, ByteBuffer.wrap(chunk));
+            return chunk;
+        } finally {
+            file.close();
+        }
+    }
+
+    /** The data size of snapshot {@code meta}, or -1 when it is no longer the latest. */
+    public synchronized long dataBytes(SnapshotMeta meta) {
+        if (!meta.equals(latest)) {
+            return -1;
+        }
+        StorageFile file = fileSystem.open(directory.resolve(fileName(latest)), false);
+        try {
+            return readLayout(file).dataBytes;
+        } finally {
+            file.close();
+        }
+    }
+
+    /**
      * The newest snapshot's data, read in full and verified, or empty. Throws {@link StorageException} if it is
      * larger than {@code dataBytesMax}.
      */

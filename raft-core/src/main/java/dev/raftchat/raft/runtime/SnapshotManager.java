@@ -1,0 +1,237 @@
+package dev.raftchat.raft.runtime;
+
+import dev.raftchat.raft.core.ConfState;
+import dev.raftchat.raft.core.LogPosition;
+import dev.raftchat.raft.core.SnapshotChunk;
+import dev.raftchat.raft.core.SnapshotMeta;
+import dev.raftchat.raft.statemachine.StateMachine;
+import dev.raftchat.raft.storage.LogStorage;
+import dev.raftchat.raft.storage.SnapshotStore;
+import dev.raftchat.raft.storage.StorageException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The runtime's snapshot duties, for one {@link RaftServer}: taking snapshots (when enough entries were
+ * applied, or on demand) without blocking the Raft thread, compacting the log behind them, staging and
+ * installing snapshots received from the leader, and restoring the state machine at startup.
+ *
+ * <p><b>Threading.</b> Every method runs on the Raft thread, except the serialization of a snapshot,
+ * which runs on {@code writer} from a point-in-time view the state machine gave on the Raft thread. At
+ * most one snapshot is written at a time; its outcome comes back to the Raft thread through
+ * {@link #finishWritten()}.
+ */
+final class SnapshotManager {
+
+    private static final Logger log = LoggerFactory.getLogger(SnapshotManager.class);
+    private static final int WRITE_BUFFER_BYTES = 64 * 1024;
+
+    private final long id;
+    private final SnapshotStore store;
+    private final StateMachine stateMachine;
+    private final LogStorage storage;
+    private final long intervalEntries;
+    private final long logTailEntries;
+    private final ExecutorService writer;
+
+    /** Index of the newest durable snapshot, or 0. */
+    private long lastSnapshotIndex;
+    /** A snapshot being written on the writer thread, or null. Raft thread only. */
+    private SnapshotMeta writing;
+    /** Set by the writer thread when it is done: the snapshot written, or the failure. */
+    private final AtomicReference<Object> written = new AtomicReference<>();
+    /** On-demand requests waiting for the next snapshot to complete. Bounded by the admin queue. */
+    private final List<CompletableFuture<SnapshotMeta>> waiting = new ArrayList<>();
+    /** A snapshot being received from the leader. */
+    private SnapshotStore.SnapshotSink receiving;
+
+    SnapshotManager(long id, SnapshotStore store, StateMachine stateMachine, LogStorage storage,
+                    long intervalEntries, long logTailEntries, ExecutorService writer) {
+        this.id = id;
+        this.store = store;
+        this.stateMachine = stateMachine;
+        this.storage = storage;
+        this.intervalEntries = intervalEntries;
+        this.logTailEntries = logTailEntries;
+        this.writer = writer;
+        SnapshotMeta latest = store.latest();
+        this.lastSnapshotIndex = latest == null ? 0 : latest.index();
+    }
+
+    SnapshotStore store() {
+        return store;
+    }
+
+    /**
+     * Restores the state machine from the newest snapshot, if any, and makes the log agree with it.
+     * Returns that snapshot, or null.
+     */
+    SnapshotMeta restoreAtStartup() {
+        SnapshotMeta latest = store.latest();
+        if (latest == null) {
+            return null;
+        }
+        restoreStateMachine(latest);
+        boolean logHoldsIt = storage.lastIndex() >= latest.index() && storage.firstIndex() - 1 <= latest.index()
+                && storage.term(latest.index()) == latest.term();
+        if (!logHoldsIt) {
+            // A crash between installing a leader's snapshot and compacting the log: finish the job.
+            storage.compact(latest.position());
+            storage.sync();
+        }
+        log.info("node {}: restored the state machine from snapshot {}", id, latest.position());
+        return latest;
+    }
+
+    private void restoreStateMachine(SnapshotMeta meta) {
+        try (InputStream in = store.open(meta)) {
+            if (in == null) {
+                throw new StorageException("snapshot " + meta.position() + " vanished before it could be restored");
+            }
+            stateMachine.restore(in);
+        } catch (IOException e) {
+            throw new StorageException("node " + id + ": restoring snapshot " + meta.position() + " failed", e);
+        }
+    }
+
+    /** Writes chunks received from the leader into the staging sink; a chunk at offset 0 starts over. */
+    void stage(List<SnapshotChunk> chunks) {
+        for (SnapshotChunk chunk : chunks) {
+            if (chunk.offset() == 0) {
+                abortReceiving();
+                receiving = store.create(chunk.meta());
+            }
+            if (receiving == null) {
+                throw new IllegalStateException("node " + id + ": snapshot chunk at offset " + chunk.offset()
+                        + " without a staging area (the node must start transfers at offset 0)");
+            }
+            receiving.write(chunk.data(), 0, chunk.data().length);
+        }
+    }
+
+    /** Makes the received snapshot durable, restores the state machine from it and compacts the log. */
+    void install(SnapshotMeta meta) {
+        if (receiving == null) {
+            throw new IllegalStateException("node " + id + ": install of " + meta.position() + " without staged data");
+        }
+        receiving.commit();
+        receiving = null;
+        restoreStateMachine(meta);
+        storage.compact(meta.position());
+        lastSnapshotIndex = Math.max(lastSnapshotIndex, meta.index());
+        log.info("node {}: installed snapshot {} from the leader", id, meta.position());
+    }
+
+    private void abortReceiving() {
+        if (receiving != null) {
+            receiving.abort();
+            receiving = null;
+        }
+    }
+
+    /** Asks for a snapshot now; completes when it is durable (or fails with the reason). */
+    void request(CompletableFuture<SnapshotMeta> future) {
+        waiting.add(future);
+    }
+
+    /**
+     * Starts writing a snapshot at {@code appliedIndex} if one is due (or requested) and none is being
+     * written. Returns true if it started one.
+     */
+    boolean maybeStart(long appliedIndex, java.util.function.Supplier<ConfState> conf) {
+        if (writing != null || appliedIndex <= lastSnapshotIndex) {
+            if (writing == null && !waiting.isEmpty() && appliedIndex <= lastSnapshotIndex
+                    && store.latest() != null) {
+                completeWaiting(store.latest(), null); // nothing new since the last one
+            }
+            return false;
+        }
+        boolean due = intervalEntries > 0 && appliedIndex - lastSnapshotIndex >= intervalEntries;
+        if (!due && waiting.isEmpty()) {
+            return false;
+        }
+        SnapshotMeta meta = new SnapshotMeta(appliedIndex, storage.term(appliedIndex), conf.get());
+        StateMachine.Snapshot view = stateMachine.snapshot();
+        writing = meta;
+        writer.execute(() -> {
+            SnapshotStore.SnapshotSink sink = store.create(meta);
+            try (OutputStream out = new java.io.BufferedOutputStream(new SinkStream(sink), WRITE_BUFFER_BYTES)) {
+                view.writeTo(out);
+                out.flush();
+                sink.commit();
+                written.set(meta);
+            } catch (Throwable t) {
+                sink.abort();
+                written.set(t);
+            }
+        });
+        return true;
+    }
+
+    /** Handles a finished snapshot write: compacts the log behind it. Returns true if one finished. */
+    boolean finishWritten() {
+        Object outcome = written.getAndSet(null);
+        if (outcome == null) {
+            return false;
+        }
+        SnapshotMeta meta = writing;
+        writing = null;
+        if (outcome instanceof Throwable failure) {
+            log.warn("node {}: writing snapshot {} failed; the log is kept whole", id, meta.position(), failure);
+            completeWaiting(null, failure);
+            return true;
+        }
+        lastSnapshotIndex = meta.index();
+        long compactTo = meta.index() - logTailEntries;
+        if (compactTo > storage.compactedThrough().index() && compactTo >= storage.firstIndex()) {
+            storage.compact(new LogPosition(storage.term(compactTo), compactTo));
+        }
+        log.info("node {}: snapshot {} written; log compacted through {}", id, meta.position(),
+                storage.compactedThrough().index());
+        completeWaiting(meta, null);
+        return true;
+    }
+
+    private void completeWaiting(SnapshotMeta meta, Throwable failure) {
+        for (CompletableFuture<SnapshotMeta> future : waiting) {
+            if (failure != null) {
+                future.completeExceptionally(failure);
+            } else {
+                future.complete(meta);
+            }
+        }
+        waiting.clear();
+    }
+
+    void failWaiting(Throwable cause) {
+        completeWaiting(null, cause);
+        abortReceiving();
+    }
+
+    /** Adapts a sink to the {@link OutputStream} the state machine writes to. */
+    private static final class SinkStream extends OutputStream {
+        private final SnapshotStore.SnapshotSink sink;
+
+        SinkStream(SnapshotStore.SnapshotSink sink) {
+            this.sink = sink;
+        }
+
+        @Override
+        public void write(int b) {
+            sink.write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int length) {
+            sink.write(bytes, offset, length);
+        }
+    }
+}

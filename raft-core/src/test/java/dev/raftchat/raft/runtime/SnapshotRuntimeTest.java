@@ -1,0 +1,188 @@
+package dev.raftchat.raft.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.raftchat.raft.core.ConfState;
+import dev.raftchat.raft.core.NodeConfig;
+import dev.raftchat.raft.core.Role;
+import dev.raftchat.raft.core.SnapshotMeta;
+import dev.raftchat.raft.statemachine.StateMachine;
+import dev.raftchat.raft.storage.MemoryLogStorage;
+import dev.raftchat.raft.storage.MemorySnapshotStore;
+import dev.raftchat.raft.transport.InMemoryNetwork;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Snapshots in the runtime: taken off the Raft thread, log compaction, catch-up and restart from them. */
+class SnapshotRuntimeTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(20);
+
+    /** A list of strings; counts how often each index was applied, to prove nothing is applied twice. */
+    static final class ListMachine implements StateMachine {
+        final List<String> items = new ArrayList<>();
+        final Map<Long, Integer> appliedCount = new TreeMap<>();
+
+        @Override
+        public synchronized byte[] apply(long index, byte[] command) {
+            appliedCount.merge(index, 1, Integer::sum);
+            items.add(new String(command, StandardCharsets.UTF_8));
+            return String.valueOf(items.size()).getBytes(StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public synchronized Snapshot snapshot() {
+            List<String> view = List.copyOf(items);
+            return out -> {
+                DataOutputStream data = new DataOutputStream(out);
+                data.writeInt(view.size());
+                for (String item : view) {
+                    data.writeUTF(item);
+                }
+                data.flush();
+            };
+        }
+
+        @Override
+        public synchronized void restore(InputStream in) throws IOException {
+            DataInputStream data = new DataInputStream(in);
+            items.clear();
+            int count = data.readInt();
+            for (int i = 0; i < count; i++) {
+                items.add(data.readUTF());
+            }
+        }
+
+        synchronized List<String> items() {
+            return List.copyOf(items);
+        }
+
+        synchronized boolean nothingAppliedTwice() {
+            return appliedCount.values().stream().allMatch(c -> c == 1);
+        }
+    }
+
+    private final InMemoryNetwork network = new InMemoryNetwork();
+    private final Map<Long, RaftServer> servers = new TreeMap<>();
+    private final Map<Long, MemoryLogStorage> logs = new TreeMap<>();
+    private final Map<Long, MemorySnapshotStore> snapshotStores = new TreeMap<>();
+    private final Map<Long, ListMachine> machines = new TreeMap<>();
+
+    @AfterEach
+    void closeAll() {
+        servers.values().forEach(RaftServer::close);
+    }
+
+    private RaftServer start(long id) {
+        logs.computeIfAbsent(id, i -> new MemoryLogStorage());
+        snapshotStores.computeIfAbsent(id, i -> new MemorySnapshotStore());
+        RaftServerConfig config = RaftServerConfig.builder(NodeConfig.defaults(id, 31 * id).withSnapshotChunkBytes(64),
+                        ConfState.ofVoters(1, 2, 3))
+                .tickMillis(20)
+                .snapshotIntervalEntries(10)
+                .snapshotLogTailEntries(2)
+                .build();
+        ListMachine machine = new ListMachine();
+        RaftServer server = new RaftServer(config, logs.get(id), snapshotStores.get(id), network.transport(id), machine,
+                RaftMetrics.NOOP);
+        servers.put(id, server);
+        machines.put(id, machine);
+        return server.start();
+    }
+
+    private RaftServer awaitLeader() {
+        await().atMost(WAIT).until(() -> servers.values().stream()
+                .anyMatch(s -> s.status().raft().role() == Role.LEADER && s.status().appliedIndex() > 0));
+        return servers.values().stream().filter(s -> s.status().raft().role() == Role.LEADER).findFirst().orElseThrow();
+    }
+
+    private void proposeAll(RaftServer leader, int from, int to) throws Exception {
+        for (int i = from; i < to; i++) {
+            leader.propose(("item-" + i).getBytes(StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private static List<String> items(int count) {
+        List<String> list = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            list.add("item-" + i);
+        }
+        return list;
+    }
+
+    @Test
+    void snapshotsAreTakenPeriodicallyAndTheLogIsCompactedBehindThem() throws Exception {
+        for (long id = 1; id <= 3; id++) {
+            start(id);
+        }
+        RaftServer leader = awaitLeader();
+        proposeAll(leader, 0, 25);
+        await().atMost(WAIT).untilAsserted(() -> {
+            for (long id = 1; id <= 3; id++) {
+                SnapshotMeta latest = snapshotStores.get(id).latest();
+                assertThat(latest).as("node %s snapshot", id).isNotNull();
+                assertThat(latest.index()).isGreaterThanOrEqualTo(20);
+                assertThat(logs.get(id).firstIndex()).as("node %s log compacted", id)
+                        .isEqualTo(latest.index() - 2 + 1);
+            }
+        });
+        SnapshotMeta onDemand = leader.takeSnapshot().get(10, TimeUnit.SECONDS);
+        assertThat(onDemand.index()).isEqualTo(leader.status().appliedIndex());
+        assertThat(onDemand.conf().voters()).containsExactly(1L, 2L, 3L);
+    }
+
+    @Test
+    void aWipedFollowerCatchesUpFromTheLeadersSnapshot() throws Exception {
+        for (long id = 1; id <= 3; id++) {
+            start(id);
+        }
+        RaftServer leader = awaitLeader();
+        long wiped = leader.id() == 3 ? 2 : 3;
+        servers.get(wiped).close();
+        proposeAll(leader, 0, 30);
+        await().atMost(WAIT).until(() -> logs.get(leader.id()).firstIndex() > 1);
+        // The follower loses everything on disk and comes back empty.
+        logs.remove(wiped);
+        snapshotStores.remove(wiped);
+        start(wiped);
+        await().atMost(WAIT).untilAsserted(() -> assertThat(machines.get(wiped).items()).isEqualTo(items(30)));
+        assertThat(snapshotStores.get(wiped).latest()).as("installed from the leader").isNotNull();
+        assertThat(machines.get(wiped).appliedCount.keySet()).as("entries before the snapshot were not replayed")
+                .allMatch(index -> index > snapshotStores.get(wiped).latest().index() - 10);
+    }
+
+    @Test
+    void aRestartedNodeResumesFromItsSnapshotAndAppliesNothingTwice() throws Exception {
+        for (long id = 1; id <= 3; id++) {
+            start(id);
+        }
+        RaftServer leader = awaitLeader();
+        proposeAll(leader, 0, 23);
+        long follower = leader.id() == 1 ? 2 : 1;
+        await().atMost(WAIT).until(() -> snapshotStores.get(follower).latest() != null
+                && machines.get(follower).items().size() == 23);
+        long snapshotIndex = snapshotStores.get(follower).latest().index();
+        servers.get(follower).close();
+        RaftServer restarted = start(follower);
+        ListMachine machine = machines.get(follower);
+        await().atMost(WAIT).untilAsserted(() -> assertThat(machine.items()).isEqualTo(items(23)));
+        proposeAll(awaitLeader(), 23, 25);
+        await().atMost(WAIT).untilAsserted(() -> assertThat(machine.items()).isEqualTo(items(25)));
+        assertThat(machine.appliedCount.keySet()).as("only entries after the snapshot are applied again")
+                .allMatch(index -> index > snapshotIndex);
+        assertThat(machine.nothingAppliedTwice()).isTrue();
+        assertThat(restarted.status().appliedIndex()).isGreaterThan(snapshotIndex);
+    }
+}
