@@ -21,11 +21,15 @@ import dev.raftchat.raft.core.NotLeaderException;
 import dev.raftchat.raft.core.ProposalRejectedException;
 import dev.raftchat.raft.runtime.ProposalNotCommittedException;
 import dev.raftchat.raft.runtime.RaftServer;
+import dev.raftchat.raft.runtime.RaftMetrics;
 import dev.raftchat.raft.runtime.RaftServerConfig;
 import dev.raftchat.raft.runtime.ReadNotConfirmedException;
 import dev.raftchat.raft.runtime.ServerStatus;
 import dev.raftchat.raft.storage.file.FileLogStorage;
 import dev.raftchat.raft.storage.file.FileLogStorageConfig;
+import dev.raftchat.raft.storage.file.FileSnapshotStorage;
+import dev.raftchat.raft.storage.file.FileSnapshotStore;
+import dev.raftchat.raft.storage.file.FileSnapshotStoreConfig;
 import dev.raftchat.raft.transport.netty.NettyTransport;
 import dev.raftchat.raft.transport.netty.NettyTransportConfig;
 import dev.raftchat.raft.transport.netty.PeerAddress;
@@ -49,7 +53,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One running raft-chat node: the chat state machine replicated by a {@link RaftServer} over file
- * storage ({@code <dataDir>/log}) and the Netty transport, served over HTTP and WebSocket.
+ * storage ({@code <dataDir>/log}, snapshots every {@code snapshotCount} entries in
+ * {@code <dataDir>/snapshots}) and the Netty transport, served over HTTP and WebSocket.
  *
  * <p><b>Writes</b> are proposed on any node (a follower forwards to the leader) and answered once
  * committed and applied on this node. A proposal that fails because no leader is known (or was lost
@@ -109,18 +114,18 @@ public final class ChatNode implements AutoCloseable {
         chat.addListener(new ChatListener() {
             @Override
             public void onPeerRegistered(long peerId, String url) {
-                if (peerId != nodeId) {
-                    try {
-                        transport.updatePeer(peerId, PeerAddress.parse(url));
-                    } catch (IllegalArgumentException e) {
-                        LOG.warn("node {}: cannot use the address '{}' registered for node {}: {}", nodeId, url, peerId,
-                                e.getMessage());
-                    }
-                }
+                usePeerAddress(peerId, url);
+            }
+
+            @Override
+            public void onRestored(java.util.SortedMap<Long, String> peerUrls) {
+                peerUrls.forEach((peerId, url) -> usePeerAddress(peerId, url));
             }
         });
         chat.addListener(firehose);
         FileLogStorage storage = FileLogStorage.open(config.dataDir().resolve("log"), FileLogStorageConfig.defaults());
+        FileSnapshotStorage snapshots = new FileSnapshotStorage(
+                FileSnapshotStore.open(config.dataDir().resolve("snapshots"), FileSnapshotStoreConfig.defaults()));
         long[] voters = config.cluster().keySet().stream()
                 .filter(id -> !config.join() || id != nodeId)
                 .mapToLong(Long::longValue).toArray();
@@ -130,8 +135,9 @@ public final class ChatNode implements AutoCloseable {
                 .tickMillis(config.tickMillis())
                 .proposalTimeoutMillis(config.requestTimeoutMillis())
                 .readTimeoutMillis(config.requestTimeoutMillis())
+                .snapshotIntervalEntries(config.snapshotCount())
                 .build();
-        this.raft = new RaftServer(raftConfig, storage, transport, chat);
+        this.raft = new RaftServer(raftConfig, storage, snapshots, transport, chat, RaftMetrics.NOOP);
         this.timer = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "chat-" + nodeId + "-timer");
             thread.setDaemon(true);
@@ -147,6 +153,18 @@ public final class ChatNode implements AutoCloseable {
             throw e;
         }
         timer.scheduleWithFixedDelay(this::watchMembership, config.tickMillis(), config.tickMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Raft thread: lets the transport reach a peer registered through the log. */
+    private void usePeerAddress(long peerId, String url) {
+        if (peerId == nodeId) {
+            return;
+        }
+        try {
+            transport.updatePeer(peerId, PeerAddress.parse(url));
+        } catch (IllegalArgumentException e) {
+            LOG.warn("node {}: cannot use the address '{}' registered for node {}: {}", nodeId, url, peerId, e.getMessage());
+        }
     }
 
     /**

@@ -18,8 +18,7 @@ import java.util.TreeMap;
  * @param httpHost                 the interface the HTTP API binds to
  * @param httpPort                 the HTTP API port (0 picks a free one, for tests)
  * @param dataDir                  where the Raft log lives
- * @param snapshotCount            applied entries between snapshots (accepted for compatibility; see the
- *                                 README: used once the runtime takes snapshots)
+ * @param snapshotCount            applied entries between snapshots (the log is compacted behind each)
  * @param tickMillis               the Raft tick; elections take 10 ticks, heartbeats every 2
  * @param requestTimeoutMillis     the longest a client request waits for a commit or a read before 503
  * @param httpContentBytesMax      the largest HTTP request body

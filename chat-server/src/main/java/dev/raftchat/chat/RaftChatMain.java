@@ -95,7 +95,6 @@ public final class RaftChatMain implements Callable<Integer> {
             return 2;
         }
         LOG.info("effective configuration: {}", describe(config));
-        LOG.info("note: --snapshot-count is recorded; snapshots start once the Raft runtime supports them");
         ChatNode node;
         try {
             node = ChatNode.start(config);

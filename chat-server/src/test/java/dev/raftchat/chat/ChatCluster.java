@@ -32,6 +32,7 @@ final class ChatCluster implements AutoCloseable {
     final SortedMap<Long, PeerAddress> members = new TreeMap<>();
     final Map<Long, ChatNode> nodes = new TreeMap<>();
     private final Path root;
+    long snapshotCount = ChatNodeConfig.DEFAULT_SNAPSHOT_COUNT;
     final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     ChatCluster(Path root, int size) {
@@ -52,6 +53,7 @@ final class ChatCluster implements AutoCloseable {
                 .withJoin(join)
                 .withHttp("127.0.0.1", 0)
                 .withDataDir(root.resolve("raft-chat-" + id))
+                .withSnapshotCount(snapshotCount)
                 .withTiming(TICK_MILLIS, REQUEST_TIMEOUT_MILLIS);
     }
 

@@ -16,6 +16,9 @@ public interface ChatListener {
     /** The URL of peer {@code nodeId} was registered (or changed). */
     default void onPeerRegistered(long nodeId, String url) {}
 
+    /** The whole state was replaced by a snapshot whose registered peer URLs are {@code peerUrls}. */
+    default void onRestored(java.util.SortedMap<Long, String> peerUrls) {}
+
     /** Node {@code nodeId} was asked to leave the cluster. */
     default void onPeerRemoved(long nodeId) {}
 }

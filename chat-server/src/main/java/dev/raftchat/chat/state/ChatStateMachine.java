@@ -277,9 +277,10 @@ public final class ChatStateMachine implements StateMachine {
     }
 
     /**
-     * Writes the whole state (applied index, peers, rooms, posts) to {@code out}, in a format that
-     * {@link #restore} reads back; equal states give equal bytes. The stream is flushed, not closed.
-     * Holds the read lock while writing, so applies wait; readers do not.
+     * A point-in-time copy of the whole state (applied index, peers, rooms, posts), taken under the read
+     * lock in time linear in the number of rooms and posts (references are copied, not strings); its
+     * {@link Snapshot#writeTo} then serializes it on any thread while applies go on, and never sees them.
+     * Equal states give equal bytes. The format, read back by {@link #restore}:
      *
      * <pre>
      * magic:i32 "RCHS"  version:i32  appliedIndex:i64
@@ -289,36 +290,56 @@ public final class ChatStateMachine implements StateMachine {
      * end:i32 "RCHE"
      * </pre>
      */
-    public void writeSnapshot(OutputStream out) throws IOException {
-        DataOutputStream data = new DataOutputStream(new BufferedOutputStream(out, 64 * 1024));
+    @Override
+    public Snapshot snapshot() {
+        long index;
+        TreeMap<Long, String> peers;
+        java.util.TreeSet<Long> removed;
+        TreeMap<String, List<Post>> roomsCopy = new TreeMap<>();
         lock.readLock().lock();
         try {
-            data.writeInt(SNAPSHOT_MAGIC);
-            data.writeInt(SNAPSHOT_FORMAT_VERSION);
-            data.writeLong(appliedIndex);
-            data.writeInt(peerUrls.size());
-            for (Map.Entry<Long, String> peer : peerUrls.entrySet()) {
-                data.writeLong(peer.getKey());
-                ChatCodec.writeString(data, peer.getValue());
-            }
-            data.writeInt(removedNodeIds.size());
-            for (long nodeId : removedNodeIds) {
-                data.writeLong(nodeId);
-            }
-            data.writeInt(rooms.size());
-            for (Map.Entry<String, List<Post>> room : rooms.entrySet()) {
-                ChatCodec.writeString(data, room.getKey());
-                data.writeInt(room.getValue().size());
-                for (Post post : room.getValue()) {
-                    data.writeLong(post.postedAtMillis());
-                    ChatCodec.writeString(data, post.user());
-                    ChatCodec.writeString(data, post.message());
-                }
-            }
-            data.writeInt(SNAPSHOT_END);
+            index = appliedIndex;
+            peers = new TreeMap<>(peerUrls);
+            removed = new java.util.TreeSet<>(removedNodeIds);
+            rooms.forEach((name, posts) -> roomsCopy.put(name, List.copyOf(posts)));
         } finally {
             lock.readLock().unlock();
         }
+        return out -> writeSnapshot(out, index, peers, removed, roomsCopy);
+    }
+
+    /** Writes {@link #snapshot()} to {@code out}; flushed, not closed. */
+    public void writeSnapshot(OutputStream out) throws IOException {
+        snapshot().writeTo(out);
+    }
+
+    private static void writeSnapshot(OutputStream out, long index, TreeMap<Long, String> peers,
+                                      java.util.TreeSet<Long> removed, TreeMap<String, List<Post>> roomsCopy)
+            throws IOException {
+        DataOutputStream data = new DataOutputStream(new BufferedOutputStream(out, 64 * 1024));
+        data.writeInt(SNAPSHOT_MAGIC);
+        data.writeInt(SNAPSHOT_FORMAT_VERSION);
+        data.writeLong(index);
+        data.writeInt(peers.size());
+        for (Map.Entry<Long, String> peer : peers.entrySet()) {
+            data.writeLong(peer.getKey());
+            ChatCodec.writeString(data, peer.getValue());
+        }
+        data.writeInt(removed.size());
+        for (long nodeId : removed) {
+            data.writeLong(nodeId);
+        }
+        data.writeInt(roomsCopy.size());
+        for (Map.Entry<String, List<Post>> room : roomsCopy.entrySet()) {
+            ChatCodec.writeString(data, room.getKey());
+            data.writeInt(room.getValue().size());
+            for (Post post : room.getValue()) {
+                data.writeLong(post.postedAtMillis());
+                ChatCodec.writeString(data, post.user());
+                ChatCodec.writeString(data, post.message());
+            }
+        }
+        data.writeInt(SNAPSHOT_END);
         data.flush();
     }
 
@@ -334,13 +355,15 @@ public final class ChatStateMachine implements StateMachine {
     }
 
     /**
-     * Replaces the whole state with the snapshot read from {@code in} (which is read to the snapshot's
-     * end marker, not closed). The snapshot is parsed completely before anything changes: on any error
-     * the state is untouched. Listeners are not called (a restore is not a stream of new posts).
+     * Replaces the whole state with the snapshot read from {@code in} (read through a buffer, so it may be
+     * consumed past the end marker; not closed). The snapshot is parsed completely before anything
+     * changes: on any error the state is untouched. Listeners hear {@link ChatListener#onRestored} (not
+     * one event per post: a restore is not a stream of new posts).
      *
      * @throws IOException for a truncated or corrupt snapshot, an unknown version, or data that breaks
      *                     the limits (a snapshot from a cluster with larger limits)
      */
+    @Override
     public void restore(InputStream in) throws IOException {
         DataInputStream data = new DataInputStream(new BufferedInputStream(in, 64 * 1024));
         int magic = data.readInt();
@@ -411,6 +434,14 @@ public final class ChatStateMachine implements StateMachine {
             appliedIndex = restoredIndex;
         } finally {
             lock.writeLock().unlock();
+        }
+        SortedMap<Long, String> peers = Collections.unmodifiableSortedMap(restoredPeers);
+        for (ChatListener listener : listeners) {
+            try {
+                listener.onRestored(peers);
+            } catch (RuntimeException e) {
+                LOG.warn("chat listener failed on a restore; ignored", e);
+            }
         }
     }
 
