@@ -14,13 +14,17 @@ import java.util.Objects;
  */
 public record Post(String user, String message, long postedAtMillis) {
 
+    /** Always millisecond precision, so the text has one width and sorts like the time. */
+    private static final DateTimeFormatter POSTED_AT_FORMAT =
+            DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(java.time.ZoneOffset.UTC);
+
     public Post {
         Objects.requireNonNull(user, "user");
         Objects.requireNonNull(message, "message");
     }
 
-    /** {@link #postedAtMillis} as ISO-8601 in UTC, e.g. {@code 2026-11-26T14:11:33.120Z}; the same on every node. */
+    /** {@link #postedAtMillis} as ISO-8601 in UTC with milliseconds, e.g. {@code 2026-11-26T14:11:33.120Z}; the same on every node. */
     public String postedAtText() {
-        return DateTimeFormatter.ISO_INSTANT.format(Instant.ofEpochMilli(postedAtMillis));
+        return POSTED_AT_FORMAT.format(Instant.ofEpochMilli(postedAtMillis));
     }
 }

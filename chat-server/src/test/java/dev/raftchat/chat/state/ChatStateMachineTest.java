@@ -33,7 +33,7 @@ class ChatStateMachineTest {
         assertThat(new String(machine.query(ChatCodec.encode(new ChatQuery.ListRooms())), StandardCharsets.UTF_8))
                 .isEqualTo("[\"alpha\",\"zeta\"]");
         assertThat(new String(machine.query(ChatCodec.encode(new ChatQuery.ReadRoom("alpha"))), StandardCharsets.UTF_8))
-                .isEqualTo("[{\"User\":\"bob\",\"Message\":\"hello\",\"PostedAt\":\"1970-01-01T00:00:02Z\"}]");
+                .isEqualTo("[{\"User\":\"bob\",\"Message\":\"hello\",\"PostedAt\":\"1970-01-01T00:00:02.000Z\"}]");
     }
 
     @Test
