@@ -146,7 +146,7 @@ public final class ChatNode implements AutoCloseable {
         raft.start();
         try {
             this.http = new ChatHttpServer(config.httpHost(), config.httpPort(), new Backend(), firehose,
-                    config.httpContentBytesMax(), config.httpConnectionsMax());
+                    config.httpContentBytesMax(), config.httpConnectionsMax(), config.adminToken());
         } catch (RuntimeException e) {
             raft.close();
             timer.shutdownNow();
@@ -371,6 +371,16 @@ public final class ChatNode implements AutoCloseable {
         return result;
     }
 
+    /**
+     * Completes once this node has applied every write acknowledged before the call (ReadIndex). The
+     * answer is then built from local state off the Raft thread: that state only moves forward, so it
+     * is at least as new as the read index, which is all linearizability asks.
+     */
+    private CompletableFuture<byte[]> readBarrier() {
+        byte[] query = ChatCodec.encode(new ChatQuery.AppliedIndex());
+        return retrying(() -> raft.read(query));
+    }
+
     private CompletableFuture<ChatResult> propose(ChatCommand command) {
         byte[] encoded = ChatCodec.encode(command);
         return retrying(() -> raft.propose(encoded)).thenApply(ChatCodec::decodeResult).thenApply(result -> {
@@ -410,8 +420,7 @@ public final class ChatNode implements AutoCloseable {
             if (stale) {
                 return CompletableFuture.completedFuture(ChatStateMachine.postsJson(chat.posts(room)));
             }
-            byte[] query = ChatCodec.encode(new ChatQuery.ReadRoom(room));
-            return retrying(() -> raft.read(query));
+            return readBarrier().thenApply(ignored -> ChatStateMachine.postsJson(chat.posts(room)));
         }
 
         @Override
@@ -419,8 +428,7 @@ public final class ChatNode implements AutoCloseable {
             if (stale) {
                 return CompletableFuture.completedFuture(ChatStateMachine.roomsJson(chat.rooms()));
             }
-            byte[] query = ChatCodec.encode(new ChatQuery.ListRooms());
-            return retrying(() -> raft.read(query));
+            return readBarrier().thenApply(ignored -> ChatStateMachine.roomsJson(chat.rooms()));
         }
 
         @Override

@@ -26,11 +26,14 @@ import java.util.TreeMap;
  * @param webSocketQueueFramesMax  frames queued for one WebSocket client; beyond that it is disconnected
  * @param shutdownGraceMillis      how long a graceful stop waits for in-flight requests
  * @param limits                   the chat's limits (must be the same on every node)
+ * @param adminToken               when not null, membership routes need {@code Authorization: Bearer <token>};
+ *                                 when null they answer loopback clients only
  */
 public record ChatNodeConfig(long nodeId, SortedMap<Long, PeerAddress> cluster, boolean join, String httpHost,
                              int httpPort, Path dataDir, long snapshotCount, long tickMillis,
                              long requestTimeoutMillis, int httpContentBytesMax, int httpConnectionsMax,
-                             int webSocketQueueFramesMax, long shutdownGraceMillis, ChatLimits limits) {
+                             int webSocketQueueFramesMax, long shutdownGraceMillis, ChatLimits limits,
+                             String adminToken) {
 
     public static final String DEFAULT_HTTP_HOST = "0.0.0.0";
     public static final int DEFAULT_HTTP_PORT = 9121;
@@ -60,6 +63,9 @@ public record ChatNodeConfig(long nodeId, SortedMap<Long, PeerAddress> cluster, 
         requireInRange("httpConnectionsMax", httpConnectionsMax, 1, 1_000_000);
         requireInRange("webSocketQueueFramesMax", webSocketQueueFramesMax, 1, 1_000_000);
         requireInRange("shutdownGraceMillis", shutdownGraceMillis, 0, 600_000);
+        if (adminToken != null && adminToken.isBlank()) {
+            throw new IllegalArgumentException("adminToken must not be blank; leave it unset for loopback-only admin");
+        }
     }
 
     /** The defaults for node {@code nodeId} of {@code cluster}, data in {@code raft-chat-<id>}. */
@@ -67,37 +73,54 @@ public record ChatNodeConfig(long nodeId, SortedMap<Long, PeerAddress> cluster, 
         return new ChatNodeConfig(nodeId, cluster, false, DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT,
                 Path.of("raft-chat-" + nodeId), DEFAULT_SNAPSHOT_COUNT, DEFAULT_TICK_MILLIS,
                 DEFAULT_REQUEST_TIMEOUT_MILLIS, DEFAULT_HTTP_CONTENT_BYTES_MAX, DEFAULT_HTTP_CONNECTIONS_MAX,
-                DEFAULT_WEBSOCKET_QUEUE_FRAMES_MAX, DEFAULT_SHUTDOWN_GRACE_MILLIS, ChatLimits.defaults());
+                DEFAULT_WEBSOCKET_QUEUE_FRAMES_MAX, DEFAULT_SHUTDOWN_GRACE_MILLIS, ChatLimits.defaults(), null);
     }
 
     public ChatNodeConfig withJoin(boolean value) {
         return new ChatNodeConfig(nodeId, cluster, value, httpHost, httpPort, dataDir, snapshotCount, tickMillis,
                 requestTimeoutMillis, httpContentBytesMax, httpConnectionsMax, webSocketQueueFramesMax,
-                shutdownGraceMillis, limits);
+                shutdownGraceMillis, limits, adminToken);
     }
 
     public ChatNodeConfig withHttp(String host, int port) {
         return new ChatNodeConfig(nodeId, cluster, join, host, port, dataDir, snapshotCount, tickMillis,
                 requestTimeoutMillis, httpContentBytesMax, httpConnectionsMax, webSocketQueueFramesMax,
-                shutdownGraceMillis, limits);
+                shutdownGraceMillis, limits, adminToken);
     }
 
     public ChatNodeConfig withDataDir(Path value) {
         return new ChatNodeConfig(nodeId, cluster, join, httpHost, httpPort, value, snapshotCount, tickMillis,
                 requestTimeoutMillis, httpContentBytesMax, httpConnectionsMax, webSocketQueueFramesMax,
-                shutdownGraceMillis, limits);
+                shutdownGraceMillis, limits, adminToken);
     }
 
     public ChatNodeConfig withSnapshotCount(long value) {
         return new ChatNodeConfig(nodeId, cluster, join, httpHost, httpPort, dataDir, value, tickMillis,
                 requestTimeoutMillis, httpContentBytesMax, httpConnectionsMax, webSocketQueueFramesMax,
-                shutdownGraceMillis, limits);
+                shutdownGraceMillis, limits, adminToken);
     }
 
     public ChatNodeConfig withTiming(long tick, long requestTimeout) {
         return new ChatNodeConfig(nodeId, cluster, join, httpHost, httpPort, dataDir, snapshotCount, tick,
                 requestTimeout, httpContentBytesMax, httpConnectionsMax, webSocketQueueFramesMax,
-                shutdownGraceMillis, limits);
+                shutdownGraceMillis, limits, adminToken);
+    }
+
+    public ChatNodeConfig withAdminToken(String value) {
+        return new ChatNodeConfig(nodeId, cluster, join, httpHost, httpPort, dataDir, snapshotCount, tickMillis,
+                requestTimeoutMillis, httpContentBytesMax, httpConnectionsMax, webSocketQueueFramesMax,
+                shutdownGraceMillis, limits, value);
+    }
+
+    /** Everything but the admin token, which is shown only as set or not. */
+    @Override
+    public String toString() {
+        return "ChatNodeConfig[nodeId=" + nodeId + ", cluster=" + cluster + ", join=" + join + ", http=" + httpHost + ":"
+                + httpPort + ", dataDir=" + dataDir + ", snapshotCount=" + snapshotCount + ", tickMillis=" + tickMillis
+                + ", requestTimeoutMillis=" + requestTimeoutMillis + ", httpContentBytesMax=" + httpContentBytesMax
+                + ", httpConnectionsMax=" + httpConnectionsMax + ", webSocketQueueFramesMax=" + webSocketQueueFramesMax
+                + ", shutdownGraceMillis=" + shutdownGraceMillis + ", limits=" + limits + ", adminToken="
+                + (adminToken == null ? "(unset: loopback only)" : "(redacted)") + "]";
     }
 
     /** This node's own peer address. */

@@ -61,6 +61,10 @@ public final class RaftChatMain implements Callable<Integer> {
             description = "Raft tick; an election timeout is 10 ticks (default: ${DEFAULT-VALUE}).")
     long tickMillis;
 
+    @Option(names = "--admin-token",
+            description = "Bearer token required by the membership routes (/raft/{id}); unset: they answer loopback clients only. Prefer the environment variable RAFT_CHAT_ADMIN_TOKEN.")
+    String adminToken;
+
     /** Builds the node's configuration from the parsed flags. @throws IllegalArgumentException naming a bad flag */
     ChatNodeConfig toConfig() {
         SortedMap<Long, PeerAddress> members;
@@ -74,15 +78,17 @@ public final class RaftChatMain implements Callable<Integer> {
                 .withHttp(httpHost, port)
                 .withSnapshotCount(snapshotCount)
                 .withTiming(tickMillis, requestTimeoutMillis);
+        config = config.withAdminToken(adminToken);
         return dataDir == null ? config : config.withDataDir(dataDir);
     }
 
     static String describe(ChatNodeConfig config) {
         return String.format(Locale.ROOT, "raft-chat node %d: cluster=%s join=%s http=%s:%d data-dir=%s snapshot-count=%d "
-                        + "tick-ms=%d request-timeout-ms=%d limits=%s",
+                        + "tick-ms=%d request-timeout-ms=%d admin-token=%s limits=%s",
                 config.nodeId(), config.cluster(), config.join(), config.httpHost(), config.httpPort(),
                 config.dataDir().toAbsolutePath(), config.snapshotCount(), config.tickMillis(),
-                config.requestTimeoutMillis(), config.limits());
+                config.requestTimeoutMillis(), config.adminToken() == null ? "(unset: loopback only)" : "(redacted)",
+                config.limits());
     }
 
     @Override

@@ -33,6 +33,7 @@ final class ChatCluster implements AutoCloseable {
     final Map<Long, ChatNode> nodes = new TreeMap<>();
     private final Path root;
     long snapshotCount = ChatNodeConfig.DEFAULT_SNAPSHOT_COUNT;
+    String adminToken;
     final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     ChatCluster(Path root, int size) {
@@ -54,6 +55,7 @@ final class ChatCluster implements AutoCloseable {
                 .withHttp("127.0.0.1", 0)
                 .withDataDir(root.resolve("raft-chat-" + id))
                 .withSnapshotCount(snapshotCount)
+                .withAdminToken(adminToken)
                 .withTiming(TICK_MILLIS, REQUEST_TIMEOUT_MILLIS);
     }
 

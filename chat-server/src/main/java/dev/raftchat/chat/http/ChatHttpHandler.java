@@ -53,7 +53,9 @@ import org.slf4j.LoggerFactory;
  * GET    /raft           → this node's view of the cluster
  * GET    /healthz /readyz
  * </pre>
- * Errors are {@code {"error":{"code":..,"message":..}}} with a stable code. The handler never touches
+ * The {@code /raft} routes need {@code Authorization: Bearer <admin token>} when a token is configured,
+ * and otherwise answer loopback clients only. Errors are {@code {"error":{"code":..,"message":..}}} with
+ * a stable code. The handler never touches
  * Raft: it calls the {@link ChatBackend} and writes the response when the future completes (Netty's
  * {@code writeAndFlush} is safe from any thread). Shared by all connections; thread-safe.
  */
@@ -63,10 +65,14 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final ChatBackend backend;
+    /** Null: admin routes answer loopback clients only. */
+    private final byte[] adminToken;
     private final AtomicInteger inFlight = new AtomicInteger();
 
-    public ChatHttpHandler(ChatBackend backend) {
+    /** @param adminToken the bearer token the membership routes require, or null to allow loopback clients only */
+    public ChatHttpHandler(ChatBackend backend, String adminToken) {
         this.backend = backend;
+        this.adminToken = adminToken == null ? null : adminToken.getBytes(StandardCharsets.UTF_8);
     }
 
     /** Requests received and not yet answered. */
@@ -80,7 +86,7 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
         boolean keepAlive = HttpUtil.isKeepAlive(request);
         CompletableFuture<FullHttpResponse> response;
         try {
-            response = route(request);
+            response = route(request, ctx.channel().remoteAddress());
         } catch (RuntimeException e) {
             response = CompletableFuture.failedFuture(e);
         }
@@ -100,7 +106,7 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
         }
     }
 
-    private CompletableFuture<FullHttpResponse> route(FullHttpRequest request) {
+    private CompletableFuture<FullHttpResponse> route(FullHttpRequest request, java.net.SocketAddress client) {
         if (!request.decoderResult().isSuccess()) {
             throw new ApiException(400, "bad_request", "the request could not be parsed as HTTP");
         }
@@ -148,6 +154,7 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
             throw methodNotAllowed(method, "GET, POST");
         }
         if (segments.size() == 2 && first.equals("raft")) {
+            authorizeAdmin(request, client);
             long nodeId = nodeId(segments.get(1));
             if (method.equals(HttpMethod.POST)) {
                 String url = request.content().toString(StandardCharsets.UTF_8).trim();
@@ -219,6 +226,25 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
             backend.limits().checkRoomName(room);
         } catch (InvalidCommandException e) {
             throw new ApiException(400, e.code(), e.getMessage());
+        }
+    }
+
+    /** Membership changes need the admin token when one is set, else a loopback client. */
+    private void authorizeAdmin(FullHttpRequest request, java.net.SocketAddress client) {
+        if (adminToken == null) {
+            boolean loopback = client instanceof java.net.InetSocketAddress address && address.getAddress() != null
+                    && address.getAddress().isLoopbackAddress();
+            if (!loopback) {
+                throw new ApiException(403, "forbidden", "membership changes are accepted from loopback clients only;"
+                        + " start the nodes with --admin-token (or RAFT_CHAT_ADMIN_TOKEN) to allow remote admins");
+            }
+            return;
+        }
+        String header = request.headers().get(HttpHeaderNames.AUTHORIZATION);
+        byte[] presented = header != null && header.startsWith("Bearer ")
+                ? header.substring("Bearer ".length()).trim().getBytes(StandardCharsets.UTF_8) : new byte[0];
+        if (!java.security.MessageDigest.isEqual(presented, adminToken)) {
+            throw new ApiException(401, "unauthorized", "membership changes need the header 'Authorization: Bearer <admin token>'");
         }
     }
 

@@ -47,8 +47,8 @@ public final class ChatHttpServer implements AutoCloseable {
      * @throws IllegalStateException when the address cannot be bound
      */
     public ChatHttpServer(String host, int port, ChatBackend backend, Firehose firehose, int contentBytesMax,
-                          int connectionsMax) {
-        this.handler = new ChatHttpHandler(backend);
+                          int connectionsMax, String adminToken) {
+        this.handler = new ChatHttpHandler(backend, adminToken);
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
                 .channel(NioServerSocketChannel.class)

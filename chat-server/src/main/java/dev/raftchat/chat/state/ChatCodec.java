@@ -24,6 +24,7 @@ import java.nio.charset.StandardCharsets;
  *         accepted + post   : 01 02 postedAtMillis:i64 user:str message:str
  * query   ListRooms         : 01 01
  *         ReadRoom          : 01 02 room:str
+ *         AppliedIndex      : 01 03
  * </pre>
  * A new field or type means a new version; a node refuses (as malformed) a version it does not know
  * rather than guess.
@@ -40,6 +41,7 @@ public final class ChatCodec {
     static final byte REMOVE_PEER = 3;
     static final byte LIST_ROOMS = 1;
     static final byte READ_ROOM = 2;
+    static final byte APPLIED_INDEX = 3;
     private static final byte REJECTED = 0;
     private static final byte ACCEPTED = 1;
     private static final byte ACCEPTED_WITH_POST = 2;
@@ -92,6 +94,8 @@ public final class ChatCodec {
             out.writeByte(FORMAT_VERSION);
             if (query instanceof ChatQuery.ListRooms) {
                 out.writeByte(LIST_ROOMS);
+            } else if (query instanceof ChatQuery.AppliedIndex) {
+                out.writeByte(APPLIED_INDEX);
             } else if (query instanceof ChatQuery.ReadRoom read) {
                 out.writeByte(READ_ROOM);
                 writeString(out, read.room());
@@ -107,6 +111,7 @@ public final class ChatCodec {
             ChatQuery query = switch (type) {
                 case LIST_ROOMS -> new ChatQuery.ListRooms();
                 case READ_ROOM -> new ChatQuery.ReadRoom(readString(in, bytes.length));
+                case APPLIED_INDEX -> new ChatQuery.AppliedIndex();
                 default -> throw malformed("unknown query type " + type);
             };
             requireEnd(in);

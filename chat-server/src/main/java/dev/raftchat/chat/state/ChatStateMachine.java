@@ -210,14 +210,18 @@ public final class ChatStateMachine implements StateMachine {
     }
 
     /**
-     * Answers a {@link ChatQuery} encoded by {@link ChatCodec} with UTF-8 JSON: the sorted array of room
-     * names, or the array of {@code {"User","Message","PostedAt"}} of one room, oldest first.
+     * Answers a {@link ChatQuery} encoded by {@link ChatCodec}: with UTF-8 JSON, the sorted array of room
+     * names or the array of {@code {"User","Message","PostedAt"}} of one room, oldest first; or with the
+     * applied index as 8 big-endian bytes.
      *
      * @throws InvalidCommandException for a malformed query or an invalid room name
      */
     @Override
     public byte[] query(byte[] query) {
         ChatQuery decoded = ChatCodec.decodeQuery(query);
+        if (decoded instanceof ChatQuery.AppliedIndex) {
+            return java.nio.ByteBuffer.allocate(Long.BYTES).putLong(appliedIndex()).array();
+        }
         if (decoded instanceof ChatQuery.ReadRoom read) {
             limits.checkRoomName(read.room());
             return postsJson(posts(read.room()));
