@@ -60,6 +60,8 @@ class ClusterHttpTest {
             cluster.start(1);
             await().atMost(ChatCluster.WAIT).until(() -> cluster.get(1, "/rooms/general").statusCode() == 200);
             assertThat(messages(cluster.get(1, "/rooms/general"))).containsExactly("foo", "bar");
+            // The README's own command for this step: curl -L http://127.0.0.1:12380/general
+            assertThat(messages(cluster.get(1, "/general"))).containsExactly("foo", "bar");
 
             // Only node 3 left: no quorum, so a clear 503 after a bounded wait, never a 201.
             cluster.stop(1);

@@ -95,7 +95,10 @@ class SingleNodeHttpTest {
                 400, "invalid_message");
         assertError(cluster.post(1, "/rooms/bad%20room", "{\"Message\":\"m\",\"User\":\"u\"}"), 400, "invalid_room");
         assertError(cluster.get(1, "/rooms/general?consistency=eventual"), 400, "invalid_consistency");
-        assertError(cluster.get(1, "/nowhere"), 404, "not_found");
+        assertError(cluster.get(1, "/rooms/general/extra"), 404, "not_found");
+        assertError(cluster.post(1, "/general", "{}"), 404, "not_found");
+        assertError(cluster.get(1, "/ws"), 400, "websocket_upgrade_required");
+        assertError(cluster.get(1, "/bad%20room"), 400, "invalid_room");
         assertError(cluster.post(1, "/raft/x", "http://127.0.0.1:1"), 400, "invalid_node_id");
         assertError(cluster.post(1, "/raft/5", "not a url"), 400, "invalid_peer_url");
         assertError(cluster.send(HttpRequest.newBuilder(URI.create(cluster.url(1, "/raft/42"))).DELETE()), 404, "not_a_member");

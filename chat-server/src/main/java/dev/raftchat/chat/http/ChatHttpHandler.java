@@ -48,6 +48,7 @@ import org.slf4j.LoggerFactory;
  * POST   /rooms/{room}   {"Message","User"} (names case-insensitive) → 201 {"User","Message","PostedAt"} once applied
  * GET    /rooms/{room}   → [{"User","Message","PostedAt"}] oldest first; ?consistency=stale for a local read
  * GET    /rooms          → ["room", ...] sorted
+ * GET    /{room}         → the same as GET /rooms/{room} (the original README's fault-tolerance step uses it)
  * POST   /raft/{id}      body: peer URL → 201 when the node is a voter, 202 when the change is still under way
  * DELETE /raft/{id}      → 200 when the node has left, 202 when the change is still under way
  * GET    /raft           → this node's view of the cluster
@@ -139,6 +140,11 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
                     requireMethod(method, HttpMethod.GET);
                     return CompletableFuture.completedFuture(json(HttpResponseStatus.OK, backend.statusJson()));
                 default:
+                    if (method.equals(HttpMethod.GET) && !first.isEmpty()) {
+                        // The original README reads a room with "curl -L http://127.0.0.1:12380/general".
+                        checkRoom(first);
+                        return backend.roomJson(first, stale(uri)).thenApply(json -> json(HttpResponseStatus.OK, json));
+                    }
                     break;
             }
         }

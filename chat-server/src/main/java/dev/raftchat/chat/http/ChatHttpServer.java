@@ -13,7 +13,13 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
@@ -67,6 +73,20 @@ public final class ChatHttpServer implements AutoCloseable {
                         channel.pipeline()
                                 .addLast("http", new HttpServerCodec())
                                 .addLast("aggregate", new HttpObjectAggregator(contentBytesMax))
+                                .addLast("websocket-guard", new ChannelInboundHandlerAdapter() {
+                                    @Override
+                                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                                        if (msg instanceof FullHttpRequest request && isPlainRequestForWebSocket(request)) {
+                                            request.release();
+                                            FullHttpResponse response = ChatHttpHandler.error(400, "websocket_upgrade_required",
+                                                    WEBSOCKET_PATH + " is a WebSocket: connect with a WebSocket client");
+                                            HttpUtil.setContentLength(response, response.content().readableBytes());
+                                            ctx.writeAndFlush(response);
+                                            return;
+                                        }
+                                        ctx.fireChannelRead(msg);
+                                    }
+                                })
                                 .addLast("websocket", new WebSocketServerProtocolHandler(WEBSOCKET_PATH))
                                 .addLast("firehose", new ChannelInboundHandlerAdapter() {
                                     @Override
@@ -88,6 +108,13 @@ public final class ChatHttpServer implements AutoCloseable {
         }
         serverChannel = bound.channel();
         LOG.info("HTTP API listening on {}", serverChannel.localAddress());
+    }
+
+    /** A request for the WebSocket path without an upgrade, which gets a JSON error rather than Netty's plain text. */
+    private static boolean isPlainRequestForWebSocket(FullHttpRequest request) {
+        String path = new QueryStringDecoder(request.uri()).path();
+        return path.equals(WEBSOCKET_PATH)
+                && !request.headers().containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true);
     }
 
     public int port() {
