@@ -23,7 +23,7 @@ import java.util.stream.Stream;
  * the same number of bytes on the same disk: the physical limit. The ratio column is log bytes/s over raw
  * bytes/s.
  *
- * <p>Usage: {@code bin/storage-bench [--dir PATH] [--seconds N] [--sizes 64,256,4096] [--batches 1,16,128]}.
+ * <p>Usage: {@code bin/storage-bench [--dir PATH] [--seconds N] [--sizes 64,256,4096] [--batches 1,16,128] [--rounds N]}.
  * Not a JMH benchmark: each measurement is seconds of fsync-bound work, where JIT noise is negligible.
  */
 public final class StorageBench {
@@ -40,44 +40,60 @@ public final class StorageBench {
         double seconds = 3;
         int[] sizes = {64, 256, 4096};
         int[] batches = {1, 16, 128};
+        int rounds = 6;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--dir" -> dir = Path.of(args[++i]);
                 case "--seconds" -> seconds = Double.parseDouble(args[++i]);
                 case "--sizes" -> sizes = parseInts(args[++i]);
                 case "--batches" -> batches = parseInts(args[++i]);
+                case "--rounds" -> rounds = Integer.parseInt(args[++i]);
                 default -> {
-                    System.err.println("usage: storage-bench [--dir PATH] [--seconds N] [--sizes a,b] [--batches a,b]");
+                    System.err.println("usage: storage-bench [--dir PATH] [--seconds N] [--sizes a,b] [--batches a,b] [--rounds N]");
                     System.exit(2);
                 }
             }
         }
         Files.createDirectories(dir);
-        System.out.printf(Locale.ROOT, "storage bench in %s, %.1f s per measurement, sync on%n", dir.toAbsolutePath(),
-                seconds);
+        System.out.printf(Locale.ROOT, "storage bench in %s, sync on, %.1f s per case for the log and as much for the raw"
+                + " loop, alternating in %d rounds%n", dir.toAbsolutePath(), seconds, rounds);
         System.out.printf(Locale.ROOT, "%6s %6s | %12s %10s %10s | %12s %10s | %6s%n", "entry", "batch",
                 "appends/s", "data MB/s", "disk MB/s", "raw forces/s", "raw MB/s", "ratio");
-        List<String> rows = new ArrayList<>();
         for (int size : sizes) {
             for (int batch : batches) {
-                Result log = measureLog(dir.resolve("log-" + size + "-" + batch), size, batch, seconds, false);
-                Result raw = measureRaw(dir.resolve("raw-" + size + "-" + batch), batch * (size + RECORD_OVERHEAD_BYTES),
-                        seconds);
-                String row = String.format(Locale.ROOT, "%6d %6d | %12.0f %10.2f %10.2f | %12.0f %10.2f | %5.0f%%",
+                Result[] results = measurePair(dir, size, batch, seconds, rounds);
+                Result log = results[0];
+                Result raw = results[1];
+                System.out.println(String.format(Locale.ROOT, "%6d %6d | %12.0f %10.2f %10.2f | %12.0f %10.2f | %5.0f%%",
                         size, batch, log.entriesPerSecond, log.dataMegabytesPerSecond(size),
                         log.diskMegabytesPerSecond, raw.entriesPerSecond, raw.diskMegabytesPerSecond,
-                        100 * log.diskMegabytesPerSecond / raw.diskMegabytesPerSecond);
-                System.out.println(row);
-                rows.add(row);
+                        100 * log.diskMegabytesPerSecond / raw.diskMegabytesPerSecond));
             }
         }
         // What the runtime pays when the commit index changes with every batch: the hard-state file is
         // replaced (temporary file, force, rename, directory force) on top of the log force.
         int size = 256;
         int batch = 16;
-        Result withHardState = measureLog(dir.resolve("log-hs"), size, batch, seconds, true);
-        System.out.printf(Locale.ROOT, "%n%d B x %d with a new hard state every sync: %.0f appends/s, %.0f syncs/s%n",
-                size, batch, withHardState.entriesPerSecond, withHardState.entriesPerSecond / batch);
+        try (LogRunner plain = new LogRunner(dir.resolve("log-plain"), size, batch, false);
+                LogRunner withHardState = new LogRunner(dir.resolve("log-hs"), size, batch, true)) {
+            long plainSyncs = 0;
+            long hardStateSyncs = 0;
+            long plainNanos = 0;
+            long hardStateNanos = 0;
+            long slice = (long) (seconds * 1e9 / rounds);
+            for (int round = 0; round < rounds; round++) {
+                long t0 = System.nanoTime();
+                plainSyncs += plain.runFor(slice);
+                long t1 = System.nanoTime();
+                hardStateSyncs += withHardState.runFor(slice);
+                long t2 = System.nanoTime();
+                plainNanos += t1 - t0;
+                hardStateNanos += t2 - t1;
+            }
+            System.out.printf(Locale.ROOT, "%n%d B x %d per sync: %.0f syncs/s with the hard state unchanged, %.0f syncs/s "
+                    + "with a new hard state every sync%n", size, batch, plainSyncs / (plainNanos / 1e9),
+                    hardStateSyncs / (hardStateNanos / 1e9));
+        }
         deleteRecursively(dir);
     }
 
@@ -87,91 +103,123 @@ public final class StorageBench {
         }
     }
 
-    private static Result measureLog(Path dir, int size, int batch, double seconds, boolean newHardStateEverySync) {
-        deleteRecursively(dir);
-        FileLogStorageConfig config = FileLogStorageConfig.defaults();
-        try (FileLogStorage log = FileLogStorage.open(dir, config)) {
-            byte[] data = new byte[size];
+    /**
+     * Measures the log and the raw loop in alternating slices, so that both see the same disk: on a shared
+     * machine fsync latency drifts by several times within a minute, and back-to-back runs would compare
+     * different disks.
+     */
+    private static Result[] measurePair(Path dir, int size, int batch, double seconds, int rounds) throws IOException {
+        int bytesPerForce = batch * (size + RECORD_OVERHEAD_BYTES);
+        try (LogRunner log = new LogRunner(dir.resolve("log-" + size + "-" + batch), size, batch, false);
+                RawRunner raw = new RawRunner(dir.resolve("raw-" + size + "-" + batch), bytesPerForce)) {
+            log.runFor(200_000_000L); // warm-up
+            raw.runFor(200_000_000L);
+            long slice = (long) (seconds * 1e9 / rounds);
+            long logSyncs = 0;
+            long rawForces = 0;
+            long logNanos = 0;
+            long rawNanos = 0;
+            for (int round = 0; round < rounds; round++) {
+                long t0 = System.nanoTime();
+                logSyncs += log.runFor(slice);
+                long t1 = System.nanoTime();
+                rawForces += raw.runFor(slice);
+                long t2 = System.nanoTime();
+                logNanos += t1 - t0;
+                rawNanos += t2 - t1;
+            }
+            double appendsPerSecond = logSyncs * batch / (logNanos / 1e9);
+            double forcesPerSecond = rawForces / (rawNanos / 1e9);
+            return new Result[] {
+                new Result(appendsPerSecond, appendsPerSecond * (size + RECORD_OVERHEAD_BYTES) / 1e6),
+                new Result(forcesPerSecond, forcesPerSecond * bytesPerForce / 1e6)
+            };
+        }
+    }
+
+    /** Appends batches to a FileLogStorage with one sync per batch. */
+    private static final class LogRunner implements AutoCloseable {
+        private final Path dir;
+        private final FileLogStorage log;
+        private final byte[] data;
+        private final int batch;
+        private final boolean newHardStateEverySync;
+        private long nextIndex = 1;
+
+        LogRunner(Path dir, int size, int batch, boolean newHardStateEverySync) {
+            deleteRecursively(dir);
+            this.dir = dir;
+            this.log = FileLogStorage.open(dir, FileLogStorageConfig.defaults());
+            this.data = new byte[size];
             for (int i = 0; i < size; i++) {
                 data[i] = (byte) (i * 31);
             }
-            long index = 1;
-            long warmupEnd = System.nanoTime() + 300_000_000L;
-            while (System.nanoTime() < warmupEnd) {
-                index = appendBatch(log, index, batch, data);
-                log.sync();
-            }
-            long entries = 0;
-            long start = System.nanoTime();
-            long end = start + (long) (seconds * 1e9);
-            long now = start;
-            while (now < end) {
-                index = appendBatch(log, index, batch, data);
+            this.batch = batch;
+            this.newHardStateEverySync = newHardStateEverySync;
+        }
+
+        /** Runs for about {@code nanos}; returns the number of syncs done. */
+        long runFor(long nanos) {
+            long end = System.nanoTime() + nanos;
+            long syncs = 0;
+            do {
+                List<Entry> entries = new ArrayList<>(batch);
+                for (int i = 0; i < batch; i++) {
+                    entries.add(Entry.normal(1, nextIndex + i, data));
+                }
+                log.append(entries);
+                nextIndex += batch;
                 if (newHardStateEverySync) {
-                    log.saveHardState(new HardState(1, 1, index - 1));
+                    log.saveHardState(new HardState(1, 1, nextIndex - 1));
                 }
                 log.sync();
-                entries += batch;
-                now = System.nanoTime();
-            }
-            double elapsed = (now - start) / 1e9;
-            double perSecond = entries / elapsed;
-            return new Result(perSecond, perSecond * (size + RECORD_OVERHEAD_BYTES) / 1e6);
-        } finally {
+                syncs++;
+            } while (System.nanoTime() < end);
+            return syncs;
+        }
+
+        @Override
+        public void close() {
+            log.close();
             deleteRecursively(dir);
         }
     }
 
-    private static long appendBatch(FileLogStorage log, long firstIndex, int batch, byte[] data) {
-        List<Entry> entries = new ArrayList<>(batch);
-        for (int i = 0; i < batch; i++) {
-            entries.add(Entry.normal(1, firstIndex + i, data));
-        }
-        log.append(entries);
-        return firstIndex + batch;
-    }
-
     /** One write of {@code bytesPerForce} then one force, in a loop: what the disk can do at best. */
-    private static Result measureRaw(Path file, int bytesPerForce, double seconds) {
-        try {
+    private static final class RawRunner implements AutoCloseable {
+        private final Path file;
+        private final FileChannel channel;
+        private final ByteBuffer buffer;
+        private long position;
+
+        RawRunner(Path file, int bytesPerForce) throws IOException {
             Files.createDirectories(file.getParent());
             Files.deleteIfExists(file);
-            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.READ)) {
-                ByteBuffer buffer = ByteBuffer.allocate(bytesPerForce);
-                long position = 0;
-                long warmupEnd = System.nanoTime() + 300_000_000L;
-                while (System.nanoTime() < warmupEnd) {
-                    position += writeAndForce(channel, buffer, position);
-                }
-                long forces = 0;
-                long start = System.nanoTime();
-                long end = start + (long) (seconds * 1e9);
-                long now = start;
-                while (now < end) {
-                    position += writeAndForce(channel, buffer, position);
-                    forces++;
-                    now = System.nanoTime();
-                }
-                double elapsed = (now - start) / 1e9;
-                double forcesPerSecond = forces / elapsed;
-                return new Result(forcesPerSecond, forcesPerSecond * bytesPerForce / 1e6);
-            } finally {
-                Files.deleteIfExists(file);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            this.file = file;
+            this.channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.READ);
+            this.buffer = ByteBuffer.allocate(bytesPerForce);
         }
-    }
 
-    private static int writeAndForce(FileChannel channel, ByteBuffer buffer, long position) throws IOException {
-        buffer.clear();
-        int written = 0;
-        while (buffer.hasRemaining()) {
-            written += channel.write(buffer, position + written);
+        long runFor(long nanos) throws IOException {
+            long end = System.nanoTime() + nanos;
+            long forces = 0;
+            do {
+                buffer.clear();
+                while (buffer.hasRemaining()) {
+                    position += channel.write(buffer, position);
+                }
+                channel.force(false); // the same call FileLogStorage makes (fdatasync)
+                forces++;
+            } while (System.nanoTime() < end);
+            return forces;
         }
-        channel.force(false); // the same call FileLogStorage makes (fdatasync)
-        return written;
+
+        @Override
+        public void close() throws IOException {
+            channel.close();
+            Files.deleteIfExists(file);
+        }
     }
 
     private static int[] parseInts(String list) {

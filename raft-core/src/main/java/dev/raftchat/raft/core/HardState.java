@@ -5,8 +5,9 @@ package dev.raftchat.raft.core;
  *
  * @param term     the latest term this node has seen
  * @param votedFor the candidate voted for in {@code term}, or {@link #NO_VOTE}
- * @param commit   the highest index known to be committed; persisted so that a restarted node does not
- *                 have to wait for a leader to re-apply what it had already applied
+ * @param commit   the highest index known to be committed when the hard state was last written. Written
+ *                 only along with a new term or vote, so it may lag: a restarted node applies up to it at
+ *                 once and learns the rest from the leader
  */
 public record HardState(long term, long votedFor, long commit) {
 

@@ -20,7 +20,6 @@ import dev.raftchat.raft.quorum.VoteResult;
 import dev.raftchat.raft.storage.LogStorage;
 import dev.raftchat.raft.storage.SnapshotSource;
 import dev.raftchat.raft.tracker.Progress;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -109,17 +108,8 @@ public final class RaftNode {
     /** Leader only: the voter a leadership transfer is handing over to, or NONE. */
     private long transferee = NONE;
 
-    /**
-     * Leader only: ReadIndex rounds. Each heartbeat carries the current round; a read registered in
-     * round r is confirmed once a quorum has answered a heartbeat of round r or later (that heartbeat
-     * left after the read arrived, so the answers prove we were still leader then).
-     */
-    private long readRound;
-    private final TreeMap<Long, Long> readRoundAcked = new TreeMap<>();
-    /** Leader only: reads waiting for a quorum's confirmation, in round order. */
-    private final ArrayDeque<PendingRead> pendingReads = new ArrayDeque<>();
-    /** Leader only: reads that arrived before this term's first commit; their index is not yet known. */
-    private final ArrayList<PendingRead> readsAwaitingCommit = new ArrayList<>();
+    /** Leader only: linearizable reads waiting for a quorum's confirmation. */
+    private final ReadIndexTracker reads = new ReadIndexTracker();
 
     /** Leader only: snapshot transfers in progress, per follower in the SNAPSHOT state. */
     private final TreeMap<Long, SnapshotTransfer> transfers = new TreeMap<>();
@@ -152,9 +142,6 @@ public final class RaftNode {
             this.sizeBytes = sizeBytes;
         }
     }
-
-    /** A read request held by the leader; {@code from} is this node or the follower that asked. */
-    private record PendingRead(long context, long from, long index, long round) {}
 
     /**
      * Creates a node over {@code storage}, resuming from the hard state and log it holds.
@@ -618,7 +605,7 @@ public final class RaftNode {
         lastHeardTick.put(m.from(), now);
         pr.resumeProbe();
         if (m.readContext() > 0) {
-            readRoundAcked.merge(m.from(), m.readContext(), Math::max);
+            reads.ack(m.from(), m.readContext());
             confirmReads();
         }
         // The follower is alive; if its acknowledgements were lost the window may be stuck full.
@@ -655,9 +642,8 @@ public final class RaftNode {
         });
         if (index > log.committed() && log.term(index) == term) {
             log.commitTo(index);
-            if (!readsAwaitingCommit.isEmpty()) {
-                List<PendingRead> waiting = List.copyOf(readsAwaitingCommit);
-                readsAwaitingCommit.clear();
+            List<ReadIndexTracker.Read> waiting = reads.takeAwaitingCommit();
+            if (!waiting.isEmpty()) {
                 startReads(waiting);
             }
             return true;
@@ -706,7 +692,7 @@ public final class RaftNode {
             }
             // Never tell a follower to commit past what it is known to hold.
             long commit = Math.min(e.getValue().match(), log.committed());
-            messages.add(new HeartbeatRequest(id, e.getKey(), term, commit, readRound));
+            messages.add(new HeartbeatRequest(id, e.getKey(), term, commit, reads.round()));
         }
     }
 
@@ -963,7 +949,7 @@ public final class RaftNode {
                 sendAppend(member, true);
                 progress.remove(member);
                 forwardsSeen.remove(member);
-                readRoundAcked.remove(member);
+                reads.forget(member);
             }
         }
         if (next.isJoint()) {
@@ -1023,7 +1009,7 @@ public final class RaftNode {
     }
 
     private void leaderRead(long context, long from) {
-        if (pendingReads.size() + readsAwaitingCommit.size() >= config.pendingReadsMax()) {
+        if (reads.size() >= config.pendingReadsMax()) {
             if (from == id) {
                 throw new ProposalRejectedException("too many reads waiting for confirmation (pendingReadsMax="
                         + config.pendingReadsMax() + ")");
@@ -1031,9 +1017,8 @@ public final class RaftNode {
             messages.add(new ReadIndexResponse(id, from, term, context, -1, false));
             return;
         }
-        PendingRead read = new PendingRead(context, from, 0, 0);
         if (log.term(log.committed()) != term) {
-            readsAwaitingCommit.add(read);
+            reads.awaitCommit(context, from);
             return;
         }
         if (leaseValid()) {
@@ -1045,16 +1030,12 @@ public final class RaftNode {
             }
             return;
         }
-        startReads(List.of(read));
+        startReads(List.of(new ReadIndexTracker.Read(context, from, 0, 0)));
     }
 
     /** Registers reads at the current commit index in a new round, and asks the quorum to confirm it. */
-    private void startReads(List<PendingRead> reads) {
-        long index = log.committed();
-        readRound++;
-        for (PendingRead r : reads) {
-            pendingReads.add(new PendingRead(r.context(), r.from(), index, readRound));
-        }
+    private void startReads(List<ReadIndexTracker.Read> newReads) {
+        reads.start(newReads, log.committed());
         if (quorum.voters().size() == 1) {
             confirmReads(); // our own confirmation is a quorum
             return;
@@ -1082,30 +1063,23 @@ public final class RaftNode {
     }
 
     private void confirmReads() {
-        long confirmedRound = quorum.committedIndex(voter -> voter == id ? readRound
-                : readRoundAcked.getOrDefault(voter, 0L));
-        while (!pendingReads.isEmpty() && pendingReads.peekFirst().round() <= confirmedRound) {
-            PendingRead read = pendingReads.pollFirst();
-            if (read.from() == id) {
-                readStates.add(new ReadState(read.context(), read.index(), true));
-            } else {
-                messages.add(new ReadIndexResponse(id, read.from(), term, read.context(), read.index(), true));
-            }
+        for (ReadIndexTracker.Read read : reads.takeConfirmed(quorum, id)) {
+            answerRead(read, true);
         }
     }
 
     private void failPendingReads() {
-        List<PendingRead> failed = new ArrayList<>(pendingReads);
-        failed.addAll(readsAwaitingCommit);
-        pendingReads.clear();
-        readsAwaitingCommit.clear();
-        readRoundAcked.clear();
-        for (PendingRead read : failed) {
-            if (read.from() == id) {
-                readStates.add(new ReadState(read.context(), -1, false));
-            } else {
-                messages.add(new ReadIndexResponse(id, read.from(), term, read.context(), -1, false));
-            }
+        for (ReadIndexTracker.Read read : reads.takeAll()) {
+            answerRead(read, false);
+        }
+    }
+
+    private void answerRead(ReadIndexTracker.Read read, boolean confirmed) {
+        long index = confirmed ? read.index() : -1;
+        if (read.from() == id) {
+            readStates.add(new ReadState(read.context(), index, confirmed));
+        } else {
+            messages.add(new ReadIndexResponse(id, read.from(), term, read.context(), index, confirmed));
         }
     }
 
@@ -1152,7 +1126,7 @@ public final class RaftNode {
                 || !snapshotChunks.isEmpty()
                 || snapshotToInstall != null
                 || !log.unstableEntries().isEmpty()
-                || !hardState().equals(persistedHardState)
+                || hardStateMustBePersisted()
                 || log.hasEntriesToApply()
                 || !softState().equals(reportedSoftState);
     }
@@ -1166,7 +1140,7 @@ public final class RaftNode {
         HardState hs = hardState();
         Ready.SoftState ss = softState();
         Ready ready = new Ready(
-                hs.equals(persistedHardState) ? null : hs,
+                hardStateMustBePersisted() ? hs : null,
                 log.unstableEntries(),
                 messages,
                 messagesAfterSync,
@@ -1221,6 +1195,17 @@ public final class RaftNode {
                 }
             }
         }
+    }
+
+    /**
+     * Term and vote must be durable before anything that depends on them leaves; the commit index need
+     * not be (Raft treats it as volatile: a restarted node learns it again from the leader, and never
+     * applies past what its log and snapshot prove committed). So a new hard state is handed out only when
+     * term or vote changed, carrying the commit index of the moment. Rewriting it on every commit would
+     * cost the storage an extra atomic file replacement (several fsyncs) on nearly every Ready.
+     */
+    private boolean hardStateMustBePersisted() {
+        return term != persistedHardState.term() || votedFor != persistedHardState.votedFor();
     }
 
     private HardState hardState() {

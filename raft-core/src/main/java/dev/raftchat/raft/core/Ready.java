@@ -24,7 +24,8 @@ import java.util.List;
  * No {@code step}, {@code tick} or {@code propose} may happen between {@link RaftNode#ready()} and
  * {@link RaftNode#advance(Ready)}.
  *
- * @param hardState         the hard state to persist, or null when unchanged
+ * @param hardState         the hard state to persist, or null when term and vote are unchanged (the commit
+ *                          index it carries is persisted opportunistically, see {@link HardState})
  * @param entries           new log entries to persist; they may overwrite a conflicting suffix
  * @param messages          messages that may be sent at once
  * @param messagesAfterSync messages that may be sent only after {@code entries} and {@code hardState} are durable

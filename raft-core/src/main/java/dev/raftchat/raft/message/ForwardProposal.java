@@ -3,8 +3,9 @@ package dev.raftchat.raft.message;
 import java.util.List;
 
 /**
- * Proposals a follower forwards to the leader it knows. {@code term} is 0: the leader appends them if
- * it still leads and drops them otherwise (the proposer's runtime then times out).
+ * Proposals a follower forwards to the leader it knows. {@code term} is the follower's term: the usual
+ * term rules apply, so a leader of another term drops them (the proposer's runtime then times out), and
+ * a leader that restarted and leads a later term can never accept a stale copy.
  *
  * <p>{@code session} and {@code sequence} make forwarding at-most-once even when the network
  * duplicates or reorders messages: the leader remembers the highest sequence per (sender, session)

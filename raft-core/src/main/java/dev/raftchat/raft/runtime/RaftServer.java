@@ -43,21 +43,26 @@ import org.slf4j.LoggerFactory;
  * <p><b>The Raft thread.</b> Everything that touches the node, the storage and the state machine runs on
  * one dedicated thread ({@code raft-<id>}). Each iteration of its loop: step a bounded batch of inbound
  * messages; tick when a tick is due (every {@link RaftServerConfig#tickMillis()}); hand a bounded batch
- * of proposals to the node in one {@code propose} call; then, while the node has a {@link Ready}: send
+ * of proposals to the node in one {@code propose} call, queued reads in one {@code readIndex} request,
+ * and queued membership changes or transfers; then, while the node has a {@link Ready}: send
  * {@code messages()}, append the entries and save the hard state, <em>one</em> {@code sync()}, send
- * {@code messagesAfterSync()}, apply the committed entries, {@code advance}. A burst of concurrent
+ * {@code messagesAfterSync()}, apply the committed entries, serve reads whose index is applied,
+ * {@code advance}. A burst of concurrent
  * proposals therefore costs one sync per Ready (group commit), not one per proposal. When there is
  * nothing to do the thread parks until the next tick or until new input arrives.
  *
  * <p><b>Inputs from other threads</b> go through bounded queues: inbound messages
- * ({@link RaftServerConfig#inboxMessagesMax()}; when full they are dropped and counted, Raft retries)
- * and proposals ({@link RaftServerConfig#pendingProposalsMax()}; when full the proposal is rejected).
+ * ({@link RaftServerConfig#inboxMessagesMax()}; when full they are dropped and counted, Raft retries),
+ * proposals ({@link RaftServerConfig#pendingProposalsMax()}), reads
+ * ({@link RaftServerConfig#pendingReadsMax()}) and admin operations
+ * ({@link RaftServerConfig#pendingAdminOperationsMax()}); a request over its bound is rejected at once.
  * {@link #status()} reads a snapshot the Raft thread publishes and never waits for it.
  *
- * <p><b>Notifications.</b> Proposal futures are completed, and listeners called, on a separate
- * notification thread ({@code raft-<id>-notify}), in log order, so that a slow or blocking callback
- * never stalls Raft. Its queue is bounded by the number of pending proposals plus a constant, because
- * each pending proposal holds its slot until its completion has run.
+ * <p><b>Notifications.</b> Futures are completed, and listeners called, on a separate notification
+ * thread ({@code raft-<id>-notify}), proposals in log order, so that a slow or blocking callback never
+ * stalls Raft. Its queue is bounded by the pending limits plus a constant, because each pending request
+ * holds its slot until its completion has run. When a proposal's future completes, {@link #status()}
+ * already shows an applied index at least as high as the proposal's.
  *
  * <p><b>Failure semantics.</b> An exception from the storage, the state machine or the node is fatal:
  * the server stops at once (it never continues after a failed sync, whose effect on disk is unknown),
@@ -236,7 +241,7 @@ public final class RaftServer implements AutoCloseable {
                 });
         this.reads = new LinearizableReads(id, config, stateMachine, notifier);
         this.admin = new AdminOperations(id, config, notifier);
-        this.publishedStatus = new ServerStatus(ServerStatus.State.NEW, node.status(), appliedIndex, 0, 0, null);
+        this.publishedStatus = new ServerStatus(ServerStatus.State.NEW, node.status(), appliedIndex, 0, 0, 0, null);
     }
 
     /** Same as {@link #RaftServer(RaftServerConfig, LogStorage, Transport, StateMachine, RaftMetrics)} without metrics. */
@@ -451,7 +456,7 @@ public final class RaftServer implements AutoCloseable {
     public ServerStatus status() {
         ServerStatus last = publishedStatus;
         return new ServerStatus(state, last.raft(), last.appliedIndex(), pendingProposals.get(),
-                inboundMessagesDropped.get(), failure);
+                reads.pendingCount(), inboundMessagesDropped.get(), failure);
     }
 
     /** Adds a listener; it sees events from now on (read {@link #status()} for the current leader). */
@@ -636,6 +641,10 @@ public final class RaftServer implements AutoCloseable {
         }
         if (fatal != null) {
             stopAfterFailure(fatal);
+        } else {
+            // Closed. close() fails what is pending too, but cannot touch this thread's state when it
+            // was called from this very thread (a state machine or a listener running inline).
+            failAllPending(shutdownException(), true);
         }
     }
 
@@ -838,7 +847,7 @@ public final class RaftServer implements AutoCloseable {
 
     private void publishStatus() {
         publishedStatus = new ServerStatus(state, node.status(), appliedIndex, pendingProposals.get(),
-                inboundMessagesDropped.get(), failure);
+                reads.pendingCount(), inboundMessagesDropped.get(), failure);
     }
 
     private void stopAfterFailure(Throwable fatal) {

@@ -11,11 +11,12 @@ import dev.raftchat.raft.core.Status;
  * @param raft                   the Raft node's view (role, term, leader, commit index, members...)
  * @param appliedIndex           the highest log index applied to the state machine on this node
  * @param pendingProposals       proposals of this node that are accepted and not yet completed
+ * @param pendingReads           linearizable reads of this node that are accepted and not yet completed
  * @param inboundMessagesDropped messages dropped because the inbox was full, since start
  * @param failure                the error that stopped the server when {@code state} is
  *                               {@link State#FAILED}, else null
  */
-public record ServerStatus(State state, Status raft, long appliedIndex, int pendingProposals,
+public record ServerStatus(State state, Status raft, long appliedIndex, int pendingProposals, int pendingReads,
                            long inboundMessagesDropped, Throwable failure) {
 
     /** Life cycle of a server: NEW → RUNNING → CLOSED, or RUNNING → FAILED. */
@@ -47,6 +48,14 @@ public record ServerStatus(State state, Status raft, long appliedIndex, int pend
 
     public long commitIndex() {
         return raft.commitIndex();
+    }
+
+    /**
+     * True once an applied membership change no longer lists this node: it takes no further part in the
+     * cluster and should be closed (rejoining needs a fresh id or wiped storage and a new add).
+     */
+    public boolean isRemoved() {
+        return !raft.conf().isMember(raft.id());
     }
 
     public boolean isLeader() {

@@ -73,15 +73,16 @@ public final class MemoryLogStorage implements LogStorage {
         long first = newEntries.get(0).index();
         Check.argument(first >= firstIndex() && first <= lastIndex() + 1,
                 "append at %s outside [%s, %s]", first, firstIndex(), lastIndex() + 1);
+        long expected = first;
+        for (Entry e : newEntries) {
+            // Validate the whole batch before changing anything: a rejected append changes nothing.
+            Check.argument(e.index() == expected, "entries not contiguous: expected %s, got %s", expected, e.index());
+            expected++;
+        }
         while (lastIndex() >= first) {
             entries.remove(entries.size() - 1);
         }
-        long expected = first;
-        for (Entry e : newEntries) {
-            Check.argument(e.index() == expected, "entries not contiguous: expected %s, got %s", expected, e.index());
-            entries.add(e);
-            expected++;
-        }
+        entries.addAll(newEntries);
     }
 
     @Override

@@ -105,6 +105,7 @@ class LinearizableReadTest {
                     server.read(get("v")));
             assertThat(failureOf(server.read(get("v")))).isInstanceOf(ReadRejectedException.class)
                     .hasMessageContaining("pendingReadsMax");
+            assertThat(server.status().pendingReads()).isEqualTo(3);
 
             server.close();
             for (CompletableFuture<byte[]> read : held) {

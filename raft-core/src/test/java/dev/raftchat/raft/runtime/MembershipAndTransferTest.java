@@ -41,6 +41,8 @@ class MembershipAndTransferTest {
             ConfState afterRemoval = leader.removeMember(removed).get(WAIT_SECONDS, TimeUnit.SECONDS);
             assertThat(afterRemoval.voters()).hasSize(3).doesNotContain(removed).contains(4L);
 
+            await().atMost(ServerCluster.WAIT).until(() -> cluster.server(removed).status().isRemoved());
+            assertThat(leader.status().isRemoved()).isFalse();
             cluster.servers.get(removed).close();
             assertThat(text(leader.propose(add("m", 1)).get(WAIT_SECONDS, TimeUnit.SECONDS))).isEqualTo("2");
             await().atMost(ServerCluster.WAIT).until(() -> newcomer.status().raft().conf().voters().contains(4L)

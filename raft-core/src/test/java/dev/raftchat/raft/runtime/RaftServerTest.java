@@ -9,7 +9,11 @@ import static org.awaitility.Awaitility.await;
 import dev.raftchat.raft.core.ConfState;
 import dev.raftchat.raft.core.ProposalRejectedException;
 import dev.raftchat.raft.core.Role;
+import dev.raftchat.raft.core.SnapshotMeta;
 import dev.raftchat.raft.message.HeartbeatRequest;
+import dev.raftchat.raft.message.InstallSnapshotRequest;
+import dev.raftchat.raft.message.InstallSnapshotResponse;
+import dev.raftchat.raft.message.Message;
 import dev.raftchat.raft.storage.StorageException;
 import dev.raftchat.raft.transport.InMemoryNetwork;
 import dev.raftchat.raft.transport.InMemoryTransport;
@@ -143,6 +147,7 @@ class RaftServerTest {
                 .hasCauseInstanceOf(ProposalRejectedException.class)
                 .cause().hasMessageContaining("pendingProposalsMax");
         assertThat(server.status().pendingProposals()).isEqualTo(4);
+        assertThat(server.status().pendingReads()).isZero();
         storage.openGate();
         for (CompletableFuture<byte[]> future : accepted) {
             future.get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS);
@@ -254,6 +259,33 @@ class RaftServerTest {
         storage.openGate();
         assertThat(text(heldInSync.get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS))).isEqualTo("1");
         assertThat(server.status().state()).isEqualTo(ServerStatus.State.RUNNING);
+    }
+
+    @Test
+    void aSnapshotItCannotInstallStopsTheServerInsteadOfBeingAcknowledged() {
+        RaftServerConfig config = ServerCluster.baseConfig(1, ConfState.ofVoters(1, 2)).build();
+        server = new RaftServer(config, storage, network.transport(1), machine, metrics).start();
+        InMemoryTransport leader = network.transport(2);
+        List<Message> answers = new java.util.concurrent.CopyOnWriteArrayList<>();
+        leader.start(answers::add);
+
+        leader.send(new InstallSnapshotRequest(2, 1, 5, new SnapshotMeta(10, 5, ConfState.ofVoters(1, 2)), 0,
+                new byte[] {1, 2, 3}, true));
+
+        await().atMost(ServerCluster.WAIT).until(() -> server.status().state() == ServerStatus.State.FAILED);
+        assertThat(server.status().failure()).hasMessageContaining("has no snapshot store");
+        assertThat(answers).noneMatch(answer -> answer instanceof InstallSnapshotResponse);
+    }
+
+    @Test
+    void closeFromAFutureCallbackDoesNotDeadlock() throws Exception {
+        startSingleNode(b -> b);
+        CompletableFuture<Void> closedInCallback = server.propose(add("cb", 1)).thenRun(server::close);
+
+        closedInCallback.get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS);
+        assertThat(server.status().state()).isEqualTo(ServerStatus.State.CLOSED);
+        assertThatThrownBy(() -> server.propose(add("cb", 1)).get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS))
+                .hasCauseInstanceOf(RaftShutdownException.class);
     }
 
     @Test

@@ -21,8 +21,9 @@ import org.slf4j.LoggerFactory;
  * file in one directory. The byte formats and recovery rules are in {@code docs/log-format.md}.
  *
  * <p><b>Directory layout.</b> {@code 00000000000000000001.log} … (segments, named by their first index),
- * {@code hard-state} (term, vote, commit), {@code compaction-point} (the last compacted position).
- * Nothing else is written there; the snapshot store uses its own directory.
+ * {@code hard-state} (term, vote, commit), {@code compaction-point} (the last compacted position), {@code LOCK}
+ * (held while open: a second instance on the same directory, in any process, fails to open). Nothing else is
+ * written there; the snapshot store uses its own directory.
  *
  * <p><b>Durability.</b> {@link #append} writes records to the current segment without forcing;
  * {@link #saveHardState} only remembers. {@link #sync} forces every segment written since the last sync,
@@ -61,6 +62,8 @@ public final class FileLogStorage implements LogStorage {
     public static final String HARD_STATE_FILE_NAME = "hard-state";
     /** File name of the compaction point. */
     public static final String COMPACTION_POINT_FILE_NAME = "compaction-point";
+    /** File name of the lock that keeps a second instance out of the directory. */
+    public static final String LOCK_FILE_NAME = "LOCK";
     static final int HARD_STATE_MAGIC = 0x52434853; // "RCHS"
     static final int COMPACTION_POINT_MAGIC = 0x52434350; // "RCCP"
     private static final int WRITE_BUFFER_BYTES = 1024 * 1024;
@@ -86,6 +89,7 @@ public final class FileLogStorage implements LogStorage {
     private long recoveryBytesCut;
     private boolean closed;
     private StorageException failure;
+    private AutoCloseable directoryLock;
 
     private FileLogStorage(StorageFileSystem fileSystem, Path directory, FileLogStorageConfig config) {
         this.fileSystem = Objects.requireNonNull(fileSystem, "fileSystem");
@@ -509,6 +513,7 @@ public final class FileLogStorage implements LogStorage {
 
     private void recover() {
         fileSystem.createDirectories(directory);
+        directoryLock = fileSystem.lockDirectory(directory, LOCK_FILE_NAME);
         hardStateFile.deleteLeftoverTemporary();
         compactionPointFile.deleteLeftoverTemporary();
         compactedThrough = compactionPointFile.read().map(FileLogStorage::decodePosition).orElse(LogPosition.ZERO);
@@ -520,7 +525,8 @@ public final class FileLogStorage implements LogStorage {
             Optional<Long> firstIndex = SegmentFormat.parseFileName(name);
             if (firstIndex.isPresent()) {
                 firstIndexes.add(firstIndex.get());
-            } else if (!name.equals(HARD_STATE_FILE_NAME) && !name.equals(COMPACTION_POINT_FILE_NAME)) {
+            } else if (!name.equals(HARD_STATE_FILE_NAME) && !name.equals(COMPACTION_POINT_FILE_NAME)
+                    && !name.equals(LOCK_FILE_NAME)) {
                 LOG.warn("ignoring unknown file {} in log directory {}", name, directory);
             }
         }
@@ -784,6 +790,14 @@ public final class FileLogStorage implements LogStorage {
             }
         }
         segments.clear();
+        if (directoryLock != null) {
+            try {
+                directoryLock.close();
+            } catch (Exception e) {
+                LOG.warn("releasing the lock on {} failed: {}", directory, e.toString());
+            }
+            directoryLock = null;
+        }
     }
 
     /** One segment file and the offsets of its records. */

@@ -4,6 +4,8 @@ import dev.raftchat.raft.storage.StorageException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -108,6 +110,45 @@ public final class NioFileSystem implements StorageFileSystem {
             channel.force(true);
         } catch (IOException e) {
             throw new StorageException("cannot force directory " + directory + ": " + e, e);
+        }
+    }
+
+    @Override
+    public AutoCloseable lockDirectory(Path directory, String lockFileName) {
+        Path lockFile = directory.resolve(lockFileName);
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            throw new StorageException("cannot open lock file " + lockFile + ": " + e, e);
+        }
+        FileLock lock;
+        try {
+            lock = channel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            lock = null; // held by this same process
+        } catch (IOException e) {
+            closeQuietly(channel);
+            throw new StorageException("cannot lock " + lockFile + ": " + e, e);
+        }
+        if (lock == null) {
+            closeQuietly(channel);
+            throw new StorageException("directory " + directory + " is in use by another storage instance (lock file "
+                    + lockFile + " is held); two nodes must never share a data directory");
+        }
+        FileLock held = lock;
+        return () -> {
+            try (channel) {
+                held.release();
+            }
+        };
+    }
+
+    private static void closeQuietly(FileChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // Nothing more to release.
         }
     }
 

@@ -39,6 +39,18 @@ import java.util.random.RandomGenerator;
  * <p><b>After a crash</b> every {@link StorageFile} opened before it is stale: any call on it throws
  * {@link StorageException}. Reopen the storage over this same instance to simulate a restart.
  *
+ * <p><b>Use in a simulation</b> (one instance may hold every node's directories):
+ * <pre>{@code
+ * SimulatedFileSystem disk = new SimulatedFileSystem();
+ * LogStorage log = FileLogStorage.open(disk, Path.of("/node-1/log"), FileLogStorageConfig.defaults());
+ * ...                                          // run; the node appends and syncs
+ * log.close();                                 // the node's process dies
+ * disk.crash(Path.of("/node-1"), CrashMode.TORN, random);   // and its machine: unsynced data torn
+ * log = FileLogStorage.open(disk, Path.of("/node-1/log"), FileLogStorageConfig.defaults()); // restart
+ * }</pre>
+ * {@link #failForcesUnder} makes a node's forces fail (the node must stop); {@link #flipByte} corrupts
+ * media; {@link #syncedLengths()} says what a crash may cut.
+ *
  * <p>Not thread-safe: a simulation runs on one thread.
  */
 public final class SimulatedFileSystem implements StorageFileSystem {
@@ -62,6 +74,8 @@ public final class SimulatedFileSystem implements StorageFileSystem {
     private long generation;
     private long forceCount;
     private long nextInodeId = 1;
+    private Path failingForcesRoot;
+    private final java.util.TreeSet<Path> lockedDirectories = new java.util.TreeSet<>();
 
     /** Creates an empty file system. */
     public SimulatedFileSystem() {}
@@ -131,10 +145,31 @@ public final class SimulatedFileSystem implements StorageFileSystem {
 
     @Override
     public void forceDirectory(Path directory) {
+        checkForceAllowed(directory);
         Directory dir = requireDirectory(directory);
         dir.durable = new TreeMap<>(dir.entries);
         dir.pending.clear();
         forceCount++;
+    }
+
+    /**
+     * Locks are held in memory (no lock file is created, so listings stay as the storage wrote them); a crash
+     * releases them all, as the death of the process would.
+     */
+    @Override
+    public AutoCloseable lockDirectory(Path directory, String lockFileName) {
+        Path normalized = normalize(directory);
+        requireDirectory(normalized);
+        if (!lockedDirectories.add(normalized)) {
+            throw new StorageException("directory " + directory + " is in use by another storage instance (lock "
+                    + lockFileName + " is held); two nodes must never share a data directory");
+        }
+        long lockedAtGeneration = generation;
+        return () -> {
+            if (lockedAtGeneration == generation) {
+                lockedDirectories.remove(normalized);
+            }
+        };
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -146,12 +181,27 @@ public final class SimulatedFileSystem implements StorageFileSystem {
      * {@code random}. Every open {@link StorageFile} becomes stale.
      */
     public void crash(CrashMode mode, RandomGenerator random) {
+        crash(null, mode, random);
+    }
+
+    /**
+     * As {@link #crash(CrashMode, RandomGenerator)}, but only directories at or below {@code root} (one node's
+     * data, when several nodes share this file system) lose or tear their unsynced operations; the rest keep
+     * them. Open files everywhere become stale, as the simulated machine that crashed may have held any.
+     */
+    public void crash(Path root, CrashMode mode, RandomGenerator random) {
         Objects.requireNonNull(mode, "mode");
         Objects.requireNonNull(random, "random");
+        Path normalizedRoot = root == null ? null : normalize(root);
         generation++;
+        lockedDirectories.clear();
         // Directories first, so that only files still reachable are rebuilt; iteration is sorted by path.
         List<Inode> reachable = new ArrayList<>();
-        for (Directory dir : directories.values()) {
+        for (Map.Entry<Path, Directory> dirEntry : directories.entrySet()) {
+            if (normalizedRoot != null && !dirEntry.getKey().startsWith(normalizedRoot)) {
+                continue;
+            }
+            Directory dir = dirEntry.getValue();
             int keep = survivingCount(mode, dir.pending.size(), random);
             TreeMap<String, Inode> entries = new TreeMap<>(dir.durable);
             for (int i = 0; i < keep; i++) {
@@ -167,6 +217,21 @@ public final class SimulatedFileSystem implements StorageFileSystem {
                 inode.crash(mode, random);
                 inode.crashedAtGeneration = generation;
             }
+        }
+    }
+
+    /**
+     * From now on every {@link StorageFile#force()} and {@link #forceDirectory} at or below {@code root} throws
+     * {@link StorageException} without making anything durable, as a failing disk would; {@code null} ends the
+     * fault. Lets tests check that a node stops after a failed sync instead of retrying.
+     */
+    public void failForcesUnder(Path root) {
+        failingForcesRoot = root == null ? null : normalize(root);
+    }
+
+    private void checkForceAllowed(Path path) {
+        if (failingForcesRoot != null && normalize(path).startsWith(failingForcesRoot)) {
+            throw new StorageException("simulated I/O error forcing " + path);
         }
     }
 
@@ -464,6 +529,7 @@ public final class SimulatedFileSystem implements StorageFileSystem {
         @Override
         public void force() {
             checkUsable();
+            checkForceAllowed(path);
             for (FileOperation operation : inode.pending) {
                 operation.applyTo(inode.durable);
             }

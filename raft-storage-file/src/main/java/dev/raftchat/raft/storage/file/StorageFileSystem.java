@@ -52,4 +52,12 @@ public interface StorageFileSystem {
 
     /** Makes the creations, renames and deletions of entries in {@code directory} durable. */
     void forceDirectory(Path directory);
+
+    /**
+     * Takes an exclusive lock on {@code directory} (through a file named {@code lockFileName} in it) so that two
+     * storage instances, in this process or another, never write the same files. Throws
+     * {@link StorageException} naming the directory if it is already locked. Closing the returned handle
+     * releases the lock; so does the end of the process.
+     */
+    AutoCloseable lockDirectory(Path directory, String lockFileName);
 }

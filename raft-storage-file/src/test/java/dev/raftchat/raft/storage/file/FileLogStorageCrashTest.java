@@ -374,6 +374,36 @@ class FileLogStorageCrashTest {
     }
 
     @Test
+    void aFailedSyncStopsTheStorageAndNothingUnsyncedIsClaimed() {
+        FileLogStorage storage = open();
+        storage.append(range(1, 1, 3));
+        storage.sync();
+        storage.append(range(1, 4, 6));
+        fs.failForcesUnder(DIR);
+        assertThatThrownBy(storage::sync).isInstanceOf(StorageException.class);
+        assertThatThrownBy(() -> storage.append(range(1, 7, 7))).isInstanceOf(StorageException.class)
+                .hasMessageContaining("must be reopened");
+        storage.close();
+        fs.failForcesUnder(null);
+        fs.crash(CrashMode.LOSE_UNSYNCED, new Random(0));
+        try (FileLogStorage reopened = open()) {
+            assertThat(all(reopened)).isEqualTo(range(1, 1, 3));
+        }
+    }
+
+    @Test
+    void aDirectoryIsLockedWhileOpenAndACrashReleasesTheLock() {
+        FileLogStorage first = open();
+        assertThatThrownBy(this::open).isInstanceOf(StorageException.class).hasMessageContaining("in use");
+        fs.crash(CrashMode.KEEP_UNSYNCED, new Random(0)); // the process holding it died
+        open().close();
+        first.close(); // a stale instance closing late must not release the new owner's lock
+        FileLogStorage second = open();
+        assertThatThrownBy(this::open).isInstanceOf(StorageException.class);
+        second.close();
+    }
+
+    @Test
     void oversizedEntriesAreRejectedBeforeAnythingIsWritten() {
         try (FileLogStorage storage = open(CONFIG.withEntryDataBytesMax(100))) {
             storage.append(range(1, 1, 2));

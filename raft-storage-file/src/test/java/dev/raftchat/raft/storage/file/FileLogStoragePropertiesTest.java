@@ -38,7 +38,8 @@ class FileLogStoragePropertiesTest {
 
     record Overwrite(int back, int count) implements Action {}
 
-    record Compact(int percent, int beyond) implements Action {}
+    /** Compacts; with {@code foreignTerm} the position's term differs from the log's (a leader's snapshot). */
+    record Compact(int percent, int beyond, boolean foreignTerm) implements Action {}
 
     record SaveHardState(int vote) implements Action {}
 
@@ -55,7 +56,7 @@ class FileLogStoragePropertiesTest {
         Arbitrary<Action> overwrite = Combinators.combine(Arbitraries.integers().between(1, 6),
                 Arbitraries.integers().between(1, 5)).as(Overwrite::new);
         Arbitrary<Action> compact = Combinators.combine(Arbitraries.integers().between(0, 100),
-                Arbitraries.integers().between(0, 3)).as(Compact::new);
+                Arbitraries.integers().between(0, 3), Arbitraries.of(false, false, false, true)).as(Compact::new);
         Arbitrary<Action> hardState = Arbitraries.integers().between(0, 5).map(SaveHardState::new);
         Arbitrary<Action> sync = Arbitraries.just(new Sync());
         Arbitrary<Action> crash = Combinators.combine(Arbitraries.of(CrashMode.class), Arbitraries.longs())
@@ -113,9 +114,17 @@ class FileLogStoragePropertiesTest {
             } else if (action instanceof Compact c) {
                 long target = compacted.index() + (lastIndex() - compacted.index()) * c.percent() / 100 + c.beyond();
                 if (target > compacted.index()) {
-                    long targetTerm = target <= lastIndex() ? written.get(target).term() : term;
+                    boolean foreign = c.foreignTerm() && target <= lastIndex();
+                    if (foreign) {
+                        term++; // a newer leader's snapshot: its term at target is not ours
+                    }
+                    long targetTerm = target <= lastIndex() && !foreign ? written.get(target).term() : term;
                     compacted = new LogPosition(targetTerm, target);
                     storage.compact(compacted);
+                    if (foreign) {
+                        written.clear(); // nothing we hold follows a history we do not share
+                        synced.clear();
+                    }
                     written.headMap(target, true).clear();
                     synced.headMap(target, true).clear();
                 }

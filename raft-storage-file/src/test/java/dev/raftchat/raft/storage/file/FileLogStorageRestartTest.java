@@ -81,4 +81,14 @@ class FileLogStorageRestartTest {
                 .hasMessageContaining(segment.toString())
                 .hasMessageContaining("byte offset " + recordFive);
     }
+
+    @Test
+    void aSecondInstanceOnTheSameDirectoryIsRefusedUntilTheFirstCloses() {
+        Path dir = root.resolve("node-3");
+        FileLogStorage first = FileLogStorage.open(dir, CONFIG);
+        assertThatThrownBy(() -> FileLogStorage.open(dir, CONFIG)).isInstanceOf(StorageException.class)
+                .hasMessageContaining("in use");
+        first.close();
+        FileLogStorage.open(dir, CONFIG).close();
+    }
 }

@@ -190,4 +190,32 @@ class SimulatedFileSystemTest {
         assertThatThrownBy(() -> fs.open(dir.resolve("zz"), false)).isInstanceOf(StorageException.class)
                 .hasMessageContaining("zz");
     }
+
+    @Test
+    void aCrashUnderOneRootLeavesOtherDirectoriesAlone() {
+        Path other = Path.of("/other");
+        fs.createDirectories(other);
+        createSynced(4);
+        StorageFile mine = fs.open(file, false);
+        mine.write(4, bytes(4, 4));
+        StorageFile theirs = fs.open(other.resolve("g"), true);
+        theirs.write(0, bytes(0, 8));
+        fs.crash(dir, CrashMode.LOSE_UNSYNCED, new Random(0));
+        assertThat(fs.length(file)).isEqualTo(4);
+        assertThat(fs.readAllBytes(other.resolve("g"))).hasSize(8);
+    }
+
+    @Test
+    void failedForcesMakeNothingDurable() {
+        createSynced(4);
+        StorageFile f = fs.open(file, false);
+        f.write(4, bytes(4, 4));
+        fs.failForcesUnder(dir);
+        assertThatThrownBy(f::force).isInstanceOf(StorageException.class).hasMessageContaining("simulated I/O error");
+        assertThatThrownBy(() -> fs.forceDirectory(dir)).isInstanceOf(StorageException.class);
+        assertThat(fs.syncedLength(file)).isEqualTo(4);
+        fs.failForcesUnder(null);
+        f.force();
+        assertThat(fs.syncedLength(file)).isEqualTo(8);
+    }
 }
