@@ -493,6 +493,12 @@ public final class ChatNode implements AutoCloseable {
             conf.votersOutgoing().forEach(outgoing::add);
             ArrayNode learners = body.putArray("Learners");
             conf.learners().forEach(learners::add);
+            ObjectNode progress = body.putObject("Progress");
+            status.raft().progress().forEach((id, follower) -> progress.putObject(Long.toString(id))
+                    .put("MatchIndex", follower.matchIndex())
+                    .put("NextIndex", follower.nextIndex())
+                    .put("State", follower.state())
+                    .put("RecentlyActive", follower.recentlyActive()));
             ObjectNode peers = body.putObject("Peers");
             transport.peers().forEach((id, address) -> peers.put(Long.toString(id), address.toString()));
             return body.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);

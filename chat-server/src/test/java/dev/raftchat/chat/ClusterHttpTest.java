@@ -88,6 +88,19 @@ class ClusterHttpTest {
     }
 
     @Test
+    void aTwoNodeClusterWithOneNodeDownNeverAnswers201() throws Exception {
+        // The original acknowledged this post before commit, and it never appeared.
+        try (ChatCluster cluster = new ChatCluster(dataRoot, 2)) {
+            cluster.startAll();
+            cluster.awaitReady();
+            cluster.stop(2);
+            HttpResponse<String> posted = cluster.post(1, "/rooms/general", "{\"Message\":\"alone\",\"User\":\"u\"}");
+            assertThat(posted.statusCode()).as(posted.body()).isEqualTo(503);
+            assertThat(cluster.node(1).chat().posts("general")).isEmpty();
+        }
+    }
+
+    @Test
     void nodesAreAddedAndRemovedThroughTheRaftRoutes() throws Exception {
         try (ChatCluster cluster = new ChatCluster(dataRoot, 3)) {
             cluster.startAll();
@@ -107,6 +120,10 @@ class ClusterHttpTest {
 
             // curl -L http://127.0.0.1:12380/raft/3 -X DELETE — node 3 shuts itself down.
             ChatNode third = cluster.node(3);
+            long leader = cluster.awaitReady();
+            JsonNode view = JSON.readTree(cluster.get(leader, "/raft").body());
+            assertThat(view.get("Voters").toString()).isEqualTo("[1,2,3,4]");
+            assertThat(view.get("Progress").get("4").get("MatchIndex").asLong()).isPositive();
             HttpResponse<String> removed = cluster.send(HttpRequest.newBuilder(URI.create(cluster.url(1, "/raft/3"))).DELETE());
             assertThat(removed.statusCode()).as(removed.body()).isIn(200, 202);
             await().atMost(ChatCluster.WAIT).until(() -> third.terminated().isDone());
