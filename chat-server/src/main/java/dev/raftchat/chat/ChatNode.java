@@ -287,8 +287,14 @@ public final class ChatNode implements AutoCloseable {
         if (membershipChangeInFlight || conf.isJoint()) {
             return;
         }
+        java.util.SortedSet<Long> learners = chat.learnerIds();
         for (long peer : chat.peerUrls().keySet()) {
-            if (!conf.voters().contains(peer)) {
+            if (learners.contains(peer)) {
+                if (!conf.isMember(peer)) {
+                    startChange("add node " + peer + " as a learner", raft.addLearner(peer));
+                    return;
+                }
+            } else if (!conf.voters().contains(peer)) {
                 startChange("add node " + peer + " as a voter", raft.addVoter(peer));
                 return;
             }
@@ -432,11 +438,24 @@ public final class ChatNode implements AutoCloseable {
         }
 
         @Override
-        public CompletableFuture<Boolean> addMember(long peerId, String peerUrl) {
-            return propose(new ChatCommand.RegisterPeer(peerId, peerUrl)).thenCompose(done -> awaitCondition(() -> {
+        public CompletableFuture<Boolean> addMember(long peerId, String peerUrl, boolean learner) {
+            return propose(new ChatCommand.RegisterPeer(peerId, peerUrl, learner)).thenCompose(done -> awaitCondition(() -> {
                 ConfState conf = raft.status().raft().conf();
-                return conf.voters().contains(peerId) && !conf.isJoint();
+                return (learner ? conf.learners().contains(peerId) : conf.voters().contains(peerId)) && !conf.isJoint();
             }));
+        }
+
+        @Override
+        public CompletableFuture<Boolean> promote(long peerId) {
+            String url = chat.peerUrls().get(peerId);
+            if (url == null && config.cluster().containsKey(peerId)) {
+                url = "http://" + config.cluster().get(peerId);
+            }
+            if (url == null || !raft.status().raft().conf().isLearner(peerId)) {
+                return CompletableFuture.failedFuture(new ApiException(404, "not_a_learner",
+                        "node " + peerId + " is not a learner (" + raft.status().raft().conf() + ")"));
+            }
+            return addMember(peerId, url, false);
         }
 
         @Override

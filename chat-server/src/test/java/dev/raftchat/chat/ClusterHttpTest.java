@@ -131,6 +131,19 @@ class ClusterHttpTest {
             await().atMost(ChatCluster.WAIT).until(() -> !cluster.node(1).raftStatus().raft().conf().isMember(3));
             assertThat(cluster.post(2, "/rooms/general", "{\"Message\":\"after 3\",\"User\":\"u\"}").statusCode()).isEqualTo(201);
             assertThat(messages(cluster.get(4, "/rooms/general"))).containsExactly("before 4", "from 4", "after 3");
+
+            // Extension: a learner first, promoted once it has caught up.
+            String fifthUrl = "http://" + cluster.addMemberAddress(5);
+            HttpResponse<String> learner = cluster.post(2, "/raft/5?learner=true", fifthUrl);
+            assertThat(learner.statusCode()).as(learner.body()).isIn(201, 202);
+            ChatNode fifth = cluster.start(5, true);
+            await().atMost(ChatCluster.WAIT).until(() -> fifth.raftStatus().raft().conf().learners().contains(5L)
+                    && fifth.chat().posts("general").size() == 3);
+            assertThat(fifth.raftStatus().raft().conf().voters()).containsExactly(1L, 2L, 4L);
+            HttpResponse<String> promoted = cluster.post(1, "/raft/5/promote", "");
+            assertThat(promoted.statusCode()).as(promoted.body()).isIn(200, 202);
+            await().atMost(ChatCluster.WAIT).until(() -> cluster.node(1).raftStatus().raft().conf().voters().contains(5L));
+            assertThat(cluster.post(1, "/raft/1/promote", "").statusCode()).isEqualTo(404);
         }
     }
 

@@ -22,8 +22,14 @@ public interface ChatBackend {
     /** The sorted room names as a JSON array; linearizable unless {@code stale}. */
     CompletableFuture<byte[]> roomsJson(boolean stale);
 
-    /** Asks for node {@code nodeId} at {@code peerUrl} to become a voter; completes with whether it is one yet. */
-    CompletableFuture<Boolean> addMember(long nodeId, String peerUrl);
+    /**
+     * Asks for node {@code nodeId} at {@code peerUrl} to become a voter (or a learner); completes with
+     * whether it is one yet.
+     */
+    CompletableFuture<Boolean> addMember(long nodeId, String peerUrl, boolean learner);
+
+    /** Asks for learner {@code nodeId} to become a voter; completes with whether it is one yet. */
+    CompletableFuture<Boolean> promote(long nodeId);
 
     /** Asks for node {@code nodeId} to leave; completes with whether it has left yet. */
     CompletableFuture<Boolean> removeMember(long nodeId);

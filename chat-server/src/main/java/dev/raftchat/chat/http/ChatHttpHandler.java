@@ -49,7 +49,9 @@ import org.slf4j.LoggerFactory;
  * GET    /rooms/{room}   → [{"User","Message","PostedAt"}] oldest first; ?consistency=stale for a local read
  * GET    /rooms          → ["room", ...] sorted
  * GET    /{room}         → the same as GET /rooms/{room} (the original README's fault-tolerance step uses it)
- * POST   /raft/{id}      body: peer URL → 201 when the node is a voter, 202 when the change is still under way
+ * POST   /raft/{id}      body: peer URL → 201 when the node is a voter, 202 when the change is still under way;
+ *                        ?learner=true adds a non-voting learner
+ * POST   /raft/{id}/promote → 200 when the learner is a voter
  * DELETE /raft/{id}      → 200 when the node has left, 202 when the change is still under way
  * GET    /raft           → this node's view of the cluster
  * GET    /healthz /readyz
@@ -174,14 +176,22 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
                 } catch (InvalidCommandException e) {
                     throw new ApiException(400, e.code(), e.getMessage());
                 }
-                return backend.addMember(nodeId, url).thenApply(done -> membership(done ? 201 : 202, nodeId,
-                        done ? "voter" : "joining"));
+                boolean learner = flag(uri, "learner");
+                return backend.addMember(nodeId, url, learner).thenApply(done -> membership(done ? 201 : 202, nodeId,
+                        done ? (learner ? "learner" : "voter") : "joining"));
             }
             if (method.equals(HttpMethod.DELETE)) {
                 return backend.removeMember(nodeId).thenApply(done -> membership(done ? 200 : 202, nodeId,
                         done ? "removed" : "leaving"));
             }
             throw methodNotAllowed(method, "POST, DELETE");
+        }
+        if (segments.size() == 3 && first.equals("raft") && segments.get(2).equals("promote")) {
+            authorizeAdmin(request, client);
+            long nodeId = nodeId(segments.get(1));
+            requireMethod(method, HttpMethod.POST);
+            return backend.promote(nodeId).thenApply(done -> membership(done ? 200 : 202, nodeId,
+                    done ? "voter" : "promoting"));
         }
         throw new ApiException(404, "not_found", "no route for " + method + " " + uri.path()
                 + "; see /rooms, /rooms/{room}, /raft/{id}, /healthz, /readyz, /ws");
@@ -252,6 +262,21 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
         if (!java.security.MessageDigest.isEqual(presented, adminToken)) {
             throw new ApiException(401, "unauthorized", "membership changes need the header 'Authorization: Bearer <admin token>'");
         }
+    }
+
+    private static boolean flag(QueryStringDecoder uri, String name) {
+        List<String> values = uri.parameters().get(name);
+        if (values == null || values.isEmpty()) {
+            return false;
+        }
+        String value = values.get(values.size() - 1);
+        if (value.equals("true")) {
+            return true;
+        }
+        if (value.equals("false")) {
+            return false;
+        }
+        throw new ApiException(400, "invalid_parameter", name + " must be 'true' or 'false', not '" + value + "'");
     }
 
     private static boolean stale(QueryStringDecoder uri) {

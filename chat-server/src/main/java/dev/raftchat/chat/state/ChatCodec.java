@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
  * command PostMessage       : 01 01 postedAtMillis:i64 room:str user:str message:str
  *         RegisterPeer      : 01 02 nodeId:i64 url:str
  *         RemovePeer        : 01 03 nodeId:i64
+ *         RegisterPeer (learner) : 01 04 nodeId:i64 url:str
  * result  rejected          : 01 00 code:str message:str
  *         accepted          : 01 01
  *         accepted + post   : 01 02 postedAtMillis:i64 user:str message:str
@@ -39,6 +40,7 @@ public final class ChatCodec {
     static final byte POST_MESSAGE = 1;
     static final byte REGISTER_PEER = 2;
     static final byte REMOVE_PEER = 3;
+    static final byte REGISTER_LEARNER = 4;
     static final byte LIST_ROOMS = 1;
     static final byte READ_ROOM = 2;
     static final byte APPLIED_INDEX = 3;
@@ -58,7 +60,7 @@ public final class ChatCodec {
                 writeString(out, post.user());
                 writeString(out, post.message());
             } else if (command instanceof ChatCommand.RegisterPeer peer) {
-                out.writeByte(REGISTER_PEER);
+                out.writeByte(peer.learner() ? REGISTER_LEARNER : REGISTER_PEER);
                 out.writeLong(peer.nodeId());
                 writeString(out, peer.url());
             } else if (command instanceof ChatCommand.RemovePeer removal) {
@@ -82,6 +84,7 @@ public final class ChatCodec {
                 }
                 case REGISTER_PEER -> new ChatCommand.RegisterPeer(in.readLong(), readString(in, bytes.length));
                 case REMOVE_PEER -> new ChatCommand.RemovePeer(in.readLong());
+                case REGISTER_LEARNER -> new ChatCommand.RegisterPeer(in.readLong(), readString(in, bytes.length), true);
                 default -> throw malformed("unknown command type " + type);
             };
             requireEnd(in);

@@ -19,13 +19,19 @@ public sealed interface ChatCommand {
     }
 
     /**
-     * Asks for node {@code nodeId} to be a voter, reachable at peer URL {@code url}. Every node (including
+     * Asks for node {@code nodeId} to be a voter (or a non-voting learner), reachable at peer URL {@code url};
+     * registering a learner again as a voter promotes it. Every node (including
      * ones that replay the log later) learns the address from it; the leader of the moment carries out
      * the membership change (see {@code MembershipReconciler}), so the request survives leader changes.
      */
-    record RegisterPeer(long nodeId, String url) implements ChatCommand {
+    record RegisterPeer(long nodeId, String url, boolean learner) implements ChatCommand {
         public RegisterPeer {
             Objects.requireNonNull(url, "url");
+        }
+
+        /** A voter. */
+        public RegisterPeer(long nodeId, String url) {
+            this(nodeId, url, false);
         }
     }
 

@@ -59,6 +59,8 @@ public final class ChatStateMachine implements StateMachine {
     // Guarded by lock.
     private final TreeMap<String, List<Post>> rooms = new TreeMap<>();
     private final TreeMap<Long, String> peerUrls = new TreeMap<>();
+    /** Registered peers wanted as learners rather than voters; a subset of peerUrls' keys. */
+    private final java.util.TreeSet<Long> learnerIds = new java.util.TreeSet<>();
     /** Nodes asked to leave; disjoint from peerUrls' keys. */
     private final java.util.TreeSet<Long> removedNodeIds = new java.util.TreeSet<>();
     /** Invariant: every entry applied so far had an index <= this; the next must be above it. */
@@ -155,6 +157,11 @@ public final class ChatStateMachine implements StateMachine {
                 return ChatResult.rejected(e.code(), e.getMessage());
             }
             peerUrls.put(command.nodeId(), command.url());
+            if (command.learner()) {
+                learnerIds.add(command.nodeId());
+            } else {
+                learnerIds.remove(command.nodeId());
+            }
             removedNodeIds.remove(command.nodeId());
         } finally {
             lock.writeLock().unlock();
@@ -178,6 +185,7 @@ public final class ChatStateMachine implements StateMachine {
                 return ChatResult.rejected("invalid_node_id", "node id " + command.nodeId() + " is not positive");
             }
             peerUrls.remove(command.nodeId());
+            learnerIds.remove(command.nodeId());
             removedNodeIds.add(command.nodeId());
         } finally {
             lock.writeLock().unlock();
@@ -260,6 +268,16 @@ public final class ChatStateMachine implements StateMachine {
         }
     }
 
+    /** Registered peers wanted as learners, ascending. A copy. */
+    public java.util.SortedSet<Long> learnerIds() {
+        lock.readLock().lock();
+        try {
+            return Collections.unmodifiableSortedSet(new java.util.TreeSet<>(learnerIds));
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
     /** Nodes asked to leave the cluster, ascending. A copy. */
     public java.util.SortedSet<Long> removedNodeIds() {
         lock.readLock().lock();
@@ -288,7 +306,7 @@ public final class ChatStateMachine implements StateMachine {
      *
      * <pre>
      * magic:i32 "RCHS"  version:i32  appliedIndex:i64
-     * peerCount:i32  (nodeId:i64 url:str)*                 ascending id
+     * peerCount:i32  (nodeId:i64 url:str learner:i8)*      ascending id
      * removedCount:i32  (nodeId:i64)*                       ascending id
      * roomCount:i32  (name:str postCount:i32 (postedAtMillis:i64 user:str message:str)*)*   ascending name
      * end:i32 "RCHE"
@@ -299,17 +317,19 @@ public final class ChatStateMachine implements StateMachine {
         long index;
         TreeMap<Long, String> peers;
         java.util.TreeSet<Long> removed;
+        java.util.TreeSet<Long> learners;
         TreeMap<String, List<Post>> roomsCopy = new TreeMap<>();
         lock.readLock().lock();
         try {
             index = appliedIndex;
             peers = new TreeMap<>(peerUrls);
             removed = new java.util.TreeSet<>(removedNodeIds);
+            learners = new java.util.TreeSet<>(learnerIds);
             rooms.forEach((name, posts) -> roomsCopy.put(name, List.copyOf(posts)));
         } finally {
             lock.readLock().unlock();
         }
-        return out -> writeSnapshot(out, index, peers, removed, roomsCopy);
+        return out -> writeSnapshot(out, index, peers, learners, removed, roomsCopy);
     }
 
     /** Writes {@link #snapshot()} to {@code out}; flushed, not closed. */
@@ -318,7 +338,7 @@ public final class ChatStateMachine implements StateMachine {
     }
 
     private static void writeSnapshot(OutputStream out, long index, TreeMap<Long, String> peers,
-                                      java.util.TreeSet<Long> removed, TreeMap<String, List<Post>> roomsCopy)
+                                      java.util.TreeSet<Long> learners, java.util.TreeSet<Long> removed, TreeMap<String, List<Post>> roomsCopy)
             throws IOException {
         DataOutputStream data = new DataOutputStream(new BufferedOutputStream(out, 64 * 1024));
         data.writeInt(SNAPSHOT_MAGIC);
@@ -328,6 +348,7 @@ public final class ChatStateMachine implements StateMachine {
         for (Map.Entry<Long, String> peer : peers.entrySet()) {
             data.writeLong(peer.getKey());
             ChatCodec.writeString(data, peer.getValue());
+            data.writeByte(learners.contains(peer.getKey()) ? 1 : 0);
         }
         data.writeInt(removed.size());
         for (long nodeId : removed) {
@@ -385,10 +406,18 @@ public final class ChatStateMachine implements StateMachine {
         }
         int stringBytesMax = ChatLimits.STRING_BYTES_LIMIT;
         TreeMap<Long, String> restoredPeers = new TreeMap<>();
+        java.util.TreeSet<Long> restoredLearners = new java.util.TreeSet<>();
         int peerCount = readCount(data, "peer", Integer.MAX_VALUE);
         for (int i = 0; i < peerCount; i++) {
             long nodeId = data.readLong();
             String url = ChatCodec.readString(data, stringBytesMax);
+            byte learner = data.readByte();
+            if (learner != 0 && learner != 1) {
+                throw new IOException("chat snapshot has learner flag " + learner + " for node " + nodeId);
+            }
+            if (learner == 1) {
+                restoredLearners.add(nodeId);
+            }
             if (restoredPeers.put(nodeId, url) != null || (!restoredPeers.isEmpty() && restoredPeers.lastKey() != nodeId)) {
                 throw new IOException("chat snapshot lists peers out of order at node " + nodeId);
             }
@@ -433,6 +462,8 @@ public final class ChatStateMachine implements StateMachine {
             rooms.putAll(restoredRooms);
             peerUrls.clear();
             peerUrls.putAll(restoredPeers);
+            learnerIds.clear();
+            learnerIds.addAll(restoredLearners);
             removedNodeIds.clear();
             removedNodeIds.addAll(restoredRemovals);
             appliedIndex = restoredIndex;

@@ -90,7 +90,7 @@ class ChatStateMachinePropertiesTest {
         Arbitrary<ChatCommand> posts = Combinators.combine(rooms, users, messages, times)
                 .as(ChatCommand.PostMessage::new);
         Arbitrary<ChatCommand> peers = Combinators.combine(Arbitraries.longs().between(-1, 6),
-                        Arbitraries.of("http://127.0.0.1:42379", "http://h:1", ""))
+                        Arbitraries.of("http://127.0.0.1:42379", "http://h:1", ""), Arbitraries.of(true, false))
                 .as(ChatCommand.RegisterPeer::new);
         Arbitrary<ChatCommand> removals = Arbitraries.longs().between(-1, 6).map(ChatCommand.RemovePeer::new);
         return Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(8, posts), net.jqwik.api.Tuple.of(1, peers),

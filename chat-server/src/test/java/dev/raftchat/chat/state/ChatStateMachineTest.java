@@ -142,6 +142,12 @@ class ChatStateMachineTest {
         assertThat(machine.removedNodeIds()).containsExactly(3L, 4L);
         machine.apply(nextIndex++, ChatCodec.encode(new ChatCommand.RegisterPeer(3, "http://127.0.0.1:32379")));
         assertThat(machine.removedNodeIds()).containsExactly(4L);
+
+        machine.apply(nextIndex++, ChatCodec.encode(new ChatCommand.RegisterPeer(5, "http://127.0.0.1:52379", true)));
+        assertThat(machine.learnerIds()).containsExactly(5L);
+        machine.apply(nextIndex++, ChatCodec.encode(new ChatCommand.RegisterPeer(5, "http://127.0.0.1:52379", false)));
+        assertThat(machine.learnerIds()).isEmpty();
+        assertThat(machine.peerUrls()).containsKeys(3L, 5L);
     }
 
     @Test
@@ -150,6 +156,7 @@ class ChatStateMachineTest {
         post("random", "bob", "ünïcödé ✓", 2_000);
         machine.apply(nextIndex++, ChatCodec.encode(new ChatCommand.RegisterPeer(4, "http://127.0.0.1:42379")));
         machine.apply(nextIndex++, ChatCodec.encode(new ChatCommand.RemovePeer(2)));
+        machine.apply(nextIndex++, ChatCodec.encode(new ChatCommand.RegisterPeer(5, "http://127.0.0.1:52379", true)));
         byte[] snapshot = machine.snapshotBytes();
 
         ChatStateMachine restored = new ChatStateMachine(ChatLimits.defaults());
@@ -160,9 +167,10 @@ class ChatStateMachineTest {
         assertThat(restored.posts("random")).containsExactly(new Post("bob", "ünïcödé ✓", 2_000));
         assertThat(restored.peerUrls()).isEqualTo(machine.peerUrls());
         assertThat(restored.removedNodeIds()).containsExactly(2L);
-        assertThat(restored.appliedIndex()).isEqualTo(4);
+        assertThat(restored.learnerIds()).containsExactly(5L);
+        assertThat(restored.appliedIndex()).isEqualTo(5);
         // The restored machine continues from the snapshot's index.
-        assertThat(ChatCodec.decodeResult(restored.apply(5,
+        assertThat(ChatCodec.decodeResult(restored.apply(6,
                 ChatCodec.encode(new ChatCommand.PostMessage("general", "cid", "after", 500)))).post().postedAtMillis())
                 .isEqualTo(1_000);
     }
