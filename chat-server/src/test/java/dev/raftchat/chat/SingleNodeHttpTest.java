@@ -114,6 +114,25 @@ class SingleNodeHttpTest {
     }
 
     @Test
+    void pipelinedRequestsAreAnsweredInOrder() throws Exception {
+        // The POST waits for a commit; the GET behind it could be answered first if nothing kept the order.
+        String body = "{\"Message\":\"m\",\"User\":\"u\"}";
+        String requests = "POST /rooms/piped HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
+                + body.length() + "\r\n\r\n" + body
+                + "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+                + "GET /rooms/a/b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", cluster.node(1).httpPort())) {
+            socket.setSoTimeout(20_000);
+            socket.getOutputStream().write(requests.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            String responses = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            java.util.List<String> statuses = java.util.regex.Pattern.compile("HTTP/1\\.1 (\\d{3}) ").matcher(responses)
+                    .results().map(match -> match.group(1)).toList();
+            assertThat(statuses).as(responses).containsExactly("201", "200", "404");
+        }
+    }
+
+    @Test
     void healthAndReadinessAnswer() {
         assertThat(cluster.get(1, "/healthz").statusCode()).isEqualTo(200);
         assertThat(cluster.get(1, "/readyz").statusCode()).isEqualTo(200);

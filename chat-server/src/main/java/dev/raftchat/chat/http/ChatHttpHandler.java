@@ -66,6 +66,12 @@ import org.slf4j.LoggerFactory;
 public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final Logger LOG = LoggerFactory.getLogger(ChatHttpHandler.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * The last response of a connection, written or not: HTTP/1.1 pipelining needs responses in request
+     * order, and a later request (a read) may complete before an earlier one (a commit).
+     */
+    private static final io.netty.util.AttributeKey<CompletableFuture<Void>> LAST_RESPONSE =
+            io.netty.util.AttributeKey.valueOf("chat-last-response");
 
     private final ChatBackend backend;
     /** Null: admin routes answer loopback clients only. */
@@ -93,8 +99,12 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
         } catch (RuntimeException e) {
             response = CompletableFuture.failedFuture(e);
         }
-        response.handle((ok, failure) -> ok != null ? ok : errorResponse(failure))
+        CompletableFuture<FullHttpResponse> answer = response.handle((ok, failure) -> ok != null ? ok : errorResponse(failure));
+        // Only this connection's event loop runs channelRead0, so the attribute needs no further locking.
+        CompletableFuture<Void> previous = ctx.channel().attr(LAST_RESPONSE).get();
+        CompletableFuture<Void> written = (previous == null ? answer : previous.thenCombine(answer, (ignored, ready) -> ready))
                 .thenAccept(ready -> send(ctx, ready, keepAlive));
+        ctx.channel().attr(LAST_RESPONSE).set(written);
     }
 
     private void send(ChannelHandlerContext ctx, FullHttpResponse response, boolean keepAlive) {
