@@ -952,12 +952,7 @@ public final class RaftNode {
                 reads.forget(member);
             }
         }
-        if (next.isJoint()) {
-            // Leave the joint configuration as soon as it is in force (etcd's "auto leave").
-            long index = last + 1;
-            appendAsLeader(List.of(new Entry(term, index, EntryType.CONFIG_CHANGE, ConfChange.leave().encode())));
-            pendingConfIndex = index;
-        } else if (!next.isVoter(id)) {
+        if (!next.isJoint() && !next.isVoter(id)) {
             // We removed ourselves: the change is complete, so hand over to the most up-to-date voter
             // and step down.
             long successor = NONE;
@@ -975,9 +970,24 @@ public final class RaftNode {
             becomeFollower(term, NONE);
             return;
         }
-        // The quorum changed: an index may now be committed, and new members need their first append.
+        // The quorum changed: an index may now be committed (advance() broadcasts once for the batch).
         maybeCommit();
-        broadcastAppend();
+    }
+
+    /**
+     * A leader in a joint configuration leaves it as soon as every configuration change in its log is
+     * applied (etcd's "auto leave"). Checked whenever entries are applied, not only when the joint entry
+     * itself is: a leader elected while the cluster is joint (its predecessor crashed before leaving) must
+     * leave it too, or the cluster would stay joint forever (found by the simulator, seed 5285).
+     */
+    private boolean maybeLeaveJoint() {
+        if (role != Role.LEADER || !conf.isJoint() || pendingConfIndex > log.applied() || transferee != NONE) {
+            return false;
+        }
+        long index = log.lastIndex() + 1;
+        appendAsLeader(List.of(new Entry(term, index, EntryType.CONFIG_CHANGE, ConfChange.leave().encode())));
+        pendingConfIndex = index;
+        return true;
     }
 
     /** True once an applied configuration no longer lists this node: it should shut down. */
@@ -1182,10 +1192,18 @@ public final class RaftNode {
         if (!ready.committedEntries().isEmpty()) {
             Entry last = ready.committedEntries().get(ready.committedEntries().size() - 1);
             log.appliedTo(last.index());
+            boolean confChanged = false;
             for (Entry e : ready.committedEntries()) {
                 if (e.type() == EntryType.CONFIG_CHANGE) {
                     applyConfEntry(e);
+                    confChanged = true;
                 }
+            }
+            boolean leftJoint = maybeLeaveJoint();
+            if ((confChanged || leftJoint) && role == Role.LEADER) {
+                // New members need their first append, the others the new commit index (and any
+                // leave-joint entry): one broadcast for the whole batch.
+                broadcastAppend();
             }
             if (role == Role.LEADER) {
                 for (Entry e : ready.committedEntries()) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.raftchat.raft.core.Role;
+import dev.raftchat.raft.transport.netty.TestCertificates;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -126,6 +127,43 @@ class ClusterIntegrationTest {
                     .doesNotContain("lost-write");
         }
         assertThat(awaitStableLeader()).isNotEqualTo(0);
+    }
+
+    @Test
+    void threeNodesReplicateOverMutualTls() {
+        TestCertificates.Authority ca = TestCertificates.newAuthority("cluster-ca");
+        java.util.Map<Long, TestCertificates.NodeCertificate> certificates = new java.util.TreeMap<>();
+        for (long id = 1; id <= 3; id++) {
+            certificates.put(id, ca.issue("node-" + id));
+        }
+        cluster = new TestCluster(3, directory, id -> certificates.get(id).mutualTls(ca.certificate())).startAll();
+        long leader = awaitStableLeader();
+        commitMany("secure", 10);
+
+        awaitSameHistoryEverywhere();
+        cluster.kill(leader);
+        awaitStableLeader();
+        commit("after-failover");
+        awaitSameHistoryEverywhere();
+    }
+
+    @Test
+    void aNodeJoinsAtRuntimeOnceTheOthersKnowItsAddress() throws Exception {
+        cluster = new TestCluster(3, directory).startAll();
+        long leader = awaitStableLeader();
+        commitMany("a", 5);
+        awaitSameHistoryEverywhere();
+
+        long newcomer = cluster.addNode();
+        cluster.server(leader).addLearner(newcomer).get(20, TimeUnit.SECONDS);
+        // The learner receives the whole log, including what was written before it joined.
+        awaitSameHistoryEverywhere();
+        cluster.server(leader).addVoter(newcomer).get(20, TimeUnit.SECONDS);
+        commitMany("b", 5);
+
+        awaitSameHistoryEverywhere();
+        assertThat(cluster.running()).hasSize(4);
+        assertThat(cluster.server(newcomer).status().raft().conf().voters()).contains(newcomer);
     }
 
     @Test

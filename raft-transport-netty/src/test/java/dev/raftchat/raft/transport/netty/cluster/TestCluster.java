@@ -11,6 +11,7 @@ import dev.raftchat.raft.storage.file.FileLogStorageConfig;
 import dev.raftchat.raft.transport.netty.NettyTransport;
 import dev.raftchat.raft.transport.netty.NettyTransportConfig;
 import dev.raftchat.raft.transport.netty.PeerAddress;
+import dev.raftchat.raft.transport.netty.TransportTls;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -22,6 +23,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.LongFunction;
 
 /**
  * Nodes of one cluster in this JVM: each a {@link RaftServer} over real Netty on loopback and a real
@@ -37,10 +39,18 @@ final class TestCluster implements AutoCloseable {
     private final TreeMap<Long, RaftServer> servers = new TreeMap<>();
     private final TreeMap<Long, RecordingStateMachine> machines = new TreeMap<>();
     private final TreeMap<Long, PartitionableTransport> transports = new TreeMap<>();
+    private final TreeMap<Long, NettyTransport> nettyTransports = new TreeMap<>();
+    private final LongFunction<TransportTls> tlsOfNode;
     private long seed = 1;
 
     TestCluster(int size, Path directory) {
+        this(size, directory, id -> null);
+    }
+
+    /** A cluster whose node {@code id} uses {@code tlsOfNode.apply(id)} (null for plain TCP). */
+    TestCluster(int size, Path directory, LongFunction<TransportTls> tlsOfNode) {
         this.directory = directory;
+        this.tlsOfNode = tlsOfNode;
         this.ids = new long[size];
         for (int i = 0; i < size; i++) {
             ids[i] = i + 1;
@@ -66,7 +76,8 @@ final class TestCluster implements AutoCloseable {
                 .reconnectBackoffMillis(10, 200)
                 .ioThreads(1)
                 .build();
-        PartitionableTransport transport = new PartitionableTransport(new NettyTransport(transportConfig, peers));
+        NettyTransport netty = new NettyTransport(transportConfig, peers, tlsOfNode.apply(id));
+        PartitionableTransport transport = new PartitionableTransport(netty);
         FileLogStorage storage = FileLogStorage.open(directory.resolve("node-" + id), FileLogStorageConfig.defaults());
         RaftServerConfig config = RaftServerConfig.builder(NodeConfig.defaults(id, seed++), ConfState.ofVoters(ids))
                 .tickMillis(TICK_MILLIS)
@@ -76,6 +87,23 @@ final class TestCluster implements AutoCloseable {
         servers.put(id, new RaftServer(config, storage, transport, machine).start());
         machines.put(id, machine);
         transports.put(id, transport);
+        nettyTransports.put(id, netty);
+    }
+
+    /**
+     * Starts one more node, outside the initial configuration (it waits to be added), and tells every
+     * running node its address, as an application does before a membership change.
+     */
+    synchronized long addNode() {
+        long id = addresses.lastKey() + 1;
+        addresses.put(id, new PeerAddress("127.0.0.1", freePort()));
+        start(id);
+        for (Map.Entry<Long, NettyTransport> running : nettyTransports.entrySet()) {
+            if (running.getKey() != id) {
+                running.getValue().updatePeer(id, addresses.get(id));
+            }
+        }
+        return id;
     }
 
     /** Closes node {@code id} (its server, transport and storage), as if its process stopped. */
@@ -85,6 +113,7 @@ final class TestCluster implements AutoCloseable {
             throw new IllegalStateException("node " + id + " is not running");
         }
         transports.remove(id);
+        nettyTransports.remove(id);
         server.close();
     }
 
