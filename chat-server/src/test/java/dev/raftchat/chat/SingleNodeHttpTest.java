@@ -109,6 +109,8 @@ class SingleNodeHttpTest {
             assertThat(response.headers().firstValue("allow")).contains("GET, POST");
         }
         assertError(cluster.post(1, "/rooms", "{}"), 405, "method_not_allowed");
+        assertError(cluster.post(1, "/rooms/general", "{\"Message\":\"" + "x".repeat(ChatNodeConfig.DEFAULT_HTTP_CONTENT_BYTES_MAX)
+                + "\",\"User\":\"u\"}"), 413, "body_too_large");
         // None of the above created a post.
         assertThat(cluster.node(1).chat().posts("general")).noneMatch(post -> post.message().equals("m"));
     }

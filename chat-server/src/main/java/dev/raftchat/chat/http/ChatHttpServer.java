@@ -2,6 +2,7 @@ package dev.raftchat.chat.http;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -17,7 +18,9 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.HttpServerCodec;
@@ -30,7 +33,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP and WebSocket server of a chat node. One pipeline per connection: HTTP codec, body
- * aggregation up to {@code contentBytesMax} (larger bodies get 413), the {@code /ws} upgrade, then the
+ * aggregation up to {@code contentBytesMax} (larger bodies get a JSON 413 and the connection closes), the {@code /ws} upgrade, then the
  * {@link ChatHttpHandler}. At most {@code connectionsMax} connections are open at once; more are
  * closed on accept.
  *
@@ -72,7 +75,22 @@ public final class ChatHttpServer implements AutoCloseable {
                         connections.add(channel);
                         channel.pipeline()
                                 .addLast("http", new HttpServerCodec())
-                                .addLast("aggregate", new HttpObjectAggregator(contentBytesMax))
+                                .addLast("aggregate", new HttpObjectAggregator(contentBytesMax) {
+                                    @Override
+                                    protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized)
+                                            throws Exception {
+                                        if (!(oversized instanceof HttpRequest)) {
+                                            super.handleOversizedMessage(ctx, oversized);
+                                            return;
+                                        }
+                                        // The rest of the body is still on its way: answer, then close rather than read it.
+                                        FullHttpResponse response = ChatHttpHandler.error(413, "body_too_large",
+                                                "the request body is larger than " + contentBytesMax + " bytes");
+                                        HttpUtil.setContentLength(response, response.content().readableBytes());
+                                        response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+                                        ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+                                    }
+                                })
                                 .addLast("websocket-guard", new ChannelInboundHandlerAdapter() {
                                     @Override
                                     public void channelRead(ChannelHandlerContext ctx, Object msg) {
