@@ -451,6 +451,9 @@ final class SimNode {
             if (op.readIndex >= 0 && op.readIndex <= stateMachine.appliedIndex()) {
                 it.remove();
                 sim.counters().increment(Counter.READ_INDEX_READS_OK);
+                if (raft.role() != dev.raftchat.raft.core.Role.LEADER) {
+                    sim.counters().increment(Counter.FOLLOWER_READS_OK);
+                }
                 sim.completeOp(op, KvOp.Outcome.OK, stateMachine.value(op.command.key()));
             }
         }

@@ -550,10 +550,29 @@ public final class Simulation {
             return;
         }
         clusterConfIndex = index;
+        ConfState before = clusterConf;
         try {
             clusterConf = ConfChanger.apply(clusterConf, ConfChange.decode(data));
         } catch (IllegalArgumentException e) {
             // The node ignores an invalid change too (it was validated when proposed).
+            return;
+        }
+        // Coverage of the membership paths, counted once per cluster (by the first node to apply).
+        if (clusterConf.isJoint() && !before.isJoint()) {
+            counters.increment(Counter.JOINT_CONFIGS_ENTERED);
+        } else if (before.isJoint() && !clusterConf.isJoint()) {
+            counters.increment(Counter.JOINT_CONFIGS_LEFT);
+        }
+        for (long learner : before.learners()) {
+            if (clusterConf.isVoter(learner)) {
+                counters.increment(Counter.LEARNERS_PROMOTED);
+            }
+        }
+        for (SimNode n : nodes) {
+            if (before.isVoter(n.id) && !clusterConf.isMember(n.id) && !n.isCrashed()
+                    && invariants.role(n.index) == Role.LEADER) {
+                counters.increment(Counter.LEADERS_REMOVED);
+            }
         }
     }
 
@@ -588,91 +607,13 @@ public final class Simulation {
         schedule(0, Event.Type.CRASH, node.index, node.incarnation(), null);
     }
 
-    private int[] shuffledNodes() {
-        int[] order = new int[nodes.length];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
-        }
-        for (int i = order.length - 1; i > 0; i--) {
-            int j = faultRandom.nextInt(i + 1);
-            int t = order[i];
-            order[i] = order[j];
-            order[j] = t;
-        }
-        return order;
-    }
-
-    private void cutBoth(int a, int b) {
-        network.cut[a][b] = true;
-        network.cut[b][a] = true;
-    }
-
     private void symmetricPartition() {
-        int[] order = shuffledNodes();
-        int n = nodes.length;
-        String shape;
-        int kind = faultRandom.nextInt(4);
-        if (kind == 2 && n < 5) {
-            kind = 1; // a ring of three is fully connected
-        }
-        switch (kind) {
-            case 0 -> {
-                for (int i = 1; i < n; i++) {
-                    cutBoth(order[0], order[i]);
-                }
-                shape = "isolate " + (order[0] + 1);
-            }
-            case 1 -> {
-                int small = n / 2;
-                for (int i = 0; i < small; i++) {
-                    for (int j = small; j < n; j++) {
-                        cutBoth(order[i], order[j]);
-                    }
-                }
-                shape = "halves split after " + small + " of " + describeOrder(order);
-            }
-            case 2 -> {
-                // Majority ring: each node hears only its two ring neighbours, so every node sees a
-                // majority but no two majorities agree.
-                for (int i = 0; i < n; i++) {
-                    for (int j = 0; j < n; j++) {
-                        int distance = Math.floorMod(i - j, n);
-                        if (i != j && distance != 1 && distance != n - 1) {
-                            network.cut[order[i]][order[j]] = true;
-                        }
-                    }
-                }
-                shape = "majority ring " + describeOrder(order);
-            }
-            default -> {
-                // Bridge: two sides that cannot talk, and one node that talks to both.
-                int bridge = order[0];
-                int sideSize = (n - 1) / 2;
-                for (int i = 1; i <= sideSize; i++) {
-                    for (int j = sideSize + 1; j < n; j++) {
-                        cutBoth(order[i], order[j]);
-                    }
-                }
-                shape = "bridge via " + (bridge + 1) + " of " + describeOrder(order);
-            }
-        }
-        startedPartition(shape);
+        startedPartition(PartitionShapes.symmetric(network.cut, faultRandom));
     }
 
     private void asymmetricPartition() {
-        int victim = faultRandom.nextInt(nodes.length);
-        boolean deaf = faultRandom.nextBoolean();
-        for (int other = 0; other < nodes.length; other++) {
-            if (other != victim) {
-                if (deaf) {
-                    network.cut[other][victim] = true;
-                } else {
-                    network.cut[victim][other] = true;
-                }
-            }
-        }
         counters.increment(Counter.ASYMMETRIC_PARTITIONS);
-        startedPartition("node " + (victim + 1) + (deaf ? " cannot receive" : " cannot send"));
+        startedPartition(PartitionShapes.asymmetric(network.cut, faultRandom));
     }
 
     private void startedPartition(String shape) {
@@ -681,14 +622,6 @@ public final class Simulation {
         counters.increment(Counter.PARTITIONS);
         note("partition: " + shape);
         schedule(200 + faultRandom.nextInt(3000), Event.Type.HEAL_PARTITION, -1, 0, partitionGeneration);
-    }
-
-    private static String describeOrder(int[] order) {
-        StringBuilder sb = new StringBuilder("[");
-        for (int i = 0; i < order.length; i++) {
-            sb.append(i == 0 ? "" : " ").append(order[i] + 1);
-        }
-        return sb.append(']').toString();
     }
 
     private void restart(SimNode n) {
@@ -749,6 +682,12 @@ public final class Simulation {
             sb.append(probe == null ? "; no probe proposed" : "; probe " + probe + " " + probe.outcome);
             if (leader != null && leader.raft().status().conf().isJoint()) {
                 sb.append("; the configuration is still joint");
+            }
+            for (SimNode n : nodes) {
+                if (!n.isCrashed() && clusterConf.isMember(n.id) && !n.raft().status().conf().equals(clusterConf)) {
+                    sb.append("; node ").append(n.id).append("'s configuration is behind the committed one ")
+                            .append(clusterConf);
+                }
             }
             for (Client c : clients) {
                 if (c.current != null) {

@@ -17,6 +17,11 @@ public final class SimulatorMain {
     }
 
     static int run(String[] args, PrintStream out, PrintStream err) {
+        return run(args, out, err, null);
+    }
+
+    /** {@code simulate} replaces the seeded configurations (tests); null runs {@link SimulationConfig#forSeed}. */
+    static int run(String[] args, PrintStream out, PrintStream err, java.util.function.LongFunction<SimResult> simulate) {
         int seeds = 100;
         long firstSeed = 1;
         int threads = Runtime.getRuntime().availableProcessors();
@@ -51,7 +56,7 @@ public final class SimulatorMain {
             }
         }
         int traceOverride = traceEvents;
-        SeedRunner.Summary summary = SeedRunner.run(firstSeed, seeds, threads, seed -> {
+        SeedRunner.Summary summary = SeedRunner.run(firstSeed, seeds, threads, simulate != null ? simulate : seed -> {
             SimulationConfig config = SimulationConfig.forSeed(seed);
             return new Simulation(seed, traceOverride > 0 ? config.withTraceEvents(traceOverride) : config).run();
         });

@@ -28,15 +28,15 @@ class SimulatorMainTest {
 
     @Test
     void aFailingSeedPrintsItsReplayCommandAndExitsNonZero() {
-        // A seed that reproduces a reported RaftNode bug (see regression-seeds.txt).
-        long seed = RegressionSeedsTest.load().stream().filter(e -> e.expectedFailure() != null)
-                .findFirst().orElseThrow(() -> new AssertionError("no known failing seed left: use a broken host"))
-                .seed();
-        int status = run("--seeds", "1", "--first-seed", Long.toString(seed), "--threads", "1");
+        // A host that acknowledges before persisting fails seed 13 (see BrokenEnvironmentTest).
+        FaultPlan crashes = new FaultPlan(0, 0, 0, 0, false, false, false, true, false, 0, 300, false, false);
+        int status = SimulatorMain.run(new String[] {"--seeds", "1", "--first-seed", "13", "--threads", "1"},
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
+                seed -> new Simulation(seed, SimulationConfig.forSeed(seed).withFaults(crashes).withSyncMillisMax(40)
+                        .withHostMisbehaviour(SimulationConfig.HostMisbehaviour.SEND_AFTER_SYNC_MESSAGES_EARLY)).run());
         String text = out.toString(StandardCharsets.UTF_8);
         assertThat(status).isEqualTo(1);
-        assertThat(text).contains("FAILED seed " + seed, "replay: bin/raft-sim --seeds 1 --first-seed " + seed,
-                "last events:");
+        assertThat(text).contains("FAILED seed 13", "replay: bin/raft-sim --seeds 1 --first-seed 13", "last events:");
         assertThat(text.strip()).endsWith("0 passed, 1 failed");
     }
 

@@ -475,10 +475,11 @@ public final class RaftNode {
             return true;
         }
         if (m.term() < term) {
-            if ((config.checkQuorum() || config.preVote())
-                    && (m instanceof AppendRequest || m instanceof HeartbeatRequest)) {
-                // A leader of an older term, or we advanced our term while cut off: tell it our term so
-                // that either it steps down or (if we are the stale one) the cluster elects anew.
+            if (m instanceof AppendRequest || m instanceof HeartbeatRequest) {
+                // Raft §5.1: reject with our term. Either the sender is a stale leader and steps down, or
+                // we advanced our term while cut off (or while holding a stale configuration that lets us
+                // campaign only towards former members) and the cluster elects anew at our term. Staying
+                // silent would leave us behind forever (simulator seed 1180).
                 messagesAfterSync.add(new AppendResponse(id, m.from(), term, false, 0, 0, 0));
             } else if (m instanceof VoteRequest vr && vr.preVote()) {
                 messages.add(new VoteResponse(id, m.from(), term, true, false));
@@ -618,6 +619,9 @@ public final class RaftNode {
     }
 
     private void handleForwardProposal(ForwardProposal m) {
+        if (!conf.isMember(m.from())) {
+            return; // a removed member's late forward: dropping it keeps forwarding at-most-once
+        }
         java.util.LinkedHashMap<Long, Long> sessions =
                 forwardsSeen.computeIfAbsent(m.from(), f -> new java.util.LinkedHashMap<>());
         Long highest = sessions.get(m.session());
@@ -946,9 +950,12 @@ public final class RaftNode {
         for (long member : previous.members()) {
             if (!next.isMember(member)) {
                 // Last word to the removed member: with luck it learns the commit of its own removal.
-                sendAppend(member, true);
+                if (member != id) {
+                    sendAppend(member, true);
+                }
                 progress.remove(member);
-                forwardsSeen.remove(member);
+                // forwardsSeen keeps the member's sessions: a late duplicate of one of its forwards must
+                // still be recognized if it is ever added back in this term (simulator seed 646).
                 reads.forget(member);
             }
         }
@@ -1149,12 +1156,21 @@ public final class RaftNode {
     public Ready ready() {
         HardState hs = hardState();
         Ready.SoftState ss = softState();
+        List<Entry> toApply = log.entriesToApply(config.committedBytesPerReadyMax());
+        boolean appliesConfChange = false;
+        for (Entry e : toApply) {
+            appliesConfChange |= e.type() == EntryType.CONFIG_CHANGE;
+        }
         Ready ready = new Ready(
-                hardStateMustBePersisted() ? hs : null,
+                // A configuration is adopted only once the commit index covering it is durable, so that a
+                // restarted node re-applies it from its own log instead of falling back to an older
+                // membership (simulator seed 2967: a whole cluster restarted into a configuration of
+                // removed nodes and could never elect a leader).
+                hardStateMustBePersisted() || appliesConfChange ? hs : null,
                 log.unstableEntries(),
                 messages,
                 messagesAfterSync,
-                log.entriesToApply(config.committedBytesPerReadyMax()),
+                toApply,
                 ss.equals(reportedSoftState) ? null : ss,
                 snapshotChunks,
                 snapshotToInstall,
