@@ -184,9 +184,9 @@ public final class RaftServer implements AutoCloseable {
     public RaftServer(RaftServerConfig config, LogStorage storage, SnapshotStore snapshots, Transport transport,
                       StateMachine stateMachine, RaftMetrics metrics) {
         this.config = Objects.requireNonNull(config, "config");
-        if (snapshots == null && config.snapshotIntervalEntries() > 0) {
+        if (snapshots == null && (config.snapshotIntervalEntries() > 0 || config.snapshotIntervalBytes() > 0)) {
             throw new IllegalArgumentException("snapshotIntervalEntries=" + config.snapshotIntervalEntries()
-                    + " needs a snapshot store");
+                    + " and snapshotIntervalBytes=" + config.snapshotIntervalBytes() + " need a snapshot store");
         }
         this.storage = Objects.requireNonNull(storage, "storage");
         this.transport = Objects.requireNonNull(transport, "transport");
@@ -207,7 +207,8 @@ public final class RaftServer implements AutoCloseable {
                         return thread;
                     });
             this.snapshots = new SnapshotManager(id, snapshots, stateMachine, storage,
-                    config.snapshotIntervalEntries(), config.snapshotLogTailEntries(), snapshotWriter);
+                    config.snapshotIntervalEntries(), config.snapshotIntervalBytes(), config.snapshotLogTailEntries(),
+                    snapshotWriter);
             SnapshotMeta restored = this.snapshots.restoreAtStartup();
             this.node = new RaftNode(config.node(), storage, snapshots,
                     restored == null ? config.initialConf() : restored.conf(), restored == null ? 0 : restored.index());
@@ -767,6 +768,9 @@ public final class RaftServer implements AutoCloseable {
             Check.that(entry.index() == appliedIndex + 1,
                     "node %s: committed entry %s does not follow the applied index %s", id, entry, appliedIndex);
             long completedSequence = entry.type() == EntryType.NORMAL ? applyNormal(entry) : NO_SEQUENCE;
+            if (snapshots != null) {
+                snapshots.onApplied(entry.data().length);
+            }
             PendingProposal appendedHere = appendedAtIndex.remove(entry.index());
             if (appendedHere != null && appendedHere.sequence != completedSequence) {
                 settle(appendedHere, null, new ProposalNotCommittedException("proposal " + appendedHere.sequence

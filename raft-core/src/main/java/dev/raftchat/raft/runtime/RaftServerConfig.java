@@ -41,6 +41,8 @@ import java.util.Objects;
  * @param snapshotIntervalEntries take a snapshot once this many entries were applied since the last one;
  *                                0 for never automatically (needs a snapshot store and a state machine that
  *                                supports snapshots)
+ * @param snapshotIntervalBytes   also take a snapshot once this many command bytes were applied since the last
+ *                                one; 0 for no byte threshold
  * @param snapshotLogTailEntries  entries kept in the log below a snapshot, so that followers slightly
  *                                behind catch up from the log rather than by a whole snapshot
  */
@@ -62,6 +64,7 @@ public record RaftServerConfig(
         int pendingAdminOperationsMax,
         long shutdownTimeoutMillis,
         long snapshotIntervalEntries,
+        long snapshotIntervalBytes,
         long snapshotLogTailEntries) {
 
     public static final long DEFAULT_TICK_MILLIS = 100;
@@ -79,6 +82,7 @@ public record RaftServerConfig(
     public static final int DEFAULT_PENDING_ADMIN_OPERATIONS_MAX = 16;
     public static final long DEFAULT_SHUTDOWN_TIMEOUT_MILLIS = 5_000;
     public static final long DEFAULT_SNAPSHOT_INTERVAL_ENTRIES = 0;
+    public static final long DEFAULT_SNAPSHOT_INTERVAL_BYTES = 0;
     public static final long DEFAULT_SNAPSHOT_LOG_TAIL_ENTRIES = 1_000;
 
     /** Queues are allocated up front at their bound, so the bound itself is bounded. */
@@ -108,6 +112,7 @@ public record RaftServerConfig(
         inRange("pendingAdminOperationsMax", pendingAdminOperationsMax, 1, 1024);
         inRange("shutdownTimeoutMillis", shutdownTimeoutMillis, 1, 10L * 60 * 1000);
         inRange("snapshotIntervalEntries", snapshotIntervalEntries, 0, Long.MAX_VALUE);
+        inRange("snapshotIntervalBytes", snapshotIntervalBytes, 0, Long.MAX_VALUE);
         inRange("snapshotLogTailEntries", snapshotLogTailEntries, 0, Long.MAX_VALUE);
     }
 
@@ -145,6 +150,7 @@ public record RaftServerConfig(
                 .pendingAdminOperationsMax(pendingAdminOperationsMax)
                 .shutdownTimeoutMillis(shutdownTimeoutMillis)
                 .snapshotIntervalEntries(snapshotIntervalEntries)
+                .snapshotIntervalBytes(snapshotIntervalBytes)
                 .snapshotLogTailEntries(snapshotLogTailEntries);
     }
 
@@ -169,6 +175,7 @@ public record RaftServerConfig(
         private int pendingAdminOperationsMax = DEFAULT_PENDING_ADMIN_OPERATIONS_MAX;
         private long shutdownTimeoutMillis = DEFAULT_SHUTDOWN_TIMEOUT_MILLIS;
         private long snapshotIntervalEntries = DEFAULT_SNAPSHOT_INTERVAL_ENTRIES;
+        private long snapshotIntervalBytes = DEFAULT_SNAPSHOT_INTERVAL_BYTES;
         private long snapshotLogTailEntries = DEFAULT_SNAPSHOT_LOG_TAIL_ENTRIES;
 
         private Builder(NodeConfig node, ConfState initialConf) {
@@ -261,6 +268,11 @@ public record RaftServerConfig(
             return this;
         }
 
+        public Builder snapshotIntervalBytes(long value) {
+            this.snapshotIntervalBytes = value;
+            return this;
+        }
+
         public Builder snapshotLogTailEntries(long value) {
             this.snapshotLogTailEntries = value;
             return this;
@@ -277,7 +289,8 @@ public record RaftServerConfig(
             return new RaftServerConfig(node, initialConf, tickMillis, proposalTimeoutMillis, inboxMessagesMax,
                     inboxBatch, pendingProposalsMax, proposalBatch, proposalBatchBytesMax, commandBytesMax,
                     pendingProposalBytesMax, pendingReadsMax, queryBytesMax, readTimeoutMillis,
-                    pendingAdminOperationsMax, shutdownTimeoutMillis, snapshotIntervalEntries, snapshotLogTailEntries);
+                    pendingAdminOperationsMax, shutdownTimeoutMillis, snapshotIntervalEntries, snapshotIntervalBytes,
+                    snapshotLogTailEntries);
         }
     }
 }

@@ -39,7 +39,10 @@ final class SnapshotManager {
     private final StateMachine stateMachine;
     private final LogStorage storage;
     private final long intervalEntries;
+    private final long intervalBytes;
     private final long logTailEntries;
+    /** Command bytes applied since the last snapshot was started. */
+    private long bytesSinceSnapshot;
     private final ExecutorService writer;
 
     /** Index of the newest durable snapshot, or 0. */
@@ -54,12 +57,13 @@ final class SnapshotManager {
     private SnapshotStore.SnapshotSink receiving;
 
     SnapshotManager(long id, SnapshotStore store, StateMachine stateMachine, LogStorage storage,
-                    long intervalEntries, long logTailEntries, ExecutorService writer) {
+                    long intervalEntries, long intervalBytes, long logTailEntries, ExecutorService writer) {
         this.id = id;
         this.store = store;
         this.stateMachine = stateMachine;
         this.storage = storage;
         this.intervalEntries = intervalEntries;
+        this.intervalBytes = intervalBytes;
         this.logTailEntries = logTailEntries;
         this.writer = writer;
         SnapshotMeta latest = store.latest();
@@ -137,6 +141,11 @@ final class SnapshotManager {
         }
     }
 
+    /** Counts command bytes applied, for {@code snapshotIntervalBytes}. */
+    void onApplied(long commandBytes) {
+        bytesSinceSnapshot += commandBytes;
+    }
+
     /** Asks for a snapshot now; completes when it is durable (or fails with the reason). */
     void request(CompletableFuture<SnapshotMeta> future) {
         waiting.add(future);
@@ -154,13 +163,15 @@ final class SnapshotManager {
             }
             return false;
         }
-        boolean due = intervalEntries > 0 && appliedIndex - lastSnapshotIndex >= intervalEntries;
+        boolean due = (intervalEntries > 0 && appliedIndex - lastSnapshotIndex >= intervalEntries)
+                || (intervalBytes > 0 && bytesSinceSnapshot >= intervalBytes);
         if (!due && waiting.isEmpty()) {
             return false;
         }
         SnapshotMeta meta = new SnapshotMeta(appliedIndex, storage.term(appliedIndex), conf.get());
         StateMachine.Snapshot view = stateMachine.snapshot();
         writing = meta;
+        bytesSinceSnapshot = 0;
         writer.execute(() -> {
             SnapshotStore.SnapshotSink sink = store.create(meta);
             try (OutputStream out = new java.io.BufferedOutputStream(new SinkStream(sink), WRITE_BUFFER_BYTES)) {

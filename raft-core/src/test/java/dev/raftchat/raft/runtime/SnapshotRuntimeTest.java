@@ -185,4 +185,32 @@ class SnapshotRuntimeTest {
         assertThat(machine.nothingAppliedTwice()).isTrue();
         assertThat(restarted.status().appliedIndex()).isGreaterThan(snapshotIndex);
     }
+
+    @Test
+    void aByteThresholdAlsoTriggersSnapshots() throws Exception {
+        for (long id = 1; id <= 3; id++) {
+            logs.put(id, new MemoryLogStorage());
+            snapshotStores.put(id, new MemorySnapshotStore());
+            RaftServerConfig config = RaftServerConfig.builder(NodeConfig.defaults(id, 31 * id), ConfState.ofVoters(1, 2, 3))
+                    .tickMillis(20)
+                    .snapshotIntervalBytes(4 * 1024)
+                    .snapshotLogTailEntries(0)
+                    .build();
+            ListMachine machine = new ListMachine();
+            servers.put(id, new RaftServer(config, logs.get(id), snapshotStores.get(id), network.transport(id),
+                    machine, RaftMetrics.NOOP).start());
+            machines.put(id, machine);
+        }
+        RaftServer leader = awaitLeader();
+        byte[] kilobyte = new byte[1024];
+        java.util.Arrays.fill(kilobyte, (byte) 'k');
+        for (int i = 0; i < 3; i++) {
+            leader.propose(kilobyte).get(10, TimeUnit.SECONDS);
+        }
+        assertThat(snapshotStores.get(leader.id()).latest()).as("3 KiB applied: under the threshold").isNull();
+        for (int i = 0; i < 3; i++) {
+            leader.propose(kilobyte).get(10, TimeUnit.SECONDS);
+        }
+        await().atMost(WAIT).until(() -> snapshotStores.get(leader.id()).latest() != null);
+    }
 }
