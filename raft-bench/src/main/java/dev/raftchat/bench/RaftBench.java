@@ -165,10 +165,9 @@ public final class RaftBench {
         List<Run> runs = new ArrayList<>();
         Map<Integer, List<double[]>> disk = new LinkedHashMap<>();
         for (int round = 1; round <= rounds; round++) {
-            for (int payload : payloads) {
-                disk.computeIfAbsent(payload, p -> new ArrayList<>()).add(measureDisk(payload));
-            }
             for (Config config : configs) {
+                // Before every configuration: fsync latency of a shared disk drifts within minutes.
+                disk.computeIfAbsent(config.payloadBytes(), p -> new ArrayList<>()).add(measureDisk(config.payloadBytes()));
                 // Rotate the order each round so that no library always runs first (or last) on a drifting machine.
                 List<Library> order = new ArrayList<>(libraries);
                 java.util.Collections.rotate(order, -(round - 1));

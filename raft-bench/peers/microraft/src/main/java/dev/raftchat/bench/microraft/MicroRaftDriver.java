@@ -132,6 +132,7 @@ public final class MicroRaftDriver implements BenchCluster {
             node.terminate().get(10, TimeUnit.SECONDS);
         }
         for (AppendOnlyFileStore store : stores) {
+            System.err.println("MicroRaft store: " + store.counts());
             store.close();
         }
     }
