@@ -227,6 +227,21 @@ public final class RaftBench {
                 "--warmup-seconds", Double.toString(warmupSeconds), "--seconds", Double.toString(seconds),
                 "--sync", sync ? "on" : "off", "--dir", runDir.toAbsolutePath().toString()));
         Process process = new ProcessBuilder(command).redirectError(log.toFile()).start();
+        long timeout = (long) (warmupSeconds + seconds) + CHILD_OVERHEAD_SECONDS;
+        // A hung child keeps its stdout open; killing it at the deadline ends the read loop below.
+        java.util.concurrent.atomic.AtomicBoolean killed = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread watchdog = new Thread(() -> {
+            try {
+                if (!process.waitFor(timeout, TimeUnit.SECONDS)) {
+                    killed.set(true);
+                    process.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                process.destroyForcibly();
+            }
+        }, "raft-bench-watchdog");
+        watchdog.setDaemon(true);
+        watchdog.start();
         String resultLine = null;
         try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
             for (String line = out.readLine(); line != null; line = out.readLine()) {
@@ -235,15 +250,15 @@ public final class RaftBench {
                 }
             }
         }
-        long timeout = (long) (warmupSeconds + seconds) + CHILD_OVERHEAD_SECONDS;
         boolean exited = process.waitFor(timeout, TimeUnit.SECONDS);
         if (!exited) {
             process.destroyForcibly();
+            process.waitFor();
         }
         deleteRecursively(runDir);
         if (resultLine == null) {
             return new Run(round, config, library, Optional.empty(),
-                    (exited ? "exit status " + process.exitValue() : "timed out") + ", no result line; see " + log);
+                    (exited && !killed.get() ? "exit status " + process.exitValue() : "killed after " + timeout + " s") + ", no result line; see " + log);
         }
         return new Run(round, config, library, Optional.of(BenchResult.parse(resultLine)), null);
     }
