@@ -23,7 +23,7 @@ final class SvgChart {
 
     static String render(String title, int[] clients, List<String> libraries,
             BiFunction<String, Integer, Double> opsPerSecond, BiFunction<String, Integer, Double> p99Millis) {
-        int width = 2 * (MARGIN_LEFT + PANEL_WIDTH) + 40;
+        int width = 2 * (MARGIN_LEFT + PANEL_WIDTH) + 60;
         int height = MARGIN_TOP + PANEL_HEIGHT + MARGIN_BOTTOM + LEGEND_HEIGHT + 10;
         StringBuilder svg = new StringBuilder();
         svg.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
@@ -111,6 +111,9 @@ final class SvgChart {
     }
 
     private static String format(double value) {
+        if (value == 0) {
+            return "0";
+        }
         return value >= 100 ? String.format(Locale.ROOT, "%,.0f", value) : String.format(Locale.ROOT, "%.2f", value);
     }
 
