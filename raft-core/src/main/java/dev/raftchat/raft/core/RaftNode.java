@@ -20,7 +20,6 @@ import dev.raftchat.raft.quorum.VoteResult;
 import dev.raftchat.raft.storage.LogStorage;
 import dev.raftchat.raft.storage.SnapshotSource;
 import dev.raftchat.raft.tracker.Progress;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -109,17 +108,8 @@ public final class RaftNode {
     /** Leader only: the voter a leadership transfer is handing over to, or NONE. */
     private long transferee = NONE;
 
-    /**
-     * Leader only: ReadIndex rounds. Each heartbeat carries the current round; a read registered in
-     * round r is confirmed once a quorum has answered a heartbeat of round r or later (that heartbeat
-     * left after the read arrived, so the answers prove we were still leader then).
-     */
-    private long readRound;
-    private final TreeMap<Long, Long> readRoundAcked = new TreeMap<>();
-    /** Leader only: reads waiting for a quorum's confirmation, in round order. */
-    private final ArrayDeque<PendingRead> pendingReads = new ArrayDeque<>();
-    /** Leader only: reads that arrived before this term's first commit; their index is not yet known. */
-    private final ArrayList<PendingRead> readsAwaitingCommit = new ArrayList<>();
+    /** Leader only: linearizable reads waiting for a quorum's confirmation. */
+    private final ReadIndexTracker reads = new ReadIndexTracker();
 
     /** Leader only: snapshot transfers in progress, per follower in the SNAPSHOT state. */
     private final TreeMap<Long, SnapshotTransfer> transfers = new TreeMap<>();
@@ -152,9 +142,6 @@ public final class RaftNode {
             this.sizeBytes = sizeBytes;
         }
     }
-
-    /** A read request held by the leader; {@code from} is this node or the follower that asked. */
-    private record PendingRead(long context, long from, long index, long round) {}
 
     /**
      * Creates a node over {@code storage}, resuming from the hard state and log it holds.
@@ -238,14 +225,16 @@ public final class RaftNode {
             heartbeatElapsed = 0;
             broadcastHeartbeat();
         }
-        for (Map.Entry<Long, SnapshotTransfer> e : transfers.entrySet()) {
-            SnapshotTransfer t = e.getValue();
-            if (++t.ticksWithoutProgress >= config.electionTimeoutTicks()) {
+        // A copy of the keys: resending may restart a transfer with a newer snapshot, which replaces its
+        // entry in the map (simulator seeds 1134, 1339 threw ConcurrentModificationException here).
+        for (long follower : new ArrayList<>(transfers.keySet())) {
+            SnapshotTransfer t = transfers.get(follower);
+            if (t != null && ++t.ticksWithoutProgress >= config.electionTimeoutTicks()) {
                 // Chunks or their acknowledgements were lost: go back to the last acknowledged offset.
                 t.ticksWithoutProgress = 0;
                 t.sentOffset = t.ackedOffset;
                 t.lastChunkSent = false;
-                sendSnapshotChunks(e.getKey());
+                sendSnapshotChunks(follower);
             }
         }
     }
@@ -488,10 +477,11 @@ public final class RaftNode {
             return true;
         }
         if (m.term() < term) {
-            if ((config.checkQuorum() || config.preVote())
-                    && (m instanceof AppendRequest || m instanceof HeartbeatRequest)) {
-                // A leader of an older term, or we advanced our term while cut off: tell it our term so
-                // that either it steps down or (if we are the stale one) the cluster elects anew.
+            if (m instanceof AppendRequest || m instanceof HeartbeatRequest) {
+                // Raft §5.1: reject with our term. Either the sender is a stale leader and steps down, or
+                // we advanced our term while cut off (or while holding a stale configuration that lets us
+                // campaign only towards former members) and the cluster elects anew at our term. Staying
+                // silent would leave us behind forever (simulator seed 1180).
                 messagesAfterSync.add(new AppendResponse(id, m.from(), term, false, 0, 0, 0));
             } else if (m instanceof VoteRequest vr && vr.preVote()) {
                 messages.add(new VoteResponse(id, m.from(), term, true, false));
@@ -618,7 +608,7 @@ public final class RaftNode {
         lastHeardTick.put(m.from(), now);
         pr.resumeProbe();
         if (m.readContext() > 0) {
-            readRoundAcked.merge(m.from(), m.readContext(), Math::max);
+            reads.ack(m.from(), m.readContext());
             confirmReads();
         }
         // The follower is alive; if its acknowledgements were lost the window may be stuck full.
@@ -631,6 +621,9 @@ public final class RaftNode {
     }
 
     private void handleForwardProposal(ForwardProposal m) {
+        if (!conf.isMember(m.from())) {
+            return; // a removed member's late forward: dropping it keeps forwarding at-most-once
+        }
         java.util.LinkedHashMap<Long, Long> sessions =
                 forwardsSeen.computeIfAbsent(m.from(), f -> new java.util.LinkedHashMap<>());
         Long highest = sessions.get(m.session());
@@ -655,9 +648,8 @@ public final class RaftNode {
         });
         if (index > log.committed() && log.term(index) == term) {
             log.commitTo(index);
-            if (!readsAwaitingCommit.isEmpty()) {
-                List<PendingRead> waiting = List.copyOf(readsAwaitingCommit);
-                readsAwaitingCommit.clear();
+            List<ReadIndexTracker.Read> waiting = reads.takeAwaitingCommit();
+            if (!waiting.isEmpty()) {
                 startReads(waiting);
             }
             return true;
@@ -706,7 +698,7 @@ public final class RaftNode {
             }
             // Never tell a follower to commit past what it is known to hold.
             long commit = Math.min(e.getValue().match(), log.committed());
-            messages.add(new HeartbeatRequest(id, e.getKey(), term, commit, readRound));
+            messages.add(new HeartbeatRequest(id, e.getKey(), term, commit, reads.round()));
         }
     }
 
@@ -960,18 +952,16 @@ public final class RaftNode {
         for (long member : previous.members()) {
             if (!next.isMember(member)) {
                 // Last word to the removed member: with luck it learns the commit of its own removal.
-                sendAppend(member, true);
+                if (member != id) {
+                    sendAppend(member, true);
+                }
                 progress.remove(member);
-                forwardsSeen.remove(member);
-                readRoundAcked.remove(member);
+                // forwardsSeen keeps the member's sessions: a late duplicate of one of its forwards must
+                // still be recognized if it is ever added back in this term (simulator seed 646).
+                reads.forget(member);
             }
         }
-        if (next.isJoint()) {
-            // Leave the joint configuration as soon as it is in force (etcd's "auto leave").
-            long index = last + 1;
-            appendAsLeader(List.of(new Entry(term, index, EntryType.CONFIG_CHANGE, ConfChange.leave().encode())));
-            pendingConfIndex = index;
-        } else if (!next.isVoter(id)) {
+        if (!next.isJoint() && !next.isVoter(id)) {
             // We removed ourselves: the change is complete, so hand over to the most up-to-date voter
             // and step down.
             long successor = NONE;
@@ -989,9 +979,24 @@ public final class RaftNode {
             becomeFollower(term, NONE);
             return;
         }
-        // The quorum changed: an index may now be committed, and new members need their first append.
+        // The quorum changed: an index may now be committed (advance() broadcasts once for the batch).
         maybeCommit();
-        broadcastAppend();
+    }
+
+    /**
+     * A leader in a joint configuration leaves it as soon as every configuration change in its log is
+     * applied (etcd's "auto leave"). Checked whenever entries are applied, not only when the joint entry
+     * itself is: a leader elected while the cluster is joint (its predecessor crashed before leaving) must
+     * leave it too, or the cluster would stay joint forever (found by the simulator, seed 5285).
+     */
+    private boolean maybeLeaveJoint() {
+        if (role != Role.LEADER || !conf.isJoint() || pendingConfIndex > log.applied() || transferee != NONE) {
+            return false;
+        }
+        long index = log.lastIndex() + 1;
+        appendAsLeader(List.of(new Entry(term, index, EntryType.CONFIG_CHANGE, ConfChange.leave().encode())));
+        pendingConfIndex = index;
+        return true;
     }
 
     /** True once an applied configuration no longer lists this node: it should shut down. */
@@ -1023,7 +1028,7 @@ public final class RaftNode {
     }
 
     private void leaderRead(long context, long from) {
-        if (pendingReads.size() + readsAwaitingCommit.size() >= config.pendingReadsMax()) {
+        if (reads.size() >= config.pendingReadsMax()) {
             if (from == id) {
                 throw new ProposalRejectedException("too many reads waiting for confirmation (pendingReadsMax="
                         + config.pendingReadsMax() + ")");
@@ -1031,9 +1036,8 @@ public final class RaftNode {
             messages.add(new ReadIndexResponse(id, from, term, context, -1, false));
             return;
         }
-        PendingRead read = new PendingRead(context, from, 0, 0);
         if (log.term(log.committed()) != term) {
-            readsAwaitingCommit.add(read);
+            reads.awaitCommit(context, from);
             return;
         }
         if (leaseValid()) {
@@ -1045,16 +1049,12 @@ public final class RaftNode {
             }
             return;
         }
-        startReads(List.of(read));
+        startReads(List.of(new ReadIndexTracker.Read(context, from, 0, 0)));
     }
 
     /** Registers reads at the current commit index in a new round, and asks the quorum to confirm it. */
-    private void startReads(List<PendingRead> reads) {
-        long index = log.committed();
-        readRound++;
-        for (PendingRead r : reads) {
-            pendingReads.add(new PendingRead(r.context(), r.from(), index, readRound));
-        }
+    private void startReads(List<ReadIndexTracker.Read> newReads) {
+        reads.start(newReads, log.committed());
         if (quorum.voters().size() == 1) {
             confirmReads(); // our own confirmation is a quorum
             return;
@@ -1082,30 +1082,23 @@ public final class RaftNode {
     }
 
     private void confirmReads() {
-        long confirmedRound = quorum.committedIndex(voter -> voter == id ? readRound
-                : readRoundAcked.getOrDefault(voter, 0L));
-        while (!pendingReads.isEmpty() && pendingReads.peekFirst().round() <= confirmedRound) {
-            PendingRead read = pendingReads.pollFirst();
-            if (read.from() == id) {
-                readStates.add(new ReadState(read.context(), read.index(), true));
-            } else {
-                messages.add(new ReadIndexResponse(id, read.from(), term, read.context(), read.index(), true));
-            }
+        for (ReadIndexTracker.Read read : reads.takeConfirmed(quorum, id)) {
+            answerRead(read, true);
         }
     }
 
     private void failPendingReads() {
-        List<PendingRead> failed = new ArrayList<>(pendingReads);
-        failed.addAll(readsAwaitingCommit);
-        pendingReads.clear();
-        readsAwaitingCommit.clear();
-        readRoundAcked.clear();
-        for (PendingRead read : failed) {
-            if (read.from() == id) {
-                readStates.add(new ReadState(read.context(), -1, false));
-            } else {
-                messages.add(new ReadIndexResponse(id, read.from(), term, read.context(), -1, false));
-            }
+        for (ReadIndexTracker.Read read : reads.takeAll()) {
+            answerRead(read, false);
+        }
+    }
+
+    private void answerRead(ReadIndexTracker.Read read, boolean confirmed) {
+        long index = confirmed ? read.index() : -1;
+        if (read.from() == id) {
+            readStates.add(new ReadState(read.context(), index, confirmed));
+        } else {
+            messages.add(new ReadIndexResponse(id, read.from(), term, read.context(), index, confirmed));
         }
     }
 
@@ -1165,12 +1158,21 @@ public final class RaftNode {
     public Ready ready() {
         HardState hs = hardState();
         Ready.SoftState ss = softState();
+        List<Entry> toApply = log.entriesToApply(config.committedBytesPerReadyMax());
+        boolean appliesConfChange = false;
+        for (Entry e : toApply) {
+            appliesConfChange |= e.type() == EntryType.CONFIG_CHANGE;
+        }
         Ready ready = new Ready(
-                hardStateMustBePersisted() ? hs : null,
+                // A configuration is adopted only once the commit index covering it is durable, so that a
+                // restarted node re-applies it from its own log instead of falling back to an older
+                // membership (simulator seed 2967: a whole cluster restarted into a configuration of
+                // removed nodes and could never elect a leader).
+                hardStateMustBePersisted() || appliesConfChange ? hs : null,
                 log.unstableEntries(),
                 messages,
                 messagesAfterSync,
-                log.entriesToApply(config.committedBytesPerReadyMax()),
+                toApply,
                 ss.equals(reportedSoftState) ? null : ss,
                 snapshotChunks,
                 snapshotToInstall,
@@ -1208,10 +1210,18 @@ public final class RaftNode {
         if (!ready.committedEntries().isEmpty()) {
             Entry last = ready.committedEntries().get(ready.committedEntries().size() - 1);
             log.appliedTo(last.index());
+            boolean confChanged = false;
             for (Entry e : ready.committedEntries()) {
                 if (e.type() == EntryType.CONFIG_CHANGE) {
                     applyConfEntry(e);
+                    confChanged = true;
                 }
+            }
+            boolean leftJoint = maybeLeaveJoint();
+            if ((confChanged || leftJoint) && role == Role.LEADER) {
+                // New members need their first append, the others the new commit index (and any
+                // leave-joint entry): one broadcast for the whole batch.
+                broadcastAppend();
             }
             if (role == Role.LEADER) {
                 for (Entry e : ready.committedEntries()) {

@@ -177,4 +177,48 @@ class MembershipTest {
         c.tickAll(3);
         assertThat(c.node(4).status().conf().voters()).contains(4L);
     }
+
+    @Test
+    @DisplayName("a leader elected while the cluster is joint leaves the joint configuration (simulator seed 5285)")
+    void newLeaderLeavesAJointConfigurationItInherited() {
+        // One entry per AppendRequest, so the leave-joint entry always travels alone and can be held back.
+        TestCluster c = new TestCluster(3, cfg -> cfg.withAppendBytesMax(1));
+        c.elect(1);
+        c.tickAll(2);
+        c.join(4);
+        c.node(1).proposeConfChange(ConfChange.addVoter(4));
+        // Let the joint entry commit and apply everywhere, but never let node 1's leave-joint entry out.
+        java.util.function.Predicate<dev.raftchat.raft.message.Message> carriesLeave = m ->
+                m instanceof dev.raftchat.raft.message.AppendRequest a && a.entries().stream().anyMatch(e ->
+                        e.type() == EntryType.CONFIG_CHANGE && ConfChange.decode(e.data()).leaveJoint());
+        int steps = 0;
+        while (!(c.node(2).status().conf().isJoint() && c.node(3).status().conf().isJoint())) {
+            steps++;
+            assertThat(steps).as("followers apply the joint configuration").isLessThan(10_001);
+            c.processReady();
+            c.dropMatching(carriesLeave);
+            if (c.inFlight.isEmpty()) {
+                c.tick(1, 1);
+                continue;
+            }
+            var m = c.inFlight.poll();
+            c.node(m.to()).step(m);
+        }
+        for (long id : new long[] {2, 3}) {
+            assertThat(c.storages.get(id).entries(1, c.storages.get(id).lastIndex() + 1, Long.MAX_VALUE))
+                    .as("node %s never received leave-joint", id).noneMatch(e -> e.type() == EntryType.CONFIG_CHANGE
+                            && ConfChange.decode(e.data()).leaveJoint());
+        }
+        c.inFlight.clear();
+        c.nodes.remove(1L); // node 1 is gone for good
+        c.isolate(1);
+        c.tickAll(4 * NodeConfig.DEFAULT_ELECTION_TIMEOUT_TICKS);
+        long leader = c.leader();
+        assertThat(leader).isIn(2L, 3L, 4L);
+        c.tickAll(3);
+        for (long id : new long[] {2, 3, 4}) {
+            assertThat(c.node(id).status().conf().isJoint()).as("node %s", id).isFalse();
+            assertThat(c.node(id).status().conf().voters()).containsExactly(1L, 2L, 3L, 4L);
+        }
+    }
 }

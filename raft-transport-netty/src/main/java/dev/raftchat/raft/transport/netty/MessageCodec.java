@@ -2,6 +2,7 @@ package dev.raftchat.raft.transport.netty;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.UnsafeByteOperations;
 import dev.raftchat.raft.core.ConfState;
 import dev.raftchat.raft.core.Entry;
 import dev.raftchat.raft.core.EntryType;
@@ -92,7 +93,7 @@ public final class MessageCodec {
                 if (payload == null) {
                     throw new CodecException("ForwardProposal holds a null payload");
                 }
-                body.addPayloads(ByteString.copyFrom(payload));
+                body.addPayloads(wrap(payload));
             }
             envelope.setForwardProposal(body);
         } else if (message instanceof TimeoutNow) {
@@ -110,7 +111,7 @@ public final class MessageCodec {
                 RaftProto.InstallSnapshotRequest.newBuilder()
                         .setMeta(snapshotMetaToProto(m.meta()))
                         .setOffset(nonNegative("offset", m.offset()))
-                        .setChunk(ByteString.copyFrom(m.chunk()))
+                        .setChunk(wrap(m.chunk()))
                         .setDone(m.done()));
         } else if (message instanceof InstallSnapshotResponse m) {
             envelope.setInstallSnapshotResponse(
@@ -270,6 +271,16 @@ public final class MessageCodec {
         return RaftProto.Frame.newBuilder().setMessage(toProto(message)).build();
     }
 
+    /**
+     * Wraps without copying. Safe because the arrays are owned by immutable records whose contract
+     * forbids mutation, and because the protobuf value lives only until it is serialized; copying
+     * would not isolate anything anyway, since the transport encodes on its own thread after
+     * {@code send} returned.
+     */
+    private static ByteString wrap(byte[] bytes) {
+        return UnsafeByteOperations.unsafeWrap(bytes);
+    }
+
     private static RaftProto.Entry entryToProto(Entry entry) {
         if (entry == null) {
             throw new CodecException("AppendRequest holds a null entry");
@@ -278,7 +289,7 @@ public final class MessageCodec {
                 .setTerm(entry.term())
                 .setIndex(entry.index())
                 .setType(entryTypeToProto(entry.type()))
-                .setData(ByteString.copyFrom(entry.data()))
+                .setData(wrap(entry.data()))
                 .build();
     }
 

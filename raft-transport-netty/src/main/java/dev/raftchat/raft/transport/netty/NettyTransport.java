@@ -62,6 +62,7 @@ public final class NettyTransport implements Transport {
     private final Counters counters = new Counters();
     private final AtomicInteger inboundConnections = new AtomicInteger();
     private final ConcurrentHashMap<Long, PeerLink> links = new ConcurrentHashMap<>();
+    private final OpenChannels openChannels = new OpenChannels();
     private final AtomicLong nextUnknownPeerWarnNanos = new AtomicLong(System.nanoTime());
     private final Object lifecycleLock = new Object();
 
@@ -113,6 +114,7 @@ public final class NettyTransport implements Transport {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
+                            openChannels.add(ch);
                             if (tls != null) {
                                 ch.pipeline().addLast("tls", tls.server().newHandler(ch.alloc()));
                             }
@@ -128,6 +130,7 @@ public final class NettyTransport implements Transport {
                         + bound.cause().getMessage(), bound.cause());
             }
             serverChannel = ((io.netty.channel.ChannelFuture) bound).channel();
+            openChannels.add(serverChannel);
             started = true;
             LOG.info("node {}: raft transport listening on {}{}", config.nodeId(), serverChannel.localAddress(),
                     tls == null ? "" : " (TLS)");
@@ -199,7 +202,7 @@ public final class NettyTransport implements Transport {
             }
             PeerLink existing = links.get(peerId);
             if (existing == null) {
-                PeerLink link = new PeerLink(peerId, address, config, tls, counters, group.next());
+                PeerLink link = new PeerLink(peerId, address, config, tls, counters, group.next(), openChannels);
                 links.put(peerId, link);
                 if (started) {
                     link.start();
@@ -215,7 +218,7 @@ public final class NettyTransport implements Transport {
         synchronized (lifecycleLock) {
             PeerLink link = links.remove(peerId);
             if (link != null) {
-                link.stop();
+                link.stop(CLOSE_TIMEOUT_MILLIS);
             }
         }
     }
@@ -256,15 +259,24 @@ public final class NettyTransport implements Transport {
             toStop = new ArrayList<>(links.values());
             links.clear();
         }
+        boolean ownThread = calledFromOwnThread();
         Channel server = serverChannel;
         if (server != null) {
-            server.close();
+            io.netty.channel.ChannelFuture serverClosed = server.close();
+            if (!ownThread) {
+                serverClosed.awaitUninterruptibly(CLOSE_TIMEOUT_MILLIS);
+            }
         }
         for (PeerLink link : toStop) {
-            link.stop();
+            link.stop(CLOSE_TIMEOUT_MILLIS);
+        }
+        // Close every connection explicitly, so peers see them end now rather than whenever the loop's
+        // shutdown gets to them.
+        if (!openChannels.closeAll(CLOSE_TIMEOUT_MILLIS)) {
+            LOG.warn("node {}: some connections did not close within {} ms", config.nodeId(), CLOSE_TIMEOUT_MILLIS);
         }
         Future<?> terminated = group.shutdownGracefully(0, CLOSE_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
-        if (!calledFromOwnThread()) {
+        if (!ownThread) {
             if (!terminated.awaitUninterruptibly(CLOSE_TIMEOUT_MILLIS * 2)) {
                 LOG.warn("node {}: transport threads did not stop within {} ms", config.nodeId(),
                         CLOSE_TIMEOUT_MILLIS * 2);

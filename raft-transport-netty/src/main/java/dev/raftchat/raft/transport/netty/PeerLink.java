@@ -38,6 +38,8 @@ import org.slf4j.LoggerFactory;
 final class PeerLink {
     private static final Logger LOG = LoggerFactory.getLogger(PeerLink.class);
     private static final long DROP_WARN_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(5);
+    /** Consecutive failed connection attempts after which an unreachable peer is logged at WARN. */
+    private static final int CONNECT_FAILURES_BEFORE_WARN = 10;
 
     final long peerId;
     private final NettyTransportConfig config;
@@ -49,6 +51,7 @@ final class PeerLink {
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private final AtomicLong nextDropWarnNanos = new AtomicLong(System.nanoTime());
     private final ChannelFutureListener countWrite;
+    private final OpenChannels openChannels;
     private volatile PeerAddress address;
 
     // loop only
@@ -59,13 +62,13 @@ final class PeerLink {
     private boolean attemptedBefore;
     private boolean rejectedByPeer;
     private String lastRejectionLogged;
-    private boolean failureLogged;
     private int failedAttempts;
     private ScheduledFuture<?> reconnectTask;
 
     PeerLink(long peerId, PeerAddress address, NettyTransportConfig config, TransportTls tls, Counters counters,
-             EventLoop loop) {
+             EventLoop loop, OpenChannels openChannels) {
         this.peerId = peerId;
+        this.openChannels = openChannels;
         this.address = address;
         this.config = config;
         this.tls = tls;
@@ -126,10 +129,17 @@ final class PeerLink {
         });
     }
 
-    /** Closes the connection for good and drops what is queued (counted). Runs on the loop. */
-    void stop() {
+    /**
+     * Closes the connection for good and drops what is queued (counted). Runs on the loop; from another
+     * thread it waits (up to {@code timeoutMillis}) until that is done, so no reconnection can follow.
+     */
+    void stop(long timeoutMillis) {
         if (!loop.inEventLoop()) {
-            runOnLoop(this::stop);
+            try {
+                loop.submit(() -> stop(timeoutMillis)).awaitUninterruptibly(timeoutMillis);
+            } catch (RejectedExecutionException shuttingDown) {
+                // The loop is gone, and with it any chance of a reconnection.
+            }
             return;
         }
         stopped = true;
@@ -238,16 +248,19 @@ final class PeerLink {
                 });
         ChannelFuture connecting = bootstrap.connect(target.host(), target.port());
         Channel attempt = connecting.channel();
+        openChannels.add(attempt);
         channel = attempt;
         ready = false;
         connecting.addListener(future -> {
             if (future.isSuccess()) {
+                // Watch for the end of the connection only once it exists, so that a failed attempt is
+                // reported with its cause (refused, timed out, unresolvable) rather than as a close.
+                attempt.closeFuture().addListener(closed -> onConnectionLost(attempt, null));
                 onConnected(attempt, target);
             } else {
                 onConnectionLost(attempt, future.cause());
             }
         });
-        attempt.closeFuture().addListener(future -> onConnectionLost(attempt, null));
     }
 
     private void onConnected(Channel attempt, PeerAddress target) {
@@ -257,7 +270,6 @@ final class PeerLink {
         }
         LOG.info("node {}: connected to peer {} at {}", config.nodeId(), peerId, target);
         failedAttempts = 0;
-        failureLogged = false;
         rejectedByPeer = false;
         attempt.write(Frames.encode(attempt.alloc(), Frames.hello(config.clusterId(), config.nodeId())));
         ready = true;
@@ -270,20 +282,37 @@ final class PeerLink {
         if (lost != channel) {
             return;
         }
+        boolean wasConnected = ready;
         channel = null;
         ready = false;
         if (stopped) {
             return;
         }
-        String reason = cause == null ? "connection closed" : String.valueOf(cause.getMessage());
-        if (!failureLogged && !rejectedByPeer) {
-            LOG.warn("node {}: no connection to peer {} at {} ({}); retrying with backoff up to {} ms",
-                    config.nodeId(), peerId, address, reason, config.reconnectBackoffMaxMillis());
-            failureLogged = true;
+        if (rejectedByPeer) {
+            LOG.debug("node {}: connection to peer {} closed after a refusal", config.nodeId(), peerId);
+        } else if (wasConnected) {
+            LOG.warn("node {}: lost the connection to peer {} at {}; reconnecting", config.nodeId(), peerId, address);
         } else {
-            LOG.debug("node {}: still no connection to peer {} at {} ({})", config.nodeId(), peerId, address, reason);
+            logConnectFailure(cause);
         }
         scheduleReconnect();
+    }
+
+    /**
+     * A peer that is not up yet is normal while a cluster starts, so the first failure is INFO; one
+     * that stays unreachable is worth a WARN (once per outage); the rest is DEBUG.
+     */
+    private void logConnectFailure(Throwable cause) {
+        String reason = cause == null ? "connection closed" : cause.toString();
+        if (failedAttempts == 0) {
+            LOG.info("node {}: cannot reach peer {} at {} yet ({}); retrying with backoff up to {} ms",
+                    config.nodeId(), peerId, address, reason, config.reconnectBackoffMaxMillis());
+        } else if (failedAttempts == CONNECT_FAILURES_BEFORE_WARN) {
+            LOG.warn("node {}: still cannot reach peer {} at {} after {} attempts ({}); still retrying",
+                    config.nodeId(), peerId, address, failedAttempts + 1, reason);
+        } else {
+            LOG.debug("node {}: cannot reach peer {} at {} ({})", config.nodeId(), peerId, address, reason);
+        }
     }
 
     /** Called by the channel's handler when the peer refused our hello. */

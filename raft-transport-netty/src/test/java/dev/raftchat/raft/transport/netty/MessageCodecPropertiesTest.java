@@ -26,7 +26,7 @@ class MessageCodecPropertiesTest {
         return MessageArbitraries.messages();
     }
 
-    @Property(tries = 2000)
+    @Property(tries = 1000)
     void everyMessageRoundTripsThroughProtobufBytes(@ForAll("messages") Message message) {
         Statistics.collect(message.getClass().getSimpleName());
         byte[] bytes = MessageCodec.encode(message);
@@ -38,7 +38,7 @@ class MessageCodecPropertiesTest {
         assertThat(MessageCodec.encode(decoded)).isEqualTo(bytes);
     }
 
-    @Property(tries = 300)
+    @Property(tries = 200)
     void everyMessageRoundTripsThroughTheLengthPrefixedFrameDecoder(@ForAll("messages") Message message) {
         ByteBuf wire = Frames.encode(ByteBufAllocator.DEFAULT, MessageCodec.messageFrame(message));
         EmbeddedChannel channel = new EmbeddedChannel(Frames.decoder(NettyTransportConfig.FRAME_BYTES_MIN));
@@ -57,12 +57,12 @@ class MessageCodecPropertiesTest {
         }
     }
 
-    @Property(tries = 3000)
+    @Property(tries = 2000)
     void randomBytesDecodeToAValidMessageOrACodecException(@ForAll byte[] bytes) {
         assertDecodesCleanly(bytes);
     }
 
-    @Property(tries = 3000)
+    @Property(tries = 2000)
     void randomBytesAsAFrameDecodeToAValidFrameOrACodecException(@ForAll byte[] bytes) {
         try {
             RaftProto.Frame frame = MessageCodec.parseFrame(ByteBuffer.wrap(bytes));
@@ -84,7 +84,7 @@ class MessageCodecPropertiesTest {
                         .map(bits -> Tuple.of(bytes, bits)));
     }
 
-    @Property(tries = 3000)
+    @Property(tries = 2000)
     void corruptedEncodingsDecodeToAValidMessageOrACodecException(
             @ForAll("corruptedEncodings") Tuple2<byte[], List<Integer>> corruption) {
         byte[] bytes = corruption.get1().clone();

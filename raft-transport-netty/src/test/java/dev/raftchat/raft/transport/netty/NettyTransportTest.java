@@ -370,6 +370,23 @@ class NettyTransportTest {
     }
 
     @Test
+    void closingATransportEndsItsInboundConnectionsAtOnce() throws IOException {
+        // Regression: shutting down Netty's event loops does not close accepted sockets, so peers of a
+        // closed node kept writing into connections nobody read and never reconnected to its successor.
+        NettyTransport receiver = node(2, new TestPeers.Inbox());
+        PeerAddress target = receiver.boundPeerAddress();
+        try (Socket peer = new Socket(target.host(), target.port())) {
+            peer.getOutputStream().write(frame(Frames.hello(TestPeers.CLUSTER, 1).toByteArray()));
+            peer.getOutputStream().flush();
+            eventually().until(() -> receiver.stats().handshakesRejected() == 0 && receiver.stats().decodeErrors() == 0);
+
+            receiver.close();
+
+            assertClosedByRemote(peer);
+        }
+    }
+
+    @Test
     void inboundConnectionsAreLimited() throws IOException {
         NettyTransport receiver = node(config(2).inboundConnectionsMax(1).handshakeTimeoutMillis(60_000).build(),
                 new TestPeers.Inbox());

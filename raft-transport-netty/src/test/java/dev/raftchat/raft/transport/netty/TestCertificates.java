@@ -29,13 +29,13 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * Certificates made at test time, so that no private key is ever committed: a CA, and node certificates
  * it signs for loopback (SAN IP 127.0.0.1 and DNS localhost, usable as TLS server and client).
  */
-final class TestCertificates {
+public final class TestCertificates {
     private static final AtomicLong SERIALS = new AtomicLong(System.nanoTime());
 
     private TestCertificates() {}
 
-    record Authority(PrivateKey key, X509Certificate certificate) {
-        NodeCertificate issue(String commonName) {
+    public record Authority(PrivateKey key, X509Certificate certificate) {
+        public NodeCertificate issue(String commonName) {
             KeyPair pair = newKeyPair();
             X509v3CertificateBuilder builder = builder(new X500Name(certificate.getSubjectX500Principal().getName()),
                     new X500Name("CN=" + commonName), pair);
@@ -56,13 +56,13 @@ final class TestCertificates {
         }
     }
 
-    record NodeCertificate(PrivateKey key, X509Certificate certificate, X509Certificate issuer) {
-        TransportTls mutualTls(X509Certificate trusted) {
+    public record NodeCertificate(PrivateKey key, X509Certificate certificate, X509Certificate issuer) {
+        public TransportTls mutualTls(X509Certificate trusted) {
             return TransportTls.mutual(key, new X509Certificate[] {certificate}, trusted);
         }
     }
 
-    static Authority newAuthority(String commonName) {
+    public static Authority newAuthority(String commonName) {
         KeyPair pair = newKeyPair();
         X500Name name = new X500Name("CN=" + commonName);
         X509v3CertificateBuilder builder = builder(name, name, pair);

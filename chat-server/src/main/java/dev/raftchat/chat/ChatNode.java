@@ -1,0 +1,526 @@
+package dev.raftchat.chat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.raftchat.chat.http.ApiException;
+import dev.raftchat.chat.http.ChatBackend;
+import dev.raftchat.chat.http.ChatHttpServer;
+import dev.raftchat.chat.http.Firehose;
+import dev.raftchat.chat.state.ChatCodec;
+import dev.raftchat.chat.state.ChatCommand;
+import dev.raftchat.chat.state.ChatLimits;
+import dev.raftchat.chat.state.ChatListener;
+import dev.raftchat.chat.state.ChatQuery;
+import dev.raftchat.chat.state.ChatResult;
+import dev.raftchat.chat.state.ChatStateMachine;
+import dev.raftchat.chat.state.Post;
+import dev.raftchat.raft.core.ConfState;
+import dev.raftchat.raft.core.NodeConfig;
+import dev.raftchat.raft.core.NotLeaderException;
+import dev.raftchat.raft.core.ProposalRejectedException;
+import dev.raftchat.raft.runtime.ProposalNotCommittedException;
+import dev.raftchat.raft.runtime.RaftServer;
+import dev.raftchat.raft.runtime.RaftMetrics;
+import dev.raftchat.raft.runtime.RaftServerConfig;
+import dev.raftchat.raft.runtime.ReadNotConfirmedException;
+import dev.raftchat.raft.runtime.ServerStatus;
+import dev.raftchat.raft.storage.file.FileLogStorage;
+import dev.raftchat.raft.storage.file.FileLogStorageConfig;
+import dev.raftchat.raft.storage.file.FileSnapshotStorage;
+import dev.raftchat.raft.storage.file.FileSnapshotStore;
+import dev.raftchat.raft.storage.file.FileSnapshotStoreConfig;
+import dev.raftchat.raft.transport.netty.NettyTransport;
+import dev.raftchat.raft.transport.netty.NettyTransportConfig;
+import dev.raftchat.raft.transport.netty.PeerAddress;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running raft-chat node: the chat state machine replicated by a {@link RaftServer} over file
+ * storage ({@code <dataDir>/log}, snapshots every {@code snapshotCount} entries in
+ * {@code <dataDir>/snapshots}) and the Netty transport, served over HTTP and WebSocket.
+ *
+ * <p><b>Writes</b> are proposed on any node (a follower forwards to the leader) and answered once
+ * committed and applied on this node. A proposal that fails because no leader is known (or was lost
+ * in a leader change, so certainly not committed) is retried until the request timeout; after that the
+ * client gets 503. <b>Reads</b> go through the runtime's ReadIndex unless the client asks for a stale
+ * local read.
+ *
+ * <p><b>Membership.</b> {@code POST /raft/{id}} and {@code DELETE /raft/{id}} do not call the leader
+ * directly (the node that receives them may not lead). They commit the wish through the log
+ * ({@link ChatCommand.RegisterPeer}, {@link ChatCommand.RemovePeer}); every node learns the new peer's
+ * address from it, and whichever node leads carries the change out (a reconciliation loop on the
+ * timer thread), so the request survives leader changes. A node that sees itself removed from the
+ * configuration closes itself (as in the original); {@link #terminated()} completes then.
+ *
+ * <p><b>Threads.</b> The Raft thread applies; Netty threads parse requests; one timer thread retries,
+ * reconciles membership and watches for removal. Thread-safe. {@link #close()} is graceful: stop
+ * accepting, wait (bounded) for in-flight requests, hand leadership to another voter, close Raft.
+ */
+public final class ChatNode implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ChatNode.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String CLUSTER_ID = "raft-chat";
+    private static final long LEADERSHIP_TRANSFER_WAIT_MILLIS = 2_000;
+
+    private final ChatNodeConfig config;
+    private final long nodeId;
+    private final ChatStateMachine chat;
+    private final NettyTransport transport;
+    private final RaftServer raft;
+    private final Firehose firehose;
+    private final ScheduledExecutorService timer;
+    private final ChatHttpServer http;
+    private final long retryDelayMillis;
+    private final AtomicBoolean closing = new AtomicBoolean();
+    private final CompletableFuture<Void> terminated = new CompletableFuture<>();
+
+    // Timer thread only.
+    private boolean seenAsMember;
+    private boolean membershipChangeInFlight;
+    private String lastReconcileFailure;
+
+    private ChatNode(ChatNodeConfig config) {
+        this.config = config;
+        this.nodeId = config.nodeId();
+        this.retryDelayMillis = Math.max(10, 2 * config.tickMillis());
+        try {
+            Files.createDirectories(config.dataDir());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create data directory " + config.dataDir().toAbsolutePath(), e);
+        }
+        this.chat = new ChatStateMachine(config.limits());
+        this.firehose = new Firehose(config.webSocketQueueFramesMax());
+        TreeMap<Long, PeerAddress> peers = new TreeMap<>(config.cluster());
+        peers.remove(nodeId);
+        this.transport = new NettyTransport(
+                NettyTransportConfig.builder(CLUSTER_ID, nodeId, config.peerAddress()).build(), peers);
+        chat.addListener(new ChatListener() {
+            @Override
+            public void onPeerRegistered(long peerId, String url) {
+                usePeerAddress(peerId, url);
+            }
+
+            @Override
+            public void onRestored(java.util.SortedMap<Long, String> peerUrls) {
+                peerUrls.forEach((peerId, url) -> usePeerAddress(peerId, url));
+            }
+        });
+        chat.addListener(firehose);
+        FileLogStorage storage = FileLogStorage.open(config.dataDir().resolve("log"), FileLogStorageConfig.defaults());
+        FileSnapshotStorage snapshots = new FileSnapshotStorage(
+                FileSnapshotStore.open(config.dataDir().resolve("snapshots"), FileSnapshotStoreConfig.defaults()));
+        long[] voters = config.cluster().keySet().stream()
+                .filter(id -> !config.join() || id != nodeId)
+                .mapToLong(Long::longValue).toArray();
+        RaftServerConfig raftConfig = RaftServerConfig.builder(
+                        NodeConfig.defaults(nodeId, System.nanoTime() ^ (nodeId * 0x9E3779B97F4A7C15L)),
+                        ConfState.ofVoters(voters))
+                .tickMillis(config.tickMillis())
+                .proposalTimeoutMillis(config.requestTimeoutMillis())
+                .readTimeoutMillis(config.requestTimeoutMillis())
+                .snapshotIntervalEntries(config.snapshotCount())
+                .build();
+        this.raft = new RaftServer(raftConfig, storage, snapshots, transport, chat, RaftMetrics.NOOP);
+        this.timer = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "chat-" + nodeId + "-timer");
+            thread.setDaemon(true);
+            return thread;
+        });
+        raft.start();
+        try {
+            this.http = new ChatHttpServer(config.httpHost(), config.httpPort(), new Backend(), firehose,
+                    config.httpContentBytesMax(), config.httpConnectionsMax(), config.adminToken());
+        } catch (RuntimeException e) {
+            raft.close();
+            timer.shutdownNow();
+            throw e;
+        }
+        timer.scheduleWithFixedDelay(this::watchMembership, config.tickMillis(), config.tickMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Raft thread: lets the transport reach a peer registered through the log. */
+    private void usePeerAddress(long peerId, String url) {
+        if (peerId == nodeId) {
+            return;
+        }
+        try {
+            transport.updatePeer(peerId, PeerAddress.parse(url));
+        } catch (IllegalArgumentException e) {
+            LOG.warn("node {}: cannot use the address '{}' registered for node {}: {}", nodeId, url, peerId, e.getMessage());
+        }
+    }
+
+    /**
+     * Opens the data directory, replays the log, joins the cluster and starts serving HTTP.
+     *
+     * @throws IllegalStateException when a port cannot be bound; {@link UncheckedIOException} for storage
+     *                               that cannot be opened (the message names the file)
+     */
+    public static ChatNode start(ChatNodeConfig config) {
+        return new ChatNode(config);
+    }
+
+    public long nodeId() {
+        return nodeId;
+    }
+
+    public int httpPort() {
+        return http.port();
+    }
+
+    public ChatNodeConfig config() {
+        return config;
+    }
+
+    /** The replicated chat as applied on this node (for tests and local reads). */
+    public ChatStateMachine chat() {
+        return chat;
+    }
+
+    public ServerStatus raftStatus() {
+        return raft.status();
+    }
+
+    /** Connected WebSocket firehose clients. */
+    public Firehose firehose() {
+        return firehose;
+    }
+
+    /** Completes when the node has stopped: closed, or removed from the cluster and closed itself. */
+    public CompletableFuture<Void> terminated() {
+        return terminated;
+    }
+
+    /** Stops gracefully (see the class comment). Idempotent; returns when stopped. */
+    @Override
+    public void close() {
+        if (!closing.compareAndSet(false, true)) {
+            terminated.join();
+            return;
+        }
+        try {
+            http.stopAccepting();
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.shutdownGraceMillis());
+            while (http.inFlight() > 0 && System.nanoTime() < deadline) {
+                // In-flight requests finish through Raft futures; a short park keeps this loop cheap.
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+            }
+            if (http.inFlight() > 0) {
+                LOG.warn("node {}: {} request(s) still in flight after {} ms; closing anyway", nodeId, http.inFlight(),
+                        config.shutdownGraceMillis());
+            }
+            handOverLeadership();
+            timer.shutdownNow();
+            raft.close();
+            http.close();
+            LOG.info("node {}: stopped", nodeId);
+        } finally {
+            terminated.complete(null);
+        }
+    }
+
+    private void handOverLeadership() {
+        ServerStatus status = raft.status();
+        if (!status.isLeader()) {
+            return;
+        }
+        long target = status.raft().progress().entrySet().stream()
+                .filter(entry -> entry.getKey() != nodeId && status.raft().conf().voters().contains(entry.getKey()))
+                .max((a, b) -> Long.compare(a.getValue().matchIndex(), b.getValue().matchIndex()))
+                .map(Map.Entry::getKey).orElse(0L);
+        if (target == 0) {
+            return;
+        }
+        try {
+            raft.transferLeadership(target).get(LEADERSHIP_TRANSFER_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+            LOG.info("node {}: handed leadership to node {} before stopping", nodeId, target);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+            LOG.info("node {}: could not hand leadership to node {} ({}); stopping anyway", nodeId, target, e.toString());
+        }
+    }
+
+    /** Timer thread: carry out wanted membership changes when leading; close when removed. */
+    private void watchMembership() {
+        try {
+            ServerStatus status = raft.status();
+            if (status.state() != ServerStatus.State.RUNNING) {
+                return;
+            }
+            ConfState conf = status.raft().conf();
+            boolean member = conf.voters().contains(nodeId) || conf.learners().contains(nodeId);
+            if (member) {
+                seenAsMember = true;
+            } else if (seenAsMember && !closing.get()) {
+                LOG.warn("node {}: removed from the cluster ({}); shutting down", nodeId, conf);
+                Thread closer = new Thread(this::close, "chat-" + nodeId + "-removed");
+                closer.start();
+                return;
+            }
+            if (status.isLeader()) {
+                reconcile(conf);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("node {}: membership watch failed; will retry", nodeId, e);
+        }
+    }
+
+    private void reconcile(ConfState conf) {
+        if (membershipChangeInFlight || conf.isJoint()) {
+            return;
+        }
+        java.util.SortedSet<Long> learners = chat.learnerIds();
+        for (long peer : chat.peerUrls().keySet()) {
+            if (learners.contains(peer)) {
+                if (!conf.isMember(peer)) {
+                    startChange("add node " + peer + " as a learner", raft.addLearner(peer));
+                    return;
+                }
+            } else if (!conf.voters().contains(peer)) {
+                startChange("add node " + peer + " as a voter", raft.addVoter(peer));
+                return;
+            }
+        }
+        for (long removed : chat.removedNodeIds()) {
+            if (conf.isMember(removed)) {
+                startChange("remove node " + removed, raft.removeMember(removed));
+                return;
+            }
+        }
+    }
+
+    private void startChange(String what, CompletableFuture<ConfState> change) {
+        membershipChangeInFlight = true;
+        change.whenCompleteAsync((conf, failure) -> {
+            membershipChangeInFlight = false;
+            if (failure == null) {
+                LOG.info("node {}: {} done; configuration is now {}", nodeId, what, conf);
+                lastReconcileFailure = null;
+                return;
+            }
+            Throwable cause = unwrap(failure);
+            String text = what + " failed: " + cause;
+            // Retried every tick until it succeeds: log each distinct failure once.
+            if (!text.equals(lastReconcileFailure)) {
+                lastReconcileFailure = text;
+                if (cause instanceof ProposalRejectedException || cause instanceof NotLeaderException) {
+                    LOG.info("node {}: {}; will retry", nodeId, text);
+                } else {
+                    LOG.warn("node {}: {}; will retry", nodeId, text);
+                }
+            }
+        }, timer);
+    }
+
+    /** Runs {@code attempt} until it succeeds, fails for a reason a retry cannot fix, or the request times out. */
+    private CompletableFuture<byte[]> retrying(Supplier<CompletableFuture<byte[]>> attempt) {
+        CompletableFuture<byte[]> result = new CompletableFuture<>();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMillis());
+        Runnable[] tryOnce = new Runnable[1];
+        tryOnce[0] = () -> attempt.get().whenComplete((value, failure) -> {
+            if (failure == null) {
+                result.complete(value);
+                return;
+            }
+            Throwable cause = unwrap(failure);
+            long leftNanos = deadline - System.nanoTime();
+            // Each of these says the command was not logged, or certainly not committed: a retry cannot duplicate it.
+            boolean retryable = cause instanceof NotLeaderException || cause instanceof ProposalNotCommittedException
+                    || cause instanceof ReadNotConfirmedException;
+            if (retryable && leftNanos > TimeUnit.MILLISECONDS.toNanos(retryDelayMillis) && !closing.get()) {
+                try {
+                    timer.schedule(tryOnce[0], retryDelayMillis, TimeUnit.MILLISECONDS);
+                } catch (java.util.concurrent.RejectedExecutionException stopped) {
+                    result.completeExceptionally(cause);
+                }
+            } else {
+                result.completeExceptionally(cause);
+            }
+        });
+        tryOnce[0].run();
+        return result.orTimeout(config.requestTimeoutMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Completes with true once {@code condition} holds, or false when the request timeout passes first. */
+    private CompletableFuture<Boolean> awaitCondition(BooleanSupplier condition) {
+        CompletableFuture<Boolean> result = new CompletableFuture<>();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMillis());
+        Runnable[] check = new Runnable[1];
+        check[0] = () -> {
+            if (condition.getAsBoolean()) {
+                result.complete(true);
+            } else if (System.nanoTime() >= deadline || closing.get()) {
+                result.complete(false);
+            } else {
+                timer.schedule(check[0], config.tickMillis(), TimeUnit.MILLISECONDS);
+            }
+        };
+        timer.execute(check[0]);
+        return result;
+    }
+
+    /**
+     * Completes once this node has applied every write acknowledged before the call (ReadIndex). The
+     * answer is then built from local state off the Raft thread: that state only moves forward, so it
+     * is at least as new as the read index, which is all linearizability asks.
+     */
+    private CompletableFuture<byte[]> readBarrier() {
+        byte[] query = ChatCodec.encode(new ChatQuery.AppliedIndex());
+        return retrying(() -> raft.read(query));
+    }
+
+    private CompletableFuture<ChatResult> propose(ChatCommand command) {
+        byte[] encoded = ChatCodec.encode(command);
+        return retrying(() -> raft.propose(encoded)).thenApply(ChatCodec::decodeResult).thenApply(result -> {
+            if (!result.accepted()) {
+                int status = result.errorCode().equals("too_many_rooms") ? 409 : 400;
+                throw new ApiException(status, result.errorCode(), result.errorMessage());
+            }
+            return result;
+        });
+    }
+
+    private static Throwable unwrap(Throwable failure) {
+        Throwable cause = failure;
+        while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause;
+    }
+
+    /** The HTTP layer's view of this node. */
+    private final class Backend implements ChatBackend {
+
+        @Override
+        public ChatLimits limits() {
+            return config.limits();
+        }
+
+        @Override
+        public CompletableFuture<Post> post(String room, String user, String message) {
+            // The proposer's clock, carried in the command: apply never reads one.
+            return propose(new ChatCommand.PostMessage(room, user, message, System.currentTimeMillis()))
+                    .thenApply(ChatResult::post);
+        }
+
+        @Override
+        public CompletableFuture<byte[]> roomJson(String room, boolean stale) {
+            if (stale) {
+                return CompletableFuture.completedFuture(ChatStateMachine.postsJson(chat.posts(room)));
+            }
+            return readBarrier().thenApply(ignored -> ChatStateMachine.postsJson(chat.posts(room)));
+        }
+
+        @Override
+        public CompletableFuture<byte[]> roomsJson(boolean stale) {
+            if (stale) {
+                return CompletableFuture.completedFuture(ChatStateMachine.roomsJson(chat.rooms()));
+            }
+            return readBarrier().thenApply(ignored -> ChatStateMachine.roomsJson(chat.rooms()));
+        }
+
+        @Override
+        public CompletableFuture<Boolean> addMember(long peerId, String peerUrl, boolean learner) {
+            return propose(new ChatCommand.RegisterPeer(peerId, peerUrl, learner)).thenCompose(done -> awaitCondition(() -> {
+                ConfState conf = raft.status().raft().conf();
+                return (learner ? conf.learners().contains(peerId) : conf.voters().contains(peerId)) && !conf.isJoint();
+            }));
+        }
+
+        @Override
+        public CompletableFuture<Boolean> promote(long peerId) {
+            String url = chat.peerUrls().get(peerId);
+            if (url == null && config.cluster().containsKey(peerId)) {
+                url = "http://" + config.cluster().get(peerId);
+            }
+            if (url == null || !raft.status().raft().conf().isLearner(peerId)) {
+                return CompletableFuture.failedFuture(new ApiException(404, "not_a_learner",
+                        "node " + peerId + " is not a learner (" + raft.status().raft().conf() + ")"));
+            }
+            return addMember(peerId, url, false);
+        }
+
+        @Override
+        public CompletableFuture<Boolean> removeMember(long peerId) {
+            ConfState conf = raft.status().raft().conf();
+            if (!conf.isMember(peerId) && !chat.peerUrls().containsKey(peerId)) {
+                return CompletableFuture.failedFuture(new ApiException(404, "not_a_member",
+                        "node " + peerId + " is not a member of the cluster (" + conf + ")"));
+            }
+            return propose(new ChatCommand.RemovePeer(peerId)).thenCompose(done -> awaitCondition(() -> {
+                ConfState now = raft.status().raft().conf();
+                return !now.isMember(peerId);
+            }));
+        }
+
+        @Override
+        public boolean live() {
+            return raft.status().state() == ServerStatus.State.RUNNING;
+        }
+
+        @Override
+        public String notReadyReason() {
+            ServerStatus status = raft.status();
+            if (status.state() != ServerStatus.State.RUNNING) {
+                return "the Raft server is " + status.state();
+            }
+            if (!status.raft().conf().isMember(nodeId)) {
+                return "this node is not a member of the cluster yet";
+            }
+            if (status.leaderId() == 0) {
+                return "no leader is known yet";
+            }
+            if (status.appliedIndex() < status.commitIndex()) {
+                return "catching up: applied " + status.appliedIndex() + " of " + status.commitIndex() + " committed entries";
+            }
+            return null;
+        }
+
+        @Override
+        public byte[] statusJson() {
+            ServerStatus status = raft.status();
+            ObjectNode body = JSON.createObjectNode()
+                    .put("NodeId", nodeId)
+                    .put("State", status.state().name())
+                    .put("Role", status.role().name())
+                    .put("Term", status.term())
+                    .put("LeaderId", status.leaderId())
+                    .put("CommitIndex", status.commitIndex())
+                    .put("AppliedIndex", status.appliedIndex());
+            ConfState conf = status.raft().conf();
+            ArrayNode voters = body.putArray("Voters");
+            conf.voters().forEach(voters::add);
+            ArrayNode outgoing = body.putArray("VotersOutgoing");
+            conf.votersOutgoing().forEach(outgoing::add);
+            ArrayNode learners = body.putArray("Learners");
+            conf.learners().forEach(learners::add);
+            ObjectNode progress = body.putObject("Progress");
+            status.raft().progress().forEach((id, follower) -> progress.putObject(Long.toString(id))
+                    .put("MatchIndex", follower.matchIndex())
+                    .put("NextIndex", follower.nextIndex())
+                    .put("State", follower.state())
+                    .put("RecentlyActive", follower.recentlyActive()));
+            ObjectNode peers = body.putObject("Peers");
+            transport.peers().forEach((id, address) -> peers.put(Long.toString(id), address.toString()));
+            return body.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+}

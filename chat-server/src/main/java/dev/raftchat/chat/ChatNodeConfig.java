@@ -1,0 +1,136 @@
+package dev.raftchat.chat;
+
+import dev.raftchat.chat.state.ChatLimits;
+import dev.raftchat.raft.transport.netty.PeerAddress;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.Objects;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * Everything a {@link ChatNode} needs, validated once.
+ *
+ * @param nodeId                   this node's id: its 1-based position in {@code cluster}
+ * @param cluster                  peer addresses by node id (this node listens for peers on its own entry)
+ * @param join                     the node joins a running cluster: it starts as a non-member and waits
+ *                                 for the leader to add it (after {@code POST /raft/{id}} on a member)
+ * @param httpHost                 the interface the HTTP API binds to
+ * @param httpPort                 the HTTP API port (0 picks a free one, for tests)
+ * @param dataDir                  where the Raft log lives
+ * @param snapshotCount            applied entries between snapshots (the log is compacted behind each)
+ * @param tickMillis               the Raft tick; elections take 10 ticks, heartbeats every 2
+ * @param requestTimeoutMillis     the longest a client request waits for a commit or a read before 503
+ * @param httpContentBytesMax      the largest HTTP request body
+ * @param httpConnectionsMax       concurrent HTTP (and WebSocket) connections; more are refused
+ * @param webSocketQueueFramesMax  frames queued for one WebSocket client; beyond that it is disconnected
+ * @param shutdownGraceMillis      how long a graceful stop waits for in-flight requests
+ * @param limits                   the chat's limits (must be the same on every node)
+ * @param adminToken               when not null, membership routes need {@code Authorization: Bearer <token>};
+ *                                 when null they answer loopback clients only
+ */
+public record ChatNodeConfig(long nodeId, SortedMap<Long, PeerAddress> cluster, boolean join, String httpHost,
+                             int httpPort, Path dataDir, long snapshotCount, long tickMillis,
+                             long requestTimeoutMillis, int httpContentBytesMax, int httpConnectionsMax,
+                             int webSocketQueueFramesMax, long shutdownGraceMillis, ChatLimits limits,
+                             String adminToken) {
+
+    public static final String DEFAULT_HTTP_HOST = "0.0.0.0";
+    public static final int DEFAULT_HTTP_PORT = 9121;
+    public static final long DEFAULT_SNAPSHOT_COUNT = 10_000;
+    public static final long DEFAULT_TICK_MILLIS = 100;
+    public static final long DEFAULT_REQUEST_TIMEOUT_MILLIS = 5_000;
+    public static final int DEFAULT_HTTP_CONTENT_BYTES_MAX = 64 * 1024;
+    public static final int DEFAULT_HTTP_CONNECTIONS_MAX = 1_024;
+    public static final int DEFAULT_WEBSOCKET_QUEUE_FRAMES_MAX = 256;
+    public static final long DEFAULT_SHUTDOWN_GRACE_MILLIS = 5_000;
+
+    public ChatNodeConfig {
+        Objects.requireNonNull(cluster, "cluster");
+        Objects.requireNonNull(httpHost, "httpHost");
+        Objects.requireNonNull(dataDir, "dataDir");
+        Objects.requireNonNull(limits, "limits");
+        cluster = Collections.unmodifiableSortedMap(new TreeMap<>(cluster));
+        if (!cluster.containsKey(nodeId)) {
+            throw new IllegalArgumentException("--id " + nodeId + " is not a position in --cluster, which has "
+                    + cluster.size() + " member(s): ids are 1.." + cluster.size());
+        }
+        requireInRange("httpPort", httpPort, 0, 65_535);
+        requireInRange("snapshotCount", snapshotCount, 1, Long.MAX_VALUE);
+        requireInRange("tickMillis", tickMillis, 1, 10_000);
+        requireInRange("requestTimeoutMillis", requestTimeoutMillis, 10, 600_000);
+        requireInRange("httpContentBytesMax", httpContentBytesMax, 1_024, 64 * 1024 * 1024);
+        requireInRange("httpConnectionsMax", httpConnectionsMax, 1, 1_000_000);
+        requireInRange("webSocketQueueFramesMax", webSocketQueueFramesMax, 1, 1_000_000);
+        requireInRange("shutdownGraceMillis", shutdownGraceMillis, 0, 600_000);
+        if (adminToken != null && adminToken.isBlank()) {
+            throw new IllegalArgumentException("adminToken must not be blank; leave it unset for loopback-only admin");
+        }
+    }
+
+    /** The defaults for node {@code nodeId} of {@code cluster}, data in {@code raft-chat-<id>}. */
+    public static ChatNodeConfig defaults(long nodeId, SortedMap<Long, PeerAddress> cluster) {
+        return new ChatNodeConfig(nodeId, cluster, false, DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT,
+                Path.of("raft-chat-" + nodeId), DEFAULT_SNAPSHOT_COUNT, DEFAULT_TICK_MILLIS,
+                DEFAULT_REQUEST_TIMEOUT_MILLIS, DEFAULT_HTTP_CONTENT_BYTES_MAX, DEFAULT_HTTP_CONNECTIONS_MAX,
+                DEFAULT_WEBSOCKET_QUEUE_FRAMES_MAX, DEFAULT_SHUTDOWN_GRACE_MILLIS, ChatLimits.defaults(), null);
+    }
+
+    public ChatNodeConfig withJoin(boolean value) {
+        return new ChatNodeConfig(nodeId, cluster, value, httpHost, httpPort, dataDir, snapshotCount, tickMillis,
+                requestTimeoutMillis, httpContentBytesMax, httpConnectionsMax, webSocketQueueFramesMax,
+                shutdownGraceMillis, limits, adminToken);
+    }
+
+    public ChatNodeConfig withHttp(String host, int port) {
+        return new ChatNodeConfig(nodeId, cluster, join, host, port, dataDir, snapshotCount, tickMillis,
+                requestTimeoutMillis, httpContentBytesMax, httpConnectionsMax, webSocketQueueFramesMax,
+                shutdownGraceMillis, limits, adminToken);
+    }
+
+    public ChatNodeConfig withDataDir(Path value) {
+        return new ChatNodeConfig(nodeId, cluster, join, httpHost, httpPort, value, snapshotCount, tickMillis,
+                requestTimeoutMillis, httpContentBytesMax, httpConnectionsMax, webSocketQueueFramesMax,
+                shutdownGraceMillis, limits, adminToken);
+    }
+
+    public ChatNodeConfig withSnapshotCount(long value) {
+        return new ChatNodeConfig(nodeId, cluster, join, httpHost, httpPort, dataDir, value, tickMillis,
+                requestTimeoutMillis, httpContentBytesMax, httpConnectionsMax, webSocketQueueFramesMax,
+                shutdownGraceMillis, limits, adminToken);
+    }
+
+    public ChatNodeConfig withTiming(long tick, long requestTimeout) {
+        return new ChatNodeConfig(nodeId, cluster, join, httpHost, httpPort, dataDir, snapshotCount, tick,
+                requestTimeout, httpContentBytesMax, httpConnectionsMax, webSocketQueueFramesMax,
+                shutdownGraceMillis, limits, adminToken);
+    }
+
+    public ChatNodeConfig withAdminToken(String value) {
+        return new ChatNodeConfig(nodeId, cluster, join, httpHost, httpPort, dataDir, snapshotCount, tickMillis,
+                requestTimeoutMillis, httpContentBytesMax, httpConnectionsMax, webSocketQueueFramesMax,
+                shutdownGraceMillis, limits, value);
+    }
+
+    /** Everything but the admin token, which is shown only as set or not. */
+    @Override
+    public String toString() {
+        return "ChatNodeConfig[nodeId=" + nodeId + ", cluster=" + cluster + ", join=" + join + ", http=" + httpHost + ":"
+                + httpPort + ", dataDir=" + dataDir + ", snapshotCount=" + snapshotCount + ", tickMillis=" + tickMillis
+                + ", requestTimeoutMillis=" + requestTimeoutMillis + ", httpContentBytesMax=" + httpContentBytesMax
+                + ", httpConnectionsMax=" + httpConnectionsMax + ", webSocketQueueFramesMax=" + webSocketQueueFramesMax
+                + ", shutdownGraceMillis=" + shutdownGraceMillis + ", limits=" + limits + ", adminToken="
+                + (adminToken == null ? "(unset: loopback only)" : "(redacted)") + "]";
+    }
+
+    /** This node's own peer address. */
+    public PeerAddress peerAddress() {
+        return cluster.get(nodeId);
+    }
+
+    private static void requireInRange(String name, long value, long min, long max) {
+        if (value < min || value > max) {
+            throw new IllegalArgumentException(name + " = " + value + " is out of range [" + min + ", " + max + "]");
+        }
+    }
+}

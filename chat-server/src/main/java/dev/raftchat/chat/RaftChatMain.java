@@ -1,0 +1,165 @@
+package dev.raftchat.chat;
+
+import dev.raftchat.raft.transport.netty.PeerAddress;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.SortedMap;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The {@code raft-chat} command: runs one node. Flags and defaults follow the original raft-chat
+ * ({@code --id 1 --cluster http://127.0.0.1:9021 --port 9121}); every flag can also be set through an
+ * environment variable named {@code RAFT_CHAT_} + the flag in upper case with dashes as underscores
+ * (e.g. {@code RAFT_CHAT_SNAPSHOT_COUNT}); a flag on the command line wins.
+ *
+ * <p>Exit codes: 0 after a graceful stop (SIGTERM, SIGINT, or this node removed from the cluster),
+ * 2 for invalid flags, 1 when the node cannot start (a port in use, unreadable data).
+ */
+@Command(name = "raft-chat", mixinStandardHelpOptions = true, version = "raft-chat 0.1.0-SNAPSHOT",
+        sortOptions = false, usageHelpAutoWidth = true,
+        description = "A chat server without a database: every node keeps the chat, replicated with Raft.",
+        footer = {"", "Every option can also be given as an environment variable: RAFT_CHAT_<OPTION>, e.g. RAFT_CHAT_PORT=12380."})
+public final class RaftChatMain implements Callable<Integer> {
+    static final String ENV_PREFIX = "RAFT_CHAT_";
+    private static final Logger LOG = LoggerFactory.getLogger(RaftChatMain.class);
+
+    @Option(names = "--id", defaultValue = "1", description = "This node's id: its 1-based position in --cluster (default: ${DEFAULT-VALUE}).")
+    long id;
+
+    @Option(names = "--cluster", defaultValue = "http://127.0.0.1:9021",
+            description = "Comma-separated peer URLs of the cluster's nodes, node 1 first; this node listens for peers on its own (default: ${DEFAULT-VALUE}).")
+    String cluster;
+
+    @Option(names = "--port", defaultValue = "" + ChatNodeConfig.DEFAULT_HTTP_PORT, description = "HTTP API port (default: ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--join", defaultValue = "false", fallbackValue = "true", arity = "0..1",
+            description = "Join a running cluster: start as a non-member and wait to be added (after POST /raft/{id} on a member).")
+    boolean join;
+
+    @Option(names = "--data-dir", description = "Where this node keeps its data (default: raft-chat-<id> in the working directory).")
+    Path dataDir;
+
+    @Option(names = "--snapshot-count", defaultValue = "" + ChatNodeConfig.DEFAULT_SNAPSHOT_COUNT,
+            description = "Applied entries between snapshots (default: ${DEFAULT-VALUE}).")
+    long snapshotCount;
+
+    @Option(names = "--http-host", defaultValue = ChatNodeConfig.DEFAULT_HTTP_HOST, description = "Interface the HTTP API binds to (default: ${DEFAULT-VALUE}).")
+    String httpHost;
+
+    @Option(names = "--request-timeout-ms", defaultValue = "" + ChatNodeConfig.DEFAULT_REQUEST_TIMEOUT_MILLIS,
+            description = "Longest wait for a commit or a read before answering 503 (default: ${DEFAULT-VALUE}).")
+    long requestTimeoutMillis;
+
+    @Option(names = "--tick-ms", defaultValue = "" + ChatNodeConfig.DEFAULT_TICK_MILLIS,
+            description = "Raft tick; an election timeout is 10 ticks (default: ${DEFAULT-VALUE}).")
+    long tickMillis;
+
+    @Option(names = "--admin-token",
+            description = "Bearer token required by the membership routes (/raft/{id}); unset: they answer loopback clients only. Prefer the environment variable RAFT_CHAT_ADMIN_TOKEN.")
+    String adminToken;
+
+    /** Builds the node's configuration from the parsed flags. @throws IllegalArgumentException naming a bad flag */
+    ChatNodeConfig toConfig() {
+        SortedMap<Long, PeerAddress> members;
+        try {
+            members = PeerAddress.parseCluster(cluster);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--cluster: " + e.getMessage(), e);
+        }
+        ChatNodeConfig config = ChatNodeConfig.defaults(id, members)
+                .withJoin(join)
+                .withHttp(httpHost, port)
+                .withSnapshotCount(snapshotCount)
+                .withTiming(tickMillis, requestTimeoutMillis);
+        config = config.withAdminToken(adminToken);
+        return dataDir == null ? config : config.withDataDir(dataDir);
+    }
+
+    static String describe(ChatNodeConfig config) {
+        return String.format(Locale.ROOT, "raft-chat node %d: cluster=%s join=%s http=%s:%d data-dir=%s snapshot-count=%d "
+                        + "tick-ms=%d request-timeout-ms=%d admin-token=%s limits=%s",
+                config.nodeId(), config.cluster(), config.join(), config.httpHost(), config.httpPort(),
+                config.dataDir().toAbsolutePath(), config.snapshotCount(), config.tickMillis(),
+                config.requestTimeoutMillis(), config.adminToken() == null ? "(unset: loopback only)" : "(redacted)",
+                config.limits());
+    }
+
+    @Override
+    public Integer call() {
+        ChatNodeConfig config;
+        try {
+            config = toConfig();
+        } catch (IllegalArgumentException e) {
+            System.err.println("raft-chat: " + e.getMessage());
+            return 2;
+        }
+        LOG.info("effective configuration: {}", describe(config));
+        ChatNode node;
+        try {
+            node = ChatNode.start(config);
+        } catch (RuntimeException e) {
+            LOG.error("raft-chat node {} cannot start: {}", config.nodeId(), e.getMessage(), e);
+            return 1;
+        }
+        Runnable stop = () -> {
+            LOG.info("node {}: stop requested; finishing in-flight requests", config.nodeId());
+            node.close();
+        };
+        boolean signalsHandled = handleSignals(stop);
+        if (!signalsHandled) {
+            Runtime.getRuntime().addShutdownHook(new Thread(stop, "raft-chat-shutdown"));
+        }
+        LOG.info("node {} serving HTTP on port {}", config.nodeId(), node.httpPort());
+        node.terminated().join();
+        return 0;
+    }
+
+    /** Handles SIGTERM and SIGINT ourselves, so that a graceful stop exits with 0 rather than 143. */
+    @SuppressWarnings("restriction")
+    private static boolean handleSignals(Runnable stop) {
+        try {
+            for (String name : new String[] {"TERM", "INT"}) {
+                sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> new Thread(stop, "raft-chat-" + name).start());
+            }
+            return true;
+        } catch (RuntimeException | LinkageError e) {
+            LOG.warn("cannot handle signals directly ({}); a shutdown hook stops the node instead", e.toString());
+            return false;
+        }
+    }
+
+    /** Maps {@code --some-flag} to the environment variable {@code RAFT_CHAT_SOME_FLAG}. */
+    static String environmentVariable(String longName) {
+        return ENV_PREFIX + longName.replaceFirst("^--", "").replace('-', '_').toUpperCase(Locale.ROOT);
+    }
+
+    /** Creates the command line with defaults read from {@code environment}. */
+    static CommandLine commandLine(java.util.Map<String, String> environment) {
+        CommandLine commandLine = new CommandLine(new RaftChatMain());
+        commandLine.setDefaultValueProvider(argSpec -> {
+            if (argSpec instanceof CommandLine.Model.OptionSpec option && !option.usageHelp() && !option.versionHelp()) {
+                String value = environment.get(environmentVariable(option.longestName()));
+                if (value != null) {
+                    return value;
+                }
+            }
+            return argSpec.defaultValue();
+        });
+        return commandLine;
+    }
+
+    public static void main(String[] args) {
+        CommandLine commandLine = commandLine(System.getenv());
+        int exitCode = commandLine.execute(args);
+        System.out.flush();
+        new PrintWriter(System.err, true).flush();
+        System.exit(exitCode);
+    }
+}

@@ -1,0 +1,26 @@
+package dev.raftchat.chat.http;
+
+import java.util.Objects;
+
+/**
+ * A request failed in a way the client should hear about: an HTTP status, a stable machine-readable
+ * {@code code} and a message in words. Rendered as {@code {"error":{"code":..,"message":..}}}.
+ */
+public final class ApiException extends RuntimeException {
+    private final int status;
+    private final String code;
+
+    public ApiException(int status, String code, String message) {
+        super(message);
+        this.status = status;
+        this.code = Objects.requireNonNull(code, "code");
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public String code() {
+        return code;
+    }
+}

@@ -1,0 +1,85 @@
+package dev.raftchat.chat.http;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.raftchat.chat.state.ChatListener;
+import dev.raftchat.chat.state.ChatStateMachine;
+import dev.raftchat.chat.state.Post;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The original raft-chat's {@code /ws} firehose: every applied post goes to every connected WebSocket
+ * client as {@code {"RoomName":..,"Post":{"User","Message","PostedAt"}}}.
+ *
+ * <p><b>Back-pressure.</b> Each client has at most {@code queueFramesMax} frames written but not yet
+ * flushed to its socket; a client that falls further behind is disconnected (close code 1008) rather
+ * than buffered without bound. {@link #onPost} runs on the Raft thread, encodes the post once and only
+ * hands frames to Netty (which never blocks the caller), so no client can slow the apply path.
+ */
+public final class Firehose implements ChatListener {
+    private static final Logger LOG = LoggerFactory.getLogger(Firehose.class);
+
+    private final int queueFramesMax;
+    private final ConcurrentHashMap<Channel, AtomicInteger> clients = new ConcurrentHashMap<>();
+    private final AtomicLong slowClientsDropped = new AtomicLong();
+
+    public Firehose(int queueFramesMax) {
+        if (queueFramesMax < 1) {
+            throw new IllegalArgumentException("queueFramesMax = " + queueFramesMax + " must be at least 1");
+        }
+        this.queueFramesMax = queueFramesMax;
+    }
+
+    /** Registers a client whose WebSocket handshake completed; it is forgotten when its channel closes. */
+    public void subscribe(Channel channel) {
+        clients.put(channel, new AtomicInteger());
+        channel.closeFuture().addListener(done -> clients.remove(channel));
+    }
+
+    public int clientCount() {
+        return clients.size();
+    }
+
+    public long slowClientsDropped() {
+        return slowClientsDropped.get();
+    }
+
+    @Override
+    public void onPost(String room, Post post) {
+        if (clients.isEmpty()) {
+            return;
+        }
+        byte[] json = ChatStateMachine.json(generator -> writeEvent(generator, room, post));
+        clients.forEach((channel, queued) -> {
+            if (queued.incrementAndGet() > queueFramesMax) {
+                if (clients.remove(channel) != null) {
+                    slowClientsDropped.incrementAndGet();
+                    LOG.info("disconnecting WebSocket client {}: more than {} frames queued", channel.remoteAddress(),
+                            queueFramesMax);
+                    channel.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.POLICY_VIOLATION,
+                            "too slow: more than " + queueFramesMax + " frames queued"));
+                    channel.close();
+                }
+                return;
+            }
+            channel.writeAndFlush(new TextWebSocketFrame(Unpooled.wrappedBuffer(json)))
+                    .addListener(done -> queued.decrementAndGet());
+        });
+    }
+
+    private static void writeEvent(JsonGenerator generator, String room, Post post) throws java.io.IOException {
+        generator.writeStartObject();
+        generator.writeStringField("RoomName", room);
+        generator.writeFieldName("Post");
+        ChatStateMachine.writePost(generator, post);
+        generator.writeEndObject();
+    }
+}

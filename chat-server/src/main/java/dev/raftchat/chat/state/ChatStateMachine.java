@@ -1,0 +1,537 @@
+package dev.raftchat.chat.state;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.raftchat.raft.statemachine.StateMachine;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The replicated chat: rooms (sorted by name) holding posts (oldest first), plus the wanted membership
+ * changes: peer URLs of members added at run time and the ids of members asked to leave.
+ *
+ * <p><b>Determinism.</b> {@link #apply} depends only on the state and the command: it reads no clock
+ * (the time of a post is in the command; it is raised to the room's latest time when lower, so times
+ * never decrease within a room) and iterates only sorted maps. Two machines fed the same commands
+ * produce the same {@link #writeSnapshot snapshot} bytes.
+ *
+ * <p><b>Failures.</b> A command that breaks {@link ChatLimits} or cannot be decoded changes nothing and
+ * returns a rejected {@link ChatResult} (encoded by {@link ChatCodec}); apply never throws for a bad
+ * command, since every replica must take the same decision. Applying an index not above the last
+ * applied one is a bug of the caller and throws {@link IllegalStateException}.
+ *
+ * <p><b>Threading.</b> {@link #apply}, {@link #restore} and the query methods may be called from any
+ * threads: writers take a write lock, readers a read lock, so a stale local read ({@link #rooms},
+ * {@link #posts}) from an HTTP thread sees a consistent state between two entries. Listeners run on the
+ * applying thread, outside the lock.
+ */
+public final class ChatStateMachine implements StateMachine {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ChatStateMachine.class);
+    static final int SNAPSHOT_MAGIC = 0x52434853; // "RCHS"
+    static final int SNAPSHOT_END = 0x52434845; // "RCHE": a truncated snapshot is detected, not half-restored
+    public static final int SNAPSHOT_FORMAT_VERSION = 1;
+    private static final JsonFactory JSON = new JsonFactory();
+
+    private final ChatLimits limits;
+    private final List<ChatListener> listeners = new CopyOnWriteArrayList<>();
+    private final ReadWriteLock lock = new ReentrantReadWriteLock();
+
+    // Guarded by lock.
+    private final TreeMap<String, List<Post>> rooms = new TreeMap<>();
+    private final TreeMap<Long, String> peerUrls = new TreeMap<>();
+    /** Registered peers wanted as learners rather than voters; a subset of peerUrls' keys. */
+    private final java.util.TreeSet<Long> learnerIds = new java.util.TreeSet<>();
+    /** Nodes asked to leave; disjoint from peerUrls' keys. */
+    private final java.util.TreeSet<Long> removedNodeIds = new java.util.TreeSet<>();
+    /** Invariant: every entry applied so far had an index <= this; the next must be above it. */
+    private long appliedIndex;
+
+    public ChatStateMachine(ChatLimits limits) {
+        this.limits = Objects.requireNonNull(limits, "limits");
+    }
+
+    public ChatLimits limits() {
+        return limits;
+    }
+
+    public void addListener(ChatListener listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    public void removeListener(ChatListener listener) {
+        listeners.remove(listener);
+    }
+
+    @Override
+    public byte[] apply(long index, byte[] command) {
+        return ChatCodec.encodeResult(applyCommand(index, command));
+    }
+
+    /** {@link #apply} with the result not yet encoded; same contract. */
+    public ChatResult applyCommand(long index, byte[] command) {
+        ChatCommand decoded;
+        try {
+            decoded = ChatCodec.decodeCommand(command);
+        } catch (InvalidCommandException e) {
+            advanceTo(index);
+            return ChatResult.rejected(e.code(), e.getMessage());
+        }
+        if (decoded instanceof ChatCommand.PostMessage post) {
+            return applyPost(index, post);
+        }
+        if (decoded instanceof ChatCommand.RemovePeer removal) {
+            return applyRemoval(index, removal);
+        }
+        return applyPeer(index, (ChatCommand.RegisterPeer) decoded);
+    }
+
+    private ChatResult applyPost(long index, ChatCommand.PostMessage command) {
+        Post post;
+        lock.writeLock().lock();
+        try {
+            checkIndex(index);
+            appliedIndex = index;
+            try {
+                limits.checkRoomName(command.room());
+                limits.checkUserName(command.user());
+                limits.checkMessage(command.message());
+            } catch (InvalidCommandException e) {
+                return ChatResult.rejected(e.code(), e.getMessage());
+            }
+            List<Post> posts = rooms.get(command.room());
+            if (posts == null) {
+                if (rooms.size() >= limits.roomsMax()) {
+                    return ChatResult.rejected("too_many_rooms", "the chat already has " + rooms.size()
+                            + " rooms, the most allowed; post to an existing room");
+                }
+                posts = new ArrayList<>();
+                rooms.put(command.room(), posts);
+            }
+            long latest = posts.isEmpty() ? Long.MIN_VALUE : posts.get(posts.size() - 1).postedAtMillis();
+            post = new Post(command.user(), command.message(), Math.max(latest, command.postedAtMillis()));
+            posts.add(post);
+        } finally {
+            lock.writeLock().unlock();
+        }
+        for (ChatListener listener : listeners) {
+            try {
+                listener.onPost(command.room(), post);
+            } catch (RuntimeException e) {
+                LOG.warn("chat listener failed on a post to room {}; ignored", command.room(), e);
+            }
+        }
+        return ChatResult.accepted(post);
+    }
+
+    private ChatResult applyPeer(long index, ChatCommand.RegisterPeer command) {
+        lock.writeLock().lock();
+        try {
+            checkIndex(index);
+            appliedIndex = index;
+            if (command.nodeId() <= 0) {
+                return ChatResult.rejected("invalid_node_id", "node id " + command.nodeId() + " is not positive");
+            }
+            try {
+                limits.checkPeerUrl(command.url());
+            } catch (InvalidCommandException e) {
+                return ChatResult.rejected(e.code(), e.getMessage());
+            }
+            peerUrls.put(command.nodeId(), command.url());
+            if (command.learner()) {
+                learnerIds.add(command.nodeId());
+            } else {
+                learnerIds.remove(command.nodeId());
+            }
+            removedNodeIds.remove(command.nodeId());
+        } finally {
+            lock.writeLock().unlock();
+        }
+        for (ChatListener listener : listeners) {
+            try {
+                listener.onPeerRegistered(command.nodeId(), command.url());
+            } catch (RuntimeException e) {
+                LOG.warn("chat listener failed on peer {}; ignored", command.nodeId(), e);
+            }
+        }
+        return ChatResult.accepted(null);
+    }
+
+    private ChatResult applyRemoval(long index, ChatCommand.RemovePeer command) {
+        lock.writeLock().lock();
+        try {
+            checkIndex(index);
+            appliedIndex = index;
+            if (command.nodeId() <= 0) {
+                return ChatResult.rejected("invalid_node_id", "node id " + command.nodeId() + " is not positive");
+            }
+            peerUrls.remove(command.nodeId());
+            learnerIds.remove(command.nodeId());
+            removedNodeIds.add(command.nodeId());
+        } finally {
+            lock.writeLock().unlock();
+        }
+        for (ChatListener listener : listeners) {
+            try {
+                listener.onPeerRemoved(command.nodeId());
+            } catch (RuntimeException e) {
+                LOG.warn("chat listener failed on the removal of peer {}; ignored", command.nodeId(), e);
+            }
+        }
+        return ChatResult.accepted(null);
+    }
+
+    private void advanceTo(long index) {
+        lock.writeLock().lock();
+        try {
+            checkIndex(index);
+            appliedIndex = index;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    private void checkIndex(long index) {
+        if (index <= appliedIndex) {
+            throw new IllegalStateException("entry " + index + " applied after entry " + appliedIndex
+                    + ": entries must be applied once each, in increasing index order");
+        }
+    }
+
+    /**
+     * Answers a {@link ChatQuery} encoded by {@link ChatCodec}: with UTF-8 JSON, the sorted array of room
+     * names or the array of {@code {"User","Message","PostedAt"}} of one room, oldest first; or with the
+     * applied index as 8 big-endian bytes.
+     *
+     * @throws InvalidCommandException for a malformed query or an invalid room name
+     */
+    @Override
+    public byte[] query(byte[] query) {
+        ChatQuery decoded = ChatCodec.decodeQuery(query);
+        if (decoded instanceof ChatQuery.AppliedIndex) {
+            return java.nio.ByteBuffer.allocate(Long.BYTES).putLong(appliedIndex()).array();
+        }
+        if (decoded instanceof ChatQuery.ReadRoom read) {
+            limits.checkRoomName(read.room());
+            return postsJson(posts(read.room()));
+        }
+        return roomsJson(rooms());
+    }
+
+    /** Room names, sorted. A copy: later applies do not change it. */
+    public List<String> rooms() {
+        lock.readLock().lock();
+        try {
+            return List.copyOf(rooms.keySet());
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** The posts of {@code room}, oldest first; empty for an unknown room. A copy. */
+    public List<Post> posts(String room) {
+        lock.readLock().lock();
+        try {
+            List<Post> posts = rooms.get(room);
+            return posts == null ? List.of() : List.copyOf(posts);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** Peer URLs registered through the log, by node id. A copy. */
+    public SortedMap<Long, String> peerUrls() {
+        lock.readLock().lock();
+        try {
+            return Collections.unmodifiableSortedMap(new TreeMap<>(peerUrls));
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** Registered peers wanted as learners, ascending. A copy. */
+    public java.util.SortedSet<Long> learnerIds() {
+        lock.readLock().lock();
+        try {
+            return Collections.unmodifiableSortedSet(new java.util.TreeSet<>(learnerIds));
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** Nodes asked to leave the cluster, ascending. A copy. */
+    public java.util.SortedSet<Long> removedNodeIds() {
+        lock.readLock().lock();
+        try {
+            return Collections.unmodifiableSortedSet(new java.util.TreeSet<>(removedNodeIds));
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** The index of the last entry applied (0 when none). */
+    public long appliedIndex() {
+        lock.readLock().lock();
+        try {
+            return appliedIndex;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /**
+     * A point-in-time copy of the whole state (applied index, peers, rooms, posts), taken under the read
+     * lock in time linear in the number of rooms and posts (references are copied, not strings); its
+     * {@link Snapshot#writeTo} then serializes it on any thread while applies go on, and never sees them.
+     * Equal states give equal bytes. The format, read back by {@link #restore}:
+     *
+     * <pre>
+     * magic:i32 "RCHS"  version:i32  appliedIndex:i64
+     * peerCount:i32  (nodeId:i64 url:str learner:i8)*      ascending id
+     * removedCount:i32  (nodeId:i64)*                       ascending id
+     * roomCount:i32  (name:str postCount:i32 (postedAtMillis:i64 user:str message:str)*)*   ascending name
+     * end:i32 "RCHE"
+     * </pre>
+     */
+    @Override
+    public Snapshot snapshot() {
+        long index;
+        TreeMap<Long, String> peers;
+        java.util.TreeSet<Long> removed;
+        java.util.TreeSet<Long> learners;
+        TreeMap<String, List<Post>> roomsCopy = new TreeMap<>();
+        lock.readLock().lock();
+        try {
+            index = appliedIndex;
+            peers = new TreeMap<>(peerUrls);
+            removed = new java.util.TreeSet<>(removedNodeIds);
+            learners = new java.util.TreeSet<>(learnerIds);
+            rooms.forEach((name, posts) -> roomsCopy.put(name, List.copyOf(posts)));
+        } finally {
+            lock.readLock().unlock();
+        }
+        return out -> writeSnapshot(out, index, peers, learners, removed, roomsCopy);
+    }
+
+    /** Writes {@link #snapshot()} to {@code out}; flushed, not closed. */
+    public void writeSnapshot(OutputStream out) throws IOException {
+        snapshot().writeTo(out);
+    }
+
+    private static void writeSnapshot(OutputStream out, long index, TreeMap<Long, String> peers,
+                                      java.util.TreeSet<Long> learners, java.util.TreeSet<Long> removed, TreeMap<String, List<Post>> roomsCopy)
+            throws IOException {
+        DataOutputStream data = new DataOutputStream(new BufferedOutputStream(out, 64 * 1024));
+        data.writeInt(SNAPSHOT_MAGIC);
+        data.writeInt(SNAPSHOT_FORMAT_VERSION);
+        data.writeLong(index);
+        data.writeInt(peers.size());
+        for (Map.Entry<Long, String> peer : peers.entrySet()) {
+            data.writeLong(peer.getKey());
+            ChatCodec.writeString(data, peer.getValue());
+            data.writeByte(learners.contains(peer.getKey()) ? 1 : 0);
+        }
+        data.writeInt(removed.size());
+        for (long nodeId : removed) {
+            data.writeLong(nodeId);
+        }
+        data.writeInt(roomsCopy.size());
+        for (Map.Entry<String, List<Post>> room : roomsCopy.entrySet()) {
+            ChatCodec.writeString(data, room.getKey());
+            data.writeInt(room.getValue().size());
+            for (Post post : room.getValue()) {
+                data.writeLong(post.postedAtMillis());
+                ChatCodec.writeString(data, post.user());
+                ChatCodec.writeString(data, post.message());
+            }
+        }
+        data.writeInt(SNAPSHOT_END);
+        data.flush();
+    }
+
+    /** {@link #writeSnapshot} into a byte array. */
+    public byte[] snapshotBytes() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try {
+            writeSnapshot(bytes);
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing to memory cannot fail", e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /**
+     * Replaces the whole state with the snapshot read from {@code in} (read through a buffer, so it may be
+     * consumed past the end marker; not closed). The snapshot is parsed completely before anything
+     * changes: on any error the state is untouched. Listeners hear {@link ChatListener#onRestored} (not
+     * one event per post: a restore is not a stream of new posts).
+     *
+     * @throws IOException for a truncated or corrupt snapshot, an unknown version, or data that breaks
+     *                     the limits (a snapshot from a cluster with larger limits)
+     */
+    @Override
+    public void restore(InputStream in) throws IOException {
+        DataInputStream data = new DataInputStream(new BufferedInputStream(in, 64 * 1024));
+        int magic = data.readInt();
+        if (magic != SNAPSHOT_MAGIC) {
+            throw new IOException(String.format("not a chat snapshot: magic 0x%08x, expected 0x%08x", magic, SNAPSHOT_MAGIC));
+        }
+        int version = data.readInt();
+        if (version != SNAPSHOT_FORMAT_VERSION) {
+            throw new IOException("chat snapshot format version " + version + " is not supported (this node reads "
+                    + SNAPSHOT_FORMAT_VERSION + ")");
+        }
+        long restoredIndex = data.readLong();
+        if (restoredIndex < 0) {
+            throw new IOException("chat snapshot has a negative applied index " + restoredIndex);
+        }
+        int stringBytesMax = ChatLimits.STRING_BYTES_LIMIT;
+        TreeMap<Long, String> restoredPeers = new TreeMap<>();
+        java.util.TreeSet<Long> restoredLearners = new java.util.TreeSet<>();
+        int peerCount = readCount(data, "peer", Integer.MAX_VALUE);
+        for (int i = 0; i < peerCount; i++) {
+            long nodeId = data.readLong();
+            String url = ChatCodec.readString(data, stringBytesMax);
+            byte learner = data.readByte();
+            if (learner != 0 && learner != 1) {
+                throw new IOException("chat snapshot has learner flag " + learner + " for node " + nodeId);
+            }
+            if (learner == 1) {
+                restoredLearners.add(nodeId);
+            }
+            if (restoredPeers.put(nodeId, url) != null || (!restoredPeers.isEmpty() && restoredPeers.lastKey() != nodeId)) {
+                throw new IOException("chat snapshot lists peers out of order at node " + nodeId);
+            }
+        }
+        java.util.TreeSet<Long> restoredRemovals = new java.util.TreeSet<>();
+        int removedCount = readCount(data, "removed node", Integer.MAX_VALUE);
+        for (int i = 0; i < removedCount; i++) {
+            long nodeId = data.readLong();
+            if (!restoredRemovals.add(nodeId) || restoredRemovals.last() != nodeId || restoredPeers.containsKey(nodeId)) {
+                throw new IOException("chat snapshot lists removed node " + nodeId + " out of order or also as a peer");
+            }
+        }
+        TreeMap<String, List<Post>> restoredRooms = new TreeMap<>();
+        int roomCount = readCount(data, "room", limits.roomsMax());
+        for (int r = 0; r < roomCount; r++) {
+            String name = ChatCodec.readString(data, stringBytesMax);
+            try {
+                limits.checkRoomName(name);
+            } catch (InvalidCommandException e) {
+                throw new IOException("chat snapshot room " + r + ": " + e.getMessage(), e);
+            }
+            if (!restoredRooms.isEmpty() && restoredRooms.lastKey().compareTo(name) >= 0) {
+                throw new IOException("chat snapshot lists room '" + name + "' out of order");
+            }
+            int postCount = readCount(data, "post", Integer.MAX_VALUE);
+            // Grown as read rather than sized from the count: a corrupt count must not allocate gigabytes.
+            List<Post> posts = new ArrayList<>(Math.min(postCount, 1024));
+            for (int p = 0; p < postCount; p++) {
+                long postedAtMillis = data.readLong();
+                posts.add(new Post(ChatCodec.readString(data, stringBytesMax), ChatCodec.readString(data, stringBytesMax),
+                        postedAtMillis));
+            }
+            restoredRooms.put(name, posts);
+        }
+        int end = data.readInt();
+        if (end != SNAPSHOT_END) {
+            throw new IOException(String.format("chat snapshot end marker is 0x%08x, expected 0x%08x", end, SNAPSHOT_END));
+        }
+        lock.writeLock().lock();
+        try {
+            rooms.clear();
+            rooms.putAll(restoredRooms);
+            peerUrls.clear();
+            peerUrls.putAll(restoredPeers);
+            learnerIds.clear();
+            learnerIds.addAll(restoredLearners);
+            removedNodeIds.clear();
+            removedNodeIds.addAll(restoredRemovals);
+            appliedIndex = restoredIndex;
+        } finally {
+            lock.writeLock().unlock();
+        }
+        SortedMap<Long, String> peers = Collections.unmodifiableSortedMap(restoredPeers);
+        for (ChatListener listener : listeners) {
+            try {
+                listener.onRestored(peers);
+            } catch (RuntimeException e) {
+                LOG.warn("chat listener failed on a restore; ignored", e);
+            }
+        }
+    }
+
+    private static int readCount(DataInputStream data, String what, int max) throws IOException {
+        int count = data.readInt();
+        if (count < 0 || count > max) {
+            throw new IOException("chat snapshot " + what + " count " + count + " is outside [0, " + max + "]");
+        }
+        return count;
+    }
+
+    /** {@code ["a","b"]}. */
+    public static byte[] roomsJson(List<String> names) {
+        return json(generator -> {
+            generator.writeStartArray();
+            for (String name : names) {
+                generator.writeString(name);
+            }
+            generator.writeEndArray();
+        });
+    }
+
+    /** {@code [{"User":..,"Message":..,"PostedAt":..}]}, the original raft-chat's shape. */
+    public static byte[] postsJson(List<Post> posts) {
+        return json(generator -> {
+            generator.writeStartArray();
+            for (Post post : posts) {
+                writePost(generator, post);
+            }
+            generator.writeEndArray();
+        });
+    }
+
+    /** {@code {"User":..,"Message":..,"PostedAt":..}}. */
+    public static void writePost(JsonGenerator generator, Post post) throws IOException {
+        generator.writeStartObject();
+        generator.writeStringField("User", post.user());
+        generator.writeStringField("Message", post.message());
+        generator.writeStringField("PostedAt", post.postedAtText());
+        generator.writeEndObject();
+    }
+
+    /** Writes JSON with {@code body} into a fresh array. */
+    public static byte[] json(JsonBody body) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+        try (JsonGenerator generator = JSON.createGenerator(bytes)) {
+            body.write(generator);
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing JSON to memory cannot fail", e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /** Writes one JSON value. */
+    public interface JsonBody {
+        void write(JsonGenerator generator) throws IOException;
+    }
+}

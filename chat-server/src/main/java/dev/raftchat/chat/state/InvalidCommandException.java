@@ -1,0 +1,21 @@
+package dev.raftchat.chat.state;
+
+import java.util.Objects;
+
+/**
+ * A chat command or query broke a rule of {@link ChatLimits} or could not be decoded. {@link #code()} is
+ * a stable, machine-readable identifier (it becomes the {@code code} of the HTTP error); the message
+ * says what was wrong in words.
+ */
+public final class InvalidCommandException extends RuntimeException {
+    private final String code;
+
+    public InvalidCommandException(String code, String message) {
+        super(message);
+        this.code = Objects.requireNonNull(code, "code");
+    }
+
+    public String code() {
+        return code;
+    }
+}

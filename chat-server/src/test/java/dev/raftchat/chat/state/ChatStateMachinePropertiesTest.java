@@ -1,0 +1,99 @@
+package dev.raftchat.chat.state;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.util.List;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+
+class ChatStateMachinePropertiesTest {
+
+    private static final ChatLimits LIMITS = new ChatLimits(40, 12, 8, 5, 40);
+
+    @Property(tries = 200)
+    void applyIsDeterministic(@ForAll("commandLogs") List<byte[]> log) {
+        ChatStateMachine first = new ChatStateMachine(LIMITS);
+        ChatStateMachine second = new ChatStateMachine(LIMITS);
+        for (int i = 0; i < log.size(); i++) {
+            // Gaps in the indexes, as when conf changes and no-ops are not handed to the machine.
+            long index = 2L * i + 1;
+            assertThat(second.apply(index, log.get(i))).isEqualTo(first.apply(index, log.get(i)));
+        }
+        assertThat(second.snapshotBytes()).isEqualTo(first.snapshotBytes());
+    }
+
+    @Property(tries = 200)
+    void snapshotThenRestoreGivesTheSameBytesAndTheSameFuture(@ForAll("commandLogs") List<byte[]> log,
+                                                              @ForAll int cutSeed) throws IOException {
+        int cut = Math.floorMod(cutSeed, log.size() + 1);
+        ChatStateMachine original = new ChatStateMachine(LIMITS);
+        for (int i = 0; i < cut; i++) {
+            original.apply(i + 1, log.get(i));
+        }
+        byte[] snapshot = original.snapshotBytes();
+        ChatStateMachine restored = new ChatStateMachine(LIMITS);
+        restored.restore(new ByteArrayInputStream(snapshot));
+        assertThat(restored.snapshotBytes()).isEqualTo(snapshot);
+
+        for (int i = cut; i < log.size(); i++) {
+            assertThat(restored.apply(i + 1, log.get(i))).isEqualTo(original.apply(i + 1, log.get(i)));
+        }
+        assertThat(restored.snapshotBytes()).isEqualTo(original.snapshotBytes());
+    }
+
+    @Property(tries = 200)
+    void timesNeverDecreaseWithinARoom(@ForAll("commandLogs") List<byte[]> log) {
+        ChatStateMachine machine = new ChatStateMachine(LIMITS);
+        for (int i = 0; i < log.size(); i++) {
+            machine.apply(i + 1, log.get(i));
+        }
+        for (String room : machine.rooms()) {
+            List<Post> posts = machine.posts(room);
+            for (int i = 1; i < posts.size(); i++) {
+                assertThat(posts.get(i).postedAtMillis()).isGreaterThanOrEqualTo(posts.get(i - 1).postedAtMillis());
+            }
+        }
+        assertThat(machine.rooms()).isSorted().hasSizeLessThanOrEqualTo(LIMITS.roomsMax());
+    }
+
+    @Property(tries = 300)
+    void validCommandsRoundTripThroughTheCodec(@ForAll("commands") ChatCommand command) {
+        // Strings with unpaired surrogates cannot be encoded as UTF-8; the limits reject them before proposing.
+        net.jqwik.api.Assume.that(!(command instanceof ChatCommand.PostMessage post)
+                || (ChatLimits.isWellFormedUtf16(post.user()) && ChatLimits.isWellFormedUtf16(post.message())));
+        assertThat(ChatCodec.decodeCommand(ChatCodec.encode(command))).isEqualTo(command);
+    }
+
+    @Provide
+    Arbitrary<List<byte[]>> commandLogs() {
+        Arbitrary<byte[]> encoded = commands().map(ChatCodec::encode);
+        Arbitrary<byte[]> garbage = Arbitraries.bytes().array(byte[].class).ofMaxSize(12);
+        return Arbitraries.frequencyOf(
+                        net.jqwik.api.Tuple.of(12, encoded),
+                        net.jqwik.api.Tuple.of(1, garbage))
+                .list().ofMaxSize(40);
+    }
+
+    @Provide
+    Arbitrary<ChatCommand> commands() {
+        // Slightly beyond the limits on purpose, so that rejections are exercised too.
+        Arbitrary<String> rooms = Arbitraries.of("general", "random", "a", "b.c", "zz-9", "toolongroom", "bad/room", "");
+        Arbitrary<String> users = Arbitraries.strings().withCharRange(' ', '~').withChars('é', '✓').ofMaxLength(14);
+        Arbitrary<String> messages = Arbitraries.strings().all().ofMaxLength(45);
+        Arbitrary<Long> times = Arbitraries.longs().between(0, 10_000);
+        Arbitrary<ChatCommand> posts = Combinators.combine(rooms, users, messages, times)
+                .as(ChatCommand.PostMessage::new);
+        Arbitrary<ChatCommand> peers = Combinators.combine(Arbitraries.longs().between(-1, 6),
+                        Arbitraries.of("http://127.0.0.1:42379", "http://h:1", ""), Arbitraries.of(true, false))
+                .as(ChatCommand.RegisterPeer::new);
+        Arbitrary<ChatCommand> removals = Arbitraries.longs().between(-1, 6).map(ChatCommand.RemovePeer::new);
+        return Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(8, posts), net.jqwik.api.Tuple.of(1, peers),
+                net.jqwik.api.Tuple.of(1, removals));
+    }
+}

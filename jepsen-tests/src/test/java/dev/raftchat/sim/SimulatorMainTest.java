@@ -1,0 +1,49 @@
+package dev.raftchat.sim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class SimulatorMainTest {
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    private int run(String... args) {
+        return SimulatorMain.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void runsSeedsAndEndsWithTheSummaryLine() {
+        int status = run("--seeds", "3", "--first-seed", "10", "--threads", "1");
+        String text = out.toString(StandardCharsets.UTF_8);
+        assertThat(status).isZero();
+        assertThat(text).contains("seeds per second", "crashes", "messages_dropped");
+        assertThat(text.strip()).endsWith("3 passed, 0 failed");
+    }
+
+    @Test
+    void aFailingSeedPrintsItsReplayCommandAndExitsNonZero() {
+        // A host that acknowledges before persisting fails seed 13 (see BrokenEnvironmentTest).
+        FaultPlan crashes = new FaultPlan(0, 0, 0, 0, false, false, false, true, false, 0, 300, false, false);
+        int status = SimulatorMain.run(new String[] {"--seeds", "1", "--first-seed", "13", "--threads", "1"},
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
+                seed -> new Simulation(seed, SimulationConfig.forSeed(seed).withFaults(crashes).withSyncMillisMax(40)
+                        .withHostMisbehaviour(SimulationConfig.HostMisbehaviour.SEND_AFTER_SYNC_MESSAGES_EARLY)).run());
+        String text = out.toString(StandardCharsets.UTF_8);
+        assertThat(status).isEqualTo(1);
+        assertThat(text).contains("FAILED seed 13", "replay: bin/raft-sim --seeds 1 --first-seed 13", "last events:");
+        assertThat(text.strip()).endsWith("0 passed, 1 failed");
+    }
+
+    @Test
+    void badUsageIsExplained() {
+        assertThat(run("--seeds")).isEqualTo(2);
+        assertThat(run("--bogus")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("usage: bin/raft-sim", "unknown argument: --bogus");
+    }
+}
