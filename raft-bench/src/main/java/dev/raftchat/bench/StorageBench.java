@@ -29,7 +29,7 @@ import java.util.stream.Stream;
 public final class StorageBench {
 
     /** Bytes a record adds to an entry's data in a segment file (length, CRC, term, index, type). */
-    private static final int RECORD_OVERHEAD_BYTES = 25;
+    static final int RECORD_OVERHEAD_BYTES = 25;
 
     private StorageBench() {}
 
@@ -186,7 +186,7 @@ public final class StorageBench {
     }
 
     /** One write of {@code bytesPerForce} then one force, in a loop: what the disk can do at best. */
-    private static final class RawRunner implements AutoCloseable {
+    static final class RawRunner implements AutoCloseable {
         private final Path file;
         private final FileChannel channel;
         private final ByteBuffer buffer;

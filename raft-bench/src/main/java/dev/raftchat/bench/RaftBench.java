@@ -1,0 +1,429 @@
+package dev.raftchat.bench;
+
+import dev.raftchat.bench.harness.BenchResult;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.ToDoubleFunction;
+import java.util.stream.Stream;
+
+/**
+ * Orchestrates the peer benchmark: for every round, configuration (payload, clients) and library, starts
+ * one child JVM with only that library's class path (the {@code target/classpath.txt} its module writes),
+ * reads the single {@link BenchResult} line the driver prints, and finally prints a table of medians per
+ * configuration, the physical limit of the disk (raw append + force, with and without batching) and one
+ * line {@code ours/best-peer = X.XX} per configuration. Writes {@code runs.csv}, {@code summary.csv} and
+ * one SVG chart per payload size into the results directory.
+ *
+ * <p>Libraries alternate: each round runs them in a rotated order, so that the drift of a shared machine
+ * spreads over all of them. Our library always runs; over Netty against the network peers (Ratis,
+ * SOFAJRaft), and additionally on an in-memory transport ({@code ours-inmem}) when MicroRaft, which has
+ * no network transport, is compared.
+ *
+ * <p>Usage: {@code bin/raft-bench} with the options in {@link #USAGE}. Exits 1 if any run failed (the
+ * table still shows the others).
+ */
+public final class RaftBench {
+    static final String USAGE = "raft-bench [--vs ratis,jraft,microraft] [--clients 1,8,32,128] [--payload 256]"
+            + " [--warmup-seconds 15] [--seconds 10] [--rounds 3] [--sync on|off] [--heap 3g]"
+            + " [--results DIR] [--data-dir DIR] [--disk-seconds 3]";
+    /** A child gets this long beyond its warm-up and measured time to start and stop the cluster. */
+    static final long CHILD_OVERHEAD_SECONDS = 120;
+    static final int[] RAW_BATCHES = {1, 128};
+
+    /** How to launch one library's driver. */
+    record Library(String name, String module, List<String> mainAndArgs, boolean network) {}
+
+    static final Map<String, Library> LIBRARIES = new LinkedHashMap<>();
+
+    static {
+        LIBRARIES.put("ours", new Library("ours", "raft-bench",
+                List.of("dev.raftchat.bench.ours.OursDriver", "netty"), true));
+        LIBRARIES.put("ratis", new Library("ratis", "raft-bench/peers/ratis",
+                List.of("dev.raftchat.bench.ratis.RatisDriver"), true));
+        LIBRARIES.put("jraft", new Library("jraft", "raft-bench/peers/jraft",
+                List.of("dev.raftchat.bench.jraft.JraftDriver"), true));
+        LIBRARIES.put("ours-inmem", new Library("ours-inmem", "raft-bench",
+                List.of("dev.raftchat.bench.ours.OursDriver", "inmem"), false));
+        LIBRARIES.put("microraft", new Library("microraft", "raft-bench/peers/microraft",
+                List.of("dev.raftchat.bench.microraft.MicroRaftDriver"), false));
+    }
+
+    record Config(int payloadBytes, int clients) {
+        String label(boolean sync) {
+            return String.format(Locale.ROOT, "sync %s, %d B, %d clients", sync ? "on" : "off", payloadBytes, clients);
+        }
+    }
+
+    record Run(int round, Config config, Library library, Optional<BenchResult> result, String failure) {}
+
+    private final List<String> peers;
+    private final int[] clients;
+    private final int[] payloads;
+    private final double warmupSeconds;
+    private final double seconds;
+    private final int rounds;
+    private final boolean sync;
+    private final String heap;
+    private final Path results;
+    private final Path dataDir;
+    private final double diskSeconds;
+    private final Path root = Path.of("").toAbsolutePath();
+
+    private RaftBench(Map<String, String> options) {
+        peers = List.of(options.getOrDefault("--vs", "ratis,jraft,microraft").split(","));
+        for (String peer : peers) {
+            if (!peer.equals("ratis") && !peer.equals("jraft") && !peer.equals("microraft")) {
+                throw new IllegalArgumentException("--vs takes ratis, jraft and microraft, not " + peer);
+            }
+        }
+        clients = parseInts(options.getOrDefault("--clients", "1,8,32,128"));
+        payloads = parseInts(options.getOrDefault("--payload", "256"));
+        warmupSeconds = Double.parseDouble(options.getOrDefault("--warmup-seconds", "15"));
+        seconds = Double.parseDouble(options.getOrDefault("--seconds", "10"));
+        rounds = Integer.parseInt(options.getOrDefault("--rounds", "3"));
+        sync = switch (options.getOrDefault("--sync", "on")) {
+            case "on" -> true;
+            case "off" -> false;
+            default -> throw new IllegalArgumentException("--sync takes on or off");
+        };
+        heap = options.getOrDefault("--heap", "3g");
+        String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(Instant.now());
+        results = Path.of(options.getOrDefault("--results", "raft-bench/target/raft-bench-results/" + stamp));
+        dataDir = Path.of(options.getOrDefault("--data-dir", "raft-bench/target/raft-bench-data"));
+        diskSeconds = Double.parseDouble(options.getOrDefault("--disk-seconds", "3"));
+        if (rounds < 1 || seconds <= 0 || warmupSeconds < 0 || diskSeconds <= 0) {
+            throw new IllegalArgumentException("rounds >= 1, seconds > 0, warm-up >= 0 and disk seconds > 0 required");
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> options = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            if (!args[i].startsWith("--") || i + 1 >= args.length) {
+                System.err.println("usage: " + USAGE);
+                System.exit(2);
+            }
+            options.put(args[i], args[++i]);
+        }
+        RaftBench bench;
+        try {
+            bench = new RaftBench(options);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage() + "\nusage: " + USAGE);
+            System.exit(2);
+            return;
+        }
+        System.exit(bench.run() ? 0 : 1);
+    }
+
+    private List<Library> libraries() {
+        List<Library> list = new ArrayList<>();
+        list.add(LIBRARIES.get("ours"));
+        for (String name : List.of("ratis", "jraft")) {
+            if (peers.contains(name)) {
+                list.add(LIBRARIES.get(name));
+            }
+        }
+        if (peers.contains("microraft")) {
+            list.add(LIBRARIES.get("ours-inmem"));
+            list.add(LIBRARIES.get("microraft"));
+        }
+        return list;
+    }
+
+    private boolean run() throws IOException, InterruptedException {
+        Files.createDirectories(results.resolve("logs"));
+        Files.createDirectories(dataDir);
+        List<Library> libraries = libraries();
+        List<Config> configs = new ArrayList<>();
+        for (int payload : payloads) {
+            for (int n : clients) {
+                configs.add(new Config(payload, n));
+            }
+        }
+        System.out.printf(Locale.ROOT, "raft-bench: %s; sync %s; warm-up %.0f s, %.0f s measured, %d round(s); heap %s"
+                + " per JVM; %d cores; data in %s; results in %s%n",
+                libraries.stream().map(Library::name).toList(), sync ? "on" : "off", warmupSeconds, seconds, rounds,
+                heap, Runtime.getRuntime().availableProcessors(), dataDir.toAbsolutePath(), results.toAbsolutePath());
+        List<Run> runs = new ArrayList<>();
+        Map<Integer, List<double[]>> disk = new LinkedHashMap<>();
+        for (int round = 1; round <= rounds; round++) {
+            for (Config config : configs) {
+                // Before every configuration: fsync latency of a shared disk drifts within minutes.
+                disk.computeIfAbsent(config.payloadBytes(), p -> new ArrayList<>()).add(measureDisk(config.payloadBytes()));
+                // Rotate the order each round so that no library always runs first (or last) on a drifting machine.
+                List<Library> order = new ArrayList<>(libraries);
+                java.util.Collections.rotate(order, -(round - 1));
+                for (Library library : order) {
+                    Run run = runChild(round, config, library);
+                    runs.add(run);
+                    System.out.println(run.result()
+                            .map(r -> String.format(Locale.ROOT, "  round %d, %s, %-10s %10.0f ops/s  p50 %.2f ms  p99 %.2f ms"
+                                    + "  CPU %.1f s", run.round(), config.label(sync), library.name(), r.opsPerSecond(),
+                                    r.p50Millis(), r.p99Millis(), r.cpuSeconds()))
+                            .orElse(String.format(Locale.ROOT, "  round %d, %s, %-10s FAILED: %s", run.round(),
+                                    config.label(sync), library.name(), run.failure())));
+                }
+            }
+        }
+        writeRunsCsv(runs);
+        report(configs, libraries, runs, disk);
+        return runs.stream().allMatch(r -> r.result().isPresent());
+    }
+
+    /** Raw append + force of records the size our log writes, one per force and batched; entries/s each. */
+    private double[] measureDisk(int payload) throws IOException {
+        int recordBytes = payload + StorageBench.RECORD_OVERHEAD_BYTES;
+        double[] entriesPerSecond = new double[RAW_BATCHES.length];
+        for (int i = 0; i < RAW_BATCHES.length; i++) {
+            Path file = dataDir.resolve("raw-" + payload + "-" + RAW_BATCHES[i]);
+            try (StorageBench.RawRunner raw = new StorageBench.RawRunner(file, RAW_BATCHES[i] * recordBytes)) {
+                raw.runFor(200_000_000L); // warm-up: allocate the first blocks
+                long start = System.nanoTime();
+                long forces = raw.runFor((long) (diskSeconds * 1e9));
+                entriesPerSecond[i] = forces * RAW_BATCHES[i] / ((System.nanoTime() - start) / 1e9);
+            }
+        }
+        return entriesPerSecond;
+    }
+
+    private Run runChild(int round, Config config, Library library) throws IOException, InterruptedException {
+        Path runDir = dataDir.resolve(library.name() + "-" + config.payloadBytes() + "-" + config.clients() + "-r" + round);
+        deleteRecursively(runDir);
+        Path log = results.resolve("logs").resolve(runDir.getFileName() + ".log");
+        Path module = root.resolve(library.module());
+        Path classpathFile = module.resolve("target/classpath.txt");
+        if (!Files.exists(classpathFile)) {
+            return new Run(round, config, library, Optional.empty(), "missing " + classpathFile + " (build first)");
+        }
+        String classpath = module.resolve("target/classes") + java.io.File.pathSeparator
+                + Files.readString(classpathFile).trim();
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xms1g", "-Xmx" + heap,
+                // SOFAJRaft and bolt write their logs under ${user.home}/logs; keep them with the results.
+                "-Duser.home=" + results.resolve("home").toAbsolutePath(),
+                "-cp", classpath));
+        command.addAll(library.mainAndArgs());
+        command.addAll(List.of("--clients", Integer.toString(config.clients()),
+                "--payload", Integer.toString(config.payloadBytes()),
+                "--warmup-seconds", Double.toString(warmupSeconds), "--seconds", Double.toString(seconds),
+                "--sync", sync ? "on" : "off", "--dir", runDir.toAbsolutePath().toString()));
+        Process process = new ProcessBuilder(command).redirectError(log.toFile()).start();
+        long timeout = (long) (warmupSeconds + seconds) + CHILD_OVERHEAD_SECONDS;
+        // A hung child keeps its stdout open; killing it at the deadline ends the read loop below.
+        java.util.concurrent.atomic.AtomicBoolean killed = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread watchdog = new Thread(() -> {
+            try {
+                if (!process.waitFor(timeout, TimeUnit.SECONDS)) {
+                    killed.set(true);
+                    process.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                process.destroyForcibly();
+            }
+        }, "raft-bench-watchdog");
+        watchdog.setDaemon(true);
+        watchdog.start();
+        String resultLine = null;
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line = out.readLine(); line != null; line = out.readLine()) {
+                if (line.startsWith(BenchResult.PREFIX)) {
+                    resultLine = line;
+                }
+            }
+        }
+        boolean exited = process.waitFor(timeout, TimeUnit.SECONDS);
+        if (!exited) {
+            process.destroyForcibly();
+            process.waitFor();
+        }
+        deleteRecursively(runDir);
+        if (resultLine == null) {
+            return new Run(round, config, library, Optional.empty(),
+                    (exited && !killed.get() ? "exit status " + process.exitValue() : "killed after " + timeout + " s") + ", no result line; see " + log);
+        }
+        return new Run(round, config, library, Optional.of(BenchResult.parse(resultLine)), null);
+    }
+
+    private void report(List<Config> configs, List<Library> libraries, List<Run> runs, Map<Integer, List<double[]>> disk)
+            throws IOException {
+        StringBuilder summary = new StringBuilder(
+                "library,path,sync,payload_bytes,clients,rounds_ok,median_ops_per_s,median_p50_ms,median_p99_ms,"
+                        + "median_p999_ms,median_cpu_s,errors\n");
+        List<String> ratioLines = new ArrayList<>();
+        System.out.printf(Locale.ROOT, "%nMedians over %d round(s); warm-up %.0f s, %.0f s measured; proposals submitted"
+                + " in-process to the leader; latency from submit to applied on the leader.%n", rounds, warmupSeconds,
+                seconds);
+        for (Config config : configs) {
+            System.out.printf(Locale.ROOT, "%n%s%n%-12s %12s %9s %9s %9s %8s %11s %7s%n", config.label(sync), "library",
+                    "ops/s", "p50 ms", "p99 ms", "p999 ms", "CPU s", "CPU us/op", "errors");
+            Map<String, Double> medianOps = new LinkedHashMap<>();
+            for (Library library : libraries) {
+                List<BenchResult> ok = runs.stream()
+                        .filter(r -> r.config().equals(config) && r.library().equals(library) && r.result().isPresent())
+                        .map(r -> r.result().get()).toList();
+                if (ok.isEmpty()) {
+                    System.out.printf(Locale.ROOT, "%-12s %12s%n", library.name(), "failed");
+                    continue;
+                }
+                double ops = median(ok, BenchResult::opsPerSecond);
+                double cpu = median(ok, BenchResult::cpuSeconds);
+                medianOps.put(library.name(), ops);
+                long errors = ok.stream().mapToLong(BenchResult::errors).sum();
+                System.out.printf(Locale.ROOT, "%-12s %12.0f %9.2f %9.2f %9.2f %8.1f %11.1f %7d%n", library.name(), ops,
+                        median(ok, BenchResult::p50Millis), median(ok, BenchResult::p99Millis),
+                        median(ok, BenchResult::p999Millis), cpu, cpu / (ops * seconds) * 1e6, errors);
+                summary.append(String.format(Locale.ROOT, "%s,\"%s\",%s,%d,%d,%d,%.1f,%.3f,%.3f,%.3f,%.2f,%d%n",
+                        library.name(), ok.get(0).path(), sync ? "on" : "off", config.payloadBytes(), config.clients(),
+                        ok.size(), ops, median(ok, BenchResult::p50Millis), median(ok, BenchResult::p99Millis),
+                        median(ok, BenchResult::p999Millis), cpu, errors));
+            }
+            double[] diskMedian = medianDisk(disk.get(config.payloadBytes()));
+            for (int i = 0; i < RAW_BATCHES.length; i++) {
+                System.out.printf(Locale.ROOT, "%-12s %12.0f   raw append+force of %d-byte records, %d per force%n",
+                        "disk limit", diskMedian[i], config.payloadBytes() + StorageBench.RECORD_OVERHEAD_BYTES,
+                        RAW_BATCHES[i]);
+            }
+            ratioLines.add(ratioLine(config, medianOps, runs));
+        }
+        System.out.println();
+        ratioLines.forEach(System.out::println);
+        Files.writeString(results.resolve("summary.csv"), summary);
+        for (int payload : payloads) {
+            Path svg = results.resolve("chart-" + payload + "B.svg");
+            Files.writeString(svg, SvgChart.render(String.format(Locale.ROOT, "3 nodes, %d B, sync %s, median of %d round(s)",
+                    payload, sync ? "on" : "off", rounds), clients, libraries.stream().map(Library::name).toList(),
+                    (library, n) -> medianOf(runs, library, payload, n, BenchResult::opsPerSecond),
+                    (library, n) -> medianOf(runs, library, payload, n, BenchResult::p99Millis)));
+        }
+        System.out.println("\nwrote " + results.resolve("runs.csv") + ", " + results.resolve("summary.csv") + " and "
+                + results.resolve("chart-" + payloads[0] + "B.svg"));
+    }
+
+    private String ratioLine(Config config, Map<String, Double> medianOps, List<Run> runs) {
+        StringBuilder line = new StringBuilder();
+        Optional<Map.Entry<String, Double>> best = medianOps.entrySet().stream()
+                .filter(e -> e.getKey().equals("ratis") || e.getKey().equals("jraft"))
+                .max(Comparator.comparingDouble(Map.Entry::getValue));
+        Double ours = medianOps.get("ours");
+        if (best.isPresent() && ours != null) {
+            line.append(String.format(Locale.ROOT, "%s: ours/best-peer = %.2f (best network peer: %s, %.0f ops/s; ours %.0f ops/s"
+                    + "; per round: %s)", config.label(sync), ours / best.get().getValue(), best.get().getKey(),
+                    best.get().getValue(), ours, perRoundRatios(config, "ours", best.get().getKey(), runs)));
+        } else if (peers.contains("ratis") || peers.contains("jraft")) {
+            line.append(config.label(sync)).append(": ours/best-peer = n/a (a run failed)");
+        }
+        Double oursInMemory = medianOps.get("ours-inmem");
+        Double microraft = medianOps.get("microraft");
+        if (oursInMemory != null && microraft != null) {
+            if (line.length() > 0) {
+                line.append('\n');
+            }
+            line.append(String.format(Locale.ROOT, "%s: ours-inmem/microraft = %.2f (both on in-memory transports, not a"
+                    + " network figure; per round: %s)", config.label(sync), oursInMemory / microraft,
+                    perRoundRatios(config, "ours-inmem", "microraft", runs)));
+        }
+        return line.toString();
+    }
+
+    private String perRoundRatios(Config config, String numerator, String denominator, List<Run> runs) {
+        List<String> ratios = new ArrayList<>();
+        for (int round = 1; round <= rounds; round++) {
+            Optional<Double> a = opsOf(runs, round, config, numerator);
+            Optional<Double> b = opsOf(runs, round, config, denominator);
+            ratios.add(a.isPresent() && b.isPresent() ? String.format(Locale.ROOT, "%.2f", a.get() / b.get()) : "n/a");
+        }
+        return String.join(" ", ratios);
+    }
+
+    private static Optional<Double> opsOf(List<Run> runs, int round, Config config, String library) {
+        return runs.stream().filter(r -> r.round() == round && r.config().equals(config)
+                && r.library().name().equals(library) && r.result().isPresent())
+                .map(r -> r.result().get().opsPerSecond()).findFirst();
+    }
+
+    private static Double medianOf(List<Run> runs, String library, int payload, int clients,
+            ToDoubleFunction<BenchResult> metric) {
+        List<BenchResult> ok = runs.stream().filter(r -> r.library().name().equals(library)
+                && r.config().payloadBytes() == payload && r.config().clients() == clients && r.result().isPresent())
+                .map(r -> r.result().get()).toList();
+        return ok.isEmpty() ? null : median(ok, metric);
+    }
+
+    private void writeRunsCsv(List<Run> runs) throws IOException {
+        StringBuilder csv = new StringBuilder("round,library,path,sync,payload_bytes,clients,warmup_s,measured_s,operations,"
+                + "ops_per_s,p50_ms,p99_ms,p999_ms,cpu_s,errors,failure\n");
+        for (Run run : runs) {
+            if (run.result().isPresent()) {
+                BenchResult r = run.result().get();
+                csv.append(String.format(Locale.ROOT, "%d,%s,\"%s\",%s,%d,%d,%.1f,%.3f,%d,%.1f,%.3f,%.3f,%.3f,%.2f,%d,%n",
+                        run.round(), r.library(), r.path(), r.sync() ? "on" : "off", r.payloadBytes(), r.clients(),
+                        r.warmupSeconds(), r.measuredSeconds(), r.operations(), r.opsPerSecond(), r.p50Millis(),
+                        r.p99Millis(), r.p999Millis(), r.cpuSeconds(), r.errors()));
+            } else {
+                csv.append(String.format(Locale.ROOT, "%d,%s,,%s,%d,%d,,,,,,,,,,\"%s\"%n", run.round(), run.library().name(),
+                        sync ? "on" : "off", run.config().payloadBytes(), run.config().clients(),
+                        run.failure().replace("\"", "'")));
+            }
+        }
+        Files.writeString(results.resolve("runs.csv"), csv);
+    }
+
+    static double median(List<BenchResult> results, ToDoubleFunction<BenchResult> metric) {
+        return median(results.stream().mapToDouble(metric).toArray());
+    }
+
+    static double median(double[] values) {
+        if (values.length == 0) {
+            throw new IllegalArgumentException("median of nothing");
+        }
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int mid = sorted.length / 2;
+        return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    }
+
+    private static double[] medianDisk(List<double[]> perRound) {
+        double[] medians = new double[RAW_BATCHES.length];
+        for (int i = 0; i < medians.length; i++) {
+            final int index = i;
+            medians[i] = median(perRound.stream().mapToDouble(values -> values[index]).toArray());
+        }
+        return medians;
+    }
+
+    private static int[] parseInts(String list) {
+        return Arrays.stream(list.split(",")).mapToInt(s -> Integer.parseInt(s.trim())).toArray();
+    }
+
+    private static void deleteRecursively(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + dir, e);
+        }
+    }
+}
