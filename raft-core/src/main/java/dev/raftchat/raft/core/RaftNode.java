@@ -790,7 +790,10 @@ public final class RaftNode {
             if (chunk == null) {
                 // Replaced by a newer snapshot meanwhile: start over with that one.
                 transfers.remove(to);
-                startSnapshot(to, progress.get(to));
+                Progress pr = progress.get(to);
+                if (pr != null) {
+                    startSnapshot(to, pr);
+                }
                 return;
             }
             boolean last = t.sentOffset + chunk.length >= t.sizeBytes;
@@ -956,6 +959,7 @@ public final class RaftNode {
                     sendAppend(member, true);
                 }
                 progress.remove(member);
+                transfers.remove(member); // no snapshot for a non-member (simulator seed 107242)
                 // forwardsSeen keeps the member's sessions: a late duplicate of one of its forwards must
                 // still be recognized if it is ever added back in this term (simulator seed 646).
                 reads.forget(member);
