@@ -52,12 +52,13 @@ final class Frames {
         return buffer;
     }
 
-    static RaftProto.Frame hello(String clusterId, long nodeId) {
+    static RaftProto.Frame hello(String clusterId, long nodeId, long incarnation) {
         return RaftProto.Frame.newBuilder()
                 .setHello(RaftProto.Hello.newBuilder()
                         .setProtocolVersion(PROTOCOL_VERSION)
                         .setClusterId(clusterId)
-                        .setNodeId(nodeId))
+                        .setNodeId(nodeId)
+                        .setIncarnation(incarnation))
                 .build();
     }
 

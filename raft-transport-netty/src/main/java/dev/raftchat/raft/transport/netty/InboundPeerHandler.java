@@ -37,9 +37,12 @@ final class InboundPeerHandler extends ChannelInboundHandlerAdapter {
     private long peerId;
     private boolean closing;
     private ScheduledFuture<?> helloTimeout;
+    /** Told (peer id, incarnation) of every valid hello. */
+    private final java.util.function.ObjLongConsumer<Long> onHello;
 
     InboundPeerHandler(NettyTransportConfig config, Transport.Inbox inbox, Counters counters,
-                       AtomicInteger inboundConnections) {
+                       AtomicInteger inboundConnections, java.util.function.ObjLongConsumer<Long> onHello) {
+        this.onHello = onHello;
         this.config = config;
         this.inbox = inbox;
         this.counters = counters;
@@ -108,6 +111,7 @@ final class InboundPeerHandler extends ChannelInboundHandlerAdapter {
             // Only now may the peer send frames of full size.
             ((FrameDecoder) ctx.pipeline().get("frames")).frameBytesLimit(config.frameBytesMax());
             LOG.debug("node {}: inbound connection from peer {} at {}", config.nodeId(), peerId, ctx.channel().remoteAddress());
+            onHello.accept(peerId, hello.getIncarnation());
         }
     }
 

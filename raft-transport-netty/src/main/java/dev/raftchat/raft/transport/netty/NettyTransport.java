@@ -62,6 +62,10 @@ public final class NettyTransport implements Transport {
     private final Counters counters = new Counters();
     private final AtomicInteger inboundConnections = new AtomicInteger();
     private final ConcurrentHashMap<Long, PeerLink> links = new ConcurrentHashMap<>();
+    /** Drawn at construction; sent in every hello so that peers notice when this node restarted. */
+    private final long incarnation = java.util.concurrent.ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
+    /** The incarnation last announced by each peer. Bounded by the number of peers that ever said hello. */
+    private final ConcurrentHashMap<Long, Long> peerIncarnations = new ConcurrentHashMap<>();
     private final OpenChannels openChannels = new OpenChannels();
     private final AtomicLong nextUnknownPeerWarnNanos = new AtomicLong(System.nanoTime());
     private final Object lifecycleLock = new Object();
@@ -120,7 +124,8 @@ public final class NettyTransport implements Transport {
                             }
                             ch.pipeline().addLast("frames", Frames.decoder(Frames.CONTROL_FRAME_BYTES_MAX));
                             ch.pipeline().addLast("peer",
-                                    new InboundPeerHandler(config, inbox, counters, inboundConnections));
+                                    new InboundPeerHandler(config, inbox, counters, inboundConnections,
+                                            NettyTransport.this::onPeerHello));
                         }
                     });
             PeerAddress listen = config.listenAddress();
@@ -202,7 +207,8 @@ public final class NettyTransport implements Transport {
             }
             PeerLink existing = links.get(peerId);
             if (existing == null) {
-                PeerLink link = new PeerLink(peerId, address, config, tls, counters, group.next(), openChannels);
+                PeerLink link = new PeerLink(peerId, address, config, tls, counters, group.next(), openChannels,
+                        incarnation);
                 links.put(peerId, link);
                 if (started) {
                     link.start();
@@ -300,6 +306,25 @@ public final class NettyTransport implements Transport {
         if (now - next >= 0 && nextUnknownPeerWarnNanos.compareAndSet(next, now + UNKNOWN_PEER_WARN_INTERVAL_NANOS)) {
             LOG.warn("node {}: dropping a {} to node {}: no address known for it (known peers: {})",
                     config.nodeId(), message.getClass().getSimpleName(), message.to(), peers().keySet());
+        }
+    }
+
+    /**
+     * A peer said hello with {@code peerIncarnation}. If it differs from the one it announced before, the
+     * peer restarted, and our own link to it may still be attached to a socket of its previous run: reset
+     * that link. (The first hello, and hellos of the same run on reconnects, change nothing, so two nodes
+     * never make each other reconnect in a loop.)
+     */
+    private void onPeerHello(long peerId, long peerIncarnation) {
+        if (peerIncarnation == 0) {
+            return;
+        }
+        Long previous = peerIncarnations.put(peerId, peerIncarnation);
+        if (previous != null && previous != peerIncarnation) {
+            PeerLink link = links.get(peerId);
+            if (link != null) {
+                link.peerRestarted();
+            }
         }
     }
 }

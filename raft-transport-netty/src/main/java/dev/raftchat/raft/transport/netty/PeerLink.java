@@ -64,10 +64,13 @@ final class PeerLink {
     private String lastRejectionLogged;
     private int failedAttempts;
     private ScheduledFuture<?> reconnectTask;
+    /** This transport's incarnation, sent in every hello. */
+    private final long incarnation;
 
     PeerLink(long peerId, PeerAddress address, NettyTransportConfig config, TransportTls tls, Counters counters,
-             EventLoop loop, OpenChannels openChannels) {
+             EventLoop loop, OpenChannels openChannels, long incarnation) {
         this.peerId = peerId;
+        this.incarnation = incarnation;
         this.openChannels = openChannels;
         this.address = address;
         this.config = config;
@@ -126,6 +129,24 @@ final class PeerLink {
             if (started) {
                 connect();
             }
+        });
+    }
+
+    /**
+     * The peer restarted (its hello carried a new incarnation): our connection may point at a socket its
+     * previous run never closed, which would swallow everything we send. Drop it and connect afresh;
+     * queued messages stay queued.
+     */
+    void peerRestarted() {
+        runOnLoop(() -> {
+            if (stopped || !started) {
+                return;
+            }
+            LOG.info("node {}: peer {} restarted; reconnecting to it", config.nodeId(), peerId);
+            dropConnection();
+            failedAttempts = 0;
+            cancelReconnect();
+            connect();
         });
     }
 
@@ -271,7 +292,7 @@ final class PeerLink {
         LOG.info("node {}: connected to peer {} at {}", config.nodeId(), peerId, target);
         failedAttempts = 0;
         rejectedByPeer = false;
-        attempt.write(Frames.encode(attempt.alloc(), Frames.hello(config.clusterId(), config.nodeId())));
+        attempt.write(Frames.encode(attempt.alloc(), Frames.hello(config.clusterId(), config.nodeId(), incarnation)));
         ready = true;
         drain();
         attempt.flush();

@@ -315,7 +315,7 @@ class NettyTransportTest {
         PeerAddress target = receiver.boundPeerAddress();
         byte[] randomGarbage = new byte[4096];
         new Random(1234).nextBytes(randomGarbage);
-        byte[] hello = Frames.hello(TestPeers.CLUSTER, 7).toByteArray();
+        byte[] hello = Frames.hello(TestPeers.CLUSTER, 7, 1).toByteArray();
         byte[] message = MessageCodec.messageFrame(new TimeoutNow(7, 2, 1)).toByteArray();
 
         List<byte[]> attacks = List.of(
@@ -376,7 +376,7 @@ class NettyTransportTest {
         NettyTransport receiver = node(2, new TestPeers.Inbox());
         PeerAddress target = receiver.boundPeerAddress();
         try (Socket peer = new Socket(target.host(), target.port())) {
-            peer.getOutputStream().write(frame(Frames.hello(TestPeers.CLUSTER, 1).toByteArray()));
+            peer.getOutputStream().write(frame(Frames.hello(TestPeers.CLUSTER, 1, 1).toByteArray()));
             peer.getOutputStream().flush();
             eventually().until(() -> receiver.stats().handshakesRejected() == 0 && receiver.stats().decodeErrors() == 0);
 
@@ -417,5 +417,41 @@ class NettyTransportTest {
             throw new java.io.UncheckedIOException(e);
         }
         return out.toByteArray();
+    }
+
+    @Test
+    void aRestartedPeerIsReconnectedEvenIfItsPreviousRunLeftASocketOpen() throws Exception {
+        int port = TestPeers.unusedPort();
+        TestPeers.Inbox inboxOfOne = new TestPeers.Inbox();
+        NettyTransport one = node(1, inboxOfOne);
+        // The previous run of node 2: it said hello to node 1, and accepted node 1's connection, but its
+        // process never closed that socket (seen with an in-JVM restart on the same port).
+        java.net.ServerSocket previousListener = new java.net.ServerSocket();
+        previousListener.setReuseAddress(true);
+        previousListener.bind(new java.net.InetSocketAddress("127.0.0.1", port));
+        previousListener.setSoTimeout(10_000);
+        try (Socket previousOutbound = new Socket("127.0.0.1", one.boundPeerAddress().port())) {
+            previousOutbound.getOutputStream().write(frame(Frames.hello(TestPeers.CLUSTER, 2, 111).toByteArray()));
+            previousOutbound.getOutputStream().flush();
+            one.updatePeer(2, new PeerAddress("127.0.0.1", port));
+            Socket zombie = previousListener.accept(); // node 1's link now points at the old run...
+            previousListener.close(); // ...whose listener is gone, but whose accepted socket stays open
+            try (zombie) {
+                // The new run of node 2, on the same port, says hello with a new incarnation.
+                TestPeers.Inbox inboxOfTwo = new TestPeers.Inbox();
+                NettyTransport two = node(NettyTransportConfig.builder(TestPeers.CLUSTER, 2,
+                                new PeerAddress("127.0.0.1", port))
+                        .reconnectBackoffMillis(10, 200).handshakeTimeoutMillis(2_000).ioThreads(1).build(), inboxOfTwo);
+                two.updatePeer(1, one.boundPeerAddress());
+                two.send(new HeartbeatRequest(2, 1, 1, 0, 0));
+                eventually().until(() -> !inboxOfOne.from(2).isEmpty());
+
+                // Node 1's messages reach the new run, not the socket the old one left open.
+                eventually().untilAsserted(() -> {
+                    one.send(new HeartbeatRequest(1, 2, 1, 0, 0));
+                    assertThat(inboxOfTwo.from(1)).isNotEmpty();
+                });
+            }
+        }
     }
 }
