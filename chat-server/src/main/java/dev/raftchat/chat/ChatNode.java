@@ -21,7 +21,6 @@ import dev.raftchat.raft.core.NotLeaderException;
 import dev.raftchat.raft.core.ProposalRejectedException;
 import dev.raftchat.raft.runtime.ProposalNotCommittedException;
 import dev.raftchat.raft.runtime.RaftServer;
-import dev.raftchat.raft.runtime.RaftMetrics;
 import dev.raftchat.raft.runtime.RaftServerConfig;
 import dev.raftchat.raft.runtime.ReadNotConfirmedException;
 import dev.raftchat.raft.runtime.ServerStatus;
@@ -85,6 +84,7 @@ public final class ChatNode implements AutoCloseable {
     private final NettyTransport transport;
     private final RaftServer raft;
     private final Firehose firehose;
+    private final dev.raftchat.chat.ops.ChatMetrics metrics;
     private final ScheduledExecutorService timer;
     private final ChatHttpServer http;
     private final long retryDelayMillis;
@@ -96,7 +96,7 @@ public final class ChatNode implements AutoCloseable {
     private boolean membershipChangeInFlight;
     private String lastReconcileFailure;
 
-    private ChatNode(ChatNodeConfig config) {
+    private ChatNode(ChatNodeConfig config, ChatTlsConfig tls) {
         this.config = config;
         this.nodeId = config.nodeId();
         this.retryDelayMillis = Math.max(10, 2 * config.tickMillis());
@@ -110,7 +110,7 @@ public final class ChatNode implements AutoCloseable {
         TreeMap<Long, PeerAddress> peers = new TreeMap<>(config.cluster());
         peers.remove(nodeId);
         this.transport = new NettyTransport(
-                NettyTransportConfig.builder(CLUSTER_ID, nodeId, config.peerAddress()).build(), peers);
+                NettyTransportConfig.builder(CLUSTER_ID, nodeId, config.peerAddress()).build(), peers, tls.peerTls());
         chat.addListener(new ChatListener() {
             @Override
             public void onPeerRegistered(long peerId, String url) {
@@ -124,8 +124,11 @@ public final class ChatNode implements AutoCloseable {
         });
         chat.addListener(firehose);
         FileLogStorage storage = FileLogStorage.open(config.dataDir().resolve("log"), FileLogStorageConfig.defaults());
-        FileSnapshotStorage snapshots = new FileSnapshotStorage(
-                FileSnapshotStore.open(config.dataDir().resolve("snapshots"), FileSnapshotStoreConfig.defaults()));
+        FileSnapshotStore snapshotFiles = FileSnapshotStore.open(config.dataDir().resolve("snapshots"),
+                FileSnapshotStoreConfig.defaults());
+        FileSnapshotStorage snapshots = new FileSnapshotStorage(snapshotFiles);
+        this.metrics = new dev.raftchat.chat.ops.ChatMetrics(nodeId, this::raftStatus,
+                () -> snapshotFiles.latestPath().map(ChatNode::sizeOrZero).orElse(0L));
         long[] voters = config.cluster().keySet().stream()
                 .filter(id -> !config.join() || id != nodeId)
                 .mapToLong(Long::longValue).toArray();
@@ -137,7 +140,7 @@ public final class ChatNode implements AutoCloseable {
                 .readTimeoutMillis(config.requestTimeoutMillis())
                 .snapshotIntervalEntries(config.snapshotCount())
                 .build();
-        this.raft = new RaftServer(raftConfig, storage, snapshots, transport, chat, RaftMetrics.NOOP);
+        this.raft = new RaftServer(raftConfig, storage, snapshots, transport, chat, metrics);
         this.timer = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "chat-" + nodeId + "-timer");
             thread.setDaemon(true);
@@ -145,8 +148,14 @@ public final class ChatNode implements AutoCloseable {
         });
         raft.start();
         try {
+            var operations = new dev.raftchat.chat.ops.ChatNodeOperations(nodeId, raft, snapshotFiles, () -> {
+                TreeMap<Long, PeerAddress> addresses = new TreeMap<>(transport.peers());
+                addresses.put(nodeId, config.peerAddress());
+                return addresses;
+            }, metrics);
             this.http = new ChatHttpServer(config.httpHost(), config.httpPort(), new Backend(), firehose,
-                    config.httpContentBytesMax(), config.httpConnectionsMax(), config.adminToken());
+                    config.httpContentBytesMax(), config.httpConnectionsMax(), config.adminToken(),
+                    new dev.raftchat.chat.http.OpsRoutes(operations), metrics, tls.httpServerContext());
         } catch (RuntimeException e) {
             raft.close();
             timer.shutdownNow();
@@ -174,7 +183,20 @@ public final class ChatNode implements AutoCloseable {
      *                               that cannot be opened (the message names the file)
      */
     public static ChatNode start(ChatNodeConfig config) {
-        return new ChatNode(config);
+        return new ChatNode(config, ChatTlsConfig.NONE);
+    }
+
+    /** As {@link #start(ChatNodeConfig)}, with TLS on the HTTP port, the peer port, or both. */
+    public static ChatNode start(ChatNodeConfig config, ChatTlsConfig tls) {
+        return new ChatNode(config, tls);
+    }
+
+    private static long sizeOrZero(java.nio.file.Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            return 0; // replaced by a newer snapshot between listing and measuring
+        }
     }
 
     public long nodeId() {

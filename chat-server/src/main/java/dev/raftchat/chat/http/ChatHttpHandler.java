@@ -77,11 +77,24 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
     /** Null: admin routes answer loopback clients only. */
     private final byte[] adminToken;
     private final AtomicInteger inFlight = new AtomicInteger();
+    /** Null: no operations routes (metrics, cluster, backup). */
+    private final OpsRoutes ops;
+    private final HttpRequestObserver observer;
 
     /** @param adminToken the bearer token the membership routes require, or null to allow loopback clients only */
     public ChatHttpHandler(ChatBackend backend, String adminToken) {
+        this(backend, adminToken, null, HttpRequestObserver.NONE);
+    }
+
+    /**
+     * @param ops      the operations routes, asked before the chat routes; null for none
+     * @param observer hears every answered request
+     */
+    public ChatHttpHandler(ChatBackend backend, String adminToken, OpsRoutes ops, HttpRequestObserver observer) {
         this.backend = backend;
         this.adminToken = adminToken == null ? null : adminToken.getBytes(StandardCharsets.UTF_8);
+        this.ops = ops;
+        this.observer = java.util.Objects.requireNonNull(observer, "observer");
     }
 
     /** Requests received and not yet answered. */
@@ -92,6 +105,9 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
         inFlight.incrementAndGet();
+        long receivedNanos = System.nanoTime();
+        String method = request.method().name();
+        String path = new QueryStringDecoder(request.uri()).path();
         boolean keepAlive = HttpUtil.isKeepAlive(request);
         CompletableFuture<FullHttpResponse> response;
         try {
@@ -103,16 +119,35 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
         // Only this connection's event loop runs channelRead0, so the attribute needs no further locking.
         CompletableFuture<Void> previous = ctx.channel().attr(LAST_RESPONSE).get();
         CompletableFuture<Void> written = (previous == null ? answer : previous.thenCombine(answer, (ignored, ready) -> ready))
-                .thenAccept(ready -> send(ctx, ready, keepAlive));
+                .thenAccept(ready -> {
+                    observer.requestCompleted(method, path, ready.status().code(), System.nanoTime() - receivedNanos);
+                    send(ctx, ready, keepAlive);
+                });
         ctx.channel().attr(LAST_RESPONSE).set(written);
     }
 
     private void send(ChannelHandlerContext ctx, FullHttpResponse response, boolean keepAlive) {
-        HttpUtil.setContentLength(response, response.content().readableBytes());
         if (keepAlive) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         }
-        var written = ctx.writeAndFlush(response);
+        io.netty.channel.ChannelFuture written;
+        if (response instanceof FileResponse file) {
+            ctx.write(file.head());
+            try {
+                written = ctx.writeAndFlush(new io.netty.handler.codec.http.HttpChunkedInput(
+                        new io.netty.handler.stream.ChunkedNioFile(file.file(), 0, file.sizeBytes(), FileResponse.CHUNK_BYTES)));
+            } catch (java.io.IOException e) {
+                LOG.warn("cannot stream a file response; closing the connection", e);
+                file.closeFile();
+                inFlight.decrementAndGet();
+                ctx.close();
+                return;
+            }
+            written.addListener(done -> file.closeFile());
+        } else {
+            HttpUtil.setContentLength(response, response.content().readableBytes());
+            written = ctx.writeAndFlush(response);
+        }
         written.addListener(done -> inFlight.decrementAndGet());
         if (!keepAlive) {
             written.addListener(ChannelFutureListener.CLOSE);
@@ -127,6 +162,12 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
         String path = uri.path();
         if (path.length() > 1 && path.endsWith("/")) {
             path = path.substring(0, path.length() - 1);
+        }
+        if (ops != null) {
+            CompletableFuture<FullHttpResponse> answer = ops.route(request, path, () -> authorizeAdmin(request, client));
+            if (answer != null) {
+                return answer;
+            }
         }
         List<String> segments = List.of(path.substring(1).split("/", -1));
         HttpMethod method = request.method();
@@ -261,7 +302,7 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
             boolean loopback = client instanceof java.net.InetSocketAddress address && address.getAddress() != null
                     && address.getAddress().isLoopbackAddress();
             if (!loopback) {
-                throw new ApiException(403, "forbidden", "membership changes are accepted from loopback clients only;"
+                throw new ApiException(403, "forbidden", "admin routes (membership, backup) are accepted from loopback clients only;"
                         + " start the nodes with --admin-token (or RAFT_CHAT_ADMIN_TOKEN) to allow remote admins");
             }
             return;
@@ -270,7 +311,7 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
         byte[] presented = header != null && header.startsWith("Bearer ")
                 ? header.substring("Bearer ".length()).trim().getBytes(StandardCharsets.UTF_8) : new byte[0];
         if (!java.security.MessageDigest.isEqual(presented, adminToken)) {
-            throw new ApiException(401, "unauthorized", "membership changes need the header 'Authorization: Bearer <admin token>'");
+            throw new ApiException(401, "unauthorized", "admin routes (membership, backup) need the header 'Authorization: Bearer <admin token>'");
         }
     }
 

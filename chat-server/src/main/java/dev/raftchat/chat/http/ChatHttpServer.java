@@ -57,7 +57,17 @@ public final class ChatHttpServer implements AutoCloseable {
      */
     public ChatHttpServer(String host, int port, ChatBackend backend, Firehose firehose, int contentBytesMax,
                           int connectionsMax, String adminToken) {
-        this.handler = new ChatHttpHandler(backend, adminToken);
+        this(host, port, backend, firehose, contentBytesMax, connectionsMax, adminToken, null, HttpRequestObserver.NONE, null);
+    }
+
+    /**
+     * As above, plus the operations routes ({@code ops}, null for none), a request observer, and TLS:
+     * with {@code tls} (a server context) every connection is HTTPS/WSS and plain HTTP is refused.
+     */
+    public ChatHttpServer(String host, int port, ChatBackend backend, Firehose firehose, int contentBytesMax,
+                          int connectionsMax, String adminToken, OpsRoutes ops, HttpRequestObserver observer,
+                          io.netty.handler.ssl.SslContext tls) {
+        this.handler = new ChatHttpHandler(backend, adminToken, ops, observer);
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
                 .channel(NioServerSocketChannel.class)
@@ -73,6 +83,9 @@ public final class ChatHttpServer implements AutoCloseable {
                             return;
                         }
                         connections.add(channel);
+                        if (tls != null) {
+                            channel.pipeline().addLast("tls", tls.newHandler(channel.alloc()));
+                        }
                         channel.pipeline()
                                 .addLast("http", new HttpServerCodec())
                                 .addLast("aggregate", new HttpObjectAggregator(contentBytesMax) {
@@ -91,6 +104,7 @@ public final class ChatHttpServer implements AutoCloseable {
                                         ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
                                     }
                                 })
+                                .addLast("chunked", new io.netty.handler.stream.ChunkedWriteHandler())
                                 .addLast("websocket-guard", new ChannelInboundHandlerAdapter() {
                                     @Override
                                     public void channelRead(ChannelHandlerContext ctx, Object msg) {
