@@ -126,8 +126,9 @@ public final class RestoreCommand implements Callable<Integer> {
             return 1;
         }
         SnapshotFileFormat.Header header = verified.header();
-        if (chat.appliedIndex() != header.index()) {
-            err.println("restore: the chat state says index " + chat.appliedIndex() + " but the file header says "
+        // Entries the chat never sees (configuration changes, a leader's no-op) can follow its last one.
+        if (chat.appliedIndex() > header.index()) {
+            err.println("restore: the chat state says index " + chat.appliedIndex() + ", past the file header's "
                     + header.index() + "; nothing was written");
             return 1;
         }
@@ -136,7 +137,7 @@ public final class RestoreCommand implements Callable<Integer> {
                 header.term(), chat.rooms().size(), posts);
 
         // 2. Make the membership wishes carried in the state agree with the new cluster.
-        long index = alignMembership(chat, members, out);
+        long index = alignMembership(chat, header.index(), members, out);
         SnapshotMeta meta = new SnapshotMeta(index, header.term(),
                 ConfState.ofVoters(members.keySet().stream().mapToLong(Long::longValue).toArray()));
 
@@ -177,8 +178,9 @@ public final class RestoreCommand implements Callable<Integer> {
      * leader would try to add a node of the old cluster, or remove one of the new. Returns the index of the
      * last applied entry, which becomes the snapshot's index.
      */
-    private static long alignMembership(ChatStateMachine chat, SortedMap<Long, PeerAddress> members, PrintWriter out) {
-        long index = chat.appliedIndex();
+    private static long alignMembership(ChatStateMachine chat, long snapshotIndex, SortedMap<Long, PeerAddress> members,
+                                        PrintWriter out) {
+        long index = snapshotIndex;
         for (Map.Entry<Long, String> peer : chat.peerUrls().entrySet()) {
             long peerId = peer.getKey();
             PeerAddress wanted = members.get(peerId);
