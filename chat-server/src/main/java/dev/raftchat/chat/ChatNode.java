@@ -499,24 +499,6 @@ public final class ChatNode implements AutoCloseable {
         }
 
         @Override
-        public String notReadyReason() {
-            ServerStatus status = raft.status();
-            if (status.state() != ServerStatus.State.RUNNING) {
-                return "the Raft server is " + status.state();
-            }
-            if (!status.raft().conf().isMember(nodeId)) {
-                return "this node is not a member of the cluster yet";
-            }
-            if (status.leaderId() == 0) {
-                return "no leader is known yet";
-            }
-            if (status.appliedIndex() < status.commitIndex()) {
-                return "catching up: applied " + status.appliedIndex() + " of " + status.commitIndex() + " committed entries";
-            }
-            return null;
-        }
-
-        @Override
         public byte[] statusJson() {
             ServerStatus status = raft.status();
             ObjectNode body = JSON.createObjectNode()

@@ -182,13 +182,6 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
                     return CompletableFuture.completedFuture(backend.live()
                             ? json(HttpResponseStatus.OK, "{\"status\":\"ok\"}".getBytes(StandardCharsets.UTF_8))
                             : error(503, "not_running", "the Raft server is not running"));
-                case "readyz": {
-                    requireMethod(method, HttpMethod.GET);
-                    String reason = backend.notReadyReason();
-                    return CompletableFuture.completedFuture(reason == null
-                            ? json(HttpResponseStatus.OK, "{\"status\":\"ready\"}".getBytes(StandardCharsets.UTF_8))
-                            : error(503, "not_ready", reason));
-                }
                 case "raft":
                     requireMethod(method, HttpMethod.GET);
                     return CompletableFuture.completedFuture(json(HttpResponseStatus.OK, backend.statusJson()));

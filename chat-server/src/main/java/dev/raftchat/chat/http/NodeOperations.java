@@ -12,6 +12,13 @@ public interface NodeOperations {
     /** {@code GET /api/v1/cluster}: this node's view of the cluster as JSON (see docs/api.md, "Operations"). */
     byte[] clusterJson();
 
+    /**
+     * {@code GET /readyz}: completes with null when this node is ready to serve, else with the reason: not
+     * running, not a member, no leader known, or not caught up — applied less than the leader's commit index
+     * as confirmed by a ReadIndex round, within {@code waitMillis}. Never fails.
+     */
+    CompletableFuture<String> notReadyReason(long waitMillis);
+
     /** {@code GET /metrics}: Prometheus text exposition. */
     String metricsText();
 

@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 /**
  * The operations routes, beside the chat API:
  * <pre>
+ * GET /readyz               → 200 once a leader is known and this node applied the leader's commit index, else 503
  * GET /metrics              → Prometheus text (no auth, like /healthz: scrapers rarely carry tokens)
  * GET /api/v1/cluster       → leader, term, commit and applied index, members and their progress
  * GET /api/v1/admin/backup  → a consistent snapshot file, streamed (admin: bearer token or loopback)
@@ -20,6 +21,9 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class OpsRoutes {
     public static final String METRICS_PATH = "/metrics";
+    public static final String READY_PATH = "/readyz";
+    /** How long {@code /readyz} waits for the ReadIndex round that proves this node caught up. */
+    static final long READY_WAIT_MILLIS = 1_000;
     public static final String CLUSTER_PATH = "/api/v1/cluster";
     public static final String BACKUP_PATH = "/api/v1/admin/backup";
     static final String BACKUP_CRC_HEADER = "X-Raft-Chat-Data-Crc32c";
@@ -44,6 +48,11 @@ public final class OpsRoutes {
                 response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
                 return CompletableFuture.completedFuture(response);
             }
+            case READY_PATH:
+                requireGet(request);
+                return operations.notReadyReason(READY_WAIT_MILLIS).thenApply(reason -> reason == null
+                        ? ChatHttpHandler.json(HttpResponseStatus.OK, "{\"status\":\"ready\"}".getBytes(StandardCharsets.UTF_8))
+                        : ChatHttpHandler.error(503, "not_ready", reason));
             case CLUSTER_PATH:
                 requireGet(request);
                 return CompletableFuture.completedFuture(ChatHttpHandler.json(HttpResponseStatus.OK, operations.clusterJson()));

@@ -21,6 +21,9 @@ import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import dev.raftchat.chat.state.ChatCodec;
+import dev.raftchat.chat.state.ChatQuery;
 import java.util.function.Supplier;
 
 /**
@@ -34,6 +37,7 @@ import java.util.function.Supplier;
  */
 public final class ChatNodeOperations implements NodeOperations {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final byte[] APPLIED_INDEX_QUERY = ChatCodec.encode(new ChatQuery.AppliedIndex());
 
     private final long nodeId;
     private final RaftServer raft;
@@ -96,6 +100,28 @@ public final class ChatNodeOperations implements NodeOperations {
             }
         }
         return body.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public CompletableFuture<String> notReadyReason(long waitMillis) {
+        ServerStatus status = raft.status();
+        if (status.state() != ServerStatus.State.RUNNING) {
+            return CompletableFuture.completedFuture("the Raft server is " + status.state());
+        }
+        if (!status.raft().conf().isMember(nodeId)) {
+            return CompletableFuture.completedFuture("this node is not a member of the cluster yet");
+        }
+        if (status.leaderId() == 0) {
+            return CompletableFuture.completedFuture("no leader is known yet");
+        }
+        // A ReadIndex round asks the leader for its commit index and completes once this node applied it:
+        // the local commit index alone can lag the leader's by a whole log on a restarted follower.
+        return raft.read(APPLIED_INDEX_QUERY)
+                .orTimeout(waitMillis, TimeUnit.MILLISECONDS)
+                .handle((ignored, failure) -> failure == null ? null
+                        : "catching up: not confirmed to have applied the leader's commit index within " + waitMillis
+                                + " ms (applied " + raft.status().appliedIndex() + ", local commit "
+                                + raft.status().commitIndex() + ")");
     }
 
     @Override
