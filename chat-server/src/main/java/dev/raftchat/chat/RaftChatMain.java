@@ -65,6 +65,9 @@ public final class RaftChatMain implements Callable<Integer> {
             description = "Bearer token required by the membership routes (/raft/{id}); unset: they answer loopback clients only. Prefer the environment variable RAFT_CHAT_ADMIN_TOKEN.")
     String adminToken;
 
+    @CommandLine.Mixin
+    ApiFlags apiFlags = new ApiFlags();
+
     /** Builds the node's configuration from the parsed flags. @throws IllegalArgumentException naming a bad flag */
     ChatNodeConfig toConfig() {
         SortedMap<Long, PeerAddress> members;
@@ -79,6 +82,7 @@ public final class RaftChatMain implements Callable<Integer> {
                 .withSnapshotCount(snapshotCount)
                 .withTiming(tickMillis, requestTimeoutMillis);
         config = config.withAdminToken(adminToken);
+        config = apiFlags.applyTo(config);
         return dataDir == null ? config : config.withDataDir(dataDir);
     }
 

@@ -57,7 +57,13 @@ public final class ChatHttpServer implements AutoCloseable {
      */
     public ChatHttpServer(String host, int port, ChatBackend backend, Firehose firehose, int contentBytesMax,
                           int connectionsMax, String adminToken) {
-        this.handler = new ChatHttpHandler(backend, adminToken);
+        this(host, port, backend, firehose, contentBytesMax, connectionsMax, adminToken, null);
+    }
+
+    /** @param api the chat API v1 (routes under {@code /api/v1} and its WebSocket), or null for none */
+    public ChatHttpServer(String host, int port, ChatBackend backend, Firehose firehose, int contentBytesMax,
+                          int connectionsMax, String adminToken, ApiRoutes api) {
+        this.handler = new ChatHttpHandler(backend, adminToken, api);
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
                 .channel(NioServerSocketChannel.class)
@@ -94,6 +100,15 @@ public final class ChatHttpServer implements AutoCloseable {
                                 .addLast("websocket-guard", new ChannelInboundHandlerAdapter() {
                                     @Override
                                     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                                        if (api != null && msg instanceof FullHttpRequest request
+                                                && new QueryStringDecoder(request.uri()).path().equals(api.webSocketPath())
+                                                && request.headers().containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true)) {
+                                            // This guard, the firehose and the original handler make way for the v1 WebSocket.
+                                            ChannelHandlerContext aggregate = ctx.pipeline().context("aggregate");
+                                            api.installWebSocket(ctx.pipeline(), "aggregate");
+                                            aggregate.fireChannelRead(msg);
+                                            return;
+                                        }
                                         if (msg instanceof FullHttpRequest request && isPlainRequestForWebSocket(request)) {
                                             request.release();
                                             FullHttpResponse response = ChatHttpHandler.error(400, "websocket_upgrade_required",
