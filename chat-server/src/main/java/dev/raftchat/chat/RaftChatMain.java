@@ -94,6 +94,9 @@ public final class RaftChatMain implements Callable<Integer> {
         return new ChatTlsConfig(tlsCertificate, tlsPrivateKey, peerTlsCertificate, peerTlsPrivateKey, peerTlsCa);
     }
 
+    @CommandLine.Mixin
+    ApiFlags apiFlags = new ApiFlags();
+
     /** Builds the node's configuration from the parsed flags. @throws IllegalArgumentException naming a bad flag */
     ChatNodeConfig toConfig() {
         SortedMap<Long, PeerAddress> members;
@@ -108,6 +111,7 @@ public final class RaftChatMain implements Callable<Integer> {
                 .withSnapshotCount(snapshotCount)
                 .withTiming(tickMillis, requestTimeoutMillis);
         config = config.withAdminToken(adminToken);
+        config = apiFlags.applyTo(config);
         return dataDir == null ? config : config.withDataDir(dataDir);
     }
 

@@ -80,21 +80,26 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
     /** Null: no operations routes (metrics, cluster, backup). */
     private final OpsRoutes ops;
     private final HttpRequestObserver observer;
+    /** The chat API v1, or null when this server has none. */
+    private final ApiRoutes api;
 
     /** @param adminToken the bearer token the membership routes require, or null to allow loopback clients only */
     public ChatHttpHandler(ChatBackend backend, String adminToken) {
-        this(backend, adminToken, null, HttpRequestObserver.NONE);
+        this(backend, adminToken, null, HttpRequestObserver.NONE, null);
     }
 
     /**
      * @param ops      the operations routes, asked before the chat routes; null for none
      * @param observer hears every answered request
+     * @param api      the chat API v1 that the other paths under {@code /api/v1} are delegated to, or null
      */
-    public ChatHttpHandler(ChatBackend backend, String adminToken, OpsRoutes ops, HttpRequestObserver observer) {
+    public ChatHttpHandler(ChatBackend backend, String adminToken, OpsRoutes ops, HttpRequestObserver observer,
+                           ApiRoutes api) {
         this.backend = backend;
         this.adminToken = adminToken == null ? null : adminToken.getBytes(StandardCharsets.UTF_8);
         this.ops = ops;
         this.observer = java.util.Objects.requireNonNull(observer, "observer");
+        this.api = api;
     }
 
     /** Requests received and not yet answered. */
@@ -160,15 +165,18 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
         }
         QueryStringDecoder uri = new QueryStringDecoder(request.uri());
         String path = uri.path();
-        if (path.length() > 1 && path.endsWith("/")) {
-            path = path.substring(0, path.length() - 1);
-        }
+        String trimmed = path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
         if (ops != null) {
-            CompletableFuture<FullHttpResponse> answer = ops.route(request, path, () -> authorizeAdmin(request, client));
+            // Before the API v1 prefix: /api/v1/cluster and /api/v1/admin/backup are operations routes.
+            CompletableFuture<FullHttpResponse> answer = ops.route(request, trimmed, () -> authorizeAdmin(request, client));
             if (answer != null) {
                 return answer;
             }
         }
+        if (api != null && (uri.rawPath().equals(ApiRoutes.PREFIX) || uri.rawPath().startsWith(ApiRoutes.PREFIX + "/"))) {
+            return api.route(request, client);
+        }
+        path = trimmed;
         List<String> segments = List.of(path.substring(1).split("/", -1));
         HttpMethod method = request.method();
         String first = segments.get(0);
@@ -201,7 +209,7 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
                 return backend.roomJson(room, stale(uri)).thenApply(json -> json(HttpResponseStatus.OK, json));
             }
             if (method.equals(HttpMethod.POST)) {
-                return post(room, request);
+                return post(room, request, client);
             }
             throw methodNotAllowed(method, "GET, POST");
         }
@@ -241,7 +249,7 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
                 + "; see /rooms, /rooms/{room}, /raft/{id}, /healthz, /readyz, /ws");
     }
 
-    private CompletableFuture<FullHttpResponse> post(String room, FullHttpRequest request) {
+    private CompletableFuture<FullHttpResponse> post(String room, FullHttpRequest request, java.net.SocketAddress client) {
         JsonNode body;
         try {
             body = JSON.readTree(request.content().toString(StandardCharsets.UTF_8));
@@ -258,6 +266,9 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
             backend.limits().checkMessage(message);
         } catch (InvalidCommandException e) {
             throw new ApiException(400, e.code(), e.getMessage());
+        }
+        if (api != null) {
+            return api.postOriginal(room, user, message, request, client);
         }
         return backend.post(room, user, message).thenApply(post -> json(HttpResponseStatus.CREATED,
                 ChatStateMachine.json(generator -> ChatStateMachine.writePost(generator, post))));
@@ -366,13 +377,13 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
         return json(HttpResponseStatus.valueOf(status), body.toString().getBytes(StandardCharsets.UTF_8));
     }
 
-    static FullHttpResponse json(HttpResponseStatus status, byte[] body) {
+    public static FullHttpResponse json(HttpResponseStatus status, byte[] body) {
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(body));
         response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json; charset=utf-8");
         return response;
     }
 
-    static FullHttpResponse error(int status, String code, String message) {
+    public static FullHttpResponse error(int status, String code, String message) {
         ObjectNode body = JSON.createObjectNode();
         body.putObject("error").put("code", code).put("message", message);
         FullHttpResponse response = json(HttpResponseStatus.valueOf(status), body.toString().getBytes(StandardCharsets.UTF_8));
@@ -383,7 +394,7 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
     }
 
     /** Maps a failure to a JSON error; a Raft outcome that is unknown says so, because the client may retry. */
-    static FullHttpResponse errorResponse(Throwable failure) {
+    public static FullHttpResponse errorResponse(Throwable failure) {
         Throwable cause = failure;
         while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
             cause = cause.getCause();

@@ -57,17 +57,18 @@ public final class ChatHttpServer implements AutoCloseable {
      */
     public ChatHttpServer(String host, int port, ChatBackend backend, Firehose firehose, int contentBytesMax,
                           int connectionsMax, String adminToken) {
-        this(host, port, backend, firehose, contentBytesMax, connectionsMax, adminToken, null, HttpRequestObserver.NONE, null);
+        this(host, port, backend, firehose, contentBytesMax, connectionsMax, adminToken, null, HttpRequestObserver.NONE, null, null);
     }
 
     /**
-     * As above, plus the operations routes ({@code ops}, null for none), a request observer, and TLS:
-     * with {@code tls} (a server context) every connection is HTTPS/WSS and plain HTTP is refused.
+     * As above, plus the operations routes ({@code ops}, null for none), a request observer, TLS (with a
+     * server context every connection is HTTPS/WSS and plain HTTP is refused; null for plain HTTP) and the
+     * chat API v1 ({@code api}: routes under {@code /api/v1} and its WebSocket; null for none).
      */
     public ChatHttpServer(String host, int port, ChatBackend backend, Firehose firehose, int contentBytesMax,
                           int connectionsMax, String adminToken, OpsRoutes ops, HttpRequestObserver observer,
-                          io.netty.handler.ssl.SslContext tls) {
-        this.handler = new ChatHttpHandler(backend, adminToken, ops, observer);
+                          io.netty.handler.ssl.SslContext tls, ApiRoutes api) {
+        this.handler = new ChatHttpHandler(backend, adminToken, ops, observer, api);
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
                 .channel(NioServerSocketChannel.class)
@@ -108,6 +109,15 @@ public final class ChatHttpServer implements AutoCloseable {
                                 .addLast("websocket-guard", new ChannelInboundHandlerAdapter() {
                                     @Override
                                     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                                        if (api != null && msg instanceof FullHttpRequest request
+                                                && new QueryStringDecoder(request.uri()).path().equals(api.webSocketPath())
+                                                && request.headers().containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true)) {
+                                            // This guard, the firehose and the original handler make way for the v1 WebSocket.
+                                            ChannelHandlerContext aggregate = ctx.pipeline().context("aggregate");
+                                            api.installWebSocket(ctx.pipeline(), "aggregate");
+                                            aggregate.fireChannelRead(msg);
+                                            return;
+                                        }
                                         if (msg instanceof FullHttpRequest request && isPlainRequestForWebSocket(request)) {
                                             request.release();
                                             FullHttpResponse response = ChatHttpHandler.error(400, "websocket_upgrade_required",
