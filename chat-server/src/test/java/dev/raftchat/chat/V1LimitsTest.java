@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Rate limits (429 + Retry-After), --require-login, and the body limit, on a node with small limits. */
+/** Rate limits (429 + Retry-After) and --require-login on a node with small limits. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class V1LimitsTest {
     private ChatCluster cluster;
@@ -71,12 +71,5 @@ class V1LimitsTest {
         assertThat(client.post(1, "/rooms/open", token, "{\"Message\":\"hi\",\"User\":\"someone-else\"}").status()).isEqualTo(403);
         assertThat(client.post(1, "/rooms/open", token, "{\"Message\":\"hi\",\"User\":\"member\"}").status()).isEqualTo(201);
         assertThat(client.get(1, "/api/v1/info", null).body().get("requireLogin").asBoolean()).isTrue();
-    }
-
-    @Test
-    void anOversizedBodyIs413() {
-        Reply reply = client.post(1, "/api/v1/auth/register", null, "{\"username\":\"" + "x".repeat(70_000) + "\"}");
-        assertThat(reply.status()).isEqualTo(413);
-        assertThat(reply.errorCode()).isEqualTo("body_too_large");
     }
 }
