@@ -96,6 +96,7 @@ function showAuth(message = null) {
   $('auth-view').hidden = false;
   $('whoami').hidden = true;
   $('logout').hidden = true;
+  $('conn-state').hidden = true;
   showError($('auth-error'), message);
   $('auth-username').focus();
 }
@@ -186,6 +187,7 @@ async function enterApp() {
   $('whoami').textContent = state.me.username;
   $('whoami').hidden = false;
   $('logout').hidden = false;
+  $('conn-state').hidden = false;
   live.start();
   await loadRooms(true);
   openFromHash();
