@@ -37,6 +37,13 @@ final class ChatApi {
         return this;
     }
 
+    /** Logs in an existing user; later calls carry the token. */
+    ChatApi login(String username, String password) {
+        ObjectNode credentials = JSON.createObjectNode().put("username", username).put("password", password);
+        token = expect(send("POST", "/api/v1/auth/login", credentials), 200).get("token").asText();
+        return this;
+    }
+
     JsonNode createRoom(String room) {
         return expect(send("POST", "/api/v1/rooms", JSON.createObjectNode().put("name", room)), 201);
     }

@@ -13,6 +13,9 @@ const TOP_LOAD_PX = 160;
 /** Consecutive messages of one author closer than this share one header. */
 const GROUP_WINDOW_MS = 5 * 60 * 1000;
 const READ_MARKER_DELAY_MS = 700;
+/** Automatic resends of a failed post (same transaction id) before the reader is asked. */
+const AUTO_RETRIES = 3;
+const AUTO_RETRY_BASE_MS = 400;
 
 export class MessageView {
   constructor({ api, live, me, elements, onRead, onSessionEnded, onRoomMissing }) {
@@ -281,23 +284,40 @@ export class MessageView {
     entry.li.remove();
   }
 
+  /**
+   * Posts a pending message. Failures that may be transient (no answer, 5xx, 429) are retried a few times
+   * with the same transaction id, so a leader election is invisible to the reader; after that the message
+   * shows "Retry", and a 4xx rejection shows why.
+   */
   async post(txnId) {
     const entry = this.pending.get(txnId);
     entry.state = 'sending';
     this.setPendingStatus(entry, 'Sending…');
-    try {
-      const { message, replayed } = await this.api.postMessage(entry.room, entry.text, txnId);
-      if (entry.room !== this.room || !this.pending.has(txnId)) return;
-      this.resolvePending(txnId, message, replayed);
-    } catch (e) {
-      if (!this.pending.has(txnId) || entry.room !== this.room) return;
-      entry.state = 'failed';
-      const retryable = !(e instanceof ApiError) || e.retryable;
-      entry.li.classList.add('failed');
-      entry.li.dataset.state = 'failed';
-      this.setPendingStatus(entry, retryable ? `Not sent (${e.message}).` : `Rejected: ${e.message}.`,
-        retryable ? txnId : null, txnId);
-      if (e instanceof ApiError && e.status === 401) this.onSessionEnded();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const { message, replayed } = await this.api.postMessage(entry.room, entry.text, txnId);
+        if (entry.room !== this.room || !this.pending.has(txnId)) return;
+        this.resolvePending(txnId, message, replayed);
+        return;
+      } catch (e) {
+        if (!this.pending.has(txnId) || entry.room !== this.room) return;
+        const retryable = !(e instanceof ApiError) || e.retryable;
+        if (retryable && attempt < AUTO_RETRIES) {
+          const waitMs = e instanceof ApiError && e.retryAfterSeconds !== null
+            ? Math.min(e.retryAfterSeconds * 1000, 10000)
+            : AUTO_RETRY_BASE_MS * 2 ** attempt * (0.75 + Math.random() / 2);
+          this.setPendingStatus(entry, 'Sending… (retrying)');
+          await new Promise((resolve) => setTimeout(resolve, waitMs));
+          if (!this.pending.has(txnId) || entry.room !== this.room) return;
+          continue;
+        }
+        entry.state = 'failed';
+        entry.li.classList.add('failed');
+        this.setPendingStatus(entry, retryable ? `Not sent (${e.message}).` : `Rejected: ${e.message}.`,
+          retryable ? txnId : null, txnId);
+        if (e instanceof ApiError && e.status === 401) this.onSessionEnded();
+        return;
+      }
     }
   }
 
