@@ -20,6 +20,22 @@ import org.openqa.selenium.WebElement;
 class BrowserChatTest extends BrowserTestSupport {
 
     @Test
+    void everyNodeServesTheClientAndItOffersLogin() {
+        for (long id : cluster.ids()) {
+            ChatPage page = browserAt(cluster.baseUrl(id));
+            await().atMost(ChatPage.WAIT).until(() -> page.find("auth-view").isDisplayed());
+            assertThat(page.driver.getTitle()).isEqualTo("raft-chat");
+            assertThat(page.find("auth-username").getAttribute("autocomplete")).isEqualTo("username");
+            assertThat(page.driver.findElements(By.cssSelector("label[for=auth-password]"))).hasSize(1);
+            assertThat(page.find("app-view").isDisplayed()).isFalse();
+            if (id == 1) {
+                page.screenshot("login");
+            }
+            assertNoScriptErrors(page);
+        }
+    }
+
+    @Test
     void aMessageSentInOneBrowserAppearsInAnother() {
         String alice = unique("alice");
         String bob = unique("bob");
@@ -67,10 +83,14 @@ class BrowserChatTest extends BrowserTestSupport {
         first.find("cluster-close").click();
 
         first.driver.manage().window().setSize(Chromium.PHONE);
+        await().atMost(ChatPage.WAIT).until(() -> sidebarRight(first) <= 0);
         first.screenshot("chat-narrow");
         first.find("rooms-toggle").click();
-        await().atMost(ChatPage.WAIT).until(() -> first.find("new-room-name").isDisplayed());
+        await().atMost(ChatPage.WAIT).until(() -> sidebarLeft(first) >= 0);
         first.screenshot("rooms-narrow");
+        first.driver.findElement(By.cssSelector(".room-item[data-room='" + room + "']")).click();
+        first.awaitRoomOpen(room);
+        await().atMost(ChatPage.WAIT).until(() -> sidebarRight(first) <= 0);
 
         first.find("logout").click();
         await().atMost(ChatPage.WAIT).until(() -> first.find("auth-view").isDisplayed());
@@ -255,6 +275,14 @@ class BrowserChatTest extends BrowserTestSupport {
                 // hidden meanwhile: the client reconnected by itself
             }
         }
+    }
+
+    private static double sidebarRight(ChatPage page) {
+        return ((Number) page.script("return document.getElementById('sidebar').getBoundingClientRect().right;")).doubleValue();
+    }
+
+    private static double sidebarLeft(ChatPage page) {
+        return ((Number) page.script("return document.getElementById('sidebar').getBoundingClientRect().left;")).doubleValue();
     }
 
     private static long countText(List<JsonNode> messages, String text) {

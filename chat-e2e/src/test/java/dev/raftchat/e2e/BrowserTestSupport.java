@@ -6,18 +6,23 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.logging.LogType;
 
 /**
- * Each test gets a fresh three-node cluster (separate JVMs) and as many browsers as it opens; all are
- * stopped after it. Screenshots go to {@code target/screenshots}, node logs to {@code target/e2e-logs}.
+ * One three-node cluster (separate JVMs) per test class, shared by its tests, which keep apart by
+ * using their own users and rooms; a test that kills a node starts it again, and before each test every
+ * node is running and they agree on a leader. Each test opens its own browsers, all stopped after it.
+ * Screenshots go to {@code target/screenshots}, node logs to {@code target/e2e-logs/<class>}.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class BrowserTestSupport {
     static final Path SCREENSHOTS = Path.of("target", "screenshots");
 
@@ -28,17 +33,26 @@ abstract class BrowserTestSupport {
     private final List<ChromeDriver> browsers = new ArrayList<>();
     private final List<AutoCloseable> closeables = new ArrayList<>();
 
-    @BeforeEach
-    void startCluster(TestInfo test) {
+    @BeforeAll
+    void startCluster() {
         Chromium.assumeInstalled();
-        String name = test.getTestMethod().orElseThrow().getName();
-        cluster = new ChatProcessCluster(temp.resolve("data"), Path.of("target", "e2e-logs", name), 3);
+        cluster = new ChatProcessCluster(temp.resolve("data"), Path.of("target", "e2e-logs", getClass().getSimpleName()), 3);
         cluster.startAll();
+    }
+
+    @BeforeEach
+    void everyNodeRuns() {
+        for (long id : cluster.ids()) {
+            if (!cluster.running(id)) {
+                cluster.kill(id); // forget a node that died on its own
+                cluster.start(id);
+            }
+        }
         leaderAtStart = cluster.awaitStableLeader();
     }
 
     @AfterEach
-    void stopEverything() throws Exception {
+    void stopBrowsers() throws Exception {
         for (ChromeDriver browser : browsers) {
             try {
                 browser.quit();
@@ -46,9 +60,15 @@ abstract class BrowserTestSupport {
                 // a browser that already died has nothing left to stop
             }
         }
+        browsers.clear();
         for (AutoCloseable closeable : closeables) {
             closeable.close();
         }
+        closeables.clear();
+    }
+
+    @AfterAll
+    void stopCluster() {
         if (cluster != null) {
             cluster.close();
         }
@@ -66,7 +86,7 @@ abstract class BrowserTestSupport {
         return closeable;
     }
 
-    /** A name no earlier run used, within the limits of user and room names. */
+    /** A name no other test used, within the limits of user and room names. */
     static String unique(String prefix) {
         return prefix + "-" + Long.toString(ThreadLocalRandom.current().nextLong(1L << 40), 36);
     }

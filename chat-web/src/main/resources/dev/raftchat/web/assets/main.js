@@ -11,6 +11,7 @@ const SESSION_KEY = 'raftchat.session';
 const FALLBACK_LIMITS = { maxMessageChars: 4000, maxRoomNameChars: 64, maxPageSize: 200, defaultPageSize: 50 };
 const ROOM_REFRESH_MS = 15000;
 const TOAST_MS = 4000;
+const COMPOSER_HEIGHT_MAX_PX = 200;
 
 const $ = (id) => document.getElementById(id);
 
@@ -345,8 +346,10 @@ function updateComposer() {
   counter.setAttribute('aria-live', count > max ? 'polite' : 'off');
   if (count > max) counter.textContent = `${count} / ${max} — too long`;
   $('composer-send').disabled = input.disabled || input.value.trim() === '' || count > max;
+  // Grow with the text up to a limit, then scroll (the 2px are the borders, outside scrollHeight).
   input.style.height = 'auto';
-  input.style.height = `${Math.min(input.scrollHeight, 200)}px`;
+  input.style.height = `${Math.min(input.scrollHeight + 2, COMPOSER_HEIGHT_MAX_PX)}px`;
+  input.style.overflowY = input.scrollHeight + 2 > COMPOSER_HEIGHT_MAX_PX ? 'auto' : 'hidden';
 }
 
 function sendComposer() {

@@ -219,6 +219,7 @@ export class MessageView {
     }
     this.emptyRoom.hidden = this.messages.size > 0 || this.pending.size > 0;
     if (added === 0) return;
+    this.updateHistoryState();
     if (wasAtBottom || mine) {
       this.scrollToBottom(false);
     } else {
