@@ -26,16 +26,16 @@ import org.openqa.selenium.logging.LogType;
 abstract class BrowserTestSupport {
     static final Path SCREENSHOTS = Path.of("target", "screenshots");
 
-    @TempDir
-    Path temp;
+    private Path temp;
     ChatProcessCluster cluster;
     long leaderAtStart;
     private final List<ChromeDriver> browsers = new ArrayList<>();
     private final List<AutoCloseable> closeables = new ArrayList<>();
 
     @BeforeAll
-    void startCluster() {
+    void startCluster(@TempDir Path classTemp) {
         Chromium.assumeInstalled();
+        temp = classTemp;
         cluster = new ChatProcessCluster(temp.resolve("data"), Path.of("target", "e2e-logs", getClass().getSimpleName()), 3);
         cluster.startAll();
     }
