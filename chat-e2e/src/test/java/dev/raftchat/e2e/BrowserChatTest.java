@@ -125,7 +125,7 @@ class BrowserChatTest extends BrowserTestSupport {
             page.script("document.getElementById('message-scroller').scrollTop = 0;");
             double anchorTop = topInViewport(page, anchorSeq);
             await().atMost(ChatPage.WAIT).until(() -> page.confirmedSeqs().size() > before.size());
-            // The message that was at the top stays where the reader saw it.
+            // The text that was at the top stays where the reader saw it.
             await().atMost(ChatPage.WAIT).until(() -> Math.abs(topInViewport(page, anchorSeq) - anchorTop) < 4);
         }
         assertThat(page.confirmedSeqs()).containsExactlyElementsOf(LongStream.rangeClosed(1, total).boxed().toList());
@@ -300,8 +300,8 @@ class BrowserChatTest extends BrowserTestSupport {
     }
 
     private static double topInViewport(ChatPage page, long seq) {
-        return ((Number) page.script("const li = document.querySelector(`#message-list > li.msg[data-seq='${arguments[0]}']`);"
-                + " return li.getBoundingClientRect().top - document.getElementById('message-scroller').getBoundingClientRect().top;",
+        return ((Number) page.script("const text = document.querySelector(`#message-list > li.msg[data-seq='${arguments[0]}'] .msg-text`);"
+                + " return text.getBoundingClientRect().top - document.getElementById('message-scroller').getBoundingClientRect().top;",
                 seq)).doubleValue();
     }
 }

@@ -161,10 +161,18 @@ export class MessageView {
     try {
       const page = await this.api.messages(this.room, { before: this.prevCursor, limit: this.pageSize });
       if (generation !== this.generation) return false;
+      // Keep the text the reader sees in place: the first message's text is the anchor (its header may
+      // vanish when the page before it ends with the same author, so the list's height is not enough).
+      const anchor = this.list.querySelector('li.msg:not(.pending) .msg-text');
+      const anchorTop = anchor ? anchor.getBoundingClientRect().top : null;
       const fromBottom = this.scroller.scrollHeight - this.scroller.scrollTop;
       this.loadingOlder = false;
       this.acceptPage(page, 'before');
-      this.scroller.scrollTop = this.scroller.scrollHeight - fromBottom;
+      if (anchor && anchor.isConnected) {
+        this.scroller.scrollTop += anchor.getBoundingClientRect().top - anchorTop;
+      } else {
+        this.scroller.scrollTop = this.scroller.scrollHeight - fromBottom;
+      }
       return page.messages.length > 0;
     } catch (e) {
       if (generation !== this.generation) return false;
