@@ -444,6 +444,7 @@ $('rooms-toggle').addEventListener('click', () => {
   if (open) $('new-room-name').focus();
 });
 document.addEventListener('keydown', (event) => { if (event.key === 'Escape') closeDrawer(); });
+$('chat').addEventListener('click', () => { if (document.body.classList.contains('drawer-open')) closeDrawer(); });
 
 // ---- start ---------------------------------------------------------------------------------------------
 
