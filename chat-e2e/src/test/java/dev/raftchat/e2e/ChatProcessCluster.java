@@ -35,6 +35,7 @@ final class ChatProcessCluster implements AutoCloseable {
     /** The default tick: the test machine is often loaded, and shorter elections flap there. */
     static final long TICK_MILLIS = 100;
     static final long REQUEST_TIMEOUT_MILLIS = 4_000;
+    static final int PASSWORD_HASH_ITERATIONS = 10_000;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path dataRoot;
@@ -75,7 +76,9 @@ final class ChatProcessCluster implements AutoCloseable {
                 "-cp", classPath, "dev.raftchat.chat.RaftChatMain",
                 "--id", Long.toString(id), "--cluster", clusterFlag(), "--port", Integer.toString(httpPorts.get(id)),
                 "--http-host", "127.0.0.1", "--data-dir", dataRoot.resolve("raft-chat-" + id).toString(),
-                "--tick-ms", Long.toString(TICK_MILLIS), "--request-timeout-ms", Long.toString(REQUEST_TIMEOUT_MILLIS));
+                "--tick-ms", Long.toString(TICK_MILLIS), "--request-timeout-ms", Long.toString(REQUEST_TIMEOUT_MILLIS),
+                // The production cost of a password hash only slows every login of the tests down.
+                "--password-hash-iterations", Integer.toString(PASSWORD_HASH_ITERATIONS));
         try {
             Files.createDirectories(logDir);
             Path log = logDir.resolve("node-" + id + ".log");

@@ -32,6 +32,8 @@ export function fromLegacyStatus(status) {
   ].sort((a, b) => a.id - b.id);
   return {
     nodeId: status.NodeId,
+    role: status.Role ? String(status.Role).toLowerCase() : null,
+    progressKnown: Number(status.LeaderId) === Number(status.NodeId),
     leaderId: status.LeaderId || null,
     term: status.Term,
     commitIndex: status.CommitIndex,
@@ -98,7 +100,7 @@ export class ClusterView {
   render(view) {
     const facts = el('dl', { className: 'cluster-facts' });
     const fact = (name, value) => facts.append(el('dt', { text: name }), el('dd', { text: value ?? '—' }));
-    fact('This node', view.nodeId);
+    fact('This node', view.role ? `node ${view.nodeId} (${view.role.replace('_', ' ')})` : `node ${view.nodeId}`);
     fact('Leader', view.leaderId ? `node ${view.leaderId}` : 'none (election under way?)');
     fact('Term', view.term);
     fact('Commit index', view.commitIndex);
@@ -125,12 +127,16 @@ export class ClusterView {
     const foot = el('p', { className: 'muted small-print',
       text: `Updated ${relativeAgo(this.updatedAt)} · refreshes every ${POLL_MS / 1000} s` });
     const nodes = [facts, table, foot];
+    if (view.progressKnown === false) {
+      nodes.push(el('p', { className: 'muted small-print',
+        text: 'Match, lag and health are tracked by the leader; this node is not it, so they are blank here.' }));
+    }
     if (this.legacy) {
       nodes.push(el('p', { className: 'muted small-print',
         text: 'This server has no /api/v1/cluster yet; showing its /raft status (progress is known on the leader only).' }));
     }
     this.body.replaceChildren(...nodes);
-    this.body.dataset.leader = view.leaderId ?? '';
+    this.body.dataset.leader = view.leaderId ? String(view.leaderId) : '';
   }
 
   renderError(e) {
