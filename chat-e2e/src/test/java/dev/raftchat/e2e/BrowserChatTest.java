@@ -130,6 +130,7 @@ class BrowserChatTest extends BrowserTestSupport {
         }
         assertThat(page.confirmedSeqs()).containsExactlyElementsOf(LongStream.rangeClosed(1, total).boxed().toList());
         assertThat(page.texts("#message-list > li.msg .msg-text").get(0)).isEqualTo("message 1");
+        page.script("document.getElementById('message-scroller').scrollTop = 0;");
         await().atMost(ChatPage.WAIT).until(() -> page.find("history-state").getText().startsWith("This is the beginning"));
         page.screenshot("history-top");
 
