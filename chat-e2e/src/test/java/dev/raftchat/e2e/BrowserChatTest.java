@@ -21,18 +21,58 @@ class BrowserChatTest extends BrowserTestSupport {
 
     @Test
     void everyNodeServesTheClientAndItOffersLogin() {
+        ChatPage page = browserAt(cluster.baseUrl(1));
         for (long id : cluster.ids()) {
-            ChatPage page = browserAt(cluster.baseUrl(id));
-            await().atMost(ChatPage.WAIT).until(() -> page.find("auth-view").isDisplayed());
+            page.driver.get(cluster.baseUrl(id) + "/");
+            await().atMost(ChatPage.WAIT).ignoreExceptions().until(() -> page.find("auth-view").isDisplayed());
             assertThat(page.driver.getTitle()).isEqualTo("raft-chat");
             assertThat(page.find("auth-username").getAttribute("autocomplete")).isEqualTo("username");
             assertThat(page.driver.findElements(By.cssSelector("label[for=auth-password]"))).hasSize(1);
             assertThat(page.find("app-view").isDisplayed()).isFalse();
+            assertThat(page.find("conn-state").isDisplayed()).as("no connection state before logging in").isFalse();
             if (id == 1) {
                 page.screenshot("login");
             }
             assertNoScriptErrors(page);
         }
+    }
+
+    @Test
+    void theRoomListPagesAndADeletedRoomDisappearsForEveryone() {
+        ChatApi owner = new ChatApi(cluster.baseUrl(2)).signUp(unique("owner"), ChatPage.PASSWORD);
+        int pageSize = owner.info().path("limits").path("defaultPageSize").asInt();
+        // Names after every other test's rooms, so at least the last few are beyond the first page.
+        String prefix = "zz-" + unique("p");
+        List<String> created = new java.util.ArrayList<>();
+        for (int i = 0; i < pageSize + 3; i++) {
+            String name = String.format("%s-%03d", prefix, i);
+            owner.createRoom(name);
+            created.add(name);
+        }
+        String last = created.get(created.size() - 1);
+        owner.post(last, "the last room");
+
+        ChatPage page = browserAt(cluster.baseUrl(1)).register(unique("browser"));
+        await().atMost(ChatPage.WAIT).until(() -> page.find("rooms-more").isDisplayed());
+        assertThat(page.driver.findElements(By.cssSelector(".room-item[data-room='" + last + "']"))).isEmpty();
+        while (page.find("rooms-more").isDisplayed()) {
+            int shown = page.driver.findElements(By.cssSelector(".room-item")).size();
+            page.find("rooms-more").click();
+            await().atMost(ChatPage.WAIT).until(() -> page.driver.findElements(By.cssSelector(".room-item")).size() > shown
+                    || !page.find("rooms-more").isDisplayed());
+        }
+        List<String> names = page.texts(".room-item .room-name");
+        assertThat(names).containsAll(created);
+        assertThat(names).as("sorted by name, each once").isSorted().doesNotHaveDuplicates();
+        page.openRoom(last);
+        page.awaitConfirmed("the last room");
+
+        // The owner deletes the room elsewhere: the open page hears it live and leaves the room.
+        owner.deleteRoom(last);
+        await().atMost(ChatPage.WAIT).until(() -> page.driver.findElements(By.cssSelector(".room-item[data-room='" + last + "']")).isEmpty()
+                && page.find("room-title").getText().equals("Pick a room"));
+        assertThat(page.find("composer-input").isEnabled()).isFalse();
+        assertNoScriptErrors(page);
     }
 
     @Test

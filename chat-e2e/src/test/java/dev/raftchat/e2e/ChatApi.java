@@ -48,6 +48,10 @@ final class ChatApi {
         return expect(send("POST", "/api/v1/rooms", JSON.createObjectNode().put("name", room)), 201);
     }
 
+    void deleteRoom(String room) {
+        expect(send("DELETE", "/api/v1/rooms/" + segment(room), null), 204);
+    }
+
     JsonNode post(String room, String text) {
         return expect(send("POST", "/api/v1/rooms/" + segment(room) + "/messages", JSON.createObjectNode().put("text", text)), 201);
     }

@@ -19,7 +19,10 @@ const session = {
   load() {
     try {
       const saved = JSON.parse(localStorage.getItem(SESSION_KEY) ?? 'null');
-      return saved && typeof saved.token === 'string' ? saved : null;
+      if (!saved || typeof saved.token !== 'string') return null;
+      // An expired session would only earn a 401: go straight to the login.
+      if (saved.expiresAt && Date.parse(saved.expiresAt) <= Date.now()) return null;
+      return saved;
     } catch {
       return null;
     }
