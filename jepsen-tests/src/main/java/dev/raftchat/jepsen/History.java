@@ -64,6 +64,7 @@ public final class History implements AutoCloseable {
             try {
                 out.write(toJson(op));
                 out.newLine();
+                out.flush(); // a run that dies still leaves its history (a few hundred lines a second at most)
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot append to the history file", e);
             }

@@ -146,10 +146,21 @@ public final class Nemesis implements AutoCloseable {
                 replaceMember();
                 return () -> { };
             case LOSE_UNSYNCED:
-                return loseUnsynced(pick(live, members.size() / 2 + 1));
+                return loseUnsynced(withLeader(leader, pick(live, members.size() / 2 + 1)));
             default:
                 throw new IllegalStateException("unhandled fault " + fault);
         }
+    }
+
+    /**
+     * The leader writes its own log in parallel with replication, so it is the node most likely to hold
+     * unsynced entries when killed: swap it into the victims.
+     */
+    private static List<Integer> withLeader(int leader, List<Integer> victims) {
+        if (leader > 0 && !victims.contains(leader) && !victims.isEmpty()) {
+            victims.set(0, leader);
+        }
+        return victims;
     }
 
     private List<Integer> liveMembers() {

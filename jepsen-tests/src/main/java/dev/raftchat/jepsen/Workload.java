@@ -73,6 +73,8 @@ public final class Workload {
     private final long intervalNanos;
     private final Map<String, Integer> longestReadPerRoom = new ConcurrentHashMap<>();
     private final List<Thread> threads = new ArrayList<>();
+    /** Per process: added to the process number to pick its node; moves on after an op that did not succeed. */
+    private final Map<Integer, Integer> nodeOffset = new ConcurrentHashMap<>();
     private volatile long deadlineNanos;
 
     public Workload(Settings settings, History history, HttpClient http, Targets targets) {
@@ -142,7 +144,15 @@ public final class Workload {
 
     private int nodeFor(int process, int attempt) {
         List<Integer> members = targets.members();
-        return members.get(Math.floorMod(process + attempt, members.size()));
+        return members.get(Math.floorMod(process + nodeOffset.getOrDefault(process, 0) + attempt, members.size()));
+    }
+
+    /** A client whose op did not succeed tries the next member next time (a real client would, too). */
+    private Op completed(Op op) {
+        if (op.type() != Op.Type.OK) {
+            nodeOffset.merge(op.process(), 1, Integer::sum);
+        }
+        return op;
     }
 
     /** The outcome of one HTTP attempt. */
@@ -171,7 +181,7 @@ public final class Workload {
                 break; // done, or certainly not done: a retry would be a new post
             }
         }
-        history.complete(invoke, outcome, node, null, -1, outcome == Op.Type.OK ? null : errors);
+        completed(history.complete(invoke, outcome, node, null, -1, outcome == Op.Type.OK ? null : errors));
     }
 
     /** A post's HTTP answer → ok (201, or 200 replayed), fail (4xx, or 503 with a definite code), else info. */
@@ -213,15 +223,15 @@ public final class Workload {
                     values.add(post.path("Message").asText());
                 }
                 longestReadPerRoom.merge(room, values.size(), Math::max);
-                history.complete(invoke, Op.Type.OK, node, values, -1, null);
+                completed(history.complete(invoke, Op.Type.OK, node, values, -1, null));
                 return;
             } catch (IOException e) {
-                history.complete(invoke, Op.Type.FAIL, node, null, -1, "unparseable room: " + abbreviate(result.body()));
+                completed(history.complete(invoke, Op.Type.FAIL, node, null, -1, "unparseable room: " + abbreviate(result.body())));
                 return;
             }
         }
-        history.complete(invoke, result.type() == Op.Type.INFO ? Op.Type.INFO : Op.Type.FAIL, node, null, -1,
-                result.error() != null ? result.error() : result.status() + " " + abbreviate(result.body()));
+        completed(history.complete(invoke, result.type() == Op.Type.INFO ? Op.Type.INFO : Op.Type.FAIL, node, null, -1,
+                result.error() != null ? result.error() : result.status() + " " + abbreviate(result.body())));
     }
 
     /** One page after {@code after}; recorded with its first seq so the checker can test contiguity. */
@@ -244,13 +254,13 @@ public final class Workload {
                     }
                     values.add(message.path("text").asText());
                 }
-                return history.complete(invoke, Op.Type.OK, node, values, firstSeq, null);
+                return completed(history.complete(invoke, Op.Type.OK, node, values, firstSeq, null));
             } catch (IOException e) {
                 return history.complete(invoke, Op.Type.FAIL, node, null, -1, "unparseable page: " + abbreviate(result.body()));
             }
         }
-        return history.complete(invoke, result.type() == Op.Type.INFO ? Op.Type.INFO : Op.Type.FAIL, node, null, -1,
-                result.error() != null ? result.error() : result.status() + " " + abbreviate(result.body()));
+        return completed(history.complete(invoke, result.type() == Op.Type.INFO ? Op.Type.INFO : Op.Type.FAIL, node, null, -1,
+                result.error() != null ? result.error() : result.status() + " " + abbreviate(result.body())));
     }
 
     /**
