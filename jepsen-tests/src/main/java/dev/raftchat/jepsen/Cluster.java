@@ -140,7 +140,7 @@ public final class Cluster implements AutoCloseable {
             List<String> command = new ArrayList<>();
             if (uid >= 0) {
                 run(List.of("chown", "-R", uid + ":" + uid, node.dataDir.toString()));
-                command.addAll(List.of("setpriv", "--reuid=" + uid, "--regid=" + uid, "--clear-groups"));
+                command.addAll(List.of(IptablesFaults.executable("setpriv"), "--reuid=" + uid, "--regid=" + uid, "--clear-groups"));
             }
             command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             command.addAll(List.of("-Xmx" + settings.heapMegabytes() + "m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",

@@ -220,8 +220,24 @@ public final class IptablesFaults implements NetworkFaults {
 
     record Result(int exitCode, String output) {}
 
+    /** {@code name} from the PATH, else from the sbin directories a non-login root shell may lack. */
+    static String executable(String name) {
+        String path = System.getenv("PATH");
+        List<String> directories = new ArrayList<>(path == null ? List.of() : List.of(path.split(":")));
+        directories.addAll(List.of("/usr/sbin", "/sbin", "/usr/bin", "/bin"));
+        for (String directory : directories) {
+            Path candidate = Path.of(directory.isEmpty() ? "." : directory, name);
+            if (Files.isExecutable(candidate)) {
+                return candidate.toString();
+            }
+        }
+        return name;
+    }
+
     static Result runCommand(List<String> command) throws IOException {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        List<String> resolved = new ArrayList<>(command);
+        resolved.set(0, executable(command.get(0)));
+        Process process = new ProcessBuilder(resolved).redirectErrorStream(true).start();
         try {
             byte[] out = process.getInputStream().readAllBytes();
             if (!process.waitFor(COMMAND_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
