@@ -7,7 +7,8 @@ import java.util.Set;
  * Everything one fault-test run needs; every limit with its unit in the name.
  *
  * @param nodes                     initial voters (3 or 5)
- * @param timeSeconds               how long clients and the nemesis run before healing
+ * @param timeSeconds               how long clients and the nemesis run before healing (at least: the first
+ *                                  round, each selected fault once, always completes)
  * @param nemeses                   the faults to schedule (each alone once, then combinations)
  * @param clientsPerNode            client processes per initial node
  * @param opsPerSecondMax           all clients together start at most this many operations per second

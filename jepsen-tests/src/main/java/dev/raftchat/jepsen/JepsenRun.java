@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One Jepsen-style run against real {@code raft-chat} processes: start the cluster, run clients and the
- * nemesis schedule for {@code timeSeconds}, heal everything, let the nodes recover, read every member
+ * nemesis schedule (each selected fault alone once, then pairs of a partition and another fault) for at
+ * least {@code timeSeconds} and until every selected fault was injected once, heal everything, let the nodes recover, read every member
  * directly, check, and write the results directory:
  * <pre>
  * history.jsonl      every op (invoke / ok / fail / info, monotonic nanoseconds)
@@ -115,8 +116,10 @@ public final class JepsenRun {
                             }
                         });
                 long runNanos = TimeUnit.SECONDS.toNanos(options.timeSeconds());
-                workload.start(runNanos);
-                runSchedule(nemesis, start + runNanos);
+                // The clients run until the schedule ends: at least timeSeconds, longer if the first round of
+                // faults (each selected nemesis once) needs it. The bound below only guards against a hang.
+                workload.start(runNanos + TimeUnit.HOURS.toNanos(1));
+                runSchedule(nemesis, System.nanoTime() + runNanos);
                 workload.stop();
                 workload.awaitClients();
                 nemesis.healAll();
@@ -173,8 +176,21 @@ public final class JepsenRun {
         singles.forEach(f -> plan.add(List.of(f)));
         List<Fault> partitions = singles.stream().filter(Fault::isPartition).toList();
         List<Fault> others = singles.stream().filter(f -> !f.isPartition()).toList();
+        if (!partitions.isEmpty() && !others.isEmpty()) {
+            // Two combinations belong to the first round: a membership change under a partition (when
+            // selected), and a partition with a crash or pause.
+            List<Fault> crashes = others.stream().filter(f -> f != Fault.MEMBERSHIP).toList();
+            if (options.nemeses().contains(Fault.MEMBERSHIP)) {
+                plan.add(List.of(partitions.get(random.nextInt(partitions.size())), Fault.MEMBERSHIP));
+            }
+            if (!crashes.isEmpty()) {
+                plan.add(List.of(partitions.get(random.nextInt(partitions.size())), crashes.get(random.nextInt(crashes.size()))));
+            }
+        }
         int step = 0;
-        while (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(options.faultMillis()) < deadlineNanos) {
+        // The first round (each selected fault alone) always runs to the end, past the deadline if need be, so
+        // that every selected nemesis is injected at least once; after it, steps start only before the deadline.
+        while (step < plan.size() || System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(options.faultMillis()) < deadlineNanos) {
             List<Fault> faults;
             if (step < plan.size()) {
                 faults = plan.get(step);
@@ -188,9 +204,9 @@ public final class JepsenRun {
             step++;
             LOG.info("nemesis step {}: {}", step, faults);
             Runnable heal = nemesis.inject(faults);
-            sleepUntil(Math.min(deadlineNanos, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(options.faultMillis())));
+            sleepUntil(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(options.faultMillis()));
             heal.run();
-            sleepUntil(Math.min(deadlineNanos, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(options.quietMillis())));
+            sleepUntil(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(options.quietMillis()));
         }
         sleepUntil(deadlineNanos);
     }

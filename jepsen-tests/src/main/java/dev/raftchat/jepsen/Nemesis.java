@@ -40,6 +40,8 @@ public final class Nemesis implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Nemesis.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long MEMBERSHIP_REQUEST_TIMEOUT_MILLIS = 5_000;
+    /** Bounds each phase of a membership step (promotion, settling) so a stuck change cannot stall the schedule. */
+    private static final long MEMBERSHIP_STEP_SECONDS = 20;
 
     private final Cluster cluster;
     private final NetworkFaults network;
@@ -329,19 +331,34 @@ public final class Nemesis implements AutoCloseable {
         withSpare.add(spare);
         members = List.copyOf(new TreeSet<>(withSpare));
         int promoted = -1;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (System.nanoTime() < deadline) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(MEMBERSHIP_STEP_SECONDS);
+        while (System.nanoTime() < deadline && promoted != 200 && promoted != 202) {
             promoted = membershipRequest("POST", "/raft/" + spare + "/promote", "");
-            if (promoted == 200) {
-                break;
+            if (promoted == 404 && isSettledVoter(spare)) {
+                promoted = 200; // an earlier attempt that timed out on our side went through
             }
-            park(500);
+            if (promoted != 200 && promoted != 202) {
+                park(500);
+            }
         }
         record(Fault.MEMBERSHIP, "promote " + spare + ": HTTP " + promoted, List.of(spare));
         if (promoted != 200 && promoted != 202) {
-            note("membership: promoting " + spare + " did not finish (last answer " + promoted + "); it stays a learner");
+            note("membership: promoting " + spare + " was refused until the step's deadline (last answer " + promoted
+                    + "); it stays a learner");
             return;
         }
+        long promotedAt = System.nanoTime();
+        while (!isSettledVoter(spare) && System.nanoTime() < deadline) {
+            park(200);
+        }
+        if (!isSettledVoter(spare)) {
+            note("membership: " + spare + " was not a voter outside a joint configuration "
+                    + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - promotedAt) + " ms after the promotion was accepted");
+            record(Fault.MEMBERSHIP, "promotion of " + spare + " not settled in time; no voter removed", List.of(spare));
+            return;
+        }
+        record(Fault.MEMBERSHIP, "voter " + spare + " settled after "
+                + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - promotedAt) + " ms", List.of(spare));
         List<Integer> candidates = new ArrayList<>(members);
         candidates.remove(Integer.valueOf(spare));
         int victim = pick(candidates, 1).get(0);
@@ -354,6 +371,24 @@ public final class Nemesis implements AutoCloseable {
         } else {
             note("membership: removing " + victim + " answered " + removed);
         }
+    }
+
+    /** Whether the current leader reports {@code node} as a voter, outside any joint configuration. */
+    private boolean isSettledVoter(int node) {
+        int leader = cluster.leader();
+        if (leader < 0) {
+            return false;
+        }
+        com.fasterxml.jackson.databind.JsonNode status = cluster.status(leader);
+        if (status == null || status.path("VotersOutgoing").size() > 0) {
+            return false;
+        }
+        for (com.fasterxml.jackson.databind.JsonNode voter : status.path("Voters")) {
+            if (voter.asInt() == node) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Sends a /raft request to live members in turn until one answers 2xx; the last status (or -1). */

@@ -26,8 +26,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The clients: {@code clients} threads, each a process of the history that runs one operation at a time
- * against "its" node (process number modulo the current members), until the deadline or until
+ * The clients: {@code clients} threads, each a process of the history that runs one operation at a time,
+ * moving round robin over the current members (starting at its process number), until the deadline or until
  * {@code opsMax} operations have been started in all. A global pacer spaces operations by
  * {@code 1 / opsPerSecondMax}.
  *
@@ -73,7 +73,7 @@ public final class Workload {
     private final long intervalNanos;
     private final Map<String, Integer> longestReadPerRoom = new ConcurrentHashMap<>();
     private final List<Thread> threads = new ArrayList<>();
-    /** Per process: added to the process number to pick its node; moves on after an op that did not succeed. */
+    /** Per process: added to the process number to pick its node; moves on with every op (round robin). */
     private final Map<Integer, Integer> nodeOffset = new ConcurrentHashMap<>();
     private volatile long deadlineNanos;
 
@@ -147,11 +147,12 @@ public final class Workload {
         return members.get(Math.floorMod(process + nodeOffset.getOrDefault(process, 0) + attempt, members.size()));
     }
 
-    /** A client whose op did not succeed tries the next member next time (a real client would, too). */
+    /**
+     * Each client moves to the next member after every op, so every node keeps serving clients throughout
+     * (clients that only moved on after a failure all gathered on whichever node failed least).
+     */
     private Op completed(Op op) {
-        if (op.type() != Op.Type.OK) {
-            nodeOffset.merge(op.process(), 1, Integer::sum);
-        }
+        nodeOffset.merge(op.process(), 1, Integer::sum);
         return op;
     }
 
