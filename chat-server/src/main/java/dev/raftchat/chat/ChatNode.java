@@ -3,6 +3,12 @@ package dev.raftchat.chat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.raftchat.chat.api.v1.ApiBackend;
+import dev.raftchat.chat.api.v1.ApiConfig;
+import dev.raftchat.chat.api.v1.ApiHandler;
+import dev.raftchat.chat.api.v1.Authenticator;
+import dev.raftchat.chat.api.v1.WebSocketHub;
+import dev.raftchat.chat.auth.PasswordHasher;
 import dev.raftchat.chat.http.ApiException;
 import dev.raftchat.chat.http.ChatBackend;
 import dev.raftchat.chat.http.ChatHttpServer;
@@ -21,7 +27,6 @@ import dev.raftchat.raft.core.NotLeaderException;
 import dev.raftchat.raft.core.ProposalRejectedException;
 import dev.raftchat.raft.runtime.ProposalNotCommittedException;
 import dev.raftchat.raft.runtime.RaftServer;
-import dev.raftchat.raft.runtime.RaftMetrics;
 import dev.raftchat.raft.runtime.RaftServerConfig;
 import dev.raftchat.raft.runtime.ReadNotConfirmedException;
 import dev.raftchat.raft.runtime.ServerStatus;
@@ -78,6 +83,7 @@ public final class ChatNode implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String CLUSTER_ID = "raft-chat";
     private static final long LEADERSHIP_TRANSFER_WAIT_MILLIS = 2_000;
+    private static final int API_EXECUTOR_QUEUE_MAX = 16_384;
 
     private final ChatNodeConfig config;
     private final long nodeId;
@@ -85,8 +91,13 @@ public final class ChatNode implements AutoCloseable {
     private final NettyTransport transport;
     private final RaftServer raft;
     private final Firehose firehose;
+    private final dev.raftchat.chat.ops.ChatMetrics metrics;
     private final ScheduledExecutorService timer;
     private final ChatHttpServer http;
+    private final PasswordHasher passwordHasher;
+    private final WebSocketHub webSocketHub;
+    /** Completes v1 futures off the Raft thread; bounded, and runs the step inline only when full. */
+    private final java.util.concurrent.ThreadPoolExecutor apiExecutor;
     private final long retryDelayMillis;
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
@@ -96,7 +107,7 @@ public final class ChatNode implements AutoCloseable {
     private boolean membershipChangeInFlight;
     private String lastReconcileFailure;
 
-    private ChatNode(ChatNodeConfig config) {
+    private ChatNode(ChatNodeConfig config, ChatTlsConfig tls) {
         this.config = config;
         this.nodeId = config.nodeId();
         this.retryDelayMillis = Math.max(10, 2 * config.tickMillis());
@@ -105,12 +116,12 @@ public final class ChatNode implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create data directory " + config.dataDir().toAbsolutePath(), e);
         }
-        this.chat = new ChatStateMachine(config.limits());
+        this.chat = new ChatStateMachine(config.limits(), config.api().policy());
         this.firehose = new Firehose(config.webSocketQueueFramesMax());
         TreeMap<Long, PeerAddress> peers = new TreeMap<>(config.cluster());
         peers.remove(nodeId);
         this.transport = new NettyTransport(
-                NettyTransportConfig.builder(CLUSTER_ID, nodeId, config.peerAddress()).build(), peers);
+                NettyTransportConfig.builder(CLUSTER_ID, nodeId, config.peerAddress()).build(), peers, tls.peerTls());
         chat.addListener(new ChatListener() {
             @Override
             public void onPeerRegistered(long peerId, String url) {
@@ -124,8 +135,11 @@ public final class ChatNode implements AutoCloseable {
         });
         chat.addListener(firehose);
         FileLogStorage storage = FileLogStorage.open(config.dataDir().resolve("log"), FileLogStorageConfig.defaults());
-        FileSnapshotStorage snapshots = new FileSnapshotStorage(
-                FileSnapshotStore.open(config.dataDir().resolve("snapshots"), FileSnapshotStoreConfig.defaults()));
+        FileSnapshotStore snapshotFiles = FileSnapshotStore.open(config.dataDir().resolve("snapshots"),
+                FileSnapshotStoreConfig.defaults());
+        FileSnapshotStorage snapshots = new FileSnapshotStorage(snapshotFiles);
+        this.metrics = new dev.raftchat.chat.ops.ChatMetrics(nodeId, this::raftStatus,
+                () -> snapshotFiles.latestPath().map(ChatNode::sizeOrZero).orElse(0L));
         long[] voters = config.cluster().keySet().stream()
                 .filter(id -> !config.join() || id != nodeId)
                 .mapToLong(Long::longValue).toArray();
@@ -137,22 +151,65 @@ public final class ChatNode implements AutoCloseable {
                 .readTimeoutMillis(config.requestTimeoutMillis())
                 .snapshotIntervalEntries(config.snapshotCount())
                 .build();
-        this.raft = new RaftServer(raftConfig, storage, snapshots, transport, chat, RaftMetrics.NOOP);
+        this.raft = new RaftServer(raftConfig, storage, snapshots, transport, chat, metrics);
         this.timer = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "chat-" + nodeId + "-timer");
             thread.setDaemon(true);
             return thread;
         });
+        this.apiExecutor = new java.util.concurrent.ThreadPoolExecutor(2, 2, 0, TimeUnit.MILLISECONDS,
+                new java.util.concurrent.ArrayBlockingQueue<>(API_EXECUTOR_QUEUE_MAX), runnable -> {
+                    Thread thread = new Thread(runnable, "chat-" + nodeId + "-api");
+                    thread.setDaemon(true);
+                    return thread;
+                }, new java.util.concurrent.ThreadPoolExecutor.CallerRunsPolicy());
+        ApiConfig api = config.api();
+        this.passwordHasher = new PasswordHasher(api.passwordHashIterations(), api.passwordHashThreads(),
+                api.passwordHashQueueMax());
+        ApiBackend apiBackend = new V1Backend();
+        Authenticator authenticator = new Authenticator(apiBackend, api);
+        this.webSocketHub = new WebSocketHub(chat, api, authenticator);
+        chat.addListener(webSocketHub);
         raft.start();
         try {
+            var operations = new dev.raftchat.chat.ops.ChatNodeOperations(nodeId, raft, snapshotFiles, () -> {
+                TreeMap<Long, PeerAddress> addresses = new TreeMap<>(transport.peers());
+                addresses.put(nodeId, config.peerAddress());
+                return addresses;
+            }, metrics);
+            ApiHandler apiHandler = new ApiHandler(apiBackend, api, config.httpContentBytesMax(), passwordHasher,
+                    webSocketHub, System::nanoTime);
             this.http = new ChatHttpServer(config.httpHost(), config.httpPort(), new Backend(), firehose,
-                    config.httpContentBytesMax(), config.httpConnectionsMax(), config.adminToken());
+                    config.httpContentBytesMax(), config.httpConnectionsMax(), config.adminToken(),
+                    new dev.raftchat.chat.http.OpsRoutes(operations), metrics, tls.httpServerContext(), apiHandler);
         } catch (RuntimeException e) {
             raft.close();
             timer.shutdownNow();
+            passwordHasher.close();
+            apiExecutor.shutdownNow();
             throw e;
         }
         timer.scheduleWithFixedDelay(this::watchMembership, config.tickMillis(), config.tickMillis(), TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(this::proposeTimeTick, api.timeTickMillis(), api.timeTickMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Timer thread: the leader proposes its clock, so that log time (retention, session expiry, empty rooms)
+     * advances on an idle cluster. A tick lost in a leader change is harmless: the next one follows.
+     */
+    private void proposeTimeTick() {
+        try {
+            if (!closing.get() && raft.status().isLeader()) {
+                raft.propose(ChatCodec.encode(new ChatCommand.Tick(System.currentTimeMillis())))
+                        .whenComplete((ignored, failure) -> {
+                            if (failure != null) {
+                                LOG.debug("node {}: time tick not committed: {}", nodeId, failure.toString());
+                            }
+                        });
+            }
+        } catch (RuntimeException e) {
+            LOG.debug("node {}: cannot propose a time tick: {}", nodeId, e.toString());
+        }
     }
 
     /** Raft thread: lets the transport reach a peer registered through the log. */
@@ -174,7 +231,20 @@ public final class ChatNode implements AutoCloseable {
      *                               that cannot be opened (the message names the file)
      */
     public static ChatNode start(ChatNodeConfig config) {
-        return new ChatNode(config);
+        return new ChatNode(config, ChatTlsConfig.NONE);
+    }
+
+    /** As {@link #start(ChatNodeConfig)}, with TLS on the HTTP port, the peer port, or both. */
+    public static ChatNode start(ChatNodeConfig config, ChatTlsConfig tls) {
+        return new ChatNode(config, tls);
+    }
+
+    private static long sizeOrZero(java.nio.file.Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            return 0; // replaced by a newer snapshot between listing and measuring
+        }
     }
 
     public long nodeId() {
@@ -196,6 +266,11 @@ public final class ChatNode implements AutoCloseable {
 
     public ServerStatus raftStatus() {
         return raft.status();
+    }
+
+    /** The v1 WebSocket clients. */
+    public WebSocketHub webSocketHub() {
+        return webSocketHub;
     }
 
     /** Connected WebSocket firehose clients. */
@@ -230,6 +305,8 @@ public final class ChatNode implements AutoCloseable {
             timer.shutdownNow();
             raft.close();
             http.close();
+            passwordHasher.close();
+            apiExecutor.shutdownNow();
             LOG.info("node {}: stopped", nodeId);
         } finally {
             terminated.complete(null);
@@ -406,6 +483,35 @@ public final class ChatNode implements AutoCloseable {
         return cause;
     }
 
+    /** The v1 handlers' view of this node: proposals and read barriers, completed off the Raft thread. */
+    private final class V1Backend implements ApiBackend {
+        @Override
+        public long nodeId() {
+            return nodeId;
+        }
+
+        @Override
+        public ChatStateMachine chat() {
+            return chat;
+        }
+
+        @Override
+        public CompletableFuture<ChatResult> propose(ChatCommand command) {
+            byte[] encoded = ChatCodec.encode(command);
+            return retrying(() -> raft.propose(encoded)).thenApplyAsync(ChatCodec::decodeResult, apiExecutor);
+        }
+
+        @Override
+        public CompletableFuture<Void> readBarrier() {
+            return ChatNode.this.readBarrier().thenApplyAsync(ignored -> null, apiExecutor);
+        }
+
+        @Override
+        public long nowMillis() {
+            return System.currentTimeMillis();
+        }
+    }
+
     /** The HTTP layer's view of this node. */
     private final class Backend implements ChatBackend {
 
@@ -474,24 +580,6 @@ public final class ChatNode implements AutoCloseable {
         @Override
         public boolean live() {
             return raft.status().state() == ServerStatus.State.RUNNING;
-        }
-
-        @Override
-        public String notReadyReason() {
-            ServerStatus status = raft.status();
-            if (status.state() != ServerStatus.State.RUNNING) {
-                return "the Raft server is " + status.state();
-            }
-            if (!status.raft().conf().isMember(nodeId)) {
-                return "this node is not a member of the cluster yet";
-            }
-            if (status.leaderId() == 0) {
-                return "no leader is known yet";
-            }
-            if (status.appliedIndex() < status.commitIndex()) {
-                return "catching up: applied " + status.appliedIndex() + " of " + status.commitIndex() + " committed entries";
-            }
-            return null;
         }
 
         @Override

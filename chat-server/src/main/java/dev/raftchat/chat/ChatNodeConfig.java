@@ -1,5 +1,6 @@
 package dev.raftchat.chat;
 
+import dev.raftchat.chat.api.v1.ApiConfig;
 import dev.raftchat.chat.state.ChatLimits;
 import dev.raftchat.raft.transport.netty.PeerAddress;
 import java.nio.file.Path;
@@ -28,12 +29,13 @@ import java.util.TreeMap;
  * @param limits                   the chat's limits (must be the same on every node)
  * @param adminToken               when not null, membership routes need {@code Authorization: Bearer <token>};
  *                                 when null they answer loopback clients only
+ * @param api                      the chat API v1's settings, with the replicated {@link ApiConfig#policy()}
  */
 public record ChatNodeConfig(long nodeId, SortedMap<Long, PeerAddress> cluster, boolean join, String httpHost,
                              int httpPort, Path dataDir, long snapshotCount, long tickMillis,
                              long requestTimeoutMillis, int httpContentBytesMax, int httpConnectionsMax,
                              int webSocketQueueFramesMax, long shutdownGraceMillis, ChatLimits limits,
-                             String adminToken) {
+                             String adminToken, ApiConfig api) {
 
     public static final String DEFAULT_HTTP_HOST = "0.0.0.0";
     public static final int DEFAULT_HTTP_PORT = 9121;
@@ -50,6 +52,7 @@ public record ChatNodeConfig(long nodeId, SortedMap<Long, PeerAddress> cluster, 
         Objects.requireNonNull(httpHost, "httpHost");
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(api, "api");
         cluster = Collections.unmodifiableSortedMap(new TreeMap<>(cluster));
         if (!cluster.containsKey(nodeId)) {
             throw new IllegalArgumentException("--id " + nodeId + " is not a position in --cluster, which has "
@@ -73,43 +76,62 @@ public record ChatNodeConfig(long nodeId, SortedMap<Long, PeerAddress> cluster, 
         return new ChatNodeConfig(nodeId, cluster, false, DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT,
                 Path.of("raft-chat-" + nodeId), DEFAULT_SNAPSHOT_COUNT, DEFAULT_TICK_MILLIS,
                 DEFAULT_REQUEST_TIMEOUT_MILLIS, DEFAULT_HTTP_CONTENT_BYTES_MAX, DEFAULT_HTTP_CONNECTIONS_MAX,
-                DEFAULT_WEBSOCKET_QUEUE_FRAMES_MAX, DEFAULT_SHUTDOWN_GRACE_MILLIS, ChatLimits.defaults(), null);
+                DEFAULT_WEBSOCKET_QUEUE_FRAMES_MAX, DEFAULT_SHUTDOWN_GRACE_MILLIS, ChatLimits.defaults(), null,
+                ApiConfig.defaults());
     }
 
     public ChatNodeConfig withJoin(boolean value) {
         return new ChatNodeConfig(nodeId, cluster, value, httpHost, httpPort, dataDir, snapshotCount, tickMillis,
                 requestTimeoutMillis, httpContentBytesMax, httpConnectionsMax, webSocketQueueFramesMax,
-                shutdownGraceMillis, limits, adminToken);
+                shutdownGraceMillis, limits, adminToken, api);
     }
 
     public ChatNodeConfig withHttp(String host, int port) {
         return new ChatNodeConfig(nodeId, cluster, join, host, port, dataDir, snapshotCount, tickMillis,
                 requestTimeoutMillis, httpContentBytesMax, httpConnectionsMax, webSocketQueueFramesMax,
-                shutdownGraceMillis, limits, adminToken);
+                shutdownGraceMillis, limits, adminToken, api);
     }
 
     public ChatNodeConfig withDataDir(Path value) {
         return new ChatNodeConfig(nodeId, cluster, join, httpHost, httpPort, value, snapshotCount, tickMillis,
                 requestTimeoutMillis, httpContentBytesMax, httpConnectionsMax, webSocketQueueFramesMax,
-                shutdownGraceMillis, limits, adminToken);
+                shutdownGraceMillis, limits, adminToken, api);
     }
 
     public ChatNodeConfig withSnapshotCount(long value) {
         return new ChatNodeConfig(nodeId, cluster, join, httpHost, httpPort, dataDir, value, tickMillis,
                 requestTimeoutMillis, httpContentBytesMax, httpConnectionsMax, webSocketQueueFramesMax,
-                shutdownGraceMillis, limits, adminToken);
+                shutdownGraceMillis, limits, adminToken, api);
     }
 
     public ChatNodeConfig withTiming(long tick, long requestTimeout) {
         return new ChatNodeConfig(nodeId, cluster, join, httpHost, httpPort, dataDir, snapshotCount, tick,
                 requestTimeout, httpContentBytesMax, httpConnectionsMax, webSocketQueueFramesMax,
-                shutdownGraceMillis, limits, adminToken);
+                shutdownGraceMillis, limits, adminToken, api);
     }
 
     public ChatNodeConfig withAdminToken(String value) {
         return new ChatNodeConfig(nodeId, cluster, join, httpHost, httpPort, dataDir, snapshotCount, tickMillis,
                 requestTimeoutMillis, httpContentBytesMax, httpConnectionsMax, webSocketQueueFramesMax,
-                shutdownGraceMillis, limits, value);
+                shutdownGraceMillis, limits, value, api);
+    }
+
+    public ChatNodeConfig withApi(ApiConfig value) {
+        return new ChatNodeConfig(nodeId, cluster, join, httpHost, httpPort, dataDir, snapshotCount, tickMillis,
+                requestTimeoutMillis, httpContentBytesMax, httpConnectionsMax, webSocketQueueFramesMax,
+                shutdownGraceMillis, limits, adminToken, value);
+    }
+
+    public ChatNodeConfig withLimits(ChatLimits value) {
+        return new ChatNodeConfig(nodeId, cluster, join, httpHost, httpPort, dataDir, snapshotCount, tickMillis,
+                requestTimeoutMillis, httpContentBytesMax, httpConnectionsMax, webSocketQueueFramesMax,
+                shutdownGraceMillis, value, adminToken, api);
+    }
+
+    public ChatNodeConfig withHttpContentBytesMax(int value) {
+        return new ChatNodeConfig(nodeId, cluster, join, httpHost, httpPort, dataDir, snapshotCount, tickMillis,
+                requestTimeoutMillis, value, httpConnectionsMax, webSocketQueueFramesMax,
+                shutdownGraceMillis, limits, adminToken, api);
     }
 
     /** Everything but the admin token, which is shown only as set or not. */
@@ -119,7 +141,7 @@ public record ChatNodeConfig(long nodeId, SortedMap<Long, PeerAddress> cluster, 
                 + httpPort + ", dataDir=" + dataDir + ", snapshotCount=" + snapshotCount + ", tickMillis=" + tickMillis
                 + ", requestTimeoutMillis=" + requestTimeoutMillis + ", httpContentBytesMax=" + httpContentBytesMax
                 + ", httpConnectionsMax=" + httpConnectionsMax + ", webSocketQueueFramesMax=" + webSocketQueueFramesMax
-                + ", shutdownGraceMillis=" + shutdownGraceMillis + ", limits=" + limits + ", adminToken="
+                + ", shutdownGraceMillis=" + shutdownGraceMillis + ", limits=" + limits + ", api=" + api + ", adminToken="
                 + (adminToken == null ? "(unset: loopback only)" : "(redacted)") + "]";
     }
 

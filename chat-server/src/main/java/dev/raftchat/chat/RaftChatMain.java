@@ -16,15 +16,19 @@ import picocli.CommandLine.Option;
  * The {@code raft-chat} command: runs one node. Flags and defaults follow the original raft-chat
  * ({@code --id 1 --cluster http://127.0.0.1:9021 --port 9121}); every flag can also be set through an
  * environment variable named {@code RAFT_CHAT_} + the flag in upper case with dashes as underscores
- * (e.g. {@code RAFT_CHAT_SNAPSHOT_COUNT}); a flag on the command line wins.
+ * (e.g. {@code RAFT_CHAT_SNAPSHOT_COUNT}), or in a configuration file ({@code --config FILE}, see
+ * {@link ConfigFile}). Precedence: command-line flag, then environment variable, then configuration
+ * file, then the built-in default. Subcommand {@code restore} creates a data directory from a backup
+ * ({@link dev.raftchat.chat.ops.RestoreCommand}).
  *
  * <p>Exit codes: 0 after a graceful stop (SIGTERM, SIGINT, or this node removed from the cluster),
  * 2 for invalid flags, 1 when the node cannot start (a port in use, unreadable data).
  */
 @Command(name = "raft-chat", mixinStandardHelpOptions = true, version = "raft-chat 0.1.0-SNAPSHOT",
-        sortOptions = false, usageHelpAutoWidth = true,
+        sortOptions = false, usageHelpAutoWidth = true, subcommands = dev.raftchat.chat.ops.RestoreCommand.class,
         description = "A chat server without a database: every node keeps the chat, replicated with Raft.",
-        footer = {"", "Every option can also be given as an environment variable: RAFT_CHAT_<OPTION>, e.g. RAFT_CHAT_PORT=12380."})
+        footer = {"", "Every option can also be given as an environment variable: RAFT_CHAT_<OPTION>, e.g. RAFT_CHAT_PORT=12380,",
+                "or as 'option-name = value' in the --config file. A flag beats the environment, which beats the file."})
 public final class RaftChatMain implements Callable<Integer> {
     static final String ENV_PREFIX = "RAFT_CHAT_";
     private static final Logger LOG = LoggerFactory.getLogger(RaftChatMain.class);
@@ -65,6 +69,34 @@ public final class RaftChatMain implements Callable<Integer> {
             description = "Bearer token required by the membership routes (/raft/{id}); unset: they answer loopback clients only. Prefer the environment variable RAFT_CHAT_ADMIN_TOKEN.")
     String adminToken;
 
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "A configuration file of 'option-name = value' lines (Java properties, e.g. 'snapshot-count = 500'); flags and environment variables override it.")
+    Path configFile;
+
+    @Option(names = "--tls-cert", paramLabel = "PEM", description = "Serve HTTPS/WSS with this certificate chain (PEM); needs --tls-key.")
+    Path tlsCertificate;
+
+    @Option(names = "--tls-key", paramLabel = "PEM", description = "The private key (PKCS#8 PEM) of --tls-cert.")
+    Path tlsPrivateKey;
+
+    @Option(names = "--peer-tls-cert", paramLabel = "PEM",
+            description = "Mutual TLS between nodes: this node's peer certificate (PEM, with a subject alternative name for its --cluster host); needs --peer-tls-key and --peer-tls-ca.")
+    Path peerTlsCertificate;
+
+    @Option(names = "--peer-tls-key", paramLabel = "PEM", description = "The private key (PKCS#8 PEM) of --peer-tls-cert.")
+    Path peerTlsPrivateKey;
+
+    @Option(names = "--peer-tls-ca", paramLabel = "PEM", description = "The CA certificate (PEM) that signed every node's peer certificate.")
+    Path peerTlsCa;
+
+    /** The TLS files from the flags. @throws IllegalArgumentException naming a bad combination or file */
+    ChatTlsConfig toTlsConfig() {
+        return new ChatTlsConfig(tlsCertificate, tlsPrivateKey, peerTlsCertificate, peerTlsPrivateKey, peerTlsCa);
+    }
+
+    @CommandLine.Mixin
+    ApiFlags apiFlags = new ApiFlags();
+
     /** Builds the node's configuration from the parsed flags. @throws IllegalArgumentException naming a bad flag */
     ChatNodeConfig toConfig() {
         SortedMap<Long, PeerAddress> members;
@@ -79,6 +111,7 @@ public final class RaftChatMain implements Callable<Integer> {
                 .withSnapshotCount(snapshotCount)
                 .withTiming(tickMillis, requestTimeoutMillis);
         config = config.withAdminToken(adminToken);
+        config = apiFlags.applyTo(config);
         return dataDir == null ? config : config.withDataDir(dataDir);
     }
 
@@ -94,16 +127,19 @@ public final class RaftChatMain implements Callable<Integer> {
     @Override
     public Integer call() {
         ChatNodeConfig config;
+        ChatTlsConfig tls;
         try {
             config = toConfig();
+            tls = toTlsConfig();
         } catch (IllegalArgumentException e) {
             System.err.println("raft-chat: " + e.getMessage());
             return 2;
         }
-        LOG.info("effective configuration: {}", describe(config));
+        LOG.info("effective configuration: {} {}{}", describe(config), tls,
+                configFile == null ? "" : " (config file " + configFile.toAbsolutePath() + ")");
         ChatNode node;
         try {
-            node = ChatNode.start(config);
+            node = ChatNode.start(config, tls);
         } catch (RuntimeException e) {
             LOG.error("raft-chat node {} cannot start: {}", config.nodeId(), e.getMessage(), e);
             return 1;
@@ -142,10 +178,19 @@ public final class RaftChatMain implements Callable<Integer> {
 
     /** Creates the command line with defaults read from {@code environment}. */
     static CommandLine commandLine(java.util.Map<String, String> environment) {
+        return commandLine(environment, ConfigFile.EMPTY);
+    }
+
+    /** Creates the command line with defaults read from {@code environment}, then from {@code file}. */
+    static CommandLine commandLine(java.util.Map<String, String> environment, ConfigFile file) {
         CommandLine commandLine = new CommandLine(new RaftChatMain());
         commandLine.setDefaultValueProvider(argSpec -> {
             if (argSpec instanceof CommandLine.Model.OptionSpec option && !option.usageHelp() && !option.versionHelp()) {
                 String value = environment.get(environmentVariable(option.longestName()));
+                if (value != null) {
+                    return value;
+                }
+                value = file.value(option.longestName());
                 if (value != null) {
                     return value;
                 }
@@ -155,8 +200,33 @@ public final class RaftChatMain implements Callable<Integer> {
         return commandLine;
     }
 
+    /**
+     * The command line for {@code args}: finds the configuration file ({@code --config} or
+     * {@code RAFT_CHAT_CONFIG}) before parsing, since its values are defaults of the parse.
+     *
+     * @throws IllegalArgumentException when the file cannot be read or names an unknown option
+     */
+    static CommandLine commandLine(String[] args, java.util.Map<String, String> environment) {
+        Path file = ConfigFile.pathFromArguments(args);
+        if (file == null && environment.get(environmentVariable("--config")) != null) {
+            file = Path.of(environment.get(environmentVariable("--config")));
+        }
+        if (file == null) {
+            return commandLine(environment);
+        }
+        CommandLine probe = new CommandLine(new RaftChatMain());
+        return commandLine(environment, ConfigFile.load(file, probe.getCommandSpec()));
+    }
+
     public static void main(String[] args) {
-        CommandLine commandLine = commandLine(System.getenv());
+        CommandLine commandLine;
+        try {
+            commandLine = commandLine(args, System.getenv());
+        } catch (IllegalArgumentException e) {
+            System.err.println("raft-chat: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
         int exitCode = commandLine.execute(args);
         System.out.flush();
         new PrintWriter(System.err, true).flush();

@@ -34,6 +34,8 @@ final class ChatCluster implements AutoCloseable {
     private final Path root;
     long snapshotCount = ChatNodeConfig.DEFAULT_SNAPSHOT_COUNT;
     String adminToken;
+    /** Fast password hashing and generous rate limits: tests that need others set their own. */
+    dev.raftchat.chat.api.v1.ApiConfig apiConfig = testApiConfig().build();
     final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     ChatCluster(Path root, int size) {
@@ -56,6 +58,7 @@ final class ChatCluster implements AutoCloseable {
                 .withDataDir(root.resolve("raft-chat-" + id))
                 .withSnapshotCount(snapshotCount)
                 .withAdminToken(adminToken)
+                .withApi(apiConfig)
                 .withTiming(TICK_MILLIS, REQUEST_TIMEOUT_MILLIS);
     }
 
@@ -123,6 +126,16 @@ final class ChatCluster implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    static dev.raftchat.chat.api.v1.ApiConfig.Builder testApiConfig() {
+        dev.raftchat.chat.api.v1.ApiConfig.Builder builder = dev.raftchat.chat.api.v1.ApiConfig.defaults().toBuilder();
+        builder.passwordHashIterations = 1_000;
+        builder.loginAttemptsPerMinutePerAddress = 10_000;
+        builder.writesPerMinutePerAddress = 100_000;
+        builder.writesPerMinutePerUser = 100_000;
+        builder.timeTickMillis = 200;
+        return builder;
     }
 
     static ChatLimits limits() {

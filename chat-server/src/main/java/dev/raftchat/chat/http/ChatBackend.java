@@ -37,9 +37,6 @@ public interface ChatBackend {
     /** Whether the node runs (liveness). */
     boolean live();
 
-    /** Null when ready to serve (a leader is known and this node has applied what it knows committed), else why not. */
-    String notReadyReason();
-
     /** A JSON object describing this node: id, role, term, leader, commit and applied index, members, peers, and on the leader each member's replication progress. */
     byte[] statusJson();
 }

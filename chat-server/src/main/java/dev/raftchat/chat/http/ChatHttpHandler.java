@@ -77,11 +77,29 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
     /** Null: admin routes answer loopback clients only. */
     private final byte[] adminToken;
     private final AtomicInteger inFlight = new AtomicInteger();
+    /** Null: no operations routes (metrics, cluster, backup). */
+    private final OpsRoutes ops;
+    private final HttpRequestObserver observer;
+    /** The chat API v1, or null when this server has none. */
+    private final ApiRoutes api;
 
     /** @param adminToken the bearer token the membership routes require, or null to allow loopback clients only */
     public ChatHttpHandler(ChatBackend backend, String adminToken) {
+        this(backend, adminToken, null, HttpRequestObserver.NONE, null);
+    }
+
+    /**
+     * @param ops      the operations routes, asked before the chat routes; null for none
+     * @param observer hears every answered request
+     * @param api      the chat API v1 that the other paths under {@code /api/v1} are delegated to, or null
+     */
+    public ChatHttpHandler(ChatBackend backend, String adminToken, OpsRoutes ops, HttpRequestObserver observer,
+                           ApiRoutes api) {
         this.backend = backend;
         this.adminToken = adminToken == null ? null : adminToken.getBytes(StandardCharsets.UTF_8);
+        this.ops = ops;
+        this.observer = java.util.Objects.requireNonNull(observer, "observer");
+        this.api = api;
     }
 
     /** Requests received and not yet answered. */
@@ -92,6 +110,9 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
         inFlight.incrementAndGet();
+        long receivedNanos = System.nanoTime();
+        String method = request.method().name();
+        String path = new QueryStringDecoder(request.uri()).path();
         boolean keepAlive = HttpUtil.isKeepAlive(request);
         CompletableFuture<FullHttpResponse> response;
         try {
@@ -103,16 +124,35 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
         // Only this connection's event loop runs channelRead0, so the attribute needs no further locking.
         CompletableFuture<Void> previous = ctx.channel().attr(LAST_RESPONSE).get();
         CompletableFuture<Void> written = (previous == null ? answer : previous.thenCombine(answer, (ignored, ready) -> ready))
-                .thenAccept(ready -> send(ctx, ready, keepAlive));
+                .thenAccept(ready -> {
+                    observer.requestCompleted(method, path, ready.status().code(), System.nanoTime() - receivedNanos);
+                    send(ctx, ready, keepAlive);
+                });
         ctx.channel().attr(LAST_RESPONSE).set(written);
     }
 
     private void send(ChannelHandlerContext ctx, FullHttpResponse response, boolean keepAlive) {
-        HttpUtil.setContentLength(response, response.content().readableBytes());
         if (keepAlive) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         }
-        var written = ctx.writeAndFlush(response);
+        io.netty.channel.ChannelFuture written;
+        if (response instanceof FileResponse file) {
+            ctx.write(file.head());
+            try {
+                written = ctx.writeAndFlush(new io.netty.handler.codec.http.HttpChunkedInput(
+                        new io.netty.handler.stream.ChunkedNioFile(file.file(), 0, file.sizeBytes(), FileResponse.CHUNK_BYTES)));
+            } catch (java.io.IOException e) {
+                LOG.warn("cannot stream a file response; closing the connection", e);
+                file.closeFile();
+                inFlight.decrementAndGet();
+                ctx.close();
+                return;
+            }
+            written.addListener(done -> file.closeFile());
+        } else {
+            HttpUtil.setContentLength(response, response.content().readableBytes());
+            written = ctx.writeAndFlush(response);
+        }
         written.addListener(done -> inFlight.decrementAndGet());
         if (!keepAlive) {
             written.addListener(ChannelFutureListener.CLOSE);
@@ -125,9 +165,18 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
         }
         QueryStringDecoder uri = new QueryStringDecoder(request.uri());
         String path = uri.path();
-        if (path.length() > 1 && path.endsWith("/")) {
-            path = path.substring(0, path.length() - 1);
+        String trimmed = path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+        if (ops != null) {
+            // Before the API v1 prefix: /api/v1/cluster and /api/v1/admin/backup are operations routes.
+            CompletableFuture<FullHttpResponse> answer = ops.route(request, trimmed, () -> authorizeAdmin(request, client));
+            if (answer != null) {
+                return answer;
+            }
         }
+        if (api != null && (uri.rawPath().equals(ApiRoutes.PREFIX) || uri.rawPath().startsWith(ApiRoutes.PREFIX + "/"))) {
+            return api.route(request, client);
+        }
+        path = trimmed;
         List<String> segments = List.of(path.substring(1).split("/", -1));
         HttpMethod method = request.method();
         String first = segments.get(0);
@@ -141,13 +190,6 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
                     return CompletableFuture.completedFuture(backend.live()
                             ? json(HttpResponseStatus.OK, "{\"status\":\"ok\"}".getBytes(StandardCharsets.UTF_8))
                             : error(503, "not_running", "the Raft server is not running"));
-                case "readyz": {
-                    requireMethod(method, HttpMethod.GET);
-                    String reason = backend.notReadyReason();
-                    return CompletableFuture.completedFuture(reason == null
-                            ? json(HttpResponseStatus.OK, "{\"status\":\"ready\"}".getBytes(StandardCharsets.UTF_8))
-                            : error(503, "not_ready", reason));
-                }
                 case "raft":
                     requireMethod(method, HttpMethod.GET);
                     return CompletableFuture.completedFuture(json(HttpResponseStatus.OK, backend.statusJson()));
@@ -167,7 +209,7 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
                 return backend.roomJson(room, stale(uri)).thenApply(json -> json(HttpResponseStatus.OK, json));
             }
             if (method.equals(HttpMethod.POST)) {
-                return post(room, request);
+                return post(room, request, client);
             }
             throw methodNotAllowed(method, "GET, POST");
         }
@@ -207,7 +249,7 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
                 + "; see /rooms, /rooms/{room}, /raft/{id}, /healthz, /readyz, /ws");
     }
 
-    private CompletableFuture<FullHttpResponse> post(String room, FullHttpRequest request) {
+    private CompletableFuture<FullHttpResponse> post(String room, FullHttpRequest request, java.net.SocketAddress client) {
         JsonNode body;
         try {
             body = JSON.readTree(request.content().toString(StandardCharsets.UTF_8));
@@ -224,6 +266,9 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
             backend.limits().checkMessage(message);
         } catch (InvalidCommandException e) {
             throw new ApiException(400, e.code(), e.getMessage());
+        }
+        if (api != null) {
+            return api.postOriginal(room, user, message, request, client);
         }
         return backend.post(room, user, message).thenApply(post -> json(HttpResponseStatus.CREATED,
                 ChatStateMachine.json(generator -> ChatStateMachine.writePost(generator, post))));
@@ -261,7 +306,7 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
             boolean loopback = client instanceof java.net.InetSocketAddress address && address.getAddress() != null
                     && address.getAddress().isLoopbackAddress();
             if (!loopback) {
-                throw new ApiException(403, "forbidden", "membership changes are accepted from loopback clients only;"
+                throw new ApiException(403, "forbidden", "admin routes (membership, backup) are accepted from loopback clients only;"
                         + " start the nodes with --admin-token (or RAFT_CHAT_ADMIN_TOKEN) to allow remote admins");
             }
             return;
@@ -270,7 +315,7 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
         byte[] presented = header != null && header.startsWith("Bearer ")
                 ? header.substring("Bearer ".length()).trim().getBytes(StandardCharsets.UTF_8) : new byte[0];
         if (!java.security.MessageDigest.isEqual(presented, adminToken)) {
-            throw new ApiException(401, "unauthorized", "membership changes need the header 'Authorization: Bearer <admin token>'");
+            throw new ApiException(401, "unauthorized", "admin routes (membership, backup) need the header 'Authorization: Bearer <admin token>'");
         }
     }
 
@@ -332,13 +377,13 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
         return json(HttpResponseStatus.valueOf(status), body.toString().getBytes(StandardCharsets.UTF_8));
     }
 
-    static FullHttpResponse json(HttpResponseStatus status, byte[] body) {
+    public static FullHttpResponse json(HttpResponseStatus status, byte[] body) {
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(body));
         response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json; charset=utf-8");
         return response;
     }
 
-    static FullHttpResponse error(int status, String code, String message) {
+    public static FullHttpResponse error(int status, String code, String message) {
         ObjectNode body = JSON.createObjectNode();
         body.putObject("error").put("code", code).put("message", message);
         FullHttpResponse response = json(HttpResponseStatus.valueOf(status), body.toString().getBytes(StandardCharsets.UTF_8));
@@ -349,7 +394,7 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
     }
 
     /** Maps a failure to a JSON error; a Raft outcome that is unknown says so, because the client may retry. */
-    static FullHttpResponse errorResponse(Throwable failure) {
+    public static FullHttpResponse errorResponse(Throwable failure) {
         Throwable cause = failure;
         while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
             cause = cause.getCause();

@@ -57,7 +57,18 @@ public final class ChatHttpServer implements AutoCloseable {
      */
     public ChatHttpServer(String host, int port, ChatBackend backend, Firehose firehose, int contentBytesMax,
                           int connectionsMax, String adminToken) {
-        this.handler = new ChatHttpHandler(backend, adminToken);
+        this(host, port, backend, firehose, contentBytesMax, connectionsMax, adminToken, null, HttpRequestObserver.NONE, null, null);
+    }
+
+    /**
+     * As above, plus the operations routes ({@code ops}, null for none), a request observer, TLS (with a
+     * server context every connection is HTTPS/WSS and plain HTTP is refused; null for plain HTTP) and the
+     * chat API v1 ({@code api}: routes under {@code /api/v1} and its WebSocket; null for none).
+     */
+    public ChatHttpServer(String host, int port, ChatBackend backend, Firehose firehose, int contentBytesMax,
+                          int connectionsMax, String adminToken, OpsRoutes ops, HttpRequestObserver observer,
+                          io.netty.handler.ssl.SslContext tls, ApiRoutes api) {
+        this.handler = new ChatHttpHandler(backend, adminToken, ops, observer, api);
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
                 .channel(NioServerSocketChannel.class)
@@ -73,6 +84,9 @@ public final class ChatHttpServer implements AutoCloseable {
                             return;
                         }
                         connections.add(channel);
+                        if (tls != null) {
+                            channel.pipeline().addLast("tls", tls.newHandler(channel.alloc()));
+                        }
                         channel.pipeline()
                                 .addLast("http", new HttpServerCodec())
                                 .addLast("aggregate", new HttpObjectAggregator(contentBytesMax) {
@@ -91,9 +105,19 @@ public final class ChatHttpServer implements AutoCloseable {
                                         ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
                                     }
                                 })
+                                .addLast("chunked", new io.netty.handler.stream.ChunkedWriteHandler())
                                 .addLast("websocket-guard", new ChannelInboundHandlerAdapter() {
                                     @Override
                                     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                                        if (api != null && msg instanceof FullHttpRequest request
+                                                && new QueryStringDecoder(request.uri()).path().equals(api.webSocketPath())
+                                                && request.headers().containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true)) {
+                                            // This guard, the firehose and the original handler make way for the v1 WebSocket.
+                                            ChannelHandlerContext aggregate = ctx.pipeline().context("aggregate");
+                                            api.installWebSocket(ctx.pipeline(), "aggregate");
+                                            aggregate.fireChannelRead(msg);
+                                            return;
+                                        }
                                         if (msg instanceof FullHttpRequest request && isPlainRequestForWebSocket(request)) {
                                             request.release();
                                             FullHttpResponse response = ChatHttpHandler.error(400, "websocket_upgrade_required",

@@ -20,9 +20,26 @@ import java.nio.charset.StandardCharsets;
  *         RegisterPeer      : 01 02 nodeId:i64 url:str
  *         RemovePeer        : 01 03 nodeId:i64
  *         RegisterPeer (learner) : 01 04 nodeId:i64 url:str
+ *         PostMessageV2     : 01 05 postedAtMillis:i64 room:str user:str message:str txnId:str actor:str
+ *         Tick              : 01 06 atMillis:i64
+ *         CreateRoom        : 01 07 atMillis:i64 actor:str room:str retentionMaxMessages:i64 retentionMaxAgeSeconds:i64
+ *         DeleteRoom        : 01 08 atMillis:i64 actor:str room:str admin:bool
+ *         SetRetention      : 01 09 atMillis:i64 actor:str room:str retentionMaxMessages:i64 retentionMaxAgeSeconds:i64 admin:bool
+ *         SendMessage       : 01 0a atMillis:i64 actor:str room:str text:str txnId:str
+ *         EditMessage       : 01 0b atMillis:i64 actor:str room:str seq:i64 text:str admin:bool
+ *         DeleteMessage     : 01 0c atMillis:i64 actor:str room:str seq:i64 admin:bool
+ *         SetReadMarker     : 01 0d atMillis:i64 actor:str room:str seq:i64
+ *         RegisterUser      : 01 0e atMillis:i64 username:str passwordHash:str
+ *         CreateSession     : 01 0f atMillis:i64 tokenHash:str username:str expiresAtMillis:i64
+ *         RevokeSession     : 01 10 atMillis:i64 actor:str sessionId:i64
  * result  rejected          : 01 00 code:str message:str
  *         accepted          : 01 01
  *         accepted + post   : 01 02 postedAtMillis:i64 user:str message:str
+ *         accepted + message: 01 03 replayed:bool message
+ *         accepted + value  : 01 04 value:i64
+ *         replayed post     : 01 05 postedAtMillis:i64 user:str message:str
+ * message                   : id:i64 seq:i64 postedAtMillis:i64 editedAtMillis:i64 author:str text:nstr txnId:nstr
+ *                             (nstr: 00, or 01 then str; a bool is one byte 00 or 01, anything else is malformed)
  * query   ListRooms         : 01 01
  *         ReadRoom          : 01 02 room:str
  *         AppliedIndex      : 01 03
@@ -41,12 +58,27 @@ public final class ChatCodec {
     static final byte REGISTER_PEER = 2;
     static final byte REMOVE_PEER = 3;
     static final byte REGISTER_LEARNER = 4;
+    static final byte POST_MESSAGE_V2 = 5;
+    static final byte TICK = 6;
+    static final byte CREATE_ROOM = 7;
+    static final byte DELETE_ROOM = 8;
+    static final byte SET_RETENTION = 9;
+    static final byte SEND_MESSAGE = 10;
+    static final byte EDIT_MESSAGE = 11;
+    static final byte DELETE_MESSAGE = 12;
+    static final byte SET_READ_MARKER = 13;
+    static final byte REGISTER_USER = 14;
+    static final byte CREATE_SESSION = 15;
+    static final byte REVOKE_SESSION = 16;
     static final byte LIST_ROOMS = 1;
     static final byte READ_ROOM = 2;
     static final byte APPLIED_INDEX = 3;
     private static final byte REJECTED = 0;
     private static final byte ACCEPTED = 1;
     private static final byte ACCEPTED_WITH_POST = 2;
+    private static final byte ACCEPTED_WITH_MESSAGE = 3;
+    private static final byte ACCEPTED_WITH_VALUE = 4;
+    private static final byte REPLAYED_POST = 5;
 
     private ChatCodec() {}
 
@@ -67,9 +99,158 @@ public final class ChatCodec {
                 out.writeByte(REMOVE_PEER);
                 out.writeLong(removal.nodeId());
             } else {
-                throw new IllegalArgumentException("unknown command " + command);
+                writeApiCommand(out, command);
             }
         });
+    }
+
+    private static void writeApiCommand(DataOutputStream out, ChatCommand command) throws IOException {
+        if (command instanceof ChatCommand.PostMessageV2 c) {
+            out.writeByte(POST_MESSAGE_V2);
+            out.writeLong(c.postedAtMillis());
+            writeStrings(out, c.room(), c.user(), c.message(), c.txnId(), c.actor());
+        } else if (command instanceof ChatCommand.Tick c) {
+            out.writeByte(TICK);
+            out.writeLong(c.atMillis());
+        } else if (command instanceof ChatCommand.CreateRoom c) {
+            out.writeByte(CREATE_ROOM);
+            out.writeLong(c.atMillis());
+            writeStrings(out, c.actor(), c.room());
+            out.writeLong(c.retentionMaxMessages());
+            out.writeLong(c.retentionMaxAgeSeconds());
+        } else if (command instanceof ChatCommand.DeleteRoom c) {
+            out.writeByte(DELETE_ROOM);
+            out.writeLong(c.atMillis());
+            writeStrings(out, c.actor(), c.room());
+            out.writeBoolean(c.admin());
+        } else if (command instanceof ChatCommand.SetRetention c) {
+            out.writeByte(SET_RETENTION);
+            out.writeLong(c.atMillis());
+            writeStrings(out, c.actor(), c.room());
+            out.writeLong(c.retentionMaxMessages());
+            out.writeLong(c.retentionMaxAgeSeconds());
+            out.writeBoolean(c.admin());
+        } else if (command instanceof ChatCommand.SendMessage c) {
+            out.writeByte(SEND_MESSAGE);
+            out.writeLong(c.atMillis());
+            writeStrings(out, c.actor(), c.room(), c.text(), c.txnId());
+        } else if (command instanceof ChatCommand.EditMessage c) {
+            out.writeByte(EDIT_MESSAGE);
+            out.writeLong(c.atMillis());
+            writeStrings(out, c.actor(), c.room());
+            out.writeLong(c.seq());
+            writeString(out, c.text());
+            out.writeBoolean(c.admin());
+        } else if (command instanceof ChatCommand.DeleteMessage c) {
+            out.writeByte(DELETE_MESSAGE);
+            out.writeLong(c.atMillis());
+            writeStrings(out, c.actor(), c.room());
+            out.writeLong(c.seq());
+            out.writeBoolean(c.admin());
+        } else if (command instanceof ChatCommand.SetReadMarker c) {
+            out.writeByte(SET_READ_MARKER);
+            out.writeLong(c.atMillis());
+            writeStrings(out, c.actor(), c.room());
+            out.writeLong(c.seq());
+        } else if (command instanceof ChatCommand.RegisterUser c) {
+            out.writeByte(REGISTER_USER);
+            out.writeLong(c.atMillis());
+            writeStrings(out, c.username(), c.passwordHash());
+        } else if (command instanceof ChatCommand.CreateSession c) {
+            out.writeByte(CREATE_SESSION);
+            out.writeLong(c.atMillis());
+            writeStrings(out, c.tokenHash(), c.username());
+            out.writeLong(c.expiresAtMillis());
+        } else if (command instanceof ChatCommand.RevokeSession c) {
+            out.writeByte(REVOKE_SESSION);
+            out.writeLong(c.atMillis());
+            writeString(out, c.actor());
+            out.writeLong(c.sessionId());
+
+        } else {
+            throw new IllegalArgumentException("unknown command " + command);
+        }
+    }
+
+    private static void writeStrings(DataOutputStream out, String... values) throws IOException {
+        for (String value : values) {
+            writeString(out, value);
+        }
+    }
+
+    private static ChatCommand readApiCommand(byte type, DataInputStream in, int max) throws IOException {
+        if (type == POST_MESSAGE_V2) {
+            long postedAtMillis = in.readLong();
+            return new ChatCommand.PostMessageV2(readString(in, max), readString(in, max), readString(in, max),
+                    postedAtMillis, readString(in, max), readString(in, max));
+        }
+        long at = in.readLong();
+        return switch (type) {
+            case TICK -> new ChatCommand.Tick(at);
+            case CREATE_ROOM -> new ChatCommand.CreateRoom(readString(in, max), readString(in, max), in.readLong(),
+                    in.readLong(), at);
+            case DELETE_ROOM -> new ChatCommand.DeleteRoom(readString(in, max), readString(in, max), readBoolean(in), at);
+            case SET_RETENTION -> new ChatCommand.SetRetention(readString(in, max), readString(in, max), in.readLong(),
+                    in.readLong(), readBoolean(in), at);
+            case SEND_MESSAGE -> new ChatCommand.SendMessage(readString(in, max), readString(in, max),
+                    readString(in, max), readString(in, max), at);
+            case EDIT_MESSAGE -> new ChatCommand.EditMessage(readString(in, max), readString(in, max), in.readLong(),
+                    readString(in, max), readBoolean(in), at);
+            case DELETE_MESSAGE -> new ChatCommand.DeleteMessage(readString(in, max), readString(in, max), in.readLong(),
+                    readBoolean(in), at);
+            case SET_READ_MARKER -> new ChatCommand.SetReadMarker(readString(in, max), readString(in, max),
+                    in.readLong(), at);
+            case REGISTER_USER -> new ChatCommand.RegisterUser(readString(in, max), readString(in, max), at);
+            case CREATE_SESSION -> new ChatCommand.CreateSession(readString(in, max), readString(in, max),
+                    in.readLong(), at);
+            case REVOKE_SESSION -> new ChatCommand.RevokeSession(readString(in, max), in.readLong(), at);
+            default -> throw malformed("unknown command type " + type);
+        };
+    }
+
+    static boolean readBoolean(DataInputStream in) throws IOException {
+        byte value = in.readByte();
+        if (value != 0 && value != 1) {
+            throw new IOException("boolean byte " + value + " is neither 0 nor 1");
+        }
+        return value == 1;
+    }
+
+    static void writeNullableString(DataOutputStream out, String value) throws IOException {
+        out.writeBoolean(value != null);
+        if (value != null) {
+            writeString(out, value);
+        }
+    }
+
+    static String readNullableString(DataInputStream in, int bytesMax) throws IOException {
+        return readBoolean(in) ? readString(in, bytesMax) : null;
+    }
+
+    /** The message layout of the class comment. */
+    static void writeMessage(DataOutputStream out, Message message) throws IOException {
+        out.writeLong(message.id());
+        out.writeLong(message.seq());
+        out.writeLong(message.postedAtMillis());
+        out.writeLong(message.editedAtMillis());
+        writeString(out, message.author());
+        writeNullableString(out, message.text());
+        writeNullableString(out, message.txnId());
+    }
+
+    static Message readMessage(DataInputStream in, int bytesMax) throws IOException {
+        long id = in.readLong();
+        long seq = in.readLong();
+        long postedAtMillis = in.readLong();
+        long editedAtMillis = in.readLong();
+        String author = readString(in, bytesMax);
+        String text = readNullableString(in, bytesMax);
+        String txnId = readNullableString(in, bytesMax);
+        try {
+            return new Message(id, seq, author, text, postedAtMillis, editedAtMillis, text == null, txnId);
+        } catch (IllegalArgumentException e) {
+            throw new IOException("invalid message: " + e.getMessage(), e);
+        }
     }
 
     /** @throws InvalidCommandException {@code malformed_command} for bytes that are not a command of this format */
@@ -85,7 +266,7 @@ public final class ChatCodec {
                 case REGISTER_PEER -> new ChatCommand.RegisterPeer(in.readLong(), readString(in, bytes.length));
                 case REMOVE_PEER -> new ChatCommand.RemovePeer(in.readLong());
                 case REGISTER_LEARNER -> new ChatCommand.RegisterPeer(in.readLong(), readString(in, bytes.length), true);
-                default -> throw malformed("unknown command type " + type);
+                default -> readApiCommand(type, in, bytes.length);
             };
             requireEnd(in);
             return command;
@@ -129,10 +310,17 @@ public final class ChatCodec {
                 out.writeByte(REJECTED);
                 writeString(out, result.errorCode());
                 writeString(out, result.errorMessage());
+            } else if (result.message() != null) {
+                out.writeByte(ACCEPTED_WITH_MESSAGE);
+                out.writeBoolean(result.replayed());
+                writeMessage(out, result.message());
+            } else if (result.value() != 0) {
+                out.writeByte(ACCEPTED_WITH_VALUE);
+                out.writeLong(result.value());
             } else if (result.post() == null) {
                 out.writeByte(ACCEPTED);
             } else {
-                out.writeByte(ACCEPTED_WITH_POST);
+                out.writeByte(result.replayed() ? REPLAYED_POST : ACCEPTED_WITH_POST);
                 out.writeLong(result.post().postedAtMillis());
                 writeString(out, result.post().user());
                 writeString(out, result.post().message());
@@ -146,11 +334,16 @@ public final class ChatCodec {
             ChatResult result = switch (type) {
                 case REJECTED -> ChatResult.rejected(readString(in, bytes.length), readString(in, bytes.length));
                 case ACCEPTED -> ChatResult.accepted(null);
-                case ACCEPTED_WITH_POST -> {
+                case ACCEPTED_WITH_POST, REPLAYED_POST -> {
                     long postedAtMillis = in.readLong();
                     yield ChatResult.accepted(new Post(readString(in, bytes.length), readString(in, bytes.length),
-                            postedAtMillis));
+                            postedAtMillis), type == REPLAYED_POST);
                 }
+                case ACCEPTED_WITH_MESSAGE -> {
+                    boolean replayed = readBoolean(in);
+                    yield ChatResult.acceptedMessage(readMessage(in, bytes.length), replayed);
+                }
+                case ACCEPTED_WITH_VALUE -> ChatResult.acceptedValue(in.readLong());
                 default -> throw malformed("unknown result type " + type);
             };
             requireEnd(in);

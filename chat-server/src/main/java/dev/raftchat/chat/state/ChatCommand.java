@@ -37,4 +37,116 @@ public sealed interface ChatCommand {
 
     /** Asks for node {@code nodeId} to leave the cluster; the leader of the moment carries it out. */
     record RemovePeer(long nodeId) implements ChatCommand {}
+
+    // ---- The chat API v1 (docs/api.md). Every command carries the proposer's clock (atMillis), which
+    // advances the replicated log time; "actor" is the hex SHA-256 of the caller's bearer token, or "" when
+    // the caller presented none: the session it names is resolved when the command is applied, so a token
+    // revoked earlier in the log is refused on every node alike. "admin" is the proposer's judgement that the
+    // actor is an administrator (from its --admin-users), carried so that apply needs no configuration.
+
+    /**
+     * The original route's post with an idempotency key and the caller's token: a post under a registered
+     * name needs that user's session. {@code txnId} "" = none.
+     */
+    record PostMessageV2(String room, String user, String message, long postedAtMillis, String txnId, String actor)
+            implements ChatCommand {
+        public PostMessageV2 {
+            Objects.requireNonNull(room, "room");
+            Objects.requireNonNull(user, "user");
+            Objects.requireNonNull(message, "message");
+            Objects.requireNonNull(txnId, "txnId");
+            Objects.requireNonNull(actor, "actor");
+        }
+    }
+
+    /** The leader's periodic clock reading, so that log time (retention, expiry) advances on an idle cluster. */
+    record Tick(long atMillis) implements ChatCommand {}
+
+    /** Creates a v1 room; retention fields are -1 for "the server default", 0 for unlimited. */
+    record CreateRoom(String actor, String room, long retentionMaxMessages, long retentionMaxAgeSeconds, long atMillis)
+            implements ChatCommand {
+        public CreateRoom {
+            Objects.requireNonNull(actor, "actor");
+            Objects.requireNonNull(room, "room");
+        }
+    }
+
+    /** Deletes a room and its history (creator or admin). */
+    record DeleteRoom(String actor, String room, boolean admin, long atMillis) implements ChatCommand {
+        public DeleteRoom {
+            Objects.requireNonNull(actor, "actor");
+            Objects.requireNonNull(room, "room");
+        }
+    }
+
+    /** Replaces a room's retention overrides (creator or admin); -1 = the server default, 0 = unlimited. */
+    record SetRetention(String actor, String room, long retentionMaxMessages, long retentionMaxAgeSeconds,
+                        boolean admin, long atMillis) implements ChatCommand {
+        public SetRetention {
+            Objects.requireNonNull(actor, "actor");
+            Objects.requireNonNull(room, "room");
+        }
+    }
+
+    /** Sends a message to an existing room as the actor's user; {@code txnId} "" = none. */
+    record SendMessage(String actor, String room, String text, String txnId, long atMillis) implements ChatCommand {
+        public SendMessage {
+            Objects.requireNonNull(actor, "actor");
+            Objects.requireNonNull(room, "room");
+            Objects.requireNonNull(text, "text");
+            Objects.requireNonNull(txnId, "txnId");
+        }
+    }
+
+    /** Replaces a message's text (author or admin). */
+    record EditMessage(String actor, String room, long seq, String text, boolean admin, long atMillis)
+            implements ChatCommand {
+        public EditMessage {
+            Objects.requireNonNull(actor, "actor");
+            Objects.requireNonNull(room, "room");
+            Objects.requireNonNull(text, "text");
+        }
+    }
+
+    /** Turns a message into a tombstone (author or admin). */
+    record DeleteMessage(String actor, String room, long seq, boolean admin, long atMillis) implements ChatCommand {
+        public DeleteMessage {
+            Objects.requireNonNull(actor, "actor");
+            Objects.requireNonNull(room, "room");
+        }
+    }
+
+    /** Moves the actor's read marker in a room (to any retained or older seq, never past the latest). */
+    record SetReadMarker(String actor, String room, long seq, long atMillis) implements ChatCommand {
+        public SetReadMarker {
+            Objects.requireNonNull(actor, "actor");
+            Objects.requireNonNull(room, "room");
+        }
+    }
+
+    /** Registers a user; {@code passwordHash} was computed by the proposer (PBKDF2), never the password. */
+    record RegisterUser(String username, String passwordHash, long atMillis) implements ChatCommand {
+        public RegisterUser {
+            Objects.requireNonNull(username, "username");
+            Objects.requireNonNull(passwordHash, "passwordHash");
+        }
+    }
+
+    /**
+     * Opens a session for {@code username} after the proposer verified the password: {@code tokenHash} is
+     * the hex SHA-256 of the new token; the session id is the entry's log index.
+     */
+    record CreateSession(String tokenHash, String username, long expiresAtMillis, long atMillis) implements ChatCommand {
+        public CreateSession {
+            Objects.requireNonNull(tokenHash, "tokenHash");
+            Objects.requireNonNull(username, "username");
+        }
+    }
+
+    /** Revokes one of the actor's sessions: {@code sessionId} 0 means the actor's own (logout). */
+    record RevokeSession(String actor, long sessionId, long atMillis) implements ChatCommand {
+        public RevokeSession {
+            Objects.requireNonNull(actor, "actor");
+        }
+    }
 }

@@ -21,4 +21,16 @@ public interface ChatListener {
 
     /** Node {@code nodeId} was asked to leave the cluster. */
     default void onPeerRemoved(long nodeId) {}
+
+    /** A v1 message was appended to {@code room} (also reported as {@link #onPost}, for the original API). */
+    default void onMessage(String room, Message message) {}
+
+    /** A message's text was replaced. */
+    default void onMessageEdited(String room, Message message) {}
+
+    /** A message became a tombstone. */
+    default void onMessageDeleted(String room, Message tombstone) {}
+
+    /** A room was deleted, or truncated after staying empty for the grace period. */
+    default void onRoomDeleted(String room) {}
 }

@@ -49,15 +49,17 @@ public final class ChatStateMachine implements StateMachine {
     private static final Logger LOG = LoggerFactory.getLogger(ChatStateMachine.class);
     static final int SNAPSHOT_MAGIC = 0x52434853; // "RCHS"
     static final int SNAPSHOT_END = 0x52434845; // "RCHE": a truncated snapshot is detected, not half-restored
-    public static final int SNAPSHOT_FORMAT_VERSION = 1;
+    /** Version 2: v1 rooms and messages, users, sessions, read markers, transaction ids, log time. */
+    public static final int SNAPSHOT_FORMAT_VERSION = 2;
     private static final JsonFactory JSON = new JsonFactory();
 
     private final ChatLimits limits;
+    private final ChatPolicy policy;
     private final List<ChatListener> listeners = new CopyOnWriteArrayList<>();
     private final ReadWriteLock lock = new ReentrantReadWriteLock();
 
     // Guarded by lock.
-    private final TreeMap<String, List<Post>> rooms = new TreeMap<>();
+    private ChatModel model;
     private final TreeMap<Long, String> peerUrls = new TreeMap<>();
     /** Registered peers wanted as learners rather than voters; a subset of peerUrls' keys. */
     private final java.util.TreeSet<Long> learnerIds = new java.util.TreeSet<>();
@@ -67,7 +69,30 @@ public final class ChatStateMachine implements StateMachine {
     private long appliedIndex;
 
     public ChatStateMachine(ChatLimits limits) {
+        this(limits, ChatPolicy.defaults());
+    }
+
+    public ChatStateMachine(ChatLimits limits, ChatPolicy policy) {
         this.limits = Objects.requireNonNull(limits, "limits");
+        this.policy = Objects.requireNonNull(policy, "policy");
+        this.model = new ChatModel(limits, policy);
+    }
+
+    public ChatPolicy policy() {
+        return policy;
+    }
+
+    /**
+     * Runs {@code view} on the model under the read lock: a consistent state between two entries. The view
+     * must be quick and must not keep references to mutable parts (the model's own view methods copy).
+     */
+    public <T> T read(java.util.function.Function<ChatModel, T> view) {
+        lock.readLock().lock();
+        try {
+            return view.apply(model);
+        } finally {
+            lock.readLock().unlock();
+        }
     }
 
     public ChatLimits limits() {
@@ -102,45 +127,71 @@ public final class ChatStateMachine implements StateMachine {
         if (decoded instanceof ChatCommand.RemovePeer removal) {
             return applyRemoval(index, removal);
         }
-        return applyPeer(index, (ChatCommand.RegisterPeer) decoded);
+        if (decoded instanceof ChatCommand.RegisterPeer peer) {
+            return applyPeer(index, peer);
+        }
+        return applyApi(index, decoded);
     }
 
     private ChatResult applyPost(long index, ChatCommand.PostMessage command) {
-        Post post;
+        return applyToModel(index, (events) -> model.applyOriginalPost(index, command.room(), command.user(),
+                command.message(), command.postedAtMillis(), "", "", events));
+    }
+
+    /** Applies one command to the model under the write lock, then tells the listeners (outside the lock). */
+    private ChatResult applyToModel(long index, java.util.function.Function<ChatModel.Events, ChatResult> change) {
+        List<java.util.function.Consumer<ChatListener>> events = new ArrayList<>();
+        ChatResult result;
         lock.writeLock().lock();
         try {
             checkIndex(index);
             appliedIndex = index;
-            try {
-                limits.checkRoomName(command.room());
-                limits.checkUserName(command.user());
-                limits.checkMessage(command.message());
-            } catch (InvalidCommandException e) {
-                return ChatResult.rejected(e.code(), e.getMessage());
-            }
-            List<Post> posts = rooms.get(command.room());
-            if (posts == null) {
-                if (rooms.size() >= limits.roomsMax()) {
-                    return ChatResult.rejected("too_many_rooms", "the chat already has " + rooms.size()
-                            + " rooms, the most allowed; post to an existing room");
-                }
-                posts = new ArrayList<>();
-                rooms.put(command.room(), posts);
-            }
-            long latest = posts.isEmpty() ? Long.MIN_VALUE : posts.get(posts.size() - 1).postedAtMillis();
-            post = new Post(command.user(), command.message(), Math.max(latest, command.postedAtMillis()));
-            posts.add(post);
+            result = change.apply(events::add);
         } finally {
             lock.writeLock().unlock();
         }
-        for (ChatListener listener : listeners) {
-            try {
-                listener.onPost(command.room(), post);
-            } catch (RuntimeException e) {
-                LOG.warn("chat listener failed on a post to room {}; ignored", command.room(), e);
+        for (java.util.function.Consumer<ChatListener> event : events) {
+            for (ChatListener listener : listeners) {
+                try {
+                    event.accept(listener);
+                } catch (RuntimeException e) {
+                    LOG.warn("chat listener failed on entry {}; ignored", index, e);
+                }
             }
         }
-        return ChatResult.accepted(post);
+        return result;
+    }
+
+    private ChatResult applyApi(long index, ChatCommand command) {
+        return applyToModel(index, events -> {
+            if (command instanceof ChatCommand.PostMessageV2 c) {
+                return model.applyOriginalPost(index, c.room(), c.user(), c.message(), c.postedAtMillis(), c.txnId(),
+                        c.actor(), events);
+            } else if (command instanceof ChatCommand.Tick c) {
+                return model.applyTick(c.atMillis(), events);
+            } else if (command instanceof ChatCommand.CreateRoom c) {
+                return model.applyCreateRoom(c, events);
+            } else if (command instanceof ChatCommand.DeleteRoom c) {
+                return model.applyDeleteRoom(c, events);
+            } else if (command instanceof ChatCommand.SetRetention c) {
+                return model.applySetRetention(c, events);
+            } else if (command instanceof ChatCommand.SendMessage c) {
+                return model.applySend(index, c, events);
+            } else if (command instanceof ChatCommand.EditMessage c) {
+                return model.applyEdit(c, events);
+            } else if (command instanceof ChatCommand.DeleteMessage c) {
+                return model.applyDeleteMessage(c, events);
+            } else if (command instanceof ChatCommand.SetReadMarker c) {
+                return model.applyReadMarker(c);
+            } else if (command instanceof ChatCommand.RegisterUser c) {
+                return model.applyRegister(c);
+            } else if (command instanceof ChatCommand.CreateSession c) {
+                return model.applyCreateSession(index, c);
+            } else if (command instanceof ChatCommand.RevokeSession c) {
+                return model.applyRevoke(c);
+            }
+            throw new IllegalArgumentException("not an API command: " + command);
+        });
     }
 
     private ChatResult applyPeer(long index, ChatCommand.RegisterPeer command) {
@@ -241,7 +292,7 @@ public final class ChatStateMachine implements StateMachine {
     public List<String> rooms() {
         lock.readLock().lock();
         try {
-            return List.copyOf(rooms.keySet());
+            return model.roomNames();
         } finally {
             lock.readLock().unlock();
         }
@@ -251,8 +302,7 @@ public final class ChatStateMachine implements StateMachine {
     public List<Post> posts(String room) {
         lock.readLock().lock();
         try {
-            List<Post> posts = rooms.get(room);
-            return posts == null ? List.of() : List.copyOf(posts);
+            return List.copyOf(model.posts(room));
         } finally {
             lock.readLock().unlock();
         }
@@ -308,7 +358,7 @@ public final class ChatStateMachine implements StateMachine {
      * magic:i32 "RCHS"  version:i32  appliedIndex:i64
      * peerCount:i32  (nodeId:i64 url:str learner:i8)*      ascending id
      * removedCount:i32  (nodeId:i64)*                       ascending id
-     * roomCount:i32  (name:str postCount:i32 (postedAtMillis:i64 user:str message:str)*)*   ascending name
+     * the model: logTime, rooms with messages and read markers, users, sessions, transaction ids (see ChatModel#write)
      * end:i32 "RCHE"
      * </pre>
      */
@@ -318,18 +368,18 @@ public final class ChatStateMachine implements StateMachine {
         TreeMap<Long, String> peers;
         java.util.TreeSet<Long> removed;
         java.util.TreeSet<Long> learners;
-        TreeMap<String, List<Post>> roomsCopy = new TreeMap<>();
+        ChatModel modelCopy;
         lock.readLock().lock();
         try {
             index = appliedIndex;
             peers = new TreeMap<>(peerUrls);
             removed = new java.util.TreeSet<>(removedNodeIds);
             learners = new java.util.TreeSet<>(learnerIds);
-            rooms.forEach((name, posts) -> roomsCopy.put(name, List.copyOf(posts)));
+            modelCopy = model.copy();
         } finally {
             lock.readLock().unlock();
         }
-        return out -> writeSnapshot(out, index, peers, learners, removed, roomsCopy);
+        return out -> writeSnapshot(out, index, peers, learners, removed, modelCopy);
     }
 
     /** Writes {@link #snapshot()} to {@code out}; flushed, not closed. */
@@ -338,7 +388,7 @@ public final class ChatStateMachine implements StateMachine {
     }
 
     private static void writeSnapshot(OutputStream out, long index, TreeMap<Long, String> peers,
-                                      java.util.TreeSet<Long> learners, java.util.TreeSet<Long> removed, TreeMap<String, List<Post>> roomsCopy)
+                                      java.util.TreeSet<Long> learners, java.util.TreeSet<Long> removed, ChatModel modelCopy)
             throws IOException {
         DataOutputStream data = new DataOutputStream(new BufferedOutputStream(out, 64 * 1024));
         data.writeInt(SNAPSHOT_MAGIC);
@@ -354,16 +404,7 @@ public final class ChatStateMachine implements StateMachine {
         for (long nodeId : removed) {
             data.writeLong(nodeId);
         }
-        data.writeInt(roomsCopy.size());
-        for (Map.Entry<String, List<Post>> room : roomsCopy.entrySet()) {
-            ChatCodec.writeString(data, room.getKey());
-            data.writeInt(room.getValue().size());
-            for (Post post : room.getValue()) {
-                data.writeLong(post.postedAtMillis());
-                ChatCodec.writeString(data, post.user());
-                ChatCodec.writeString(data, post.message());
-            }
-        }
+        modelCopy.write(data);
         data.writeInt(SNAPSHOT_END);
         data.flush();
     }
@@ -430,36 +471,14 @@ public final class ChatStateMachine implements StateMachine {
                 throw new IOException("chat snapshot lists removed node " + nodeId + " out of order or also as a peer");
             }
         }
-        TreeMap<String, List<Post>> restoredRooms = new TreeMap<>();
-        int roomCount = readCount(data, "room", limits.roomsMax());
-        for (int r = 0; r < roomCount; r++) {
-            String name = ChatCodec.readString(data, stringBytesMax);
-            try {
-                limits.checkRoomName(name);
-            } catch (InvalidCommandException e) {
-                throw new IOException("chat snapshot room " + r + ": " + e.getMessage(), e);
-            }
-            if (!restoredRooms.isEmpty() && restoredRooms.lastKey().compareTo(name) >= 0) {
-                throw new IOException("chat snapshot lists room '" + name + "' out of order");
-            }
-            int postCount = readCount(data, "post", Integer.MAX_VALUE);
-            // Grown as read rather than sized from the count: a corrupt count must not allocate gigabytes.
-            List<Post> posts = new ArrayList<>(Math.min(postCount, 1024));
-            for (int p = 0; p < postCount; p++) {
-                long postedAtMillis = data.readLong();
-                posts.add(new Post(ChatCodec.readString(data, stringBytesMax), ChatCodec.readString(data, stringBytesMax),
-                        postedAtMillis));
-            }
-            restoredRooms.put(name, posts);
-        }
+        ChatModel restoredModel = ChatModel.read(data, limits, policy);
         int end = data.readInt();
         if (end != SNAPSHOT_END) {
             throw new IOException(String.format("chat snapshot end marker is 0x%08x, expected 0x%08x", end, SNAPSHOT_END));
         }
         lock.writeLock().lock();
         try {
-            rooms.clear();
-            rooms.putAll(restoredRooms);
+            model = restoredModel;
             peerUrls.clear();
             peerUrls.putAll(restoredPeers);
             learnerIds.clear();

@@ -1,0 +1,62 @@
+package dev.raftchat.chat.api.v1;
+
+import java.util.Objects;
+
+/**
+ * A v1 request failed in a way the client should hear about. Rendered as
+ * {@code {"error":{"code","message","field"?,"oldestRetainedSeq"?}}} with {@code Retry-After} for a 429
+ * and {@code WWW-Authenticate: Bearer} for a 401.
+ */
+public final class ApiError extends RuntimeException {
+    private final int status;
+    private final String code;
+    private final String field;
+    private final long retryAfterSeconds;
+    private final Long oldestRetainedSeq;
+
+    public ApiError(int status, String code, String message) {
+        this(status, code, message, null, 0, null);
+    }
+
+    public ApiError(int status, String code, String message, String field, long retryAfterSeconds, Long oldestRetainedSeq) {
+        super(message, null, false, false);
+        this.status = status;
+        this.code = Objects.requireNonNull(code, "code");
+        this.field = field;
+        this.retryAfterSeconds = retryAfterSeconds;
+        this.oldestRetainedSeq = oldestRetainedSeq;
+    }
+
+    static ApiError field(int status, String code, String field, String message) {
+        return new ApiError(status, code, message, field, 0, null);
+    }
+
+    static ApiError unauthorized() {
+        return new ApiError(401, "unauthorized", "a valid bearer token is required (missing, malformed, unknown, expired or revoked)");
+    }
+
+    static ApiError rateLimited(long retryAfterSeconds, String what) {
+        return new ApiError(429, "rate_limited", "too many " + what + "; retry in " + retryAfterSeconds + " s", null,
+                retryAfterSeconds, null);
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public String code() {
+        return code;
+    }
+
+    public String field() {
+        return field;
+    }
+
+    public long retryAfterSeconds() {
+        return retryAfterSeconds;
+    }
+
+    public Long oldestRetainedSeq() {
+        return oldestRetainedSeq;
+    }
+}

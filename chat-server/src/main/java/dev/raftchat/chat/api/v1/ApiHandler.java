@@ -1,0 +1,892 @@
+package dev.raftchat.chat.api.v1;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.raftchat.chat.auth.PasswordHasher;
+import dev.raftchat.chat.auth.RateLimiter;
+import dev.raftchat.chat.auth.Tokens;
+import dev.raftchat.chat.http.ApiRoutes;
+import dev.raftchat.chat.http.ChatHttpHandler;
+import dev.raftchat.chat.state.ChatCommand;
+import dev.raftchat.chat.state.ChatModel;
+import dev.raftchat.chat.state.ChatPolicy;
+import dev.raftchat.chat.state.ChatResult;
+import dev.raftchat.chat.state.ChatStateMachine;
+import dev.raftchat.chat.state.InvalidCommandException;
+import dev.raftchat.chat.state.Message;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.io.ByteArrayOutputStream;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.function.Function;
+import dev.raftchat.chat.api.v1.Authenticator.Identity;
+
+/**
+ * The chat API v1 over HTTP (docs/api.md): identity, rooms, messages, read markers, retention; and the
+ * original {@code POST /rooms/{room}} with idempotency keys and protected names. Requests are parsed and
+ * checked here on the event loop; writes become {@link ChatCommand}s proposed through the
+ * {@link ApiBackend}; reads wait for a read barrier (unless {@code ?consistency=stale}) and then read the
+ * applied state under its lock. Password hashing runs on the {@link PasswordHasher}'s own pool.
+ *
+ * <p>Authorization of writes is decided when the command is applied (the command carries the token's
+ * hash), so a token revoked earlier in the log is refused on every node alike. Shared by all
+ * connections; thread-safe; never throws to its caller (failures become JSON errors).
+ */
+public final class ApiHandler implements ApiRoutes {
+    public static final String WEBSOCKET_PATH = PREFIX + "/ws";
+    private static final String VERSION = "0.1.0-SNAPSHOT";
+    private static final Set<String> CREDENTIAL_FIELDS = Set.of("username", "password");
+
+    private final ApiBackend backend;
+    private final ApiConfig config;
+    private final int bodyBytesMax;
+    private final PasswordHasher hasher;
+    private final RateLimiter loginsPerUser;
+    private final RateLimiter loginsPerAddress;
+    private final RateLimiter writesPerUser;
+    private final RateLimiter writesPerAddress;
+    private final WebSocketHub webSockets;
+    private final Authenticator authenticator;
+
+    /**
+     * @param bodyBytesMax the node's largest request body, reported by {@code /info}
+     * @param webSockets   the hub serving {@link #WEBSOCKET_PATH}
+     */
+    public ApiHandler(ApiBackend backend, ApiConfig config, int bodyBytesMax, PasswordHasher hasher,
+                      WebSocketHub webSockets, java.util.function.LongSupplier nanoClock) {
+        this.backend = backend;
+        this.config = config;
+        this.bodyBytesMax = bodyBytesMax;
+        this.hasher = hasher;
+        this.webSockets = webSockets;
+        this.authenticator = new Authenticator(backend, config);
+        this.loginsPerUser = new RateLimiter(config.loginAttemptsPerMinutePerUser(), config.loginAttemptsPerMinutePerUser(),
+                config.rateLimitKeysMax(), nanoClock);
+        this.loginsPerAddress = new RateLimiter(config.loginAttemptsPerMinutePerAddress(),
+                config.loginAttemptsPerMinutePerAddress(), config.rateLimitKeysMax(), nanoClock);
+        this.writesPerUser = new RateLimiter(config.writesPerMinutePerUser(), config.writesPerMinutePerUser(),
+                config.rateLimitKeysMax(), nanoClock);
+        this.writesPerAddress = new RateLimiter(config.writesPerMinutePerAddress(), config.writesPerMinutePerAddress(),
+                config.rateLimitKeysMax(), nanoClock);
+    }
+
+    @Override
+    public String webSocketPath() {
+        return WEBSOCKET_PATH;
+    }
+
+    @Override
+    public void installWebSocket(ChannelPipeline pipeline, String afterHandlerName) {
+        webSockets.install(pipeline, afterHandlerName);
+    }
+
+    /** One parsed request. */
+    private record Request(FullHttpRequest http, HttpMethod method, List<String> segments, QueryStringDecoder uri,
+                           String clientAddress) {}
+
+    // ------------------------------------------------------------------------------------------------
+    // Entry points
+
+    @Override
+    public CompletableFuture<FullHttpResponse> route(FullHttpRequest http, SocketAddress client) {
+        try {
+            QueryStringDecoder uri = new QueryStringDecoder(http.uri());
+            String raw = uri.rawPath().substring(PREFIX.length());
+            if (raw.startsWith("/")) {
+                raw = raw.substring(1);
+            }
+            if (raw.endsWith("/")) {
+                raw = raw.substring(0, raw.length() - 1);
+            }
+            List<String> segments = new ArrayList<>();
+            for (String segment : raw.split("/", -1)) {
+                segments.add(decodeSegment(segment));
+            }
+            Request request = new Request(http, http.method(), segments, uri, address(client));
+            return dispatch(request).handle((ok, failure) -> ok != null ? ok : errorResponse(failure));
+        } catch (RuntimeException e) {
+            return CompletableFuture.completedFuture(errorResponse(e));
+        }
+    }
+
+    private CompletableFuture<FullHttpResponse> dispatch(Request r) {
+        List<String> s = r.segments();
+        String first = s.get(0);
+        int n = s.size();
+        switch (first) {
+            case "info":
+                if (n == 1) {
+                    requireMethod(r, HttpMethod.GET);
+                    return CompletableFuture.completedFuture(info());
+                }
+                break;
+            case "me":
+                if (n == 1) {
+                    requireMethod(r, HttpMethod.GET);
+                    return authenticate(r).thenApply(identity -> json(200, ApiJson.MAPPER.createObjectNode()
+                            .put("username", identity.username()).put("admin", identity.admin())));
+                }
+                break;
+            case "auth":
+                return auth(r, s, n);
+            case "rooms":
+                return rooms(r, s, n);
+            case "ws":
+                if (n == 1) {
+                    throw new ApiError(400, "websocket_upgrade_required", WEBSOCKET_PATH
+                            + " is a WebSocket: connect with a WebSocket client");
+                }
+                break;
+            default:
+                break;
+        }
+        throw new ApiError(404, "not_found", "no route for " + r.method() + " " + r.uri().rawPath() + "; see docs/api.md");
+    }
+
+    private CompletableFuture<FullHttpResponse> auth(Request r, List<String> s, int n) {
+        if (n == 2 && s.get(1).equals("register")) {
+            requireMethod(r, HttpMethod.POST);
+            return register(r);
+        }
+        if (n == 2 && s.get(1).equals("login")) {
+            requireMethod(r, HttpMethod.POST);
+            return login(r);
+        }
+        if (n == 2 && s.get(1).equals("logout")) {
+            requireMethod(r, HttpMethod.POST);
+            return authenticate(r).thenCompose(identity -> propose(new ChatCommand.RevokeSession(identity.tokenHash(), 0,
+                    backend.nowMillis()))).thenApply(result -> noContent());
+        }
+        if (n == 2 && s.get(1).equals("sessions")) {
+            requireMethod(r, HttpMethod.GET);
+            return authenticate(r).thenApply(identity -> {
+                List<ChatModel.Session> sessions = chat().read(model -> model.sessionsOf(identity.username()));
+                ObjectNode body = ApiJson.MAPPER.createObjectNode();
+                ArrayNode list = body.putArray("sessions");
+                for (ChatModel.Session session : sessions) {
+                    list.addObject().put("sessionId", Long.toString(session.sessionId()))
+                            .put("createdAt", ApiJson.time(session.createdAtMillis()))
+                            .put("expiresAt", ApiJson.time(session.expiresAtMillis()))
+                            .put("current", session.sessionId() == identity.sessionId());
+                }
+                return json(200, body);
+            });
+        }
+        if (n == 3 && s.get(1).equals("sessions")) {
+            requireMethod(r, HttpMethod.DELETE);
+            long sessionId = positiveLong(s.get(2), "session_not_found", 404, null, "no session '" + s.get(2) + "'");
+            return authenticate(r).thenCompose(identity -> propose(new ChatCommand.RevokeSession(identity.tokenHash(),
+                    sessionId, backend.nowMillis()))).thenApply(result -> noContent());
+        }
+        throw new ApiError(404, "not_found", "no route for " + r.method() + " " + r.uri().rawPath() + "; see docs/api.md");
+    }
+
+    private CompletableFuture<FullHttpResponse> rooms(Request r, List<String> s, int n) {
+        if (n == 1) {
+            if (r.method().equals(HttpMethod.GET)) {
+                return listRooms(r);
+            }
+            if (r.method().equals(HttpMethod.POST)) {
+                return createRoom(r);
+            }
+            throw methodNotAllowed(r, "GET, POST");
+        }
+        String room = s.get(1);
+        checkRoomName(room);
+        if (n == 2) {
+            if (r.method().equals(HttpMethod.GET)) {
+                return getRoom(r, room);
+            }
+            if (r.method().equals(HttpMethod.DELETE)) {
+                return write(r, identity -> new ChatCommand.DeleteRoom(identity.tokenHash(), room, identity.admin(),
+                        backend.nowMillis())).thenApply(result -> noContent());
+            }
+            throw methodNotAllowed(r, "GET, DELETE");
+        }
+        String part = s.get(2);
+        if (n == 3 && part.equals("retention")) {
+            requireMethod(r, HttpMethod.PUT);
+            JsonNode body = body(r, Set.of("maxMessages", "maxAgeSeconds"));
+            long maxMessages = retention(body, "maxMessages", Integer.MAX_VALUE);
+            long maxAgeSeconds = retention(body, "maxAgeSeconds", ChatPolicy.SECONDS_LIMIT);
+            return write(r, identity -> new ChatCommand.SetRetention(identity.tokenHash(), room, maxMessages,
+                    maxAgeSeconds, identity.admin(), backend.nowMillis()))
+                    .thenApply(result -> json(200, ApiJson.room(roomOrGone(room, null))));
+        }
+        if (n == 3 && part.equals("read-marker")) {
+            requireMethod(r, HttpMethod.PUT);
+            JsonNode body = body(r, Set.of("seq"));
+            JsonNode seqNode = body.get("seq");
+            if (seqNode == null || !seqNode.canConvertToLong() || !seqNode.isIntegralNumber() || seqNode.longValue() < 0) {
+                throw ApiError.field(400, "invalid_seq", "seq", "seq must be a non-negative integer");
+            }
+            long seq = seqNode.longValue();
+            return write(r, identity -> new ChatCommand.SetReadMarker(identity.tokenHash(), room, seq, backend.nowMillis()))
+                    .thenApply(result -> noContent());
+        }
+        if (n == 3 && part.equals("messages")) {
+            if (r.method().equals(HttpMethod.GET)) {
+                return readMessages(r, room);
+            }
+            if (r.method().equals(HttpMethod.POST)) {
+                return send(r, room);
+            }
+            throw methodNotAllowed(r, "GET, POST");
+        }
+        if (n == 4 && part.equals("messages")) {
+            long seq = positiveLong(s.get(3), "invalid_seq", 400, null, "the message seq must be a positive integer");
+            if (r.method().equals(HttpMethod.PATCH)) {
+                JsonNode body = body(r, Set.of("text"));
+                String text = textField(body, "text", true);
+                checkText(text);
+                return write(r, identity -> new ChatCommand.EditMessage(identity.tokenHash(), room, seq, text,
+                        identity.admin(), backend.nowMillis())).thenApply(result -> json(200, ApiJson.message(room, result.message())));
+            }
+            if (r.method().equals(HttpMethod.DELETE)) {
+                return write(r, identity -> new ChatCommand.DeleteMessage(identity.tokenHash(), room, seq, identity.admin(),
+                        backend.nowMillis())).thenApply(result -> json(200, ApiJson.message(room, result.message())));
+            }
+            throw methodNotAllowed(r, "PATCH, DELETE");
+        }
+        throw new ApiError(404, "not_found", "no route for " + r.method() + " " + r.uri().rawPath() + "; see docs/api.md");
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Identity
+
+    private CompletableFuture<FullHttpResponse> register(Request r) {
+        JsonNode body = body(r, CREDENTIAL_FIELDS);
+        String username = textField(body, "username", true);
+        String password = textField(body, "password", true);
+        try {
+            ChatModel.checkUsername(username);
+        } catch (InvalidCommandException e) {
+            throw ApiError.field(400, e.code(), "username", e.getMessage());
+        }
+        checkPassword(password);
+        limit(loginsPerAddress, "address:" + r.clientAddress(), "attempts from this address");
+        if (chat().read(model -> model.user(username)) != null) {
+            throw ApiError.field(409, "username_taken", "username", "the username '" + username + "' is taken");
+        }
+        return hasher.hash(password)
+                .thenCompose(hash -> propose(new ChatCommand.RegisterUser(username, hash, backend.nowMillis())))
+                .thenApply(result -> {
+                    ChatModel.User user = chat().read(model -> model.user(username));
+                    ObjectNode node = ApiJson.MAPPER.createObjectNode().put("username", username);
+                    node.put("createdAt", ApiJson.time(user == null ? backend.nowMillis() : user.createdAtMillis()));
+                    return json(201, node);
+                });
+    }
+
+    private CompletableFuture<FullHttpResponse> login(Request r) {
+        JsonNode body = body(r, CREDENTIAL_FIELDS);
+        String username = textField(body, "username", true);
+        String password = textField(body, "password", true);
+        if (username.length() > 256 || password.length() > 1024) {
+            throw new ApiError(401, "invalid_credentials", "unknown user or wrong password");
+        }
+        limit(loginsPerAddress, "address:" + r.clientAddress(), "login attempts from this address");
+        limit(loginsPerUser, "user:" + username.toLowerCase(java.util.Locale.ROOT), "login attempts for this user");
+        return backend.readBarrier()
+                .thenCompose(ignored -> {
+                    ChatModel.User user = chat().read(model -> model.user(username));
+                    return hasher.verify(password, user == null ? null : user.passwordHash())
+                            .thenApply(matches -> matches ? user : null);
+                })
+                .thenCompose(user -> {
+                    if (user == null) {
+                        throw new ApiError(401, "invalid_credentials", "unknown user or wrong password");
+                    }
+                    String token = Tokens.newToken();
+                    long now = backend.nowMillis();
+                    long expiresAt = now + config.sessionTtlSeconds() * 1000;
+                    return propose(new ChatCommand.CreateSession(Tokens.hash(token), user.username(), expiresAt, now))
+                            .thenApply(result -> json(200, ApiJson.MAPPER.createObjectNode()
+                                    .put("token", token)
+                                    .put("username", user.username())
+                                    .put("sessionId", Long.toString(result.value()))
+                                    .put("expiresAt", ApiJson.time(expiresAt))));
+                });
+    }
+
+    /** The caller's identity: 401 for a missing, malformed, unknown, expired or revoked token. */
+    CompletableFuture<Identity> authenticate(Request r) {
+        String tokenHash = tokenHash(r.http());
+        if (tokenHash == null) {
+            return CompletableFuture.failedFuture(ApiError.unauthorized());
+        }
+        return identify(tokenHash).thenApply(identity -> {
+            if (identity == null) {
+                throw ApiError.unauthorized();
+            }
+            return identity;
+        });
+    }
+
+    private CompletableFuture<Identity> identify(String tokenHash) {
+        return authenticator.identify(tokenHash);
+    }
+
+    /** The hash of the bearer token, null when there is no Authorization header; 401 when it is malformed. */
+    static String tokenHash(FullHttpRequest http) {
+        String header = http.headers().get(HttpHeaderNames.AUTHORIZATION);
+        if (header == null) {
+            return null;
+        }
+        if (!header.startsWith("Bearer ")) {
+            throw ApiError.unauthorized();
+        }
+        String token = header.substring("Bearer ".length()).trim();
+        if (!Tokens.wellFormed(token)) {
+            throw ApiError.unauthorized();
+        }
+        return Tokens.hash(token);
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Rooms and messages
+
+    private CompletableFuture<FullHttpResponse> listRooms(Request r) {
+        int limit = limit(r);
+        String after = param(r, "after");
+        boolean stale = stale(r);
+        CompletableFuture<Identity> viewer = optionalIdentity(r);
+        return viewer.thenCompose(identity -> barrier(stale).thenApply(ignored -> {
+            String name = identity == null ? null : identity.username();
+            ChatModel.RoomPage page = chat().read(model -> model.rooms(after, limit, name));
+            ObjectNode body = ApiJson.MAPPER.createObjectNode();
+            ArrayNode rooms = body.putArray("rooms");
+            page.rooms().forEach(room -> rooms.add(ApiJson.room(room)));
+            if (page.nextCursor() == null) {
+                body.putNull("next");
+            } else {
+                body.put("next", page.nextCursor());
+            }
+            return json(200, body);
+        }));
+    }
+
+    private CompletableFuture<FullHttpResponse> getRoom(Request r, String room) {
+        boolean stale = stale(r);
+        return optionalIdentity(r).thenCompose(identity -> barrier(stale).thenApply(ignored ->
+                json(200, ApiJson.room(roomOrGone(room, identity == null ? null : identity.username())))));
+    }
+
+    private ChatModel.RoomView roomOrGone(String room, String viewer) {
+        ChatModel.RoomView view = chat().read(model -> model.room(room, viewer));
+        if (view == null) {
+            throw new ApiError(404, "room_not_found", "no room named '" + room + "'");
+        }
+        return view;
+    }
+
+    private CompletableFuture<FullHttpResponse> createRoom(Request r) {
+        JsonNode body = body(r, Set.of("name", "retention", "txnId"));
+        String name = textField(body, "name", true);
+        try {
+            ChatModel.checkRoomName(backend.chat().limits(), name);
+        } catch (InvalidCommandException e) {
+            throw ApiError.field(400, e.code(), "name", e.getMessage());
+        }
+        long maxMessages = -1;
+        long maxAgeSeconds = -1;
+        JsonNode retention = body.get("retention");
+        if (retention != null && !retention.isNull()) {
+            if (!retention.isObject()) {
+                throw ApiError.field(400, "invalid_retention", "retention", "retention must be an object or null");
+            }
+            for (Iterator<String> fields = retention.fieldNames(); fields.hasNext(); ) {
+                String field = fields.next();
+                if (!field.equals("maxMessages") && !field.equals("maxAgeSeconds")) {
+                    throw ApiError.field(400, "unknown_field", "retention." + field, "unknown field retention." + field);
+                }
+            }
+            maxMessages = retention(retention, "maxMessages", Integer.MAX_VALUE);
+            maxAgeSeconds = retention(retention, "maxAgeSeconds", ChatPolicy.SECONDS_LIMIT);
+        }
+        String txnId = txnId(r, body);
+        long messagesBound = maxMessages;
+        long ageBound = maxAgeSeconds;
+        return authenticate(r).thenCompose(identity -> {
+            checkWriteRate(r, identity);
+            return backend.propose(new ChatCommand.CreateRoom(identity.tokenHash(), name, messagesBound, ageBound,
+                    backend.nowMillis())).thenApply(result -> {
+                        boolean replay = false;
+                        if (!result.accepted()) {
+                            ChatModel.RoomView existing = chat().read(model -> model.room(name, null));
+                            // A retried create (same transaction id) of a room this user created answers like the first.
+                            replay = txnId != null && result.errorCode().equals("room_exists") && existing != null
+                                    && identity.username().equalsIgnoreCase(existing.createdBy());
+                            if (!replay) {
+                                throw rejection(result);
+                            }
+                        }
+                        FullHttpResponse response = json(replay ? 200 : 201, ApiJson.room(roomOrGone(name, identity.username())));
+                        if (replay) {
+                            response.headers().set("Idempotent-Replayed", "true");
+                        }
+                        return response;
+                    });
+        });
+    }
+
+    private CompletableFuture<FullHttpResponse> send(Request r, String room) {
+        JsonNode body = body(r, Set.of("text", "txnId"));
+        String text = textField(body, "text", true);
+        checkText(text);
+        String txnId = txnId(r, body);
+        return write(r, identity -> new ChatCommand.SendMessage(identity.tokenHash(), room, text,
+                txnId == null ? "" : txnId, backend.nowMillis())).thenApply(result -> {
+                    FullHttpResponse response = json(result.replayed() ? 200 : 201, ApiJson.message(room, result.message()));
+                    if (result.replayed()) {
+                        response.headers().set("Idempotent-Replayed", "true");
+                    }
+                    return response;
+                });
+    }
+
+    private CompletableFuture<FullHttpResponse> readMessages(Request r, String room) {
+        Long before = cursor(r, "before");
+        Long after = cursor(r, "after");
+        if (before != null && after != null) {
+            throw ApiError.field(400, "invalid_cursor", "before", "give before or after, not both");
+        }
+        int limit = limit(r);
+        return barrier(stale(r)).thenApply(ignored -> {
+            ChatModel.MessagePage page;
+            try {
+                page = chat().read(model -> model.messages(room, before, after, limit));
+            } catch (ChatModel.QueryException e) {
+                if (e.code().equals("cursor_expired")) {
+                    throw new ApiError(410, e.code(), e.getMessage(), null, 0, e.oldestRetainedSeq());
+                }
+                throw new ApiError(404, e.code(), e.getMessage());
+            }
+            ObjectNode body = ApiJson.MAPPER.createObjectNode();
+            ArrayNode messages = body.putArray("messages");
+            for (Message message : page.messages()) {
+                messages.add(ApiJson.message(room, message));
+            }
+            if (page.prevCursor() == null) {
+                body.putNull("prev");
+            } else {
+                body.put("prev", Long.toString(page.prevCursor()));
+            }
+            body.put("next", Long.toString(page.nextCursor()));
+            body.put("oldestRetainedSeq", page.oldestRetainedSeq());
+            body.put("latestSeq", page.latestSeq());
+            return json(200, body);
+        });
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // The original POST /rooms/{room}
+
+    @Override
+    public CompletableFuture<FullHttpResponse> postOriginal(String room, String user, String message, FullHttpRequest http,
+                                                            SocketAddress client) {
+        try {
+            String txnId = http.headers().get("Idempotency-Key");
+            if (txnId != null) {
+                checkTxnId(txnId, "Idempotency-Key");
+            }
+            String tokenHash = tokenHash(http);
+            String address = address(client);
+            CompletableFuture<Identity> caller = tokenHash == null ? CompletableFuture.completedFuture(null)
+                    : identify(tokenHash).thenApply(identity -> {
+                        if (identity == null) {
+                            throw ApiError.unauthorized();
+                        }
+                        return identity;
+                    });
+            return caller.thenCompose(identity -> {
+                if (config.requireLogin() && identity == null) {
+                    throw new ApiError(401, "unauthorized", "this server requires login: post with a bearer token");
+                }
+                if (identity != null && config.requireLogin() && !identity.username().equalsIgnoreCase(user)) {
+                    throw new ApiError(403, "forbidden", "you may post only as '" + identity.username() + "'");
+                }
+                long retry = writesPerAddress.tryAcquire(address);
+                if (retry == 0 && identity != null) {
+                    retry = writesPerUser.tryAcquire(identity.username().toLowerCase(java.util.Locale.ROOT));
+                }
+                if (retry > 0) {
+                    throw ApiError.rateLimited(retry, "writes");
+                }
+                return backend.propose(new ChatCommand.PostMessageV2(room, user, message, backend.nowMillis(),
+                        txnId == null ? "" : txnId, tokenHash == null ? "" : tokenHash));
+            }).thenApply(result -> {
+                if (!result.accepted()) {
+                    throw rejection(result);
+                }
+                byte[] json = ChatStateMachine.json(generator -> ChatStateMachine.writePost(generator, result.post()));
+                FullHttpResponse response = ChatHttpHandler.json(result.replayed() ? HttpResponseStatus.OK
+                        : HttpResponseStatus.CREATED, json);
+                if (result.replayed()) {
+                    response.headers().set("Idempotent-Replayed", "true");
+                }
+                return response;
+            }).handle((ok, failure) -> ok != null ? ok : errorResponse(failure));
+        } catch (RuntimeException e) {
+            return CompletableFuture.completedFuture(errorResponse(e));
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Writes
+
+    /** Authenticates, rate-limits, proposes the command built for the caller, and fails on a rejection. */
+    private CompletableFuture<ChatResult> write(Request r, Function<Identity, ChatCommand> command) {
+        return authenticate(r).thenCompose(identity -> {
+            checkWriteRate(r, identity);
+            return propose(command.apply(identity));
+        });
+    }
+
+    private CompletableFuture<ChatResult> propose(ChatCommand command) {
+        return backend.propose(command).thenApply(result -> {
+            if (!result.accepted()) {
+                throw rejection(result);
+            }
+            return result;
+        });
+    }
+
+    private void checkWriteRate(Request r, Identity identity) {
+        limit(writesPerAddress, r.clientAddress(), "writes from this address");
+        if (identity != null) {
+            limit(writesPerUser, identity.username().toLowerCase(java.util.Locale.ROOT), "writes by this user");
+        }
+    }
+
+    private static void limit(RateLimiter limiter, String key, String what) {
+        long retry = limiter.tryAcquire(key);
+        if (retry > 0) {
+            throw ApiError.rateLimited(retry, what);
+        }
+    }
+
+    /** The HTTP error for a command the state machine rejected. */
+    static ApiError rejection(ChatResult result) {
+        String code = result.errorCode();
+        int status = switch (code) {
+            case "unauthorized", "invalid_credentials" -> 401;
+            case "forbidden" -> 403;
+            case "room_not_found", "message_not_found", "session_not_found" -> 404;
+            case "room_exists", "username_taken", "message_deleted", "too_many_rooms", "too_many_users",
+                    "too_many_sessions" -> 409;
+            case "message_too_large" -> 413;
+            default -> 400;
+        };
+        String field = switch (code) {
+            case "invalid_text", "message_too_large" -> "text";
+            case "invalid_room_name" -> "name";
+            case "invalid_seq" -> "seq";
+            case "invalid_username" -> "username";
+            case "invalid_retention" -> "retention";
+            case "invalid_txn_id" -> "txnId";
+            default -> null;
+        };
+        return new ApiError(status, code, result.errorMessage(), field, 0, null);
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Parsing helpers
+
+    private CompletableFuture<Identity> optionalIdentity(Request r) {
+        if (r.http().headers().get(HttpHeaderNames.AUTHORIZATION) == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return authenticate(r);
+    }
+
+    private CompletableFuture<Void> barrier(boolean stale) {
+        return stale ? CompletableFuture.completedFuture(null) : backend.readBarrier();
+    }
+
+    private ChatStateMachine chat() {
+        return backend.chat();
+    }
+
+    private FullHttpResponse info() {
+        ObjectNode body = ApiJson.MAPPER.createObjectNode();
+        body.put("nodeId", backend.nodeId());
+        body.put("version", VERSION);
+        ObjectNode limits = body.putObject("limits");
+        limits.put("maxMessageChars", chat().limits().messageBytesMax());
+        limits.put("maxMessageBytes", chat().limits().messageBytesMax());
+        limits.put("maxRoomNameChars", chat().limits().roomNameCharsMax());
+        limits.put("maxPageSize", config.pageSizeMax());
+        limits.put("defaultPageSize", config.pageSizeDefault());
+        limits.put("maxBodyBytes", bodyBytesMax);
+        body.put("requireLogin", config.requireLogin());
+        return json(200, body);
+    }
+
+    private static JsonNode body(Request r, Set<String> allowed) {
+        String text = r.http().content().toString(StandardCharsets.UTF_8);
+        JsonNode body;
+        try {
+            body = ApiJson.MAPPER.readTree(text);
+        } catch (JsonProcessingException e) {
+            throw new ApiError(400, "invalid_json", "the body is not valid JSON: " + e.getOriginalMessage());
+        }
+        if (body == null || !body.isObject()) {
+            throw new ApiError(400, "invalid_json", "the body must be a JSON object");
+        }
+        for (Iterator<String> fields = body.fieldNames(); fields.hasNext(); ) {
+            String field = fields.next();
+            if (!allowed.contains(field)) {
+                throw ApiError.field(400, "unknown_field", field, "unknown field '" + field + "'; expected " + allowed);
+            }
+        }
+        return body;
+    }
+
+    private static String textField(JsonNode body, String field, boolean required) {
+        JsonNode value = body.get(field);
+        if (value == null || value.isNull()) {
+            if (required) {
+                throw ApiError.field(400, "missing_field", field, "the field '" + field + "' is required");
+            }
+            return null;
+        }
+        if (!value.isTextual()) {
+            throw ApiError.field(400, "invalid_type", field, "the field '" + field + "' must be a string");
+        }
+        return value.textValue();
+    }
+
+    private static long retention(JsonNode body, String field, long max) {
+        JsonNode value = body.get(field);
+        if (value == null || value.isNull()) {
+            return -1;
+        }
+        if (!value.isIntegralNumber() || !value.canConvertToLong() || value.longValue() < 0 || value.longValue() > max) {
+            throw ApiError.field(400, "invalid_retention", field, field + " must be null, 0 (unlimited) or an integer up to " + max);
+        }
+        return value.longValue();
+    }
+
+    private void checkText(String text) {
+        try {
+            ChatModel.checkText(chat().limits(), text);
+        } catch (InvalidCommandException e) {
+            throw ApiError.field(e.code().equals("message_too_large") ? 413 : 400, e.code(), "text", e.getMessage());
+        }
+    }
+
+    private static void checkPassword(String password) {
+        int chars = password.codePointCount(0, password.length());
+        if (chars < 8 || chars > 256 || !dev.raftchat.chat.state.ChatLimits.isWellFormedUtf16(password)) {
+            throw ApiError.field(400, "invalid_password", "password", "a password has 8 to 256 characters");
+        }
+    }
+
+    private void checkRoomName(String room) {
+        try {
+            ChatModel.checkRoomName(chat().limits(), room);
+        } catch (InvalidCommandException e) {
+            throw ApiError.field(400, e.code(), "room", e.getMessage());
+        }
+    }
+
+    /** The transaction id of the body or the Idempotency-Key header (they must agree when both are given), or null. */
+    private static String txnId(Request r, JsonNode body) {
+        String fromBody = textField(body, "txnId", false);
+        String fromHeader = r.http().headers().get("Idempotency-Key");
+        if (fromBody != null && fromHeader != null && !fromBody.equals(fromHeader)) {
+            throw ApiError.field(400, "invalid_txn_id", "txnId", "the txnId field and the Idempotency-Key header differ");
+        }
+        String txnId = fromBody != null ? fromBody : fromHeader;
+        if (txnId != null) {
+            checkTxnId(txnId, fromBody != null ? "txnId" : "Idempotency-Key");
+        }
+        return txnId;
+    }
+
+    private static void checkTxnId(String txnId, String field) {
+        try {
+            ChatModel.checkTxnId(txnId);
+        } catch (InvalidCommandException e) {
+            throw ApiError.field(400, e.code(), field, e.getMessage());
+        }
+    }
+
+    private static String param(Request r, String name) {
+        List<String> values = r.uri().parameters().get(name);
+        return values == null || values.isEmpty() ? null : values.get(values.size() - 1);
+    }
+
+    private int limit(Request r) {
+        String text = param(r, "limit");
+        if (text == null) {
+            return config.pageSizeDefault();
+        }
+        try {
+            int limit = Integer.parseInt(text);
+            if (limit >= 1 && limit <= config.pageSizeMax()) {
+                return limit;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw ApiError.field(400, "invalid_limit", "limit", "limit must be an integer from 1 to " + config.pageSizeMax());
+    }
+
+    private static Long cursor(Request r, String name) {
+        String text = param(r, name);
+        if (text == null) {
+            return null;
+        }
+        try {
+            long value = Long.parseLong(text);
+            if (value >= 0 && text.chars().allMatch(Character::isDigit)) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw ApiError.field(400, "invalid_cursor", name, "'" + text + "' is not a cursor this server issued");
+    }
+
+    private static boolean stale(Request r) {
+        String value = param(r, "consistency");
+        if (value == null || value.equals("linearizable")) {
+            return false;
+        }
+        if (value.equals("stale")) {
+            return true;
+        }
+        throw ApiError.field(400, "invalid_consistency", "consistency", "consistency must be 'linearizable' or 'stale'");
+    }
+
+    private static long positiveLong(String text, String code, int status, String field, String message) {
+        try {
+            long value = Long.parseLong(text);
+            if (value > 0 && text.chars().allMatch(Character::isDigit)) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw new ApiError(status, code, message, field, 0, null);
+    }
+
+    private static void requireMethod(Request r, HttpMethod allowed) {
+        if (!r.method().equals(allowed)) {
+            throw methodNotAllowed(r, allowed.name());
+        }
+    }
+
+    private static ApiError methodNotAllowed(Request r, String allowed) {
+        return new ApiError(405, "method_not_allowed", r.method() + " is not allowed here; allowed: " + allowed);
+    }
+
+    /** Strict percent-decoding of one path segment as UTF-8 ('+' stays '+'). */
+    static String decodeSegment(String segment) {
+        if (segment.indexOf('%') < 0) {
+            return segment;
+        }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(segment.length());
+        for (int i = 0; i < segment.length(); i++) {
+            char c = segment.charAt(i);
+            if (c == '%') {
+                if (i + 2 >= segment.length()) {
+                    throw new ApiError(400, "invalid_path", "a '%' in the path is not followed by two hex digits");
+                }
+                int high = Character.digit(segment.charAt(i + 1), 16);
+                int low = Character.digit(segment.charAt(i + 2), 16);
+                if (high < 0 || low < 0) {
+                    throw new ApiError(400, "invalid_path", "a '%' in the path is not followed by two hex digits");
+                }
+                bytes.write(high * 16 + low);
+                i += 2;
+            } else {
+                byte[] utf8 = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
+                bytes.write(utf8, 0, utf8.length);
+            }
+        }
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes.toByteArray())).toString();
+        } catch (CharacterCodingException e) {
+            throw new ApiError(400, "invalid_path", "the percent-encoded path is not valid UTF-8");
+        }
+    }
+
+    private static String address(SocketAddress client) {
+        if (client instanceof InetSocketAddress inet && inet.getAddress() != null) {
+            return inet.getAddress().getHostAddress();
+        }
+        return String.valueOf(client);
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Responses
+
+    static FullHttpResponse json(int status, JsonNode body) {
+        return ChatHttpHandler.json(HttpResponseStatus.valueOf(status), body.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static FullHttpResponse noContent() {
+        return new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NO_CONTENT, Unpooled.EMPTY_BUFFER);
+    }
+
+    /** Renders any failure: an {@link ApiError} with its field and headers, anything else as the original API does. */
+    static FullHttpResponse errorResponse(Throwable failure) {
+        Throwable cause = failure;
+        while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        if (cause instanceof PasswordHasher.Overloaded) {
+            cause = new ApiError(503, "overloaded", cause.getMessage(), null, 1, null);
+        }
+        if (!(cause instanceof ApiError error)) {
+            return ChatHttpHandler.errorResponse(cause);
+        }
+        ObjectNode body = ApiJson.MAPPER.createObjectNode();
+        ObjectNode node = body.putObject("error").put("code", error.code()).put("message", error.getMessage());
+        if (error.field() != null) {
+            node.put("field", error.field());
+        }
+        if (error.oldestRetainedSeq() != null) {
+            node.put("oldestRetainedSeq", error.oldestRetainedSeq());
+        }
+        FullHttpResponse response = json(error.status(), body);
+        if (error.retryAfterSeconds() > 0) {
+            response.headers().set(HttpHeaderNames.RETRY_AFTER, Long.toString(error.retryAfterSeconds()));
+        }
+        if (error.status() == 401) {
+            response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer");
+        }
+        if (error.status() == 405) {
+            response.headers().set(HttpHeaderNames.ALLOW, error.getMessage().substring(error.getMessage().indexOf("allowed: ") + 9));
+        }
+        return response;
+    }
+
+}

@@ -1,0 +1,39 @@
+package dev.raftchat.chat.api.v1;
+
+import dev.raftchat.chat.state.ChatModel;
+import java.util.concurrent.CompletableFuture;
+
+/** Resolves token hashes to the users of live sessions, for the HTTP routes and the WebSocket. Thread-safe. */
+public final class Authenticator {
+
+    /** The caller behind a valid token. */
+    public record Identity(String username, String tokenHash, long sessionId, boolean admin) {}
+
+    private final ApiBackend backend;
+    private final ApiConfig config;
+
+    public Authenticator(ApiBackend backend, ApiConfig config) {
+        this.backend = backend;
+        this.config = config;
+    }
+
+    /**
+     * The identity of a token hash, or null when it names no live session. The session is looked up in the
+     * local state first and, when this node has not applied it yet (a login just committed through another
+     * node), again after a read barrier.
+     */
+    public CompletableFuture<Identity> identify(String tokenHash) {
+        Identity local = local(tokenHash);
+        if (local != null) {
+            return CompletableFuture.completedFuture(local);
+        }
+        return backend.readBarrier().thenApply(ignored -> local(tokenHash));
+    }
+
+    /** The identity of a token hash in the local state only, or null. */
+    public Identity local(String tokenHash) {
+        ChatModel.Session session = backend.chat().read(model -> model.session(tokenHash));
+        return session == null ? null
+                : new Identity(session.username(), tokenHash, session.sessionId(), config.isAdmin(session.username()));
+    }
+}

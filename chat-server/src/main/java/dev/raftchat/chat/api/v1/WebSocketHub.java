@@ -1,0 +1,457 @@
+package dev.raftchat.chat.api.v1;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.raftchat.chat.auth.Tokens;
+import dev.raftchat.chat.state.ChatListener;
+import dev.raftchat.chat.state.ChatModel;
+import dev.raftchat.chat.state.ChatStateMachine;
+import dev.raftchat.chat.state.Message;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The v1 WebSocket ({@code /api/v1/ws}, docs/api.md): authenticated clients subscribe to rooms and receive
+ * each message once, in seq order, with edits, deletions, room deletions and resets.
+ *
+ * <p><b>No gap, no duplicate.</b> Each subscription remembers the last seq it delivered. Events from the
+ * state machine only wake the connection up: a message with the next seq is sent directly; anything else
+ * (a resume with {@code after}, a gap after a pause, a snapshot restore) is filled from the applied state,
+ * which always holds every message up to the event's. A seq at or below the last delivered is dropped. So
+ * the client sees exactly the room's history from its cursor on; when the cursor is older than retained
+ * history it gets {@code reset} and continues from the latest message.
+ *
+ * <p><b>Threads and bounds.</b> Listener callbacks run on the Raft thread: they only count and enqueue a
+ * task on the connection's event loop, never write or block; a connection with more than
+ * {@code webSocketOutboundBytesMax / 256} tasks queued is closed with 4008. On the event loop, messages are
+ * written only while the channel is writable (write buffer high water mark {@code webSocketOutboundBytesMax / 2});
+ * otherwise delivery pauses and resumes from the state when the socket drains. Other events are always written,
+ * and a connection whose pending bytes exceed {@code webSocketOutboundBytesMax} is closed with 4008. The server
+ * pings every {@code webSocketPingIntervalMillis}; a connection silent for {@code webSocketIdleTimeoutMillis}
+ * is closed. The token is re-checked at each ping: a revoked or expired session is closed with 4401.
+ * Query-string tokens are never logged.
+ */
+public final class WebSocketHub implements ChatListener {
+    private static final Logger LOG = LoggerFactory.getLogger(WebSocketHub.class);
+    public static final int CLOSE_UNAUTHORIZED = 4401;
+    public static final int CLOSE_SLOW_CONSUMER = 4008;
+    static final int FRAME_BYTES_MAX = 64 * 1024;
+    static final int CATCH_UP_PAGE = 200;
+
+    private final ChatStateMachine chat;
+    private final ApiConfig config;
+    private final Authenticator authenticator;
+    private final int queuedEventsMax;
+    /** Room -> its subscribed connections. */
+    private final ConcurrentHashMap<String, Set<Connection>> subscribers = new ConcurrentHashMap<>();
+    private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
+    private final AtomicLong slowConsumersClosed = new AtomicLong();
+
+    public WebSocketHub(ChatStateMachine chat, ApiConfig config, Authenticator authenticator) {
+        this.chat = chat;
+        this.config = config;
+        this.authenticator = authenticator;
+        this.queuedEventsMax = Math.max(16, config.webSocketOutboundBytesMax() / 256);
+    }
+
+    public int connectionCount() {
+        return connections.size();
+    }
+
+    public long slowConsumersClosed() {
+        return slowConsumersClosed.get();
+    }
+
+    /** Replaces the handlers after {@code afterHandlerName} with the v1 WebSocket's. */
+    void install(ChannelPipeline pipeline, String afterHandlerName) {
+        List<String> names = pipeline.names();
+        int from = names.indexOf(afterHandlerName) + 1;
+        for (String name : new ArrayList<>(names.subList(from, names.size()))) {
+            if (pipeline.get(name) != null && !name.startsWith("DefaultChannelPipeline$TailContext")) {
+                pipeline.remove(name);
+            }
+        }
+        pipeline.addLast("v1-idle", new IdleStateHandler(config.webSocketIdleTimeoutMillis(), 0, 0, TimeUnit.MILLISECONDS));
+        pipeline.addLast("v1-websocket", new WebSocketServerProtocolHandler(WebSocketServerProtocolConfig.newBuilder()
+                .websocketPath(ApiHandler.WEBSOCKET_PATH)
+                .checkStartsWith(true)
+                .maxFramePayloadLength(FRAME_BYTES_MAX)
+                .dropPongFrames(true)
+                .build()));
+        pipeline.addLast("v1-connection", new Connection());
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Listener: Raft thread. Only enqueue.
+
+    @Override
+    public void onMessage(String room, Message message) {
+        forSubscribers(room, connection -> connection.catchUpOrSend(room, message));
+    }
+
+    @Override
+    public void onMessageEdited(String room, Message message) {
+        forSubscribers(room, connection -> connection.changed(room, "edited", message));
+    }
+
+    @Override
+    public void onMessageDeleted(String room, Message tombstone) {
+        forSubscribers(room, connection -> connection.changed(room, "deleted", tombstone));
+    }
+
+    @Override
+    public void onRoomDeleted(String room) {
+        forSubscribers(room, connection -> connection.roomDeleted(room));
+    }
+
+    @Override
+    public void onRestored(SortedMap<Long, String> peerUrls) {
+        for (Connection connection : connections) {
+            connection.enqueue(connection::catchUpAll);
+        }
+    }
+
+    private void forSubscribers(String room, java.util.function.Consumer<Connection> action) {
+        Set<Connection> set = subscribers.get(room);
+        if (set == null) {
+            return;
+        }
+        for (Connection connection : set) {
+            connection.enqueue(() -> action.accept(connection));
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------
+
+    /** One v1 WebSocket. Its fields are touched on its event loop only, except {@link #queued}. */
+    private final class Connection extends ChannelInboundHandlerAdapter {
+        private final AtomicInteger queued = new AtomicInteger();
+        private Channel channel;
+        private Authenticator.Identity identity;
+        private boolean authenticating;
+        /** Room -> last delivered seq. */
+        private final TreeMap<String, Long> lastSeqs = new TreeMap<>();
+        private ScheduledFuture<?> pinger;
+        private boolean closed;
+
+        void enqueue(Runnable task) {
+            if (queued.incrementAndGet() > queuedEventsMax) {
+                queued.decrementAndGet();
+                slowConsumer("more than " + queuedEventsMax + " events queued");
+                return;
+            }
+            channel.eventLoop().execute(() -> {
+                queued.decrementAndGet();
+                if (!closed) {
+                    task.run();
+                }
+            });
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
+            if (event instanceof WebSocketServerProtocolHandler.HandshakeComplete handshake) {
+                channel = ctx.channel();
+                int max = config.webSocketOutboundBytesMax();
+                channel.config().setWriteBufferWaterMark(new WriteBufferWaterMark(max / 4, max / 2));
+                connections.add(this);
+                channel.closeFuture().addListener(done -> forget());
+                pinger = channel.eventLoop().scheduleAtFixedRate(this::ping, config.webSocketPingIntervalMillis(),
+                        config.webSocketPingIntervalMillis(), TimeUnit.MILLISECONDS);
+                List<String> token = new QueryStringDecoder(handshake.requestUri()).parameters().get("token");
+                if (token != null && !token.isEmpty()) {
+                    authenticate(token.get(token.size() - 1));
+                }
+                return;
+            }
+            if (event instanceof IdleStateEvent) {
+                LOG.debug("closing v1 WebSocket {}: silent for {} ms", ctx.channel().remoteAddress(),
+                        config.webSocketIdleTimeoutMillis());
+                close(1001, "no pong or frame within " + config.webSocketIdleTimeoutMillis() + " ms");
+                return;
+            }
+            super.userEventTriggered(ctx, event);
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            try {
+                if (!(msg instanceof TextWebSocketFrame frame)) {
+                    return;
+                }
+                JsonNode node;
+                try {
+                    node = ApiJson.MAPPER.readTree(frame.text());
+                } catch (Exception e) {
+                    sendError("invalid_json", "a frame must be a JSON object with a \"type\"");
+                    return;
+                }
+                String type = node != null && node.isObject() && node.path("type").isTextual() ? node.get("type").textValue() : "";
+                if (type.equals("auth")) {
+                    authenticate(node.path("token").isTextual() ? node.get("token").textValue() : "");
+                } else if (identity == null) {
+                    if (!authenticating) {
+                        unauthorized("authenticate first: {\"type\":\"auth\",\"token\":...}");
+                    }
+                } else if (type.equals("subscribe")) {
+                    subscribe(node);
+                } else if (type.equals("unsubscribe")) {
+                    String room = node.path("room").isTextual() ? node.get("room").textValue() : "";
+                    unsubscribe(room);
+                } else {
+                    sendError("unknown_type", "type must be auth, subscribe or unsubscribe");
+                }
+            } finally {
+                io.netty.util.ReferenceCountUtil.release(msg);
+            }
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+            if (ctx.channel().isWritable()) {
+                catchUpAll();
+            }
+            super.channelWritabilityChanged(ctx);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            LOG.debug("v1 WebSocket {} failed; closing it", ctx.channel().remoteAddress(), cause);
+            ctx.close();
+        }
+
+        private void authenticate(String token) {
+            if (identity != null || authenticating) {
+                sendError("already_authenticated", "this connection is authenticated already");
+                return;
+            }
+            if (!Tokens.wellFormed(token)) {
+                unauthorized("invalid token");
+                return;
+            }
+            authenticating = true;
+            authenticator.identify(Tokens.hash(token)).whenComplete((found, failure) -> channel.eventLoop().execute(() -> {
+                authenticating = false;
+                if (found == null) {
+                    unauthorized(failure == null ? "invalid token" : "cannot check the token now; retry");
+                    return;
+                }
+                identity = found;
+                send(ApiJson.MAPPER.createObjectNode().put("type", "ready").put("username", found.username()));
+            }));
+        }
+
+        private void subscribe(JsonNode node) {
+            String room = node.path("room").isTextual() ? node.get("room").textValue() : null;
+            if (room == null) {
+                sendError("invalid_room_name", "subscribe needs a \"room\"");
+                return;
+            }
+            JsonNode afterNode = node.get("after");
+            Long after;
+            if (afterNode == null || afterNode.isNull()) {
+                after = null;
+            } else if (afterNode.isIntegralNumber() && afterNode.canConvertToLong() && afterNode.longValue() >= 0) {
+                after = afterNode.longValue();
+            } else if (afterNode.isTextual() && afterNode.textValue().matches("[0-9]{1,18}")) {
+                after = Long.parseLong(afterNode.textValue());
+            } else {
+                sendError("invalid_cursor", "after must be a cursor (the seq of the last message seen) or null");
+                return;
+            }
+            if (!lastSeqs.containsKey(room) && lastSeqs.size() >= config.webSocketSubscriptionsMax()) {
+                sendError("too_many_subscriptions", "at most " + config.webSocketSubscriptionsMax() + " rooms per connection");
+                return;
+            }
+            // Registered before the state is read, so that no event is missed; duplicates are dropped by seq.
+            subscribers.computeIfAbsent(room, key -> ConcurrentHashMap.newKeySet()).add(this);
+            ChatModel.RoomView view = chat.read(model -> model.room(room, null));
+            if (view == null) {
+                dropSubscription(room);
+                sendError("room_not_found", "no room named '" + room + "'");
+                return;
+            }
+            lastSeqs.put(room, after == null ? view.latestSeq() : after);
+            send(ApiJson.MAPPER.createObjectNode().put("type", "subscribed").put("room", room).put("latestSeq", view.latestSeq()));
+            catchUp(room);
+        }
+
+        private void unsubscribe(String room) {
+            if (lastSeqs.remove(room) != null) {
+                dropSubscription(room);
+            }
+        }
+
+        private void dropSubscription(String room) {
+            subscribers.computeIfPresent(room, (key, set) -> {
+                set.remove(this);
+                return set.isEmpty() ? null : set;
+            });
+        }
+
+        /** A new message: sent directly when it is the next one and the socket keeps up, else filled from the state. */
+        void catchUpOrSend(String room, Message message) {
+            Long last = lastSeqs.get(room);
+            if (last == null || message.seq() <= last) {
+                return;
+            }
+            if (message.seq() == last + 1 && channel.isWritable()) {
+                sendMessage(room, message);
+                return;
+            }
+            catchUp(room);
+        }
+
+        void catchUpAll() {
+            for (String room : new ArrayList<>(lastSeqs.keySet())) {
+                catchUp(room);
+            }
+        }
+
+        /** Sends what the state holds after the last delivered seq, while the socket is writable. */
+        private void catchUp(String room) {
+            while (!closed && lastSeqs.containsKey(room) && channel.isWritable()) {
+                long last = lastSeqs.get(room);
+                ChatModel.MessagePage page;
+                try {
+                    page = chat.read(model -> model.messages(room, null, last, CATCH_UP_PAGE));
+                } catch (ChatModel.QueryException e) {
+                    if (e.code().equals("cursor_expired")) {
+                        ChatModel.RoomView view = chat.read(model -> model.room(room, null));
+                        if (view == null) {
+                            roomDeleted(room);
+                            return;
+                        }
+                        lastSeqs.put(room, view.latestSeq());
+                        send(ApiJson.MAPPER.createObjectNode().put("type", "reset").put("room", room)
+                                .put("oldestRetainedSeq", e.oldestRetainedSeq()));
+                        return;
+                    }
+                    roomDeleted(room);
+                    return;
+                }
+                if (page.messages().isEmpty()) {
+                    return;
+                }
+                for (Message message : page.messages()) {
+                    sendMessage(room, message);
+                }
+            }
+        }
+
+        private void sendMessage(String room, Message message) {
+            lastSeqs.put(room, message.seq());
+            ObjectNode frame = ApiJson.MAPPER.createObjectNode().put("type", "message").put("room", room);
+            frame.set("message", ApiJson.message(room, message));
+            send(frame);
+        }
+
+        void changed(String room, String type, Message message) {
+            Long last = lastSeqs.get(room);
+            // A change to a message not delivered yet arrives with the message itself, in its current form.
+            if (last == null || message.seq() > last) {
+                return;
+            }
+            ObjectNode frame = ApiJson.MAPPER.createObjectNode().put("type", type).put("room", room);
+            frame.set("message", ApiJson.message(room, message));
+            send(frame);
+        }
+
+        void roomDeleted(String room) {
+            if (lastSeqs.remove(room) != null) {
+                dropSubscription(room);
+                send(ApiJson.MAPPER.createObjectNode().put("type", "room_deleted").put("room", room));
+            }
+        }
+
+        private void ping() {
+            if (identity != null && authenticator.local(identity.tokenHash()) == null) {
+                unauthorized("the session has ended (logged out, revoked or expired)");
+                return;
+            }
+            channel.writeAndFlush(new PingWebSocketFrame(Unpooled.wrappedBuffer(new byte[] {1})));
+        }
+
+        private void send(ObjectNode frame) {
+            if (closed) {
+                return;
+            }
+            channel.writeAndFlush(new TextWebSocketFrame(Unpooled.wrappedBuffer(frame.toString().getBytes(StandardCharsets.UTF_8))));
+            ChannelOutboundBuffer buffer = channel.unsafe().outboundBuffer();
+            if (buffer != null && buffer.totalPendingWriteBytes() > config.webSocketOutboundBytesMax()) {
+                slowConsumer("more than " + config.webSocketOutboundBytesMax() + " bytes queued");
+            }
+        }
+
+        private void sendError(String code, String message) {
+            send(ApiJson.MAPPER.createObjectNode().put("type", "error").put("code", code).put("message", message));
+        }
+
+        private void unauthorized(String message) {
+            sendError("unauthorized", message);
+            close(CLOSE_UNAUTHORIZED, "unauthorized");
+        }
+
+        private void slowConsumer(String why) {
+            if (closed || channel == null) {
+                return;
+            }
+            slowConsumersClosed.incrementAndGet();
+            LOG.info("disconnecting slow v1 WebSocket client {}: {}", channel.remoteAddress(), why);
+            channel.eventLoop().execute(() -> close(CLOSE_SLOW_CONSUMER, "too slow: resume from your last cursor"));
+        }
+
+        private void close(int code, String reason) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            channel.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(done -> channel.close());
+        }
+
+        private void forget() {
+            closed = true;
+            connections.remove(this);
+            if (pinger != null) {
+                pinger.cancel(false);
+            }
+            for (String room : lastSeqs.keySet()) {
+                dropSubscription(room);
+            }
+        }
+    }
+
+    /** For metrics and tests: subscribers per room. */
+    Map<String, Integer> subscriberCounts() {
+        Map<String, Integer> counts = new TreeMap<>();
+        subscribers.forEach((room, set) -> counts.put(room, set.size()));
+        return counts;
+    }
+}

@@ -1,0 +1,131 @@
+package dev.raftchat.chat.auth;
+
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.crypto.SecretKeyFactory;
+import javax.crypto.spec.PBEKeySpec;
+
+/**
+ * Slow salted password hashes: the JDK's PBKDF2WithHmacSHA256 with a random 16-byte salt and a 256-bit
+ * output, encoded as {@code pbkdf2-sha256$<iterations>$<salt, base64>$<hash, base64>} so that the
+ * iteration count can be raised later without breaking stored hashes.
+ *
+ * <p><b>Threading.</b> Hashing takes tens to hundreds of milliseconds on purpose, so it never runs on
+ * a network event loop: {@link #hash} and {@link #verify} run on this hasher's own bounded pool
+ * ({@code threads} threads, at most {@code queueMax} waiting). When the queue is full the future fails at
+ * once with {@link Overloaded}, and the caller answers 503 instead of queueing without bound.
+ * {@link #close} stops the threads.
+ */
+public final class PasswordHasher implements AutoCloseable {
+    private static final String PREFIX = "pbkdf2-sha256";
+    private static final int SALT_BYTES = 16;
+    private static final int KEY_BITS = 256;
+    public static final int ITERATIONS_MIN = 1_000;
+    public static final int ITERATIONS_MAX = 10_000_000;
+
+    /** The pool is full: try again shortly. */
+    public static final class Overloaded extends RuntimeException {
+        Overloaded(String message) {
+            super(message);
+        }
+    }
+
+    private final int iterations;
+    private final SecureRandom random = new SecureRandom();
+    private final ThreadPoolExecutor pool;
+    /** A hash of a random password, verified against when the user is unknown, so both cases cost the same. */
+    private final String decoyHash;
+
+    public PasswordHasher(int iterations, int threads, int queueMax) {
+        if (iterations < ITERATIONS_MIN || iterations > ITERATIONS_MAX) {
+            throw new IllegalArgumentException("passwordHashIterations = " + iterations + " is out of range ["
+                    + ITERATIONS_MIN + ", " + ITERATIONS_MAX + "]");
+        }
+        if (threads < 1 || threads > 64 || queueMax < 1 || queueMax > 100_000) {
+            throw new IllegalArgumentException("password hash threads " + threads + " must be in [1, 64] and queue "
+                    + queueMax + " in [1, 100000]");
+        }
+        this.iterations = iterations;
+        AtomicInteger count = new AtomicInteger();
+        this.pool = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(queueMax),
+                runnable -> {
+                    Thread thread = new Thread(runnable, "password-hash-" + count.incrementAndGet());
+                    thread.setDaemon(true);
+                    return thread;
+                });
+        byte[] decoy = new byte[18];
+        random.nextBytes(decoy);
+        this.decoyHash = hashNow(Base64.getEncoder().encodeToString(decoy));
+    }
+
+    /** Hashes {@code password} on the pool. */
+    public CompletableFuture<String> hash(String password) {
+        return submit(() -> hashNow(password));
+    }
+
+    /** Whether {@code password} matches {@code encodedHash}; a null hash (unknown user) costs the same and is false. */
+    public CompletableFuture<Boolean> verify(String password, String encodedHash) {
+        return submit(() -> {
+            boolean matches = verifyNow(password, encodedHash == null ? decoyHash : encodedHash);
+            return matches && encodedHash != null;
+        });
+    }
+
+    private <T> CompletableFuture<T> submit(java.util.function.Supplier<T> work) {
+        try {
+            return CompletableFuture.supplyAsync(work, pool);
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.failedFuture(new Overloaded("too many password checks are waiting; retry shortly"));
+        }
+    }
+
+    String hashNow(String password) {
+        byte[] salt = new byte[SALT_BYTES];
+        random.nextBytes(salt);
+        byte[] derived = derive(password, salt, iterations);
+        Base64.Encoder base64 = Base64.getEncoder().withoutPadding();
+        return PREFIX + "$" + iterations + "$" + base64.encodeToString(salt) + "$" + base64.encodeToString(derived);
+    }
+
+    static boolean verifyNow(String password, String encodedHash) {
+        String[] parts = encodedHash.split("\\$", -1);
+        if (parts.length != 4 || !parts[0].equals(PREFIX)) {
+            return false;
+        }
+        try {
+            int rounds = Integer.parseInt(parts[1]);
+            if (rounds < ITERATIONS_MIN || rounds > ITERATIONS_MAX) {
+                return false;
+            }
+            byte[] salt = Base64.getDecoder().decode(parts[2]);
+            byte[] expected = Base64.getDecoder().decode(parts[3]);
+            return MessageDigest.isEqual(derive(password, salt, rounds), expected);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    private static byte[] derive(String password, byte[] salt, int rounds) {
+        PBEKeySpec spec = new PBEKeySpec(password.toCharArray(), salt, rounds, KEY_BITS);
+        try {
+            return SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256").generateSecret(spec).getEncoded();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("the JDK lacks PBKDF2WithHmacSHA256", e);
+        } finally {
+            spec.clearPassword();
+        }
+    }
+
+    @Override
+    public void close() {
+        pool.shutdownNow();
+    }
+}

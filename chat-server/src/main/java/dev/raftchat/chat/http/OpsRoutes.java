@@ -1,0 +1,82 @@
+package dev.raftchat.chat.http;
+
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The operations routes, beside the chat API:
+ * <pre>
+ * GET /readyz               → 200 once a leader is known and this node applied the leader's commit index, else 503
+ * GET /metrics              → Prometheus text (no auth, like /healthz: scrapers rarely carry tokens)
+ * GET /api/v1/cluster       → leader, term, commit and applied index, members and their progress
+ * GET /api/v1/admin/backup  → a consistent snapshot file, streamed (admin: bearer token or loopback)
+ * </pre>
+ * {@link ChatHttpHandler} asks these routes first; {@link #route} answers null for any other path. Stateless
+ * and thread-safe.
+ */
+public final class OpsRoutes {
+    public static final String METRICS_PATH = "/metrics";
+    public static final String READY_PATH = "/readyz";
+    /** How long {@code /readyz} waits for the ReadIndex round that proves this node caught up. */
+    static final long READY_WAIT_MILLIS = 1_000;
+    public static final String CLUSTER_PATH = "/api/v1/cluster";
+    public static final String BACKUP_PATH = "/api/v1/admin/backup";
+    static final String BACKUP_CRC_HEADER = "X-Raft-Chat-Data-Crc32c";
+
+    private final NodeOperations operations;
+
+    public OpsRoutes(NodeOperations operations) {
+        this.operations = operations;
+    }
+
+    /**
+     * The response for an operations route, or null when {@code path} is not one.
+     *
+     * @param requireAdmin throws an {@link ApiException} unless the client may use admin routes
+     */
+    CompletableFuture<FullHttpResponse> route(FullHttpRequest request, String path, Runnable requireAdmin) {
+        switch (path) {
+            case METRICS_PATH: {
+                requireGet(request);
+                FullHttpResponse response = ChatHttpHandler.json(HttpResponseStatus.OK,
+                        operations.metricsText().getBytes(StandardCharsets.UTF_8));
+                response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+                return CompletableFuture.completedFuture(response);
+            }
+            case READY_PATH:
+                requireGet(request);
+                return operations.notReadyReason(READY_WAIT_MILLIS).thenApply(reason -> reason == null
+                        ? ChatHttpHandler.json(HttpResponseStatus.OK, "{\"status\":\"ready\"}".getBytes(StandardCharsets.UTF_8))
+                        : ChatHttpHandler.error(503, "not_ready", reason));
+            case CLUSTER_PATH:
+                requireGet(request);
+                return CompletableFuture.completedFuture(ChatHttpHandler.json(HttpResponseStatus.OK, operations.clusterJson()));
+            case BACKUP_PATH:
+                requireGet(request);
+                requireAdmin.run();
+                return operations.backup().thenApply(backup -> {
+                    FileResponse response = new FileResponse(HttpResponseStatus.OK, backup.channel(), backup.sizeBytes());
+                    response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/octet-stream");
+                    response.headers().set(HttpHeaderNames.CONTENT_DISPOSITION,
+                            "attachment; filename=\"" + backup.fileName() + "\"");
+                    response.headers().set(BACKUP_CRC_HEADER, String.format("%08x", backup.dataCrc32c()));
+                    response.headers().set("X-Raft-Chat-Snapshot-Index", backup.index());
+                    response.headers().set("X-Raft-Chat-Snapshot-Term", backup.term());
+                    return response;
+                });
+            default:
+                return null;
+        }
+    }
+
+    private static void requireGet(FullHttpRequest request) {
+        if (!request.method().equals(HttpMethod.GET)) {
+            throw new ApiException(405, "method_not_allowed", request.method() + " is not allowed here; allowed: GET");
+        }
+    }
+}

@@ -1,0 +1,75 @@
+package dev.raftchat.chat.state;
+
+/**
+ * The rules of the chat API v1 that {@link ChatStateMachine#apply} enforces: like {@link ChatLimits} they are
+ * part of the replicated semantics, so every node of a cluster must run with the same policy (the command
+ * line flags of the same names). Times are log times (carried in commands), never a local clock.
+ *
+ * @param retentionMaxMessages     the default most messages a room keeps (tombstones count); 0 = unlimited
+ * @param retentionMaxAgeSeconds   the default longest a message is kept; 0 = unlimited
+ * @param emptyRoomGraceSeconds    how long a room that had messages and has none left (by retention or
+ *                                 deletion) stays listed before it is removed
+ * @param idempotencyKeysMax       the most client transaction ids remembered; the oldest is forgotten first
+ * @param idempotencyKeyAgeSeconds how long a client transaction id is remembered
+ * @param usersMax                 the most registered users
+ * @param sessionsPerUserMax       the most open sessions of one user; a new login closes the oldest beyond it
+ * @param sessionsMax              the most open sessions in total; a login beyond it is refused
+ */
+public record ChatPolicy(long retentionMaxMessages, long retentionMaxAgeSeconds, long emptyRoomGraceSeconds,
+                         int idempotencyKeysMax, long idempotencyKeyAgeSeconds, int usersMax, int sessionsPerUserMax,
+                         int sessionsMax) {
+
+    public static final long DEFAULT_RETENTION_MAX_MESSAGES = 0;
+    public static final long DEFAULT_RETENTION_MAX_AGE_SECONDS = 0;
+    public static final long DEFAULT_EMPTY_ROOM_GRACE_SECONDS = 86_400;
+    public static final int DEFAULT_IDEMPOTENCY_KEYS_MAX = 10_000;
+    public static final long DEFAULT_IDEMPOTENCY_KEY_AGE_SECONDS = 86_400;
+    public static final int DEFAULT_USERS_MAX = 100_000;
+    public static final int DEFAULT_SESSIONS_PER_USER_MAX = 32;
+    public static final int DEFAULT_SESSIONS_MAX = 200_000;
+    /** Ten years: large enough for any retention, small enough that millisecond arithmetic cannot overflow. */
+    public static final long SECONDS_LIMIT = 10L * 366 * 86_400;
+
+    public ChatPolicy {
+        requireInRange("retentionMaxMessages", retentionMaxMessages, 0, Integer.MAX_VALUE);
+        requireInRange("retentionMaxAgeSeconds", retentionMaxAgeSeconds, 0, SECONDS_LIMIT);
+        requireInRange("emptyRoomGraceSeconds", emptyRoomGraceSeconds, 0, SECONDS_LIMIT);
+        requireInRange("idempotencyKeysMax", idempotencyKeysMax, 1, 10_000_000);
+        requireInRange("idempotencyKeyAgeSeconds", idempotencyKeyAgeSeconds, 1, SECONDS_LIMIT);
+        requireInRange("usersMax", usersMax, 1, 100_000_000);
+        requireInRange("sessionsPerUserMax", sessionsPerUserMax, 1, 1_000_000);
+        requireInRange("sessionsMax", sessionsMax, 1, 100_000_000);
+    }
+
+    public static ChatPolicy defaults() {
+        return new ChatPolicy(DEFAULT_RETENTION_MAX_MESSAGES, DEFAULT_RETENTION_MAX_AGE_SECONDS,
+                DEFAULT_EMPTY_ROOM_GRACE_SECONDS, DEFAULT_IDEMPOTENCY_KEYS_MAX, DEFAULT_IDEMPOTENCY_KEY_AGE_SECONDS,
+                DEFAULT_USERS_MAX, DEFAULT_SESSIONS_PER_USER_MAX, DEFAULT_SESSIONS_MAX);
+    }
+
+    public ChatPolicy withRetention(long maxMessages, long maxAgeSeconds) {
+        return new ChatPolicy(maxMessages, maxAgeSeconds, emptyRoomGraceSeconds, idempotencyKeysMax,
+                idempotencyKeyAgeSeconds, usersMax, sessionsPerUserMax, sessionsMax);
+    }
+
+    public ChatPolicy withEmptyRoomGraceSeconds(long value) {
+        return new ChatPolicy(retentionMaxMessages, retentionMaxAgeSeconds, value, idempotencyKeysMax,
+                idempotencyKeyAgeSeconds, usersMax, sessionsPerUserMax, sessionsMax);
+    }
+
+    public ChatPolicy withIdempotency(int keysMax, long keyAgeSeconds) {
+        return new ChatPolicy(retentionMaxMessages, retentionMaxAgeSeconds, emptyRoomGraceSeconds, keysMax,
+                keyAgeSeconds, usersMax, sessionsPerUserMax, sessionsMax);
+    }
+
+    public ChatPolicy withSessions(int usersMaxValue, int perUserMax, int totalMax) {
+        return new ChatPolicy(retentionMaxMessages, retentionMaxAgeSeconds, emptyRoomGraceSeconds, idempotencyKeysMax,
+                idempotencyKeyAgeSeconds, usersMaxValue, perUserMax, totalMax);
+    }
+
+    private static void requireInRange(String name, long value, long min, long max) {
+        if (value < min || value > max) {
+            throw new IllegalArgumentException(name + " = " + value + " is out of range [" + min + ", " + max + "]");
+        }
+    }
+}
