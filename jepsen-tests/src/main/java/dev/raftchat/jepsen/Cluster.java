@@ -36,6 +36,7 @@ public final class Cluster implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Cluster.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long STATUS_TIMEOUT_MILLIS = 1_500;
+    private static final int WRITES_PER_MINUTE_MAX = 10_000_000;
 
     /** How to run the nodes. */
     public record Settings(Path jar, Path dataRoot, Path logDir, int heapMegabytes, long tickMillis,
@@ -154,7 +155,11 @@ public final class Cluster implements AutoCloseable {
                     "--data-dir", node.dataDir.toString(),
                     "--tick-ms", Long.toString(settings.tickMillis()),
                     "--request-timeout-ms", Long.toString(settings.requestTimeoutMillis()),
-                    "--snapshot-count", Long.toString(settings.snapshotCount())));
+                    "--snapshot-count", Long.toString(settings.snapshotCount()),
+                    // Every client connects from this machine's one address: the per-address write limit
+                    // (a defence against abusive clients) would turn the workload into 429s.
+                    "--writes-per-minute-per-address", Integer.toString(WRITES_PER_MINUTE_MAX),
+                    "--writes-per-minute-per-user", Integer.toString(WRITES_PER_MINUTE_MAX)));
             if (node.joined) {
                 command.add("--join");
             }

@@ -52,6 +52,12 @@ public final class JepsenRun {
     private static final List<String> ROOMS = List.of("jepsen-a", "jepsen-b", "jepsen-c");
     private static final int FINAL_READER_PROCESS_BASE = 100_000;
     private static final long STARTUP_TIMEOUT_SECONDS = 90;
+    /**
+     * After a heal, how long restarted nodes get to serve HTTP again before the next fault. A JVM start takes
+     * about 2 s on an idle 2-core machine and over 10 s on a busy one; without this wait the next fault often
+     * hit a node that had not come up yet.
+     */
+    private static final long RESTART_WAIT_SECONDS = 30;
 
     /** The outcome of a run. */
     public record Outcome(Checker.Result result, Map<Fault, Integer> faultsInjected, List<String> notes, String network,
@@ -206,6 +212,7 @@ public final class JepsenRun {
             Runnable heal = nemesis.inject(faults);
             sleepUntil(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(options.faultMillis()));
             heal.run();
+            nemesis.awaitServing(TimeUnit.SECONDS.toNanos(RESTART_WAIT_SECONDS));
             sleepUntil(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(options.quietMillis()));
         }
         sleepUntil(deadlineNanos);

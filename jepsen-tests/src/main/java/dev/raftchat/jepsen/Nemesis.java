@@ -319,6 +319,10 @@ public final class Nemesis implements AutoCloseable {
         cluster.define(spare, true);
         cluster.start(spare);
         record(Fault.MEMBERSHIP, "started spare node " + spare + " with --join", List.of(spare));
+        long serveDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(MEMBERSHIP_STEP_SECONDS);
+        while (!serving(spare) && cluster.alive(spare) && System.nanoTime() < serveDeadline) {
+            park(100);
+        }
         String url = network.peerUrl(0, spare, cluster.node(spare).peerPort);
         int added = membershipRequest("POST", "/raft/" + spare + "?learner=true", url);
         record(Fault.MEMBERSHIP, "add learner " + spare + ": HTTP " + added, List.of(spare));
@@ -432,6 +436,39 @@ public final class Nemesis implements AutoCloseable {
             }
         }
         record(null, "heal all: network healed, paused resumed, dead members restarted", members);
+    }
+
+    /** Waits (at most {@code timeoutNanos}) until every running, unpaused member answers {@code /healthz}. */
+    public void awaitServing(long timeoutNanos) {
+        long deadline = System.nanoTime() + timeoutNanos;
+        long started = System.nanoTime();
+        for (int id : members) {
+            while (cluster.alive(id) && !cluster.paused(id) && !serving(id)) {
+                if (System.nanoTime() > deadline) {
+                    record(null, "n" + id + " does not serve HTTP " + TimeUnit.NANOSECONDS.toSeconds(timeoutNanos)
+                            + " s after healing; going on", List.of(id));
+                    return;
+                }
+                park(100);
+            }
+        }
+        long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+        if (waitedMillis > 1_000) {
+            LOG.info("nemesis: members served HTTP again after {} ms", waitedMillis);
+        }
+    }
+
+    private boolean serving(int id) {
+        try {
+            HttpResponse<Void> response = http.send(HttpRequest.newBuilder(URI.create(cluster.node(id).baseUrl() + "/healthz"))
+                    .timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.discarding());
+            return response.statusCode() == 200;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     /** Adopts the membership the cluster reports after healing; stops processes of nodes outside it. */
