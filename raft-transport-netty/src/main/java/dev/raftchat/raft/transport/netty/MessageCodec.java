@@ -104,7 +104,9 @@ public final class MessageCodec {
         } else if (message instanceof ReadIndexResponse m) {
             envelope.setReadIndexResponse(RaftProto.ReadIndexResponse.newBuilder()
                     .setContext(nonNegative("context", m.context()))
-                    .setReadIndex(nonNegative("readIndex", m.readIndex()))
+                    // A refusal (ok=false) carries readIndex -1 in raft-core; it means nothing there, so it
+                    // travels as 0 and comes back as -1. A confirmed read's index must be a real one.
+                    .setReadIndex(m.ok() ? nonNegative("readIndex", m.readIndex()) : 0)
                     .setOk(m.ok()));
         } else if (message instanceof InstallSnapshotRequest m) {
             envelope.setInstallSnapshotRequest(
@@ -191,7 +193,7 @@ public final class MessageCodec {
                     RaftProto.ReadIndexResponse m = envelope.getReadIndexResponse();
                     yield new ReadIndexResponse(from, to, term,
                             nonNegative("context", m.getContext()),
-                            nonNegative("readIndex", m.getReadIndex()),
+                            m.getOk() ? nonNegative("readIndex", m.getReadIndex()) : -1,
                             m.getOk());
                 }
                 case INSTALL_SNAPSHOT_REQUEST -> {
