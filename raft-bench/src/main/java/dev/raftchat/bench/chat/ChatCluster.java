@@ -105,6 +105,10 @@ public final class ChatCluster implements AutoCloseable {
         }
     }
 
+    public boolean isRunning(int id) {
+        return processes[id - 1] != null && processes[id - 1].isAlive();
+    }
+
     public long pid(int id) {
         return processes[id - 1].pid();
     }
