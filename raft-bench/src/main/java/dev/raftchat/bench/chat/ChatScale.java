@@ -68,7 +68,7 @@ public final class ChatScale {
         System.out.printf(Locale.ROOT, "chat-scale: %d messages of %d chars over %d rooms, %d clients, load stops after %.0f s;"
                         + " 3 nodes -Xmx%s -XX:+UseSerialGC --snapshot-count %d; %s; nodes in %s%n", messages, messageChars,
                 rooms, clients, loadSeconds, heap, snapshotCount, ChatBench.loadAverage(), dir);
-        try (ChatCluster cluster = new ChatCluster(jar, dir, 3, List.of("-Xms" + heap, "-Xmx" + heap, "-XX:+UseSerialGC"),
+        try (ChatCluster cluster = new ChatCluster(jar, dir, 3, List.of("-Xmx" + heap, "-XX:+UseSerialGC"),
                 List.of("--snapshot-count", Long.toString(snapshotCount)))) {
             cluster.startAll();
             cluster.awaitReady(Duration.ofSeconds(60));
