@@ -55,6 +55,7 @@ import org.slf4j.LoggerFactory;
  * DELETE /raft/{id}      → 200 when the node has left, 202 when the change is still under way
  * GET    /raft           → this node's view of the cluster
  * GET    /healthz /readyz
+ * GET    /  and  /app/{file}  → the browser client (module chat-web, see {@code WebAssetResponder})
  * </pre>
  * The {@code /raft} routes need {@code Authorization: Bearer <admin token>} when a token is configured,
  * and otherwise answer loopback clients only. Errors are {@code {"error":{"code":..,"message":..}}} with
@@ -82,6 +83,8 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
     private final HttpRequestObserver observer;
     /** The chat API v1, or null when this server has none. */
     private final ApiRoutes api;
+    /** The browser client at {@code /} and {@code /app/*} (module chat-web). */
+    private final WebAssetResponder webAssets = new WebAssetResponder(dev.raftchat.web.WebAssets.fromClassPath());
 
     /** @param adminToken the bearer token the membership routes require, or null to allow loopback clients only */
     public ChatHttpHandler(ChatBackend backend, String adminToken) {
@@ -165,6 +168,9 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
         }
         QueryStringDecoder uri = new QueryStringDecoder(request.uri());
         String path = uri.path();
+        if (WebAssetResponder.claims(path)) {
+            return CompletableFuture.completedFuture(webAssets.respond(request, path));
+        }
         String trimmed = path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
         if (ops != null) {
             // Before the API v1 prefix: /api/v1/cluster and /api/v1/admin/backup are operations routes.

@@ -1,0 +1,161 @@
+package dev.raftchat.e2e;
+
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.Keys;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+
+/**
+ * The web client as a person uses it, in one browser: what they click and type, and what they see.
+ * Reads the page through its accessible markup and a few data attributes ({@code data-seq},
+ * {@code data-state}), never through the client's internals.
+ */
+final class ChatPage {
+    static final Duration WAIT = Duration.ofSeconds(30);
+    static final String PASSWORD = "correct horse battery";
+
+    final ChromeDriver driver;
+    private final String baseUrl;
+    private final Path screenshots;
+
+    ChatPage(ChromeDriver driver, String baseUrl, Path screenshots) {
+        this.driver = driver;
+        this.baseUrl = baseUrl;
+        this.screenshots = screenshots;
+    }
+
+    ChatPage open() {
+        driver.get(baseUrl + "/");
+        return this;
+    }
+
+    /** Creates an account through the form and ends logged in, with the room list shown. */
+    ChatPage register(String username) {
+        await().atMost(WAIT).until(() -> find("auth-view").isDisplayed() || find("app-view").isDisplayed());
+        find("tab-register").click();
+        fillCredentials(username);
+        awaitLoggedIn(username);
+        return this;
+    }
+
+    ChatPage login(String username) {
+        await().atMost(WAIT).until(() -> find("auth-view").isDisplayed());
+        find("tab-login").click();
+        fillCredentials(username);
+        awaitLoggedIn(username);
+        return this;
+    }
+
+    private void fillCredentials(String username) {
+        find("auth-username").clear();
+        find("auth-username").sendKeys(username);
+        find("auth-password").clear();
+        find("auth-password").sendKeys(PASSWORD);
+        find("auth-submit").click();
+    }
+
+    void awaitLoggedIn(String username) {
+        await().atMost(WAIT).until(() -> find("app-view").isDisplayed() && find("whoami").getText().equals(username));
+    }
+
+    ChatPage createRoom(String room) {
+        find("new-room-name").sendKeys(room);
+        find("new-room-name").sendKeys(Keys.ENTER);
+        awaitRoomOpen(room);
+        return this;
+    }
+
+    ChatPage openRoom(String room) {
+        await().atMost(WAIT).ignoreException(StaleElementReferenceException.class)
+                .until(() -> !driver.findElements(roomButton(room)).isEmpty());
+        driver.findElement(roomButton(room)).click();
+        awaitRoomOpen(room);
+        return this;
+    }
+
+    void awaitRoomOpen(String room) {
+        await().atMost(WAIT).until(() -> find("room-title").getText().equals("# " + room)
+                && find("composer-input").isEnabled()
+                && !find("history-state").getText().startsWith("Loading messages"));
+    }
+
+    private static By roomButton(String room) {
+        return By.cssSelector(".room-item[data-room=\"" + room.replace("\"", "\\\"") + "\"]");
+    }
+
+    /** Types the text into the composer and presses Enter. */
+    void send(String text) {
+        WebElement input = find("composer-input");
+        input.sendKeys(text);
+        input.sendKeys(Keys.ENTER);
+    }
+
+    /** The texts of the messages the server confirmed, in the order shown. */
+    List<String> confirmedTexts() {
+        return texts("#message-list > li.msg:not(.pending) .msg-text");
+    }
+
+    /** The seqs of the confirmed messages, in the order shown. */
+    List<Long> confirmedSeqs() {
+        return ((List<?>) script("return Array.from(document.querySelectorAll('#message-list > li.msg:not(.pending)'),"
+                + " li => Number(li.dataset.seq));")).stream().map(v -> ((Number) v).longValue()).toList();
+    }
+
+    List<WebElement> pendingMessages() {
+        return driver.findElements(By.cssSelector("#message-list > li.msg.pending"));
+    }
+
+    List<String> texts(String css) {
+        return ((List<?>) script("return Array.from(document.querySelectorAll(arguments[0]), e => e.textContent);", css))
+                .stream().map(String::valueOf).toList();
+    }
+
+    void awaitConfirmed(String text) {
+        await().atMost(WAIT).ignoreException(StaleElementReferenceException.class).until(() -> confirmedTexts().contains(text));
+    }
+
+    /** {@code connected}, {@code connecting}, {@code reconnecting} or {@code offline}. */
+    String connectionState() {
+        return find("conn-state").getAttribute("data-state");
+    }
+
+    void awaitConnectionState(String state) {
+        await().atMost(WAIT).until(() -> connectionState().equals(state));
+    }
+
+    Object script(String source, Object... args) {
+        return ((JavascriptExecutor) driver).executeScript(source, args);
+    }
+
+    WebElement find(String id) {
+        return driver.findElement(By.id(id));
+    }
+
+    void reload() {
+        driver.navigate().refresh();
+    }
+
+    /** Writes a PNG of the window to the build directory. */
+    Path screenshot(String name) {
+        try {
+            Files.createDirectories(screenshots);
+            Path target = screenshots.resolve(name + ".png");
+            Files.move(driver.getScreenshotAs(OutputType.FILE).toPath(), target, StandardCopyOption.REPLACE_EXISTING);
+            return target;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

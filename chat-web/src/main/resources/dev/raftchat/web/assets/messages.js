@@ -1,0 +1,457 @@
+// The message list of the open room: the latest page on open, older pages on scroll-up (keeping the
+// reader's place), live messages in seq order without duplicates, optimistic pending sends that
+// become real messages, and the "new messages" marker when the reader is not at the bottom.
+
+import { ApiError, newTxnId } from './api.js';
+import { cursorOfMessage } from './live.js';
+import { authorHue, el, fullTime, shortTime } from './format.js';
+
+/** Within this many pixels of the end the reader counts as "at the bottom". */
+const BOTTOM_SLACK_PX = 48;
+/** Scrolling this close to the top loads the previous page. */
+const TOP_LOAD_PX = 160;
+/** Consecutive messages of one author closer than this share one header. */
+const GROUP_WINDOW_MS = 5 * 60 * 1000;
+const READ_MARKER_DELAY_MS = 700;
+/** Automatic resends of a failed post (same transaction id) before the reader is asked. */
+const AUTO_RETRIES = 3;
+const AUTO_RETRY_BASE_MS = 400;
+
+export class MessageView {
+  constructor({ api, live, me, elements, onRead, onSessionEnded, onRoomMissing }) {
+    this.api = api;
+    this.live = live;
+    this.me = me;
+    this.onRead = onRead;
+    this.onSessionEnded = onSessionEnded;
+    this.onRoomMissing = onRoomMissing;
+    this.scroller = elements.scroller;
+    this.list = elements.list;
+    this.historyState = elements.historyState;
+    this.emptyRoom = elements.emptyRoom;
+    this.newMarker = elements.newMarker;
+    this.pageSize = null;
+    this.reset(null);
+    this.scroller.addEventListener('scroll', () => this.onScroll(), { passive: true });
+    this.newMarker.addEventListener('click', () => this.scrollToBottom(true));
+    document.addEventListener('visibilitychange', () => { if (!document.hidden) this.maybeMarkRead(); });
+  }
+
+  reset(room) {
+    this.room = room;
+    this.generation = (this.generation ?? 0) + 1;
+    this.messages = new Map(); // seq -> message
+    this.items = new Map(); // seq -> <li>
+    this.pending = new Map(); // txnId -> {text, li, state}
+    this.contiguousSeq = null; // every seq from the oldest loaded up to this one is shown
+    this.prevCursor = null;
+    this.oldestRetainedSeq = null;
+    this.loadingOlder = false;
+    this.catchingUp = false;
+    this.unseen = 0;
+    this.markedSeq = 0;
+    clearTimeout(this.readTimer);
+    this.list.replaceChildren();
+    this.newMarker.hidden = true;
+    this.emptyRoom.hidden = true;
+    this.historyState.textContent = '';
+  }
+
+  /** Shows `room`: its latest page, then live messages after it. */
+  async open(room) {
+    if (this.room !== null) this.live.unwatch(this.room);
+    this.reset(room);
+    if (room === null) return;
+    const generation = this.generation;
+    this.historyState.textContent = 'Loading messages…';
+    let page;
+    try {
+      page = await this.api.messages(room, { limit: this.pageSize });
+    } catch (e) {
+      if (generation !== this.generation) return;
+      this.historyState.textContent = '';
+      if (e instanceof ApiError && e.status === 404) {
+        this.onRoomMissing(room);
+        return;
+      }
+      this.historyState.textContent = `Could not load messages: ${e.message}.`;
+      this.historyState.append(' ', this.retryLink(() => this.open(room)));
+      return;
+    }
+    if (generation !== this.generation) return;
+    this.acceptPage(page, 'latest');
+    this.contiguousSeq = Number(page.latestSeq ?? this.newestLoadedSeq() ?? 0);
+    if (page.messages.length) this.contiguousSeq = Math.max(this.contiguousSeq, this.newestLoadedSeq());
+    this.live.watch(room, page.next ?? String(this.contiguousSeq));
+    this.scrollToBottom(false);
+    this.fillViewport();
+    this.maybeMarkRead();
+  }
+
+  retryLink(action) {
+    const button = el('button', { className: 'link-button', text: 'Try again', attrs: { type: 'button' } });
+    button.addEventListener('click', action);
+    return button;
+  }
+
+  newestLoadedSeq() {
+    let newest = null;
+    for (const seq of this.messages.keys()) if (newest === null || seq > newest) newest = seq;
+    return newest;
+  }
+
+  acceptPage(page, where) {
+    if (where !== 'after') {
+      this.prevCursor = page.prev ?? null;
+    }
+    this.oldestRetainedSeq = page.oldestRetainedSeq ?? this.oldestRetainedSeq;
+    for (const message of page.messages) this.place(message);
+    this.updateHistoryState();
+    this.emptyRoom.hidden = this.messages.size > 0 || this.pending.size > 0;
+  }
+
+  updateHistoryState() {
+    if (this.loadingOlder) {
+      this.historyState.textContent = 'Loading older messages…';
+    } else if (this.prevCursor !== null) {
+      this.historyState.textContent = 'Scroll up for older messages';
+    } else if (this.messages.size && this.oldestRetainedSeq && this.oldestRetainedSeq > 1) {
+      this.historyState.textContent = 'Older messages were removed by this room’s retention policy.';
+    } else if (this.messages.size) {
+      this.historyState.textContent = `This is the beginning of ${this.room}.`;
+    } else {
+      this.historyState.textContent = '';
+    }
+  }
+
+  onScroll() {
+    if (this.scroller.scrollTop < TOP_LOAD_PX) this.loadOlder();
+    if (this.atBottom()) {
+      this.unseen = 0;
+      this.newMarker.hidden = true;
+      this.maybeMarkRead();
+    }
+  }
+
+  atBottom() {
+    const s = this.scroller;
+    return s.scrollHeight - s.scrollTop - s.clientHeight <= BOTTOM_SLACK_PX;
+  }
+
+  scrollToBottom(smooth) {
+    this.scroller.scrollTo({ top: this.scroller.scrollHeight, behavior: smooth ? 'smooth' : 'auto' });
+    this.unseen = 0;
+    this.newMarker.hidden = true;
+    this.maybeMarkRead();
+  }
+
+  /** Loads older pages while the list does not fill the viewport (no scroll bar, no way to scroll up). */
+  async fillViewport() {
+    while (this.room !== null && this.prevCursor !== null && this.scroller.scrollHeight <= this.scroller.clientHeight) {
+      if (!(await this.loadOlder())) return;
+    }
+  }
+
+  /** One page before the oldest shown, keeping the reader's place. Resolves to whether a page was added. */
+  async loadOlder() {
+    if (this.loadingOlder || this.prevCursor === null || this.room === null) return false;
+    const generation = this.generation;
+    this.loadingOlder = true;
+    this.updateHistoryState();
+    try {
+      const page = await this.api.messages(this.room, { before: this.prevCursor, limit: this.pageSize });
+      if (generation !== this.generation) return false;
+      // Keep the text the reader sees in place: the first message's text is the anchor (its header may
+      // vanish when the page before it ends with the same author, so the list's height is not enough).
+      const anchor = this.list.querySelector('li.msg:not(.pending) .msg-text');
+      const anchorTop = anchor ? anchor.getBoundingClientRect().top : null;
+      const fromBottom = this.scroller.scrollHeight - this.scroller.scrollTop;
+      this.loadingOlder = false;
+      this.acceptPage(page, 'before');
+      if (anchor && anchor.isConnected) {
+        this.scroller.scrollTop += anchor.getBoundingClientRect().top - anchorTop;
+      } else {
+        this.scroller.scrollTop = this.scroller.scrollHeight - fromBottom;
+      }
+      return page.messages.length > 0;
+    } catch (e) {
+      if (generation !== this.generation) return false;
+      this.loadingOlder = false;
+      if (e instanceof ApiError && e.code === 'cursor_expired') {
+        // Retention removed what was before the cursor: the history simply ends here.
+        this.prevCursor = null;
+        this.oldestRetainedSeq = e.details?.oldestRetainedSeq ?? this.oldestRetainedSeq;
+        this.updateHistoryState();
+        return false;
+      }
+      this.historyState.textContent = `Could not load older messages: ${e.message}.`;
+      this.historyState.append(' ', this.retryLink(() => this.loadOlder()));
+      return false;
+    } finally {
+      if (generation === this.generation) this.loadingOlder = false;
+    }
+  }
+
+  // ---- live updates ----------------------------------------------------------------------------
+
+  onLiveMessage(frame) {
+    if (frame.room !== this.room || this.contiguousSeq === null) return;
+    const message = frame.message;
+    if (message.seq <= this.contiguousSeq) {
+      // Already shown (a replay after resume, or our own send answered first): update only.
+      if (!this.messages.has(message.seq)) this.place(message);
+      return;
+    }
+    if (message.seq > this.contiguousSeq + 1) {
+      // The stream promises no gaps; should one appear anyway, fetch what is missing rather than show a hole.
+      this.catchUp();
+      return;
+    }
+    this.showNew([message]);
+  }
+
+  /** Appends newer messages in order and advances the resume point. */
+  showNew(messages) {
+    const wasAtBottom = this.atBottom();
+    let added = 0;
+    let mine = false;
+    for (const message of messages) {
+      if (message.seq <= this.contiguousSeq) continue;
+      if (!this.messages.has(message.seq)) {
+        added += 1;
+        if (message.author && this.me() && message.author.toLowerCase() === this.me().toLowerCase()) mine = true;
+      }
+      this.place(message);
+      this.contiguousSeq = message.seq;
+      this.live.advance(this.room, cursorOfMessage(message));
+    }
+    this.emptyRoom.hidden = this.messages.size > 0 || this.pending.size > 0;
+    if (added === 0) return;
+    this.updateHistoryState();
+    if (wasAtBottom || mine) {
+      this.scrollToBottom(false);
+    } else {
+      this.unseen += added;
+      this.newMarker.textContent = `${this.unseen} new message${this.unseen === 1 ? '' : 's'} ↓`;
+      this.newMarker.hidden = false;
+    }
+  }
+
+  async catchUp() {
+    if (this.catchingUp) return;
+    this.catchingUp = true;
+    const generation = this.generation;
+    try {
+      for (let rounds = 0; rounds < 100; rounds++) {
+        const page = await this.api.messages(this.room, { after: String(this.contiguousSeq), limit: this.pageSize });
+        if (generation !== this.generation) return;
+        this.showNew(page.messages);
+        if (!page.messages.length || this.contiguousSeq >= Number(page.latestSeq)) return;
+      }
+    } catch (e) {
+      if (generation === this.generation && e instanceof ApiError && e.code === 'cursor_expired') this.open(this.room);
+    } finally {
+      if (generation === this.generation) this.catchingUp = false;
+    }
+  }
+
+  onLiveEdit(frame) {
+    if (frame.room === this.room && this.messages.has(frame.message.seq)) this.place(frame.message);
+  }
+
+  /** The server could not resume from our cursor (history expired): start over from the latest page. */
+  onLiveReset(frame) {
+    if (frame.room === this.room) this.open(this.room);
+  }
+
+  // ---- sending ---------------------------------------------------------------------------------
+
+  /** Shows `text` at once as pending and posts it with a fresh transaction id. */
+  send(text) {
+    if (this.room === null) return;
+    const txnId = newTxnId();
+    const li = this.render({ author: this.me(), text, postedAtMillis: Date.now(), txnId }, true);
+    const entry = { text, li, room: this.room, state: 'sending' };
+    this.pending.set(txnId, entry);
+    this.list.append(li);
+    this.regroup(li);
+    this.emptyRoom.hidden = true;
+    this.scrollToBottom(false);
+    this.post(txnId);
+  }
+
+  /** Sends a pending message again with the SAME transaction id: the server answers a replay, never a copy. */
+  retry(txnId) {
+    const entry = this.pending.get(txnId);
+    if (entry && entry.state === 'failed') this.post(txnId);
+  }
+
+  discard(txnId) {
+    const entry = this.pending.get(txnId);
+    if (!entry || entry.state === 'sending') return;
+    this.pending.delete(txnId);
+    entry.li.remove();
+  }
+
+  /**
+   * Posts a pending message. Failures that may be transient (no answer, 5xx, 429) are retried a few times
+   * with the same transaction id, so a leader election is invisible to the reader; after that the message
+   * shows "Retry", and a 4xx rejection shows why.
+   */
+  async post(txnId) {
+    const entry = this.pending.get(txnId);
+    entry.state = 'sending';
+    this.setPendingStatus(entry, 'Sending…');
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const { message, replayed } = await this.api.postMessage(entry.room, entry.text, txnId);
+        if (entry.room !== this.room || !this.pending.has(txnId)) return;
+        this.resolvePending(txnId, message, replayed);
+        return;
+      } catch (e) {
+        if (!this.pending.has(txnId) || entry.room !== this.room) return;
+        const retryable = !(e instanceof ApiError) || e.retryable;
+        if (retryable && attempt < AUTO_RETRIES) {
+          const waitMs = e instanceof ApiError && e.retryAfterSeconds !== null
+            ? Math.min(e.retryAfterSeconds * 1000, 10000)
+            : AUTO_RETRY_BASE_MS * 2 ** attempt * (0.75 + Math.random() / 2);
+          this.setPendingStatus(entry, 'Sending… (retrying)');
+          await new Promise((resolve) => setTimeout(resolve, waitMs));
+          if (!this.pending.has(txnId) || entry.room !== this.room) return;
+          continue;
+        }
+        entry.state = 'failed';
+        entry.li.classList.add('failed');
+        this.setPendingStatus(entry, retryable ? `Not sent (${e.message}).` : `Rejected: ${e.message}.`,
+          retryable ? txnId : null, txnId);
+        if (e instanceof ApiError && e.status === 401) this.onSessionEnded();
+        return;
+      }
+    }
+  }
+
+  /** The real message replaces its pending stand-in (from our POST's answer or from the live stream). */
+  resolvePending(txnId, message, replayed = false) {
+    const entry = this.pending.get(txnId);
+    if (!entry) return;
+    this.pending.delete(txnId);
+    entry.li.remove();
+    if (message) {
+      const wasShown = this.messages.has(message.seq);
+      if (message.seq === this.contiguousSeq + 1) {
+        this.showNew([message]);
+      } else {
+        this.place(message);
+      }
+      const li = this.items.get(message.seq);
+      if (li && replayed) li.dataset.replayed = 'true';
+      if (!wasShown) this.scrollToBottom(false);
+    }
+  }
+
+  setPendingStatus(entry, text, retryTxnId = null, discardTxnId = null) {
+    const status = entry.li.querySelector('.msg-status');
+    status.replaceChildren(document.createTextNode(text));
+    entry.li.dataset.state = entry.state;
+    if (entry.state === 'sending') entry.li.classList.remove('failed');
+    if (retryTxnId) {
+      const retry = el('button', { className: 'link-button retry', text: 'Retry', attrs: { type: 'button' } });
+      retry.addEventListener('click', () => this.retry(retryTxnId));
+      status.append(' ', retry);
+    }
+    if (discardTxnId) {
+      const discard = el('button', { className: 'link-button discard', text: 'Discard', attrs: { type: 'button' } });
+      discard.addEventListener('click', () => this.discard(discardTxnId));
+      status.append(' ', discard);
+    }
+  }
+
+  // ---- rendering -------------------------------------------------------------------------------
+
+  /** Puts `message` in its place by seq, replacing an older rendering of it (an edit or a tombstone). */
+  place(message) {
+    if (message.txnId && this.pending.has(message.txnId)) {
+      const entry = this.pending.get(message.txnId);
+      this.pending.delete(message.txnId);
+      entry.li.remove();
+    }
+    const li = this.render(message, false);
+    const existing = this.items.get(message.seq);
+    this.messages.set(message.seq, message);
+    this.items.set(message.seq, li);
+    if (existing) {
+      if (existing.dataset.replayed) li.dataset.replayed = existing.dataset.replayed;
+      existing.replaceWith(li);
+    } else {
+      // Walk back from the end past pending messages and newer ones; usually one or two steps.
+      let after = this.list.lastElementChild;
+      while (after && (after.classList.contains('pending') || Number(after.dataset.seq) > message.seq)) {
+        after = after.previousElementSibling;
+      }
+      if (after) after.after(li); else this.list.prepend(li);
+    }
+    this.regroup(li);
+    if (li.nextElementSibling) this.regroup(li.nextElementSibling);
+  }
+
+  render(message, pending) {
+    const author = message.author ?? 'anonymous';
+    const li = el('li', {
+      className: pending ? 'msg pending' : 'msg',
+      attrs: {
+        'data-seq': pending ? null : message.seq,
+        'data-id': pending ? null : message.id,
+        'data-txn': message.txnId ?? null,
+        'data-author': author,
+        'data-state': pending ? 'sending' : null,
+      },
+    });
+    li.style.setProperty('--author-hue', String(authorHue(author)));
+    const time = el('time', {
+      className: 'msg-time',
+      text: shortTime(message.postedAtMillis),
+      attrs: { datetime: new Date(message.postedAtMillis).toISOString(), title: fullTime(message.postedAtMillis) },
+    });
+    const head = el('div', { className: 'msg-head' }, el('span', { className: 'msg-author', text: author }), time);
+    let body;
+    if (message.deleted) {
+      body = el('p', { className: 'msg-text deleted', text: 'This message was deleted.' });
+    } else {
+      body = el('p', { className: 'msg-text', text: message.text });
+    }
+    li.append(head, body);
+    if (message.editedAt) head.append(el('span', { className: 'msg-edited muted', text: '(edited)' }));
+    if (pending) li.append(el('div', { className: 'msg-status small-print', attrs: { role: 'status' } }));
+    li.dataset.millis = String(message.postedAtMillis);
+    return li;
+  }
+
+  /** Hides the header of a message that follows one of the same author shortly before. */
+  regroup(li) {
+    const previous = li.previousElementSibling;
+    const continued = previous
+      && previous.dataset.author === li.dataset.author
+      && Number(li.dataset.millis) - Number(previous.dataset.millis) < GROUP_WINDOW_MS;
+    li.classList.toggle('continued', Boolean(continued));
+  }
+
+  // ---- read marker -----------------------------------------------------------------------------
+
+  maybeMarkRead() {
+    if (this.room === null || document.hidden || !this.atBottom() || !this.contiguousSeq) return;
+    if (this.contiguousSeq <= this.markedSeq) return;
+    clearTimeout(this.readTimer);
+    const room = this.room;
+    const seq = this.contiguousSeq;
+    this.readTimer = setTimeout(async () => {
+      try {
+        await this.api.readMarker(room, seq);
+        if (room === this.room) this.markedSeq = Math.max(this.markedSeq, seq);
+        this.onRead(room, seq);
+      } catch (e) {
+        // A lost read marker only leaves an unread count too high; the next one corrects it.
+        console.debug('read marker not stored', e);
+      }
+    }, READ_MARKER_DELAY_MS);
+  }
+}
