@@ -126,11 +126,15 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
         CompletableFuture<FullHttpResponse> answer = response.handle((ok, failure) -> ok != null ? ok : errorResponse(failure));
         // Only this connection's event loop runs channelRead0, so the attribute needs no further locking.
         CompletableFuture<Void> previous = ctx.channel().attr(LAST_RESPONSE).get();
+        // Sent as a task of the connection's event loop, never inline: a write made from another thread is only
+        // queued there, so an inline write on the event loop (a later request whose predecessors are complete)
+        // could overtake it, and a "Connection: close" response would then close the connection before the
+        // earlier responses left. Tasks run in the order they are submitted, which is this chain's order.
         CompletableFuture<Void> written = (previous == null ? answer : previous.thenCombine(answer, (ignored, ready) -> ready))
-                .thenAccept(ready -> {
+                .thenAcceptAsync(ready -> {
                     observer.requestCompleted(method, path, ready.status().code(), System.nanoTime() - receivedNanos);
                     send(ctx, ready, keepAlive);
-                });
+                }, ctx.executor());
         ctx.channel().attr(LAST_RESPONSE).set(written);
     }
 
