@@ -40,9 +40,23 @@ import java.util.stream.Stream;
  * table still shows the others).
  */
 public final class RaftBench {
-    static final String USAGE = "raft-bench [--vs ratis,jraft,microraft] [--clients 1,8,32,128] [--payload 256]"
-            + " [--warmup-seconds 15] [--seconds 10] [--rounds 3] [--sync on|off] [--heap 3g]"
+    static final String USAGE = "raft-bench [--quick | --full] [--vs ratis,jraft,microraft] [--clients 1,8,32,128]"
+            + " [--payload 64,256,4096] [--warmup-seconds 15] [--seconds 10] [--rounds 3] [--sync on,off] [--heap 3g]"
             + " [--results DIR] [--data-dir DIR] [--disk-seconds 3]";
+    /**
+     * Profiles: a set of defaults that explicit options override. {@code --quick}: the headline configurations
+     * only, short; {@code --full}: the whole matrix of issue 10. Without either, the defaults of the first
+     * version (every client count, 256 B, sync on, 3 rounds).
+     */
+    static final Map<String, Map<String, String>> PROFILES = Map.of(
+            "--quick", Map.of("--clients", "1,32", "--payload", "256", "--sync", "on", "--warmup-seconds", "5",
+                    "--seconds", "5", "--rounds", "2"),
+            "--full", Map.of("--clients", "1,8,32,128", "--payload", "64,256,4096", "--sync", "on,off",
+                    "--warmup-seconds", "15", "--seconds", "10", "--rounds", "3"),
+            "--default", Map.of("--clients", "1,8,32,128", "--payload", "256", "--sync", "on", "--warmup-seconds", "15",
+                    "--seconds", "10", "--rounds", "3"));
+    /** What starting a child JVM, its cluster and stopping it costs beyond warm-up and measurement (measured: 5-10 s). */
+    static final double CHILD_STARTUP_SECONDS_ESTIMATE = 8;
     /** A child gets this long beyond its warm-up and measured time to start and stop the cluster. */
     static final long CHILD_OVERHEAD_SECONDS = 120;
     static final int[] RAW_BATCHES = {1, 128};
@@ -65,13 +79,13 @@ public final class RaftBench {
                 List.of("dev.raftchat.bench.microraft.MicroRaftDriver"), false));
     }
 
-    record Config(int payloadBytes, int clients) {
-        String label(boolean sync) {
+    record Config(boolean sync, int payloadBytes, int clients) {
+        String label() {
             return String.format(Locale.ROOT, "sync %s, %d B, %d clients", sync ? "on" : "off", payloadBytes, clients);
         }
     }
 
-    record Run(int round, Config config, Library library, Optional<BenchResult> result, String failure) {}
+    record Run(int round, Config config, Library library, Optional<BenchResult> result, String failure, String load) {}
 
     private final List<String> peers;
     private final int[] clients;
@@ -79,7 +93,7 @@ public final class RaftBench {
     private final double warmupSeconds;
     private final double seconds;
     private final int rounds;
-    private final boolean sync;
+    private final boolean[] syncs;
     private final String heap;
     private final Path results;
     private final Path dataDir;
@@ -93,16 +107,20 @@ public final class RaftBench {
                 throw new IllegalArgumentException("--vs takes ratis, jraft and microraft, not " + peer);
             }
         }
-        clients = parseInts(options.getOrDefault("--clients", "1,8,32,128"));
-        payloads = parseInts(options.getOrDefault("--payload", "256"));
-        warmupSeconds = Double.parseDouble(options.getOrDefault("--warmup-seconds", "15"));
-        seconds = Double.parseDouble(options.getOrDefault("--seconds", "10"));
-        rounds = Integer.parseInt(options.getOrDefault("--rounds", "3"));
-        sync = switch (options.getOrDefault("--sync", "on")) {
-            case "on" -> true;
-            case "off" -> false;
-            default -> throw new IllegalArgumentException("--sync takes on or off");
-        };
+        clients = parseInts(options.get("--clients"));
+        payloads = parseInts(options.get("--payload"));
+        warmupSeconds = Double.parseDouble(options.get("--warmup-seconds"));
+        seconds = Double.parseDouble(options.get("--seconds"));
+        rounds = Integer.parseInt(options.get("--rounds"));
+        String[] syncValues = options.get("--sync").split(",");
+        syncs = new boolean[syncValues.length];
+        for (int i = 0; i < syncValues.length; i++) {
+            syncs[i] = switch (syncValues[i].trim()) {
+                case "on" -> true;
+                case "off" -> false;
+                default -> throw new IllegalArgumentException("--sync takes on, off or on,off");
+            };
+        }
         heap = options.getOrDefault("--heap", "3g");
         String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(Instant.now());
         results = Path.of(options.getOrDefault("--results", "raft-bench/target/raft-bench-results/" + stamp));
@@ -115,12 +133,20 @@ public final class RaftBench {
 
     public static void main(String[] args) throws Exception {
         Map<String, String> options = new LinkedHashMap<>();
+        String profile = "--default";
         for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--quick") || args[i].equals("--full")) {
+                profile = args[i];
+                continue;
+            }
             if (!args[i].startsWith("--") || i + 1 >= args.length) {
                 System.err.println("usage: " + USAGE);
                 System.exit(2);
             }
             options.put(args[i], args[++i]);
+        }
+        for (Map.Entry<String, String> preset : PROFILES.get(profile).entrySet()) {
+            options.putIfAbsent(preset.getKey(), preset.getValue());
         }
         RaftBench bench;
         try {
@@ -153,37 +179,48 @@ public final class RaftBench {
         Files.createDirectories(dataDir);
         List<Library> libraries = libraries();
         List<Config> configs = new ArrayList<>();
-        for (int payload : payloads) {
-            for (int n : clients) {
-                configs.add(new Config(payload, n));
+        for (boolean sync : syncs) {
+            for (int payload : payloads) {
+                for (int n : clients) {
+                    configs.add(new Config(sync, payload, n));
+                }
             }
         }
-        System.out.printf(Locale.ROOT, "raft-bench: %s; sync %s; warm-up %.0f s, %.0f s measured, %d round(s); heap %s"
-                + " per JVM; %d cores; data in %s; results in %s%n",
-                libraries.stream().map(Library::name).toList(), sync ? "on" : "off", warmupSeconds, seconds, rounds,
-                heap, Runtime.getRuntime().availableProcessors(), dataDir.toAbsolutePath(), results.toAbsolutePath());
+        int childRuns = rounds * configs.size() * libraries.size();
+        double estimateSeconds = childRuns * (warmupSeconds + seconds + CHILD_STARTUP_SECONDS_ESTIMATE)
+                + rounds * configs.size() * RAW_BATCHES.length * (diskSeconds + 0.2);
+        System.out.printf(Locale.ROOT, "raft-bench: %s; sync %s; payloads %s B; clients %s; warm-up %.0f s, %.0f s measured,"
+                + " %d round(s); heap %s per JVM; %d cores; data in %s; results in %s%n",
+                libraries.stream().map(Library::name).toList(), syncLabels(), Arrays.toString(payloads),
+                Arrays.toString(clients), warmupSeconds, seconds, rounds, heap, Runtime.getRuntime().availableProcessors(),
+                dataDir.toAbsolutePath(), results.toAbsolutePath());
+        System.out.printf(Locale.ROOT, "%d child runs; expected run time about %.0f min; %s%n", childRuns,
+                estimateSeconds / 60, loadAverage());
+        long startNanos = System.nanoTime();
         List<Run> runs = new ArrayList<>();
         Map<Integer, List<double[]>> disk = new LinkedHashMap<>();
         for (int round = 1; round <= rounds; round++) {
             for (Config config : configs) {
                 // Before every configuration: fsync latency of a shared disk drifts within minutes.
                 disk.computeIfAbsent(config.payloadBytes(), p -> new ArrayList<>()).add(measureDisk(config.payloadBytes()));
+                String load = loadAverage();
                 // Rotate the order each round so that no library always runs first (or last) on a drifting machine.
                 List<Library> order = new ArrayList<>(libraries);
                 java.util.Collections.rotate(order, -(round - 1));
                 for (Library library : order) {
-                    Run run = runChild(round, config, library);
+                    Run run = runChild(round, config, library, load);
                     runs.add(run);
                     System.out.println(run.result()
                             .map(r -> String.format(Locale.ROOT, "  round %d, %s, %-10s %10.0f ops/s  p50 %.2f ms  p99 %.2f ms"
-                                    + "  CPU %.1f s", run.round(), config.label(sync), library.name(), r.opsPerSecond(),
-                                    r.p50Millis(), r.p99Millis(), r.cpuSeconds()))
+                                    + "  CPU %.1f s  (%s)", run.round(), config.label(), library.name(), r.opsPerSecond(),
+                                    r.p50Millis(), r.p99Millis(), r.cpuSeconds(), load))
                             .orElse(String.format(Locale.ROOT, "  round %d, %s, %-10s FAILED: %s", run.round(),
-                                    config.label(sync), library.name(), run.failure())));
+                                    config.label(), library.name(), run.failure())));
                 }
             }
         }
         writeRunsCsv(runs);
+        System.out.printf(Locale.ROOT, "%nrun time %.1f min; %s%n", (System.nanoTime() - startNanos) / 60e9, loadAverage());
         report(configs, libraries, runs, disk);
         return runs.stream().allMatch(r -> r.result().isPresent());
     }
@@ -204,14 +241,15 @@ public final class RaftBench {
         return entriesPerSecond;
     }
 
-    private Run runChild(int round, Config config, Library library) throws IOException, InterruptedException {
-        Path runDir = dataDir.resolve(library.name() + "-" + config.payloadBytes() + "-" + config.clients() + "-r" + round);
+    private Run runChild(int round, Config config, Library library, String load) throws IOException, InterruptedException {
+        Path runDir = dataDir.resolve(library.name() + "-" + (config.sync() ? "sync" : "nosync") + "-" + config.payloadBytes()
+                + "-" + config.clients() + "-r" + round);
         deleteRecursively(runDir);
         Path log = results.resolve("logs").resolve(runDir.getFileName() + ".log");
         Path module = root.resolve(library.module());
         Path classpathFile = module.resolve("target/classpath.txt");
         if (!Files.exists(classpathFile)) {
-            return new Run(round, config, library, Optional.empty(), "missing " + classpathFile + " (build first)");
+            return new Run(round, config, library, Optional.empty(), "missing " + classpathFile + " (build first)", load);
         }
         String classpath = module.resolve("target/classes") + java.io.File.pathSeparator
                 + Files.readString(classpathFile).trim();
@@ -225,7 +263,7 @@ public final class RaftBench {
         command.addAll(List.of("--clients", Integer.toString(config.clients()),
                 "--payload", Integer.toString(config.payloadBytes()),
                 "--warmup-seconds", Double.toString(warmupSeconds), "--seconds", Double.toString(seconds),
-                "--sync", sync ? "on" : "off", "--dir", runDir.toAbsolutePath().toString()));
+                "--sync", config.sync() ? "on" : "off", "--dir", runDir.toAbsolutePath().toString()));
         Process process = new ProcessBuilder(command).redirectError(log.toFile()).start();
         long timeout = (long) (warmupSeconds + seconds) + CHILD_OVERHEAD_SECONDS;
         // A hung child keeps its stdout open; killing it at the deadline ends the read loop below.
@@ -258,9 +296,10 @@ public final class RaftBench {
         deleteRecursively(runDir);
         if (resultLine == null) {
             return new Run(round, config, library, Optional.empty(),
-                    (exited && !killed.get() ? "exit status " + process.exitValue() : "killed after " + timeout + " s") + ", no result line; see " + log);
+                    (exited && !killed.get() ? "exit status " + process.exitValue() : "killed after " + timeout + " s") + ", no result line; see " + log,
+                    load);
         }
-        return new Run(round, config, library, Optional.of(BenchResult.parse(resultLine)), null);
+        return new Run(round, config, library, Optional.of(BenchResult.parse(resultLine)), null, load);
     }
 
     private void report(List<Config> configs, List<Library> libraries, List<Run> runs, Map<Integer, List<double[]>> disk)
@@ -273,7 +312,7 @@ public final class RaftBench {
                 + " in-process to the leader; latency from submit to applied on the leader.%n", rounds, warmupSeconds,
                 seconds);
         for (Config config : configs) {
-            System.out.printf(Locale.ROOT, "%n%s%n%-12s %12s %9s %9s %9s %8s %11s %7s%n", config.label(sync), "library",
+            System.out.printf(Locale.ROOT, "%n%s%n%-12s %12s %9s %9s %9s %8s %11s %7s%n", config.label(), "library",
                     "ops/s", "p50 ms", "p99 ms", "p999 ms", "CPU s", "CPU us/op", "errors");
             Map<String, Double> medianOps = new LinkedHashMap<>();
             for (Library library : libraries) {
@@ -292,7 +331,7 @@ public final class RaftBench {
                         median(ok, BenchResult::p50Millis), median(ok, BenchResult::p99Millis),
                         median(ok, BenchResult::p999Millis), cpu, cpu / (ops * seconds) * 1e6, errors);
                 summary.append(String.format(Locale.ROOT, "%s,\"%s\",%s,%d,%d,%d,%.1f,%.3f,%.3f,%.3f,%.2f,%d%n",
-                        library.name(), ok.get(0).path(), sync ? "on" : "off", config.payloadBytes(), config.clients(),
+                        library.name(), ok.get(0).path(), config.sync() ? "on" : "off", config.payloadBytes(), config.clients(),
                         ok.size(), ops, median(ok, BenchResult::p50Millis), median(ok, BenchResult::p99Millis),
                         median(ok, BenchResult::p999Millis), cpu, errors));
             }
@@ -304,18 +343,24 @@ public final class RaftBench {
             }
             ratioLines.add(ratioLine(config, medianOps, runs));
         }
+        Files.writeString(results.resolve("summary.csv"), summary);
+        List<String> charts = new ArrayList<>();
+        for (boolean sync : syncs) {
+            for (int payload : payloads) {
+                String name = "chart-" + payload + "B-sync-" + (sync ? "on" : "off") + ".svg";
+                Files.writeString(results.resolve(name), SvgChart.render(String.format(Locale.ROOT,
+                        "3 nodes, %d B, sync %s, median of %d round(s)", payload, sync ? "on" : "OFF (not durable)", rounds),
+                        clients, libraries.stream().map(Library::name).toList(),
+                        (library, n) -> medianOf(runs, library, sync, payload, n, BenchResult::opsPerSecond),
+                        (library, n) -> medianOf(runs, library, sync, payload, n, BenchResult::p99Millis)));
+                charts.add(name);
+            }
+        }
+        System.out.println("\nwrote " + results.resolve("runs.csv") + ", " + results.resolve("summary.csv") + " and " + charts
+                + " in " + results);
+        // The ratios come last, so that the end of the output is the answer.
         System.out.println();
         ratioLines.forEach(System.out::println);
-        Files.writeString(results.resolve("summary.csv"), summary);
-        for (int payload : payloads) {
-            Path svg = results.resolve("chart-" + payload + "B.svg");
-            Files.writeString(svg, SvgChart.render(String.format(Locale.ROOT, "3 nodes, %d B, sync %s, median of %d round(s)",
-                    payload, sync ? "on" : "off", rounds), clients, libraries.stream().map(Library::name).toList(),
-                    (library, n) -> medianOf(runs, library, payload, n, BenchResult::opsPerSecond),
-                    (library, n) -> medianOf(runs, library, payload, n, BenchResult::p99Millis)));
-        }
-        System.out.println("\nwrote " + results.resolve("runs.csv") + ", " + results.resolve("summary.csv") + " and "
-                + results.resolve("chart-" + payloads[0] + "B.svg"));
     }
 
     private String ratioLine(Config config, Map<String, Double> medianOps, List<Run> runs) {
@@ -326,10 +371,10 @@ public final class RaftBench {
         Double ours = medianOps.get("ours");
         if (best.isPresent() && ours != null) {
             line.append(String.format(Locale.ROOT, "%s: ours/best-peer = %.2f (best network peer: %s, %.0f ops/s; ours %.0f ops/s"
-                    + "; per round: %s)", config.label(sync), ours / best.get().getValue(), best.get().getKey(),
+                    + "; per round: %s)", config.label(), ours / best.get().getValue(), best.get().getKey(),
                     best.get().getValue(), ours, perRoundRatios(config, "ours", best.get().getKey(), runs)));
         } else if (peers.contains("ratis") || peers.contains("jraft")) {
-            line.append(config.label(sync)).append(": ours/best-peer = n/a (a run failed)");
+            line.append(config.label()).append(": ours/best-peer = n/a (a run failed)");
         }
         Double oursInMemory = medianOps.get("ours-inmem");
         Double microraft = medianOps.get("microraft");
@@ -338,7 +383,7 @@ public final class RaftBench {
                 line.append('\n');
             }
             line.append(String.format(Locale.ROOT, "%s: ours-inmem/microraft = %.2f (both on in-memory transports, not a"
-                    + " network figure; per round: %s)", config.label(sync), oursInMemory / microraft,
+                    + " network figure; per round: %s)", config.label(), oursInMemory / microraft,
                     perRoundRatios(config, "ours-inmem", "microraft", runs)));
         }
         return line.toString();
@@ -360,9 +405,9 @@ public final class RaftBench {
                 .map(r -> r.result().get().opsPerSecond()).findFirst();
     }
 
-    private static Double medianOf(List<Run> runs, String library, int payload, int clients,
+    private static Double medianOf(List<Run> runs, String library, boolean sync, int payload, int clients,
             ToDoubleFunction<BenchResult> metric) {
-        List<BenchResult> ok = runs.stream().filter(r -> r.library().name().equals(library)
+        List<BenchResult> ok = runs.stream().filter(r -> r.library().name().equals(library) && r.config().sync() == sync
                 && r.config().payloadBytes() == payload && r.config().clients() == clients && r.result().isPresent())
                 .map(r -> r.result().get()).toList();
         return ok.isEmpty() ? null : median(ok, metric);
@@ -370,18 +415,18 @@ public final class RaftBench {
 
     private void writeRunsCsv(List<Run> runs) throws IOException {
         StringBuilder csv = new StringBuilder("round,library,path,sync,payload_bytes,clients,warmup_s,measured_s,operations,"
-                + "ops_per_s,p50_ms,p99_ms,p999_ms,cpu_s,errors,failure\n");
+                + "ops_per_s,p50_ms,p99_ms,p999_ms,cpu_s,errors,failure,loadavg_before\n");
         for (Run run : runs) {
             if (run.result().isPresent()) {
                 BenchResult r = run.result().get();
-                csv.append(String.format(Locale.ROOT, "%d,%s,\"%s\",%s,%d,%d,%.1f,%.3f,%d,%.1f,%.3f,%.3f,%.3f,%.2f,%d,%n",
+                csv.append(String.format(Locale.ROOT, "%d,%s,\"%s\",%s,%d,%d,%.1f,%.3f,%d,%.1f,%.3f,%.3f,%.3f,%.2f,%d,,\"%s\"%n",
                         run.round(), r.library(), r.path(), r.sync() ? "on" : "off", r.payloadBytes(), r.clients(),
                         r.warmupSeconds(), r.measuredSeconds(), r.operations(), r.opsPerSecond(), r.p50Millis(),
-                        r.p99Millis(), r.p999Millis(), r.cpuSeconds(), r.errors()));
+                        r.p99Millis(), r.p999Millis(), r.cpuSeconds(), r.errors(), run.load()));
             } else {
-                csv.append(String.format(Locale.ROOT, "%d,%s,,%s,%d,%d,,,,,,,,,,\"%s\"%n", run.round(), run.library().name(),
-                        sync ? "on" : "off", run.config().payloadBytes(), run.config().clients(),
-                        run.failure().replace("\"", "'")));
+                csv.append(String.format(Locale.ROOT, "%d,%s,,%s,%d,%d,,,,,,,,,,\"%s\",\"%s\"%n", run.round(),
+                        run.library().name(), run.config().sync() ? "on" : "off", run.config().payloadBytes(),
+                        run.config().clients(), run.failure().replace("\"", "'"), run.load()));
             }
         }
         Files.writeString(results.resolve("runs.csv"), csv);
@@ -408,6 +453,23 @@ public final class RaftBench {
             medians[i] = median(perRound.stream().mapToDouble(values -> values[index]).toArray());
         }
         return medians;
+    }
+
+    private String syncLabels() {
+        List<String> labels = new ArrayList<>();
+        for (boolean sync : syncs) {
+            labels.add(sync ? "on" : "OFF (labelled; not durable)");
+        }
+        return String.join(" and ", labels);
+    }
+
+    static String loadAverage() {
+        try {
+            String[] fields = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
+            return "load average " + fields[0] + " " + fields[1] + " " + fields[2];
+        } catch (IOException e) {
+            return "load average unknown";
+        }
     }
 
     private static int[] parseInts(String list) {

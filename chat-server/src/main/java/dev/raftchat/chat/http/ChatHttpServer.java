@@ -2,7 +2,6 @@ package dev.raftchat.chat.http;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -44,6 +43,12 @@ public final class ChatHttpServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ChatHttpServer.class);
     public static final String WEBSOCKET_PATH = "/ws";
     private static final int IO_THREADS = 2;
+    /**
+     * After answering 413 to an oversized body, how long the connection keeps reading (and discarding) what
+     * the client still sends before it is closed. Closing with unread input makes the kernel send a reset,
+     * which can destroy the 413 before the client reads it.
+     */
+    static final long OVERSIZED_BODY_LINGER_MILLIS = 2_000;
 
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(IO_THREADS, NioIoHandler.newFactory());
     private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
@@ -97,12 +102,22 @@ public final class ChatHttpServer implements AutoCloseable {
                                             super.handleOversizedMessage(ctx, oversized);
                                             return;
                                         }
-                                        // The rest of the body is still on its way: answer, then close rather than read it.
+                                        // The rest of the body is still on its way: answer, end our side, and
+                                        // let the aggregator discard what still comes until the client closes
+                                        // or the linger time ends (a "lingering close").
                                         FullHttpResponse response = ChatHttpHandler.error(413, "body_too_large",
                                                 "the request body is larger than " + contentBytesMax + " bytes");
                                         HttpUtil.setContentLength(response, response.content().readableBytes());
                                         response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-                                        ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+                                        ctx.writeAndFlush(response).addListener(written -> {
+                                            if (written.isSuccess() && ctx.channel() instanceof SocketChannel socket) {
+                                                socket.shutdownOutput();
+                                                ctx.executor().schedule(() -> ctx.close(), OVERSIZED_BODY_LINGER_MILLIS,
+                                                        TimeUnit.MILLISECONDS);
+                                            } else {
+                                                ctx.close();
+                                            }
+                                        });
                                     }
                                 })
                                 .addLast("chunked", new io.netty.handler.stream.ChunkedWriteHandler())

@@ -25,7 +25,8 @@ import java.util.function.Supplier;
  * server's published status when scraped.
  *
  * <p>Routes are reduced to templates ({@code /rooms/{room}}, {@code /raft/{id}}) with a fixed vocabulary,
- * and unmatched requests share one route label, so label cardinality stays bounded whatever clients send.
+ * unmatched requests share one route label, at most {@link #ROUTE_LABELS_MAX} route labels exist and
+ * non-standard methods count as {@code OTHER}, so label cardinality stays bounded whatever clients send.
  *
  * <p>Thread-safe; every method is cheap, never blocks and never throws (the Raft thread calls them).
  */
@@ -36,6 +37,12 @@ public final class ChatMetrics implements RaftMetrics, HttpRequestObserver {
             "users", "sessions", "members", "stream");
     private static final int ROUTE_SEGMENTS_MAX = 6;
     private static final String UNMATCHED_ROUTE = "unmatched";
+    /** Distinct route labels kept; later new ones share {@link #OTHER}, so no client can grow the registry without bound. */
+    static final int ROUTE_LABELS_MAX = 256;
+    private static final String OTHER = "other";
+    private static final Set<String> STANDARD_METHODS = Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS");
+
+    private final Set<String> routeLabels = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Timer fsync;
@@ -90,8 +97,16 @@ public final class ChatMetrics implements RaftMetrics, HttpRequestObserver {
     @Override
     public void requestCompleted(String method, String path, int status, long durationNanos) {
         String route = status == 404 ? UNMATCHED_ROUTE : routeTemplate(path);
+        if (!routeLabels.contains(route)) {
+            if (routeLabels.size() >= ROUTE_LABELS_MAX) {
+                route = OTHER;
+            } else {
+                routeLabels.add(route);
+            }
+        }
         Timer.builder("http.server.requests")
-                .tags("method", method, "route", route, "status", Integer.toString(status))
+                .tags("method", STANDARD_METHODS.contains(method) ? method : "OTHER", "route", route,
+                        "status", Integer.toString(status))
                 .register(registry)
                 .record(durationNanos, TimeUnit.NANOSECONDS);
     }

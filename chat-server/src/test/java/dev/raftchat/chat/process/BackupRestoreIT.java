@@ -52,6 +52,8 @@ class BackupRestoreIT {
         // A node added over REST, so the backup carries a membership wish the new cluster must not inherit.
         assertThat(cluster.post(1, "/raft/3", "http://127.0.0.1:1", "Bearer " + TOKEN).statusCode()).isIn(201, 202);
 
+        assertThat(cluster.process(1).output()).as("the effective configuration is printed, the token redacted")
+                .contains("effective configuration", "admin-token=(redacted)", "snapshot-count=100").doesNotContain(TOKEN);
         assertThat(cluster.get(2, "/api/v1/admin/backup").statusCode()).as("admin routes need the token").isEqualTo(401);
         HttpResponse<Path> download = cluster.client().send(HttpRequest.newBuilder(URI.create(cluster.url(2, "/api/v1/admin/backup")))
                 .header("Authorization", "Bearer " + TOKEN).GET().build(), HttpResponse.BodyHandlers.ofFile(root.resolve("backup.snap")));

@@ -146,7 +146,7 @@ public final class ApiHandler implements ApiRoutes {
             case "me":
                 if (n == 1) {
                     requireMethod(r, HttpMethod.GET);
-                    return authenticate(r).thenApply(identity -> json(200, ApiJson.MAPPER.createObjectNode()
+                    return authenticateForRead(r, false).thenApply(identity -> json(200, ApiJson.MAPPER.createObjectNode()
                             .put("username", identity.username()).put("admin", identity.admin())));
                 }
                 break;
@@ -182,7 +182,7 @@ public final class ApiHandler implements ApiRoutes {
         }
         if (n == 2 && s.get(1).equals("sessions")) {
             requireMethod(r, HttpMethod.GET);
-            return authenticate(r).thenApply(identity -> {
+            return authenticateForRead(r, false).thenApply(identity -> {
                 List<ChatModel.Session> sessions = chat().read(model -> model.sessionsOf(identity.username()));
                 ObjectNode body = ApiJson.MAPPER.createObjectNode();
                 ArrayNode list = body.putArray("sessions");
@@ -332,7 +332,30 @@ public final class ApiHandler implements ApiRoutes {
                 });
     }
 
-    /** The caller's identity: 401 for a missing, malformed, unknown, expired or revoked token. */
+    /**
+     * The caller's identity for a read: after a read barrier (unless {@code stale}), so that a logout or
+     * revocation acknowledged anywhere is seen here. 401 for a missing, malformed, unknown, expired or
+     * revoked token.
+     */
+    private CompletableFuture<Identity> authenticateForRead(Request r, boolean stale) {
+        String tokenHash = tokenHash(r.http());
+        if (tokenHash == null) {
+            return CompletableFuture.failedFuture(ApiError.unauthorized());
+        }
+        return barrier(stale).thenApply(ignored -> {
+            Identity identity = authenticator.local(tokenHash);
+            if (identity == null) {
+                throw ApiError.unauthorized();
+            }
+            return identity;
+        });
+    }
+
+    /**
+     * The caller's identity for a write: from the local state when it knows the session, else after a read
+     * barrier; 401 when there is no such session. The write itself is authorized again when applied, so a
+     * revocation that this node has not applied yet still refuses it.
+     */
     CompletableFuture<Identity> authenticate(Request r) {
         String tokenHash = tokenHash(r.http());
         if (tokenHash == null) {
@@ -373,8 +396,8 @@ public final class ApiHandler implements ApiRoutes {
         int limit = limit(r);
         String after = param(r, "after");
         boolean stale = stale(r);
-        CompletableFuture<Identity> viewer = optionalIdentity(r);
-        return viewer.thenCompose(identity -> barrier(stale).thenApply(ignored -> {
+        CompletableFuture<Identity> viewer = optionalIdentity(r, stale);
+        return viewer.thenApply(identity -> {
             String name = identity == null ? null : identity.username();
             ChatModel.RoomPage page = chat().read(model -> model.rooms(after, limit, name));
             ObjectNode body = ApiJson.MAPPER.createObjectNode();
@@ -386,13 +409,13 @@ public final class ApiHandler implements ApiRoutes {
                 body.put("next", page.nextCursor());
             }
             return json(200, body);
-        }));
+        });
     }
 
     private CompletableFuture<FullHttpResponse> getRoom(Request r, String room) {
         boolean stale = stale(r);
-        return optionalIdentity(r).thenCompose(identity -> barrier(stale).thenApply(ignored ->
-                json(200, ApiJson.room(roomOrGone(room, identity == null ? null : identity.username())))));
+        return optionalIdentity(r, stale).thenApply(identity ->
+                json(200, ApiJson.room(roomOrGone(room, identity == null ? null : identity.username()))));
     }
 
     private ChatModel.RoomView roomOrGone(String room, String viewer) {
@@ -616,11 +639,11 @@ public final class ApiHandler implements ApiRoutes {
     // ------------------------------------------------------------------------------------------------
     // Parsing helpers
 
-    private CompletableFuture<Identity> optionalIdentity(Request r) {
+    private CompletableFuture<Identity> optionalIdentity(Request r, boolean stale) {
         if (r.http().headers().get(HttpHeaderNames.AUTHORIZATION) == null) {
-            return CompletableFuture.completedFuture(null);
+            return barrier(stale).thenApply(ignored -> null);
         }
-        return authenticate(r);
+        return authenticateForRead(r, stale);
     }
 
     private CompletableFuture<Void> barrier(boolean stale) {

@@ -53,7 +53,8 @@ import org.slf4j.LoggerFactory;
  * {@code webSocketOutboundBytesMax / 256} tasks queued is closed with 4008. On the event loop, messages are
  * written only while the channel is writable (write buffer high water mark {@code webSocketOutboundBytesMax / 2});
  * otherwise delivery pauses and resumes from the state when the socket drains. Other events are always written,
- * and a connection whose pending bytes exceed {@code webSocketOutboundBytesMax} is closed with 4008. The server
+ * and a connection whose pending bytes exceed {@code webSocketOutboundBytesMax} is closed with 4008 (the socket's
+ * kernel send buffer is set to the same size, so it cannot hide megabytes either). The server
  * pings every {@code webSocketPingIntervalMillis}; a connection silent for {@code webSocketIdleTimeoutMillis}
  * is closed. The token is re-checked at each ping: a revoked or expired session is closed with 4401.
  * Query-string tokens are never logged.
@@ -64,6 +65,10 @@ public final class WebSocketHub implements ChatListener {
     public static final int CLOSE_SLOW_CONSUMER = 4008;
     static final int FRAME_BYTES_MAX = 64 * 1024;
     static final int CATCH_UP_PAGE = 200;
+    /** How long a closing connection may take to send its close frame before the socket is closed anyway. */
+    static final long CLOSE_FRAME_WAIT_MILLIS = 1_000;
+    /** Frames a client may send before its token is checked (they wait; more is a protocol abuse). */
+    static final int PENDING_FRAMES_MAX = 16;
 
     private final ChatStateMachine chat;
     private final ApiConfig config;
@@ -98,6 +103,8 @@ public final class WebSocketHub implements ChatListener {
                 pipeline.remove(name);
             }
         }
+        // The kernel's send buffer would otherwise grow to megabytes and hide a client that stopped reading.
+        pipeline.channel().config().setOption(io.netty.channel.ChannelOption.SO_SNDBUF, config.webSocketOutboundBytesMax());
         pipeline.addLast("v1-idle", new IdleStateHandler(config.webSocketIdleTimeoutMillis(), 0, 0, TimeUnit.MILLISECONDS));
         pipeline.addLast("v1-websocket", new WebSocketServerProtocolHandler(WebSocketServerProtocolConfig.newBuilder()
                 .websocketPath(ApiHandler.WEBSOCKET_PATH)
@@ -158,6 +165,8 @@ public final class WebSocketHub implements ChatListener {
         private boolean authenticating;
         /** Room -> last delivered seq. */
         private final TreeMap<String, Long> lastSeqs = new TreeMap<>();
+        /** Frames that arrived while the token was being checked, handled in order once it is. */
+        private final java.util.ArrayDeque<JsonNode> pendingFrames = new java.util.ArrayDeque<>();
         private ScheduledFuture<?> pinger;
         private boolean closed;
 
@@ -213,13 +222,27 @@ public final class WebSocketHub implements ChatListener {
                     sendError("invalid_json", "a frame must be a JSON object with a \"type\"");
                     return;
                 }
-                String type = node != null && node.isObject() && node.path("type").isTextual() ? node.get("type").textValue() : "";
+                handle(node);
+            } finally {
+                io.netty.util.ReferenceCountUtil.release(msg);
+            }
+        }
+
+        private void handle(JsonNode node) {
+            String type = node != null && node.isObject() && node.path("type").isTextual() ? node.get("type").textValue() : "";
+            if (authenticating && !type.equals("auth")) {
+                if (pendingFrames.size() >= PENDING_FRAMES_MAX) {
+                    unauthorized("too many frames before the token was checked");
+                    return;
+                }
+                pendingFrames.add(node);
+                return;
+            }
+            {
                 if (type.equals("auth")) {
                     authenticate(node.path("token").isTextual() ? node.get("token").textValue() : "");
                 } else if (identity == null) {
-                    if (!authenticating) {
-                        unauthorized("authenticate first: {\"type\":\"auth\",\"token\":...}");
-                    }
+                    unauthorized("authenticate first: {\"type\":\"auth\",\"token\":...}");
                 } else if (type.equals("subscribe")) {
                     subscribe(node);
                 } else if (type.equals("unsubscribe")) {
@@ -228,8 +251,6 @@ public final class WebSocketHub implements ChatListener {
                 } else {
                     sendError("unknown_type", "type must be auth, subscribe or unsubscribe");
                 }
-            } finally {
-                io.netty.util.ReferenceCountUtil.release(msg);
             }
         }
 
@@ -257,15 +278,26 @@ public final class WebSocketHub implements ChatListener {
                 return;
             }
             authenticating = true;
-            authenticator.identify(Tokens.hash(token)).whenComplete((found, failure) -> channel.eventLoop().execute(() -> {
-                authenticating = false;
-                if (found == null) {
-                    unauthorized(failure == null ? "invalid token" : "cannot check the token now; retry");
-                    return;
+            authenticator.identify(Tokens.hash(token)).whenComplete((found, failure) -> {
+                if (channel.eventLoop().inEventLoop()) {
+                    authenticated(found, failure);
+                } else {
+                    channel.eventLoop().execute(() -> authenticated(found, failure));
                 }
-                identity = found;
-                send(ApiJson.MAPPER.createObjectNode().put("type", "ready").put("username", found.username()));
-            }));
+            });
+        }
+
+        private void authenticated(Authenticator.Identity found, Throwable failure) {
+            authenticating = false;
+            if (found == null) {
+                unauthorized(failure == null ? "invalid token" : "cannot check the token now; retry");
+                return;
+            }
+            identity = found;
+            send(ApiJson.MAPPER.createObjectNode().put("type", "ready").put("username", found.username()));
+            while (!pendingFrames.isEmpty() && !closed) {
+                handle(pendingFrames.poll());
+            }
         }
 
         private void subscribe(JsonNode node) {
@@ -434,6 +466,8 @@ public final class WebSocketHub implements ChatListener {
             }
             closed = true;
             channel.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(done -> channel.close());
+            // A client that does not read never lets the close frame out: it is cut off without it.
+            channel.eventLoop().schedule(() -> channel.close(), CLOSE_FRAME_WAIT_MILLIS, TimeUnit.MILLISECONDS);
         }
 
         private void forget() {

@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * <p><b>Directory layout.</b> {@code 00000000000000000001.log} … (segments, named by their first index),
  * {@code hard-state} (term, vote, commit), {@code compaction-point} (the last compacted position), {@code LOCK}
  * (held while open: a second instance on the same directory, in any process, fails to open). Nothing else is
- * written there; the snapshot store uses its own directory.
+ * written there (except the test-mode sidecar below); the snapshot store uses its own directory.
  *
  * <p><b>Durability.</b> {@link #append} writes records to the current segment without forcing;
  * {@link #saveHardState} only remembers. {@link #sync} forces every segment written since the last sync,
@@ -47,6 +47,15 @@ import org.slf4j.LoggerFactory;
  * that is followed by a valid one — refuses to open with a {@link StorageException} naming the file and
  * the byte offset.
  *
+ * <p><b>Test mode: the synced length.</b> When the system property {@value #SYNCED_LENGTH_PROPERTY} is
+ * {@code true} when the log is opened, every {@link #sync} that has segment data to force first writes the
+ * file {@value #SYNCED_LENGTH_FILE_NAME}: one line {@code <segment file name> <length in bytes>}, the last
+ * segment and its length that this sync is about to force. It is written before the force on purpose, so
+ * it is an upper bound of what a finished sync made durable: a fault test that kills the process and
+ * cuts the segment back to this length removes only data that no finished sync covered, which is what
+ * a machine crash may lose ({@code kill -9} alone keeps the page cache). It is replaced with a rename
+ * and never forced (a test aid, not a durability record); recovery ignores it. Off by default.
+ *
  * <p><b>Reads.</b> {@link #term} is answered from memory; {@link #entries} from a bounded cache of the most
  * recent entries or else from the segment files, with every record's CRC and index checked again on read.
  *
@@ -67,6 +76,10 @@ public final class FileLogStorage implements LogStorage {
     static final int HARD_STATE_MAGIC = 0x52434853; // "RCHS"
     static final int COMPACTION_POINT_MAGIC = 0x52434350; // "RCCP"
     private static final int WRITE_BUFFER_BYTES = 1024 * 1024;
+    /** The system property that turns on the synced-length sidecar (see the class comment). */
+    public static final String SYNCED_LENGTH_PROPERTY = "dev.raftchat.storage.syncedLengthFile";
+    /** File name of the test-mode synced-length sidecar. */
+    public static final String SYNCED_LENGTH_FILE_NAME = "synced-length";
 
     private final StorageFileSystem fileSystem;
     private final Path directory;
@@ -78,6 +91,7 @@ public final class FileLogStorage implements LogStorage {
     private final List<Segment> segments = new ArrayList<>();
     private final TermRuns terms = new TermRuns();
     private final EntryCache cache;
+    private final boolean syncedLengthFile = Boolean.getBoolean(SYNCED_LENGTH_PROPERTY);
     private final ByteBuffer writeBuffer = ByteBuffer.allocate(WRITE_BUFFER_BYTES);
 
     private HardState hardState = HardState.EMPTY;
@@ -240,6 +254,9 @@ public final class FileLogStorage implements LogStorage {
         checkUsable();
         try {
             boolean force = !config.syncDisabled();
+            if (syncedLengthFile && !segments.isEmpty() && segments.get(segments.size() - 1).dirty) {
+                writeSyncedLength(segments.get(segments.size() - 1));
+            }
             for (Segment segment : segments) {
                 if (segment.dirty) {
                     if (force) {
@@ -258,6 +275,19 @@ public final class FileLogStorage implements LogStorage {
             directoryDirty = false;
         } catch (RuntimeException e) {
             throw fail(e);
+        }
+    }
+
+    /** The test-mode sidecar: written with a rename so a reader never sees half a line. */
+    private void writeSyncedLength(Segment last) {
+        byte[] line = (last.path.getFileName() + " " + last.endOffset + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        Path temporary = directory.resolve(SYNCED_LENGTH_FILE_NAME + ".tmp");
+        try {
+            java.nio.file.Files.write(temporary, line);
+            java.nio.file.Files.move(temporary, directory.resolve(SYNCED_LENGTH_FILE_NAME),
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (java.io.IOException e) {
+            throw new StorageException("cannot write the test-mode file " + SYNCED_LENGTH_FILE_NAME + " in " + directory, e);
         }
     }
 
@@ -526,7 +556,7 @@ public final class FileLogStorage implements LogStorage {
             if (firstIndex.isPresent()) {
                 firstIndexes.add(firstIndex.get());
             } else if (!name.equals(HARD_STATE_FILE_NAME) && !name.equals(COMPACTION_POINT_FILE_NAME)
-                    && !name.equals(LOCK_FILE_NAME)) {
+                    && !name.equals(LOCK_FILE_NAME) && !name.startsWith(SYNCED_LENGTH_FILE_NAME)) {
                 LOG.warn("ignoring unknown file {} in log directory {}", name, directory);
             }
         }

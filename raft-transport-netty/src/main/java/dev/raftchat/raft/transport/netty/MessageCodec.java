@@ -1,6 +1,7 @@
 package dev.raftchat.raft.transport.netty;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.UnsafeByteOperations;
 import dev.raftchat.raft.core.ConfState;
@@ -21,6 +22,7 @@ import dev.raftchat.raft.message.TimeoutNow;
 import dev.raftchat.raft.message.VoteRequest;
 import dev.raftchat.raft.message.VoteResponse;
 import dev.raftchat.raft.transport.netty.proto.RaftProto;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -104,7 +106,9 @@ public final class MessageCodec {
         } else if (message instanceof ReadIndexResponse m) {
             envelope.setReadIndexResponse(RaftProto.ReadIndexResponse.newBuilder()
                     .setContext(nonNegative("context", m.context()))
-                    .setReadIndex(nonNegative("readIndex", m.readIndex()))
+                    // A refusal (ok=false) carries readIndex -1 in raft-core; it means nothing there, so it
+                    // travels as 0 and comes back as -1. A confirmed read's index must be a real one.
+                    .setReadIndex(m.ok() ? nonNegative("readIndex", m.readIndex()) : 0)
                     .setOk(m.ok()));
         } else if (message instanceof InstallSnapshotRequest m) {
             envelope.setInstallSnapshotRequest(
@@ -191,7 +195,7 @@ public final class MessageCodec {
                     RaftProto.ReadIndexResponse m = envelope.getReadIndexResponse();
                     yield new ReadIndexResponse(from, to, term,
                             nonNegative("context", m.getContext()),
-                            nonNegative("readIndex", m.getReadIndex()),
+                            m.getOk() ? nonNegative("readIndex", m.getReadIndex()) : -1,
                             m.getOk());
                 }
                 case INSTALL_SNAPSHOT_REQUEST -> {
@@ -240,15 +244,27 @@ public final class MessageCodec {
         }
     }
 
-    /** Parses one frame body (the bytes after the length prefix). Does not decode the message inside. */
+    /**
+     * Parses one frame body (the bytes after the length prefix). Does not decode the message inside.
+     *
+     * <p>The frame's {@code bytes} fields (entry data, payloads, snapshot chunks) <b>alias {@code body}</b>
+     * instead of being copied out of it: use the frame, or decode it with {@link #messageOf}, while
+     * {@code body}'s bytes are unchanged (for the transport: before the Netty buffer is released). The
+     * records {@link #messageOf} returns own copies and may outlive {@code body}. Without aliasing each payload
+     * was copied twice on its way in (buffer → ByteString → byte[]); now once.
+     */
     public static RaftProto.Frame parseFrame(ByteBuffer body) {
         try {
-            RaftProto.Frame frame = RaftProto.Frame.parseFrom(body);
+            CodedInputStream input = CodedInputStream.newInstance(body);
+            input.enableAliasing(true);
+            RaftProto.Frame frame = RaftProto.Frame.parseFrom(input);
+            input.checkLastTagWas(0);
             if (frame.getKindCase() == RaftProto.Frame.KindCase.KIND_NOT_SET) {
                 throw new CodecException("frame of an unknown kind (a newer peer?) or empty");
             }
             return frame;
-        } catch (InvalidProtocolBufferException e) {
+        } catch (IOException e) {
+            // InvalidProtocolBufferException, or any other read failure of a buffer in memory: bad input either way.
             throw new CodecException("malformed frame: " + e.getMessage(), e);
         }
     }

@@ -101,8 +101,9 @@ final class MessageArbitraries {
                         .as(TimeoutNow::new),
                 Combinators.combine(from, to, term, counts())
                         .as(ReadIndexRequest::new),
+                // raft-core's form: a refusal (ok=false) always carries readIndex -1.
                 Combinators.combine(from, to, term, counts(), counts(), flags())
-                        .as(ReadIndexResponse::new),
+                        .as((f, t, tm, context, index, ok) -> new ReadIndexResponse(f, t, tm, context, ok ? index : -1, ok)),
                 Combinators.combine(from, to, term, snapshotMetas(), counts(), bytes(128), flags())
                         .as(InstallSnapshotRequest::new),
                 Combinators.combine(from, to, term, counts(), counts(), flags())

@@ -57,6 +57,21 @@ class MessageCodecPropertiesTest {
         }
     }
 
+    /** parseFrame aliases the buffer; the records decoded from the frame must not (the transport releases it). */
+    @Property(tries = 300)
+    void decodedMessagesOwnTheirBytesAfterTheFrameBufferIsOverwritten(@ForAll("messages") Message message) {
+        byte[] encoded = MessageCodec.messageFrame(message).toByteArray();
+        ByteBuffer direct = ByteBuffer.allocateDirect(encoded.length);
+        direct.put(encoded).flip();
+
+        Message decoded = MessageCodec.decodeMessageFrame(direct.duplicate());
+        for (int i = 0; i < direct.capacity(); i++) {
+            direct.put(i, (byte) 0x5A);
+        }
+
+        assertThat(decoded).usingRecursiveComparison().isEqualTo(message);
+    }
+
     @Property(tries = 2000)
     void randomBytesDecodeToAValidMessageOrACodecException(@ForAll byte[] bytes) {
         assertDecodesCleanly(bytes);

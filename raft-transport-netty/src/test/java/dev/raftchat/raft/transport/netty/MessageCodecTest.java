@@ -40,6 +40,17 @@ class MessageCodecTest {
     }
 
     @Test
+    void aRejectedReadIndexResponseRoundTrips() {
+        // raft-core answers a ReadIndexRequest it cannot serve (not the leader, too many reads) with
+        // readIndex -1 and ok=false. The codec used to refuse to encode it, so the asking follower's read
+        // waited for its timeout instead of failing fast (found by the jepsen-tests fault runs).
+        Message rejected = new dev.raftchat.raft.message.ReadIndexResponse(1, 2, 3, 7, -1, false);
+        assertThat(MessageCodec.decode(MessageCodec.encode(rejected))).isEqualTo(rejected);
+        Message confirmed = new dev.raftchat.raft.message.ReadIndexResponse(1, 2, 3, 7, 0, true);
+        assertThat(MessageCodec.decode(MessageCodec.encode(confirmed))).isEqualTo(confirmed);
+    }
+
+    @Test
     void decodesAValidEnvelope() {
         assertThat(MessageCodec.fromProto(heartbeat().build())).isEqualTo(new HeartbeatRequest(1, 2, 3, 4, 0));
     }

@@ -1,0 +1,75 @@
+package dev.raftchat.chat;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.raftchat.chat.V1Client.Reply;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Rate limits (429 + Retry-After) and --require-login on a node with small limits. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class V1LimitsTest {
+    private ChatCluster cluster;
+    private V1Client client;
+
+    @BeforeAll
+    void start(@TempDir Path dataRoot) {
+        cluster = new ChatCluster(dataRoot, 1);
+        var api = ChatCluster.testApiConfig();
+        api.loginAttemptsPerMinutePerUser = 3;
+        api.writesPerMinutePerUser = 6;
+        api.requireLogin = true;
+        cluster.apiConfig = api.build();
+        cluster.startAll();
+        cluster.awaitReady();
+        client = new V1Client(cluster);
+    }
+
+    @AfterAll
+    void stop() {
+        cluster.close();
+    }
+
+    @Test
+    void loginAttemptsAreLimitedPerUser() {
+        client.post(1, "/api/v1/auth/register", null, "{\"username\":\"limited\",\"password\":\"12345678\"}");
+        for (int i = 0; i < 3; i++) {
+            assertThat(client.post(1, "/api/v1/auth/login", null, "{\"username\":\"limited\",\"password\":\"wrong one\"}").status())
+                    .isEqualTo(401);
+        }
+        Reply refused = client.post(1, "/api/v1/auth/login", null, "{\"username\":\"LIMITED\",\"password\":\"12345678\"}");
+        assertThat(refused.status()).isEqualTo(429);
+        assertThat(refused.errorCode()).isEqualTo("rate_limited");
+        assertThat(Long.parseLong(refused.header("Retry-After"))).isBetween(1L, 60L);
+    }
+
+    @Test
+    void writesAreLimitedPerUser() {
+        String token = client.signUp(1, "writer");
+        client.post(1, "/api/v1/rooms", token, "{\"name\":\"w\"}");
+        int created = 0;
+        Reply last = null;
+        for (int i = 0; i < 8; i++) {
+            last = client.post(1, "/api/v1/rooms/w/messages", token, "{\"text\":\"m\"}");
+            if (last.status() == 201) {
+                created++;
+            }
+        }
+        assertThat(created).isEqualTo(5);
+        assertThat(last.status()).isEqualTo(429);
+        assertThat(last.header("Retry-After")).isNotNull();
+    }
+
+    @Test
+    void requireLoginClosesTheOriginalRouteToAnonymousPosts() {
+        assertThat(cluster.post(1, "/rooms/open", "{\"Message\":\"hi\",\"User\":\"guest\"}").statusCode()).isEqualTo(401);
+        String token = client.signUp(1, "member");
+        assertThat(client.post(1, "/rooms/open", token, "{\"Message\":\"hi\",\"User\":\"someone-else\"}").status()).isEqualTo(403);
+        assertThat(client.post(1, "/rooms/open", token, "{\"Message\":\"hi\",\"User\":\"member\"}").status()).isEqualTo(201);
+        assertThat(client.get(1, "/api/v1/info", null).body().get("requireLogin").asBoolean()).isTrue();
+    }
+}

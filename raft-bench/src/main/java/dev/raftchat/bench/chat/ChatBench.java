@@ -1,0 +1,253 @@
+package dev.raftchat.bench.chat;
+
+import dev.raftchat.bench.harness.LatencyHistogram;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntFunction;
+
+/**
+ * Load on a real 3-node raft-chat cluster (processes of the chat-server fat jar on loopback), through the
+ * original API:
+ * <ol>
+ *   <li><b>posts</b>: N closed-loop clients POST /rooms/{room}; a 201 means committed and applied on the node
+ *       that received it. Posts per second and latency percentiles.</li>
+ *   <li><b>reads</b>: N closed-loop clients GET /rooms/{room} (linearizable: a ReadIndex round per request)
+ *       on rooms of {@link #READ_ROOM_MESSAGES} messages each.</li>
+ *   <li><b>fan-out</b>: S WebSocket subscribers on the {@code /ws} firehose (spread over the nodes) while P
+ *       closed-loop clients post; each message carries the poster's {@link System#nanoTime()}, so a
+ *       subscriber in this same JVM measures end-to-end latency (POST sent → event received). Deliveries
+ *       per second and their latency.</li>
+ * </ol>
+ * Clients are spread over all nodes by default ({@code --target all}), so most requests land on a follower
+ * that forwards the post or asks the leader for a read index; {@code --target leader} sends all to the leader.
+ * Every node process is stopped at the end, also on failure.
+ */
+public final class ChatBench {
+    static final String USAGE = "chat-bench [--clients 32] [--warmup-seconds 5] [--seconds 10] [--message-chars 256]"
+            + " [--subscribers 32] [--fanout-posters 4] [--target all|leader] [--heap 256m] [--jar PATH] [--dir DIR]";
+    static final int READ_ROOMS = 16;
+    static final int READ_ROOM_MESSAGES = 10;
+    /** Rooms the post phase spreads its posts over. */
+    static final int POST_ROOMS = 64;
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> options = parse(args, USAGE);
+        int clients = Integer.parseInt(options.getOrDefault("--clients", "32"));
+        double warmup = Double.parseDouble(options.getOrDefault("--warmup-seconds", "5"));
+        double seconds = Double.parseDouble(options.getOrDefault("--seconds", "10"));
+        int messageChars = Integer.parseInt(options.getOrDefault("--message-chars", "256"));
+        int subscribers = Integer.parseInt(options.getOrDefault("--subscribers", "32"));
+        int fanoutPosters = Integer.parseInt(options.getOrDefault("--fanout-posters", "4"));
+        String target = options.getOrDefault("--target", "all");
+        String heap = options.getOrDefault("--heap", "256m");
+        Path jar = Path.of(options.getOrDefault("--jar", "chat-server/target/chat-server-0.1.0-SNAPSHOT-all.jar"));
+        String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(Instant.now());
+        Path dir = Path.of(options.getOrDefault("--dir", "raft-bench/target/chat-bench/" + stamp)).toAbsolutePath();
+        if (clients < 1 || subscribers < 0 || fanoutPosters < 1 || seconds <= 0 || warmup < 0 || messageChars < 24
+                || !(target.equals("all") || target.equals("leader"))) {
+            usage("clients >= 1, subscribers >= 0, fan-out posters >= 1, seconds > 0, warm-up >= 0,"
+                    + " message chars >= 24, target all or leader", USAGE);
+        }
+        System.out.printf(Locale.ROOT, "chat-bench: 3 nodes (-Xmx%s -XX:+UseSerialGC, default node options), %d clients,"
+                        + " %d-char messages, warm-up %.0f s, %.0f s measured per phase, target %s; load: %s; nodes in %s%n",
+                heap, clients, messageChars, warmup, seconds, target, loadAverage(), dir);
+        try (ChatCluster cluster = new ChatCluster(jar, dir, 3, List.of("-Xmx" + heap, "-XX:+UseSerialGC"), List.of())) {
+            cluster.startAll();
+            cluster.awaitReady(Duration.ofSeconds(60));
+            int leader = cluster.leader();
+            System.out.println("cluster ready; leader is node " + leader);
+            IntFunction<URI> node = ChatLoad.nodes(cluster, target.equals("leader") ? leader : 0);
+            List<ChatLoad.Outcome> outcomes = new ArrayList<>();
+
+            outcomes.add(ChatLoad.run("posts (201 after commit)", clients, warmup, seconds, 201,
+                    (client, sequence) -> ChatLoad.post(node.apply(client), "bench-" + (client % POST_ROOMS),
+                            "user" + client, ChatLoad.message("c" + client + "s" + sequence + " ", messageChars))));
+            System.out.println(outcomes.get(outcomes.size() - 1).line());
+
+            seedReadRooms(node);
+            outcomes.add(ChatLoad.run("linearizable reads", clients, warmup, seconds, 200,
+                    (client, sequence) -> ChatLoad.read(node.apply(client), "read-" + ((client + sequence) % READ_ROOMS), false)));
+            System.out.println(outcomes.get(outcomes.size() - 1).line());
+
+            FanOut fanOut = fanOut(cluster, node, subscribers, fanoutPosters, warmup, seconds, messageChars);
+            outcomes.add(fanOut.posts());
+            System.out.println(outcomes.get(outcomes.size() - 1).line());
+            System.out.println(fanOut.line());
+
+            System.out.printf(Locale.ROOT, "%nload after the run: %s%n", loadAverage());
+            writeCsv(dir.resolve("chat-bench.csv"), outcomes, fanOut);
+            System.out.println("wrote " + dir.resolve("chat-bench.csv") + "; node logs in " + dir);
+        }
+        // Data directories are large and of no use after the run; the logs and CSV stay.
+        for (int id = 1; id <= 3; id++) {
+            ChatCluster.deleteRecursively(dir.resolve("node-" + id));
+        }
+    }
+
+    private static void seedReadRooms(IntFunction<URI> node) throws InterruptedException {
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        for (int room = 0; room < READ_ROOMS; room++) {
+            for (int i = 0; i < READ_ROOM_MESSAGES; i++) {
+                try {
+                    HttpResponse<String> response = http.send(ChatLoad.post(node.apply(room), "read-" + room, "seeder",
+                            "message " + i + " of room " + room), HttpResponse.BodyHandlers.ofString());
+                    if (response.statusCode() != 201) {
+                        throw new IllegalStateException("seeding read rooms: HTTP " + response.statusCode() + " " + response.body());
+                    }
+                } catch (java.io.IOException e) {
+                    throw new IllegalStateException("seeding read rooms", e);
+                }
+            }
+        }
+    }
+
+    /** What the fan-out phase measured: the posts, and deliveries to subscribers. */
+    record FanOut(ChatLoad.Outcome posts, int subscribers, double seconds, long delivered, LatencyHistogram latency,
+                  long disconnected) {
+        double deliveredPerSecond() {
+            return delivered / seconds;
+        }
+
+        String line() {
+            return String.format(Locale.ROOT, "%-28s subscribers %d  %9.0f deliveries/s  end-to-end p50 %7.2f ms  p99 %7.2f ms"
+                            + "  p999 %7.2f ms  (%.2f deliveries per post in the window; %d subscribers disconnected)",
+                    "fan-out (/ws firehose)", subscribers, deliveredPerSecond(), latency.valueAt(0.5) / 1e6,
+                    latency.valueAt(0.99) / 1e6, latency.valueAt(0.999) / 1e6,
+                    posts.ok() == 0 ? 0 : (double) delivered / posts.ok(), disconnected);
+        }
+    }
+
+    private static FanOut fanOut(ChatCluster cluster, IntFunction<URI> node, int subscribers, int posters, double warmup,
+                                 double seconds, int messageChars) throws Exception {
+        LatencyHistogram latency = new LatencyHistogram();
+        AtomicLong delivered = new AtomicLong();
+        AtomicLong disconnected = new AtomicLong();
+        long[] window = new long[2];
+        long origin = System.nanoTime();
+        window[0] = origin + (long) (warmup * 1e9) + 2_000_000_000L; // the subscribers connect first (below)
+        window[1] = window[0] + (long) (seconds * 1e9);
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        List<WebSocket> sockets = new ArrayList<>();
+        for (int s = 0; s < subscribers; s++) {
+            URI base = cluster.uri(1 + s % cluster.size());
+            URI ws = URI.create("ws://" + base.getHost() + ":" + base.getPort() + "/ws");
+            sockets.add(http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10))
+                    .buildAsync(ws, new Subscriber(latency, delivered, disconnected, window)).get(10, TimeUnit.SECONDS));
+        }
+        // Let the upgrades settle so the posts' window starts with every subscriber in place.
+        long settle = window[0] - (long) (warmup * 1e9) - System.nanoTime();
+        if (settle > 0) {
+            Thread.sleep(settle / 1_000_000);
+        }
+        ChatLoad.Outcome posts = ChatLoad.run("fan-out posts", posters, warmup, seconds, 201,
+                (client, sequence) -> ChatLoad.post(node.apply(client), "fanout-" + client, "poster" + client,
+                        ChatLoad.message("t=" + System.nanoTime() + ";", messageChars)));
+        // Deliveries of posts acknowledged just before the window closed still count if they arrive in it only.
+        for (WebSocket socket : sockets) {
+            socket.sendClose(WebSocket.NORMAL_CLOSURE, "done").exceptionally(t -> null);
+        }
+        return new FanOut(posts, subscribers, seconds, delivered.get(), latency, disconnected.get());
+    }
+
+    /** Counts firehose events and times them by the poster's nanoTime carried in the message text. */
+    private static final class Subscriber implements WebSocket.Listener {
+        private final LatencyHistogram latency;
+        private final AtomicLong delivered;
+        private final AtomicLong disconnected;
+        private final long[] window;
+        private final StringBuilder partial = new StringBuilder();
+
+        Subscriber(LatencyHistogram latency, AtomicLong delivered, AtomicLong disconnected, long[] window) {
+            this.latency = latency;
+            this.delivered = delivered;
+            this.disconnected = disconnected;
+            this.window = window;
+        }
+
+        @Override
+        public CompletionStage<?> onText(WebSocket socket, CharSequence data, boolean last) {
+            partial.append(data);
+            if (last) {
+                long now = System.nanoTime();
+                int at = partial.indexOf("t=");
+                if (at >= 0 && now >= window[0] && now < window[1]) {
+                    int end = partial.indexOf(";", at);
+                    long sent = Long.parseLong(partial.substring(at + 2, end));
+                    latency.record(Math.max(0, now - sent));
+                    delivered.incrementAndGet();
+                }
+                partial.setLength(0);
+            }
+            socket.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onClose(WebSocket socket, int statusCode, String reason) {
+            if (System.nanoTime() < window[1]) {
+                disconnected.incrementAndGet();
+            }
+            return CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        public void onError(WebSocket socket, Throwable error) {
+            if (System.nanoTime() < window[1]) {
+                disconnected.incrementAndGet();
+            }
+        }
+    }
+
+    private static void writeCsv(Path file, List<ChatLoad.Outcome> outcomes, FanOut fanOut) throws java.io.IOException {
+        StringBuilder csv = new StringBuilder("phase,clients,seconds,ok,failed,per_second,p50_ms,p99_ms,p999_ms\n");
+        for (ChatLoad.Outcome o : outcomes) {
+            csv.append(String.format(Locale.ROOT, "%s,%d,%.1f,%d,%d,%.1f,%.3f,%.3f,%.3f%n", o.name(), o.clients(), o.seconds(),
+                    o.ok(), o.failed(), o.perSecond(), o.millis(0.5), o.millis(0.99), o.millis(0.999)));
+        }
+        csv.append(String.format(Locale.ROOT, "fan-out deliveries,%d,%.1f,%d,%d,%.1f,%.3f,%.3f,%.3f%n", fanOut.subscribers(),
+                fanOut.seconds(), fanOut.delivered(), fanOut.disconnected(), fanOut.deliveredPerSecond(),
+                fanOut.latency().valueAt(0.5) / 1e6, fanOut.latency().valueAt(0.99) / 1e6, fanOut.latency().valueAt(0.999) / 1e6));
+        Files.writeString(file, csv);
+    }
+
+    static String loadAverage() {
+        try {
+            return "loadavg " + Files.readString(Path.of("/proc/loadavg")).trim();
+        } catch (java.io.IOException e) {
+            return "loadavg unknown";
+        }
+    }
+
+    static Map<String, String> parse(String[] args, String usage) {
+        Map<String, String> options = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            if (!args[i].startsWith("--") || i + 1 >= args.length) {
+                usage("bad argument " + args[i], usage);
+            }
+            options.put(args[i], args[++i]);
+        }
+        return options;
+    }
+
+    static void usage(String problem, String usage) {
+        System.err.println(problem + "\nusage: " + usage);
+        System.exit(2);
+    }
+}

@@ -1,0 +1,153 @@
+package dev.raftchat.bench.chat;
+
+import dev.raftchat.bench.harness.LatencyHistogram;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntFunction;
+
+/**
+ * Closed-loop HTTP load on a chat cluster: {@code clients} threads, each sending its next request as soon as the
+ * previous one is answered, over HTTP/1.1 keep-alive connections ({@link HttpClient}s shared by a few clients
+ * each). Counts and times only requests that complete inside the measured window.
+ */
+final class ChatLoad {
+    /** Clients per {@link HttpClient}: each client object has one selector thread, which is plenty for a few connections. */
+    static final int CLIENTS_PER_HTTP_CLIENT = 8;
+    static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
+
+    /** What one phase measured. */
+    record Outcome(String name, int clients, double seconds, long ok, long failed, LatencyHistogram latency,
+                   String firstFailure) {
+        double perSecond() {
+            return ok / seconds;
+        }
+
+        String line() {
+            return String.format(Locale.ROOT, "%-28s clients %4d  %9.0f /s  p50 %7.2f ms  p99 %7.2f ms  p999 %7.2f ms"
+                            + "  ok %d  failed %d%s", name, clients, perSecond(), millis(0.5), millis(0.99), millis(0.999), ok,
+                    failed, firstFailure == null ? "" : "  (first failure: " + firstFailure + ")");
+        }
+
+        double millis(double quantile) {
+            return latency.valueAt(quantile) / 1e6;
+        }
+    }
+
+    private ChatLoad() {}
+
+    static List<HttpClient> httpClients(int clients) {
+        List<HttpClient> list = new ArrayList<>();
+        for (int i = 0; i < (clients + CLIENTS_PER_HTTP_CLIENT - 1) / CLIENTS_PER_HTTP_CLIENT; i++) {
+            list.add(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build());
+        }
+        return list;
+    }
+
+    /** POST /rooms/{room} with the original API's body. */
+    static HttpRequest post(URI node, String room, String user, String message) {
+        String body = "{\"Message\":\"" + message + "\",\"User\":\"" + user + "\"}";
+        return HttpRequest.newBuilder(node.resolve("/rooms/" + URLEncoder.encode(room, StandardCharsets.UTF_8)))
+                .timeout(REQUEST_TIMEOUT).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+    }
+
+    /** GET /rooms/{room}: a linearizable read unless {@code stale}. */
+    static HttpRequest read(URI node, String room, boolean stale) {
+        return HttpRequest.newBuilder(node.resolve("/rooms/" + URLEncoder.encode(room, StandardCharsets.UTF_8)
+                + (stale ? "?consistency=stale" : ""))).timeout(REQUEST_TIMEOUT).GET().build();
+    }
+
+    /** A message of exactly {@code chars} ASCII characters starting with {@code prefix}. */
+    static String message(String prefix, int chars) {
+        StringBuilder text = new StringBuilder(prefix);
+        while (text.length() < chars) {
+            text.append('x');
+        }
+        return text.length() > chars ? text.substring(0, chars) : text.toString();
+    }
+
+    /** A request the load sends next: client index and its sequence number in, request out. */
+    interface RequestFactory {
+        HttpRequest next(int client, long sequence);
+    }
+
+    /**
+     * Runs {@code clients} closed-loop clients for {@code warmupSeconds + seconds}; requests answered with
+     * {@code expectedStatus} inside the last {@code seconds} count and are timed.
+     */
+    static Outcome run(String name, int clients, double warmupSeconds, double seconds, int expectedStatus,
+                       RequestFactory requests) throws InterruptedException {
+        List<HttpClient> http = httpClients(clients);
+        LatencyHistogram latency = new LatencyHistogram();
+        AtomicLong ok = new AtomicLong();
+        AtomicLong failed = new AtomicLong();
+        java.util.concurrent.atomic.AtomicReference<String> firstFailure = new java.util.concurrent.atomic.AtomicReference<>();
+        long start = System.nanoTime();
+        long measureFrom = start + (long) (warmupSeconds * 1e9);
+        long end = measureFrom + (long) (seconds * 1e9);
+        List<Thread> threads = new ArrayList<>();
+        for (int c = 0; c < clients; c++) {
+            final int client = c;
+            Thread thread = new Thread(() -> {
+                HttpClient httpClient = http.get(client / CLIENTS_PER_HTTP_CLIENT);
+                long sequence = 0;
+                while (System.nanoTime() < end) {
+                    HttpRequest request = requests.next(client, sequence++);
+                    long sent = System.nanoTime();
+                    int status;
+                    String failure = null;
+                    try {
+                        HttpResponse<String> response = httpClient.send(request, HttpResponse.BodyHandlers.ofString());
+                        status = response.statusCode();
+                        if (status != expectedStatus) {
+                            failure = "HTTP " + status + " " + abbreviate(response.body());
+                        }
+                    } catch (IOException e) {
+                        status = -1;
+                        failure = e.toString();
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    long done = System.nanoTime();
+                    if (done >= measureFrom && done < end) {
+                        if (failure == null) {
+                            ok.incrementAndGet();
+                            latency.record(done - sent);
+                        } else {
+                            failed.incrementAndGet();
+                        }
+                    }
+                    if (failure != null) {
+                        firstFailure.compareAndSet(null, failure);
+                    }
+                }
+            }, name + "-client-" + c);
+            thread.setDaemon(true);
+            threads.add(thread);
+            thread.start();
+        }
+        for (Thread thread : threads) {
+            thread.join();
+        }
+        return new Outcome(name, clients, seconds, ok.get(), failed.get(), latency, firstFailure.get());
+    }
+
+    static String abbreviate(String text) {
+        return text.length() > 160 ? text.substring(0, 160) + "..." : text;
+    }
+
+    /** Node for client {@code client}: spread over every node, or always {@code only} when it is > 0. */
+    static IntFunction<URI> nodes(ChatCluster cluster, int only) {
+        return client -> cluster.uri(only > 0 ? only : 1 + client % cluster.size());
+    }
+}

@@ -1,0 +1,324 @@
+package dev.raftchat.bench.chat;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalTime;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The scale run: {@code --messages} posts spread round-robin over {@code --rooms} rooms on a 3-node raft-chat
+ * cluster, loaded through the original API by closed-loop clients, stopping early at {@code --load-seconds}.
+ * Then, per node: heap in use after a full GC and resident memory (VmRSS); the snapshots' size on disk and how
+ * long the leader took to write each one; and, on a follower, two restarts timed until the node holds every
+ * message: after kill -9 with its data (recovery from its own snapshot and log), and after it stayed down while
+ * the others took more than a snapshot interval of further posts (the leader's log no longer reaches back to
+ * the follower's, so the leader sends its snapshot). A follower whose data is wiped and that comes back under
+ * the same id is not a case Raft repairs (its log would go back in time; the leader ignores its rejections
+ * as stale), so it is not measured: such a node must be removed and added again. Finally the restarted node's rooms are read back (stale reads, on that
+ * node alone) and counted against what was acknowledged.
+ *
+ * <p>Snapshot timing: the leader starts a snapshot in the Ready where its applied index crosses a multiple of
+ * {@code --snapshot-count}; this run polls the leader's applied index every {@link #POLL_MILLIS} ms and takes
+ * the first poll at or past the snapshot's index as its start, and the node's log line "snapshot ... written"
+ * as its end (so each take time is high by up to one poll interval).
+ */
+public final class ChatScale {
+    static final String USAGE = "chat-scale [--messages 1000000] [--rooms 10000] [--clients 64] [--message-chars 64]"
+            + " [--load-seconds 600] [--snapshot-count 50000] [--heap 2g] [--jar PATH] [--dir DIR]";
+    static final long POLL_MILLIS = 100;
+    /** The runtime keeps this many entries behind each snapshot (RaftServerConfig's default log tail). */
+    static final long LOG_TAIL_ENTRIES = 1000;
+    private static final Pattern WRITTEN = Pattern.compile("^(\\d\\d:\\d\\d:\\d\\d\\.\\d{3}) .*node \\d+: snapshot (\\d+)@(\\d+) written; log compacted");
+    private static final Pattern RESTORED = Pattern.compile("^(\\d\\d:\\d\\d:\\d\\d\\.\\d{3}) .*restored the state machine from snapshot (\\d+)@");
+    private static final Pattern INSTALLED = Pattern.compile("^(\\d\\d:\\d\\d:\\d\\d\\.\\d{3}) .*installed snapshot (\\d+)@");
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> options = ChatBench.parse(args, USAGE);
+        long messages = Long.parseLong(options.getOrDefault("--messages", "1000000"));
+        int rooms = Integer.parseInt(options.getOrDefault("--rooms", "10000"));
+        int clients = Integer.parseInt(options.getOrDefault("--clients", "64"));
+        int messageChars = Integer.parseInt(options.getOrDefault("--message-chars", "64"));
+        double loadSeconds = Double.parseDouble(options.getOrDefault("--load-seconds", "600"));
+        long snapshotCount = Long.parseLong(options.getOrDefault("--snapshot-count", "50000"));
+        String heap = options.getOrDefault("--heap", "2g");
+        Path jar = Path.of(options.getOrDefault("--jar", "chat-server/target/chat-server-0.1.0-SNAPSHOT-all.jar"));
+        String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(Instant.now());
+        Path dir = Path.of(options.getOrDefault("--dir", "raft-bench/target/chat-scale/" + stamp)).toAbsolutePath();
+        if (messages < 1 || rooms < 1 || clients < 1 || messageChars < 16 || loadSeconds <= 0 || snapshotCount < 1) {
+            ChatBench.usage("every number must be positive; message chars >= 16", USAGE);
+        }
+        System.out.printf(Locale.ROOT, "chat-scale: %d messages of %d chars over %d rooms, %d clients, load stops after %.0f s;"
+                        + " 3 nodes -Xmx%s -XX:+UseSerialGC --snapshot-count %d; %s; nodes in %s%n", messages, messageChars,
+                rooms, clients, loadSeconds, heap, snapshotCount, ChatBench.loadAverage(), dir);
+        try (ChatCluster cluster = new ChatCluster(jar, dir, 3, List.of("-Xmx" + heap, "-XX:+UseSerialGC"),
+                List.of("--snapshot-count", Long.toString(snapshotCount)))) {
+            cluster.startAll();
+            cluster.awaitReady(Duration.ofSeconds(60));
+            int leader = cluster.leader();
+            int follower = leader == 3 ? 2 : 3;
+            System.out.println("cluster ready; leader node " + leader + "; restarts will use node " + follower);
+
+            // Poll the leader's applied index (for snapshot start times) while loading.
+            ConcurrentLinkedQueue<long[]> appliedSamples = new ConcurrentLinkedQueue<>();
+            Thread poller = new Thread(() -> {
+                while (!Thread.currentThread().isInterrupted()) {
+                    long applied = cluster.statusField(leader, "AppliedIndex");
+                    if (applied >= 0) {
+                        appliedSamples.add(new long[] {System.currentTimeMillis(), applied});
+                    }
+                    try {
+                        Thread.sleep(POLL_MILLIS);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "applied-poller");
+            poller.setDaemon(true);
+            poller.start();
+
+            long loadStart = System.nanoTime();
+            long[] loaded = load(cluster, 0, messages, rooms, clients, messageChars, loadSeconds);
+            long acknowledged = loaded[0];
+            double loadedSeconds = (System.nanoTime() - loadStart) / 1e9;
+            long acked = acknowledged;
+            System.out.printf(Locale.ROOT, "%nloaded %d messages (%d failed after retries) in %.1f s: %.0f posts/s%s%n", acked,
+                    loaded[1], loadedSeconds, acked / loadedSeconds,
+                    acked < messages ? String.format(Locale.ROOT, " -- stopped by --load-seconds; %d messages would take %.0f s at this rate",
+                            messages, messages / (acked / loadedSeconds)) : "");
+
+            long commit = cluster.statusField(leader, "CommitIndex");
+            awaitApplied(cluster, List.of(1, 2, 3), commit, Duration.ofSeconds(120));
+            poller.interrupt();
+            System.out.printf(Locale.ROOT, "every node applied through index %d%n%n", commit);
+
+            System.out.println("memory per node (heap in use after a full GC; resident set from /proc/<pid>/status VmRSS):");
+            for (int id = 1; id <= 3; id++) {
+                System.out.printf(Locale.ROOT, "  node %d%s: heap %,d KiB, RSS %,d KiB, log on disk %,d bytes, snapshots on disk %,d bytes%n",
+                        id, id == leader ? " (leader)" : "", cluster.heapUsedAfterGcKibibytes(id), cluster.residentKibibytes(id),
+                        ChatCluster.bytesUnder(cluster.dataDirectory(id).resolve("log"), ""),
+                        ChatCluster.bytesUnder(cluster.dataDirectory(id).resolve("snapshots"), ""));
+            }
+            reportSnapshotTakes(cluster.logFile(leader), appliedSamples);
+
+            // Restart 1: kill -9 and restart with its data: restore from its own latest snapshot, replay the log tail.
+            System.out.println();
+            try {
+                restart(cluster, follower, false, commit, acked, rooms);
+                // Restart 2: the follower stays down while the others take more than a snapshot interval of posts,
+                // so the leader's log no longer reaches back to the follower's: the leader must send its snapshot.
+                cluster.stop(follower, true);
+                long extra = snapshotCount + 2 * LOG_TAIL_ENTRIES;
+                long[] more = load(cluster, messages, extra, rooms, clients, messageChars, Double.MAX_VALUE);
+                acked += more[0];
+                System.out.printf(Locale.ROOT, "posted %,d more messages with node %d down (%d failed)%n", more[0], follower, more[1]);
+                commit = cluster.statusField(leader, "CommitIndex");
+                restart(cluster, follower, true, commit, acked, rooms);
+            } catch (RuntimeException e) {
+                System.out.println("RESTART FAILED: " + e.getMessage() + "; see " + cluster.logFile(follower));
+            }
+            System.out.printf(Locale.ROOT, "%nload after the run: %s%n", ChatBench.loadAverage());
+        }
+        for (int id = 1; id <= 3; id++) {
+            ChatCluster.deleteRecursively(dir.resolve("node-" + id));
+        }
+    }
+
+    /**
+     * Posts messages {@code first .. first+count-1} (message k goes to room k mod rooms) with closed-loop clients
+     * spread over the running nodes, until all are acknowledged or {@code seconds} have passed; reports progress
+     * every 30 s. Returns {acknowledged, failed}.
+     */
+    static long[] load(ChatCluster cluster, long first, long count, int rooms, int clients, int messageChars, double seconds)
+            throws InterruptedException {
+        AtomicLong next = new AtomicLong(first);
+        AtomicLong acknowledged = new AtomicLong();
+        AtomicLong failed = new AtomicLong();
+        long loadStart = System.nanoTime();
+        long loadEnd = seconds == Double.MAX_VALUE ? Long.MAX_VALUE : loadStart + (long) (seconds * 1e9);
+        List<Integer> running = new ArrayList<>();
+        for (int id = 1; id <= cluster.size(); id++) {
+            if (cluster.isRunning(id)) {
+                running.add(id);
+            }
+        }
+        List<HttpClient> http = ChatLoad.httpClients(clients);
+        List<Thread> threads = new ArrayList<>();
+        for (int c = 0; c < clients; c++) {
+            final int client = c;
+            Thread thread = new Thread(() -> {
+                HttpClient httpClient = http.get(client / ChatLoad.CLIENTS_PER_HTTP_CLIENT);
+                URI node = cluster.uri(running.get(client % running.size()));
+                while (System.nanoTime() < loadEnd) {
+                    long k = next.getAndIncrement();
+                    if (k >= first + count) {
+                        return;
+                    }
+                    String text = ChatLoad.message("m" + k + " ", messageChars);
+                    if (postWithRetry(httpClient, node, "room-" + (k % rooms), text)) {
+                        acknowledged.incrementAndGet();
+                    } else {
+                        failed.incrementAndGet();
+                    }
+                }
+            }, "scale-client-" + c);
+            thread.setDaemon(true);
+            threads.add(thread);
+            thread.start();
+        }
+        long lastReport = System.nanoTime();
+        for (Thread thread : threads) {
+            while (thread.isAlive()) {
+                thread.join(1000);
+                if (System.nanoTime() - lastReport > 30e9) {
+                    lastReport = System.nanoTime();
+                    double elapsed = (lastReport - loadStart) / 1e9;
+                    System.out.printf(Locale.ROOT, "  %.0f s: %d acknowledged (%.0f /s); %s%n", elapsed, acknowledged.get(),
+                            acknowledged.get() / elapsed, ChatBench.loadAverage());
+                }
+            }
+        }
+        return new long[] {acknowledged.get(), failed.get()};
+    }
+
+    /** One post, retried on a failure that is not the client's (a 503 during a leader change, a reset connection). */
+    private static boolean postWithRetry(HttpClient http, URI node, String room, String text) {
+        for (int attempt = 0; attempt < 5; attempt++) {
+            try {
+                HttpResponse<String> response = http.send(ChatLoad.post(node, room, "scale", text), HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() == 201) {
+                    return true;
+                }
+                if (response.statusCode() != 503) {
+                    System.err.println("post to " + room + ": HTTP " + response.statusCode() + " " + ChatLoad.abbreviate(response.body()));
+                    return false;
+                }
+            } catch (IOException e) {
+                // retried below; a retry may duplicate the post, which the final count would show
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return false;
+    }
+
+    private static void awaitApplied(ChatCluster cluster, List<Integer> nodes, long index, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (int id : nodes) {
+            while (cluster.statusField(id, "AppliedIndex") < index) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("node " + id + " did not apply through " + index + " in " + timeout);
+                }
+                Thread.sleep(20);
+            }
+        }
+    }
+
+    private static void reportSnapshotTakes(Path leaderLog, ConcurrentLinkedQueue<long[]> appliedSamples) throws IOException {
+        System.out.println("snapshots written by the leader (start = first poll of its applied index at or past the snapshot's"
+                + " index, every " + POLL_MILLIS + " ms; end = its log line):");
+        List<long[]> samples = new ArrayList<>(appliedSamples);
+        for (String line : Files.readAllLines(leaderLog, StandardCharsets.UTF_8)) {
+            Matcher m = WRITTEN.matcher(line);
+            if (!m.find()) {
+                continue;
+            }
+            long index = Long.parseLong(m.group(2));
+            long end = wallMillis(m.group(1));
+            long start = samples.stream().filter(s -> s[1] >= index).mapToLong(s -> s[0]).findFirst().orElse(-1);
+            System.out.printf(Locale.ROOT, "  snapshot at index %,d: %s%n", index,
+                    start < 0 ? "start not observed" : String.format(Locale.ROOT, "about %,d ms", end - start));
+        }
+    }
+
+    /**
+     * Restarts follower {@code id} with its data and times it until it has applied {@code commit}. With
+     * {@code behind} the node was stopped earlier and the cluster moved past its log (the leader must send a
+     * snapshot); otherwise it is killed (-9) here and recovers from its own snapshot and log.
+     */
+    private static void restart(ChatCluster cluster, int id, boolean behind, long commit, long acknowledged, int rooms)
+            throws Exception {
+        if (!behind) {
+            cluster.stop(id, true);
+        }
+        long logOffset = Files.exists(cluster.logFile(id)) ? Files.readAllLines(cluster.logFile(id), StandardCharsets.UTF_8).size() : 0;
+        long startedAtMillis = System.currentTimeMillis();
+        long started = System.nanoTime();
+        cluster.start(id);
+        long deadline = started + Duration.ofMinutes(10).toNanos();
+        cluster.awaitReady(id, deadline);
+        double readySeconds = (System.nanoTime() - started) / 1e9;
+        long target = commit;
+        while (cluster.statusField(id, "AppliedIndex") < target) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("node " + id + " did not catch up in 10 minutes");
+            }
+            Thread.sleep(20);
+        }
+        double caughtUpSeconds = (System.nanoTime() - started) / 1e9;
+        String snapshotLine = "";
+        List<String> lines = Files.readAllLines(cluster.logFile(id), StandardCharsets.UTF_8);
+        for (String line : lines.subList((int) logOffset, lines.size())) {
+            Matcher m = (behind ? INSTALLED : RESTORED).matcher(line);
+            if (m.find()) {
+                snapshotLine = String.format(Locale.ROOT, "; snapshot at index %s %s %.1f s after the start", m.group(2),
+                        behind ? "installed" : "restored", (wallMillis(m.group(1)) - startedAtMillis) / 1e3);
+            }
+        }
+        long[] counted = countMessages(cluster.uri(id), rooms);
+        System.out.printf(Locale.ROOT, "restart of node %d %s: /readyz after %.1f s, applied through %d (every acknowledged"
+                        + " message) after %.1f s%s; read back %,d messages in %,d rooms from that node alone (%,d acknowledged%s)%n",
+                id, behind ? "after it missed more than a snapshot interval (snapshot sent by the leader)" : "after kill -9 (own snapshot + log)",
+                readySeconds, target, caughtUpSeconds, snapshotLine, counted[0], counted[1], acknowledged, "");
+        System.out.printf(Locale.ROOT, "  node %d after the restart: heap %,d KiB, RSS %,d KiB%n", id,
+                cluster.heapUsedAfterGcKibibytes(id), cluster.residentKibibytes(id));
+    }
+
+    /** Messages and non-empty rooms node {@code node} serves from local state ({@code ?consistency=stale}). */
+    private static long[] countMessages(URI node, int rooms) throws Exception {
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        long total = 0;
+        long nonEmpty = 0;
+        for (int room = 0; room < rooms; room++) {
+            HttpResponse<String> response = http.send(ChatLoad.read(node, "room-" + room, true), HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 200) {
+                throw new IllegalStateException("reading room-" + room + ": HTTP " + response.statusCode());
+            }
+            int count = countOccurrences(response.body(), "\"PostedAt\"");
+            total += count;
+            nonEmpty += count > 0 ? 1 : 0;
+        }
+        return new long[] {total, nonEmpty};
+    }
+
+    static int countOccurrences(String text, String needle) {
+        int count = 0;
+        for (int at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + needle.length())) {
+            count++;
+        }
+        return count;
+    }
+
+    /** A node log's HH:mm:ss.SSS (this machine's zone, today) as epoch milliseconds. */
+    static long wallMillis(String time) {
+        return LocalTime.parse(time).atDate(LocalDate.now()).atZone(ZoneId.systemDefault()).toInstant().toEpochMilli();
+    }
+}
