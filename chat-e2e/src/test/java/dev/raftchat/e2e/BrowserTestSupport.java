@@ -34,14 +34,19 @@ abstract class BrowserTestSupport {
 
     @BeforeAll
     void startCluster(@TempDir Path classTemp) {
-        Chromium.assumeInstalled();
         temp = classTemp;
+        if (!Chromium.installed()) {
+            // Each test then reports itself skipped, with the install command (see everyNodeRuns).
+            System.err.println("chat-e2e: " + Chromium.skipMessage());
+            return;
+        }
         cluster = new ChatProcessCluster(temp.resolve("data"), Path.of("target", "e2e-logs", getClass().getSimpleName()), 3);
         cluster.startAll();
     }
 
     @BeforeEach
     void everyNodeRuns() {
+        Chromium.assumeInstalled();
         for (long id : cluster.ids()) {
             if (!cluster.running(id)) {
                 cluster.kill(id); // forget a node that died on its own

@@ -36,9 +36,16 @@ final class Chromium {
 
     /** Skips the calling test when the browser or its driver is not installed. */
     static void assumeInstalled() {
-        assumeTrue(Files.isExecutable(BROWSER) && Files.isExecutable(DRIVER),
-                () -> "browser tests skipped: " + BROWSER + " or " + DRIVER + " is missing; install them with `"
-                        + INSTALL_HINT + "` (as root; .ci/run does this)");
+        assumeTrue(installed(), Chromium::skipMessage);
+    }
+
+    static boolean installed() {
+        return Files.isExecutable(BROWSER) && Files.isExecutable(DRIVER);
+    }
+
+    static String skipMessage() {
+        return "browser tests skipped: " + BROWSER + " or " + DRIVER + " is missing; install them with `"
+                + INSTALL_HINT + "` (as root; .ci/run does this)";
     }
 
     /** A new headless browser with its own empty profile under {@code profileRoot}. */

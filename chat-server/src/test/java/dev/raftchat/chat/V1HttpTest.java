@@ -346,6 +346,34 @@ class V1HttpTest {
         assertThat(client.get(1, "/api/v1/rooms/legacy", null).body().get("createdBy").isNull()).isTrue();
     }
 
+    @Test
+    void everyAuthenticatedRouteAnswers401WithoutATokenAnd405ForOtherMethods() {
+        client.post(1, "/api/v1/rooms", alice, "{\"name\":\"guarded\"}");
+        client.post(1, "/api/v1/rooms/guarded/messages", alice, "{\"text\":\"x\"}");
+        String[][] routes = {
+                {"POST", "/api/v1/auth/logout", null}, {"GET", "/api/v1/auth/sessions", null},
+                {"DELETE", "/api/v1/auth/sessions/1", null}, {"GET", "/api/v1/me", null},
+                {"POST", "/api/v1/rooms", "{\"name\":\"n\"}"}, {"DELETE", "/api/v1/rooms/guarded", null},
+                {"PUT", "/api/v1/rooms/guarded/retention", "{}"}, {"PUT", "/api/v1/rooms/guarded/read-marker", "{\"seq\":0}"},
+                {"POST", "/api/v1/rooms/guarded/messages", "{\"text\":\"x\"}"},
+                {"PATCH", "/api/v1/rooms/guarded/messages/1", "{\"text\":\"y\"}"},
+                {"DELETE", "/api/v1/rooms/guarded/messages/1", null}};
+        for (String[] route : routes) {
+            Reply reply = client.call(1, route[0], route[1], null, route[2]);
+            assertThat(reply.status()).as(route[0] + " " + route[1]).isEqualTo(401);
+            assertThat(reply.header("WWW-Authenticate")).isEqualTo("Bearer");
+        }
+        String[][] wrongMethods = {{"PUT", "/api/v1/info"}, {"GET", "/api/v1/auth/login"}, {"PATCH", "/api/v1/rooms"},
+                {"POST", "/api/v1/rooms/guarded"}, {"GET", "/api/v1/rooms/guarded/retention"},
+                {"POST", "/api/v1/rooms/guarded/messages/1"}};
+        for (String[] route : wrongMethods) {
+            Reply reply = client.call(1, route[0], route[1], alice, "{}");
+            assertThat(reply.status()).as(route[0] + " " + route[1]).isEqualTo(405);
+            assertThat(reply.header("Allow")).isNotBlank();
+        }
+        assertThat(client.get(1, "/api/v1/rooms?consistency=eventual", null).errorCode()).isEqualTo("invalid_consistency");
+    }
+
     private static List<String> texts(Reply page) {
         List<String> texts = new ArrayList<>();
         page.body().get("messages").forEach(m -> texts.add(m.get("text").asText()));

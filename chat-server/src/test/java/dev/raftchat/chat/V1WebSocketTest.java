@@ -152,6 +152,18 @@ class V1WebSocketTest {
             assertThat(ws.next().get("code").asText()).isEqualTo("invalid_json");
             ws.send("{\"type\":\"subscribe\",\"room\":\"x\",\"after\":\"abc\"}");
             assertThat(ws.next().get("code").asText()).isEqualTo("invalid_cursor");
+            ws.send("{\"type\":\"dance\"}");
+            assertThat(ws.next().get("code").asText()).isEqualTo("unknown_type");
+            ws.send("{\"type\":\"auth\",\"token\":\"" + alice + "\"}");
+            assertThat(ws.next().get("code").asText()).isEqualTo("already_authenticated");
+        }
+        // Frames sent right after connecting, before the token check answers, wait for it.
+        client.post(1, "/api/v1/rooms", alice, "{\"name\":\"eager\"}");
+        try (V1Socket ws = new V1Socket(cluster, 1, "")) {
+            ws.send("{\"type\":\"auth\",\"token\":\"" + alice + "\"}");
+            ws.send("{\"type\":\"subscribe\",\"room\":\"eager\"}");
+            assertThat(ws.next().get("type").asText()).isEqualTo("ready");
+            assertThat(ws.next().get("type").asText()).isEqualTo("subscribed");
         }
     }
 

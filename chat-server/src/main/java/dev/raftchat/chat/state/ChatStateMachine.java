@@ -26,8 +26,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The replicated chat: rooms (sorted by name) holding posts (oldest first), plus the wanted membership
- * changes: peer URLs of members added at run time and the ids of members asked to leave.
+ * The replicated chat: the {@link ChatModel} (rooms sorted by name holding messages oldest first, users,
+ * sessions, read markers, client transaction ids, log time) behind both the original API and the chat API
+ * v1, plus the wanted membership changes: peer URLs of members added at run time and the ids of members
+ * asked to leave. Read the model with {@link #read} (under the read lock).
  *
  * <p><b>Determinism.</b> {@link #apply} depends only on the state and the command: it reads no clock
  * (the time of a post is in the command; it is raised to the room's latest time when lower, so times

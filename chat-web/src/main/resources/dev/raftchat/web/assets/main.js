@@ -69,6 +69,8 @@ const messages = new MessageView({
   },
 });
 
+messages.onBackgroundFailure = (room) => toast(`A message to “${room}” was not sent. Open the room to retry it.`);
+
 const cluster = new ClusterView({
   api,
   panel: $('cluster-panel'),
@@ -171,6 +173,7 @@ function endSession(message) {
   state.me = null;
   session.clear();
   live.stop();
+  messages.forgetPending();
   messages.open(null);
   state.currentRoom = null;
   state.rooms = [];

@@ -31,6 +31,9 @@ export class MessageView {
     this.emptyRoom = elements.emptyRoom;
     this.newMarker = elements.newMarker;
     this.pageSize = null;
+    this.onBackgroundFailure = () => {};
+    /** txnId -> {text, li, room, state}: pending sends of every room, kept while the reader looks elsewhere. */
+    this.pending = new Map();
     this.reset(null);
     this.scroller.addEventListener('scroll', () => this.onScroll(), { passive: true });
     this.newMarker.addEventListener('click', () => this.scrollToBottom(true));
@@ -42,7 +45,6 @@ export class MessageView {
     this.generation = (this.generation ?? 0) + 1;
     this.messages = new Map(); // seq -> message
     this.items = new Map(); // seq -> <li>
-    this.pending = new Map(); // txnId -> {text, li, state}
     this.contiguousSeq = null; // every seq from the oldest loaded up to this one is shown
     this.prevCursor = null;
     this.oldestRetainedSeq = null;
@@ -80,6 +82,10 @@ export class MessageView {
     }
     if (generation !== this.generation) return;
     this.acceptPage(page, 'latest');
+    for (const entry of this.pending.values()) {
+      if (entry.room === room) this.list.append(entry.li);
+    }
+    this.emptyRoom.hidden = this.messages.size > 0 || this.hasPendingHere();
     this.contiguousSeq = Number(page.latestSeq ?? this.newestLoadedSeq() ?? 0);
     if (page.messages.length) this.contiguousSeq = Math.max(this.contiguousSeq, this.newestLoadedSeq());
     this.live.watch(room, page.next ?? String(this.contiguousSeq));
@@ -107,7 +113,18 @@ export class MessageView {
     this.oldestRetainedSeq = page.oldestRetainedSeq ?? this.oldestRetainedSeq;
     for (const message of page.messages) this.place(message);
     this.updateHistoryState();
-    this.emptyRoom.hidden = this.messages.size > 0 || this.pending.size > 0;
+    this.emptyRoom.hidden = this.messages.size > 0 || this.hasPendingHere();
+  }
+
+  hasPendingHere() {
+    for (const entry of this.pending.values()) if (entry.room === this.room) return true;
+    return false;
+  }
+
+  /** Forgets every pending send (logging out): nothing more is sent for them. */
+  forgetPending() {
+    for (const entry of this.pending.values()) entry.li.remove();
+    this.pending.clear();
   }
 
   updateHistoryState() {
@@ -225,7 +242,7 @@ export class MessageView {
       this.contiguousSeq = message.seq;
       this.live.advance(this.room, cursorOfMessage(message));
     }
-    this.emptyRoom.hidden = this.messages.size > 0 || this.pending.size > 0;
+    this.emptyRoom.hidden = this.messages.size > 0 || this.hasPendingHere();
     if (added === 0) return;
     this.updateHistoryState();
     if (wasAtBottom || mine) {
@@ -305,11 +322,11 @@ export class MessageView {
     for (let attempt = 0; ; attempt++) {
       try {
         const { message, replayed } = await this.api.postMessage(entry.room, entry.text, txnId);
-        if (entry.room !== this.room || !this.pending.has(txnId)) return;
+        if (!this.pending.has(txnId)) return;
         this.resolvePending(txnId, message, replayed);
         return;
       } catch (e) {
-        if (!this.pending.has(txnId) || entry.room !== this.room) return;
+        if (!this.pending.has(txnId)) return;
         const retryable = !(e instanceof ApiError) || e.retryable;
         if (retryable && attempt < AUTO_RETRIES) {
           const waitMs = e instanceof ApiError && e.retryAfterSeconds !== null
@@ -317,14 +334,18 @@ export class MessageView {
             : AUTO_RETRY_BASE_MS * 2 ** attempt * (0.75 + Math.random() / 2);
           this.setPendingStatus(entry, 'Sending… (retrying)');
           await new Promise((resolve) => setTimeout(resolve, waitMs));
-          if (!this.pending.has(txnId) || entry.room !== this.room) return;
+          if (!this.pending.has(txnId)) return;
           continue;
         }
         entry.state = 'failed';
         entry.li.classList.add('failed');
         this.setPendingStatus(entry, retryable ? `Not sent (${e.message}).` : `Rejected: ${e.message}.`,
           retryable ? txnId : null, txnId);
-        if (e instanceof ApiError && e.status === 401) this.onSessionEnded();
+        if (e instanceof ApiError && e.status === 401) {
+          this.onSessionEnded();
+        } else if (entry.room !== this.room) {
+          this.onBackgroundFailure(entry.room);
+        }
         return;
       }
     }
@@ -336,7 +357,8 @@ export class MessageView {
     if (!entry) return;
     this.pending.delete(txnId);
     entry.li.remove();
-    if (message) {
+    // Sent from another room the reader has left since: it shows there when they come back.
+    if (message && entry.room === this.room && this.contiguousSeq !== null) {
       const wasShown = this.messages.has(message.seq);
       if (message.seq === this.contiguousSeq + 1) {
         this.showNew([message]);
