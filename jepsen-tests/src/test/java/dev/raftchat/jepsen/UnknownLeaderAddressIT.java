@@ -53,7 +53,9 @@ class UnknownLeaderAddressIT {
              Cluster cluster = new Cluster(new Cluster.Settings(Path.of(System.getProperty("jepsen.jar")), data, results,
                      96, 100, 2_000, 200), network, http)) {
             for (int id = 1; id <= 3; id++) {
-                cluster.define(id, false);
+                cluster.define(id, false); // all three first: each node's --cluster lists the defined nodes
+            }
+            for (int id = 1; id <= 3; id++) {
                 cluster.start(id);
             }
             String node1 = cluster.node(1).baseUrl();
