@@ -105,7 +105,10 @@ public final class Cluster implements AutoCloseable {
         this.http = http;
     }
 
-    /** Defines node {@code id} (ports, directories); {@code joined} starts it with {@code --join}. */
+    /**
+     * Defines node {@code id} (ports, directories); {@code joined} starts it with {@code --join}. Define every
+     * initial node before starting any: a node's {@code --cluster} lists the initial nodes defined when it starts.
+     */
     public synchronized Node define(int id, boolean joined) {
         if (nodes.containsKey(id)) {
             throw new IllegalArgumentException("node " + id + " is already defined");
