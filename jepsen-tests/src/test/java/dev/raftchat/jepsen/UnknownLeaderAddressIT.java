@@ -13,23 +13,18 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
- * A liveness bug the fault runs found (reported, not fixed here): a node that missed the membership
- * changes adding the nodes that now lead never learns their addresses, so it can never answer them.
+ * A liveness bug the fault runs found: a node that missed the membership changes adding the nodes that now
+ * lead never learned their addresses, so it could never answer them.
  *
- * <p>Peer addresses reach a node only through applied log entries ({@code RegisterPeer}) or its
+ * <p>Peer addresses reached a node only through applied log entries ({@code RegisterPeer}) or its
  * {@code --cluster} list. Node 3 is partitioned away while nodes 4 and 5 join and nodes 1 and 2 leave; after
- * healing, the leader (4 or 5) replicates to node 3, but node 3's transport drops every answer ("no address
- * known for it"), the leader never learns node 3's match index, and node 3 never commits the entries that
- * would tell it the address. Node 3 stays unreadable forever.
- *
- * <p>It fails today, so it runs only with {@code -Djepsen.knownBugs=true}
- * ({@code ./mvnw -B -pl jepsen-tests verify -Dit.test=UnknownLeaderAddressIT -Djepsen.knownBugs=true});
- * make it part of the build once the bug is fixed (e.g. the hello carrying the sender's listen address).
+ * healing, the leader (4 or 5) replicates to node 3, whose transport dropped every answer ("no address
+ * known"), so the leader never learned node 3's match index and node 3 never committed the entries that
+ * would tell it the address. Fixed in raft-transport-netty: the hello carries the sender's reply address,
+ * which a node that knows no address for the sender adopts.
  */
-@EnabledIfSystemProperty(named = "jepsen.knownBugs", matches = "true")
 class UnknownLeaderAddressIT {
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(1)).build();

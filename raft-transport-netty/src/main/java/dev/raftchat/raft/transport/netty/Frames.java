@@ -71,13 +71,15 @@ final class Frames {
         return buffer;
     }
 
-    static RaftProto.Frame hello(String clusterId, long nodeId, long incarnation) {
+    /** @param replyAddress where the sender listens ("host:port"), or "" when it cannot tell */
+    static RaftProto.Frame hello(String clusterId, long nodeId, long incarnation, String replyAddress) {
         return RaftProto.Frame.newBuilder()
                 .setHello(RaftProto.Hello.newBuilder()
                         .setProtocolVersion(PROTOCOL_VERSION)
                         .setClusterId(clusterId)
                         .setNodeId(nodeId)
-                        .setIncarnation(incarnation))
+                        .setIncarnation(incarnation)
+                        .setReplyAddress(replyAddress))
                 .build();
     }
 

@@ -37,11 +37,17 @@ final class InboundPeerHandler extends ChannelInboundHandlerAdapter {
     private long peerId;
     private boolean closing;
     private ScheduledFuture<?> helloTimeout;
-    /** Told (peer id, incarnation) of every valid hello. */
-    private final java.util.function.ObjLongConsumer<Long> onHello;
+    /** Told of every valid hello. */
+    private final HelloListener onHello;
+
+    /** Hears every valid hello: the peer's id, its incarnation and its reply address ("" when none). */
+    @FunctionalInterface
+    interface HelloListener {
+        void hello(long peerId, long incarnation, String replyAddress);
+    }
 
     InboundPeerHandler(NettyTransportConfig config, Transport.Inbox inbox, Counters counters,
-                       AtomicInteger inboundConnections, java.util.function.ObjLongConsumer<Long> onHello) {
+                       AtomicInteger inboundConnections, HelloListener onHello) {
         this.onHello = onHello;
         this.config = config;
         this.inbox = inbox;
@@ -111,7 +117,7 @@ final class InboundPeerHandler extends ChannelInboundHandlerAdapter {
             // Only now may the peer send frames of full size.
             ((FrameDecoder) ctx.pipeline().get("frames")).frameBytesLimit(config.frameBytesMax());
             LOG.debug("node {}: inbound connection from peer {} at {}", config.nodeId(), peerId, ctx.channel().remoteAddress());
-            onHello.accept(peerId, hello.getIncarnation());
+            onHello.hello(peerId, hello.getIncarnation(), hello.getReplyAddress());
         }
     }
 

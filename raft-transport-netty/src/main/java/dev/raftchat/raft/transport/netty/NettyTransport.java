@@ -66,6 +66,10 @@ public final class NettyTransport implements Transport {
     private final long incarnation = java.util.concurrent.ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
     /** The incarnation last announced by each peer. Bounded by the number of peers that ever said hello. */
     private final ConcurrentHashMap<Long, Long> peerIncarnations = new ConcurrentHashMap<>();
+    /** Where this node listens, sent in every hello; "" before start or when bound to a wildcard. */
+    private volatile String replyAddress = "";
+    /** Peers added because their hello told their address; at most {@code config.learnedPeersMax()}. Guarded by lifecycleLock. */
+    private int learnedPeers;
     private final OpenChannels openChannels = new OpenChannels();
     private final AtomicLong nextUnknownPeerWarnNanos = new AtomicLong(System.nanoTime());
     private final Object lifecycleLock = new Object();
@@ -136,6 +140,9 @@ public final class NettyTransport implements Transport {
             }
             serverChannel = ((io.netty.channel.ChannelFuture) bound).channel();
             openChannels.add(serverChannel);
+            InetSocketAddress local = (InetSocketAddress) serverChannel.localAddress();
+            // A wildcard bind says nothing about how others reach us: then the hello carries no address.
+            replyAddress = local.getAddress().isAnyLocalAddress() ? "" : listen.host() + ":" + local.getPort();
             started = true;
             LOG.info("node {}: raft transport listening on {}{}", config.nodeId(), serverChannel.localAddress(),
                     tls == null ? "" : " (TLS)");
@@ -208,7 +215,7 @@ public final class NettyTransport implements Transport {
             PeerLink existing = links.get(peerId);
             if (existing == null) {
                 PeerLink link = new PeerLink(peerId, address, config, tls, counters, group.next(), openChannels,
-                        incarnation);
+                        incarnation, () -> replyAddress);
                 links.put(peerId, link);
                 if (started) {
                     link.start();
@@ -315,7 +322,10 @@ public final class NettyTransport implements Transport {
      * that link. (The first hello, and hellos of the same run on reconnects, change nothing, so two nodes
      * never make each other reconnect in a loop.)
      */
-    private void onPeerHello(long peerId, long peerIncarnation) {
+    private void onPeerHello(long peerId, long peerIncarnation, String peerReplyAddress) {
+        if (!peerReplyAddress.isEmpty() && !links.containsKey(peerId)) {
+            learnPeer(peerId, peerReplyAddress);
+        }
         if (peerIncarnation == 0) {
             return;
         }
@@ -326,5 +336,35 @@ public final class NettyTransport implements Transport {
                 link.peerRestarted();
             }
         }
+    }
+
+    /**
+     * A peer we know no address for said hello with the address it listens on: add it, so that our answers
+     * reach it. This is how a node that was cut off while others joined answers a leader it has never
+     * heard of; the log's membership entries, once they arrive, confirm or move the address. Known
+     * addresses are never replaced, and at most {@code learnedPeersMax} peers are learned this way.
+     */
+    private void learnPeer(long peerId, String address) {
+        PeerAddress parsed;
+        try {
+            parsed = PeerAddress.parse(address);
+        } catch (IllegalArgumentException e) {
+            LOG.warn("node {}: peer {} said hello with an unusable reply address '{}': {}", config.nodeId(), peerId,
+                    address, e.getMessage());
+            return;
+        }
+        synchronized (lifecycleLock) {
+            if (closed || links.containsKey(peerId)) {
+                return;
+            }
+            if (learnedPeers >= config.learnedPeersMax()) {
+                LOG.warn("node {}: not learning the address {} of peer {}: {} peers learned from hellos already, "
+                        + "the most allowed (learnedPeersMax)", config.nodeId(), parsed, peerId, learnedPeers);
+                return;
+            }
+            learnedPeers++;
+        }
+        LOG.info("node {}: learned the address {} of peer {} from its hello", config.nodeId(), parsed, peerId);
+        updatePeer(peerId, parsed);
     }
 }

@@ -37,6 +37,9 @@ import java.util.Objects;
  * @param handshakeTimeoutMillis     how long an inbound connection may take to send its hello
  * @param inboundConnectionsMax      inbound connections accepted at once; more are closed at once
  * @param ioThreads                  Netty event loop threads of this transport
+ * @param learnedPeersMax            peers whose address this transport may learn from their hello (a node
+ *                                   that joined while this one was cut off); beyond it, hellos of unknown
+ *                                   peers teach nothing
  */
 public record NettyTransportConfig(
         String clusterId,
@@ -52,7 +55,8 @@ public record NettyTransportConfig(
         long reconnectBackoffMaxMillis,
         long handshakeTimeoutMillis,
         int inboundConnectionsMax,
-        int ioThreads) {
+        int ioThreads,
+        int learnedPeersMax) {
 
     /** Bytes of every frame reserved for the envelope and headers; the rest may be payload. */
     public static final int FRAME_HEADROOM_BYTES = 64 * 1024;
@@ -71,6 +75,7 @@ public record NettyTransportConfig(
     public static final long DEFAULT_HANDSHAKE_TIMEOUT_MILLIS = 5_000;
     public static final int DEFAULT_INBOUND_CONNECTIONS_MAX = 256;
     public static final int DEFAULT_IO_THREADS = 2;
+    public static final int DEFAULT_LEARNED_PEERS_MAX = 64;
 
     public NettyTransportConfig {
         Objects.requireNonNull(clusterId, "clusterId");
@@ -95,6 +100,7 @@ public record NettyTransportConfig(
         require(handshakeTimeoutMillis >= 1, "handshakeTimeoutMillis must be >= 1, got %s", handshakeTimeoutMillis);
         require(inboundConnectionsMax >= 1, "inboundConnectionsMax must be >= 1, got %s", inboundConnectionsMax);
         require(ioThreads >= 1, "ioThreads must be >= 1, got %s", ioThreads);
+        require(learnedPeersMax >= 0, "learnedPeersMax must be >= 0, got %s", learnedPeersMax);
     }
 
     /** The largest snapshot chunk or single entry payload guaranteed to fit in one frame. */
@@ -142,6 +148,7 @@ public record NettyTransportConfig(
         private long handshakeTimeoutMillis = DEFAULT_HANDSHAKE_TIMEOUT_MILLIS;
         private int inboundConnectionsMax = DEFAULT_INBOUND_CONNECTIONS_MAX;
         private int ioThreads = DEFAULT_IO_THREADS;
+        private int learnedPeersMax = DEFAULT_LEARNED_PEERS_MAX;
 
         private Builder(String clusterId, long nodeId, PeerAddress listenAddress) {
             this.clusterId = clusterId;
@@ -205,11 +212,17 @@ public record NettyTransportConfig(
             return this;
         }
 
+        /** 0: never learn a peer's address from its hello. */
+        public Builder learnedPeersMax(int count) {
+            this.learnedPeersMax = count;
+            return this;
+        }
+
         public NettyTransportConfig build() {
             return new NettyTransportConfig(clusterId, nodeId, listenAddress, frameBytesMax, outboxMessagesMax,
                     outboxBytesMax, writeBatchMessagesMax, writeBufferBytesMax, connectTimeoutMillis,
                     reconnectBackoffMinMillis, reconnectBackoffMaxMillis, handshakeTimeoutMillis,
-                    inboundConnectionsMax, ioThreads);
+                    inboundConnectionsMax, ioThreads, learnedPeersMax);
         }
     }
 }

@@ -66,10 +66,14 @@ final class PeerLink {
     private ScheduledFuture<?> reconnectTask;
     /** This transport's incarnation, sent in every hello. */
     private final long incarnation;
+    /** Where this node listens, for the hello; "" until bound or when listening on a wildcard. */
+    private final java.util.function.Supplier<String> replyAddress;
 
     PeerLink(long peerId, PeerAddress address, NettyTransportConfig config, TransportTls tls, Counters counters,
-             EventLoop loop, OpenChannels openChannels, long incarnation) {
+             EventLoop loop, OpenChannels openChannels, long incarnation,
+             java.util.function.Supplier<String> replyAddress) {
         this.peerId = peerId;
+        this.replyAddress = replyAddress;
         this.incarnation = incarnation;
         this.openChannels = openChannels;
         this.address = address;
@@ -292,7 +296,7 @@ final class PeerLink {
         LOG.info("node {}: connected to peer {} at {}", config.nodeId(), peerId, target);
         failedAttempts = 0;
         rejectedByPeer = false;
-        attempt.write(Frames.encode(attempt.alloc(), Frames.hello(config.clusterId(), config.nodeId(), incarnation)));
+        attempt.write(Frames.encode(attempt.alloc(), Frames.hello(config.clusterId(), config.nodeId(), incarnation, replyAddress.get())));
         ready = true;
         drain();
         attempt.flush();

@@ -79,7 +79,7 @@ class MessageCodecTest {
 
     @Test
     void aHelloWhereAMessageIsExpectedIsACodecException() {
-        byte[] hello = Frames.hello("c", 1, 1).toByteArray();
+        byte[] hello = Frames.hello("c", 1, 1, "").toByteArray();
         assertThatThrownBy(() -> MessageCodec.decodeMessageFrame(ByteBuffer.wrap(hello)))
                 .isInstanceOf(CodecException.class).hasMessageContaining("expected a message frame");
     }

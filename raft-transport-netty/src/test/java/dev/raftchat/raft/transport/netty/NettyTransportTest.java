@@ -315,7 +315,7 @@ class NettyTransportTest {
         PeerAddress target = receiver.boundPeerAddress();
         byte[] randomGarbage = new byte[4096];
         new Random(1234).nextBytes(randomGarbage);
-        byte[] hello = Frames.hello(TestPeers.CLUSTER, 7, 1).toByteArray();
+        byte[] hello = Frames.hello(TestPeers.CLUSTER, 7, 1, "").toByteArray();
         byte[] message = MessageCodec.messageFrame(new TimeoutNow(7, 2, 1)).toByteArray();
 
         List<byte[]> attacks = List.of(
@@ -376,7 +376,7 @@ class NettyTransportTest {
         NettyTransport receiver = node(2, new TestPeers.Inbox());
         PeerAddress target = receiver.boundPeerAddress();
         try (Socket peer = new Socket(target.host(), target.port())) {
-            peer.getOutputStream().write(frame(Frames.hello(TestPeers.CLUSTER, 1, 1).toByteArray()));
+            peer.getOutputStream().write(frame(Frames.hello(TestPeers.CLUSTER, 1, 1, "").toByteArray()));
             peer.getOutputStream().flush();
             eventually().until(() -> receiver.stats().handshakesRejected() == 0 && receiver.stats().decodeErrors() == 0);
 
@@ -420,6 +420,47 @@ class NettyTransportTest {
     }
 
     @Test
+    void aNodeThatKnowsNoAddressForAPeerAnswersItThroughTheAddressInItsHello() {
+        // Node 1 was cut off while node 2 joined: only node 2 knows where the other listens.
+        TestPeers.Inbox inboxOfOne = new TestPeers.Inbox();
+        TestPeers.Inbox inboxOfTwo = new TestPeers.Inbox();
+        NettyTransport one = node(1, inboxOfOne);
+        NettyTransport two = node(2, inboxOfTwo);
+        two.updatePeer(1, one.boundPeerAddress());
+        assertThat(one.peers()).isEmpty();
+
+        two.send(new HeartbeatRequest(2, 1, 3, 0, 0));
+        eventually().until(() -> !inboxOfOne.from(2).isEmpty());
+        assertThat(one.peers()).containsEntry(2L, two.boundPeerAddress());
+        eventually().untilAsserted(() -> {
+            one.send(new HeartbeatResponse(1, 2, 3, 0));
+            assertThat(inboxOfTwo.from(1)).isNotEmpty();
+        });
+    }
+
+    @Test
+    void aHelloNeverMovesAKnownPeerAndLearningIsBounded() throws IOException {
+        TestPeers.Inbox inbox = new TestPeers.Inbox();
+        NettyTransport one = node(config(1).learnedPeersMax(1).build(), inbox);
+        PeerAddress configured = new PeerAddress("127.0.0.1", TestPeers.unusedPort());
+        one.updatePeer(2, configured);
+        for (long id = 2; id <= 4; id++) {
+            try (Socket peer = new Socket("127.0.0.1", one.boundPeerAddress().port())) {
+                peer.getOutputStream().write(frame(Frames.hello(TestPeers.CLUSTER, id, 1, "127.0.0.1:" + (40_000 + id)).toByteArray()));
+                peer.getOutputStream().write(frame(MessageCodec.messageFrame(new HeartbeatRequest(id, 1, 1, 0, 0)).toByteArray()));
+                peer.getOutputStream().flush();
+                long from = id;
+                eventually().until(() -> !inbox.from(from).isEmpty());
+            }
+        }
+        assertThat(one.peers())
+                .as("node 2's configured address stays; node 3 is learned; node 4 is over learnedPeersMax")
+                .containsEntry(2L, configured)
+                .containsEntry(3L, new PeerAddress("127.0.0.1", 40_003))
+                .doesNotContainKey(4L);
+    }
+
+    @Test
     void aRestartedPeerIsReconnectedEvenIfItsPreviousRunLeftASocketOpen() throws Exception {
         int port = TestPeers.unusedPort();
         TestPeers.Inbox inboxOfOne = new TestPeers.Inbox();
@@ -431,7 +472,7 @@ class NettyTransportTest {
         previousListener.bind(new java.net.InetSocketAddress("127.0.0.1", port));
         previousListener.setSoTimeout(10_000);
         try (Socket previousOutbound = new Socket("127.0.0.1", one.boundPeerAddress().port())) {
-            previousOutbound.getOutputStream().write(frame(Frames.hello(TestPeers.CLUSTER, 2, 111).toByteArray()));
+            previousOutbound.getOutputStream().write(frame(Frames.hello(TestPeers.CLUSTER, 2, 111, "").toByteArray()));
             previousOutbound.getOutputStream().flush();
             one.updatePeer(2, new PeerAddress("127.0.0.1", port));
             Socket zombie = previousListener.accept(); // node 1's link now points at the old run...
