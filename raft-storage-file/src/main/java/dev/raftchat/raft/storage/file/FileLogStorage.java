@@ -223,13 +223,17 @@ public final class FileLogStorage implements LogStorage {
         long previousTerm = first - 1 >= firstIndex() - 1 ? term(first - 1) : 0;
         long expectedIndex = first;
         for (Entry entry : entries) {
-            Check.argument(entry.index() == expectedIndex, "entries not contiguous: expected %s, got %s",
-                    expectedIndex, entry.index());
-            Check.argument(entry.term() >= previousTerm, "entry %s has a lower term than its predecessor's (%s)",
-                    entry, previousTerm);
-            Check.argument(entry.data().length <= config.entryDataBytesMax(),
-                    "entry %s has %s data bytes, more than entryDataBytesMax=%s", entry, entry.data().length,
-                    config.entryDataBytesMax());
+            // Each condition is tested before calling Check, whose varargs would box per entry.
+            if (entry.index() != expectedIndex) {
+                Check.argument(false, "entries not contiguous: expected %s, got %s", expectedIndex, entry.index());
+            }
+            if (entry.term() < previousTerm) {
+                Check.argument(false, "entry %s has a lower term than its predecessor's (%s)", entry, previousTerm);
+            }
+            if (entry.data().length > config.entryDataBytesMax()) {
+                Check.argument(false, "entry %s has %s data bytes, more than entryDataBytesMax=%s", entry,
+                        entry.data().length, config.entryDataBytesMax());
+            }
             previousTerm = entry.term();
             expectedIndex++;
         }
@@ -472,7 +476,9 @@ public final class FileLogStorage implements LogStorage {
             }
         }
         Segment segment = segments.get(low);
-        Check.that(segment.firstIndex <= index && index <= segment.lastIndex(), "no segment holds index %s", index);
+        if (segment.firstIndex > index || index > segment.lastIndex()) { // tested first: Check's varargs box
+            Check.that(false, "no segment holds index %s", index);
+        }
         return segment;
     }
 
