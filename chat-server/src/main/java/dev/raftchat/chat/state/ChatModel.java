@@ -93,6 +93,11 @@ public final class ChatModel {
         long latestSeq;
         /** Retained messages that are not tombstones. */
         long liveCount;
+        /**
+         * Seqs of the retained tombstones, derived from {@link #messages} (not serialized), so an unread
+         * count can skip them without walking the messages: deletions are rare next to posts.
+         */
+        final TreeSet<Long> tombstoneSeqs = new TreeSet<>();
         /** The latest time of any message ever posted here, so times never decrease; MIN_VALUE when none. */
         long latestPostedAtMillis = Long.MIN_VALUE;
         /** Log time at which the room, having had messages, became empty; -1 while not empty. */
@@ -369,6 +374,7 @@ public final class ChatModel {
             }
         }
         dropped.clear();
+        room.tombstoneSeqs.headSet(room.firstSeq + drop).clear();
         room.firstSeq += drop;
         noteIfEmpty(room);
     }
@@ -561,6 +567,7 @@ public final class ChatModel {
         Message tombstone = message.tombstone(logTimeMillis);
         room.set(tombstone);
         room.liveCount--;
+        room.tombstoneSeqs.add(tombstone.seq());
         noteIfEmpty(room);
         String name = command.room();
         events.accept(listener -> listener.onMessageDeleted(name, tombstone));
@@ -689,7 +696,9 @@ public final class ChatModel {
         Long unread = null;
         if (viewer != null) {
             long marker = room.readMarkers.getOrDefault(fold(viewer), 0L);
-            unread = room.latestSeq - Math.max(marker, room.firstSeq - 1);
+            // Counts only messages that are still there: a tombstone after the marker is nothing to read.
+            long readUpTo = Math.max(marker, room.firstSeq - 1);
+            unread = room.latestSeq - readUpTo - room.tombstoneSeqs.tailSet(readUpTo, false).size();
         }
         return new RoomView(room.name, room.createdAtMillis, room.createdBy, room.liveCount, room.latestSeq,
                 room.firstSeq, room.messages.isEmpty() ? null : room.messages.get(room.messages.size() - 1).postedAtMillis(),
@@ -771,6 +780,7 @@ public final class ChatModel {
             clone.firstSeq = room.firstSeq;
             clone.latestSeq = room.latestSeq;
             clone.liveCount = room.liveCount;
+            clone.tombstoneSeqs.addAll(room.tombstoneSeqs);
             clone.latestPostedAtMillis = room.latestPostedAtMillis;
             clone.emptySinceMillis = room.emptySinceMillis;
             clone.readMarkers.putAll(room.readMarkers);
@@ -875,6 +885,8 @@ public final class ChatModel {
                 room.messages.add(message);
                 if (!message.deleted()) {
                     room.liveCount++;
+                } else {
+                    room.tombstoneSeqs.add(message.seq());
                 }
             }
             room.latestSeq = room.firstSeq + messageCount - 1;

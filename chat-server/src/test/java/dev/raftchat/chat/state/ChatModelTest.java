@@ -156,6 +156,42 @@ class ChatModelTest {
     }
 
     @Test
+    void unreadCountsSkipTombstonesAndAgreeAfterRetentionAndSnapshotRestore() {
+        // Room retention of 5 messages, so retention drops a tombstone below.
+        apply(new ChatCommand.CreateRoom(ANN, "u", 5, -1, 1_000));
+        for (int i = 1; i <= 5; i++) {
+            send(ANN, "u", "m" + i, "", 1_000);
+        }
+        apply(new ChatCommand.SetReadMarker(BOB, "u", 1, 1_000));
+        apply(new ChatCommand.DeleteMessage(ANN, "u", 1, false, 1_000));
+        apply(new ChatCommand.DeleteMessage(ANN, "u", 2, false, 1_000));
+        apply(new ChatCommand.DeleteMessage(ANN, "u", 4, false, 1_000));
+        // Bob read up to 1; after it 2..5 exist but 2 and 4 are tombstones: 3 and 5 are unread.
+        assertThat(machine.read(model -> model.room("u", "bob")).unread()).isEqualTo(2);
+        // Ann never read: 3 and 5 (the tombstones 1, 2, 4 are nothing to read).
+        assertThat(machine.read(model -> model.room("u", "ann")).unread()).isEqualTo(2);
+        // Two posts push seqs 1 and 2 (both tombstones) out of retention.
+        send(ANN, "u", "m6", "", 1_000);
+        send(ANN, "u", "m7", "", 1_000);
+        assertThat(machine.read(model -> model.room("u", null)).oldestRetainedSeq()).isEqualTo(3);
+        assertThat(machine.read(model -> model.room("u", "bob")).unread()).isEqualTo(4);
+        assertThat(machine.read(model -> model.rooms(null, 10, "ann")).rooms().get(0).unread()).isEqualTo(4);
+        // A node that installs a snapshot answers the same.
+        ChatStateMachine restored = new ChatStateMachine(ChatLimits.defaults(), policy);
+        try {
+            restored.restore(new ByteArrayInputStream(machine.snapshotBytes()));
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        }
+        assertThat(restored.read(model -> model.room("u", "bob")).unread()).isEqualTo(4);
+        ChatModel.RoomView restoredView = restored.read(model -> model.room("u", "ann"));
+        ChatModel.RoomView originalView = machine.read(model -> model.room("u", "ann"));
+        assertThat(restoredView).isEqualTo(originalView);
+        apply(new ChatCommand.DeleteMessage(ANN, "u", 7, false, 1_000));
+        assertThat(machine.read(model -> model.room("u", "bob")).unread()).isEqualTo(3);
+    }
+
+    @Test
     void onlyAuthorsOrAdminsEditAndDelete() {
         apply(new ChatCommand.CreateRoom(ANN, "r", -1, -1, 1_000));
         send(ANN, "r", "mine", "", 1_000);
