@@ -27,13 +27,16 @@ class OpsEndpointsTest {
             cluster.startAll();
             long leader = cluster.awaitReady();
             assertThat(cluster.post(leader, "/rooms/general", "{\"Message\":\"hi\",\"User\":\"u\"}").statusCode()).isEqualTo(201);
+            // The leader also proposes entries of its own (time ticks), so indexes keep moving: compare with the post's.
+            long postIndex = cluster.node(leader).raftStatus().appliedIndex();
 
             await().atMost(ChatCluster.WAIT).untilAsserted(() -> {
                 JsonNode view = JSON.readTree(cluster.get(leader, "/api/v1/cluster").body());
                 assertThat(view.get("nodeId").asLong()).isEqualTo(leader);
                 assertThat(view.get("leaderId").asLong()).isEqualTo(leader);
                 assertThat(view.get("term").asLong()).isPositive();
-                assertThat(view.get("commitIndex").asLong()).isEqualTo(view.get("appliedIndex").asLong()).isPositive();
+                assertThat(view.get("commitIndex").asLong()).isGreaterThanOrEqualTo(postIndex);
+                assertThat(view.get("appliedIndex").asLong()).isGreaterThanOrEqualTo(postIndex);
                 assertThat(view.get("progressKnown").asBoolean()).isTrue();
                 JsonNode members = view.get("members");
                 assertThat(members.findValuesAsText("id")).containsExactly("1", "2", "3");
@@ -42,8 +45,9 @@ class OpsEndpointsTest {
                     assertThat(member.get("url").asText()).isEqualTo("http://" + cluster.members.get(id));
                     assertThat(member.get("role").asText()).isEqualTo("voter");
                     assertThat(member.get("leader").asBoolean()).isEqualTo(id == leader);
-                    assertThat(member.get("matchIndex").asLong()).isEqualTo(view.get("commitIndex").asLong());
-                    assertThat(member.get("lag").asLong()).isZero();
+                    long match = member.get("matchIndex").asLong();
+                    assertThat(match).isGreaterThanOrEqualTo(postIndex);
+                    assertThat(member.get("lag").asLong()).isEqualTo(Math.max(0, view.get("commitIndex").asLong() - match));
                     assertThat(member.get("healthy").asBoolean()).isTrue();
                 }
             });
