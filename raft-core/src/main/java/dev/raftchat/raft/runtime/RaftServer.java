@@ -712,6 +712,23 @@ public final class RaftServer implements AutoCloseable {
                 appliedIndex = ready.snapshot().index();
             }
         }
+        // Committed entries already in the log before this Ready's new entries were made durable by an
+        // earlier sync: apply them and answer their proposers now, before this Ready's sync, rather than one
+        // sync later. On a leader this is the common case under load: followers' acknowledgements of batch k
+        // arrive while the leader syncs batch k, so the Ready that commits batch k also carries batch k+1.
+        List<Entry> committed = ready.committedEntries();
+        int durableCommitted = committedBefore(committed, ready.entries());
+        if (durableCommitted > 0 && ready.needsSync()) {
+            applyCommitted(committed.subList(0, durableCommitted));
+            reads.onReadStates(ready.readStates());
+            reads.serveApplied(appliedIndex);
+            if (!appliedProposals.isEmpty()) {
+                publishStatus();
+                completeAppliedProposals();
+            }
+        } else {
+            durableCommitted = 0;
+        }
         if (!ready.entries().isEmpty()) {
             storage.append(ready.entries());
         }
@@ -725,8 +742,10 @@ public final class RaftServer implements AutoCloseable {
             metrics.syncCompleted(System.nanoTime() - syncStartNanos, ready.entries().size());
         }
         sendAll(ready.messagesAfterSync());
-        applyCommitted(ready.committedEntries());
-        reads.onReadStates(ready.readStates());
+        applyCommitted(committed.subList(durableCommitted, committed.size()));
+        if (durableCommitted == 0) {
+            reads.onReadStates(ready.readStates());
+        }
         reads.serveApplied(appliedIndex);
         if (ready.softState() != null) {
             noteSoftState(ready.softState());
@@ -738,6 +757,23 @@ public final class RaftServer implements AutoCloseable {
             publishStatus();
             completeAppliedProposals();
         }
+    }
+
+    /**
+     * How many of {@code committed} (a prefix) lie below the first of {@code newEntries}: those were
+     * appended by earlier Readies, each synced before it was advanced, and a committed entry is never
+     * replaced, so they are durable here whatever this Ready truncates or appends.
+     */
+    private static int committedBefore(List<Entry> committed, List<Entry> newEntries) {
+        if (newEntries.isEmpty()) {
+            return committed.size();
+        }
+        long firstNewIndex = newEntries.get(0).index();
+        int count = 0;
+        while (count < committed.size() && committed.get(count).index() < firstNewIndex) {
+            count++;
+        }
+        return count;
     }
 
     private void completeAppliedProposals() {

@@ -19,6 +19,8 @@ final class InstrumentedLogStorage implements LogStorage {
     private final AtomicInteger syncCount = new AtomicInteger();
     private final Object gate = new Object();
     private boolean gateClosed;
+    /** Syncs allowed through the closed gate before it holds again. */
+    private int passesThroughClosedGate;
     private volatile boolean blockedInSync;
     private volatile StorageException nextSyncFailure;
 
@@ -30,6 +32,14 @@ final class InstrumentedLogStorage implements LogStorage {
     void closeGate() {
         synchronized (gate) {
             gateClosed = true;
+        }
+    }
+
+    /** Lets the next {@code syncs} syncs through the closed gate; later ones wait again. */
+    void letThrough(int syncs) {
+        synchronized (gate) {
+            passesThroughClosedGate += syncs;
+            gate.notifyAll();
         }
     }
 
@@ -57,7 +67,7 @@ final class InstrumentedLogStorage implements LogStorage {
             throw failure;
         }
         synchronized (gate) {
-            while (gateClosed) {
+            while (gateClosed && passesThroughClosedGate == 0) {
                 blockedInSync = true;
                 try {
                     gate.wait();
@@ -67,6 +77,9 @@ final class InstrumentedLogStorage implements LogStorage {
                 }
             }
             blockedInSync = false;
+            if (gateClosed) {
+                passesThroughClosedGate--;
+            }
         }
         delegate.sync();
         syncCount.incrementAndGet();

@@ -242,6 +242,56 @@ class RaftServerClusterTest {
         }
     }
 
+    /**
+     * Pins the leader-side latency optimisation: a proposal whose commit is learned in the same Ready as
+     * the next batch's entries is applied and answered before that batch's sync, not one sync later. The
+     * leader's syncs are held at a gate: batch A's acknowledgements reach the leader while it is still in
+     * A's sync, B is queued behind it, and exactly one sync (A's) is let through.
+     */
+    @Test
+    void aCommittedProposalIsAnsweredBeforeTheNextBatchIsSynced() throws Exception {
+        try (ServerCluster cluster = new ServerCluster(3)) {
+            RaftServer leader = cluster.awaitLeader();
+            InstrumentedLogStorage leaderStorage = cluster.storages.get(leader.id());
+            await().atMost(ServerCluster.WAIT).until(() -> leader.status().appliedIndex() > 0
+                    && leader.status().appliedIndex() == leader.status().raft().lastIndex());
+            long indexOfA = leader.status().raft().lastIndex() + 1;
+
+            leaderStorage.closeGate();
+            try {
+                proposeAWhileHeldThenB(cluster, leader, leaderStorage, indexOfA);
+            } finally {
+                leaderStorage.openGate();
+            }
+            cluster.awaitSameAppliedCommands(cluster.ids(), 2);
+        }
+    }
+
+    private static void proposeAWhileHeldThenB(ServerCluster cluster, RaftServer leader,
+                                               InstrumentedLogStorage leaderStorage, long indexOfA) throws Exception {
+        CompletableFuture<byte[]> a = leader.propose(add("a", 1));
+        await().atMost(ServerCluster.WAIT).until(leaderStorage::blockedInSync);
+        // A follower publishes its status only after its loop iteration, i.e. after it sent its
+        // acknowledgement of A, which the in-memory network hands to the leader's inbox synchronously.
+        for (long follower : cluster.ids()) {
+            if (follower != leader.id()) {
+                await().atMost(ServerCluster.WAIT)
+                        .until(() -> cluster.server(follower).status().raft().lastIndex() >= indexOfA);
+            }
+        }
+        CompletableFuture<byte[]> b = leader.propose(add("b", 1));
+        leaderStorage.letThrough(1);
+
+        // A completes although the leader is held in B's sync (the gate lets nothing more through).
+        assertThat(a.get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS)).isNotNull();
+        await().atMost(ServerCluster.WAIT).until(leaderStorage::blockedInSync);
+        assertThat(b).isNotDone();
+        assertThat(cluster.machine(leader.id()).counter("a")).isEqualTo(1);
+
+        leaderStorage.openGate();
+        assertThat(b.get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS)).isNotNull();
+    }
+
     @Test
     void theMinoritySideOfASplitCannotElectALeader() {
         try (ServerCluster cluster = new ServerCluster(3)) {
