@@ -18,6 +18,7 @@ import dev.raftchat.raft.storage.StorageException;
 import dev.raftchat.raft.transport.InMemoryNetwork;
 import dev.raftchat.raft.transport.InMemoryTransport;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -214,6 +215,40 @@ class RaftServerTest {
                 .cause().hasMessageContaining("state machine failed to apply entry");
         assertThat(server.status().state()).isEqualTo(ServerStatus.State.FAILED);
         assertThat(server.status().failure()).hasRootCauseInstanceOf(IllegalArgumentException.class);
+    }
+
+    /**
+     * A proposal that waited in the queue past its deadline (here: behind a sync held at a gate) times out
+     * when the Raft thread takes it, and is never proposed, so never applied; the one already in the log
+     * commits normally. The wait is for time to pass, which is what the test is about.
+     */
+    @Test
+    void aProposalQueuedPastItsDeadlineTimesOutAndIsNeverApplied() throws Exception {
+        long timeoutMillis = 300;
+        startSingleNode(b -> b.proposalTimeoutMillis(timeoutMillis));
+        storage.closeGate();
+        CompletableFuture<byte[]> heldInSync;
+        CompletableFuture<byte[]> queued;
+        try {
+            heldInSync = server.propose(add("q", 1));
+            await().atMost(ServerCluster.WAIT).until(storage::blockedInSync);
+            queued = server.propose(add("q", 10));
+            long queuedAtNanos = System.nanoTime();
+            await().atMost(ServerCluster.WAIT).pollInterval(Duration.ofMillis(20))
+                    .until(() -> System.nanoTime() - queuedAtNanos > TimeUnit.MILLISECONDS.toNanos(2 * timeoutMillis));
+        } finally {
+            storage.openGate();
+        }
+
+        assertThatThrownBy(() -> queued.get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS))
+                .hasCauseInstanceOf(RaftTimeoutException.class)
+                .cause().hasMessageContaining("proposalTimeoutMillis=300");
+        // The held proposal was in the log before its deadline; whether it is answered before the expiry
+        // check or times out, it is applied, and the queued one never is.
+        await().atMost(ServerCluster.WAIT).until(heldInSync::isDone);
+        assertThat(text(server.propose(add("q", 0)).get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS))).isEqualTo("1");
+        assertThat(machine.counter("q")).isEqualTo(1);
+        assertThat(server.status().pendingProposals()).isZero();
     }
 
     @Test
