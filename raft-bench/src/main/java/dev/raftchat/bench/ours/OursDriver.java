@@ -37,6 +37,7 @@ public final class OursDriver implements BenchCluster {
     private final BenchOptions options;
     private final boolean inMemory;
     private final List<RaftServer> servers = new ArrayList<>();
+    private final List<NettyTransport> nettyTransports = new ArrayList<>();
     private volatile RaftServer leader;
 
     OursDriver(BenchOptions options, boolean inMemory) {
@@ -69,7 +70,9 @@ public final class OursDriver implements BenchCluster {
                     peers.put(ids[j], PeerAddress.parse("http://127.0.0.1:" + ports[j]));
                 }
                 PeerAddress self = peers.remove(ids[i]);
-                transport = new NettyTransport(NettyTransportConfig.builder("bench", ids[i], self).build(), peers);
+                NettyTransport netty = new NettyTransport(NettyTransportConfig.builder("bench", ids[i], self).build(), peers);
+                nettyTransports.add(netty);
+                transport = netty;
             }
             var storage = FileLogStorage.open(options.dataDir().resolve("node-" + ids[i]),
                     FileLogStorageConfig.defaults().withSyncDisabled(!options.sync()));
@@ -117,6 +120,16 @@ public final class OursDriver implements BenchCluster {
 
     @Override
     public void close() {
+        // Diagnostics for the child's log: drops and reconnects explain a run whose tail latency is
+        // far off the others' (Raft recovers from a lost message only at the next heartbeat).
+        for (RaftServer server : servers) {
+            var status = server.status();
+            System.err.printf("node %d: role %s, applied %d, inbound messages dropped (inbox full) %d%n",
+                    status.raft().id(), status.role(), status.appliedIndex(), status.inboundMessagesDropped());
+        }
+        for (NettyTransport netty : nettyTransports) {
+            System.err.println("transport: " + netty.stats());
+        }
         for (RaftServer server : servers) {
             server.close();
         }
