@@ -41,7 +41,7 @@ import java.util.function.IntFunction;
  */
 public final class ChatBench {
     static final String USAGE = "chat-bench [--clients 32] [--warmup-seconds 5] [--seconds 10] [--message-chars 256]"
-            + " [--subscribers 32] [--fanout-posters 4] [--target all|leader] [--heap 256m] [--jar PATH] [--dir DIR]";
+            + " [--subscribers 32] [--fanout-posters 4] [--target all|leader] [--phases posts,reads,fanout] [--heap 256m] [--jar PATH] [--dir DIR]";
     static final int READ_ROOMS = 16;
     static final int READ_ROOM_MESSAGES = 10;
     /** Rooms the post phase spreads its posts over. */
@@ -57,18 +57,22 @@ public final class ChatBench {
         int fanoutPosters = Integer.parseInt(options.getOrDefault("--fanout-posters", "4"));
         String target = options.getOrDefault("--target", "all");
         String heap = options.getOrDefault("--heap", "256m");
+        java.util.Set<String> phases = new java.util.LinkedHashSet<>(
+                List.of(options.getOrDefault("--phases", "posts,reads,fanout").split(",")));
         Path jar = Path.of(options.getOrDefault("--jar", "chat-server/target/chat-server-0.1.0-SNAPSHOT-all.jar"));
         String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(Instant.now());
         Path dir = Path.of(options.getOrDefault("--dir", "raft-bench/target/chat-bench/" + stamp)).toAbsolutePath();
         if (clients < 1 || subscribers < 0 || fanoutPosters < 1 || seconds <= 0 || warmup < 0 || messageChars < 24
-                || !(target.equals("all") || target.equals("leader"))) {
+                || !(target.equals("all") || target.equals("leader"))
+                || phases.isEmpty() || !java.util.Set.of("posts", "reads", "fanout").containsAll(phases)) {
             usage("clients >= 1, subscribers >= 0, fan-out posters >= 1, seconds > 0, warm-up >= 0,"
-                    + " message chars >= 24, target all or leader", USAGE);
+                    + " message chars >= 24, target all or leader, phases among posts,reads,fanout", USAGE);
         }
         System.out.printf(Locale.ROOT, "chat-bench: 3 nodes (-Xmx%s -XX:+UseSerialGC, default node options), %d clients,"
                         + " %d-char messages, warm-up %.0f s, %.0f s measured per phase, target %s; load: %s; nodes in %s%n",
                 heap, clients, messageChars, warmup, seconds, target, loadAverage(), dir);
-        try (ChatCluster cluster = new ChatCluster(jar, dir, 3, List.of("-Xmx" + heap, "-XX:+UseSerialGC"), List.of())) {
+        try (ChatCluster cluster = new ChatCluster(jar, dir, 3, List.of("-Xmx" + heap, "-XX:+UseSerialGC"),
+                ChatCluster.BENCH_NODE_OPTIONS)) {
             cluster.startAll();
             cluster.awaitReady(Duration.ofSeconds(60));
             int leader = cluster.leader();
@@ -76,20 +80,27 @@ public final class ChatBench {
             IntFunction<URI> node = ChatLoad.nodes(cluster, target.equals("leader") ? leader : 0);
             List<ChatLoad.Outcome> outcomes = new ArrayList<>();
 
-            outcomes.add(ChatLoad.run("posts (201 after commit)", clients, warmup, seconds, 201,
-                    (client, sequence) -> ChatLoad.post(node.apply(client), "bench-" + (client % POST_ROOMS),
-                            "user" + client, ChatLoad.message("c" + client + "s" + sequence + " ", messageChars))));
-            System.out.println(outcomes.get(outcomes.size() - 1).line());
+            if (phases.contains("posts")) {
+                outcomes.add(ChatLoad.run("posts (201 after commit)", clients, warmup, seconds, 201,
+                        (client, sequence) -> ChatLoad.post(node.apply(client), "bench-" + (client % POST_ROOMS),
+                                "user" + client, ChatLoad.message("c" + client + "s" + sequence + " ", messageChars))));
+                System.out.println(outcomes.get(outcomes.size() - 1).line());
+            }
 
-            seedReadRooms(node);
-            outcomes.add(ChatLoad.run("linearizable reads", clients, warmup, seconds, 200,
-                    (client, sequence) -> ChatLoad.read(node.apply(client), "read-" + ((client + sequence) % READ_ROOMS), false)));
-            System.out.println(outcomes.get(outcomes.size() - 1).line());
+            if (phases.contains("reads")) {
+                seedReadRooms(node);
+                outcomes.add(ChatLoad.run("linearizable reads", clients, warmup, seconds, 200,
+                        (client, sequence) -> ChatLoad.read(node.apply(client), "read-" + ((client + sequence) % READ_ROOMS), false)));
+                System.out.println(outcomes.get(outcomes.size() - 1).line());
+            }
 
-            FanOut fanOut = fanOut(cluster, node, subscribers, fanoutPosters, warmup, seconds, messageChars);
-            outcomes.add(fanOut.posts());
-            System.out.println(outcomes.get(outcomes.size() - 1).line());
-            System.out.println(fanOut.line());
+            FanOut fanOut = null;
+            if (phases.contains("fanout")) {
+                fanOut = fanOut(cluster, node, subscribers, fanoutPosters, warmup, seconds, messageChars);
+                outcomes.add(fanOut.posts());
+                System.out.println(outcomes.get(outcomes.size() - 1).line());
+                System.out.println(fanOut.line());
+            }
 
             System.out.printf(Locale.ROOT, "%nload after the run: %s%n", loadAverage());
             writeCsv(dir.resolve("chat-bench.csv"), outcomes, fanOut);
@@ -221,9 +232,11 @@ public final class ChatBench {
             csv.append(String.format(Locale.ROOT, "%s,%d,%.1f,%d,%d,%.1f,%.3f,%.3f,%.3f%n", o.name(), o.clients(), o.seconds(),
                     o.ok(), o.failed(), o.perSecond(), o.millis(0.5), o.millis(0.99), o.millis(0.999)));
         }
-        csv.append(String.format(Locale.ROOT, "fan-out deliveries,%d,%.1f,%d,%d,%.1f,%.3f,%.3f,%.3f%n", fanOut.subscribers(),
+        if (fanOut != null) {
+            csv.append(String.format(Locale.ROOT, "fan-out deliveries,%d,%.1f,%d,%d,%.1f,%.3f,%.3f,%.3f%n", fanOut.subscribers(),
                 fanOut.seconds(), fanOut.delivered(), fanOut.disconnected(), fanOut.deliveredPerSecond(),
                 fanOut.latency().valueAt(0.5) / 1e6, fanOut.latency().valueAt(0.99) / 1e6, fanOut.latency().valueAt(0.999) / 1e6));
+        }
         Files.writeString(file, csv);
     }
 
