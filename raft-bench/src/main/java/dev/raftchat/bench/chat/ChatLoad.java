@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntFunction;
 
@@ -24,10 +25,12 @@ final class ChatLoad {
     /** Clients per {@link HttpClient}: each client object has one selector thread, which is plenty for a few connections. */
     static final int CLIENTS_PER_HTTP_CLIENT = 8;
     static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
+    /** Thread groups (threads named alike) shown per process in the CPU report. */
+    static final int CPU_THREAD_GROUPS_SHOWN = 6;
 
     /** What one phase measured. */
     record Outcome(String name, int clients, double seconds, long ok, long failed, LatencyHistogram latency,
-                   String firstFailure) {
+                   String firstFailure, List<String> cpu, double cores) {
         double perSecond() {
             return ok / seconds;
         }
@@ -40,6 +43,16 @@ final class ChatLoad {
 
         double millis(double quantile) {
             return latency.valueAt(quantile) / 1e6;
+        }
+
+        /** CPU in the window: cores used by the nodes and this load generator, and CPU milliseconds per request. */
+        String cpuLines() {
+            if (cpu.isEmpty()) {
+                return "";
+            }
+            return String.format(Locale.ROOT, "  CPU in the measured window: %.2f cores in all, %.2f ms of CPU per request"
+                    + " (nodes and load generator)%n", cores, ok == 0 ? 0 : cores * seconds * 1000 / ok)
+                    + String.join(System.lineSeparator(), cpu) + System.lineSeparator();
         }
     }
 
@@ -87,6 +100,15 @@ final class ChatLoad {
      */
     static Outcome run(String name, int clients, double warmupSeconds, double seconds, int expectedStatus,
                        RequestFactory requests) throws InterruptedException {
+        return run(name, clients, warmupSeconds, seconds, expectedStatus, requests, Map.of());
+    }
+
+    /**
+     * As {@link #run(String, int, double, double, int, RequestFactory)}, also measuring the CPU that the threads
+     * of {@code processes} (label → pid; include this JVM to count the load generator) use in the measured window.
+     */
+    static Outcome run(String name, int clients, double warmupSeconds, double seconds, int expectedStatus,
+                       RequestFactory requests, Map<String, Long> processes) throws InterruptedException {
         List<HttpClient> http = httpClients(clients);
         LatencyHistogram latency = new LatencyHistogram();
         AtomicLong ok = new AtomicLong();
@@ -136,10 +158,27 @@ final class ChatLoad {
             threads.add(thread);
             thread.start();
         }
+        List<String> cpu = List.of();
+        double cores = 0;
+        if (!processes.isEmpty()) {
+            sleepUntil(measureFrom);
+            ThreadCpu.Sample first = ThreadCpu.sample(processes);
+            sleepUntil(end);
+            ThreadCpu.Sample last = ThreadCpu.sample(processes);
+            cpu = ThreadCpu.report(first, last, CPU_THREAD_GROUPS_SHOWN);
+            cores = ThreadCpu.totalCores(first, last);
+        }
         for (Thread thread : threads) {
             thread.join();
         }
-        return new Outcome(name, clients, seconds, ok.get(), failed.get(), latency, firstFailure.get());
+        return new Outcome(name, clients, seconds, ok.get(), failed.get(), latency, firstFailure.get(), cpu, cores);
+    }
+
+    private static void sleepUntil(long nanoTime) throws InterruptedException {
+        long left = nanoTime - System.nanoTime();
+        if (left > 0) {
+            java.util.concurrent.TimeUnit.NANOSECONDS.sleep(left);
+        }
     }
 
     static String abbreviate(String text) {
