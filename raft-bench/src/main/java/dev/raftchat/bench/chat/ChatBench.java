@@ -44,7 +44,7 @@ import java.util.function.IntFunction;
  */
 public final class ChatBench {
     static final String USAGE = "chat-bench [--clients 32] [--warmup-seconds 5] [--seconds 10] [--message-chars 256]"
-            + " [--subscribers 32] [--fanout-posters 4] [--target all|leader] [--phases posts,reads,fanout] [--jvm-warmup-seconds 60] [--heap 256m] [--node-jvm-options \"-XX:...\"] [--jar PATH] [--dir DIR]";
+            + " [--subscribers 32] [--fanout-posters 4] [--target all|leader] [--phases posts,reads,fanout] [--jvm-warmup-seconds 60] [--client raw|jdk] [--heap 256m] [--node-jvm-options \"-XX:...\"] [--jar PATH] [--dir DIR]";
     static final int READ_ROOMS = 16;
     static final int READ_ROOM_MESSAGES = 10;
     /** Rooms the post phase spreads its posts over. */
@@ -66,6 +66,11 @@ public final class ChatBench {
         int fanoutPosters = Integer.parseInt(options.getOrDefault("--fanout-posters", "4"));
         String target = options.getOrDefault("--target", "all");
         String heap = options.getOrDefault("--heap", "256m");
+        String clientOption = options.getOrDefault("--client", "raw");
+        if (!clientOption.equals("raw") && !clientOption.equals("jdk")) {
+            usage("--client is raw or jdk", USAGE);
+        }
+        ChatLoad.Client clientKind = clientOption.equals("raw") ? ChatLoad.Client.RAW : ChatLoad.Client.JDK;
         List<String> nodeJvmOptions = new ArrayList<>(List.of("-Xmx" + heap, "-XX:+UseSerialGC"));
         for (String option : options.getOrDefault("--node-jvm-options", "").trim().split("\\s+")) {
             if (!option.isEmpty()) {
@@ -84,9 +89,9 @@ public final class ChatBench {
                     + " message chars >= 24, target all or leader, phases among posts,reads,fanout", USAGE);
         }
         System.out.printf(Locale.ROOT, "chat-bench: 3 nodes (%s, default node options), %d clients,"
-                        + " %d-char messages, JVM warm-up %.0f s, then per phase warm-up %.0f s and %.0f s measured, target %s;"
+                        + " %d-char messages, %s HTTP client, JVM warm-up %.0f s, then per phase warm-up %.0f s and %.0f s measured, target %s;"
                         + " load: %s; nodes in %s%n",
-                String.join(" ", nodeJvmOptions), clients, messageChars, jvmWarmup, warmup, seconds, target, loadAverage(), dir);
+                String.join(" ", nodeJvmOptions), clients, messageChars, clientOption, jvmWarmup, warmup, seconds, target, loadAverage(), dir);
         try (ChatCluster cluster = new ChatCluster(jar, dir, 3, nodeJvmOptions,
                 ChatCluster.BENCH_NODE_OPTIONS)) {
             cluster.startAll();
@@ -110,17 +115,18 @@ public final class ChatBench {
                 // Expected status 0: posts answer 201 and reads 200; nothing of this phase is reported.
                 ChatLoad.run("JVM warm-up (posts and reads)", clients, jvmWarmup, 1, 0,
                         (client, sequence) -> client % 2 == 0
-                                ? ChatLoad.post(node.apply(client), "warmup-" + (client % POST_ROOMS), "user" + client,
+                                ? ChatLoad.postRequest(node.apply(client), "warmup-" + (client % POST_ROOMS), "user" + client,
                                         ChatLoad.message("w" + client + "s" + sequence + " ", messageChars))
-                                : ChatLoad.read(node.apply(client), "read-" + ((client + sequence) % READ_ROOMS), false));
+                                : ChatLoad.readRequest(node.apply(client), "read-" + ((client + sequence) % READ_ROOMS), false),
+                        Map.of(), clientKind);
                 System.out.printf(Locale.ROOT, "JVM warm-up: %.0f s of posts and linearizable reads done%n", jvmWarmup);
             }
 
             if (phases.contains("posts")) {
                 outcomes.add(ChatLoad.run("posts (201 after commit)", clients, warmup, seconds, 201,
-                        (client, sequence) -> ChatLoad.post(node.apply(client), "bench-" + (client % POST_ROOMS),
+                        (client, sequence) -> ChatLoad.postRequest(node.apply(client), "bench-" + (client % POST_ROOMS),
                                 "user" + client, ChatLoad.message("c" + client + "s" + sequence + " ", messageChars)),
-                        processes));
+                        processes, clientKind));
                 System.out.println(outcomes.get(outcomes.size() - 1).line());
                 System.out.print(outcomes.get(outcomes.size() - 1).cpuLines());
             }
@@ -130,15 +136,15 @@ public final class ChatBench {
                     seedReadRooms(node);
                 }
                 outcomes.add(ChatLoad.run("linearizable reads", clients, warmup, seconds, 200,
-                        (client, sequence) -> ChatLoad.read(node.apply(client), "read-" + ((client + sequence) % READ_ROOMS), false),
-                        processes));
+                        (client, sequence) -> ChatLoad.readRequest(node.apply(client), "read-" + ((client + sequence) % READ_ROOMS), false),
+                        processes, clientKind));
                 System.out.println(outcomes.get(outcomes.size() - 1).line());
                 System.out.print(outcomes.get(outcomes.size() - 1).cpuLines());
             }
 
             FanOut fanOut = null;
             if (phases.contains("fanout")) {
-                fanOut = fanOut(cluster, node, subscribers, fanoutPosters, warmup, seconds, messageChars);
+                fanOut = fanOut(cluster, node, subscribers, fanoutPosters, warmup, seconds, messageChars, clientKind);
                 outcomes.add(fanOut.posts());
                 System.out.println(outcomes.get(outcomes.size() - 1).line());
                 System.out.println(fanOut.line());
@@ -188,7 +194,7 @@ public final class ChatBench {
     }
 
     private static FanOut fanOut(ChatCluster cluster, IntFunction<URI> node, int subscribers, int posters, double warmup,
-                                 double seconds, int messageChars) throws Exception {
+                                 double seconds, int messageChars, ChatLoad.Client clientKind) throws Exception {
         LatencyHistogram latency = new LatencyHistogram();
         AtomicLong delivered = new AtomicLong();
         AtomicLong disconnected = new AtomicLong();
@@ -210,8 +216,8 @@ public final class ChatBench {
             Thread.sleep(settle / 1_000_000);
         }
         ChatLoad.Outcome posts = ChatLoad.run("fan-out posts", posters, warmup, seconds, 201,
-                (client, sequence) -> ChatLoad.post(node.apply(client), "fanout-" + client, "poster" + client,
-                        ChatLoad.message("t=" + System.nanoTime() + ";", messageChars)));
+                (client, sequence) -> ChatLoad.postRequest(node.apply(client), "fanout-" + client, "poster" + client,
+                        ChatLoad.message("t=" + System.nanoTime() + ";", messageChars)), Map.of(), clientKind);
         // Deliveries of posts acknowledged just before the window closed still count if they arrive in it only.
         for (WebSocket socket : sockets) {
             socket.sendClose(WebSocket.NORMAL_CLOSURE, "done").exceptionally(t -> null);
