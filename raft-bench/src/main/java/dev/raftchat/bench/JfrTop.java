@@ -31,6 +31,7 @@ public final class JfrTop {
             new String[] {"dev.raftchat.raft.storage.", "raft-core: storage SPI"},
             new String[] {"dev.raftchat.raft.transport.netty.proto.", "protobuf (generated code)"},
             new String[] {"dev.raftchat.raft.transport.netty.", "raft-transport-netty"},
+            new String[] {"dev.raftchat.chat.", "chat-server"},
             new String[] {"dev.raftchat.bench.", "benchmark harness (clients)"},
             new String[] {"com.google.protobuf.", "protobuf (runtime)"},
             new String[] {"io.netty.", "Netty"});
@@ -86,7 +87,7 @@ public final class JfrTop {
                     String where = stack == null || stack.getFrames().isEmpty() ? "(no stack)" : name(stack.getFrames().get(0));
                     nativeBySelf.merge(threadGroup(event.getThread("sampledThread")) + "  " + where, 1L, Long::sum);
                 }
-                case "jdk.ThreadPark" -> parkNanosByThread.merge(threadGroup(event.getThread()),
+                case "jdk.ThreadPark", "jdk.ThreadSleep" -> parkNanosByThread.merge(threadGroup(event.getThread()),
                         event.getDuration().toNanos(), Long::sum);
                 case "jdk.JavaMonitorEnter" -> monitorNanosByClass.merge(
                         event.getClass("monitorClass") == null ? "?" : event.getClass("monitorClass").getName(),

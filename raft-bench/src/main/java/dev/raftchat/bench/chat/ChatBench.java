@@ -37,59 +37,118 @@ import java.util.function.IntFunction;
  * </ol>
  * Clients are spread over all nodes by default ({@code --target all}), so most requests land on a follower
  * that forwards the post or asks the leader for a read index; {@code --target leader} sends all to the leader.
- * Every node process is stopped at the end, also on failure.
+ * Before the first phase, {@code --jvm-warmup-seconds} (default {@link #DEFAULT_JVM_WARMUP_SECONDS}) of mixed posts
+ * and reads let the JIT compilers of the four JVMs finish, and each phase reports the CPU every node and the load
+ * generator used in its measured window, by thread group ({@link ThreadCpu}), so that compilation, the load
+ * generator and the nodes' own work can be told apart. Every node process is stopped at the end, also on failure.
  */
 public final class ChatBench {
     static final String USAGE = "chat-bench [--clients 32] [--warmup-seconds 5] [--seconds 10] [--message-chars 256]"
-            + " [--subscribers 32] [--fanout-posters 4] [--target all|leader] [--heap 256m] [--jar PATH] [--dir DIR]";
+            + " [--subscribers 32] [--fanout-posters 4] [--target all|leader] [--phases posts,reads,fanout] [--jvm-warmup-seconds 60] [--client raw|jdk] [--heap 256m] [--node-jvm-options \"-XX:...\"] [--jar PATH] [--dir DIR]";
     static final int READ_ROOMS = 16;
     static final int READ_ROOM_MESSAGES = 10;
     /** Rooms the post phase spreads its posts over. */
     static final int POST_ROOMS = 64;
+    /**
+     * Load before the first phase, so that the phases measure compiled code: with 5 s of warm-up, the nodes' JIT
+     * compiler threads used about half of the CPU the cluster got in the measured window (bin/chat-bench, 2 cores).
+     */
+    static final double DEFAULT_JVM_WARMUP_SECONDS = 60;
 
     public static void main(String[] args) throws Exception {
         Map<String, String> options = parse(args, USAGE);
         int clients = Integer.parseInt(options.getOrDefault("--clients", "32"));
         double warmup = Double.parseDouble(options.getOrDefault("--warmup-seconds", "5"));
         double seconds = Double.parseDouble(options.getOrDefault("--seconds", "10"));
+        double jvmWarmup = Double.parseDouble(options.getOrDefault("--jvm-warmup-seconds", "" + DEFAULT_JVM_WARMUP_SECONDS));
         int messageChars = Integer.parseInt(options.getOrDefault("--message-chars", "256"));
         int subscribers = Integer.parseInt(options.getOrDefault("--subscribers", "32"));
         int fanoutPosters = Integer.parseInt(options.getOrDefault("--fanout-posters", "4"));
         String target = options.getOrDefault("--target", "all");
         String heap = options.getOrDefault("--heap", "256m");
+        String clientOption = options.getOrDefault("--client", "raw");
+        if (!clientOption.equals("raw") && !clientOption.equals("jdk")) {
+            usage("--client is raw or jdk", USAGE);
+        }
+        ChatLoad.Client clientKind = clientOption.equals("raw") ? ChatLoad.Client.RAW : ChatLoad.Client.JDK;
+        List<String> nodeJvmOptions = new ArrayList<>(List.of("-Xmx" + heap, "-XX:+UseSerialGC"));
+        for (String option : options.getOrDefault("--node-jvm-options", "").trim().split("\\s+")) {
+            if (!option.isEmpty()) {
+                nodeJvmOptions.add(option);
+            }
+        }
+        java.util.Set<String> phases = new java.util.LinkedHashSet<>(
+                List.of(options.getOrDefault("--phases", "posts,reads,fanout").split(",")));
         Path jar = Path.of(options.getOrDefault("--jar", "chat-server/target/chat-server-0.1.0-SNAPSHOT-all.jar"));
         String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(Instant.now());
         Path dir = Path.of(options.getOrDefault("--dir", "raft-bench/target/chat-bench/" + stamp)).toAbsolutePath();
-        if (clients < 1 || subscribers < 0 || fanoutPosters < 1 || seconds <= 0 || warmup < 0 || messageChars < 24
-                || !(target.equals("all") || target.equals("leader"))) {
-            usage("clients >= 1, subscribers >= 0, fan-out posters >= 1, seconds > 0, warm-up >= 0,"
-                    + " message chars >= 24, target all or leader", USAGE);
+        if (clients < 1 || subscribers < 0 || fanoutPosters < 1 || seconds <= 0 || warmup < 0 || jvmWarmup < 0 || messageChars < 24
+                || !(target.equals("all") || target.equals("leader"))
+                || phases.isEmpty() || !java.util.Set.of("posts", "reads", "fanout").containsAll(phases)) {
+            usage("clients >= 1, subscribers >= 0, fan-out posters >= 1, seconds > 0, warm-up >= 0, JVM warm-up >= 0,"
+                    + " message chars >= 24, target all or leader, phases among posts,reads,fanout", USAGE);
         }
-        System.out.printf(Locale.ROOT, "chat-bench: 3 nodes (-Xmx%s -XX:+UseSerialGC, default node options), %d clients,"
-                        + " %d-char messages, warm-up %.0f s, %.0f s measured per phase, target %s; load: %s; nodes in %s%n",
-                heap, clients, messageChars, warmup, seconds, target, loadAverage(), dir);
-        try (ChatCluster cluster = new ChatCluster(jar, dir, 3, List.of("-Xmx" + heap, "-XX:+UseSerialGC"), List.of())) {
+        System.out.printf(Locale.ROOT, "chat-bench: 3 nodes (%s, default node options), %d clients,"
+                        + " %d-char messages, %s HTTP client, JVM warm-up %.0f s, then per phase warm-up %.0f s and %.0f s measured, target %s;"
+                        + " load: %s; nodes in %s%n",
+                String.join(" ", nodeJvmOptions), clients, messageChars, clientOption, jvmWarmup, warmup, seconds, target, loadAverage(), dir);
+        try (ChatCluster cluster = new ChatCluster(jar, dir, 3, nodeJvmOptions,
+                ChatCluster.BENCH_NODE_OPTIONS)) {
             cluster.startAll();
             cluster.awaitReady(Duration.ofSeconds(60));
             int leader = cluster.leader();
             System.out.println("cluster ready; leader is node " + leader);
             IntFunction<URI> node = ChatLoad.nodes(cluster, target.equals("leader") ? leader : 0);
+            Map<String, Long> processes = new LinkedHashMap<>();
+            for (int id = 1; id <= cluster.size(); id++) {
+                processes.put("node " + id + (id == leader ? " (leader)" : ""), cluster.pid(id));
+            }
+            processes.put("load generator", ProcessHandle.current().pid());
             List<ChatLoad.Outcome> outcomes = new ArrayList<>();
 
-            outcomes.add(ChatLoad.run("posts (201 after commit)", clients, warmup, seconds, 201,
-                    (client, sequence) -> ChatLoad.post(node.apply(client), "bench-" + (client % POST_ROOMS),
-                            "user" + client, ChatLoad.message("c" + client + "s" + sequence + " ", messageChars))));
-            System.out.println(outcomes.get(outcomes.size() - 1).line());
+            boolean readRoomsSeeded = false;
+            if (jvmWarmup > 0) {
+                // Once for all phases: the JIT compilers of four JVMs sharing two cores need about a minute of load
+                // before the hot paths are compiled; measured sooner, most of the CPU goes to compilation.
+                seedReadRooms(node);
+                readRoomsSeeded = true;
+                // Expected status 0: posts answer 201 and reads 200; nothing of this phase is reported.
+                ChatLoad.run("JVM warm-up (posts and reads)", clients, jvmWarmup, 1, 0,
+                        (client, sequence) -> client % 2 == 0
+                                ? ChatLoad.postRequest(node.apply(client), "warmup-" + (client % POST_ROOMS), "user" + client,
+                                        ChatLoad.message("w" + client + "s" + sequence + " ", messageChars))
+                                : ChatLoad.readRequest(node.apply(client), "read-" + ((client + sequence) % READ_ROOMS), false),
+                        Map.of(), clientKind);
+                System.out.printf(Locale.ROOT, "JVM warm-up: %.0f s of posts and linearizable reads done%n", jvmWarmup);
+            }
 
-            seedReadRooms(node);
-            outcomes.add(ChatLoad.run("linearizable reads", clients, warmup, seconds, 200,
-                    (client, sequence) -> ChatLoad.read(node.apply(client), "read-" + ((client + sequence) % READ_ROOMS), false)));
-            System.out.println(outcomes.get(outcomes.size() - 1).line());
+            if (phases.contains("posts")) {
+                outcomes.add(ChatLoad.run("posts (201 after commit)", clients, warmup, seconds, 201,
+                        (client, sequence) -> ChatLoad.postRequest(node.apply(client), "bench-" + (client % POST_ROOMS),
+                                "user" + client, ChatLoad.message("c" + client + "s" + sequence + " ", messageChars)),
+                        processes, clientKind));
+                System.out.println(outcomes.get(outcomes.size() - 1).line());
+                System.out.print(outcomes.get(outcomes.size() - 1).cpuLines());
+            }
 
-            FanOut fanOut = fanOut(cluster, node, subscribers, fanoutPosters, warmup, seconds, messageChars);
-            outcomes.add(fanOut.posts());
-            System.out.println(outcomes.get(outcomes.size() - 1).line());
-            System.out.println(fanOut.line());
+            if (phases.contains("reads")) {
+                if (!readRoomsSeeded) {
+                    seedReadRooms(node);
+                }
+                outcomes.add(ChatLoad.run("linearizable reads", clients, warmup, seconds, 200,
+                        (client, sequence) -> ChatLoad.readRequest(node.apply(client), "read-" + ((client + sequence) % READ_ROOMS), false),
+                        processes, clientKind));
+                System.out.println(outcomes.get(outcomes.size() - 1).line());
+                System.out.print(outcomes.get(outcomes.size() - 1).cpuLines());
+            }
+
+            FanOut fanOut = null;
+            if (phases.contains("fanout")) {
+                fanOut = fanOut(cluster, node, subscribers, fanoutPosters, warmup, seconds, messageChars, clientKind);
+                outcomes.add(fanOut.posts());
+                System.out.println(outcomes.get(outcomes.size() - 1).line());
+                System.out.println(fanOut.line());
+            }
 
             System.out.printf(Locale.ROOT, "%nload after the run: %s%n", loadAverage());
             writeCsv(dir.resolve("chat-bench.csv"), outcomes, fanOut);
@@ -135,7 +194,7 @@ public final class ChatBench {
     }
 
     private static FanOut fanOut(ChatCluster cluster, IntFunction<URI> node, int subscribers, int posters, double warmup,
-                                 double seconds, int messageChars) throws Exception {
+                                 double seconds, int messageChars, ChatLoad.Client clientKind) throws Exception {
         LatencyHistogram latency = new LatencyHistogram();
         AtomicLong delivered = new AtomicLong();
         AtomicLong disconnected = new AtomicLong();
@@ -157,8 +216,8 @@ public final class ChatBench {
             Thread.sleep(settle / 1_000_000);
         }
         ChatLoad.Outcome posts = ChatLoad.run("fan-out posts", posters, warmup, seconds, 201,
-                (client, sequence) -> ChatLoad.post(node.apply(client), "fanout-" + client, "poster" + client,
-                        ChatLoad.message("t=" + System.nanoTime() + ";", messageChars)));
+                (client, sequence) -> ChatLoad.postRequest(node.apply(client), "fanout-" + client, "poster" + client,
+                        ChatLoad.message("t=" + System.nanoTime() + ";", messageChars)), Map.of(), clientKind);
         // Deliveries of posts acknowledged just before the window closed still count if they arrive in it only.
         for (WebSocket socket : sockets) {
             socket.sendClose(WebSocket.NORMAL_CLOSURE, "done").exceptionally(t -> null);
@@ -221,9 +280,11 @@ public final class ChatBench {
             csv.append(String.format(Locale.ROOT, "%s,%d,%.1f,%d,%d,%.1f,%.3f,%.3f,%.3f%n", o.name(), o.clients(), o.seconds(),
                     o.ok(), o.failed(), o.perSecond(), o.millis(0.5), o.millis(0.99), o.millis(0.999)));
         }
-        csv.append(String.format(Locale.ROOT, "fan-out deliveries,%d,%.1f,%d,%d,%.1f,%.3f,%.3f,%.3f%n", fanOut.subscribers(),
+        if (fanOut != null) {
+            csv.append(String.format(Locale.ROOT, "fan-out deliveries,%d,%.1f,%d,%d,%.1f,%.3f,%.3f,%.3f%n", fanOut.subscribers(),
                 fanOut.seconds(), fanOut.delivered(), fanOut.disconnected(), fanOut.deliveredPerSecond(),
                 fanOut.latency().valueAt(0.5) / 1e6, fanOut.latency().valueAt(0.99) / 1e6, fanOut.latency().valueAt(0.999) / 1e6));
+        }
         Files.writeString(file, csv);
     }
 

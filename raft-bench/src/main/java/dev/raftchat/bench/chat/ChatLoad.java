@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntFunction;
 
@@ -24,10 +25,14 @@ final class ChatLoad {
     /** Clients per {@link HttpClient}: each client object has one selector thread, which is plenty for a few connections. */
     static final int CLIENTS_PER_HTTP_CLIENT = 8;
     static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
+    /** Thread groups (threads named alike) shown per process in the CPU report. */
+    static final int CPU_THREAD_GROUPS_SHOWN = 6;
+    /** How long before the end of the measured window its CPU is sampled for the last time. */
+    static final long CPU_SAMPLE_MARGIN_NANOS = 500_000_000L;
 
     /** What one phase measured. */
     record Outcome(String name, int clients, double seconds, long ok, long failed, LatencyHistogram latency,
-                   String firstFailure) {
+                   String firstFailure, List<String> cpu, double cores) {
         double perSecond() {
             return ok / seconds;
         }
@@ -41,6 +46,16 @@ final class ChatLoad {
         double millis(double quantile) {
             return latency.valueAt(quantile) / 1e6;
         }
+
+        /** CPU in the window: cores used by the nodes and this load generator, and CPU milliseconds per request. */
+        String cpuLines() {
+            if (cpu.isEmpty()) {
+                return "";
+            }
+            return String.format(Locale.ROOT, "  CPU in the measured window: %.2f cores in all, %.2f ms of CPU per request"
+                    + " (nodes and load generator)%n", cores, ok == 0 ? 0 : cores * seconds * 1000 / ok)
+                    + String.join(System.lineSeparator(), cpu) + System.lineSeparator();
+        }
     }
 
     private ChatLoad() {}
@@ -53,18 +68,42 @@ final class ChatLoad {
         return list;
     }
 
+    /** One request of the load, independent of the HTTP client that sends it. */
+    record Request(URI node, String method, String pathAndQuery, byte[] body) {
+        HttpRequest toHttpRequest() {
+            HttpRequest.Builder builder = HttpRequest.newBuilder(node.resolve(pathAndQuery)).timeout(REQUEST_TIMEOUT);
+            return body == null ? builder.GET().build()
+                    : builder.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofByteArray(body)).build();
+        }
+    }
+
+    /** Which HTTP client the closed-loop clients use. */
+    enum Client {
+        /** {@link RawHttpClient}: one blocking keep-alive socket per client thread, the cheapest on CPU. */
+        RAW,
+        /** The JDK's {@link HttpClient} (HTTP/1.1), {@link #CLIENTS_PER_HTTP_CLIENT} clients per instance. */
+        JDK
+    }
+
     /** POST /rooms/{room} with the original API's body. */
-    static HttpRequest post(URI node, String room, String user, String message) {
+    static Request postRequest(URI node, String room, String user, String message) {
         String body = "{\"Message\":\"" + message + "\",\"User\":\"" + user + "\"}";
-        return HttpRequest.newBuilder(node.resolve("/rooms/" + URLEncoder.encode(room, StandardCharsets.UTF_8)))
-                .timeout(REQUEST_TIMEOUT).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        return new Request(node, "POST", "/rooms/" + URLEncoder.encode(room, StandardCharsets.UTF_8),
+                body.getBytes(StandardCharsets.UTF_8));
     }
 
     /** GET /rooms/{room}: a linearizable read unless {@code stale}. */
+    static Request readRequest(URI node, String room, boolean stale) {
+        return new Request(node, "GET", "/rooms/" + URLEncoder.encode(room, StandardCharsets.UTF_8)
+                + (stale ? "?consistency=stale" : ""), null);
+    }
+
+    static HttpRequest post(URI node, String room, String user, String message) {
+        return postRequest(node, room, user, message).toHttpRequest();
+    }
+
     static HttpRequest read(URI node, String room, boolean stale) {
-        return HttpRequest.newBuilder(node.resolve("/rooms/" + URLEncoder.encode(room, StandardCharsets.UTF_8)
-                + (stale ? "?consistency=stale" : ""))).timeout(REQUEST_TIMEOUT).GET().build();
+        return readRequest(node, room, stale).toHttpRequest();
     }
 
     /** A message of exactly {@code chars} ASCII characters starting with {@code prefix}. */
@@ -78,7 +117,7 @@ final class ChatLoad {
 
     /** A request the load sends next: client index and its sequence number in, request out. */
     interface RequestFactory {
-        HttpRequest next(int client, long sequence);
+        Request next(int client, long sequence);
     }
 
     /**
@@ -87,7 +126,16 @@ final class ChatLoad {
      */
     static Outcome run(String name, int clients, double warmupSeconds, double seconds, int expectedStatus,
                        RequestFactory requests) throws InterruptedException {
-        List<HttpClient> http = httpClients(clients);
+        return run(name, clients, warmupSeconds, seconds, expectedStatus, requests, Map.of(), Client.RAW);
+    }
+
+    /**
+     * As {@link #run(String, int, double, double, int, RequestFactory)}, also measuring the CPU that the threads
+     * of {@code processes} (label → pid; include this JVM to count the load generator) use in the measured window.
+     */
+    static Outcome run(String name, int clients, double warmupSeconds, double seconds, int expectedStatus,
+                       RequestFactory requests, Map<String, Long> processes, Client kind) throws InterruptedException {
+        List<HttpClient> http = kind == Client.JDK ? httpClients(clients) : List.of();
         LatencyHistogram latency = new LatencyHistogram();
         AtomicLong ok = new AtomicLong();
         AtomicLong failed = new AtomicLong();
@@ -99,23 +147,35 @@ final class ChatLoad {
         for (int c = 0; c < clients; c++) {
             final int client = c;
             Thread thread = new Thread(() -> {
-                HttpClient httpClient = http.get(client / CLIENTS_PER_HTTP_CLIENT);
+                HttpClient httpClient = kind == Client.JDK ? http.get(client / CLIENTS_PER_HTTP_CLIENT) : null;
+                java.util.Map<URI, RawHttpClient> raw = new java.util.HashMap<>();
                 long sequence = 0;
                 while (System.nanoTime() < end) {
-                    HttpRequest request = requests.next(client, sequence++);
+                    Request request = requests.next(client, sequence++);
                     long sent = System.nanoTime();
                     int status;
                     String failure = null;
                     try {
-                        HttpResponse<String> response = httpClient.send(request, HttpResponse.BodyHandlers.ofString());
-                        status = response.statusCode();
+                        String body;
+                        if (httpClient != null) {
+                            HttpResponse<String> response = httpClient.send(request.toHttpRequest(), HttpResponse.BodyHandlers.ofString());
+                            status = response.statusCode();
+                            body = response.body();
+                        } else {
+                            RawHttpClient.Response response = raw.computeIfAbsent(request.node(),
+                                    n -> new RawHttpClient(n, (int) REQUEST_TIMEOUT.toMillis()))
+                                    .exchange(request.method(), request.pathAndQuery(), request.body());
+                            status = response.status();
+                            body = response.body();
+                        }
                         if (status != expectedStatus) {
-                            failure = "HTTP " + status + " " + abbreviate(response.body());
+                            failure = "HTTP " + status + " " + abbreviate(body);
                         }
                     } catch (IOException e) {
                         status = -1;
                         failure = e.toString();
                     } catch (InterruptedException e) {
+                        raw.values().forEach(RawHttpClient::close);
                         return;
                     }
                     long done = System.nanoTime();
@@ -131,15 +191,35 @@ final class ChatLoad {
                         firstFailure.compareAndSet(null, failure);
                     }
                 }
+                raw.values().forEach(RawHttpClient::close);
             }, name + "-client-" + c);
             thread.setDaemon(true);
             threads.add(thread);
             thread.start();
         }
+        List<String> cpu = List.of();
+        double cores = 0;
+        if (!processes.isEmpty()) {
+            sleepUntil(measureFrom);
+            ThreadCpu.Sample first = ThreadCpu.sample(processes);
+            // Sampled a little before the window closes: the client threads exit at its end, and /proc forgets
+            // the CPU time of a thread that has exited. The report divides by the time actually between samples.
+            sleepUntil(end - Math.min(CPU_SAMPLE_MARGIN_NANOS, (end - measureFrom) / 10));
+            ThreadCpu.Sample last = ThreadCpu.sample(processes);
+            cpu = ThreadCpu.report(first, last, CPU_THREAD_GROUPS_SHOWN);
+            cores = ThreadCpu.totalCores(first, last);
+        }
         for (Thread thread : threads) {
             thread.join();
         }
-        return new Outcome(name, clients, seconds, ok.get(), failed.get(), latency, firstFailure.get());
+        return new Outcome(name, clients, seconds, ok.get(), failed.get(), latency, firstFailure.get(), cpu, cores);
+    }
+
+    private static void sleepUntil(long nanoTime) throws InterruptedException {
+        long left = nanoTime - System.nanoTime();
+        if (left > 0) {
+            java.util.concurrent.TimeUnit.NANOSECONDS.sleep(left);
+        }
     }
 
     static String abbreviate(String text) {

@@ -69,7 +69,8 @@ public final class ChatScale {
                         + " 3 nodes -Xmx%s -XX:+UseSerialGC --snapshot-count %d; %s; nodes in %s%n", messages, messageChars,
                 rooms, clients, loadSeconds, heap, snapshotCount, ChatBench.loadAverage(), dir);
         try (ChatCluster cluster = new ChatCluster(jar, dir, 3, List.of("-Xmx" + heap, "-XX:+UseSerialGC"),
-                List.of("--snapshot-count", Long.toString(snapshotCount)))) {
+                java.util.stream.Stream.concat(ChatCluster.BENCH_NODE_OPTIONS.stream(),
+                        java.util.stream.Stream.of("--snapshot-count", Long.toString(snapshotCount))).toList())) {
             cluster.startAll();
             cluster.awaitReady(Duration.ofSeconds(60));
             int leader = cluster.leader();
