@@ -27,6 +27,9 @@ public final class ModelDisk implements SimDisk {
     /** Writes since the last sync, oldest first: each is a {@code List<Entry>} or a {@link HardState}. */
     private final List<Object> unsynced = new ArrayList<>();
     private ModelStorage openStorage;
+    /** Writes made and writes made durable since this disk was created; their difference is {@code unsynced}. */
+    private long writesMade;
+    private long writesDurable;
 
     public ModelDisk() {
         this(false);
@@ -54,6 +57,7 @@ public final class ModelDisk implements SimDisk {
             }
         }
         if (forgetSyncs) {
+            writesMade -= unsynced.size();
             unsynced.clear();
             return new CrashReport(unsyncedEntries, 0, false);
         }
@@ -73,6 +77,7 @@ public final class ModelDisk implements SimDisk {
             kept += prefix;
             torn = true;
         }
+        writesMade = writesDurable; // what survived is durable now; renumber from here
         unsynced.clear();
         return new CrashReport(unsyncedEntries - kept, kept, torn);
     }
@@ -150,6 +155,7 @@ public final class ModelDisk implements SimDisk {
             }
             visible.append(entries);
             unsynced.add(List.copyOf(entries));
+            writesMade++;
         }
 
         @Override
@@ -157,6 +163,7 @@ public final class ModelDisk implements SimDisk {
             checkOpen();
             visible.saveHardState(hardState);
             unsynced.add(hardState);
+            writesMade++;
         }
 
         @Override
@@ -168,7 +175,30 @@ public final class ModelDisk implements SimDisk {
             for (Object w : unsynced) {
                 applyTo(durable, w);
             }
+            writesDurable += unsynced.size();
             unsynced.clear();
+        }
+
+        /**
+         * Captures how many writes are unsynced now; completing makes exactly those durable (writes made
+         * meanwhile stay unsynced), which is what a real disk promises for a sync that overlaps appends.
+         */
+        @Override
+        public PendingSync beginSync() {
+            checkOpen();
+            if (forgetSyncs || unsynced.isEmpty()) {
+                return PendingSync.DONE;
+            }
+            long through = writesMade;
+            return () -> {
+                if (openStorage != this) {
+                    return; // crashed meanwhile: the crash decided what survived
+                }
+                while (writesDurable < through && !unsynced.isEmpty()) {
+                    applyTo(durable, unsynced.remove(0));
+                    writesDurable++;
+                }
+            };
         }
 
         @Override

@@ -61,6 +61,18 @@ final class SimNode {
     private long pausedAtMillis;
     /** The Ready whose sync is in flight, or null. */
     private Ready awaitingSync;
+    /**
+     * Overlapped syncs ({@link SimulationConfig#overlappedSyncs()}), as the runtime does them on a leader:
+     * the sync in flight (null if none), the last entry it covers, and the newest entry written and
+     * advanced since it began, which the next one will cover.
+     */
+    private LogStorage.PendingSync overlapped;
+    private LogPosition overlappedThrough;
+    private LogPosition writtenUnsynced;
+    /** A Ready that needs its own sync, waiting for the overlapped sync in flight to complete first. */
+    private Ready blockedReady;
+    /** Marks a SYNC_DONE event as the completion of an overlapped sync. */
+    static final Object OVERLAPPED_SYNC = new Object();
     private final ArrayDeque<Object> inbox = new ArrayDeque<>();
     private int pendingTicks;
     /** Proposed ops of this incarnation by request id, completed when applied here. */
@@ -204,6 +216,10 @@ final class SimNode {
         crashed = false;
         paused = false;
         awaitingSync = null;
+        overlapped = null;
+        overlappedThrough = null;
+        writtenUnsynced = null;
+        blockedReady = null;
         pendingTicks = 0;
         crashAtNextSync = false;
         drive();
@@ -387,7 +403,7 @@ final class SimNode {
 
     /** Handles Readies and queued inputs until the node waits for a sync, is paused, or is idle. */
     private void drive() {
-        while (!crashed && !paused && awaitingSync == null) {
+        while (!crashed && !paused && awaitingSync == null && blockedReady == null) {
             if (raft.hasReady()) {
                 handleReady(raft.ready());
             } else if (pendingTicks > 0) {
@@ -411,6 +427,13 @@ final class SimNode {
     }
 
     private void handleReady(Ready ready) {
+        boolean overlap = sim.config().overlappedSyncs() && ready.mayAdvanceBeforeSync()
+                && ready.entries().get(0).index() == storage.lastIndex() + 1;
+        if (overlapped != null && ready.needsSync() && !overlap) {
+            // Storage allows nothing but extending appends while a sync is pending (LogStorage#beginSync).
+            blockedReady = ready;
+            return;
+        }
         stage(ready.snapshotChunks());
         if (ready.snapshot() != null) {
             install(ready.snapshot());
@@ -428,10 +451,17 @@ final class SimNode {
         if (!ready.entries().isEmpty()) {
             storage.append(ready.entries());
         }
+        if (overlap) {
+            writtenUnsynced = ready.entries().get(ready.entries().size() - 1).position();
+            finishReady(ready, true);
+            startOverlappedSync();
+            return;
+        }
         if (ready.hardState() != null) {
             storage.saveHardState(ready.hardState());
         }
         if (ready.needsSync()) {
+            writtenUnsynced = null; // this sync covers them
             awaitingSync = ready;
             sim.scheduleSync(this, incarnation);
             if (crashAtNextSync) {
@@ -439,8 +469,44 @@ final class SimNode {
                 sim.scheduleCrash(this);
             }
         } else {
-            finishReady(ready);
+            finishReady(ready, false);
         }
+    }
+
+    /** Begins a sync of what was written and advanced without one, unless one is in flight already. */
+    private void startOverlappedSync() {
+        if (overlapped != null || writtenUnsynced == null) {
+            return;
+        }
+        overlapped = storage.beginSync();
+        overlappedThrough = writtenUnsynced;
+        writtenUnsynced = null;
+        sim.scheduleSync(this, incarnation, OVERLAPPED_SYNC);
+        if (crashAtNextSync) {
+            crashAtNextSync = false;
+            sim.scheduleCrash(this);
+        }
+    }
+
+    /** The overlapped sync in flight completed: report it, then go on with what waited for it. */
+    private void overlappedSyncDone(int syncIncarnation) {
+        if (crashed || syncIncarnation != incarnation || overlapped == null) {
+            return;
+        }
+        overlapped.complete();
+        overlapped = null;
+        sim.counters().increment(Counter.SYNCS);
+        sim.counters().increment(Counter.OVERLAPPED_SYNCS);
+        raft.synced(overlappedThrough);
+        overlappedThrough = null;
+        if (blockedReady != null) {
+            Ready ready = blockedReady;
+            blockedReady = null;
+            handleReady(ready);
+        } else {
+            startOverlappedSync();
+        }
+        drive();
     }
 
     /**
@@ -461,7 +527,11 @@ final class SimNode {
     }
 
     /** The sync started for the Ready in flight has completed (unless the node crashed meanwhile). */
-    void syncDone(int syncIncarnation) {
+    void syncDone(int syncIncarnation, Object kind) {
+        if (kind == OVERLAPPED_SYNC) {
+            overlappedSyncDone(syncIncarnation);
+            return;
+        }
         if (crashed || syncIncarnation != incarnation || awaitingSync == null) {
             return;
         }
@@ -470,11 +540,11 @@ final class SimNode {
         lastSynced = storage.hardState();
         sim.counters().increment(Counter.SYNCS);
         awaitingSync = null;
-        finishReady(ready);
+        finishReady(ready, false);
         drive();
     }
 
-    private void finishReady(Ready ready) {
+    private void finishReady(Ready ready, boolean syncLater) {
         if (sim.config().hostMisbehaviour() != SimulationConfig.HostMisbehaviour.SEND_AFTER_SYNC_MESSAGES_EARLY) {
             sim.sendAll(ready.messagesAfterSync());
         }
@@ -496,7 +566,11 @@ final class SimNode {
             }
         }
         serveReads();
-        raft.advance(ready);
+        if (syncLater) {
+            raft.advanceWithoutSync(ready);
+        } else {
+            raft.advance(ready);
+        }
         maybeSnapshot();
     }
 

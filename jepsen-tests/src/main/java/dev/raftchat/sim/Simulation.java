@@ -173,6 +173,9 @@ public final class Simulation {
         if (config.leaseReads()) {
             counters.increment(Counter.RUNS_LEASE_READS);
         }
+        if (config.overlappedSyncs()) {
+            counters.increment(Counter.RUNS_OVERLAPPED_SYNCS);
+        }
         if (config.storageFactory() instanceof StorageFactory.Named n && n.name().equals("file")) {
             counters.increment(Counter.RUNS_FILE_STORAGE);
         }
@@ -252,7 +255,7 @@ public final class Simulation {
                     counters.increment(Counter.MESSAGES_CUT_BY_PARTITION);
                 }
             }
-            case SYNC_DONE -> nodes[e.target].syncDone(e.incarnation);
+            case SYNC_DONE -> nodes[e.target].syncDone(e.incarnation, e.payload);
             case CLIENT_INVOKE -> invoke(clients[e.target]);
             case OP_TIMEOUT -> timeout((OpRecord) e.payload);
             case NEMESIS -> {
@@ -307,13 +310,18 @@ public final class Simulation {
     }
 
     void scheduleSync(SimNode node, int incarnation) {
+        scheduleSync(node, incarnation, null);
+    }
+
+    /** Schedules the completion of a sync; {@code kind} tells the node which of its syncs it is. */
+    void scheduleSync(SimNode node, int incarnation, Object kind) {
         int millis = 1 + diskRandom.nextInt(config.syncMillisMax());
         if (network.faultsActive && config.faults().slowSyncProbability() > 0
                 && diskRandom.nextDouble() < config.faults().slowSyncProbability()) {
             counters.increment(Counter.SLOW_SYNCS);
             millis += diskRandom.nextInt(config.slowSyncMillisMax());
         }
-        schedule(millis, Event.Type.SYNC_DONE, node.index, incarnation, null);
+        schedule(millis, Event.Type.SYNC_DONE, node.index, incarnation, kind);
     }
 
     void sendAll(List<Message> messages) {

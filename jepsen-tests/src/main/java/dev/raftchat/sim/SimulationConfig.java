@@ -33,6 +33,9 @@ import java.util.SplittableRandom;
  * @param traceEvents           events kept to print when a run fails
  * @param storageFactory        the disks of the nodes
  * @param hostMisbehaviour      breaks the host's promises on purpose, to prove the checkers can fail
+ * @param overlappedSyncs       nodes write a leader's appends and advance before the sync, which runs
+ *                              overlapped with later Readies ({@code RaftNode#advanceWithoutSync}), as the
+ *                              runtime does
  */
 public record SimulationConfig(
         int nodeCount,
@@ -56,7 +59,8 @@ public record SimulationConfig(
         long eventsMax,
         int traceEvents,
         StorageFactory storageFactory,
-        HostMisbehaviour hostMisbehaviour) {
+        HostMisbehaviour hostMisbehaviour,
+        boolean overlappedSyncs) {
 
     /** Deliberate violations of the Ready contract by the host. */
     public enum HostMisbehaviour {
@@ -111,7 +115,16 @@ public record SimulationConfig(
         boolean leaseReads = checkQuorum && new SplittableRandom(seed ^ 0x1EA5EL).nextInt(4) == 0;
         return new SimulationConfig(nodes, faults, preVote, checkQuorum, forward, leaseReads, appendBytes, inflight,
                 10, 2000 + r.nextInt(3000), 10_000, 2 + r.nextInt(4), 1 + r.nextInt(3), 1000, 3, 150,
-                4096, 200_000, 2_000_000, 50, storageForSeed(seed), HostMisbehaviour.NONE);
+                4096, 200_000, 2_000_000, 50, storageForSeed(seed), HostMisbehaviour.NONE,
+                overlappedSyncsForSeed(seed));
+    }
+
+    /**
+     * Half the seeds overlap syncs as the runtime does, half sync every Ready before advancing: drawn from
+     * its own stream so that adding the option did not reshuffle the other choices.
+     */
+    static boolean overlappedSyncsForSeed(long seed) {
+        return new SplittableRandom(seed ^ 0x0F_E4_1A_99EDL).nextBoolean();
     }
 
     /** One seed in FILE_STORAGE_ONE_IN runs the real file storage instead of the durability model. */
@@ -130,35 +143,42 @@ public record SimulationConfig(
         return new SimulationConfig(nodeCount, plan, preVote, checkQuorum, forwardProposals, leaseReads, appendBytesMax,
                 inflightAppendsMax, tickMillis, faultPhaseMillis, livenessBoundMillis, clientCount, keyCount,
                 opTimeoutMillis, syncMillisMax, slowSyncMillisMax, hostInboxMessagesMax, eventQueueMax, eventsMax,
-                traceEvents, storageFactory, hostMisbehaviour);
+                traceEvents, storageFactory, hostMisbehaviour, overlappedSyncs);
     }
 
     public SimulationConfig withStorageFactory(StorageFactory factory) {
         return new SimulationConfig(nodeCount, faults, preVote, checkQuorum, forwardProposals, leaseReads, appendBytesMax,
                 inflightAppendsMax, tickMillis, faultPhaseMillis, livenessBoundMillis, clientCount, keyCount,
                 opTimeoutMillis, syncMillisMax, slowSyncMillisMax, hostInboxMessagesMax, eventQueueMax, eventsMax,
-                traceEvents, factory, hostMisbehaviour);
+                traceEvents, factory, hostMisbehaviour, overlappedSyncs);
     }
 
     public SimulationConfig withHostMisbehaviour(HostMisbehaviour misbehaviour) {
         return new SimulationConfig(nodeCount, faults, preVote, checkQuorum, forwardProposals, leaseReads, appendBytesMax,
                 inflightAppendsMax, tickMillis, faultPhaseMillis, livenessBoundMillis, clientCount, keyCount,
                 opTimeoutMillis, syncMillisMax, slowSyncMillisMax, hostInboxMessagesMax, eventQueueMax, eventsMax,
-                traceEvents, storageFactory, misbehaviour);
+                traceEvents, storageFactory, misbehaviour, overlappedSyncs);
     }
 
     public SimulationConfig withSyncMillisMax(int millis) {
         return new SimulationConfig(nodeCount, faults, preVote, checkQuorum, forwardProposals, leaseReads, appendBytesMax,
                 inflightAppendsMax, tickMillis, faultPhaseMillis, livenessBoundMillis, clientCount, keyCount,
                 opTimeoutMillis, millis, slowSyncMillisMax, hostInboxMessagesMax, eventQueueMax, eventsMax,
-                traceEvents, storageFactory, hostMisbehaviour);
+                traceEvents, storageFactory, hostMisbehaviour, overlappedSyncs);
+    }
+
+    public SimulationConfig withOverlappedSyncs(boolean overlapped) {
+        return new SimulationConfig(nodeCount, faults, preVote, checkQuorum, forwardProposals, leaseReads, appendBytesMax,
+                inflightAppendsMax, tickMillis, faultPhaseMillis, livenessBoundMillis, clientCount, keyCount,
+                opTimeoutMillis, syncMillisMax, slowSyncMillisMax, hostInboxMessagesMax, eventQueueMax, eventsMax,
+                traceEvents, storageFactory, hostMisbehaviour, overlapped);
     }
 
     public SimulationConfig withTraceEvents(int events) {
         return new SimulationConfig(nodeCount, faults, preVote, checkQuorum, forwardProposals, leaseReads, appendBytesMax,
                 inflightAppendsMax, tickMillis, faultPhaseMillis, livenessBoundMillis, clientCount, keyCount,
                 opTimeoutMillis, syncMillisMax, slowSyncMillisMax, hostInboxMessagesMax, eventQueueMax, eventsMax,
-                events, storageFactory, hostMisbehaviour);
+                events, storageFactory, hostMisbehaviour, overlappedSyncs);
     }
 
     /** Nodes that can join later when membership changes are on; they start only when added. */

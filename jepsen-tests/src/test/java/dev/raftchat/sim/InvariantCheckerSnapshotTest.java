@@ -117,6 +117,6 @@ class InvariantCheckerSnapshotTest {
     }
 
     private static Ready ready(HardState hardState, List<Entry> entries) {
-        return new Ready(hardState, entries, List.of(), List.of(), List.of(), null, List.of(), null, List.of());
+        return new Ready(hardState, entries, List.of(), List.of(), List.of(), null, List.of(), null, List.of(), false);
     }
 }

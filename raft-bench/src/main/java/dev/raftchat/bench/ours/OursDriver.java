@@ -31,6 +31,13 @@ import java.util.concurrent.TimeUnit;
  * MicroRaft is measured, since it has no network transport of its own.
  */
 public final class OursDriver implements BenchCluster {
+    /**
+     * {@code -Draft.bench.overlapSyncs=false} runs the library with {@code RaftServerConfig#overlapSyncs}
+     * off (every sync on the Raft thread), for before/after comparisons of that design.
+     */
+    private static final boolean OVERLAP_SYNCS =
+            Boolean.parseBoolean(System.getProperty("raft.bench.overlapSyncs", "true"));
+
     private static final long LEADER_WAIT_MILLIS = 30_000;
     private static final byte[] EMPTY = new byte[0];
 
@@ -77,7 +84,7 @@ public final class OursDriver implements BenchCluster {
             var storage = FileLogStorage.open(options.dataDir().resolve("node-" + ids[i]),
                     FileLogStorageConfig.defaults().withSyncDisabled(!options.sync()));
             var config = RaftServerConfig.builder(NodeConfig.defaults(ids[i], System.nanoTime()),
-                    ConfState.ofVoters(ids)).build();
+                    ConfState.ofVoters(ids)).overlapSyncs(OVERLAP_SYNCS).build();
             servers.add(new RaftServer(config, storage, transport, new CountingStateMachine()).start());
         }
         findLeader();

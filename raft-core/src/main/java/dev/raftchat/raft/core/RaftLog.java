@@ -8,7 +8,11 @@ import java.util.List;
  * The node's view of its log: the stable part in {@link LogStorage} plus an unstable suffix that has
  * been accepted but not yet persisted (handed out in {@link Ready#entries()}).
  *
- * <p>Invariants: {@code applied <= committed <= lastIndex()}; {@code applied <= lastStableIndex()};
+ * <p>Stable entries are written to storage; they are also <em>durable</em> unless the caller advanced them
+ * without a sync ({@link RaftNode#advanceWithoutSync}) and has not yet reported the sync that covers them
+ * ({@link #syncedTo}): from {@link #unsyncedFrom} on, stable entries may still be lost in a crash.
+ *
+ * <p>Invariants: {@code applied <= committed <= lastIndex()}; {@code applied <= lastDurableIndex()};
  * the unstable entries are contiguous and start at {@code unstableOffset}, which is at most
  * {@code storage.lastIndex() + 1} (a lower offset means the unstable entries overwrite a conflicting
  * stable suffix, which storage will discard when they are persisted).
@@ -26,6 +30,12 @@ final class RaftLog {
      * viewed as starting right after it: everything at or before its index is unavailable.
      */
     private SnapshotMeta unstableSnapshot;
+    /**
+     * The first stable entry written without a sync that is known to cover it, or {@link #ALL_SYNCED}.
+     * Only a caller using {@link RaftNode#advanceWithoutSync} ever lowers it.
+     */
+    private long unsyncedFrom = ALL_SYNCED;
+    private static final long ALL_SYNCED = Long.MAX_VALUE;
 
     RaftLog(LogStorage storage, long committed, long applied) {
         this.storage = storage;
@@ -89,6 +99,16 @@ final class RaftLog {
     /** The highest index that is durable: entries above it are still in the unstable suffix. */
     long lastStableIndex() {
         return Math.min(storage.lastIndex(), unstableOffset - 1);
+    }
+
+    /** The highest index that is stable and synced: what may be applied and counted toward a quorum. */
+    long lastDurableIndex() {
+        return unsyncedFrom == ALL_SYNCED ? lastStableIndex() : Math.min(lastStableIndex(), unsyncedFrom - 1);
+    }
+
+    /** True when some stable entries were written without a sync known to cover them. */
+    boolean hasUnsyncedEntries() {
+        return unsyncedFrom <= lastStableIndex();
     }
 
     long lastTerm() {
@@ -226,6 +246,34 @@ final class RaftLog {
         unstableOffset = index + 1;
     }
 
+    /**
+     * Marks the unstable entries up to {@code position} written but not yet synced: they leave the
+     * unstable suffix (storage holds them) without counting as durable until {@link #syncedTo}.
+     */
+    void writtenTo(LogPosition position) {
+        long before = unstableOffset;
+        stableTo(position);
+        if (unstableOffset > before) {
+            unsyncedFrom = Math.min(unsyncedFrom, before);
+        }
+    }
+
+    /**
+     * A sync covering every write up to {@code position} completed. Ignored when the log no longer holds
+     * that entry (a later write replaced it; that write's own sync will report it).
+     */
+    void syncedTo(LogPosition position) {
+        if (unsyncedFrom == ALL_SYNCED || position.index() < unsyncedFrom || !matchTerm(position.index(), position.term())) {
+            return;
+        }
+        unsyncedFrom = position.index() >= lastStableIndex() ? ALL_SYNCED : position.index() + 1;
+    }
+
+    /** A sync after every write so far completed: everything stable is durable. */
+    void allSynced() {
+        unsyncedFrom = ALL_SYNCED;
+    }
+
     void commitTo(long index) {
         if (index > committed) {
             Check.that(index <= lastIndex(), "commit %s beyond last index %s", index, lastIndex());
@@ -241,12 +289,12 @@ final class RaftLog {
 
     /** True when committed, durable entries are waiting to be applied. */
     boolean hasEntriesToApply() {
-        return unstableSnapshot == null && Math.min(committed, lastStableIndex()) > applied;
+        return unstableSnapshot == null && Math.min(committed, lastDurableIndex()) > applied;
     }
 
     /** Committed, durable entries after {@code applied}, bounded by {@code maxBytes} (at least one). */
     List<Entry> entriesToApply(long maxBytes) {
-        long hi = Math.min(committed, lastStableIndex());
+        long hi = Math.min(committed, lastDurableIndex());
         if (hi <= applied || unstableSnapshot != null) {
             return List.of();
         }

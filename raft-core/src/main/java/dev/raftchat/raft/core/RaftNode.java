@@ -38,8 +38,11 @@ import java.util.TreeMap;
  *
  * <p><b>Durability rules kept here:</b> a vote or an acknowledgement is only ever placed in
  * {@link Ready#messagesAfterSync()}; a leader counts its own log toward a commit quorum only for
- * entries that {@link #advance(Ready)} has confirmed durable (so it may replicate while it writes,
- * thesis §10.2.1); committed entries are handed out for applying only once they are durable locally.
+ * entries confirmed durable — by {@link #advance(Ready)}, or by {@link #synced(LogPosition)} after
+ * {@link #advanceWithoutSync(Ready)} (so it may replicate while it writes, thesis §10.2.1); committed
+ * entries are handed out for applying only once they are durable locally; and acknowledgements never
+ * leave while entries written without a sync are not known durable (such a Ready {@link Ready#needsSync()
+ * needs a sync}).
  *
  * <p><b>Threading:</b> not thread-safe. One thread (the runtime's Raft thread, or the simulator) owns it.
  */
@@ -370,7 +373,7 @@ public final class RaftNode {
         long last = log.lastIndex();
         for (long member : conf.members()) {
             // Our own match counts only what is durable; advance() raises it as writes complete.
-            long match = member == id ? log.lastStableIndex() : 0;
+            long match = member == id ? log.lastDurableIndex() : 0;
             progress.put(member, new Progress(match, Math.max(last + 1, match + 1), config.inflightAppendsMax()));
         }
         progress.get(id).becomeReplicate();
@@ -1180,7 +1183,8 @@ public final class RaftNode {
                 ss.equals(reportedSoftState) ? null : ss,
                 snapshotChunks,
                 snapshotToInstall,
-                readStates);
+                readStates,
+                log.hasUnsyncedEntries());
         snapshotChunks = new ArrayList<>();
         snapshotToInstall = null;
         messages = new ArrayList<>();
@@ -1191,6 +1195,55 @@ public final class RaftNode {
 
     /** Acknowledges that the caller has carried out every duty of {@code ready}. */
     public void advance(Ready ready) {
+        if (ready.needsSync()) {
+            // The caller synced after writing this Ready, which covers every earlier write too.
+            log.allSynced();
+        }
+        advanceInternal(ready);
+        if (ready.needsSync() && ready.entries().isEmpty()) {
+            raiseOwnMatch(); // the sync covered entries written without one earlier
+        }
+    }
+
+    /**
+     * Acknowledges a Ready whose entries the caller has <em>written</em> to storage but not yet synced:
+     * they stop being handed out, but count as durable — toward a commit quorum, for applying, and in
+     * acknowledgements — only once {@link #synced(LogPosition)} reports a sync that covers them. This lets
+     * a leader keep stepping acknowledgements and proposals while its own fsync runs elsewhere.
+     *
+     * <p>Allowed only for a Ready that {@link Ready#mayAdvanceBeforeSync() may advance before its sync}:
+     * it appends entries and has nothing else that must wait for durability. Every other duty of the Ready
+     * is done as usual before this call.
+     */
+    public void advanceWithoutSync(Ready ready) {
+        Check.argument(ready.mayAdvanceBeforeSync(), "a Ready with a hard state, a snapshot or messages that wait for "
+                + "the sync cannot be advanced before its sync");
+        Entry last = ready.entries().get(ready.entries().size() - 1);
+        log.writtenTo(last.position());
+        advanceInternal(ready);
+    }
+
+    /**
+     * A sync covering every write made through {@code position} has completed (after
+     * {@link #advanceWithoutSync}). Stale reports — the entry since replaced, or already covered — are
+     * ignored.
+     */
+    public void synced(LogPosition position) {
+        log.syncedTo(position);
+        raiseOwnMatch();
+    }
+
+    private void raiseOwnMatch() {
+        if (role == Role.LEADER) {
+            Progress self = progress.get(id);
+            // Now, and only now, our own copy counts toward the commit quorum.
+            if (self != null && self.maybeUpdate(log.lastDurableIndex()) && maybeCommit()) {
+                broadcastAppend();
+            }
+        }
+    }
+
+    private void advanceInternal(Ready ready) {
         if (ready.snapshot() != null) {
             log.snapshotInstalled(ready.snapshot());
         }
@@ -1203,13 +1256,7 @@ public final class RaftNode {
         if (!ready.entries().isEmpty()) {
             Entry last = ready.entries().get(ready.entries().size() - 1);
             log.stableTo(last.position());
-            if (role == Role.LEADER) {
-                Progress self = progress.get(id);
-                // Now, and only now, our own copy counts toward the commit quorum.
-                if (self != null && self.maybeUpdate(log.lastStableIndex()) && maybeCommit()) {
-                    broadcastAppend();
-                }
-            }
+            raiseOwnMatch();
         }
         if (!ready.committedEntries().isEmpty()) {
             Entry last = ready.committedEntries().get(ready.committedEntries().size() - 1);

@@ -21,6 +21,10 @@ import java.util.List;
  *   <li>apply {@link #committedEntries()} to the state machine, in order;</li>
  *   <li>call {@link RaftNode#advance(Ready)} with this value.</li>
  * </ol>
+ * A Ready that {@link #mayAdvanceBeforeSync()} may instead be advanced with
+ * {@link RaftNode#advanceWithoutSync(Ready)} once its entries are written, its sync done later (on another
+ * thread, overlapping the next Readies) and reported with {@link RaftNode#synced}; the caller then must not
+ * reorder writes: a sync covers every write before it.
  * No {@code step}, {@code tick} or {@code propose} may happen between {@link RaftNode#ready()} and
  * {@link RaftNode#advance(Ready)}.
  *
@@ -35,6 +39,9 @@ import java.util.List;
  * @param snapshot          a completely received snapshot to install, or null
  * @param readStates        outcomes of linearizable read requests: serve each confirmed one once this node
  *                          has applied its read index
+ * @param unsyncedEntries   the log holds entries written by an earlier Ready advanced without a sync that is
+ *                          not yet reported: {@link #messagesAfterSync()} then wait for a sync even when this
+ *                          Ready writes nothing
  */
 public record Ready(
         HardState hardState,
@@ -45,7 +52,8 @@ public record Ready(
         SoftState softState,
         List<SnapshotChunk> snapshotChunks,
         SnapshotMeta snapshot,
-        List<ReadState> readStates) {
+        List<ReadState> readStates,
+        boolean unsyncedEntries) {
 
     public Ready {
         snapshotChunks = List.copyOf(snapshotChunks);
@@ -58,7 +66,17 @@ public record Ready(
 
     /** True when the caller must persist and sync before sending {@link #messagesAfterSync()}. */
     public boolean needsSync() {
-        return hardState != null || !entries.isEmpty() || !snapshotChunks.isEmpty() || snapshot != null;
+        return hardState != null || !entries.isEmpty() || !snapshotChunks.isEmpty() || snapshot != null
+                || (unsyncedEntries && !messagesAfterSync.isEmpty());
+    }
+
+    /**
+     * True when this Ready only appends entries and nothing in it waits for them to be durable, so the
+     * caller may write them, advance with {@link RaftNode#advanceWithoutSync}, and sync later.
+     */
+    public boolean mayAdvanceBeforeSync() {
+        return !entries.isEmpty() && hardState == null && messagesAfterSync.isEmpty() && snapshotChunks.isEmpty()
+                && snapshot == null;
     }
 
     /** Role and leader as the node sees them. {@code leaderId} is 0 when unknown. */

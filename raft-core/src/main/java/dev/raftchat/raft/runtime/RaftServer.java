@@ -4,6 +4,7 @@ import dev.raftchat.raft.confchange.ConfChange;
 import dev.raftchat.raft.core.Check;
 import dev.raftchat.raft.core.ConfState;
 import dev.raftchat.raft.core.Entry;
+import dev.raftchat.raft.core.LogPosition;
 import dev.raftchat.raft.core.EntryType;
 import dev.raftchat.raft.core.NotLeaderException;
 import dev.raftchat.raft.core.Proposal;
@@ -14,6 +15,7 @@ import dev.raftchat.raft.message.Message;
 import dev.raftchat.raft.statemachine.StateMachine;
 import dev.raftchat.raft.core.SnapshotMeta;
 import dev.raftchat.raft.storage.LogStorage;
+import dev.raftchat.raft.storage.StorageException;
 import dev.raftchat.raft.storage.SnapshotStore;
 import dev.raftchat.raft.transport.Transport;
 import java.util.ArrayDeque;
@@ -145,6 +147,19 @@ public final class RaftServer implements AutoCloseable {
 
     // Owned by the Raft thread once started.
     private final RaftNode node;
+
+    // Overlapped syncs (RaftServerConfig#overlapSyncs). Raft-thread state except the two volatiles, which
+    // the sync thread sets before unparking the Raft thread.
+    private final ThreadPoolExecutor syncer;
+    /** The last entry the sync in flight covers, or null when none is in flight. */
+    private LogPosition syncingThrough;
+    private int syncingEntries;
+    private long syncStartedNanos;
+    private volatile boolean syncFinished;
+    private volatile Throwable syncFailure;
+    /** The newest entry written and advanced since the sync in flight began (null if none), and how many. */
+    private LogPosition writtenUnsynced;
+    private int writtenUnsyncedEntries;
     /** Invariant: every committed entry up to here was applied, in order, exactly once. */
     private long appliedIndex;
     /**
@@ -232,6 +247,12 @@ public final class RaftServer implements AutoCloseable {
         this.currentTerm = storage.hardState().term();
         this.appliedIndex = node.status().appliedIndex();
 
+        this.syncer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(1),
+                runnable -> {
+                    Thread thread = new Thread(runnable, "raft-" + id + "-sync");
+                    thread.setDaemon(true);
+                    return thread;
+                });
         this.raftThread = new Thread(this::runLoop, "raft-" + id);
         raftThread.setDaemon(true);
         this.notifier = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
@@ -501,6 +522,7 @@ public final class RaftServer implements AutoCloseable {
             }
         }
         boolean raftThreadStopped = wasNew || awaitRaftThread();
+        syncer.shutdown(); // the Raft thread waited for the sync in flight before it stopped
         transport.close();
         if (snapshotWriter != null) {
             snapshotWriter.shutdown();
@@ -582,7 +604,7 @@ public final class RaftServer implements AutoCloseable {
             long nextTickAtNanos = System.nanoTime() + tickNanos;
             publishStatus();
             while (state == ServerStatus.State.RUNNING) {
-                boolean changed = false;
+                boolean changed = finishSyncIfDone();
 
                 messageBatch.clear();
                 inbox.drainTo(messageBatch, config.inboxBatchMessagesMax());
@@ -635,7 +657,7 @@ public final class RaftServer implements AutoCloseable {
                     publishStatus();
                 }
                 if (inbox.isEmpty() && submitted.isEmpty() && deferredProposal == null && !reads.hasSubmitted()
-                        && !admin.hasSubmitted()
+                        && !admin.hasSubmitted() && !syncFinished
                         && state == ServerStatus.State.RUNNING) {
                     long waitNanos = nextTickAtNanos - System.nanoTime();
                     if (waitNanos > 0) {
@@ -651,6 +673,14 @@ public final class RaftServer implements AutoCloseable {
         } catch (Throwable t) {
             fatal = t;
         }
+        try {
+            awaitSync(); // storage allows nothing else, close included, while a sync is pending
+        } catch (Throwable t) {
+            if (fatal == null) {
+                fatal = t;
+            }
+        }
+        syncer.shutdown();
         if (fatal != null) {
             stopAfterFailure(fatal);
         } else {
@@ -722,6 +752,18 @@ public final class RaftServer implements AutoCloseable {
     }
 
     private void handleReady(Ready ready) {
+        if (config.overlapSyncs() && ready.mayAdvanceBeforeSync()
+                && ready.entries().get(0).index() == storage.lastIndex() + 1) {
+            handleReadyOverlapped(ready);
+            return;
+        }
+        if (ready.needsSync()) {
+            // Storage allows only extending appends while a sync is pending; this Ready's own sync will
+            // also cover what was written since (advance() then counts everything durable).
+            awaitSync();
+            writtenUnsynced = null;
+            writtenUnsyncedEntries = 0;
+        }
         sendAll(ready.messages());
         if (!ready.snapshotChunks().isEmpty() || ready.snapshot() != null) {
             if (snapshots == null) {
@@ -779,6 +821,93 @@ public final class RaftServer implements AutoCloseable {
             publishStatus();
             completeAppliedProposals();
         }
+    }
+
+    /**
+     * A Ready that only appends (a leader's batch): write the entries, do the other duties, advance, and
+     * leave the sync to the sync thread — one in flight at a time, each covering everything written
+     * before it began. Meanwhile the Raft thread steps the followers' acknowledgements and new proposals;
+     * the node counts these entries toward a quorum and applies them only once {@link RaftNode#synced}
+     * reports them durable.
+     */
+    private void handleReadyOverlapped(Ready ready) {
+        sendAll(ready.messages());
+        storage.append(ready.entries());
+        applyCommitted(ready.committedEntries());
+        reads.onReadStates(ready.readStates());
+        reads.serveApplied(appliedIndex);
+        if (ready.softState() != null) {
+            noteSoftState(ready.softState());
+        }
+        node.advanceWithoutSync(ready);
+        metrics.readyHandled(ready.entries().size(), ready.messages().size(), ready.committedEntries().size());
+        if (!appliedProposals.isEmpty()) {
+            publishStatus();
+            completeAppliedProposals();
+        }
+        writtenUnsynced = ready.entries().get(ready.entries().size() - 1).position();
+        writtenUnsyncedEntries += ready.entries().size();
+        startSync();
+    }
+
+    /** Begins a sync of what was written without one, unless a sync is in flight already. */
+    private void startSync() {
+        if (syncingThrough != null || writtenUnsynced == null) {
+            return;
+        }
+        LogStorage.PendingSync pending = storage.beginSync();
+        syncingThrough = writtenUnsynced;
+        syncingEntries = writtenUnsyncedEntries;
+        writtenUnsynced = null;
+        writtenUnsyncedEntries = 0;
+        syncStartedNanos = System.nanoTime();
+        syncFinished = false;
+        syncer.execute(() -> {
+            try {
+                pending.complete();
+            } catch (Throwable t) {
+                syncFailure = t;
+            }
+            syncFinished = true;
+            LockSupport.unpark(raftThread);
+        });
+    }
+
+    /**
+     * If the sync in flight has completed: reports it to the node and begins the next one. Returns true
+     * when one completed. A failed sync is fatal (the state of unsynced data is unknown).
+     */
+    private boolean finishSyncIfDone() {
+        if (syncingThrough == null || !syncFinished) {
+            return false;
+        }
+        LogPosition through = completeSync();
+        node.synced(through);
+        startSync();
+        return true;
+    }
+
+    /** Waits for the sync in flight, if any, without reporting it (the caller's own sync covers it). */
+    private void awaitSync() {
+        if (syncingThrough == null) {
+            return;
+        }
+        while (!syncFinished) {
+            LockSupport.park(this);
+        }
+        completeSync();
+    }
+
+    private LogPosition completeSync() {
+        Throwable failed = syncFailure;
+        if (failed != null) {
+            throw failed instanceof StorageException e ? e : new StorageException("sync failed", failed);
+        }
+        metrics.syncCompleted(System.nanoTime() - syncStartedNanos, syncingEntries);
+        LogPosition through = syncingThrough;
+        syncingThrough = null;
+        syncFinished = false;
+        return through;
     }
 
     /**

@@ -45,6 +45,10 @@ import java.util.Objects;
  *                                one; 0 for no byte threshold
  * @param snapshotLogTailEntries  entries kept in the log below a snapshot, so that followers slightly
  *                                behind catch up from the log rather than by a whole snapshot
+ * @param overlapSyncs            when true (the default), a Ready that only appends entries (a leader's
+ *                                batch) is written and advanced at once and its sync runs on the node's sync
+ *                                thread, so the Raft thread keeps stepping acknowledgements and proposals
+ *                                meanwhile; when false, the Raft thread syncs every Ready itself
  */
 public record RaftServerConfig(
         NodeConfig node,
@@ -65,7 +69,8 @@ public record RaftServerConfig(
         long shutdownTimeoutMillis,
         long snapshotIntervalEntries,
         long snapshotIntervalBytes,
-        long snapshotLogTailEntries) {
+        long snapshotLogTailEntries,
+        boolean overlapSyncs) {
 
     public static final long DEFAULT_TICK_MILLIS = 100;
     public static final long DEFAULT_PROPOSAL_TIMEOUT_MILLIS = 10_000;
@@ -151,7 +156,8 @@ public record RaftServerConfig(
                 .shutdownTimeoutMillis(shutdownTimeoutMillis)
                 .snapshotIntervalEntries(snapshotIntervalEntries)
                 .snapshotIntervalBytes(snapshotIntervalBytes)
-                .snapshotLogTailEntries(snapshotLogTailEntries);
+                .snapshotLogTailEntries(snapshotLogTailEntries)
+                .overlapSyncs(overlapSyncs);
     }
 
     /** Builds a {@link RaftServerConfig}; {@link #build()} validates. Not thread-safe. */
@@ -177,6 +183,7 @@ public record RaftServerConfig(
         private long snapshotIntervalEntries = DEFAULT_SNAPSHOT_INTERVAL_ENTRIES;
         private long snapshotIntervalBytes = DEFAULT_SNAPSHOT_INTERVAL_BYTES;
         private long snapshotLogTailEntries = DEFAULT_SNAPSHOT_LOG_TAIL_ENTRIES;
+        private boolean overlapSyncs = true;
 
         private Builder(NodeConfig node, ConfState initialConf) {
             this.node = node;
@@ -278,6 +285,11 @@ public record RaftServerConfig(
             return this;
         }
 
+        public Builder overlapSyncs(boolean value) {
+            this.overlapSyncs = value;
+            return this;
+        }
+
         /** @throws IllegalArgumentException naming the first invalid field */
         public RaftServerConfig build() {
             int inboxBatch = inboxBatchMessagesMax != null
@@ -290,7 +302,7 @@ public record RaftServerConfig(
                     inboxBatch, pendingProposalsMax, proposalBatch, proposalBatchBytesMax, commandBytesMax,
                     pendingProposalBytesMax, pendingReadsMax, queryBytesMax, readTimeoutMillis,
                     pendingAdminOperationsMax, shutdownTimeoutMillis, snapshotIntervalEntries, snapshotIntervalBytes,
-                    snapshotLogTailEntries);
+                    snapshotLogTailEntries, overlapSyncs);
         }
     }
 }

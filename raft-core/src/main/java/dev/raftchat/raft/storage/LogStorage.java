@@ -68,6 +68,35 @@ public interface LogStorage extends AutoCloseable {
     void sync();
 
     /**
+     * The first half of a sync that overlaps later appends: captures what {@link #sync} would make
+     * durable now and returns the work, which {@link PendingSync#complete()} does — typically on another
+     * thread, while the caller goes on appending. Until it completes the caller may only read and
+     * {@link #append} entries that extend the log (no truncation); it must complete the pending sync
+     * before any other call ({@code sync}, {@code beginSync}, {@code saveHardState}, {@code compact},
+     * {@code close}). A crash before completion may lose what it covers, as for any unsynced write.
+     *
+     * <p>The default syncs at once and returns a completed sync, which is correct for any storage.
+     */
+    default PendingSync beginSync() {
+        sync();
+        return PendingSync.DONE;
+    }
+
+    /** A sync begun by {@link #beginSync()}. */
+    @FunctionalInterface
+    interface PendingSync {
+        /** Nothing left to do. */
+        PendingSync DONE = () -> {};
+
+        /**
+         * Makes durable what the storage held when the sync began. May run on any thread, once. A failure is
+         * reported as {@link StorageException}, after which the storage is unusable (as after a failed
+         * {@link #sync}).
+         */
+        void complete();
+    }
+
+    /**
      * Discards entries up to and including {@code position.index()}. Called only once a snapshot covering
      * {@code position} is durable. If the log does not hold that exact entry (it ends before it, or holds a
      * different term there: a follower installing a leader's snapshot), the whole log is discarded and

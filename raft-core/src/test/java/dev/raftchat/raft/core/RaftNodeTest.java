@@ -3,6 +3,7 @@ package dev.raftchat.raft.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.raftchat.raft.message.Message;
 import org.junit.jupiter.api.Test;
 
 class RaftNodeTest {
@@ -72,5 +73,75 @@ class RaftNodeTest {
         c.node(1).step(fromOldSession);
         c.node(1).step(fromNewSession);
         assertThat(c.node(1).status().lastIndex()).isEqualTo(before + 2);
+    }
+
+    @Test
+    void entriesAdvancedWithoutSyncCountOnlyOnceTheSyncIsReported() {
+        TestCluster c = new TestCluster(1);
+        c.elect(1);
+        RaftNode n = c.node(1);
+        n.propose(TestCluster.commands("x"));
+        Ready written = n.ready();
+        assertThat(written.mayAdvanceBeforeSync()).isTrue();
+        c.storages.get(1L).append(written.entries());
+        n.advanceWithoutSync(written);
+
+        assertThat(n.status().commitIndex()).as("the leader's own copy is not durable yet").isEqualTo(1);
+        assertThat(n.hasReady()).isFalse();
+        n.synced(new LogPosition(n.term() + 1, 2)); // a stale report about an entry the log does not hold
+        assertThat(n.hasReady()).isFalse();
+
+        n.synced(written.entries().get(0).position());
+        Ready committed = n.ready();
+        assertThat(committed.committedEntries()).extracting(Entry::index).containsExactly(2L);
+        assertThat(committed.entries()).as("written entries are not handed out again").isEmpty();
+    }
+
+    @Test
+    void aLeaderAppliesItsOwnUnsyncedEntryOnlyAfterTheSyncEvenWhenFollowersCommitIt() {
+        TestCluster c = new TestCluster(3);
+        c.elect(1);
+        c.tickAll(2);
+        RaftNode leader = c.node(1);
+        leader.propose(TestCluster.commands("x"));
+        Ready written = leader.ready();
+        assertThat(written.mayAdvanceBeforeSync()).isTrue();
+        c.storages.get(1L).append(written.entries());
+        c.inFlight.addAll(written.messages());
+        leader.advanceWithoutSync(written);
+        c.stabilize();
+        c.tickAll(2);
+
+        long index = written.entries().get(0).index();
+        assertThat(leader.status().commitIndex()).as("both followers hold it: committed").isEqualTo(index);
+        assertThat(c.appliedCommands(2)).containsExactly("x");
+        assertThat(c.appliedCommands(1)).as("but not durable on the leader, so not applied there").isEmpty();
+
+        leader.synced(written.entries().get(0).position());
+        c.stabilize();
+        assertThat(c.appliedCommands(1)).containsExactly("x");
+    }
+
+    @Test
+    void aReadyWhoseAcknowledgementsFollowUnsyncedEntriesNeedsASync() {
+        Message ack = new dev.raftchat.raft.message.AppendResponse(2, 1, 3, true, 7, 0, 0);
+        Ready withAck = new Ready(null, java.util.List.of(), java.util.List.of(), java.util.List.of(ack),
+                java.util.List.of(), null, java.util.List.of(), null, java.util.List.of(), true);
+        assertThat(withAck.needsSync()).isTrue();
+        assertThat(withAck.mayAdvanceBeforeSync()).isFalse();
+        Ready allSynced = new Ready(null, java.util.List.of(), java.util.List.of(), java.util.List.of(ack),
+                java.util.List.of(), null, java.util.List.of(), null, java.util.List.of(), false);
+        assertThat(allSynced.needsSync()).isFalse();
+    }
+
+    @Test
+    void aReadyWithAHardStateCannotBeAdvancedBeforeItsSync() {
+        TestCluster c = new TestCluster(1);
+        c.node(1).campaign();
+        Ready campaign = c.node(1).ready();
+        assertThat(campaign.hardState()).isNotNull();
+        assertThat(campaign.mayAdvanceBeforeSync()).isFalse();
+        assertThatThrownBy(() -> c.node(1).advanceWithoutSync(campaign)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("cannot be advanced before its sync");
     }
 }

@@ -60,6 +60,12 @@ final class InstrumentedLogStorage implements LogStorage {
         nextSyncFailure = failure;
     }
 
+    /** The gate and any injected failure apply on the thread that completes the sync. */
+    @Override
+    public PendingSync beginSync() {
+        return this::sync;
+    }
+
     @Override
     public void sync() {
         StorageException failure = nextSyncFailure;

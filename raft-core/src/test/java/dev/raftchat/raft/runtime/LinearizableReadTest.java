@@ -89,7 +89,9 @@ class LinearizableReadTest {
         InMemoryNetwork network = new InMemoryNetwork();
         InstrumentedLogStorage storage = new InstrumentedLogStorage();
         RaftServerConfig config = ServerCluster.baseConfig(1, ConfState.ofVoters(1))
-                .pendingReadsMax(3).queryBytesMax(8).shutdownTimeoutMillis(200).build();
+                .pendingReadsMax(3).queryBytesMax(8).shutdownTimeoutMillis(200)
+                .overlapSyncs(false) // so that a held sync holds the Raft thread
+                .build();
         try (RaftServer server = new RaftServer(config, storage, network.transport(1), new CounterStateMachine())) {
             server.start();
             await().atMost(ServerCluster.WAIT).until(() -> server.status().isLeader()

@@ -250,7 +250,7 @@ class RaftServerClusterTest {
      */
     @Test
     void aCommittedProposalIsAnsweredBeforeTheNextBatchIsSynced() throws Exception {
-        try (ServerCluster cluster = new ServerCluster(3)) {
+        try (ServerCluster cluster = new ServerCluster(3, builder -> builder.overlapSyncs(false))) {
             RaftServer leader = cluster.awaitLeader();
             InstrumentedLogStorage leaderStorage = cluster.storages.get(leader.id());
             await().atMost(ServerCluster.WAIT).until(() -> leader.status().appliedIndex() > 0
@@ -290,6 +290,51 @@ class RaftServerClusterTest {
 
         leaderStorage.openGate();
         assertThat(b.get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS)).isNotNull();
+    }
+
+    /**
+     * Pins overlapped syncs: while the leader's sync of batch A is held at the gate, its Raft thread keeps
+     * going — B is proposed, written and replicated to the followers — but A is applied and answered on
+     * the leader only once A's sync completes (followers alone commit it; applying waits for the leader's
+     * own copy to be durable). Without overlapped syncs B would not leave the leader until A's sync ended.
+     */
+    @Test
+    void theLeaderReplicatesTheNextBatchWhileItsSyncIsInFlight() throws Exception {
+        try (ServerCluster cluster = new ServerCluster(3)) {
+            RaftServer leader = cluster.awaitLeader();
+            InstrumentedLogStorage leaderStorage = cluster.storages.get(leader.id());
+            await().atMost(ServerCluster.WAIT).until(() -> leader.status().appliedIndex() > 0
+                    && leader.status().appliedIndex() == leader.status().raft().lastIndex());
+            long indexOfA = leader.status().raft().lastIndex() + 1;
+
+            leaderStorage.closeGate();
+            try {
+                CompletableFuture<byte[]> a = leader.propose(add("a", 1));
+                await().atMost(ServerCluster.WAIT).until(leaderStorage::blockedInSync);
+                CompletableFuture<byte[]> b = leader.propose(add("b", 1));
+                for (long follower : cluster.ids()) {
+                    if (follower != leader.id()) {
+                        await().atMost(ServerCluster.WAIT)
+                                .until(() -> cluster.server(follower).status().raft().lastIndex() >= indexOfA + 1);
+                    }
+                }
+                await().atMost(ServerCluster.WAIT).until(() -> leader.status().raft().commitIndex() >= indexOfA + 1);
+                assertThat(leaderStorage.blockedInSync()).as("still in A's sync").isTrue();
+                assertThat(a).as("committed by the followers, but not yet durable on the leader").isNotDone();
+                assertThat(cluster.machine(leader.id()).counter("a")).isZero();
+
+                leaderStorage.letThrough(1);
+                assertThat(a.get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS)).isNotNull();
+                await().atMost(ServerCluster.WAIT).until(leaderStorage::blockedInSync);
+                assertThat(b).as("held in B's sync").isNotDone();
+
+                leaderStorage.openGate();
+                assertThat(b.get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS)).isNotNull();
+            } finally {
+                leaderStorage.openGate();
+            }
+            cluster.awaitSameAppliedCommands(cluster.ids(), 2);
+        }
     }
 
     @Test

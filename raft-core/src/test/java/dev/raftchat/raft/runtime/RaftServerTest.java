@@ -220,12 +220,13 @@ class RaftServerTest {
     /**
      * A proposal that waited in the queue past its deadline (here: behind a sync held at a gate) times out
      * when the Raft thread takes it, and is never proposed, so never applied; the one already in the log
-     * commits normally. The wait is for time to pass, which is what the test is about.
+     * commits normally. The wait is for time to pass, which is what the test is about. Syncs are not
+     * overlapped here, so that the held sync holds the Raft thread and the proposal stays queued.
      */
     @Test
     void aProposalQueuedPastItsDeadlineTimesOutAndIsNeverApplied() throws Exception {
         long timeoutMillis = 300;
-        startSingleNode(b -> b.proposalTimeoutMillis(timeoutMillis));
+        startSingleNode(b -> b.proposalTimeoutMillis(timeoutMillis).overlapSyncs(false));
         storage.closeGate();
         CompletableFuture<byte[]> heldInSync;
         CompletableFuture<byte[]> queued;

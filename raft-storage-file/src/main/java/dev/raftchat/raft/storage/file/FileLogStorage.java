@@ -102,7 +102,8 @@ public final class FileLogStorage implements LogStorage {
     private boolean directoryDirty;
     private long recoveryBytesCut;
     private boolean closed;
-    private StorageException failure;
+    /** Volatile: a {@link PendingSync} may fail on another thread. */
+    private volatile StorageException failure;
     private AutoCloseable directoryLock;
 
     private FileLogStorage(StorageFileSystem fileSystem, Path directory, FileLogStorageConfig config) {
@@ -255,36 +256,63 @@ public final class FileLogStorage implements LogStorage {
 
     @Override
     public void sync() {
+        beginSync().complete();
+    }
+
+    /**
+     * Captures the dirty segments (and, rarely, a new hard state or directory entry) and clears their
+     * marks here, on the caller's thread; the forces run in {@link PendingSync#complete()}. Appends made
+     * meanwhile only add bytes past what was captured, mark their segment dirty again and are left to the
+     * next sync. A segment captured here is never deleted before the sync completes: compaction removes
+     * only segments below the applied index, which the caller's entries above it are not (and the
+     * caller completes the sync before any truncation, compaction of unsynced entries, or close).
+     */
+    @Override
+    public PendingSync beginSync() {
         checkUsable();
-        try {
-            boolean force = !config.syncDisabled();
-            if (syncedLengthFile && !segments.isEmpty() && segments.get(segments.size() - 1).dirty) {
-                writeSyncedLength(segments.get(segments.size() - 1));
-            }
-            for (Segment segment : segments) {
-                if (segment.dirty) {
-                    if (force) {
-                        segment.file.force();
-                    }
-                    segment.dirty = false;
+        boolean force = !config.syncDisabled();
+        Segment last = segments.isEmpty() ? null : segments.get(segments.size() - 1);
+        boolean sidecar = syncedLengthFile && last != null && last.dirty;
+        long lastEnd = last == null ? 0 : last.endOffset;
+        List<StorageFile> toForce = new ArrayList<>();
+        for (Segment segment : segments) {
+            if (segment.dirty) {
+                if (force) {
+                    toForce.add(segment.file);
+                    segment.forcePending = true;
                 }
+                segment.dirty = false;
             }
-            if (!hardState.equals(durableHardState)) {
-                // Replacing the file forces the directory too, which covers newly created segments.
-                hardStateFile.replace(encodeHardState(hardState), force);
-                durableHardState = hardState;
-            } else if (directoryDirty && force) {
-                fileSystem.forceDirectory(directory);
-            }
-            directoryDirty = false;
-        } catch (RuntimeException e) {
-            throw fail(e);
         }
+        byte[] newHardState = hardState.equals(durableHardState) ? null : encodeHardState(hardState);
+        durableHardState = hardState;
+        boolean forceDirectory = directoryDirty && force && newHardState == null;
+        directoryDirty = false;
+        if (toForce.isEmpty() && newHardState == null && !forceDirectory && !sidecar) {
+            return PendingSync.DONE;
+        }
+        return () -> {
+            try {
+                if (sidecar) {
+                    writeSyncedLength(last, lastEnd);
+                }
+                for (StorageFile file : toForce) {
+                    file.force();
+                }
+                if (newHardState != null) {
+                    hardStateFile.replace(newHardState, force);
+                } else if (forceDirectory) {
+                    fileSystem.forceDirectory(directory);
+                }
+            } catch (RuntimeException e) {
+                throw fail(e);
+            }
+        };
     }
 
     /** The test-mode sidecar: written with a rename so a reader never sees half a line. */
-    private void writeSyncedLength(Segment last) {
-        byte[] line = (last.path.getFileName() + " " + last.endOffset + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private void writeSyncedLength(Segment last, long endOffset) {
+        byte[] line = (last.path.getFileName() + " " + endOffset + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         Path temporary = directory.resolve(SYNCED_LENGTH_FILE_NAME + ".tmp");
         try {
             java.nio.file.Files.write(temporary, line);
@@ -413,10 +441,12 @@ public final class FileLogStorage implements LogStorage {
                 && (last.recordCount() == 0 || fits(last, last.endOffset, recordBytes))) {
             return last;
         }
-        if (last != null && last.dirty && !config.syncDisabled()) {
-            // A segment is complete and durable before a successor exists: only the last can be torn.
+        if (last != null && (last.dirty || last.forcePending) && !config.syncDisabled()) {
+            // A segment is complete and durable before a successor exists: only the last can be torn. (A
+            // pending sync may be forcing it too; it cannot be known done here, so force it again.)
             last.file.force();
             last.dirty = false;
+            last.forcePending = false;
         }
         Path path = SegmentFormat.path(directory, index);
         Check.that(!fileSystem.exists(path), "segment file %s already exists", path);
@@ -847,6 +877,11 @@ public final class FileLogStorage implements LogStorage {
         long endOffset;
         /** Written since the last force. */
         boolean dirty;
+        /**
+         * Handed to a {@link PendingSync} that may not have completed: a segment roll forces it again
+         * rather than let a successor exist before it is durable. Cleared only by that roll.
+         */
+        boolean forcePending;
         /** During recovery only: the term of each record. */
         LongList scannedTerms;
         long lastTermScanned;
