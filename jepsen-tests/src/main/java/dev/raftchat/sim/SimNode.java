@@ -69,6 +69,9 @@ final class SimNode {
     private LogStorage.PendingSync overlapped;
     private LogPosition overlappedThrough;
     private LogPosition writtenUnsynced;
+    /** Acknowledgements and votes of overlapped Readies, waiting for the sync in flight and for the next. */
+    private java.util.ArrayList<Message> sendAfterSyncInFlight = new java.util.ArrayList<>();
+    private java.util.ArrayList<Message> sendAfterNextSync = new java.util.ArrayList<>();
     /** A Ready that needs its own sync, waiting for the overlapped sync in flight to complete first. */
     private Ready blockedReady;
     /** Marks a SYNC_DONE event as the completion of an overlapped sync. */
@@ -149,7 +152,7 @@ final class SimNode {
         if (crashed) {
             return;
         }
-        if (paused || awaitingSync != null) {
+        if (paused || waitingForSync()) {
             enqueue(change);
             return;
         }
@@ -220,6 +223,8 @@ final class SimNode {
         overlappedThrough = null;
         writtenUnsynced = null;
         blockedReady = null;
+        sendAfterSyncInFlight.clear();
+        sendAfterNextSync.clear();
         pendingTicks = 0;
         crashAtNextSync = false;
         drive();
@@ -236,6 +241,8 @@ final class SimNode {
         storage = null;
         stateMachine = null;
         awaitingSync = null;
+        blockedReady = null;
+        overlapped = null;
         stagedMeta = null;
         staged = null;
         SimDisk.CrashReport report = disk.crash(sim.diskRandom());
@@ -294,7 +301,7 @@ final class SimNode {
             return;
         }
         sim.counters().increment(Counter.TICKS);
-        if (awaitingSync != null) {
+        if (waitingForSync()) {
             pendingTicks++;
             return;
         }
@@ -308,7 +315,7 @@ final class SimNode {
             return;
         }
         sim.counters().increment(Counter.MESSAGES_DELIVERED);
-        if (paused || awaitingSync != null) {
+        if (paused || waitingForSync()) {
             enqueue(m);
             return;
         }
@@ -322,7 +329,7 @@ final class SimNode {
             sim.completeOp(op, KvOp.Outcome.FAIL, 0);
             return;
         }
-        if (paused || awaitingSync != null) {
+        if (paused || waitingForSync()) {
             enqueue(op);
             return;
         }
@@ -341,7 +348,7 @@ final class SimNode {
         if (crashed) {
             return;
         }
-        if (paused || awaitingSync != null) {
+        if (paused || waitingForSync()) {
             enqueue(new TransferRequest(target));
             return;
         }
@@ -401,9 +408,14 @@ final class SimNode {
         }
     }
 
+    /** True while a Ready is out waiting for a sync: the node takes no input until it is advanced. */
+    private boolean waitingForSync() {
+        return awaitingSync != null || blockedReady != null;
+    }
+
     /** Handles Readies and queued inputs until the node waits for a sync, is paused, or is idle. */
     private void drive() {
-        while (!crashed && !paused && awaitingSync == null && blockedReady == null) {
+        while (!crashed && !paused && !waitingForSync()) {
             if (raft.hasReady()) {
                 handleReady(raft.ready());
             } else if (pendingTicks > 0) {
@@ -428,7 +440,7 @@ final class SimNode {
 
     private void handleReady(Ready ready) {
         boolean overlap = sim.config().overlappedSyncs() && ready.mayAdvanceBeforeSync()
-                && ready.entries().get(0).index() == storage.lastIndex() + 1;
+                && (ready.entries().isEmpty() || ready.entries().get(0).index() == storage.lastIndex() + 1);
         if (overlapped != null && ready.needsSync() && !overlap) {
             // Storage allows nothing but extending appends while a sync is pending (LogStorage#beginSync).
             blockedReady = ready;
@@ -452,7 +464,19 @@ final class SimNode {
             storage.append(ready.entries());
         }
         if (overlap) {
-            writtenUnsynced = ready.entries().get(ready.entries().size() - 1).position();
+            if (!ready.entries().isEmpty()) {
+                writtenUnsynced = ready.entries().get(ready.entries().size() - 1).position();
+            }
+            if (!early && !ready.messagesAfterSync().isEmpty()) {
+                if (writtenUnsynced == null && overlapped != null) {
+                    sendAfterSyncInFlight.addAll(ready.messagesAfterSync());
+                } else {
+                    sendAfterNextSync.addAll(ready.messagesAfterSync());
+                    if (writtenUnsynced == null) {
+                        writtenUnsynced = new LogPosition(storage.term(storage.lastIndex()), storage.lastIndex());
+                    }
+                }
+            }
             finishReady(ready, true);
             startOverlappedSync();
             return;
@@ -461,7 +485,9 @@ final class SimNode {
             storage.saveHardState(ready.hardState());
         }
         if (ready.needsSync()) {
-            writtenUnsynced = null; // this sync covers them
+            writtenUnsynced = null; // this sync covers them, and what waited for it
+            sendAfterSyncInFlight.addAll(sendAfterNextSync);
+            sendAfterNextSync.clear();
             awaitingSync = ready;
             sim.scheduleSync(this, incarnation);
             if (crashAtNextSync) {
@@ -479,6 +505,9 @@ final class SimNode {
             return;
         }
         overlapped = storage.beginSync();
+        var swap = sendAfterSyncInFlight;
+        sendAfterSyncInFlight = sendAfterNextSync;
+        sendAfterNextSync = swap;
         overlappedThrough = writtenUnsynced;
         writtenUnsynced = null;
         sim.scheduleSync(this, incarnation, OVERLAPPED_SYNC);
@@ -495,15 +524,20 @@ final class SimNode {
         }
         overlapped.complete();
         overlapped = null;
+        sim.sendAll(sendAfterSyncInFlight);
+        sendAfterSyncInFlight.clear();
         sim.counters().increment(Counter.SYNCS);
         sim.counters().increment(Counter.OVERLAPPED_SYNCS);
-        raft.synced(overlappedThrough);
+        LogPosition through = overlappedThrough;
         overlappedThrough = null;
         if (blockedReady != null) {
+            // The blocked Ready is out between ready() and advance(), so the node takes no report now; its
+            // own sync covers everything and advance() counts it all durable.
             Ready ready = blockedReady;
             blockedReady = null;
             handleReady(ready);
         } else {
+            raft.synced(through);
             startOverlappedSync();
         }
         drive();
@@ -540,12 +574,14 @@ final class SimNode {
         lastSynced = storage.hardState();
         sim.counters().increment(Counter.SYNCS);
         awaitingSync = null;
+        sim.sendAll(sendAfterSyncInFlight); // what overlapped Readies held for this sync
+        sendAfterSyncInFlight.clear();
         finishReady(ready, false);
         drive();
     }
 
     private void finishReady(Ready ready, boolean syncLater) {
-        if (sim.config().hostMisbehaviour() != SimulationConfig.HostMisbehaviour.SEND_AFTER_SYNC_MESSAGES_EARLY) {
+        if (!syncLater && sim.config().hostMisbehaviour() != SimulationConfig.HostMisbehaviour.SEND_AFTER_SYNC_MESSAGES_EARLY) {
             sim.sendAll(ready.messagesAfterSync());
         }
         for (Entry e : ready.committedEntries()) {
@@ -719,7 +755,7 @@ final class SimNode {
         var s = raft.status();
         return "node " + id + ": " + s.role() + " term " + s.term() + " leader " + s.leaderId() + " commit "
                 + s.commitIndex() + " applied " + stateMachine.appliedIndex() + " last " + s.lastIndex()
-                + (paused ? " PAUSED" : "") + (awaitingSync != null ? " syncing" : "") + " inbox " + inbox.size()
+                + (paused ? " PAUSED" : "") + (waitingForSync() ? " syncing" : "") + " inbox " + inbox.size()
                 + " conf " + s.conf();
     }
 }

@@ -1211,15 +1211,16 @@ public final class RaftNode {
      * acknowledgements — only once {@link #synced(LogPosition)} reports a sync that covers them. This lets
      * a leader keep stepping acknowledgements and proposals while its own fsync runs elsewhere.
      *
-     * <p>Allowed only for a Ready that {@link Ready#mayAdvanceBeforeSync() may advance before its sync}:
-     * it appends entries and has nothing else that must wait for durability. Every other duty of the Ready
-     * is done as usual before this call.
+     * <p>Allowed only for a Ready that {@link Ready#mayAdvanceBeforeSync() may advance before its sync}
+     * (no hard state, no snapshot). Every other duty of the Ready is done as usual before this call, except
+     * that its {@link Ready#messagesAfterSync()} wait for a sync begun after its entries were written.
      */
     public void advanceWithoutSync(Ready ready) {
-        Check.argument(ready.mayAdvanceBeforeSync(), "a Ready with a hard state, a snapshot or messages that wait for "
-                + "the sync cannot be advanced before its sync");
-        Entry last = ready.entries().get(ready.entries().size() - 1);
-        log.writtenTo(last.position());
+        Check.argument(ready.mayAdvanceBeforeSync(), "a Ready with a hard state or a snapshot, or without anything "
+                + "to sync, cannot be advanced before its sync");
+        if (!ready.entries().isEmpty()) {
+            log.writtenTo(ready.entries().get(ready.entries().size() - 1).position());
+        }
         advanceInternal(ready);
     }
 

@@ -23,8 +23,9 @@ import java.util.List;
  * </ol>
  * A Ready that {@link #mayAdvanceBeforeSync()} may instead be advanced with
  * {@link RaftNode#advanceWithoutSync(Ready)} once its entries are written, its sync done later (on another
- * thread, overlapping the next Readies) and reported with {@link RaftNode#synced}; the caller then must not
- * reorder writes: a sync covers every write before it.
+ * thread, overlapping the next Readies) and reported with {@link RaftNode#synced}; its
+ * {@link #messagesAfterSync()} leave only when a sync begun after its writes has completed. The caller must
+ * not reorder writes: a sync covers every write before it.
  * No {@code step}, {@code tick} or {@code propose} may happen between {@link RaftNode#ready()} and
  * {@link RaftNode#advance(Ready)}.
  *
@@ -71,12 +72,13 @@ public record Ready(
     }
 
     /**
-     * True when this Ready only appends entries and nothing in it waits for them to be durable, so the
-     * caller may write them, advance with {@link RaftNode#advanceWithoutSync}, and sync later.
+     * True when this Ready needs a sync only for its entries and acknowledgements — no hard state, no
+     * snapshot — so the caller may write the entries, advance with {@link RaftNode#advanceWithoutSync},
+     * and sync later, holding {@link #messagesAfterSync()} until a sync begun after this Ready's writes
+     * completes.
      */
     public boolean mayAdvanceBeforeSync() {
-        return !entries.isEmpty() && hardState == null && messagesAfterSync.isEmpty() && snapshotChunks.isEmpty()
-                && snapshot == null;
+        return needsSync() && hardState == null && snapshotChunks.isEmpty() && snapshot == null;
     }
 
     /** Role and leader as the node sees them. {@code leaderId} is 0 when unknown. */

@@ -160,6 +160,12 @@ public final class RaftServer implements AutoCloseable {
     /** The newest entry written and advanced since the sync in flight began (null if none), and how many. */
     private LogPosition writtenUnsynced;
     private int writtenUnsyncedEntries;
+    /**
+     * Acknowledgements and votes waiting for the sync in flight, and for the next one. Bounded by what
+     * the node emits between two syncs.
+     */
+    private List<Message> sendAfterSyncInFlight = new ArrayList<>();
+    private List<Message> sendAfterNextSync = new ArrayList<>();
     /** Invariant: every committed entry up to here was applied, in order, exactly once. */
     private long appliedIndex;
     /**
@@ -753,14 +759,17 @@ public final class RaftServer implements AutoCloseable {
 
     private void handleReady(Ready ready) {
         if (config.overlapSyncs() && ready.mayAdvanceBeforeSync()
-                && ready.entries().get(0).index() == storage.lastIndex() + 1) {
+                && (ready.entries().isEmpty() || ready.entries().get(0).index() == storage.lastIndex() + 1)) {
             handleReadyOverlapped(ready);
             return;
         }
+        List<Message> heldForThisSync = List.of();
         if (ready.needsSync()) {
             // Storage allows only extending appends while a sync is pending; this Ready's own sync will
             // also cover what was written since (advance() then counts everything durable).
             awaitSync();
+            heldForThisSync = sendAfterNextSync;
+            sendAfterNextSync = new ArrayList<>();
             writtenUnsynced = null;
             writtenUnsyncedEntries = 0;
         }
@@ -805,6 +814,7 @@ public final class RaftServer implements AutoCloseable {
             storage.sync();
             metrics.syncCompleted(System.nanoTime() - syncStartNanos, ready.entries().size());
         }
+        sendAll(heldForThisSync);
         sendAll(ready.messagesAfterSync());
         applyCommitted(committed.subList(durableCommitted, committed.size()));
         if (durableCommitted == 0) {
@@ -824,15 +834,32 @@ public final class RaftServer implements AutoCloseable {
     }
 
     /**
-     * A Ready that only appends (a leader's batch): write the entries, do the other duties, advance, and
-     * leave the sync to the sync thread — one in flight at a time, each covering everything written
-     * before it began. Meanwhile the Raft thread steps the followers' acknowledgements and new proposals;
-     * the node counts these entries toward a quorum and applies them only once {@link RaftNode#synced}
-     * reports them durable.
+     * A Ready that needs a sync only for its entries and acknowledgements (a leader's batch, a follower's
+     * append): write the entries, do the other duties, advance, and leave the sync to the sync thread —
+     * one in flight at a time, each covering everything written before it began — with the Ready's
+     * acknowledgements held until a sync begun after its writes completes. Meanwhile the Raft thread goes
+     * on stepping acknowledgements, appends and proposals; the node counts these entries toward a quorum
+     * and applies them only once {@link RaftNode#synced} reports them durable.
      */
     private void handleReadyOverlapped(Ready ready) {
         sendAll(ready.messages());
-        storage.append(ready.entries());
+        if (!ready.entries().isEmpty()) {
+            storage.append(ready.entries());
+            writtenUnsynced = ready.entries().get(ready.entries().size() - 1).position();
+            writtenUnsyncedEntries += ready.entries().size();
+        }
+        if (!ready.messagesAfterSync().isEmpty()) {
+            if (writtenUnsynced == null && syncingThrough != null) {
+                // Everything unsynced is in the sync in flight, which began after these entries were written.
+                sendAfterSyncInFlight.addAll(ready.messagesAfterSync());
+            } else {
+                sendAfterNextSync.addAll(ready.messagesAfterSync());
+                if (writtenUnsynced == null) {
+                    // Unsynced entries whose sync was reported stale: sync again through the log's end.
+                    writtenUnsynced = new LogPosition(storage.term(storage.lastIndex()), storage.lastIndex());
+                }
+            }
+        }
         applyCommitted(ready.committedEntries());
         reads.onReadStates(ready.readStates());
         reads.serveApplied(appliedIndex);
@@ -845,8 +872,6 @@ public final class RaftServer implements AutoCloseable {
             publishStatus();
             completeAppliedProposals();
         }
-        writtenUnsynced = ready.entries().get(ready.entries().size() - 1).position();
-        writtenUnsyncedEntries += ready.entries().size();
         startSync();
     }
 
@@ -856,6 +881,9 @@ public final class RaftServer implements AutoCloseable {
             return;
         }
         LogStorage.PendingSync pending = storage.beginSync();
+        List<Message> swap = sendAfterSyncInFlight;
+        sendAfterSyncInFlight = sendAfterNextSync;
+        sendAfterNextSync = swap;
         syncingThrough = writtenUnsynced;
         syncingEntries = writtenUnsyncedEntries;
         writtenUnsynced = null;
@@ -887,6 +915,14 @@ public final class RaftServer implements AutoCloseable {
         return true;
     }
 
+    /** Sends what waited for the sync that just completed. */
+    private void sendHeldMessages() {
+        if (!sendAfterSyncInFlight.isEmpty()) {
+            sendAll(sendAfterSyncInFlight);
+            sendAfterSyncInFlight.clear();
+        }
+    }
+
     /** Waits for the sync in flight, if any, without reporting it (the caller's own sync covers it). */
     private void awaitSync() {
         if (syncingThrough == null) {
@@ -904,6 +940,7 @@ public final class RaftServer implements AutoCloseable {
             throw failed instanceof StorageException e ? e : new StorageException("sync failed", failed);
         }
         metrics.syncCompleted(System.nanoTime() - syncStartedNanos, syncingEntries);
+        sendHeldMessages();
         LogPosition through = syncingThrough;
         syncingThrough = null;
         syncFinished = false;
