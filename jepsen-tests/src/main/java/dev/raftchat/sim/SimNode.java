@@ -602,7 +602,7 @@ final class SimNode {
             }
         }
         serveReads();
-        if (syncLater) {
+        if (syncLater && sim.config().hostMisbehaviour() != SimulationConfig.HostMisbehaviour.COUNT_UNSYNCED_AS_DURABLE) {
             raft.advanceWithoutSync(ready);
         } else {
             raft.advance(ready);

@@ -66,7 +66,12 @@ public record SimulationConfig(
     public enum HostMisbehaviour {
         NONE,
         /** Sends {@code messagesAfterSync} together with {@code messages}, before anything is durable. */
-        SEND_AFTER_SYNC_MESSAGES_EARLY
+        SEND_AFTER_SYNC_MESSAGES_EARLY,
+        /**
+         * With overlapped syncs, advances a Ready as if its sync had completed ({@code advance} instead of
+         * {@code advanceWithoutSync}), so the node counts entries durable that a crash may still lose.
+         */
+        COUNT_UNSYNCED_AS_DURABLE
     }
 
     public SimulationConfig {

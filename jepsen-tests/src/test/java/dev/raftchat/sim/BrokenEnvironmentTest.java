@@ -51,4 +51,16 @@ class BrokenEnvironmentTest {
         System.out.println("early acknowledgements caught by seed " + failures.get(0).seed() + ":\n"
                 + failures.get(0).failureReport());
     }
+
+    @Test
+    void hostThatCountsUnsyncedWritesDurableIsCaught() {
+        List<SimResult> failures = failuresAmong(400, seed -> SimulationConfig.forSeed(seed)
+                .withFaults(CRASHES_ONLY)
+                .withSyncMillisMax(40)
+                .withOverlappedSyncs(true)
+                .withHostMisbehaviour(SimulationConfig.HostMisbehaviour.COUNT_UNSYNCED_AS_DURABLE));
+        assertThat(failures).as("seeds that reported a safety violation").isNotEmpty();
+        System.out.println("unsynced entries counted durable, caught by seed " + failures.get(0).seed() + ":\n"
+                + failures.get(0).failureReport());
+    }
 }

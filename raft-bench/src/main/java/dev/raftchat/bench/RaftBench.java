@@ -40,7 +40,7 @@ import java.util.stream.Stream;
  * table still shows the others).
  */
 public final class RaftBench {
-    static final String USAGE = "raft-bench [--quick | --full] [--vs ratis,jraft,microraft] [--clients 1,8,32,128]"
+    static final String USAGE = "raft-bench [--quick | --full] [--vs ratis,jraft,microraft[,ours-serial]] [--clients 1,8,32,128]"
             + " [--payload 64,256,4096] [--warmup-seconds 15] [--seconds 10] [--rounds 3] [--sync on,off] [--heap 3g]"
             + " [--results DIR] [--data-dir DIR] [--disk-seconds 3]";
     /**
@@ -73,6 +73,10 @@ public final class RaftBench {
                 List.of("dev.raftchat.bench.ratis.RatisDriver"), true));
         LIBRARIES.put("jraft", new Library("jraft", "raft-bench/peers/jraft",
                 List.of("dev.raftchat.bench.jraft.JraftDriver"), true));
+        // Our library with RaftServerConfig.overlapSyncs off (every sync on the Raft thread): an ablation
+        // of that design in the same run, never counted as a peer.
+        LIBRARIES.put("ours-serial", new Library("ours-serial", "raft-bench",
+                List.of("-Draft.bench.overlapSyncs=false", "dev.raftchat.bench.ours.OursDriver", "netty"), true));
         LIBRARIES.put("ours-inmem", new Library("ours-inmem", "raft-bench",
                 List.of("dev.raftchat.bench.ours.OursDriver", "inmem"), false));
         LIBRARIES.put("microraft", new Library("microraft", "raft-bench/peers/microraft",
@@ -103,8 +107,8 @@ public final class RaftBench {
     private RaftBench(Map<String, String> options) {
         peers = List.of(options.getOrDefault("--vs", "ratis,jraft,microraft").split(","));
         for (String peer : peers) {
-            if (!peer.equals("ratis") && !peer.equals("jraft") && !peer.equals("microraft")) {
-                throw new IllegalArgumentException("--vs takes ratis, jraft and microraft, not " + peer);
+            if (!peer.equals("ratis") && !peer.equals("jraft") && !peer.equals("microraft") && !peer.equals("ours-serial")) {
+                throw new IllegalArgumentException("--vs takes ratis, jraft, microraft and ours-serial, not " + peer);
             }
         }
         clients = parseInts(options.get("--clients"));
@@ -162,7 +166,7 @@ public final class RaftBench {
     private List<Library> libraries() {
         List<Library> list = new ArrayList<>();
         list.add(LIBRARIES.get("ours"));
-        for (String name : List.of("ratis", "jraft")) {
+        for (String name : List.of("ours-serial", "ratis", "jraft")) {
             if (peers.contains(name)) {
                 list.add(LIBRARIES.get(name));
             }
@@ -375,6 +379,15 @@ public final class RaftBench {
                     best.get().getValue(), ours, perRoundRatios(config, "ours", best.get().getKey(), runs)));
         } else if (peers.contains("ratis") || peers.contains("jraft")) {
             line.append(config.label()).append(": ours/best-peer = n/a (a run failed)");
+        }
+        Double serial = medianOps.get("ours-serial");
+        if (ours != null && serial != null) {
+            if (line.length() > 0) {
+                line.append('\n');
+            }
+            line.append(String.format(Locale.ROOT, "%s: ours/ours-serial = %.2f (overlapped syncs against syncs on the"
+                    + " Raft thread; per round: %s)", config.label(), ours / serial,
+                    perRoundRatios(config, "ours", "ours-serial", runs)));
         }
         Double oursInMemory = medianOps.get("ours-inmem");
         Double microraft = medianOps.get("microraft");

@@ -54,6 +54,14 @@ import org.slf4j.LoggerFactory;
  * proposals therefore costs one sync per Ready (group commit), not one per proposal. When there is
  * nothing to do the thread parks until the next tick or until new input arrives.
  *
+ * <p><b>Overlapped syncs</b> ({@link RaftServerConfig#overlapSyncs()}, on by default). A Ready that needs a
+ * sync only for its entries and acknowledgements ({@link Ready#mayAdvanceBeforeSync()}) is written and
+ * advanced without waiting: its sync runs on the sync thread ({@code raft-<id>-sync}), one at a time, each
+ * covering everything written before it began, and its acknowledgements leave when that sync completes,
+ * which the Raft thread reports to the node ({@link RaftNode#synced}) at the top of its loop. The Raft
+ * thread meanwhile goes on stepping messages and proposals. A Ready with a hard state or a snapshot, or one
+ * that truncates the log, first waits for the sync in flight and then syncs on the Raft thread.
+ *
  * <p><b>Inputs from other threads</b> go through bounded queues: inbound messages
  * ({@link RaftServerConfig#inboxMessagesMax()}; when full they are dropped and counted, Raft retries),
  * proposals ({@link RaftServerConfig#pendingProposalsMax()}), reads
