@@ -4,7 +4,6 @@ import dev.raftchat.raft.confchange.ConfChange;
 import dev.raftchat.raft.core.Check;
 import dev.raftchat.raft.core.ConfState;
 import dev.raftchat.raft.core.Entry;
-import dev.raftchat.raft.core.LogPosition;
 import dev.raftchat.raft.core.EntryType;
 import dev.raftchat.raft.core.NotLeaderException;
 import dev.raftchat.raft.core.Proposal;
@@ -15,7 +14,6 @@ import dev.raftchat.raft.message.Message;
 import dev.raftchat.raft.statemachine.StateMachine;
 import dev.raftchat.raft.core.SnapshotMeta;
 import dev.raftchat.raft.storage.LogStorage;
-import dev.raftchat.raft.storage.StorageException;
 import dev.raftchat.raft.storage.SnapshotStore;
 import dev.raftchat.raft.transport.Transport;
 import java.util.ArrayDeque;
@@ -156,24 +154,7 @@ public final class RaftServer implements AutoCloseable {
     // Owned by the Raft thread once started.
     private final RaftNode node;
 
-    // Overlapped syncs (RaftServerConfig#overlapSyncs). Raft-thread state except the two volatiles, which
-    // the sync thread sets before unparking the Raft thread.
-    private final ThreadPoolExecutor syncer;
-    /** The last entry the sync in flight covers, or null when none is in flight. */
-    private LogPosition syncingThrough;
-    private int syncingEntries;
-    private long syncStartedNanos;
-    private volatile boolean syncFinished;
-    private volatile Throwable syncFailure;
-    /** The newest entry written and advanced since the sync in flight began (null if none), and how many. */
-    private LogPosition writtenUnsynced;
-    private int writtenUnsyncedEntries;
-    /**
-     * Acknowledgements and votes waiting for the sync in flight, and for the next one. Bounded by what
-     * the node emits between two syncs.
-     */
-    private List<Message> sendAfterSyncInFlight = new ArrayList<>();
-    private List<Message> sendAfterNextSync = new ArrayList<>();
+    private final OverlappedSyncs overlapped;
     /** Invariant: every committed entry up to here was applied, in order, exactly once. */
     private long appliedIndex;
     /**
@@ -261,14 +242,9 @@ public final class RaftServer implements AutoCloseable {
         this.currentTerm = storage.hardState().term();
         this.appliedIndex = node.status().appliedIndex();
 
-        this.syncer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(1),
-                runnable -> {
-                    Thread thread = new Thread(runnable, "raft-" + id + "-sync");
-                    thread.setDaemon(true);
-                    return thread;
-                });
         this.raftThread = new Thread(this::runLoop, "raft-" + id);
         raftThread.setDaemon(true);
+        this.overlapped = new OverlappedSyncs(id, storage, metrics, this::sendAll, raftThread);
         this.notifier = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
                 new ArrayBlockingQueue<>(config.pendingProposalsMax() + config.pendingReadsMax()
                         + config.pendingAdminOperationsMax() + NOTIFICATION_SLOTS_EXTRA),
@@ -536,7 +512,7 @@ public final class RaftServer implements AutoCloseable {
             }
         }
         boolean raftThreadStopped = wasNew || awaitRaftThread();
-        syncer.shutdown(); // the Raft thread waited for the sync in flight before it stopped
+        overlapped.shutdown(); // the Raft thread waited for the sync in flight before it stopped
         transport.close();
         if (snapshotWriter != null) {
             snapshotWriter.shutdown();
@@ -618,7 +594,7 @@ public final class RaftServer implements AutoCloseable {
             long nextTickAtNanos = System.nanoTime() + tickNanos;
             publishStatus();
             while (state == ServerStatus.State.RUNNING) {
-                boolean changed = finishSyncIfDone();
+                boolean changed = overlapped.finishIfDone(node::synced);
 
                 messageBatch.clear();
                 inbox.drainTo(messageBatch, config.inboxBatchMessagesMax());
@@ -671,7 +647,7 @@ public final class RaftServer implements AutoCloseable {
                     publishStatus();
                 }
                 if (inbox.isEmpty() && submitted.isEmpty() && deferredProposal == null && !reads.hasSubmitted()
-                        && !admin.hasSubmitted() && !syncFinished
+                        && !admin.hasSubmitted() && !overlapped.finished()
                         && state == ServerStatus.State.RUNNING) {
                     long waitNanos = nextTickAtNanos - System.nanoTime();
                     if (waitNanos > 0) {
@@ -688,13 +664,12 @@ public final class RaftServer implements AutoCloseable {
             fatal = t;
         }
         try {
-            awaitSync(); // storage allows nothing else, close included, while a sync is pending
+            overlapped.awaitAndShutdown();
         } catch (Throwable t) {
             if (fatal == null) {
                 fatal = t;
             }
         }
-        syncer.shutdown();
         if (fatal != null) {
             stopAfterFailure(fatal);
         } else {
@@ -775,11 +750,7 @@ public final class RaftServer implements AutoCloseable {
         if (ready.needsSync()) {
             // Storage allows only extending appends while a sync is pending; this Ready's own sync will
             // also cover what was written since (advance() then counts everything durable).
-            awaitSync();
-            heldForThisSync = sendAfterNextSync;
-            sendAfterNextSync = new ArrayList<>();
-            writtenUnsynced = null;
-            writtenUnsyncedEntries = 0;
+            heldForThisSync = overlapped.awaitForSyncOnRaftThread();
         }
         sendAll(ready.messages());
         if (!ready.snapshotChunks().isEmpty() || ready.snapshot() != null) {
@@ -853,20 +824,6 @@ public final class RaftServer implements AutoCloseable {
         sendAll(ready.messages());
         if (!ready.entries().isEmpty()) {
             storage.append(ready.entries());
-            writtenUnsynced = ready.entries().get(ready.entries().size() - 1).position();
-            writtenUnsyncedEntries += ready.entries().size();
-        }
-        if (!ready.messagesAfterSync().isEmpty()) {
-            if (writtenUnsynced == null && syncingThrough != null) {
-                // Everything unsynced is in the sync in flight, which began after these entries were written.
-                sendAfterSyncInFlight.addAll(ready.messagesAfterSync());
-            } else {
-                sendAfterNextSync.addAll(ready.messagesAfterSync());
-                if (writtenUnsynced == null) {
-                    // Unsynced entries whose sync was reported stale: sync again through the log's end.
-                    writtenUnsynced = new LogPosition(storage.term(storage.lastIndex()), storage.lastIndex());
-                }
-            }
         }
         applyCommitted(ready.committedEntries());
         reads.onReadStates(ready.readStates());
@@ -880,79 +837,10 @@ public final class RaftServer implements AutoCloseable {
             publishStatus();
             completeAppliedProposals();
         }
-        startSync();
-    }
-
-    /** Begins a sync of what was written without one, unless a sync is in flight already. */
-    private void startSync() {
-        if (syncingThrough != null || writtenUnsynced == null) {
-            return;
-        }
-        LogStorage.PendingSync pending = storage.beginSync();
-        List<Message> swap = sendAfterSyncInFlight;
-        sendAfterSyncInFlight = sendAfterNextSync;
-        sendAfterNextSync = swap;
-        syncingThrough = writtenUnsynced;
-        syncingEntries = writtenUnsyncedEntries;
-        writtenUnsynced = null;
-        writtenUnsyncedEntries = 0;
-        syncStartedNanos = System.nanoTime();
-        syncFinished = false;
-        syncer.execute(() -> {
-            try {
-                pending.complete();
-            } catch (Throwable t) {
-                syncFailure = t;
-            }
-            syncFinished = true;
-            LockSupport.unpark(raftThread);
-        });
-    }
-
-    /**
-     * If the sync in flight has completed: reports it to the node and begins the next one. Returns true
-     * when one completed. A failed sync is fatal (the state of unsynced data is unknown).
-     */
-    private boolean finishSyncIfDone() {
-        if (syncingThrough == null || !syncFinished) {
-            return false;
-        }
-        LogPosition through = completeSync();
-        node.synced(through);
-        startSync();
-        return true;
-    }
-
-    /** Sends what waited for the sync that just completed. */
-    private void sendHeldMessages() {
-        if (!sendAfterSyncInFlight.isEmpty()) {
-            sendAll(sendAfterSyncInFlight);
-            sendAfterSyncInFlight.clear();
-        }
-    }
-
-    /** Waits for the sync in flight, if any, without reporting it (the caller's own sync covers it). */
-    private void awaitSync() {
-        if (syncingThrough == null) {
-            return;
-        }
-        while (!syncFinished) {
-            LockSupport.park(this);
-        }
-        completeSync();
-    }
-
-    private LogPosition completeSync() {
-        Throwable failed = syncFailure;
-        if (failed != null) {
-            throw failed instanceof StorageException e ? e : new StorageException("sync failed", failed);
-        }
-        metrics.syncCompleted(System.nanoTime() - syncStartedNanos, syncingEntries);
-        sendHeldMessages();
-        LogPosition through = syncingThrough;
-        syncingThrough = null;
-        syncFinished = false;
-        return through;
+        overlapped.written(ready.entries(), ready.messagesAfterSync());
+        // The Ready is advanced, so the node may hear of a finished sync now: at once when there was nothing
+        // to force (sync disabled), or when the sync thread was quick.
+        overlapped.finishIfDone(node::synced);
     }
 
     /**

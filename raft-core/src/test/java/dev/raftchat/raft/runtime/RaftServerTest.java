@@ -76,7 +76,8 @@ class RaftServerTest {
     @Test
     void aBurstOfProposalsCostsFarFewerSyncsThanProposals() throws Exception {
         int proposals = 1_000;
-        startSingleNode(b -> b.pendingProposalsMax(proposals + 1).proposalBatchMax(256));
+        startSingleNode(b -> b.pendingProposalsMax(proposals + 1).proposalBatchMax(256)
+                .overlapSyncs(false)); // so that a held sync holds the Raft thread
 
         // Hold the Raft thread inside a sync so that the whole burst is queued before it looks again:
         // this makes batching deterministic instead of a race against the submitting thread.
@@ -103,7 +104,8 @@ class RaftServerTest {
 
     @Test
     void proposalBatchesAreBoundedInBytesButAlwaysTakeOneProposal() throws Exception {
-        startSingleNode(b -> b.commandBytesMax(1000).proposalBatchBytesMax(2_500));
+        startSingleNode(b -> b.commandBytesMax(1000).proposalBatchBytesMax(2_500)
+                .overlapSyncs(false)); // so that a held sync holds the Raft thread
         storage.closeGate();
         CompletableFuture<byte[]> first = server.propose(add("w", 1));
         await().atMost(ServerCluster.WAIT).until(storage::blockedInSync);
@@ -135,7 +137,8 @@ class RaftServerTest {
 
     @Test
     void proposalsOverPendingProposalsMaxAreRejectedUntilSomeComplete() throws Exception {
-        startSingleNode(b -> b.pendingProposalsMax(4));
+        startSingleNode(b -> b.pendingProposalsMax(4)
+                .overlapSyncs(false)); // so that a held sync holds the Raft thread
         storage.closeGate();
         List<CompletableFuture<byte[]>> accepted = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
@@ -159,7 +162,8 @@ class RaftServerTest {
 
     @Test
     void proposalsOverPendingProposalBytesMaxAreRejected() throws Exception {
-        startSingleNode(b -> b.commandBytesMax(100).pendingProposalBytesMax(250));
+        startSingleNode(b -> b.commandBytesMax(100).pendingProposalBytesMax(250)
+                .overlapSyncs(false)); // so that a held sync holds the Raft thread
         storage.closeGate();
         CompletableFuture<byte[]> first = server.propose(new byte[100]);
         CompletableFuture<byte[]> second = server.propose(new byte[100]);
@@ -278,7 +282,8 @@ class RaftServerTest {
 
     @Test
     void aFullInboxDropsAndCountsMessagesWithoutBlockingTheSender() throws Exception {
-        startSingleNode(b -> b.inboxMessagesMax(4));
+        startSingleNode(b -> b.inboxMessagesMax(4)
+                .overlapSyncs(false)); // so that a held sync holds the Raft thread
         InMemoryTransport peer = network.transport(2);
         peer.start(message -> { });
         storage.closeGate();

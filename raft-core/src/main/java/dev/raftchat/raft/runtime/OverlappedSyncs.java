@@ -1,0 +1,188 @@
+package dev.raftchat.raft.runtime;
+
+import dev.raftchat.raft.core.Entry;
+import dev.raftchat.raft.core.LogPosition;
+import dev.raftchat.raft.core.RaftNode;
+import dev.raftchat.raft.message.Message;
+import dev.raftchat.raft.storage.LogStorage;
+import dev.raftchat.raft.storage.StorageException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+
+/**
+ * The syncs of one {@link RaftServer} that overlap its Raft thread ({@link RaftServerConfig#overlapSyncs()}):
+ * at most one in flight on the sync thread ({@code raft-<id>-sync}), each covering everything written before
+ * it began, and the acknowledgements that wait for them.
+ *
+ * <p>The Raft thread calls every method; the sync thread only completes the {@link LogStorage.PendingSync}
+ * and then sets {@link #syncFinished} and unparks the Raft thread. Acknowledgements are held in two lists:
+ * those written before the sync in flight began leave when it completes, the others when the next one does.
+ * Both are bounded by what the node emits between two syncs.
+ */
+final class OverlappedSyncs {
+
+    private final LogStorage storage;
+    private final RaftMetrics metrics;
+    private final Consumer<List<Message>> send;
+    private final Thread raftThread;
+    private final ThreadPoolExecutor syncer;
+
+    /** The last entry the sync in flight covers, or null when none is in flight. */
+    private LogPosition syncingThrough;
+    private int syncingEntries;
+    private long syncStartedNanos;
+    private volatile boolean syncFinished;
+    private volatile Throwable syncFailure;
+    /** The newest entry written and advanced since the sync in flight began (null if none), and how many. */
+    private LogPosition writtenUnsynced;
+    private int writtenUnsyncedEntries;
+    private List<Message> sendAfterSyncInFlight = new ArrayList<>();
+    private List<Message> sendAfterNextSync = new ArrayList<>();
+
+    OverlappedSyncs(long nodeId, LogStorage storage, RaftMetrics metrics, Consumer<List<Message>> send,
+                    Thread raftThread) {
+        this.storage = storage;
+        this.metrics = metrics;
+        this.send = send;
+        this.raftThread = raftThread;
+        this.syncer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(1),
+                runnable -> {
+                    Thread thread = new Thread(runnable, "raft-" + nodeId + "-sync");
+                    thread.setDaemon(true);
+                    return thread;
+                });
+    }
+
+    /**
+     * A Ready advanced without a sync wrote {@code entries} (possibly none) and holds
+     * {@code messagesAfterSync}: they leave once a sync begun after these writes completes. Then begins
+     * a sync unless one is in flight.
+     */
+    void written(List<Entry> entries, List<Message> messagesAfterSync) {
+        if (!entries.isEmpty()) {
+            writtenUnsynced = entries.get(entries.size() - 1).position();
+            writtenUnsyncedEntries += entries.size();
+        }
+        if (!messagesAfterSync.isEmpty()) {
+            if (writtenUnsynced == null && syncingThrough != null) {
+                // Everything unsynced is in the sync in flight, which began after those writes.
+                sendAfterSyncInFlight.addAll(messagesAfterSync);
+            } else {
+                sendAfterNextSync.addAll(messagesAfterSync);
+                if (writtenUnsynced == null) {
+                    // Unsynced entries whose sync was reported stale: sync again through the log's end.
+                    writtenUnsynced = new LogPosition(storage.term(storage.lastIndex()), storage.lastIndex());
+                }
+            }
+        }
+        start();
+    }
+
+    /** True when the sync in flight has completed and waits for {@link #finishIfDone}. */
+    boolean finished() {
+        return syncFinished;
+    }
+
+    /**
+     * If the sync in flight has completed: sends what waited for it, reports the last entry it covers to
+     * {@code synced} ({@link RaftNode#synced}) and begins the next one. Returns true when one completed. A
+     * failed sync is fatal: it throws.
+     */
+    boolean finishIfDone(Consumer<LogPosition> synced) {
+        if (syncingThrough == null || !syncFinished) {
+            return false;
+        }
+        synced.accept(complete());
+        start();
+        return true;
+    }
+
+    /**
+     * For a Ready that syncs on the Raft thread: waits for the sync in flight (sending what waited for it,
+     * but not reporting it — the caller's own sync covers everything, and its {@code advance} says so), and
+     * returns the messages that were to wait for the next sync, which the caller's sync now covers.
+     */
+    List<Message> awaitForSyncOnRaftThread() {
+        await();
+        List<Message> held = sendAfterNextSync;
+        sendAfterNextSync = new ArrayList<>();
+        writtenUnsynced = null;
+        writtenUnsyncedEntries = 0;
+        return held;
+    }
+
+    /** At shutdown: the storage allows nothing else, close included, while a sync is pending. */
+    void awaitAndShutdown() {
+        try {
+            await();
+        } finally {
+            syncer.shutdown();
+        }
+    }
+
+    void shutdown() {
+        syncer.shutdown();
+    }
+
+    private void start() {
+        if (syncingThrough != null || writtenUnsynced == null) {
+            return;
+        }
+        LogStorage.PendingSync pending = storage.beginSync();
+        List<Message> empty = sendAfterSyncInFlight;
+        sendAfterSyncInFlight = sendAfterNextSync;
+        sendAfterNextSync = empty;
+        syncingThrough = writtenUnsynced;
+        syncingEntries = writtenUnsyncedEntries;
+        writtenUnsynced = null;
+        writtenUnsyncedEntries = 0;
+        syncStartedNanos = System.nanoTime();
+        if (pending == LogStorage.PendingSync.DONE) {
+            // Nothing to force (sync disabled, or a storage that syncs in beginSync): no thread hop; the
+            // Raft thread finishes it at the top of its next iteration.
+            syncFinished = true;
+            return;
+        }
+        syncFinished = false;
+        syncer.execute(() -> {
+            try {
+                pending.complete();
+            } catch (Throwable t) {
+                syncFailure = t;
+            }
+            syncFinished = true;
+            LockSupport.unpark(raftThread);
+        });
+    }
+
+    private void await() {
+        if (syncingThrough == null) {
+            return;
+        }
+        while (!syncFinished) {
+            LockSupport.park(this);
+        }
+        complete();
+    }
+
+    private LogPosition complete() {
+        Throwable failed = syncFailure;
+        if (failed != null) {
+            throw failed instanceof StorageException e ? e : new StorageException("sync failed", failed);
+        }
+        metrics.syncCompleted(System.nanoTime() - syncStartedNanos, syncingEntries);
+        if (!sendAfterSyncInFlight.isEmpty()) {
+            send.accept(sendAfterSyncInFlight);
+            sendAfterSyncInFlight.clear();
+        }
+        LogPosition through = syncingThrough;
+        syncingThrough = null;
+        syncFinished = false;
+        return through;
+    }
+}
