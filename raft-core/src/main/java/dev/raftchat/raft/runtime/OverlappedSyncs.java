@@ -19,10 +19,13 @@ import java.util.function.Consumer;
  * at most one in flight on the sync thread ({@code raft-<id>-sync}), each covering everything written before
  * it began, and the acknowledgements that wait for them.
  *
- * <p>The Raft thread calls every method; the sync thread only completes the {@link LogStorage.PendingSync}
- * and then sets {@link #syncFinished} and unparks the Raft thread. Acknowledgements are held in two lists:
- * those written before the sync in flight began leave when it completes, the others when the next one does.
- * Both are bounded by what the node emits between two syncs.
+ * <p>The Raft thread calls every method; the sync thread completes the {@link LogStorage.PendingSync}, sends
+ * the acknowledgements that waited for it, and then sets {@link #syncFinished} and unparks the Raft thread.
+ * Acknowledgements are held in two lists: those written before the sync in flight began leave when it
+ * completes, the others when the next one does. Both are bounded by what the node emits between two syncs.
+ * Sending from the sync thread takes the Raft thread off a follower's acknowledgement path (the leader's
+ * commit path), where it would otherwise add a wake-up and whatever the Raft thread is busy with; this is
+ * why {@link dev.raftchat.raft.transport.Transport#send} must be safe to call from two threads.
  */
 final class OverlappedSyncs {
 
@@ -36,12 +39,17 @@ final class OverlappedSyncs {
     private LogPosition syncingThrough;
     private int syncingEntries;
     private long syncStartedNanos;
+    /** Whether the sync in flight runs on the sync thread, which then sends {@link #sendAfterSyncInFlight}. */
+    private boolean sentBySyncThread;
     private volatile boolean syncFinished;
     private volatile Throwable syncFailure;
     /** The newest entry written and advanced since the sync in flight began (null if none), and how many. */
     private LogPosition writtenUnsynced;
     private int writtenUnsyncedEntries;
+    /** Owned by the sync in flight from {@link #start} until it finishes: the sync thread sends them. */
     private List<Message> sendAfterSyncInFlight = new ArrayList<>();
+    /** Emitted after the sync in flight began but with no write since: the Raft thread sends them. */
+    private final List<Message> sendAfterSyncInFlightLate = new ArrayList<>();
     private List<Message> sendAfterNextSync = new ArrayList<>();
 
     OverlappedSyncs(long nodeId, LogStorage storage, RaftMetrics metrics, Consumer<List<Message>> send,
@@ -70,8 +78,9 @@ final class OverlappedSyncs {
         }
         if (!messagesAfterSync.isEmpty()) {
             if (writtenUnsynced == null && syncingThrough != null) {
-                // Everything unsynced is in the sync in flight, which began after those writes.
-                sendAfterSyncInFlight.addAll(messagesAfterSync);
+                // Everything unsynced is in the sync in flight, which began after those writes. Its list
+                // belongs to the sync thread now, so these leave from the Raft thread when it finishes.
+                sendAfterSyncInFlightLate.addAll(messagesAfterSync);
             } else {
                 sendAfterNextSync.addAll(messagesAfterSync);
                 if (writtenUnsynced == null) {
@@ -145,13 +154,21 @@ final class OverlappedSyncs {
         if (pending == LogStorage.PendingSync.DONE) {
             // Nothing to force (sync disabled, or a storage that syncs in beginSync): no thread hop; the
             // Raft thread finishes it at the top of its next iteration.
+            sentBySyncThread = false;
             syncFinished = true;
             return;
         }
         syncFinished = false;
+        sentBySyncThread = true;
+        List<Message> acknowledgements = sendAfterSyncInFlight;
         syncer.execute(() -> {
             try {
                 pending.complete();
+                // Straight from here rather than from the Raft thread, which may be busy with the next batch:
+                // a follower's acknowledgement is on the leader's commit path.
+                if (!acknowledgements.isEmpty()) {
+                    send.accept(acknowledgements);
+                }
             } catch (Throwable t) {
                 syncFailure = t;
             }
@@ -177,8 +194,15 @@ final class OverlappedSyncs {
         }
         metrics.syncCompleted(System.nanoTime() - syncStartedNanos, syncingEntries);
         if (!sendAfterSyncInFlight.isEmpty()) {
-            send.accept(sendAfterSyncInFlight);
+            // The sync thread sent them, unless the sync was the inline empty one.
+            if (!sentBySyncThread) {
+                send.accept(sendAfterSyncInFlight);
+            }
             sendAfterSyncInFlight.clear();
+        }
+        if (!sendAfterSyncInFlightLate.isEmpty()) {
+            send.accept(sendAfterSyncInFlightLate);
+            sendAfterSyncInFlightLate.clear();
         }
         LogPosition through = syncingThrough;
         syncingThrough = null;

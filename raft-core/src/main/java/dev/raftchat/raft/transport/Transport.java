@@ -10,8 +10,9 @@ import dev.raftchat.raft.message.Message;
  * outbox is full, the message is dropped (and counted). Messages to one peer should arrive in the order
  * sent when they arrive at all; Raft is safe without it but faster with it.
  *
- * <p><b>Threading.</b> {@link #send} is called from the node's Raft thread. The {@link Inbox} is
- * called from the transport's own threads and must only enqueue.
+ * <p><b>Threading.</b> {@link #send} is called from the node's Raft thread and, for acknowledgements
+ * that wait for a log sync, from its sync thread ({@code RaftServerConfig#overlapSyncs}): it must be
+ * thread-safe. The {@link Inbox} is called from the transport's own threads and must only enqueue.
  */
 public interface Transport extends AutoCloseable {
 

@@ -12,6 +12,7 @@ import dev.raftchat.raft.storage.StorageException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -25,7 +26,8 @@ class OverlappedSyncsTest {
     private static final Duration WAIT = Duration.ofSeconds(10);
 
     private final InstrumentedLogStorage storage = new InstrumentedLogStorage();
-    private final List<Message> sent = new ArrayList<>();
+    /** Written by the sync thread too: it sends the acknowledgements of the sync it completed. */
+    private final List<Message> sent = new CopyOnWriteArrayList<>();
     private final List<LogPosition> reported = new ArrayList<>();
     private OverlappedSyncs syncs;
     private boolean syncFails;
@@ -89,6 +91,21 @@ class OverlappedSyncsTest {
         completeOneSync();
         assertThat(reported).containsExactly(new LogPosition(1, 2), new LogPosition(1, 3));
         assertThat(sent).containsExactly(ack(2), ack(3));
+    }
+
+    @Test
+    void theSyncThreadSendsTheAcknowledgementsOfItsSyncWhileTheRaftThreadIsBusy() {
+        storage.closeGate();
+        write(1, 2, ack(2));
+        await().atMost(WAIT).until(storage::blockedInSync);
+        storage.letThrough(1);
+        // The test thread, playing a busy Raft thread, never calls finishIfDone here.
+        await().atMost(WAIT).until(() -> sent.contains(ack(2)));
+        assertThat(reported).as("the node hears of the sync only from the Raft thread").isEmpty();
+
+        assertThat(syncs.finishIfDone(reported::add)).isTrue();
+        assertThat(reported).containsExactly(new LogPosition(1, 2));
+        assertThat(sent).as("sent once").containsExactly(ack(2));
     }
 
     @Test
