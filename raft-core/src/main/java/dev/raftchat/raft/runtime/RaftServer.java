@@ -10,6 +10,7 @@ import dev.raftchat.raft.core.Proposal;
 import dev.raftchat.raft.core.ProposalRejectedException;
 import dev.raftchat.raft.core.RaftNode;
 import dev.raftchat.raft.core.Ready;
+import dev.raftchat.raft.core.Role;
 import dev.raftchat.raft.message.Message;
 import dev.raftchat.raft.statemachine.StateMachine;
 import dev.raftchat.raft.core.SnapshotMeta;
@@ -474,6 +475,16 @@ public final class RaftServer implements AutoCloseable {
         }
         LockSupport.unpark(raftThread);
         return future;
+    }
+
+    /**
+     * Whether this node is running and was the leader when it last published its status: the allocation-free
+     * check for a client that sends every proposal to the leader. Like {@link #status()}, it may be stale by
+     * the time the caller acts on it; a proposal sent to a former leader fails with
+     * {@link NotLeaderException} or is forwarded.
+     */
+    public boolean isLeader() {
+        return state == ServerStatus.State.RUNNING && publishedStatus.raft().role() == Role.LEADER;
     }
 
     public ServerStatus status() {

@@ -43,6 +43,7 @@ class RaftServerClusterTest {
                 for (long id : cluster.ids()) {
                     ServerStatus status = cluster.server(id).status();
                     assertThat(status.leaderId()).isEqualTo(leader.id());
+                    assertThat(cluster.server(id).isLeader()).isEqualTo(id == leader.id());
                     // 20 commands plus the leader's no-op.
                     assertThat(status.appliedIndex()).isGreaterThanOrEqualTo(21);
                     assertThat(status.commitIndex()).isGreaterThanOrEqualTo(status.appliedIndex());
@@ -101,6 +102,7 @@ class RaftServerClusterTest {
             majority.remove(oldLeader.id());
             RaftServer newLeader = cluster.awaitLeaderAmong(majority);
             assertThat(newLeader.id()).isNotEqualTo(oldLeader.id());
+            assertThat(newLeader.isLeader()).isTrue();
             assertThat(newLeader.status().term()).isGreaterThan(oldTerm);
             assertThat(text(newLeader.propose(add("kept", 1)).get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS)))
                     .isEqualTo("1");
@@ -157,12 +159,14 @@ class RaftServerClusterTest {
                     .hasCauseInstanceOf(RaftShutdownException.class)
                     .cause().hasMessageContaining("is closed");
             assertThat(oldLeader.status().state()).isEqualTo(ServerStatus.State.CLOSED);
+            assertThat(oldLeader.isLeader()).as("a closed server leads nothing").isFalse();
             assertThatThrownBy(() -> oldLeader.propose(add("a", 1)).get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS))
                     .hasCauseInstanceOf(RaftShutdownException.class);
 
             cluster.network.heal();
             RaftServer newLeader = cluster.awaitLeader();
             assertThat(newLeader.id()).isNotEqualTo(oldLeader.id());
+            assertThat(newLeader.isLeader()).isTrue();
             assertThat(newLeader.status().term()).isGreaterThan(oldTerm);
             assertThat(text(newLeader.propose(add("a", 10)).get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS)))
                     .isEqualTo("10");
