@@ -19,6 +19,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
 import java.util.stream.Stream;
@@ -27,7 +29,8 @@ import java.util.stream.Stream;
  * Orchestrates the peer benchmark: for every round, configuration (payload, clients) and library, starts
  * one child JVM with only that library's class path (the {@code target/classpath.txt} its module writes),
  * reads the single {@link BenchResult} line the driver prints, and finally prints a table of medians per
- * configuration, the physical limit of the disk (raw append + force, with and without batching) and one
+ * configuration, the physical limit of the disk (raw append + force, with and without batching, by one writer
+ * and by three at once as three replicas on one disk write) and one
  * line {@code ours/best-peer = X.XX} per configuration. Writes {@code runs.csv}, {@code summary.csv} and
  * one SVG chart per payload size into the results directory.
  *
@@ -59,7 +62,24 @@ public final class RaftBench {
     static final double CHILD_STARTUP_SECONDS_ESTIMATE = 8;
     /** A child gets this long beyond its warm-up and measured time to start and stop the cluster. */
     static final long CHILD_OVERHEAD_SECONDS = 120;
-    static final int[] RAW_BATCHES = {1, 128};
+    /**
+     * The raw loops of the disk limit: one file, as a single log writes, and {@value #REPLICAS} files forced at
+     * once, as the three replicas of a cluster on one machine write (every entry is written three times to this
+     * one disk, and the three fsync streams compete); each with one record per force and 128.
+     */
+    static final int REPLICAS = 3;
+    static final List<DiskShape> DISK_SHAPES = List.of(new DiskShape(1, 1), new DiskShape(1, 128),
+            new DiskShape(REPLICAS, 1), new DiskShape(REPLICAS, 128));
+
+    /** {@code writers} files, each appended and forced in its own thread, {@code perForce} records per force. */
+    record DiskShape(int writers, int perForce) {
+        String describe(int recordBytes) {
+            return writers == 1
+                    ? String.format(Locale.ROOT, "raw append+force of %d-byte records, %d per force", recordBytes, perForce)
+                    : String.format(Locale.ROOT, "the same, %d files forced concurrently (one per replica), %d per"
+                            + " force; entries/s per file", writers, perForce);
+        }
+    }
 
     /** How to launch one library's driver. */
     record Library(String name, String module, List<String> mainAndArgs, boolean network) {}
@@ -192,7 +212,7 @@ public final class RaftBench {
         }
         int childRuns = rounds * configs.size() * libraries.size();
         double estimateSeconds = childRuns * (warmupSeconds + seconds + CHILD_STARTUP_SECONDS_ESTIMATE)
-                + rounds * configs.size() * RAW_BATCHES.length * (diskSeconds + 0.2);
+                + rounds * configs.size() * DISK_SHAPES.size() * (diskSeconds + 0.2);
         System.out.printf(Locale.ROOT, "raft-bench: %s; sync %s; payloads %s B; clients %s; warm-up %.0f s, %.0f s measured,"
                 + " %d round(s); heap %s per JVM; %d cores; data in %s; results in %s%n",
                 libraries.stream().map(Library::name).toList(), syncLabels(), Arrays.toString(payloads),
@@ -229,20 +249,62 @@ public final class RaftBench {
         return runs.stream().allMatch(r -> r.result().isPresent());
     }
 
-    /** Raw append + force of records the size our log writes, one per force and batched; entries/s each. */
+    /**
+     * Raw append + force of records the size our log writes, for every {@link #DISK_SHAPES shape}: entries/s
+     * per file (with several files, the mean over them: what each replica's log could take).
+     */
     private double[] measureDisk(int payload) throws IOException {
         int recordBytes = payload + StorageBench.RECORD_OVERHEAD_BYTES;
-        double[] entriesPerSecond = new double[RAW_BATCHES.length];
-        for (int i = 0; i < RAW_BATCHES.length; i++) {
-            Path file = dataDir.resolve("raw-" + payload + "-" + RAW_BATCHES[i]);
-            try (StorageBench.RawRunner raw = new StorageBench.RawRunner(file, RAW_BATCHES[i] * recordBytes)) {
-                raw.runFor(200_000_000L); // warm-up: allocate the first blocks
+        double[] entriesPerSecond = new double[DISK_SHAPES.size()];
+        for (int i = 0; i < DISK_SHAPES.size(); i++) {
+            DiskShape shape = DISK_SHAPES.get(i);
+            List<StorageBench.RawRunner> writers = new ArrayList<>();
+            try {
+                for (int w = 0; w < shape.writers(); w++) {
+                    writers.add(new StorageBench.RawRunner(dataDir.resolve("raw-" + payload + "-" + shape.perForce()
+                            + "-" + w + "-of-" + shape.writers()), shape.perForce() * recordBytes));
+                }
+                runConcurrently(writers, 200_000_000L); // warm-up: allocate the first blocks
                 long start = System.nanoTime();
-                long forces = raw.runFor((long) (diskSeconds * 1e9));
-                entriesPerSecond[i] = forces * RAW_BATCHES[i] / ((System.nanoTime() - start) / 1e9);
+                long forces = runConcurrently(writers, (long) (diskSeconds * 1e9));
+                entriesPerSecond[i] = (double) forces * shape.perForce() / shape.writers()
+                        / ((System.nanoTime() - start) / 1e9);
+            } finally {
+                for (StorageBench.RawRunner writer : writers) {
+                    writer.close();
+                }
             }
         }
         return entriesPerSecond;
+    }
+
+    /** Runs every writer for {@code nanos} at the same time, one thread each; returns their forces summed. */
+    private static long runConcurrently(List<StorageBench.RawRunner> writers, long nanos) throws IOException {
+        if (writers.size() == 1) {
+            return writers.get(0).runFor(nanos);
+        }
+        List<CompletableFuture<Long>> results = new ArrayList<>();
+        for (StorageBench.RawRunner writer : writers) {
+            CompletableFuture<Long> result = new CompletableFuture<>();
+            Thread thread = new Thread(() -> {
+                try {
+                    result.complete(writer.runFor(nanos));
+                } catch (IOException | RuntimeException e) {
+                    result.completeExceptionally(e);
+                }
+            }, "disk-limit-writer");
+            thread.start();
+            results.add(result);
+        }
+        long forces = 0;
+        for (CompletableFuture<Long> result : results) {
+            try {
+                forces += result.join();
+            } catch (CompletionException e) {
+                throw e.getCause() instanceof IOException io ? io : new IOException("raw disk writer failed", e.getCause());
+            }
+        }
+        return forces;
     }
 
     private Run runChild(int round, Config config, Library library, String load) throws IOException, InterruptedException {
@@ -340,10 +402,9 @@ public final class RaftBench {
                         median(ok, BenchResult::p999Millis), cpu, errors));
             }
             double[] diskMedian = medianDisk(disk.get(config.payloadBytes()));
-            for (int i = 0; i < RAW_BATCHES.length; i++) {
-                System.out.printf(Locale.ROOT, "%-12s %12.0f   raw append+force of %d-byte records, %d per force%n",
-                        "disk limit", diskMedian[i], config.payloadBytes() + StorageBench.RECORD_OVERHEAD_BYTES,
-                        RAW_BATCHES[i]);
+            for (int i = 0; i < DISK_SHAPES.size(); i++) {
+                System.out.printf(Locale.ROOT, "%-12s %12.0f   %s%n", "disk limit", diskMedian[i],
+                        DISK_SHAPES.get(i).describe(config.payloadBytes() + StorageBench.RECORD_OVERHEAD_BYTES));
             }
             ratioLines.add(ratioLine(config, medianOps, runs));
         }
@@ -460,7 +521,7 @@ public final class RaftBench {
     }
 
     private static double[] medianDisk(List<double[]> perRound) {
-        double[] medians = new double[RAW_BATCHES.length];
+        double[] medians = new double[DISK_SHAPES.size()];
         for (int i = 0; i < medians.length; i++) {
             final int index = i;
             medians[i] = median(perRound.stream().mapToDouble(values -> values[index]).toArray());
