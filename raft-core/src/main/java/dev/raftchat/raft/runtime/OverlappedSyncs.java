@@ -39,14 +39,12 @@ final class OverlappedSyncs {
     private LogPosition syncingThrough;
     private int syncingEntries;
     private long syncStartedNanos;
-    /** Whether the sync in flight runs on the sync thread, which then sends {@link #sendAfterSyncInFlight}. */
-    private boolean sentBySyncThread;
     private volatile boolean syncFinished;
     private volatile Throwable syncFailure;
     /** The newest entry written and advanced since the sync in flight began (null if none), and how many. */
     private LogPosition writtenUnsynced;
     private int writtenUnsyncedEntries;
-    /** Owned by the sync in flight from {@link #start} until it finishes: the sync thread sends them. */
+    /** Owned by the sync in flight from {@link #start} until it finishes, which sends them. */
     private List<Message> sendAfterSyncInFlight = new ArrayList<>();
     /** Emitted after the sync in flight began but with no write since: the Raft thread sends them. */
     private final List<Message> sendAfterSyncInFlightLate = new ArrayList<>();
@@ -153,13 +151,14 @@ final class OverlappedSyncs {
         syncStartedNanos = System.nanoTime();
         if (pending == LogStorage.PendingSync.DONE) {
             // Nothing to force (sync disabled, or a storage that syncs in beginSync): no thread hop; the
-            // Raft thread finishes it at the top of its next iteration.
-            sentBySyncThread = false;
+            // Raft thread sends what waited for it now and finishes it at the top of its next iteration.
+            if (!sendAfterSyncInFlight.isEmpty()) {
+                send.accept(sendAfterSyncInFlight);
+            }
             syncFinished = true;
             return;
         }
         syncFinished = false;
-        sentBySyncThread = true;
         List<Message> acknowledgements = sendAfterSyncInFlight;
         syncer.execute(() -> {
             try {
@@ -193,13 +192,7 @@ final class OverlappedSyncs {
             throw failed instanceof StorageException e ? e : new StorageException("sync failed", failed);
         }
         metrics.syncCompleted(System.nanoTime() - syncStartedNanos, syncingEntries);
-        if (!sendAfterSyncInFlight.isEmpty()) {
-            // The sync thread sent them, unless the sync was the inline empty one.
-            if (!sentBySyncThread) {
-                send.accept(sendAfterSyncInFlight);
-            }
-            sendAfterSyncInFlight.clear();
-        }
+        sendAfterSyncInFlight.clear(); // sent when the sync completed (see start)
         if (!sendAfterSyncInFlightLate.isEmpty()) {
             send.accept(sendAfterSyncInFlightLate);
             sendAfterSyncInFlightLate.clear();
