@@ -24,12 +24,17 @@ class BrowserChatTest extends BrowserTestSupport {
         ChatPage page = browserAt(cluster.baseUrl(1));
         for (long id : cluster.ids()) {
             page.driver.get(cluster.baseUrl(id) + "/");
-            await().atMost(ChatPage.WAIT).ignoreExceptions().until(() -> page.find("auth-view").isDisplayed());
+            await().atMost(ChatPage.WAIT)
+                    .ignoreExceptions()
+                    .until(() -> page.find("auth-view").isDisplayed());
             assertThat(page.driver.getTitle()).isEqualTo("raft-chat");
             assertThat(page.find("auth-username").getAttribute("autocomplete")).isEqualTo("username");
-            assertThat(page.driver.findElements(By.cssSelector("label[for=auth-password]"))).hasSize(1);
+            assertThat(page.driver.findElements(By.cssSelector("label[for=auth-password]")))
+                    .hasSize(1);
             assertThat(page.find("app-view").isDisplayed()).isFalse();
-            assertThat(page.find("conn-state").isDisplayed()).as("no connection state before logging in").isFalse();
+            assertThat(page.find("conn-state").isDisplayed())
+                    .as("no connection state before logging in")
+                    .isFalse();
             if (id == 1) {
                 page.screenshot("login");
             }
@@ -54,12 +59,17 @@ class BrowserChatTest extends BrowserTestSupport {
 
         ChatPage page = browserAt(cluster.baseUrl(1)).register(unique("browser"));
         await().atMost(ChatPage.WAIT).until(() -> page.find("rooms-more").isDisplayed());
-        assertThat(page.driver.findElements(By.cssSelector(".room-item[data-room='" + last + "']"))).isEmpty();
+        assertThat(page.driver.findElements(By.cssSelector(".room-item[data-room='" + last + "']")))
+                .isEmpty();
         while (page.find("rooms-more").isDisplayed()) {
             int shown = page.driver.findElements(By.cssSelector(".room-item")).size();
             page.find("rooms-more").click();
-            await().atMost(ChatPage.WAIT).until(() -> page.driver.findElements(By.cssSelector(".room-item")).size() > shown
-                    || !page.find("rooms-more").isDisplayed());
+            await().atMost(ChatPage.WAIT)
+                    .until(() -> page.driver
+                                            .findElements(By.cssSelector(".room-item"))
+                                            .size()
+                                    > shown
+                            || !page.find("rooms-more").isDisplayed());
         }
         List<String> names = page.texts(".room-item .room-name");
         assertThat(names).containsAll(created);
@@ -69,8 +79,11 @@ class BrowserChatTest extends BrowserTestSupport {
 
         // The owner deletes the room elsewhere: the open page hears it live and leaves the room.
         owner.deleteRoom(last);
-        await().atMost(ChatPage.WAIT).until(() -> page.driver.findElements(By.cssSelector(".room-item[data-room='" + last + "']")).isEmpty()
-                && page.find("room-title").getText().equals("Pick a room"));
+        await().atMost(ChatPage.WAIT)
+                .until(() -> page.driver
+                                .findElements(By.cssSelector(".room-item[data-room='" + last + "']"))
+                                .isEmpty()
+                        && page.find("room-title").getText().equals("Pick a room"));
         assertThat(page.find("composer-input").isEnabled()).isFalse();
         assertNoScriptErrors(page);
     }
@@ -90,13 +103,17 @@ class BrowserChatTest extends BrowserTestSupport {
         String shown = "<img src=x onerror=\"document.title='pwned'\"> hi " + alice;
         second.send(shown);
         first.awaitConfirmed(shown);
-        assertThat(first.driver.findElements(By.cssSelector("#message-list img"))).isEmpty();
+        assertThat(first.driver.findElements(By.cssSelector("#message-list img")))
+                .isEmpty();
         assertThat(first.driver.getTitle()).isEqualTo("raft-chat");
         // Shift+Enter is a new line inside the message; Enter sends.
-        first.find("composer-input").sendKeys("first line", Keys.chord(Keys.SHIFT, Keys.ENTER), "second line", Keys.ENTER);
+        first.find("composer-input")
+                .sendKeys("first line", Keys.chord(Keys.SHIFT, Keys.ENTER), "second line", Keys.ENTER);
         second.awaitConfirmed("first line\nsecond line");
         assertThat(first.confirmedTexts()).containsExactly("hello from " + alice, shown, "first line\nsecond line");
-        assertThat(first.find("composer-input").getAttribute("value")).as("the composer is cleared after sending").isEmpty();
+        assertThat(first.find("composer-input").getAttribute("value"))
+                .as("the composer is cleared after sending")
+                .isEmpty();
         first.screenshot("chat");
 
         // Unread counts come from the server's read markers: bob writes in another room alice has not read.
@@ -111,14 +128,21 @@ class BrowserChatTest extends BrowserTestSupport {
         first.awaitLoggedIn(alice);
         first.awaitRoomOpen(room);
         first.awaitConfirmed(shown);
-        await().atMost(ChatPage.WAIT).ignoreException(StaleElementReferenceException.class).until(() ->
-                "2".equals(unreadBadge(first, other)));
-        assertThat(unreadBadge(first, room)).as("the open room has nothing unread").isNull();
+        await().atMost(ChatPage.WAIT)
+                .ignoreException(StaleElementReferenceException.class)
+                .until(() -> "2".equals(unreadBadge(first, other)));
+        assertThat(unreadBadge(first, room))
+                .as("the open room has nothing unread")
+                .isNull();
         first.openRoom(other);
         first.awaitConfirmed("two");
 
         first.find("cluster-toggle").click();
-        await().atMost(ChatPage.WAIT).until(() -> first.driver.findElements(By.cssSelector("#cluster-body tr[data-member]")).size() == 3);
+        await().atMost(ChatPage.WAIT)
+                .until(() -> first.driver
+                                .findElements(By.cssSelector("#cluster-body tr[data-member]"))
+                                .size()
+                        == 3);
         first.screenshot("cluster");
         first.find("cluster-close").click();
 
@@ -128,7 +152,9 @@ class BrowserChatTest extends BrowserTestSupport {
         first.find("rooms-toggle").click();
         await().atMost(ChatPage.WAIT).until(() -> sidebarLeft(first) >= 0);
         first.screenshot("rooms-narrow");
-        first.driver.findElement(By.cssSelector(".room-item[data-room='" + room + "']")).click();
+        first.driver
+                .findElement(By.cssSelector(".room-item[data-room='" + room + "']"))
+                .click();
         first.awaitRoomOpen(room);
         await().atMost(ChatPage.WAIT).until(() -> sidebarRight(first) <= 0);
 
@@ -154,8 +180,10 @@ class BrowserChatTest extends BrowserTestSupport {
         ChatPage page = browserAt(cluster.baseUrl(2)).register(unique("reader")).openRoom(room);
         await().atMost(ChatPage.WAIT).until(() -> page.confirmedSeqs().size() >= pageSize);
         List<Long> latest = page.confirmedSeqs();
-        assertThat(latest).as("the latest page first, contiguous up to the newest")
-                .containsExactlyElementsOf(LongStream.rangeClosed(latest.get(0), total).boxed().toList());
+        assertThat(latest)
+                .as("the latest page first, contiguous up to the newest")
+                .containsExactlyElementsOf(
+                        LongStream.rangeClosed(latest.get(0), total).boxed().toList());
         assertThat(latest.get(0)).isGreaterThan(1L);
         assertThat(atBottom(page)).as("opened at the newest message").isTrue();
 
@@ -168,10 +196,13 @@ class BrowserChatTest extends BrowserTestSupport {
             // The text that was at the top stays where the reader saw it.
             await().atMost(ChatPage.WAIT).until(() -> Math.abs(topInViewport(page, anchorSeq) - anchorTop) < 4);
         }
-        assertThat(page.confirmedSeqs()).containsExactlyElementsOf(LongStream.rangeClosed(1, total).boxed().toList());
+        assertThat(page.confirmedSeqs())
+                .containsExactlyElementsOf(
+                        LongStream.rangeClosed(1, total).boxed().toList());
         assertThat(page.texts("#message-list > li.msg .msg-text").get(0)).isEqualTo("message 1");
         page.script("document.getElementById('message-scroller').scrollTop = 0;");
-        await().atMost(ChatPage.WAIT).until(() -> page.find("history-state").getText().startsWith("This is the beginning"));
+        await().atMost(ChatPage.WAIT)
+                .until(() -> page.find("history-state").getText().startsWith("This is the beginning"));
         page.screenshot("history-top");
 
         // Reading history does not jump: a new message while scrolled up shows the marker instead.
@@ -179,7 +210,8 @@ class BrowserChatTest extends BrowserTestSupport {
         await().atMost(ChatPage.WAIT).until(() -> page.find("new-messages").isDisplayed());
         assertThat(atBottom(page)).isFalse();
         page.find("new-messages").click();
-        await().atMost(ChatPage.WAIT).until(() -> atBottom(page) && !page.find("new-messages").isDisplayed());
+        await().atMost(ChatPage.WAIT)
+                .until(() -> atBottom(page) && !page.find("new-messages").isDisplayed());
         assertThat(page.confirmedTexts()).last().isEqualTo("while reading");
     }
 
@@ -188,7 +220,9 @@ class BrowserChatTest extends BrowserTestSupport {
         long pageNode = cluster.follower(leaderAtStart);
         FaultyProxy proxy = closeAfterTest(new FaultyProxy(cluster.httpPort(pageNode)));
         String room = unique("resume");
-        ChatPage page = browserAt("http://127.0.0.1:" + proxy.port()).register(unique("reader")).createRoom(room);
+        ChatPage page = browserAt("http://127.0.0.1:" + proxy.port())
+                .register(unique("reader"))
+                .createRoom(room);
         page.awaitConnectionState("connected");
         page.send("before the drop");
         page.awaitConfirmed("before the drop");
@@ -218,11 +252,14 @@ class BrowserChatTest extends BrowserTestSupport {
         page.send("after the restart");
         page.awaitConfirmed("after the restart");
 
-        List<String> stored = writer.allMessages(room).stream().map(m -> m.get("text").asText()).toList();
+        List<String> stored = writer.allMessages(room).stream()
+                .map(m -> m.get("text").asText())
+                .toList();
         assertThat(stored).hasSize(10);
         await().atMost(ChatPage.WAIT).until(() -> page.confirmedTexts().size() == stored.size());
         assertThat(page.confirmedTexts()).containsExactlyElementsOf(stored);
-        assertThat(page.confirmedSeqs()).containsExactlyElementsOf(LongStream.rangeClosed(1, 10).boxed().toList());
+        assertThat(page.confirmedSeqs())
+                .containsExactlyElementsOf(LongStream.rangeClosed(1, 10).boxed().toList());
         assertNoScriptErrors(page);
     }
 
@@ -230,15 +267,21 @@ class BrowserChatTest extends BrowserTestSupport {
     void theChatCarriesOnThroughALeaderFailoverWithThePageOpen() {
         long leader = leaderAtStart;
         long pageNode = cluster.follower(leader);
-        long otherSurvivor = cluster.ids().stream().filter(id -> id != leader && id != pageNode).findFirst().orElseThrow();
+        long otherSurvivor = cluster.ids().stream()
+                .filter(id -> id != leader && id != pageNode)
+                .findFirst()
+                .orElseThrow();
         String room = unique("failover");
-        ChatPage page = browserAt(cluster.baseUrl(pageNode)).register(unique("reader")).createRoom(room);
+        ChatPage page =
+                browserAt(cluster.baseUrl(pageNode)).register(unique("reader")).createRoom(room);
         page.send("before the failover");
         page.awaitConfirmed("before the failover");
         ChatApi writer = new ChatApi(cluster.baseUrl(otherSurvivor)).signUp(unique("writer"), ChatPage.PASSWORD);
 
         page.find("cluster-toggle").click();
-        await().atMost(ChatPage.WAIT).until(() -> String.valueOf(leader).equals(page.find("cluster-body").getAttribute("data-leader")));
+        await().atMost(ChatPage.WAIT)
+                .until(() ->
+                        String.valueOf(leader).equals(page.find("cluster-body").getAttribute("data-leader")));
 
         cluster.kill(leader);
         page.send("during the failover");
@@ -250,14 +293,20 @@ class BrowserChatTest extends BrowserTestSupport {
         page.screenshot("cluster-after-failover");
         writer.post(room, "from the other survivor");
         page.awaitConfirmed("from the other survivor");
-        assertThat(page.connectionState()).as("the page's own node never went away").isEqualTo("connected");
+        assertThat(page.connectionState())
+                .as("the page's own node never went away")
+                .isEqualTo("connected");
 
         cluster.start(leader);
         cluster.awaitStableLeader();
         writer.post(room, "after the old leader is back");
         page.awaitConfirmed("after the old leader is back");
-        assertThat(page.confirmedTexts()).containsExactly("before the failover", "during the failover",
-                "from the other survivor", "after the old leader is back");
+        assertThat(page.confirmedTexts())
+                .containsExactly(
+                        "before the failover",
+                        "during the failover",
+                        "from the other survivor",
+                        "after the old leader is back");
         assertThat(page.pendingMessages()).isEmpty();
         assertNoScriptErrors(page);
     }
@@ -267,7 +316,8 @@ class BrowserChatTest extends BrowserTestSupport {
         FaultyProxy proxy = closeAfterTest(new FaultyProxy(cluster.httpPort(1)));
         String room = unique("retry");
         String user = unique("sender");
-        ChatPage page = browserAt("http://127.0.0.1:" + proxy.port()).register(user).createRoom(room);
+        ChatPage page =
+                browserAt("http://127.0.0.1:" + proxy.port()).register(user).createRoom(room);
         page.awaitConnectionState("connected");
         ChatApi observer = new ChatApi(cluster.baseUrl(2)).signUp(unique("observer"), ChatPage.PASSWORD);
 
@@ -276,7 +326,11 @@ class BrowserChatTest extends BrowserTestSupport {
         proxy.dropWebSockets();
         proxy.swallowResponses(true);
         page.send("exactly once");
-        await().atMost(ChatPage.WAIT).until(() -> page.driver.findElements(By.cssSelector("li.msg.pending .retry")).size() == 1);
+        await().atMost(ChatPage.WAIT)
+                .until(() -> page.driver
+                                .findElements(By.cssSelector("li.msg.pending .retry"))
+                                .size()
+                        == 1);
         WebElement pending = page.pendingMessages().get(0);
         String txnId = pending.getAttribute("data-txn");
         assertThat(txnId).isNotBlank();
@@ -289,8 +343,11 @@ class BrowserChatTest extends BrowserTestSupport {
         page.driver.findElement(By.cssSelector("li.msg.pending .retry")).click();
         page.awaitConfirmed("exactly once");
         assertThat(page.pendingMessages()).isEmpty();
-        WebElement confirmed = page.driver.findElement(By.cssSelector("#message-list > li.msg:not(.pending)[data-txn='" + txnId + "']"));
-        assertThat(confirmed.getAttribute("data-replayed")).as("answered as a replay of the first post").isEqualTo("true");
+        WebElement confirmed = page.driver.findElement(
+                By.cssSelector("#message-list > li.msg:not(.pending)[data-txn='" + txnId + "']"));
+        assertThat(confirmed.getAttribute("data-replayed"))
+                .as("answered as a replay of the first post")
+                .isEqualTo("true");
 
         // The live stream then delivers the same message again on resume: still shown once.
         proxy.blockWebSockets(false);
@@ -301,8 +358,13 @@ class BrowserChatTest extends BrowserTestSupport {
         assertThat(page.confirmedTexts()).containsExactly("exactly once", "and one more");
         List<JsonNode> stored = observer.allMessages(room);
         assertThat(countText(stored, "exactly once")).isEqualTo(1);
-        assertThat(stored.stream().filter(m -> m.get("text").asText().equals("exactly once")).findFirst().orElseThrow()
-                .get("txnId").asText()).isEqualTo(txnId);
+        assertThat(stored.stream()
+                        .filter(m -> m.get("text").asText().equals("exactly once"))
+                        .findFirst()
+                        .orElseThrow()
+                        .get("txnId")
+                        .asText())
+                .isEqualTo(txnId);
         assertNoScriptErrors(page);
     }
 
@@ -319,19 +381,24 @@ class BrowserChatTest extends BrowserTestSupport {
     }
 
     private static double sidebarRight(ChatPage page) {
-        return ((Number) page.script("return document.getElementById('sidebar').getBoundingClientRect().right;")).doubleValue();
+        return ((Number) page.script("return document.getElementById('sidebar').getBoundingClientRect().right;"))
+                .doubleValue();
     }
 
     private static double sidebarLeft(ChatPage page) {
-        return ((Number) page.script("return document.getElementById('sidebar').getBoundingClientRect().left;")).doubleValue();
+        return ((Number) page.script("return document.getElementById('sidebar').getBoundingClientRect().left;"))
+                .doubleValue();
     }
 
     private static long countText(List<JsonNode> messages, String text) {
-        return messages.stream().filter(m -> m.path("text").asText().equals(text)).count();
+        return messages.stream()
+                .filter(m -> m.path("text").asText().equals(text))
+                .count();
     }
 
     private static String unreadBadge(ChatPage page, String room) {
-        List<WebElement> badges = page.driver.findElements(By.cssSelector(".room-item[data-room='" + room + "'] .unread"));
+        List<WebElement> badges =
+                page.driver.findElements(By.cssSelector(".room-item[data-room='" + room + "'] .unread"));
         return badges.isEmpty() ? null : badges.get(0).getText();
     }
 
@@ -341,8 +408,10 @@ class BrowserChatTest extends BrowserTestSupport {
     }
 
     private static double topInViewport(ChatPage page, long seq) {
-        return ((Number) page.script("const text = document.querySelector(`#message-list > li.msg[data-seq='${arguments[0]}'] .msg-text`);"
-                + " return text.getBoundingClientRect().top - document.getElementById('message-scroller').getBoundingClientRect().top;",
-                seq)).doubleValue();
+        return ((Number) page.script(
+                        "const text = document.querySelector(`#message-list > li.msg[data-seq='${arguments[0]}'] .msg-text`);"
+                                + " return text.getBoundingClientRect().top - document.getElementById('message-scroller').getBoundingClientRect().top;",
+                        seq))
+                .doubleValue();
     }
 }

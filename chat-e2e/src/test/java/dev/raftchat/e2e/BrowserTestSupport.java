@@ -40,7 +40,8 @@ abstract class BrowserTestSupport {
             System.err.println("chat-e2e: " + Chromium.skipMessage());
             return;
         }
-        cluster = new ChatProcessCluster(temp.resolve("data"), Path.of("target", "e2e-logs", getClass().getSimpleName()), 3);
+        cluster = new ChatProcessCluster(
+                temp.resolve("data"), Path.of("target", "e2e-logs", getClass().getSimpleName()), 3);
         cluster.startAll();
     }
 
@@ -100,8 +101,10 @@ abstract class BrowserTestSupport {
     static void assertNoScriptErrors(ChatPage page) {
         List<String> errors = page.driver.manage().logs().get(LogType.BROWSER).getAll().stream()
                 .map(LogEntry::getMessage)
-                .filter(message -> message.contains("Uncaught") || message.contains("SyntaxError")
-                        || message.contains("TypeError") || message.contains("ReferenceError")
+                .filter(message -> message.contains("Uncaught")
+                        || message.contains("SyntaxError")
+                        || message.contains("TypeError")
+                        || message.contains("ReferenceError")
                         || message.contains("Content Security Policy"))
                 .toList();
         assertThat(errors).as("script errors in the page").isEmpty();

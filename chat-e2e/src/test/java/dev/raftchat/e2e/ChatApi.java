@@ -21,7 +21,8 @@ import java.util.List;
  */
 final class ChatApi {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final String baseUrl;
     private String token;
 
@@ -31,16 +32,22 @@ final class ChatApi {
 
     /** Registers {@code username} and logs in; later calls carry the token. */
     ChatApi signUp(String username, String password) {
-        ObjectNode credentials = JSON.createObjectNode().put("username", username).put("password", password);
+        ObjectNode credentials =
+                JSON.createObjectNode().put("username", username).put("password", password);
         expect(send("POST", "/api/v1/auth/register", credentials), 201);
-        token = expect(send("POST", "/api/v1/auth/login", credentials), 200).get("token").asText();
+        token = expect(send("POST", "/api/v1/auth/login", credentials), 200)
+                .get("token")
+                .asText();
         return this;
     }
 
     /** Logs in an existing user; later calls carry the token. */
     ChatApi login(String username, String password) {
-        ObjectNode credentials = JSON.createObjectNode().put("username", username).put("password", password);
-        token = expect(send("POST", "/api/v1/auth/login", credentials), 200).get("token").asText();
+        ObjectNode credentials =
+                JSON.createObjectNode().put("username", username).put("password", password);
+        token = expect(send("POST", "/api/v1/auth/login", credentials), 200)
+                .get("token")
+                .asText();
         return this;
     }
 
@@ -53,7 +60,12 @@ final class ChatApi {
     }
 
     JsonNode post(String room, String text) {
-        return expect(send("POST", "/api/v1/rooms/" + segment(room) + "/messages", JSON.createObjectNode().put("text", text)), 201);
+        return expect(
+                send(
+                        "POST",
+                        "/api/v1/rooms/" + segment(room) + "/messages",
+                        JSON.createObjectNode().put("text", text)),
+                201);
     }
 
     /** Every message of {@code room}, oldest first, read page by page backwards from the latest. */
@@ -61,8 +73,15 @@ final class ChatApi {
         List<JsonNode> pages = new ArrayList<>();
         String before = null;
         do {
-            JsonNode page = expect(send("GET", "/api/v1/rooms/" + segment(room) + "/messages"
-                    + (before == null ? "" : "?before=" + URLEncoder.encode(before, StandardCharsets.UTF_8)), null), 200);
+            JsonNode page = expect(
+                    send(
+                            "GET",
+                            "/api/v1/rooms/" + segment(room) + "/messages"
+                                    + (before == null
+                                            ? ""
+                                            : "?before=" + URLEncoder.encode(before, StandardCharsets.UTF_8)),
+                            null),
+                    200);
             pages.add(0, page);
             before = page.get("prev").isNull() ? null : page.get("prev").asText();
         } while (before != null);
@@ -80,8 +99,13 @@ final class ChatApi {
     }
 
     private HttpResponse<String> send(String method, String path, JsonNode body) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(Duration.ofSeconds(20))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body.toString()))
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + path))
+                .timeout(Duration.ofSeconds(20))
+                .method(
+                        method,
+                        body == null
+                                ? HttpRequest.BodyPublishers.noBody()
+                                : HttpRequest.BodyPublishers.ofString(body.toString()))
                 .header("Content-Type", "application/json");
         if (token != null) {
             request.header("Authorization", "Bearer " + token);
@@ -98,8 +122,8 @@ final class ChatApi {
 
     private static JsonNode expect(HttpResponse<String> response, int status) {
         if (response.statusCode() != status) {
-            throw new AssertionError(response.request().method() + " " + response.uri() + " answered " + response.statusCode()
-                    + " (expected " + status + "): " + response.body());
+            throw new AssertionError(response.request().method() + " " + response.uri() + " answered "
+                    + response.statusCode() + " (expected " + status + "): " + response.body());
         }
         try {
             return response.body().isEmpty() ? JSON.nullNode() : JSON.readTree(response.body());

@@ -43,7 +43,8 @@ final class ChatPage {
 
     /** Creates an account through the form and ends logged in, with the room list shown. */
     ChatPage register(String username) {
-        await().atMost(WAIT).until(() -> find("auth-view").isDisplayed() || find("app-view").isDisplayed());
+        await().atMost(WAIT)
+                .until(() -> find("auth-view").isDisplayed() || find("app-view").isDisplayed());
         find("tab-register").click();
         fillCredentials(username);
         awaitLoggedIn(username);
@@ -67,7 +68,9 @@ final class ChatPage {
     }
 
     void awaitLoggedIn(String username) {
-        await().atMost(WAIT).until(() -> find("app-view").isDisplayed() && find("whoami").getText().equals(username));
+        await().atMost(WAIT)
+                .until(() -> find("app-view").isDisplayed()
+                        && find("whoami").getText().equals(username));
     }
 
     ChatPage createRoom(String room) {
@@ -78,7 +81,8 @@ final class ChatPage {
     }
 
     ChatPage openRoom(String room) {
-        await().atMost(WAIT).ignoreException(StaleElementReferenceException.class)
+        await().atMost(WAIT)
+                .ignoreException(StaleElementReferenceException.class)
                 .until(() -> !driver.findElements(roomButton(room)).isEmpty());
         driver.findElement(roomButton(room)).click();
         awaitRoomOpen(room);
@@ -86,9 +90,10 @@ final class ChatPage {
     }
 
     void awaitRoomOpen(String room) {
-        await().atMost(WAIT).until(() -> find("room-title").getText().equals("# " + room)
-                && find("composer-input").isEnabled()
-                && !find("history-state").getText().startsWith("Loading messages"));
+        await().atMost(WAIT)
+                .until(() -> find("room-title").getText().equals("# " + room)
+                        && find("composer-input").isEnabled()
+                        && !find("history-state").getText().startsWith("Loading messages"));
     }
 
     private static By roomButton(String room) {
@@ -110,7 +115,8 @@ final class ChatPage {
     /** The seqs of the confirmed messages, in the order shown. */
     List<Long> confirmedSeqs() {
         return ((List<?>) script("return Array.from(document.querySelectorAll('#message-list > li.msg:not(.pending)'),"
-                + " li => Number(li.dataset.seq));")).stream().map(v -> ((Number) v).longValue()).toList();
+                        + " li => Number(li.dataset.seq));"))
+                .stream().map(v -> ((Number) v).longValue()).toList();
     }
 
     List<WebElement> pendingMessages() {
@@ -118,12 +124,15 @@ final class ChatPage {
     }
 
     List<String> texts(String css) {
-        return ((List<?>) script("return Array.from(document.querySelectorAll(arguments[0]), e => e.textContent);", css))
+        return ((List<?>)
+                        script("return Array.from(document.querySelectorAll(arguments[0]), e => e.textContent);", css))
                 .stream().map(String::valueOf).toList();
     }
 
     void awaitConfirmed(String text) {
-        await().atMost(WAIT).ignoreException(StaleElementReferenceException.class).until(() -> confirmedTexts().contains(text));
+        await().atMost(WAIT)
+                .ignoreException(StaleElementReferenceException.class)
+                .until(() -> confirmedTexts().contains(text));
     }
 
     /** {@code connected}, {@code connecting}, {@code reconnecting} or {@code offline}. */

@@ -34,6 +34,7 @@ final class ChatProcessCluster implements AutoCloseable {
     static final Duration WAIT = Duration.ofSeconds(60);
     /** The default tick: the test machine is often loaded, and shorter elections flap there. */
     static final long TICK_MILLIS = 100;
+
     static final long REQUEST_TIMEOUT_MILLIS = 4_000;
     static final int PASSWORD_HASH_ITERATIONS = 10_000;
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -43,7 +44,8 @@ final class ChatProcessCluster implements AutoCloseable {
     private final Map<Long, Integer> peerPorts = new TreeMap<>();
     private final Map<Long, Integer> httpPorts = new TreeMap<>();
     private final Map<Long, Process> processes = new TreeMap<>();
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     ChatProcessCluster(Path dataRoot, Path logDir, int size) {
         this.dataRoot = dataRoot;
@@ -59,7 +61,9 @@ final class ChatProcessCluster implements AutoCloseable {
     }
 
     String clusterFlag() {
-        return peerPorts.values().stream().map(port -> "http://127.0.0.1:" + port).collect(Collectors.joining(","));
+        return peerPorts.values().stream()
+                .map(port -> "http://127.0.0.1:" + port)
+                .collect(Collectors.joining(","));
     }
 
     void startAll() {
@@ -72,17 +76,36 @@ final class ChatProcessCluster implements AutoCloseable {
         }
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        List<String> command = List.of(java, "-Xmx160m", "-XX:+UseSerialGC", "-XX:CICompilerCount=2",
-                "-cp", classPath, "dev.raftchat.chat.RaftChatMain",
-                "--id", Long.toString(id), "--cluster", clusterFlag(), "--port", Integer.toString(httpPorts.get(id)),
-                "--http-host", "127.0.0.1", "--data-dir", dataRoot.resolve("raft-chat-" + id).toString(),
-                "--tick-ms", Long.toString(TICK_MILLIS), "--request-timeout-ms", Long.toString(REQUEST_TIMEOUT_MILLIS),
+        List<String> command = List.of(
+                java,
+                "-Xmx160m",
+                "-XX:+UseSerialGC",
+                "-XX:CICompilerCount=2",
+                "-cp",
+                classPath,
+                "dev.raftchat.chat.RaftChatMain",
+                "--id",
+                Long.toString(id),
+                "--cluster",
+                clusterFlag(),
+                "--port",
+                Integer.toString(httpPorts.get(id)),
+                "--http-host",
+                "127.0.0.1",
+                "--data-dir",
+                dataRoot.resolve("raft-chat-" + id).toString(),
+                "--tick-ms",
+                Long.toString(TICK_MILLIS),
+                "--request-timeout-ms",
+                Long.toString(REQUEST_TIMEOUT_MILLIS),
                 // The production cost of a password hash only slows every login of the tests down.
-                "--password-hash-iterations", Integer.toString(PASSWORD_HASH_ITERATIONS));
+                "--password-hash-iterations",
+                Integer.toString(PASSWORD_HASH_ITERATIONS));
         try {
             Files.createDirectories(logDir);
             Path log = logDir.resolve("node-" + id + ".log");
-            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+            ProcessBuilder builder = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
             builder.environment().keySet().removeIf(name -> name.startsWith("RAFT_CHAT_"));
             processes.put(id, builder.start());
@@ -141,13 +164,21 @@ final class ChatProcessCluster implements AutoCloseable {
 
     /** A running node other than {@code leader}. */
     long follower(long leader) {
-        return processes.keySet().stream().filter(id -> id != leader).findFirst().orElseThrow();
+        return processes.keySet().stream()
+                .filter(id -> id != leader)
+                .findFirst()
+                .orElseThrow();
     }
 
     private boolean ready(long id) {
         try {
-            return http.send(HttpRequest.newBuilder(URI.create(baseUrl(id) + "/readyz")).timeout(Duration.ofSeconds(3)).build(),
-                    HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+            return http.send(
+                                    HttpRequest.newBuilder(URI.create(baseUrl(id) + "/readyz"))
+                                            .timeout(Duration.ofSeconds(3))
+                                            .build(),
+                                    HttpResponse.BodyHandlers.discarding())
+                            .statusCode()
+                    == 200;
         } catch (IOException e) {
             return false;
         } catch (InterruptedException e) {
@@ -159,8 +190,11 @@ final class ChatProcessCluster implements AutoCloseable {
     /** The node's own view of the cluster (the original API's {@code GET /raft}); empty when unreachable. */
     Optional<JsonNode> status(long id) {
         try {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(baseUrl(id) + "/raft"))
-                    .timeout(Duration.ofSeconds(3)).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = http.send(
+                    HttpRequest.newBuilder(URI.create(baseUrl(id) + "/raft"))
+                            .timeout(Duration.ofSeconds(3))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             return response.statusCode() == 200 ? Optional.of(JSON.readTree(response.body())) : Optional.empty();
         } catch (IOException e) {
             return Optional.empty();

@@ -9,11 +9,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.logging.Level;
 import org.openqa.selenium.Dimension;
-import org.openqa.selenium.logging.LogType;
-import org.openqa.selenium.logging.LoggingPreferences;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.logging.LoggingPreferences;
 
 /**
  * Headless Chromium from the machine's packages (Debian's {@code chromium} and {@code chromium-driver}),
@@ -31,8 +31,7 @@ final class Chromium {
     static final Dimension DESKTOP = new Dimension(1280, 860);
     static final Dimension PHONE = new Dimension(390, 780);
 
-    private Chromium() {
-    }
+    private Chromium() {}
 
     /** Skips the calling test when the browser or its driver is not installed. */
     static void assumeInstalled() {
@@ -44,8 +43,8 @@ final class Chromium {
     }
 
     static String skipMessage() {
-        return "browser tests skipped: " + BROWSER + " or " + DRIVER + " is missing; install them with `"
-                + INSTALL_HINT + "` (as root; .ci/run does this)";
+        return "browser tests skipped: " + BROWSER + " or " + DRIVER + " is missing; install them with `" + INSTALL_HINT
+                + "` (as root; .ci/run does this)";
     }
 
     /** A new headless browser with its own empty profile under {@code profileRoot}. */
@@ -59,10 +58,20 @@ final class Chromium {
         }
         ChromeOptions options = new ChromeOptions();
         options.setBinary(BROWSER.toFile());
-        options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-dev-shm-usage", "--disable-extensions", "--disable-default-apps",
-                "--user-data-dir=" + profile.toAbsolutePath(), "--window-size=" + DESKTOP.width + "," + DESKTOP.height);
+        options.addArguments(
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-dev-shm-usage",
+                "--disable-extensions",
+                "--disable-default-apps",
+                "--user-data-dir=" + profile.toAbsolutePath(),
+                "--window-size=" + DESKTOP.width + "," + DESKTOP.height);
         // The browser console, so a test can fail on an uncaught error in the client.
         LoggingPreferences logging = new LoggingPreferences();
         logging.enable(LogType.BROWSER, Level.ALL);

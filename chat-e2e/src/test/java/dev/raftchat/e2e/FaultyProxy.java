@@ -115,7 +115,8 @@ final class FaultyProxy implements AutoCloseable {
         void pumpUp() {
             byte[] buffer = new byte[BUFFER_BYTES];
             boolean first = true;
-            try (InputStream in = client.getInputStream(); OutputStream out = server.getOutputStream()) {
+            try (InputStream in = client.getInputStream();
+                    OutputStream out = server.getOutputStream()) {
                 for (int read; (read = in.read(buffer)) >= 0; ) {
                     if (first) {
                         first = false;
@@ -137,7 +138,8 @@ final class FaultyProxy implements AutoCloseable {
         /** Node to browser: passes, unless answers are being swallowed, which also ends the connection. */
         void pumpDown() {
             byte[] buffer = new byte[BUFFER_BYTES];
-            try (InputStream in = server.getInputStream(); OutputStream out = client.getOutputStream()) {
+            try (InputStream in = server.getInputStream();
+                    OutputStream out = client.getOutputStream()) {
                 for (int read; (read = in.read(buffer)) >= 0; ) {
                     if (swallowResponses) {
                         break;

@@ -50,9 +50,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
-import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -98,6 +98,7 @@ public final class ChatNode implements AutoCloseable {
     private final WebSocketHub webSocketHub;
     /** Completes v1 futures off the Raft thread; bounded, and runs the step inline only when full. */
     private final java.util.concurrent.ThreadPoolExecutor apiExecutor;
+
     private final long retryDelayMillis;
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
@@ -114,14 +115,18 @@ public final class ChatNode implements AutoCloseable {
         try {
             Files.createDirectories(config.dataDir());
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create data directory " + config.dataDir().toAbsolutePath(), e);
+            throw new UncheckedIOException(
+                    "cannot create data directory " + config.dataDir().toAbsolutePath(), e);
         }
         this.chat = new ChatStateMachine(config.limits(), config.api().policy());
         this.firehose = new Firehose(config.webSocketQueueFramesMax());
         TreeMap<Long, PeerAddress> peers = new TreeMap<>(config.cluster());
         peers.remove(nodeId);
         this.transport = new NettyTransport(
-                NettyTransportConfig.builder(CLUSTER_ID, nodeId, config.peerAddress()).build(), peers, tls.peerTls());
+                NettyTransportConfig.builder(CLUSTER_ID, nodeId, config.peerAddress())
+                        .build(),
+                peers,
+                tls.peerTls());
         chat.addListener(new ChatListener() {
             @Override
             public void onPeerRegistered(long peerId, String url) {
@@ -135,14 +140,17 @@ public final class ChatNode implements AutoCloseable {
         });
         chat.addListener(firehose);
         FileLogStorage storage = FileLogStorage.open(config.dataDir().resolve("log"), FileLogStorageConfig.defaults());
-        FileSnapshotStore snapshotFiles = FileSnapshotStore.open(config.dataDir().resolve("snapshots"),
-                FileSnapshotStoreConfig.defaults());
+        FileSnapshotStore snapshotFiles =
+                FileSnapshotStore.open(config.dataDir().resolve("snapshots"), FileSnapshotStoreConfig.defaults());
         FileSnapshotStorage snapshots = new FileSnapshotStorage(snapshotFiles);
-        this.metrics = new dev.raftchat.chat.ops.ChatMetrics(nodeId, this::raftStatus,
+        this.metrics = new dev.raftchat.chat.ops.ChatMetrics(
+                nodeId,
+                this::raftStatus,
                 () -> snapshotFiles.latestPath().map(ChatNode::sizeOrZero).orElse(0L));
         long[] voters = config.cluster().keySet().stream()
                 .filter(id -> !config.join() || id != nodeId)
-                .mapToLong(Long::longValue).toArray();
+                .mapToLong(Long::longValue)
+                .toArray();
         RaftServerConfig raftConfig = RaftServerConfig.builder(
                         NodeConfig.defaults(nodeId, System.nanoTime() ^ (nodeId * 0x9E3779B97F4A7C15L)),
                         ConfState.ofVoters(voters))
@@ -157,31 +165,51 @@ public final class ChatNode implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
-        this.apiExecutor = new java.util.concurrent.ThreadPoolExecutor(2, 2, 0, TimeUnit.MILLISECONDS,
-                new java.util.concurrent.ArrayBlockingQueue<>(API_EXECUTOR_QUEUE_MAX), runnable -> {
+        this.apiExecutor = new java.util.concurrent.ThreadPoolExecutor(
+                2,
+                2,
+                0,
+                TimeUnit.MILLISECONDS,
+                new java.util.concurrent.ArrayBlockingQueue<>(API_EXECUTOR_QUEUE_MAX),
+                runnable -> {
                     Thread thread = new Thread(runnable, "chat-" + nodeId + "-api");
                     thread.setDaemon(true);
                     return thread;
-                }, new java.util.concurrent.ThreadPoolExecutor.CallerRunsPolicy());
+                },
+                new java.util.concurrent.ThreadPoolExecutor.CallerRunsPolicy());
         ApiConfig api = config.api();
-        this.passwordHasher = new PasswordHasher(api.passwordHashIterations(), api.passwordHashThreads(),
-                api.passwordHashQueueMax());
+        this.passwordHasher =
+                new PasswordHasher(api.passwordHashIterations(), api.passwordHashThreads(), api.passwordHashQueueMax());
         ApiBackend apiBackend = new V1Backend();
         Authenticator authenticator = new Authenticator(apiBackend, api);
         this.webSocketHub = new WebSocketHub(chat, api, authenticator);
         chat.addListener(webSocketHub);
         raft.start();
         try {
-            var operations = new dev.raftchat.chat.ops.ChatNodeOperations(nodeId, raft, snapshotFiles, () -> {
-                TreeMap<Long, PeerAddress> addresses = new TreeMap<>(transport.peers());
-                addresses.put(nodeId, config.peerAddress());
-                return addresses;
-            }, metrics);
-            ApiHandler apiHandler = new ApiHandler(apiBackend, api, config.httpContentBytesMax(), passwordHasher,
-                    webSocketHub, System::nanoTime);
-            this.http = new ChatHttpServer(config.httpHost(), config.httpPort(), new Backend(), firehose,
-                    config.httpContentBytesMax(), config.httpConnectionsMax(), config.adminToken(),
-                    new dev.raftchat.chat.http.OpsRoutes(operations), metrics, tls.httpServerContext(), apiHandler);
+            var operations = new dev.raftchat.chat.ops.ChatNodeOperations(
+                    nodeId,
+                    raft,
+                    snapshotFiles,
+                    () -> {
+                        TreeMap<Long, PeerAddress> addresses = new TreeMap<>(transport.peers());
+                        addresses.put(nodeId, config.peerAddress());
+                        return addresses;
+                    },
+                    metrics);
+            ApiHandler apiHandler = new ApiHandler(
+                    apiBackend, api, config.httpContentBytesMax(), passwordHasher, webSocketHub, System::nanoTime);
+            this.http = new ChatHttpServer(
+                    config.httpHost(),
+                    config.httpPort(),
+                    new Backend(),
+                    firehose,
+                    config.httpContentBytesMax(),
+                    config.httpConnectionsMax(),
+                    config.adminToken(),
+                    new dev.raftchat.chat.http.OpsRoutes(operations),
+                    metrics,
+                    tls.httpServerContext(),
+                    apiHandler);
         } catch (RuntimeException e) {
             raft.close();
             timer.shutdownNow();
@@ -189,8 +217,10 @@ public final class ChatNode implements AutoCloseable {
             apiExecutor.shutdownNow();
             throw e;
         }
-        timer.scheduleWithFixedDelay(this::watchMembership, config.tickMillis(), config.tickMillis(), TimeUnit.MILLISECONDS);
-        timer.scheduleWithFixedDelay(this::proposeTimeTick, api.timeTickMillis(), api.timeTickMillis(), TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(
+                this::watchMembership, config.tickMillis(), config.tickMillis(), TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(
+                this::proposeTimeTick, api.timeTickMillis(), api.timeTickMillis(), TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -220,7 +250,12 @@ public final class ChatNode implements AutoCloseable {
         try {
             transport.updatePeer(peerId, PeerAddress.parse(url));
         } catch (IllegalArgumentException e) {
-            LOG.warn("node {}: cannot use the address '{}' registered for node {}: {}", nodeId, url, peerId, e.getMessage());
+            LOG.warn(
+                    "node {}: cannot use the address '{}' registered for node {}: {}",
+                    nodeId,
+                    url,
+                    peerId,
+                    e.getMessage());
         }
     }
 
@@ -298,7 +333,10 @@ public final class ChatNode implements AutoCloseable {
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
             }
             if (http.inFlight() > 0) {
-                LOG.warn("node {}: {} request(s) still in flight after {} ms; closing anyway", nodeId, http.inFlight(),
+                LOG.warn(
+                        "node {}: {} request(s) still in flight after {} ms; closing anyway",
+                        nodeId,
+                        http.inFlight(),
                         config.shutdownGraceMillis());
             }
             handOverLeadership();
@@ -319,9 +357,12 @@ public final class ChatNode implements AutoCloseable {
             return;
         }
         long target = status.raft().progress().entrySet().stream()
-                .filter(entry -> entry.getKey() != nodeId && status.raft().conf().voters().contains(entry.getKey()))
-                .max((a, b) -> Long.compare(a.getValue().matchIndex(), b.getValue().matchIndex()))
-                .map(Map.Entry::getKey).orElse(0L);
+                .filter(entry -> entry.getKey() != nodeId
+                        && status.raft().conf().voters().contains(entry.getKey()))
+                .max((a, b) ->
+                        Long.compare(a.getValue().matchIndex(), b.getValue().matchIndex()))
+                .map(Map.Entry::getKey)
+                .orElse(0L);
         if (target == 0) {
             return;
         }
@@ -331,7 +372,11 @@ public final class ChatNode implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
-            LOG.info("node {}: could not hand leadership to node {} ({}); stopping anyway", nodeId, target, e.toString());
+            LOG.info(
+                    "node {}: could not hand leadership to node {} ({}); stopping anyway",
+                    nodeId,
+                    target,
+                    e.toString());
         }
     }
 
@@ -386,25 +431,27 @@ public final class ChatNode implements AutoCloseable {
 
     private void startChange(String what, CompletableFuture<ConfState> change) {
         membershipChangeInFlight = true;
-        change.whenCompleteAsync((conf, failure) -> {
-            membershipChangeInFlight = false;
-            if (failure == null) {
-                LOG.info("node {}: {} done; configuration is now {}", nodeId, what, conf);
-                lastReconcileFailure = null;
-                return;
-            }
-            Throwable cause = unwrap(failure);
-            String text = what + " failed: " + cause;
-            // Retried every tick until it succeeds: log each distinct failure once.
-            if (!text.equals(lastReconcileFailure)) {
-                lastReconcileFailure = text;
-                if (cause instanceof ProposalRejectedException || cause instanceof NotLeaderException) {
-                    LOG.info("node {}: {}; will retry", nodeId, text);
-                } else {
-                    LOG.warn("node {}: {}; will retry", nodeId, text);
-                }
-            }
-        }, timer);
+        change.whenCompleteAsync(
+                (conf, failure) -> {
+                    membershipChangeInFlight = false;
+                    if (failure == null) {
+                        LOG.info("node {}: {} done; configuration is now {}", nodeId, what, conf);
+                        lastReconcileFailure = null;
+                        return;
+                    }
+                    Throwable cause = unwrap(failure);
+                    String text = what + " failed: " + cause;
+                    // Retried every tick until it succeeds: log each distinct failure once.
+                    if (!text.equals(lastReconcileFailure)) {
+                        lastReconcileFailure = text;
+                        if (cause instanceof ProposalRejectedException || cause instanceof NotLeaderException) {
+                            LOG.info("node {}: {}; will retry", nodeId, text);
+                        } else {
+                            LOG.warn("node {}: {}; will retry", nodeId, text);
+                        }
+                    }
+                },
+                timer);
     }
 
     /** Runs {@code attempt} until it succeeds, fails for a reason a retry cannot fix, or the request times out. */
@@ -420,7 +467,8 @@ public final class ChatNode implements AutoCloseable {
             Throwable cause = unwrap(failure);
             long leftNanos = deadline - System.nanoTime();
             // Each of these says the command was not logged, or certainly not committed: a retry cannot duplicate it.
-            boolean retryable = cause instanceof NotLeaderException || cause instanceof ProposalNotCommittedException
+            boolean retryable = cause instanceof NotLeaderException
+                    || cause instanceof ProposalNotCommittedException
                     || cause instanceof ReadNotConfirmedException;
             if (retryable && leftNanos > TimeUnit.MILLISECONDS.toNanos(retryDelayMillis) && !closing.get()) {
                 try {
@@ -466,18 +514,21 @@ public final class ChatNode implements AutoCloseable {
 
     private CompletableFuture<ChatResult> propose(ChatCommand command) {
         byte[] encoded = ChatCodec.encode(command);
-        return retrying(() -> raft.propose(encoded)).thenApply(ChatCodec::decodeResult).thenApply(result -> {
-            if (!result.accepted()) {
-                int status = result.errorCode().equals("too_many_rooms") ? 409 : 400;
-                throw new ApiException(status, result.errorCode(), result.errorMessage());
-            }
-            return result;
-        });
+        return retrying(() -> raft.propose(encoded))
+                .thenApply(ChatCodec::decodeResult)
+                .thenApply(result -> {
+                    if (!result.accepted()) {
+                        int status = result.errorCode().equals("too_many_rooms") ? 409 : 400;
+                        throw new ApiException(status, result.errorCode(), result.errorMessage());
+                    }
+                    return result;
+                });
     }
 
     private static Throwable unwrap(Throwable failure) {
         Throwable cause = failure;
-        while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
+        while ((cause instanceof CompletionException || cause instanceof ExecutionException)
+                && cause.getCause() != null) {
             cause = cause.getCause();
         }
         return cause;
@@ -545,10 +596,14 @@ public final class ChatNode implements AutoCloseable {
 
         @Override
         public CompletableFuture<Boolean> addMember(long peerId, String peerUrl, boolean learner) {
-            return propose(new ChatCommand.RegisterPeer(peerId, peerUrl, learner)).thenCompose(done -> awaitCondition(() -> {
-                ConfState conf = raft.status().raft().conf();
-                return (learner ? conf.learners().contains(peerId) : conf.voters().contains(peerId)) && !conf.isJoint();
-            }));
+            return propose(new ChatCommand.RegisterPeer(peerId, peerUrl, learner))
+                    .thenCompose(done -> awaitCondition(() -> {
+                        ConfState conf = raft.status().raft().conf();
+                        return (learner
+                                        ? conf.learners().contains(peerId)
+                                        : conf.voters().contains(peerId))
+                                && !conf.isJoint();
+                    }));
         }
 
         @Override
@@ -558,8 +613,11 @@ public final class ChatNode implements AutoCloseable {
                 url = "http://" + config.cluster().get(peerId);
             }
             if (url == null || !raft.status().raft().conf().isLearner(peerId)) {
-                return CompletableFuture.failedFuture(new ApiException(404, "not_a_learner",
-                        "node " + peerId + " is not a learner (" + raft.status().raft().conf() + ")"));
+                return CompletableFuture.failedFuture(new ApiException(
+                        404,
+                        "not_a_learner",
+                        "node " + peerId + " is not a learner ("
+                                + raft.status().raft().conf() + ")"));
             }
             return addMember(peerId, url, false);
         }
@@ -568,13 +626,14 @@ public final class ChatNode implements AutoCloseable {
         public CompletableFuture<Boolean> removeMember(long peerId) {
             ConfState conf = raft.status().raft().conf();
             if (!conf.isMember(peerId) && !chat.peerUrls().containsKey(peerId)) {
-                return CompletableFuture.failedFuture(new ApiException(404, "not_a_member",
-                        "node " + peerId + " is not a member of the cluster (" + conf + ")"));
+                return CompletableFuture.failedFuture(new ApiException(
+                        404, "not_a_member", "node " + peerId + " is not a member of the cluster (" + conf + ")"));
             }
-            return propose(new ChatCommand.RemovePeer(peerId)).thenCompose(done -> awaitCondition(() -> {
-                ConfState now = raft.status().raft().conf();
-                return !now.isMember(peerId);
-            }));
+            return propose(new ChatCommand.RemovePeer(peerId))
+                    .thenCompose(done -> awaitCondition(() -> {
+                        ConfState now = raft.status().raft().conf();
+                        return !now.isMember(peerId);
+                    }));
         }
 
         @Override
@@ -601,11 +660,13 @@ public final class ChatNode implements AutoCloseable {
             ArrayNode learners = body.putArray("Learners");
             conf.learners().forEach(learners::add);
             ObjectNode progress = body.putObject("Progress");
-            status.raft().progress().forEach((id, follower) -> progress.putObject(Long.toString(id))
-                    .put("MatchIndex", follower.matchIndex())
-                    .put("NextIndex", follower.nextIndex())
-                    .put("State", follower.state())
-                    .put("RecentlyActive", follower.recentlyActive()));
+            status.raft()
+                    .progress()
+                    .forEach((id, follower) -> progress.putObject(Long.toString(id))
+                            .put("MatchIndex", follower.matchIndex())
+                            .put("NextIndex", follower.nextIndex())
+                            .put("State", follower.state())
+                            .put("RecentlyActive", follower.recentlyActive()));
             ObjectNode peers = body.putObject("Peers");
             transport.peers().forEach((id, address) -> peers.put(Long.toString(id), address.toString()));
             return body.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);

@@ -31,11 +31,23 @@ import java.util.TreeMap;
  *                                 when null they answer loopback clients only
  * @param api                      the chat API v1's settings, with the replicated {@link ApiConfig#policy()}
  */
-public record ChatNodeConfig(long nodeId, SortedMap<Long, PeerAddress> cluster, boolean join, String httpHost,
-                             int httpPort, Path dataDir, long snapshotCount, long tickMillis,
-                             long requestTimeoutMillis, int httpContentBytesMax, int httpConnectionsMax,
-                             int webSocketQueueFramesMax, long shutdownGraceMillis, ChatLimits limits,
-                             String adminToken, ApiConfig api) {
+public record ChatNodeConfig(
+        long nodeId,
+        SortedMap<Long, PeerAddress> cluster,
+        boolean join,
+        String httpHost,
+        int httpPort,
+        Path dataDir,
+        long snapshotCount,
+        long tickMillis,
+        long requestTimeoutMillis,
+        int httpContentBytesMax,
+        int httpConnectionsMax,
+        int webSocketQueueFramesMax,
+        long shutdownGraceMillis,
+        ChatLimits limits,
+        String adminToken,
+        ApiConfig api) {
 
     public static final String DEFAULT_HTTP_HOST = "0.0.0.0";
     public static final int DEFAULT_HTTP_PORT = 9121;
@@ -73,75 +85,215 @@ public record ChatNodeConfig(long nodeId, SortedMap<Long, PeerAddress> cluster, 
 
     /** The defaults for node {@code nodeId} of {@code cluster}, data in {@code raft-chat-<id>}. */
     public static ChatNodeConfig defaults(long nodeId, SortedMap<Long, PeerAddress> cluster) {
-        return new ChatNodeConfig(nodeId, cluster, false, DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT,
-                Path.of("raft-chat-" + nodeId), DEFAULT_SNAPSHOT_COUNT, DEFAULT_TICK_MILLIS,
-                DEFAULT_REQUEST_TIMEOUT_MILLIS, DEFAULT_HTTP_CONTENT_BYTES_MAX, DEFAULT_HTTP_CONNECTIONS_MAX,
-                DEFAULT_WEBSOCKET_QUEUE_FRAMES_MAX, DEFAULT_SHUTDOWN_GRACE_MILLIS, ChatLimits.defaults(), null,
+        return new ChatNodeConfig(
+                nodeId,
+                cluster,
+                false,
+                DEFAULT_HTTP_HOST,
+                DEFAULT_HTTP_PORT,
+                Path.of("raft-chat-" + nodeId),
+                DEFAULT_SNAPSHOT_COUNT,
+                DEFAULT_TICK_MILLIS,
+                DEFAULT_REQUEST_TIMEOUT_MILLIS,
+                DEFAULT_HTTP_CONTENT_BYTES_MAX,
+                DEFAULT_HTTP_CONNECTIONS_MAX,
+                DEFAULT_WEBSOCKET_QUEUE_FRAMES_MAX,
+                DEFAULT_SHUTDOWN_GRACE_MILLIS,
+                ChatLimits.defaults(),
+                null,
                 ApiConfig.defaults());
     }
 
     public ChatNodeConfig withJoin(boolean value) {
-        return new ChatNodeConfig(nodeId, cluster, value, httpHost, httpPort, dataDir, snapshotCount, tickMillis,
-                requestTimeoutMillis, httpContentBytesMax, httpConnectionsMax, webSocketQueueFramesMax,
-                shutdownGraceMillis, limits, adminToken, api);
+        return new ChatNodeConfig(
+                nodeId,
+                cluster,
+                value,
+                httpHost,
+                httpPort,
+                dataDir,
+                snapshotCount,
+                tickMillis,
+                requestTimeoutMillis,
+                httpContentBytesMax,
+                httpConnectionsMax,
+                webSocketQueueFramesMax,
+                shutdownGraceMillis,
+                limits,
+                adminToken,
+                api);
     }
 
     public ChatNodeConfig withHttp(String host, int port) {
-        return new ChatNodeConfig(nodeId, cluster, join, host, port, dataDir, snapshotCount, tickMillis,
-                requestTimeoutMillis, httpContentBytesMax, httpConnectionsMax, webSocketQueueFramesMax,
-                shutdownGraceMillis, limits, adminToken, api);
+        return new ChatNodeConfig(
+                nodeId,
+                cluster,
+                join,
+                host,
+                port,
+                dataDir,
+                snapshotCount,
+                tickMillis,
+                requestTimeoutMillis,
+                httpContentBytesMax,
+                httpConnectionsMax,
+                webSocketQueueFramesMax,
+                shutdownGraceMillis,
+                limits,
+                adminToken,
+                api);
     }
 
     public ChatNodeConfig withDataDir(Path value) {
-        return new ChatNodeConfig(nodeId, cluster, join, httpHost, httpPort, value, snapshotCount, tickMillis,
-                requestTimeoutMillis, httpContentBytesMax, httpConnectionsMax, webSocketQueueFramesMax,
-                shutdownGraceMillis, limits, adminToken, api);
+        return new ChatNodeConfig(
+                nodeId,
+                cluster,
+                join,
+                httpHost,
+                httpPort,
+                value,
+                snapshotCount,
+                tickMillis,
+                requestTimeoutMillis,
+                httpContentBytesMax,
+                httpConnectionsMax,
+                webSocketQueueFramesMax,
+                shutdownGraceMillis,
+                limits,
+                adminToken,
+                api);
     }
 
     public ChatNodeConfig withSnapshotCount(long value) {
-        return new ChatNodeConfig(nodeId, cluster, join, httpHost, httpPort, dataDir, value, tickMillis,
-                requestTimeoutMillis, httpContentBytesMax, httpConnectionsMax, webSocketQueueFramesMax,
-                shutdownGraceMillis, limits, adminToken, api);
+        return new ChatNodeConfig(
+                nodeId,
+                cluster,
+                join,
+                httpHost,
+                httpPort,
+                dataDir,
+                value,
+                tickMillis,
+                requestTimeoutMillis,
+                httpContentBytesMax,
+                httpConnectionsMax,
+                webSocketQueueFramesMax,
+                shutdownGraceMillis,
+                limits,
+                adminToken,
+                api);
     }
 
     public ChatNodeConfig withTiming(long tick, long requestTimeout) {
-        return new ChatNodeConfig(nodeId, cluster, join, httpHost, httpPort, dataDir, snapshotCount, tick,
-                requestTimeout, httpContentBytesMax, httpConnectionsMax, webSocketQueueFramesMax,
-                shutdownGraceMillis, limits, adminToken, api);
+        return new ChatNodeConfig(
+                nodeId,
+                cluster,
+                join,
+                httpHost,
+                httpPort,
+                dataDir,
+                snapshotCount,
+                tick,
+                requestTimeout,
+                httpContentBytesMax,
+                httpConnectionsMax,
+                webSocketQueueFramesMax,
+                shutdownGraceMillis,
+                limits,
+                adminToken,
+                api);
     }
 
     public ChatNodeConfig withAdminToken(String value) {
-        return new ChatNodeConfig(nodeId, cluster, join, httpHost, httpPort, dataDir, snapshotCount, tickMillis,
-                requestTimeoutMillis, httpContentBytesMax, httpConnectionsMax, webSocketQueueFramesMax,
-                shutdownGraceMillis, limits, value, api);
+        return new ChatNodeConfig(
+                nodeId,
+                cluster,
+                join,
+                httpHost,
+                httpPort,
+                dataDir,
+                snapshotCount,
+                tickMillis,
+                requestTimeoutMillis,
+                httpContentBytesMax,
+                httpConnectionsMax,
+                webSocketQueueFramesMax,
+                shutdownGraceMillis,
+                limits,
+                value,
+                api);
     }
 
     public ChatNodeConfig withApi(ApiConfig value) {
-        return new ChatNodeConfig(nodeId, cluster, join, httpHost, httpPort, dataDir, snapshotCount, tickMillis,
-                requestTimeoutMillis, httpContentBytesMax, httpConnectionsMax, webSocketQueueFramesMax,
-                shutdownGraceMillis, limits, adminToken, value);
+        return new ChatNodeConfig(
+                nodeId,
+                cluster,
+                join,
+                httpHost,
+                httpPort,
+                dataDir,
+                snapshotCount,
+                tickMillis,
+                requestTimeoutMillis,
+                httpContentBytesMax,
+                httpConnectionsMax,
+                webSocketQueueFramesMax,
+                shutdownGraceMillis,
+                limits,
+                adminToken,
+                value);
     }
 
     public ChatNodeConfig withLimits(ChatLimits value) {
-        return new ChatNodeConfig(nodeId, cluster, join, httpHost, httpPort, dataDir, snapshotCount, tickMillis,
-                requestTimeoutMillis, httpContentBytesMax, httpConnectionsMax, webSocketQueueFramesMax,
-                shutdownGraceMillis, value, adminToken, api);
+        return new ChatNodeConfig(
+                nodeId,
+                cluster,
+                join,
+                httpHost,
+                httpPort,
+                dataDir,
+                snapshotCount,
+                tickMillis,
+                requestTimeoutMillis,
+                httpContentBytesMax,
+                httpConnectionsMax,
+                webSocketQueueFramesMax,
+                shutdownGraceMillis,
+                value,
+                adminToken,
+                api);
     }
 
     public ChatNodeConfig withHttpContentBytesMax(int value) {
-        return new ChatNodeConfig(nodeId, cluster, join, httpHost, httpPort, dataDir, snapshotCount, tickMillis,
-                requestTimeoutMillis, value, httpConnectionsMax, webSocketQueueFramesMax,
-                shutdownGraceMillis, limits, adminToken, api);
+        return new ChatNodeConfig(
+                nodeId,
+                cluster,
+                join,
+                httpHost,
+                httpPort,
+                dataDir,
+                snapshotCount,
+                tickMillis,
+                requestTimeoutMillis,
+                value,
+                httpConnectionsMax,
+                webSocketQueueFramesMax,
+                shutdownGraceMillis,
+                limits,
+                adminToken,
+                api);
     }
 
     /** Everything but the admin token, which is shown only as set or not. */
     @Override
     public String toString() {
-        return "ChatNodeConfig[nodeId=" + nodeId + ", cluster=" + cluster + ", join=" + join + ", http=" + httpHost + ":"
+        return "ChatNodeConfig[nodeId=" + nodeId + ", cluster=" + cluster + ", join=" + join + ", http=" + httpHost
+                + ":"
                 + httpPort + ", dataDir=" + dataDir + ", snapshotCount=" + snapshotCount + ", tickMillis=" + tickMillis
                 + ", requestTimeoutMillis=" + requestTimeoutMillis + ", httpContentBytesMax=" + httpContentBytesMax
                 + ", httpConnectionsMax=" + httpConnectionsMax + ", webSocketQueueFramesMax=" + webSocketQueueFramesMax
-                + ", shutdownGraceMillis=" + shutdownGraceMillis + ", limits=" + limits + ", api=" + api + ", adminToken="
+                + ", shutdownGraceMillis=" + shutdownGraceMillis + ", limits=" + limits + ", api=" + api
+                + ", adminToken="
                 + (adminToken == null ? "(unset: loopback only)" : "(redacted)") + "]";
     }
 

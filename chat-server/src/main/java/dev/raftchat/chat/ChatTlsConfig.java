@@ -15,8 +15,8 @@ import javax.net.ssl.SSLException;
  * are null, and must be given completely or not at all. Peer certificates need a subject alternative name
  * matching the host in {@code --cluster} (e.g. {@code IP:127.0.0.1}): clients verify it.
  */
-public record ChatTlsConfig(Path httpCertificate, Path httpPrivateKey, Path peerCertificate, Path peerPrivateKey,
-                            Path peerTrustedCa) {
+public record ChatTlsConfig(
+        Path httpCertificate, Path httpPrivateKey, Path peerCertificate, Path peerPrivateKey, Path peerTrustedCa) {
 
     /** No TLS anywhere. */
     public static final ChatTlsConfig NONE = new ChatTlsConfig(null, null, null, null, null);
@@ -25,9 +25,11 @@ public record ChatTlsConfig(Path httpCertificate, Path httpPrivateKey, Path peer
         if ((httpCertificate == null) != (httpPrivateKey == null)) {
             throw new IllegalArgumentException("--tls-cert and --tls-key go together: give both or neither");
         }
-        int peerFiles = (peerCertificate == null ? 0 : 1) + (peerPrivateKey == null ? 0 : 1) + (peerTrustedCa == null ? 0 : 1);
+        int peerFiles =
+                (peerCertificate == null ? 0 : 1) + (peerPrivateKey == null ? 0 : 1) + (peerTrustedCa == null ? 0 : 1);
         if (peerFiles != 0 && peerFiles != 3) {
-            throw new IllegalArgumentException("--peer-tls-cert, --peer-tls-key and --peer-tls-ca go together: give all three or none");
+            throw new IllegalArgumentException(
+                    "--peer-tls-cert, --peer-tls-key and --peer-tls-ca go together: give all three or none");
         }
         for (Path file : new Path[] {httpCertificate, httpPrivateKey, peerCertificate, peerPrivateKey, peerTrustedCa}) {
             if (file != null && !Files.isReadable(file)) {
@@ -50,10 +52,13 @@ public record ChatTlsConfig(Path httpCertificate, Path httpPrivateKey, Path peer
             return null;
         }
         try {
-            return SslContextBuilder.forServer(httpCertificate.toFile(), httpPrivateKey.toFile()).build();
+            return SslContextBuilder.forServer(httpCertificate.toFile(), httpPrivateKey.toFile())
+                    .build();
         } catch (SSLException | IllegalArgumentException e) {
-            throw new IllegalArgumentException("cannot use --tls-cert " + httpCertificate + " / --tls-key " + httpPrivateKey
-                    + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "cannot use --tls-cert " + httpCertificate + " / --tls-key " + httpPrivateKey + ": "
+                            + e.getMessage(),
+                    e);
         }
     }
 
@@ -73,8 +78,10 @@ public record ChatTlsConfig(Path httpCertificate, Path httpPrivateKey, Path peer
                     .build();
             return new TransportTls(server, client);
         } catch (SSLException | IllegalArgumentException e) {
-            throw new IllegalArgumentException("cannot use the peer TLS files (" + peerCertificate + ", " + peerPrivateKey
-                    + ", " + peerTrustedCa + "): " + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "cannot use the peer TLS files (" + peerCertificate + ", " + peerPrivateKey + ", " + peerTrustedCa
+                            + "): " + e.getMessage(),
+                    e);
         }
     }
 

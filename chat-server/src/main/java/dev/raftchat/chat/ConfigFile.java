@@ -31,6 +31,7 @@ import picocli.CommandLine.Model.OptionSpec;
 public final class ConfigFile {
     /** No file: no values. */
     public static final ConfigFile EMPTY = new ConfigFile(Collections.emptyMap());
+
     private static final String CONFIG_FLAG = "--config";
 
     /** Values by flag, with the leading dashes ({@code --snapshot-count}). */
@@ -50,11 +51,14 @@ public final class ConfigFile {
         try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             properties.load(reader);
         } catch (IOException | IllegalArgumentException e) {
-            throw new IllegalArgumentException("cannot read the configuration file " + file.toAbsolutePath() + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "cannot read the configuration file " + file.toAbsolutePath() + ": " + e.getMessage(), e);
         }
         TreeSet<String> known = new TreeSet<>();
         for (OptionSpec option : spec.options()) {
-            if (!option.usageHelp() && !option.versionHelp() && !option.longestName().equals(CONFIG_FLAG)) {
+            if (!option.usageHelp()
+                    && !option.versionHelp()
+                    && !option.longestName().equals(CONFIG_FLAG)) {
                 known.add(option.longestName().replaceFirst("^--", ""));
             }
         }
@@ -62,8 +66,8 @@ public final class ConfigFile {
         for (String name : properties.stringPropertyNames()) {
             String key = name.trim();
             if (!known.contains(key)) {
-                throw new IllegalArgumentException("the configuration file " + file.toAbsolutePath() + " sets unknown option '"
-                        + key + "'; known: " + String.join(", ", known));
+                throw new IllegalArgumentException("the configuration file " + file.toAbsolutePath()
+                        + " sets unknown option '" + key + "'; known: " + String.join(", ", known));
             }
             values.put("--" + key, properties.getProperty(name).trim());
         }

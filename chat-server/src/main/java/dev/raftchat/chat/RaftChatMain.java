@@ -24,69 +24,119 @@ import picocli.CommandLine.Option;
  * <p>Exit codes: 0 after a graceful stop (SIGTERM, SIGINT, or this node removed from the cluster),
  * 2 for invalid flags, 1 when the node cannot start (a port in use, unreadable data).
  */
-@Command(name = "raft-chat", mixinStandardHelpOptions = true, version = "raft-chat 0.1.0-SNAPSHOT",
-        sortOptions = false, usageHelpAutoWidth = true, subcommands = dev.raftchat.chat.ops.RestoreCommand.class,
+@Command(
+        name = "raft-chat",
+        mixinStandardHelpOptions = true,
+        version = "raft-chat 0.1.0-SNAPSHOT",
+        sortOptions = false,
+        usageHelpAutoWidth = true,
+        subcommands = dev.raftchat.chat.ops.RestoreCommand.class,
         description = "A chat server without a database: every node keeps the chat, replicated with Raft.",
-        footer = {"", "Every option can also be given as an environment variable: RAFT_CHAT_<OPTION>, e.g. RAFT_CHAT_PORT=12380,",
-                "or as 'option-name = value' in the --config file. A flag beats the environment, which beats the file."})
+        footer = {
+            "",
+            "Every option can also be given as an environment variable: RAFT_CHAT_<OPTION>, e.g. RAFT_CHAT_PORT=12380,",
+            "or as 'option-name = value' in the --config file. A flag beats the environment, which beats the file."
+        })
 public final class RaftChatMain implements Callable<Integer> {
     static final String ENV_PREFIX = "RAFT_CHAT_";
     private static final Logger LOG = LoggerFactory.getLogger(RaftChatMain.class);
 
-    @Option(names = "--id", defaultValue = "1", description = "This node's id: its 1-based position in --cluster (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--id",
+            defaultValue = "1",
+            description = "This node's id: its 1-based position in --cluster (default: ${DEFAULT-VALUE}).")
     long id;
 
-    @Option(names = "--cluster", defaultValue = "http://127.0.0.1:9021",
-            description = "Comma-separated peer URLs of the cluster's nodes, node 1 first; this node listens for peers on its own (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--cluster",
+            defaultValue = "http://127.0.0.1:9021",
+            description =
+                    "Comma-separated peer URLs of the cluster's nodes, node 1 first; this node listens for peers on its own (default: ${DEFAULT-VALUE}).")
     String cluster;
 
-    @Option(names = "--port", defaultValue = "" + ChatNodeConfig.DEFAULT_HTTP_PORT, description = "HTTP API port (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--port",
+            defaultValue = "" + ChatNodeConfig.DEFAULT_HTTP_PORT,
+            description = "HTTP API port (default: ${DEFAULT-VALUE}).")
     int port;
 
-    @Option(names = "--join", defaultValue = "false", fallbackValue = "true", arity = "0..1",
-            description = "Join a running cluster: start as a non-member and wait to be added (after POST /raft/{id} on a member).")
+    @Option(
+            names = "--join",
+            defaultValue = "false",
+            fallbackValue = "true",
+            arity = "0..1",
+            description =
+                    "Join a running cluster: start as a non-member and wait to be added (after POST /raft/{id} on a member).")
     boolean join;
 
-    @Option(names = "--data-dir", description = "Where this node keeps its data (default: raft-chat-<id> in the working directory).")
+    @Option(
+            names = "--data-dir",
+            description = "Where this node keeps its data (default: raft-chat-<id> in the working directory).")
     Path dataDir;
 
-    @Option(names = "--snapshot-count", defaultValue = "" + ChatNodeConfig.DEFAULT_SNAPSHOT_COUNT,
+    @Option(
+            names = "--snapshot-count",
+            defaultValue = "" + ChatNodeConfig.DEFAULT_SNAPSHOT_COUNT,
             description = "Applied entries between snapshots (default: ${DEFAULT-VALUE}).")
     long snapshotCount;
 
-    @Option(names = "--http-host", defaultValue = ChatNodeConfig.DEFAULT_HTTP_HOST, description = "Interface the HTTP API binds to (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--http-host",
+            defaultValue = ChatNodeConfig.DEFAULT_HTTP_HOST,
+            description = "Interface the HTTP API binds to (default: ${DEFAULT-VALUE}).")
     String httpHost;
 
-    @Option(names = "--request-timeout-ms", defaultValue = "" + ChatNodeConfig.DEFAULT_REQUEST_TIMEOUT_MILLIS,
+    @Option(
+            names = "--request-timeout-ms",
+            defaultValue = "" + ChatNodeConfig.DEFAULT_REQUEST_TIMEOUT_MILLIS,
             description = "Longest wait for a commit or a read before answering 503 (default: ${DEFAULT-VALUE}).")
     long requestTimeoutMillis;
 
-    @Option(names = "--tick-ms", defaultValue = "" + ChatNodeConfig.DEFAULT_TICK_MILLIS,
+    @Option(
+            names = "--tick-ms",
+            defaultValue = "" + ChatNodeConfig.DEFAULT_TICK_MILLIS,
             description = "Raft tick; an election timeout is 10 ticks (default: ${DEFAULT-VALUE}).")
     long tickMillis;
 
-    @Option(names = "--admin-token",
-            description = "Bearer token required by the membership routes (/raft/{id}); unset: they answer loopback clients only. Prefer the environment variable RAFT_CHAT_ADMIN_TOKEN.")
+    @Option(
+            names = "--admin-token",
+            description =
+                    "Bearer token required by the membership routes (/raft/{id}); unset: they answer loopback clients only. Prefer the environment variable RAFT_CHAT_ADMIN_TOKEN.")
     String adminToken;
 
-    @Option(names = "--config", paramLabel = "FILE",
-            description = "A configuration file of 'option-name = value' lines (Java properties, e.g. 'snapshot-count = 500'); flags and environment variables override it.")
+    @Option(
+            names = "--config",
+            paramLabel = "FILE",
+            description =
+                    "A configuration file of 'option-name = value' lines (Java properties, e.g. 'snapshot-count = 500'); flags and environment variables override it.")
     Path configFile;
 
-    @Option(names = "--tls-cert", paramLabel = "PEM", description = "Serve HTTPS/WSS with this certificate chain (PEM); needs --tls-key.")
+    @Option(
+            names = "--tls-cert",
+            paramLabel = "PEM",
+            description = "Serve HTTPS/WSS with this certificate chain (PEM); needs --tls-key.")
     Path tlsCertificate;
 
     @Option(names = "--tls-key", paramLabel = "PEM", description = "The private key (PKCS#8 PEM) of --tls-cert.")
     Path tlsPrivateKey;
 
-    @Option(names = "--peer-tls-cert", paramLabel = "PEM",
-            description = "Mutual TLS between nodes: this node's peer certificate (PEM, with a subject alternative name for its --cluster host); needs --peer-tls-key and --peer-tls-ca.")
+    @Option(
+            names = "--peer-tls-cert",
+            paramLabel = "PEM",
+            description =
+                    "Mutual TLS between nodes: this node's peer certificate (PEM, with a subject alternative name for its --cluster host); needs --peer-tls-key and --peer-tls-ca.")
     Path peerTlsCertificate;
 
-    @Option(names = "--peer-tls-key", paramLabel = "PEM", description = "The private key (PKCS#8 PEM) of --peer-tls-cert.")
+    @Option(
+            names = "--peer-tls-key",
+            paramLabel = "PEM",
+            description = "The private key (PKCS#8 PEM) of --peer-tls-cert.")
     Path peerTlsPrivateKey;
 
-    @Option(names = "--peer-tls-ca", paramLabel = "PEM", description = "The CA certificate (PEM) that signed every node's peer certificate.")
+    @Option(
+            names = "--peer-tls-ca",
+            paramLabel = "PEM",
+            description = "The CA certificate (PEM) that signed every node's peer certificate.")
     Path peerTlsCa;
 
     /** The TLS files from the flags. @throws IllegalArgumentException naming a bad combination or file */
@@ -116,11 +166,20 @@ public final class RaftChatMain implements Callable<Integer> {
     }
 
     static String describe(ChatNodeConfig config) {
-        return String.format(Locale.ROOT, "raft-chat node %d: cluster=%s join=%s http=%s:%d data-dir=%s snapshot-count=%d "
+        return String.format(
+                Locale.ROOT,
+                "raft-chat node %d: cluster=%s join=%s http=%s:%d data-dir=%s snapshot-count=%d "
                         + "tick-ms=%d request-timeout-ms=%d admin-token=%s limits=%s",
-                config.nodeId(), config.cluster(), config.join(), config.httpHost(), config.httpPort(),
-                config.dataDir().toAbsolutePath(), config.snapshotCount(), config.tickMillis(),
-                config.requestTimeoutMillis(), config.adminToken() == null ? "(unset: loopback only)" : "(redacted)",
+                config.nodeId(),
+                config.cluster(),
+                config.join(),
+                config.httpHost(),
+                config.httpPort(),
+                config.dataDir().toAbsolutePath(),
+                config.snapshotCount(),
+                config.tickMillis(),
+                config.requestTimeoutMillis(),
+                config.adminToken() == null ? "(unset: loopback only)" : "(redacted)",
                 config.limits());
     }
 
@@ -135,7 +194,10 @@ public final class RaftChatMain implements Callable<Integer> {
             System.err.println("raft-chat: " + e.getMessage());
             return 2;
         }
-        LOG.info("effective configuration: {} {}{}", describe(config), tls,
+        LOG.info(
+                "effective configuration: {} {}{}",
+                describe(config),
+                tls,
                 configFile == null ? "" : " (config file " + configFile.toAbsolutePath() + ")");
         ChatNode node;
         try {
@@ -162,7 +224,8 @@ public final class RaftChatMain implements Callable<Integer> {
     private static boolean handleSignals(Runnable stop) {
         try {
             for (String name : new String[] {"TERM", "INT"}) {
-                sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> new Thread(stop, "raft-chat-" + name).start());
+                sun.misc.Signal.handle(
+                        new sun.misc.Signal(name), signal -> new Thread(stop, "raft-chat-" + name).start());
             }
             return true;
         } catch (RuntimeException | LinkageError e) {
@@ -185,7 +248,9 @@ public final class RaftChatMain implements Callable<Integer> {
     static CommandLine commandLine(java.util.Map<String, String> environment, ConfigFile file) {
         CommandLine commandLine = new CommandLine(new RaftChatMain());
         commandLine.setDefaultValueProvider(argSpec -> {
-            if (argSpec instanceof CommandLine.Model.OptionSpec option && !option.usageHelp() && !option.versionHelp()) {
+            if (argSpec instanceof CommandLine.Model.OptionSpec option
+                    && !option.usageHelp()
+                    && !option.versionHelp()) {
                 String value = environment.get(environmentVariable(option.longestName()));
                 if (value != null) {
                     return value;

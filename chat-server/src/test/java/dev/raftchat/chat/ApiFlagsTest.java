@@ -30,9 +30,22 @@ class ApiFlagsTest {
 
     @Test
     void flagsAndEnvironmentVariablesSetTheApi() {
-        ChatNodeConfig config = config(Map.of("RAFT_CHAT_REQUIRE_LOGIN", "true", "RAFT_CHAT_RETENTION_MAX_MESSAGES", "500"),
-                "--admin-users", "Ann, root", "--max-message-bytes", "1000", "--page-size-max", "20", "--page-size-default", "10",
-                "--websocket-ping-interval-ms", "1000", "--empty-room-grace-seconds", "0", "--max-body-bytes", "4096");
+        ChatNodeConfig config = config(
+                Map.of("RAFT_CHAT_REQUIRE_LOGIN", "true", "RAFT_CHAT_RETENTION_MAX_MESSAGES", "500"),
+                "--admin-users",
+                "Ann, root",
+                "--max-message-bytes",
+                "1000",
+                "--page-size-max",
+                "20",
+                "--page-size-default",
+                "10",
+                "--websocket-ping-interval-ms",
+                "1000",
+                "--empty-room-grace-seconds",
+                "0",
+                "--max-body-bytes",
+                "4096");
         assertThat(config.api().requireLogin()).isTrue();
         assertThat(config.api().adminUsers()).isEqualTo(Set.of("ann", "root"));
         assertThat(config.api().isAdmin("ANN")).isTrue();
@@ -45,8 +58,11 @@ class ApiFlagsTest {
 
     @Test
     void invalidValuesNameTheSetting() {
-        assertThatThrownBy(() -> config(Map.of(), "--page-size-default", "500")).hasMessageContaining("pageSizeDefault");
-        assertThatThrownBy(() -> config(Map.of(), "--retention-max-age-seconds", "-1")).hasMessageContaining("retentionMaxAgeSeconds");
-        assertThatThrownBy(() -> config(Map.of(), "--websocket-idle-timeout-ms", "10")).hasMessageContaining("webSocketIdleTimeoutMillis");
+        assertThatThrownBy(() -> config(Map.of(), "--page-size-default", "500"))
+                .hasMessageContaining("pageSizeDefault");
+        assertThatThrownBy(() -> config(Map.of(), "--retention-max-age-seconds", "-1"))
+                .hasMessageContaining("retentionMaxAgeSeconds");
+        assertThatThrownBy(() -> config(Map.of(), "--websocket-idle-timeout-ms", "10"))
+                .hasMessageContaining("webSocketIdleTimeoutMillis");
     }
 }

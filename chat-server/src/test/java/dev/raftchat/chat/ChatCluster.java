@@ -36,7 +36,9 @@ final class ChatCluster implements AutoCloseable {
     String adminToken;
     /** Fast password hashing and generous rate limits: tests that need others set their own. */
     dev.raftchat.chat.api.v1.ApiConfig apiConfig = testApiConfig().build();
-    final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     ChatCluster(Path root, int size) {
         this.root = root;
@@ -91,8 +93,14 @@ final class ChatCluster implements AutoCloseable {
 
     /** Waits until every running node knows the same leader and has applied what it knows committed. */
     long awaitReady() {
-        await().atMost(WAIT).until(() -> nodes.values().stream().allMatch(n -> get(n.nodeId(), "/readyz").statusCode() == 200)
-                && nodes.values().stream().map(n -> n.raftStatus().leaderId()).distinct().count() == 1);
+        await().atMost(WAIT)
+                .until(() -> nodes.values().stream()
+                                .allMatch(n -> get(n.nodeId(), "/readyz").statusCode() == 200)
+                        && nodes.values().stream()
+                                        .map(n -> n.raftStatus().leaderId())
+                                        .distinct()
+                                        .count()
+                                == 1);
         return nodes.values().iterator().next().raftStatus().leaderId();
     }
 

@@ -47,20 +47,25 @@ class ConfigFileTest {
         assertThat(fromFile.httpPort()).isEqualTo(7000);
         assertThat(fromFile.snapshotCount()).isEqualTo(500);
         assertThat(fromFile.requestTimeoutMillis()).isEqualTo(1234);
-        assertThat(fromFile.tickMillis()).as("not in the file: the default").isEqualTo(ChatNodeConfig.DEFAULT_TICK_MILLIS);
+        assertThat(fromFile.tickMillis())
+                .as("not in the file: the default")
+                .isEqualTo(ChatNodeConfig.DEFAULT_TICK_MILLIS);
         assertThat(fromFile.adminToken()).isEqualTo("s3cret-from-file");
 
         Map<String, String> environment = Map.of("RAFT_CHAT_PORT", "7100", "RAFT_CHAT_SNAPSHOT_COUNT", "600");
-        ChatNodeConfig environmentWins = parse(environment, "--config=" + config).toConfig();
+        ChatNodeConfig environmentWins =
+                parse(environment, "--config=" + config).toConfig();
         assertThat(environmentWins.httpPort()).isEqualTo(7100);
         assertThat(environmentWins.snapshotCount()).isEqualTo(600);
         assertThat(environmentWins.requestTimeoutMillis()).isEqualTo(1234);
 
-        ChatNodeConfig flagWins = parse(environment, "--config", config.toString(), "--port", "7200").toConfig();
+        ChatNodeConfig flagWins = parse(environment, "--config", config.toString(), "--port", "7200")
+                .toConfig();
         assertThat(flagWins.httpPort()).isEqualTo(7200);
         assertThat(flagWins.snapshotCount()).isEqualTo(600);
 
-        ChatNodeConfig fileFromEnvironment = parse(Map.of("RAFT_CHAT_CONFIG", config.toString())).toConfig();
+        ChatNodeConfig fileFromEnvironment =
+                parse(Map.of("RAFT_CHAT_CONFIG", config.toString())).toConfig();
         assertThat(fileFromEnvironment.httpPort()).isEqualTo(7000);
     }
 
@@ -69,9 +74,14 @@ class ConfigFileTest {
         Path typo = file("snapshot-cuont = 5\n");
         assertThatThrownBy(() -> parse(Map.of(), "--config", typo.toString()))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("unknown option 'snapshot-cuont'").hasMessageContaining("snapshot-count");
-        assertThatThrownBy(() -> parse(Map.of(), "--config", directory.resolve("absent.properties").toString()))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cannot read the configuration file");
+                .hasMessageContaining("unknown option 'snapshot-cuont'")
+                .hasMessageContaining("snapshot-count");
+        assertThatThrownBy(() -> parse(
+                        Map.of(),
+                        "--config",
+                        directory.resolve("absent.properties").toString()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("cannot read the configuration file");
     }
 
     @Test

@@ -32,8 +32,10 @@ class GracefulShutdownTest {
             List<CompletableFuture<HttpResponse<String>>> responses = new ArrayList<>();
             for (int i = 0; i < POSTS; i++) {
                 HttpRequest request = HttpRequest.newBuilder(URI.create(cluster.url(1, "/rooms/busy")))
-                        .POST(HttpRequest.BodyPublishers.ofString("{\"Message\":\"p" + i + "\",\"User\":\"u\"}")).build();
-                responses.add(cluster.http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"Message\":\"p" + i + "\",\"User\":\"u\"}"))
+                        .build();
+                responses.add(cluster.http
+                        .sendAsync(request, HttpResponse.BodyHandlers.ofString())
                         .whenComplete((response, failure) -> {
                             if (response != null && response.statusCode() == 201) {
                                 acknowledged.incrementAndGet();
@@ -51,8 +53,10 @@ class GracefulShutdownTest {
                     HttpResponse<String> answered = response.get(30, TimeUnit.SECONDS);
                     assertThat(answered.statusCode()).as(answered.body()).isIn(201, 503);
                     if (answered.statusCode() == 201) {
-                        acknowledgedMessages.add(new com.fasterxml.jackson.databind.ObjectMapper().readTree(answered.body())
-                                .get("Message").asText());
+                        acknowledgedMessages.add(new com.fasterxml.jackson.databind.ObjectMapper()
+                                .readTree(answered.body())
+                                .get("Message")
+                                .asText());
                     }
                 } catch (java.util.concurrent.ExecutionException refused) {
                     assertThat(refused.getCause()).isInstanceOf(java.io.IOException.class);
@@ -62,7 +66,8 @@ class GracefulShutdownTest {
 
             ChatNode restarted = cluster.start(1);
             cluster.awaitReady();
-            List<String> kept = restarted.chat().posts("busy").stream().map(Post::message).toList();
+            List<String> kept =
+                    restarted.chat().posts("busy").stream().map(Post::message).toList();
             assertThat(kept).containsAll(acknowledgedMessages);
         }
     }

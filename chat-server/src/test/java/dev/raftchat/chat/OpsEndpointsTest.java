@@ -26,12 +26,16 @@ class OpsEndpointsTest {
         try (ChatCluster cluster = new ChatCluster(dataRoot, 3)) {
             cluster.startAll();
             long leader = cluster.awaitReady();
-            assertThat(cluster.post(leader, "/rooms/general", "{\"Message\":\"hi\",\"User\":\"u\"}").statusCode()).isEqualTo(201);
-            // The leader also proposes entries of its own (time ticks), so indexes keep moving: compare with the post's.
+            assertThat(cluster.post(leader, "/rooms/general", "{\"Message\":\"hi\",\"User\":\"u\"}")
+                            .statusCode())
+                    .isEqualTo(201);
+            // The leader also proposes entries of its own (time ticks), so indexes keep moving: compare with the
+            // post's.
             long postIndex = cluster.node(leader).raftStatus().appliedIndex();
 
             await().atMost(ChatCluster.WAIT).untilAsserted(() -> {
-                JsonNode view = JSON.readTree(cluster.get(leader, "/api/v1/cluster").body());
+                JsonNode view =
+                        JSON.readTree(cluster.get(leader, "/api/v1/cluster").body());
                 assertThat(view.get("nodeId").asLong()).isEqualTo(leader);
                 assertThat(view.get("leaderId").asLong()).isEqualTo(leader);
                 assertThat(view.get("term").asLong()).isPositive();
@@ -47,25 +51,32 @@ class OpsEndpointsTest {
                     assertThat(member.get("leader").asBoolean()).isEqualTo(id == leader);
                     long match = member.get("matchIndex").asLong();
                     assertThat(match).isGreaterThanOrEqualTo(postIndex);
-                    assertThat(member.get("lag").asLong()).isEqualTo(Math.max(0, view.get("commitIndex").asLong() - match));
+                    assertThat(member.get("lag").asLong())
+                            .isEqualTo(Math.max(0, view.get("commitIndex").asLong() - match));
                     assertThat(member.get("healthy").asBoolean()).isTrue();
                 }
             });
 
             long follower = leader == 1 ? 2 : 1;
-            JsonNode fromFollower = JSON.readTree(cluster.get(follower, "/api/v1/cluster").body());
+            JsonNode fromFollower =
+                    JSON.readTree(cluster.get(follower, "/api/v1/cluster").body());
             assertThat(fromFollower.get("leaderId").asLong()).isEqualTo(leader);
             assertThat(fromFollower.get("role").asText()).isEqualTo("follower");
             assertThat(fromFollower.get("progressKnown").asBoolean()).isFalse();
-            assertThat(fromFollower.get("members").get(0).get("matchIndex").isNull()).isTrue();
+            assertThat(fromFollower.get("members").get(0).get("matchIndex").isNull())
+                    .isTrue();
 
             cluster.stop(follower);
             await().atMost(ChatCluster.WAIT).untilAsserted(() -> {
-                JsonNode view = JSON.readTree(cluster.get(leader, "/api/v1/cluster").body());
+                JsonNode view =
+                        JSON.readTree(cluster.get(leader, "/api/v1/cluster").body());
                 JsonNode stopped = view.get("members").get((int) follower - 1);
-                assertThat(stopped.get("healthy").asBoolean()).as("a stopped follower").isFalse();
+                assertThat(stopped.get("healthy").asBoolean())
+                        .as("a stopped follower")
+                        .isFalse();
             });
-            assertThat(cluster.post(leader, "/api/v1/cluster", "{}").statusCode()).isEqualTo(405);
+            assertThat(cluster.post(leader, "/api/v1/cluster", "{}").statusCode())
+                    .isEqualTo(405);
         }
     }
 
@@ -76,23 +87,28 @@ class OpsEndpointsTest {
             HttpResponse<String> alone = cluster.get(1, "/readyz");
             assertThat(alone.statusCode()).isEqualTo(503);
             assertThat(alone.body()).contains("not_ready", "no leader");
-            assertThat(cluster.get(1, "/healthz").statusCode()).as("alive, only not ready").isEqualTo(200);
+            assertThat(cluster.get(1, "/healthz").statusCode())
+                    .as("alive, only not ready")
+                    .isEqualTo(200);
 
             cluster.start(2);
-            await().atMost(ChatCluster.WAIT).until(() -> cluster.get(1, "/readyz").statusCode() == 200
-                    && cluster.get(2, "/readyz").statusCode() == 200);
+            await().atMost(ChatCluster.WAIT)
+                    .until(() -> cluster.get(1, "/readyz").statusCode() == 200
+                            && cluster.get(2, "/readyz").statusCode() == 200);
 
             // A follower that missed many entries is ready only once it applied what the leader had committed.
             cluster.stop(2);
             cluster.start(3);
             cluster.awaitReady();
             for (int i = 0; i < 300; i++) {
-                assertThat(cluster.post(3, "/rooms/general", "{\"Message\":\"m" + i + "\",\"User\":\"u\"}").statusCode())
+                assertThat(cluster.post(3, "/rooms/general", "{\"Message\":\"m" + i + "\",\"User\":\"u\"}")
+                                .statusCode())
                         .isEqualTo(201);
             }
             long committedBefore = cluster.node(1).raftStatus().commitIndex();
             cluster.start(2);
-            await().atMost(ChatCluster.WAIT).pollInterval(java.time.Duration.ofMillis(5))
+            await().atMost(ChatCluster.WAIT)
+                    .pollInterval(java.time.Duration.ofMillis(5))
                     .until(() -> cluster.get(2, "/readyz").statusCode() == 200);
             assertThat(cluster.node(2).raftStatus().appliedIndex()).isGreaterThanOrEqualTo(committedBefore);
 
@@ -111,29 +127,43 @@ class OpsEndpointsTest {
             cluster.startAll();
             cluster.awaitReady();
             for (int i = 0; i < 30; i++) {
-                assertThat(cluster.post(1, "/rooms/room-" + (i % 3), "{\"Message\":\"m" + i + "\",\"User\":\"u\"}").statusCode())
+                assertThat(cluster.post(1, "/rooms/room-" + (i % 3), "{\"Message\":\"m" + i + "\",\"User\":\"u\"}")
+                                .statusCode())
                         .isEqualTo(201);
             }
             assertThat(cluster.get(1, "/no/such/route").statusCode()).isEqualTo(404);
-            await().atMost(ChatCluster.WAIT).untilAsserted(() ->
-                    assertThat(value(scrape(cluster), "raft_snapshot_size_bytes\\{node=\"1\"\\}")).isPositive());
+            await().atMost(ChatCluster.WAIT)
+                    .untilAsserted(() -> assertThat(value(scrape(cluster), "raft_snapshot_size_bytes\\{node=\"1\"\\}"))
+                            .isPositive());
 
             HttpResponse<String> response = cluster.get(1, "/metrics");
             assertThat(response.statusCode()).isEqualTo(200);
-            assertThat(response.headers().firstValue("content-type").orElseThrow()).startsWith("text/plain");
+            assertThat(response.headers().firstValue("content-type").orElseThrow())
+                    .startsWith("text/plain");
             String text = response.body();
-            assertThat(value(text, "http_server_requests_seconds_count\\{method=\"POST\",node=\"1\",route=\"/rooms/\\{\\}\",status=\"201\"\\}"))
-                    .as("three room names, one route label").isEqualTo(30);
-            assertThat(value(text, "http_server_requests_seconds_count\\{method=\"GET\",node=\"1\",route=\"unmatched\",status=\"404\"\\}"))
+            assertThat(
+                            value(
+                                    text,
+                                    "http_server_requests_seconds_count\\{method=\"POST\",node=\"1\",route=\"/rooms/\\{\\}\",status=\"201\"\\}"))
+                    .as("three room names, one route label")
+                    .isEqualTo(30);
+            assertThat(
+                            value(
+                                    text,
+                                    "http_server_requests_seconds_count\\{method=\"GET\",node=\"1\",route=\"unmatched\",status=\"404\"\\}"))
                     .isEqualTo(1);
             long applied = cluster.node(1).raftStatus().appliedIndex();
-            assertThat(value(text, "raft_term\\{node=\"1\"\\}")).isEqualTo(cluster.node(1).raftStatus().term());
+            assertThat(value(text, "raft_term\\{node=\"1\"\\}"))
+                    .isEqualTo(cluster.node(1).raftStatus().term());
             assertThat(value(text, "raft_commit_index\\{node=\"1\"\\}")).isGreaterThanOrEqualTo(31);
-            assertThat(value(text, "raft_applied_index\\{node=\"1\"\\}")).isGreaterThanOrEqualTo(31).isLessThanOrEqualTo(applied);
+            assertThat(value(text, "raft_applied_index\\{node=\"1\"\\}"))
+                    .isGreaterThanOrEqualTo(31)
+                    .isLessThanOrEqualTo(applied);
             assertThat(value(text, "raft_apply_lag_entries\\{node=\"1\"\\}")).isZero();
             assertThat(value(text, "raft_fsync_seconds_count\\{node=\"1\"\\}")).isPositive();
             assertThat(value(text, "raft_proposal_seconds_count\\{node=\"1\"\\}"))
-                    .as("the 30 posts, and the leader's periodic time ticks").isGreaterThanOrEqualTo(30);
+                    .as("the 30 posts, and the leader's periodic time ticks")
+                    .isGreaterThanOrEqualTo(30);
             assertThat(value(text, "raft_leader\\{node=\"1\"\\}")).isEqualTo(1);
             assertThat(text).contains("# TYPE raft_fsync_seconds summary");
         }
@@ -145,13 +175,19 @@ class OpsEndpointsTest {
             cluster.adminToken = "t0ken";
             cluster.startAll();
             cluster.awaitReady();
-            assertThat(cluster.post(1, "/rooms/general", "{\"Message\":\"m\",\"User\":\"u\"}").statusCode()).isEqualTo(201);
+            assertThat(cluster.post(1, "/rooms/general", "{\"Message\":\"m\",\"User\":\"u\"}")
+                            .statusCode())
+                    .isEqualTo(201);
             assertThat(cluster.get(1, "/api/v1/admin/backup").statusCode()).isEqualTo(401);
-            HttpResponse<byte[]> backup = cluster.http.send(HttpRequest.newBuilder(URI.create(cluster.url(1, "/api/v1/admin/backup")))
-                    .header("Authorization", "Bearer t0ken").build(), HttpResponse.BodyHandlers.ofByteArray());
+            HttpResponse<byte[]> backup = cluster.http.send(
+                    HttpRequest.newBuilder(URI.create(cluster.url(1, "/api/v1/admin/backup")))
+                            .header("Authorization", "Bearer t0ken")
+                            .build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
             assertThat(backup.statusCode()).isEqualTo(200);
             assertThat(backup.body()).hasSizeGreaterThan(40);
-            assertThat(new String(backup.body(), 0, 4, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("RCSN");
+            assertThat(new String(backup.body(), 0, 4, java.nio.charset.StandardCharsets.US_ASCII))
+                    .isEqualTo("RCSN");
             // The connection still serves requests after a streamed file.
             assertThat(cluster.get(1, "/rooms/general").statusCode()).isEqualTo(200);
             assertThat(cluster.post(1, "/api/v1/admin/backup", "").statusCode()).isEqualTo(405);

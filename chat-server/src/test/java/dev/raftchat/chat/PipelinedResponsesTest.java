@@ -26,17 +26,23 @@ class PipelinedResponsesTest {
             StringBuilder sample = new StringBuilder();
             for (int i = 0; i < ROUNDS; i++) {
                 String body = "{\"Message\":\"m\",\"User\":\"u\"}";
-                String requests = "POST /rooms/piped HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
-                        + body.length() + "\r\n\r\n" + body
-                        + "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
-                        + "GET /rooms/a/b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
-                try (java.net.Socket socket = new java.net.Socket("127.0.0.1", cluster.node(1).httpPort())) {
+                String requests =
+                        "POST /rooms/piped HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
+                                + body.length() + "\r\n\r\n" + body
+                                + "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+                                + "GET /rooms/a/b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+                try (java.net.Socket socket =
+                        new java.net.Socket("127.0.0.1", cluster.node(1).httpPort())) {
                     socket.setSoTimeout(20_000);
                     socket.getOutputStream().write(requests.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
                     socket.getOutputStream().flush();
-                    String responses = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-                    java.util.List<String> statuses = java.util.regex.Pattern.compile("HTTP/1\\.1 (\\d{3}) ").matcher(responses)
-                            .results().map(match -> match.group(1)).toList();
+                    String responses =
+                            new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                    java.util.List<String> statuses = java.util.regex.Pattern.compile("HTTP/1\\.1 (\\d{3}) ")
+                            .matcher(responses)
+                            .results()
+                            .map(match -> match.group(1))
+                            .toList();
                     if (!statuses.equals(java.util.List.of("201", "200", "404"))) {
                         bad++;
                         if (sample.length() < 3_000) {
@@ -45,7 +51,9 @@ class PipelinedResponsesTest {
                     }
                 }
             }
-            assertThat(bad).as("rounds with lost or reordered responses:\n" + sample).isZero();
+            assertThat(bad)
+                    .as("rounds with lost or reordered responses:\n" + sample)
+                    .isZero();
         }
     }
 }

@@ -20,8 +20,15 @@ class RaftChatMainTest {
 
     @Test
     void theSeedCommandLineGivesTheOriginalsLayout() {
-        ChatNodeConfig config = parse(Map.of(), "--id", "2", "--cluster",
-                "http://127.0.0.1:12379,http://127.0.0.1:22379,http://127.0.0.1:32379", "--port", "22380").toConfig();
+        ChatNodeConfig config = parse(
+                        Map.of(),
+                        "--id",
+                        "2",
+                        "--cluster",
+                        "http://127.0.0.1:12379,http://127.0.0.1:22379,http://127.0.0.1:32379",
+                        "--port",
+                        "22380")
+                .toConfig();
         assertThat(config.nodeId()).isEqualTo(2);
         assertThat(config.peerAddress().port()).isEqualTo(22379);
         assertThat(config.cluster()).hasSize(3);
@@ -61,10 +68,14 @@ class RaftChatMainTest {
 
     @Test
     void badFlagsAreRefusedWithTheReason() {
-        assertThatThrownBy(() -> parse(Map.of(), "--id", "4", "--cluster", "http://127.0.0.1:1,http://127.0.0.1:2").toConfig())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--id 4");
-        assertThatThrownBy(() -> parse(Map.of(), "--cluster", "http://127.0.0.1:notaport").toConfig())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("--cluster:");
+        assertThatThrownBy(() -> parse(Map.of(), "--id", "4", "--cluster", "http://127.0.0.1:1,http://127.0.0.1:2")
+                        .toConfig())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("--id 4");
+        assertThatThrownBy(() -> parse(Map.of(), "--cluster", "http://127.0.0.1:notaport")
+                        .toConfig())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("--cluster:");
         StringWriter errors = new StringWriter();
         CommandLine commandLine = RaftChatMain.commandLine(Map.of());
         commandLine.setErr(new PrintWriter(errors));
@@ -79,7 +90,7 @@ class RaftChatMainTest {
         CommandLine commandLine = RaftChatMain.commandLine(Map.of());
         commandLine.setOut(new PrintWriter(out));
         assertThat(commandLine.execute("--help")).isZero();
-        assertThat(out.toString()).contains("--id", "--cluster", "--port", "--join", "--data-dir", "--snapshot-count",
-                "RAFT_CHAT_");
+        assertThat(out.toString())
+                .contains("--id", "--cluster", "--port", "--join", "--data-dir", "--snapshot-count", "RAFT_CHAT_");
     }
 }

@@ -51,7 +51,8 @@ class RestartWithSnapshotsTest {
             assertThat(posts.size()).isEqualTo(POSTS);
             List<String> messages = posts.findValuesAsText("Message");
             assertThat(new java.util.HashSet<>(messages)).hasSize(POSTS);
-            assertThat(cluster.post(1, "/rooms/load", "{\"Message\":\"after restart\",\"User\":\"u\"}").statusCode())
+            assertThat(cluster.post(1, "/rooms/load", "{\"Message\":\"after restart\",\"User\":\"u\"}")
+                            .statusCode())
                     .isEqualTo(201);
         }
     }
@@ -64,7 +65,8 @@ class RestartWithSnapshotsTest {
             HttpRequest request = HttpRequest.newBuilder(URI.create(cluster.url(1, "/rooms/load")))
                     .POST(HttpRequest.BodyPublishers.ofString("{\"Message\":\"post " + i + "\",\"User\":\"loader\"}"))
                     .build();
-            responses.add(cluster.http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
+            responses.add(cluster.http
+                    .sendAsync(request, HttpResponse.BodyHandlers.ofString())
                     .whenComplete((response, failure) -> inFlight.release()));
         }
         for (CompletableFuture<HttpResponse<String>> response : responses) {

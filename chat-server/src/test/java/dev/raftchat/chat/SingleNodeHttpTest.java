@@ -39,13 +39,16 @@ class SingleNodeHttpTest {
 
     @Test
     void theSeedReadmeFlowWorks() throws Exception {
-        HttpResponse<String> posted = cluster.post(1, "/rooms/general", "{\"Message\": \"hello\", \"User\": \"username\"}");
+        HttpResponse<String> posted =
+                cluster.post(1, "/rooms/general", "{\"Message\": \"hello\", \"User\": \"username\"}");
         assertThat(posted.statusCode()).isEqualTo(201);
         JsonNode post = JSON.readTree(posted.body());
         assertThat(post.get("User").asText()).isEqualTo("username");
         assertThat(post.get("Message").asText()).isEqualTo("hello");
         // 201 means applied on the node that answered: its local state has the post already.
-        assertThat(cluster.node(1).chat().posts("general")).extracting(p -> p.message()).contains("hello");
+        assertThat(cluster.node(1).chat().posts("general"))
+                .extracting(p -> p.message())
+                .contains("hello");
 
         JsonNode room = JSON.readTree(cluster.get(1, "/rooms/general").body());
         assertThat(room.isArray()).isTrue();
@@ -60,11 +63,14 @@ class SingleNodeHttpTest {
     @Test
     void roomsAreSortedAndMessagesOldestFirst() throws Exception {
         for (String room : new String[] {"zulu", "alpha", "mike"}) {
-            assertThat(cluster.post(1, "/rooms/" + room, "{\"Message\":\"in " + room + "\",\"User\":\"u\"}").statusCode())
+            assertThat(cluster.post(1, "/rooms/" + room, "{\"Message\":\"in " + room + "\",\"User\":\"u\"}")
+                            .statusCode())
                     .isEqualTo(201);
         }
         for (int i = 0; i < 5; i++) {
-            assertThat(cluster.post(1, "/rooms/order", "{\"Message\":\"m" + i + "\",\"User\":\"u\"}").statusCode()).isEqualTo(201);
+            assertThat(cluster.post(1, "/rooms/order", "{\"Message\":\"m" + i + "\",\"User\":\"u\"}")
+                            .statusCode())
+                    .isEqualTo(201);
         }
         JsonNode rooms = JSON.readTree(cluster.get(1, "/rooms").body());
         java.util.List<String> names = new java.util.ArrayList<>();
@@ -73,7 +79,8 @@ class SingleNodeHttpTest {
 
         JsonNode order = JSON.readTree(cluster.get(1, "/rooms/order").body());
         assertThat(order.findValuesAsText("Message")).containsExactly("m0", "m1", "m2", "m3", "m4");
-        JsonNode stale = JSON.readTree(cluster.get(1, "/rooms/order?consistency=stale").body());
+        JsonNode stale =
+                JSON.readTree(cluster.get(1, "/rooms/order?consistency=stale").body());
         assertThat(stale).isEqualTo(order);
     }
 
@@ -81,7 +88,11 @@ class SingleNodeHttpTest {
     void fieldNamesAreCaseInsensitive() throws Exception {
         HttpResponse<String> posted = cluster.post(1, "/rooms/cases", "{\"message\":\"lower\",\"USER\":\"upper\"}");
         assertThat(posted.statusCode()).isEqualTo(201);
-        assertThat(JSON.readTree(cluster.get(1, "/rooms/cases").body()).get(0).get("User").asText()).isEqualTo("upper");
+        assertThat(JSON.readTree(cluster.get(1, "/rooms/cases").body())
+                        .get(0)
+                        .get("User")
+                        .asText())
+                .isEqualTo("upper");
     }
 
     @Test
@@ -91,8 +102,10 @@ class SingleNodeHttpTest {
         assertError(cluster.post(1, "/rooms/general", "{\"Message\":5,\"User\":\"u\"}"), 400, "invalid_json");
         assertError(cluster.post(1, "/rooms/general", "{\"User\":\"u\"}"), 400, "invalid_message");
         assertError(cluster.post(1, "/rooms/general", "{\"Message\":\"m\"}"), 400, "invalid_user");
-        assertError(cluster.post(1, "/rooms/general", "{\"Message\":\"" + "x".repeat(5000) + "\",\"User\":\"u\"}"),
-                400, "invalid_message");
+        assertError(
+                cluster.post(1, "/rooms/general", "{\"Message\":\"" + "x".repeat(5000) + "\",\"User\":\"u\"}"),
+                400,
+                "invalid_message");
         assertError(cluster.post(1, "/rooms/bad%20room", "{\"Message\":\"m\",\"User\":\"u\"}"), 400, "invalid_room");
         assertError(cluster.get(1, "/rooms/general?consistency=eventual"), 400, "invalid_consistency");
         assertError(cluster.get(1, "/rooms/general/extra"), 404, "not_found");
@@ -101,18 +114,30 @@ class SingleNodeHttpTest {
         assertError(cluster.get(1, "/bad%20room"), 400, "invalid_room");
         assertError(cluster.post(1, "/raft/x", "http://127.0.0.1:1"), 400, "invalid_node_id");
         assertError(cluster.post(1, "/raft/5", "not a url"), 400, "invalid_peer_url");
-        assertError(cluster.send(HttpRequest.newBuilder(URI.create(cluster.url(1, "/raft/42"))).DELETE()), 404, "not_a_member");
+        assertError(
+                cluster.send(HttpRequest.newBuilder(URI.create(cluster.url(1, "/raft/42")))
+                        .DELETE()),
+                404,
+                "not_a_member");
         for (String method : new String[] {"PUT", "DELETE", "PATCH"}) {
-            HttpResponse<String> response = cluster.send(HttpRequest.newBuilder(URI.create(cluster.url(1, "/rooms/general")))
-                    .method(method, HttpRequest.BodyPublishers.ofString("{\"Message\":\"m\",\"User\":\"u\"}")));
+            HttpResponse<String> response =
+                    cluster.send(HttpRequest.newBuilder(URI.create(cluster.url(1, "/rooms/general")))
+                            .method(method, HttpRequest.BodyPublishers.ofString("{\"Message\":\"m\",\"User\":\"u\"}")));
             assertError(response, 405, "method_not_allowed");
             assertThat(response.headers().firstValue("allow")).contains("GET, POST");
         }
         assertError(cluster.post(1, "/rooms", "{}"), 405, "method_not_allowed");
-        assertError(cluster.post(1, "/rooms/general", "{\"Message\":\"" + "x".repeat(ChatNodeConfig.DEFAULT_HTTP_CONTENT_BYTES_MAX)
-                + "\",\"User\":\"u\"}"), 413, "body_too_large");
+        assertError(
+                cluster.post(
+                        1,
+                        "/rooms/general",
+                        "{\"Message\":\"" + "x".repeat(ChatNodeConfig.DEFAULT_HTTP_CONTENT_BYTES_MAX)
+                                + "\",\"User\":\"u\"}"),
+                413,
+                "body_too_large");
         // None of the above created a post.
-        assertThat(cluster.node(1).chat().posts("general")).noneMatch(post -> post.message().equals("m"));
+        assertThat(cluster.node(1).chat().posts("general"))
+                .noneMatch(post -> post.message().equals("m"));
     }
 
     @Test
@@ -123,13 +148,18 @@ class SingleNodeHttpTest {
                 + body.length() + "\r\n\r\n" + body
                 + "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
                 + "GET /rooms/a/b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
-        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", cluster.node(1).httpPort())) {
+        try (java.net.Socket socket =
+                new java.net.Socket("127.0.0.1", cluster.node(1).httpPort())) {
             socket.setSoTimeout(20_000);
             socket.getOutputStream().write(requests.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
             socket.getOutputStream().flush();
-            String responses = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-            java.util.List<String> statuses = java.util.regex.Pattern.compile("HTTP/1\\.1 (\\d{3}) ").matcher(responses)
-                    .results().map(match -> match.group(1)).toList();
+            String responses =
+                    new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            java.util.List<String> statuses = java.util.regex.Pattern.compile("HTTP/1\\.1 (\\d{3}) ")
+                    .matcher(responses)
+                    .results()
+                    .map(match -> match.group(1))
+                    .toList();
             assertThat(statuses).as(responses).containsExactly("201", "200", "404");
         }
     }
@@ -144,23 +174,30 @@ class SingleNodeHttpTest {
     @Test
     void theFirehoseSendsEveryCommittedPost() throws Exception {
         CompletableFuture<String> received = new CompletableFuture<>();
-        WebSocket socket = cluster.http.newWebSocketBuilder()
-                .buildAsync(URI.create("ws://127.0.0.1:" + cluster.node(1).httpPort() + "/ws"), new WebSocket.Listener() {
-                    private final StringBuilder text = new StringBuilder();
+        WebSocket socket = cluster.http
+                .newWebSocketBuilder()
+                .buildAsync(
+                        URI.create("ws://127.0.0.1:" + cluster.node(1).httpPort() + "/ws"), new WebSocket.Listener() {
+                            private final StringBuilder text = new StringBuilder();
 
-                    @Override
-                    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-                        text.append(data);
-                        if (last) {
-                            received.complete(text.toString());
-                        }
-                        webSocket.request(1);
-                        return null;
-                    }
-                }).get(10, TimeUnit.SECONDS);
-        org.awaitility.Awaitility.await().atMost(ChatCluster.WAIT).until(() -> cluster.node(1).firehose().clientCount() == 1);
+                            @Override
+                            public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+                                text.append(data);
+                                if (last) {
+                                    received.complete(text.toString());
+                                }
+                                webSocket.request(1);
+                                return null;
+                            }
+                        })
+                .get(10, TimeUnit.SECONDS);
+        org.awaitility.Awaitility.await()
+                .atMost(ChatCluster.WAIT)
+                .until(() -> cluster.node(1).firehose().clientCount() == 1);
 
-        assertThat(cluster.post(1, "/rooms/live", "{\"Message\":\"streamed\",\"User\":\"ws\"}").statusCode()).isEqualTo(201);
+        assertThat(cluster.post(1, "/rooms/live", "{\"Message\":\"streamed\",\"User\":\"ws\"}")
+                        .statusCode())
+                .isEqualTo(201);
 
         JsonNode event = JSON.readTree(received.get(10, TimeUnit.SECONDS));
         assertThat(event.get("RoomName").asText()).isEqualTo("live");

@@ -33,12 +33,15 @@ class V1AddressRateLimitTest {
         // Register and login are login attempts, not writes: they leave the write budget whole.
         String alice = client.signUp(1, "alice");
         String bob = client.signUp(1, "bob");
-        assertThat(client.post(1, "/api/v1/rooms", alice, "{\"name\":\"shared\"}").status()).isEqualTo(201);
+        assertThat(client.post(1, "/api/v1/rooms", alice, "{\"name\":\"shared\"}")
+                        .status())
+                .isEqualTo(201);
         // Two users on the same address (loopback) share its budget: 3 writes left after the room.
         String[] tokens = {alice, bob};
         int posted = 0;
         for (int i = 0; i < WRITES_PER_ADDRESS - 1; i++) {
-            assertThat(client.post(1, "/api/v1/rooms/shared/messages", tokens[i % 2], "{\"text\":\"ok" + i + "\"}").status())
+            assertThat(client.post(1, "/api/v1/rooms/shared/messages", tokens[i % 2], "{\"text\":\"ok" + i + "\"}")
+                            .status())
                     .isEqualTo(201);
             posted++;
         }
@@ -59,6 +62,10 @@ class V1AddressRateLimitTest {
         assertThat(history.status()).isEqualTo(200);
         assertThat(history.body().get("messages")).hasSize(posted);
         assertThat(history.body().get("messages").findValuesAsText("text")).doesNotContain("refused");
-        assertThat(client.get(1, "/api/v1/rooms/shared", alice).body().get("messageCount").asLong()).isEqualTo(posted);
+        assertThat(client.get(1, "/api/v1/rooms/shared", alice)
+                        .body()
+                        .get("messageCount")
+                        .asLong())
+                .isEqualTo(posted);
     }
 }

@@ -38,33 +38,56 @@ class V1BodyLimitTest {
     @Test
     void aBodyOverTheFlagsLimitGetsAJson413AndCreatesNothing(@TempDir Path dataRoot) throws IOException {
         cluster = new ChatCluster(dataRoot, 1);
-        RaftChatMain main = (RaftChatMain) RaftChatMain.commandLine(Map.of()).parseArgs(
-                "--id", "1", "--cluster", "http://127.0.0.1:" + cluster.members.get(1L).port(),
-                "--port", "0", "--http-host", "127.0.0.1", "--data-dir", dataRoot.resolve("node-1").toString(),
-                "--tick-ms", String.valueOf(ChatCluster.TICK_MILLIS), "--password-hash-iterations", "1000",
-                "--max-body-bytes", String.valueOf(BODY_BYTES_MAX)).commandSpec().userObject();
+        RaftChatMain main = (RaftChatMain) RaftChatMain.commandLine(Map.of())
+                .parseArgs(
+                        "--id",
+                        "1",
+                        "--cluster",
+                        "http://127.0.0.1:" + cluster.members.get(1L).port(),
+                        "--port",
+                        "0",
+                        "--http-host",
+                        "127.0.0.1",
+                        "--data-dir",
+                        dataRoot.resolve("node-1").toString(),
+                        "--tick-ms",
+                        String.valueOf(ChatCluster.TICK_MILLIS),
+                        "--password-hash-iterations",
+                        "1000",
+                        "--max-body-bytes",
+                        String.valueOf(BODY_BYTES_MAX))
+                .commandSpec()
+                .userObject();
         ChatNodeConfig config = main.toConfig();
         assertThat(config.httpContentBytesMax()).isEqualTo(BODY_BYTES_MAX);
         cluster.nodes.put(1L, ChatNode.start(config));
         cluster.awaitReady();
         V1Client client = new V1Client(cluster);
         String alice = client.signUp(1, "alice");
-        assertThat(client.post(1, "/api/v1/rooms", alice, "{\"name\":\"big\"}").status()).isEqualTo(201);
-        assertThat(client.get(1, "/api/v1/info", null).body().path("limits").path("maxBodyBytes").asInt()).isEqualTo(BODY_BYTES_MAX);
+        assertThat(client.post(1, "/api/v1/rooms", alice, "{\"name\":\"big\"}").status())
+                .isEqualTo(201);
+        assertThat(client.get(1, "/api/v1/info", null)
+                        .body()
+                        .path("limits")
+                        .path("maxBodyBytes")
+                        .asInt())
+                .isEqualTo(BODY_BYTES_MAX);
 
         // A body just under the limit is accepted (the node's message limit is larger than the body limit here).
         String fits = "{\"text\":\"" + "f".repeat(BODY_BYTES_MAX - 12) + "\"}";
         assertThat(fits.length()).isLessThanOrEqualTo(BODY_BYTES_MAX);
-        assertThat(client.post(1, "/api/v1/rooms/big/messages", alice, fits).status()).isEqualTo(201);
+        assertThat(client.post(1, "/api/v1/rooms/big/messages", alice, fits).status())
+                .isEqualTo(201);
 
         // Over it: the answer comes while the body is still unfinished.
         String oversized = "{\"text\":\"" + "x".repeat(3 * BODY_BYTES_MAX) + "\"}";
         byte[] body = oversized.getBytes(StandardCharsets.UTF_8);
-        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), cluster.node(1).httpPort())) {
+        try (Socket socket =
+                new Socket(InetAddress.getLoopbackAddress(), cluster.node(1).httpPort())) {
             socket.setSoTimeout(20_000);
             OutputStream out = socket.getOutputStream();
-            String head = "POST /api/v1/rooms/big/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + alice
-                    + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n";
+            String head = "POST /api/v1/rooms/big/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+                    + alice + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n";
             out.write(head.getBytes(StandardCharsets.US_ASCII));
             out.write(body, 0, 100);
             out.flush();
@@ -72,14 +95,21 @@ class V1BodyLimitTest {
             assertThat(response).startsWith("HTTP/1.1 413 ");
             String headers = response.substring(0, response.indexOf("\r\n\r\n")).toLowerCase(Locale.ROOT);
             assertThat(headers).contains("content-type: application/json");
-            JsonNode error = JSON.readTree(response.substring(response.indexOf("\r\n\r\n") + 4)).path("error");
+            JsonNode error = JSON.readTree(response.substring(response.indexOf("\r\n\r\n") + 4))
+                    .path("error");
             assertThat(error.path("code").asText()).isEqualTo("body_too_large");
             assertThat(error.path("message").asText()).contains(String.valueOf(BODY_BYTES_MAX));
         }
         // Nothing was created: only the message that fit is in the room.
-        assertThat(client.get(1, "/api/v1/rooms/big", alice).body().get("messageCount").asLong()).isEqualTo(1);
+        assertThat(client.get(1, "/api/v1/rooms/big", alice)
+                        .body()
+                        .get("messageCount")
+                        .asLong())
+                .isEqualTo(1);
         // The node still serves new connections.
-        assertThat(client.post(1, "/api/v1/rooms/big/messages", alice, "{\"text\":\"after\"}").status()).isEqualTo(201);
+        assertThat(client.post(1, "/api/v1/rooms/big/messages", alice, "{\"text\":\"after\"}")
+                        .status())
+                .isEqualTo(201);
     }
 
     /** Reads one response: the headers, then Content-Length bytes of body (the server closes after a 413). */
@@ -93,7 +123,8 @@ class V1BodyLimitTest {
             if (headerEnd < 0 && (headerEnd = text.indexOf("\r\n\r\n")) >= 0) {
                 for (String line : text.substring(0, headerEnd).split("\r\n")) {
                     if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
-                        contentLength = Integer.parseInt(line.substring("content-length:".length()).trim());
+                        contentLength = Integer.parseInt(
+                                line.substring("content-length:".length()).trim());
                     }
                 }
             }

@@ -13,7 +13,8 @@ import java.time.Duration;
 /** A small JSON client of the chat API v1 for tests: every call returns the status, headers and parsed body. */
 final class V1Client {
     static final ObjectMapper JSON = new ObjectMapper();
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final ChatCluster cluster;
 
     V1Client(ChatCluster cluster) {
@@ -37,7 +38,9 @@ final class V1Client {
     Reply call(long node, String method, String path, String token, String body, String... headers) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(cluster.url(node, path)))
                 .timeout(Duration.ofSeconds(20))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+                .method(
+                        method,
+                        body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (token != null) {
             request.header("Authorization", "Bearer " + token);
         }
@@ -69,7 +72,10 @@ final class V1Client {
 
     /** Registers and logs in {@code username}; returns the token. */
     String signUp(long node, String username) {
-        Reply registered = post(node, "/api/v1/auth/register", null,
+        Reply registered = post(
+                node,
+                "/api/v1/auth/register",
+                null,
                 "{\"username\":\"" + username + "\",\"password\":\"correct horse\"}");
         if (registered.status() != 201) {
             throw new AssertionError("register " + username + ": " + registered.status() + " " + registered.body());
@@ -78,7 +84,10 @@ final class V1Client {
     }
 
     String login(long node, String username, String password) {
-        Reply login = post(node, "/api/v1/auth/login", null,
+        Reply login = post(
+                node,
+                "/api/v1/auth/login",
+                null,
                 "{\"username\":\"" + username + "\",\"password\":\"" + password + "\"}");
         if (login.status() != 200) {
             throw new AssertionError("login " + username + ": " + login.status() + " " + login.body());

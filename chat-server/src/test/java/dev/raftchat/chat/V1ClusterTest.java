@@ -21,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 class V1ClusterTest {
     @TempDir
     Path dataRoot;
+
     private ChatCluster cluster;
 
     @AfterEach
@@ -37,28 +38,36 @@ class V1ClusterTest {
         long leader = cluster.awaitReady();
         V1Client client = new V1Client(cluster);
         String token = client.signUp(leader, "ann");
-        assertThat(client.post(leader, "/api/v1/rooms", token, "{\"name\":\"failover\"}").status()).isEqualTo(201);
+        assertThat(client.post(leader, "/api/v1/rooms", token, "{\"name\":\"failover\"}")
+                        .status())
+                .isEqualTo(201);
 
-        Reply first = client.post(leader, "/api/v1/rooms/failover/messages", token, "{\"text\":\"exactly once\",\"txnId\":\"tx-42\"}");
+        Reply first = client.post(
+                leader, "/api/v1/rooms/failover/messages", token, "{\"text\":\"exactly once\",\"txnId\":\"tx-42\"}");
         assertThat(first.status()).isEqualTo(201);
         // The client never saw that answer (say): it retries on another node after the leader dies.
         cluster.stop(leader);
         long survivor = cluster.nodes.keySet().iterator().next();
-        await().atMost(ChatCluster.WAIT).until(() -> cluster.node(survivor).raftStatus().leaderId() != 0
-                && cluster.node(survivor).raftStatus().leaderId() != leader);
-        Reply retry = client.post(survivor, "/api/v1/rooms/failover/messages", token, "{\"text\":\"exactly once\",\"txnId\":\"tx-42\"}");
+        await().atMost(ChatCluster.WAIT)
+                .until(() -> cluster.node(survivor).raftStatus().leaderId() != 0
+                        && cluster.node(survivor).raftStatus().leaderId() != leader);
+        Reply retry = client.post(
+                survivor, "/api/v1/rooms/failover/messages", token, "{\"text\":\"exactly once\",\"txnId\":\"tx-42\"}");
         assertThat(retry.status()).isEqualTo(200);
         assertThat(retry.header("Idempotent-Replayed")).isEqualTo("true");
         assertThat(retry.body().get("id")).isEqualTo(first.body().get("id"));
         for (long node : cluster.nodes.keySet()) {
-            JsonNode page = client.get(node, "/api/v1/rooms/failover/messages", token).body();
+            JsonNode page =
+                    client.get(node, "/api/v1/rooms/failover/messages", token).body();
             assertThat(page.get("messages")).hasSize(1);
-            assertThat(page.get("messages").get(0).get("id")).isEqualTo(first.body().get("id"));
+            assertThat(page.get("messages").get(0).get("id"))
+                    .isEqualTo(first.body().get("id"));
         }
         // The restarted old leader replays the log and agrees too.
         cluster.start(leader);
         cluster.awaitReady();
-        JsonNode page = client.get(leader, "/api/v1/rooms/failover/messages", token).body();
+        JsonNode page =
+                client.get(leader, "/api/v1/rooms/failover/messages", token).body();
         assertThat(page.get("messages")).hasSize(1);
     }
 
@@ -69,17 +78,25 @@ class V1ClusterTest {
         cluster.awaitReady();
         V1Client client = new V1Client(cluster);
         String token = client.signUp(1, "ben");
-        assertThat(client.post(2, "/api/v1/rooms", token, "{\"name\":\"same\"}").status()).isEqualTo(201);
+        assertThat(client.post(2, "/api/v1/rooms", token, "{\"name\":\"same\"}").status())
+                .isEqualTo(201);
         for (int i = 0; i < 30; i++) {
             long node = 1 + i % 3;
-            assertThat(client.post(node, "/api/v1/rooms/same/messages", token, "{\"text\":\"n" + i + "\"}").status()).isEqualTo(201);
+            assertThat(client.post(node, "/api/v1/rooms/same/messages", token, "{\"text\":\"n" + i + "\"}")
+                            .status())
+                    .isEqualTo(201);
         }
         client.call(3, "PATCH", "/api/v1/rooms/same/messages/7", token, "{\"text\":\"edited\"}");
         client.call(1, "DELETE", "/api/v1/rooms/same/messages/8", token, null);
         for (String query : new String[] {"", "?limit=7", "?before=20&limit=5", "?after=3&limit=11"}) {
-            JsonNode one = client.get(1, "/api/v1/rooms/same/messages" + query, null).body();
-            assertThat(client.get(2, "/api/v1/rooms/same/messages" + query, null).body()).isEqualTo(one);
-            assertThat(client.get(3, "/api/v1/rooms/same/messages" + query, null).body()).isEqualTo(one);
+            JsonNode one =
+                    client.get(1, "/api/v1/rooms/same/messages" + query, null).body();
+            assertThat(client.get(2, "/api/v1/rooms/same/messages" + query, null)
+                            .body())
+                    .isEqualTo(one);
+            assertThat(client.get(3, "/api/v1/rooms/same/messages" + query, null)
+                            .body())
+                    .isEqualTo(one);
         }
         assertThat(client.post(3, "/api/v1/auth/logout", token, null).status()).isEqualTo(204);
         for (long node = 1; node <= 3; node++) {
@@ -99,7 +116,11 @@ class V1ClusterTest {
         AtomicInteger sent = new AtomicInteger();
         Thread writer = new Thread(() -> {
             for (int i = 1; i <= total; i++) {
-                Reply reply = client.post(3, "/api/v1/rooms/stream/messages", token, "{\"text\":\"s" + i + "\",\"txnId\":\"s-" + i + "\"}");
+                Reply reply = client.post(
+                        3,
+                        "/api/v1/rooms/stream/messages",
+                        token,
+                        "{\"text\":\"s" + i + "\",\"txnId\":\"s-" + i + "\"}");
                 if (reply.status() >= 300) {
                     throw new AssertionError(reply.body().toString());
                 }
@@ -128,6 +149,9 @@ class V1ClusterTest {
         }
         writer.join();
         assertThat(sent.get()).isEqualTo(total);
-        assertThat(seqs).isEqualTo(java.util.stream.LongStream.rangeClosed(1, total).boxed().toList());
+        assertThat(seqs)
+                .isEqualTo(java.util.stream.LongStream.rangeClosed(1, total)
+                        .boxed()
+                        .toList());
     }
 }

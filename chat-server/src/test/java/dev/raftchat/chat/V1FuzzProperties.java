@@ -38,15 +38,19 @@ class V1FuzzProperties {
     static void stop() {
         cluster.close();
         try (var files = Files.walk(dataRoot)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            files.sorted(java.util.Comparator.reverseOrder())
+                    .forEach(path -> path.toFile().delete());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
     @Property(tries = 250)
-    void randomBodiesNeverCauseA5xx(@ForAll("routes") String route, @ForAll("bodies") String body,
-                                    @ForAll("authorizations") String authorization, @ForAll("queries") String query) {
+    void randomBodiesNeverCauseA5xx(
+            @ForAll("routes") String route,
+            @ForAll("bodies") String body,
+            @ForAll("authorizations") String authorization,
+            @ForAll("queries") String query) {
         String[] parts = route.split(" ", 2);
         Reply reply = client.call(1, parts[0], parts[1] + query, null, body, "Authorization", authorization);
         assertThat(reply.status()).as(route + " " + body).isLessThan(500);
@@ -57,37 +61,86 @@ class V1FuzzProperties {
 
     @Provide
     Arbitrary<String> routes() {
-        return Arbitraries.of("POST /api/v1/auth/register", "POST /api/v1/auth/login", "POST /api/v1/auth/logout",
-                "POST /api/v1/rooms", "POST /api/v1/rooms/fuzz/messages", "PATCH /api/v1/rooms/fuzz/messages/1",
-                "PUT /api/v1/rooms/fuzz/retention", "PUT /api/v1/rooms/fuzz/read-marker", "GET /api/v1/rooms",
-                "GET /api/v1/rooms/fuzz/messages", "DELETE /api/v1/rooms/fuzz/messages/1", "POST /rooms/fuzz",
-                "DELETE /api/v1/auth/sessions/1", "POST /api/v1/rooms/%E2%82%AC/messages", "PUT /api/v1/info");
+        return Arbitraries.of(
+                "POST /api/v1/auth/register",
+                "POST /api/v1/auth/login",
+                "POST /api/v1/auth/logout",
+                "POST /api/v1/rooms",
+                "POST /api/v1/rooms/fuzz/messages",
+                "PATCH /api/v1/rooms/fuzz/messages/1",
+                "PUT /api/v1/rooms/fuzz/retention",
+                "PUT /api/v1/rooms/fuzz/read-marker",
+                "GET /api/v1/rooms",
+                "GET /api/v1/rooms/fuzz/messages",
+                "DELETE /api/v1/rooms/fuzz/messages/1",
+                "POST /rooms/fuzz",
+                "DELETE /api/v1/auth/sessions/1",
+                "POST /api/v1/rooms/%E2%82%AC/messages",
+                "PUT /api/v1/info");
     }
 
     @Provide
     Arbitrary<String> bodies() {
-        Arbitrary<String> field = Arbitraries.of("text", "txnId", "name", "retention", "seq", "username", "password",
-                "maxMessages", "maxAgeSeconds", "Message", "User", "");
+        Arbitrary<String> field = Arbitraries.of(
+                "text",
+                "txnId",
+                "name",
+                "retention",
+                "seq",
+                "username",
+                "password",
+                "maxMessages",
+                "maxAgeSeconds",
+                "Message",
+                "User",
+                "");
         Arbitrary<String> value = Arbitraries.oneOf(
-                Arbitraries.strings().ofMaxLength(20).map(s -> '"' + s.replace("\\", "\\\\").replace("\"", "\\\"") + '"'),
-                Arbitraries.of("null", "true", "-1", "0", "1e309", "99999999999999999999", "[]", "{}", "{\"maxMessages\":3}",
-                        "\"" + "x".repeat(5000) + "\"", "1.5", "\"\\ud800\""));
-        Arbitrary<String> objects = net.jqwik.api.Combinators.combine(field, value).as((f, v) -> "\"" + f + "\":" + v)
-                .list().ofMaxSize(4).map(list -> "{" + String.join(",", list) + "}");
-        return Arbitraries.oneOf(objects, Arbitraries.strings().ofMaxLength(40),
+                Arbitraries.strings()
+                        .ofMaxLength(20)
+                        .map(s -> '"' + s.replace("\\", "\\\\").replace("\"", "\\\"") + '"'),
+                Arbitraries.of(
+                        "null",
+                        "true",
+                        "-1",
+                        "0",
+                        "1e309",
+                        "99999999999999999999",
+                        "[]",
+                        "{}",
+                        "{\"maxMessages\":3}",
+                        "\"" + "x".repeat(5000) + "\"",
+                        "1.5",
+                        "\"\\ud800\""));
+        Arbitrary<String> objects = net.jqwik.api.Combinators.combine(field, value)
+                .as((f, v) -> "\"" + f + "\":" + v)
+                .list()
+                .ofMaxSize(4)
+                .map(list -> "{" + String.join(",", list) + "}");
+        return Arbitraries.oneOf(
+                objects,
+                Arbitraries.strings().ofMaxLength(40),
                 Arbitraries.of("", "{", "[1,2]", "\"text\"", "{\"text\":\"hi\"}{", "nul"));
     }
 
     @Provide
     Arbitrary<String> authorizations() {
-        return Arbitraries.oneOf(Arbitraries.just("Bearer " + "z".repeat(43)),
+        return Arbitraries.oneOf(
+                Arbitraries.just("Bearer " + "z".repeat(43)),
                 Arbitraries.strings().withCharRange(' ', '~').ofMaxLength(50),
                 Arbitraries.just("Bearer valid").map(ignored -> "Bearer " + token));
     }
 
     @Provide
     Arbitrary<String> queries() {
-        return Arbitraries.of("", "?limit=5", "?limit=-3", "?after=abc", "?before=0", "?after=99999999999999999999",
-                "?consistency=weird", "?consistency=stale&limit=1", "?after=1&before=2");
+        return Arbitraries.of(
+                "",
+                "?limit=5",
+                "?limit=-3",
+                "?after=abc",
+                "?before=0",
+                "?after=99999999999999999999",
+                "?consistency=weird",
+                "?consistency=stale&limit=1",
+                "?after=1&before=2");
     }
 }

@@ -56,11 +56,13 @@ class V1HttpTest {
 
     @Test
     void registerLoginMeSessionsLogout() {
-        Reply registered = client.post(1, "/api/v1/auth/register", null, "{\"username\":\"Carol\",\"password\":\"12345678\"}");
+        Reply registered =
+                client.post(1, "/api/v1/auth/register", null, "{\"username\":\"Carol\",\"password\":\"12345678\"}");
         assertThat(registered.status()).isEqualTo(201);
         assertThat(registered.body().get("username").asText()).isEqualTo("Carol");
         assertThat(registered.body().get("createdAt").asText()).endsWith("Z");
-        assertThat(client.post(1, "/api/v1/auth/register", null, "{\"username\":\"carol\",\"password\":\"12345678\"}").errorCode())
+        assertThat(client.post(1, "/api/v1/auth/register", null, "{\"username\":\"carol\",\"password\":\"12345678\"}")
+                        .errorCode())
                 .isEqualTo("username_taken");
 
         Reply login = client.post(1, "/api/v1/auth/login", null, "{\"username\":\"carol\",\"password\":\"12345678\"}");
@@ -95,36 +97,57 @@ class V1HttpTest {
         // Revoking another session by id; then it is gone.
         Reply list = client.get(1, "/api/v1/auth/sessions", second);
         String secondId = list.body().get("sessions").get(0).get("sessionId").asText();
-        assertThat(client.call(1, "DELETE", "/api/v1/auth/sessions/999999", second, null).errorCode()).isEqualTo("session_not_found");
-        assertThat(client.call(1, "DELETE", "/api/v1/auth/sessions/" + secondId, second, null).status()).isEqualTo(204);
+        assertThat(client.call(1, "DELETE", "/api/v1/auth/sessions/999999", second, null)
+                        .errorCode())
+                .isEqualTo("session_not_found");
+        assertThat(client.call(1, "DELETE", "/api/v1/auth/sessions/" + secondId, second, null)
+                        .status())
+                .isEqualTo(204);
         assertThat(client.get(1, "/api/v1/me", second).status()).isEqualTo(401);
     }
 
     @Test
     void authFailuresAreUniform401s() {
-        Reply wrongPassword = client.post(1, "/api/v1/auth/login", null, "{\"username\":\"alice\",\"password\":\"wrong pass\"}");
-        Reply unknownUser = client.post(1, "/api/v1/auth/login", null, "{\"username\":\"nobody\",\"password\":\"wrong pass\"}");
+        Reply wrongPassword =
+                client.post(1, "/api/v1/auth/login", null, "{\"username\":\"alice\",\"password\":\"wrong pass\"}");
+        Reply unknownUser =
+                client.post(1, "/api/v1/auth/login", null, "{\"username\":\"nobody\",\"password\":\"wrong pass\"}");
         assertThat(wrongPassword.status()).isEqualTo(401);
         assertThat(unknownUser.status()).isEqualTo(401);
-        assertThat(wrongPassword.body().get("error")).isEqualTo(unknownUser.body().get("error"));
+        assertThat(wrongPassword.body().get("error"))
+                .isEqualTo(unknownUser.body().get("error"));
         for (String header : new String[] {null, "Basic abc", "Bearer", "Bearer short", "Bearer " + "x".repeat(43)}) {
-            Reply reply = header == null ? client.get(1, "/api/v1/me", null)
+            Reply reply = header == null
+                    ? client.get(1, "/api/v1/me", null)
                     : client.call(1, "GET", "/api/v1/me", null, null, "Authorization", header);
             assertThat(reply.status()).as(String.valueOf(header)).isEqualTo(401);
             assertThat(reply.errorCode()).isEqualTo("unauthorized");
             assertThat(reply.header("WWW-Authenticate")).isEqualTo("Bearer");
         }
-        assertThat(client.post(1, "/api/v1/auth/register", null, "{\"username\":\"bad name\",\"password\":\"12345678\"}").errorField())
+        assertThat(client.post(
+                                1,
+                                "/api/v1/auth/register",
+                                null,
+                                "{\"username\":\"bad name\",\"password\":\"12345678\"}")
+                        .errorField())
                 .isEqualTo("username");
-        assertThat(client.post(1, "/api/v1/auth/register", null, "{\"username\":\"shorty\",\"password\":\"1234567\"}").errorCode())
+        assertThat(client.post(1, "/api/v1/auth/register", null, "{\"username\":\"shorty\",\"password\":\"1234567\"}")
+                        .errorCode())
                 .isEqualTo("invalid_password");
-        assertThat(client.post(1, "/api/v1/auth/register", null, "{\"username\":\"x\",\"password\":\"12345678\",\"admin\":true}").errorField())
+        assertThat(client.post(
+                                1,
+                                "/api/v1/auth/register",
+                                null,
+                                "{\"username\":\"x\",\"password\":\"12345678\",\"admin\":true}")
+                        .errorField())
                 .isEqualTo("admin");
     }
 
     @Test
     void roomsAreCreatedListedPagedAndDeleted() {
-        assertThat(client.post(1, "/api/v1/rooms", null, "{\"name\":\"r-noauth\"}").status()).isEqualTo(401);
+        assertThat(client.post(1, "/api/v1/rooms", null, "{\"name\":\"r-noauth\"}")
+                        .status())
+                .isEqualTo(401);
         Reply created = client.post(1, "/api/v1/rooms", alice, "{\"name\":\"list-a\"}");
         assertThat(created.status()).isEqualTo(201);
         assertThat(created.body().get("createdBy").asText()).isEqualTo("alice");
@@ -132,12 +155,22 @@ class V1HttpTest {
         assertThat(created.body().get("oldestRetainedSeq").asLong()).isEqualTo(1);
         assertThat(created.body().get("lastMessageAt").isNull()).isTrue();
         assertThat(created.body().path("retention").get("maxMessages").isNull()).isTrue();
-        assertThat(client.post(1, "/api/v1/rooms", alice, "{\"name\":\"list-a\"}").errorCode()).isEqualTo("room_exists");
-        assertThat(client.post(1, "/api/v1/rooms", alice, "{\"name\":\"list-b\"}").status()).isEqualTo(201);
-        assertThat(client.post(1, "/api/v1/rooms", alice, "{\"name\":\"list-c\"}").status()).isEqualTo(201);
-        assertThat(client.post(1, "/api/v1/rooms", alice, "{\"name\":\"\"}").errorCode()).isEqualTo("invalid_room_name");
-        assertThat(client.post(1, "/api/v1/rooms", alice, "{\"name\":\"a\\u0007b\"}").errorField()).isEqualTo("name");
-        assertThat(client.post(1, "/api/v1/rooms", alice, "{\"name\":\"" + "x".repeat(65) + "\"}").errorCode())
+        assertThat(client.post(1, "/api/v1/rooms", alice, "{\"name\":\"list-a\"}")
+                        .errorCode())
+                .isEqualTo("room_exists");
+        assertThat(client.post(1, "/api/v1/rooms", alice, "{\"name\":\"list-b\"}")
+                        .status())
+                .isEqualTo(201);
+        assertThat(client.post(1, "/api/v1/rooms", alice, "{\"name\":\"list-c\"}")
+                        .status())
+                .isEqualTo(201);
+        assertThat(client.post(1, "/api/v1/rooms", alice, "{\"name\":\"\"}").errorCode())
+                .isEqualTo("invalid_room_name");
+        assertThat(client.post(1, "/api/v1/rooms", alice, "{\"name\":\"a\\u0007b\"}")
+                        .errorField())
+                .isEqualTo("name");
+        assertThat(client.post(1, "/api/v1/rooms", alice, "{\"name\":\"" + "x".repeat(65) + "\"}")
+                        .errorCode())
                 .isEqualTo("invalid_room_name");
 
         Reply first = client.get(1, "/api/v1/rooms?limit=2&after=list-", alice);
@@ -153,15 +186,20 @@ class V1HttpTest {
 
         assertThat(client.get(1, "/api/v1/rooms/list-a", null).status()).isEqualTo(200);
         assertThat(client.get(1, "/api/v1/rooms/nope", null).errorCode()).isEqualTo("room_not_found");
-        assertThat(client.call(1, "DELETE", "/api/v1/rooms/list-a", bob, null).errorCode()).isEqualTo("forbidden");
-        assertThat(client.call(1, "DELETE", "/api/v1/rooms/list-a", alice, null).status()).isEqualTo(204);
+        assertThat(client.call(1, "DELETE", "/api/v1/rooms/list-a", bob, null).errorCode())
+                .isEqualTo("forbidden");
+        assertThat(client.call(1, "DELETE", "/api/v1/rooms/list-a", alice, null).status())
+                .isEqualTo(204);
         assertThat(client.get(1, "/api/v1/rooms/list-a", null).status()).isEqualTo(404);
-        assertThat(client.call(1, "DELETE", "/api/v1/rooms/list-a", alice, null).errorCode()).isEqualTo("room_not_found");
+        assertThat(client.call(1, "DELETE", "/api/v1/rooms/list-a", alice, null).errorCode())
+                .isEqualTo("room_not_found");
         // An admin deletes anyone's room.
         client.post(1, "/api/v1/auth/register", null, "{\"username\":\"root\",\"password\":\"12345678\"}");
         String root = client.login(1, "root", "12345678");
-        assertThat(client.get(1, "/api/v1/me", root).body().get("admin").asBoolean()).isTrue();
-        assertThat(client.call(1, "DELETE", "/api/v1/rooms/list-b", root, null).status()).isEqualTo(204);
+        assertThat(client.get(1, "/api/v1/me", root).body().get("admin").asBoolean())
+                .isTrue();
+        assertThat(client.call(1, "DELETE", "/api/v1/rooms/list-b", root, null).status())
+                .isEqualTo(204);
     }
 
     @Test
@@ -170,8 +208,15 @@ class V1HttpTest {
         assertThat(created.status()).isEqualTo(201);
         String path = "/api/v1/rooms/caf%C3%A9%2F%C3%BCn%C3%AF%20%F0%9F%8E%89";
         assertThat(client.get(1, path, null).body().get("name").asText()).isEqualTo("café/ünï 🎉");
-        assertThat(client.post(1, path + "/messages", alice, "{\"text\":\"hi\"}").status()).isEqualTo(201);
-        assertThat(client.get(1, path + "/messages", null).body().get("messages").get(0).get("room").asText())
+        assertThat(client.post(1, path + "/messages", alice, "{\"text\":\"hi\"}")
+                        .status())
+                .isEqualTo(201);
+        assertThat(client.get(1, path + "/messages", null)
+                        .body()
+                        .get("messages")
+                        .get(0)
+                        .get("room")
+                        .asText())
                 .isEqualTo("café/ünï 🎉");
         assertThat(client.get(1, "/api/v1/rooms/%FF", null).errorCode()).isEqualTo("invalid_path");
     }
@@ -194,12 +239,17 @@ class V1HttpTest {
         assertThat(replay.status()).isEqualTo(200);
         assertThat(replay.header("Idempotent-Replayed")).isEqualTo("true");
         assertThat(replay.body()).isEqualTo(message);
-        Reply header = client.post(1, "/api/v1/rooms/pages/messages", alice, "{\"text\":\"m1\"}", "Idempotency-Key", "t-1");
+        Reply header =
+                client.post(1, "/api/v1/rooms/pages/messages", alice, "{\"text\":\"m1\"}", "Idempotency-Key", "t-1");
         assertThat(header.status()).isEqualTo(200);
         // Another user's same key is another transaction.
-        assertThat(client.post(1, "/api/v1/rooms/pages/messages", bob, "{\"text\":\"m2\",\"txnId\":\"t-1\"}").status()).isEqualTo(201);
+        assertThat(client.post(1, "/api/v1/rooms/pages/messages", bob, "{\"text\":\"m2\",\"txnId\":\"t-1\"}")
+                        .status())
+                .isEqualTo(201);
         for (int i = 3; i <= 7; i++) {
-            assertThat(client.post(1, "/api/v1/rooms/pages/messages", bob, "{\"text\":\"m" + i + "\"}").status()).isEqualTo(201);
+            assertThat(client.post(1, "/api/v1/rooms/pages/messages", bob, "{\"text\":\"m" + i + "\"}")
+                            .status())
+                    .isEqualTo(201);
         }
 
         Reply latest = client.get(1, "/api/v1/rooms/pages/messages?limit=3", null);
@@ -218,35 +268,68 @@ class V1HttpTest {
         Reply end = client.get(1, "/api/v1/rooms/pages/messages?after=7", null);
         assertThat(texts(end)).isEmpty();
         assertThat(end.body().get("next").asText()).isEqualTo("7");
-        assertThat(client.get(1, "/api/v1/rooms/pages/messages?consistency=stale", null).body().get("messages")).hasSize(7);
+        assertThat(client.get(1, "/api/v1/rooms/pages/messages?consistency=stale", null)
+                        .body()
+                        .get("messages"))
+                .hasSize(7);
 
-        assertThat(client.get(1, "/api/v1/rooms/pages/messages?after=x", null).errorCode()).isEqualTo("invalid_cursor");
-        assertThat(client.get(1, "/api/v1/rooms/pages/messages?after=-1", null).errorCode()).isEqualTo("invalid_cursor");
-        assertThat(client.get(1, "/api/v1/rooms/pages/messages?after=1&before=3", null).errorCode()).isEqualTo("invalid_cursor");
-        assertThat(client.get(1, "/api/v1/rooms/pages/messages?limit=abc", null).errorCode()).isEqualTo("invalid_limit");
+        assertThat(client.get(1, "/api/v1/rooms/pages/messages?after=x", null).errorCode())
+                .isEqualTo("invalid_cursor");
+        assertThat(client.get(1, "/api/v1/rooms/pages/messages?after=-1", null).errorCode())
+                .isEqualTo("invalid_cursor");
+        assertThat(client.get(1, "/api/v1/rooms/pages/messages?after=1&before=3", null)
+                        .errorCode())
+                .isEqualTo("invalid_cursor");
+        assertThat(client.get(1, "/api/v1/rooms/pages/messages?limit=abc", null).errorCode())
+                .isEqualTo("invalid_limit");
         assertThat(client.get(1, "/api/v1/rooms/nope/messages", null).status()).isEqualTo(404);
     }
 
     @Test
     void sendErrorsNameTheField() {
         client.post(1, "/api/v1/rooms", alice, "{\"name\":\"errors\"}");
-        Reply tooLarge = client.post(1, "/api/v1/rooms/errors/messages", alice, "{\"text\":\"" + "x".repeat(4097) + "\"}");
+        Reply tooLarge =
+                client.post(1, "/api/v1/rooms/errors/messages", alice, "{\"text\":\"" + "x".repeat(4097) + "\"}");
         assertThat(tooLarge.status()).isEqualTo(413);
         assertThat(tooLarge.errorCode()).isEqualTo("message_too_large");
         assertThat(tooLarge.errorField()).isEqualTo("text");
-        assertThat(client.post(1, "/api/v1/rooms/errors/messages", alice, "{\"text\":\"\"}").errorCode()).isEqualTo("invalid_text");
-        assertThat(client.post(1, "/api/v1/rooms/errors/messages", alice, "{\"text\":5}").errorCode()).isEqualTo("invalid_type");
-        assertThat(client.post(1, "/api/v1/rooms/errors/messages", alice, "{}").errorCode()).isEqualTo("missing_field");
-        assertThat(client.post(1, "/api/v1/rooms/errors/messages", alice, "{\"text\":\"a\",\"x\":1}").errorField()).isEqualTo("x");
-        assertThat(client.post(1, "/api/v1/rooms/errors/messages", alice, "{not json").errorCode()).isEqualTo("invalid_json");
-        assertThat(client.post(1, "/api/v1/rooms/errors/messages", alice, "[]").errorCode()).isEqualTo("invalid_json");
-        assertThat(client.post(1, "/api/v1/rooms/errors/messages", alice, "{\"text\":\"a\",\"txnId\":\"bad id\"}").errorCode())
+        assertThat(client.post(1, "/api/v1/rooms/errors/messages", alice, "{\"text\":\"\"}")
+                        .errorCode())
+                .isEqualTo("invalid_text");
+        assertThat(client.post(1, "/api/v1/rooms/errors/messages", alice, "{\"text\":5}")
+                        .errorCode())
+                .isEqualTo("invalid_type");
+        assertThat(client.post(1, "/api/v1/rooms/errors/messages", alice, "{}").errorCode())
+                .isEqualTo("missing_field");
+        assertThat(client.post(1, "/api/v1/rooms/errors/messages", alice, "{\"text\":\"a\",\"x\":1}")
+                        .errorField())
+                .isEqualTo("x");
+        assertThat(client.post(1, "/api/v1/rooms/errors/messages", alice, "{not json")
+                        .errorCode())
+                .isEqualTo("invalid_json");
+        assertThat(client.post(1, "/api/v1/rooms/errors/messages", alice, "[]").errorCode())
+                .isEqualTo("invalid_json");
+        assertThat(client.post(1, "/api/v1/rooms/errors/messages", alice, "{\"text\":\"a\",\"txnId\":\"bad id\"}")
+                        .errorCode())
                 .isEqualTo("invalid_txn_id");
-        assertThat(client.post(1, "/api/v1/rooms/errors/messages", alice, "{\"text\":\"a\",\"txnId\":\"a\"}", "Idempotency-Key", "b")
-                .errorCode()).isEqualTo("invalid_txn_id");
-        assertThat(client.post(1, "/api/v1/rooms/missing/messages", alice, "{\"text\":\"a\"}").errorCode()).isEqualTo("room_not_found");
-        assertThat(client.post(1, "/api/v1/rooms/errors/messages", null, "{\"text\":\"a\"}").status()).isEqualTo(401);
-        assertThat(client.call(1, "PUT", "/api/v1/rooms/errors/messages", alice, "{}").status()).isEqualTo(405);
+        assertThat(client.post(
+                                1,
+                                "/api/v1/rooms/errors/messages",
+                                alice,
+                                "{\"text\":\"a\",\"txnId\":\"a\"}",
+                                "Idempotency-Key",
+                                "b")
+                        .errorCode())
+                .isEqualTo("invalid_txn_id");
+        assertThat(client.post(1, "/api/v1/rooms/missing/messages", alice, "{\"text\":\"a\"}")
+                        .errorCode())
+                .isEqualTo("room_not_found");
+        assertThat(client.post(1, "/api/v1/rooms/errors/messages", null, "{\"text\":\"a\"}")
+                        .status())
+                .isEqualTo(401);
+        assertThat(client.call(1, "PUT", "/api/v1/rooms/errors/messages", alice, "{}")
+                        .status())
+                .isEqualTo(405);
         assertThat(client.get(1, "/api/v1/nothing", null).status()).isEqualTo(404);
         assertThat(client.get(1, "/api/v1/ws", null).errorCode()).isEqualTo("websocket_upgrade_required");
     }
@@ -255,24 +338,31 @@ class V1HttpTest {
     void authorsEditAndDeleteTheirMessagesLeavingTombstones() {
         client.post(1, "/api/v1/rooms", alice, "{\"name\":\"edits\"}");
         client.post(1, "/api/v1/rooms/edits/messages", alice, "{\"text\":\"original\"}");
-        assertThat(client.call(1, "PATCH", "/api/v1/rooms/edits/messages/1", bob, "{\"text\":\"hacked\"}").errorCode())
+        assertThat(client.call(1, "PATCH", "/api/v1/rooms/edits/messages/1", bob, "{\"text\":\"hacked\"}")
+                        .errorCode())
                 .isEqualTo("forbidden");
         Reply edited = client.call(1, "PATCH", "/api/v1/rooms/edits/messages/1", alice, "{\"text\":\"fixed\"}");
         assertThat(edited.status()).isEqualTo(200);
         assertThat(edited.body().get("text").asText()).isEqualTo("fixed");
         assertThat(edited.body().get("editedAt").isNull()).isFalse();
-        assertThat(client.call(1, "PATCH", "/api/v1/rooms/edits/messages/9", alice, "{\"text\":\"x\"}").errorCode())
+        assertThat(client.call(1, "PATCH", "/api/v1/rooms/edits/messages/9", alice, "{\"text\":\"x\"}")
+                        .errorCode())
                 .isEqualTo("message_not_found");
-        assertThat(client.call(1, "PATCH", "/api/v1/rooms/edits/messages/zero", alice, "{\"text\":\"x\"}").errorCode())
+        assertThat(client.call(1, "PATCH", "/api/v1/rooms/edits/messages/zero", alice, "{\"text\":\"x\"}")
+                        .errorCode())
                 .isEqualTo("invalid_seq");
-        assertThat(client.call(1, "DELETE", "/api/v1/rooms/edits/messages/1", bob, null).status()).isEqualTo(403);
+        assertThat(client.call(1, "DELETE", "/api/v1/rooms/edits/messages/1", bob, null)
+                        .status())
+                .isEqualTo(403);
         Reply deleted = client.call(1, "DELETE", "/api/v1/rooms/edits/messages/1", alice, null);
         assertThat(deleted.status()).isEqualTo(200);
         assertThat(deleted.body().get("deleted").asBoolean()).isTrue();
         assertThat(deleted.body().get("text").isNull()).isTrue();
-        assertThat(client.call(1, "PATCH", "/api/v1/rooms/edits/messages/1", alice, "{\"text\":\"again\"}").errorCode())
+        assertThat(client.call(1, "PATCH", "/api/v1/rooms/edits/messages/1", alice, "{\"text\":\"again\"}")
+                        .errorCode())
                 .isEqualTo("message_deleted");
-        JsonNode history = client.get(1, "/api/v1/rooms/edits/messages", null).body().get("messages");
+        JsonNode history =
+                client.get(1, "/api/v1/rooms/edits/messages", null).body().get("messages");
         assertThat(history).hasSize(1);
         assertThat(history.get(0).get("deleted").asBoolean()).isTrue();
         // The original API does not show tombstones.
@@ -285,14 +375,36 @@ class V1HttpTest {
         for (int i = 0; i < 4; i++) {
             client.post(1, "/api/v1/rooms/unread/messages", alice, "{\"text\":\"u" + i + "\"}");
         }
-        assertThat(client.get(1, "/api/v1/rooms/unread", bob).body().get("unread").asLong()).isEqualTo(4);
-        assertThat(client.call(1, "PUT", "/api/v1/rooms/unread/read-marker", bob, "{\"seq\":3}").status()).isEqualTo(204);
-        assertThat(client.get(1, "/api/v1/rooms/unread", bob).body().get("unread").asLong()).isEqualTo(1);
-        assertThat(client.get(1, "/api/v1/rooms/unread", alice).body().get("unread").asLong()).isEqualTo(4);
-        assertThat(client.call(1, "PUT", "/api/v1/rooms/unread/read-marker", bob, "{\"seq\":5}").errorCode()).isEqualTo("invalid_seq");
-        assertThat(client.call(1, "PUT", "/api/v1/rooms/unread/read-marker", bob, "{\"seq\":-1}").errorCode()).isEqualTo("invalid_seq");
-        assertThat(client.call(1, "PUT", "/api/v1/rooms/unread/read-marker", bob, "{\"seq\":\"2\"}").errorCode()).isEqualTo("invalid_seq");
-        assertThat(client.call(1, "PUT", "/api/v1/rooms/gone/read-marker", bob, "{\"seq\":0}").status()).isEqualTo(404);
+        assertThat(client.get(1, "/api/v1/rooms/unread", bob)
+                        .body()
+                        .get("unread")
+                        .asLong())
+                .isEqualTo(4);
+        assertThat(client.call(1, "PUT", "/api/v1/rooms/unread/read-marker", bob, "{\"seq\":3}")
+                        .status())
+                .isEqualTo(204);
+        assertThat(client.get(1, "/api/v1/rooms/unread", bob)
+                        .body()
+                        .get("unread")
+                        .asLong())
+                .isEqualTo(1);
+        assertThat(client.get(1, "/api/v1/rooms/unread", alice)
+                        .body()
+                        .get("unread")
+                        .asLong())
+                .isEqualTo(4);
+        assertThat(client.call(1, "PUT", "/api/v1/rooms/unread/read-marker", bob, "{\"seq\":5}")
+                        .errorCode())
+                .isEqualTo("invalid_seq");
+        assertThat(client.call(1, "PUT", "/api/v1/rooms/unread/read-marker", bob, "{\"seq\":-1}")
+                        .errorCode())
+                .isEqualTo("invalid_seq");
+        assertThat(client.call(1, "PUT", "/api/v1/rooms/unread/read-marker", bob, "{\"seq\":\"2\"}")
+                        .errorCode())
+                .isEqualTo("invalid_seq");
+        assertThat(client.call(1, "PUT", "/api/v1/rooms/gone/read-marker", bob, "{\"seq\":0}")
+                        .status())
+                .isEqualTo(404);
     }
 
     @Test
@@ -305,16 +417,22 @@ class V1HttpTest {
         assertThat(texts(page)).containsExactly("k3", "k4", "k5");
         assertThat(page.body().get("oldestRetainedSeq").asLong()).isEqualTo(3);
         assertThat(page.body().get("prev").isNull()).isTrue();
-        assertThat(client.get(1, "/api/v1/rooms/kept/messages?after=2", null).status()).isEqualTo(200);
+        assertThat(client.get(1, "/api/v1/rooms/kept/messages?after=2", null).status())
+                .isEqualTo(200);
         Reply expired = client.get(1, "/api/v1/rooms/kept/messages?after=1", null);
         assertThat(expired.status()).isEqualTo(410);
         assertThat(expired.errorCode()).isEqualTo("cursor_expired");
-        assertThat(expired.body().path("error").get("oldestRetainedSeq").asLong()).isEqualTo(3);
+        assertThat(expired.body().path("error").get("oldestRetainedSeq").asLong())
+                .isEqualTo(3);
 
-        assertThat(client.call(1, "PUT", "/api/v1/rooms/kept/retention", bob, "{\"maxMessages\":1}").status()).isEqualTo(403);
-        assertThat(client.call(1, "PUT", "/api/v1/rooms/kept/retention", alice, "{\"maxMessages\":-2}").errorCode())
+        assertThat(client.call(1, "PUT", "/api/v1/rooms/kept/retention", bob, "{\"maxMessages\":1}")
+                        .status())
+                .isEqualTo(403);
+        assertThat(client.call(1, "PUT", "/api/v1/rooms/kept/retention", alice, "{\"maxMessages\":-2}")
+                        .errorCode())
                 .isEqualTo("invalid_retention");
-        Reply changed = client.call(1, "PUT", "/api/v1/rooms/kept/retention", alice, "{\"maxMessages\":1,\"maxAgeSeconds\":null}");
+        Reply changed = client.call(
+                1, "PUT", "/api/v1/rooms/kept/retention", alice, "{\"maxMessages\":1,\"maxAgeSeconds\":null}");
         assertThat(changed.status()).isEqualTo(200);
         assertThat(changed.body().path("retention").get("maxMessages").asLong()).isEqualTo(1);
         assertThat(changed.body().get("oldestRetainedSeq").asLong()).isEqualTo(5);
@@ -323,9 +441,11 @@ class V1HttpTest {
 
     @Test
     void theOriginalRouteHonoursIdempotencyKeysAndProtectedNames() throws Exception {
-        Reply first = client.post(1, "/rooms/legacy", null, "{\"Message\":\"once\",\"User\":\"anon\"}", "Idempotency-Key", "k-1");
+        Reply first = client.post(
+                1, "/rooms/legacy", null, "{\"Message\":\"once\",\"User\":\"anon\"}", "Idempotency-Key", "k-1");
         assertThat(first.status()).isEqualTo(201);
-        var replay = cluster.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(cluster.url(1, "/rooms/legacy")))
+        var replay = cluster.send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create(cluster.url(1, "/rooms/legacy")))
                 .header("Idempotency-Key", "k-1")
                 .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"Message\":\"once\",\"User\":\"anon\"}")));
         assertThat(replay.statusCode()).isEqualTo(200);
@@ -334,7 +454,9 @@ class V1HttpTest {
         assertThat(cluster.node(1).chat().posts("legacy")).hasSize(1);
 
         // alice is registered: her name needs her token on the original route too.
-        assertThat(cluster.post(1, "/rooms/legacy", "{\"Message\":\"fake\",\"User\":\"Alice\"}").statusCode()).isEqualTo(401);
+        assertThat(cluster.post(1, "/rooms/legacy", "{\"Message\":\"fake\",\"User\":\"Alice\"}")
+                        .statusCode())
+                .isEqualTo(401);
         Reply asBob = client.post(1, "/rooms/legacy", bob, "{\"Message\":\"fake\",\"User\":\"alice\"}");
         assertThat(asBob.status()).isEqualTo(403);
         Reply asAlice = client.post(1, "/rooms/legacy", alice, "{\"Message\":\"real\",\"User\":\"alice\"}");
@@ -343,7 +465,11 @@ class V1HttpTest {
         // The original route's posts are v1 messages too.
         JsonNode v1 = client.get(1, "/api/v1/rooms/legacy/messages", null).body();
         assertThat(v1.get("messages")).hasSize(2);
-        assertThat(client.get(1, "/api/v1/rooms/legacy", null).body().get("createdBy").isNull()).isTrue();
+        assertThat(client.get(1, "/api/v1/rooms/legacy", null)
+                        .body()
+                        .get("createdBy")
+                        .isNull())
+                .isTrue();
     }
 
     @Test
@@ -351,27 +477,38 @@ class V1HttpTest {
         client.post(1, "/api/v1/rooms", alice, "{\"name\":\"guarded\"}");
         client.post(1, "/api/v1/rooms/guarded/messages", alice, "{\"text\":\"x\"}");
         String[][] routes = {
-                {"POST", "/api/v1/auth/logout", null}, {"GET", "/api/v1/auth/sessions", null},
-                {"DELETE", "/api/v1/auth/sessions/1", null}, {"GET", "/api/v1/me", null},
-                {"POST", "/api/v1/rooms", "{\"name\":\"n\"}"}, {"DELETE", "/api/v1/rooms/guarded", null},
-                {"PUT", "/api/v1/rooms/guarded/retention", "{}"}, {"PUT", "/api/v1/rooms/guarded/read-marker", "{\"seq\":0}"},
-                {"POST", "/api/v1/rooms/guarded/messages", "{\"text\":\"x\"}"},
-                {"PATCH", "/api/v1/rooms/guarded/messages/1", "{\"text\":\"y\"}"},
-                {"DELETE", "/api/v1/rooms/guarded/messages/1", null}};
+            {"POST", "/api/v1/auth/logout", null},
+            {"GET", "/api/v1/auth/sessions", null},
+            {"DELETE", "/api/v1/auth/sessions/1", null},
+            {"GET", "/api/v1/me", null},
+            {"POST", "/api/v1/rooms", "{\"name\":\"n\"}"},
+            {"DELETE", "/api/v1/rooms/guarded", null},
+            {"PUT", "/api/v1/rooms/guarded/retention", "{}"},
+            {"PUT", "/api/v1/rooms/guarded/read-marker", "{\"seq\":0}"},
+            {"POST", "/api/v1/rooms/guarded/messages", "{\"text\":\"x\"}"},
+            {"PATCH", "/api/v1/rooms/guarded/messages/1", "{\"text\":\"y\"}"},
+            {"DELETE", "/api/v1/rooms/guarded/messages/1", null}
+        };
         for (String[] route : routes) {
             Reply reply = client.call(1, route[0], route[1], null, route[2]);
             assertThat(reply.status()).as(route[0] + " " + route[1]).isEqualTo(401);
             assertThat(reply.header("WWW-Authenticate")).isEqualTo("Bearer");
         }
-        String[][] wrongMethods = {{"PUT", "/api/v1/info"}, {"GET", "/api/v1/auth/login"}, {"PATCH", "/api/v1/rooms"},
-                {"POST", "/api/v1/rooms/guarded"}, {"GET", "/api/v1/rooms/guarded/retention"},
-                {"POST", "/api/v1/rooms/guarded/messages/1"}};
+        String[][] wrongMethods = {
+            {"PUT", "/api/v1/info"},
+            {"GET", "/api/v1/auth/login"},
+            {"PATCH", "/api/v1/rooms"},
+            {"POST", "/api/v1/rooms/guarded"},
+            {"GET", "/api/v1/rooms/guarded/retention"},
+            {"POST", "/api/v1/rooms/guarded/messages/1"}
+        };
         for (String[] route : wrongMethods) {
             Reply reply = client.call(1, route[0], route[1], alice, "{}");
             assertThat(reply.status()).as(route[0] + " " + route[1]).isEqualTo(405);
             assertThat(reply.header("Allow")).isNotBlank();
         }
-        assertThat(client.get(1, "/api/v1/rooms?consistency=eventual", null).errorCode()).isEqualTo("invalid_consistency");
+        assertThat(client.get(1, "/api/v1/rooms?consistency=eventual", null).errorCode())
+                .isEqualTo("invalid_consistency");
     }
 
     private static List<String> texts(Reply page) {

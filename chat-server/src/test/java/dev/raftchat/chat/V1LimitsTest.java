@@ -38,10 +38,16 @@ class V1LimitsTest {
     void loginAttemptsAreLimitedPerUser() {
         client.post(1, "/api/v1/auth/register", null, "{\"username\":\"limited\",\"password\":\"12345678\"}");
         for (int i = 0; i < 3; i++) {
-            assertThat(client.post(1, "/api/v1/auth/login", null, "{\"username\":\"limited\",\"password\":\"wrong one\"}").status())
+            assertThat(client.post(
+                                    1,
+                                    "/api/v1/auth/login",
+                                    null,
+                                    "{\"username\":\"limited\",\"password\":\"wrong one\"}")
+                            .status())
                     .isEqualTo(401);
         }
-        Reply refused = client.post(1, "/api/v1/auth/login", null, "{\"username\":\"LIMITED\",\"password\":\"12345678\"}");
+        Reply refused =
+                client.post(1, "/api/v1/auth/login", null, "{\"username\":\"LIMITED\",\"password\":\"12345678\"}");
         assertThat(refused.status()).isEqualTo(429);
         assertThat(refused.errorCode()).isEqualTo("rate_limited");
         assertThat(Long.parseLong(refused.header("Retry-After"))).isBetween(1L, 60L);
@@ -66,10 +72,20 @@ class V1LimitsTest {
 
     @Test
     void requireLoginClosesTheOriginalRouteToAnonymousPosts() {
-        assertThat(cluster.post(1, "/rooms/open", "{\"Message\":\"hi\",\"User\":\"guest\"}").statusCode()).isEqualTo(401);
+        assertThat(cluster.post(1, "/rooms/open", "{\"Message\":\"hi\",\"User\":\"guest\"}")
+                        .statusCode())
+                .isEqualTo(401);
         String token = client.signUp(1, "member");
-        assertThat(client.post(1, "/rooms/open", token, "{\"Message\":\"hi\",\"User\":\"someone-else\"}").status()).isEqualTo(403);
-        assertThat(client.post(1, "/rooms/open", token, "{\"Message\":\"hi\",\"User\":\"member\"}").status()).isEqualTo(201);
-        assertThat(client.get(1, "/api/v1/info", null).body().get("requireLogin").asBoolean()).isTrue();
+        assertThat(client.post(1, "/rooms/open", token, "{\"Message\":\"hi\",\"User\":\"someone-else\"}")
+                        .status())
+                .isEqualTo(403);
+        assertThat(client.post(1, "/rooms/open", token, "{\"Message\":\"hi\",\"User\":\"member\"}")
+                        .status())
+                .isEqualTo(201);
+        assertThat(client.get(1, "/api/v1/info", null)
+                        .body()
+                        .get("requireLogin")
+                        .asBoolean())
+                .isTrue();
     }
 }

@@ -24,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 class V1PasswordOverloadTest {
     /** Each hash takes on the order of a second here, far longer than the burst takes to arrive. */
     private static final int SLOW_ITERATIONS = 1_500_000;
+
     private static final int BURST = 8;
     private static final ObjectMapper JSON = new ObjectMapper();
     private ChatCluster cluster;
@@ -51,7 +52,8 @@ class V1PasswordOverloadTest {
             HttpRequest request = HttpRequest.newBuilder(URI.create(cluster.url(1, "/api/v1/auth/register")))
                     .timeout(Duration.ofSeconds(60))
                     .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"username\":\"user" + i + "\",\"password\":\"correct horse\"}"))
+                    .POST(HttpRequest.BodyPublishers.ofString(
+                            "{\"username\":\"user" + i + "\",\"password\":\"correct horse\"}"))
                     .build();
             burst.add(cluster.http.sendAsync(request, HttpResponse.BodyHandlers.ofString()));
         }
@@ -70,12 +72,15 @@ class V1PasswordOverloadTest {
                 continue;
             }
             refusedUsers.add(username);
-            assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type).startsWith("application/json"));
+            assertThat(response.headers().firstValue("Content-Type"))
+                    .hasValueSatisfying(type -> assertThat(type).startsWith("application/json"));
             JsonNode error = JSON.readTree(response.body()).path("error");
             assertThat(error.path("code").asText()).isEqualTo("overloaded");
             assertThat(error.path("message").asText()).isNotBlank();
             assertThat(response.headers().firstValue("Retry-After")).hasValue("1");
-            assertThat(registered).as("a refused registration must register nobody").isFalse();
+            assertThat(registered)
+                    .as("a refused registration must register nobody")
+                    .isFalse();
         }
         // One hashing and one waiting fit; the rest of a burst that arrives within one hash cannot.
         assertThat(created).isBetween(1, BURST - 1);
@@ -84,7 +89,12 @@ class V1PasswordOverloadTest {
         // Once the pool is free again, the refused request succeeds when retried.
         V1Client client = new V1Client(cluster);
         String retried = refusedUsers.get(0);
-        assertThat(client.post(1, "/api/v1/auth/register", null,
-                "{\"username\":\"" + retried + "\",\"password\":\"correct horse\"}").status()).isEqualTo(201);
+        assertThat(client.post(
+                                1,
+                                "/api/v1/auth/register",
+                                null,
+                                "{\"username\":\"" + retried + "\",\"password\":\"correct horse\"}")
+                        .status())
+                .isEqualTo(201);
     }
 }

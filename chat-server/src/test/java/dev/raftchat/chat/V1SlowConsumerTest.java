@@ -34,7 +34,7 @@ class V1SlowConsumerTest {
                 raw.connect(new InetSocketAddress("127.0.0.1", cluster.node(1).httpPort()));
                 OutputStream out = raw.getOutputStream();
                 out.write(("GET /api/v1/ws?token=" + token + " HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
-                        + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+                                + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
                         .getBytes(StandardCharsets.US_ASCII));
                 out.flush();
                 InputStream in = raw.getInputStream();
@@ -50,7 +50,8 @@ class V1SlowConsumerTest {
                     client.call(1, "PATCH", "/api/v1/rooms/flood/messages/1", token, "{\"text\":\"" + big + "\"}");
                     return cluster.node(1).webSocketHub().slowConsumersClosed() > 0;
                 });
-                await().atMost(ChatCluster.WAIT).until(() -> cluster.node(1).webSocketHub().connectionCount() == 0);
+                await().atMost(ChatCluster.WAIT)
+                        .until(() -> cluster.node(1).webSocketHub().connectionCount() == 0);
             }
         }
     }

@@ -19,8 +19,11 @@ final class V1Socket implements WebSocket.Listener, AutoCloseable {
 
     V1Socket(ChatCluster cluster, long node, String query) {
         String url = cluster.url(node, "/api/v1/ws" + query).replace("http://", "ws://");
-        socket = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5))
-                .buildAsync(URI.create(url), this).join();
+        socket = HttpClient.newHttpClient()
+                .newWebSocketBuilder()
+                .connectTimeout(Duration.ofSeconds(5))
+                .buildAsync(URI.create(url), this)
+                .join();
     }
 
     @Override

@@ -47,11 +47,15 @@ class V1WebSocketRestoreTest {
         cluster.awaitReady();
         V1Client client = new V1Client(cluster);
         String alice = client.signUp(1, "alice");
-        assertThat(client.post(1, "/api/v1/rooms", alice, "{\"name\":\"fill\"}").status()).isEqualTo(201);
-        assertThat(client.post(1, "/api/v1/rooms", alice, "{\"name\":\"gap\",\"retention\":{\"maxMessages\":3}}").status())
+        assertThat(client.post(1, "/api/v1/rooms", alice, "{\"name\":\"fill\"}").status())
+                .isEqualTo(201);
+        assertThat(client.post(1, "/api/v1/rooms", alice, "{\"name\":\"gap\",\"retention\":{\"maxMessages\":3}}")
+                        .status())
                 .isEqualTo(201);
         for (String room : new String[] {"fill", "gap"}) {
-            assertThat(client.post(1, "/api/v1/rooms/" + room + "/messages", alice, "{\"text\":\"seen\"}").status()).isEqualTo(201);
+            assertThat(client.post(1, "/api/v1/rooms/" + room + "/messages", alice, "{\"text\":\"seen\"}")
+                            .status())
+                    .isEqualTo(201);
         }
         ChatNode node = cluster.node(1);
 
@@ -68,10 +72,12 @@ class V1WebSocketRestoreTest {
             long index = node.raftStatus().commitIndex() + 1_000;
             long now = System.currentTimeMillis();
             for (int i = 0; i < 2; i++) {
-                applyAccepted(ahead, ++index, new ChatCommand.SendMessage(Tokens.hash(alice), "fill", "missed" + i, "", now));
+                applyAccepted(
+                        ahead, ++index, new ChatCommand.SendMessage(Tokens.hash(alice), "fill", "missed" + i, "", now));
             }
             for (int i = 0; i < 5; i++) {
-                applyAccepted(ahead, ++index, new ChatCommand.SendMessage(Tokens.hash(alice), "gap", "dropped" + i, "", now));
+                applyAccepted(
+                        ahead, ++index, new ChatCommand.SendMessage(Tokens.hash(alice), "gap", "dropped" + i, "", now));
             }
             node.chat().restore(new ByteArrayInputStream(ahead.snapshotBytes()));
 

@@ -31,7 +31,8 @@ class V1WebSocketTest {
         cluster = new ChatCluster(dataRoot, 1);
         var api = ChatCluster.testApiConfig();
         api.webSocketPingIntervalMillis = 250;
-        // Generous against a loaded 2-core machine (600 ms once closed a busy test's socket); still well under the waits below.
+        // Generous against a loaded 2-core machine (600 ms once closed a busy test's socket); still well under the
+        // waits below.
         api.webSocketIdleTimeoutMillis = 2_000;
         cluster.apiConfig = api.build();
         cluster.startAll();
@@ -46,7 +47,9 @@ class V1WebSocketTest {
     }
 
     private void send(String room, String text) {
-        assertThat(client.post(1, "/api/v1/rooms/" + room + "/messages", alice, "{\"text\":\"" + text + "\"}").status()).isEqualTo(201);
+        assertThat(client.post(1, "/api/v1/rooms/" + room + "/messages", alice, "{\"text\":\"" + text + "\"}")
+                        .status())
+                .isEqualTo(201);
     }
 
     @Test
@@ -112,7 +115,10 @@ class V1WebSocketTest {
             while (seqs.size() < 277) {
                 seqs.add(ws.next("message").path("message").get("seq").asLong());
             }
-            assertThat(seqs).isEqualTo(java.util.stream.LongStream.rangeClosed(4, 280).boxed().toList());
+            assertThat(seqs)
+                    .isEqualTo(java.util.stream.LongStream.rangeClosed(4, 280)
+                            .boxed()
+                            .toList());
         }
     }
 
@@ -173,7 +179,8 @@ class V1WebSocketTest {
         String token = client.login(1, "alice", "correct horse");
         try (V1Socket ws = new V1Socket(cluster, 1, "?token=" + token)) {
             ws.next("ready");
-            assertThat(client.post(1, "/api/v1/auth/logout", token, null).status()).isEqualTo(204);
+            assertThat(client.post(1, "/api/v1/auth/logout", token, null).status())
+                    .isEqualTo(204);
             assertThat(ws.closeCode.get(10, TimeUnit.SECONDS)).isEqualTo(4401);
         }
     }
@@ -183,14 +190,16 @@ class V1WebSocketTest {
         try (V1Socket ws = new V1Socket(cluster, 1, "?token=" + alice)) {
             ws.next("ready");
             // The JDK client answers pings: alive well past the idle timeout.
-            await().pollDelay(Duration.ofMillis(5_000)).atMost(Duration.ofSeconds(8)).until(() -> true);
+            await().pollDelay(Duration.ofMillis(5_000))
+                    .atMost(Duration.ofSeconds(8))
+                    .until(() -> true);
             assertThat(ws.closeCode).isNotDone();
         }
         // A raw client that upgrades and then never answers is closed after the idle timeout.
         try (Socket raw = new Socket("127.0.0.1", cluster.node(1).httpPort())) {
             OutputStream out = raw.getOutputStream();
             out.write(("GET /api/v1/ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+                            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
             out.flush();
             raw.setSoTimeout(15_000);

@@ -38,7 +38,8 @@ class WebClientServingTest {
         assertThat(page.headers().firstValue("Content-Type")).hasValue("text/html; charset=utf-8");
         assertThat(page.headers().firstValue("Cache-Control")).hasValue("no-cache");
         assertThat(page.headers().firstValue("ETag")).isPresent();
-        assertThat(page.headers().firstValue("Content-Security-Policy").orElseThrow()).contains("default-src 'self'");
+        assertThat(page.headers().firstValue("Content-Security-Policy").orElseThrow())
+                .contains("default-src 'self'");
         assertThat(page.headers().firstValue("X-Content-Type-Options")).hasValue("nosniff");
         assertThat(page.body()).contains("raft-chat").contains("/app/main.js");
     }
@@ -49,19 +50,24 @@ class WebClientServingTest {
         assertThat(script.statusCode()).isEqualTo(200);
         assertThat(script.headers().firstValue("Content-Type")).hasValue("text/javascript; charset=utf-8");
         assertThat(script.body()).contains("import");
-        assertThat(cluster.get(1, "/app/app.css").headers().firstValue("Content-Type")).hasValue("text/css; charset=utf-8");
-        assertThat(cluster.get(1, "/app/main.js?v=2").statusCode()).as("a query string is ignored").isEqualTo(200);
+        assertThat(cluster.get(1, "/app/app.css").headers().firstValue("Content-Type"))
+                .hasValue("text/css; charset=utf-8");
+        assertThat(cluster.get(1, "/app/main.js?v=2").statusCode())
+                .as("a query string is ignored")
+                .isEqualTo(200);
     }
 
     @Test
     void anUnchangedFileIsNotSentAgain() {
         String etag = cluster.get(1, "/app/api.js").headers().firstValue("ETag").orElseThrow();
         HttpResponse<String> again = cluster.send(HttpRequest.newBuilder(URI.create(cluster.url(1, "/app/api.js")))
-                .header("If-None-Match", etag).GET());
+                .header("If-None-Match", etag)
+                .GET());
         assertThat(again.statusCode()).isEqualTo(304);
         assertThat(again.body()).isEmpty();
         HttpResponse<String> other = cluster.send(HttpRequest.newBuilder(URI.create(cluster.url(1, "/app/api.js")))
-                .header("If-None-Match", "\"something-else\"").GET());
+                .header("If-None-Match", "\"something-else\"")
+                .GET());
         assertThat(other.statusCode()).isEqualTo(200);
     }
 
@@ -88,24 +94,34 @@ class WebClientServingTest {
     @Test
     void noPathLeavesTheAssetFolder() throws Exception {
         // Sent raw, so no client normalizes the dots away first.
-        for (String target : new String[] {"/app/../logback.xml", "/app/%2e%2e/logback.xml", "/app/..%2fWebAssets.class",
-                "/app/%2e%2e%2f%2e%2e%2fdev/raftchat/web/WebAssets.class", "/app/..%5cindex.html"}) {
+        for (String target : new String[] {
+            "/app/../logback.xml",
+            "/app/%2e%2e/logback.xml",
+            "/app/..%2fWebAssets.class",
+            "/app/%2e%2e%2f%2e%2e%2fdev/raftchat/web/WebAssets.class",
+            "/app/..%5cindex.html"
+        }) {
             assertThat(rawStatusLine(target)).as(target).contains("404");
         }
     }
 
     @Test
     void theOriginalApiKeepsItsPaths() {
-        assertThat(cluster.post(1, "/rooms/app", "{\"Message\":\"hi\",\"User\":\"ann\"}").statusCode()).isEqualTo(201);
+        assertThat(cluster.post(1, "/rooms/app", "{\"Message\":\"hi\",\"User\":\"ann\"}")
+                        .statusCode())
+                .isEqualTo(201);
         HttpResponse<String> room = cluster.get(1, "/app");
-        assertThat(room.statusCode()).as("GET /{room} still reads the room called app").isEqualTo(200);
+        assertThat(room.statusCode())
+                .as("GET /{room} still reads the room called app")
+                .isEqualTo(200);
         assertThat(room.body()).contains("\"Message\":\"hi\"");
     }
 
     private String rawStatusLine(String target) throws Exception {
         try (Socket socket = new Socket("127.0.0.1", cluster.node(1).httpPort())) {
-            socket.getOutputStream().write(("GET " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream()
+                    .write(("GET " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
             String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
             return answer.lines().findFirst().orElse("");
         }

@@ -20,7 +20,8 @@ class WebAssetsTest {
 
     @Test
     void filesUnderAppHaveTheirContentTypes() {
-        assertThat(assets.forPath("/app/main.js").orElseThrow().contentType()).isEqualTo("text/javascript; charset=utf-8");
+        assertThat(assets.forPath("/app/main.js").orElseThrow().contentType())
+                .isEqualTo("text/javascript; charset=utf-8");
         assertThat(assets.forPath("/app/app.css").orElseThrow().contentType()).isEqualTo("text/css; charset=utf-8");
         assertThat(assets.forPath("/app/icon.svg").orElseThrow().contentType()).isEqualTo("image/svg+xml");
     }
@@ -39,7 +40,9 @@ class WebAssetsTest {
             String source = assets.named(module).orElseThrow().text();
             Matcher imports = Pattern.compile("from '\\./([^']+)'").matcher(source);
             while (imports.find()) {
-                assertThat(assets.named(imports.group(1))).as(module + " imports " + imports.group(1)).isPresent();
+                assertThat(assets.named(imports.group(1)))
+                        .as(module + " imports " + imports.group(1))
+                        .isPresent();
             }
         }
     }
@@ -53,16 +56,23 @@ class WebAssetsTest {
         assertThat(assets.forPath("/app/..\\main.js")).isEmpty();
         assertThat(assets.forPath("/app/")).isEmpty();
         assertThat(assets.forPath("/app/missing.js")).isEmpty();
-        assertThat(assets.forPath("/app/WebAssets.class")).as("extension not served").isEmpty();
-        assertThat(assets.forPath("/app/" + "a".repeat(WebAssets.ASSET_NAME_CHARS_MAX) + ".js")).isEmpty();
-        assertThat(assets.forPath("/index.html")).as("only / and /app/ are claimed").isEmpty();
+        assertThat(assets.forPath("/app/WebAssets.class"))
+                .as("extension not served")
+                .isEmpty();
+        assertThat(assets.forPath("/app/" + "a".repeat(WebAssets.ASSET_NAME_CHARS_MAX) + ".js"))
+                .isEmpty();
+        assertThat(assets.forPath("/index.html"))
+                .as("only / and /app/ are claimed")
+                .isEmpty();
     }
 
     @Test
     void onlyTheRootAndTheAppFolderAreClaimed() {
         assertThat(WebAssets.claims("/")).isTrue();
         assertThat(WebAssets.claims("/app/main.js")).isTrue();
-        assertThat(WebAssets.claims("/app")).as("a room called app stays readable at /app").isFalse();
+        assertThat(WebAssets.claims("/app"))
+                .as("a room called app stays readable at /app")
+                .isFalse();
         assertThat(WebAssets.claims("/general")).isFalse();
         assertThat(WebAssets.claims("/api/v1/rooms")).isFalse();
     }
@@ -73,6 +83,7 @@ class WebAssetsTest {
         WebAssets.Asset api = assets.named("api.js").orElseThrow();
         assertThat(main.etag()).matches("\"[0-9a-f]{32}\"");
         assertThat(main.etag()).isNotEqualTo(api.etag());
-        assertThat(WebAssets.fromClassPath().named("main.js").orElseThrow().etag()).isEqualTo(main.etag());
+        assertThat(WebAssets.fromClassPath().named("main.js").orElseThrow().etag())
+                .isEqualTo(main.etag());
     }
 }

@@ -34,9 +34,11 @@ public final class KvNode {
             addresses.put(ids[i], PeerAddress.parse(peers.get(i)));
         }
         PeerAddress self = addresses.remove(id);
-        var transport = new NettyTransport(NettyTransportConfig.builder("kv-example", id, self).build(), addresses);
+        var transport = new NettyTransport(
+                NettyTransportConfig.builder("kv-example", id, self).build(), addresses);
         var storage = FileLogStorage.open(dataDir, FileLogStorageConfig.defaults());
-        var config = RaftServerConfig.builder(NodeConfig.defaults(id, System.nanoTime()), ConfState.ofVoters(ids)).build();
+        var config = RaftServerConfig.builder(NodeConfig.defaults(id, System.nanoTime()), ConfState.ofVoters(ids))
+                .build();
         return new RaftServer(config, storage, transport, new KvStore()).start();
     }
 
@@ -60,7 +62,8 @@ public final class KvNode {
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             for (String line = in.readLine(); line != null; line = in.readLine()) {
                 try {
-                    byte[] result = server.propose(line.trim().getBytes(StandardCharsets.UTF_8)).get();
+                    byte[] result = server.propose(line.trim().getBytes(StandardCharsets.UTF_8))
+                            .get();
                     System.out.println("-> " + new String(result, StandardCharsets.UTF_8));
                 } catch (java.util.concurrent.ExecutionException e) {
                     System.out.println("error: " + e.getCause().getMessage());

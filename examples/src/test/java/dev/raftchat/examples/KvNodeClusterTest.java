@@ -40,13 +40,16 @@ class KvNodeClusterTest {
 
     @Test
     void threeNodesReplicateAndSurviveALeaderRestart(@TempDir Path dir) throws Exception {
-        List<String> peers = List.of("http://127.0.0.1:" + freePort(), "127.0.0.1:" + freePort(),
-                "http://127.0.0.1:" + freePort());
+        List<String> peers =
+                List.of("http://127.0.0.1:" + freePort(), "127.0.0.1:" + freePort(), "http://127.0.0.1:" + freePort());
         for (long id = 1; id <= 3; id++) {
             servers.add(KvNode.start(id, peers, dir.resolve("kv-" + id)));
         }
-        await().atMost(Duration.ofSeconds(20)).until(() -> servers.stream()
-                .filter(s -> s.status().raft().role() == Role.LEADER).count() == 1);
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> servers.stream()
+                                .filter(s -> s.status().raft().role() == Role.LEADER)
+                                .count()
+                        == 1);
         // Any node accepts commands: followers forward to the leader.
         assertThat(call(servers.get(0), "put greeting hello")).isEmpty();
         assertThat(call(servers.get(1), "put greeting bonjour")).isEqualTo("hello");
@@ -59,8 +62,9 @@ class KvNodeClusterTest {
         servers.get(leader).close();
         servers.set(leader, KvNode.start(leader + 1, peers, dir.resolve("kv-" + (leader + 1))));
         RaftServer restarted = servers.get(leader);
-        await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() ->
-                assertThat(call(restarted, "get greeting")).isEqualTo("bonjour"));
+        await().atMost(Duration.ofSeconds(20))
+                .ignoreExceptions()
+                .untilAsserted(() -> assertThat(call(restarted, "get greeting")).isEqualTo("bonjour"));
         assertThat(call(servers.get((leader + 1) % 3), "put greeting hallo")).isEqualTo("bonjour");
     }
 }

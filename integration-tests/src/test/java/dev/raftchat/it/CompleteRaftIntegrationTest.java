@@ -47,7 +47,8 @@ class CompleteRaftIntegrationTest {
 
     @Test
     void aWipedFollowerCatchesUpFromASnapshot() {
-        cluster = new NettyFileCluster(directory, 3, 3, b -> b.snapshotIntervalEntries(20).snapshotLogTailEntries(5));
+        cluster = new NettyFileCluster(
+                directory, 3, 3, b -> b.snapshotIntervalEntries(20).snapshotLogTailEntries(5));
         for (long id = 1; id <= 3; id++) {
             cluster.start(id);
         }
@@ -58,16 +59,24 @@ class CompleteRaftIntegrationTest {
         for (String item : items("m", 60)) {
             call(leader, item);
         }
-        await().atMost(WAIT).until(() -> leader.status().raft().lastIndex() > 0
-                && cluster.machine(leader.id()).items().size() == 60);
+        await().atMost(WAIT)
+                .until(() -> leader.status().raft().lastIndex() > 0
+                        && cluster.machine(leader.id()).items().size() == 60);
         cluster.start(follower);
-        await().atMost(WAIT).untilAsserted(() ->
-                assertThat(cluster.machine(follower).items()).isEqualTo(items("m", 60)));
+        await().atMost(WAIT)
+                .untilAsserted(
+                        () -> assertThat(cluster.machine(follower).items()).isEqualTo(items("m", 60)));
         assertThat(cluster.machine(follower).nothingAppliedTwice()).isTrue();
-        assertThat(cluster.machine(follower).firstAppliedIndex()).as("the early entries came in the snapshot")
+        assertThat(cluster.machine(follower).firstAppliedIndex())
+                .as("the early entries came in the snapshot")
                 .isGreaterThan(20);
-        assertThat(directory.resolve("node-" + follower).resolve("snapshots").toFile().list())
-                .as("the follower holds the leader's snapshot").anyMatch(name -> name.endsWith(".snap"));
+        assertThat(directory
+                        .resolve("node-" + follower)
+                        .resolve("snapshots")
+                        .toFile()
+                        .list())
+                .as("the follower holds the leader's snapshot")
+                .anyMatch(name -> name.endsWith(".snap"));
     }
 
     @Test
@@ -80,17 +89,22 @@ class CompleteRaftIntegrationTest {
         call(leader, "before");
         List<Long> others = new ArrayList<>(List.of(1L, 2L, 3L));
         others.remove(leader.id());
-        ConfState result = leader.changeMembership(ConfChange.of(new Op(OpType.ADD_VOTER, 4), new Op(OpType.ADD_VOTER, 5),
-                new Op(OpType.REMOVE, others.get(0)), new Op(OpType.REMOVE, others.get(1)))).get(20, TimeUnit.SECONDS);
+        ConfState result = leader.changeMembership(ConfChange.of(
+                        new Op(OpType.ADD_VOTER, 4),
+                        new Op(OpType.ADD_VOTER, 5),
+                        new Op(OpType.REMOVE, others.get(0)),
+                        new Op(OpType.REMOVE, others.get(1))))
+                .get(20, TimeUnit.SECONDS);
         assertThat(result.voters()).containsExactlyInAnyOrder(leader.id(), 4L, 5L);
         assertThat(result.isJoint()).isFalse();
-        await().atMost(WAIT).until(() -> cluster.server(others.get(0)).status().isRemoved()
-                && cluster.server(others.get(1)).status().isRemoved());
+        await().atMost(WAIT)
+                .until(() -> cluster.server(others.get(0)).status().isRemoved()
+                        && cluster.server(others.get(1)).status().isRemoved());
         cluster.kill(others.get(0));
         cluster.kill(others.get(1));
         call(leader, "after");
-        await().atMost(WAIT).untilAsserted(() ->
-                assertThat(cluster.machine(5).items()).containsExactly("before", "after"));
+        await().atMost(WAIT)
+                .untilAsserted(() -> assertThat(cluster.machine(5).items()).containsExactly("before", "after"));
     }
 
     @Test
@@ -105,11 +119,13 @@ class CompleteRaftIntegrationTest {
         }
         ConfState withLearner = leader.addLearner(4).get(20, TimeUnit.SECONDS);
         assertThat(withLearner.learners()).containsExactly(4L);
-        await().atMost(WAIT).untilAsserted(() -> assertThat(cluster.machine(4).items()).isEqualTo(items("x", 20)));
+        await().atMost(WAIT)
+                .untilAsserted(() -> assertThat(cluster.machine(4).items()).isEqualTo(items("x", 20)));
         ConfState promoted = leader.addVoter(4).get(20, TimeUnit.SECONDS);
         assertThat(promoted.voters()).containsExactly(1L, 2L, 3L, 4L);
         assertThat(promoted.learners()).isEmpty();
-        await().atMost(WAIT).until(() -> cluster.server(4).status().raft().conf().isVoter(4));
+        await().atMost(WAIT)
+                .until(() -> cluster.server(4).status().raft().conf().isVoter(4));
     }
 
     @Test
@@ -122,13 +138,15 @@ class CompleteRaftIntegrationTest {
         call(leader, "one");
         ConfState after = leader.removeMember(leader.id()).get(20, TimeUnit.SECONDS);
         assertThat(after.voters()).doesNotContain(leader.id()).hasSize(2);
-        await().atMost(WAIT).until(() -> leader.status().isRemoved() && !leader.status().isLeader());
+        await().atMost(WAIT)
+                .until(() -> leader.status().isRemoved() && !leader.status().isLeader());
         List<Long> rest = new ArrayList<>(after.voters());
         RaftServer next = cluster.awaitLeader(rest);
         assertThat(next.id()).isNotEqualTo(leader.id());
         call(next, "two");
-        await().atMost(WAIT).untilAsserted(() ->
-                assertThat(cluster.machine(rest.get(0)).items()).containsExactly("one", "two"));
+        await().atMost(WAIT)
+                .untilAsserted(
+                        () -> assertThat(cluster.machine(rest.get(0)).items()).containsExactly("one", "two"));
     }
 
     @Test
@@ -145,7 +163,8 @@ class CompleteRaftIntegrationTest {
             call(leader, item);
             // Acknowledged on the leader; a linearizable read on any follower must see it at once.
             RaftServer follower = cluster.server(followers.get(i % 2));
-            assertThat(query(follower, "contains " + item)).as("read of %s on node %s", item, follower.id())
+            assertThat(query(follower, "contains " + item))
+                    .as("read of %s on node %s", item, follower.id())
                     .isEqualTo("true");
         }
     }

@@ -28,7 +28,8 @@ final class ListStateMachine implements StateMachine {
     @Override
     public synchronized byte[] query(byte[] query) {
         String q = new String(query, StandardCharsets.UTF_8);
-        String answer = q.equals("size") ? String.valueOf(items.size())
+        String answer = q.equals("size")
+                ? String.valueOf(items.size())
                 : q.startsWith("contains ") ? String.valueOf(items.contains(q.substring(9))) : "bad query";
         return answer.getBytes(StandardCharsets.UTF_8);
     }

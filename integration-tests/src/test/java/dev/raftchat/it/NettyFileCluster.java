@@ -61,14 +61,21 @@ final class NettyFileCluster implements AutoCloseable {
     synchronized RaftServer start(long id) {
         Map<Long, PeerAddress> peers = new TreeMap<>(addresses);
         PeerAddress self = peers.remove(id);
-        NettyTransport transport = new NettyTransport(NettyTransportConfig.builder("it", id, self)
-                .reconnectBackoffMillis(10, 200).ioThreads(1).build(), peers);
+        NettyTransport transport = new NettyTransport(
+                NettyTransportConfig.builder("it", id, self)
+                        .reconnectBackoffMillis(10, 200)
+                        .ioThreads(1)
+                        .build(),
+                peers);
         Path home = directory.resolve("node-" + id);
         FileLogStorage log = FileLogStorage.open(home.resolve("log"), FileLogStorageConfig.defaults());
         FileSnapshotStorage snapshots = new FileSnapshotStorage(
                 FileSnapshotStore.open(home.resolve("snapshots"), FileSnapshotStoreConfig.defaults()));
-        RaftServerConfig config = customize.apply(RaftServerConfig.builder(NodeConfig.defaults(id, 977 * id),
-                initialConf).tickMillis(25).proposalTimeoutMillis(10_000)).build();
+        RaftServerConfig config = customize
+                .apply(RaftServerConfig.builder(NodeConfig.defaults(id, 977 * id), initialConf)
+                        .tickMillis(25)
+                        .proposalTimeoutMillis(10_000))
+                .build();
         ListStateMachine machine = new ListStateMachine();
         RaftServer server = new RaftServer(config, log, snapshots, transport, machine, RaftMetrics.NOOP).start();
         servers.put(id, server);
@@ -116,7 +123,9 @@ final class NettyFileCluster implements AutoCloseable {
                 seen = l;
             }
             RaftServer candidate = server(seen);
-            if (candidate == null || !candidate.status().isLeader() || candidate.status().appliedIndex() < 1) {
+            if (candidate == null
+                    || !candidate.status().isLeader()
+                    || candidate.status().appliedIndex() < 1) {
                 return false;
             }
             leader[0] = seen;
@@ -127,7 +136,8 @@ final class NettyFileCluster implements AutoCloseable {
 
     static String call(RaftServer server, String command) {
         try {
-            return new String(server.propose(command.getBytes(StandardCharsets.UTF_8)).get(15, TimeUnit.SECONDS),
+            return new String(
+                    server.propose(command.getBytes(StandardCharsets.UTF_8)).get(15, TimeUnit.SECONDS),
                     StandardCharsets.UTF_8);
         } catch (Exception e) {
             throw new IllegalStateException("propose " + command + " on node " + server.id() + " failed", e);
@@ -136,7 +146,8 @@ final class NettyFileCluster implements AutoCloseable {
 
     static String query(RaftServer server, String query) {
         try {
-            return new String(server.read(query.getBytes(StandardCharsets.UTF_8)).get(15, TimeUnit.SECONDS),
+            return new String(
+                    server.read(query.getBytes(StandardCharsets.UTF_8)).get(15, TimeUnit.SECONDS),
                     StandardCharsets.UTF_8);
         } catch (Exception e) {
             throw new IllegalStateException("read " + query + " on node " + server.id() + " failed", e);

@@ -43,7 +43,8 @@ public final class Checker {
 
         public String verdictLine() {
             return (valid() ? "valid" : "INVALID") + ": " + ok + " ok, " + failed + " failed, " + indeterminate
-                    + " indeterminate operations; " + anomalies.size() + " anomalies; linearizability " + linearizability;
+                    + " indeterminate operations; " + anomalies.size() + " anomalies; linearizability "
+                    + linearizability;
         }
     }
 
@@ -114,21 +115,38 @@ public final class Checker {
             sequence.forEach(v -> counts.merge(v, 1, Integer::sum));
             counts.forEach((value, count) -> {
                 if (count > 1) {
-                    add(anomalies, perKind, new Anomaly(Anomaly.Kind.DUPLICATE, room, value + " appears " + count + " times"));
+                    add(
+                            anomalies,
+                            perKind,
+                            new Anomaly(Anomaly.Kind.DUPLICATE, room, value + " appears " + count + " times"));
                 }
                 Op.Type outcome = postOutcome.get(value);
                 if (outcome == null || !room.equals(roomOfValue.get(value))) {
-                    add(anomalies, perKind, new Anomaly(Anomaly.Kind.UNKNOWN_VALUE, room, value + " was never posted to this room"));
+                    add(
+                            anomalies,
+                            perKind,
+                            new Anomaly(Anomaly.Kind.UNKNOWN_VALUE, room, value + " was never posted to this room"));
                 } else if (outcome == Op.Type.FAIL) {
-                    add(anomalies, perKind, new Anomaly(Anomaly.Kind.FAILED_WRITE_PRESENT, room,
-                            value + " is present although its post definitely failed"));
+                    add(
+                            anomalies,
+                            perKind,
+                            new Anomaly(
+                                    Anomaly.Kind.FAILED_WRITE_PRESENT,
+                                    room,
+                                    value + " is present although its post definitely failed"));
                 }
             });
             for (Map.Entry<String, Op.Type> post : postOutcome.entrySet()) {
-                if (post.getValue() == Op.Type.OK && room.equals(roomOfValue.get(post.getKey()))
+                if (post.getValue() == Op.Type.OK
+                        && room.equals(roomOfValue.get(post.getKey()))
                         && !counts.containsKey(post.getKey())) {
-                    add(anomalies, perKind, new Anomaly(Anomaly.Kind.LOST_WRITE, room,
-                            post.getKey() + " was acknowledged but is missing from the final state"));
+                    add(
+                            anomalies,
+                            perKind,
+                            new Anomaly(
+                                    Anomaly.Kind.LOST_WRITE,
+                                    room,
+                                    post.getKey() + " was acknowledged but is missing from the final state"));
                 }
             }
         }
@@ -142,13 +160,26 @@ public final class Checker {
             String room = c.invoke().room();
             if (c.invoke().f() == Op.Function.READ) {
                 if (new HashSet<>(read).size() != read.size()) {
-                    add(anomalies, perKind, new Anomaly(Anomaly.Kind.DUPLICATE, room, "read op " + c.invoke().index()
-                            + " returned a message twice: " + abbreviate(read)));
+                    add(
+                            anomalies,
+                            perKind,
+                            new Anomaly(
+                                    Anomaly.Kind.DUPLICATE,
+                                    room,
+                                    "read op " + c.invoke().index() + " returned a message twice: "
+                                            + abbreviate(read)));
                 }
-                if (read.size() > finalSequence.size() || !finalSequence.subList(0, read.size()).equals(read)) {
-                    add(anomalies, perKind, new Anomaly(Anomaly.Kind.READ_NOT_PREFIX, room, "read op " + c.invoke().index()
-                            + " on node " + c.completion().node() + " returned " + abbreviate(read)
-                            + ", not a prefix of the final " + abbreviate(finalSequence)));
+                if (read.size() > finalSequence.size()
+                        || !finalSequence.subList(0, read.size()).equals(read)) {
+                    add(
+                            anomalies,
+                            perKind,
+                            new Anomaly(
+                                    Anomaly.Kind.READ_NOT_PREFIX,
+                                    room,
+                                    "read op " + c.invoke().index()
+                                            + " on node " + c.completion().node() + " returned " + abbreviate(read)
+                                            + ", not a prefix of the final " + abbreviate(finalSequence)));
                 }
             } else {
                 checkPage(c, finalSequence, anomalies, perKind);
@@ -167,36 +198,58 @@ public final class Checker {
         return a == Op.Type.INFO || b == Op.Type.INFO ? Op.Type.INFO : Op.Type.FAIL;
     }
 
-    private static void checkPage(Completed c, List<String> finalSequence, List<Anomaly> anomalies,
-                                  Map<Anomaly.Kind, Integer> perKind) {
+    private static void checkPage(
+            Completed c, List<String> finalSequence, List<Anomaly> anomalies, Map<Anomaly.Kind, Integer> perKind) {
         List<String> page = c.completion().values();
         long after = c.invoke().after();
         long first = c.completion().firstSeq();
-        String where = "page op " + c.invoke().index() + " (after=" + after + ") on node " + c.completion().node();
+        String where = "page op " + c.invoke().index() + " (after=" + after + ") on node "
+                + c.completion().node();
         if (page.isEmpty()) {
             return;
         }
         if (first != after + 1) {
-            add(anomalies, perKind, new Anomaly(Anomaly.Kind.PAGE_NOT_CONTIGUOUS, c.invoke().room(),
-                    where + " starts at seq " + first + ", not " + (after + 1)));
+            add(
+                    anomalies,
+                    perKind,
+                    new Anomaly(
+                            Anomaly.Kind.PAGE_NOT_CONTIGUOUS,
+                            c.invoke().room(),
+                            where + " starts at seq " + first + ", not " + (after + 1)));
             return;
         }
         long end = after + page.size();
-        if (end > finalSequence.size() || !finalSequence.subList((int) after, (int) end).equals(page)) {
-            add(anomalies, perKind, new Anomaly(Anomaly.Kind.PAGE_NOT_CONTIGUOUS, c.invoke().room(),
-                    where + " returned " + abbreviate(page) + ", not the final sequence's seqs " + (after + 1) + ".." + end));
+        if (end > finalSequence.size()
+                || !finalSequence.subList((int) after, (int) end).equals(page)) {
+            add(
+                    anomalies,
+                    perKind,
+                    new Anomaly(
+                            Anomaly.Kind.PAGE_NOT_CONTIGUOUS,
+                            c.invoke().room(),
+                            where + " returned " + abbreviate(page) + ", not the final sequence's seqs " + (after + 1)
+                                    + ".." + end));
         }
     }
 
     /** The sequence most nodes agree on; DIVERGENT for each node that differs, NODE_NOT_RECOVERED for unread ones. */
-    private static List<String> referenceSequence(String room, Map<Integer, Map<String, List<String>>> finalState,
-                                                  List<Anomaly> anomalies, Map<Anomaly.Kind, Integer> perKind) {
+    private static List<String> referenceSequence(
+            String room,
+            Map<Integer, Map<String, List<String>>> finalState,
+            List<Anomaly> anomalies,
+            Map<Anomaly.Kind, Integer> perKind) {
         Map<List<String>, List<Integer>> holders = new LinkedHashMap<>();
         for (Map.Entry<Integer, Map<String, List<String>>> node : new TreeMap<>(finalState).entrySet()) {
-            List<String> sequence = node.getValue() == null ? null : node.getValue().get(room);
+            List<String> sequence =
+                    node.getValue() == null ? null : node.getValue().get(room);
             if (sequence == null) {
-                add(anomalies, perKind, new Anomaly(Anomaly.Kind.NODE_NOT_RECOVERED, room,
-                        "node " + node.getKey() + " could not be read after healing"));
+                add(
+                        anomalies,
+                        perKind,
+                        new Anomaly(
+                                Anomaly.Kind.NODE_NOT_RECOVERED,
+                                room,
+                                "node " + node.getKey() + " could not be read after healing"));
                 continue;
             }
             holders.computeIfAbsent(sequence, k -> new ArrayList<>()).add(node.getKey());
@@ -212,9 +265,16 @@ public final class Checker {
         }
         for (Map.Entry<List<String>, List<Integer>> e : holders.entrySet()) {
             if (!e.getKey().equals(best)) {
-                add(anomalies, perKind, new Anomaly(Anomaly.Kind.DIVERGENT, room, "nodes " + e.getValue() + " hold "
-                        + abbreviate(e.getKey()) + " but nodes " + holders.get(best) + " hold " + abbreviate(best)
-                        + firstDifference(best, e.getKey())));
+                add(
+                        anomalies,
+                        perKind,
+                        new Anomaly(
+                                Anomaly.Kind.DIVERGENT,
+                                room,
+                                "nodes " + e.getValue() + " hold "
+                                        + abbreviate(e.getKey()) + " but nodes " + holders.get(best) + " hold "
+                                        + abbreviate(best)
+                                        + firstDifference(best, e.getKey())));
             }
         }
         return best;
@@ -228,8 +288,11 @@ public final class Checker {
         return " (first difference at seq " + (i + 1) + ")";
     }
 
-    private String checkLinearizability(List<Completed> completed, Map<String, List<String>> reference,
-                                        List<Anomaly> anomalies, Map<Anomaly.Kind, Integer> perKind) {
+    private String checkLinearizability(
+            List<Completed> completed,
+            Map<String, List<String>> reference,
+            List<Anomaly> anomalies,
+            Map<Anomaly.Kind, Integer> perKind) {
         Map<String, Integer> keyOfValue = new HashMap<>();
         List<KvOp> registerOps = new ArrayList<>();
         Map<String, List<Completed>> postsByRoom = new TreeMap<>();
@@ -243,9 +306,19 @@ public final class Checker {
                 continue; // a retry of the same transaction id: one write
             }
             keyOfValue.put(value, keyOfValue.size() + 1);
-            postsByRoom.computeIfAbsent(c.invoke().room(), k -> new ArrayList<>()).add(c);
-            registerOps.add(new KvOp(id++, c.invoke().process(), keyOfValue.get(value), KvOp.Kind.WRITE, 1, 0,
-                    c.type() == Op.Type.OK ? KvOp.Outcome.OK : KvOp.Outcome.INFO, 0, c.invoke().timeNanos(),
+            postsByRoom
+                    .computeIfAbsent(c.invoke().room(), k -> new ArrayList<>())
+                    .add(c);
+            registerOps.add(new KvOp(
+                    id++,
+                    c.invoke().process(),
+                    keyOfValue.get(value),
+                    KvOp.Kind.WRITE,
+                    1,
+                    0,
+                    c.type() == Op.Type.OK ? KvOp.Outcome.OK : KvOp.Outcome.INFO,
+                    0,
+                    c.invoke().timeNanos(),
                     c.completeNanos()));
         }
         // Posts retried under one value: the write may take effect from the first invocation on.
@@ -261,9 +334,17 @@ public final class Checker {
                 if (registerOps.size() >= linearizabilityOpsMax) {
                     return "unknown (over " + linearizabilityOpsMax + " register ops)";
                 }
-                registerOps.add(new KvOp(id++, c.invoke().process(), keyOfValue.get(post.invoke().value()), KvOp.Kind.READ,
-                        0, 0, KvOp.Outcome.OK, seen.contains(post.invoke().value()) ? 1 : KvOp.NO_VALUE,
-                        c.invoke().timeNanos(), c.completion().timeNanos()));
+                registerOps.add(new KvOp(
+                        id++,
+                        c.invoke().process(),
+                        keyOfValue.get(post.invoke().value()),
+                        KvOp.Kind.READ,
+                        0,
+                        0,
+                        KvOp.Outcome.OK,
+                        seen.contains(post.invoke().value()) ? 1 : KvOp.NO_VALUE,
+                        c.invoke().timeNanos(),
+                        c.completion().timeNanos()));
             }
         }
         LinearizabilityChecker.Result result = new LinearizabilityChecker().check(registerOps);

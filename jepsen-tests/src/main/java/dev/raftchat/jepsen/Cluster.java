@@ -39,8 +39,14 @@ public final class Cluster implements AutoCloseable {
     private static final int WRITES_PER_MINUTE_MAX = 10_000_000;
 
     /** How to run the nodes. */
-    public record Settings(Path jar, Path dataRoot, Path logDir, int heapMegabytes, long tickMillis,
-                           long requestTimeoutMillis, long snapshotCount) {
+    public record Settings(
+            Path jar,
+            Path dataRoot,
+            Path logDir,
+            int heapMegabytes,
+            long tickMillis,
+            long requestTimeoutMillis,
+            long snapshotCount) {
         public Settings {
             if (!Files.isRegularFile(jar)) {
                 throw new IllegalArgumentException("the raft-chat jar " + jar + " does not exist; build it with "
@@ -114,8 +120,14 @@ public final class Cluster implements AutoCloseable {
             throw new IllegalArgumentException("node " + id + " is already defined");
         }
         String host = network.host(id);
-        Node node = new Node(id, host, freePort(host), freePort(host), settings.dataRoot().resolve("n" + id),
-                settings.logDir().resolve("n" + id + ".log"), joined);
+        Node node = new Node(
+                id,
+                host,
+                freePort(host),
+                freePort(host),
+                settings.dataRoot().resolve("n" + id),
+                settings.logDir().resolve("n" + id + ".log"),
+                joined);
         nodes.put(id, node);
         return node;
     }
@@ -144,39 +156,65 @@ public final class Cluster implements AutoCloseable {
             List<String> command = new ArrayList<>();
             if (uid >= 0) {
                 run(List.of("chown", "-R", uid + ":" + uid, node.dataDir.toString()));
-                command.addAll(List.of(IptablesFaults.executable("setpriv"), "--reuid=" + uid, "--regid=" + uid, "--clear-groups"));
+                command.addAll(List.of(
+                        IptablesFaults.executable("setpriv"), "--reuid=" + uid, "--regid=" + uid, "--clear-groups"));
             }
             command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            command.addAll(List.of("-Xmx" + settings.heapMegabytes() + "m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                    "-Xss512k", "-XX:-UsePerfData", "-Djava.io.tmpdir=" + node.dataDir,
+            command.addAll(List.of(
+                    "-Xmx" + settings.heapMegabytes() + "m",
+                    "-XX:+UseSerialGC",
+                    "-XX:TieredStopAtLevel=1",
+                    "-Xss512k",
+                    "-XX:-UsePerfData",
+                    "-Djava.io.tmpdir=" + node.dataDir,
                     "-D" + "dev.raftchat.storage.syncedLengthFile=true",
-                    "-jar", settings.jar().toString(),
-                    "--id", Integer.toString(id),
-                    "--cluster", clusterList(id),
-                    "--port", Integer.toString(node.httpPort),
-                    "--http-host", node.host,
-                    "--data-dir", node.dataDir.toString(),
-                    "--tick-ms", Long.toString(settings.tickMillis()),
-                    "--request-timeout-ms", Long.toString(settings.requestTimeoutMillis()),
-                    "--snapshot-count", Long.toString(settings.snapshotCount()),
+                    "-jar",
+                    settings.jar().toString(),
+                    "--id",
+                    Integer.toString(id),
+                    "--cluster",
+                    clusterList(id),
+                    "--port",
+                    Integer.toString(node.httpPort),
+                    "--http-host",
+                    node.host,
+                    "--data-dir",
+                    node.dataDir.toString(),
+                    "--tick-ms",
+                    Long.toString(settings.tickMillis()),
+                    "--request-timeout-ms",
+                    Long.toString(settings.requestTimeoutMillis()),
+                    "--snapshot-count",
+                    Long.toString(settings.snapshotCount()),
                     // Every client connects from this machine's one address: the per-address write limit
                     // (a defence against abusive clients) would turn the workload into 429s.
-                    "--writes-per-minute-per-address", Integer.toString(WRITES_PER_MINUTE_MAX),
-                    "--writes-per-minute-per-user", Integer.toString(WRITES_PER_MINUTE_MAX)));
+                    "--writes-per-minute-per-address",
+                    Integer.toString(WRITES_PER_MINUTE_MAX),
+                    "--writes-per-minute-per-user",
+                    Integer.toString(WRITES_PER_MINUTE_MAX)));
             if (node.joined) {
                 command.add("--join");
             }
-            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+            ProcessBuilder builder = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(node.logFile.toFile()))
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
             builder.environment().keySet().removeIf(name -> name.startsWith("RAFT_CHAT_"));
-            Files.writeString(node.logFile, "\n==== jepsen: starting " + node + " (incarnation " + (node.incarnations + 1)
-                    + "): " + String.join(" ", command) + "\n", java.nio.file.StandardOpenOption.CREATE,
+            Files.writeString(
+                    node.logFile,
+                    "\n==== jepsen: starting " + node + " (incarnation " + (node.incarnations + 1) + "): "
+                            + String.join(" ", command) + "\n",
+                    java.nio.file.StandardOpenOption.CREATE,
                     java.nio.file.StandardOpenOption.APPEND);
             node.process = builder.start();
             node.paused = false;
             node.incarnations++;
-            LOG.info("started {} as pid {} (http {}, peer {})", node, node.process.pid(), node.baseUrl(), node.peerUrl());
+            LOG.info(
+                    "started {} as pid {} (http {}, peer {})",
+                    node,
+                    node.process.pid(),
+                    node.baseUrl(),
+                    node.peerUrl());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + node, e);
         }
@@ -253,7 +291,8 @@ public final class Cluster implements AutoCloseable {
         try {
             IptablesFaults.Result result = IptablesFaults.runCommand(command);
             if (result.exitCode() != 0) {
-                throw new IllegalStateException(String.join(" ", command) + " failed: " + result.output().strip());
+                throw new IllegalStateException(String.join(" ", command) + " failed: "
+                        + result.output().strip());
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot run " + String.join(" ", command), e);
@@ -264,8 +303,12 @@ public final class Cluster implements AutoCloseable {
     public JsonNode status(int id) {
         Node node = node(id);
         try {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(node.baseUrl() + "/raft"))
-                    .timeout(Duration.ofMillis(STATUS_TIMEOUT_MILLIS)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = http.send(
+                    HttpRequest.newBuilder(URI.create(node.baseUrl() + "/raft"))
+                            .timeout(Duration.ofMillis(STATUS_TIMEOUT_MILLIS))
+                            .GET()
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             return response.statusCode() == 200 ? JSON.readTree(response.body()) : null;
         } catch (IOException e) {
             return null;
@@ -312,7 +355,9 @@ public final class Cluster implements AutoCloseable {
             Process process = node.process;
             if (process != null && process.isAlive()) {
                 try {
-                    new ProcessBuilder("kill", "-CONT", Long.toString(process.pid())).start().waitFor(5, TimeUnit.SECONDS);
+                    new ProcessBuilder("kill", "-CONT", Long.toString(process.pid()))
+                            .start()
+                            .waitFor(5, TimeUnit.SECONDS);
                 } catch (IOException | InterruptedException e) {
                     // SIGKILL below ends a stopped process too
                 }

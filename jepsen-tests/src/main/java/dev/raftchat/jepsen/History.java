@@ -48,8 +48,8 @@ public final class History implements AutoCloseable {
         return op;
     }
 
-    public synchronized Op complete(Op invocation, Op.Type type, int node, List<String> values, long firstSeq,
-                                    String error) {
+    public synchronized Op complete(
+            Op invocation, Op.Type type, int node, List<String> values, long firstSeq, String error) {
         if (type == Op.Type.INVOKE) {
             throw new IllegalArgumentException("a completion cannot be an invocation");
         }
@@ -129,12 +129,19 @@ public final class History implements AutoCloseable {
                     values.add(v.asText());
                 }
             }
-            ops.add(new Op(n.get("index").asLong(), n.get("process").asInt(),
+            ops.add(new Op(
+                    n.get("index").asLong(),
+                    n.get("process").asInt(),
                     Op.Type.valueOf(n.get("type").asText().toUpperCase(java.util.Locale.ROOT)),
                     Op.Function.valueOf(n.get("f").asText().toUpperCase(java.util.Locale.ROOT)),
-                    n.get("room").asText(), n.has("value") ? n.get("value").asText() : null, n.get("node").asInt(),
-                    n.get("time").asLong(), values, n.has("after") ? n.get("after").asLong() : -1,
-                    n.has("firstSeq") ? n.get("firstSeq").asLong() : -1, n.has("error") ? n.get("error").asText() : null));
+                    n.get("room").asText(),
+                    n.has("value") ? n.get("value").asText() : null,
+                    n.get("node").asInt(),
+                    n.get("time").asLong(),
+                    values,
+                    n.has("after") ? n.get("after").asLong() : -1,
+                    n.has("firstSeq") ? n.get("firstSeq").asLong() : -1,
+                    n.has("error") ? n.get("error").asText() : null));
         }
         return ops;
     }

@@ -43,7 +43,9 @@ public final class IptablesFaults implements NetworkFaults {
 
     /** Why this machine cannot use iptables partitions, or null when it can. */
     public static String unavailableReason(Path jar, Path dataRoot) {
-        if (!System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux")) {
+        if (!System.getProperty("os.name", "")
+                .toLowerCase(java.util.Locale.ROOT)
+                .contains("linux")) {
             return "not Linux";
         }
         if (!"root".equals(System.getProperty("user.name"))) {
@@ -177,13 +179,16 @@ public final class IptablesFaults implements NetworkFaults {
                 if (words.length == 2 && words[0].equals("-N") && words[1].startsWith(CHAIN_PREFIX)) {
                     String owner = words[1].substring(CHAIN_PREFIX.length());
                     boolean alive = owner.chars().allMatch(Character::isDigit)
-                            && ProcessHandle.of(Long.parseLong(owner)).map(ProcessHandle::isAlive).orElse(false);
+                            && ProcessHandle.of(Long.parseLong(owner))
+                                    .map(ProcessHandle::isAlive)
+                                    .orElse(false);
                     if (!alive) {
                         LOG.info("removing iptables chain {} left by a run that is gone", words[1]);
                         for (String jump : rules.output.split("\n")) {
                             if (jump.startsWith("-A OUTPUT") && jump.endsWith("-j " + words[1])) {
                                 List<String> delete = new ArrayList<>(List.of("iptables", "-w", "-D"));
-                                delete.addAll(List.of(jump.substring("-A ".length()).trim().split("\\s+")));
+                                delete.addAll(List.of(
+                                        jump.substring("-A ".length()).trim().split("\\s+")));
                                 runCommand(delete);
                             }
                         }
@@ -203,7 +208,8 @@ public final class IptablesFaults implements NetworkFaults {
         try {
             Result result = runCommand(command);
             if (result.exitCode != 0) {
-                throw new IllegalStateException(String.join(" ", command) + " failed (" + result.exitCode + "): " + result.output.strip());
+                throw new IllegalStateException(
+                        String.join(" ", command) + " failed (" + result.exitCode + "): " + result.output.strip());
             }
         } catch (IOException e) {
             throw new IllegalStateException("cannot run " + String.join(" ", command), e);
@@ -242,7 +248,8 @@ public final class IptablesFaults implements NetworkFaults {
             byte[] out = process.getInputStream().readAllBytes();
             if (!process.waitFor(COMMAND_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
-                throw new IOException(String.join(" ", command) + " did not finish in " + COMMAND_TIMEOUT_SECONDS + " s");
+                throw new IOException(
+                        String.join(" ", command) + " did not finish in " + COMMAND_TIMEOUT_SECONDS + " s");
             }
             return new Result(process.exitValue(), new String(out, java.nio.charset.StandardCharsets.UTF_8));
         } catch (InterruptedException e) {

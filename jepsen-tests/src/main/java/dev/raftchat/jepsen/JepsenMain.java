@@ -18,8 +18,7 @@ import java.util.Set;
  * could not be carried out.
  */
 public final class JepsenMain {
-    private JepsenMain() {
-    }
+    private JepsenMain() {}
 
     public static void main(String[] args) {
         int status;
@@ -28,7 +27,8 @@ public final class JepsenMain {
             JepsenRun.Outcome outcome = new JepsenRun(options).run();
             System.out.println("results: " + outcome.resultsDir().toAbsolutePath());
             outcome.result().anomalies().forEach(a -> System.out.println("anomaly: " + a));
-            System.out.println("faults injected: " + outcome.faultsInjected() + " (network: " + outcome.network() + ")");
+            System.out.println(
+                    "faults injected: " + outcome.faultsInjected() + " (network: " + outcome.network() + ")");
             System.out.println(outcome.result().verdictLine());
             status = outcome.valid() ? 0 : 1;
         } catch (IllegalArgumentException e) {
@@ -92,8 +92,26 @@ public final class JepsenMain {
                 throw new IllegalArgumentException(flag + " needs a number, got '" + value + "'");
             }
         }
-        return new JepsenOptions(nodes, time, nemeses, clientsPerNode, rate, opsMax, faultMs, quietMs, recover, results, jar,
-                network, retry, paginated, seed, d.heapMegabytes(), d.tickMillis(), d.nodeRequestTimeoutMillis(),
-                d.clientTimeoutMillis(), d.snapshotCount());
+        return new JepsenOptions(
+                nodes,
+                time,
+                nemeses,
+                clientsPerNode,
+                rate,
+                opsMax,
+                faultMs,
+                quietMs,
+                recover,
+                results,
+                jar,
+                network,
+                retry,
+                paginated,
+                seed,
+                d.heapMegabytes(),
+                d.tickMillis(),
+                d.nodeRequestTimeoutMillis(),
+                d.clientTimeoutMillis(),
+                d.snapshotCount());
     }
 }

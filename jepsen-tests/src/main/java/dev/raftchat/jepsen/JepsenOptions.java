@@ -29,25 +29,52 @@ import java.util.Set;
  * @param clientTimeoutMillis       a client's wait for one HTTP answer
  * @param snapshotCount             the nodes' --snapshot-count (small, so snapshots happen under faults)
  */
-public record JepsenOptions(int nodes, int timeSeconds, Set<Fault> nemeses, int clientsPerNode, int opsPerSecondMax,
-                            int opsMax, long faultMillis, long quietMillis, long recoverSeconds, Path resultsDir, Path jar,
-                            String networkMode, boolean retryOnOtherNode, String paginated, long seed, int heapMegabytes,
-                            long tickMillis, long nodeRequestTimeoutMillis, long clientTimeoutMillis, long snapshotCount) {
+public record JepsenOptions(
+        int nodes,
+        int timeSeconds,
+        Set<Fault> nemeses,
+        int clientsPerNode,
+        int opsPerSecondMax,
+        int opsMax,
+        long faultMillis,
+        long quietMillis,
+        long recoverSeconds,
+        Path resultsDir,
+        Path jar,
+        String networkMode,
+        boolean retryOnOtherNode,
+        String paginated,
+        long seed,
+        int heapMegabytes,
+        long tickMillis,
+        long nodeRequestTimeoutMillis,
+        long clientTimeoutMillis,
+        long snapshotCount) {
 
     public JepsenOptions {
         require(nodes >= 1 && nodes <= 9, "--nodes must be in [1, 9], got " + nodes);
         require(timeSeconds >= 1, "--time must be >= 1 second, got " + timeSeconds);
-        require(clientsPerNode >= 1 && clientsPerNode <= 32, "--clients-per-node must be in [1, 32], got " + clientsPerNode);
-        require(opsPerSecondMax >= 1 && opsPerSecondMax <= 10_000, "--rate must be in [1, 10000] ops/s, got " + opsPerSecondMax);
+        require(
+                clientsPerNode >= 1 && clientsPerNode <= 32,
+                "--clients-per-node must be in [1, 32], got " + clientsPerNode);
+        require(
+                opsPerSecondMax >= 1 && opsPerSecondMax <= 10_000,
+                "--rate must be in [1, 10000] ops/s, got " + opsPerSecondMax);
         require(opsMax >= 1 && opsMax <= 1_000_000, "--ops-max must be in [1, 1000000], got " + opsMax);
         require(faultMillis >= 100, "--fault-ms must be >= 100, got " + faultMillis);
         require(quietMillis >= 0, "--quiet-ms must be >= 0, got " + quietMillis);
         require(recoverSeconds >= 5, "--recover-seconds must be >= 5, got " + recoverSeconds);
-        require(Set.of("auto", "iptables", "proxy").contains(networkMode), "--network must be auto, iptables or proxy, got " + networkMode);
-        require(Set.of("auto", "on", "off").contains(paginated), "--paginated must be auto, on or off, got " + paginated);
+        require(
+                Set.of("auto", "iptables", "proxy").contains(networkMode),
+                "--network must be auto, iptables or proxy, got " + networkMode);
+        require(
+                Set.of("auto", "on", "off").contains(paginated),
+                "--paginated must be auto, on or off, got " + paginated);
         require(heapMegabytes >= 32, "--heap-mb must be >= 32, got " + heapMegabytes);
-        require(clientTimeoutMillis > nodeRequestTimeoutMillis,
-                "--client-timeout-ms must exceed the nodes' request timeout (" + nodeRequestTimeoutMillis + "), got " + clientTimeoutMillis);
+        require(
+                clientTimeoutMillis > nodeRequestTimeoutMillis,
+                "--client-timeout-ms must exceed the nodes' request timeout (" + nodeRequestTimeoutMillis + "), got "
+                        + clientTimeoutMillis);
         nemeses = Set.copyOf(nemeses);
     }
 
@@ -59,43 +86,170 @@ public record JepsenOptions(int nodes, int timeSeconds, Set<Fault> nemeses, int 
 
     /** The defaults of {@code bin/raft-jepsen}: 3 nodes, 60 s, every nemesis. */
     public static JepsenOptions defaults(Path resultsDir, Path jar) {
-        return new JepsenOptions(3, 60, Set.of(Fault.values()), 2, 40, 100_000, 5_000, 2_000, 60, resultsDir, jar,
-                "auto", false, "auto", 1, 96, 100, 2_000, 4_000, 200);
+        return new JepsenOptions(
+                3,
+                60,
+                Set.of(Fault.values()),
+                2,
+                40,
+                100_000,
+                5_000,
+                2_000,
+                60,
+                resultsDir,
+                jar,
+                "auto",
+                false,
+                "auto",
+                1,
+                96,
+                100,
+                2_000,
+                4_000,
+                200);
     }
 
     public JepsenOptions withTime(int seconds, long faultMs, long quietMs) {
-        return new JepsenOptions(nodes, seconds, nemeses, clientsPerNode, opsPerSecondMax, opsMax, faultMs, quietMs,
-                recoverSeconds, resultsDir, jar, networkMode, retryOnOtherNode, paginated, seed, heapMegabytes, tickMillis,
-                nodeRequestTimeoutMillis, clientTimeoutMillis, snapshotCount);
+        return new JepsenOptions(
+                nodes,
+                seconds,
+                nemeses,
+                clientsPerNode,
+                opsPerSecondMax,
+                opsMax,
+                faultMs,
+                quietMs,
+                recoverSeconds,
+                resultsDir,
+                jar,
+                networkMode,
+                retryOnOtherNode,
+                paginated,
+                seed,
+                heapMegabytes,
+                tickMillis,
+                nodeRequestTimeoutMillis,
+                clientTimeoutMillis,
+                snapshotCount);
     }
 
     public JepsenOptions withNodes(int count) {
-        return new JepsenOptions(count, timeSeconds, nemeses, clientsPerNode, opsPerSecondMax, opsMax, faultMillis, quietMillis,
-                recoverSeconds, resultsDir, jar, networkMode, retryOnOtherNode, paginated, seed, heapMegabytes, tickMillis,
-                nodeRequestTimeoutMillis, clientTimeoutMillis, snapshotCount);
+        return new JepsenOptions(
+                count,
+                timeSeconds,
+                nemeses,
+                clientsPerNode,
+                opsPerSecondMax,
+                opsMax,
+                faultMillis,
+                quietMillis,
+                recoverSeconds,
+                resultsDir,
+                jar,
+                networkMode,
+                retryOnOtherNode,
+                paginated,
+                seed,
+                heapMegabytes,
+                tickMillis,
+                nodeRequestTimeoutMillis,
+                clientTimeoutMillis,
+                snapshotCount);
     }
 
     public JepsenOptions withNetworkMode(String mode) {
-        return new JepsenOptions(nodes, timeSeconds, nemeses, clientsPerNode, opsPerSecondMax, opsMax, faultMillis, quietMillis,
-                recoverSeconds, resultsDir, jar, mode, retryOnOtherNode, paginated, seed, heapMegabytes, tickMillis,
-                nodeRequestTimeoutMillis, clientTimeoutMillis, snapshotCount);
+        return new JepsenOptions(
+                nodes,
+                timeSeconds,
+                nemeses,
+                clientsPerNode,
+                opsPerSecondMax,
+                opsMax,
+                faultMillis,
+                quietMillis,
+                recoverSeconds,
+                resultsDir,
+                jar,
+                mode,
+                retryOnOtherNode,
+                paginated,
+                seed,
+                heapMegabytes,
+                tickMillis,
+                nodeRequestTimeoutMillis,
+                clientTimeoutMillis,
+                snapshotCount);
     }
 
     public JepsenOptions withRetryOnOtherNode(boolean retry) {
-        return new JepsenOptions(nodes, timeSeconds, nemeses, clientsPerNode, opsPerSecondMax, opsMax, faultMillis, quietMillis,
-                recoverSeconds, resultsDir, jar, networkMode, retry, paginated, seed, heapMegabytes, tickMillis,
-                nodeRequestTimeoutMillis, clientTimeoutMillis, snapshotCount);
+        return new JepsenOptions(
+                nodes,
+                timeSeconds,
+                nemeses,
+                clientsPerNode,
+                opsPerSecondMax,
+                opsMax,
+                faultMillis,
+                quietMillis,
+                recoverSeconds,
+                resultsDir,
+                jar,
+                networkMode,
+                retry,
+                paginated,
+                seed,
+                heapMegabytes,
+                tickMillis,
+                nodeRequestTimeoutMillis,
+                clientTimeoutMillis,
+                snapshotCount);
     }
 
     public JepsenOptions withNemeses(Set<Fault> faults) {
-        return new JepsenOptions(nodes, timeSeconds, faults, clientsPerNode, opsPerSecondMax, opsMax, faultMillis, quietMillis,
-                recoverSeconds, resultsDir, jar, networkMode, retryOnOtherNode, paginated, seed, heapMegabytes, tickMillis,
-                nodeRequestTimeoutMillis, clientTimeoutMillis, snapshotCount);
+        return new JepsenOptions(
+                nodes,
+                timeSeconds,
+                faults,
+                clientsPerNode,
+                opsPerSecondMax,
+                opsMax,
+                faultMillis,
+                quietMillis,
+                recoverSeconds,
+                resultsDir,
+                jar,
+                networkMode,
+                retryOnOtherNode,
+                paginated,
+                seed,
+                heapMegabytes,
+                tickMillis,
+                nodeRequestTimeoutMillis,
+                clientTimeoutMillis,
+                snapshotCount);
     }
 
     public JepsenOptions withSeed(long value) {
-        return new JepsenOptions(nodes, timeSeconds, nemeses, clientsPerNode, opsPerSecondMax, opsMax, faultMillis, quietMillis,
-                recoverSeconds, resultsDir, jar, networkMode, retryOnOtherNode, paginated, value, heapMegabytes, tickMillis,
-                nodeRequestTimeoutMillis, clientTimeoutMillis, snapshotCount);
+        return new JepsenOptions(
+                nodes,
+                timeSeconds,
+                nemeses,
+                clientsPerNode,
+                opsPerSecondMax,
+                opsMax,
+                faultMillis,
+                quietMillis,
+                recoverSeconds,
+                resultsDir,
+                jar,
+                networkMode,
+                retryOnOtherNode,
+                paginated,
+                value,
+                heapMegabytes,
+                tickMillis,
+                nodeRequestTimeoutMillis,
+                clientTimeoutMillis,
+                snapshotCount);
     }
 }

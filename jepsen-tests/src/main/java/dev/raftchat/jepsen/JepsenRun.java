@@ -60,8 +60,14 @@ public final class JepsenRun {
     private static final long RESTART_WAIT_SECONDS = 30;
 
     /** The outcome of a run. */
-    public record Outcome(Checker.Result result, Map<Fault, Integer> faultsInjected, List<String> notes, String network,
-                          boolean paginated, Path resultsDir, int finalMembers) {
+    public record Outcome(
+            Checker.Result result,
+            Map<Fault, Integer> faultsInjected,
+            List<String> notes,
+            String network,
+            boolean paginated,
+            Path resultsDir,
+            int finalMembers) {
         public boolean valid() {
             return result.valid();
         }
@@ -76,18 +82,31 @@ public final class JepsenRun {
     public Outcome run() throws IOException, InterruptedException {
         Path results = options.resultsDir();
         Files.createDirectories(results.resolve("nodes"));
-        Path dataRoot = Files.createTempDirectory("raft-jepsen-data-",
+        Path dataRoot = Files.createTempDirectory(
+                "raft-jepsen-data-",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
         NetworkFaults network = openNetwork(dataRoot);
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofMillis(1_000)).build();
-        Cluster cluster = new Cluster(new Cluster.Settings(options.jar(), dataRoot, results.resolve("nodes"),
-                options.heapMegabytes(), options.tickMillis(), options.nodeRequestTimeoutMillis(), options.snapshotCount()),
-                network, http);
-        Thread cleanup = new Thread(() -> {
-            cluster.close();
-            network.close();
-        }, "jepsen-cleanup");
+        HttpClient http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofMillis(1_000))
+                .build();
+        Cluster cluster = new Cluster(
+                new Cluster.Settings(
+                        options.jar(),
+                        dataRoot,
+                        results.resolve("nodes"),
+                        options.heapMegabytes(),
+                        options.tickMillis(),
+                        options.nodeRequestTimeoutMillis(),
+                        options.snapshotCount()),
+                network,
+                http);
+        Thread cleanup = new Thread(
+                () -> {
+                    cluster.close();
+                    network.close();
+                },
+                "jepsen-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanup);
         long start = System.nanoTime();
         boolean valid = false;
@@ -104,13 +123,27 @@ public final class JepsenRun {
                 case "off" -> false;
                 default -> get(http, cluster.node(1).baseUrl() + "/api/v1/info") == 200;
             };
-            LOG.info("cluster of {} ready; network faults via {}; paginated reads {}", initial.size(), network.name(),
+            LOG.info(
+                    "cluster of {} ready; network faults via {}; paginated reads {}",
+                    initial.size(),
+                    network.name(),
                     paginated ? "on" : "off");
-            try (Nemesis nemesis = new Nemesis(cluster, network, http, history, initial, options.seed(),
-                    results.resolve("faults.jsonl"))) {
-                Workload workload = new Workload(new Workload.Settings(options.nodes() * options.clientsPerNode(),
-                        options.opsMax(), options.opsPerSecondMax(), options.clientTimeoutMillis(), ROOMS,
-                        options.retryOnOtherNode(), 2, paginated, options.seed()), history, http, new Workload.Targets() {
+            try (Nemesis nemesis = new Nemesis(
+                    cluster, network, http, history, initial, options.seed(), results.resolve("faults.jsonl"))) {
+                Workload workload = new Workload(
+                        new Workload.Settings(
+                                options.nodes() * options.clientsPerNode(),
+                                options.opsMax(),
+                                options.opsPerSecondMax(),
+                                options.clientTimeoutMillis(),
+                                ROOMS,
+                                options.retryOnOtherNode(),
+                                2,
+                                paginated,
+                                options.seed()),
+                        history,
+                        http,
+                        new Workload.Targets() {
                             @Override
                             public List<Integer> members() {
                                 return nemesis.members();
@@ -129,11 +162,18 @@ public final class JepsenRun {
                 workload.stop();
                 workload.awaitClients();
                 nemesis.healAll();
-                Map<Integer, Map<String, List<String>>> finalState = recover(cluster, nemesis, http, workload, paginated);
+                Map<Integer, Map<String, List<String>>> finalState =
+                        recover(cluster, nemesis, http, workload, paginated);
                 Checker.Result result = new Checker().check(history.ops(), finalState, Set.copyOf(ROOMS));
                 valid = result.valid();
-                Outcome outcome = new Outcome(result, nemesis.injected(), nemesis.notes(), network.name(), paginated,
-                        results, nemesis.members().size());
+                Outcome outcome = new Outcome(
+                        result,
+                        nemesis.injected(),
+                        nemesis.notes(),
+                        network.name(),
+                        paginated,
+                        results,
+                        nemesis.members().size());
                 writeFinalState(results.resolve("final-state.json"), finalState);
                 writeSummary(results.resolve("summary.txt"), outcome, System.nanoTime() - start);
                 return outcome;
@@ -185,23 +225,28 @@ public final class JepsenRun {
         if (!partitions.isEmpty() && !others.isEmpty()) {
             // Two combinations belong to the first round: a membership change under a partition (when
             // selected), and a partition with a crash or pause.
-            List<Fault> crashes = others.stream().filter(f -> f != Fault.MEMBERSHIP).toList();
+            List<Fault> crashes =
+                    others.stream().filter(f -> f != Fault.MEMBERSHIP).toList();
             if (options.nemeses().contains(Fault.MEMBERSHIP)) {
                 plan.add(List.of(partitions.get(random.nextInt(partitions.size())), Fault.MEMBERSHIP));
             }
             if (!crashes.isEmpty()) {
-                plan.add(List.of(partitions.get(random.nextInt(partitions.size())), crashes.get(random.nextInt(crashes.size()))));
+                plan.add(List.of(
+                        partitions.get(random.nextInt(partitions.size())),
+                        crashes.get(random.nextInt(crashes.size()))));
             }
         }
         int step = 0;
         // The first round (each selected fault alone) always runs to the end, past the deadline if need be, so
         // that every selected nemesis is injected at least once; after it, steps start only before the deadline.
-        while (step < plan.size() || System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(options.faultMillis()) < deadlineNanos) {
+        while (step < plan.size()
+                || System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(options.faultMillis()) < deadlineNanos) {
             List<Fault> faults;
             if (step < plan.size()) {
                 faults = plan.get(step);
             } else if (!partitions.isEmpty() && !others.isEmpty()) {
-                faults = List.of(partitions.get(random.nextInt(partitions.size())), others.get(random.nextInt(others.size())));
+                faults = List.of(
+                        partitions.get(random.nextInt(partitions.size())), others.get(random.nextInt(others.size())));
             } else if (!singles.isEmpty()) {
                 faults = List.of(singles.get(random.nextInt(singles.size())));
             } else {
@@ -230,12 +275,14 @@ public final class JepsenRun {
         Set<Integer> waiting = new TreeSet<>(nodes);
         while (!waiting.isEmpty()) {
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("nodes " + waiting + " did not answer a linearizable read within "
-                        + STARTUP_TIMEOUT_SECONDS + " s; see " + options.resultsDir().resolve("nodes"));
+                throw new IllegalStateException(
+                        "nodes " + waiting + " did not answer a linearizable read within " + STARTUP_TIMEOUT_SECONDS
+                                + " s; see " + options.resultsDir().resolve("nodes"));
             }
             for (int id : List.copyOf(waiting)) {
                 if (!cluster.alive(id)) {
-                    throw new IllegalStateException("node " + id + " exited during startup; see " + cluster.node(id).logFile);
+                    throw new IllegalStateException(
+                            "node " + id + " exited during startup; see " + cluster.node(id).logFile);
                 }
                 if (get(http, cluster.node(id).baseUrl() + "/rooms/" + ROOMS.get(0)) == 200) {
                     waiting.remove(id);
@@ -249,8 +296,8 @@ public final class JepsenRun {
      * Waits for the healed cluster to agree: every member answers a linearizable read of every room and all
      * hold the same sequences. Returns the last answers (null for a member or room that never answered).
      */
-    private Map<Integer, Map<String, List<String>>> recover(Cluster cluster, Nemesis nemesis, HttpClient http,
-                                                             Workload workload, boolean paginated) {
+    private Map<Integer, Map<String, List<String>>> recover(
+            Cluster cluster, Nemesis nemesis, HttpClient http, Workload workload, boolean paginated) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(options.recoverSeconds());
         Set<Integer> members = null;
         while (System.nanoTime() < deadline && members == null) {
@@ -311,8 +358,12 @@ public final class JepsenRun {
 
     private List<String> readRoom(HttpClient http, String baseUrl, String room) {
         try {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(baseUrl + "/rooms/" + Workload.encode(room)))
-                    .timeout(Duration.ofMillis(options.clientTimeoutMillis())).GET().build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = http.send(
+                    HttpRequest.newBuilder(URI.create(baseUrl + "/rooms/" + Workload.encode(room)))
+                            .timeout(Duration.ofMillis(options.clientTimeoutMillis()))
+                            .GET()
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() != 200) {
                 return null;
             }
@@ -331,8 +382,13 @@ public final class JepsenRun {
 
     private static int get(HttpClient http, String url) {
         try {
-            return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(3)).GET().build(),
-                    HttpResponse.BodyHandlers.discarding()).statusCode();
+            return http.send(
+                            HttpRequest.newBuilder(URI.create(url))
+                                    .timeout(Duration.ofSeconds(3))
+                                    .GET()
+                                    .build(),
+                            HttpResponse.BodyHandlers.discarding())
+                    .statusCode();
         } catch (IOException e) {
             return -1;
         } catch (InterruptedException e) {
@@ -358,22 +414,38 @@ public final class JepsenRun {
 
     private void writeSummary(Path file, Outcome outcome, long elapsedNanos) throws IOException {
         StringBuilder s = new StringBuilder();
-        s.append("raft-jepsen run: ").append(options.nodes()).append(" nodes, ").append(options.timeSeconds())
-                .append(" s of faults, seed ").append(options.seed()).append(", ").append(TimeUnit.NANOSECONDS.toSeconds(elapsedNanos))
+        s.append("raft-jepsen run: ")
+                .append(options.nodes())
+                .append(" nodes, ")
+                .append(options.timeSeconds())
+                .append(" s of faults, seed ")
+                .append(options.seed())
+                .append(", ")
+                .append(TimeUnit.NANOSECONDS.toSeconds(elapsedNanos))
                 .append(" s in all\n");
         s.append("options: ").append(options).append('\n');
-        s.append("network faults via: ").append(outcome.network()).append("; paginated reads: ")
-                .append(outcome.paginated() ? "on" : "off").append("; retry on another node: ")
-                .append(options.retryOnOtherNode() ? "on" : "off").append('\n');
+        s.append("network faults via: ")
+                .append(outcome.network())
+                .append("; paginated reads: ")
+                .append(outcome.paginated() ? "on" : "off")
+                .append("; retry on another node: ")
+                .append(options.retryOnOtherNode() ? "on" : "off")
+                .append('\n');
         s.append("members at the end: ").append(outcome.finalMembers()).append('\n');
         Map<Fault, Integer> faults = new LinkedHashMap<>();
         for (Fault fault : Fault.values()) {
             faults.put(fault, outcome.faultsInjected().getOrDefault(fault, 0));
         }
         s.append("faults injected:\n");
-        faults.forEach((fault, count) -> s.append("  ").append(fault.cliName()).append(": ").append(count).append('\n'));
+        faults.forEach((fault, count) -> s.append("  ")
+                .append(fault.cliName())
+                .append(": ")
+                .append(count)
+                .append('\n'));
         Set<Fault> missing = EnumSet.noneOf(Fault.class);
-        options.nemeses().stream().filter(f -> outcome.faultsInjected().getOrDefault(f, 0) == 0).forEach(missing::add);
+        options.nemeses().stream()
+                .filter(f -> outcome.faultsInjected().getOrDefault(f, 0) == 0)
+                .forEach(missing::add);
         if (!missing.isEmpty()) {
             s.append("  (selected but never injected: ").append(missing).append(")\n");
         }

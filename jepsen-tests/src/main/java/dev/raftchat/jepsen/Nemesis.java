@@ -54,8 +54,14 @@ public final class Nemesis implements AutoCloseable {
     private volatile List<Integer> members;
     private int nextSpareId;
 
-    public Nemesis(Cluster cluster, NetworkFaults network, HttpClient http, History clock, Set<Integer> initialMembers,
-                   long seed, Path faultLog) {
+    public Nemesis(
+            Cluster cluster,
+            NetworkFaults network,
+            HttpClient http,
+            History clock,
+            Set<Integer> initialMembers,
+            long seed,
+            Path faultLog) {
         this.cluster = cluster;
         this.network = network;
         this.http = http;
@@ -129,24 +135,31 @@ public final class Nemesis implements AutoCloseable {
                 return partition(fault, isolate(isolated));
             }
             case PARTITION_LEADER:
-                return partition(fault, isolate(leader > 0 ? leader : pick(members, 1).get(0)));
+                return partition(
+                        fault, isolate(leader > 0 ? leader : pick(members, 1).get(0)));
             case PARTITION_HALVES: {
                 List<Integer> shuffled = shuffled(members);
                 int cut = shuffled.size() / 2;
-                return partition(fault, List.of(new TreeSet<>(shuffled.subList(0, cut)),
-                        new TreeSet<>(shuffled.subList(cut, shuffled.size()))));
+                return partition(
+                        fault,
+                        List.of(
+                                new TreeSet<>(shuffled.subList(0, cut)),
+                                new TreeSet<>(shuffled.subList(cut, shuffled.size()))));
             }
             case PARTITION_RING:
                 return cutLinks(fault, ringCut(shuffled(members)));
             case PARTITION_BRIDGE: {
                 List<Integer> shuffled = shuffled(members);
                 int bridge = shuffled.size() / 2;
-                return partition(fault, List.of(new TreeSet<>(shuffled.subList(0, bridge + 1)),
-                        new TreeSet<>(shuffled.subList(bridge, shuffled.size()))));
+                return partition(
+                        fault,
+                        List.of(
+                                new TreeSet<>(shuffled.subList(0, bridge + 1)),
+                                new TreeSet<>(shuffled.subList(bridge, shuffled.size()))));
             }
             case MEMBERSHIP:
                 replaceMember();
-                return () -> { };
+                return () -> {};
             case LOSE_UNSYNCED:
                 return loseUnsynced(withLeader(leader, pick(live, members.size() / 2 + 1)));
             default:
@@ -269,7 +282,8 @@ public final class Nemesis implements AutoCloseable {
         }
         List<String> cuts = new ArrayList<>();
         for (int id : nodes) {
-            cuts.add("n" + id + ": " + cutToSyncedLength(cluster.node(id).dataDir.resolve("log")));
+            cuts.add(
+                    "n" + id + ": " + cutToSyncedLength(cluster.node(id).dataDir.resolve("log")));
         }
         record(Fault.LOSE_UNSYNCED, "kill -9 and cut unsynced bytes: " + cuts, nodes);
         return () -> {
@@ -289,16 +303,21 @@ public final class Nemesis implements AutoCloseable {
             if (!Files.exists(sidecar)) {
                 return "no synced-length file (nothing synced yet)";
             }
-            String[] line = Files.readString(sidecar, StandardCharsets.US_ASCII).trim().split(" ");
+            String[] line =
+                    Files.readString(sidecar, StandardCharsets.US_ASCII).trim().split(" ");
             Path segment = logDir.resolve(line[0]);
             long synced = Long.parseLong(line[1]);
             String last;
             try (Stream<Path> files = Files.list(logDir)) {
-                last = files.map(p -> p.getFileName().toString()).filter(name -> name.endsWith(".log")).sorted()
-                        .reduce((a, b) -> b).orElse(null);
+                last = files.map(p -> p.getFileName().toString())
+                        .filter(name -> name.endsWith(".log"))
+                        .sorted()
+                        .reduce((a, b) -> b)
+                        .orElse(null);
             }
             if (!line[0].equals(last)) {
-                return "segment " + line[0] + " is no longer the last (" + last + "): it was forced when the next began; nothing cut";
+                return "segment " + line[0] + " is no longer the last (" + last
+                        + "): it was forced when the next began; nothing cut";
             }
             long size = Files.size(segment);
             if (size <= synced) {
@@ -357,12 +376,19 @@ public final class Nemesis implements AutoCloseable {
         }
         if (!isSettledVoter(spare)) {
             note("membership: " + spare + " was not a voter outside a joint configuration "
-                    + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - promotedAt) + " ms after the promotion was accepted");
-            record(Fault.MEMBERSHIP, "promotion of " + spare + " not settled in time; no voter removed", List.of(spare));
+                    + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - promotedAt)
+                    + " ms after the promotion was accepted");
+            record(
+                    Fault.MEMBERSHIP,
+                    "promotion of " + spare + " not settled in time; no voter removed",
+                    List.of(spare));
             return;
         }
-        record(Fault.MEMBERSHIP, "voter " + spare + " settled after "
-                + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - promotedAt) + " ms", List.of(spare));
+        record(
+                Fault.MEMBERSHIP,
+                "voter " + spare + " settled after " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - promotedAt)
+                        + " ms",
+                List.of(spare));
         List<Integer> candidates = new ArrayList<>(members);
         candidates.remove(Integer.valueOf(spare));
         int victim = pick(candidates, 1).get(0);
@@ -400,9 +426,11 @@ public final class Nemesis implements AutoCloseable {
         int status = -1;
         for (int id : shuffled(liveMembers())) {
             try {
-                HttpRequest request = HttpRequest.newBuilder(URI.create(cluster.node(id).baseUrl() + path))
+                HttpRequest request = HttpRequest.newBuilder(
+                                URI.create(cluster.node(id).baseUrl() + path))
                         .timeout(Duration.ofMillis(MEMBERSHIP_REQUEST_TIMEOUT_MILLIS))
-                        .method(method, HttpRequest.BodyPublishers.ofString(body)).build();
+                        .method(method, HttpRequest.BodyPublishers.ofString(body))
+                        .build();
                 HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
                 status = response.statusCode();
                 if (status / 100 == 2) {
@@ -445,8 +473,11 @@ public final class Nemesis implements AutoCloseable {
         for (int id : members) {
             while (cluster.alive(id) && !cluster.paused(id) && !serving(id)) {
                 if (System.nanoTime() > deadline) {
-                    record(null, "n" + id + " does not serve HTTP " + TimeUnit.NANOSECONDS.toSeconds(timeoutNanos)
-                            + " s after healing; going on", List.of(id));
+                    record(
+                            null,
+                            "n" + id + " does not serve HTTP " + TimeUnit.NANOSECONDS.toSeconds(timeoutNanos)
+                                    + " s after healing; going on",
+                            List.of(id));
                     return;
                 }
                 park(100);
@@ -460,8 +491,12 @@ public final class Nemesis implements AutoCloseable {
 
     private boolean serving(int id) {
         try {
-            HttpResponse<Void> response = http.send(HttpRequest.newBuilder(URI.create(cluster.node(id).baseUrl() + "/healthz"))
-                    .timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.discarding());
+            HttpResponse<Void> response = http.send(
+                    HttpRequest.newBuilder(URI.create(cluster.node(id).baseUrl() + "/healthz"))
+                            .timeout(Duration.ofSeconds(2))
+                            .GET()
+                            .build(),
+                    HttpResponse.BodyHandlers.discarding());
             return response.statusCode() == 200;
         } catch (IOException e) {
             return false;
@@ -490,7 +525,9 @@ public final class Nemesis implements AutoCloseable {
     }
 
     private synchronized void record(Fault fault, String what, List<Integer> nodes) {
-        ObjectNode line = JSON.createObjectNode().put("time", clock.now()).put("fault", fault == null ? "heal-all" : fault.cliName())
+        ObjectNode line = JSON.createObjectNode()
+                .put("time", clock.now())
+                .put("fault", fault == null ? "heal-all" : fault.cliName())
                 .put("action", what);
         nodes.forEach(line.putArray("nodes")::add);
         LOG.info("nemesis: {} {} {}", fault == null ? "" : fault.cliName(), what, nodes);

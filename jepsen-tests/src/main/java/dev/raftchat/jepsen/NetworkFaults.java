@@ -59,10 +59,13 @@ public interface NetworkFaults extends AutoCloseable {
      * all their links.
      */
     static Set<Link> linksCutBy(List<Set<Integer>> components, Set<Integer> nodes) {
-        Set<Link> cut = new java.util.TreeSet<>(java.util.Comparator.comparingInt(Link::a).thenComparingInt(Link::b));
+        Set<Link> cut = new java.util.TreeSet<>(
+                java.util.Comparator.comparingInt(Link::a).thenComparingInt(Link::b));
         for (int a : nodes) {
             for (int b : nodes) {
-                if (a < b && inSome(components, a) && inSome(components, b)
+                if (a < b
+                        && inSome(components, a)
+                        && inSome(components, b)
                         && components.stream().noneMatch(c -> c.contains(a) && c.contains(b))) {
                     cut.add(new Link(a, b));
                 }

@@ -28,10 +28,26 @@ import java.util.List;
  * @param firstSeq  for an ok page the seq of its first message (-1 when empty); else -1
  * @param error     for FAIL/INFO what went wrong; else null
  */
-public record Op(long index, int process, Type type, Function f, String room, String value, int node, long timeNanos,
-                 List<String> values, long after, long firstSeq, String error) {
+public record Op(
+        long index,
+        int process,
+        Type type,
+        Function f,
+        String room,
+        String value,
+        int node,
+        long timeNanos,
+        List<String> values,
+        long after,
+        long firstSeq,
+        String error) {
 
-    public enum Type { INVOKE, OK, FAIL, INFO }
+    public enum Type {
+        INVOKE,
+        OK,
+        FAIL,
+        INFO
+    }
 
     public enum Function {
         /** {@code POST /rooms/{room}} with a unique message. */
@@ -51,8 +67,14 @@ public record Op(long index, int process, Type type, Function f, String room, St
     }
 
     /** The same operation completed as {@code type} at {@code time}. */
-    public Op complete(long newIndex, Type type, int atNode, long time, List<String> readValues, long pageFirstSeq,
-                       String failure) {
+    public Op complete(
+            long newIndex,
+            Type type,
+            int atNode,
+            long time,
+            List<String> readValues,
+            long pageFirstSeq,
+            String failure) {
         return new Op(newIndex, process, type, f, room, value, atNode, time, readValues, after, pageFirstSeq, failure);
     }
 }

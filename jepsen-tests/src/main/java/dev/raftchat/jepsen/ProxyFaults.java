@@ -161,28 +161,31 @@ public final class ProxyFaults implements NetworkFaults {
         }
 
         private void pump(Socket in, Socket out) {
-            Thread t = new Thread(() -> {
-                byte[] buffer = new byte[BUFFER_BYTES];
-                try (InputStream input = in.getInputStream(); OutputStream output = out.getOutputStream()) {
-                    int n;
-                    while ((n = input.read(buffer)) >= 0) {
-                        if (isCut(from, to)) {
-                            break;
+            Thread t = new Thread(
+                    () -> {
+                        byte[] buffer = new byte[BUFFER_BYTES];
+                        try (InputStream input = in.getInputStream();
+                                OutputStream output = out.getOutputStream()) {
+                            int n;
+                            while ((n = input.read(buffer)) >= 0) {
+                                if (isCut(from, to)) {
+                                    break;
+                                }
+                                output.write(buffer, 0, n);
+                                output.flush();
+                            }
+                        } catch (IOException e) {
+                            // the connection ended or was cut
+                        } finally {
+                            closeQuietly(in);
+                            closeQuietly(out);
+                            synchronized (this) {
+                                open.remove(in);
+                                open.remove(out);
+                            }
                         }
-                        output.write(buffer, 0, n);
-                        output.flush();
-                    }
-                } catch (IOException e) {
-                    // the connection ended or was cut
-                } finally {
-                    closeQuietly(in);
-                    closeQuietly(out);
-                    synchronized (this) {
-                        open.remove(in);
-                        open.remove(out);
-                    }
-                }
-            }, "proxy-pump-" + from + "-" + to);
+                    },
+                    "proxy-pump-" + from + "-" + to);
             t.setDaemon(true);
             t.start();
         }

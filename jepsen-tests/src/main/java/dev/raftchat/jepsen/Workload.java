@@ -42,13 +42,26 @@ public final class Workload {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** 503 codes that say the command was never logged, or certainly not committed (see ChatHttpHandler). */
     private static final Set<String> DEFINITE_FAILURE_CODES = Set.of("no_leader", "not_committed", "overloaded");
+
     public static final int PAGE_LIMIT = 5;
 
     /** The workload's limits. */
-    public record Settings(int clients, int opsMax, int opsPerSecondMax, long requestTimeoutMillis, List<String> rooms,
-                           boolean retryOnOtherNode, int retryAttemptsMax, boolean paginated, long seed) {
+    public record Settings(
+            int clients,
+            int opsMax,
+            int opsPerSecondMax,
+            long requestTimeoutMillis,
+            List<String> rooms,
+            boolean retryOnOtherNode,
+            int retryAttemptsMax,
+            boolean paginated,
+            long seed) {
         public Settings {
-            if (clients < 1 || opsMax < 1 || opsPerSecondMax < 1 || requestTimeoutMillis < 1 || rooms.isEmpty()
+            if (clients < 1
+                    || opsMax < 1
+                    || opsPerSecondMax < 1
+                    || requestTimeoutMillis < 1
+                    || rooms.isEmpty()
                     || retryAttemptsMax < 0) {
                 throw new IllegalArgumentException("bad workload settings: " + this);
             }
@@ -75,6 +88,7 @@ public final class Workload {
     private final List<Thread> threads = new ArrayList<>();
     /** Per process: added to the process number to pick its node; moves on with every op (round robin). */
     private final Map<Integer, Integer> nodeOffset = new ConcurrentHashMap<>();
+
     private volatile long deadlineNanos;
 
     public Workload(Settings settings, History history, HttpClient http, Targets targets) {
@@ -162,7 +176,10 @@ public final class Workload {
     private void post(int process, String room, String value) {
         int node = nodeFor(process, 0);
         Op invoke = history.invoke(process, Op.Function.POST, room, value, node, -1);
-        String body = JSON.createObjectNode().put("User", "c" + process).put("Message", value).toString();
+        String body = JSON.createObjectNode()
+                .put("User", "c" + process)
+                .put("Message", value)
+                .toString();
         Op.Type outcome = null;
         String errors = "";
         int attempts = settings.retryOnOtherNode() ? 1 + settings.retryAttemptsMax() : 1;
@@ -170,7 +187,8 @@ public final class Workload {
             node = nodeFor(process, attempt);
             String url = targets.baseUrl(node) + "/rooms/" + encode(room);
             Attempt result = send(() -> HttpRequest.newBuilder(URI.create(url))
-                    .header("Content-Type", "application/json").header("Idempotency-Key", value)
+                    .header("Content-Type", "application/json")
+                    .header("Idempotency-Key", value)
                     .POST(HttpRequest.BodyPublishers.ofString(body)));
             Op.Type type = result.type() == Op.Type.OK ? classifyPost(result.status(), result.body()) : result.type();
             if (type != Op.Type.OK) {
@@ -216,7 +234,8 @@ public final class Workload {
     private void read(int process, String room) {
         int node = nodeFor(process, 0);
         Op invoke = history.invoke(process, Op.Function.READ, room, null, node, -1);
-        Attempt result = send(() -> HttpRequest.newBuilder(URI.create(targets.baseUrl(node) + "/rooms/" + encode(room))).GET());
+        Attempt result = send(() -> HttpRequest.newBuilder(URI.create(targets.baseUrl(node) + "/rooms/" + encode(room)))
+                .GET());
         if (result.type() == Op.Type.OK && result.status() == 200) {
             try {
                 List<String> values = new ArrayList<>();
@@ -227,11 +246,17 @@ public final class Workload {
                 completed(history.complete(invoke, Op.Type.OK, node, values, -1, null));
                 return;
             } catch (IOException e) {
-                completed(history.complete(invoke, Op.Type.FAIL, node, null, -1, "unparseable room: " + abbreviate(result.body())));
+                completed(history.complete(
+                        invoke, Op.Type.FAIL, node, null, -1, "unparseable room: " + abbreviate(result.body())));
                 return;
             }
         }
-        completed(history.complete(invoke, result.type() == Op.Type.INFO ? Op.Type.INFO : Op.Type.FAIL, node, null, -1,
+        completed(history.complete(
+                invoke,
+                result.type() == Op.Type.INFO ? Op.Type.INFO : Op.Type.FAIL,
+                node,
+                null,
+                -1,
                 result.error() != null ? result.error() : result.status() + " " + abbreviate(result.body())));
     }
 
@@ -243,8 +268,9 @@ public final class Workload {
 
     Op page(int process, String room, long after, int node) {
         Op invoke = history.invoke(process, Op.Function.PAGE, room, null, node, after);
-        Attempt result = send(() -> HttpRequest.newBuilder(URI.create(targets.baseUrl(node) + "/api/v1/rooms/" + encode(room)
-                + "/messages?after=" + after + "&limit=" + PAGE_LIMIT)).GET());
+        Attempt result = send(() -> HttpRequest.newBuilder(URI.create(targets.baseUrl(node) + "/api/v1/rooms/"
+                        + encode(room) + "/messages?after=" + after + "&limit=" + PAGE_LIMIT))
+                .GET());
         if (result.type() == Op.Type.OK && result.status() == 200) {
             try {
                 List<String> values = new ArrayList<>();
@@ -257,10 +283,16 @@ public final class Workload {
                 }
                 return completed(history.complete(invoke, Op.Type.OK, node, values, firstSeq, null));
             } catch (IOException e) {
-                return history.complete(invoke, Op.Type.FAIL, node, null, -1, "unparseable page: " + abbreviate(result.body()));
+                return history.complete(
+                        invoke, Op.Type.FAIL, node, null, -1, "unparseable page: " + abbreviate(result.body()));
             }
         }
-        return completed(history.complete(invoke, result.type() == Op.Type.INFO ? Op.Type.INFO : Op.Type.FAIL, node, null, -1,
+        return completed(history.complete(
+                invoke,
+                result.type() == Op.Type.INFO ? Op.Type.INFO : Op.Type.FAIL,
+                node,
+                null,
+                -1,
                 result.error() != null ? result.error() : result.status() + " " + abbreviate(result.body())));
     }
 
@@ -271,8 +303,11 @@ public final class Workload {
      */
     private Attempt send(Supplier<HttpRequest.Builder> request) {
         try {
-            HttpResponse<String> response = http.send(request.get()
-                    .timeout(Duration.ofMillis(settings.requestTimeoutMillis())).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = http.send(
+                    request.get()
+                            .timeout(Duration.ofMillis(settings.requestTimeoutMillis()))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             return new Attempt(Op.Type.OK, response.statusCode(), response.body(), null);
         } catch (ConnectException | HttpConnectTimeoutException e) {
             return new Attempt(Op.Type.FAIL, 0, "", "connect: " + e);

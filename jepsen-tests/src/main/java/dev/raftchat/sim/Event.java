@@ -13,8 +13,19 @@ import dev.raftchat.raft.message.Message;
 final class Event implements Comparable<Event> {
 
     enum Type {
-        TICK, DELIVER, SYNC_DONE, CLIENT_INVOKE, OP_TIMEOUT, NEMESIS, RESTART, RESUME, HEAL_PARTITION, UNCLOG,
-        HEAL_ALL, LIVENESS_CHECK, CRASH
+        TICK,
+        DELIVER,
+        SYNC_DONE,
+        CLIENT_INVOKE,
+        OP_TIMEOUT,
+        NEMESIS,
+        RESTART,
+        RESUME,
+        HEAL_PARTITION,
+        UNCLOG,
+        HEAL_ALL,
+        LIVENESS_CHECK,
+        CRASH
     }
 
     final long timeMillis;
@@ -24,6 +35,7 @@ final class Event implements Comparable<Event> {
     final int target;
     /** The node incarnation the event belongs to, so events of a crashed incarnation are ignored. */
     final int incarnation;
+
     final Object payload;
 
     Event(long timeMillis, long sequence, Type type, int target, int incarnation, Object payload) {
@@ -46,7 +58,10 @@ final class Event implements Comparable<Event> {
         long h = InvariantChecker.mix(timeMillis * 31 + type.ordinal());
         h = InvariantChecker.mix(h ^ (target + 1L) * 0x9E3779B97F4A7C15L ^ incarnation);
         if (payload instanceof Message m) {
-            h = InvariantChecker.mix(h ^ m.from() * 1_000_003L ^ m.to() * 7919L ^ m.term()
+            h = InvariantChecker.mix(h
+                    ^ m.from() * 1_000_003L
+                    ^ m.to() * 7919L
+                    ^ m.term()
                     ^ m.getClass().getSimpleName().hashCode());
             if (m instanceof AppendRequest a) {
                 h = InvariantChecker.mix(h ^ a.prevLogIndex() * 31 ^ a.entries().size() ^ a.leaderCommit() << 20);
@@ -62,8 +77,9 @@ final class Event implements Comparable<Event> {
     /** Messages with their commands' request ids, which is what one needs to follow a client op. */
     private static String describe(Object payload) {
         if (payload instanceof AppendRequest a) {
-            StringBuilder sb = new StringBuilder("AppendRequest[" + a.from() + "->" + a.to() + " term=" + a.term()
-                    + " prev=" + a.prevLogIndex() + "@" + a.prevLogTerm() + " commit=" + a.leaderCommit() + " entries=");
+            StringBuilder sb =
+                    new StringBuilder("AppendRequest[" + a.from() + "->" + a.to() + " term=" + a.term() + " prev="
+                            + a.prevLogIndex() + "@" + a.prevLogTerm() + " commit=" + a.leaderCommit() + " entries=");
             for (Entry e : a.entries()) {
                 sb.append(' ').append(e.index()).append('@').append(e.term());
                 if (e.type() == EntryType.NORMAL) {
@@ -95,8 +111,10 @@ final class Event implements Comparable<Event> {
 
     @Override
     public String toString() {
-        String who = target < 0 ? "" : (type == Type.CLIENT_INVOKE || type == Type.OP_TIMEOUT ? " client " : " node ")
-                + (type == Type.CLIENT_INVOKE || type == Type.OP_TIMEOUT ? target : target + 1);
+        String who = target < 0
+                ? ""
+                : (type == Type.CLIENT_INVOKE || type == Type.OP_TIMEOUT ? " client " : " node ")
+                        + (type == Type.CLIENT_INVOKE || type == Type.OP_TIMEOUT ? target : target + 1);
         return String.format("%8dms %-14s%s%s", timeMillis, type, who, payload == null ? "" : " " + describe(payload));
     }
 }

@@ -45,7 +45,8 @@ public record FaultPlan(
             throw new IllegalArgumentException("delayMillisMax must be >= 0, got " + delayMillisMax);
         }
         if (nemesisIntervalMillisMax < 10) {
-            throw new IllegalArgumentException("nemesisIntervalMillisMax must be >= 10, got " + nemesisIntervalMillisMax);
+            throw new IllegalArgumentException(
+                    "nemesisIntervalMillisMax must be >= 10, got " + nemesisIntervalMillisMax);
         }
     }
 
@@ -55,7 +56,8 @@ public record FaultPlan(
         }
     }
 
-    public static final FaultPlan NONE = new FaultPlan(0, 0, 0, 0, false, false, false, false, false, 0, 1000, false, false);
+    public static final FaultPlan NONE =
+            new FaultPlan(0, 0, 0, 0, false, false, false, false, false, 0, 1000, false, false);
 
     /** A random subset of the faults, each enabled with probability one half. */
     public static FaultPlan swarm(SplittableRandom r) {
@@ -77,7 +79,12 @@ public record FaultPlan(
 
     /** True when at least one nemesis action (partition, clog, crash, pause, transfer, membership) is enabled. */
     public boolean hasNemesis() {
-        return partitions || asymmetricPartitions || cloggedLinks || crashes || pauses || leadershipTransfers
+        return partitions
+                || asymmetricPartitions
+                || cloggedLinks
+                || crashes
+                || pauses
+                || leadershipTransfers
                 || membershipChanges;
     }
 

@@ -21,6 +21,7 @@ public final class FileDisk implements SimDisk {
 
     /** Small segments, so a run of a few hundred entries crosses several segment boundaries. */
     static final long SEGMENT_BYTES_MAX = 4 * 1024;
+
     static final long ENTRY_CACHE_BYTES_MAX = 4 * 1024;
 
     private static final SimulatedFileSystem.CrashMode[] MODES = SimulatedFileSystem.CrashMode.values();
@@ -59,7 +60,9 @@ public final class FileDisk implements SimDisk {
         fileSystem.crash(MODES[random.nextInt(MODES.length)], random);
         recovered = FileLogStorage.open(fileSystem, directory, config);
         long survived = recovered.lastIndex();
-        return new CrashReport((int) Math.max(0, writtenLast - survived), (int) Math.max(0, survived - syncedLast),
+        return new CrashReport(
+                (int) Math.max(0, writtenLast - survived),
+                (int) Math.max(0, survived - syncedLast),
                 recovered.recoveryBytesCut() > 0);
     }
 

@@ -44,6 +44,7 @@ final class InvariantChecker {
     private final LongList committedPrefixHash = new LongList();
     /** The lowest term of a leader that committed index i (non-decreasing in i). */
     private final LongList commitTerm = new LongList();
+
     private int lastLeader = -1;
     /** stateHashAt.get(i): hash of the state machine after applying index i, as the first node to get there saw it. */
     private final LongList stateHashAt = new LongList();
@@ -108,13 +109,16 @@ final class InvariantChecker {
         NodeView v = nodes[node];
         HardState durable = storage.hardState();
         if (durable.term() < lastSynced.term()) {
-            fail("node %d restarted with term %d, but term %d had been synced", node + 1, durable.term(),
-                    lastSynced.term());
+            fail(
+                    "node %d restarted with term %d, but term %d had been synced",
+                    node + 1, durable.term(), lastSynced.term());
         }
-        if (durable.term() == lastSynced.term() && lastSynced.votedFor() != HardState.NO_VOTE
+        if (durable.term() == lastSynced.term()
+                && lastSynced.votedFor() != HardState.NO_VOTE
                 && durable.votedFor() != lastSynced.votedFor()) {
-            fail("node %d restarted with vote %d in term %d, but vote %d had been synced", node + 1,
-                    durable.votedFor(), durable.term(), lastSynced.votedFor());
+            fail(
+                    "node %d restarted with vote %d in term %d, but vote %d had been synced",
+                    node + 1, durable.votedFor(), durable.term(), lastSynced.votedFor());
         }
         v.term = durable.term();
         v.votedFor = durable.votedFor();
@@ -130,15 +134,17 @@ final class InvariantChecker {
         }
         if (restoredIndex > 0) {
             if (restoredIndex > v.lastIndex()) {
-                fail("node %d restarted from snapshot %d beyond its log (last index %d)", node + 1, restoredIndex,
-                        v.lastIndex());
+                fail(
+                        "node %d restarted from snapshot %d beyond its log (last index %d)",
+                        node + 1, restoredIndex, v.lastIndex());
             }
             checkRestoredState(node, restoredIndex, restoredStateHash);
             v.applied = restoredIndex;
         }
         if (v.commit > v.lastIndex()) {
-            fail("node %d restarted with commit %d beyond its durable log (last index %d)", node + 1, v.commit,
-                    v.lastIndex());
+            fail(
+                    "node %d restarted with commit %d beyond its durable log (last index %d)",
+                    node + 1, v.commit, v.lastIndex());
         }
     }
 
@@ -148,8 +154,9 @@ final class InvariantChecker {
      */
     private void fillCompactedPrefix(int node, NodeView v, long compactedIndex) {
         if (compactedIndex > committedPrefixHash.size() - 1) {
-            fail("node %d's log is compacted through %d, beyond anything committed (%d)", node + 1, compactedIndex,
-                    committedPrefixHash.size() - 1);
+            fail(
+                    "node %d's log is compacted through %d, beyond anything committed (%d)",
+                    node + 1, compactedIndex, committedPrefixHash.size() - 1);
         }
         for (int i = 1; i <= compactedIndex; i++) {
             v.prefixHash.add(committedPrefixHash.get(i));
@@ -164,19 +171,23 @@ final class InvariantChecker {
     void onSnapshotInstalled(int node, LogStorage storage, long snapshotIndex, long stateHash) {
         NodeView v = nodes[node];
         if (snapshotIndex <= v.applied) {
-            fail("node %d installs a snapshot at index %d but applied through %d already", node + 1, snapshotIndex,
-                    v.applied);
+            fail(
+                    "node %d installs a snapshot at index %d but applied through %d already",
+                    node + 1, snapshotIndex, v.applied);
         }
         int si = Math.toIntExact(snapshotIndex);
         if (si > committedPrefixHash.size() - 1) {
-            fail("node %d installs a snapshot at index %d, beyond anything committed (%d)", node + 1, snapshotIndex,
-                    committedPrefixHash.size() - 1);
+            fail(
+                    "node %d installs a snapshot at index %d, beyond anything committed (%d)",
+                    node + 1, snapshotIndex, committedPrefixHash.size() - 1);
         }
         if (storage.lastIndex() > snapshotIndex) {
             // The log held the snapshot's last entry and keeps what follows it: its prefix must be committed.
             if (v.lastIndex() < si || v.prefixHash.get(si) != committedPrefixHash.get(si)) {
-                fail("node %d installs a snapshot at index %d that its log holds, but its log up to there differs "
-                        + "from what was committed", node + 1, snapshotIndex);
+                fail(
+                        "node %d installs a snapshot at index %d that its log holds, but its log up to there differs "
+                                + "from what was committed",
+                        node + 1, snapshotIndex);
             }
         } else {
             v.prefixHash.truncate(1);
@@ -189,12 +200,15 @@ final class InvariantChecker {
     /** A state restored from a snapshot must be the state the first node to apply that index had. */
     private void checkRestoredState(int node, long index, long stateHash) {
         if (index > stateHashAt.size() - 1) {
-            fail("node %d restores a snapshot at index %d, beyond any node's applied state (%d)", node + 1, index,
-                    stateHashAt.size() - 1);
+            fail(
+                    "node %d restores a snapshot at index %d, beyond any node's applied state (%d)",
+                    node + 1, index, stateHashAt.size() - 1);
         }
         if (stateHashAt.get(Math.toIntExact(index)) != stateHash) {
-            fail("state machine safety: node %d restores a snapshot at index %d whose state differs from the state "
-                    + "applied there", node + 1, index);
+            fail(
+                    "state machine safety: node %d restores a snapshot at index %d whose state differs from the state "
+                            + "applied there",
+                    node + 1, index);
         }
     }
 
@@ -206,8 +220,9 @@ final class InvariantChecker {
         } else if (i > stateHashAt.size()) {
             fail("node %d reaches state %d before any node reached state %d", node + 1, index, stateHashAt.size());
         } else if (stateHashAt.get(i) != stateHash) {
-            fail("state machine safety: node %d's state after applying index %d differs from another node's", node + 1,
-                    index);
+            fail(
+                    "state machine safety: node %d's state after applying index %d differs from another node's",
+                    node + 1, index);
         }
     }
 
@@ -232,8 +247,9 @@ final class InvariantChecker {
                 fail("node %d: term went back from %d to %d", node + 1, v.term, hs.term());
             }
             if (hs.term() == v.term && v.votedFor != HardState.NO_VOTE && hs.votedFor() != v.votedFor) {
-                fail("node %d: vote changed from %d to %d within term %d", node + 1, v.votedFor, hs.votedFor(),
-                        hs.term());
+                fail(
+                        "node %d: vote changed from %d to %d within term %d",
+                        node + 1, v.votedFor, hs.votedFor(), hs.term());
             }
             v.term = hs.term();
             v.votedFor = hs.votedFor();
@@ -249,7 +265,7 @@ final class InvariantChecker {
                 switch (newRole) {
                     case CANDIDATE -> counters.increment(Counter.ELECTIONS_STARTED);
                     case PRE_CANDIDATE -> counters.increment(Counter.PRE_VOTES_STARTED);
-                    default -> { }
+                    default -> {}
                 }
             }
             boolean elected = newRole == Role.LEADER && (v.role != Role.LEADER || v.term != termBefore);
@@ -262,12 +278,14 @@ final class InvariantChecker {
         if (!entries.isEmpty()) {
             long first = entries.get(0).index();
             if (storedLastIndex != v.lastIndex()) {
-                fail("node %d: storage holds %d entries but the node wrote %d", node + 1, storedLastIndex,
-                        v.lastIndex());
+                fail(
+                        "node %d: storage holds %d entries but the node wrote %d",
+                        node + 1, storedLastIndex, v.lastIndex());
             }
             if (roleBefore == Role.LEADER && v.role == Role.LEADER && termBefore == v.term) {
                 if (first <= v.lastIndex()) {
-                    fail("leader append-only: leader %d of term %d overwrites its log from index %d (last %d)",
+                    fail(
+                            "leader append-only: leader %d of term %d overwrites its log from index %d (last %d)",
                             node + 1, v.term, first, v.lastIndex());
                 }
                 for (Entry e : entries) {
@@ -299,8 +317,10 @@ final class InvariantChecker {
             v.prefixHash.add(h);
             Long known = prefixHashAt.putIfAbsent(e.position(), h);
             if (known != null && known != h) {
-                fail("log matching: node %d holds entry %s whose log prefix differs from another node's "
-                        + "entry at the same index and term", node + 1, e);
+                fail(
+                        "log matching: node %d holds entry %s whose log prefix differs from another node's "
+                                + "entry at the same index and term",
+                        node + 1, e);
             }
         }
     }
@@ -330,7 +350,8 @@ final class InvariantChecker {
             return;
         }
         if (v.lastIndex() < index || v.prefixHash.get(index) != committedPrefixHash.get(index)) {
-            fail("leader completeness: node %d, %s, lacks committed entries up to index %d (its log ends at %d)",
+            fail(
+                    "leader completeness: node %d, %s, lacks committed entries up to index %d (its log ends at %d)",
                     node + 1, role, index, v.lastIndex());
         }
     }
@@ -348,8 +369,11 @@ final class InvariantChecker {
         for (int other = 0; other < nodes.length; other++) {
             NodeView o = nodes[other];
             if (other != node && o.up && o.role == Role.LEADER && o.term > v.term) {
-                requireCommittedPrefix(other, o, c, "leader of term " + o.term + " while leader " + (node + 1)
-                        + " of term " + v.term + " commits");
+                requireCommittedPrefix(
+                        other,
+                        o,
+                        c,
+                        "leader of term " + o.term + " while leader " + (node + 1) + " of term " + v.term + " commits");
             }
         }
     }
@@ -359,13 +383,16 @@ final class InvariantChecker {
         int known = committedPrefixHash.size() - 1;
         if (index <= known) {
             if (v.prefixHash.get(index) != committedPrefixHash.get(index)) {
-                fail("state machine safety: node %d's log up to committed index %d differs from what was "
-                        + "committed", node + 1, index);
+                fail(
+                        "state machine safety: node %d's log up to committed index %d differs from what was "
+                                + "committed",
+                        node + 1, index);
             }
             return;
         }
         if (v.prefixHash.get(known) != committedPrefixHash.get(known)) {
-            fail("state machine safety: node %d's log up to committed index %d differs from what was committed",
+            fail(
+                    "state machine safety: node %d's log up to committed index %d differs from what was committed",
                     node + 1, known);
         }
         for (int i = known + 1; i <= index; i++) {
@@ -377,8 +404,9 @@ final class InvariantChecker {
     /** A confirmed ReadIndex read at {@code readIndex}: the index must be one the cluster committed. */
     void onReadIndex(int node, long readIndex) {
         if (readIndex > committedPrefixHash.size() - 1 && readIndex > nodes[node].commit) {
-            fail("node %d got read index %d beyond anything committed (%d)", node + 1, readIndex,
-                    committedPrefixHash.size() - 1);
+            fail(
+                    "node %d got read index %d beyond anything committed (%d)",
+                    node + 1, readIndex, committedPrefixHash.size() - 1);
         }
     }
 

@@ -17,8 +17,13 @@ public record KvCommand(long originNode, long requestId, KvOp.Kind kind, int key
 
     public byte[] encode() {
         ByteBuffer b = ByteBuffer.allocate(ENCODED_BYTES);
-        b.put(MAGIC).putLong(originNode).putLong(requestId).put((byte) kind.ordinal()).putInt(key)
-                .putLong(argument).putLong(expected);
+        b.put(MAGIC)
+                .putLong(originNode)
+                .putLong(requestId)
+                .put((byte) kind.ordinal())
+                .putInt(key)
+                .putLong(argument)
+                .putLong(expected);
         return b.array();
     }
 

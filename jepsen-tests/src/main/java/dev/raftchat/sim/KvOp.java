@@ -19,14 +19,31 @@ package dev.raftchat.sim;
  * @param invokeMillis   virtual time of the invocation
  * @param completeMillis virtual time of the response; meaningless for info (treated as infinity)
  */
-public record KvOp(int id, int process, int key, Kind kind, long argument, long expected, Outcome outcome,
-                   long result, long invokeMillis, long completeMillis) {
+public record KvOp(
+        int id,
+        int process,
+        int key,
+        Kind kind,
+        long argument,
+        long expected,
+        Outcome outcome,
+        long result,
+        long invokeMillis,
+        long completeMillis) {
 
     public static final long NO_VALUE = 0;
 
-    public enum Kind { READ, WRITE, CAS }
+    public enum Kind {
+        READ,
+        WRITE,
+        CAS
+    }
 
-    public enum Outcome { OK, FAIL, INFO }
+    public enum Outcome {
+        OK,
+        FAIL,
+        INFO
+    }
 
     public KvOp {
         if (outcome == Outcome.OK && completeMillis < invokeMillis) {

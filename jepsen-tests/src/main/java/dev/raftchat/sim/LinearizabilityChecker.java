@@ -27,7 +27,11 @@ import java.util.TreeMap;
  */
 public final class LinearizabilityChecker {
 
-    public enum Verdict { LINEARIZABLE, NOT_LINEARIZABLE, UNKNOWN }
+    public enum Verdict {
+        LINEARIZABLE,
+        NOT_LINEARIZABLE,
+        UNKNOWN
+    }
 
     /** The verdict for a whole history; {@code detail} names the first offending key and its ops. */
     public record Result(Verdict verdict, String detail) {

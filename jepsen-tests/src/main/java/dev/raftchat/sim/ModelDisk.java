@@ -26,9 +26,11 @@ public final class ModelDisk implements SimDisk {
     private final MemoryLogStorage durable = new MemoryLogStorage();
     /** Writes since the last sync, oldest first: each is a {@code List<Entry>} or a {@link HardState}. */
     private final List<Object> unsynced = new ArrayList<>();
+
     private ModelStorage openStorage;
     /** Writes made and writes made durable since this disk was created; their difference is {@code unsynced}. */
     private long writesMade;
+
     private long writesDurable;
 
     public ModelDisk() {
@@ -68,8 +70,10 @@ public final class ModelDisk implements SimDisk {
         for (int i = 0; i < survivingWrites; i++) {
             kept += applyTo(durable, unsynced.get(i));
         }
-        if (survivingWrites < unsynced.size() && unsynced.get(survivingWrites) instanceof List<?> l
-                && l.size() > 1 && random.nextInt(2) == 0) {
+        if (survivingWrites < unsynced.size()
+                && unsynced.get(survivingWrites) instanceof List<?> l
+                && l.size() > 1
+                && random.nextInt(2) == 0) {
             @SuppressWarnings("unchecked")
             List<Entry> entries = (List<Entry>) l;
             int prefix = 1 + random.nextInt(entries.size() - 1);

@@ -6,10 +6,12 @@ final class OpRecord {
     final int process;
     /** The issuing client's index, or -1 for the liveness probe. */
     final int client;
+
     final KvCommand command;
     final long invokeMillis;
     /** Null while the outcome is open. */
     KvOp.Outcome outcome;
+
     long result;
     long completeMillis;
     /** The log index at which the command was applied on its proposer, or 0. */
@@ -37,8 +39,17 @@ final class OpRecord {
 
     KvOp toKvOp() {
         KvOp.Outcome o = outcome == null ? KvOp.Outcome.INFO : outcome;
-        return new KvOp(id, process, command.key(), command.kind(), command.argument(), command.expected(), o, result,
-                invokeMillis, o == KvOp.Outcome.INFO ? Long.MAX_VALUE : completeMillis);
+        return new KvOp(
+                id,
+                process,
+                command.key(),
+                command.kind(),
+                command.argument(),
+                command.expected(),
+                o,
+                result,
+                invokeMillis,
+                o == KvOp.Outcome.INFO ? Long.MAX_VALUE : completeMillis);
     }
 
     @Override

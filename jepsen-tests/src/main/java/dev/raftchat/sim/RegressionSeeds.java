@@ -44,7 +44,8 @@ public final class RegressionSeeds {
                 String expected = null;
                 if (parts.length == 2) {
                     String rest = parts[1].trim();
-                    if (!rest.startsWith("expect-failure:") || rest.substring("expect-failure:".length()).isBlank()) {
+                    if (!rest.startsWith("expect-failure:")
+                            || rest.substring("expect-failure:".length()).isBlank()) {
                         throw new IllegalArgumentException("line " + lineNumber
                                 + ": expected 'expect-failure: <text>' after the seed, got: " + rest);
                     }

@@ -35,7 +35,8 @@ public final class SeedRunner {
     /** Runs {@code simulate} for each seed in {@code [firstSeed, firstSeed + seedCount)}. */
     public static Summary run(long firstSeed, int seedCount, int threads, LongFunction<SimResult> simulate) {
         if (seedCount < 0 || threads < 1) {
-            throw new IllegalArgumentException("need seedCount >= 0 and threads >= 1, got " + seedCount + ", " + threads);
+            throw new IllegalArgumentException(
+                    "need seedCount >= 0 and threads >= 1, got " + seedCount + ", " + threads);
         }
         long start = System.nanoTime();
         List<SimResult> results = new ArrayList<>(seedCount);

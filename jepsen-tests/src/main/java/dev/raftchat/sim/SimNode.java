@@ -52,11 +52,13 @@ final class SimNode {
     private int incarnation;
     /** Not running: never started, crashed, or removed. */
     private boolean crashed = true;
+
     private boolean started;
     /** Removed from the cluster and shut down for good (ids are never reused). */
     private boolean removed;
     /** Seen in a leader's configuration at least once. */
     boolean wasMember;
+
     private boolean paused;
     private long pausedAtMillis;
     /** The Ready whose sync is in flight, or null. */
@@ -67,29 +69,35 @@ final class SimNode {
      * advanced since it began, which the next one will cover.
      */
     private LogStorage.PendingSync overlapped;
+
     private LogPosition overlappedThrough;
     private LogPosition writtenUnsynced;
     /** Acknowledgements and votes of overlapped Readies, waiting for the sync in flight and for the next. */
     private java.util.ArrayList<Message> sendAfterSyncInFlight = new java.util.ArrayList<>();
+
     private java.util.ArrayList<Message> sendAfterNextSync = new java.util.ArrayList<>();
     /** A Ready that needs its own sync, waiting for the overlapped sync in flight to complete first. */
     private Ready blockedReady;
     /** Marks a SYNC_DONE event as the completion of an overlapped sync. */
     static final Object OVERLAPPED_SYNC = new Object();
+
     private final ArrayDeque<Object> inbox = new ArrayDeque<>();
     private int pendingTicks;
     /** Proposed ops of this incarnation by request id, completed when applied here. */
     private final TreeMap<Long, OpRecord> proposed = new TreeMap<>();
     /** ReadIndex reads of this incarnation by request id: awaiting confirmation, then their index. */
     private final TreeMap<Long, OpRecord> reads = new TreeMap<>();
+
     private HardState lastSynced = HardState.EMPTY;
     /** Crash as soon as the next sync starts, so that the crash finds unsynced writes to lose. */
     private boolean crashAtNextSync;
     /** The newest durable snapshot and its data (null if none): the node's snapshot store, never lost. */
     private SnapshotMeta snapshotMeta;
+
     private byte[] snapshotData;
     /** The snapshot being received from a leader (volatile: a crash drops a partial transfer). */
     private SnapshotMeta stagedMeta;
+
     private ByteArrayOutputStream staged;
     private final SnapshotSource snapshotSource = new SnapshotSource() {
         @Override
@@ -197,7 +205,8 @@ final class SimNode {
         if (snapshotMeta != null) {
             stateMachine = restoreFrom(snapshotMeta, snapshotData);
             long index = snapshotMeta.index();
-            boolean holdsSnapshotEntry = storage.firstIndex() - 1 <= index && index <= storage.lastIndex()
+            boolean holdsSnapshotEntry = storage.firstIndex() - 1 <= index
+                    && index <= storage.lastIndex()
                     && storage.term(index) == snapshotMeta.term();
             if (!holdsSnapshotEntry) {
                 // A crash between installing a leader's snapshot and a durable compaction: finish the job.
@@ -289,7 +298,8 @@ final class SimNode {
         paused = false;
         if (sim.config().leaseReads() && !crashed) {
             // A clock that kept running: the ticks missed while paused arrive before any queued input.
-            pendingTicks += (int) ((sim.nowMillis() - pausedAtMillis) / sim.config().tickMillis());
+            pendingTicks +=
+                    (int) ((sim.nowMillis() - pausedAtMillis) / sim.config().tickMillis());
         }
         if (!crashed) {
             drive();
@@ -439,7 +449,8 @@ final class SimNode {
     }
 
     private void handleReady(Ready ready) {
-        boolean overlap = sim.config().overlappedSyncs() && ready.mayAdvanceBeforeSync()
+        boolean overlap = sim.config().overlappedSyncs()
+                && ready.mayAdvanceBeforeSync()
                 && (ready.entries().isEmpty() || ready.entries().get(0).index() == storage.lastIndex() + 1);
         if (overlapped != null && ready.needsSync() && !overlap) {
             // Storage allows nothing but extending appends while a sync is pending (LogStorage#beginSync).
@@ -452,11 +463,13 @@ final class SimNode {
         }
         // The commit index is volatile (persisted only opportunistically with term and vote), so it is
         // read from the node rather than from the Ready's hard state.
-        sim.invariants().onReady(index, ready, storage.lastIndex(), raft.status().commitIndex());
+        sim.invariants()
+                .onReady(index, ready, storage.lastIndex(), raft.status().commitIndex());
         checkAddressed(ready.messages());
         checkAddressed(ready.messagesAfterSync());
         sim.sendAll(ready.messages());
-        boolean early = sim.config().hostMisbehaviour() == SimulationConfig.HostMisbehaviour.SEND_AFTER_SYNC_MESSAGES_EARLY;
+        boolean early =
+                sim.config().hostMisbehaviour() == SimulationConfig.HostMisbehaviour.SEND_AFTER_SYNC_MESSAGES_EARLY;
         if (early) {
             sim.sendAll(ready.messagesAfterSync());
         }
@@ -465,7 +478,8 @@ final class SimNode {
         }
         if (overlap) {
             if (!ready.entries().isEmpty()) {
-                writtenUnsynced = ready.entries().get(ready.entries().size() - 1).position();
+                writtenUnsynced =
+                        ready.entries().get(ready.entries().size() - 1).position();
             }
             if (!early && !ready.messagesAfterSync().isEmpty()) {
                 if (writtenUnsynced == null && overlapped != null) {
@@ -581,7 +595,9 @@ final class SimNode {
     }
 
     private void finishReady(Ready ready, boolean syncLater) {
-        if (!syncLater && sim.config().hostMisbehaviour() != SimulationConfig.HostMisbehaviour.SEND_AFTER_SYNC_MESSAGES_EARLY) {
+        if (!syncLater
+                && sim.config().hostMisbehaviour()
+                        != SimulationConfig.HostMisbehaviour.SEND_AFTER_SYNC_MESSAGES_EARLY) {
             sim.sendAll(ready.messagesAfterSync());
         }
         for (Entry e : ready.committedEntries()) {
@@ -602,7 +618,8 @@ final class SimNode {
             }
         }
         serveReads();
-        if (syncLater && sim.config().hostMisbehaviour() != SimulationConfig.HostMisbehaviour.COUNT_UNSYNCED_AS_DURABLE) {
+        if (syncLater
+                && sim.config().hostMisbehaviour() != SimulationConfig.HostMisbehaviour.COUNT_UNSYNCED_AS_DURABLE) {
             raft.advanceWithoutSync(ready);
         } else {
             raft.advance(ready);
@@ -619,9 +636,10 @@ final class SimNode {
                 staged = new ByteArrayOutputStream();
             }
             if (staged == null || !chunk.meta().equals(stagedMeta) || chunk.offset() != staged.size()) {
-                throw new SimulationFailure("node " + id + " is handed snapshot chunk " + chunk.meta().position() + " at offset "
-                        + chunk.offset() + " but has staged " + (staged == null ? "nothing" : stagedMeta.position()
-                        + " through offset " + staged.size()));
+                throw new SimulationFailure("node " + id + " is handed snapshot chunk "
+                        + chunk.meta().position() + " at offset "
+                        + chunk.offset() + " but has staged "
+                        + (staged == null ? "nothing" : stagedMeta.position() + " through offset " + staged.size()));
             }
             staged.writeBytes(chunk.data());
         }
@@ -630,8 +648,8 @@ final class SimNode {
     /** Makes the staged snapshot the node's newest, restores the state machine from it, compacts the log. */
     private void install(SnapshotMeta meta) {
         if (staged == null || !meta.equals(stagedMeta)) {
-            throw new SimulationFailure("node " + id + " is told to install snapshot " + meta + " but has staged "
-                    + stagedMeta);
+            throw new SimulationFailure(
+                    "node " + id + " is told to install snapshot " + meta + " but has staged " + stagedMeta);
         }
         byte[] data = staged.toByteArray();
         stagedMeta = null;
@@ -658,7 +676,8 @@ final class SimNode {
         try {
             restored = KvStateMachine.restore(data);
         } catch (IllegalArgumentException e) {
-            throw new SimulationFailure("node " + id + ": snapshot " + meta.position() + " is corrupt: " + e.getMessage());
+            throw new SimulationFailure(
+                    "node " + id + ": snapshot " + meta.position() + " is corrupt: " + e.getMessage());
         }
         if (restored.appliedIndex() != meta.index()) {
             throw new SimulationFailure("node " + id + ": snapshot " + meta.position() + " holds the state at index "
@@ -677,7 +696,8 @@ final class SimNode {
         if (applied - last < sim.snapshotIntervalEntries()) {
             return;
         }
-        snapshotMeta = new SnapshotMeta(applied, storage.term(applied), raft.status().conf());
+        snapshotMeta =
+                new SnapshotMeta(applied, storage.term(applied), raft.status().conf());
         snapshotData = stateMachine.snapshot();
         sim.counters().increment(Counter.SNAPSHOTS_TAKEN);
         long compacted = storage.compactedThrough().index();

@@ -13,8 +13,16 @@ package dev.raftchat.sim;
  * @param operations    client operations in the history
  * @param counters      coverage counters of this run
  */
-public record SimResult(long seed, String configuration, String failure, String trace, long eventHash, long events,
-                        long virtualMillis, int operations, Counters counters) {
+public record SimResult(
+        long seed,
+        String configuration,
+        String failure,
+        String trace,
+        long eventHash,
+        long events,
+        long virtualMillis,
+        int operations,
+        Counters counters) {
 
     public boolean passed() {
         return failure == null;

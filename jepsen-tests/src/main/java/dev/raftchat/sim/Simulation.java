@@ -33,6 +33,7 @@ public final class Simulation {
     static final int THINK_MILLIS_MAX = 20;
     /** After a refusal a client waits longer, as a real one would before retrying elsewhere. */
     static final int BACKOFF_MILLIS_MIN = 10;
+
     static final int BACKOFF_MILLIS_MAX = 60;
 
     static final int SNAPSHOT_INTERVAL_ENTRIES_MIN = 10;
@@ -51,6 +52,7 @@ public final class Simulation {
     private final int snapshotIntervalEntries;
     /** The most snapshot bytes per InstallSnapshot message, chosen per seed: tiny ones split transfers. */
     private final int snapshotChunkBytes;
+
     private final Counters counters = new Counters();
     private final InvariantChecker invariants;
     private final Network network;
@@ -78,6 +80,7 @@ public final class Simulation {
     private boolean finished;
     /** The configuration as of the highest configuration entry applied anywhere (it is committed). */
     private ConfState clusterConf;
+
     private long clusterConfIndex;
 
     private static final class Client {
@@ -102,7 +105,8 @@ public final class Simulation {
         workloadRandom = root.split();
         nodeSeedRandom = root.split();
         snapshotRandom = root.split();
-        snapshotIntervalEntries = SNAPSHOT_INTERVAL_ENTRIES_MIN + snapshotRandom.nextInt(SNAPSHOT_INTERVAL_ENTRIES_SPREAD);
+        snapshotIntervalEntries =
+                SNAPSHOT_INTERVAL_ENTRIES_MIN + snapshotRandom.nextInt(SNAPSHOT_INTERVAL_ENTRIES_SPREAD);
         snapshotChunkBytes = snapshotRandom.nextBoolean() ? 8 + snapshotRandom.nextInt(56) : 64 * 1024;
         invariants = new InvariantChecker(config.slots(), counters);
         network = new Network(this, networkRandom, config.faults(), config.slots());
@@ -176,7 +180,8 @@ public final class Simulation {
         if (config.overlappedSyncs()) {
             counters.increment(Counter.RUNS_OVERLAPPED_SYNCS);
         }
-        if (config.storageFactory() instanceof StorageFactory.Named n && n.name().equals("file")) {
+        if (config.storageFactory() instanceof StorageFactory.Named n
+                && n.name().equals("file")) {
             counters.increment(Counter.RUNS_FILE_STORAGE);
         }
         String failure = null;
@@ -209,9 +214,17 @@ public final class Simulation {
             failure = "exception at " + now + "ms: " + e + stackTop(e);
         }
         finished = true;
-        return new SimResult(seed, config.describe() + ", snapshots every " + snapshotIntervalEntries
-                + " entries in chunks of " + snapshotChunkBytes + " bytes", failure, failure == null ? "" : formatTrace(), eventHash,
-                eventCount, now, history.size(), counters);
+        return new SimResult(
+                seed,
+                config.describe() + ", snapshots every " + snapshotIntervalEntries + " entries in chunks of "
+                        + snapshotChunkBytes + " bytes",
+                failure,
+                failure == null ? "" : formatTrace(),
+                eventHash,
+                eventCount,
+                now,
+                history.size(),
+                counters);
     }
 
     private static String stackTop(Throwable e) {
@@ -316,7 +329,8 @@ public final class Simulation {
     /** Schedules the completion of a sync; {@code kind} tells the node which of its syncs it is. */
     void scheduleSync(SimNode node, int incarnation, Object kind) {
         int millis = 1 + diskRandom.nextInt(config.syncMillisMax());
-        if (network.faultsActive && config.faults().slowSyncProbability() > 0
+        if (network.faultsActive
+                && config.faults().slowSyncProbability() > 0
                 && diskRandom.nextDouble() < config.faults().slowSyncProbability()) {
             counters.increment(Counter.SLOW_SYNCS);
             millis += diskRandom.nextInt(config.slowSyncMillisMax());
@@ -354,7 +368,10 @@ public final class Simulation {
             lastWritten[key] = value;
         }
         boolean viaReadIndex = kind == KvOp.Kind.READ && workloadRandom.nextBoolean();
-        OpRecord op = newOp(c.process, c.index, new KvCommand(target + 1, nextRequestId++, kind, key, value, expected),
+        OpRecord op = newOp(
+                c.process,
+                c.index,
+                new KvCommand(target + 1, nextRequestId++, kind, key, value, expected),
                 viaReadIndex);
         c.current = op;
         nodes[target].propose(op);
@@ -383,11 +400,12 @@ public final class Simulation {
         op.outcome = outcome;
         op.result = result;
         op.completeMillis = now;
-        counters.increment(switch (outcome) {
-            case OK -> Counter.OPS_OK;
-            case FAIL -> Counter.OPS_FAIL;
-            case INFO -> Counter.OPS_INFO;
-        });
+        counters.increment(
+                switch (outcome) {
+                    case OK -> Counter.OPS_OK;
+                    case FAIL -> Counter.OPS_FAIL;
+                    case INFO -> Counter.OPS_INFO;
+                });
         if (op.client < 0) {
             return;
         }
@@ -439,7 +457,15 @@ public final class Simulation {
         schedule(10 + faultRandom.nextInt(config.faults().nemesisIntervalMillisMax()), Event.Type.NEMESIS, -1, 0, null);
     }
 
-    private enum Action { PARTITION, ASYMMETRIC, CLOG, CRASH, PAUSE, TRANSFER, MEMBERSHIP }
+    private enum Action {
+        PARTITION,
+        ASYMMETRIC,
+        CLOG,
+        CRASH,
+        PAUSE,
+        TRANSFER,
+        MEMBERSHIP
+    }
 
     private void nemesis() {
         if (!network.faultsActive) {
@@ -494,7 +520,8 @@ public final class Simulation {
             case TRANSFER -> {
                 SimNode leader = likelyLeader();
                 if (leader != null) {
-                    List<Long> others = new ArrayList<>(leader.raft().status().conf().voters());
+                    List<Long> others =
+                            new ArrayList<>(leader.raft().status().conf().voters());
                     others.remove(leader.id);
                     if (!others.isEmpty()) {
                         long target = others.get(faultRandom.nextInt(others.size()));
@@ -521,7 +548,8 @@ public final class Simulation {
     private SimNode likelyLeader() {
         SimNode leader = null;
         for (SimNode n : nodes) {
-            if (!n.isCrashed() && invariants.role(n.index) == Role.LEADER
+            if (!n.isCrashed()
+                    && invariants.role(n.index) == Role.LEADER
                     && (leader == null || invariants.term(n.index) > invariants.term(leader.index))) {
                 leader = n;
             }
@@ -602,7 +630,9 @@ public final class Simulation {
             }
         }
         for (SimNode n : nodes) {
-            if (before.isVoter(n.id) && !clusterConf.isMember(n.id) && !n.isCrashed()
+            if (before.isVoter(n.id)
+                    && !clusterConf.isMember(n.id)
+                    && !n.isCrashed()
                     && invariants.role(n.index) == Role.LEADER) {
                 counters.increment(Counter.LEADERS_REMOVED);
             }
@@ -691,8 +721,11 @@ public final class Simulation {
         }
         if (leader != null && (probe == null || (!probe.isOpen() && probe.outcome != KvOp.Outcome.OK))) {
             counters.increment(Counter.LIVENESS_PROBES);
-            probe = newOp(nextProcess++, -1, new KvCommand(leader.id, nextRequestId++, KvOp.Kind.WRITE, 0,
-                    nextValue++, 0), false);
+            probe = newOp(
+                    nextProcess++,
+                    -1,
+                    new KvCommand(leader.id, nextRequestId++, KvOp.Kind.WRITE, 0, nextValue++, 0),
+                    false);
             leader.propose(probe);
         }
         if (leader != null && clientsDone && probe != null && probe.outcome == KvOp.Outcome.OK) {
@@ -717,8 +750,12 @@ public final class Simulation {
                 sb.append("; the configuration is still joint");
             }
             for (SimNode n : nodes) {
-                if (!n.isCrashed() && clusterConf.isMember(n.id) && !n.raft().status().conf().equals(clusterConf)) {
-                    sb.append("; node ").append(n.id).append("'s configuration is behind the committed one ")
+                if (!n.isCrashed()
+                        && clusterConf.isMember(n.id)
+                        && !n.raft().status().conf().equals(clusterConf)) {
+                    sb.append("; node ")
+                            .append(n.id)
+                            .append("'s configuration is behind the committed one ")
                             .append(clusterConf);
                 }
             }
@@ -757,7 +794,9 @@ public final class Simulation {
             if (!conf.isMember(n.id)) {
                 continue;
             }
-            if (n.isCrashed() || n.isPaused() || invariants.term(n.index) != invariants.term(leader.index)
+            if (n.isCrashed()
+                    || n.isPaused()
+                    || invariants.term(n.index) != invariants.term(leader.index)
                     || invariants.leaderId(n.index) != leader.id) {
                 return null;
             }

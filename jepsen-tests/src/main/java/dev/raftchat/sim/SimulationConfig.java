@@ -118,9 +118,29 @@ public record SimulationConfig(
         int inflight = r.nextInt(4) == 0 ? 1 + r.nextInt(3) : NodeConfig.DEFAULT_INFLIGHT_APPENDS_MAX;
         // Drawn from its own stream so that adding the option did not reshuffle the other choices.
         boolean leaseReads = checkQuorum && new SplittableRandom(seed ^ 0x1EA5EL).nextInt(4) == 0;
-        return new SimulationConfig(nodes, faults, preVote, checkQuorum, forward, leaseReads, appendBytes, inflight,
-                10, 2000 + r.nextInt(3000), 10_000, 2 + r.nextInt(4), 1 + r.nextInt(3), 1000, 3, 150,
-                4096, 200_000, 2_000_000, 50, storageForSeed(seed), HostMisbehaviour.NONE,
+        return new SimulationConfig(
+                nodes,
+                faults,
+                preVote,
+                checkQuorum,
+                forward,
+                leaseReads,
+                appendBytes,
+                inflight,
+                10,
+                2000 + r.nextInt(3000),
+                10_000,
+                2 + r.nextInt(4),
+                1 + r.nextInt(3),
+                1000,
+                3,
+                150,
+                4096,
+                200_000,
+                2_000_000,
+                50,
+                storageForSeed(seed),
+                HostMisbehaviour.NONE,
                 overlappedSyncsForSeed(seed));
     }
 
@@ -145,45 +165,165 @@ public record SimulationConfig(
     }
 
     public SimulationConfig withFaults(FaultPlan plan) {
-        return new SimulationConfig(nodeCount, plan, preVote, checkQuorum, forwardProposals, leaseReads, appendBytesMax,
-                inflightAppendsMax, tickMillis, faultPhaseMillis, livenessBoundMillis, clientCount, keyCount,
-                opTimeoutMillis, syncMillisMax, slowSyncMillisMax, hostInboxMessagesMax, eventQueueMax, eventsMax,
-                traceEvents, storageFactory, hostMisbehaviour, overlappedSyncs);
+        return new SimulationConfig(
+                nodeCount,
+                plan,
+                preVote,
+                checkQuorum,
+                forwardProposals,
+                leaseReads,
+                appendBytesMax,
+                inflightAppendsMax,
+                tickMillis,
+                faultPhaseMillis,
+                livenessBoundMillis,
+                clientCount,
+                keyCount,
+                opTimeoutMillis,
+                syncMillisMax,
+                slowSyncMillisMax,
+                hostInboxMessagesMax,
+                eventQueueMax,
+                eventsMax,
+                traceEvents,
+                storageFactory,
+                hostMisbehaviour,
+                overlappedSyncs);
     }
 
     public SimulationConfig withStorageFactory(StorageFactory factory) {
-        return new SimulationConfig(nodeCount, faults, preVote, checkQuorum, forwardProposals, leaseReads, appendBytesMax,
-                inflightAppendsMax, tickMillis, faultPhaseMillis, livenessBoundMillis, clientCount, keyCount,
-                opTimeoutMillis, syncMillisMax, slowSyncMillisMax, hostInboxMessagesMax, eventQueueMax, eventsMax,
-                traceEvents, factory, hostMisbehaviour, overlappedSyncs);
+        return new SimulationConfig(
+                nodeCount,
+                faults,
+                preVote,
+                checkQuorum,
+                forwardProposals,
+                leaseReads,
+                appendBytesMax,
+                inflightAppendsMax,
+                tickMillis,
+                faultPhaseMillis,
+                livenessBoundMillis,
+                clientCount,
+                keyCount,
+                opTimeoutMillis,
+                syncMillisMax,
+                slowSyncMillisMax,
+                hostInboxMessagesMax,
+                eventQueueMax,
+                eventsMax,
+                traceEvents,
+                factory,
+                hostMisbehaviour,
+                overlappedSyncs);
     }
 
     public SimulationConfig withHostMisbehaviour(HostMisbehaviour misbehaviour) {
-        return new SimulationConfig(nodeCount, faults, preVote, checkQuorum, forwardProposals, leaseReads, appendBytesMax,
-                inflightAppendsMax, tickMillis, faultPhaseMillis, livenessBoundMillis, clientCount, keyCount,
-                opTimeoutMillis, syncMillisMax, slowSyncMillisMax, hostInboxMessagesMax, eventQueueMax, eventsMax,
-                traceEvents, storageFactory, misbehaviour, overlappedSyncs);
+        return new SimulationConfig(
+                nodeCount,
+                faults,
+                preVote,
+                checkQuorum,
+                forwardProposals,
+                leaseReads,
+                appendBytesMax,
+                inflightAppendsMax,
+                tickMillis,
+                faultPhaseMillis,
+                livenessBoundMillis,
+                clientCount,
+                keyCount,
+                opTimeoutMillis,
+                syncMillisMax,
+                slowSyncMillisMax,
+                hostInboxMessagesMax,
+                eventQueueMax,
+                eventsMax,
+                traceEvents,
+                storageFactory,
+                misbehaviour,
+                overlappedSyncs);
     }
 
     public SimulationConfig withSyncMillisMax(int millis) {
-        return new SimulationConfig(nodeCount, faults, preVote, checkQuorum, forwardProposals, leaseReads, appendBytesMax,
-                inflightAppendsMax, tickMillis, faultPhaseMillis, livenessBoundMillis, clientCount, keyCount,
-                opTimeoutMillis, millis, slowSyncMillisMax, hostInboxMessagesMax, eventQueueMax, eventsMax,
-                traceEvents, storageFactory, hostMisbehaviour, overlappedSyncs);
+        return new SimulationConfig(
+                nodeCount,
+                faults,
+                preVote,
+                checkQuorum,
+                forwardProposals,
+                leaseReads,
+                appendBytesMax,
+                inflightAppendsMax,
+                tickMillis,
+                faultPhaseMillis,
+                livenessBoundMillis,
+                clientCount,
+                keyCount,
+                opTimeoutMillis,
+                millis,
+                slowSyncMillisMax,
+                hostInboxMessagesMax,
+                eventQueueMax,
+                eventsMax,
+                traceEvents,
+                storageFactory,
+                hostMisbehaviour,
+                overlappedSyncs);
     }
 
     public SimulationConfig withOverlappedSyncs(boolean overlapped) {
-        return new SimulationConfig(nodeCount, faults, preVote, checkQuorum, forwardProposals, leaseReads, appendBytesMax,
-                inflightAppendsMax, tickMillis, faultPhaseMillis, livenessBoundMillis, clientCount, keyCount,
-                opTimeoutMillis, syncMillisMax, slowSyncMillisMax, hostInboxMessagesMax, eventQueueMax, eventsMax,
-                traceEvents, storageFactory, hostMisbehaviour, overlapped);
+        return new SimulationConfig(
+                nodeCount,
+                faults,
+                preVote,
+                checkQuorum,
+                forwardProposals,
+                leaseReads,
+                appendBytesMax,
+                inflightAppendsMax,
+                tickMillis,
+                faultPhaseMillis,
+                livenessBoundMillis,
+                clientCount,
+                keyCount,
+                opTimeoutMillis,
+                syncMillisMax,
+                slowSyncMillisMax,
+                hostInboxMessagesMax,
+                eventQueueMax,
+                eventsMax,
+                traceEvents,
+                storageFactory,
+                hostMisbehaviour,
+                overlapped);
     }
 
     public SimulationConfig withTraceEvents(int events) {
-        return new SimulationConfig(nodeCount, faults, preVote, checkQuorum, forwardProposals, leaseReads, appendBytesMax,
-                inflightAppendsMax, tickMillis, faultPhaseMillis, livenessBoundMillis, clientCount, keyCount,
-                opTimeoutMillis, syncMillisMax, slowSyncMillisMax, hostInboxMessagesMax, eventQueueMax, eventsMax,
-                events, storageFactory, hostMisbehaviour, overlappedSyncs);
+        return new SimulationConfig(
+                nodeCount,
+                faults,
+                preVote,
+                checkQuorum,
+                forwardProposals,
+                leaseReads,
+                appendBytesMax,
+                inflightAppendsMax,
+                tickMillis,
+                faultPhaseMillis,
+                livenessBoundMillis,
+                clientCount,
+                keyCount,
+                opTimeoutMillis,
+                syncMillisMax,
+                slowSyncMillisMax,
+                hostInboxMessagesMax,
+                eventQueueMax,
+                eventsMax,
+                events,
+                storageFactory,
+                hostMisbehaviour,
+                overlappedSyncs);
     }
 
     /** Nodes that can join later when membership changes are on; they start only when added. */

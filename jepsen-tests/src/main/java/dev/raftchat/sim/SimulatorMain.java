@@ -21,7 +21,8 @@ public final class SimulatorMain {
     }
 
     /** {@code simulate} replaces the seeded configurations (tests); null runs {@link SimulationConfig#forSeed}. */
-    static int run(String[] args, PrintStream out, PrintStream err, java.util.function.LongFunction<SimResult> simulate) {
+    static int run(
+            String[] args, PrintStream out, PrintStream err, java.util.function.LongFunction<SimResult> simulate) {
         int seeds = 100;
         long firstSeed = 1;
         int threads = Runtime.getRuntime().availableProcessors();
@@ -56,17 +57,26 @@ public final class SimulatorMain {
             }
         }
         int traceOverride = traceEvents;
-        SeedRunner.Summary summary = SeedRunner.run(firstSeed, seeds, threads, simulate != null ? simulate : seed -> {
-            SimulationConfig config = SimulationConfig.forSeed(seed);
-            return new Simulation(seed, traceOverride > 0 ? config.withTraceEvents(traceOverride) : config).run();
-        });
+        SeedRunner.Summary summary = SeedRunner.run(
+                firstSeed,
+                seeds,
+                threads,
+                simulate != null
+                        ? simulate
+                        : seed -> {
+                            SimulationConfig config = SimulationConfig.forSeed(seed);
+                            return new Simulation(
+                                            seed, traceOverride > 0 ? config.withTraceEvents(traceOverride) : config)
+                                    .run();
+                        });
         for (SimResult failure : summary.failures()) {
             out.println(failure.failureReport());
         }
         out.println("coverage over " + seeds + " seeds:");
         out.print(summary.counters().format());
-        out.printf("%.1f seeds per second on %d threads (%.1f s)%n", summary.seedsPerSecond(), threads,
-                summary.elapsedNanos() / 1e9);
+        out.printf(
+                "%.1f seeds per second on %d threads (%.1f s)%n",
+                summary.seedsPerSecond(), threads, summary.elapsedNanos() / 1e9);
         out.println(summary.passed() + " passed, " + summary.failures().size() + " failed");
         return summary.failures().isEmpty() ? 0 : 1;
     }

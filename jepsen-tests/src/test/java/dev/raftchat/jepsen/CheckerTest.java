@@ -18,25 +18,58 @@ class CheckerTest {
         final List<Op> ops = new ArrayList<>();
 
         Builder post(int process, String value, long invokedAt, Op.Type outcome, long completedAt) {
-            Op invoke = new Op(ops.size(), process, Op.Type.INVOKE, Op.Function.POST, ROOM, value, 1, invokedAt * 1_000_000,
-                    null, -1, -1, null);
+            Op invoke = new Op(
+                    ops.size(),
+                    process,
+                    Op.Type.INVOKE,
+                    Op.Function.POST,
+                    ROOM,
+                    value,
+                    1,
+                    invokedAt * 1_000_000,
+                    null,
+                    -1,
+                    -1,
+                    null);
             ops.add(invoke);
-            ops.add(invoke.complete(ops.size(), outcome, 1, completedAt * 1_000_000, null, -1,
-                    outcome == Op.Type.OK ? null : "test"));
+            ops.add(invoke.complete(
+                    ops.size(), outcome, 1, completedAt * 1_000_000, null, -1, outcome == Op.Type.OK ? null : "test"));
             return this;
         }
 
         Builder read(int process, long invokedAt, long completedAt, String... values) {
-            Op invoke = new Op(ops.size(), process, Op.Type.INVOKE, Op.Function.READ, ROOM, null, 2, invokedAt * 1_000_000,
-                    null, -1, -1, null);
+            Op invoke = new Op(
+                    ops.size(),
+                    process,
+                    Op.Type.INVOKE,
+                    Op.Function.READ,
+                    ROOM,
+                    null,
+                    2,
+                    invokedAt * 1_000_000,
+                    null,
+                    -1,
+                    -1,
+                    null);
             ops.add(invoke);
             ops.add(invoke.complete(ops.size(), Op.Type.OK, 2, completedAt * 1_000_000, List.of(values), -1, null));
             return this;
         }
 
         Builder page(int process, long after, long firstSeq, long at, String... values) {
-            Op invoke = new Op(ops.size(), process, Op.Type.INVOKE, Op.Function.PAGE, ROOM, null, 3, at * 1_000_000,
-                    null, after, -1, null);
+            Op invoke = new Op(
+                    ops.size(),
+                    process,
+                    Op.Type.INVOKE,
+                    Op.Function.PAGE,
+                    ROOM,
+                    null,
+                    3,
+                    at * 1_000_000,
+                    null,
+                    after,
+                    -1,
+                    null);
             ops.add(invoke);
             ops.add(invoke.complete(ops.size(), Op.Type.OK, 3, (at + 1) * 1_000_000, List.of(values), firstSeq, null));
             return this;
@@ -119,13 +152,17 @@ class CheckerTest {
     @Test
     void aMessageThatDisappearsFromALaterReadIsNotLinearizable() {
         // "a" was still in flight, but once one read saw it, a later read must see it too.
-        Builder history = new Builder().post(0, "a", 0, Op.Type.INFO, 0).read(1, 5, 6, "a").read(1, 10, 11);
+        Builder history = new Builder()
+                .post(0, "a", 0, Op.Type.INFO, 0)
+                .read(1, 5, 6, "a")
+                .read(1, 10, 11);
         assertThat(kinds(check(history, everyNode("a")))).containsExactly(Anomaly.Kind.NOT_LINEARIZABLE);
     }
 
     @Test
     void aConcurrentReadMayMissAPost() {
-        Builder history = new Builder().post(0, "a", 0, Op.Type.OK, 10).read(1, 5, 6).read(1, 7, 12, "a");
+        Builder history =
+                new Builder().post(0, "a", 0, Op.Type.OK, 10).read(1, 5, 6).read(1, 7, 12, "a");
         assertThat(check(history, everyNode("a")).anomalies()).isEmpty();
     }
 
@@ -141,7 +178,9 @@ class CheckerTest {
 
     @Test
     void aReadInAnotherOrderThanTheFinalOneIsNotAPrefix() {
-        Builder history = new Builder().post(0, "a", 0, Op.Type.OK, 10).post(1, "b", 0, Op.Type.OK, 10)
+        Builder history = new Builder()
+                .post(0, "a", 0, Op.Type.OK, 10)
+                .post(1, "b", 0, Op.Type.OK, 10)
                 .read(2, 20, 21, "b", "a");
         assertThat(kinds(check(history, everyNode("a", "b")))).containsExactly(Anomaly.Kind.READ_NOT_PREFIX);
     }
@@ -159,12 +198,18 @@ class CheckerTest {
 
     @Test
     void aPageWithAGapOrTheWrongMessagesIsReported() {
-        Builder gap = new Builder().post(0, "a", 0, Op.Type.OK, 1).post(0, "b", 2, Op.Type.OK, 3)
-                .post(0, "c", 4, Op.Type.OK, 5).page(1, 1, 3, 10, "c");
+        Builder gap = new Builder()
+                .post(0, "a", 0, Op.Type.OK, 1)
+                .post(0, "b", 2, Op.Type.OK, 3)
+                .post(0, "c", 4, Op.Type.OK, 5)
+                .page(1, 1, 3, 10, "c");
         assertThat(kinds(check(gap, everyNode("a", "b", "c")))).containsExactly(Anomaly.Kind.PAGE_NOT_CONTIGUOUS);
 
-        Builder wrong = new Builder().post(0, "a", 0, Op.Type.OK, 1).post(0, "b", 2, Op.Type.OK, 3)
-                .post(0, "c", 4, Op.Type.OK, 5).page(1, 1, 2, 10, "c", "b");
+        Builder wrong = new Builder()
+                .post(0, "a", 0, Op.Type.OK, 1)
+                .post(0, "b", 2, Op.Type.OK, 3)
+                .post(0, "c", 4, Op.Type.OK, 5)
+                .page(1, 1, 2, 10, "c", "b");
         assertThat(kinds(check(wrong, everyNode("a", "b", "c")))).containsExactly(Anomaly.Kind.PAGE_NOT_CONTIGUOUS);
     }
 
@@ -177,7 +222,8 @@ class CheckerTest {
     }
 
     @Test
-    void aHistoryRoundTripsThroughItsJsonLines(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    void aHistoryRoundTripsThroughItsJsonLines(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
         java.nio.file.Path file = dir.resolve("history.jsonl");
         try (History history = new History(file, System.nanoTime())) {
             Op post = history.invoke(0, Op.Function.POST, ROOM, "a", 1, -1);

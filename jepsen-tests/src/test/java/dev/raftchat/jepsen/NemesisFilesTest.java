@@ -39,11 +39,16 @@ class NemesisFilesTest {
     void postOutcomesAreClassifiedConservatively() {
         assertThat(Workload.classifyPost(201, "{}")).isEqualTo(Op.Type.OK);
         assertThat(Workload.classifyPost(200, "{}")).isEqualTo(Op.Type.OK);
-        assertThat(Workload.classifyPost(400, "{\"error\":{\"code\":\"invalid_message\"}}")).isEqualTo(Op.Type.FAIL);
-        assertThat(Workload.classifyPost(503, "{\"error\":{\"code\":\"no_leader\"}}")).isEqualTo(Op.Type.FAIL);
-        assertThat(Workload.classifyPost(503, "{\"error\":{\"code\":\"not_committed\"}}")).isEqualTo(Op.Type.FAIL);
-        assertThat(Workload.classifyPost(503, "{\"error\":{\"code\":\"timeout\"}}")).isEqualTo(Op.Type.INFO);
-        assertThat(Workload.classifyPost(503, "{\"error\":{\"code\":\"shutting_down\"}}")).isEqualTo(Op.Type.INFO);
+        assertThat(Workload.classifyPost(400, "{\"error\":{\"code\":\"invalid_message\"}}"))
+                .isEqualTo(Op.Type.FAIL);
+        assertThat(Workload.classifyPost(503, "{\"error\":{\"code\":\"no_leader\"}}"))
+                .isEqualTo(Op.Type.FAIL);
+        assertThat(Workload.classifyPost(503, "{\"error\":{\"code\":\"not_committed\"}}"))
+                .isEqualTo(Op.Type.FAIL);
+        assertThat(Workload.classifyPost(503, "{\"error\":{\"code\":\"timeout\"}}"))
+                .isEqualTo(Op.Type.INFO);
+        assertThat(Workload.classifyPost(503, "{\"error\":{\"code\":\"shutting_down\"}}"))
+                .isEqualTo(Op.Type.INFO);
         assertThat(Workload.classifyPost(500, "oops")).isEqualTo(Op.Type.INFO);
     }
 }

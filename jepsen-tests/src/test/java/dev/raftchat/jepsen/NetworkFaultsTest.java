@@ -13,15 +13,21 @@ class NetworkFaultsTest {
     @Test
     void halvesCutEveryLinkAcross() {
         Set<NetworkFaults.Link> cut = NetworkFaults.linksCutBy(List.of(Set.of(1, 2), Set.of(3, 4, 5)), FIVE);
-        assertThat(cut).hasSize(6).contains(new NetworkFaults.Link(2, 3), new NetworkFaults.Link(5, 1))
+        assertThat(cut)
+                .hasSize(6)
+                .contains(new NetworkFaults.Link(2, 3), new NetworkFaults.Link(5, 1))
                 .doesNotContain(new NetworkFaults.Link(1, 2), new NetworkFaults.Link(3, 4));
     }
 
     @Test
     void aBridgeNodeKeepsItsLinksToBothSides() {
         Set<NetworkFaults.Link> cut = NetworkFaults.linksCutBy(List.of(Set.of(1, 2, 3), Set.of(3, 4, 5)), FIVE);
-        assertThat(cut).containsExactlyInAnyOrder(new NetworkFaults.Link(1, 4), new NetworkFaults.Link(1, 5),
-                new NetworkFaults.Link(2, 4), new NetworkFaults.Link(2, 5));
+        assertThat(cut)
+                .containsExactlyInAnyOrder(
+                        new NetworkFaults.Link(1, 4),
+                        new NetworkFaults.Link(1, 5),
+                        new NetworkFaults.Link(2, 4),
+                        new NetworkFaults.Link(2, 5));
         assertThat(NetworkFaults.linksCutBy(List.of(Set.of(1, 2), Set.of(2, 3)), Set.of(1, 2, 3)))
                 .containsExactly(new NetworkFaults.Link(1, 3));
     }
@@ -33,7 +39,9 @@ class NetworkFaultsTest {
         for (int node = 1; node <= 5; node++) {
             int n = node;
             long cutLinks = cut.stream().filter(l -> l.a() == n || l.b() == n).count();
-            assertThat(cutLinks).as("links cut at node %d", node).isEqualTo(2); // sees itself and two neighbours: 3 of 5
+            assertThat(cutLinks)
+                    .as("links cut at node %d", node)
+                    .isEqualTo(2); // sees itself and two neighbours: 3 of 5
         }
         assertThat(Nemesis.ringCut(List.of(2, 3, 1))).containsExactly(new NetworkFaults.Link(2, 1));
     }
@@ -41,9 +49,11 @@ class NetworkFaultsTest {
     @Test
     void faultNamesParse() {
         assertThat(Fault.parse("all")).hasSize(Fault.values().length);
-        assertThat(Fault.parse("kill-leader, partition-ring")).containsExactlyInAnyOrder(Fault.KILL_LEADER, Fault.PARTITION_RING);
+        assertThat(Fault.parse("kill-leader, partition-ring"))
+                .containsExactlyInAnyOrder(Fault.KILL_LEADER, Fault.PARTITION_RING);
         assertThat(Fault.parse("none")).isEmpty();
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> Fault.parse("kill-everyone"))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unknown nemesis 'kill-everyone'");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("unknown nemesis 'kill-everyone'");
     }
 }

@@ -30,7 +30,9 @@ class ProxyFaultsTest {
                 try {
                     Socket socket = echo.accept();
                     Thread pump = new Thread(() -> {
-                        try (socket; InputStream in = socket.getInputStream(); OutputStream out = socket.getOutputStream()) {
+                        try (socket;
+                                InputStream in = socket.getInputStream();
+                                OutputStream out = socket.getOutputStream()) {
                             in.transferTo(out);
                         } catch (IOException e) {
                             // the test closed it

@@ -33,8 +33,11 @@ class ShortScheduleIT {
         System.out.println("jepsen: " + results + " (network " + outcome.network() + ", seed " + options.seed() + ")");
         System.out.println("jepsen: faults injected " + outcome.faultsInjected());
         System.out.println("jepsen: " + outcome.result().verdictLine());
-        assertThat(outcome.result().anomalies()).as("anomalies; see %s/summary.txt", results).isEmpty();
-        assertThat(outcome.faultsInjected().keySet()).as("every nemesis injected at least once")
+        assertThat(outcome.result().anomalies())
+                .as("anomalies; see %s/summary.txt", results)
+                .isEmpty();
+        assertThat(outcome.faultsInjected().keySet())
+                .as("every nemesis injected at least once")
                 .containsAll(EnumSet.allOf(Fault.class));
         assertThat(outcome.result().ok()).as("acknowledged operations").isGreaterThan(50);
     }

@@ -26,14 +26,20 @@ import org.junit.jupiter.api.Test;
  * which a node that knows no address for the sender adopts.
  */
 class UnknownLeaderAddressIT {
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(1)).build();
+    private final HttpClient http = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(1))
+            .build();
 
     private int send(String method, String url, String body) {
         try {
-            return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5))
-                    .method(method, HttpRequest.BodyPublishers.ofString(body)).build(),
-                    HttpResponse.BodyHandlers.discarding()).statusCode();
+            return http.send(
+                            HttpRequest.newBuilder(URI.create(url))
+                                    .timeout(Duration.ofSeconds(5))
+                                    .method(method, HttpRequest.BodyPublishers.ofString(body))
+                                    .build(),
+                            HttpResponse.BodyHandlers.discarding())
+                    .statusCode();
         } catch (Exception e) {
             return -1;
         }
@@ -41,12 +47,16 @@ class UnknownLeaderAddressIT {
 
     @Test
     void aNodeThatMissedTheNewLeadersJoinCatchesUpAfterHealing() throws Exception {
-        Path results = Path.of(System.getProperty("jepsen.results", "target/jepsen-it")).resolve("unknown-leader-address");
+        Path results = Path.of(System.getProperty("jepsen.results", "target/jepsen-it"))
+                .resolve("unknown-leader-address");
         Files.createDirectories(results);
         Path data = Files.createTempDirectory(results, "data");
         try (NetworkFaults network = new ProxyFaults();
-             Cluster cluster = new Cluster(new Cluster.Settings(Path.of(System.getProperty("jepsen.jar")), data, results,
-                     96, 100, 2_000, 200), network, http)) {
+                Cluster cluster = new Cluster(
+                        new Cluster.Settings(
+                                Path.of(System.getProperty("jepsen.jar")), data, results, 96, 100, 2_000, 200),
+                        network,
+                        http)) {
             for (int id = 1; id <= 3; id++) {
                 cluster.define(id, false); // all three first: each node's --cluster lists the defined nodes
             }
@@ -54,7 +64,8 @@ class UnknownLeaderAddressIT {
                 cluster.start(id);
             }
             String node1 = cluster.node(1).baseUrl();
-            await().atMost(Duration.ofSeconds(90)).until(() -> send("POST", node1 + "/rooms/r", "{\"User\":\"u\",\"Message\":\"m1\"}") == 201);
+            await().atMost(Duration.ofSeconds(90))
+                    .until(() -> send("POST", node1 + "/rooms/r", "{\"User\":\"u\",\"Message\":\"m1\"}") == 201);
 
             network.partition(List.of(Set.of(3), Set.of(1, 2, 4, 5)));
             for (int spare = 4; spare <= 5; spare++) {
@@ -62,7 +73,8 @@ class UnknownLeaderAddressIT {
                 cluster.start(spare);
                 String url = cluster.node(spare).peerUrl();
                 int id = spare;
-                await().atMost(Duration.ofSeconds(60)).until(() -> Set.of(201, 202).contains(send("POST", node1 + "/raft/" + id, url)));
+                await().atMost(Duration.ofSeconds(60))
+                        .until(() -> Set.of(201, 202).contains(send("POST", node1 + "/raft/" + id, url)));
                 await().atMost(Duration.ofSeconds(60)).until(() -> {
                     Set<Integer> members = cluster.members(1);
                     return members != null && members.contains(id);
@@ -70,7 +82,8 @@ class UnknownLeaderAddressIT {
             }
             for (int removed = 1; removed <= 2; removed++) {
                 String path = cluster.node(4).baseUrl() + "/raft/" + removed;
-                await().atMost(Duration.ofSeconds(60)).until(() -> Set.of(200, 202).contains(send("DELETE", path, "")));
+                await().atMost(Duration.ofSeconds(60))
+                        .until(() -> Set.of(200, 202).contains(send("DELETE", path, "")));
                 int gone = removed;
                 await().atMost(Duration.ofSeconds(60)).until(() -> {
                     Set<Integer> members = cluster.members(4);
@@ -85,7 +98,8 @@ class UnknownLeaderAddressIT {
             network.heal();
 
             String node3 = cluster.node(3).baseUrl();
-            await("node 3 serves a linearizable read after healing").atMost(Duration.ofSeconds(60))
+            await("node 3 serves a linearizable read after healing")
+                    .atMost(Duration.ofSeconds(60))
                     .until(() -> send("GET", node3 + "/rooms/r", "") == 200);
         }
     }

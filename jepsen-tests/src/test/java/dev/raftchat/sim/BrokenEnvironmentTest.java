@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 class BrokenEnvironmentTest {
 
     /** Crashes every few hundred milliseconds, nothing else, so that lost writes matter. */
-    private static final FaultPlan CRASHES_ONLY = new FaultPlan(0, 0, 0, 0, false, false, false, true, false, 0, 300, false, false);
+    private static final FaultPlan CRASHES_ONLY =
+            new FaultPlan(0, 0, 0, 0, false, false, false, true, false, 0, 300, false, false);
 
     private static List<SimResult> failuresAmong(int seeds, java.util.function.LongFunction<SimulationConfig> config) {
         List<SimResult> failures = new ArrayList<>();
@@ -43,24 +44,28 @@ class BrokenEnvironmentTest {
 
     @Test
     void hostThatAcknowledgesBeforePersistingIsCaught() {
-        List<SimResult> failures = failuresAmong(200, seed -> SimulationConfig.forSeed(seed)
-                .withFaults(CRASHES_ONLY)
-                .withSyncMillisMax(40)
-                .withHostMisbehaviour(SimulationConfig.HostMisbehaviour.SEND_AFTER_SYNC_MESSAGES_EARLY));
+        List<SimResult> failures = failuresAmong(
+                200,
+                seed -> SimulationConfig.forSeed(seed)
+                        .withFaults(CRASHES_ONLY)
+                        .withSyncMillisMax(40)
+                        .withHostMisbehaviour(SimulationConfig.HostMisbehaviour.SEND_AFTER_SYNC_MESSAGES_EARLY));
         assertThat(failures).as("seeds that reported a safety violation").isNotEmpty();
-        System.out.println("early acknowledgements caught by seed " + failures.get(0).seed() + ":\n"
-                + failures.get(0).failureReport());
+        System.out.println("early acknowledgements caught by seed "
+                + failures.get(0).seed() + ":\n" + failures.get(0).failureReport());
     }
 
     @Test
     void hostThatCountsUnsyncedWritesDurableIsCaught() {
-        List<SimResult> failures = failuresAmong(400, seed -> SimulationConfig.forSeed(seed)
-                .withFaults(CRASHES_ONLY)
-                .withSyncMillisMax(40)
-                .withOverlappedSyncs(true)
-                .withHostMisbehaviour(SimulationConfig.HostMisbehaviour.COUNT_UNSYNCED_AS_DURABLE));
+        List<SimResult> failures = failuresAmong(
+                400,
+                seed -> SimulationConfig.forSeed(seed)
+                        .withFaults(CRASHES_ONLY)
+                        .withSyncMillisMax(40)
+                        .withOverlappedSyncs(true)
+                        .withHostMisbehaviour(SimulationConfig.HostMisbehaviour.COUNT_UNSYNCED_AS_DURABLE));
         assertThat(failures).as("seeds that reported a safety violation").isNotEmpty();
-        System.out.println("unsynced entries counted durable, caught by seed " + failures.get(0).seed() + ":\n"
-                + failures.get(0).failureReport());
+        System.out.println("unsynced entries counted durable, caught by seed "
+                + failures.get(0).seed() + ":\n" + failures.get(0).failureReport());
     }
 }

@@ -23,7 +23,8 @@ class DeterminismTest {
 
     @Test
     void differentSeedsTakeDifferentPaths() {
-        assertThat(Simulation.runSeed(1).eventHash()).isNotEqualTo(Simulation.runSeed(2).eventHash());
+        assertThat(Simulation.runSeed(1).eventHash())
+                .isNotEqualTo(Simulation.runSeed(2).eventHash());
     }
 
     @Test

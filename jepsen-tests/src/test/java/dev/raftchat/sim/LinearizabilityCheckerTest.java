@@ -39,10 +39,7 @@ class LinearizabilityCheckerTest {
 
     @Test
     void staleReadAfterCompletedWriteIsNotLinearizable() {
-        List<KvOp> h = List.of(
-                write(0, 1, Outcome.OK, 0, 1),
-                write(0, 2, Outcome.OK, 2, 3),
-                read(0, 1, 4, 5));
+        List<KvOp> h = List.of(write(0, 1, Outcome.OK, 0, 1), write(0, 2, Outcome.OK, 2, 3), read(0, 1, 4, 5));
         LinearizabilityChecker.Result r = checker.check(h);
         assertThat(r.verdict()).isEqualTo(LinearizabilityChecker.Verdict.NOT_LINEARIZABLE);
         assertThat(r.detail()).contains("key 0");
@@ -51,10 +48,7 @@ class LinearizabilityCheckerTest {
     @Test
     void concurrentWritesMayBeOrderedEitherWay() {
         List<KvOp> h = List.of(
-                write(0, 1, Outcome.OK, 0, 10),
-                write(0, 2, Outcome.OK, 1, 9),
-                read(0, 1, 11, 12),
-                read(0, 1, 13, 14));
+                write(0, 1, Outcome.OK, 0, 10), write(0, 2, Outcome.OK, 1, 9), read(0, 1, 11, 12), read(0, 1, 13, 14));
         assertThat(checker.check(h).isLinearizable()).isTrue();
     }
 
@@ -78,10 +72,7 @@ class LinearizabilityCheckerTest {
 
     @Test
     void infoWriteMayTakeEffectLongAfterItTimedOut() {
-        List<KvOp> h = List.of(
-                write(0, 1, Outcome.INFO, 0, 5),
-                read(0, 0, 10, 11),
-                read(0, 1, 100, 101));
+        List<KvOp> h = List.of(write(0, 1, Outcome.INFO, 0, 5), read(0, 0, 10, 11), read(0, 1, 100, 101));
         assertThat(checker.check(h).isLinearizable()).isTrue();
     }
 
@@ -116,10 +107,7 @@ class LinearizabilityCheckerTest {
     @Test
     void keysAreCheckedIndependently() {
         List<KvOp> h = List.of(
-                write(0, 1, Outcome.OK, 0, 1),
-                write(1, 2, Outcome.OK, 0, 1),
-                read(0, 1, 2, 3),
-                read(1, 1, 2, 3));
+                write(0, 1, Outcome.OK, 0, 1), write(1, 2, Outcome.OK, 0, 1), read(0, 1, 2, 3), read(1, 1, 2, 3));
         LinearizabilityChecker.Result r = checker.check(h);
         assertThat(r.isLinearizable()).isFalse();
         assertThat(r.detail()).contains("key 1");

@@ -56,7 +56,9 @@ class ModelDiskTest {
                     .isEqualTo(entries(1, 1, (int) after.lastIndex()));
             sawLaterLost |= after.lastIndex() == 3;
         }
-        assertThat(sawLaterLost).as("the later writes stay unsynced, so some crash loses them").isTrue();
+        assertThat(sawLaterLost)
+                .as("the later writes stay unsynced, so some crash loses them")
+                .isTrue();
     }
 
     @Test
@@ -88,10 +90,12 @@ class ModelDiskTest {
             // What survives is always a prefix of what was written, in write order.
             assertThat(after.entries(1, last + 1, Long.MAX_VALUE)).isEqualTo(entries(1, 1, (int) last));
             if (last > 4) {
-                assertThat(after.hardState()).as("the hard state was written before entries 5..8")
+                assertThat(after.hardState())
+                        .as("the hard state was written before entries 5..8")
                         .isEqualTo(new HardState(1, 1, 0));
             }
-            assertThat(report.unsyncedEntriesLost() + report.unsyncedEntriesKept()).isEqualTo(8);
+            assertThat(report.unsyncedEntriesLost() + report.unsyncedEntriesKept())
+                    .isEqualTo(8);
             assertThat(report.unsyncedEntriesKept()).isEqualTo((int) last);
             sawLoss |= report.unsyncedEntriesLost() > 0;
             sawKeep |= report.unsyncedEntriesKept() > 0;

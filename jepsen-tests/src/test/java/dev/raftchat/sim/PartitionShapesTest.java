@@ -39,7 +39,9 @@ class PartitionShapesTest {
                 if (shape.startsWith("majority ring")) {
                     assertThat(n).isGreaterThanOrEqualTo(5);
                     for (int a = 0; a < n; a++) {
-                        assertThat(reachable(cut, a)).as("ring neighbours of %d", a).isEqualTo(2);
+                        assertThat(reachable(cut, a))
+                                .as("ring neighbours of %d", a)
+                                .isEqualTo(2);
                     }
                 }
                 if (shape.startsWith("isolate")) {

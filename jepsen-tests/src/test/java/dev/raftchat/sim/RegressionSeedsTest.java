@@ -50,21 +50,22 @@ class RegressionSeedsTest {
     @Test
     void parserReadsSeedsExpectationsAndComments() {
         String text = "# comment\n\n12\n666 expect-failure: a proposal was duplicated  # why\n";
-        List<RegressionSeeds.Entry> entries = RegressionSeeds.parse(
-                new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)));
-        assertThat(entries).containsExactly(
-                new RegressionSeeds.Entry(12, null, 3),
-                new RegressionSeeds.Entry(666, "a proposal was duplicated", 4));
+        List<RegressionSeeds.Entry> entries =
+                RegressionSeeds.parse(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)));
+        assertThat(entries)
+                .containsExactly(
+                        new RegressionSeeds.Entry(12, null, 3),
+                        new RegressionSeeds.Entry(666, "a proposal was duplicated", 4));
     }
 
     @Test
     void parserRejectsGarbageWithTheLineNumber() {
-        assertThatThrownBy(() -> RegressionSeeds.parse(
-                new ByteArrayInputStream("1\nseven\n".getBytes(StandardCharsets.UTF_8))))
+        assertThatThrownBy(() ->
+                        RegressionSeeds.parse(new ByteArrayInputStream("1\nseven\n".getBytes(StandardCharsets.UTF_8))))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("line 2");
         assertThatThrownBy(() -> RegressionSeeds.parse(
-                new ByteArrayInputStream("5 maybe-fails\n".getBytes(StandardCharsets.UTF_8))))
+                        new ByteArrayInputStream("5 maybe-fails\n".getBytes(StandardCharsets.UTF_8))))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("expect-failure");
     }

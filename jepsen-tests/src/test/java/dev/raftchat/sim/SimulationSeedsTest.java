@@ -26,18 +26,27 @@ class SimulationSeedsTest {
         for (SimResult failure : summary.failures()) {
             if (knownBugs.stream().anyMatch(failure.failure()::contains)) {
                 known++;
-                System.out.println("known bug: " + failure.failureReport().lines().findFirst().orElse(""));
+                System.out.println("known bug: "
+                        + failure.failureReport().lines().findFirst().orElse(""));
             } else {
                 unexpected.add(failure.failureReport());
             }
         }
-        System.out.printf("%d seeds: %d passed, %d failed (%d known bugs), %.1f seeds/s on %d threads%n%s",
-                seeds, summary.passed(), summary.failures().size(), known, summary.seedsPerSecond(), threads,
+        System.out.printf(
+                "%d seeds: %d passed, %d failed (%d known bugs), %.1f seeds/s on %d threads%n%s",
+                seeds,
+                summary.passed(),
+                summary.failures().size(),
+                known,
+                summary.seedsPerSecond(),
+                threads,
                 summary.counters().format());
         assertThat(unexpected).as("failed seeds").isEmpty();
         if (seeds >= 500) {
             for (Counter c : Counter.FAULT_KINDS) {
-                assertThat(summary.counters().get(c)).as("counter %s over %d seeds", c, seeds).isPositive();
+                assertThat(summary.counters().get(c))
+                        .as("counter %s over %d seeds", c, seeds)
+                        .isPositive();
             }
         }
     }

@@ -13,7 +13,9 @@ class SimulatorMainTest {
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
     private int run(String... args) {
-        return SimulatorMain.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+        return SimulatorMain.run(
+                args,
+                new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
     }
 
@@ -30,10 +32,18 @@ class SimulatorMainTest {
     void aFailingSeedPrintsItsReplayCommandAndExitsNonZero() {
         // A host that acknowledges before persisting fails seed 13 (see BrokenEnvironmentTest).
         FaultPlan crashes = new FaultPlan(0, 0, 0, 0, false, false, false, true, false, 0, 300, false, false);
-        int status = SimulatorMain.run(new String[] {"--seeds", "1", "--first-seed", "13", "--threads", "1"},
-                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
-                seed -> new Simulation(seed, SimulationConfig.forSeed(seed).withFaults(crashes).withSyncMillisMax(40)
-                        .withHostMisbehaviour(SimulationConfig.HostMisbehaviour.SEND_AFTER_SYNC_MESSAGES_EARLY)).run());
+        int status = SimulatorMain.run(
+                new String[] {"--seeds", "1", "--first-seed", "13", "--threads", "1"},
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8),
+                seed -> new Simulation(
+                                seed,
+                                SimulationConfig.forSeed(seed)
+                                        .withFaults(crashes)
+                                        .withSyncMillisMax(40)
+                                        .withHostMisbehaviour(
+                                                SimulationConfig.HostMisbehaviour.SEND_AFTER_SYNC_MESSAGES_EARLY))
+                        .run());
         String text = out.toString(StandardCharsets.UTF_8);
         assertThat(status).isEqualTo(1);
         assertThat(text).contains("FAILED seed 13", "replay: bin/raft-sim --seeds 1 --first-seed 13", "last events:");

@@ -84,37 +84,65 @@ public final class JfrTop {
                 case "jdk.NativeMethodSample" -> {
                     nativeSamples++;
                     RecordedStackTrace stack = event.getStackTrace();
-                    String where = stack == null || stack.getFrames().isEmpty() ? "(no stack)" : name(stack.getFrames().get(0));
+                    String where = stack == null || stack.getFrames().isEmpty()
+                            ? "(no stack)"
+                            : name(stack.getFrames().get(0));
                     nativeBySelf.merge(threadGroup(event.getThread("sampledThread")) + "  " + where, 1L, Long::sum);
                 }
-                case "jdk.ThreadPark", "jdk.ThreadSleep" -> parkNanosByThread.merge(threadGroup(event.getThread()),
-                        event.getDuration().toNanos(), Long::sum);
-                case "jdk.JavaMonitorEnter" -> monitorNanosByClass.merge(
-                        event.getClass("monitorClass") == null ? "?" : event.getClass("monitorClass").getName(),
-                        event.getDuration().toNanos(), Long::sum);
+                case "jdk.ThreadPark", "jdk.ThreadSleep" ->
+                    parkNanosByThread.merge(
+                            threadGroup(event.getThread()), event.getDuration().toNanos(), Long::sum);
+                case "jdk.JavaMonitorEnter" ->
+                    monitorNanosByClass.merge(
+                            event.getClass("monitorClass") == null
+                                    ? "?"
+                                    : event.getClass("monitorClass").getName(),
+                            event.getDuration().toNanos(),
+                            Long::sum);
                 case "jdk.ThreadCPULoad" -> {
-                    // Summed per thread per interval; averaged over the intervals below (one event per thread per second).
+                    // Summed per thread per interval; averaged over the intervals below (one event per thread per
+                    // second).
                     String key = threadGroup(event.getThread("eventThread"));
-                    cpuLoadByThread.merge(key, (double) (event.getFloat("user") + event.getFloat("system")), Double::sum);
+                    cpuLoadByThread.merge(
+                            key, (double) (event.getFloat("user") + event.getFloat("system")), Double::sum);
                     cpuLoadSamples.merge(event.getThread("eventThread").getJavaThreadId() + "", 1L, Long::sum);
                 }
-                default -> { }
+                default -> {}
             }
         }
-        long intervals = cpuLoadSamples.values().stream().mapToLong(Long::longValue).max().orElse(1);
-        System.out.printf(Locale.ROOT, "thread CPU (jdk.ThreadCPULoad, user + system, in cores, averaged over %d one-second"
-                + " intervals; JFR reports fractions of the whole machine, scaled here by this machine's %d cores):%n",
-                intervals, Runtime.getRuntime().availableProcessors());
-        cpuLoadByThread.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed()).limit(top)
-                .forEach(e -> System.out.printf(Locale.ROOT, "  %6.3f  %s%n", e.getValue() / intervals * Runtime.getRuntime().availableProcessors(), e.getKey()));
-        System.out.printf(Locale.ROOT, "%nCPU samples (jdk.ExecutionSample, threads running Java code): %d%n", cpuSamples);
+        long intervals = cpuLoadSamples.values().stream()
+                .mapToLong(Long::longValue)
+                .max()
+                .orElse(1);
+        System.out.printf(
+                Locale.ROOT,
+                "thread CPU (jdk.ThreadCPULoad, user + system, in cores, averaged over %d one-second"
+                        + " intervals; JFR reports fractions of the whole machine, scaled here by this machine's %d cores):%n",
+                intervals,
+                Runtime.getRuntime().availableProcessors());
+        cpuLoadByThread.entrySet().stream()
+                .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+                .limit(top)
+                .forEach(e -> System.out.printf(
+                        Locale.ROOT,
+                        "  %6.3f  %s%n",
+                        e.getValue() / intervals * Runtime.getRuntime().availableProcessors(),
+                        e.getKey()));
+        System.out.printf(
+                Locale.ROOT, "%nCPU samples (jdk.ExecutionSample, threads running Java code): %d%n", cpuSamples);
         print("CPU by thread", byThread, cpuSamples, top);
-        print("CPU by owner (innermost frame in our modules, Netty or protobuf; JDK code charged to its caller there)",
-                byOwner, cpuSamples, top);
+        print(
+                "CPU by owner (innermost frame in our modules, Netty or protobuf; JDK code charged to its caller there)",
+                byOwner,
+                cpuSamples,
+                top);
         print("CPU by owning method", byOwnerMethod, cpuSamples, top);
         print("CPU by innermost frame (self)", bySelf, cpuSamples, top);
-        System.out.printf(Locale.ROOT, "%nnative samples (jdk.NativeMethodSample: threads inside native code, e.g. fsync,"
-                + " epoll, socket I/O): %d%n", nativeSamples);
+        System.out.printf(
+                Locale.ROOT,
+                "%nnative samples (jdk.NativeMethodSample: threads inside native code, e.g. fsync,"
+                        + " epoll, socket I/O): %d%n",
+                nativeSamples);
         print("native by thread and method", nativeBySelf, nativeSamples, top);
         printMillis("parked (jdk.ThreadPark, >= the recording's threshold), ms by thread", parkNanosByThread, top);
         printMillis("blocked on monitors (jdk.JavaMonitorEnter), ms by monitor class", monitorNanosByClass, top);
@@ -150,14 +178,22 @@ public final class JfrTop {
 
     private static void print(String title, Map<String, Long> counts, long total, int top) {
         System.out.printf(Locale.ROOT, "%n%s:%n", title);
-        counts.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(top)
-                .forEach(e -> System.out.printf(Locale.ROOT, "  %6.2f %%  %6d  %s%n", 100.0 * e.getValue() / Math.max(1, total),
-                        e.getValue(), e.getKey()));
+        counts.entrySet().stream()
+                .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                .limit(top)
+                .forEach(e -> System.out.printf(
+                        Locale.ROOT,
+                        "  %6.2f %%  %6d  %s%n",
+                        100.0 * e.getValue() / Math.max(1, total),
+                        e.getValue(),
+                        e.getKey()));
     }
 
     private static void printMillis(String title, Map<String, Long> nanos, int top) {
         System.out.printf(Locale.ROOT, "%n%s:%n", title);
-        nanos.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(top)
+        nanos.entrySet().stream()
+                .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                .limit(top)
                 .forEach(e -> System.out.printf(Locale.ROOT, "  %10.0f ms  %s%n", e.getValue() / 1e6, e.getKey()));
     }
 }

@@ -43,21 +43,58 @@ import java.util.stream.Stream;
  * table still shows the others).
  */
 public final class RaftBench {
-    static final String USAGE = "raft-bench [--quick | --full] [--vs ratis,jraft,microraft[,ours-serial]] [--clients 1,8,32,128]"
-            + " [--payload 64,256,4096] [--warmup-seconds 15] [--seconds 10] [--rounds 3] [--sync on,off] [--heap 3g]"
-            + " [--results DIR] [--data-dir DIR] [--disk-seconds 3]";
+    static final String USAGE =
+            "raft-bench [--quick | --full] [--vs ratis,jraft,microraft[,ours-serial]] [--clients 1,8,32,128]"
+                    + " [--payload 64,256,4096] [--warmup-seconds 15] [--seconds 10] [--rounds 3] [--sync on,off] [--heap 3g]"
+                    + " [--results DIR] [--data-dir DIR] [--disk-seconds 3]";
     /**
      * Profiles: a set of defaults that explicit options override. {@code --quick}: the headline configurations
      * only, short; {@code --full}: the whole matrix of issue 10. Without either, the defaults of the first
      * version (every client count, 256 B, sync on, 3 rounds).
      */
     static final Map<String, Map<String, String>> PROFILES = Map.of(
-            "--quick", Map.of("--clients", "1,32", "--payload", "256", "--sync", "on", "--warmup-seconds", "5",
-                    "--seconds", "5", "--rounds", "2"),
-            "--full", Map.of("--clients", "1,8,32,128", "--payload", "64,256,4096", "--sync", "on,off",
-                    "--warmup-seconds", "15", "--seconds", "10", "--rounds", "3"),
-            "--default", Map.of("--clients", "1,8,32,128", "--payload", "256", "--sync", "on", "--warmup-seconds", "15",
-                    "--seconds", "10", "--rounds", "3"));
+            "--quick",
+                    Map.of(
+                            "--clients",
+                            "1,32",
+                            "--payload",
+                            "256",
+                            "--sync",
+                            "on",
+                            "--warmup-seconds",
+                            "5",
+                            "--seconds",
+                            "5",
+                            "--rounds",
+                            "2"),
+            "--full",
+                    Map.of(
+                            "--clients",
+                            "1,8,32,128",
+                            "--payload",
+                            "64,256,4096",
+                            "--sync",
+                            "on,off",
+                            "--warmup-seconds",
+                            "15",
+                            "--seconds",
+                            "10",
+                            "--rounds",
+                            "3"),
+            "--default",
+                    Map.of(
+                            "--clients",
+                            "1,8,32,128",
+                            "--payload",
+                            "256",
+                            "--sync",
+                            "on",
+                            "--warmup-seconds",
+                            "15",
+                            "--seconds",
+                            "10",
+                            "--rounds",
+                            "3"));
     /** What starting a child JVM, its cluster and stopping it costs beyond warm-up and measurement (measured: 5-10 s). */
     static final double CHILD_STARTUP_SECONDS_ESTIMATE = 8;
     /** A child gets this long beyond its warm-up and measured time to start and stop the cluster. */
@@ -68,16 +105,22 @@ public final class RaftBench {
      * one disk, and the three fsync streams compete); each with one record per force and 128.
      */
     static final int REPLICAS = 3;
-    static final List<DiskShape> DISK_SHAPES = List.of(new DiskShape(1, 1), new DiskShape(1, 128),
-            new DiskShape(REPLICAS, 1), new DiskShape(REPLICAS, 128));
+
+    static final List<DiskShape> DISK_SHAPES = List.of(
+            new DiskShape(1, 1), new DiskShape(1, 128), new DiskShape(REPLICAS, 1), new DiskShape(REPLICAS, 128));
 
     /** {@code writers} files, each appended and forced in its own thread, {@code perForce} records per force. */
     record DiskShape(int writers, int perForce) {
         String describe(int recordBytes) {
             return writers == 1
-                    ? String.format(Locale.ROOT, "raw append+force of %d-byte records, %d per force", recordBytes, perForce)
-                    : String.format(Locale.ROOT, "the same, %d files forced concurrently (one per replica), %d per"
-                            + " force; entries/s per file", writers, perForce);
+                    ? String.format(
+                            Locale.ROOT, "raw append+force of %d-byte records, %d per force", recordBytes, perForce)
+                    : String.format(
+                            Locale.ROOT,
+                            "the same, %d files forced concurrently (one per replica), %d per"
+                                    + " force; entries/s per file",
+                            writers,
+                            perForce);
         }
     }
 
@@ -87,20 +130,34 @@ public final class RaftBench {
     static final Map<String, Library> LIBRARIES = new LinkedHashMap<>();
 
     static {
-        LIBRARIES.put("ours", new Library("ours", "raft-bench",
-                List.of("dev.raftchat.bench.ours.OursDriver", "netty"), true));
-        LIBRARIES.put("ratis", new Library("ratis", "raft-bench/peers/ratis",
-                List.of("dev.raftchat.bench.ratis.RatisDriver"), true));
-        LIBRARIES.put("jraft", new Library("jraft", "raft-bench/peers/jraft",
-                List.of("dev.raftchat.bench.jraft.JraftDriver"), true));
+        LIBRARIES.put(
+                "ours",
+                new Library("ours", "raft-bench", List.of("dev.raftchat.bench.ours.OursDriver", "netty"), true));
+        LIBRARIES.put(
+                "ratis",
+                new Library("ratis", "raft-bench/peers/ratis", List.of("dev.raftchat.bench.ratis.RatisDriver"), true));
+        LIBRARIES.put(
+                "jraft",
+                new Library("jraft", "raft-bench/peers/jraft", List.of("dev.raftchat.bench.jraft.JraftDriver"), true));
         // Our library with RaftServerConfig.overlapSyncs off (every sync on the Raft thread): an ablation
         // of that design in the same run, never counted as a peer.
-        LIBRARIES.put("ours-serial", new Library("ours-serial", "raft-bench",
-                List.of("-Draft.bench.overlapSyncs=false", "dev.raftchat.bench.ours.OursDriver", "netty"), true));
-        LIBRARIES.put("ours-inmem", new Library("ours-inmem", "raft-bench",
-                List.of("dev.raftchat.bench.ours.OursDriver", "inmem"), false));
-        LIBRARIES.put("microraft", new Library("microraft", "raft-bench/peers/microraft",
-                List.of("dev.raftchat.bench.microraft.MicroRaftDriver"), false));
+        LIBRARIES.put(
+                "ours-serial",
+                new Library(
+                        "ours-serial",
+                        "raft-bench",
+                        List.of("-Draft.bench.overlapSyncs=false", "dev.raftchat.bench.ours.OursDriver", "netty"),
+                        true));
+        LIBRARIES.put(
+                "ours-inmem",
+                new Library("ours-inmem", "raft-bench", List.of("dev.raftchat.bench.ours.OursDriver", "inmem"), false));
+        LIBRARIES.put(
+                "microraft",
+                new Library(
+                        "microraft",
+                        "raft-bench/peers/microraft",
+                        List.of("dev.raftchat.bench.microraft.MicroRaftDriver"),
+                        false));
     }
 
     record Config(boolean sync, int payloadBytes, int clients) {
@@ -127,7 +184,10 @@ public final class RaftBench {
     private RaftBench(Map<String, String> options) {
         peers = List.of(options.getOrDefault("--vs", "ratis,jraft,microraft").split(","));
         for (String peer : peers) {
-            if (!peer.equals("ratis") && !peer.equals("jraft") && !peer.equals("microraft") && !peer.equals("ours-serial")) {
+            if (!peer.equals("ratis")
+                    && !peer.equals("jraft")
+                    && !peer.equals("microraft")
+                    && !peer.equals("ours-serial")) {
                 throw new IllegalArgumentException("--vs takes ratis, jraft, microraft and ours-serial, not " + peer);
             }
         }
@@ -146,7 +206,9 @@ public final class RaftBench {
             };
         }
         heap = options.getOrDefault("--heap", "3g");
-        String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(Instant.now());
+        String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
+                .withZone(ZoneOffset.UTC)
+                .format(Instant.now());
         results = Path.of(options.getOrDefault("--results", "raft-bench/target/raft-bench-results/" + stamp));
         dataDir = Path.of(options.getOrDefault("--data-dir", "raft-bench/target/raft-bench-data"));
         diskSeconds = Double.parseDouble(options.getOrDefault("--disk-seconds", "3"));
@@ -213,20 +275,35 @@ public final class RaftBench {
         int childRuns = rounds * configs.size() * libraries.size();
         double estimateSeconds = childRuns * (warmupSeconds + seconds + CHILD_STARTUP_SECONDS_ESTIMATE)
                 + rounds * configs.size() * DISK_SHAPES.size() * (diskSeconds + 0.2);
-        System.out.printf(Locale.ROOT, "raft-bench: %s; sync %s; payloads %s B; clients %s; warm-up %.0f s, %.0f s measured,"
-                + " %d round(s); heap %s per JVM; %d cores; data in %s; results in %s%n",
-                libraries.stream().map(Library::name).toList(), syncLabels(), Arrays.toString(payloads),
-                Arrays.toString(clients), warmupSeconds, seconds, rounds, heap, Runtime.getRuntime().availableProcessors(),
-                dataDir.toAbsolutePath(), results.toAbsolutePath());
-        System.out.printf(Locale.ROOT, "%d child runs; expected run time about %.0f min; %s%n", childRuns,
-                estimateSeconds / 60, loadAverage());
+        System.out.printf(
+                Locale.ROOT,
+                "raft-bench: %s; sync %s; payloads %s B; clients %s; warm-up %.0f s, %.0f s measured,"
+                        + " %d round(s); heap %s per JVM; %d cores; data in %s; results in %s%n",
+                libraries.stream().map(Library::name).toList(),
+                syncLabels(),
+                Arrays.toString(payloads),
+                Arrays.toString(clients),
+                warmupSeconds,
+                seconds,
+                rounds,
+                heap,
+                Runtime.getRuntime().availableProcessors(),
+                dataDir.toAbsolutePath(),
+                results.toAbsolutePath());
+        System.out.printf(
+                Locale.ROOT,
+                "%d child runs; expected run time about %.0f min; %s%n",
+                childRuns,
+                estimateSeconds / 60,
+                loadAverage());
         long startNanos = System.nanoTime();
         List<Run> runs = new ArrayList<>();
         Map<Integer, List<double[]>> disk = new LinkedHashMap<>();
         for (int round = 1; round <= rounds; round++) {
             for (Config config : configs) {
                 // Before every configuration: fsync latency of a shared disk drifts within minutes.
-                disk.computeIfAbsent(config.payloadBytes(), p -> new ArrayList<>()).add(measureDisk(config.payloadBytes()));
+                disk.computeIfAbsent(config.payloadBytes(), p -> new ArrayList<>())
+                        .add(measureDisk(config.payloadBytes()));
                 String load = loadAverage();
                 // Rotate the order each round so that no library always runs first (or last) on a drifting machine.
                 List<Library> order = new ArrayList<>(libraries);
@@ -235,16 +312,31 @@ public final class RaftBench {
                     Run run = runChild(round, config, library, load);
                     runs.add(run);
                     System.out.println(run.result()
-                            .map(r -> String.format(Locale.ROOT, "  round %d, %s, %-10s %10.0f ops/s  p50 %.2f ms  p99 %.2f ms"
-                                    + "  CPU %.1f s  (%s)", run.round(), config.label(), library.name(), r.opsPerSecond(),
-                                    r.p50Millis(), r.p99Millis(), r.cpuSeconds(), load))
-                            .orElse(String.format(Locale.ROOT, "  round %d, %s, %-10s FAILED: %s", run.round(),
-                                    config.label(), library.name(), run.failure())));
+                            .map(r -> String.format(
+                                    Locale.ROOT,
+                                    "  round %d, %s, %-10s %10.0f ops/s  p50 %.2f ms  p99 %.2f ms"
+                                            + "  CPU %.1f s  (%s)",
+                                    run.round(),
+                                    config.label(),
+                                    library.name(),
+                                    r.opsPerSecond(),
+                                    r.p50Millis(),
+                                    r.p99Millis(),
+                                    r.cpuSeconds(),
+                                    load))
+                            .orElse(String.format(
+                                    Locale.ROOT,
+                                    "  round %d, %s, %-10s FAILED: %s",
+                                    run.round(),
+                                    config.label(),
+                                    library.name(),
+                                    run.failure())));
                 }
             }
         }
         writeRunsCsv(runs);
-        System.out.printf(Locale.ROOT, "%nrun time %.1f min; %s%n", (System.nanoTime() - startNanos) / 60e9, loadAverage());
+        System.out.printf(
+                Locale.ROOT, "%nrun time %.1f min; %s%n", (System.nanoTime() - startNanos) / 60e9, loadAverage());
         report(configs, libraries, runs, disk);
         return runs.stream().allMatch(r -> r.result().isPresent());
     }
@@ -261,14 +353,16 @@ public final class RaftBench {
             List<StorageBench.RawRunner> writers = new ArrayList<>();
             try {
                 for (int w = 0; w < shape.writers(); w++) {
-                    writers.add(new StorageBench.RawRunner(dataDir.resolve("raw-" + payload + "-" + shape.perForce()
-                            + "-" + w + "-of-" + shape.writers()), shape.perForce() * recordBytes));
+                    writers.add(new StorageBench.RawRunner(
+                            dataDir.resolve(
+                                    "raw-" + payload + "-" + shape.perForce() + "-" + w + "-of-" + shape.writers()),
+                            shape.perForce() * recordBytes));
                 }
                 runConcurrently(writers, 200_000_000L); // warm-up: allocate the first blocks
                 long start = System.nanoTime();
                 long forces = runConcurrently(writers, (long) (diskSeconds * 1e9));
-                entriesPerSecond[i] = (double) forces * shape.perForce() / shape.writers()
-                        / ((System.nanoTime() - start) / 1e9);
+                entriesPerSecond[i] =
+                        (double) forces * shape.perForce() / shape.writers() / ((System.nanoTime() - start) / 1e9);
             } finally {
                 for (StorageBench.RawRunner writer : writers) {
                     writer.close();
@@ -286,13 +380,15 @@ public final class RaftBench {
         List<CompletableFuture<Long>> results = new ArrayList<>();
         for (StorageBench.RawRunner writer : writers) {
             CompletableFuture<Long> result = new CompletableFuture<>();
-            Thread thread = new Thread(() -> {
-                try {
-                    result.complete(writer.runFor(nanos));
-                } catch (IOException | RuntimeException e) {
-                    result.completeExceptionally(e);
-                }
-            }, "disk-limit-writer");
+            Thread thread = new Thread(
+                    () -> {
+                        try {
+                            result.complete(writer.runFor(nanos));
+                        } catch (IOException | RuntimeException e) {
+                            result.completeExceptionally(e);
+                        }
+                    },
+                    "disk-limit-writer");
             thread.start();
             results.add(result);
         }
@@ -301,53 +397,73 @@ public final class RaftBench {
             try {
                 forces += result.join();
             } catch (CompletionException e) {
-                throw e.getCause() instanceof IOException io ? io : new IOException("raw disk writer failed", e.getCause());
+                throw e.getCause() instanceof IOException io
+                        ? io
+                        : new IOException("raw disk writer failed", e.getCause());
             }
         }
         return forces;
     }
 
-    private Run runChild(int round, Config config, Library library, String load) throws IOException, InterruptedException {
-        Path runDir = dataDir.resolve(library.name() + "-" + (config.sync() ? "sync" : "nosync") + "-" + config.payloadBytes()
-                + "-" + config.clients() + "-r" + round);
+    private Run runChild(int round, Config config, Library library, String load)
+            throws IOException, InterruptedException {
+        Path runDir = dataDir.resolve(library.name() + "-" + (config.sync() ? "sync" : "nosync") + "-"
+                + config.payloadBytes() + "-" + config.clients() + "-r" + round);
         deleteRecursively(runDir);
         Path log = results.resolve("logs").resolve(runDir.getFileName() + ".log");
         Path module = root.resolve(library.module());
         Path classpathFile = module.resolve("target/classpath.txt");
         if (!Files.exists(classpathFile)) {
-            return new Run(round, config, library, Optional.empty(), "missing " + classpathFile + " (build first)", load);
+            return new Run(
+                    round, config, library, Optional.empty(), "missing " + classpathFile + " (build first)", load);
         }
-        String classpath = module.resolve("target/classes") + java.io.File.pathSeparator
+        String classpath = module.resolve("target/classes")
+                + java.io.File.pathSeparator
                 + Files.readString(classpathFile).trim();
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xms1g", "-Xmx" + heap,
+                "-Xms1g",
+                "-Xmx" + heap,
                 // SOFAJRaft and bolt write their logs under ${user.home}/logs; keep them with the results.
                 "-Duser.home=" + results.resolve("home").toAbsolutePath(),
-                "-cp", classpath));
+                "-cp",
+                classpath));
         command.addAll(library.mainAndArgs());
-        command.addAll(List.of("--clients", Integer.toString(config.clients()),
-                "--payload", Integer.toString(config.payloadBytes()),
-                "--warmup-seconds", Double.toString(warmupSeconds), "--seconds", Double.toString(seconds),
-                "--sync", config.sync() ? "on" : "off", "--dir", runDir.toAbsolutePath().toString()));
-        Process process = new ProcessBuilder(command).redirectError(log.toFile()).start();
+        command.addAll(List.of(
+                "--clients",
+                Integer.toString(config.clients()),
+                "--payload",
+                Integer.toString(config.payloadBytes()),
+                "--warmup-seconds",
+                Double.toString(warmupSeconds),
+                "--seconds",
+                Double.toString(seconds),
+                "--sync",
+                config.sync() ? "on" : "off",
+                "--dir",
+                runDir.toAbsolutePath().toString()));
+        Process process =
+                new ProcessBuilder(command).redirectError(log.toFile()).start();
         long timeout = (long) (warmupSeconds + seconds) + CHILD_OVERHEAD_SECONDS;
         // A hung child keeps its stdout open; killing it at the deadline ends the read loop below.
         java.util.concurrent.atomic.AtomicBoolean killed = new java.util.concurrent.atomic.AtomicBoolean();
-        Thread watchdog = new Thread(() -> {
-            try {
-                if (!process.waitFor(timeout, TimeUnit.SECONDS)) {
-                    killed.set(true);
-                    process.destroyForcibly();
-                }
-            } catch (InterruptedException e) {
-                process.destroyForcibly();
-            }
-        }, "raft-bench-watchdog");
+        Thread watchdog = new Thread(
+                () -> {
+                    try {
+                        if (!process.waitFor(timeout, TimeUnit.SECONDS)) {
+                            killed.set(true);
+                            process.destroyForcibly();
+                        }
+                    } catch (InterruptedException e) {
+                        process.destroyForcibly();
+                    }
+                },
+                "raft-bench-watchdog");
         watchdog.setDaemon(true);
         watchdog.start();
         String resultLine = null;
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        try (BufferedReader out =
+                new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
             for (String line = out.readLine(); line != null; line = out.readLine()) {
                 if (line.startsWith(BenchResult.PREFIX)) {
                     resultLine = line;
@@ -361,30 +477,53 @@ public final class RaftBench {
         }
         deleteRecursively(runDir);
         if (resultLine == null) {
-            return new Run(round, config, library, Optional.empty(),
-                    (exited && !killed.get() ? "exit status " + process.exitValue() : "killed after " + timeout + " s") + ", no result line; see " + log,
+            return new Run(
+                    round,
+                    config,
+                    library,
+                    Optional.empty(),
+                    (exited && !killed.get() ? "exit status " + process.exitValue() : "killed after " + timeout + " s")
+                            + ", no result line; see " + log,
                     load);
         }
         return new Run(round, config, library, Optional.of(BenchResult.parse(resultLine)), null, load);
     }
 
-    private void report(List<Config> configs, List<Library> libraries, List<Run> runs, Map<Integer, List<double[]>> disk)
+    private void report(
+            List<Config> configs, List<Library> libraries, List<Run> runs, Map<Integer, List<double[]>> disk)
             throws IOException {
         StringBuilder summary = new StringBuilder(
                 "library,path,sync,payload_bytes,clients,rounds_ok,median_ops_per_s,median_p50_ms,median_p99_ms,"
                         + "median_p999_ms,median_cpu_s,errors\n");
         List<String> ratioLines = new ArrayList<>();
-        System.out.printf(Locale.ROOT, "%nMedians over %d round(s); warm-up %.0f s, %.0f s measured; proposals submitted"
-                + " in-process to the leader; latency from submit to applied on the leader.%n", rounds, warmupSeconds,
+        System.out.printf(
+                Locale.ROOT,
+                "%nMedians over %d round(s); warm-up %.0f s, %.0f s measured; proposals submitted"
+                        + " in-process to the leader; latency from submit to applied on the leader.%n",
+                rounds,
+                warmupSeconds,
                 seconds);
         for (Config config : configs) {
-            System.out.printf(Locale.ROOT, "%n%s%n%-12s %12s %9s %9s %9s %8s %11s %7s%n", config.label(), "library",
-                    "ops/s", "p50 ms", "p99 ms", "p999 ms", "CPU s", "CPU us/op", "errors");
+            System.out.printf(
+                    Locale.ROOT,
+                    "%n%s%n%-12s %12s %9s %9s %9s %8s %11s %7s%n",
+                    config.label(),
+                    "library",
+                    "ops/s",
+                    "p50 ms",
+                    "p99 ms",
+                    "p999 ms",
+                    "CPU s",
+                    "CPU us/op",
+                    "errors");
             Map<String, Double> medianOps = new LinkedHashMap<>();
             for (Library library : libraries) {
                 List<BenchResult> ok = runs.stream()
-                        .filter(r -> r.config().equals(config) && r.library().equals(library) && r.result().isPresent())
-                        .map(r -> r.result().get()).toList();
+                        .filter(r -> r.config().equals(config)
+                                && r.library().equals(library)
+                                && r.result().isPresent())
+                        .map(r -> r.result().get())
+                        .toList();
                 if (ok.isEmpty()) {
                     System.out.printf(Locale.ROOT, "%-12s %12s%n", library.name(), "failed");
                     continue;
@@ -393,17 +532,40 @@ public final class RaftBench {
                 double cpu = median(ok, BenchResult::cpuSeconds);
                 medianOps.put(library.name(), ops);
                 long errors = ok.stream().mapToLong(BenchResult::errors).sum();
-                System.out.printf(Locale.ROOT, "%-12s %12.0f %9.2f %9.2f %9.2f %8.1f %11.1f %7d%n", library.name(), ops,
-                        median(ok, BenchResult::p50Millis), median(ok, BenchResult::p99Millis),
-                        median(ok, BenchResult::p999Millis), cpu, cpu / (ops * seconds) * 1e6, errors);
-                summary.append(String.format(Locale.ROOT, "%s,\"%s\",%s,%d,%d,%d,%.1f,%.3f,%.3f,%.3f,%.2f,%d%n",
-                        library.name(), ok.get(0).path(), config.sync() ? "on" : "off", config.payloadBytes(), config.clients(),
-                        ok.size(), ops, median(ok, BenchResult::p50Millis), median(ok, BenchResult::p99Millis),
-                        median(ok, BenchResult::p999Millis), cpu, errors));
+                System.out.printf(
+                        Locale.ROOT,
+                        "%-12s %12.0f %9.2f %9.2f %9.2f %8.1f %11.1f %7d%n",
+                        library.name(),
+                        ops,
+                        median(ok, BenchResult::p50Millis),
+                        median(ok, BenchResult::p99Millis),
+                        median(ok, BenchResult::p999Millis),
+                        cpu,
+                        cpu / (ops * seconds) * 1e6,
+                        errors);
+                summary.append(String.format(
+                        Locale.ROOT,
+                        "%s,\"%s\",%s,%d,%d,%d,%.1f,%.3f,%.3f,%.3f,%.2f,%d%n",
+                        library.name(),
+                        ok.get(0).path(),
+                        config.sync() ? "on" : "off",
+                        config.payloadBytes(),
+                        config.clients(),
+                        ok.size(),
+                        ops,
+                        median(ok, BenchResult::p50Millis),
+                        median(ok, BenchResult::p99Millis),
+                        median(ok, BenchResult::p999Millis),
+                        cpu,
+                        errors));
             }
             double[] diskMedian = medianDisk(disk.get(config.payloadBytes()));
             for (int i = 0; i < DISK_SHAPES.size(); i++) {
-                System.out.printf(Locale.ROOT, "%-12s %12.0f   %s%n", "disk limit", diskMedian[i],
+                System.out.printf(
+                        Locale.ROOT,
+                        "%-12s %12.0f   %s%n",
+                        "disk limit",
+                        diskMedian[i],
                         DISK_SHAPES.get(i).describe(config.payloadBytes() + StorageBench.RECORD_OVERHEAD_BYTES));
             }
             ratioLines.add(ratioLine(config, medianOps, runs));
@@ -413,16 +575,24 @@ public final class RaftBench {
         for (boolean sync : syncs) {
             for (int payload : payloads) {
                 String name = "chart-" + payload + "B-sync-" + (sync ? "on" : "off") + ".svg";
-                Files.writeString(results.resolve(name), SvgChart.render(String.format(Locale.ROOT,
-                        "3 nodes, %d B, sync %s, median of %d round(s)", payload, sync ? "on" : "OFF (not durable)", rounds),
-                        clients, libraries.stream().map(Library::name).toList(),
-                        (library, n) -> medianOf(runs, library, sync, payload, n, BenchResult::opsPerSecond),
-                        (library, n) -> medianOf(runs, library, sync, payload, n, BenchResult::p99Millis)));
+                Files.writeString(
+                        results.resolve(name),
+                        SvgChart.render(
+                                String.format(
+                                        Locale.ROOT,
+                                        "3 nodes, %d B, sync %s, median of %d round(s)",
+                                        payload,
+                                        sync ? "on" : "OFF (not durable)",
+                                        rounds),
+                                clients,
+                                libraries.stream().map(Library::name).toList(),
+                                (library, n) -> medianOf(runs, library, sync, payload, n, BenchResult::opsPerSecond),
+                                (library, n) -> medianOf(runs, library, sync, payload, n, BenchResult::p99Millis)));
                 charts.add(name);
             }
         }
-        System.out.println("\nwrote " + results.resolve("runs.csv") + ", " + results.resolve("summary.csv") + " and " + charts
-                + " in " + results);
+        System.out.println("\nwrote " + results.resolve("runs.csv") + ", " + results.resolve("summary.csv") + " and "
+                + charts + " in " + results);
         // The ratios come last, so that the end of the output is the answer.
         System.out.println();
         ratioLines.forEach(System.out::println);
@@ -435,9 +605,16 @@ public final class RaftBench {
                 .max(Comparator.comparingDouble(Map.Entry::getValue));
         Double ours = medianOps.get("ours");
         if (best.isPresent() && ours != null) {
-            line.append(String.format(Locale.ROOT, "%s: ours/best-peer = %.2f (best network peer: %s, %.0f ops/s; ours %.0f ops/s"
-                    + "; per round: %s)", config.label(), ours / best.get().getValue(), best.get().getKey(),
-                    best.get().getValue(), ours, perRoundRatios(config, "ours", best.get().getKey(), runs)));
+            line.append(String.format(
+                    Locale.ROOT,
+                    "%s: ours/best-peer = %.2f (best network peer: %s, %.0f ops/s; ours %.0f ops/s"
+                            + "; per round: %s)",
+                    config.label(),
+                    ours / best.get().getValue(),
+                    best.get().getKey(),
+                    best.get().getValue(),
+                    ours,
+                    perRoundRatios(config, "ours", best.get().getKey(), runs)));
         } else if (peers.contains("ratis") || peers.contains("jraft")) {
             line.append(config.label()).append(": ours/best-peer = n/a (a run failed)");
         }
@@ -446,8 +623,12 @@ public final class RaftBench {
             if (line.length() > 0) {
                 line.append('\n');
             }
-            line.append(String.format(Locale.ROOT, "%s: ours/ours-serial = %.2f (overlapped syncs against syncs on the"
-                    + " Raft thread; per round: %s)", config.label(), ours / serial,
+            line.append(String.format(
+                    Locale.ROOT,
+                    "%s: ours/ours-serial = %.2f (overlapped syncs against syncs on the"
+                            + " Raft thread; per round: %s)",
+                    config.label(),
+                    ours / serial,
                     perRoundRatios(config, "ours", "ours-serial", runs)));
         }
         Double oursInMemory = medianOps.get("ours-inmem");
@@ -456,8 +637,12 @@ public final class RaftBench {
             if (line.length() > 0) {
                 line.append('\n');
             }
-            line.append(String.format(Locale.ROOT, "%s: ours-inmem/microraft = %.2f (both on in-memory transports, not a"
-                    + " network figure; per round: %s)", config.label(), oursInMemory / microraft,
+            line.append(String.format(
+                    Locale.ROOT,
+                    "%s: ours-inmem/microraft = %.2f (both on in-memory transports, not a"
+                            + " network figure; per round: %s)",
+                    config.label(),
+                    oursInMemory / microraft,
                     perRoundRatios(config, "ours-inmem", "microraft", runs)));
         }
         return line.toString();
@@ -474,33 +659,70 @@ public final class RaftBench {
     }
 
     private static Optional<Double> opsOf(List<Run> runs, int round, Config config, String library) {
-        return runs.stream().filter(r -> r.round() == round && r.config().equals(config)
-                && r.library().name().equals(library) && r.result().isPresent())
-                .map(r -> r.result().get().opsPerSecond()).findFirst();
+        return runs.stream()
+                .filter(r -> r.round() == round
+                        && r.config().equals(config)
+                        && r.library().name().equals(library)
+                        && r.result().isPresent())
+                .map(r -> r.result().get().opsPerSecond())
+                .findFirst();
     }
 
-    private static Double medianOf(List<Run> runs, String library, boolean sync, int payload, int clients,
+    private static Double medianOf(
+            List<Run> runs,
+            String library,
+            boolean sync,
+            int payload,
+            int clients,
             ToDoubleFunction<BenchResult> metric) {
-        List<BenchResult> ok = runs.stream().filter(r -> r.library().name().equals(library) && r.config().sync() == sync
-                && r.config().payloadBytes() == payload && r.config().clients() == clients && r.result().isPresent())
-                .map(r -> r.result().get()).toList();
+        List<BenchResult> ok = runs.stream()
+                .filter(r -> r.library().name().equals(library)
+                        && r.config().sync() == sync
+                        && r.config().payloadBytes() == payload
+                        && r.config().clients() == clients
+                        && r.result().isPresent())
+                .map(r -> r.result().get())
+                .toList();
         return ok.isEmpty() ? null : median(ok, metric);
     }
 
     private void writeRunsCsv(List<Run> runs) throws IOException {
-        StringBuilder csv = new StringBuilder("round,library,path,sync,payload_bytes,clients,warmup_s,measured_s,operations,"
-                + "ops_per_s,p50_ms,p99_ms,p999_ms,cpu_s,errors,failure,loadavg_before\n");
+        StringBuilder csv =
+                new StringBuilder("round,library,path,sync,payload_bytes,clients,warmup_s,measured_s,operations,"
+                        + "ops_per_s,p50_ms,p99_ms,p999_ms,cpu_s,errors,failure,loadavg_before\n");
         for (Run run : runs) {
             if (run.result().isPresent()) {
                 BenchResult r = run.result().get();
-                csv.append(String.format(Locale.ROOT, "%d,%s,\"%s\",%s,%d,%d,%.1f,%.3f,%d,%.1f,%.3f,%.3f,%.3f,%.2f,%d,,\"%s\"%n",
-                        run.round(), r.library(), r.path(), r.sync() ? "on" : "off", r.payloadBytes(), r.clients(),
-                        r.warmupSeconds(), r.measuredSeconds(), r.operations(), r.opsPerSecond(), r.p50Millis(),
-                        r.p99Millis(), r.p999Millis(), r.cpuSeconds(), r.errors(), run.load()));
+                csv.append(String.format(
+                        Locale.ROOT,
+                        "%d,%s,\"%s\",%s,%d,%d,%.1f,%.3f,%d,%.1f,%.3f,%.3f,%.3f,%.2f,%d,,\"%s\"%n",
+                        run.round(),
+                        r.library(),
+                        r.path(),
+                        r.sync() ? "on" : "off",
+                        r.payloadBytes(),
+                        r.clients(),
+                        r.warmupSeconds(),
+                        r.measuredSeconds(),
+                        r.operations(),
+                        r.opsPerSecond(),
+                        r.p50Millis(),
+                        r.p99Millis(),
+                        r.p999Millis(),
+                        r.cpuSeconds(),
+                        r.errors(),
+                        run.load()));
             } else {
-                csv.append(String.format(Locale.ROOT, "%d,%s,,%s,%d,%d,,,,,,,,,,\"%s\",\"%s\"%n", run.round(),
-                        run.library().name(), run.config().sync() ? "on" : "off", run.config().payloadBytes(),
-                        run.config().clients(), run.failure().replace("\"", "'"), run.load()));
+                csv.append(String.format(
+                        Locale.ROOT,
+                        "%d,%s,,%s,%d,%d,,,,,,,,,,\"%s\",\"%s\"%n",
+                        run.round(),
+                        run.library().name(),
+                        run.config().sync() ? "on" : "off",
+                        run.config().payloadBytes(),
+                        run.config().clients(),
+                        run.failure().replace("\"", "'"),
+                        run.load()));
             }
         }
         Files.writeString(results.resolve("runs.csv"), csv);
@@ -524,7 +746,8 @@ public final class RaftBench {
         double[] medians = new double[DISK_SHAPES.size()];
         for (int i = 0; i < medians.length; i++) {
             final int index = i;
-            medians[i] = median(perRound.stream().mapToDouble(values -> values[index]).toArray());
+            medians[i] = median(
+                    perRound.stream().mapToDouble(values -> values[index]).toArray());
         }
         return medians;
     }
@@ -547,7 +770,9 @@ public final class RaftBench {
     }
 
     private static int[] parseInts(String list) {
-        return Arrays.stream(list.split(",")).mapToInt(s -> Integer.parseInt(s.trim())).toArray();
+        return Arrays.stream(list.split(","))
+                .mapToInt(s -> Integer.parseInt(s.trim()))
+                .toArray();
     }
 
     private static void deleteRecursively(Path dir) {

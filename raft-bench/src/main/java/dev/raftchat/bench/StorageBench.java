@@ -49,24 +49,46 @@ public final class StorageBench {
                 case "--batches" -> batches = parseInts(args[++i]);
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
                 default -> {
-                    System.err.println("usage: storage-bench [--dir PATH] [--seconds N] [--sizes a,b] [--batches a,b] [--rounds N]");
+                    System.err.println(
+                            "usage: storage-bench [--dir PATH] [--seconds N] [--sizes a,b] [--batches a,b] [--rounds N]");
                     System.exit(2);
                 }
             }
         }
         Files.createDirectories(dir);
-        System.out.printf(Locale.ROOT, "storage bench in %s, sync on, %.1f s per case for the log and as much for the raw"
-                + " loop, alternating in %d rounds%n", dir.toAbsolutePath(), seconds, rounds);
-        System.out.printf(Locale.ROOT, "%6s %6s | %12s %10s %10s | %12s %10s | %6s%n", "entry", "batch",
-                "appends/s", "data MB/s", "disk MB/s", "raw forces/s", "raw MB/s", "ratio");
+        System.out.printf(
+                Locale.ROOT,
+                "storage bench in %s, sync on, %.1f s per case for the log and as much for the raw"
+                        + " loop, alternating in %d rounds%n",
+                dir.toAbsolutePath(),
+                seconds,
+                rounds);
+        System.out.printf(
+                Locale.ROOT,
+                "%6s %6s | %12s %10s %10s | %12s %10s | %6s%n",
+                "entry",
+                "batch",
+                "appends/s",
+                "data MB/s",
+                "disk MB/s",
+                "raw forces/s",
+                "raw MB/s",
+                "ratio");
         for (int size : sizes) {
             for (int batch : batches) {
                 Result[] results = measurePair(dir, size, batch, seconds, rounds);
                 Result log = results[0];
                 Result raw = results[1];
-                System.out.println(String.format(Locale.ROOT, "%6d %6d | %12.0f %10.2f %10.2f | %12.0f %10.2f | %5.0f%%",
-                        size, batch, log.entriesPerSecond, log.dataMegabytesPerSecond(size),
-                        log.diskMegabytesPerSecond, raw.entriesPerSecond, raw.diskMegabytesPerSecond,
+                System.out.println(String.format(
+                        Locale.ROOT,
+                        "%6d %6d | %12.0f %10.2f %10.2f | %12.0f %10.2f | %5.0f%%",
+                        size,
+                        batch,
+                        log.entriesPerSecond,
+                        log.dataMegabytesPerSecond(size),
+                        log.diskMegabytesPerSecond,
+                        raw.entriesPerSecond,
+                        raw.diskMegabytesPerSecond,
                         100 * log.diskMegabytesPerSecond / raw.diskMegabytesPerSecond));
             }
         }
@@ -90,8 +112,13 @@ public final class StorageBench {
                 plainNanos += t1 - t0;
                 hardStateNanos += t2 - t1;
             }
-            System.out.printf(Locale.ROOT, "%n%d B x %d per sync: %.0f syncs/s with the hard state unchanged, %.0f syncs/s "
-                    + "with a new hard state every sync%n", size, batch, plainSyncs / (plainNanos / 1e9),
+            System.out.printf(
+                    Locale.ROOT,
+                    "%n%d B x %d per sync: %.0f syncs/s with the hard state unchanged, %.0f syncs/s "
+                            + "with a new hard state every sync%n",
+                    size,
+                    batch,
+                    plainSyncs / (plainNanos / 1e9),
                     hardStateSyncs / (hardStateNanos / 1e9));
         }
         deleteRecursively(dir);
@@ -196,8 +223,8 @@ public final class StorageBench {
             Files.createDirectories(file.getParent());
             Files.deleteIfExists(file);
             this.file = file;
-            this.channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.READ);
+            this.channel = FileChannel.open(
+                    file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.READ);
             this.buffer = ByteBuffer.allocate(bytesPerForce);
         }
 

@@ -21,31 +21,53 @@ final class SvgChart {
 
     private SvgChart() {}
 
-    static String render(String title, int[] clients, List<String> libraries,
-            BiFunction<String, Integer, Double> opsPerSecond, BiFunction<String, Integer, Double> p99Millis) {
+    static String render(
+            String title,
+            int[] clients,
+            List<String> libraries,
+            BiFunction<String, Integer, Double> opsPerSecond,
+            BiFunction<String, Integer, Double> p99Millis) {
         int width = 2 * (MARGIN_LEFT + PANEL_WIDTH) + 60;
         int height = MARGIN_TOP + PANEL_HEIGHT + MARGIN_BOTTOM + LEGEND_HEIGHT + 10;
         StringBuilder svg = new StringBuilder();
-        svg.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-                + "font-family=\"sans-serif\" font-size=\"12\">%n", width, height));
+        svg.append(String.format(
+                Locale.ROOT,
+                "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+                        + "font-family=\"sans-serif\" font-size=\"12\">%n",
+                width,
+                height));
         svg.append(String.format(Locale.ROOT, "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>%n", width, height));
-        svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"20\" font-size=\"14\" text-anchor=\"middle\">%s</text>%n",
-                width / 2, escape(title)));
+        svg.append(String.format(
+                Locale.ROOT,
+                "<text x=\"%d\" y=\"20\" font-size=\"14\" text-anchor=\"middle\">%s</text>%n",
+                width / 2,
+                escape(title)));
         panel(svg, MARGIN_LEFT, "throughput (ops/s, committed and applied)", clients, libraries, opsPerSecond);
         panel(svg, 2 * MARGIN_LEFT + PANEL_WIDTH + 40, "p99 latency (ms)", clients, libraries, p99Millis);
         int legendY = MARGIN_TOP + PANEL_HEIGHT + MARGIN_BOTTOM + 10;
         for (int i = 0; i < libraries.size(); i++) {
             int x = MARGIN_LEFT + i * 140;
-            svg.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" "
-                    + "stroke-width=\"3\"/>%n", x, legendY, x + 24, legendY, color(i)));
-            svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\">%s</text>%n", x + 30, legendY + 4,
-                    escape(libraries.get(i))));
+            svg.append(String.format(
+                    Locale.ROOT,
+                    "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" " + "stroke-width=\"3\"/>%n",
+                    x,
+                    legendY,
+                    x + 24,
+                    legendY,
+                    color(i)));
+            svg.append(String.format(
+                    Locale.ROOT, "<text x=\"%d\" y=\"%d\">%s</text>%n", x + 30, legendY + 4, escape(libraries.get(i))));
         }
         svg.append("</svg>\n");
         return svg.toString();
     }
 
-    private static void panel(StringBuilder svg, int left, String label, int[] clients, List<String> libraries,
+    private static void panel(
+            StringBuilder svg,
+            int left,
+            String label,
+            int[] clients,
+            List<String> libraries,
             BiFunction<String, Integer, Double> metric) {
         double max = 0;
         for (String library : libraries) {
@@ -58,24 +80,49 @@ final class SvgChart {
         }
         double top = max > 0 ? niceCeiling(max) : 1;
         int bottom = MARGIN_TOP + PANEL_HEIGHT;
-        svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>%n",
-                left + PANEL_WIDTH / 2, MARGIN_TOP - 12, escape(label)));
-        svg.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" "
-                + "stroke=\"#888\"/>%n", left, MARGIN_TOP, PANEL_WIDTH, PANEL_HEIGHT));
+        svg.append(String.format(
+                Locale.ROOT,
+                "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>%n",
+                left + PANEL_WIDTH / 2,
+                MARGIN_TOP - 12,
+                escape(label)));
+        svg.append(String.format(
+                Locale.ROOT,
+                "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" " + "stroke=\"#888\"/>%n",
+                left,
+                MARGIN_TOP,
+                PANEL_WIDTH,
+                PANEL_HEIGHT));
         for (int i = 0; i <= 4; i++) {
             double value = top * i / 4;
             int y = bottom - (int) Math.round(PANEL_HEIGHT * i / 4.0);
-            svg.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#ddd\"/>%n",
-                    left, y, left + PANEL_WIDTH, y));
-            svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>%n", left - 6,
-                    y + 4, format(value)));
+            svg.append(String.format(
+                    Locale.ROOT,
+                    "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#ddd\"/>%n",
+                    left,
+                    y,
+                    left + PANEL_WIDTH,
+                    y));
+            svg.append(String.format(
+                    Locale.ROOT,
+                    "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>%n",
+                    left - 6,
+                    y + 4,
+                    format(value)));
         }
         for (int c = 0; c < clients.length; c++) {
-            svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%d</text>%n",
-                    xOf(left, c, clients.length), bottom + 18, clients[c]));
+            svg.append(String.format(
+                    Locale.ROOT,
+                    "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%d</text>%n",
+                    xOf(left, c, clients.length),
+                    bottom + 18,
+                    clients[c]));
         }
-        svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">clients</text>%n",
-                left + PANEL_WIDTH / 2, bottom + 38));
+        svg.append(String.format(
+                Locale.ROOT,
+                "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">clients</text>%n",
+                left + PANEL_WIDTH / 2,
+                bottom + 38));
         for (int i = 0; i < libraries.size(); i++) {
             StringBuilder points = new StringBuilder();
             for (int c = 0; c < clients.length; c++) {
@@ -86,11 +133,15 @@ final class SvgChart {
                 int x = xOf(left, c, clients.length);
                 int y = bottom - (int) Math.round(PANEL_HEIGHT * value / top);
                 points.append(x).append(',').append(y).append(' ');
-                svg.append(String.format(Locale.ROOT, "<circle cx=\"%d\" cy=\"%d\" r=\"3\" fill=\"%s\"/>%n", x, y, color(i)));
+                svg.append(String.format(
+                        Locale.ROOT, "<circle cx=\"%d\" cy=\"%d\" r=\"3\" fill=\"%s\"/>%n", x, y, color(i)));
             }
             if (points.length() > 0) {
-                svg.append(String.format(Locale.ROOT, "<polyline points=\"%s\" fill=\"none\" stroke=\"%s\" "
-                        + "stroke-width=\"2\"/>%n", points.toString().trim(), color(i)));
+                svg.append(String.format(
+                        Locale.ROOT,
+                        "<polyline points=\"%s\" fill=\"none\" stroke=\"%s\" " + "stroke-width=\"2\"/>%n",
+                        points.toString().trim(),
+                        color(i)));
             }
         }
     }
@@ -114,7 +165,9 @@ final class SvgChart {
         if (value == 0) {
             return "0";
         }
-        return value >= 100 || value == Math.rint(value) ? String.format(Locale.ROOT, "%,.0f", value) : String.format(Locale.ROOT, "%.2f", value);
+        return value >= 100 || value == Math.rint(value)
+                ? String.format(Locale.ROOT, "%,.0f", value)
+                : String.format(Locale.ROOT, "%.2f", value);
     }
 
     private static String color(int index) {

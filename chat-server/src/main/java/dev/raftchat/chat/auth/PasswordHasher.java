@@ -55,8 +55,8 @@ public final class PasswordHasher implements AutoCloseable {
         }
         this.iterations = iterations;
         AtomicInteger count = new AtomicInteger();
-        this.pool = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(queueMax),
-                runnable -> {
+        this.pool = new ThreadPoolExecutor(
+                threads, threads, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(queueMax), runnable -> {
                     Thread thread = new Thread(runnable, "password-hash-" + count.incrementAndGet());
                     thread.setDaemon(true);
                     return thread;
@@ -83,7 +83,8 @@ public final class PasswordHasher implements AutoCloseable {
         try {
             return CompletableFuture.supplyAsync(work, pool);
         } catch (RejectedExecutionException e) {
-            return CompletableFuture.failedFuture(new Overloaded("too many password checks are waiting; retry shortly"));
+            return CompletableFuture.failedFuture(
+                    new Overloaded("too many password checks are waiting; retry shortly"));
         }
     }
 
@@ -116,7 +117,9 @@ public final class PasswordHasher implements AutoCloseable {
     private static byte[] derive(String password, byte[] salt, int rounds) {
         PBEKeySpec spec = new PBEKeySpec(password.toCharArray(), salt, rounds, KEY_BITS);
         try {
-            return SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256").generateSecret(spec).getEncoded();
+            return SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256")
+                    .generateSecret(spec)
+                    .getEncoded();
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("the JDK lacks PBKDF2WithHmacSHA256", e);
         } finally {

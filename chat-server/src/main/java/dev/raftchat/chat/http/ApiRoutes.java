@@ -22,8 +22,8 @@ public interface ApiRoutes {
      * The original API's post of {@code message} by {@code user} to {@code room} (already checked against the
      * original's rules): honours {@code Idempotency-Key}, {@code Authorization} and {@code --require-login}.
      */
-    CompletableFuture<FullHttpResponse> postOriginal(String room, String user, String message, FullHttpRequest request,
-                                                     SocketAddress client);
+    CompletableFuture<FullHttpResponse> postOriginal(
+            String room, String user, String message, FullHttpRequest request, SocketAddress client);
 
     /** The path of the v1 WebSocket, e.g. {@code /api/v1/ws}. */
     String webSocketPath();

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.raftchat.chat.state.ChatStateMachine;
 import dev.raftchat.chat.state.InvalidCommandException;
-import dev.raftchat.chat.state.Post;
 import dev.raftchat.raft.core.NotLeaderException;
 import dev.raftchat.raft.core.ProposalRejectedException;
 import dev.raftchat.raft.runtime.ProposalNotCommittedException;
@@ -77,9 +76,11 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
     private final ChatBackend backend;
     /** Null: admin routes answer loopback clients only. */
     private final byte[] adminToken;
+
     private final AtomicInteger inFlight = new AtomicInteger();
     /** Null: no operations routes (metrics, cluster, backup). */
     private final OpsRoutes ops;
+
     private final HttpRequestObserver observer;
     /** The chat API v1, or null when this server has none. */
     private final ApiRoutes api;
@@ -96,8 +97,8 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
      * @param observer hears every answered request
      * @param api      the chat API v1 that the other paths under {@code /api/v1} are delegated to, or null
      */
-    public ChatHttpHandler(ChatBackend backend, String adminToken, OpsRoutes ops, HttpRequestObserver observer,
-                           ApiRoutes api) {
+    public ChatHttpHandler(
+            ChatBackend backend, String adminToken, OpsRoutes ops, HttpRequestObserver observer, ApiRoutes api) {
         this.backend = backend;
         this.adminToken = adminToken == null ? null : adminToken.getBytes(StandardCharsets.UTF_8);
         this.ops = ops;
@@ -123,18 +124,24 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
         } catch (RuntimeException e) {
             response = CompletableFuture.failedFuture(e);
         }
-        CompletableFuture<FullHttpResponse> answer = response.handle((ok, failure) -> ok != null ? ok : errorResponse(failure));
+        CompletableFuture<FullHttpResponse> answer =
+                response.handle((ok, failure) -> ok != null ? ok : errorResponse(failure));
         // Only this connection's event loop runs channelRead0, so the attribute needs no further locking.
         CompletableFuture<Void> previous = ctx.channel().attr(LAST_RESPONSE).get();
         // Sent as a task of the connection's event loop, never inline: a write made from another thread is only
         // queued there, so an inline write on the event loop (a later request whose predecessors are complete)
         // could overtake it, and a "Connection: close" response would then close the connection before the
         // earlier responses left. Tasks run in the order they are submitted, which is this chain's order.
-        CompletableFuture<Void> written = (previous == null ? answer : previous.thenCombine(answer, (ignored, ready) -> ready))
-                .thenAcceptAsync(ready -> {
-                    observer.requestCompleted(method, path, ready.status().code(), System.nanoTime() - receivedNanos);
-                    send(ctx, ready, keepAlive);
-                }, ctx.executor());
+        CompletableFuture<Void> written = (previous == null
+                        ? answer
+                        : previous.thenCombine(answer, (ignored, ready) -> ready))
+                .thenAcceptAsync(
+                        ready -> {
+                            observer.requestCompleted(
+                                    method, path, ready.status().code(), System.nanoTime() - receivedNanos);
+                            send(ctx, ready, keepAlive);
+                        },
+                        ctx.executor());
         ctx.channel().attr(LAST_RESPONSE).set(written);
     }
 
@@ -146,8 +153,9 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
         if (response instanceof FileResponse file) {
             ctx.write(file.head());
             try {
-                written = ctx.writeAndFlush(new io.netty.handler.codec.http.HttpChunkedInput(
-                        new io.netty.handler.stream.ChunkedNioFile(file.file(), 0, file.sizeBytes(), FileResponse.CHUNK_BYTES)));
+                written = ctx.writeAndFlush(
+                        new io.netty.handler.codec.http.HttpChunkedInput(new io.netty.handler.stream.ChunkedNioFile(
+                                file.file(), 0, file.sizeBytes(), FileResponse.CHUNK_BYTES)));
             } catch (java.io.IOException e) {
                 LOG.warn("cannot stream a file response; closing the connection", e);
                 file.closeFile();
@@ -178,12 +186,14 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
         String trimmed = path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
         if (ops != null) {
             // Before the API v1 prefix: /api/v1/cluster and /api/v1/admin/backup are operations routes.
-            CompletableFuture<FullHttpResponse> answer = ops.route(request, trimmed, () -> authorizeAdmin(request, client));
+            CompletableFuture<FullHttpResponse> answer =
+                    ops.route(request, trimmed, () -> authorizeAdmin(request, client));
             if (answer != null) {
                 return answer;
             }
         }
-        if (api != null && (uri.rawPath().equals(ApiRoutes.PREFIX) || uri.rawPath().startsWith(ApiRoutes.PREFIX + "/"))) {
+        if (api != null
+                && (uri.rawPath().equals(ApiRoutes.PREFIX) || uri.rawPath().startsWith(ApiRoutes.PREFIX + "/"))) {
             return api.route(request, client);
         }
         path = trimmed;
@@ -197,9 +207,12 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
                     return backend.roomsJson(stale(uri)).thenApply(json -> json(HttpResponseStatus.OK, json));
                 case "healthz":
                     requireMethod(method, HttpMethod.GET);
-                    return CompletableFuture.completedFuture(backend.live()
-                            ? json(HttpResponseStatus.OK, "{\"status\":\"ok\"}".getBytes(StandardCharsets.UTF_8))
-                            : error(503, "not_running", "the Raft server is not running"));
+                    return CompletableFuture.completedFuture(
+                            backend.live()
+                                    ? json(
+                                            HttpResponseStatus.OK,
+                                            "{\"status\":\"ok\"}".getBytes(StandardCharsets.UTF_8))
+                                    : error(503, "not_running", "the Raft server is not running"));
                 case "raft":
                     requireMethod(method, HttpMethod.GET);
                     return CompletableFuture.completedFuture(json(HttpResponseStatus.OK, backend.statusJson()));
@@ -239,12 +252,13 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
                     throw new ApiException(400, e.code(), e.getMessage());
                 }
                 boolean learner = flag(uri, "learner");
-                return backend.addMember(nodeId, url, learner).thenApply(done -> membership(done ? 201 : 202, nodeId,
-                        done ? (learner ? "learner" : "voter") : "joining"));
+                return backend.addMember(nodeId, url, learner)
+                        .thenApply(done -> membership(
+                                done ? 201 : 202, nodeId, done ? (learner ? "learner" : "voter") : "joining"));
             }
             if (method.equals(HttpMethod.DELETE)) {
-                return backend.removeMember(nodeId).thenApply(done -> membership(done ? 200 : 202, nodeId,
-                        done ? "removed" : "leaving"));
+                return backend.removeMember(nodeId)
+                        .thenApply(done -> membership(done ? 200 : 202, nodeId, done ? "removed" : "leaving"));
             }
             throw methodNotAllowed(method, "POST, DELETE");
         }
@@ -252,14 +266,18 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
             authorizeAdmin(request, client);
             long nodeId = nodeId(segments.get(1));
             requireMethod(method, HttpMethod.POST);
-            return backend.promote(nodeId).thenApply(done -> membership(done ? 200 : 202, nodeId,
-                    done ? "voter" : "promoting"));
+            return backend.promote(nodeId)
+                    .thenApply(done -> membership(done ? 200 : 202, nodeId, done ? "voter" : "promoting"));
         }
-        throw new ApiException(404, "not_found", "no route for " + method + " " + uri.path()
-                + "; see /rooms, /rooms/{room}, /raft/{id}, /healthz, /readyz, /ws");
+        throw new ApiException(
+                404,
+                "not_found",
+                "no route for " + method + " " + uri.path()
+                        + "; see /rooms, /rooms/{room}, /raft/{id}, /healthz, /readyz, /ws");
     }
 
-    private CompletableFuture<FullHttpResponse> post(String room, FullHttpRequest request, java.net.SocketAddress client) {
+    private CompletableFuture<FullHttpResponse> post(
+            String room, FullHttpRequest request, java.net.SocketAddress client) {
         JsonNode body;
         try {
             body = JSON.readTree(request.content().toString(StandardCharsets.UTF_8));
@@ -267,7 +285,10 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
             throw new ApiException(400, "invalid_json", "the body is not valid JSON: " + e.getOriginalMessage());
         }
         if (body == null || !body.isObject()) {
-            throw new ApiException(400, "invalid_json", "the body must be a JSON object like {\"Message\":\"hello\",\"User\":\"ann\"}");
+            throw new ApiException(
+                    400,
+                    "invalid_json",
+                    "the body must be a JSON object like {\"Message\":\"hello\",\"User\":\"ann\"}");
         }
         String message = textField(body, "message");
         String user = textField(body, "user");
@@ -280,8 +301,10 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
         if (api != null) {
             return api.postOriginal(room, user, message, request, client);
         }
-        return backend.post(room, user, message).thenApply(post -> json(HttpResponseStatus.CREATED,
-                ChatStateMachine.json(generator -> ChatStateMachine.writePost(generator, post))));
+        return backend.post(room, user, message)
+                .thenApply(post -> json(
+                        HttpResponseStatus.CREATED,
+                        ChatStateMachine.json(generator -> ChatStateMachine.writePost(generator, post))));
     }
 
     /** The string value of the field named {@code name} in any letter case; null when absent. */
@@ -313,19 +336,27 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
     /** Membership changes need the admin token when one is set, else a loopback client. */
     private void authorizeAdmin(FullHttpRequest request, java.net.SocketAddress client) {
         if (adminToken == null) {
-            boolean loopback = client instanceof java.net.InetSocketAddress address && address.getAddress() != null
+            boolean loopback = client instanceof java.net.InetSocketAddress address
+                    && address.getAddress() != null
                     && address.getAddress().isLoopbackAddress();
             if (!loopback) {
-                throw new ApiException(403, "forbidden", "admin routes (membership, backup) are accepted from loopback clients only;"
-                        + " start the nodes with --admin-token (or RAFT_CHAT_ADMIN_TOKEN) to allow remote admins");
+                throw new ApiException(
+                        403,
+                        "forbidden",
+                        "admin routes (membership, backup) are accepted from loopback clients only;"
+                                + " start the nodes with --admin-token (or RAFT_CHAT_ADMIN_TOKEN) to allow remote admins");
             }
             return;
         }
         String header = request.headers().get(HttpHeaderNames.AUTHORIZATION);
         byte[] presented = header != null && header.startsWith("Bearer ")
-                ? header.substring("Bearer ".length()).trim().getBytes(StandardCharsets.UTF_8) : new byte[0];
+                ? header.substring("Bearer ".length()).trim().getBytes(StandardCharsets.UTF_8)
+                : new byte[0];
         if (!java.security.MessageDigest.isEqual(presented, adminToken)) {
-            throw new ApiException(401, "unauthorized", "admin routes (membership, backup) need the header 'Authorization: Bearer <admin token>'");
+            throw new ApiException(
+                    401,
+                    "unauthorized",
+                    "admin routes (membership, backup) need the header 'Authorization: Bearer <admin token>'");
         }
     }
 
@@ -356,8 +387,10 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
         if (value.equals("linearizable")) {
             return false;
         }
-        throw new ApiException(400, "invalid_consistency", "consistency must be 'linearizable' (the default) or 'stale', not '"
-                + value + "'");
+        throw new ApiException(
+                400,
+                "invalid_consistency",
+                "consistency must be 'linearizable' (the default) or 'stale', not '" + value + "'");
     }
 
     private static long nodeId(String text) {
@@ -388,7 +421,8 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
     }
 
     public static FullHttpResponse json(HttpResponseStatus status, byte[] body) {
-        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(body));
+        FullHttpResponse response =
+                new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(body));
         response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json; charset=utf-8");
         return response;
     }
@@ -396,7 +430,8 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
     public static FullHttpResponse error(int status, String code, String message) {
         ObjectNode body = JSON.createObjectNode();
         body.putObject("error").put("code", code).put("message", message);
-        FullHttpResponse response = json(HttpResponseStatus.valueOf(status), body.toString().getBytes(StandardCharsets.UTF_8));
+        FullHttpResponse response =
+                json(HttpResponseStatus.valueOf(status), body.toString().getBytes(StandardCharsets.UTF_8));
         if (status == 405) {
             response.headers().set(HttpHeaderNames.ALLOW, message.substring(message.indexOf("allowed: ") + 9));
         }
@@ -406,7 +441,8 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
     /** Maps a failure to a JSON error; a Raft outcome that is unknown says so, because the client may retry. */
     public static FullHttpResponse errorResponse(Throwable failure) {
         Throwable cause = failure;
-        while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
+        while ((cause instanceof CompletionException || cause instanceof ExecutionException)
+                && cause.getCause() != null) {
             cause = cause.getCause();
         }
         if (cause instanceof ApiException api) {
@@ -416,28 +452,42 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
             return error(400, invalid.code(), invalid.getMessage());
         }
         if (cause instanceof NotLeaderException) {
-            return error(503, "no_leader", "no leader is known (an election may be under way, or the cluster has no quorum): "
-                    + cause.getMessage());
+            return error(
+                    503,
+                    "no_leader",
+                    "no leader is known (an election may be under way, or the cluster has no quorum): "
+                            + cause.getMessage());
         }
         if (cause instanceof RaftTimeoutException || cause instanceof TimeoutException) {
-            return error(503, "timeout", "not committed or confirmed in time; the cluster may have no quorum."
-                    + " A write's outcome is unknown: it may still appear. " + nullToEmpty(cause.getMessage()));
+            return error(
+                    503,
+                    "timeout",
+                    "not committed or confirmed in time; the cluster may have no quorum."
+                            + " A write's outcome is unknown: it may still appear. " + nullToEmpty(cause.getMessage()));
         }
         if (cause instanceof ProposalRejectedException || cause instanceof ReadRejectedException) {
             return error(503, "overloaded", "the node refused the request to protect itself: " + cause.getMessage());
         }
         if (cause instanceof ProposalNotCommittedException) {
-            return error(503, "not_committed", "the write was lost in a leader change and not committed; retry: "
-                    + cause.getMessage());
+            return error(
+                    503,
+                    "not_committed",
+                    "the write was lost in a leader change and not committed; retry: " + cause.getMessage());
         }
         if (cause instanceof ReadNotConfirmedException) {
-            return error(503, "read_not_confirmed", "the leader could not confirm its leadership; retry: " + cause.getMessage());
+            return error(
+                    503,
+                    "read_not_confirmed",
+                    "the leader could not confirm its leadership; retry: " + cause.getMessage());
         }
         if (cause instanceof RaftShutdownException) {
             return error(503, "shutting_down", "this node is stopping: " + cause.getMessage());
         }
         LOG.error("request failed unexpectedly", cause);
-        return error(500, "internal_error", "unexpected " + cause.getClass().getSimpleName() + ": " + nullToEmpty(cause.getMessage()));
+        return error(
+                500,
+                "internal_error",
+                "unexpected " + cause.getClass().getSimpleName() + ": " + nullToEmpty(cause.getMessage()));
     }
 
     private static String nullToEmpty(String text) {

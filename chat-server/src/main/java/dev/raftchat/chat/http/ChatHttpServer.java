@@ -20,9 +20,9 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
@@ -60,9 +60,26 @@ public final class ChatHttpServer implements AutoCloseable {
      *
      * @throws IllegalStateException when the address cannot be bound
      */
-    public ChatHttpServer(String host, int port, ChatBackend backend, Firehose firehose, int contentBytesMax,
-                          int connectionsMax, String adminToken) {
-        this(host, port, backend, firehose, contentBytesMax, connectionsMax, adminToken, null, HttpRequestObserver.NONE, null, null);
+    public ChatHttpServer(
+            String host,
+            int port,
+            ChatBackend backend,
+            Firehose firehose,
+            int contentBytesMax,
+            int connectionsMax,
+            String adminToken) {
+        this(
+                host,
+                port,
+                backend,
+                firehose,
+                contentBytesMax,
+                connectionsMax,
+                adminToken,
+                null,
+                HttpRequestObserver.NONE,
+                null,
+                null);
     }
 
     /**
@@ -70,9 +87,18 @@ public final class ChatHttpServer implements AutoCloseable {
      * server context every connection is HTTPS/WSS and plain HTTP is refused; null for plain HTTP) and the
      * chat API v1 ({@code api}: routes under {@code /api/v1} and its WebSocket; null for none).
      */
-    public ChatHttpServer(String host, int port, ChatBackend backend, Firehose firehose, int contentBytesMax,
-                          int connectionsMax, String adminToken, OpsRoutes ops, HttpRequestObserver observer,
-                          io.netty.handler.ssl.SslContext tls, ApiRoutes api) {
+    public ChatHttpServer(
+            String host,
+            int port,
+            ChatBackend backend,
+            Firehose firehose,
+            int contentBytesMax,
+            int connectionsMax,
+            String adminToken,
+            OpsRoutes ops,
+            HttpRequestObserver observer,
+            io.netty.handler.ssl.SslContext tls,
+            ApiRoutes api) {
         this.handler = new ChatHttpHandler(backend, adminToken, ops, observer, api);
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
@@ -83,8 +109,10 @@ public final class ChatHttpServer implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel channel) {
                         if (connections.size() >= connectionsMax) {
-                            LOG.warn("refusing HTTP connection from {}: {} connections are open, the most allowed",
-                                    channel.remoteAddress(), connectionsMax);
+                            LOG.warn(
+                                    "refusing HTTP connection from {}: {} connections are open, the most allowed",
+                                    channel.remoteAddress(),
+                                    connectionsMax);
                             channel.close();
                             return;
                         }
@@ -96,8 +124,8 @@ public final class ChatHttpServer implements AutoCloseable {
                                 .addLast("http", new HttpServerCodec())
                                 .addLast("aggregate", new HttpObjectAggregator(contentBytesMax) {
                                     @Override
-                                    protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized)
-                                            throws Exception {
+                                    protected void handleOversizedMessage(
+                                            ChannelHandlerContext ctx, HttpMessage oversized) throws Exception {
                                         if (!(oversized instanceof HttpRequest)) {
                                             super.handleOversizedMessage(ctx, oversized);
                                             return;
@@ -105,15 +133,21 @@ public final class ChatHttpServer implements AutoCloseable {
                                         // The rest of the body is still on its way: answer, end our side, and
                                         // let the aggregator discard what still comes until the client closes
                                         // or the linger time ends (a "lingering close").
-                                        FullHttpResponse response = ChatHttpHandler.error(413, "body_too_large",
+                                        FullHttpResponse response = ChatHttpHandler.error(
+                                                413,
+                                                "body_too_large",
                                                 "the request body is larger than " + contentBytesMax + " bytes");
-                                        HttpUtil.setContentLength(response, response.content().readableBytes());
+                                        HttpUtil.setContentLength(
+                                                response, response.content().readableBytes());
                                         response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
                                         ctx.writeAndFlush(response).addListener(written -> {
                                             if (written.isSuccess() && ctx.channel() instanceof SocketChannel socket) {
                                                 socket.shutdownOutput();
-                                                ctx.executor().schedule(() -> ctx.close(), OVERSIZED_BODY_LINGER_MILLIS,
-                                                        TimeUnit.MILLISECONDS);
+                                                ctx.executor()
+                                                        .schedule(
+                                                                () -> ctx.close(),
+                                                                OVERSIZED_BODY_LINGER_MILLIS,
+                                                                TimeUnit.MILLISECONDS);
                                             } else {
                                                 ctx.close();
                                             }
@@ -124,20 +158,34 @@ public final class ChatHttpServer implements AutoCloseable {
                                 .addLast("websocket-guard", new ChannelInboundHandlerAdapter() {
                                     @Override
                                     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                                        if (api != null && msg instanceof FullHttpRequest request
-                                                && new QueryStringDecoder(request.uri()).path().equals(api.webSocketPath())
-                                                && request.headers().containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true)) {
-                                            // This guard, the firehose and the original handler make way for the v1 WebSocket.
-                                            ChannelHandlerContext aggregate = ctx.pipeline().context("aggregate");
+                                        if (api != null
+                                                && msg instanceof FullHttpRequest request
+                                                && new QueryStringDecoder(request.uri())
+                                                        .path()
+                                                        .equals(api.webSocketPath())
+                                                && request.headers()
+                                                        .containsValue(
+                                                                HttpHeaderNames.UPGRADE,
+                                                                HttpHeaderValues.WEBSOCKET,
+                                                                true)) {
+                                            // This guard, the firehose and the original handler make way for the v1
+                                            // WebSocket.
+                                            ChannelHandlerContext aggregate =
+                                                    ctx.pipeline().context("aggregate");
                                             api.installWebSocket(ctx.pipeline(), "aggregate");
                                             aggregate.fireChannelRead(msg);
                                             return;
                                         }
-                                        if (msg instanceof FullHttpRequest request && isPlainRequestForWebSocket(request)) {
+                                        if (msg instanceof FullHttpRequest request
+                                                && isPlainRequestForWebSocket(request)) {
                                             request.release();
-                                            FullHttpResponse response = ChatHttpHandler.error(400, "websocket_upgrade_required",
-                                                    WEBSOCKET_PATH + " is a WebSocket: connect with a WebSocket client");
-                                            HttpUtil.setContentLength(response, response.content().readableBytes());
+                                            FullHttpResponse response = ChatHttpHandler.error(
+                                                    400,
+                                                    "websocket_upgrade_required",
+                                                    WEBSOCKET_PATH
+                                                            + " is a WebSocket: connect with a WebSocket client");
+                                            HttpUtil.setContentLength(
+                                                    response, response.content().readableBytes());
                                             ctx.writeAndFlush(response);
                                             return;
                                         }
@@ -147,7 +195,8 @@ public final class ChatHttpServer implements AutoCloseable {
                                 .addLast("websocket", new WebSocketServerProtocolHandler(WEBSOCKET_PATH))
                                 .addLast("firehose", new ChannelInboundHandlerAdapter() {
                                     @Override
-                                    public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
+                                    public void userEventTriggered(ChannelHandlerContext ctx, Object event)
+                                            throws Exception {
                                         if (event instanceof WebSocketServerProtocolHandler.HandshakeComplete) {
                                             firehose.subscribe(ctx.channel());
                                         }
@@ -160,8 +209,10 @@ public final class ChatHttpServer implements AutoCloseable {
         var bound = bootstrap.bind(host, port).awaitUninterruptibly();
         if (!bound.isSuccess()) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-            throw new IllegalStateException("cannot listen for HTTP on " + host + ":" + port + ": "
-                    + bound.cause().getMessage(), bound.cause());
+            throw new IllegalStateException(
+                    "cannot listen for HTTP on " + host + ":" + port + ": "
+                            + bound.cause().getMessage(),
+                    bound.cause());
         }
         serverChannel = bound.channel();
         LOG.info("HTTP API listening on {}", serverChannel.localAddress());

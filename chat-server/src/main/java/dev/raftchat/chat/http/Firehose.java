@@ -62,9 +62,12 @@ public final class Firehose implements ChatListener {
             if (queued.incrementAndGet() > queueFramesMax) {
                 if (clients.remove(channel) != null) {
                     slowClientsDropped.incrementAndGet();
-                    LOG.info("disconnecting WebSocket client {}: more than {} frames queued", channel.remoteAddress(),
+                    LOG.info(
+                            "disconnecting WebSocket client {}: more than {} frames queued",
+                            channel.remoteAddress(),
                             queueFramesMax);
-                    channel.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.POLICY_VIOLATION,
+                    channel.writeAndFlush(new CloseWebSocketFrame(
+                            WebSocketCloseStatus.POLICY_VIOLATION,
                             "too slow: more than " + queueFramesMax + " frames queued"));
                     channel.close();
                 }

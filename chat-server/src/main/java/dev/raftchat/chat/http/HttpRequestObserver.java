@@ -7,7 +7,7 @@ package dev.raftchat.chat.http;
 public interface HttpRequestObserver {
 
     /** Observes nothing. */
-    HttpRequestObserver NONE = (method, path, status, durationNanos) -> { };
+    HttpRequestObserver NONE = (method, path, status, durationNanos) -> {};
 
     /**
      * A response was handed to the connection.

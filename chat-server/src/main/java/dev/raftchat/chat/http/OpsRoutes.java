@@ -24,6 +24,7 @@ public final class OpsRoutes {
     public static final String READY_PATH = "/readyz";
     /** How long {@code /readyz} waits for the ReadIndex round that proves this node caught up. */
     static final long READY_WAIT_MILLIS = 1_000;
+
     public static final String CLUSTER_PATH = "/api/v1/cluster";
     public static final String BACKUP_PATH = "/api/v1/admin/backup";
     static final String BACKUP_CRC_HEADER = "X-Raft-Chat-Data-Crc32c";
@@ -43,27 +44,35 @@ public final class OpsRoutes {
         switch (path) {
             case METRICS_PATH: {
                 requireGet(request);
-                FullHttpResponse response = ChatHttpHandler.json(HttpResponseStatus.OK,
-                        operations.metricsText().getBytes(StandardCharsets.UTF_8));
+                FullHttpResponse response = ChatHttpHandler.json(
+                        HttpResponseStatus.OK, operations.metricsText().getBytes(StandardCharsets.UTF_8));
                 response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
                 return CompletableFuture.completedFuture(response);
             }
             case READY_PATH:
                 requireGet(request);
-                return operations.notReadyReason(READY_WAIT_MILLIS).thenApply(reason -> reason == null
-                        ? ChatHttpHandler.json(HttpResponseStatus.OK, "{\"status\":\"ready\"}".getBytes(StandardCharsets.UTF_8))
-                        : ChatHttpHandler.error(503, "not_ready", reason));
+                return operations
+                        .notReadyReason(READY_WAIT_MILLIS)
+                        .thenApply(reason -> reason == null
+                                ? ChatHttpHandler.json(
+                                        HttpResponseStatus.OK,
+                                        "{\"status\":\"ready\"}".getBytes(StandardCharsets.UTF_8))
+                                : ChatHttpHandler.error(503, "not_ready", reason));
             case CLUSTER_PATH:
                 requireGet(request);
-                return CompletableFuture.completedFuture(ChatHttpHandler.json(HttpResponseStatus.OK, operations.clusterJson()));
+                return CompletableFuture.completedFuture(
+                        ChatHttpHandler.json(HttpResponseStatus.OK, operations.clusterJson()));
             case BACKUP_PATH:
                 requireGet(request);
                 requireAdmin.run();
                 return operations.backup().thenApply(backup -> {
-                    FileResponse response = new FileResponse(HttpResponseStatus.OK, backup.channel(), backup.sizeBytes());
+                    FileResponse response =
+                            new FileResponse(HttpResponseStatus.OK, backup.channel(), backup.sizeBytes());
                     response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/octet-stream");
-                    response.headers().set(HttpHeaderNames.CONTENT_DISPOSITION,
-                            "attachment; filename=\"" + backup.fileName() + "\"");
+                    response.headers()
+                            .set(
+                                    HttpHeaderNames.CONTENT_DISPOSITION,
+                                    "attachment; filename=\"" + backup.fileName() + "\"");
                     response.headers().set(BACKUP_CRC_HEADER, String.format("%08x", backup.dataCrc32c()));
                     response.headers().set("X-Raft-Chat-Snapshot-Index", backup.index());
                     response.headers().set("X-Raft-Chat-Snapshot-Term", backup.term());

@@ -54,8 +54,8 @@ final class WebAssetResponder {
         if (ifNoneMatch != null && matches(ifNoneMatch, asset.etag())) {
             response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NOT_MODIFIED);
         } else {
-            response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
-                    Unpooled.wrappedBuffer(asset.bytes()));
+            response = new DefaultFullHttpResponse(
+                    HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.wrappedBuffer(asset.bytes()));
             response.headers().set(HttpHeaderNames.CONTENT_TYPE, asset.contentType());
         }
         response.headers()

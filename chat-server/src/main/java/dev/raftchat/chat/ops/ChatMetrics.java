@@ -32,15 +32,38 @@ import java.util.function.Supplier;
  */
 public final class ChatMetrics implements RaftMetrics, HttpRequestObserver {
     /** Path segments kept as they are in a route label; anything else becomes a placeholder. */
-    private static final Set<String> ROUTE_WORDS = Set.of("rooms", "raft", "promote", "healthz", "readyz", "metrics",
-            "ws", "api", "v1", "cluster", "admin", "backup", "messages", "auth", "register", "login", "logout", "me",
-            "users", "sessions", "members", "stream");
+    private static final Set<String> ROUTE_WORDS = Set.of(
+            "rooms",
+            "raft",
+            "promote",
+            "healthz",
+            "readyz",
+            "metrics",
+            "ws",
+            "api",
+            "v1",
+            "cluster",
+            "admin",
+            "backup",
+            "messages",
+            "auth",
+            "register",
+            "login",
+            "logout",
+            "me",
+            "users",
+            "sessions",
+            "members",
+            "stream");
+
     private static final int ROUTE_SEGMENTS_MAX = 6;
     private static final String UNMATCHED_ROUTE = "unmatched";
     /** Distinct route labels kept; later new ones share {@link #OTHER}, so no client can grow the registry without bound. */
     static final int ROUTE_LABELS_MAX = 256;
+
     private static final String OTHER = "other";
-    private static final Set<String> STANDARD_METHODS = Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS");
+    private static final Set<String> STANDARD_METHODS =
+            Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS");
 
     private final Set<String> routeLabels = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -59,29 +82,44 @@ public final class ChatMetrics implements RaftMetrics, HttpRequestObserver {
      */
     public ChatMetrics(long nodeId, Supplier<ServerStatus> status, LongSupplier snapshotSizeBytes) {
         registry.config().commonTags("node", Long.toString(nodeId));
-        fsync = Timer.builder("raft.fsync").description("Duration of one log sync (fsync) covering a group of entries")
-                .publishPercentiles(0.5, 0.99).register(registry);
-        entriesPerSync = DistributionSummary.builder("raft.fsync.entries").description("New log entries made durable by one sync")
+        fsync = Timer.builder("raft.fsync")
+                .description("Duration of one log sync (fsync) covering a group of entries")
+                .publishPercentiles(0.5, 0.99)
                 .register(registry);
-        proposalLatency = Timer.builder("raft.proposal").description("Time from propose to applied, for this node's proposals")
-                .publishPercentiles(0.5, 0.99).register(registry);
+        entriesPerSync = DistributionSummary.builder("raft.fsync.entries")
+                .description("New log entries made durable by one sync")
+                .register(registry);
+        proposalLatency = Timer.builder("raft.proposal")
+                .description("Time from propose to applied, for this node's proposals")
+                .publishPercentiles(0.5, 0.99)
+                .register(registry);
         proposalsTimedOut = Counter.builder("raft.proposals.timed.out").register(registry);
-        entriesApplied = Counter.builder("raft.entries.applied").description("Committed entries applied on this node")
+        entriesApplied = Counter.builder("raft.entries.applied")
+                .description("Committed entries applied on this node")
                 .register(registry);
         leaderChanges = Counter.builder("raft.leader.changes").register(registry);
-        inboundDropped = Counter.builder("raft.inbound.dropped").description("Peer messages dropped on a full inbox")
+        inboundDropped = Counter.builder("raft.inbound.dropped")
+                .description("Peer messages dropped on a full inbox")
                 .register(registry);
         Gauge.builder("raft.term", () -> status.get().term()).register(registry);
         Gauge.builder("raft.commit.index", () -> status.get().commitIndex()).register(registry);
         Gauge.builder("raft.applied.index", () -> status.get().appliedIndex()).register(registry);
         Gauge.builder("raft.apply.lag", () -> {
-            ServerStatus now = status.get();
-            return Math.max(0, now.commitIndex() - now.appliedIndex());
-        }).description("Committed entries not yet applied on this node").baseUnit("entries").register(registry);
-        Gauge.builder("raft.leader", () -> status.get().isLeader() ? 1 : 0).description("1 on the leader").register(registry);
-        Gauge.builder("raft.pending.proposals", () -> status.get().pendingProposals()).register(registry);
-        Gauge.builder("raft.snapshot.size", snapshotSizeBytes::getAsLong).description("Size of the newest snapshot file")
-                .baseUnit("bytes").register(registry);
+                    ServerStatus now = status.get();
+                    return Math.max(0, now.commitIndex() - now.appliedIndex());
+                })
+                .description("Committed entries not yet applied on this node")
+                .baseUnit("entries")
+                .register(registry);
+        Gauge.builder("raft.leader", () -> status.get().isLeader() ? 1 : 0)
+                .description("1 on the leader")
+                .register(registry);
+        Gauge.builder("raft.pending.proposals", () -> status.get().pendingProposals())
+                .register(registry);
+        Gauge.builder("raft.snapshot.size", snapshotSizeBytes::getAsLong)
+                .description("Size of the newest snapshot file")
+                .baseUnit("bytes")
+                .register(registry);
     }
 
     /** Prometheus text exposition format (version 0.0.4). */
@@ -105,8 +143,13 @@ public final class ChatMetrics implements RaftMetrics, HttpRequestObserver {
             }
         }
         Timer.builder("http.server.requests")
-                .tags("method", STANDARD_METHODS.contains(method) ? method : "OTHER", "route", route,
-                        "status", Integer.toString(status))
+                .tags(
+                        "method",
+                        STANDARD_METHODS.contains(method) ? method : "OTHER",
+                        "route",
+                        route,
+                        "status",
+                        Integer.toString(status))
                 .register(registry)
                 .record(durationNanos, TimeUnit.NANOSECONDS);
     }
@@ -144,7 +187,10 @@ public final class ChatMetrics implements RaftMetrics, HttpRequestObserver {
 
     @Override
     public void proposalRejected(Class<? extends Throwable> reason) {
-        Counter.builder("raft.proposals.rejected").tag("reason", reason.getSimpleName()).register(registry).increment();
+        Counter.builder("raft.proposals.rejected")
+                .tag("reason", reason.getSimpleName())
+                .register(registry)
+                .increment();
     }
 
     @Override

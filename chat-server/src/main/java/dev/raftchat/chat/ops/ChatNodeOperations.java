@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.raftchat.chat.http.ApiException;
 import dev.raftchat.chat.http.NodeOperations;
+import dev.raftchat.chat.state.ChatCodec;
+import dev.raftchat.chat.state.ChatQuery;
 import dev.raftchat.raft.core.ConfState;
 import dev.raftchat.raft.core.Status;
 import dev.raftchat.raft.runtime.RaftServer;
@@ -22,8 +24,6 @@ import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import dev.raftchat.chat.state.ChatCodec;
-import dev.raftchat.chat.state.ChatQuery;
 import java.util.function.Supplier;
 
 /**
@@ -48,8 +48,12 @@ public final class ChatNodeOperations implements NodeOperations {
     /**
      * @param peerAddresses every known member's peer address (this node's own included), read per request
      */
-    public ChatNodeOperations(long nodeId, RaftServer raft, FileSnapshotStore snapshots,
-                              Supplier<Map<Long, PeerAddress>> peerAddresses, ChatMetrics metrics) {
+    public ChatNodeOperations(
+            long nodeId,
+            RaftServer raft,
+            FileSnapshotStore snapshots,
+            Supplier<Map<Long, PeerAddress>> peerAddresses,
+            ChatMetrics metrics) {
         this.nodeId = nodeId;
         this.raft = raft;
         this.snapshots = snapshots;
@@ -118,7 +122,8 @@ public final class ChatNodeOperations implements NodeOperations {
         // the local commit index alone can lag the leader's by a whole log on a restarted follower.
         return raft.read(APPLIED_INDEX_QUERY)
                 .orTimeout(waitMillis, TimeUnit.MILLISECONDS)
-                .handle((ignored, failure) -> failure == null ? null
+                .handle((ignored, failure) -> failure == null
+                        ? null
                         : "catching up: not confirmed to have applied the leader's commit index within " + waitMillis
                                 + " ms (applied " + raft.status().appliedIndex() + ", local commit "
                                 + raft.status().commitIndex() + ")");
@@ -135,15 +140,21 @@ public final class ChatNodeOperations implements NodeOperations {
     }
 
     private BackupFile openNewestSnapshot() {
-        Path path = snapshots.latestPath().orElseThrow(() ->
-                new ApiException(503, "no_snapshot", "no snapshot exists yet on node " + nodeId));
+        Path path = snapshots
+                .latestPath()
+                .orElseThrow(() -> new ApiException(503, "no_snapshot", "no snapshot exists yet on node " + nodeId));
         FileChannel channel = null;
         try {
             channel = FileChannel.open(path, StandardOpenOption.READ);
             SnapshotFileFormat.Trailer trailer = SnapshotFileFormat.readTrailer(channel);
             SnapshotFileFormat.Header header = SnapshotFileFormat.readHeader(channel);
-            return new BackupFile(channel, channel.size(), "raft-chat-backup-" + header.index() + "-" + header.term() + ".snap",
-                    trailer.dataCrc32c(), header.index(), header.term());
+            return new BackupFile(
+                    channel,
+                    channel.size(),
+                    "raft-chat-backup-" + header.index() + "-" + header.term() + ".snap",
+                    trailer.dataCrc32c(),
+                    header.index(),
+                    header.term());
         } catch (IOException e) {
             closeQuietly(channel);
             throw new UncheckedIOException("cannot open snapshot " + path + " for a backup", e);

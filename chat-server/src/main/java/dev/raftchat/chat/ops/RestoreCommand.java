@@ -51,7 +51,9 @@ import picocli.CommandLine.Spec;
  * <p>Exit codes: 0 restored, 1 the file failed verification or writing failed, 2 bad arguments or a
  * non-empty data directory.
  */
-@Command(name = "restore", mixinStandardHelpOptions = true,
+@Command(
+        name = "restore",
+        mixinStandardHelpOptions = true,
         description = "Create a node's data directory for a new cluster from a backup file (GET /api/v1/admin/backup).")
 public final class RestoreCommand implements Callable<Integer> {
     private static final int PROGRESS_STEP_PERCENT = 10;
@@ -65,11 +67,15 @@ public final class RestoreCommand implements Callable<Integer> {
     @Option(names = "--id", required = true, description = "The id of the node whose data directory is created.")
     long id;
 
-    @Option(names = "--cluster", required = true,
+    @Option(
+            names = "--cluster",
+            required = true,
             description = "Comma-separated peer URLs of the NEW cluster, node 1 first (as given to the nodes later).")
     String cluster;
 
-    @Option(names = "--data-dir", description = "The data directory to create (default: raft-chat-<id>); must not exist or be empty.")
+    @Option(
+            names = "--data-dir",
+            description = "The data directory to create (default: raft-chat-<id>); must not exist or be empty.")
     Path dataDir;
 
     @Override
@@ -119,7 +125,8 @@ public final class RestoreCommand implements Callable<Integer> {
                 }
             });
             file.position(verified.header().dataOffset());
-            InputStream data = new BoundedInputStream(Channels.newInputStream(file), verified.trailer().dataBytes());
+            InputStream data = new BoundedInputStream(
+                    Channels.newInputStream(file), verified.trailer().dataBytes());
             chat.restore(data);
         } catch (IOException e) {
             err.println("restore: " + from + " failed verification, nothing was written: " + e.getMessage());
@@ -132,20 +139,26 @@ public final class RestoreCommand implements Callable<Integer> {
                     + header.index() + "; nothing was written");
             return 1;
         }
-        int posts = chat.rooms().stream().mapToInt(room -> chat.posts(room).size()).sum();
-        out.printf("checksums match: snapshot at index %d, term %d, %,d room(s), %,d post(s)%n", header.index(),
-                header.term(), chat.rooms().size(), posts);
+        int posts =
+                chat.rooms().stream().mapToInt(room -> chat.posts(room).size()).sum();
+        out.printf(
+                "checksums match: snapshot at index %d, term %d, %,d room(s), %,d post(s)%n",
+                header.index(), header.term(), chat.rooms().size(), posts);
 
         // 2. Make the membership wishes carried in the state agree with the new cluster.
         long index = alignMembership(chat, header.index(), members, out);
-        SnapshotMeta meta = new SnapshotMeta(index, header.term(),
-                ConfState.ofVoters(members.keySet().stream().mapToLong(Long::longValue).toArray()));
+        SnapshotMeta meta = new SnapshotMeta(
+                index,
+                header.term(),
+                ConfState.ofVoters(
+                        members.keySet().stream().mapToLong(Long::longValue).toArray()));
 
         // 3. Write: the snapshot, then a log compacted to it and a hard state in its term.
         boolean created = !Files.exists(target);
         try {
             Files.createDirectories(target);
-            FileSnapshotStore snapshots = FileSnapshotStore.open(target.resolve("snapshots"), FileSnapshotStoreConfig.defaults());
+            FileSnapshotStore snapshots =
+                    FileSnapshotStore.open(target.resolve("snapshots"), FileSnapshotStoreConfig.defaults());
             FileSnapshotStore.SnapshotWriter writer = snapshots.create(meta);
             try {
                 chat.snapshot().writeTo(writer);
@@ -166,7 +179,8 @@ public final class RestoreCommand implements Callable<Integer> {
             }
             return 1;
         }
-        out.printf("restored node %d of a %d-node cluster into %s; start it with: raft-chat --id %d --cluster %s --data-dir %s%n",
+        out.printf(
+                "restored node %d of a %d-node cluster into %s; start it with: raft-chat --id %d --cluster %s --data-dir %s%n",
                 id, members.size(), target.toAbsolutePath(), id, cluster, target);
         out.flush();
         return 0;
@@ -178,17 +192,19 @@ public final class RestoreCommand implements Callable<Integer> {
      * leader would try to add a node of the old cluster, or remove one of the new. Returns the index of the
      * last applied entry, which becomes the snapshot's index.
      */
-    private static long alignMembership(ChatStateMachine chat, long snapshotIndex, SortedMap<Long, PeerAddress> members,
-                                        PrintWriter out) {
+    private static long alignMembership(
+            ChatStateMachine chat, long snapshotIndex, SortedMap<Long, PeerAddress> members, PrintWriter out) {
         long index = snapshotIndex;
         for (Map.Entry<Long, String> peer : chat.peerUrls().entrySet()) {
             long peerId = peer.getKey();
             PeerAddress wanted = members.get(peerId);
             if (wanted == null) {
-                out.printf("  node %d was added to the old cluster (%s) but is not in --cluster: dropping it%n", peerId,
-                        peer.getValue());
+                out.printf(
+                        "  node %d was added to the old cluster (%s) but is not in --cluster: dropping it%n",
+                        peerId, peer.getValue());
                 chat.applyCommand(++index, ChatCodec.encode(new ChatCommand.RemovePeer(peerId)));
-            } else if (!peer.getValue().equals("http://" + wanted) || chat.learnerIds().contains(peerId)) {
+            } else if (!peer.getValue().equals("http://" + wanted)
+                    || chat.learnerIds().contains(peerId)) {
                 out.printf("  node %d: using its --cluster address http://%s as a voter%n", peerId, wanted);
                 chat.applyCommand(++index, ChatCodec.encode(new ChatCommand.RegisterPeer(peerId, "http://" + wanted)));
             }
@@ -214,7 +230,8 @@ public final class RestoreCommand implements Callable<Integer> {
 
     private static void deleteQuietly(Path root, PrintWriter err) {
         try (Stream<Path> paths = Files.walk(root)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            paths.sorted(Comparator.reverseOrder())
+                    .forEach(path -> path.toFile().delete());
         } catch (IOException e) {
             err.println("restore: could not remove the partly written " + root + ": " + e.getMessage());
         }

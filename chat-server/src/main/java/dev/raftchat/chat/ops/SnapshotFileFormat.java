@@ -26,6 +26,7 @@ final class SnapshotFileFormat {
     static final int TRAILER_BYTES = 16;
     /** A configuration of more members than this is certainly a corrupt length field. */
     private static final int CONF_MEMBERS_MAX = 1 << 16;
+
     private static final int READ_BUFFER_BYTES = 64 * 1024;
 
     private SnapshotFileFormat() {}
@@ -53,18 +54,21 @@ final class SnapshotFileFormat {
         fixed.flip();
         int magic = fixed.getInt();
         if (magic != HEADER_MAGIC) {
-            throw new IOException(String.format("not a raft-chat snapshot/backup file: magic %08x at byte 0, expected %08x",
-                    magic, HEADER_MAGIC));
+            throw new IOException(String.format(
+                    "not a raft-chat snapshot/backup file: magic %08x at byte 0, expected %08x", magic, HEADER_MAGIC));
         }
         short version = fixed.getShort();
         if (version != FORMAT_VERSION) {
-            throw new IOException("unsupported snapshot format version " + version + " (this build reads " + FORMAT_VERSION + ")");
+            throw new IOException(
+                    "unsupported snapshot format version " + version + " (this build reads " + FORMAT_VERSION + ")");
         }
         fixed.getShort();
         long index = fixed.getLong();
         long term = fixed.getLong();
         int confBytes = fixed.getInt();
-        if (confBytes < 12 || confBytes > 12 + 3L * 8 * CONF_MEMBERS_MAX || HEADER_FIXED_BYTES + confBytes + 4 > file.size()) {
+        if (confBytes < 12
+                || confBytes > 12 + 3L * 8 * CONF_MEMBERS_MAX
+                || HEADER_FIXED_BYTES + confBytes + 4 > file.size()) {
             throw new IOException("corrupt header: configuration length " + confBytes + " at byte 24");
         }
         ByteBuffer header = ByteBuffer.allocate(HEADER_FIXED_BYTES + confBytes + 4);
@@ -74,8 +78,8 @@ final class SnapshotFileFormat {
         header.position(HEADER_FIXED_BYTES + confBytes);
         int storedCrc = header.getInt();
         if ((int) crc.getValue() != storedCrc) {
-            throw new IOException(String.format("header checksum mismatch: stored %08x, computed %08x", storedCrc,
-                    (int) crc.getValue()));
+            throw new IOException(String.format(
+                    "header checksum mismatch: stored %08x, computed %08x", storedCrc, (int) crc.getValue()));
         }
         header.position(HEADER_FIXED_BYTES);
         long[][] sets = new long[3][];
@@ -109,8 +113,8 @@ final class SnapshotFileFormat {
         int dataCrc = trailer.getInt();
         int magic = trailer.getInt();
         if (magic != TRAILER_MAGIC) {
-            throw new IOException(String.format("truncated or corrupt file: trailer magic %08x, expected %08x", magic,
-                    TRAILER_MAGIC));
+            throw new IOException(String.format(
+                    "truncated or corrupt file: trailer magic %08x, expected %08x", magic, TRAILER_MAGIC));
         }
         return new Trailer(dataBytes, dataCrc);
     }
@@ -141,7 +145,8 @@ final class SnapshotFileFormat {
             progress.bytesDone(position - header.dataOffset(), trailer.dataBytes());
         }
         if ((int) crc.getValue() != trailer.dataCrc32c()) {
-            throw new IOException(String.format("data checksum mismatch: the trailer says CRC32C %08x, the data gives %08x",
+            throw new IOException(String.format(
+                    "data checksum mismatch: the trailer says CRC32C %08x, the data gives %08x",
                     trailer.dataCrc32c(), (int) crc.getValue()));
         }
         return new Verified(header, trailer);

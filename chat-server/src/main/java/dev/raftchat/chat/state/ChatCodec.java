@@ -181,28 +181,43 @@ public final class ChatCodec {
     private static ChatCommand readApiCommand(byte type, DataInputStream in, int max) throws IOException {
         if (type == POST_MESSAGE_V2) {
             long postedAtMillis = in.readLong();
-            return new ChatCommand.PostMessageV2(readString(in, max), readString(in, max), readString(in, max),
-                    postedAtMillis, readString(in, max), readString(in, max));
+            return new ChatCommand.PostMessageV2(
+                    readString(in, max),
+                    readString(in, max),
+                    readString(in, max),
+                    postedAtMillis,
+                    readString(in, max),
+                    readString(in, max));
         }
         long at = in.readLong();
         return switch (type) {
             case TICK -> new ChatCommand.Tick(at);
-            case CREATE_ROOM -> new ChatCommand.CreateRoom(readString(in, max), readString(in, max), in.readLong(),
-                    in.readLong(), at);
-            case DELETE_ROOM -> new ChatCommand.DeleteRoom(readString(in, max), readString(in, max), readBoolean(in), at);
-            case SET_RETENTION -> new ChatCommand.SetRetention(readString(in, max), readString(in, max), in.readLong(),
-                    in.readLong(), readBoolean(in), at);
-            case SEND_MESSAGE -> new ChatCommand.SendMessage(readString(in, max), readString(in, max),
-                    readString(in, max), readString(in, max), at);
-            case EDIT_MESSAGE -> new ChatCommand.EditMessage(readString(in, max), readString(in, max), in.readLong(),
-                    readString(in, max), readBoolean(in), at);
-            case DELETE_MESSAGE -> new ChatCommand.DeleteMessage(readString(in, max), readString(in, max), in.readLong(),
-                    readBoolean(in), at);
-            case SET_READ_MARKER -> new ChatCommand.SetReadMarker(readString(in, max), readString(in, max),
-                    in.readLong(), at);
+            case CREATE_ROOM ->
+                new ChatCommand.CreateRoom(readString(in, max), readString(in, max), in.readLong(), in.readLong(), at);
+            case DELETE_ROOM ->
+                new ChatCommand.DeleteRoom(readString(in, max), readString(in, max), readBoolean(in), at);
+            case SET_RETENTION ->
+                new ChatCommand.SetRetention(
+                        readString(in, max), readString(in, max), in.readLong(), in.readLong(), readBoolean(in), at);
+            case SEND_MESSAGE ->
+                new ChatCommand.SendMessage(
+                        readString(in, max), readString(in, max), readString(in, max), readString(in, max), at);
+            case EDIT_MESSAGE ->
+                new ChatCommand.EditMessage(
+                        readString(in, max),
+                        readString(in, max),
+                        in.readLong(),
+                        readString(in, max),
+                        readBoolean(in),
+                        at);
+            case DELETE_MESSAGE ->
+                new ChatCommand.DeleteMessage(
+                        readString(in, max), readString(in, max), in.readLong(), readBoolean(in), at);
+            case SET_READ_MARKER ->
+                new ChatCommand.SetReadMarker(readString(in, max), readString(in, max), in.readLong(), at);
             case REGISTER_USER -> new ChatCommand.RegisterUser(readString(in, max), readString(in, max), at);
-            case CREATE_SESSION -> new ChatCommand.CreateSession(readString(in, max), readString(in, max),
-                    in.readLong(), at);
+            case CREATE_SESSION ->
+                new ChatCommand.CreateSession(readString(in, max), readString(in, max), in.readLong(), at);
             case REVOKE_SESSION -> new ChatCommand.RevokeSession(readString(in, max), in.readLong(), at);
             default -> throw malformed("unknown command type " + type);
         };
@@ -260,12 +275,16 @@ public final class ChatCodec {
             ChatCommand command = switch (type) {
                 case POST_MESSAGE -> {
                     long postedAtMillis = in.readLong();
-                    yield new ChatCommand.PostMessage(readString(in, bytes.length), readString(in, bytes.length),
-                            readString(in, bytes.length), postedAtMillis);
+                    yield new ChatCommand.PostMessage(
+                            readString(in, bytes.length),
+                            readString(in, bytes.length),
+                            readString(in, bytes.length),
+                            postedAtMillis);
                 }
                 case REGISTER_PEER -> new ChatCommand.RegisterPeer(in.readLong(), readString(in, bytes.length));
                 case REMOVE_PEER -> new ChatCommand.RemovePeer(in.readLong());
-                case REGISTER_LEARNER -> new ChatCommand.RegisterPeer(in.readLong(), readString(in, bytes.length), true);
+                case REGISTER_LEARNER ->
+                    new ChatCommand.RegisterPeer(in.readLong(), readString(in, bytes.length), true);
                 default -> readApiCommand(type, in, bytes.length);
             };
             requireEnd(in);
@@ -336,8 +355,9 @@ public final class ChatCodec {
                 case ACCEPTED -> ChatResult.accepted(null);
                 case ACCEPTED_WITH_POST, REPLAYED_POST -> {
                     long postedAtMillis = in.readLong();
-                    yield ChatResult.accepted(new Post(readString(in, bytes.length), readString(in, bytes.length),
-                            postedAtMillis), type == REPLAYED_POST);
+                    yield ChatResult.accepted(
+                            new Post(readString(in, bytes.length), readString(in, bytes.length), postedAtMillis),
+                            type == REPLAYED_POST);
                 }
                 case ACCEPTED_WITH_MESSAGE -> {
                     boolean replayed = readBoolean(in);

@@ -80,8 +80,14 @@ public sealed interface ChatCommand {
     }
 
     /** Replaces a room's retention overrides (creator or admin); -1 = the server default, 0 = unlimited. */
-    record SetRetention(String actor, String room, long retentionMaxMessages, long retentionMaxAgeSeconds,
-                        boolean admin, long atMillis) implements ChatCommand {
+    record SetRetention(
+            String actor,
+            String room,
+            long retentionMaxMessages,
+            long retentionMaxAgeSeconds,
+            boolean admin,
+            long atMillis)
+            implements ChatCommand {
         public SetRetention {
             Objects.requireNonNull(actor, "actor");
             Objects.requireNonNull(room, "room");
@@ -136,7 +142,8 @@ public sealed interface ChatCommand {
      * Opens a session for {@code username} after the proposer verified the password: {@code tokenHash} is
      * the hex SHA-256 of the new token; the session id is the entry's log index.
      */
-    record CreateSession(String tokenHash, String username, long expiresAtMillis, long atMillis) implements ChatCommand {
+    record CreateSession(String tokenHash, String username, long expiresAtMillis, long atMillis)
+            implements ChatCommand {
         public CreateSession {
             Objects.requireNonNull(tokenHash, "tokenHash");
             Objects.requireNonNull(username, "username");

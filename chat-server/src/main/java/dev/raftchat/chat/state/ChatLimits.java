@@ -14,8 +14,8 @@ import java.nio.charset.StandardCharsets;
  * @param roomsMax         the most rooms the chat holds; a post that would create one more is rejected
  * @param peerUrlBytesMax  the longest peer URL registered through membership changes, in UTF-8 bytes
  */
-public record ChatLimits(int messageBytesMax, int userNameBytesMax, int roomNameCharsMax, int roomsMax,
-                         int peerUrlBytesMax) {
+public record ChatLimits(
+        int messageBytesMax, int userNameBytesMax, int roomNameCharsMax, int roomsMax, int peerUrlBytesMax) {
 
     public static final int DEFAULT_MESSAGE_BYTES_MAX = 4 * 1024;
     public static final int DEFAULT_USER_NAME_BYTES_MAX = 64;
@@ -34,8 +34,12 @@ public record ChatLimits(int messageBytesMax, int userNameBytesMax, int roomName
     }
 
     public static ChatLimits defaults() {
-        return new ChatLimits(DEFAULT_MESSAGE_BYTES_MAX, DEFAULT_USER_NAME_BYTES_MAX, DEFAULT_ROOM_NAME_CHARS_MAX,
-                DEFAULT_ROOMS_MAX, DEFAULT_PEER_URL_BYTES_MAX);
+        return new ChatLimits(
+                DEFAULT_MESSAGE_BYTES_MAX,
+                DEFAULT_USER_NAME_BYTES_MAX,
+                DEFAULT_ROOM_NAME_CHARS_MAX,
+                DEFAULT_ROOMS_MAX,
+                DEFAULT_PEER_URL_BYTES_MAX);
     }
 
     /**
@@ -49,19 +53,26 @@ public record ChatLimits(int messageBytesMax, int userNameBytesMax, int roomName
             throw new InvalidCommandException("invalid_room", "room name is empty");
         }
         if (room.length() > roomNameCharsMax) {
-            throw new InvalidCommandException("invalid_room", "room name has " + room.length()
-                    + " characters; at most " + roomNameCharsMax + " are allowed");
+            throw new InvalidCommandException(
+                    "invalid_room",
+                    "room name has " + room.length() + " characters; at most " + roomNameCharsMax + " are allowed");
         }
         if (room.charAt(0) == '.') {
             throw new InvalidCommandException("invalid_room", "room name must not start with '.'");
         }
         for (int i = 0; i < room.length(); i++) {
             char c = room.charAt(i);
-            boolean allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                    || c == '-' || c == '_' || c == '.';
+            boolean allowed = (c >= 'a' && c <= 'z')
+                    || (c >= 'A' && c <= 'Z')
+                    || (c >= '0' && c <= '9')
+                    || c == '-'
+                    || c == '_'
+                    || c == '.';
             if (!allowed) {
-                throw new InvalidCommandException("invalid_room", "room name contains '" + printable(c)
-                        + "' at position " + i + "; allowed are letters A-Z a-z, digits, '-', '_' and '.'");
+                throw new InvalidCommandException(
+                        "invalid_room",
+                        "room name contains '" + printable(c) + "' at position " + i
+                                + "; allowed are letters A-Z a-z, digits, '-', '_' and '.'");
             }
         }
     }
@@ -76,16 +87,19 @@ public record ChatLimits(int messageBytesMax, int userNameBytesMax, int roomName
             throw new InvalidCommandException("invalid_user", "user name is missing or blank");
         }
         if (!isWellFormedUtf16(user)) {
-            throw new InvalidCommandException("invalid_user", "user name contains an unpaired surrogate (not valid Unicode)");
+            throw new InvalidCommandException(
+                    "invalid_user", "user name contains an unpaired surrogate (not valid Unicode)");
         }
         int bytes = utf8Length(user);
         if (bytes > userNameBytesMax) {
-            throw new InvalidCommandException("invalid_user", "user name has " + bytes + " bytes in UTF-8; at most "
-                    + userNameBytesMax + " are allowed");
+            throw new InvalidCommandException(
+                    "invalid_user",
+                    "user name has " + bytes + " bytes in UTF-8; at most " + userNameBytesMax + " are allowed");
         }
         for (int i = 0; i < user.length(); i++) {
             if (Character.isISOControl(user.charAt(i))) {
-                throw new InvalidCommandException("invalid_user", "user name contains a control character at position " + i);
+                throw new InvalidCommandException(
+                        "invalid_user", "user name contains a control character at position " + i);
             }
         }
     }
@@ -100,12 +114,14 @@ public record ChatLimits(int messageBytesMax, int userNameBytesMax, int roomName
             throw new InvalidCommandException("invalid_message", "message is missing or empty");
         }
         if (!isWellFormedUtf16(message)) {
-            throw new InvalidCommandException("invalid_message", "message contains an unpaired surrogate (not valid Unicode)");
+            throw new InvalidCommandException(
+                    "invalid_message", "message contains an unpaired surrogate (not valid Unicode)");
         }
         int bytes = utf8Length(message);
         if (bytes > messageBytesMax) {
-            throw new InvalidCommandException("invalid_message", "message has " + bytes + " bytes in UTF-8; at most "
-                    + messageBytesMax + " are allowed");
+            throw new InvalidCommandException(
+                    "invalid_message",
+                    "message has " + bytes + " bytes in UTF-8; at most " + messageBytesMax + " are allowed");
         }
     }
 
@@ -116,8 +132,9 @@ public record ChatLimits(int messageBytesMax, int userNameBytesMax, int roomName
         }
         int bytes = utf8Length(url);
         if (bytes > peerUrlBytesMax) {
-            throw new InvalidCommandException("invalid_peer_url", "peer URL has " + bytes + " bytes; at most "
-                    + peerUrlBytesMax + " are allowed");
+            throw new InvalidCommandException(
+                    "invalid_peer_url",
+                    "peer URL has " + bytes + " bytes; at most " + peerUrlBytesMax + " are allowed");
         }
     }
 

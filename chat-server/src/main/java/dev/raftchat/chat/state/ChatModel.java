@@ -39,15 +39,24 @@ public final class ChatModel {
     public record User(String username, String passwordHash, long createdAtMillis) {}
 
     /** An open session; {@code sessionId} is the log index of the login. */
-    public record Session(long sessionId, String tokenHash, String username, long createdAtMillis, long expiresAtMillis) {}
+    public record Session(
+            long sessionId, String tokenHash, String username, long createdAtMillis, long expiresAtMillis) {}
 
     /**
      * A room as the API shows it. Retention fields are null for "the server default"; {@code unread} is
      * null when no viewer was given; {@code lastMessageAtMillis} is null when no message is retained.
      */
-    public record RoomView(String name, long createdAtMillis, String createdBy, long messageCount, long latestSeq,
-                           long oldestRetainedSeq, Long lastMessageAtMillis, Long retentionMaxMessages,
-                           Long retentionMaxAgeSeconds, Long unread) {}
+    public record RoomView(
+            String name,
+            long createdAtMillis,
+            String createdBy,
+            long messageCount,
+            long latestSeq,
+            long oldestRetainedSeq,
+            Long lastMessageAtMillis,
+            Long retentionMaxMessages,
+            Long retentionMaxAgeSeconds,
+            Long unread) {}
 
     /** One page of rooms sorted by name; {@code nextCursor} is null after the last. */
     public record RoomPage(List<RoomView> rooms, String nextCursor) {}
@@ -56,8 +65,8 @@ public final class ChatModel {
      * One page of a room's history, oldest first. {@code prevCursor} is null when the page starts at the
      * oldest retained message; {@code nextCursor} is always set.
      */
-    public record MessagePage(List<Message> messages, Long prevCursor, long nextCursor, long oldestRetainedSeq,
-                              long latestSeq) {}
+    public record MessagePage(
+            List<Message> messages, Long prevCursor, long nextCursor, long oldestRetainedSeq, long latestSeq) {}
 
     /** A read that cannot be answered: a stable code, words, and for {@code cursor_expired} the oldest retained seq. */
     public static final class QueryException extends RuntimeException {
@@ -85,10 +94,12 @@ public final class ChatModel {
         final long createdAtMillis;
         /** Null for rooms created by the original API. */
         final String createdBy;
+
         long retentionMaxMessages = -1;
         long retentionMaxAgeSeconds = -1;
         /** Invariant: messages.get(i).seq() == firstSeq + i; latestSeq == firstSeq + messages.size() - 1. */
         final ArrayList<Message> messages = new ArrayList<>();
+
         long firstSeq = 1;
         long latestSeq;
         /** Retained messages that are not tombstones. */
@@ -130,10 +141,12 @@ public final class ChatModel {
     final TreeMap<String, Room> rooms = new TreeMap<>();
     /** Folded username -> user. */
     private final TreeMap<String, User> users = new TreeMap<>();
+
     private final TreeMap<Long, Session> sessionsById = new TreeMap<>();
     private final TreeMap<String, Long> sessionIdsByTokenHash = new TreeMap<>();
     /** (folded author + '\n' + txnId) -> result, oldest first. */
     private final LinkedHashMap<String, Dedup> dedup = new LinkedHashMap<>();
+
     private long logTimeMillis;
 
     ChatModel(ChatLimits limits, ChatPolicy policy) {
@@ -159,11 +172,15 @@ public final class ChatModel {
         }
         for (int i = 0; i < username.length(); i++) {
             char c = username.charAt(i);
-            boolean allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                    || c == '-' || c == '_' || c == '.';
+            boolean allowed = (c >= 'a' && c <= 'z')
+                    || (c >= 'A' && c <= 'Z')
+                    || (c >= '0' && c <= '9')
+                    || c == '-'
+                    || c == '_'
+                    || c == '.';
             if (!allowed) {
-                throw new InvalidCommandException("invalid_username",
-                        "a username may contain only letters A-Z a-z, digits, '_', '.' and '-'");
+                throw new InvalidCommandException(
+                        "invalid_username", "a username may contain only letters A-Z a-z, digits, '_', '.' and '-'");
             }
         }
     }
@@ -183,8 +200,10 @@ public final class ChatModel {
         }
         int codePoints = room.codePointCount(0, room.length());
         if (codePoints > limits.roomNameCharsMax()) {
-            throw new InvalidCommandException("invalid_room_name", "the room name has " + codePoints
-                    + " characters; at most " + limits.roomNameCharsMax() + " are allowed");
+            throw new InvalidCommandException(
+                    "invalid_room_name",
+                    "the room name has " + codePoints + " characters; at most " + limits.roomNameCharsMax()
+                            + " are allowed");
         }
         if (room.codePoints().anyMatch(Character::isISOControl)) {
             throw new InvalidCommandException("invalid_room_name", "the room name contains a control character");
@@ -205,8 +224,9 @@ public final class ChatModel {
         }
         int bytes = ChatLimits.utf8Length(text);
         if (bytes > limits.messageBytesMax()) {
-            throw new InvalidCommandException("message_too_large", "the text has " + bytes + " bytes in UTF-8; at most "
-                    + limits.messageBytesMax() + " are allowed");
+            throw new InvalidCommandException(
+                    "message_too_large",
+                    "the text has " + bytes + " bytes in UTF-8; at most " + limits.messageBytesMax() + " are allowed");
         }
     }
 
@@ -217,11 +237,16 @@ public final class ChatModel {
         }
         for (int i = 0; i < txnId.length(); i++) {
             char c = txnId.charAt(i);
-            boolean allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                    || c == '-' || c == '_' || c == '.' || c == ':';
+            boolean allowed = (c >= 'a' && c <= 'z')
+                    || (c >= 'A' && c <= 'Z')
+                    || (c >= '0' && c <= '9')
+                    || c == '-'
+                    || c == '_'
+                    || c == '.'
+                    || c == ':';
             if (!allowed) {
-                throw new InvalidCommandException("invalid_txn_id",
-                        "a transaction id may contain only letters, digits, '.', '_', ':' and '-'");
+                throw new InvalidCommandException(
+                        "invalid_txn_id", "a transaction id may contain only letters, digits, '.', '_', ':' and '-'");
             }
         }
     }
@@ -262,8 +287,15 @@ public final class ChatModel {
         return ChatResult.rejected("unauthorized", "no valid session: log in again");
     }
 
-    ChatResult applyOriginalPost(long index, String roomName, String user, String text, long postedAtMillis,
-                                 String txnId, String actor, Events events) {
+    ChatResult applyOriginalPost(
+            long index,
+            String roomName,
+            String user,
+            String text,
+            long postedAtMillis,
+            String txnId,
+            String actor,
+            Events events) {
         advanceLogTime(postedAtMillis);
         try {
             limits.checkRoomName(roomName);
@@ -280,8 +312,9 @@ public final class ChatModel {
         if (registered != null) {
             String actorName = actorName(actor);
             if (actorName == null) {
-                return ChatResult.rejected("unauthorized", "the name '" + user
-                        + "' is registered: posting under it needs that user's token");
+                return ChatResult.rejected(
+                        "unauthorized",
+                        "the name '" + user + "' is registered: posting under it needs that user's token");
             }
             if (!fold(actorName).equals(fold(user))) {
                 return ChatResult.rejected("forbidden", "the name '" + user + "' belongs to another user");
@@ -291,15 +324,17 @@ public final class ChatModel {
         if (!txnId.isEmpty()) {
             Message replay = replay(author, txnId);
             if (replay != null) {
-                return ChatResult.accepted(replay.deleted() ? new Post(replay.author(), "", replay.postedAtMillis())
-                        : replay.toPost(), true);
+                return ChatResult.accepted(
+                        replay.deleted() ? new Post(replay.author(), "", replay.postedAtMillis()) : replay.toPost(),
+                        true);
             }
         }
         Room room = rooms.get(roomName);
         if (room == null) {
             if (rooms.size() >= limits.roomsMax()) {
-                return ChatResult.rejected("too_many_rooms", "the chat already has " + rooms.size()
-                        + " rooms, the most allowed; post to an existing room");
+                return ChatResult.rejected(
+                        "too_many_rooms",
+                        "the chat already has " + rooms.size() + " rooms, the most allowed; post to an existing room");
             }
             room = new Room(roomName, logTimeMillis, null);
             rooms.put(roomName, room);
@@ -318,12 +353,13 @@ public final class ChatModel {
         return current != null && current.id() == entry.original().id() ? current : entry.original();
     }
 
-    private Message append(long index, Room room, String author, String text, long postedAtMillis, String txnId,
-                           Events events) {
+    private Message append(
+            long index, Room room, String author, String text, long postedAtMillis, String txnId, Events events) {
         long at = Math.max(room.latestPostedAtMillis, postedAtMillis);
         room.latestPostedAtMillis = at;
         room.latestSeq++;
-        Message message = new Message(index, room.latestSeq, author, text, at, 0, false, txnId.isEmpty() ? null : txnId);
+        Message message =
+                new Message(index, room.latestSeq, author, text, at, 0, false, txnId.isEmpty() ? null : txnId);
         room.messages.add(message);
         room.liveCount++;
         room.emptySinceMillis = -1;
@@ -353,7 +389,8 @@ public final class ChatModel {
 
     private void enforceRetention(Room room, Events events) {
         long maxMessages = room.retentionMaxMessages >= 0 ? room.retentionMaxMessages : policy.retentionMaxMessages();
-        long maxAgeSeconds = room.retentionMaxAgeSeconds >= 0 ? room.retentionMaxAgeSeconds : policy.retentionMaxAgeSeconds();
+        long maxAgeSeconds =
+                room.retentionMaxAgeSeconds >= 0 ? room.retentionMaxAgeSeconds : policy.retentionMaxAgeSeconds();
         int drop = 0;
         if (maxMessages > 0 && room.messages.size() > maxMessages) {
             drop = (int) (room.messages.size() - maxMessages);
@@ -427,7 +464,8 @@ public final class ChatModel {
             return ChatResult.rejected("room_exists", "a room named '" + command.room() + "' exists already");
         }
         if (rooms.size() >= limits.roomsMax()) {
-            return ChatResult.rejected("too_many_rooms", "the chat already has " + rooms.size() + " rooms, the most allowed");
+            return ChatResult.rejected(
+                    "too_many_rooms", "the chat already has " + rooms.size() + " rooms, the most allowed");
         }
         Room room = new Room(command.room(), logTimeMillis, actor);
         room.retentionMaxMessages = command.retentionMaxMessages();
@@ -507,8 +545,8 @@ public final class ChatModel {
         if (room == null) {
             return ChatResult.rejected("room_not_found", "no room named '" + command.room() + "'");
         }
-        return ChatResult.acceptedMessage(append(index, room, actor, command.text(), command.atMillis(),
-                command.txnId(), events), false);
+        return ChatResult.acceptedMessage(
+                append(index, room, actor, command.text(), command.atMillis(), command.txnId(), events), false);
     }
 
     /** The message an authorized edit or delete acts on, or a rejection. */
@@ -585,8 +623,8 @@ public final class ChatModel {
             return ChatResult.rejected("room_not_found", "no room named '" + command.room() + "'");
         }
         if (command.seq() < 0 || command.seq() > room.latestSeq) {
-            return ChatResult.rejected("invalid_seq", "seq must be between 0 and the room's latest seq "
-                    + room.latestSeq);
+            return ChatResult.rejected(
+                    "invalid_seq", "seq must be between 0 and the room's latest seq " + room.latestSeq);
         }
         room.readMarkers.put(fold(actor), command.seq());
         return ChatResult.accepted(null);
@@ -606,7 +644,8 @@ public final class ChatModel {
             return ChatResult.rejected("username_taken", "the username '" + command.username() + "' is taken");
         }
         if (users.size() >= policy.usersMax()) {
-            return ChatResult.rejected("too_many_users", "the chat already has " + users.size() + " users, the most allowed");
+            return ChatResult.rejected(
+                    "too_many_users", "the chat already has " + users.size() + " users, the most allowed");
         }
         users.put(fold(command.username()), new User(command.username(), command.passwordHash(), logTimeMillis));
         return ChatResult.accepted(null);
@@ -629,10 +668,11 @@ public final class ChatModel {
             removeSession(own.get(i));
         }
         if (sessionsById.size() >= policy.sessionsMax()) {
-            return ChatResult.rejected("too_many_sessions", "the chat has " + sessionsById.size()
-                    + " open sessions, the most allowed");
+            return ChatResult.rejected(
+                    "too_many_sessions", "the chat has " + sessionsById.size() + " open sessions, the most allowed");
         }
-        Session session = new Session(index, command.tokenHash(), user.username(), logTimeMillis, command.expiresAtMillis());
+        Session session =
+                new Session(index, command.tokenHash(), user.username(), logTimeMillis, command.expiresAtMillis());
         sessionsById.put(index, session);
         sessionIdsByTokenHash.put(session.tokenHash(), index);
         return ChatResult.acceptedValue(index);
@@ -698,12 +738,23 @@ public final class ChatModel {
             long marker = room.readMarkers.getOrDefault(fold(viewer), 0L);
             // Counts only messages that are still there: a tombstone after the marker is nothing to read.
             long readUpTo = Math.max(marker, room.firstSeq - 1);
-            unread = room.latestSeq - readUpTo - room.tombstoneSeqs.tailSet(readUpTo, false).size();
+            unread = room.latestSeq
+                    - readUpTo
+                    - room.tombstoneSeqs.tailSet(readUpTo, false).size();
         }
-        return new RoomView(room.name, room.createdAtMillis, room.createdBy, room.liveCount, room.latestSeq,
-                room.firstSeq, room.messages.isEmpty() ? null : room.messages.get(room.messages.size() - 1).postedAtMillis(),
+        return new RoomView(
+                room.name,
+                room.createdAtMillis,
+                room.createdBy,
+                room.liveCount,
+                room.latestSeq,
+                room.firstSeq,
+                room.messages.isEmpty()
+                        ? null
+                        : room.messages.get(room.messages.size() - 1).postedAtMillis(),
                 room.retentionMaxMessages < 0 ? null : room.retentionMaxMessages,
-                room.retentionMaxAgeSeconds < 0 ? null : room.retentionMaxAgeSeconds, unread);
+                room.retentionMaxAgeSeconds < 0 ? null : room.retentionMaxAgeSeconds,
+                unread);
     }
 
     public RoomPage rooms(String after, int limit, String viewer) {
@@ -734,8 +785,10 @@ public final class ChatModel {
         }
         Long cursor = before != null ? before : after;
         if (cursor != null && cursor < room.firstSeq - 1) {
-            throw new QueryException("cursor_expired", "the cursor " + cursor + " is older than the oldest retained message "
-                    + room.firstSeq, room.firstSeq);
+            throw new QueryException(
+                    "cursor_expired",
+                    "the cursor " + cursor + " is older than the oldest retained message " + room.firstSeq,
+                    room.firstSeq);
         }
         long from;
         long to;
@@ -880,7 +933,8 @@ public final class ChatModel {
             for (int m = 0; m < messageCount; m++) {
                 Message message = ChatCodec.readMessage(in, max);
                 if (message.seq() != room.firstSeq + m) {
-                    throw new IOException("chat snapshot room '" + name + "' has seq " + message.seq() + " at position " + m);
+                    throw new IOException(
+                            "chat snapshot room '" + name + "' has seq " + message.seq() + " at position " + m);
                 }
                 room.messages.add(message);
                 if (!message.deleted()) {
@@ -911,8 +965,12 @@ public final class ChatModel {
         }
         int sessionCount = count(in, "session", Integer.MAX_VALUE);
         for (int s = 0; s < sessionCount; s++) {
-            Session session = new Session(in.readLong(), ChatCodec.readString(in, max), ChatCodec.readString(in, max),
-                    in.readLong(), in.readLong());
+            Session session = new Session(
+                    in.readLong(),
+                    ChatCodec.readString(in, max),
+                    ChatCodec.readString(in, max),
+                    in.readLong(),
+                    in.readLong());
             if (!model.sessionsById.isEmpty() && model.sessionsById.lastKey() >= session.sessionId()
                     || model.sessionIdsByTokenHash.containsKey(session.tokenHash())) {
                 throw new IOException("chat snapshot lists session " + session.sessionId() + " out of order or twice");
@@ -922,8 +980,12 @@ public final class ChatModel {
         }
         int txnCount = count(in, "transaction id", Integer.MAX_VALUE);
         for (int t = 0; t < txnCount; t++) {
-            Dedup entry = new Dedup(ChatCodec.readString(in, max), ChatCodec.readString(in, max), in.readLong(),
-                    ChatCodec.readString(in, max), ChatCodec.readMessage(in, max));
+            Dedup entry = new Dedup(
+                    ChatCodec.readString(in, max),
+                    ChatCodec.readString(in, max),
+                    in.readLong(),
+                    ChatCodec.readString(in, max),
+                    ChatCodec.readMessage(in, max));
             if (model.dedup.put(fold(entry.author()) + '\n' + entry.txnId(), entry) != null) {
                 throw new IOException("chat snapshot lists transaction id '" + entry.txnId() + "' twice");
             }

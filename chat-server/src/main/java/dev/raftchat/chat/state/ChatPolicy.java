@@ -15,9 +15,15 @@ package dev.raftchat.chat.state;
  * @param sessionsPerUserMax       the most open sessions of one user; a new login closes the oldest beyond it
  * @param sessionsMax              the most open sessions in total; a login beyond it is refused
  */
-public record ChatPolicy(long retentionMaxMessages, long retentionMaxAgeSeconds, long emptyRoomGraceSeconds,
-                         int idempotencyKeysMax, long idempotencyKeyAgeSeconds, int usersMax, int sessionsPerUserMax,
-                         int sessionsMax) {
+public record ChatPolicy(
+        long retentionMaxMessages,
+        long retentionMaxAgeSeconds,
+        long emptyRoomGraceSeconds,
+        int idempotencyKeysMax,
+        long idempotencyKeyAgeSeconds,
+        int usersMax,
+        int sessionsPerUserMax,
+        int sessionsMax) {
 
     public static final long DEFAULT_RETENTION_MAX_MESSAGES = 0;
     public static final long DEFAULT_RETENTION_MAX_AGE_SECONDS = 0;
@@ -42,29 +48,63 @@ public record ChatPolicy(long retentionMaxMessages, long retentionMaxAgeSeconds,
     }
 
     public static ChatPolicy defaults() {
-        return new ChatPolicy(DEFAULT_RETENTION_MAX_MESSAGES, DEFAULT_RETENTION_MAX_AGE_SECONDS,
-                DEFAULT_EMPTY_ROOM_GRACE_SECONDS, DEFAULT_IDEMPOTENCY_KEYS_MAX, DEFAULT_IDEMPOTENCY_KEY_AGE_SECONDS,
-                DEFAULT_USERS_MAX, DEFAULT_SESSIONS_PER_USER_MAX, DEFAULT_SESSIONS_MAX);
+        return new ChatPolicy(
+                DEFAULT_RETENTION_MAX_MESSAGES,
+                DEFAULT_RETENTION_MAX_AGE_SECONDS,
+                DEFAULT_EMPTY_ROOM_GRACE_SECONDS,
+                DEFAULT_IDEMPOTENCY_KEYS_MAX,
+                DEFAULT_IDEMPOTENCY_KEY_AGE_SECONDS,
+                DEFAULT_USERS_MAX,
+                DEFAULT_SESSIONS_PER_USER_MAX,
+                DEFAULT_SESSIONS_MAX);
     }
 
     public ChatPolicy withRetention(long maxMessages, long maxAgeSeconds) {
-        return new ChatPolicy(maxMessages, maxAgeSeconds, emptyRoomGraceSeconds, idempotencyKeysMax,
-                idempotencyKeyAgeSeconds, usersMax, sessionsPerUserMax, sessionsMax);
+        return new ChatPolicy(
+                maxMessages,
+                maxAgeSeconds,
+                emptyRoomGraceSeconds,
+                idempotencyKeysMax,
+                idempotencyKeyAgeSeconds,
+                usersMax,
+                sessionsPerUserMax,
+                sessionsMax);
     }
 
     public ChatPolicy withEmptyRoomGraceSeconds(long value) {
-        return new ChatPolicy(retentionMaxMessages, retentionMaxAgeSeconds, value, idempotencyKeysMax,
-                idempotencyKeyAgeSeconds, usersMax, sessionsPerUserMax, sessionsMax);
+        return new ChatPolicy(
+                retentionMaxMessages,
+                retentionMaxAgeSeconds,
+                value,
+                idempotencyKeysMax,
+                idempotencyKeyAgeSeconds,
+                usersMax,
+                sessionsPerUserMax,
+                sessionsMax);
     }
 
     public ChatPolicy withIdempotency(int keysMax, long keyAgeSeconds) {
-        return new ChatPolicy(retentionMaxMessages, retentionMaxAgeSeconds, emptyRoomGraceSeconds, keysMax,
-                keyAgeSeconds, usersMax, sessionsPerUserMax, sessionsMax);
+        return new ChatPolicy(
+                retentionMaxMessages,
+                retentionMaxAgeSeconds,
+                emptyRoomGraceSeconds,
+                keysMax,
+                keyAgeSeconds,
+                usersMax,
+                sessionsPerUserMax,
+                sessionsMax);
     }
 
     public ChatPolicy withSessions(int usersMaxValue, int perUserMax, int totalMax) {
-        return new ChatPolicy(retentionMaxMessages, retentionMaxAgeSeconds, emptyRoomGraceSeconds, idempotencyKeysMax,
-                idempotencyKeyAgeSeconds, usersMaxValue, perUserMax, totalMax);
+        return new ChatPolicy(
+                retentionMaxMessages,
+                retentionMaxAgeSeconds,
+                emptyRoomGraceSeconds,
+                idempotencyKeysMax,
+                idempotencyKeyAgeSeconds,
+                usersMaxValue,
+                perUserMax,
+                totalMax);
     }
 
     private static void requireInRange(String name, long value, long min, long max) {

@@ -11,8 +11,14 @@ import java.util.Objects;
  * @param replayed whether the command repeated a transaction id already seen, so nothing new was created
  * @param value    a number the command produced (the session id of a login), else 0
  */
-public record ChatResult(boolean accepted, Post post, String errorCode, String errorMessage, Message message,
-                         boolean replayed, long value) {
+public record ChatResult(
+        boolean accepted,
+        Post post,
+        String errorCode,
+        String errorMessage,
+        Message message,
+        boolean replayed,
+        long value) {
 
     public ChatResult(boolean accepted, Post post, String errorCode, String errorMessage) {
         this(accepted, post, errorCode, errorMessage, null, false, 0);

@@ -53,6 +53,7 @@ public final class ChatStateMachine implements StateMachine {
     static final int SNAPSHOT_END = 0x52434845; // "RCHE": a truncated snapshot is detected, not half-restored
     /** Version 2: v1 rooms and messages, users, sessions, read markers, transaction ids, log time. */
     public static final int SNAPSHOT_FORMAT_VERSION = 2;
+
     private static final JsonFactory JSON = new JsonFactory();
 
     private final ChatLimits limits;
@@ -136,8 +137,17 @@ public final class ChatStateMachine implements StateMachine {
     }
 
     private ChatResult applyPost(long index, ChatCommand.PostMessage command) {
-        return applyToModel(index, (events) -> model.applyOriginalPost(index, command.room(), command.user(),
-                command.message(), command.postedAtMillis(), "", "", events));
+        return applyToModel(
+                index,
+                (events) -> model.applyOriginalPost(
+                        index,
+                        command.room(),
+                        command.user(),
+                        command.message(),
+                        command.postedAtMillis(),
+                        "",
+                        "",
+                        events));
     }
 
     /** Applies one command to the model under the write lock, then tells the listeners (outside the lock). */
@@ -167,8 +177,8 @@ public final class ChatStateMachine implements StateMachine {
     private ChatResult applyApi(long index, ChatCommand command) {
         return applyToModel(index, events -> {
             if (command instanceof ChatCommand.PostMessageV2 c) {
-                return model.applyOriginalPost(index, c.room(), c.user(), c.message(), c.postedAtMillis(), c.txnId(),
-                        c.actor(), events);
+                return model.applyOriginalPost(
+                        index, c.room(), c.user(), c.message(), c.postedAtMillis(), c.txnId(), c.actor(), events);
             } else if (command instanceof ChatCommand.Tick c) {
                 return model.applyTick(c.atMillis(), events);
             } else if (command instanceof ChatCommand.CreateRoom c) {
@@ -281,7 +291,9 @@ public final class ChatStateMachine implements StateMachine {
     public byte[] query(byte[] query) {
         ChatQuery decoded = ChatCodec.decodeQuery(query);
         if (decoded instanceof ChatQuery.AppliedIndex) {
-            return java.nio.ByteBuffer.allocate(Long.BYTES).putLong(appliedIndex()).array();
+            return java.nio.ByteBuffer.allocate(Long.BYTES)
+                    .putLong(appliedIndex())
+                    .array();
         }
         if (decoded instanceof ChatQuery.ReadRoom read) {
             limits.checkRoomName(read.room());
@@ -389,8 +401,13 @@ public final class ChatStateMachine implements StateMachine {
         snapshot().writeTo(out);
     }
 
-    private static void writeSnapshot(OutputStream out, long index, TreeMap<Long, String> peers,
-                                      java.util.TreeSet<Long> learners, java.util.TreeSet<Long> removed, ChatModel modelCopy)
+    private static void writeSnapshot(
+            OutputStream out,
+            long index,
+            TreeMap<Long, String> peers,
+            java.util.TreeSet<Long> learners,
+            java.util.TreeSet<Long> removed,
+            ChatModel modelCopy)
             throws IOException {
         DataOutputStream data = new DataOutputStream(new BufferedOutputStream(out, 64 * 1024));
         data.writeInt(SNAPSHOT_MAGIC);
@@ -436,7 +453,8 @@ public final class ChatStateMachine implements StateMachine {
         DataInputStream data = new DataInputStream(new BufferedInputStream(in, 64 * 1024));
         int magic = data.readInt();
         if (magic != SNAPSHOT_MAGIC) {
-            throw new IOException(String.format("not a chat snapshot: magic 0x%08x, expected 0x%08x", magic, SNAPSHOT_MAGIC));
+            throw new IOException(
+                    String.format("not a chat snapshot: magic 0x%08x, expected 0x%08x", magic, SNAPSHOT_MAGIC));
         }
         int version = data.readInt();
         if (version != SNAPSHOT_FORMAT_VERSION) {
@@ -461,7 +479,8 @@ public final class ChatStateMachine implements StateMachine {
             if (learner == 1) {
                 restoredLearners.add(nodeId);
             }
-            if (restoredPeers.put(nodeId, url) != null || (!restoredPeers.isEmpty() && restoredPeers.lastKey() != nodeId)) {
+            if (restoredPeers.put(nodeId, url) != null
+                    || (!restoredPeers.isEmpty() && restoredPeers.lastKey() != nodeId)) {
                 throw new IOException("chat snapshot lists peers out of order at node " + nodeId);
             }
         }
@@ -469,14 +488,17 @@ public final class ChatStateMachine implements StateMachine {
         int removedCount = readCount(data, "removed node", Integer.MAX_VALUE);
         for (int i = 0; i < removedCount; i++) {
             long nodeId = data.readLong();
-            if (!restoredRemovals.add(nodeId) || restoredRemovals.last() != nodeId || restoredPeers.containsKey(nodeId)) {
+            if (!restoredRemovals.add(nodeId)
+                    || restoredRemovals.last() != nodeId
+                    || restoredPeers.containsKey(nodeId)) {
                 throw new IOException("chat snapshot lists removed node " + nodeId + " out of order or also as a peer");
             }
         }
         ChatModel restoredModel = ChatModel.read(data, limits, policy);
         int end = data.readInt();
         if (end != SNAPSHOT_END) {
-            throw new IOException(String.format("chat snapshot end marker is 0x%08x, expected 0x%08x", end, SNAPSHOT_END));
+            throw new IOException(
+                    String.format("chat snapshot end marker is 0x%08x, expected 0x%08x", end, SNAPSHOT_END));
         }
         lock.writeLock().lock();
         try {

@@ -14,8 +14,15 @@ import java.util.Objects;
  * @param deleted        whether it is a tombstone
  * @param txnId          the client transaction id it was created with, or null
  */
-public record Message(long id, long seq, String author, String text, long postedAtMillis, long editedAtMillis,
-                      boolean deleted, String txnId) {
+public record Message(
+        long id,
+        long seq,
+        String author,
+        String text,
+        long postedAtMillis,
+        long editedAtMillis,
+        boolean deleted,
+        String txnId) {
 
     public Message {
         Objects.requireNonNull(author, "author");

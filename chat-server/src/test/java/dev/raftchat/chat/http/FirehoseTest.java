@@ -36,8 +36,9 @@ class FirehoseTest {
         assertThat(firehose.clientCount()).isEqualTo(1);
         for (int i = 0; i < 10; i++) {
             TextWebSocketFrame frame = fast.readOutbound();
-            assertThat(frame.text()).isEqualTo("{\"RoomName\":\"general\",\"Post\":{\"User\":\"u\",\"Message\":\"m" + i
-                    + "\",\"PostedAt\":\"1970-01-01T00:00:00.00" + i + "Z\"}}");
+            assertThat(frame.text())
+                    .isEqualTo("{\"RoomName\":\"general\",\"Post\":{\"User\":\"u\",\"Message\":\"m" + i
+                            + "\",\"PostedAt\":\"1970-01-01T00:00:00.00" + i + "Z\"}}");
             frame.release();
         }
         fast.finishAndReleaseAll();

@@ -19,9 +19,12 @@ class ChatMetricsRouteTest {
 
     @Test
     void labelsStayBoundedWhateverClientsSend() {
-        ChatMetrics metrics = new ChatMetrics(1, () -> {
-            throw new AssertionError("gauges are not read here");
-        }, () -> 0);
+        ChatMetrics metrics = new ChatMetrics(
+                1,
+                () -> {
+                    throw new AssertionError("gauges are not read here");
+                },
+                () -> 0);
         String[] words = {"rooms", "raft", "api", "v1", "admin", "cluster", "messages", "x"};
         int requests = 0;
         for (String a : words) {
@@ -35,7 +38,8 @@ class ChatMetricsRouteTest {
         var timers = metrics.registry().find("http.server.requests").timers();
         assertThat(timers.size()).isLessThanOrEqualTo(ChatMetrics.ROUTE_LABELS_MAX + 1);
         assertThat(timers.stream().mapToLong(timer -> timer.count()).sum()).isEqualTo(requests);
-        assertThat(timers.stream().map(timer -> timer.getId().getTag("method")).distinct()).containsExactly("OTHER");
+        assertThat(timers.stream().map(timer -> timer.getId().getTag("method")).distinct())
+                .containsExactly("OTHER");
         assertThat(timers.stream().map(timer -> timer.getId().getTag("route"))).contains("other");
     }
 }

@@ -37,7 +37,8 @@ class BackupRestoreIT {
 
     @Test
     void backupRestoreIntoANewClusterAndReadEveryPost() throws Exception {
-        cluster.in(root.resolve("old"), 2).withEnvironment("RAFT_CHAT_ADMIN_TOKEN", TOKEN)
+        cluster.in(root.resolve("old"), 2)
+                .withEnvironment("RAFT_CHAT_ADMIN_TOKEN", TOKEN)
                 .withArguments("--snapshot-count", "100");
         cluster.start(1, 2);
         cluster.start(2, 2);
@@ -45,31 +46,60 @@ class BackupRestoreIT {
         List<String> rooms = List.of("general", "random");
         for (String room : rooms) {
             for (int i = 0; i < POSTS_PER_ROOM; i++) {
-                assertThat(cluster.post(1 + i % 2, "/rooms/" + room, "{\"Message\":\"" + room + " " + i + "\",\"User\":\"u\"}")
-                        .statusCode()).isEqualTo(201);
+                assertThat(cluster.post(
+                                        1 + i % 2,
+                                        "/rooms/" + room,
+                                        "{\"Message\":\"" + room + " " + i + "\",\"User\":\"u\"}")
+                                .statusCode())
+                        .isEqualTo(201);
             }
         }
         // A node added over REST, so the backup carries a membership wish the new cluster must not inherit.
-        assertThat(cluster.post(1, "/raft/3", "http://127.0.0.1:1", "Bearer " + TOKEN).statusCode()).isIn(201, 202);
+        assertThat(cluster.post(1, "/raft/3", "http://127.0.0.1:1", "Bearer " + TOKEN)
+                        .statusCode())
+                .isIn(201, 202);
 
-        assertThat(cluster.process(1).output()).as("the effective configuration is printed, the token redacted")
-                .contains("effective configuration", "admin-token=(redacted)", "snapshot-count=100").doesNotContain(TOKEN);
-        assertThat(cluster.get(2, "/api/v1/admin/backup").statusCode()).as("admin routes need the token").isEqualTo(401);
-        HttpResponse<Path> download = cluster.client().send(HttpRequest.newBuilder(URI.create(cluster.url(2, "/api/v1/admin/backup")))
-                .header("Authorization", "Bearer " + TOKEN).GET().build(), HttpResponse.BodyHandlers.ofFile(root.resolve("backup.snap")));
+        assertThat(cluster.process(1).output())
+                .as("the effective configuration is printed, the token redacted")
+                .contains("effective configuration", "admin-token=(redacted)", "snapshot-count=100")
+                .doesNotContain(TOKEN);
+        assertThat(cluster.get(2, "/api/v1/admin/backup").statusCode())
+                .as("admin routes need the token")
+                .isEqualTo(401);
+        HttpResponse<Path> download = cluster.client()
+                .send(
+                        HttpRequest.newBuilder(URI.create(cluster.url(2, "/api/v1/admin/backup")))
+                                .header("Authorization", "Bearer " + TOKEN)
+                                .GET()
+                                .build(),
+                        HttpResponse.BodyHandlers.ofFile(root.resolve("backup.snap")));
         assertThat(download.statusCode()).isEqualTo(200);
         assertThat(download.headers().firstValue("X-Raft-Chat-Data-Crc32c")).isPresent();
         Path backup = download.body();
-        assertThat(Files.size(backup)).isEqualTo(Long.parseLong(download.headers().firstValue("content-length").orElseThrow()));
+        assertThat(Files.size(backup))
+                .isEqualTo(Long.parseLong(
+                        download.headers().firstValue("content-length").orElseThrow()));
 
         // Restore into a new two-node cluster on new ports, one data directory per node.
         restored.in(root.resolve("new"), 2);
         for (long id = 1; id <= 2; id++) {
-            RaftChatProcess.Result result = RaftChatProcess.run(restored.workDir(id), Map.of(), "restore",
-                    "--from", backup.toString(), "--id", Long.toString(id), "--cluster", restored.clusterArgument(2));
+            RaftChatProcess.Result result = RaftChatProcess.run(
+                    restored.workDir(id),
+                    Map.of(),
+                    "restore",
+                    "--from",
+                    backup.toString(),
+                    "--id",
+                    Long.toString(id),
+                    "--cluster",
+                    restored.clusterArgument(2));
             assertThat(result.exitCode()).as(result.output()).isZero();
-            assertThat(result.output()).contains("checksums match", "verified 100%", (2 * POSTS_PER_ROOM) + " post(s)",
-                    "node 3 was added to the old cluster");
+            assertThat(result.output())
+                    .contains(
+                            "checksums match",
+                            "verified 100%",
+                            (2 * POSTS_PER_ROOM) + " post(s)",
+                            "node 3 was added to the old cluster");
         }
         restored.start(1, 2);
         restored.start(2, 2);
@@ -82,17 +112,30 @@ class BackupRestoreIT {
                 for (int i = 0; i < POSTS_PER_ROOM; i++) {
                     expected.add(room + " " + i);
                 }
-                assertThat(JSON.readTree(read.body()).findValuesAsText("Message")).containsExactlyElementsOf(expected);
+                assertThat(JSON.readTree(read.body()).findValuesAsText("Message"))
+                        .containsExactlyElementsOf(expected);
             }
         }
-        JsonNode members = JSON.readTree(restored.get(1, "/api/v1/cluster").body()).get("members");
-        assertThat(members.findValuesAsText("id")).as("only the new cluster's members").containsExactly("1", "2");
-        assertThat(restored.post(2, "/rooms/general", "{\"Message\":\"after restore\",\"User\":\"u\"}").statusCode())
+        JsonNode members =
+                JSON.readTree(restored.get(1, "/api/v1/cluster").body()).get("members");
+        assertThat(members.findValuesAsText("id"))
+                .as("only the new cluster's members")
+                .containsExactly("1", "2");
+        assertThat(restored.post(2, "/rooms/general", "{\"Message\":\"after restore\",\"User\":\"u\"}")
+                        .statusCode())
                 .isEqualTo(201);
 
         // Restoring over a node's data is refused.
-        RaftChatProcess.Result overwrite = RaftChatProcess.run(restored.workDir(1), Map.of(), "restore",
-                "--from", backup.toString(), "--id", "1", "--cluster", restored.clusterArgument(2));
+        RaftChatProcess.Result overwrite = RaftChatProcess.run(
+                restored.workDir(1),
+                Map.of(),
+                "restore",
+                "--from",
+                backup.toString(),
+                "--id",
+                "1",
+                "--cluster",
+                restored.clusterArgument(2));
         assertThat(overwrite.exitCode()).isEqualTo(2);
         assertThat(overwrite.output()).contains("not empty");
     }
@@ -103,27 +146,53 @@ class BackupRestoreIT {
         cluster.start(1, 1);
         cluster.awaitReady(1);
         for (int i = 0; i < 50; i++) {
-            assertThat(cluster.post(1, "/rooms/general", "{\"Message\":\"m" + i + "\",\"User\":\"u\"}").statusCode()).isEqualTo(201);
+            assertThat(cluster.post(1, "/rooms/general", "{\"Message\":\"m" + i + "\",\"User\":\"u\"}")
+                            .statusCode())
+                    .isEqualTo(201);
         }
-        HttpResponse<byte[]> download = cluster.client().send(HttpRequest.newBuilder(
-                URI.create(cluster.url(1, "/api/v1/admin/backup"))).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
-        assertThat(download.statusCode()).as("a loopback client may back up without a token").isEqualTo(200);
+        HttpResponse<byte[]> download = cluster.client()
+                .send(
+                        HttpRequest.newBuilder(URI.create(cluster.url(1, "/api/v1/admin/backup")))
+                                .GET()
+                                .build(),
+                        HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(download.statusCode())
+                .as("a loopback client may back up without a token")
+                .isEqualTo(200);
         byte[] bytes = download.body();
         bytes[bytes.length / 2] ^= 0x40;
         Path corrupt = root.resolve("corrupt.snap");
         Files.write(corrupt, bytes);
 
         Path work = root.resolve("restore-work");
-        RaftChatProcess.Result result = RaftChatProcess.run(work, Map.of(), "restore", "--from", corrupt.toString(),
-                "--id", "1", "--cluster", "http://127.0.0.1:1");
+        RaftChatProcess.Result result = RaftChatProcess.run(
+                work,
+                Map.of(),
+                "restore",
+                "--from",
+                corrupt.toString(),
+                "--id",
+                "1",
+                "--cluster",
+                "http://127.0.0.1:1");
         assertThat(result.exitCode()).as(result.output()).isEqualTo(1);
-        assertThat(result.output()).contains("failed verification, nothing was written").contains("checksum mismatch");
+        assertThat(result.output())
+                .contains("failed verification, nothing was written")
+                .contains("checksum mismatch");
         assertThat(work.resolve("raft-chat-1")).doesNotExist();
 
         byte[] truncated = java.util.Arrays.copyOf(download.body(), download.body().length - 7);
         Files.write(corrupt, truncated);
-        RaftChatProcess.Result cut = RaftChatProcess.run(work, Map.of(), "restore", "--from", corrupt.toString(),
-                "--id", "1", "--cluster", "http://127.0.0.1:1");
+        RaftChatProcess.Result cut = RaftChatProcess.run(
+                work,
+                Map.of(),
+                "restore",
+                "--from",
+                corrupt.toString(),
+                "--id",
+                "1",
+                "--cluster",
+                "http://127.0.0.1:1");
         assertThat(cut.exitCode()).as(cut.output()).isEqualTo(1);
         assertThat(work.resolve("raft-chat-1")).doesNotExist();
     }

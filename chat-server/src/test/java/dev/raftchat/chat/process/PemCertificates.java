@@ -44,7 +44,8 @@ final class PemCertificates {
     private final X509Certificate leaf;
     private final PrivateKey leafKey;
 
-    private PemCertificates(Path directory, X509Certificate ca, X509Certificate leaf, PrivateKey leafKey) throws IOException {
+    private PemCertificates(Path directory, X509Certificate ca, X509Certificate leaf, PrivateKey leafKey)
+            throws IOException {
         this.ca = ca;
         this.leaf = leaf;
         this.leafKey = leafKey;
@@ -65,10 +66,12 @@ final class PemCertificates {
             KeyPair leafPair = keyPair();
             X509v3CertificateBuilder leafBuilder = builder(caName, new X500Name("CN=raft-chat node"), leafPair);
             leafBuilder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
-            leafBuilder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(
-                    new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
+            leafBuilder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(new KeyPurposeId[] {
+                KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth
+            }));
             leafBuilder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
-                    new GeneralName(GeneralName.iPAddress, "127.0.0.1"), new GeneralName(GeneralName.dNSName, "localhost")}));
+                new GeneralName(GeneralName.iPAddress, "127.0.0.1"), new GeneralName(GeneralName.dNSName, "localhost")
+            }));
             X509Certificate leaf = sign(leafBuilder, caPair.getPrivate());
             return new PemCertificates(directory, ca, leaf, leafPair.getPrivate());
         } catch (IOException e) {
@@ -84,7 +87,8 @@ final class PemCertificates {
             KeyStore trust = KeyStore.getInstance("PKCS12");
             trust.load(null, null);
             trust.setCertificateEntry("ca", ca);
-            TrustManagerFactory trustManagers = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            TrustManagerFactory trustManagers =
+                    TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             trustManagers.init(trust);
             KeyManagerFactory keyManagers = null;
             if (presentCertificate) {
@@ -96,7 +100,8 @@ final class PemCertificates {
                 keyManagers.init(keys, password);
             }
             SSLContext context = SSLContext.getInstance("TLS");
-            context.init(keyManagers == null ? null : keyManagers.getKeyManagers(), trustManagers.getTrustManagers(), null);
+            context.init(
+                    keyManagers == null ? null : keyManagers.getKeyManagers(), trustManagers.getTrustManagers(), null);
             return context;
         } catch (GeneralSecurityException | IOException e) {
             throw new IllegalStateException(e);
@@ -111,13 +116,19 @@ final class PemCertificates {
 
     private static X509v3CertificateBuilder builder(X500Name issuer, X500Name subject, KeyPair pair) {
         Instant now = Instant.now();
-        return new JcaX509v3CertificateBuilder(issuer, BigInteger.valueOf(now.toEpochMilli()).add(BigInteger.valueOf(System.nanoTime() & 0xFFFF)),
-                Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(Duration.ofDays(1))), subject, pair.getPublic());
+        return new JcaX509v3CertificateBuilder(
+                issuer,
+                BigInteger.valueOf(now.toEpochMilli()).add(BigInteger.valueOf(System.nanoTime() & 0xFFFF)),
+                Date.from(now.minus(Duration.ofHours(1))),
+                Date.from(now.plus(Duration.ofDays(1))),
+                subject,
+                pair.getPublic());
     }
 
     private static X509Certificate sign(X509v3CertificateBuilder builder, PrivateKey signer)
             throws OperatorCreationException, GeneralSecurityException {
-        return new JcaX509CertificateConverter().getCertificate(builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(signer)));
+        return new JcaX509CertificateConverter()
+                .getCertificate(builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(signer)));
     }
 
     private static byte[] encoded(X509Certificate certificate) {
@@ -129,8 +140,12 @@ final class PemCertificates {
     }
 
     private static Path writePem(Path file, String type, byte[] der) throws IOException {
-        String body = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der);
-        Files.writeString(file, "-----BEGIN " + type + "-----\n" + body + "\n-----END " + type + "-----\n", StandardCharsets.US_ASCII);
+        String body = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                .encodeToString(der);
+        Files.writeString(
+                file,
+                "-----BEGIN " + type + "-----\n" + body + "\n-----END " + type + "-----\n",
+                StandardCharsets.US_ASCII);
         return file;
     }
 }

@@ -31,6 +31,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 public final class ProcessCluster implements AfterEachCallback, AutoCloseable {
     /** Generous: a JVM start under a loaded 2-core CI machine was seen to take 40 s. */
     public static final Duration WAIT = Duration.ofSeconds(120);
+
     static final int LOG_TAIL_LINES = 60;
 
     private final Map<Long, Integer> peerPorts = new TreeMap<>();
@@ -40,8 +41,10 @@ public final class ProcessCluster implements AfterEachCallback, AutoCloseable {
     private Path root;
     private final List<String> commonArguments = new ArrayList<>();
     private final Map<String, String> environment = new LinkedHashMap<>();
-    final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    final HttpClient http = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
     private String scheme = "http";
     private HttpClient client = http;
 
@@ -80,7 +83,8 @@ public final class ProcessCluster implements AfterEachCallback, AutoCloseable {
 
     /** The {@code --cluster} list of nodes 1..size. */
     public String clusterArgument(int size) {
-        return LongStream.rangeClosed(1, size).mapToObj(id -> "http://127.0.0.1:" + peerPorts.get(id))
+        return LongStream.rangeClosed(1, size)
+                .mapToObj(id -> "http://127.0.0.1:" + peerPorts.get(id))
                 .collect(Collectors.joining(","));
     }
 
@@ -98,12 +102,19 @@ public final class ProcessCluster implements AfterEachCallback, AutoCloseable {
 
     /** Starts node {@code id} of a cluster of {@code clusterSize} with the common and {@code extra} arguments. */
     public RaftChatProcess start(long id, int clusterSize, String... extra) {
-        List<String> arguments = new ArrayList<>(List.of("--id", Long.toString(id), "--cluster", clusterArgument(clusterSize),
-                "--port", Integer.toString(httpPorts.get(id)), "--http-host", "127.0.0.1"));
+        List<String> arguments = new ArrayList<>(List.of(
+                "--id",
+                Long.toString(id),
+                "--cluster",
+                clusterArgument(clusterSize),
+                "--port",
+                Integer.toString(httpPorts.get(id)),
+                "--http-host",
+                "127.0.0.1"));
         arguments.addAll(commonArguments);
         arguments.addAll(List.of(extra));
-        RaftChatProcess process = RaftChatProcess.start(workDir(id), httpPorts.get(id), environment,
-                arguments.toArray(String[]::new));
+        RaftChatProcess process =
+                RaftChatProcess.start(workDir(id), httpPorts.get(id), environment, arguments.toArray(String[]::new));
         processes.put(id, process);
         everStarted.add(process);
         return process;
@@ -125,18 +136,26 @@ public final class ProcessCluster implements AfterEachCallback, AutoCloseable {
 
     /** Waits until every given node answers /readyz with 200 and they agree on the leader; returns it. */
     public long awaitReady(long... ids) {
-        await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).ignoreExceptions().until(() -> {
-            for (long id : ids) {
-                if (!processes.get(id).isAlive()) {
-                    throw new AssertionError("node " + id + " exited with " + processes.get(id).exitValue() + ":\n"
-                            + tail(processes.get(id).output()));
-                }
-                if (get(id, "/readyz").statusCode() != 200) {
-                    return false;
-                }
-            }
-            return LongStream.of(ids).mapToObj(id -> leaderOf(id)).distinct().count() == 1;
-        });
+        await().atMost(WAIT)
+                .pollInterval(Duration.ofMillis(100))
+                .ignoreExceptions()
+                .until(() -> {
+                    for (long id : ids) {
+                        if (!processes.get(id).isAlive()) {
+                            throw new AssertionError("node " + id + " exited with "
+                                    + processes.get(id).exitValue() + ":\n"
+                                    + tail(processes.get(id).output()));
+                        }
+                        if (get(id, "/readyz").statusCode() != 200) {
+                            return false;
+                        }
+                    }
+                    return LongStream.of(ids)
+                                    .mapToObj(id -> leaderOf(id))
+                                    .distinct()
+                                    .count()
+                            == 1;
+                });
         return leaderOf(ids[0]);
     }
 
@@ -159,7 +178,8 @@ public final class ProcessCluster implements AfterEachCallback, AutoCloseable {
     }
 
     public HttpResponse<String> post(long id, String path, String body, String authorization) {
-        return send(HttpRequest.newBuilder(URI.create(url(id, path))).header("Authorization", authorization)
+        return send(HttpRequest.newBuilder(URI.create(url(id, path)))
+                .header("Authorization", authorization)
                 .POST(HttpRequest.BodyPublishers.ofString(body)));
     }
 

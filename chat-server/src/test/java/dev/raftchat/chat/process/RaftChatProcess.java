@@ -18,8 +18,8 @@ import java.util.concurrent.TimeUnit;
  * <p>{@link #kill()} and {@link #stop()} act on this process and its descendants by pid only.
  */
 public final class RaftChatProcess implements AutoCloseable {
-    static final List<String> JVM_OPTIONS = List.of("-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-            "-Xss512k");
+    static final List<String> JVM_OPTIONS =
+            List.of("-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k");
 
     private final Process process;
     private final Path workDir;
@@ -56,11 +56,15 @@ public final class RaftChatProcess implements AutoCloseable {
     }
 
     /** Starts any command (e.g. the restore subcommand) in {@code workDir}, output in {@code node.log}. */
-    static RaftChatProcess startCommand(Path workDir, int httpPort, Map<String, String> environment, List<String> command) {
+    static RaftChatProcess startCommand(
+            Path workDir, int httpPort, Map<String, String> environment, List<String> command) {
         try {
             Files.createDirectories(workDir);
-            ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(workDir.resolve("node.log").toFile()));
+            ProcessBuilder builder = new ProcessBuilder(command)
+                    .directory(workDir.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(
+                            workDir.resolve("node.log").toFile()));
             builder.environment().keySet().removeIf(name -> name.startsWith("RAFT_CHAT_"));
             builder.environment().putAll(environment);
             return new RaftChatProcess(builder.start(), workDir, httpPort);
@@ -79,8 +83,8 @@ public final class RaftChatProcess implements AutoCloseable {
         command.addAll(List.of(args));
         try (RaftChatProcess process = startCommand(workDir, 0, environment, command)) {
             if (!process.process.waitFor(60, TimeUnit.SECONDS)) {
-                throw new IllegalStateException("'" + String.join(" ", args) + "' did not finish in 60 s; output:\n"
-                        + process.output());
+                throw new IllegalStateException(
+                        "'" + String.join(" ", args) + "' did not finish in 60 s; output:\n" + process.output());
             }
             return new Result(process.process.exitValue(), process.output());
         } catch (InterruptedException e) {

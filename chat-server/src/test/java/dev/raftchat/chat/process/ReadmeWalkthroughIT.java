@@ -33,7 +33,8 @@ class ReadmeWalkthroughIT {
         cluster.start(1, 1);
         cluster.awaitReady(1);
 
-        HttpResponse<String> posted = cluster.post(1, "/rooms/general", "{\"Message\": \"hello\", \"User\": \"username\"}");
+        HttpResponse<String> posted =
+                cluster.post(1, "/rooms/general", "{\"Message\": \"hello\", \"User\": \"username\"}");
         assertThat(posted.statusCode()).as(posted.body()).isEqualTo(201);
 
         JsonNode posts = JSON.readTree(cluster.get(1, "/rooms/general").body());
@@ -60,14 +61,16 @@ class ReadmeWalkthroughIT {
         // Running a local cluster: write to any member, read from any member.
         for (long id = 1; id <= 3; id++) {
             assertThat(cluster.post(id, "/rooms/general", "{\"Message\": \"from " + id + "\", \"User\": \"username\"}")
-                    .statusCode()).isEqualTo(201);
+                            .statusCode())
+                    .isEqualTo(201);
         }
         for (long id = 1; id <= 3; id++) {
             assertThat(messages(cluster.get(id, "/rooms/general"))).containsExactly("from 1", "from 2", "from 3");
         }
 
         // Fault tolerance: foo; stop node 1; bar through node 2; start node 1; it has bar.
-        assertThat(cluster.post(1, "/rooms/general", "{\"Message\": \"foo\", \"User\": \"username\"}").statusCode())
+        assertThat(cluster.post(1, "/rooms/general", "{\"Message\": \"foo\", \"User\": \"username\"}")
+                        .statusCode())
                 .isEqualTo(201);
         assertThat(cluster.stop(1)).as("node 1 exit code after SIGTERM").isZero();
         HttpResponse<String> bar = cluster.post(2, "/rooms/general", "{\"Message\": \"bar\", \"User\": \"username\"}");
@@ -81,27 +84,38 @@ class ReadmeWalkthroughIT {
         HttpResponse<String> added = cluster.post(1, "/raft/4", cluster.peerUrl(4));
         assertThat(added.statusCode()).as(added.body()).isIn(201, 202);
         cluster.start(4, 4, "--join");
-        await().atMost(ProcessCluster.WAIT).ignoreExceptions().untilAsserted(() ->
-                assertThat(messages(cluster.get(4, "/rooms/general"))).endsWith("foo", "bar"));
-        await().atMost(ProcessCluster.WAIT).ignoreExceptions().untilAsserted(() ->
-                assertThat(JSON.readTree(cluster.get(1, "/api/v1/cluster").body()).get("members").findValuesAsText("id"))
+        await().atMost(ProcessCluster.WAIT)
+                .ignoreExceptions()
+                .untilAsserted(() ->
+                        assertThat(messages(cluster.get(4, "/rooms/general"))).endsWith("foo", "bar"));
+        await().atMost(ProcessCluster.WAIT)
+                .ignoreExceptions()
+                .untilAsserted(() -> assertThat(
+                                JSON.readTree(cluster.get(1, "/api/v1/cluster").body())
+                                        .get("members")
+                                        .findValuesAsText("id"))
                         .containsExactly("1", "2", "3", "4"));
-        assertThat(cluster.post(4, "/rooms/general", "{\"Message\": \"from 4\", \"User\": \"username\"}").statusCode())
+        assertThat(cluster.post(4, "/rooms/general", "{\"Message\": \"from 4\", \"User\": \"username\"}")
+                        .statusCode())
                 .isEqualTo(201);
 
         HttpResponse<String> removed = cluster.delete(1, "/raft/3");
         assertThat(removed.statusCode()).as(removed.body()).isIn(200, 202);
         RaftChatProcess node3 = cluster.process(3);
         await().atMost(ProcessCluster.WAIT).until(() -> !node3.isAlive());
-        assertThat(node3.exitValue()).as("a removed node shuts itself down cleanly").isZero();
+        assertThat(node3.exitValue())
+                .as("a removed node shuts itself down cleanly")
+                .isZero();
         assertThat(node3.output()).contains("removed from the cluster");
 
         assertThat(cluster.post(2, "/rooms/general", "{\"Message\": \"after removal\", \"User\": \"username\"}")
-                .statusCode()).isEqualTo(201);
+                        .statusCode())
+                .isEqualTo(201);
         for (long id : new long[] {1, 2, 4}) {
             assertThat(messages(cluster.get(id, "/rooms/general"))).endsWith("from 4", "after removal");
         }
-        JsonNode members = JSON.readTree(cluster.get(2, "/api/v1/cluster").body()).get("members");
+        JsonNode members =
+                JSON.readTree(cluster.get(2, "/api/v1/cluster").body()).get("members");
         assertThat(members.findValuesAsText("id")).containsExactly("1", "2", "4");
     }
 

@@ -47,7 +47,9 @@ class RestartAndQuorumIT {
         postConcurrently(1, "load", POSTS);
         Path snapshots = cluster.workDir(1).resolve("raft-chat-1").resolve("snapshots");
         try (Stream<Path> files = Files.list(snapshots)) {
-            assertThat(files.filter(file -> file.toString().endsWith(".snap")).count()).as("snapshot files").isPositive();
+            assertThat(files.filter(file -> file.toString().endsWith(".snap")).count())
+                    .as("snapshot files")
+                    .isPositive();
         }
 
         cluster.kill(1);
@@ -58,9 +60,12 @@ class RestartAndQuorumIT {
         assertThat(room.statusCode()).isEqualTo(200);
         JsonNode posts = JSON.readTree(room.body());
         assertThat(posts.size()).isEqualTo(POSTS);
-        assertThat(new HashSet<>(posts.findValuesAsText("Message"))).as("distinct posts").hasSize(POSTS);
+        assertThat(new HashSet<>(posts.findValuesAsText("Message")))
+                .as("distinct posts")
+                .hasSize(POSTS);
         assertThat(cluster.process(1).output()).contains("restored the state machine from snapshot");
-        assertThat(cluster.post(1, "/rooms/load", "{\"Message\":\"after restart\",\"User\":\"u\"}").statusCode())
+        assertThat(cluster.post(1, "/rooms/load", "{\"Message\":\"after restart\",\"User\":\"u\"}")
+                        .statusCode())
                 .isEqualTo(201);
     }
 
@@ -69,7 +74,9 @@ class RestartAndQuorumIT {
         cluster.in(root, 2).withArguments("--request-timeout-ms", Integer.toString(REQUEST_TIMEOUT_MILLIS));
         // Never started together: the lone node has no quorum from the first moment.
         cluster.start(1, 2);
-        await().atMost(ProcessCluster.WAIT).ignoreExceptions().until(() -> cluster.get(1, "/healthz").statusCode() == 200);
+        await().atMost(ProcessCluster.WAIT)
+                .ignoreExceptions()
+                .until(() -> cluster.get(1, "/healthz").statusCode() == 200);
         assertThat(cluster.get(1, "/readyz").statusCode()).isEqualTo(503);
         HttpResponse<String> lonely = cluster.post(1, "/rooms/general", "{\"Message\":\"no quorum\",\"User\":\"u\"}");
         assertThat(lonely.statusCode()).as(lonely.body()).isEqualTo(503);
@@ -78,13 +85,14 @@ class RestartAndQuorumIT {
         // Both up: writes work. Then one goes down: the original answered 201 and lost the post.
         cluster.start(2, 2);
         cluster.awaitReady(1, 2);
-        assertThat(cluster.post(1, "/rooms/general", "{\"Message\":\"with quorum\",\"User\":\"u\"}").statusCode())
+        assertThat(cluster.post(1, "/rooms/general", "{\"Message\":\"with quorum\",\"User\":\"u\"}")
+                        .statusCode())
                 .isEqualTo(201);
         cluster.kill(2);
         for (int attempt = 0; attempt < 3; attempt++) {
             long startedNanos = System.nanoTime();
-            HttpResponse<String> response = cluster.post(1, "/rooms/general",
-                    "{\"Message\":\"one node down " + attempt + "\",\"User\":\"u\"}");
+            HttpResponse<String> response =
+                    cluster.post(1, "/rooms/general", "{\"Message\":\"one node down " + attempt + "\",\"User\":\"u\"}");
             long tookMillis = (System.nanoTime() - startedNanos) / 1_000_000;
             assertThat(response.statusCode()).as(response.body()).isEqualTo(503);
             assertThat(JSON.readTree(response.body()).at("/error/code").asText())
@@ -92,10 +100,13 @@ class RestartAndQuorumIT {
             // Bounded: the request timeout plus scheduling slack on a loaded machine, not forever.
             assertThat(tookMillis).isLessThan(REQUEST_TIMEOUT_MILLIS + 30_000L);
         }
-        await().atMost(ProcessCluster.WAIT).ignoreExceptions()
+        await().atMost(ProcessCluster.WAIT)
+                .ignoreExceptions()
                 .until(() -> cluster.get(1, "/readyz").statusCode() == 503);
         // The lost-quorum posts were refused, and a stale local read shows only what was acknowledged before.
-        List<String> local = JSON.readTree(cluster.get(1, "/rooms/general?consistency=stale").body()).findValuesAsText("Message");
+        List<String> local = JSON.readTree(
+                        cluster.get(1, "/rooms/general?consistency=stale").body())
+                .findValuesAsText("Message");
         assertThat(local).containsExactly("with quorum");
     }
 
@@ -107,7 +118,8 @@ class RestartAndQuorumIT {
             HttpRequest request = HttpRequest.newBuilder(URI.create(cluster.url(node, "/rooms/" + room)))
                     .POST(HttpRequest.BodyPublishers.ofString("{\"Message\":\"post " + i + "\",\"User\":\"loader\"}"))
                     .build();
-            responses.add(cluster.client().sendAsync(request, HttpResponse.BodyHandlers.ofString())
+            responses.add(cluster.client()
+                    .sendAsync(request, HttpResponse.BodyHandlers.ofString())
                     .whenComplete((response, failure) -> inFlight.release()));
         }
         for (CompletableFuture<HttpResponse<String>> response : responses) {

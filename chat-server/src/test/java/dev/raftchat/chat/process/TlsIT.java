@@ -36,61 +36,86 @@ class TlsIT {
     @Test
     void aClusterServesHttpsAndWssAndTalksMutualTlsBetweenNodes() throws Exception {
         PemCertificates pem = PemCertificates.create(root.resolve("tls"));
-        HttpClient https = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .sslContext(pem.clientContext(false)).connectTimeout(Duration.ofSeconds(5)).build();
-        cluster.in(root, 3).withHttps(https).withArguments(
-                "--tls-cert", pem.certificate.toString(), "--tls-key", pem.privateKey.toString(),
-                "--peer-tls-cert", pem.certificate.toString(), "--peer-tls-key", pem.privateKey.toString(),
-                "--peer-tls-ca", pem.caCertificate.toString());
+        HttpClient https = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .sslContext(pem.clientContext(false))
+                .connectTimeout(Duration.ofSeconds(5))
+                .build();
+        cluster.in(root, 3)
+                .withHttps(https)
+                .withArguments(
+                        "--tls-cert",
+                        pem.certificate.toString(),
+                        "--tls-key",
+                        pem.privateKey.toString(),
+                        "--peer-tls-cert",
+                        pem.certificate.toString(),
+                        "--peer-tls-key",
+                        pem.privateKey.toString(),
+                        "--peer-tls-ca",
+                        pem.caCertificate.toString());
         for (long id = 1; id <= 3; id++) {
             cluster.start(id, 3);
         }
         cluster.awaitReady(1, 2, 3);
 
         CompletableFuture<String> firstFrame = new CompletableFuture<>();
-        WebSocket socket = https.newWebSocketBuilder().buildAsync(URI.create("wss://127.0.0.1:" + cluster.httpPort(3) + "/ws"),
-                new WebSocket.Listener() {
+        WebSocket socket = https.newWebSocketBuilder()
+                .buildAsync(URI.create("wss://127.0.0.1:" + cluster.httpPort(3) + "/ws"), new WebSocket.Listener() {
                     @Override
                     public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
                         firstFrame.complete(data.toString());
                         return null;
                     }
-                }).get(30, TimeUnit.SECONDS);
+                })
+                .get(30, TimeUnit.SECONDS);
         try {
             for (long id = 1; id <= 3; id++) {
-                HttpResponse<String> posted = cluster.post(id, "/rooms/secure", "{\"Message\":\"over tls " + id + "\",\"User\":\"u\"}");
+                HttpResponse<String> posted =
+                        cluster.post(id, "/rooms/secure", "{\"Message\":\"over tls " + id + "\",\"User\":\"u\"}");
                 assertThat(posted.statusCode()).as(posted.body()).isEqualTo(201);
             }
             for (long id = 1; id <= 3; id++) {
-                assertThat(JSON.readTree(cluster.get(id, "/rooms/secure").body()).findValuesAsText("Message"))
+                assertThat(JSON.readTree(cluster.get(id, "/rooms/secure").body())
+                                .findValuesAsText("Message"))
                         .containsExactly("over tls 1", "over tls 2", "over tls 3");
             }
-            assertThat(JSON.readTree(firstFrame.get(30, TimeUnit.SECONDS)).get("RoomName").asText()).isEqualTo("secure");
+            assertThat(JSON.readTree(firstFrame.get(30, TimeUnit.SECONDS))
+                            .get("RoomName")
+                            .asText())
+                    .isEqualTo("secure");
         } finally {
             socket.abort();
         }
 
         // Plain HTTP on the HTTPS port: the TLS handler sees no ClientHello and closes the connection.
-        HttpClient plain = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        assertThatThrownBy(() -> plain.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + cluster.httpPort(1) + "/rooms"))
-                .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString()))
+        HttpClient plain =
+                HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        assertThatThrownBy(() -> plain.send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + cluster.httpPort(1) + "/rooms"))
+                                .timeout(Duration.ofSeconds(20))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString()))
                 .isInstanceOf(IOException.class);
 
         // The peer port speaks TLS and wants a client certificate from the CA.
         int peerPort = URI.create(cluster.peerUrl(1)).getPort();
-        try (SSLSocket mutual = (SSLSocket) pem.clientContext(true).getSocketFactory().createSocket("127.0.0.1", peerPort)) {
+        try (SSLSocket mutual =
+                (SSLSocket) pem.clientContext(true).getSocketFactory().createSocket("127.0.0.1", peerPort)) {
             mutual.startHandshake();
             assertThat(mutual.getSession().getPeerCertificates()).isNotEmpty();
         }
-        try (SSLSocket anonymous = (SSLSocket) pem.clientContext(false).getSocketFactory().createSocket("127.0.0.1", peerPort)) {
+        try (SSLSocket anonymous =
+                (SSLSocket) pem.clientContext(false).getSocketFactory().createSocket("127.0.0.1", peerPort)) {
             anonymous.setSoTimeout(20_000);
             assertThatThrownBy(() -> {
-                anonymous.startHandshake();
-                // TLS 1.3 reports a refused client certificate on the first read.
-                if (anonymous.getInputStream().read() == -1) {
-                    throw new IOException("closed by the node");
-                }
-            }).isInstanceOf(IOException.class);
+                        anonymous.startHandshake();
+                        // TLS 1.3 reports a refused client certificate on the first read.
+                        if (anonymous.getInputStream().read() == -1) {
+                            throw new IOException("closed by the node");
+                        }
+                    })
+                    .isInstanceOf(IOException.class);
         }
     }
 }

@@ -22,6 +22,7 @@ class ChatModelPropertiesTest {
     private static final ChatLimits LIMITS = new ChatLimits(40, 12, 8, 6, 40);
     /** Small bounds, so that retention, expiry and eviction all happen within 60 commands. */
     private static final ChatPolicy POLICY = new ChatPolicy(5, 50, 10, 4, 30, 3, 2, 5);
+
     private static final List<String> TOKENS = List.of("a".repeat(64), "b".repeat(64), "c".repeat(64), "");
     private static final List<String> USERS = List.of("ann", "Bob", "bob", "cy", "bad name");
     private static final List<String> ROOMS = List.of("general", "r/é", "x", "", "toolongname");
@@ -42,7 +43,8 @@ class ChatModelPropertiesTest {
     }
 
     @Property(tries = 300)
-    void restoreIsByteForByteAndHasTheSameFuture(@ForAll("logs") List<byte[]> log, @ForAll int cutSeed) throws IOException {
+    void restoreIsByteForByteAndHasTheSameFuture(@ForAll("logs") List<byte[]> log, @ForAll int cutSeed)
+            throws IOException {
         int cut = Math.floorMod(cutSeed, log.size() + 1);
         ChatStateMachine original = machine();
         for (int i = 0; i < cut; i++) {
@@ -70,8 +72,10 @@ class ChatModelPropertiesTest {
             for (int i = 0; i < messages.size(); i++) {
                 assertThat(messages.get(i).seq()).isEqualTo(page.oldestRetainedSeq() + i);
                 if (i > 0) {
-                    assertThat(messages.get(i).postedAtMillis()).isGreaterThanOrEqualTo(messages.get(i - 1).postedAtMillis());
-                    assertThat(messages.get(i).id()).isGreaterThan(messages.get(i - 1).id());
+                    assertThat(messages.get(i).postedAtMillis())
+                            .isGreaterThanOrEqualTo(messages.get(i - 1).postedAtMillis());
+                    assertThat(messages.get(i).id())
+                            .isGreaterThan(messages.get(i - 1).id());
                 }
             }
             assertThat(messages.size()).isLessThanOrEqualTo(5);
@@ -86,9 +90,11 @@ class ChatModelPropertiesTest {
 
     @Provide
     Arbitrary<List<byte[]>> logs() {
-        return Arbitraries.frequencyOf(Tuple.of(20, apiCommands().map(ChatCodec::encode)),
+        return Arbitraries.frequencyOf(
+                        Tuple.of(20, apiCommands().map(ChatCodec::encode)),
                         Tuple.of(1, Arbitraries.bytes().array(byte[].class).ofMaxSize(12)))
-                .list().ofMaxSize(60);
+                .list()
+                .ofMaxSize(60);
     }
 
     @Provide
@@ -96,26 +102,46 @@ class ChatModelPropertiesTest {
         Arbitrary<String> token = Arbitraries.of(TOKENS);
         Arbitrary<String> user = Arbitraries.of(USERS);
         Arbitrary<String> room = Arbitraries.of(ROOMS);
-        Arbitrary<String> text = Arbitraries.strings().withCharRange('a', 'z').withChars('é', '✓').ofMaxLength(44);
+        Arbitrary<String> text = Arbitraries.strings()
+                .withCharRange('a', 'z')
+                .withChars('é', '✓')
+                .ofMaxLength(44);
         Arbitrary<String> txn = Arbitraries.of("", "t1", "t2", "bad id");
         Arbitrary<Long> at = Arbitraries.longs().between(0, 200_000);
         Arbitrary<Long> seq = Arbitraries.longs().between(-1, 9);
         Arbitrary<Long> retention = Arbitraries.longs().between(-2, 6);
         Arbitrary<Boolean> admin = Arbitraries.of(true, false);
         return Arbitraries.frequencyOf(
-                Tuple.of(3, Combinators.combine(user, Arbitraries.of("pbkdf2-sha256$1000$x$y", ""), at).as(ChatCommand.RegisterUser::new)),
-                Tuple.of(4, Combinators.combine(token, user, at, at).as((t, u, expires, now) ->
-                        new ChatCommand.CreateSession(t, u, expires, now))),
-                Tuple.of(2, Combinators.combine(token, Arbitraries.longs().between(0, 40), at).as(ChatCommand.RevokeSession::new)),
-                Tuple.of(3, Combinators.combine(token, room, retention, retention, at).as(ChatCommand.CreateRoom::new)),
+                Tuple.of(
+                        3,
+                        Combinators.combine(user, Arbitraries.of("pbkdf2-sha256$1000$x$y", ""), at)
+                                .as(ChatCommand.RegisterUser::new)),
+                Tuple.of(
+                        4,
+                        Combinators.combine(token, user, at, at)
+                                .as((t, u, expires, now) -> new ChatCommand.CreateSession(t, u, expires, now))),
+                Tuple.of(
+                        2,
+                        Combinators.combine(token, Arbitraries.longs().between(0, 40), at)
+                                .as(ChatCommand.RevokeSession::new)),
+                Tuple.of(
+                        3,
+                        Combinators.combine(token, room, retention, retention, at)
+                                .as(ChatCommand.CreateRoom::new)),
                 Tuple.of(1, Combinators.combine(token, room, admin, at).as(ChatCommand.DeleteRoom::new)),
-                Tuple.of(1, Combinators.combine(token, room, retention, retention, admin, at).as(ChatCommand.SetRetention::new)),
+                Tuple.of(
+                        1,
+                        Combinators.combine(token, room, retention, retention, admin, at)
+                                .as(ChatCommand.SetRetention::new)),
                 Tuple.of(10, Combinators.combine(token, room, text, txn, at).as(ChatCommand.SendMessage::new)),
-                Tuple.of(3, Combinators.combine(token, room, seq, text, admin, at).as(ChatCommand.EditMessage::new)),
+                Tuple.of(
+                        3,
+                        Combinators.combine(token, room, seq, text, admin, at).as(ChatCommand.EditMessage::new)),
                 Tuple.of(3, Combinators.combine(token, room, seq, admin, at).as(ChatCommand.DeleteMessage::new)),
                 Tuple.of(2, Combinators.combine(token, room, seq, at).as(ChatCommand.SetReadMarker::new)),
                 Tuple.of(3, at.map(ChatCommand.Tick::new)),
-                Tuple.of(4, Combinators.combine(room, user, text, at, txn, token).as(ChatCommand.PostMessageV2::new)),
+                Tuple.of(
+                        4, Combinators.combine(room, user, text, at, txn, token).as(ChatCommand.PostMessageV2::new)),
                 Tuple.of(2, Combinators.combine(room, user, text, at).as(ChatCommand.PostMessage::new)));
     }
 }

@@ -14,8 +14,11 @@ class ChatModelTest {
     private static final String BOB = "b".repeat(64);
     private static final long DAY = 86_400_000L;
 
-    private final ChatPolicy policy = ChatPolicy.defaults().withRetention(0, 3_600).withEmptyRoomGraceSeconds(60)
-            .withIdempotency(3, 600).withSessions(10, 2, 100);
+    private final ChatPolicy policy = ChatPolicy.defaults()
+            .withRetention(0, 3_600)
+            .withEmptyRoomGraceSeconds(60)
+            .withIdempotency(3, 600)
+            .withSessions(10, 2, 100);
     private final ChatStateMachine machine = new ChatStateMachine(ChatLimits.defaults(), policy);
     private final List<String> events = new ArrayList<>();
     private long index;
@@ -76,13 +79,20 @@ class ChatModelTest {
     @Test
     void unknownRevokedAndExpiredSessionsAreRefusedInLogOrder() {
         apply(new ChatCommand.CreateRoom(ANN, "r", -1, -1, 2_000));
-        assertThat(apply(new ChatCommand.SendMessage("c".repeat(64), "r", "x", "", 2_000)).errorCode()).isEqualTo("unauthorized");
-        assertThat(apply(new ChatCommand.SendMessage("", "r", "x", "", 2_000)).errorCode()).isEqualTo("unauthorized");
-        assertThat(apply(new ChatCommand.RevokeSession(BOB, 0, 2_000)).accepted()).isTrue();
-        assertThat(apply(new ChatCommand.SendMessage(BOB, "r", "x", "", 2_000)).errorCode()).isEqualTo("unauthorized");
+        assertThat(apply(new ChatCommand.SendMessage("c".repeat(64), "r", "x", "", 2_000))
+                        .errorCode())
+                .isEqualTo("unauthorized");
+        assertThat(apply(new ChatCommand.SendMessage("", "r", "x", "", 2_000)).errorCode())
+                .isEqualTo("unauthorized");
+        assertThat(apply(new ChatCommand.RevokeSession(BOB, 0, 2_000)).accepted())
+                .isTrue();
+        assertThat(apply(new ChatCommand.SendMessage(BOB, "r", "x", "", 2_000)).errorCode())
+                .isEqualTo("unauthorized");
         // Log time passes the session's expiry: refused, and the tick forgets it.
         apply(new ChatCommand.Tick(10 * DAY));
-        assertThat(apply(new ChatCommand.SendMessage(ANN, "r", "x", "", 10 * DAY)).errorCode()).isEqualTo("unauthorized");
+        assertThat(apply(new ChatCommand.SendMessage(ANN, "r", "x", "", 10 * DAY))
+                        .errorCode())
+                .isEqualTo("unauthorized");
         List<ChatModel.Session> left = machine.read(model -> model.sessionsOf("ann"));
         assertThat(left).isEmpty();
     }
@@ -92,11 +102,12 @@ class ChatModelTest {
         apply(new ChatCommand.CreateSession("c".repeat(64), "ann", 10 * DAY, 2_000));
         apply(new ChatCommand.CreateSession("d".repeat(64), "ann", 10 * DAY, 2_000));
         List<ChatModel.Session> kept = machine.read(model -> model.sessionsOf("ANN"));
-        assertThat(kept).extracting(ChatModel.Session::tokenHash)
-                .containsExactly("c".repeat(64), "d".repeat(64));
-        assertThat(apply(new ChatCommand.CreateSession("e".repeat(64), "nobody", 10 * DAY, 2_000)).errorCode())
+        assertThat(kept).extracting(ChatModel.Session::tokenHash).containsExactly("c".repeat(64), "d".repeat(64));
+        assertThat(apply(new ChatCommand.CreateSession("e".repeat(64), "nobody", 10 * DAY, 2_000))
+                        .errorCode())
                 .isEqualTo("invalid_credentials");
-        assertThat(apply(new ChatCommand.RegisterUser("Ann", "h", 2_000)).errorCode()).isEqualTo("username_taken");
+        assertThat(apply(new ChatCommand.RegisterUser("Ann", "h", 2_000)).errorCode())
+                .isEqualTo("username_taken");
     }
 
     @Test
@@ -108,15 +119,22 @@ class ChatModelTest {
         assertThat(replay.message()).isEqualTo(first);
         // Edited since: the replay shows the message as it is now.
         apply(new ChatCommand.EditMessage(ANN, "r", 1, "twice", false, 2_100));
-        assertThat(apply(new ChatCommand.SendMessage(ANN, "r", "once", "t1", 2_200)).message().text()).isEqualTo("twice");
+        assertThat(apply(new ChatCommand.SendMessage(ANN, "r", "once", "t1", 2_200))
+                        .message()
+                        .text())
+                .isEqualTo("twice");
         // Three more keys push t1 out (at most 3 are kept).
         send(ANN, "r", "k", "t2", 2_300);
         send(ANN, "r", "k", "t3", 2_300);
         send(ANN, "r", "k", "t4", 2_300);
-        assertThat(apply(new ChatCommand.SendMessage(ANN, "r", "again", "t1", 2_400)).replayed()).isFalse();
+        assertThat(apply(new ChatCommand.SendMessage(ANN, "r", "again", "t1", 2_400))
+                        .replayed())
+                .isFalse();
         // And age: 600 s of log time later, t4 is forgotten too.
         apply(new ChatCommand.Tick(2_400 + 601_000));
-        assertThat(apply(new ChatCommand.SendMessage(ANN, "r", "k", "t4", 603_500)).replayed()).isFalse();
+        assertThat(apply(new ChatCommand.SendMessage(ANN, "r", "k", "t4", 603_500))
+                        .replayed())
+                .isFalse();
     }
 
     @Test
@@ -129,9 +147,11 @@ class ChatModelTest {
         assertThat(view.oldestRetainedSeq()).isEqualTo(2);
         assertThat(view.messageCount()).isEqualTo(1);
         assertThatThrownBy(() -> machine.read(model -> model.messages("old", null, 0L, 10)))
-                .isInstanceOf(ChatModel.QueryException.class).hasMessageContaining("older");
+                .isInstanceOf(ChatModel.QueryException.class)
+                .hasMessageContaining("older");
         apply(new ChatCommand.Tick(2_000 + 3_600_000 + 1));
-        assertThat(machine.read(model -> model.room("old", null)).messageCount()).isZero();
+        assertThat(machine.read(model -> model.room("old", null)).messageCount())
+                .isZero();
         // Still listed during the grace period, gone after it.
         apply(new ChatCommand.Tick(2_000 + 3_600_000 + 59_000));
         assertThat(machine.rooms()).contains("old");
@@ -173,9 +193,14 @@ class ChatModelTest {
         // Two posts push seqs 1 and 2 (both tombstones) out of retention.
         send(ANN, "u", "m6", "", 1_000);
         send(ANN, "u", "m7", "", 1_000);
-        assertThat(machine.read(model -> model.room("u", null)).oldestRetainedSeq()).isEqualTo(3);
+        assertThat(machine.read(model -> model.room("u", null)).oldestRetainedSeq())
+                .isEqualTo(3);
         assertThat(machine.read(model -> model.room("u", "bob")).unread()).isEqualTo(4);
-        assertThat(machine.read(model -> model.rooms(null, 10, "ann")).rooms().get(0).unread()).isEqualTo(4);
+        assertThat(machine.read(model -> model.rooms(null, 10, "ann"))
+                        .rooms()
+                        .get(0)
+                        .unread())
+                .isEqualTo(4);
         // A node that installs a snapshot answers the same.
         ChatStateMachine restored = new ChatStateMachine(ChatLimits.defaults(), policy);
         try {
@@ -195,28 +220,50 @@ class ChatModelTest {
     void onlyAuthorsOrAdminsEditAndDelete() {
         apply(new ChatCommand.CreateRoom(ANN, "r", -1, -1, 1_000));
         send(ANN, "r", "mine", "", 1_000);
-        assertThat(apply(new ChatCommand.EditMessage(BOB, "r", 1, "x", false, 1_000)).errorCode()).isEqualTo("forbidden");
-        assertThat(apply(new ChatCommand.EditMessage(BOB, "r", 1, "x", true, 1_000)).accepted()).isTrue();
-        assertThat(apply(new ChatCommand.DeleteMessage(BOB, "r", 1, false, 1_000)).errorCode()).isEqualTo("forbidden");
-        assertThat(apply(new ChatCommand.DeleteMessage(ANN, "r", 2, false, 1_000)).errorCode()).isEqualTo("message_not_found");
-        assertThat(apply(new ChatCommand.DeleteMessage(ANN, "nope", 1, false, 1_000)).errorCode()).isEqualTo("room_not_found");
-        assertThat(apply(new ChatCommand.DeleteRoom(BOB, "r", false, 1_000)).errorCode()).isEqualTo("forbidden");
-        assertThat(apply(new ChatCommand.SetRetention(BOB, "r", 1, 0, false, 1_000)).errorCode()).isEqualTo("forbidden");
-        assertThat(apply(new ChatCommand.SetRetention(ANN, "r", -3, 0, false, 1_000)).errorCode()).isEqualTo("invalid_retention");
-        assertThat(apply(new ChatCommand.DeleteRoom(BOB, "r", true, 1_000)).accepted()).isTrue();
+        assertThat(apply(new ChatCommand.EditMessage(BOB, "r", 1, "x", false, 1_000))
+                        .errorCode())
+                .isEqualTo("forbidden");
+        assertThat(apply(new ChatCommand.EditMessage(BOB, "r", 1, "x", true, 1_000))
+                        .accepted())
+                .isTrue();
+        assertThat(apply(new ChatCommand.DeleteMessage(BOB, "r", 1, false, 1_000))
+                        .errorCode())
+                .isEqualTo("forbidden");
+        assertThat(apply(new ChatCommand.DeleteMessage(ANN, "r", 2, false, 1_000))
+                        .errorCode())
+                .isEqualTo("message_not_found");
+        assertThat(apply(new ChatCommand.DeleteMessage(ANN, "nope", 1, false, 1_000))
+                        .errorCode())
+                .isEqualTo("room_not_found");
+        assertThat(apply(new ChatCommand.DeleteRoom(BOB, "r", false, 1_000)).errorCode())
+                .isEqualTo("forbidden");
+        assertThat(apply(new ChatCommand.SetRetention(BOB, "r", 1, 0, false, 1_000))
+                        .errorCode())
+                .isEqualTo("forbidden");
+        assertThat(apply(new ChatCommand.SetRetention(ANN, "r", -3, 0, false, 1_000))
+                        .errorCode())
+                .isEqualTo("invalid_retention");
+        assertThat(apply(new ChatCommand.DeleteRoom(BOB, "r", true, 1_000)).accepted())
+                .isTrue();
         assertThat(events).containsExactly("message r 1", "edited r 1", "room_deleted r");
     }
 
     @Test
     void theOriginalPostProtectsRegisteredNames() {
-        assertThat(apply(new ChatCommand.PostMessageV2("general", "ANN", "hi", 1_000, "", "")).errorCode()).isEqualTo("unauthorized");
-        assertThat(apply(new ChatCommand.PostMessageV2("general", "ann", "hi", 1_000, "", BOB)).errorCode()).isEqualTo("forbidden");
+        assertThat(apply(new ChatCommand.PostMessageV2("general", "ANN", "hi", 1_000, "", ""))
+                        .errorCode())
+                .isEqualTo("unauthorized");
+        assertThat(apply(new ChatCommand.PostMessageV2("general", "ann", "hi", 1_000, "", BOB))
+                        .errorCode())
+                .isEqualTo("forbidden");
         ChatResult ok = apply(new ChatCommand.PostMessageV2("general", "ANN", "hi", 1_000, "k", ANN));
         assertThat(ok.post().user()).isEqualTo("ann");
         ChatResult replay = apply(new ChatCommand.PostMessageV2("general", "ANN", "hi", 1_000, "k", ANN));
         assertThat(replay.replayed()).isTrue();
         assertThat(replay.post()).isEqualTo(ok.post());
-        assertThat(apply(new ChatCommand.PostMessageV2("general", "guest", "hi", 1_000, "", "")).accepted()).isTrue();
+        assertThat(apply(new ChatCommand.PostMessageV2("general", "guest", "hi", 1_000, "", ""))
+                        .accepted())
+                .isTrue();
         assertThat(machine.posts("general")).hasSize(2);
     }
 
@@ -224,7 +271,8 @@ class ChatModelTest {
     void snapshotsOfVersionOneAreRefusedWithAClearError() {
         byte[] snapshot = machine.snapshotBytes();
         snapshot[7] = 1;
-        assertThatThrownBy(() -> new ChatStateMachine(ChatLimits.defaults(), policy).restore(new ByteArrayInputStream(snapshot)))
+        assertThatThrownBy(() ->
+                        new ChatStateMachine(ChatLimits.defaults(), policy).restore(new ByteArrayInputStream(snapshot)))
                 .hasMessageContaining("version 1 is not supported");
     }
 }

@@ -29,8 +29,8 @@ class ChatStateMachinePropertiesTest {
     }
 
     @Property(tries = 200)
-    void snapshotThenRestoreGivesTheSameBytesAndTheSameFuture(@ForAll("commandLogs") List<byte[]> log,
-                                                              @ForAll int cutSeed) throws IOException {
+    void snapshotThenRestoreGivesTheSameBytesAndTheSameFuture(
+            @ForAll("commandLogs") List<byte[]> log, @ForAll int cutSeed) throws IOException {
         int cut = Math.floorMod(cutSeed, log.size() + 1);
         ChatStateMachine original = new ChatStateMachine(LIMITS);
         for (int i = 0; i < cut; i++) {
@@ -56,7 +56,8 @@ class ChatStateMachinePropertiesTest {
         for (String room : machine.rooms()) {
             List<Post> posts = machine.posts(room);
             for (int i = 1; i < posts.size(); i++) {
-                assertThat(posts.get(i).postedAtMillis()).isGreaterThanOrEqualTo(posts.get(i - 1).postedAtMillis());
+                assertThat(posts.get(i).postedAtMillis())
+                        .isGreaterThanOrEqualTo(posts.get(i - 1).postedAtMillis());
             }
         }
         assertThat(machine.rooms()).isSorted().hasSizeLessThanOrEqualTo(LIMITS.roomsMax());
@@ -74,26 +75,33 @@ class ChatStateMachinePropertiesTest {
     Arbitrary<List<byte[]>> commandLogs() {
         Arbitrary<byte[]> encoded = commands().map(ChatCodec::encode);
         Arbitrary<byte[]> garbage = Arbitraries.bytes().array(byte[].class).ofMaxSize(12);
-        return Arbitraries.frequencyOf(
-                        net.jqwik.api.Tuple.of(12, encoded),
-                        net.jqwik.api.Tuple.of(1, garbage))
-                .list().ofMaxSize(40);
+        return Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(12, encoded), net.jqwik.api.Tuple.of(1, garbage))
+                .list()
+                .ofMaxSize(40);
     }
 
     @Provide
     Arbitrary<ChatCommand> commands() {
         // Slightly beyond the limits on purpose, so that rejections are exercised too.
-        Arbitrary<String> rooms = Arbitraries.of("general", "random", "a", "b.c", "zz-9", "toolongroom", "bad/room", "");
-        Arbitrary<String> users = Arbitraries.strings().withCharRange(' ', '~').withChars('é', '✓').ofMaxLength(14);
+        Arbitrary<String> rooms =
+                Arbitraries.of("general", "random", "a", "b.c", "zz-9", "toolongroom", "bad/room", "");
+        Arbitrary<String> users = Arbitraries.strings()
+                .withCharRange(' ', '~')
+                .withChars('é', '✓')
+                .ofMaxLength(14);
         Arbitrary<String> messages = Arbitraries.strings().all().ofMaxLength(45);
         Arbitrary<Long> times = Arbitraries.longs().between(0, 10_000);
-        Arbitrary<ChatCommand> posts = Combinators.combine(rooms, users, messages, times)
-                .as(ChatCommand.PostMessage::new);
-        Arbitrary<ChatCommand> peers = Combinators.combine(Arbitraries.longs().between(-1, 6),
-                        Arbitraries.of("http://127.0.0.1:42379", "http://h:1", ""), Arbitraries.of(true, false))
+        Arbitrary<ChatCommand> posts =
+                Combinators.combine(rooms, users, messages, times).as(ChatCommand.PostMessage::new);
+        Arbitrary<ChatCommand> peers = Combinators.combine(
+                        Arbitraries.longs().between(-1, 6),
+                        Arbitraries.of("http://127.0.0.1:42379", "http://h:1", ""),
+                        Arbitraries.of(true, false))
                 .as(ChatCommand.RegisterPeer::new);
         Arbitrary<ChatCommand> removals = Arbitraries.longs().between(-1, 6).map(ChatCommand.RemovePeer::new);
-        return Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(8, posts), net.jqwik.api.Tuple.of(1, peers),
+        return Arbitraries.frequencyOf(
+                net.jqwik.api.Tuple.of(8, posts),
+                net.jqwik.api.Tuple.of(1, peers),
                 net.jqwik.api.Tuple.of(1, removals));
     }
 }

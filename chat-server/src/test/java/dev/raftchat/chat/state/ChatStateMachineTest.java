@@ -17,8 +17,8 @@ class ChatStateMachineTest {
     private long nextIndex = 1;
 
     private ChatResult post(String room, String user, String message, long atMillis) {
-        return ChatCodec.decodeResult(machine.apply(nextIndex++,
-                ChatCodec.encode(new ChatCommand.PostMessage(room, user, message, atMillis))));
+        return ChatCodec.decodeResult(machine.apply(
+                nextIndex++, ChatCodec.encode(new ChatCommand.PostMessage(room, user, message, atMillis))));
     }
 
     @Test
@@ -69,8 +69,10 @@ class ChatStateMachineTest {
         assertThat(reject(limited, index++, ".hid", "ann", "hi")).isEqualTo("invalid_room");
         assertThat(limited.rooms()).isEmpty();
 
-        assertThat(ChatCodec.decodeResult(limited.apply(index++,
-                ChatCodec.encode(new ChatCommand.PostMessage("one", "ann", "hi", 1)))).accepted()).isTrue();
+        assertThat(ChatCodec.decodeResult(limited.apply(
+                                index++, ChatCodec.encode(new ChatCommand.PostMessage("one", "ann", "hi", 1))))
+                        .accepted())
+                .isTrue();
         assertThat(reject(limited, index++, "two", "ann", "hi")).isEqualTo("too_many_rooms");
         assertThat(limited.rooms()).containsExactly("one");
         assertThat(limited.appliedIndex()).isEqualTo(index - 1);
@@ -80,8 +82,10 @@ class ChatStateMachineTest {
     void messageLimitCountsUtf8BytesNotCharacters() {
         ChatStateMachine limited = new ChatStateMachine(new ChatLimits(4, 64, 64, 10, 64));
         // "éé" is 2 characters but 4 bytes: accepted; "ééé" is 6 bytes: rejected.
-        assertThat(ChatCodec.decodeResult(limited.apply(1,
-                ChatCodec.encode(new ChatCommand.PostMessage("r", "u", "éé", 1)))).accepted()).isTrue();
+        assertThat(ChatCodec.decodeResult(
+                                limited.apply(1, ChatCodec.encode(new ChatCommand.PostMessage("r", "u", "éé", 1))))
+                        .accepted())
+                .isTrue();
         assertThat(reject(limited, 2, "r", "u", "ééé")).isEqualTo("invalid_message");
     }
 
@@ -89,21 +93,27 @@ class ChatStateMachineTest {
     void unpairedSurrogatesAreRefusedBeforeTheyCanBeMangledByUtf8() {
         // Encoding would turn the lone surrogate into '?': the limits refuse it so nothing is altered silently.
         assertThatThrownBy(() -> ChatLimits.defaults().checkMessage("bad \ud800 text"))
-                .isInstanceOf(InvalidCommandException.class).hasMessageContaining("unpaired surrogate");
+                .isInstanceOf(InvalidCommandException.class)
+                .hasMessageContaining("unpaired surrogate");
         assertThatThrownBy(() -> ChatLimits.defaults().checkUserName("\udc00"))
-                .isInstanceOf(InvalidCommandException.class).hasMessageContaining("unpaired surrogate");
+                .isInstanceOf(InvalidCommandException.class)
+                .hasMessageContaining("unpaired surrogate");
         ChatLimits.defaults().checkMessage("paired \ud83d\ude00 emoji");
     }
 
     @Test
     void malformedCommandsAreRejectedNotThrown() {
-        assertThat(ChatCodec.decodeResult(machine.apply(1, new byte[] {9, 9, 9})).errorCode()).isEqualTo("malformed_command");
+        assertThat(ChatCodec.decodeResult(machine.apply(1, new byte[] {9, 9, 9}))
+                        .errorCode())
+                .isEqualTo("malformed_command");
         byte[] good = ChatCodec.encode(new ChatCommand.PostMessage("r", "u", "m", 1));
         byte[] truncated = Arrays.copyOf(good, good.length - 1);
-        assertThat(ChatCodec.decodeResult(machine.apply(2, truncated)).errorCode()).isEqualTo("malformed_command");
+        assertThat(ChatCodec.decodeResult(machine.apply(2, truncated)).errorCode())
+                .isEqualTo("malformed_command");
         byte[] lengthTooLarge = good.clone();
         lengthTooLarge[10] = 0x7f; // the high byte of the room's length
-        assertThat(ChatCodec.decodeResult(machine.apply(3, lengthTooLarge)).errorCode()).isEqualTo("malformed_command");
+        assertThat(ChatCodec.decodeResult(machine.apply(3, lengthTooLarge)).errorCode())
+                .isEqualTo("malformed_command");
         assertThat(machine.rooms()).isEmpty();
         assertThat(machine.appliedIndex()).isEqualTo(3);
     }
@@ -112,7 +122,8 @@ class ChatStateMachineTest {
     void applyingAnIndexTwiceOrBackwardsIsABugAndThrows() {
         post("r", "u", "m", 1);
         byte[] command = ChatCodec.encode(new ChatCommand.PostMessage("r", "u", "again", 2));
-        assertThatThrownBy(() -> machine.apply(1, command)).isInstanceOf(IllegalStateException.class)
+        assertThatThrownBy(() -> machine.apply(1, command))
+                .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("entry 1 applied after entry 1");
         assertThat(machine.posts("r")).hasSize(1);
     }
@@ -170,8 +181,10 @@ class ChatStateMachineTest {
         assertThat(restored.learnerIds()).containsExactly(5L);
         assertThat(restored.appliedIndex()).isEqualTo(5);
         // The restored machine continues from the snapshot's index.
-        assertThat(ChatCodec.decodeResult(restored.apply(6,
-                ChatCodec.encode(new ChatCommand.PostMessage("general", "cid", "after", 500)))).post().postedAtMillis())
+        assertThat(ChatCodec.decodeResult(restored.apply(
+                                6, ChatCodec.encode(new ChatCommand.PostMessage("general", "cid", "after", 500))))
+                        .post()
+                        .postedAtMillis())
                 .isEqualTo(1_000);
     }
 
@@ -188,17 +201,19 @@ class ChatStateMachineTest {
         byte[] wrongMagic = snapshot.clone();
         wrongMagic[0] = 0;
         assertThatThrownBy(() -> target.restore(new ByteArrayInputStream(wrongMagic)))
-                .isInstanceOf(IOException.class).hasMessageContaining("not a chat snapshot");
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("not a chat snapshot");
         byte[] wrongVersion = snapshot.clone();
         wrongVersion[7] = 9;
         assertThatThrownBy(() -> target.restore(new ByteArrayInputStream(wrongVersion)))
-                .isInstanceOf(IOException.class).hasMessageContaining("version 9");
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("version 9");
         assertThat(target.snapshotBytes()).isEqualTo(before);
     }
 
     private static String reject(ChatStateMachine machine, long index, String room, String user, String message) {
-        ChatResult result = ChatCodec.decodeResult(machine.apply(index,
-                ChatCodec.encode(new ChatCommand.PostMessage(room, user, message, 1))));
+        ChatResult result = ChatCodec.decodeResult(
+                machine.apply(index, ChatCodec.encode(new ChatCommand.PostMessage(room, user, message, 1))));
         assertThat(result.accepted()).isFalse();
         assertThat(result.errorMessage()).isNotBlank();
         return result.errorCode();

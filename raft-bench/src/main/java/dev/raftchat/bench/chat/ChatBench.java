@@ -60,7 +60,8 @@ public final class ChatBench {
         int clients = Integer.parseInt(options.getOrDefault("--clients", "32"));
         double warmup = Double.parseDouble(options.getOrDefault("--warmup-seconds", "5"));
         double seconds = Double.parseDouble(options.getOrDefault("--seconds", "10"));
-        double jvmWarmup = Double.parseDouble(options.getOrDefault("--jvm-warmup-seconds", "" + DEFAULT_JVM_WARMUP_SECONDS));
+        double jvmWarmup =
+                Double.parseDouble(options.getOrDefault("--jvm-warmup-seconds", "" + DEFAULT_JVM_WARMUP_SECONDS));
         int messageChars = Integer.parseInt(options.getOrDefault("--message-chars", "256"));
         int subscribers = Integer.parseInt(options.getOrDefault("--subscribers", "32"));
         int fanoutPosters = Integer.parseInt(options.getOrDefault("--fanout-posters", "4"));
@@ -72,7 +73,8 @@ public final class ChatBench {
         }
         ChatLoad.Client clientKind = clientOption.equals("raw") ? ChatLoad.Client.RAW : ChatLoad.Client.JDK;
         List<String> nodeJvmOptions = new ArrayList<>(List.of("-Xmx" + heap, "-XX:+UseSerialGC"));
-        for (String option : options.getOrDefault("--node-jvm-options", "").trim().split("\\s+")) {
+        for (String option :
+                options.getOrDefault("--node-jvm-options", "").trim().split("\\s+")) {
             if (!option.isEmpty()) {
                 nodeJvmOptions.add(option);
             }
@@ -80,20 +82,42 @@ public final class ChatBench {
         java.util.Set<String> phases = new java.util.LinkedHashSet<>(
                 List.of(options.getOrDefault("--phases", "posts,reads,fanout").split(",")));
         Path jar = Path.of(options.getOrDefault("--jar", "chat-server/target/chat-server-0.1.0-SNAPSHOT-all.jar"));
-        String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(Instant.now());
-        Path dir = Path.of(options.getOrDefault("--dir", "raft-bench/target/chat-bench/" + stamp)).toAbsolutePath();
-        if (clients < 1 || subscribers < 0 || fanoutPosters < 1 || seconds <= 0 || warmup < 0 || jvmWarmup < 0 || messageChars < 24
+        String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
+                .withZone(ZoneOffset.UTC)
+                .format(Instant.now());
+        Path dir = Path.of(options.getOrDefault("--dir", "raft-bench/target/chat-bench/" + stamp))
+                .toAbsolutePath();
+        if (clients < 1
+                || subscribers < 0
+                || fanoutPosters < 1
+                || seconds <= 0
+                || warmup < 0
+                || jvmWarmup < 0
+                || messageChars < 24
                 || !(target.equals("all") || target.equals("leader"))
-                || phases.isEmpty() || !java.util.Set.of("posts", "reads", "fanout").containsAll(phases)) {
-            usage("clients >= 1, subscribers >= 0, fan-out posters >= 1, seconds > 0, warm-up >= 0, JVM warm-up >= 0,"
-                    + " message chars >= 24, target all or leader, phases among posts,reads,fanout", USAGE);
+                || phases.isEmpty()
+                || !java.util.Set.of("posts", "reads", "fanout").containsAll(phases)) {
+            usage(
+                    "clients >= 1, subscribers >= 0, fan-out posters >= 1, seconds > 0, warm-up >= 0, JVM warm-up >= 0,"
+                            + " message chars >= 24, target all or leader, phases among posts,reads,fanout",
+                    USAGE);
         }
-        System.out.printf(Locale.ROOT, "chat-bench: 3 nodes (%s, default node options), %d clients,"
+        System.out.printf(
+                Locale.ROOT,
+                "chat-bench: 3 nodes (%s, default node options), %d clients,"
                         + " %d-char messages, %s HTTP client, JVM warm-up %.0f s, then per phase warm-up %.0f s and %.0f s measured, target %s;"
                         + " load: %s; nodes in %s%n",
-                String.join(" ", nodeJvmOptions), clients, messageChars, clientOption, jvmWarmup, warmup, seconds, target, loadAverage(), dir);
-        try (ChatCluster cluster = new ChatCluster(jar, dir, 3, nodeJvmOptions,
-                ChatCluster.BENCH_NODE_OPTIONS)) {
+                String.join(" ", nodeJvmOptions),
+                clients,
+                messageChars,
+                clientOption,
+                jvmWarmup,
+                warmup,
+                seconds,
+                target,
+                loadAverage(),
+                dir);
+        try (ChatCluster cluster = new ChatCluster(jar, dir, 3, nodeJvmOptions, ChatCluster.BENCH_NODE_OPTIONS)) {
             cluster.startAll();
             cluster.awaitReady(Duration.ofSeconds(60));
             int leader = cluster.leader();
@@ -113,20 +137,39 @@ public final class ChatBench {
                 seedReadRooms(node);
                 readRoomsSeeded = true;
                 // Expected status 0: posts answer 201 and reads 200; nothing of this phase is reported.
-                ChatLoad.run("JVM warm-up (posts and reads)", clients, jvmWarmup, 1, 0,
+                ChatLoad.run(
+                        "JVM warm-up (posts and reads)",
+                        clients,
+                        jvmWarmup,
+                        1,
+                        0,
                         (client, sequence) -> client % 2 == 0
-                                ? ChatLoad.postRequest(node.apply(client), "warmup-" + (client % POST_ROOMS), "user" + client,
+                                ? ChatLoad.postRequest(
+                                        node.apply(client),
+                                        "warmup-" + (client % POST_ROOMS),
+                                        "user" + client,
                                         ChatLoad.message("w" + client + "s" + sequence + " ", messageChars))
-                                : ChatLoad.readRequest(node.apply(client), "read-" + ((client + sequence) % READ_ROOMS), false),
-                        Map.of(), clientKind);
+                                : ChatLoad.readRequest(
+                                        node.apply(client), "read-" + ((client + sequence) % READ_ROOMS), false),
+                        Map.of(),
+                        clientKind);
                 System.out.printf(Locale.ROOT, "JVM warm-up: %.0f s of posts and linearizable reads done%n", jvmWarmup);
             }
 
             if (phases.contains("posts")) {
-                outcomes.add(ChatLoad.run("posts (201 after commit)", clients, warmup, seconds, 201,
-                        (client, sequence) -> ChatLoad.postRequest(node.apply(client), "bench-" + (client % POST_ROOMS),
-                                "user" + client, ChatLoad.message("c" + client + "s" + sequence + " ", messageChars)),
-                        processes, clientKind));
+                outcomes.add(ChatLoad.run(
+                        "posts (201 after commit)",
+                        clients,
+                        warmup,
+                        seconds,
+                        201,
+                        (client, sequence) -> ChatLoad.postRequest(
+                                node.apply(client),
+                                "bench-" + (client % POST_ROOMS),
+                                "user" + client,
+                                ChatLoad.message("c" + client + "s" + sequence + " ", messageChars)),
+                        processes,
+                        clientKind));
                 System.out.println(outcomes.get(outcomes.size() - 1).line());
                 System.out.print(outcomes.get(outcomes.size() - 1).cpuLines());
             }
@@ -135,9 +178,16 @@ public final class ChatBench {
                 if (!readRoomsSeeded) {
                     seedReadRooms(node);
                 }
-                outcomes.add(ChatLoad.run("linearizable reads", clients, warmup, seconds, 200,
-                        (client, sequence) -> ChatLoad.readRequest(node.apply(client), "read-" + ((client + sequence) % READ_ROOMS), false),
-                        processes, clientKind));
+                outcomes.add(ChatLoad.run(
+                        "linearizable reads",
+                        clients,
+                        warmup,
+                        seconds,
+                        200,
+                        (client, sequence) -> ChatLoad.readRequest(
+                                node.apply(client), "read-" + ((client + sequence) % READ_ROOMS), false),
+                        processes,
+                        clientKind));
                 System.out.println(outcomes.get(outcomes.size() - 1).line());
                 System.out.print(outcomes.get(outcomes.size() - 1).cpuLines());
             }
@@ -161,14 +211,18 @@ public final class ChatBench {
     }
 
     private static void seedReadRooms(IntFunction<URI> node) throws InterruptedException {
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        HttpClient http =
+                HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         for (int room = 0; room < READ_ROOMS; room++) {
             for (int i = 0; i < READ_ROOM_MESSAGES; i++) {
                 try {
-                    HttpResponse<String> response = http.send(ChatLoad.post(node.apply(room), "read-" + room, "seeder",
-                            "message " + i + " of room " + room), HttpResponse.BodyHandlers.ofString());
+                    HttpResponse<String> response = http.send(
+                            ChatLoad.post(
+                                    node.apply(room), "read-" + room, "seeder", "message " + i + " of room " + room),
+                            HttpResponse.BodyHandlers.ofString());
                     if (response.statusCode() != 201) {
-                        throw new IllegalStateException("seeding read rooms: HTTP " + response.statusCode() + " " + response.body());
+                        throw new IllegalStateException(
+                                "seeding read rooms: HTTP " + response.statusCode() + " " + response.body());
                     }
                 } catch (java.io.IOException e) {
                     throw new IllegalStateException("seeding read rooms", e);
@@ -178,23 +232,43 @@ public final class ChatBench {
     }
 
     /** What the fan-out phase measured: the posts, and deliveries to subscribers. */
-    record FanOut(ChatLoad.Outcome posts, int subscribers, double seconds, long delivered, LatencyHistogram latency,
-                  long disconnected) {
+    record FanOut(
+            ChatLoad.Outcome posts,
+            int subscribers,
+            double seconds,
+            long delivered,
+            LatencyHistogram latency,
+            long disconnected) {
         double deliveredPerSecond() {
             return delivered / seconds;
         }
 
         String line() {
-            return String.format(Locale.ROOT, "%-28s subscribers %d  %9.0f deliveries/s  end-to-end p50 %7.2f ms  p99 %7.2f ms"
+            return String.format(
+                    Locale.ROOT,
+                    "%-28s subscribers %d  %9.0f deliveries/s  end-to-end p50 %7.2f ms  p99 %7.2f ms"
                             + "  p999 %7.2f ms  (%.2f deliveries per post in the window; %d subscribers disconnected)",
-                    "fan-out (/ws firehose)", subscribers, deliveredPerSecond(), latency.valueAt(0.5) / 1e6,
-                    latency.valueAt(0.99) / 1e6, latency.valueAt(0.999) / 1e6,
-                    posts.ok() == 0 ? 0 : (double) delivered / posts.ok(), disconnected);
+                    "fan-out (/ws firehose)",
+                    subscribers,
+                    deliveredPerSecond(),
+                    latency.valueAt(0.5) / 1e6,
+                    latency.valueAt(0.99) / 1e6,
+                    latency.valueAt(0.999) / 1e6,
+                    posts.ok() == 0 ? 0 : (double) delivered / posts.ok(),
+                    disconnected);
         }
     }
 
-    private static FanOut fanOut(ChatCluster cluster, IntFunction<URI> node, int subscribers, int posters, double warmup,
-                                 double seconds, int messageChars, ChatLoad.Client clientKind) throws Exception {
+    private static FanOut fanOut(
+            ChatCluster cluster,
+            IntFunction<URI> node,
+            int subscribers,
+            int posters,
+            double warmup,
+            double seconds,
+            int messageChars,
+            ChatLoad.Client clientKind)
+            throws Exception {
         LatencyHistogram latency = new LatencyHistogram();
         AtomicLong delivered = new AtomicLong();
         AtomicLong disconnected = new AtomicLong();
@@ -202,22 +276,35 @@ public final class ChatBench {
         long origin = System.nanoTime();
         window[0] = origin + (long) (warmup * 1e9) + 2_000_000_000L; // the subscribers connect first (below)
         window[1] = window[0] + (long) (seconds * 1e9);
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        HttpClient http =
+                HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         List<WebSocket> sockets = new ArrayList<>();
         for (int s = 0; s < subscribers; s++) {
             URI base = cluster.uri(1 + s % cluster.size());
             URI ws = URI.create("ws://" + base.getHost() + ":" + base.getPort() + "/ws");
-            sockets.add(http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10))
-                    .buildAsync(ws, new Subscriber(latency, delivered, disconnected, window)).get(10, TimeUnit.SECONDS));
+            sockets.add(http.newWebSocketBuilder()
+                    .connectTimeout(Duration.ofSeconds(10))
+                    .buildAsync(ws, new Subscriber(latency, delivered, disconnected, window))
+                    .get(10, TimeUnit.SECONDS));
         }
         // Let the upgrades settle so the posts' window starts with every subscriber in place.
         long settle = window[0] - (long) (warmup * 1e9) - System.nanoTime();
         if (settle > 0) {
             Thread.sleep(settle / 1_000_000);
         }
-        ChatLoad.Outcome posts = ChatLoad.run("fan-out posts", posters, warmup, seconds, 201,
-                (client, sequence) -> ChatLoad.postRequest(node.apply(client), "fanout-" + client, "poster" + client,
-                        ChatLoad.message("t=" + System.nanoTime() + ";", messageChars)), Map.of(), clientKind);
+        ChatLoad.Outcome posts = ChatLoad.run(
+                "fan-out posts",
+                posters,
+                warmup,
+                seconds,
+                201,
+                (client, sequence) -> ChatLoad.postRequest(
+                        node.apply(client),
+                        "fanout-" + client,
+                        "poster" + client,
+                        ChatLoad.message("t=" + System.nanoTime() + ";", messageChars)),
+                Map.of(),
+                clientKind);
         // Deliveries of posts acknowledged just before the window closed still count if they arrive in it only.
         for (WebSocket socket : sockets) {
             socket.sendClose(WebSocket.NORMAL_CLOSURE, "done").exceptionally(t -> null);
@@ -277,13 +364,31 @@ public final class ChatBench {
     private static void writeCsv(Path file, List<ChatLoad.Outcome> outcomes, FanOut fanOut) throws java.io.IOException {
         StringBuilder csv = new StringBuilder("phase,clients,seconds,ok,failed,per_second,p50_ms,p99_ms,p999_ms\n");
         for (ChatLoad.Outcome o : outcomes) {
-            csv.append(String.format(Locale.ROOT, "%s,%d,%.1f,%d,%d,%.1f,%.3f,%.3f,%.3f%n", o.name(), o.clients(), o.seconds(),
-                    o.ok(), o.failed(), o.perSecond(), o.millis(0.5), o.millis(0.99), o.millis(0.999)));
+            csv.append(String.format(
+                    Locale.ROOT,
+                    "%s,%d,%.1f,%d,%d,%.1f,%.3f,%.3f,%.3f%n",
+                    o.name(),
+                    o.clients(),
+                    o.seconds(),
+                    o.ok(),
+                    o.failed(),
+                    o.perSecond(),
+                    o.millis(0.5),
+                    o.millis(0.99),
+                    o.millis(0.999)));
         }
         if (fanOut != null) {
-            csv.append(String.format(Locale.ROOT, "fan-out deliveries,%d,%.1f,%d,%d,%.1f,%.3f,%.3f,%.3f%n", fanOut.subscribers(),
-                fanOut.seconds(), fanOut.delivered(), fanOut.disconnected(), fanOut.deliveredPerSecond(),
-                fanOut.latency().valueAt(0.5) / 1e6, fanOut.latency().valueAt(0.99) / 1e6, fanOut.latency().valueAt(0.999) / 1e6));
+            csv.append(String.format(
+                    Locale.ROOT,
+                    "fan-out deliveries,%d,%.1f,%d,%d,%.1f,%.3f,%.3f,%.3f%n",
+                    fanOut.subscribers(),
+                    fanOut.seconds(),
+                    fanOut.delivered(),
+                    fanOut.disconnected(),
+                    fanOut.deliveredPerSecond(),
+                    fanOut.latency().valueAt(0.5) / 1e6,
+                    fanOut.latency().valueAt(0.99) / 1e6,
+                    fanOut.latency().valueAt(0.999) / 1e6));
         }
         Files.writeString(file, csv);
     }

@@ -33,8 +33,9 @@ public final class ChatCluster implements AutoCloseable {
      * with 429 after the first second. The limit is raised to its maximum, not switched off, so the limiter's
      * own cost stays in the measurement.
      */
-    public static final List<String> BENCH_NODE_OPTIONS = List.of(
-            "--writes-per-minute-per-address", "100000000", "--writes-per-minute-per-user", "100000000");
+    public static final List<String> BENCH_NODE_OPTIONS =
+            List.of("--writes-per-minute-per-address", "100000000", "--writes-per-minute-per-user", "100000000");
+
     private static final Pattern NUMBER_FIELD = Pattern.compile("\"(\\w+)\":(-?\\d+)");
 
     private final Path jar;
@@ -44,8 +45,10 @@ public final class ChatCluster implements AutoCloseable {
     private final int[] httpPorts;
     private final String clusterUrls;
     private final Process[] processes;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
     private final Thread shutdownHook = new Thread(this::close, "chat-cluster-shutdown");
 
     /**
@@ -56,7 +59,8 @@ public final class ChatCluster implements AutoCloseable {
     public ChatCluster(Path jar, Path baseDirectory, int nodes, List<String> jvmOptions, List<String> nodeOptions)
             throws IOException {
         if (!Files.isRegularFile(jar)) {
-            throw new IllegalArgumentException("no chat-server jar at " + jar + " (build it: ./mvnw -pl chat-server -am package)");
+            throw new IllegalArgumentException(
+                    "no chat-server jar at " + jar + " (build it: ./mvnw -pl chat-server -am package)");
         }
         this.jar = jar;
         this.baseDirectory = baseDirectory;
@@ -99,12 +103,24 @@ public final class ChatCluster implements AutoCloseable {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmOptions);
-        command.addAll(List.of("-jar", jar.toString(), "--id", Integer.toString(id), "--cluster", clusterUrls,
-                "--port", Integer.toString(httpPorts[id - 1]), "--http-host", "127.0.0.1",
-                "--data-dir", dataDirectory(id).toString()));
+        command.addAll(List.of(
+                "-jar",
+                jar.toString(),
+                "--id",
+                Integer.toString(id),
+                "--cluster",
+                clusterUrls,
+                "--port",
+                Integer.toString(httpPorts[id - 1]),
+                "--http-host",
+                "127.0.0.1",
+                "--data-dir",
+                dataDirectory(id).toString()));
         command.addAll(nodeOptions);
-        processes[id - 1] = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile(id).toFile())).start();
+        processes[id - 1] = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile(id).toFile()))
+                .start();
     }
 
     public void startAll() throws IOException {
@@ -198,8 +214,12 @@ public final class ChatCluster implements AutoCloseable {
     /** A numeric field of node {@code id}'s GET /raft status ("AppliedIndex", "CommitIndex", "LeaderId"); -1 on failure. */
     public long statusField(int id, String field) {
         try {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri(id).resolve("/raft"))
-                    .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = http.send(
+                    HttpRequest.newBuilder(uri(id).resolve("/raft"))
+                            .timeout(Duration.ofSeconds(5))
+                            .GET()
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() != 200) {
                 return -1;
             }
@@ -220,8 +240,13 @@ public final class ChatCluster implements AutoCloseable {
 
     private int get(int id, String path) {
         try {
-            return http.send(HttpRequest.newBuilder(uri(id).resolve(path)).timeout(Duration.ofSeconds(5)).GET().build(),
-                    HttpResponse.BodyHandlers.discarding()).statusCode();
+            return http.send(
+                            HttpRequest.newBuilder(uri(id).resolve(path))
+                                    .timeout(Duration.ofSeconds(5))
+                                    .GET()
+                                    .build(),
+                            HttpResponse.BodyHandlers.discarding())
+                    .statusCode();
         } catch (IOException e) {
             return -1;
         } catch (InterruptedException e) {
@@ -233,7 +258,8 @@ public final class ChatCluster implements AutoCloseable {
     /** Resident set size of node {@code id}'s process in KiB (VmRSS of /proc/pid/status), -1 if unknown. */
     public long residentKibibytes(int id) {
         try {
-            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid(id)), "status"), StandardCharsets.UTF_8)) {
+            for (String line :
+                    Files.readAllLines(Path.of("/proc", Long.toString(pid(id)), "status"), StandardCharsets.UTF_8)) {
                 if (line.startsWith("VmRSS:")) {
                     return Long.parseLong(line.replaceAll("[^0-9]", ""));
                 }
@@ -254,7 +280,8 @@ public final class ChatCluster implements AutoCloseable {
             run(jcmd.toString(), Long.toString(pid(id)), "GC.run");
             String info = run(jcmd.toString(), Long.toString(pid(id)), "GC.heap_info");
             // e.g. " def new generation   total 9792K, used 123K [..." per generation; sum the "used".
-            Matcher m = Pattern.compile("(?:generation|space|heap)\\s+total \\d+K, used (\\d+)K").matcher(info);
+            Matcher m = Pattern.compile("(?:generation|space|heap)\\s+total \\d+K, used (\\d+)K")
+                    .matcher(info);
             long used = 0;
             boolean found = false;
             while (m.find()) {
@@ -283,14 +310,16 @@ public final class ChatCluster implements AutoCloseable {
             return 0;
         }
         try (Stream<Path> paths = Files.walk(directory)) {
-            return paths.filter(Files::isRegularFile).filter(p -> p.toString().contains(part))
+            return paths.filter(Files::isRegularFile)
+                    .filter(p -> p.toString().contains(part))
                     .mapToLong(p -> {
                         try {
                             return Files.size(p);
                         } catch (IOException e) {
                             return 0; // deleted meanwhile (compaction)
                         }
-                    }).sum();
+                    })
+                    .sum();
         } catch (IOException | UncheckedIOException e) {
             return -1;
         }

@@ -24,6 +24,7 @@ import java.util.function.IntFunction;
 final class ChatLoad {
     /** Clients per {@link HttpClient}: each client object has one selector thread, which is plenty for a few connections. */
     static final int CLIENTS_PER_HTTP_CLIENT = 8;
+
     static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
     /** Thread groups (threads named alike) shown per process in the CPU report. */
     static final int CPU_THREAD_GROUPS_SHOWN = 6;
@@ -31,16 +32,33 @@ final class ChatLoad {
     static final long CPU_SAMPLE_MARGIN_NANOS = 500_000_000L;
 
     /** What one phase measured. */
-    record Outcome(String name, int clients, double seconds, long ok, long failed, LatencyHistogram latency,
-                   String firstFailure, List<String> cpu, double cores) {
+    record Outcome(
+            String name,
+            int clients,
+            double seconds,
+            long ok,
+            long failed,
+            LatencyHistogram latency,
+            String firstFailure,
+            List<String> cpu,
+            double cores) {
         double perSecond() {
             return ok / seconds;
         }
 
         String line() {
-            return String.format(Locale.ROOT, "%-28s clients %4d  %9.0f /s  p50 %7.2f ms  p99 %7.2f ms  p999 %7.2f ms"
-                            + "  ok %d  failed %d%s", name, clients, perSecond(), millis(0.5), millis(0.99), millis(0.999), ok,
-                    failed, firstFailure == null ? "" : "  (first failure: " + firstFailure + ")");
+            return String.format(
+                    Locale.ROOT,
+                    "%-28s clients %4d  %9.0f /s  p50 %7.2f ms  p99 %7.2f ms  p999 %7.2f ms" + "  ok %d  failed %d%s",
+                    name,
+                    clients,
+                    perSecond(),
+                    millis(0.5),
+                    millis(0.99),
+                    millis(0.999),
+                    ok,
+                    failed,
+                    firstFailure == null ? "" : "  (first failure: " + firstFailure + ")");
         }
 
         double millis(double quantile) {
@@ -52,9 +70,14 @@ final class ChatLoad {
             if (cpu.isEmpty()) {
                 return "";
             }
-            return String.format(Locale.ROOT, "  CPU in the measured window: %.2f cores in all, %.2f ms of CPU per request"
-                    + " (nodes and load generator)%n", cores, ok == 0 ? 0 : cores * seconds * 1000 / ok)
-                    + String.join(System.lineSeparator(), cpu) + System.lineSeparator();
+            return String.format(
+                            Locale.ROOT,
+                            "  CPU in the measured window: %.2f cores in all, %.2f ms of CPU per request"
+                                    + " (nodes and load generator)%n",
+                            cores,
+                            ok == 0 ? 0 : cores * seconds * 1000 / ok)
+                    + String.join(System.lineSeparator(), cpu)
+                    + System.lineSeparator();
         }
     }
 
@@ -63,7 +86,10 @@ final class ChatLoad {
     static List<HttpClient> httpClients(int clients) {
         List<HttpClient> list = new ArrayList<>();
         for (int i = 0; i < (clients + CLIENTS_PER_HTTP_CLIENT - 1) / CLIENTS_PER_HTTP_CLIENT; i++) {
-            list.add(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build());
+            list.add(HttpClient.newBuilder()
+                    .version(HttpClient.Version.HTTP_1_1)
+                    .connectTimeout(Duration.ofSeconds(5))
+                    .build());
         }
         return list;
     }
@@ -71,9 +97,13 @@ final class ChatLoad {
     /** One request of the load, independent of the HTTP client that sends it. */
     record Request(URI node, String method, String pathAndQuery, byte[] body) {
         HttpRequest toHttpRequest() {
-            HttpRequest.Builder builder = HttpRequest.newBuilder(node.resolve(pathAndQuery)).timeout(REQUEST_TIMEOUT);
-            return body == null ? builder.GET().build()
-                    : builder.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofByteArray(body)).build();
+            HttpRequest.Builder builder =
+                    HttpRequest.newBuilder(node.resolve(pathAndQuery)).timeout(REQUEST_TIMEOUT);
+            return body == null
+                    ? builder.GET().build()
+                    : builder.header("Content-Type", "application/json")
+                            .method(method, HttpRequest.BodyPublishers.ofByteArray(body))
+                            .build();
         }
     }
 
@@ -88,14 +118,20 @@ final class ChatLoad {
     /** POST /rooms/{room} with the original API's body. */
     static Request postRequest(URI node, String room, String user, String message) {
         String body = "{\"Message\":\"" + message + "\",\"User\":\"" + user + "\"}";
-        return new Request(node, "POST", "/rooms/" + URLEncoder.encode(room, StandardCharsets.UTF_8),
+        return new Request(
+                node,
+                "POST",
+                "/rooms/" + URLEncoder.encode(room, StandardCharsets.UTF_8),
                 body.getBytes(StandardCharsets.UTF_8));
     }
 
     /** GET /rooms/{room}: a linearizable read unless {@code stale}. */
     static Request readRequest(URI node, String room, boolean stale) {
-        return new Request(node, "GET", "/rooms/" + URLEncoder.encode(room, StandardCharsets.UTF_8)
-                + (stale ? "?consistency=stale" : ""), null);
+        return new Request(
+                node,
+                "GET",
+                "/rooms/" + URLEncoder.encode(room, StandardCharsets.UTF_8) + (stale ? "?consistency=stale" : ""),
+                null);
     }
 
     static HttpRequest post(URI node, String room, String user, String message) {
@@ -124,8 +160,9 @@ final class ChatLoad {
      * Runs {@code clients} closed-loop clients for {@code warmupSeconds + seconds}; requests answered with
      * {@code expectedStatus} inside the last {@code seconds} count and are timed.
      */
-    static Outcome run(String name, int clients, double warmupSeconds, double seconds, int expectedStatus,
-                       RequestFactory requests) throws InterruptedException {
+    static Outcome run(
+            String name, int clients, double warmupSeconds, double seconds, int expectedStatus, RequestFactory requests)
+            throws InterruptedException {
         return run(name, clients, warmupSeconds, seconds, expectedStatus, requests, Map.of(), Client.RAW);
     }
 
@@ -133,66 +170,79 @@ final class ChatLoad {
      * As {@link #run(String, int, double, double, int, RequestFactory)}, also measuring the CPU that the threads
      * of {@code processes} (label → pid; include this JVM to count the load generator) use in the measured window.
      */
-    static Outcome run(String name, int clients, double warmupSeconds, double seconds, int expectedStatus,
-                       RequestFactory requests, Map<String, Long> processes, Client kind) throws InterruptedException {
+    static Outcome run(
+            String name,
+            int clients,
+            double warmupSeconds,
+            double seconds,
+            int expectedStatus,
+            RequestFactory requests,
+            Map<String, Long> processes,
+            Client kind)
+            throws InterruptedException {
         List<HttpClient> http = kind == Client.JDK ? httpClients(clients) : List.of();
         LatencyHistogram latency = new LatencyHistogram();
         AtomicLong ok = new AtomicLong();
         AtomicLong failed = new AtomicLong();
-        java.util.concurrent.atomic.AtomicReference<String> firstFailure = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicReference<String> firstFailure =
+                new java.util.concurrent.atomic.AtomicReference<>();
         long start = System.nanoTime();
         long measureFrom = start + (long) (warmupSeconds * 1e9);
         long end = measureFrom + (long) (seconds * 1e9);
         List<Thread> threads = new ArrayList<>();
         for (int c = 0; c < clients; c++) {
             final int client = c;
-            Thread thread = new Thread(() -> {
-                HttpClient httpClient = kind == Client.JDK ? http.get(client / CLIENTS_PER_HTTP_CLIENT) : null;
-                java.util.Map<URI, RawHttpClient> raw = new java.util.HashMap<>();
-                long sequence = 0;
-                while (System.nanoTime() < end) {
-                    Request request = requests.next(client, sequence++);
-                    long sent = System.nanoTime();
-                    int status;
-                    String failure = null;
-                    try {
-                        String body;
-                        if (httpClient != null) {
-                            HttpResponse<String> response = httpClient.send(request.toHttpRequest(), HttpResponse.BodyHandlers.ofString());
-                            status = response.statusCode();
-                            body = response.body();
-                        } else {
-                            RawHttpClient.Response response = raw.computeIfAbsent(request.node(),
-                                    n -> new RawHttpClient(n, (int) REQUEST_TIMEOUT.toMillis()))
-                                    .exchange(request.method(), request.pathAndQuery(), request.body());
-                            status = response.status();
-                            body = response.body();
+            Thread thread = new Thread(
+                    () -> {
+                        HttpClient httpClient = kind == Client.JDK ? http.get(client / CLIENTS_PER_HTTP_CLIENT) : null;
+                        java.util.Map<URI, RawHttpClient> raw = new java.util.HashMap<>();
+                        long sequence = 0;
+                        while (System.nanoTime() < end) {
+                            Request request = requests.next(client, sequence++);
+                            long sent = System.nanoTime();
+                            int status;
+                            String failure = null;
+                            try {
+                                String body;
+                                if (httpClient != null) {
+                                    HttpResponse<String> response = httpClient.send(
+                                            request.toHttpRequest(), HttpResponse.BodyHandlers.ofString());
+                                    status = response.statusCode();
+                                    body = response.body();
+                                } else {
+                                    RawHttpClient.Response response = raw.computeIfAbsent(
+                                                    request.node(),
+                                                    n -> new RawHttpClient(n, (int) REQUEST_TIMEOUT.toMillis()))
+                                            .exchange(request.method(), request.pathAndQuery(), request.body());
+                                    status = response.status();
+                                    body = response.body();
+                                }
+                                if (status != expectedStatus) {
+                                    failure = "HTTP " + status + " " + abbreviate(body);
+                                }
+                            } catch (IOException e) {
+                                status = -1;
+                                failure = e.toString();
+                            } catch (InterruptedException e) {
+                                raw.values().forEach(RawHttpClient::close);
+                                return;
+                            }
+                            long done = System.nanoTime();
+                            if (done >= measureFrom && done < end) {
+                                if (failure == null) {
+                                    ok.incrementAndGet();
+                                    latency.record(done - sent);
+                                } else {
+                                    failed.incrementAndGet();
+                                }
+                            }
+                            if (failure != null) {
+                                firstFailure.compareAndSet(null, failure);
+                            }
                         }
-                        if (status != expectedStatus) {
-                            failure = "HTTP " + status + " " + abbreviate(body);
-                        }
-                    } catch (IOException e) {
-                        status = -1;
-                        failure = e.toString();
-                    } catch (InterruptedException e) {
                         raw.values().forEach(RawHttpClient::close);
-                        return;
-                    }
-                    long done = System.nanoTime();
-                    if (done >= measureFrom && done < end) {
-                        if (failure == null) {
-                            ok.incrementAndGet();
-                            latency.record(done - sent);
-                        } else {
-                            failed.incrementAndGet();
-                        }
-                    }
-                    if (failure != null) {
-                        firstFailure.compareAndSet(null, failure);
-                    }
-                }
-                raw.values().forEach(RawHttpClient::close);
-            }, name + "-client-" + c);
+                    },
+                    name + "-client-" + c);
             thread.setDaemon(true);
             threads.add(thread);
             thread.start();

@@ -46,9 +46,13 @@ public final class ChatScale {
     static final long POLL_MILLIS = 100;
     /** The runtime keeps this many entries behind each snapshot (RaftServerConfig's default log tail). */
     static final long LOG_TAIL_ENTRIES = 1000;
-    private static final Pattern WRITTEN = Pattern.compile("^(\\d\\d:\\d\\d:\\d\\d\\.\\d{3}) .*node \\d+: snapshot (\\d+)@(\\d+) written; log compacted");
-    private static final Pattern RESTORED = Pattern.compile("^(\\d\\d:\\d\\d:\\d\\d\\.\\d{3}) .*restored the state machine from snapshot (\\d+)@");
-    private static final Pattern INSTALLED = Pattern.compile("^(\\d\\d:\\d\\d:\\d\\d\\.\\d{3}) .*installed snapshot (\\d+)@");
+
+    private static final Pattern WRITTEN = Pattern.compile(
+            "^(\\d\\d:\\d\\d:\\d\\d\\.\\d{3}) .*node \\d+: snapshot (\\d+)@(\\d+) written; log compacted");
+    private static final Pattern RESTORED =
+            Pattern.compile("^(\\d\\d:\\d\\d:\\d\\d\\.\\d{3}) .*restored the state machine from snapshot (\\d+)@");
+    private static final Pattern INSTALLED =
+            Pattern.compile("^(\\d\\d:\\d\\d:\\d\\d\\.\\d{3}) .*installed snapshot (\\d+)@");
 
     public static void main(String[] args) throws Exception {
         Map<String, String> options = ChatBench.parse(args, USAGE);
@@ -60,17 +64,36 @@ public final class ChatScale {
         long snapshotCount = Long.parseLong(options.getOrDefault("--snapshot-count", "50000"));
         String heap = options.getOrDefault("--heap", "2g");
         Path jar = Path.of(options.getOrDefault("--jar", "chat-server/target/chat-server-0.1.0-SNAPSHOT-all.jar"));
-        String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(Instant.now());
-        Path dir = Path.of(options.getOrDefault("--dir", "raft-bench/target/chat-scale/" + stamp)).toAbsolutePath();
+        String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
+                .withZone(ZoneOffset.UTC)
+                .format(Instant.now());
+        Path dir = Path.of(options.getOrDefault("--dir", "raft-bench/target/chat-scale/" + stamp))
+                .toAbsolutePath();
         if (messages < 1 || rooms < 1 || clients < 1 || messageChars < 16 || loadSeconds <= 0 || snapshotCount < 1) {
             ChatBench.usage("every number must be positive; message chars >= 16", USAGE);
         }
-        System.out.printf(Locale.ROOT, "chat-scale: %d messages of %d chars over %d rooms, %d clients, load stops after %.0f s;"
-                        + " 3 nodes -Xmx%s -XX:+UseSerialGC --snapshot-count %d; %s; nodes in %s%n", messages, messageChars,
-                rooms, clients, loadSeconds, heap, snapshotCount, ChatBench.loadAverage(), dir);
-        try (ChatCluster cluster = new ChatCluster(jar, dir, 3, List.of("-Xmx" + heap, "-XX:+UseSerialGC"),
-                java.util.stream.Stream.concat(ChatCluster.BENCH_NODE_OPTIONS.stream(),
-                        java.util.stream.Stream.of("--snapshot-count", Long.toString(snapshotCount))).toList())) {
+        System.out.printf(
+                Locale.ROOT,
+                "chat-scale: %d messages of %d chars over %d rooms, %d clients, load stops after %.0f s;"
+                        + " 3 nodes -Xmx%s -XX:+UseSerialGC --snapshot-count %d; %s; nodes in %s%n",
+                messages,
+                messageChars,
+                rooms,
+                clients,
+                loadSeconds,
+                heap,
+                snapshotCount,
+                ChatBench.loadAverage(),
+                dir);
+        try (ChatCluster cluster = new ChatCluster(
+                jar,
+                dir,
+                3,
+                List.of("-Xmx" + heap, "-XX:+UseSerialGC"),
+                java.util.stream.Stream.concat(
+                                ChatCluster.BENCH_NODE_OPTIONS.stream(),
+                                java.util.stream.Stream.of("--snapshot-count", Long.toString(snapshotCount)))
+                        .toList())) {
             cluster.startAll();
             cluster.awaitReady(Duration.ofSeconds(60));
             int leader = cluster.leader();
@@ -79,19 +102,21 @@ public final class ChatScale {
 
             // Poll the leader's applied index (for snapshot start times) while loading.
             ConcurrentLinkedQueue<long[]> appliedSamples = new ConcurrentLinkedQueue<>();
-            Thread poller = new Thread(() -> {
-                while (!Thread.currentThread().isInterrupted()) {
-                    long applied = cluster.statusField(leader, "AppliedIndex");
-                    if (applied >= 0) {
-                        appliedSamples.add(new long[] {System.currentTimeMillis(), applied});
-                    }
-                    try {
-                        Thread.sleep(POLL_MILLIS);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-            }, "applied-poller");
+            Thread poller = new Thread(
+                    () -> {
+                        while (!Thread.currentThread().isInterrupted()) {
+                            long applied = cluster.statusField(leader, "AppliedIndex");
+                            if (applied >= 0) {
+                                appliedSamples.add(new long[] {System.currentTimeMillis(), applied});
+                            }
+                            try {
+                                Thread.sleep(POLL_MILLIS);
+                            } catch (InterruptedException e) {
+                                return;
+                            }
+                        }
+                    },
+                    "applied-poller");
             poller.setDaemon(true);
             poller.start();
 
@@ -100,20 +125,36 @@ public final class ChatScale {
             long acknowledged = loaded[0];
             double loadedSeconds = (System.nanoTime() - loadStart) / 1e9;
             long acked = acknowledged;
-            System.out.printf(Locale.ROOT, "%nloaded %d messages (%d failed after retries) in %.1f s: %.0f posts/s%s%n", acked,
-                    loaded[1], loadedSeconds, acked / loadedSeconds,
-                    acked < messages ? String.format(Locale.ROOT, " -- stopped by --load-seconds; %d messages would take %.0f s at this rate",
-                            messages, messages / (acked / loadedSeconds)) : "");
+            System.out.printf(
+                    Locale.ROOT,
+                    "%nloaded %d messages (%d failed after retries) in %.1f s: %.0f posts/s%s%n",
+                    acked,
+                    loaded[1],
+                    loadedSeconds,
+                    acked / loadedSeconds,
+                    acked < messages
+                            ? String.format(
+                                    Locale.ROOT,
+                                    " -- stopped by --load-seconds; %d messages would take %.0f s at this rate",
+                                    messages,
+                                    messages / (acked / loadedSeconds))
+                            : "");
 
             long commit = cluster.statusField(leader, "CommitIndex");
             awaitApplied(cluster, List.of(1, 2, 3), commit, Duration.ofSeconds(120));
             poller.interrupt();
             System.out.printf(Locale.ROOT, "every node applied through index %d%n%n", commit);
 
-            System.out.println("memory per node (heap in use after a full GC; resident set from /proc/<pid>/status VmRSS):");
+            System.out.println(
+                    "memory per node (heap in use after a full GC; resident set from /proc/<pid>/status VmRSS):");
             for (int id = 1; id <= 3; id++) {
-                System.out.printf(Locale.ROOT, "  node %d%s: heap %,d KiB, RSS %,d KiB, log on disk %,d bytes, snapshots on disk %,d bytes%n",
-                        id, id == leader ? " (leader)" : "", cluster.heapUsedAfterGcKibibytes(id), cluster.residentKibibytes(id),
+                System.out.printf(
+                        Locale.ROOT,
+                        "  node %d%s: heap %,d KiB, RSS %,d KiB, log on disk %,d bytes, snapshots on disk %,d bytes%n",
+                        id,
+                        id == leader ? " (leader)" : "",
+                        cluster.heapUsedAfterGcKibibytes(id),
+                        cluster.residentKibibytes(id),
                         ChatCluster.bytesUnder(cluster.dataDirectory(id).resolve("log"), ""),
                         ChatCluster.bytesUnder(cluster.dataDirectory(id).resolve("snapshots"), ""));
             }
@@ -129,7 +170,12 @@ public final class ChatScale {
                 long extra = snapshotCount + 2 * LOG_TAIL_ENTRIES;
                 long[] more = load(cluster, messages, extra, rooms, clients, messageChars, Double.MAX_VALUE);
                 acked += more[0];
-                System.out.printf(Locale.ROOT, "posted %,d more messages with node %d down (%d failed)%n", more[0], follower, more[1]);
+                System.out.printf(
+                        Locale.ROOT,
+                        "posted %,d more messages with node %d down (%d failed)%n",
+                        more[0],
+                        follower,
+                        more[1]);
                 commit = cluster.statusField(leader, "CommitIndex");
                 restart(cluster, follower, true, commit, acked, rooms);
             } catch (RuntimeException e) {
@@ -147,7 +193,8 @@ public final class ChatScale {
      * spread over the running nodes, until all are acknowledged or {@code seconds} have passed; reports progress
      * every 30 s. Returns {acknowledged, failed}.
      */
-    static long[] load(ChatCluster cluster, long first, long count, int rooms, int clients, int messageChars, double seconds)
+    static long[] load(
+            ChatCluster cluster, long first, long count, int rooms, int clients, int messageChars, double seconds)
             throws InterruptedException {
         AtomicLong next = new AtomicLong(first);
         AtomicLong acknowledged = new AtomicLong();
@@ -164,22 +211,24 @@ public final class ChatScale {
         List<Thread> threads = new ArrayList<>();
         for (int c = 0; c < clients; c++) {
             final int client = c;
-            Thread thread = new Thread(() -> {
-                HttpClient httpClient = http.get(client / ChatLoad.CLIENTS_PER_HTTP_CLIENT);
-                URI node = cluster.uri(running.get(client % running.size()));
-                while (System.nanoTime() < loadEnd) {
-                    long k = next.getAndIncrement();
-                    if (k >= first + count) {
-                        return;
-                    }
-                    String text = ChatLoad.message("m" + k + " ", messageChars);
-                    if (postWithRetry(httpClient, node, "room-" + (k % rooms), text)) {
-                        acknowledged.incrementAndGet();
-                    } else {
-                        failed.incrementAndGet();
-                    }
-                }
-            }, "scale-client-" + c);
+            Thread thread = new Thread(
+                    () -> {
+                        HttpClient httpClient = http.get(client / ChatLoad.CLIENTS_PER_HTTP_CLIENT);
+                        URI node = cluster.uri(running.get(client % running.size()));
+                        while (System.nanoTime() < loadEnd) {
+                            long k = next.getAndIncrement();
+                            if (k >= first + count) {
+                                return;
+                            }
+                            String text = ChatLoad.message("m" + k + " ", messageChars);
+                            if (postWithRetry(httpClient, node, "room-" + (k % rooms), text)) {
+                                acknowledged.incrementAndGet();
+                            } else {
+                                failed.incrementAndGet();
+                            }
+                        }
+                    },
+                    "scale-client-" + c);
             thread.setDaemon(true);
             threads.add(thread);
             thread.start();
@@ -191,8 +240,13 @@ public final class ChatScale {
                 if (System.nanoTime() - lastReport > 30e9) {
                     lastReport = System.nanoTime();
                     double elapsed = (lastReport - loadStart) / 1e9;
-                    System.out.printf(Locale.ROOT, "  %.0f s: %d acknowledged (%.0f /s); %s%n", elapsed, acknowledged.get(),
-                            acknowledged.get() / elapsed, ChatBench.loadAverage());
+                    System.out.printf(
+                            Locale.ROOT,
+                            "  %.0f s: %d acknowledged (%.0f /s); %s%n",
+                            elapsed,
+                            acknowledged.get(),
+                            acknowledged.get() / elapsed,
+                            ChatBench.loadAverage());
                 }
             }
         }
@@ -203,12 +257,14 @@ public final class ChatScale {
     private static boolean postWithRetry(HttpClient http, URI node, String room, String text) {
         for (int attempt = 0; attempt < 5; attempt++) {
             try {
-                HttpResponse<String> response = http.send(ChatLoad.post(node, room, "scale", text), HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> response =
+                        http.send(ChatLoad.post(node, room, "scale", text), HttpResponse.BodyHandlers.ofString());
                 if (response.statusCode() == 201) {
                     return true;
                 }
                 if (response.statusCode() != 503) {
-                    System.err.println("post to " + room + ": HTTP " + response.statusCode() + " " + ChatLoad.abbreviate(response.body()));
+                    System.err.println("post to " + room + ": HTTP " + response.statusCode() + " "
+                            + ChatLoad.abbreviate(response.body()));
                     return false;
                 }
             } catch (IOException e) {
@@ -221,21 +277,25 @@ public final class ChatScale {
         return false;
     }
 
-    private static void awaitApplied(ChatCluster cluster, List<Integer> nodes, long index, Duration timeout) throws InterruptedException {
+    private static void awaitApplied(ChatCluster cluster, List<Integer> nodes, long index, Duration timeout)
+            throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         for (int id : nodes) {
             while (cluster.statusField(id, "AppliedIndex") < index) {
                 if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("node " + id + " did not apply through " + index + " in " + timeout);
+                    throw new IllegalStateException(
+                            "node " + id + " did not apply through " + index + " in " + timeout);
                 }
                 Thread.sleep(20);
             }
         }
     }
 
-    private static void reportSnapshotTakes(Path leaderLog, ConcurrentLinkedQueue<long[]> appliedSamples) throws IOException {
-        System.out.println("snapshots written by the leader (start = first poll of its applied index at or past the snapshot's"
-                + " index, every " + POLL_MILLIS + " ms; end = its log line):");
+    private static void reportSnapshotTakes(Path leaderLog, ConcurrentLinkedQueue<long[]> appliedSamples)
+            throws IOException {
+        System.out.println(
+                "snapshots written by the leader (start = first poll of its applied index at or past the snapshot's"
+                        + " index, every " + POLL_MILLIS + " ms; end = its log line):");
         List<long[]> samples = new ArrayList<>(appliedSamples);
         for (String line : Files.readAllLines(leaderLog, StandardCharsets.UTF_8)) {
             Matcher m = WRITTEN.matcher(line);
@@ -244,8 +304,15 @@ public final class ChatScale {
             }
             long index = Long.parseLong(m.group(2));
             long end = wallMillis(m.group(1));
-            long start = samples.stream().filter(s -> s[1] >= index).mapToLong(s -> s[0]).findFirst().orElse(-1);
-            System.out.printf(Locale.ROOT, "  snapshot at index %,d: %s%n", index,
+            long start = samples.stream()
+                    .filter(s -> s[1] >= index)
+                    .mapToLong(s -> s[0])
+                    .findFirst()
+                    .orElse(-1);
+            System.out.printf(
+                    Locale.ROOT,
+                    "  snapshot at index %,d: %s%n",
+                    index,
                     start < 0 ? "start not observed" : String.format(Locale.ROOT, "about %,d ms", end - start));
         }
     }
@@ -260,7 +327,10 @@ public final class ChatScale {
         if (!behind) {
             cluster.stop(id, true);
         }
-        long logOffset = Files.exists(cluster.logFile(id)) ? Files.readAllLines(cluster.logFile(id), StandardCharsets.UTF_8).size() : 0;
+        long logOffset = Files.exists(cluster.logFile(id))
+                ? Files.readAllLines(cluster.logFile(id), StandardCharsets.UTF_8)
+                        .size()
+                : 0;
         long startedAtMillis = System.currentTimeMillis();
         long started = System.nanoTime();
         cluster.start(id);
@@ -280,26 +350,48 @@ public final class ChatScale {
         for (String line : lines.subList((int) logOffset, lines.size())) {
             Matcher m = (behind ? INSTALLED : RESTORED).matcher(line);
             if (m.find()) {
-                snapshotLine = String.format(Locale.ROOT, "; snapshot at index %s %s %.1f s after the start", m.group(2),
-                        behind ? "installed" : "restored", (wallMillis(m.group(1)) - startedAtMillis) / 1e3);
+                snapshotLine = String.format(
+                        Locale.ROOT,
+                        "; snapshot at index %s %s %.1f s after the start",
+                        m.group(2),
+                        behind ? "installed" : "restored",
+                        (wallMillis(m.group(1)) - startedAtMillis) / 1e3);
             }
         }
         long[] counted = countMessages(cluster.uri(id), rooms);
-        System.out.printf(Locale.ROOT, "restart of node %d %s: /readyz after %.1f s, applied through %d (every acknowledged"
+        System.out.printf(
+                Locale.ROOT,
+                "restart of node %d %s: /readyz after %.1f s, applied through %d (every acknowledged"
                         + " message) after %.1f s%s; read back %,d messages in %,d rooms from that node alone (%,d acknowledged%s)%n",
-                id, behind ? "after it missed more than a snapshot interval (snapshot sent by the leader)" : "after kill -9 (own snapshot + log)",
-                readySeconds, target, caughtUpSeconds, snapshotLine, counted[0], counted[1], acknowledged, "");
-        System.out.printf(Locale.ROOT, "  node %d after the restart: heap %,d KiB, RSS %,d KiB%n", id,
-                cluster.heapUsedAfterGcKibibytes(id), cluster.residentKibibytes(id));
+                id,
+                behind
+                        ? "after it missed more than a snapshot interval (snapshot sent by the leader)"
+                        : "after kill -9 (own snapshot + log)",
+                readySeconds,
+                target,
+                caughtUpSeconds,
+                snapshotLine,
+                counted[0],
+                counted[1],
+                acknowledged,
+                "");
+        System.out.printf(
+                Locale.ROOT,
+                "  node %d after the restart: heap %,d KiB, RSS %,d KiB%n",
+                id,
+                cluster.heapUsedAfterGcKibibytes(id),
+                cluster.residentKibibytes(id));
     }
 
     /** Messages and non-empty rooms node {@code node} serves from local state ({@code ?consistency=stale}). */
     private static long[] countMessages(URI node, int rooms) throws Exception {
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        HttpClient http =
+                HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         long total = 0;
         long nonEmpty = 0;
         for (int room = 0; room < rooms; room++) {
-            HttpResponse<String> response = http.send(ChatLoad.read(node, "room-" + room, true), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response =
+                    http.send(ChatLoad.read(node, "room-" + room, true), HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() != 200) {
                 throw new IllegalStateException("reading room-" + room + ": HTTP " + response.statusCode());
             }
@@ -320,6 +412,10 @@ public final class ChatScale {
 
     /** A node log's HH:mm:ss.SSS (this machine's zone, today) as epoch milliseconds. */
     static long wallMillis(String time) {
-        return LocalTime.parse(time).atDate(LocalDate.now()).atZone(ZoneId.systemDefault()).toInstant().toEpochMilli();
+        return LocalTime.parse(time)
+                .atDate(LocalDate.now())
+                .atZone(ZoneId.systemDefault())
+                .toInstant()
+                .toEpochMilli();
     }
 }

@@ -24,6 +24,7 @@ import java.util.Locale;
 final class RawHttpClient implements AutoCloseable {
     /** A response's status line, headers or body larger than this is refused (the bench's rooms are small). */
     static final int RESPONSE_BYTES_MAX = 16 * 1024 * 1024;
+
     static final int CONNECT_TIMEOUT_MILLIS = 5_000;
 
     /** What came back: the status code and the body as text. */
@@ -52,11 +53,19 @@ final class RawHttpClient implements AutoCloseable {
             connect();
         }
         try {
-            StringBuilder head = new StringBuilder(128).append(method).append(' ').append(pathAndQuery)
-                    .append(" HTTP/1.1\r\nHost: ").append(address.getHostString()).append(':').append(address.getPort())
+            StringBuilder head = new StringBuilder(128)
+                    .append(method)
+                    .append(' ')
+                    .append(pathAndQuery)
+                    .append(" HTTP/1.1\r\nHost: ")
+                    .append(address.getHostString())
+                    .append(':')
+                    .append(address.getPort())
                     .append("\r\n");
             if (body != null) {
-                head.append("Content-Type: application/json\r\nContent-Length: ").append(body.length).append("\r\n");
+                head.append("Content-Type: application/json\r\nContent-Length: ")
+                        .append(body.length)
+                        .append("\r\n");
             }
             head.append("\r\n");
             byte[] headBytes = head.toString().getBytes(StandardCharsets.US_ASCII);

@@ -70,36 +70,49 @@ final class ThreadCpu {
      */
     static List<String> report(Sample from, Sample to, int topGroups) {
         double seconds = (to.nanoTime() - from.nanoTime()) / 1e9;
-        return to.ticksByProcess().entrySet().stream().map(process -> {
-            Map<String, long[]> before = from.ticksByProcess().getOrDefault(process.getKey(), Map.of());
-            Map<String, long[]> groups = new HashMap<>();
-            long[] total = new long[2];
-            for (Map.Entry<String, long[]> thread : process.getValue().entrySet()) {
-                long[] start = before.getOrDefault(thread.getKey(), new long[2]);
-                long user = thread.getValue()[0] - start[0];
-                long system = thread.getValue()[1] - start[1];
-                String group = thread.getKey().substring(thread.getKey().indexOf(' ') + 1);
-                long[] sum = groups.computeIfAbsent(group, g -> new long[2]);
-                sum[0] += user;
-                sum[1] += system;
-                total[0] += user;
-                total[1] += system;
-            }
-            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  %-16s %5.2f cores (system %4.2f):",
-                    process.getKey(), cores(total[0] + total[1], seconds), cores(total[1], seconds)));
-            groups.entrySet().stream().sorted((a, b) -> Long.compare(b.getValue()[0] + b.getValue()[1],
-                    a.getValue()[0] + a.getValue()[1])).limit(topGroups).forEach(group -> line.append(String.format(
-                    Locale.ROOT, " %s %.2f,", group.getKey(), cores(group.getValue()[0] + group.getValue()[1], seconds))));
-            line.setLength(line.length() - 1);
-            return line.toString();
-        }).toList();
+        return to.ticksByProcess().entrySet().stream()
+                .map(process -> {
+                    Map<String, long[]> before = from.ticksByProcess().getOrDefault(process.getKey(), Map.of());
+                    Map<String, long[]> groups = new HashMap<>();
+                    long[] total = new long[2];
+                    for (Map.Entry<String, long[]> thread : process.getValue().entrySet()) {
+                        long[] start = before.getOrDefault(thread.getKey(), new long[2]);
+                        long user = thread.getValue()[0] - start[0];
+                        long system = thread.getValue()[1] - start[1];
+                        String group = thread.getKey().substring(thread.getKey().indexOf(' ') + 1);
+                        long[] sum = groups.computeIfAbsent(group, g -> new long[2]);
+                        sum[0] += user;
+                        sum[1] += system;
+                        total[0] += user;
+                        total[1] += system;
+                    }
+                    StringBuilder line = new StringBuilder(String.format(
+                            Locale.ROOT,
+                            "  %-16s %5.2f cores (system %4.2f):",
+                            process.getKey(),
+                            cores(total[0] + total[1], seconds),
+                            cores(total[1], seconds)));
+                    groups.entrySet().stream()
+                            .sorted((a, b) ->
+                                    Long.compare(b.getValue()[0] + b.getValue()[1], a.getValue()[0] + a.getValue()[1]))
+                            .limit(topGroups)
+                            .forEach(group -> line.append(String.format(
+                                    Locale.ROOT,
+                                    " %s %.2f,",
+                                    group.getKey(),
+                                    cores(group.getValue()[0] + group.getValue()[1], seconds))));
+                    line.setLength(line.length() - 1);
+                    return line.toString();
+                })
+                .toList();
     }
 
     /** Cores used in total by the processes between the samples. */
     static double totalCores(Sample from, Sample to) {
         double seconds = (to.nanoTime() - from.nanoTime()) / 1e9;
         long ticks = 0;
-        for (Map.Entry<String, Map<String, long[]>> process : to.ticksByProcess().entrySet()) {
+        for (Map.Entry<String, Map<String, long[]>> process :
+                to.ticksByProcess().entrySet()) {
             Map<String, long[]> before = from.ticksByProcess().getOrDefault(process.getKey(), Map.of());
             for (Map.Entry<String, long[]> thread : process.getValue().entrySet()) {
                 long[] start = before.getOrDefault(thread.getKey(), new long[2]);

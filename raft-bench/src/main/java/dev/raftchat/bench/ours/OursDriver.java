@@ -80,14 +80,18 @@ public final class OursDriver implements BenchCluster {
                     peers.put(ids[j], PeerAddress.parse("http://127.0.0.1:" + ports[j]));
                 }
                 PeerAddress self = peers.remove(ids[i]);
-                NettyTransport netty = new NettyTransport(NettyTransportConfig.builder("bench", ids[i], self).build(), peers);
+                NettyTransport netty = new NettyTransport(
+                        NettyTransportConfig.builder("bench", ids[i], self).build(), peers);
                 nettyTransports.add(netty);
                 transport = netty;
             }
-            var storage = FileLogStorage.open(options.dataDir().resolve("node-" + ids[i]),
+            var storage = FileLogStorage.open(
+                    options.dataDir().resolve("node-" + ids[i]),
                     FileLogStorageConfig.defaults().withSyncDisabled(!options.sync()));
-            var config = RaftServerConfig.builder(NodeConfig.defaults(ids[i], System.nanoTime()),
-                    ConfState.ofVoters(ids)).overlapSyncs(OVERLAP_SYNCS).build();
+            var config = RaftServerConfig.builder(
+                            NodeConfig.defaults(ids[i], System.nanoTime()), ConfState.ofVoters(ids))
+                    .overlapSyncs(OVERLAP_SYNCS)
+                    .build();
             LoadShape shape = new LoadShape();
             loadShapes.add(shape);
             servers.add(new RaftServer(config, storage, transport, new CountingStateMachine(), shape).start());
@@ -126,7 +130,8 @@ public final class OursDriver implements BenchCluster {
 
     @Override
     public String description() {
-        return inMemory ? "in-memory transport (no network), file log, in-process propose on the leader"
+        return inMemory
+                ? "in-memory transport (no network), file log, in-process propose on the leader"
                 : "Netty over loopback TCP, file log, in-process propose on the leader";
     }
 
@@ -136,7 +141,8 @@ public final class OursDriver implements BenchCluster {
         // far off the others' (Raft recovers from a lost message only at the next heartbeat).
         for (RaftServer server : servers) {
             var status = server.status();
-            System.err.printf("node %d: role %s, applied %d, inbound messages dropped (inbox full) %d%n",
+            System.err.printf(
+                    "node %d: role %s, applied %d, inbound messages dropped (inbox full) %d%n",
                     status.raft().id(), status.role(), status.appliedIndex(), status.inboundMessagesDropped());
         }
         for (int i = 0; i < servers.size(); i++) {
@@ -179,9 +185,13 @@ public final class OursDriver implements BenchCluster {
         public String toString() {
             long syncCount = Math.max(1, syncs.sum());
             long batchCount = Math.max(1, batches.sum());
-            return String.format("%d syncs, %.3f ms and %.1f entries each; %d proposal batches of %.1f on average",
-                    syncs.sum(), syncNanos.sum() / 1e6 / syncCount, (double) syncedEntries.sum() / syncCount,
-                    batches.sum(), (double) batchedProposals.sum() / batchCount);
+            return String.format(
+                    "%d syncs, %.3f ms and %.1f entries each; %d proposal batches of %.1f on average",
+                    syncs.sum(),
+                    syncNanos.sum() / 1e6 / syncCount,
+                    (double) syncedEntries.sum() / syncCount,
+                    batches.sum(),
+                    (double) batchedProposals.sum() / batchCount);
         }
     }
 

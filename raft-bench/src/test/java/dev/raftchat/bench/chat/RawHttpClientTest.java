@@ -27,12 +27,14 @@ class RawHttpClientTest {
             clientPorts.add(exchange.getRemoteAddress().getPort());
             byte[] request = exchange.getRequestBody().readAllBytes();
             String answer = exchange.getRequestMethod() + " " + exchange.getRequestURI() + " "
-                    + exchange.getRequestHeaders().getFirst("Content-Type") + " " + new String(request, StandardCharsets.UTF_8);
+                    + exchange.getRequestHeaders().getFirst("Content-Type") + " "
+                    + new String(request, StandardCharsets.UTF_8);
             byte[] body = answer.getBytes(StandardCharsets.UTF_8);
             if (exchange.getRequestURI().getPath().equals("/close")) {
                 exchange.getResponseHeaders().set("Connection", "close");
             }
-            exchange.sendResponseHeaders(exchange.getRequestURI().getPath().equals("/missing") ? 404 : 201, body.length);
+            exchange.sendResponseHeaders(
+                    exchange.getRequestURI().getPath().equals("/missing") ? 404 : 201, body.length);
             exchange.getResponseBody().write(body);
             exchange.close();
         });
@@ -48,7 +50,8 @@ class RawHttpClientTest {
     @Test
     void sendsRequestsAndReadsResponsesOverOneKeptAliveConnection() throws IOException {
         try (RawHttpClient client = new RawHttpClient(base, 5_000)) {
-            RawHttpClient.Response post = client.exchange("POST", "/rooms/a%20b", "{\"x\":1}".getBytes(StandardCharsets.UTF_8));
+            RawHttpClient.Response post =
+                    client.exchange("POST", "/rooms/a%20b", "{\"x\":1}".getBytes(StandardCharsets.UTF_8));
             RawHttpClient.Response get = client.exchange("GET", "/rooms/c?consistency=stale", null);
             RawHttpClient.Response missing = client.exchange("GET", "/missing", null);
 

@@ -24,8 +24,8 @@ class ThreadCpuTest {
         // Busy until each burner has used at least 50 ms of CPU by the JVM's own account: /proc counts 10 ms ticks.
         long deadline = System.nanoTime() + 20_000_000_000L;
         java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
-        while (System.nanoTime() < deadline && burners.stream()
-                .anyMatch(t -> threads.getThreadCpuTime(t.getId()) < 50_000_000L)) {
+        while (System.nanoTime() < deadline
+                && burners.stream().anyMatch(t -> threads.getThreadCpuTime(t.getId()) < 50_000_000L)) {
             Thread.onSpinWait();
         }
         ThreadCpu.Sample last = ThreadCpu.sample(self);
@@ -36,7 +36,10 @@ class ThreadCpuTest {
 
         List<String> report = ThreadCpu.report(first, last, 50);
         assertThat(report).hasSize(1);
-        assertThat(report.get(0)).startsWith("  this JVM").contains("cpu-burner-N").doesNotContain("cpu-burner-1");
+        assertThat(report.get(0))
+                .startsWith("  this JVM")
+                .contains("cpu-burner-N")
+                .doesNotContain("cpu-burner-1");
         assertThat(ThreadCpu.totalCores(first, last)).isPositive();
     }
 
@@ -50,15 +53,17 @@ class ThreadCpuTest {
     }
 
     private static Thread burner(String name, AtomicBoolean stop) {
-        Thread thread = new Thread(() -> {
-            long sink = 0;
-            while (!stop.get()) {
-                sink += System.nanoTime() % 7;
-            }
-            if (sink == 42) {
-                System.out.print("");
-            }
-        }, name);
+        Thread thread = new Thread(
+                () -> {
+                    long sink = 0;
+                    while (!stop.get()) {
+                        sink += System.nanoTime() % 7;
+                    }
+                    if (sink == 42) {
+                        System.out.print("");
+                    }
+                },
+                name);
         thread.setDaemon(true);
         return thread;
     }

@@ -22,7 +22,9 @@ public record ConfChange(List<Op> ops, boolean leaveJoint) {
     private static final int OPS_MAX = 1024;
 
     public enum OpType {
-        ADD_VOTER((byte) 0), ADD_LEARNER((byte) 1), REMOVE((byte) 2);
+        ADD_VOTER((byte) 0),
+        ADD_LEARNER((byte) 1),
+        REMOVE((byte) 2);
 
         private final byte code;
 
@@ -132,11 +134,13 @@ public record ConfChange(List<Op> ops, boolean leaveJoint) {
             if (sb.length() > 0) {
                 sb.append(' ');
             }
-            sb.append(switch (op.type()) {
-                case ADD_VOTER -> "v";
-                case ADD_LEARNER -> "l";
-                case REMOVE -> "r";
-            }).append(op.nodeId());
+            sb.append(
+                            switch (op.type()) {
+                                case ADD_VOTER -> "v";
+                                case ADD_LEARNER -> "l";
+                                case REMOVE -> "r";
+                            })
+                    .append(op.nodeId());
         }
         return sb.toString();
     }

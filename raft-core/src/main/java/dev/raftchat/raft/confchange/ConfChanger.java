@@ -48,8 +48,8 @@ public final class ConfChanger {
                 }
                 case ADD_LEARNER -> {
                     if (voters.contains(id)) {
-                        throw new IllegalArgumentException("node " + id
-                                + " is a voter; remove it first to make it a learner");
+                        throw new IllegalArgumentException(
+                                "node " + id + " is a voter; remove it first to make it a learner");
                     }
                     learners.add(id);
                 }

@@ -26,8 +26,10 @@ public record ConfState(SortedSet<Long> voters, SortedSet<Long> votersOutgoing, 
         learners = Collections.unmodifiableSortedSet(new TreeSet<>(Objects.requireNonNull(learners)));
         Check.argument(!voters.isEmpty(), "a configuration needs at least one voter");
         for (long learner : learners) {
-            Check.argument(!voters.contains(learner) && !votersOutgoing.contains(learner),
-                    "node %s cannot be both a learner and a voter", learner);
+            Check.argument(
+                    !voters.contains(learner) && !votersOutgoing.contains(learner),
+                    "node %s cannot be both a learner and a voter",
+                    learner);
         }
         for (long id : voters) {
             Check.argument(id > 0, "node ids must be positive, got %s", id);

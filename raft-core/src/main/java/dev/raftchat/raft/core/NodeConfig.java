@@ -69,35 +69,58 @@ public record NodeConfig(
     public NodeConfig {
         Check.argument(id > 0, "id must be positive, got %s", id);
         Check.argument(electionTimeoutTicks >= 2, "electionTimeoutTicks must be >= 2, got %s", electionTimeoutTicks);
-        Check.argument(heartbeatIntervalTicks >= 1 && heartbeatIntervalTicks < electionTimeoutTicks,
-                "heartbeatIntervalTicks must be in [1, electionTimeoutTicks), got %s", heartbeatIntervalTicks);
+        Check.argument(
+                heartbeatIntervalTicks >= 1 && heartbeatIntervalTicks < electionTimeoutTicks,
+                "heartbeatIntervalTicks must be in [1, electionTimeoutTicks), got %s",
+                heartbeatIntervalTicks);
         Check.argument(appendBytesMax >= 1, "appendBytesMax must be >= 1, got %s", appendBytesMax);
         Check.argument(inflightAppendsMax >= 1, "inflightAppendsMax must be >= 1, got %s", inflightAppendsMax);
         Check.argument(uncommittedBytesMax >= 1, "uncommittedBytesMax must be >= 1, got %s", uncommittedBytesMax);
-        Check.argument(committedBytesPerReadyMax >= 1,
-                "committedBytesPerReadyMax must be >= 1, got %s", committedBytesPerReadyMax);
-        Check.argument(proposalsPerForwardMax >= 1,
-                "proposalsPerForwardMax must be >= 1, got %s", proposalsPerForwardMax);
+        Check.argument(
+                committedBytesPerReadyMax >= 1,
+                "committedBytesPerReadyMax must be >= 1, got %s",
+                committedBytesPerReadyMax);
+        Check.argument(
+                proposalsPerForwardMax >= 1, "proposalsPerForwardMax must be >= 1, got %s", proposalsPerForwardMax);
         Check.argument(pendingReadsMax >= 1, "pendingReadsMax must be >= 1, got %s", pendingReadsMax);
         Check.argument(snapshotChunkBytes >= 1, "snapshotChunkBytes must be >= 1, got %s", snapshotChunkBytes);
-        Check.argument(snapshotChunksInflightMax >= 1,
-                "snapshotChunksInflightMax must be >= 1, got %s", snapshotChunksInflightMax);
-        Check.argument(leaseClockDriftTicks >= 0 && leaseClockDriftTicks < electionTimeoutTicks,
-                "leaseClockDriftTicks must be in [0, electionTimeoutTicks), got %s", leaseClockDriftTicks);
-        Check.argument(promotionLagEntriesMax >= 0, "promotionLagEntriesMax must be >= 0, got %s",
-                promotionLagEntriesMax);
-        Check.argument(!leaseReads || checkQuorum,
+        Check.argument(
+                snapshotChunksInflightMax >= 1,
+                "snapshotChunksInflightMax must be >= 1, got %s",
+                snapshotChunksInflightMax);
+        Check.argument(
+                leaseClockDriftTicks >= 0 && leaseClockDriftTicks < electionTimeoutTicks,
+                "leaseClockDriftTicks must be in [0, electionTimeoutTicks), got %s",
+                leaseClockDriftTicks);
+        Check.argument(
+                promotionLagEntriesMax >= 0, "promotionLagEntriesMax must be >= 0, got %s", promotionLagEntriesMax);
+        Check.argument(
+                !leaseReads || checkQuorum,
                 "leaseReads needs checkQuorum: without it a deposed leader would not step down and its lease "
                         + "would not mean anything");
     }
 
     /** The defaults, for node {@code id}, with randomness seeded by {@code randomSeed}. */
     public static NodeConfig defaults(long id, long randomSeed) {
-        return new NodeConfig(id, DEFAULT_ELECTION_TIMEOUT_TICKS, DEFAULT_HEARTBEAT_INTERVAL_TICKS, true, true, true,
-                DEFAULT_APPEND_BYTES_MAX, DEFAULT_INFLIGHT_APPENDS_MAX, DEFAULT_UNCOMMITTED_BYTES_MAX,
-                DEFAULT_COMMITTED_BYTES_PER_READY_MAX, DEFAULT_PROPOSALS_PER_FORWARD_MAX, DEFAULT_PENDING_READS_MAX,
-                DEFAULT_SNAPSHOT_CHUNK_BYTES, DEFAULT_SNAPSHOT_CHUNKS_INFLIGHT_MAX, false,
-                DEFAULT_LEASE_CLOCK_DRIFT_TICKS, DEFAULT_PROMOTION_LAG_ENTRIES_MAX, randomSeed);
+        return new NodeConfig(
+                id,
+                DEFAULT_ELECTION_TIMEOUT_TICKS,
+                DEFAULT_HEARTBEAT_INTERVAL_TICKS,
+                true,
+                true,
+                true,
+                DEFAULT_APPEND_BYTES_MAX,
+                DEFAULT_INFLIGHT_APPENDS_MAX,
+                DEFAULT_UNCOMMITTED_BYTES_MAX,
+                DEFAULT_COMMITTED_BYTES_PER_READY_MAX,
+                DEFAULT_PROPOSALS_PER_FORWARD_MAX,
+                DEFAULT_PENDING_READS_MAX,
+                DEFAULT_SNAPSHOT_CHUNK_BYTES,
+                DEFAULT_SNAPSHOT_CHUNKS_INFLIGHT_MAX,
+                false,
+                DEFAULT_LEASE_CLOCK_DRIFT_TICKS,
+                DEFAULT_PROMOTION_LAG_ENTRIES_MAX,
+                randomSeed);
     }
 
     public NodeConfig withElectionTimeoutTicks(int ticks) {
@@ -207,28 +230,106 @@ public record NodeConfig(
             randomSeed = c.randomSeed;
         }
 
-        Copy electionTimeoutTicks(int v) { electionTimeoutTicks = v; return this; }
-        Copy heartbeatIntervalTicks(int v) { heartbeatIntervalTicks = v; return this; }
-        Copy preVote(boolean v) { preVote = v; return this; }
-        Copy checkQuorum(boolean v) { checkQuorum = v; return this; }
-        Copy forwardProposals(boolean v) { forwardProposals = v; return this; }
-        Copy appendBytesMax(long v) { appendBytesMax = v; return this; }
-        Copy inflightAppendsMax(int v) { inflightAppendsMax = v; return this; }
-        Copy uncommittedBytesMax(long v) { uncommittedBytesMax = v; return this; }
-        Copy committedBytesPerReadyMax(long v) { committedBytesPerReadyMax = v; return this; }
-        Copy pendingReadsMax(int v) { pendingReadsMax = v; return this; }
-        Copy snapshotChunkBytes(int v) { snapshotChunkBytes = v; return this; }
-        Copy snapshotChunksInflightMax(int v) { snapshotChunksInflightMax = v; return this; }
-        Copy leaseReads(boolean v) { leaseReads = v; return this; }
-        Copy leaseClockDriftTicks(int v) { leaseClockDriftTicks = v; return this; }
-        Copy promotionLagEntriesMax(long v) { promotionLagEntriesMax = v; return this; }
-        Copy randomSeed(long v) { randomSeed = v; return this; }
+        Copy electionTimeoutTicks(int v) {
+            electionTimeoutTicks = v;
+            return this;
+        }
+
+        Copy heartbeatIntervalTicks(int v) {
+            heartbeatIntervalTicks = v;
+            return this;
+        }
+
+        Copy preVote(boolean v) {
+            preVote = v;
+            return this;
+        }
+
+        Copy checkQuorum(boolean v) {
+            checkQuorum = v;
+            return this;
+        }
+
+        Copy forwardProposals(boolean v) {
+            forwardProposals = v;
+            return this;
+        }
+
+        Copy appendBytesMax(long v) {
+            appendBytesMax = v;
+            return this;
+        }
+
+        Copy inflightAppendsMax(int v) {
+            inflightAppendsMax = v;
+            return this;
+        }
+
+        Copy uncommittedBytesMax(long v) {
+            uncommittedBytesMax = v;
+            return this;
+        }
+
+        Copy committedBytesPerReadyMax(long v) {
+            committedBytesPerReadyMax = v;
+            return this;
+        }
+
+        Copy pendingReadsMax(int v) {
+            pendingReadsMax = v;
+            return this;
+        }
+
+        Copy snapshotChunkBytes(int v) {
+            snapshotChunkBytes = v;
+            return this;
+        }
+
+        Copy snapshotChunksInflightMax(int v) {
+            snapshotChunksInflightMax = v;
+            return this;
+        }
+
+        Copy leaseReads(boolean v) {
+            leaseReads = v;
+            return this;
+        }
+
+        Copy leaseClockDriftTicks(int v) {
+            leaseClockDriftTicks = v;
+            return this;
+        }
+
+        Copy promotionLagEntriesMax(long v) {
+            promotionLagEntriesMax = v;
+            return this;
+        }
+
+        Copy randomSeed(long v) {
+            randomSeed = v;
+            return this;
+        }
 
         NodeConfig build() {
-            return new NodeConfig(id, electionTimeoutTicks, heartbeatIntervalTicks, preVote, checkQuorum,
-                    forwardProposals, appendBytesMax, inflightAppendsMax, uncommittedBytesMax,
-                    committedBytesPerReadyMax, proposalsPerForwardMax, pendingReadsMax, snapshotChunkBytes,
-                    snapshotChunksInflightMax, leaseReads, leaseClockDriftTicks, promotionLagEntriesMax, randomSeed);
+            return new NodeConfig(
+                    id,
+                    electionTimeoutTicks,
+                    heartbeatIntervalTicks,
+                    preVote,
+                    checkQuorum,
+                    forwardProposals,
+                    appendBytesMax,
+                    inflightAppendsMax,
+                    uncommittedBytesMax,
+                    committedBytesPerReadyMax,
+                    proposalsPerForwardMax,
+                    pendingReadsMax,
+                    snapshotChunkBytes,
+                    snapshotChunksInflightMax,
+                    leaseReads,
+                    leaseClockDriftTicks,
+                    promotionLagEntriesMax,
+                    randomSeed);
         }
     }
 }

@@ -22,6 +22,7 @@ final class RaftLog {
     private final LogStorage storage;
     /** Index of the first unstable entry; meaningful even when {@link #unstable} is empty. */
     private long unstableOffset;
+
     private final ArrayList<Entry> unstable = new ArrayList<>();
     private long committed;
     private long applied;
@@ -35,6 +36,7 @@ final class RaftLog {
      * Only a caller using {@link RaftNode#advanceWithoutSync} ever lowers it.
      */
     private long unsyncedFrom = ALL_SYNCED;
+
     private static final long ALL_SYNCED = Long.MAX_VALUE;
 
     RaftLog(LogStorage storage, long committed, long applied) {
@@ -44,8 +46,11 @@ final class RaftLog {
         // What the state machine has applied is a fact (it was restored from a snapshot of committed
         // state), so it is never clamped: entries up to it must not be handed out again.
         this.applied = Math.max(compacted, applied);
-        Check.that(this.applied <= storage.lastIndex(), "applied index %s beyond the log's last index %s",
-                this.applied, storage.lastIndex());
+        Check.that(
+                this.applied <= storage.lastIndex(),
+                "applied index %s beyond the log's last index %s",
+                this.applied,
+                storage.lastIndex());
         // A crash can make the hard state's commit outrun a log whose tail was lost before it was
         // acknowledged (what is missing is committed elsewhere and the leader re-sends it), or lag
         // behind a snapshot installed just before the crash (which proves everything in it committed).
@@ -81,8 +86,7 @@ final class RaftLog {
      * ({@link #snapshotInstalled}).
      */
     void restore(SnapshotMeta meta) {
-        Check.that(meta.index() > committed, "restoring snapshot %s at or below commit %s", meta.position(),
-                committed);
+        Check.that(meta.index() > committed, "restoring snapshot %s at or below commit %s", meta.position(), committed);
         unstableSnapshot = meta;
         unstable.clear();
         unstableOffset = meta.index() + 1;
@@ -90,7 +94,10 @@ final class RaftLog {
     }
 
     void snapshotInstalled(SnapshotMeta meta) {
-        Check.that(meta.equals(unstableSnapshot), "installed snapshot %s is not the pending one %s", meta,
+        Check.that(
+                meta.equals(unstableSnapshot),
+                "installed snapshot %s is not the pending one %s",
+                meta,
                 unstableSnapshot);
         unstableSnapshot = null;
         applied = meta.index();
@@ -164,8 +171,8 @@ final class RaftLog {
         long lastNewIndex = prevIndex + entries.size();
         long conflict = findConflict(entries);
         if (conflict != 0) {
-            Check.that(conflict > committed, "entry %s conflicts with committed entry (commit %s)", conflict,
-                    committed);
+            Check.that(
+                    conflict > committed, "entry %s conflicts with committed entry (commit %s)", conflict, committed);
             int from = (int) (conflict - (prevIndex + 1));
             append(entries.subList(from, entries.size()));
         }
@@ -209,8 +216,8 @@ final class RaftLog {
             return;
         }
         long first = entries.get(0).index();
-        Check.that(first > committed, "appending at %s would overwrite committed entries (commit %s)", first,
-                committed);
+        Check.that(
+                first > committed, "appending at %s would overwrite committed entries (commit %s)", first, committed);
         Check.that(first <= lastIndex() + 1, "appending at %s leaves a gap after %s", first, lastIndex());
         if (first >= unstableOffset) {
             // Keep the unstable prefix before first, drop the rest.
@@ -263,7 +270,9 @@ final class RaftLog {
      * that entry (a later write replaced it; that write's own sync will report it).
      */
     void syncedTo(LogPosition position) {
-        if (unsyncedFrom == ALL_SYNCED || position.index() < unsyncedFrom || !matchTerm(position.index(), position.term())) {
+        if (unsyncedFrom == ALL_SYNCED
+                || position.index() < unsyncedFrom
+                || !matchTerm(position.index(), position.term())) {
             return;
         }
         unsyncedFrom = position.index() >= lastStableIndex() ? ALL_SYNCED : position.index() + 1;

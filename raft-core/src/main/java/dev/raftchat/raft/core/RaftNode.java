@@ -65,6 +65,7 @@ public final class RaftNode {
     private Role role = Role.FOLLOWER;
     /** The leader of {@code term} as far as this node knows, or NONE. */
     private long leaderId = NONE;
+
     private Ready.SoftState reportedSoftState;
 
     private ConfState conf;
@@ -76,6 +77,7 @@ public final class RaftNode {
 
     /** Ticks since the last election timeout reset (followers: since hearing from the leader). */
     private int electionElapsed;
+
     private int heartbeatElapsed;
     /** Drawn from [electionTimeoutTicks, 2 * electionTimeoutTicks) at every reset (Raft §5.2). */
     private int randomizedElectionTimeout;
@@ -90,6 +92,7 @@ public final class RaftNode {
 
     /** Identifies this incarnation's forwarded proposals (see {@link ForwardProposal}). */
     private final long forwardSession;
+
     private long forwardSequence;
     /**
      * Leader only: per forwarding follower, the highest sequence seen in this term for each of its
@@ -119,6 +122,7 @@ public final class RaftNode {
 
     /** Follower only: the snapshot being received from the leader, and how many bytes of it are staged. */
     private SnapshotMeta receivingSnapshot;
+
     private long receivedSnapshotBytes;
 
     private List<Message> messages = new ArrayList<>();
@@ -152,7 +156,12 @@ public final class RaftNode {
      * @param initialConf the membership to start with (the log's later configuration changes win)
      */
     public RaftNode(NodeConfig config, LogStorage storage, ConfState initialConf) {
-        this(config, storage, SnapshotSource.NONE, initialConf, storage.compactedThrough().index());
+        this(
+                config,
+                storage,
+                SnapshotSource.NONE,
+                initialConf,
+                storage.compactedThrough().index());
     }
 
     /**
@@ -168,8 +177,8 @@ public final class RaftNode {
      * {@code snapshots} holds. {@code initialConf} and {@code appliedIndex} describe the state the state
      * machine was restored to (its latest snapshot, or the initial membership and 0).
      */
-    public RaftNode(NodeConfig config, LogStorage storage, SnapshotSource snapshots, ConfState initialConf,
-                    long appliedIndex) {
+    public RaftNode(
+            NodeConfig config, LogStorage storage, SnapshotSource snapshots, ConfState initialConf, long appliedIndex) {
         this.config = Objects.requireNonNull(config, "config");
         this.snapshots = Objects.requireNonNull(snapshots, "snapshots");
         this.id = config.id();
@@ -292,7 +301,8 @@ public final class RaftNode {
             if (voter == id) {
                 continue;
             }
-            VoteRequest request = new VoteRequest(id, voter, electionTerm, last.index(), last.term(), preVote, transfer);
+            VoteRequest request =
+                    new VoteRequest(id, voter, electionTerm, last.index(), last.term(), preVote, transfer);
             // A real vote request reports our term and self-vote, which must be durable first;
             // a PreVote changes nothing and may leave at once.
             if (preVote) {
@@ -430,8 +440,8 @@ public final class RaftNode {
             }
         } else if (m instanceof ReadIndexResponse response) {
             if (role != Role.LEADER && response.from() == leaderId) {
-                readStates.add(new ReadState(response.context(), response.ok() ? response.readIndex() : -1,
-                        response.ok()));
+                readStates.add(
+                        new ReadState(response.context(), response.ok() ? response.readIndex() : -1, response.ok()));
             }
         } else if (m instanceof TimeoutNow) {
             // Leadership transfer (thesis §3.10): campaign at once, skipping PreVote, with requests
@@ -458,8 +468,8 @@ public final class RaftNode {
     private boolean handleTerm(Message m) {
         if (m.term() > term) {
             if (m instanceof VoteRequest vr) {
-                boolean inLease = config.checkQuorum() && leaderId != NONE
-                        && electionElapsed < config.electionTimeoutTicks();
+                boolean inLease =
+                        config.checkQuorum() && leaderId != NONE && electionElapsed < config.electionTimeoutTicks();
                 // While we hear from a live leader, a vote request comes from a node that was cut off
                 // (or a stale one): ignoring it keeps it from deposing a healthy leader.
                 if (inLease && !vr.transfer()) {
@@ -474,8 +484,8 @@ public final class RaftNode {
             if (m instanceof VoteResponse vr && vr.preVote() && vr.granted()) {
                 return true; // granted PreVotes carry the future term we asked for
             }
-            boolean fromLeader = m instanceof AppendRequest || m instanceof HeartbeatRequest
-                    || m instanceof InstallSnapshotRequest;
+            boolean fromLeader =
+                    m instanceof AppendRequest || m instanceof HeartbeatRequest || m instanceof InstallSnapshotRequest;
             becomeFollower(m.term(), fromLeader ? m.from() : NONE);
             return true;
         }
@@ -503,9 +513,8 @@ public final class RaftNode {
     }
 
     private void handleVoteRequest(VoteRequest m) {
-        boolean canVote = votedFor == m.from()
-                || (votedFor == NONE && leaderId == NONE)
-                || (m.preVote() && m.term() > term);
+        boolean canVote =
+                votedFor == m.from() || (votedFor == NONE && leaderId == NONE) || (m.preVote() && m.term() > term);
         boolean upToDate = log.isUpToDate(new LogPosition(m.lastLogTerm(), m.lastLogIndex()));
         if (m.preVote()) {
             boolean grant = canVote && upToDate;
@@ -726,7 +735,8 @@ public final class RaftNode {
             return false;
         }
         messages.add(new AppendRequest(id, to, term, prevIndex, prevTerm, entries, log.committed()));
-        long lastSent = entries.isEmpty() ? prevIndex : entries.get(entries.size() - 1).index();
+        long lastSent =
+                entries.isEmpty() ? prevIndex : entries.get(entries.size() - 1).index();
         pr.sentEntries(entries.size(), lastSent);
         return !entries.isEmpty();
     }
@@ -750,8 +760,8 @@ public final class RaftNode {
         }
         if (role == Role.LEADER) {
             if (transferee != NONE) {
-                throw new ProposalRejectedException("leadership is being transferred to node " + transferee
-                        + "; retry on the new leader");
+                throw new ProposalRejectedException(
+                        "leadership is being transferred to node " + transferee + "; retry on the new leader");
             }
             if (exceedsUncommittedLimit(commands)) {
                 throw new ProposalRejectedException("the leader's uncommitted log is over uncommittedBytesMax ("
@@ -765,7 +775,8 @@ public final class RaftNode {
             throw new NotLeaderException(id, leaderId);
         }
         for (int from = 0; from < commands.size(); from += config.proposalsPerForwardMax()) {
-            List<byte[]> batch = commands.subList(from, Math.min(commands.size(), from + config.proposalsPerForwardMax()));
+            List<byte[]> batch =
+                    commands.subList(from, Math.min(commands.size(), from + config.proposalsPerForwardMax()));
             messages.add(new ForwardProposal(id, leaderId, term, forwardSession, ++forwardSequence, batch));
         }
         return new Proposal.Forwarded(leaderId);
@@ -775,9 +786,12 @@ public final class RaftNode {
 
     private void startSnapshot(long to, Progress pr) {
         SnapshotMeta meta = snapshots.latest();
-        Check.that(meta != null && meta.index() >= log.firstIndex() - 1,
+        Check.that(
+                meta != null && meta.index() >= log.firstIndex() - 1,
                 "follower %s needs entries from %s that are compacted away (first %s), but no snapshot covers them",
-                to, pr.next(), log.firstIndex());
+                to,
+                pr.next(),
+                log.firstIndex());
         long size = snapshots.sizeBytes(meta);
         Check.that(size >= 0, "the latest snapshot %s is not available", meta.position());
         pr.becomeSnapshot(meta.index());
@@ -861,8 +875,8 @@ public final class RaftNode {
         }
         if (m.offset() != receivedSnapshotBytes) {
             // Out of order (a lost or reordered chunk): tell the leader where to resume.
-            messagesAfterSync.add(new InstallSnapshotResponse(id, m.from(), term, meta.index(),
-                    receivedSnapshotBytes, false));
+            messagesAfterSync.add(
+                    new InstallSnapshotResponse(id, m.from(), term, meta.index(), receivedSnapshotBytes, false));
             return;
         }
         snapshotChunks.add(new SnapshotChunk(meta, m.offset(), m.chunk()));
@@ -896,8 +910,8 @@ public final class RaftNode {
             throw new NotLeaderException(id, leaderId);
         }
         if (transferee != NONE) {
-            throw new ProposalRejectedException("leadership is being transferred to node " + transferee
-                    + "; retry on the new leader");
+            throw new ProposalRejectedException(
+                    "leadership is being transferred to node " + transferee + "; retry on the new leader");
         }
         if (log.term(log.committed()) != term) {
             // A single-server change before the new leader commits an entry of its term can elect two
@@ -909,8 +923,8 @@ public final class RaftNode {
                     + ") is still in progress; retry when it is applied");
         }
         if (conf.isJoint() && !change.leaveJoint()) {
-            throw new ProposalRejectedException("the cluster is in a joint configuration " + conf
-                    + "; retry when it has been left");
+            throw new ProposalRejectedException(
+                    "the cluster is in a joint configuration " + conf + "; retry when it has been left");
         }
         ConfChanger.apply(conf, change); // throws IllegalArgumentException naming the problem
         for (ConfChange.Op op : change.ops()) {
@@ -1001,7 +1015,8 @@ public final class RaftNode {
             return false;
         }
         long index = log.lastIndex() + 1;
-        appendAsLeader(List.of(new Entry(term, index, EntryType.CONFIG_CHANGE, ConfChange.leave().encode())));
+        appendAsLeader(List.of(new Entry(
+                term, index, EntryType.CONFIG_CHANGE, ConfChange.leave().encode())));
         pendingConfIndex = index;
         return true;
     }
@@ -1037,8 +1052,8 @@ public final class RaftNode {
     private void leaderRead(long context, long from) {
         if (reads.size() >= config.pendingReadsMax()) {
             if (from == id) {
-                throw new ProposalRejectedException("too many reads waiting for confirmation (pendingReadsMax="
-                        + config.pendingReadsMax() + ")");
+                throw new ProposalRejectedException(
+                        "too many reads waiting for confirmation (pendingReadsMax=" + config.pendingReadsMax() + ")");
             }
             messages.add(new ReadIndexResponse(id, from, term, context, -1, false));
             return;
@@ -1216,8 +1231,10 @@ public final class RaftNode {
      * that its {@link Ready#messagesAfterSync()} wait for a sync begun after its entries were written.
      */
     public void advanceWithoutSync(Ready ready) {
-        Check.argument(ready.mayAdvanceBeforeSync(), "a Ready with a hard state or a snapshot, or without anything "
-                + "to sync, cannot be advanced before its sync");
+        Check.argument(
+                ready.mayAdvanceBeforeSync(),
+                "a Ready with a hard state or a snapshot, or without anything "
+                        + "to sync, cannot be advanced before its sync");
         if (!ready.entries().isEmpty()) {
             log.writtenTo(ready.entries().get(ready.entries().size() - 1).position());
         }
@@ -1319,12 +1336,14 @@ public final class RaftNode {
         if (role == Role.LEADER) {
             for (Map.Entry<Long, Progress> e : progress.entrySet()) {
                 Progress pr = e.getValue();
-                view.put(e.getKey(), new Status.FollowerProgress(pr.match(), pr.next(), pr.state().name(),
-                        e.getKey() == id || pr.recentlyActive()));
+                view.put(
+                        e.getKey(),
+                        new Status.FollowerProgress(
+                                pr.match(), pr.next(), pr.state().name(), e.getKey() == id || pr.recentlyActive()));
             }
         }
-        return new Status(id, role, term, votedFor, leaderId, log.committed(), log.applied(), log.lastIndex(), conf,
-                view);
+        return new Status(
+                id, role, term, votedFor, leaderId, log.committed(), log.applied(), log.lastIndex(), conf, view);
     }
 
     /** This node's current term. */

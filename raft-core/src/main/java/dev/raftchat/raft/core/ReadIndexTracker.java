@@ -25,6 +25,7 @@ final class ReadIndexTracker {
     private long round;
     /** Per voter, the latest round it answered. */
     private final TreeMap<Long, Long> ackedRound = new TreeMap<>();
+
     private final ArrayDeque<Read> pending = new ArrayDeque<>();
     /** Reads that arrived before this term's first commit: their index is not known yet. */
     private final ArrayList<Read> awaitingCommit = new ArrayList<>();
@@ -67,7 +68,8 @@ final class ReadIndexTracker {
 
     /** Removes and returns the reads a quorum of {@code quorum} has confirmed ({@code self} counts as current). */
     List<Read> takeConfirmed(JointConfig quorum, long self) {
-        long confirmedRound = quorum.committedIndex(voter -> voter == self ? round : ackedRound.getOrDefault(voter, 0L));
+        long confirmedRound =
+                quorum.committedIndex(voter -> voter == self ? round : ackedRound.getOrDefault(voter, 0L));
         List<Read> confirmed = new ArrayList<>();
         while (!pending.isEmpty() && pending.peekFirst().round() <= confirmedRound) {
             confirmed.add(pending.pollFirst());

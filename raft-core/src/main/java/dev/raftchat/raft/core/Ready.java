@@ -67,7 +67,10 @@ public record Ready(
 
     /** True when the caller must persist and sync before sending {@link #messagesAfterSync()}. */
     public boolean needsSync() {
-        return hardState != null || !entries.isEmpty() || !snapshotChunks.isEmpty() || snapshot != null
+        return hardState != null
+                || !entries.isEmpty()
+                || !snapshotChunks.isEmpty()
+                || snapshot != null
                 || (unsyncedEntries && !messagesAfterSync.isEmpty());
     }
 

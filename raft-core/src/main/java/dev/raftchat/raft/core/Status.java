@@ -9,8 +9,17 @@ import java.util.TreeMap;
  *
  * @param progress per-member replication progress, by ascending id; filled only on the leader (empty elsewhere)
  */
-public record Status(long id, Role role, long term, long votedFor, long leaderId, long commitIndex,
-                     long appliedIndex, long lastIndex, ConfState conf, Map<Long, FollowerProgress> progress) {
+public record Status(
+        long id,
+        Role role,
+        long term,
+        long votedFor,
+        long leaderId,
+        long commitIndex,
+        long appliedIndex,
+        long lastIndex,
+        ConfState conf,
+        Map<Long, FollowerProgress> progress) {
 
     public Status {
         progress = Collections.unmodifiableSortedMap(new TreeMap<>(progress));

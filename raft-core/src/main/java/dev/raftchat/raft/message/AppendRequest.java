@@ -8,8 +8,9 @@ import java.util.List;
  *
  * @param leaderCommit the leader's commit index
  */
-public record AppendRequest(long from, long to, long term, long prevLogIndex, long prevLogTerm,
-                            List<Entry> entries, long leaderCommit) implements Message {
+public record AppendRequest(
+        long from, long to, long term, long prevLogIndex, long prevLogTerm, List<Entry> entries, long leaderCommit)
+        implements Message {
     public AppendRequest {
         entries = List.copyOf(entries);
     }

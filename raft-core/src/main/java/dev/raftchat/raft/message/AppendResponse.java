@@ -9,5 +9,5 @@ package dev.raftchat.raft.message;
  * the follower's log is at most as long, so it can skip a whole term per round trip (§5.3, "fast
  * backtracking"): {@code hintTerm} is the follower's term at {@code hintIndex}.
  */
-public record AppendResponse(long from, long to, long term, boolean success, long index,
-                             long hintIndex, long hintTerm) implements Message {}
+public record AppendResponse(long from, long to, long term, boolean success, long index, long hintIndex, long hintTerm)
+        implements Message {}

@@ -7,8 +7,17 @@ package dev.raftchat.raft.message;
  * <p>Messages are immutable values. The transport's codec is the only place they meet a wire format.
  */
 public sealed interface Message
-        permits VoteRequest, VoteResponse, AppendRequest, AppendResponse, HeartbeatRequest, HeartbeatResponse,
-                ForwardProposal, TimeoutNow, ReadIndexRequest, ReadIndexResponse, InstallSnapshotRequest,
+        permits VoteRequest,
+                VoteResponse,
+                AppendRequest,
+                AppendResponse,
+                HeartbeatRequest,
+                HeartbeatResponse,
+                ForwardProposal,
+                TimeoutNow,
+                ReadIndexRequest,
+                ReadIndexResponse,
+                InstallSnapshotRequest,
                 InstallSnapshotResponse {
 
     long from();

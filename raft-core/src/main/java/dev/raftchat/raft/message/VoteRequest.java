@@ -9,5 +9,6 @@ package dev.raftchat.raft.message;
  * @param transfer     set when the campaign follows a leadership transfer, so that receivers that
  *                     still hear from the old leader vote anyway (thesis §3.10)
  */
-public record VoteRequest(long from, long to, long term, long lastLogIndex, long lastLogTerm,
-                          boolean preVote, boolean transfer) implements Message {}
+public record VoteRequest(
+        long from, long to, long term, long lastLogIndex, long lastLogTerm, boolean preVote, boolean transfer)
+        implements Message {}

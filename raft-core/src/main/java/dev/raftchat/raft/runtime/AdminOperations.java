@@ -57,11 +57,12 @@ final class AdminOperations {
             @Override
             public void start(RaftNode node, long nowNanos) {
                 if (membershipChange != null) {
-                    throw new ProposalRejectedException("node " + nodeId
-                            + ": another membership change started here is still in progress");
+                    throw new ProposalRejectedException(
+                            "node " + nodeId + ": another membership change started here is still in progress");
                 }
                 long index = node.proposeConfChange(change);
-                membershipChange = new PendingMembershipChange(change, index, node.term(), future, nowNanos + timeoutNanos);
+                membershipChange =
+                        new PendingMembershipChange(change, index, node.term(), future, nowNanos + timeoutNanos);
             }
 
             @Override
@@ -77,8 +78,8 @@ final class AdminOperations {
             @Override
             public void start(RaftNode node, long nowNanos) {
                 if (transfer != null) {
-                    throw new ProposalRejectedException("node " + nodeId
-                            + ": a leadership transfer to node " + transfer.target + " is still in progress");
+                    throw new ProposalRejectedException("node " + nodeId + ": a leadership transfer to node "
+                            + transfer.target + " is still in progress");
                 }
                 node.transferLeadership(target);
                 transfer = new PendingTransfer(target, future, nowNanos + timeoutNanos);
@@ -134,9 +135,12 @@ final class AdminOperations {
             change.applied = true;
         } else {
             membershipChange = null;
-            complete(change.future, null, new ProposalNotCommittedException("membership change " + change.change
-                    + " of node " + nodeId + " was not committed: log index " + change.index
-                    + " holds a different entry, written by a newer leader; retrying is safe"));
+            complete(
+                    change.future,
+                    null,
+                    new ProposalNotCommittedException("membership change " + change.change
+                            + " of node " + nodeId + " was not committed: log index " + change.index
+                            + " holds a different entry, written by a newer leader; retrying is safe"));
         }
     }
 
@@ -154,10 +158,13 @@ final class AdminOperations {
                 changed = true;
             } else if (change.deadlineNanos - nowNanos <= 0) {
                 membershipChange = null;
-                complete(change.future, null, new RaftTimeoutException("membership change " + change.change
-                        + " of node " + nodeId + " did not complete within proposalTimeoutMillis="
-                        + config.proposalTimeoutMillis() + "; its outcome is unknown, read status() for the"
-                        + " configuration in force"));
+                complete(
+                        change.future,
+                        null,
+                        new RaftTimeoutException("membership change " + change.change
+                                + " of node " + nodeId + " did not complete within proposalTimeoutMillis="
+                                + config.proposalTimeoutMillis() + "; its outcome is unknown, read status() for the"
+                                + " configuration in force"));
                 changed = true;
             }
         }
@@ -226,8 +233,8 @@ final class AdminOperations {
         final long deadlineNanos;
         boolean applied;
 
-        PendingMembershipChange(ConfChange change, long index, long term, CompletableFuture<ConfState> future,
-                                long deadlineNanos) {
+        PendingMembershipChange(
+                ConfChange change, long index, long term, CompletableFuture<ConfState> future, long deadlineNanos) {
             this.change = change;
             this.index = index;
             this.term = term;

@@ -26,7 +26,11 @@ record CommandEnvelope(long originId, long session, long sequence, byte[] comman
 
     byte[] encode() {
         ByteBuffer buffer = ByteBuffer.allocate(HEADER_BYTES + command.length);
-        buffer.put(FORMAT_VERSION).putLong(originId).putLong(session).putLong(sequence).put(command);
+        buffer.put(FORMAT_VERSION)
+                .putLong(originId)
+                .putLong(session)
+                .putLong(sequence)
+                .put(command);
         return buffer.array();
     }
 

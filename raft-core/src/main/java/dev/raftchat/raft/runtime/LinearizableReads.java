@@ -40,6 +40,7 @@ final class LinearizableReads {
     private final ConcurrentSkipListMap<Long, PendingRead> pending = new ConcurrentSkipListMap<>();
     /** Reads holding a slot. Invariant: <= pendingReadsMax. */
     private final AtomicInteger slotsHeld = new AtomicInteger();
+
     private final AtomicLong lastSequence = new AtomicLong();
 
     // Raft thread only.
@@ -120,7 +121,9 @@ final class LinearizableReads {
                 continue;
             }
             if (state.confirmed()) {
-                awaitingApply.computeIfAbsent(state.readIndex(), index -> new ArrayList<>()).addAll(batch);
+                awaitingApply
+                        .computeIfAbsent(state.readIndex(), index -> new ArrayList<>())
+                        .addAll(batch);
             } else {
                 ReadNotConfirmedException failure = new ReadNotConfirmedException("node " + nodeId
                         + ": the leader could not confirm its leadership for this read (it changed or was cut"
@@ -148,8 +151,11 @@ final class LinearizableReads {
                     continue;
                 }
                 if (result == null) {
-                    settle(read, null, new IllegalStateException("StateMachine.query returned null (its contract"
-                            + " requires a result, possibly empty)"));
+                    settle(
+                            read,
+                            null,
+                            new IllegalStateException("StateMachine.query returned null (its contract"
+                                    + " requires a result, possibly empty)"));
                 } else {
                     settle(read, result, null);
                 }
@@ -170,9 +176,12 @@ final class LinearizableReads {
                 pending.remove(read.sequence, read);
                 continue;
             }
-            settle(read, null, new RaftTimeoutException("read " + read.sequence + " of node " + nodeId
-                    + " was not served within readTimeoutMillis=" + config.readTimeoutMillis()
-                    + "; nothing was changed, retrying is safe"));
+            settle(
+                    read,
+                    null,
+                    new RaftTimeoutException("read " + read.sequence + " of node " + nodeId
+                            + " was not served within readTimeoutMillis=" + config.readTimeoutMillis()
+                            + "; nothing was changed, retrying is safe"));
             expired = true;
         }
         if (expired) {

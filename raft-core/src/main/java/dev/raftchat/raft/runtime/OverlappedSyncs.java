@@ -37,31 +37,33 @@ final class OverlappedSyncs {
 
     /** The last entry the sync in flight covers, or null when none is in flight. */
     private LogPosition syncingThrough;
+
     private int syncingEntries;
     private long syncStartedNanos;
     private volatile boolean syncFinished;
     private volatile Throwable syncFailure;
     /** The newest entry written and advanced since the sync in flight began (null if none), and how many. */
     private LogPosition writtenUnsynced;
+
     private int writtenUnsyncedEntries;
     /** Owned by the sync in flight from {@link #start} until it finishes, which sends them. */
     private List<Message> sendAfterSyncInFlight = new ArrayList<>();
     /** Emitted after the sync in flight began but with no write since: the Raft thread sends them. */
     private final List<Message> sendAfterSyncInFlightLate = new ArrayList<>();
+
     private List<Message> sendAfterNextSync = new ArrayList<>();
 
-    OverlappedSyncs(long nodeId, LogStorage storage, RaftMetrics metrics, Consumer<List<Message>> send,
-                    Thread raftThread) {
+    OverlappedSyncs(
+            long nodeId, LogStorage storage, RaftMetrics metrics, Consumer<List<Message>> send, Thread raftThread) {
         this.storage = storage;
         this.metrics = metrics;
         this.send = send;
         this.raftThread = raftThread;
-        this.syncer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(1),
-                runnable -> {
-                    Thread thread = new Thread(runnable, "raft-" + nodeId + "-sync");
-                    thread.setDaemon(true);
-                    return thread;
-                });
+        this.syncer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(1), runnable -> {
+            Thread thread = new Thread(runnable, "raft-" + nodeId + "-sync");
+            thread.setDaemon(true);
+            return thread;
+        });
     }
 
     /**

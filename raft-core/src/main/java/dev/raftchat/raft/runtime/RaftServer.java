@@ -11,9 +11,9 @@ import dev.raftchat.raft.core.ProposalRejectedException;
 import dev.raftchat.raft.core.RaftNode;
 import dev.raftchat.raft.core.Ready;
 import dev.raftchat.raft.core.Role;
+import dev.raftchat.raft.core.SnapshotMeta;
 import dev.raftchat.raft.message.Message;
 import dev.raftchat.raft.statemachine.StateMachine;
-import dev.raftchat.raft.core.SnapshotMeta;
 import dev.raftchat.raft.storage.LogStorage;
 import dev.raftchat.raft.storage.SnapshotStore;
 import dev.raftchat.raft.transport.Transport;
@@ -124,6 +124,7 @@ public final class RaftServer implements AutoCloseable {
     private final ConcurrentHashMap<Long, PendingProposal> pending = new ConcurrentHashMap<>();
     /** Proposals holding a slot: accepted and not yet completed. Invariant: <= pendingProposalsMax. */
     private final AtomicInteger pendingProposals = new AtomicInteger();
+
     private final AtomicLong pendingProposalBytes = new AtomicLong();
     private final AtomicLong lastSequence = new AtomicLong();
     private final AtomicLong inboundMessagesDropped = new AtomicLong();
@@ -147,9 +148,11 @@ public final class RaftServer implements AutoCloseable {
 
     /** Snapshot duties, or null without a snapshot store. */
     private final SnapshotManager snapshots;
+
     private final ThreadPoolExecutor snapshotWriter;
     /** On-demand snapshot requests, handed to the Raft thread. */
     private final ArrayBlockingQueue<CompletableFuture<SnapshotMeta>> snapshotRequests;
+
     private static final int SNAPSHOT_REQUESTS_MAX = 16;
 
     // Owned by the Raft thread once started.
@@ -180,6 +183,7 @@ public final class RaftServer implements AutoCloseable {
      * {@code pendingProposalsMax} (many completions behind one slow proposal), which bounds it.
      */
     private final ArrayDeque<PendingProposal> expiryOrder = new ArrayDeque<>();
+
     private static final int EXPIRY_ORDER_SWEEP_FACTOR = 2;
     private long currentTerm;
     private long knownLeaderId;
@@ -190,8 +194,12 @@ public final class RaftServer implements AutoCloseable {
      *
      * @param metrics where to report metrics; {@link RaftMetrics#NOOP} for none
      */
-    public RaftServer(RaftServerConfig config, LogStorage storage, Transport transport, StateMachine stateMachine,
-                      RaftMetrics metrics) {
+    public RaftServer(
+            RaftServerConfig config,
+            LogStorage storage,
+            Transport transport,
+            StateMachine stateMachine,
+            RaftMetrics metrics) {
         this(config, storage, null, transport, stateMachine, metrics);
     }
 
@@ -203,8 +211,13 @@ public final class RaftServer implements AutoCloseable {
      *
      * @param snapshots where snapshots live; null for none (then the log is never compacted)
      */
-    public RaftServer(RaftServerConfig config, LogStorage storage, SnapshotStore snapshots, Transport transport,
-                      StateMachine stateMachine, RaftMetrics metrics) {
+    public RaftServer(
+            RaftServerConfig config,
+            LogStorage storage,
+            SnapshotStore snapshots,
+            Transport transport,
+            StateMachine stateMachine,
+            RaftMetrics metrics) {
         this.config = Objects.requireNonNull(config, "config");
         if (snapshots == null && (config.snapshotIntervalEntries() > 0 || config.snapshotIntervalBytes() > 0)) {
             throw new IllegalArgumentException("snapshotIntervalEntries=" + config.snapshotIntervalEntries()
@@ -222,18 +235,28 @@ public final class RaftServer implements AutoCloseable {
         this.submitted = new ArrayBlockingQueue<>(config.pendingProposalsMax());
 
         if (snapshots != null) {
-            this.snapshotWriter = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(1),
-                    runnable -> {
+            this.snapshotWriter =
+                    new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(1), runnable -> {
                         Thread thread = new Thread(runnable, "raft-" + id + "-snapshot");
                         thread.setDaemon(true);
                         return thread;
                     });
-            this.snapshots = new SnapshotManager(id, snapshots, stateMachine, storage,
-                    config.snapshotIntervalEntries(), config.snapshotIntervalBytes(), config.snapshotLogTailEntries(),
+            this.snapshots = new SnapshotManager(
+                    id,
+                    snapshots,
+                    stateMachine,
+                    storage,
+                    config.snapshotIntervalEntries(),
+                    config.snapshotIntervalBytes(),
+                    config.snapshotLogTailEntries(),
                     snapshotWriter);
             SnapshotMeta restored = this.snapshots.restoreAtStartup();
-            this.node = new RaftNode(config.node(), storage, snapshots,
-                    restored == null ? config.initialConf() : restored.conf(), restored == null ? 0 : restored.index());
+            this.node = new RaftNode(
+                    config.node(),
+                    storage,
+                    snapshots,
+                    restored == null ? config.initialConf() : restored.conf(),
+                    restored == null ? 0 : restored.index());
         } else {
             this.snapshotWriter = null;
             this.snapshots = null;
@@ -246,9 +269,15 @@ public final class RaftServer implements AutoCloseable {
         this.raftThread = new Thread(this::runLoop, "raft-" + id);
         raftThread.setDaemon(true);
         this.overlapped = new OverlappedSyncs(id, storage, metrics, this::sendAll, raftThread);
-        this.notifier = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
-                new ArrayBlockingQueue<>(config.pendingProposalsMax() + config.pendingReadsMax()
-                        + config.pendingAdminOperationsMax() + NOTIFICATION_SLOTS_EXTRA),
+        this.notifier = new ThreadPoolExecutor(
+                1,
+                1,
+                0,
+                TimeUnit.MILLISECONDS,
+                new ArrayBlockingQueue<>(config.pendingProposalsMax()
+                        + config.pendingReadsMax()
+                        + config.pendingAdminOperationsMax()
+                        + NOTIFICATION_SLOTS_EXTRA),
                 runnable -> {
                     Thread thread = new Thread(runnable, "raft-" + id + "-notify");
                     thread.setDaemon(true);
@@ -345,8 +374,11 @@ public final class RaftServer implements AutoCloseable {
         }
         long sequence = lastSequence.incrementAndGet();
         long now = System.nanoTime();
-        PendingProposal proposal = new PendingProposal(sequence,
-                new CommandEnvelope(id, session, sequence, command).encode(), command.length, now,
+        PendingProposal proposal = new PendingProposal(
+                sequence,
+                new CommandEnvelope(id, session, sequence, command).encode(),
+                command.length,
+                now,
                 now + proposalTimeoutNanos);
         pending.put(sequence, proposal);
         if (!submitted.offer(proposal)) {
@@ -470,8 +502,8 @@ public final class RaftServer implements AutoCloseable {
         }
         CompletableFuture<SnapshotMeta> future = new CompletableFuture<>();
         if (!snapshotRequests.offer(future)) {
-            return CompletableFuture.failedFuture(new ProposalRejectedException("node " + id + ": more than "
-                    + SNAPSHOT_REQUESTS_MAX + " snapshot requests queued"));
+            return CompletableFuture.failedFuture(new ProposalRejectedException(
+                    "node " + id + ": more than " + SNAPSHOT_REQUESTS_MAX + " snapshot requests queued"));
         }
         LockSupport.unpark(raftThread);
         return future;
@@ -489,8 +521,14 @@ public final class RaftServer implements AutoCloseable {
 
     public ServerStatus status() {
         ServerStatus last = publishedStatus;
-        return new ServerStatus(state, last.raft(), last.appliedIndex(), pendingProposals.get(),
-                reads.pendingCount(), inboundMessagesDropped.get(), failure);
+        return new ServerStatus(
+                state,
+                last.raft(),
+                last.appliedIndex(),
+                pendingProposals.get(),
+                reads.pendingCount(),
+                inboundMessagesDropped.get(),
+                failure);
     }
 
     /** Adds a listener; it sees events from now on (read {@link #status()} for the current leader). */
@@ -528,7 +566,8 @@ public final class RaftServer implements AutoCloseable {
         if (snapshotWriter != null) {
             snapshotWriter.shutdown();
             RaftShutdownException stopped = shutdownException();
-            for (CompletableFuture<SnapshotMeta> request = snapshotRequests.poll(); request != null;
+            for (CompletableFuture<SnapshotMeta> request = snapshotRequests.poll();
+                    request != null;
                     request = snapshotRequests.poll()) {
                 request.completeExceptionally(stopped);
             }
@@ -537,7 +576,9 @@ public final class RaftServer implements AutoCloseable {
             }
             try {
                 if (!snapshotWriter.awaitTermination(config.shutdownTimeoutMillis(), TimeUnit.MILLISECONDS)) {
-                    log.warn("node {}: snapshot writer still busy after shutdownTimeoutMillis={}", id,
+                    log.warn(
+                            "node {}: snapshot writer still busy after shutdownTimeoutMillis={}",
+                            id,
                             config.shutdownTimeoutMillis());
                 }
             } catch (InterruptedException e) {
@@ -548,8 +589,10 @@ public final class RaftServer implements AutoCloseable {
         if (raftThreadStopped) {
             storage.close();
         } else {
-            log.warn("node {}: Raft thread did not stop within shutdownTimeoutMillis={}; storage left open",
-                    id, config.shutdownTimeoutMillis());
+            log.warn(
+                    "node {}: Raft thread did not stop within shutdownTimeoutMillis={}; storage left open",
+                    id,
+                    config.shutdownTimeoutMillis());
         }
         if (failure == null) {
             notifyStopped(null);
@@ -558,8 +601,10 @@ public final class RaftServer implements AutoCloseable {
         if (Thread.currentThread() != notifierThread) {
             try {
                 if (!notifier.awaitTermination(config.shutdownTimeoutMillis(), TimeUnit.MILLISECONDS)) {
-                    log.warn("node {}: notification thread still busy after shutdownTimeoutMillis={}",
-                            id, config.shutdownTimeoutMillis());
+                    log.warn(
+                            "node {}: notification thread still busy after shutdownTimeoutMillis={}",
+                            id,
+                            config.shutdownTimeoutMillis());
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -642,12 +687,14 @@ public final class RaftServer implements AutoCloseable {
                 }
 
                 if (snapshots != null) {
-                    for (CompletableFuture<SnapshotMeta> request = snapshotRequests.poll(); request != null;
+                    for (CompletableFuture<SnapshotMeta> request = snapshotRequests.poll();
+                            request != null;
                             request = snapshotRequests.poll()) {
                         snapshots.request(request);
                     }
                     changed |= snapshots.finishWritten();
-                    changed |= snapshots.maybeStart(appliedIndex, () -> node.status().conf());
+                    changed |= snapshots.maybeStart(
+                            appliedIndex, () -> node.status().conf());
                 }
 
                 long afterReadyNanos = System.nanoTime();
@@ -657,8 +704,12 @@ public final class RaftServer implements AutoCloseable {
                 if (changed) {
                     publishStatus();
                 }
-                if (inbox.isEmpty() && submitted.isEmpty() && deferredProposal == null && !reads.hasSubmitted()
-                        && !admin.hasSubmitted() && !overlapped.finished()
+                if (inbox.isEmpty()
+                        && submitted.isEmpty()
+                        && deferredProposal == null
+                        && !reads.hasSubmitted()
+                        && !admin.hasSubmitted()
+                        && !overlapped.finished()
                         && state == ServerStatus.State.RUNNING) {
                     long waitNanos = nextTickAtNanos - System.nanoTime();
                     if (waitNanos > 0) {
@@ -734,8 +785,12 @@ public final class RaftServer implements AutoCloseable {
             Proposal outcome = node.propose(payloads);
             metrics.proposalsBatched(payloads.size());
             if (outcome instanceof Proposal.Appended appended) {
-                Check.that(appended.count() == batch.size(), "node %s appended %s of %s proposals", id,
-                        appended.count(), batch.size());
+                Check.that(
+                        appended.count() == batch.size(),
+                        "node %s appended %s of %s proposals",
+                        id,
+                        appended.count(),
+                        batch.size());
                 for (int i = 0; i < batch.size(); i++) {
                     appendedAtIndex.put(appended.firstIndex() + i, batch.get(i));
                 }
@@ -752,7 +807,8 @@ public final class RaftServer implements AutoCloseable {
     }
 
     private void handleReady(Ready ready) {
-        if (config.overlapSyncs() && ready.mayAdvanceBeforeSync()
+        if (config.overlapSyncs()
+                && ready.mayAdvanceBeforeSync()
                 && (ready.entries().isEmpty() || ready.entries().get(0).index() == storage.lastIndex() + 1)) {
             handleReadyOverlapped(ready);
             return;
@@ -802,7 +858,8 @@ public final class RaftServer implements AutoCloseable {
         if (ready.needsSync()) {
             long syncStartNanos = System.nanoTime();
             storage.sync();
-            metrics.syncCompleted(System.nanoTime() - syncStartNanos, ready.entries().size());
+            metrics.syncCompleted(
+                    System.nanoTime() - syncStartNanos, ready.entries().size());
         }
         sendAll(heldForThisSync);
         sendAll(ready.messagesAfterSync());
@@ -815,7 +872,9 @@ public final class RaftServer implements AutoCloseable {
             noteSoftState(ready.softState());
         }
         node.advance(ready);
-        metrics.readyHandled(ready.entries().size(), ready.messages().size() + ready.messagesAfterSync().size(),
+        metrics.readyHandled(
+                ready.entries().size(),
+                ready.messages().size() + ready.messagesAfterSync().size(),
                 ready.committedEntries().size());
         if (!appliedProposals.isEmpty()) {
             publishStatus();
@@ -843,7 +902,10 @@ public final class RaftServer implements AutoCloseable {
             noteSoftState(ready.softState());
         }
         node.advanceWithoutSync(ready);
-        metrics.readyHandled(ready.entries().size(), ready.messages().size(), ready.committedEntries().size());
+        metrics.readyHandled(
+                ready.entries().size(),
+                ready.messages().size(),
+                ready.committedEntries().size());
         if (!appliedProposals.isEmpty()) {
             publishStatus();
             completeAppliedProposals();
@@ -904,8 +966,11 @@ public final class RaftServer implements AutoCloseable {
             } catch (RuntimeException e) {
                 // The transport broke its never-throw contract; losing a message is safe (Raft retries),
                 // stopping the node for it is not necessary.
-                log.warn("node {}: transport threw while sending {}; message dropped", id, message.getClass()
-                        .getSimpleName(), e);
+                log.warn(
+                        "node {}: transport threw while sending {}; message dropped",
+                        id,
+                        message.getClass().getSimpleName(),
+                        e);
             }
         }
     }
@@ -915,18 +980,25 @@ public final class RaftServer implements AutoCloseable {
             return;
         }
         for (Entry entry : entries) {
-            Check.that(entry.index() == appliedIndex + 1,
-                    "node %s: committed entry %s does not follow the applied index %s", id, entry, appliedIndex);
+            Check.that(
+                    entry.index() == appliedIndex + 1,
+                    "node %s: committed entry %s does not follow the applied index %s",
+                    id,
+                    entry,
+                    appliedIndex);
             long completedSequence = entry.type() == EntryType.NORMAL ? applyNormal(entry) : NO_SEQUENCE;
             if (snapshots != null) {
                 snapshots.onApplied(entry.data().length);
             }
             PendingProposal appendedHere = appendedAtIndex.remove(entry.index());
             if (appendedHere != null && appendedHere.sequence != completedSequence) {
-                settle(appendedHere, null, new ProposalNotCommittedException("proposal " + appendedHere.sequence
-                        + " of node " + id + " was not committed: log index " + entry.index()
-                        + " now holds a different entry of term " + entry.term()
-                        + ", written by a newer leader; retrying cannot apply it twice"));
+                settle(
+                        appendedHere,
+                        null,
+                        new ProposalNotCommittedException("proposal " + appendedHere.sequence
+                                + " of node " + id + " was not committed: log index " + entry.index()
+                                + " now holds a different entry of term " + entry.term()
+                                + ", written by a newer leader; retrying cannot apply it twice"));
             }
             admin.onApplied(entry);
             // NO_OP entries carry nothing to apply; CONFIG_CHANGE is applied by the node in advance().
@@ -942,8 +1014,10 @@ public final class RaftServer implements AutoCloseable {
         try {
             result = stateMachine.apply(entry.index(), envelope.command());
         } catch (RuntimeException e) {
-            throw new IllegalStateException("node " + id + ": the state machine failed to apply entry "
-                    + entry.index() + "; stopping, because skipping it would make replicas diverge", e);
+            throw new IllegalStateException(
+                    "node " + id + ": the state machine failed to apply entry " + entry.index()
+                            + "; stopping, because skipping it would make replicas diverge",
+                    e);
         }
         if (result == null) {
             throw new IllegalStateException("node " + id + ": the state machine returned null for entry "
@@ -966,8 +1040,12 @@ public final class RaftServer implements AutoCloseable {
         }
         knownLeaderId = softState.leaderId();
         LeaderChange change = new LeaderChange(id, currentTerm, softState.leaderId(), softState.role());
-        log.info("node {}: leader is now {} in term {} (local role {})", id,
-                change.hasLeader() ? change.leaderId() : "unknown", change.term(), change.localRole());
+        log.info(
+                "node {}: leader is now {} in term {} (local role {})",
+                id,
+                change.hasLeader() ? change.leaderId() : "unknown",
+                change.term(),
+                change.localRole());
         metrics.leaderChanged(change.term(), change.leaderId());
         latestLeaderChange.set(change);
         if (leaderNotificationScheduled.compareAndSet(false, true)) {
@@ -1006,15 +1084,24 @@ public final class RaftServer implements AutoCloseable {
 
     private void timeOut(PendingProposal proposal) {
         metrics.proposalTimedOut();
-        settle(proposal, null, new RaftTimeoutException("proposal " + proposal.sequence + " of node " + id
-                + " was not applied within proposalTimeoutMillis=" + config.proposalTimeoutMillis()
-                + "; its outcome is unknown: it may still be committed and applied, or be lost"
-                + " (retry only idempotent commands)"));
+        settle(
+                proposal,
+                null,
+                new RaftTimeoutException("proposal " + proposal.sequence + " of node " + id
+                        + " was not applied within proposalTimeoutMillis=" + config.proposalTimeoutMillis()
+                        + "; its outcome is unknown: it may still be committed and applied, or be lost"
+                        + " (retry only idempotent commands)"));
     }
 
     private void publishStatus() {
-        publishedStatus = new ServerStatus(state, node.status(), appliedIndex, pendingProposals.get(),
-                reads.pendingCount(), inboundMessagesDropped.get(), failure);
+        publishedStatus = new ServerStatus(
+                state,
+                node.status(),
+                appliedIndex,
+                pendingProposals.get(),
+                reads.pendingCount(),
+                inboundMessagesDropped.get(),
+                failure);
     }
 
     private void stopAfterFailure(Throwable fatal) {
@@ -1022,8 +1109,8 @@ public final class RaftServer implements AutoCloseable {
             failure = fatal;
             state = ServerStatus.State.FAILED;
         }
-        log.error("node {} stopped after a fatal failure; pending proposals fail, close() releases resources",
-                id, fatal);
+        log.error(
+                "node {} stopped after a fatal failure; pending proposals fail, close() releases resources", id, fatal);
         // Entries applied before the failure are committed: their proposers get the real result.
         completeAppliedProposals();
         failAllPending(shutdownException(), true);
@@ -1086,14 +1173,16 @@ public final class RaftServer implements AutoCloseable {
     private RaftShutdownException shutdownException() {
         Throwable cause = failure;
         if (cause != null) {
-            return new RaftShutdownException("node " + id + " stopped after a fatal failure (" + cause
-                    + "); the outcome of a proposal already handed to Raft is unknown", cause);
+            return new RaftShutdownException(
+                    "node " + id + " stopped after a fatal failure (" + cause
+                            + "); the outcome of a proposal already handed to Raft is unknown",
+                    cause);
         }
         if (state == ServerStatus.State.NEW) {
             return new RaftShutdownException("node " + id + " is not started");
         }
-        return new RaftShutdownException("node " + id + " is closed; the outcome of a proposal already handed"
-                + " to Raft is unknown");
+        return new RaftShutdownException(
+                "node " + id + " is closed; the outcome of a proposal already handed" + " to Raft is unknown");
     }
 
     private void deliverLatestLeaderChange() {

@@ -169,9 +169,11 @@ public record RaftServerConfig(
         private int inboxMessagesMax = DEFAULT_INBOX_MESSAGES_MAX;
         /** Null until set: then the default, lowered to fit {@code inboxMessagesMax}. */
         private Integer inboxBatchMessagesMax;
+
         private int pendingProposalsMax = DEFAULT_PENDING_PROPOSALS_MAX;
         /** Null until set: then the default, lowered to fit {@code pendingProposalsMax}. */
         private Integer proposalBatchMax;
+
         private long proposalBatchBytesMax = DEFAULT_PROPOSAL_BATCH_BYTES_MAX;
         private int commandBytesMax = DEFAULT_COMMAND_BYTES_MAX;
         private long pendingProposalBytesMax = DEFAULT_PENDING_PROPOSAL_BYTES_MAX;
@@ -298,11 +300,27 @@ public record RaftServerConfig(
             int proposalBatch = proposalBatchMax != null
                     ? proposalBatchMax
                     : Math.max(1, Math.min(DEFAULT_PROPOSAL_BATCH_MAX, pendingProposalsMax));
-            return new RaftServerConfig(node, initialConf, tickMillis, proposalTimeoutMillis, inboxMessagesMax,
-                    inboxBatch, pendingProposalsMax, proposalBatch, proposalBatchBytesMax, commandBytesMax,
-                    pendingProposalBytesMax, pendingReadsMax, queryBytesMax, readTimeoutMillis,
-                    pendingAdminOperationsMax, shutdownTimeoutMillis, snapshotIntervalEntries, snapshotIntervalBytes,
-                    snapshotLogTailEntries, overlapSyncs);
+            return new RaftServerConfig(
+                    node,
+                    initialConf,
+                    tickMillis,
+                    proposalTimeoutMillis,
+                    inboxMessagesMax,
+                    inboxBatch,
+                    pendingProposalsMax,
+                    proposalBatch,
+                    proposalBatchBytesMax,
+                    commandBytesMax,
+                    pendingProposalBytesMax,
+                    pendingReadsMax,
+                    queryBytesMax,
+                    readTimeoutMillis,
+                    pendingAdminOperationsMax,
+                    shutdownTimeoutMillis,
+                    snapshotIntervalEntries,
+                    snapshotIntervalBytes,
+                    snapshotLogTailEntries,
+                    overlapSyncs);
         }
     }
 }

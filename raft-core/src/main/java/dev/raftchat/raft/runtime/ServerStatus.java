@@ -16,8 +16,14 @@ import dev.raftchat.raft.core.Status;
  * @param failure                the error that stopped the server when {@code state} is
  *                               {@link State#FAILED}, else null
  */
-public record ServerStatus(State state, Status raft, long appliedIndex, int pendingProposals, int pendingReads,
-                           long inboundMessagesDropped, Throwable failure) {
+public record ServerStatus(
+        State state,
+        Status raft,
+        long appliedIndex,
+        int pendingProposals,
+        int pendingReads,
+        long inboundMessagesDropped,
+        Throwable failure) {
 
     /** Life cycle of a server: NEW → RUNNING → CLOSED, or RUNNING → FAILED. */
     public enum State {

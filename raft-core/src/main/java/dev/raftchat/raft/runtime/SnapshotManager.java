@@ -43,6 +43,7 @@ final class SnapshotManager {
     private final long logTailEntries;
     /** Command bytes applied since the last snapshot was started. */
     private long bytesSinceSnapshot;
+
     private final ExecutorService writer;
 
     /** Index of the newest durable snapshot, or 0. */
@@ -56,8 +57,15 @@ final class SnapshotManager {
     /** A snapshot being received from the leader. */
     private SnapshotStore.SnapshotSink receiving;
 
-    SnapshotManager(long id, SnapshotStore store, StateMachine stateMachine, LogStorage storage,
-                    long intervalEntries, long intervalBytes, long logTailEntries, ExecutorService writer) {
+    SnapshotManager(
+            long id,
+            SnapshotStore store,
+            StateMachine stateMachine,
+            LogStorage storage,
+            long intervalEntries,
+            long intervalBytes,
+            long logTailEntries,
+            ExecutorService writer) {
         this.id = id;
         this.store = store;
         this.stateMachine = stateMachine;
@@ -84,7 +92,8 @@ final class SnapshotManager {
             return null;
         }
         restoreStateMachine(latest);
-        boolean logHoldsIt = storage.lastIndex() >= latest.index() && storage.firstIndex() - 1 <= latest.index()
+        boolean logHoldsIt = storage.lastIndex() >= latest.index()
+                && storage.firstIndex() - 1 <= latest.index()
                 && storage.term(latest.index()) == latest.term();
         if (!logHoldsIt) {
             // A crash between installing a leader's snapshot and compacting the log: finish the job.
@@ -157,8 +166,7 @@ final class SnapshotManager {
      */
     boolean maybeStart(long appliedIndex, java.util.function.Supplier<ConfState> conf) {
         if (writing != null || appliedIndex <= lastSnapshotIndex) {
-            if (writing == null && !waiting.isEmpty() && appliedIndex <= lastSnapshotIndex
-                    && store.latest() != null) {
+            if (writing == null && !waiting.isEmpty() && appliedIndex <= lastSnapshotIndex && store.latest() != null) {
                 completeWaiting(store.latest(), null); // nothing new since the last one
             }
             return false;
@@ -205,7 +213,10 @@ final class SnapshotManager {
         if (compactTo > storage.compactedThrough().index() && compactTo >= storage.firstIndex()) {
             storage.compact(new LogPosition(storage.term(compactTo), compactTo));
         }
-        log.info("node {}: snapshot {} written; log compacted through {}", id, meta.position(),
+        log.info(
+                "node {}: snapshot {} written; log compacted through {}",
+                id,
+                meta.position(),
                 storage.compactedThrough().index());
         completeWaiting(meta, null);
         return true;

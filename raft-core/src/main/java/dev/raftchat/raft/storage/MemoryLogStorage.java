@@ -40,8 +40,8 @@ public final class MemoryLogStorage implements LogStorage {
             return compactedThrough.term();
         }
         if (index < firstIndex() || index > lastIndex()) {
-            throw new IndexOutOfBoundsException("index " + index + " outside [" + (firstIndex() - 1) + ", "
-                    + lastIndex() + "]");
+            throw new IndexOutOfBoundsException(
+                    "index " + index + " outside [" + (firstIndex() - 1) + ", " + lastIndex() + "]");
         }
         return entries.get(offset(index)).term();
     }
@@ -71,8 +71,12 @@ public final class MemoryLogStorage implements LogStorage {
             return;
         }
         long first = newEntries.get(0).index();
-        Check.argument(first >= firstIndex() && first <= lastIndex() + 1,
-                "append at %s outside [%s, %s]", first, firstIndex(), lastIndex() + 1);
+        Check.argument(
+                first >= firstIndex() && first <= lastIndex() + 1,
+                "append at %s outside [%s, %s]",
+                first,
+                firstIndex(),
+                lastIndex() + 1);
         long expected = first;
         for (Entry e : newEntries) {
             // Validate the whole batch before changing anything: a rejected append changes nothing.

@@ -13,12 +13,17 @@ import dev.raftchat.raft.core.Check;
  */
 public final class Progress {
 
-    public enum State { PROBE, REPLICATE, SNAPSHOT }
+    public enum State {
+        PROBE,
+        REPLICATE,
+        SNAPSHOT
+    }
 
     /** Highest index known to be durably replicated on the member. */
     private long match;
     /** Index of the next entry to send. */
     private long next;
+
     private State state = State.PROBE;
     /** In PROBE: an AppendRequest is out and unanswered, so hold further ones until a response or heartbeat. */
     private boolean probeSent;
@@ -26,6 +31,7 @@ public final class Progress {
     private boolean recentlyActive;
     /** In SNAPSHOT: the index of the snapshot being sent. */
     private long pendingSnapshot;
+
     private final Inflights inflights;
 
     public Progress(long match, long next, int inflightCapacity) {

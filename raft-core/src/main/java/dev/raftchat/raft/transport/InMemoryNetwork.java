@@ -28,6 +28,7 @@ public final class InMemoryNetwork {
     private final Set<Link> cutLinks = ConcurrentHashMap.newKeySet();
     /** Partition group of each node named in the last {@link #partition}; unnamed nodes are in group 0. */
     private volatile Map<Long, Integer> partitionGroups = Map.of();
+
     private volatile Predicate<Message> dropFilter = message -> false;
 
     private final AtomicLong delivered = new AtomicLong();

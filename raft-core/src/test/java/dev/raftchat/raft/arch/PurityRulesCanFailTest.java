@@ -15,10 +15,12 @@ class PurityRulesCanFailTest {
     @Test
     void ioInAPurePackageIsReported() {
         JavaClasses offender = new ClassFileImporter().importClasses(dev.raftchat.raft.core.ImpureForTest.class);
-        assertThatThrownBy(() -> PurityTest.NO_IO.check(offender)).isInstanceOf(AssertionError.class)
+        assertThatThrownBy(() -> PurityTest.NO_IO.check(offender))
+                .isInstanceOf(AssertionError.class)
                 .hasMessageContaining("java.io");
         assertThatThrownBy(() -> PurityTest.NO_THREADS.check(offender)).isInstanceOf(AssertionError.class);
-        assertThatThrownBy(() -> PurityTest.NO_CLOCK_OR_RANDOMNESS.check(offender)).isInstanceOf(AssertionError.class)
+        assertThatThrownBy(() -> PurityTest.NO_CLOCK_OR_RANDOMNESS.check(offender))
+                .isInstanceOf(AssertionError.class)
                 .hasMessageContaining("currentTimeMillis");
     }
 }

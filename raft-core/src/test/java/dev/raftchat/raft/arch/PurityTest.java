@@ -17,8 +17,11 @@ import org.junit.jupiter.api.Test;
 class PurityTest {
 
     static final String[] PURE_PACKAGES = {
-        "dev.raftchat.raft.core..", "dev.raftchat.raft.message..", "dev.raftchat.raft.quorum..",
-        "dev.raftchat.raft.tracker..", "dev.raftchat.raft.confchange.."
+        "dev.raftchat.raft.core..",
+        "dev.raftchat.raft.message..",
+        "dev.raftchat.raft.quorum..",
+        "dev.raftchat.raft.tracker..",
+        "dev.raftchat.raft.confchange.."
     };
 
     private static JavaClasses classes;
@@ -30,29 +33,61 @@ class PurityTest {
                 .importPackages("dev.raftchat.raft");
     }
 
-    static final ArchRule NO_IO = noClasses().that().resideInAnyPackage(PURE_PACKAGES)
-            .should().dependOnClassesThat().resideInAnyPackage("java.io..", "java.nio.file..", "java.nio.channels..",
-                    "java.net..", "java.util.concurrent..", "io.netty..", "com.google.protobuf..", "java.lang.management..")
+    static final ArchRule NO_IO = noClasses()
+            .that()
+            .resideInAnyPackage(PURE_PACKAGES)
+            .should()
+            .dependOnClassesThat()
+            .resideInAnyPackage(
+                    "java.io..",
+                    "java.nio.file..",
+                    "java.nio.channels..",
+                    "java.net..",
+                    "java.util.concurrent..",
+                    "io.netty..",
+                    "com.google.protobuf..",
+                    "java.lang.management..")
             .because("the pure core does no I/O and uses no concurrency");
 
-    static final ArchRule NO_THREADS = noClasses().that().resideInAnyPackage(PURE_PACKAGES)
-            .should().dependOnClassesThat().areAssignableTo(Thread.class)
-            .orShould().dependOnClassesThat().areAssignableTo(Runnable.class)
-            .orShould().dependOnClassesThat().areAssignableTo(ThreadLocal.class)
+    static final ArchRule NO_THREADS = noClasses()
+            .that()
+            .resideInAnyPackage(PURE_PACKAGES)
+            .should()
+            .dependOnClassesThat()
+            .areAssignableTo(Thread.class)
+            .orShould()
+            .dependOnClassesThat()
+            .areAssignableTo(Runnable.class)
+            .orShould()
+            .dependOnClassesThat()
+            .areAssignableTo(ThreadLocal.class)
             .because("the pure core starts no threads: its caller owns the thread");
 
-    static final ArchRule NO_CLOCK_OR_RANDOMNESS = noClasses().that().resideInAnyPackage(PURE_PACKAGES)
-            .should().callMethod(System.class, "currentTimeMillis")
-            .orShould().callMethod(System.class, "nanoTime")
-            .orShould().callMethod(Math.class, "random")
-            .orShould().callMethod(java.util.UUID.class, "randomUUID")
-            .orShould().dependOnClassesThat().resideInAnyPackage("java.time..", "java.security..")
-            .orShould().dependOnClassesThat().areAssignableTo(java.util.Random.class)
+    static final ArchRule NO_CLOCK_OR_RANDOMNESS = noClasses()
+            .that()
+            .resideInAnyPackage(PURE_PACKAGES)
+            .should()
+            .callMethod(System.class, "currentTimeMillis")
+            .orShould()
+            .callMethod(System.class, "nanoTime")
+            .orShould()
+            .callMethod(Math.class, "random")
+            .orShould()
+            .callMethod(java.util.UUID.class, "randomUUID")
+            .orShould()
+            .dependOnClassesThat()
+            .resideInAnyPackage("java.time..", "java.security..")
+            .orShould()
+            .dependOnClassesThat()
+            .areAssignableTo(java.util.Random.class)
             .because("time comes from tick() and randomness from the seeded generator in the config");
 
-    static final ArchRule NO_LOGGING_OR_RUNTIME = noClasses().that().resideInAnyPackage(PURE_PACKAGES)
-            .should().dependOnClassesThat().resideInAnyPackage("org.slf4j..", "dev.raftchat.raft.runtime..",
-                    "dev.raftchat.raft.transport..")
+    static final ArchRule NO_LOGGING_OR_RUNTIME = noClasses()
+            .that()
+            .resideInAnyPackage(PURE_PACKAGES)
+            .should()
+            .dependOnClassesThat()
+            .resideInAnyPackage("org.slf4j..", "dev.raftchat.raft.runtime..", "dev.raftchat.raft.transport..")
             .because("the pure core reports through Ready and Status, and knows nothing of the runtime");
 
     @Test

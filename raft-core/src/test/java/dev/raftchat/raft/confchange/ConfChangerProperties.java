@@ -20,7 +20,8 @@ class ConfChangerProperties {
 
     @Provide
     Arbitrary<List<List<Op>>> changes() {
-        Arbitrary<Op> op = Combinators.combine(Arbitraries.of(OpType.class), Arbitraries.longs().between(1, 7))
+        Arbitrary<Op> op = Combinators.combine(
+                        Arbitraries.of(OpType.class), Arbitraries.longs().between(1, 7))
                 .as(Op::new);
         return op.list().ofMinSize(1).ofMaxSize(4).list().ofMaxSize(12);
     }
@@ -44,13 +45,16 @@ class ConfChangerProperties {
             }
             assertThat(ConfChange.decode(change.encode())).isEqualTo(change);
             if (next.voters().equals(conf.voters())) {
-                assertThat(next.isJoint()).as("learner-only change applies directly").isFalse();
+                assertThat(next.isJoint())
+                        .as("learner-only change applies directly")
+                        .isFalse();
             } else {
                 assertThat(next.isJoint()).isTrue();
                 assertThat(next.votersOutgoing()).isEqualTo(conf.voters());
                 // No further change but leaving is accepted while joint.
                 ConfState joint = next;
-                assertThat(catchRefusal(() -> ConfChanger.apply(joint, ConfChange.addLearner(6)))).isTrue();
+                assertThat(catchRefusal(() -> ConfChanger.apply(joint, ConfChange.addLearner(6))))
+                        .isTrue();
                 next = ConfChanger.apply(next, ConfChange.leave());
                 assertThat(next.isJoint()).isFalse();
             }

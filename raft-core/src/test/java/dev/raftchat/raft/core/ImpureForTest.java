@@ -13,6 +13,6 @@ public final class ImpureForTest {
     }
 
     void spawn() {
-        new Thread(() -> { }).start();
+        new Thread(() -> {}).start();
     }
 }

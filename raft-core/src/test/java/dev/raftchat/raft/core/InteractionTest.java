@@ -51,9 +51,11 @@ class InteractionTest {
     @TestFactory
     Stream<DynamicTest> scripts() throws IOException {
         try (Stream<Path> files = Files.list(SOURCE_DIR)) {
-            List<Path> scripts = files.filter(p -> p.toString().endsWith(".txt")).sorted().collect(Collectors.toList());
+            List<Path> scripts =
+                    files.filter(p -> p.toString().endsWith(".txt")).sorted().collect(Collectors.toList());
             assertThat(scripts).as("interaction scripts").isNotEmpty();
-            return scripts.stream().map(p -> DynamicTest.dynamicTest(p.getFileName().toString(), () -> run(p)));
+            return scripts.stream()
+                    .map(p -> DynamicTest.dynamicTest(p.getFileName().toString(), () -> run(p)));
         }
     }
 
@@ -73,7 +75,8 @@ class InteractionTest {
             String command = line;
             i++;
             if (i >= lines.size() || !lines.get(i).equals("----")) {
-                throw new IllegalArgumentException(script + ":" + i + ": expected ---- after command '" + command + "'");
+                throw new IllegalArgumentException(
+                        script + ":" + i + ": expected ---- after command '" + command + "'");
             }
             i++;
             StringBuilder expected = new StringBuilder();
@@ -86,8 +89,8 @@ class InteractionTest {
                 actual += "\n";
             }
             if (!actual.equals(expected.toString())) {
-                failures.add(script.getFileName() + ": command '" + command + "'\nexpected:\n" + expected
-                        + "actual:\n" + actual);
+                failures.add(script.getFileName() + ": command '" + command + "'\nexpected:\n" + expected + "actual:\n"
+                        + actual);
             }
             rewritten.append(command).append('\n').append("----\n").append(actual);
         }
@@ -96,7 +99,8 @@ class InteractionTest {
             Files.writeString(script.isAbsolute() ? script : SOURCE_DIR.resolve(script.getFileName()), text);
             return;
         }
-        assertThat(failures).as("mismatches (rerun with -Drewrite=true to regenerate, then review the diff)")
+        assertThat(failures)
+                .as("mismatches (rerun with -Drewrite=true to regenerate, then review the diff)")
                 .isEmpty();
     }
 
@@ -123,13 +127,17 @@ class InteractionTest {
                     boolean preVote = Boolean.parseBoolean(kv.getOrDefault("prevote", "true"));
                     boolean checkQuorum = Boolean.parseBoolean(kv.getOrDefault("checkquorum", "true"));
                     boolean forward = Boolean.parseBoolean(kv.getOrDefault("forward", "true"));
-                    long appendBytes = Long.parseLong(kv.getOrDefault("appendbytes",
-                            String.valueOf(NodeConfig.DEFAULT_APPEND_BYTES_MAX)));
-                    int snapshotBytes = Integer.parseInt(kv.getOrDefault("snapshotbytes",
-                            String.valueOf(NodeConfig.DEFAULT_SNAPSHOT_CHUNK_BYTES)));
-                    cluster = new TestCluster(n, c -> c.withPreVote(preVote).withCheckQuorum(checkQuorum)
-                            .withForwardProposals(forward).withAppendBytesMax(appendBytes)
-                            .withSnapshotChunkBytes(snapshotBytes));
+                    long appendBytes = Long.parseLong(
+                            kv.getOrDefault("appendbytes", String.valueOf(NodeConfig.DEFAULT_APPEND_BYTES_MAX)));
+                    int snapshotBytes = Integer.parseInt(
+                            kv.getOrDefault("snapshotbytes", String.valueOf(NodeConfig.DEFAULT_SNAPSHOT_CHUNK_BYTES)));
+                    cluster = new TestCluster(
+                            n,
+                            c -> c.withPreVote(preVote)
+                                    .withCheckQuorum(checkQuorum)
+                                    .withForwardProposals(forward)
+                                    .withAppendBytesMax(appendBytes)
+                                    .withSnapshotChunkBytes(snapshotBytes));
                 }
                 case "campaign" -> {
                     cluster.node(id(args)).campaign();
@@ -147,8 +155,8 @@ class InteractionTest {
                 }
                 case "propose" -> {
                     try {
-                        Proposal p = cluster.node(id(args)).propose(
-                                TestCluster.commands(String.join(" ", args.subList(1, args.size()))));
+                        Proposal p = cluster.node(id(args))
+                                .propose(TestCluster.commands(String.join(" ", args.subList(1, args.size()))));
                         out.append(p).append('\n');
                     } catch (RaftException e) {
                         out.append("error: ").append(e.getMessage()).append('\n');
@@ -161,7 +169,8 @@ class InteractionTest {
                         deliver(cluster.inFlight.size(), out);
                     }
                 }
-                case "deliver" -> deliver(args.isEmpty() ? cluster.inFlight.size() : Integer.parseInt(args.get(0)), out);
+                case "deliver" ->
+                    deliver(args.isEmpty() ? cluster.inFlight.size() : Integer.parseInt(args.get(0)), out);
                 case "drop-queued" -> {
                     for (Message m : cluster.inFlight) {
                         out.append("dropped ").append(format(m)).append('\n');
@@ -178,9 +187,14 @@ class InteractionTest {
                 }
                 case "read-states" -> {
                     List<ReadState> states = cluster.readStates.get(id(args));
-                    out.append(states.isEmpty() ? "(none)" : states.stream()
-                            .map(r -> "ctx=" + r.context() + (r.confirmed() ? " index=" + r.readIndex() : " failed"))
-                            .collect(Collectors.joining(" "))).append('\n');
+                    out.append(
+                                    states.isEmpty()
+                                            ? "(none)"
+                                            : states.stream()
+                                                    .map(r -> "ctx=" + r.context()
+                                                            + (r.confirmed() ? " index=" + r.readIndex() : " failed"))
+                                                    .collect(Collectors.joining(" ")))
+                            .append('\n');
                     states.clear();
                 }
                 case "transfer" -> {
@@ -204,8 +218,8 @@ class InteractionTest {
                         ops.add(new dev.raftchat.raft.confchange.ConfChange.Op(type, Long.parseLong(op.substring(1))));
                     }
                     try {
-                        long index = cluster.node(id(args)).proposeConfChange(
-                                new dev.raftchat.raft.confchange.ConfChange(ops, false));
+                        long index = cluster.node(id(args))
+                                .proposeConfChange(new dev.raftchat.raft.confchange.ConfChange(ops, false));
                         out.append("index ").append(index).append('\n');
                     } catch (RaftException | IllegalArgumentException e) {
                         out.append("error: ").append(e.getMessage()).append('\n');
@@ -213,8 +227,13 @@ class InteractionTest {
                     cluster.processReady();
                 }
                 case "snapshot" -> {
-                    SnapshotMeta meta = cluster.takeSnapshot(id(args), args.size() > 1 ? Long.parseLong(args.get(1)) : 0);
-                    out.append("snapshot ").append(meta.position()).append(' ').append(meta.conf()).append('\n');
+                    SnapshotMeta meta =
+                            cluster.takeSnapshot(id(args), args.size() > 1 ? Long.parseLong(args.get(1)) : 0);
+                    out.append("snapshot ")
+                            .append(meta.position())
+                            .append(' ')
+                            .append(meta.conf())
+                            .append('\n');
                 }
                 case "isolate" -> cluster.isolate(id(args));
                 case "heal" -> cluster.heal();
@@ -225,16 +244,27 @@ class InteractionTest {
                 }
                 case "status" -> {
                     Status s = cluster.node(id(args)).status();
-                    out.append(String.format("%d: %s term=%d vote=%d leader=%d commit=%d applied=%d last=%d conf=%s%n",
-                            s.id(), s.role(), s.term(), s.votedFor(), s.leaderId(), s.commitIndex(), s.appliedIndex(),
-                            s.lastIndex(), s.conf()));
-                    s.progress().forEach((id, p) -> out.append(String.format("  %d: %s match=%d next=%d%n", id,
-                            p.state(), p.matchIndex(), p.nextIndex())));
+                    out.append(String.format(
+                            "%d: %s term=%d vote=%d leader=%d commit=%d applied=%d last=%d conf=%s%n",
+                            s.id(),
+                            s.role(),
+                            s.term(),
+                            s.votedFor(),
+                            s.leaderId(),
+                            s.commitIndex(),
+                            s.appliedIndex(),
+                            s.lastIndex(),
+                            s.conf()));
+                    s.progress()
+                            .forEach((id, p) -> out.append(String.format(
+                                    "  %d: %s match=%d next=%d%n", id, p.state(), p.matchIndex(), p.nextIndex())));
                 }
                 case "raft-log" -> {
                     var storage = cluster.storages.get(id(args));
                     for (long idx = storage.firstIndex(); idx <= storage.lastIndex(); idx++) {
-                        out.append(formatEntry(storage.entries(idx, idx + 1, Long.MAX_VALUE).get(0))).append('\n');
+                        out.append(formatEntry(storage.entries(idx, idx + 1, Long.MAX_VALUE)
+                                        .get(0)))
+                                .append('\n');
                     }
                     if (storage.lastIndex() < storage.firstIndex()) {
                         out.append("(empty)\n");
@@ -242,8 +272,12 @@ class InteractionTest {
                 }
                 case "applied" -> {
                     List<Entry> applied = cluster.applied.get(id(args));
-                    out.append(applied.isEmpty() ? "(none)"
-                            : applied.stream().map(InteractionTest::formatEntry).collect(Collectors.joining(" ")))
+                    out.append(
+                                    applied.isEmpty()
+                                            ? "(none)"
+                                            : applied.stream()
+                                                    .map(InteractionTest::formatEntry)
+                                                    .collect(Collectors.joining(" ")))
                             .append('\n');
                 }
                 default -> throw new IllegalArgumentException("unknown command: " + line);
@@ -291,8 +325,10 @@ class InteractionTest {
                     + a.leaderCommit() + " entries=["
                     + a.entries().stream().map(InteractionTest::formatEntry).collect(Collectors.joining(" ")) + "]";
         } else if (m instanceof AppendResponse a) {
-            return head + "AppResp term=" + a.term() + (a.success() ? " ok index=" + a.index()
-                    : " reject index=" + a.index() + " hint=" + a.hintIndex() + "@" + a.hintTerm());
+            return head + "AppResp term=" + a.term()
+                    + (a.success()
+                            ? " ok index=" + a.index()
+                            : " reject index=" + a.index() + " hint=" + a.hintIndex() + "@" + a.hintTerm());
         } else if (m instanceof dev.raftchat.raft.message.InstallSnapshotRequest r) {
             return head + "Snapshot term=" + r.term() + " snap=" + r.meta().position() + " offset=" + r.offset()
                     + " bytes=" + r.chunk().length + (r.done() ? " done" : "");
@@ -312,7 +348,8 @@ class InteractionTest {
         } else if (m instanceof HeartbeatResponse h) {
             return head + "HeartbeatResp term=" + h.term() + (h.readContext() > 0 ? " read=" + h.readContext() : "");
         } else if (m instanceof ForwardProposal f) {
-            return head + "Forward term=" + f.term() + " seq=" + f.sequence() + " count=" + f.payloads().size();
+            return head + "Forward term=" + f.term() + " seq=" + f.sequence() + " count="
+                    + f.payloads().size();
         }
         return head + m;
     }

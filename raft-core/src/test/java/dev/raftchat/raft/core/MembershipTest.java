@@ -29,7 +29,9 @@ class MembershipTest {
         c.stabilize();
         c.tickAll(2);
         assertThat(c.node(1).status().conf().learners()).containsExactly(4L);
-        assertThat(c.node(1).status().conf().isJoint()).as("learner-only changes need no joint phase").isFalse();
+        assertThat(c.node(1).status().conf().isJoint())
+                .as("learner-only changes need no joint phase")
+                .isFalse();
         c.node(1).propose(TestCluster.commands("for everyone"));
         c.stabilize();
         c.tickAll(2);
@@ -63,12 +65,14 @@ class MembershipTest {
         for (long id = 1; id <= 4; id++) {
             ConfState conf = c.node(id).status().conf();
             assertThat(conf.voters()).as("node %s", id).containsExactly(1L, 2L, 3L, 4L);
-            assertThat(conf.isJoint()).as("node %s left the joint configuration", id).isFalse();
+            assertThat(conf.isJoint())
+                    .as("node %s left the joint configuration", id)
+                    .isFalse();
             assertThat(conf.learners()).isEmpty();
         }
         List<EntryType> types = c.applied.get(2L).stream().map(Entry::type).toList();
-        assertThat(types).containsSubsequence(EntryType.CONFIG_CHANGE, EntryType.CONFIG_CHANGE,
-                EntryType.CONFIG_CHANGE);
+        assertThat(types)
+                .containsSubsequence(EntryType.CONFIG_CHANGE, EntryType.CONFIG_CHANGE, EntryType.CONFIG_CHANGE);
     }
 
     @Test
@@ -77,8 +81,12 @@ class MembershipTest {
         TestCluster c = threeNodesWithLeader1();
         c.join(4);
         c.join(5);
-        c.node(1).proposeConfChange(ConfChange.of(new Op(OpType.ADD_VOTER, 4), new Op(OpType.ADD_VOTER, 5),
-                new Op(OpType.REMOVE, 2), new Op(OpType.REMOVE, 3)));
+        c.node(1)
+                .proposeConfChange(ConfChange.of(
+                        new Op(OpType.ADD_VOTER, 4),
+                        new Op(OpType.ADD_VOTER, 5),
+                        new Op(OpType.REMOVE, 2),
+                        new Op(OpType.REMOVE, 3)));
         c.stabilize();
         c.tickAll(3);
         assertThat(c.node(1).status().conf().voters()).containsExactly(1L, 4L, 5L);
@@ -120,11 +128,13 @@ class MembershipTest {
         c.join(4);
         c.node(1).proposeConfChange(ConfChange.addLearner(4));
         assertThatThrownBy(() -> c.node(1).proposeConfChange(ConfChange.remove(3)))
-                .isInstanceOf(ProposalRejectedException.class).hasMessageContaining("still in progress");
+                .isInstanceOf(ProposalRejectedException.class)
+                .hasMessageContaining("still in progress");
         c.stabilize();
         c.tickAll(2);
         assertThatThrownBy(() -> c.node(1).proposeConfChange(ConfChange.remove(9)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a member");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("not a member");
         assertThatThrownBy(() -> c.node(2).proposeConfChange(ConfChange.remove(3)))
                 .isInstanceOf(NotLeaderException.class);
 
@@ -136,7 +146,8 @@ class MembershipTest {
             fresh.node(fresh.inFlight.peek().to()).step(fresh.inFlight.poll());
         }
         assertThatThrownBy(() -> fresh.node(1).proposeConfChange(ConfChange.addLearner(4)))
-                .isInstanceOf(ProposalRejectedException.class).hasMessageContaining("not yet committed");
+                .isInstanceOf(ProposalRejectedException.class)
+                .hasMessageContaining("not yet committed");
     }
 
     @Test
@@ -144,8 +155,9 @@ class MembershipTest {
         ConfChange change = ConfChange.of(new Op(OpType.ADD_VOTER, 4), new Op(OpType.REMOVE, 2));
         assertThat(ConfChange.decode(change.encode())).isEqualTo(change);
         assertThat(ConfChange.decode(ConfChange.leave().encode())).isEqualTo(ConfChange.leave());
-        for (byte[] garbage : List.of(new byte[0], new byte[] {1}, new byte[] {9, 0, 0, 0, 0, 0},
-                new byte[] {1, 0, 0, 0, 0, 1, 7, 0, 0, 0, 0, 0, 0, 0, 1})) {
+        for (byte[] garbage : List.of(new byte[0], new byte[] {1}, new byte[] {9, 0, 0, 0, 0, 0}, new byte[] {
+            1, 0, 0, 0, 0, 1, 7, 0, 0, 0, 0, 0, 0, 0, 1
+        })) {
             assertThatThrownBy(() -> ConfChange.decode(garbage)).isInstanceOf(IllegalArgumentException.class);
         }
         assertThat(Set.of(ConfChange.addVoter(1).toString(), ConfChange.leave().toString()))
@@ -188,11 +200,14 @@ class MembershipTest {
         c.join(4);
         c.node(1).proposeConfChange(ConfChange.addVoter(4));
         // Let the joint entry commit and apply everywhere, but never let node 1's leave-joint entry out.
-        java.util.function.Predicate<dev.raftchat.raft.message.Message> carriesLeave = m ->
-                m instanceof dev.raftchat.raft.message.AppendRequest a && a.entries().stream().anyMatch(e ->
-                        e.type() == EntryType.CONFIG_CHANGE && ConfChange.decode(e.data()).leaveJoint());
+        java.util.function.Predicate<dev.raftchat.raft.message.Message> carriesLeave =
+                m -> m instanceof dev.raftchat.raft.message.AppendRequest a
+                        && a.entries().stream()
+                                .anyMatch(e -> e.type() == EntryType.CONFIG_CHANGE
+                                        && ConfChange.decode(e.data()).leaveJoint());
         int steps = 0;
-        while (!(c.node(2).status().conf().isJoint() && c.node(3).status().conf().isJoint())) {
+        while (!(c.node(2).status().conf().isJoint()
+                && c.node(3).status().conf().isJoint())) {
             steps++;
             assertThat(steps).as("followers apply the joint configuration").isLessThan(10_001);
             c.processReady();
@@ -206,7 +221,8 @@ class MembershipTest {
         }
         for (long id : new long[] {2, 3}) {
             assertThat(c.storages.get(id).entries(1, c.storages.get(id).lastIndex() + 1, Long.MAX_VALUE))
-                    .as("node %s never received leave-joint", id).noneMatch(e -> e.type() == EntryType.CONFIG_CHANGE
+                    .as("node %s never received leave-joint", id)
+                    .noneMatch(e -> e.type() == EntryType.CONFIG_CHANGE
                             && ConfChange.decode(e.data()).leaveJoint());
         }
         c.inFlight.clear();

@@ -30,7 +30,9 @@ class RaftNodeTest {
         c.node(1).propose(TestCluster.commands("x"));
         Ready first = c.node(1).ready();
         assertThat(first.entries()).hasSize(1);
-        assertThat(first.committedEntries()).as("not durable yet, so not committed").isEmpty();
+        assertThat(first.committedEntries())
+                .as("not durable yet, so not committed")
+                .isEmpty();
         c.storages.get(1L).append(first.entries());
         c.node(1).advance(first);
         Ready second = c.node(1).ready();
@@ -55,7 +57,8 @@ class RaftNodeTest {
         assertThatThrownBy(() -> c.node(2).propose(TestCluster.commands("x")))
                 .isInstanceOf(NotLeaderException.class)
                 .hasMessageContaining("the leader is node 1")
-                .extracting(e -> ((NotLeaderException) e).leaderHint()).isEqualTo(1L);
+                .extracting(e -> ((NotLeaderException) e).leaderHint())
+                .isEqualTo(1L);
     }
 
     @Test
@@ -66,8 +69,10 @@ class RaftNodeTest {
         c.elect(1);
         long term = c.node(1).term();
         long before = c.node(1).status().lastIndex();
-        var fromOldSession = new dev.raftchat.raft.message.ForwardProposal(2, 1, term, 111, 1, TestCluster.commands("a"));
-        var fromNewSession = new dev.raftchat.raft.message.ForwardProposal(2, 1, term, 222, 1, TestCluster.commands("b"));
+        var fromOldSession =
+                new dev.raftchat.raft.message.ForwardProposal(2, 1, term, 111, 1, TestCluster.commands("a"));
+        var fromNewSession =
+                new dev.raftchat.raft.message.ForwardProposal(2, 1, term, 222, 1, TestCluster.commands("b"));
         c.node(1).step(fromOldSession);
         c.node(1).step(fromNewSession);
         c.node(1).step(fromOldSession);
@@ -86,7 +91,9 @@ class RaftNodeTest {
         c.storages.get(1L).append(written.entries());
         n.advanceWithoutSync(written);
 
-        assertThat(n.status().commitIndex()).as("the leader's own copy is not durable yet").isEqualTo(1);
+        assertThat(n.status().commitIndex())
+                .as("the leader's own copy is not durable yet")
+                .isEqualTo(1);
         assertThat(n.hasReady()).isFalse();
         n.synced(new LogPosition(n.term() + 1, 2)); // a stale report about an entry the log does not hold
         assertThat(n.hasReady()).isFalse();
@@ -94,7 +101,9 @@ class RaftNodeTest {
         n.synced(written.entries().get(0).position());
         Ready committed = n.ready();
         assertThat(committed.committedEntries()).extracting(Entry::index).containsExactly(2L);
-        assertThat(committed.entries()).as("written entries are not handed out again").isEmpty();
+        assertThat(committed.entries())
+                .as("written entries are not handed out again")
+                .isEmpty();
     }
 
     @Test
@@ -113,9 +122,13 @@ class RaftNodeTest {
         c.tickAll(2);
 
         long index = written.entries().get(0).index();
-        assertThat(leader.status().commitIndex()).as("both followers hold it: committed").isEqualTo(index);
+        assertThat(leader.status().commitIndex())
+                .as("both followers hold it: committed")
+                .isEqualTo(index);
         assertThat(c.appliedCommands(2)).containsExactly("x");
-        assertThat(c.appliedCommands(1)).as("but not durable on the leader, so not applied there").isEmpty();
+        assertThat(c.appliedCommands(1))
+                .as("but not durable on the leader, so not applied there")
+                .isEmpty();
 
         leader.synced(written.entries().get(0).position());
         c.stabilize();
@@ -125,12 +138,32 @@ class RaftNodeTest {
     @Test
     void aReadyWhoseAcknowledgementsFollowUnsyncedEntriesNeedsASync() {
         Message ack = new dev.raftchat.raft.message.AppendResponse(2, 1, 3, true, 7, 0, 0);
-        Ready withAck = new Ready(null, java.util.List.of(), java.util.List.of(), java.util.List.of(ack),
-                java.util.List.of(), null, java.util.List.of(), null, java.util.List.of(), true);
+        Ready withAck = new Ready(
+                null,
+                java.util.List.of(),
+                java.util.List.of(),
+                java.util.List.of(ack),
+                java.util.List.of(),
+                null,
+                java.util.List.of(),
+                null,
+                java.util.List.of(),
+                true);
         assertThat(withAck.needsSync()).isTrue();
-        assertThat(withAck.mayAdvanceBeforeSync()).as("the ack can wait for the next sync").isTrue();
-        Ready allSynced = new Ready(null, java.util.List.of(), java.util.List.of(), java.util.List.of(ack),
-                java.util.List.of(), null, java.util.List.of(), null, java.util.List.of(), false);
+        assertThat(withAck.mayAdvanceBeforeSync())
+                .as("the ack can wait for the next sync")
+                .isTrue();
+        Ready allSynced = new Ready(
+                null,
+                java.util.List.of(),
+                java.util.List.of(),
+                java.util.List.of(ack),
+                java.util.List.of(),
+                null,
+                java.util.List.of(),
+                null,
+                java.util.List.of(),
+                false);
         assertThat(allSynced.needsSync()).isFalse();
         assertThat(allSynced.mayAdvanceBeforeSync()).as("nothing to sync").isFalse();
     }
@@ -142,7 +175,8 @@ class RaftNodeTest {
         Ready campaign = c.node(1).ready();
         assertThat(campaign.hardState()).isNotNull();
         assertThat(campaign.mayAdvanceBeforeSync()).isFalse();
-        assertThatThrownBy(() -> c.node(1).advanceWithoutSync(campaign)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> c.node(1).advanceWithoutSync(campaign))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("cannot be advanced before its sync");
     }
 }

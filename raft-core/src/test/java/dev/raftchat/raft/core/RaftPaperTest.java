@@ -92,9 +92,12 @@ class RaftPaperTest {
         assertThat(n.term()).isEqualTo(1);
         Ready rd = n.ready();
         assertThat(rd.hardState()).isEqualTo(new HardState(1, 1, 0));
-        assertThat(rd.messages()).as("vote requests wait until the self-vote is durable").isEmpty();
-        assertThat(rd.messagesAfterSync()).containsExactly(
-                new VoteRequest(1, 2, 1, 0, 0, false, false), new VoteRequest(1, 3, 1, 0, 0, false, false));
+        assertThat(rd.messages())
+                .as("vote requests wait until the self-vote is durable")
+                .isEmpty();
+        assertThat(rd.messagesAfterSync())
+                .containsExactly(
+                        new VoteRequest(1, 2, 1, 0, 0, false, false), new VoteRequest(1, 3, 1, 0, 0, false, false));
     }
 
     @Test
@@ -103,7 +106,9 @@ class RaftPaperTest {
         int t = NodeConfig.DEFAULT_ELECTION_TIMEOUT_TICKS;
         TreeSet<Integer> seen = new TreeSet<>();
         for (long seed = 0; seed < 200; seed++) {
-            RaftNode n = new RaftNode(NodeConfig.defaults(1, seed).withPreVote(false), new MemoryLogStorage(),
+            RaftNode n = new RaftNode(
+                    NodeConfig.defaults(1, seed).withPreVote(false),
+                    new MemoryLogStorage(),
                     ConfState.ofVoters(1, 2, 3));
             int ticks = 0;
             while (n.role() == Role.FOLLOWER) {
@@ -130,7 +135,8 @@ class RaftPaperTest {
         n.step(new VoteRequest(3, 1, 1, 0, 0, false, false));
         assertThat(drain(n)).containsExactly(new VoteResponse(1, 3, 1, false, false));
         n.step(new VoteRequest(2, 1, 1, 0, 0, false, false));
-        assertThat(drain(n)).as("a repeated request from the same candidate is granted again")
+        assertThat(drain(n))
+                .as("a repeated request from the same candidate is granted again")
                 .containsExactly(new VoteResponse(1, 2, 1, false, true));
     }
 
@@ -238,7 +244,9 @@ class RaftPaperTest {
         // Follower 2 acknowledges index 2 (the old-term entry) only: a majority holds index 2...
         n.step(new AppendResponse(2, 1, 4, true, 2, 0, 0));
         drain(n, storage);
-        assertThat(n.status().commitIndex()).as("old-term entry is not committed by replica count").isZero();
+        assertThat(n.status().commitIndex())
+                .as("old-term entry is not committed by replica count")
+                .isZero();
         // ...and once the current term's no-op is on a majority, everything before it commits too.
         n.step(new AppendResponse(2, 1, 4, true, 3, 0, 0));
         assertThat(n.status().commitIndex()).isEqualTo(3);
@@ -271,11 +279,15 @@ class RaftPaperTest {
         Ready rd = n.ready();
         assertThat(rd.entries()).hasSize(1);
         // Node 2 replicates; node 3 never answered its probe, so it is paused (one probe at a time).
-        assertThat(rd.messages()).as("AppendRequests leave before the leader's write")
-                .filteredOn(m -> m instanceof AppendRequest).extracting(Message::to).containsExactly(2L);
+        assertThat(rd.messages())
+                .as("AppendRequests leave before the leader's write")
+                .filteredOn(m -> m instanceof AppendRequest)
+                .extracting(Message::to)
+                .containsExactly(2L);
         // A follower acknowledges before our own write completes: 1 of 3 is not a quorum.
         n.step(new AppendResponse(2, 1, 1, true, 2, 0, 0));
-        assertThat(n.status().commitIndex()).as("the follower's ack plus our non-durable copy is not a quorum")
+        assertThat(n.status().commitIndex())
+                .as("the follower's ack plus our non-durable copy is not a quorum")
                 .isEqualTo(1);
     }
 
@@ -291,7 +303,9 @@ class RaftPaperTest {
         assertThat(c.node(3).role()).isEqualTo(Role.PRE_CANDIDATE);
         c.heal();
         c.tickAll(5);
-        assertThat(c.leader()).as("the rejoining node did not depose the leader").isEqualTo(1);
+        assertThat(c.leader())
+                .as("the rejoining node did not depose the leader")
+                .isEqualTo(1);
         assertThat(c.node(1).term()).isEqualTo(term);
     }
 

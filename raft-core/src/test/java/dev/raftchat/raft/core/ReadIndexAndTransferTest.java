@@ -19,7 +19,9 @@ class ReadIndexAndTransferTest {
         c.stabilize();
         c.node(1).readIndex(7);
         c.processReady();
-        assertThat(c.readStates.get(1L)).as("not confirmed before the heartbeat round").isEmpty();
+        assertThat(c.readStates.get(1L))
+                .as("not confirmed before the heartbeat round")
+                .isEmpty();
         c.stabilize();
         assertThat(c.readStates.get(1L)).containsExactly(new ReadState(7, 2, true));
     }
@@ -66,7 +68,8 @@ class ReadIndexAndTransferTest {
         c.inFlight.clear();
         c.node(1).readIndex(5);
         c.processReady();
-        assertThat(c.inFlight).as("no read round before the first commit of the term")
+        assertThat(c.inFlight)
+                .as("no read round before the first commit of the term")
                 .noneMatch(m -> m instanceof HeartbeatRequest hb && hb.readContext() > 0);
         c.tickAll(3); // heartbeats let the no-op replicate and commit; then the read is confirmed
         assertThat(c.readStates.get(1L)).containsExactly(new ReadState(5, 1, true));
@@ -83,9 +86,11 @@ class ReadIndexAndTransferTest {
         c.heal();
         c.node(1).transferLeadership(3);
         assertThatThrownBy(() -> c.node(1).propose(TestCluster.commands("y")))
-                .isInstanceOf(ProposalRejectedException.class).hasMessageContaining("transferred to node 3");
+                .isInstanceOf(ProposalRejectedException.class)
+                .hasMessageContaining("transferred to node 3");
         c.processReady();
-        assertThat(c.inFlight).as("node 3 is behind, so it is caught up before TimeoutNow")
+        assertThat(c.inFlight)
+                .as("node 3 is behind, so it is caught up before TimeoutNow")
                 .noneMatch(m -> m instanceof TimeoutNow);
         c.stabilize();
         assertThat(c.leader()).isEqualTo(3);
@@ -118,23 +123,29 @@ class ReadIndexAndTransferTest {
         c.tickAll(2); // a heartbeat round: both followers answered just now
         c.node(1).readIndex(1);
         c.processReady();
-        assertThat(c.readStates.get(1L)).as("served from the lease, no round trip")
+        assertThat(c.readStates.get(1L))
+                .as("served from the lease, no round trip")
                 .containsExactly(new ReadState(1, 1, true));
         c.readStates.get(1L).clear();
 
         c.isolate(1);
         int window = NodeConfig.DEFAULT_ELECTION_TIMEOUT_TICKS - 2;
         c.tickAll(window);
-        assertThat(c.node(1).role()).as("still leader: CheckQuorum has not fired yet").isEqualTo(Role.LEADER);
+        assertThat(c.node(1).role())
+                .as("still leader: CheckQuorum has not fired yet")
+                .isEqualTo(Role.LEADER);
         c.node(1).readIndex(2);
         c.processReady();
-        assertThat(c.readStates.get(1L)).as("lease expired: the read waits for a quorum that never answers")
+        assertThat(c.readStates.get(1L))
+                .as("lease expired: the read waits for a quorum that never answers")
                 .isEmpty();
     }
 
     @Test
     void leaseReadsNeedCheckQuorum() {
-        assertThatThrownBy(() -> NodeConfig.defaults(1, 1).withCheckQuorum(false).withLeaseReads(true, 2))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("checkQuorum");
+        assertThatThrownBy(
+                        () -> NodeConfig.defaults(1, 1).withCheckQuorum(false).withLeaseReads(true, 2))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("checkQuorum");
     }
 }

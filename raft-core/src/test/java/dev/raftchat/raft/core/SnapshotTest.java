@@ -40,14 +40,17 @@ class SnapshotTest {
         c.node(1).propose(TestCluster.commands("after-snapshot"));
         c.stabilize();
         c.tickAll(3);
-        long chunks = c.trace.stream().filter(t -> t.startsWith("InstallSnapshotRequest")).count();
+        long chunks = c.trace.stream()
+                .filter(t -> t.startsWith("InstallSnapshotRequest"))
+                .count();
         assertThat(chunks).as("sent in several bounded chunks").isGreaterThan(3);
         assertThat(c.snapshotsInstalled).isEqualTo(1);
         List<String> all = expected(30);
         all.add("after-snapshot");
         assertThat(c.appliedCommands(3)).isEqualTo(all);
         assertThat(c.storages.get(3L).compactedThrough()).isEqualTo(meta.position());
-        assertThat(c.node(3).status().appliedIndex()).isEqualTo(c.node(1).status().appliedIndex());
+        assertThat(c.node(3).status().appliedIndex())
+                .isEqualTo(c.node(1).status().appliedIndex());
     }
 
     @Test

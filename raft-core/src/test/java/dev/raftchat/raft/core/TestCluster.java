@@ -25,11 +25,13 @@ final class TestCluster {
     final Map<Long, MemorySnapshots> snapshots = new TreeMap<>();
     /** Per node: the commands its state machine holds from an installed snapshot. */
     final Map<Long, List<String>> restored = new TreeMap<>();
+
     final Map<Long, java.io.ByteArrayOutputStream> staging = new TreeMap<>();
     int snapshotsInstalled;
     final ArrayDeque<Message> inFlight = new ArrayDeque<>();
     /** Directed links that drop everything: "from->to". */
     final Set<String> cut = new HashSet<>();
+
     final List<String> trace = new ArrayList<>();
     private final Function<NodeConfig, NodeConfig> configure;
     private final ConfState conf;
@@ -76,8 +78,14 @@ final class TestCluster {
         SnapshotMeta latest = snaps.latest();
         // Restart like a real runtime: the state machine comes back from the latest snapshot.
         restored.put(id, latest == null ? new ArrayList<>() : decode(snaps.data(latest)));
-        nodes.put(id, new RaftNode(config, storages.get(id), snaps, latest == null ? initialConf : latest.conf(),
-                latest == null ? 0 : latest.index()));
+        nodes.put(
+                id,
+                new RaftNode(
+                        config,
+                        storages.get(id),
+                        snaps,
+                        latest == null ? initialConf : latest.conf(),
+                        latest == null ? 0 : latest.index()));
         staging.remove(id);
         applied.put(id, new ArrayList<>());
         readStates.put(id, new ArrayList<>());
@@ -214,7 +222,9 @@ final class TestCluster {
         MemoryLogStorage storage = storages.get(id);
         long index = s.appliedIndex();
         SnapshotMeta meta = new SnapshotMeta(index, storage.term(index), s.conf());
-        snapshots.get(id).put(meta, String.join("\n", appliedCommands(id)).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        snapshots
+                .get(id)
+                .put(meta, String.join("\n", appliedCommands(id)).getBytes(java.nio.charset.StandardCharsets.UTF_8));
         long keepFrom = Math.max(storage.firstIndex() - 1, index - keepEntries);
         storage.compact(new LogPosition(storage.term(keepFrom), keepFrom));
         return meta;

@@ -27,7 +27,9 @@ class QuorumProperties {
         }
         long best = 0;
         for (long candidate : acked.values()) {
-            long count = voters.stream().filter(v -> acked.getOrDefault(v, 0L) >= candidate).count();
+            long count = voters.stream()
+                    .filter(v -> acked.getOrDefault(v, 0L) >= candidate)
+                    .count();
             if (count > voters.size() / 2) {
                 best = Math.max(best, candidate);
             }
@@ -36,9 +38,10 @@ class QuorumProperties {
     }
 
     @Property
-    void majorityCommittedIndexMatchesDefinition(@ForAll @Size(max = 7) Set<@IntRange(min = 1, max = 9) Integer> raw,
-                                                 @ForAll @Size(max = 9) Map<@IntRange(min = 1, max = 9) Integer,
-                                                         @IntRange(min = 0, max = 20) Integer> rawAcks) {
+    void majorityCommittedIndexMatchesDefinition(
+            @ForAll @Size(max = 7) Set<@IntRange(min = 1, max = 9) Integer> raw,
+            @ForAll @Size(max = 9)
+                    Map<@IntRange(min = 1, max = 9) Integer, @IntRange(min = 0, max = 20) Integer> rawAcks) {
         TreeSet<Long> voters = ids(raw);
         Map<Long, Long> acked = new TreeMap<>();
         rawAcks.forEach((k, v) -> acked.put((long) k, (long) v));
@@ -50,22 +53,26 @@ class QuorumProperties {
     void jointCommittedIndexIsTheMinimumOfBothHalves(
             @ForAll @Size(min = 1, max = 5) Set<@IntRange(min = 1, max = 9) Integer> in,
             @ForAll @Size(max = 5) Set<@IntRange(min = 1, max = 9) Integer> out,
-            @ForAll @Size(max = 9) Map<@IntRange(min = 1, max = 9) Integer, @IntRange(min = 0, max = 20) Integer> rawAcks) {
+            @ForAll @Size(max = 9)
+                    Map<@IntRange(min = 1, max = 9) Integer, @IntRange(min = 0, max = 20) Integer> rawAcks) {
         Map<Long, Long> acked = new TreeMap<>();
         rawAcks.forEach((k, v) -> acked.put((long) k, (long) v));
         JointConfig joint = new JointConfig(ids(in), ids(out));
         long committed = joint.committedIndex(id -> acked.getOrDefault(id, 0L));
-        assertThat(committed).isEqualTo(Math.min(bruteForceCommitted(ids(in), acked), bruteForceCommitted(ids(out), acked)));
+        assertThat(committed)
+                .isEqualTo(Math.min(bruteForceCommitted(ids(in), acked), bruteForceCommitted(ids(out), acked)));
         if (out.isEmpty()) {
-            assertThat(committed).as("not joint: the incoming majority alone decides")
+            assertThat(committed)
+                    .as("not joint: the incoming majority alone decides")
                     .isEqualTo(bruteForceCommitted(ids(in), acked));
         }
     }
 
     @Property
-    void twoWinningVotesAlwaysShareAVoter(@ForAll @Size(min = 1, max = 7) Set<@IntRange(min = 1, max = 9) Integer> raw,
-                                          @ForAll Set<@IntRange(min = 1, max = 9) Integer> grantedA,
-                                          @ForAll Set<@IntRange(min = 1, max = 9) Integer> grantedB) {
+    void twoWinningVotesAlwaysShareAVoter(
+            @ForAll @Size(min = 1, max = 7) Set<@IntRange(min = 1, max = 9) Integer> raw,
+            @ForAll Set<@IntRange(min = 1, max = 9) Integer> grantedA,
+            @ForAll Set<@IntRange(min = 1, max = 9) Integer> grantedB) {
         // Election safety rests on this: any two quorums of one configuration intersect.
         MajorityConfig config = new MajorityConfig(ids(raw));
         Map<Long, Boolean> a = new TreeMap<>();
@@ -87,18 +94,21 @@ class QuorumProperties {
         TreeSet<Long> voters = ids(raw);
         Map<Long, Boolean> votes = new TreeMap<>();
         rawVotes.forEach((k, v) -> votes.put((long) k, v));
-        long yes = voters.stream().filter(v -> Boolean.TRUE.equals(votes.get(v))).count();
-        long no = voters.stream().filter(v -> Boolean.FALSE.equals(votes.get(v))).count();
+        long yes =
+                voters.stream().filter(v -> Boolean.TRUE.equals(votes.get(v))).count();
+        long no =
+                voters.stream().filter(v -> Boolean.FALSE.equals(votes.get(v))).count();
         int quorum = voters.size() / 2 + 1;
-        VoteResult expected = yes >= quorum ? VoteResult.WON
-                : voters.size() - no < quorum ? VoteResult.LOST : VoteResult.PENDING;
+        VoteResult expected =
+                yes >= quorum ? VoteResult.WON : voters.size() - no < quorum ? VoteResult.LOST : VoteResult.PENDING;
         assertThat(new MajorityConfig(voters).voteResult(votes)).isEqualTo(expected);
     }
 
     @Property
-    void jointVoteNeedsBothHalves(@ForAll @Size(min = 1, max = 5) Set<@IntRange(min = 1, max = 9) Integer> in,
-                                  @ForAll @Size(min = 1, max = 5) Set<@IntRange(min = 1, max = 9) Integer> out,
-                                  @ForAll Map<@IntRange(min = 1, max = 9) Integer, Boolean> rawVotes) {
+    void jointVoteNeedsBothHalves(
+            @ForAll @Size(min = 1, max = 5) Set<@IntRange(min = 1, max = 9) Integer> in,
+            @ForAll @Size(min = 1, max = 5) Set<@IntRange(min = 1, max = 9) Integer> out,
+            @ForAll Map<@IntRange(min = 1, max = 9) Integer, Boolean> rawVotes) {
         Map<Long, Boolean> votes = new TreeMap<>();
         rawVotes.forEach((k, v) -> votes.put((long) k, v));
         VoteResult inResult = new MajorityConfig(ids(in)).voteResult(votes);

@@ -19,6 +19,7 @@ final class CounterStateMachine implements StateMachine {
     private final Map<String, Long> counters = new TreeMap<>();
     /** Every applied command, in log order, for comparing replicas. */
     private final List<String> appliedCommands = new ArrayList<>();
+
     private volatile String commandThatThrows;
 
     static byte[] add(String name, long delta) {

@@ -31,8 +31,9 @@ class EmbeddingExampleTest {
                         .tickMillis(20)
                         .proposalTimeoutMillis(5_000)
                         .build();
-                servers.add(new RaftServer(config, new MemoryLogStorage(), network.transport(id),
-                        new CounterStateMachine()).start());
+                servers.add(
+                        new RaftServer(config, new MemoryLogStorage(), network.transport(id), new CounterStateMachine())
+                                .start());
             }
 
             RaftServer anyNode = servers.get(0);

@@ -21,6 +21,7 @@ final class InstrumentedLogStorage implements LogStorage {
     private boolean gateClosed;
     /** Syncs allowed through the closed gate before it holds again. */
     private int passesThroughClosedGate;
+
     private volatile boolean blockedInSync;
     private volatile StorageException nextSyncFailure;
 

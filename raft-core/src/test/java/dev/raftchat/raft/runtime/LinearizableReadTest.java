@@ -4,7 +4,6 @@ import static dev.raftchat.raft.runtime.CounterStateMachine.add;
 import static dev.raftchat.raft.runtime.CounterStateMachine.get;
 import static dev.raftchat.raft.runtime.CounterStateMachine.text;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.raftchat.raft.core.ConfState;
@@ -66,9 +65,13 @@ class LinearizableReadTest {
 
             // The old leader still has z = 0; answering would be a stale read. It must refuse instead.
             Throwable failure = failureOf(read);
-            assertThat(failure).isInstanceOfAny(ReadNotConfirmedException.class, RaftTimeoutException.class,
-                    dev.raftchat.raft.core.NotLeaderException.class);
-            assertThat(text(newLeader.read(get("z")).get(WAIT_SECONDS, TimeUnit.SECONDS))).isEqualTo("1");
+            assertThat(failure)
+                    .isInstanceOfAny(
+                            ReadNotConfirmedException.class,
+                            RaftTimeoutException.class,
+                            dev.raftchat.raft.core.NotLeaderException.class);
+            assertThat(text(newLeader.read(get("z")).get(WAIT_SECONDS, TimeUnit.SECONDS)))
+                    .isEqualTo("1");
         }
     }
 
@@ -77,9 +80,11 @@ class LinearizableReadTest {
         try (ServerCluster cluster = new ServerCluster(1)) {
             RaftServer server = cluster.awaitLeader();
 
-            assertThat(failureOf(server.read(get("throw")))).isInstanceOf(IllegalArgumentException.class)
+            assertThat(failureOf(server.read(get("throw"))))
+                    .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("told to fail this query");
-            assertThat(text(server.read(get("w")).get(WAIT_SECONDS, TimeUnit.SECONDS))).isEqualTo("0");
+            assertThat(text(server.read(get("w")).get(WAIT_SECONDS, TimeUnit.SECONDS)))
+                    .isEqualTo("0");
             assertThat(server.status().state()).isEqualTo(ServerStatus.State.RUNNING);
         }
     }
@@ -89,23 +94,27 @@ class LinearizableReadTest {
         InMemoryNetwork network = new InMemoryNetwork();
         InstrumentedLogStorage storage = new InstrumentedLogStorage();
         RaftServerConfig config = ServerCluster.baseConfig(1, ConfState.ofVoters(1))
-                .pendingReadsMax(3).queryBytesMax(8).shutdownTimeoutMillis(200)
+                .pendingReadsMax(3)
+                .queryBytesMax(8)
+                .shutdownTimeoutMillis(200)
                 .overlapSyncs(false) // so that a held sync holds the Raft thread
                 .build();
         try (RaftServer server = new RaftServer(config, storage, network.transport(1), new CounterStateMachine())) {
             server.start();
-            await().atMost(ServerCluster.WAIT).until(() -> server.status().isLeader()
-                    && server.status().appliedIndex() >= 1);
-            assertThat(failureOf(server.read(new byte[9]))).isInstanceOf(ReadRejectedException.class)
+            await().atMost(ServerCluster.WAIT)
+                    .until(() -> server.status().isLeader() && server.status().appliedIndex() >= 1);
+            assertThat(failureOf(server.read(new byte[9])))
+                    .isInstanceOf(ReadRejectedException.class)
                     .hasMessageContaining("queryBytesMax=8");
 
             // Hold the Raft thread in a sync so that reads pile up.
             storage.closeGate();
             server.propose(add("v", 1));
             await().atMost(ServerCluster.WAIT).until(storage::blockedInSync);
-            List<CompletableFuture<byte[]>> held = List.of(server.read(get("v")), server.read(get("v")),
-                    server.read(get("v")));
-            assertThat(failureOf(server.read(get("v")))).isInstanceOf(ReadRejectedException.class)
+            List<CompletableFuture<byte[]>> held =
+                    List.of(server.read(get("v")), server.read(get("v")), server.read(get("v")));
+            assertThat(failureOf(server.read(get("v"))))
+                    .isInstanceOf(ReadRejectedException.class)
                     .hasMessageContaining("pendingReadsMax");
             assertThat(server.status().pendingReads()).isEqualTo(3);
 

@@ -63,19 +63,24 @@ class LossyNetworkTest {
                 if (error == null) {
                     successes++;
                     assertThat(copies).as("%s succeeded", outcome.getKey()).isEqualTo(1);
-                } else if (error instanceof ProposalNotCommittedException || error instanceof NotLeaderException
+                } else if (error instanceof ProposalNotCommittedException
+                        || error instanceof NotLeaderException
                         || error instanceof ProposalRejectedException) {
-                    assertThat(copies).as("%s failed with %s", outcome.getKey(), error).isZero();
+                    assertThat(copies)
+                            .as("%s failed with %s", outcome.getKey(), error)
+                            .isZero();
                 } else {
                     assertThat(error).isInstanceOf(RaftTimeoutException.class);
                     assertThat(copies).as("%s timed out", outcome.getKey()).isLessThanOrEqualTo(1);
                 }
             }
             Map<String, Integer> byOutcome = new TreeMap<>();
-            outcomes.values().forEach(e -> byOutcome.merge(e == null ? "success" : e.getClass().getSimpleName(), 1,
-                    Integer::sum));
-            System.out.printf("lossy network: outcomes %s, %d messages dropped%n", byOutcome,
-                    cluster.network.droppedByFaultCount());
+            outcomes.values()
+                    .forEach(e ->
+                            byOutcome.merge(e == null ? "success" : e.getClass().getSimpleName(), 1, Integer::sum));
+            System.out.printf(
+                    "lossy network: outcomes %s, %d messages dropped%n",
+                    byOutcome, cluster.network.droppedByFaultCount());
             assertThat(successes).isPositive();
             assertThat(cluster.network.droppedByFaultCount()).isPositive();
         }

@@ -41,12 +41,15 @@ class MembershipAndTransferTest {
             ConfState afterRemoval = leader.removeMember(removed).get(WAIT_SECONDS, TimeUnit.SECONDS);
             assertThat(afterRemoval.voters()).hasSize(3).doesNotContain(removed).contains(4L);
 
-            await().atMost(ServerCluster.WAIT).until(() -> cluster.server(removed).status().isRemoved());
+            await().atMost(ServerCluster.WAIT)
+                    .until(() -> cluster.server(removed).status().isRemoved());
             assertThat(leader.status().isRemoved()).isFalse();
             cluster.servers.get(removed).close();
-            assertThat(text(leader.propose(add("m", 1)).get(WAIT_SECONDS, TimeUnit.SECONDS))).isEqualTo("2");
-            await().atMost(ServerCluster.WAIT).until(() -> newcomer.status().raft().conf().voters().contains(4L)
-                    && cluster.machine(4).counter("m") == 2);
+            assertThat(text(leader.propose(add("m", 1)).get(WAIT_SECONDS, TimeUnit.SECONDS)))
+                    .isEqualTo("2");
+            await().atMost(ServerCluster.WAIT)
+                    .until(() -> newcomer.status().raft().conf().voters().contains(4L)
+                            && cluster.machine(4).counter("m") == 2);
         }
     }
 
@@ -61,10 +64,12 @@ class MembershipAndTransferTest {
 
             assertThatThrownBy(() -> follower.addLearner(9).get(WAIT_SECONDS, TimeUnit.SECONDS))
                     .hasCauseInstanceOf(NotLeaderException.class)
-                    .cause().hasMessageContaining("the leader is node " + leader.id());
+                    .cause()
+                    .hasMessageContaining("the leader is node " + leader.id());
             assertThatThrownBy(() -> leader.removeMember(42).get(WAIT_SECONDS, TimeUnit.SECONDS))
                     .hasCauseInstanceOf(IllegalArgumentException.class)
-                    .cause().hasMessageContaining("42");
+                    .cause()
+                    .hasMessageContaining("42");
         }
     }
 
@@ -79,7 +84,8 @@ class MembershipAndTransferTest {
 
             assertThat(cluster.awaitLeader().id()).isEqualTo(target.id());
             assertThat(target.status().term()).isGreaterThan(termBefore);
-            assertThat(text(target.propose(add("t", 1)).get(WAIT_SECONDS, TimeUnit.SECONDS))).isEqualTo("1");
+            assertThat(text(target.propose(add("t", 1)).get(WAIT_SECONDS, TimeUnit.SECONDS)))
+                    .isEqualTo("1");
             assertThatThrownBy(() -> leader.transferLeadership(leader.id()).get(WAIT_SECONDS, TimeUnit.SECONDS))
                     .hasCauseInstanceOf(NotLeaderException.class);
         }

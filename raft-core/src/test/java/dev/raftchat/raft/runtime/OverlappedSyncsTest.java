@@ -28,6 +28,7 @@ class OverlappedSyncsTest {
     private final InstrumentedLogStorage storage = new InstrumentedLogStorage();
     /** Written by the sync thread too: it sends the acknowledgements of the sync it completed. */
     private final List<Message> sent = new CopyOnWriteArrayList<>();
+
     private final List<LogPosition> reported = new ArrayList<>();
     private OverlappedSyncs syncs;
     private boolean syncFails;
@@ -101,7 +102,9 @@ class OverlappedSyncsTest {
         storage.letThrough(1);
         // The test thread, playing a busy Raft thread, never calls finishIfDone here.
         await().atMost(WAIT).until(() -> sent.contains(ack(2)));
-        assertThat(reported).as("the node hears of the sync only from the Raft thread").isEmpty();
+        assertThat(reported)
+                .as("the node hears of the sync only from the Raft thread")
+                .isEmpty();
 
         assertThat(syncs.finishIfDone(reported::add)).isTrue();
         assertThat(reported).containsExactly(new LogPosition(1, 2));
@@ -139,7 +142,8 @@ class OverlappedSyncsTest {
         storage.failNextSync(new StorageException("disk gone"));
         write(1, 1, ack(1));
         await().atMost(WAIT).until(syncs::finished);
-        assertThatThrownBy(() -> syncs.finishIfDone(reported::add)).isInstanceOf(StorageException.class)
+        assertThatThrownBy(() -> syncs.finishIfDone(reported::add))
+                .isInstanceOf(StorageException.class)
                 .hasMessageContaining("disk gone");
         assertThat(sent).isEmpty();
         assertThat(reported).isEmpty();
@@ -149,8 +153,8 @@ class OverlappedSyncsTest {
     void aStorageWithNothingToForceFinishesOnTheCallersThread() {
         var memory = new dev.raftchat.raft.storage.MemoryLogStorage(); // beginSync syncs at once
         List<Message> memorySent = new ArrayList<>();
-        OverlappedSyncs inline = new OverlappedSyncs(1, memory, RaftMetrics.NOOP, memorySent::addAll,
-                Thread.currentThread());
+        OverlappedSyncs inline =
+                new OverlappedSyncs(1, memory, RaftMetrics.NOOP, memorySent::addAll, Thread.currentThread());
         List<Entry> written = entries(1, 1);
         memory.append(written);
         inline.written(written, List.of(ack(1)));

@@ -8,7 +8,6 @@ import static org.awaitility.Awaitility.await;
 
 import dev.raftchat.raft.core.NotLeaderException;
 import dev.raftchat.raft.core.Role;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -33,7 +32,8 @@ class RaftServerClusterTest {
             }
             // The state machine returns the running total, so each future must see its own position.
             for (int i = 0; i < futures.size(); i++) {
-                assertThat(text(futures.get(i).get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS))).isEqualTo("" + (i + 1));
+                assertThat(text(futures.get(i).get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS)))
+                        .isEqualTo("" + (i + 1));
             }
             cluster.awaitSameAppliedCommands(cluster.ids(), 20);
             for (long id : cluster.ids()) {
@@ -59,9 +59,12 @@ class RaftServerClusterTest {
             RaftServer leader = cluster.awaitLeader();
             RaftServer follower = cluster.anotherThan(leader);
 
-            assertThat(text(follower.propose(add("y", 5)).get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS))).isEqualTo("5");
-            assertThat(text(leader.propose(add("y", 2)).get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS))).isEqualTo("7");
-            assertThat(text(follower.propose(add("y", 3)).get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS))).isEqualTo("10");
+            assertThat(text(follower.propose(add("y", 5)).get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS)))
+                    .isEqualTo("5");
+            assertThat(text(leader.propose(add("y", 2)).get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS)))
+                    .isEqualTo("7");
+            assertThat(text(follower.propose(add("y", 3)).get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS)))
+                    .isEqualTo("10");
 
             cluster.awaitSameAppliedCommands(cluster.ids(), 3);
             assertThat(cluster.machine(follower.id()).appliedCommands())
@@ -71,8 +74,8 @@ class RaftServerClusterTest {
 
     @Test
     void withForwardingOffAFollowerRejectsWithTheLeaderHint() throws Exception {
-        try (ServerCluster cluster = new ServerCluster(3,
-                builder -> builder.node(builder.build().node().withForwardProposals(false)))) {
+        try (ServerCluster cluster = new ServerCluster(
+                3, builder -> builder.node(builder.build().node().withForwardProposals(false)))) {
             RaftServer leader = cluster.awaitLeader();
             RaftServer follower = cluster.anotherThan(leader);
 
@@ -80,7 +83,8 @@ class RaftServerClusterTest {
 
             assertThatThrownBy(() -> future.get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS))
                     .hasCauseInstanceOf(NotLeaderException.class)
-                    .cause().hasMessageContaining("the leader is node " + leader.id());
+                    .cause()
+                    .hasMessageContaining("the leader is node " + leader.id());
             NotLeaderException notLeader = (NotLeaderException) causeOf(future);
             assertThat(notLeader.leaderHint()).isEqualTo(leader.id());
             assertThat(cluster.machine(leader.id()).appliedCommands()).isEmpty();
@@ -109,7 +113,8 @@ class RaftServerClusterTest {
 
             assertThatThrownBy(() -> stranded.get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS))
                     .hasCauseInstanceOf(RaftTimeoutException.class)
-                    .cause().hasMessageContaining("proposalTimeoutMillis=1500")
+                    .cause()
+                    .hasMessageContaining("proposalTimeoutMillis=1500")
                     .hasMessageContaining("outcome is unknown");
 
             // After healing, the old leader's uncommitted entry is overwritten and never applied anywhere.
@@ -138,7 +143,9 @@ class RaftServerClusterTest {
             // The new leader's entries replace the stranded one at its index: the outcome is certain.
             assertThatThrownBy(() -> stranded.get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS))
                     .hasCauseInstanceOf(ProposalNotCommittedException.class)
-                    .cause().hasMessageContaining("was not committed").hasMessageContaining("newer leader");
+                    .cause()
+                    .hasMessageContaining("was not committed")
+                    .hasMessageContaining("newer leader");
             cluster.awaitSameAppliedCommands(cluster.ids(), 1);
             assertThat(cluster.machine(oldLeader.id()).appliedCommands()).containsExactly("add kept 1");
         }
@@ -157,7 +164,8 @@ class RaftServerClusterTest {
 
             assertThatThrownBy(() -> pending.get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS))
                     .hasCauseInstanceOf(RaftShutdownException.class)
-                    .cause().hasMessageContaining("is closed");
+                    .cause()
+                    .hasMessageContaining("is closed");
             assertThat(oldLeader.status().state()).isEqualTo(ServerStatus.State.CLOSED);
             assertThat(oldLeader.isLeader()).as("a closed server leads nothing").isFalse();
             assertThatThrownBy(() -> oldLeader.propose(add("a", 1)).get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS))
@@ -210,8 +218,9 @@ class RaftServerClusterTest {
             }));
 
             RaftServer leader = cluster.awaitLeader();
-            await().atMost(ServerCluster.WAIT).until(() -> !changes.isEmpty()
-                    && changes.get(changes.size() - 1).leaderId() == leader.id());
+            await().atMost(ServerCluster.WAIT)
+                    .until(() -> !changes.isEmpty()
+                            && changes.get(changes.size() - 1).leaderId() == leader.id());
             LeaderChange last = changes.get(changes.size() - 1);
             assertThat(last.nodeId()).isEqualTo(1);
             assertThat(last.term()).isEqualTo(leader.status().term());
@@ -233,12 +242,14 @@ class RaftServerClusterTest {
             for (int i = 0; i < proposals; i++) {
                 futures.add(leader.propose(add("burst", 1)));
             }
-            CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS);
+            CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
+                    .get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS);
             long elapsedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
 
             int syncs = leaderStorage.syncCount() - syncsBefore;
             // Informational only (speed is measured in raft-bench): the assertion is about syncs.
-            System.out.printf("group commit, 3 nodes: %d proposals cost %d leader syncs, all applied in %d ms%n",
+            System.out.printf(
+                    "group commit, 3 nodes: %d proposals cost %d leader syncs, all applied in %d ms%n",
                     proposals, syncs, elapsedMillis);
             assertThat(syncs).isLessThan(proposals / 4);
             cluster.awaitSameAppliedCommands(cluster.ids(), proposals);
@@ -257,8 +268,10 @@ class RaftServerClusterTest {
         try (ServerCluster cluster = new ServerCluster(3, builder -> builder.overlapSyncs(false))) {
             RaftServer leader = cluster.awaitLeader();
             InstrumentedLogStorage leaderStorage = cluster.storages.get(leader.id());
-            await().atMost(ServerCluster.WAIT).until(() -> leader.status().appliedIndex() > 0
-                    && leader.status().appliedIndex() == leader.status().raft().lastIndex());
+            await().atMost(ServerCluster.WAIT)
+                    .until(() -> leader.status().appliedIndex() > 0
+                            && leader.status().appliedIndex()
+                                    == leader.status().raft().lastIndex());
             long indexOfA = leader.status().raft().lastIndex() + 1;
 
             leaderStorage.closeGate();
@@ -271,8 +284,9 @@ class RaftServerClusterTest {
         }
     }
 
-    private static void proposeAWhileHeldThenB(ServerCluster cluster, RaftServer leader,
-                                               InstrumentedLogStorage leaderStorage, long indexOfA) throws Exception {
+    private static void proposeAWhileHeldThenB(
+            ServerCluster cluster, RaftServer leader, InstrumentedLogStorage leaderStorage, long indexOfA)
+            throws Exception {
         CompletableFuture<byte[]> a = leader.propose(add("a", 1));
         await().atMost(ServerCluster.WAIT).until(leaderStorage::blockedInSync);
         // A follower publishes its status only after its loop iteration, i.e. after it sent its
@@ -307,8 +321,10 @@ class RaftServerClusterTest {
         try (ServerCluster cluster = new ServerCluster(3)) {
             RaftServer leader = cluster.awaitLeader();
             InstrumentedLogStorage leaderStorage = cluster.storages.get(leader.id());
-            await().atMost(ServerCluster.WAIT).until(() -> leader.status().appliedIndex() > 0
-                    && leader.status().appliedIndex() == leader.status().raft().lastIndex());
+            await().atMost(ServerCluster.WAIT)
+                    .until(() -> leader.status().appliedIndex() > 0
+                            && leader.status().appliedIndex()
+                                    == leader.status().raft().lastIndex());
             long indexOfA = leader.status().raft().lastIndex() + 1;
 
             leaderStorage.closeGate();
@@ -319,12 +335,18 @@ class RaftServerClusterTest {
                 for (long follower : cluster.ids()) {
                     if (follower != leader.id()) {
                         await().atMost(ServerCluster.WAIT)
-                                .until(() -> cluster.server(follower).status().raft().lastIndex() >= indexOfA + 1);
+                                .until(() ->
+                                        cluster.server(follower).status().raft().lastIndex() >= indexOfA + 1);
                     }
                 }
-                await().atMost(ServerCluster.WAIT).until(() -> leader.status().raft().commitIndex() >= indexOfA + 1);
-                assertThat(leaderStorage.blockedInSync()).as("still in A's sync").isTrue();
-                assertThat(a).as("committed by the followers, but not yet durable on the leader").isNotDone();
+                await().atMost(ServerCluster.WAIT)
+                        .until(() -> leader.status().raft().commitIndex() >= indexOfA + 1);
+                assertThat(leaderStorage.blockedInSync())
+                        .as("still in A's sync")
+                        .isTrue();
+                assertThat(a)
+                        .as("committed by the followers, but not yet durable on the leader")
+                        .isNotDone();
                 assertThat(cluster.machine(leader.id()).counter("a")).isZero();
 
                 leaderStorage.letThrough(1);

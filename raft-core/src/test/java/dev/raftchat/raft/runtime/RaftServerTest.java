@@ -48,9 +48,12 @@ class RaftServerTest {
     }
 
     private RaftServer startSingleNode(UnaryOperator<RaftServerConfig.Builder> customize) {
-        RaftServerConfig config = customize.apply(ServerCluster.baseConfig(1, ConfState.ofVoters(1))).build();
+        RaftServerConfig config = customize
+                .apply(ServerCluster.baseConfig(1, ConfState.ofVoters(1)))
+                .build();
         server = new RaftServer(config, storage, network.transport(1), machine, metrics).start();
-        await().atMost(ServerCluster.WAIT).until(() -> server.status().isLeader() && server.status().appliedIndex() >= 1);
+        await().atMost(ServerCluster.WAIT)
+                .until(() -> server.status().isLeader() && server.status().appliedIndex() >= 1);
         return server;
     }
 
@@ -58,10 +61,13 @@ class RaftServerTest {
     void aSingleNodeElectsItselfAndAppliesProposals() throws Exception {
         startSingleNode(b -> b);
 
-        assertThat(text(server.propose(add("n", 4)).get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS))).isEqualTo("4");
-        assertThat(text(server.propose(add("n", -1)).get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS))).isEqualTo("3");
+        assertThat(text(server.propose(add("n", 4)).get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS)))
+                .isEqualTo("4");
+        assertThat(text(server.propose(add("n", -1)).get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS)))
+                .isEqualTo("3");
         // A command the state machine cannot parse is answered, not thrown: the server keeps running.
-        assertThat(text(server.propose("bogus".getBytes(StandardCharsets.UTF_8)).get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS)))
+        assertThat(text(server.propose("bogus".getBytes(StandardCharsets.UTF_8))
+                        .get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS)))
                 .startsWith("error:");
 
         ServerStatus status = server.status();
@@ -76,7 +82,8 @@ class RaftServerTest {
     @Test
     void aBurstOfProposalsCostsFarFewerSyncsThanProposals() throws Exception {
         int proposals = 1_000;
-        startSingleNode(b -> b.pendingProposalsMax(proposals + 1).proposalBatchMax(256)
+        startSingleNode(b -> b.pendingProposalsMax(proposals + 1)
+                .proposalBatchMax(256)
                 .overlapSyncs(false)); // so that a held sync holds the Raft thread
 
         // Hold the Raft thread inside a sync so that the whole burst is queued before it looks again:
@@ -93,7 +100,8 @@ class RaftServerTest {
 
         first.get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS);
         for (int i = 0; i < proposals; i++) {
-            assertThat(text(futures.get(i).get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS))).isEqualTo("" + (i + 2));
+            assertThat(text(futures.get(i).get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS)))
+                    .isEqualTo("" + (i + 2));
         }
         int syncs = storage.syncCount() - syncsBefore;
         System.out.printf("group commit, 1 node: %d proposals cost %d syncs%n", proposals, syncs);
@@ -104,7 +112,8 @@ class RaftServerTest {
 
     @Test
     void proposalBatchesAreBoundedInBytesButAlwaysTakeOneProposal() throws Exception {
-        startSingleNode(b -> b.commandBytesMax(1000).proposalBatchBytesMax(2_500)
+        startSingleNode(b -> b.commandBytesMax(1000)
+                .proposalBatchBytesMax(2_500)
                 .overlapSyncs(false)); // so that a held sync holds the Raft thread
         storage.closeGate();
         CompletableFuture<byte[]> first = server.propose(add("w", 1));
@@ -131,14 +140,15 @@ class RaftServerTest {
 
         assertThatThrownBy(() -> future.get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS))
                 .hasCauseInstanceOf(ProposalRejectedException.class)
-                .cause().hasMessageContaining("17 bytes").hasMessageContaining("commandBytesMax=16");
+                .cause()
+                .hasMessageContaining("17 bytes")
+                .hasMessageContaining("commandBytesMax=16");
         assertThat(metrics.rejected.get()).isEqualTo(1);
     }
 
     @Test
     void proposalsOverPendingProposalsMaxAreRejectedUntilSomeComplete() throws Exception {
-        startSingleNode(b -> b.pendingProposalsMax(4)
-                .overlapSyncs(false)); // so that a held sync holds the Raft thread
+        startSingleNode(b -> b.pendingProposalsMax(4).overlapSyncs(false)); // so that a held sync holds the Raft thread
         storage.closeGate();
         List<CompletableFuture<byte[]>> accepted = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
@@ -149,7 +159,8 @@ class RaftServerTest {
 
         assertThatThrownBy(() -> overLimit.get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS))
                 .hasCauseInstanceOf(ProposalRejectedException.class)
-                .cause().hasMessageContaining("pendingProposalsMax");
+                .cause()
+                .hasMessageContaining("pendingProposalsMax");
         assertThat(server.status().pendingProposals()).isEqualTo(4);
         assertThat(server.status().pendingReads()).isZero();
         storage.openGate();
@@ -157,12 +168,14 @@ class RaftServerTest {
             future.get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS);
         }
         await().atMost(ServerCluster.WAIT).until(() -> server.status().pendingProposals() == 0);
-        assertThat(text(server.propose(add("p", 1)).get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS))).isEqualTo("5");
+        assertThat(text(server.propose(add("p", 1)).get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS)))
+                .isEqualTo("5");
     }
 
     @Test
     void proposalsOverPendingProposalBytesMaxAreRejected() throws Exception {
-        startSingleNode(b -> b.commandBytesMax(100).pendingProposalBytesMax(250)
+        startSingleNode(b -> b.commandBytesMax(100)
+                .pendingProposalBytesMax(250)
                 .overlapSyncs(false)); // so that a held sync holds the Raft thread
         storage.closeGate();
         CompletableFuture<byte[]> first = server.propose(new byte[100]);
@@ -172,7 +185,8 @@ class RaftServerTest {
 
         assertThatThrownBy(() -> third.get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS))
                 .hasCauseInstanceOf(ProposalRejectedException.class)
-                .cause().hasMessageContaining("pendingProposalBytesMax=250");
+                .cause()
+                .hasMessageContaining("pendingProposalBytesMax=250");
         storage.openGate();
         first.get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS);
         second.get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS);
@@ -195,7 +209,9 @@ class RaftServerTest {
 
         assertThatThrownBy(() -> future.get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS))
                 .hasCauseInstanceOf(RaftShutdownException.class)
-                .cause().hasMessageContaining("fatal failure").hasRootCauseMessage("test: fsync failed");
+                .cause()
+                .hasMessageContaining("fatal failure")
+                .hasRootCauseMessage("test: fsync failed");
         ServerStatus status = server.status();
         assertThat(status.state()).isEqualTo(ServerStatus.State.FAILED);
         assertThat(status.failure()).isSameAs(diskFailure);
@@ -209,14 +225,16 @@ class RaftServerTest {
     @Test
     void aStateMachineExceptionStopsTheServer() throws Exception {
         startSingleNode(b -> b);
-        assertThat(text(server.propose(add("s", 1)).get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS))).isEqualTo("1");
+        assertThat(text(server.propose(add("s", 1)).get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS)))
+                .isEqualTo("1");
         machine.throwOn("add s 2");
 
         CompletableFuture<byte[]> failing = server.propose(add("s", 2));
 
         assertThatThrownBy(() -> failing.get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS))
                 .hasCauseInstanceOf(RaftShutdownException.class)
-                .cause().hasMessageContaining("state machine failed to apply entry");
+                .cause()
+                .hasMessageContaining("state machine failed to apply entry");
         assertThat(server.status().state()).isEqualTo(ServerStatus.State.FAILED);
         assertThat(server.status().failure()).hasRootCauseInstanceOf(IllegalArgumentException.class);
     }
@@ -239,7 +257,8 @@ class RaftServerTest {
             await().atMost(ServerCluster.WAIT).until(storage::blockedInSync);
             queued = server.propose(add("q", 10));
             long queuedAtNanos = System.nanoTime();
-            await().atMost(ServerCluster.WAIT).pollInterval(Duration.ofMillis(20))
+            await().atMost(ServerCluster.WAIT)
+                    .pollInterval(Duration.ofMillis(20))
                     .until(() -> System.nanoTime() - queuedAtNanos > TimeUnit.MILLISECONDS.toNanos(2 * timeoutMillis));
         } finally {
             storage.openGate();
@@ -247,11 +266,13 @@ class RaftServerTest {
 
         assertThatThrownBy(() -> queued.get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS))
                 .hasCauseInstanceOf(RaftTimeoutException.class)
-                .cause().hasMessageContaining("proposalTimeoutMillis=300");
+                .cause()
+                .hasMessageContaining("proposalTimeoutMillis=300");
         // The held proposal was in the log before its deadline; whether it is answered before the expiry
         // check or times out, it is applied, and the queued one never is.
         await().atMost(ServerCluster.WAIT).until(heldInSync::isDone);
-        assertThat(text(server.propose(add("q", 0)).get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS))).isEqualTo("1");
+        assertThat(text(server.propose(add("q", 0)).get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS)))
+                .isEqualTo("1");
         assertThat(machine.counter("q")).isEqualTo(1);
         assertThat(server.status().pendingProposals()).isZero();
     }
@@ -271,7 +292,9 @@ class RaftServerTest {
         for (CompletableFuture<byte[]> future : List.of(heldInSync, queued)) {
             assertThatThrownBy(() -> future.get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS))
                     .hasCauseInstanceOf(RaftShutdownException.class)
-                    .cause().hasMessageContaining("node 1 is closed").hasMessageContaining("outcome");
+                    .cause()
+                    .hasMessageContaining("node 1 is closed")
+                    .hasMessageContaining("outcome");
         }
         assertThat(server.status().state()).isEqualTo(ServerStatus.State.CLOSED);
         assertThatThrownBy(() -> server.propose(add("c", 3)).get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS))
@@ -282,10 +305,9 @@ class RaftServerTest {
 
     @Test
     void aFullInboxDropsAndCountsMessagesWithoutBlockingTheSender() throws Exception {
-        startSingleNode(b -> b.inboxMessagesMax(4)
-                .overlapSyncs(false)); // so that a held sync holds the Raft thread
+        startSingleNode(b -> b.inboxMessagesMax(4).overlapSyncs(false)); // so that a held sync holds the Raft thread
         InMemoryTransport peer = network.transport(2);
-        peer.start(message -> { });
+        peer.start(message -> {});
         storage.closeGate();
         CompletableFuture<byte[]> heldInSync = server.propose(add("i", 1));
         await().atMost(ServerCluster.WAIT).until(storage::blockedInSync);
@@ -304,14 +326,15 @@ class RaftServerTest {
 
     @Test
     void aSnapshotItCannotInstallStopsTheServerInsteadOfBeingAcknowledged() {
-        RaftServerConfig config = ServerCluster.baseConfig(1, ConfState.ofVoters(1, 2)).build();
+        RaftServerConfig config =
+                ServerCluster.baseConfig(1, ConfState.ofVoters(1, 2)).build();
         server = new RaftServer(config, storage, network.transport(1), machine, metrics).start();
         InMemoryTransport leader = network.transport(2);
         List<Message> answers = new java.util.concurrent.CopyOnWriteArrayList<>();
         leader.start(answers::add);
 
-        leader.send(new InstallSnapshotRequest(2, 1, 5, new SnapshotMeta(10, 5, ConfState.ofVoters(1, 2)), 0,
-                new byte[] {1, 2, 3}, true));
+        leader.send(new InstallSnapshotRequest(
+                2, 1, 5, new SnapshotMeta(10, 5, ConfState.ofVoters(1, 2)), 0, new byte[] {1, 2, 3}, true));
 
         await().atMost(ServerCluster.WAIT).until(() -> server.status().state() == ServerStatus.State.FAILED);
         assertThat(server.status().failure()).hasMessageContaining("has no snapshot store");
@@ -331,15 +354,19 @@ class RaftServerTest {
 
     @Test
     void proposalsBeforeStartFailAndStartTwiceIsRefused() throws Exception {
-        RaftServerConfig config = ServerCluster.baseConfig(1, ConfState.ofVoters(1)).build();
+        RaftServerConfig config =
+                ServerCluster.baseConfig(1, ConfState.ofVoters(1)).build();
         server = new RaftServer(config, storage, network.transport(1), machine);
 
         assertThatThrownBy(() -> server.propose(add("b", 1)).get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS))
                 .hasCauseInstanceOf(RaftShutdownException.class)
-                .cause().hasMessageContaining("not started");
+                .cause()
+                .hasMessageContaining("not started");
         assertThat(server.status().state()).isEqualTo(ServerStatus.State.NEW);
         server.start();
-        assertThatThrownBy(server::start).isInstanceOf(IllegalStateException.class).hasMessageContaining("RUNNING");
+        assertThatThrownBy(server::start)
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("RUNNING");
         assertThatThrownBy(() -> server.propose(null)).isInstanceOf(NullPointerException.class);
     }
 

@@ -88,24 +88,29 @@ class SnapshotRuntimeTest {
     private RaftServer start(long id) {
         logs.computeIfAbsent(id, i -> new MemoryLogStorage());
         snapshotStores.computeIfAbsent(id, i -> new MemorySnapshotStore());
-        RaftServerConfig config = RaftServerConfig.builder(NodeConfig.defaults(id, 31 * id).withSnapshotChunkBytes(64),
-                        ConfState.ofVoters(1, 2, 3))
+        RaftServerConfig config = RaftServerConfig.builder(
+                        NodeConfig.defaults(id, 31 * id).withSnapshotChunkBytes(64), ConfState.ofVoters(1, 2, 3))
                 .tickMillis(20)
                 .snapshotIntervalEntries(10)
                 .snapshotLogTailEntries(2)
                 .build();
         ListMachine machine = new ListMachine();
-        RaftServer server = new RaftServer(config, logs.get(id), snapshotStores.get(id), network.transport(id), machine,
-                RaftMetrics.NOOP);
+        RaftServer server = new RaftServer(
+                config, logs.get(id), snapshotStores.get(id), network.transport(id), machine, RaftMetrics.NOOP);
         servers.put(id, server);
         machines.put(id, machine);
         return server.start();
     }
 
     private RaftServer awaitLeader() {
-        await().atMost(WAIT).until(() -> servers.values().stream()
-                .anyMatch(s -> s.status().raft().role() == Role.LEADER && s.status().appliedIndex() > 0));
-        return servers.values().stream().filter(s -> s.status().raft().role() == Role.LEADER).findFirst().orElseThrow();
+        await().atMost(WAIT)
+                .until(() -> servers.values().stream()
+                        .anyMatch(s -> s.status().raft().role() == Role.LEADER
+                                && s.status().appliedIndex() > 0));
+        return servers.values().stream()
+                .filter(s -> s.status().raft().role() == Role.LEADER)
+                .findFirst()
+                .orElseThrow();
     }
 
     private void proposeAll(RaftServer leader, int from, int to) throws Exception {
@@ -134,7 +139,8 @@ class SnapshotRuntimeTest {
                 SnapshotMeta latest = snapshotStores.get(id).latest();
                 assertThat(latest).as("node %s snapshot", id).isNotNull();
                 assertThat(latest.index()).isGreaterThanOrEqualTo(20);
-                assertThat(logs.get(id).firstIndex()).as("node %s log compacted", id)
+                assertThat(logs.get(id).firstIndex())
+                        .as("node %s log compacted", id)
                         .isEqualTo(latest.index() - 2 + 1);
             }
         });
@@ -157,9 +163,13 @@ class SnapshotRuntimeTest {
         logs.remove(wiped);
         snapshotStores.remove(wiped);
         start(wiped);
-        await().atMost(WAIT).untilAsserted(() -> assertThat(machines.get(wiped).items()).isEqualTo(items(30)));
-        assertThat(snapshotStores.get(wiped).latest()).as("installed from the leader").isNotNull();
-        assertThat(machines.get(wiped).appliedCount.keySet()).as("entries before the snapshot were not replayed")
+        await().atMost(WAIT)
+                .untilAsserted(() -> assertThat(machines.get(wiped).items()).isEqualTo(items(30)));
+        assertThat(snapshotStores.get(wiped).latest())
+                .as("installed from the leader")
+                .isNotNull();
+        assertThat(machines.get(wiped).appliedCount.keySet())
+                .as("entries before the snapshot were not replayed")
                 .allMatch(index -> index > snapshotStores.get(wiped).latest().index() - 10);
     }
 
@@ -171,8 +181,9 @@ class SnapshotRuntimeTest {
         RaftServer leader = awaitLeader();
         proposeAll(leader, 0, 23);
         long follower = leader.id() == 1 ? 2 : 1;
-        await().atMost(WAIT).until(() -> snapshotStores.get(follower).latest() != null
-                && machines.get(follower).items().size() == 23);
+        await().atMost(WAIT)
+                .until(() -> snapshotStores.get(follower).latest() != null
+                        && machines.get(follower).items().size() == 23);
         long snapshotIndex = snapshotStores.get(follower).latest().index();
         servers.get(follower).close();
         RaftServer restarted = start(follower);
@@ -180,7 +191,8 @@ class SnapshotRuntimeTest {
         await().atMost(WAIT).untilAsserted(() -> assertThat(machine.items()).isEqualTo(items(23)));
         proposeAll(awaitLeader(), 23, 25);
         await().atMost(WAIT).untilAsserted(() -> assertThat(machine.items()).isEqualTo(items(25)));
-        assertThat(machine.appliedCount.keySet()).as("only entries after the snapshot are applied again")
+        assertThat(machine.appliedCount.keySet())
+                .as("only entries after the snapshot are applied again")
                 .allMatch(index -> index > snapshotIndex);
         assertThat(machine.nothingAppliedTwice()).isTrue();
         assertThat(restarted.status().appliedIndex()).isGreaterThan(snapshotIndex);
@@ -191,14 +203,23 @@ class SnapshotRuntimeTest {
         for (long id = 1; id <= 3; id++) {
             logs.put(id, new MemoryLogStorage());
             snapshotStores.put(id, new MemorySnapshotStore());
-            RaftServerConfig config = RaftServerConfig.builder(NodeConfig.defaults(id, 31 * id), ConfState.ofVoters(1, 2, 3))
+            RaftServerConfig config = RaftServerConfig.builder(
+                            NodeConfig.defaults(id, 31 * id), ConfState.ofVoters(1, 2, 3))
                     .tickMillis(20)
                     .snapshotIntervalBytes(4 * 1024)
                     .snapshotLogTailEntries(0)
                     .build();
             ListMachine machine = new ListMachine();
-            servers.put(id, new RaftServer(config, logs.get(id), snapshotStores.get(id), network.transport(id),
-                    machine, RaftMetrics.NOOP).start());
+            servers.put(
+                    id,
+                    new RaftServer(
+                                    config,
+                                    logs.get(id),
+                                    snapshotStores.get(id),
+                                    network.transport(id),
+                                    machine,
+                                    RaftMetrics.NOOP)
+                            .start());
             machines.put(id, machine);
         }
         RaftServer leader = awaitLeader();
@@ -207,7 +228,9 @@ class SnapshotRuntimeTest {
         for (int i = 0; i < 3; i++) {
             leader.propose(kilobyte).get(10, TimeUnit.SECONDS);
         }
-        assertThat(snapshotStores.get(leader.id()).latest()).as("3 KiB applied: under the threshold").isNull();
+        assertThat(snapshotStores.get(leader.id()).latest())
+                .as("3 KiB applied: under the threshold")
+                .isNull();
         for (int i = 0; i < 3; i++) {
             leader.propose(kilobyte).get(10, TimeUnit.SECONDS);
         }

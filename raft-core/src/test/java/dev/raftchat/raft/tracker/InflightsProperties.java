@@ -12,8 +12,9 @@ import net.jqwik.api.constraints.IntRange;
 class InflightsProperties {
 
     @Property
-    void behavesLikeABoundedQueue(@ForAll @IntRange(min = 1, max = 8) int capacity,
-                                  @ForAll List<@IntRange(min = -3, max = 5) Integer> operations) {
+    void behavesLikeABoundedQueue(
+            @ForAll @IntRange(min = 1, max = 8) int capacity,
+            @ForAll List<@IntRange(min = -3, max = 5) Integer> operations) {
         Inflights inflights = new Inflights(capacity);
         ArrayDeque<Long> model = new ArrayDeque<>();
         long next = 1;

@@ -21,7 +21,7 @@ class InMemoryNetworkTest {
     private final InMemoryTransport three = network.transport(3);
 
     InMemoryNetworkTest() {
-        one.start(message -> { });
+        one.start(message -> {});
         two.start(receivedBy2::add);
         three.start(receivedBy3::add);
     }
@@ -106,7 +106,8 @@ class InMemoryNetworkTest {
 
     @Test
     void aClosedNodeCanRejoinWithANewTransportButNotTwice() {
-        assertThatThrownBy(() -> network.transport(2)).isInstanceOf(IllegalStateException.class)
+        assertThatThrownBy(() -> network.transport(2))
+                .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("node 2 already has an open transport");
         two.close();
         List<Message> receivedByNewTwo = new ArrayList<>();

@@ -31,13 +31,26 @@ import java.util.TreeSet;
  * @param webSocketSubscriptionsMax     rooms one v1 WebSocket may subscribe to
  * @param policy                        the replicated rules (retention, empty rooms, idempotency, sessions)
  */
-public record ApiConfig(int pageSizeDefault, int pageSizeMax, boolean requireLogin, Set<String> adminUsers,
-                        long sessionTtlSeconds, int passwordHashIterations, int passwordHashThreads,
-                        int passwordHashQueueMax, int loginAttemptsPerMinutePerUser,
-                        int loginAttemptsPerMinutePerAddress, int writesPerMinutePerUser,
-                        int writesPerMinutePerAddress, int rateLimitKeysMax, long timeTickMillis,
-                        long webSocketPingIntervalMillis, long webSocketIdleTimeoutMillis,
-                        int webSocketOutboundBytesMax, int webSocketSubscriptionsMax, ChatPolicy policy) {
+public record ApiConfig(
+        int pageSizeDefault,
+        int pageSizeMax,
+        boolean requireLogin,
+        Set<String> adminUsers,
+        long sessionTtlSeconds,
+        int passwordHashIterations,
+        int passwordHashThreads,
+        int passwordHashQueueMax,
+        int loginAttemptsPerMinutePerUser,
+        int loginAttemptsPerMinutePerAddress,
+        int writesPerMinutePerUser,
+        int writesPerMinutePerAddress,
+        int rateLimitKeysMax,
+        long timeTickMillis,
+        long webSocketPingIntervalMillis,
+        long webSocketIdleTimeoutMillis,
+        int webSocketOutboundBytesMax,
+        int webSocketSubscriptionsMax,
+        ChatPolicy policy) {
 
     public static final int DEFAULT_PAGE_SIZE = 50;
     public static final int DEFAULT_PAGE_SIZE_MAX = 200;
@@ -78,18 +91,33 @@ public record ApiConfig(int pageSizeDefault, int pageSizeMax, boolean requireLog
         requireInRange("rateLimitKeysMax", rateLimitKeysMax, 1, 10_000_000);
         requireInRange("timeTickMillis", timeTickMillis, 10, 3_600_000);
         requireInRange("webSocketPingIntervalMillis", webSocketPingIntervalMillis, 10, 3_600_000);
-        requireInRange("webSocketIdleTimeoutMillis", webSocketIdleTimeoutMillis, webSocketPingIntervalMillis + 1, 7_200_000);
+        requireInRange(
+                "webSocketIdleTimeoutMillis", webSocketIdleTimeoutMillis, webSocketPingIntervalMillis + 1, 7_200_000);
         requireInRange("webSocketOutboundBytesMax", webSocketOutboundBytesMax, 4_096, 256 * 1024 * 1024);
         requireInRange("webSocketSubscriptionsMax", webSocketSubscriptionsMax, 1, 100_000);
     }
 
     public static ApiConfig defaults() {
-        return new ApiConfig(DEFAULT_PAGE_SIZE, DEFAULT_PAGE_SIZE_MAX, false, Set.of(), DEFAULT_SESSION_TTL_SECONDS,
-                DEFAULT_PASSWORD_HASH_ITERATIONS, DEFAULT_PASSWORD_HASH_THREADS, DEFAULT_PASSWORD_HASH_QUEUE_MAX,
-                DEFAULT_LOGIN_ATTEMPTS_PER_MINUTE_PER_USER, DEFAULT_LOGIN_ATTEMPTS_PER_MINUTE_PER_ADDRESS,
-                DEFAULT_WRITES_PER_MINUTE_PER_USER, DEFAULT_WRITES_PER_MINUTE_PER_ADDRESS, DEFAULT_RATE_LIMIT_KEYS_MAX,
-                DEFAULT_TIME_TICK_MILLIS, DEFAULT_WEBSOCKET_PING_INTERVAL_MILLIS, DEFAULT_WEBSOCKET_IDLE_TIMEOUT_MILLIS,
-                DEFAULT_WEBSOCKET_OUTBOUND_BYTES_MAX, DEFAULT_WEBSOCKET_SUBSCRIPTIONS_MAX, ChatPolicy.defaults());
+        return new ApiConfig(
+                DEFAULT_PAGE_SIZE,
+                DEFAULT_PAGE_SIZE_MAX,
+                false,
+                Set.of(),
+                DEFAULT_SESSION_TTL_SECONDS,
+                DEFAULT_PASSWORD_HASH_ITERATIONS,
+                DEFAULT_PASSWORD_HASH_THREADS,
+                DEFAULT_PASSWORD_HASH_QUEUE_MAX,
+                DEFAULT_LOGIN_ATTEMPTS_PER_MINUTE_PER_USER,
+                DEFAULT_LOGIN_ATTEMPTS_PER_MINUTE_PER_ADDRESS,
+                DEFAULT_WRITES_PER_MINUTE_PER_USER,
+                DEFAULT_WRITES_PER_MINUTE_PER_ADDRESS,
+                DEFAULT_RATE_LIMIT_KEYS_MAX,
+                DEFAULT_TIME_TICK_MILLIS,
+                DEFAULT_WEBSOCKET_PING_INTERVAL_MILLIS,
+                DEFAULT_WEBSOCKET_IDLE_TIMEOUT_MILLIS,
+                DEFAULT_WEBSOCKET_OUTBOUND_BYTES_MAX,
+                DEFAULT_WEBSOCKET_SUBSCRIPTIONS_MAX,
+                ChatPolicy.defaults());
     }
 
     public boolean isAdmin(String username) {
@@ -145,11 +173,26 @@ public record ApiConfig(int pageSizeDefault, int pageSizeMax, boolean requireLog
         }
 
         public ApiConfig build() {
-            return new ApiConfig(pageSizeDefault, pageSizeMax, requireLogin, adminUsers, sessionTtlSeconds,
-                    passwordHashIterations, passwordHashThreads, passwordHashQueueMax, loginAttemptsPerMinutePerUser,
-                    loginAttemptsPerMinutePerAddress, writesPerMinutePerUser, writesPerMinutePerAddress, rateLimitKeysMax,
-                    timeTickMillis, webSocketPingIntervalMillis, webSocketIdleTimeoutMillis, webSocketOutboundBytesMax,
-                    webSocketSubscriptionsMax, policy);
+            return new ApiConfig(
+                    pageSizeDefault,
+                    pageSizeMax,
+                    requireLogin,
+                    adminUsers,
+                    sessionTtlSeconds,
+                    passwordHashIterations,
+                    passwordHashThreads,
+                    passwordHashQueueMax,
+                    loginAttemptsPerMinutePerUser,
+                    loginAttemptsPerMinutePerAddress,
+                    writesPerMinutePerUser,
+                    writesPerMinutePerAddress,
+                    rateLimitKeysMax,
+                    timeTickMillis,
+                    webSocketPingIntervalMillis,
+                    webSocketIdleTimeoutMillis,
+                    webSocketOutboundBytesMax,
+                    webSocketSubscriptionsMax,
+                    policy);
         }
     }
 

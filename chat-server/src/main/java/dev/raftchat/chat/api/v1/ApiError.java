@@ -18,7 +18,8 @@ public final class ApiError extends RuntimeException {
         this(status, code, message, null, 0, null);
     }
 
-    public ApiError(int status, String code, String message, String field, long retryAfterSeconds, Long oldestRetainedSeq) {
+    public ApiError(
+            int status, String code, String message, String field, long retryAfterSeconds, Long oldestRetainedSeq) {
         super(message, null, false, false);
         this.status = status;
         this.code = Objects.requireNonNull(code, "code");
@@ -32,12 +33,20 @@ public final class ApiError extends RuntimeException {
     }
 
     static ApiError unauthorized() {
-        return new ApiError(401, "unauthorized", "a valid bearer token is required (missing, malformed, unknown, expired or revoked)");
+        return new ApiError(
+                401,
+                "unauthorized",
+                "a valid bearer token is required (missing, malformed, unknown, expired or revoked)");
     }
 
     static ApiError rateLimited(long retryAfterSeconds, String what) {
-        return new ApiError(429, "rate_limited", "too many " + what + "; retry in " + retryAfterSeconds + " s", null,
-                retryAfterSeconds, null);
+        return new ApiError(
+                429,
+                "rate_limited",
+                "too many " + what + "; retry in " + retryAfterSeconds + " s",
+                null,
+                retryAfterSeconds,
+                null);
     }
 
     public int status() {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.raftchat.chat.api.v1.Authenticator.Identity;
 import dev.raftchat.chat.auth.PasswordHasher;
 import dev.raftchat.chat.auth.RateLimiter;
 import dev.raftchat.chat.auth.Tokens;
@@ -36,13 +37,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.function.Function;
-import dev.raftchat.chat.api.v1.Authenticator.Identity;
 
 /**
  * The chat API v1 over HTTP (docs/api.md): identity, rooms, messages, read markers, retention; and the
@@ -75,22 +74,36 @@ public final class ApiHandler implements ApiRoutes {
      * @param bodyBytesMax the node's largest request body, reported by {@code /info}
      * @param webSockets   the hub serving {@link #WEBSOCKET_PATH}
      */
-    public ApiHandler(ApiBackend backend, ApiConfig config, int bodyBytesMax, PasswordHasher hasher,
-                      WebSocketHub webSockets, java.util.function.LongSupplier nanoClock) {
+    public ApiHandler(
+            ApiBackend backend,
+            ApiConfig config,
+            int bodyBytesMax,
+            PasswordHasher hasher,
+            WebSocketHub webSockets,
+            java.util.function.LongSupplier nanoClock) {
         this.backend = backend;
         this.config = config;
         this.bodyBytesMax = bodyBytesMax;
         this.hasher = hasher;
         this.webSockets = webSockets;
         this.authenticator = new Authenticator(backend, config);
-        this.loginsPerUser = new RateLimiter(config.loginAttemptsPerMinutePerUser(), config.loginAttemptsPerMinutePerUser(),
-                config.rateLimitKeysMax(), nanoClock);
-        this.loginsPerAddress = new RateLimiter(config.loginAttemptsPerMinutePerAddress(),
-                config.loginAttemptsPerMinutePerAddress(), config.rateLimitKeysMax(), nanoClock);
-        this.writesPerUser = new RateLimiter(config.writesPerMinutePerUser(), config.writesPerMinutePerUser(),
-                config.rateLimitKeysMax(), nanoClock);
-        this.writesPerAddress = new RateLimiter(config.writesPerMinutePerAddress(), config.writesPerMinutePerAddress(),
-                config.rateLimitKeysMax(), nanoClock);
+        this.loginsPerUser = new RateLimiter(
+                config.loginAttemptsPerMinutePerUser(),
+                config.loginAttemptsPerMinutePerUser(),
+                config.rateLimitKeysMax(),
+                nanoClock);
+        this.loginsPerAddress = new RateLimiter(
+                config.loginAttemptsPerMinutePerAddress(),
+                config.loginAttemptsPerMinutePerAddress(),
+                config.rateLimitKeysMax(),
+                nanoClock);
+        this.writesPerUser = new RateLimiter(
+                config.writesPerMinutePerUser(), config.writesPerMinutePerUser(), config.rateLimitKeysMax(), nanoClock);
+        this.writesPerAddress = new RateLimiter(
+                config.writesPerMinutePerAddress(),
+                config.writesPerMinutePerAddress(),
+                config.rateLimitKeysMax(),
+                nanoClock);
     }
 
     @Override
@@ -104,8 +117,12 @@ public final class ApiHandler implements ApiRoutes {
     }
 
     /** One parsed request. */
-    private record Request(FullHttpRequest http, HttpMethod method, List<String> segments, QueryStringDecoder uri,
-                           String clientAddress) {}
+    private record Request(
+            FullHttpRequest http,
+            HttpMethod method,
+            List<String> segments,
+            QueryStringDecoder uri,
+            String clientAddress) {}
 
     // ------------------------------------------------------------------------------------------------
     // Entry points
@@ -146,8 +163,13 @@ public final class ApiHandler implements ApiRoutes {
             case "me":
                 if (n == 1) {
                     requireMethod(r, HttpMethod.GET);
-                    return authenticateForRead(r, false).thenApply(identity -> json(200, ApiJson.MAPPER.createObjectNode()
-                            .put("username", identity.username()).put("admin", identity.admin())));
+                    return authenticateForRead(r, false)
+                            .thenApply(identity -> json(
+                                    200,
+                                    ApiJson.MAPPER
+                                            .createObjectNode()
+                                            .put("username", identity.username())
+                                            .put("admin", identity.admin())));
                 }
                 break;
             case "auth":
@@ -156,14 +178,17 @@ public final class ApiHandler implements ApiRoutes {
                 return rooms(r, s, n);
             case "ws":
                 if (n == 1) {
-                    throw new ApiError(400, "websocket_upgrade_required", WEBSOCKET_PATH
-                            + " is a WebSocket: connect with a WebSocket client");
+                    throw new ApiError(
+                            400,
+                            "websocket_upgrade_required",
+                            WEBSOCKET_PATH + " is a WebSocket: connect with a WebSocket client");
                 }
                 break;
             default:
                 break;
         }
-        throw new ApiError(404, "not_found", "no route for " + r.method() + " " + r.uri().rawPath() + "; see docs/api.md");
+        throw new ApiError(
+                404, "not_found", "no route for " + r.method() + " " + r.uri().rawPath() + "; see docs/api.md");
     }
 
     private CompletableFuture<FullHttpResponse> auth(Request r, List<String> s, int n) {
@@ -177,8 +202,10 @@ public final class ApiHandler implements ApiRoutes {
         }
         if (n == 2 && s.get(1).equals("logout")) {
             requireMethod(r, HttpMethod.POST);
-            return authenticate(r).thenCompose(identity -> propose(new ChatCommand.RevokeSession(identity.tokenHash(), 0,
-                    backend.nowMillis()))).thenApply(result -> noContent());
+            return authenticate(r)
+                    .thenCompose(identity ->
+                            propose(new ChatCommand.RevokeSession(identity.tokenHash(), 0, backend.nowMillis())))
+                    .thenApply(result -> noContent());
         }
         if (n == 2 && s.get(1).equals("sessions")) {
             requireMethod(r, HttpMethod.GET);
@@ -187,7 +214,8 @@ public final class ApiHandler implements ApiRoutes {
                 ObjectNode body = ApiJson.MAPPER.createObjectNode();
                 ArrayNode list = body.putArray("sessions");
                 for (ChatModel.Session session : sessions) {
-                    list.addObject().put("sessionId", Long.toString(session.sessionId()))
+                    list.addObject()
+                            .put("sessionId", Long.toString(session.sessionId()))
                             .put("createdAt", ApiJson.time(session.createdAtMillis()))
                             .put("expiresAt", ApiJson.time(session.expiresAtMillis()))
                             .put("current", session.sessionId() == identity.sessionId());
@@ -198,10 +226,13 @@ public final class ApiHandler implements ApiRoutes {
         if (n == 3 && s.get(1).equals("sessions")) {
             requireMethod(r, HttpMethod.DELETE);
             long sessionId = positiveLong(s.get(2), "session_not_found", 404, null, "no session '" + s.get(2) + "'");
-            return authenticate(r).thenCompose(identity -> propose(new ChatCommand.RevokeSession(identity.tokenHash(),
-                    sessionId, backend.nowMillis()))).thenApply(result -> noContent());
+            return authenticate(r)
+                    .thenCompose(identity -> propose(
+                            new ChatCommand.RevokeSession(identity.tokenHash(), sessionId, backend.nowMillis())))
+                    .thenApply(result -> noContent());
         }
-        throw new ApiError(404, "not_found", "no route for " + r.method() + " " + r.uri().rawPath() + "; see docs/api.md");
+        throw new ApiError(
+                404, "not_found", "no route for " + r.method() + " " + r.uri().rawPath() + "; see docs/api.md");
     }
 
     private CompletableFuture<FullHttpResponse> rooms(Request r, List<String> s, int n) {
@@ -221,8 +252,11 @@ public final class ApiHandler implements ApiRoutes {
                 return getRoom(r, room);
             }
             if (r.method().equals(HttpMethod.DELETE)) {
-                return write(r, identity -> new ChatCommand.DeleteRoom(identity.tokenHash(), room, identity.admin(),
-                        backend.nowMillis())).thenApply(result -> noContent());
+                return write(
+                                r,
+                                identity -> new ChatCommand.DeleteRoom(
+                                        identity.tokenHash(), room, identity.admin(), backend.nowMillis()))
+                        .thenApply(result -> noContent());
             }
             throw methodNotAllowed(r, "GET, DELETE");
         }
@@ -232,19 +266,32 @@ public final class ApiHandler implements ApiRoutes {
             JsonNode body = body(r, Set.of("maxMessages", "maxAgeSeconds"));
             long maxMessages = retention(body, "maxMessages", Integer.MAX_VALUE);
             long maxAgeSeconds = retention(body, "maxAgeSeconds", ChatPolicy.SECONDS_LIMIT);
-            return write(r, identity -> new ChatCommand.SetRetention(identity.tokenHash(), room, maxMessages,
-                    maxAgeSeconds, identity.admin(), backend.nowMillis()))
+            return write(
+                            r,
+                            identity -> new ChatCommand.SetRetention(
+                                    identity.tokenHash(),
+                                    room,
+                                    maxMessages,
+                                    maxAgeSeconds,
+                                    identity.admin(),
+                                    backend.nowMillis()))
                     .thenApply(result -> json(200, ApiJson.room(roomOrGone(room, null))));
         }
         if (n == 3 && part.equals("read-marker")) {
             requireMethod(r, HttpMethod.PUT);
             JsonNode body = body(r, Set.of("seq"));
             JsonNode seqNode = body.get("seq");
-            if (seqNode == null || !seqNode.canConvertToLong() || !seqNode.isIntegralNumber() || seqNode.longValue() < 0) {
+            if (seqNode == null
+                    || !seqNode.canConvertToLong()
+                    || !seqNode.isIntegralNumber()
+                    || seqNode.longValue() < 0) {
                 throw ApiError.field(400, "invalid_seq", "seq", "seq must be a non-negative integer");
             }
             long seq = seqNode.longValue();
-            return write(r, identity -> new ChatCommand.SetReadMarker(identity.tokenHash(), room, seq, backend.nowMillis()))
+            return write(
+                            r,
+                            identity ->
+                                    new ChatCommand.SetReadMarker(identity.tokenHash(), room, seq, backend.nowMillis()))
                     .thenApply(result -> noContent());
         }
         if (n == 3 && part.equals("messages")) {
@@ -262,16 +309,23 @@ public final class ApiHandler implements ApiRoutes {
                 JsonNode body = body(r, Set.of("text"));
                 String text = textField(body, "text", true);
                 checkText(text);
-                return write(r, identity -> new ChatCommand.EditMessage(identity.tokenHash(), room, seq, text,
-                        identity.admin(), backend.nowMillis())).thenApply(result -> json(200, ApiJson.message(room, result.message())));
+                return write(
+                                r,
+                                identity -> new ChatCommand.EditMessage(
+                                        identity.tokenHash(), room, seq, text, identity.admin(), backend.nowMillis()))
+                        .thenApply(result -> json(200, ApiJson.message(room, result.message())));
             }
             if (r.method().equals(HttpMethod.DELETE)) {
-                return write(r, identity -> new ChatCommand.DeleteMessage(identity.tokenHash(), room, seq, identity.admin(),
-                        backend.nowMillis())).thenApply(result -> json(200, ApiJson.message(room, result.message())));
+                return write(
+                                r,
+                                identity -> new ChatCommand.DeleteMessage(
+                                        identity.tokenHash(), room, seq, identity.admin(), backend.nowMillis()))
+                        .thenApply(result -> json(200, ApiJson.message(room, result.message())));
             }
             throw methodNotAllowed(r, "PATCH, DELETE");
         }
-        throw new ApiError(404, "not_found", "no route for " + r.method() + " " + r.uri().rawPath() + "; see docs/api.md");
+        throw new ApiError(
+                404, "not_found", "no route for " + r.method() + " " + r.uri().rawPath() + "; see docs/api.md");
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -324,11 +378,14 @@ public final class ApiHandler implements ApiRoutes {
                     long now = backend.nowMillis();
                     long expiresAt = now + config.sessionTtlSeconds() * 1000;
                     return propose(new ChatCommand.CreateSession(Tokens.hash(token), user.username(), expiresAt, now))
-                            .thenApply(result -> json(200, ApiJson.MAPPER.createObjectNode()
-                                    .put("token", token)
-                                    .put("username", user.username())
-                                    .put("sessionId", Long.toString(result.value()))
-                                    .put("expiresAt", ApiJson.time(expiresAt))));
+                            .thenApply(result -> json(
+                                    200,
+                                    ApiJson.MAPPER
+                                            .createObjectNode()
+                                            .put("token", token)
+                                            .put("username", user.username())
+                                            .put("sessionId", Long.toString(result.value()))
+                                            .put("expiresAt", ApiJson.time(expiresAt))));
                 });
     }
 
@@ -414,8 +471,9 @@ public final class ApiHandler implements ApiRoutes {
 
     private CompletableFuture<FullHttpResponse> getRoom(Request r, String room) {
         boolean stale = stale(r);
-        return optionalIdentity(r, stale).thenApply(identity ->
-                json(200, ApiJson.room(roomOrGone(room, identity == null ? null : identity.username()))));
+        return optionalIdentity(r, stale)
+                .thenApply(identity ->
+                        json(200, ApiJson.room(roomOrGone(room, identity == null ? null : identity.username()))));
     }
 
     private ChatModel.RoomView roomOrGone(String room, String viewer) {
@@ -444,7 +502,8 @@ public final class ApiHandler implements ApiRoutes {
             for (Iterator<String> fields = retention.fieldNames(); fields.hasNext(); ) {
                 String field = fields.next();
                 if (!field.equals("maxMessages") && !field.equals("maxAgeSeconds")) {
-                    throw ApiError.field(400, "unknown_field", "retention." + field, "unknown field retention." + field);
+                    throw ApiError.field(
+                            400, "unknown_field", "retention." + field, "unknown field retention." + field);
                 }
             }
             maxMessages = retention(retention, "maxMessages", Integer.MAX_VALUE);
@@ -455,19 +514,24 @@ public final class ApiHandler implements ApiRoutes {
         long ageBound = maxAgeSeconds;
         return authenticate(r).thenCompose(identity -> {
             checkWriteRate(r, identity);
-            return backend.propose(new ChatCommand.CreateRoom(identity.tokenHash(), name, messagesBound, ageBound,
-                    backend.nowMillis())).thenApply(result -> {
+            return backend.propose(new ChatCommand.CreateRoom(
+                            identity.tokenHash(), name, messagesBound, ageBound, backend.nowMillis()))
+                    .thenApply(result -> {
                         boolean replay = false;
                         if (!result.accepted()) {
                             ChatModel.RoomView existing = chat().read(model -> model.room(name, null));
-                            // A retried create (same transaction id) of a room this user created answers like the first.
-                            replay = txnId != null && result.errorCode().equals("room_exists") && existing != null
+                            // A retried create (same transaction id) of a room this user created answers like the
+                            // first.
+                            replay = txnId != null
+                                    && result.errorCode().equals("room_exists")
+                                    && existing != null
                                     && identity.username().equalsIgnoreCase(existing.createdBy());
                             if (!replay) {
                                 throw rejection(result);
                             }
                         }
-                        FullHttpResponse response = json(replay ? 200 : 201, ApiJson.room(roomOrGone(name, identity.username())));
+                        FullHttpResponse response =
+                                json(replay ? 200 : 201, ApiJson.room(roomOrGone(name, identity.username())));
                         if (replay) {
                             response.headers().set("Idempotent-Replayed", "true");
                         }
@@ -481,9 +545,13 @@ public final class ApiHandler implements ApiRoutes {
         String text = textField(body, "text", true);
         checkText(text);
         String txnId = txnId(r, body);
-        return write(r, identity -> new ChatCommand.SendMessage(identity.tokenHash(), room, text,
-                txnId == null ? "" : txnId, backend.nowMillis())).thenApply(result -> {
-                    FullHttpResponse response = json(result.replayed() ? 200 : 201, ApiJson.message(room, result.message()));
+        return write(
+                        r,
+                        identity -> new ChatCommand.SendMessage(
+                                identity.tokenHash(), room, text, txnId == null ? "" : txnId, backend.nowMillis()))
+                .thenApply(result -> {
+                    FullHttpResponse response =
+                            json(result.replayed() ? 200 : 201, ApiJson.message(room, result.message()));
                     if (result.replayed()) {
                         response.headers().set("Idempotent-Replayed", "true");
                     }
@@ -529,8 +597,8 @@ public final class ApiHandler implements ApiRoutes {
     // The original POST /rooms/{room}
 
     @Override
-    public CompletableFuture<FullHttpResponse> postOriginal(String room, String user, String message, FullHttpRequest http,
-                                                            SocketAddress client) {
+    public CompletableFuture<FullHttpResponse> postOriginal(
+            String room, String user, String message, FullHttpRequest http, SocketAddress client) {
         try {
             String txnId = http.headers().get("Idempotency-Key");
             if (txnId != null) {
@@ -538,7 +606,8 @@ public final class ApiHandler implements ApiRoutes {
             }
             String tokenHash = tokenHash(http);
             String address = address(client);
-            CompletableFuture<Identity> caller = tokenHash == null ? CompletableFuture.completedFuture(null)
+            CompletableFuture<Identity> caller = tokenHash == null
+                    ? CompletableFuture.completedFuture(null)
                     : identify(tokenHash).thenApply(identity -> {
                         if (identity == null) {
                             throw ApiError.unauthorized();
@@ -546,33 +615,44 @@ public final class ApiHandler implements ApiRoutes {
                         return identity;
                     });
             return caller.thenCompose(identity -> {
-                if (config.requireLogin() && identity == null) {
-                    throw new ApiError(401, "unauthorized", "this server requires login: post with a bearer token");
-                }
-                if (identity != null && config.requireLogin() && !identity.username().equalsIgnoreCase(user)) {
-                    throw new ApiError(403, "forbidden", "you may post only as '" + identity.username() + "'");
-                }
-                long retry = writesPerAddress.tryAcquire(address);
-                if (retry == 0 && identity != null) {
-                    retry = writesPerUser.tryAcquire(identity.username().toLowerCase(java.util.Locale.ROOT));
-                }
-                if (retry > 0) {
-                    throw ApiError.rateLimited(retry, "writes");
-                }
-                return backend.propose(new ChatCommand.PostMessageV2(room, user, message, backend.nowMillis(),
-                        txnId == null ? "" : txnId, tokenHash == null ? "" : tokenHash));
-            }).thenApply(result -> {
-                if (!result.accepted()) {
-                    throw rejection(result);
-                }
-                byte[] json = ChatStateMachine.json(generator -> ChatStateMachine.writePost(generator, result.post()));
-                FullHttpResponse response = ChatHttpHandler.json(result.replayed() ? HttpResponseStatus.OK
-                        : HttpResponseStatus.CREATED, json);
-                if (result.replayed()) {
-                    response.headers().set("Idempotent-Replayed", "true");
-                }
-                return response;
-            }).handle((ok, failure) -> ok != null ? ok : errorResponse(failure));
+                        if (config.requireLogin() && identity == null) {
+                            throw new ApiError(
+                                    401, "unauthorized", "this server requires login: post with a bearer token");
+                        }
+                        if (identity != null
+                                && config.requireLogin()
+                                && !identity.username().equalsIgnoreCase(user)) {
+                            throw new ApiError(403, "forbidden", "you may post only as '" + identity.username() + "'");
+                        }
+                        long retry = writesPerAddress.tryAcquire(address);
+                        if (retry == 0 && identity != null) {
+                            retry = writesPerUser.tryAcquire(identity.username().toLowerCase(java.util.Locale.ROOT));
+                        }
+                        if (retry > 0) {
+                            throw ApiError.rateLimited(retry, "writes");
+                        }
+                        return backend.propose(new ChatCommand.PostMessageV2(
+                                room,
+                                user,
+                                message,
+                                backend.nowMillis(),
+                                txnId == null ? "" : txnId,
+                                tokenHash == null ? "" : tokenHash));
+                    })
+                    .thenApply(result -> {
+                        if (!result.accepted()) {
+                            throw rejection(result);
+                        }
+                        byte[] json = ChatStateMachine.json(
+                                generator -> ChatStateMachine.writePost(generator, result.post()));
+                        FullHttpResponse response = ChatHttpHandler.json(
+                                result.replayed() ? HttpResponseStatus.OK : HttpResponseStatus.CREATED, json);
+                        if (result.replayed()) {
+                            response.headers().set("Idempotent-Replayed", "true");
+                        }
+                        return response;
+                    })
+                    .handle((ok, failure) -> ok != null ? ok : errorResponse(failure));
         } catch (RuntimeException e) {
             return CompletableFuture.completedFuture(errorResponse(e));
         }
@@ -619,7 +699,11 @@ public final class ApiHandler implements ApiRoutes {
             case "unauthorized", "invalid_credentials" -> 401;
             case "forbidden" -> 403;
             case "room_not_found", "message_not_found", "session_not_found" -> 404;
-            case "room_exists", "username_taken", "message_deleted", "too_many_rooms", "too_many_users",
+            case "room_exists",
+                    "username_taken",
+                    "message_deleted",
+                    "too_many_rooms",
+                    "too_many_users",
                     "too_many_sessions" -> 409;
             case "message_too_large" -> 413;
             default -> 400;
@@ -708,8 +792,12 @@ public final class ApiHandler implements ApiRoutes {
         if (value == null || value.isNull()) {
             return -1;
         }
-        if (!value.isIntegralNumber() || !value.canConvertToLong() || value.longValue() < 0 || value.longValue() > max) {
-            throw ApiError.field(400, "invalid_retention", field, field + " must be null, 0 (unlimited) or an integer up to " + max);
+        if (!value.isIntegralNumber()
+                || !value.canConvertToLong()
+                || value.longValue() < 0
+                || value.longValue() > max) {
+            throw ApiError.field(
+                    400, "invalid_retention", field, field + " must be null, 0 (unlimited) or an integer up to " + max);
         }
         return value.longValue();
     }
@@ -742,7 +830,8 @@ public final class ApiHandler implements ApiRoutes {
         String fromBody = textField(body, "txnId", false);
         String fromHeader = r.http().headers().get("Idempotency-Key");
         if (fromBody != null && fromHeader != null && !fromBody.equals(fromHeader)) {
-            throw ApiError.field(400, "invalid_txn_id", "txnId", "the txnId field and the Idempotency-Key header differ");
+            throw ApiError.field(
+                    400, "invalid_txn_id", "txnId", "the txnId field and the Idempotency-Key header differ");
         }
         String txnId = fromBody != null ? fromBody : fromHeader;
         if (txnId != null) {
@@ -777,7 +866,8 @@ public final class ApiHandler implements ApiRoutes {
         } catch (NumberFormatException e) {
             // answered below
         }
-        throw ApiError.field(400, "invalid_limit", "limit", "limit must be an integer from 1 to " + config.pageSizeMax());
+        throw ApiError.field(
+                400, "invalid_limit", "limit", "limit must be an integer from 1 to " + config.pageSizeMax());
     }
 
     private static Long cursor(Request r, String name) {
@@ -804,7 +894,8 @@ public final class ApiHandler implements ApiRoutes {
         if (value.equals("stale")) {
             return true;
         }
-        throw ApiError.field(400, "invalid_consistency", "consistency", "consistency must be 'linearizable' or 'stale'");
+        throw ApiError.field(
+                400, "invalid_consistency", "consistency", "consistency must be 'linearizable' or 'stale'");
     }
 
     private static long positiveLong(String text, String code, int status, String field, String message) {
@@ -854,8 +945,12 @@ public final class ApiHandler implements ApiRoutes {
             }
         }
         try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes.toByteArray())).toString();
+            return StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes.toByteArray()))
+                    .toString();
         } catch (CharacterCodingException e) {
             throw new ApiError(400, "invalid_path", "the percent-encoded path is not valid UTF-8");
         }
@@ -872,7 +967,8 @@ public final class ApiHandler implements ApiRoutes {
     // Responses
 
     static FullHttpResponse json(int status, JsonNode body) {
-        return ChatHttpHandler.json(HttpResponseStatus.valueOf(status), body.toString().getBytes(StandardCharsets.UTF_8));
+        return ChatHttpHandler.json(
+                HttpResponseStatus.valueOf(status), body.toString().getBytes(StandardCharsets.UTF_8));
     }
 
     private static FullHttpResponse noContent() {
@@ -882,7 +978,8 @@ public final class ApiHandler implements ApiRoutes {
     /** Renders any failure: an {@link ApiError} with its field and headers, anything else as the original API does. */
     static FullHttpResponse errorResponse(Throwable failure) {
         Throwable cause = failure;
-        while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
+        while ((cause instanceof CompletionException || cause instanceof ExecutionException)
+                && cause.getCause() != null) {
             cause = cause.getCause();
         }
         if (cause instanceof PasswordHasher.Overloaded) {
@@ -907,9 +1004,11 @@ public final class ApiHandler implements ApiRoutes {
             response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer");
         }
         if (error.status() == 405) {
-            response.headers().set(HttpHeaderNames.ALLOW, error.getMessage().substring(error.getMessage().indexOf("allowed: ") + 9));
+            response.headers()
+                    .set(
+                            HttpHeaderNames.ALLOW,
+                            error.getMessage().substring(error.getMessage().indexOf("allowed: ") + 9));
         }
         return response;
     }
-
 }

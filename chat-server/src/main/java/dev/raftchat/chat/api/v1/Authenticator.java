@@ -33,7 +33,8 @@ public final class Authenticator {
     /** The identity of a token hash in the local state only, or null. */
     public Identity local(String tokenHash) {
         ChatModel.Session session = backend.chat().read(model -> model.session(tokenHash));
-        return session == null ? null
+        return session == null
+                ? null
                 : new Identity(session.username(), tokenHash, session.sessionId(), config.isAdmin(session.username()));
     }
 }

@@ -76,6 +76,7 @@ public final class WebSocketHub implements ChatListener {
     private final int queuedEventsMax;
     /** Room -> its subscribed connections. */
     private final ConcurrentHashMap<String, Set<Connection>> subscribers = new ConcurrentHashMap<>();
+
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private final AtomicLong slowConsumersClosed = new AtomicLong();
 
@@ -104,14 +105,19 @@ public final class WebSocketHub implements ChatListener {
             }
         }
         // The kernel's send buffer would otherwise grow to megabytes and hide a client that stopped reading.
-        pipeline.channel().config().setOption(io.netty.channel.ChannelOption.SO_SNDBUF, config.webSocketOutboundBytesMax());
-        pipeline.addLast("v1-idle", new IdleStateHandler(config.webSocketIdleTimeoutMillis(), 0, 0, TimeUnit.MILLISECONDS));
-        pipeline.addLast("v1-websocket", new WebSocketServerProtocolHandler(WebSocketServerProtocolConfig.newBuilder()
-                .websocketPath(ApiHandler.WEBSOCKET_PATH)
-                .checkStartsWith(true)
-                .maxFramePayloadLength(FRAME_BYTES_MAX)
-                .dropPongFrames(true)
-                .build()));
+        pipeline.channel()
+                .config()
+                .setOption(io.netty.channel.ChannelOption.SO_SNDBUF, config.webSocketOutboundBytesMax());
+        pipeline.addLast(
+                "v1-idle", new IdleStateHandler(config.webSocketIdleTimeoutMillis(), 0, 0, TimeUnit.MILLISECONDS));
+        pipeline.addLast(
+                "v1-websocket",
+                new WebSocketServerProtocolHandler(WebSocketServerProtocolConfig.newBuilder()
+                        .websocketPath(ApiHandler.WEBSOCKET_PATH)
+                        .checkStartsWith(true)
+                        .maxFramePayloadLength(FRAME_BYTES_MAX)
+                        .dropPongFrames(true)
+                        .build()));
         pipeline.addLast("v1-connection", new Connection());
     }
 
@@ -167,6 +173,7 @@ public final class WebSocketHub implements ChatListener {
         private final TreeMap<String, Long> lastSeqs = new TreeMap<>();
         /** Frames that arrived while the token was being checked, handled in order once it is. */
         private final java.util.ArrayDeque<JsonNode> pendingFrames = new java.util.ArrayDeque<>();
+
         private ScheduledFuture<?> pinger;
         private boolean closed;
 
@@ -192,16 +199,24 @@ public final class WebSocketHub implements ChatListener {
                 channel.config().setWriteBufferWaterMark(new WriteBufferWaterMark(max / 4, max / 2));
                 connections.add(this);
                 channel.closeFuture().addListener(done -> forget());
-                pinger = channel.eventLoop().scheduleAtFixedRate(this::ping, config.webSocketPingIntervalMillis(),
-                        config.webSocketPingIntervalMillis(), TimeUnit.MILLISECONDS);
-                List<String> token = new QueryStringDecoder(handshake.requestUri()).parameters().get("token");
+                pinger = channel.eventLoop()
+                        .scheduleAtFixedRate(
+                                this::ping,
+                                config.webSocketPingIntervalMillis(),
+                                config.webSocketPingIntervalMillis(),
+                                TimeUnit.MILLISECONDS);
+                List<String> token = new QueryStringDecoder(handshake.requestUri())
+                        .parameters()
+                        .get("token");
                 if (token != null && !token.isEmpty()) {
                     authenticate(token.get(token.size() - 1));
                 }
                 return;
             }
             if (event instanceof IdleStateEvent) {
-                LOG.debug("closing v1 WebSocket {}: silent for {} ms", ctx.channel().remoteAddress(),
+                LOG.debug(
+                        "closing v1 WebSocket {}: silent for {} ms",
+                        ctx.channel().remoteAddress(),
                         config.webSocketIdleTimeoutMillis());
                 close(1001, "no pong or frame within " + config.webSocketIdleTimeoutMillis() + " ms");
                 return;
@@ -229,7 +244,9 @@ public final class WebSocketHub implements ChatListener {
         }
 
         private void handle(JsonNode node) {
-            String type = node != null && node.isObject() && node.path("type").isTextual() ? node.get("type").textValue() : "";
+            String type = node != null && node.isObject() && node.path("type").isTextual()
+                    ? node.get("type").textValue()
+                    : "";
             if (authenticating && !type.equals("auth")) {
                 if (pendingFrames.size() >= PENDING_FRAMES_MAX) {
                     unauthorized("too many frames before the token was checked");
@@ -240,13 +257,15 @@ public final class WebSocketHub implements ChatListener {
             }
             {
                 if (type.equals("auth")) {
-                    authenticate(node.path("token").isTextual() ? node.get("token").textValue() : "");
+                    authenticate(
+                            node.path("token").isTextual() ? node.get("token").textValue() : "");
                 } else if (identity == null) {
                     unauthorized("authenticate first: {\"type\":\"auth\",\"token\":...}");
                 } else if (type.equals("subscribe")) {
                     subscribe(node);
                 } else if (type.equals("unsubscribe")) {
-                    String room = node.path("room").isTextual() ? node.get("room").textValue() : "";
+                    String room =
+                            node.path("room").isTextual() ? node.get("room").textValue() : "";
                     unsubscribe(room);
                 } else {
                     sendError("unknown_type", "type must be auth, subscribe or unsubscribe");
@@ -319,11 +338,15 @@ public final class WebSocketHub implements ChatListener {
                 return;
             }
             if (!lastSeqs.containsKey(room) && lastSeqs.size() >= config.webSocketSubscriptionsMax()) {
-                sendError("too_many_subscriptions", "at most " + config.webSocketSubscriptionsMax() + " rooms per connection");
+                sendError(
+                        "too_many_subscriptions",
+                        "at most " + config.webSocketSubscriptionsMax() + " rooms per connection");
                 return;
             }
             // Registered before the state is read, so that no event is missed; duplicates are dropped by seq.
-            subscribers.computeIfAbsent(room, key -> ConcurrentHashMap.newKeySet()).add(this);
+            subscribers
+                    .computeIfAbsent(room, key -> ConcurrentHashMap.newKeySet())
+                    .add(this);
             ChatModel.RoomView view = chat.read(model -> model.room(room, null));
             if (view == null) {
                 dropSubscription(room);
@@ -331,7 +354,11 @@ public final class WebSocketHub implements ChatListener {
                 return;
             }
             lastSeqs.put(room, after == null ? view.latestSeq() : after);
-            send(ApiJson.MAPPER.createObjectNode().put("type", "subscribed").put("room", room).put("latestSeq", view.latestSeq()));
+            send(ApiJson.MAPPER
+                    .createObjectNode()
+                    .put("type", "subscribed")
+                    .put("room", room)
+                    .put("latestSeq", view.latestSeq()));
             catchUp(room);
         }
 
@@ -382,7 +409,10 @@ public final class WebSocketHub implements ChatListener {
                             return;
                         }
                         lastSeqs.put(room, view.latestSeq());
-                        send(ApiJson.MAPPER.createObjectNode().put("type", "reset").put("room", room)
+                        send(ApiJson.MAPPER
+                                .createObjectNode()
+                                .put("type", "reset")
+                                .put("room", room)
                                 .put("oldestRetainedSeq", e.oldestRetainedSeq()));
                         return;
                     }
@@ -400,7 +430,8 @@ public final class WebSocketHub implements ChatListener {
 
         private void sendMessage(String room, Message message) {
             lastSeqs.put(room, message.seq());
-            ObjectNode frame = ApiJson.MAPPER.createObjectNode().put("type", "message").put("room", room);
+            ObjectNode frame =
+                    ApiJson.MAPPER.createObjectNode().put("type", "message").put("room", room);
             frame.set("message", ApiJson.message(room, message));
             send(frame);
         }
@@ -411,7 +442,8 @@ public final class WebSocketHub implements ChatListener {
             if (last == null || message.seq() > last) {
                 return;
             }
-            ObjectNode frame = ApiJson.MAPPER.createObjectNode().put("type", type).put("room", room);
+            ObjectNode frame =
+                    ApiJson.MAPPER.createObjectNode().put("type", type).put("room", room);
             frame.set("message", ApiJson.message(room, message));
             send(frame);
         }
@@ -419,7 +451,10 @@ public final class WebSocketHub implements ChatListener {
         void roomDeleted(String room) {
             if (lastSeqs.remove(room) != null) {
                 dropSubscription(room);
-                send(ApiJson.MAPPER.createObjectNode().put("type", "room_deleted").put("room", room));
+                send(ApiJson.MAPPER
+                        .createObjectNode()
+                        .put("type", "room_deleted")
+                        .put("room", room));
             }
         }
 
@@ -435,7 +470,8 @@ public final class WebSocketHub implements ChatListener {
             if (closed) {
                 return;
             }
-            channel.writeAndFlush(new TextWebSocketFrame(Unpooled.wrappedBuffer(frame.toString().getBytes(StandardCharsets.UTF_8))));
+            channel.writeAndFlush(new TextWebSocketFrame(
+                    Unpooled.wrappedBuffer(frame.toString().getBytes(StandardCharsets.UTF_8))));
             ChannelOutboundBuffer buffer = channel.unsafe().outboundBuffer();
             if (buffer != null && buffer.totalPendingWriteBytes() > config.webSocketOutboundBytesMax()) {
                 slowConsumer("more than " + config.webSocketOutboundBytesMax() + " bytes queued");
@@ -443,7 +479,11 @@ public final class WebSocketHub implements ChatListener {
         }
 
         private void sendError(String code, String message) {
-            send(ApiJson.MAPPER.createObjectNode().put("type", "error").put("code", code).put("message", message));
+            send(ApiJson.MAPPER
+                    .createObjectNode()
+                    .put("type", "error")
+                    .put("code", code)
+                    .put("message", message));
         }
 
         private void unauthorized(String message) {

@@ -12,10 +12,11 @@ import java.nio.file.Path;
  * @param sync           whether each library forces its log to disk before acknowledging
  * @param dataDir        where the three nodes keep their logs; created if absent, left for the caller to delete
  */
-public record BenchOptions(int clients, int payloadBytes, double warmupSeconds, double seconds, boolean sync,
-        Path dataDir) {
+public record BenchOptions(
+        int clients, int payloadBytes, double warmupSeconds, double seconds, boolean sync, Path dataDir) {
 
-    public static final String USAGE = "--clients N --payload BYTES --warmup-seconds S --seconds S --sync on|off --dir PATH";
+    public static final String USAGE =
+            "--clients N --payload BYTES --warmup-seconds S --seconds S --sync on|off --dir PATH";
 
     public BenchOptions {
         if (clients < 1 || clients > 100_000) {
@@ -25,7 +26,8 @@ public record BenchOptions(int clients, int payloadBytes, double warmupSeconds, 
             throw new IllegalArgumentException("payload bytes must be in 1..16777216: " + payloadBytes);
         }
         if (!(warmupSeconds >= 0) || !(seconds > 0)) {
-            throw new IllegalArgumentException("warm-up must be >= 0 and seconds > 0: " + warmupSeconds + ", " + seconds);
+            throw new IllegalArgumentException(
+                    "warm-up must be >= 0 and seconds > 0: " + warmupSeconds + ", " + seconds);
         }
         if (dataDir == null) {
             throw new IllegalArgumentException("a data directory is required (--dir)");
@@ -50,11 +52,12 @@ public record BenchOptions(int clients, int payloadBytes, double warmupSeconds, 
                 case "--payload" -> payload = Integer.parseInt(value);
                 case "--warmup-seconds" -> warmup = Double.parseDouble(value);
                 case "--seconds" -> seconds = Double.parseDouble(value);
-                case "--sync" -> sync = switch (value) {
-                    case "on" -> true;
-                    case "off" -> false;
-                    default -> throw new IllegalArgumentException("--sync takes on or off, not " + value);
-                };
+                case "--sync" ->
+                    sync = switch (value) {
+                        case "on" -> true;
+                        case "off" -> false;
+                        default -> throw new IllegalArgumentException("--sync takes on or off, not " + value);
+                    };
                 case "--dir" -> dir = Path.of(value);
                 default -> throw new IllegalArgumentException("unknown option " + args[i - 1] + "; usage: " + USAGE);
             }

@@ -46,7 +46,8 @@ public final class ClosedLoop {
     }
 
     /** Runs the warm-up and the measured window against a started cluster. */
-    public static BenchResult run(String library, BenchCluster cluster, BenchOptions options) throws InterruptedException {
+    public static BenchResult run(String library, BenchCluster cluster, BenchOptions options)
+            throws InterruptedException {
         return new ClosedLoop(cluster, options).run(library);
     }
 
@@ -73,13 +74,24 @@ public final class ClosedLoop {
         double measured = (end - start) / 1e9;
         long operations = completedInWindow.get();
         if (operations == 0) {
-            throw new IllegalStateException("no proposal completed in the measured window; first error: "
-                    + firstError.get(), firstError.get());
+            throw new IllegalStateException(
+                    "no proposal completed in the measured window; first error: " + firstError.get(), firstError.get());
         }
-        return new BenchResult(library, cluster.description(), options.clients(), options.payloadBytes(),
-                options.sync(), options.warmupSeconds(), measured, operations, operations / measured,
-                latencies.valueAt(0.50) / 1e6, latencies.valueAt(0.99) / 1e6, latencies.valueAt(0.999) / 1e6,
-                (cpuEnd - cpuStart) / 1e9, errors.get());
+        return new BenchResult(
+                library,
+                cluster.description(),
+                options.clients(),
+                options.payloadBytes(),
+                options.sync(),
+                options.warmupSeconds(),
+                measured,
+                operations,
+                operations / measured,
+                latencies.valueAt(0.50) / 1e6,
+                latencies.valueAt(0.99) / 1e6,
+                latencies.valueAt(0.999) / 1e6,
+                (cpuEnd - cpuStart) / 1e9,
+                errors.get());
     }
 
     private void submit() {

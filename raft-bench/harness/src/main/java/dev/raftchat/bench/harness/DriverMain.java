@@ -43,13 +43,15 @@ public final class DriverMain {
     }
 
     private static void closeWithin(BenchCluster cluster, long timeoutMillis) throws InterruptedException {
-        Thread closer = new Thread(() -> {
-            try {
-                cluster.close();
-            } catch (Exception e) {
-                System.err.println("closing the cluster failed: " + e);
-            }
-        }, "bench-close");
+        Thread closer = new Thread(
+                () -> {
+                    try {
+                        cluster.close();
+                    } catch (Exception e) {
+                        System.err.println("closing the cluster failed: " + e);
+                    }
+                },
+                "bench-close");
         closer.setDaemon(true);
         closer.start();
         closer.join(timeoutMillis);

@@ -31,12 +31,14 @@ class ClosedLoopTest {
         public CompletableFuture<?> propose(byte[] payload) {
             maxOutstanding.accumulateAndGet(outstanding.incrementAndGet(), Math::max);
             long n = proposals.incrementAndGet();
-            return CompletableFuture.runAsync(() -> {
-                outstanding.decrementAndGet();
-                if (failEvery > 0 && n % failEvery == 0) {
-                    throw new IllegalStateException("rejected");
-                }
-            }, later);
+            return CompletableFuture.runAsync(
+                    () -> {
+                        outstanding.decrementAndGet();
+                        if (failEvery > 0 && n % failEvery == 0) {
+                            throw new IllegalStateException("rejected");
+                        }
+                    },
+                    later);
         }
 
         @Override
@@ -51,7 +53,8 @@ class ClosedLoopTest {
     @Test
     void keepsExactlyOneProposalOutstandingPerClientAndMeasuresOnlyTheWindow() throws Exception {
         FakeCluster cluster = new FakeCluster(0);
-        BenchResult result = ClosedLoop.run("fake", cluster, new BenchOptions(8, 16, 0.2, 0.5, true, Path.of("unused")));
+        BenchResult result =
+                ClosedLoop.run("fake", cluster, new BenchOptions(8, 16, 0.2, 0.5, true, Path.of("unused")));
         assertThat(cluster.maxOutstanding.get()).isEqualTo(8);
         assertThat(result.clients()).isEqualTo(8);
         assertThat(result.operations()).isPositive().isLessThan(cluster.proposals.get());

@@ -26,7 +26,8 @@ class LatencyHistogramTest {
     @Test
     void smallValuesAreExact() {
         for (long v = 0; v < 2 * LatencyHistogram.SUB_BUCKETS; v++) {
-            assertThat(LatencyHistogram.upperBoundOf(LatencyHistogram.indexOf(v))).isEqualTo(v);
+            assertThat(LatencyHistogram.upperBoundOf(LatencyHistogram.indexOf(v)))
+                    .isEqualTo(v);
         }
     }
 

@@ -102,10 +102,16 @@ public class FileLogStorageBenchmark {
         public void setUp() throws IOException {
             List<Entry> template = Fixtures.entries(1, 1, batchEntries, payloadBytes);
             directory = Files.createTempDirectory("jmh-log-read");
-            cachedLog = fill(FileLogStorage.open(directory.resolve("cached"), FileLogStorageConfig.defaults()
-                    .withEntryCacheBytesMax(1L << 30)), template);
-            uncachedLog = fill(FileLogStorage.open(directory.resolve("uncached"), FileLogStorageConfig.defaults()
-                    .withEntryCacheBytesMax(0)), template);
+            cachedLog = fill(
+                    FileLogStorage.open(
+                            directory.resolve("cached"),
+                            FileLogStorageConfig.defaults().withEntryCacheBytesMax(1L << 30)),
+                    template);
+            uncachedLog = fill(
+                    FileLogStorage.open(
+                            directory.resolve("uncached"),
+                            FileLogStorageConfig.defaults().withEntryCacheBytesMax(0)),
+                    template);
         }
 
         private FileLogStorage fill(FileLogStorage log, List<Entry> template) {

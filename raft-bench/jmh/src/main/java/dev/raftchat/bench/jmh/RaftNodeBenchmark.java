@@ -96,11 +96,18 @@ public class RaftNodeBenchmark {
         Ready appendNextBatch() {
             long previous = storage.lastIndex();
             long previousTerm = previous == 0 ? 0 : TERM;
-            node.step(new AppendRequest(LEADER, 2, TERM, previous, previousTerm,
-                    Fixtures.renumber(template, TERM, previous + 1), previous));
+            node.step(new AppendRequest(
+                    LEADER,
+                    2,
+                    TERM,
+                    previous,
+                    previousTerm,
+                    Fixtures.renumber(template, TERM, previous + 1),
+                    previous));
             Ready ready = drain(node, storage);
             if (ready.messagesAfterSync().size() != 1
-                    || !(ready.messagesAfterSync().get(0) instanceof AppendResponse response) || !response.success()) {
+                    || !(ready.messagesAfterSync().get(0) instanceof AppendResponse response)
+                    || !response.success()) {
                 throw new IllegalStateException("follower did not acknowledge the batch: " + ready);
             }
             compactIfLarge(storage, previous);
@@ -128,7 +135,8 @@ public class RaftNodeBenchmark {
                 commands.add(Fixtures.payload(payloadBytes, i));
             }
             storage = new MemoryLogStorage();
-            node = new RaftNode(NodeConfig.defaults(LEADER, 7).withPreVote(false), storage, ConfState.ofVoters(1, 2, 3));
+            node = new RaftNode(
+                    NodeConfig.defaults(LEADER, 7).withPreVote(false), storage, ConfState.ofVoters(1, 2, 3));
             node.campaign();
             drain(node, storage);
             node.step(new VoteResponse(2, LEADER, node.term(), false, true));

@@ -13,6 +13,7 @@ final class EntryCache {
     private final ArrayList<Entry> entries = new ArrayList<>();
     /** entries[head..] are live; the dead prefix is cleared in bulk to keep removal amortized O(1). */
     private int head;
+
     private long bytes;
 
     EntryCache(long bytesMax) {

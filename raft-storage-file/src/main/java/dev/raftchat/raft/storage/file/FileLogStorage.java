@@ -73,6 +73,7 @@ public final class FileLogStorage implements LogStorage {
     public static final String COMPACTION_POINT_FILE_NAME = "compaction-point";
     /** File name of the lock that keeps a second instance out of the directory. */
     public static final String LOCK_FILE_NAME = "LOCK";
+
     static final int HARD_STATE_MAGIC = 0x52434853; // "RCHS"
     static final int COMPACTION_POINT_MAGIC = 0x52434350; // "RCCP"
     private static final int WRITE_BUFFER_BYTES = 1024 * 1024;
@@ -89,6 +90,7 @@ public final class FileLogStorage implements LogStorage {
 
     /** Sorted by first index; each segment's first index is the previous one's last index + 1. */
     private final List<Segment> segments = new ArrayList<>();
+
     private final TermRuns terms = new TermRuns();
     private final EntryCache cache;
     private final boolean syncedLengthFile = Boolean.getBoolean(SYNCED_LENGTH_PROPERTY);
@@ -99,11 +101,13 @@ public final class FileLogStorage implements LogStorage {
     private LogPosition compactedThrough = LogPosition.ZERO;
     /** Invariant: lastIndex >= compactedThrough.index(); equals the last segment's last index when above it. */
     private long lastIndex;
+
     private boolean directoryDirty;
     private long recoveryBytesCut;
     private boolean closed;
     /** Volatile: a {@link PendingSync} may fail on another thread. */
     private volatile StorageException failure;
+
     private AutoCloseable directoryLock;
 
     private FileLogStorage(StorageFileSystem fileSystem, Path directory, FileLogStorageConfig config) {
@@ -111,8 +115,8 @@ public final class FileLogStorage implements LogStorage {
         this.directory = Objects.requireNonNull(directory, "directory");
         this.config = Objects.requireNonNull(config, "config");
         this.hardStateFile = new StateFile(fileSystem, directory, HARD_STATE_FILE_NAME, HARD_STATE_MAGIC, 24);
-        this.compactionPointFile = new StateFile(fileSystem, directory, COMPACTION_POINT_FILE_NAME,
-                COMPACTION_POINT_MAGIC, 16);
+        this.compactionPointFile =
+                new StateFile(fileSystem, directory, COMPACTION_POINT_FILE_NAME, COMPACTION_POINT_MAGIC, 16);
         this.cache = new EntryCache(config.entryCacheBytesMax());
     }
 
@@ -135,8 +139,10 @@ public final class FileLogStorage implements LogStorage {
             throw e;
         }
         if (config.syncDisabled()) {
-            LOG.warn("log storage in {} opened with syncDisabled=true: nothing is forced to disk, a machine crash "
-                    + "can lose acknowledged writes. Use only for benchmarks.", directory);
+            LOG.warn(
+                    "log storage in {} opened with syncDisabled=true: nothing is forced to disk, a machine crash "
+                            + "can lose acknowledged writes. Use only for benchmarks.",
+                    directory);
         }
         return storage;
     }
@@ -169,8 +175,8 @@ public final class FileLogStorage implements LogStorage {
             return compactedThrough.term();
         }
         if (index < firstIndex() || index > lastIndex) {
-            throw new IndexOutOfBoundsException("index " + index + " outside [" + (firstIndex() - 1) + ", "
-                    + lastIndex + "]");
+            throw new IndexOutOfBoundsException(
+                    "index " + index + " outside [" + (firstIndex() - 1) + ", " + lastIndex + "]");
         }
         return terms.termAt(index);
     }
@@ -219,8 +225,12 @@ public final class FileLogStorage implements LogStorage {
             return;
         }
         long first = entries.get(0).index();
-        Check.argument(first >= firstIndex() && first <= lastIndex + 1, "append at %s outside [%s, %s]", first,
-                firstIndex(), lastIndex + 1);
+        Check.argument(
+                first >= firstIndex() && first <= lastIndex + 1,
+                "append at %s outside [%s, %s]",
+                first,
+                firstIndex(),
+                lastIndex + 1);
         long previousTerm = first - 1 >= firstIndex() - 1 ? term(first - 1) : 0;
         long expectedIndex = first;
         for (Entry entry : entries) {
@@ -232,8 +242,12 @@ public final class FileLogStorage implements LogStorage {
                 Check.argument(false, "entry %s has a lower term than its predecessor's (%s)", entry, previousTerm);
             }
             if (entry.data().length > config.entryDataBytesMax()) {
-                Check.argument(false, "entry %s has %s data bytes, more than entryDataBytesMax=%s", entry,
-                        entry.data().length, config.entryDataBytesMax());
+                Check.argument(
+                        false,
+                        "entry %s has %s data bytes, more than entryDataBytesMax=%s",
+                        entry,
+                        entry.data().length,
+                        config.entryDataBytesMax());
             }
             previousTerm = entry.term();
             expectedIndex++;
@@ -312,14 +326,19 @@ public final class FileLogStorage implements LogStorage {
 
     /** The test-mode sidecar: written with a rename so a reader never sees half a line. */
     private void writeSyncedLength(Segment last, long endOffset) {
-        byte[] line = (last.path.getFileName() + " " + endOffset + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] line =
+                (last.path.getFileName() + " " + endOffset + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         Path temporary = directory.resolve(SYNCED_LENGTH_FILE_NAME + ".tmp");
         try {
             java.nio.file.Files.write(temporary, line);
-            java.nio.file.Files.move(temporary, directory.resolve(SYNCED_LENGTH_FILE_NAME),
-                    java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            java.nio.file.Files.move(
+                    temporary,
+                    directory.resolve(SYNCED_LENGTH_FILE_NAME),
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } catch (java.io.IOException e) {
-            throw new StorageException("cannot write the test-mode file " + SYNCED_LENGTH_FILE_NAME + " in " + directory, e);
+            throw new StorageException(
+                    "cannot write the test-mode file " + SYNCED_LENGTH_FILE_NAME + " in " + directory, e);
         }
     }
 
@@ -437,7 +456,8 @@ public final class FileLogStorage implements LogStorage {
     /** The segment the record of {@code index} goes to, creating a new one when the last is full. */
     private Segment segmentForAppend(long index, int recordBytes) {
         Segment last = segments.isEmpty() ? null : segments.get(segments.size() - 1);
-        if (last != null && last.lastIndex() + 1 == index
+        if (last != null
+                && last.lastIndex() + 1 == index
                 && (last.recordCount() == 0 || fits(last, last.endOffset, recordBytes))) {
             return last;
         }
@@ -516,7 +536,12 @@ public final class FileLogStorage implements LogStorage {
      * Reads entries {@code [fromIndex, toIndexExclusive)} of one segment, as many as the byte budget allows,
      * into {@code result} with one file read; returns the bytes counted so far.
      */
-    private long readRun(Segment segment, long fromIndex, long toIndexExclusive, long maxBytes, long bytesSoFar,
+    private long readRun(
+            Segment segment,
+            long fromIndex,
+            long toIndexExclusive,
+            long maxBytes,
+            long bytesSoFar,
             List<Entry> result) {
         int firstSlot = (int) (fromIndex - segment.firstIndex);
         int endSlot = (int) (toIndexExclusive - segment.firstIndex);
@@ -553,14 +578,14 @@ public final class FileLogStorage implements LogStorage {
         return bytes;
     }
 
-    private Entry decodeVerified(Segment segment, byte[] bytes, int offset, int recordBytes, long expectedIndex,
-            long fileOffset) {
+    private Entry decodeVerified(
+            Segment segment, byte[] bytes, int offset, int recordBytes, long expectedIndex, long fileOffset) {
         int bodyLength = SegmentFormat.readInt(bytes, offset);
         int storedCrc = SegmentFormat.readInt(bytes, offset + 4);
         if (bodyLength + SegmentFormat.FRAME_BYTES != recordBytes
                 || storedCrc != SegmentFormat.recordCrc(bytes, offset, bodyLength)) {
-            throw new StorageException(segment.path + " is damaged at byte offset " + fileOffset
-                    + ": record of index " + expectedIndex + " changed on disk after it was written (checksum mismatch)");
+            throw new StorageException(segment.path + " is damaged at byte offset " + fileOffset + ": record of index "
+                    + expectedIndex + " changed on disk after it was written (checksum mismatch)");
         }
         long term = SegmentFormat.readLong(bytes, offset + 8);
         long index = SegmentFormat.readLong(bytes, offset + 16);
@@ -582,7 +607,8 @@ public final class FileLogStorage implements LogStorage {
         directoryLock = fileSystem.lockDirectory(directory, LOCK_FILE_NAME);
         hardStateFile.deleteLeftoverTemporary();
         compactionPointFile.deleteLeftoverTemporary();
-        compactedThrough = compactionPointFile.read().map(FileLogStorage::decodePosition).orElse(LogPosition.ZERO);
+        compactedThrough =
+                compactionPointFile.read().map(FileLogStorage::decodePosition).orElse(LogPosition.ZERO);
         hardState = hardStateFile.read().map(FileLogStorage::decodeHardState).orElse(HardState.EMPTY);
         durableHardState = hardState;
 
@@ -591,8 +617,10 @@ public final class FileLogStorage implements LogStorage {
             Optional<Long> firstIndex = SegmentFormat.parseFileName(name);
             if (firstIndex.isPresent()) {
                 firstIndexes.add(firstIndex.get());
-            } else if (!name.equals(HARD_STATE_FILE_NAME) && !name.equals(COMPACTION_POINT_FILE_NAME)
-                    && !name.equals(LOCK_FILE_NAME) && !name.startsWith(SYNCED_LENGTH_FILE_NAME)) {
+            } else if (!name.equals(HARD_STATE_FILE_NAME)
+                    && !name.equals(COMPACTION_POINT_FILE_NAME)
+                    && !name.equals(LOCK_FILE_NAME)
+                    && !name.startsWith(SYNCED_LENGTH_FILE_NAME)) {
                 LOG.warn("ignoring unknown file {} in log directory {}", name, directory);
             }
         }
@@ -612,18 +640,20 @@ public final class FileLogStorage implements LogStorage {
                 if (firstIndex > compactedThrough.index() + 1) {
                     throw new StorageException("log in " + directory + " has a gap: compaction point is "
                             + compactedThrough + " but the first segment " + path + " starts at index " + firstIndex
-                            + " (entries " + (compactedThrough.index() + 1) + ".." + (firstIndex - 1) + " are missing)");
+                            + " (entries " + (compactedThrough.index() + 1) + ".." + (firstIndex - 1)
+                            + " are missing)");
                 }
             } else {
                 Segment previous = segments.get(segments.size() - 1);
                 if (previous.lastIndex() + 1 != firstIndex) {
-                    throw new StorageException("log in " + directory + " is not continuous: " + previous.path
-                            + " ends at index " + previous.lastIndex() + " but " + path + " starts at index " + firstIndex);
+                    throw new StorageException(
+                            "log in " + directory + " is not continuous: " + previous.path + " ends at index "
+                                    + previous.lastIndex() + " but " + path + " starts at index " + firstIndex);
                 }
             }
             Segment segment = scanSegment(path, firstIndex, isLast, previousTerm);
             if (segment == null) {
-                    continue;
+                continue;
             }
             segments.add(segment);
             if (segment.recordCount() > 0) {
@@ -632,7 +662,8 @@ public final class FileLogStorage implements LogStorage {
         }
         while (!segments.isEmpty() && segments.get(0).lastIndex() <= compactedThrough.index()) {
             Segment stale = segments.remove(0);
-            LOG.info("deleting segment {} that lies wholly below the compaction point {}", stale.path, compactedThrough);
+            LOG.info(
+                    "deleting segment {} that lies wholly below the compaction point {}", stale.path, compactedThrough);
             stale.file.close();
             fileSystem.delete(stale.path);
         }
@@ -646,10 +677,18 @@ public final class FileLogStorage implements LogStorage {
         }
         lastIndex = segments.isEmpty()
                 ? compactedThrough.index()
-                : Math.max(compactedThrough.index(), segments.get(segments.size() - 1).lastIndex());
+                : Math.max(
+                        compactedThrough.index(),
+                        segments.get(segments.size() - 1).lastIndex());
         rebuildTerms();
-        LOG.info("opened log {}: compacted through {}, entries [{}, {}], {} segments, hard state {}", directory,
-                compactedThrough, firstIndex(), lastIndex, segments.size(), hardState);
+        LOG.info(
+                "opened log {}: compacted through {}, entries [{}, {}], {} segments, hard state {}",
+                directory,
+                compactedThrough,
+                firstIndex(),
+                lastIndex,
+                segments.size(),
+                hardState);
     }
 
     private void rebuildTerms() {
@@ -672,7 +711,9 @@ public final class FileLogStorage implements LogStorage {
         StorageFile file = fileSystem.open(path, false);
         try {
             long size = file.size();
-            long sizeLimit = config.segmentBytesMax() + SegmentFormat.RECORD_OVERHEAD_BYTES + config.entryDataBytesMax()
+            long sizeLimit = config.segmentBytesMax()
+                    + SegmentFormat.RECORD_OVERHEAD_BYTES
+                    + config.entryDataBytesMax()
                     + SegmentFormat.HEADER_BYTES;
             if (size > Math.min(sizeLimit, Integer.MAX_VALUE - 64)) {
                 throw new StorageException(path + " is damaged: " + size + " bytes, more than a segment can hold ("
@@ -689,8 +730,12 @@ public final class FileLogStorage implements LogStorage {
                 boolean nothingAfterHeader = bytes.length <= SegmentFormat.HEADER_BYTES
                         || SegmentFormat.allZero(bytes, SegmentFormat.HEADER_BYTES, bytes.length);
                 if (isLast && nothingAfterHeader) {
-                    LOG.warn("deleting torn segment file {} ({} bytes, {}): it was being created at the crash and holds "
-                            + "no record", path, bytes.length, headerProblem);
+                    LOG.warn(
+                            "deleting torn segment file {} ({} bytes, {}): it was being created at the crash and holds "
+                                    + "no record",
+                            path,
+                            bytes.length,
+                            headerProblem);
                     recoveryBytesCut += bytes.length;
                     file.close();
                     fileSystem.delete(path);
@@ -710,12 +755,12 @@ public final class FileLogStorage implements LogStorage {
                     byte typeCode = bytes[position + 24];
                     // A record whose checksum is right but whose content is inconsistent is never a torn write.
                     if (index != expectedIndex) {
-                        throw new StorageException(path + " is damaged at byte offset " + position + ": record has index "
-                                + index + ", expected " + expectedIndex);
+                        throw new StorageException(path + " is damaged at byte offset " + position
+                                + ": record has index " + index + ", expected " + expectedIndex);
                     }
                     if (term < lastTerm) {
-                        throw new StorageException(path + " is damaged at byte offset " + position + ": record "
-                                + index + " has term " + term + ", lower than its predecessor's " + lastTerm);
+                        throw new StorageException(path + " is damaged at byte offset " + position + ": record " + index
+                                + " has term " + term + ", lower than its predecessor's " + lastTerm);
                     }
                     if (!SegmentFormat.isValidTypeCode(typeCode)) {
                         throw new StorageException(path + " is damaged at byte offset " + position + ": record " + index
@@ -738,8 +783,13 @@ public final class FileLogStorage implements LogStorage {
                             + "; a valid record follows at byte offset " + validAt + ", so this is not a torn tail");
                 }
                 long cut = bytes.length - position;
-                LOG.warn("cutting torn tail of {}: {} bytes from byte offset {} ({}); the log now ends at index {}", path,
-                        cut, position, problem, expectedIndex - 1);
+                LOG.warn(
+                        "cutting torn tail of {}: {} bytes from byte offset {} ({}); the log now ends at index {}",
+                        path,
+                        cut,
+                        position,
+                        problem,
+                        expectedIndex - 1);
                 recoveryBytesCut += cut;
                 file.truncate(position);
                 if (!config.syncDisabled()) {
@@ -791,12 +841,15 @@ public final class FileLogStorage implements LogStorage {
         long indexBound = lastGoodIndex + 1 + (bytes.length - damagedAt) / SegmentFormat.RECORD_OVERHEAD_BYTES;
         for (int at = damagedAt + 1; at + SegmentFormat.RECORD_OVERHEAD_BYTES <= bytes.length; at++) {
             int bodyLength = SegmentFormat.readInt(bytes, at);
-            if (bodyLength < SegmentFormat.BODY_FIXED_BYTES || bodyLength > bytes.length - at - SegmentFormat.FRAME_BYTES) {
+            if (bodyLength < SegmentFormat.BODY_FIXED_BYTES
+                    || bodyLength > bytes.length - at - SegmentFormat.FRAME_BYTES) {
                 continue;
             }
             long index = SegmentFormat.readLong(bytes, at + 16);
             long term = SegmentFormat.readLong(bytes, at + 8);
-            if (index <= lastGoodIndex || index > indexBound || term < lastGoodTerm
+            if (index <= lastGoodIndex
+                    || index > indexBound
+                    || term < lastGoodTerm
                     || !SegmentFormat.isValidTypeCode(bytes[at + 24])) {
                 continue;
             }
@@ -810,7 +863,11 @@ public final class FileLogStorage implements LogStorage {
     // ---------------------------------------------------------------------------------------------
 
     private static byte[] encodeHardState(HardState state) {
-        return ByteBuffer.allocate(24).putLong(state.term()).putLong(state.votedFor()).putLong(state.commit()).array();
+        return ByteBuffer.allocate(24)
+                .putLong(state.term())
+                .putLong(state.votedFor())
+                .putLong(state.commit())
+                .array();
     }
 
     private static HardState decodeHardState(byte[] payload) {
@@ -819,7 +876,10 @@ public final class FileLogStorage implements LogStorage {
     }
 
     private static byte[] encodePosition(LogPosition position) {
-        return ByteBuffer.allocate(16).putLong(position.index()).putLong(position.term()).array();
+        return ByteBuffer.allocate(16)
+                .putLong(position.index())
+                .putLong(position.term())
+                .array();
     }
 
     private static LogPosition decodePosition(byte[] payload) {
@@ -834,8 +894,9 @@ public final class FileLogStorage implements LogStorage {
             throw new IllegalStateException("log storage in " + directory + " is closed");
         }
         if (failure != null) {
-            throw new StorageException("log storage in " + directory + " failed earlier and must be reopened: "
-                    + failure.getMessage(), failure);
+            throw new StorageException(
+                    "log storage in " + directory + " failed earlier and must be reopened: " + failure.getMessage(),
+                    failure);
         }
     }
 
@@ -884,6 +945,7 @@ public final class FileLogStorage implements LogStorage {
         boolean forcePending;
         /** During recovery only: the term of each record. */
         LongList scannedTerms;
+
         long lastTermScanned;
 
         Segment(Path path, long firstIndex, StorageFile file) {

@@ -20,6 +20,7 @@ public record FileLogStorageConfig(
      * force when a segment fills is negligible at this size.
      */
     public static final long DEFAULT_SEGMENT_BYTES_MAX = 16L * 1024 * 1024;
+
     public static final int DEFAULT_ENTRY_DATA_BYTES_MAX = 16 * 1024 * 1024;
     public static final long DEFAULT_ENTRY_CACHE_BYTES_MAX = 8L * 1024 * 1024;
     /** Smallest accepted {@link #segmentBytesMax}: room for the header and a few small records. */
@@ -45,8 +46,8 @@ public record FileLogStorageConfig(
 
     /** The defaults: 16 MiB segments, 16 MiB entries, an 8 MiB entry cache, sync enabled. */
     public static FileLogStorageConfig defaults() {
-        return new FileLogStorageConfig(DEFAULT_SEGMENT_BYTES_MAX, DEFAULT_ENTRY_DATA_BYTES_MAX,
-                DEFAULT_ENTRY_CACHE_BYTES_MAX, false);
+        return new FileLogStorageConfig(
+                DEFAULT_SEGMENT_BYTES_MAX, DEFAULT_ENTRY_DATA_BYTES_MAX, DEFAULT_ENTRY_CACHE_BYTES_MAX, false);
     }
 
     public FileLogStorageConfig withSegmentBytesMax(long value) {

@@ -46,6 +46,7 @@ public final class FileSnapshotStore {
     static final short FORMAT_VERSION = 1;
     /** magic, version, reserved, index, term, conf length. */
     static final int HEADER_FIXED_BYTES = 28;
+
     static final int TRAILER_BYTES = 16;
     static final String PREFIX = "snapshot-";
     static final String SUFFIX = ".snap";
@@ -76,8 +77,10 @@ public final class FileSnapshotStore {
         FileSnapshotStore store = new FileSnapshotStore(fileSystem, directory, config);
         store.recover();
         if (config.syncDisabled()) {
-            LOG.warn("snapshot store in {} opened with syncDisabled=true: snapshots are not forced to disk. "
-                    + "Use only for benchmarks.", directory);
+            LOG.warn(
+                    "snapshot store in {} opened with syncDisabled=true: snapshots are not forced to disk. "
+                            + "Use only for benchmarks.",
+                    directory);
         }
         return store;
     }
@@ -147,8 +150,8 @@ public final class FileSnapshotStore {
         try {
             Layout layout = readLayout(file);
             if (offset < 0 || offset > layout.dataBytes) {
-                throw new IllegalArgumentException("offset " + offset + " outside snapshot data [0, " + layout.dataBytes
-                        + "]");
+                throw new IllegalArgumentException(
+                        "offset " + offset + " outside snapshot data [0, " + layout.dataBytes + "]");
             }
             int count = (int) Math.min(maxBytes, layout.dataBytes - offset);
             byte[] chunk = new byte[count];
@@ -206,8 +209,8 @@ public final class FileSnapshotStore {
 
     private void checkNotOlderThanLatest(SnapshotMeta meta) {
         if (latest != null && compare(meta, latest) < 0) {
-            throw new IllegalArgumentException("snapshot " + meta.position() + " is older than the latest "
-                    + latest.position());
+            throw new IllegalArgumentException(
+                    "snapshot " + meta.position() + " is older than the latest " + latest.position());
         }
     }
 
@@ -313,10 +316,11 @@ public final class FileSnapshotStore {
                     + Integer.toHexString(magic) + ")");
         }
         if (version != FORMAT_VERSION) {
-            throw new StorageException(path + " has format version " + version + " at byte offset 4; this build reads "
-                    + FORMAT_VERSION);
+            throw new StorageException(
+                    path + " has format version " + version + " at byte offset 4; this build reads " + FORMAT_VERSION);
         }
-        if (confBytes < 12 || confBytes > 12 + 8L * CONF_MEMBERS_MAX
+        if (confBytes < 12
+                || confBytes > 12 + 8L * CONF_MEMBERS_MAX
                 || HEADER_FIXED_BYTES + confBytes + 4L + TRAILER_BYTES > size) {
             throw new StorageException(path + " is damaged at byte offset 24: configuration length " + confBytes);
         }
@@ -333,8 +337,10 @@ public final class FileSnapshotStore {
             conf = decodeConf(ByteBuffer.wrap(header.array(), HEADER_FIXED_BYTES, confBytes));
             meta = new SnapshotMeta(index, term, conf);
         } catch (RuntimeException e) {
-            throw new StorageException(path + " is damaged at byte offset " + HEADER_FIXED_BYTES
-                    + ": invalid configuration: " + e.getMessage(), e);
+            throw new StorageException(
+                    path + " is damaged at byte offset " + HEADER_FIXED_BYTES + ": invalid configuration: "
+                            + e.getMessage(),
+                    e);
         }
         ByteBuffer trailer = ByteBuffer.allocate(TRAILER_BYTES);
         file.readFully(size - TRAILER_BYTES, trailer);
@@ -351,7 +357,9 @@ public final class FileSnapshotStore {
     }
 
     static byte[] encodeConf(ConfState conf) {
-        int members = conf.voters().size() + conf.votersOutgoing().size() + conf.learners().size();
+        int members = conf.voters().size()
+                + conf.votersOutgoing().size()
+                + conf.learners().size();
         ByteBuffer buffer = ByteBuffer.allocate(12 + 8 * members);
         for (SortedSet<Long> set : List.of(conf.voters(), conf.votersOutgoing(), conf.learners())) {
             buffer.putInt(set.size());
@@ -404,8 +412,13 @@ public final class FileSnapshotStore {
             this.file = file;
             byte[] conf = encodeConf(meta.conf());
             ByteBuffer header = ByteBuffer.allocate(HEADER_FIXED_BYTES + conf.length + 4);
-            header.putInt(HEADER_MAGIC).putShort(FORMAT_VERSION).putShort((short) 0).putLong(meta.index())
-                    .putLong(meta.term()).putInt(conf.length).put(conf);
+            header.putInt(HEADER_MAGIC)
+                    .putShort(FORMAT_VERSION)
+                    .putShort((short) 0)
+                    .putLong(meta.index())
+                    .putLong(meta.term())
+                    .putInt(conf.length)
+                    .put(conf);
             header.putInt(Crc.of(header.array(), 0, header.position()));
             header.flip();
             try {

@@ -66,7 +66,8 @@ public final class NioFileSystem implements StorageFileSystem {
     public StorageFile open(Path file, boolean create) {
         try {
             FileChannel channel = create
-                    ? FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.CREATE)
+                    ? FileChannel.open(
+                            file, StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.CREATE)
                     : FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
             return new NioFile(file, channel);
         } catch (NoSuchFileException e) {
@@ -81,8 +82,10 @@ public final class NioFileSystem implements StorageFileSystem {
         try {
             Files.move(source, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
-            throw new StorageException("atomic rename of " + source + " to " + target
-                    + " is not supported by this file system; the storage needs it", e);
+            throw new StorageException(
+                    "atomic rename of " + source + " to " + target
+                            + " is not supported by this file system; the storage needs it",
+                    e);
         } catch (IOException e) {
             throw new StorageException("cannot rename " + source + " to " + target + ": " + e, e);
         }
@@ -220,8 +223,8 @@ public final class NioFileSystem implements StorageFileSystem {
                 // modification time, which nothing here reads, does not. Directory entries are forced apart.
                 channel.force(false);
             } catch (IOException e) {
-                throw new StorageException("cannot force " + path + " (unsynced data is now in an unknown state): "
-                        + e, e);
+                throw new StorageException(
+                        "cannot force " + path + " (unsynced data is now in an unknown state): " + e, e);
             }
         }
 

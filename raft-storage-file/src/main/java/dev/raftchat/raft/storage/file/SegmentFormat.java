@@ -36,6 +36,7 @@ final class SegmentFormat {
     static final int FRAME_BYTES = 8;
     /** Term, index and type. */
     static final int BODY_FIXED_BYTES = 17;
+
     static final int RECORD_OVERHEAD_BYTES = FRAME_BYTES + BODY_FIXED_BYTES;
     static final String SUFFIX = ".log";
     private static final int NAME_DIGITS = 20;
@@ -107,7 +108,10 @@ final class SegmentFormat {
         int bodyLength = BODY_FIXED_BYTES + entry.data().length;
         buffer.putInt(bodyLength);
         buffer.putInt(0); // CRC placeholder, filled once the body is in place
-        buffer.putLong(entry.term()).putLong(entry.index()).put(entry.type().code()).put(entry.data());
+        buffer.putLong(entry.term())
+                .putLong(entry.index())
+                .put(entry.type().code())
+                .put(entry.data());
         byte[] array = buffer.array();
         int arrayStart = buffer.arrayOffset() + start;
         java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
@@ -125,7 +129,9 @@ final class SegmentFormat {
     }
 
     static int readInt(byte[] bytes, int offset) {
-        return ((bytes[offset] & 0xFF) << 24) | ((bytes[offset + 1] & 0xFF) << 16) | ((bytes[offset + 2] & 0xFF) << 8)
+        return ((bytes[offset] & 0xFF) << 24)
+                | ((bytes[offset + 1] & 0xFF) << 16)
+                | ((bytes[offset + 2] & 0xFF) << 8)
                 | (bytes[offset + 3] & 0xFF);
     }
 

@@ -122,8 +122,8 @@ public final class SimulatedFileSystem implements StorageFileSystem {
     public void rename(Path source, Path target) {
         Path parent = parentOf(source);
         if (!parent.equals(parentOf(target))) {
-            throw new StorageException("simulated rename across directories is not supported: " + source + " to "
-                    + target);
+            throw new StorageException(
+                    "simulated rename across directories is not supported: " + source + " to " + target);
         }
         Directory dir = requireDirectory(parent);
         Inode inode = dir.entries.remove(nameOf(source));
@@ -242,8 +242,8 @@ public final class SimulatedFileSystem implements StorageFileSystem {
     public void flipByte(Path file, long offset) {
         Inode inode = requireFile(file);
         if (offset < 0 || offset >= inode.current.length) {
-            throw new IllegalArgumentException("offset " + offset + " outside " + file + " of "
-                    + inode.current.length + " bytes");
+            throw new IllegalArgumentException(
+                    "offset " + offset + " outside " + file + " of " + inode.current.length + " bytes");
         }
         inode.current.bytes[(int) offset] ^= (byte) 0xFF;
         if (offset < inode.durable.length) {
@@ -346,7 +346,11 @@ public final class SimulatedFileSystem implements StorageFileSystem {
     }
 
     private record DirectoryOperation(Kind kind, String name, String targetName, Inode inode) {
-        enum Kind { LINK, RENAME, UNLINK }
+        enum Kind {
+            LINK,
+            RENAME,
+            UNLINK
+        }
 
         void applyTo(TreeMap<String, Inode> entries) {
             switch (kind) {
@@ -439,7 +443,8 @@ public final class SimulatedFileSystem implements StorageFileSystem {
                 FileOperation torn = pending.get(keep);
                 if (!torn.isTruncate() && torn.data().length > 0) {
                     int survivingBytes = random.nextInt(torn.data().length);
-                    byte[] part = Arrays.copyOf(torn.data(), mode == CrashMode.TORN ? survivingBytes : torn.data().length);
+                    byte[] part =
+                            Arrays.copyOf(torn.data(), mode == CrashMode.TORN ? survivingBytes : torn.data().length);
                     if (mode == CrashMode.TORN_ZERO_FILLED) {
                         Arrays.fill(part, survivingBytes, part.length, (byte) 0);
                     }
@@ -519,8 +524,8 @@ public final class SimulatedFileSystem implements StorageFileSystem {
         public void truncate(long sizeBytes) {
             checkUsable();
             if (sizeBytes < 0 || sizeBytes > inode.current.length) {
-                throw new StorageException("cannot truncate " + path + " of " + inode.current.length + " bytes to "
-                        + sizeBytes);
+                throw new StorageException(
+                        "cannot truncate " + path + " of " + inode.current.length + " bytes to " + sizeBytes);
             }
             inode.current.truncate(sizeBytes);
             inode.pending.add(new FileOperation(true, sizeBytes, null));

@@ -45,10 +45,14 @@ final class StateFile {
     /** Replaces the content; with {@code durable} false (sync disabled) nothing is forced. */
     void replace(byte[] payload, boolean durable) {
         if (payload.length != payloadBytes) {
-            throw new IllegalArgumentException(name + " payload must be " + payloadBytes + " bytes, got " + payload.length);
+            throw new IllegalArgumentException(
+                    name + " payload must be " + payloadBytes + " bytes, got " + payload.length);
         }
         ByteBuffer buffer = ByteBuffer.allocate(PREFIX_BYTES + payloadBytes + CRC_BYTES);
-        buffer.putInt(magic).putShort(FORMAT_VERSION).putShort((short) payloadBytes).put(payload);
+        buffer.putInt(magic)
+                .putShort(FORMAT_VERSION)
+                .putShort((short) payloadBytes)
+                .put(payload);
         buffer.putInt(Crc.of(buffer.array(), 0, buffer.position()));
         buffer.flip();
         Path temporary = directory.resolve(name + TEMPORARY_SUFFIX);
@@ -84,26 +88,27 @@ final class StateFile {
         buffer.flip();
         int actualMagic = buffer.getInt();
         if (actualMagic != magic) {
-            throw new StorageException(path + " is damaged at byte offset 0: magic 0x" + Integer.toHexString(actualMagic)
-                    + ", expected 0x" + Integer.toHexString(magic));
+            throw new StorageException(path + " is damaged at byte offset 0: magic 0x"
+                    + Integer.toHexString(actualMagic) + ", expected 0x" + Integer.toHexString(magic));
         }
         short version = buffer.getShort();
         if (version != FORMAT_VERSION) {
-            throw new StorageException(path + " has format version " + version + " at byte offset 4; this build reads "
-                    + FORMAT_VERSION);
+            throw new StorageException(
+                    path + " has format version " + version + " at byte offset 4; this build reads " + FORMAT_VERSION);
         }
         short length = buffer.getShort();
         if (length != payloadBytes) {
-            throw new StorageException(path + " is damaged at byte offset 6: payload length " + length + ", expected "
-                    + payloadBytes);
+            throw new StorageException(
+                    path + " is damaged at byte offset 6: payload length " + length + ", expected " + payloadBytes);
         }
         byte[] payload = new byte[payloadBytes];
         buffer.get(payload);
         int storedCrc = buffer.getInt();
         int actualCrc = Crc.of(buffer.array(), 0, PREFIX_BYTES + payloadBytes);
         if (storedCrc != actualCrc) {
-            throw new StorageException(path + " is damaged: checksum mismatch over bytes [0, "
-                    + (PREFIX_BYTES + payloadBytes) + ") (stored CRC at byte offset " + (PREFIX_BYTES + payloadBytes) + ")");
+            throw new StorageException(
+                    path + " is damaged: checksum mismatch over bytes [0, " + (PREFIX_BYTES + payloadBytes)
+                            + ") (stored CRC at byte offset " + (PREFIX_BYTES + payloadBytes) + ")");
         }
         return Optional.of(payload);
     }

@@ -42,8 +42,8 @@ public interface StorageFile extends AutoCloseable {
         while (destination.hasRemaining()) {
             int read = read(at, destination);
             if (read <= 0) {
-                throw new StorageException("unexpected end of file " + path() + " at byte offset " + at
-                        + " (size " + size() + ")");
+                throw new StorageException(
+                        "unexpected end of file " + path() + " at byte offset " + at + " (size " + size() + ")");
             }
             at += read;
         }

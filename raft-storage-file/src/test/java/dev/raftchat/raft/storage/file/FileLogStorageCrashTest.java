@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 /** Crash injection over the simulated file system: lost, torn and flipped bytes. */
 class FileLogStorageCrashTest {
     private static final Path DIR = Path.of("/node1/log");
-    private static final FileLogStorageConfig CONFIG = FileLogStorageConfig.defaults().withSegmentBytesMax(4096);
+    private static final FileLogStorageConfig CONFIG =
+            FileLogStorageConfig.defaults().withSegmentBytesMax(4096);
 
     private SimulatedFileSystem fs = new SimulatedFileSystem();
 
@@ -220,8 +221,10 @@ class FileLogStorageCrashTest {
         }
         Path hardState = DIR.resolve(FileLogStorage.HARD_STATE_FILE_NAME);
         fs.flipByte(hardState, 12);
-        assertThatThrownBy(this::open).isInstanceOf(StorageException.class)
-                .hasMessageContaining(hardState.toString()).hasMessageContaining("checksum");
+        assertThatThrownBy(this::open)
+                .isInstanceOf(StorageException.class)
+                .hasMessageContaining(hardState.toString())
+                .hasMessageContaining("checksum");
     }
 
     @Test
@@ -333,7 +336,8 @@ class FileLogStorageCrashTest {
         }
         fs.delete(segment(firsts.get(1)));
         fs.forceDirectory(DIR);
-        assertThatThrownBy(() -> open(small)).isInstanceOf(StorageException.class)
+        assertThatThrownBy(() -> open(small))
+                .isInstanceOf(StorageException.class)
                 .hasMessageContaining("not continuous");
     }
 
@@ -368,7 +372,8 @@ class FileLogStorageCrashTest {
         storage.append(range(1, 1, 3));
         fs.crash(CrashMode.KEEP_UNSYNCED, new Random(0)); // every handle goes stale
         assertThatThrownBy(() -> storage.append(range(1, 4, 4))).isInstanceOf(StorageException.class);
-        assertThatThrownBy(storage::lastIndex).isInstanceOf(StorageException.class)
+        assertThatThrownBy(storage::lastIndex)
+                .isInstanceOf(StorageException.class)
                 .hasMessageContaining("must be reopened");
         storage.close();
     }
@@ -381,7 +386,8 @@ class FileLogStorageCrashTest {
         storage.append(range(1, 4, 6));
         fs.failForcesUnder(DIR);
         assertThatThrownBy(storage::sync).isInstanceOf(StorageException.class);
-        assertThatThrownBy(() -> storage.append(range(1, 7, 7))).isInstanceOf(StorageException.class)
+        assertThatThrownBy(() -> storage.append(range(1, 7, 7)))
+                .isInstanceOf(StorageException.class)
                 .hasMessageContaining("must be reopened");
         storage.close();
         fs.failForcesUnder(null);
@@ -437,7 +443,9 @@ class FileLogStorageCrashTest {
                 storage.append(List.of(entry(1, index++)));
             }
             rollAt = storage.segmentFirstIndexes().get(1);
-            assertThat(fs.hasUnsyncedWrites(segment(1))).as("the roll forced the first segment").isFalse();
+            assertThat(fs.hasUnsyncedWrites(segment(1)))
+                    .as("the roll forced the first segment")
+                    .isFalse();
         }
         fs.crash(CrashMode.LOSE_UNSYNCED, new Random(0));
         try (FileLogStorage storage = open()) {
@@ -455,7 +463,8 @@ class FileLogStorageCrashTest {
         var pending = storage.beginSync();
         fs.failForcesUnder(DIR);
         assertThatThrownBy(pending::complete).isInstanceOf(StorageException.class);
-        assertThatThrownBy(() -> storage.append(range(1, 4, 4))).isInstanceOf(StorageException.class)
+        assertThatThrownBy(() -> storage.append(range(1, 4, 4)))
+                .isInstanceOf(StorageException.class)
                 .hasMessageContaining("must be reopened");
         storage.close();
         fs.failForcesUnder(null);
@@ -478,7 +487,8 @@ class FileLogStorageCrashTest {
         try (FileLogStorage storage = open(CONFIG.withEntryDataBytesMax(100))) {
             storage.append(range(1, 1, 2));
             assertThatThrownBy(() -> storage.append(List.of(Entry.normal(1, 3, new byte[101]))))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("entryDataBytesMax");
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("entryDataBytesMax");
             assertThatThrownBy(() -> storage.append(List.of(entry(1, 3), entry(1, 5))))
                     .isInstanceOf(IllegalArgumentException.class);
             assertThat(storage.lastIndex()).isEqualTo(2);

@@ -11,7 +11,8 @@ class FileLogStorageNioContractTest extends LogStorageContract {
 
     @Override
     protected LogStorage create() {
-        FileLogStorageConfig config = FileLogStorageConfig.defaults().withSegmentBytesMax(1024).withEntryCacheBytesMax(0);
+        FileLogStorageConfig config =
+                FileLogStorageConfig.defaults().withSegmentBytesMax(1024).withEntryCacheBytesMax(0);
         return FileLogStorage.open(directory.resolve("log"), config);
     }
 }

@@ -28,9 +28,8 @@ import net.jqwik.api.Tuple;
  */
 class FileLogStoragePropertiesTest {
     private static final Path DIR = Path.of("/prop/log");
-    private static final FileLogStorageConfig CONFIG = FileLogStorageConfig.defaults()
-            .withSegmentBytesMax(160)
-            .withEntryCacheBytesMax(120);
+    private static final FileLogStorageConfig CONFIG =
+            FileLogStorageConfig.defaults().withSegmentBytesMax(160).withEntryCacheBytesMax(120);
 
     sealed interface Action permits Append, Overwrite, Compact, SaveHardState, Sync, Crash, Reopen {}
 
@@ -51,20 +50,33 @@ class FileLogStoragePropertiesTest {
 
     @Provide
     Arbitrary<List<Action>> actions() {
-        Arbitrary<Action> append = Combinators.combine(Arbitraries.integers().between(1, 6), Arbitraries.of(true, false),
-                Arbitraries.integers().between(0, 40)).as(Append::new);
-        Arbitrary<Action> overwrite = Combinators.combine(Arbitraries.integers().between(1, 6),
-                Arbitraries.integers().between(1, 5)).as(Overwrite::new);
-        Arbitrary<Action> compact = Combinators.combine(Arbitraries.integers().between(0, 100),
-                Arbitraries.integers().between(0, 3), Arbitraries.of(false, false, false, true)).as(Compact::new);
+        Arbitrary<Action> append = Combinators.combine(
+                        Arbitraries.integers().between(1, 6),
+                        Arbitraries.of(true, false),
+                        Arbitraries.integers().between(0, 40))
+                .as(Append::new);
+        Arbitrary<Action> overwrite = Combinators.combine(
+                        Arbitraries.integers().between(1, 6),
+                        Arbitraries.integers().between(1, 5))
+                .as(Overwrite::new);
+        Arbitrary<Action> compact = Combinators.combine(
+                        Arbitraries.integers().between(0, 100),
+                        Arbitraries.integers().between(0, 3),
+                        Arbitraries.of(false, false, false, true))
+                .as(Compact::new);
         Arbitrary<Action> hardState = Arbitraries.integers().between(0, 5).map(SaveHardState::new);
         Arbitrary<Action> sync = Arbitraries.just(new Sync());
         Arbitrary<Action> crash = Combinators.combine(Arbitraries.of(CrashMode.class), Arbitraries.longs())
                 .as(Crash::new);
         Arbitrary<Action> reopen = Arbitraries.just(new Reopen());
         Arbitrary<Action> action = Arbitraries.frequencyOf(
-                Tuple.of(10, append), Tuple.of(3, overwrite), Tuple.of(2, compact), Tuple.of(3, hardState),
-                Tuple.of(6, sync), Tuple.of(3, crash), Tuple.of(1, reopen));
+                Tuple.of(10, append),
+                Tuple.of(3, overwrite),
+                Tuple.of(2, compact),
+                Tuple.of(3, hardState),
+                Tuple.of(6, sync),
+                Tuple.of(3, crash),
+                Tuple.of(1, reopen));
         return action.list().ofMinSize(1).ofMaxSize(50);
     }
 
@@ -83,6 +95,7 @@ class FileLogStoragePropertiesTest {
         TreeMap<Long, Entry> written = new TreeMap<>();
         /** The log as of the last completed sync. */
         TreeMap<Long, Entry> synced = new TreeMap<>();
+
         HardState syncedHardState = HardState.EMPTY;
         List<HardState> hardStatesSinceSync = new ArrayList<>(List.of(HardState.EMPTY));
 
@@ -118,7 +131,9 @@ class FileLogStoragePropertiesTest {
                     if (foreign) {
                         term++; // a newer leader's snapshot: its term at target is not ours
                     }
-                    long targetTerm = target <= lastIndex() && !foreign ? written.get(target).term() : term;
+                    long targetTerm = target <= lastIndex() && !foreign
+                            ? written.get(target).term()
+                            : term;
                     compacted = new LogPosition(targetTerm, target);
                     storage.compact(compacted);
                     if (foreign) {

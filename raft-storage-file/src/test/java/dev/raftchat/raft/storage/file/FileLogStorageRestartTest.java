@@ -23,7 +23,8 @@ class FileLogStorageRestartTest {
     @TempDir
     Path root;
 
-    private static final FileLogStorageConfig CONFIG = FileLogStorageConfig.defaults().withSegmentBytesMax(4096);
+    private static final FileLogStorageConfig CONFIG =
+            FileLogStorageConfig.defaults().withSegmentBytesMax(4096);
 
     @Test
     void aNewInstanceRecoversTheSameTermVoteAndLog() {
@@ -32,7 +33,8 @@ class FileLogStorageRestartTest {
         try (FileLogStorage storage = FileLogStorage.open(dir, CONFIG)) {
             for (long i = 1; i <= 500; i++) {
                 EntryType type = i % 50 == 0 ? EntryType.NO_OP : EntryType.NORMAL;
-                Entry e = new Entry(1 + i / 100, i, type, type == EntryType.NO_OP ? new byte[0] : ("post " + i).getBytes());
+                Entry e = new Entry(
+                        1 + i / 100, i, type, type == EntryType.NO_OP ? new byte[0] : ("post " + i).getBytes());
                 written.add(e);
             }
             storage.append(written.subList(0, 250));
@@ -86,7 +88,8 @@ class FileLogStorageRestartTest {
     void aSecondInstanceOnTheSameDirectoryIsRefusedUntilTheFirstCloses() {
         Path dir = root.resolve("node-3");
         FileLogStorage first = FileLogStorage.open(dir, CONFIG);
-        assertThatThrownBy(() -> FileLogStorage.open(dir, CONFIG)).isInstanceOf(StorageException.class)
+        assertThatThrownBy(() -> FileLogStorage.open(dir, CONFIG))
+                .isInstanceOf(StorageException.class)
                 .hasMessageContaining("in use");
         first.close();
         FileLogStorage.open(dir, CONFIG).close();

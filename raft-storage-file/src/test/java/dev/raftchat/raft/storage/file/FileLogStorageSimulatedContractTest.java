@@ -7,7 +7,8 @@ import java.nio.file.Path;
 class FileLogStorageSimulatedContractTest extends LogStorageContract {
     @Override
     protected LogStorage create() {
-        FileLogStorageConfig config = FileLogStorageConfig.defaults().withSegmentBytesMax(256).withEntryCacheBytesMax(200);
+        FileLogStorageConfig config =
+                FileLogStorageConfig.defaults().withSegmentBytesMax(256).withEntryCacheBytesMax(200);
         return FileLogStorage.open(new SimulatedFileSystem(), Path.of("/node/log"), config);
     }
 }

@@ -26,7 +26,8 @@ class FileSnapshotStorageTest {
 
     @Test
     void writtenSnapshotsReadBackInChunksAndAsAStream() throws Exception {
-        FileSnapshotStorage store = new FileSnapshotStorage(FileSnapshotStore.open(dir, FileSnapshotStoreConfig.defaults()));
+        FileSnapshotStorage store =
+                new FileSnapshotStorage(FileSnapshotStore.open(dir, FileSnapshotStoreConfig.defaults()));
         assertThat(store.latest()).isNull();
         SnapshotMeta first = new SnapshotMeta(10, 2, ConfState.ofVoters(1, 2, 3));
         byte[] data = randomBytes(100_003, 1);
@@ -63,7 +64,8 @@ class FileSnapshotStorageTest {
         assertThat(store.sizeBytes(first)).isEqualTo(-1);
         assertThat(store.open(first)).isNull();
 
-        FileSnapshotStorage reopened = new FileSnapshotStorage(FileSnapshotStore.open(dir, FileSnapshotStoreConfig.defaults()));
+        FileSnapshotStorage reopened =
+                new FileSnapshotStorage(FileSnapshotStore.open(dir, FileSnapshotStoreConfig.defaults()));
         assertThat(reopened.latest()).isEqualTo(second);
         assertThat(reopened.read(second, 0, 100)).containsExactly(4, 5);
     }

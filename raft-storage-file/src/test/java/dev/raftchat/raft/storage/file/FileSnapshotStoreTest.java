@@ -20,8 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 class FileSnapshotStoreTest {
     private static final Path DIR = Path.of("/node/snapshots");
-    private static final ConfState JOINT = new ConfState(new TreeSet<>(List.of(1L, 2L, 3L)),
-            new TreeSet<>(List.of(1L, 2L, 4L)), new TreeSet<>(List.of(9L)));
+    private static final ConfState JOINT = new ConfState(
+            new TreeSet<>(List.of(1L, 2L, 3L)), new TreeSet<>(List.of(1L, 2L, 4L)), new TreeSet<>(List.of(9L)));
 
     private SimulatedFileSystem fs = new SimulatedFileSystem();
 
@@ -50,7 +50,8 @@ class FileSnapshotStoreTest {
             assertThat(reader.meta().conf().isJoint()).isTrue();
             assertThat(readAll(reader)).isEqualTo(data(5000, 1));
         }
-        assertThat(store.readLatestData(10_000)).hasValueSatisfying(d -> assertThat(d).isEqualTo(data(5000, 1)));
+        assertThat(store.readLatestData(10_000))
+                .hasValueSatisfying(d -> assertThat(d).isEqualTo(data(5000, 1)));
         assertThatThrownBy(() -> store.readLatestData(100)).isInstanceOf(StorageException.class);
     }
 
@@ -90,7 +91,8 @@ class FileSnapshotStoreTest {
         FileSnapshotStore store = open();
         store.save(new SnapshotMeta(10, 1, ConfState.ofVoters(1)), data(10, 1));
         store.save(new SnapshotMeta(20, 2, ConfState.ofVoters(1)), data(10, 2));
-        assertThat(fs.list(DIR)).containsExactly(FileSnapshotStore.fileName(new SnapshotMeta(20, 2, ConfState.ofVoters(1))));
+        assertThat(fs.list(DIR))
+                .containsExactly(FileSnapshotStore.fileName(new SnapshotMeta(20, 2, ConfState.ofVoters(1))));
         assertThatThrownBy(() -> store.create(new SnapshotMeta(15, 2, ConfState.ofVoters(1))))
                 .isInstanceOf(IllegalArgumentException.class);
     }
@@ -119,10 +121,12 @@ class FileSnapshotStoreTest {
 
     @Test
     void aSnapshotOverTheSizeLimitIsDiscarded() {
-        FileSnapshotStore store = FileSnapshotStore.open(fs, DIR, FileSnapshotStoreConfig.defaults().withSnapshotDataBytesMax(50));
+        FileSnapshotStore store = FileSnapshotStore.open(
+                fs, DIR, FileSnapshotStoreConfig.defaults().withSnapshotDataBytesMax(50));
         SnapshotWriter writer = store.create(new SnapshotMeta(5, 1, ConfState.ofVoters(1)));
         writer.write(data(40, 1), 0, 40);
-        assertThatThrownBy(() -> writer.write(data(20, 1), 0, 20)).isInstanceOf(StorageException.class)
+        assertThatThrownBy(() -> writer.write(data(20, 1), 0, 20))
+                .isInstanceOf(StorageException.class)
                 .hasMessageContaining("snapshotDataBytesMax");
         assertThat(fs.list(DIR)).isEmpty();
     }
@@ -160,8 +164,10 @@ class FileSnapshotStoreTest {
         open().save(meta, data(2000, 1));
         Path file = DIR.resolve(FileSnapshotStore.fileName(meta));
         fs.flipByte(file, 500);
-        assertThatThrownBy(this::open).isInstanceOf(StorageException.class)
-                .hasMessageContaining(file.toString()).hasMessageContaining("checksum");
+        assertThatThrownBy(this::open)
+                .isInstanceOf(StorageException.class)
+                .hasMessageContaining(file.toString())
+                .hasMessageContaining("checksum");
         fs.flipByte(file, 500);
         fs.flipByte(file, 9); // in the header
         assertThatThrownBy(this::open).isInstanceOf(StorageException.class).hasMessageContaining(file.toString());
@@ -173,7 +179,8 @@ class FileSnapshotStoreTest {
         FileSnapshotStore store = open();
         store.save(meta, data(2000, 1));
         fs.flipByte(DIR.resolve(FileSnapshotStore.fileName(meta)), 1000);
-        assertThatThrownBy(() -> store.readLatestData(10_000)).isInstanceOf(StorageException.class)
+        assertThatThrownBy(() -> store.readLatestData(10_000))
+                .isInstanceOf(StorageException.class)
                 .hasMessageContaining("checksum");
     }
 

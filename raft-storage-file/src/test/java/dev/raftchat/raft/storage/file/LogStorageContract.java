@@ -61,7 +61,8 @@ public abstract class LogStorageContract {
     @Test
     void appendedEntriesAreReadBack() {
         storage.append(entries(1, 1, 3));
-        storage.append(List.of(new Entry(2, 4, EntryType.NO_OP, new byte[0]),
+        storage.append(List.of(
+                new Entry(2, 4, EntryType.NO_OP, new byte[0]),
                 new Entry(2, 5, EntryType.CONFIG_CHANGE, new byte[] {1, 2, 3})));
         storage.sync();
         assertThat(storage.lastIndex()).isEqualTo(5);
@@ -160,7 +161,9 @@ public abstract class LogStorageContract {
         storage.sync();
         storage.compact(new LogPosition(3, 3));
         assertThat(storage.compactedThrough()).isEqualTo(new LogPosition(3, 3));
-        assertThat(storage.lastIndex()).as("nothing after a diverging point is kept").isEqualTo(3);
+        assertThat(storage.lastIndex())
+                .as("nothing after a diverging point is kept")
+                .isEqualTo(3);
         assertThat(storage.term(3)).isEqualTo(3);
         storage.append(entries(3, 4, 4));
         storage.sync();

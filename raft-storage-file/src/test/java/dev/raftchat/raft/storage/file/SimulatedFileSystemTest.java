@@ -187,7 +187,8 @@ class SimulatedFileSystemTest {
         fs.open(dir.resolve("b"), true).close();
         fs.open(dir.resolve("a"), true).close();
         assertThat(fs.list(dir)).containsExactly("a", "b");
-        assertThatThrownBy(() -> fs.open(dir.resolve("zz"), false)).isInstanceOf(StorageException.class)
+        assertThatThrownBy(() -> fs.open(dir.resolve("zz"), false))
+                .isInstanceOf(StorageException.class)
                 .hasMessageContaining("zz");
     }
 

@@ -57,7 +57,8 @@ class SyncedLengthFileTest {
             storage.append(entries(11, 20)); // never synced
         }
         String[] line = Files.readString(dir.resolve(FileLogStorage.SYNCED_LENGTH_FILE_NAME), StandardCharsets.US_ASCII)
-                .trim().split(" ");
+                .trim()
+                .split(" ");
         Path segment = dir.resolve(line[0]);
         long syncedLength = Long.parseLong(line[1]);
         assertThat(segment).exists();

@@ -13,7 +13,13 @@ final class Counters {
     final LongAdder handshakesRejected = new LongAdder();
 
     TransportStats snapshot() {
-        return new TransportStats(sent.sum(), flushes.sum(), received.sum(), dropped.sum(), reconnects.sum(), decodeErrors.sum(),
+        return new TransportStats(
+                sent.sum(),
+                flushes.sum(),
+                received.sum(),
+                dropped.sum(),
+                reconnects.sum(),
+                decodeErrors.sum(),
                 handshakesRejected.sum());
     }
 }

@@ -51,8 +51,8 @@ final class FrameDecoder extends ByteToMessageDecoder {
             if (bodyBytes > Integer.MAX_VALUE) {
                 throw new CorruptedFrameException("frame length " + bodyBytes + " has the top bit set");
             }
-            throw new TooLongFrameException("frame of " + bodyBytes + " bytes exceeds the limit of "
-                    + frameBytesLimit + " bytes");
+            throw new TooLongFrameException(
+                    "frame of " + bodyBytes + " bytes exceeds the limit of " + frameBytesLimit + " bytes");
         }
         if (in.readableBytes() < Frames.LENGTH_PREFIX_BYTES + bodyBytes) {
             return;

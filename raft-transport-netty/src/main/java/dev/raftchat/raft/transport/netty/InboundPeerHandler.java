@@ -46,8 +46,12 @@ final class InboundPeerHandler extends ChannelInboundHandlerAdapter {
         void hello(long peerId, long incarnation, String replyAddress);
     }
 
-    InboundPeerHandler(NettyTransportConfig config, Transport.Inbox inbox, Counters counters,
-                       AtomicInteger inboundConnections, HelloListener onHello) {
+    InboundPeerHandler(
+            NettyTransportConfig config,
+            Transport.Inbox inbox,
+            Counters counters,
+            AtomicInteger inboundConnections,
+            HelloListener onHello) {
         this.onHello = onHello;
         this.config = config;
         this.inbox = inbox;
@@ -58,13 +62,15 @@ final class InboundPeerHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         if (inboundConnections.incrementAndGet() > config.inboundConnectionsMax()) {
-            rejectHandshake(ctx, "too many inbound connections (inboundConnectionsMax "
-                    + config.inboundConnectionsMax() + ")");
+            rejectHandshake(
+                    ctx, "too many inbound connections (inboundConnectionsMax " + config.inboundConnectionsMax() + ")");
             return;
         }
-        helloTimeout = ctx.executor().schedule(
-                () -> rejectHandshake(ctx, "no hello within " + config.handshakeTimeoutMillis() + " ms"),
-                config.handshakeTimeoutMillis(), TimeUnit.MILLISECONDS);
+        helloTimeout = ctx.executor()
+                .schedule(
+                        () -> rejectHandshake(ctx, "no hello within " + config.handshakeTimeoutMillis() + " ms"),
+                        config.handshakeTimeoutMillis(),
+                        TimeUnit.MILLISECONDS);
         ctx.fireChannelActive();
     }
 
@@ -102,21 +108,30 @@ final class InboundPeerHandler extends ChannelInboundHandlerAdapter {
         }
         RaftProto.Hello hello = frame.getHello();
         if (hello.getProtocolVersion() != Frames.PROTOCOL_VERSION) {
-            rejectHandshake(ctx, "protocol version " + hello.getProtocolVersion() + " is not supported (this node speaks "
-                    + Frames.PROTOCOL_VERSION + ")");
+            rejectHandshake(
+                    ctx,
+                    "protocol version " + hello.getProtocolVersion() + " is not supported (this node speaks "
+                            + Frames.PROTOCOL_VERSION + ")");
         } else if (!hello.getClusterId().equals(config.clusterId())) {
-            rejectHandshake(ctx, "cluster id '" + hello.getClusterId() + "' does not match this node's '"
-                    + config.clusterId() + "'");
+            rejectHandshake(
+                    ctx,
+                    "cluster id '" + hello.getClusterId() + "' does not match this node's '" + config.clusterId()
+                            + "'");
         } else if (hello.getNodeId() <= 0) {
             rejectHandshake(ctx, "node id " + Long.toUnsignedString(hello.getNodeId()) + " is not a valid node id");
         } else if (hello.getNodeId() == config.nodeId()) {
-            rejectHandshake(ctx, "node id " + hello.getNodeId() + " is this node's own id (duplicate id in the cluster?)");
+            rejectHandshake(
+                    ctx, "node id " + hello.getNodeId() + " is this node's own id (duplicate id in the cluster?)");
         } else {
             peerId = hello.getNodeId();
             cancelHelloTimeout();
             // Only now may the peer send frames of full size.
             ((FrameDecoder) ctx.pipeline().get("frames")).frameBytesLimit(config.frameBytesMax());
-            LOG.debug("node {}: inbound connection from peer {} at {}", config.nodeId(), peerId, ctx.channel().remoteAddress());
+            LOG.debug(
+                    "node {}: inbound connection from peer {} at {}",
+                    config.nodeId(),
+                    peerId,
+                    ctx.channel().remoteAddress());
             onHello.hello(peerId, hello.getIncarnation(), hello.getReplyAddress());
         }
     }
@@ -128,8 +143,10 @@ final class InboundPeerHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (message.to() != config.nodeId()) {
-            decodeError(ctx, "message for node " + message.to() + " arrived at node " + config.nodeId()
-                    + " (stale peer address at the sender?)");
+            decodeError(
+                    ctx,
+                    "message for node " + message.to() + " arrived at node " + config.nodeId()
+                            + " (stale peer address at the sender?)");
             return;
         }
         counters.received.increment();
@@ -138,8 +155,12 @@ final class InboundPeerHandler extends ChannelInboundHandlerAdapter {
         } catch (RuntimeException e) {
             // The inbox broke its contract; losing one message is what Raft tolerates, losing the
             // connection for every later message would be worse.
-            LOG.warn("node {}: inbox threw while taking a {} from peer {}; message dropped", config.nodeId(),
-                    message.getClass().getSimpleName(), peerId, e);
+            LOG.warn(
+                    "node {}: inbox threw while taking a {} from peer {}; message dropped",
+                    config.nodeId(),
+                    message.getClass().getSimpleName(),
+                    peerId,
+                    e);
         }
     }
 
@@ -162,7 +183,10 @@ final class InboundPeerHandler extends ChannelInboundHandlerAdapter {
         } else if (cause instanceof IOException) {
             if (!closing) {
                 closing = true;
-                LOG.debug("node {}: inbound connection from {} failed: {}", config.nodeId(), remote(ctx),
+                LOG.debug(
+                        "node {}: inbound connection from {} failed: {}",
+                        config.nodeId(),
+                        remote(ctx),
                         cause.getMessage());
             }
             ctx.close();
@@ -177,8 +201,11 @@ final class InboundPeerHandler extends ChannelInboundHandlerAdapter {
         }
         closing = true;
         counters.handshakesRejected.increment();
-        LOG.warn("node {}: closing inbound connection from {}: TLS handshake failed: {}", config.nodeId(),
-                remote(ctx), describe(cause));
+        LOG.warn(
+                "node {}: closing inbound connection from {}: TLS handshake failed: {}",
+                config.nodeId(),
+                remote(ctx),
+                describe(cause));
         ctx.close();
     }
 
@@ -188,8 +215,12 @@ final class InboundPeerHandler extends ChannelInboundHandlerAdapter {
         }
         closing = true;
         counters.decodeErrors.increment();
-        LOG.warn("node {}: closing inbound connection from {}{}: bad frame: {}", config.nodeId(), remote(ctx),
-                peerId == 0 ? "" : " (peer " + peerId + ")", reason);
+        LOG.warn(
+                "node {}: closing inbound connection from {}{}: bad frame: {}",
+                config.nodeId(),
+                remote(ctx),
+                peerId == 0 ? "" : " (peer " + peerId + ")",
+                reason);
         ctx.close();
     }
 
@@ -216,7 +247,9 @@ final class InboundPeerHandler extends ChannelInboundHandlerAdapter {
         if (cause == null) {
             return "unknown cause";
         }
-        return cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
+        return cause.getMessage() != null
+                ? cause.getMessage()
+                : cause.getClass().getSimpleName();
     }
 
     private static Object remote(ChannelHandlerContext ctx) {

@@ -62,9 +62,8 @@ public final class MessageCodec {
                     .setPreVote(m.preVote())
                     .setTransfer(m.transfer()));
         } else if (message instanceof VoteResponse m) {
-            envelope.setVoteResponse(RaftProto.VoteResponse.newBuilder()
-                    .setPreVote(m.preVote())
-                    .setGranted(m.granted()));
+            envelope.setVoteResponse(
+                    RaftProto.VoteResponse.newBuilder().setPreVote(m.preVote()).setGranted(m.granted()));
         } else if (message instanceof AppendRequest m) {
             RaftProto.AppendRequest.Builder body = RaftProto.AppendRequest.newBuilder()
                     .setPrevLogIndex(nonNegative("prevLogIndex", m.prevLogIndex()))
@@ -101,8 +100,8 @@ public final class MessageCodec {
         } else if (message instanceof TimeoutNow) {
             envelope.setTimeoutNow(RaftProto.TimeoutNow.getDefaultInstance());
         } else if (message instanceof ReadIndexRequest m) {
-            envelope.setReadIndexRequest(RaftProto.ReadIndexRequest.newBuilder()
-                    .setContext(nonNegative("context", m.context())));
+            envelope.setReadIndexRequest(
+                    RaftProto.ReadIndexRequest.newBuilder().setContext(nonNegative("context", m.context())));
         } else if (message instanceof ReadIndexResponse m) {
             envelope.setReadIndexResponse(RaftProto.ReadIndexResponse.newBuilder()
                     .setContext(nonNegative("context", m.context()))
@@ -111,20 +110,19 @@ public final class MessageCodec {
                     .setReadIndex(m.ok() ? nonNegative("readIndex", m.readIndex()) : 0)
                     .setOk(m.ok()));
         } else if (message instanceof InstallSnapshotRequest m) {
-            envelope.setInstallSnapshotRequest(
-                RaftProto.InstallSnapshotRequest.newBuilder()
-                        .setMeta(snapshotMetaToProto(m.meta()))
-                        .setOffset(nonNegative("offset", m.offset()))
-                        .setChunk(wrap(m.chunk()))
-                        .setDone(m.done()));
+            envelope.setInstallSnapshotRequest(RaftProto.InstallSnapshotRequest.newBuilder()
+                    .setMeta(snapshotMetaToProto(m.meta()))
+                    .setOffset(nonNegative("offset", m.offset()))
+                    .setChunk(wrap(m.chunk()))
+                    .setDone(m.done()));
         } else if (message instanceof InstallSnapshotResponse m) {
-            envelope.setInstallSnapshotResponse(
-                RaftProto.InstallSnapshotResponse.newBuilder()
-                        .setSnapshotIndex(nonNegative("snapshotIndex", m.snapshotIndex()))
-                        .setNextOffset(nonNegative("nextOffset", m.nextOffset()))
-                        .setDone(m.done()));
+            envelope.setInstallSnapshotResponse(RaftProto.InstallSnapshotResponse.newBuilder()
+                    .setSnapshotIndex(nonNegative("snapshotIndex", m.snapshotIndex()))
+                    .setNextOffset(nonNegative("nextOffset", m.nextOffset()))
+                    .setDone(m.done()));
         } else {
-            throw new CodecException("no wire form for message type " + message.getClass().getName());
+            throw new CodecException(
+                    "no wire form for message type " + message.getClass().getName());
         }
         return envelope.build();
     }
@@ -141,10 +139,14 @@ public final class MessageCodec {
             return switch (envelope.getBodyCase()) {
                 case VOTE_REQUEST -> {
                     RaftProto.VoteRequest m = envelope.getVoteRequest();
-                    yield new VoteRequest(from, to, term,
+                    yield new VoteRequest(
+                            from,
+                            to,
+                            term,
                             nonNegative("lastLogIndex", m.getLastLogIndex()),
                             nonNegative("lastLogTerm", m.getLastLogTerm()),
-                            m.getPreVote(), m.getTransfer());
+                            m.getPreVote(),
+                            m.getTransfer());
                 }
                 case VOTE_RESPONSE -> {
                     RaftProto.VoteResponse m = envelope.getVoteResponse();
@@ -156,7 +158,10 @@ public final class MessageCodec {
                     for (RaftProto.Entry entry : m.getEntriesList()) {
                         entries.add(entryFromProto(entry));
                     }
-                    yield new AppendRequest(from, to, term,
+                    yield new AppendRequest(
+                            from,
+                            to,
+                            term,
                             nonNegative("prevLogIndex", m.getPrevLogIndex()),
                             nonNegative("prevLogTerm", m.getPrevLogTerm()),
                             entries,
@@ -164,36 +169,60 @@ public final class MessageCodec {
                 }
                 case APPEND_RESPONSE -> {
                     RaftProto.AppendResponse m = envelope.getAppendResponse();
-                    yield new AppendResponse(from, to, term, m.getSuccess(),
+                    yield new AppendResponse(
+                            from,
+                            to,
+                            term,
+                            m.getSuccess(),
                             nonNegative("index", m.getIndex()),
                             nonNegative("hintIndex", m.getHintIndex()),
                             nonNegative("hintTerm", m.getHintTerm()));
                 }
                 case HEARTBEAT_REQUEST -> {
                     RaftProto.HeartbeatRequest m = envelope.getHeartbeatRequest();
-                    yield new HeartbeatRequest(from, to, term,
+                    yield new HeartbeatRequest(
+                            from,
+                            to,
+                            term,
                             nonNegative("commit", m.getCommit()),
                             nonNegative("readContext", m.getReadContext()));
                 }
-                case HEARTBEAT_RESPONSE -> new HeartbeatResponse(from, to, term,
-                        nonNegative("readContext", envelope.getHeartbeatResponse().getReadContext()));
+                case HEARTBEAT_RESPONSE ->
+                    new HeartbeatResponse(
+                            from,
+                            to,
+                            term,
+                            nonNegative(
+                                    "readContext",
+                                    envelope.getHeartbeatResponse().getReadContext()));
                 case FORWARD_PROPOSAL -> {
                     RaftProto.ForwardProposal m = envelope.getForwardProposal();
                     List<byte[]> payloads = new ArrayList<>(m.getPayloadsCount());
                     for (ByteString payload : m.getPayloadsList()) {
                         payloads.add(payload.toByteArray());
                     }
-                    yield new ForwardProposal(from, to, term,
+                    yield new ForwardProposal(
+                            from,
+                            to,
+                            term,
                             nonNegative("session", m.getSession()),
                             nonNegative("sequence", m.getSequence()),
                             payloads);
                 }
                 case TIMEOUT_NOW -> new TimeoutNow(from, to, term);
-                case READ_INDEX_REQUEST -> new ReadIndexRequest(from, to, term,
-                        nonNegative("context", envelope.getReadIndexRequest().getContext()));
+                case READ_INDEX_REQUEST ->
+                    new ReadIndexRequest(
+                            from,
+                            to,
+                            term,
+                            nonNegative(
+                                    "context", envelope.getReadIndexRequest().getContext()));
                 case READ_INDEX_RESPONSE -> {
                     RaftProto.ReadIndexResponse m = envelope.getReadIndexResponse();
-                    yield new ReadIndexResponse(from, to, term,
+                    yield new ReadIndexResponse(
+                            from,
+                            to,
+                            term,
                             nonNegative("context", m.getContext()),
                             m.getOk() ? nonNegative("readIndex", m.getReadIndex()) : -1,
                             m.getOk());
@@ -203,7 +232,10 @@ public final class MessageCodec {
                     if (!m.hasMeta()) {
                         throw new CodecException("InstallSnapshotRequest without meta");
                     }
-                    yield new InstallSnapshotRequest(from, to, term,
+                    yield new InstallSnapshotRequest(
+                            from,
+                            to,
+                            term,
                             snapshotMetaFromProto(m.getMeta()),
                             nonNegative("offset", m.getOffset()),
                             m.getChunk().toByteArray(),
@@ -211,19 +243,22 @@ public final class MessageCodec {
                 }
                 case INSTALL_SNAPSHOT_RESPONSE -> {
                     RaftProto.InstallSnapshotResponse m = envelope.getInstallSnapshotResponse();
-                    yield new InstallSnapshotResponse(from, to, term,
+                    yield new InstallSnapshotResponse(
+                            from,
+                            to,
+                            term,
                             nonNegative("snapshotIndex", m.getSnapshotIndex()),
                             nonNegative("nextOffset", m.getNextOffset()),
                             m.getDone());
                 }
-                case BODY_NOT_SET -> throw new CodecException(
-                        "message body missing or of an unknown kind (a newer peer?)");
+                case BODY_NOT_SET ->
+                    throw new CodecException("message body missing or of an unknown kind (a newer peer?)");
             };
         } catch (IllegalArgumentException | IllegalStateException invariantViolation) {
             // The core records check their own invariants (Entry, ConfState, SnapshotMeta); a remote
             // value that breaks one is bad input, reported like any other.
-            throw new CodecException("invalid " + envelope.getBodyCase() + ": " + invariantViolation.getMessage(),
-                    invariantViolation);
+            throw new CodecException(
+                    "invalid " + envelope.getBodyCase() + ": " + invariantViolation.getMessage(), invariantViolation);
         }
     }
 
@@ -313,8 +348,8 @@ public final class MessageCodec {
         long term = entry.getTerm();
         long index = entry.getIndex();
         if (term < 1 || index < 1) {
-            throw new CodecException("entry position must be >= 1, got index " + Long.toUnsignedString(index)
-                    + " term " + Long.toUnsignedString(term));
+            throw new CodecException("entry position must be >= 1, got index " + Long.toUnsignedString(index) + " term "
+                    + Long.toUnsignedString(term));
         }
         return new Entry(term, index, entryTypeFromProto(entry), entry.getData().toByteArray());
     }
@@ -332,8 +367,9 @@ public final class MessageCodec {
             case ENTRY_TYPE_NORMAL -> EntryType.NORMAL;
             case ENTRY_TYPE_NO_OP -> EntryType.NO_OP;
             case ENTRY_TYPE_CONFIG_CHANGE -> EntryType.CONFIG_CHANGE;
-            case ENTRY_TYPE_UNSPECIFIED, UNRECOGNIZED -> throw new CodecException(
-                    "entry " + entry.getIndex() + " has an unknown type code " + entry.getTypeValue());
+            case ENTRY_TYPE_UNSPECIFIED, UNRECOGNIZED ->
+                throw new CodecException(
+                        "entry " + entry.getIndex() + " has an unknown type code " + entry.getTypeValue());
         };
     }
 
@@ -358,7 +394,8 @@ public final class MessageCodec {
         return new SnapshotMeta(
                 nonNegative("snapshot index", meta.getIndex()),
                 nonNegative("snapshot term", meta.getTerm()),
-                new ConfState(nodeIds("voters", conf.getVotersList()),
+                new ConfState(
+                        nodeIds("voters", conf.getVotersList()),
                         nodeIds("votersOutgoing", conf.getVotersOutgoingList()),
                         nodeIds("learners", conf.getLearnersList())));
     }

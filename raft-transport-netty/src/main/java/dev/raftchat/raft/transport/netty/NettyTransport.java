@@ -63,13 +63,15 @@ public final class NettyTransport implements Transport {
     private final AtomicInteger inboundConnections = new AtomicInteger();
     private final ConcurrentHashMap<Long, PeerLink> links = new ConcurrentHashMap<>();
     /** Drawn at construction; sent in every hello so that peers notice when this node restarted. */
-    private final long incarnation = java.util.concurrent.ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
+    private final long incarnation =
+            java.util.concurrent.ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
     /** The incarnation last announced by each peer. Bounded by the number of peers that ever said hello. */
     private final ConcurrentHashMap<Long, Long> peerIncarnations = new ConcurrentHashMap<>();
     /** Where this node listens, sent in every hello; "" before start or when bound to a wildcard. */
     private volatile String replyAddress = "";
     /** Peers added because their hello told their address; at most {@code config.learnedPeersMax()}. Guarded by lifecycleLock. */
     private int learnedPeers;
+
     private final OpenChannels openChannels = new OpenChannels();
     private final AtomicLong nextUnknownPeerWarnNanos = new AtomicLong(System.nanoTime());
     private final Object lifecycleLock = new Object();
@@ -127,16 +129,24 @@ public final class NettyTransport implements Transport {
                                 ch.pipeline().addLast("tls", tls.server().newHandler(ch.alloc()));
                             }
                             ch.pipeline().addLast("frames", Frames.decoder(Frames.CONTROL_FRAME_BYTES_MAX));
-                            ch.pipeline().addLast("peer",
-                                    new InboundPeerHandler(config, inbox, counters, inboundConnections,
-                                            NettyTransport.this::onPeerHello));
+                            ch.pipeline()
+                                    .addLast(
+                                            "peer",
+                                            new InboundPeerHandler(
+                                                    config,
+                                                    inbox,
+                                                    counters,
+                                                    inboundConnections,
+                                                    NettyTransport.this::onPeerHello));
                         }
                     });
             PeerAddress listen = config.listenAddress();
             Future<Void> bound = server.bind(listen.host(), listen.port()).awaitUninterruptibly();
             if (!bound.isSuccess()) {
-                throw new IllegalStateException("node " + config.nodeId() + " cannot listen on " + listen + ": "
-                        + bound.cause().getMessage(), bound.cause());
+                throw new IllegalStateException(
+                        "node " + config.nodeId() + " cannot listen on " + listen + ": "
+                                + bound.cause().getMessage(),
+                        bound.cause());
             }
             serverChannel = ((io.netty.channel.ChannelFuture) bound).channel();
             openChannels.add(serverChannel);
@@ -144,7 +154,10 @@ public final class NettyTransport implements Transport {
             // A wildcard bind says nothing about how others reach us: then the hello carries no address.
             replyAddress = local.getAddress().isAnyLocalAddress() ? "" : listen.host() + ":" + local.getPort();
             started = true;
-            LOG.info("node {}: raft transport listening on {}{}", config.nodeId(), serverChannel.localAddress(),
+            LOG.info(
+                    "node {}: raft transport listening on {}{}",
+                    config.nodeId(),
+                    serverChannel.localAddress(),
                     tls == null ? "" : " (TLS)");
             for (PeerLink link : links.values()) {
                 link.start();
@@ -164,7 +177,9 @@ public final class NettyTransport implements Transport {
     /** The address at which other nodes can reach this one when it listens on loopback or a wildcard. */
     public PeerAddress boundPeerAddress() {
         InetSocketAddress local = localAddress();
-        String host = local.getAddress().isAnyLocalAddress() ? "127.0.0.1" : local.getAddress().getHostAddress();
+        String host = local.getAddress().isAnyLocalAddress()
+                ? "127.0.0.1"
+                : local.getAddress().getHostAddress();
         return new PeerAddress(host, local.getPort());
     }
 
@@ -214,8 +229,16 @@ public final class NettyTransport implements Transport {
             }
             PeerLink existing = links.get(peerId);
             if (existing == null) {
-                PeerLink link = new PeerLink(peerId, address, config, tls, counters, group.next(), openChannels,
-                        incarnation, () -> replyAddress);
+                PeerLink link = new PeerLink(
+                        peerId,
+                        address,
+                        config,
+                        tls,
+                        counters,
+                        group.next(),
+                        openChannels,
+                        incarnation,
+                        () -> replyAddress);
                 links.put(peerId, link);
                 if (started) {
                     link.start();
@@ -291,7 +314,9 @@ public final class NettyTransport implements Transport {
         Future<?> terminated = group.shutdownGracefully(0, CLOSE_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
         if (!ownThread) {
             if (!terminated.awaitUninterruptibly(CLOSE_TIMEOUT_MILLIS * 2)) {
-                LOG.warn("node {}: transport threads did not stop within {} ms", config.nodeId(),
+                LOG.warn(
+                        "node {}: transport threads did not stop within {} ms",
+                        config.nodeId(),
                         CLOSE_TIMEOUT_MILLIS * 2);
             }
         }
@@ -311,8 +336,12 @@ public final class NettyTransport implements Transport {
         long now = System.nanoTime();
         long next = nextUnknownPeerWarnNanos.get();
         if (now - next >= 0 && nextUnknownPeerWarnNanos.compareAndSet(next, now + UNKNOWN_PEER_WARN_INTERVAL_NANOS)) {
-            LOG.warn("node {}: dropping a {} to node {}: no address known for it (known peers: {})",
-                    config.nodeId(), message.getClass().getSimpleName(), message.to(), peers().keySet());
+            LOG.warn(
+                    "node {}: dropping a {} to node {}: no address known for it (known peers: {})",
+                    config.nodeId(),
+                    message.getClass().getSimpleName(),
+                    message.to(),
+                    peers().keySet());
         }
     }
 
@@ -349,8 +378,12 @@ public final class NettyTransport implements Transport {
         try {
             parsed = PeerAddress.parse(address);
         } catch (IllegalArgumentException e) {
-            LOG.warn("node {}: peer {} said hello with an unusable reply address '{}': {}", config.nodeId(), peerId,
-                    address, e.getMessage());
+            LOG.warn(
+                    "node {}: peer {} said hello with an unusable reply address '{}': {}",
+                    config.nodeId(),
+                    peerId,
+                    address,
+                    e.getMessage());
             return;
         }
         synchronized (lifecycleLock) {
@@ -358,8 +391,13 @@ public final class NettyTransport implements Transport {
                 return;
             }
             if (learnedPeers >= config.learnedPeersMax()) {
-                LOG.warn("node {}: not learning the address {} of peer {}: {} peers learned from hellos already, "
-                        + "the most allowed (learnedPeersMax)", config.nodeId(), parsed, peerId, learnedPeers);
+                LOG.warn(
+                        "node {}: not learning the address {} of peer {}: {} peers learned from hellos already, "
+                                + "the most allowed (learnedPeersMax)",
+                        config.nodeId(),
+                        parsed,
+                        peerId,
+                        learnedPeers);
                 return;
             }
             learnedPeers++;

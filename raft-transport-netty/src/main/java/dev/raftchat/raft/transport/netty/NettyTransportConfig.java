@@ -60,6 +60,7 @@ public record NettyTransportConfig(
 
     /** Bytes of every frame reserved for the envelope and headers; the rest may be payload. */
     public static final int FRAME_HEADROOM_BYTES = 64 * 1024;
+
     public static final int FRAME_BYTES_MIN = 2 * FRAME_HEADROOM_BYTES;
     public static final int FRAME_BYTES_LIMIT = 1024 * 1024 * 1024;
     public static final int CLUSTER_ID_CHARS_MAX = 128;
@@ -80,23 +81,36 @@ public record NettyTransportConfig(
     public NettyTransportConfig {
         Objects.requireNonNull(clusterId, "clusterId");
         Objects.requireNonNull(listenAddress, "listenAddress");
-        require(!clusterId.isBlank() && clusterId.length() <= CLUSTER_ID_CHARS_MAX,
-                "clusterId must be 1..%s characters, not blank, got '%s'", CLUSTER_ID_CHARS_MAX, clusterId);
+        require(
+                !clusterId.isBlank() && clusterId.length() <= CLUSTER_ID_CHARS_MAX,
+                "clusterId must be 1..%s characters, not blank, got '%s'",
+                CLUSTER_ID_CHARS_MAX,
+                clusterId);
         require(nodeId > 0, "nodeId must be positive, got %s", nodeId);
-        require(frameBytesMax >= FRAME_BYTES_MIN && frameBytesMax <= FRAME_BYTES_LIMIT,
-                "frameBytesMax must be in [%s, %s], got %s", FRAME_BYTES_MIN, FRAME_BYTES_LIMIT, frameBytesMax);
+        require(
+                frameBytesMax >= FRAME_BYTES_MIN && frameBytesMax <= FRAME_BYTES_LIMIT,
+                "frameBytesMax must be in [%s, %s], got %s",
+                FRAME_BYTES_MIN,
+                FRAME_BYTES_LIMIT,
+                frameBytesMax);
         require(outboxMessagesMax >= 1, "outboxMessagesMax must be >= 1, got %s", outboxMessagesMax);
-        require(outboxBytesMax >= frameBytesMax,
+        require(
+                outboxBytesMax >= frameBytesMax,
                 "outboxBytesMax must be >= frameBytesMax (%s) so any sendable message can be queued, got %s",
-                frameBytesMax, outboxBytesMax);
+                frameBytesMax,
+                outboxBytesMax);
         require(writeBatchMessagesMax >= 1, "writeBatchMessagesMax must be >= 1, got %s", writeBatchMessagesMax);
         require(writeBufferBytesMax >= 1024, "writeBufferBytesMax must be >= 1024, got %s", writeBufferBytesMax);
         require(connectTimeoutMillis >= 1, "connectTimeoutMillis must be >= 1, got %s", connectTimeoutMillis);
-        require(reconnectBackoffMinMillis >= 1,
-                "reconnectBackoffMinMillis must be >= 1, got %s", reconnectBackoffMinMillis);
-        require(reconnectBackoffMaxMillis >= reconnectBackoffMinMillis,
+        require(
+                reconnectBackoffMinMillis >= 1,
+                "reconnectBackoffMinMillis must be >= 1, got %s",
+                reconnectBackoffMinMillis);
+        require(
+                reconnectBackoffMaxMillis >= reconnectBackoffMinMillis,
                 "reconnectBackoffMaxMillis must be >= reconnectBackoffMinMillis (%s), got %s",
-                reconnectBackoffMinMillis, reconnectBackoffMaxMillis);
+                reconnectBackoffMinMillis,
+                reconnectBackoffMaxMillis);
         require(handshakeTimeoutMillis >= 1, "handshakeTimeoutMillis must be >= 1, got %s", handshakeTimeoutMillis);
         require(inboundConnectionsMax >= 1, "inboundConnectionsMax must be >= 1, got %s", inboundConnectionsMax);
         require(ioThreads >= 1, "ioThreads must be >= 1, got %s", ioThreads);
@@ -219,10 +233,22 @@ public record NettyTransportConfig(
         }
 
         public NettyTransportConfig build() {
-            return new NettyTransportConfig(clusterId, nodeId, listenAddress, frameBytesMax, outboxMessagesMax,
-                    outboxBytesMax, writeBatchMessagesMax, writeBufferBytesMax, connectTimeoutMillis,
-                    reconnectBackoffMinMillis, reconnectBackoffMaxMillis, handshakeTimeoutMillis,
-                    inboundConnectionsMax, ioThreads, learnedPeersMax);
+            return new NettyTransportConfig(
+                    clusterId,
+                    nodeId,
+                    listenAddress,
+                    frameBytesMax,
+                    outboxMessagesMax,
+                    outboxBytesMax,
+                    writeBatchMessagesMax,
+                    writeBufferBytesMax,
+                    connectTimeoutMillis,
+                    reconnectBackoffMinMillis,
+                    reconnectBackoffMaxMillis,
+                    handshakeTimeoutMillis,
+                    inboundConnectionsMax,
+                    ioThreads,
+                    learnedPeersMax);
         }
     }
 }

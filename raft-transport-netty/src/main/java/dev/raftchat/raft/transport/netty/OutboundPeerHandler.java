@@ -32,12 +32,18 @@ final class OutboundPeerHandler extends ChannelInboundHandlerAdapter {
             if (frame.getKindCase() == RaftProto.Frame.KindCase.REJECTION) {
                 link.onRejected(frame.getRejection().getReason());
             } else {
-                LOG.warn("node {}: peer {} sent an unexpected {} frame on our outbound connection; closing it",
-                        selfId, link.peerId, frame.getKindCase());
+                LOG.warn(
+                        "node {}: peer {} sent an unexpected {} frame on our outbound connection; closing it",
+                        selfId,
+                        link.peerId,
+                        frame.getKindCase());
             }
         } catch (CodecException e) {
-            LOG.warn("node {}: peer {} sent a malformed frame on our outbound connection; closing it: {}",
-                    selfId, link.peerId, e.getMessage());
+            LOG.warn(
+                    "node {}: peer {} sent a malformed frame on our outbound connection; closing it: {}",
+                    selfId,
+                    link.peerId,
+                    e.getMessage());
         } finally {
             body.release();
         }
@@ -55,8 +61,13 @@ final class OutboundPeerHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
         if (event instanceof SslHandshakeCompletionEvent handshake && !handshake.isSuccess()) {
-            LOG.warn("node {}: TLS handshake with peer {} failed: {}", selfId, link.peerId,
-                    handshake.cause() == null ? "unknown cause" : handshake.cause().toString());
+            LOG.warn(
+                    "node {}: TLS handshake with peer {} failed: {}",
+                    selfId,
+                    link.peerId,
+                    handshake.cause() == null
+                            ? "unknown cause"
+                            : handshake.cause().toString());
             ctx.close();
             return;
         }

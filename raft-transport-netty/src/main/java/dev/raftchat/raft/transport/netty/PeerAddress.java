@@ -75,8 +75,8 @@ public record PeerAddress(String host, int port) {
             }
             portText = afterHost.substring(1);
             if (host.isEmpty() || !host.matches("[0-9A-Fa-f:.%a-zA-Z]+") || !host.contains(":")) {
-                throw new IllegalArgumentException("invalid IPv6 literal '" + host + "' in peer address '" + text
-                        + "'");
+                throw new IllegalArgumentException(
+                        "invalid IPv6 literal '" + host + "' in peer address '" + text + "'");
             }
         } else {
             int colon = rest.lastIndexOf(':');
@@ -86,8 +86,8 @@ public record PeerAddress(String host, int port) {
             host = rest.substring(0, colon);
             portText = rest.substring(colon + 1);
             if (host.contains(":")) {
-                throw new IllegalArgumentException("IPv6 literal in peer address '" + text
-                        + "' must be in brackets, e.g. [::1]:12379");
+                throw new IllegalArgumentException(
+                        "IPv6 literal in peer address '" + text + "' must be in brackets, e.g. [::1]:12379");
             }
             if (host.isEmpty()) {
                 throw new IllegalArgumentException("peer address '" + text + "' has no host; " + EXPECTED);
@@ -97,13 +97,13 @@ public record PeerAddress(String host, int port) {
             }
         }
         if (portText.isEmpty() || !portText.chars().allMatch(c -> c >= '0' && c <= '9') || portText.length() > 5) {
-            throw new IllegalArgumentException("invalid port '" + portText + "' in peer address '" + text
-                    + "': must be a number in [1, 65535]");
+            throw new IllegalArgumentException(
+                    "invalid port '" + portText + "' in peer address '" + text + "': must be a number in [1, 65535]");
         }
         int port = Integer.parseInt(portText);
         if (port < 1 || port > 65_535) {
-            throw new IllegalArgumentException("port " + port + " in peer address '" + text
-                    + "' is out of range: must be in [1, 65535]");
+            throw new IllegalArgumentException(
+                    "port " + port + " in peer address '" + text + "' is out of range: must be in [1, 65535]");
         }
         return new PeerAddress(host, port);
     }
@@ -131,8 +131,8 @@ public record PeerAddress(String host, int port) {
                 throw new IllegalArgumentException("cluster member " + nodeId + ": " + e.getMessage(), e);
             }
             if (members.containsValue(address)) {
-                throw new IllegalArgumentException("cluster member " + nodeId + ": address " + address
-                        + " is already used by another member");
+                throw new IllegalArgumentException(
+                        "cluster member " + nodeId + ": address " + address + " is already used by another member");
             }
             members.put(nodeId, address);
         }

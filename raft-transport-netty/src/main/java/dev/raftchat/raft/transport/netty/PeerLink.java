@@ -69,9 +69,16 @@ final class PeerLink {
     /** Where this node listens, for the hello; "" until bound or when listening on a wildcard. */
     private final java.util.function.Supplier<String> replyAddress;
 
-    PeerLink(long peerId, PeerAddress address, NettyTransportConfig config, TransportTls tls, Counters counters,
-             EventLoop loop, OpenChannels openChannels, long incarnation,
-             java.util.function.Supplier<String> replyAddress) {
+    PeerLink(
+            long peerId,
+            PeerAddress address,
+            NettyTransportConfig config,
+            TransportTls tls,
+            Counters counters,
+            EventLoop loop,
+            OpenChannels openChannels,
+            long incarnation,
+            java.util.function.Supplier<String> replyAddress) {
         this.peerId = peerId;
         this.replyAddress = replyAddress;
         this.incarnation = incarnation;
@@ -227,15 +234,24 @@ final class PeerLink {
             frame = MessageCodec.messageFrame(message);
         } catch (CodecException e) {
             counters.dropped.increment();
-            LOG.warn("node {}: dropped a {} to peer {} that cannot be encoded: {}", config.nodeId(),
-                    message.getClass().getSimpleName(), peerId, e.getMessage());
+            LOG.warn(
+                    "node {}: dropped a {} to peer {} that cannot be encoded: {}",
+                    config.nodeId(),
+                    message.getClass().getSimpleName(),
+                    peerId,
+                    e.getMessage());
             return false;
         }
         int bodyBytes = Frames.bodyBytes(frame);
         if (bodyBytes > config.frameBytesMax()) {
             counters.dropped.increment();
-            LOG.warn("node {}: dropped a {} to peer {}: {} bytes exceed frameBytesMax {}", config.nodeId(),
-                    message.getClass().getSimpleName(), peerId, bodyBytes, config.frameBytesMax());
+            LOG.warn(
+                    "node {}: dropped a {} to peer {}: {} bytes exceed frameBytesMax {}",
+                    config.nodeId(),
+                    message.getClass().getSimpleName(),
+                    peerId,
+                    bodyBytes,
+                    config.frameBytesMax());
             return false;
         }
         ByteBuf buffer = Frames.encode(current.alloc(), frame);
@@ -259,13 +275,15 @@ final class PeerLink {
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, config.connectTimeoutMillis())
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_KEEPALIVE, true)
-                .option(ChannelOption.WRITE_BUFFER_WATER_MARK,
+                .option(
+                        ChannelOption.WRITE_BUFFER_WATER_MARK,
                         new WriteBufferWaterMark(config.writeBufferBytesMax() / 2, config.writeBufferBytesMax()))
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         if (tls != null) {
-                            ch.pipeline().addLast("tls", tls.client().newHandler(ch.alloc(), target.host(), target.port()));
+                            ch.pipeline()
+                                    .addLast("tls", tls.client().newHandler(ch.alloc(), target.host(), target.port()));
                         }
                         ch.pipeline().addLast("frames", Frames.decoder(Frames.CONTROL_FRAME_BYTES_MAX));
                         ch.pipeline().addLast("peer", new OutboundPeerHandler(PeerLink.this, config.nodeId()));
@@ -296,7 +314,8 @@ final class PeerLink {
         LOG.info("node {}: connected to peer {} at {}", config.nodeId(), peerId, target);
         failedAttempts = 0;
         rejectedByPeer = false;
-        attempt.write(Frames.encode(attempt.alloc(), Frames.hello(config.clusterId(), config.nodeId(), incarnation, replyAddress.get())));
+        attempt.write(Frames.encode(
+                attempt.alloc(), Frames.hello(config.clusterId(), config.nodeId(), incarnation, replyAddress.get())));
         ready = true;
         drain();
         attempt.flush();
@@ -330,11 +349,21 @@ final class PeerLink {
     private void logConnectFailure(Throwable cause) {
         String reason = cause == null ? "connection closed" : cause.toString();
         if (failedAttempts == 0) {
-            LOG.info("node {}: cannot reach peer {} at {} yet ({}); retrying with backoff up to {} ms",
-                    config.nodeId(), peerId, address, reason, config.reconnectBackoffMaxMillis());
+            LOG.info(
+                    "node {}: cannot reach peer {} at {} yet ({}); retrying with backoff up to {} ms",
+                    config.nodeId(),
+                    peerId,
+                    address,
+                    reason,
+                    config.reconnectBackoffMaxMillis());
         } else if (failedAttempts == CONNECT_FAILURES_BEFORE_WARN) {
-            LOG.warn("node {}: still cannot reach peer {} at {} after {} attempts ({}); still retrying",
-                    config.nodeId(), peerId, address, failedAttempts + 1, reason);
+            LOG.warn(
+                    "node {}: still cannot reach peer {} at {} after {} attempts ({}); still retrying",
+                    config.nodeId(),
+                    peerId,
+                    address,
+                    failedAttempts + 1,
+                    reason);
         } else {
             LOG.debug("node {}: cannot reach peer {} at {} ({})", config.nodeId(), peerId, address, reason);
         }
@@ -347,7 +376,11 @@ final class PeerLink {
             LOG.warn("node {}: peer {} at {} refused our connection: {}", config.nodeId(), peerId, address, reason);
             lastRejectionLogged = reason;
         } else {
-            LOG.debug("node {}: peer {} at {} refused our connection again: {}", config.nodeId(), peerId, address,
+            LOG.debug(
+                    "node {}: peer {} at {} refused our connection again: {}",
+                    config.nodeId(),
+                    peerId,
+                    address,
                     reason);
         }
         rejectedByPeer = true;
@@ -365,11 +398,15 @@ final class PeerLink {
         // A peer that refuses us (wrong cluster id, …) will keep refusing: wait the longest delay.
         int attempt = rejectedByPeer ? Integer.MAX_VALUE / 2 : failedAttempts;
         failedAttempts = failedAttempts == Integer.MAX_VALUE ? failedAttempts : failedAttempts + 1;
-        long delayMillis = backoff.delayMillis(attempt, bound -> ThreadLocalRandom.current().nextLong(bound));
-        reconnectTask = loop.schedule(() -> {
-            reconnectTask = null;
-            connect();
-        }, delayMillis, TimeUnit.MILLISECONDS);
+        long delayMillis = backoff.delayMillis(
+                attempt, bound -> ThreadLocalRandom.current().nextLong(bound));
+        reconnectTask = loop.schedule(
+                () -> {
+                    reconnectTask = null;
+                    connect();
+                },
+                delayMillis,
+                TimeUnit.MILLISECONDS);
     }
 
     private void cancelReconnect() {
@@ -393,8 +430,12 @@ final class PeerLink {
         long now = System.nanoTime();
         long next = nextDropWarnNanos.get();
         if (now - next >= 0 && nextDropWarnNanos.compareAndSet(next, now + DROP_WARN_INTERVAL_NANOS)) {
-            LOG.warn("node {}: dropping messages to peer {}: {} (dropped so far by this transport: {})",
-                    config.nodeId(), peerId, reason, counters.dropped.sum());
+            LOG.warn(
+                    "node {}: dropping messages to peer {}: {} (dropped so far by this transport: {})",
+                    config.nodeId(),
+                    peerId,
+                    reason,
+                    counters.dropped.sum());
         }
     }
 }

@@ -14,5 +14,11 @@ package dev.raftchat.raft.transport.netty;
  * @param handshakesRejected inbound connections closed for a bad hello, a TLS failure, a handshake timeout
  *                           or too many connections
  */
-public record TransportStats(long messagesSent, long flushes, long messagesReceived, long messagesDropped, long reconnects,
-                             long decodeErrors, long handshakesRejected) {}
+public record TransportStats(
+        long messagesSent,
+        long flushes,
+        long messagesReceived,
+        long messagesDropped,
+        long reconnects,
+        long decodeErrors,
+        long handshakesRejected) {}

@@ -45,12 +45,13 @@ public record TransportTls(SslContext server, SslContext client) {
      *
      * @throws IllegalArgumentException if the key material cannot be used
      */
-    public static TransportTls mutual(PrivateKey privateKey, X509Certificate[] certificateChain,
-                                      X509Certificate... trustedCertificates) {
+    public static TransportTls mutual(
+            PrivateKey privateKey, X509Certificate[] certificateChain, X509Certificate... trustedCertificates) {
         Objects.requireNonNull(privateKey, "privateKey");
         Objects.requireNonNull(certificateChain, "certificateChain");
         if (certificateChain.length == 0 || trustedCertificates.length == 0) {
-            throw new IllegalArgumentException("mutual TLS needs a certificate chain and at least one trusted certificate");
+            throw new IllegalArgumentException(
+                    "mutual TLS needs a certificate chain and at least one trusted certificate");
         }
         try {
             SslContext server = SslContextBuilder.forServer(privateKey, certificateChain)

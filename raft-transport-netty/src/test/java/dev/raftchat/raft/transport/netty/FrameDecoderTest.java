@@ -48,7 +48,8 @@ class FrameDecoderTest {
         EmbeddedChannel channel = new EmbeddedChannel(decoder);
 
         assertThatThrownBy(() -> channel.writeInbound(Unpooled.buffer().writeInt(5)))
-                .isInstanceOf(TooLongFrameException.class).hasMessageContaining("exceeds the limit of 4 bytes");
+                .isInstanceOf(TooLongFrameException.class)
+                .hasMessageContaining("exceeds the limit of 4 bytes");
         // Once failed, it swallows everything until the connection is closed.
         channel.writeInbound(frame("ok"));
         assertThat(channel.inboundMessages()).isEmpty();
@@ -67,7 +68,8 @@ class FrameDecoderTest {
         EmbeddedChannel channel = new EmbeddedChannel(new FrameDecoder(Integer.MAX_VALUE));
 
         assertThatThrownBy(() -> channel.writeInbound(Unpooled.buffer().writeInt(-1)))
-                .isInstanceOf(CorruptedFrameException.class).hasMessageContaining("4294967295");
+                .isInstanceOf(CorruptedFrameException.class)
+                .hasMessageContaining("4294967295");
         channel.finishAndReleaseAll();
     }
 }

@@ -20,9 +20,13 @@ class LayeringTest {
 
     /** Framing types the transport may use directly; every other generated type is the codec's business. */
     private static final Set<String> FRAMING_TYPES = Set.of(
-            RaftProto.class.getName(), RaftProto.Frame.class.getName(), RaftProto.Frame.Builder.class.getName(),
-            RaftProto.Frame.KindCase.class.getName(), RaftProto.Hello.class.getName(),
-            RaftProto.Hello.Builder.class.getName(), RaftProto.Rejection.class.getName(),
+            RaftProto.class.getName(),
+            RaftProto.Frame.class.getName(),
+            RaftProto.Frame.Builder.class.getName(),
+            RaftProto.Frame.KindCase.class.getName(),
+            RaftProto.Hello.class.getName(),
+            RaftProto.Hello.Builder.class.getName(),
+            RaftProto.Rejection.class.getName(),
             RaftProto.Rejection.Builder.class.getName());
 
     @Test
@@ -35,16 +39,23 @@ class LayeringTest {
             }
         };
         ArchRule rule = noClasses()
-                .that().resideInAPackage("dev.raftchat.raft.transport.netty")
-                .and().doNotBelongToAnyOf(MessageCodec.class)
-                .should().dependOnClassesThat(messageBodyTypes);
+                .that()
+                .resideInAPackage("dev.raftchat.raft.transport.netty")
+                .and()
+                .doNotBelongToAnyOf(MessageCodec.class)
+                .should()
+                .dependOnClassesThat(messageBodyTypes);
         rule.check(MAIN_CLASSES);
     }
 
     @Test
     void theCodecDoesNotDependOnNetty() {
-        noClasses().that().haveFullyQualifiedName(MessageCodec.class.getName())
-                .should().dependOnClassesThat().resideInAPackage("io.netty..")
+        noClasses()
+                .that()
+                .haveFullyQualifiedName(MessageCodec.class.getName())
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("io.netty..")
                 .check(MAIN_CLASSES);
     }
 }

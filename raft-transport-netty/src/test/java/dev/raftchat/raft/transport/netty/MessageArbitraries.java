@@ -44,34 +44,45 @@ final class MessageArbitraries {
     }
 
     static Arbitrary<Entry> entries() {
-        return Combinators.combine(Arbitraries.longs().between(1, Long.MAX_VALUE),
-                        Arbitraries.longs().between(1, Long.MAX_VALUE), Arbitraries.of(EntryType.class), bytes(64))
+        return Combinators.combine(
+                        Arbitraries.longs().between(1, Long.MAX_VALUE),
+                        Arbitraries.longs().between(1, Long.MAX_VALUE),
+                        Arbitraries.of(EntryType.class),
+                        bytes(64))
                 .as((term, index, type, data) -> new Entry(term, index, type, data));
     }
 
     static Arbitrary<ConfState> confStates() {
         // Each distinct id gets a role: 0 voter, 1 outgoing voter, 2 both, 3 learner; the first is a voter.
-        return Arbitraries.longs().between(1, Long.MAX_VALUE).set().ofMinSize(1).ofMaxSize(9)
-                .flatMap(ids -> Arbitraries.integers().between(0, 3).list().ofSize(ids.size()).map(roles -> {
-                    TreeSet<Long> voters = new TreeSet<>();
-                    TreeSet<Long> outgoing = new TreeSet<>();
-                    TreeSet<Long> learners = new TreeSet<>();
-                    int i = 0;
-                    for (long id : ids) {
-                        int role = i == 0 ? 0 : roles.get(i);
-                        i++;
-                        switch (role) {
-                            case 0 -> voters.add(id);
-                            case 1 -> outgoing.add(id);
-                            case 2 -> {
-                                voters.add(id);
-                                outgoing.add(id);
+        return Arbitraries.longs()
+                .between(1, Long.MAX_VALUE)
+                .set()
+                .ofMinSize(1)
+                .ofMaxSize(9)
+                .flatMap(ids -> Arbitraries.integers()
+                        .between(0, 3)
+                        .list()
+                        .ofSize(ids.size())
+                        .map(roles -> {
+                            TreeSet<Long> voters = new TreeSet<>();
+                            TreeSet<Long> outgoing = new TreeSet<>();
+                            TreeSet<Long> learners = new TreeSet<>();
+                            int i = 0;
+                            for (long id : ids) {
+                                int role = i == 0 ? 0 : roles.get(i);
+                                i++;
+                                switch (role) {
+                                    case 0 -> voters.add(id);
+                                    case 1 -> outgoing.add(id);
+                                    case 2 -> {
+                                        voters.add(id);
+                                        outgoing.add(id);
+                                    }
+                                    default -> learners.add(id);
+                                }
                             }
-                            default -> learners.add(id);
-                        }
-                    }
-                    return new ConfState(voters, outgoing, learners);
-                }));
+                            return new ConfState(voters, outgoing, learners);
+                        }));
     }
 
     static Arbitrary<SnapshotMeta> snapshotMetas() {
@@ -85,28 +96,36 @@ final class MessageArbitraries {
         return Arbitraries.oneOf(List.of(
                 Combinators.combine(from, to, term, counts(), counts(), flags(), flags())
                         .as(VoteRequest::new),
-                Combinators.combine(from, to, term, flags(), flags())
-                        .as(VoteResponse::new),
-                Combinators.combine(from, to, term, counts(), counts(), entries().list().ofMaxSize(5), counts())
+                Combinators.combine(from, to, term, flags(), flags()).as(VoteResponse::new),
+                Combinators.combine(
+                                from,
+                                to,
+                                term,
+                                counts(),
+                                counts(),
+                                entries().list().ofMaxSize(5),
+                                counts())
                         .as(AppendRequest::new),
                 Combinators.combine(from, to, term, flags(), counts(), counts(), counts())
                         .as(AppendResponse::new),
-                Combinators.combine(from, to, term, counts(), counts())
-                        .as(HeartbeatRequest::new),
-                Combinators.combine(from, to, term, counts())
-                        .as(HeartbeatResponse::new),
-                Combinators.combine(from, to, term, counts(), counts(), bytes(32).list().ofMaxSize(4))
+                Combinators.combine(from, to, term, counts(), counts()).as(HeartbeatRequest::new),
+                Combinators.combine(from, to, term, counts()).as(HeartbeatResponse::new),
+                Combinators.combine(
+                                from,
+                                to,
+                                term,
+                                counts(),
+                                counts(),
+                                bytes(32).list().ofMaxSize(4))
                         .as(ForwardProposal::new),
-                Combinators.combine(from, to, term)
-                        .as(TimeoutNow::new),
-                Combinators.combine(from, to, term, counts())
-                        .as(ReadIndexRequest::new),
+                Combinators.combine(from, to, term).as(TimeoutNow::new),
+                Combinators.combine(from, to, term, counts()).as(ReadIndexRequest::new),
                 // raft-core's form: a refusal (ok=false) always carries readIndex -1.
                 Combinators.combine(from, to, term, counts(), counts(), flags())
-                        .as((f, t, tm, context, index, ok) -> new ReadIndexResponse(f, t, tm, context, ok ? index : -1, ok)),
+                        .as((f, t, tm, context, index, ok) ->
+                                new ReadIndexResponse(f, t, tm, context, ok ? index : -1, ok)),
                 Combinators.combine(from, to, term, snapshotMetas(), counts(), bytes(128), flags())
                         .as(InstallSnapshotRequest::new),
-                Combinators.combine(from, to, term, counts(), counts(), flags())
-                        .as(InstallSnapshotResponse::new)));
+                Combinators.combine(from, to, term, counts(), counts(), flags()).as(InstallSnapshotResponse::new)));
     }
 }

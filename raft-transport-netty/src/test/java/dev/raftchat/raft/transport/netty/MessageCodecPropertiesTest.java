@@ -94,8 +94,13 @@ class MessageCodecPropertiesTest {
     Arbitrary<Tuple2<byte[], List<Integer>>> corruptedEncodings() {
         // Random bytes rarely look like protobuf; corrupting real encodings reaches the deeper checks
         // (invalid ids, entry positions and types, configurations).
-        return MessageArbitraries.messages().map(MessageCodec::encode).flatMap(bytes ->
-                Arbitraries.integers().between(0, Math.max(0, bytes.length * 8 - 1)).list().ofMinSize(1).ofMaxSize(4)
+        return MessageArbitraries.messages()
+                .map(MessageCodec::encode)
+                .flatMap(bytes -> Arbitraries.integers()
+                        .between(0, Math.max(0, bytes.length * 8 - 1))
+                        .list()
+                        .ofMinSize(1)
+                        .ofMaxSize(4)
                         .map(bits -> Tuple.of(bytes, bits)));
     }
 
@@ -113,8 +118,8 @@ class MessageCodecPropertiesTest {
     }
 
     @Property(tries = 500)
-    void truncatedEncodingsDecodeToAValidMessageOrACodecException(@ForAll("messages") Message message,
-                                                                   @ForAll byte cutSeed) {
+    void truncatedEncodingsDecodeToAValidMessageOrACodecException(
+            @ForAll("messages") Message message, @ForAll byte cutSeed) {
         byte[] bytes = MessageCodec.encode(message);
         int cut = Math.floorMod(cutSeed, bytes.length + 1);
         byte[] truncated = java.util.Arrays.copyOf(bytes, cut);
@@ -133,6 +138,8 @@ class MessageCodecPropertiesTest {
         assertThat(decoded.from()).isPositive();
         assertThat(decoded.to()).isPositive();
         assertThat(decoded.term()).isNotNegative();
-        assertThat(MessageCodec.decode(MessageCodec.encode(decoded))).usingRecursiveComparison().isEqualTo(decoded);
+        assertThat(MessageCodec.decode(MessageCodec.encode(decoded)))
+                .usingRecursiveComparison()
+                .isEqualTo(decoded);
     }
 }

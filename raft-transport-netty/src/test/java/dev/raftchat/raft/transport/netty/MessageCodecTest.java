@@ -25,17 +25,26 @@ import org.junit.jupiter.api.Test;
 class MessageCodecTest {
 
     private static RaftProto.RaftMessage.Builder heartbeat() {
-        return RaftProto.RaftMessage.newBuilder().setFrom(1).setTo(2).setTerm(3)
+        return RaftProto.RaftMessage.newBuilder()
+                .setFrom(1)
+                .setTo(2)
+                .setTerm(3)
                 .setHeartbeatRequest(RaftProto.HeartbeatRequest.newBuilder().setCommit(4));
     }
 
     private static RaftProto.Entry.Builder entry() {
-        return RaftProto.Entry.newBuilder().setTerm(1).setIndex(1).setType(RaftProto.EntryType.ENTRY_TYPE_NORMAL)
+        return RaftProto.Entry.newBuilder()
+                .setTerm(1)
+                .setIndex(1)
+                .setType(RaftProto.EntryType.ENTRY_TYPE_NORMAL)
                 .setData(ByteString.copyFromUtf8("x"));
     }
 
     private static RaftProto.RaftMessage.Builder append(RaftProto.Entry.Builder entry) {
-        return RaftProto.RaftMessage.newBuilder().setFrom(1).setTo(2).setTerm(3)
+        return RaftProto.RaftMessage.newBuilder()
+                .setFrom(1)
+                .setTo(2)
+                .setTerm(3)
                 .setAppendRequest(RaftProto.AppendRequest.newBuilder().addEntries(entry));
     }
 
@@ -74,79 +83,106 @@ class MessageCodecTest {
     @Test
     void anEmptyFrameIsACodecException() {
         assertThatThrownBy(() -> MessageCodec.parseFrame(ByteBuffer.allocate(0)))
-                .isInstanceOf(CodecException.class).hasMessageContaining("unknown kind");
+                .isInstanceOf(CodecException.class)
+                .hasMessageContaining("unknown kind");
     }
 
     @Test
     void aHelloWhereAMessageIsExpectedIsACodecException() {
         byte[] hello = Frames.hello("c", 1, 1, "").toByteArray();
         assertThatThrownBy(() -> MessageCodec.decodeMessageFrame(ByteBuffer.wrap(hello)))
-                .isInstanceOf(CodecException.class).hasMessageContaining("expected a message frame");
+                .isInstanceOf(CodecException.class)
+                .hasMessageContaining("expected a message frame");
     }
 
     @Test
     void uint64WithTheTopBitSetIsRefusedRatherThanBecomingNegative() {
         RaftProto.RaftMessage envelope = heartbeat().setTerm(-5).build();
         assertThatThrownBy(() -> MessageCodec.fromProto(envelope))
-                .isInstanceOf(CodecException.class).hasMessageContaining("term out of range: 18446744073709551611");
+                .isInstanceOf(CodecException.class)
+                .hasMessageContaining("term out of range: 18446744073709551611");
 
         RaftProto.RaftMessage badCommit = heartbeat()
-                .setHeartbeatRequest(RaftProto.HeartbeatRequest.newBuilder().setCommit(Long.MIN_VALUE)).build();
+                .setHeartbeatRequest(RaftProto.HeartbeatRequest.newBuilder().setCommit(Long.MIN_VALUE))
+                .build();
         assertThatThrownBy(() -> MessageCodec.fromProto(badCommit))
-                .isInstanceOf(CodecException.class).hasMessageContaining("commit out of range");
+                .isInstanceOf(CodecException.class)
+                .hasMessageContaining("commit out of range");
     }
 
     @Test
     void nodeIdsMustBePositive() {
         assertThatThrownBy(() -> MessageCodec.fromProto(heartbeat().setFrom(0).build()))
-                .isInstanceOf(CodecException.class).hasMessageContaining("from must be a positive node id");
+                .isInstanceOf(CodecException.class)
+                .hasMessageContaining("from must be a positive node id");
         assertThatThrownBy(() -> MessageCodec.fromProto(heartbeat().setTo(-1).build()))
-                .isInstanceOf(CodecException.class).hasMessageContaining("to must be a positive node id");
+                .isInstanceOf(CodecException.class)
+                .hasMessageContaining("to must be a positive node id");
     }
 
     @Test
     void entryTypesMustBeKnown() {
-        assertThatThrownBy(() -> MessageCodec.fromProto(append(entry().setTypeValue(7)).build()))
-                .isInstanceOf(CodecException.class).hasMessageContaining("unknown type code 7");
-        assertThatThrownBy(() -> MessageCodec.fromProto(
-                append(entry().setType(RaftProto.EntryType.ENTRY_TYPE_UNSPECIFIED)).build()))
-                .isInstanceOf(CodecException.class).hasMessageContaining("unknown type code 0");
+        assertThatThrownBy(() ->
+                        MessageCodec.fromProto(append(entry().setTypeValue(7)).build()))
+                .isInstanceOf(CodecException.class)
+                .hasMessageContaining("unknown type code 7");
+        assertThatThrownBy(
+                        () -> MessageCodec.fromProto(append(entry().setType(RaftProto.EntryType.ENTRY_TYPE_UNSPECIFIED))
+                                .build()))
+                .isInstanceOf(CodecException.class)
+                .hasMessageContaining("unknown type code 0");
     }
 
     @Test
     void entryPositionsMustBeAtLeastOne() {
-        assertThatThrownBy(() -> MessageCodec.fromProto(append(entry().setIndex(0)).build()))
-                .isInstanceOf(CodecException.class).hasMessageContaining("entry position must be >= 1");
-        assertThatThrownBy(() -> MessageCodec.fromProto(append(entry().setTerm(-1)).build()))
-                .isInstanceOf(CodecException.class).hasMessageContaining("entry position must be >= 1");
+        assertThatThrownBy(
+                        () -> MessageCodec.fromProto(append(entry().setIndex(0)).build()))
+                .isInstanceOf(CodecException.class)
+                .hasMessageContaining("entry position must be >= 1");
+        assertThatThrownBy(
+                        () -> MessageCodec.fromProto(append(entry().setTerm(-1)).build()))
+                .isInstanceOf(CodecException.class)
+                .hasMessageContaining("entry position must be >= 1");
     }
 
     private static RaftProto.RaftMessage snapshot(RaftProto.ConfState.Builder conf, boolean withMeta) {
-        RaftProto.InstallSnapshotRequest.Builder body = RaftProto.InstallSnapshotRequest.newBuilder()
-                .setChunk(ByteString.copyFromUtf8("chunk"));
+        RaftProto.InstallSnapshotRequest.Builder body =
+                RaftProto.InstallSnapshotRequest.newBuilder().setChunk(ByteString.copyFromUtf8("chunk"));
         if (withMeta) {
-            body.setMeta(RaftProto.SnapshotMeta.newBuilder().setIndex(5).setTerm(2).setConf(conf));
+            body.setMeta(
+                    RaftProto.SnapshotMeta.newBuilder().setIndex(5).setTerm(2).setConf(conf));
         }
-        return RaftProto.RaftMessage.newBuilder().setFrom(1).setTo(2).setTerm(3).setInstallSnapshotRequest(body).build();
+        return RaftProto.RaftMessage.newBuilder()
+                .setFrom(1)
+                .setTo(2)
+                .setTerm(3)
+                .setInstallSnapshotRequest(body)
+                .build();
     }
 
     @Test
     void snapshotsNeedMetaAndAValidConfiguration() {
         assertThatThrownBy(() -> MessageCodec.fromProto(snapshot(RaftProto.ConfState.newBuilder(), false)))
-                .isInstanceOf(CodecException.class).hasMessageContaining("without meta");
+                .isInstanceOf(CodecException.class)
+                .hasMessageContaining("without meta");
         assertThatThrownBy(() -> MessageCodec.fromProto(snapshot(RaftProto.ConfState.newBuilder(), true)))
-                .isInstanceOf(CodecException.class).hasMessageContaining("at least one voter");
+                .isInstanceOf(CodecException.class)
+                .hasMessageContaining("at least one voter");
         assertThatThrownBy(() -> MessageCodec.fromProto(
-                snapshot(RaftProto.ConfState.newBuilder().addVoters(1).addLearners(1), true)))
-                .isInstanceOf(CodecException.class).hasMessageContaining("both a learner and a voter");
+                        snapshot(RaftProto.ConfState.newBuilder().addVoters(1).addLearners(1), true)))
+                .isInstanceOf(CodecException.class)
+                .hasMessageContaining("both a learner and a voter");
         assertThatThrownBy(() -> MessageCodec.fromProto(
-                snapshot(RaftProto.ConfState.newBuilder().addVoters(1).addVoters(1), true)))
-                .isInstanceOf(CodecException.class).hasMessageContaining("lists node 1 twice");
+                        snapshot(RaftProto.ConfState.newBuilder().addVoters(1).addVoters(1), true)))
+                .isInstanceOf(CodecException.class)
+                .hasMessageContaining("lists node 1 twice");
         assertThatThrownBy(() -> MessageCodec.fromProto(
-                snapshot(RaftProto.ConfState.newBuilder().addVoters(0), true)))
-                .isInstanceOf(CodecException.class).hasMessageContaining("voters must be a positive node id");
+                        snapshot(RaftProto.ConfState.newBuilder().addVoters(0), true)))
+                .isInstanceOf(CodecException.class)
+                .hasMessageContaining("voters must be a positive node id");
 
-        Message valid = MessageCodec.fromProto(snapshot(RaftProto.ConfState.newBuilder().addVoters(1).addVoters(2), true));
+        Message valid = MessageCodec.fromProto(
+                snapshot(RaftProto.ConfState.newBuilder().addVoters(1).addVoters(2), true));
         assertThat(valid).isInstanceOfSatisfying(InstallSnapshotRequest.class, request -> {
             assertThat(request.meta()).isEqualTo(new SnapshotMeta(5, 2, ConfState.ofVoters(1, 2)));
             assertThat(request.chunk()).asString().isEqualTo("chunk");
@@ -156,18 +192,23 @@ class MessageCodecTest {
     @Test
     void encodingRefusesValuesTheWireCannotCarry() {
         assertThatThrownBy(() -> MessageCodec.encode(new VoteRequest(1, 2, -1, 0, 0, false, false)))
-                .isInstanceOf(CodecException.class).hasMessageContaining("term out of range");
+                .isInstanceOf(CodecException.class)
+                .hasMessageContaining("term out of range");
         assertThatThrownBy(() -> MessageCodec.encode(new VoteRequest(0, 2, 1, 0, 0, false, false)))
-                .isInstanceOf(CodecException.class).hasMessageContaining("from must be a positive node id");
+                .isInstanceOf(CodecException.class)
+                .hasMessageContaining("from must be a positive node id");
         assertThatThrownBy(() -> MessageCodec.encode(new AppendRequest(1, 2, 1, -3, 0, List.of(), 0)))
-                .isInstanceOf(CodecException.class).hasMessageContaining("prevLogIndex out of range");
+                .isInstanceOf(CodecException.class)
+                .hasMessageContaining("prevLogIndex out of range");
         assertThatThrownBy(() -> MessageCodec.encode(null)).isInstanceOf(CodecException.class);
         assertThatThrownBy(() -> MessageCodec.decode(null)).isInstanceOf(CodecException.class);
     }
 
     @Test
     void entriesKeepTheirOrderAndBytes() {
-        List<Entry> entries = List.of(Entry.noOp(2, 7), Entry.normal(2, 8, new byte[] {1, 2, 3}),
+        List<Entry> entries = List.of(
+                Entry.noOp(2, 7),
+                Entry.normal(2, 8, new byte[] {1, 2, 3}),
                 new Entry(3, 9, dev.raftchat.raft.core.EntryType.CONFIG_CHANGE, new byte[] {9}));
         AppendRequest request = new AppendRequest(1, 2, 3, 6, 2, entries, 5);
 
@@ -176,7 +217,8 @@ class MessageCodecTest {
 
     @Test
     void aMaximumSizeSnapshotChunkFitsInADefaultFrame() {
-        NettyTransportConfig config = NettyTransportConfig.builder("c", 1, new PeerAddress("127.0.0.1", 0)).build();
+        NettyTransportConfig config = NettyTransportConfig.builder("c", 1, new PeerAddress("127.0.0.1", 0))
+                .build();
         TreeSet<Long> voters = new TreeSet<>();
         TreeSet<Long> learners = new TreeSet<>();
         // A large configuration with the widest ids, to use up as much of the headroom as we promise.
@@ -184,9 +226,14 @@ class MessageCodecTest {
             voters.add(Long.MAX_VALUE - i);
             learners.add(Long.MAX_VALUE - 10_000 - i);
         }
-        InstallSnapshotRequest chunk = new InstallSnapshotRequest(Long.MAX_VALUE, Long.MAX_VALUE - 1, Long.MAX_VALUE,
+        InstallSnapshotRequest chunk = new InstallSnapshotRequest(
+                Long.MAX_VALUE,
+                Long.MAX_VALUE - 1,
+                Long.MAX_VALUE,
                 new SnapshotMeta(Long.MAX_VALUE, Long.MAX_VALUE, new ConfState(voters, new TreeSet<>(), learners)),
-                Long.MAX_VALUE, new byte[config.payloadBytesMax()], true);
+                Long.MAX_VALUE,
+                new byte[config.payloadBytesMax()],
+                true);
 
         int frameBytes = MessageCodec.messageFrame(chunk).getSerializedSize();
 

@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.function.UnaryOperator;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.provider.Arguments;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class NettyTransportConfigTest {
     private static final PeerAddress LISTEN = new PeerAddress("127.0.0.1", 0);
@@ -43,23 +43,33 @@ class NettyTransportConfigTest {
     static Stream<Arguments> invalidConfigs() {
         return Stream.of(
                 Arguments.of((UnaryOperator<NettyTransportConfig.Builder>) b -> b.frameBytesMax(1024), "frameBytesMax"),
-                Arguments.of((UnaryOperator<NettyTransportConfig.Builder>) b -> b.frameBytesMax(Integer.MAX_VALUE),
+                Arguments.of(
+                        (UnaryOperator<NettyTransportConfig.Builder>) b -> b.frameBytesMax(Integer.MAX_VALUE),
                         "frameBytesMax"),
-                Arguments.of((UnaryOperator<NettyTransportConfig.Builder>) b -> b.outboxMessagesMax(0), "outboxMessagesMax"),
-                Arguments.of((UnaryOperator<NettyTransportConfig.Builder>) b -> b.outboxBytesMax(1000), "outboxBytesMax"),
-                Arguments.of((UnaryOperator<NettyTransportConfig.Builder>) b -> b.writeBatchMessagesMax(0),
+                Arguments.of(
+                        (UnaryOperator<NettyTransportConfig.Builder>) b -> b.outboxMessagesMax(0), "outboxMessagesMax"),
+                Arguments.of(
+                        (UnaryOperator<NettyTransportConfig.Builder>) b -> b.outboxBytesMax(1000), "outboxBytesMax"),
+                Arguments.of(
+                        (UnaryOperator<NettyTransportConfig.Builder>) b -> b.writeBatchMessagesMax(0),
                         "writeBatchMessagesMax"),
-                Arguments.of((UnaryOperator<NettyTransportConfig.Builder>) b -> b.writeBufferBytesMax(10),
+                Arguments.of(
+                        (UnaryOperator<NettyTransportConfig.Builder>) b -> b.writeBufferBytesMax(10),
                         "writeBufferBytesMax"),
-                Arguments.of((UnaryOperator<NettyTransportConfig.Builder>) b -> b.connectTimeoutMillis(0),
+                Arguments.of(
+                        (UnaryOperator<NettyTransportConfig.Builder>) b -> b.connectTimeoutMillis(0),
                         "connectTimeoutMillis"),
-                Arguments.of((UnaryOperator<NettyTransportConfig.Builder>) b -> b.reconnectBackoffMillis(0, 10),
+                Arguments.of(
+                        (UnaryOperator<NettyTransportConfig.Builder>) b -> b.reconnectBackoffMillis(0, 10),
                         "reconnectBackoffMinMillis"),
-                Arguments.of((UnaryOperator<NettyTransportConfig.Builder>) b -> b.reconnectBackoffMillis(100, 10),
+                Arguments.of(
+                        (UnaryOperator<NettyTransportConfig.Builder>) b -> b.reconnectBackoffMillis(100, 10),
                         "reconnectBackoffMaxMillis"),
-                Arguments.of((UnaryOperator<NettyTransportConfig.Builder>) b -> b.handshakeTimeoutMillis(0),
+                Arguments.of(
+                        (UnaryOperator<NettyTransportConfig.Builder>) b -> b.handshakeTimeoutMillis(0),
                         "handshakeTimeoutMillis"),
-                Arguments.of((UnaryOperator<NettyTransportConfig.Builder>) b -> b.inboundConnectionsMax(0),
+                Arguments.of(
+                        (UnaryOperator<NettyTransportConfig.Builder>) b -> b.inboundConnectionsMax(0),
                         "inboundConnectionsMax"),
                 Arguments.of((UnaryOperator<NettyTransportConfig.Builder>) b -> b.ioThreads(0), "ioThreads"));
     }
@@ -75,8 +85,10 @@ class NettyTransportConfigTest {
     @Test
     void identityIsValidated() {
         assertThatThrownBy(() -> NettyTransportConfig.builder(" ", 1, LISTEN).build())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("clusterId");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("clusterId");
         assertThatThrownBy(() -> NettyTransportConfig.builder("c", 0, LISTEN).build())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("nodeId");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("nodeId");
     }
 }

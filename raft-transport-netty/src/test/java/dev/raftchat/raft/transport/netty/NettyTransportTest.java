@@ -62,13 +62,15 @@ class NettyTransportTest {
     }
 
     static List<Message> oneOfEachKind(long from, long to) {
-        ConfState conf = new ConfState(new java.util.TreeSet<>(List.of(1L, 2L, 3L)),
-                new java.util.TreeSet<>(List.of(1L, 4L)), new java.util.TreeSet<>(List.of(5L)));
+        ConfState conf = new ConfState(
+                new java.util.TreeSet<>(List.of(1L, 2L, 3L)),
+                new java.util.TreeSet<>(List.of(1L, 4L)),
+                new java.util.TreeSet<>(List.of(5L)));
         return List.of(
                 new VoteRequest(from, to, 7, 10, 6, true, false),
                 new VoteResponse(from, to, 7, true, true),
-                new AppendRequest(from, to, 7, 10, 6,
-                        List.of(Entry.noOp(7, 11), Entry.normal(7, 12, "hello".getBytes())), 9),
+                new AppendRequest(
+                        from, to, 7, 10, 6, List.of(Entry.noOp(7, 11), Entry.normal(7, 12, "hello".getBytes())), 9),
                 new AppendResponse(from, to, 7, false, 10, 8, 5),
                 new HeartbeatRequest(from, to, 7, 9, 42),
                 new HeartbeatResponse(from, to, 7, 42),
@@ -76,7 +78,8 @@ class NettyTransportTest {
                 new TimeoutNow(from, to, 7),
                 new ReadIndexRequest(from, to, 7, 99),
                 new ReadIndexResponse(from, to, 7, 99, 12, true),
-                new InstallSnapshotRequest(from, to, 7, new SnapshotMeta(100, 6, conf), 4096, new byte[] {1, 2, 3}, false),
+                new InstallSnapshotRequest(
+                        from, to, 7, new SnapshotMeta(100, 6, conf), 4096, new byte[] {1, 2, 3}, false),
                 new InstallSnapshotResponse(from, to, 7, 100, 4099, false));
     }
 
@@ -98,7 +101,8 @@ class NettyTransportTest {
             for (int to = 0; to < 3; to++) {
                 for (int from = 0; from < 3; from++) {
                     if (from != to) {
-                        assertThat(inboxes[to].from(from + 1)).usingRecursiveFieldByFieldElementComparator()
+                        assertThat(inboxes[to].from(from + 1))
+                                .usingRecursiveFieldByFieldElementComparator()
                                 .containsExactlyElementsOf(oneOfEachKind(from + 1, to + 1));
                     }
                 }
@@ -125,7 +129,9 @@ class NettyTransportTest {
         }
 
         eventually().until(() -> inbox.messages.size() == count);
-        List<Long> commits = inbox.messages.stream().map(m -> ((HeartbeatRequest) m).commit()).toList();
+        List<Long> commits = inbox.messages.stream()
+                .map(m -> ((HeartbeatRequest) m).commit())
+                .toList();
         assertThat(commits).isSorted().doesNotHaveDuplicates().hasSize(count);
         assertThat(sender.stats().messagesDropped()).isZero();
     }
@@ -146,7 +152,10 @@ class NettyTransportTest {
         node(config(2).listenAddress(notYetListening).build(), inbox);
 
         eventually().until(() -> inbox.messages.size() == count);
-        assertThat(inbox.messages.stream().map(m -> ((HeartbeatRequest) m).commit()).toList()).isSorted();
+        assertThat(inbox.messages.stream()
+                        .map(m -> ((HeartbeatRequest) m).commit())
+                        .toList())
+                .isSorted();
         assertThat(sender.stats().messagesSent()).isEqualTo(count);
         // Write many, flush once: one flush per full batch (more only if the socket pushed back).
         assertThat(sender.stats().flushes()).isBetween((long) count / batch, (long) count / batch + 20);
@@ -190,8 +199,7 @@ class NettyTransportTest {
         TestPeers.Inbox secondInbox = new TestPeers.Inbox();
         node(config(2).listenAddress(peerAddress).build(), secondInbox);
 
-        eventually().untilAsserted(
-                () -> assertThat(secondInbox.messages).containsExactly(new TimeoutNow(1, 2, 2)));
+        eventually().untilAsserted(() -> assertThat(secondInbox.messages).containsExactly(new TimeoutNow(1, 2, 2)));
         assertThat(sender.queuedMessages(2)).isZero();
     }
 
@@ -214,7 +222,11 @@ class NettyTransportTest {
     @Test
     void theOutboxIsBoundedInBytesToo() throws IOException {
         int frameBytesMax = NettyTransportConfig.FRAME_BYTES_MIN;
-        NettyTransport sender = node(config(1).frameBytesMax(frameBytesMax).outboxBytesMax(frameBytesMax).build(),
+        NettyTransport sender = node(
+                config(1)
+                        .frameBytesMax(frameBytesMax)
+                        .outboxBytesMax(frameBytesMax)
+                        .build(),
                 new TestPeers.Inbox());
         sender.updatePeer(2, new PeerAddress("127.0.0.1", TestPeers.unusedPort()));
         Message fortyKilobytes = new ForwardProposal(1, 2, 0, 1, 1, List.of(new byte[40 * 1024]));
@@ -263,8 +275,8 @@ class NettyTransportTest {
         connectAll(sender, receiver);
         byte[] chunk = new byte[sender.config().payloadBytesMax()];
         new Random(7).nextBytes(chunk);
-        InstallSnapshotRequest request = new InstallSnapshotRequest(1, 2, 3,
-                new SnapshotMeta(1_000, 3, ConfState.ofVoters(1, 2, 3)), 0, chunk, false);
+        InstallSnapshotRequest request = new InstallSnapshotRequest(
+                1, 2, 3, new SnapshotMeta(1_000, 3, ConfState.ofVoters(1, 2, 3)), 0, chunk, false);
 
         sender.send(request);
 
@@ -301,7 +313,8 @@ class NettyTransportTest {
         assertThat(sender.peers()).isEmpty();
         assertThat(sender.stats().messagesDropped()).isEqualTo(1);
         assertThatThrownBy(() -> sender.updatePeer(1, newPlace.boundPeerAddress()))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not this node's own");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("not this node's own");
     }
 
     @Test
@@ -328,8 +341,12 @@ class NettyTransportTest {
                 lengthPrefix(64 * 1024),
                 frame(message),
                 concat(frame(hello), frame(new byte[] {0x08, (byte) 0x80})),
-                concat(frame(hello), frame(MessageCodec.messageFrame(new TimeoutNow(8, 2, 1)).toByteArray())),
-                concat(frame(hello), frame(MessageCodec.messageFrame(new TimeoutNow(7, 3, 1)).toByteArray())),
+                concat(
+                        frame(hello),
+                        frame(MessageCodec.messageFrame(new TimeoutNow(8, 2, 1)).toByteArray())),
+                concat(
+                        frame(hello),
+                        frame(MessageCodec.messageFrame(new TimeoutNow(7, 3, 1)).toByteArray())),
                 concat(frame(hello), frame(new byte[0])));
         long heartbeat = 1;
         for (byte[] attack : attacks) {
@@ -353,8 +370,12 @@ class NettyTransportTest {
     void aHelloForAnotherClusterIsRefused() throws IOException {
         TestPeers.Inbox inbox = new TestPeers.Inbox();
         NettyTransport receiver = node(config(2).handshakeTimeoutMillis(300).build(), inbox);
-        NettyTransport stranger = node(NettyTransportConfig.builder("other-cluster", 1, TestPeers.ANY_LOOPBACK_PORT)
-                .reconnectBackoffMillis(10, 50).ioThreads(1).build(), new TestPeers.Inbox());
+        NettyTransport stranger = node(
+                NettyTransportConfig.builder("other-cluster", 1, TestPeers.ANY_LOOPBACK_PORT)
+                        .reconnectBackoffMillis(10, 50)
+                        .ioThreads(1)
+                        .build(),
+                new TestPeers.Inbox());
         stranger.updatePeer(2, receiver.boundPeerAddress());
 
         stranger.send(new TimeoutNow(1, 2, 1));
@@ -362,7 +383,8 @@ class NettyTransportTest {
         eventually().until(() -> receiver.stats().handshakesRejected() >= 1);
         assertThat(inbox.messages).isEmpty();
 
-        try (Socket silent = new Socket(receiver.boundPeerAddress().host(), receiver.boundPeerAddress().port())) {
+        try (Socket silent = new Socket(
+                receiver.boundPeerAddress().host(), receiver.boundPeerAddress().port())) {
             long rejectedBefore = receiver.stats().handshakesRejected();
             assertClosedByRemote(silent);
             assertThat(receiver.stats().handshakesRejected()).isGreaterThan(rejectedBefore);
@@ -376,9 +398,12 @@ class NettyTransportTest {
         NettyTransport receiver = node(2, new TestPeers.Inbox());
         PeerAddress target = receiver.boundPeerAddress();
         try (Socket peer = new Socket(target.host(), target.port())) {
-            peer.getOutputStream().write(frame(Frames.hello(TestPeers.CLUSTER, 1, 1, "").toByteArray()));
+            peer.getOutputStream()
+                    .write(frame(Frames.hello(TestPeers.CLUSTER, 1, 1, "").toByteArray()));
             peer.getOutputStream().flush();
-            eventually().until(() -> receiver.stats().handshakesRejected() == 0 && receiver.stats().decodeErrors() == 0);
+            eventually()
+                    .until(() -> receiver.stats().handshakesRejected() == 0
+                            && receiver.stats().decodeErrors() == 0);
 
             receiver.close();
 
@@ -388,11 +413,15 @@ class NettyTransportTest {
 
     @Test
     void inboundConnectionsAreLimited() throws IOException {
-        NettyTransport receiver = node(config(2).inboundConnectionsMax(1).handshakeTimeoutMillis(60_000).build(),
+        NettyTransport receiver = node(
+                config(2)
+                        .inboundConnectionsMax(1)
+                        .handshakeTimeoutMillis(60_000)
+                        .build(),
                 new TestPeers.Inbox());
         PeerAddress target = receiver.boundPeerAddress();
         try (Socket first = new Socket(target.host(), target.port());
-             Socket second = new Socket(target.host(), target.port())) {
+                Socket second = new Socket(target.host(), target.port())) {
             assertClosedByRemote(second);
             assertThat(receiver.stats().handshakesRejected()).isEqualTo(1);
             assertThat(first.isClosed()).isFalse();
@@ -446,8 +475,12 @@ class NettyTransportTest {
         one.updatePeer(2, configured);
         for (long id = 2; id <= 4; id++) {
             try (Socket peer = new Socket("127.0.0.1", one.boundPeerAddress().port())) {
-                peer.getOutputStream().write(frame(Frames.hello(TestPeers.CLUSTER, id, 1, "127.0.0.1:" + (40_000 + id)).toByteArray()));
-                peer.getOutputStream().write(frame(MessageCodec.messageFrame(new HeartbeatRequest(id, 1, 1, 0, 0)).toByteArray()));
+                peer.getOutputStream()
+                        .write(frame(Frames.hello(TestPeers.CLUSTER, id, 1, "127.0.0.1:" + (40_000 + id))
+                                .toByteArray()));
+                peer.getOutputStream()
+                        .write(frame(MessageCodec.messageFrame(new HeartbeatRequest(id, 1, 1, 0, 0))
+                                .toByteArray()));
                 peer.getOutputStream().flush();
                 long from = id;
                 eventually().until(() -> !inbox.from(from).isEmpty());
@@ -471,8 +504,11 @@ class NettyTransportTest {
         previousListener.setReuseAddress(true);
         previousListener.bind(new java.net.InetSocketAddress("127.0.0.1", port));
         previousListener.setSoTimeout(10_000);
-        try (Socket previousOutbound = new Socket("127.0.0.1", one.boundPeerAddress().port())) {
-            previousOutbound.getOutputStream().write(frame(Frames.hello(TestPeers.CLUSTER, 2, 111, "").toByteArray()));
+        try (Socket previousOutbound =
+                new Socket("127.0.0.1", one.boundPeerAddress().port())) {
+            previousOutbound
+                    .getOutputStream()
+                    .write(frame(Frames.hello(TestPeers.CLUSTER, 2, 111, "").toByteArray()));
             previousOutbound.getOutputStream().flush();
             one.updatePeer(2, new PeerAddress("127.0.0.1", port));
             Socket zombie = previousListener.accept(); // node 1's link now points at the old run...
@@ -480,9 +516,13 @@ class NettyTransportTest {
             try (zombie) {
                 // The new run of node 2, on the same port, says hello with a new incarnation.
                 TestPeers.Inbox inboxOfTwo = new TestPeers.Inbox();
-                NettyTransport two = node(NettyTransportConfig.builder(TestPeers.CLUSTER, 2,
-                                new PeerAddress("127.0.0.1", port))
-                        .reconnectBackoffMillis(10, 200).handshakeTimeoutMillis(2_000).ioThreads(1).build(), inboxOfTwo);
+                NettyTransport two = node(
+                        NettyTransportConfig.builder(TestPeers.CLUSTER, 2, new PeerAddress("127.0.0.1", port))
+                                .reconnectBackoffMillis(10, 200)
+                                .handshakeTimeoutMillis(2_000)
+                                .ioThreads(1)
+                                .build(),
+                        inboxOfTwo);
                 two.updatePeer(1, one.boundPeerAddress());
                 two.send(new HeartbeatRequest(2, 1, 1, 0, 0));
                 eventually().until(() -> !inboxOfOne.from(2).isEmpty());

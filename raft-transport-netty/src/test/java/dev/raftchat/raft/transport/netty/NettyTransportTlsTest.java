@@ -9,14 +9,14 @@ import dev.raftchat.raft.message.HeartbeatRequest;
 import dev.raftchat.raft.message.TimeoutNow;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 import java.net.Socket;
 import java.security.Principal;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.X509ExtendedKeyManager;
@@ -143,8 +143,11 @@ class NettyTransportTlsTest {
 
     @Test
     void aClientWithoutACertificateIsRefused() throws SSLException {
-        SslContext anonymousClient = SslContextBuilder.forClient().trustManager(CLUSTER_CA.certificate()).build();
-        TransportTls tls = new TransportTls(NODE_1.mutualTls(CLUSTER_CA.certificate()).server(), anonymousClient);
+        SslContext anonymousClient = SslContextBuilder.forClient()
+                .trustManager(CLUSTER_CA.certificate())
+                .build();
+        TransportTls tls =
+                new TransportTls(NODE_1.mutualTls(CLUSTER_CA.certificate()).server(), anonymousClient);
         assertRefused(tls);
     }
 
@@ -165,8 +168,10 @@ class NettyTransportTlsTest {
     void contextsMustBeOfTheRightSide() {
         TransportTls tls = NODE_1.mutualTls(CLUSTER_CA.certificate());
         assertThatThrownBy(() -> new TransportTls(tls.client(), tls.client()))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("forServer");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("forServer");
         assertThatThrownBy(() -> new TransportTls(tls.server(), tls.server()))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("forClient");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("forClient");
     }
 }

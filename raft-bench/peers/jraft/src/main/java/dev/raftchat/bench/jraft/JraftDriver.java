@@ -69,7 +69,8 @@ public final class JraftDriver implements BenchCluster {
             nodeOptions.setLogUri(dir + "/log");
             nodeOptions.setRaftMetaUri(dir + "/meta");
             nodeOptions.setRaftOptions(raftOptions);
-            RpcServer rpcServer = RaftRpcServerFactory.createRaftRpcServer(peers.get(i).getEndpoint());
+            RpcServer rpcServer =
+                    RaftRpcServerFactory.createRaftRpcServer(peers.get(i).getEndpoint());
             RaftGroupService service = new RaftGroupService(GROUP, peers.get(i), nodeOptions, rpcServer);
             nodes.add(service.start());
             services.add(service);

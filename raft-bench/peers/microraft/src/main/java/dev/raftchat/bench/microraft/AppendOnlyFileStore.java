@@ -34,8 +34,8 @@ final class AppendOnlyFileStore implements RaftStore, AutoCloseable {
 
     AppendOnlyFileStore(Path file, boolean sync) throws IOException {
         Files.createDirectories(file.getParent());
-        this.channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING);
+        this.channel = FileChannel.open(
+                file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
         this.sync = sync;
     }
 

@@ -21,7 +21,6 @@ import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
-import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.rpc.SupportedRpcType;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
@@ -45,6 +44,7 @@ public final class RatisDriver implements BenchCluster {
     private final List<RaftServer> servers = new ArrayList<>();
     /** One client id for the whole run; call ids are unique per client id, as Ratis' retry cache needs. */
     private final ClientId clientId = ClientId.randomId();
+
     private final AtomicLong callIds = new AtomicLong();
     private volatile RaftServer leader;
 
@@ -61,14 +61,18 @@ public final class RatisDriver implements BenchCluster {
         int[] ports = DriverMain.freePorts(3);
         List<RaftPeer> peers = new ArrayList<>();
         for (int i = 0; i < ports.length; i++) {
-            peers.add(RaftPeer.newBuilder().setId("n" + (i + 1)).setAddress("127.0.0.1:" + ports[i]).build());
+            peers.add(RaftPeer.newBuilder()
+                    .setId("n" + (i + 1))
+                    .setAddress("127.0.0.1:" + ports[i])
+                    .build());
         }
         RaftGroup group = RaftGroup.valueOf(groupId, peers);
         for (int i = 0; i < peers.size(); i++) {
             RaftProperties properties = new RaftProperties();
             RaftConfigKeys.Rpc.setType(properties, SupportedRpcType.NETTY);
             NettyConfigKeys.Server.setPort(properties, ports[i]);
-            RaftServerConfigKeys.setStorageDir(properties,
+            RaftServerConfigKeys.setStorageDir(
+                    properties,
                     List.of(options.dataDir().resolve("node-" + (i + 1)).toFile()));
             RaftServerConfigKeys.Log.setUnsafeFlushEnabled(properties, !options.sync());
             RaftServer server = RaftServer.newBuilder()
@@ -125,8 +129,8 @@ public final class RatisDriver implements BenchCluster {
                     .build();
             return current.submitClientRequestAsync(request).thenApply(reply -> {
                 if (!reply.isSuccess()) {
-                    throw new IllegalStateException("Ratis rejected the proposal: " + reply.getException(),
-                            reply.getException());
+                    throw new IllegalStateException(
+                            "Ratis rejected the proposal: " + reply.getException(), reply.getException());
                 }
                 return reply;
             });

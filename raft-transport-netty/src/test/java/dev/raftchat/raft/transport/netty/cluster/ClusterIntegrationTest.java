@@ -83,7 +83,10 @@ class ClusterIntegrationTest {
         cluster = new TestCluster(3, directory).startAll();
         long firstLeader = awaitStableLeader();
         commitMany("a", 20);
-        long follower = cluster.running().stream().filter(id -> id != firstLeader).findFirst().orElseThrow();
+        long follower = cluster.running().stream()
+                .filter(id -> id != firstLeader)
+                .findFirst()
+                .orElseThrow();
         // Followers forward proposals to the leader.
         cluster.propose(follower, "via-follower").get(10, TimeUnit.SECONDS);
         acknowledged.add("via-follower");
@@ -99,7 +102,9 @@ class ClusterIntegrationTest {
 
         cluster.start(firstLeader);
         awaitSameHistoryEverywhere();
-        assertThat(cluster.applied(firstLeader)).containsSubsequence(acknowledged).hasSizeGreaterThanOrEqualTo(41);
+        assertThat(cluster.applied(firstLeader))
+                .containsSubsequence(acknowledged)
+                .hasSizeGreaterThanOrEqualTo(41);
         assertThat(awaitStableLeader()).isNotEqualTo(0);
     }
 
@@ -122,7 +127,8 @@ class ClusterIntegrationTest {
         eventually().until(lost::isDone);
         assertThat(lost).isCompletedExceptionally();
         for (long id : cluster.running()) {
-            assertThat(cluster.applied(id)).as("node %s", id)
+            assertThat(cluster.applied(id))
+                    .as("node %s", id)
                     .containsSubsequence("before", "after")
                     .doesNotContain("lost-write");
         }
@@ -173,7 +179,10 @@ class ClusterIntegrationTest {
         commitMany("a", 10);
         awaitSameHistoryEverywhere();
 
-        long follower = cluster.running().stream().filter(id -> id != leader).findFirst().orElseThrow();
+        long follower = cluster.running().stream()
+                .filter(id -> id != leader)
+                .findFirst()
+                .orElseThrow();
         cluster.kill(follower);
         cluster.kill(leader);
         awaitStableLeader();
