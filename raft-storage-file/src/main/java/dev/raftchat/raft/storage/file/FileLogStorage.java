@@ -480,7 +480,13 @@ public final class FileLogStorage implements LogStorage {
         return segment;
     }
 
-    /** Discards entries from {@code index} on, durably, before anything new is written after them. */
+    /**
+     * Discards entries from {@code index} on, durably, before anything new is written after them. The order
+     * makes every intermediate state after a power loss a log that opens as a prefix of the old one: later
+     * segments are deleted last one first (a crash keeps a prefix of those deletions, so what remains is
+     * contiguous) and the directory is forced <em>before</em> the kept segment is shortened — shortening it
+     * first could leave it durable next to later segments that a crash brought back ("not continuous").
+     */
     private void truncateSuffix(long index) {
         boolean deleted = false;
         while (!segments.isEmpty() && segments.get(segments.size() - 1).firstIndex >= index) {
@@ -488,6 +494,9 @@ public final class FileLogStorage implements LogStorage {
             segment.file.close();
             fileSystem.delete(segment.path);
             deleted = true;
+        }
+        if (deleted && !config.syncDisabled()) {
+            fileSystem.forceDirectory(directory);
         }
         if (!segments.isEmpty()) {
             Segment segment = segments.get(segments.size() - 1);
@@ -502,9 +511,6 @@ public final class FileLogStorage implements LogStorage {
                 }
                 segment.dirty = false;
             }
-        }
-        if (deleted && !config.syncDisabled()) {
-            fileSystem.forceDirectory(directory);
         }
         terms.truncateFrom(index);
         cache.truncateFrom(index);

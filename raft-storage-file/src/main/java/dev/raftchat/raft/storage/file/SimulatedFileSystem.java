@@ -75,6 +75,12 @@ public final class SimulatedFileSystem implements StorageFileSystem {
     private long forceCount;
     private long nextInodeId = 1;
     private Path failingForcesRoot;
+    /** Where a power loss is armed (null: none), and how many more mutating calls under it succeed first. */
+    private Path powerLossRoot;
+
+    private long powerLossAfterCalls;
+    private boolean powerLost;
+    private long mutatingCalls;
     private final java.util.TreeSet<Path> lockedDirectories = new java.util.TreeSet<>();
 
     /** Creates an empty file system. */
@@ -111,6 +117,7 @@ public final class SimulatedFileSystem implements StorageFileSystem {
             if (!create) {
                 throw new StorageException("no such file " + file);
             }
+            beforeMutation(file);
             inode = new Inode(nextInodeId++);
             dir.entries.put(name, inode);
             dir.pending.add(new DirectoryOperation(DirectoryOperation.Kind.LINK, name, null, inode));
@@ -121,6 +128,7 @@ public final class SimulatedFileSystem implements StorageFileSystem {
     @Override
     public void rename(Path source, Path target) {
         Path parent = parentOf(source);
+        beforeMutation(source);
         if (!parent.equals(parentOf(target))) {
             throw new StorageException(
                     "simulated rename across directories is not supported: " + source + " to " + target);
@@ -136,6 +144,7 @@ public final class SimulatedFileSystem implements StorageFileSystem {
 
     @Override
     public void delete(Path file) {
+        beforeMutation(file);
         Directory dir = directories.get(parentOf(file));
         if (dir == null || dir.entries.remove(nameOf(file)) == null) {
             return;
@@ -145,6 +154,7 @@ public final class SimulatedFileSystem implements StorageFileSystem {
 
     @Override
     public void forceDirectory(Path directory) {
+        beforeMutation(directory);
         checkForceAllowed(directory);
         Directory dir = requireDirectory(directory);
         dir.durable = new TreeMap<>(dir.entries);
@@ -194,6 +204,8 @@ public final class SimulatedFileSystem implements StorageFileSystem {
         Objects.requireNonNull(random, "random");
         Path normalizedRoot = root == null ? null : normalize(root);
         generation++;
+        powerLossRoot = null;
+        powerLost = false;
         lockedDirectories.clear();
         // Directories first, so that only files still reachable are rebuilt; iteration is sorted by path.
         List<Inode> reachable = new ArrayList<>();
@@ -227,6 +239,54 @@ public final class SimulatedFileSystem implements StorageFileSystem {
      */
     public void failForcesUnder(Path root) {
         failingForcesRoot = root == null ? null : normalize(root);
+    }
+
+    /**
+     * Arms a power loss: the next {@code callsBefore} mutating calls at or below {@code root} (file creation,
+     * rename, delete, directory force, write, truncate, force) succeed, and the one after them, like every
+     * later one, throws {@link PowerLossException} without doing anything: the machine is off. Call
+     * {@link #crash} next (as the restart), which also disarms it. Lets a test stop a multi-step operation
+     * between any two of its steps.
+     */
+    public void powerLossAfter(Path root, long callsBefore) {
+        if (callsBefore < 0) {
+            throw new IllegalArgumentException("callsBefore must be >= 0, got " + callsBefore);
+        }
+        powerLossRoot = normalize(Objects.requireNonNull(root, "root"));
+        powerLossAfterCalls = callsBefore;
+        powerLost = false;
+    }
+
+    /** Whether an armed power loss has happened (and no {@link #crash} has followed it yet). */
+    public boolean powerLost() {
+        return powerLost;
+    }
+
+    /** How many mutating calls (as {@link #powerLossAfter} counts them) this file system has seen. */
+    public long mutatingCalls() {
+        return mutatingCalls;
+    }
+
+    /** Thrown by every mutating call once an armed power loss has happened. */
+    public static final class PowerLossException extends StorageException {
+        private static final long serialVersionUID = 1L;
+
+        PowerLossException(Path path) {
+            super("simulated power loss at a call on " + path);
+        }
+    }
+
+    private void beforeMutation(Path path) {
+        mutatingCalls++;
+        if (powerLossRoot == null || !normalize(path).startsWith(powerLossRoot)) {
+            return;
+        }
+        if (!powerLost && powerLossAfterCalls > 0) {
+            powerLossAfterCalls--;
+            return;
+        }
+        powerLost = true;
+        throw new PowerLossException(path);
     }
 
     private void checkForceAllowed(Path path) {
@@ -511,6 +571,7 @@ public final class SimulatedFileSystem implements StorageFileSystem {
         @Override
         public void write(long position, ByteBuffer source) {
             checkUsable();
+            beforeMutation(path);
             if (position < 0) {
                 throw new StorageException("negative write position " + position + " in " + path);
             }
@@ -523,6 +584,7 @@ public final class SimulatedFileSystem implements StorageFileSystem {
         @Override
         public void truncate(long sizeBytes) {
             checkUsable();
+            beforeMutation(path);
             if (sizeBytes < 0 || sizeBytes > inode.current.length) {
                 throw new StorageException(
                         "cannot truncate " + path + " of " + inode.current.length + " bytes to " + sizeBytes);
@@ -534,6 +596,7 @@ public final class SimulatedFileSystem implements StorageFileSystem {
         @Override
         public void force() {
             checkUsable();
+            beforeMutation(path);
             checkForceAllowed(path);
             for (FileOperation operation : inode.pending) {
                 operation.applyTo(inode.durable);
