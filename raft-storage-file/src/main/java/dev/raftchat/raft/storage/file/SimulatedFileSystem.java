@@ -75,6 +75,8 @@ public final class SimulatedFileSystem implements StorageFileSystem {
     private long forceCount;
     private long nextInodeId = 1;
     private Path failingForcesRoot;
+    private FailedForce failedForceMode = FailedForce.MARK_CLEAN;
+    private long failedForces;
     /** Where a power loss is armed (null: none), and how many more mutating calls under it succeed first. */
     private Path powerLossRoot;
 
@@ -232,13 +234,40 @@ public final class SimulatedFileSystem implements StorageFileSystem {
         }
     }
 
+    /** What a failed {@link StorageFile#force()} does to the file's unsynced writes (Linux, "fsyncgate"). */
+    public enum FailedForce {
+        /**
+         * The kernel marks the pages clean: reads still return the new bytes, but they never reach the disk, a
+         * later force succeeds without writing them, and a crash loses them (ext4, XFS since 4.13).
+         */
+        MARK_CLEAN,
+        /** The pages are dropped: reads return what is on the disk again. */
+        DROP_PAGES
+    }
+
     /**
-     * From now on every {@link StorageFile#force()} and {@link #forceDirectory} at or below {@code root} throws
-     * {@link StorageException} without making anything durable, as a failing disk would; {@code null} ends the
-     * fault. Lets tests check that a node stops after a failed sync instead of retrying.
+     * As {@link #failForcesUnder(Path, FailedForce)} with {@link FailedForce#MARK_CLEAN}, Linux's usual
+     * behaviour.
      */
     public void failForcesUnder(Path root) {
+        failForcesUnder(root, FailedForce.MARK_CLEAN);
+    }
+
+    /**
+     * From now on every {@link StorageFile#force()} and {@link #forceDirectory} at or below {@code root} throws
+     * {@link StorageException} without making anything durable, as a failing disk would; a failed file force
+     * also does to the file's unsynced writes what {@code mode} says (a failed directory force leaves its
+     * entries pending). {@code null} ends the fault. Lets tests check that a node stops after a failed sync
+     * instead of retrying, and never trusts what the failed force covered.
+     */
+    public void failForcesUnder(Path root, FailedForce mode) {
         failingForcesRoot = root == null ? null : normalize(root);
+        failedForceMode = Objects.requireNonNull(mode, "mode");
+    }
+
+    /** How many file forces have failed (each one losing its unsynced writes as its mode says). */
+    public long failedForces() {
+        return failedForces;
     }
 
     /**
@@ -597,7 +626,16 @@ public final class SimulatedFileSystem implements StorageFileSystem {
         public void force() {
             checkUsable();
             beforeMutation(path);
-            checkForceAllowed(path);
+            try {
+                checkForceAllowed(path);
+            } catch (StorageException e) {
+                failedForces++;
+                if (failedForceMode == FailedForce.DROP_PAGES) {
+                    inode.current = inode.durable.copy();
+                }
+                inode.pending.clear(); // never written: clean (MARK_CLEAN) or gone (DROP_PAGES)
+                throw e;
+            }
             for (FileOperation operation : inode.pending) {
                 operation.applyTo(inode.durable);
             }
