@@ -141,6 +141,11 @@ final class InvariantChecker {
             checkRestoredState(node, restoredIndex, restoredStateHash);
             v.applied = restoredIndex;
         }
+        if (v.commit > v.lastIndex() && storage.repairThroughIndex() >= v.commit) {
+            // Recovery reported synced entries lost to corruption (a bit flip the file disk injected): the
+            // node knows it, votes for nobody until a leader repairs it, and its commit index is clamped.
+            v.commit = v.lastIndex();
+        }
         if (v.commit > v.lastIndex()) {
             fail(
                     "node %d restarted with commit %d beyond its durable log (last index %d)",

@@ -260,6 +260,10 @@ final class SimNode {
         if (report.tornWrite()) {
             sim.counters().increment(Counter.TORN_WRITES);
         }
+        sim.counters().add(Counter.BIT_FLIPS, report.bitFlips());
+        sim.counters().add(Counter.SYNCED_ENTRIES_LOST_TO_CORRUPTION, report.syncedEntriesLost());
+        sim.counters().add(Counter.POWER_LOSSES_IN_RECOVERY, report.recoveryPowerLosses());
+        sim.counters().add(Counter.UNSYNCED_PAGE_HOLES, report.unsyncedPageHoles());
         sim.invariants().onCrash(index);
         // Ops whose proposals were accepted may still commit: their outcome is unknown.
         for (OpRecord op : proposed.values()) {
@@ -278,6 +282,11 @@ final class SimNode {
         }
         inbox.clear();
         pendingTicks = 0;
+    }
+
+    /** Lets the disk inject its own faults (file disks), or stops it (liveness phase). */
+    void setDiskFaultsEnabled(boolean enabled) {
+        disk.setFaultsEnabled(enabled);
     }
 
     void armCrashAtNextSync() {

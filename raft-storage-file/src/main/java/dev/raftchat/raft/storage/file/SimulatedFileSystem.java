@@ -64,8 +64,18 @@ public final class SimulatedFileSystem implements StorageFileSystem {
         /** A random prefix of the unsynced operations survives; the next write survives partially. */
         TORN,
         /** As {@link #TORN}, with the lost part of the torn write present as zero bytes. */
-        TORN_ZERO_FILLED
+        TORN_ZERO_FILLED,
+        /**
+         * Write-back in any order: each {@link #PAGE_BYTES}-byte page that unsynced writes touched survives or not,
+         * independently, and the file's size is the synced or the current one; so a later page may survive
+         * where an earlier one is lost (a hole, zeros or old bytes, followed by new data). Directory operations
+         * still survive as a prefix (as with a metadata journal).
+         */
+        ANY_PAGES
     }
+
+    /** The page size of {@link CrashMode#ANY_PAGES}: small, so that the tiny segments of tests span several. */
+    public static final int PAGE_BYTES = 512;
 
     /** Files larger than this are refused, so a bug cannot eat the test JVM's heap. */
     public static final long FILE_BYTES_MAX = Integer.MAX_VALUE - 64;
@@ -83,6 +93,9 @@ public final class SimulatedFileSystem implements StorageFileSystem {
     private long powerLossAfterCalls;
     private boolean powerLost;
     private long mutatingCalls;
+    /** Files whose last crash lost an unsynced page and kept a later one. */
+    private long filesWithHoles;
+
     private final java.util.TreeSet<Path> lockedDirectories = new java.util.TreeSet<>();
 
     /** Creates an empty file system. */
@@ -286,9 +299,24 @@ public final class SimulatedFileSystem implements StorageFileSystem {
         powerLost = false;
     }
 
+    /** Disarms a power loss armed by {@link #powerLossAfter} that has not happened yet. */
+    public void disarmPowerLoss() {
+        if (!powerLost) {
+            powerLossRoot = null;
+        }
+    }
+
     /** Whether an armed power loss has happened (and no {@link #crash} has followed it yet). */
     public boolean powerLost() {
         return powerLost;
+    }
+
+    /**
+     * How many files, over every {@link CrashMode#ANY_PAGES} crash so far, lost an unsynced page but kept a later
+     * one (for coverage counters).
+     */
+    public long filesWithHoles() {
+        return filesWithHoles;
     }
 
     /** How many mutating calls (as {@link #powerLossAfter} counts them) this file system has seen. */
@@ -392,6 +420,7 @@ public final class SimulatedFileSystem implements StorageFileSystem {
             case LOSE_UNSYNCED -> 0;
             case KEEP_UNSYNCED -> pendingCount;
             case TORN, TORN_ZERO_FILLED -> pendingCount == 0 ? 0 : random.nextInt(pendingCount + 1);
+            case ANY_PAGES -> pendingCount == 0 ? 0 : random.nextInt(pendingCount + 1); // directories only
         };
     }
 
@@ -523,6 +552,10 @@ public final class SimulatedFileSystem implements StorageFileSystem {
         }
 
         void crash(CrashMode mode, RandomGenerator random) {
+            if (mode == CrashMode.ANY_PAGES) {
+                crashAnyPages(random);
+                return;
+            }
             int keep = survivingCount(mode, pending.size(), random);
             ByteImage image = durable.copy();
             for (int i = 0; i < keep; i++) {
@@ -539,6 +572,57 @@ public final class SimulatedFileSystem implements StorageFileSystem {
                     }
                     image.write(torn.position(), part, 0, part.length);
                 }
+            }
+            current = image;
+            durable = image.copy();
+            pending.clear();
+        }
+
+        private void crashAnyPages(RandomGenerator random) {
+            if (pending.isEmpty()) {
+                current = durable.copy();
+                return;
+            }
+            java.util.TreeSet<Long> touched = new java.util.TreeSet<>();
+            for (FileOperation operation : pending) {
+                if (operation.isTruncate()) {
+                    touched.add(operation.position() / PAGE_BYTES);
+                } else if (operation.data().length > 0) {
+                    long last = (operation.position() + operation.data().length - 1) / PAGE_BYTES;
+                    for (long page = operation.position() / PAGE_BYTES; page <= last; page++) {
+                        touched.add(page);
+                    }
+                }
+            }
+            int length = random.nextBoolean() ? current.length : durable.length;
+            ByteImage image = durable.copy();
+            if (length < image.length) {
+                image.truncate(length);
+            } else if (length > image.length) {
+                image.write(length - 1, new byte[1], 0, 1); // zero-extends
+            }
+            boolean lostOne = false;
+            boolean hole = false;
+            for (long page : touched) {
+                long start = page * PAGE_BYTES;
+                if (start >= length) {
+                    break;
+                }
+                if (random.nextBoolean()) {
+                    hole |= lostOne;
+                    int end = (int) Math.min(length, start + PAGE_BYTES);
+                    byte[] bytes = new byte[end - (int) start];
+                    int available = (int) Math.max(0, Math.min(end, current.length) - start);
+                    if (available > 0) {
+                        System.arraycopy(current.bytes, (int) start, bytes, 0, available);
+                    }
+                    image.write(start, bytes, 0, bytes.length);
+                } else {
+                    lostOne = true;
+                }
+            }
+            if (hole) {
+                filesWithHoles++;
             }
             current = image;
             durable = image.copy();
