@@ -42,6 +42,8 @@ public final class FileDisk implements SimDisk {
     static final int FREQUENT_OPERATION_POWER_LOSS_ONE_IN = 400;
     /** Chance that a multi-step operation (truncation, hard-state replacement, compaction) loses power inside. */
     static final int MULTI_STEP_OPERATION_POWER_LOSS_ONE_IN = 6;
+    /** Truncations of synced entries are rare (a follower overwriting a deposed leader's entries): most lose power. */
+    static final int TRUNCATION_POWER_LOSS_ONE_IN = 2;
     /** The power is lost after a uniformly drawn number of calls below this (more than most operations make). */
     static final int POWER_LOSS_CALLS_MAX = 12;
     /** Chance that a sync's forces fail. */
@@ -310,7 +312,9 @@ public final class FileDisk implements SimDisk {
 
         /** Runs one storage operation, perhaps losing power inside it; a fault stops the node. */
         private void run(Operation operation, boolean multiStep, boolean failForce, Runnable call) {
-            int oneIn = multiStep ? MULTI_STEP_OPERATION_POWER_LOSS_ONE_IN : FREQUENT_OPERATION_POWER_LOSS_ONE_IN;
+            int oneIn = operation == Operation.TRUNCATION
+                    ? TRUNCATION_POWER_LOSS_ONE_IN
+                    : multiStep ? MULTI_STEP_OPERATION_POWER_LOSS_ONE_IN : FREQUENT_OPERATION_POWER_LOSS_ONE_IN;
             if (faultsEnabled && running && faultRandom.nextInt(oneIn) == 0) {
                 // A frequent operation makes a call or three (write, roll, forces, the sync mark).
                 int callsMax = multiStep ? POWER_LOSS_CALLS_MAX : 3;

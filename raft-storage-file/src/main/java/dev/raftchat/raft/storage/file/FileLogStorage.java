@@ -316,7 +316,7 @@ public final class FileLogStorage implements LogStorage {
         }
         byte[] newHardState = hardState.equals(durableHardState) ? null : encodeHardState(hardState);
         durableHardState = hardState;
-        boolean forceDirectory = directoryDirty && force && newHardState == null;
+        boolean forceDirectory = directoryDirty && force;
         directoryDirty = false;
         if (toForce.isEmpty() && newHardState == null && !forceDirectory && !sidecar) {
             return PendingSync.DONE;
@@ -335,15 +335,19 @@ public final class FileLogStorage implements LogStorage {
                 for (StorageFile file : toForce) {
                     file.force();
                 }
-                if (!toForce.isEmpty()) {
+                if (forceDirectory) {
+                    // A segment created since the last sync: its name must be durable before the mark vouches
+                    // for its entries (found by the simulator: power lost before the hard state's directory
+                    // force left a mark pointing into a segment the crash had unlinked).
+                    fileSystem.forceDirectory(directory);
+                }
+                if (!toForce.isEmpty() && force) {
                     // Only after the data's forces succeeded: a failed force throws first, and the mark keeps
                     // the last position known durable, to which the next open cuts back.
                     syncMark.write(markThrough, markRepairThrough);
                 }
                 if (newHardState != null) {
                     hardStateFile.replace(newHardState, force);
-                } else if (forceDirectory) {
-                    fileSystem.forceDirectory(directory);
                 }
             } catch (RuntimeException e) {
                 throw fail(e);

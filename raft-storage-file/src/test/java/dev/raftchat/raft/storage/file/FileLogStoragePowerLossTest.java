@@ -85,6 +85,9 @@ class FileLogStoragePowerLossTest {
                     }
                     fs.crash(mode, new SplittableRandom(calls * 100 + seed));
                     try (FileLogStorage recovered = FileLogStorage.open(fs, DIR, CONFIG)) {
+                        // Nothing was corrupted: a power loss must never look like lost synced entries.
+                        assertThat(recovered.recoveryLostSyncedEntries()).isZero();
+                        assertThat(recovered.repairThroughIndex()).isZero();
                         check.accept(recovered);
                     } catch (RuntimeException | AssertionError e) {
                         throw new AssertionError(
@@ -160,6 +163,25 @@ class FileLogStoragePowerLossTest {
                 recovered -> {
                     assertThat(recovered.hardState()).isIn(new HardState(1, 2, 30), new HardState(2, 3, 35));
                     assertThat(all(recovered)).isEqualTo(range(1, 1, LAST));
+                });
+    }
+
+    @Test
+    void aSyncThatCoversANewSegmentAndANewHardStateSurvivesPowerLossAtEveryStep() {
+        powerLossAtEveryStep(
+                storage -> {
+                    storage.append(range(1, LAST + 1, LAST + 8)); // rolls into a new segment
+                    storage.saveHardState(new HardState(2, 3, 35));
+                    storage.sync();
+                },
+                recovered -> {
+                    assertThat(recovered.hardState()).isIn(new HardState(1, 2, 30), new HardState(2, 3, 35));
+                    assertThat(recovered.lastIndex()).isBetween((long) LAST, LAST + 8L);
+                    assertThat(all(recovered)).isEqualTo(range(1, 1, recovered.lastIndex()));
+                    if (recovered.hardState().term() == 2) {
+                        // The hard state is replaced last: everything the sync covered is there.
+                        assertThat(recovered.lastIndex()).isEqualTo(LAST + 8L);
+                    }
                 });
     }
 
