@@ -42,8 +42,8 @@ public final class FileDisk implements SimDisk {
     static final int FREQUENT_OPERATION_POWER_LOSS_ONE_IN = 400;
     /** Chance that a multi-step operation (truncation, hard-state replacement, compaction) loses power inside. */
     static final int MULTI_STEP_OPERATION_POWER_LOSS_ONE_IN = 6;
-    /** Truncations of synced entries are rare (a follower overwriting a deposed leader's entries): most lose power. */
-    static final int TRUNCATION_POWER_LOSS_ONE_IN = 2;
+    /** Truncations of synced entries are rare (a follower overwriting a deposed leader's entries): all are armed. */
+    static final int TRUNCATION_POWER_LOSS_ONE_IN = 1;
     /** The power is lost after a uniformly drawn number of calls below this (more than most operations make). */
     static final int POWER_LOSS_CALLS_MAX = 12;
     /** Chance that a sync's forces fail. */
@@ -115,6 +115,9 @@ public final class FileDisk implements SimDisk {
         long syncedLast = current == null ? 0 : current.lastIndexSynced;
         long writtenLast = current == null ? 0 : current.lastIndexSeen;
         boolean processOnly = stoppedBy == DiskFault.FAILED_FORCE;
+        // A power loss inside an operation usually leaves unsynced pages: half the time they are written back
+        // in any order (holes), which the uniform choice of mode alone would rarely reach.
+        boolean anyPages = stoppedBy == DiskFault.POWER_LOSS && faultRandom.nextBoolean();
         if (current != null) {
             current.delegate.close();
         }
@@ -129,7 +132,10 @@ public final class FileDisk implements SimDisk {
             // with the pages the failed force marked clean, live on.
             fileSystem.disarmPowerLoss();
         } else {
-            fileSystem.crash(directory, MODES[random.nextInt(MODES.length)], random);
+            fileSystem.crash(
+                    directory,
+                    anyPages ? SimulatedFileSystem.CrashMode.ANY_PAGES : MODES[random.nextInt(MODES.length)],
+                    random);
             if (faultsEnabled && group.nodeOwingRepair == 0 && faultRandom.nextInt(BIT_FLIP_ONE_IN) == 0) {
                 bitFlips = flipSyncedByte();
             }
@@ -317,7 +323,7 @@ public final class FileDisk implements SimDisk {
                     : multiStep ? MULTI_STEP_OPERATION_POWER_LOSS_ONE_IN : FREQUENT_OPERATION_POWER_LOSS_ONE_IN;
             if (faultsEnabled && running && faultRandom.nextInt(oneIn) == 0) {
                 // A frequent operation makes a call or three (write, roll, forces, the sync mark).
-                int callsMax = multiStep ? POWER_LOSS_CALLS_MAX : 3;
+                int callsMax = operation == Operation.TRUNCATION ? 8 : multiStep ? POWER_LOSS_CALLS_MAX : 3;
                 fileSystem.powerLossAfter(directory, faultRandom.nextInt(callsMax));
             }
             if (failForce) {

@@ -75,7 +75,7 @@ public final class SimulatedFileSystem implements StorageFileSystem {
     }
 
     /** The page size of {@link CrashMode#ANY_PAGES}: small, so that the tiny segments of tests span several. */
-    public static final int PAGE_BYTES = 128;
+    public static final int PAGE_BYTES = 64;
 
     /** Files larger than this are refused, so a bug cannot eat the test JVM's heap. */
     public static final long FILE_BYTES_MAX = Integer.MAX_VALUE - 64;
