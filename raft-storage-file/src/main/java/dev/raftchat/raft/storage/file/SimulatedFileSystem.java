@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.random.RandomGenerator;
 
 /**
@@ -96,7 +97,7 @@ public final class SimulatedFileSystem implements StorageFileSystem {
     /** Files whose last crash lost an unsynced page and kept a later one. */
     private long filesWithHoles;
 
-    private final java.util.TreeSet<Path> lockedDirectories = new java.util.TreeSet<>();
+    private final TreeSet<Path> lockedDirectories = new TreeSet<>();
 
     /** Creates an empty file system. */
     public SimulatedFileSystem() {}
@@ -241,7 +242,9 @@ public final class SimulatedFileSystem implements StorageFileSystem {
         }
         for (Inode inode : reachable) {
             if (inode.crashedAtGeneration != generation) {
-                inode.crash(mode, random);
+                if (inode.crash(mode, random)) {
+                    filesWithHoles++;
+                }
                 inode.crashedAtGeneration = generation;
             }
         }
@@ -540,7 +543,7 @@ public final class SimulatedFileSystem implements StorageFileSystem {
         }
     }
 
-    private final class Inode {
+    private static final class Inode {
         final long id;
         ByteImage current = new ByteImage(0);
         ByteImage durable = new ByteImage(0);
@@ -551,10 +554,10 @@ public final class SimulatedFileSystem implements StorageFileSystem {
             this.id = id;
         }
 
-        void crash(CrashMode mode, RandomGenerator random) {
+        /** Rebuilds the file after a crash; true when an unsynced page was lost and a later one kept. */
+        boolean crash(CrashMode mode, RandomGenerator random) {
             if (mode == CrashMode.ANY_PAGES) {
-                crashAnyPages(random);
-                return;
+                return crashAnyPages(random);
             }
             int keep = survivingCount(mode, pending.size(), random);
             ByteImage image = durable.copy();
@@ -576,14 +579,15 @@ public final class SimulatedFileSystem implements StorageFileSystem {
             current = image;
             durable = image.copy();
             pending.clear();
+            return false;
         }
 
-        private void crashAnyPages(RandomGenerator random) {
+        private boolean crashAnyPages(RandomGenerator random) {
             if (pending.isEmpty()) {
                 current = durable.copy();
-                return;
+                return false;
             }
-            java.util.TreeSet<Long> touched = new java.util.TreeSet<>();
+            TreeSet<Long> touched = new TreeSet<>();
             for (FileOperation operation : pending) {
                 if (operation.isTruncate()) {
                     touched.add(operation.position() / PAGE_BYTES);
@@ -621,12 +625,10 @@ public final class SimulatedFileSystem implements StorageFileSystem {
                     lostOne = true;
                 }
             }
-            if (hole) {
-                filesWithHoles++;
-            }
             current = image;
             durable = image.copy();
             pending.clear();
+            return hole;
         }
 
         @Override

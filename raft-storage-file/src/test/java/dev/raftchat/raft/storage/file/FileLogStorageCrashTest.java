@@ -8,8 +8,10 @@ import dev.raftchat.raft.core.HardState;
 import dev.raftchat.raft.core.LogPosition;
 import dev.raftchat.raft.storage.StorageException;
 import dev.raftchat.raft.storage.file.SimulatedFileSystem.CrashMode;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.SplittableRandom;
@@ -139,7 +141,7 @@ class FileLogStorageCrashTest {
         }
         byte[] content = fs.readAllBytes(segment(1));
         long six = offsetOf(1, 6);
-        java.util.Arrays.fill(content, (int) six, (int) (six + SegmentFormat.recordBytes(entry(1, 6))), (byte) 0);
+        Arrays.fill(content, (int) six, (int) (six + SegmentFormat.recordBytes(entry(1, 6))), (byte) 0);
         fs.crash(CrashMode.LOSE_UNSYNCED, new Random(0));
         fs.overwrite(segment(1), content); // 1..5 synced, 6 never written back, 7..10 written back
         try (FileLogStorage storage = open()) {
@@ -189,7 +191,7 @@ class FileLogStorageCrashTest {
             storage.sync();
         }
         byte[] content = fs.readAllBytes(segment(1));
-        fs.overwrite(segment(1), java.util.Arrays.copyOf(content, content.length - 3));
+        fs.overwrite(segment(1), Arrays.copyOf(content, content.length - 3));
         try (FileLogStorage storage = open()) {
             assertThat(storage.lastIndex()).isEqualTo(4);
             assertThat(storage.recoveryBytesCut()).isEqualTo(SegmentFormat.recordBytes(entry(1, 5)) - 3);
@@ -203,7 +205,7 @@ class FileLogStorageCrashTest {
             storage.sync();
         }
         byte[] content = fs.readAllBytes(segment(1));
-        fs.overwrite(segment(1), java.util.Arrays.copyOf(content, content.length + 300));
+        fs.overwrite(segment(1), Arrays.copyOf(content, content.length + 300));
         try (FileLogStorage storage = open()) {
             assertThat(storage.lastIndex()).isEqualTo(5);
             assertThat(storage.recoveryBytesCut()).isEqualTo(300);
@@ -383,7 +385,7 @@ class FileLogStorageCrashTest {
         // The state compact() leaves when the machine dies after the compaction point became durable but
         // before the segment deletions did: the new point on disk, every old segment still there.
         new StateFile(fs, DIR, FileLogStorage.COMPACTION_POINT_FILE_NAME, FileLogStorage.COMPACTION_POINT_MAGIC, 16)
-                .replace(java.nio.ByteBuffer.allocate(16).putLong(50).putLong(2).array(), true);
+                .replace(ByteBuffer.allocate(16).putLong(50).putLong(2).array(), true);
         try (FileLogStorage storage = open(small)) {
             assertThat(storage.segmentFirstIndexes()).isEmpty();
             assertThat(storage.lastIndex()).isEqualTo(50);

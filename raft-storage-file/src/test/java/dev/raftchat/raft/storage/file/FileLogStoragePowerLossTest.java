@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.raftchat.raft.core.Entry;
 import dev.raftchat.raft.core.HardState;
 import dev.raftchat.raft.core.LogPosition;
+import dev.raftchat.raft.storage.StorageException;
 import dev.raftchat.raft.storage.file.SimulatedFileSystem.CrashMode;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -74,7 +75,7 @@ class FileLogStoragePowerLossTest {
                         operation.accept(storage);
                     } catch (SimulatedFileSystem.PowerLossException expected) {
                         // the machine went off in the middle of the operation
-                    } catch (dev.raftchat.raft.storage.StorageException e) {
+                    } catch (StorageException e) {
                         assertThat(fs.powerLost()).as("%s", e).isTrue();
                     }
                     storage.close();
