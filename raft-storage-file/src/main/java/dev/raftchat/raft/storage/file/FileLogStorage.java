@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Durability.</b> {@link #append} writes records to the current segment without forcing;
  * {@link #saveHardState} only remembers. {@link #sync} forces every segment written since the last sync,
- * forces the directory if a segment was created, and then, if the hard state changed, replaces the
+ * forces the directory if a segment was created, records what it made durable in the sync mark
+ * ({@code sync-mark}, see {@link SyncMark}), and then, if the hard state changed, replaces the
  * hard-state file atomically (temporary file, force, rename, directory force). So one {@code sync} covers
  * any number of appends (group commit), and the log is durable before a hard state that may refer to it.
  * Exceptions to "nothing is durable before sync", each making more durable, never less:
@@ -45,10 +46,13 @@ import org.slf4j.LoggerFactory;
  * With {@link FileLogStorageConfig#syncDisabled()} nothing is ever forced (a warning is logged at open).
  *
  * <p><b>Recovery</b> at {@link #open}: every segment is scanned and every record's CRC, index continuity
- * and term order checked, and the in-memory index (index → segment, offset; index → term) is rebuilt. A
- * torn or zero-filled tail of the last segment is cut and the number of bytes cut is logged at WARN.
- * Corruption anywhere else — in a segment that is not the last, or a damaged record in the last segment
- * that is followed by a valid one — refuses to open with a {@link StorageException} naming the file and
+ * and term order checked, and the in-memory index (index → segment, offset; index → term) is rebuilt.
+ * Everything after the sync mark is cut, whatever the page cache shows (after a failed force, Linux may
+ * have marked unwritten pages clean). Damage at or below the mark is corruption, not a torn write: the
+ * log is cut before it and {@link #repairThroughIndex()} reports the loss (durably, until a sync covers
+ * it again), so that the node does not vote as if it had never acknowledged those entries. A log without
+ * a mark (written before marks existed) is recovered as before: a torn or zero-filled tail of the last
+ * segment is cut, other corruption refuses to open with a {@link StorageException} naming the file and
  * the byte offset.
  *
  * <p><b>Test mode: the synced length.</b> When the system property {@value #SYNCED_LENGTH_PROPERTY} is
