@@ -106,6 +106,13 @@ final class ApiFlags {
     int loginAttemptsPerMinutePerAddress;
 
     @Option(
+            names = "--login-delay-max-ms",
+            defaultValue = "" + ApiConfig.DEFAULT_LOGIN_DELAY_MAX_MILLIS,
+            description = "Longest a login of a user attacked from many addresses is slowed; never refused"
+                    + " (default: ${DEFAULT-VALUE}).")
+    long loginDelayMaxMillis;
+
+    @Option(
             names = "--writes-per-minute-per-user",
             defaultValue = "" + ApiConfig.DEFAULT_WRITES_PER_MINUTE_PER_USER,
             description = "Writes per user per minute, also the burst; beyond it 429 (default: ${DEFAULT-VALUE}).")
@@ -233,6 +240,7 @@ final class ApiFlags {
                 passwordHashQueueMax,
                 loginAttemptsPerMinutePerUser,
                 loginAttemptsPerMinutePerAddress,
+                loginDelayMaxMillis,
                 writesPerMinutePerUser,
                 writesPerMinutePerAddress,
                 rateLimitKeysMax,

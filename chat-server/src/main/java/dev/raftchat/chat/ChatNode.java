@@ -197,7 +197,13 @@ public final class ChatNode implements AutoCloseable {
                     },
                     metrics);
             ApiHandler apiHandler = new ApiHandler(
-                    apiBackend, api, config.httpContentBytesMax(), passwordHasher, webSocketHub, System::nanoTime);
+                    apiBackend,
+                    api,
+                    config.httpContentBytesMax(),
+                    passwordHasher,
+                    webSocketHub,
+                    System::nanoTime,
+                    config.adminToken());
             this.http = new ChatHttpServer(
                     config.httpHost(),
                     config.httpPort(),

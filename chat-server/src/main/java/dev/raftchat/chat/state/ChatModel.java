@@ -35,8 +35,12 @@ public final class ChatModel {
         return name.toLowerCase(Locale.ROOT);
     }
 
-    /** A user as registered. {@code passwordHash} is the encoded PBKDF2 hash, never the password. */
-    public record User(String username, String passwordHash, long createdAtMillis) {}
+    /**
+     * A user as registered. {@code passwordHash} is the encoded PBKDF2 hash, never the password;
+     * {@code operatorVouched} says the registration carried the operator's admin token, which a name listed
+     * in {@code --admin-users} needs before it has admin rights.
+     */
+    public record User(String username, String passwordHash, long createdAtMillis, boolean operatorVouched) {}
 
     /** An open session; {@code sessionId} is the log index of the login. */
     public record Session(
@@ -141,6 +145,12 @@ public final class ChatModel {
     final TreeMap<String, Room> rooms = new TreeMap<>();
     /** Folded username -> user. */
     private final TreeMap<String, User> users = new TreeMap<>();
+    /**
+     * {@link Names#skeleton} -> folded username of the first user registered with it; derived from
+     * {@link #users} (rebuilt on restore, not serialized). Snapshots of format 2 may hold two users with one
+     * skeleton; the first in name order is then the one a look-alike name resolves to.
+     */
+    private final TreeMap<String, String> userSkeletons = new TreeMap<>();
 
     private final TreeMap<Long, Session> sessionsById = new TreeMap<>();
     private final TreeMap<String, Long> sessionIdsByTokenHash = new TreeMap<>();
@@ -208,6 +218,18 @@ public final class ChatModel {
         if (room.codePoints().anyMatch(Character::isISOControl)) {
             throw new InvalidCommandException("invalid_room_name", "the room name contains a control character");
         }
+    }
+
+    /**
+     * A name for a new v1 room: {@link #checkRoomName}, and NFKC-normalized with nothing invisible, so two
+     * rooms cannot look the same. (Existing rooms are only checked by {@link #checkRoomName}: a snapshot of an
+     * older version may hold names created before this rule.)
+     *
+     * @throws InvalidCommandException {@code invalid_room_name}
+     */
+    public static void checkNewRoomName(ChatLimits limits, String room) {
+        checkRoomName(limits, room);
+        Names.requireVisible("invalid_room_name", "the room name", room);
     }
 
     /**
@@ -307,22 +329,30 @@ public final class ChatModel {
         } catch (InvalidCommandException e) {
             return ChatResult.rejected(e.code(), e.getMessage());
         }
-        String author = user;
-        User registered = users.get(fold(user));
+        String author;
+        try {
+            author = originalUserName(user);
+        } catch (InvalidCommandException e) {
+            return ChatResult.rejected(e.code(), e.getMessage());
+        }
+        boolean verified = false;
+        User registered = registeredLookalike(author);
         if (registered != null) {
             String actorName = actorName(actor);
+            String why = fold(registered.username()).equals(fold(author))
+                    ? "the name '" + author + "' is registered"
+                    : "the name '" + author + "' looks like the registered name '" + registered.username() + "'";
             if (actorName == null) {
-                return ChatResult.rejected(
-                        "unauthorized",
-                        "the name '" + user + "' is registered: posting under it needs that user's token");
+                return ChatResult.rejected("unauthorized", why + ": posting under it needs that user's token");
             }
-            if (!fold(actorName).equals(fold(user))) {
-                return ChatResult.rejected("forbidden", "the name '" + user + "' belongs to another user");
+            if (!fold(actorName).equals(fold(registered.username()))) {
+                return ChatResult.rejected("forbidden", why + ": it belongs to another user");
             }
             author = registered.username();
+            verified = true;
         }
         if (!txnId.isEmpty()) {
-            Message replay = replay(author, txnId);
+            Message replay = replay(author, verified, txnId);
             if (replay != null) {
                 return ChatResult.accepted(
                         replay.deleted() ? new Post(replay.author(), "", replay.postedAtMillis()) : replay.toPost(),
@@ -339,12 +369,41 @@ public final class ChatModel {
             room = new Room(roomName, logTimeMillis, null);
             rooms.put(roomName, room);
         }
-        Message message = append(index, room, author, text, postedAtMillis, txnId, events);
+        Message message = append(index, room, author, verified, text, postedAtMillis, txnId, events);
         return ChatResult.accepted(message.toPost());
     }
 
-    private Message replay(String author, String txnId) {
-        Dedup entry = dedup.get(fold(author) + '\n' + txnId);
+    /**
+     * The name an original-route post shows: NFKC-normalized, with nothing invisible.
+     *
+     * @throws InvalidCommandException {@code invalid_user}
+     */
+    public static String originalUserName(String user) {
+        String normalized = Names.normalize(user);
+        Names.requireVisible("invalid_user", "user name", normalized);
+        return normalized;
+    }
+
+    /** The registered user whose name is {@code name} or looks like it (same TR39 skeleton), or null. */
+    public User registeredLookalike(String name) {
+        User same = users.get(fold(name));
+        if (same != null) {
+            return same;
+        }
+        String folded = userSkeletons.get(Names.skeleton(name));
+        return folded == null ? null : users.get(folded);
+    }
+
+    /**
+     * Idempotency records of anonymous posts live apart from a registered user's: an account registered
+     * later never replays (and so never claims) a post made under its name without a token.
+     */
+    private static String dedupKey(String author, boolean verified, String txnId) {
+        return (verified ? "" : "?") + fold(author) + '\n' + txnId;
+    }
+
+    private Message replay(String author, boolean verified, String txnId) {
+        Dedup entry = dedup.get(dedupKey(author, verified, txnId));
         if (entry == null) {
             return null;
         }
@@ -354,17 +413,24 @@ public final class ChatModel {
     }
 
     private Message append(
-            long index, Room room, String author, String text, long postedAtMillis, String txnId, Events events) {
+            long index,
+            Room room,
+            String author,
+            boolean verified,
+            String text,
+            long postedAtMillis,
+            String txnId,
+            Events events) {
         long at = Math.max(room.latestPostedAtMillis, postedAtMillis);
         room.latestPostedAtMillis = at;
         room.latestSeq++;
-        Message message =
-                new Message(index, room.latestSeq, author, text, at, 0, false, txnId.isEmpty() ? null : txnId);
+        Message message = new Message(
+                index, room.latestSeq, author, text, at, 0, false, txnId.isEmpty() ? null : txnId, verified);
         room.messages.add(message);
         room.liveCount++;
         room.emptySinceMillis = -1;
         if (!txnId.isEmpty()) {
-            dedup.put(fold(author) + '\n' + txnId, new Dedup(author, txnId, logTimeMillis, room.name, message));
+            dedup.put(dedupKey(author, verified, txnId), new Dedup(author, txnId, logTimeMillis, room.name, message));
             expireDedup();
         }
         String name = room.name;
@@ -454,7 +520,7 @@ public final class ChatModel {
             return unauthorized();
         }
         try {
-            checkRoomName(limits, command.room());
+            checkNewRoomName(limits, command.room());
             checkRetention("maxMessages", command.retentionMaxMessages(), Integer.MAX_VALUE);
             checkRetention("maxAgeSeconds", command.retentionMaxAgeSeconds(), ChatPolicy.SECONDS_LIMIT);
         } catch (InvalidCommandException e) {
@@ -536,7 +602,7 @@ public final class ChatModel {
             return ChatResult.rejected(e.code(), e.getMessage());
         }
         if (!command.txnId().isEmpty()) {
-            Message replay = replay(actor, command.txnId());
+            Message replay = replay(actor, true, command.txnId());
             if (replay != null) {
                 return ChatResult.acceptedMessage(replay, true);
             }
@@ -546,7 +612,7 @@ public final class ChatModel {
             return ChatResult.rejected("room_not_found", "no room named '" + command.room() + "'");
         }
         return ChatResult.acceptedMessage(
-                append(index, room, actor, command.text(), command.atMillis(), command.txnId(), events), false);
+                append(index, room, actor, true, command.text(), command.atMillis(), command.txnId(), events), false);
     }
 
     /** The message an authorized edit or delete acts on, or a rejection. */
@@ -563,8 +629,13 @@ public final class ChatModel {
         if (message == null) {
             return ChatResult.rejected("message_not_found", "room '" + roomName + "' has no message " + seq);
         }
-        if (!admin && !fold(message.author()).equals(fold(actor))) {
-            return ChatResult.rejected("forbidden", "only the message's author or an admin may do this");
+        if (!admin && (!message.verified() || !fold(message.author()).equals(fold(actor)))) {
+            // An unverified message was posted without a token: registering its name later does not adopt it.
+            return ChatResult.rejected(
+                    "forbidden",
+                    message.verified()
+                            ? "only the message's author or an admin may do this"
+                            : "this message was posted without a token; only an admin may change it");
         }
         return message;
     }
@@ -640,15 +711,27 @@ public final class ChatModel {
         if (command.passwordHash().isEmpty() || command.passwordHash().length() > 512) {
             return ChatResult.rejected("invalid_password", "the password hash is malformed");
         }
-        if (users.containsKey(fold(command.username()))) {
-            return ChatResult.rejected("username_taken", "the username '" + command.username() + "' is taken");
+        User lookalike = registeredLookalike(command.username());
+        if (lookalike != null) {
+            return ChatResult.rejected(
+                    "username_taken",
+                    fold(lookalike.username()).equals(fold(command.username()))
+                            ? "the username '" + command.username() + "' is taken"
+                            : "the username '" + command.username() + "' looks like the registered name '"
+                                    + lookalike.username() + "'");
         }
         if (users.size() >= policy.usersMax()) {
             return ChatResult.rejected(
                     "too_many_users", "the chat already has " + users.size() + " users, the most allowed");
         }
-        users.put(fold(command.username()), new User(command.username(), command.passwordHash(), logTimeMillis));
+        addUser(new User(command.username(), command.passwordHash(), logTimeMillis, command.operatorVouched()));
         return ChatResult.accepted(null);
+    }
+
+    private void addUser(User user) {
+        String folded = fold(user.username());
+        users.put(folded, user);
+        userSkeletons.putIfAbsent(Names.skeleton(user.username()), folded);
     }
 
     ChatResult applyCreateSession(long index, ChatCommand.CreateSession command) {
@@ -664,7 +747,14 @@ public final class ChatModel {
             return ChatResult.rejected("invalid_expiry", "the session would expire before it starts");
         }
         List<Session> own = sessionsOf(user.username());
-        for (int i = 0; i <= own.size() - policy.sessionsPerUserMax(); i++) {
+        int perUserMax = policy.sessionsPerUserMaxEffective();
+        int close = own.size() - perUserMax + 1;
+        if (sessionsById.size() - Math.max(0, close) >= policy.sessionsMax() && !own.isEmpty()) {
+            // The chat is full: this user's login replaces their own oldest session rather than failing,
+            // so the cap, once reached by others, never keeps a user with sessions out.
+            close = Math.max(close, 1);
+        }
+        for (int i = 0; i < close; i++) {
             removeSession(own.get(i));
         }
         if (sessionsById.size() >= policy.sessionsMax()) {
@@ -840,6 +930,7 @@ public final class ChatModel {
             copy.rooms.put(clone.name, clone);
         }
         copy.users.putAll(users);
+        copy.userSkeletons.putAll(userSkeletons);
         copy.sessionsById.putAll(sessionsById);
         copy.sessionIdsByTokenHash.putAll(sessionIdsByTokenHash);
         copy.dedup.putAll(dedup);
@@ -852,11 +943,12 @@ public final class ChatModel {
      * roomCount:i32 (name:str createdAtMillis:i64 createdBy:nstr retentionMaxMessages:i64 retentionMaxAgeSeconds:i64
      *                firstSeq:i64 latestPostedAtMillis:i64 emptySinceMillis:i64
      *                messageCount:i32 message*  markerCount:i32 (user:str seq:i64)*)*     ascending name
-     * userCount:i32 (username:str passwordHash:str createdAtMillis:i64)*                 ascending folded name
+     * userCount:i32 (username:str passwordHash:str createdAtMillis:i64 operatorVouched:bool)*  ascending folded name
      * sessionCount:i32 (sessionId:i64 tokenHash:str username:str createdAtMillis:i64 expiresAtMillis:i64)*  ascending id
      * txnCount:i32 (author:str txnId:str loggedAtMillis:i64 room:str message)*          oldest first
      * </pre>
-     * The message layout is {@link ChatCodec}'s.
+     * The message layout is {@link ChatCodec}'s. Format version 2 (still read) had neither a message's
+     * {@code verified} byte nor a user's {@code operatorVouched} byte.
      */
     void write(DataOutputStream out) throws IOException {
         out.writeLong(logTimeMillis);
@@ -885,6 +977,7 @@ public final class ChatModel {
             ChatCodec.writeString(out, user.username());
             ChatCodec.writeString(out, user.passwordHash());
             out.writeLong(user.createdAtMillis());
+            out.writeBoolean(user.operatorVouched());
         }
         out.writeInt(sessionsById.size());
         for (Session session : sessionsById.values()) {
@@ -906,6 +999,16 @@ public final class ChatModel {
 
     /** Reads what {@link #write} wrote into a fresh model, checking order and invariants. */
     static ChatModel read(DataInputStream in, ChatLimits limits, ChatPolicy policy) throws IOException {
+        return read(in, limits, policy, false);
+    }
+
+    /**
+     * @param legacy the layout of chat snapshot format 2: its messages count as verified when a registered
+     *               user has their author's name (the best that can be known; such a name could not be
+     *               used without its token since it was registered), its users as vouched by the operator
+     *               (admins listed before this version keep their rights)
+     */
+    static ChatModel read(DataInputStream in, ChatLimits limits, ChatPolicy policy, boolean legacy) throws IOException {
         int max = ChatLimits.STRING_BYTES_LIMIT;
         ChatModel model = new ChatModel(limits, policy);
         model.logTimeMillis = in.readLong();
@@ -931,7 +1034,7 @@ public final class ChatModel {
             }
             int messageCount = count(in, "message", Integer.MAX_VALUE);
             for (int m = 0; m < messageCount; m++) {
-                Message message = ChatCodec.readMessage(in, max);
+                Message message = ChatCodec.readMessage(in, max, !legacy);
                 if (message.seq() != room.firstSeq + m) {
                     throw new IOException(
                             "chat snapshot room '" + name + "' has seq " + message.seq() + " at position " + m);
@@ -956,12 +1059,21 @@ public final class ChatModel {
         }
         int userCount = count(in, "user", policy.usersMax());
         for (int u = 0; u < userCount; u++) {
-            User user = new User(ChatCodec.readString(in, max), ChatCodec.readString(in, max), in.readLong());
+            User user = new User(
+                    ChatCodec.readString(in, max),
+                    ChatCodec.readString(in, max),
+                    in.readLong(),
+                    legacy || ChatCodec.readBoolean(in));
             String key = fold(user.username());
             if (!model.users.isEmpty() && model.users.lastKey().compareTo(key) >= 0) {
                 throw new IOException("chat snapshot lists user '" + user.username() + "' out of order");
             }
-            model.users.put(key, user);
+            model.addUser(user);
+        }
+        if (legacy) {
+            for (Room room : model.rooms.values()) {
+                room.messages.replaceAll(model::legacyVerified);
+            }
         }
         int sessionCount = count(in, "session", Integer.MAX_VALUE);
         for (int s = 0; s < sessionCount; s++) {
@@ -985,12 +1097,37 @@ public final class ChatModel {
                     ChatCodec.readString(in, max),
                     in.readLong(),
                     ChatCodec.readString(in, max),
-                    ChatCodec.readMessage(in, max));
-            if (model.dedup.put(fold(entry.author()) + '\n' + entry.txnId(), entry) != null) {
+                    ChatCodec.readMessage(in, max, !legacy));
+            if (legacy) {
+                entry = new Dedup(
+                        entry.author(),
+                        entry.txnId(),
+                        entry.loggedAtMillis(),
+                        entry.room(),
+                        model.legacyVerified(entry.original()));
+            }
+            String key = dedupKey(entry.author(), entry.original().verified(), entry.txnId());
+            if (model.dedup.put(key, entry) != null) {
                 throw new IOException("chat snapshot lists transaction id '" + entry.txnId() + "' twice");
             }
         }
         return model;
+    }
+
+    private Message legacyVerified(Message message) {
+        boolean verified = users.containsKey(fold(message.author()));
+        return verified == message.verified()
+                ? message
+                : new Message(
+                        message.id(),
+                        message.seq(),
+                        message.author(),
+                        message.text(),
+                        message.postedAtMillis(),
+                        message.editedAtMillis(),
+                        message.deleted(),
+                        message.txnId(),
+                        verified);
     }
 
     private static int count(DataInputStream in, String what, int max) throws IOException {

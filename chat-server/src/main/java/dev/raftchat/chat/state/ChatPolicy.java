@@ -12,8 +12,11 @@ package dev.raftchat.chat.state;
  * @param idempotencyKeysMax       the most client transaction ids remembered; the oldest is forgotten first
  * @param idempotencyKeyAgeSeconds how long a client transaction id is remembered
  * @param usersMax                 the most registered users
- * @param sessionsPerUserMax       the most open sessions of one user; a new login closes the oldest beyond it
- * @param sessionsMax              the most open sessions in total; a login beyond it is refused
+ * @param sessionsPerUserMax       the most open sessions of one user (at most a quarter of {@code sessionsMax}
+ *                                 applies, see {@link #sessionsPerUserMaxEffective}); a new login closes the
+ *                                 oldest beyond it
+ * @param sessionsMax              the most open sessions in total; beyond it, a login of a user who has a
+ *                                 session closes their oldest one, and any other login is refused
  */
 public record ChatPolicy(
         long retentionMaxMessages,
@@ -45,6 +48,14 @@ public record ChatPolicy(
         requireInRange("usersMax", usersMax, 1, 100_000_000);
         requireInRange("sessionsPerUserMax", sessionsPerUserMax, 1, 1_000_000);
         requireInRange("sessionsMax", sessionsMax, 1, 100_000_000);
+    }
+
+    /**
+     * The most open sessions one user keeps: {@link #sessionsPerUserMax}, but never more than a quarter of
+     * {@link #sessionsMax} (at least 1), so that no single user's logins can fill the global cap.
+     */
+    public int sessionsPerUserMaxEffective() {
+        return Math.min(sessionsPerUserMax, Math.max(1, sessionsMax / 4));
     }
 
     public static ChatPolicy defaults() {
