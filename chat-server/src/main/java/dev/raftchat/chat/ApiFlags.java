@@ -211,6 +211,13 @@ final class ApiFlags {
             description = "Replicated. Open sessions in total (default: ${DEFAULT-VALUE}).")
     int sessionsMax;
 
+    @Option(
+            names = "--state-bytes-max",
+            defaultValue = "" + ChatPolicy.DEFAULT_STATE_BYTES_MAX,
+            description = "Budget of the replicated chat state in estimated heap bytes; writes past it get 507."
+                    + " Replicated: the same on every node (default: ${DEFAULT-VALUE}).")
+    long stateBytesMax;
+
     /** {@code config} with these flags applied. @throws IllegalArgumentException naming the bad setting */
     ChatNodeConfig applyTo(ChatNodeConfig config) {
         ChatLimits old = config.limits();
@@ -224,7 +231,8 @@ final class ApiFlags {
                 idempotencyKeyAgeSeconds,
                 usersMax,
                 sessionsPerUserMax,
-                sessionsMax);
+                sessionsMax,
+                stateBytesMax);
         Set<String> admins = Arrays.stream(adminUsers.split(","))
                 .map(String::trim)
                 .filter(name -> !name.isEmpty())

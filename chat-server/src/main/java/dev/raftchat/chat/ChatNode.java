@@ -524,7 +524,11 @@ public final class ChatNode implements AutoCloseable {
                 .thenApply(ChatCodec::decodeResult)
                 .thenApply(result -> {
                     if (!result.accepted()) {
-                        int status = result.errorCode().equals("too_many_rooms") ? 409 : 400;
+                        int status = switch (result.errorCode()) {
+                            case "too_many_rooms" -> 409;
+                            case "state_full" -> 507; // Insufficient Storage: the state budget
+                            default -> 400;
+                        };
                         throw new ApiException(status, result.errorCode(), result.errorMessage());
                     }
                     return result;

@@ -159,6 +159,12 @@ public final class ChatModel {
 
     private long logTimeMillis;
 
+    /**
+     * The estimated heap bytes of this state ({@link #stateBytes}), kept as commands apply and recounted on
+     * restore (not serialized): a function of the state, so the same on every node.
+     */
+    private long stateBytes;
+
     ChatModel(ChatLimits limits, ChatPolicy policy) {
         this.limits = Objects.requireNonNull(limits, "limits");
         this.policy = Objects.requireNonNull(policy, "policy");
@@ -170,6 +176,104 @@ public final class ChatModel {
 
     long logTimeMillis() {
         return logTimeMillis;
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // The state budget. Estimates of the heap a part of the state holds: object headers, fields, the map
+    // entries that index it, and strings at two bytes a character (an upper bound for Latin-1 text, which
+    // the JVM stores in one). Calibrated against a measured heap (docs/operations.md, "Sizing"); what matters
+    // is that they are deterministic (the budget is checked while applying) and not far below the truth.
+
+    static final long MESSAGE_BYTES = 96;
+    static final long TOMBSTONE_ENTRY_BYTES = 56;
+    static final long ROOM_BYTES = 400;
+    static final long MARKER_BYTES = 72;
+    static final long USER_BYTES = 160;
+    static final long SESSION_BYTES = 200;
+    static final long DEDUP_BYTES = 120;
+
+    static long stringBytes(String value) {
+        return value == null ? 0 : 48 + 2L * value.length();
+    }
+
+    static long messageBytes(Message message) {
+        return MESSAGE_BYTES
+                + stringBytes(message.author())
+                + stringBytes(message.text())
+                + stringBytes(message.txnId())
+                + (message.deleted() ? TOMBSTONE_ENTRY_BYTES : 0);
+    }
+
+    private static long roomBytes(Room room) {
+        long bytes = ROOM_BYTES + stringBytes(room.name) + stringBytes(room.createdBy);
+        for (Message message : room.messages) {
+            bytes += messageBytes(message);
+        }
+        for (String marker : room.readMarkers.keySet()) {
+            bytes += MARKER_BYTES + stringBytes(marker);
+        }
+        return bytes;
+    }
+
+    private static long userBytes(User user) {
+        return USER_BYTES + 2 * stringBytes(user.username()) + stringBytes(user.passwordHash());
+    }
+
+    private static long sessionBytes(Session session) {
+        return SESSION_BYTES + stringBytes(session.tokenHash()) + stringBytes(session.username());
+    }
+
+    private static long dedupBytes(String key, Dedup entry) {
+        return DEDUP_BYTES
+                + stringBytes(key)
+                + stringBytes(entry.author())
+                + stringBytes(entry.txnId())
+                + messageBytes(entry.original());
+    }
+
+    /**
+     * The estimated heap bytes of the replicated state: messages, rooms, read markers, users, sessions and
+     * idempotency records. {@link ChatPolicy#stateBytesMax} bounds it.
+     */
+    public long stateBytes() {
+        return stateBytes;
+    }
+
+    /** {@link #stateBytes} counted from scratch: what restore sets, and what tests compare the running count to. */
+    long recountStateBytes() {
+        long bytes = 0;
+        for (Room room : rooms.values()) {
+            bytes += roomBytes(room);
+        }
+        for (User user : users.values()) {
+            bytes += userBytes(user);
+        }
+        for (Session session : sessionsById.values()) {
+            bytes += sessionBytes(session);
+        }
+        for (Map.Entry<String, Dedup> entry : dedup.entrySet()) {
+            bytes += dedupBytes(entry.getKey(), entry.getValue());
+        }
+        return bytes;
+    }
+
+    /** A rejection when {@code growthBytes} more would pass the budget, else null. */
+    private ChatResult overBudget(long growthBytes) {
+        if (stateBytes + growthBytes <= policy.stateBytesMax()) {
+            return null;
+        }
+        return ChatResult.rejected(
+                "state_full",
+                "the chat's state is full: about " + stateBytes / (1024 * 1024) + " MiB of its budget of "
+                        + policy.stateBytesMax() / (1024 * 1024) + " MiB (--state-bytes-max) are used; nothing was"
+                        + " stored. Delete rooms or messages, shorten retention, or raise --state-bytes-max (and the"
+                        + " heap) on every node");
+    }
+
+    /** The most a post of this text can add: the message, its idempotency record, and a new room. */
+    private static long postGrowthBytes(String room, String author, String text, String txnId) {
+        long message = MESSAGE_BYTES + stringBytes(author) + stringBytes(text) + stringBytes(txnId);
+        return 2 * message + DEDUP_BYTES + 2 * stringBytes(txnId) + ROOM_BYTES + stringBytes(room);
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -359,6 +463,10 @@ public final class ChatModel {
                         true);
             }
         }
+        ChatResult full = overBudget(postGrowthBytes(roomName, author, text, txnId));
+        if (full != null) {
+            return full;
+        }
         Room room = rooms.get(roomName);
         if (room == null) {
             if (rooms.size() >= limits.roomsMax()) {
@@ -368,6 +476,7 @@ public final class ChatModel {
             }
             room = new Room(roomName, logTimeMillis, null);
             rooms.put(roomName, room);
+            stateBytes += roomBytes(room);
         }
         Message message = append(index, room, author, verified, text, postedAtMillis, txnId, events);
         return ChatResult.accepted(message.toPost());
@@ -427,10 +536,14 @@ public final class ChatModel {
         Message message = new Message(
                 index, room.latestSeq, author, text, at, 0, false, txnId.isEmpty() ? null : txnId, verified);
         room.messages.add(message);
+        stateBytes += messageBytes(message);
         room.liveCount++;
         room.emptySinceMillis = -1;
         if (!txnId.isEmpty()) {
-            dedup.put(dedupKey(author, verified, txnId), new Dedup(author, txnId, logTimeMillis, room.name, message));
+            String key = dedupKey(author, verified, txnId);
+            Dedup entry = new Dedup(author, txnId, logTimeMillis, room.name, message);
+            Dedup replaced = dedup.put(key, entry);
+            stateBytes += dedupBytes(key, entry) - (replaced == null ? 0 : dedupBytes(key, replaced));
             expireDedup();
         }
         String name = room.name;
@@ -442,10 +555,12 @@ public final class ChatModel {
 
     private void expireDedup() {
         long horizon = logTimeMillis - policy.idempotencyKeyAgeSeconds() * 1000;
-        Iterator<Dedup> oldestFirst = dedup.values().iterator();
+        Iterator<Map.Entry<String, Dedup>> oldestFirst = dedup.entrySet().iterator();
         while (oldestFirst.hasNext()) {
-            Dedup oldest = oldestFirst.next();
+            Map.Entry<String, Dedup> oldestEntry = oldestFirst.next();
+            Dedup oldest = oldestEntry.getValue();
             if (dedup.size() > policy.idempotencyKeysMax() || oldest.loggedAtMillis() < horizon) {
+                stateBytes -= dedupBytes(oldestEntry.getKey(), oldest);
                 oldestFirst.remove();
             } else {
                 break;
@@ -475,6 +590,7 @@ public final class ChatModel {
             if (!message.deleted()) {
                 room.liveCount--;
             }
+            stateBytes -= messageBytes(message);
         }
         dropped.clear();
         room.tombstoneSeqs.headSet(room.firstSeq + drop).clear();
@@ -499,18 +615,26 @@ public final class ChatModel {
             }
         }
         for (String name : truncated) {
-            rooms.remove(name);
+            removeRoom(name);
             events.accept(listener -> listener.onRoomDeleted(name));
         }
         sessionsById.values().removeIf(session -> {
             boolean expired = session.expiresAtMillis() <= logTimeMillis;
             if (expired) {
                 sessionIdsByTokenHash.remove(session.tokenHash());
+                stateBytes -= sessionBytes(session);
             }
             return expired;
         });
         expireDedup();
         return ChatResult.accepted(null);
+    }
+
+    private void removeRoom(String name) {
+        Room removed = rooms.remove(name);
+        if (removed != null) {
+            stateBytes -= roomBytes(removed);
+        }
     }
 
     ChatResult applyCreateRoom(ChatCommand.CreateRoom command, Events events) {
@@ -534,9 +658,14 @@ public final class ChatModel {
                     "too_many_rooms", "the chat already has " + rooms.size() + " rooms, the most allowed");
         }
         Room room = new Room(command.room(), logTimeMillis, actor);
+        ChatResult full = overBudget(roomBytes(room));
+        if (full != null) {
+            return full;
+        }
         room.retentionMaxMessages = command.retentionMaxMessages();
         room.retentionMaxAgeSeconds = command.retentionMaxAgeSeconds();
         rooms.put(room.name, room);
+        stateBytes += roomBytes(room);
         return ChatResult.accepted(null);
     }
 
@@ -562,7 +691,7 @@ public final class ChatModel {
         if (found instanceof ChatResult rejection) {
             return rejection;
         }
-        rooms.remove(command.room());
+        removeRoom(command.room());
         String name = command.room();
         events.accept(listener -> listener.onRoomDeleted(name));
         return ChatResult.accepted(null);
@@ -611,6 +740,10 @@ public final class ChatModel {
         if (room == null) {
             return ChatResult.rejected("room_not_found", "no room named '" + command.room() + "'");
         }
+        ChatResult full = overBudget(postGrowthBytes(command.room(), actor, command.text(), command.txnId()));
+        if (full != null) {
+            return full;
+        }
         return ChatResult.acceptedMessage(
                 append(index, room, actor, true, command.text(), command.atMillis(), command.txnId(), events), false);
     }
@@ -656,7 +789,13 @@ public final class ChatModel {
             return ChatResult.rejected("message_deleted", "message " + message.seq() + " was deleted");
         }
         Message edited = message.edited(command.text(), logTimeMillis);
+        long growth = messageBytes(edited) - messageBytes(message);
+        ChatResult full = growth > 0 ? overBudget(growth) : null;
+        if (full != null) {
+            return full;
+        }
         rooms.get(command.room()).set(edited);
+        stateBytes += growth;
         String name = command.room();
         events.accept(listener -> listener.onMessageEdited(name, edited));
         return ChatResult.acceptedMessage(edited, false);
@@ -675,6 +814,7 @@ public final class ChatModel {
         Room room = rooms.get(command.room());
         Message tombstone = message.tombstone(logTimeMillis);
         room.set(tombstone);
+        stateBytes += messageBytes(tombstone) - messageBytes(message);
         room.liveCount--;
         room.tombstoneSeqs.add(tombstone.seq());
         noteIfEmpty(room);
@@ -697,7 +837,15 @@ public final class ChatModel {
             return ChatResult.rejected(
                     "invalid_seq", "seq must be between 0 and the room's latest seq " + room.latestSeq);
         }
-        room.readMarkers.put(fold(actor), command.seq());
+        String marker = fold(actor);
+        if (!room.readMarkers.containsKey(marker)) {
+            ChatResult full = overBudget(MARKER_BYTES + stringBytes(marker));
+            if (full != null) {
+                return full;
+            }
+            stateBytes += MARKER_BYTES + stringBytes(marker);
+        }
+        room.readMarkers.put(marker, command.seq());
         return ChatResult.accepted(null);
     }
 
@@ -724,7 +872,12 @@ public final class ChatModel {
             return ChatResult.rejected(
                     "too_many_users", "the chat already has " + users.size() + " users, the most allowed");
         }
-        addUser(new User(command.username(), command.passwordHash(), logTimeMillis, command.operatorVouched()));
+        User user = new User(command.username(), command.passwordHash(), logTimeMillis, command.operatorVouched());
+        ChatResult full = overBudget(userBytes(user));
+        if (full != null) {
+            return full;
+        }
+        addUser(user);
         return ChatResult.accepted(null);
     }
 
@@ -732,6 +885,7 @@ public final class ChatModel {
         String folded = fold(user.username());
         users.put(folded, user);
         userSkeletons.putIfAbsent(Names.skeleton(user.username()), folded);
+        stateBytes += userBytes(user);
     }
 
     ChatResult applyCreateSession(long index, ChatCommand.CreateSession command) {
@@ -763,14 +917,18 @@ public final class ChatModel {
         }
         Session session =
                 new Session(index, command.tokenHash(), user.username(), logTimeMillis, command.expiresAtMillis());
+        // Not refused when the state is full: a session is small, bounded by sessionsMax, and how an admin
+        // or an author logs in to delete what fills it.
         sessionsById.put(index, session);
         sessionIdsByTokenHash.put(session.tokenHash(), index);
+        stateBytes += sessionBytes(session);
         return ChatResult.acceptedValue(index);
     }
 
     private void removeSession(Session session) {
         sessionsById.remove(session.sessionId());
         sessionIdsByTokenHash.remove(session.tokenHash());
+        stateBytes -= sessionBytes(session);
     }
 
     ChatResult applyRevoke(ChatCommand.RevokeSession command) {
@@ -915,6 +1073,7 @@ public final class ChatModel {
     ChatModel copy() {
         ChatModel copy = new ChatModel(limits, policy);
         copy.logTimeMillis = logTimeMillis;
+        copy.stateBytes = stateBytes;
         for (Room room : rooms.values()) {
             Room clone = new Room(room.name, room.createdAtMillis, room.createdBy);
             clone.retentionMaxMessages = room.retentionMaxMessages;
@@ -1111,6 +1270,7 @@ public final class ChatModel {
                 throw new IOException("chat snapshot lists transaction id '" + entry.txnId() + "' twice");
             }
         }
+        model.stateBytes = model.recountStateBytes();
         return model;
     }
 

@@ -17,6 +17,9 @@ package dev.raftchat.chat.state;
  *                                 oldest beyond it
  * @param sessionsMax              the most open sessions in total; beyond it, a login of a user who has a
  *                                 session closes their oldest one, and any other login is refused
+ * @param stateBytesMax            the budget of the replicated state, in estimated heap bytes (see
+ *                                 {@link ChatModel#stateBytes}); a write that would grow the state past it is
+ *                                 rejected with {@code state_full} (HTTP 507), before any heap runs out
  */
 public record ChatPolicy(
         long retentionMaxMessages,
@@ -26,7 +29,8 @@ public record ChatPolicy(
         long idempotencyKeyAgeSeconds,
         int usersMax,
         int sessionsPerUserMax,
-        int sessionsMax) {
+        int sessionsMax,
+        long stateBytesMax) {
 
     public static final long DEFAULT_RETENTION_MAX_MESSAGES = 0;
     public static final long DEFAULT_RETENTION_MAX_AGE_SECONDS = 0;
@@ -36,6 +40,12 @@ public record ChatPolicy(
     public static final int DEFAULT_USERS_MAX = 100_000;
     public static final int DEFAULT_SESSIONS_PER_USER_MAX = 32;
     public static final int DEFAULT_SESSIONS_MAX = 200_000;
+    /**
+     * 256 MiB of estimated state: about 700,000 messages of 100 characters. The launcher's default heap (a
+     * quarter of the machine's memory, at least 1 GiB) holds that three times over, as a restore needs (the
+     * state, the snapshot being parsed, and the log cache and buffers).
+     */
+    public static final long DEFAULT_STATE_BYTES_MAX = 256L * 1024 * 1024;
     /** Ten years: large enough for any retention, small enough that millisecond arithmetic cannot overflow. */
     public static final long SECONDS_LIMIT = 10L * 366 * 86_400;
 
@@ -48,6 +58,7 @@ public record ChatPolicy(
         requireInRange("usersMax", usersMax, 1, 100_000_000);
         requireInRange("sessionsPerUserMax", sessionsPerUserMax, 1, 1_000_000);
         requireInRange("sessionsMax", sessionsMax, 1, 100_000_000);
+        requireInRange("stateBytesMax", stateBytesMax, 1024 * 1024, 1L << 50);
     }
 
     /**
@@ -67,7 +78,8 @@ public record ChatPolicy(
                 DEFAULT_IDEMPOTENCY_KEY_AGE_SECONDS,
                 DEFAULT_USERS_MAX,
                 DEFAULT_SESSIONS_PER_USER_MAX,
-                DEFAULT_SESSIONS_MAX);
+                DEFAULT_SESSIONS_MAX,
+                DEFAULT_STATE_BYTES_MAX);
     }
 
     public ChatPolicy withRetention(long maxMessages, long maxAgeSeconds) {
@@ -79,7 +91,8 @@ public record ChatPolicy(
                 idempotencyKeyAgeSeconds,
                 usersMax,
                 sessionsPerUserMax,
-                sessionsMax);
+                sessionsMax,
+                stateBytesMax);
     }
 
     public ChatPolicy withEmptyRoomGraceSeconds(long value) {
@@ -91,7 +104,8 @@ public record ChatPolicy(
                 idempotencyKeyAgeSeconds,
                 usersMax,
                 sessionsPerUserMax,
-                sessionsMax);
+                sessionsMax,
+                stateBytesMax);
     }
 
     public ChatPolicy withIdempotency(int keysMax, long keyAgeSeconds) {
@@ -103,7 +117,8 @@ public record ChatPolicy(
                 keyAgeSeconds,
                 usersMax,
                 sessionsPerUserMax,
-                sessionsMax);
+                sessionsMax,
+                stateBytesMax);
     }
 
     public ChatPolicy withSessions(int usersMaxValue, int perUserMax, int totalMax) {
@@ -115,7 +130,21 @@ public record ChatPolicy(
                 idempotencyKeyAgeSeconds,
                 usersMaxValue,
                 perUserMax,
-                totalMax);
+                totalMax,
+                stateBytesMax);
+    }
+
+    public ChatPolicy withStateBytesMax(long value) {
+        return new ChatPolicy(
+                retentionMaxMessages,
+                retentionMaxAgeSeconds,
+                emptyRoomGraceSeconds,
+                idempotencyKeysMax,
+                idempotencyKeyAgeSeconds,
+                usersMax,
+                sessionsPerUserMax,
+                sessionsMax,
+                value);
     }
 
     private static void requireInRange(String name, long value, long min, long max) {

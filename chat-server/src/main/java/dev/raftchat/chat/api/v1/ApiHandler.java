@@ -779,6 +779,7 @@ public final class ApiHandler implements ApiRoutes {
                     "too_many_users",
                     "too_many_sessions" -> 409;
             case "message_too_large" -> 413;
+            case "state_full" -> 507; // Insufficient Storage: the replicated state's budget is spent
             default -> 400;
         };
         String field = switch (code) {
