@@ -41,7 +41,8 @@ public record ChatPolicy(
     public static final int DEFAULT_SESSIONS_PER_USER_MAX = 32;
     public static final int DEFAULT_SESSIONS_MAX = 200_000;
     /**
-     * 256 MiB of estimated state: about 700,000 messages of 100 characters. The launcher's default heap (a
+     * 256 MiB of estimated state: about 600,000 messages of 100 characters (estimated at 451 bytes each; they
+     * hold 231 bytes of heap each, measured, docs/operations.md "Sizing"). The launcher's default heap (a
      * quarter of the machine's memory, at least 1 GiB) holds that three times over, as a restore needs (the
      * state, the snapshot being parsed, and the log cache and buffers).
      */

@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
 /**
  * Runs one Jazzer fuzz target ({@code public static void fuzzerTestOneInput(byte[])}) in a child JVM with
  * Jazzer's standalone driver: it replays the checked-in corpus ({@code src/test/resources/fuzz/<name>/})
- * and then fuzzes for {@code fuzz.seconds} (system property, default 3). New inputs go to
+ * and then fuzzes for {@code fuzz.seconds} (system property, default 5). New inputs go to
  * {@code target/fuzz/<name>/corpus}, crashes to {@code target/fuzz/<name>/crash-*}: copy a crash into the
  * checked-in corpus when fixing it. The copies of this class in raft-storage-file and chat-server are the same.
  *
@@ -29,7 +29,7 @@ public final class JazzerDriver {
     private JazzerDriver() {}
 
     public static Result run(Class<?> target, String name) {
-        long seconds = Long.getLong("fuzz.seconds", 3);
+        long seconds = Long.getLong("fuzz.seconds", 5);
         Path work = Path.of("target", "fuzz", name);
         Path corpus = work.resolve("corpus");
         Path seeds = Path.of("src", "test", "resources", "fuzz", name);

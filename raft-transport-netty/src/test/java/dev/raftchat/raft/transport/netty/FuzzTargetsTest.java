@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import org.junit.jupiter.api.Test;
 
 /**
- * Replays each fuzz target's corpus and fuzzes it for {@code -Dfuzz.seconds} (default 3) in a child JVM
+ * Replays each fuzz target's corpus and fuzzes it for {@code -Dfuzz.seconds} (default 5) in a child JVM
  * (see {@link JazzerDriver}). Longer: {@code ./mvnw -B -pl raft-transport-netty -am test -Dtest=FuzzTargetsTest
  * -Dsurefire.failIfNoSpecifiedTests=false -Dfuzz.seconds=600}.
  */
