@@ -671,27 +671,33 @@ public final class ChatModel {
         return ChatResult.accepted(null);
     }
 
+    /** What an authorization lookup found: the thing a command may act on, or why it may not. */
+    private sealed interface Lookup<T> {}
+
+    private record Found<T>(T value) implements Lookup<T> {}
+
+    private record Refused<T>(ChatResult rejection) implements Lookup<T> {}
+
     /** The room an authorized command acts on, or a rejection. */
-    private Object ownedRoom(String actorToken, String roomName, boolean admin) {
+    private Lookup<Room> ownedRoom(String actorToken, String roomName, boolean admin) {
         String actor = actorName(actorToken);
         if (actor == null) {
-            return unauthorized();
+            return new Refused<>(unauthorized());
         }
         Room room = rooms.get(roomName);
         if (room == null) {
-            return ChatResult.rejected("room_not_found", "no room named '" + roomName + "'");
+            return new Refused<>(ChatResult.rejected("room_not_found", "no room named '" + roomName + "'"));
         }
         if (!admin && (room.createdBy == null || !fold(room.createdBy).equals(fold(actor)))) {
-            return ChatResult.rejected("forbidden", "only the room's creator or an admin may do this");
+            return new Refused<>(ChatResult.rejected("forbidden", "only the room's creator or an admin may do this"));
         }
-        return room;
+        return new Found<>(room);
     }
 
     ChatResult applyDeleteRoom(ChatCommand.DeleteRoom command, Events events) {
         advanceLogTime(command.atMillis());
-        Object found = ownedRoom(command.actor(), command.room(), command.admin());
-        if (found instanceof ChatResult rejection) {
-            return rejection;
+        if (ownedRoom(command.actor(), command.room(), command.admin()) instanceof Refused<Room> refused) {
+            return refused.rejection();
         }
         removeRoom(command.room());
         String name = command.room();
@@ -707,11 +713,11 @@ public final class ChatModel {
         } catch (InvalidCommandException e) {
             return ChatResult.rejected(e.code(), e.getMessage());
         }
-        Object found = ownedRoom(command.actor(), command.room(), command.admin());
-        if (found instanceof ChatResult rejection) {
-            return rejection;
+        Lookup<Room> found = ownedRoom(command.actor(), command.room(), command.admin());
+        if (found instanceof Refused<Room> refused) {
+            return refused.rejection();
         }
-        Room room = (Room) found;
+        Room room = ((Found<Room>) found).value();
         room.retentionMaxMessages = command.retentionMaxMessages();
         room.retentionMaxAgeSeconds = command.retentionMaxAgeSeconds();
         enforceRetention(room);
@@ -751,28 +757,29 @@ public final class ChatModel {
     }
 
     /** The message an authorized edit or delete acts on, or a rejection. */
-    private Object ownedMessage(String actorToken, String roomName, long seq, boolean admin) {
+    private Lookup<Message> ownedMessage(String actorToken, String roomName, long seq, boolean admin) {
         String actor = actorName(actorToken);
         if (actor == null) {
-            return unauthorized();
+            return new Refused<>(unauthorized());
         }
         Room room = rooms.get(roomName);
         if (room == null) {
-            return ChatResult.rejected("room_not_found", "no room named '" + roomName + "'");
+            return new Refused<>(ChatResult.rejected("room_not_found", "no room named '" + roomName + "'"));
         }
         Message message = room.get(seq);
         if (message == null) {
-            return ChatResult.rejected("message_not_found", "room '" + roomName + "' has no message " + seq);
+            return new Refused<>(
+                    ChatResult.rejected("message_not_found", "room '" + roomName + "' has no message " + seq));
         }
         if (!admin && (!message.verified() || !fold(message.author()).equals(fold(actor)))) {
             // An unverified message was posted without a token: registering its name later does not adopt it.
-            return ChatResult.rejected(
+            return new Refused<>(ChatResult.rejected(
                     "forbidden",
                     message.verified()
                             ? "only the message's author or an admin may do this"
-                            : "this message was posted without a token; only an admin may change it");
+                            : "this message was posted without a token; only an admin may change it"));
         }
-        return message;
+        return new Found<>(message);
     }
 
     ChatResult applyEdit(ChatCommand.EditMessage command, Events events) {
@@ -782,11 +789,11 @@ public final class ChatModel {
         } catch (InvalidCommandException e) {
             return ChatResult.rejected(e.code(), e.getMessage());
         }
-        Object found = ownedMessage(command.actor(), command.room(), command.seq(), command.admin());
-        if (found instanceof ChatResult rejection) {
-            return rejection;
+        Lookup<Message> found = ownedMessage(command.actor(), command.room(), command.seq(), command.admin());
+        if (found instanceof Refused<Message> refused) {
+            return refused.rejection();
         }
-        Message message = (Message) found;
+        Message message = ((Found<Message>) found).value();
         if (message.deleted()) {
             return ChatResult.rejected("message_deleted", "message " + message.seq() + " was deleted");
         }
@@ -805,11 +812,11 @@ public final class ChatModel {
 
     ChatResult applyDeleteMessage(ChatCommand.DeleteMessage command, Events events) {
         advanceLogTime(command.atMillis());
-        Object found = ownedMessage(command.actor(), command.room(), command.seq(), command.admin());
-        if (found instanceof ChatResult rejection) {
-            return rejection;
+        Lookup<Message> found = ownedMessage(command.actor(), command.room(), command.seq(), command.admin());
+        if (found instanceof Refused<Message> refused) {
+            return refused.rejection();
         }
-        Message message = (Message) found;
+        Message message = ((Found<Message>) found).value();
         if (message.deleted()) {
             return ChatResult.acceptedMessage(message, true);
         }

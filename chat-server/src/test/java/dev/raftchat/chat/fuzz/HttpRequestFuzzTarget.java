@@ -20,8 +20,8 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Jazzer target: raw bytes of HTTP requests into the original API's handler ({@link ChatHttpHandler}, as
  * {@code ChatHttpServer} installs it after the HTTP codec and aggregator) over an {@link EmbeddedChannel},
- * backed by a real {@link ChatStateMachine}. Half the inputs are sent as the JSON body of {@code POST
- * /rooms/fuzz}, so the JSON parsing is fuzzed too. Every request must be answered, never with a 500: an
+ * backed by a real {@link ChatStateMachine}. An input whose first byte is 1 is the rest as the JSON body of
+ * {@code POST /rooms/fuzz}, so the JSON parsing is fuzzed too; any other input is raw bytes on the socket. Every request must be answered, never with a 500: an
  * exception or a 500 is a crash.
  */
 public final class HttpRequestFuzzTarget {
@@ -34,7 +34,7 @@ public final class HttpRequestFuzzTarget {
                 new HttpObjectAggregator(64 * 1024),
                 new ChatHttpHandler(backend(machine), null));
         ByteBuf request;
-        if (bytes.length > 0 && (bytes[0] & 1) == 1) {
+        if (bytes.length > 0 && bytes[0] == 1) {
             String head = "POST /rooms/fuzz HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
                     + "Content-Length: " + (bytes.length - 1) + "\r\n\r\n";
             request = Unpooled.wrappedBuffer(

@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
  * Jazzer's standalone driver: it replays the checked-in corpus ({@code src/test/resources/fuzz/<name>/})
  * and then fuzzes for {@code fuzz.seconds} (system property, default 5). New inputs go to
  * {@code target/fuzz/<name>/corpus}, crashes to {@code target/fuzz/<name>/crash-*}: copy a crash into the
- * checked-in corpus when fixing it. The copies of this class in raft-storage-file and chat-server are the same.
+ * checked-in corpus when fixing it. The copies of this class in raft-transport-netty and raft-storage-file differ only in what they instrument.
  *
  * <p>Why not {@code @FuzzTest}: jazzer-junit 0.24.0's fuzzing mode fails under JUnit 6 ("ArgumentsProvider
  * does not override provideArguments(ParameterDeclarations, ExtensionContext)"); its regression mode works,
@@ -25,6 +25,13 @@ import java.util.regex.Pattern;
 public final class JazzerDriver {
     /** What a run did: libFuzzer's executions and the exit code (0: no crash). */
     public record Result(long executions, int exitCode, String output) {}
+
+    /**
+     * Our code, and the parsers in front of it (Netty's HTTP codec, Jackson's tokenizer), so that coverage
+     * guides the fuzzer through the request syntax too.
+     */
+    private static final String INSTRUMENTED =
+            "dev.raftchat.**:io.netty.handler.codec.http.**:com.fasterxml.jackson.core.**";
 
     private JazzerDriver() {}
 
@@ -44,8 +51,8 @@ public final class JazzerDriver {
                     System.getProperty("java.class.path"),
                     "com.code_intelligence.jazzer.Jazzer",
                     "--target_class=" + target.getName(),
-                    "--instrumentation_includes=dev.raftchat.**",
-                    "--custom_hook_includes=dev.raftchat.**",
+                    "--instrumentation_includes=" + INSTRUMENTED,
+                    "--custom_hook_includes=" + INSTRUMENTED,
                     "-artifact_prefix=" + work.toAbsolutePath() + "/",
                     "-rss_limit_mb=1024",
                     "-max_len=4096"));

@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
  * Jazzer's standalone driver: it replays the checked-in corpus ({@code src/test/resources/fuzz/<name>/})
  * and then fuzzes for {@code fuzz.seconds} (system property, default 5). New inputs go to
  * {@code target/fuzz/<name>/corpus}, crashes to {@code target/fuzz/<name>/crash-*}: copy a crash into the
- * checked-in corpus when fixing it. The copies of this class in raft-storage-file and chat-server are the same.
+ * checked-in corpus when fixing it. The copies of this class in the other modules differ only in what they instrument.
  *
  * <p>Why not {@code @FuzzTest}: jazzer-junit 0.24.0's fuzzing mode fails under JUnit 6 ("ArgumentsProvider
  * does not override provideArguments(ParameterDeclarations, ExtensionContext)"); its regression mode works,

@@ -31,7 +31,8 @@ public final class SegmentRecoveryFuzzTarget {
         List<Entry> written = new ArrayList<>();
         try (FileLogStorage storage = FileLogStorage.open(fs, DIR, CONFIG)) {
             for (long index = 1; index <= 8; index++) {
-                written.add(Entry.normal(1 + index / 4, index, ("entry " + index).getBytes()));
+                written.add(Entry.normal(
+                        1 + index / 4, index, ("entry " + index).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
             }
             storage.append(written);
             storage.sync();
