@@ -423,6 +423,16 @@ final class InvariantChecker {
         if (c > v.lastIndex()) {
             fail("leader %d commits %d beyond its last index %d", node + 1, c, v.lastIndex());
         }
+        // Raft §5.4.2 (Figure 8): a leader commits by counting replicas only an entry of its own term;
+        // earlier entries are committed with it. Checked here because the consequence (an entry counted
+        // committed, then overwritten) takes a rare sequence of elections, crashes and split batches.
+        Long ownTermHash = prefixHashAt.get(new LogPosition(v.term, c));
+        if (ownTermHash == null || ownTermHash != v.prefixHash.get(c)) {
+            fail(
+                    "commit rule (Raft §5.4.2, Figure 8): leader %d of term %d commits index %d, which holds an entry "
+                            + "of an earlier term (committed by counting replicas)",
+                    node + 1, v.term, c);
+        }
         recordCommitted(node, v, c);
         // The commit term of every index up to c is at most this leader's term.
         for (int i = c; i > 0 && commitTerm.get(i) > v.term; i--) {
