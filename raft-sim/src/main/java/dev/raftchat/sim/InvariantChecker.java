@@ -193,6 +193,16 @@ final class InvariantChecker {
                     "node %d installs a snapshot at index %d, beyond anything committed (%d)",
                     node + 1, snapshotIndex, committedPrefixHash.size() - 1);
         }
+        if (storage.lastIndex() <= snapshotIndex
+                && v.lastIndex() > si
+                && v.prefixHash.get(si) == committedPrefixHash.get(si)) {
+            // Raft §7: a follower that holds the snapshot's last entry keeps the entries after it; they may
+            // be acknowledged, even committed, and the snapshot knows nothing of them.
+            fail(
+                    "node %d installs a snapshot at index %d over the newer entries of its log (last index %d), "
+                            + "which already held the snapshot's last entry",
+                    node + 1, snapshotIndex, v.lastIndex());
+        }
         if (storage.lastIndex() > snapshotIndex) {
             // The log held the snapshot's last entry and keeps what follows it: its prefix must be committed.
             if (v.lastIndex() < si || v.prefixHash.get(si) != committedPrefixHash.get(si)) {
