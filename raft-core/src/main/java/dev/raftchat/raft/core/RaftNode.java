@@ -1197,7 +1197,7 @@ public final class RaftNode {
     }
 
     private long leaseWindowTicks() {
-        return config.electionTimeoutTicks() - config.leaseClockDriftTicks();
+        return (long) config.electionTimeoutTicks() - config.leaseClockDriftTicks();
     }
 
     /** Forgets heartbeat rounds too old for an answer to them to make the lease fresh. */
