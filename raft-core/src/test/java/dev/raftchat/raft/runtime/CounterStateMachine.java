@@ -56,9 +56,35 @@ final class CounterStateMachine implements StateMachine {
         return Long.toString(value).getBytes(StandardCharsets.UTF_8);
     }
 
+    private volatile java.util.concurrent.CountDownLatch stallEntered;
+    private volatile java.util.concurrent.CountDownLatch stallReleased;
+
+    /**
+     * Makes the next query stall the thread that runs it (the Raft thread: a GC pause, a slow disk) until
+     * {@code released} opens; {@code entered} opens once it stalls.
+     */
+    void stallNextQuery(java.util.concurrent.CountDownLatch entered, java.util.concurrent.CountDownLatch released) {
+        stallReleased = released;
+        stallEntered = entered;
+    }
+
     /** The query is a counter's name; the answer its value as text. A name "throw" makes the query throw. */
     @Override
-    public synchronized byte[] query(byte[] query) {
+    public byte[] query(byte[] query) {
+        java.util.concurrent.CountDownLatch entered = stallEntered;
+        if (entered != null) {
+            stallEntered = null;
+            entered.countDown();
+            try {
+                stallReleased.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        return answer(query);
+    }
+
+    private synchronized byte[] answer(byte[] query) {
         String name = text(query);
         if (name.equals("throw")) {
             throw new IllegalArgumentException("test state machine told to fail this query");
