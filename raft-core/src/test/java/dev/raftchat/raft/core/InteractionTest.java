@@ -8,7 +8,12 @@ import dev.raftchat.raft.message.AppendResponse;
 import dev.raftchat.raft.message.ForwardProposal;
 import dev.raftchat.raft.message.HeartbeatRequest;
 import dev.raftchat.raft.message.HeartbeatResponse;
+import dev.raftchat.raft.message.InstallSnapshotRequest;
+import dev.raftchat.raft.message.InstallSnapshotResponse;
 import dev.raftchat.raft.message.Message;
+import dev.raftchat.raft.message.ReadIndexRequest;
+import dev.raftchat.raft.message.ReadIndexResponse;
+import dev.raftchat.raft.message.TimeoutNow;
 import dev.raftchat.raft.message.VoteRequest;
 import dev.raftchat.raft.message.VoteResponse;
 import dev.raftchat.raft.storage.MemoryLogStorage;
@@ -575,18 +580,18 @@ class InteractionTest {
                     + (a.success()
                             ? " ok index=" + a.index()
                             : " reject index=" + a.index() + " hint=" + a.hintIndex() + "@" + a.hintTerm());
-        } else if (m instanceof dev.raftchat.raft.message.InstallSnapshotRequest r) {
+        } else if (m instanceof InstallSnapshotRequest r) {
             return head + "Snapshot term=" + r.term() + " snap=" + r.meta().position() + " offset=" + r.offset()
                     + " bytes=" + r.chunk().length + (r.done() ? " done" : "");
-        } else if (m instanceof dev.raftchat.raft.message.InstallSnapshotResponse r) {
+        } else if (m instanceof InstallSnapshotResponse r) {
             return head + "SnapshotResp term=" + r.term() + " snap=" + r.snapshotIndex() + " next=" + r.nextOffset()
                     + (r.done() ? " done" : "");
-        } else if (m instanceof dev.raftchat.raft.message.ReadIndexRequest r) {
+        } else if (m instanceof ReadIndexRequest r) {
             return head + "ReadIndex term=" + r.term() + " ctx=" + r.context();
-        } else if (m instanceof dev.raftchat.raft.message.ReadIndexResponse r) {
+        } else if (m instanceof ReadIndexResponse r) {
             return head + "ReadIndexResp term=" + r.term() + " ctx=" + r.context() + " index=" + r.readIndex()
                     + (r.ok() ? "" : " failed");
-        } else if (m instanceof dev.raftchat.raft.message.TimeoutNow t) {
+        } else if (m instanceof TimeoutNow t) {
             return head + "TimeoutNow term=" + t.term();
         } else if (m instanceof HeartbeatRequest h) {
             return head + "Heartbeat term=" + h.term() + " commit=" + h.commit()
