@@ -21,7 +21,7 @@ final class Frames {
      */
     static final int CONTROL_FRAME_BYTES_MAX = 4 * 1024;
     /** The version of raft_messages.proto spoken in the hello. */
-    static final int PROTOCOL_VERSION = 1;
+    static final int PROTOCOL_VERSION = 2;
 
     private Frames() {}
 
@@ -72,14 +72,42 @@ final class Frames {
     }
 
     /** @param replyAddress where the sender listens ("host:port"), or "" when it cannot tell */
-    static RaftProto.Frame hello(String clusterId, long nodeId, long incarnation, String replyAddress) {
+    static RaftProto.Frame hello(
+            String clusterId,
+            long nodeId,
+            long incarnation,
+            String replyAddress,
+            byte[] nonce,
+            long toNodeId,
+            java.util.List<byte[]> keyIds) {
+        RaftProto.Hello.Builder hello = RaftProto.Hello.newBuilder()
+                .setProtocolVersion(PROTOCOL_VERSION)
+                .setClusterId(clusterId)
+                .setNodeId(nodeId)
+                .setIncarnation(incarnation)
+                .setReplyAddress(replyAddress)
+                .setNonce(com.google.protobuf.ByteString.copyFrom(nonce))
+                .setToNodeId(toNodeId);
+        for (byte[] keyId : keyIds) {
+            hello.addKeyIds(com.google.protobuf.ByteString.copyFrom(keyId));
+        }
+        return RaftProto.Frame.newBuilder().setHello(hello).build();
+    }
+
+    static RaftProto.Frame challenge(String clusterId, long nodeId, byte[] nonce, byte[] keyId, byte[] mac) {
         return RaftProto.Frame.newBuilder()
-                .setHello(RaftProto.Hello.newBuilder()
-                        .setProtocolVersion(PROTOCOL_VERSION)
+                .setChallenge(RaftProto.Challenge.newBuilder()
                         .setClusterId(clusterId)
                         .setNodeId(nodeId)
-                        .setIncarnation(incarnation)
-                        .setReplyAddress(replyAddress))
+                        .setNonce(com.google.protobuf.ByteString.copyFrom(nonce))
+                        .setKeyId(com.google.protobuf.ByteString.copyFrom(keyId))
+                        .setMac(com.google.protobuf.ByteString.copyFrom(mac)))
+                .build();
+    }
+
+    static RaftProto.Frame proof(byte[] mac) {
+        return RaftProto.Frame.newBuilder()
+                .setProof(RaftProto.Proof.newBuilder().setMac(com.google.protobuf.ByteString.copyFrom(mac)))
                 .build();
     }
 

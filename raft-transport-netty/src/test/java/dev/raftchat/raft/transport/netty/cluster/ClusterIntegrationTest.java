@@ -140,7 +140,7 @@ class ClusterIntegrationTest {
         TestCertificates.Authority ca = TestCertificates.newAuthority("cluster-ca");
         java.util.Map<Long, TestCertificates.NodeCertificate> certificates = new java.util.TreeMap<>();
         for (long id = 1; id <= 3; id++) {
-            certificates.put(id, ca.issue("node-" + id));
+            certificates.put(id, ca.issue("node-" + id, id));
         }
         cluster = new TestCluster(3, directory, id -> certificates.get(id).mutualTls(ca.certificate())).startAll();
         long leader = awaitStableLeader();

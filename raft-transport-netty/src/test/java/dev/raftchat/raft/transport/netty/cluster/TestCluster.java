@@ -73,6 +73,8 @@ final class TestCluster implements AutoCloseable {
         Map<Long, PeerAddress> peers = new TreeMap<>(addresses);
         PeerAddress self = peers.remove(id);
         NettyTransportConfig transportConfig = NettyTransportConfig.builder("cluster-test", id, self)
+                .clusterSecrets(dev.raftchat.raft.transport.netty.ClusterSecrets.of(
+                        "cluster-test secret, 32 bytes..".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
                 .reconnectBackoffMillis(10, 200)
                 .ioThreads(1)
                 .build();
