@@ -139,6 +139,15 @@ public final class RaftChatMain implements Callable<Integer> {
             description = "The CA certificate (PEM) that signed every node's peer certificate.")
     Path peerTlsCa;
 
+    @Option(
+            names = "--cluster-secret-file",
+            paramLabel = "FILE",
+            description =
+                    "The secret every node proves it holds before its peers accept anything from it: one secret per line, current first, then ones still accepted during a rotation. Unset with every --cluster address on loopback: generated as "
+                            + PeerSecurity.GENERATED_SECRET_FILE
+                            + " beside the data directories. Unset otherwise: required unless --peer-tls-* is set (docs/security.md).")
+    Path clusterSecretFile;
+
     /** The TLS files from the flags. @throws IllegalArgumentException naming a bad combination or file */
     ChatTlsConfig toTlsConfig() {
         return new ChatTlsConfig(tlsCertificate, tlsPrivateKey, peerTlsCertificate, peerTlsPrivateKey, peerTlsCa);
@@ -190,6 +199,8 @@ public final class RaftChatMain implements Callable<Integer> {
         try {
             config = toConfig();
             tls = toTlsConfig();
+            // Refuses peers beyond loopback without a secret or TLS, and a bad secret file, as a bad flag.
+            PeerSecurity.resolve(config, clusterSecretFile, tls.peerEnabled());
         } catch (IllegalArgumentException e) {
             System.err.println("raft-chat: " + e.getMessage());
             return 2;
@@ -201,7 +212,7 @@ public final class RaftChatMain implements Callable<Integer> {
                 configFile == null ? "" : " (config file " + configFile.toAbsolutePath() + ")");
         ChatNode node;
         try {
-            node = ChatNode.start(config, tls);
+            node = ChatNode.start(config, tls, clusterSecretFile);
         } catch (RuntimeException e) {
             LOG.error("raft-chat node {} cannot start: {}", config.nodeId(), e.getMessage(), e);
             return 1;
