@@ -76,6 +76,20 @@ class PeerAuthenticationTest {
                                 1))
                         .toByteArray()));
 
+        // Exactly as in the issue: a version 1 hello (no challenge) then the forged traffic.
+        try (Socket socket = new Socket(target.host(), target.port())) {
+            RaftProto.Frame oldHello = RaftProto.Frame.newBuilder()
+                    .setHello(RaftProto.Hello.newBuilder()
+                            .setProtocolVersion(1)
+                            .setClusterId("raft-chat")
+                            .setNodeId(2))
+                    .build();
+            socket.getOutputStream().write(concat(TestPeers.frame(oldHello.toByteArray()), forged));
+            socket.getOutputStream().flush();
+            RaftProto.Frame answer = TestPeers.readFrame(socket);
+            assertThat(answer.getRejection().getReason()).contains("protocol version 1 is not supported");
+            TestPeers.assertClosedByRemote(socket);
+        }
         // Without the secret: offering a key id of its own.
         ClusterSecrets guessed = ClusterSecrets.of("a secret the attacker made up!!!".getBytes(StandardCharsets.UTF_8));
         try (Socket socket = new Socket(target.host(), target.port())) {
