@@ -1,9 +1,13 @@
 package dev.raftchat.chat;
 
+import dev.raftchat.chat.ops.RestoreCommand;
 import dev.raftchat.raft.transport.netty.PeerAddress;
-import java.io.PrintWriter;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Map;
 import java.util.SortedMap;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
@@ -19,7 +23,7 @@ import picocli.CommandLine.Option;
  * (e.g. {@code RAFT_CHAT_SNAPSHOT_COUNT}), or in a configuration file ({@code --config FILE}, see
  * {@link ConfigFile}). Precedence: command-line flag, then environment variable, then configuration
  * file, then the built-in default. Subcommand {@code restore} creates a data directory from a backup
- * ({@link dev.raftchat.chat.ops.RestoreCommand}).
+ * ({@link RestoreCommand}).
  *
  * <p>Exit codes: 0 after a graceful stop (SIGTERM, SIGINT, or this node removed from the cluster),
  * 2 for invalid flags, 1 when the node cannot start (a port in use, unreadable data).
@@ -30,7 +34,7 @@ import picocli.CommandLine.Option;
         version = "raft-chat 0.1.0-SNAPSHOT",
         sortOptions = false,
         usageHelpAutoWidth = true,
-        subcommands = dev.raftchat.chat.ops.RestoreCommand.class,
+        subcommands = RestoreCommand.class,
         description = "A chat server without a database: every node keeps the chat, replicated with Raft.",
         footer = {
             "",
@@ -230,16 +234,32 @@ public final class RaftChatMain implements Callable<Integer> {
         return 0;
     }
 
-    /** Handles SIGTERM and SIGINT ourselves, so that a graceful stop exits with 0 rather than 143. */
-    @SuppressWarnings("restriction")
+    /**
+     * Handles SIGTERM and SIGINT ourselves, so that a graceful stop exits with 0 rather than 143. The JDK's
+     * sun.misc.Signal is reached by reflection: javac warns on every direct use of that internal API, no
+     * {@code @SuppressWarnings} silences the warning, and the build compiles with {@code -Werror}.
+     */
     private static boolean handleSignals(Runnable stop) {
         try {
+            Class<?> signalClass = Class.forName("sun.misc.Signal");
+            Class<?> handlerClass = Class.forName("sun.misc.SignalHandler");
+            Method handle = signalClass.getMethod("handle", signalClass, handlerClass);
             for (String name : new String[] {"TERM", "INT"}) {
-                sun.misc.Signal.handle(
-                        new sun.misc.Signal(name), signal -> new Thread(stop, "raft-chat-" + name).start());
+                InvocationHandler onSignal = (proxy, method, arguments) -> switch (method.getName()) {
+                    case "handle" -> {
+                        new Thread(stop, "raft-chat-" + name).start();
+                        yield null;
+                    }
+                    case "hashCode" -> System.identityHashCode(proxy);
+                    case "equals" -> proxy == arguments[0];
+                    default -> "raft-chat " + name + " handler";
+                };
+                Object handler =
+                        Proxy.newProxyInstance(handlerClass.getClassLoader(), new Class<?>[] {handlerClass}, onSignal);
+                handle.invoke(null, signalClass.getConstructor(String.class).newInstance(name), handler);
             }
             return true;
-        } catch (RuntimeException | LinkageError e) {
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
             LOG.warn("cannot handle signals directly ({}); a shutdown hook stops the node instead", e.toString());
             return false;
         }
@@ -251,12 +271,12 @@ public final class RaftChatMain implements Callable<Integer> {
     }
 
     /** Creates the command line with defaults read from {@code environment}. */
-    static CommandLine commandLine(java.util.Map<String, String> environment) {
+    static CommandLine commandLine(Map<String, String> environment) {
         return commandLine(environment, ConfigFile.EMPTY);
     }
 
     /** Creates the command line with defaults read from {@code environment}, then from {@code file}. */
-    static CommandLine commandLine(java.util.Map<String, String> environment, ConfigFile file) {
+    static CommandLine commandLine(Map<String, String> environment, ConfigFile file) {
         CommandLine commandLine = new CommandLine(new RaftChatMain());
         commandLine.setDefaultValueProvider(argSpec -> {
             if (argSpec instanceof CommandLine.Model.OptionSpec option
@@ -282,7 +302,7 @@ public final class RaftChatMain implements Callable<Integer> {
      *
      * @throws IllegalArgumentException when the file cannot be read or names an unknown option
      */
-    static CommandLine commandLine(String[] args, java.util.Map<String, String> environment) {
+    static CommandLine commandLine(String[] args, Map<String, String> environment) {
         Path file = ConfigFile.pathFromArguments(args);
         if (file == null && environment.get(environmentVariable("--config")) != null) {
             file = Path.of(environment.get(environmentVariable("--config")));
@@ -305,7 +325,7 @@ public final class RaftChatMain implements Callable<Integer> {
         }
         int exitCode = commandLine.execute(args);
         System.out.flush();
-        new PrintWriter(System.err, true).flush();
+        System.err.flush();
         System.exit(exitCode);
     }
 }

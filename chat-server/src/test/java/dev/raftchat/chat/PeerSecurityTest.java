@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.raftchat.raft.transport.netty.ClusterSecrets;
 import dev.raftchat.raft.transport.netty.PeerAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -74,7 +75,7 @@ class PeerSecurityTest {
         ClusterSecrets secrets = PeerSecurity.resolve(exposed, file, false).secrets();
         assertThat(secrets.count()).isEqualTo(2);
         assertThat(secrets.keyIdsHex().get(0))
-                .isEqualTo(ClusterSecrets.of("new-secret-0123456789abcdef".getBytes())
+                .isEqualTo(ClusterSecrets.of("new-secret-0123456789abcdef".getBytes(StandardCharsets.UTF_8))
                         .keyIdsHex()
                         .get(0));
 

@@ -24,6 +24,8 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
@@ -39,6 +41,10 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #stopAccepting()} closes the listening socket only; {@link #close()} also closes every
  * connection and stops the threads. Thread-safe.
  */
+// FutureReturnValueIgnored: the futures ignored here are Netty's write, close and schedule futures. A failed
+// write or close surfaces in the pipeline (exceptionCaught, channelInactive), which closes the channel; the
+// caller has nothing more to do with the outcome.
+@SuppressWarnings("FutureReturnValueIgnored")
 public final class ChatHttpServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ChatHttpServer.class);
     public static final String WEBSOCKET_PATH = "/ws";
@@ -97,7 +103,7 @@ public final class ChatHttpServer implements AutoCloseable {
             String adminToken,
             OpsRoutes ops,
             HttpRequestObserver observer,
-            io.netty.handler.ssl.SslContext tls,
+            SslContext tls,
             ApiRoutes api) {
         this.handler = new ChatHttpHandler(backend, adminToken, ops, observer, api);
         ServerBootstrap bootstrap = new ServerBootstrap()
@@ -154,7 +160,7 @@ public final class ChatHttpServer implements AutoCloseable {
                                         });
                                     }
                                 })
-                                .addLast("chunked", new io.netty.handler.stream.ChunkedWriteHandler())
+                                .addLast("chunked", new ChunkedWriteHandler())
                                 .addLast("websocket-guard", new ChannelInboundHandlerAdapter() {
                                     @Override
                                     public void channelRead(ChannelHandlerContext ctx, Object msg) {

@@ -10,9 +10,12 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +33,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  */
 public final class ProcessCluster implements AfterEachCallback, AutoCloseable {
     /** Generous: a JVM start under a loaded 2-core CI machine was seen to take 40 s. */
-    public static final Duration WAIT = Duration.ofSeconds(120);
+    public static final Duration WAIT = Duration.ofMinutes(2);
 
     static final int LOG_TAIL_LINES = 60;
 
@@ -56,11 +59,9 @@ public final class ProcessCluster implements AfterEachCallback, AutoCloseable {
         // the environment (RAFT_CHAT_CLUSTER_SECRET_FILE) as an operator might set it.
         try {
             Path secret = directory.resolve("cluster.secret");
-            java.nio.file.Files.createDirectories(directory);
-            java.nio.file.Files.writeString(
-                    secret, "# process tests\nprocess-cluster-secret-" + System.nanoTime() + "\n");
-            java.nio.file.Files.setPosixFilePermissions(
-                    secret, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            Files.createDirectories(directory);
+            Files.writeString(secret, "# process tests\nprocess-cluster-secret-" + System.nanoTime() + "\n");
+            Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
             environment.put("RAFT_CHAT_CLUSTER_SECRET_FILE", secret.toString());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -228,7 +229,7 @@ public final class ProcessCluster implements AfterEachCallback, AutoCloseable {
     static String tail(String text) {
         String[] lines = text.split("\n");
         int from = Math.max(0, lines.length - LOG_TAIL_LINES);
-        return String.join("\n", java.util.Arrays.asList(lines).subList(from, lines.length));
+        return String.join("\n", Arrays.asList(lines).subList(from, lines.length));
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.raftchat.raft.transport.netty;
 
+import com.google.protobuf.ByteString;
 import dev.raftchat.raft.message.Message;
 import dev.raftchat.raft.transport.Transport;
 import dev.raftchat.raft.transport.netty.proto.RaftProto;
@@ -11,6 +12,10 @@ import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLException;
@@ -28,6 +33,10 @@ import org.slf4j.LoggerFactory;
  * the reason, and is counted. Nothing here throws to Netty and nothing touches Raft state: the node
  * keeps serving its other connections. One instance per connection; runs on that connection's event loop.
  */
+// FutureReturnValueIgnored: the futures ignored here are Netty's write, close and schedule futures. A failed
+// write or close surfaces in the pipeline (exceptionCaught, channelInactive), which closes the channel; the
+// caller has nothing more to do with the outcome.
+@SuppressWarnings("FutureReturnValueIgnored")
 final class InboundPeerHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(InboundPeerHandler.class);
 
@@ -190,8 +199,8 @@ final class InboundPeerHandler extends ChannelInboundHandlerAdapter {
         }
         for (int i = 0; i < auth.secrets().count(); i++) {
             byte[] ours = auth.secrets().keyIdAt(i);
-            for (com.google.protobuf.ByteString theirs : hello.getKeyIdsList()) {
-                if (java.util.Arrays.equals(ours, theirs.toByteArray())) {
+            for (ByteString theirs : hello.getKeyIdsList()) {
+                if (Arrays.equals(ours, theirs.toByteArray())) {
                     return ours;
                 }
             }
@@ -199,10 +208,10 @@ final class InboundPeerHandler extends ChannelInboundHandlerAdapter {
         return null;
     }
 
-    private static String hexList(java.util.List<com.google.protobuf.ByteString> ids) {
-        java.util.List<String> hex = new java.util.ArrayList<>();
-        for (com.google.protobuf.ByteString id : ids) {
-            hex.add(java.util.HexFormat.of().formatHex(id.toByteArray()));
+    private static String hexList(List<ByteString> ids) {
+        List<String> hex = new ArrayList<>();
+        for (ByteString id : ids) {
+            hex.add(HexFormat.of().formatHex(id.toByteArray()));
         }
         return hex.toString();
     }

@@ -4,6 +4,7 @@ import dev.raftchat.raft.message.Message;
 import dev.raftchat.raft.transport.Transport;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -13,16 +14,20 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,8 +69,7 @@ public final class NettyTransport implements Transport {
     private final AtomicInteger inboundConnections = new AtomicInteger();
     private final ConcurrentHashMap<Long, PeerLink> links = new ConcurrentHashMap<>();
     /** Drawn at construction; sent in every hello so that peers notice when this node restarted. */
-    private final long incarnation =
-            java.util.concurrent.ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
+    private final long incarnation = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
     /** The incarnation last announced by each peer. Bounded by the number of peers that ever said hello. */
     private final ConcurrentHashMap<Long, Long> peerIncarnations = new ConcurrentHashMap<>();
     /** Where this node listens, sent in every hello; "" before start or when bound to a wildcard. */
@@ -158,7 +162,7 @@ public final class NettyTransport implements Transport {
                                 + bound.cause().getMessage(),
                         bound.cause());
             }
-            serverChannel = ((io.netty.channel.ChannelFuture) bound).channel();
+            serverChannel = ((ChannelFuture) bound).channel();
             openChannels.add(serverChannel);
             InetSocketAddress local = (InetSocketAddress) serverChannel.localAddress();
             // A wildcard bind says nothing about how others reach us: then the hello carries no address.
@@ -297,7 +301,7 @@ public final class NettyTransport implements Transport {
      * first peer that authenticated, when it was configured with "". Persist it there: a restarted node
      * must not learn again. Set it before {@link #start}.
      */
-    public void onClusterIdLearned(java.util.function.Consumer<String> listener) {
+    public void onClusterIdLearned(Consumer<String> listener) {
         auth.onClusterIdLearned(listener);
     }
 
@@ -312,9 +316,9 @@ public final class NettyTransport implements Transport {
             if (!host.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}") && !host.contains(":")) {
                 return false;
             }
-            java.net.InetAddress parsed = java.net.InetAddress.getByName(host);
+            InetAddress parsed = InetAddress.getByName(host);
             return parsed.isLoopbackAddress();
-        } catch (java.net.UnknownHostException e) {
+        } catch (UnknownHostException e) {
             return false;
         }
     }
@@ -345,7 +349,7 @@ public final class NettyTransport implements Transport {
         boolean ownThread = calledFromOwnThread();
         Channel server = serverChannel;
         if (server != null) {
-            io.netty.channel.ChannelFuture serverClosed = server.close();
+            ChannelFuture serverClosed = server.close();
             if (!ownThread) {
                 serverClosed.awaitUninterruptibly(CLOSE_TIMEOUT_MILLIS);
             }

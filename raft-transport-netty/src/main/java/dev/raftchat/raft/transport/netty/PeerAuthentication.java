@@ -12,6 +12,7 @@ import java.security.cert.X509Certificate;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
+import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -161,7 +162,7 @@ final class PeerAuthentication {
         if (chain.length == 0 || !(chain[0] instanceof X509Certificate leaf)) {
             return "the peer presented no X.509 certificate";
         }
-        TreeSet<Long> named = nodeIdsOf(leaf);
+        SortedSet<Long> named = nodeIdsOf(leaf);
         if (named.contains(expectedNodeId)) {
             return null;
         }
@@ -174,7 +175,7 @@ final class PeerAuthentication {
     }
 
     /** The node ids a certificate names through URI subject alternative names {@code raft-chat://node/<id>}. */
-    static TreeSet<Long> nodeIdsOf(X509Certificate certificate) {
+    static SortedSet<Long> nodeIdsOf(X509Certificate certificate) {
         TreeSet<Long> ids = new TreeSet<>();
         Collection<List<?>> names;
         try {

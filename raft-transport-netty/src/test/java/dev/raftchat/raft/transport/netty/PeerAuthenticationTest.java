@@ -11,7 +11,9 @@ import dev.raftchat.raft.message.AppendRequest;
 import dev.raftchat.raft.message.HeartbeatRequest;
 import dev.raftchat.raft.message.TimeoutNow;
 import dev.raftchat.raft.transport.netty.proto.RaftProto;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -72,7 +74,8 @@ class PeerAuthenticationTest {
                                 8,
                                 0,
                                 0,
-                                List.of(new Entry(8, 1, EntryType.NORMAL, "CreateSession root".getBytes())),
+                                List.of(new Entry(
+                                        8, 1, EntryType.NORMAL, "CreateSession root".getBytes(StandardCharsets.UTF_8))),
                                 1))
                         .toByteArray()));
 
@@ -130,7 +133,8 @@ class PeerAuthenticationTest {
     void aFrameClaimingAnotherSenderIsDroppedAndCounted() throws IOException {
         TestPeers.Inbox inbox = new TestPeers.Inbox();
         NettyTransport one = node(1, TestPeers.SECRETS, inbox);
-        try (Socket socket = new Socket("127.0.0.1", one.boundPeerAddress().port())) {
+        try (Socket socket = new Socket(
+                InetAddress.getLoopbackAddress(), one.boundPeerAddress().port())) {
             RaftProto.Frame answer = TestPeers.authenticate(socket, TestPeers.CLUSTER, 3, 1, 1, "", TestPeers.SECRETS);
             assertThat(answer.getKindCase()).isEqualTo(RaftProto.Frame.KindCase.CHALLENGE);
             socket.getOutputStream()
@@ -269,7 +273,7 @@ class PeerAuthenticationTest {
     }
 
     private static byte[] concat(byte[]... parts) {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (byte[] part : parts) {
             out.writeBytes(part);
         }

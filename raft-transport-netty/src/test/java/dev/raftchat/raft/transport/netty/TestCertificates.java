@@ -1,5 +1,6 @@
 package dev.raftchat.raft.transport.netty;
 
+import java.io.IOException;
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
@@ -9,7 +10,9 @@ import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Date;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
@@ -49,7 +52,7 @@ public final class TestCertificates {
                 builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(new KeyPurposeId[] {
                     KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth
                 }));
-                java.util.List<GeneralName> names = new java.util.ArrayList<>();
+                List<GeneralName> names = new ArrayList<>();
                 names.add(new GeneralName(GeneralName.iPAddress, "127.0.0.1"));
                 names.add(new GeneralName(GeneralName.dNSName, "localhost"));
                 for (long nodeId : nodeIds) {
@@ -58,7 +61,7 @@ public final class TestCertificates {
                 }
                 builder.addExtension(
                         Extension.subjectAlternativeName, false, new GeneralNames(names.toArray(new GeneralName[0])));
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 throw new IllegalStateException(e);
             }
             return new NodeCertificate(pair.getPrivate(), sign(builder, key), certificate);
@@ -78,7 +81,7 @@ public final class TestCertificates {
         try {
             builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
             builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new IllegalStateException(e);
         }
         return new Authority(pair.getPrivate(), sign(builder, pair.getPrivate()));
