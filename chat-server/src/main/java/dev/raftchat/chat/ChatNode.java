@@ -182,7 +182,8 @@ public final class ChatNode implements AutoCloseable {
                 new PasswordHasher(api.passwordHashIterations(), api.passwordHashThreads(), api.passwordHashQueueMax());
         ApiBackend apiBackend = new V1Backend();
         Authenticator authenticator = new Authenticator(apiBackend, api);
-        this.webSocketHub = new WebSocketHub(chat, api, authenticator);
+        this.webSocketHub =
+                new WebSocketHub(chat, api, authenticator, config.http().webSocketAuthTimeoutMillis());
         chat.addListener(webSocketHub);
         raft.start();
         try {
@@ -204,7 +205,10 @@ public final class ChatNode implements AutoCloseable {
                     new Backend(),
                     firehose,
                     config.httpContentBytesMax(),
-                    config.httpConnectionsMax(),
+                    // Admin routes answer this node's own names besides IP literals and localhost (DNS rebinding).
+                    config.http()
+                            .withAllowedHost(config.httpHost())
+                            .withAllowedHost(config.peerAddress().host()),
                     config.adminToken(),
                     new dev.raftchat.chat.http.OpsRoutes(operations),
                     metrics,

@@ -12,10 +12,12 @@ import java.util.concurrent.CompletableFuture;
  * The operations routes, beside the chat API:
  * <pre>
  * GET /readyz               → 200 once a leader is known and this node applied the leader's commit index, else 503
- * GET /metrics              → Prometheus text (no auth, like /healthz: scrapers rarely carry tokens)
- * GET /api/v1/cluster       → leader, term, commit and applied index, members and their progress
+ * GET /metrics              → Prometheus text (details: loopback clients or the admin token, else 403)
+ * GET /api/v1/cluster       → leader, term, commit and applied index, members and their progress (details); to
+ *                             anyone else, only node ids, roles, the leader and health ("restricted": true)
  * GET /api/v1/admin/backup  → a consistent snapshot file, streamed (admin: bearer token or loopback)
  * </pre>
+ * Who sees details and who is admin: {@link AdminGate}.
  * {@link ChatHttpHandler} asks these routes first; {@link #route} answers null for any other path. Stateless
  * and thread-safe.
  */
@@ -38,12 +40,24 @@ public final class OpsRoutes {
     /**
      * The response for an operations route, or null when {@code path} is not one.
      *
-     * @param requireAdmin throws an {@link ApiException} unless the client may use admin routes
+     * @param requireAdmin   throws an {@link ApiException} unless the client may use admin routes
+     * @param mayViewDetails whether the client may see peer URLs, terms, indexes and metrics
      */
-    CompletableFuture<FullHttpResponse> route(FullHttpRequest request, String path, Runnable requireAdmin) {
+    CompletableFuture<FullHttpResponse> route(
+            FullHttpRequest request,
+            String path,
+            Runnable requireAdmin,
+            java.util.function.BooleanSupplier mayViewDetails) {
         switch (path) {
             case METRICS_PATH: {
                 requireGet(request);
+                if (!mayViewDetails.getAsBoolean()) {
+                    throw new ApiException(
+                            403,
+                            "forbidden",
+                            "/metrics is shown to loopback clients (not through a proxy) and to holders of the admin"
+                                    + " token (Authorization: Bearer) only");
+                }
                 FullHttpResponse response = ChatHttpHandler.json(
                         HttpResponseStatus.OK, operations.metricsText().getBytes(StandardCharsets.UTF_8));
                 response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
@@ -60,8 +74,9 @@ public final class OpsRoutes {
                                 : ChatHttpHandler.error(503, "not_ready", reason));
             case CLUSTER_PATH:
                 requireGet(request);
-                return CompletableFuture.completedFuture(
-                        ChatHttpHandler.json(HttpResponseStatus.OK, operations.clusterJson()));
+                byte[] cluster = operations.clusterJson();
+                return CompletableFuture.completedFuture(ChatHttpHandler.json(
+                        HttpResponseStatus.OK, mayViewDetails.getAsBoolean() ? cluster : restricted(cluster)));
             case BACKUP_PATH:
                 requireGet(request);
                 requireAdmin.run();
@@ -81,6 +96,35 @@ public final class OpsRoutes {
             default:
                 return null;
         }
+    }
+
+    /** Fields of the cluster view shown to everyone: ids, roles, the leader, health. The rest is for admins. */
+    private static final java.util.Set<String> PUBLIC_FIELDS =
+            java.util.Set.of("nodeId", "leaderId", "role", "progressKnown");
+
+    private static final java.util.Set<String> PUBLIC_MEMBER_FIELDS =
+            java.util.Set.of("id", "role", "leader", "healthy");
+
+    /** The cluster view without peer URLs, term, indexes and progress, marked {@code "restricted": true}. */
+    static byte[] restricted(byte[] cluster) {
+        try {
+            com.fasterxml.jackson.databind.node.ObjectNode full = (com.fasterxml.jackson.databind.node.ObjectNode)
+                    dev.raftchat.chat.api.v1.ApiJson.MAPPER.readTree(cluster);
+            full.retain(new java.util.ArrayList<>(concat(PUBLIC_FIELDS, "members")));
+            for (com.fasterxml.jackson.databind.JsonNode member : full.path("members")) {
+                ((com.fasterxml.jackson.databind.node.ObjectNode) member).retain(PUBLIC_MEMBER_FIELDS);
+            }
+            full.put("restricted", true);
+            return full.toString().getBytes(StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static java.util.Set<String> concat(java.util.Set<String> names, String name) {
+        java.util.Set<String> all = new java.util.HashSet<>(names);
+        all.add(name);
+        return all;
     }
 
     private static void requireGet(FullHttpRequest request) {
