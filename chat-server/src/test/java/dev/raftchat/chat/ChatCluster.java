@@ -36,6 +36,8 @@ final class ChatCluster implements AutoCloseable {
     String adminToken;
     /** Fast password hashing and generous rate limits: tests that need others set their own. */
     dev.raftchat.chat.api.v1.ApiConfig apiConfig = testApiConfig().build();
+    /** The HTTP front door's caps and deadlines (defaults unless a test sets its own). */
+    dev.raftchat.chat.http.HttpConfig httpConfig = dev.raftchat.chat.http.HttpConfig.defaults();
 
     final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -61,6 +63,7 @@ final class ChatCluster implements AutoCloseable {
                 .withSnapshotCount(snapshotCount)
                 .withAdminToken(adminToken)
                 .withApi(apiConfig)
+                .withHttpConfig(httpConfig)
                 .withTiming(TICK_MILLIS, REQUEST_TIMEOUT_MILLIS);
     }
 
