@@ -294,6 +294,11 @@ public final class ChatNode implements AutoCloseable {
         return http.port();
     }
 
+    /** HTTP connections refused by the global or per-address cap since the start. */
+    public long httpRefusedConnections() {
+        return http.refusedConnections();
+    }
+
     public ChatNodeConfig config() {
         return config;
     }
