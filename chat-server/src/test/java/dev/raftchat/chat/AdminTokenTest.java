@@ -46,4 +46,41 @@ class AdminTokenTest {
                     .doesNotContain("s3cret-admin-token-0123456789");
         }
     }
+
+    @Test
+    void withATokenLoopbackIsNotEnoughForAdminButTheTokenWorksThroughAProxy() {
+        String token = "proxy-test-admin-token-0123456789";
+        try (ChatCluster cluster = new ChatCluster(dataRoot, 1)) {
+            cluster.adminToken = token;
+            cluster.startAll();
+            cluster.awaitReady();
+            int port = cluster.node(1).httpPort();
+            try (RawHttp http = new RawHttp(port)) {
+                // Loopback without the token: no membership change, no backup.
+                assertThat(http.send(RawHttp.request("DELETE", "/raft/42", null))
+                                .read()
+                                .status())
+                        .isEqualTo(401);
+                assertThat(http.send(RawHttp.get("/api/v1/admin/backup")).read().status())
+                        .isEqualTo(401);
+                // Through a proxy with the token (scheme in any case): admin, and the details are shown.
+                String proxied = "X-Forwarded-For: 203.0.113.9";
+                RawHttp.Response delete = http.send(
+                                RawHttp.request("DELETE", "/raft/42", null, proxied, "Authorization: bearer " + token))
+                        .read();
+                assertThat(delete.errorCode()).isEqualTo("not_a_member");
+                assertThat(http.send(RawHttp.get("/metrics", proxied, "Authorization: Bearer " + token))
+                                .read()
+                                .status())
+                        .isEqualTo(200);
+                assertThat(http.send(RawHttp.get("/metrics", proxied)).read().status())
+                        .isEqualTo(403);
+                // The token does not make a rebound host name acceptable.
+                RawHttp.Response rebound = http.send(RawHttp.request(
+                                "DELETE", "/raft/42", null, "Host: evil.example", "Authorization: Bearer " + token))
+                        .read();
+                assertThat(rebound.errorCode()).isEqualTo("forbidden_host");
+            }
+        }
+    }
 }
