@@ -85,6 +85,23 @@ class FrontDoorTest {
         assertThat(once(RawHttp.get("/rooms/lobby?x=1")).status()).isEqualTo(200);
         assertThat(once(RawHttp.get("/rooms?x=1")).status()).isEqualTo(200);
         assertThat(once(RawHttp.get("/?x=1")).status()).isEqualTo(200);
+        // No route answers an unknown parameter with a 5xx.
+        for (String target : List.of(
+                "/healthz?x=1",
+                "/readyz?x=1",
+                "/metrics?x=1",
+                "/raft?x=1",
+                "/ws?x=1",
+                "/lobby?x=1",
+                "/app/main.js?x=1",
+                "/api/v1/info?x=1",
+                "/api/v1/cluster?x=1",
+                "/api/v1/ws?x=1",
+                "/raft/8?x=1")) {
+            Response response = once(RawHttp.get(target));
+            assertThat(response.status()).as(target).isLessThan(500);
+            assertThat(response.headers().get("Content-Type")).as(target).isNotNull();
+        }
     }
 
     @Test

@@ -72,8 +72,11 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
     private static final io.netty.util.AttributeKey<CompletableFuture<Void>> LAST_RESPONSE =
             io.netty.util.AttributeKey.valueOf("chat-last-response");
 
-    /** Whether the last request of the connection was unsafe (RFC 9110 §9.2.1): the next one waits for its answer. */
-    private static final io.netty.util.AttributeKey<Boolean> LAST_UNSAFE =
+    /**
+     * The written answer of the connection's last unsafe request (RFC 9110 §9.2.1: not GET, HEAD or OPTIONS):
+     * every later request waits for it.
+     */
+    private static final io.netty.util.AttributeKey<CompletableFuture<Void>> LAST_UNSAFE =
             io.netty.util.AttributeKey.valueOf("chat-last-unsafe");
 
     private final ChatBackend backend;
@@ -127,15 +130,16 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
         // Only this connection's event loop runs channelRead0, so the attributes need no further locking.
         CompletableFuture<Void> previous = ctx.channel().attr(LAST_RESPONSE).get();
         boolean unsafe = !isSafe(request.method());
-        boolean afterUnsafe =
-                Boolean.TRUE.equals(ctx.channel().attr(LAST_UNSAFE).getAndSet(unsafe));
+        // RFC 9112 §9.3.2: pipelined requests run in order when an unsafe one is among them. A write runs once
+        // every earlier answer of the connection is written (it must not overtake them), and any request runs
+        // once the last earlier write is answered (a read sent after a write must see it). Reads between writes
+        // still run side by side.
+        CompletableFuture<Void> barrier =
+                unsafe ? previous : ctx.channel().attr(LAST_UNSAFE).get();
         CompletableFuture<FullHttpResponse> response;
-        if (previous != null && !previous.isDone() && (unsafe || afterUnsafe)) {
-            // RFC 9112 §9.3.2: pipelined requests run in order when an unsafe one is among them. A read sent after
-            // a write must see it, and a write must not overtake the requests sent before it: this request runs
-            // once every earlier answer of the connection is written.
+        if (barrier != null && !barrier.isDone()) {
             request.retain();
-            response = previous.handle((ignored, failure) -> null)
+            response = barrier.handle((ignored, failure) -> null)
                     .thenComposeAsync(
                             ignored -> {
                                 try {
@@ -171,6 +175,9 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
                         },
                         ctx.executor());
         ctx.channel().attr(LAST_RESPONSE).set(written);
+        if (unsafe) {
+            ctx.channel().attr(LAST_UNSAFE).set(written);
+        }
     }
 
     private void send(ChannelHandlerContext ctx, FullHttpResponse response, boolean keepAlive) {
