@@ -1,9 +1,13 @@
 package dev.raftchat.chat;
 
+import dev.raftchat.chat.ops.RestoreCommand;
 import dev.raftchat.raft.transport.netty.PeerAddress;
-import java.io.PrintWriter;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Map;
 import java.util.SortedMap;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
@@ -30,7 +34,7 @@ import picocli.CommandLine.Option;
         version = "raft-chat 0.1.0-SNAPSHOT",
         sortOptions = false,
         usageHelpAutoWidth = true,
-        subcommands = dev.raftchat.chat.ops.RestoreCommand.class,
+        subcommands = RestoreCommand.class,
         description = "A chat server without a database: every node keeps the chat, replicated with Raft.",
         footer = {
             "",
@@ -223,16 +227,32 @@ public final class RaftChatMain implements Callable<Integer> {
         return 0;
     }
 
-    /** Handles SIGTERM and SIGINT ourselves, so that a graceful stop exits with 0 rather than 143. */
-    @SuppressWarnings("restriction")
+    /**
+     * Handles SIGTERM and SIGINT ourselves, so that a graceful stop exits with 0 rather than 143. The JDK's
+     * sun.misc.Signal is reached by reflection: javac warns on every direct use of that internal API, no
+     * {@code @SuppressWarnings} silences the warning, and the build compiles with {@code -Werror}.
+     */
     private static boolean handleSignals(Runnable stop) {
         try {
+            Class<?> signalClass = Class.forName("sun.misc.Signal");
+            Class<?> handlerClass = Class.forName("sun.misc.SignalHandler");
+            Method handle = signalClass.getMethod("handle", signalClass, handlerClass);
             for (String name : new String[] {"TERM", "INT"}) {
-                sun.misc.Signal.handle(
-                        new sun.misc.Signal(name), signal -> new Thread(stop, "raft-chat-" + name).start());
+                InvocationHandler onSignal = (proxy, method, arguments) -> switch (method.getName()) {
+                    case "handle" -> {
+                        new Thread(stop, "raft-chat-" + name).start();
+                        yield null;
+                    }
+                    case "hashCode" -> System.identityHashCode(proxy);
+                    case "equals" -> proxy == arguments[0];
+                    default -> "raft-chat " + name + " handler";
+                };
+                Object handler =
+                        Proxy.newProxyInstance(handlerClass.getClassLoader(), new Class<?>[] {handlerClass}, onSignal);
+                handle.invoke(null, signalClass.getConstructor(String.class).newInstance(name), handler);
             }
             return true;
-        } catch (RuntimeException | LinkageError e) {
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
             LOG.warn("cannot handle signals directly ({}); a shutdown hook stops the node instead", e.toString());
             return false;
         }
@@ -244,12 +264,12 @@ public final class RaftChatMain implements Callable<Integer> {
     }
 
     /** Creates the command line with defaults read from {@code environment}. */
-    static CommandLine commandLine(java.util.Map<String, String> environment) {
+    static CommandLine commandLine(Map<String, String> environment) {
         return commandLine(environment, ConfigFile.EMPTY);
     }
 
     /** Creates the command line with defaults read from {@code environment}, then from {@code file}. */
-    static CommandLine commandLine(java.util.Map<String, String> environment, ConfigFile file) {
+    static CommandLine commandLine(Map<String, String> environment, ConfigFile file) {
         CommandLine commandLine = new CommandLine(new RaftChatMain());
         commandLine.setDefaultValueProvider(argSpec -> {
             if (argSpec instanceof CommandLine.Model.OptionSpec option
@@ -275,7 +295,7 @@ public final class RaftChatMain implements Callable<Integer> {
      *
      * @throws IllegalArgumentException when the file cannot be read or names an unknown option
      */
-    static CommandLine commandLine(String[] args, java.util.Map<String, String> environment) {
+    static CommandLine commandLine(String[] args, Map<String, String> environment) {
         Path file = ConfigFile.pathFromArguments(args);
         if (file == null && environment.get(environmentVariable("--config")) != null) {
             file = Path.of(environment.get(environmentVariable("--config")));
@@ -298,7 +318,7 @@ public final class RaftChatMain implements Callable<Integer> {
         }
         int exitCode = commandLine.execute(args);
         System.out.flush();
-        new PrintWriter(System.err, true).flush();
+        System.err.flush();
         System.exit(exitCode);
     }
 }

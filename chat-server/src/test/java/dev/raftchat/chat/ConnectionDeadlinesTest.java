@@ -4,19 +4,30 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.raftchat.chat.RawHttp.Response;
+import dev.raftchat.chat.api.v1.WebSocketHub;
 import dev.raftchat.chat.http.HttpConfig;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -66,8 +77,8 @@ class ConnectionDeadlinesTest {
         try {
             for (int i = 0; i < 1_100; i++) {
                 Socket socket = new Socket();
-                socket.bind(new InetSocketAddress("127.0.0.2", 0));
-                socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+                socket.bind(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 2}), 0));
+                socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 5_000);
                 socket.setSoTimeout(60_000);
                 idle.add(socket);
             }
@@ -116,7 +127,7 @@ class ConnectionDeadlinesTest {
             for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
                 text.append(new String(buffer, 0, n, StandardCharsets.UTF_8));
             }
-        } catch (java.net.SocketTimeoutException e) {
+        } catch (SocketTimeoutException e) {
             throw new AssertionError("an idle socket stayed open for 60 s", e);
         } catch (IOException e) {
             // a reset ends it too
@@ -144,7 +155,7 @@ class ConnectionDeadlinesTest {
         try (RawHttp http = new RawHttp(port)) {
             http.send("GET /rooms HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ");
             long start = System.nanoTime();
-            trickle.scheduleAtFixedRate(
+            ScheduledFuture<?> unused = trickle.scheduleAtFixedRate(
                     () -> {
                         try {
                             http.send("a");
@@ -193,13 +204,15 @@ class ConnectionDeadlinesTest {
         try (V1Socket socket = new V1Socket(cluster, 1, "")) {
             ScheduledExecutorService pinger = Executors.newSingleThreadScheduledExecutor();
             try {
-                pinger.scheduleAtFixedRate(
-                        () -> socket.socket.sendPing(java.nio.ByteBuffer.wrap(new byte[] {7})),
+                ScheduledFuture<?> unused = pinger.scheduleAtFixedRate(
+                        () -> socket.socket
+                                .sendPing(ByteBuffer.wrap(new byte[] {7}))
+                                .join(),
                         0,
                         200,
                         TimeUnit.MILLISECONDS);
                 assertThat(socket.closeCode.orTimeout(20, TimeUnit.SECONDS).join())
-                        .isEqualTo(dev.raftchat.chat.api.v1.WebSocketHub.CLOSE_UNAUTHORIZED);
+                        .isEqualTo(WebSocketHub.CLOSE_UNAUTHORIZED);
                 assertThat(socket.next("error").path("message").asText()).contains("not authenticated within");
             } finally {
                 pinger.shutdownNow();
@@ -229,29 +242,25 @@ class ConnectionDeadlinesTest {
 
     @Test
     void aLiveFirehoseClientThatAnswersPingsStays() {
-        var received = new java.util.concurrent.LinkedBlockingQueue<String>();
-        var pings = new java.util.concurrent.atomic.AtomicInteger();
-        var socket = java.net.http.HttpClient.newHttpClient()
+        var received = new LinkedBlockingQueue<String>();
+        var pings = new AtomicInteger();
+        var socket = HttpClient.newHttpClient()
                 .newWebSocketBuilder()
-                .buildAsync(
-                        java.net.URI.create(cluster.url(1, "/ws").replace("http://", "ws://")),
-                        new java.net.http.WebSocket.Listener() {
-                            @Override
-                            public java.util.concurrent.CompletionStage<?> onText(
-                                    java.net.http.WebSocket webSocket, CharSequence data, boolean last) {
-                                received.add(data.toString());
-                                webSocket.request(1);
-                                return null;
-                            }
+                .buildAsync(URI.create(cluster.url(1, "/ws").replace("http://", "ws://")), new WebSocket.Listener() {
+                    @Override
+                    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+                        received.add(data.toString());
+                        webSocket.request(1);
+                        return null;
+                    }
 
-                            @Override
-                            public java.util.concurrent.CompletionStage<?> onPing(
-                                    java.net.http.WebSocket webSocket, java.nio.ByteBuffer message) {
-                                pings.incrementAndGet(); // the JDK client answers each with a pong
-                                webSocket.request(1);
-                                return null;
-                            }
-                        })
+                    @Override
+                    public CompletionStage<?> onPing(WebSocket webSocket, ByteBuffer message) {
+                        pings.incrementAndGet(); // the JDK client answers each with a pong
+                        webSocket.request(1);
+                        return null;
+                    }
+                })
                 .join();
         try {
             var firehose = cluster.node(1).firehose();

@@ -159,8 +159,15 @@ class FrontDoorTest {
 
     @Test
     void expectationAndWebSocketHandshakeErrorsAreJson() {
-        Response tooLarge = once("POST /rooms/big HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: 100-continue\r\n"
-                + "Content-Type: application/json\r\nContent-Length: 99999999\r\n\r\n");
+        Response tooLarge = once(String.join(
+                "\r\n",
+                "POST /rooms/big HTTP/1.1",
+                "Host: 127.0.0.1",
+                "Expect: 100-continue",
+                "Content-Type: application/json",
+                "Content-Length: 99999999",
+                "",
+                ""));
         assertThat(tooLarge.status()).isEqualTo(413);
         assertThat(tooLarge.errorCode()).isEqualTo("body_too_large");
 

@@ -8,7 +8,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -108,7 +110,7 @@ class OpsEndpointsTest {
             long committedBefore = cluster.node(1).raftStatus().commitIndex();
             cluster.start(2);
             await().atMost(ChatCluster.WAIT)
-                    .pollInterval(java.time.Duration.ofMillis(5))
+                    .pollInterval(Duration.ofMillis(5))
                     .until(() -> cluster.get(2, "/readyz").statusCode() == 200);
             assertThat(cluster.node(2).raftStatus().appliedIndex()).isGreaterThanOrEqualTo(committedBefore);
 
@@ -154,11 +156,11 @@ class OpsEndpointsTest {
                     .isEqualTo(1);
             long applied = cluster.node(1).raftStatus().appliedIndex();
             assertThat(value(text, "raft_term\\{node=\"1\"\\}"))
-                    .isEqualTo(cluster.node(1).raftStatus().term());
+                    .isEqualTo((double) cluster.node(1).raftStatus().term());
             assertThat(value(text, "raft_commit_index\\{node=\"1\"\\}")).isGreaterThanOrEqualTo(31);
             assertThat(value(text, "raft_applied_index\\{node=\"1\"\\}"))
                     .isGreaterThanOrEqualTo(31)
-                    .isLessThanOrEqualTo(applied);
+                    .isLessThanOrEqualTo((double) applied);
             assertThat(value(text, "raft_apply_lag_entries\\{node=\"1\"\\}")).isZero();
             assertThat(value(text, "raft_fsync_seconds_count\\{node=\"1\"\\}")).isPositive();
             assertThat(value(text, "raft_proposal_seconds_count\\{node=\"1\"\\}"))
@@ -186,7 +188,7 @@ class OpsEndpointsTest {
                     HttpResponse.BodyHandlers.ofByteArray());
             assertThat(backup.statusCode()).isEqualTo(200);
             assertThat(backup.body()).hasSizeGreaterThan(40);
-            assertThat(new String(backup.body(), 0, 4, java.nio.charset.StandardCharsets.US_ASCII))
+            assertThat(new String(backup.body(), 0, 4, StandardCharsets.US_ASCII))
                     .isEqualTo("RCSN");
             // The connection still serves requests after a streamed file.
             assertThat(cluster.get(1, "/rooms/general").statusCode()).isEqualTo(200);

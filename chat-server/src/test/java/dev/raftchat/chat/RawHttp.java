@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,9 +48,14 @@ final class RawHttp implements AutoCloseable {
         try {
             socket = new Socket();
             if (source != null) {
-                socket.bind(new InetSocketAddress(InetAddress.getByName(source), 0));
+                byte[] address = new byte[4];
+                String[] parts = source.split("\\.");
+                for (int i = 0; i < 4; i++) {
+                    address[i] = (byte) Integer.parseInt(parts[i]);
+                }
+                socket.bind(new InetSocketAddress(InetAddress.getByAddress(address), 0));
             }
-            socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+            socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 5_000);
             socket.setSoTimeout(20_000);
             in = socket.getInputStream();
         } catch (IOException e) {
@@ -149,7 +155,7 @@ final class RawHttp implements AutoCloseable {
                     return true;
                 }
             }
-        } catch (java.net.SocketTimeoutException e) {
+        } catch (SocketTimeoutException e) {
             return false;
         } catch (IOException e) {
             return true;

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -81,7 +82,7 @@ class V1ClusterTest {
         assertThat(client.post(2, "/api/v1/rooms", token, "{\"name\":\"same\"}").status())
                 .isEqualTo(201);
         for (int i = 0; i < 30; i++) {
-            long node = 1 + i % 3;
+            long node = 1L + i % 3;
             assertThat(client.post(node, "/api/v1/rooms/same/messages", token, "{\"text\":\"n" + i + "\"}")
                             .status())
                     .isEqualTo(201);
@@ -149,9 +150,6 @@ class V1ClusterTest {
         }
         writer.join();
         assertThat(sent.get()).isEqualTo(total);
-        assertThat(seqs)
-                .isEqualTo(java.util.stream.LongStream.rangeClosed(1, total)
-                        .boxed()
-                        .toList());
+        assertThat(seqs).isEqualTo(LongStream.rangeClosed(1, total).boxed().toList());
     }
 }

@@ -13,6 +13,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,7 +70,7 @@ public final class ProxyFaults implements NetworkFaults {
 
     @Override
     public void partition(List<Set<Integer>> components) {
-        Set<Integer> all = new java.util.TreeSet<>();
+        Set<Integer> all = new TreeSet<>();
         components.forEach(all::addAll);
         cut(NetworkFaults.linksCutBy(components, all));
     }
@@ -117,7 +118,7 @@ public final class ProxyFaults implements NetworkFaults {
             this.to = to;
             this.targetPort = targetPort;
             try {
-                this.server = new ServerSocket(0, 50, InetAddress.getByName(HOST));
+                this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
             } catch (IOException e) {
                 throw new IllegalStateException("cannot open the proxy for link " + from + "->" + to, e);
             }
@@ -145,7 +146,7 @@ public final class ProxyFaults implements NetworkFaults {
                 }
                 Socket target = new Socket();
                 try {
-                    target.connect(new InetSocketAddress(HOST, targetPort), 1_000);
+                    target.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), targetPort), 1_000);
                 } catch (IOException e) {
                     closeQuietly(client);
                     closeQuietly(target);

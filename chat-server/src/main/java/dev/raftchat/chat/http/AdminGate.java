@@ -6,6 +6,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.List;
@@ -200,7 +201,7 @@ public final class AdminGate {
                     ? Integer.parseInt(expected.substring(hostName.length() + 1))
                     : port;
             return uri.getHost().toLowerCase(Locale.ROOT).equals(hostName) && port == hostPort;
-        } catch (java.net.URISyntaxException | NumberFormatException e) {
+        } catch (URISyntaxException | NumberFormatException e) {
             return false;
         }
     }

@@ -13,14 +13,18 @@ import dev.raftchat.raft.runtime.RaftTimeoutException;
 import dev.raftchat.raft.runtime.ReadNotConfirmedException;
 import dev.raftchat.raft.runtime.ReadRejectedException;
 import dev.raftchat.raft.transport.netty.PeerAddress;
+import dev.raftchat.web.WebAssets;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpChunkedInput;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
@@ -28,10 +32,17 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.stream.ChunkedNioFile;
+import io.netty.util.AttributeKey;
+import java.io.IOException;
+import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.Iterator;
+import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -61,6 +72,10 @@ import org.slf4j.LoggerFactory;
  * Raft: it calls the {@link ChatBackend} and writes the response when the future completes (Netty's
  * {@code writeAndFlush} is safe from any thread). Shared by all connections; thread-safe.
  */
+// FutureReturnValueIgnored: the futures ignored here are Netty's write, close and schedule futures. A failed
+// write or close surfaces in the pipeline (exceptionCaught, channelInactive), which closes the channel; the
+// caller has nothing more to do with the outcome.
+@SuppressWarnings("FutureReturnValueIgnored")
 @ChannelHandler.Sharable
 public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final Logger LOG = LoggerFactory.getLogger(ChatHttpHandler.class);
@@ -69,15 +84,14 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
      * The last response of a connection, written or not: HTTP/1.1 pipelining needs responses in request
      * order, and a later request (a read) may complete before an earlier one (a commit).
      */
-    private static final io.netty.util.AttributeKey<CompletableFuture<Void>> LAST_RESPONSE =
-            io.netty.util.AttributeKey.valueOf("chat-last-response");
+    private static final AttributeKey<CompletableFuture<Void>> LAST_RESPONSE =
+            AttributeKey.valueOf("chat-last-response");
 
     /**
      * The written answer of the connection's last unsafe request (RFC 9110 §9.2.1: not GET, HEAD or OPTIONS):
      * every later request waits for it.
      */
-    private static final io.netty.util.AttributeKey<CompletableFuture<Void>> LAST_UNSAFE =
-            io.netty.util.AttributeKey.valueOf("chat-last-unsafe");
+    private static final AttributeKey<CompletableFuture<Void>> LAST_UNSAFE = AttributeKey.valueOf("chat-last-unsafe");
 
     private final ChatBackend backend;
     /** Admin routes and detailed views: who may, and from where. */
@@ -91,11 +105,11 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
     /** The chat API v1, or null when this server has none. */
     private final ApiRoutes api;
     /** The browser client at {@code /} and {@code /app/*} (module chat-web). */
-    private final WebAssetResponder webAssets = new WebAssetResponder(dev.raftchat.web.WebAssets.fromClassPath());
+    private final WebAssetResponder webAssets = new WebAssetResponder(WebAssets.fromClassPath());
 
     /** @param adminToken the bearer token the membership routes require, or null to allow loopback clients only */
     public ChatHttpHandler(ChatBackend backend, String adminToken) {
-        this(backend, new AdminGate(adminToken, java.util.Set.of()), null, HttpRequestObserver.NONE, null);
+        this(backend, new AdminGate(adminToken, Set.of()), null, HttpRequestObserver.NONE, null);
     }
 
     /**
@@ -107,9 +121,9 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
     public ChatHttpHandler(
             ChatBackend backend, AdminGate gate, OpsRoutes ops, HttpRequestObserver observer, ApiRoutes api) {
         this.backend = backend;
-        this.gate = java.util.Objects.requireNonNull(gate, "gate");
+        this.gate = Objects.requireNonNull(gate, "gate");
         this.ops = ops;
-        this.observer = java.util.Objects.requireNonNull(observer, "observer");
+        this.observer = Objects.requireNonNull(observer, "observer");
         this.api = api;
     }
 
@@ -184,14 +198,13 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
         if (keepAlive) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         }
-        io.netty.channel.ChannelFuture written;
+        ChannelFuture written;
         if (response instanceof FileResponse file) {
             ctx.write(file.head());
             try {
-                written = ctx.writeAndFlush(
-                        new io.netty.handler.codec.http.HttpChunkedInput(new io.netty.handler.stream.ChunkedNioFile(
-                                file.file(), 0, file.sizeBytes(), FileResponse.CHUNK_BYTES)));
-            } catch (java.io.IOException e) {
+                written = ctx.writeAndFlush(new HttpChunkedInput(
+                        new ChunkedNioFile(file.file(), 0, file.sizeBytes(), FileResponse.CHUNK_BYTES)));
+            } catch (IOException e) {
                 LOG.warn("cannot stream a file response; closing the connection", e);
                 file.closeFile();
                 inFlight.decrementAndGet();
@@ -209,10 +222,10 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
         }
     }
 
-    private CompletableFuture<FullHttpResponse> route(FullHttpRequest request, java.net.SocketAddress client) {
+    private CompletableFuture<FullHttpResponse> route(FullHttpRequest request, SocketAddress client) {
         if (!request.decoderResult().isSuccess()) {
             Throwable cause = request.decoderResult().cause();
-            if (cause instanceof io.netty.handler.codec.TooLongFrameException) {
+            if (cause instanceof TooLongFrameException) {
                 throw new ApiException(
                         431,
                         "request_header_too_large",
@@ -337,8 +350,7 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
                         + "; see /rooms, /rooms/{room}, /raft/{id}, /healthz, /readyz, /ws");
     }
 
-    private CompletableFuture<FullHttpResponse> post(
-            String room, FullHttpRequest request, java.net.SocketAddress client) {
+    private CompletableFuture<FullHttpResponse> post(String room, FullHttpRequest request, SocketAddress client) {
         JsonNode body = StrictInput.json(request.content());
         if (body == null || !body.isObject()) {
             throw new ApiException(
@@ -374,8 +386,7 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
     /** The string value of the field named {@code name} in any letter case; null when absent. */
     private static String textField(JsonNode body, String name) {
         String found = null;
-        for (Iterator<Map.Entry<String, JsonNode>> fields = body.fields(); fields.hasNext(); ) {
-            Map.Entry<String, JsonNode> field = fields.next();
+        for (Map.Entry<String, JsonNode> field : body.properties()) {
             if (field.getKey().equalsIgnoreCase(name)) {
                 if (found != null) {
                     throw new ApiException(400, "invalid_json", "field \"" + name + "\" appears more than once");
@@ -425,7 +436,7 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
      * clients, crawlers and probes ask for them by these names (docs/api.md, "Reserved names"). The rooms
      * themselves stay readable at {@code /rooms/{name}}.
      */
-    static final java.util.Set<String> RESERVED_NAMES = java.util.Set.of(
+    static final Set<String> RESERVED_NAMES = Set.of(
             "api",
             "health",
             "healthz",
@@ -455,7 +466,7 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
 
     /** A reserved name (case-insensitive), or any name beginning with '.' (like {@code .well-known}, {@code .env}). */
     static boolean isReservedName(String first) {
-        return first.startsWith(".") || RESERVED_NAMES.contains(first.toLowerCase(java.util.Locale.ROOT));
+        return first.startsWith(".") || RESERVED_NAMES.contains(first.toLowerCase(Locale.ROOT));
     }
 
     /** Largest request line and header block the codec accepts (Netty's defaults, stated here for the 431 message). */
@@ -495,7 +506,7 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
         boolean keyValid = false;
         if (key != null) {
             try {
-                keyValid = java.util.Base64.getDecoder().decode(key.trim()).length == 16;
+                keyValid = Base64.getDecoder().decode(key.trim()).length == 16;
             } catch (IllegalArgumentException e) {
                 keyValid = false;
             }

@@ -27,12 +27,19 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,6 +55,10 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #stopAccepting()} closes the listening socket only; {@link #close()} also closes every
  * connection and stops the threads. Thread-safe.
  */
+// FutureReturnValueIgnored: the futures ignored here are Netty's write, close and schedule futures. A failed
+// write or close surfaces in the pipeline (exceptionCaught, channelInactive), which closes the channel; the
+// caller has nothing more to do with the outcome.
+@SuppressWarnings("FutureReturnValueIgnored")
 public final class ChatHttpServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ChatHttpServer.class);
     public static final String WEBSOCKET_PATH = "/ws";
@@ -67,11 +78,10 @@ public final class ChatHttpServer implements AutoCloseable {
     /** The chat API v1, or null. */
     private final ApiRoutes api;
     /** Open connections by client address, and in total; guarded by {@code perAddress}. */
-    private final java.util.HashMap<java.net.InetAddress, Integer> perAddress = new java.util.HashMap<>();
+    private final HashMap<InetAddress, Integer> perAddress = new HashMap<>();
 
     private int openConnections;
-    private final java.util.concurrent.atomic.AtomicLong refusedConnections =
-            new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong refusedConnections = new AtomicLong();
 
     /**
      * Binds {@code host:port} (port 0: any free port) and starts serving: the original routes ({@code backend}),
@@ -93,7 +103,7 @@ public final class ChatHttpServer implements AutoCloseable {
             String adminToken,
             OpsRoutes ops,
             HttpRequestObserver observer,
-            io.netty.handler.ssl.SslContext tls,
+            SslContext tls,
             ApiRoutes api) {
         this.http = http;
         this.api = api;
@@ -162,7 +172,7 @@ public final class ChatHttpServer implements AutoCloseable {
                                         });
                                     }
                                 })
-                                .addLast("chunked", new io.netty.handler.stream.ChunkedWriteHandler())
+                                .addLast("chunked", new ChunkedWriteHandler())
                                 .addLast("websocket-guard", new ChannelInboundHandlerAdapter() {
                                     @Override
                                     public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -231,7 +241,7 @@ public final class ChatHttpServer implements AutoCloseable {
      * answers {@code 503 too_many_connections} (plain connections only: a TLS one is just closed) and closes it.
      */
     private boolean admit(SocketChannel channel, boolean plain) {
-        java.net.InetAddress address =
+        InetAddress address =
                 channel.remoteAddress() == null ? null : channel.remoteAddress().getAddress();
         String refusal = null;
         synchronized (perAddress) {
@@ -274,11 +284,11 @@ public final class ChatHttpServer implements AutoCloseable {
 
     private static byte[] tooManyConnections(String why) {
         byte[] body = ("{\"error\":{\"code\":\"too_many_connections\",\"message\":\"" + why + "\"}}")
-                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                .getBytes(StandardCharsets.UTF_8);
         String head = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json; charset=utf-8\r\n"
                 + "Retry-After: 1\r\nConnection: close\r\nContent-Length: " + body.length + "\r\n\r\n";
-        byte[] headBytes = head.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-        byte[] all = java.util.Arrays.copyOf(headBytes, headBytes.length + body.length);
+        byte[] headBytes = head.getBytes(StandardCharsets.US_ASCII);
+        byte[] all = Arrays.copyOf(headBytes, headBytes.length + body.length);
         System.arraycopy(body, 0, all, headBytes.length, body.length);
         return all;
     }

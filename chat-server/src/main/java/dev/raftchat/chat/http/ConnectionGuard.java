@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.util.concurrent.ScheduledFuture;
@@ -40,6 +41,9 @@ import org.slf4j.LoggerFactory;
  * one before the HTTP codec (raw bytes) and one after it (requests and responses), share this object; both run
  * on the connection's event loop, so its fields need no locking.
  */
+// FutureReturnValueIgnored: the futures ignored here are Netty's write and close futures; a failed write closes
+// the connection, and the deadline timer is kept in a field and cancelled.
+@SuppressWarnings("FutureReturnValueIgnored")
 final class ConnectionGuard {
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionGuard.class);
     static final String RAW_NAME = "guard-raw";
@@ -131,7 +135,7 @@ final class ConnectionGuard {
                 }
             }
             boolean informational = msg instanceof HttpResponse response
-                    && response.status().codeClass() == io.netty.handler.codec.http.HttpStatusClass.INFORMATIONAL;
+                    && response.status().codeClass() == HttpStatusClass.INFORMATIONAL;
             if (!done && msg instanceof LastHttpContent && !informational) {
                 promise = promise.unvoid();
                 promise.addListener(written -> responseWritten());

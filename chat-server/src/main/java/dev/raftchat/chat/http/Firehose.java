@@ -9,6 +9,7 @@ import io.netty.channel.Channel;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import java.io.IOException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -27,6 +28,10 @@ import org.slf4j.LoggerFactory;
  * <p><b>Dead peers.</b> {@link ChatHttpServer} pings each client every {@code --firehose-ping-interval-ms}; one
  * that sends nothing (no pong, no frame) for {@code --firehose-idle-timeout-ms} is dropped (close code 1001).
  */
+// FutureReturnValueIgnored: the futures ignored here are Netty's write, close and schedule futures. A failed
+// write or close surfaces in the pipeline (exceptionCaught, channelInactive), which closes the channel; the
+// caller has nothing more to do with the outcome.
+@SuppressWarnings("FutureReturnValueIgnored")
 public final class Firehose implements ChatListener {
     private static final Logger LOG = LoggerFactory.getLogger(Firehose.class);
 
@@ -97,7 +102,7 @@ public final class Firehose implements ChatListener {
         });
     }
 
-    private static void writeEvent(JsonGenerator generator, String room, Post post) throws java.io.IOException {
+    private static void writeEvent(JsonGenerator generator, String room, Post post) throws IOException {
         generator.writeStartObject();
         generator.writeStringField("RoomName", room);
         generator.writeFieldName("Post");

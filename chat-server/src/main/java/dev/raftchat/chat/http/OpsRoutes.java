@@ -1,12 +1,21 @@
 package dev.raftchat.chat.http;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.raftchat.chat.api.v1.ApiJson;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
 
 /**
  * The operations routes, beside the chat API:
@@ -44,10 +53,7 @@ public final class OpsRoutes {
      * @param mayViewDetails whether the client may see peer URLs, terms, indexes and metrics
      */
     CompletableFuture<FullHttpResponse> route(
-            FullHttpRequest request,
-            String path,
-            Runnable requireAdmin,
-            java.util.function.BooleanSupplier mayViewDetails) {
+            FullHttpRequest request, String path, Runnable requireAdmin, BooleanSupplier mayViewDetails) {
         switch (path) {
             case METRICS_PATH: {
                 requireGet(request);
@@ -99,30 +105,27 @@ public final class OpsRoutes {
     }
 
     /** Fields of the cluster view shown to everyone: ids, roles, the leader, health. The rest is for admins. */
-    private static final java.util.Set<String> PUBLIC_FIELDS =
-            java.util.Set.of("nodeId", "leaderId", "role", "progressKnown");
+    private static final Set<String> PUBLIC_FIELDS = Set.of("nodeId", "leaderId", "role", "progressKnown");
 
-    private static final java.util.Set<String> PUBLIC_MEMBER_FIELDS =
-            java.util.Set.of("id", "role", "leader", "healthy");
+    private static final Set<String> PUBLIC_MEMBER_FIELDS = Set.of("id", "role", "leader", "healthy");
 
     /** The cluster view without peer URLs, term, indexes and progress, marked {@code "restricted": true}. */
     static byte[] restricted(byte[] cluster) {
         try {
-            com.fasterxml.jackson.databind.node.ObjectNode full = (com.fasterxml.jackson.databind.node.ObjectNode)
-                    dev.raftchat.chat.api.v1.ApiJson.MAPPER.readTree(cluster);
-            full.retain(new java.util.ArrayList<>(concat(PUBLIC_FIELDS, "members")));
-            for (com.fasterxml.jackson.databind.JsonNode member : full.path("members")) {
-                ((com.fasterxml.jackson.databind.node.ObjectNode) member).retain(PUBLIC_MEMBER_FIELDS);
+            ObjectNode full = (ObjectNode) ApiJson.MAPPER.readTree(cluster);
+            full.retain(new ArrayList<>(concat(PUBLIC_FIELDS, "members")));
+            for (JsonNode member : full.path("members")) {
+                ((ObjectNode) member).retain(PUBLIC_MEMBER_FIELDS);
             }
             full.put("restricted", true);
             return full.toString().getBytes(StandardCharsets.UTF_8);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
-    private static java.util.Set<String> concat(java.util.Set<String> names, String name) {
-        java.util.Set<String> all = new java.util.HashSet<>(names);
+    private static Set<String> concat(Set<String> names, String name) {
+        Set<String> all = new HashSet<>(names);
         all.add(name);
         return all;
     }

@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import io.netty.buffer.ByteBuf;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -63,7 +65,7 @@ public final class StrictInput {
     }
 
     private static boolean decodes(String text, int from, int to) {
-        java.io.ByteArrayOutputStream bytes = null;
+        ByteArrayOutputStream bytes = null;
         for (int i = from; i < to; i++) {
             char c = text.charAt(i);
             if (c == '%') {
@@ -76,7 +78,7 @@ public final class StrictInput {
                     return false;
                 }
                 if (bytes == null) {
-                    bytes = new java.io.ByteArrayOutputStream();
+                    bytes = new ByteArrayOutputStream();
                 }
                 bytes.write(high * 16 + low);
                 i += 2;
@@ -96,7 +98,7 @@ public final class StrictInput {
                     .newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(java.nio.ByteBuffer.wrap(bytes));
+                    .decode(ByteBuffer.wrap(bytes));
             return true;
         } catch (CharacterCodingException e) {
             return false;

@@ -1,5 +1,6 @@
 package dev.raftchat.chat.state;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -268,7 +269,11 @@ public final class ChatCodec {
         }
     }
 
-    /** @throws InvalidCommandException {@code malformed_command} for bytes that are not a command of this format */
+    /**
+     * Decodes one command.
+     *
+     * @throws InvalidCommandException {@code malformed_command} for bytes that are not a command of this format
+     */
     public static ChatCommand decodeCommand(byte[] bytes) {
         return read(bytes, in -> {
             byte type = readHeader(in, "command");
@@ -432,7 +437,7 @@ public final class ChatCodec {
             throw malformed("encoded value is " + (bytes == null ? "null" : bytes.length + " bytes") + ", too short");
         }
         try {
-            return reader.read(new DataInputStream(new java.io.ByteArrayInputStream(bytes)));
+            return reader.read(new DataInputStream(new ByteArrayInputStream(bytes)));
         } catch (IOException e) {
             throw malformed("cannot decode: " + e.getMessage());
         }

@@ -13,6 +13,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +31,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  */
 public final class ProcessCluster implements AfterEachCallback, AutoCloseable {
     /** Generous: a JVM start under a loaded 2-core CI machine was seen to take 40 s. */
-    public static final Duration WAIT = Duration.ofSeconds(120);
+    public static final Duration WAIT = Duration.ofMinutes(2);
 
     static final int LOG_TAIL_LINES = 60;
 
@@ -214,7 +215,7 @@ public final class ProcessCluster implements AfterEachCallback, AutoCloseable {
     static String tail(String text) {
         String[] lines = text.split("\n");
         int from = Math.max(0, lines.length - LOG_TAIL_LINES);
-        return String.join("\n", java.util.Arrays.asList(lines).subList(from, lines.length));
+        return String.join("\n", Arrays.asList(lines).subList(from, lines.length));
     }
 
     @Override

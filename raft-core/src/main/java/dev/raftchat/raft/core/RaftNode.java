@@ -21,6 +21,7 @@ import dev.raftchat.raft.storage.LogStorage;
 import dev.raftchat.raft.storage.SnapshotSource;
 import dev.raftchat.raft.tracker.Progress;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -100,7 +101,7 @@ public final class RaftNode {
      * that restarts gets a new session, and a late duplicate from its previous one must still be
      * recognized. Bounded by {@link #FORWARD_SESSIONS_PER_FOLLOWER_MAX}.
      */
-    private final TreeMap<Long, java.util.LinkedHashMap<Long, Long>> forwardsSeen = new TreeMap<>();
+    private final TreeMap<Long, LinkedHashMap<Long, Long>> forwardsSeen = new TreeMap<>();
 
     /** Sessions remembered per follower and term: that many restarts of one follower within one term. */
     static final int FORWARD_SESSIONS_PER_FOLLOWER_MAX = 16;
@@ -636,8 +637,7 @@ public final class RaftNode {
         if (!conf.isMember(m.from())) {
             return; // a removed member's late forward: dropping it keeps forwarding at-most-once
         }
-        java.util.LinkedHashMap<Long, Long> sessions =
-                forwardsSeen.computeIfAbsent(m.from(), f -> new java.util.LinkedHashMap<>());
+        LinkedHashMap<Long, Long> sessions = forwardsSeen.computeIfAbsent(m.from(), f -> new LinkedHashMap<>());
         Long highest = sessions.get(m.session());
         if (highest != null && m.sequence() <= highest) {
             return; // a duplicate or a reordered older batch: forwarding is at-most-once
@@ -1094,7 +1094,7 @@ public final class RaftNode {
         if (!config.leaseReads() || role != Role.LEADER || transferee != NONE) {
             return false;
         }
-        long window = config.electionTimeoutTicks() - config.leaseClockDriftTicks();
+        long window = (long) config.electionTimeoutTicks() - config.leaseClockDriftTicks();
         TreeMap<Long, Boolean> fresh = new TreeMap<>();
         for (long voter : quorum.voters()) {
             Long heard = lastHeardTick.get(voter);

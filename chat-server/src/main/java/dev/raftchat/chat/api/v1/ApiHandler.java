@@ -7,10 +7,12 @@ import dev.raftchat.chat.api.v1.Authenticator.Identity;
 import dev.raftchat.chat.auth.PasswordHasher;
 import dev.raftchat.chat.auth.RateLimiter;
 import dev.raftchat.chat.auth.Tokens;
+import dev.raftchat.chat.http.AdminGate;
 import dev.raftchat.chat.http.ApiRoutes;
 import dev.raftchat.chat.http.ChatHttpHandler;
 import dev.raftchat.chat.http.StrictInput;
 import dev.raftchat.chat.state.ChatCommand;
+import dev.raftchat.chat.state.ChatLimits;
 import dev.raftchat.chat.state.ChatModel;
 import dev.raftchat.chat.state.ChatPolicy;
 import dev.raftchat.chat.state.ChatResult;
@@ -37,11 +39,14 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 
 /**
  * The chat API v1 over HTTP (docs/api.md): identity, rooms, messages, read markers, retention; and the
@@ -62,8 +67,7 @@ public final class ApiHandler implements ApiRoutes {
      * Every query parameter of the v1 routes; any other is {@code 400 unknown_parameter}, as unknown body fields
      * are (a misspelt {@code consistensy=stale} must not silently give a linearizable read).
      */
-    static final Set<String> QUERY_PARAMETERS =
-            new java.util.TreeSet<>(Set.of("consistency", "limit", "after", "before"));
+    static final Set<String> QUERY_PARAMETERS = new TreeSet<>(Set.of("consistency", "limit", "after", "before"));
 
     private final ApiBackend backend;
     private final ApiConfig config;
@@ -86,7 +90,7 @@ public final class ApiHandler implements ApiRoutes {
             int bodyBytesMax,
             PasswordHasher hasher,
             WebSocketHub webSockets,
-            java.util.function.LongSupplier nanoClock) {
+            LongSupplier nanoClock) {
         this.backend = backend;
         this.config = config;
         this.bodyBytesMax = bodyBytesMax;
@@ -379,7 +383,7 @@ public final class ApiHandler implements ApiRoutes {
             throw new ApiError(401, "invalid_credentials", "unknown user or wrong password");
         }
         limit(loginsPerAddress, "address:" + r.clientAddress(), "login attempts from this address");
-        limit(loginsPerUser, "user:" + username.toLowerCase(java.util.Locale.ROOT), "login attempts for this user");
+        limit(loginsPerUser, "user:" + username.toLowerCase(Locale.ROOT), "login attempts for this user");
         return backend.readBarrier()
                 .thenCompose(ignored -> {
                     ChatModel.User user = chat().read(model -> model.user(username));
@@ -452,7 +456,7 @@ public final class ApiHandler implements ApiRoutes {
         if (header == null) {
             return null;
         }
-        String token = dev.raftchat.chat.http.AdminGate.bearerToken(header);
+        String token = AdminGate.bearerToken(header);
         if (token == null || !Tokens.wellFormed(token)) {
             throw ApiError.unauthorized();
         }
@@ -640,7 +644,7 @@ public final class ApiHandler implements ApiRoutes {
                         }
                         long retry = writesPerAddress.tryAcquire(address);
                         if (retry == 0 && identity != null) {
-                            retry = writesPerUser.tryAcquire(identity.username().toLowerCase(java.util.Locale.ROOT));
+                            retry = writesPerUser.tryAcquire(identity.username().toLowerCase(Locale.ROOT));
                         }
                         if (retry > 0) {
                             throw ApiError.rateLimited(retry, "writes");
@@ -695,7 +699,7 @@ public final class ApiHandler implements ApiRoutes {
     private void checkWriteRate(Request r, Identity identity) {
         limit(writesPerAddress, r.clientAddress(), "writes from this address");
         if (identity != null) {
-            limit(writesPerUser, identity.username().toLowerCase(java.util.Locale.ROOT), "writes by this user");
+            limit(writesPerUser, identity.username().toLowerCase(Locale.ROOT), "writes by this user");
         }
     }
 
@@ -833,7 +837,7 @@ public final class ApiHandler implements ApiRoutes {
 
     private static void checkPassword(String password) {
         int chars = password.codePointCount(0, password.length());
-        if (chars < 8 || chars > 256 || !dev.raftchat.chat.state.ChatLimits.isWellFormedUtf16(password)) {
+        if (chars < 8 || chars > 256 || !ChatLimits.isWellFormedUtf16(password)) {
             throw ApiError.field(400, "invalid_password", "password", "a password has 8 to 256 characters");
         }
     }

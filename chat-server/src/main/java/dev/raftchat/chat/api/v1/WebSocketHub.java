@@ -3,6 +3,7 @@ package dev.raftchat.chat.api.v1;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.raftchat.chat.auth.Tokens;
+import dev.raftchat.chat.http.HttpConfig;
 import dev.raftchat.chat.state.ChatListener;
 import dev.raftchat.chat.state.ChatModel;
 import dev.raftchat.chat.state.ChatStateMachine;
@@ -11,6 +12,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.WriteBufferWaterMark;
@@ -22,7 +24,9 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +38,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,6 +65,10 @@ import org.slf4j.LoggerFactory;
  * connection that has not authenticated within {@code --websocket-auth-timeout-ms} of its handshake.
  * Query-string tokens are never logged.
  */
+// FutureReturnValueIgnored: the futures ignored here are Netty's write, close and schedule futures, and the
+// authentication future, whose callback handles both outcomes itself. A failed write or close surfaces in the
+// pipeline (exceptionCaught, channelInactive), which closes the channel; the caller has nothing more to do.
+@SuppressWarnings("FutureReturnValueIgnored")
 public final class WebSocketHub implements ChatListener {
     private static final Logger LOG = LoggerFactory.getLogger(WebSocketHub.class);
     public static final int CLOSE_UNAUTHORIZED = 4401;
@@ -85,7 +94,7 @@ public final class WebSocketHub implements ChatListener {
     private final long authTimeoutMillis;
 
     public WebSocketHub(ChatStateMachine chat, ApiConfig config, Authenticator authenticator) {
-        this(chat, config, authenticator, dev.raftchat.chat.http.HttpConfig.DEFAULT_WEBSOCKET_AUTH_TIMEOUT_MILLIS);
+        this(chat, config, authenticator, HttpConfig.DEFAULT_WEBSOCKET_AUTH_TIMEOUT_MILLIS);
     }
 
     /** @param authTimeoutMillis how long a connection may stay unauthenticated after its handshake */
@@ -118,9 +127,7 @@ public final class WebSocketHub implements ChatListener {
             }
         }
         // The kernel's send buffer would otherwise grow to megabytes and hide a client that stopped reading.
-        pipeline.channel()
-                .config()
-                .setOption(io.netty.channel.ChannelOption.SO_SNDBUF, config.webSocketOutboundBytesMax());
+        pipeline.channel().config().setOption(ChannelOption.SO_SNDBUF, config.webSocketOutboundBytesMax());
         pipeline.addLast(
                 "v1-idle", new IdleStateHandler(config.webSocketIdleTimeoutMillis(), 0, 0, TimeUnit.MILLISECONDS));
         pipeline.addLast(
@@ -164,7 +171,7 @@ public final class WebSocketHub implements ChatListener {
         }
     }
 
-    private void forSubscribers(String room, java.util.function.Consumer<Connection> action) {
+    private void forSubscribers(String room, Consumer<Connection> action) {
         Set<Connection> set = subscribers.get(room);
         if (set == null) {
             return;
@@ -185,7 +192,7 @@ public final class WebSocketHub implements ChatListener {
         /** Room -> last delivered seq. */
         private final TreeMap<String, Long> lastSeqs = new TreeMap<>();
         /** Frames that arrived while the token was being checked, handled in order once it is. */
-        private final java.util.ArrayDeque<JsonNode> pendingFrames = new java.util.ArrayDeque<>();
+        private final ArrayDeque<JsonNode> pendingFrames = new ArrayDeque<>();
 
         private ScheduledFuture<?> pinger;
         private ScheduledFuture<?> authDeadline;
@@ -263,7 +270,7 @@ public final class WebSocketHub implements ChatListener {
                 }
                 handle(node);
             } finally {
-                io.netty.util.ReferenceCountUtil.release(msg);
+                ReferenceCountUtil.release(msg);
             }
         }
 

@@ -1,5 +1,6 @@
 package dev.raftchat.bench.harness;
 
+import com.sun.management.OperatingSystemMXBean;
 import java.lang.management.ManagementFactory;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
@@ -52,7 +53,7 @@ public final class ClosedLoop {
     }
 
     private BenchResult run(String library) throws InterruptedException {
-        var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        var os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         for (int i = 0; i < options.clients(); i++) {
             outstanding.incrementAndGet();
             submit();
@@ -94,6 +95,7 @@ public final class ClosedLoop {
                 errors.get());
     }
 
+    @SuppressWarnings("FutureReturnValueIgnored") // completed() records both outcomes
     private void submit() {
         long submitted = System.nanoTime();
         CompletableFuture<?> future;
@@ -105,6 +107,7 @@ public final class ClosedLoop {
         future.whenComplete((result, error) -> completed(submitted, error));
     }
 
+    @SuppressWarnings("FutureReturnValueIgnored") // the retry is a new submit(), whose outcome completed() records
     private void completed(long submitted, Throwable error) {
         if (error == null) {
             if (measuring) {

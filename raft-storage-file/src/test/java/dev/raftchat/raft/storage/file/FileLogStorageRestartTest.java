@@ -10,6 +10,7 @@ import dev.raftchat.raft.core.LogPosition;
 import dev.raftchat.raft.storage.StorageException;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -34,7 +35,10 @@ class FileLogStorageRestartTest {
             for (long i = 1; i <= 500; i++) {
                 EntryType type = i % 50 == 0 ? EntryType.NO_OP : EntryType.NORMAL;
                 Entry e = new Entry(
-                        1 + i / 100, i, type, type == EntryType.NO_OP ? new byte[0] : ("post " + i).getBytes());
+                        1 + i / 100,
+                        i,
+                        type,
+                        type == EntryType.NO_OP ? new byte[0] : ("post " + i).getBytes(StandardCharsets.UTF_8));
                 written.add(e);
             }
             storage.append(written.subList(0, 250));

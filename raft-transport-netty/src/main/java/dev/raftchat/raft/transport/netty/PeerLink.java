@@ -19,6 +19,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,6 +36,10 @@ import org.slf4j.LoggerFactory;
  * {@code writeBufferBytesMax}) and resumes on the writability event, so the only unbounded-looking
  * buffer, Netty's, is bounded too.
  */
+// FutureReturnValueIgnored: the futures ignored here are Netty's write, close and schedule futures. A failed
+// write or close surfaces in the pipeline (exceptionCaught, channelInactive), which closes the channel; the
+// caller has nothing more to do with the outcome.
+@SuppressWarnings("FutureReturnValueIgnored")
 final class PeerLink {
     private static final Logger LOG = LoggerFactory.getLogger(PeerLink.class);
     private static final long DROP_WARN_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(5);
@@ -67,7 +72,7 @@ final class PeerLink {
     /** This transport's incarnation, sent in every hello. */
     private final long incarnation;
     /** Where this node listens, for the hello; "" until bound or when listening on a wildcard. */
-    private final java.util.function.Supplier<String> replyAddress;
+    private final Supplier<String> replyAddress;
 
     PeerLink(
             long peerId,
@@ -78,7 +83,7 @@ final class PeerLink {
             EventLoop loop,
             OpenChannels openChannels,
             long incarnation,
-            java.util.function.Supplier<String> replyAddress) {
+            Supplier<String> replyAddress) {
         this.peerId = peerId;
         this.replyAddress = replyAddress;
         this.incarnation = incarnation;
