@@ -13,6 +13,7 @@ import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -36,7 +37,7 @@ class V1NamesAndAdminsTest {
         cluster = new ChatCluster(dataRoot, 1);
         cluster.adminToken = ADMIN_TOKEN;
         var builder = ChatCluster.testApiConfig();
-        builder.adminUsers = java.util.Set.of("root");
+        builder.adminUsers = Set.of("root");
         builder.loginAttemptsPerMinutePerUser = 3;
         builder.loginDelayMaxMillis = 300;
         cluster.apiConfig = builder.build();

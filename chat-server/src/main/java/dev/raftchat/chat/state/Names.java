@@ -18,8 +18,7 @@ import com.ibm.icu.text.SpoofChecker;
 public final class Names {
 
     /** The Unicode version of the pinned ICU data, logged at start so operators can compare nodes. */
-    public static final String UNICODE_VERSION =
-            com.ibm.icu.lang.UCharacter.getUnicodeVersion().toString();
+    public static final String UNICODE_VERSION = UCharacter.getUnicodeVersion().toString();
 
     private static final Normalizer2 NFKC = Normalizer2.getNFKCInstance();
     private static final SpoofChecker SKELETONS = new SpoofChecker.Builder().build();

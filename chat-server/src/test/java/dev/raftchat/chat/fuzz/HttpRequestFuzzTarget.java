@@ -7,6 +7,7 @@ import dev.raftchat.chat.state.ChatCommand;
 import dev.raftchat.chat.state.ChatLimits;
 import dev.raftchat.chat.state.ChatResult;
 import dev.raftchat.chat.state.ChatStateMachine;
+import dev.raftchat.chat.state.InvalidCommandException;
 import dev.raftchat.chat.state.Post;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -81,8 +82,8 @@ public final class HttpRequestFuzzTarget {
                         ++index, ChatCodec.encode(new ChatCommand.PostMessage(room, user, message, 1_000)));
                 return result.accepted()
                         ? CompletableFuture.completedFuture(result.post())
-                        : CompletableFuture.failedFuture(new dev.raftchat.chat.state.InvalidCommandException(
-                                result.errorCode(), result.errorMessage()));
+                        : CompletableFuture.failedFuture(
+                                new InvalidCommandException(result.errorCode(), result.errorMessage()));
             }
 
             @Override

@@ -3,6 +3,7 @@ package dev.raftchat.chat.state;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -115,7 +116,7 @@ class ChatNamesTest {
         ChatStateMachine restored = new ChatStateMachine(ChatLimits.defaults(), ChatPolicy.defaults());
         try {
             restored.restore(new ByteArrayInputStream(machine.snapshotBytes()));
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new AssertionError(e);
         }
         List<Message> messages =

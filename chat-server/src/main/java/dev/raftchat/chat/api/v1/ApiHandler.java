@@ -1,6 +1,5 @@
 package dev.raftchat.chat.api.v1;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -8,9 +7,12 @@ import dev.raftchat.chat.api.v1.Authenticator.Identity;
 import dev.raftchat.chat.auth.PasswordHasher;
 import dev.raftchat.chat.auth.RateLimiter;
 import dev.raftchat.chat.auth.Tokens;
+import dev.raftchat.chat.http.AdminGate;
 import dev.raftchat.chat.http.ApiRoutes;
 import dev.raftchat.chat.http.ChatHttpHandler;
+import dev.raftchat.chat.http.StrictInput;
 import dev.raftchat.chat.state.ChatCommand;
+import dev.raftchat.chat.state.ChatLimits;
 import dev.raftchat.chat.state.ChatModel;
 import dev.raftchat.chat.state.ChatPolicy;
 import dev.raftchat.chat.state.ChatResult;
@@ -35,15 +37,19 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 
 /**
  * The chat API v1 over HTTP (docs/api.md): identity, rooms, messages, read markers, retention; and the
@@ -60,6 +66,11 @@ public final class ApiHandler implements ApiRoutes {
     public static final String WEBSOCKET_PATH = PREFIX + "/ws";
     private static final String VERSION = "0.1.0-SNAPSHOT";
     private static final Set<String> CREDENTIAL_FIELDS = Set.of("username", "password");
+    /**
+     * Every query parameter of the v1 routes; any other is {@code 400 unknown_parameter}, as unknown body fields
+     * are (a misspelt {@code consistensy=stale} must not silently give a linearizable read).
+     */
+    static final Set<String> QUERY_PARAMETERS = new TreeSet<>(Set.of("consistency", "limit", "after", "before"));
 
     private final ApiBackend backend;
     private final ApiConfig config;
@@ -87,7 +98,7 @@ public final class ApiHandler implements ApiRoutes {
             int bodyBytesMax,
             PasswordHasher hasher,
             WebSocketHub webSockets,
-            java.util.function.LongSupplier nanoClock) {
+            LongSupplier nanoClock) {
         this(backend, config, bodyBytesMax, hasher, webSockets, nanoClock, null);
     }
 
@@ -98,7 +109,7 @@ public final class ApiHandler implements ApiRoutes {
             int bodyBytesMax,
             PasswordHasher hasher,
             WebSocketHub webSockets,
-            java.util.function.LongSupplier nanoClock,
+            LongSupplier nanoClock,
             String adminToken) {
         this.adminToken = adminToken == null ? null : adminToken.getBytes(StandardCharsets.UTF_8);
         this.backend = backend;
@@ -167,6 +178,15 @@ public final class ApiHandler implements ApiRoutes {
             List<String> segments = new ArrayList<>();
             for (String segment : raw.split("/", -1)) {
                 segments.add(decodeSegment(segment));
+            }
+            for (String name : uri.parameters().keySet()) {
+                if (!QUERY_PARAMETERS.contains(name)) {
+                    throw ApiError.field(
+                            400,
+                            "unknown_parameter",
+                            name,
+                            "unknown query parameter '" + name + "'; the API knows " + QUERY_PARAMETERS);
+                }
             }
             boolean loopback = client instanceof InetSocketAddress inet
                     && inet.getAddress() != null
@@ -369,6 +389,7 @@ public final class ApiHandler implements ApiRoutes {
         } catch (InvalidCommandException e) {
             throw ApiError.field(400, e.code(), "username", e.getMessage());
         }
+        checkNameCharacters(username, "invalid_username", "username");
         checkPassword(password);
         limit(loginsPerAddress, "address:" + r.clientAddress(), "attempts from this address");
         // A name listed in --admin-users is reserved: only the operator (holding the admin token, or on a
@@ -412,12 +433,12 @@ public final class ApiHandler implements ApiRoutes {
         if (adminToken == null) {
             return r.loopback();
         }
-        String header = r.http().headers().get(io.netty.handler.codec.http.HttpHeaderNames.AUTHORIZATION);
+        String header = r.http().headers().get(HttpHeaderNames.AUTHORIZATION);
         if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, "Bearer ".length())) {
             return false;
         }
         byte[] presented = header.substring("Bearer ".length()).trim().getBytes(StandardCharsets.UTF_8);
-        return java.security.MessageDigest.isEqual(presented, adminToken);
+        return MessageDigest.isEqual(presented, adminToken);
     }
 
     private CompletableFuture<FullHttpResponse> login(Request r) {
@@ -427,7 +448,7 @@ public final class ApiHandler implements ApiRoutes {
         if (username.length() > 256 || password.length() > 1024) {
             throw new ApiError(401, "invalid_credentials", "unknown user or wrong password");
         }
-        String userKey = Names.normalize(username).toLowerCase(java.util.Locale.ROOT);
+        String userKey = Names.normalize(username).toLowerCase(Locale.ROOT);
         limit(loginsPerAddress, "address:" + r.clientAddress(), "login attempts from this address");
         // An attacker is refused per (user, address); a user attacked from many addresses is slowed for
         // everyone, by at most loginDelayMaxMillis, never refused, so the owner always gets in.
@@ -509,11 +530,8 @@ public final class ApiHandler implements ApiRoutes {
         if (header == null) {
             return null;
         }
-        if (!header.startsWith("Bearer ")) {
-            throw ApiError.unauthorized();
-        }
-        String token = header.substring("Bearer ".length()).trim();
-        if (!Tokens.wellFormed(token)) {
+        String token = AdminGate.bearerToken(header);
+        if (token == null || !Tokens.wellFormed(token)) {
             throw ApiError.unauthorized();
         }
         return Tokens.hash(token);
@@ -565,6 +583,7 @@ public final class ApiHandler implements ApiRoutes {
         } catch (InvalidCommandException e) {
             throw ApiError.field(400, e.code(), "name", e.getMessage());
         }
+        checkNameCharacters(name, "invalid_room_name", "name");
         long maxMessages = -1;
         long maxAgeSeconds = -1;
         JsonNode retention = body.get("retention");
@@ -699,7 +718,7 @@ public final class ApiHandler implements ApiRoutes {
                         }
                         long retry = writesPerAddress.tryAcquire(address);
                         if (retry == 0 && identity != null) {
-                            retry = writesPerUser.tryAcquire(identity.username().toLowerCase(java.util.Locale.ROOT));
+                            retry = writesPerUser.tryAcquire(identity.username().toLowerCase(Locale.ROOT));
                         }
                         if (retry > 0) {
                             throw ApiError.rateLimited(retry, "writes");
@@ -754,7 +773,7 @@ public final class ApiHandler implements ApiRoutes {
     private void checkWriteRate(Request r, Identity identity) {
         limit(writesPerAddress, r.clientAddress(), "writes from this address");
         if (identity != null) {
-            limit(writesPerUser, identity.username().toLowerCase(java.util.Locale.ROOT), "writes by this user");
+            limit(writesPerUser, identity.username().toLowerCase(Locale.ROOT), "writes by this user");
         }
     }
 
@@ -828,13 +847,8 @@ public final class ApiHandler implements ApiRoutes {
     }
 
     private static JsonNode body(Request r, Set<String> allowed) {
-        String text = r.http().content().toString(StandardCharsets.UTF_8);
-        JsonNode body;
-        try {
-            body = ApiJson.MAPPER.readTree(text);
-        } catch (JsonProcessingException e) {
-            throw new ApiError(400, "invalid_json", "the body is not valid JSON: " + e.getOriginalMessage());
-        }
+        // Strict: valid UTF-8, no duplicate keys, nothing after the value (docs/api.md, "Strict input").
+        JsonNode body = StrictInput.json(r.http().content());
         if (body == null || !body.isObject()) {
             throw new ApiError(400, "invalid_json", "the body must be a JSON object");
         }
@@ -882,11 +896,23 @@ public final class ApiHandler implements ApiRoutes {
         } catch (InvalidCommandException e) {
             throw ApiError.field(e.code().equals("message_too_large") ? 413 : 400, e.code(), "text", e.getMessage());
         }
+        String refused = StrictInput.refusedCharacter(text, true);
+        if (refused != null) {
+            throw ApiError.field(400, "invalid_text", "text", "the text contains " + refused);
+        }
+    }
+
+    /** Refuses control and bidirectional-override characters in a name ({@link StrictInput}). */
+    private static void checkNameCharacters(String name, String code, String field) {
+        String refused = StrictInput.refusedCharacter(name, false);
+        if (refused != null) {
+            throw ApiError.field(400, code, field, "the " + field + " contains " + refused);
+        }
     }
 
     private static void checkPassword(String password) {
         int chars = password.codePointCount(0, password.length());
-        if (chars < 8 || chars > 256 || !dev.raftchat.chat.state.ChatLimits.isWellFormedUtf16(password)) {
+        if (chars < 8 || chars > 256 || !ChatLimits.isWellFormedUtf16(password)) {
             throw ApiError.field(400, "invalid_password", "password", "a password has 8 to 256 characters");
         }
     }
@@ -897,6 +923,7 @@ public final class ApiHandler implements ApiRoutes {
         } catch (InvalidCommandException e) {
             throw ApiError.field(400, e.code(), "room", e.getMessage());
         }
+        checkNameCharacters(room, "invalid_room_name", "room");
     }
 
     /** The transaction id of the body or the Idempotency-Key header (they must agree when both are given), or null. */

@@ -3,6 +3,7 @@ package dev.raftchat.raft.storage.file;
 import dev.raftchat.raft.core.Entry;
 import dev.raftchat.raft.storage.StorageException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -31,8 +32,7 @@ public final class SegmentRecoveryFuzzTarget {
         List<Entry> written = new ArrayList<>();
         try (FileLogStorage storage = FileLogStorage.open(fs, DIR, CONFIG)) {
             for (long index = 1; index <= 8; index++) {
-                written.add(Entry.normal(
-                        1 + index / 4, index, ("entry " + index).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                written.add(Entry.normal(1 + index / 4, index, ("entry " + index).getBytes(StandardCharsets.UTF_8)));
             }
             storage.append(written);
             storage.sync();
