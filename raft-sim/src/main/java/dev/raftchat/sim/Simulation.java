@@ -52,6 +52,12 @@ public final class Simulation {
     private final int snapshotIntervalEntries;
     /** The most snapshot bytes per InstallSnapshot message, chosen per seed: tiny ones split transfers. */
     private final int snapshotChunkBytes;
+    /** Entries a node keeps in its log behind a snapshot, chosen per seed (none, or a few). */
+    private final long snapshotLogTailEntries;
+    /** Draws each node incarnation's clock origin. */
+    private final SplittableRandom clockRandom;
+    /** Draws each node incarnation's envelope session (the runtime draws it at random). */
+    private final SplittableRandom sessionRandom;
 
     private final Counters counters = new Counters();
     private final InvariantChecker invariants;
@@ -108,6 +114,9 @@ public final class Simulation {
         snapshotIntervalEntries =
                 SNAPSHOT_INTERVAL_ENTRIES_MIN + snapshotRandom.nextInt(SNAPSHOT_INTERVAL_ENTRIES_SPREAD);
         snapshotChunkBytes = snapshotRandom.nextBoolean() ? 8 + snapshotRandom.nextInt(56) : 64 * 1024;
+        snapshotLogTailEntries = snapshotRandom.nextBoolean() ? 0 : snapshotRandom.nextInt(snapshotIntervalEntries);
+        clockRandom = root.split();
+        sessionRandom = root.split();
         invariants = new InvariantChecker(config.slots(), counters);
         network = new Network(this, networkRandom, config.faults(), config.slots());
         trace = new Object[config.traceEvents()];
@@ -165,6 +174,18 @@ public final class Simulation {
 
     int snapshotChunkBytes() {
         return snapshotChunkBytes;
+    }
+
+    long snapshotLogTailEntries() {
+        return snapshotLogTailEntries;
+    }
+
+    SplittableRandom clockRandom() {
+        return clockRandom;
+    }
+
+    SplittableRandom sessionRandom() {
+        return sessionRandom;
     }
 
     // --- the run -------------------------------------------------------------------------------------
@@ -322,12 +343,8 @@ public final class Simulation {
         schedule(delayMillis, Event.Type.DELIVER, to, 0, m);
     }
 
-    void scheduleSync(SimNode node, int incarnation) {
-        scheduleSync(node, incarnation, null);
-    }
-
-    /** Schedules the completion of a sync; {@code kind} tells the node which of its syncs it is. */
-    void scheduleSync(SimNode node, int incarnation, Object kind) {
+    /** Schedules the completion of a sync of {@code node}'s {@code incarnation}; {@code task} is what it runs then. */
+    void scheduleSync(SimNode node, int incarnation, Object task) {
         int millis = 1 + diskRandom.nextInt(config.syncMillisMax());
         if (network.faultsActive
                 && config.faults().slowSyncProbability() > 0
@@ -335,15 +352,11 @@ public final class Simulation {
             counters.increment(Counter.SLOW_SYNCS);
             millis += diskRandom.nextInt(config.slowSyncMillisMax());
         }
-        schedule(millis, Event.Type.SYNC_DONE, node.index, incarnation, kind);
+        schedule(millis, Event.Type.SYNC_DONE, node.index, incarnation, task);
     }
 
-    void sendAll(List<Message> messages) {
-        for (Message m : messages) {
-            if (m.to() != m.from()) { // self-addressed ones are counted by the host (SimNode.checkAddressed)
-                network.send(m);
-            }
-        }
+    void send(Message m) {
+        network.send(m);
     }
 
     // --- workload ------------------------------------------------------------------------------------
@@ -388,7 +401,6 @@ public final class Simulation {
         if (!op.isOpen()) {
             return;
         }
-        nodes[(int) op.command.originNode() - 1].forget(op);
         completeOp(op, KvOp.Outcome.INFO, 0);
     }
 
@@ -432,6 +444,12 @@ public final class Simulation {
         if (op.client >= 0) {
             clients[op.client].leaderHint = leaderHint;
         }
+    }
+
+    /** The log index {@code command} was applied at anywhere, or -1. */
+    long indexOf(KvCommand command) {
+        Long index = commandIndex.get(command.requestId());
+        return index == null ? -1 : index;
     }
 
     /** Every application of a command anywhere: a command belongs to exactly one log index. */
@@ -520,8 +538,7 @@ public final class Simulation {
             case TRANSFER -> {
                 SimNode leader = likelyLeader();
                 if (leader != null) {
-                    List<Long> others =
-                            new ArrayList<>(leader.raft().status().conf().voters());
+                    List<Long> others = new ArrayList<>(leader.status().conf().voters());
                     others.remove(leader.id);
                     if (!others.isEmpty()) {
                         long target = others.get(faultRandom.nextInt(others.size()));
@@ -570,7 +587,7 @@ public final class Simulation {
         if (leader == null) {
             return;
         }
-        ConfState conf = leader.raft().status().conf();
+        ConfState conf = leader.status().conf();
         if (conf.isJoint()) {
             return;
         }
@@ -729,7 +746,7 @@ public final class Simulation {
             leader.propose(probe);
         }
         if (leader != null && clientsDone && probe != null && probe.outcome == KvOp.Outcome.OK) {
-            var status = leader.raft().status();
+            var status = leader.status();
             long commit = status.commitIndex();
             boolean caughtUp = commit >= probe.appliedIndex && !status.conf().isJoint();
             for (SimNode n : nodes) {
@@ -746,13 +763,13 @@ public final class Simulation {
             StringBuilder sb = new StringBuilder("liveness: no stable leader with every op finished "
                     + config.livenessBoundMillis() + "ms after healing");
             sb.append(probe == null ? "; no probe proposed" : "; probe " + probe + " " + probe.outcome);
-            if (leader != null && leader.raft().status().conf().isJoint()) {
+            if (leader != null && leader.status().conf().isJoint()) {
                 sb.append("; the configuration is still joint");
             }
             for (SimNode n : nodes) {
                 if (!n.isCrashed()
                         && clusterConf.isMember(n.id)
-                        && !n.raft().status().conf().equals(clusterConf)) {
+                        && !n.status().conf().equals(clusterConf)) {
                     sb.append("; node ")
                             .append(n.id)
                             .append("'s configuration is behind the committed one ")
@@ -789,7 +806,7 @@ public final class Simulation {
         if (leader == null) {
             return null;
         }
-        ConfState conf = leader.raft().status().conf();
+        ConfState conf = leader.status().conf();
         for (SimNode n : nodes) {
             if (!conf.isMember(n.id)) {
                 continue;

@@ -32,7 +32,7 @@ import java.util.SplittableRandom;
  * @param eventsMax             events in one run; more fails the run (a livelock)
  * @param traceEvents           events kept to print when a run fails
  * @param storageFactory        the disks of the nodes
- * @param hostMisbehaviour      breaks the host's promises on purpose, to prove the checkers can fail
+ * @param hostMisbehaviour      breaks the storage's promises on purpose, to prove the checkers can fail
  * @param overlappedSyncs       nodes write a leader's appends and advance before the sync, which runs
  *                              overlapped with later Readies ({@code RaftNode#advanceWithoutSync}), as the
  *                              runtime does
@@ -62,16 +62,21 @@ public record SimulationConfig(
         HostMisbehaviour hostMisbehaviour,
         boolean overlappedSyncs) {
 
-    /** Deliberate violations of the Ready contract by the host. */
+    /**
+     * Deliberate violations of the durability contract, to prove the checkers can fail. The simulator runs
+     * the production runtime, which keeps the Ready contract; these break the storage under it instead
+     * ({@link LyingSyncStorage}), which makes the runtime send acknowledgements and count entries durable
+     * before they are.
+     */
     public enum HostMisbehaviour {
         NONE,
-        /** Sends {@code messagesAfterSync} together with {@code messages}, before anything is durable. */
-        SEND_AFTER_SYNC_MESSAGES_EARLY,
+        /** Every sync returns at once without making anything durable (an fsync that lies). */
+        SYNC_RETURNS_EARLY,
         /**
-         * With overlapped syncs, advances a Ready as if its sync had completed ({@code advance} instead of
-         * {@code advanceWithoutSync}), so the node counts entries durable that a crash may still lose.
+         * Overlapped syncs ({@code LogStorage#beginSync}) complete without making anything durable, so the
+         * node counts entries durable that a crash may still lose.
          */
-        COUNT_UNSYNCED_AS_DURABLE
+        OVERLAPPED_SYNC_RETURNS_EARLY
     }
 
     public SimulationConfig {

@@ -34,6 +34,7 @@ final class LinearizableReads {
     private final StateMachine stateMachine;
     private final Executor notifier;
     private final long readTimeoutNanos;
+    private final RaftClock clock;
 
     private final ArrayBlockingQueue<PendingRead> submitted;
     /** Every read accepted and not yet completed, by sequence (oldest first, so they expire first). */
@@ -48,8 +49,10 @@ final class LinearizableReads {
     private final TreeMap<Long, List<PendingRead>> awaitingApply = new TreeMap<>();
     private long lastContext;
 
-    LinearizableReads(long nodeId, RaftServerConfig config, StateMachine stateMachine, Executor notifier) {
+    LinearizableReads(
+            long nodeId, RaftServerConfig config, StateMachine stateMachine, Executor notifier, RaftClock clock) {
         this.nodeId = nodeId;
+        this.clock = clock;
         this.config = config;
         this.stateMachine = stateMachine;
         this.notifier = notifier;
@@ -69,7 +72,7 @@ final class LinearizableReads {
                     + " reads pending, the limit pendingReadsMax; retry after some complete"));
         }
         long sequence = lastSequence.incrementAndGet();
-        PendingRead read = new PendingRead(sequence, query.clone(), System.nanoTime() + readTimeoutNanos);
+        PendingRead read = new PendingRead(sequence, query.clone(), clock.nanoTime() + readTimeoutNanos);
         pending.put(sequence, read);
         if (!submitted.offer(read)) {
             // Unreachable: the queue's capacity is pendingReadsMax and every element holds a slot.
