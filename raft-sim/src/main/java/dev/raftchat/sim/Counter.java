@@ -7,6 +7,9 @@ public enum Counter {
     RUNS_FILE_STORAGE,
     RUNS_LEASE_READS,
     RUNS_OVERLAPPED_SYNCS,
+    RUNS_FOLLOWER_READS,
+    RUNS_CLOCK_DRIFT_WITHIN_BOUND,
+    RUNS_CLOCK_DRIFT_BEYOND_BOUND,
     EVENTS,
     TICKS,
     TICKS_LOST_IN_STALLS,
@@ -27,6 +30,9 @@ public enum Counter {
     CLOGGED_LINKS,
     CRASHES,
     RESTARTS,
+    RESTARTS_SAME_SEED,
+    STALE_INCARNATION_MESSAGES,
+    STALE_READ_INDEX_RESPONSES,
     UNSYNCED_ENTRIES_LOST,
     UNSYNCED_ENTRIES_KEPT,
     TORN_WRITES,
@@ -57,7 +63,10 @@ public enum Counter {
     SNAPSHOTS_TAKEN,
     SNAPSHOT_CHUNKS_RECEIVED,
     SNAPSHOTS_INSTALLED,
-    LOG_COMPACTIONS;
+    LOG_COMPACTIONS,
+    SNAPSHOT_TRANSFER_LEADER_CHANGES,
+    SNAPSHOT_TRANSFERS_ACROSS_TERMS,
+    LEASE_READS_UNDER_DRIFT;
 
     /** The counters that must be non-zero over a large batch of seeds: every fault kind, every path. */
     public static final java.util.List<Counter> FAULT_KINDS = java.util.List.of(
@@ -97,5 +106,14 @@ public enum Counter {
             SNAPSHOTS_TAKEN,
             SNAPSHOT_CHUNKS_RECEIVED,
             SNAPSHOTS_INSTALLED,
-            LOG_COMPACTIONS);
+            LOG_COMPACTIONS,
+            RUNS_FOLLOWER_READS,
+            RUNS_CLOCK_DRIFT_WITHIN_BOUND,
+            RUNS_CLOCK_DRIFT_BEYOND_BOUND,
+            RESTARTS_SAME_SEED,
+            STALE_INCARNATION_MESSAGES,
+            STALE_READ_INDEX_RESPONSES,
+            SNAPSHOT_TRANSFER_LEADER_CHANGES,
+            SNAPSHOT_TRANSFERS_ACROSS_TERMS,
+            LEASE_READS_UNDER_DRIFT);
 }

@@ -90,8 +90,14 @@ final class SimNode {
     private SnapshotMeta stagedMeta;
 
     private long stagedBytes = -1;
-    /** This incarnation's clock: virtual time in nanoseconds from an origin drawn at start. */
+    /** This incarnation's clock: virtual time in nanoseconds from an origin drawn at start, at its own rate. */
     private long clockOriginNanos;
+
+    private double clockRate = 1;
+    /** The randomSeed of the node's first start (0 before it), for restarts with the same seed. */
+    private long firstRandomSeed;
+    /** The node's term when its staged snapshot transfer began. */
+    private long stagedTerm;
 
     SimNode(int index, Simulation sim, SimDisk disk, ConfState initialConf) {
         this.index = index;
@@ -135,9 +141,22 @@ final class SimNode {
         return driver.nodeStatus();
     }
 
-    /** The node's clock. */
+    /** The node's clock: drifts from virtual time at this incarnation's rate. */
     long clockNanos() {
-        return clockOriginNanos + sim.nowMillis() * 1_000_000L;
+        return clockOriginNanos + (long) (sim.nowMillis() * 1_000_000.0 * clockRate);
+    }
+
+    long firstRandomSeed() {
+        return firstRandomSeed;
+    }
+
+    /** Virtual milliseconds until the node's clock reaches its next tick (at least 1). */
+    long millisUntilNextTick() {
+        if (crashed || paused) {
+            return sim.config().tickMillis();
+        }
+        double nanos = (driver.nextTickAtNanos() - clockNanos()) / clockRate;
+        return Math.max(1, (long) Math.ceil(nanos / 1_000_000.0));
     }
 
     /** Shuts a removed node down for good. */
@@ -153,8 +172,18 @@ final class SimNode {
         }
         started = true;
         storage = disk.open();
-        stateMachine = new SimStateMachine(sim, this);
+        // Logically equal, byte-different snapshots: odd nodes write their registers in ascending key order,
+        // even ones in descending order (the StateMachine contract does not ask for identical bytes).
+        stateMachine =
+                new SimStateMachine(sim, this, sim.config().environment().byteDifferentSnapshots() && id % 2 == 0);
+        if (firstRandomSeed == 0) {
+            firstRandomSeed = randomSeed;
+        }
         clockOriginNanos = sim.clockRandom().nextLong(1L << 40);
+        double deviation = sim.config().environment().clockDrift().rateDeviationMax;
+        clockRate = deviation == 0
+                ? 1
+                : 1 - deviation + 2 * deviation * sim.clockRandom().nextDouble();
         var nodeConfig = sim.config().nodeConfig(id, randomSeed).withSnapshotChunkBytes(sim.snapshotChunkBytes());
         RaftServerConfig config = RaftServerConfig.builder(nodeConfig, initialConf)
                 .tickMillis(sim.config().tickMillis())
@@ -288,6 +317,10 @@ final class SimNode {
     private void readDone(OpRecord op, byte[] result, Throwable failure) {
         if (failure == null) {
             sim.counters().increment(Counter.READ_INDEX_READS_OK);
+            if (sim.config().leaseReads()
+                    && sim.config().environment().clockDrift() == EnvironmentPlan.ClockDrift.WITHIN_BOUND) {
+                sim.counters().increment(Counter.LEASE_READS_UNDER_DRIFT);
+            }
             if (!crashed && driver.role() != Role.LEADER) {
                 sim.counters().increment(Counter.FOLLOWER_READS_OK);
             }
@@ -531,6 +564,12 @@ final class SimNode {
             if (chunk.offset() == 0) {
                 stagedMeta = chunk.meta();
                 stagedBytes = 0;
+                stagedTerm = driver.nodeStatus().term();
+                sim.onSnapshotTransferStarted(this);
+            } else if (stagedBytes > 0 && driver.nodeStatus().term() != stagedTerm) {
+                // The transfer goes on under another leader (the splice that needs byte-equal snapshots).
+                sim.counters().increment(Counter.SNAPSHOT_TRANSFERS_ACROSS_TERMS);
+                stagedTerm = driver.nodeStatus().term();
             }
             if (stagedBytes < 0 || !chunk.meta().equals(stagedMeta) || chunk.offset() != stagedBytes) {
                 throw new SimulationFailure("node " + id + " is handed snapshot chunk "

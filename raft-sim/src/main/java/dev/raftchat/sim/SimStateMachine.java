@@ -14,11 +14,15 @@ final class SimStateMachine implements StateMachine {
 
     private final Simulation sim;
     private final SimNode node;
+    /** Writes snapshots with the registers in descending key order: same state, other bytes. */
+    private final boolean descendingSnapshots;
+
     private KvStateMachine state = new KvStateMachine();
 
-    SimStateMachine(Simulation sim, SimNode node) {
+    SimStateMachine(Simulation sim, SimNode node, boolean descendingSnapshots) {
         this.sim = sim;
         this.node = node;
+        this.descendingSnapshots = descendingSnapshots;
     }
 
     long appliedIndex() {
@@ -49,7 +53,7 @@ final class SimStateMachine implements StateMachine {
 
     @Override
     public Snapshot snapshot() {
-        byte[] data = state.snapshot();
+        byte[] data = state.snapshot(descendingSnapshots);
         return out -> out.write(data);
     }
 

@@ -201,6 +201,14 @@ public final class Simulation {
         if (config.overlappedSyncs()) {
             counters.increment(Counter.RUNS_OVERLAPPED_SYNCS);
         }
+        if (config.environment().followerReads()) {
+            counters.increment(Counter.RUNS_FOLLOWER_READS);
+        }
+        switch (config.environment().clockDrift()) {
+            case WITHIN_BOUND -> counters.increment(Counter.RUNS_CLOCK_DRIFT_WITHIN_BOUND);
+            case BEYOND_BOUND -> counters.increment(Counter.RUNS_CLOCK_DRIFT_BEYOND_BOUND);
+            case NONE -> {}
+        }
         if (config.storageFactory() instanceof StorageFactory.Named n
                 && n.name().equals("file")) {
             counters.increment(Counter.RUNS_FILE_STORAGE);
@@ -279,7 +287,8 @@ public final class Simulation {
         switch (e.type) {
             case TICK -> {
                 nodes[e.target].tick();
-                schedule(config.tickMillis(), Event.Type.TICK, e.target, 0, null);
+                // The node's Raft thread parks until its clock says the next tick is due.
+                schedule(nodes[e.target].millisUntilNextTick(), Event.Type.TICK, e.target, 0, null);
             }
             case DELIVER -> {
                 Message m = (Message) e.payload;
@@ -371,6 +380,10 @@ public final class Simulation {
         int target = c.leaderHint > 0 && workloadRandom.nextInt(10) < 7
                 ? (int) c.leaderHint - 1
                 : workloadRandom.nextInt(nodes.length);
+        if (kind == KvOp.Kind.READ && config.environment().followerReads() && c.leaderHint > 0) {
+            // Follower reads: any node but the one the client believes leads.
+            target = (int) ((c.leaderHint + workloadRandom.nextInt(nodes.length - 1)) % nodes.length);
+        }
         if (!nodes[target].isInService()) {
             target = workloadRandom.nextInt(config.nodeCount()); // clients know the initial members
         }
@@ -380,7 +393,8 @@ public final class Simulation {
         if (kind != KvOp.Kind.READ) {
             lastWritten[key] = value;
         }
-        boolean viaReadIndex = kind == KvOp.Kind.READ && workloadRandom.nextBoolean();
+        boolean viaReadIndex =
+                kind == KvOp.Kind.READ && (config.environment().followerReads() || workloadRandom.nextBoolean());
         OpRecord op = newOp(
                 c.process,
                 c.index,
@@ -682,6 +696,40 @@ public final class Simulation {
         schedule(faultRandom.nextInt(2000), Event.Type.RESTART, n.index, n.incarnation(), null);
     }
 
+    /**
+     * A node began receiving a snapshot: in runs with {@link EnvironmentPlan#snapshotLeaderChanges()}, often
+     * make the leader hand over to another voter, or pause it, so that the transfer spans a leader change.
+     */
+    void onSnapshotTransferStarted(SimNode receiver) {
+        if (!config.environment().snapshotLeaderChanges() || !network.faultsActive || faultRandom.nextInt(3) == 0) {
+            return;
+        }
+        SimNode leader = likelyLeader();
+        if (leader == null || leader == receiver) {
+            return;
+        }
+        counters.increment(Counter.SNAPSHOT_TRANSFER_LEADER_CHANGES);
+        List<Long> others = new ArrayList<>(leader.status().conf().voters());
+        others.remove(leader.id);
+        others.remove(receiver.id);
+        if (!others.isEmpty() && faultRandom.nextBoolean()) {
+            long target = others.get(faultRandom.nextInt(others.size()));
+            note("snapshot to " + receiver.id + " in flight: transfer leadership " + leader.id + " -> " + target);
+            leader.transferLeadership(target);
+        } else if (!leader.isPaused()) {
+            note("snapshot to " + receiver.id + " in flight: pause leader " + leader.id);
+            leader.pause();
+            counters.increment(Counter.PAUSES);
+            schedule(
+                    2 * config.tickMillis() * dev.raftchat.raft.core.NodeConfig.DEFAULT_ELECTION_TIMEOUT_TICKS
+                            + faultRandom.nextInt(500),
+                    Event.Type.RESUME,
+                    leader.index,
+                    leader.incarnation(),
+                    null);
+        }
+    }
+
     /** Crashes {@code node} right after the current event, while its sync is still in flight. */
     void scheduleCrash(SimNode node) {
         schedule(0, Event.Type.CRASH, node.index, node.incarnation(), null);
@@ -707,7 +755,15 @@ public final class Simulation {
     private void restart(SimNode n) {
         note("restart node " + n.id);
         counters.increment(Counter.RESTARTS);
-        n.start(nodeSeedRandom.nextLong());
+        long randomSeed = nodeSeedRandom.nextLong();
+        if (config.environment().sameSeedRestarts() && n.firstRandomSeed() != 0) {
+            randomSeed = n.firstRandomSeed();
+            counters.increment(Counter.RESTARTS_SAME_SEED);
+        }
+        n.start(randomSeed);
+        if (config.environment().staleMessages() && network.faultsActive) {
+            network.replayPreviousIncarnation(n.index);
+        }
     }
 
     // --- healing and liveness ------------------------------------------------------------------------

@@ -36,6 +36,8 @@ import java.util.SplittableRandom;
  * @param overlappedSyncs       nodes write a leader's appends and advance before the sync, which runs
  *                              overlapped with later Readies ({@code RaftNode#advanceWithoutSync}), as the
  *                              runtime does
+ * @param environment           clock drift, restart seeds, stale messages, leader changes during snapshot
+ *                              transfers, follower reads
  */
 public record SimulationConfig(
         int nodeCount,
@@ -60,7 +62,8 @@ public record SimulationConfig(
         int traceEvents,
         StorageFactory storageFactory,
         HostMisbehaviour hostMisbehaviour,
-        boolean overlappedSyncs) {
+        boolean overlappedSyncs,
+        EnvironmentPlan environment) {
 
     /**
      * Deliberate violations of the durability contract, to prove the checkers can fail. The simulator runs
@@ -99,8 +102,11 @@ public record SimulationConfig(
         if (eventsMax < 1) {
             throw new IllegalArgumentException("eventsMax must be >= 1, got " + eventsMax);
         }
-        if (faults == null || storageFactory == null || hostMisbehaviour == null) {
-            throw new IllegalArgumentException("faults, storageFactory and hostMisbehaviour are required");
+        if (faults == null || storageFactory == null || hostMisbehaviour == null || environment == null) {
+            throw new IllegalArgumentException("faults, storageFactory, hostMisbehaviour and environment are required");
+        }
+        if (leaseReads && environment.clockDrift() == EnvironmentPlan.ClockDrift.BEYOND_BOUND) {
+            throw new IllegalArgumentException("lease reads promise nothing under clock drift beyond their bound");
         }
     }
 
@@ -121,8 +127,12 @@ public record SimulationConfig(
         // Small batches and windows now and then, to exercise probing and flow control.
         long appendBytes = r.nextInt(4) == 0 ? 200 : NodeConfig.DEFAULT_APPEND_BYTES_MAX;
         int inflight = r.nextInt(4) == 0 ? 1 + r.nextInt(3) : NodeConfig.DEFAULT_INFLIGHT_APPENDS_MAX;
-        // Drawn from its own stream so that adding the option did not reshuffle the other choices.
-        boolean leaseReads = checkQuorum && new SplittableRandom(seed ^ 0x1EA5EL).nextInt(4) == 0;
+        EnvironmentPlan environment = EnvironmentPlan.forSeed(seed);
+        // Drawn from its own stream so that adding the option did not reshuffle the other choices. A third
+        // of the seeds (less those with drift beyond the lease's bound) read by lease, which needs CheckQuorum.
+        boolean leaseReads = new SplittableRandom(seed ^ 0x1EA5EL).nextInt(3) == 0
+                && environment.clockDrift() != EnvironmentPlan.ClockDrift.BEYOND_BOUND;
+        checkQuorum |= leaseReads;
         return new SimulationConfig(
                 nodes,
                 faults,
@@ -146,7 +156,8 @@ public record SimulationConfig(
                 50,
                 storageForSeed(seed),
                 HostMisbehaviour.NONE,
-                overlappedSyncsForSeed(seed));
+                overlappedSyncsForSeed(seed),
+                environment);
     }
 
     /**
@@ -193,7 +204,8 @@ public record SimulationConfig(
                 traceEvents,
                 storageFactory,
                 hostMisbehaviour,
-                overlappedSyncs);
+                overlappedSyncs,
+                environment);
     }
 
     public SimulationConfig withStorageFactory(StorageFactory factory) {
@@ -220,7 +232,8 @@ public record SimulationConfig(
                 traceEvents,
                 factory,
                 hostMisbehaviour,
-                overlappedSyncs);
+                overlappedSyncs,
+                environment);
     }
 
     public SimulationConfig withHostMisbehaviour(HostMisbehaviour misbehaviour) {
@@ -247,7 +260,8 @@ public record SimulationConfig(
                 traceEvents,
                 storageFactory,
                 misbehaviour,
-                overlappedSyncs);
+                overlappedSyncs,
+                environment);
     }
 
     public SimulationConfig withSyncMillisMax(int millis) {
@@ -274,7 +288,8 @@ public record SimulationConfig(
                 traceEvents,
                 storageFactory,
                 hostMisbehaviour,
-                overlappedSyncs);
+                overlappedSyncs,
+                environment);
     }
 
     public SimulationConfig withOverlappedSyncs(boolean overlapped) {
@@ -301,7 +316,8 @@ public record SimulationConfig(
                 traceEvents,
                 storageFactory,
                 hostMisbehaviour,
-                overlapped);
+                overlapped,
+                environment);
     }
 
     public SimulationConfig withTraceEvents(int events) {
@@ -328,7 +344,36 @@ public record SimulationConfig(
                 events,
                 storageFactory,
                 hostMisbehaviour,
-                overlappedSyncs);
+                overlappedSyncs,
+                environment);
+    }
+
+    public SimulationConfig withEnvironment(EnvironmentPlan plan) {
+        return new SimulationConfig(
+                nodeCount,
+                faults,
+                preVote,
+                checkQuorum,
+                forwardProposals,
+                leaseReads,
+                appendBytesMax,
+                inflightAppendsMax,
+                tickMillis,
+                faultPhaseMillis,
+                livenessBoundMillis,
+                clientCount,
+                keyCount,
+                opTimeoutMillis,
+                syncMillisMax,
+                slowSyncMillisMax,
+                hostInboxMessagesMax,
+                eventQueueMax,
+                eventsMax,
+                traceEvents,
+                storageFactory,
+                hostMisbehaviour,
+                overlappedSyncs,
+                plan);
     }
 
     /** Nodes that can join later when membership changes are on; they start only when added. */
@@ -357,6 +402,7 @@ public record SimulationConfig(
                 + " appendBytesMax=" + appendBytesMax + " inflightAppendsMax=" + inflightAppendsMax
                 + ", faults for " + faultPhaseMillis + "ms: " + faults + ", " + clientCount + " clients on " + keyCount
                 + " keys" + (storageFactory instanceof StorageFactory.Named n ? ", " + n.name() + " storage" : "")
-                + (hostMisbehaviour == HostMisbehaviour.NONE ? "" : ", host " + hostMisbehaviour);
+                + (hostMisbehaviour == HostMisbehaviour.NONE ? "" : ", host " + hostMisbehaviour)
+                + (environment.equals(EnvironmentPlan.NONE) ? "" : ", environment: " + environment);
     }
 }
