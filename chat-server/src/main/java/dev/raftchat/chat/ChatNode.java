@@ -108,6 +108,9 @@ public final class ChatNode implements AutoCloseable {
     private boolean membershipChangeInFlight;
     private String lastReconcileFailure;
 
+    // FutureReturnValueIgnored: the two periodic tasks catch their own failures, and close() cancels them with
+    // timer.shutdownNow().
+    @SuppressWarnings("FutureReturnValueIgnored")
     private ChatNode(ChatNodeConfig config, ChatTlsConfig tls) {
         this.config = config;
         this.nodeId = config.nodeId();
@@ -227,6 +230,7 @@ public final class ChatNode implements AutoCloseable {
      * Timer thread: the leader proposes its clock, so that log time (retention, session expiry, empty rooms)
      * advances on an idle cluster. A tick lost in a leader change is harmless: the next one follows.
      */
+    @SuppressWarnings("FutureReturnValueIgnored") // the callback only logs; a lost tick is harmless (above)
     private void proposeTimeTick() {
         try {
             if (!closing.get() && raft.status().isLeader()) {
@@ -429,6 +433,7 @@ public final class ChatNode implements AutoCloseable {
         }
     }
 
+    @SuppressWarnings("FutureReturnValueIgnored") // the callback handles both outcomes; nothing waits for it
     private void startChange(String what, CompletableFuture<ConfState> change) {
         membershipChangeInFlight = true;
         change.whenCompleteAsync(
@@ -455,6 +460,9 @@ public final class ChatNode implements AutoCloseable {
     }
 
     /** Runs {@code attempt} until it succeeds, fails for a reason a retry cannot fix, or the request times out. */
+    // FutureReturnValueIgnored: every attempt's callback and every scheduled retry completes `result`, which is
+    // what the caller waits for (with the request timeout).
+    @SuppressWarnings("FutureReturnValueIgnored")
     private CompletableFuture<byte[]> retrying(Supplier<CompletableFuture<byte[]>> attempt) {
         CompletableFuture<byte[]> result = new CompletableFuture<>();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMillis());
@@ -485,6 +493,7 @@ public final class ChatNode implements AutoCloseable {
     }
 
     /** Completes with true once {@code condition} holds, or false when the request timeout passes first. */
+    @SuppressWarnings("FutureReturnValueIgnored") // each scheduled check completes `result` or schedules the next
     private CompletableFuture<Boolean> awaitCondition(BooleanSupplier condition) {
         CompletableFuture<Boolean> result = new CompletableFuture<>();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMillis());

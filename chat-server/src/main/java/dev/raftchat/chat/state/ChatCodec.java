@@ -268,7 +268,11 @@ public final class ChatCodec {
         }
     }
 
-    /** @throws InvalidCommandException {@code malformed_command} for bytes that are not a command of this format */
+    /**
+     * Decodes one command.
+     *
+     * @throws InvalidCommandException {@code malformed_command} for bytes that are not a command of this format
+     */
     public static ChatCommand decodeCommand(byte[] bytes) {
         return read(bytes, in -> {
             byte type = readHeader(in, "command");
