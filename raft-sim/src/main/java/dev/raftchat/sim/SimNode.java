@@ -30,7 +30,9 @@ import dev.raftchat.raft.storage.MemorySnapshotStore;
 import dev.raftchat.raft.transport.Transport;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.function.BiConsumer;
 
 /**
  * One simulated node: the production runtime's logic ({@link RaftDriver}: the Ready loop, overlapped syncs,
@@ -307,11 +309,26 @@ final class SimNode {
         if (op.viaReadIndex) {
             byte[] query =
                     ByteBuffer.allocate(Integer.BYTES).putInt(op.command.key()).array();
-            driver.read(query).whenComplete((result, failure) -> readDone(op, result, failure));
+            onDone(driver.read(query), (result, failure) -> readDone(op, result, failure));
         } else {
-            driver.propose(op.command.encode()).whenComplete((result, failure) -> proposalDone(op, result, failure));
+            onDone(driver.propose(op.command.encode()), (result, failure) -> proposalDone(op, result, failure));
         }
         drive();
+    }
+
+    /**
+     * Runs {@code callback} when {@code future} completes (inline: completions run on the simulation's thread).
+     * A failure the callback throws would vanish into the future {@code whenComplete} returns, so it is
+     * handed to the simulation, which fails the run after the current event.
+     */
+    private <T> void onDone(CompletableFuture<T> future, BiConsumer<T, Throwable> callback) {
+        CompletableFuture<T> unused = future.whenComplete((value, failure) -> {
+            try {
+                callback.accept(value, failure);
+            } catch (RuntimeException e) {
+                sim.failAfterEvent(e);
+            }
+        });
     }
 
     private void readDone(OpRecord op, byte[] result, Throwable failure) {
@@ -364,7 +381,7 @@ final class SimNode {
         if (crashed) {
             return;
         }
-        driver.changeMembership(change).whenComplete((conf, failure) -> {
+        onDone(driver.changeMembership(change), (conf, failure) -> {
             boolean refused = failure instanceof NotLeaderException
                     || failure instanceof ProposalRejectedException
                     || failure instanceof IllegalArgumentException;
@@ -380,7 +397,7 @@ final class SimNode {
             return;
         }
         // It may lose leadership meanwhile, or the target may leave the configuration: nothing to hand over.
-        driver.transferLeadership(target);
+        onDone(driver.transferLeadership(target), (done, failure) -> {});
         drive();
     }
 

@@ -84,6 +84,8 @@ public final class Simulation {
     private long livenessDeadline = -1;
     private OpRecord probe;
     private boolean finished;
+    /** A failure raised where it cannot be thrown (inside a future's callback), thrown after its event. */
+    private RuntimeException failedInCallback;
     /** The configuration as of the highest configuration entry applied anywhere (it is committed). */
     private ConfState clusterConf;
 
@@ -280,6 +282,9 @@ public final class Simulation {
             trace[(int) (traceCount++ % trace.length)] = e;
             counters.increment(Counter.EVENTS);
             dispatch(e);
+            if (failedInCallback != null) {
+                throw failedInCallback;
+            }
         }
     }
 
@@ -346,6 +351,13 @@ public final class Simulation {
             throw new SimulationFailure("more than " + config.eventQueueMax() + " pending events");
         }
         queue.add(new Event(now + delayMillis, nextSequence++, type, target, incarnation, payload));
+    }
+
+    /** Fails the run once the current event is done (for failures raised inside a future's callback). */
+    void failAfterEvent(RuntimeException failure) {
+        if (failedInCallback == null) {
+            failedInCallback = failure;
+        }
     }
 
     void scheduleDelivery(long delayMillis, int to, Message m) {

@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Threading.</b> Not thread-safe: one thread at a time calls {@link #step}, {@link #tickIfDue},
  * {@link #finishSyncs} and {@link #process} (the "driver's thread"). {@link #propose}, {@link #read},
- * {@link #changeMembership}, {@link #transferLeadership}, {@link #takeSnapshot} and the counters may be
+ * {@link #changeMembership}, {@link #transferLeadership}, snapshot requests and the counters may be
  * called from any thread: they only queue work for the driver's thread. While {@link #busy()} (a Ready
  * waits for a sync) the host gives the node no input.
  */
