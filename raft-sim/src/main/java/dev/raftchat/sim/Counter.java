@@ -69,6 +69,14 @@ public enum Counter {
     LEASE_READS_UNDER_DRIFT;
 
     /** The counters that must be non-zero over a large batch of seeds: every fault kind, every path. */
+    /**
+     * Coverage of the faults that stay gated until the fix of the bug they find is merged (see
+     * {@link Network#STALE_READ_INDEX_RESPONSES}): required only when enabled.
+     */
+    public static java.util.List<Counter> gatedFaultKinds() {
+        return Network.STALE_READ_INDEX_RESPONSES ? java.util.List.of(STALE_READ_INDEX_RESPONSES) : java.util.List.of();
+    }
+
     public static final java.util.List<Counter> FAULT_KINDS = java.util.List.of(
             MESSAGES_DROPPED,
             MESSAGES_DUPLICATED,
@@ -112,7 +120,6 @@ public enum Counter {
             RUNS_CLOCK_DRIFT_BEYOND_BOUND,
             RESTARTS_SAME_SEED,
             STALE_INCARNATION_MESSAGES,
-            STALE_READ_INDEX_RESPONSES,
             SNAPSHOT_TRANSFER_LEADER_CHANGES,
             SNAPSHOT_TRANSFERS_ACROSS_TERMS,
             LEASE_READS_UNDER_DRIFT);
