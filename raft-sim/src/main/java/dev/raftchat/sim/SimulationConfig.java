@@ -13,9 +13,8 @@ import java.util.SplittableRandom;
  * @param preVote               node option, see {@link NodeConfig#preVote()}
  * @param checkQuorum           node option, see {@link NodeConfig#checkQuorum()}
  * @param forwardProposals      node option, see {@link NodeConfig#forwardProposals()}
- * @param leaseReads            node option, see {@link NodeConfig#leaseReads()}; leases assume bounded
- *                              clock drift, so in these runs a paused node's clock keeps running: it
- *                              catches up the ticks it missed when it resumes, before any other input
+ * @param leaseReads            node option, see {@link NodeConfig#leaseReads()}; never with clock drift
+ *                              beyond the lease's bound ({@link EnvironmentPlan.ClockDrift#BEYOND_BOUND})
  * @param appendBytesMax        node option, see {@link NodeConfig#appendBytesMax()}
  * @param inflightAppendsMax    node option, see {@link NodeConfig#inflightAppendsMax()}
  * @param tickMillis            virtual time between two ticks of a node
