@@ -576,6 +576,11 @@ final class SimNode {
 
     /** Received chunks must continue the transfer staged so far; a chunk at offset 0 starts a new one. */
     private void checkChunks(Ready ready) {
+        if (stagedBytes >= 0 && stagedTerm != 0 && driver.nodeStatus().term() != stagedTerm) {
+            // A partial transfer saw the term change: whatever follows must not splice two leaders' bytes.
+            sim.counters().increment(Counter.SNAPSHOT_TRANSFERS_ACROSS_TERMS);
+            stagedTerm = 0; // once per transfer
+        }
         for (SnapshotChunk chunk : ready.snapshotChunks()) {
             sim.counters().increment(Counter.SNAPSHOT_CHUNKS_RECEIVED);
             if (chunk.offset() == 0) {
@@ -583,10 +588,6 @@ final class SimNode {
                 stagedBytes = 0;
                 stagedTerm = driver.nodeStatus().term();
                 sim.onSnapshotTransferStarted(this);
-            } else if (stagedBytes > 0 && driver.nodeStatus().term() != stagedTerm) {
-                // The transfer goes on under another leader (the splice that needs byte-equal snapshots).
-                sim.counters().increment(Counter.SNAPSHOT_TRANSFERS_ACROSS_TERMS);
-                stagedTerm = driver.nodeStatus().term();
             }
             if (stagedBytes < 0 || !chunk.meta().equals(stagedMeta) || chunk.offset() != stagedBytes) {
                 throw new SimulationFailure("node " + id + " is handed snapshot chunk "
