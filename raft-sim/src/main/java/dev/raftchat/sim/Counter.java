@@ -37,6 +37,7 @@ public enum Counter {
     UNSYNCED_ENTRIES_KEPT,
     TORN_WRITES,
     PAUSES,
+    STALLED_LEADERS_ISOLATED,
     SLOW_SYNCS,
     SYNCS,
     /** Syncs that overlapped the leader's later Readies (runs with overlapped syncs). */
@@ -93,6 +94,7 @@ public enum Counter {
             TORN_WRITES,
             PAUSES,
             TICKS_LOST_IN_STALLS,
+            STALLED_LEADERS_ISOLATED,
             SLOW_SYNCS,
             LEADER_CHANGES,
             RUNS_3_NODES,

@@ -94,6 +94,12 @@ public final class Simulation {
      * with their old seed, until its fix is merged: in those runs it is required only with
      * {@code -Draft.sim.forwardedProbeAfterSameSeedRestarts=true}, so that CI stays green meanwhile.
      */
+    /**
+     * A stalled and isolated leader finds the lease that lost ticks cannot age (issue 17, bug 1) in lease-read
+     * runs until its fix is merged: in those runs only with {@code -Draft.sim.stalledLeaseLeaders=true}.
+     */
+    static final boolean STALLED_LEASE_LEADERS = Boolean.getBoolean("raft.sim.stalledLeaseLeaders");
+
     static final boolean FORWARDED_PROBE_AFTER_SAME_SEED_RESTARTS =
             Boolean.getBoolean("raft.sim.forwardedProbeAfterSameSeedRestarts");
 
@@ -590,12 +596,32 @@ public final class Simulation {
             }
             case MEMBERSHIP -> changeMembership();
             case PAUSE -> {
-                SimNode n = nodes[faultRandom.nextInt(nodes.length)];
+                SimNode leader = likelyLeader();
+                boolean isolateLeader = leader != null
+                        && !partitioned
+                        && plan.partitions()
+                        && faultRandom.nextBoolean()
+                        && (!config.leaseReads() || STALLED_LEASE_LEADERS);
+                SimNode n = isolateLeader ? leader : nodes[faultRandom.nextInt(nodes.length)];
                 if (!n.isCrashed() && !n.isPaused()) {
                     note("pause node " + n.id);
                     n.pause();
                     counters.increment(Counter.PAUSES);
-                    schedule(50 + faultRandom.nextInt(2000), Event.Type.RESUME, n.index, n.incarnation(), null);
+                    int pauseMillis = 50 + faultRandom.nextInt(2000);
+                    schedule(pauseMillis, Event.Type.RESUME, n.index, n.incarnation(), null);
+                    if (isolateLeader) {
+                        // A stalled leader that is also cut off: the others elect a new one and commit, and
+                        // when it resumes, having lost the stalled ticks, nothing has told it yet.
+                        counters.increment(Counter.STALLED_LEADERS_ISOLATED);
+                        for (int other = 0; other < nodes.length; other++) {
+                            if (other != n.index) {
+                                network.cut[n.index][other] = true;
+                                network.cut[other][n.index] = true;
+                            }
+                        }
+                        startedPartition(
+                                "isolate the stalled leader " + n.id, pauseMillis + 20 + faultRandom.nextInt(300));
+                    }
                 }
             }
         }
@@ -771,11 +797,15 @@ public final class Simulation {
     }
 
     private void startedPartition(String shape) {
+        startedPartition(shape, 200 + faultRandom.nextInt(3000));
+    }
+
+    private void startedPartition(String shape, long healAfterMillis) {
         partitioned = true;
         partitionGeneration++;
         counters.increment(Counter.PARTITIONS);
         note("partition: " + shape);
-        schedule(200 + faultRandom.nextInt(3000), Event.Type.HEAL_PARTITION, -1, 0, partitionGeneration);
+        schedule(healAfterMillis, Event.Type.HEAL_PARTITION, -1, 0, partitionGeneration);
     }
 
     private void restart(SimNode n) {
