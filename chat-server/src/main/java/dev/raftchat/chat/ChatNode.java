@@ -13,6 +13,9 @@ import dev.raftchat.chat.http.ApiException;
 import dev.raftchat.chat.http.ChatBackend;
 import dev.raftchat.chat.http.ChatHttpServer;
 import dev.raftchat.chat.http.Firehose;
+import dev.raftchat.chat.http.OpsRoutes;
+import dev.raftchat.chat.ops.ChatMetrics;
+import dev.raftchat.chat.ops.ChatNodeOperations;
 import dev.raftchat.chat.state.ChatCodec;
 import dev.raftchat.chat.state.ChatCommand;
 import dev.raftchat.chat.state.ChatLimits;
@@ -40,15 +43,24 @@ import dev.raftchat.raft.transport.netty.NettyTransportConfig;
 import dev.raftchat.raft.transport.netty.PeerAddress;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
+import java.util.SortedMap;
+import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.ThreadPoolExecutor.CallerRunsPolicy;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
@@ -91,13 +103,13 @@ public final class ChatNode implements AutoCloseable {
     private final NettyTransport transport;
     private final RaftServer raft;
     private final Firehose firehose;
-    private final dev.raftchat.chat.ops.ChatMetrics metrics;
+    private final ChatMetrics metrics;
     private final ScheduledExecutorService timer;
     private final ChatHttpServer http;
     private final PasswordHasher passwordHasher;
     private final WebSocketHub webSocketHub;
     /** Completes v1 futures off the Raft thread; bounded, and runs the step inline only when full. */
-    private final java.util.concurrent.ThreadPoolExecutor apiExecutor;
+    private final ThreadPoolExecutor apiExecutor;
 
     private final long retryDelayMillis;
     private final AtomicBoolean closing = new AtomicBoolean();
@@ -137,7 +149,7 @@ public final class ChatNode implements AutoCloseable {
             }
 
             @Override
-            public void onRestored(java.util.SortedMap<Long, String> peerUrls) {
+            public void onRestored(SortedMap<Long, String> peerUrls) {
                 peerUrls.forEach((peerId, url) -> usePeerAddress(peerId, url));
             }
         });
@@ -146,7 +158,7 @@ public final class ChatNode implements AutoCloseable {
         FileSnapshotStore snapshotFiles =
                 FileSnapshotStore.open(config.dataDir().resolve("snapshots"), FileSnapshotStoreConfig.defaults());
         FileSnapshotStorage snapshots = new FileSnapshotStorage(snapshotFiles);
-        this.metrics = new dev.raftchat.chat.ops.ChatMetrics(
+        this.metrics = new ChatMetrics(
                 nodeId,
                 this::raftStatus,
                 () -> snapshotFiles.latestPath().map(ChatNode::sizeOrZero).orElse(0L));
@@ -168,18 +180,18 @@ public final class ChatNode implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
-        this.apiExecutor = new java.util.concurrent.ThreadPoolExecutor(
+        this.apiExecutor = new ThreadPoolExecutor(
                 2,
                 2,
                 0,
                 TimeUnit.MILLISECONDS,
-                new java.util.concurrent.ArrayBlockingQueue<>(API_EXECUTOR_QUEUE_MAX),
+                new ArrayBlockingQueue<>(API_EXECUTOR_QUEUE_MAX),
                 runnable -> {
                     Thread thread = new Thread(runnable, "chat-" + nodeId + "-api");
                     thread.setDaemon(true);
                     return thread;
                 },
-                new java.util.concurrent.ThreadPoolExecutor.CallerRunsPolicy());
+                new CallerRunsPolicy());
         ApiConfig api = config.api();
         this.passwordHasher =
                 new PasswordHasher(api.passwordHashIterations(), api.passwordHashThreads(), api.passwordHashQueueMax());
@@ -189,7 +201,7 @@ public final class ChatNode implements AutoCloseable {
         chat.addListener(webSocketHub);
         raft.start();
         try {
-            var operations = new dev.raftchat.chat.ops.ChatNodeOperations(
+            var operations = new ChatNodeOperations(
                     nodeId,
                     raft,
                     snapshotFiles,
@@ -209,7 +221,7 @@ public final class ChatNode implements AutoCloseable {
                     config.httpContentBytesMax(),
                     config.httpConnectionsMax(),
                     config.adminToken(),
-                    new dev.raftchat.chat.http.OpsRoutes(operations),
+                    new OpsRoutes(operations),
                     metrics,
                     tls.httpServerContext(),
                     apiHandler);
@@ -278,7 +290,7 @@ public final class ChatNode implements AutoCloseable {
         return new ChatNode(config, tls);
     }
 
-    private static long sizeOrZero(java.nio.file.Path file) {
+    private static long sizeOrZero(Path file) {
         try {
             return Files.size(file);
         } catch (IOException e) {
@@ -375,7 +387,7 @@ public final class ChatNode implements AutoCloseable {
             LOG.info("node {}: handed leadership to node {} before stopping", nodeId, target);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+        } catch (ExecutionException | TimeoutException e) {
             LOG.info(
                     "node {}: could not hand leadership to node {} ({}); stopping anyway",
                     nodeId,
@@ -413,7 +425,7 @@ public final class ChatNode implements AutoCloseable {
         if (membershipChangeInFlight || conf.isJoint()) {
             return;
         }
-        java.util.SortedSet<Long> learners = chat.learnerIds();
+        SortedSet<Long> learners = chat.learnerIds();
         for (long peer : chat.peerUrls().keySet()) {
             if (learners.contains(peer)) {
                 if (!conf.isMember(peer)) {
@@ -481,7 +493,7 @@ public final class ChatNode implements AutoCloseable {
             if (retryable && leftNanos > TimeUnit.MILLISECONDS.toNanos(retryDelayMillis) && !closing.get()) {
                 try {
                     timer.schedule(tryOnce[0], retryDelayMillis, TimeUnit.MILLISECONDS);
-                } catch (java.util.concurrent.RejectedExecutionException stopped) {
+                } catch (RejectedExecutionException stopped) {
                     result.completeExceptionally(cause);
                 }
             } else {
@@ -678,7 +690,7 @@ public final class ChatNode implements AutoCloseable {
                             .put("RecentlyActive", follower.recentlyActive()));
             ObjectNode peers = body.putObject("Peers");
             transport.peers().forEach((id, address) -> peers.put(Long.toString(id), address.toString()));
-            return body.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            return body.toString().getBytes(StandardCharsets.UTF_8);
         }
     }
 }

@@ -1,11 +1,13 @@
 package dev.raftchat.chat;
 
+import dev.raftchat.chat.ops.RestoreCommand;
 import dev.raftchat.raft.transport.netty.PeerAddress;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Map;
 import java.util.SortedMap;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
@@ -32,7 +34,7 @@ import picocli.CommandLine.Option;
         version = "raft-chat 0.1.0-SNAPSHOT",
         sortOptions = false,
         usageHelpAutoWidth = true,
-        subcommands = dev.raftchat.chat.ops.RestoreCommand.class,
+        subcommands = RestoreCommand.class,
         description = "A chat server without a database: every node keeps the chat, replicated with Raft.",
         footer = {
             "",
@@ -258,12 +260,12 @@ public final class RaftChatMain implements Callable<Integer> {
     }
 
     /** Creates the command line with defaults read from {@code environment}. */
-    static CommandLine commandLine(java.util.Map<String, String> environment) {
+    static CommandLine commandLine(Map<String, String> environment) {
         return commandLine(environment, ConfigFile.EMPTY);
     }
 
     /** Creates the command line with defaults read from {@code environment}, then from {@code file}. */
-    static CommandLine commandLine(java.util.Map<String, String> environment, ConfigFile file) {
+    static CommandLine commandLine(Map<String, String> environment, ConfigFile file) {
         CommandLine commandLine = new CommandLine(new RaftChatMain());
         commandLine.setDefaultValueProvider(argSpec -> {
             if (argSpec instanceof CommandLine.Model.OptionSpec option
@@ -289,7 +291,7 @@ public final class RaftChatMain implements Callable<Integer> {
      *
      * @throws IllegalArgumentException when the file cannot be read or names an unknown option
      */
-    static CommandLine commandLine(String[] args, java.util.Map<String, String> environment) {
+    static CommandLine commandLine(String[] args, Map<String, String> environment) {
         Path file = ConfigFile.pathFromArguments(args);
         if (file == null && environment.get(environmentVariable("--config")) != null) {
             file = Path.of(environment.get(environmentVariable("--config")));

@@ -2,6 +2,7 @@ package dev.raftchat.chat;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.raftchat.chat.api.v1.ApiConfig;
 import dev.raftchat.chat.state.ChatLimits;
 import dev.raftchat.raft.transport.netty.PeerAddress;
 import java.io.IOException;
@@ -35,7 +36,7 @@ final class ChatCluster implements AutoCloseable {
     long snapshotCount = ChatNodeConfig.DEFAULT_SNAPSHOT_COUNT;
     String adminToken;
     /** Fast password hashing and generous rate limits: tests that need others set their own. */
-    dev.raftchat.chat.api.v1.ApiConfig apiConfig = testApiConfig().build();
+    ApiConfig apiConfig = testApiConfig().build();
 
     final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -136,8 +137,8 @@ final class ChatCluster implements AutoCloseable {
         }
     }
 
-    static dev.raftchat.chat.api.v1.ApiConfig.Builder testApiConfig() {
-        dev.raftchat.chat.api.v1.ApiConfig.Builder builder = dev.raftchat.chat.api.v1.ApiConfig.defaults().toBuilder();
+    static ApiConfig.Builder testApiConfig() {
+        ApiConfig.Builder builder = ApiConfig.defaults().toBuilder();
         builder.passwordHashIterations = 1_000;
         builder.loginAttemptsPerMinutePerAddress = 10_000;
         builder.writesPerMinutePerAddress = 100_000;

@@ -8,7 +8,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -108,7 +110,7 @@ class OpsEndpointsTest {
             long committedBefore = cluster.node(1).raftStatus().commitIndex();
             cluster.start(2);
             await().atMost(ChatCluster.WAIT)
-                    .pollInterval(java.time.Duration.ofMillis(5))
+                    .pollInterval(Duration.ofMillis(5))
                     .until(() -> cluster.get(2, "/readyz").statusCode() == 200);
             assertThat(cluster.node(2).raftStatus().appliedIndex()).isGreaterThanOrEqualTo(committedBefore);
 
@@ -186,7 +188,7 @@ class OpsEndpointsTest {
                     HttpResponse.BodyHandlers.ofByteArray());
             assertThat(backup.statusCode()).isEqualTo(200);
             assertThat(backup.body()).hasSizeGreaterThan(40);
-            assertThat(new String(backup.body(), 0, 4, java.nio.charset.StandardCharsets.US_ASCII))
+            assertThat(new String(backup.body(), 0, 4, StandardCharsets.US_ASCII))
                     .isEqualTo("RCSN");
             // The connection still serves requests after a streamed file.
             assertThat(cluster.get(1, "/rooms/general").statusCode()).isEqualTo(200);

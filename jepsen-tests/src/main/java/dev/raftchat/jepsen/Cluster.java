@@ -2,6 +2,7 @@ package dev.raftchat.jepsen;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -12,10 +13,12 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
@@ -198,14 +201,14 @@ public final class Cluster implements AutoCloseable {
             ProcessBuilder builder = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(node.logFile.toFile()))
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
             builder.environment().keySet().removeIf(name -> name.startsWith("RAFT_CHAT_"));
             Files.writeString(
                     node.logFile,
                     "\n==== jepsen: starting " + node + " (incarnation " + (node.incarnations + 1) + "): "
                             + String.join(" ", command) + "\n",
-                    java.nio.file.StandardOpenOption.CREATE,
-                    java.nio.file.StandardOpenOption.APPEND);
+                    StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND);
             node.process = builder.start();
             node.paused = false;
             node.incarnations++;
@@ -333,7 +336,7 @@ public final class Cluster implements AutoCloseable {
     }
 
     /** Voters and learners as the given node sees them, or null when it does not answer. */
-    public java.util.SortedSet<Integer> members(int viewer) {
+    public SortedSet<Integer> members(int viewer) {
         JsonNode status = status(viewer);
         if (status == null) {
             return null;

@@ -1,5 +1,7 @@
 package dev.raftchat.sim;
 
+import java.util.List;
+
 /** Coverage counters: proof that the faults and protocol paths of a run really happened. */
 public enum Counter {
     RUNS_3_NODES,
@@ -29,6 +31,8 @@ public enum Counter {
     ASYMMETRIC_PARTITIONS,
     CLOGGED_LINKS,
     CRASHES,
+    /** Crashes right after a node sent a vote or an acknowledgement (its sync may still be in flight). */
+    CRASHES_AFTER_PROMISE,
     RESTARTS,
     RESTARTS_SAME_SEED,
     STALE_INCARNATION_MESSAGES,
@@ -71,15 +75,7 @@ public enum Counter {
     LEASE_READS_UNDER_DRIFT;
 
     /** The counters that must be non-zero over a large batch of seeds: every fault kind, every path. */
-    /**
-     * Coverage of the faults that stay gated until the fix of the bug they find is merged (see
-     * {@link Network#STALE_READ_INDEX_RESPONSES}): required only when enabled.
-     */
-    public static java.util.List<Counter> gatedFaultKinds() {
-        return Network.STALE_READ_INDEX_RESPONSES ? java.util.List.of(STALE_READ_INDEX_RESPONSES) : java.util.List.of();
-    }
-
-    public static final java.util.List<Counter> FAULT_KINDS = java.util.List.of(
+    public static final List<Counter> FAULT_KINDS = List.of(
             MESSAGES_DROPPED,
             MESSAGES_DUPLICATED,
             MESSAGES_DELAYED,
@@ -89,6 +85,7 @@ public enum Counter {
             CLOGGED_LINKS,
             MESSAGES_THROUGH_CLOGGED_LINKS,
             CRASHES,
+            CRASHES_AFTER_PROMISE,
             RESTARTS,
             UNSYNCED_ENTRIES_LOST,
             TORN_WRITES,
@@ -123,6 +120,7 @@ public enum Counter {
             RUNS_CLOCK_DRIFT_BEYOND_BOUND,
             RESTARTS_SAME_SEED,
             STALE_INCARNATION_MESSAGES,
+            STALE_READ_INDEX_RESPONSES,
             SNAPSHOT_TRANSFER_LEADER_CHANGES,
             SNAPSHOT_TRANSFERS_ACROSS_TERMS,
             LEASE_READS_UNDER_DRIFT);

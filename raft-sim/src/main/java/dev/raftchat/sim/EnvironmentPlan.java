@@ -64,12 +64,6 @@ public record EnvironmentPlan(
 
     public static final EnvironmentPlan NONE = new EnvironmentPlan(ClockDrift.NONE, false, false, false, false, false);
 
-    /**
-     * Byte-different snapshots find the snapshot-splice bug (issue 17, bug 5) until its fix is merged: off
-     * unless {@code -Draft.sim.byteDifferentSnapshots=true}, so that CI stays green meanwhile.
-     */
-    static final boolean BYTE_DIFFERENT_SNAPSHOTS = Boolean.getBoolean("raft.sim.byteDifferentSnapshots");
-
     public EnvironmentPlan {
         if (clockDrift == null) {
             throw new IllegalArgumentException("clockDrift is required");
@@ -89,7 +83,7 @@ public record EnvironmentPlan(
                 r.nextBoolean(),
                 r.nextBoolean(),
                 r.nextInt(3) == 0,
-                BYTE_DIFFERENT_SNAPSHOTS);
+                true);
     }
 
     public EnvironmentPlan withClockDrift(ClockDrift drift) {

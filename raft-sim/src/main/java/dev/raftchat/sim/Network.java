@@ -2,6 +2,7 @@ package dev.raftchat.sim;
 
 import dev.raftchat.raft.message.Message;
 import dev.raftchat.raft.message.ReadIndexResponse;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
@@ -22,12 +23,6 @@ final class Network {
     final boolean[][] cut;
     final boolean[][] clogged;
     boolean faultsActive = true;
-    /**
-     * Stale ReadIndex responses find the read-context bug (issue 17, bug 2: contexts numbered from 0 in every
-     * run) until its fix is merged: off unless {@code -Draft.sim.staleReadIndexResponses=true}, so that CI
-     * stays green meanwhile. Other stale messages are always replayed.
-     */
-    static final boolean STALE_READ_INDEX_RESPONSES = Boolean.getBoolean("raft.sim.staleReadIndexResponses");
     /** Messages replayed after a restart, at most, besides the last ReadIndex response. */
     static final int STALE_MESSAGES_REPLAYED_MAX = 4;
     /** The last messages sent to and by each node (a ring of this many), replayed after its restart. */
@@ -86,7 +81,8 @@ final class Network {
         if (!(m instanceof ReadIndexResponse)) {
             remember(from, m);
             remember(to, m);
-        } else if (STALE_READ_INDEX_RESPONSES) {
+        } else {
+            // What a stale answer would confirm: found read contexts reused across runs (issue 17, bug 2).
             lastReadIndexResponse[to] = m;
         }
         if (cut[from][to]) {
@@ -132,13 +128,13 @@ final class Network {
 
     void healPartitions() {
         for (boolean[] row : cut) {
-            java.util.Arrays.fill(row, false);
+            Arrays.fill(row, false);
         }
     }
 
     void unclogAll() {
         for (boolean[] row : clogged) {
-            java.util.Arrays.fill(row, false);
+            Arrays.fill(row, false);
         }
     }
 }

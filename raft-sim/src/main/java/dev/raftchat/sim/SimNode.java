@@ -222,6 +222,10 @@ final class SimNode {
                         Runnable::run,
                         new SnapshotWriter(),
                         sim.sessionRandom().nextLong(),
+                        // Per run, whatever the node's randomSeed, as the runtime draws them (SecureRandom
+                        // there; the simulation's own stream here, so that a seed replays).
+                        sim.sessionRandom().nextLong() >>> 1,
+                        sim.sessionRandom().nextLong() >>> 2,
                         new Checks()));
         if (driver.appliedIndex() != stateMachine.appliedIndex()) {
             throw new SimulationFailure("node " + id + " restored its state machine at index "

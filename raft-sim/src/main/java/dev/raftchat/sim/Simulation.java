@@ -3,8 +3,11 @@ package dev.raftchat.sim;
 import dev.raftchat.raft.confchange.ConfChange;
 import dev.raftchat.raft.confchange.ConfChanger;
 import dev.raftchat.raft.core.ConfState;
+import dev.raftchat.raft.core.NodeConfig;
 import dev.raftchat.raft.core.Role;
+import dev.raftchat.raft.message.AppendResponse;
 import dev.raftchat.raft.message.Message;
+import dev.raftchat.raft.message.VoteResponse;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -89,19 +92,6 @@ public final class Simulation {
      * whose forwards the leader drops as duplicates would never get one through.
      */
     private OpRecord forwardedProbe;
-    /**
-     * The forwarded probe finds the repeated forwarding session (issue 17, bug 4) in runs that restart nodes
-     * with their old seed, until its fix is merged: in those runs it is required only with
-     * {@code -Draft.sim.forwardedProbeAfterSameSeedRestarts=true}, so that CI stays green meanwhile.
-     */
-    /**
-     * A stalled and isolated leader finds the lease that lost ticks cannot age (issue 17, bug 1) in lease-read
-     * runs until its fix is merged: in those runs only with {@code -Draft.sim.stalledLeaseLeaders=true}.
-     */
-    static final boolean STALLED_LEASE_LEADERS = Boolean.getBoolean("raft.sim.stalledLeaseLeaders");
-
-    static final boolean FORWARDED_PROBE_AFTER_SAME_SEED_RESTARTS =
-            Boolean.getBoolean("raft.sim.forwardedProbeAfterSameSeedRestarts");
 
     private boolean finished;
     /** A failure raised where it cannot be thrown (inside a future's callback), thrown after its event. */
@@ -397,7 +387,29 @@ public final class Simulation {
     }
 
     void send(Message m) {
+        invariants.onSend((int) m.from() - 1, m);
         network.send(m);
+        maybeCrashAfterPromise(m);
+    }
+
+    /**
+     * Crashes the sender right after it sent a vote (one time in three) or an acknowledgement (one in a
+     * hundred), in runs with crashes: the moment where a host that sends before its sync completes loses
+     * a promise it made (the invariant checker compares what was sent with what the restart finds).
+     */
+    private void maybeCrashAfterPromise(Message m) {
+        if (!config.faults().crashes() || !network.faultsActive) {
+            return;
+        }
+        boolean vote = m instanceof VoteResponse v && v.granted() && !v.preVote();
+        boolean ack = m instanceof AppendResponse a && a.success();
+        if ((vote && faultRandom.nextInt(3) == 0) || (ack && faultRandom.nextInt(100) == 0)) {
+            SimNode sender = nodes[(int) m.from() - 1];
+            if (!sender.isCrashed()) {
+                counters.increment(Counter.CRASHES_AFTER_PROMISE);
+                scheduleCrash(sender);
+            }
+        }
     }
 
     // --- workload ------------------------------------------------------------------------------------
@@ -597,11 +609,8 @@ public final class Simulation {
             case MEMBERSHIP -> changeMembership();
             case PAUSE -> {
                 SimNode leader = likelyLeader();
-                boolean isolateLeader = leader != null
-                        && !partitioned
-                        && plan.partitions()
-                        && faultRandom.nextBoolean()
-                        && (!config.leaseReads() || STALLED_LEASE_LEADERS);
+                boolean isolateLeader =
+                        leader != null && !partitioned && plan.partitions() && faultRandom.nextBoolean();
                 SimNode n = isolateLeader ? leader : nodes[faultRandom.nextInt(nodes.length)];
                 if (!n.isCrashed() && !n.isPaused()) {
                     note("pause node " + n.id);
@@ -773,8 +782,7 @@ public final class Simulation {
             leader.pause();
             counters.increment(Counter.PAUSES);
             schedule(
-                    2 * config.tickMillis() * dev.raftchat.raft.core.NodeConfig.DEFAULT_ELECTION_TIMEOUT_TICKS
-                            + faultRandom.nextInt(500),
+                    2 * config.tickMillis() * NodeConfig.DEFAULT_ELECTION_TIMEOUT_TICKS + faultRandom.nextInt(500),
                     Event.Type.RESUME,
                     leader.index,
                     leader.incarnation(),
@@ -857,9 +865,7 @@ public final class Simulation {
                     false);
             leader.propose(probe);
         }
-        boolean forwardedProbeRequired = config.forwardProposals()
-                && (!config.environment().sameSeedRestarts() || FORWARDED_PROBE_AFTER_SAME_SEED_RESTARTS);
-        SimNode follower = leader == null || !forwardedProbeRequired ? null : probeFollower(leader);
+        SimNode follower = leader == null || !config.forwardProposals() ? null : probeFollower(leader);
         if (follower != null
                 && (forwardedProbe == null
                         || (!forwardedProbe.isOpen() && forwardedProbe.outcome != KvOp.Outcome.OK))) {

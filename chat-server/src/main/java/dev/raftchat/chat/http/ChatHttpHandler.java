@@ -14,7 +14,9 @@ import dev.raftchat.raft.runtime.RaftTimeoutException;
 import dev.raftchat.raft.runtime.ReadNotConfirmedException;
 import dev.raftchat.raft.runtime.ReadRejectedException;
 import dev.raftchat.raft.transport.netty.PeerAddress;
+import dev.raftchat.web.WebAssets;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -22,6 +24,7 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpChunkedInput;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
@@ -29,9 +32,16 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.stream.ChunkedNioFile;
+import io.netty.util.AttributeKey;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -73,8 +83,8 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
      * The last response of a connection, written or not: HTTP/1.1 pipelining needs responses in request
      * order, and a later request (a read) may complete before an earlier one (a commit).
      */
-    private static final io.netty.util.AttributeKey<CompletableFuture<Void>> LAST_RESPONSE =
-            io.netty.util.AttributeKey.valueOf("chat-last-response");
+    private static final AttributeKey<CompletableFuture<Void>> LAST_RESPONSE =
+            AttributeKey.valueOf("chat-last-response");
 
     private final ChatBackend backend;
     /** Null: admin routes answer loopback clients only. */
@@ -88,7 +98,7 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
     /** The chat API v1, or null when this server has none. */
     private final ApiRoutes api;
     /** The browser client at {@code /} and {@code /app/*} (module chat-web). */
-    private final WebAssetResponder webAssets = new WebAssetResponder(dev.raftchat.web.WebAssets.fromClassPath());
+    private final WebAssetResponder webAssets = new WebAssetResponder(WebAssets.fromClassPath());
 
     /** @param adminToken the bearer token the membership routes require, or null to allow loopback clients only */
     public ChatHttpHandler(ChatBackend backend, String adminToken) {
@@ -105,7 +115,7 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
         this.backend = backend;
         this.adminToken = adminToken == null ? null : adminToken.getBytes(StandardCharsets.UTF_8);
         this.ops = ops;
-        this.observer = java.util.Objects.requireNonNull(observer, "observer");
+        this.observer = Objects.requireNonNull(observer, "observer");
         this.api = api;
     }
 
@@ -152,14 +162,13 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
         if (keepAlive) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         }
-        io.netty.channel.ChannelFuture written;
+        ChannelFuture written;
         if (response instanceof FileResponse file) {
             ctx.write(file.head());
             try {
-                written = ctx.writeAndFlush(
-                        new io.netty.handler.codec.http.HttpChunkedInput(new io.netty.handler.stream.ChunkedNioFile(
-                                file.file(), 0, file.sizeBytes(), FileResponse.CHUNK_BYTES)));
-            } catch (java.io.IOException e) {
+                written = ctx.writeAndFlush(new HttpChunkedInput(
+                        new ChunkedNioFile(file.file(), 0, file.sizeBytes(), FileResponse.CHUNK_BYTES)));
+            } catch (IOException e) {
                 LOG.warn("cannot stream a file response; closing the connection", e);
                 file.closeFile();
                 inFlight.decrementAndGet();
@@ -177,7 +186,7 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
         }
     }
 
-    private CompletableFuture<FullHttpResponse> route(FullHttpRequest request, java.net.SocketAddress client) {
+    private CompletableFuture<FullHttpResponse> route(FullHttpRequest request, SocketAddress client) {
         if (!request.decoderResult().isSuccess()) {
             throw new ApiException(400, "bad_request", "the request could not be parsed as HTTP");
         }
@@ -279,8 +288,7 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
                         + "; see /rooms, /rooms/{room}, /raft/{id}, /healthz, /readyz, /ws");
     }
 
-    private CompletableFuture<FullHttpResponse> post(
-            String room, FullHttpRequest request, java.net.SocketAddress client) {
+    private CompletableFuture<FullHttpResponse> post(String room, FullHttpRequest request, SocketAddress client) {
         JsonNode body;
         try {
             body = JSON.readTree(request.content().toString(StandardCharsets.UTF_8));
@@ -336,9 +344,9 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
     }
 
     /** Membership changes need the admin token when one is set, else a loopback client. */
-    private void authorizeAdmin(FullHttpRequest request, java.net.SocketAddress client) {
+    private void authorizeAdmin(FullHttpRequest request, SocketAddress client) {
         if (adminToken == null) {
-            boolean loopback = client instanceof java.net.InetSocketAddress address
+            boolean loopback = client instanceof InetSocketAddress address
                     && address.getAddress() != null
                     && address.getAddress().isLoopbackAddress();
             if (!loopback) {
@@ -354,7 +362,7 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
         byte[] presented = header != null && header.startsWith("Bearer ")
                 ? header.substring("Bearer ".length()).trim().getBytes(StandardCharsets.UTF_8)
                 : new byte[0];
-        if (!java.security.MessageDigest.isEqual(presented, adminToken)) {
+        if (!MessageDigest.isEqual(presented, adminToken)) {
             throw new ApiException(
                     401,
                     "unauthorized",

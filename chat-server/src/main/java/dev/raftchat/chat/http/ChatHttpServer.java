@@ -24,6 +24,8 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
@@ -101,7 +103,7 @@ public final class ChatHttpServer implements AutoCloseable {
             String adminToken,
             OpsRoutes ops,
             HttpRequestObserver observer,
-            io.netty.handler.ssl.SslContext tls,
+            SslContext tls,
             ApiRoutes api) {
         this.handler = new ChatHttpHandler(backend, adminToken, ops, observer, api);
         ServerBootstrap bootstrap = new ServerBootstrap()
@@ -158,7 +160,7 @@ public final class ChatHttpServer implements AutoCloseable {
                                         });
                                     }
                                 })
-                                .addLast("chunked", new io.netty.handler.stream.ChunkedWriteHandler())
+                                .addLast("chunked", new ChunkedWriteHandler())
                                 .addLast("websocket-guard", new ChannelInboundHandlerAdapter() {
                                     @Override
                                     public void channelRead(ChannelHandlerContext ctx, Object msg) {

@@ -9,6 +9,7 @@ import io.netty.channel.Channel;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import java.io.IOException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -82,7 +83,7 @@ public final class Firehose implements ChatListener {
         });
     }
 
-    private static void writeEvent(JsonGenerator generator, String room, Post post) throws java.io.IOException {
+    private static void writeEvent(JsonGenerator generator, String room, Post post) throws IOException {
         generator.writeStartObject();
         generator.writeStringField("RoomName", room);
         generator.writeFieldName("Post");

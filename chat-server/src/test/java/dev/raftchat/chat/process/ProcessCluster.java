@@ -13,6 +13,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -214,7 +215,7 @@ public final class ProcessCluster implements AfterEachCallback, AutoCloseable {
     static String tail(String text) {
         String[] lines = text.split("\n");
         int from = Math.max(0, lines.length - LOG_TAIL_LINES);
-        return String.join("\n", java.util.Arrays.asList(lines).subList(from, lines.length));
+        return String.join("\n", Arrays.asList(lines).subList(from, lines.length));
     }
 
     @Override

@@ -14,6 +14,7 @@ import dev.raftchat.raft.core.Status;
 import dev.raftchat.raft.message.Message;
 import dev.raftchat.raft.statemachine.StateMachine;
 import dev.raftchat.raft.storage.LogStorage;
+import dev.raftchat.raft.storage.SnapshotSource;
 import dev.raftchat.raft.storage.SnapshotStore;
 import dev.raftchat.raft.transport.Transport;
 import java.util.List;
@@ -89,6 +90,10 @@ public final class RaftDriver {
      * @param snapshotWriter where snapshots are serialized
      * @param session        distinguishes this run of the node from its earlier runs in command envelopes
      *                       (production draws it at random)
+     * @param forwardSession marks this run's forwarded proposals (>= 0; must differ in every run of the node,
+     *                       whatever its {@code NodeConfig.randomSeed}: the leader drops forwards it has seen)
+     * @param firstReadContext where this run's read contexts start (>= 0; must differ in every run, or a late
+     *                       answer to the previous run's read confirms one of this run's at an old index)
      * @param events         what the host watches
      */
     public record Bindings(
@@ -97,6 +102,8 @@ public final class RaftDriver {
             Executor notifier,
             Executor snapshotWriter,
             long session,
+            long forwardSession,
+            long firstReadContext,
             Events events) {
         public Bindings {
             Objects.requireNonNull(clock, "clock");
@@ -185,15 +192,23 @@ public final class RaftDriver {
                     storage,
                     snapshotStore,
                     restored == null ? config.initialConf() : restored.conf(),
-                    restored == null ? 0 : restored.index());
+                    restored == null ? 0 : restored.index(),
+                    bindings.forwardSession());
         } else {
             this.snapshots = null;
-            this.node = new RaftNode(config.node(), storage, config.initialConf());
+            this.node = new RaftNode(
+                    config.node(),
+                    storage,
+                    SnapshotSource.NONE,
+                    config.initialConf(),
+                    storage.compactedThrough().index(),
+                    bindings.forwardSession());
         }
         this.currentTerm = storage.hardState().term();
         this.appliedIndex = node.status().appliedIndex();
         this.proposals = new Proposals(id, config, bindings.session(), metrics, bindings.notifier(), clock);
-        this.reads = new LinearizableReads(id, config, stateMachine, bindings.notifier(), clock);
+        this.reads = new LinearizableReads(
+                id, config, stateMachine, bindings.notifier(), clock, bindings.firstReadContext());
         this.admin = new AdminOperations(id, config, bindings.notifier());
         this.overlapped = new OverlappedSyncs(storage, metrics, this::sendAll, syncs, clock);
         this.nextTickAtNanos = clock.nanoTime() + tickNanos;
@@ -332,6 +347,8 @@ public final class RaftDriver {
         node.tick();
         nextTickAtNanos += tickNanos;
         if (nowNanos - nextTickAtNanos >= 0) {
+            // They still age the read lease, which must not outlive real time.
+            node.ticksLost((nowNanos - nextTickAtNanos) / tickNanos + 1);
             nextTickAtNanos = nowNanos + tickNanos;
         }
         return true;

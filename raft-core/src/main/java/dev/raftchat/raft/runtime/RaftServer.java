@@ -11,6 +11,7 @@ import dev.raftchat.raft.statemachine.StateMachine;
 import dev.raftchat.raft.storage.LogStorage;
 import dev.raftchat.raft.storage.SnapshotStore;
 import dev.raftchat.raft.transport.Transport;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -88,6 +89,9 @@ public final class RaftServer implements AutoCloseable {
      * slot until its completion has run): one leader change, one stop event.
      */
     private static final int NOTIFICATION_SLOTS_EXTRA = 2;
+
+    /** Draws each run's forwarding session and first read context. */
+    private static final SecureRandom RUN_RANDOM = new SecureRandom();
 
     private final RaftServerConfig config;
     private final long id;
@@ -218,6 +222,12 @@ public final class RaftServer implements AutoCloseable {
                             notifier,
                             snapshotWriter,
                             ThreadLocalRandom.current().nextLong(),
+                            // Forwarding sessions and read contexts must differ in every run of this node,
+                            // whatever its NodeConfig.randomSeed: a late answer or duplicate check from the
+                            // previous run would otherwise match this run's requests (a forward dropped as a
+                            // duplicate; a read confirmed at an old index).
+                            RUN_RANDOM.nextLong() >>> 1,
+                            RUN_RANDOM.nextLong() >>> 2,
                             events));
         } catch (RuntimeException | Error e) {
             notifier.shutdown();

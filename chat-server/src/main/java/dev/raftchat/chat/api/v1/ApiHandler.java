@@ -11,6 +11,7 @@ import dev.raftchat.chat.auth.Tokens;
 import dev.raftchat.chat.http.ApiRoutes;
 import dev.raftchat.chat.http.ChatHttpHandler;
 import dev.raftchat.chat.state.ChatCommand;
+import dev.raftchat.chat.state.ChatLimits;
 import dev.raftchat.chat.state.ChatModel;
 import dev.raftchat.chat.state.ChatPolicy;
 import dev.raftchat.chat.state.ChatResult;
@@ -37,11 +38,13 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 
 /**
  * The chat API v1 over HTTP (docs/api.md): identity, rooms, messages, read markers, retention; and the
@@ -80,7 +83,7 @@ public final class ApiHandler implements ApiRoutes {
             int bodyBytesMax,
             PasswordHasher hasher,
             WebSocketHub webSockets,
-            java.util.function.LongSupplier nanoClock) {
+            LongSupplier nanoClock) {
         this.backend = backend;
         this.config = config;
         this.bodyBytesMax = bodyBytesMax;
@@ -363,7 +366,7 @@ public final class ApiHandler implements ApiRoutes {
             throw new ApiError(401, "invalid_credentials", "unknown user or wrong password");
         }
         limit(loginsPerAddress, "address:" + r.clientAddress(), "login attempts from this address");
-        limit(loginsPerUser, "user:" + username.toLowerCase(java.util.Locale.ROOT), "login attempts for this user");
+        limit(loginsPerUser, "user:" + username.toLowerCase(Locale.ROOT), "login attempts for this user");
         return backend.readBarrier()
                 .thenCompose(ignored -> {
                     ChatModel.User user = chat().read(model -> model.user(username));
@@ -626,7 +629,7 @@ public final class ApiHandler implements ApiRoutes {
                         }
                         long retry = writesPerAddress.tryAcquire(address);
                         if (retry == 0 && identity != null) {
-                            retry = writesPerUser.tryAcquire(identity.username().toLowerCase(java.util.Locale.ROOT));
+                            retry = writesPerUser.tryAcquire(identity.username().toLowerCase(Locale.ROOT));
                         }
                         if (retry > 0) {
                             throw ApiError.rateLimited(retry, "writes");
@@ -681,7 +684,7 @@ public final class ApiHandler implements ApiRoutes {
     private void checkWriteRate(Request r, Identity identity) {
         limit(writesPerAddress, r.clientAddress(), "writes from this address");
         if (identity != null) {
-            limit(writesPerUser, identity.username().toLowerCase(java.util.Locale.ROOT), "writes by this user");
+            limit(writesPerUser, identity.username().toLowerCase(Locale.ROOT), "writes by this user");
         }
     }
 
@@ -812,7 +815,7 @@ public final class ApiHandler implements ApiRoutes {
 
     private static void checkPassword(String password) {
         int chars = password.codePointCount(0, password.length());
-        if (chars < 8 || chars > 256 || !dev.raftchat.chat.state.ChatLimits.isWellFormedUtf16(password)) {
+        if (chars < 8 || chars > 256 || !ChatLimits.isWellFormedUtf16(password)) {
             throw ApiError.field(400, "invalid_password", "password", "a password has 8 to 256 characters");
         }
     }

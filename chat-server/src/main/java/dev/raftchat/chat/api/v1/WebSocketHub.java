@@ -11,6 +11,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.WriteBufferWaterMark;
@@ -22,7 +23,9 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +37,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -109,9 +113,7 @@ public final class WebSocketHub implements ChatListener {
             }
         }
         // The kernel's send buffer would otherwise grow to megabytes and hide a client that stopped reading.
-        pipeline.channel()
-                .config()
-                .setOption(io.netty.channel.ChannelOption.SO_SNDBUF, config.webSocketOutboundBytesMax());
+        pipeline.channel().config().setOption(ChannelOption.SO_SNDBUF, config.webSocketOutboundBytesMax());
         pipeline.addLast(
                 "v1-idle", new IdleStateHandler(config.webSocketIdleTimeoutMillis(), 0, 0, TimeUnit.MILLISECONDS));
         pipeline.addLast(
@@ -155,7 +157,7 @@ public final class WebSocketHub implements ChatListener {
         }
     }
 
-    private void forSubscribers(String room, java.util.function.Consumer<Connection> action) {
+    private void forSubscribers(String room, Consumer<Connection> action) {
         Set<Connection> set = subscribers.get(room);
         if (set == null) {
             return;
@@ -176,7 +178,7 @@ public final class WebSocketHub implements ChatListener {
         /** Room -> last delivered seq. */
         private final TreeMap<String, Long> lastSeqs = new TreeMap<>();
         /** Frames that arrived while the token was being checked, handled in order once it is. */
-        private final java.util.ArrayDeque<JsonNode> pendingFrames = new java.util.ArrayDeque<>();
+        private final ArrayDeque<JsonNode> pendingFrames = new ArrayDeque<>();
 
         private ScheduledFuture<?> pinger;
         private boolean closed;
@@ -243,7 +245,7 @@ public final class WebSocketHub implements ChatListener {
                 }
                 handle(node);
             } finally {
-                io.netty.util.ReferenceCountUtil.release(msg);
+                ReferenceCountUtil.release(msg);
             }
         }
 

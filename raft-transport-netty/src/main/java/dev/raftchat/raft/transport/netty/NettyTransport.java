@@ -4,6 +4,7 @@ import dev.raftchat.raft.message.Message;
 import dev.raftchat.raft.transport.Transport;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -20,6 +21,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -63,8 +65,7 @@ public final class NettyTransport implements Transport {
     private final AtomicInteger inboundConnections = new AtomicInteger();
     private final ConcurrentHashMap<Long, PeerLink> links = new ConcurrentHashMap<>();
     /** Drawn at construction; sent in every hello so that peers notice when this node restarted. */
-    private final long incarnation =
-            java.util.concurrent.ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
+    private final long incarnation = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
     /** The incarnation last announced by each peer. Bounded by the number of peers that ever said hello. */
     private final ConcurrentHashMap<Long, Long> peerIncarnations = new ConcurrentHashMap<>();
     /** Where this node listens, sent in every hello; "" before start or when bound to a wildcard. */
@@ -148,7 +149,7 @@ public final class NettyTransport implements Transport {
                                 + bound.cause().getMessage(),
                         bound.cause());
             }
-            serverChannel = ((io.netty.channel.ChannelFuture) bound).channel();
+            serverChannel = ((ChannelFuture) bound).channel();
             openChannels.add(serverChannel);
             InetSocketAddress local = (InetSocketAddress) serverChannel.localAddress();
             // A wildcard bind says nothing about how others reach us: then the hello carries no address.
@@ -298,7 +299,7 @@ public final class NettyTransport implements Transport {
         boolean ownThread = calledFromOwnThread();
         Channel server = serverChannel;
         if (server != null) {
-            io.netty.channel.ChannelFuture serverClosed = server.close();
+            ChannelFuture serverClosed = server.close();
             if (!ownThread) {
                 serverClosed.awaitUninterruptibly(CLOSE_TIMEOUT_MILLIS);
             }

@@ -19,6 +19,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,7 +72,7 @@ final class PeerLink {
     /** This transport's incarnation, sent in every hello. */
     private final long incarnation;
     /** Where this node listens, for the hello; "" until bound or when listening on a wildcard. */
-    private final java.util.function.Supplier<String> replyAddress;
+    private final Supplier<String> replyAddress;
 
     PeerLink(
             long peerId,
@@ -82,7 +83,7 @@ final class PeerLink {
             EventLoop loop,
             OpenChannels openChannels,
             long incarnation,
-            java.util.function.Supplier<String> replyAddress) {
+            Supplier<String> replyAddress) {
         this.peerId = peerId;
         this.replyAddress = replyAddress;
         this.incarnation = incarnation;

@@ -1,5 +1,6 @@
 package dev.raftchat.raft.transport.netty;
 
+import java.io.IOException;
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
@@ -52,7 +53,7 @@ public final class TestCertificates {
                     new GeneralName(GeneralName.iPAddress, "127.0.0.1"),
                     new GeneralName(GeneralName.dNSName, "localhost")
                 }));
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 throw new IllegalStateException(e);
             }
             return new NodeCertificate(pair.getPrivate(), sign(builder, key), certificate);
@@ -72,7 +73,7 @@ public final class TestCertificates {
         try {
             builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
             builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new IllegalStateException(e);
         }
         return new Authority(pair.getPrivate(), sign(builder, pair.getPrivate()));
