@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
  * (e.g. {@code RAFT_CHAT_SNAPSHOT_COUNT}), or in a configuration file ({@code --config FILE}, see
  * {@link ConfigFile}). Precedence: command-line flag, then environment variable, then configuration
  * file, then the built-in default. Subcommand {@code restore} creates a data directory from a backup
- * ({@link dev.raftchat.chat.ops.RestoreCommand}).
+ * ({@link RestoreCommand}).
  *
  * <p>Exit codes: 0 after a graceful stop (SIGTERM, SIGINT, or this node removed from the cluster),
  * 2 for invalid flags, 1 when the node cannot start (a port in use, unreadable data).
@@ -143,6 +143,15 @@ public final class RaftChatMain implements Callable<Integer> {
             description = "The CA certificate (PEM) that signed every node's peer certificate.")
     Path peerTlsCa;
 
+    @Option(
+            names = "--cluster-secret-file",
+            paramLabel = "FILE",
+            description =
+                    "The secret every node proves it holds before its peers accept anything from it: one secret per line, current first, then ones still accepted during a rotation. Unset with every --cluster address on loopback: generated as "
+                            + PeerSecurity.GENERATED_SECRET_FILE
+                            + " beside the data directories. Unset otherwise: required unless --peer-tls-* is set (docs/security.md).")
+    Path clusterSecretFile;
+
     /** The TLS files from the flags. @throws IllegalArgumentException naming a bad combination or file */
     ChatTlsConfig toTlsConfig() {
         return new ChatTlsConfig(tlsCertificate, tlsPrivateKey, peerTlsCertificate, peerTlsPrivateKey, peerTlsCa);
@@ -198,6 +207,8 @@ public final class RaftChatMain implements Callable<Integer> {
         try {
             config = toConfig();
             tls = toTlsConfig();
+            // Refuses peers beyond loopback without a secret or TLS, and a bad secret file, as a bad flag.
+            PeerSecurity.resolve(config, clusterSecretFile, tls.peerEnabled());
         } catch (IllegalArgumentException e) {
             System.err.println("raft-chat: " + e.getMessage());
             return 2;
@@ -209,7 +220,7 @@ public final class RaftChatMain implements Callable<Integer> {
                 configFile == null ? "" : " (config file " + configFile.toAbsolutePath() + ")");
         ChatNode node;
         try {
-            node = ChatNode.start(config, tls);
+            node = ChatNode.start(config, tls, clusterSecretFile);
         } catch (RuntimeException e) {
             LOG.error("raft-chat node {} cannot start: {}", config.nodeId(), e.getMessage(), e);
             return 1;

@@ -27,6 +27,8 @@ public enum Counter {
     ASYMMETRIC_PARTITIONS,
     CLOGGED_LINKS,
     CRASHES,
+    /** Crashes right after a node sent a vote or an acknowledgement (its sync may still be in flight). */
+    CRASHES_AFTER_PROMISE,
     RESTARTS,
     UNSYNCED_ENTRIES_LOST,
     UNSYNCED_ENTRIES_KEPT,
@@ -71,6 +73,7 @@ public enum Counter {
             CLOGGED_LINKS,
             MESSAGES_THROUGH_CLOGGED_LINKS,
             CRASHES,
+            CRASHES_AFTER_PROMISE,
             RESTARTS,
             UNSYNCED_ENTRIES_LOST,
             TORN_WRITES,
