@@ -13,6 +13,9 @@ import dev.raftchat.chat.http.ApiException;
 import dev.raftchat.chat.http.ChatBackend;
 import dev.raftchat.chat.http.ChatHttpServer;
 import dev.raftchat.chat.http.Firehose;
+import dev.raftchat.chat.http.OpsRoutes;
+import dev.raftchat.chat.ops.ChatMetrics;
+import dev.raftchat.chat.ops.ChatNodeOperations;
 import dev.raftchat.chat.state.ChatCodec;
 import dev.raftchat.chat.state.ChatCommand;
 import dev.raftchat.chat.state.ChatLimits;
@@ -40,15 +43,24 @@ import dev.raftchat.raft.transport.netty.NettyTransportConfig;
 import dev.raftchat.raft.transport.netty.PeerAddress;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
+import java.util.SortedMap;
+import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.ThreadPoolExecutor.CallerRunsPolicy;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
@@ -81,7 +93,6 @@ import org.slf4j.LoggerFactory;
 public final class ChatNode implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ChatNode.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String CLUSTER_ID = "raft-chat";
     private static final long LEADERSHIP_TRANSFER_WAIT_MILLIS = 2_000;
     private static final int API_EXECUTOR_QUEUE_MAX = 16_384;
 
@@ -91,13 +102,13 @@ public final class ChatNode implements AutoCloseable {
     private final NettyTransport transport;
     private final RaftServer raft;
     private final Firehose firehose;
-    private final dev.raftchat.chat.ops.ChatMetrics metrics;
+    private final ChatMetrics metrics;
     private final ScheduledExecutorService timer;
     private final ChatHttpServer http;
     private final PasswordHasher passwordHasher;
     private final WebSocketHub webSocketHub;
     /** Completes v1 futures off the Raft thread; bounded, and runs the step inline only when full. */
-    private final java.util.concurrent.ThreadPoolExecutor apiExecutor;
+    private final ThreadPoolExecutor apiExecutor;
 
     private final long retryDelayMillis;
     private final AtomicBoolean closing = new AtomicBoolean();
@@ -111,7 +122,7 @@ public final class ChatNode implements AutoCloseable {
     // FutureReturnValueIgnored: the two periodic tasks catch their own failures, and close() cancels them with
     // timer.shutdownNow().
     @SuppressWarnings("FutureReturnValueIgnored")
-    private ChatNode(ChatNodeConfig config, ChatTlsConfig tls) {
+    private ChatNode(ChatNodeConfig config, ChatTlsConfig tls, Path clusterSecretFile) {
         this.config = config;
         this.nodeId = config.nodeId();
         this.retryDelayMillis = Math.max(10, 2 * config.tickMillis());
@@ -125,11 +136,24 @@ public final class ChatNode implements AutoCloseable {
         this.firehose = new Firehose(config.webSocketQueueFramesMax());
         TreeMap<Long, PeerAddress> peers = new TreeMap<>(config.cluster());
         peers.remove(nodeId);
+        PeerSecurity security = PeerSecurity.resolve(config, clusterSecretFile, tls.peerEnabled());
+        String clusterId = PeerSecurity.clusterId(config);
+        LOG.info(
+                "node {}: peers authenticated by {}; cluster id {}",
+                nodeId,
+                security.secrets().isEmpty() ? "their TLS certificates" : security.secrets(),
+                clusterId.isEmpty() ? "to be learned from the first member" : clusterId);
+        LOG.info("node {}: cluster secret from {}", nodeId, security.source());
         this.transport = new NettyTransport(
-                NettyTransportConfig.builder(CLUSTER_ID, nodeId, config.peerAddress())
+                NettyTransportConfig.builder(clusterId, nodeId, config.peerAddress())
+                        .clusterSecrets(security.secrets())
                         .build(),
                 peers,
                 tls.peerTls());
+        transport.onClusterIdLearned(learned -> {
+            PeerSecurity.persistClusterId(config.dataDir(), learned);
+            LOG.info("node {}: learned the cluster id {} from an authenticated member", nodeId, learned);
+        });
         chat.addListener(new ChatListener() {
             @Override
             public void onPeerRegistered(long peerId, String url) {
@@ -137,7 +161,7 @@ public final class ChatNode implements AutoCloseable {
             }
 
             @Override
-            public void onRestored(java.util.SortedMap<Long, String> peerUrls) {
+            public void onRestored(SortedMap<Long, String> peerUrls) {
                 peerUrls.forEach((peerId, url) -> usePeerAddress(peerId, url));
             }
         });
@@ -146,7 +170,7 @@ public final class ChatNode implements AutoCloseable {
         FileSnapshotStore snapshotFiles =
                 FileSnapshotStore.open(config.dataDir().resolve("snapshots"), FileSnapshotStoreConfig.defaults());
         FileSnapshotStorage snapshots = new FileSnapshotStorage(snapshotFiles);
-        this.metrics = new dev.raftchat.chat.ops.ChatMetrics(
+        this.metrics = new ChatMetrics(
                 nodeId,
                 this::raftStatus,
                 () -> snapshotFiles.latestPath().map(ChatNode::sizeOrZero).orElse(0L));
@@ -168,28 +192,29 @@ public final class ChatNode implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
-        this.apiExecutor = new java.util.concurrent.ThreadPoolExecutor(
+        this.apiExecutor = new ThreadPoolExecutor(
                 2,
                 2,
                 0,
                 TimeUnit.MILLISECONDS,
-                new java.util.concurrent.ArrayBlockingQueue<>(API_EXECUTOR_QUEUE_MAX),
+                new ArrayBlockingQueue<>(API_EXECUTOR_QUEUE_MAX),
                 runnable -> {
                     Thread thread = new Thread(runnable, "chat-" + nodeId + "-api");
                     thread.setDaemon(true);
                     return thread;
                 },
-                new java.util.concurrent.ThreadPoolExecutor.CallerRunsPolicy());
+                new CallerRunsPolicy());
         ApiConfig api = config.api();
         this.passwordHasher =
                 new PasswordHasher(api.passwordHashIterations(), api.passwordHashThreads(), api.passwordHashQueueMax());
         ApiBackend apiBackend = new V1Backend();
         Authenticator authenticator = new Authenticator(apiBackend, api);
-        this.webSocketHub = new WebSocketHub(chat, api, authenticator);
+        this.webSocketHub =
+                new WebSocketHub(chat, api, authenticator, config.http().webSocketAuthTimeoutMillis());
         chat.addListener(webSocketHub);
         raft.start();
         try {
-            var operations = new dev.raftchat.chat.ops.ChatNodeOperations(
+            var operations = new ChatNodeOperations(
                     nodeId,
                     raft,
                     snapshotFiles,
@@ -207,9 +232,12 @@ public final class ChatNode implements AutoCloseable {
                     new Backend(),
                     firehose,
                     config.httpContentBytesMax(),
-                    config.httpConnectionsMax(),
+                    // Admin routes answer this node's own names besides IP literals and localhost (DNS rebinding).
+                    config.http()
+                            .withAllowedHost(config.httpHost())
+                            .withAllowedHost(config.peerAddress().host()),
                     config.adminToken(),
-                    new dev.raftchat.chat.http.OpsRoutes(operations),
+                    new OpsRoutes(operations),
                     metrics,
                     tls.httpServerContext(),
                     apiHandler);
@@ -270,15 +298,23 @@ public final class ChatNode implements AutoCloseable {
      *                               that cannot be opened (the message names the file)
      */
     public static ChatNode start(ChatNodeConfig config) {
-        return new ChatNode(config, ChatTlsConfig.NONE);
+        return new ChatNode(config, ChatTlsConfig.NONE, null);
     }
 
     /** As {@link #start(ChatNodeConfig)}, with TLS on the HTTP port, the peer port, or both. */
     public static ChatNode start(ChatNodeConfig config, ChatTlsConfig tls) {
-        return new ChatNode(config, tls);
+        return new ChatNode(config, tls, null);
     }
 
-    private static long sizeOrZero(java.nio.file.Path file) {
+    /**
+     * Starts a node whose peers prove they hold the secrets of {@code clusterSecretFile} (null: see
+     * {@link PeerSecurity#resolve}).
+     */
+    public static ChatNode start(ChatNodeConfig config, ChatTlsConfig tls, Path clusterSecretFile) {
+        return new ChatNode(config, tls, clusterSecretFile);
+    }
+
+    private static long sizeOrZero(Path file) {
         try {
             return Files.size(file);
         } catch (IOException e) {
@@ -292,6 +328,11 @@ public final class ChatNode implements AutoCloseable {
 
     public int httpPort() {
         return http.port();
+    }
+
+    /** HTTP connections refused by the global or per-address cap since the start. */
+    public long httpRefusedConnections() {
+        return http.refusedConnections();
     }
 
     public ChatNodeConfig config() {
@@ -375,7 +416,7 @@ public final class ChatNode implements AutoCloseable {
             LOG.info("node {}: handed leadership to node {} before stopping", nodeId, target);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+        } catch (ExecutionException | TimeoutException e) {
             LOG.info(
                     "node {}: could not hand leadership to node {} ({}); stopping anyway",
                     nodeId,
@@ -413,7 +454,7 @@ public final class ChatNode implements AutoCloseable {
         if (membershipChangeInFlight || conf.isJoint()) {
             return;
         }
-        java.util.SortedSet<Long> learners = chat.learnerIds();
+        SortedSet<Long> learners = chat.learnerIds();
         for (long peer : chat.peerUrls().keySet()) {
             if (learners.contains(peer)) {
                 if (!conf.isMember(peer)) {
@@ -481,7 +522,7 @@ public final class ChatNode implements AutoCloseable {
             if (retryable && leftNanos > TimeUnit.MILLISECONDS.toNanos(retryDelayMillis) && !closing.get()) {
                 try {
                     timer.schedule(tryOnce[0], retryDelayMillis, TimeUnit.MILLISECONDS);
-                } catch (java.util.concurrent.RejectedExecutionException stopped) {
+                } catch (RejectedExecutionException stopped) {
                     result.completeExceptionally(cause);
                 }
             } else {
@@ -678,7 +719,7 @@ public final class ChatNode implements AutoCloseable {
                             .put("RecentlyActive", follower.recentlyActive()));
             ObjectNode peers = body.putObject("Peers");
             transport.peers().forEach((id, address) -> peers.put(Long.toString(id), address.toString()));
-            return body.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            return body.toString().getBytes(StandardCharsets.UTF_8);
         }
     }
 }

@@ -1,5 +1,7 @@
 package dev.raftchat.sim;
 
+import java.util.List;
+
 /** Coverage counters: proof that the faults and protocol paths of a run really happened. */
 public enum Counter {
     RUNS_3_NODES,
@@ -61,7 +63,7 @@ public enum Counter {
     LOG_COMPACTIONS;
 
     /** The counters that must be non-zero over a large batch of seeds: every fault kind, every path. */
-    public static final java.util.List<Counter> FAULT_KINDS = java.util.List.of(
+    public static final List<Counter> FAULT_KINDS = List.of(
             MESSAGES_DROPPED,
             MESSAGES_DUPLICATED,
             MESSAGES_DELAYED,

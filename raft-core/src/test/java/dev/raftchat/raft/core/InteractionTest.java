@@ -2,14 +2,21 @@ package dev.raftchat.raft.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.raftchat.raft.confchange.ConfChange;
 import dev.raftchat.raft.message.AppendRequest;
 import dev.raftchat.raft.message.AppendResponse;
 import dev.raftchat.raft.message.ForwardProposal;
 import dev.raftchat.raft.message.HeartbeatRequest;
 import dev.raftchat.raft.message.HeartbeatResponse;
+import dev.raftchat.raft.message.InstallSnapshotRequest;
+import dev.raftchat.raft.message.InstallSnapshotResponse;
 import dev.raftchat.raft.message.Message;
+import dev.raftchat.raft.message.ReadIndexRequest;
+import dev.raftchat.raft.message.ReadIndexResponse;
+import dev.raftchat.raft.message.TimeoutNow;
 import dev.raftchat.raft.message.VoteRequest;
 import dev.raftchat.raft.message.VoteResponse;
+import dev.raftchat.raft.storage.MemoryLogStorage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -272,19 +279,18 @@ class InteractionTest {
         }
 
         private void confChange(Args a, StringBuilder out) {
-            List<dev.raftchat.raft.confchange.ConfChange.Op> ops = new ArrayList<>();
+            List<ConfChange.Op> ops = new ArrayList<>();
             for (String op : a.positional().subList(1, a.positional().size())) {
                 var type = switch (op.charAt(0)) {
-                    case 'v' -> dev.raftchat.raft.confchange.ConfChange.OpType.ADD_VOTER;
-                    case 'l' -> dev.raftchat.raft.confchange.ConfChange.OpType.ADD_LEARNER;
-                    case 'r' -> dev.raftchat.raft.confchange.ConfChange.OpType.REMOVE;
+                    case 'v' -> ConfChange.OpType.ADD_VOTER;
+                    case 'l' -> ConfChange.OpType.ADD_LEARNER;
+                    case 'r' -> ConfChange.OpType.REMOVE;
                     default -> throw new IllegalArgumentException("bad op " + op);
                 };
-                ops.add(new dev.raftchat.raft.confchange.ConfChange.Op(type, Long.parseLong(op.substring(1))));
+                ops.add(new ConfChange.Op(type, Long.parseLong(op.substring(1))));
             }
             try {
-                long index =
-                        cluster.node(a.id()).proposeConfChange(new dev.raftchat.raft.confchange.ConfChange(ops, false));
+                long index = cluster.node(a.id()).proposeConfChange(new ConfChange(ops, false));
                 out.append("index ").append(index).append('\n');
             } catch (RaftException | IllegalArgumentException e) {
                 out.append("error: ").append(e.getMessage()).append('\n');
@@ -454,7 +460,7 @@ class InteractionTest {
             var storage = cluster.storages.get(id);
             long durable = cluster.manual.contains(id) ? syncedThrough.get(id) : storage.lastIndex();
             Check.argument(storage.firstIndex() == 1, "crash supports only uncompacted logs");
-            var survivor = new dev.raftchat.raft.storage.MemoryLogStorage();
+            var survivor = new MemoryLogStorage();
             if (durable >= 1) {
                 survivor.append(storage.entries(1, durable + 1, Long.MAX_VALUE));
             }
@@ -552,7 +558,7 @@ class InteractionTest {
         String body = switch (e.type()) {
             case NORMAL -> "\"" + new String(e.data(), StandardCharsets.UTF_8) + "\"";
             case NO_OP -> "no-op";
-            case CONFIG_CHANGE -> "conf(" + dev.raftchat.raft.confchange.ConfChange.decode(e.data()) + ")";
+            case CONFIG_CHANGE -> "conf(" + ConfChange.decode(e.data()) + ")";
         };
         return e.index() + "@" + e.term() + ":" + body;
     }
@@ -574,18 +580,18 @@ class InteractionTest {
                     + (a.success()
                             ? " ok index=" + a.index()
                             : " reject index=" + a.index() + " hint=" + a.hintIndex() + "@" + a.hintTerm());
-        } else if (m instanceof dev.raftchat.raft.message.InstallSnapshotRequest r) {
+        } else if (m instanceof InstallSnapshotRequest r) {
             return head + "Snapshot term=" + r.term() + " snap=" + r.meta().position() + " offset=" + r.offset()
                     + " bytes=" + r.chunk().length + (r.done() ? " done" : "");
-        } else if (m instanceof dev.raftchat.raft.message.InstallSnapshotResponse r) {
+        } else if (m instanceof InstallSnapshotResponse r) {
             return head + "SnapshotResp term=" + r.term() + " snap=" + r.snapshotIndex() + " next=" + r.nextOffset()
                     + (r.done() ? " done" : "");
-        } else if (m instanceof dev.raftchat.raft.message.ReadIndexRequest r) {
+        } else if (m instanceof ReadIndexRequest r) {
             return head + "ReadIndex term=" + r.term() + " ctx=" + r.context();
-        } else if (m instanceof dev.raftchat.raft.message.ReadIndexResponse r) {
+        } else if (m instanceof ReadIndexResponse r) {
             return head + "ReadIndexResp term=" + r.term() + " ctx=" + r.context() + " index=" + r.readIndex()
                     + (r.ok() ? "" : " failed");
-        } else if (m instanceof dev.raftchat.raft.message.TimeoutNow t) {
+        } else if (m instanceof TimeoutNow t) {
             return head + "TimeoutNow term=" + t.term();
         } else if (m instanceof HeartbeatRequest h) {
             return head + "Heartbeat term=" + h.term() + " commit=" + h.commit()

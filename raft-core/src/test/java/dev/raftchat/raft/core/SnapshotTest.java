@@ -3,8 +3,10 @@ package dev.raftchat.raft.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.raftchat.raft.message.InstallSnapshotRequest;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -124,9 +126,9 @@ class SnapshotTest {
         // The state machine contract asks for the same state, not the same bytes: node 2 serializes it
         // differently (here, in upper case, so that every byte differs from node 1's where letters are).
         byte[] bytesOne = c.snapshots.get(1L).data(fromOne);
-        byte[] bytesTwo = new String(bytesOne, java.nio.charset.StandardCharsets.UTF_8)
-                .toUpperCase(java.util.Locale.ROOT)
-                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] bytesTwo = new String(bytesOne, StandardCharsets.UTF_8)
+                .toUpperCase(Locale.ROOT)
+                .getBytes(StandardCharsets.UTF_8);
         c.snapshots.get(2L).put(fromTwo, bytesTwo);
 
         // Node 1 streams the first chunks to node 3; then node 1 is cut off before it can finish.

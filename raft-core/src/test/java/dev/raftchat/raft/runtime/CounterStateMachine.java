@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
 
 /**
  * A tiny example state machine: named counters. The command {@code "add <name> <delta>"} adds to a
@@ -56,14 +57,14 @@ final class CounterStateMachine implements StateMachine {
         return Long.toString(value).getBytes(StandardCharsets.UTF_8);
     }
 
-    private volatile java.util.concurrent.CountDownLatch stallEntered;
-    private volatile java.util.concurrent.CountDownLatch stallReleased;
+    private volatile CountDownLatch stallEntered;
+    private volatile CountDownLatch stallReleased;
 
     /**
      * Makes the next query stall the thread that runs it (the Raft thread: a GC pause, a slow disk) until
      * {@code released} opens; {@code entered} opens once it stalls.
      */
-    void stallNextQuery(java.util.concurrent.CountDownLatch entered, java.util.concurrent.CountDownLatch released) {
+    void stallNextQuery(CountDownLatch entered, CountDownLatch released) {
         stallReleased = released;
         stallEntered = entered;
     }
@@ -71,7 +72,7 @@ final class CounterStateMachine implements StateMachine {
     /** The query is a counter's name; the answer its value as text. A name "throw" makes the query throw. */
     @Override
     public byte[] query(byte[] query) {
-        java.util.concurrent.CountDownLatch entered = stallEntered;
+        CountDownLatch entered = stallEntered;
         if (entered != null) {
             stallEntered = null;
             entered.countDown();

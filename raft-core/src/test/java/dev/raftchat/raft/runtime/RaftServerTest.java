@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -330,7 +331,7 @@ class RaftServerTest {
                 ServerCluster.baseConfig(1, ConfState.ofVoters(1, 2)).build();
         server = new RaftServer(config, storage, network.transport(1), machine, metrics).start();
         InMemoryTransport leader = network.transport(2);
-        List<Message> answers = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<Message> answers = new CopyOnWriteArrayList<>();
         leader.start(answers::add);
 
         leader.send(new InstallSnapshotRequest(
