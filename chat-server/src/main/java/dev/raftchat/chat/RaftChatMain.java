@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
  * (e.g. {@code RAFT_CHAT_SNAPSHOT_COUNT}), or in a configuration file ({@code --config FILE}, see
  * {@link ConfigFile}). Precedence: command-line flag, then environment variable, then configuration
  * file, then the built-in default. Subcommand {@code restore} creates a data directory from a backup
- * ({@link dev.raftchat.chat.ops.RestoreCommand}).
+ * ({@link RestoreCommand}).
  *
  * <p>Exit codes: 0 after a graceful stop (SIGTERM, SIGINT, or this node removed from the cluster),
  * 2 for invalid flags, 1 when the node cannot start (a port in use, unreadable data).
@@ -105,7 +105,7 @@ public final class RaftChatMain implements Callable<Integer> {
     @Option(
             names = "--admin-token",
             description =
-                    "Bearer token required by the membership routes (/raft/{id}); unset: they answer loopback clients only. Prefer the environment variable RAFT_CHAT_ADMIN_TOKEN.")
+                    "Bearer token required by the admin routes (membership, backup), at least 24 characters (e.g. openssl rand -base64 18); unset: they answer loopback clients only. Prefer the environment variable RAFT_CHAT_ADMIN_TOKEN.")
     String adminToken;
 
     @Option(
@@ -143,6 +143,15 @@ public final class RaftChatMain implements Callable<Integer> {
             description = "The CA certificate (PEM) that signed every node's peer certificate.")
     Path peerTlsCa;
 
+    @Option(
+            names = "--cluster-secret-file",
+            paramLabel = "FILE",
+            description =
+                    "The secret every node proves it holds before its peers accept anything from it: one secret per line, current first, then ones still accepted during a rotation. Unset with every --cluster address on loopback: generated as "
+                            + PeerSecurity.GENERATED_SECRET_FILE
+                            + " beside the data directories. Unset otherwise: required unless --peer-tls-* is set (docs/security.md).")
+    Path clusterSecretFile;
+
     /** The TLS files from the flags. @throws IllegalArgumentException naming a bad combination or file */
     ChatTlsConfig toTlsConfig() {
         return new ChatTlsConfig(tlsCertificate, tlsPrivateKey, peerTlsCertificate, peerTlsPrivateKey, peerTlsCa);
@@ -150,6 +159,9 @@ public final class RaftChatMain implements Callable<Integer> {
 
     @CommandLine.Mixin
     ApiFlags apiFlags = new ApiFlags();
+
+    @CommandLine.Mixin
+    HttpFlags httpFlags = new HttpFlags();
 
     /** Builds the node's configuration from the parsed flags. @throws IllegalArgumentException naming a bad flag */
     ChatNodeConfig toConfig() {
@@ -166,6 +178,7 @@ public final class RaftChatMain implements Callable<Integer> {
                 .withTiming(tickMillis, requestTimeoutMillis);
         config = config.withAdminToken(adminToken);
         config = apiFlags.applyTo(config);
+        config = httpFlags.applyTo(config);
         return dataDir == null ? config : config.withDataDir(dataDir);
     }
 
@@ -194,6 +207,8 @@ public final class RaftChatMain implements Callable<Integer> {
         try {
             config = toConfig();
             tls = toTlsConfig();
+            // Refuses peers beyond loopback without a secret or TLS, and a bad secret file, as a bad flag.
+            PeerSecurity.resolve(config, clusterSecretFile, tls.peerEnabled());
         } catch (IllegalArgumentException e) {
             System.err.println("raft-chat: " + e.getMessage());
             return 2;
@@ -205,7 +220,7 @@ public final class RaftChatMain implements Callable<Integer> {
                 configFile == null ? "" : " (config file " + configFile.toAbsolutePath() + ")");
         ChatNode node;
         try {
-            node = ChatNode.start(config, tls);
+            node = ChatNode.start(config, tls, clusterSecretFile);
         } catch (RuntimeException e) {
             LOG.error("raft-chat node {} cannot start: {}", config.nodeId(), e.getMessage(), e);
             return 1;

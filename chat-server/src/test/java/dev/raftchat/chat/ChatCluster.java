@@ -3,6 +3,7 @@ package dev.raftchat.chat;
 import static org.awaitility.Awaitility.await;
 
 import dev.raftchat.chat.api.v1.ApiConfig;
+import dev.raftchat.chat.http.HttpConfig;
 import dev.raftchat.chat.state.ChatLimits;
 import dev.raftchat.raft.transport.netty.PeerAddress;
 import dev.raftchat.testsupport.FreePorts;
@@ -36,6 +37,8 @@ final class ChatCluster implements AutoCloseable {
     String adminToken;
     /** Fast password hashing and generous rate limits: tests that need others set their own. */
     ApiConfig apiConfig = testApiConfig().build();
+    /** The HTTP front door's caps and deadlines (defaults unless a test sets its own). */
+    HttpConfig httpConfig = HttpConfig.defaults();
 
     final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -61,6 +64,7 @@ final class ChatCluster implements AutoCloseable {
                 .withSnapshotCount(snapshotCount)
                 .withAdminToken(adminToken)
                 .withApi(apiConfig)
+                .withHttpConfig(httpConfig)
                 .withTiming(TICK_MILLIS, REQUEST_TIMEOUT_MILLIS);
     }
 

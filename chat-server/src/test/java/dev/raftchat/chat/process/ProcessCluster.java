@@ -9,7 +9,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -51,6 +53,18 @@ public final class ProcessCluster implements AfterEachCallback, AutoCloseable {
     /** Uses {@code root} for the nodes' working directories and reserves ports for nodes 1..size. */
     public ProcessCluster in(Path directory, int size) {
         this.root = directory;
+        // Every node runs in its own working directory, so the secret that nodes started from one
+        // directory would generate and share is not shared here: the cluster gets one secret file, through
+        // the environment (RAFT_CHAT_CLUSTER_SECRET_FILE) as an operator might set it.
+        try {
+            Path secret = directory.resolve("cluster.secret");
+            Files.createDirectories(directory);
+            Files.writeString(secret, "# process tests\nprocess-cluster-secret-" + System.nanoTime() + "\n");
+            Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
+            environment.put("RAFT_CHAT_CLUSTER_SECRET_FILE", secret.toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         for (long id = 1; id <= size; id++) {
             reserve(id);
         }

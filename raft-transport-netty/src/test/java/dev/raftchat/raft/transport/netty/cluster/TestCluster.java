@@ -8,6 +8,7 @@ import dev.raftchat.raft.runtime.RaftServerConfig;
 import dev.raftchat.raft.runtime.ServerStatus;
 import dev.raftchat.raft.storage.file.FileLogStorage;
 import dev.raftchat.raft.storage.file.FileLogStorageConfig;
+import dev.raftchat.raft.transport.netty.ClusterSecrets;
 import dev.raftchat.raft.transport.netty.NettyTransport;
 import dev.raftchat.raft.transport.netty.NettyTransportConfig;
 import dev.raftchat.raft.transport.netty.PeerAddress;
@@ -71,6 +72,7 @@ final class TestCluster implements AutoCloseable {
         Map<Long, PeerAddress> peers = new TreeMap<>(addresses);
         PeerAddress self = peers.remove(id);
         NettyTransportConfig transportConfig = NettyTransportConfig.builder("cluster-test", id, self)
+                .clusterSecrets(ClusterSecrets.of("cluster-test secret, 32 bytes..".getBytes(StandardCharsets.UTF_8)))
                 .reconnectBackoffMillis(10, 200)
                 .ioThreads(1)
                 .build();
