@@ -212,7 +212,8 @@ public final class ChatNode implements AutoCloseable {
                 new PasswordHasher(api.passwordHashIterations(), api.passwordHashThreads(), api.passwordHashQueueMax());
         ApiBackend apiBackend = new V1Backend();
         Authenticator authenticator = new Authenticator(apiBackend, api);
-        this.webSocketHub = new WebSocketHub(chat, api, authenticator);
+        this.webSocketHub =
+                new WebSocketHub(chat, api, authenticator, config.http().webSocketAuthTimeoutMillis());
         chat.addListener(webSocketHub);
         raft.start();
         try {
@@ -234,7 +235,10 @@ public final class ChatNode implements AutoCloseable {
                     new Backend(),
                     firehose,
                     config.httpContentBytesMax(),
-                    config.httpConnectionsMax(),
+                    // Admin routes answer this node's own names besides IP literals and localhost (DNS rebinding).
+                    config.http()
+                            .withAllowedHost(config.httpHost())
+                            .withAllowedHost(config.peerAddress().host()),
                     config.adminToken(),
                     new OpsRoutes(operations),
                     metrics,
@@ -327,6 +331,11 @@ public final class ChatNode implements AutoCloseable {
 
     public int httpPort() {
         return http.port();
+    }
+
+    /** HTTP connections refused by the global or per-address cap since the start. */
+    public long httpRefusedConnections() {
+        return http.refusedConnections();
     }
 
     public ChatNodeConfig config() {

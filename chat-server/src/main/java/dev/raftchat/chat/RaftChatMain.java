@@ -105,7 +105,7 @@ public final class RaftChatMain implements Callable<Integer> {
     @Option(
             names = "--admin-token",
             description =
-                    "Bearer token required by the membership routes (/raft/{id}); unset: they answer loopback clients only. Prefer the environment variable RAFT_CHAT_ADMIN_TOKEN.")
+                    "Bearer token required by the admin routes (membership, backup), at least 24 characters (e.g. openssl rand -base64 18); unset: they answer loopback clients only. Prefer the environment variable RAFT_CHAT_ADMIN_TOKEN.")
     String adminToken;
 
     @Option(
@@ -160,6 +160,9 @@ public final class RaftChatMain implements Callable<Integer> {
     @CommandLine.Mixin
     ApiFlags apiFlags = new ApiFlags();
 
+    @CommandLine.Mixin
+    HttpFlags httpFlags = new HttpFlags();
+
     /** Builds the node's configuration from the parsed flags. @throws IllegalArgumentException naming a bad flag */
     ChatNodeConfig toConfig() {
         SortedMap<Long, PeerAddress> members;
@@ -175,6 +178,7 @@ public final class RaftChatMain implements Callable<Integer> {
                 .withTiming(tickMillis, requestTimeoutMillis);
         config = config.withAdminToken(adminToken);
         config = apiFlags.applyTo(config);
+        config = httpFlags.applyTo(config);
         return dataDir == null ? config : config.withDataDir(dataDir);
     }
 

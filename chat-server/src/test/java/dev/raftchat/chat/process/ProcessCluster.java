@@ -2,10 +2,9 @@ package dev.raftchat.chat.process;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.raftchat.testsupport.FreePorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -74,8 +73,8 @@ public final class ProcessCluster implements AfterEachCallback, AutoCloseable {
 
     /** Reserves peer and HTTP ports for node {@code id} (e.g. a node that joins later). */
     public void reserve(long id) {
-        peerPorts.put(id, freePort());
-        httpPorts.put(id, freePort());
+        peerPorts.put(id, FreePorts.loopback());
+        httpPorts.put(id, FreePorts.loopback());
     }
 
     /** Arguments given to every node started from now on (after the defaults). */
@@ -215,15 +214,6 @@ public final class ProcessCluster implements AfterEachCallback, AutoCloseable {
 
     public HttpClient client() {
         return client;
-    }
-
-    static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     static String tail(String text) {

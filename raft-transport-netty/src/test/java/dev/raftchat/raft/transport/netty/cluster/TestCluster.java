@@ -13,9 +13,7 @@ import dev.raftchat.raft.transport.netty.NettyTransport;
 import dev.raftchat.raft.transport.netty.NettyTransportConfig;
 import dev.raftchat.raft.transport.netty.PeerAddress;
 import dev.raftchat.raft.transport.netty.TransportTls;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
+import dev.raftchat.testsupport.FreePorts;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -55,7 +53,7 @@ final class TestCluster implements AutoCloseable {
         this.ids = new long[size];
         for (int i = 0; i < size; i++) {
             ids[i] = i + 1L;
-            addresses.put(ids[i], new PeerAddress("127.0.0.1", freePort()));
+            addresses.put(ids[i], new PeerAddress("127.0.0.1", FreePorts.loopback()));
         }
     }
 
@@ -98,7 +96,7 @@ final class TestCluster implements AutoCloseable {
      */
     synchronized long addNode() {
         long id = addresses.lastKey() + 1;
-        addresses.put(id, new PeerAddress("127.0.0.1", freePort()));
+        addresses.put(id, new PeerAddress("127.0.0.1", FreePorts.loopback()));
         start(id);
         for (Map.Entry<Long, NettyTransport> running : nettyTransports.entrySet()) {
             if (running.getKey() != id) {
@@ -198,13 +196,5 @@ final class TestCluster implements AutoCloseable {
             server.close();
         }
         servers.clear();
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }
