@@ -174,6 +174,9 @@ public final class ChatNode implements AutoCloseable {
                 nodeId,
                 this::raftStatus,
                 () -> snapshotFiles.latestPath().map(ChatNode::sizeOrZero).orElse(0L));
+        metrics.bindPeerAuthentication(
+                () -> transport.stats().authenticationFailures(),
+                () -> transport.stats().senderMismatches());
         long[] voters = config.cluster().keySet().stream()
                 .filter(id -> !config.join() || id != nodeId)
                 .mapToLong(Long::longValue)

@@ -129,7 +129,7 @@ public final class RaftChatMain implements Callable<Integer> {
             names = "--peer-tls-cert",
             paramLabel = "PEM",
             description =
-                    "Mutual TLS between nodes: this node's peer certificate (PEM, with a subject alternative name for its --cluster host); needs --peer-tls-key and --peer-tls-ca.")
+                    "Mutual TLS between nodes: this node's peer certificate (PEM, with subject alternative names for its --cluster host and URI:raft-chat://node/<id>); needs --peer-tls-key and --peer-tls-ca.")
     Path peerTlsCertificate;
 
     @Option(
