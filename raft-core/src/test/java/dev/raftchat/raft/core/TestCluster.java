@@ -33,6 +33,8 @@ final class TestCluster {
     final Map<Long, ByteArrayOutputStream> staging = new TreeMap<>();
     int snapshotsInstalled;
     final ArrayDeque<Message> inFlight = new ArrayDeque<>();
+    /** Nodes whose Readies the test handles itself ({@link #processReady} leaves them alone). */
+    final Set<Long> manual = new HashSet<>();
     /** Directed links that drop everything: "from->to". */
     final Set<String> cut = new HashSet<>();
 
@@ -103,6 +105,9 @@ final class TestCluster {
     boolean processReady() {
         boolean any = false;
         for (Map.Entry<Long, RaftNode> e : nodes.entrySet()) {
+            if (manual.contains(e.getKey())) {
+                continue;
+            }
             RaftNode n = e.getValue();
             MemoryLogStorage storage = storages.get(e.getKey());
             while (n.hasReady()) {
