@@ -93,7 +93,6 @@ import org.slf4j.LoggerFactory;
 public final class ChatNode implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ChatNode.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String CLUSTER_ID = "raft-chat";
     private static final long LEADERSHIP_TRANSFER_WAIT_MILLIS = 2_000;
     private static final int API_EXECUTOR_QUEUE_MAX = 16_384;
 
@@ -123,7 +122,7 @@ public final class ChatNode implements AutoCloseable {
     // FutureReturnValueIgnored: the two periodic tasks catch their own failures, and close() cancels them with
     // timer.shutdownNow().
     @SuppressWarnings("FutureReturnValueIgnored")
-    private ChatNode(ChatNodeConfig config, ChatTlsConfig tls) {
+    private ChatNode(ChatNodeConfig config, ChatTlsConfig tls, Path clusterSecretFile) {
         this.config = config;
         this.nodeId = config.nodeId();
         this.retryDelayMillis = Math.max(10, 2 * config.tickMillis());
@@ -137,11 +136,24 @@ public final class ChatNode implements AutoCloseable {
         this.firehose = new Firehose(config.webSocketQueueFramesMax());
         TreeMap<Long, PeerAddress> peers = new TreeMap<>(config.cluster());
         peers.remove(nodeId);
+        PeerSecurity security = PeerSecurity.resolve(config, clusterSecretFile, tls.peerEnabled());
+        String clusterId = PeerSecurity.clusterId(config);
+        LOG.info(
+                "node {}: peers authenticated by {}; cluster id {}",
+                nodeId,
+                security.secrets().isEmpty() ? "their TLS certificates" : security.secrets(),
+                clusterId.isEmpty() ? "to be learned from the first member" : clusterId);
+        LOG.info("node {}: cluster secret from {}", nodeId, security.source());
         this.transport = new NettyTransport(
-                NettyTransportConfig.builder(CLUSTER_ID, nodeId, config.peerAddress())
+                NettyTransportConfig.builder(clusterId, nodeId, config.peerAddress())
+                        .clusterSecrets(security.secrets())
                         .build(),
                 peers,
                 tls.peerTls());
+        transport.onClusterIdLearned(learned -> {
+            PeerSecurity.persistClusterId(config.dataDir(), learned);
+            LOG.info("node {}: learned the cluster id {} from an authenticated member", nodeId, learned);
+        });
         chat.addListener(new ChatListener() {
             @Override
             public void onPeerRegistered(long peerId, String url) {
@@ -162,6 +174,9 @@ public final class ChatNode implements AutoCloseable {
                 nodeId,
                 this::raftStatus,
                 () -> snapshotFiles.latestPath().map(ChatNode::sizeOrZero).orElse(0L));
+        metrics.bindPeerAuthentication(
+                () -> transport.stats().authenticationFailures(),
+                () -> transport.stats().senderMismatches());
         long[] voters = config.cluster().keySet().stream()
                 .filter(id -> !config.join() || id != nodeId)
                 .mapToLong(Long::longValue)
@@ -197,7 +212,8 @@ public final class ChatNode implements AutoCloseable {
                 new PasswordHasher(api.passwordHashIterations(), api.passwordHashThreads(), api.passwordHashQueueMax());
         ApiBackend apiBackend = new V1Backend();
         Authenticator authenticator = new Authenticator(apiBackend, api);
-        this.webSocketHub = new WebSocketHub(chat, api, authenticator);
+        this.webSocketHub =
+                new WebSocketHub(chat, api, authenticator, config.http().webSocketAuthTimeoutMillis());
         chat.addListener(webSocketHub);
         raft.start();
         try {
@@ -212,14 +228,23 @@ public final class ChatNode implements AutoCloseable {
                     },
                     metrics);
             ApiHandler apiHandler = new ApiHandler(
-                    apiBackend, api, config.httpContentBytesMax(), passwordHasher, webSocketHub, System::nanoTime);
+                    apiBackend,
+                    api,
+                    config.httpContentBytesMax(),
+                    passwordHasher,
+                    webSocketHub,
+                    System::nanoTime,
+                    config.adminToken());
             this.http = new ChatHttpServer(
                     config.httpHost(),
                     config.httpPort(),
                     new Backend(),
                     firehose,
                     config.httpContentBytesMax(),
-                    config.httpConnectionsMax(),
+                    // Admin routes answer this node's own names besides IP literals and localhost (DNS rebinding).
+                    config.http()
+                            .withAllowedHost(config.httpHost())
+                            .withAllowedHost(config.peerAddress().host()),
                     config.adminToken(),
                     new OpsRoutes(operations),
                     metrics,
@@ -282,12 +307,20 @@ public final class ChatNode implements AutoCloseable {
      *                               that cannot be opened (the message names the file)
      */
     public static ChatNode start(ChatNodeConfig config) {
-        return new ChatNode(config, ChatTlsConfig.NONE);
+        return new ChatNode(config, ChatTlsConfig.NONE, null);
     }
 
     /** As {@link #start(ChatNodeConfig)}, with TLS on the HTTP port, the peer port, or both. */
     public static ChatNode start(ChatNodeConfig config, ChatTlsConfig tls) {
-        return new ChatNode(config, tls);
+        return new ChatNode(config, tls, null);
+    }
+
+    /**
+     * Starts a node whose peers prove they hold the secrets of {@code clusterSecretFile} (null: see
+     * {@link PeerSecurity#resolve}).
+     */
+    public static ChatNode start(ChatNodeConfig config, ChatTlsConfig tls, Path clusterSecretFile) {
+        return new ChatNode(config, tls, clusterSecretFile);
     }
 
     private static long sizeOrZero(Path file) {
@@ -304,6 +337,11 @@ public final class ChatNode implements AutoCloseable {
 
     public int httpPort() {
         return http.port();
+    }
+
+    /** HTTP connections refused by the global or per-address cap since the start. */
+    public long httpRefusedConnections() {
+        return http.refusedConnections();
     }
 
     public ChatNodeConfig config() {
@@ -539,7 +577,11 @@ public final class ChatNode implements AutoCloseable {
                 .thenApply(ChatCodec::decodeResult)
                 .thenApply(result -> {
                     if (!result.accepted()) {
-                        int status = result.errorCode().equals("too_many_rooms") ? 409 : 400;
+                        int status = switch (result.errorCode()) {
+                            case "too_many_rooms" -> 409;
+                            case "state_full" -> 507; // Insufficient Storage: the state budget
+                            default -> 400;
+                        };
                         throw new ApiException(status, result.errorCode(), result.errorMessage());
                     }
                     return result;

@@ -1,6 +1,7 @@
 package dev.raftchat.chat;
 
 import dev.raftchat.chat.ops.RestoreCommand;
+import dev.raftchat.chat.state.Names;
 import dev.raftchat.raft.transport.netty.PeerAddress;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Method;
@@ -23,7 +24,7 @@ import picocli.CommandLine.Option;
  * (e.g. {@code RAFT_CHAT_SNAPSHOT_COUNT}), or in a configuration file ({@code --config FILE}, see
  * {@link ConfigFile}). Precedence: command-line flag, then environment variable, then configuration
  * file, then the built-in default. Subcommand {@code restore} creates a data directory from a backup
- * ({@link dev.raftchat.chat.ops.RestoreCommand}).
+ * ({@link RestoreCommand}).
  *
  * <p>Exit codes: 0 after a graceful stop (SIGTERM, SIGINT, or this node removed from the cluster),
  * 2 for invalid flags, 1 when the node cannot start (a port in use, unreadable data).
@@ -105,7 +106,7 @@ public final class RaftChatMain implements Callable<Integer> {
     @Option(
             names = "--admin-token",
             description =
-                    "Bearer token required by the membership routes (/raft/{id}); unset: they answer loopback clients only. Prefer the environment variable RAFT_CHAT_ADMIN_TOKEN.")
+                    "Bearer token required by the admin routes (membership, backup), at least 24 characters (e.g. openssl rand -base64 18); unset: they answer loopback clients only. Prefer the environment variable RAFT_CHAT_ADMIN_TOKEN.")
     String adminToken;
 
     @Option(
@@ -128,7 +129,7 @@ public final class RaftChatMain implements Callable<Integer> {
             names = "--peer-tls-cert",
             paramLabel = "PEM",
             description =
-                    "Mutual TLS between nodes: this node's peer certificate (PEM, with a subject alternative name for its --cluster host); needs --peer-tls-key and --peer-tls-ca.")
+                    "Mutual TLS between nodes: this node's peer certificate (PEM, with subject alternative names for its --cluster host and URI:raft-chat://node/<id>); needs --peer-tls-key and --peer-tls-ca.")
     Path peerTlsCertificate;
 
     @Option(
@@ -143,6 +144,15 @@ public final class RaftChatMain implements Callable<Integer> {
             description = "The CA certificate (PEM) that signed every node's peer certificate.")
     Path peerTlsCa;
 
+    @Option(
+            names = "--cluster-secret-file",
+            paramLabel = "FILE",
+            description =
+                    "The secret every node proves it holds before its peers accept anything from it: one secret per line, current first, then ones still accepted during a rotation. Unset with every --cluster address on loopback: generated as "
+                            + PeerSecurity.GENERATED_SECRET_FILE
+                            + " beside the data directories. Unset otherwise: required unless --peer-tls-* is set (docs/security.md).")
+    Path clusterSecretFile;
+
     /** The TLS files from the flags. @throws IllegalArgumentException naming a bad combination or file */
     ChatTlsConfig toTlsConfig() {
         return new ChatTlsConfig(tlsCertificate, tlsPrivateKey, peerTlsCertificate, peerTlsPrivateKey, peerTlsCa);
@@ -150,6 +160,9 @@ public final class RaftChatMain implements Callable<Integer> {
 
     @CommandLine.Mixin
     ApiFlags apiFlags = new ApiFlags();
+
+    @CommandLine.Mixin
+    HttpFlags httpFlags = new HttpFlags();
 
     /** Builds the node's configuration from the parsed flags. @throws IllegalArgumentException naming a bad flag */
     ChatNodeConfig toConfig() {
@@ -166,7 +179,30 @@ public final class RaftChatMain implements Callable<Integer> {
                 .withTiming(tickMillis, requestTimeoutMillis);
         config = config.withAdminToken(adminToken);
         config = apiFlags.applyTo(config);
+        config = httpFlags.applyTo(config);
         return dataDir == null ? config : config.withDataDir(dataDir);
+    }
+
+    /**
+     * The heap must hold the state about three times (the state, a snapshot being parsed during a restore,
+     * the log cache and buffers): below that the state budget cannot keep the node from running out of heap.
+     */
+    private static void warnIfHeapIsSmall(ChatNodeConfig config) {
+        long heapBytes = Runtime.getRuntime().maxMemory();
+        long budgetBytes = config.api().policy().stateBytesMax();
+        LOG.info(
+                "memory: heap max {} MiB, state budget {} MiB (--state-bytes-max), names checked with Unicode {}",
+                heapBytes >> 20,
+                budgetBytes >> 20,
+                Names.UNICODE_VERSION);
+        if (heapBytes < 3 * budgetBytes) {
+            LOG.warn(
+                    "the heap ({} MiB) is less than three times the state budget ({} MiB): the node may run out of"
+                            + " heap before the budget refuses writes; raise the heap (RAFT_CHAT_HEAP_MB) or lower"
+                            + " --state-bytes-max on every node (docs/operations.md, Sizing)",
+                    heapBytes >> 20,
+                    budgetBytes >> 20);
+        }
     }
 
     static String describe(ChatNodeConfig config) {
@@ -194,6 +230,8 @@ public final class RaftChatMain implements Callable<Integer> {
         try {
             config = toConfig();
             tls = toTlsConfig();
+            // Refuses peers beyond loopback without a secret or TLS, and a bad secret file, as a bad flag.
+            PeerSecurity.resolve(config, clusterSecretFile, tls.peerEnabled());
         } catch (IllegalArgumentException e) {
             System.err.println("raft-chat: " + e.getMessage());
             return 2;
@@ -203,9 +241,10 @@ public final class RaftChatMain implements Callable<Integer> {
                 describe(config),
                 tls,
                 configFile == null ? "" : " (config file " + configFile.toAbsolutePath() + ")");
+        warnIfHeapIsSmall(config);
         ChatNode node;
         try {
-            node = ChatNode.start(config, tls);
+            node = ChatNode.start(config, tls, clusterSecretFile);
         } catch (RuntimeException e) {
             LOG.error("raft-chat node {} cannot start: {}", config.nodeId(), e.getMessage(), e);
             return 1;

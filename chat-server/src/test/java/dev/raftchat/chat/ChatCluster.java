@@ -3,12 +3,12 @@ package dev.raftchat.chat;
 import static org.awaitility.Awaitility.await;
 
 import dev.raftchat.chat.api.v1.ApiConfig;
+import dev.raftchat.chat.http.HttpConfig;
 import dev.raftchat.chat.state.ChatLimits;
 import dev.raftchat.raft.transport.netty.PeerAddress;
+import dev.raftchat.testsupport.FreePorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -37,6 +37,8 @@ final class ChatCluster implements AutoCloseable {
     String adminToken;
     /** Fast password hashing and generous rate limits: tests that need others set their own. */
     ApiConfig apiConfig = testApiConfig().build();
+    /** The HTTP front door's caps and deadlines (defaults unless a test sets its own). */
+    HttpConfig httpConfig = HttpConfig.defaults();
 
     final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -49,7 +51,7 @@ final class ChatCluster implements AutoCloseable {
     }
 
     PeerAddress addMemberAddress(long id) {
-        PeerAddress address = new PeerAddress("127.0.0.1", freePort());
+        PeerAddress address = new PeerAddress("127.0.0.1", FreePorts.loopback());
         members.put(id, address);
         return address;
     }
@@ -62,6 +64,7 @@ final class ChatCluster implements AutoCloseable {
                 .withSnapshotCount(snapshotCount)
                 .withAdminToken(adminToken)
                 .withApi(apiConfig)
+                .withHttpConfig(httpConfig)
                 .withTiming(TICK_MILLIS, REQUEST_TIMEOUT_MILLIS);
     }
 
@@ -125,15 +128,6 @@ final class ChatCluster implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
-        }
-    }
-
-    static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 

@@ -174,7 +174,7 @@ class OpsEndpointsTest {
     @Test
     void backupNeedsTheAdminTokenWhenOneIsSet() throws Exception {
         try (ChatCluster cluster = new ChatCluster(dataRoot, 1)) {
-            cluster.adminToken = "t0ken";
+            cluster.adminToken = "t0ken-for-the-ops-endpoints-test";
             cluster.startAll();
             cluster.awaitReady();
             assertThat(cluster.post(1, "/rooms/general", "{\"Message\":\"m\",\"User\":\"u\"}")
@@ -183,7 +183,7 @@ class OpsEndpointsTest {
             assertThat(cluster.get(1, "/api/v1/admin/backup").statusCode()).isEqualTo(401);
             HttpResponse<byte[]> backup = cluster.http.send(
                     HttpRequest.newBuilder(URI.create(cluster.url(1, "/api/v1/admin/backup")))
-                            .header("Authorization", "Bearer t0ken")
+                            .header("Authorization", "Bearer t0ken-for-the-ops-endpoints-test")
                             .build(),
                     HttpResponse.BodyHandlers.ofByteArray());
             assertThat(backup.statusCode()).isEqualTo(200);

@@ -14,8 +14,10 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedSet;
@@ -189,6 +191,10 @@ public final class Cluster implements AutoCloseable {
                     Long.toString(settings.requestTimeoutMillis()),
                     "--snapshot-count",
                     Long.toString(settings.snapshotCount()),
+                    // Peers authenticate with a secret the test writes once; node processes may run as
+                    // different users (IptablesFaults), so it is readable by all of them.
+                    "--cluster-secret-file",
+                    clusterSecretFile().toString(),
                     // Every client connects from this machine's one address: the per-address write limit
                     // (a defence against abusive clients) would turn the workload into 429s.
                     "--writes-per-minute-per-address",
@@ -221,6 +227,18 @@ public final class Cluster implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + node, e);
         }
+    }
+
+    /** The cluster secret of this run, created on first use in the data root. */
+    private synchronized Path clusterSecretFile() throws IOException {
+        Path file = settings.dataRoot().resolve("cluster.secret");
+        if (!Files.exists(file)) {
+            byte[] random = new byte[32];
+            new SecureRandom().nextBytes(random);
+            Files.createDirectories(settings.dataRoot());
+            Files.writeString(file, Base64.getEncoder().encodeToString(random) + "\n");
+        }
+        return file;
     }
 
     private String clusterList(int id) {

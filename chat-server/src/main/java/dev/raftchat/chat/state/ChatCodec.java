@@ -33,6 +33,7 @@ import java.nio.charset.StandardCharsets;
  *         RegisterUser      : 01 0e atMillis:i64 username:str passwordHash:str
  *         CreateSession     : 01 0f atMillis:i64 tokenHash:str username:str expiresAtMillis:i64
  *         RevokeSession     : 01 10 atMillis:i64 actor:str sessionId:i64
+ *         RegisterUser (vouched by the operator) : 01 11 atMillis:i64 username:str passwordHash:str
  * result  rejected          : 01 00 code:str message:str
  *         accepted          : 01 01
  *         accepted + post   : 01 02 postedAtMillis:i64 user:str message:str
@@ -40,6 +41,7 @@ import java.nio.charset.StandardCharsets;
  *         accepted + value  : 01 04 value:i64
  *         replayed post     : 01 05 postedAtMillis:i64 user:str message:str
  * message                   : id:i64 seq:i64 postedAtMillis:i64 editedAtMillis:i64 author:str text:nstr txnId:nstr
+ *                             verified:bool  (absent in snapshots of format version 2, see {@link #readMessage})
  *                             (nstr: 00, or 01 then str; a bool is one byte 00 or 01, anything else is malformed)
  * query   ListRooms         : 01 01
  *         ReadRoom          : 01 02 room:str
@@ -71,6 +73,7 @@ public final class ChatCodec {
     static final byte REGISTER_USER = 14;
     static final byte CREATE_SESSION = 15;
     static final byte REVOKE_SESSION = 16;
+    static final byte REGISTER_VOUCHED_USER = 17;
     static final byte LIST_ROOMS = 1;
     static final byte READ_ROOM = 2;
     static final byte APPLIED_INDEX = 3;
@@ -154,7 +157,7 @@ public final class ChatCodec {
             writeStrings(out, c.actor(), c.room());
             out.writeLong(c.seq());
         } else if (command instanceof ChatCommand.RegisterUser c) {
-            out.writeByte(REGISTER_USER);
+            out.writeByte(c.operatorVouched() ? REGISTER_VOUCHED_USER : REGISTER_USER);
             out.writeLong(c.atMillis());
             writeStrings(out, c.username(), c.passwordHash());
         } else if (command instanceof ChatCommand.CreateSession c) {
@@ -216,7 +219,9 @@ public final class ChatCodec {
                         readString(in, max), readString(in, max), in.readLong(), readBoolean(in), at);
             case SET_READ_MARKER ->
                 new ChatCommand.SetReadMarker(readString(in, max), readString(in, max), in.readLong(), at);
-            case REGISTER_USER -> new ChatCommand.RegisterUser(readString(in, max), readString(in, max), at);
+            case REGISTER_USER -> new ChatCommand.RegisterUser(readString(in, max), readString(in, max), at, false);
+            case REGISTER_VOUCHED_USER ->
+                new ChatCommand.RegisterUser(readString(in, max), readString(in, max), at, true);
             case CREATE_SESSION ->
                 new ChatCommand.CreateSession(readString(in, max), readString(in, max), in.readLong(), at);
             case REVOKE_SESSION -> new ChatCommand.RevokeSession(readString(in, max), in.readLong(), at);
@@ -252,9 +257,19 @@ public final class ChatCodec {
         writeString(out, message.author());
         writeNullableString(out, message.text());
         writeNullableString(out, message.txnId());
+        out.writeBoolean(message.verified());
     }
 
     static Message readMessage(DataInputStream in, int bytesMax) throws IOException {
+        return readMessage(in, bytesMax, true);
+    }
+
+    /**
+     * @param withVerified false for the layout of chat snapshot version 2, which had no {@code verified}
+     *                     byte: such a message is read as verified, and {@link ChatModel#read} then marks the
+     *                     ones whose author is not a registered user as unverified
+     */
+    static Message readMessage(DataInputStream in, int bytesMax, boolean withVerified) throws IOException {
         long id = in.readLong();
         long seq = in.readLong();
         long postedAtMillis = in.readLong();
@@ -262,8 +277,9 @@ public final class ChatCodec {
         String author = readString(in, bytesMax);
         String text = readNullableString(in, bytesMax);
         String txnId = readNullableString(in, bytesMax);
+        boolean verified = !withVerified || readBoolean(in);
         try {
-            return new Message(id, seq, author, text, postedAtMillis, editedAtMillis, text == null, txnId);
+            return new Message(id, seq, author, text, postedAtMillis, editedAtMillis, text == null, txnId, verified);
         } catch (IllegalArgumentException e) {
             throw new IOException("invalid message: " + e.getMessage(), e);
         }

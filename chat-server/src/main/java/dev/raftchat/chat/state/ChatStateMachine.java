@@ -57,7 +57,9 @@ public final class ChatStateMachine implements StateMachine {
     static final int SNAPSHOT_MAGIC = 0x52434853; // "RCHS"
     static final int SNAPSHOT_END = 0x52434845; // "RCHE": a truncated snapshot is detected, not half-restored
     /** Version 2: v1 rooms and messages, users, sessions, read markers, transaction ids, log time. */
-    public static final int SNAPSHOT_FORMAT_VERSION = 2;
+    public static final int SNAPSHOT_FORMAT_VERSION = 3;
+    /** The previous format, still read: no message {@code verified} and no user {@code operatorVouched} bytes. */
+    static final int SNAPSHOT_FORMAT_VERSION_LEGACY = 2;
 
     private static final JsonFactory JSON = new JsonFactory();
 
@@ -460,9 +462,9 @@ public final class ChatStateMachine implements StateMachine {
                     String.format("not a chat snapshot: magic 0x%08x, expected 0x%08x", magic, SNAPSHOT_MAGIC));
         }
         int version = data.readInt();
-        if (version != SNAPSHOT_FORMAT_VERSION) {
+        if (version != SNAPSHOT_FORMAT_VERSION && version != SNAPSHOT_FORMAT_VERSION_LEGACY) {
             throw new IOException("chat snapshot format version " + version + " is not supported (this node reads "
-                    + SNAPSHOT_FORMAT_VERSION + ")");
+                    + SNAPSHOT_FORMAT_VERSION_LEGACY + " and " + SNAPSHOT_FORMAT_VERSION + ")");
         }
         long restoredIndex = data.readLong();
         if (restoredIndex < 0) {
@@ -497,7 +499,7 @@ public final class ChatStateMachine implements StateMachine {
                 throw new IOException("chat snapshot lists removed node " + nodeId + " out of order or also as a peer");
             }
         }
-        ChatModel restoredModel = ChatModel.read(data, limits, policy);
+        ChatModel restoredModel = ChatModel.read(data, limits, policy, version == SNAPSHOT_FORMAT_VERSION_LEGACY);
         int end = data.readInt();
         if (end != SNAPSHOT_END) {
             throw new IOException(

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class BackupRestoreIT {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String TOKEN = "backup-test-token";
+    private static final String TOKEN = "backup-test-token-0123456789";
     private static final int POSTS_PER_ROOM = 150;
 
     @RegisterExtension

@@ -170,6 +170,17 @@ public final class RaftNode {
 
     private long receivedSnapshotBytes;
 
+    /**
+     * Follower only: the highest index known to match the log of {@code leaderId} in {@code term}, as
+     * confirmed by an append (or snapshot) from it in this term; reset with the term and the leader.
+     * A heartbeat commits no further than this or, when our last entry is of the current term (so it
+     * came from this term's leader, and by Log Matching all before it matches too), our last index.
+     */
+    private long leaderConfirmedIndex;
+
+    /** Messages dropped because their sender is not a member of the configuration (see {@link #step}). */
+    private long nonMemberMessagesDropped;
+
     private List<Message> messages = new ArrayList<>();
     private List<Message> messagesAfterSync = new ArrayList<>();
     private List<ReadState> readStates = new ArrayList<>();
@@ -417,6 +428,7 @@ public final class RaftNode {
             votedFor = NONE;
         }
         leaderId = NONE;
+        leaderConfirmedIndex = 0;
         electionElapsed = 0;
         heartbeatElapsed = 0;
         randomizedElectionTimeout = config.electionTimeoutTicks() + random.nextInt(config.electionTimeoutTicks());
@@ -475,6 +487,10 @@ public final class RaftNode {
     public void step(Message m) {
         Objects.requireNonNull(m, "message");
         if (m.to() != id) {
+            return;
+        }
+        if (!conf.isMember(m.from()) && !acceptFromNonMember(m)) {
+            nonMemberMessagesDropped++;
             return;
         }
         if (!handleTerm(m)) {
@@ -536,6 +552,33 @@ public final class RaftNode {
                 handleInstallSnapshotResponse(response);
             }
         }
+    }
+
+    /**
+     * Whether a message from a node outside our configuration (current, or both halves of a joint one;
+     * learners are members) may still be processed. Only leader traffic may, and only when it cannot
+     * disturb a live leader: a node outside its own configuration is joining (its configuration is the
+     * one it started with, not yet the one adding it) and must hear whoever leads; a member cut off while
+     * the membership changed must hear a leader its stale configuration does not name, which it can
+     * tell from a forger only by the cluster's authenticated transport, so it listens only once its own
+     * leader has been silent for an election timeout. The leader of our current term stays trusted after
+     * its own removal (its TimeoutNow hands leadership over). Everything else (votes, forwarded
+     * proposals, reads, responses) from a non-member is dropped: it cannot depose a live leader, vote,
+     * or write.
+     */
+    private boolean acceptFromNonMember(Message m) {
+        if (m.from() == leaderId && m.term() == term && leaderId != NONE) {
+            return true;
+        }
+        boolean fromLeader =
+                m instanceof AppendRequest || m instanceof HeartbeatRequest || m instanceof InstallSnapshotRequest;
+        if (!fromLeader) {
+            return false;
+        }
+        if (!conf.isMember(id)) {
+            return true;
+        }
+        return role != Role.LEADER && (leaderId == NONE || electionElapsed >= config.electionTimeoutTicks());
     }
 
     /**
@@ -621,11 +664,13 @@ public final class RaftNode {
     private void handleAppend(AppendRequest m) {
         if (m.prevLogIndex() < log.committed()) {
             // Everything up to our commit index matches any leader's log (Leader Completeness).
+            leaderConfirmedIndex = Math.max(leaderConfirmedIndex, log.committed());
             messagesAfterSync.add(new AppendResponse(id, m.from(), term, true, log.committed(), 0, 0));
             return;
         }
         long lastNew = log.maybeAppend(m.prevLogIndex(), m.prevLogTerm(), m.leaderCommit(), m.entries());
         if (lastNew >= 0) {
+            leaderConfirmedIndex = Math.max(leaderConfirmedIndex, lastNew);
             messagesAfterSync.add(new AppendResponse(id, m.from(), term, true, lastNew, 0, 0));
             return;
         }
@@ -637,7 +682,10 @@ public final class RaftNode {
     }
 
     private void handleHeartbeat(HeartbeatRequest m) {
-        log.commitTo(Math.min(m.commit(), log.lastIndex()));
+        // A heartbeat proves nothing about our log: commit only what this term's leader has confirmed
+        // (a forged or confused commit index must not commit entries of a deposed leader).
+        long known = log.lastTerm() == term ? log.lastIndex() : Math.min(leaderConfirmedIndex, log.lastIndex());
+        log.commitTo(Math.min(m.commit(), known));
         messagesAfterSync.add(new HeartbeatResponse(id, m.from(), term, m.readContext()));
     }
 
@@ -946,6 +994,7 @@ public final class RaftNode {
             if (meta.index() > log.committed()) {
                 log.commitTo(meta.index());
             }
+            leaderConfirmedIndex = Math.max(leaderConfirmedIndex, meta.index());
             receivingSnapshot = null;
             messagesAfterSync.add(new InstallSnapshotResponse(id, m.from(), term, meta.index(), end, true));
             return;
@@ -971,6 +1020,7 @@ public final class RaftNode {
         if (m.done()) {
             receivingSnapshot = null;
             log.restore(meta);
+            leaderConfirmedIndex = Math.max(leaderConfirmedIndex, meta.index());
             applyConf(meta.conf());
             snapshotToInstall = meta;
         }
@@ -1468,7 +1518,17 @@ public final class RaftNode {
             }
         }
         return new Status(
-                id, role, term, votedFor, leaderId, log.committed(), log.applied(), log.lastIndex(), conf, view);
+                id,
+                role,
+                term,
+                votedFor,
+                leaderId,
+                log.committed(),
+                log.applied(),
+                log.lastIndex(),
+                conf,
+                view,
+                nonMemberMessagesDropped);
     }
 
     /** This node's current term. */

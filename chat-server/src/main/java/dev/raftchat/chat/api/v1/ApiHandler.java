@@ -1,6 +1,5 @@
 package dev.raftchat.chat.api.v1;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -8,8 +7,10 @@ import dev.raftchat.chat.api.v1.Authenticator.Identity;
 import dev.raftchat.chat.auth.PasswordHasher;
 import dev.raftchat.chat.auth.RateLimiter;
 import dev.raftchat.chat.auth.Tokens;
+import dev.raftchat.chat.http.AdminGate;
 import dev.raftchat.chat.http.ApiRoutes;
 import dev.raftchat.chat.http.ChatHttpHandler;
+import dev.raftchat.chat.http.StrictInput;
 import dev.raftchat.chat.state.ChatCommand;
 import dev.raftchat.chat.state.ChatLimits;
 import dev.raftchat.chat.state.ChatModel;
@@ -18,6 +19,7 @@ import dev.raftchat.chat.state.ChatResult;
 import dev.raftchat.chat.state.ChatStateMachine;
 import dev.raftchat.chat.state.InvalidCommandException;
 import dev.raftchat.chat.state.Message;
+import dev.raftchat.chat.state.Names;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -35,14 +37,17 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 
@@ -61,17 +66,27 @@ public final class ApiHandler implements ApiRoutes {
     public static final String WEBSOCKET_PATH = PREFIX + "/ws";
     private static final String VERSION = "0.1.0-SNAPSHOT";
     private static final Set<String> CREDENTIAL_FIELDS = Set.of("username", "password");
+    /**
+     * Every query parameter of the v1 routes; any other is {@code 400 unknown_parameter}, as unknown body fields
+     * are (a misspelt {@code consistensy=stale} must not silently give a linearizable read).
+     */
+    static final Set<String> QUERY_PARAMETERS = new TreeSet<>(Set.of("consistency", "limit", "after", "before"));
 
     private final ApiBackend backend;
     private final ApiConfig config;
     private final int bodyBytesMax;
     private final PasswordHasher hasher;
+    /** Slows (never refuses) the logins of one user from every address together. */
     private final RateLimiter loginsPerUser;
+
+    private final RateLimiter loginsPerUserAndAddress;
     private final RateLimiter loginsPerAddress;
     private final RateLimiter writesPerUser;
     private final RateLimiter writesPerAddress;
     private final WebSocketHub webSockets;
     private final Authenticator authenticator;
+    /** The operator's admin token (UTF-8), or null when the node has none. */
+    private final byte[] adminToken;
 
     /**
      * @param bodyBytesMax the node's largest request body, reported by {@code /info}
@@ -84,6 +99,19 @@ public final class ApiHandler implements ApiRoutes {
             PasswordHasher hasher,
             WebSocketHub webSockets,
             LongSupplier nanoClock) {
+        this(backend, config, bodyBytesMax, hasher, webSockets, nanoClock, null);
+    }
+
+    /** @param adminToken the node's {@code --admin-token}, or null: who may register a name of {@code --admin-users} */
+    public ApiHandler(
+            ApiBackend backend,
+            ApiConfig config,
+            int bodyBytesMax,
+            PasswordHasher hasher,
+            WebSocketHub webSockets,
+            LongSupplier nanoClock,
+            String adminToken) {
+        this.adminToken = adminToken == null ? null : adminToken.getBytes(StandardCharsets.UTF_8);
         this.backend = backend;
         this.config = config;
         this.bodyBytesMax = bodyBytesMax;
@@ -91,6 +119,11 @@ public final class ApiHandler implements ApiRoutes {
         this.webSockets = webSockets;
         this.authenticator = new Authenticator(backend, config);
         this.loginsPerUser = new RateLimiter(
+                config.loginAttemptsPerMinutePerUser(),
+                config.loginAttemptsPerMinutePerUser(),
+                config.rateLimitKeysMax(),
+                nanoClock);
+        this.loginsPerUserAndAddress = new RateLimiter(
                 config.loginAttemptsPerMinutePerUser(),
                 config.loginAttemptsPerMinutePerUser(),
                 config.rateLimitKeysMax(),
@@ -125,7 +158,8 @@ public final class ApiHandler implements ApiRoutes {
             HttpMethod method,
             List<String> segments,
             QueryStringDecoder uri,
-            String clientAddress) {}
+            String clientAddress,
+            boolean loopback) {}
 
     // ------------------------------------------------------------------------------------------------
     // Entry points
@@ -145,7 +179,19 @@ public final class ApiHandler implements ApiRoutes {
             for (String segment : raw.split("/", -1)) {
                 segments.add(decodeSegment(segment));
             }
-            Request request = new Request(http, http.method(), segments, uri, address(client));
+            for (String name : uri.parameters().keySet()) {
+                if (!QUERY_PARAMETERS.contains(name)) {
+                    throw ApiError.field(
+                            400,
+                            "unknown_parameter",
+                            name,
+                            "unknown query parameter '" + name + "'; the API knows " + QUERY_PARAMETERS);
+                }
+            }
+            boolean loopback = client instanceof InetSocketAddress inet
+                    && inet.getAddress() != null
+                    && inet.getAddress().isLoopbackAddress();
+            Request request = new Request(http, http.method(), segments, uri, address(client), loopback);
             return dispatch(request).handle((ok, failure) -> ok != null ? ok : errorResponse(failure));
         } catch (RuntimeException e) {
             return CompletableFuture.completedFuture(errorResponse(e));
@@ -336,26 +382,63 @@ public final class ApiHandler implements ApiRoutes {
 
     private CompletableFuture<FullHttpResponse> register(Request r) {
         JsonNode body = body(r, CREDENTIAL_FIELDS);
-        String username = textField(body, "username", true);
+        String username = Names.normalize(textField(body, "username", true));
         String password = textField(body, "password", true);
         try {
             ChatModel.checkUsername(username);
         } catch (InvalidCommandException e) {
             throw ApiError.field(400, e.code(), "username", e.getMessage());
         }
+        checkNameCharacters(username, "invalid_username", "username");
         checkPassword(password);
         limit(loginsPerAddress, "address:" + r.clientAddress(), "attempts from this address");
-        if (chat().read(model -> model.user(username)) != null) {
-            throw ApiError.field(409, "username_taken", "username", "the username '" + username + "' is taken");
+        // A name listed in --admin-users is reserved: only the operator (holding the admin token, or on a
+        // node without one, a loopback client) registers it, so nobody gains admin rights by registering first.
+        boolean vouched = operatorCredential(r);
+        if (config.isAdmin(username) && !vouched) {
+            throw ApiError.field(
+                    403,
+                    "reserved_username",
+                    "username",
+                    "the username '" + username + "' is reserved for an admin: register it with"
+                            + " 'Authorization: Bearer <admin token>' (the node's --admin-token)");
+        }
+        ChatModel.User lookalike = chat().read(model -> model.registeredLookalike(username));
+        if (lookalike != null) {
+            throw ApiError.field(
+                    409,
+                    "username_taken",
+                    "username",
+                    lookalike.username().equalsIgnoreCase(username)
+                            ? "the username '" + username + "' is taken"
+                            : "the username '" + username + "' looks like the registered name '" + lookalike.username()
+                                    + "'");
         }
         return hasher.hash(password)
-                .thenCompose(hash -> propose(new ChatCommand.RegisterUser(username, hash, backend.nowMillis())))
+                .thenCompose(
+                        hash -> propose(new ChatCommand.RegisterUser(username, hash, backend.nowMillis(), vouched)))
                 .thenApply(result -> {
                     ChatModel.User user = chat().read(model -> model.user(username));
                     ObjectNode node = ApiJson.MAPPER.createObjectNode().put("username", username);
                     node.put("createdAt", ApiJson.time(user == null ? backend.nowMillis() : user.createdAtMillis()));
                     return json(201, node);
                 });
+    }
+
+    /**
+     * Whether the request carries the operator's credential: the admin token in {@code Authorization: Bearer},
+     * or, on a node started without {@code --admin-token}, a loopback client (as for the admin routes).
+     */
+    private boolean operatorCredential(Request r) {
+        if (adminToken == null) {
+            return r.loopback();
+        }
+        String header = r.http().headers().get(HttpHeaderNames.AUTHORIZATION);
+        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, "Bearer ".length())) {
+            return false;
+        }
+        byte[] presented = header.substring("Bearer ".length()).trim().getBytes(StandardCharsets.UTF_8);
+        return MessageDigest.isEqual(presented, adminToken);
     }
 
     private CompletableFuture<FullHttpResponse> login(Request r) {
@@ -365,9 +448,17 @@ public final class ApiHandler implements ApiRoutes {
         if (username.length() > 256 || password.length() > 1024) {
             throw new ApiError(401, "invalid_credentials", "unknown user or wrong password");
         }
+        String userKey = Names.normalize(username).toLowerCase(Locale.ROOT);
         limit(loginsPerAddress, "address:" + r.clientAddress(), "login attempts from this address");
-        limit(loginsPerUser, "user:" + username.toLowerCase(Locale.ROOT), "login attempts for this user");
-        return backend.readBarrier()
+        // An attacker is refused per (user, address); a user attacked from many addresses is slowed for
+        // everyone, by at most loginDelayMaxMillis, never refused, so the owner always gets in.
+        limit(loginsPerUserAndAddress, userKey + "\n" + r.clientAddress(), "login attempts for this user from here");
+        long delayMillis = Math.min(config.loginDelayMaxMillis(), loginsPerUser.tryAcquire(userKey) * 1000);
+        CompletableFuture<Void> slowed = delayMillis == 0
+                ? CompletableFuture.completedFuture(null)
+                : CompletableFuture.runAsync(
+                        () -> {}, CompletableFuture.delayedExecutor(delayMillis, TimeUnit.MILLISECONDS));
+        return slowed.thenCompose(ignored -> backend.readBarrier())
                 .thenCompose(ignored -> {
                     ChatModel.User user = chat().read(model -> model.user(username));
                     return hasher.verify(password, user == null ? null : user.passwordHash())
@@ -439,11 +530,8 @@ public final class ApiHandler implements ApiRoutes {
         if (header == null) {
             return null;
         }
-        if (!header.startsWith("Bearer ")) {
-            throw ApiError.unauthorized();
-        }
-        String token = header.substring("Bearer ".length()).trim();
-        if (!Tokens.wellFormed(token)) {
+        String token = AdminGate.bearerToken(header);
+        if (token == null || !Tokens.wellFormed(token)) {
             throw ApiError.unauthorized();
         }
         return Tokens.hash(token);
@@ -489,12 +577,13 @@ public final class ApiHandler implements ApiRoutes {
 
     private CompletableFuture<FullHttpResponse> createRoom(Request r) {
         JsonNode body = body(r, Set.of("name", "retention", "txnId"));
-        String name = textField(body, "name", true);
+        String name = Names.normalize(textField(body, "name", true));
         try {
-            ChatModel.checkRoomName(backend.chat().limits(), name);
+            ChatModel.checkNewRoomName(backend.chat().limits(), name);
         } catch (InvalidCommandException e) {
             throw ApiError.field(400, e.code(), "name", e.getMessage());
         }
+        checkNameCharacters(name, "invalid_room_name", "name");
         long maxMessages = -1;
         long maxAgeSeconds = -1;
         JsonNode retention = body.get("retention");
@@ -709,6 +798,7 @@ public final class ApiHandler implements ApiRoutes {
                     "too_many_users",
                     "too_many_sessions" -> 409;
             case "message_too_large" -> 413;
+            case "state_full" -> 507; // Insufficient Storage: the replicated state's budget is spent
             default -> 400;
         };
         String field = switch (code) {
@@ -757,13 +847,8 @@ public final class ApiHandler implements ApiRoutes {
     }
 
     private static JsonNode body(Request r, Set<String> allowed) {
-        String text = r.http().content().toString(StandardCharsets.UTF_8);
-        JsonNode body;
-        try {
-            body = ApiJson.MAPPER.readTree(text);
-        } catch (JsonProcessingException e) {
-            throw new ApiError(400, "invalid_json", "the body is not valid JSON: " + e.getOriginalMessage());
-        }
+        // Strict: valid UTF-8, no duplicate keys, nothing after the value (docs/api.md, "Strict input").
+        JsonNode body = StrictInput.json(r.http().content());
         if (body == null || !body.isObject()) {
             throw new ApiError(400, "invalid_json", "the body must be a JSON object");
         }
@@ -811,6 +896,18 @@ public final class ApiHandler implements ApiRoutes {
         } catch (InvalidCommandException e) {
             throw ApiError.field(e.code().equals("message_too_large") ? 413 : 400, e.code(), "text", e.getMessage());
         }
+        String refused = StrictInput.refusedCharacter(text, true);
+        if (refused != null) {
+            throw ApiError.field(400, "invalid_text", "text", "the text contains " + refused);
+        }
+    }
+
+    /** Refuses control and bidirectional-override characters in a name ({@link StrictInput}). */
+    private static void checkNameCharacters(String name, String code, String field) {
+        String refused = StrictInput.refusedCharacter(name, false);
+        if (refused != null) {
+            throw ApiError.field(400, code, field, "the " + field + " contains " + refused);
+        }
     }
 
     private static void checkPassword(String password) {
@@ -826,6 +923,7 @@ public final class ApiHandler implements ApiRoutes {
         } catch (InvalidCommandException e) {
             throw ApiError.field(400, e.code(), "room", e.getMessage());
         }
+        checkNameCharacters(room, "invalid_room_name", "room");
     }
 
     /** The transaction id of the body or the Idempotency-Key header (they must agree when both are given), or null. */

@@ -3,6 +3,7 @@ package dev.raftchat.chat.api.v1;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.raftchat.chat.auth.Tokens;
+import dev.raftchat.chat.http.HttpConfig;
 import dev.raftchat.chat.state.ChatListener;
 import dev.raftchat.chat.state.ChatModel;
 import dev.raftchat.chat.state.ChatStateMachine;
@@ -60,7 +61,8 @@ import org.slf4j.LoggerFactory;
  * and a connection whose pending bytes exceed {@code webSocketOutboundBytesMax} is closed with 4008 (the socket's
  * kernel send buffer is set to the same size, so it cannot hide megabytes either). The server
  * pings every {@code webSocketPingIntervalMillis}; a connection silent for {@code webSocketIdleTimeoutMillis}
- * is closed. The token is re-checked at each ping: a revoked or expired session is closed with 4401.
+ * is closed. The token is re-checked at each ping: a revoked or expired session is closed with 4401, and so is a
+ * connection that has not authenticated within {@code --websocket-auth-timeout-ms} of its handshake.
  * Query-string tokens are never logged.
  */
 // FutureReturnValueIgnored: the futures ignored here are Netty's write, close and schedule futures, and the
@@ -88,7 +90,19 @@ public final class WebSocketHub implements ChatListener {
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private final AtomicLong slowConsumersClosed = new AtomicLong();
 
+    /** A connection not authenticated this long after its handshake is closed with 4401. */
+    private final long authTimeoutMillis;
+
     public WebSocketHub(ChatStateMachine chat, ApiConfig config, Authenticator authenticator) {
+        this(chat, config, authenticator, HttpConfig.DEFAULT_WEBSOCKET_AUTH_TIMEOUT_MILLIS);
+    }
+
+    /** @param authTimeoutMillis how long a connection may stay unauthenticated after its handshake */
+    public WebSocketHub(ChatStateMachine chat, ApiConfig config, Authenticator authenticator, long authTimeoutMillis) {
+        if (authTimeoutMillis < 1) {
+            throw new IllegalArgumentException("authTimeoutMillis = " + authTimeoutMillis + " must be positive");
+        }
+        this.authTimeoutMillis = authTimeoutMillis;
         this.chat = chat;
         this.config = config;
         this.authenticator = authenticator;
@@ -181,6 +195,7 @@ public final class WebSocketHub implements ChatListener {
         private final ArrayDeque<JsonNode> pendingFrames = new ArrayDeque<>();
 
         private ScheduledFuture<?> pinger;
+        private ScheduledFuture<?> authDeadline;
         private boolean closed;
 
         void enqueue(Runnable task) {
@@ -210,6 +225,16 @@ public final class WebSocketHub implements ChatListener {
                                 this::ping,
                                 config.webSocketPingIntervalMillis(),
                                 config.webSocketPingIntervalMillis(),
+                                TimeUnit.MILLISECONDS);
+                // Pings (ours answered, or the client's) keep a socket from being idle, not from authenticating.
+                authDeadline = channel.eventLoop()
+                        .schedule(
+                                () -> {
+                                    if (identity == null) {
+                                        unauthorized("not authenticated within " + authTimeoutMillis + " ms");
+                                    }
+                                },
+                                authTimeoutMillis,
                                 TimeUnit.MILLISECONDS);
                 List<String> token = new QueryStringDecoder(handshake.requestUri())
                         .parameters()
@@ -521,6 +546,9 @@ public final class WebSocketHub implements ChatListener {
             connections.remove(this);
             if (pinger != null) {
                 pinger.cancel(false);
+            }
+            if (authDeadline != null) {
+                authDeadline.cancel(false);
             }
             for (String room : lastSeqs.keySet()) {
                 dropSubscription(room);

@@ -14,7 +14,9 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +27,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,8 +37,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Connections.</b> The transport listens on {@link NettyTransportConfig#listenAddress()} and keeps
  * one outbound connection to every known peer, used only for messages to that peer; replies come back
- * on the peer's own connection to us. A new connection starts with a hello (protocol version, cluster
- * id, node id) that the accepting node checks. A lost connection is re-established with capped
+ * on the peer's own connection to us. A new connection starts with a mutual challenge-response (hello,
+ * challenge, proof: HMAC-SHA256 under a shared {@link ClusterSecrets} over both nonces, the cluster id and
+ * both node ids; with TLS the certificates must name the node ids) before any Raft message is accepted;
+ * every message on it must then carry the authenticated id as its sender. Without a secret or TLS the
+ * transport listens on loopback addresses only. A lost connection is re-established with capped
  * exponential backoff and jitter, for as long as the peer is known. Peers are added, moved and removed
  * at runtime with {@link #updatePeer} and {@link #removePeer}, e.g. on membership changes.
  *
@@ -60,6 +66,7 @@ public final class NettyTransport implements Transport {
 
     private final NettyTransportConfig config;
     private final TransportTls tls;
+    private final PeerAuthentication auth;
     private final EventLoopGroup group;
     private final Counters counters = new Counters();
     private final AtomicInteger inboundConnections = new AtomicInteger();
@@ -94,6 +101,7 @@ public final class NettyTransport implements Transport {
         this.config = Objects.requireNonNull(config, "config");
         Objects.requireNonNull(peers, "peers");
         this.tls = tls;
+        this.auth = new PeerAuthentication(config.nodeId(), config.clusterSecrets(), tls != null, config.clusterId());
         this.group = new MultiThreadIoEventLoopGroup(config.ioThreads(), NioIoHandler.newFactory());
         for (Map.Entry<Long, PeerAddress> peer : new TreeMap<>(peers).entrySet()) {
             if (peer.getKey() != config.nodeId()) {
@@ -117,6 +125,13 @@ public final class NettyTransport implements Transport {
             if (started) {
                 throw new IllegalStateException("transport of node " + config.nodeId() + " already started");
             }
+            if (config.clusterSecrets().isEmpty() && tls == null && !isLoopback(config.listenAddress())) {
+                throw new IllegalStateException("node " + config.nodeId() + " refuses to listen for peers on "
+                        + config.listenAddress() + " without authentication: anyone who reaches that address could"
+                        + " write the cluster's log. Give every node the same cluster secret"
+                        + " (NettyTransportConfig.clusterSecrets) or mutual TLS with node-bound certificates"
+                        + " (TransportTls), or listen on a loopback address.");
+            }
             ServerBootstrap server = new ServerBootstrap()
                     .group(group)
                     .channel(NioServerSocketChannel.class)
@@ -138,6 +153,7 @@ public final class NettyTransport implements Transport {
                                                     inbox,
                                                     counters,
                                                     inboundConnections,
+                                                    auth,
                                                     NettyTransport.this::onPeerHello));
                         }
                     });
@@ -156,10 +172,14 @@ public final class NettyTransport implements Transport {
             replyAddress = local.getAddress().isAnyLocalAddress() ? "" : listen.host() + ":" + local.getPort();
             started = true;
             LOG.info(
-                    "node {}: raft transport listening on {}{}",
+                    "node {}: raft transport listening on {}{}; peers authenticated by {}{}",
                     config.nodeId(),
                     serverChannel.localAddress(),
-                    tls == null ? "" : " (TLS)");
+                    tls == null ? "" : " (TLS)",
+                    config.clusterSecrets().isEmpty()
+                            ? (tls == null ? "nothing (loopback only)" : "their node-bound TLS certificates")
+                            : config.clusterSecrets() + (tls == null ? "" : " and node-bound TLS certificates"),
+                    auth.clusterId().isEmpty() ? "; cluster id to be learned from the first member" : "");
             for (PeerLink link : links.values()) {
                 link.start();
             }
@@ -239,7 +259,8 @@ public final class NettyTransport implements Transport {
                         group.next(),
                         openChannels,
                         incarnation,
-                        () -> replyAddress);
+                        () -> replyAddress,
+                        auth);
                 links.put(peerId, link);
                 if (started) {
                     link.start();
@@ -271,6 +292,38 @@ public final class NettyTransport implements Transport {
     public int queuedMessages(long peerId) {
         PeerLink link = links.get(peerId);
         return link == null ? 0 : link.queuedMessages();
+    }
+
+    /** The cluster id: as configured, or as learned from the first authenticated peer ("" until then). */
+    public String clusterId() {
+        return auth.clusterId();
+    }
+
+    /**
+     * Tells {@code listener} (once, on a transport thread) the cluster id this transport learned from the
+     * first peer that authenticated, when it was configured with "". Persist it there: a restarted node
+     * must not learn again. Set it before {@link #start}.
+     */
+    public void onClusterIdLearned(Consumer<String> listener) {
+        auth.onClusterIdLearned(listener);
+    }
+
+    /** Whether {@code address} names this machine only (127.0.0.0/8, ::1 or "localhost"). */
+    static boolean isLoopback(PeerAddress address) {
+        String host = address.host();
+        if (host.equalsIgnoreCase("localhost")) {
+            return true;
+        }
+        try {
+            // Only literal addresses are judged here; a name is resolved by the bind, and is not loopback.
+            if (!host.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}") && !host.contains(":")) {
+                return false;
+            }
+            InetAddress parsed = InetAddress.getByName(host);
+            return parsed.isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
     }
 
     public TransportStats stats() {

@@ -91,7 +91,7 @@ class MessageCodecTest {
 
     @Test
     void aHelloWhereAMessageIsExpectedIsACodecException() {
-        byte[] hello = Frames.hello("c", 1, 1, "").toByteArray();
+        byte[] hello = TestPeers.hello("c", 1, 2, 1, "", ClusterSecrets.NONE).toByteArray();
         assertThatThrownBy(() -> MessageCodec.decodeMessageFrame(ByteBuffer.wrap(hello)))
                 .isInstanceOf(CodecException.class)
                 .hasMessageContaining("expected a message frame");

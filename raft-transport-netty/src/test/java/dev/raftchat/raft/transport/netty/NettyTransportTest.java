@@ -342,7 +342,8 @@ class NettyTransportTest {
         PeerAddress target = receiver.boundPeerAddress();
         byte[] randomGarbage = new byte[4096];
         new Random(1234).nextBytes(randomGarbage);
-        byte[] hello = Frames.hello(TestPeers.CLUSTER, 7, 1, "").toByteArray();
+        byte[] hello = TestPeers.hello(TestPeers.CLUSTER, 7, 2, 1, "", TestPeers.SECRETS)
+                .toByteArray();
         byte[] message = MessageCodec.messageFrame(new TimeoutNow(7, 2, 1)).toByteArray();
 
         List<byte[]> attacks = List.of(
@@ -386,6 +387,7 @@ class NettyTransportTest {
         NettyTransport receiver = node(config(2).handshakeTimeoutMillis(300).build(), inbox);
         NettyTransport stranger = node(
                 NettyTransportConfig.builder("other-cluster", 1, TestPeers.ANY_LOOPBACK_PORT)
+                        .clusterSecrets(TestPeers.SECRETS)
                         .reconnectBackoffMillis(10, 50)
                         .ioThreads(1)
                         .build(),
@@ -412,9 +414,7 @@ class NettyTransportTest {
         NettyTransport receiver = node(2, new TestPeers.Inbox());
         PeerAddress target = receiver.boundPeerAddress();
         try (Socket peer = new Socket(target.host(), target.port())) {
-            peer.getOutputStream()
-                    .write(frame(Frames.hello(TestPeers.CLUSTER, 1, 1, "").toByteArray()));
-            peer.getOutputStream().flush();
+            TestPeers.authenticate(peer, TestPeers.CLUSTER, 1, 2, 1, "", TestPeers.SECRETS);
             eventually()
                     .until(() -> receiver.stats().handshakesRejected() == 0
                             && receiver.stats().decodeErrors() == 0);
@@ -443,11 +443,11 @@ class NettyTransportTest {
     }
 
     private static byte[] lengthPrefix(int length) {
-        return new byte[] {(byte) (length >>> 24), (byte) (length >>> 16), (byte) (length >>> 8), (byte) length};
+        return TestPeers.lengthPrefix(length);
     }
 
     private static byte[] frame(byte[] body) {
-        return concat(lengthPrefix(body.length), body);
+        return TestPeers.frame(body);
     }
 
     private static byte[] concat(byte[]... parts) {
@@ -490,9 +490,8 @@ class NettyTransportTest {
         for (long id = 2; id <= 4; id++) {
             try (Socket peer = new Socket(
                     InetAddress.getLoopbackAddress(), one.boundPeerAddress().port())) {
-                peer.getOutputStream()
-                        .write(frame(Frames.hello(TestPeers.CLUSTER, id, 1, "127.0.0.1:" + (40_000 + id))
-                                .toByteArray()));
+                TestPeers.authenticate(
+                        peer, TestPeers.CLUSTER, id, 1, 1, "127.0.0.1:" + (40_000 + id), TestPeers.SECRETS);
                 peer.getOutputStream()
                         .write(frame(MessageCodec.messageFrame(new HeartbeatRequest(id, 1, 1, 0, 0))
                                 .toByteArray()));
@@ -521,10 +520,7 @@ class NettyTransportTest {
         previousListener.setSoTimeout(10_000);
         try (Socket previousOutbound = new Socket(
                 InetAddress.getLoopbackAddress(), one.boundPeerAddress().port())) {
-            previousOutbound
-                    .getOutputStream()
-                    .write(frame(Frames.hello(TestPeers.CLUSTER, 2, 111, "").toByteArray()));
-            previousOutbound.getOutputStream().flush();
+            TestPeers.authenticate(previousOutbound, TestPeers.CLUSTER, 2, 1, 111, "", TestPeers.SECRETS);
             one.updatePeer(2, new PeerAddress("127.0.0.1", port));
             Socket zombie = previousListener.accept(); // node 1's link now points at the old run...
             previousListener.close(); // ...whose listener is gone, but whose accepted socket stays open
@@ -533,6 +529,7 @@ class NettyTransportTest {
                 TestPeers.Inbox inboxOfTwo = new TestPeers.Inbox();
                 NettyTransport two = node(
                         NettyTransportConfig.builder(TestPeers.CLUSTER, 2, new PeerAddress("127.0.0.1", port))
+                                .clusterSecrets(TestPeers.SECRETS)
                                 .reconnectBackoffMillis(10, 200)
                                 .handshakeTimeoutMillis(2_000)
                                 .ioThreads(1)

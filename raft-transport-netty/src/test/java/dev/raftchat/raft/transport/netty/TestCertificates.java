@@ -10,7 +10,9 @@ import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Date;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
@@ -36,7 +38,8 @@ public final class TestCertificates {
     private TestCertificates() {}
 
     public record Authority(PrivateKey key, X509Certificate certificate) {
-        public NodeCertificate issue(String commonName) {
+        /** A certificate for loopback naming {@code nodeIds} as URI SANs {@code raft-chat://node/<id>}. */
+        public NodeCertificate issue(String commonName, long... nodeIds) {
             KeyPair pair = newKeyPair();
             X509v3CertificateBuilder builder = builder(
                     new X500Name(certificate.getSubjectX500Principal().getName()),
@@ -49,10 +52,15 @@ public final class TestCertificates {
                 builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(new KeyPurposeId[] {
                     KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth
                 }));
-                builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
-                    new GeneralName(GeneralName.iPAddress, "127.0.0.1"),
-                    new GeneralName(GeneralName.dNSName, "localhost")
-                }));
+                List<GeneralName> names = new ArrayList<>();
+                names.add(new GeneralName(GeneralName.iPAddress, "127.0.0.1"));
+                names.add(new GeneralName(GeneralName.dNSName, "localhost"));
+                for (long nodeId : nodeIds) {
+                    names.add(new GeneralName(
+                            GeneralName.uniformResourceIdentifier, PeerAuthentication.NODE_URI_PREFIX + nodeId));
+                }
+                builder.addExtension(
+                        Extension.subjectAlternativeName, false, new GeneralNames(names.toArray(new GeneralName[0])));
             } catch (IOException e) {
                 throw new IllegalStateException(e);
             }

@@ -142,7 +142,7 @@ class ClusterIntegrationTest {
         TestCertificates.Authority ca = TestCertificates.newAuthority("cluster-ca");
         Map<Long, TestCertificates.NodeCertificate> certificates = new TreeMap<>();
         for (long id = 1; id <= 3; id++) {
-            certificates.put(id, ca.issue("node-" + id));
+            certificates.put(id, ca.issue("node-" + id, id));
         }
         cluster = new TestCluster(3, directory, id -> certificates.get(id).mutualTls(ca.certificate())).startAll();
         long leader = awaitStableLeader();
