@@ -1018,6 +1018,13 @@ public final class RaftNode {
             messagesAfterSync.add(new InstallSnapshotResponse(id, m.from(), term, meta.index(), end, true));
             return;
         }
+        if (snapshotToInstall != null) {
+            // A completed snapshot waits to be handed out in the next Ready, whose chunks the runtime stages
+            // before it installs that snapshot from them: a newer transfer must not start in the same Ready
+            // (its first chunk would be installed under the older snapshot's name). The leader resends.
+            messagesAfterSync.add(new InstallSnapshotResponse(id, m.from(), term, meta.index(), 0, false));
+            return;
+        }
         if (!meta.equals(receivingSnapshot) || m.from() != receivingFrom || term != receivingTerm) {
             if (m.offset() != 0) {
                 messagesAfterSync.add(new InstallSnapshotResponse(id, m.from(), term, meta.index(), 0, false));

@@ -56,8 +56,10 @@ final class SnapshotManager {
     private final AtomicReference<Object> written = new AtomicReference<>();
     /** On-demand requests waiting for the next snapshot to complete. Bounded by the admin queue. */
     private final List<CompletableFuture<SnapshotMeta>> waiting = new ArrayList<>();
-    /** A snapshot being received from the leader. */
+    /** A snapshot being received from the leader, and which one it is. */
     private SnapshotStore.SnapshotSink receiving;
+
+    private SnapshotMeta receivingMeta;
 
     SnapshotManager(
             long id,
@@ -123,10 +125,13 @@ final class SnapshotManager {
             if (chunk.offset() == 0) {
                 abortReceiving();
                 receiving = store.create(chunk.meta());
+                receivingMeta = chunk.meta();
             }
-            if (receiving == null) {
-                throw new IllegalStateException("node " + id + ": snapshot chunk at offset " + chunk.offset()
-                        + " without a staging area (the node must start transfers at offset 0)");
+            if (receiving == null || !chunk.meta().equals(receivingMeta)) {
+                throw new IllegalStateException(
+                        "node " + id + ": snapshot chunk of " + chunk.meta().position()
+                                + " at offset " + chunk.offset()
+                                + " without a staging area (the node must start transfers at offset 0)");
             }
             receiving.write(chunk.data(), 0, chunk.data().length);
         }
@@ -134,11 +139,13 @@ final class SnapshotManager {
 
     /** Makes the received snapshot durable, restores the state machine from it and compacts the log. */
     void install(SnapshotMeta meta) {
-        if (receiving == null) {
-            throw new IllegalStateException("node " + id + ": install of " + meta.position() + " without staged data");
+        if (receiving == null || !meta.equals(receivingMeta)) {
+            throw new IllegalStateException("node " + id + ": install of " + meta.position()
+                    + " but the staged data is " + (receivingMeta == null ? "none" : "of " + receivingMeta.position()));
         }
         receiving.commit();
         receiving = null;
+        receivingMeta = null;
         restoreStateMachine(meta);
         storage.compact(meta.position());
         lastSnapshotIndex = Math.max(lastSnapshotIndex, meta.index());
@@ -149,6 +156,7 @@ final class SnapshotManager {
         if (receiving != null) {
             receiving.abort();
             receiving = null;
+            receivingMeta = null;
         }
     }
 
