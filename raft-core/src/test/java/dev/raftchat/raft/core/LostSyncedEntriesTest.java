@@ -114,8 +114,9 @@ class LostSyncedEntriesTest {
         for (boolean preVote : new boolean[] {false, true}) {
             LogStorage storage = storageThatLostThrough(5, new MemoryLogStorage());
             RaftNode n = node(storage, preVote);
-            // A candidate whose log is as up to date as ours (1..3), but perhaps not as the one we lost (1..5).
-            n.step(new VoteRequest(2, 1, 2, 3, 1, preVote, false));
+            // A candidate whose log is as up to date as ours (1..3), but perhaps not as the one we lost (1..5);
+            // marked as a transfer so that the restarted node's stickiness does not refuse it first.
+            n.step(new VoteRequest(2, 1, 2, 3, 1, preVote, true));
             assertThat(votes(drain(n, storage)))
                     .singleElement()
                     .satisfies(v -> assertThat(v.granted()).isFalse());
@@ -140,7 +141,7 @@ class LostSyncedEntriesTest {
     void aNodeWithoutLostEntriesVotesAsUsual() {
         LogStorage storage = storageThatLostThrough(0, new MemoryLogStorage());
         RaftNode n = node(storage, false);
-        n.step(new VoteRequest(2, 1, 2, 3, 1, false, false));
+        n.step(new VoteRequest(2, 1, 2, 3, 1, false, true));
         assertThat(votes(drain(n, storage)))
                 .singleElement()
                 .satisfies(v -> assertThat(v.granted()).isTrue());
