@@ -32,6 +32,9 @@ import java.nio.charset.StandardCharsets;
  *         RegisterUser      : 01 0e atMillis:i64 username:str passwordHash:str
  *         CreateSession     : 01 0f atMillis:i64 tokenHash:str username:str expiresAtMillis:i64
  *         RevokeSession     : 01 10 atMillis:i64 actor:str sessionId:i64
+ *         ReportVersion     : 01 11 nodeId:i64 commandVersionMax:i32
+ *         SetClusterVersion : 01 12 version:i32
+ *         ClockTick         : 02 13 atMillis:i64 stepMaxMillis:i64          (command version 2)
  * result  rejected          : 01 00 code:str message:str
  *         accepted          : 01 01
  *         accepted + post   : 01 02 postedAtMillis:i64 user:str message:str
@@ -44,8 +47,12 @@ import java.nio.charset.StandardCharsets;
  *         ReadRoom          : 01 02 room:str
  *         AppliedIndex      : 01 03
  * </pre>
- * A new field or type means a new version; a node refuses (as malformed) a version it does not know
- * rather than guess.
+ * A command's first byte is its <b>command version</b>: the version that introduced its type (1 for every
+ * type above but {@code ClockTick}, 2 for it). A new field or type means a new command version, added to
+ * {@link #COMMAND_VERSION_MAX}; results and queries stay at {@link #FORMAT_VERSION}. Whether a command of a
+ * given version may be applied is the state machine's decision, against the replicated cluster version
+ * ({@link ChatStateMachine}); this codec only refuses, as malformed, a version above the caller's maximum, a
+ * type that its version does not have, or bytes that do not parse.
  *
  * Decoding never trusts a length: a string longer than the bytes left, or than {@code stringBytesMax},
  * is rejected. Decoding failures raise {@link InvalidCommandException} with code {@code malformed_command}.
@@ -54,6 +61,9 @@ import java.nio.charset.StandardCharsets;
 public final class ChatCodec {
 
     public static final byte FORMAT_VERSION = 1;
+    /** The command versions this build reads and writes: 1 up to this. */
+    public static final int COMMAND_VERSION_MAX = 2;
+
     static final byte POST_MESSAGE = 1;
     static final byte REGISTER_PEER = 2;
     static final byte REMOVE_PEER = 3;
@@ -70,6 +80,11 @@ public final class ChatCodec {
     static final byte REGISTER_USER = 14;
     static final byte CREATE_SESSION = 15;
     static final byte REVOKE_SESSION = 16;
+    static final byte REPORT_VERSION = 17;
+    static final byte SET_CLUSTER_VERSION = 18;
+    /** The first type of command version 2. */
+    static final byte CLOCK_TICK = 19;
+
     static final byte LIST_ROOMS = 1;
     static final byte READ_ROOM = 2;
     static final byte APPLIED_INDEX = 3;
@@ -82,9 +97,26 @@ public final class ChatCodec {
 
     private ChatCodec() {}
 
+    /** The command version that introduced {@code command}'s type: the first byte of its encoding. */
+    public static int commandVersion(ChatCommand command) {
+        return command instanceof ChatCommand.ClockTick ? 2 : 1;
+    }
+
+    /** The command version an encoded command declares (its first byte), or 0 when it has no first byte. */
+    public static int declaredCommandVersion(byte[] bytes) {
+        return bytes == null || bytes.length == 0 ? 0 : bytes[0] & 0xff;
+    }
+
+    private static int introducedInVersion(byte type) {
+        if (type >= POST_MESSAGE && type <= SET_CLUSTER_VERSION) {
+            return 1;
+        }
+        return type == CLOCK_TICK ? 2 : Integer.MAX_VALUE;
+    }
+
     public static byte[] encode(ChatCommand command) {
         return write(out -> {
-            out.writeByte(FORMAT_VERSION);
+            out.writeByte(commandVersion(command));
             if (command instanceof ChatCommand.PostMessage post) {
                 out.writeByte(POST_MESSAGE);
                 out.writeLong(post.postedAtMillis());
@@ -166,7 +198,17 @@ public final class ChatCodec {
             out.writeLong(c.atMillis());
             writeString(out, c.actor());
             out.writeLong(c.sessionId());
-
+        } else if (command instanceof ChatCommand.ReportVersion c) {
+            out.writeByte(REPORT_VERSION);
+            out.writeLong(c.nodeId());
+            out.writeInt(c.commandVersionMax());
+        } else if (command instanceof ChatCommand.SetClusterVersion c) {
+            out.writeByte(SET_CLUSTER_VERSION);
+            out.writeInt(c.version());
+        } else if (command instanceof ChatCommand.ClockTick c) {
+            out.writeByte(CLOCK_TICK);
+            out.writeLong(c.atMillis());
+            out.writeLong(c.stepMaxMillis());
         } else {
             throw new IllegalArgumentException("unknown command " + command);
         }
@@ -179,6 +221,15 @@ public final class ChatCodec {
     }
 
     private static ChatCommand readApiCommand(byte type, DataInputStream in, int max) throws IOException {
+        if (type == REPORT_VERSION) {
+            return new ChatCommand.ReportVersion(in.readLong(), in.readInt());
+        }
+        if (type == SET_CLUSTER_VERSION) {
+            return new ChatCommand.SetClusterVersion(in.readInt());
+        }
+        if (type == CLOCK_TICK) {
+            return new ChatCommand.ClockTick(in.readLong(), in.readLong());
+        }
         if (type == POST_MESSAGE_V2) {
             long postedAtMillis = in.readLong();
             return new ChatCommand.PostMessageV2(
@@ -268,10 +319,32 @@ public final class ChatCodec {
         }
     }
 
-    /** @throws InvalidCommandException {@code malformed_command} for bytes that are not a command of this format */
+    /**
+     * Decodes a command of any version this build knows.
+     *
+     * @throws InvalidCommandException {@code malformed_command} for bytes that are not a command of this format
+     */
     public static ChatCommand decodeCommand(byte[] bytes) {
+        return decodeCommand(bytes, COMMAND_VERSION_MAX);
+    }
+
+    /**
+     * Decodes a command of command version 1 to {@code versionMax}.
+     *
+     * @throws InvalidCommandException {@code malformed_command} for a version outside [1, versionMax], a type
+     *                                 its version does not have, or bytes that do not parse
+     */
+    public static ChatCommand decodeCommand(byte[] bytes, int versionMax) {
         return read(bytes, in -> {
-            byte type = readHeader(in, "command");
+            int version = in.readByte() & 0xff;
+            if (version < 1 || version > Math.min(versionMax, COMMAND_VERSION_MAX)) {
+                throw malformed("command version " + version + " is not supported (this node reads 1 to "
+                        + Math.min(versionMax, COMMAND_VERSION_MAX) + ")");
+            }
+            byte type = in.readByte();
+            if (introducedInVersion(type) > version) {
+                throw malformed("command version " + version + " has no command type " + type);
+            }
             ChatCommand command = switch (type) {
                 case POST_MESSAGE -> {
                     long postedAtMillis = in.readLong();

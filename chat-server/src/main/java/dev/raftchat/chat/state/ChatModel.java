@@ -19,8 +19,11 @@ import java.util.function.Consumer;
  * remembered client transaction ids, and the log time. Owned by {@link ChatStateMachine}, which holds the
  * lock: every method here runs under its write lock (apply, restore) or read lock (the views).
  *
- * <p><b>Determinism.</b> Nothing here reads a clock: time is {@link #logTimeMillis}, the largest
- * {@code atMillis} carried by any command applied so far, so it never decreases. Maps are sorted, except
+ * <p><b>Determinism.</b> Nothing here reads a clock: time is {@link #logTimeMillis}, which never decreases.
+ * Until the cluster version reaches 2 it is the largest {@code atMillis} carried by any command applied so
+ * far; from then on ({@link #boundTime}) only the leader's {@link ChatCommand.ClockTick}s move it, by at most
+ * their step each, and a message's time is capped at log time plus that step, so one node's clock running
+ * ahead can no longer expire sessions, idempotency keys or messages early. Maps are sorted, except
  * the transaction ids, which are kept in insertion (log) order, the same on every node, and written to
  * snapshots in that order.
  *
@@ -148,6 +151,10 @@ public final class ChatModel {
     private final LinkedHashMap<String, Dedup> dedup = new LinkedHashMap<>();
 
     private long logTimeMillis;
+    /** Cluster version 2 and later: only clock ticks move log time, by a bounded step (see the class comment). */
+    private boolean timeBounded;
+    /** The step of the last applied clock tick; a message's time is at most log time plus it. */
+    private long clockStepMaxMillis;
 
     ChatModel(ChatLimits limits, ChatPolicy policy) {
         this.limits = Objects.requireNonNull(limits, "limits");
@@ -160,6 +167,25 @@ public final class ChatModel {
 
     long logTimeMillis() {
         return logTimeMillis;
+    }
+
+    /** {@code a + b} for a non-negative {@code b}, saturating instead of overflowing. */
+    private static long plus(long a, long b) {
+        return a > Long.MAX_VALUE - b ? Long.MAX_VALUE : a + b;
+    }
+
+    /** From now on log time follows the bounded rules of cluster version 2 (called when it is reached). */
+    void boundTime(long lastClockStepMaxMillis) {
+        timeBounded = true;
+        clockStepMaxMillis = lastClockStepMaxMillis;
+    }
+
+    boolean timeBounded() {
+        return timeBounded;
+    }
+
+    long clockStepMaxMillis() {
+        return clockStepMaxMillis;
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -265,7 +291,7 @@ public final class ChatModel {
     interface Events extends Consumer<Consumer<ChatListener>> {}
 
     private void advanceLogTime(long atMillis) {
-        if (atMillis > logTimeMillis) {
+        if (!timeBounded && atMillis > logTimeMillis) {
             logTimeMillis = atMillis;
         }
     }
@@ -355,7 +381,9 @@ public final class ChatModel {
 
     private Message append(
             long index, Room room, String author, String text, long postedAtMillis, String txnId, Events events) {
-        long at = Math.max(room.latestPostedAtMillis, postedAtMillis);
+        long proposed =
+                timeBounded ? Math.min(postedAtMillis, plus(logTimeMillis, clockStepMaxMillis)) : postedAtMillis;
+        long at = Math.max(room.latestPostedAtMillis, proposed);
         room.latestPostedAtMillis = at;
         room.latestSeq++;
         Message message =
@@ -422,8 +450,26 @@ public final class ChatModel {
         }
     }
 
+    /** A {@link ChatCommand.ClockTick}: log time moves by at most {@code stepMaxMillis}, then expiry runs. */
+    ChatResult applyClockTick(long atMillis, long stepMaxMillis, Events events) {
+        if (stepMaxMillis < 1 || stepMaxMillis > ChatPolicy.SECONDS_LIMIT * 1000) {
+            return ChatResult.rejected("invalid_clock_step", "clock step " + stepMaxMillis + " ms is out of range");
+        }
+        long bounded = Math.min(atMillis, plus(logTimeMillis, stepMaxMillis));
+        if (bounded > logTimeMillis) {
+            logTimeMillis = bounded;
+        }
+        clockStepMaxMillis = stepMaxMillis;
+        return expire(events);
+    }
+
     ChatResult applyTick(long atMillis, Events events) {
         advanceLogTime(atMillis);
+        return expire(events);
+    }
+
+    /** Retention, empty rooms, sessions and idempotency keys, at the current log time. */
+    private ChatResult expire(Events events) {
         List<String> truncated = new ArrayList<>();
         for (Room room : rooms.values()) {
             enforceRetention(room, events);
@@ -825,6 +871,8 @@ public final class ChatModel {
     ChatModel copy() {
         ChatModel copy = new ChatModel(limits, policy);
         copy.logTimeMillis = logTimeMillis;
+        copy.timeBounded = timeBounded;
+        copy.clockStepMaxMillis = clockStepMaxMillis;
         for (Room room : rooms.values()) {
             Room clone = new Room(room.name, room.createdAtMillis, room.createdBy);
             clone.retentionMaxMessages = room.retentionMaxMessages;
