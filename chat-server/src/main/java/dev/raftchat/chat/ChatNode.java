@@ -474,6 +474,11 @@ public final class ChatNode implements AutoCloseable {
         return raft.status();
     }
 
+    /** The Raft server, for tests that must reach past the HTTP layer (raw proposals, transfers). */
+    RaftServer raftServer() {
+        return raft;
+    }
+
     /** The v1 WebSocket clients. */
     public WebSocketHub webSocketHub() {
         return webSocketHub;

@@ -36,6 +36,10 @@ final class ChatCluster implements AutoCloseable {
     String adminToken;
     /** Fast password hashing and generous rate limits: tests that need others set their own. */
     dev.raftchat.chat.api.v1.ApiConfig apiConfig = testApiConfig().build();
+    /** Per-node replacements of {@link #apiConfig} (e.g. an older command version). */
+    final Map<Long, dev.raftchat.chat.api.v1.ApiConfig> apiConfigs = new TreeMap<>();
+    /** Per-node wall clocks, in milliseconds since the epoch; the system clock when absent. */
+    final Map<Long, java.util.function.LongSupplier> clocks = new TreeMap<>();
 
     final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -60,7 +64,7 @@ final class ChatCluster implements AutoCloseable {
                 .withDataDir(root.resolve("raft-chat-" + id))
                 .withSnapshotCount(snapshotCount)
                 .withAdminToken(adminToken)
-                .withApi(apiConfig)
+                .withApi(apiConfigs.getOrDefault(id, apiConfig))
                 .withTiming(TICK_MILLIS, REQUEST_TIMEOUT_MILLIS);
     }
 
@@ -69,7 +73,7 @@ final class ChatCluster implements AutoCloseable {
     }
 
     ChatNode start(long id, boolean join) {
-        ChatNode node = ChatNode.start(config(id, join));
+        ChatNode node = ChatNode.start(config(id, join), clocks.getOrDefault(id, System::currentTimeMillis));
         nodes.put(id, node);
         return node;
     }
