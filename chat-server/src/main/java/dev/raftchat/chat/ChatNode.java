@@ -120,6 +120,9 @@ public final class ChatNode implements AutoCloseable {
     private boolean membershipChangeInFlight;
     private String lastReconcileFailure;
 
+    // FutureReturnValueIgnored: the two periodic tasks catch their own failures, and close() cancels them with
+    // timer.shutdownNow().
+    @SuppressWarnings("FutureReturnValueIgnored")
     private ChatNode(ChatNodeConfig config, ChatTlsConfig tls, java.util.function.LongSupplier wallClockMillis) {
         this.config = config;
         this.wallClockMillis = wallClockMillis;
@@ -345,6 +348,7 @@ public final class ChatNode implements AutoCloseable {
      * Leader: raises the cluster version to the lowest version every member (voters, outgoing voters and
      * learners of the current configuration) reported, when that is above the current one.
      */
+    @SuppressWarnings("FutureReturnValueIgnored") // the callback only clears the in-flight flag
     private void maybeRaiseClusterVersion(ConfState conf) {
         if (versionChangeInFlight) {
             return;
@@ -376,6 +380,7 @@ public final class ChatNode implements AutoCloseable {
                 .whenCompleteAsync((result, failure) -> versionChangeInFlight = false, timer);
     }
 
+    @SuppressWarnings("FutureReturnValueIgnored") // the callback only logs; the next tick proposes again
     private void quietly(String what, CompletableFuture<byte[]> proposal) {
         proposal.whenComplete((ignored, failure) -> {
             if (failure != null) {
@@ -605,6 +610,7 @@ public final class ChatNode implements AutoCloseable {
         }
     }
 
+    @SuppressWarnings("FutureReturnValueIgnored") // the callback handles both outcomes; nothing waits for it
     private void startChange(String what, CompletableFuture<ConfState> change) {
         membershipChangeInFlight = true;
         change.whenCompleteAsync(
@@ -631,6 +637,9 @@ public final class ChatNode implements AutoCloseable {
     }
 
     /** Runs {@code attempt} until it succeeds, fails for a reason a retry cannot fix, or the request times out. */
+    // FutureReturnValueIgnored: every attempt's callback and every scheduled retry completes `result`, which is
+    // what the caller waits for (with the request timeout).
+    @SuppressWarnings("FutureReturnValueIgnored")
     private CompletableFuture<byte[]> retrying(Supplier<CompletableFuture<byte[]>> attempt) {
         CompletableFuture<byte[]> result = new CompletableFuture<>();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMillis());
@@ -661,6 +670,7 @@ public final class ChatNode implements AutoCloseable {
     }
 
     /** Completes with true once {@code condition} holds, or false when the request timeout passes first. */
+    @SuppressWarnings("FutureReturnValueIgnored") // each scheduled check completes `result` or schedules the next
     private CompletableFuture<Boolean> awaitCondition(BooleanSupplier condition) {
         CompletableFuture<Boolean> result = new CompletableFuture<>();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMillis());

@@ -154,11 +154,11 @@ class OpsEndpointsTest {
                     .isEqualTo(1);
             long applied = cluster.node(1).raftStatus().appliedIndex();
             assertThat(value(text, "raft_term\\{node=\"1\"\\}"))
-                    .isEqualTo(cluster.node(1).raftStatus().term());
+                    .isEqualTo((double) cluster.node(1).raftStatus().term());
             assertThat(value(text, "raft_commit_index\\{node=\"1\"\\}")).isGreaterThanOrEqualTo(31);
             assertThat(value(text, "raft_applied_index\\{node=\"1\"\\}"))
                     .isGreaterThanOrEqualTo(31)
-                    .isLessThanOrEqualTo(applied);
+                    .isLessThanOrEqualTo((double) applied);
             assertThat(value(text, "raft_apply_lag_entries\\{node=\"1\"\\}")).isZero();
             assertThat(value(text, "raft_fsync_seconds_count\\{node=\"1\"\\}")).isPositive();
             assertThat(value(text, "raft_proposal_seconds_count\\{node=\"1\"\\}"))

@@ -148,8 +148,8 @@ class SingleNodeHttpTest {
                 + body.length() + "\r\n\r\n" + body
                 + "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
                 + "GET /rooms/a/b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
-        try (java.net.Socket socket =
-                new java.net.Socket("127.0.0.1", cluster.node(1).httpPort())) {
+        try (java.net.Socket socket = new java.net.Socket(
+                java.net.InetAddress.getLoopbackAddress(), cluster.node(1).httpPort())) {
             socket.setSoTimeout(20_000);
             socket.getOutputStream().write(requests.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
             socket.getOutputStream().flush();

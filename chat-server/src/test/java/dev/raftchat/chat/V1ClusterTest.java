@@ -81,7 +81,7 @@ class V1ClusterTest {
         assertThat(client.post(2, "/api/v1/rooms", token, "{\"name\":\"same\"}").status())
                 .isEqualTo(201);
         for (int i = 0; i < 30; i++) {
-            long node = 1 + i % 3;
+            long node = 1L + i % 3;
             assertThat(client.post(node, "/api/v1/rooms/same/messages", token, "{\"text\":\"n" + i + "\"}")
                             .status())
                     .isEqualTo(201);

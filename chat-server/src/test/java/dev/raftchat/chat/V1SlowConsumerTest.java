@@ -31,7 +31,9 @@ class V1SlowConsumerTest {
             client.post(1, "/api/v1/rooms/flood/messages", token, "{\"text\":\"" + big + "\"}");
             try (Socket raw = new Socket()) {
                 raw.setReceiveBufferSize(1_024);
-                raw.connect(new InetSocketAddress("127.0.0.1", cluster.node(1).httpPort()));
+                raw.connect(new InetSocketAddress(
+                        java.net.InetAddress.getLoopbackAddress(),
+                        cluster.node(1).httpPort()));
                 OutputStream out = raw.getOutputStream();
                 out.write(("GET /api/v1/ws?token=" + token + " HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
                                 + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")

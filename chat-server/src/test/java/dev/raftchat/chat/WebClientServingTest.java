@@ -118,7 +118,8 @@ class WebClientServingTest {
     }
 
     private String rawStatusLine(String target) throws Exception {
-        try (Socket socket = new Socket("127.0.0.1", cluster.node(1).httpPort())) {
+        try (Socket socket = new Socket(
+                java.net.InetAddress.getLoopbackAddress(), cluster.node(1).httpPort())) {
             socket.getOutputStream()
                     .write(("GET " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
                             .getBytes(StandardCharsets.US_ASCII));

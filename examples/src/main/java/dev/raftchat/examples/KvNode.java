@@ -30,7 +30,7 @@ public final class KvNode {
         TreeMap<Long, PeerAddress> addresses = new TreeMap<>();
         long[] ids = new long[peers.size()];
         for (int i = 0; i < peers.size(); i++) {
-            ids[i] = i + 1;
+            ids[i] = i + 1L;
             addresses.put(ids[i], PeerAddress.parse(peers.get(i)));
         }
         PeerAddress self = addresses.remove(id);

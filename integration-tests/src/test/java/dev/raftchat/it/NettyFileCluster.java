@@ -50,7 +50,7 @@ final class NettyFileCluster implements AutoCloseable {
         this.customize = customize;
         long[] ids = new long[voters];
         for (int i = 0; i < voters; i++) {
-            ids[i] = i + 1;
+            ids[i] = i + 1L;
         }
         this.initialConf = ConfState.ofVoters(ids);
         for (long id = 1; id <= maxNodes; id++) {

@@ -76,6 +76,8 @@ public final class Checker {
     }
 
     /**
+     * Checks one run's history and final state.
+     *
      * @param history    the run's ops in recorded order
      * @param finalState node id → room → messages oldest first, read from each member after healing; a null
      *                   room map (or a null list) means that member could not be read
@@ -186,7 +188,7 @@ public final class Checker {
             }
         }
 
-        String linearizability = checkLinearizability(completed, reference, anomalies, perKind);
+        String linearizability = checkLinearizability(completed, anomalies, perKind);
         return new Result(List.copyOf(anomalies), ok, failed, info, linearizability);
     }
 
@@ -289,10 +291,7 @@ public final class Checker {
     }
 
     private String checkLinearizability(
-            List<Completed> completed,
-            Map<String, List<String>> reference,
-            List<Anomaly> anomalies,
-            Map<Anomaly.Kind, Integer> perKind) {
+            List<Completed> completed, List<Anomaly> anomalies, Map<Anomaly.Kind, Integer> perKind) {
         Map<String, Integer> keyOfValue = new HashMap<>();
         List<KvOp> registerOps = new ArrayList<>();
         Map<String, List<Completed>> postsByRoom = new TreeMap<>();

@@ -333,7 +333,7 @@ public final class Cluster implements AutoCloseable {
     }
 
     /** Voters and learners as the given node sees them, or null when it does not answer. */
-    public TreeSet<Integer> members(int viewer) {
+    public java.util.SortedSet<Integer> members(int viewer) {
         JsonNode status = status(viewer);
         if (status == null) {
             return null;

@@ -45,7 +45,8 @@ public final class JepsenMain {
     static JepsenOptions parse(String[] args) {
         Path root = Path.of(System.getProperty("raftjepsen.root", "."));
         Path results = root.resolve("jepsen-tests/target/jepsen")
-                .resolve(LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+                .resolve(LocalDateTime.now(java.time.ZoneId.systemDefault())
+                        .format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         Path jar = root.resolve("chat-server/target/chat-server-0.1.0-SNAPSHOT-all.jar");
         JepsenOptions d = JepsenOptions.defaults(results, jar);
         int nodes = d.nodes(), time = d.timeSeconds(), clientsPerNode = d.clientsPerNode(), rate = d.opsPerSecondMax();

@@ -88,7 +88,7 @@ public final class JepsenRun {
         NetworkFaults network = openNetwork(dataRoot);
         HttpClient http = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofMillis(1_000))
+                .connectTimeout(Duration.ofSeconds(1))
                 .build();
         Cluster cluster = new Cluster(
                 new Cluster.Settings(

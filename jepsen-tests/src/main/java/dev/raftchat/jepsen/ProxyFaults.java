@@ -117,7 +117,7 @@ public final class ProxyFaults implements NetworkFaults {
             this.to = to;
             this.targetPort = targetPort;
             try {
-                this.server = new ServerSocket(0, 50, InetAddress.getByName(HOST));
+                this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
             } catch (IOException e) {
                 throw new IllegalStateException("cannot open the proxy for link " + from + "->" + to, e);
             }
@@ -145,7 +145,7 @@ public final class ProxyFaults implements NetworkFaults {
                 }
                 Socket target = new Socket();
                 try {
-                    target.connect(new InetSocketAddress(HOST, targetPort), 1_000);
+                    target.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), targetPort), 1_000);
                 } catch (IOException e) {
                     closeQuietly(client);
                     closeQuietly(target);

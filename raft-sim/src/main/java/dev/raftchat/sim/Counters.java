@@ -4,6 +4,9 @@ import java.util.EnumMap;
 import java.util.Map;
 
 /** A set of {@link Counter} values. Not thread-safe; merge per-thread instances with {@link #add}. */
+// EnumOrdinal: the counters are a dense array indexed by ordinal, for the simulator's hot loop; they are never
+// stored or sent, so a reordered enum cannot misread them.
+@SuppressWarnings("EnumOrdinal")
 public final class Counters {
     private final long[] values = new long[Counter.values().length];
 

@@ -54,6 +54,7 @@ final class Event implements Comparable<Event> {
     }
 
     /** A hash that depends only on deterministic content (never on identity hash codes). */
+    @SuppressWarnings("EnumOrdinal") // the hash is compared only between runs of the same build
     long contentHash() {
         long h = InvariantChecker.mix(timeMillis * 31 + type.ordinal());
         h = InvariantChecker.mix(h ^ (target + 1L) * 0x9E3779B97F4A7C15L ^ incarnation);

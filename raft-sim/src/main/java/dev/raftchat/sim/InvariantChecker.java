@@ -76,7 +76,7 @@ final class InvariantChecker {
         }
 
         long lastIndex() {
-            return prefixHash.size() - 1;
+            return prefixHash.size() - 1L;
         }
     }
 
@@ -454,6 +454,7 @@ final class InvariantChecker {
         return h;
     }
 
+    @SuppressWarnings("AnnotateFormatMethod") // as in raft-core's Check: no annotation dependency for one method
     private static void fail(String format, Object... args) {
         throw new SimulationFailure(String.format(format, args));
     }

@@ -113,7 +113,7 @@ public final class Simulation {
         trace = new Object[config.traceEvents()];
         long[] ids = new long[config.nodeCount()];
         for (int i = 0; i < ids.length; i++) {
-            ids[i] = i + 1;
+            ids[i] = i + 1L;
         }
         ConfState conf = ConfState.ofVoters(ids);
         clusterConf = conf;

@@ -122,7 +122,7 @@ class LinearizabilityCheckerTest {
         for (int i = 0; i < 3200; i++) {
             boolean isWrite = i % 3 != 0;
             if (isWrite) {
-                value = i + 1;
+                value = i + 1L;
                 h.add(write(0, value, i % 17 == 0 ? Outcome.INFO : Outcome.OK, time, time + 5));
             } else {
                 h.add(read(0, value, time, time + 5));

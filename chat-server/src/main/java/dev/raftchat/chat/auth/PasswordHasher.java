@@ -33,6 +33,8 @@ public final class PasswordHasher implements AutoCloseable {
 
     /** The pool is full: try again shortly. */
     public static final class Overloaded extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
         Overloaded(String message) {
             super(message);
         }

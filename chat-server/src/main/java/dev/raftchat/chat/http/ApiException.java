@@ -7,6 +7,8 @@ import java.util.Objects;
  * {@code code} and a message in words. Rendered as {@code {"error":{"code":..,"message":..}}}.
  */
 public final class ApiException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
     private final int status;
     private final String code;
 

@@ -30,7 +30,6 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.nio.charset.StandardCharsets;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -62,6 +61,10 @@ import org.slf4j.LoggerFactory;
  * Raft: it calls the {@link ChatBackend} and writes the response when the future completes (Netty's
  * {@code writeAndFlush} is safe from any thread). Shared by all connections; thread-safe.
  */
+// FutureReturnValueIgnored: the futures ignored here are Netty's write, close and schedule futures. A failed
+// write or close surfaces in the pipeline (exceptionCaught, channelInactive), which closes the channel; the
+// caller has nothing more to do with the outcome.
+@SuppressWarnings("FutureReturnValueIgnored")
 @ChannelHandler.Sharable
 public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final Logger LOG = LoggerFactory.getLogger(ChatHttpHandler.class);
@@ -310,8 +313,7 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
     /** The string value of the field named {@code name} in any letter case; null when absent. */
     private static String textField(JsonNode body, String name) {
         String found = null;
-        for (Iterator<Map.Entry<String, JsonNode>> fields = body.fields(); fields.hasNext(); ) {
-            Map.Entry<String, JsonNode> field = fields.next();
+        for (Map.Entry<String, JsonNode> field : body.properties()) {
             if (field.getKey().equalsIgnoreCase(name)) {
                 if (found != null) {
                     throw new ApiException(400, "invalid_json", "field \"" + name + "\" appears more than once");

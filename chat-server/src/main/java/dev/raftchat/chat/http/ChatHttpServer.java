@@ -39,6 +39,10 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #stopAccepting()} closes the listening socket only; {@link #close()} also closes every
  * connection and stops the threads. Thread-safe.
  */
+// FutureReturnValueIgnored: the futures ignored here are Netty's write, close and schedule futures. A failed
+// write or close surfaces in the pipeline (exceptionCaught, channelInactive), which closes the channel; the
+// caller has nothing more to do with the outcome.
+@SuppressWarnings("FutureReturnValueIgnored")
 public final class ChatHttpServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ChatHttpServer.class);
     public static final String WEBSOCKET_PATH = "/ws";

@@ -24,6 +24,10 @@ import org.slf4j.LoggerFactory;
  * than buffered without bound. {@link #onPost} runs on the Raft thread, encodes the post once and only
  * hands frames to Netty (which never blocks the caller), so no client can slow the apply path.
  */
+// FutureReturnValueIgnored: the futures ignored here are Netty's write, close and schedule futures. A failed
+// write or close surfaces in the pipeline (exceptionCaught, channelInactive), which closes the channel; the
+// caller has nothing more to do with the outcome.
+@SuppressWarnings("FutureReturnValueIgnored")
 public final class Firehose implements ChatListener {
     private static final Logger LOG = LoggerFactory.getLogger(Firehose.class);
 

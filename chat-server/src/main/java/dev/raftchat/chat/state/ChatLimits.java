@@ -125,7 +125,11 @@ public record ChatLimits(
         }
     }
 
-    /** @throws InvalidCommandException with code {@code invalid_peer_url} when longer than {@link #peerUrlBytesMax} or blank */
+    /**
+     * Checks a peer URL's length.
+     *
+     * @throws InvalidCommandException with code {@code invalid_peer_url} when longer than {@link #peerUrlBytesMax} or blank
+     */
     public void checkPeerUrl(String url) {
         if (url == null || url.isBlank()) {
             throw new InvalidCommandException("invalid_peer_url", "peer URL is missing");

@@ -73,6 +73,8 @@ public final class ChatModel {
 
     /** A read that cannot be answered: a stable code, words, and for {@code cursor_expired} the oldest retained seq. */
     public static final class QueryException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
         private final String code;
         private final long oldestRetainedSeq;
 
@@ -398,7 +400,7 @@ public final class ChatModel {
         String name = room.name;
         events.accept(listener -> listener.onMessage(name, message));
         events.accept(listener -> listener.onPost(name, message.toPost()));
-        enforceRetention(room, events);
+        enforceRetention(room);
         return message;
     }
 
@@ -415,7 +417,7 @@ public final class ChatModel {
         }
     }
 
-    private void enforceRetention(Room room, Events events) {
+    private void enforceRetention(Room room) {
         long maxMessages = room.retentionMaxMessages >= 0 ? room.retentionMaxMessages : policy.retentionMaxMessages();
         long maxAgeSeconds =
                 room.retentionMaxAgeSeconds >= 0 ? room.retentionMaxAgeSeconds : policy.retentionMaxAgeSeconds();
@@ -472,7 +474,7 @@ public final class ChatModel {
     private ChatResult expire(Events events) {
         List<String> truncated = new ArrayList<>();
         for (Room room : rooms.values()) {
-            enforceRetention(room, events);
+            enforceRetention(room);
             if (room.emptySinceMillis >= 0
                     && logTimeMillis - room.emptySinceMillis >= policy.emptyRoomGraceSeconds() * 1000) {
                 truncated.add(room.name);
@@ -563,7 +565,7 @@ public final class ChatModel {
         Room room = (Room) found;
         room.retentionMaxMessages = command.retentionMaxMessages();
         room.retentionMaxAgeSeconds = command.retentionMaxAgeSeconds();
-        enforceRetention(room, events);
+        enforceRetention(room);
         return ChatResult.accepted(null);
     }
 
@@ -1019,7 +1021,7 @@ public final class ChatModel {
                     ChatCodec.readString(in, max),
                     in.readLong(),
                     in.readLong());
-            if (!model.sessionsById.isEmpty() && model.sessionsById.lastKey() >= session.sessionId()
+            if ((!model.sessionsById.isEmpty() && model.sessionsById.lastKey() >= session.sessionId())
                     || model.sessionIdsByTokenHash.containsKey(session.tokenHash())) {
                 throw new IOException("chat snapshot lists session " + session.sessionId() + " out of order or twice");
             }
@@ -1070,7 +1072,7 @@ public final class ChatModel {
     }
 
     /** For snapshot readers that check a room set; package-private. */
-    TreeSet<String> roomNameSet() {
+    java.util.SortedSet<String> roomNameSet() {
         return new TreeSet<>(rooms.keySet());
     }
 }

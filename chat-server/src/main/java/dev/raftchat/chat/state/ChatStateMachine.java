@@ -551,9 +551,9 @@ public final class ChatStateMachine implements StateMachine {
     private static void writeSnapshot(
             OutputStream out,
             long index,
-            TreeMap<Long, String> peers,
-            java.util.TreeSet<Long> learners,
-            java.util.TreeSet<Long> removed,
+            java.util.SortedMap<Long, String> peers,
+            java.util.SortedSet<Long> learners,
+            java.util.SortedSet<Long> removed,
             int clusterVersion,
             ChatModel modelCopy)
             throws IOException {

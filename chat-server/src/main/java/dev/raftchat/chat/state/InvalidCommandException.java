@@ -8,6 +8,8 @@ import java.util.Objects;
  * says what was wrong in words.
  */
 public final class InvalidCommandException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
     private final String code;
 
     public InvalidCommandException(String code, String message) {

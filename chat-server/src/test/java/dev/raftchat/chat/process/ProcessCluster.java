@@ -30,7 +30,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  */
 public final class ProcessCluster implements AfterEachCallback, AutoCloseable {
     /** Generous: a JVM start under a loaded 2-core CI machine was seen to take 40 s. */
-    public static final Duration WAIT = Duration.ofSeconds(120);
+    public static final Duration WAIT = Duration.ofMinutes(2);
 
     static final int LOG_TAIL_LINES = 60;
 

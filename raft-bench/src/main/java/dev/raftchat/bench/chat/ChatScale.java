@@ -141,7 +141,7 @@ public final class ChatScale {
                             : "");
 
             long commit = cluster.statusField(leader, "CommitIndex");
-            awaitApplied(cluster, List.of(1, 2, 3), commit, Duration.ofSeconds(120));
+            awaitApplied(cluster, List.of(1, 2, 3), commit, Duration.ofMinutes(2));
             poller.interrupt();
             System.out.printf(Locale.ROOT, "every node applied through index %d%n%n", commit);
 
@@ -413,7 +413,7 @@ public final class ChatScale {
     /** A node log's HH:mm:ss.SSS (this machine's zone, today) as epoch milliseconds. */
     static long wallMillis(String time) {
         return LocalTime.parse(time)
-                .atDate(LocalDate.now())
+                .atDate(LocalDate.now(java.time.ZoneId.systemDefault()))
                 .atZone(ZoneId.systemDefault())
                 .toInstant()
                 .toEpochMilli();

@@ -42,7 +42,7 @@ public record Entry(long term, long index, EntryType type, byte[] data) {
 
     /** The size counted against byte limits (append batches, uncommitted log, apply batches). */
     public long sizeBytes() {
-        return OVERHEAD_BYTES + data.length;
+        return (long) OVERHEAD_BYTES + data.length;
     }
 
     public LogPosition position() {

@@ -5,6 +5,8 @@ package dev.raftchat.raft.core;
  * believes in, or 0 when it knows none; clients retry there.
  */
 public class NotLeaderException extends RaftException {
+    private static final long serialVersionUID = 1L;
+
     private final long leaderHint;
 
     public NotLeaderException(long nodeId, long leaderHint) {

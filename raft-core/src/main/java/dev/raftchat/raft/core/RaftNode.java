@@ -1094,7 +1094,7 @@ public final class RaftNode {
         if (!config.leaseReads() || role != Role.LEADER || transferee != NONE) {
             return false;
         }
-        long window = config.electionTimeoutTicks() - config.leaseClockDriftTicks();
+        long window = (long) config.electionTimeoutTicks() - config.leaseClockDriftTicks();
         TreeMap<Long, Boolean> fresh = new TreeMap<>();
         for (long voter : quorum.voters()) {
             Long heard = lastHeardTick.get(voter);

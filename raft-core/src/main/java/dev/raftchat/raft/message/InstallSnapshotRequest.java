@@ -16,6 +16,6 @@ public record InstallSnapshotRequest(
 
     @Override
     public long sizeBytes() {
-        return 128 + chunk.length;
+        return 128L + chunk.length;
     }
 }

@@ -8,6 +8,8 @@ import dev.raftchat.raft.core.RaftException;
  * {@link RaftTimeoutException} the outcome is certain, so retrying cannot apply the command twice.
  */
 public class ProposalNotCommittedException extends RaftException {
+    private static final long serialVersionUID = 1L;
+
     public ProposalNotCommittedException(String message) {
         super(message);
     }

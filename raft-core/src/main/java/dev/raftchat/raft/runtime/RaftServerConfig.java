@@ -292,7 +292,11 @@ public record RaftServerConfig(
             return this;
         }
 
-        /** @throws IllegalArgumentException naming the first invalid field */
+        /**
+         * Checks every field.
+         *
+         * @throws IllegalArgumentException naming the first invalid field
+         */
         public RaftServerConfig build() {
             int inboxBatch = inboxBatchMessagesMax != null
                     ? inboxBatchMessagesMax

@@ -8,6 +8,8 @@ import dev.raftchat.raft.core.RaftException;
  * committed by the rest of the cluster. {@link #getCause()} is the fatal failure, if there was one.
  */
 public class RaftShutdownException extends RaftException {
+    private static final long serialVersionUID = 1L;
+
     public RaftShutdownException(String message) {
         super(message);
     }

@@ -10,6 +10,8 @@ import dev.raftchat.raft.core.RaftException;
  * make its command idempotent (for example with a client-chosen id carried inside the command).
  */
 public class RaftTimeoutException extends RaftException {
+    private static final long serialVersionUID = 1L;
+
     public RaftTimeoutException(String message) {
         super(message);
     }

@@ -8,6 +8,8 @@ import dev.raftchat.raft.core.RaftException;
  * — on the current leader, or here once a leader is known — is always safe.
  */
 public class ReadNotConfirmedException extends RaftException {
+    private static final long serialVersionUID = 1L;
+
     public ReadNotConfirmedException(String message) {
         super(message);
     }

@@ -60,7 +60,7 @@ class RaftLogProperties {
         log.append(follower.subList(stable, follower.size()));
 
         // Leader probes backwards from its end the way RaftNode does, using findConflictByTerm hints.
-        long next = leader.size() + 1;
+        long next = leader.size() + 1L;
         int rounds = 0;
         while (true) {
             rounds++;

@@ -44,7 +44,7 @@ final class TestCluster {
         this.configure = configure;
         long[] ids = new long[size];
         for (int i = 0; i < size; i++) {
-            ids[i] = i + 1;
+            ids[i] = i + 1L;
         }
         this.conf = ConfState.ofVoters(ids);
         for (long id : ids) {

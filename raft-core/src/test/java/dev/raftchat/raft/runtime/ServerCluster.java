@@ -42,7 +42,7 @@ final class ServerCluster implements AutoCloseable {
         this.customize = customize;
         long[] ids = new long[size];
         for (int i = 0; i < size; i++) {
-            ids[i] = i + 1;
+            ids[i] = i + 1L;
         }
         this.conf = ConfState.ofVoters(ids);
         for (long id : ids) {

@@ -8,6 +8,8 @@ import java.util.Objects;
  * and {@code WWW-Authenticate: Bearer} for a 401.
  */
 public final class ApiError extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
     private final int status;
     private final String code;
     private final String field;

@@ -59,6 +59,10 @@ import org.slf4j.LoggerFactory;
  * is closed. The token is re-checked at each ping: a revoked or expired session is closed with 4401.
  * Query-string tokens are never logged.
  */
+// FutureReturnValueIgnored: the futures ignored here are Netty's write, close and schedule futures, and the
+// authentication future, whose callback handles both outcomes itself. A failed write or close surfaces in the
+// pipeline (exceptionCaught, channelInactive), which closes the channel; the caller has nothing more to do.
+@SuppressWarnings("FutureReturnValueIgnored")
 public final class WebSocketHub implements ChatListener {
     private static final Logger LOG = LoggerFactory.getLogger(WebSocketHub.class);
     public static final int CLOSE_UNAUTHORIZED = 4401;

@@ -8,6 +8,9 @@ import java.util.concurrent.CompletableFuture;
  * <p>Threading: {@link #start} and {@link #close} are called by the benchmark thread; {@link #propose} is
  * called concurrently by many clients, including from the library's own completion threads.
  */
+// "try": close() waits for a library's threads and may be interrupted; the benchmark thread that closes a
+// cluster treats an interrupt as the end of the run, so nothing is lost if try-with-resources sees it.
+@SuppressWarnings("try")
 public interface BenchCluster extends AutoCloseable {
 
     /** Starts the nodes and returns once a leader is elected and has committed one proposal. */

@@ -94,6 +94,7 @@ public final class ClosedLoop {
                 errors.get());
     }
 
+    @SuppressWarnings("FutureReturnValueIgnored") // completed() records both outcomes
     private void submit() {
         long submitted = System.nanoTime();
         CompletableFuture<?> future;
@@ -105,6 +106,7 @@ public final class ClosedLoop {
         future.whenComplete((result, error) -> completed(submitted, error));
     }
 
+    @SuppressWarnings("FutureReturnValueIgnored") // the retry is a new submit(), whose outcome completed() records
     private void completed(long submitted, Throwable error) {
         if (error == null) {
             if (measuring) {

@@ -40,7 +40,7 @@ public final class LatencyHistogram {
             return index;
         }
         int shift = index / SUB_BUCKETS - 1;
-        long topBits = index % SUB_BUCKETS + SUB_BUCKETS;
+        long topBits = (long) (index % SUB_BUCKETS) + SUB_BUCKETS;
         return ((topBits + 1) << shift) - 1;
     }
 

@@ -433,7 +433,7 @@ public final class FileLogStorage implements LogStorage {
                 SegmentFormat.encode(next, buffer);
                 i++;
             } while (i < entries.size()
-                    && fits(segment, base + buffer.position(), SegmentFormat.recordBytes(entries.get(i)))
+                    && fits(base + buffer.position(), SegmentFormat.recordBytes(entries.get(i)))
                     && buffer.remaining() >= SegmentFormat.recordBytes(entries.get(i)));
             buffer.flip();
             int written = buffer.remaining();
@@ -449,7 +449,7 @@ public final class FileLogStorage implements LogStorage {
         }
     }
 
-    private boolean fits(Segment segment, long endOffset, int recordBytes) {
+    private boolean fits(long endOffset, int recordBytes) {
         return endOffset + recordBytes <= config.segmentBytesMax();
     }
 
@@ -458,7 +458,7 @@ public final class FileLogStorage implements LogStorage {
         Segment last = segments.isEmpty() ? null : segments.get(segments.size() - 1);
         if (last != null
                 && last.lastIndex() + 1 == index
-                && (last.recordCount() == 0 || fits(last, last.endOffset, recordBytes))) {
+                && (last.recordCount() == 0 || fits(last.endOffset, recordBytes))) {
             return last;
         }
         if (last != null && (last.dirty || last.forcePending) && !config.syncDisabled()) {
@@ -782,7 +782,7 @@ public final class FileLogStorage implements LogStorage {
                     throw new StorageException(path + " is damaged at byte offset " + position + ": " + problem
                             + "; a valid record follows at byte offset " + validAt + ", so this is not a torn tail");
                 }
-                long cut = bytes.length - position;
+                long cut = (long) bytes.length - position;
                 LOG.warn(
                         "cutting torn tail of {}: {} bytes from byte offset {} ({}); the log now ends at index {}",
                         path,

@@ -422,7 +422,7 @@ public final class SimulatedFileSystem implements StorageFileSystem {
         }
     }
 
-    private final class Inode {
+    private static final class Inode {
         final long id;
         ByteImage current = new ByteImage(0);
         ByteImage durable = new ByteImage(0);

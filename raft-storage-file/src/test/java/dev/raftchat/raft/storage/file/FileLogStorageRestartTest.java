@@ -34,7 +34,12 @@ class FileLogStorageRestartTest {
             for (long i = 1; i <= 500; i++) {
                 EntryType type = i % 50 == 0 ? EntryType.NO_OP : EntryType.NORMAL;
                 Entry e = new Entry(
-                        1 + i / 100, i, type, type == EntryType.NO_OP ? new byte[0] : ("post " + i).getBytes());
+                        1 + i / 100,
+                        i,
+                        type,
+                        type == EntryType.NO_OP
+                                ? new byte[0]
+                                : ("post " + i).getBytes(java.nio.charset.StandardCharsets.UTF_8));
                 written.add(e);
             }
             storage.append(written.subList(0, 250));

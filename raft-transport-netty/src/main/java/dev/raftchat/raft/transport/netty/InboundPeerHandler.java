@@ -26,6 +26,10 @@ import org.slf4j.LoggerFactory;
  * the reason, and is counted. Nothing here throws to Netty and nothing touches Raft state: the node
  * keeps serving its other connections. One instance per connection; runs on that connection's event loop.
  */
+// FutureReturnValueIgnored: the futures ignored here are Netty's write, close and schedule futures. A failed
+// write or close surfaces in the pipeline (exceptionCaught, channelInactive), which closes the channel; the
+// caller has nothing more to do with the outcome.
+@SuppressWarnings("FutureReturnValueIgnored")
 final class InboundPeerHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(InboundPeerHandler.class);
 

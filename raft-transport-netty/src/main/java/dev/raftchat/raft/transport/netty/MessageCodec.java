@@ -400,7 +400,7 @@ public final class MessageCodec {
                         nodeIds("learners", conf.getLearnersList())));
     }
 
-    private static TreeSet<Long> nodeIds(String field, List<Long> ids) {
+    private static java.util.SortedSet<Long> nodeIds(String field, List<Long> ids) {
         TreeSet<Long> set = new TreeSet<>();
         for (long id : ids) {
             if (!set.add(nodeId(field, id))) {

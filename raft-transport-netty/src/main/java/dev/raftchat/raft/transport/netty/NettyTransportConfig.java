@@ -140,6 +140,7 @@ public record NettyTransportConfig(
                 .ioThreads(ioThreads);
     }
 
+    @SuppressWarnings("AnnotateFormatMethod") // as in raft-core's Check: no annotation dependency for one method
     private static void require(boolean condition, String format, Object... args) {
         if (!condition) {
             throw new IllegalArgumentException(String.format(format, args));

@@ -14,6 +14,10 @@ import java.util.concurrent.TimeUnit;
  * so: a peer must see this node's connections end (FIN) the moment the node closes, or it would keep
  * writing into a connection nobody reads. Thread-safe.
  */
+// FutureReturnValueIgnored: the futures ignored here are Netty's write, close and schedule futures. A failed
+// write or close surfaces in the pipeline (exceptionCaught, channelInactive), which closes the channel; the
+// caller has nothing more to do with the outcome.
+@SuppressWarnings("FutureReturnValueIgnored")
 final class OpenChannels {
     private final Set<Channel> channels = ConcurrentHashMap.newKeySet();
     private volatile boolean closing;

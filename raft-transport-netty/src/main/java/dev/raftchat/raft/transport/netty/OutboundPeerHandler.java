@@ -13,6 +13,10 @@ import org.slf4j.LoggerFactory;
  * The handler of an outbound connection. Raft traffic only leaves on it; the only frame the accepting
  * node may send back is a {@code Rejection} just before it closes. Anything else closes the connection.
  */
+// FutureReturnValueIgnored: the futures ignored here are Netty's write, close and schedule futures. A failed
+// write or close surfaces in the pipeline (exceptionCaught, channelInactive), which closes the channel; the
+// caller has nothing more to do with the outcome.
+@SuppressWarnings("FutureReturnValueIgnored")
 final class OutboundPeerHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(OutboundPeerHandler.class);
 

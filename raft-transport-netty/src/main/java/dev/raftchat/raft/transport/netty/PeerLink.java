@@ -35,6 +35,10 @@ import org.slf4j.LoggerFactory;
  * {@code writeBufferBytesMax}) and resumes on the writability event, so the only unbounded-looking
  * buffer, Netty's, is bounded too.
  */
+// FutureReturnValueIgnored: the futures ignored here are Netty's write, close and schedule futures. A failed
+// write or close surfaces in the pipeline (exceptionCaught, channelInactive), which closes the channel; the
+// caller has nothing more to do with the outcome.
+@SuppressWarnings("FutureReturnValueIgnored")
 final class PeerLink {
     private static final Logger LOG = LoggerFactory.getLogger(PeerLink.class);
     private static final long DROP_WARN_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(5);

@@ -70,11 +70,25 @@ class NettyTransportTest {
                 new VoteRequest(from, to, 7, 10, 6, true, false),
                 new VoteResponse(from, to, 7, true, true),
                 new AppendRequest(
-                        from, to, 7, 10, 6, List.of(Entry.noOp(7, 11), Entry.normal(7, 12, "hello".getBytes())), 9),
+                        from,
+                        to,
+                        7,
+                        10,
+                        6,
+                        List.of(
+                                Entry.noOp(7, 11),
+                                Entry.normal(7, 12, "hello".getBytes(java.nio.charset.StandardCharsets.UTF_8))),
+                        9),
                 new AppendResponse(from, to, 7, false, 10, 8, 5),
                 new HeartbeatRequest(from, to, 7, 9, 42),
                 new HeartbeatResponse(from, to, 7, 42),
-                new ForwardProposal(from, to, 0, 3, 17, List.of("a".getBytes(), new byte[0])),
+                new ForwardProposal(
+                        from,
+                        to,
+                        0,
+                        3,
+                        17,
+                        List.of("a".getBytes(java.nio.charset.StandardCharsets.UTF_8), new byte[0])),
                 new TimeoutNow(from, to, 7),
                 new ReadIndexRequest(from, to, 7, 99),
                 new ReadIndexResponse(from, to, 7, 99, 12, true),
@@ -474,7 +488,9 @@ class NettyTransportTest {
         PeerAddress configured = new PeerAddress("127.0.0.1", TestPeers.unusedPort());
         one.updatePeer(2, configured);
         for (long id = 2; id <= 4; id++) {
-            try (Socket peer = new Socket("127.0.0.1", one.boundPeerAddress().port())) {
+            try (Socket peer = new Socket(
+                    java.net.InetAddress.getLoopbackAddress(),
+                    one.boundPeerAddress().port())) {
                 peer.getOutputStream()
                         .write(frame(Frames.hello(TestPeers.CLUSTER, id, 1, "127.0.0.1:" + (40_000 + id))
                                 .toByteArray()));
@@ -502,10 +518,11 @@ class NettyTransportTest {
         // process never closed that socket (seen with an in-JVM restart on the same port).
         java.net.ServerSocket previousListener = new java.net.ServerSocket();
         previousListener.setReuseAddress(true);
-        previousListener.bind(new java.net.InetSocketAddress("127.0.0.1", port));
+        previousListener.bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port));
         previousListener.setSoTimeout(10_000);
-        try (Socket previousOutbound =
-                new Socket("127.0.0.1", one.boundPeerAddress().port())) {
+        try (Socket previousOutbound = new Socket(
+                java.net.InetAddress.getLoopbackAddress(),
+                one.boundPeerAddress().port())) {
             previousOutbound
                     .getOutputStream()
                     .write(frame(Frames.hello(TestPeers.CLUSTER, 2, 111, "").toByteArray()));

@@ -22,6 +22,9 @@ import java.util.List;
  * keeps no index and cannot recover: truncations are recorded as a marker only. Called by MicroRaft's
  * single node thread.
  */
+// NonAtomicVolatileUpdate: only MicroRaft's node thread updates the counters; volatile publishes them to the
+// thread that reports them.
+@SuppressWarnings("NonAtomicVolatileUpdate")
 final class AppendOnlyFileStore implements RaftStore, AutoCloseable {
     private static final int HEADER_BYTES = 20;
     private static final byte[] NO_BYTES = new byte[0];

@@ -23,6 +23,9 @@ import java.util.function.Consumer;
  * Compare it only with our library on an in-memory transport ({@code ours-inmem}); it is not a network
  * figure. MicroRaft defaults throughout; proposals go to the leader with {@link RaftNode#replicate}.
  */
+// "try": see BenchCluster. FutureReturnValueIgnored: start()'s future is not needed, findLeader() waits for
+// the election that proves the nodes started.
+@SuppressWarnings({"try", "FutureReturnValueIgnored"})
 public final class MicroRaftDriver implements BenchCluster {
     private static final long LEADER_WAIT_MILLIS = 30_000;
     private static final byte[] NEW_TERM_OPERATION = new byte[0];

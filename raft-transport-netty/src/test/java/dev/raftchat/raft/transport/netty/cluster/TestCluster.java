@@ -53,7 +53,7 @@ final class TestCluster implements AutoCloseable {
         this.tlsOfNode = tlsOfNode;
         this.ids = new long[size];
         for (int i = 0; i < size; i++) {
-            ids[i] = i + 1;
+            ids[i] = i + 1L;
             addresses.put(ids[i], new PeerAddress("127.0.0.1", freePort()));
         }
     }
