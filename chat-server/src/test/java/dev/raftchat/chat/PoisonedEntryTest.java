@@ -67,6 +67,11 @@ class PoisonedEntryTest {
             throws Exception {
         root = dataRoot;
         cluster = new ChatCluster(root, 3);
+        var api = ChatCluster.testApiConfig();
+        api.timeTickMillis = 3_600_000; // no clock ticks or version reports: the logs stay still when asked
+        api.clockStepMaxMillis = 3_600_000;
+        api.clockSkewMaxMillis = 3_600_000;
+        cluster.apiConfig = api.build();
         cluster.startAll();
         cluster.awaitReady();
         assertThat(post(1, "before")).isEqualTo(201);
@@ -84,13 +89,19 @@ class PoisonedEntryTest {
                         .allMatch(node -> node.chat().refusedCommands() == 1));
 
         // Not even a command envelope: written into every stopped node's log, committed by the next leader.
+        // The logs must be identical first, so that the forged entry is the same (term, index, bytes)
+        // everywhere: nothing is proposed any more (no clock ticks), and the followers stop before the
+        // leader, so no leadership transfer adds an entry to some logs only.
         await().atMost(ChatCluster.WAIT)
                 .until(() -> cluster.nodes.values().stream()
-                                .map(node -> node.raftStatus().appliedIndex())
+                                .map(node -> node.raftStatus().raft().lastIndex() + "/"
+                                        + node.raftStatus().appliedIndex())
                                 .distinct()
                                 .count()
                         == 1);
-        cluster.close();
+        cluster.stop(follower);
+        cluster.stop(6 - leader - follower);
+        cluster.stop(leader);
         for (long id = 1; id <= 3; id++) {
             appendRaw(id, "forged, not an envelope".getBytes(StandardCharsets.UTF_8));
         }
