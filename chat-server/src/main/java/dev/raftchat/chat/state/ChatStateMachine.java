@@ -41,6 +41,14 @@ import org.slf4j.LoggerFactory;
  * command, since every replica must take the same decision. Applying an index not above the last
  * applied one is a bug of the caller and throws {@link IllegalStateException}.
  *
+ * <p><b>Cluster version.</b> The replicated {@link #clusterVersion} (1 until the leader commits a
+ * {@link ChatCommand.SetClusterVersion}) decides what a command's declared command version means, the same
+ * on every node whatever build it runs: above the cluster version it is refused ({@code malformed_command},
+ * counted in {@link #refusedCommands}); at or below it, a node that cannot read it throws
+ * {@link IllegalStateException} (its Raft server stops with that message) instead of skipping it, since a
+ * skip would make it diverge. The same holds for a raise past what this node reads and for a snapshot of
+ * such a cluster. {@code commandVersionMax} below the build's lets one build act as an older one.
+ *
  * <p><b>Threading.</b> {@link #apply}, {@link #restore} and the query methods may be called from any
  * threads: writers take a write lock, readers a read lock, so a stale local read ({@link #rooms},
  * {@link #posts}) from an HTTP thread sees a consistent state between two entries. Listeners run on the
