@@ -179,6 +179,17 @@ public final class ChatNode implements AutoCloseable {
                 .build();
         this.raft = new RaftServer(raftConfig, storage, snapshots, transport, chat, metrics);
         registerClusterMeters();
+        raft.addListener(new dev.raftchat.raft.runtime.RaftServerListener() {
+            @Override
+            public void onStopped(Throwable failure) {
+                // A fatal failure (a failed sync, an entry this build cannot read): the node stops as a
+                // whole rather than serve HTTP around a dead Raft server; the process exits non-zero.
+                if (failure != null && !closing.get()) {
+                    LOG.error("node {}: stopping, because its Raft server stopped: {}", nodeId, failure.toString());
+                    new Thread(ChatNode.this::close, "chat-" + nodeId + "-failed").start();
+                }
+            }
+        });
         this.timer = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "chat-" + nodeId + "-timer");
             thread.setDaemon(true);
@@ -494,7 +505,10 @@ public final class ChatNode implements AutoCloseable {
         return firehose;
     }
 
-    /** Completes when the node has stopped: closed, or removed from the cluster and closed itself. */
+    /**
+     * Completes when the node has stopped: closed, removed from the cluster and closed itself, or closed
+     * itself after its Raft server stopped on a fatal failure ({@link #raftStatus()} is then FAILED).
+     */
     public CompletableFuture<Void> terminated() {
         return terminated;
     }

@@ -218,6 +218,11 @@ public final class RaftChatMain implements Callable<Integer> {
         }
         LOG.info("node {} serving HTTP on port {}", config.nodeId(), node.httpPort());
         node.terminated().join();
+        dev.raftchat.raft.runtime.ServerStatus status = node.raftStatus();
+        if (status.state() == dev.raftchat.raft.runtime.ServerStatus.State.FAILED) {
+            LOG.error("node {} stopped after a fatal failure: {}", config.nodeId(), String.valueOf(status.failure()));
+            return 1;
+        }
         return 0;
     }
 

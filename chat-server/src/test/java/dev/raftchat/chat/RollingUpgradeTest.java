@@ -122,7 +122,9 @@ class RollingUpgradeTest {
         cluster.stop(3);
         startAs(3, 1);
         ChatNode rolledBack = cluster.node(3);
-        await().atMost(ChatCluster.WAIT).until(() -> rolledBack.raftStatus().state() == ServerStatus.State.FAILED);
+        // The whole node stops (a process exits with 1), not only its Raft server.
+        rolledBack.terminated().get(ChatCluster.WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertThat(rolledBack.raftStatus().state()).isEqualTo(ServerStatus.State.FAILED);
         assertThat(rolledBack.raftStatus().failure())
                 .rootCause()
                 .hasMessageContaining("reads command versions up to 1")
