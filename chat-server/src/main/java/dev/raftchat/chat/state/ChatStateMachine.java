@@ -367,8 +367,8 @@ public final class ChatStateMachine implements StateMachine {
     }
 
     private String cannotFollow(long index, int version) {
-        return "entry " + index + " needs command version " + version + " (the cluster version is "
-                + clusterVersion() + ") but this node reads command versions up to " + commandVersionMax
+        return "entry " + index + " needs command version " + version + " (the cluster version is, or is being"
+                + " raised to, " + version + ") but this node reads command versions up to " + commandVersionMax
                 + "; it stops rather than skip the entry and diverge. Run a build that reads version " + version
                 + " (and no lower --command-version-max) on this node; see docs/operations.md, Upgrading";
     }
