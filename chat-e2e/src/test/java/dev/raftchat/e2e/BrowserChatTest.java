@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
@@ -48,7 +49,7 @@ class BrowserChatTest extends BrowserTestSupport {
         int pageSize = owner.info().path("limits").path("defaultPageSize").asInt();
         // Names after every other test's rooms, so at least the last few are beyond the first page.
         String prefix = "zz-" + unique("p");
-        List<String> created = new java.util.ArrayList<>();
+        List<String> created = new ArrayList<>();
         for (int i = 0; i < pageSize + 3; i++) {
             String name = String.format("%s-%03d", prefix, i);
             owner.createRoom(name);

@@ -4,10 +4,9 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.raftchat.testsupport.FreePorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -51,8 +50,8 @@ final class ChatProcessCluster implements AutoCloseable {
         this.dataRoot = dataRoot;
         this.logDir = logDir;
         for (long id = 1; id <= size; id++) {
-            peerPorts.put(id, freePort());
-            httpPorts.put(id, freePort());
+            peerPorts.put(id, FreePorts.loopback());
+            httpPorts.put(id, FreePorts.loopback());
         }
     }
 
@@ -201,14 +200,6 @@ final class ChatProcessCluster implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Optional.empty();
-        }
-    }
-
-    static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.raftchat.chat;
 
 import dev.raftchat.chat.api.v1.ApiConfig;
+import dev.raftchat.chat.state.ChatCodec;
 import dev.raftchat.chat.state.ChatLimits;
 import dev.raftchat.chat.state.ChatPolicy;
 import java.util.Arrays;
@@ -146,7 +147,7 @@ final class ApiFlags {
 
     @Option(
             names = "--command-version-max",
-            defaultValue = "" + dev.raftchat.chat.state.ChatCodec.COMMAND_VERSION_MAX,
+            defaultValue = "" + ChatCodec.COMMAND_VERSION_MAX,
             description = "The highest command version this node reads and reports; lower holds the cluster"
                     + " version back during an upgrade (docs/operations.md, Upgrading) (default: ${DEFAULT-VALUE}).")
     int commandVersionMax;

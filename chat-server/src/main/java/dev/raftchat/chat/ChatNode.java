@@ -13,6 +13,9 @@ import dev.raftchat.chat.http.ApiException;
 import dev.raftchat.chat.http.ChatBackend;
 import dev.raftchat.chat.http.ChatHttpServer;
 import dev.raftchat.chat.http.Firehose;
+import dev.raftchat.chat.http.OpsRoutes;
+import dev.raftchat.chat.ops.ChatMetrics;
+import dev.raftchat.chat.ops.ChatNodeOperations;
 import dev.raftchat.chat.state.ChatCodec;
 import dev.raftchat.chat.state.ChatCommand;
 import dev.raftchat.chat.state.ChatLimits;
@@ -20,6 +23,7 @@ import dev.raftchat.chat.state.ChatListener;
 import dev.raftchat.chat.state.ChatQuery;
 import dev.raftchat.chat.state.ChatResult;
 import dev.raftchat.chat.state.ChatStateMachine;
+import dev.raftchat.chat.state.InvalidCommandException;
 import dev.raftchat.chat.state.Post;
 import dev.raftchat.raft.core.ConfState;
 import dev.raftchat.raft.core.NodeConfig;
@@ -28,6 +32,7 @@ import dev.raftchat.raft.core.ProposalRejectedException;
 import dev.raftchat.raft.runtime.ProposalNotCommittedException;
 import dev.raftchat.raft.runtime.RaftServer;
 import dev.raftchat.raft.runtime.RaftServerConfig;
+import dev.raftchat.raft.runtime.RaftServerListener;
 import dev.raftchat.raft.runtime.ReadNotConfirmedException;
 import dev.raftchat.raft.runtime.ServerStatus;
 import dev.raftchat.raft.storage.file.FileLogStorage;
@@ -38,20 +43,33 @@ import dev.raftchat.raft.storage.file.FileSnapshotStoreConfig;
 import dev.raftchat.raft.transport.netty.NettyTransport;
 import dev.raftchat.raft.transport.netty.NettyTransportConfig;
 import dev.raftchat.raft.transport.netty.PeerAddress;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
+import java.util.SortedMap;
+import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.ThreadPoolExecutor.CallerRunsPolicy;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -81,7 +99,6 @@ import org.slf4j.LoggerFactory;
 public final class ChatNode implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ChatNode.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String CLUSTER_ID = "raft-chat";
     private static final long LEADERSHIP_TRANSFER_WAIT_MILLIS = 2_000;
     private static final int API_EXECUTOR_QUEUE_MAX = 16_384;
     /**
@@ -96,17 +113,17 @@ public final class ChatNode implements AutoCloseable {
     private final NettyTransport transport;
     private final RaftServer raft;
     private final Firehose firehose;
-    private final dev.raftchat.chat.ops.ChatMetrics metrics;
+    private final ChatMetrics metrics;
     private final ScheduledExecutorService timer;
     private final ChatHttpServer http;
     private final PasswordHasher passwordHasher;
     private final WebSocketHub webSocketHub;
     /** Completes v1 futures off the Raft thread; bounded, and runs the step inline only when full. */
-    private final java.util.concurrent.ThreadPoolExecutor apiExecutor;
+    private final ThreadPoolExecutor apiExecutor;
 
     private final long retryDelayMillis;
     /** This node's wall clock, in milliseconds since the epoch (a test may set it off). */
-    private final java.util.function.LongSupplier wallClockMillis;
+    private final LongSupplier wallClockMillis;
 
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
@@ -123,7 +140,7 @@ public final class ChatNode implements AutoCloseable {
     // FutureReturnValueIgnored: the two periodic tasks catch their own failures, and close() cancels them with
     // timer.shutdownNow().
     @SuppressWarnings("FutureReturnValueIgnored")
-    private ChatNode(ChatNodeConfig config, ChatTlsConfig tls, java.util.function.LongSupplier wallClockMillis) {
+    private ChatNode(ChatNodeConfig config, ChatTlsConfig tls, Path clusterSecretFile, LongSupplier wallClockMillis) {
         this.config = config;
         this.wallClockMillis = wallClockMillis;
         this.lastVersionReportNanos = System.nanoTime() - TimeUnit.DAYS.toNanos(1);
@@ -140,11 +157,24 @@ public final class ChatNode implements AutoCloseable {
         this.firehose = new Firehose(config.webSocketQueueFramesMax());
         TreeMap<Long, PeerAddress> peers = new TreeMap<>(config.cluster());
         peers.remove(nodeId);
+        PeerSecurity security = PeerSecurity.resolve(config, clusterSecretFile, tls.peerEnabled());
+        String clusterId = PeerSecurity.clusterId(config);
+        LOG.info(
+                "node {}: peers authenticated by {}; cluster id {}",
+                nodeId,
+                security.secrets().isEmpty() ? "their TLS certificates" : security.secrets(),
+                clusterId.isEmpty() ? "to be learned from the first member" : clusterId);
+        LOG.info("node {}: cluster secret from {}", nodeId, security.source());
         this.transport = new NettyTransport(
-                NettyTransportConfig.builder(CLUSTER_ID, nodeId, config.peerAddress())
+                NettyTransportConfig.builder(clusterId, nodeId, config.peerAddress())
+                        .clusterSecrets(security.secrets())
                         .build(),
                 peers,
                 tls.peerTls());
+        transport.onClusterIdLearned(learned -> {
+            PeerSecurity.persistClusterId(config.dataDir(), learned);
+            LOG.info("node {}: learned the cluster id {} from an authenticated member", nodeId, learned);
+        });
         chat.addListener(new ChatListener() {
             @Override
             public void onPeerRegistered(long peerId, String url) {
@@ -152,7 +182,7 @@ public final class ChatNode implements AutoCloseable {
             }
 
             @Override
-            public void onRestored(java.util.SortedMap<Long, String> peerUrls) {
+            public void onRestored(SortedMap<Long, String> peerUrls) {
                 peerUrls.forEach((peerId, url) -> usePeerAddress(peerId, url));
             }
         });
@@ -161,7 +191,7 @@ public final class ChatNode implements AutoCloseable {
         FileSnapshotStore snapshotFiles =
                 FileSnapshotStore.open(config.dataDir().resolve("snapshots"), FileSnapshotStoreConfig.defaults());
         FileSnapshotStorage snapshots = new FileSnapshotStorage(snapshotFiles);
-        this.metrics = new dev.raftchat.chat.ops.ChatMetrics(
+        this.metrics = new ChatMetrics(
                 nodeId,
                 this::raftStatus,
                 () -> snapshotFiles.latestPath().map(ChatNode::sizeOrZero).orElse(0L));
@@ -179,7 +209,7 @@ public final class ChatNode implements AutoCloseable {
                 .build();
         this.raft = new RaftServer(raftConfig, storage, snapshots, transport, chat, metrics);
         registerClusterMeters();
-        raft.addListener(new dev.raftchat.raft.runtime.RaftServerListener() {
+        raft.addListener(new RaftServerListener() {
             @Override
             public void onStopped(Throwable failure) {
                 // A fatal failure (a failed sync, an entry this build cannot read): the node stops as a
@@ -195,28 +225,29 @@ public final class ChatNode implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
-        this.apiExecutor = new java.util.concurrent.ThreadPoolExecutor(
+        this.apiExecutor = new ThreadPoolExecutor(
                 2,
                 2,
                 0,
                 TimeUnit.MILLISECONDS,
-                new java.util.concurrent.ArrayBlockingQueue<>(API_EXECUTOR_QUEUE_MAX),
+                new ArrayBlockingQueue<>(API_EXECUTOR_QUEUE_MAX),
                 runnable -> {
                     Thread thread = new Thread(runnable, "chat-" + nodeId + "-api");
                     thread.setDaemon(true);
                     return thread;
                 },
-                new java.util.concurrent.ThreadPoolExecutor.CallerRunsPolicy());
+                new CallerRunsPolicy());
         ApiConfig api = config.api();
         this.passwordHasher =
                 new PasswordHasher(api.passwordHashIterations(), api.passwordHashThreads(), api.passwordHashQueueMax());
         ApiBackend apiBackend = new V1Backend();
         Authenticator authenticator = new Authenticator(apiBackend, api);
-        this.webSocketHub = new WebSocketHub(chat, api, authenticator);
+        this.webSocketHub =
+                new WebSocketHub(chat, api, authenticator, config.http().webSocketAuthTimeoutMillis());
         chat.addListener(webSocketHub);
         raft.start();
         try {
-            var operations = new dev.raftchat.chat.ops.ChatNodeOperations(
+            var operations = new ChatNodeOperations(
                     nodeId,
                     raft,
                     snapshotFiles,
@@ -234,9 +265,12 @@ public final class ChatNode implements AutoCloseable {
                     new Backend(),
                     firehose,
                     config.httpContentBytesMax(),
-                    config.httpConnectionsMax(),
+                    // Admin routes answer this node's own names besides IP literals and localhost (DNS rebinding).
+                    config.http()
+                            .withAllowedHost(config.httpHost())
+                            .withAllowedHost(config.peerAddress().host()),
                     config.adminToken(),
-                    new dev.raftchat.chat.http.OpsRoutes(operations),
+                    new OpsRoutes(operations),
                     metrics,
                     tls.httpServerContext(),
                     apiHandler);
@@ -255,20 +289,20 @@ public final class ChatNode implements AutoCloseable {
 
     private void registerClusterMeters() {
         var registry = metrics.registry();
-        io.micrometer.core.instrument.Gauge.builder("chat.clock.skew", () -> clockSkewMillis)
+        Gauge.builder("chat.clock.skew", () -> clockSkewMillis)
                 .description("This node's clock minus the replicated log time")
                 .baseUnit("milliseconds")
                 .register(registry);
-        io.micrometer.core.instrument.Gauge.builder("chat.clock.skewed", () -> clockSkewed ? 1 : 0)
+        Gauge.builder("chat.clock.skewed", () -> clockSkewed ? 1 : 0)
                 .description("1 while this node's clock differs from log time by more than --clock-skew-max-ms")
                 .register(registry);
-        io.micrometer.core.instrument.Gauge.builder("chat.cluster.version", chat::clusterVersion)
+        Gauge.builder("chat.cluster.version", chat::clusterVersion)
                 .description("The replicated cluster version (the highest command version members may propose)")
                 .register(registry);
-        io.micrometer.core.instrument.Gauge.builder("chat.command.version.max", chat::commandVersionMax)
+        Gauge.builder("chat.command.version.max", chat::commandVersionMax)
                 .description("The highest command version this node reads")
                 .register(registry);
-        io.micrometer.core.instrument.FunctionCounter.builder("chat.commands.refused", chat, c -> c.refusedCommands())
+        FunctionCounter.builder("chat.commands.refused", chat, c -> c.refusedCommands())
                 .description(
                         "Committed commands refused alike on every node: undecodable, or above the cluster version")
                 .register(registry);
@@ -364,8 +398,8 @@ public final class ChatNode implements AutoCloseable {
         if (versionChangeInFlight) {
             return;
         }
-        java.util.SortedMap<Long, Integer> reported = chat.announcedVersions();
-        java.util.TreeSet<Long> members = new java.util.TreeSet<>(conf.voters());
+        SortedMap<Long, Integer> reported = chat.announcedVersions();
+        TreeSet<Long> members = new TreeSet<>(conf.voters());
         members.addAll(conf.votersOutgoing());
         members.addAll(conf.learners());
         int target = chat.commandVersionMax();
@@ -417,7 +451,7 @@ public final class ChatNode implements AutoCloseable {
         try {
             // Decodable is the bar, not equal: text with unpaired surrogates is stored as '?' as before.
             ChatCodec.decodeCommand(encoded, version);
-        } catch (dev.raftchat.chat.state.InvalidCommandException e) {
+        } catch (InvalidCommandException e) {
             return ChatResult.rejected(e.code(), e.getMessage());
         }
         return null;
@@ -447,20 +481,28 @@ public final class ChatNode implements AutoCloseable {
      *                               that cannot be opened (the message names the file)
      */
     public static ChatNode start(ChatNodeConfig config) {
-        return new ChatNode(config, ChatTlsConfig.NONE, System::currentTimeMillis);
+        return new ChatNode(config, ChatTlsConfig.NONE, null, System::currentTimeMillis);
     }
 
     /** As {@link #start(ChatNodeConfig)}, with TLS on the HTTP port, the peer port, or both. */
     public static ChatNode start(ChatNodeConfig config, ChatTlsConfig tls) {
-        return new ChatNode(config, tls, System::currentTimeMillis);
+        return new ChatNode(config, tls, null, System::currentTimeMillis);
     }
 
     /** As {@link #start(ChatNodeConfig)}, reading the time from {@code wallClockMillis} (tests of a bad clock). */
-    static ChatNode start(ChatNodeConfig config, java.util.function.LongSupplier wallClockMillis) {
-        return new ChatNode(config, ChatTlsConfig.NONE, wallClockMillis);
+    static ChatNode start(ChatNodeConfig config, LongSupplier wallClockMillis) {
+        return new ChatNode(config, ChatTlsConfig.NONE, null, wallClockMillis);
     }
 
-    private static long sizeOrZero(java.nio.file.Path file) {
+    /**
+     * Starts a node whose peers prove they hold the secrets of {@code clusterSecretFile} (null: see
+     * {@link PeerSecurity#resolve}).
+     */
+    public static ChatNode start(ChatNodeConfig config, ChatTlsConfig tls, Path clusterSecretFile) {
+        return new ChatNode(config, tls, clusterSecretFile, System::currentTimeMillis);
+    }
+
+    private static long sizeOrZero(Path file) {
         try {
             return Files.size(file);
         } catch (IOException e) {
@@ -474,6 +516,11 @@ public final class ChatNode implements AutoCloseable {
 
     public int httpPort() {
         return http.port();
+    }
+
+    /** HTTP connections refused by the global or per-address cap since the start. */
+    public long httpRefusedConnections() {
+        return http.refusedConnections();
     }
 
     public ChatNodeConfig config() {
@@ -565,7 +612,7 @@ public final class ChatNode implements AutoCloseable {
             LOG.info("node {}: handed leadership to node {} before stopping", nodeId, target);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+        } catch (ExecutionException | TimeoutException e) {
             LOG.info(
                     "node {}: could not hand leadership to node {} ({}); stopping anyway",
                     nodeId,
@@ -603,7 +650,7 @@ public final class ChatNode implements AutoCloseable {
         if (membershipChangeInFlight || conf.isJoint()) {
             return;
         }
-        java.util.SortedSet<Long> learners = chat.learnerIds();
+        SortedSet<Long> learners = chat.learnerIds();
         for (long peer : chat.peerUrls().keySet()) {
             if (learners.contains(peer)) {
                 if (!conf.isMember(peer)) {
@@ -671,7 +718,7 @@ public final class ChatNode implements AutoCloseable {
             if (retryable && leftNanos > TimeUnit.MILLISECONDS.toNanos(retryDelayMillis) && !closing.get()) {
                 try {
                     timer.schedule(tryOnce[0], retryDelayMillis, TimeUnit.MILLISECONDS);
-                } catch (java.util.concurrent.RejectedExecutionException stopped) {
+                } catch (RejectedExecutionException stopped) {
                     result.completeExceptionally(cause);
                 }
             } else {
@@ -876,7 +923,7 @@ public final class ChatNode implements AutoCloseable {
                             .put("RecentlyActive", follower.recentlyActive()));
             ObjectNode peers = body.putObject("Peers");
             transport.peers().forEach((id, address) -> peers.put(Long.toString(id), address.toString()));
-            return body.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            return body.toString().getBytes(StandardCharsets.UTF_8);
         }
     }
 }

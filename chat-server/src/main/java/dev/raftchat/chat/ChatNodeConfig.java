@@ -1,6 +1,8 @@
 package dev.raftchat.chat;
 
 import dev.raftchat.chat.api.v1.ApiConfig;
+import dev.raftchat.chat.http.AdminGate;
+import dev.raftchat.chat.http.HttpConfig;
 import dev.raftchat.chat.state.ChatLimits;
 import dev.raftchat.raft.transport.netty.PeerAddress;
 import java.nio.file.Path;
@@ -23,7 +25,7 @@ import java.util.TreeMap;
  * @param tickMillis               the Raft tick; elections take 10 ticks, heartbeats every 2
  * @param requestTimeoutMillis     the longest a client request waits for a commit or a read before 503
  * @param httpContentBytesMax      the largest HTTP request body
- * @param httpConnectionsMax       concurrent HTTP (and WebSocket) connections; more are refused
+ * @param http                     the HTTP front door: connection caps, read deadlines, allowed host names
  * @param webSocketQueueFramesMax  frames queued for one WebSocket client; beyond that it is disconnected
  * @param shutdownGraceMillis      how long a graceful stop waits for in-flight requests
  * @param limits                   the chat's limits (must be the same on every node)
@@ -42,7 +44,7 @@ public record ChatNodeConfig(
         long tickMillis,
         long requestTimeoutMillis,
         int httpContentBytesMax,
-        int httpConnectionsMax,
+        HttpConfig http,
         int webSocketQueueFramesMax,
         long shutdownGraceMillis,
         ChatLimits limits,
@@ -55,7 +57,6 @@ public record ChatNodeConfig(
     public static final long DEFAULT_TICK_MILLIS = 100;
     public static final long DEFAULT_REQUEST_TIMEOUT_MILLIS = 5_000;
     public static final int DEFAULT_HTTP_CONTENT_BYTES_MAX = 64 * 1024;
-    public static final int DEFAULT_HTTP_CONNECTIONS_MAX = 1_024;
     public static final int DEFAULT_WEBSOCKET_QUEUE_FRAMES_MAX = 256;
     public static final long DEFAULT_SHUTDOWN_GRACE_MILLIS = 5_000;
 
@@ -75,12 +76,10 @@ public record ChatNodeConfig(
         requireInRange("tickMillis", tickMillis, 1, 10_000);
         requireInRange("requestTimeoutMillis", requestTimeoutMillis, 10, 600_000);
         requireInRange("httpContentBytesMax", httpContentBytesMax, 1_024, 64 * 1024 * 1024);
-        requireInRange("httpConnectionsMax", httpConnectionsMax, 1, 1_000_000);
+        Objects.requireNonNull(http, "http");
         requireInRange("webSocketQueueFramesMax", webSocketQueueFramesMax, 1, 1_000_000);
         requireInRange("shutdownGraceMillis", shutdownGraceMillis, 0, 600_000);
-        if (adminToken != null && adminToken.isBlank()) {
-            throw new IllegalArgumentException("adminToken must not be blank; leave it unset for loopback-only admin");
-        }
+        AdminGate.checkTokenStrength(adminToken);
     }
 
     /** The defaults for node {@code nodeId} of {@code cluster}, data in {@code raft-chat-<id>}. */
@@ -96,7 +95,7 @@ public record ChatNodeConfig(
                 DEFAULT_TICK_MILLIS,
                 DEFAULT_REQUEST_TIMEOUT_MILLIS,
                 DEFAULT_HTTP_CONTENT_BYTES_MAX,
-                DEFAULT_HTTP_CONNECTIONS_MAX,
+                HttpConfig.defaults(),
                 DEFAULT_WEBSOCKET_QUEUE_FRAMES_MAX,
                 DEFAULT_SHUTDOWN_GRACE_MILLIS,
                 ChatLimits.defaults(),
@@ -116,7 +115,7 @@ public record ChatNodeConfig(
                 tickMillis,
                 requestTimeoutMillis,
                 httpContentBytesMax,
-                httpConnectionsMax,
+                http,
                 webSocketQueueFramesMax,
                 shutdownGraceMillis,
                 limits,
@@ -136,7 +135,7 @@ public record ChatNodeConfig(
                 tickMillis,
                 requestTimeoutMillis,
                 httpContentBytesMax,
-                httpConnectionsMax,
+                http,
                 webSocketQueueFramesMax,
                 shutdownGraceMillis,
                 limits,
@@ -156,7 +155,7 @@ public record ChatNodeConfig(
                 tickMillis,
                 requestTimeoutMillis,
                 httpContentBytesMax,
-                httpConnectionsMax,
+                http,
                 webSocketQueueFramesMax,
                 shutdownGraceMillis,
                 limits,
@@ -176,7 +175,7 @@ public record ChatNodeConfig(
                 tickMillis,
                 requestTimeoutMillis,
                 httpContentBytesMax,
-                httpConnectionsMax,
+                http,
                 webSocketQueueFramesMax,
                 shutdownGraceMillis,
                 limits,
@@ -196,7 +195,7 @@ public record ChatNodeConfig(
                 tick,
                 requestTimeout,
                 httpContentBytesMax,
-                httpConnectionsMax,
+                http,
                 webSocketQueueFramesMax,
                 shutdownGraceMillis,
                 limits,
@@ -216,7 +215,7 @@ public record ChatNodeConfig(
                 tickMillis,
                 requestTimeoutMillis,
                 httpContentBytesMax,
-                httpConnectionsMax,
+                http,
                 webSocketQueueFramesMax,
                 shutdownGraceMillis,
                 limits,
@@ -236,7 +235,7 @@ public record ChatNodeConfig(
                 tickMillis,
                 requestTimeoutMillis,
                 httpContentBytesMax,
-                httpConnectionsMax,
+                http,
                 webSocketQueueFramesMax,
                 shutdownGraceMillis,
                 limits,
@@ -256,10 +255,30 @@ public record ChatNodeConfig(
                 tickMillis,
                 requestTimeoutMillis,
                 httpContentBytesMax,
-                httpConnectionsMax,
+                http,
                 webSocketQueueFramesMax,
                 shutdownGraceMillis,
                 value,
+                adminToken,
+                api);
+    }
+
+    public ChatNodeConfig withHttpConfig(HttpConfig value) {
+        return new ChatNodeConfig(
+                nodeId,
+                cluster,
+                join,
+                httpHost,
+                httpPort,
+                dataDir,
+                snapshotCount,
+                tickMillis,
+                requestTimeoutMillis,
+                httpContentBytesMax,
+                value,
+                webSocketQueueFramesMax,
+                shutdownGraceMillis,
+                limits,
                 adminToken,
                 api);
     }
@@ -276,7 +295,7 @@ public record ChatNodeConfig(
                 tickMillis,
                 requestTimeoutMillis,
                 value,
-                httpConnectionsMax,
+                http,
                 webSocketQueueFramesMax,
                 shutdownGraceMillis,
                 limits,
@@ -291,7 +310,7 @@ public record ChatNodeConfig(
                 + ":"
                 + httpPort + ", dataDir=" + dataDir + ", snapshotCount=" + snapshotCount + ", tickMillis=" + tickMillis
                 + ", requestTimeoutMillis=" + requestTimeoutMillis + ", httpContentBytesMax=" + httpContentBytesMax
-                + ", httpConnectionsMax=" + httpConnectionsMax + ", webSocketQueueFramesMax=" + webSocketQueueFramesMax
+                + ", http=" + http + ", webSocketQueueFramesMax=" + webSocketQueueFramesMax
                 + ", shutdownGraceMillis=" + shutdownGraceMillis + ", limits=" + limits + ", api=" + api
                 + ", adminToken="
                 + (adminToken == null ? "(unset: loopback only)" : "(redacted)") + "]";

@@ -1,11 +1,14 @@
 package dev.raftchat.chat;
 
+import dev.raftchat.chat.ops.RestoreCommand;
+import dev.raftchat.raft.runtime.ServerStatus;
 import dev.raftchat.raft.transport.netty.PeerAddress;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Map;
 import java.util.SortedMap;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
@@ -21,7 +24,7 @@ import picocli.CommandLine.Option;
  * (e.g. {@code RAFT_CHAT_SNAPSHOT_COUNT}), or in a configuration file ({@code --config FILE}, see
  * {@link ConfigFile}). Precedence: command-line flag, then environment variable, then configuration
  * file, then the built-in default. Subcommand {@code restore} creates a data directory from a backup
- * ({@link dev.raftchat.chat.ops.RestoreCommand}).
+ * ({@link RestoreCommand}).
  *
  * <p>Exit codes: 0 after a graceful stop (SIGTERM, SIGINT, or this node removed from the cluster),
  * 2 for invalid flags, 1 when the node cannot start (a port in use, unreadable data).
@@ -32,7 +35,7 @@ import picocli.CommandLine.Option;
         version = "raft-chat 0.1.0-SNAPSHOT",
         sortOptions = false,
         usageHelpAutoWidth = true,
-        subcommands = dev.raftchat.chat.ops.RestoreCommand.class,
+        subcommands = RestoreCommand.class,
         description = "A chat server without a database: every node keeps the chat, replicated with Raft.",
         footer = {
             "",
@@ -103,7 +106,7 @@ public final class RaftChatMain implements Callable<Integer> {
     @Option(
             names = "--admin-token",
             description =
-                    "Bearer token required by the membership routes (/raft/{id}); unset: they answer loopback clients only. Prefer the environment variable RAFT_CHAT_ADMIN_TOKEN.")
+                    "Bearer token required by the admin routes (membership, backup), at least 24 characters (e.g. openssl rand -base64 18); unset: they answer loopback clients only. Prefer the environment variable RAFT_CHAT_ADMIN_TOKEN.")
     String adminToken;
 
     @Option(
@@ -141,6 +144,15 @@ public final class RaftChatMain implements Callable<Integer> {
             description = "The CA certificate (PEM) that signed every node's peer certificate.")
     Path peerTlsCa;
 
+    @Option(
+            names = "--cluster-secret-file",
+            paramLabel = "FILE",
+            description =
+                    "The secret every node proves it holds before its peers accept anything from it: one secret per line, current first, then ones still accepted during a rotation. Unset with every --cluster address on loopback: generated as "
+                            + PeerSecurity.GENERATED_SECRET_FILE
+                            + " beside the data directories. Unset otherwise: required unless --peer-tls-* is set (docs/security.md).")
+    Path clusterSecretFile;
+
     /** The TLS files from the flags. @throws IllegalArgumentException naming a bad combination or file */
     ChatTlsConfig toTlsConfig() {
         return new ChatTlsConfig(tlsCertificate, tlsPrivateKey, peerTlsCertificate, peerTlsPrivateKey, peerTlsCa);
@@ -148,6 +160,9 @@ public final class RaftChatMain implements Callable<Integer> {
 
     @CommandLine.Mixin
     ApiFlags apiFlags = new ApiFlags();
+
+    @CommandLine.Mixin
+    HttpFlags httpFlags = new HttpFlags();
 
     /** Builds the node's configuration from the parsed flags. @throws IllegalArgumentException naming a bad flag */
     ChatNodeConfig toConfig() {
@@ -164,6 +179,7 @@ public final class RaftChatMain implements Callable<Integer> {
                 .withTiming(tickMillis, requestTimeoutMillis);
         config = config.withAdminToken(adminToken);
         config = apiFlags.applyTo(config);
+        config = httpFlags.applyTo(config);
         return dataDir == null ? config : config.withDataDir(dataDir);
     }
 
@@ -192,6 +208,8 @@ public final class RaftChatMain implements Callable<Integer> {
         try {
             config = toConfig();
             tls = toTlsConfig();
+            // Refuses peers beyond loopback without a secret or TLS, and a bad secret file, as a bad flag.
+            PeerSecurity.resolve(config, clusterSecretFile, tls.peerEnabled());
         } catch (IllegalArgumentException e) {
             System.err.println("raft-chat: " + e.getMessage());
             return 2;
@@ -203,7 +221,7 @@ public final class RaftChatMain implements Callable<Integer> {
                 configFile == null ? "" : " (config file " + configFile.toAbsolutePath() + ")");
         ChatNode node;
         try {
-            node = ChatNode.start(config, tls);
+            node = ChatNode.start(config, tls, clusterSecretFile);
         } catch (RuntimeException e) {
             LOG.error("raft-chat node {} cannot start: {}", config.nodeId(), e.getMessage(), e);
             return 1;
@@ -218,8 +236,8 @@ public final class RaftChatMain implements Callable<Integer> {
         }
         LOG.info("node {} serving HTTP on port {}", config.nodeId(), node.httpPort());
         node.terminated().join();
-        dev.raftchat.raft.runtime.ServerStatus status = node.raftStatus();
-        if (status.state() == dev.raftchat.raft.runtime.ServerStatus.State.FAILED) {
+        ServerStatus status = node.raftStatus();
+        if (status.state() == ServerStatus.State.FAILED) {
             LOG.error("node {} stopped after a fatal failure: {}", config.nodeId(), String.valueOf(status.failure()));
             return 1;
         }
@@ -263,12 +281,12 @@ public final class RaftChatMain implements Callable<Integer> {
     }
 
     /** Creates the command line with defaults read from {@code environment}. */
-    static CommandLine commandLine(java.util.Map<String, String> environment) {
+    static CommandLine commandLine(Map<String, String> environment) {
         return commandLine(environment, ConfigFile.EMPTY);
     }
 
     /** Creates the command line with defaults read from {@code environment}, then from {@code file}. */
-    static CommandLine commandLine(java.util.Map<String, String> environment, ConfigFile file) {
+    static CommandLine commandLine(Map<String, String> environment, ConfigFile file) {
         CommandLine commandLine = new CommandLine(new RaftChatMain());
         commandLine.setDefaultValueProvider(argSpec -> {
             if (argSpec instanceof CommandLine.Model.OptionSpec option
@@ -294,7 +312,7 @@ public final class RaftChatMain implements Callable<Integer> {
      *
      * @throws IllegalArgumentException when the file cannot be read or names an unknown option
      */
-    static CommandLine commandLine(String[] args, java.util.Map<String, String> environment) {
+    static CommandLine commandLine(String[] args, Map<String, String> environment) {
         Path file = ConfigFile.pathFromArguments(args);
         if (file == null && environment.get(environmentVariable("--config")) != null) {
             file = Path.of(environment.get(environmentVariable("--config")));

@@ -2,12 +2,13 @@ package dev.raftchat.chat;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.raftchat.chat.api.v1.ApiConfig;
+import dev.raftchat.chat.http.HttpConfig;
 import dev.raftchat.chat.state.ChatLimits;
 import dev.raftchat.raft.transport.netty.PeerAddress;
+import dev.raftchat.testsupport.FreePorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.function.LongSupplier;
 
 /**
  * Chat nodes in this JVM over real Netty and real files: peer ports picked free up front (the cluster
@@ -35,11 +37,13 @@ final class ChatCluster implements AutoCloseable {
     long snapshotCount = ChatNodeConfig.DEFAULT_SNAPSHOT_COUNT;
     String adminToken;
     /** Fast password hashing and generous rate limits: tests that need others set their own. */
-    dev.raftchat.chat.api.v1.ApiConfig apiConfig = testApiConfig().build();
+    ApiConfig apiConfig = testApiConfig().build();
+    /** The HTTP front door's caps and deadlines (defaults unless a test sets its own). */
+    HttpConfig httpConfig = HttpConfig.defaults();
     /** Per-node replacements of {@link #apiConfig} (e.g. an older command version). */
-    final Map<Long, dev.raftchat.chat.api.v1.ApiConfig> apiConfigs = new TreeMap<>();
+    final Map<Long, ApiConfig> apiConfigs = new TreeMap<>();
     /** Per-node wall clocks, in milliseconds since the epoch; the system clock when absent. */
-    final Map<Long, java.util.function.LongSupplier> clocks = new TreeMap<>();
+    final Map<Long, LongSupplier> clocks = new TreeMap<>();
 
     final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -52,7 +56,7 @@ final class ChatCluster implements AutoCloseable {
     }
 
     PeerAddress addMemberAddress(long id) {
-        PeerAddress address = new PeerAddress("127.0.0.1", freePort());
+        PeerAddress address = new PeerAddress("127.0.0.1", FreePorts.loopback());
         members.put(id, address);
         return address;
     }
@@ -65,6 +69,7 @@ final class ChatCluster implements AutoCloseable {
                 .withSnapshotCount(snapshotCount)
                 .withAdminToken(adminToken)
                 .withApi(apiConfigs.getOrDefault(id, apiConfig))
+                .withHttpConfig(httpConfig)
                 .withTiming(TICK_MILLIS, REQUEST_TIMEOUT_MILLIS);
     }
 
@@ -131,17 +136,8 @@ final class ChatCluster implements AutoCloseable {
         }
     }
 
-    static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    static dev.raftchat.chat.api.v1.ApiConfig.Builder testApiConfig() {
-        dev.raftchat.chat.api.v1.ApiConfig.Builder builder = dev.raftchat.chat.api.v1.ApiConfig.defaults().toBuilder();
+    static ApiConfig.Builder testApiConfig() {
+        ApiConfig.Builder builder = ApiConfig.defaults().toBuilder();
         builder.passwordHashIterations = 1_000;
         builder.loginAttemptsPerMinutePerAddress = 10_000;
         builder.writesPerMinutePerAddress = 100_000;

@@ -40,7 +40,7 @@ class ConfigFileTest {
                 port = 7000
                 snapshot-count = 500
                 request-timeout-ms = 1234
-                admin-token = s3cret-from-file
+                admin-token = s3cret-from-file-0123456789
                 """);
         ChatNodeConfig fromFile = parse(Map.of(), "--config", config.toString()).toConfig();
         assertThat(fromFile.nodeId()).isEqualTo(2);
@@ -50,7 +50,7 @@ class ConfigFileTest {
         assertThat(fromFile.tickMillis())
                 .as("not in the file: the default")
                 .isEqualTo(ChatNodeConfig.DEFAULT_TICK_MILLIS);
-        assertThat(fromFile.adminToken()).isEqualTo("s3cret-from-file");
+        assertThat(fromFile.adminToken()).isEqualTo("s3cret-from-file-0123456789");
 
         Map<String, String> environment = Map.of("RAFT_CHAT_PORT", "7100", "RAFT_CHAT_SNAPSHOT_COUNT", "600");
         ChatNodeConfig environmentWins =
@@ -86,7 +86,7 @@ class ConfigFileTest {
 
     @Test
     void theEffectiveConfigurationRedactsTheAdminToken() throws Exception {
-        Path config = file("admin-token = s3cret-from-file\n");
+        Path config = file("admin-token = s3cret-from-file-0123456789\n");
         ChatNodeConfig node = parse(Map.of(), "--config", config.toString()).toConfig();
         String described = RaftChatMain.describe(node);
         assertThat(described).doesNotContain("s3cret").contains("admin-token=(redacted)");

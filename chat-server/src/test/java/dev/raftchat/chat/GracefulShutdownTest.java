@@ -3,7 +3,9 @@ package dev.raftchat.chat;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.raftchat.chat.state.Post;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -11,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -53,13 +56,13 @@ class GracefulShutdownTest {
                     HttpResponse<String> answered = response.get(30, TimeUnit.SECONDS);
                     assertThat(answered.statusCode()).as(answered.body()).isIn(201, 503);
                     if (answered.statusCode() == 201) {
-                        acknowledgedMessages.add(new com.fasterxml.jackson.databind.ObjectMapper()
+                        acknowledgedMessages.add(new ObjectMapper()
                                 .readTree(answered.body())
                                 .get("Message")
                                 .asText());
                     }
-                } catch (java.util.concurrent.ExecutionException refused) {
-                    assertThat(refused.getCause()).isInstanceOf(java.io.IOException.class);
+                } catch (ExecutionException refused) {
+                    assertThat(refused.getCause()).isInstanceOf(IOException.class);
                 }
             }
             assertThat(acknowledgedMessages).isNotEmpty();

@@ -8,7 +8,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -108,7 +110,7 @@ class OpsEndpointsTest {
             long committedBefore = cluster.node(1).raftStatus().commitIndex();
             cluster.start(2);
             await().atMost(ChatCluster.WAIT)
-                    .pollInterval(java.time.Duration.ofMillis(5))
+                    .pollInterval(Duration.ofMillis(5))
                     .until(() -> cluster.get(2, "/readyz").statusCode() == 200);
             assertThat(cluster.node(2).raftStatus().appliedIndex()).isGreaterThanOrEqualTo(committedBefore);
 
@@ -172,7 +174,7 @@ class OpsEndpointsTest {
     @Test
     void backupNeedsTheAdminTokenWhenOneIsSet() throws Exception {
         try (ChatCluster cluster = new ChatCluster(dataRoot, 1)) {
-            cluster.adminToken = "t0ken";
+            cluster.adminToken = "t0ken-for-the-ops-endpoints-test";
             cluster.startAll();
             cluster.awaitReady();
             assertThat(cluster.post(1, "/rooms/general", "{\"Message\":\"m\",\"User\":\"u\"}")
@@ -181,12 +183,12 @@ class OpsEndpointsTest {
             assertThat(cluster.get(1, "/api/v1/admin/backup").statusCode()).isEqualTo(401);
             HttpResponse<byte[]> backup = cluster.http.send(
                     HttpRequest.newBuilder(URI.create(cluster.url(1, "/api/v1/admin/backup")))
-                            .header("Authorization", "Bearer t0ken")
+                            .header("Authorization", "Bearer t0ken-for-the-ops-endpoints-test")
                             .build(),
                     HttpResponse.BodyHandlers.ofByteArray());
             assertThat(backup.statusCode()).isEqualTo(200);
             assertThat(backup.body()).hasSizeGreaterThan(40);
-            assertThat(new String(backup.body(), 0, 4, java.nio.charset.StandardCharsets.US_ASCII))
+            assertThat(new String(backup.body(), 0, 4, StandardCharsets.US_ASCII))
                     .isEqualTo("RCSN");
             // The connection still serves requests after a streamed file.
             assertThat(cluster.get(1, "/rooms/general").statusCode()).isEqualTo(200);

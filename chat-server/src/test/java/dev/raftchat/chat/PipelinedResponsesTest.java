@@ -2,7 +2,12 @@ package dev.raftchat.chat;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,20 +36,18 @@ class PipelinedResponsesTest {
                                 + body.length() + "\r\n\r\n" + body
                                 + "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
                                 + "GET /rooms/a/b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
-                try (java.net.Socket socket = new java.net.Socket(
-                        java.net.InetAddress.getLoopbackAddress(),
-                        cluster.node(1).httpPort())) {
+                try (Socket socket = new Socket(
+                        InetAddress.getLoopbackAddress(), cluster.node(1).httpPort())) {
                     socket.setSoTimeout(20_000);
-                    socket.getOutputStream().write(requests.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                    socket.getOutputStream().write(requests.getBytes(StandardCharsets.US_ASCII));
                     socket.getOutputStream().flush();
-                    String responses =
-                            new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-                    java.util.List<String> statuses = java.util.regex.Pattern.compile("HTTP/1\\.1 (\\d{3}) ")
+                    String responses = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                    List<String> statuses = Pattern.compile("HTTP/1\\.1 (\\d{3}) ")
                             .matcher(responses)
                             .results()
                             .map(match -> match.group(1))
                             .toList();
-                    if (!statuses.equals(java.util.List.of("201", "200", "404"))) {
+                    if (!statuses.equals(List.of("201", "200", "404"))) {
                         bad++;
                         if (sample.length() < 3_000) {
                             sample.append(statuses).append('\n');

@@ -10,6 +10,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
@@ -50,7 +51,7 @@ class RestartWithSnapshotsTest {
             JsonNode posts = JSON.readTree(room.body());
             assertThat(posts.size()).isEqualTo(POSTS);
             List<String> messages = posts.findValuesAsText("Message");
-            assertThat(new java.util.HashSet<>(messages)).hasSize(POSTS);
+            assertThat(new HashSet<>(messages)).hasSize(POSTS);
             assertThat(cluster.post(1, "/rooms/load", "{\"Message\":\"after restart\",\"User\":\"u\"}")
                             .statusCode())
                     .isEqualTo(201);

@@ -4,14 +4,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.InetAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -73,7 +80,7 @@ class SingleNodeHttpTest {
                     .isEqualTo(201);
         }
         JsonNode rooms = JSON.readTree(cluster.get(1, "/rooms").body());
-        java.util.List<String> names = new java.util.ArrayList<>();
+        List<String> names = new ArrayList<>();
         rooms.forEach(name -> names.add(name.asText()));
         assertThat(names).contains("alpha", "mike", "zulu").isSorted();
 
@@ -148,14 +155,13 @@ class SingleNodeHttpTest {
                 + body.length() + "\r\n\r\n" + body
                 + "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
                 + "GET /rooms/a/b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
-        try (java.net.Socket socket = new java.net.Socket(
-                java.net.InetAddress.getLoopbackAddress(), cluster.node(1).httpPort())) {
+        try (Socket socket =
+                new Socket(InetAddress.getLoopbackAddress(), cluster.node(1).httpPort())) {
             socket.setSoTimeout(20_000);
-            socket.getOutputStream().write(requests.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            socket.getOutputStream().write(requests.getBytes(StandardCharsets.US_ASCII));
             socket.getOutputStream().flush();
-            String responses =
-                    new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-            java.util.List<String> statuses = java.util.regex.Pattern.compile("HTTP/1\\.1 (\\d{3}) ")
+            String responses = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            List<String> statuses = Pattern.compile("HTTP/1\\.1 (\\d{3}) ")
                     .matcher(responses)
                     .results()
                     .map(match -> match.group(1))
@@ -191,7 +197,7 @@ class SingleNodeHttpTest {
                             }
                         })
                 .get(10, TimeUnit.SECONDS);
-        org.awaitility.Awaitility.await()
+        Awaitility.await()
                 .atMost(ChatCluster.WAIT)
                 .until(() -> cluster.node(1).firehose().clientCount() == 1);
 

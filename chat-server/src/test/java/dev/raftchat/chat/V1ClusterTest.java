@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -149,9 +150,6 @@ class V1ClusterTest {
         }
         writer.join();
         assertThat(sent.get()).isEqualTo(total);
-        assertThat(seqs)
-                .isEqualTo(java.util.stream.LongStream.rangeClosed(1, total)
-                        .boxed()
-                        .toList());
+        assertThat(seqs).isEqualTo(LongStream.rangeClosed(1, total).boxed().toList());
     }
 }

@@ -7,8 +7,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
@@ -38,7 +40,7 @@ class V1FuzzProperties {
     static void stop() {
         cluster.close();
         try (var files = Files.walk(dataRoot)) {
-            files.sorted(java.util.Comparator.reverseOrder())
+            files.sorted(Comparator.reverseOrder())
                     .forEach(path -> path.toFile().delete());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -111,7 +113,7 @@ class V1FuzzProperties {
                         "\"" + "x".repeat(5000) + "\"",
                         "1.5",
                         "\"\\ud800\""));
-        Arbitrary<String> objects = net.jqwik.api.Combinators.combine(field, value)
+        Arbitrary<String> objects = Combinators.combine(field, value)
                 .as((f, v) -> "\"" + f + "\":" + v)
                 .list()
                 .ofMaxSize(4)

@@ -4,9 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.raftchat.chat.V1Client.Reply;
+import dev.raftchat.chat.api.v1.ApiConfig;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -32,9 +37,9 @@ class V1HttpTest {
         bob = client.signUp(1, "bob");
     }
 
-    private static dev.raftchat.chat.api.v1.ApiConfig adminConfig() {
+    private static ApiConfig adminConfig() {
         var builder = ChatCluster.testApiConfig();
-        builder.adminUsers = java.util.Set.of("Root");
+        builder.adminUsers = Set.of("Root");
         return builder.build();
     }
 
@@ -444,10 +449,9 @@ class V1HttpTest {
         Reply first = client.post(
                 1, "/rooms/legacy", null, "{\"Message\":\"once\",\"User\":\"anon\"}", "Idempotency-Key", "k-1");
         assertThat(first.status()).isEqualTo(201);
-        var replay = cluster.send(java.net.http.HttpRequest.newBuilder(
-                        java.net.URI.create(cluster.url(1, "/rooms/legacy")))
+        var replay = cluster.send(HttpRequest.newBuilder(URI.create(cluster.url(1, "/rooms/legacy")))
                 .header("Idempotency-Key", "k-1")
-                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"Message\":\"once\",\"User\":\"anon\"}")));
+                .POST(BodyPublishers.ofString("{\"Message\":\"once\",\"User\":\"anon\"}")));
         assertThat(replay.statusCode()).isEqualTo(200);
         assertThat(replay.headers().firstValue("Idempotent-Replayed")).contains("true");
         assertThat(V1Client.JSON.readTree(replay.body())).isEqualTo(first.body());

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -32,8 +33,7 @@ class V1SlowConsumerTest {
             try (Socket raw = new Socket()) {
                 raw.setReceiveBufferSize(1_024);
                 raw.connect(new InetSocketAddress(
-                        java.net.InetAddress.getLoopbackAddress(),
-                        cluster.node(1).httpPort()));
+                        InetAddress.getLoopbackAddress(), cluster.node(1).httpPort()));
                 OutputStream out = raw.getOutputStream();
                 out.write(("GET /api/v1/ws?token=" + token + " HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
                                 + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")

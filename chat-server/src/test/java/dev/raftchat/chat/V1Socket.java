@@ -1,6 +1,7 @@
 package dev.raftchat.chat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
@@ -32,7 +33,7 @@ final class V1Socket implements WebSocket.Listener, AutoCloseable {
         if (last) {
             try {
                 frames.add(V1Client.JSON.readTree(partial.toString()));
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 throw new IllegalStateException(e);
             }
             partial.setLength(0);

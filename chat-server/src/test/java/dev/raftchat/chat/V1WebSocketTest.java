@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -13,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -115,10 +117,7 @@ class V1WebSocketTest {
             while (seqs.size() < 277) {
                 seqs.add(ws.next("message").path("message").get("seq").asLong());
             }
-            assertThat(seqs)
-                    .isEqualTo(java.util.stream.LongStream.rangeClosed(4, 280)
-                            .boxed()
-                            .toList());
+            assertThat(seqs).isEqualTo(LongStream.rangeClosed(4, 280).boxed().toList());
         }
     }
 
@@ -198,8 +197,8 @@ class V1WebSocketTest {
             assertThat(ws.closeCode).isNotDone();
         }
         // A raw client that upgrades and then never answers is closed after the idle timeout.
-        try (Socket raw = new Socket(
-                java.net.InetAddress.getLoopbackAddress(), cluster.node(1).httpPort())) {
+        try (Socket raw =
+                new Socket(InetAddress.getLoopbackAddress(), cluster.node(1).httpPort())) {
             OutputStream out = raw.getOutputStream();
             out.write(("GET /api/v1/ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                             + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")

@@ -2,6 +2,7 @@ package dev.raftchat.chat;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.InetAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -118,8 +119,8 @@ class WebClientServingTest {
     }
 
     private String rawStatusLine(String target) throws Exception {
-        try (Socket socket = new Socket(
-                java.net.InetAddress.getLoopbackAddress(), cluster.node(1).httpPort())) {
+        try (Socket socket =
+                new Socket(InetAddress.getLoopbackAddress(), cluster.node(1).httpPort())) {
             socket.getOutputStream()
                     .write(("GET " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
                             .getBytes(StandardCharsets.US_ASCII));

@@ -16,6 +16,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One node of a replicated key-value store: raft-core + file storage + Netty transport. Run three:
@@ -49,7 +52,7 @@ public final class KvNode {
         }
         try (RaftServer server = start(Long.parseLong(args[0]), List.of(args[1].split(",")), Path.of(args[2]))) {
             // Commands typed before any leader is known would fail; wait (bounded) for the first election.
-            var leaderKnown = new java.util.concurrent.CompletableFuture<Long>();
+            var leaderKnown = new CompletableFuture<Long>();
             server.addListener(RaftServerListener.onLeaderChange(change -> {
                 if (change.leaderId() != 0) {
                     leaderKnown.complete(change.leaderId());
@@ -58,14 +61,14 @@ public final class KvNode {
             if (server.status().raft().leaderId() != 0) {
                 leaderKnown.complete(server.status().raft().leaderId());
             }
-            System.err.println("leader: node " + leaderKnown.get(30, java.util.concurrent.TimeUnit.SECONDS));
+            System.err.println("leader: node " + leaderKnown.get(30, TimeUnit.SECONDS));
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             for (String line = in.readLine(); line != null; line = in.readLine()) {
                 try {
                     byte[] result = server.propose(line.trim().getBytes(StandardCharsets.UTF_8))
                             .get();
                     System.out.println("-> " + new String(result, StandardCharsets.UTF_8));
-                } catch (java.util.concurrent.ExecutionException e) {
+                } catch (ExecutionException e) {
                     System.out.println("error: " + e.getCause().getMessage());
                 }
             }

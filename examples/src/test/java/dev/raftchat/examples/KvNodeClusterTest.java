@@ -5,8 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.raftchat.raft.core.Role;
 import dev.raftchat.raft.runtime.RaftServer;
-import java.io.IOException;
-import java.net.ServerSocket;
+import dev.raftchat.testsupport.FreePorts;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,12 +26,6 @@ class KvNodeClusterTest {
         servers.forEach(RaftServer::close);
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
-
     private static String call(RaftServer server, String command) throws Exception {
         byte[] result = server.propose(command.getBytes(StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS);
         return new String(result, StandardCharsets.UTF_8);
@@ -40,8 +33,10 @@ class KvNodeClusterTest {
 
     @Test
     void threeNodesReplicateAndSurviveALeaderRestart(@TempDir Path dir) throws Exception {
-        List<String> peers =
-                List.of("http://127.0.0.1:" + freePort(), "127.0.0.1:" + freePort(), "http://127.0.0.1:" + freePort());
+        List<String> peers = List.of(
+                "http://127.0.0.1:" + FreePorts.loopback(),
+                "127.0.0.1:" + FreePorts.loopback(),
+                "http://127.0.0.1:" + FreePorts.loopback());
         for (long id = 1; id <= 3; id++) {
             servers.add(KvNode.start(id, peers, dir.resolve("kv-" + id)));
         }

@@ -15,9 +15,9 @@ import dev.raftchat.raft.storage.file.FileSnapshotStoreConfig;
 import dev.raftchat.raft.transport.netty.NettyTransport;
 import dev.raftchat.raft.transport.netty.NettyTransportConfig;
 import dev.raftchat.raft.transport.netty.PeerAddress;
+import dev.raftchat.testsupport.FreePorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,7 +54,7 @@ final class NettyFileCluster implements AutoCloseable {
         }
         this.initialConf = ConfState.ofVoters(ids);
         for (long id = 1; id <= maxNodes; id++) {
-            addresses.put(id, new PeerAddress("127.0.0.1", freePort()));
+            addresses.put(id, new PeerAddress("127.0.0.1", FreePorts.loopback()));
         }
     }
 
@@ -158,13 +158,5 @@ final class NettyFileCluster implements AutoCloseable {
     public synchronized void close() {
         servers.values().forEach(RaftServer::close);
         servers.clear();
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

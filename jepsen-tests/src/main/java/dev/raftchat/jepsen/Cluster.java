@@ -2,6 +2,7 @@ package dev.raftchat.jepsen;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -12,10 +13,14 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
@@ -186,6 +191,10 @@ public final class Cluster implements AutoCloseable {
                     Long.toString(settings.requestTimeoutMillis()),
                     "--snapshot-count",
                     Long.toString(settings.snapshotCount()),
+                    // Peers authenticate with a secret the test writes once; node processes may run as
+                    // different users (IptablesFaults), so it is readable by all of them.
+                    "--cluster-secret-file",
+                    clusterSecretFile().toString(),
                     // Every client connects from this machine's one address: the per-address write limit
                     // (a defence against abusive clients) would turn the workload into 429s.
                     "--writes-per-minute-per-address",
@@ -198,14 +207,14 @@ public final class Cluster implements AutoCloseable {
             ProcessBuilder builder = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(node.logFile.toFile()))
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
             builder.environment().keySet().removeIf(name -> name.startsWith("RAFT_CHAT_"));
             Files.writeString(
                     node.logFile,
                     "\n==== jepsen: starting " + node + " (incarnation " + (node.incarnations + 1) + "): "
                             + String.join(" ", command) + "\n",
-                    java.nio.file.StandardOpenOption.CREATE,
-                    java.nio.file.StandardOpenOption.APPEND);
+                    StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND);
             node.process = builder.start();
             node.paused = false;
             node.incarnations++;
@@ -218,6 +227,18 @@ public final class Cluster implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + node, e);
         }
+    }
+
+    /** The cluster secret of this run, created on first use in the data root. */
+    private synchronized Path clusterSecretFile() throws IOException {
+        Path file = settings.dataRoot().resolve("cluster.secret");
+        if (!Files.exists(file)) {
+            byte[] random = new byte[32];
+            new SecureRandom().nextBytes(random);
+            Files.createDirectories(settings.dataRoot());
+            Files.writeString(file, Base64.getEncoder().encodeToString(random) + "\n");
+        }
+        return file;
     }
 
     private String clusterList(int id) {
@@ -333,7 +354,7 @@ public final class Cluster implements AutoCloseable {
     }
 
     /** Voters and learners as the given node sees them, or null when it does not answer. */
-    public java.util.SortedSet<Integer> members(int viewer) {
+    public SortedSet<Integer> members(int viewer) {
         JsonNode status = status(viewer);
         if (status == null) {
             return null;

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The history of a run: every {@link Op} in the order it was recorded, kept in memory for the checker and
@@ -90,8 +91,8 @@ public final class History implements AutoCloseable {
         ObjectNode node = JSON.createObjectNode()
                 .put("index", op.index())
                 .put("process", op.process())
-                .put("type", op.type().name().toLowerCase(java.util.Locale.ROOT))
-                .put("f", op.f().name().toLowerCase(java.util.Locale.ROOT))
+                .put("type", op.type().name().toLowerCase(Locale.ROOT))
+                .put("f", op.f().name().toLowerCase(Locale.ROOT))
                 .put("room", op.room())
                 .put("node", op.node())
                 .put("time", op.timeNanos());
@@ -132,8 +133,8 @@ public final class History implements AutoCloseable {
             ops.add(new Op(
                     n.get("index").asLong(),
                     n.get("process").asInt(),
-                    Op.Type.valueOf(n.get("type").asText().toUpperCase(java.util.Locale.ROOT)),
-                    Op.Function.valueOf(n.get("f").asText().toUpperCase(java.util.Locale.ROOT)),
+                    Op.Type.valueOf(n.get("type").asText().toUpperCase(Locale.ROOT)),
+                    Op.Function.valueOf(n.get("f").asText().toUpperCase(Locale.ROOT)),
                     n.get("room").asText(),
                     n.has("value") ? n.get("value").asText() : null,
                     n.get("node").asInt(),

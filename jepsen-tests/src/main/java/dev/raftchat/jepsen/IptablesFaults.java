@@ -1,12 +1,15 @@
 package dev.raftchat.jepsen;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,9 +46,7 @@ public final class IptablesFaults implements NetworkFaults {
 
     /** Why this machine cannot use iptables partitions, or null when it can. */
     public static String unavailableReason(Path jar, Path dataRoot) {
-        if (!System.getProperty("os.name", "")
-                .toLowerCase(java.util.Locale.ROOT)
-                .contains("linux")) {
+        if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) {
             return "not Linux";
         }
         if (!"root".equals(System.getProperty("user.name"))) {
@@ -135,7 +136,7 @@ public final class IptablesFaults implements NetworkFaults {
 
     @Override
     public void partition(List<Set<Integer>> components) {
-        Set<Integer> all = new java.util.TreeSet<>();
+        Set<Integer> all = new TreeSet<>();
         components.forEach(all::addAll);
         cut(NetworkFaults.linksCutBy(components, all));
     }
@@ -251,7 +252,7 @@ public final class IptablesFaults implements NetworkFaults {
                 throw new IOException(
                         String.join(" ", command) + " did not finish in " + COMMAND_TIMEOUT_SECONDS + " s");
             }
-            return new Result(process.exitValue(), new String(out, java.nio.charset.StandardCharsets.UTF_8));
+            return new Result(process.exitValue(), new String(out, StandardCharsets.UTF_8));
         } catch (InterruptedException e) {
             process.destroyForcibly();
             Thread.currentThread().interrupt();

@@ -2,6 +2,7 @@ package dev.raftchat.jepsen;
 
 import java.nio.file.Path;
 import java.time.LocalDateTime;
+import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.Set;
 
@@ -45,7 +46,7 @@ public final class JepsenMain {
     static JepsenOptions parse(String[] args) {
         Path root = Path.of(System.getProperty("raftjepsen.root", "."));
         Path results = root.resolve("jepsen-tests/target/jepsen")
-                .resolve(LocalDateTime.now(java.time.ZoneId.systemDefault())
+                .resolve(LocalDateTime.now(ZoneId.systemDefault())
                         .format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         Path jar = root.resolve("chat-server/target/chat-server-0.1.0-SNAPSHOT-all.jar");
         JepsenOptions d = JepsenOptions.defaults(results, jar);

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -217,7 +218,7 @@ public final class JepsenRun {
     private void runSchedule(Nemesis nemesis, long deadlineNanos) {
         Random random = new Random(options.seed());
         List<Fault> singles = new ArrayList<>(new TreeSet<>(options.nemeses()));
-        java.util.Collections.shuffle(singles, random);
+        Collections.shuffle(singles, random);
         List<List<Fault>> plan = new ArrayList<>();
         singles.forEach(f -> plan.add(List.of(f)));
         List<Fault> partitions = singles.stream().filter(Fault::isPartition).toList();

@@ -1,5 +1,6 @@
 package dev.raftchat.jepsen;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedWriter;
@@ -25,6 +26,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -409,11 +411,11 @@ public final class Nemesis implements AutoCloseable {
         if (leader < 0) {
             return false;
         }
-        com.fasterxml.jackson.databind.JsonNode status = cluster.status(leader);
+        JsonNode status = cluster.status(leader);
         if (status == null || status.path("VotersOutgoing").size() > 0) {
             return false;
         }
-        for (com.fasterxml.jackson.databind.JsonNode voter : status.path("Voters")) {
+        for (JsonNode voter : status.path("Voters")) {
             if (voter.asInt() == node) {
                 return true;
             }
@@ -541,7 +543,7 @@ public final class Nemesis implements AutoCloseable {
     }
 
     private static void park(long millis) {
-        java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(millis));
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(millis));
     }
 
     @Override

@@ -1,7 +1,9 @@
 package dev.raftchat.jepsen;
 
+import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Cuts and heals the links between nodes. Two implementations: {@link IptablesFaults} (real packet drops
@@ -59,8 +61,7 @@ public interface NetworkFaults extends AutoCloseable {
      * all their links.
      */
     static Set<Link> linksCutBy(List<Set<Integer>> components, Set<Integer> nodes) {
-        Set<Link> cut = new java.util.TreeSet<>(
-                java.util.Comparator.comparingInt(Link::a).thenComparingInt(Link::b));
+        Set<Link> cut = new TreeSet<>(Comparator.comparingInt(Link::a).thenComparingInt(Link::b));
         for (int a : nodes) {
             for (int b : nodes) {
                 if (a < b

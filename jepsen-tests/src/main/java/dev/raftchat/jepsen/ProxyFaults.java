@@ -13,6 +13,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,7 +70,7 @@ public final class ProxyFaults implements NetworkFaults {
 
     @Override
     public void partition(List<Set<Integer>> components) {
-        Set<Integer> all = new java.util.TreeSet<>();
+        Set<Integer> all = new TreeSet<>();
         components.forEach(all::addAll);
         cut(NetworkFaults.linksCutBy(components, all));
     }

@@ -2,12 +2,14 @@ package dev.raftchat.jepsen;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The checker on hand-made histories: each anomaly it exists for is reported, and a clean history passes. */
 class CheckerTest {
@@ -222,9 +224,8 @@ class CheckerTest {
     }
 
     @Test
-    void aHistoryRoundTripsThroughItsJsonLines(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
-            throws Exception {
-        java.nio.file.Path file = dir.resolve("history.jsonl");
+    void aHistoryRoundTripsThroughItsJsonLines(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("history.jsonl");
         try (History history = new History(file, System.nanoTime())) {
             Op post = history.invoke(0, Op.Function.POST, ROOM, "a", 1, -1);
             history.complete(post, Op.Type.OK, 1, null, -1, null);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import java.util.Set;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
 
 /** The partition shapes: which links each one cuts. */
@@ -52,7 +53,7 @@ class NetworkFaultsTest {
         assertThat(Fault.parse("kill-leader, partition-ring"))
                 .containsExactlyInAnyOrder(Fault.KILL_LEADER, Fault.PARTITION_RING);
         assertThat(Fault.parse("none")).isEmpty();
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Fault.parse("kill-everyone"))
+        Assertions.assertThatThrownBy(() -> Fault.parse("kill-everyone"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("unknown nemesis 'kill-everyone'");
     }

@@ -2,6 +2,7 @@ package dev.raftchat.bench;
 
 import dev.raftchat.bench.harness.BenchResult;
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
@@ -13,6 +14,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,6 +24,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.ToDoubleFunction;
 import java.util.stream.Stream;
 
@@ -307,7 +310,7 @@ public final class RaftBench {
                 String load = loadAverage();
                 // Rotate the order each round so that no library always runs first (or last) on a drifting machine.
                 List<Library> order = new ArrayList<>(libraries);
-                java.util.Collections.rotate(order, -(round - 1));
+                Collections.rotate(order, -(round - 1));
                 for (Library library : order) {
                     Run run = runChild(round, config, library, load);
                     runs.add(run);
@@ -418,7 +421,7 @@ public final class RaftBench {
                     round, config, library, Optional.empty(), "missing " + classpathFile + " (build first)", load);
         }
         String classpath = module.resolve("target/classes")
-                + java.io.File.pathSeparator
+                + File.pathSeparator
                 + Files.readString(classpathFile).trim();
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -446,7 +449,7 @@ public final class RaftBench {
                 new ProcessBuilder(command).redirectError(log.toFile()).start();
         long timeout = (long) (warmupSeconds + seconds) + CHILD_OVERHEAD_SECONDS;
         // A hung child keeps its stdout open; killing it at the deadline ends the read loop below.
-        java.util.concurrent.atomic.AtomicBoolean killed = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicBoolean killed = new AtomicBoolean();
         Thread watchdog = new Thread(
                 () -> {
                     try {

@@ -1,5 +1,7 @@
 package dev.raftchat.sim;
 
+import java.util.List;
+
 /** Coverage counters: proof that the faults and protocol paths of a run really happened. */
 public enum Counter {
     RUNS_3_NODES,
@@ -25,6 +27,8 @@ public enum Counter {
     ASYMMETRIC_PARTITIONS,
     CLOGGED_LINKS,
     CRASHES,
+    /** Crashes right after a node sent a vote or an acknowledgement (its sync may still be in flight). */
+    CRASHES_AFTER_PROMISE,
     RESTARTS,
     UNSYNCED_ENTRIES_LOST,
     UNSYNCED_ENTRIES_KEPT,
@@ -59,7 +63,7 @@ public enum Counter {
     LOG_COMPACTIONS;
 
     /** The counters that must be non-zero over a large batch of seeds: every fault kind, every path. */
-    public static final java.util.List<Counter> FAULT_KINDS = java.util.List.of(
+    public static final List<Counter> FAULT_KINDS = List.of(
             MESSAGES_DROPPED,
             MESSAGES_DUPLICATED,
             MESSAGES_DELAYED,
@@ -69,6 +73,7 @@ public enum Counter {
             CLOGGED_LINKS,
             MESSAGES_THROUGH_CLOGGED_LINKS,
             CRASHES,
+            CRASHES_AFTER_PROMISE,
             RESTARTS,
             UNSYNCED_ENTRIES_LOST,
             TORN_WRITES,

@@ -1,6 +1,7 @@
 package dev.raftchat.sim;
 
 import java.util.EnumMap;
+import java.util.Locale;
 import java.util.Map;
 
 /** A set of {@link Counter} values. Not thread-safe; merge per-thread instances with {@link #add}. */
@@ -40,7 +41,7 @@ public final class Counters {
     public String format() {
         StringBuilder sb = new StringBuilder();
         for (Counter c : Counter.values()) {
-            sb.append(String.format("  %-32s %,d%n", c.name().toLowerCase(java.util.Locale.ROOT), get(c)));
+            sb.append(String.format("  %-32s %,d%n", c.name().toLowerCase(Locale.ROOT), get(c)));
         }
         return sb.toString();
     }

@@ -5,6 +5,9 @@ import dev.raftchat.raft.core.HardState;
 import dev.raftchat.raft.core.LogPosition;
 import dev.raftchat.raft.core.Ready;
 import dev.raftchat.raft.core.Role;
+import dev.raftchat.raft.message.AppendResponse;
+import dev.raftchat.raft.message.Message;
+import dev.raftchat.raft.message.VoteResponse;
 import dev.raftchat.raft.storage.LogStorage;
 import java.util.HashMap;
 import java.util.List;
@@ -70,6 +73,14 @@ final class InvariantChecker {
         Role role = Role.FOLLOWER;
         long leaderId;
         boolean up;
+        /** The latest vote this node sent (granted, not a PreVote): a promise its restart must keep. */
+        long voteSentTerm;
+
+        long voteSentFor;
+        /** The latest append it acknowledged: in that term its log holds at least that index durably. */
+        long ackSentTerm;
+
+        long ackSentIndex;
 
         NodeView() {
             prefixHash.add(0);
@@ -120,6 +131,7 @@ final class InvariantChecker {
                     "node %d restarted with vote %d in term %d, but vote %d had been synced",
                     node + 1, durable.votedFor(), durable.term(), lastSynced.votedFor());
         }
+        checkPromisesKept(node, v, durable, storage.lastIndex());
         v.term = durable.term();
         v.votedFor = durable.votedFor();
         v.commit = durable.commit();
@@ -181,6 +193,16 @@ final class InvariantChecker {
                     "node %d installs a snapshot at index %d, beyond anything committed (%d)",
                     node + 1, snapshotIndex, committedPrefixHash.size() - 1);
         }
+        if (storage.lastIndex() <= snapshotIndex
+                && v.lastIndex() > si
+                && v.prefixHash.get(si) == committedPrefixHash.get(si)) {
+            // Raft §7: a follower that holds the snapshot's last entry keeps the entries after it; they may
+            // be acknowledged, even committed, and the snapshot knows nothing of them.
+            fail(
+                    "node %d installs a snapshot at index %d over the newer entries of its log (last index %d), "
+                            + "which already held the snapshot's last entry",
+                    node + 1, snapshotIndex, v.lastIndex());
+        }
         if (storage.lastIndex() > snapshotIndex) {
             // The log held the snapshot's last entry and keeps what follows it: its prefix must be committed.
             if (v.lastIndex() < si || v.prefixHash.get(si) != committedPrefixHash.get(si)) {
@@ -223,6 +245,56 @@ final class InvariantChecker {
             fail(
                     "state machine safety: node %d's state after applying index %d differs from another node's",
                     node + 1, index);
+        }
+    }
+
+    /**
+     * A message leaves node {@code node}. Votes and acknowledgements are promises: a node sends them only
+     * once what they promise is durable (Raft Figure 2, "respond after persisting"), so a restart must find
+     * it. Checked when the node restarts ({@link #onStart}).
+     */
+    void onSend(int node, Message m) {
+        NodeView v = nodes[node];
+        if (m instanceof VoteResponse vote && vote.granted() && !vote.preVote()) {
+            v.voteSentTerm = vote.term();
+            v.voteSentFor = vote.to();
+        } else if (m instanceof AppendResponse ack && ack.success()) {
+            if (ack.term() > v.ackSentTerm) {
+                v.ackSentTerm = ack.term();
+                v.ackSentIndex = ack.index();
+            } else if (ack.term() == v.ackSentTerm) {
+                v.ackSentIndex = Math.max(v.ackSentIndex, ack.index());
+            }
+        }
+    }
+
+    /** What the previous incarnation of {@code node} promised in votes and acknowledgements survived. */
+    private void checkPromisesKept(int node, NodeView v, HardState durable, long durableLastIndex) {
+        if (v.voteSentTerm > 0) {
+            if (durable.term() < v.voteSentTerm) {
+                fail(
+                        "node %d restarted in term %d, but had sent its vote in term %d (the vote left before it was durable)",
+                        node + 1, durable.term(), v.voteSentTerm);
+            }
+            if (durable.term() == v.voteSentTerm && durable.votedFor() != v.voteSentFor) {
+                fail(
+                        "node %d restarted with vote %d in term %d, but had sent its vote to %d (the vote left before it was durable)",
+                        node + 1, durable.votedFor(), durable.term(), v.voteSentFor);
+            }
+        }
+        if (v.ackSentTerm > 0) {
+            if (durable.term() < v.ackSentTerm) {
+                fail(
+                        "node %d restarted in term %d, but had acknowledged an append in term %d",
+                        node + 1, durable.term(), v.ackSentTerm);
+            }
+            // Within the term of the acknowledgement no leader can take back what it acknowledged.
+            if (durable.term() == v.ackSentTerm && durableLastIndex < v.ackSentIndex) {
+                fail(
+                        "node %d restarted with its log ending at %d, but had acknowledged index %d in term %d "
+                                + "(the acknowledgement left before the entries were durable)",
+                        node + 1, durableLastIndex, v.ackSentIndex, v.ackSentTerm);
+            }
         }
     }
 
@@ -360,6 +432,16 @@ final class InvariantChecker {
         int c = Math.toIntExact(v.commit);
         if (c > v.lastIndex()) {
             fail("leader %d commits %d beyond its last index %d", node + 1, c, v.lastIndex());
+        }
+        // Raft §5.4.2 (Figure 8): a leader commits by counting replicas only an entry of its own term;
+        // earlier entries are committed with it. Checked here because the consequence (an entry counted
+        // committed, then overwritten) takes a rare sequence of elections, crashes and split batches.
+        Long ownTermHash = prefixHashAt.get(new LogPosition(v.term, c));
+        if (ownTermHash == null || ownTermHash != v.prefixHash.get(c)) {
+            fail(
+                    "commit rule (Raft §5.4.2, Figure 8): leader %d of term %d commits index %d, which holds an entry "
+                            + "of an earlier term (committed by counting replicas)",
+                    node + 1, v.term, c);
         }
         recordCommitted(node, v, c);
         // The commit term of every index up to c is at most this leader's term.

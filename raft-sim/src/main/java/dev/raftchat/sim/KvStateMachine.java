@@ -1,5 +1,6 @@
 package dev.raftchat.sim;
 
+import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.TreeMap;
@@ -51,7 +52,7 @@ final class KvStateMachine {
                 throw new IllegalArgumentException("malformed KV snapshot of " + snapshot.length + " bytes");
             }
             return sm;
-        } catch (java.nio.BufferUnderflowException e) {
+        } catch (BufferUnderflowException e) {
             throw new IllegalArgumentException("truncated KV snapshot of " + snapshot.length + " bytes", e);
         }
     }

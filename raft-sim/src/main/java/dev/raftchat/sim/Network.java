@@ -1,6 +1,7 @@
 package dev.raftchat.sim;
 
 import dev.raftchat.raft.message.Message;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
@@ -82,13 +83,13 @@ final class Network {
 
     void healPartitions() {
         for (boolean[] row : cut) {
-            java.util.Arrays.fill(row, false);
+            Arrays.fill(row, false);
         }
     }
 
     void unclogAll() {
         for (boolean[] row : clogged) {
-            java.util.Arrays.fill(row, false);
+            Arrays.fill(row, false);
         }
     }
 }

@@ -12,6 +12,7 @@ import dev.raftchat.raft.core.ProposalRejectedException;
 import dev.raftchat.raft.core.RaftNode;
 import dev.raftchat.raft.core.ReadState;
 import dev.raftchat.raft.core.Ready;
+import dev.raftchat.raft.core.Role;
 import dev.raftchat.raft.core.SnapshotChunk;
 import dev.raftchat.raft.core.SnapshotMeta;
 import dev.raftchat.raft.message.Message;
@@ -19,6 +20,7 @@ import dev.raftchat.raft.storage.LogStorage;
 import dev.raftchat.raft.storage.SnapshotSource;
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.TreeMap;
@@ -73,9 +75,9 @@ final class SimNode {
     private LogPosition overlappedThrough;
     private LogPosition writtenUnsynced;
     /** Acknowledgements and votes of overlapped Readies, waiting for the sync in flight and for the next. */
-    private java.util.ArrayList<Message> sendAfterSyncInFlight = new java.util.ArrayList<>();
+    private ArrayList<Message> sendAfterSyncInFlight = new ArrayList<>();
 
-    private java.util.ArrayList<Message> sendAfterNextSync = new java.util.ArrayList<>();
+    private ArrayList<Message> sendAfterNextSync = new ArrayList<>();
     /** A Ready that needs its own sync, waiting for the overlapped sync in flight to complete first. */
     private Ready blockedReady;
     /** Marks a SYNC_DONE event as the completion of an overlapped sync. */
@@ -721,7 +723,7 @@ final class SimNode {
             if (op.readIndex >= 0 && op.readIndex <= stateMachine.appliedIndex()) {
                 it.remove();
                 sim.counters().increment(Counter.READ_INDEX_READS_OK);
-                if (raft.role() != dev.raftchat.raft.core.Role.LEADER) {
+                if (raft.role() != Role.LEADER) {
                     sim.counters().increment(Counter.FOLLOWER_READS_OK);
                 }
                 sim.completeOp(op, KvOp.Outcome.OK, stateMachine.value(op.command.key()));

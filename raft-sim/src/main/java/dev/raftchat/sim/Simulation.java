@@ -4,7 +4,9 @@ import dev.raftchat.raft.confchange.ConfChange;
 import dev.raftchat.raft.confchange.ConfChanger;
 import dev.raftchat.raft.core.ConfState;
 import dev.raftchat.raft.core.Role;
+import dev.raftchat.raft.message.AppendResponse;
 import dev.raftchat.raft.message.Message;
+import dev.raftchat.raft.message.VoteResponse;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -341,7 +343,29 @@ public final class Simulation {
     void sendAll(List<Message> messages) {
         for (Message m : messages) {
             if (m.to() != m.from()) { // self-addressed ones are counted by the host (SimNode.checkAddressed)
+                invariants.onSend((int) m.from() - 1, m);
                 network.send(m);
+                maybeCrashAfterPromise(m);
+            }
+        }
+    }
+
+    /**
+     * Crashes the sender right after it sent a vote (one time in three) or an acknowledgement (one in a
+     * hundred), in runs with crashes: the moment where a host that sends before its sync completes loses
+     * a promise it made (the invariant checker compares what was sent with what the restart finds).
+     */
+    private void maybeCrashAfterPromise(Message m) {
+        if (!config.faults().crashes() || !network.faultsActive) {
+            return;
+        }
+        boolean vote = m instanceof VoteResponse v && v.granted() && !v.preVote();
+        boolean ack = m instanceof AppendResponse a && a.success();
+        if ((vote && faultRandom.nextInt(3) == 0) || (ack && faultRandom.nextInt(100) == 0)) {
+            SimNode sender = nodes[(int) m.from() - 1];
+            if (!sender.isCrashed()) {
+                counters.increment(Counter.CRASHES_AFTER_PROMISE);
+                scheduleCrash(sender);
             }
         }
     }

@@ -1,6 +1,7 @@
 package dev.raftchat.sim;
 
 import java.io.PrintStream;
+import java.util.function.LongFunction;
 
 /**
  * {@code bin/raft-sim --seeds N [--first-seed S] [--threads T] [--verbose] [--trace-events E]}: runs N seeds, prints each
@@ -21,8 +22,7 @@ public final class SimulatorMain {
     }
 
     /** {@code simulate} replaces the seeded configurations (tests); null runs {@link SimulationConfig#forSeed}. */
-    static int run(
-            String[] args, PrintStream out, PrintStream err, java.util.function.LongFunction<SimResult> simulate) {
+    static int run(String[] args, PrintStream out, PrintStream err, LongFunction<SimResult> simulate) {
         int seeds = 100;
         long firstSeed = 1;
         int threads = Runtime.getRuntime().availableProcessors();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongFunction;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -17,7 +18,7 @@ class BrokenEnvironmentTest {
     private static final FaultPlan CRASHES_ONLY =
             new FaultPlan(0, 0, 0, 0, false, false, false, true, false, 0, 300, false, false);
 
-    private static List<SimResult> failuresAmong(int seeds, java.util.function.LongFunction<SimulationConfig> config) {
+    private static List<SimResult> failuresAmong(int seeds, LongFunction<SimulationConfig> config) {
         List<SimResult> failures = new ArrayList<>();
         for (long seed = 1; seed <= seeds; seed++) {
             SimResult r = new Simulation(seed, config.apply(seed)).run();

@@ -7,6 +7,8 @@ import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
 /** Every seed that ever failed runs on every build. */
@@ -37,8 +39,8 @@ class RegressionSeedsTest {
     }
 
     /** The failure texts of known, reported bugs: any seed failing with one of these is a known failure. */
-    static java.util.Set<String> knownBugs() {
-        java.util.Set<String> texts = new java.util.TreeSet<>();
+    static Set<String> knownBugs() {
+        Set<String> texts = new TreeSet<>();
         for (RegressionSeeds.Entry e : load()) {
             if (e.expectedFailure() != null) {
                 texts.add(e.expectedFailure());

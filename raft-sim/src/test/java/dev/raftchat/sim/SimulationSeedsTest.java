@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,7 +21,7 @@ class SimulationSeedsTest {
         int threads = Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors()));
         SeedRunner.Summary summary = SeedRunner.run(1, seeds, threads);
 
-        java.util.Set<String> knownBugs = RegressionSeedsTest.knownBugs();
+        Set<String> knownBugs = RegressionSeedsTest.knownBugs();
         List<String> unexpected = new ArrayList<>();
         int known = 0;
         for (SimResult failure : summary.failures()) {

@@ -10,6 +10,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import javax.crypto.SecretKeyFactory;
 import javax.crypto.spec.PBEKeySpec;
 
@@ -81,7 +82,7 @@ public final class PasswordHasher implements AutoCloseable {
         });
     }
 
-    private <T> CompletableFuture<T> submit(java.util.function.Supplier<T> work) {
+    private <T> CompletableFuture<T> submit(Supplier<T> work) {
         try {
             return CompletableFuture.supplyAsync(work, pool);
         } catch (RejectedExecutionException e) {

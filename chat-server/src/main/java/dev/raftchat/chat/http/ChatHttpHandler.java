@@ -1,6 +1,5 @@
 package dev.raftchat.chat.http;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -14,14 +13,18 @@ import dev.raftchat.raft.runtime.RaftTimeoutException;
 import dev.raftchat.raft.runtime.ReadNotConfirmedException;
 import dev.raftchat.raft.runtime.ReadRejectedException;
 import dev.raftchat.raft.transport.netty.PeerAddress;
+import dev.raftchat.web.WebAssets;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpChunkedInput;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
@@ -29,9 +32,17 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.stream.ChunkedNioFile;
+import io.netty.util.AttributeKey;
+import java.io.IOException;
+import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -73,12 +84,18 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
      * The last response of a connection, written or not: HTTP/1.1 pipelining needs responses in request
      * order, and a later request (a read) may complete before an earlier one (a commit).
      */
-    private static final io.netty.util.AttributeKey<CompletableFuture<Void>> LAST_RESPONSE =
-            io.netty.util.AttributeKey.valueOf("chat-last-response");
+    private static final AttributeKey<CompletableFuture<Void>> LAST_RESPONSE =
+            AttributeKey.valueOf("chat-last-response");
+
+    /**
+     * The written answer of the connection's last unsafe request (RFC 9110 §9.2.1: not GET, HEAD or OPTIONS):
+     * every later request waits for it.
+     */
+    private static final AttributeKey<CompletableFuture<Void>> LAST_UNSAFE = AttributeKey.valueOf("chat-last-unsafe");
 
     private final ChatBackend backend;
-    /** Null: admin routes answer loopback clients only. */
-    private final byte[] adminToken;
+    /** Admin routes and detailed views: who may, and from where. */
+    private final AdminGate gate;
 
     private final AtomicInteger inFlight = new AtomicInteger();
     /** Null: no operations routes (metrics, cluster, backup). */
@@ -88,24 +105,25 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
     /** The chat API v1, or null when this server has none. */
     private final ApiRoutes api;
     /** The browser client at {@code /} and {@code /app/*} (module chat-web). */
-    private final WebAssetResponder webAssets = new WebAssetResponder(dev.raftchat.web.WebAssets.fromClassPath());
+    private final WebAssetResponder webAssets = new WebAssetResponder(WebAssets.fromClassPath());
 
     /** @param adminToken the bearer token the membership routes require, or null to allow loopback clients only */
     public ChatHttpHandler(ChatBackend backend, String adminToken) {
-        this(backend, adminToken, null, HttpRequestObserver.NONE, null);
+        this(backend, new AdminGate(adminToken, Set.of()), null, HttpRequestObserver.NONE, null);
     }
 
     /**
+     * @param gate     who may use the admin routes and see the detailed views
      * @param ops      the operations routes, asked before the chat routes; null for none
      * @param observer hears every answered request
      * @param api      the chat API v1 that the other paths under {@code /api/v1} are delegated to, or null
      */
     public ChatHttpHandler(
-            ChatBackend backend, String adminToken, OpsRoutes ops, HttpRequestObserver observer, ApiRoutes api) {
+            ChatBackend backend, AdminGate gate, OpsRoutes ops, HttpRequestObserver observer, ApiRoutes api) {
         this.backend = backend;
-        this.adminToken = adminToken == null ? null : adminToken.getBytes(StandardCharsets.UTF_8);
+        this.gate = Objects.requireNonNull(gate, "gate");
         this.ops = ops;
-        this.observer = java.util.Objects.requireNonNull(observer, "observer");
+        this.observer = Objects.requireNonNull(observer, "observer");
         this.api = api;
     }
 
@@ -119,18 +137,43 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
         inFlight.incrementAndGet();
         long receivedNanos = System.nanoTime();
         String method = request.method().name();
-        String path = new QueryStringDecoder(request.uri()).path();
-        boolean keepAlive = HttpUtil.isKeepAlive(request);
+        String path = rawPath(request.uri());
+        boolean parsed = request.decoderResult().isSuccess();
+        // A request the codec could not parse leaves the connection's byte stream unframed: answer, then close.
+        boolean keepAlive = parsed && HttpUtil.isKeepAlive(request);
+        // Only this connection's event loop runs channelRead0, so the attributes need no further locking.
+        CompletableFuture<Void> previous = ctx.channel().attr(LAST_RESPONSE).get();
+        boolean unsafe = !isSafe(request.method());
+        // RFC 9112 §9.3.2: pipelined requests run in order when an unsafe one is among them. A write runs once
+        // every earlier answer of the connection is written (it must not overtake them), and any request runs
+        // once the last earlier write is answered (a read sent after a write must see it). Reads between writes
+        // still run side by side.
+        CompletableFuture<Void> barrier =
+                unsafe ? previous : ctx.channel().attr(LAST_UNSAFE).get();
         CompletableFuture<FullHttpResponse> response;
-        try {
-            response = route(request, ctx.channel().remoteAddress());
-        } catch (RuntimeException e) {
-            response = CompletableFuture.failedFuture(e);
+        if (barrier != null && !barrier.isDone()) {
+            request.retain();
+            response = barrier.handle((ignored, failure) -> null)
+                    .thenComposeAsync(
+                            ignored -> {
+                                try {
+                                    return route(request, ctx.channel().remoteAddress());
+                                } catch (RuntimeException e) {
+                                    return CompletableFuture.<FullHttpResponse>failedFuture(e);
+                                } finally {
+                                    request.release();
+                                }
+                            },
+                            ctx.executor());
+        } else {
+            try {
+                response = route(request, ctx.channel().remoteAddress());
+            } catch (RuntimeException e) {
+                response = CompletableFuture.failedFuture(e);
+            }
         }
         CompletableFuture<FullHttpResponse> answer =
                 response.handle((ok, failure) -> ok != null ? ok : errorResponse(failure));
-        // Only this connection's event loop runs channelRead0, so the attribute needs no further locking.
-        CompletableFuture<Void> previous = ctx.channel().attr(LAST_RESPONSE).get();
         // Sent as a task of the connection's event loop, never inline: a write made from another thread is only
         // queued there, so an inline write on the event loop (a later request whose predecessors are complete)
         // could overtake it, and a "Connection: close" response would then close the connection before the
@@ -146,20 +189,22 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
                         },
                         ctx.executor());
         ctx.channel().attr(LAST_RESPONSE).set(written);
+        if (unsafe) {
+            ctx.channel().attr(LAST_UNSAFE).set(written);
+        }
     }
 
     private void send(ChannelHandlerContext ctx, FullHttpResponse response, boolean keepAlive) {
         if (keepAlive) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         }
-        io.netty.channel.ChannelFuture written;
+        ChannelFuture written;
         if (response instanceof FileResponse file) {
             ctx.write(file.head());
             try {
-                written = ctx.writeAndFlush(
-                        new io.netty.handler.codec.http.HttpChunkedInput(new io.netty.handler.stream.ChunkedNioFile(
-                                file.file(), 0, file.sizeBytes(), FileResponse.CHUNK_BYTES)));
-            } catch (java.io.IOException e) {
+                written = ctx.writeAndFlush(new HttpChunkedInput(
+                        new ChunkedNioFile(file.file(), 0, file.sizeBytes(), FileResponse.CHUNK_BYTES)));
+            } catch (IOException e) {
                 LOG.warn("cannot stream a file response; closing the connection", e);
                 file.closeFile();
                 inFlight.decrementAndGet();
@@ -177,9 +222,26 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
         }
     }
 
-    private CompletableFuture<FullHttpResponse> route(FullHttpRequest request, java.net.SocketAddress client) {
+    private CompletableFuture<FullHttpResponse> route(FullHttpRequest request, SocketAddress client) {
         if (!request.decoderResult().isSuccess()) {
+            Throwable cause = request.decoderResult().cause();
+            if (cause instanceof TooLongFrameException) {
+                throw new ApiException(
+                        431,
+                        "request_header_too_large",
+                        "the request line or the headers are too long (at most " + REQUEST_LINE_BYTES_MAX
+                                + " bytes of request line and " + HEADER_BYTES_MAX + " bytes of headers)");
+            }
             throw new ApiException(400, "bad_request", "the request could not be parsed as HTTP");
+        }
+        StrictInput.checkTarget(request.uri());
+        String raw = rawPath(request.uri());
+        if (isUpgrade(request)
+                && (raw.equals(ChatHttpServer.WEBSOCKET_PATH) || (api != null && raw.equals(api.webSocketPath())))) {
+            ApiException refused = handshakeError(request);
+            if (refused != null) {
+                throw refused;
+            }
         }
         QueryStringDecoder uri = new QueryStringDecoder(request.uri());
         String path = uri.path();
@@ -189,8 +251,11 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
         String trimmed = path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
         if (ops != null) {
             // Before the API v1 prefix: /api/v1/cluster and /api/v1/admin/backup are operations routes.
-            CompletableFuture<FullHttpResponse> answer =
-                    ops.route(request, trimmed, () -> authorizeAdmin(request, client));
+            CompletableFuture<FullHttpResponse> answer = ops.route(
+                    request,
+                    trimmed,
+                    () -> gate.requireAdmin(request, client),
+                    () -> gate.mayViewDetails(request, client));
             if (answer != null) {
                 return answer;
             }
@@ -216,11 +281,17 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
                                             HttpResponseStatus.OK,
                                             "{\"status\":\"ok\"}".getBytes(StandardCharsets.UTF_8))
                                     : error(503, "not_running", "the Raft server is not running"));
+                case "ws":
+                    throw new ApiException(
+                            400,
+                            "websocket_upgrade_required",
+                            ChatHttpServer.WEBSOCKET_PATH + " is a WebSocket: connect with a WebSocket client");
                 case "raft":
                     requireMethod(method, HttpMethod.GET);
+                    gate.requireDetails(request, client, "GET /raft (peer URLs, terms, replication progress)");
                     return CompletableFuture.completedFuture(json(HttpResponseStatus.OK, backend.statusJson()));
                 default:
-                    if (method.equals(HttpMethod.GET) && !first.isEmpty()) {
+                    if (method.equals(HttpMethod.GET) && !first.isEmpty() && !isReservedName(first)) {
                         // The original README reads a room with "curl -L http://127.0.0.1:12380/general".
                         checkRoom(first);
                         return backend.roomJson(first, stale(uri)).thenApply(json -> json(HttpResponseStatus.OK, json));
@@ -240,10 +311,10 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
             throw methodNotAllowed(method, "GET, POST");
         }
         if (segments.size() == 2 && first.equals("raft")) {
-            authorizeAdmin(request, client);
+            gate.requireAdmin(request, client);
             long nodeId = nodeId(segments.get(1));
             if (method.equals(HttpMethod.POST)) {
-                String url = request.content().toString(StandardCharsets.UTF_8).trim();
+                String url = peerUrl(request);
                 try {
                     PeerAddress.parse(url);
                 } catch (IllegalArgumentException e) {
@@ -266,7 +337,7 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
             throw methodNotAllowed(method, "POST, DELETE");
         }
         if (segments.size() == 3 && first.equals("raft") && segments.get(2).equals("promote")) {
-            authorizeAdmin(request, client);
+            gate.requireAdmin(request, client);
             long nodeId = nodeId(segments.get(1));
             requireMethod(method, HttpMethod.POST);
             return backend.promote(nodeId)
@@ -279,14 +350,8 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
                         + "; see /rooms, /rooms/{room}, /raft/{id}, /healthz, /readyz, /ws");
     }
 
-    private CompletableFuture<FullHttpResponse> post(
-            String room, FullHttpRequest request, java.net.SocketAddress client) {
-        JsonNode body;
-        try {
-            body = JSON.readTree(request.content().toString(StandardCharsets.UTF_8));
-        } catch (JsonProcessingException e) {
-            throw new ApiException(400, "invalid_json", "the body is not valid JSON: " + e.getOriginalMessage());
-        }
+    private CompletableFuture<FullHttpResponse> post(String room, FullHttpRequest request, SocketAddress client) {
+        JsonNode body = StrictInput.json(request.content());
         if (body == null || !body.isObject()) {
             throw new ApiException(
                     400,
@@ -300,6 +365,14 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
             backend.limits().checkMessage(message);
         } catch (InvalidCommandException e) {
             throw new ApiException(400, e.code(), e.getMessage());
+        }
+        String refused = StrictInput.refusedCharacter(user, false);
+        if (refused != null) {
+            throw new ApiException(400, "invalid_username", "the user name contains " + refused);
+        }
+        refused = StrictInput.refusedCharacter(message, true);
+        if (refused != null) {
+            throw new ApiException(400, "invalid_text", "the message contains " + refused);
         }
         if (api != null) {
             return api.postOriginal(room, user, message, request, client);
@@ -333,33 +406,133 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
         } catch (InvalidCommandException e) {
             throw new ApiException(400, e.code(), e.getMessage());
         }
+        String refused = StrictInput.refusedCharacter(room, false);
+        if (refused != null) {
+            throw new ApiException(400, "invalid_room_name", "the room name contains " + refused);
+        }
     }
 
-    /** Membership changes need the admin token when one is set, else a loopback client. */
-    private void authorizeAdmin(FullHttpRequest request, java.net.SocketAddress client) {
-        if (adminToken == null) {
-            boolean loopback = client instanceof java.net.InetSocketAddress address
-                    && address.getAddress() != null
-                    && address.getAddress().isLoopbackAddress();
-            if (!loopback) {
+    /**
+     * The body of {@code POST /raft/{id}}: the original API's bare peer URL, or with {@code Content-Type:
+     * application/json} an object {@code {"url":"http://host:port"}} (the form a browser cannot send cross-site).
+     */
+    private static String peerUrl(FullHttpRequest request) {
+        if (AdminGate.mediaType(request).equals("application/json")) {
+            JsonNode body = StrictInput.json(request.content());
+            if (body == null
+                    || !body.isObject()
+                    || body.size() != 1
+                    || !body.path("url").isTextual()) {
                 throw new ApiException(
-                        403,
-                        "forbidden",
-                        "admin routes (membership, backup) are accepted from loopback clients only;"
-                                + " start the nodes with --admin-token (or RAFT_CHAT_ADMIN_TOKEN) to allow remote admins");
+                        400, "invalid_json", "the body must be a JSON object like {\"url\":\"http://host:port\"}");
             }
-            return;
+            return body.get("url").textValue().trim();
         }
-        String header = request.headers().get(HttpHeaderNames.AUTHORIZATION);
-        byte[] presented = header != null && header.startsWith("Bearer ")
-                ? header.substring("Bearer ".length()).trim().getBytes(StandardCharsets.UTF_8)
-                : new byte[0];
-        if (!java.security.MessageDigest.isEqual(presented, adminToken)) {
-            throw new ApiException(
-                    401,
-                    "unauthorized",
-                    "admin routes (membership, backup) need the header 'Authorization: Bearer <admin token>'");
+        return StrictInput.utf8Body(request.content()).trim();
+    }
+
+    /**
+     * First path segments that the original's {@code GET /{room}} alias does not read as a room, because
+     * clients, crawlers and probes ask for them by these names (docs/api.md, "Reserved names"). The rooms
+     * themselves stay readable at {@code /rooms/{name}}.
+     */
+    static final Set<String> RESERVED_NAMES = Set.of(
+            "api",
+            "health",
+            "healthz",
+            "livez",
+            "live",
+            "ready",
+            "readyz",
+            "status",
+            "metrics",
+            "ping",
+            "version",
+            "info",
+            "debug",
+            "admin",
+            "login",
+            "ws",
+            "favicon.ico",
+            "robots.txt",
+            "sitemap.xml",
+            "humans.txt",
+            "security.txt",
+            "manifest.json",
+            "index.html",
+            "apple-touch-icon.png",
+            "apple-touch-icon-precomposed.png",
+            "browserconfig.xml");
+
+    /** A reserved name (case-insensitive), or any name beginning with '.' (like {@code .well-known}, {@code .env}). */
+    static boolean isReservedName(String first) {
+        return first.startsWith(".") || RESERVED_NAMES.contains(first.toLowerCase(Locale.ROOT));
+    }
+
+    /** Largest request line and header block the codec accepts (Netty's defaults, stated here for the 431 message). */
+    static final int REQUEST_LINE_BYTES_MAX = 4_096;
+
+    static final int HEADER_BYTES_MAX = 8_192;
+
+    static boolean isUpgrade(FullHttpRequest request) {
+        return request.headers().containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true);
+    }
+
+    /**
+     * Why a WebSocket handshake would be refused (RFC 6455 §4.2.1), as the JSON error the chat handler answers
+     * instead of Netty's plain text: not GET, no {@code Connection: Upgrade}, a version other than 13 ({@code 426}
+     * with {@code Sec-WebSocket-Version: 13}), a missing or malformed key, a malformed target; null when valid.
+     */
+    static ApiException handshakeError(FullHttpRequest request) {
+        if (!request.decoderResult().isSuccess()) {
+            return new ApiException(400, "bad_request", "the request could not be parsed as HTTP");
         }
+        try {
+            StrictInput.checkTarget(request.uri());
+        } catch (ApiException e) {
+            return e;
+        }
+        if (!request.method().equals(HttpMethod.GET)) {
+            return new ApiException(405, "method_not_allowed", "a WebSocket handshake is a GET; allowed: GET");
+        }
+        if (!request.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)) {
+            return new ApiException(400, "invalid_handshake", "a WebSocket handshake needs 'Connection: Upgrade'");
+        }
+        String version = request.headers().get(HttpHeaderNames.SEC_WEBSOCKET_VERSION);
+        if (version == null || !version.trim().equals("13")) {
+            return new ApiException(426, "upgrade_required", "this server speaks WebSocket version 13 (RFC 6455) only");
+        }
+        String key = request.headers().get(HttpHeaderNames.SEC_WEBSOCKET_KEY);
+        boolean keyValid = false;
+        if (key != null) {
+            try {
+                keyValid = Base64.getDecoder().decode(key.trim()).length == 16;
+            } catch (IllegalArgumentException e) {
+                keyValid = false;
+            }
+        }
+        if (!keyValid) {
+            return new ApiException(400, "invalid_handshake", "Sec-WebSocket-Key must be 16 random bytes in base64");
+        }
+        return null;
+    }
+
+    private static boolean isSafe(HttpMethod method) {
+        return method.equals(HttpMethod.GET) || method.equals(HttpMethod.HEAD) || method.equals(HttpMethod.OPTIONS);
+    }
+
+    /** The path of a request target without decoding (for logs and metrics; never throws). */
+    static String rawPath(String uri) {
+        int end = uri.length();
+        int query = uri.indexOf('?');
+        if (query >= 0) {
+            end = query;
+        }
+        int fragment = uri.indexOf('#');
+        if (fragment >= 0 && fragment < end) {
+            end = fragment;
+        }
+        return uri.substring(0, end);
     }
 
     private static boolean flag(QueryStringDecoder uri, String name) {
@@ -436,6 +609,10 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
                 json(HttpResponseStatus.valueOf(status), body.toString().getBytes(StandardCharsets.UTF_8));
         if (status == 405) {
             response.headers().set(HttpHeaderNames.ALLOW, message.substring(message.indexOf("allowed: ") + 9));
+        }
+        if (status == 426) {
+            response.headers().set(HttpHeaderNames.SEC_WEBSOCKET_VERSION, "13");
+            response.headers().set(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET);
         }
         return response;
     }

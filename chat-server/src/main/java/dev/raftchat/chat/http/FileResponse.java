@@ -3,6 +3,7 @@ package dev.raftchat.chat.http;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
@@ -39,7 +40,7 @@ final class FileResponse extends DefaultFullHttpResponse {
     HttpResponse head() {
         DefaultHttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, status());
         head.headers().set(headers());
-        head.headers().set(io.netty.handler.codec.http.HttpHeaderNames.CONTENT_LENGTH, sizeBytes);
+        head.headers().set(HttpHeaderNames.CONTENT_LENGTH, sizeBytes);
         return head;
     }
 

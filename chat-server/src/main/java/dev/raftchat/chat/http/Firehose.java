@@ -9,6 +9,7 @@ import io.netty.channel.Channel;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import java.io.IOException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -23,6 +24,9 @@ import org.slf4j.LoggerFactory;
  * flushed to its socket; a client that falls further behind is disconnected (close code 1008) rather
  * than buffered without bound. {@link #onPost} runs on the Raft thread, encodes the post once and only
  * hands frames to Netty (which never blocks the caller), so no client can slow the apply path.
+ *
+ * <p><b>Dead peers.</b> {@link ChatHttpServer} pings each client every {@code --firehose-ping-interval-ms}; one
+ * that sends nothing (no pong, no frame) for {@code --firehose-idle-timeout-ms} is dropped (close code 1001).
  */
 // FutureReturnValueIgnored: the futures ignored here are Netty's write, close and schedule futures. A failed
 // write or close surfaces in the pipeline (exceptionCaught, channelInactive), which closes the channel; the
@@ -34,6 +38,7 @@ public final class Firehose implements ChatListener {
     private final int queueFramesMax;
     private final ConcurrentHashMap<Channel, AtomicInteger> clients = new ConcurrentHashMap<>();
     private final AtomicLong slowClientsDropped = new AtomicLong();
+    private final AtomicLong deadClientsDropped = new AtomicLong();
 
     public Firehose(int queueFramesMax) {
         if (queueFramesMax < 1) {
@@ -54,6 +59,21 @@ public final class Firehose implements ChatListener {
 
     public long slowClientsDropped() {
         return slowClientsDropped.get();
+    }
+
+    /** Clients dropped because they answered no ping for the idle timeout (dead peers). */
+    public long deadClientsDropped() {
+        return deadClientsDropped.get();
+    }
+
+    /** Drops a client that sent nothing, not even a pong, for {@code idleMillis}: its peer is gone. */
+    void dropDeadClient(Channel channel, long idleMillis) {
+        clients.remove(channel);
+        deadClientsDropped.incrementAndGet();
+        LOG.debug("disconnecting WebSocket client {}: no pong or frame for {} ms", channel.remoteAddress(), idleMillis);
+        channel.writeAndFlush(new CloseWebSocketFrame(
+                WebSocketCloseStatus.ENDPOINT_UNAVAILABLE, "no pong or frame for " + idleMillis + " ms"));
+        channel.close();
     }
 
     @Override
@@ -82,7 +102,7 @@ public final class Firehose implements ChatListener {
         });
     }
 
-    private static void writeEvent(JsonGenerator generator, String room, Post post) throws java.io.IOException {
+    private static void writeEvent(JsonGenerator generator, String room, Post post) throws IOException {
         generator.writeStartObject();
         generator.writeStringField("RoomName", room);
         generator.writeFieldName("Post");

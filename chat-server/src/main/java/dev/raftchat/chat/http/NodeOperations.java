@@ -1,5 +1,6 @@
 package dev.raftchat.chat.http;
 
+import java.nio.channels.FileChannel;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -33,11 +34,5 @@ public interface NodeOperations {
      * An open backup: the snapshot file's channel, its size, the file name to suggest to clients and the
      * CRC32C of its data (also inside the file's trailer). The receiver owns the channel and closes it.
      */
-    record BackupFile(
-            java.nio.channels.FileChannel channel,
-            long sizeBytes,
-            String fileName,
-            long dataCrc32c,
-            long index,
-            long term) {}
+    record BackupFile(FileChannel channel, long sizeBytes, String fileName, long dataCrc32c, long index, long term) {}
 }

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -65,7 +66,7 @@ public final class ChatMetrics implements RaftMetrics, HttpRequestObserver {
     private static final Set<String> STANDARD_METHODS =
             Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS");
 
-    private final Set<String> routeLabels = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<String> routeLabels = ConcurrentHashMap.newKeySet();
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Timer fsync;

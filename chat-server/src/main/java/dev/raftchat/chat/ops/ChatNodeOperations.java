@@ -20,6 +20,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
@@ -69,7 +70,7 @@ public final class ChatNodeOperations implements NodeOperations {
                 .put("nodeId", nodeId)
                 .put("leaderId", status.leaderId())
                 .put("term", status.term())
-                .put("role", status.role().name().toLowerCase(java.util.Locale.ROOT))
+                .put("role", status.role().name().toLowerCase(Locale.ROOT))
                 .put("commitIndex", status.commitIndex())
                 .put("appliedIndex", status.appliedIndex());
         // Progress is tracked by the leader only; elsewhere those fields are null rather than guessed.

@@ -4,6 +4,8 @@ import dev.raftchat.raft.core.ConfState;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import java.util.zip.CRC32C;
 
 /**
@@ -97,8 +99,8 @@ final class SnapshotFileFormat {
         return new Header(index, term, conf, HEADER_FIXED_BYTES + confBytes + 4L);
     }
 
-    private static java.util.SortedSet<Long> toSet(long[] ids) {
-        java.util.TreeSet<Long> set = new java.util.TreeSet<>();
+    private static SortedSet<Long> toSet(long[] ids) {
+        TreeSet<Long> set = new TreeSet<>();
         for (long id : ids) {
             set.add(id);
         }

@@ -1,5 +1,6 @@
 package dev.raftchat.chat.state;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -505,7 +506,7 @@ public final class ChatCodec {
             throw malformed("encoded value is " + (bytes == null ? "null" : bytes.length + " bytes") + ", too short");
         }
         try {
-            return reader.read(new DataInputStream(new java.io.ByteArrayInputStream(bytes)));
+            return reader.read(new DataInputStream(new ByteArrayInputStream(bytes)));
         } catch (IOException e) {
             throw malformed("cannot decode: " + e.getMessage());
         }

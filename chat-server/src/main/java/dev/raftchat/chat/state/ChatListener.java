@@ -1,5 +1,7 @@
 package dev.raftchat.chat.state;
 
+import java.util.SortedMap;
+
 /**
  * Hears about changes applied by a {@link ChatStateMachine}.
  *
@@ -17,7 +19,7 @@ public interface ChatListener {
     default void onPeerRegistered(long nodeId, String url) {}
 
     /** The whole state was replaced by a snapshot whose registered peer URLs are {@code peerUrls}. */
-    default void onRestored(java.util.SortedMap<Long, String> peerUrls) {}
+    default void onRestored(SortedMap<Long, String> peerUrls) {}
 
     /** Node {@code nodeId} was asked to leave the cluster. */
     default void onPeerRemoved(long nodeId) {}

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Consumer;
@@ -1072,7 +1073,7 @@ public final class ChatModel {
     }
 
     /** For snapshot readers that check a room set; package-private. */
-    java.util.SortedSet<String> roomNameSet() {
+    SortedSet<String> roomNameSet() {
         return new TreeSet<>(rooms.keySet());
     }
 }

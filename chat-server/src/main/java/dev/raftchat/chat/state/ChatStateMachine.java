@@ -12,16 +12,22 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.SortedMap;
+import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -79,9 +85,9 @@ public final class ChatStateMachine implements StateMachine {
     private ChatModel model;
     private final TreeMap<Long, String> peerUrls = new TreeMap<>();
     /** Registered peers wanted as learners rather than voters; a subset of peerUrls' keys. */
-    private final java.util.TreeSet<Long> learnerIds = new java.util.TreeSet<>();
+    private final TreeSet<Long> learnerIds = new TreeSet<>();
     /** Nodes asked to leave; disjoint from peerUrls' keys. */
-    private final java.util.TreeSet<Long> removedNodeIds = new java.util.TreeSet<>();
+    private final TreeSet<Long> removedNodeIds = new TreeSet<>();
     /** Invariant: every entry applied so far had an index <= this; the next must be above it. */
     private long appliedIndex;
     /**
@@ -96,7 +102,7 @@ public final class ChatStateMachine implements StateMachine {
     /** The highest command version this node reads (lower than the build's to act as an older build). */
     private final int commandVersionMax;
 
-    private final java.util.concurrent.atomic.AtomicLong refusedCommands = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong refusedCommands = new AtomicLong();
 
     public ChatStateMachine(ChatLimits limits) {
         this(limits, ChatPolicy.defaults());
@@ -163,7 +169,7 @@ public final class ChatStateMachine implements StateMachine {
      * Runs {@code view} on the model under the read lock: a consistent state between two entries. The view
      * must be quick and must not keep references to mutable parts (the model's own view methods copy).
      */
-    public <T> T read(java.util.function.Function<ChatModel, T> view) {
+    public <T> T read(Function<ChatModel, T> view) {
         lock.readLock().lock();
         try {
             return view.apply(model);
@@ -252,8 +258,8 @@ public final class ChatStateMachine implements StateMachine {
     }
 
     /** Applies one command to the model under the write lock, then tells the listeners (outside the lock). */
-    private ChatResult applyToModel(long index, java.util.function.Function<ChatModel.Events, ChatResult> change) {
-        List<java.util.function.Consumer<ChatListener>> events = new ArrayList<>();
+    private ChatResult applyToModel(long index, Function<ChatModel.Events, ChatResult> change) {
+        List<Consumer<ChatListener>> events = new ArrayList<>();
         ChatResult result;
         lock.writeLock().lock();
         try {
@@ -263,7 +269,7 @@ public final class ChatStateMachine implements StateMachine {
         } finally {
             lock.writeLock().unlock();
         }
-        for (java.util.function.Consumer<ChatListener> event : events) {
+        for (Consumer<ChatListener> event : events) {
             for (ChatListener listener : listeners) {
                 try {
                     event.accept(listener);
@@ -443,9 +449,7 @@ public final class ChatStateMachine implements StateMachine {
     public byte[] query(byte[] query) {
         ChatQuery decoded = ChatCodec.decodeQuery(query);
         if (decoded instanceof ChatQuery.AppliedIndex) {
-            return java.nio.ByteBuffer.allocate(Long.BYTES)
-                    .putLong(appliedIndex())
-                    .array();
+            return ByteBuffer.allocate(Long.BYTES).putLong(appliedIndex()).array();
         }
         if (decoded instanceof ChatQuery.ReadRoom read) {
             limits.checkRoomName(read.room());
@@ -485,20 +489,20 @@ public final class ChatStateMachine implements StateMachine {
     }
 
     /** Registered peers wanted as learners, ascending. A copy. */
-    public java.util.SortedSet<Long> learnerIds() {
+    public SortedSet<Long> learnerIds() {
         lock.readLock().lock();
         try {
-            return Collections.unmodifiableSortedSet(new java.util.TreeSet<>(learnerIds));
+            return Collections.unmodifiableSortedSet(new TreeSet<>(learnerIds));
         } finally {
             lock.readLock().unlock();
         }
     }
 
     /** Nodes asked to leave the cluster, ascending. A copy. */
-    public java.util.SortedSet<Long> removedNodeIds() {
+    public SortedSet<Long> removedNodeIds() {
         lock.readLock().lock();
         try {
-            return Collections.unmodifiableSortedSet(new java.util.TreeSet<>(removedNodeIds));
+            return Collections.unmodifiableSortedSet(new TreeSet<>(removedNodeIds));
         } finally {
             lock.readLock().unlock();
         }
@@ -533,8 +537,8 @@ public final class ChatStateMachine implements StateMachine {
     public Snapshot snapshot() {
         long index;
         TreeMap<Long, String> peers;
-        java.util.TreeSet<Long> removed;
-        java.util.TreeSet<Long> learners;
+        TreeSet<Long> removed;
+        TreeSet<Long> learners;
         ChatModel modelCopy;
         int version;
         lock.readLock().lock();
@@ -542,8 +546,8 @@ public final class ChatStateMachine implements StateMachine {
             index = appliedIndex;
             version = clusterVersion;
             peers = new TreeMap<>(peerUrls);
-            removed = new java.util.TreeSet<>(removedNodeIds);
-            learners = new java.util.TreeSet<>(learnerIds);
+            removed = new TreeSet<>(removedNodeIds);
+            learners = new TreeSet<>(learnerIds);
             modelCopy = model.copy();
         } finally {
             lock.readLock().unlock();
@@ -559,9 +563,9 @@ public final class ChatStateMachine implements StateMachine {
     private static void writeSnapshot(
             OutputStream out,
             long index,
-            java.util.SortedMap<Long, String> peers,
-            java.util.SortedSet<Long> learners,
-            java.util.SortedSet<Long> removed,
+            SortedMap<Long, String> peers,
+            SortedSet<Long> learners,
+            SortedSet<Long> removed,
             int clusterVersion,
             ChatModel modelCopy)
             throws IOException {
@@ -627,7 +631,7 @@ public final class ChatStateMachine implements StateMachine {
         }
         int stringBytesMax = ChatLimits.STRING_BYTES_LIMIT;
         TreeMap<Long, String> restoredPeers = new TreeMap<>();
-        java.util.TreeSet<Long> restoredLearners = new java.util.TreeSet<>();
+        TreeSet<Long> restoredLearners = new TreeSet<>();
         int peerCount = readCount(data, "peer", Integer.MAX_VALUE);
         for (int i = 0; i < peerCount; i++) {
             long nodeId = data.readLong();
@@ -644,7 +648,7 @@ public final class ChatStateMachine implements StateMachine {
                 throw new IOException("chat snapshot lists peers out of order at node " + nodeId);
             }
         }
-        java.util.TreeSet<Long> restoredRemovals = new java.util.TreeSet<>();
+        TreeSet<Long> restoredRemovals = new TreeSet<>();
         int removedCount = readCount(data, "removed node", Integer.MAX_VALUE);
         for (int i = 0; i < removedCount; i++) {
             long nodeId = data.readLong();

@@ -1,6 +1,7 @@
 package dev.raftchat.chat.state;
 
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Objects;
 
@@ -16,7 +17,7 @@ public record Post(String user, String message, long postedAtMillis) {
 
     /** Always millisecond precision, so the text has one width and sorts like the time. */
     private static final DateTimeFormatter POSTED_AT_FORMAT =
-            DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(java.time.ZoneOffset.UTC);
+            DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
 
     public Post {
         Objects.requireNonNull(user, "user");

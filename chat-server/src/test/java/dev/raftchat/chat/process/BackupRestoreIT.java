@@ -10,6 +10,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -23,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class BackupRestoreIT {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String TOKEN = "backup-test-token";
+    private static final String TOKEN = "backup-test-token-0123456789";
     private static final int POSTS_PER_ROOM = 150;
 
     @RegisterExtension
@@ -181,7 +182,7 @@ class BackupRestoreIT {
                 .contains("checksum mismatch");
         assertThat(work.resolve("raft-chat-1")).doesNotExist();
 
-        byte[] truncated = java.util.Arrays.copyOf(download.body(), download.body().length - 7);
+        byte[] truncated = Arrays.copyOf(download.body(), download.body().length - 7);
         Files.write(corrupt, truncated);
         RaftChatProcess.Result cut = RaftChatProcess.run(
                 work,

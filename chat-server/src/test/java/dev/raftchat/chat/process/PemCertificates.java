@@ -69,8 +69,14 @@ final class PemCertificates {
             leafBuilder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(new KeyPurposeId[] {
                 KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth
             }));
+            // One certificate for the whole test cluster, so it names every node id it may be used by
+            // (raft-chat://node/<id>); a real deployment gives each node a certificate naming its id only.
             leafBuilder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
-                new GeneralName(GeneralName.iPAddress, "127.0.0.1"), new GeneralName(GeneralName.dNSName, "localhost")
+                new GeneralName(GeneralName.iPAddress, "127.0.0.1"),
+                new GeneralName(GeneralName.dNSName, "localhost"),
+                new GeneralName(GeneralName.uniformResourceIdentifier, "raft-chat://node/1"),
+                new GeneralName(GeneralName.uniformResourceIdentifier, "raft-chat://node/2"),
+                new GeneralName(GeneralName.uniformResourceIdentifier, "raft-chat://node/3")
             }));
             X509Certificate leaf = sign(leafBuilder, caPair.getPrivate());
             return new PemCertificates(directory, ca, leaf, leafPair.getPrivate());

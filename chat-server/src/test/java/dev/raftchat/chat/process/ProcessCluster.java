@@ -2,17 +2,19 @@ package dev.raftchat.chat.process;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.raftchat.testsupport.FreePorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,6 +53,18 @@ public final class ProcessCluster implements AfterEachCallback, AutoCloseable {
     /** Uses {@code root} for the nodes' working directories and reserves ports for nodes 1..size. */
     public ProcessCluster in(Path directory, int size) {
         this.root = directory;
+        // Every node runs in its own working directory, so the secret that nodes started from one
+        // directory would generate and share is not shared here: the cluster gets one secret file, through
+        // the environment (RAFT_CHAT_CLUSTER_SECRET_FILE) as an operator might set it.
+        try {
+            Path secret = directory.resolve("cluster.secret");
+            Files.createDirectories(directory);
+            Files.writeString(secret, "# process tests\nprocess-cluster-secret-" + System.nanoTime() + "\n");
+            Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
+            environment.put("RAFT_CHAT_CLUSTER_SECRET_FILE", secret.toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         for (long id = 1; id <= size; id++) {
             reserve(id);
         }
@@ -59,8 +73,8 @@ public final class ProcessCluster implements AfterEachCallback, AutoCloseable {
 
     /** Reserves peer and HTTP ports for node {@code id} (e.g. a node that joins later). */
     public void reserve(long id) {
-        peerPorts.put(id, freePort());
-        httpPorts.put(id, freePort());
+        peerPorts.put(id, FreePorts.loopback());
+        httpPorts.put(id, FreePorts.loopback());
     }
 
     /** Arguments given to every node started from now on (after the defaults). */
@@ -202,19 +216,10 @@ public final class ProcessCluster implements AfterEachCallback, AutoCloseable {
         return client;
     }
 
-    static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
     static String tail(String text) {
         String[] lines = text.split("\n");
         int from = Math.max(0, lines.length - LOG_TAIL_LINES);
-        return String.join("\n", java.util.Arrays.asList(lines).subList(from, lines.length));
+        return String.join("\n", Arrays.asList(lines).subList(from, lines.length));
     }
 
     @Override

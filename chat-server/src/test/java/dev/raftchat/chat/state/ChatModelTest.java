@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -205,7 +206,7 @@ class ChatModelTest {
         ChatStateMachine restored = new ChatStateMachine(ChatLimits.defaults(), policy);
         try {
             restored.restore(new ByteArrayInputStream(machine.snapshotBytes()));
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new AssertionError(e);
         }
         assertThat(restored.read(model -> model.room("u", "bob")).unread()).isEqualTo(4);

@@ -7,10 +7,12 @@ import java.io.IOException;
 import java.util.List;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Assume;
 import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.Tuple;
 
 class ChatStateMachinePropertiesTest {
 
@@ -66,7 +68,7 @@ class ChatStateMachinePropertiesTest {
     @Property(tries = 300)
     void validCommandsRoundTripThroughTheCodec(@ForAll("commands") ChatCommand command) {
         // Strings with unpaired surrogates cannot be encoded as UTF-8; the limits reject them before proposing.
-        net.jqwik.api.Assume.that(!(command instanceof ChatCommand.PostMessage post)
+        Assume.that(!(command instanceof ChatCommand.PostMessage post)
                 || (ChatLimits.isWellFormedUtf16(post.user()) && ChatLimits.isWellFormedUtf16(post.message())));
         assertThat(ChatCodec.decodeCommand(ChatCodec.encode(command))).isEqualTo(command);
     }
@@ -75,7 +77,7 @@ class ChatStateMachinePropertiesTest {
     Arbitrary<List<byte[]>> commandLogs() {
         Arbitrary<byte[]> encoded = commands().map(ChatCodec::encode);
         Arbitrary<byte[]> garbage = Arbitraries.bytes().array(byte[].class).ofMaxSize(12);
-        return Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(12, encoded), net.jqwik.api.Tuple.of(1, garbage))
+        return Arbitraries.frequencyOf(Tuple.of(12, encoded), Tuple.of(1, garbage))
                 .list()
                 .ofMaxSize(40);
     }
@@ -99,9 +101,6 @@ class ChatStateMachinePropertiesTest {
                         Arbitraries.of(true, false))
                 .as(ChatCommand.RegisterPeer::new);
         Arbitrary<ChatCommand> removals = Arbitraries.longs().between(-1, 6).map(ChatCommand.RemovePeer::new);
-        return Arbitraries.frequencyOf(
-                net.jqwik.api.Tuple.of(8, posts),
-                net.jqwik.api.Tuple.of(1, peers),
-                net.jqwik.api.Tuple.of(1, removals));
+        return Arbitraries.frequencyOf(Tuple.of(8, posts), Tuple.of(1, peers), Tuple.of(1, removals));
     }
 }

@@ -1,6 +1,7 @@
 package dev.raftchat.bench.chat;
 
 import dev.raftchat.bench.harness.LatencyHistogram;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
@@ -13,9 +14,11 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -79,7 +82,7 @@ public final class ChatBench {
                 nodeJvmOptions.add(option);
             }
         }
-        java.util.Set<String> phases = new java.util.LinkedHashSet<>(
+        Set<String> phases = new LinkedHashSet<>(
                 List.of(options.getOrDefault("--phases", "posts,reads,fanout").split(",")));
         Path jar = Path.of(options.getOrDefault("--jar", "chat-server/target/chat-server-0.1.0-SNAPSHOT-all.jar"));
         String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
@@ -96,7 +99,7 @@ public final class ChatBench {
                 || messageChars < 24
                 || !(target.equals("all") || target.equals("leader"))
                 || phases.isEmpty()
-                || !java.util.Set.of("posts", "reads", "fanout").containsAll(phases)) {
+                || !Set.of("posts", "reads", "fanout").containsAll(phases)) {
             usage(
                     "clients >= 1, subscribers >= 0, fan-out posters >= 1, seconds > 0, warm-up >= 0, JVM warm-up >= 0,"
                             + " message chars >= 24, target all or leader, phases among posts,reads,fanout",
@@ -224,7 +227,7 @@ public final class ChatBench {
                         throw new IllegalStateException(
                                 "seeding read rooms: HTTP " + response.statusCode() + " " + response.body());
                     }
-                } catch (java.io.IOException e) {
+                } catch (IOException e) {
                     throw new IllegalStateException("seeding read rooms", e);
                 }
             }
@@ -361,7 +364,7 @@ public final class ChatBench {
         }
     }
 
-    private static void writeCsv(Path file, List<ChatLoad.Outcome> outcomes, FanOut fanOut) throws java.io.IOException {
+    private static void writeCsv(Path file, List<ChatLoad.Outcome> outcomes, FanOut fanOut) throws IOException {
         StringBuilder csv = new StringBuilder("phase,clients,seconds,ok,failed,per_second,p50_ms,p99_ms,p999_ms\n");
         for (ChatLoad.Outcome o : outcomes) {
             csv.append(String.format(
@@ -396,7 +399,7 @@ public final class ChatBench {
     static String loadAverage() {
         try {
             return "loadavg " + Files.readString(Path.of("/proc/loadavg")).trim();
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return "loadavg unknown";
         }
     }

@@ -2,6 +2,7 @@ package dev.raftchat.bench.chat;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -14,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -147,7 +149,7 @@ public final class ChatCluster implements AutoCloseable {
             process.destroyForcibly();
         } else {
             process.destroy();
-            if (!process.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+            if (!process.waitFor(20, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
             }
         }
@@ -338,7 +340,7 @@ public final class ChatCluster implements AutoCloseable {
             Process process = processes[id - 1];
             if (process != null) {
                 try {
-                    if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                    if (!process.waitFor(10, TimeUnit.SECONDS)) {
                         process.destroyForcibly();
                         process.waitFor();
                     }
@@ -357,7 +359,7 @@ public final class ChatCluster implements AutoCloseable {
     }
 
     static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         }
     }

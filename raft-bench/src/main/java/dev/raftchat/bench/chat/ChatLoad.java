@@ -10,10 +10,13 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntFunction;
 
 /**
@@ -184,8 +187,7 @@ final class ChatLoad {
         LatencyHistogram latency = new LatencyHistogram();
         AtomicLong ok = new AtomicLong();
         AtomicLong failed = new AtomicLong();
-        java.util.concurrent.atomic.AtomicReference<String> firstFailure =
-                new java.util.concurrent.atomic.AtomicReference<>();
+        AtomicReference<String> firstFailure = new AtomicReference<>();
         long start = System.nanoTime();
         long measureFrom = start + (long) (warmupSeconds * 1e9);
         long end = measureFrom + (long) (seconds * 1e9);
@@ -195,7 +197,7 @@ final class ChatLoad {
             Thread thread = new Thread(
                     () -> {
                         HttpClient httpClient = kind == Client.JDK ? http.get(client / CLIENTS_PER_HTTP_CLIENT) : null;
-                        java.util.Map<URI, RawHttpClient> raw = new java.util.HashMap<>();
+                        Map<URI, RawHttpClient> raw = new HashMap<>();
                         long sequence = 0;
                         while (System.nanoTime() < end) {
                             Request request = requests.next(client, sequence++);
@@ -268,7 +270,7 @@ final class ChatLoad {
     private static void sleepUntil(long nanoTime) throws InterruptedException {
         long left = nanoTime - System.nanoTime();
         if (left > 0) {
-            java.util.concurrent.TimeUnit.NANOSECONDS.sleep(left);
+            TimeUnit.NANOSECONDS.sleep(left);
         }
     }
 

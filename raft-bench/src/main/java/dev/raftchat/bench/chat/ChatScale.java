@@ -22,6 +22,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * The scale run: {@code --messages} posts spread round-robin over {@code --rooms} rooms on a 3-node raft-chat
@@ -90,9 +91,9 @@ public final class ChatScale {
                 dir,
                 3,
                 List.of("-Xmx" + heap, "-XX:+UseSerialGC"),
-                java.util.stream.Stream.concat(
+                Stream.concat(
                                 ChatCluster.BENCH_NODE_OPTIONS.stream(),
-                                java.util.stream.Stream.of("--snapshot-count", Long.toString(snapshotCount)))
+                                Stream.of("--snapshot-count", Long.toString(snapshotCount)))
                         .toList())) {
             cluster.startAll();
             cluster.awaitReady(Duration.ofSeconds(60));
@@ -413,7 +414,7 @@ public final class ChatScale {
     /** A node log's HH:mm:ss.SSS (this machine's zone, today) as epoch milliseconds. */
     static long wallMillis(String time) {
         return LocalTime.parse(time)
-                .atDate(LocalDate.now(java.time.ZoneId.systemDefault()))
+                .atDate(LocalDate.now(ZoneId.systemDefault()))
                 .atZone(ZoneId.systemDefault())
                 .toInstant()
                 .toEpochMilli();

@@ -16,6 +16,7 @@ import dev.raftchat.raft.transport.netty.NettyTransport;
 import dev.raftchat.raft.transport.netty.NettyTransportConfig;
 import dev.raftchat.raft.transport.netty.PeerAddress;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -61,7 +62,7 @@ public final class OursDriver implements BenchCluster {
             System.exit(2);
         }
         boolean inMemory = args[0].equals("inmem");
-        String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
+        String[] rest = Arrays.copyOfRange(args, 1, args.length);
         DriverMain.run(inMemory ? "ours-inmem" : "ours", rest, options -> new OursDriver(options, inMemory));
     }
 

@@ -3,6 +3,8 @@ package dev.raftchat.bench.chat;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -23,7 +25,7 @@ class ThreadCpuTest {
         burners.forEach(Thread::start);
         // Busy until each burner has used at least 50 ms of CPU by the JVM's own account: /proc counts 10 ms ticks.
         long deadline = System.nanoTime() + 20_000_000_000L;
-        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         while (System.nanoTime() < deadline
                 && burners.stream().anyMatch(t -> threads.getThreadCpuTime(t.getId()) < 50_000_000L)) {
             Thread.onSpinWait();

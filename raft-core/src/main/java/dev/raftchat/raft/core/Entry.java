@@ -1,5 +1,6 @@
 package dev.raftchat.raft.core;
 
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -55,12 +56,12 @@ public record Entry(long term, long index, EntryType type, byte[] data) {
                 && e.term == term
                 && e.index == index
                 && e.type == type
-                && java.util.Arrays.equals(e.data, data);
+                && Arrays.equals(e.data, data);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(term, index, type, java.util.Arrays.hashCode(data));
+        return Objects.hash(term, index, type, Arrays.hashCode(data));
     }
 
     @Override

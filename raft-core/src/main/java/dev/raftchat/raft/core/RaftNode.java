@@ -21,6 +21,7 @@ import dev.raftchat.raft.storage.LogStorage;
 import dev.raftchat.raft.storage.SnapshotSource;
 import dev.raftchat.raft.tracker.Progress;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -82,10 +83,37 @@ public final class RaftNode {
     /** Drawn from [electionTimeoutTicks, 2 * electionTimeoutTicks) at every reset (Raft §5.2). */
     private int randomizedElectionTimeout;
 
-    /** Logical time: ticks since this node object was created. Used only to age the read lease. */
+    /**
+     * Logical time: ticks since this node object was created, plus ticks the runtime reports lost
+     * ({@link #ticksLost(long)}). Ages the read lease and the stickiness of a restarted node.
+     */
     private long now;
-    /** Leader only: the tick at which each member last answered us in this term (the read lease). */
-    private final TreeMap<Long, Long> lastHeardTick = new TreeMap<>();
+    /**
+     * Leader only: per voter, the tick at which we <em>sent</em> the latest heartbeat round it answered in
+     * this term (the read lease). Measured from the send, not from the answer's arrival: the voter reset
+     * its election timer when the heartbeat arrived, which is no earlier than the send, so its promise not
+     * to vote for anyone else lasts at least an election timeout from here, however late its answer came.
+     */
+    private final TreeMap<Long, Long> leaseFromTick = new TreeMap<>();
+    /**
+     * Leader only: heartbeat rounds and the tick at which each was sent, at most one entry per tick (the
+     * first round sent in it): the send tick of round r is at least that of {@code floorEntry(r)}. Entries
+     * older than the lease window are pruned, so this holds at most {@code electionTimeoutTicks} entries.
+     */
+    private final TreeMap<Long, Long> roundSentTick = new TreeMap<>();
+    /**
+     * No lease until this tick: an abandoned leadership transfer may still have its TimeoutNow in flight,
+     * and the election it starts bypasses the followers' stickiness, so the lease stays void for an
+     * election timeout after the transfer ended.
+     */
+    private long leaseVoidUntilTick;
+    /**
+     * A restarted node that may have answered a leader's heartbeat before it crashed does not vote (and
+     * ignores PreVotes) for anyone but a transfer until this tick, exactly as if it had heard from that
+     * leader just before starting: its pre-crash answer may back that leader's read lease, which relies on
+     * the answerer's stickiness lasting an election timeout (see {@link #handleTerm}).
+     */
+    private final long stickyUntilTick;
 
     /** Leader only: bytes of entries appended in this term and not yet committed and applied. */
     private long uncommittedBytes;
@@ -100,7 +128,7 @@ public final class RaftNode {
      * that restarts gets a new session, and a late duplicate from its previous one must still be
      * recognized. Bounded by {@link #FORWARD_SESSIONS_PER_FOLLOWER_MAX}.
      */
-    private final TreeMap<Long, java.util.LinkedHashMap<Long, Long>> forwardsSeen = new TreeMap<>();
+    private final TreeMap<Long, LinkedHashMap<Long, Long>> forwardsSeen = new TreeMap<>();
 
     /** Sessions remembered per follower and term: that many restarts of one follower within one term. */
     static final int FORWARD_SESSIONS_PER_FOLLOWER_MAX = 16;
@@ -114,16 +142,44 @@ public final class RaftNode {
     /** Leader only: the voter a leadership transfer is handing over to, or NONE. */
     private long transferee = NONE;
 
+    /**
+     * Not leader: the reads this node asked the leader to confirm, by context, with the leader asked. Only
+     * an answer to one of these, from that node, is accepted: a late answer to a context of an earlier run
+     * (or one never asked) must not confirm a read at an old index. Bounded by pendingReadsMax; failed
+     * when the term or role changes (the leader asked can no longer answer in our term).
+     */
+    private final TreeMap<Long, Long> readsAsked = new TreeMap<>();
+
     /** Leader only: linearizable reads waiting for a quorum's confirmation. */
     private final ReadIndexTracker reads = new ReadIndexTracker();
 
     /** Leader only: snapshot transfers in progress, per follower in the SNAPSHOT state. */
     private final TreeMap<Long, SnapshotTransfer> transfers = new TreeMap<>();
 
-    /** Follower only: the snapshot being received from the leader, and how many bytes of it are staged. */
+    /**
+     * Follower only: the snapshot being received, from which leader in which term, and how many bytes of
+     * it are staged. A partial snapshot is resumed only from the same sender in the same term (one run of
+     * one leader, reading one snapshot): two nodes' snapshots with equal metadata may hold different bytes
+     * (the state machine contract asks for logically equal state, not identical bytes), so resuming another
+     * leader's transfer at our offset would splice two snapshots.
+     */
     private SnapshotMeta receivingSnapshot;
 
+    private long receivingFrom = NONE;
+    private long receivingTerm;
+
     private long receivedSnapshotBytes;
+
+    /**
+     * Follower only: the highest index known to match the log of {@code leaderId} in {@code term}, as
+     * confirmed by an append (or snapshot) from it in this term; reset with the term and the leader.
+     * A heartbeat commits no further than this or, when our last entry is of the current term (so it
+     * came from this term's leader, and by Log Matching all before it matches too), our last index.
+     */
+    private long leaderConfirmedIndex;
+
+    /** Messages dropped because their sender is not a member of the configuration (see {@link #step}). */
+    private long nonMemberMessagesDropped;
 
     private List<Message> messages = new ArrayList<>();
     private List<Message> messagesAfterSync = new ArrayList<>();
@@ -179,6 +235,26 @@ public final class RaftNode {
      */
     public RaftNode(
             NodeConfig config, LogStorage storage, SnapshotSource snapshots, ConfState initialConf, long appliedIndex) {
+        this(config, storage, snapshots, initialConf, appliedIndex, -1);
+    }
+
+    /**
+     * Like {@link #RaftNode(NodeConfig, LogStorage, SnapshotSource, ConfState, long)}, with the session
+     * that marks this run's forwarded proposals. The leader drops a forward whose (session, sequence) it
+     * has seen, so the session must differ in every run of the node, whatever its
+     * {@link NodeConfig#randomSeed()}: a runtime passes one drawn from a secure random source (or a
+     * persisted counter). {@code -1} derives it from the seed, which is deterministic (for tests and the
+     * simulator, which give each run its own seed or session).
+     */
+    public RaftNode(
+            NodeConfig config,
+            LogStorage storage,
+            SnapshotSource snapshots,
+            ConfState initialConf,
+            long appliedIndex,
+            long forwardSession) {
+        Check.argument(
+                forwardSession >= -1, "forwardSession must be >= 0 (or -1 for the seed's), got %s", forwardSession);
         this.config = Objects.requireNonNull(config, "config");
         this.snapshots = Objects.requireNonNull(snapshots, "snapshots");
         this.id = config.id();
@@ -188,7 +264,10 @@ public final class RaftNode {
         this.term = hs.term();
         this.votedFor = hs.votedFor();
         this.persistedHardState = hs;
-        this.forwardSession = random.nextLong() & Long.MAX_VALUE;
+        long seeded = random.nextLong() & Long.MAX_VALUE; // drawn in any case: the seed's stream stays the same
+        this.forwardSession = forwardSession == -1 ? seeded : forwardSession;
+        // A node that never saw a term never answered a heartbeat: no promise to keep.
+        this.stickyUntilTick = hs.term() > 0 && config.checkQuorum() ? config.electionTimeoutTicks() : 0;
         applyConf(Objects.requireNonNull(initialConf, "initialConf"));
         becomeFollower(term, NONE);
         this.reportedSoftState = softState();
@@ -203,6 +282,7 @@ public final class RaftNode {
     /** Advances logical time by one tick: election timeouts for followers, heartbeats for the leader. */
     public void tick() {
         now++;
+        pruneLeaseRounds();
         if (role == Role.LEADER) {
             tickLeader();
         } else {
@@ -230,7 +310,11 @@ public final class RaftNode {
                 return;
             }
             // A transfer that has not completed within an election timeout is abandoned (thesis §3.10):
-            // the old leader resumes accepting proposals.
+            // the old leader resumes accepting proposals. Its TimeoutNow may still be in flight, though,
+            // and would start an election that ignores stickiness: no lease for another election timeout.
+            if (transferee != NONE) {
+                leaseVoidUntilTick = Math.max(leaseVoidUntilTick, now + config.electionTimeoutTicks());
+            }
             transferee = NONE;
         }
         if (heartbeatElapsed >= config.heartbeatIntervalTicks()) {
@@ -336,6 +420,7 @@ public final class RaftNode {
 
     private void reset(long newTerm) {
         failPendingReads();
+        failAskedReads();
         transferee = NONE;
         if (newTerm != term) {
             Check.that(newTerm > term, "term going back from %s to %s", term, newTerm);
@@ -343,12 +428,14 @@ public final class RaftNode {
             votedFor = NONE;
         }
         leaderId = NONE;
+        leaderConfirmedIndex = 0;
         electionElapsed = 0;
         heartbeatElapsed = 0;
         randomizedElectionTimeout = config.electionTimeoutTicks() + random.nextInt(config.electionTimeoutTicks());
         votes.clear();
         progress.clear();
-        lastHeardTick.clear();
+        leaseFromTick.clear();
+        roundSentTick.clear();
         transfers.clear();
         forwardsSeen.clear();
         uncommittedBytes = 0;
@@ -402,6 +489,10 @@ public final class RaftNode {
         if (m.to() != id) {
             return;
         }
+        if (!conf.isMember(m.from()) && !acceptFromNonMember(m)) {
+            nonMemberMessagesDropped++;
+            return;
+        }
         if (!handleTerm(m)) {
             return;
         }
@@ -439,7 +530,9 @@ public final class RaftNode {
                 messages.add(new ReadIndexResponse(id, request.from(), term, request.context(), -1, false));
             }
         } else if (m instanceof ReadIndexResponse response) {
-            if (role != Role.LEADER && response.from() == leaderId) {
+            Long asked = readsAsked.get(response.context());
+            if (asked != null && asked == response.from()) {
+                readsAsked.remove(response.context());
                 readStates.add(
                         new ReadState(response.context(), response.ok() ? response.readIndex() : -1, response.ok()));
             }
@@ -462,14 +555,43 @@ public final class RaftNode {
     }
 
     /**
+     * Whether a message from a node outside our configuration (current, or both halves of a joint one;
+     * learners are members) may still be processed. Only leader traffic may, and only when it cannot
+     * disturb a live leader: a node outside its own configuration is joining (its configuration is the
+     * one it started with, not yet the one adding it) and must hear whoever leads; a member cut off while
+     * the membership changed must hear a leader its stale configuration does not name, which it can
+     * tell from a forger only by the cluster's authenticated transport, so it listens only once its own
+     * leader has been silent for an election timeout. The leader of our current term stays trusted after
+     * its own removal (its TimeoutNow hands leadership over). Everything else (votes, forwarded
+     * proposals, reads, responses) from a non-member is dropped: it cannot depose a live leader, vote,
+     * or write.
+     */
+    private boolean acceptFromNonMember(Message m) {
+        if (m.from() == leaderId && m.term() == term && leaderId != NONE) {
+            return true;
+        }
+        boolean fromLeader =
+                m instanceof AppendRequest || m instanceof HeartbeatRequest || m instanceof InstallSnapshotRequest;
+        if (!fromLeader) {
+            return false;
+        }
+        if (!conf.isMember(id)) {
+            return true;
+        }
+        return role != Role.LEADER && (leaderId == NONE || electionElapsed >= config.electionTimeoutTicks());
+    }
+
+    /**
      * Applies the term rules shared by every message (Raft §5.1, thesis §9.6 and §6.2). Returns false
      * when the message must not be processed further.
      */
     private boolean handleTerm(Message m) {
         if (m.term() > term) {
             if (m instanceof VoteRequest vr) {
-                boolean inLease =
-                        config.checkQuorum() && leaderId != NONE && electionElapsed < config.electionTimeoutTicks();
+                // A restarted node counts as having heard a leader when it started (see stickyUntilTick).
+                boolean inLease = config.checkQuorum()
+                        && ((leaderId != NONE && electionElapsed < config.electionTimeoutTicks())
+                                || now < stickyUntilTick);
                 // While we hear from a live leader, a vote request comes from a node that was cut off
                 // (or a stale one): ignoring it keeps it from deposing a healthy leader.
                 if (inLease && !vr.transfer()) {
@@ -542,11 +664,13 @@ public final class RaftNode {
     private void handleAppend(AppendRequest m) {
         if (m.prevLogIndex() < log.committed()) {
             // Everything up to our commit index matches any leader's log (Leader Completeness).
+            leaderConfirmedIndex = Math.max(leaderConfirmedIndex, log.committed());
             messagesAfterSync.add(new AppendResponse(id, m.from(), term, true, log.committed(), 0, 0));
             return;
         }
         long lastNew = log.maybeAppend(m.prevLogIndex(), m.prevLogTerm(), m.leaderCommit(), m.entries());
         if (lastNew >= 0) {
+            leaderConfirmedIndex = Math.max(leaderConfirmedIndex, lastNew);
             messagesAfterSync.add(new AppendResponse(id, m.from(), term, true, lastNew, 0, 0));
             return;
         }
@@ -558,7 +682,10 @@ public final class RaftNode {
     }
 
     private void handleHeartbeat(HeartbeatRequest m) {
-        log.commitTo(Math.min(m.commit(), log.lastIndex()));
+        // A heartbeat proves nothing about our log: commit only what this term's leader has confirmed
+        // (a forged or confused commit index must not commit entries of a deposed leader).
+        long known = log.lastTerm() == term ? log.lastIndex() : Math.min(leaderConfirmedIndex, log.lastIndex());
+        log.commitTo(Math.min(m.commit(), known));
         messagesAfterSync.add(new HeartbeatResponse(id, m.from(), term, m.readContext()));
     }
 
@@ -570,7 +697,6 @@ public final class RaftNode {
             return;
         }
         pr.setRecentlyActive(true);
-        lastHeardTick.put(m.from(), now);
         if (!m.success()) {
             long hint = m.hintIndex();
             if (m.hintTerm() > 0) {
@@ -617,9 +743,12 @@ public final class RaftNode {
             return;
         }
         pr.setRecentlyActive(true);
-        lastHeardTick.put(m.from(), now);
         pr.resumeProbe();
         if (m.readContext() > 0) {
+            Map.Entry<Long, Long> sent = roundSentTick.floorEntry(m.readContext());
+            if (sent != null) {
+                leaseFromTick.merge(m.from(), sent.getValue(), Math::max);
+            }
             reads.ack(m.from(), m.readContext());
             confirmReads();
         }
@@ -636,8 +765,7 @@ public final class RaftNode {
         if (!conf.isMember(m.from())) {
             return; // a removed member's late forward: dropping it keeps forwarding at-most-once
         }
-        java.util.LinkedHashMap<Long, Long> sessions =
-                forwardsSeen.computeIfAbsent(m.from(), f -> new java.util.LinkedHashMap<>());
+        LinkedHashMap<Long, Long> sessions = forwardsSeen.computeIfAbsent(m.from(), f -> new LinkedHashMap<>());
         Long highest = sessions.get(m.session());
         if (highest != null && m.sequence() <= highest) {
             return; // a duplicate or a reordered older batch: forwarding is at-most-once
@@ -704,13 +832,18 @@ public final class RaftNode {
     }
 
     private void broadcastHeartbeat() {
+        // Every broadcast carries a round not sent before, so an answer dates from this send (the lease).
+        long round = reads.heartbeatRound();
+        if (roundSentTick.isEmpty() || roundSentTick.lastEntry().getValue() < now) {
+            roundSentTick.put(round, now);
+        }
         for (Map.Entry<Long, Progress> e : progress.entrySet()) {
             if (e.getKey() == id) {
                 continue;
             }
             // Never tell a follower to commit past what it is known to hold.
             long commit = Math.min(e.getValue().match(), log.committed());
-            messages.add(new HeartbeatRequest(id, e.getKey(), term, commit, reads.round()));
+            messages.add(new HeartbeatRequest(id, e.getKey(), term, commit, round));
         }
     }
 
@@ -861,16 +994,19 @@ public final class RaftNode {
             if (meta.index() > log.committed()) {
                 log.commitTo(meta.index());
             }
+            leaderConfirmedIndex = Math.max(leaderConfirmedIndex, meta.index());
             receivingSnapshot = null;
             messagesAfterSync.add(new InstallSnapshotResponse(id, m.from(), term, meta.index(), end, true));
             return;
         }
-        if (!meta.equals(receivingSnapshot)) {
+        if (!meta.equals(receivingSnapshot) || m.from() != receivingFrom || term != receivingTerm) {
             if (m.offset() != 0) {
                 messagesAfterSync.add(new InstallSnapshotResponse(id, m.from(), term, meta.index(), 0, false));
                 return;
             }
             receivingSnapshot = meta;
+            receivingFrom = m.from();
+            receivingTerm = term;
             receivedSnapshotBytes = 0;
         }
         if (m.offset() != receivedSnapshotBytes) {
@@ -884,6 +1020,7 @@ public final class RaftNode {
         if (m.done()) {
             receivingSnapshot = null;
             log.restore(meta);
+            leaderConfirmedIndex = Math.max(leaderConfirmedIndex, meta.index());
             applyConf(meta.conf());
             snapshotToInstall = meta;
         }
@@ -1046,6 +1183,12 @@ public final class RaftNode {
         if (leaderId == NONE) {
             throw new NotLeaderException(id, NONE);
         }
+        if (readsAsked.size() >= config.pendingReadsMax()) {
+            throw new ProposalRejectedException(
+                    "too many reads waiting for the leader (pendingReadsMax=" + config.pendingReadsMax() + ")");
+        }
+        Check.argument(!readsAsked.containsKey(context), "read context %s is already waiting", context);
+        readsAsked.put(context, leaderId);
         messages.add(new ReadIndexRequest(id, leaderId, term, context));
     }
 
@@ -1091,16 +1234,41 @@ public final class RaftNode {
      * A leadership transfer deliberately bypasses that stickiness, so it voids the lease.
      */
     private boolean leaseValid() {
-        if (!config.leaseReads() || role != Role.LEADER || transferee != NONE) {
+        if (!config.leaseReads() || role != Role.LEADER || transferee != NONE || now < leaseVoidUntilTick) {
             return false;
         }
-        long window = (long) config.electionTimeoutTicks() - config.leaseClockDriftTicks();
+        long window = leaseWindowTicks();
         TreeMap<Long, Boolean> fresh = new TreeMap<>();
         for (long voter : quorum.voters()) {
-            Long heard = lastHeardTick.get(voter);
-            fresh.put(voter, voter == id || (heard != null && now - heard < window));
+            Long sent = leaseFromTick.get(voter);
+            fresh.put(voter, voter == id || (sent != null && now - sent < window));
         }
         return quorum.voteResult(fresh) == VoteResult.WON;
+    }
+
+    private long leaseWindowTicks() {
+        return (long) config.electionTimeoutTicks() - config.leaseClockDriftTicks();
+    }
+
+    /** Forgets heartbeat rounds too old for an answer to them to make the lease fresh. */
+    private void pruneLeaseRounds() {
+        long window = leaseWindowTicks();
+        while (!roundSentTick.isEmpty() && now - roundSentTick.firstEntry().getValue() >= window) {
+            roundSentTick.pollFirstEntry();
+        }
+    }
+
+    /**
+     * Reports {@code count} ticks that passed without {@link #tick()} being called (the runtime's thread
+     * stalled: a GC pause, a slow sync). They fire no timer — a burst of election timeouts would expire
+     * what peers' messages, still queued, were about to reset — but they age the read lease, which must
+     * not outlive real time: a leader partitioned during the stall must not serve reads from a lease that
+     * expired while it was stalled.
+     */
+    public void ticksLost(long count) {
+        Check.argument(count >= 0, "lost ticks must be >= 0, got %s", count);
+        now += count;
+        pruneLeaseRounds();
     }
 
     private void confirmReads() {
@@ -1113,6 +1281,13 @@ public final class RaftNode {
         for (ReadIndexTracker.Read read : reads.takeAll()) {
             answerRead(read, false);
         }
+    }
+
+    private void failAskedReads() {
+        for (long context : readsAsked.keySet()) {
+            readStates.add(new ReadState(context, -1, false));
+        }
+        readsAsked.clear();
     }
 
     private void answerRead(ReadIndexTracker.Read read, boolean confirmed) {
@@ -1343,7 +1518,17 @@ public final class RaftNode {
             }
         }
         return new Status(
-                id, role, term, votedFor, leaderId, log.committed(), log.applied(), log.lastIndex(), conf, view);
+                id,
+                role,
+                term,
+                votedFor,
+                leaderId,
+                log.committed(),
+                log.applied(),
+                log.lastIndex(),
+                conf,
+                view,
+                nonMemberMessagesDropped);
     }
 
     /** This node's current term. */

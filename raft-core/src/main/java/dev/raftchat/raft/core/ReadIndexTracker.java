@@ -23,6 +23,8 @@ final class ReadIndexTracker {
     record Read(long context, long from, long index, long round) {}
 
     private long round;
+    /** Whether a heartbeat already carried {@link #round}; the next broadcast then opens a new round. */
+    private boolean roundSent = true;
     /** Per voter, the latest round it answered. */
     private final TreeMap<Long, Long> ackedRound = new TreeMap<>();
 
@@ -30,8 +32,16 @@ final class ReadIndexTracker {
     /** Reads that arrived before this term's first commit: their index is not known yet. */
     private final ArrayList<Read> awaitingCommit = new ArrayList<>();
 
-    /** The current round, carried by heartbeats. */
-    long round() {
+    /**
+     * The round the next heartbeat broadcast carries: a round no heartbeat carried before, so that an
+     * answer to it dates from this broadcast (the read lease is measured from it). Reads registered in an
+     * earlier round are confirmed by answers to a later one, which left after they arrived.
+     */
+    long heartbeatRound() {
+        if (roundSent) {
+            round++;
+        }
+        roundSent = true;
         return round;
     }
 
@@ -53,6 +63,7 @@ final class ReadIndexTracker {
     /** Registers {@code reads} at {@code index} in a new round. */
     void start(List<Read> reads, long index) {
         round++;
+        roundSent = false;
         for (Read r : reads) {
             pending.addLast(new Read(r.context(), r.from(), index, round));
         }

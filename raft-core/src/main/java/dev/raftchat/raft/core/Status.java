@@ -8,6 +8,9 @@ import java.util.TreeMap;
  * A snapshot of a node's view of the cluster, for monitoring and tests.
  *
  * @param progress per-member replication progress, by ascending id; filled only on the leader (empty elsewhere)
+ * @param nonMemberMessagesDropped messages dropped since this node object was created because their sender
+ *     is not a member of the configuration (and the message is not leader traffic a joining or lagging
+ *     node must hear)
  */
 public record Status(
         long id,
@@ -19,7 +22,8 @@ public record Status(
         long appliedIndex,
         long lastIndex,
         ConfState conf,
-        Map<Long, FollowerProgress> progress) {
+        Map<Long, FollowerProgress> progress,
+        long nonMemberMessagesDropped) {
 
     public Status {
         progress = Collections.unmodifiableSortedMap(new TreeMap<>(progress));

@@ -48,7 +48,17 @@ final class LinearizableReads {
     private final TreeMap<Long, List<PendingRead>> awaitingApply = new TreeMap<>();
     private long lastContext;
 
-    LinearizableReads(long nodeId, RaftServerConfig config, StateMachine stateMachine, Executor notifier) {
+    /**
+     * @param firstReadContext where this run's read contexts start (the first is one more): drawn at random
+     *                         per run, so that a late answer to the previous run's context cannot match one
+     *                         of this run's (the core also accepts only answers to contexts it asked)
+     */
+    LinearizableReads(
+            long nodeId, RaftServerConfig config, StateMachine stateMachine, Executor notifier, long firstReadContext) {
+        if (firstReadContext < 0) {
+            throw new IllegalArgumentException("firstReadContext must be >= 0, got " + firstReadContext);
+        }
+        this.lastContext = firstReadContext;
         this.nodeId = nodeId;
         this.config = config;
         this.stateMachine = stateMachine;

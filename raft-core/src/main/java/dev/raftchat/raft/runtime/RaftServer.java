@@ -15,8 +15,10 @@ import dev.raftchat.raft.core.SnapshotMeta;
 import dev.raftchat.raft.message.Message;
 import dev.raftchat.raft.statemachine.StateMachine;
 import dev.raftchat.raft.storage.LogStorage;
+import dev.raftchat.raft.storage.SnapshotSource;
 import dev.raftchat.raft.storage.SnapshotStore;
 import dev.raftchat.raft.transport.Transport;
+import java.security.SecureRandom;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -235,6 +237,12 @@ public final class RaftServer implements AutoCloseable {
         this.tickNanos = TimeUnit.MILLISECONDS.toNanos(config.tickMillis());
         this.proposalTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(config.proposalTimeoutMillis());
         this.session = ThreadLocalRandom.current().nextLong();
+        // Forwarding sessions and read contexts must differ in every run of this node, whatever its
+        // NodeConfig.randomSeed: a late answer or duplicate check from the previous run would otherwise
+        // match this run's requests (a forward dropped as a duplicate; a read confirmed at an old index).
+        SecureRandom runRandom = new SecureRandom();
+        long forwardSession = runRandom.nextLong() >>> 1;
+        long firstReadContext = runRandom.nextLong() >>> 2;
         this.inbox = new ArrayBlockingQueue<>(config.inboxMessagesMax());
         this.submitted = new ArrayBlockingQueue<>(config.pendingProposalsMax());
 
@@ -260,11 +268,18 @@ public final class RaftServer implements AutoCloseable {
                     storage,
                     snapshots,
                     restored == null ? config.initialConf() : restored.conf(),
-                    restored == null ? 0 : restored.index());
+                    restored == null ? 0 : restored.index(),
+                    forwardSession);
         } else {
             this.snapshotWriter = null;
             this.snapshots = null;
-            this.node = new RaftNode(config.node(), storage, config.initialConf());
+            this.node = new RaftNode(
+                    config.node(),
+                    storage,
+                    SnapshotSource.NONE,
+                    config.initialConf(),
+                    storage.compactedThrough().index(),
+                    forwardSession);
         }
         this.snapshotRequests = new ArrayBlockingQueue<>(SNAPSHOT_REQUESTS_MAX);
         this.currentTerm = storage.hardState().term();
@@ -296,7 +311,7 @@ public final class RaftServer implements AutoCloseable {
                     }
                     task.run();
                 });
-        this.reads = new LinearizableReads(id, config, stateMachine, notifier);
+        this.reads = new LinearizableReads(id, config, stateMachine, notifier, firstReadContext);
         this.admin = new AdminOperations(id, config, notifier);
         this.publishedStatus = new ServerStatus(ServerStatus.State.NEW, node.status(), appliedIndex, 0, 0, 0, null);
     }
@@ -671,7 +686,9 @@ public final class RaftServer implements AutoCloseable {
                     if (now - nextTickAtNanos >= 0) {
                         // Fell behind (a slow sync, a GC pause): skip the missed ticks rather than fire
                         // them in a burst, which would expire election timeouts that peers' messages,
-                        // still queued in the inbox, were about to reset.
+                        // still queued in the inbox, were about to reset. They still age the read lease,
+                        // which must not outlive real time.
+                        node.ticksLost((now - nextTickAtNanos) / tickNanos + 1);
                         nextTickAtNanos = now + tickNanos;
                     }
                 }

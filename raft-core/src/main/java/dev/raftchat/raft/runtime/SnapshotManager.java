@@ -8,6 +8,7 @@ import dev.raftchat.raft.statemachine.StateMachine;
 import dev.raftchat.raft.storage.LogStorage;
 import dev.raftchat.raft.storage.SnapshotStore;
 import dev.raftchat.raft.storage.StorageException;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -164,7 +166,7 @@ final class SnapshotManager {
      * Starts writing a snapshot at {@code appliedIndex} if one is due (or requested) and none is being
      * written. Returns true if it started one.
      */
-    boolean maybeStart(long appliedIndex, java.util.function.Supplier<ConfState> conf) {
+    boolean maybeStart(long appliedIndex, Supplier<ConfState> conf) {
         if (writing != null || appliedIndex <= lastSnapshotIndex) {
             if (writing == null && !waiting.isEmpty() && appliedIndex <= lastSnapshotIndex && store.latest() != null) {
                 completeWaiting(store.latest(), null); // nothing new since the last one
@@ -182,7 +184,7 @@ final class SnapshotManager {
         bytesSinceSnapshot = 0;
         writer.execute(() -> {
             SnapshotStore.SnapshotSink sink = store.create(meta);
-            try (OutputStream out = new java.io.BufferedOutputStream(new SinkStream(sink), WRITE_BUFFER_BYTES)) {
+            try (OutputStream out = new BufferedOutputStream(new SinkStream(sink), WRITE_BUFFER_BYTES)) {
                 view.writeTo(out);
                 out.flush();
                 sink.commit();

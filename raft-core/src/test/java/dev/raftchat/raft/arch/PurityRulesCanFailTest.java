@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
+import dev.raftchat.raft.core.ImpureForTest;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -14,7 +15,7 @@ class PurityRulesCanFailTest {
 
     @Test
     void ioInAPurePackageIsReported() {
-        JavaClasses offender = new ClassFileImporter().importClasses(dev.raftchat.raft.core.ImpureForTest.class);
+        JavaClasses offender = new ClassFileImporter().importClasses(ImpureForTest.class);
         assertThatThrownBy(() -> PurityTest.NO_IO.check(offender))
                 .isInstanceOf(AssertionError.class)
                 .hasMessageContaining("java.io");

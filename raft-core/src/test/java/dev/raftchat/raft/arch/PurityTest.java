@@ -6,6 +6,8 @@ import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.lang.ArchRule;
+import java.util.Random;
+import java.util.UUID;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -73,13 +75,13 @@ class PurityTest {
             .orShould()
             .callMethod(Math.class, "random")
             .orShould()
-            .callMethod(java.util.UUID.class, "randomUUID")
+            .callMethod(UUID.class, "randomUUID")
             .orShould()
             .dependOnClassesThat()
             .resideInAnyPackage("java.time..", "java.security..")
             .orShould()
             .dependOnClassesThat()
-            .areAssignableTo(java.util.Random.class)
+            .areAssignableTo(Random.class)
             .because("time comes from tick() and randomness from the seeded generator in the config");
 
     static final ArchRule NO_LOGGING_OR_RUNTIME = noClasses()

@@ -6,8 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.raftchat.raft.confchange.ConfChange;
 import dev.raftchat.raft.confchange.ConfChange.Op;
 import dev.raftchat.raft.confchange.ConfChange.OpType;
+import dev.raftchat.raft.message.AppendRequest;
+import dev.raftchat.raft.message.Message;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -200,11 +203,10 @@ class MembershipTest {
         c.join(4);
         c.node(1).proposeConfChange(ConfChange.addVoter(4));
         // Let the joint entry commit and apply everywhere, but never let node 1's leave-joint entry out.
-        java.util.function.Predicate<dev.raftchat.raft.message.Message> carriesLeave =
-                m -> m instanceof dev.raftchat.raft.message.AppendRequest a
-                        && a.entries().stream()
-                                .anyMatch(e -> e.type() == EntryType.CONFIG_CHANGE
-                                        && ConfChange.decode(e.data()).leaveJoint());
+        Predicate<Message> carriesLeave = m -> m instanceof AppendRequest a
+                && a.entries().stream()
+                        .anyMatch(e -> e.type() == EntryType.CONFIG_CHANGE
+                                && ConfChange.decode(e.data()).leaveJoint());
         int steps = 0;
         while (!(c.node(2).status().conf().isJoint()
                 && c.node(3).status().conf().isJoint())) {

@@ -3,7 +3,10 @@ package dev.raftchat.raft.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.raftchat.raft.message.AppendResponse;
+import dev.raftchat.raft.message.ForwardProposal;
 import dev.raftchat.raft.message.Message;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class RaftNodeTest {
@@ -69,10 +72,8 @@ class RaftNodeTest {
         c.elect(1);
         long term = c.node(1).term();
         long before = c.node(1).status().lastIndex();
-        var fromOldSession =
-                new dev.raftchat.raft.message.ForwardProposal(2, 1, term, 111, 1, TestCluster.commands("a"));
-        var fromNewSession =
-                new dev.raftchat.raft.message.ForwardProposal(2, 1, term, 222, 1, TestCluster.commands("b"));
+        var fromOldSession = new ForwardProposal(2, 1, term, 111, 1, TestCluster.commands("a"));
+        var fromNewSession = new ForwardProposal(2, 1, term, 222, 1, TestCluster.commands("b"));
         c.node(1).step(fromOldSession);
         c.node(1).step(fromNewSession);
         c.node(1).step(fromOldSession);
@@ -137,33 +138,15 @@ class RaftNodeTest {
 
     @Test
     void aReadyWhoseAcknowledgementsFollowUnsyncedEntriesNeedsASync() {
-        Message ack = new dev.raftchat.raft.message.AppendResponse(2, 1, 3, true, 7, 0, 0);
-        Ready withAck = new Ready(
-                null,
-                java.util.List.of(),
-                java.util.List.of(),
-                java.util.List.of(ack),
-                java.util.List.of(),
-                null,
-                java.util.List.of(),
-                null,
-                java.util.List.of(),
-                true);
+        Message ack = new AppendResponse(2, 1, 3, true, 7, 0, 0);
+        Ready withAck =
+                new Ready(null, List.of(), List.of(), List.of(ack), List.of(), null, List.of(), null, List.of(), true);
         assertThat(withAck.needsSync()).isTrue();
         assertThat(withAck.mayAdvanceBeforeSync())
                 .as("the ack can wait for the next sync")
                 .isTrue();
-        Ready allSynced = new Ready(
-                null,
-                java.util.List.of(),
-                java.util.List.of(),
-                java.util.List.of(ack),
-                java.util.List.of(),
-                null,
-                java.util.List.of(),
-                null,
-                java.util.List.of(),
-                false);
+        Ready allSynced =
+                new Ready(null, List.of(), List.of(), List.of(ack), List.of(), null, List.of(), null, List.of(), false);
         assertThat(allSynced.needsSync()).isFalse();
         assertThat(allSynced.mayAdvanceBeforeSync()).as("nothing to sync").isFalse();
     }

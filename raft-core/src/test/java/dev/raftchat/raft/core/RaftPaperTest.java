@@ -222,7 +222,12 @@ class RaftPaperTest {
         MemoryLogStorage storage = new MemoryLogStorage();
         storage.append(List.of(Entry.normal(1, 1, DATA), Entry.normal(2, 2, DATA)));
         storage.saveHardState(new HardState(2, 0, 0));
-        RaftNode n = node(1, storage, 1, 2, 3);
+        // Without CheckQuorum: a node restarted at term 2 is otherwise sticky for an election timeout
+        // (thesis §6.2, see stickinessSurvivesARestart), which is not what this rule is about.
+        RaftNode n = new RaftNode(
+                NodeConfig.defaults(1, 42).withPreVote(false).withCheckQuorum(false),
+                storage,
+                ConfState.ofVoters(1, 2, 3));
         n.step(new VoteRequest(2, 1, 3, 5, 1, false, false)); // longer log, but older last term
         assertThat(drain(n, storage)).containsExactly(new VoteResponse(1, 2, 3, false, false));
         n.step(new VoteRequest(3, 1, 3, 2, 2, false, false)); // same last term and length

@@ -3,8 +3,10 @@ package dev.raftchat.raft.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.raftchat.raft.message.InstallSnapshotRequest;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -112,5 +114,44 @@ class SnapshotTest {
         c.tickAll(3);
         assertThat(c.applied.get(2L)).extracting(Entry::index).allMatch(i -> i > meta.index());
         assertThat(c.appliedCommands(2)).isEqualTo(expected(11));
+    }
+
+    @Test
+    @DisplayName("a partial snapshot from one leader is never completed with another leader's bytes")
+    void partialSnapshotIsNotResumedFromAnotherLeader() {
+        TestCluster c = clusterWithLaggingFollower(16);
+        SnapshotMeta fromOne = c.takeSnapshot(1, 0);
+        SnapshotMeta fromTwo = c.takeSnapshot(2, 0);
+        assertThat(fromTwo).as("equal metadata on both nodes").isEqualTo(fromOne);
+        // The state machine contract asks for the same state, not the same bytes: node 2 serializes it
+        // differently (here, in upper case, so that every byte differs from node 1's where letters are).
+        byte[] bytesOne = c.snapshots.get(1L).data(fromOne);
+        byte[] bytesTwo = new String(bytesOne, StandardCharsets.UTF_8)
+                .toUpperCase(Locale.ROOT)
+                .getBytes(StandardCharsets.UTF_8);
+        c.snapshots.get(2L).put(fromTwo, bytesTwo);
+
+        // Node 1 streams the first chunks to node 3; then node 1 is cut off before it can finish.
+        c.heal();
+        c.tick(1, NodeConfig.DEFAULT_HEARTBEAT_INTERVAL_TICKS);
+        int chunksDelivered = 0;
+        while (chunksDelivered < 2) {
+            var m = c.inFlight.poll();
+            if (m instanceof InstallSnapshotRequest) {
+                chunksDelivered++;
+            }
+            c.node(m.to()).step(m);
+            c.processReady();
+        }
+        c.inFlight.clear();
+        c.isolate(1);
+        // Nodes 2 and 3 elect node 2 (node 3's log is too short to win), which streams its own snapshot.
+        c.tickAll(4 * NodeConfig.DEFAULT_ELECTION_TIMEOUT_TICKS);
+        assertThat(c.leader()).isEqualTo(2);
+        assertThat(c.snapshotsInstalled).isEqualTo(1);
+        byte[] installed = c.snapshots.get(3L).data(fromOne);
+        assertThat(installed)
+                .as("node 3 installed node 2's snapshot whole, not node 1's first chunks and node 2's rest")
+                .isEqualTo(bytesTwo);
     }
 }

@@ -2,8 +2,12 @@ package dev.raftchat.raft.core;
 
 import dev.raftchat.raft.message.Message;
 import dev.raftchat.raft.storage.MemoryLogStorage;
+import dev.raftchat.raft.storage.SnapshotSource;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -26,9 +30,11 @@ final class TestCluster {
     /** Per node: the commands its state machine holds from an installed snapshot. */
     final Map<Long, List<String>> restored = new TreeMap<>();
 
-    final Map<Long, java.io.ByteArrayOutputStream> staging = new TreeMap<>();
+    final Map<Long, ByteArrayOutputStream> staging = new TreeMap<>();
     int snapshotsInstalled;
     final ArrayDeque<Message> inFlight = new ArrayDeque<>();
+    /** Nodes whose Readies the test handles itself ({@link #processReady} leaves them alone). */
+    final Set<Long> manual = new HashSet<>();
     /** Directed links that drop everything: "from->to". */
     final Set<String> cut = new HashSet<>();
 
@@ -99,6 +105,9 @@ final class TestCluster {
     boolean processReady() {
         boolean any = false;
         for (Map.Entry<Long, RaftNode> e : nodes.entrySet()) {
+            if (manual.contains(e.getKey())) {
+                continue;
+            }
             RaftNode n = e.getValue();
             MemoryLogStorage storage = storages.get(e.getKey());
             while (n.hasReady()) {
@@ -107,7 +116,7 @@ final class TestCluster {
                 inFlight.addAll(rd.messages());
                 for (SnapshotChunk chunk : rd.snapshotChunks()) {
                     if (chunk.offset() == 0) {
-                        staging.put(e.getKey(), new java.io.ByteArrayOutputStream());
+                        staging.put(e.getKey(), new ByteArrayOutputStream());
                     }
                     Check.that(staging.get(e.getKey()).size() == chunk.offset(), "chunk out of order");
                     staging.get(e.getKey()).writeBytes(chunk.data());
@@ -207,7 +216,7 @@ final class TestCluster {
     static List<byte[]> commands(String... values) {
         List<byte[]> list = new ArrayList<>();
         for (String v : values) {
-            list.add(v.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            list.add(v.getBytes(StandardCharsets.UTF_8));
         }
         return list;
     }
@@ -222,16 +231,14 @@ final class TestCluster {
         MemoryLogStorage storage = storages.get(id);
         long index = s.appliedIndex();
         SnapshotMeta meta = new SnapshotMeta(index, storage.term(index), s.conf());
-        snapshots
-                .get(id)
-                .put(meta, String.join("\n", appliedCommands(id)).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        snapshots.get(id).put(meta, String.join("\n", appliedCommands(id)).getBytes(StandardCharsets.UTF_8));
         long keepFrom = Math.max(storage.firstIndex() - 1, index - keepEntries);
         storage.compact(new LogPosition(storage.term(keepFrom), keepFrom));
         return meta;
     }
 
     private static List<String> decode(byte[] data) {
-        String text = new String(data, java.nio.charset.StandardCharsets.UTF_8);
+        String text = new String(data, StandardCharsets.UTF_8);
         return text.isEmpty() ? new ArrayList<>() : new ArrayList<>(List.of(text.split("\n", -1)));
     }
 
@@ -240,7 +247,7 @@ final class TestCluster {
         List<String> result = new ArrayList<>(restored.get(id));
         for (Entry e : applied.get(id)) {
             if (e.type() == EntryType.NORMAL) {
-                result.add(new String(e.data(), java.nio.charset.StandardCharsets.UTF_8));
+                result.add(new String(e.data(), StandardCharsets.UTF_8));
             }
         }
         return result;
@@ -248,7 +255,7 @@ final class TestCluster {
 }
 
 /** Snapshots held in memory: the latest one wins, older ones are kept (a transfer may be reading them). */
-final class MemorySnapshots implements dev.raftchat.raft.storage.SnapshotSource {
+final class MemorySnapshots implements SnapshotSource {
     private final TreeMap<Long, Object[]> byIndex = new TreeMap<>();
 
     void put(SnapshotMeta meta, byte[] data) {
@@ -278,6 +285,6 @@ final class MemorySnapshots implements dev.raftchat.raft.storage.SnapshotSource 
             return null;
         }
         int from = (int) Math.min(offset, data.length);
-        return java.util.Arrays.copyOfRange(data, from, (int) Math.min(data.length, (long) from + maxBytes));
+        return Arrays.copyOfRange(data, from, (int) Math.min(data.length, (long) from + maxBytes));
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Map;
 import java.util.Set;
+import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import net.jqwik.api.ForAll;
@@ -14,14 +15,14 @@ import net.jqwik.api.constraints.Size;
 /** Properties of majority and joint quorum arithmetic, checked against a brute-force definition. */
 class QuorumProperties {
 
-    private static java.util.SortedSet<Long> ids(Set<@IntRange(min = 1, max = 9) Integer> raw) {
+    private static SortedSet<Long> ids(Set<@IntRange(min = 1, max = 9) Integer> raw) {
         TreeSet<Long> ids = new TreeSet<>();
         raw.forEach(i -> ids.add((long) i));
         return ids;
     }
 
     /** The definition: the largest index that at least a majority have acknowledged. */
-    private static long bruteForceCommitted(java.util.SortedSet<Long> voters, Map<Long, Long> acked) {
+    private static long bruteForceCommitted(SortedSet<Long> voters, Map<Long, Long> acked) {
         if (voters.isEmpty()) {
             return Long.MAX_VALUE;
         }
@@ -42,7 +43,7 @@ class QuorumProperties {
             @ForAll @Size(max = 7) Set<@IntRange(min = 1, max = 9) Integer> raw,
             @ForAll @Size(max = 9)
                     Map<@IntRange(min = 1, max = 9) Integer, @IntRange(min = 0, max = 20) Integer> rawAcks) {
-        java.util.SortedSet<Long> voters = ids(raw);
+        SortedSet<Long> voters = ids(raw);
         Map<Long, Long> acked = new TreeMap<>();
         rawAcks.forEach((k, v) -> acked.put((long) k, (long) v));
         long committed = new MajorityConfig(voters).committedIndex(id -> acked.getOrDefault(id, 0L));
@@ -91,7 +92,7 @@ class QuorumProperties {
     void voteResultIsWonLostOrPendingConsistently(
             @ForAll @Size(min = 1, max = 7) Set<@IntRange(min = 1, max = 9) Integer> raw,
             @ForAll Map<@IntRange(min = 1, max = 9) Integer, Boolean> rawVotes) {
-        java.util.SortedSet<Long> voters = ids(raw);
+        SortedSet<Long> voters = ids(raw);
         Map<Long, Boolean> votes = new TreeMap<>();
         rawVotes.forEach((k, v) -> votes.put((long) k, v));
         long yes =

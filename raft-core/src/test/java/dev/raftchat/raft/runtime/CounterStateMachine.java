@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
 
 /**
  * A tiny example state machine: named counters. The command {@code "add <name> <delta>"} adds to a
@@ -56,9 +57,35 @@ final class CounterStateMachine implements StateMachine {
         return Long.toString(value).getBytes(StandardCharsets.UTF_8);
     }
 
+    private volatile CountDownLatch stallEntered;
+    private volatile CountDownLatch stallReleased;
+
+    /**
+     * Makes the next query stall the thread that runs it (the Raft thread: a GC pause, a slow disk) until
+     * {@code released} opens; {@code entered} opens once it stalls.
+     */
+    void stallNextQuery(CountDownLatch entered, CountDownLatch released) {
+        stallReleased = released;
+        stallEntered = entered;
+    }
+
     /** The query is a counter's name; the answer its value as text. A name "throw" makes the query throw. */
     @Override
-    public synchronized byte[] query(byte[] query) {
+    public byte[] query(byte[] query) {
+        CountDownLatch entered = stallEntered;
+        if (entered != null) {
+            stallEntered = null;
+            entered.countDown();
+            try {
+                stallReleased.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        return answer(query);
+    }
+
+    private synchronized byte[] answer(byte[] query) {
         String name = text(query);
         if (name.equals("throw")) {
             throw new IllegalArgumentException("test state machine told to fail this query");

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.raftchat.raft.core.ConfState;
+import dev.raftchat.raft.core.NotLeaderException;
 import dev.raftchat.raft.transport.InMemoryNetwork;
 import java.util.ArrayList;
 import java.util.List;
@@ -67,9 +68,7 @@ class LinearizableReadTest {
             Throwable failure = failureOf(read);
             assertThat(failure)
                     .isInstanceOfAny(
-                            ReadNotConfirmedException.class,
-                            RaftTimeoutException.class,
-                            dev.raftchat.raft.core.NotLeaderException.class);
+                            ReadNotConfirmedException.class, RaftTimeoutException.class, NotLeaderException.class);
             assertThat(text(newLeader.read(get("z")).get(WAIT_SECONDS, TimeUnit.SECONDS)))
                     .isEqualTo("1");
         }

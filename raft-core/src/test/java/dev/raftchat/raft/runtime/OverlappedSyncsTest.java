@@ -8,6 +8,7 @@ import dev.raftchat.raft.core.Entry;
 import dev.raftchat.raft.core.LogPosition;
 import dev.raftchat.raft.message.AppendResponse;
 import dev.raftchat.raft.message.Message;
+import dev.raftchat.raft.storage.MemoryLogStorage;
 import dev.raftchat.raft.storage.StorageException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -151,7 +152,7 @@ class OverlappedSyncsTest {
 
     @Test
     void aStorageWithNothingToForceFinishesOnTheCallersThread() {
-        var memory = new dev.raftchat.raft.storage.MemoryLogStorage(); // beginSync syncs at once
+        var memory = new MemoryLogStorage(); // beginSync syncs at once
         List<Message> memorySent = new ArrayList<>();
         OverlappedSyncs inline =
                 new OverlappedSyncs(1, memory, RaftMetrics.NOOP, memorySent::addAll, Thread.currentThread());

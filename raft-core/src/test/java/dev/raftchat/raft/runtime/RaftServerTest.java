@@ -8,6 +8,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.raftchat.raft.core.ConfState;
 import dev.raftchat.raft.core.Entry;
+import dev.raftchat.raft.core.HardState;
 import dev.raftchat.raft.core.ProposalRejectedException;
 import dev.raftchat.raft.core.Role;
 import dev.raftchat.raft.core.SnapshotMeta;
@@ -23,6 +24,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -331,7 +333,7 @@ class RaftServerTest {
                 ServerCluster.baseConfig(1, ConfState.ofVoters(1, 2)).build();
         server = new RaftServer(config, storage, network.transport(1), machine, metrics).start();
         InMemoryTransport leader = network.transport(2);
-        List<Message> answers = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<Message> answers = new CopyOnWriteArrayList<>();
         leader.start(answers::add);
 
         leader.send(new InstallSnapshotRequest(
@@ -350,7 +352,7 @@ class RaftServerTest {
         storage.append(List.of(
                 Entry.normal(1, 1, "not an envelope".getBytes(StandardCharsets.UTF_8)),
                 Entry.normal(1, 2, new byte[0])));
-        storage.saveHardState(new dev.raftchat.raft.core.HardState(1, 0, 0));
+        storage.saveHardState(new HardState(1, 0, 0));
         storage.sync();
 
         startSingleNode(b -> b);
@@ -415,7 +417,7 @@ class RaftServerTest {
         final AtomicLong rejected = new AtomicLong();
         final AtomicLong largestBatch = new AtomicLong();
         final AtomicLong inboundDropped = new AtomicLong();
-        final List<Long> undecodable = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final List<Long> undecodable = new CopyOnWriteArrayList<>();
 
         @Override
         public void undecodableEntryApplied(long index) {

@@ -9,6 +9,7 @@ import dev.raftchat.raft.core.SnapshotChunk;
 import dev.raftchat.raft.core.SnapshotMeta;
 import dev.raftchat.raft.storage.MemoryLogStorage;
 import dev.raftchat.raft.storage.MemorySnapshotStore;
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.Executors;
@@ -40,7 +41,7 @@ class SnapshotInstallCrashTest {
         for (int i = 0; i < items.size(); i++) {
             source.apply(i + 1, items.get(i).getBytes(StandardCharsets.UTF_8));
         }
-        var out = new java.io.ByteArrayOutputStream();
+        var out = new ByteArrayOutputStream();
         source.snapshot().writeTo(out);
         return out.toByteArray();
     }

@@ -18,6 +18,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -224,7 +225,7 @@ class SnapshotRuntimeTest {
         }
         RaftServer leader = awaitLeader();
         byte[] kilobyte = new byte[1024];
-        java.util.Arrays.fill(kilobyte, (byte) 'k');
+        Arrays.fill(kilobyte, (byte) 'k');
         for (int i = 0; i < 3; i++) {
             leader.propose(kilobyte).get(10, TimeUnit.SECONDS);
         }

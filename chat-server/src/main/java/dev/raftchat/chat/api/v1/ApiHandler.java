@@ -1,6 +1,5 @@
 package dev.raftchat.chat.api.v1;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -8,9 +7,12 @@ import dev.raftchat.chat.api.v1.Authenticator.Identity;
 import dev.raftchat.chat.auth.PasswordHasher;
 import dev.raftchat.chat.auth.RateLimiter;
 import dev.raftchat.chat.auth.Tokens;
+import dev.raftchat.chat.http.AdminGate;
 import dev.raftchat.chat.http.ApiRoutes;
 import dev.raftchat.chat.http.ChatHttpHandler;
+import dev.raftchat.chat.http.StrictInput;
 import dev.raftchat.chat.state.ChatCommand;
+import dev.raftchat.chat.state.ChatLimits;
 import dev.raftchat.chat.state.ChatModel;
 import dev.raftchat.chat.state.ChatPolicy;
 import dev.raftchat.chat.state.ChatResult;
@@ -37,11 +39,14 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 
 /**
  * The chat API v1 over HTTP (docs/api.md): identity, rooms, messages, read markers, retention; and the
@@ -58,6 +63,11 @@ public final class ApiHandler implements ApiRoutes {
     public static final String WEBSOCKET_PATH = PREFIX + "/ws";
     private static final String VERSION = "0.1.0-SNAPSHOT";
     private static final Set<String> CREDENTIAL_FIELDS = Set.of("username", "password");
+    /**
+     * Every query parameter of the v1 routes; any other is {@code 400 unknown_parameter}, as unknown body fields
+     * are (a misspelt {@code consistensy=stale} must not silently give a linearizable read).
+     */
+    static final Set<String> QUERY_PARAMETERS = new TreeSet<>(Set.of("consistency", "limit", "after", "before"));
 
     private final ApiBackend backend;
     private final ApiConfig config;
@@ -80,7 +90,7 @@ public final class ApiHandler implements ApiRoutes {
             int bodyBytesMax,
             PasswordHasher hasher,
             WebSocketHub webSockets,
-            java.util.function.LongSupplier nanoClock) {
+            LongSupplier nanoClock) {
         this.backend = backend;
         this.config = config;
         this.bodyBytesMax = bodyBytesMax;
@@ -141,6 +151,15 @@ public final class ApiHandler implements ApiRoutes {
             List<String> segments = new ArrayList<>();
             for (String segment : raw.split("/", -1)) {
                 segments.add(decodeSegment(segment));
+            }
+            for (String name : uri.parameters().keySet()) {
+                if (!QUERY_PARAMETERS.contains(name)) {
+                    throw ApiError.field(
+                            400,
+                            "unknown_parameter",
+                            name,
+                            "unknown query parameter '" + name + "'; the API knows " + QUERY_PARAMETERS);
+                }
             }
             Request request = new Request(http, http.method(), segments, uri, address(client));
             return dispatch(request).handle((ok, failure) -> ok != null ? ok : errorResponse(failure));
@@ -340,6 +359,7 @@ public final class ApiHandler implements ApiRoutes {
         } catch (InvalidCommandException e) {
             throw ApiError.field(400, e.code(), "username", e.getMessage());
         }
+        checkNameCharacters(username, "invalid_username", "username");
         checkPassword(password);
         limit(loginsPerAddress, "address:" + r.clientAddress(), "attempts from this address");
         if (chat().read(model -> model.user(username)) != null) {
@@ -363,7 +383,7 @@ public final class ApiHandler implements ApiRoutes {
             throw new ApiError(401, "invalid_credentials", "unknown user or wrong password");
         }
         limit(loginsPerAddress, "address:" + r.clientAddress(), "login attempts from this address");
-        limit(loginsPerUser, "user:" + username.toLowerCase(java.util.Locale.ROOT), "login attempts for this user");
+        limit(loginsPerUser, "user:" + username.toLowerCase(Locale.ROOT), "login attempts for this user");
         return backend.readBarrier()
                 .thenCompose(ignored -> {
                     ChatModel.User user = chat().read(model -> model.user(username));
@@ -436,11 +456,8 @@ public final class ApiHandler implements ApiRoutes {
         if (header == null) {
             return null;
         }
-        if (!header.startsWith("Bearer ")) {
-            throw ApiError.unauthorized();
-        }
-        String token = header.substring("Bearer ".length()).trim();
-        if (!Tokens.wellFormed(token)) {
+        String token = AdminGate.bearerToken(header);
+        if (token == null || !Tokens.wellFormed(token)) {
             throw ApiError.unauthorized();
         }
         return Tokens.hash(token);
@@ -492,6 +509,7 @@ public final class ApiHandler implements ApiRoutes {
         } catch (InvalidCommandException e) {
             throw ApiError.field(400, e.code(), "name", e.getMessage());
         }
+        checkNameCharacters(name, "invalid_room_name", "name");
         long maxMessages = -1;
         long maxAgeSeconds = -1;
         JsonNode retention = body.get("retention");
@@ -626,7 +644,7 @@ public final class ApiHandler implements ApiRoutes {
                         }
                         long retry = writesPerAddress.tryAcquire(address);
                         if (retry == 0 && identity != null) {
-                            retry = writesPerUser.tryAcquire(identity.username().toLowerCase(java.util.Locale.ROOT));
+                            retry = writesPerUser.tryAcquire(identity.username().toLowerCase(Locale.ROOT));
                         }
                         if (retry > 0) {
                             throw ApiError.rateLimited(retry, "writes");
@@ -681,7 +699,7 @@ public final class ApiHandler implements ApiRoutes {
     private void checkWriteRate(Request r, Identity identity) {
         limit(writesPerAddress, r.clientAddress(), "writes from this address");
         if (identity != null) {
-            limit(writesPerUser, identity.username().toLowerCase(java.util.Locale.ROOT), "writes by this user");
+            limit(writesPerUser, identity.username().toLowerCase(Locale.ROOT), "writes by this user");
         }
     }
 
@@ -754,13 +772,8 @@ public final class ApiHandler implements ApiRoutes {
     }
 
     private static JsonNode body(Request r, Set<String> allowed) {
-        String text = r.http().content().toString(StandardCharsets.UTF_8);
-        JsonNode body;
-        try {
-            body = ApiJson.MAPPER.readTree(text);
-        } catch (JsonProcessingException e) {
-            throw new ApiError(400, "invalid_json", "the body is not valid JSON: " + e.getOriginalMessage());
-        }
+        // Strict: valid UTF-8, no duplicate keys, nothing after the value (docs/api.md, "Strict input").
+        JsonNode body = StrictInput.json(r.http().content());
         if (body == null || !body.isObject()) {
             throw new ApiError(400, "invalid_json", "the body must be a JSON object");
         }
@@ -808,11 +821,23 @@ public final class ApiHandler implements ApiRoutes {
         } catch (InvalidCommandException e) {
             throw ApiError.field(e.code().equals("message_too_large") ? 413 : 400, e.code(), "text", e.getMessage());
         }
+        String refused = StrictInput.refusedCharacter(text, true);
+        if (refused != null) {
+            throw ApiError.field(400, "invalid_text", "text", "the text contains " + refused);
+        }
+    }
+
+    /** Refuses control and bidirectional-override characters in a name ({@link StrictInput}). */
+    private static void checkNameCharacters(String name, String code, String field) {
+        String refused = StrictInput.refusedCharacter(name, false);
+        if (refused != null) {
+            throw ApiError.field(400, code, field, "the " + field + " contains " + refused);
+        }
     }
 
     private static void checkPassword(String password) {
         int chars = password.codePointCount(0, password.length());
-        if (chars < 8 || chars > 256 || !dev.raftchat.chat.state.ChatLimits.isWellFormedUtf16(password)) {
+        if (chars < 8 || chars > 256 || !ChatLimits.isWellFormedUtf16(password)) {
             throw ApiError.field(400, "invalid_password", "password", "a password has 8 to 256 characters");
         }
     }
@@ -823,6 +848,7 @@ public final class ApiHandler implements ApiRoutes {
         } catch (InvalidCommandException e) {
             throw ApiError.field(400, e.code(), "room", e.getMessage());
         }
+        checkNameCharacters(room, "invalid_room_name", "room");
     }
 
     /** The transaction id of the body or the Idempotency-Key header (they must agree when both are given), or null. */

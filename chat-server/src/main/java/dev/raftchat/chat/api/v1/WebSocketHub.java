@@ -3,6 +3,7 @@ package dev.raftchat.chat.api.v1;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.raftchat.chat.auth.Tokens;
+import dev.raftchat.chat.http.HttpConfig;
 import dev.raftchat.chat.state.ChatListener;
 import dev.raftchat.chat.state.ChatModel;
 import dev.raftchat.chat.state.ChatStateMachine;
@@ -11,6 +12,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.WriteBufferWaterMark;
@@ -22,7 +24,9 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +38,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,7 +61,8 @@ import org.slf4j.LoggerFactory;
  * and a connection whose pending bytes exceed {@code webSocketOutboundBytesMax} is closed with 4008 (the socket's
  * kernel send buffer is set to the same size, so it cannot hide megabytes either). The server
  * pings every {@code webSocketPingIntervalMillis}; a connection silent for {@code webSocketIdleTimeoutMillis}
- * is closed. The token is re-checked at each ping: a revoked or expired session is closed with 4401.
+ * is closed. The token is re-checked at each ping: a revoked or expired session is closed with 4401, and so is a
+ * connection that has not authenticated within {@code --websocket-auth-timeout-ms} of its handshake.
  * Query-string tokens are never logged.
  */
 // FutureReturnValueIgnored: the futures ignored here are Netty's write, close and schedule futures, and the
@@ -84,7 +90,19 @@ public final class WebSocketHub implements ChatListener {
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private final AtomicLong slowConsumersClosed = new AtomicLong();
 
+    /** A connection not authenticated this long after its handshake is closed with 4401. */
+    private final long authTimeoutMillis;
+
     public WebSocketHub(ChatStateMachine chat, ApiConfig config, Authenticator authenticator) {
+        this(chat, config, authenticator, HttpConfig.DEFAULT_WEBSOCKET_AUTH_TIMEOUT_MILLIS);
+    }
+
+    /** @param authTimeoutMillis how long a connection may stay unauthenticated after its handshake */
+    public WebSocketHub(ChatStateMachine chat, ApiConfig config, Authenticator authenticator, long authTimeoutMillis) {
+        if (authTimeoutMillis < 1) {
+            throw new IllegalArgumentException("authTimeoutMillis = " + authTimeoutMillis + " must be positive");
+        }
+        this.authTimeoutMillis = authTimeoutMillis;
         this.chat = chat;
         this.config = config;
         this.authenticator = authenticator;
@@ -109,9 +127,7 @@ public final class WebSocketHub implements ChatListener {
             }
         }
         // The kernel's send buffer would otherwise grow to megabytes and hide a client that stopped reading.
-        pipeline.channel()
-                .config()
-                .setOption(io.netty.channel.ChannelOption.SO_SNDBUF, config.webSocketOutboundBytesMax());
+        pipeline.channel().config().setOption(ChannelOption.SO_SNDBUF, config.webSocketOutboundBytesMax());
         pipeline.addLast(
                 "v1-idle", new IdleStateHandler(config.webSocketIdleTimeoutMillis(), 0, 0, TimeUnit.MILLISECONDS));
         pipeline.addLast(
@@ -155,7 +171,7 @@ public final class WebSocketHub implements ChatListener {
         }
     }
 
-    private void forSubscribers(String room, java.util.function.Consumer<Connection> action) {
+    private void forSubscribers(String room, Consumer<Connection> action) {
         Set<Connection> set = subscribers.get(room);
         if (set == null) {
             return;
@@ -176,9 +192,10 @@ public final class WebSocketHub implements ChatListener {
         /** Room -> last delivered seq. */
         private final TreeMap<String, Long> lastSeqs = new TreeMap<>();
         /** Frames that arrived while the token was being checked, handled in order once it is. */
-        private final java.util.ArrayDeque<JsonNode> pendingFrames = new java.util.ArrayDeque<>();
+        private final ArrayDeque<JsonNode> pendingFrames = new ArrayDeque<>();
 
         private ScheduledFuture<?> pinger;
+        private ScheduledFuture<?> authDeadline;
         private boolean closed;
 
         void enqueue(Runnable task) {
@@ -208,6 +225,16 @@ public final class WebSocketHub implements ChatListener {
                                 this::ping,
                                 config.webSocketPingIntervalMillis(),
                                 config.webSocketPingIntervalMillis(),
+                                TimeUnit.MILLISECONDS);
+                // Pings (ours answered, or the client's) keep a socket from being idle, not from authenticating.
+                authDeadline = channel.eventLoop()
+                        .schedule(
+                                () -> {
+                                    if (identity == null) {
+                                        unauthorized("not authenticated within " + authTimeoutMillis + " ms");
+                                    }
+                                },
+                                authTimeoutMillis,
                                 TimeUnit.MILLISECONDS);
                 List<String> token = new QueryStringDecoder(handshake.requestUri())
                         .parameters()
@@ -243,7 +270,7 @@ public final class WebSocketHub implements ChatListener {
                 }
                 handle(node);
             } finally {
-                io.netty.util.ReferenceCountUtil.release(msg);
+                ReferenceCountUtil.release(msg);
             }
         }
 
@@ -519,6 +546,9 @@ public final class WebSocketHub implements ChatListener {
             connections.remove(this);
             if (pinger != null) {
                 pinger.cancel(false);
+            }
+            if (authDeadline != null) {
+                authDeadline.cancel(false);
             }
             for (String room : lastSeqs.keySet()) {
                 dropSubscription(room);

@@ -1,5 +1,6 @@
 package dev.raftchat.bench.harness;
 
+import com.sun.management.OperatingSystemMXBean;
 import java.lang.management.ManagementFactory;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
@@ -52,7 +53,7 @@ public final class ClosedLoop {
     }
 
     private BenchResult run(String library) throws InterruptedException {
-        var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        var os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         for (int i = 0; i < options.clients(); i++) {
             outstanding.incrementAndGet();
             submit();

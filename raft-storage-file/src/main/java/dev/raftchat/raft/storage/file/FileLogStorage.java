@@ -7,8 +7,12 @@ import dev.raftchat.raft.core.HardState;
 import dev.raftchat.raft.core.LogPosition;
 import dev.raftchat.raft.storage.LogStorage;
 import dev.raftchat.raft.storage.StorageException;
+import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -326,17 +330,16 @@ public final class FileLogStorage implements LogStorage {
 
     /** The test-mode sidecar: written with a rename so a reader never sees half a line. */
     private void writeSyncedLength(Segment last, long endOffset) {
-        byte[] line =
-                (last.path.getFileName() + " " + endOffset + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] line = (last.path.getFileName() + " " + endOffset + "\n").getBytes(StandardCharsets.US_ASCII);
         Path temporary = directory.resolve(SYNCED_LENGTH_FILE_NAME + ".tmp");
         try {
-            java.nio.file.Files.write(temporary, line);
-            java.nio.file.Files.move(
+            Files.write(temporary, line);
+            Files.move(
                     temporary,
                     directory.resolve(SYNCED_LENGTH_FILE_NAME),
-                    java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } catch (java.io.IOException e) {
+                    StandardCopyOption.REPLACE_EXISTING,
+                    StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
             throw new StorageException(
                     "cannot write the test-mode file " + SYNCED_LENGTH_FILE_NAME + " in " + directory, e);
         }

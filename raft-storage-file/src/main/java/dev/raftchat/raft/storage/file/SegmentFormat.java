@@ -5,6 +5,7 @@ import dev.raftchat.raft.core.EntryType;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.zip.CRC32C;
 
 /**
  * The byte layout of segment files (also documented in {@code docs/log-format.md}). All integers are
@@ -114,7 +115,7 @@ final class SegmentFormat {
                 .put(entry.data());
         byte[] array = buffer.array();
         int arrayStart = buffer.arrayOffset() + start;
-        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        CRC32C crc = new CRC32C();
         crc.update(array, arrayStart, 4);
         crc.update(array, arrayStart + FRAME_BYTES, bodyLength);
         buffer.putInt(start + 4, (int) crc.getValue());
@@ -122,7 +123,7 @@ final class SegmentFormat {
 
     /** The CRC32C a record at {@code offset} in {@code bytes} with body length {@code bodyLength} should carry. */
     static int recordCrc(byte[] bytes, int offset, int bodyLength) {
-        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        CRC32C crc = new CRC32C();
         crc.update(bytes, offset, 4);
         crc.update(bytes, offset + FRAME_BYTES, bodyLength);
         return (int) crc.getValue();

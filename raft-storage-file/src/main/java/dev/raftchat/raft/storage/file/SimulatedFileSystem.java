@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.random.RandomGenerator;
 
 /**
@@ -75,7 +76,7 @@ public final class SimulatedFileSystem implements StorageFileSystem {
     private long forceCount;
     private long nextInodeId = 1;
     private Path failingForcesRoot;
-    private final java.util.TreeSet<Path> lockedDirectories = new java.util.TreeSet<>();
+    private final TreeSet<Path> lockedDirectories = new TreeSet<>();
 
     /** Creates an empty file system. */
     public SimulatedFileSystem() {}

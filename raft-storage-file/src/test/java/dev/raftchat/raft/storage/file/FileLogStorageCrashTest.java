@@ -8,8 +8,10 @@ import dev.raftchat.raft.core.HardState;
 import dev.raftchat.raft.core.LogPosition;
 import dev.raftchat.raft.storage.StorageException;
 import dev.raftchat.raft.storage.file.SimulatedFileSystem.CrashMode;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.SplittableRandom;
@@ -128,7 +130,7 @@ class FileLogStorageCrashTest {
             storage.sync();
         }
         byte[] content = fs.readAllBytes(segment(1));
-        fs.overwrite(segment(1), java.util.Arrays.copyOf(content, content.length - 3));
+        fs.overwrite(segment(1), Arrays.copyOf(content, content.length - 3));
         try (FileLogStorage storage = open()) {
             assertThat(storage.lastIndex()).isEqualTo(4);
             assertThat(storage.recoveryBytesCut()).isEqualTo(SegmentFormat.recordBytes(entry(1, 5)) - 3);
@@ -142,7 +144,7 @@ class FileLogStorageCrashTest {
             storage.sync();
         }
         byte[] content = fs.readAllBytes(segment(1));
-        fs.overwrite(segment(1), java.util.Arrays.copyOf(content, content.length + 300));
+        fs.overwrite(segment(1), Arrays.copyOf(content, content.length + 300));
         try (FileLogStorage storage = open()) {
             assertThat(storage.lastIndex()).isEqualTo(5);
             assertThat(storage.recoveryBytesCut()).isEqualTo(300);
@@ -310,7 +312,7 @@ class FileLogStorageCrashTest {
         // The state compact() leaves when the machine dies after the compaction point became durable but
         // before the segment deletions did: the new point on disk, every old segment still there.
         new StateFile(fs, DIR, FileLogStorage.COMPACTION_POINT_FILE_NAME, FileLogStorage.COMPACTION_POINT_MAGIC, 16)
-                .replace(java.nio.ByteBuffer.allocate(16).putLong(50).putLong(2).array(), true);
+                .replace(ByteBuffer.allocate(16).putLong(50).putLong(2).array(), true);
         try (FileLogStorage storage = open(small)) {
             assertThat(storage.segmentFirstIndexes()).isEmpty();
             assertThat(storage.lastIndex()).isEqualTo(50);

@@ -10,6 +10,7 @@ import dev.raftchat.raft.core.LogPosition;
 import dev.raftchat.raft.storage.StorageException;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -37,9 +38,7 @@ class FileLogStorageRestartTest {
                         1 + i / 100,
                         i,
                         type,
-                        type == EntryType.NO_OP
-                                ? new byte[0]
-                                : ("post " + i).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                        type == EntryType.NO_OP ? new byte[0] : ("post " + i).getBytes(StandardCharsets.UTF_8));
                 written.add(e);
             }
             storage.append(written.subList(0, 250));

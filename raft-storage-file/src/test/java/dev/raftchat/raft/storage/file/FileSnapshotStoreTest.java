@@ -11,6 +11,7 @@ import dev.raftchat.raft.storage.file.FileSnapshotStore.SnapshotWriter;
 import dev.raftchat.raft.storage.file.SimulatedFileSystem.CrashMode;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.SplittableRandom;
@@ -81,7 +82,7 @@ class FileSnapshotStoreTest {
         try (SnapshotReader reader = open().openLatest().orElseThrow()) {
             byte[] back = readAll(reader);
             assertThat(back).hasSize(big.length + 1);
-            assertThat(java.util.Arrays.copyOf(back, big.length)).isEqualTo(big);
+            assertThat(Arrays.copyOf(back, big.length)).isEqualTo(big);
             assertThat(back[big.length]).isEqualTo((byte) 0x7F);
         }
     }

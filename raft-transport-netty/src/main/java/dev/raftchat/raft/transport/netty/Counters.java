@@ -11,6 +11,8 @@ final class Counters {
     final LongAdder reconnects = new LongAdder();
     final LongAdder decodeErrors = new LongAdder();
     final LongAdder handshakesRejected = new LongAdder();
+    final LongAdder authenticationFailures = new LongAdder();
+    final LongAdder senderMismatches = new LongAdder();
 
     TransportStats snapshot() {
         return new TransportStats(
@@ -20,6 +22,8 @@ final class Counters {
                 dropped.sum(),
                 reconnects.sum(),
                 decodeErrors.sum(),
-                handshakesRejected.sum());
+                handshakesRejected.sum(),
+                authenticationFailures.sum(),
+                senderMismatches.sum());
     }
 }

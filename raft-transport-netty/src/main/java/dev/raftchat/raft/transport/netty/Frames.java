@@ -1,13 +1,16 @@
 package dev.raftchat.raft.transport.netty;
 
+import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedOutputStream;
 import dev.raftchat.raft.transport.netty.proto.RaftProto;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.util.List;
 
 /**
  * The framing shared by both ends: a 4-byte big-endian length, then that many bytes of one protobuf
@@ -21,7 +24,7 @@ final class Frames {
      */
     static final int CONTROL_FRAME_BYTES_MAX = 4 * 1024;
     /** The version of raft_messages.proto spoken in the hello. */
-    static final int PROTOCOL_VERSION = 1;
+    static final int PROTOCOL_VERSION = 2;
 
     private Frames() {}
 
@@ -38,7 +41,7 @@ final class Frames {
     /**
      * Prefix + body in one buffer owned by the caller. The body is serialized straight into the buffer's
      * memory through a {@link CodedOutputStream} over its NIO view; only a buffer that is not one contiguous
-     * region (never the case for a fresh allocation today) goes through an {@link java.io.OutputStream}, which
+     * region (never the case for a fresh allocation today) goes through an {@link OutputStream}, which
      * costs an extra copy through protobuf's staging array.
      */
     static ByteBuf encode(ByteBufAllocator allocator, RaftProto.Frame frame) {
@@ -72,14 +75,42 @@ final class Frames {
     }
 
     /** @param replyAddress where the sender listens ("host:port"), or "" when it cannot tell */
-    static RaftProto.Frame hello(String clusterId, long nodeId, long incarnation, String replyAddress) {
+    static RaftProto.Frame hello(
+            String clusterId,
+            long nodeId,
+            long incarnation,
+            String replyAddress,
+            byte[] nonce,
+            long toNodeId,
+            List<byte[]> keyIds) {
+        RaftProto.Hello.Builder hello = RaftProto.Hello.newBuilder()
+                .setProtocolVersion(PROTOCOL_VERSION)
+                .setClusterId(clusterId)
+                .setNodeId(nodeId)
+                .setIncarnation(incarnation)
+                .setReplyAddress(replyAddress)
+                .setNonce(ByteString.copyFrom(nonce))
+                .setToNodeId(toNodeId);
+        for (byte[] keyId : keyIds) {
+            hello.addKeyIds(ByteString.copyFrom(keyId));
+        }
+        return RaftProto.Frame.newBuilder().setHello(hello).build();
+    }
+
+    static RaftProto.Frame challenge(String clusterId, long nodeId, byte[] nonce, byte[] keyId, byte[] mac) {
         return RaftProto.Frame.newBuilder()
-                .setHello(RaftProto.Hello.newBuilder()
-                        .setProtocolVersion(PROTOCOL_VERSION)
+                .setChallenge(RaftProto.Challenge.newBuilder()
                         .setClusterId(clusterId)
                         .setNodeId(nodeId)
-                        .setIncarnation(incarnation)
-                        .setReplyAddress(replyAddress))
+                        .setNonce(ByteString.copyFrom(nonce))
+                        .setKeyId(ByteString.copyFrom(keyId))
+                        .setMac(ByteString.copyFrom(mac)))
+                .build();
+    }
+
+    static RaftProto.Frame proof(byte[] mac) {
+        return RaftProto.Frame.newBuilder()
+                .setProof(RaftProto.Proof.newBuilder().setMac(ByteString.copyFrom(mac)))
                 .build();
     }
 

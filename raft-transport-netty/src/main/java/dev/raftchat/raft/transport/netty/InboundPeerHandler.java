@@ -1,5 +1,6 @@
 package dev.raftchat.raft.transport.netty;
 
+import com.google.protobuf.ByteString;
 import dev.raftchat.raft.message.Message;
 import dev.raftchat.raft.transport.Transport;
 import dev.raftchat.raft.transport.netty.proto.RaftProto;
@@ -11,6 +12,10 @@ import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLException;
@@ -18,8 +23,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The handler of one inbound connection: expects a valid hello first, then Raft messages from the node
- * that said hello and addressed to this node, and hands each to the {@link Transport.Inbox}.
+ * The handler of one inbound connection: expects a valid hello first, answers with a challenge, expects
+ * the peer's proof (see {@link PeerAuthentication}), then Raft messages from the node that authenticated
+ * and addressed to this node, and hands each to the {@link Transport.Inbox}. A message claiming another
+ * sender is dropped, counted ({@code senderMismatches}) and closes the connection.
  *
  * <p>Any defect — a malformed, oversized or unexpected frame, an invalid message, a bad hello, a TLS
  * failure, no hello in time — closes this connection, logs one WARN line naming the remote address and
@@ -38,7 +45,15 @@ final class InboundPeerHandler extends ChannelInboundHandlerAdapter {
     private final Counters counters;
     private final AtomicInteger inboundConnections;
 
+    private final PeerAuthentication auth;
+    /** The authenticated peer, 0 until its proof checked. */
     private long peerId;
+    /** Between a valid hello and the peer's proof: the hello, the cluster id and key of this session, our nonce. */
+    private RaftProto.Hello pendingHello;
+
+    private String sessionClusterId;
+    private byte[] sessionKey;
+    private byte[] serverNonce;
     private boolean closing;
     private ScheduledFuture<?> helloTimeout;
     /** Told of every valid hello. */
@@ -55,8 +70,10 @@ final class InboundPeerHandler extends ChannelInboundHandlerAdapter {
             Transport.Inbox inbox,
             Counters counters,
             AtomicInteger inboundConnections,
+            PeerAuthentication auth,
             HelloListener onHello) {
         this.onHello = onHello;
+        this.auth = auth;
         this.config = config;
         this.inbox = inbox;
         this.counters = counters;
@@ -72,7 +89,8 @@ final class InboundPeerHandler extends ChannelInboundHandlerAdapter {
         }
         helloTimeout = ctx.executor()
                 .schedule(
-                        () -> rejectHandshake(ctx, "no hello within " + config.handshakeTimeoutMillis() + " ms"),
+                        () -> rejectHandshake(
+                                ctx, "no authenticated hello within " + config.handshakeTimeoutMillis() + " ms"),
                         config.handshakeTimeoutMillis(),
                         TimeUnit.MILLISECONDS);
         ctx.fireChannelActive();
@@ -93,8 +111,10 @@ final class InboundPeerHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             RaftProto.Frame frame = MessageCodec.parseFrame(body.nioBuffer());
-            if (peerId == 0) {
+            if (peerId == 0 && pendingHello == null) {
                 onHello(ctx, frame);
+            } else if (peerId == 0) {
+                onProof(ctx, frame);
             } else {
                 onMessage(ctx, frame);
             }
@@ -111,39 +131,148 @@ final class InboundPeerHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         RaftProto.Hello hello = frame.getHello();
+        String ours = auth.clusterId();
         if (hello.getProtocolVersion() != Frames.PROTOCOL_VERSION) {
             rejectHandshake(
                     ctx,
                     "protocol version " + hello.getProtocolVersion() + " is not supported (this node speaks "
-                            + Frames.PROTOCOL_VERSION + ")");
-        } else if (!hello.getClusterId().equals(config.clusterId())) {
-            rejectHandshake(
-                    ctx,
-                    "cluster id '" + hello.getClusterId() + "' does not match this node's '" + config.clusterId()
-                            + "'");
+                            + Frames.PROTOCOL_VERSION + ", which authenticates peers)");
+        } else if (!ours.isEmpty()
+                && !hello.getClusterId().isEmpty()
+                && !hello.getClusterId().equals(ours)) {
+            rejectAuthentication(
+                    ctx, "cluster id '" + hello.getClusterId() + "' does not match this node's '" + ours + "'");
+        } else if (ours.isEmpty() && hello.getClusterId().isEmpty()) {
+            rejectHandshake(ctx, "neither node knows the cluster id yet; this node learns it from a member");
         } else if (hello.getNodeId() <= 0) {
             rejectHandshake(ctx, "node id " + Long.toUnsignedString(hello.getNodeId()) + " is not a valid node id");
         } else if (hello.getNodeId() == config.nodeId()) {
             rejectHandshake(
                     ctx, "node id " + hello.getNodeId() + " is this node's own id (duplicate id in the cluster?)");
+        } else if (hello.getToNodeId() != config.nodeId()) {
+            rejectHandshake(
+                    ctx,
+                    "the hello is for node " + hello.getToNodeId() + " but this is node " + config.nodeId()
+                            + " (stale peer address at the sender?)");
+        } else if (hello.getNonce().size() != PeerAuthentication.NONCE_BYTES) {
+            rejectAuthentication(
+                    ctx, "the hello's nonce has " + hello.getNonce().size() + " bytes");
         } else {
-            peerId = hello.getNodeId();
-            cancelHelloTimeout();
-            // Only now may the peer send frames of full size.
-            ((FrameDecoder) ctx.pipeline().get("frames")).frameBytesLimit(config.frameBytesMax());
-            LOG.debug(
-                    "node {}: inbound connection from peer {} at {}",
+            String certificateProblem = auth.certificateProblem(ctx.channel(), hello.getNodeId());
+            if (certificateProblem != null) {
+                rejectAuthentication(ctx, "the peer claims node " + hello.getNodeId() + " but " + certificateProblem);
+                return;
+            }
+            byte[] keyId = chooseKey(hello);
+            if (keyId == null) {
+                rejectAuthentication(
+                        ctx,
+                        hello.getKeyIdsCount() == 0
+                                ? "the peer has no cluster secret but this node requires one"
+                                : auth.secrets().isEmpty()
+                                        ? "the peer has a cluster secret but this node has none"
+                                        : "no cluster secret in common (the peer accepts key ids "
+                                                + hexList(hello.getKeyIdsList()) + ", this node "
+                                                + auth.secrets().keyIdsHex() + ")");
+                return;
+            }
+            pendingHello = hello;
+            sessionClusterId = ours.isEmpty() ? hello.getClusterId() : ours;
+            sessionKey = auth.keyFor(keyId);
+            serverNonce = auth.newNonce();
+            byte[] mac = PeerAuthentication.serverMac(
+                    sessionKey,
+                    sessionClusterId,
+                    hello.getNodeId(),
                     config.nodeId(),
-                    peerId,
-                    ctx.channel().remoteAddress());
-            onHello.hello(peerId, hello.getIncarnation(), hello.getReplyAddress());
+                    hello.getNonce().toByteArray(),
+                    serverNonce);
+            ctx.writeAndFlush(Frames.encode(
+                    ctx.alloc(), Frames.challenge(sessionClusterId, config.nodeId(), serverNonce, keyId, mac)));
         }
+    }
+
+    /** The key id of the first of our secrets the peer also holds; empty when neither has one; null if none match. */
+    private byte[] chooseKey(RaftProto.Hello hello) {
+        if (auth.secrets().isEmpty()) {
+            return hello.getKeyIdsCount() == 0 ? new byte[0] : null;
+        }
+        for (int i = 0; i < auth.secrets().count(); i++) {
+            byte[] ours = auth.secrets().keyIdAt(i);
+            for (ByteString theirs : hello.getKeyIdsList()) {
+                if (Arrays.equals(ours, theirs.toByteArray())) {
+                    return ours;
+                }
+            }
+        }
+        return null;
+    }
+
+    private static String hexList(List<ByteString> ids) {
+        List<String> hex = new ArrayList<>();
+        for (ByteString id : ids) {
+            hex.add(HexFormat.of().formatHex(id.toByteArray()));
+        }
+        return hex.toString();
+    }
+
+    private void onProof(ChannelHandlerContext ctx, RaftProto.Frame frame) {
+        if (frame.getKindCase() != RaftProto.Frame.KindCase.PROOF) {
+            decodeError(ctx, "expected the proof after our challenge, got a " + frame.getKindCase() + " frame");
+            return;
+        }
+        RaftProto.Hello hello = pendingHello;
+        byte[] expected = PeerAuthentication.clientMac(
+                sessionKey,
+                sessionClusterId,
+                hello.getNodeId(),
+                config.nodeId(),
+                hello.getNonce().toByteArray(),
+                serverNonce);
+        if (!PeerAuthentication.macEquals(expected, frame.getProof().getMac().toByteArray())) {
+            rejectAuthentication(
+                    ctx,
+                    "the peer claiming node " + hello.getNodeId() + " failed to prove it holds the cluster secret"
+                            + " (wrong --cluster-secret-file, or not a member)");
+            return;
+        }
+        if (!auth.learnClusterId(sessionClusterId)) {
+            rejectAuthentication(
+                    ctx, "cluster id '" + sessionClusterId + "' does not match this node's '" + auth.clusterId() + "'");
+            return;
+        }
+        peerId = hello.getNodeId();
+        pendingHello = null;
+        sessionKey = null;
+        cancelHelloTimeout();
+        // Only now may the peer send frames of full size.
+        ((FrameDecoder) ctx.pipeline().get("frames")).frameBytesLimit(config.frameBytesMax());
+        LOG.debug(
+                "node {}: inbound connection from peer {} at {} authenticated",
+                config.nodeId(),
+                peerId,
+                ctx.channel().remoteAddress());
+        onHello.hello(peerId, hello.getIncarnation(), hello.getReplyAddress());
     }
 
     private void onMessage(ChannelHandlerContext ctx, RaftProto.Frame frame) {
         Message message = MessageCodec.messageOf(frame);
         if (message.from() != peerId) {
-            decodeError(ctx, "message from node " + message.from() + " on the connection of node " + peerId);
+            // The connection is bound to the node that authenticated it: a frame claiming another sender
+            // is a forgery or a bug; either way nothing more from this connection is believed.
+            if (!closing) {
+                closing = true;
+                counters.senderMismatches.increment();
+                LOG.warn(
+                        "node {}: dropped a {} claiming to come from node {} on the connection authenticated by "
+                                + "node {} at {}; closing it",
+                        config.nodeId(),
+                        message.getClass().getSimpleName(),
+                        message.from(),
+                        peerId,
+                        remote(ctx));
+                ctx.close();
+            }
             return;
         }
         if (message.to() != config.nodeId()) {
@@ -166,6 +295,13 @@ final class InboundPeerHandler extends ChannelInboundHandlerAdapter {
                     peerId,
                     e);
         }
+    }
+
+    private void rejectAuthentication(ChannelHandlerContext ctx, String reason) {
+        if (!closing) {
+            counters.authenticationFailures.increment();
+        }
+        rejectHandshake(ctx, "authentication failed: " + reason);
     }
 
     @Override

@@ -26,6 +26,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SortedSet;
 import java.util.TreeSet;
 
 /**
@@ -400,7 +401,7 @@ public final class MessageCodec {
                         nodeIds("learners", conf.getLearnersList())));
     }
 
-    private static java.util.SortedSet<Long> nodeIds(String field, List<Long> ids) {
+    private static SortedSet<Long> nodeIds(String field, List<Long> ids) {
         TreeSet<Long> set = new TreeSet<>();
         for (long id : ids) {
             if (!set.add(nodeId(field, id))) {

@@ -4,6 +4,7 @@ import dev.raftchat.raft.message.Message;
 import dev.raftchat.raft.transport.Transport;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -13,16 +14,20 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,13 +63,13 @@ public final class NettyTransport implements Transport {
 
     private final NettyTransportConfig config;
     private final TransportTls tls;
+    private final PeerAuthentication auth;
     private final EventLoopGroup group;
     private final Counters counters = new Counters();
     private final AtomicInteger inboundConnections = new AtomicInteger();
     private final ConcurrentHashMap<Long, PeerLink> links = new ConcurrentHashMap<>();
     /** Drawn at construction; sent in every hello so that peers notice when this node restarted. */
-    private final long incarnation =
-            java.util.concurrent.ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
+    private final long incarnation = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
     /** The incarnation last announced by each peer. Bounded by the number of peers that ever said hello. */
     private final ConcurrentHashMap<Long, Long> peerIncarnations = new ConcurrentHashMap<>();
     /** Where this node listens, sent in every hello; "" before start or when bound to a wildcard. */
@@ -93,6 +98,7 @@ public final class NettyTransport implements Transport {
         this.config = Objects.requireNonNull(config, "config");
         Objects.requireNonNull(peers, "peers");
         this.tls = tls;
+        this.auth = new PeerAuthentication(config.nodeId(), config.clusterSecrets(), tls != null, config.clusterId());
         this.group = new MultiThreadIoEventLoopGroup(config.ioThreads(), NioIoHandler.newFactory());
         for (Map.Entry<Long, PeerAddress> peer : new TreeMap<>(peers).entrySet()) {
             if (peer.getKey() != config.nodeId()) {
@@ -116,6 +122,13 @@ public final class NettyTransport implements Transport {
             if (started) {
                 throw new IllegalStateException("transport of node " + config.nodeId() + " already started");
             }
+            if (config.clusterSecrets().isEmpty() && tls == null && !isLoopback(config.listenAddress())) {
+                throw new IllegalStateException("node " + config.nodeId() + " refuses to listen for peers on "
+                        + config.listenAddress() + " without authentication: anyone who reaches that address could"
+                        + " write the cluster's log. Give every node the same cluster secret"
+                        + " (NettyTransportConfig.clusterSecrets) or mutual TLS with node-bound certificates"
+                        + " (TransportTls), or listen on a loopback address.");
+            }
             ServerBootstrap server = new ServerBootstrap()
                     .group(group)
                     .channel(NioServerSocketChannel.class)
@@ -137,6 +150,7 @@ public final class NettyTransport implements Transport {
                                                     inbox,
                                                     counters,
                                                     inboundConnections,
+                                                    auth,
                                                     NettyTransport.this::onPeerHello));
                         }
                     });
@@ -148,17 +162,21 @@ public final class NettyTransport implements Transport {
                                 + bound.cause().getMessage(),
                         bound.cause());
             }
-            serverChannel = ((io.netty.channel.ChannelFuture) bound).channel();
+            serverChannel = ((ChannelFuture) bound).channel();
             openChannels.add(serverChannel);
             InetSocketAddress local = (InetSocketAddress) serverChannel.localAddress();
             // A wildcard bind says nothing about how others reach us: then the hello carries no address.
             replyAddress = local.getAddress().isAnyLocalAddress() ? "" : listen.host() + ":" + local.getPort();
             started = true;
             LOG.info(
-                    "node {}: raft transport listening on {}{}",
+                    "node {}: raft transport listening on {}{}; peers authenticated by {}{}",
                     config.nodeId(),
                     serverChannel.localAddress(),
-                    tls == null ? "" : " (TLS)");
+                    tls == null ? "" : " (TLS)",
+                    config.clusterSecrets().isEmpty()
+                            ? (tls == null ? "nothing (loopback only)" : "their node-bound TLS certificates")
+                            : config.clusterSecrets() + (tls == null ? "" : " and node-bound TLS certificates"),
+                    auth.clusterId().isEmpty() ? "; cluster id to be learned from the first member" : "");
             for (PeerLink link : links.values()) {
                 link.start();
             }
@@ -238,7 +256,8 @@ public final class NettyTransport implements Transport {
                         group.next(),
                         openChannels,
                         incarnation,
-                        () -> replyAddress);
+                        () -> replyAddress,
+                        auth);
                 links.put(peerId, link);
                 if (started) {
                     link.start();
@@ -272,6 +291,38 @@ public final class NettyTransport implements Transport {
         return link == null ? 0 : link.queuedMessages();
     }
 
+    /** The cluster id: as configured, or as learned from the first authenticated peer ("" until then). */
+    public String clusterId() {
+        return auth.clusterId();
+    }
+
+    /**
+     * Tells {@code listener} (once, on a transport thread) the cluster id this transport learned from the
+     * first peer that authenticated, when it was configured with "". Persist it there: a restarted node
+     * must not learn again. Set it before {@link #start}.
+     */
+    public void onClusterIdLearned(Consumer<String> listener) {
+        auth.onClusterIdLearned(listener);
+    }
+
+    /** Whether {@code address} names this machine only (127.0.0.0/8, ::1 or "localhost"). */
+    static boolean isLoopback(PeerAddress address) {
+        String host = address.host();
+        if (host.equalsIgnoreCase("localhost")) {
+            return true;
+        }
+        try {
+            // Only literal addresses are judged here; a name is resolved by the bind, and is not loopback.
+            if (!host.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}") && !host.contains(":")) {
+                return false;
+            }
+            InetAddress parsed = InetAddress.getByName(host);
+            return parsed.isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
+
     public TransportStats stats() {
         return counters.snapshot();
     }
@@ -298,7 +349,7 @@ public final class NettyTransport implements Transport {
         boolean ownThread = calledFromOwnThread();
         Channel server = serverChannel;
         if (server != null) {
-            io.netty.channel.ChannelFuture serverClosed = server.close();
+            ChannelFuture serverClosed = server.close();
             if (!ownThread) {
                 serverClosed.awaitUninterruptibly(CLOSE_TIMEOUT_MILLIS);
             }

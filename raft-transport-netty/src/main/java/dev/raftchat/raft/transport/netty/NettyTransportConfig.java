@@ -20,7 +20,13 @@ import java.util.Objects;
  * snapshot chunk size (1 MiB is recommended). The headroom covers a snapshot's configuration of up to
  * about 5,000 members.
  *
- * @param clusterId                  both ends of a connection must agree on it (checked in the hello)
+ * @param clusterId                  both ends of a connection must agree on it (checked in the hello and
+ *                                   covered by the handshake's MACs); "" means "not known yet": the
+ *                                   transport learns it from the first peer that authenticates (a node
+ *                                   joining a cluster), see {@link NettyTransport#onClusterIdLearned}
+ * @param clusterSecrets             the secrets peers prove they hold ({@link ClusterSecrets}); with
+ *                                   {@link ClusterSecrets#NONE} only TLS or a loopback listen address may
+ *                                   vouch for peers
  * @param nodeId                     this node's id, positive
  * @param listenAddress              where the server binds; port 0 picks a free port
  * @param frameBytesMax              the largest frame body accepted or sent
@@ -43,6 +49,7 @@ import java.util.Objects;
  */
 public record NettyTransportConfig(
         String clusterId,
+        ClusterSecrets clusterSecrets,
         long nodeId,
         PeerAddress listenAddress,
         int frameBytesMax,
@@ -80,10 +87,11 @@ public record NettyTransportConfig(
 
     public NettyTransportConfig {
         Objects.requireNonNull(clusterId, "clusterId");
+        Objects.requireNonNull(clusterSecrets, "clusterSecrets");
         Objects.requireNonNull(listenAddress, "listenAddress");
         require(
-                !clusterId.isBlank() && clusterId.length() <= CLUSTER_ID_CHARS_MAX,
-                "clusterId must be 1..%s characters, not blank, got '%s'",
+                clusterId.isEmpty() || (!clusterId.isBlank() && clusterId.length() <= CLUSTER_ID_CHARS_MAX),
+                "clusterId must be \"\" (to be learned) or 1..%s characters, not blank, got '%s'",
                 CLUSTER_ID_CHARS_MAX,
                 clusterId);
         require(nodeId > 0, "nodeId must be positive, got %s", nodeId);
@@ -128,6 +136,8 @@ public record NettyTransportConfig(
 
     public Builder toBuilder() {
         return new Builder(clusterId, nodeId, listenAddress)
+                .clusterSecrets(clusterSecrets)
+                .learnedPeersMax(learnedPeersMax)
                 .frameBytesMax(frameBytesMax)
                 .outboxMessagesMax(outboxMessagesMax)
                 .outboxBytesMax(outboxBytesMax)
@@ -152,6 +162,7 @@ public record NettyTransportConfig(
         private final String clusterId;
         private final long nodeId;
         private PeerAddress listenAddress;
+        private ClusterSecrets clusterSecrets = ClusterSecrets.NONE;
         private int frameBytesMax = DEFAULT_FRAME_BYTES_MAX;
         private int outboxMessagesMax = DEFAULT_OUTBOX_MESSAGES_MAX;
         private long outboxBytesMax = DEFAULT_OUTBOX_BYTES_MAX;
@@ -173,6 +184,12 @@ public record NettyTransportConfig(
 
         public Builder listenAddress(PeerAddress address) {
             this.listenAddress = address;
+            return this;
+        }
+
+        /** The secrets peers must prove they hold; {@link ClusterSecrets#NONE} by default. */
+        public Builder clusterSecrets(ClusterSecrets secrets) {
+            this.clusterSecrets = secrets;
             return this;
         }
 
@@ -236,6 +253,7 @@ public record NettyTransportConfig(
         public NettyTransportConfig build() {
             return new NettyTransportConfig(
                     clusterId,
+                    clusterSecrets,
                     nodeId,
                     listenAddress,
                     frameBytesMax,

@@ -1,8 +1,11 @@
 package dev.raftchat.raft.transport.netty;
 
 import java.net.InetSocketAddress;
+import java.util.Collections;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.SortedMap;
+import java.util.TreeMap;
 
 /**
  * Where a node listens for peer connections: a host name or IP literal and a TCP port.
@@ -116,11 +119,11 @@ public record PeerAddress(String host, int port) {
      * @return node id to address, in id order
      * @throws IllegalArgumentException naming the position of the first bad or duplicate address
      */
-    public static java.util.SortedMap<Long, PeerAddress> parseCluster(String commaSeparated) {
+    public static SortedMap<Long, PeerAddress> parseCluster(String commaSeparated) {
         if (commaSeparated == null || commaSeparated.isBlank()) {
             throw new IllegalArgumentException("cluster list is empty; " + EXPECTED + ", separated by commas");
         }
-        java.util.TreeMap<Long, PeerAddress> members = new java.util.TreeMap<>();
+        TreeMap<Long, PeerAddress> members = new TreeMap<>();
         String[] parts = commaSeparated.split(",", -1);
         for (int i = 0; i < parts.length; i++) {
             long nodeId = i + 1L;
@@ -136,7 +139,7 @@ public record PeerAddress(String host, int port) {
             }
             members.put(nodeId, address);
         }
-        return java.util.Collections.unmodifiableSortedMap(members);
+        return Collections.unmodifiableSortedMap(members);
     }
 
     /** An unresolved socket address; resolution happens when connecting, so DNS changes are seen. */

@@ -19,6 +19,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,7 +72,9 @@ final class PeerLink {
     /** This transport's incarnation, sent in every hello. */
     private final long incarnation;
     /** Where this node listens, for the hello; "" until bound or when listening on a wildcard. */
-    private final java.util.function.Supplier<String> replyAddress;
+    private final Supplier<String> replyAddress;
+
+    private final PeerAuthentication auth;
 
     PeerLink(
             long peerId,
@@ -82,8 +85,10 @@ final class PeerLink {
             EventLoop loop,
             OpenChannels openChannels,
             long incarnation,
-            java.util.function.Supplier<String> replyAddress) {
+            Supplier<String> replyAddress,
+            PeerAuthentication auth) {
         this.peerId = peerId;
+        this.auth = auth;
         this.replyAddress = replyAddress;
         this.incarnation = incarnation;
         this.openChannels = openChannels;
@@ -290,7 +295,7 @@ final class PeerLink {
                                     .addLast("tls", tls.client().newHandler(ch.alloc(), target.host(), target.port()));
                         }
                         ch.pipeline().addLast("frames", Frames.decoder(Frames.CONTROL_FRAME_BYTES_MAX));
-                        ch.pipeline().addLast("peer", new OutboundPeerHandler(PeerLink.this, config.nodeId()));
+                        ch.pipeline().addLast("peer", new OutboundPeerHandler(PeerLink.this, auth, counters));
                     }
                 });
         ChannelFuture connecting = bootstrap.connect(target.host(), target.port());
@@ -315,14 +320,38 @@ final class PeerLink {
             attempt.close();
             return;
         }
-        LOG.info("node {}: connected to peer {} at {}", config.nodeId(), peerId, target);
+        LOG.debug("node {}: connected to peer {} at {}; authenticating", config.nodeId(), peerId, target);
+        OutboundPeerHandler handler = (OutboundPeerHandler) attempt.pipeline().get("peer");
+        if (handler == null) {
+            attempt.close();
+            return;
+        }
+        attempt.writeAndFlush(Frames.encode(
+                attempt.alloc(),
+                Frames.hello(
+                        auth.clusterId(),
+                        config.nodeId(),
+                        incarnation,
+                        replyAddress.get(),
+                        handler.clientNonce(),
+                        peerId,
+                        auth.secrets().keyIds())));
+    }
+
+    /**
+     * Called by the channel's handler once the peer proved itself and our proof is written: from now on
+     * Raft messages may leave on {@code authenticated}. Loop only.
+     */
+    void onAuthenticated(Channel authenticated) {
+        if (authenticated != channel || stopped) {
+            authenticated.close();
+            return;
+        }
+        LOG.info("node {}: connected to peer {} at {}", config.nodeId(), peerId, address);
         failedAttempts = 0;
         rejectedByPeer = false;
-        attempt.write(Frames.encode(
-                attempt.alloc(), Frames.hello(config.clusterId(), config.nodeId(), incarnation, replyAddress.get())));
         ready = true;
         drain();
-        attempt.flush();
     }
 
     /** Handles both a failed connect and a closed connection; only the current channel counts. */
@@ -371,6 +400,15 @@ final class PeerLink {
         } else {
             LOG.debug("node {}: cannot reach peer {} at {} ({})", config.nodeId(), peerId, address, reason);
         }
+    }
+
+    /** Called by the channel's handler when the peer failed to authenticate itself: retry with the longest delay. */
+    void onAuthenticationFailed(String reason) {
+        if (!reason.equals(lastRejectionLogged)) {
+            LOG.warn("node {}: peer {} at {} failed authentication: {}", config.nodeId(), peerId, address, reason);
+            lastRejectionLogged = reason;
+        }
+        rejectedByPeer = true;
     }
 
     /** Called by the channel's handler when the peer refused our hello. */

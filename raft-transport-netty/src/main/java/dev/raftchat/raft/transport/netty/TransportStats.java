@@ -12,7 +12,12 @@ package dev.raftchat.raft.transport.netty;
  * @param reconnects         connection attempts after the first one to a peer (address changes included)
  * @param decodeErrors       inbound connections closed because of a malformed, oversized or unexpected frame
  * @param handshakesRejected inbound connections closed for a bad hello, a TLS failure, a handshake timeout
- *                           or too many connections
+ *                           or too many connections (authentication failures included)
+ * @param authenticationFailures handshakes that failed authentication, on either side: a wrong or missing
+ *                           MAC (no shared cluster secret), a certificate that does not name the node id
+ *                           claimed or expected, a cluster id or node id that does not match
+ * @param senderMismatches   frames, on an authenticated connection, whose message claims a sender other
+ *                           than the node that authenticated it: dropped, and the connection closed
  */
 public record TransportStats(
         long messagesSent,
@@ -21,4 +26,6 @@ public record TransportStats(
         long messagesDropped,
         long reconnects,
         long decodeErrors,
-        long handshakesRejected) {}
+        long handshakesRejected,
+        long authenticationFailures,
+        long senderMismatches) {}

@@ -8,6 +8,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.List;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -122,7 +123,7 @@ class MessageCodecPropertiesTest {
             @ForAll("messages") Message message, @ForAll byte cutSeed) {
         byte[] bytes = MessageCodec.encode(message);
         int cut = Math.floorMod(cutSeed, bytes.length + 1);
-        byte[] truncated = java.util.Arrays.copyOf(bytes, cut);
+        byte[] truncated = Arrays.copyOf(bytes, cut);
         assertDecodesCleanly(truncated);
     }
 

@@ -7,11 +7,13 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedOutputStream;
 import dev.raftchat.raft.core.ConfState;
 import dev.raftchat.raft.core.Entry;
+import dev.raftchat.raft.core.EntryType;
 import dev.raftchat.raft.core.SnapshotMeta;
 import dev.raftchat.raft.message.AppendRequest;
 import dev.raftchat.raft.message.HeartbeatRequest;
 import dev.raftchat.raft.message.InstallSnapshotRequest;
 import dev.raftchat.raft.message.Message;
+import dev.raftchat.raft.message.ReadIndexResponse;
 import dev.raftchat.raft.message.VoteRequest;
 import dev.raftchat.raft.transport.netty.proto.RaftProto;
 import java.io.ByteArrayOutputStream;
@@ -53,9 +55,9 @@ class MessageCodecTest {
         // raft-core answers a ReadIndexRequest it cannot serve (not the leader, too many reads) with
         // readIndex -1 and ok=false. The codec used to refuse to encode it, so the asking follower's read
         // waited for its timeout instead of failing fast (found by the jepsen-tests fault runs).
-        Message rejected = new dev.raftchat.raft.message.ReadIndexResponse(1, 2, 3, 7, -1, false);
+        Message rejected = new ReadIndexResponse(1, 2, 3, 7, -1, false);
         assertThat(MessageCodec.decode(MessageCodec.encode(rejected))).isEqualTo(rejected);
-        Message confirmed = new dev.raftchat.raft.message.ReadIndexResponse(1, 2, 3, 7, 0, true);
+        Message confirmed = new ReadIndexResponse(1, 2, 3, 7, 0, true);
         assertThat(MessageCodec.decode(MessageCodec.encode(confirmed))).isEqualTo(confirmed);
     }
 
@@ -89,7 +91,7 @@ class MessageCodecTest {
 
     @Test
     void aHelloWhereAMessageIsExpectedIsACodecException() {
-        byte[] hello = Frames.hello("c", 1, 1, "").toByteArray();
+        byte[] hello = TestPeers.hello("c", 1, 2, 1, "", ClusterSecrets.NONE).toByteArray();
         assertThatThrownBy(() -> MessageCodec.decodeMessageFrame(ByteBuffer.wrap(hello)))
                 .isInstanceOf(CodecException.class)
                 .hasMessageContaining("expected a message frame");
@@ -209,7 +211,7 @@ class MessageCodecTest {
         List<Entry> entries = List.of(
                 Entry.noOp(2, 7),
                 Entry.normal(2, 8, new byte[] {1, 2, 3}),
-                new Entry(3, 9, dev.raftchat.raft.core.EntryType.CONFIG_CHANGE, new byte[] {9}));
+                new Entry(3, 9, EntryType.CONFIG_CHANGE, new byte[] {9}));
         AppendRequest request = new AppendRequest(1, 2, 3, 6, 2, entries, 5);
 
         assertThat(MessageCodec.decode(MessageCodec.encode(request))).isEqualTo(request);

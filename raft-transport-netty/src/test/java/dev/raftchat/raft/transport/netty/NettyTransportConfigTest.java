@@ -3,6 +3,7 @@ package dev.raftchat.raft.transport.netty;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.raftchat.raft.core.NodeConfig;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -34,10 +35,8 @@ class NettyTransportConfigTest {
 
         // One snapshot chunk, and one append batch (whose last entry may overshoot appendBytesMax by one
         // entry), must each fit in a frame without touching the header headroom.
-        assertThat((long) dev.raftchat.raft.core.NodeConfig.DEFAULT_SNAPSHOT_CHUNK_BYTES)
-                .isLessThanOrEqualTo(config.payloadBytesMax());
-        assertThat(2 * dev.raftchat.raft.core.NodeConfig.DEFAULT_APPEND_BYTES_MAX)
-                .isLessThanOrEqualTo(config.payloadBytesMax());
+        assertThat((long) NodeConfig.DEFAULT_SNAPSHOT_CHUNK_BYTES).isLessThanOrEqualTo(config.payloadBytesMax());
+        assertThat(2 * NodeConfig.DEFAULT_APPEND_BYTES_MAX).isLessThanOrEqualTo(config.payloadBytesMax());
     }
 
     static Stream<Arguments> invalidConfigs() {

@@ -25,14 +25,24 @@ import dev.raftchat.raft.message.ReadIndexResponse;
 import dev.raftchat.raft.message.TimeoutNow;
 import dev.raftchat.raft.message.VoteRequest;
 import dev.raftchat.raft.message.VoteResponse;
+import dev.raftchat.raft.transport.Transport.Inbox;
+import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.TreeSet;
+import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -42,7 +52,7 @@ class NettyTransportTest {
 
     private final List<NettyTransport> transports = new ArrayList<>();
 
-    static org.awaitility.core.ConditionFactory eventually() {
+    static ConditionFactory eventually() {
         return await().atMost(PATIENCE).pollInterval(Duration.ofMillis(10));
     }
 
@@ -51,7 +61,7 @@ class NettyTransportTest {
         transports.forEach(NettyTransport::close);
     }
 
-    private NettyTransport node(NettyTransportConfig config, dev.raftchat.raft.transport.Transport.Inbox inbox) {
+    private NettyTransport node(NettyTransportConfig config, Inbox inbox) {
         NettyTransport transport = started(config, inbox);
         transports.add(transport);
         return transport;
@@ -63,9 +73,7 @@ class NettyTransportTest {
 
     static List<Message> oneOfEachKind(long from, long to) {
         ConfState conf = new ConfState(
-                new java.util.TreeSet<>(List.of(1L, 2L, 3L)),
-                new java.util.TreeSet<>(List.of(1L, 4L)),
-                new java.util.TreeSet<>(List.of(5L)));
+                new TreeSet<>(List.of(1L, 2L, 3L)), new TreeSet<>(List.of(1L, 4L)), new TreeSet<>(List.of(5L)));
         return List.of(
                 new VoteRequest(from, to, 7, 10, 6, true, false),
                 new VoteResponse(from, to, 7, true, true),
@@ -75,20 +83,12 @@ class NettyTransportTest {
                         7,
                         10,
                         6,
-                        List.of(
-                                Entry.noOp(7, 11),
-                                Entry.normal(7, 12, "hello".getBytes(java.nio.charset.StandardCharsets.UTF_8))),
+                        List.of(Entry.noOp(7, 11), Entry.normal(7, 12, "hello".getBytes(StandardCharsets.UTF_8))),
                         9),
                 new AppendResponse(from, to, 7, false, 10, 8, 5),
                 new HeartbeatRequest(from, to, 7, 9, 42),
                 new HeartbeatResponse(from, to, 7, 42),
-                new ForwardProposal(
-                        from,
-                        to,
-                        0,
-                        3,
-                        17,
-                        List.of("a".getBytes(java.nio.charset.StandardCharsets.UTF_8), new byte[0])),
+                new ForwardProposal(from, to, 0, 3, 17, List.of("a".getBytes(StandardCharsets.UTF_8), new byte[0])),
                 new TimeoutNow(from, to, 7),
                 new ReadIndexRequest(from, to, 7, 99),
                 new ReadIndexResponse(from, to, 7, 99, 12, true),
@@ -300,7 +300,7 @@ class NettyTransportTest {
             assertThat(received.meta()).isEqualTo(request.meta());
             assertThat(received.offset()).isEqualTo(request.offset());
             assertThat(received.done()).isEqualTo(request.done());
-            assertThat(java.util.Arrays.equals(received.chunk(), chunk)).isTrue();
+            assertThat(Arrays.equals(received.chunk(), chunk)).isTrue();
         });
     }
 
@@ -342,7 +342,8 @@ class NettyTransportTest {
         PeerAddress target = receiver.boundPeerAddress();
         byte[] randomGarbage = new byte[4096];
         new Random(1234).nextBytes(randomGarbage);
-        byte[] hello = Frames.hello(TestPeers.CLUSTER, 7, 1, "").toByteArray();
+        byte[] hello = TestPeers.hello(TestPeers.CLUSTER, 7, 2, 1, "", TestPeers.SECRETS)
+                .toByteArray();
         byte[] message = MessageCodec.messageFrame(new TimeoutNow(7, 2, 1)).toByteArray();
 
         List<byte[]> attacks = List.of(
@@ -386,6 +387,7 @@ class NettyTransportTest {
         NettyTransport receiver = node(config(2).handshakeTimeoutMillis(300).build(), inbox);
         NettyTransport stranger = node(
                 NettyTransportConfig.builder("other-cluster", 1, TestPeers.ANY_LOOPBACK_PORT)
+                        .clusterSecrets(TestPeers.SECRETS)
                         .reconnectBackoffMillis(10, 50)
                         .ioThreads(1)
                         .build(),
@@ -412,9 +414,7 @@ class NettyTransportTest {
         NettyTransport receiver = node(2, new TestPeers.Inbox());
         PeerAddress target = receiver.boundPeerAddress();
         try (Socket peer = new Socket(target.host(), target.port())) {
-            peer.getOutputStream()
-                    .write(frame(Frames.hello(TestPeers.CLUSTER, 1, 1, "").toByteArray()));
-            peer.getOutputStream().flush();
+            TestPeers.authenticate(peer, TestPeers.CLUSTER, 1, 2, 1, "", TestPeers.SECRETS);
             eventually()
                     .until(() -> receiver.stats().handshakesRejected() == 0
                             && receiver.stats().decodeErrors() == 0);
@@ -443,21 +443,21 @@ class NettyTransportTest {
     }
 
     private static byte[] lengthPrefix(int length) {
-        return new byte[] {(byte) (length >>> 24), (byte) (length >>> 16), (byte) (length >>> 8), (byte) length};
+        return TestPeers.lengthPrefix(length);
     }
 
     private static byte[] frame(byte[] body) {
-        return concat(lengthPrefix(body.length), body);
+        return TestPeers.frame(body);
     }
 
     private static byte[] concat(byte[]... parts) {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (DataOutputStream data = new DataOutputStream(out)) {
             for (byte[] part : parts) {
                 data.write(part);
             }
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
         return out.toByteArray();
     }
@@ -489,11 +489,9 @@ class NettyTransportTest {
         one.updatePeer(2, configured);
         for (long id = 2; id <= 4; id++) {
             try (Socket peer = new Socket(
-                    java.net.InetAddress.getLoopbackAddress(),
-                    one.boundPeerAddress().port())) {
-                peer.getOutputStream()
-                        .write(frame(Frames.hello(TestPeers.CLUSTER, id, 1, "127.0.0.1:" + (40_000 + id))
-                                .toByteArray()));
+                    InetAddress.getLoopbackAddress(), one.boundPeerAddress().port())) {
+                TestPeers.authenticate(
+                        peer, TestPeers.CLUSTER, id, 1, 1, "127.0.0.1:" + (40_000 + id), TestPeers.SECRETS);
                 peer.getOutputStream()
                         .write(frame(MessageCodec.messageFrame(new HeartbeatRequest(id, 1, 1, 0, 0))
                                 .toByteArray()));
@@ -516,17 +514,13 @@ class NettyTransportTest {
         NettyTransport one = node(1, inboxOfOne);
         // The previous run of node 2: it said hello to node 1, and accepted node 1's connection, but its
         // process never closed that socket (seen with an in-JVM restart on the same port).
-        java.net.ServerSocket previousListener = new java.net.ServerSocket();
+        ServerSocket previousListener = new ServerSocket();
         previousListener.setReuseAddress(true);
-        previousListener.bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port));
+        previousListener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
         previousListener.setSoTimeout(10_000);
         try (Socket previousOutbound = new Socket(
-                java.net.InetAddress.getLoopbackAddress(),
-                one.boundPeerAddress().port())) {
-            previousOutbound
-                    .getOutputStream()
-                    .write(frame(Frames.hello(TestPeers.CLUSTER, 2, 111, "").toByteArray()));
-            previousOutbound.getOutputStream().flush();
+                InetAddress.getLoopbackAddress(), one.boundPeerAddress().port())) {
+            TestPeers.authenticate(previousOutbound, TestPeers.CLUSTER, 2, 1, 111, "", TestPeers.SECRETS);
             one.updatePeer(2, new PeerAddress("127.0.0.1", port));
             Socket zombie = previousListener.accept(); // node 1's link now points at the old run...
             previousListener.close(); // ...whose listener is gone, but whose accepted socket stays open
@@ -535,6 +529,7 @@ class NettyTransportTest {
                 TestPeers.Inbox inboxOfTwo = new TestPeers.Inbox();
                 NettyTransport two = node(
                         NettyTransportConfig.builder(TestPeers.CLUSTER, 2, new PeerAddress("127.0.0.1", port))
+                                .clusterSecrets(TestPeers.SECRETS)
                                 .reconnectBackoffMillis(10, 200)
                                 .handshakeTimeoutMillis(2_000)
                                 .ioThreads(1)

@@ -3,6 +3,7 @@ package dev.raftchat.raft.transport.netty;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -61,9 +62,9 @@ class PeerAddressTest {
     void parsesTheOriginalClusterListWithIdsByPosition() {
         assertThat(PeerAddress.parseCluster("http://127.0.0.1:12379,http://127.0.0.1:22379,127.0.0.1:32379"))
                 .containsExactly(
-                        org.assertj.core.api.Assertions.entry(1L, new PeerAddress("127.0.0.1", 12379)),
-                        org.assertj.core.api.Assertions.entry(2L, new PeerAddress("127.0.0.1", 22379)),
-                        org.assertj.core.api.Assertions.entry(3L, new PeerAddress("127.0.0.1", 32379)));
+                        Assertions.entry(1L, new PeerAddress("127.0.0.1", 12379)),
+                        Assertions.entry(2L, new PeerAddress("127.0.0.1", 22379)),
+                        Assertions.entry(3L, new PeerAddress("127.0.0.1", 32379)));
         assertThat(PeerAddress.parseCluster("http://127.0.0.1:12379")).hasSize(1);
     }
 

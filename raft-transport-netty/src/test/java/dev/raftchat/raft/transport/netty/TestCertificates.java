@@ -1,5 +1,6 @@
 package dev.raftchat.raft.transport.netty;
 
+import java.io.IOException;
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
@@ -9,7 +10,9 @@ import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Date;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
@@ -35,7 +38,8 @@ public final class TestCertificates {
     private TestCertificates() {}
 
     public record Authority(PrivateKey key, X509Certificate certificate) {
-        public NodeCertificate issue(String commonName) {
+        /** A certificate for loopback naming {@code nodeIds} as URI SANs {@code raft-chat://node/<id>}. */
+        public NodeCertificate issue(String commonName, long... nodeIds) {
             KeyPair pair = newKeyPair();
             X509v3CertificateBuilder builder = builder(
                     new X500Name(certificate.getSubjectX500Principal().getName()),
@@ -48,11 +52,16 @@ public final class TestCertificates {
                 builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(new KeyPurposeId[] {
                     KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth
                 }));
-                builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
-                    new GeneralName(GeneralName.iPAddress, "127.0.0.1"),
-                    new GeneralName(GeneralName.dNSName, "localhost")
-                }));
-            } catch (java.io.IOException e) {
+                List<GeneralName> names = new ArrayList<>();
+                names.add(new GeneralName(GeneralName.iPAddress, "127.0.0.1"));
+                names.add(new GeneralName(GeneralName.dNSName, "localhost"));
+                for (long nodeId : nodeIds) {
+                    names.add(new GeneralName(
+                            GeneralName.uniformResourceIdentifier, PeerAuthentication.NODE_URI_PREFIX + nodeId));
+                }
+                builder.addExtension(
+                        Extension.subjectAlternativeName, false, new GeneralNames(names.toArray(new GeneralName[0])));
+            } catch (IOException e) {
                 throw new IllegalStateException(e);
             }
             return new NodeCertificate(pair.getPrivate(), sign(builder, key), certificate);
@@ -72,7 +81,7 @@ public final class TestCertificates {
         try {
             builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
             builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new IllegalStateException(e);
         }
         return new Authority(pair.getPrivate(), sign(builder, pair.getPrivate()));

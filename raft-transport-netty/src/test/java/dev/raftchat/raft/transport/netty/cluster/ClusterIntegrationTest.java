@@ -9,6 +9,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.core.ConditionFactory;
@@ -138,9 +140,9 @@ class ClusterIntegrationTest {
     @Test
     void threeNodesReplicateOverMutualTls() {
         TestCertificates.Authority ca = TestCertificates.newAuthority("cluster-ca");
-        java.util.Map<Long, TestCertificates.NodeCertificate> certificates = new java.util.TreeMap<>();
+        Map<Long, TestCertificates.NodeCertificate> certificates = new TreeMap<>();
         for (long id = 1; id <= 3; id++) {
-            certificates.put(id, ca.issue("node-" + id));
+            certificates.put(id, ca.issue("node-" + id, id));
         }
         cluster = new TestCluster(3, directory, id -> certificates.get(id).mutualTls(ca.certificate())).startAll();
         long leader = awaitStableLeader();

@@ -8,13 +8,12 @@ import dev.raftchat.raft.runtime.RaftServerConfig;
 import dev.raftchat.raft.runtime.ServerStatus;
 import dev.raftchat.raft.storage.file.FileLogStorage;
 import dev.raftchat.raft.storage.file.FileLogStorageConfig;
+import dev.raftchat.raft.transport.netty.ClusterSecrets;
 import dev.raftchat.raft.transport.netty.NettyTransport;
 import dev.raftchat.raft.transport.netty.NettyTransportConfig;
 import dev.raftchat.raft.transport.netty.PeerAddress;
 import dev.raftchat.raft.transport.netty.TransportTls;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
+import dev.raftchat.testsupport.FreePorts;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -54,7 +53,7 @@ final class TestCluster implements AutoCloseable {
         this.ids = new long[size];
         for (int i = 0; i < size; i++) {
             ids[i] = i + 1L;
-            addresses.put(ids[i], new PeerAddress("127.0.0.1", freePort()));
+            addresses.put(ids[i], new PeerAddress("127.0.0.1", FreePorts.loopback()));
         }
     }
 
@@ -73,6 +72,7 @@ final class TestCluster implements AutoCloseable {
         Map<Long, PeerAddress> peers = new TreeMap<>(addresses);
         PeerAddress self = peers.remove(id);
         NettyTransportConfig transportConfig = NettyTransportConfig.builder("cluster-test", id, self)
+                .clusterSecrets(ClusterSecrets.of("cluster-test secret, 32 bytes..".getBytes(StandardCharsets.UTF_8)))
                 .reconnectBackoffMillis(10, 200)
                 .ioThreads(1)
                 .build();
@@ -96,7 +96,7 @@ final class TestCluster implements AutoCloseable {
      */
     synchronized long addNode() {
         long id = addresses.lastKey() + 1;
-        addresses.put(id, new PeerAddress("127.0.0.1", freePort()));
+        addresses.put(id, new PeerAddress("127.0.0.1", FreePorts.loopback()));
         start(id);
         for (Map.Entry<Long, NettyTransport> running : nettyTransports.entrySet()) {
             if (running.getKey() != id) {
@@ -196,13 +196,5 @@ final class TestCluster implements AutoCloseable {
             server.close();
         }
         servers.clear();
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

@@ -1,0 +1,21 @@
+package dev.raftchat.testsupport;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import org.junit.jupiter.api.Test;
+
+class FreePortsTest {
+    @Test
+    void theReturnedPortCanBeBoundOnLoopback() throws Exception {
+        int port = FreePorts.loopback();
+        assertThat(port).isBetween(1, 65_535);
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.setReuseAddress(true);
+            socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+            assertThat(socket.getLocalPort()).isEqualTo(port);
+        }
+    }
+}
