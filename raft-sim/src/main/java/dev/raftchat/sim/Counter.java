@@ -9,8 +9,12 @@ public enum Counter {
     RUNS_FILE_STORAGE,
     RUNS_LEASE_READS,
     RUNS_OVERLAPPED_SYNCS,
+    RUNS_FOLLOWER_READS,
+    RUNS_CLOCK_DRIFT_WITHIN_BOUND,
+    RUNS_CLOCK_DRIFT_BEYOND_BOUND,
     EVENTS,
     TICKS,
+    TICKS_LOST_IN_STALLS,
     ELECTIONS_STARTED,
     PRE_VOTES_STARTED,
     LEADERS_ELECTED,
@@ -30,10 +34,14 @@ public enum Counter {
     /** Crashes right after a node sent a vote or an acknowledgement (its sync may still be in flight). */
     CRASHES_AFTER_PROMISE,
     RESTARTS,
+    RESTARTS_SAME_SEED,
+    STALE_INCARNATION_MESSAGES,
+    STALE_READ_INDEX_RESPONSES,
     UNSYNCED_ENTRIES_LOST,
     UNSYNCED_ENTRIES_KEPT,
     TORN_WRITES,
     PAUSES,
+    STALLED_LEADERS_ISOLATED,
     SLOW_SYNCS,
     SYNCS,
     /** Syncs that overlapped the leader's later Readies (runs with overlapped syncs). */
@@ -44,6 +52,7 @@ public enum Counter {
     OPS_FAIL,
     OPS_INFO,
     LIVENESS_PROBES,
+    LIVENESS_PROBES_FORWARDED,
     LEADERSHIP_TRANSFERS,
     READ_INDEX_READS_OK,
     READ_INDEX_READS_REFUSED,
@@ -60,7 +69,10 @@ public enum Counter {
     SNAPSHOTS_TAKEN,
     SNAPSHOT_CHUNKS_RECEIVED,
     SNAPSHOTS_INSTALLED,
-    LOG_COMPACTIONS;
+    LOG_COMPACTIONS,
+    SNAPSHOT_TRANSFER_LEADER_CHANGES,
+    SNAPSHOT_TRANSFERS_ACROSS_TERMS,
+    LEASE_READS_UNDER_DRIFT;
 
     /** The counters that must be non-zero over a large batch of seeds: every fault kind, every path. */
     public static final List<Counter> FAULT_KINDS = List.of(
@@ -78,6 +90,8 @@ public enum Counter {
             UNSYNCED_ENTRIES_LOST,
             TORN_WRITES,
             PAUSES,
+            TICKS_LOST_IN_STALLS,
+            STALLED_LEADERS_ISOLATED,
             SLOW_SYNCS,
             LEADER_CHANGES,
             RUNS_3_NODES,
@@ -100,5 +114,14 @@ public enum Counter {
             SNAPSHOTS_TAKEN,
             SNAPSHOT_CHUNKS_RECEIVED,
             SNAPSHOTS_INSTALLED,
-            LOG_COMPACTIONS);
+            LOG_COMPACTIONS,
+            RUNS_FOLLOWER_READS,
+            RUNS_CLOCK_DRIFT_WITHIN_BOUND,
+            RUNS_CLOCK_DRIFT_BEYOND_BOUND,
+            RESTARTS_SAME_SEED,
+            STALE_INCARNATION_MESSAGES,
+            STALE_READ_INDEX_RESPONSES,
+            SNAPSHOT_TRANSFER_LEADER_CHANGES,
+            SNAPSHOT_TRANSFERS_ACROSS_TERMS,
+            LEASE_READS_UNDER_DRIFT);
 }

@@ -26,12 +26,20 @@ final class KvStateMachine {
         return stateHash;
     }
 
-    /** The whole state: applied index, then (key, value) pairs. */
+    /** The whole state: applied index, then (key, value) pairs in ascending key order. */
     byte[] snapshot() {
+        return snapshot(false);
+    }
+
+    /**
+     * The whole state: applied index, then (key, value) pairs, in descending key order if asked. Both orders
+     * restore the same state from different bytes, so a transfer that splices two of them is caught.
+     */
+    byte[] snapshot(boolean descending) {
         ByteBuffer buf = ByteBuffer.allocate(Long.BYTES + Integer.BYTES + values.size() * (Integer.BYTES + Long.BYTES));
         buf.putLong(appliedIndex);
         buf.putInt(values.size());
-        for (Map.Entry<Integer, Long> e : values.entrySet()) {
+        for (Map.Entry<Integer, Long> e : (descending ? values.descendingMap() : values).entrySet()) {
             buf.putInt(e.getKey());
             buf.putLong(e.getValue());
         }
@@ -46,7 +54,12 @@ final class KvStateMachine {
             sm.appliedIndex = buf.getLong();
             int count = buf.getInt();
             for (int i = 0; i < count; i++) {
-                sm.put(buf.getInt(), buf.getLong());
+                int key = buf.getInt();
+                if (sm.values.containsKey(key)) {
+                    throw new IllegalArgumentException("KV snapshot of " + snapshot.length + " bytes names key " + key
+                            + " twice (spliced from two snapshots?)");
+                }
+                sm.put(key, buf.getLong());
             }
             if (buf.hasRemaining() || sm.appliedIndex < 0) {
                 throw new IllegalArgumentException("malformed KV snapshot of " + snapshot.length + " bytes");

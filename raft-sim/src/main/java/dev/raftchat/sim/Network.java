@@ -1,6 +1,7 @@
 package dev.raftchat.sim;
 
 import dev.raftchat.raft.message.Message;
+import dev.raftchat.raft.message.ReadIndexResponse;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
@@ -22,6 +23,15 @@ final class Network {
     final boolean[][] cut;
     final boolean[][] clogged;
     boolean faultsActive = true;
+    /** Messages replayed after a restart, at most, besides the last ReadIndex response. */
+    static final int STALE_MESSAGES_REPLAYED_MAX = 4;
+    /** The last messages sent to and by each node (a ring of this many), replayed after its restart. */
+    static final int RECENT_MESSAGES = 16;
+
+    private final Message[][] recent;
+    private final int[] recentCount;
+    /** The last ReadIndex response sent to each node: what a stale one would confirm. */
+    private final Message[] lastReadIndexResponse;
 
     Network(Simulation sim, SplittableRandom random, FaultPlan plan, int nodeCount) {
         this.sim = sim;
@@ -30,6 +40,34 @@ final class Network {
         this.nodeCount = nodeCount;
         cut = new boolean[nodeCount][nodeCount];
         clogged = new boolean[nodeCount][nodeCount];
+        recent = new Message[nodeCount][RECENT_MESSAGES];
+        recentCount = new int[nodeCount];
+        lastReadIndexResponse = new Message[nodeCount];
+    }
+
+    private void remember(int node, Message m) {
+        recent[node][recentCount[node]++ % RECENT_MESSAGES] = m;
+    }
+
+    /**
+     * A node just restarted: deliver again, soon, some messages sent to or by its previous incarnations —
+     * always the last ReadIndex response it was sent, if any — as a network that held them would.
+     */
+    void replayPreviousIncarnation(int node) {
+        Message staleResponse = lastReadIndexResponse[node];
+        if (staleResponse != null) {
+            replay(staleResponse);
+            sim.counters().increment(Counter.STALE_READ_INDEX_RESPONSES);
+        }
+        int held = Math.min(recentCount[node], RECENT_MESSAGES);
+        for (int i = 0; i < STALE_MESSAGES_REPLAYED_MAX && held > 0; i++) {
+            replay(recent[node][random.nextInt(held)]);
+        }
+    }
+
+    private void replay(Message m) {
+        sim.counters().increment(Counter.STALE_INCARNATION_MESSAGES);
+        sim.scheduleDelivery(random.nextInt(50), indexOf(m.to(), m), m);
     }
 
     void send(Message m) {
@@ -39,6 +77,13 @@ final class Network {
         int to = indexOf(m.to(), m);
         if (from == to) {
             throw new SimulationFailure("node " + m.from() + " sends a message to itself: " + m);
+        }
+        if (!(m instanceof ReadIndexResponse)) {
+            remember(from, m);
+            remember(to, m);
+        } else {
+            // What a stale answer would confirm: found read contexts reused across runs (issue 17, bug 2).
+            lastReadIndexResponse[to] = m;
         }
         if (cut[from][to]) {
             counters.increment(Counter.MESSAGES_CUT_BY_PARTITION);

@@ -5,52 +5,72 @@ import dev.raftchat.raft.core.ConfState;
 import dev.raftchat.raft.core.Entry;
 import dev.raftchat.raft.core.EntryType;
 import dev.raftchat.raft.core.HardState;
-import dev.raftchat.raft.core.LogPosition;
 import dev.raftchat.raft.core.NotLeaderException;
-import dev.raftchat.raft.core.Proposal;
 import dev.raftchat.raft.core.ProposalRejectedException;
-import dev.raftchat.raft.core.RaftNode;
 import dev.raftchat.raft.core.ReadState;
 import dev.raftchat.raft.core.Ready;
 import dev.raftchat.raft.core.Role;
 import dev.raftchat.raft.core.SnapshotChunk;
 import dev.raftchat.raft.core.SnapshotMeta;
+import dev.raftchat.raft.core.Status;
+import dev.raftchat.raft.message.ForwardProposal;
 import dev.raftchat.raft.message.Message;
+import dev.raftchat.raft.runtime.ProposalNotCommittedException;
+import dev.raftchat.raft.runtime.RaftClock;
+import dev.raftchat.raft.runtime.RaftDriver;
+import dev.raftchat.raft.runtime.RaftMetrics;
+import dev.raftchat.raft.runtime.RaftServerConfig;
+import dev.raftchat.raft.runtime.RaftShutdownException;
+import dev.raftchat.raft.runtime.RaftTimeoutException;
+import dev.raftchat.raft.runtime.ReadNotConfirmedException;
+import dev.raftchat.raft.runtime.ReadRejectedException;
+import dev.raftchat.raft.runtime.SyncExecutor;
 import dev.raftchat.raft.storage.LogStorage;
-import dev.raftchat.raft.storage.SnapshotSource;
-import java.io.ByteArrayOutputStream;
+import dev.raftchat.raft.storage.MemorySnapshotStore;
+import dev.raftchat.raft.transport.Transport;
+import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
-import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.BiConsumer;
 
 /**
- * The host of one pure {@link RaftNode}: a miniature single-threaded runtime that does the caller's
- * duties of {@link Ready} in their order — send {@code messages()}, persist and sync once (the sync takes
- * virtual time, and a crash in between loses what was not synced), send {@code messagesAfterSync()},
- * apply {@code committedEntries()}, {@code advance}. While a sync is in flight, or while the node is
- * paused, inputs wait in a bounded inbox and ticks are counted.
+ * One simulated node: the production runtime's logic ({@link RaftDriver}: the Ready loop, overlapped syncs,
+ * proposal bookkeeping and forwarding, linearizable reads, membership changes and transfers, snapshots),
+ * bound to virtual time and to the simulation's faults instead of threads and {@code System.nanoTime}:
  *
- * <p>It also plays the client-facing runtime: proposals carry a {@link KvCommand} envelope naming this
- * node, and an op completes when its command is applied here.
+ * <ul>
+ *   <li>the clock is the node's own view of virtual time ({@link #clockNanos()});
+ *   <li>syncs run in later events ({@link SyncExecutor}): a crash can strike while one is in flight, and
+ *       while a Ready waits for its sync the node takes no input (messages wait in a bounded inbox, as in
+ *       the runtime's inbox);
+ *   <li>completions run inline on the simulation's thread, and are recorded as op outcomes;
+ *   <li>the transport is the simulated {@link Network}; the storage is a {@link SimDisk}; snapshots live in
+ *       a {@link MemorySnapshotStore} that survives crashes (the disk's durable snapshot store).
+ * </ul>
  *
- * <p>Snapshots: every {@link Simulation#snapshotIntervalEntries()} applied entries the node snapshots its
- * state machine into its snapshot store (durable at once: it survives crashes like the disk) and
- * compacts its log, keeping a random tail. The store is also the {@link SnapshotSource} a leader streams
- * to followers that need compacted entries; a follower stages the chunks it receives and installs the
- * snapshot when the node says it is complete. A restart restores the state machine from the store.
+ * <p>The host loop ({@link #drive()}) does what {@code RaftServer}'s Raft thread does in each iteration:
+ * finish syncs, step a bounded batch of messages, tick when the node's clock says a tick is due (ticks
+ * missed while the node was paused or waiting for a sync are lost, as in production), process. No Ready
+ * handling lives here: the architecture test {@code SimulatorRunsTheRuntimeTest} keeps it that way.
  */
 final class SimNode {
+    /** Messages stepped per host-loop iteration, like {@code RaftServerConfig#inboxBatchMessagesMax}. */
+    static final int INBOX_BATCH_MESSAGES_MAX = 64;
+    /** Host-loop iterations of one {@link #drive()} call before the node is declared stuck in a loop. */
+    static final int DRIVE_ITERATIONS_MAX = 100_000;
+
     final int index;
     final long id;
     private final Simulation sim;
     private final SimDisk disk;
     private final ConfState initialConf;
+    /** The node's snapshot store: durable, so it survives crashes like the disk. */
+    private final MemorySnapshotStore snapshotStore = new MemorySnapshotStore();
 
     private LogStorage storage;
-    private RaftNode raft;
-    private KvStateMachine stateMachine;
+    private RaftDriver driver;
+    private SimStateMachine stateMachine;
     private int incarnation;
     /** Not running: never started, crashed, or removed. */
     private boolean crashed = true;
@@ -62,69 +82,24 @@ final class SimNode {
     boolean wasMember;
 
     private boolean paused;
-    private long pausedAtMillis;
-    /** The Ready whose sync is in flight, or null. */
-    private Ready awaitingSync;
-    /**
-     * Overlapped syncs ({@link SimulationConfig#overlappedSyncs()}), as the runtime does them on a leader:
-     * the sync in flight (null if none), the last entry it covers, and the newest entry written and
-     * advanced since it began, which the next one will cover.
-     */
-    private LogStorage.PendingSync overlapped;
 
-    private LogPosition overlappedThrough;
-    private LogPosition writtenUnsynced;
-    /** Acknowledgements and votes of overlapped Readies, waiting for the sync in flight and for the next. */
-    private ArrayList<Message> sendAfterSyncInFlight = new ArrayList<>();
-
-    private ArrayList<Message> sendAfterNextSync = new ArrayList<>();
-    /** A Ready that needs its own sync, waiting for the overlapped sync in flight to complete first. */
-    private Ready blockedReady;
-    /** Marks a SYNC_DONE event as the completion of an overlapped sync. */
-    static final Object OVERLAPPED_SYNC = new Object();
-
-    private final ArrayDeque<Object> inbox = new ArrayDeque<>();
-    private int pendingTicks;
-    /** Proposed ops of this incarnation by request id, completed when applied here. */
-    private final TreeMap<Long, OpRecord> proposed = new TreeMap<>();
-    /** ReadIndex reads of this incarnation by request id: awaiting confirmation, then their index. */
-    private final TreeMap<Long, OpRecord> reads = new TreeMap<>();
+    private final ArrayDeque<Message> inbox = new ArrayDeque<>();
 
     private HardState lastSynced = HardState.EMPTY;
     /** Crash as soon as the next sync starts, so that the crash finds unsynced writes to lose. */
     private boolean crashAtNextSync;
-    /** The newest durable snapshot and its data (null if none): the node's snapshot store, never lost. */
-    private SnapshotMeta snapshotMeta;
-
-    private byte[] snapshotData;
-    /** The snapshot being received from a leader (volatile: a crash drops a partial transfer). */
+    /** The snapshot being received from a leader and how many bytes of it arrived (volatile). */
     private SnapshotMeta stagedMeta;
 
-    private ByteArrayOutputStream staged;
-    private final SnapshotSource snapshotSource = new SnapshotSource() {
-        @Override
-        public SnapshotMeta latest() {
-            return snapshotMeta;
-        }
+    private long stagedBytes = -1;
+    /** This incarnation's clock: virtual time in nanoseconds from an origin drawn at start, at its own rate. */
+    private long clockOriginNanos;
 
-        @Override
-        public long sizeBytes(SnapshotMeta meta) {
-            return meta.equals(snapshotMeta) ? snapshotData.length : -1;
-        }
-
-        @Override
-        public byte[] read(SnapshotMeta meta, long offset, int maxBytes) {
-            if (!meta.equals(snapshotMeta)) {
-                return null;
-            }
-            if (offset < 0 || offset > snapshotData.length || maxBytes < 1) {
-                throw new SimulationFailure("node " + id + " reads its snapshot " + meta.position() + " at offset "
-                        + offset + " for " + maxBytes + " bytes, outside its " + snapshotData.length + " bytes");
-            }
-            int from = (int) offset;
-            return Arrays.copyOfRange(snapshotData, from, (int) Math.min(snapshotData.length, from + (long) maxBytes));
-        }
-    };
+    private double clockRate = 1;
+    /** The randomSeed of the node's first start (0 before it), for restarts with the same seed. */
+    private long firstRandomSeed;
+    /** The node's term when its staged snapshot transfer began. */
+    private long stagedTerm;
 
     SimNode(int index, Simulation sim, SimDisk disk, ConfState initialConf) {
         this.index = index;
@@ -151,34 +126,6 @@ final class SimNode {
         return started && !removed;
     }
 
-    /** Shuts a removed node down for good. */
-    void decommission() {
-        crash();
-        removed = true;
-    }
-
-    /** The nemesis asks this node, believed leader, to change the membership. */
-    void proposeConfChange(ConfChange change) {
-        if (crashed) {
-            return;
-        }
-        if (paused || waitingForSync()) {
-            enqueue(change);
-            return;
-        }
-        doConfChange(change);
-        drive();
-    }
-
-    private void doConfChange(ConfChange change) {
-        try {
-            raft.proposeConfChange(change);
-            sim.counters().increment(Counter.MEMBERSHIP_CHANGES_PROPOSED);
-        } catch (NotLeaderException | ProposalRejectedException | IllegalArgumentException e) {
-            sim.counters().increment(Counter.MEMBERSHIP_CHANGES_REFUSED);
-        }
-    }
-
     boolean isPaused() {
         return paused;
     }
@@ -188,11 +135,36 @@ final class SimNode {
     }
 
     long appliedIndex() {
-        return crashed ? 0 : stateMachine.appliedIndex();
+        return crashed ? 0 : driver.appliedIndex();
     }
 
-    RaftNode raft() {
-        return raft;
+    /** The node's status; only while running. */
+    Status status() {
+        return driver.nodeStatus();
+    }
+
+    /** The node's clock: drifts from virtual time at this incarnation's rate. */
+    long clockNanos() {
+        return clockOriginNanos + (long) (sim.nowMillis() * 1_000_000.0 * clockRate);
+    }
+
+    long firstRandomSeed() {
+        return firstRandomSeed;
+    }
+
+    /** Virtual milliseconds until the node's clock reaches its next tick (at least 1). */
+    long millisUntilNextTick() {
+        if (crashed || paused) {
+            return sim.config().tickMillis();
+        }
+        double nanos = (driver.nextTickAtNanos() - clockNanos()) / clockRate;
+        return Math.max(1, (long) Math.ceil(nanos / 1_000_000.0));
+    }
+
+    /** Shuts a removed node down for good. */
+    void decommission() {
+        crash();
+        removed = true;
     }
 
     /** Starts (or restarts) the node from its durable state only. */
@@ -202,42 +174,69 @@ final class SimNode {
         }
         started = true;
         storage = disk.open();
-        ConfState conf = initialConf;
-        long appliedIndex = 0;
-        if (snapshotMeta != null) {
-            stateMachine = restoreFrom(snapshotMeta, snapshotData);
-            long index = snapshotMeta.index();
-            boolean holdsSnapshotEntry = storage.firstIndex() - 1 <= index
-                    && index <= storage.lastIndex()
-                    && storage.term(index) == snapshotMeta.term();
-            if (!holdsSnapshotEntry) {
-                // A crash between installing a leader's snapshot and a durable compaction: finish the job.
-                storage.compact(snapshotMeta.position());
-            }
-            conf = snapshotMeta.conf();
-            appliedIndex = index;
-        } else {
-            stateMachine = new KvStateMachine();
+        // Logically equal, byte-different snapshots: odd nodes write their registers in ascending key order,
+        // even ones in descending order (the StateMachine contract does not ask for identical bytes).
+        stateMachine =
+                new SimStateMachine(sim, this, sim.config().environment().byteDifferentSnapshots() && id % 2 == 0);
+        if (firstRandomSeed == 0) {
+            firstRandomSeed = randomSeed;
         }
-        sim.invariants().onStart(index, storage, lastSynced, appliedIndex, stateMachine.stateHash());
+        clockOriginNanos = sim.clockRandom().nextLong(1L << 40);
+        double deviation = sim.config().environment().clockDrift().rateDeviationMax;
+        clockRate = deviation == 0
+                ? 1
+                : 1 - deviation + 2 * deviation * sim.clockRandom().nextDouble();
         var nodeConfig = sim.config().nodeConfig(id, randomSeed).withSnapshotChunkBytes(sim.snapshotChunkBytes());
-        raft = new RaftNode(nodeConfig, storage, snapshotSource, conf, appliedIndex);
-        long startedTerm = raft.status().term();
+        RaftServerConfig config = RaftServerConfig.builder(nodeConfig, initialConf)
+                .tickMillis(sim.config().tickMillis())
+                .proposalTimeoutMillis(sim.config().opTimeoutMillis())
+                .readTimeoutMillis(sim.config().opTimeoutMillis())
+                .inboxMessagesMax(sim.config().hostInboxMessagesMax())
+                .inboxBatchMessagesMax(INBOX_BATCH_MESSAGES_MAX)
+                .pendingProposalsMax(sim.config().hostInboxMessagesMax())
+                .proposalBatchMax(Math.min(256, sim.config().hostInboxMessagesMax()))
+                .pendingReadsMax(sim.config().hostInboxMessagesMax())
+                .snapshotIntervalEntries(sim.snapshotIntervalEntries())
+                .snapshotLogTailEntries(sim.snapshotLogTailEntries())
+                .overlapSyncs(sim.config().overlappedSyncs())
+                .build();
+        int startedIncarnation = incarnation;
+        crashed = false;
+        paused = false;
+        inbox.clear();
+        crashAtNextSync = false;
+        stagedMeta = null;
+        stagedBytes = -1;
+        driver = new RaftDriver(
+                config,
+                sim.config().hostMisbehaviour() == SimulationConfig.HostMisbehaviour.NONE
+                        ? storage
+                        : new LyingSyncStorage(storage, sim.config().hostMisbehaviour()),
+                snapshotStore,
+                new SimTransport(),
+                stateMachine,
+                RaftMetrics.NOOP,
+                new RaftDriver.Bindings(
+                        (RaftClock) this::clockNanos,
+                        new SimSyncs(startedIncarnation),
+                        Runnable::run,
+                        new SnapshotWriter(),
+                        sim.sessionRandom().nextLong(),
+                        // Per run, whatever the node's randomSeed, as the runtime draws them (SecureRandom
+                        // there; the simulation's own stream here, so that a seed replays).
+                        sim.sessionRandom().nextLong() >>> 1,
+                        sim.sessionRandom().nextLong() >>> 2,
+                        new Checks()));
+        if (driver.appliedIndex() != stateMachine.appliedIndex()) {
+            throw new SimulationFailure("node " + id + " restored its state machine at index "
+                    + stateMachine.appliedIndex() + " but the runtime starts applying after " + driver.appliedIndex());
+        }
+        sim.invariants().onStart(index, storage, lastSynced, driver.appliedIndex(), stateMachine.stateHash());
+        long startedTerm = driver.nodeStatus().term();
         if (startedTerm < storage.hardState().term()) {
             throw new SimulationFailure("node " + id + " started in term " + startedTerm + " below its durable term "
                     + storage.hardState().term());
         }
-        crashed = false;
-        paused = false;
-        awaitingSync = null;
-        overlapped = null;
-        overlappedThrough = null;
-        writtenUnsynced = null;
-        blockedReady = null;
-        sendAfterSyncInFlight.clear();
-        sendAfterNextSync.clear();
-        pendingTicks = 0;
-        crashAtNextSync = false;
         drive();
     }
 
@@ -248,14 +247,7 @@ final class SimNode {
         }
         crashed = true;
         incarnation++;
-        raft = null;
-        storage = null;
-        stateMachine = null;
-        awaitingSync = null;
-        blockedReady = null;
-        overlapped = null;
-        stagedMeta = null;
-        staged = null;
+        RaftDriver stopped = driver;
         SimDisk.CrashReport report = disk.crash(sim.diskRandom());
         sim.counters().add(Counter.UNSYNCED_ENTRIES_LOST, report.unsyncedEntriesLost());
         sim.counters().add(Counter.UNSYNCED_ENTRIES_KEPT, report.unsyncedEntriesKept());
@@ -263,23 +255,12 @@ final class SimNode {
             sim.counters().increment(Counter.TORN_WRITES);
         }
         sim.invariants().onCrash(index);
-        // Ops whose proposals were accepted may still commit: their outcome is unknown.
-        for (OpRecord op : proposed.values()) {
-            sim.completeOp(op, KvOp.Outcome.INFO, 0);
-        }
-        proposed.clear();
-        for (OpRecord op : reads.values()) {
-            sim.completeOp(op, KvOp.Outcome.INFO, 0);
-        }
-        reads.clear();
-        // Ops still queued never reached the node: they certainly did not happen.
-        for (Object input : inbox) {
-            if (input instanceof OpRecord op) {
-                sim.completeOp(op, KvOp.Outcome.FAIL, 0);
-            }
-        }
+        // Proposals the node accepted may still commit: their outcome is unknown; reads simply did not happen.
+        stopped.failAll(new RaftShutdownException("node " + id + " crashed"), true);
+        driver = null;
+        storage = null;
+        stateMachine = null;
         inbox.clear();
-        pendingTicks = 0;
     }
 
     void armCrashAtNextSync() {
@@ -287,37 +268,25 @@ final class SimNode {
     }
 
     void pause() {
-        if (!paused) {
-            paused = true;
-            pausedAtMillis = sim.nowMillis();
-        }
+        paused = true;
     }
 
+    /** The node's threads run again: ticks missed meanwhile are lost, as they are in the runtime. */
     void resume() {
         if (!paused) {
             return;
         }
         paused = false;
-        if (sim.config().leaseReads() && !crashed) {
-            // A clock that kept running: the ticks missed while paused arrive before any queued input.
-            pendingTicks +=
-                    (int) ((sim.nowMillis() - pausedAtMillis) / sim.config().tickMillis());
-        }
         if (!crashed) {
             drive();
         }
     }
 
+    /** The node's Raft thread wakes up for its next tick. */
     void tick() {
         if (crashed || paused) {
             return;
         }
-        sim.counters().increment(Counter.TICKS);
-        if (waitingForSync()) {
-            pendingTicks++;
-            return;
-        }
-        raft.tick();
         drive();
     }
 
@@ -327,11 +296,11 @@ final class SimNode {
             return;
         }
         sim.counters().increment(Counter.MESSAGES_DELIVERED);
-        if (paused || waitingForSync()) {
-            enqueue(m);
+        if (inbox.size() >= sim.config().hostInboxMessagesMax()) {
+            sim.counters().increment(Counter.MESSAGES_DROPPED);
             return;
         }
-        raft.step(m);
+        inbox.add(m);
         drive();
     }
 
@@ -341,18 +310,89 @@ final class SimNode {
             sim.completeOp(op, KvOp.Outcome.FAIL, 0);
             return;
         }
-        if (paused || waitingForSync()) {
-            enqueue(op);
-            return;
+        if (op.viaReadIndex) {
+            byte[] query =
+                    ByteBuffer.allocate(Integer.BYTES).putInt(op.command.key()).array();
+            onDone(driver.read(query), (result, failure) -> readDone(op, result, failure));
+        } else {
+            onDone(driver.propose(op.command.encode()), (result, failure) -> proposalDone(op, result, failure));
         }
-        doPropose(op);
         drive();
     }
 
-    /** The forgotten timeout of an op: stop waiting for it here. */
-    void forget(OpRecord op) {
-        proposed.remove(op.command.requestId());
-        reads.remove(op.command.requestId());
+    /**
+     * Runs {@code callback} when {@code future} completes (inline: completions run on the simulation's thread).
+     * A failure the callback throws would vanish into the future {@code whenComplete} returns, so it is
+     * handed to the simulation, which fails the run after the current event.
+     */
+    private <T> void onDone(CompletableFuture<T> future, BiConsumer<T, Throwable> callback) {
+        CompletableFuture<T> unused = future.whenComplete((value, failure) -> {
+            try {
+                callback.accept(value, failure);
+            } catch (RuntimeException e) {
+                sim.failAfterEvent(e);
+            }
+        });
+    }
+
+    private void readDone(OpRecord op, byte[] result, Throwable failure) {
+        if (failure == null) {
+            sim.counters().increment(Counter.READ_INDEX_READS_OK);
+            if (sim.config().leaseReads()
+                    && sim.config().environment().clockDrift() == EnvironmentPlan.ClockDrift.WITHIN_BOUND) {
+                sim.counters().increment(Counter.LEASE_READS_UNDER_DRIFT);
+            }
+            if (!crashed && driver.role() != Role.LEADER) {
+                sim.counters().increment(Counter.FOLLOWER_READS_OK);
+            }
+            sim.completeOp(op, KvOp.Outcome.OK, ByteBuffer.wrap(result).getLong());
+            return;
+        }
+        if (failure instanceof ReadNotConfirmedException) {
+            sim.counters().increment(Counter.READ_INDEX_READS_REFUSED);
+        } else if (failure instanceof NotLeaderException e) {
+            sim.noteLeaderHint(op, e.leaderHint());
+        } else if (!(failure instanceof ProposalRejectedException
+                || failure instanceof ReadRejectedException
+                || failure instanceof RaftTimeoutException
+                || failure instanceof RaftShutdownException)) {
+            throw new SimulationFailure("node " + id + ": read " + op + " failed unexpectedly: " + failure);
+        }
+        // A read changes nothing: whatever went wrong, it did not happen.
+        sim.completeOp(op, KvOp.Outcome.FAIL, 0);
+    }
+
+    private void proposalDone(OpRecord op, byte[] result, Throwable failure) {
+        if (failure == null) {
+            op.appliedIndex = sim.indexOf(op.command);
+            sim.completeOp(op, KvOp.Outcome.OK, ByteBuffer.wrap(result).getLong());
+            return;
+        }
+        if (failure instanceof NotLeaderException e) {
+            sim.noteLeaderHint(op, e.leaderHint());
+            sim.completeOp(op, KvOp.Outcome.FAIL, 0);
+        } else if (failure instanceof ProposalRejectedException || failure instanceof ProposalNotCommittedException) {
+            sim.completeOp(op, KvOp.Outcome.FAIL, 0);
+        } else if (failure instanceof RaftTimeoutException || failure instanceof RaftShutdownException) {
+            sim.completeOp(op, KvOp.Outcome.INFO, 0);
+        } else {
+            throw new SimulationFailure("node " + id + ": proposal " + op + " failed unexpectedly: " + failure);
+        }
+    }
+
+    /** The nemesis asks this node, believed leader, to change the membership. */
+    void proposeConfChange(ConfChange change) {
+        if (crashed) {
+            return;
+        }
+        onDone(driver.changeMembership(change), (conf, failure) -> {
+            boolean refused = failure instanceof NotLeaderException
+                    || failure instanceof ProposalRejectedException
+                    || failure instanceof IllegalArgumentException;
+            sim.counters()
+                    .increment(refused ? Counter.MEMBERSHIP_CHANGES_REFUSED : Counter.MEMBERSHIP_CHANGES_PROPOSED);
+        });
+        drive();
     }
 
     /** The nemesis asks this node, believed leader, to hand leadership to {@code target}. */
@@ -360,413 +400,215 @@ final class SimNode {
         if (crashed) {
             return;
         }
-        if (paused || waitingForSync()) {
-            enqueue(new TransferRequest(target));
-            return;
-        }
-        doTransfer(target);
+        // It may lose leadership meanwhile, or the target may leave the configuration: nothing to hand over.
+        onDone(driver.transferLeadership(target), (done, failure) -> {});
         drive();
     }
 
-    private record TransferRequest(long target) {}
-
-    private void doTransfer(long target) {
-        try {
-            raft.transferLeadership(target);
-        } catch (NotLeaderException | IllegalArgumentException e) {
-            // It lost leadership meanwhile, or the target left the configuration: nothing to hand over.
-        }
-    }
-
-    private void enqueue(Object input) {
-        if (inbox.size() >= sim.config().hostInboxMessagesMax()) {
-            if (input instanceof OpRecord op) {
-                sim.completeOp(op, KvOp.Outcome.FAIL, 0);
-            } else {
-                sim.counters().increment(Counter.MESSAGES_DROPPED);
-            }
-            return;
-        }
-        inbox.add(input);
-    }
-
-    private void doPropose(OpRecord op) {
-        if (!op.isOpen()) {
-            return; // timed out while queued; proposing it now would only add noise
-        }
-        if (op.viaReadIndex) {
-            try {
-                raft.readIndex(op.command.requestId());
-                reads.put(op.command.requestId(), op);
-            } catch (NotLeaderException e) {
-                sim.noteLeaderHint(op, e.leaderHint());
-                sim.completeOp(op, KvOp.Outcome.FAIL, 0);
-            } catch (ProposalRejectedException e) {
-                sim.completeOp(op, KvOp.Outcome.FAIL, 0);
-            }
-            return;
-        }
-        try {
-            Proposal p = raft.propose(List.of(op.command.encode()));
-            if (p instanceof Proposal.Forwarded) {
-                sim.counters().increment(Counter.PROPOSALS_FORWARDED);
-            }
-            proposed.put(op.command.requestId(), op);
-        } catch (NotLeaderException e) {
-            sim.noteLeaderHint(op, e.leaderHint());
-            sim.completeOp(op, KvOp.Outcome.FAIL, 0);
-        } catch (ProposalRejectedException e) {
-            sim.completeOp(op, KvOp.Outcome.FAIL, 0);
-        }
-    }
-
-    /** True while a Ready is out waiting for a sync: the node takes no input until it is advanced. */
-    private boolean waitingForSync() {
-        return awaitingSync != null || blockedReady != null;
-    }
-
-    /** Handles Readies and queued inputs until the node waits for a sync, is paused, or is idle. */
+    /**
+     * One host-loop iteration after another, as the runtime's Raft thread runs them, until the node has
+     * nothing left to do (or waits for a sync, or is paused).
+     */
     private void drive() {
-        while (!crashed && !paused && !waitingForSync()) {
-            if (raft.hasReady()) {
-                handleReady(raft.ready());
-            } else if (pendingTicks > 0) {
-                pendingTicks--;
-                raft.tick();
-            } else if (!inbox.isEmpty()) {
-                Object input = inbox.poll();
-                if (input instanceof Message m) {
-                    raft.step(m);
-                } else if (input instanceof TransferRequest t) {
-                    doTransfer(t.target());
-                } else if (input instanceof ConfChange c) {
-                    doConfChange(c);
-                } else {
-                    doPropose((OpRecord) input);
+        for (int iteration = 0; !crashed && !paused; iteration++) {
+            if (iteration > DRIVE_ITERATIONS_MAX) {
+                throw new SimulationFailure(
+                        "node " + id + " is still busy after " + DRIVE_ITERATIONS_MAX + " host-loop iterations");
+            }
+            long compactedBefore = storage.compactedThrough().index();
+            boolean changed = driver.finishSyncs();
+            if (driver.busy()) {
+                return;
+            }
+            for (int stepped = 0; stepped < INBOX_BATCH_MESSAGES_MAX && !inbox.isEmpty(); stepped++) {
+                driver.step(inbox.poll());
+                changed = true;
+            }
+            long now = clockNanos();
+            long tickNanos = sim.config().tickMillis() * 1_000_000L;
+            long overdueNanos = now - driver.nextTickAtNanos();
+            if (driver.tickIfDue(now)) {
+                changed = true;
+                sim.counters().increment(Counter.TICKS);
+                long lost = overdueNanos / tickNanos;
+                if (lost > 0) {
+                    sim.counters().add(Counter.TICKS_LOST_IN_STALLS, lost);
                 }
-            } else {
+            }
+            changed |= driver.process();
+            if (!crashed && storage.compactedThrough().index() > compactedBefore) {
+                sim.counters().increment(Counter.LOG_COMPACTIONS);
+            }
+            if (!changed) {
                 return;
             }
         }
     }
 
-    private void handleReady(Ready ready) {
-        boolean overlap = sim.config().overlappedSyncs()
-                && ready.mayAdvanceBeforeSync()
-                && (ready.entries().isEmpty() || ready.entries().get(0).index() == storage.lastIndex() + 1);
-        if (overlapped != null && ready.needsSync() && !overlap) {
-            // Storage allows nothing but extending appends while a sync is pending (LogStorage#beginSync).
-            blockedReady = ready;
+    /** A sync the node handed to the simulation is done (unless the node crashed meanwhile). */
+    void syncDone(int syncIncarnation, Object payload) {
+        if (crashed || syncIncarnation != incarnation) {
             return;
         }
-        stage(ready.snapshotChunks());
-        if (ready.snapshot() != null) {
-            install(ready.snapshot());
+        SyncTask task = (SyncTask) payload;
+        task.work().run();
+        sim.counters().increment(Counter.SYNCS);
+        if (task.overlapped()) {
+            sim.counters().increment(Counter.OVERLAPPED_SYNCS);
+        } else {
+            lastSynced = storage.hardState();
         }
-        // The commit index is volatile (persisted only opportunistically with term and vote), so it is
-        // read from the node rather than from the Ready's hard state.
-        sim.invariants()
-                .onReady(index, ready, storage.lastIndex(), raft.status().commitIndex());
-        checkAddressed(ready.messages());
-        checkAddressed(ready.messagesAfterSync());
-        sim.sendAll(ready.messages());
-        boolean early =
-                sim.config().hostMisbehaviour() == SimulationConfig.HostMisbehaviour.SEND_AFTER_SYNC_MESSAGES_EARLY;
-        if (early) {
-            sim.sendAll(ready.messagesAfterSync());
+        if (!paused) {
+            drive();
         }
-        if (!ready.entries().isEmpty()) {
-            storage.append(ready.entries());
+    }
+
+    /** A sync in flight: the driver's task, run when the simulated disk is done. */
+    record SyncTask(Runnable work, boolean overlapped) {
+        @Override
+        public String toString() {
+            return overlapped ? "overlapped sync" : "sync";
         }
-        if (overlap) {
-            if (!ready.entries().isEmpty()) {
-                writtenUnsynced =
-                        ready.entries().get(ready.entries().size() - 1).position();
-            }
-            if (!early && !ready.messagesAfterSync().isEmpty()) {
-                if (writtenUnsynced == null && overlapped != null) {
-                    sendAfterSyncInFlight.addAll(ready.messagesAfterSync());
-                } else {
-                    sendAfterNextSync.addAll(ready.messagesAfterSync());
-                    if (writtenUnsynced == null) {
-                        writtenUnsynced = new LogPosition(storage.term(storage.lastIndex()), storage.lastIndex());
-                    }
-                }
-            }
-            finishReady(ready, true);
-            startOverlappedSync();
-            return;
+    }
+
+    /** Syncs take virtual time: each runs in a later event of this incarnation. */
+    private final class SimSyncs implements SyncExecutor {
+        private final int syncIncarnation;
+
+        SimSyncs(int syncIncarnation) {
+            this.syncIncarnation = syncIncarnation;
         }
-        if (ready.hardState() != null) {
-            storage.saveHardState(ready.hardState());
+
+        @Override
+        public void runOverlapped(Runnable sync) {
+            schedule(new SyncTask(sync, true));
         }
-        if (ready.needsSync()) {
-            writtenUnsynced = null; // this sync covers them, and what waited for it
-            sendAfterSyncInFlight.addAll(sendAfterNextSync);
-            sendAfterNextSync.clear();
-            awaitingSync = ready;
-            sim.scheduleSync(this, incarnation);
+
+        @Override
+        public void runAwaited(Runnable syncThenContinue) {
+            schedule(new SyncTask(syncThenContinue, false));
+        }
+
+        private void schedule(SyncTask task) {
+            sim.scheduleSync(SimNode.this, syncIncarnation, task);
             if (crashAtNextSync) {
                 crashAtNextSync = false;
-                sim.scheduleCrash(this);
+                sim.scheduleCrash(SimNode.this);
             }
-        } else {
-            finishReady(ready, false);
         }
     }
 
-    /** Begins a sync of what was written and advanced without one, unless one is in flight already. */
-    private void startOverlappedSync() {
-        if (overlapped != null || writtenUnsynced == null) {
-            return;
-        }
-        overlapped = storage.beginSync();
-        var swap = sendAfterSyncInFlight;
-        sendAfterSyncInFlight = sendAfterNextSync;
-        sendAfterNextSync = swap;
-        overlappedThrough = writtenUnsynced;
-        writtenUnsynced = null;
-        sim.scheduleSync(this, incarnation, OVERLAPPED_SYNC);
-        if (crashAtNextSync) {
-            crashAtNextSync = false;
-            sim.scheduleCrash(this);
+    /** Snapshots are serialized at once (the store is in memory) and counted. */
+    private final class SnapshotWriter implements Executor {
+        @Override
+        public void execute(Runnable write) {
+            sim.counters().increment(Counter.SNAPSHOTS_TAKEN);
+            write.run();
         }
     }
 
-    /** The overlapped sync in flight completed: report it, then go on with what waited for it. */
-    private void overlappedSyncDone(int syncIncarnation) {
-        if (crashed || syncIncarnation != incarnation || overlapped == null) {
-            return;
-        }
-        overlapped.complete();
-        overlapped = null;
-        sim.sendAll(sendAfterSyncInFlight);
-        sendAfterSyncInFlight.clear();
-        sim.counters().increment(Counter.SYNCS);
-        sim.counters().increment(Counter.OVERLAPPED_SYNCS);
-        LogPosition through = overlappedThrough;
-        overlappedThrough = null;
-        if (blockedReady != null) {
-            // The blocked Ready is out between ready() and advance(), so the node takes no report now; its
-            // own sync covers everything and advance() counts it all durable.
-            Ready ready = blockedReady;
-            blockedReady = null;
-            handleReady(ready);
-        } else {
-            raft.synced(through);
-            startOverlappedSync();
-        }
-        drive();
-    }
+    /** The simulated network; every message must come from this node and go to another. */
+    private final class SimTransport implements Transport {
+        @Override
+        public void start(Inbox inbox) {}
 
-    /**
-     * Every message must come from this node and go to another. A leader that removes itself currently
-     * addresses its "last word to the removed member" to itself (reported; see the module notes): such
-     * messages are counted and dropped rather than failing the run, so the counter shows whether the
-     * quirk is still there.
-     */
-    private void checkAddressed(List<Message> messages) {
-        for (Message m : messages) {
+        @Override
+        public void send(Message m) {
             if (m.from() != id) {
                 throw new SimulationFailure("node " + id + " emits a message in another node's name: " + m);
             }
             if (m.to() == id) {
+                // A leader that removes itself addresses its last word to the removed member (itself):
+                // counted and dropped, so the counter shows whether the quirk is still there.
                 sim.counters().increment(Counter.SELF_ADDRESSED_MESSAGES_DROPPED);
+                return;
+            }
+            if (m instanceof ForwardProposal) {
+                sim.counters().increment(Counter.PROPOSALS_FORWARDED);
+            }
+            sim.send(m);
+        }
+
+        @Override
+        public void close() {}
+    }
+
+    /** The invariant checks, fed by the runtime as it handles each Ready. */
+    private final class Checks implements RaftDriver.Events {
+        @Override
+        public void handlingReady(Ready ready) {
+            // The commit index is volatile (persisted only opportunistically with term and vote), so it is
+            // read from the node rather than from the Ready's hard state.
+            sim.invariants()
+                    .onReady(
+                            index,
+                            ready,
+                            storage.lastIndex(),
+                            driver.nodeStatus().commitIndex());
+            checkChunks(ready);
+        }
+
+        @Override
+        public void applied(Entry entry) {
+            sim.invariants().onApply(index, entry);
+            if (entry.type() == EntryType.CONFIG_CHANGE) {
+                sim.onConfEntryApplied(entry.index(), entry.data());
+            }
+            if (entry.type() != EntryType.NORMAL) {
+                stateMachine.skip(entry.index());
+            }
+            sim.invariants().onStateAfter(index, entry.index(), stateMachine.stateHash());
+        }
+
+        @Override
+        public void snapshotInstalled(SnapshotMeta meta) {
+            if (stateMachine.appliedIndex() != meta.index()) {
+                throw new SimulationFailure("node " + id + ": snapshot " + meta.position()
+                        + " holds the state at index " + stateMachine.appliedIndex());
+            }
+            sim.counters().increment(Counter.SNAPSHOTS_INSTALLED);
+            sim.invariants().onSnapshotInstalled(index, storage, meta.index(), stateMachine.stateHash());
+        }
+
+        @Override
+        public void readState(ReadState state) {
+            if (state.confirmed()) {
+                sim.invariants().onReadIndex(index, state.readIndex());
             }
         }
     }
 
-    /** The sync started for the Ready in flight has completed (unless the node crashed meanwhile). */
-    void syncDone(int syncIncarnation, Object kind) {
-        if (kind == OVERLAPPED_SYNC) {
-            overlappedSyncDone(syncIncarnation);
-            return;
+    /** Received chunks must continue the transfer staged so far; a chunk at offset 0 starts a new one. */
+    private void checkChunks(Ready ready) {
+        if (stagedBytes >= 0 && stagedTerm != 0 && driver.nodeStatus().term() != stagedTerm) {
+            // A partial transfer saw the term change: whatever follows must not splice two leaders' bytes.
+            sim.counters().increment(Counter.SNAPSHOT_TRANSFERS_ACROSS_TERMS);
+            stagedTerm = 0; // once per transfer
         }
-        if (crashed || syncIncarnation != incarnation || awaitingSync == null) {
-            return;
-        }
-        Ready ready = awaitingSync;
-        storage.sync();
-        lastSynced = storage.hardState();
-        sim.counters().increment(Counter.SYNCS);
-        awaitingSync = null;
-        sim.sendAll(sendAfterSyncInFlight); // what overlapped Readies held for this sync
-        sendAfterSyncInFlight.clear();
-        finishReady(ready, false);
-        drive();
-    }
-
-    private void finishReady(Ready ready, boolean syncLater) {
-        if (!syncLater
-                && sim.config().hostMisbehaviour()
-                        != SimulationConfig.HostMisbehaviour.SEND_AFTER_SYNC_MESSAGES_EARLY) {
-            sim.sendAll(ready.messagesAfterSync());
-        }
-        for (Entry e : ready.committedEntries()) {
-            apply(e);
-        }
-        for (ReadState rs : ready.readStates()) {
-            OpRecord op = reads.get(rs.context());
-            if (op == null) {
-                continue; // timed out already
-            }
-            if (!rs.confirmed()) {
-                reads.remove(rs.context());
-                sim.counters().increment(Counter.READ_INDEX_READS_REFUSED);
-                sim.completeOp(op, KvOp.Outcome.FAIL, 0);
-            } else {
-                sim.invariants().onReadIndex(index, rs.readIndex());
-                op.readIndex = rs.readIndex();
-            }
-        }
-        serveReads();
-        if (syncLater
-                && sim.config().hostMisbehaviour() != SimulationConfig.HostMisbehaviour.COUNT_UNSYNCED_AS_DURABLE) {
-            raft.advanceWithoutSync(ready);
-        } else {
-            raft.advance(ready);
-        }
-        maybeSnapshot();
-    }
-
-    /** Writes received chunks into the staging area; a chunk at offset 0 starts a new transfer. */
-    private void stage(List<SnapshotChunk> chunks) {
-        for (SnapshotChunk chunk : chunks) {
+        for (SnapshotChunk chunk : ready.snapshotChunks()) {
             sim.counters().increment(Counter.SNAPSHOT_CHUNKS_RECEIVED);
             if (chunk.offset() == 0) {
                 stagedMeta = chunk.meta();
-                staged = new ByteArrayOutputStream();
+                stagedBytes = 0;
+                stagedTerm = driver.nodeStatus().term();
+                sim.onSnapshotTransferStarted(this);
             }
-            if (staged == null || !chunk.meta().equals(stagedMeta) || chunk.offset() != staged.size()) {
+            if (stagedBytes < 0 || !chunk.meta().equals(stagedMeta) || chunk.offset() != stagedBytes) {
                 throw new SimulationFailure("node " + id + " is handed snapshot chunk "
                         + chunk.meta().position() + " at offset "
                         + chunk.offset() + " but has staged "
-                        + (staged == null ? "nothing" : stagedMeta.position() + " through offset " + staged.size()));
+                        + (stagedBytes < 0 ? "nothing" : stagedMeta.position() + " through offset " + stagedBytes));
             }
-            staged.writeBytes(chunk.data());
+            stagedBytes += chunk.data().length;
         }
-    }
-
-    /** Makes the staged snapshot the node's newest, restores the state machine from it, compacts the log. */
-    private void install(SnapshotMeta meta) {
-        if (staged == null || !meta.equals(stagedMeta)) {
-            throw new SimulationFailure(
-                    "node " + id + " is told to install snapshot " + meta + " but has staged " + stagedMeta);
-        }
-        byte[] data = staged.toByteArray();
-        stagedMeta = null;
-        staged = null;
-        if (snapshotMeta != null && meta.index() <= snapshotMeta.index()) {
-            throw new SimulationFailure("node " + id + " is told to install snapshot " + meta.position()
-                    + " which is not newer than its own " + snapshotMeta.position());
-        }
-        KvStateMachine restored = restoreFrom(meta, data);
-        if (restored.appliedIndex() <= stateMachine.appliedIndex()) {
-            throw new SimulationFailure("node " + id + " is told to install snapshot " + meta.position()
-                    + " but has applied through " + stateMachine.appliedIndex() + " already");
-        }
-        snapshotMeta = meta;
-        snapshotData = data;
-        stateMachine = restored;
-        storage.compact(meta.position());
-        sim.counters().increment(Counter.SNAPSHOTS_INSTALLED);
-        sim.invariants().onSnapshotInstalled(index, storage, meta.index(), restored.stateHash());
-    }
-
-    private KvStateMachine restoreFrom(SnapshotMeta meta, byte[] data) {
-        KvStateMachine restored;
-        try {
-            restored = KvStateMachine.restore(data);
-        } catch (IllegalArgumentException e) {
-            throw new SimulationFailure(
-                    "node " + id + ": snapshot " + meta.position() + " is corrupt: " + e.getMessage());
-        }
-        if (restored.appliedIndex() != meta.index()) {
-            throw new SimulationFailure("node " + id + ": snapshot " + meta.position() + " holds the state at index "
-                    + restored.appliedIndex());
-        }
-        return restored;
-    }
-
-    /**
-     * Snapshots the state machine once enough entries were applied since the last snapshot, then
-     * compacts the log through a random index at or below it (keeping a random tail for slow followers).
-     */
-    private void maybeSnapshot() {
-        long applied = stateMachine.appliedIndex();
-        long last = snapshotMeta == null ? 0 : snapshotMeta.index();
-        if (applied - last < sim.snapshotIntervalEntries()) {
-            return;
-        }
-        snapshotMeta =
-                new SnapshotMeta(applied, storage.term(applied), raft.status().conf());
-        snapshotData = stateMachine.snapshot();
-        sim.counters().increment(Counter.SNAPSHOTS_TAKEN);
-        long compacted = storage.compactedThrough().index();
-        if (applied <= compacted) {
-            return;
-        }
-        var random = sim.snapshotRandom();
-        long through = random.nextBoolean() ? applied : compacted + 1 + random.nextLong(applied - compacted);
-        storage.compact(new LogPosition(storage.term(through), through));
-        sim.counters().increment(Counter.LOG_COMPACTIONS);
-    }
-
-    /** Answers every confirmed ReadIndex read whose index this node has applied (thesis §6.4). */
-    private void serveReads() {
-        if (reads.isEmpty()) {
-            return;
-        }
-        var it = reads.values().iterator();
-        while (it.hasNext()) {
-            OpRecord op = it.next();
-            if (op.readIndex >= 0 && op.readIndex <= stateMachine.appliedIndex()) {
-                it.remove();
-                sim.counters().increment(Counter.READ_INDEX_READS_OK);
-                if (raft.role() != Role.LEADER) {
-                    sim.counters().increment(Counter.FOLLOWER_READS_OK);
-                }
-                sim.completeOp(op, KvOp.Outcome.OK, stateMachine.value(op.command.key()));
+        SnapshotMeta complete = ready.snapshot();
+        if (complete != null) {
+            if (stagedBytes < 0 || !complete.equals(stagedMeta)) {
+                throw new SimulationFailure(
+                        "node " + id + " is told to install snapshot " + complete + " but has staged " + stagedMeta);
             }
-        }
-    }
-
-    private void apply(Entry e) {
-        long expected = stateMachine.appliedIndex() + 1;
-        if (e.index() < expected) {
-            throw new SimulationFailure("node " + id + " was handed entry " + e + " again (applied through "
-                    + stateMachine.appliedIndex() + ")");
-        }
-        // A restarted node may resume applying after its durable commit index; rebuild the volatile
-        // state machine from the durable log first.
-        if (e.index() > expected) {
-            for (Entry missed : storage.entries(expected, e.index(), Long.MAX_VALUE)) {
-                applyOne(missed);
-            }
-        }
-        applyOne(e);
-    }
-
-    private void applyOne(Entry e) {
-        sim.invariants().onApply(index, e);
-        if (e.type() == EntryType.CONFIG_CHANGE) {
-            sim.onConfEntryApplied(e.index(), e.data());
-        }
-        if (e.type() != EntryType.NORMAL) {
-            stateMachine.skip(e.index());
-            sim.invariants().onStateAfter(index, e.index(), stateMachine.stateHash());
-            return;
-        }
-        KvCommand command = KvCommand.decode(e.data());
-        KvStateMachine.Applied applied = stateMachine.apply(e.index(), command);
-        sim.invariants().onStateAfter(index, e.index(), stateMachine.stateHash());
-        sim.onCommandApplied(this, e.index(), command);
-        if (command.originNode() == id) {
-            OpRecord op = proposed.remove(command.requestId());
-            if (op != null) {
-                op.appliedIndex = e.index();
-                sim.completeOp(op, KvOp.Outcome.OK, applied.result());
-            }
+            stagedMeta = null;
+            stagedBytes = -1;
         }
     }
 
@@ -774,10 +616,10 @@ final class SimNode {
         if (crashed) {
             return "node " + id + ": " + (removed ? "removed" : started ? "crashed" : "not started");
         }
-        var s = raft.status();
+        var s = driver.nodeStatus();
         return "node " + id + ": " + s.role() + " term " + s.term() + " leader " + s.leaderId() + " commit "
-                + s.commitIndex() + " applied " + stateMachine.appliedIndex() + " last " + s.lastIndex()
-                + (paused ? " PAUSED" : "") + (waitingForSync() ? " syncing" : "") + " inbox " + inbox.size()
+                + s.commitIndex() + " applied " + driver.appliedIndex() + " last " + s.lastIndex()
+                + (paused ? " PAUSED" : "") + (driver.busy() ? " syncing" : "") + " inbox " + inbox.size()
                 + " conf " + s.conf();
     }
 }

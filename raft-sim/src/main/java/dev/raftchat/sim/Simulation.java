@@ -3,6 +3,7 @@ package dev.raftchat.sim;
 import dev.raftchat.raft.confchange.ConfChange;
 import dev.raftchat.raft.confchange.ConfChanger;
 import dev.raftchat.raft.core.ConfState;
+import dev.raftchat.raft.core.NodeConfig;
 import dev.raftchat.raft.core.Role;
 import dev.raftchat.raft.message.AppendResponse;
 import dev.raftchat.raft.message.Message;
@@ -54,6 +55,12 @@ public final class Simulation {
     private final int snapshotIntervalEntries;
     /** The most snapshot bytes per InstallSnapshot message, chosen per seed: tiny ones split transfers. */
     private final int snapshotChunkBytes;
+    /** Entries a node keeps in its log behind a snapshot, chosen per seed (none, or a few). */
+    private final long snapshotLogTailEntries;
+    /** Draws each node incarnation's clock origin. */
+    private final SplittableRandom clockRandom;
+    /** Draws each node incarnation's envelope session (the runtime draws it at random). */
+    private final SplittableRandom sessionRandom;
 
     private final Counters counters = new Counters();
     private final InvariantChecker invariants;
@@ -79,7 +86,16 @@ public final class Simulation {
     private boolean partitioned;
     private long livenessDeadline = -1;
     private OpRecord probe;
+    /**
+     * With forwarding on, a second probe goes through a follower (the lowest-id member that does not lead):
+     * a forwarded proposal must commit too once the cluster is healed — a node restarted with its old seed
+     * whose forwards the leader drops as duplicates would never get one through.
+     */
+    private OpRecord forwardedProbe;
+
     private boolean finished;
+    /** A failure raised where it cannot be thrown (inside a future's callback), thrown after its event. */
+    private RuntimeException failedInCallback;
     /** The configuration as of the highest configuration entry applied anywhere (it is committed). */
     private ConfState clusterConf;
 
@@ -110,6 +126,9 @@ public final class Simulation {
         snapshotIntervalEntries =
                 SNAPSHOT_INTERVAL_ENTRIES_MIN + snapshotRandom.nextInt(SNAPSHOT_INTERVAL_ENTRIES_SPREAD);
         snapshotChunkBytes = snapshotRandom.nextBoolean() ? 8 + snapshotRandom.nextInt(56) : 64 * 1024;
+        snapshotLogTailEntries = snapshotRandom.nextBoolean() ? 0 : snapshotRandom.nextInt(snapshotIntervalEntries);
+        clockRandom = root.split();
+        sessionRandom = root.split();
         invariants = new InvariantChecker(config.slots(), counters);
         network = new Network(this, networkRandom, config.faults(), config.slots());
         trace = new Object[config.traceEvents()];
@@ -169,6 +188,18 @@ public final class Simulation {
         return snapshotChunkBytes;
     }
 
+    long snapshotLogTailEntries() {
+        return snapshotLogTailEntries;
+    }
+
+    SplittableRandom clockRandom() {
+        return clockRandom;
+    }
+
+    SplittableRandom sessionRandom() {
+        return sessionRandom;
+    }
+
     // --- the run -------------------------------------------------------------------------------------
 
     public SimResult run() {
@@ -181,6 +212,14 @@ public final class Simulation {
         }
         if (config.overlappedSyncs()) {
             counters.increment(Counter.RUNS_OVERLAPPED_SYNCS);
+        }
+        if (config.environment().followerReads()) {
+            counters.increment(Counter.RUNS_FOLLOWER_READS);
+        }
+        switch (config.environment().clockDrift()) {
+            case WITHIN_BOUND -> counters.increment(Counter.RUNS_CLOCK_DRIFT_WITHIN_BOUND);
+            case BEYOND_BOUND -> counters.increment(Counter.RUNS_CLOCK_DRIFT_BEYOND_BOUND);
+            case NONE -> {}
         }
         if (config.storageFactory() instanceof StorageFactory.Named n
                 && n.name().equals("file")) {
@@ -253,6 +292,9 @@ public final class Simulation {
             trace[(int) (traceCount++ % trace.length)] = e;
             counters.increment(Counter.EVENTS);
             dispatch(e);
+            if (failedInCallback != null) {
+                throw failedInCallback;
+            }
         }
     }
 
@@ -260,7 +302,8 @@ public final class Simulation {
         switch (e.type) {
             case TICK -> {
                 nodes[e.target].tick();
-                schedule(config.tickMillis(), Event.Type.TICK, e.target, 0, null);
+                // The node's Raft thread parks until its clock says the next tick is due.
+                schedule(nodes[e.target].millisUntilNextTick(), Event.Type.TICK, e.target, 0, null);
             }
             case DELIVER -> {
                 Message m = (Message) e.payload;
@@ -320,16 +363,19 @@ public final class Simulation {
         queue.add(new Event(now + delayMillis, nextSequence++, type, target, incarnation, payload));
     }
 
+    /** Fails the run once the current event is done (for failures raised inside a future's callback). */
+    void failAfterEvent(RuntimeException failure) {
+        if (failedInCallback == null) {
+            failedInCallback = failure;
+        }
+    }
+
     void scheduleDelivery(long delayMillis, int to, Message m) {
         schedule(delayMillis, Event.Type.DELIVER, to, 0, m);
     }
 
-    void scheduleSync(SimNode node, int incarnation) {
-        scheduleSync(node, incarnation, null);
-    }
-
-    /** Schedules the completion of a sync; {@code kind} tells the node which of its syncs it is. */
-    void scheduleSync(SimNode node, int incarnation, Object kind) {
+    /** Schedules the completion of a sync of {@code node}'s {@code incarnation}; {@code task} is what it runs then. */
+    void scheduleSync(SimNode node, int incarnation, Object task) {
         int millis = 1 + diskRandom.nextInt(config.syncMillisMax());
         if (network.faultsActive
                 && config.faults().slowSyncProbability() > 0
@@ -337,17 +383,13 @@ public final class Simulation {
             counters.increment(Counter.SLOW_SYNCS);
             millis += diskRandom.nextInt(config.slowSyncMillisMax());
         }
-        schedule(millis, Event.Type.SYNC_DONE, node.index, incarnation, kind);
+        schedule(millis, Event.Type.SYNC_DONE, node.index, incarnation, task);
     }
 
-    void sendAll(List<Message> messages) {
-        for (Message m : messages) {
-            if (m.to() != m.from()) { // self-addressed ones are counted by the host (SimNode.checkAddressed)
-                invariants.onSend((int) m.from() - 1, m);
-                network.send(m);
-                maybeCrashAfterPromise(m);
-            }
-        }
+    void send(Message m) {
+        invariants.onSend((int) m.from() - 1, m);
+        network.send(m);
+        maybeCrashAfterPromise(m);
     }
 
     /**
@@ -382,6 +424,10 @@ public final class Simulation {
         int target = c.leaderHint > 0 && workloadRandom.nextInt(10) < 7
                 ? (int) c.leaderHint - 1
                 : workloadRandom.nextInt(nodes.length);
+        if (kind == KvOp.Kind.READ && config.environment().followerReads() && c.leaderHint > 0) {
+            // Follower reads: any node but the one the client believes leads.
+            target = (int) ((c.leaderHint + workloadRandom.nextInt(nodes.length - 1)) % nodes.length);
+        }
         if (!nodes[target].isInService()) {
             target = workloadRandom.nextInt(config.nodeCount()); // clients know the initial members
         }
@@ -391,7 +437,8 @@ public final class Simulation {
         if (kind != KvOp.Kind.READ) {
             lastWritten[key] = value;
         }
-        boolean viaReadIndex = kind == KvOp.Kind.READ && workloadRandom.nextBoolean();
+        boolean viaReadIndex =
+                kind == KvOp.Kind.READ && (config.environment().followerReads() || workloadRandom.nextBoolean());
         OpRecord op = newOp(
                 c.process,
                 c.index,
@@ -412,7 +459,6 @@ public final class Simulation {
         if (!op.isOpen()) {
             return;
         }
-        nodes[(int) op.command.originNode() - 1].forget(op);
         completeOp(op, KvOp.Outcome.INFO, 0);
     }
 
@@ -456,6 +502,12 @@ public final class Simulation {
         if (op.client >= 0) {
             clients[op.client].leaderHint = leaderHint;
         }
+    }
+
+    /** The log index {@code command} was applied at anywhere, or -1. */
+    long indexOf(KvCommand command) {
+        Long index = commandIndex.get(command.requestId());
+        return index == null ? -1 : index;
     }
 
     /** Every application of a command anywhere: a command belongs to exactly one log index. */
@@ -544,8 +596,7 @@ public final class Simulation {
             case TRANSFER -> {
                 SimNode leader = likelyLeader();
                 if (leader != null) {
-                    List<Long> others =
-                            new ArrayList<>(leader.raft().status().conf().voters());
+                    List<Long> others = new ArrayList<>(leader.status().conf().voters());
                     others.remove(leader.id);
                     if (!others.isEmpty()) {
                         long target = others.get(faultRandom.nextInt(others.size()));
@@ -557,12 +608,29 @@ public final class Simulation {
             }
             case MEMBERSHIP -> changeMembership();
             case PAUSE -> {
-                SimNode n = nodes[faultRandom.nextInt(nodes.length)];
+                SimNode leader = likelyLeader();
+                boolean isolateLeader =
+                        leader != null && !partitioned && plan.partitions() && faultRandom.nextBoolean();
+                SimNode n = isolateLeader ? leader : nodes[faultRandom.nextInt(nodes.length)];
                 if (!n.isCrashed() && !n.isPaused()) {
                     note("pause node " + n.id);
                     n.pause();
                     counters.increment(Counter.PAUSES);
-                    schedule(50 + faultRandom.nextInt(2000), Event.Type.RESUME, n.index, n.incarnation(), null);
+                    int pauseMillis = 50 + faultRandom.nextInt(2000);
+                    schedule(pauseMillis, Event.Type.RESUME, n.index, n.incarnation(), null);
+                    if (isolateLeader) {
+                        // A stalled leader that is also cut off: the others elect a new one and commit, and
+                        // when it resumes, having lost the stalled ticks, nothing has told it yet.
+                        counters.increment(Counter.STALLED_LEADERS_ISOLATED);
+                        for (int other = 0; other < nodes.length; other++) {
+                            if (other != n.index) {
+                                network.cut[n.index][other] = true;
+                                network.cut[other][n.index] = true;
+                            }
+                        }
+                        startedPartition(
+                                "isolate the stalled leader " + n.id, pauseMillis + 20 + faultRandom.nextInt(300));
+                    }
                 }
             }
         }
@@ -594,7 +662,7 @@ public final class Simulation {
         if (leader == null) {
             return;
         }
-        ConfState conf = leader.raft().status().conf();
+        ConfState conf = leader.status().conf();
         if (conf.isJoint()) {
             return;
         }
@@ -689,6 +757,39 @@ public final class Simulation {
         schedule(faultRandom.nextInt(2000), Event.Type.RESTART, n.index, n.incarnation(), null);
     }
 
+    /**
+     * A node began receiving a snapshot: in runs with {@link EnvironmentPlan#snapshotLeaderChanges()}, often
+     * make the leader hand over to another voter, or pause it, so that the transfer spans a leader change.
+     */
+    void onSnapshotTransferStarted(SimNode receiver) {
+        if (!config.environment().snapshotLeaderChanges() || !network.faultsActive || faultRandom.nextInt(3) == 0) {
+            return;
+        }
+        SimNode leader = likelyLeader();
+        if (leader == null || leader == receiver) {
+            return;
+        }
+        counters.increment(Counter.SNAPSHOT_TRANSFER_LEADER_CHANGES);
+        List<Long> others = new ArrayList<>(leader.status().conf().voters());
+        others.remove(leader.id);
+        others.remove(receiver.id);
+        if (!others.isEmpty() && faultRandom.nextBoolean()) {
+            long target = others.get(faultRandom.nextInt(others.size()));
+            note("snapshot to " + receiver.id + " in flight: transfer leadership " + leader.id + " -> " + target);
+            leader.transferLeadership(target);
+        } else if (!leader.isPaused()) {
+            note("snapshot to " + receiver.id + " in flight: pause leader " + leader.id);
+            leader.pause();
+            counters.increment(Counter.PAUSES);
+            schedule(
+                    2 * config.tickMillis() * NodeConfig.DEFAULT_ELECTION_TIMEOUT_TICKS + faultRandom.nextInt(500),
+                    Event.Type.RESUME,
+                    leader.index,
+                    leader.incarnation(),
+                    null);
+        }
+    }
+
     /** Crashes {@code node} right after the current event, while its sync is still in flight. */
     void scheduleCrash(SimNode node) {
         schedule(0, Event.Type.CRASH, node.index, node.incarnation(), null);
@@ -704,17 +805,29 @@ public final class Simulation {
     }
 
     private void startedPartition(String shape) {
+        startedPartition(shape, 200 + faultRandom.nextInt(3000));
+    }
+
+    private void startedPartition(String shape, long healAfterMillis) {
         partitioned = true;
         partitionGeneration++;
         counters.increment(Counter.PARTITIONS);
         note("partition: " + shape);
-        schedule(200 + faultRandom.nextInt(3000), Event.Type.HEAL_PARTITION, -1, 0, partitionGeneration);
+        schedule(healAfterMillis, Event.Type.HEAL_PARTITION, -1, 0, partitionGeneration);
     }
 
     private void restart(SimNode n) {
         note("restart node " + n.id);
         counters.increment(Counter.RESTARTS);
-        n.start(nodeSeedRandom.nextLong());
+        long randomSeed = nodeSeedRandom.nextLong();
+        if (config.environment().sameSeedRestarts() && n.firstRandomSeed() != 0) {
+            randomSeed = n.firstRandomSeed();
+            counters.increment(Counter.RESTARTS_SAME_SEED);
+        }
+        n.start(randomSeed);
+        if (config.environment().staleMessages() && network.faultsActive) {
+            network.replayPreviousIncarnation(n.index);
+        }
     }
 
     // --- healing and liveness ------------------------------------------------------------------------
@@ -752,8 +865,22 @@ public final class Simulation {
                     false);
             leader.propose(probe);
         }
-        if (leader != null && clientsDone && probe != null && probe.outcome == KvOp.Outcome.OK) {
-            var status = leader.raft().status();
+        SimNode follower = leader == null || !config.forwardProposals() ? null : probeFollower(leader);
+        if (follower != null
+                && (forwardedProbe == null
+                        || (!forwardedProbe.isOpen() && forwardedProbe.outcome != KvOp.Outcome.OK))) {
+            counters.increment(Counter.LIVENESS_PROBES_FORWARDED);
+            forwardedProbe = newOp(
+                    nextProcess++,
+                    -1,
+                    new KvCommand(follower.id, nextRequestId++, KvOp.Kind.WRITE, 0, nextValue++, 0),
+                    false);
+            follower.propose(forwardedProbe);
+        }
+        boolean forwardedDone =
+                follower == null || (forwardedProbe != null && forwardedProbe.outcome == KvOp.Outcome.OK);
+        if (leader != null && clientsDone && forwardedDone && probe != null && probe.outcome == KvOp.Outcome.OK) {
+            var status = leader.status();
             long commit = status.commitIndex();
             boolean caughtUp = commit >= probe.appliedIndex && !status.conf().isJoint();
             for (SimNode n : nodes) {
@@ -770,13 +897,19 @@ public final class Simulation {
             StringBuilder sb = new StringBuilder("liveness: no stable leader with every op finished "
                     + config.livenessBoundMillis() + "ms after healing");
             sb.append(probe == null ? "; no probe proposed" : "; probe " + probe + " " + probe.outcome);
-            if (leader != null && leader.raft().status().conf().isJoint()) {
+            if (forwardedProbe != null) {
+                sb.append("; forwarded probe ")
+                        .append(forwardedProbe)
+                        .append(' ')
+                        .append(forwardedProbe.outcome);
+            }
+            if (leader != null && leader.status().conf().isJoint()) {
                 sb.append("; the configuration is still joint");
             }
             for (SimNode n : nodes) {
                 if (!n.isCrashed()
                         && clusterConf.isMember(n.id)
-                        && !n.raft().status().conf().equals(clusterConf)) {
+                        && !n.status().conf().equals(clusterConf)) {
                     sb.append("; node ")
                             .append(n.id)
                             .append("'s configuration is behind the committed one ")
@@ -796,6 +929,17 @@ public final class Simulation {
         schedule(LIVENESS_CHECK_INTERVAL_MILLIS, Event.Type.LIVENESS_CHECK, -1, 0, null);
     }
 
+    /** The lowest-id running voter or learner of the leader's configuration other than the leader; or null. */
+    private SimNode probeFollower(SimNode leader) {
+        ConfState conf = leader.status().conf();
+        for (SimNode n : nodes) {
+            if (n != leader && conf.isMember(n.id) && !n.isCrashed()) {
+                return n;
+            }
+        }
+        return null;
+    }
+
     /** The one leader that every member of its configuration follows, in its term; or null. */
     private SimNode agreedLeader() {
         SimNode leader = null;
@@ -813,7 +957,7 @@ public final class Simulation {
         if (leader == null) {
             return null;
         }
-        ConfState conf = leader.raft().status().conf();
+        ConfState conf = leader.status().conf();
         for (SimNode n : nodes) {
             if (!conf.isMember(n.id)) {
                 continue;

@@ -13,9 +13,8 @@ import java.util.SplittableRandom;
  * @param preVote               node option, see {@link NodeConfig#preVote()}
  * @param checkQuorum           node option, see {@link NodeConfig#checkQuorum()}
  * @param forwardProposals      node option, see {@link NodeConfig#forwardProposals()}
- * @param leaseReads            node option, see {@link NodeConfig#leaseReads()}; leases assume bounded
- *                              clock drift, so in these runs a paused node's clock keeps running: it
- *                              catches up the ticks it missed when it resumes, before any other input
+ * @param leaseReads            node option, see {@link NodeConfig#leaseReads()}; never with clock drift
+ *                              beyond the lease's bound ({@link EnvironmentPlan.ClockDrift#BEYOND_BOUND})
  * @param appendBytesMax        node option, see {@link NodeConfig#appendBytesMax()}
  * @param inflightAppendsMax    node option, see {@link NodeConfig#inflightAppendsMax()}
  * @param tickMillis            virtual time between two ticks of a node
@@ -32,10 +31,12 @@ import java.util.SplittableRandom;
  * @param eventsMax             events in one run; more fails the run (a livelock)
  * @param traceEvents           events kept to print when a run fails
  * @param storageFactory        the disks of the nodes
- * @param hostMisbehaviour      breaks the host's promises on purpose, to prove the checkers can fail
+ * @param hostMisbehaviour      breaks the storage's promises on purpose, to prove the checkers can fail
  * @param overlappedSyncs       nodes write a leader's appends and advance before the sync, which runs
  *                              overlapped with later Readies ({@code RaftNode#advanceWithoutSync}), as the
  *                              runtime does
+ * @param environment           clock drift, restart seeds, stale messages, leader changes during snapshot
+ *                              transfers, follower reads
  */
 public record SimulationConfig(
         int nodeCount,
@@ -60,18 +61,24 @@ public record SimulationConfig(
         int traceEvents,
         StorageFactory storageFactory,
         HostMisbehaviour hostMisbehaviour,
-        boolean overlappedSyncs) {
+        boolean overlappedSyncs,
+        EnvironmentPlan environment) {
 
-    /** Deliberate violations of the Ready contract by the host. */
+    /**
+     * Deliberate violations of the durability contract, to prove the checkers can fail. The simulator runs
+     * the production runtime, which keeps the Ready contract; these break the storage under it instead
+     * ({@link LyingSyncStorage}), which makes the runtime send acknowledgements and count entries durable
+     * before they are.
+     */
     public enum HostMisbehaviour {
         NONE,
-        /** Sends {@code messagesAfterSync} together with {@code messages}, before anything is durable. */
-        SEND_AFTER_SYNC_MESSAGES_EARLY,
+        /** Every sync returns at once without making anything durable (an fsync that lies). */
+        SYNC_RETURNS_EARLY,
         /**
-         * With overlapped syncs, advances a Ready as if its sync had completed ({@code advance} instead of
-         * {@code advanceWithoutSync}), so the node counts entries durable that a crash may still lose.
+         * Overlapped syncs ({@code LogStorage#beginSync}) complete without making anything durable, so the
+         * node counts entries durable that a crash may still lose.
          */
-        COUNT_UNSYNCED_AS_DURABLE
+        OVERLAPPED_SYNC_RETURNS_EARLY
     }
 
     public SimulationConfig {
@@ -94,8 +101,11 @@ public record SimulationConfig(
         if (eventsMax < 1) {
             throw new IllegalArgumentException("eventsMax must be >= 1, got " + eventsMax);
         }
-        if (faults == null || storageFactory == null || hostMisbehaviour == null) {
-            throw new IllegalArgumentException("faults, storageFactory and hostMisbehaviour are required");
+        if (faults == null || storageFactory == null || hostMisbehaviour == null || environment == null) {
+            throw new IllegalArgumentException("faults, storageFactory, hostMisbehaviour and environment are required");
+        }
+        if (leaseReads && environment.clockDrift() == EnvironmentPlan.ClockDrift.BEYOND_BOUND) {
+            throw new IllegalArgumentException("lease reads promise nothing under clock drift beyond their bound");
         }
     }
 
@@ -116,8 +126,12 @@ public record SimulationConfig(
         // Small batches and windows now and then, to exercise probing and flow control.
         long appendBytes = r.nextInt(4) == 0 ? 200 : NodeConfig.DEFAULT_APPEND_BYTES_MAX;
         int inflight = r.nextInt(4) == 0 ? 1 + r.nextInt(3) : NodeConfig.DEFAULT_INFLIGHT_APPENDS_MAX;
-        // Drawn from its own stream so that adding the option did not reshuffle the other choices.
-        boolean leaseReads = checkQuorum && new SplittableRandom(seed ^ 0x1EA5EL).nextInt(4) == 0;
+        EnvironmentPlan environment = EnvironmentPlan.forSeed(seed);
+        // Drawn from its own stream so that adding the option did not reshuffle the other choices. A third
+        // of the seeds (less those with drift beyond the lease's bound) read by lease, which needs CheckQuorum.
+        boolean leaseReads = new SplittableRandom(seed ^ 0x1EA5EL).nextInt(3) == 0
+                && environment.clockDrift() != EnvironmentPlan.ClockDrift.BEYOND_BOUND;
+        checkQuorum |= leaseReads;
         return new SimulationConfig(
                 nodes,
                 faults,
@@ -141,7 +155,8 @@ public record SimulationConfig(
                 50,
                 storageForSeed(seed),
                 HostMisbehaviour.NONE,
-                overlappedSyncsForSeed(seed));
+                overlappedSyncsForSeed(seed),
+                environment);
     }
 
     /**
@@ -188,7 +203,8 @@ public record SimulationConfig(
                 traceEvents,
                 storageFactory,
                 hostMisbehaviour,
-                overlappedSyncs);
+                overlappedSyncs,
+                environment);
     }
 
     public SimulationConfig withStorageFactory(StorageFactory factory) {
@@ -215,7 +231,8 @@ public record SimulationConfig(
                 traceEvents,
                 factory,
                 hostMisbehaviour,
-                overlappedSyncs);
+                overlappedSyncs,
+                environment);
     }
 
     public SimulationConfig withHostMisbehaviour(HostMisbehaviour misbehaviour) {
@@ -242,7 +259,8 @@ public record SimulationConfig(
                 traceEvents,
                 storageFactory,
                 misbehaviour,
-                overlappedSyncs);
+                overlappedSyncs,
+                environment);
     }
 
     public SimulationConfig withSyncMillisMax(int millis) {
@@ -269,7 +287,8 @@ public record SimulationConfig(
                 traceEvents,
                 storageFactory,
                 hostMisbehaviour,
-                overlappedSyncs);
+                overlappedSyncs,
+                environment);
     }
 
     public SimulationConfig withOverlappedSyncs(boolean overlapped) {
@@ -296,7 +315,8 @@ public record SimulationConfig(
                 traceEvents,
                 storageFactory,
                 hostMisbehaviour,
-                overlapped);
+                overlapped,
+                environment);
     }
 
     public SimulationConfig withTraceEvents(int events) {
@@ -323,7 +343,36 @@ public record SimulationConfig(
                 events,
                 storageFactory,
                 hostMisbehaviour,
-                overlappedSyncs);
+                overlappedSyncs,
+                environment);
+    }
+
+    public SimulationConfig withEnvironment(EnvironmentPlan plan) {
+        return new SimulationConfig(
+                nodeCount,
+                faults,
+                preVote,
+                checkQuorum,
+                forwardProposals,
+                leaseReads,
+                appendBytesMax,
+                inflightAppendsMax,
+                tickMillis,
+                faultPhaseMillis,
+                livenessBoundMillis,
+                clientCount,
+                keyCount,
+                opTimeoutMillis,
+                syncMillisMax,
+                slowSyncMillisMax,
+                hostInboxMessagesMax,
+                eventQueueMax,
+                eventsMax,
+                traceEvents,
+                storageFactory,
+                hostMisbehaviour,
+                overlappedSyncs,
+                plan);
     }
 
     /** Nodes that can join later when membership changes are on; they start only when added. */
@@ -352,6 +401,7 @@ public record SimulationConfig(
                 + " appendBytesMax=" + appendBytesMax + " inflightAppendsMax=" + inflightAppendsMax
                 + ", faults for " + faultPhaseMillis + "ms: " + faults + ", " + clientCount + " clients on " + keyCount
                 + " keys" + (storageFactory instanceof StorageFactory.Named n ? ", " + n.name() + " storage" : "")
-                + (hostMisbehaviour == HostMisbehaviour.NONE ? "" : ", host " + hostMisbehaviour);
+                + (hostMisbehaviour == HostMisbehaviour.NONE ? "" : ", host " + hostMisbehaviour)
+                + (environment.equals(EnvironmentPlan.NONE) ? "" : ", environment: " + environment);
     }
 }

@@ -50,7 +50,7 @@ class BrokenEnvironmentTest {
                 seed -> SimulationConfig.forSeed(seed)
                         .withFaults(CRASHES_ONLY)
                         .withSyncMillisMax(40)
-                        .withHostMisbehaviour(SimulationConfig.HostMisbehaviour.SEND_AFTER_SYNC_MESSAGES_EARLY));
+                        .withHostMisbehaviour(SimulationConfig.HostMisbehaviour.SYNC_RETURNS_EARLY));
         assertThat(failures).as("seeds that reported a safety violation").isNotEmpty();
         System.out.println("early acknowledgements caught by seed "
                 + failures.get(0).seed() + ":\n" + failures.get(0).failureReport());
@@ -64,7 +64,7 @@ class BrokenEnvironmentTest {
                         .withFaults(CRASHES_ONLY)
                         .withSyncMillisMax(40)
                         .withOverlappedSyncs(true)
-                        .withHostMisbehaviour(SimulationConfig.HostMisbehaviour.COUNT_UNSYNCED_AS_DURABLE));
+                        .withHostMisbehaviour(SimulationConfig.HostMisbehaviour.OVERLAPPED_SYNC_RETURNS_EARLY));
         assertThat(failures).as("seeds that reported a safety violation").isNotEmpty();
         System.out.println("unsynced entries counted durable, caught by seed "
                 + failures.get(0).seed() + ":\n" + failures.get(0).failureReport());

@@ -41,8 +41,7 @@ class SimulatorMainTest {
                                 SimulationConfig.forSeed(seed)
                                         .withFaults(crashes)
                                         .withSyncMillisMax(40)
-                                        .withHostMisbehaviour(
-                                                SimulationConfig.HostMisbehaviour.SEND_AFTER_SYNC_MESSAGES_EARLY))
+                                        .withHostMisbehaviour(SimulationConfig.HostMisbehaviour.SYNC_RETURNS_EARLY))
                         .run());
         String text = out.toString(StandardCharsets.UTF_8);
         assertThat(status).isEqualTo(1);

@@ -33,10 +33,16 @@ public final class ChatCluster implements AutoCloseable {
      * Node options every chat benchmark passes: a load generator's clients all come from 127.0.0.1, and the
      * default write limit per client address (600 per minute, burst included) would answer most of its posts
      * with 429 after the first second. The limit is raised to its maximum, not switched off, so the limiter's
-     * own cost stays in the measurement.
+     * own cost stays in the measurement. For the same reason the connections one address may hold are raised to
+     * the node's total (4096): a scale run opens more than the default 256 per address.
      */
-    public static final List<String> BENCH_NODE_OPTIONS =
-            List.of("--writes-per-minute-per-address", "100000000", "--writes-per-minute-per-user", "100000000");
+    public static final List<String> BENCH_NODE_OPTIONS = List.of(
+            "--writes-per-minute-per-address",
+            "100000000",
+            "--writes-per-minute-per-user",
+            "100000000",
+            "--http-connections-per-address-max",
+            "4096");
 
     private static final Pattern NUMBER_FIELD = Pattern.compile("\"(\\w+)\":(-?\\d+)");
 

@@ -34,6 +34,7 @@ final class LinearizableReads {
     private final StateMachine stateMachine;
     private final Executor notifier;
     private final long readTimeoutNanos;
+    private final RaftClock clock;
 
     private final ArrayBlockingQueue<PendingRead> submitted;
     /** Every read accepted and not yet completed, by sequence (oldest first, so they expire first). */
@@ -54,12 +55,18 @@ final class LinearizableReads {
      *                         of this run's (the core also accepts only answers to contexts it asked)
      */
     LinearizableReads(
-            long nodeId, RaftServerConfig config, StateMachine stateMachine, Executor notifier, long firstReadContext) {
+            long nodeId,
+            RaftServerConfig config,
+            StateMachine stateMachine,
+            Executor notifier,
+            RaftClock clock,
+            long firstReadContext) {
         if (firstReadContext < 0) {
             throw new IllegalArgumentException("firstReadContext must be >= 0, got " + firstReadContext);
         }
         this.lastContext = firstReadContext;
         this.nodeId = nodeId;
+        this.clock = clock;
         this.config = config;
         this.stateMachine = stateMachine;
         this.notifier = notifier;
@@ -79,7 +86,7 @@ final class LinearizableReads {
                     + " reads pending, the limit pendingReadsMax; retry after some complete"));
         }
         long sequence = lastSequence.incrementAndGet();
-        PendingRead read = new PendingRead(sequence, query.clone(), System.nanoTime() + readTimeoutNanos);
+        PendingRead read = new PendingRead(sequence, query.clone(), clock.nanoTime() + readTimeoutNanos);
         pending.put(sequence, read);
         if (!submitted.offer(read)) {
             // Unreachable: the queue's capacity is pendingReadsMax and every element holds a slot.

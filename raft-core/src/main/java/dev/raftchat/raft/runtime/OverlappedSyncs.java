@@ -8,9 +8,6 @@ import dev.raftchat.raft.storage.LogStorage;
 import dev.raftchat.raft.storage.StorageException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
@@ -18,6 +15,9 @@ import java.util.function.Consumer;
  * The syncs of one {@link RaftServer} that overlap its Raft thread ({@link RaftServerConfig#overlapSyncs()}):
  * at most one in flight on the sync thread ({@code raft-<id>-sync}), each covering everything written before
  * it began, and the acknowledgements that wait for them.
+ *
+ * <p>Thread-free: where a sync runs is the {@link SyncExecutor}'s business (production: the sync thread,
+ * which unparks the Raft thread when done; the simulator: a later event in virtual time).
  *
  * <p>The Raft thread calls every method; the sync thread completes the {@link LogStorage.PendingSync}, sends
  * the acknowledgements that waited for it, and then sets {@link #syncFinished} and unparks the Raft thread.
@@ -32,8 +32,8 @@ final class OverlappedSyncs {
     private final LogStorage storage;
     private final RaftMetrics metrics;
     private final Consumer<List<Message>> send;
-    private final Thread raftThread;
-    private final ThreadPoolExecutor syncer;
+    private final SyncExecutor syncer;
+    private final RaftClock clock;
 
     /** The last entry the sync in flight covers, or null when none is in flight. */
     private LogPosition syncingThrough;
@@ -53,17 +53,23 @@ final class OverlappedSyncs {
 
     private List<Message> sendAfterNextSync = new ArrayList<>();
 
+    /** Production's binding: the sync thread {@code raft-<id>-sync}, which unparks {@code raftThread}. */
     OverlappedSyncs(
             long nodeId, LogStorage storage, RaftMetrics metrics, Consumer<List<Message>> send, Thread raftThread) {
+        this(storage, metrics, send, new ThreadSyncExecutor(nodeId, raftThread), RaftClock.SYSTEM);
+    }
+
+    OverlappedSyncs(
+            LogStorage storage,
+            RaftMetrics metrics,
+            Consumer<List<Message>> send,
+            SyncExecutor syncer,
+            RaftClock clock) {
         this.storage = storage;
         this.metrics = metrics;
         this.send = send;
-        this.raftThread = raftThread;
-        this.syncer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(1), runnable -> {
-            Thread thread = new Thread(runnable, "raft-" + nodeId + "-sync");
-            thread.setDaemon(true);
-            return thread;
-        });
+        this.syncer = syncer;
+        this.clock = clock;
     }
 
     /**
@@ -97,6 +103,11 @@ final class OverlappedSyncs {
         return syncFinished;
     }
 
+    /** True while a sync is in flight and has not completed: a Ready that syncs on its own must wait. */
+    boolean inFlight() {
+        return syncingThrough != null && !syncFinished;
+    }
+
     /**
      * If the sync in flight has completed: sends what waited for it, reports the last entry it covers to
      * {@code synced} ({@link RaftNode#synced}) and begins the next one. Returns true when one completed. A
@@ -112,7 +123,8 @@ final class OverlappedSyncs {
     }
 
     /**
-     * For a Ready that syncs on the Raft thread: waits for the sync in flight (sending what waited for it,
+     * For a Ready that syncs on the Raft thread: waits for the sync in flight (the driver calls this only
+     * once it is no longer {@link #inFlight()}, so it never parks there) (sending what waited for it,
      * but not reporting it — the caller's own sync covers everything, and its {@code advance} says so), and
      * returns the messages that were to wait for the next sync, which the caller's sync now covers.
      */
@@ -150,7 +162,7 @@ final class OverlappedSyncs {
         syncingEntries = writtenUnsyncedEntries;
         writtenUnsynced = null;
         writtenUnsyncedEntries = 0;
-        syncStartedNanos = System.nanoTime();
+        syncStartedNanos = clock.nanoTime();
         if (pending == LogStorage.PendingSync.DONE) {
             // Nothing to force (sync disabled, or a storage that syncs in beginSync): no thread hop; the
             // Raft thread sends what waited for it now and finishes it at the top of its next iteration.
@@ -162,7 +174,7 @@ final class OverlappedSyncs {
         }
         syncFinished = false;
         List<Message> acknowledgements = sendAfterSyncInFlight;
-        syncer.execute(() -> {
+        syncer.runOverlapped(() -> {
             try {
                 pending.complete();
                 // Straight from here rather than from the Raft thread, which may be busy with the next batch:
@@ -174,7 +186,6 @@ final class OverlappedSyncs {
                 syncFailure = t;
             }
             syncFinished = true;
-            LockSupport.unpark(raftThread);
         });
     }
 
@@ -193,7 +204,7 @@ final class OverlappedSyncs {
         if (failed != null) {
             throw failed instanceof StorageException e ? e : new StorageException("sync failed", failed);
         }
-        metrics.syncCompleted(System.nanoTime() - syncStartedNanos, syncingEntries);
+        metrics.syncCompleted(clock.nanoTime() - syncStartedNanos, syncingEntries);
         sendAfterSyncInFlight.clear(); // sent when the sync completed (see start)
         if (!sendAfterSyncInFlightLate.isEmpty()) {
             send.accept(sendAfterSyncInFlightLate);

@@ -1,39 +1,27 @@
 package dev.raftchat.raft.runtime;
 
 import dev.raftchat.raft.confchange.ConfChange;
-import dev.raftchat.raft.core.Check;
 import dev.raftchat.raft.core.ConfState;
-import dev.raftchat.raft.core.Entry;
-import dev.raftchat.raft.core.EntryType;
 import dev.raftchat.raft.core.NotLeaderException;
-import dev.raftchat.raft.core.Proposal;
 import dev.raftchat.raft.core.ProposalRejectedException;
-import dev.raftchat.raft.core.RaftNode;
-import dev.raftchat.raft.core.Ready;
 import dev.raftchat.raft.core.Role;
 import dev.raftchat.raft.core.SnapshotMeta;
 import dev.raftchat.raft.message.Message;
 import dev.raftchat.raft.statemachine.StateMachine;
 import dev.raftchat.raft.storage.LogStorage;
-import dev.raftchat.raft.storage.SnapshotSource;
 import dev.raftchat.raft.storage.SnapshotStore;
 import dev.raftchat.raft.transport.Transport;
 import java.security.SecureRandom;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
-import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
@@ -41,8 +29,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs one pure {@link RaftNode} on one thread it owns, wiring it to a {@link LogStorage}, a
+ * Runs one pure {@link dev.raftchat.raft.core.RaftNode} on one thread it owns, wiring it to a {@link LogStorage}, a
  * {@link Transport} and a {@link StateMachine}, and offers the asynchronous API applications use.
+ *
+ * <p><b>One runtime, two drivers.</b> This class is the thread binding of {@link RaftDriver}, which holds the
+ * runtime's logic free of threads and of the clock: here a Raft thread, a sync thread
+ * ({@link ThreadSyncExecutor}), a notification thread and {@link RaftClock#SYSTEM}; under the deterministic
+ * simulator one thread and virtual time drive the same driver.
  *
  * <p><b>The Raft thread.</b> Everything that touches the node, the storage and the state machine runs on
  * one dedicated thread ({@code raft-<id>}). Each iteration of its loop: step a bounded batch of inbound
@@ -59,7 +52,7 @@ import org.slf4j.LoggerFactory;
  * sync only for its entries and acknowledgements ({@link Ready#mayAdvanceBeforeSync()}) is written and
  * advanced without waiting: its sync runs on the sync thread ({@code raft-<id>-sync}), one at a time, each
  * covering everything written before it began, and its acknowledgements leave when that sync completes,
- * which the Raft thread reports to the node ({@link RaftNode#synced}) at the top of its loop. The Raft
+ * which the Raft thread reports to the node ({@link dev.raftchat.raft.core.RaftNode#synced}) at the top of its loop. The Raft
  * thread meanwhile goes on stepping messages and proposals. A Ready with a hard state or a snapshot, or one
  * that truncates the log, first waits for the sync in flight and then syncs on the Raft thread.
  *
@@ -100,45 +93,22 @@ public final class RaftServer implements AutoCloseable {
      * slot until its completion has run): one leader change, one stop event.
      */
     private static final int NOTIFICATION_SLOTS_EXTRA = 2;
-    /** Proposal sequences start at 1. */
-    private static final long NO_SEQUENCE = 0;
+
+    /** Draws each run's forwarding session and first read context. */
+    private static final SecureRandom RUN_RANDOM = new SecureRandom();
 
     private final RaftServerConfig config;
     private final long id;
     private final LogStorage storage;
     private final Transport transport;
-    private final StateMachine stateMachine;
     private final RaftMetrics metrics;
-    private final long tickNanos;
-    private final long proposalTimeoutNanos;
-    /**
-     * Distinguishes this run of the node from earlier ones in the command envelopes, so that entries
-     * proposed before a restart and replayed after it never complete a new request.
-     */
-    private final long session;
 
     private final ArrayBlockingQueue<Message> inbox;
-    /** Hands proposals accepted by {@link #propose} to the Raft thread. */
-    private final ArrayBlockingQueue<PendingProposal> submitted;
-    /**
-     * Every accepted proposal until it is claimed for completion, by sequence: queued, handed to the node,
-     * or applied. Its own registry rather than the Raft thread's private state, so that {@link #close()}
-     * can fail every pending future even when the Raft thread is stuck in a sync. A hash map, not a sorted
-     * one: expiry order is kept by the Raft thread in {@link #expiryOrder} (a skip list here cost 7 % of
-     * the CPU samples of a 128-client benchmark).
-     */
-    private final ConcurrentHashMap<Long, PendingProposal> pending = new ConcurrentHashMap<>();
-    /** Proposals holding a slot: accepted and not yet completed. Invariant: <= pendingProposalsMax. */
-    private final AtomicInteger pendingProposals = new AtomicInteger();
-
-    private final AtomicLong pendingProposalBytes = new AtomicLong();
-    private final AtomicLong lastSequence = new AtomicLong();
     private final AtomicLong inboundMessagesDropped = new AtomicLong();
 
     private final Thread raftThread;
     private final ThreadPoolExecutor notifier;
-    private final LinearizableReads reads;
-    private final AdminOperations admin;
+    private final SyncExecutor syncs;
     private volatile Thread notifierThread;
     private final CopyOnWriteArrayList<RaftServerListener> listeners = new CopyOnWriteArrayList<>();
     private final AtomicReference<LeaderChange> latestLeaderChange = new AtomicReference<>();
@@ -152,47 +122,11 @@ public final class RaftServer implements AutoCloseable {
     private volatile ServerStatus publishedStatus;
     private boolean closeStarted;
 
-    /** Snapshot duties, or null without a snapshot store. */
-    private final SnapshotManager snapshots;
-
+    /** Writes snapshots off the Raft thread; null without a snapshot store. */
     private final ThreadPoolExecutor snapshotWriter;
-    /** On-demand snapshot requests, handed to the Raft thread. */
-    private final ArrayBlockingQueue<CompletableFuture<SnapshotMeta>> snapshotRequests;
 
-    private static final int SNAPSHOT_REQUESTS_MAX = 16;
-
-    // Owned by the Raft thread once started.
-    private final RaftNode node;
-
-    private final OverlappedSyncs overlapped;
-    /** Invariant: every committed entry up to here was applied, in order, exactly once. */
-    private long appliedIndex;
-    /**
-     * Proposals applied by the Ready being handled, with their results. Completed only after the
-     * status is republished, so that a caller whose future completes sees at least that applied index.
-     */
-    private final List<AppliedProposal> appliedProposals = new ArrayList<>();
-    /**
-     * Proposals this node appended as leader, by the log index they were given. When a different entry
-     * is applied at that index the proposal can never commit (an index, once committed, never changes,
-     * and the runtime never re-proposes), so it fails at once instead of timing out. Holds at most
-     * about twice {@code pendingProposalsMax} entries: completed proposals are pruned when it grows.
-     */
-    private final TreeMap<Long, PendingProposal> appendedAtIndex = new TreeMap<>();
-    /** A proposal taken from the queue that did not fit in the last batch's byte limit; goes first next time. */
-    private PendingProposal deferredProposal;
-    /**
-     * Proposals the Raft thread took from {@link #submitted}, in that order, which is the order of their
-     * deadlines (assigned with their sequences in {@link #propose}, up to the nanoseconds two racing
-     * callers can reorder them): the head expires first. Completed ones leave when they reach the head, or
-     * in a sweep when the deque holds more than {@link #EXPIRY_ORDER_SWEEP_FACTOR} times
-     * {@code pendingProposalsMax} (many completions behind one slow proposal), which bounds it.
-     */
-    private final ArrayDeque<PendingProposal> expiryOrder = new ArrayDeque<>();
-
-    private static final int EXPIRY_ORDER_SWEEP_FACTOR = 2;
-    private long currentTerm;
-    private long knownLeaderId;
+    /** The runtime's logic; owned by the Raft thread once started (its request methods are thread-safe). */
+    private final RaftDriver driver;
 
     /**
      * Creates a server and its node from the durable state in {@code storage}. Nothing runs until
@@ -225,69 +159,21 @@ public final class RaftServer implements AutoCloseable {
             StateMachine stateMachine,
             RaftMetrics metrics) {
         this.config = Objects.requireNonNull(config, "config");
-        if (snapshots == null && (config.snapshotIntervalEntries() > 0 || config.snapshotIntervalBytes() > 0)) {
-            throw new IllegalArgumentException("snapshotIntervalEntries=" + config.snapshotIntervalEntries()
-                    + " and snapshotIntervalBytes=" + config.snapshotIntervalBytes() + " need a snapshot store");
-        }
         this.storage = Objects.requireNonNull(storage, "storage");
         this.transport = Objects.requireNonNull(transport, "transport");
-        this.stateMachine = Objects.requireNonNull(stateMachine, "stateMachine");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.id = config.id();
-        this.tickNanos = TimeUnit.MILLISECONDS.toNanos(config.tickMillis());
-        this.proposalTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(config.proposalTimeoutMillis());
-        this.session = ThreadLocalRandom.current().nextLong();
-        // Forwarding sessions and read contexts must differ in every run of this node, whatever its
-        // NodeConfig.randomSeed: a late answer or duplicate check from the previous run would otherwise
-        // match this run's requests (a forward dropped as a duplicate; a read confirmed at an old index).
-        SecureRandom runRandom = new SecureRandom();
-        long forwardSession = runRandom.nextLong() >>> 1;
-        long firstReadContext = runRandom.nextLong() >>> 2;
         this.inbox = new ArrayBlockingQueue<>(config.inboxMessagesMax());
-        this.submitted = new ArrayBlockingQueue<>(config.pendingProposalsMax());
-
-        if (snapshots != null) {
-            this.snapshotWriter =
-                    new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(1), runnable -> {
-                        Thread thread = new Thread(runnable, "raft-" + id + "-snapshot");
-                        thread.setDaemon(true);
-                        return thread;
-                    });
-            this.snapshots = new SnapshotManager(
-                    id,
-                    snapshots,
-                    stateMachine,
-                    storage,
-                    config.snapshotIntervalEntries(),
-                    config.snapshotIntervalBytes(),
-                    config.snapshotLogTailEntries(),
-                    snapshotWriter);
-            SnapshotMeta restored = this.snapshots.restoreAtStartup();
-            this.node = new RaftNode(
-                    config.node(),
-                    storage,
-                    snapshots,
-                    restored == null ? config.initialConf() : restored.conf(),
-                    restored == null ? 0 : restored.index(),
-                    forwardSession);
-        } else {
-            this.snapshotWriter = null;
-            this.snapshots = null;
-            this.node = new RaftNode(
-                    config.node(),
-                    storage,
-                    SnapshotSource.NONE,
-                    config.initialConf(),
-                    storage.compactedThrough().index(),
-                    forwardSession);
-        }
-        this.snapshotRequests = new ArrayBlockingQueue<>(SNAPSHOT_REQUESTS_MAX);
-        this.currentTerm = storage.hardState().term();
-        this.appliedIndex = node.status().appliedIndex();
-
+        this.snapshotWriter = snapshots == null
+                ? null
+                : new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(1), runnable -> {
+                    Thread thread = new Thread(runnable, "raft-" + id + "-snapshot");
+                    thread.setDaemon(true);
+                    return thread;
+                });
         this.raftThread = new Thread(this::runLoop, "raft-" + id);
         raftThread.setDaemon(true);
-        this.overlapped = new OverlappedSyncs(id, storage, metrics, this::sendAll, raftThread);
+        this.syncs = new ThreadSyncExecutor(id, raftThread);
         this.notifier = new ThreadPoolExecutor(
                 1,
                 1,
@@ -311,9 +197,52 @@ public final class RaftServer implements AutoCloseable {
                     }
                     task.run();
                 });
-        this.reads = new LinearizableReads(id, config, stateMachine, notifier, firstReadContext);
-        this.admin = new AdminOperations(id, config, notifier);
-        this.publishedStatus = new ServerStatus(ServerStatus.State.NEW, node.status(), appliedIndex, 0, 0, 0, null);
+        RaftDriver.Events events = new RaftDriver.Events() {
+            @Override
+            public void beforeCompletions() {
+                publishStatus();
+            }
+
+            @Override
+            public void leaderChanged(LeaderChange change) {
+                latestLeaderChange.set(change);
+                if (leaderNotificationScheduled.compareAndSet(false, true)) {
+                    notifier.execute(RaftServer.this::deliverLatestLeaderChange);
+                }
+            }
+        };
+        RaftDriver created;
+        try {
+            created = new RaftDriver(
+                    config,
+                    storage,
+                    snapshots,
+                    transport,
+                    stateMachine,
+                    metrics,
+                    new RaftDriver.Bindings(
+                            RaftClock.SYSTEM,
+                            syncs,
+                            notifier,
+                            snapshotWriter,
+                            ThreadLocalRandom.current().nextLong(),
+                            // Forwarding sessions and read contexts must differ in every run of this node,
+                            // whatever its NodeConfig.randomSeed: a late answer or duplicate check from the
+                            // previous run would otherwise match this run's requests (a forward dropped as a
+                            // duplicate; a read confirmed at an old index).
+                            RUN_RANDOM.nextLong() >>> 1,
+                            RUN_RANDOM.nextLong() >>> 2,
+                            events));
+        } catch (RuntimeException | Error e) {
+            notifier.shutdown();
+            if (snapshotWriter != null) {
+                snapshotWriter.shutdown();
+            }
+            throw e;
+        }
+        this.driver = created;
+        this.publishedStatus =
+                new ServerStatus(ServerStatus.State.NEW, driver.nodeStatus(), driver.appliedIndex(), 0, 0, 0, null);
     }
 
     /** Same as {@link #RaftServer(RaftServerConfig, LogStorage, Transport, StateMachine, RaftMetrics)} without metrics. */
@@ -372,42 +301,13 @@ public final class RaftServer implements AutoCloseable {
     public CompletableFuture<byte[]> propose(byte[] command) {
         Objects.requireNonNull(command, "command");
         if (state != ServerStatus.State.RUNNING) {
-            return rejected(shutdownException());
+            metrics.proposalRejected(RaftShutdownException.class);
+            return CompletableFuture.failedFuture(shutdownException());
         }
-        if (command.length > config.commandBytesMax()) {
-            return rejected(new ProposalRejectedException("node " + id + " rejected a command of " + command.length
-                    + " bytes: larger than commandBytesMax=" + config.commandBytesMax()));
-        }
-        if (pendingProposals.incrementAndGet() > config.pendingProposalsMax()) {
-            pendingProposals.decrementAndGet();
-            return rejected(new ProposalRejectedException("node " + id + " has " + config.pendingProposalsMax()
-                    + " proposals pending, the limit pendingProposalsMax; retry after some complete"));
-        }
-        long bytesNow = pendingProposalBytes.addAndGet(command.length);
-        if (bytesNow > config.pendingProposalBytesMax()) {
-            pendingProposalBytes.addAndGet(-command.length);
-            pendingProposals.decrementAndGet();
-            return rejected(new ProposalRejectedException("node " + id + " rejected a command of " + command.length
-                    + " bytes: pending proposals would hold " + bytesNow + " bytes, over pendingProposalBytesMax="
-                    + config.pendingProposalBytesMax() + "; retry after some complete"));
-        }
-        long sequence = lastSequence.incrementAndGet();
-        long now = System.nanoTime();
-        PendingProposal proposal = new PendingProposal(
-                sequence,
-                new CommandEnvelope(id, session, sequence, command).encode(),
-                command.length,
-                now,
-                now + proposalTimeoutNanos);
-        pending.put(sequence, proposal);
-        if (!submitted.offer(proposal)) {
-            // Unreachable: the queue's capacity is pendingProposalsMax and every element holds a slot.
-            settle(proposal, null, new ProposalRejectedException("node " + id + ": proposal queue full"));
-            return proposal.future;
-        }
+        Proposals.PendingProposal proposal = driver.submitProposal(command);
         if (state != ServerStatus.State.RUNNING) {
             // Perhaps lost a race with close(), which may already have failed everything pending.
-            settle(proposal, null, shutdownException());
+            driver.failProposal(proposal, shutdownException());
         }
         LockSupport.unpark(raftThread);
         return proposal.future;
@@ -433,10 +333,10 @@ public final class RaftServer implements AutoCloseable {
         if (state != ServerStatus.State.RUNNING) {
             return CompletableFuture.failedFuture(shutdownException());
         }
-        LinearizableReads.PendingRead read = reads.submit(query);
+        LinearizableReads.PendingRead read = driver.submitRead(query);
         if (state != ServerStatus.State.RUNNING) {
             // Perhaps lost a race with close(), which may already have failed everything pending.
-            reads.settle(read, null, shutdownException());
+            driver.failRead(read, shutdownException());
         }
         LockSupport.unpark(raftThread);
         return read.future;
@@ -457,7 +357,7 @@ public final class RaftServer implements AutoCloseable {
         if (state != ServerStatus.State.RUNNING) {
             return CompletableFuture.failedFuture(shutdownException());
         }
-        CompletableFuture<ConfState> future = admin.submitMembershipChange(change);
+        CompletableFuture<ConfState> future = driver.changeMembership(change);
         afterAdminSubmit();
         return future;
     }
@@ -488,14 +388,14 @@ public final class RaftServer implements AutoCloseable {
         if (state != ServerStatus.State.RUNNING) {
             return CompletableFuture.failedFuture(shutdownException());
         }
-        CompletableFuture<Void> future = admin.submitTransfer(targetId);
+        CompletableFuture<Void> future = driver.transferLeadership(targetId);
         afterAdminSubmit();
         return future;
     }
 
     private void afterAdminSubmit() {
         if (state != ServerStatus.State.RUNNING) {
-            admin.failAll(shutdownException(), false);
+            driver.failAdmin(shutdownException());
         }
         LockSupport.unpark(raftThread);
     }
@@ -513,16 +413,16 @@ public final class RaftServer implements AutoCloseable {
      *         {@link IllegalStateException} when the server has no snapshot store
      */
     public CompletableFuture<SnapshotMeta> takeSnapshot() {
-        if (snapshots == null) {
+        if (!driver.hasSnapshots()) {
             return CompletableFuture.failedFuture(new IllegalStateException("node " + id + " has no snapshot store"));
         }
         if (state != ServerStatus.State.RUNNING) {
             return CompletableFuture.failedFuture(shutdownException());
         }
         CompletableFuture<SnapshotMeta> future = new CompletableFuture<>();
-        if (!snapshotRequests.offer(future)) {
-            return CompletableFuture.failedFuture(new ProposalRejectedException(
-                    "node " + id + ": more than " + SNAPSHOT_REQUESTS_MAX + " snapshot requests queued"));
+        if (!driver.requestSnapshot(future)) {
+            return CompletableFuture.failedFuture(
+                    new ProposalRejectedException("node " + id + ": too many snapshot requests queued"));
         }
         LockSupport.unpark(raftThread);
         return future;
@@ -544,8 +444,8 @@ public final class RaftServer implements AutoCloseable {
                 state,
                 last.raft(),
                 last.appliedIndex(),
-                pendingProposals.get(),
-                reads.pendingCount(),
+                driver.pendingProposals(),
+                driver.pendingReads(),
                 inboundMessagesDropped.get(),
                 failure);
     }
@@ -580,19 +480,11 @@ public final class RaftServer implements AutoCloseable {
             }
         }
         boolean raftThreadStopped = wasNew || awaitRaftThread();
-        overlapped.shutdown(); // the Raft thread waited for the sync in flight before it stopped
+        driver.shutdownSyncs(); // the Raft thread waited for the sync in flight before it stopped
         transport.close();
         if (snapshotWriter != null) {
             snapshotWriter.shutdown();
-            RaftShutdownException stopped = shutdownException();
-            for (CompletableFuture<SnapshotMeta> request = snapshotRequests.poll();
-                    request != null;
-                    request = snapshotRequests.poll()) {
-                request.completeExceptionally(stopped);
-            }
-            if (raftThreadStopped) {
-                snapshots.failWaiting(stopped);
-            }
+            driver.failSnapshotRequests(shutdownException(), raftThreadStopped);
             try {
                 if (!snapshotWriter.awaitTermination(config.shutdownTimeoutMillis(), TimeUnit.MILLISECONDS)) {
                     log.warn(
@@ -661,78 +553,43 @@ public final class RaftServer implements AutoCloseable {
 
     // ---------------------------------------------------------------- the Raft thread
 
+    /**
+     * The Raft thread: each iteration finishes a sync that completed (or goes on with the Ready that waited
+     * for it, taking no input meanwhile), steps a bounded batch of inbound messages, ticks when a tick is
+     * due, lets the driver do the rest ({@link RaftDriver#process}), publishes the status, and parks until
+     * the next tick or new input.
+     */
     private void runLoop() {
         Throwable fatal = null;
         try {
             List<Message> messageBatch = new ArrayList<>();
-            List<PendingProposal> proposalBatch = new ArrayList<>();
-            long nextTickAtNanos = System.nanoTime() + tickNanos;
             publishStatus();
             while (state == ServerStatus.State.RUNNING) {
-                boolean changed = overlapped.finishIfDone(node::synced);
+                boolean changed = driver.finishSyncs();
+                while (driver.busy()) {
+                    // A Ready waits for the sync in flight: like the blocking wait it replaces, take no input
+                    // (the sync thread unparks this one when the sync is done).
+                    LockSupport.park(this);
+                    changed |= driver.finishSyncs();
+                }
 
                 messageBatch.clear();
                 inbox.drainTo(messageBatch, config.inboxBatchMessagesMax());
                 for (Message message : messageBatch) {
-                    node.step(message);
+                    driver.step(message);
                 }
                 changed |= !messageBatch.isEmpty();
 
-                long now = System.nanoTime();
-                if (now - nextTickAtNanos >= 0) {
-                    node.tick();
-                    changed = true;
-                    nextTickAtNanos += tickNanos;
-                    if (now - nextTickAtNanos >= 0) {
-                        // Fell behind (a slow sync, a GC pause): skip the missed ticks rather than fire
-                        // them in a burst, which would expire election timeouts that peers' messages,
-                        // still queued in the inbox, were about to reset. They still age the read lease,
-                        // which must not outlive real time.
-                        node.ticksLost((now - nextTickAtNanos) / tickNanos + 1);
-                        nextTickAtNanos = now + tickNanos;
-                    }
-                }
-
-                proposalBatch.clear();
-                collectProposalBatch(proposalBatch, now);
-                if (!proposalBatch.isEmpty()) {
-                    proposeBatch(proposalBatch);
-                    changed = true;
-                }
-                changed |= reads.requestConfirmation(node);
-                changed |= admin.startQueued(node, now);
-
-                while (node.hasReady()) {
-                    handleReady(node.ready());
-                    changed = true;
-                }
-
-                if (snapshots != null) {
-                    for (CompletableFuture<SnapshotMeta> request = snapshotRequests.poll();
-                            request != null;
-                            request = snapshotRequests.poll()) {
-                        snapshots.request(request);
-                    }
-                    changed |= snapshots.finishWritten();
-                    changed |= snapshots.maybeStart(
-                            appliedIndex, () -> node.status().conf());
-                }
-
-                long afterReadyNanos = System.nanoTime();
-                changed |= expireProposals(afterReadyNanos);
-                changed |= reads.expire(afterReadyNanos);
-                changed |= admin.check(node, afterReadyNanos);
+                changed |= driver.tickIfDue(System.nanoTime());
+                changed |= driver.process();
                 if (changed) {
                     publishStatus();
                 }
                 if (inbox.isEmpty()
-                        && submitted.isEmpty()
-                        && deferredProposal == null
-                        && !reads.hasSubmitted()
-                        && !admin.hasSubmitted()
-                        && !overlapped.finished()
+                        && !driver.busy()
+                        && !driver.hasQueuedWork()
                         && state == ServerStatus.State.RUNNING) {
-                    long waitNanos = nextTickAtNanos - System.nanoTime();
+                    long waitNanos = driver.nextTickAtNanos() - System.nanoTime();
                     if (waitNanos > 0) {
                         LockSupport.parkNanos(this, waitNanos);
                     }
@@ -747,7 +604,7 @@ public final class RaftServer implements AutoCloseable {
             fatal = t;
         }
         try {
-            overlapped.awaitAndShutdown();
+            driver.awaitSyncAndShutdown();
         } catch (Throwable t) {
             if (fatal == null) {
                 fatal = t;
@@ -762,379 +619,13 @@ public final class RaftServer implements AutoCloseable {
         }
     }
 
-    /**
-     * Takes up to {@code proposalBatchMax} queued proposals and at most {@code proposalBatchBytesMax}
-     * bytes (but always at least one), skipping those already completed and timing out those whose
-     * deadline passed while they were queued.
-     */
-    private void collectProposalBatch(List<PendingProposal> batch, long nowNanos) {
-        long batchBytes = 0;
-        while (batch.size() < config.proposalBatchMax()) {
-            PendingProposal next;
-            if (deferredProposal != null) {
-                next = deferredProposal;
-                deferredProposal = null;
-            } else {
-                next = submitted.poll();
-                if (next == null) {
-                    return;
-                }
-                trackExpiry(next);
-            }
-            if (next.settled.get()) {
-                continue;
-            }
-            if (next.deadlineNanos - nowNanos <= 0) {
-                timeOut(next);
-                continue;
-            }
-            if (!batch.isEmpty() && batchBytes + next.envelope.length > config.proposalBatchBytesMax()) {
-                deferredProposal = next;
-                return;
-            }
-            batch.add(next);
-            batchBytes += next.envelope.length;
-        }
-    }
-
-    private void proposeBatch(List<PendingProposal> batch) {
-        List<byte[]> payloads = new ArrayList<>(batch.size());
-        for (PendingProposal proposal : batch) {
-            payloads.add(proposal.envelope);
-        }
-        try {
-            Proposal outcome = node.propose(payloads);
-            metrics.proposalsBatched(payloads.size());
-            if (outcome instanceof Proposal.Appended appended) {
-                Check.that(
-                        appended.count() == batch.size(),
-                        "node %s appended %s of %s proposals",
-                        id,
-                        appended.count(),
-                        batch.size());
-                for (int i = 0; i < batch.size(); i++) {
-                    appendedAtIndex.put(appended.firstIndex() + i, batch.get(i));
-                }
-                if (appendedAtIndex.size() > 2 * config.pendingProposalsMax()) {
-                    appendedAtIndex.values().removeIf(proposal -> proposal.settled.get());
-                }
-            }
-        } catch (NotLeaderException | ProposalRejectedException e) {
-            for (PendingProposal proposal : batch) {
-                metrics.proposalRejected(e.getClass());
-                settle(proposal, null, e);
-            }
-        }
-    }
-
-    private void handleReady(Ready ready) {
-        if (config.overlapSyncs()
-                && ready.mayAdvanceBeforeSync()
-                && (ready.entries().isEmpty() || ready.entries().get(0).index() == storage.lastIndex() + 1)) {
-            handleReadyOverlapped(ready);
-            return;
-        }
-        List<Message> heldForThisSync = List.of();
-        if (ready.needsSync()) {
-            // Storage allows only extending appends while a sync is pending; this Ready's own sync will
-            // also cover what was written since (advance() then counts everything durable).
-            heldForThisSync = overlapped.awaitForSyncOnRaftThread();
-        }
-        sendAll(ready.messages());
-        if (!ready.snapshotChunks().isEmpty() || ready.snapshot() != null) {
-            if (snapshots == null) {
-                throw new IllegalStateException("node " + id + " received a snapshot from its leader but has no "
-                        + "snapshot store; configure one on every node of a cluster that compacts its log");
-            }
-            snapshots.stage(ready.snapshotChunks());
-            if (ready.snapshot() != null) {
-                snapshots.install(ready.snapshot());
-                appliedIndex = ready.snapshot().index();
-            }
-        }
-        // Committed entries already in the log before this Ready's new entries were made durable by an
-        // earlier sync: apply them and answer their proposers now, before this Ready's sync, rather than one
-        // sync later. On a leader this is the common case under load: followers' acknowledgements of batch k
-        // arrive while the leader syncs batch k, so the Ready that commits batch k also carries batch k+1.
-        List<Entry> committed = ready.committedEntries();
-        int durableCommitted = committedBefore(committed, ready.entries());
-        if (durableCommitted > 0 && ready.needsSync()) {
-            applyCommitted(committed.subList(0, durableCommitted));
-            reads.onReadStates(ready.readStates());
-            reads.serveApplied(appliedIndex);
-            if (!appliedProposals.isEmpty()) {
-                publishStatus();
-                completeAppliedProposals();
-            }
-        } else {
-            durableCommitted = 0;
-        }
-        if (!ready.entries().isEmpty()) {
-            storage.append(ready.entries());
-        }
-        if (ready.hardState() != null) {
-            storage.saveHardState(ready.hardState());
-            currentTerm = ready.hardState().term();
-        }
-        if (ready.needsSync()) {
-            long syncStartNanos = System.nanoTime();
-            storage.sync();
-            metrics.syncCompleted(
-                    System.nanoTime() - syncStartNanos, ready.entries().size());
-        }
-        sendAll(heldForThisSync);
-        sendAll(ready.messagesAfterSync());
-        applyCommitted(committed.subList(durableCommitted, committed.size()));
-        if (durableCommitted == 0) {
-            reads.onReadStates(ready.readStates());
-        }
-        reads.serveApplied(appliedIndex);
-        if (ready.softState() != null) {
-            noteSoftState(ready.softState());
-        }
-        node.advance(ready);
-        metrics.readyHandled(
-                ready.entries().size(),
-                ready.messages().size() + ready.messagesAfterSync().size(),
-                ready.committedEntries().size());
-        if (!appliedProposals.isEmpty()) {
-            publishStatus();
-            completeAppliedProposals();
-        }
-    }
-
-    /**
-     * A Ready that needs a sync only for its entries and acknowledgements (a leader's batch, a follower's
-     * append): write the entries, do the other duties, advance, and leave the sync to the sync thread —
-     * one in flight at a time, each covering everything written before it began — with the Ready's
-     * acknowledgements held until a sync begun after its writes completes. Meanwhile the Raft thread goes
-     * on stepping acknowledgements, appends and proposals; the node counts these entries toward a quorum
-     * and applies them only once {@link RaftNode#synced} reports them durable.
-     */
-    private void handleReadyOverlapped(Ready ready) {
-        sendAll(ready.messages());
-        if (!ready.entries().isEmpty()) {
-            storage.append(ready.entries());
-        }
-        applyCommitted(ready.committedEntries());
-        reads.onReadStates(ready.readStates());
-        reads.serveApplied(appliedIndex);
-        if (ready.softState() != null) {
-            noteSoftState(ready.softState());
-        }
-        node.advanceWithoutSync(ready);
-        metrics.readyHandled(
-                ready.entries().size(),
-                ready.messages().size(),
-                ready.committedEntries().size());
-        if (!appliedProposals.isEmpty()) {
-            publishStatus();
-            completeAppliedProposals();
-        }
-        overlapped.written(ready.entries(), ready.messagesAfterSync());
-        // The Ready is advanced, so the node may hear of a finished sync now: at once when there was nothing
-        // to force (sync disabled), or when the sync thread was quick.
-        overlapped.finishIfDone(node::synced);
-    }
-
-    /**
-     * How many of {@code committed} (a prefix) lie below the first of {@code newEntries}: those were
-     * appended by earlier Readies, each synced before it was advanced, and a committed entry is never
-     * replaced, so they are durable here whatever this Ready truncates or appends.
-     */
-    private static int committedBefore(List<Entry> committed, List<Entry> newEntries) {
-        if (newEntries.isEmpty()) {
-            return committed.size();
-        }
-        long firstNewIndex = newEntries.get(0).index();
-        int count = 0;
-        while (count < committed.size() && committed.get(count).index() < firstNewIndex) {
-            count++;
-        }
-        return count;
-    }
-
-    /**
-     * Completes the proposals applied by the Ready just handled, in log order, with one notification task
-     * for all of them: under load a Ready applies hundreds, and a task per proposal cost the notification
-     * thread a queue hand-off each.
-     */
-    private void completeAppliedProposals() {
-        if (appliedProposals.isEmpty()) {
-            return;
-        }
-        List<AppliedProposal> batch = new ArrayList<>(appliedProposals.size());
-        for (AppliedProposal applied : appliedProposals) {
-            if (claim(applied.proposal())) {
-                batch.add(applied);
-            }
-        }
-        appliedProposals.clear();
-        if (!batch.isEmpty()) {
-            notifier.execute(() -> {
-                for (AppliedProposal applied : batch) {
-                    release(applied.proposal());
-                    applied.proposal().future.complete(applied.result());
-                }
-            });
-        }
-    }
-
-    private void sendAll(List<Message> messages) {
-        for (Message message : messages) {
-            try {
-                transport.send(message);
-            } catch (RuntimeException e) {
-                // The transport broke its never-throw contract; losing a message is safe (Raft retries),
-                // stopping the node for it is not necessary.
-                log.warn(
-                        "node {}: transport threw while sending {}; message dropped",
-                        id,
-                        message.getClass().getSimpleName(),
-                        e);
-            }
-        }
-    }
-
-    private void applyCommitted(List<Entry> entries) {
-        if (entries.isEmpty()) {
-            return;
-        }
-        for (Entry entry : entries) {
-            Check.that(
-                    entry.index() == appliedIndex + 1,
-                    "node %s: committed entry %s does not follow the applied index %s",
-                    id,
-                    entry,
-                    appliedIndex);
-            long completedSequence = entry.type() == EntryType.NORMAL ? applyNormal(entry) : NO_SEQUENCE;
-            if (snapshots != null) {
-                snapshots.onApplied(entry.data().length);
-            }
-            PendingProposal appendedHere = appendedAtIndex.remove(entry.index());
-            if (appendedHere != null && appendedHere.sequence != completedSequence) {
-                settle(
-                        appendedHere,
-                        null,
-                        new ProposalNotCommittedException("proposal " + appendedHere.sequence
-                                + " of node " + id + " was not committed: log index " + entry.index()
-                                + " now holds a different entry of term " + entry.term()
-                                + ", written by a newer leader; retrying cannot apply it twice"));
-            }
-            admin.onApplied(entry);
-            // NO_OP entries carry nothing to apply; CONFIG_CHANGE is applied by the node in advance().
-            appliedIndex = entry.index();
-        }
-        metrics.entriesApplied(entries.size(), appliedIndex);
-    }
-
-    /** Applies one NORMAL entry; returns the sequence of this node's proposal it completes, or NO_SEQUENCE. */
-    private long applyNormal(Entry entry) {
-        String defect = CommandEnvelope.defect(entry.data());
-        if (defect != null) {
-            // A poisoned entry (issue 18): stopping would stop again at every replay, for good. Its fate
-            // depends on its bytes alone, so every replica rejects it alike; the state machine never sees
-            // it and no proposal of ours can be in it (only envelopes carry our session).
-            metrics.undecodableEntryApplied(entry.index());
-            log.warn(
-                    "node {}: committed log entry {} (term {}) is {}; applied as a rejection, as on every replica",
-                    id,
-                    entry.index(),
-                    entry.term(),
-                    defect);
-            return NO_SEQUENCE;
-        }
-        CommandEnvelope envelope = CommandEnvelope.decode(entry.index(), entry.data());
-        byte[] result;
-        try {
-            result = stateMachine.apply(entry.index(), envelope.command());
-        } catch (RuntimeException e) {
-            throw new IllegalStateException(
-                    "node " + id + ": the state machine failed to apply entry " + entry.index()
-                            + "; stopping, because skipping it would make replicas diverge",
-                    e);
-        }
-        if (result == null) {
-            throw new IllegalStateException("node " + id + ": the state machine returned null for entry "
-                    + entry.index() + " (its contract requires a result, possibly empty)");
-        }
-        if (envelope.originId() == id && envelope.session() == session) {
-            PendingProposal proposal = pending.get(envelope.sequence());
-            if (proposal != null) {
-                metrics.proposalCompleted(System.nanoTime() - proposal.submittedAtNanos);
-                appliedProposals.add(new AppliedProposal(proposal, result));
-                return proposal.sequence;
-            }
-        }
-        return NO_SEQUENCE;
-    }
-
-    private void noteSoftState(Ready.SoftState softState) {
-        if (softState.leaderId() == knownLeaderId) {
-            return;
-        }
-        knownLeaderId = softState.leaderId();
-        LeaderChange change = new LeaderChange(id, currentTerm, softState.leaderId(), softState.role());
-        log.info(
-                "node {}: leader is now {} in term {} (local role {})",
-                id,
-                change.hasLeader() ? change.leaderId() : "unknown",
-                change.term(),
-                change.localRole());
-        metrics.leaderChanged(change.term(), change.leaderId());
-        latestLeaderChange.set(change);
-        if (leaderNotificationScheduled.compareAndSet(false, true)) {
-            notifier.execute(this::deliverLatestLeaderChange);
-        }
-    }
-
-    /** Fails pending proposals whose deadline passed; returns whether any did. */
-    /**
-     * Fails the proposals whose deadline passed. Those still in {@link #submitted} are timed out when
-     * the Raft thread takes them ({@link #collectProposalBatch}), which it does every iteration.
-     */
-    private boolean expireProposals(long nowNanos) {
-        boolean expired = false;
-        for (PendingProposal oldest = expiryOrder.peekFirst(); oldest != null; oldest = expiryOrder.peekFirst()) {
-            if (oldest.settled.get()) {
-                expiryOrder.pollFirst();
-                continue;
-            }
-            if (oldest.deadlineNanos - nowNanos > 0) {
-                return expired;
-            }
-            expiryOrder.pollFirst();
-            timeOut(oldest);
-            expired = true;
-        }
-        return expired;
-    }
-
-    private void trackExpiry(PendingProposal proposal) {
-        expiryOrder.addLast(proposal);
-        if (expiryOrder.size() > EXPIRY_ORDER_SWEEP_FACTOR * config.pendingProposalsMax()) {
-            expiryOrder.removeIf(tracked -> tracked.settled.get());
-        }
-    }
-
-    private void timeOut(PendingProposal proposal) {
-        metrics.proposalTimedOut();
-        settle(
-                proposal,
-                null,
-                new RaftTimeoutException("proposal " + proposal.sequence + " of node " + id
-                        + " was not applied within proposalTimeoutMillis=" + config.proposalTimeoutMillis()
-                        + "; its outcome is unknown: it may still be committed and applied, or be lost"
-                        + " (retry only idempotent commands)"));
-    }
-
     private void publishStatus() {
         publishedStatus = new ServerStatus(
                 state,
-                node.status(),
-                appliedIndex,
-                pendingProposals.get(),
-                reads.pendingCount(),
+                driver.nodeStatus(),
+                driver.appliedIndex(),
+                driver.pendingProposals(),
+                driver.pendingReads(),
                 inboundMessagesDropped.get(),
                 failure);
     }
@@ -1147,7 +638,7 @@ public final class RaftServer implements AutoCloseable {
         log.error(
                 "node {} stopped after a fatal failure; pending proposals fail, close() releases resources", id, fatal);
         // Entries applied before the failure are committed: their proposers get the real result.
-        completeAppliedProposals();
+        driver.completeAppliedAfterFailure();
         failAllPending(shutdownException(), true);
         transport.close();
         notifyStopped(fatal);
@@ -1157,52 +648,7 @@ public final class RaftServer implements AutoCloseable {
 
     /** @param raftThreadStopped whether state owned by the Raft thread may be touched (it has stopped, or this is it) */
     private void failAllPending(RaftShutdownException exception, boolean raftThreadStopped) {
-        reads.failAll(exception);
-        admin.failAll(exception, raftThreadStopped);
-        PendingProposal proposal;
-        while ((proposal = submitted.poll()) != null) {
-            settle(proposal, null, exception);
-        }
-        List<PendingProposal> remaining = new ArrayList<>(pending.values());
-        remaining.sort(Comparator.comparingLong(pendingProposal -> pendingProposal.sequence));
-        for (PendingProposal pendingProposal : remaining) {
-            settle(pendingProposal, null, exception);
-        }
-    }
-
-    /** Completes a proposal exactly once, on the notification thread, then frees its slot. */
-    private void settle(PendingProposal proposal, byte[] result, Throwable error) {
-        if (!claim(proposal)) {
-            return;
-        }
-        notifier.execute(() -> {
-            release(proposal);
-            if (error == null) {
-                proposal.future.complete(result);
-            } else {
-                proposal.future.completeExceptionally(error);
-            }
-        });
-    }
-
-    /** Makes the caller the one completer of {@code proposal}; false when someone else already is. */
-    private boolean claim(PendingProposal proposal) {
-        if (!proposal.settled.compareAndSet(false, true)) {
-            return false;
-        }
-        pending.remove(proposal.sequence, proposal);
-        return true;
-    }
-
-    /** Frees the slot of a claimed proposal, just before its future completes (on the notification thread). */
-    private void release(PendingProposal proposal) {
-        pendingProposalBytes.addAndGet(-proposal.commandBytes);
-        pendingProposals.decrementAndGet();
-    }
-
-    private CompletableFuture<byte[]> rejected(RuntimeException exception) {
-        metrics.proposalRejected(exception.getClass());
-        return CompletableFuture.failedFuture(exception);
+        driver.failAll(exception, raftThreadStopped);
     }
 
     private RaftShutdownException shutdownException() {
@@ -1246,27 +692,5 @@ public final class RaftServer implements AutoCloseable {
                 }
             }
         });
-    }
-
-    private record AppliedProposal(PendingProposal proposal, byte[] result) {}
-
-    /** A proposal from {@link #propose} until its future is completed. */
-    private static final class PendingProposal {
-        final long sequence;
-        final byte[] envelope;
-        final int commandBytes;
-        final long submittedAtNanos;
-        final long deadlineNanos;
-        final CompletableFuture<byte[]> future = new CompletableFuture<>();
-        /** Set by whoever completes the proposal first; guarantees exactly one completion. */
-        final AtomicBoolean settled = new AtomicBoolean();
-
-        PendingProposal(long sequence, byte[] envelope, int commandBytes, long submittedAtNanos, long deadlineNanos) {
-            this.sequence = sequence;
-            this.envelope = envelope;
-            this.commandBytes = commandBytes;
-            this.submittedAtNanos = submittedAtNanos;
-            this.deadlineNanos = deadlineNanos;
-        }
     }
 }

@@ -15,7 +15,7 @@ import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -46,7 +46,7 @@ final class SnapshotManager {
     /** Command bytes applied since the last snapshot was started. */
     private long bytesSinceSnapshot;
 
-    private final ExecutorService writer;
+    private final Executor writer;
 
     /** Index of the newest durable snapshot, or 0. */
     private long lastSnapshotIndex;
@@ -67,7 +67,7 @@ final class SnapshotManager {
             long intervalEntries,
             long intervalBytes,
             long logTailEntries,
-            ExecutorService writer) {
+            Executor writer) {
         this.id = id;
         this.store = store;
         this.stateMachine = stateMachine;

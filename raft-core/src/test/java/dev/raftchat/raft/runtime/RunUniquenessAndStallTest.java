@@ -85,7 +85,7 @@ class RunUniquenessAndStallTest {
     void aStalledLeaderDoesNotServeFromALeaseThatExpiredDuringTheStall() throws Exception {
         try (ServerCluster cluster = new ServerCluster(
                 3,
-                builder -> builder.readTimeoutMillis(3_000)
+                builder -> builder.readTimeoutMillis(10_000)
                         .node(builder.build().node().withLeaseReads(true, 2)))) {
             RaftServer oldLeader = cluster.awaitLeader();
             oldLeader.propose(add("x", 1)).get(WAIT_SECONDS, TimeUnit.SECONDS);
@@ -109,9 +109,12 @@ class RunUniquenessAndStallTest {
             assertThat(text(beforeStall.get(WAIT_SECONDS, TimeUnit.SECONDS))).isEqualTo("1");
             // The stall lasted many election timeouts: the followers' promise ended long ago, and a new
             // leader has committed x=6. Serving this read from the lease would answer 1.
+            // It fails: not confirmed (CheckQuorum deposes the cut-off leader), or past its deadline when
+            // the stall outlasted it on a loaded machine. Either way nothing was read.
             assertThatThrownBy(() -> afterStall.get(WAIT_SECONDS, TimeUnit.SECONDS))
                     .isInstanceOf(ExecutionException.class)
-                    .hasCauseInstanceOf(ReadNotConfirmedException.class);
+                    .cause()
+                    .isInstanceOfAny(ReadNotConfirmedException.class, RaftTimeoutException.class);
         }
     }
 }

@@ -1,0 +1,70 @@
+package dev.raftchat.chat;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.raftchat.chat.http.HttpConfig;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** The HTTP front door's flags: defaults as documented in docs/operations.md, environment variables, validation. */
+class HttpFlagsTest {
+
+    private static ChatNodeConfig config(Map<String, String> environment, String... args) {
+        CommandLine commandLine = RaftChatMain.commandLine(environment);
+        commandLine.parseArgs(args);
+        return ((RaftChatMain) commandLine.getCommand()).toConfig();
+    }
+
+    @Test
+    void withoutFlagsTheDocumentedDefaultsApply() {
+        HttpConfig http = config(Map.of()).http();
+        assertThat(http).isEqualTo(HttpConfig.defaults());
+        assertThat(http.connectionsMax()).isEqualTo(4_096);
+        assertThat(http.connectionsPerAddressMax()).isEqualTo(256);
+        assertThat(http.headerReadTimeoutMillis()).isEqualTo(10_000);
+        assertThat(http.bodyReadTimeoutMillis()).isEqualTo(30_000);
+        assertThat(http.keepAliveIdleTimeoutMillis()).isEqualTo(60_000);
+        assertThat(http.pipelinedRequestsMax()).isEqualTo(16);
+        assertThat(http.webSocketAuthTimeoutMillis()).isEqualTo(10_000);
+        assertThat(http.firehosePingIntervalMillis()).isEqualTo(15_000);
+        assertThat(http.firehoseIdleTimeoutMillis()).isEqualTo(45_000);
+        assertThat(http.allowedHosts()).isEmpty();
+    }
+
+    @Test
+    void flagsAndEnvironmentVariablesSetTheFrontDoor() {
+        HttpConfig http = config(
+                        Map.of("RAFT_CHAT_HTTP_CONNECTIONS_PER_ADDRESS_MAX", "32"),
+                        "--http-connections-max",
+                        "100",
+                        "--http-header-read-timeout-ms",
+                        "2000",
+                        "--websocket-auth-timeout-ms",
+                        "3000",
+                        "--http-allowed-hosts",
+                        "Chat.Example.org, node_1")
+                .http();
+        assertThat(http.connectionsMax()).isEqualTo(100);
+        assertThat(http.connectionsPerAddressMax()).isEqualTo(32);
+        assertThat(http.headerReadTimeoutMillis()).isEqualTo(2_000);
+        assertThat(http.webSocketAuthTimeoutMillis()).isEqualTo(3_000);
+        assertThat(http.allowedHosts()).isEqualTo(Set.of("chat.example.org", "node_1"));
+    }
+
+    @Test
+    void invalidValuesNameTheSetting() {
+        assertThatThrownBy(() -> config(Map.of(), "--http-connections-per-address-max", "0"))
+                .hasMessageContaining("connectionsPerAddressMax");
+        assertThatThrownBy(() -> config(Map.of(), "--http-connections-max", "10"))
+                .hasMessageContaining("connectionsPerAddressMax"); // more per address than in total
+        assertThatThrownBy(() -> config(Map.of(), "--firehose-idle-timeout-ms", "1000"))
+                .hasMessageContaining("firehoseIdleTimeoutMillis");
+        assertThatThrownBy(() -> config(Map.of(), "--http-allowed-hosts", "evil.example:80"))
+                .hasMessageContaining("is not a host name");
+        assertThatThrownBy(() -> config(Map.of(), "--admin-token", "short"))
+                .hasMessageContaining("at least 24 characters");
+    }
+}
