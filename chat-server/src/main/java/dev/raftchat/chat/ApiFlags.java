@@ -107,6 +107,13 @@ final class ApiFlags {
     int loginAttemptsPerMinutePerAddress;
 
     @Option(
+            names = "--login-delay-max-ms",
+            defaultValue = "" + ApiConfig.DEFAULT_LOGIN_DELAY_MAX_MILLIS,
+            description = "Longest a login of a user attacked from many addresses is slowed; never refused"
+                    + " (default: ${DEFAULT-VALUE}).")
+    long loginDelayMaxMillis;
+
+    @Option(
             names = "--writes-per-minute-per-user",
             defaultValue = "" + ApiConfig.DEFAULT_WRITES_PER_MINUTE_PER_USER,
             description = "Writes per user per minute, also the burst; beyond it 429 (default: ${DEFAULT-VALUE}).")
@@ -226,6 +233,13 @@ final class ApiFlags {
             description = "Replicated. Open sessions in total (default: ${DEFAULT-VALUE}).")
     int sessionsMax;
 
+    @Option(
+            names = "--state-bytes-max",
+            defaultValue = "" + ChatPolicy.DEFAULT_STATE_BYTES_MAX,
+            description = "Budget of the replicated chat state in estimated heap bytes; writes past it get 507."
+                    + " Replicated: the same on every node (default: ${DEFAULT-VALUE}).")
+    long stateBytesMax;
+
     /** {@code config} with these flags applied. @throws IllegalArgumentException naming the bad setting */
     ChatNodeConfig applyTo(ChatNodeConfig config) {
         ChatLimits old = config.limits();
@@ -239,7 +253,8 @@ final class ApiFlags {
                 idempotencyKeyAgeSeconds,
                 usersMax,
                 sessionsPerUserMax,
-                sessionsMax);
+                sessionsMax,
+                stateBytesMax);
         Set<String> admins = Arrays.stream(adminUsers.split(","))
                 .map(String::trim)
                 .filter(name -> !name.isEmpty())
@@ -255,6 +270,7 @@ final class ApiFlags {
                 passwordHashQueueMax,
                 loginAttemptsPerMinutePerUser,
                 loginAttemptsPerMinutePerAddress,
+                loginDelayMaxMillis,
                 writesPerMinutePerUser,
                 writesPerMinutePerAddress,
                 rateLimitKeysMax,

@@ -195,6 +195,9 @@ public final class ChatNode implements AutoCloseable {
                 nodeId,
                 this::raftStatus,
                 () -> snapshotFiles.latestPath().map(ChatNode::sizeOrZero).orElse(0L));
+        metrics.bindPeerAuthentication(
+                () -> transport.stats().authenticationFailures(),
+                () -> transport.stats().senderMismatches());
         long[] voters = config.cluster().keySet().stream()
                 .filter(id -> !config.join() || id != nodeId)
                 .mapToLong(Long::longValue)
@@ -258,7 +261,13 @@ public final class ChatNode implements AutoCloseable {
                     },
                     metrics);
             ApiHandler apiHandler = new ApiHandler(
-                    apiBackend, api, config.httpContentBytesMax(), passwordHasher, webSocketHub, System::nanoTime);
+                    apiBackend,
+                    api,
+                    config.httpContentBytesMax(),
+                    passwordHasher,
+                    webSocketHub,
+                    System::nanoTime,
+                    config.adminToken());
             this.http = new ChatHttpServer(
                     config.httpHost(),
                     config.httpPort(),
@@ -768,7 +777,11 @@ public final class ChatNode implements AutoCloseable {
                 .thenApply(ChatCodec::decodeResult)
                 .thenApply(result -> {
                     if (!result.accepted()) {
-                        int status = result.errorCode().equals("too_many_rooms") ? 409 : 400;
+                        int status = switch (result.errorCode()) {
+                            case "too_many_rooms" -> 409;
+                            case "state_full" -> 507; // Insufficient Storage: the state budget
+                            default -> 400;
+                        };
                         throw new ApiException(status, result.errorCode(), result.errorMessage());
                     }
                     return result;

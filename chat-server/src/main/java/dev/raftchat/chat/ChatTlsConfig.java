@@ -13,7 +13,9 @@ import javax.net.ssl.SSLException;
  * {@code httpPrivateKey}, PKCS#8) and the peer port (mutual TLS: {@code peerCertificate}, {@code peerPrivateKey}
  * and the {@code peerTrustedCa} that signed every node's peer certificate). Each side is off when its files
  * are null, and must be given completely or not at all. Peer certificates need a subject alternative name
- * matching the host in {@code --cluster} (e.g. {@code IP:127.0.0.1}): clients verify it.
+ * matching the host in {@code --cluster} (e.g. {@code IP:127.0.0.1}): clients verify it; and the URI
+ * subject alternative name {@code raft-chat://node/<id>} naming the node: peers refuse a certificate that
+ * does not name the id its holder claims.
  */
 public record ChatTlsConfig(
         Path httpCertificate, Path httpPrivateKey, Path peerCertificate, Path peerPrivateKey, Path peerTrustedCa) {

@@ -1,6 +1,7 @@
 package dev.raftchat.chat;
 
 import dev.raftchat.chat.ops.RestoreCommand;
+import dev.raftchat.chat.state.Names;
 import dev.raftchat.raft.runtime.ServerStatus;
 import dev.raftchat.raft.transport.netty.PeerAddress;
 import java.lang.reflect.InvocationHandler;
@@ -129,7 +130,7 @@ public final class RaftChatMain implements Callable<Integer> {
             names = "--peer-tls-cert",
             paramLabel = "PEM",
             description =
-                    "Mutual TLS between nodes: this node's peer certificate (PEM, with a subject alternative name for its --cluster host); needs --peer-tls-key and --peer-tls-ca.")
+                    "Mutual TLS between nodes: this node's peer certificate (PEM, with subject alternative names for its --cluster host and URI:raft-chat://node/<id>); needs --peer-tls-key and --peer-tls-ca.")
     Path peerTlsCertificate;
 
     @Option(
@@ -183,6 +184,28 @@ public final class RaftChatMain implements Callable<Integer> {
         return dataDir == null ? config : config.withDataDir(dataDir);
     }
 
+    /**
+     * The heap must hold the state about three times (the state, a snapshot being parsed during a restore,
+     * the log cache and buffers): below that the state budget cannot keep the node from running out of heap.
+     */
+    private static void warnIfHeapIsSmall(ChatNodeConfig config) {
+        long heapBytes = Runtime.getRuntime().maxMemory();
+        long budgetBytes = config.api().policy().stateBytesMax();
+        LOG.info(
+                "memory: heap max {} MiB, state budget {} MiB (--state-bytes-max), names checked with Unicode {}",
+                heapBytes >> 20,
+                budgetBytes >> 20,
+                Names.UNICODE_VERSION);
+        if (heapBytes < 3 * budgetBytes) {
+            LOG.warn(
+                    "the heap ({} MiB) is less than three times the state budget ({} MiB): the node may run out of"
+                            + " heap before the budget refuses writes; raise the heap (RAFT_CHAT_HEAP_MB) or lower"
+                            + " --state-bytes-max on every node (docs/operations.md, Sizing)",
+                    heapBytes >> 20,
+                    budgetBytes >> 20);
+        }
+    }
+
     static String describe(ChatNodeConfig config) {
         return String.format(
                 Locale.ROOT,
@@ -219,6 +242,7 @@ public final class RaftChatMain implements Callable<Integer> {
                 describe(config),
                 tls,
                 configFile == null ? "" : " (config file " + configFile.toAbsolutePath() + ")");
+        warnIfHeapIsSmall(config);
         ChatNode node;
         try {
             node = ChatNode.start(config, tls, clusterSecretFile);

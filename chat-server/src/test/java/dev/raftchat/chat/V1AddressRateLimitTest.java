@@ -4,31 +4,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.raftchat.chat.V1Client.Reply;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The per-address write limit on its own: per-user limits are generous, so only the address can refuse. */
 class V1AddressRateLimitTest {
     private static final int WRITES_PER_ADDRESS = 4;
-    private ChatCluster cluster;
 
-    @AfterEach
-    void stop() {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
+    @RegisterExtension
+    final V1Cluster v1 = new V1Cluster();
+
+    private ChatCluster cluster;
 
     @Test
     void writesFromOneAddressAreLimitedAcrossUsersAndARefusedWriteCreatesNothing(@TempDir Path dataRoot) {
-        cluster = new ChatCluster(dataRoot, 1);
-        var api = ChatCluster.testApiConfig();
-        api.writesPerMinutePerAddress = WRITES_PER_ADDRESS;
-        api.writesPerMinutePerUser = 1_000;
-        cluster.apiConfig = api.build();
-        cluster.startAll();
-        cluster.awaitReady();
+        cluster = v1.start(dataRoot, 1, api -> {
+            api.writesPerMinutePerAddress = WRITES_PER_ADDRESS;
+            api.writesPerMinutePerUser = 1_000;
+        });
         V1Client client = new V1Client(cluster);
         // Register and login are login attempts, not writes: they leave the write budget whole.
         String alice = client.signUp(1, "alice");

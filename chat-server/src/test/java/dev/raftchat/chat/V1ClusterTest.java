@@ -10,8 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.LongStream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -23,19 +23,14 @@ class V1ClusterTest {
     @TempDir
     Path dataRoot;
 
-    private ChatCluster cluster;
+    @RegisterExtension
+    final V1Cluster v1 = new V1Cluster();
 
-    @AfterEach
-    void stop() {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
+    private ChatCluster cluster;
 
     @Test
     void aRetriedSendAcrossALeaderFailoverCreatesOneMessage() {
-        cluster = new ChatCluster(dataRoot, 3);
-        cluster.startAll();
+        cluster = v1.start(dataRoot, 3);
         long leader = cluster.awaitReady();
         V1Client client = new V1Client(cluster);
         String token = client.signUp(leader, "ann");
@@ -74,9 +69,7 @@ class V1ClusterTest {
 
     @Test
     void pagesAreTheSameOnEveryNodeAndLogoutIsSeenEverywhere() {
-        cluster = new ChatCluster(dataRoot, 3);
-        cluster.startAll();
-        cluster.awaitReady();
+        cluster = v1.start(dataRoot, 3);
         V1Client client = new V1Client(cluster);
         String token = client.signUp(1, "ben");
         assertThat(client.post(2, "/api/v1/rooms", token, "{\"name\":\"same\"}").status())
@@ -107,9 +100,7 @@ class V1ClusterTest {
 
     @Test
     void aWebSocketClientCutOffMidStreamResumesOnAnotherNodeWithoutGapsOrDuplicates() throws Exception {
-        cluster = new ChatCluster(dataRoot, 3);
-        cluster.startAll();
-        cluster.awaitReady();
+        cluster = v1.start(dataRoot, 3);
         V1Client client = new V1Client(cluster);
         String token = client.signUp(1, "cy");
         client.post(1, "/api/v1/rooms", token, "{\"name\":\"stream\"}");

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.raftchat.chat.V1Client.Reply;
-import dev.raftchat.chat.api.v1.ApiConfig;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
@@ -12,15 +11,18 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Every v1 route and its errors over real HTTP on one node (docs/api.md). */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class V1HttpTest {
+    @RegisterExtension
+    final V1Cluster v1 = new V1Cluster();
+
     private ChatCluster cluster;
     private V1Client client;
     private String alice;
@@ -28,24 +30,10 @@ class V1HttpTest {
 
     @BeforeAll
     void start(@TempDir Path dataRoot) {
-        cluster = new ChatCluster(dataRoot, 1);
-        cluster.apiConfig = adminConfig();
-        cluster.startAll();
-        cluster.awaitReady();
-        client = new V1Client(cluster);
+        cluster = v1.start(dataRoot, 1, api -> api.adminUsers = Set.of("Root"));
+        client = v1.client();
         alice = client.signUp(1, "alice");
         bob = client.signUp(1, "bob");
-    }
-
-    private static ApiConfig adminConfig() {
-        var builder = ChatCluster.testApiConfig();
-        builder.adminUsers = Set.of("Root");
-        return builder.build();
-    }
-
-    @AfterAll
-    void stop() {
-        cluster.close();
     }
 
     @Test

@@ -4,34 +4,28 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.raftchat.chat.V1Client.Reply;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Rate limits (429 + Retry-After) and --require-login on a node with small limits. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class V1LimitsTest {
-    private ChatCluster cluster;
+    @RegisterExtension
+    final V1Cluster v1 = new V1Cluster();
+
     private V1Client client;
 
     @BeforeAll
     void start(@TempDir Path dataRoot) {
-        cluster = new ChatCluster(dataRoot, 1);
-        var api = ChatCluster.testApiConfig();
-        api.loginAttemptsPerMinutePerUser = 3;
-        api.writesPerMinutePerUser = 6;
-        api.requireLogin = true;
-        cluster.apiConfig = api.build();
-        cluster.startAll();
-        cluster.awaitReady();
-        client = new V1Client(cluster);
-    }
-
-    @AfterAll
-    void stop() {
-        cluster.close();
+        v1.start(dataRoot, 1, api -> {
+            api.loginAttemptsPerMinutePerUser = 3;
+            api.writesPerMinutePerUser = 6;
+            api.requireLogin = true;
+        });
+        client = v1.client();
     }
 
     @Test
@@ -72,7 +66,8 @@ class V1LimitsTest {
 
     @Test
     void requireLoginClosesTheOriginalRouteToAnonymousPosts() {
-        assertThat(cluster.post(1, "/rooms/open", "{\"Message\":\"hi\",\"User\":\"guest\"}")
+        assertThat(v1.cluster()
+                        .post(1, "/rooms/open", "{\"Message\":\"hi\",\"User\":\"guest\"}")
                         .statusCode())
                 .isEqualTo(401);
         String token = client.signUp(1, "member");

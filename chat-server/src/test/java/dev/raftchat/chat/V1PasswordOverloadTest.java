@@ -12,8 +12,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -27,25 +27,19 @@ class V1PasswordOverloadTest {
 
     private static final int BURST = 8;
     private static final ObjectMapper JSON = new ObjectMapper();
-    private ChatCluster cluster;
 
-    @AfterEach
-    void stop() {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
+    @RegisterExtension
+    final V1Cluster v1 = new V1Cluster();
+
+    private ChatCluster cluster;
 
     @Test
     void registrationsBeyondThePoolAndItsQueueGetA503AndRegisterNobody(@TempDir Path dataRoot) throws Exception {
-        cluster = new ChatCluster(dataRoot, 1);
-        var api = ChatCluster.testApiConfig();
-        api.passwordHashIterations = SLOW_ITERATIONS;
-        api.passwordHashThreads = 1;
-        api.passwordHashQueueMax = 1;
-        cluster.apiConfig = api.build();
-        cluster.startAll();
-        cluster.awaitReady();
+        cluster = v1.start(dataRoot, 1, api -> {
+            api.passwordHashIterations = SLOW_ITERATIONS;
+            api.passwordHashThreads = 1;
+            api.passwordHashQueueMax = 1;
+        });
 
         List<CompletableFuture<HttpResponse<String>>> burst = new ArrayList<>();
         for (int i = 0; i < BURST; i++) {

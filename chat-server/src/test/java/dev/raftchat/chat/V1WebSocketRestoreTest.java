@@ -10,8 +10,8 @@ import dev.raftchat.chat.state.ChatResult;
 import dev.raftchat.chat.state.ChatStateMachine;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -26,27 +26,20 @@ import org.junit.jupiter.api.io.TempDir;
  * below the hand-made snapshot's.
  */
 class V1WebSocketRestoreTest {
-    private ChatCluster cluster;
+    @RegisterExtension
+    final V1Cluster v1 = new V1Cluster();
 
-    @AfterEach
-    void stop() {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
+    private ChatCluster cluster;
 
     @Test
     void aSnapshotRestoreFillsGapsItHoldsAndResetsCursorsOlderThanItsHistory(@TempDir Path dataRoot) throws Exception {
-        cluster = new ChatCluster(dataRoot, 1);
-        var api = ChatCluster.testApiConfig();
-        // No clock ticks: after the hand-made restore the node must not apply entries of its own log (their
-        // indexes are below the snapshot's, which the state machine rightly refuses as a divergence).
-        api.timeTickMillis = 3_600_000;
-        api.clockStepMaxMillis = 3_600_000;
-        api.clockSkewMaxMillis = 3_600_000;
-        cluster.apiConfig = api.build();
-        cluster.startAll();
-        cluster.awaitReady();
+        cluster = v1.start(dataRoot, 1, api -> {
+            // No clock ticks: after the hand-made restore the node must not apply entries of its own log (their
+            // indexes are below the snapshot's, which the state machine rightly refuses as a divergence).
+            api.timeTickMillis = 3_600_000;
+            api.clockStepMaxMillis = 3_600_000;
+            api.clockSkewMaxMillis = 3_600_000;
+        });
         V1Client client = new V1Client(cluster);
         String alice = client.signUp(1, "alice");
         assertThat(client.post(1, "/api/v1/rooms", alice, "{\"name\":\"fill\"}").status())

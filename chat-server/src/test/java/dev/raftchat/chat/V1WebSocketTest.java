@@ -15,37 +15,32 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The v1 WebSocket on one node: auth, live events, resume without gaps, reset, pings and dead connections. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class V1WebSocketTest {
+    @RegisterExtension
+    final V1Cluster v1 = new V1Cluster();
+
     private ChatCluster cluster;
     private V1Client client;
     private String alice;
 
     @BeforeAll
     void start(@TempDir Path dataRoot) {
-        cluster = new ChatCluster(dataRoot, 1);
-        var api = ChatCluster.testApiConfig();
-        api.webSocketPingIntervalMillis = 250;
-        // Generous against a loaded 2-core machine (600 ms once closed a busy test's socket); still well under the
-        // waits below.
-        api.webSocketIdleTimeoutMillis = 2_000;
-        cluster.apiConfig = api.build();
-        cluster.startAll();
-        cluster.awaitReady();
-        client = new V1Client(cluster);
+        cluster = v1.start(dataRoot, 1, api -> {
+            api.webSocketPingIntervalMillis = 250;
+            // Generous against a loaded 2-core machine (600 ms once closed a busy test's socket); still well
+            // under the waits below.
+            api.webSocketIdleTimeoutMillis = 2_000;
+        });
+        client = v1.client();
         alice = client.signUp(1, "alice");
-    }
-
-    @AfterAll
-    void stop() {
-        cluster.close();
     }
 
     private void send(String room, String text) {

@@ -72,7 +72,29 @@ public enum Counter {
     LOG_COMPACTIONS,
     SNAPSHOT_TRANSFER_LEADER_CHANGES,
     SNAPSHOT_TRANSFERS_ACROSS_TERMS,
-    LEASE_READS_UNDER_DRIFT;
+    LEASE_READS_UNDER_DRIFT,
+    /** File disks: power lost inside an append that only extends the log. */
+    POWER_LOSSES_IN_APPEND,
+    /** File disks: power lost inside an append that truncates a suffix (often across segments). */
+    POWER_LOSSES_IN_TRUNCATION,
+    /** File disks: power lost inside a sync without a hard-state change. */
+    POWER_LOSSES_IN_SYNC,
+    /** File disks: power lost inside a sync that replaces the hard state. */
+    POWER_LOSSES_IN_HARD_STATE_REPLACE,
+    /** File disks: power lost inside a compaction of applied entries. */
+    POWER_LOSSES_IN_COMPACTION,
+    /** File disks: power lost inside a snapshot install (compaction beyond or across the log). */
+    POWER_LOSSES_IN_SNAPSHOT_INSTALL,
+    /** File disks: power lost during the recovery that follows a crash. */
+    POWER_LOSSES_IN_RECOVERY,
+    /** File disks: crashes whose write-back lost an unsynced page and kept a later one. */
+    UNSYNCED_PAGE_HOLES,
+    /** File disks: forces that failed (pages marked clean or dropped); the node stopped and restarted. */
+    FAILED_FORCES,
+    /** File disks: bytes of synced segment data flipped. */
+    BIT_FLIPS,
+    /** File disks: synced entries recovery reported lost to corruption, each owed a repair from a leader. */
+    SYNCED_ENTRIES_LOST_TO_CORRUPTION;
 
     /** The counters that must be non-zero over a large batch of seeds: every fault kind, every path. */
     public static final List<Counter> FAULT_KINDS = List.of(
@@ -123,5 +145,16 @@ public enum Counter {
             STALE_READ_INDEX_RESPONSES,
             SNAPSHOT_TRANSFER_LEADER_CHANGES,
             SNAPSHOT_TRANSFERS_ACROSS_TERMS,
-            LEASE_READS_UNDER_DRIFT);
+            LEASE_READS_UNDER_DRIFT,
+            POWER_LOSSES_IN_APPEND,
+            POWER_LOSSES_IN_TRUNCATION,
+            POWER_LOSSES_IN_SYNC,
+            POWER_LOSSES_IN_HARD_STATE_REPLACE,
+            POWER_LOSSES_IN_COMPACTION,
+            POWER_LOSSES_IN_SNAPSHOT_INSTALL,
+            POWER_LOSSES_IN_RECOVERY,
+            UNSYNCED_PAGE_HOLES,
+            FAILED_FORCES,
+            BIT_FLIPS,
+            SYNCED_ENTRIES_LOST_TO_CORRUPTION);
 }

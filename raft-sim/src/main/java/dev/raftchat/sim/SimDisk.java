@@ -23,11 +23,32 @@ public interface SimDisk {
     CrashReport crash(SplittableRandom random);
 
     /**
+     * Whether the disk may inject its own faults (power loss inside operations, failed forces, bit flips):
+     * on in seeds with crashes, off from the liveness phase on. The model disk injects none.
+     */
+    default void setFaultsEnabled(boolean enabled) {}
+
+    /**
      * What a crash threw away.
      *
      * @param unsyncedEntriesLost entries written but not synced that did not survive
      * @param unsyncedEntriesKept entries written but not synced that survived anyway (a prefix)
      * @param tornWrite           the last surviving write was cut short (a prefix of one append)
+     * @param bitFlips            bytes of synced data flipped at this crash
+     * @param syncedEntriesLost   synced entries recovery reported lost to corruption (owed a repair)
+     * @param recoveryPowerLosses power losses during the recovery that followed the crash
+     * @param unsyncedPageHoles   files whose write-back lost an unsynced page and kept a later one
      */
-    record CrashReport(int unsyncedEntriesLost, int unsyncedEntriesKept, boolean tornWrite) {}
+    record CrashReport(
+            int unsyncedEntriesLost,
+            int unsyncedEntriesKept,
+            boolean tornWrite,
+            int bitFlips,
+            long syncedEntriesLost,
+            int recoveryPowerLosses,
+            long unsyncedPageHoles) {
+        public CrashReport(int unsyncedEntriesLost, int unsyncedEntriesKept, boolean tornWrite) {
+            this(unsyncedEntriesLost, unsyncedEntriesKept, tornWrite, 0, 0, 0, 0);
+        }
+    }
 }

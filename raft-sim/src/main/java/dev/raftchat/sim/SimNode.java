@@ -254,6 +254,10 @@ final class SimNode {
         if (report.tornWrite()) {
             sim.counters().increment(Counter.TORN_WRITES);
         }
+        sim.counters().add(Counter.BIT_FLIPS, report.bitFlips());
+        sim.counters().add(Counter.SYNCED_ENTRIES_LOST_TO_CORRUPTION, report.syncedEntriesLost());
+        sim.counters().add(Counter.POWER_LOSSES_IN_RECOVERY, report.recoveryPowerLosses());
+        sim.counters().add(Counter.UNSYNCED_PAGE_HOLES, report.unsyncedPageHoles());
         sim.invariants().onCrash(index);
         // Proposals the node accepted may still commit: their outcome is unknown; reads simply did not happen.
         stopped.failAll(new RaftShutdownException("node " + id + " crashed"), true);
@@ -261,6 +265,11 @@ final class SimNode {
         storage = null;
         stateMachine = null;
         inbox.clear();
+    }
+
+    /** Lets the disk inject its own faults (file disks), or stops it (liveness phase). */
+    void setDiskFaultsEnabled(boolean enabled) {
+        disk.setFaultsEnabled(enabled);
     }
 
     void armCrashAtNextSync() {

@@ -141,6 +141,7 @@ public final class Simulation {
         nodes = new SimNode[config.slots()];
         for (int i = 0; i < nodes.length; i++) {
             nodes[i] = new SimNode(i, this, config.storageFactory().createDisk(i + 1, diskRandom.split()), conf);
+            nodes[i].setDiskFaultsEnabled(config.faults().crashes());
         }
         clients = new Client[config.clientCount()];
         for (int i = 0; i < clients.length; i++) {
@@ -291,7 +292,11 @@ public final class Simulation {
             eventHash = InvariantChecker.mix(eventHash * 31 + e.contentHash());
             trace[(int) (traceCount++ % trace.length)] = e;
             counters.increment(Counter.EVENTS);
-            dispatch(e);
+            try {
+                dispatch(e);
+            } catch (FileDisk.DiskStopped stop) {
+                diskStopped(stop);
+            }
             if (failedInCallback != null) {
                 throw failedInCallback;
             }
@@ -750,6 +755,29 @@ public final class Simulation {
         }
     }
 
+    /**
+     * A file disk's injected fault stopped a node's storage in the middle of an operation: the power went
+     * out (the machine crashes) or a force failed (the node must stop; its process restarts). Either way the
+     * node goes down now and restarts later, as after any crash.
+     */
+    private void diskStopped(FileDisk.DiskStopped stop) {
+        SimNode n = nodes[(int) stop.nodeId - 1];
+        if (stop.failedForce) {
+            counters.increment(Counter.FAILED_FORCES);
+        } else {
+            counters.increment(
+                    switch (stop.operation) {
+                        case APPEND -> Counter.POWER_LOSSES_IN_APPEND;
+                        case TRUNCATION -> Counter.POWER_LOSSES_IN_TRUNCATION;
+                        case SYNC -> Counter.POWER_LOSSES_IN_SYNC;
+                        case HARD_STATE_REPLACE -> Counter.POWER_LOSSES_IN_HARD_STATE_REPLACE;
+                        case COMPACTION -> Counter.POWER_LOSSES_IN_COMPACTION;
+                        case SNAPSHOT_INSTALL -> Counter.POWER_LOSSES_IN_SNAPSHOT_INSTALL;
+                    });
+        }
+        crashNode(n, stop.getMessage());
+    }
+
     private void crashNode(SimNode n, String when) {
         note("crash node " + n.id + (when.isEmpty() ? "" : " " + when));
         n.crash();
@@ -836,6 +864,9 @@ public final class Simulation {
         note("heal everything; clients stop; liveness must follow within " + config.livenessBoundMillis() + "ms");
         workloadActive = false;
         network.faultsActive = false;
+        for (SimNode n : nodes) {
+            n.setDiskFaultsEnabled(false);
+        }
         network.healPartitions();
         partitioned = false;
         network.unclogAll();

@@ -30,10 +30,12 @@ class SimulatorMainTest {
 
     @Test
     void aFailingSeedPrintsItsReplayCommandAndExitsNonZero() {
-        // A host that acknowledges before persisting fails seed 13 (see BrokenEnvironmentTest).
+        // A host that acknowledges before persisting fails seed 18 (see BrokenEnvironmentTest). Seed 13, used
+        // before, no longer fails with the repair of followers that lost entries (Progress lowers match when
+        // a follower denies an entry it acknowledged, where the leader used to probe it forever).
         FaultPlan crashes = new FaultPlan(0, 0, 0, 0, false, false, false, true, false, 0, 300, false, false);
         int status = SimulatorMain.run(
-                new String[] {"--seeds", "1", "--first-seed", "13", "--threads", "1"},
+                new String[] {"--seeds", "1", "--first-seed", "18", "--threads", "1"},
                 new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8),
                 seed -> new Simulation(
@@ -45,7 +47,7 @@ class SimulatorMainTest {
                         .run());
         String text = out.toString(StandardCharsets.UTF_8);
         assertThat(status).isEqualTo(1);
-        assertThat(text).contains("FAILED seed 13", "replay: bin/raft-sim --seeds 1 --first-seed 13", "last events:");
+        assertThat(text).contains("FAILED seed 18", "replay: bin/raft-sim --seeds 1 --first-seed 18", "last events:");
         assertThat(text.strip()).endsWith("0 passed, 1 failed");
     }
 

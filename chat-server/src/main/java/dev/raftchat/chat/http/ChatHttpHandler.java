@@ -3,6 +3,7 @@ package dev.raftchat.chat.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.raftchat.chat.state.ChatModel;
 import dev.raftchat.chat.state.ChatStateMachine;
 import dev.raftchat.chat.state.InvalidCommandException;
 import dev.raftchat.raft.core.NotLeaderException;
@@ -362,6 +363,9 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
         String user = textField(body, "user");
         try {
             backend.limits().checkUserName(user);
+            // NFKC, nothing invisible: applying the post checks the same, and that the name does not look
+            // like a registered one (which needs that user's token).
+            user = ChatModel.originalUserName(user);
             backend.limits().checkMessage(message);
         } catch (InvalidCommandException e) {
             throw new ApiException(400, e.code(), e.getMessage());

@@ -5,6 +5,7 @@ import dev.raftchat.raft.runtime.RaftMetrics;
 import dev.raftchat.raft.runtime.ServerStatus;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -124,6 +125,25 @@ public final class ChatMetrics implements RaftMetrics, HttpRequestObserver {
         Gauge.builder("raft.snapshot.size", snapshotSizeBytes::getAsLong)
                 .description("Size of the newest snapshot file")
                 .baseUnit("bytes")
+                .register(registry);
+        FunctionCounter.builder(
+                        "raft.nonmember.messages.dropped",
+                        status,
+                        s -> s.get().raft().nonMemberMessagesDropped())
+                .description("Peer messages the Raft core dropped because their sender is not a member")
+                .register(registry);
+    }
+
+    /**
+     * Exposes the peer transport's authentication counters (issue 18): handshakes that failed and frames
+     * that claimed a sender other than the node that authenticated the connection.
+     */
+    public void bindPeerAuthentication(LongSupplier authenticationFailures, LongSupplier senderMismatches) {
+        FunctionCounter.builder("raft.peer.authentication.failures", authenticationFailures, LongSupplier::getAsLong)
+                .description("Peer handshakes refused or failed: no common secret, a bad MAC, a wrong certificate")
+                .register(registry);
+        FunctionCounter.builder("raft.peer.sender.mismatches", senderMismatches, LongSupplier::getAsLong)
+                .description("Peer frames dropped for claiming a sender other than the authenticated node")
                 .register(registry);
     }
 

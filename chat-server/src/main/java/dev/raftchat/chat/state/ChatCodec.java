@@ -36,6 +36,8 @@ import java.nio.charset.StandardCharsets;
  *         ReportVersion     : 01 11 nodeId:i64 commandVersionMax:i32
  *         SetClusterVersion : 01 12 version:i32
  *         ClockTick         : 02 13 atMillis:i64 stepMaxMillis:i64          (command version 2)
+ *         RegisterUser (vouched by the operator) : 02 14 atMillis:i64 username:str passwordHash:str
+ *                                                                            (command version 2)
  * result  rejected          : 01 00 code:str message:str
  *         accepted          : 01 01
  *         accepted + post   : 01 02 postedAtMillis:i64 user:str message:str
@@ -43,13 +45,14 @@ import java.nio.charset.StandardCharsets;
  *         accepted + value  : 01 04 value:i64
  *         replayed post     : 01 05 postedAtMillis:i64 user:str message:str
  * message                   : id:i64 seq:i64 postedAtMillis:i64 editedAtMillis:i64 author:str text:nstr txnId:nstr
+ *                             verified:bool  (absent in snapshots of format version 2, see {@link #readMessage})
  *                             (nstr: 00, or 01 then str; a bool is one byte 00 or 01, anything else is malformed)
  * query   ListRooms         : 01 01
  *         ReadRoom          : 01 02 room:str
  *         AppliedIndex      : 01 03
  * </pre>
  * A command's first byte is its <b>command version</b>: the version that introduced its type (1 for every
- * type above but {@code ClockTick}, 2 for it). A new field or type means a new command version, added to
+ * type above but {@code ClockTick} and the vouched {@code RegisterUser}, 2 for those). A new field or type means a new command version, added to
  * {@link #COMMAND_VERSION_MAX}; results and queries stay at {@link #FORMAT_VERSION}. Whether a command of a
  * given version may be applied is the state machine's decision, against the replicated cluster version
  * ({@link ChatStateMachine}); this codec only refuses, as malformed, a version above the caller's maximum, a
@@ -85,6 +88,11 @@ public final class ChatCodec {
     static final byte SET_CLUSTER_VERSION = 18;
     /** The first type of command version 2. */
     static final byte CLOCK_TICK = 19;
+    /**
+     * Command version 2 as well: a registration vouched by the operator changes who holds admin rights, which
+     * a node of command version 1 does not know, so it is proposed only once every member reads it.
+     */
+    static final byte REGISTER_VOUCHED_USER = 20;
 
     static final byte LIST_ROOMS = 1;
     static final byte READ_ROOM = 2;
@@ -100,7 +108,10 @@ public final class ChatCodec {
 
     /** The command version that introduced {@code command}'s type: the first byte of its encoding. */
     public static int commandVersion(ChatCommand command) {
-        return command instanceof ChatCommand.ClockTick ? 2 : 1;
+        if (command instanceof ChatCommand.ClockTick) {
+            return 2;
+        }
+        return command instanceof ChatCommand.RegisterUser r && r.operatorVouched() ? 2 : 1;
     }
 
     /** The command version an encoded command declares (its first byte), or 0 when it has no first byte. */
@@ -112,7 +123,7 @@ public final class ChatCodec {
         if (type >= POST_MESSAGE && type <= SET_CLUSTER_VERSION) {
             return 1;
         }
-        return type == CLOCK_TICK ? 2 : Integer.MAX_VALUE;
+        return type == CLOCK_TICK || type == REGISTER_VOUCHED_USER ? 2 : Integer.MAX_VALUE;
     }
 
     public static byte[] encode(ChatCommand command) {
@@ -186,7 +197,7 @@ public final class ChatCodec {
             writeStrings(out, c.actor(), c.room());
             out.writeLong(c.seq());
         } else if (command instanceof ChatCommand.RegisterUser c) {
-            out.writeByte(REGISTER_USER);
+            out.writeByte(c.operatorVouched() ? REGISTER_VOUCHED_USER : REGISTER_USER);
             out.writeLong(c.atMillis());
             writeStrings(out, c.username(), c.passwordHash());
         } else if (command instanceof ChatCommand.CreateSession c) {
@@ -267,7 +278,9 @@ public final class ChatCodec {
                         readString(in, max), readString(in, max), in.readLong(), readBoolean(in), at);
             case SET_READ_MARKER ->
                 new ChatCommand.SetReadMarker(readString(in, max), readString(in, max), in.readLong(), at);
-            case REGISTER_USER -> new ChatCommand.RegisterUser(readString(in, max), readString(in, max), at);
+            case REGISTER_USER -> new ChatCommand.RegisterUser(readString(in, max), readString(in, max), at, false);
+            case REGISTER_VOUCHED_USER ->
+                new ChatCommand.RegisterUser(readString(in, max), readString(in, max), at, true);
             case CREATE_SESSION ->
                 new ChatCommand.CreateSession(readString(in, max), readString(in, max), in.readLong(), at);
             case REVOKE_SESSION -> new ChatCommand.RevokeSession(readString(in, max), in.readLong(), at);
@@ -296,6 +309,11 @@ public final class ChatCodec {
 
     /** The message layout of the class comment. */
     static void writeMessage(DataOutputStream out, Message message) throws IOException {
+        writeMessage(out, message, true);
+    }
+
+    /** @param withVerified false for the layout of chat snapshot format 2 (see {@link #readMessage}) */
+    static void writeMessage(DataOutputStream out, Message message, boolean withVerified) throws IOException {
         out.writeLong(message.id());
         out.writeLong(message.seq());
         out.writeLong(message.postedAtMillis());
@@ -303,9 +321,21 @@ public final class ChatCodec {
         writeString(out, message.author());
         writeNullableString(out, message.text());
         writeNullableString(out, message.txnId());
+        if (withVerified) {
+            out.writeBoolean(message.verified());
+        }
     }
 
     static Message readMessage(DataInputStream in, int bytesMax) throws IOException {
+        return readMessage(in, bytesMax, true);
+    }
+
+    /**
+     * @param withVerified false for the layout of chat snapshot version 2, which had no {@code verified}
+     *                     byte: such a message is read as verified, and {@link ChatModel#read} then marks the
+     *                     ones whose author is not a registered user as unverified
+     */
+    static Message readMessage(DataInputStream in, int bytesMax, boolean withVerified) throws IOException {
         long id = in.readLong();
         long seq = in.readLong();
         long postedAtMillis = in.readLong();
@@ -313,8 +343,9 @@ public final class ChatCodec {
         String author = readString(in, bytesMax);
         String text = readNullableString(in, bytesMax);
         String txnId = readNullableString(in, bytesMax);
+        boolean verified = !withVerified || readBoolean(in);
         try {
-            return new Message(id, seq, author, text, postedAtMillis, editedAtMillis, text == null, txnId);
+            return new Message(id, seq, author, text, postedAtMillis, editedAtMillis, text == null, txnId, verified);
         } catch (IllegalArgumentException e) {
             throw new IOException("invalid message: " + e.getMessage(), e);
         }

@@ -130,11 +130,21 @@ public sealed interface ChatCommand {
         }
     }
 
-    /** Registers a user; {@code passwordHash} was computed by the proposer (PBKDF2), never the password. */
-    record RegisterUser(String username, String passwordHash, long atMillis) implements ChatCommand {
+    /**
+     * Registers a user; {@code passwordHash} was computed by the proposer (PBKDF2), never the password.
+     * {@code operatorVouched} is true when the request carried the operator's admin token: only such an
+     * account can hold the admin rights of a name listed in {@code --admin-users} (so nobody gains them by
+     * registering a listed name before its owner).
+     */
+    record RegisterUser(String username, String passwordHash, long atMillis, boolean operatorVouched)
+            implements ChatCommand {
         public RegisterUser {
             Objects.requireNonNull(username, "username");
             Objects.requireNonNull(passwordHash, "passwordHash");
+        }
+
+        public RegisterUser(String username, String passwordHash, long atMillis) {
+            this(username, passwordHash, atMillis, false);
         }
     }
 

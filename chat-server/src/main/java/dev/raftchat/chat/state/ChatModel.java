@@ -39,8 +39,12 @@ public final class ChatModel {
         return name.toLowerCase(Locale.ROOT);
     }
 
-    /** A user as registered. {@code passwordHash} is the encoded PBKDF2 hash, never the password. */
-    public record User(String username, String passwordHash, long createdAtMillis) {}
+    /**
+     * A user as registered. {@code passwordHash} is the encoded PBKDF2 hash, never the password;
+     * {@code operatorVouched} says the registration carried the operator's admin token, which a name listed
+     * in {@code --admin-users} needs before it has admin rights.
+     */
+    public record User(String username, String passwordHash, long createdAtMillis, boolean operatorVouched) {}
 
     /** An open session; {@code sessionId} is the log index of the login. */
     public record Session(
@@ -147,6 +151,12 @@ public final class ChatModel {
     final TreeMap<String, Room> rooms = new TreeMap<>();
     /** Folded username -> user. */
     private final TreeMap<String, User> users = new TreeMap<>();
+    /**
+     * {@link Names#skeleton} -> folded username of the first user registered with it; derived from
+     * {@link #users} (rebuilt on restore, not serialized). Snapshots of format 2 may hold two users with one
+     * skeleton; the first in name order is then the one a look-alike name resolves to.
+     */
+    private final TreeMap<String, String> userSkeletons = new TreeMap<>();
 
     private final TreeMap<Long, Session> sessionsById = new TreeMap<>();
     private final TreeMap<String, Long> sessionIdsByTokenHash = new TreeMap<>();
@@ -158,6 +168,12 @@ public final class ChatModel {
     private boolean timeBounded;
     /** The step of the last applied clock tick; a message's time is at most log time plus it. */
     private long clockStepMaxMillis;
+
+    /**
+     * The estimated heap bytes of this state ({@link #stateBytes}), kept as commands apply and recounted on
+     * restore (not serialized): a function of the state, so the same on every node.
+     */
+    private long stateBytes;
 
     ChatModel(ChatLimits limits, ChatPolicy policy) {
         this.limits = Objects.requireNonNull(limits, "limits");
@@ -189,6 +205,104 @@ public final class ChatModel {
 
     long clockStepMaxMillis() {
         return clockStepMaxMillis;
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // The state budget. Estimates of the heap a part of the state holds: object headers, fields, the map
+    // entries that index it, and strings at two bytes a character (an upper bound for Latin-1 text, which
+    // the JVM stores in one). Calibrated against a measured heap (docs/operations.md, "Sizing"); what matters
+    // is that they are deterministic (the budget is checked while applying) and not far below the truth.
+
+    static final long MESSAGE_BYTES = 96;
+    static final long TOMBSTONE_ENTRY_BYTES = 56;
+    static final long ROOM_BYTES = 400;
+    static final long MARKER_BYTES = 72;
+    static final long USER_BYTES = 160;
+    static final long SESSION_BYTES = 200;
+    static final long DEDUP_BYTES = 120;
+
+    static long stringBytes(String value) {
+        return value == null ? 0 : 48 + 2L * value.length();
+    }
+
+    static long messageBytes(Message message) {
+        return MESSAGE_BYTES
+                + stringBytes(message.author())
+                + stringBytes(message.text())
+                + stringBytes(message.txnId())
+                + (message.deleted() ? TOMBSTONE_ENTRY_BYTES : 0);
+    }
+
+    private static long roomBytes(Room room) {
+        long bytes = ROOM_BYTES + stringBytes(room.name) + stringBytes(room.createdBy);
+        for (Message message : room.messages) {
+            bytes += messageBytes(message);
+        }
+        for (String marker : room.readMarkers.keySet()) {
+            bytes += MARKER_BYTES + stringBytes(marker);
+        }
+        return bytes;
+    }
+
+    private static long userBytes(User user) {
+        return USER_BYTES + 2 * stringBytes(user.username()) + stringBytes(user.passwordHash());
+    }
+
+    private static long sessionBytes(Session session) {
+        return SESSION_BYTES + stringBytes(session.tokenHash()) + stringBytes(session.username());
+    }
+
+    private static long dedupBytes(String key, Dedup entry) {
+        return DEDUP_BYTES
+                + stringBytes(key)
+                + stringBytes(entry.author())
+                + stringBytes(entry.txnId())
+                + messageBytes(entry.original());
+    }
+
+    /**
+     * The estimated heap bytes of the replicated state: messages, rooms, read markers, users, sessions and
+     * idempotency records. {@link ChatPolicy#stateBytesMax} bounds it.
+     */
+    public long stateBytes() {
+        return stateBytes;
+    }
+
+    /** {@link #stateBytes} counted from scratch: what restore sets, and what tests compare the running count to. */
+    long recountStateBytes() {
+        long bytes = 0;
+        for (Room room : rooms.values()) {
+            bytes += roomBytes(room);
+        }
+        for (User user : users.values()) {
+            bytes += userBytes(user);
+        }
+        for (Session session : sessionsById.values()) {
+            bytes += sessionBytes(session);
+        }
+        for (Map.Entry<String, Dedup> entry : dedup.entrySet()) {
+            bytes += dedupBytes(entry.getKey(), entry.getValue());
+        }
+        return bytes;
+    }
+
+    /** A rejection when {@code growthBytes} more would pass the budget, else null. */
+    private ChatResult overBudget(long growthBytes) {
+        if (stateBytes + growthBytes <= policy.stateBytesMax()) {
+            return null;
+        }
+        return ChatResult.rejected(
+                "state_full",
+                "the chat's state is full: about " + stateBytes / (1024 * 1024) + " MiB of its budget of "
+                        + policy.stateBytesMax() / (1024 * 1024) + " MiB (--state-bytes-max) are used; nothing was"
+                        + " stored. Delete rooms or messages, shorten retention, or raise --state-bytes-max (and the"
+                        + " heap) on every node");
+    }
+
+    /** The most a post of this text can add: the message, its idempotency record, and a new room. */
+    private static long postGrowthBytes(String room, String author, String text, String txnId) {
+        long message = MESSAGE_BYTES + stringBytes(author) + stringBytes(text) + stringBytes(txnId);
+        return 2 * message + DEDUP_BYTES + 2 * stringBytes(txnId) + ROOM_BYTES + stringBytes(room);
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -237,6 +351,18 @@ public final class ChatModel {
         if (room.codePoints().anyMatch(Character::isISOControl)) {
             throw new InvalidCommandException("invalid_room_name", "the room name contains a control character");
         }
+    }
+
+    /**
+     * A name for a new v1 room: {@link #checkRoomName}, and NFKC-normalized with nothing invisible, so two
+     * rooms cannot look the same. (Existing rooms are only checked by {@link #checkRoomName}: a snapshot of an
+     * older version may hold names created before this rule.)
+     *
+     * @throws InvalidCommandException {@code invalid_room_name}
+     */
+    public static void checkNewRoomName(ChatLimits limits, String room) {
+        checkRoomName(limits, room);
+        Names.requireVisible("invalid_room_name", "the room name", room);
     }
 
     /**
@@ -336,27 +462,39 @@ public final class ChatModel {
         } catch (InvalidCommandException e) {
             return ChatResult.rejected(e.code(), e.getMessage());
         }
-        String author = user;
-        User registered = users.get(fold(user));
+        String author;
+        try {
+            author = originalUserName(user);
+        } catch (InvalidCommandException e) {
+            return ChatResult.rejected(e.code(), e.getMessage());
+        }
+        boolean verified = false;
+        User registered = registeredLookalike(author);
         if (registered != null) {
             String actorName = actorName(actor);
+            String why = fold(registered.username()).equals(fold(author))
+                    ? "the name '" + author + "' is registered"
+                    : "the name '" + author + "' looks like the registered name '" + registered.username() + "'";
             if (actorName == null) {
-                return ChatResult.rejected(
-                        "unauthorized",
-                        "the name '" + user + "' is registered: posting under it needs that user's token");
+                return ChatResult.rejected("unauthorized", why + ": posting under it needs that user's token");
             }
-            if (!fold(actorName).equals(fold(user))) {
-                return ChatResult.rejected("forbidden", "the name '" + user + "' belongs to another user");
+            if (!fold(actorName).equals(fold(registered.username()))) {
+                return ChatResult.rejected("forbidden", why + ": it belongs to another user");
             }
             author = registered.username();
+            verified = true;
         }
         if (!txnId.isEmpty()) {
-            Message replay = replay(author, txnId);
+            Message replay = replay(author, verified, txnId);
             if (replay != null) {
                 return ChatResult.accepted(
                         replay.deleted() ? new Post(replay.author(), "", replay.postedAtMillis()) : replay.toPost(),
                         true);
             }
+        }
+        ChatResult full = overBudget(postGrowthBytes(roomName, author, text, txnId));
+        if (full != null) {
+            return full;
         }
         Room room = rooms.get(roomName);
         if (room == null) {
@@ -367,13 +505,43 @@ public final class ChatModel {
             }
             room = new Room(roomName, logTimeMillis, null);
             rooms.put(roomName, room);
+            stateBytes += roomBytes(room);
         }
-        Message message = append(index, room, author, text, postedAtMillis, txnId, events);
+        Message message = append(index, room, author, verified, text, postedAtMillis, txnId, events);
         return ChatResult.accepted(message.toPost());
     }
 
-    private Message replay(String author, String txnId) {
-        Dedup entry = dedup.get(fold(author) + '\n' + txnId);
+    /**
+     * The name an original-route post shows: NFKC-normalized, with nothing invisible.
+     *
+     * @throws InvalidCommandException {@code invalid_user}
+     */
+    public static String originalUserName(String user) {
+        String normalized = Names.normalize(user);
+        Names.requireVisible("invalid_user", "user name", normalized);
+        return normalized;
+    }
+
+    /** The registered user whose name is {@code name} or looks like it (same TR39 skeleton), or null. */
+    public User registeredLookalike(String name) {
+        User same = users.get(fold(name));
+        if (same != null) {
+            return same;
+        }
+        String folded = userSkeletons.get(Names.skeleton(name));
+        return folded == null ? null : users.get(folded);
+    }
+
+    /**
+     * Idempotency records of anonymous posts live apart from a registered user's: an account registered
+     * later never replays (and so never claims) a post made under its name without a token.
+     */
+    private static String dedupKey(String author, boolean verified, String txnId) {
+        return (verified ? "" : "?") + fold(author) + '\n' + txnId;
+    }
+
+    private Message replay(String author, boolean verified, String txnId) {
+        Dedup entry = dedup.get(dedupKey(author, verified, txnId));
         if (entry == null) {
             return null;
         }
@@ -383,19 +551,30 @@ public final class ChatModel {
     }
 
     private Message append(
-            long index, Room room, String author, String text, long postedAtMillis, String txnId, Events events) {
+            long index,
+            Room room,
+            String author,
+            boolean verified,
+            String text,
+            long postedAtMillis,
+            String txnId,
+            Events events) {
         long proposed =
                 timeBounded ? Math.min(postedAtMillis, plus(logTimeMillis, clockStepMaxMillis)) : postedAtMillis;
         long at = Math.max(room.latestPostedAtMillis, proposed);
         room.latestPostedAtMillis = at;
         room.latestSeq++;
-        Message message =
-                new Message(index, room.latestSeq, author, text, at, 0, false, txnId.isEmpty() ? null : txnId);
+        Message message = new Message(
+                index, room.latestSeq, author, text, at, 0, false, txnId.isEmpty() ? null : txnId, verified);
         room.messages.add(message);
+        stateBytes += messageBytes(message);
         room.liveCount++;
         room.emptySinceMillis = -1;
         if (!txnId.isEmpty()) {
-            dedup.put(fold(author) + '\n' + txnId, new Dedup(author, txnId, logTimeMillis, room.name, message));
+            String key = dedupKey(author, verified, txnId);
+            Dedup entry = new Dedup(author, txnId, logTimeMillis, room.name, message);
+            Dedup replaced = dedup.put(key, entry);
+            stateBytes += dedupBytes(key, entry) - (replaced == null ? 0 : dedupBytes(key, replaced));
             expireDedup();
         }
         String name = room.name;
@@ -407,10 +586,12 @@ public final class ChatModel {
 
     private void expireDedup() {
         long horizon = logTimeMillis - policy.idempotencyKeyAgeSeconds() * 1000;
-        Iterator<Dedup> oldestFirst = dedup.values().iterator();
+        Iterator<Map.Entry<String, Dedup>> oldestFirst = dedup.entrySet().iterator();
         while (oldestFirst.hasNext()) {
-            Dedup oldest = oldestFirst.next();
+            Map.Entry<String, Dedup> oldestEntry = oldestFirst.next();
+            Dedup oldest = oldestEntry.getValue();
             if (dedup.size() > policy.idempotencyKeysMax() || oldest.loggedAtMillis() < horizon) {
+                stateBytes -= dedupBytes(oldestEntry.getKey(), oldest);
                 oldestFirst.remove();
             } else {
                 break;
@@ -440,6 +621,7 @@ public final class ChatModel {
             if (!message.deleted()) {
                 room.liveCount--;
             }
+            stateBytes -= messageBytes(message);
         }
         dropped.clear();
         room.tombstoneSeqs.headSet(room.firstSeq + drop).clear();
@@ -482,18 +664,26 @@ public final class ChatModel {
             }
         }
         for (String name : truncated) {
-            rooms.remove(name);
+            removeRoom(name);
             events.accept(listener -> listener.onRoomDeleted(name));
         }
         sessionsById.values().removeIf(session -> {
             boolean expired = session.expiresAtMillis() <= logTimeMillis;
             if (expired) {
                 sessionIdsByTokenHash.remove(session.tokenHash());
+                stateBytes -= sessionBytes(session);
             }
             return expired;
         });
         expireDedup();
         return ChatResult.accepted(null);
+    }
+
+    private void removeRoom(String name) {
+        Room removed = rooms.remove(name);
+        if (removed != null) {
+            stateBytes -= roomBytes(removed);
+        }
     }
 
     ChatResult applyCreateRoom(ChatCommand.CreateRoom command, Events events) {
@@ -503,7 +693,7 @@ public final class ChatModel {
             return unauthorized();
         }
         try {
-            checkRoomName(limits, command.room());
+            checkNewRoomName(limits, command.room());
             checkRetention("maxMessages", command.retentionMaxMessages(), Integer.MAX_VALUE);
             checkRetention("maxAgeSeconds", command.retentionMaxAgeSeconds(), ChatPolicy.SECONDS_LIMIT);
         } catch (InvalidCommandException e) {
@@ -517,35 +707,46 @@ public final class ChatModel {
                     "too_many_rooms", "the chat already has " + rooms.size() + " rooms, the most allowed");
         }
         Room room = new Room(command.room(), logTimeMillis, actor);
+        ChatResult full = overBudget(roomBytes(room));
+        if (full != null) {
+            return full;
+        }
         room.retentionMaxMessages = command.retentionMaxMessages();
         room.retentionMaxAgeSeconds = command.retentionMaxAgeSeconds();
         rooms.put(room.name, room);
+        stateBytes += roomBytes(room);
         return ChatResult.accepted(null);
     }
 
+    /** What an authorization lookup found: the thing a command may act on, or why it may not. */
+    private sealed interface Lookup<T> {}
+
+    private record Found<T>(T value) implements Lookup<T> {}
+
+    private record Refused<T>(ChatResult rejection) implements Lookup<T> {}
+
     /** The room an authorized command acts on, or a rejection. */
-    private Object ownedRoom(String actorToken, String roomName, boolean admin) {
+    private Lookup<Room> ownedRoom(String actorToken, String roomName, boolean admin) {
         String actor = actorName(actorToken);
         if (actor == null) {
-            return unauthorized();
+            return new Refused<>(unauthorized());
         }
         Room room = rooms.get(roomName);
         if (room == null) {
-            return ChatResult.rejected("room_not_found", "no room named '" + roomName + "'");
+            return new Refused<>(ChatResult.rejected("room_not_found", "no room named '" + roomName + "'"));
         }
         if (!admin && (room.createdBy == null || !fold(room.createdBy).equals(fold(actor)))) {
-            return ChatResult.rejected("forbidden", "only the room's creator or an admin may do this");
+            return new Refused<>(ChatResult.rejected("forbidden", "only the room's creator or an admin may do this"));
         }
-        return room;
+        return new Found<>(room);
     }
 
     ChatResult applyDeleteRoom(ChatCommand.DeleteRoom command, Events events) {
         advanceLogTime(command.atMillis());
-        Object found = ownedRoom(command.actor(), command.room(), command.admin());
-        if (found instanceof ChatResult rejection) {
-            return rejection;
+        if (ownedRoom(command.actor(), command.room(), command.admin()) instanceof Refused<Room> refused) {
+            return refused.rejection();
         }
-        rooms.remove(command.room());
+        removeRoom(command.room());
         String name = command.room();
         events.accept(listener -> listener.onRoomDeleted(name));
         return ChatResult.accepted(null);
@@ -559,11 +760,11 @@ public final class ChatModel {
         } catch (InvalidCommandException e) {
             return ChatResult.rejected(e.code(), e.getMessage());
         }
-        Object found = ownedRoom(command.actor(), command.room(), command.admin());
-        if (found instanceof ChatResult rejection) {
-            return rejection;
+        Lookup<Room> found = ownedRoom(command.actor(), command.room(), command.admin());
+        if (found instanceof Refused<Room> refused) {
+            return refused.rejection();
         }
-        Room room = (Room) found;
+        Room room = ((Found<Room>) found).value();
         room.retentionMaxMessages = command.retentionMaxMessages();
         room.retentionMaxAgeSeconds = command.retentionMaxAgeSeconds();
         enforceRetention(room);
@@ -585,7 +786,7 @@ public final class ChatModel {
             return ChatResult.rejected(e.code(), e.getMessage());
         }
         if (!command.txnId().isEmpty()) {
-            Message replay = replay(actor, command.txnId());
+            Message replay = replay(actor, true, command.txnId());
             if (replay != null) {
                 return ChatResult.acceptedMessage(replay, true);
             }
@@ -594,28 +795,38 @@ public final class ChatModel {
         if (room == null) {
             return ChatResult.rejected("room_not_found", "no room named '" + command.room() + "'");
         }
+        ChatResult full = overBudget(postGrowthBytes(command.room(), actor, command.text(), command.txnId()));
+        if (full != null) {
+            return full;
+        }
         return ChatResult.acceptedMessage(
-                append(index, room, actor, command.text(), command.atMillis(), command.txnId(), events), false);
+                append(index, room, actor, true, command.text(), command.atMillis(), command.txnId(), events), false);
     }
 
     /** The message an authorized edit or delete acts on, or a rejection. */
-    private Object ownedMessage(String actorToken, String roomName, long seq, boolean admin) {
+    private Lookup<Message> ownedMessage(String actorToken, String roomName, long seq, boolean admin) {
         String actor = actorName(actorToken);
         if (actor == null) {
-            return unauthorized();
+            return new Refused<>(unauthorized());
         }
         Room room = rooms.get(roomName);
         if (room == null) {
-            return ChatResult.rejected("room_not_found", "no room named '" + roomName + "'");
+            return new Refused<>(ChatResult.rejected("room_not_found", "no room named '" + roomName + "'"));
         }
         Message message = room.get(seq);
         if (message == null) {
-            return ChatResult.rejected("message_not_found", "room '" + roomName + "' has no message " + seq);
+            return new Refused<>(
+                    ChatResult.rejected("message_not_found", "room '" + roomName + "' has no message " + seq));
         }
-        if (!admin && !fold(message.author()).equals(fold(actor))) {
-            return ChatResult.rejected("forbidden", "only the message's author or an admin may do this");
+        if (!admin && (!message.verified() || !fold(message.author()).equals(fold(actor)))) {
+            // An unverified message was posted without a token: registering its name later does not adopt it.
+            return new Refused<>(ChatResult.rejected(
+                    "forbidden",
+                    message.verified()
+                            ? "only the message's author or an admin may do this"
+                            : "this message was posted without a token; only an admin may change it"));
         }
-        return message;
+        return new Found<>(message);
     }
 
     ChatResult applyEdit(ChatCommand.EditMessage command, Events events) {
@@ -625,16 +836,22 @@ public final class ChatModel {
         } catch (InvalidCommandException e) {
             return ChatResult.rejected(e.code(), e.getMessage());
         }
-        Object found = ownedMessage(command.actor(), command.room(), command.seq(), command.admin());
-        if (found instanceof ChatResult rejection) {
-            return rejection;
+        Lookup<Message> found = ownedMessage(command.actor(), command.room(), command.seq(), command.admin());
+        if (found instanceof Refused<Message> refused) {
+            return refused.rejection();
         }
-        Message message = (Message) found;
+        Message message = ((Found<Message>) found).value();
         if (message.deleted()) {
             return ChatResult.rejected("message_deleted", "message " + message.seq() + " was deleted");
         }
         Message edited = message.edited(command.text(), logTimeMillis);
+        long growth = messageBytes(edited) - messageBytes(message);
+        ChatResult full = growth > 0 ? overBudget(growth) : null;
+        if (full != null) {
+            return full;
+        }
         rooms.get(command.room()).set(edited);
+        stateBytes += growth;
         String name = command.room();
         events.accept(listener -> listener.onMessageEdited(name, edited));
         return ChatResult.acceptedMessage(edited, false);
@@ -642,17 +859,18 @@ public final class ChatModel {
 
     ChatResult applyDeleteMessage(ChatCommand.DeleteMessage command, Events events) {
         advanceLogTime(command.atMillis());
-        Object found = ownedMessage(command.actor(), command.room(), command.seq(), command.admin());
-        if (found instanceof ChatResult rejection) {
-            return rejection;
+        Lookup<Message> found = ownedMessage(command.actor(), command.room(), command.seq(), command.admin());
+        if (found instanceof Refused<Message> refused) {
+            return refused.rejection();
         }
-        Message message = (Message) found;
+        Message message = ((Found<Message>) found).value();
         if (message.deleted()) {
             return ChatResult.acceptedMessage(message, true);
         }
         Room room = rooms.get(command.room());
         Message tombstone = message.tombstone(logTimeMillis);
         room.set(tombstone);
+        stateBytes += messageBytes(tombstone) - messageBytes(message);
         room.liveCount--;
         room.tombstoneSeqs.add(tombstone.seq());
         noteIfEmpty(room);
@@ -675,7 +893,15 @@ public final class ChatModel {
             return ChatResult.rejected(
                     "invalid_seq", "seq must be between 0 and the room's latest seq " + room.latestSeq);
         }
-        room.readMarkers.put(fold(actor), command.seq());
+        String marker = fold(actor);
+        if (!room.readMarkers.containsKey(marker)) {
+            ChatResult full = overBudget(MARKER_BYTES + stringBytes(marker));
+            if (full != null) {
+                return full;
+            }
+            stateBytes += MARKER_BYTES + stringBytes(marker);
+        }
+        room.readMarkers.put(marker, command.seq());
         return ChatResult.accepted(null);
     }
 
@@ -689,15 +915,33 @@ public final class ChatModel {
         if (command.passwordHash().isEmpty() || command.passwordHash().length() > 512) {
             return ChatResult.rejected("invalid_password", "the password hash is malformed");
         }
-        if (users.containsKey(fold(command.username()))) {
-            return ChatResult.rejected("username_taken", "the username '" + command.username() + "' is taken");
+        User lookalike = registeredLookalike(command.username());
+        if (lookalike != null) {
+            return ChatResult.rejected(
+                    "username_taken",
+                    fold(lookalike.username()).equals(fold(command.username()))
+                            ? "the username '" + command.username() + "' is taken"
+                            : "the username '" + command.username() + "' looks like the registered name '"
+                                    + lookalike.username() + "'");
         }
         if (users.size() >= policy.usersMax()) {
             return ChatResult.rejected(
                     "too_many_users", "the chat already has " + users.size() + " users, the most allowed");
         }
-        users.put(fold(command.username()), new User(command.username(), command.passwordHash(), logTimeMillis));
+        User user = new User(command.username(), command.passwordHash(), logTimeMillis, command.operatorVouched());
+        ChatResult full = overBudget(userBytes(user));
+        if (full != null) {
+            return full;
+        }
+        addUser(user);
         return ChatResult.accepted(null);
+    }
+
+    private void addUser(User user) {
+        String folded = fold(user.username());
+        users.put(folded, user);
+        userSkeletons.putIfAbsent(Names.skeleton(user.username()), folded);
+        stateBytes += userBytes(user);
     }
 
     ChatResult applyCreateSession(long index, ChatCommand.CreateSession command) {
@@ -713,7 +957,14 @@ public final class ChatModel {
             return ChatResult.rejected("invalid_expiry", "the session would expire before it starts");
         }
         List<Session> own = sessionsOf(user.username());
-        for (int i = 0; i <= own.size() - policy.sessionsPerUserMax(); i++) {
+        int perUserMax = policy.sessionsPerUserMaxEffective();
+        int close = own.size() - perUserMax + 1;
+        if (sessionsById.size() - Math.max(0, close) >= policy.sessionsMax() && !own.isEmpty()) {
+            // The chat is full: this user's login replaces their own oldest session rather than failing,
+            // so the cap, once reached by others, never keeps a user with sessions out.
+            close = Math.max(close, 1);
+        }
+        for (int i = 0; i < close; i++) {
             removeSession(own.get(i));
         }
         if (sessionsById.size() >= policy.sessionsMax()) {
@@ -722,14 +973,18 @@ public final class ChatModel {
         }
         Session session =
                 new Session(index, command.tokenHash(), user.username(), logTimeMillis, command.expiresAtMillis());
+        // Not refused when the state is full: a session is small, bounded by sessionsMax, and how an admin
+        // or an author logs in to delete what fills it.
         sessionsById.put(index, session);
         sessionIdsByTokenHash.put(session.tokenHash(), index);
+        stateBytes += sessionBytes(session);
         return ChatResult.acceptedValue(index);
     }
 
     private void removeSession(Session session) {
         sessionsById.remove(session.sessionId());
         sessionIdsByTokenHash.remove(session.tokenHash());
+        stateBytes -= sessionBytes(session);
     }
 
     ChatResult applyRevoke(ChatCommand.RevokeSession command) {
@@ -876,6 +1131,7 @@ public final class ChatModel {
         copy.logTimeMillis = logTimeMillis;
         copy.timeBounded = timeBounded;
         copy.clockStepMaxMillis = clockStepMaxMillis;
+        copy.stateBytes = stateBytes;
         for (Room room : rooms.values()) {
             Room clone = new Room(room.name, room.createdAtMillis, room.createdBy);
             clone.retentionMaxMessages = room.retentionMaxMessages;
@@ -891,6 +1147,7 @@ public final class ChatModel {
             copy.rooms.put(clone.name, clone);
         }
         copy.users.putAll(users);
+        copy.userSkeletons.putAll(userSkeletons);
         copy.sessionsById.putAll(sessionsById);
         copy.sessionIdsByTokenHash.putAll(sessionIdsByTokenHash);
         copy.dedup.putAll(dedup);
@@ -903,13 +1160,25 @@ public final class ChatModel {
      * roomCount:i32 (name:str createdAtMillis:i64 createdBy:nstr retentionMaxMessages:i64 retentionMaxAgeSeconds:i64
      *                firstSeq:i64 latestPostedAtMillis:i64 emptySinceMillis:i64
      *                messageCount:i32 message*  markerCount:i32 (user:str seq:i64)*)*     ascending name
-     * userCount:i32 (username:str passwordHash:str createdAtMillis:i64)*                 ascending folded name
+     * userCount:i32 (username:str passwordHash:str createdAtMillis:i64 operatorVouched:bool)*  ascending folded name
      * sessionCount:i32 (sessionId:i64 tokenHash:str username:str createdAtMillis:i64 expiresAtMillis:i64)*  ascending id
      * txnCount:i32 (author:str txnId:str loggedAtMillis:i64 room:str message)*          oldest first
      * </pre>
-     * The message layout is {@link ChatCodec}'s.
+     * The message layout is {@link ChatCodec}'s. Format version 2 (still read, and still written while the
+     * cluster version is 1) has neither a message's {@code verified} byte nor a user's {@code operatorVouched}
+     * byte.
      */
     void write(DataOutputStream out) throws IOException {
+        write(out, false);
+    }
+
+    /**
+     * @param legacy the layout of chat snapshot format 2 (no {@code verified}, no {@code operatorVouched}),
+     *               which {@link ChatStateMachine} writes while the cluster version is 1 so that nodes of an
+     *               older build can still install the snapshot; {@link #read} with {@code legacy} rebuilds
+     *               those two fields as it does for any format 2 snapshot
+     */
+    void write(DataOutputStream out, boolean legacy) throws IOException {
         out.writeLong(logTimeMillis);
         out.writeInt(rooms.size());
         for (Room room : rooms.values()) {
@@ -923,7 +1192,7 @@ public final class ChatModel {
             out.writeLong(room.emptySinceMillis);
             out.writeInt(room.messages.size());
             for (Message message : room.messages) {
-                ChatCodec.writeMessage(out, message);
+                ChatCodec.writeMessage(out, message, !legacy);
             }
             out.writeInt(room.readMarkers.size());
             for (Map.Entry<String, Long> marker : room.readMarkers.entrySet()) {
@@ -936,6 +1205,9 @@ public final class ChatModel {
             ChatCodec.writeString(out, user.username());
             ChatCodec.writeString(out, user.passwordHash());
             out.writeLong(user.createdAtMillis());
+            if (!legacy) {
+                out.writeBoolean(user.operatorVouched());
+            }
         }
         out.writeInt(sessionsById.size());
         for (Session session : sessionsById.values()) {
@@ -951,12 +1223,22 @@ public final class ChatModel {
             ChatCodec.writeString(out, entry.txnId());
             out.writeLong(entry.loggedAtMillis());
             ChatCodec.writeString(out, entry.room());
-            ChatCodec.writeMessage(out, entry.original());
+            ChatCodec.writeMessage(out, entry.original(), !legacy);
         }
     }
 
     /** Reads what {@link #write} wrote into a fresh model, checking order and invariants. */
     static ChatModel read(DataInputStream in, ChatLimits limits, ChatPolicy policy) throws IOException {
+        return read(in, limits, policy, false);
+    }
+
+    /**
+     * @param legacy the layout of chat snapshot format 2: its messages count as verified when a registered
+     *               user has their author's name (the best that can be known; such a name could not be
+     *               used without its token since it was registered), its users as vouched by the operator
+     *               (admins listed before this version keep their rights)
+     */
+    static ChatModel read(DataInputStream in, ChatLimits limits, ChatPolicy policy, boolean legacy) throws IOException {
         int max = ChatLimits.STRING_BYTES_LIMIT;
         ChatModel model = new ChatModel(limits, policy);
         model.logTimeMillis = in.readLong();
@@ -982,7 +1264,7 @@ public final class ChatModel {
             }
             int messageCount = count(in, "message", Integer.MAX_VALUE);
             for (int m = 0; m < messageCount; m++) {
-                Message message = ChatCodec.readMessage(in, max);
+                Message message = ChatCodec.readMessage(in, max, !legacy);
                 if (message.seq() != room.firstSeq + m) {
                     throw new IOException(
                             "chat snapshot room '" + name + "' has seq " + message.seq() + " at position " + m);
@@ -1007,12 +1289,21 @@ public final class ChatModel {
         }
         int userCount = count(in, "user", policy.usersMax());
         for (int u = 0; u < userCount; u++) {
-            User user = new User(ChatCodec.readString(in, max), ChatCodec.readString(in, max), in.readLong());
+            User user = new User(
+                    ChatCodec.readString(in, max),
+                    ChatCodec.readString(in, max),
+                    in.readLong(),
+                    legacy || ChatCodec.readBoolean(in));
             String key = fold(user.username());
             if (!model.users.isEmpty() && model.users.lastKey().compareTo(key) >= 0) {
                 throw new IOException("chat snapshot lists user '" + user.username() + "' out of order");
             }
-            model.users.put(key, user);
+            model.addUser(user);
+        }
+        if (legacy) {
+            for (Room room : model.rooms.values()) {
+                room.messages.replaceAll(model::legacyVerified);
+            }
         }
         int sessionCount = count(in, "session", Integer.MAX_VALUE);
         for (int s = 0; s < sessionCount; s++) {
@@ -1036,12 +1327,65 @@ public final class ChatModel {
                     ChatCodec.readString(in, max),
                     in.readLong(),
                     ChatCodec.readString(in, max),
-                    ChatCodec.readMessage(in, max));
-            if (model.dedup.put(fold(entry.author()) + '\n' + entry.txnId(), entry) != null) {
+                    ChatCodec.readMessage(in, max, !legacy));
+            if (legacy) {
+                entry = new Dedup(
+                        entry.author(),
+                        entry.txnId(),
+                        entry.loggedAtMillis(),
+                        entry.room(),
+                        model.legacyVerified(entry.original()));
+            }
+            String key = dedupKey(entry.author(), entry.original().verified(), entry.txnId());
+            if (model.dedup.put(key, entry) != null) {
                 throw new IOException("chat snapshot lists transaction id '" + entry.txnId() + "' twice");
             }
         }
+        model.stateBytes = model.recountStateBytes();
         return model;
+    }
+
+    /**
+     * Whether a format 2 snapshot of this state, read back ({@link #read} with {@code legacy}), has the same
+     * {@code verified} flags: true unless a message (or an idempotency record's original) is unverified while a
+     * user of its author's name exists (registered after the post), or the other way around.
+     * ({@code operatorVouched} is not checked: it only matters for names in {@code --admin-users}, which are
+     * registered vouched, hence only from cluster version 2, when format 3 is written anyway.)
+     */
+    boolean formatTwoKeepsVerified() {
+        for (Room room : rooms.values()) {
+            for (Message message : room.messages) {
+                if (!keepsVerifiedInFormatTwo(message)) {
+                    return false;
+                }
+            }
+        }
+        for (Dedup entry : dedup.values()) {
+            if (!keepsVerifiedInFormatTwo(entry.original())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private boolean keepsVerifiedInFormatTwo(Message message) {
+        return message.verified() == users.containsKey(fold(message.author()));
+    }
+
+    private Message legacyVerified(Message message) {
+        boolean verified = users.containsKey(fold(message.author()));
+        return verified == message.verified()
+                ? message
+                : new Message(
+                        message.id(),
+                        message.seq(),
+                        message.author(),
+                        message.text(),
+                        message.postedAtMillis(),
+                        message.editedAtMillis(),
+                        message.deleted(),
+                        message.txnId(),
+                        verified);
     }
 
     private static int count(DataInputStream in, String what, int max) throws IOException {

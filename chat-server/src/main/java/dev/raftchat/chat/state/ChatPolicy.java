@@ -12,8 +12,14 @@ package dev.raftchat.chat.state;
  * @param idempotencyKeysMax       the most client transaction ids remembered; the oldest is forgotten first
  * @param idempotencyKeyAgeSeconds how long a client transaction id is remembered
  * @param usersMax                 the most registered users
- * @param sessionsPerUserMax       the most open sessions of one user; a new login closes the oldest beyond it
- * @param sessionsMax              the most open sessions in total; a login beyond it is refused
+ * @param sessionsPerUserMax       the most open sessions of one user (at most a quarter of {@code sessionsMax}
+ *                                 applies, see {@link #sessionsPerUserMaxEffective}); a new login closes the
+ *                                 oldest beyond it
+ * @param sessionsMax              the most open sessions in total; beyond it, a login of a user who has a
+ *                                 session closes their oldest one, and any other login is refused
+ * @param stateBytesMax            the budget of the replicated state, in estimated heap bytes (see
+ *                                 {@link ChatModel#stateBytes}); a write that would grow the state past it is
+ *                                 rejected with {@code state_full} (HTTP 507), before any heap runs out
  */
 public record ChatPolicy(
         long retentionMaxMessages,
@@ -23,7 +29,8 @@ public record ChatPolicy(
         long idempotencyKeyAgeSeconds,
         int usersMax,
         int sessionsPerUserMax,
-        int sessionsMax) {
+        int sessionsMax,
+        long stateBytesMax) {
 
     public static final long DEFAULT_RETENTION_MAX_MESSAGES = 0;
     public static final long DEFAULT_RETENTION_MAX_AGE_SECONDS = 0;
@@ -33,6 +40,13 @@ public record ChatPolicy(
     public static final int DEFAULT_USERS_MAX = 100_000;
     public static final int DEFAULT_SESSIONS_PER_USER_MAX = 32;
     public static final int DEFAULT_SESSIONS_MAX = 200_000;
+    /**
+     * 256 MiB of estimated state: about 600,000 messages of 100 characters (estimated at 451 bytes each; they
+     * hold 231 bytes of heap each, measured, docs/operations.md "Sizing"). The launcher's default heap (a
+     * quarter of the machine's memory, at least 1 GiB) holds that three times over, as a restore needs (the
+     * state, the snapshot being parsed, and the log cache and buffers).
+     */
+    public static final long DEFAULT_STATE_BYTES_MAX = 256L * 1024 * 1024;
     /** Ten years: large enough for any retention, small enough that millisecond arithmetic cannot overflow. */
     public static final long SECONDS_LIMIT = 10L * 366 * 86_400;
 
@@ -45,6 +59,15 @@ public record ChatPolicy(
         requireInRange("usersMax", usersMax, 1, 100_000_000);
         requireInRange("sessionsPerUserMax", sessionsPerUserMax, 1, 1_000_000);
         requireInRange("sessionsMax", sessionsMax, 1, 100_000_000);
+        requireInRange("stateBytesMax", stateBytesMax, 1024 * 1024, 1L << 50);
+    }
+
+    /**
+     * The most open sessions one user keeps: {@link #sessionsPerUserMax}, but never more than a quarter of
+     * {@link #sessionsMax} (at least 1), so that no single user's logins can fill the global cap.
+     */
+    public int sessionsPerUserMaxEffective() {
+        return Math.min(sessionsPerUserMax, Math.max(1, sessionsMax / 4));
     }
 
     public static ChatPolicy defaults() {
@@ -56,7 +79,8 @@ public record ChatPolicy(
                 DEFAULT_IDEMPOTENCY_KEY_AGE_SECONDS,
                 DEFAULT_USERS_MAX,
                 DEFAULT_SESSIONS_PER_USER_MAX,
-                DEFAULT_SESSIONS_MAX);
+                DEFAULT_SESSIONS_MAX,
+                DEFAULT_STATE_BYTES_MAX);
     }
 
     public ChatPolicy withRetention(long maxMessages, long maxAgeSeconds) {
@@ -68,7 +92,8 @@ public record ChatPolicy(
                 idempotencyKeyAgeSeconds,
                 usersMax,
                 sessionsPerUserMax,
-                sessionsMax);
+                sessionsMax,
+                stateBytesMax);
     }
 
     public ChatPolicy withEmptyRoomGraceSeconds(long value) {
@@ -80,7 +105,8 @@ public record ChatPolicy(
                 idempotencyKeyAgeSeconds,
                 usersMax,
                 sessionsPerUserMax,
-                sessionsMax);
+                sessionsMax,
+                stateBytesMax);
     }
 
     public ChatPolicy withIdempotency(int keysMax, long keyAgeSeconds) {
@@ -92,7 +118,8 @@ public record ChatPolicy(
                 keyAgeSeconds,
                 usersMax,
                 sessionsPerUserMax,
-                sessionsMax);
+                sessionsMax,
+                stateBytesMax);
     }
 
     public ChatPolicy withSessions(int usersMaxValue, int perUserMax, int totalMax) {
@@ -104,7 +131,21 @@ public record ChatPolicy(
                 idempotencyKeyAgeSeconds,
                 usersMaxValue,
                 perUserMax,
-                totalMax);
+                totalMax,
+                stateBytesMax);
+    }
+
+    public ChatPolicy withStateBytesMax(long value) {
+        return new ChatPolicy(
+                retentionMaxMessages,
+                retentionMaxAgeSeconds,
+                emptyRoomGraceSeconds,
+                idempotencyKeysMax,
+                idempotencyKeyAgeSeconds,
+                usersMax,
+                sessionsPerUserMax,
+                sessionsMax,
+                value);
     }
 
     private static void requireInRange(String name, long value, long min, long max) {

@@ -68,9 +68,14 @@ public final class ChatStateMachine implements StateMachine {
     /** Version 2: v1 rooms and messages, users, sessions, read markers, transaction ids, log time. */
     static final int SNAPSHOT_FORMAT_VERSION_2 = 2;
     /**
-     * Version 3: version 2 plus the cluster version and the last clock step. Written only once the cluster
-     * version is 2 or more, so that a node of an older build can still install this node's snapshots while
-     * the cluster has not moved past what it reads.
+     * Version 3, one format for two branches' additions: version 2 plus the cluster version and the last clock
+     * step (after the removed nodes), a message's {@code verified} byte and a user's {@code operatorVouched}
+     * byte (in the model). Written once the cluster version is 2 or more, so that a node of an older build
+     * can still install this node's snapshots while the cluster has not moved past what it reads; before that
+     * this node writes version 2, whose reader rebuilds {@code verified} and {@code operatorVouched}
+     * ({@link ChatModel#read}), unless that rebuild would differ from this state's {@code verified} flags
+     * ({@link ChatModel#formatTwoKeepsVerified}): then version 3 with cluster version 1, which an older build
+     * refuses (it stops) rather than install a state that differs from the others'.
      */
     public static final int SNAPSHOT_FORMAT_VERSION = 3;
 
@@ -571,7 +576,11 @@ public final class ChatStateMachine implements StateMachine {
             throws IOException {
         DataOutputStream data = new DataOutputStream(new BufferedOutputStream(out, 64 * 1024));
         data.writeInt(SNAPSHOT_MAGIC);
-        data.writeInt(clusterVersion >= 2 ? SNAPSHOT_FORMAT_VERSION : SNAPSHOT_FORMAT_VERSION_2);
+        // Format 2 while the cluster version is 1, so that older builds install it, unless it would lose a
+        // message's verified flag (an unverified post whose name was registered since): then format 3, which an
+        // older build refuses with a clear error instead of installing a different state.
+        boolean formatThree = clusterVersion >= 2 || !modelCopy.formatTwoKeepsVerified();
+        data.writeInt(formatThree ? SNAPSHOT_FORMAT_VERSION : SNAPSHOT_FORMAT_VERSION_2);
         data.writeLong(index);
         data.writeInt(peers.size());
         for (Map.Entry<Long, String> peer : peers.entrySet()) {
@@ -583,11 +592,11 @@ public final class ChatStateMachine implements StateMachine {
         for (long nodeId : removed) {
             data.writeLong(nodeId);
         }
-        if (clusterVersion >= 2) {
+        if (formatThree) {
             data.writeInt(clusterVersion);
             data.writeLong(modelCopy.clockStepMaxMillis());
         }
-        modelCopy.write(data);
+        modelCopy.write(data, !formatThree);
         data.writeInt(SNAPSHOT_END);
         data.flush();
     }
@@ -663,7 +672,7 @@ public final class ChatStateMachine implements StateMachine {
         if (version == SNAPSHOT_FORMAT_VERSION) {
             restoredClusterVersion = data.readInt();
             restoredClockStepMillis = data.readLong();
-            if (restoredClusterVersion < 2 || restoredClockStepMillis < 0) {
+            if (restoredClusterVersion < 1 || restoredClockStepMillis < 0) {
                 throw new IOException("chat snapshot has cluster version " + restoredClusterVersion + " and clock step "
                         + restoredClockStepMillis);
             }
@@ -673,7 +682,7 @@ public final class ChatStateMachine implements StateMachine {
                         + "; run a build that reads it (docs/operations.md, Upgrading)");
             }
         }
-        ChatModel restoredModel = ChatModel.read(data, limits, policy);
+        ChatModel restoredModel = ChatModel.read(data, limits, policy, version == SNAPSHOT_FORMAT_VERSION_2);
         if (restoredClusterVersion >= 2) {
             restoredModel.boundTime(restoredClockStepMillis);
         }

@@ -13,6 +13,9 @@ import java.util.Objects;
  * @param editedAtMillis when it was last edited, in log time; 0 when never
  * @param deleted        whether it is a tombstone
  * @param txnId          the client transaction id it was created with, or null
+ * @param verified       whether it was posted with the author's token (every v1 post; an original-route post
+ *                       under a registered name). A post made without a token is unverified forever, even
+ *                       when someone registers its name later: such an account never owns it.
  */
 public record Message(
         long id,
@@ -22,7 +25,8 @@ public record Message(
         long postedAtMillis,
         long editedAtMillis,
         boolean deleted,
-        String txnId) {
+        String txnId,
+        boolean verified) {
 
     public Message {
         Objects.requireNonNull(author, "author");
@@ -40,10 +44,11 @@ public record Message(
     }
 
     public Message edited(String newText, long atMillis) {
-        return new Message(id, seq, author, Objects.requireNonNull(newText), postedAtMillis, atMillis, false, txnId);
+        return new Message(
+                id, seq, author, Objects.requireNonNull(newText), postedAtMillis, atMillis, false, txnId, verified);
     }
 
     public Message tombstone(long atMillis) {
-        return new Message(id, seq, author, null, postedAtMillis, atMillis, true, txnId);
+        return new Message(id, seq, author, null, postedAtMillis, atMillis, true, txnId, verified);
     }
 }

@@ -21,7 +21,8 @@ class ChatModelPropertiesTest {
 
     private static final ChatLimits LIMITS = new ChatLimits(40, 12, 8, 6, 40);
     /** Small bounds, so that retention, expiry and eviction all happen within 60 commands. */
-    private static final ChatPolicy POLICY = new ChatPolicy(5, 50, 10, 4, 30, 3, 2, 5);
+    private static final ChatPolicy POLICY =
+            new ChatPolicy(5, 50, 10, 4, 30, 3, 2, 5, ChatPolicy.DEFAULT_STATE_BYTES_MAX);
 
     private static final List<String> TOKENS = List.of("a".repeat(64), "b".repeat(64), "c".repeat(64), "");
     private static final List<String> USERS = List.of("ann", "Bob", "bob", "cy", "bad name");

@@ -117,6 +117,66 @@ class ClusterVersionAndLogTimeTest {
     }
 
     @Test
+    void aVouchedRegistrationWaitsForVersionTwoAndFormatThreeCarriesTheNameRulesFields() throws IOException {
+        byte[] vouched = ChatCodec.encode(new ChatCommand.RegisterUser("root", "hash", NOW, true));
+        byte[] plain = ChatCodec.encode(new ChatCommand.RegisterUser("ann", "hash", NOW, false));
+        assertThat(Arrays.copyOfRange(vouched, 0, 2)).containsExactly(2, 0x14);
+        assertThat(Arrays.copyOfRange(plain, 0, 2)).containsExactly(1, 0x0e);
+
+        // At cluster version 1 the vouched registration is refused alike by both builds; a plain one is not.
+        List<byte[]> refused = applyBoth(vouched);
+        assertThat(refused.get(0)).isEqualTo(refused.get(1));
+        assertThat(ChatCodec.decodeResult(refused.get(0)).errorCode()).isEqualTo("malformed_command");
+        ChatModel.User notRegistered = newBuild.read(model -> model.user("root"));
+        assertThat(notRegistered).isNull();
+        assertThat(ChatCodec.decodeResult(applyBoth(plain).get(0)).accepted()).isTrue();
+        // An unverified post (the original route, a name nobody registered).
+        assertThat(ChatCodec.decodeResult(applyBoth(ChatCodec.encode(new ChatCommand.PostMessage("r", "bob", "m", NOW)))
+                                .get(0))
+                        .accepted())
+                .isTrue();
+        assertThat(Arrays.copyOfRange(newBuild.snapshotBytes(), 4, 8)).containsExactly(0, 0, 0, 2);
+        assertThat(newBuild.snapshotBytes()).isEqualTo(oldBuild.snapshotBytes());
+
+        newBuild.apply(nextIndex++, ChatCodec.encode(new ChatCommand.SetClusterVersion(2)));
+        assertThat(ChatCodec.decodeResult(newBuild.apply(nextIndex++, vouched)).accepted())
+                .isTrue();
+        byte[] formatThree = newBuild.snapshotBytes();
+        assertThat(Arrays.copyOfRange(formatThree, 4, 8)).containsExactly(0, 0, 0, 3);
+
+        ChatStateMachine restored =
+                new ChatStateMachine(ChatLimits.defaults(), ChatPolicy.defaults(), ChatCodec.COMMAND_VERSION_MAX);
+        restored.restore(new ByteArrayInputStream(formatThree));
+        assertThat(restored.snapshotBytes()).isEqualTo(formatThree);
+        boolean rootVouched = restored.read(model -> model.user("root").operatorVouched());
+        boolean annVouched = restored.read(model -> model.user("ann").operatorVouched());
+        boolean bobsPostVerified = restored.read(
+                model -> model.messages("r", null, null, 10).messages().get(0).verified());
+        assertThat(rootVouched).isTrue();
+        assertThat(annVouched).isFalse();
+        assertThat(bobsPostVerified).isFalse();
+    }
+
+    @Test
+    void atVersionOneASnapshotThatFormatTwoWouldAlterIsWrittenInFormatThree() throws IOException {
+        newBuild.apply(nextIndex++, ChatCodec.encode(new ChatCommand.PostMessage("r", "bob", "m", NOW)));
+        assertThat(Arrays.copyOfRange(newBuild.snapshotBytes(), 4, 8)).containsExactly(0, 0, 0, 2);
+        // Registering the name afterwards: format 2 would read bob's anonymous post back as verified.
+        newBuild.apply(nextIndex++, ChatCodec.encode(new ChatCommand.RegisterUser("bob", "hash", NOW, false)));
+        byte[] snapshot = newBuild.snapshotBytes();
+        assertThat(Arrays.copyOfRange(snapshot, 4, 8)).containsExactly(0, 0, 0, 3);
+
+        ChatStateMachine restored =
+                new ChatStateMachine(ChatLimits.defaults(), ChatPolicy.defaults(), ChatCodec.COMMAND_VERSION_MAX);
+        restored.restore(new ByteArrayInputStream(snapshot));
+        assertThat(restored.clusterVersion()).isEqualTo(1);
+        assertThat(restored.snapshotBytes()).isEqualTo(snapshot);
+        boolean verified = restored.read(
+                model -> model.messages("r", null, null, 10).messages().get(0).verified());
+        assertThat(verified).isFalse();
+    }
+
+    @Test
     void fromVersionTwoAClockTenDaysAheadMovesLogTimeOneStepPerTickAndExpiresNothing() {
         ChatStateMachine machine = newBuild;
         long index = 1;

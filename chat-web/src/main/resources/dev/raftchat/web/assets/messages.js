@@ -424,7 +424,8 @@ export class MessageView {
         'data-seq': pending ? null : message.seq,
         'data-id': pending ? null : message.id,
         'data-txn': message.txnId ?? null,
-        'data-author': author,
+        // An unverified post (no token) never groups with the registered user's own messages.
+        'data-author': message.verified === false ? `?${author}` : author,
         'data-state': pending ? 'sending' : null,
       },
     });
@@ -443,6 +444,13 @@ export class MessageView {
     }
     li.append(head, body);
     if (message.editedAt) head.append(el('span', { className: 'msg-edited muted', text: '(edited)' }));
+    if (message.verified === false) {
+      head.append(el('span', {
+        className: 'msg-unverified muted',
+        text: 'unverified',
+        attrs: { title: 'Posted without a token: anyone could have used this name.' },
+      }));
+    }
     if (pending) li.append(el('div', { className: 'msg-status small-print', attrs: { role: 'status' } }));
     li.dataset.millis = String(message.postedAtMillis);
     return li;

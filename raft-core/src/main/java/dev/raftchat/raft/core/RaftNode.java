@@ -120,6 +120,11 @@ public final class RaftNode {
 
     /** Identifies this incarnation's forwarded proposals (see {@link ForwardProposal}). */
     private final long forwardSession;
+    /**
+     * From {@link LogStorage#repairThroughIndex()}: 0, or the index up to which this node lost entries it
+     * had synced; cleared once the log is durable through it again. While non-zero: no votes, no campaigns.
+     */
+    private long repairThroughIndex;
 
     private long forwardSequence;
     /**
@@ -268,6 +273,7 @@ public final class RaftNode {
         this.forwardSession = forwardSession == -1 ? seeded : forwardSession;
         // A node that never saw a term never answered a heartbeat: no promise to keep.
         this.stickyUntilTick = hs.term() > 0 && config.checkQuorum() ? config.electionTimeoutTicks() : 0;
+        this.repairThroughIndex = storage.repairThroughIndex();
         applyConf(Objects.requireNonNull(initialConf, "initialConf"));
         becomeFollower(term, NONE);
         this.reportedSoftState = softState();
@@ -290,9 +296,21 @@ public final class RaftNode {
         }
     }
 
+    /**
+     * Whether recovery lost entries this node had synced (see {@link LogStorage#repairThroughIndex()}) and a
+     * leader has not yet replicated them back durably. While it has, the node neither votes nor campaigns:
+     * it may have acknowledged what it lost, and a vote from it could elect a leader without those entries.
+     */
+    private boolean awaitingRepair() {
+        if (repairThroughIndex > 0 && log.lastDurableIndex() >= repairThroughIndex) {
+            repairThroughIndex = 0;
+        }
+        return repairThroughIndex > 0;
+    }
+
     private void tickElection() {
         electionElapsed++;
-        if (isPromotable() && electionElapsed >= randomizedElectionTimeout) {
+        if (isPromotable() && electionElapsed >= randomizedElectionTimeout && !awaitingRepair()) {
             electionElapsed = 0;
             startElection(false);
         }
@@ -351,7 +369,7 @@ public final class RaftNode {
 
     /** Starts an election now (with a PreVote round first when enabled), if this node may lead. */
     public void campaign() {
-        if (role != Role.LEADER && isPromotable()) {
+        if (role != Role.LEADER && isPromotable() && !awaitingRepair()) {
             startElection(false);
         }
     }
@@ -539,7 +557,7 @@ public final class RaftNode {
         } else if (m instanceof TimeoutNow) {
             // Leadership transfer (thesis §3.10): campaign at once, skipping PreVote, with requests
             // marked so that followers still in their leader's lease vote anyway.
-            if (role != Role.LEADER && isPromotable()) {
+            if (role != Role.LEADER && isPromotable() && !awaitingRepair()) {
                 campaign(false, true);
             }
         } else if (m instanceof InstallSnapshotRequest request) {
@@ -637,7 +655,8 @@ public final class RaftNode {
     private void handleVoteRequest(VoteRequest m) {
         boolean canVote =
                 votedFor == m.from() || (votedFor == NONE && leaderId == NONE) || (m.preVote() && m.term() > term);
-        boolean upToDate = log.isUpToDate(new LogPosition(m.lastLogTerm(), m.lastLogIndex()));
+        // A node that lost synced entries votes for nobody until they are back (protocol-aware recovery).
+        boolean upToDate = log.isUpToDate(new LogPosition(m.lastLogTerm(), m.lastLogIndex())) && !awaitingRepair();
         if (m.preVote()) {
             boolean grant = canVote && upToDate;
             // Granted PreVotes echo the candidate's future term; rejections carry ours.

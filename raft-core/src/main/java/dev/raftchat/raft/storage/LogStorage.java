@@ -97,6 +97,19 @@ public interface LogStorage extends AutoCloseable {
     }
 
     /**
+     * 0, or the highest index this storage had made durable — and its node may have acknowledged — before
+     * recovery found some of those entries damaged (media corruption, not a torn write: they were known to
+     * be synced) and cut the log before them. Until the log again holds a durable entry at this index,
+     * received from a leader, the node must neither vote nor campaign: a vote would count as if it had
+     * never held what it acknowledged (protocol-aware recovery, Alagappan et al., FAST '18). The storage
+     * keeps reporting it across restarts until a sync covers that index again. The default, for storages
+     * that cannot tell, is 0.
+     */
+    default long repairThroughIndex() {
+        return 0;
+    }
+
+    /**
      * Discards entries up to and including {@code position.index()}. Called only once a snapshot covering
      * {@code position} is durable. If the log does not hold that exact entry (it ends before it, or holds a
      * different term there: a follower installing a leader's snapshot), the whole log is discarded and

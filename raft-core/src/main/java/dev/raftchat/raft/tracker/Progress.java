@@ -163,6 +163,13 @@ public final class Progress {
         if (next - 1 != rejected) {
             return false;
         }
+        if (rejected <= match) {
+            // The member denies an entry it acknowledged: recovery found its synced entries corrupt and cut
+            // them (LogStorage.repairThroughIndex). It waits, without voting, for us to send them again, so
+            // what we knew it to hold no longer holds. (A duplicate of an older probe's answer lands here too;
+            // it costs one more probe round.) Match only ever drives future commits, so lowering it is safe.
+            match = Math.max(0, Math.min(hintIndex, rejected - 1));
+        }
         next = Math.max(Math.min(rejected, hintIndex + 1), match + 1);
         probeSent = false;
         return true;

@@ -20,8 +20,11 @@ import java.util.TreeSet;
  * @param passwordHashIterations        PBKDF2 iterations of new hashes
  * @param passwordHashThreads           threads computing password hashes (off the event loop)
  * @param passwordHashQueueMax          hashes waiting for a thread; beyond it, 503
- * @param loginAttemptsPerMinutePerUser login attempts per username per minute (also the burst)
+ * @param loginAttemptsPerMinutePerUser login attempts per (username, client address) per minute (also the
+ *                                      burst), refused beyond it; and per username from all addresses
+ *                                      together, slowed (never refused) beyond it
  * @param loginAttemptsPerMinutePerAddress login and register attempts per client address per minute (also the burst)
+ * @param loginDelayMaxMillis           the longest a login of a user attacked from many addresses is slowed
  * @param writesPerMinutePerUser        writes per user per minute (also the burst)
  * @param writesPerMinutePerAddress     writes per client address per minute (also the burst)
  * @param rateLimitKeysMax              users or addresses each rate limiter remembers
@@ -50,6 +53,7 @@ public record ApiConfig(
         int passwordHashQueueMax,
         int loginAttemptsPerMinutePerUser,
         int loginAttemptsPerMinutePerAddress,
+        long loginDelayMaxMillis,
         int writesPerMinutePerUser,
         int writesPerMinutePerAddress,
         int rateLimitKeysMax,
@@ -71,6 +75,7 @@ public record ApiConfig(
     public static final int DEFAULT_PASSWORD_HASH_QUEUE_MAX = 64;
     public static final int DEFAULT_LOGIN_ATTEMPTS_PER_MINUTE_PER_USER = 10;
     public static final int DEFAULT_LOGIN_ATTEMPTS_PER_MINUTE_PER_ADDRESS = 30;
+    public static final long DEFAULT_LOGIN_DELAY_MAX_MILLIS = 2_000;
     public static final int DEFAULT_WRITES_PER_MINUTE_PER_USER = 300;
     public static final int DEFAULT_WRITES_PER_MINUTE_PER_ADDRESS = 600;
     public static final int DEFAULT_RATE_LIMIT_KEYS_MAX = 100_000;
@@ -99,6 +104,7 @@ public record ApiConfig(
         requireInRange("passwordHashQueueMax", passwordHashQueueMax, 1, 100_000);
         requireInRange("loginAttemptsPerMinutePerUser", loginAttemptsPerMinutePerUser, 1, 1_000_000);
         requireInRange("loginAttemptsPerMinutePerAddress", loginAttemptsPerMinutePerAddress, 1, 1_000_000);
+        requireInRange("loginDelayMaxMillis", loginDelayMaxMillis, 0, 60_000);
         requireInRange("writesPerMinutePerUser", writesPerMinutePerUser, 1, 100_000_000);
         requireInRange("writesPerMinutePerAddress", writesPerMinutePerAddress, 1, 100_000_000);
         requireInRange("rateLimitKeysMax", rateLimitKeysMax, 1, 10_000_000);
@@ -128,6 +134,7 @@ public record ApiConfig(
                 DEFAULT_PASSWORD_HASH_QUEUE_MAX,
                 DEFAULT_LOGIN_ATTEMPTS_PER_MINUTE_PER_USER,
                 DEFAULT_LOGIN_ATTEMPTS_PER_MINUTE_PER_ADDRESS,
+                DEFAULT_LOGIN_DELAY_MAX_MILLIS,
                 DEFAULT_WRITES_PER_MINUTE_PER_USER,
                 DEFAULT_WRITES_PER_MINUTE_PER_ADDRESS,
                 DEFAULT_RATE_LIMIT_KEYS_MAX,
@@ -162,6 +169,7 @@ public record ApiConfig(
         public int passwordHashQueueMax;
         public int loginAttemptsPerMinutePerUser;
         public int loginAttemptsPerMinutePerAddress;
+        public long loginDelayMaxMillis;
         public int writesPerMinutePerUser;
         public int writesPerMinutePerAddress;
         public int rateLimitKeysMax;
@@ -186,6 +194,7 @@ public record ApiConfig(
             passwordHashQueueMax = c.passwordHashQueueMax;
             loginAttemptsPerMinutePerUser = c.loginAttemptsPerMinutePerUser;
             loginAttemptsPerMinutePerAddress = c.loginAttemptsPerMinutePerAddress;
+            loginDelayMaxMillis = c.loginDelayMaxMillis;
             writesPerMinutePerUser = c.writesPerMinutePerUser;
             writesPerMinutePerAddress = c.writesPerMinutePerAddress;
             rateLimitKeysMax = c.rateLimitKeysMax;
@@ -212,6 +221,7 @@ public record ApiConfig(
                     passwordHashQueueMax,
                     loginAttemptsPerMinutePerUser,
                     loginAttemptsPerMinutePerAddress,
+                    loginDelayMaxMillis,
                     writesPerMinutePerUser,
                     writesPerMinutePerAddress,
                     rateLimitKeysMax,

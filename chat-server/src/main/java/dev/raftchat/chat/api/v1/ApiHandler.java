@@ -19,6 +19,7 @@ import dev.raftchat.chat.state.ChatResult;
 import dev.raftchat.chat.state.ChatStateMachine;
 import dev.raftchat.chat.state.InvalidCommandException;
 import dev.raftchat.chat.state.Message;
+import dev.raftchat.chat.state.Names;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -36,6 +37,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -45,6 +47,7 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 
@@ -73,12 +76,17 @@ public final class ApiHandler implements ApiRoutes {
     private final ApiConfig config;
     private final int bodyBytesMax;
     private final PasswordHasher hasher;
+    /** Slows (never refuses) the logins of one user from every address together. */
     private final RateLimiter loginsPerUser;
+
+    private final RateLimiter loginsPerUserAndAddress;
     private final RateLimiter loginsPerAddress;
     private final RateLimiter writesPerUser;
     private final RateLimiter writesPerAddress;
     private final WebSocketHub webSockets;
     private final Authenticator authenticator;
+    /** The operator's admin token (UTF-8), or null when the node has none. */
+    private final byte[] adminToken;
 
     /**
      * @param bodyBytesMax the node's largest request body, reported by {@code /info}
@@ -91,6 +99,19 @@ public final class ApiHandler implements ApiRoutes {
             PasswordHasher hasher,
             WebSocketHub webSockets,
             LongSupplier nanoClock) {
+        this(backend, config, bodyBytesMax, hasher, webSockets, nanoClock, null);
+    }
+
+    /** @param adminToken the node's {@code --admin-token}, or null: who may register a name of {@code --admin-users} */
+    public ApiHandler(
+            ApiBackend backend,
+            ApiConfig config,
+            int bodyBytesMax,
+            PasswordHasher hasher,
+            WebSocketHub webSockets,
+            LongSupplier nanoClock,
+            String adminToken) {
+        this.adminToken = adminToken == null ? null : adminToken.getBytes(StandardCharsets.UTF_8);
         this.backend = backend;
         this.config = config;
         this.bodyBytesMax = bodyBytesMax;
@@ -98,6 +119,11 @@ public final class ApiHandler implements ApiRoutes {
         this.webSockets = webSockets;
         this.authenticator = new Authenticator(backend, config);
         this.loginsPerUser = new RateLimiter(
+                config.loginAttemptsPerMinutePerUser(),
+                config.loginAttemptsPerMinutePerUser(),
+                config.rateLimitKeysMax(),
+                nanoClock);
+        this.loginsPerUserAndAddress = new RateLimiter(
                 config.loginAttemptsPerMinutePerUser(),
                 config.loginAttemptsPerMinutePerUser(),
                 config.rateLimitKeysMax(),
@@ -132,7 +158,8 @@ public final class ApiHandler implements ApiRoutes {
             HttpMethod method,
             List<String> segments,
             QueryStringDecoder uri,
-            String clientAddress) {}
+            String clientAddress,
+            boolean loopback) {}
 
     // ------------------------------------------------------------------------------------------------
     // Entry points
@@ -161,7 +188,10 @@ public final class ApiHandler implements ApiRoutes {
                             "unknown query parameter '" + name + "'; the API knows " + QUERY_PARAMETERS);
                 }
             }
-            Request request = new Request(http, http.method(), segments, uri, address(client));
+            boolean loopback = client instanceof InetSocketAddress inet
+                    && inet.getAddress() != null
+                    && inet.getAddress().isLoopbackAddress();
+            Request request = new Request(http, http.method(), segments, uri, address(client), loopback);
             return dispatch(request).handle((ok, failure) -> ok != null ? ok : errorResponse(failure));
         } catch (RuntimeException e) {
             return CompletableFuture.completedFuture(errorResponse(e));
@@ -352,7 +382,7 @@ public final class ApiHandler implements ApiRoutes {
 
     private CompletableFuture<FullHttpResponse> register(Request r) {
         JsonNode body = body(r, CREDENTIAL_FIELDS);
-        String username = textField(body, "username", true);
+        String username = Names.normalize(textField(body, "username", true));
         String password = textField(body, "password", true);
         try {
             ChatModel.checkUsername(username);
@@ -362,17 +392,59 @@ public final class ApiHandler implements ApiRoutes {
         checkNameCharacters(username, "invalid_username", "username");
         checkPassword(password);
         limit(loginsPerAddress, "address:" + r.clientAddress(), "attempts from this address");
-        if (chat().read(model -> model.user(username)) != null) {
-            throw ApiError.field(409, "username_taken", "username", "the username '" + username + "' is taken");
+        // A name listed in --admin-users is reserved: only the operator (holding the admin token, or on a
+        // node without one, a loopback client) registers it, so nobody gains admin rights by registering first.
+        boolean vouched = operatorCredential(r);
+        if (config.isAdmin(username) && !vouched) {
+            throw ApiError.field(
+                    403,
+                    "reserved_username",
+                    "username",
+                    "the username '" + username + "' is reserved for an admin: register it with"
+                            + " 'Authorization: Bearer <admin token>' (the node's --admin-token)");
         }
+        ChatModel.User lookalike = chat().read(model -> model.registeredLookalike(username));
+        if (lookalike != null) {
+            throw ApiError.field(
+                    409,
+                    "username_taken",
+                    "username",
+                    lookalike.username().equalsIgnoreCase(username)
+                            ? "the username '" + username + "' is taken"
+                            : "the username '" + username + "' looks like the registered name '" + lookalike.username()
+                                    + "'");
+        }
+        // The vouched registration is command version 2 (ARCHITECTURE.md, "One snapshot format 3, one command
+        // version 2"). While the cluster version is 1, only a listed name needs it (and is refused until the
+        // upgrade finishes); any other operator registration is recorded as a plain one, which is what a
+        // format 2 snapshot of that time can hold anyway. The cluster version never goes down, so reading it
+        // here before proposing cannot make a refused proposal out of an allowed one.
+        boolean recordVouched = vouched && (config.isAdmin(username) || chat().clusterVersion() >= 2);
         return hasher.hash(password)
-                .thenCompose(hash -> propose(new ChatCommand.RegisterUser(username, hash, backend.nowMillis())))
+                .thenCompose(hash ->
+                        propose(new ChatCommand.RegisterUser(username, hash, backend.nowMillis(), recordVouched)))
                 .thenApply(result -> {
                     ChatModel.User user = chat().read(model -> model.user(username));
                     ObjectNode node = ApiJson.MAPPER.createObjectNode().put("username", username);
                     node.put("createdAt", ApiJson.time(user == null ? backend.nowMillis() : user.createdAtMillis()));
                     return json(201, node);
                 });
+    }
+
+    /**
+     * Whether the request carries the operator's credential: the admin token in {@code Authorization: Bearer},
+     * or, on a node started without {@code --admin-token}, a loopback client (as for the admin routes).
+     */
+    private boolean operatorCredential(Request r) {
+        if (adminToken == null) {
+            return r.loopback();
+        }
+        String header = r.http().headers().get(HttpHeaderNames.AUTHORIZATION);
+        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, "Bearer ".length())) {
+            return false;
+        }
+        byte[] presented = header.substring("Bearer ".length()).trim().getBytes(StandardCharsets.UTF_8);
+        return MessageDigest.isEqual(presented, adminToken);
     }
 
     private CompletableFuture<FullHttpResponse> login(Request r) {
@@ -382,9 +454,17 @@ public final class ApiHandler implements ApiRoutes {
         if (username.length() > 256 || password.length() > 1024) {
             throw new ApiError(401, "invalid_credentials", "unknown user or wrong password");
         }
+        String userKey = Names.normalize(username).toLowerCase(Locale.ROOT);
         limit(loginsPerAddress, "address:" + r.clientAddress(), "login attempts from this address");
-        limit(loginsPerUser, "user:" + username.toLowerCase(Locale.ROOT), "login attempts for this user");
-        return backend.readBarrier()
+        // An attacker is refused per (user, address); a user attacked from many addresses is slowed for
+        // everyone, by at most loginDelayMaxMillis, never refused, so the owner always gets in.
+        limit(loginsPerUserAndAddress, userKey + "\n" + r.clientAddress(), "login attempts for this user from here");
+        long delayMillis = Math.min(config.loginDelayMaxMillis(), loginsPerUser.tryAcquire(userKey) * 1000);
+        CompletableFuture<Void> slowed = delayMillis == 0
+                ? CompletableFuture.completedFuture(null)
+                : CompletableFuture.runAsync(
+                        () -> {}, CompletableFuture.delayedExecutor(delayMillis, TimeUnit.MILLISECONDS));
+        return slowed.thenCompose(ignored -> backend.readBarrier())
                 .thenCompose(ignored -> {
                     ChatModel.User user = chat().read(model -> model.user(username));
                     return hasher.verify(password, user == null ? null : user.passwordHash())
@@ -503,9 +583,9 @@ public final class ApiHandler implements ApiRoutes {
 
     private CompletableFuture<FullHttpResponse> createRoom(Request r) {
         JsonNode body = body(r, Set.of("name", "retention", "txnId"));
-        String name = textField(body, "name", true);
+        String name = Names.normalize(textField(body, "name", true));
         try {
-            ChatModel.checkRoomName(backend.chat().limits(), name);
+            ChatModel.checkNewRoomName(backend.chat().limits(), name);
         } catch (InvalidCommandException e) {
             throw ApiError.field(400, e.code(), "name", e.getMessage());
         }
@@ -724,6 +804,7 @@ public final class ApiHandler implements ApiRoutes {
                     "too_many_users",
                     "too_many_sessions" -> 409;
             case "message_too_large" -> 413;
+            case "state_full" -> 507; // Insufficient Storage: the replicated state's budget is spent
             default -> 400;
         };
         String field = switch (code) {

@@ -21,7 +21,7 @@ public final class ApiJson {
         return TIME.format(Instant.ofEpochMilli(millis));
     }
 
-    /** {@code {"id","room","seq","author","text","postedAt","postedAtMillis","editedAt","deleted","txnId"}}. */
+    /** {@code {"id","room","seq","author","text","postedAt","postedAtMillis","editedAt","deleted","verified","txnId"}}. */
     public static ObjectNode message(String room, Message message) {
         ObjectNode node = MAPPER.createObjectNode();
         node.put("id", Long.toString(message.id()));
@@ -41,6 +41,8 @@ public final class ApiJson {
             node.put("editedAt", time(message.editedAtMillis()));
         }
         node.put("deleted", message.deleted());
+        // False for a post made without a token on the original route: its author name is unverified.
+        node.put("verified", message.verified());
         if (message.txnId() == null) {
             node.putNull("txnId");
         } else {

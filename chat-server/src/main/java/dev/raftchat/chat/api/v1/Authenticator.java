@@ -32,9 +32,16 @@ public final class Authenticator {
 
     /** The identity of a token hash in the local state only, or null. */
     public Identity local(String tokenHash) {
-        ChatModel.Session session = backend.chat().read(model -> model.session(tokenHash));
-        return session == null
-                ? null
-                : new Identity(session.username(), tokenHash, session.sessionId(), config.isAdmin(session.username()));
+        return backend.chat().read(model -> {
+            ChatModel.Session session = model.session(tokenHash);
+            if (session == null) {
+                return null;
+            }
+            // Admin = listed in --admin-users AND registered with the operator's credential: a stranger who
+            // registered a listed name before its owner holds no admin rights.
+            ChatModel.User user = model.user(session.username());
+            boolean admin = config.isAdmin(session.username()) && user != null && user.operatorVouched();
+            return new Identity(session.username(), tokenHash, session.sessionId(), admin);
+        });
     }
 }

@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Durability.</b> {@link #append} writes records to the current segment without forcing;
  * {@link #saveHardState} only remembers. {@link #sync} forces every segment written since the last sync,
- * forces the directory if a segment was created, and then, if the hard state changed, replaces the
+ * forces the directory if a segment was created, records what it made durable in the sync mark
+ * ({@code sync-mark}, see {@link SyncMark}), and then, if the hard state changed, replaces the
  * hard-state file atomically (temporary file, force, rename, directory force). So one {@code sync} covers
  * any number of appends (group commit), and the log is durable before a hard state that may refer to it.
  * Exceptions to "nothing is durable before sync", each making more durable, never less:
@@ -45,10 +46,13 @@ import org.slf4j.LoggerFactory;
  * With {@link FileLogStorageConfig#syncDisabled()} nothing is ever forced (a warning is logged at open).
  *
  * <p><b>Recovery</b> at {@link #open}: every segment is scanned and every record's CRC, index continuity
- * and term order checked, and the in-memory index (index → segment, offset; index → term) is rebuilt. A
- * torn or zero-filled tail of the last segment is cut and the number of bytes cut is logged at WARN.
- * Corruption anywhere else — in a segment that is not the last, or a damaged record in the last segment
- * that is followed by a valid one — refuses to open with a {@link StorageException} naming the file and
+ * and term order checked, and the in-memory index (index → segment, offset; index → term) is rebuilt.
+ * Everything after the sync mark is cut, whatever the page cache shows (after a failed force, Linux may
+ * have marked unwritten pages clean). Damage at or below the mark is corruption, not a torn write: the
+ * log is cut before it and {@link #repairThroughIndex()} reports the loss (durably, until a sync covers
+ * it again), so that the node does not vote as if it had never acknowledged those entries. A log without
+ * a mark (written before marks existed) is recovered as before: a torn or zero-filled tail of the last
+ * segment is cut, other corruption refuses to open with a {@link StorageException} naming the file and
  * the byte offset.
  *
  * <p><b>Test mode: the synced length.</b> When the system property {@value #SYNCED_LENGTH_PROPERTY} is
@@ -91,6 +95,7 @@ public final class FileLogStorage implements LogStorage {
     private final FileLogStorageConfig config;
     private final StateFile hardStateFile;
     private final StateFile compactionPointFile;
+    private final SyncMark syncMark;
 
     /** Sorted by first index; each segment's first index is the previous one's last index + 1. */
     private final List<Segment> segments = new ArrayList<>();
@@ -108,6 +113,14 @@ public final class FileLogStorage implements LogStorage {
 
     private boolean directoryDirty;
     private long recoveryBytesCut;
+    /** How many synced entries recovery found damaged or missing when this instance was opened. */
+    private long recoveryLostSyncedEntries;
+    /**
+     * 0, or the index through which recovery (now or in an earlier run) lost synced entries: reported by
+     * {@link #repairThroughIndex()} and kept in the sync mark until a sync covers it again.
+     */
+    private long repairThroughIndex;
+
     private boolean closed;
     /** Volatile: a {@link PendingSync} may fail on another thread. */
     private volatile StorageException failure;
@@ -122,6 +135,7 @@ public final class FileLogStorage implements LogStorage {
         this.compactionPointFile =
                 new StateFile(fileSystem, directory, COMPACTION_POINT_FILE_NAME, COMPACTION_POINT_MAGIC, 16);
         this.cache = new EntryCache(config.entryCacheBytesMax());
+        this.syncMark = new SyncMark(fileSystem, directory);
     }
 
     /** Opens (creating if needed) the log in {@code directory} on the real file system, recovering it. */
@@ -170,6 +184,12 @@ public final class FileLogStorage implements LogStorage {
     public long lastIndex() {
         checkUsable();
         return lastIndex;
+    }
+
+    @Override
+    public long repairThroughIndex() {
+        checkUsable();
+        return repairThroughIndex;
     }
 
     @Override
@@ -304,11 +324,17 @@ public final class FileLogStorage implements LogStorage {
         }
         byte[] newHardState = hardState.equals(durableHardState) ? null : encodeHardState(hardState);
         durableHardState = hardState;
-        boolean forceDirectory = directoryDirty && force && newHardState == null;
+        boolean forceDirectory = directoryDirty && force;
         directoryDirty = false;
         if (toForce.isEmpty() && newHardState == null && !forceDirectory && !sidecar) {
             return PendingSync.DONE;
         }
+        // What this sync covers: every entry written so far. Once its forces succeed, the mark says so.
+        long markThrough = lastIndex;
+        if (markThrough >= repairThroughIndex) {
+            repairThroughIndex = 0; // the lost entries are back (from a leader) once this sync completes
+        }
+        long markRepairThrough = repairThroughIndex;
         return () -> {
             try {
                 if (sidecar) {
@@ -317,10 +343,19 @@ public final class FileLogStorage implements LogStorage {
                 for (StorageFile file : toForce) {
                     file.force();
                 }
+                if (forceDirectory) {
+                    // A segment created since the last sync: its name must be durable before the mark vouches
+                    // for its entries (found by the simulator: power lost before the hard state's directory
+                    // force left a mark pointing into a segment the crash had unlinked).
+                    fileSystem.forceDirectory(directory);
+                }
+                if (!toForce.isEmpty() && force) {
+                    // Only after the data's forces succeeded: a failed force throws first, and the mark keeps
+                    // the last position known durable, to which the next open cuts back.
+                    syncMark.write(markThrough, markRepairThrough);
+                }
                 if (newHardState != null) {
                     hardStateFile.replace(newHardState, force);
-                } else if (forceDirectory) {
-                    fileSystem.forceDirectory(directory);
                 }
             } catch (RuntimeException e) {
                 throw fail(e);
@@ -412,6 +447,14 @@ public final class FileLogStorage implements LogStorage {
         return result;
     }
 
+    /**
+     * How many entries that were known synced recovery found damaged or missing when this instance was opened
+     * (0 if none); see {@link #repairThroughIndex()}.
+     */
+    public long recoveryLostSyncedEntries() {
+        return recoveryLostSyncedEntries;
+    }
+
     /** How many bytes recovery cut from a torn tail when this instance was opened (0 if none). */
     public long recoveryBytesCut() {
         return recoveryBytesCut;
@@ -483,14 +526,27 @@ public final class FileLogStorage implements LogStorage {
         return segment;
     }
 
-    /** Discards entries from {@code index} on, durably, before anything new is written after them. */
+    /**
+     * Discards entries from {@code index} on, durably, before anything new is written after them. The order
+     * makes every intermediate state after a power loss a log that opens as a prefix of the old one: later
+     * segments are deleted last one first (a crash keeps a prefix of those deletions, so what remains is
+     * contiguous) and the directory is forced <em>before</em> the kept segment is shortened — shortening it
+     * first could leave it durable next to later segments that a crash brought back ("not continuous").
+     */
     private void truncateSuffix(long index) {
+        if (!config.syncDisabled() && syncMark.syncedIndex() >= index) {
+            // First, durably: the mark must never vouch for the entries that will replace these.
+            syncMark.write(index - 1, repairThroughIndex);
+        }
         boolean deleted = false;
         while (!segments.isEmpty() && segments.get(segments.size() - 1).firstIndex >= index) {
             Segment segment = segments.remove(segments.size() - 1);
             segment.file.close();
             fileSystem.delete(segment.path);
             deleted = true;
+        }
+        if (deleted && !config.syncDisabled()) {
+            fileSystem.forceDirectory(directory);
         }
         if (!segments.isEmpty()) {
             Segment segment = segments.get(segments.size() - 1);
@@ -505,9 +561,6 @@ public final class FileLogStorage implements LogStorage {
                 }
                 segment.dirty = false;
             }
-        }
-        if (deleted && !config.syncDisabled()) {
-            fileSystem.forceDirectory(directory);
         }
         terms.truncateFrom(index);
         cache.truncateFrom(index);
@@ -623,6 +676,7 @@ public final class FileLogStorage implements LogStorage {
             } else if (!name.equals(HARD_STATE_FILE_NAME)
                     && !name.equals(COMPACTION_POINT_FILE_NAME)
                     && !name.equals(LOCK_FILE_NAME)
+                    && !name.equals(SyncMark.FILE_NAME)
                     && !name.startsWith(SYNCED_LENGTH_FILE_NAME)) {
                 LOG.warn("ignoring unknown file {} in log directory {}", name, directory);
             }
@@ -634,33 +688,49 @@ public final class FileLogStorage implements LogStorage {
             LOG.info("deleting segment {} left behind below the compaction point {}", stale, compactedThrough);
             fileSystem.delete(stale);
         }
-        long previousTerm = 0;
-        for (int i = 0; i < firstIndexes.size(); i++) {
-            boolean isLast = i == firstIndexes.size() - 1;
-            long firstIndex = firstIndexes.get(i);
-            Path path = SegmentFormat.path(directory, firstIndex);
-            if (segments.isEmpty()) {
-                if (firstIndex > compactedThrough.index() + 1) {
-                    throw new StorageException("log in " + directory + " has a gap: compaction point is "
-                            + compactedThrough + " but the first segment " + path + " starts at index " + firstIndex
-                            + " (entries " + (compactedThrough.index() + 1) + ".." + (firstIndex - 1)
-                            + " are missing)");
-                }
-            } else {
-                Segment previous = segments.get(segments.size() - 1);
-                if (previous.lastIndex() + 1 != firstIndex) {
-                    throw new StorageException(
-                            "log in " + directory + " is not continuous: " + previous.path + " ends at index "
-                                    + previous.lastIndex() + " but " + path + " starts at index " + firstIndex);
-                }
+        Optional<SyncMark.Value> mark = Optional.empty();
+        if (config.syncDisabled()) {
+            syncMark.delete(); // nothing is forced, so no mark may vouch for anything
+        } else {
+            mark = syncMark.read();
+            if (mark.isEmpty() && fileSystem.exists(syncMark.path())) {
+                LOG.warn(
+                        "{} has no valid slot; recovering {} by the rules for logs without a sync mark",
+                        syncMark.path(),
+                        directory);
             }
-            Segment segment = scanSegment(path, firstIndex, isLast, previousTerm);
-            if (segment == null) {
-                continue;
-            }
-            segments.add(segment);
-            if (segment.recordCount() > 0) {
-                previousTerm = segment.lastTermScanned;
+        }
+        if (mark.isPresent()) {
+            recoverToSyncMark(firstIndexes, mark.get());
+        } else {
+            long previousTerm = 0;
+            for (int i = 0; i < firstIndexes.size(); i++) {
+                boolean isLast = i == firstIndexes.size() - 1;
+                long firstIndex = firstIndexes.get(i);
+                Path path = SegmentFormat.path(directory, firstIndex);
+                if (segments.isEmpty()) {
+                    if (firstIndex > compactedThrough.index() + 1) {
+                        throw new StorageException("log in " + directory + " has a gap: compaction point is "
+                                + compactedThrough + " but the first segment " + path + " starts at index " + firstIndex
+                                + " (entries " + (compactedThrough.index() + 1) + ".." + (firstIndex - 1)
+                                + " are missing)");
+                    }
+                } else {
+                    Segment previous = segments.get(segments.size() - 1);
+                    if (previous.lastIndex() + 1 != firstIndex) {
+                        throw new StorageException(
+                                "log in " + directory + " is not continuous: " + previous.path + " ends at index "
+                                        + previous.lastIndex() + " but " + path + " starts at index " + firstIndex);
+                    }
+                }
+                Segment segment = scanSegment(path, firstIndex, isLast, previousTerm, false);
+                if (segment == null) {
+                    continue;
+                }
+                segments.add(segment);
+                if (segment.recordCount() > 0) {
+                    previousTerm = segment.lastTermScanned;
+                }
             }
         }
         while (!segments.isEmpty() && segments.get(0).lastIndex() <= compactedThrough.index()) {
@@ -684,6 +754,10 @@ public final class FileLogStorage implements LogStorage {
                         compactedThrough.index(),
                         segments.get(segments.size() - 1).lastIndex());
         rebuildTerms();
+        if (!config.syncDisabled()) {
+            // Everything presented now is durable (forced above): the mark says so from here on.
+            syncMark.write(lastIndex, repairThroughIndex);
+        }
         LOG.info(
                 "opened log {}: compacted through {}, entries [{}, {}], {} segments, hard state {}",
                 directory,
@@ -692,6 +766,122 @@ public final class FileLogStorage implements LogStorage {
                 lastIndex,
                 segments.size(),
                 hardState);
+    }
+
+    /**
+     * Recovery of a log with a sync mark ({@code docs/log-format.md}, "Recovery rules"): scans the segments in
+     * order up to the first damage of any kind (a gap between segments, an invalid header, a torn, zeroed or
+     * corrupt record, a checksummed record out of place); everything after the last trustworthy entry or
+     * after the mark's synced index, whichever is lower, is cut (never trusted: it was never acknowledged, and
+     * after a failed force its pages may be clean in the page cache but absent from the disk). If that cut
+     * falls below the synced index, synced entries were lost to corruption: that is reported through
+     * {@link #repairThroughIndex()}, made durable in the mark before anything is cut, and logged at ERROR.
+     */
+    private void recoverToSyncMark(List<Long> firstIndexes, SyncMark.Value mark) {
+        long compactionIndex = compactedThrough.index();
+        long synced = Math.max(mark.syncedIndex(), compactionIndex);
+        repairThroughIndex = mark.repairThroughIndex();
+        String damage = null;
+        long previousTerm = 0;
+        for (long firstIndex : firstIndexes) {
+            Path path = SegmentFormat.path(directory, firstIndex);
+            long expected = segments.isEmpty()
+                    ? compactionIndex + 1
+                    : segments.get(segments.size() - 1).lastIndex() + 1;
+            if (segments.isEmpty() ? firstIndex > expected : firstIndex != expected) {
+                damage = "entry " + expected + " is missing: the next segment is " + path;
+                break;
+            }
+            Segment segment = scanSegment(path, firstIndex, false, previousTerm, true);
+            if (segment.recordCount() > 0 || segment.problem == null) {
+                segments.add(segment);
+                previousTerm = segment.recordCount() > 0 ? segment.lastTermScanned : previousTerm;
+            } else {
+                segment.file.close();
+            }
+            if (segment.problem != null) {
+                damage = path + " at byte offset " + segment.endOffset + ": " + segment.problem;
+                break;
+            }
+        }
+        long trustworthyThrough = segments.isEmpty()
+                ? compactionIndex
+                : segments.get(segments.size() - 1).lastIndex();
+        if (Math.max(trustworthyThrough, compactionIndex) < synced) {
+            long lostFrom = Math.max(trustworthyThrough, compactionIndex) + 1;
+            recoveryLostSyncedEntries = synced - lostFrom + 1;
+            repairThroughIndex = Math.max(repairThroughIndex, synced);
+            LOG.error(
+                    "log in {} lost entries {}..{} that were synced (and may have been acknowledged): {}. This is "
+                            + "corruption, not a torn write: the node will neither vote nor campaign until a leader "
+                            + "has replicated them back",
+                    directory,
+                    lostFrom,
+                    synced,
+                    damage == null ? "the log ends before them" : damage);
+            // Durable before the cut, so that a crash during it cannot make the loss look like a torn tail.
+            syncMark.write(Math.max(trustworthyThrough, compactionIndex), repairThroughIndex);
+        } else if (damage != null && trustworthyThrough < synced) {
+            LOG.warn("log in {}: damage below the compaction point is ignored: {}", directory, damage);
+        }
+        long keepThrough = Math.min(trustworthyThrough, synced);
+        cutAfterForRecovery(firstIndexes, keepThrough, damage);
+    }
+
+    /**
+     * Removes every entry after {@code keepThrough} from disk: later segment files (scanned or not), last one
+     * first, then a directory force, then the kept segment shortened and forced (the order of
+     * {@link #truncateSuffix}).
+     */
+    private void cutAfterForRecovery(List<Long> firstIndexes, long keepThrough, String damage) {
+        long bytesBefore = recoveryBytesCut;
+        boolean deleted = false;
+        for (int i = firstIndexes.size() - 1; i >= 0; i--) {
+            long firstIndex = firstIndexes.get(i);
+            if (firstIndex <= keepThrough) {
+                break;
+            }
+            Path path = SegmentFormat.path(directory, firstIndex);
+            if (!segments.isEmpty() && segments.get(segments.size() - 1).firstIndex == firstIndex) {
+                segments.remove(segments.size() - 1).file.close();
+            }
+            if (fileSystem.exists(path)) {
+                try (StorageFile file = fileSystem.open(path, false)) {
+                    recoveryBytesCut += file.size();
+                }
+                fileSystem.delete(path);
+                deleted = true;
+            }
+        }
+        if (deleted) {
+            fileSystem.forceDirectory(directory);
+        }
+        if (!segments.isEmpty()) {
+            Segment segment = segments.get(segments.size() - 1);
+            long cutAt = segment.endOffset;
+            if (segment.lastIndex() > keepThrough) {
+                int keep = (int) (keepThrough + 1 - segment.firstIndex);
+                cutAt = segment.offsets.get(keep);
+                segment.offsets.truncate(keep);
+                segment.scannedTerms.truncate(keep);
+                segment.lastTermScanned = keep == 0 ? 0 : segment.scannedTerms.get(keep - 1);
+            }
+            long size = segment.file.size();
+            if (size > cutAt) {
+                recoveryBytesCut += size - cutAt;
+                segment.file.truncate(cutAt);
+                segment.file.force();
+                segment.endOffset = cutAt;
+            }
+        }
+        if (recoveryBytesCut > bytesBefore) {
+            LOG.warn(
+                    "cut {} bytes from the log in {}: it now ends at index {}, the last entry known synced{}",
+                    recoveryBytesCut - bytesBefore,
+                    directory,
+                    Math.max(keepThrough, compactedThrough.index()),
+                    damage == null ? "" : " (" + damage + ")");
+        }
     }
 
     private void rebuildTerms() {
@@ -710,7 +900,7 @@ public final class FileLogStorage implements LogStorage {
      * Reads and checks one segment. Returns null if it was the last segment and held only a torn header
      * (it is deleted). Cuts a torn tail of the last segment. Throws on corruption.
      */
-    private Segment scanSegment(Path path, long firstIndex, boolean isLast, long previousTerm) {
+    private Segment scanSegment(Path path, long firstIndex, boolean isLast, long previousTerm, boolean tolerant) {
         StorageFile file = fileSystem.open(path, false);
         try {
             long size = file.size();
@@ -729,6 +919,11 @@ public final class FileLogStorage implements LogStorage {
             String headerProblem = bytes.length < SegmentFormat.HEADER_BYTES
                     ? "incomplete header (" + bytes.length + " bytes)"
                     : SegmentFormat.headerProblem(bytes, firstIndex);
+            if (headerProblem != null && tolerant) {
+                segment.problem = "invalid header: " + headerProblem;
+                segment.endOffset = 0;
+                return segment;
+            }
             if (headerProblem != null) {
                 boolean nothingAfterHeader = bytes.length <= SegmentFormat.HEADER_BYTES
                         || SegmentFormat.allZero(bytes, SegmentFormat.HEADER_BYTES, bytes.length);
@@ -757,6 +952,15 @@ public final class FileLogStorage implements LogStorage {
                     long index = SegmentFormat.readLong(bytes, position + 16);
                     byte typeCode = bytes[position + 24];
                     // A record whose checksum is right but whose content is inconsistent is never a torn write.
+                    if (tolerant
+                            && (index != expectedIndex
+                                    || term < lastTerm
+                                    || !SegmentFormat.isValidTypeCode(typeCode))) {
+                        segment.problem = "record with a valid checksum has index " + index + " (expected "
+                                + expectedIndex + "), term " + term + " (previous " + lastTerm + "), type code "
+                                + typeCode;
+                        break;
+                    }
                     if (index != expectedIndex) {
                         throw new StorageException(path + " is damaged at byte offset " + position
                                 + ": record has index " + index + ", expected " + expectedIndex);
@@ -775,6 +979,10 @@ public final class FileLogStorage implements LogStorage {
                     expectedIndex++;
                     position += SegmentFormat.FRAME_BYTES + bodyLength;
                     continue;
+                }
+                if (tolerant) {
+                    segment.problem = problem;
+                    break;
                 }
                 if (!isLast) {
                     throw new StorageException(path + " is damaged at byte offset " + position + ": " + problem
@@ -920,6 +1128,11 @@ public final class FileLogStorage implements LogStorage {
             }
         }
         segments.clear();
+        try {
+            syncMark.close();
+        } catch (StorageException e) {
+            LOG.warn("closing the sync mark of {} failed: {}", directory, e.getMessage());
+        }
         if (directoryLock != null) {
             try {
                 directoryLock.close();
@@ -946,6 +1159,8 @@ public final class FileLogStorage implements LogStorage {
          * rather than let a successor exist before it is durable. Cleared only by that roll.
          */
         boolean forcePending;
+        /** During recovery with a sync mark only: why the scan stopped at {@link #endOffset}, or null. */
+        String problem;
         /** During recovery only: the term of each record. */
         LongList scannedTerms;
 

@@ -65,8 +65,18 @@ public final class SimulatedFileSystem implements StorageFileSystem {
         /** A random prefix of the unsynced operations survives; the next write survives partially. */
         TORN,
         /** As {@link #TORN}, with the lost part of the torn write present as zero bytes. */
-        TORN_ZERO_FILLED
+        TORN_ZERO_FILLED,
+        /**
+         * Write-back in any order: each {@link #PAGE_BYTES}-byte page that unsynced writes touched survives or not,
+         * independently, and the file's size is the synced or the current one; so a later page may survive
+         * where an earlier one is lost (a hole, zeros or old bytes, followed by new data). Directory operations
+         * still survive as a prefix (as with a metadata journal).
+         */
+        ANY_PAGES
     }
+
+    /** The page size of {@link CrashMode#ANY_PAGES}: small, so that the tiny segments of tests span several. */
+    public static final int PAGE_BYTES = 64;
 
     /** Files larger than this are refused, so a bug cannot eat the test JVM's heap. */
     public static final long FILE_BYTES_MAX = Integer.MAX_VALUE - 64;
@@ -76,6 +86,17 @@ public final class SimulatedFileSystem implements StorageFileSystem {
     private long forceCount;
     private long nextInodeId = 1;
     private Path failingForcesRoot;
+    private FailedForce failedForceMode = FailedForce.MARK_CLEAN;
+    private long failedForces;
+    /** Where a power loss is armed (null: none), and how many more mutating calls under it succeed first. */
+    private Path powerLossRoot;
+
+    private long powerLossAfterCalls;
+    private boolean powerLost;
+    private long mutatingCalls;
+    /** Files whose last crash lost an unsynced page and kept a later one. */
+    private long filesWithHoles;
+
     private final TreeSet<Path> lockedDirectories = new TreeSet<>();
 
     /** Creates an empty file system. */
@@ -112,6 +133,7 @@ public final class SimulatedFileSystem implements StorageFileSystem {
             if (!create) {
                 throw new StorageException("no such file " + file);
             }
+            beforeMutation(file);
             inode = new Inode(nextInodeId++);
             dir.entries.put(name, inode);
             dir.pending.add(new DirectoryOperation(DirectoryOperation.Kind.LINK, name, null, inode));
@@ -122,6 +144,7 @@ public final class SimulatedFileSystem implements StorageFileSystem {
     @Override
     public void rename(Path source, Path target) {
         Path parent = parentOf(source);
+        beforeMutation(source);
         if (!parent.equals(parentOf(target))) {
             throw new StorageException(
                     "simulated rename across directories is not supported: " + source + " to " + target);
@@ -137,6 +160,7 @@ public final class SimulatedFileSystem implements StorageFileSystem {
 
     @Override
     public void delete(Path file) {
+        beforeMutation(file);
         Directory dir = directories.get(parentOf(file));
         if (dir == null || dir.entries.remove(nameOf(file)) == null) {
             return;
@@ -146,6 +170,7 @@ public final class SimulatedFileSystem implements StorageFileSystem {
 
     @Override
     public void forceDirectory(Path directory) {
+        beforeMutation(directory);
         checkForceAllowed(directory);
         Directory dir = requireDirectory(directory);
         dir.durable = new TreeMap<>(dir.entries);
@@ -195,6 +220,8 @@ public final class SimulatedFileSystem implements StorageFileSystem {
         Objects.requireNonNull(random, "random");
         Path normalizedRoot = root == null ? null : normalize(root);
         generation++;
+        powerLossRoot = null;
+        powerLost = false;
         lockedDirectories.clear();
         // Directories first, so that only files still reachable are rebuilt; iteration is sorted by path.
         List<Inode> reachable = new ArrayList<>();
@@ -215,19 +242,111 @@ public final class SimulatedFileSystem implements StorageFileSystem {
         }
         for (Inode inode : reachable) {
             if (inode.crashedAtGeneration != generation) {
-                inode.crash(mode, random);
+                if (inode.crash(mode, random)) {
+                    filesWithHoles++;
+                }
                 inode.crashedAtGeneration = generation;
             }
         }
     }
 
+    /** What a failed {@link StorageFile#force()} does to the file's unsynced writes (Linux, "fsyncgate"). */
+    public enum FailedForce {
+        /**
+         * The kernel marks the pages clean: reads still return the new bytes, but they never reach the disk, a
+         * later force succeeds without writing them, and a crash loses them (ext4, XFS since 4.13).
+         */
+        MARK_CLEAN,
+        /** The pages are dropped: reads return what is on the disk again. */
+        DROP_PAGES
+    }
+
     /**
-     * From now on every {@link StorageFile#force()} and {@link #forceDirectory} at or below {@code root} throws
-     * {@link StorageException} without making anything durable, as a failing disk would; {@code null} ends the
-     * fault. Lets tests check that a node stops after a failed sync instead of retrying.
+     * As {@link #failForcesUnder(Path, FailedForce)} with {@link FailedForce#MARK_CLEAN}, Linux's usual
+     * behaviour.
      */
     public void failForcesUnder(Path root) {
+        failForcesUnder(root, FailedForce.MARK_CLEAN);
+    }
+
+    /**
+     * From now on every {@link StorageFile#force()} and {@link #forceDirectory} at or below {@code root} throws
+     * {@link StorageException} without making anything durable, as a failing disk would; a failed file force
+     * also does to the file's unsynced writes what {@code mode} says (a failed directory force leaves its
+     * entries pending). {@code null} ends the fault. Lets tests check that a node stops after a failed sync
+     * instead of retrying, and never trusts what the failed force covered.
+     */
+    public void failForcesUnder(Path root, FailedForce mode) {
         failingForcesRoot = root == null ? null : normalize(root);
+        failedForceMode = Objects.requireNonNull(mode, "mode");
+    }
+
+    /** How many file forces have failed (each one losing its unsynced writes as its mode says). */
+    public long failedForces() {
+        return failedForces;
+    }
+
+    /**
+     * Arms a power loss: the next {@code callsBefore} mutating calls at or below {@code root} (file creation,
+     * rename, delete, directory force, write, truncate, force) succeed, and the one after them, like every
+     * later one, throws {@link PowerLossException} without doing anything: the machine is off. Call
+     * {@link #crash} next (as the restart), which also disarms it. Lets a test stop a multi-step operation
+     * between any two of its steps.
+     */
+    public void powerLossAfter(Path root, long callsBefore) {
+        if (callsBefore < 0) {
+            throw new IllegalArgumentException("callsBefore must be >= 0, got " + callsBefore);
+        }
+        powerLossRoot = normalize(Objects.requireNonNull(root, "root"));
+        powerLossAfterCalls = callsBefore;
+        powerLost = false;
+    }
+
+    /** Disarms a power loss armed by {@link #powerLossAfter} that has not happened yet. */
+    public void disarmPowerLoss() {
+        if (!powerLost) {
+            powerLossRoot = null;
+        }
+    }
+
+    /** Whether an armed power loss has happened (and no {@link #crash} has followed it yet). */
+    public boolean powerLost() {
+        return powerLost;
+    }
+
+    /**
+     * How many files, over every {@link CrashMode#ANY_PAGES} crash so far, lost an unsynced page but kept a later
+     * one (for coverage counters).
+     */
+    public long filesWithHoles() {
+        return filesWithHoles;
+    }
+
+    /** How many mutating calls (as {@link #powerLossAfter} counts them) this file system has seen. */
+    public long mutatingCalls() {
+        return mutatingCalls;
+    }
+
+    /** Thrown by every mutating call once an armed power loss has happened. */
+    public static final class PowerLossException extends StorageException {
+        private static final long serialVersionUID = 1L;
+
+        PowerLossException(Path path) {
+            super("simulated power loss at a call on " + path);
+        }
+    }
+
+    private void beforeMutation(Path path) {
+        mutatingCalls++;
+        if (powerLossRoot == null || !normalize(path).startsWith(powerLossRoot)) {
+            return;
+        }
+        if (!powerLost && powerLossAfterCalls > 0) {
+            powerLossAfterCalls--;
+            return;
+        }
+        powerLost = true;
+        throw new PowerLossException(path);
     }
 
     private void checkForceAllowed(Path path) {
@@ -304,6 +423,7 @@ public final class SimulatedFileSystem implements StorageFileSystem {
             case LOSE_UNSYNCED -> 0;
             case KEEP_UNSYNCED -> pendingCount;
             case TORN, TORN_ZERO_FILLED -> pendingCount == 0 ? 0 : random.nextInt(pendingCount + 1);
+            case ANY_PAGES -> pendingCount == 0 ? 0 : random.nextInt(pendingCount + 1); // directories only
         };
     }
 
@@ -434,7 +554,11 @@ public final class SimulatedFileSystem implements StorageFileSystem {
             this.id = id;
         }
 
-        void crash(CrashMode mode, RandomGenerator random) {
+        /** Rebuilds the file after a crash; true when an unsynced page was lost and a later one kept. */
+        boolean crash(CrashMode mode, RandomGenerator random) {
+            if (mode == CrashMode.ANY_PAGES) {
+                return crashAnyPages(random);
+            }
             int keep = survivingCount(mode, pending.size(), random);
             ByteImage image = durable.copy();
             for (int i = 0; i < keep; i++) {
@@ -455,6 +579,56 @@ public final class SimulatedFileSystem implements StorageFileSystem {
             current = image;
             durable = image.copy();
             pending.clear();
+            return false;
+        }
+
+        private boolean crashAnyPages(RandomGenerator random) {
+            if (pending.isEmpty()) {
+                current = durable.copy();
+                return false;
+            }
+            TreeSet<Long> touched = new TreeSet<>();
+            for (FileOperation operation : pending) {
+                if (operation.isTruncate()) {
+                    touched.add(operation.position() / PAGE_BYTES);
+                } else if (operation.data().length > 0) {
+                    long last = (operation.position() + operation.data().length - 1) / PAGE_BYTES;
+                    for (long page = operation.position() / PAGE_BYTES; page <= last; page++) {
+                        touched.add(page);
+                    }
+                }
+            }
+            int length = random.nextBoolean() ? current.length : durable.length;
+            ByteImage image = durable.copy();
+            if (length < image.length) {
+                image.truncate(length);
+            } else if (length > image.length) {
+                image.write(length - 1, new byte[1], 0, 1); // zero-extends
+            }
+            boolean lostOne = false;
+            boolean hole = false;
+            for (long page : touched) {
+                long start = page * PAGE_BYTES;
+                if (start >= length) {
+                    break;
+                }
+                if (random.nextBoolean()) {
+                    hole |= lostOne;
+                    int end = (int) Math.min(length, start + PAGE_BYTES);
+                    byte[] bytes = new byte[end - (int) start];
+                    int available = (int) Math.max(0, Math.min(end, current.length) - start);
+                    if (available > 0) {
+                        System.arraycopy(current.bytes, (int) start, bytes, 0, available);
+                    }
+                    image.write(start, bytes, 0, bytes.length);
+                } else {
+                    lostOne = true;
+                }
+            }
+            current = image;
+            durable = image.copy();
+            pending.clear();
+            return hole;
         }
 
         @Override
@@ -512,6 +686,7 @@ public final class SimulatedFileSystem implements StorageFileSystem {
         @Override
         public void write(long position, ByteBuffer source) {
             checkUsable();
+            beforeMutation(path);
             if (position < 0) {
                 throw new StorageException("negative write position " + position + " in " + path);
             }
@@ -524,6 +699,7 @@ public final class SimulatedFileSystem implements StorageFileSystem {
         @Override
         public void truncate(long sizeBytes) {
             checkUsable();
+            beforeMutation(path);
             if (sizeBytes < 0 || sizeBytes > inode.current.length) {
                 throw new StorageException(
                         "cannot truncate " + path + " of " + inode.current.length + " bytes to " + sizeBytes);
@@ -535,7 +711,17 @@ public final class SimulatedFileSystem implements StorageFileSystem {
         @Override
         public void force() {
             checkUsable();
-            checkForceAllowed(path);
+            beforeMutation(path);
+            try {
+                checkForceAllowed(path);
+            } catch (StorageException e) {
+                failedForces++;
+                if (failedForceMode == FailedForce.DROP_PAGES) {
+                    inode.current = inode.durable.copy();
+                }
+                inode.pending.clear(); // never written: clean (MARK_CLEAN) or gone (DROP_PAGES)
+                throw e;
+            }
             for (FileOperation operation : inode.pending) {
                 operation.applyTo(inode.durable);
             }

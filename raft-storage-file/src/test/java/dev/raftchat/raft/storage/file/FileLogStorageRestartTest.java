@@ -61,7 +61,7 @@ class FileLogStorageRestartTest {
     }
 
     @Test
-    void aTornTailOnTheRealDiskIsCutAndAMiddleCorruptionRefuses() throws IOException {
+    void damageToSyncedRecordsOnTheRealDiskIsCutAndReportedForRepair() throws IOException {
         Path dir = root.resolve("node-2");
         try (FileLogStorage storage = FileLogStorage.open(dir, CONFIG)) {
             for (long i = 1; i <= 20; i++) {
@@ -77,15 +77,17 @@ class FileLogStorageRestartTest {
         try (FileLogStorage storage = FileLogStorage.open(dir, CONFIG)) {
             assertThat(storage.lastIndex()).isEqualTo(19);
             assertThat(storage.recoveryBytesCut()).isEqualTo(SegmentFormat.RECORD_OVERHEAD_BYTES + 30 - 10);
+            assertThat(storage.repairThroughIndex()).isEqualTo(20);
         }
         byte[] bytes = Files.readAllBytes(segment);
         long recordFive = SegmentFormat.HEADER_BYTES + 4L * (SegmentFormat.RECORD_OVERHEAD_BYTES + 30);
         bytes[(int) recordFive + 30] ^= 0x40;
         Files.write(segment, bytes);
-        assertThatThrownBy(() -> FileLogStorage.open(dir, CONFIG))
-                .isInstanceOf(StorageException.class)
-                .hasMessageContaining(segment.toString())
-                .hasMessageContaining("byte offset " + recordFive);
+        try (FileLogStorage storage = FileLogStorage.open(dir, CONFIG)) {
+            assertThat(storage.lastIndex()).isEqualTo(4);
+            assertThat(storage.recoveryLostSyncedEntries()).isEqualTo(15);
+            assertThat(storage.repairThroughIndex()).isEqualTo(20);
+        }
     }
 
     @Test

@@ -216,7 +216,23 @@ class SimulatedFileSystemTest {
         assertThatThrownBy(() -> fs.forceDirectory(dir)).isInstanceOf(StorageException.class);
         assertThat(fs.syncedLength(file)).isEqualTo(4);
         fs.failForcesUnder(null);
+        // Linux ("fsyncgate"): the failed pages were marked clean, so the retry succeeds without writing them.
         f.force();
-        assertThat(fs.syncedLength(file)).isEqualTo(8);
+        assertThat(fs.length(file)).isEqualTo(8);
+        assertThat(fs.syncedLength(file)).isEqualTo(4);
+        assertThat(fs.failedForces()).isEqualTo(1);
+        fs.crash(CrashMode.KEEP_UNSYNCED, new Random(0));
+        assertThat(fs.length(file)).isEqualTo(4);
+    }
+
+    @Test
+    void aFailedForceThatDropsPagesMakesReadsReturnTheDiskAgain() {
+        createSynced(4);
+        StorageFile f = fs.open(file, false);
+        f.write(4, bytes(4, 4));
+        fs.failForcesUnder(dir, SimulatedFileSystem.FailedForce.DROP_PAGES);
+        assertThatThrownBy(f::force).isInstanceOf(StorageException.class);
+        assertThat(fs.length(file)).isEqualTo(4);
+        assertThat(fs.hasUnsyncedWrites(file)).isFalse();
     }
 }

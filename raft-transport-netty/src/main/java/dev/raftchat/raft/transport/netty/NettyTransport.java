@@ -37,8 +37,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Connections.</b> The transport listens on {@link NettyTransportConfig#listenAddress()} and keeps
  * one outbound connection to every known peer, used only for messages to that peer; replies come back
- * on the peer's own connection to us. A new connection starts with a hello (protocol version, cluster
- * id, node id) that the accepting node checks. A lost connection is re-established with capped
+ * on the peer's own connection to us. A new connection starts with a mutual challenge-response (hello,
+ * challenge, proof: HMAC-SHA256 under a shared {@link ClusterSecrets} over both nonces, the cluster id and
+ * both node ids; with TLS the certificates must name the node ids) before any Raft message is accepted;
+ * every message on it must then carry the authenticated id as its sender. Without a secret or TLS the
+ * transport listens on loopback addresses only. A lost connection is re-established with capped
  * exponential backoff and jitter, for as long as the peer is known. Peers are added, moved and removed
  * at runtime with {@link #updatePeer} and {@link #removePeer}, e.g. on membership changes.
  *

@@ -19,8 +19,11 @@ import javax.net.ssl.SSLException;
  * connected to, so node certificates need a subject alternative name matching the peer address
  * (e.g. {@code IP:127.0.0.1} or {@code DNS:node1.example}).
  *
- * <p>Limitation: TLS proves that a peer holds a certificate of the trusted CA; it does not bind the
- * certificate to the node id the peer announces in its hello.
+ * <p>Node certificates must also name their node id as the URI subject alternative name
+ * {@code raft-chat://node/<id>}: the accepting node refuses a hello whose node id the client's certificate
+ * does not name, and the connecting node refuses a server whose certificate does not name the node it
+ * meant to reach (see {@link PeerAuthentication}), so a certificate of the trusted CA issued for node 3
+ * cannot speak as node 2.
  *
  * @param server context for inbound connections (must be a server context)
  * @param client context for outbound connections (must be a client context)

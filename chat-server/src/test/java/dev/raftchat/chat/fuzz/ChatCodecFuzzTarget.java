@@ -1,0 +1,54 @@
+package dev.raftchat.chat.fuzz;
+
+import dev.raftchat.chat.state.ChatCodec;
+import dev.raftchat.chat.state.ChatCommand;
+import dev.raftchat.chat.state.ChatLimits;
+import dev.raftchat.chat.state.ChatStateMachine;
+import dev.raftchat.chat.state.InvalidCommandException;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.util.Arrays;
+
+/**
+ * Jazzer target for {@link ChatCodec} and the chat snapshot reader: bytes are decoded as a command, a
+ * result and a query (each either decodes to a value whose encoding is canonical, or fails with
+ * {@code malformed_command}); a decoded command is applied to a state machine (a rejection is fine, an
+ * exception is not); and the bytes are restored as a snapshot (an {@link IOException} is fine).
+ */
+public final class ChatCodecFuzzTarget {
+    private ChatCodecFuzzTarget() {}
+
+    public static void fuzzerTestOneInput(byte[] bytes) {
+        try {
+            ChatCommand command = ChatCodec.decodeCommand(bytes);
+            byte[] encoded = ChatCodec.encode(command);
+            if (!Arrays.equals(encoded, ChatCodec.encode(ChatCodec.decodeCommand(encoded)))) {
+                throw new AssertionError("unstable encoding of " + command);
+            }
+            new ChatStateMachine(ChatLimits.defaults()).applyCommand(1, encoded);
+        } catch (InvalidCommandException refused) {
+            requireMalformed(refused);
+        }
+        try {
+            ChatCodec.encodeResult(ChatCodec.decodeResult(bytes));
+        } catch (InvalidCommandException refused) {
+            requireMalformed(refused);
+        }
+        try {
+            ChatCodec.encode(ChatCodec.decodeQuery(bytes));
+        } catch (InvalidCommandException refused) {
+            requireMalformed(refused);
+        }
+        try {
+            new ChatStateMachine(ChatLimits.defaults()).restore(new ByteArrayInputStream(bytes));
+        } catch (IOException refused) {
+            // a corrupt snapshot is refused, the state untouched
+        }
+    }
+
+    private static void requireMalformed(InvalidCommandException refused) {
+        if (!refused.code().equals("malformed_command")) {
+            throw new AssertionError("decoding failed with " + refused.code(), refused);
+        }
+    }
+}

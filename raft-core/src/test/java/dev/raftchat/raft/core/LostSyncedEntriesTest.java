@@ -1,0 +1,148 @@
+package dev.raftchat.raft.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.raftchat.raft.message.AppendRequest;
+import dev.raftchat.raft.message.Message;
+import dev.raftchat.raft.message.VoteRequest;
+import dev.raftchat.raft.message.VoteResponse;
+import dev.raftchat.raft.storage.LogStorage;
+import dev.raftchat.raft.storage.MemoryLogStorage;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Protocol-aware recovery (Alagappan et al., FAST '18): a node whose storage reports that it lost entries it
+ * had synced ({@link LogStorage#repairThroughIndex()}) may have acknowledged them, so it must neither vote
+ * nor campaign until a leader has replicated its log back past that index.
+ */
+class LostSyncedEntriesTest {
+    private static final byte[] DATA = {7};
+
+    /** A memory log of entries 1..3 (term 1) whose recovery lost synced entries through index 5. */
+    private static LogStorage storageThatLostThrough(long repairThrough, MemoryLogStorage memory) {
+        memory.append(List.of(Entry.normal(1, 1, DATA), Entry.normal(1, 2, DATA), Entry.normal(1, 3, DATA)));
+        memory.saveHardState(new HardState(1, 0, 3));
+        return new LogStorage() {
+            @Override
+            public HardState hardState() {
+                return memory.hardState();
+            }
+
+            @Override
+            public LogPosition compactedThrough() {
+                return memory.compactedThrough();
+            }
+
+            @Override
+            public long lastIndex() {
+                return memory.lastIndex();
+            }
+
+            @Override
+            public long term(long index) {
+                return memory.term(index);
+            }
+
+            @Override
+            public List<Entry> entries(long fromIndex, long toIndexExclusive, long maxBytes) {
+                return memory.entries(fromIndex, toIndexExclusive, maxBytes);
+            }
+
+            @Override
+            public void append(List<Entry> entries) {
+                memory.append(entries);
+            }
+
+            @Override
+            public void saveHardState(HardState hardState) {
+                memory.saveHardState(hardState);
+            }
+
+            @Override
+            public void sync() {
+                memory.sync();
+            }
+
+            @Override
+            public void compact(LogPosition position) {
+                memory.compact(position);
+            }
+
+            @Override
+            public long repairThroughIndex() {
+                return repairThrough;
+            }
+
+            @Override
+            public void close() {
+                memory.close();
+            }
+        };
+    }
+
+    private static List<Message> drain(RaftNode n, LogStorage storage) {
+        List<Message> out = new ArrayList<>();
+        while (n.hasReady()) {
+            Ready rd = n.ready();
+            out.addAll(rd.messages());
+            storage.append(rd.entries());
+            if (rd.hardState() != null) {
+                storage.saveHardState(rd.hardState());
+            }
+            storage.sync();
+            out.addAll(rd.messagesAfterSync());
+            n.advance(rd);
+        }
+        return out;
+    }
+
+    private static List<VoteResponse> votes(List<Message> out) {
+        return out.stream()
+                .filter(VoteResponse.class::isInstance)
+                .map(VoteResponse.class::cast)
+                .toList();
+    }
+
+    private static RaftNode node(LogStorage storage, boolean preVote) {
+        return new RaftNode(NodeConfig.defaults(1, 42).withPreVote(preVote), storage, ConfState.ofVoters(1, 2, 3));
+    }
+
+    @Test
+    void aNodeThatLostSyncedEntriesRefusesVotesAndDoesNotCampaignUntilALeaderRepairsIt() {
+        for (boolean preVote : new boolean[] {false, true}) {
+            LogStorage storage = storageThatLostThrough(5, new MemoryLogStorage());
+            RaftNode n = node(storage, preVote);
+            // A candidate whose log is as up to date as ours (1..3), but perhaps not as the one we lost (1..5).
+            n.step(new VoteRequest(2, 1, 2, 3, 1, preVote, false));
+            assertThat(votes(drain(n, storage)))
+                    .singleElement()
+                    .satisfies(v -> assertThat(v.granted()).isFalse());
+            for (int i = 0; i < 10 * NodeConfig.defaults(1, 42).electionTimeoutTicks(); i++) {
+                n.tick();
+            }
+            n.campaign();
+            assertThat(drain(n, storage)).noneMatch(VoteRequest.class::isInstance);
+            assertThat(n.role()).isEqualTo(Role.FOLLOWER);
+
+            // The leader of term 3 replicates 4..5 back: from then on the node votes again.
+            n.step(new AppendRequest(3, 1, 3, 3, 1, List.of(Entry.normal(3, 4, DATA), Entry.normal(3, 5, DATA)), 5));
+            drain(n, storage);
+            n.step(new VoteRequest(2, 1, 4, 5, 3, false, true));
+            assertThat(votes(drain(n, storage)))
+                    .singleElement()
+                    .satisfies(v -> assertThat(v.granted()).isTrue());
+        }
+    }
+
+    @Test
+    void aNodeWithoutLostEntriesVotesAsUsual() {
+        LogStorage storage = storageThatLostThrough(0, new MemoryLogStorage());
+        RaftNode n = node(storage, false);
+        n.step(new VoteRequest(2, 1, 2, 3, 1, false, false));
+        assertThat(votes(drain(n, storage)))
+                .singleElement()
+                .satisfies(v -> assertThat(v.granted()).isTrue());
+    }
+}
