@@ -928,7 +928,11 @@ public final class ChatModel {
             return ChatResult.rejected(
                     "too_many_users", "the chat already has " + users.size() + " users, the most allowed");
         }
-        User user = new User(command.username(), command.passwordHash(), logTimeMillis, command.operatorVouched());
+        // Before cluster version 2 (timeBounded is set when it is reached) there is no vouched registration
+        // (it is a version 2 command) and every account counts as vouched, as in a format 2 snapshot: so the
+        // format 2 snapshots written at cluster version 1 hold this state exactly.
+        User user = new User(
+                command.username(), command.passwordHash(), logTimeMillis, command.operatorVouched() || !timeBounded);
         ChatResult full = overBudget(userBytes(user));
         if (full != null) {
             return full;
@@ -1349,8 +1353,8 @@ public final class ChatModel {
      * Whether a format 2 snapshot of this state, read back ({@link #read} with {@code legacy}), has the same
      * {@code verified} flags: true unless a message (or an idempotency record's original) is unverified while a
      * user of its author's name exists (registered after the post), or the other way around.
-     * ({@code operatorVouched} is not checked: it only matters for names in {@code --admin-users}, which are
-     * registered vouched, hence only from cluster version 2, when format 3 is written anyway.)
+     * ({@code operatorVouched} needs no check: before cluster version 2 every account is vouched, as format 2
+     * reads it.)
      */
     boolean formatTwoKeepsVerified() {
         for (Room room : rooms.values()) {

@@ -141,6 +141,10 @@ class ClusterVersionAndLogTimeTest {
         newBuild.apply(nextIndex++, ChatCodec.encode(new ChatCommand.SetClusterVersion(2)));
         assertThat(ChatCodec.decodeResult(newBuild.apply(nextIndex++, vouched)).accepted())
                 .isTrue();
+        assertThat(ChatCodec.decodeResult(newBuild.apply(
+                                nextIndex++, ChatCodec.encode(new ChatCommand.RegisterUser("cy", "hash", NOW, false))))
+                        .accepted())
+                .isTrue();
         byte[] formatThree = newBuild.snapshotBytes();
         assertThat(Arrays.copyOfRange(formatThree, 4, 8)).containsExactly(0, 0, 0, 3);
 
@@ -149,11 +153,15 @@ class ClusterVersionAndLogTimeTest {
         restored.restore(new ByteArrayInputStream(formatThree));
         assertThat(restored.snapshotBytes()).isEqualTo(formatThree);
         boolean rootVouched = restored.read(model -> model.user("root").operatorVouched());
+        // Before version 2 every account counts as vouched (as format 2 reads it); from version 2 only the
+        // operator's registrations are.
         boolean annVouched = restored.read(model -> model.user("ann").operatorVouched());
+        boolean cyVouched = restored.read(model -> model.user("cy").operatorVouched());
         boolean bobsPostVerified = restored.read(
                 model -> model.messages("r", null, null, 10).messages().get(0).verified());
         assertThat(rootVouched).isTrue();
-        assertThat(annVouched).isFalse();
+        assertThat(annVouched).isTrue();
+        assertThat(cyVouched).isFalse();
         assertThat(bobsPostVerified).isFalse();
     }
 

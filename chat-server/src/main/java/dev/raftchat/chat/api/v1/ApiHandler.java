@@ -415,11 +415,11 @@ public final class ApiHandler implements ApiRoutes {
                                     + "'");
         }
         // The vouched registration is command version 2 (ARCHITECTURE.md, "One snapshot format 3, one command
-        // version 2"). While the cluster version is 1, only a listed name needs it (and is refused until the
-        // upgrade finishes); any other operator registration is recorded as a plain one, which is what a
-        // format 2 snapshot of that time can hold anyway. The cluster version never goes down, so reading it
-        // here before proposing cannot make a refused proposal out of an allowed one.
-        boolean recordVouched = vouched && (config.isAdmin(username) || chat().clusterVersion() >= 2);
+        // version 2"). While the cluster version is 1 every account counts as vouched (as in a format 2
+        // snapshot), so a plain registration is proposed; the check above already required the operator's
+        // credential for a listed name. The cluster version never goes down, so reading it here before
+        // proposing cannot make a refused proposal out of an allowed one.
+        boolean recordVouched = vouched && chat().clusterVersion() >= 2;
         return hasher.hash(password)
                 .thenCompose(hash ->
                         propose(new ChatCommand.RegisterUser(username, hash, backend.nowMillis(), recordVouched)))
