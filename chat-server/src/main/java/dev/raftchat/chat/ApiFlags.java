@@ -1,6 +1,7 @@
 package dev.raftchat.chat;
 
 import dev.raftchat.chat.api.v1.ApiConfig;
+import dev.raftchat.chat.state.ChatCodec;
 import dev.raftchat.chat.state.ChatLimits;
 import dev.raftchat.chat.state.ChatPolicy;
 import java.util.Arrays;
@@ -138,6 +139,27 @@ final class ApiFlags {
     long timeTickMillis;
 
     @Option(
+            names = "--clock-step-max-ms",
+            defaultValue = "" + ApiConfig.DEFAULT_CLOCK_STEP_MAX_MILLIS,
+            description = "The most one time tick moves log time forward, at least --time-tick-ms; bounds how fast a"
+                    + " leader whose clock runs ahead can age sessions and messages (default: ${DEFAULT-VALUE}).")
+    long clockStepMaxMillis;
+
+    @Option(
+            names = "--clock-skew-max-ms",
+            defaultValue = "" + ApiConfig.DEFAULT_CLOCK_SKEW_MAX_MILLIS,
+            description = "A node whose clock differs from log time by more than this logs a warning and sets"
+                    + " chat_clock_skewed (default: ${DEFAULT-VALUE}).")
+    long clockSkewMaxMillis;
+
+    @Option(
+            names = "--command-version-max",
+            defaultValue = "" + ChatCodec.COMMAND_VERSION_MAX,
+            description = "The highest command version this node reads and reports; lower holds the cluster"
+                    + " version back during an upgrade (docs/operations.md, Upgrading) (default: ${DEFAULT-VALUE}).")
+    int commandVersionMax;
+
+    @Option(
             names = "--websocket-ping-interval-ms",
             defaultValue = "" + ApiConfig.DEFAULT_WEBSOCKET_PING_INTERVAL_MILLIS,
             description = "Server ping interval of /api/v1/ws (default: ${DEFAULT-VALUE}).")
@@ -253,6 +275,9 @@ final class ApiFlags {
                 writesPerMinutePerAddress,
                 rateLimitKeysMax,
                 timeTickMillis,
+                clockStepMaxMillis,
+                clockSkewMaxMillis,
+                commandVersionMax,
                 webSocketPingIntervalMillis,
                 webSocketIdleTimeoutMillis,
                 webSocketOutboundBytesMax,

@@ -23,6 +23,7 @@ import dev.raftchat.chat.state.ChatListener;
 import dev.raftchat.chat.state.ChatQuery;
 import dev.raftchat.chat.state.ChatResult;
 import dev.raftchat.chat.state.ChatStateMachine;
+import dev.raftchat.chat.state.InvalidCommandException;
 import dev.raftchat.chat.state.Post;
 import dev.raftchat.raft.core.ConfState;
 import dev.raftchat.raft.core.NodeConfig;
@@ -31,6 +32,7 @@ import dev.raftchat.raft.core.ProposalRejectedException;
 import dev.raftchat.raft.runtime.ProposalNotCommittedException;
 import dev.raftchat.raft.runtime.RaftServer;
 import dev.raftchat.raft.runtime.RaftServerConfig;
+import dev.raftchat.raft.runtime.RaftServerListener;
 import dev.raftchat.raft.runtime.ReadNotConfirmedException;
 import dev.raftchat.raft.runtime.ServerStatus;
 import dev.raftchat.raft.storage.file.FileLogStorage;
@@ -41,6 +43,8 @@ import dev.raftchat.raft.storage.file.FileSnapshotStoreConfig;
 import dev.raftchat.raft.transport.netty.NettyTransport;
 import dev.raftchat.raft.transport.netty.NettyTransportConfig;
 import dev.raftchat.raft.transport.netty.PeerAddress;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -50,6 +54,7 @@ import java.util.Map;
 import java.util.SortedMap;
 import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -64,6 +69,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -95,6 +101,11 @@ public final class ChatNode implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long LEADERSHIP_TRANSFER_WAIT_MILLIS = 2_000;
     private static final int API_EXECUTOR_QUEUE_MAX = 16_384;
+    /**
+     * While the cluster version is below what this node reads, it reports its version again this often (a
+     * report is a few bytes in the log; reports are soft state that a snapshot restore forgets).
+     */
+    static final long VERSION_REPORT_INTERVAL_MILLIS = 30_000;
 
     private final ChatNodeConfig config;
     private final long nodeId;
@@ -111,10 +122,17 @@ public final class ChatNode implements AutoCloseable {
     private final ThreadPoolExecutor apiExecutor;
 
     private final long retryDelayMillis;
+    /** This node's wall clock, in milliseconds since the epoch (a test may set it off). */
+    private final LongSupplier wallClockMillis;
+
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
 
     // Timer thread only.
+    private boolean clockSkewed;
+    private volatile long clockSkewMillis;
+    private boolean versionChangeInFlight;
+    private long lastVersionReportNanos;
     private boolean seenAsMember;
     private boolean membershipChangeInFlight;
     private String lastReconcileFailure;
@@ -122,8 +140,10 @@ public final class ChatNode implements AutoCloseable {
     // FutureReturnValueIgnored: the two periodic tasks catch their own failures, and close() cancels them with
     // timer.shutdownNow().
     @SuppressWarnings("FutureReturnValueIgnored")
-    private ChatNode(ChatNodeConfig config, ChatTlsConfig tls, Path clusterSecretFile) {
+    private ChatNode(ChatNodeConfig config, ChatTlsConfig tls, Path clusterSecretFile, LongSupplier wallClockMillis) {
         this.config = config;
+        this.wallClockMillis = wallClockMillis;
+        this.lastVersionReportNanos = System.nanoTime() - TimeUnit.DAYS.toNanos(1);
         this.nodeId = config.nodeId();
         this.retryDelayMillis = Math.max(10, 2 * config.tickMillis());
         try {
@@ -132,7 +152,8 @@ public final class ChatNode implements AutoCloseable {
             throw new UncheckedIOException(
                     "cannot create data directory " + config.dataDir().toAbsolutePath(), e);
         }
-        this.chat = new ChatStateMachine(config.limits(), config.api().policy());
+        this.chat = new ChatStateMachine(
+                config.limits(), config.api().policy(), config.api().commandVersionMax());
         this.firehose = new Firehose(config.webSocketQueueFramesMax());
         TreeMap<Long, PeerAddress> peers = new TreeMap<>(config.cluster());
         peers.remove(nodeId);
@@ -190,6 +211,18 @@ public final class ChatNode implements AutoCloseable {
                 .snapshotIntervalEntries(config.snapshotCount())
                 .build();
         this.raft = new RaftServer(raftConfig, storage, snapshots, transport, chat, metrics);
+        registerClusterMeters();
+        raft.addListener(new RaftServerListener() {
+            @Override
+            public void onStopped(Throwable failure) {
+                // A fatal failure (a failed sync, an entry this build cannot read): the node stops as a
+                // whole rather than serve HTTP around a dead Raft server; the process exits non-zero.
+                if (failure != null && !closing.get()) {
+                    LOG.error("node {}: stopping, because its Raft server stopped: {}", nodeId, failure.toString());
+                    new Thread(ChatNode.this::close, "chat-" + nodeId + "-failed").start();
+                }
+            }
+        });
         this.timer = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "chat-" + nodeId + "-timer");
             thread.setDaemon(true);
@@ -260,27 +293,177 @@ public final class ChatNode implements AutoCloseable {
         timer.scheduleWithFixedDelay(
                 this::watchMembership, config.tickMillis(), config.tickMillis(), TimeUnit.MILLISECONDS);
         timer.scheduleWithFixedDelay(
-                this::proposeTimeTick, api.timeTickMillis(), api.timeTickMillis(), TimeUnit.MILLISECONDS);
+                this::onTimeTick, api.timeTickMillis(), api.timeTickMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void registerClusterMeters() {
+        var registry = metrics.registry();
+        Gauge.builder("chat.clock.skew", () -> clockSkewMillis)
+                .description("This node's clock minus the replicated log time")
+                .baseUnit("milliseconds")
+                .register(registry);
+        Gauge.builder("chat.clock.skewed", () -> clockSkewed ? 1 : 0)
+                .description("1 while this node's clock differs from log time by more than --clock-skew-max-ms")
+                .register(registry);
+        Gauge.builder("chat.cluster.version", chat::clusterVersion)
+                .description("The replicated cluster version (the highest command version members may propose)")
+                .register(registry);
+        Gauge.builder("chat.command.version.max", chat::commandVersionMax)
+                .description("The highest command version this node reads")
+                .register(registry);
+        FunctionCounter.builder("chat.commands.refused", chat, c -> c.refusedCommands())
+                .description(
+                        "Committed commands refused alike on every node: undecodable, or above the cluster version")
+                .register(registry);
     }
 
     /**
-     * Timer thread: the leader proposes its clock, so that log time (retention, session expiry, empty rooms)
-     * advances on an idle cluster. A tick lost in a leader change is harmless: the next one follows.
+     * Timer thread, every {@code --time-tick-ms}: checks this node's clock against log time; the leader
+     * proposes its clock (bounded, so that log time advances on an idle cluster but one fast clock cannot
+     * age everything); every node reports the command version it reads, and the leader raises the cluster
+     * version once every member reads the next one. Anything lost in a leader change is harmless: the next
+     * tick does it again.
      */
-    @SuppressWarnings("FutureReturnValueIgnored") // the callback only logs; a lost tick is harmless (above)
-    private void proposeTimeTick() {
+    private void onTimeTick() {
         try {
-            if (!closing.get() && raft.status().isLeader()) {
-                raft.propose(ChatCodec.encode(new ChatCommand.Tick(System.currentTimeMillis())))
-                        .whenComplete((ignored, failure) -> {
-                            if (failure != null) {
-                                LOG.debug("node {}: time tick not committed: {}", nodeId, failure.toString());
-                            }
-                        });
+            if (closing.get() || raft.status().state() != ServerStatus.State.RUNNING) {
+                return;
             }
+            long now = wallClockMillis.getAsLong();
+            long logTime = chat.logTimeMillis();
+            checkClock(now, logTime);
+            ServerStatus status = raft.status();
+            if (status.leaderId() == 0) {
+                return;
+            }
+            if (status.isLeader()) {
+                proposeTimeTick(now, logTime);
+                maybeRaiseClusterVersion(status.raft().conf());
+            }
+            maybeReportVersion();
         } catch (RuntimeException e) {
-            LOG.debug("node {}: cannot propose a time tick: {}", nodeId, e.toString());
+            LOG.debug("node {}: time tick failed: {}", nodeId, e.toString());
         }
+    }
+
+    /** The leader's tick: never more than {@code --clock-step-max-ms} past log time (item 5 of issue 18). */
+    private void proposeTimeTick(long now, long logTime) {
+        long stepMax = config.api().clockStepMaxMillis();
+        // Log time 0: nothing carried a time yet, so there is nothing to step from.
+        long at = logTime == 0 ? now : Math.min(now, logTime + stepMax);
+        ChatCommand tick =
+                chat.clusterVersion() >= 2 ? new ChatCommand.ClockTick(at, stepMax) : new ChatCommand.Tick(at);
+        quietly("time tick", raft.propose(ChatCodec.encode(tick)));
+    }
+
+    private void checkClock(long now, long logTime) {
+        if (logTime == 0) {
+            return;
+        }
+        long skew = now - logTime;
+        clockSkewMillis = skew;
+        boolean skewed = Math.abs(skew) > config.api().clockSkewMaxMillis();
+        if (skewed && !clockSkewed) {
+            LOG.warn(
+                    "node {}: this node's clock is {} ms {} the replicated log time, more than --clock-skew-max-ms={}:"
+                            + " log time moves at most --clock-step-max-ms={} per tick, so nothing expires early"
+                            + " because of it; check this machine's time synchronization (NTP)",
+                    nodeId,
+                    Math.abs(skew),
+                    skew > 0 ? "ahead of" : "behind",
+                    config.api().clockSkewMaxMillis(),
+                    config.api().clockStepMaxMillis());
+        } else if (!skewed && clockSkewed) {
+            LOG.info("node {}: this node's clock agrees with log time again ({} ms apart)", nodeId, skew);
+        }
+        clockSkewed = skewed;
+    }
+
+    /**
+     * Reports the command version this node reads when the applied state does not show it yet, and again
+     * every {@link #VERSION_REPORT_INTERVAL_MILLIS} while the cluster version is below it (reports are soft
+     * state: a node restored from a snapshot has forgotten the others').
+     */
+    private void maybeReportVersion() {
+        int mine = chat.commandVersionMax();
+        Integer reported = chat.announcedVersions().get(nodeId);
+        long sinceNanos = System.nanoTime() - lastVersionReportNanos;
+        boolean due = reported == null
+                || reported != mine
+                || (mine > chat.clusterVersion()
+                        && sinceNanos > TimeUnit.MILLISECONDS.toNanos(VERSION_REPORT_INTERVAL_MILLIS));
+        if (due && sinceNanos > TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMillis())) {
+            lastVersionReportNanos = System.nanoTime();
+            quietly("version report", raft.propose(ChatCodec.encode(new ChatCommand.ReportVersion(nodeId, mine))));
+        }
+    }
+
+    /**
+     * Leader: raises the cluster version to the lowest version every member (voters, outgoing voters and
+     * learners of the current configuration) reported, when that is above the current one.
+     */
+    @SuppressWarnings("FutureReturnValueIgnored") // the callback only clears the in-flight flag
+    private void maybeRaiseClusterVersion(ConfState conf) {
+        if (versionChangeInFlight) {
+            return;
+        }
+        SortedMap<Long, Integer> reported = chat.announcedVersions();
+        TreeSet<Long> members = new TreeSet<>(conf.voters());
+        members.addAll(conf.votersOutgoing());
+        members.addAll(conf.learners());
+        int target = chat.commandVersionMax();
+        for (long member : members) {
+            Integer version = reported.get(member);
+            if (version == null) {
+                return;
+            }
+            target = Math.min(target, version);
+        }
+        int current = chat.clusterVersion();
+        if (target <= current) {
+            return;
+        }
+        LOG.info(
+                "node {}: every member ({}) reads command version {}; raising the cluster version from {}",
+                nodeId,
+                members,
+                target,
+                current);
+        versionChangeInFlight = true;
+        raft.propose(ChatCodec.encode(new ChatCommand.SetClusterVersion(target)))
+                .whenCompleteAsync((result, failure) -> versionChangeInFlight = false, timer);
+    }
+
+    @SuppressWarnings("FutureReturnValueIgnored") // the callback only logs; the next tick proposes again
+    private void quietly(String what, CompletableFuture<byte[]> proposal) {
+        proposal.whenComplete((ignored, failure) -> {
+            if (failure != null) {
+                LOG.debug("node {}: {} not committed: {}", nodeId, what, failure.toString());
+            }
+        });
+    }
+
+    /**
+     * The proposing node's check: the command must decode, and its command version must be
+     * one the whole cluster reads (the cluster version), or it is not proposed at all.
+     *
+     * @return null when the command may be proposed, else the rejection
+     */
+    private ChatResult refusal(ChatCommand command, byte[] encoded) {
+        int version = ChatCodec.commandVersion(command);
+        if (version > chat.clusterVersion()) {
+            return ChatResult.rejected(
+                    "unsupported_command_version",
+                    "this needs command version " + version + " but the cluster version is " + chat.clusterVersion()
+                            + ": finish upgrading every member first");
+        }
+        try {
+            // Decodable is the bar, not equal: text with unpaired surrogates is stored as '?' as before.
+            ChatCodec.decodeCommand(encoded, version);
+        } catch (InvalidCommandException e) {
+            return ChatResult.rejected(e.code(), e.getMessage());
+        }
+        return null;
     }
 
     /** Raft thread: lets the transport reach a peer registered through the log. */
@@ -307,12 +490,17 @@ public final class ChatNode implements AutoCloseable {
      *                               that cannot be opened (the message names the file)
      */
     public static ChatNode start(ChatNodeConfig config) {
-        return new ChatNode(config, ChatTlsConfig.NONE, null);
+        return new ChatNode(config, ChatTlsConfig.NONE, null, System::currentTimeMillis);
     }
 
     /** As {@link #start(ChatNodeConfig)}, with TLS on the HTTP port, the peer port, or both. */
     public static ChatNode start(ChatNodeConfig config, ChatTlsConfig tls) {
-        return new ChatNode(config, tls, null);
+        return new ChatNode(config, tls, null, System::currentTimeMillis);
+    }
+
+    /** As {@link #start(ChatNodeConfig)}, reading the time from {@code wallClockMillis} (tests of a bad clock). */
+    static ChatNode start(ChatNodeConfig config, LongSupplier wallClockMillis) {
+        return new ChatNode(config, ChatTlsConfig.NONE, null, wallClockMillis);
     }
 
     /**
@@ -320,7 +508,7 @@ public final class ChatNode implements AutoCloseable {
      * {@link PeerSecurity#resolve}).
      */
     public static ChatNode start(ChatNodeConfig config, ChatTlsConfig tls, Path clusterSecretFile) {
-        return new ChatNode(config, tls, clusterSecretFile);
+        return new ChatNode(config, tls, clusterSecretFile, System::currentTimeMillis);
     }
 
     private static long sizeOrZero(Path file) {
@@ -357,6 +545,11 @@ public final class ChatNode implements AutoCloseable {
         return raft.status();
     }
 
+    /** The Raft server, for tests that must reach past the HTTP layer (raw proposals, transfers). */
+    RaftServer raftServer() {
+        return raft;
+    }
+
     /** The v1 WebSocket clients. */
     public WebSocketHub webSocketHub() {
         return webSocketHub;
@@ -367,7 +560,10 @@ public final class ChatNode implements AutoCloseable {
         return firehose;
     }
 
-    /** Completes when the node has stopped: closed, or removed from the cluster and closed itself. */
+    /**
+     * Completes when the node has stopped: closed, removed from the cluster and closed itself, or closed
+     * itself after its Raft server stopped on a fatal failure ({@link #raftStatus()} is then FAILED).
+     */
     public CompletableFuture<Void> terminated() {
         return terminated;
     }
@@ -573,6 +769,10 @@ public final class ChatNode implements AutoCloseable {
 
     private CompletableFuture<ChatResult> propose(ChatCommand command) {
         byte[] encoded = ChatCodec.encode(command);
+        ChatResult refused = refusal(command, encoded);
+        if (refused != null) {
+            return CompletableFuture.failedFuture(new ApiException(400, refused.errorCode(), refused.errorMessage()));
+        }
         return retrying(() -> raft.propose(encoded))
                 .thenApply(ChatCodec::decodeResult)
                 .thenApply(result -> {
@@ -612,6 +812,10 @@ public final class ChatNode implements AutoCloseable {
         @Override
         public CompletableFuture<ChatResult> propose(ChatCommand command) {
             byte[] encoded = ChatCodec.encode(command);
+            ChatResult refused = refusal(command, encoded);
+            if (refused != null) {
+                return CompletableFuture.completedFuture(refused);
+            }
             return retrying(() -> raft.propose(encoded)).thenApplyAsync(ChatCodec::decodeResult, apiExecutor);
         }
 
@@ -622,7 +826,7 @@ public final class ChatNode implements AutoCloseable {
 
         @Override
         public long nowMillis() {
-            return System.currentTimeMillis();
+            return wallClockMillis.getAsLong();
         }
     }
 
@@ -637,7 +841,7 @@ public final class ChatNode implements AutoCloseable {
         @Override
         public CompletableFuture<Post> post(String room, String user, String message) {
             // The proposer's clock, carried in the command: apply never reads one.
-            return propose(new ChatCommand.PostMessage(room, user, message, System.currentTimeMillis()))
+            return propose(new ChatCommand.PostMessage(room, user, message, wallClockMillis.getAsLong()))
                     .thenApply(ChatResult::post);
         }
 

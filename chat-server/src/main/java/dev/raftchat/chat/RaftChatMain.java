@@ -2,6 +2,7 @@ package dev.raftchat.chat;
 
 import dev.raftchat.chat.ops.RestoreCommand;
 import dev.raftchat.chat.state.Names;
+import dev.raftchat.raft.runtime.ServerStatus;
 import dev.raftchat.raft.transport.netty.PeerAddress;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Method;
@@ -259,6 +260,11 @@ public final class RaftChatMain implements Callable<Integer> {
         }
         LOG.info("node {} serving HTTP on port {}", config.nodeId(), node.httpPort());
         node.terminated().join();
+        ServerStatus status = node.raftStatus();
+        if (status.state() == ServerStatus.State.FAILED) {
+            LOG.error("node {} stopped after a fatal failure: {}", config.nodeId(), String.valueOf(status.failure()));
+            return 1;
+        }
         return 0;
     }
 

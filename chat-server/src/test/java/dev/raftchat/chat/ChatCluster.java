@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.function.LongSupplier;
 
 /**
  * Chat nodes in this JVM over real Netty and real files: peer ports picked free up front (the cluster
@@ -39,6 +40,10 @@ final class ChatCluster implements AutoCloseable {
     ApiConfig apiConfig = testApiConfig().build();
     /** The HTTP front door's caps and deadlines (defaults unless a test sets its own). */
     HttpConfig httpConfig = HttpConfig.defaults();
+    /** Per-node replacements of {@link #apiConfig} (e.g. an older command version). */
+    final Map<Long, ApiConfig> apiConfigs = new TreeMap<>();
+    /** Per-node wall clocks, in milliseconds since the epoch; the system clock when absent. */
+    final Map<Long, LongSupplier> clocks = new TreeMap<>();
 
     final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -63,7 +68,7 @@ final class ChatCluster implements AutoCloseable {
                 .withDataDir(root.resolve("raft-chat-" + id))
                 .withSnapshotCount(snapshotCount)
                 .withAdminToken(adminToken)
-                .withApi(apiConfig)
+                .withApi(apiConfigs.getOrDefault(id, apiConfig))
                 .withHttpConfig(httpConfig)
                 .withTiming(TICK_MILLIS, REQUEST_TIMEOUT_MILLIS);
     }
@@ -73,7 +78,7 @@ final class ChatCluster implements AutoCloseable {
     }
 
     ChatNode start(long id, boolean join) {
-        ChatNode node = ChatNode.start(config(id, join));
+        ChatNode node = ChatNode.start(config(id, join), clocks.getOrDefault(id, System::currentTimeMillis));
         nodes.put(id, node);
         return node;
     }

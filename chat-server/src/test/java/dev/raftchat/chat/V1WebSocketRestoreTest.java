@@ -37,6 +37,8 @@ class V1WebSocketRestoreTest {
             // No clock ticks: after the hand-made restore the node must not apply entries of its own log (their
             // indexes are below the snapshot's, which the state machine rightly refuses as a divergence).
             api.timeTickMillis = 3_600_000;
+            api.clockStepMaxMillis = 3_600_000;
+            api.clockSkewMaxMillis = 3_600_000;
         });
         V1Client client = new V1Client(cluster);
         String alice = client.signUp(1, "alice");

@@ -246,6 +246,10 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
         }
         QueryStringDecoder uri = new QueryStringDecoder(request.uri());
         String path = uri.path();
+        if (path.isEmpty()) {
+            // A target of only a query ("?x=1"): no path to route (the fuzzer's 500, found at this merge).
+            throw new ApiException(400, "bad_request", "the request target has no path: it must start with '/'");
+        }
         if (WebAssetResponder.claims(path)) {
             return CompletableFuture.completedFuture(webAssets.respond(request, path));
         }

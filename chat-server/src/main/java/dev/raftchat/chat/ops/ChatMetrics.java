@@ -77,6 +77,7 @@ public final class ChatMetrics implements RaftMetrics, HttpRequestObserver {
     private final Counter entriesApplied;
     private final Counter leaderChanges;
     private final Counter inboundDropped;
+    private final Counter undecodableEntries;
 
     /**
      * @param status            this node's Raft status, read at scrape time (may be called from any thread)
@@ -102,6 +103,9 @@ public final class ChatMetrics implements RaftMetrics, HttpRequestObserver {
         leaderChanges = Counter.builder("raft.leader.changes").register(registry);
         inboundDropped = Counter.builder("raft.inbound.dropped")
                 .description("Peer messages dropped on a full inbox")
+                .register(registry);
+        undecodableEntries = Counter.builder("raft.entries.undecodable")
+                .description("Committed entries that were not a command envelope, applied as rejections")
                 .register(registry);
         Gauge.builder("raft.term", () -> status.get().term()).register(registry);
         Gauge.builder("raft.commit.index", () -> status.get().commitIndex()).register(registry);
@@ -228,6 +232,11 @@ public final class ChatMetrics implements RaftMetrics, HttpRequestObserver {
     @Override
     public void inboundMessageDropped() {
         inboundDropped.increment();
+    }
+
+    @Override
+    public void undecodableEntryApplied(long index) {
+        undecodableEntries.increment();
     }
 
     @Override

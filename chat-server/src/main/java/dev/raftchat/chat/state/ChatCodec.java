@@ -33,7 +33,11 @@ import java.nio.charset.StandardCharsets;
  *         RegisterUser      : 01 0e atMillis:i64 username:str passwordHash:str
  *         CreateSession     : 01 0f atMillis:i64 tokenHash:str username:str expiresAtMillis:i64
  *         RevokeSession     : 01 10 atMillis:i64 actor:str sessionId:i64
- *         RegisterUser (vouched by the operator) : 01 11 atMillis:i64 username:str passwordHash:str
+ *         ReportVersion     : 01 11 nodeId:i64 commandVersionMax:i32
+ *         SetClusterVersion : 01 12 version:i32
+ *         ClockTick         : 02 13 atMillis:i64 stepMaxMillis:i64          (command version 2)
+ *         RegisterUser (vouched by the operator) : 02 14 atMillis:i64 username:str passwordHash:str
+ *                                                                            (command version 2)
  * result  rejected          : 01 00 code:str message:str
  *         accepted          : 01 01
  *         accepted + post   : 01 02 postedAtMillis:i64 user:str message:str
@@ -47,8 +51,12 @@ import java.nio.charset.StandardCharsets;
  *         ReadRoom          : 01 02 room:str
  *         AppliedIndex      : 01 03
  * </pre>
- * A new field or type means a new version; a node refuses (as malformed) a version it does not know
- * rather than guess.
+ * A command's first byte is its <b>command version</b>: the version that introduced its type (1 for every
+ * type above but {@code ClockTick} and the vouched {@code RegisterUser}, 2 for those). A new field or type means a new command version, added to
+ * {@link #COMMAND_VERSION_MAX}; results and queries stay at {@link #FORMAT_VERSION}. Whether a command of a
+ * given version may be applied is the state machine's decision, against the replicated cluster version
+ * ({@link ChatStateMachine}); this codec only refuses, as malformed, a version above the caller's maximum, a
+ * type that its version does not have, or bytes that do not parse.
  *
  * Decoding never trusts a length: a string longer than the bytes left, or than {@code stringBytesMax},
  * is rejected. Decoding failures raise {@link InvalidCommandException} with code {@code malformed_command}.
@@ -57,6 +65,9 @@ import java.nio.charset.StandardCharsets;
 public final class ChatCodec {
 
     public static final byte FORMAT_VERSION = 1;
+    /** The command versions this build reads and writes: 1 up to this. */
+    public static final int COMMAND_VERSION_MAX = 2;
+
     static final byte POST_MESSAGE = 1;
     static final byte REGISTER_PEER = 2;
     static final byte REMOVE_PEER = 3;
@@ -73,7 +84,16 @@ public final class ChatCodec {
     static final byte REGISTER_USER = 14;
     static final byte CREATE_SESSION = 15;
     static final byte REVOKE_SESSION = 16;
-    static final byte REGISTER_VOUCHED_USER = 17;
+    static final byte REPORT_VERSION = 17;
+    static final byte SET_CLUSTER_VERSION = 18;
+    /** The first type of command version 2. */
+    static final byte CLOCK_TICK = 19;
+    /**
+     * Command version 2 as well: a registration vouched by the operator changes who holds admin rights, which
+     * a node of command version 1 does not know, so it is proposed only once every member reads it.
+     */
+    static final byte REGISTER_VOUCHED_USER = 20;
+
     static final byte LIST_ROOMS = 1;
     static final byte READ_ROOM = 2;
     static final byte APPLIED_INDEX = 3;
@@ -86,9 +106,29 @@ public final class ChatCodec {
 
     private ChatCodec() {}
 
+    /** The command version that introduced {@code command}'s type: the first byte of its encoding. */
+    public static int commandVersion(ChatCommand command) {
+        if (command instanceof ChatCommand.ClockTick) {
+            return 2;
+        }
+        return command instanceof ChatCommand.RegisterUser r && r.operatorVouched() ? 2 : 1;
+    }
+
+    /** The command version an encoded command declares (its first byte), or 0 when it has no first byte. */
+    public static int declaredCommandVersion(byte[] bytes) {
+        return bytes == null || bytes.length == 0 ? 0 : bytes[0] & 0xff;
+    }
+
+    private static int introducedInVersion(byte type) {
+        if (type >= POST_MESSAGE && type <= SET_CLUSTER_VERSION) {
+            return 1;
+        }
+        return type == CLOCK_TICK || type == REGISTER_VOUCHED_USER ? 2 : Integer.MAX_VALUE;
+    }
+
     public static byte[] encode(ChatCommand command) {
         return write(out -> {
-            out.writeByte(FORMAT_VERSION);
+            out.writeByte(commandVersion(command));
             if (command instanceof ChatCommand.PostMessage post) {
                 out.writeByte(POST_MESSAGE);
                 out.writeLong(post.postedAtMillis());
@@ -170,7 +210,17 @@ public final class ChatCodec {
             out.writeLong(c.atMillis());
             writeString(out, c.actor());
             out.writeLong(c.sessionId());
-
+        } else if (command instanceof ChatCommand.ReportVersion c) {
+            out.writeByte(REPORT_VERSION);
+            out.writeLong(c.nodeId());
+            out.writeInt(c.commandVersionMax());
+        } else if (command instanceof ChatCommand.SetClusterVersion c) {
+            out.writeByte(SET_CLUSTER_VERSION);
+            out.writeInt(c.version());
+        } else if (command instanceof ChatCommand.ClockTick c) {
+            out.writeByte(CLOCK_TICK);
+            out.writeLong(c.atMillis());
+            out.writeLong(c.stepMaxMillis());
         } else {
             throw new IllegalArgumentException("unknown command " + command);
         }
@@ -183,6 +233,15 @@ public final class ChatCodec {
     }
 
     private static ChatCommand readApiCommand(byte type, DataInputStream in, int max) throws IOException {
+        if (type == REPORT_VERSION) {
+            return new ChatCommand.ReportVersion(in.readLong(), in.readInt());
+        }
+        if (type == SET_CLUSTER_VERSION) {
+            return new ChatCommand.SetClusterVersion(in.readInt());
+        }
+        if (type == CLOCK_TICK) {
+            return new ChatCommand.ClockTick(in.readLong(), in.readLong());
+        }
         if (type == POST_MESSAGE_V2) {
             long postedAtMillis = in.readLong();
             return new ChatCommand.PostMessageV2(
@@ -250,6 +309,11 @@ public final class ChatCodec {
 
     /** The message layout of the class comment. */
     static void writeMessage(DataOutputStream out, Message message) throws IOException {
+        writeMessage(out, message, true);
+    }
+
+    /** @param withVerified false for the layout of chat snapshot format 2 (see {@link #readMessage}) */
+    static void writeMessage(DataOutputStream out, Message message, boolean withVerified) throws IOException {
         out.writeLong(message.id());
         out.writeLong(message.seq());
         out.writeLong(message.postedAtMillis());
@@ -257,7 +321,9 @@ public final class ChatCodec {
         writeString(out, message.author());
         writeNullableString(out, message.text());
         writeNullableString(out, message.txnId());
-        out.writeBoolean(message.verified());
+        if (withVerified) {
+            out.writeBoolean(message.verified());
+        }
     }
 
     static Message readMessage(DataInputStream in, int bytesMax) throws IOException {
@@ -286,13 +352,31 @@ public final class ChatCodec {
     }
 
     /**
-     * Decodes one command.
+     * Decodes a command of any version this build knows.
      *
      * @throws InvalidCommandException {@code malformed_command} for bytes that are not a command of this format
      */
     public static ChatCommand decodeCommand(byte[] bytes) {
+        return decodeCommand(bytes, COMMAND_VERSION_MAX);
+    }
+
+    /**
+     * Decodes a command of command version 1 to {@code versionMax}.
+     *
+     * @throws InvalidCommandException {@code malformed_command} for a version outside [1, versionMax], a type
+     *                                 its version does not have, or bytes that do not parse
+     */
+    public static ChatCommand decodeCommand(byte[] bytes, int versionMax) {
         return read(bytes, in -> {
-            byte type = readHeader(in, "command");
+            int version = in.readByte() & 0xff;
+            if (version < 1 || version > Math.min(versionMax, COMMAND_VERSION_MAX)) {
+                throw malformed("command version " + version + " is not supported (this node reads 1 to "
+                        + Math.min(versionMax, COMMAND_VERSION_MAX) + ")");
+            }
+            byte type = in.readByte();
+            if (introducedInVersion(type) > version) {
+                throw malformed("command version " + version + " has no command type " + type);
+            }
             ChatCommand command = switch (type) {
                 case POST_MESSAGE -> {
                     long postedAtMillis = in.readLong();

@@ -166,4 +166,28 @@ public sealed interface ChatCommand {
             Objects.requireNonNull(actor, "actor");
         }
     }
+
+    // ---- Cluster version and bounded log time (issue 18; docs/operations.md "Upgrading").
+
+    /**
+     * Node {@code nodeId} runs a build that reads command versions 1 to {@code commandVersionMax}. Soft
+     * state: kept in memory only (see {@link ChatStateMachine#announcedVersions}), re-announced while the
+     * cluster version is below it.
+     */
+    record ReportVersion(long nodeId, int commandVersionMax) implements ChatCommand {}
+
+    /**
+     * Raises the replicated cluster version, proposed by the leader once every member reported a maximum
+     * at least this high. From then on commands of this version may be proposed, and a node that cannot
+     * read it stops rather than skip them.
+     */
+    record SetClusterVersion(int version) implements ChatCommand {}
+
+    /**
+     * Command version 2: the leader's clock reading, applied as {@code max(logTime, min(atMillis, logTime +
+     * stepMaxMillis))}, so one tick moves log time forward by at most {@code stepMaxMillis} (the leader's
+     * {@code --clock-step-max-ms}, carried so that apply needs no configuration). Once the cluster version is
+     * 2, only these ticks move log time: the times other commands carry no longer do.
+     */
+    record ClockTick(long atMillis, long stepMaxMillis) implements ChatCommand {}
 }

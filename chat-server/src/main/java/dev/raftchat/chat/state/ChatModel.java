@@ -20,8 +20,11 @@ import java.util.function.Consumer;
  * remembered client transaction ids, and the log time. Owned by {@link ChatStateMachine}, which holds the
  * lock: every method here runs under its write lock (apply, restore) or read lock (the views).
  *
- * <p><b>Determinism.</b> Nothing here reads a clock: time is {@link #logTimeMillis}, the largest
- * {@code atMillis} carried by any command applied so far, so it never decreases. Maps are sorted, except
+ * <p><b>Determinism.</b> Nothing here reads a clock: time is {@link #logTimeMillis}, which never decreases.
+ * Until the cluster version reaches 2 it is the largest {@code atMillis} carried by any command applied so
+ * far; from then on ({@link #boundTime}) only the leader's {@link ChatCommand.ClockTick}s move it, by at most
+ * their step each, and a message's time is capped at log time plus that step, so one node's clock running
+ * ahead can no longer expire sessions, idempotency keys or messages early. Maps are sorted, except
  * the transaction ids, which are kept in insertion (log) order, the same on every node, and written to
  * snapshots in that order.
  *
@@ -161,6 +164,10 @@ public final class ChatModel {
     private final LinkedHashMap<String, Dedup> dedup = new LinkedHashMap<>();
 
     private long logTimeMillis;
+    /** Cluster version 2 and later: only clock ticks move log time, by a bounded step (see the class comment). */
+    private boolean timeBounded;
+    /** The step of the last applied clock tick; a message's time is at most log time plus it. */
+    private long clockStepMaxMillis;
 
     /**
      * The estimated heap bytes of this state ({@link #stateBytes}), kept as commands apply and recounted on
@@ -179,6 +186,25 @@ public final class ChatModel {
 
     long logTimeMillis() {
         return logTimeMillis;
+    }
+
+    /** {@code a + b} for a non-negative {@code b}, saturating instead of overflowing. */
+    private static long plus(long a, long b) {
+        return a > Long.MAX_VALUE - b ? Long.MAX_VALUE : a + b;
+    }
+
+    /** From now on log time follows the bounded rules of cluster version 2 (called when it is reached). */
+    void boundTime(long lastClockStepMaxMillis) {
+        timeBounded = true;
+        clockStepMaxMillis = lastClockStepMaxMillis;
+    }
+
+    boolean timeBounded() {
+        return timeBounded;
+    }
+
+    long clockStepMaxMillis() {
+        return clockStepMaxMillis;
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -394,7 +420,7 @@ public final class ChatModel {
     interface Events extends Consumer<Consumer<ChatListener>> {}
 
     private void advanceLogTime(long atMillis) {
-        if (atMillis > logTimeMillis) {
+        if (!timeBounded && atMillis > logTimeMillis) {
             logTimeMillis = atMillis;
         }
     }
@@ -533,7 +559,9 @@ public final class ChatModel {
             long postedAtMillis,
             String txnId,
             Events events) {
-        long at = Math.max(room.latestPostedAtMillis, postedAtMillis);
+        long proposed =
+                timeBounded ? Math.min(postedAtMillis, plus(logTimeMillis, clockStepMaxMillis)) : postedAtMillis;
+        long at = Math.max(room.latestPostedAtMillis, proposed);
         room.latestPostedAtMillis = at;
         room.latestSeq++;
         Message message = new Message(
@@ -607,8 +635,26 @@ public final class ChatModel {
         }
     }
 
+    /** A {@link ChatCommand.ClockTick}: log time moves by at most {@code stepMaxMillis}, then expiry runs. */
+    ChatResult applyClockTick(long atMillis, long stepMaxMillis, Events events) {
+        if (stepMaxMillis < 1 || stepMaxMillis > ChatPolicy.SECONDS_LIMIT * 1000) {
+            return ChatResult.rejected("invalid_clock_step", "clock step " + stepMaxMillis + " ms is out of range");
+        }
+        long bounded = Math.min(atMillis, plus(logTimeMillis, stepMaxMillis));
+        if (bounded > logTimeMillis) {
+            logTimeMillis = bounded;
+        }
+        clockStepMaxMillis = stepMaxMillis;
+        return expire(events);
+    }
+
     ChatResult applyTick(long atMillis, Events events) {
         advanceLogTime(atMillis);
+        return expire(events);
+    }
+
+    /** Retention, empty rooms, sessions and idempotency keys, at the current log time. */
+    private ChatResult expire(Events events) {
         List<String> truncated = new ArrayList<>();
         for (Room room : rooms.values()) {
             enforceRetention(room);
@@ -882,7 +928,11 @@ public final class ChatModel {
             return ChatResult.rejected(
                     "too_many_users", "the chat already has " + users.size() + " users, the most allowed");
         }
-        User user = new User(command.username(), command.passwordHash(), logTimeMillis, command.operatorVouched());
+        // Before cluster version 2 (timeBounded is set when it is reached) there is no vouched registration
+        // (it is a version 2 command) and every account counts as vouched, as in a format 2 snapshot: so the
+        // format 2 snapshots written at cluster version 1 hold this state exactly.
+        User user = new User(
+                command.username(), command.passwordHash(), logTimeMillis, command.operatorVouched() || !timeBounded);
         ChatResult full = overBudget(userBytes(user));
         if (full != null) {
             return full;
@@ -1083,6 +1133,8 @@ public final class ChatModel {
     ChatModel copy() {
         ChatModel copy = new ChatModel(limits, policy);
         copy.logTimeMillis = logTimeMillis;
+        copy.timeBounded = timeBounded;
+        copy.clockStepMaxMillis = clockStepMaxMillis;
         copy.stateBytes = stateBytes;
         for (Room room : rooms.values()) {
             Room clone = new Room(room.name, room.createdAtMillis, room.createdBy);
@@ -1116,10 +1168,21 @@ public final class ChatModel {
      * sessionCount:i32 (sessionId:i64 tokenHash:str username:str createdAtMillis:i64 expiresAtMillis:i64)*  ascending id
      * txnCount:i32 (author:str txnId:str loggedAtMillis:i64 room:str message)*          oldest first
      * </pre>
-     * The message layout is {@link ChatCodec}'s. Format version 2 (still read) had neither a message's
-     * {@code verified} byte nor a user's {@code operatorVouched} byte.
+     * The message layout is {@link ChatCodec}'s. Format version 2 (still read, and still written while the
+     * cluster version is 1) has neither a message's {@code verified} byte nor a user's {@code operatorVouched}
+     * byte.
      */
     void write(DataOutputStream out) throws IOException {
+        write(out, false);
+    }
+
+    /**
+     * @param legacy the layout of chat snapshot format 2 (no {@code verified}, no {@code operatorVouched}),
+     *               which {@link ChatStateMachine} writes while the cluster version is 1 so that nodes of an
+     *               older build can still install the snapshot; {@link #read} with {@code legacy} rebuilds
+     *               those two fields as it does for any format 2 snapshot
+     */
+    void write(DataOutputStream out, boolean legacy) throws IOException {
         out.writeLong(logTimeMillis);
         out.writeInt(rooms.size());
         for (Room room : rooms.values()) {
@@ -1133,7 +1196,7 @@ public final class ChatModel {
             out.writeLong(room.emptySinceMillis);
             out.writeInt(room.messages.size());
             for (Message message : room.messages) {
-                ChatCodec.writeMessage(out, message);
+                ChatCodec.writeMessage(out, message, !legacy);
             }
             out.writeInt(room.readMarkers.size());
             for (Map.Entry<String, Long> marker : room.readMarkers.entrySet()) {
@@ -1146,7 +1209,9 @@ public final class ChatModel {
             ChatCodec.writeString(out, user.username());
             ChatCodec.writeString(out, user.passwordHash());
             out.writeLong(user.createdAtMillis());
-            out.writeBoolean(user.operatorVouched());
+            if (!legacy) {
+                out.writeBoolean(user.operatorVouched());
+            }
         }
         out.writeInt(sessionsById.size());
         for (Session session : sessionsById.values()) {
@@ -1162,7 +1227,7 @@ public final class ChatModel {
             ChatCodec.writeString(out, entry.txnId());
             out.writeLong(entry.loggedAtMillis());
             ChatCodec.writeString(out, entry.room());
-            ChatCodec.writeMessage(out, entry.original());
+            ChatCodec.writeMessage(out, entry.original(), !legacy);
         }
     }
 
@@ -1282,6 +1347,33 @@ public final class ChatModel {
         }
         model.stateBytes = model.recountStateBytes();
         return model;
+    }
+
+    /**
+     * Whether a format 2 snapshot of this state, read back ({@link #read} with {@code legacy}), has the same
+     * {@code verified} flags: true unless a message (or an idempotency record's original) is unverified while a
+     * user of its author's name exists (registered after the post), or the other way around.
+     * ({@code operatorVouched} needs no check: before cluster version 2 every account is vouched, as format 2
+     * reads it.)
+     */
+    boolean formatTwoKeepsVerified() {
+        for (Room room : rooms.values()) {
+            for (Message message : room.messages) {
+                if (!keepsVerifiedInFormatTwo(message)) {
+                    return false;
+                }
+            }
+        }
+        for (Dedup entry : dedup.values()) {
+            if (!keepsVerifiedInFormatTwo(entry.original())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private boolean keepsVerifiedInFormatTwo(Message message) {
+        return message.verified() == users.containsKey(fold(message.author()));
     }
 
     private Message legacyVerified(Message message) {

@@ -23,6 +23,7 @@ import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
@@ -46,6 +47,14 @@ import org.slf4j.LoggerFactory;
  * command, since every replica must take the same decision. Applying an index not above the last
  * applied one is a bug of the caller and throws {@link IllegalStateException}.
  *
+ * <p><b>Cluster version.</b> The replicated {@link #clusterVersion} (1 until the leader commits a
+ * {@link ChatCommand.SetClusterVersion}) decides what a command's declared command version means, the same
+ * on every node whatever build it runs: above the cluster version it is refused ({@code malformed_command},
+ * counted in {@link #refusedCommands}); at or below it, a node that cannot read it throws
+ * {@link IllegalStateException} (its Raft server stops with that message) instead of skipping it, since a
+ * skip would make it diverge. The same holds for a raise past what this node reads and for a snapshot of
+ * such a cluster. {@code commandVersionMax} below the build's lets one build act as an older one.
+ *
  * <p><b>Threading.</b> {@link #apply}, {@link #restore} and the query methods may be called from any
  * threads: writers take a write lock, readers a read lock, so a stale local read ({@link #rooms},
  * {@link #posts}) from an HTTP thread sees a consistent state between two entries. Listeners run on the
@@ -57,9 +66,18 @@ public final class ChatStateMachine implements StateMachine {
     static final int SNAPSHOT_MAGIC = 0x52434853; // "RCHS"
     static final int SNAPSHOT_END = 0x52434845; // "RCHE": a truncated snapshot is detected, not half-restored
     /** Version 2: v1 rooms and messages, users, sessions, read markers, transaction ids, log time. */
+    static final int SNAPSHOT_FORMAT_VERSION_2 = 2;
+    /**
+     * Version 3, one format for two branches' additions: version 2 plus the cluster version and the last clock
+     * step (after the removed nodes), a message's {@code verified} byte and a user's {@code operatorVouched}
+     * byte (in the model). Written once the cluster version is 2 or more, so that a node of an older build
+     * can still install this node's snapshots while the cluster has not moved past what it reads; before that
+     * this node writes version 2, whose reader rebuilds {@code verified} and {@code operatorVouched}
+     * ({@link ChatModel#read}), unless that rebuild would differ from this state's {@code verified} flags
+     * ({@link ChatModel#formatTwoKeepsVerified}): then version 3 with cluster version 1, which an older build
+     * refuses (it stops) rather than install a state that differs from the others'.
+     */
     public static final int SNAPSHOT_FORMAT_VERSION = 3;
-    /** The previous format, still read: no message {@code verified} and no user {@code operatorVouched} bytes. */
-    static final int SNAPSHOT_FORMAT_VERSION_LEGACY = 2;
 
     private static final JsonFactory JSON = new JsonFactory();
 
@@ -77,15 +95,75 @@ public final class ChatStateMachine implements StateMachine {
     private final TreeSet<Long> removedNodeIds = new TreeSet<>();
     /** Invariant: every entry applied so far had an index <= this; the next must be above it. */
     private long appliedIndex;
+    /**
+     * The replicated cluster version: commands of a higher command version are rejected alike on every node;
+     * 1 until a {@link ChatCommand.SetClusterVersion} raises it. Invariant: {@code <= commandVersionMax} (a
+     * node that would break it stops).
+     */
+    private int clusterVersion = 1;
+    /** The reported maximum command version of each node: soft state, not in snapshots. */
+    private final TreeMap<Long, Integer> announcedVersions = new TreeMap<>();
+
+    /** The highest command version this node reads (lower than the build's to act as an older build). */
+    private final int commandVersionMax;
+
+    private final AtomicLong refusedCommands = new AtomicLong();
 
     public ChatStateMachine(ChatLimits limits) {
         this(limits, ChatPolicy.defaults());
     }
 
     public ChatStateMachine(ChatLimits limits, ChatPolicy policy) {
+        this(limits, policy, ChatCodec.COMMAND_VERSION_MAX);
+    }
+
+    /**
+     * @param commandVersionMax the highest command version this node reads, 1 to
+     *                          {@link ChatCodec#COMMAND_VERSION_MAX}: lower makes it behave as an older build
+     */
+    public ChatStateMachine(ChatLimits limits, ChatPolicy policy, int commandVersionMax) {
         this.limits = Objects.requireNonNull(limits, "limits");
         this.policy = Objects.requireNonNull(policy, "policy");
+        if (commandVersionMax < 1 || commandVersionMax > ChatCodec.COMMAND_VERSION_MAX) {
+            throw new IllegalArgumentException("commandVersionMax = " + commandVersionMax + " is out of range [1, "
+                    + ChatCodec.COMMAND_VERSION_MAX + "]");
+        }
+        this.commandVersionMax = commandVersionMax;
         this.model = new ChatModel(limits, policy);
+    }
+
+    public int commandVersionMax() {
+        return commandVersionMax;
+    }
+
+    /** The replicated cluster version as applied here. */
+    public int clusterVersion() {
+        lock.readLock().lock();
+        try {
+            return clusterVersion;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** The latest command version each node reported (soft state: only what this node applied since its start). */
+    public SortedMap<Long, Integer> announcedVersions() {
+        lock.readLock().lock();
+        try {
+            return Collections.unmodifiableSortedMap(new TreeMap<>(announcedVersions));
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** The replicated log time, in milliseconds since the epoch (0 before any command carried a time). */
+    public long logTimeMillis() {
+        return read(ChatModel::logTimeMillis);
+    }
+
+    /** Committed commands this node refused because they did not decode or had a version above the cluster's. */
+    public long refusedCommands() {
+        return refusedCommands.get();
     }
 
     public ChatPolicy policy() {
@@ -124,12 +202,39 @@ public final class ChatStateMachine implements StateMachine {
 
     /** {@link #apply} with the result not yet encoded; same contract. */
     public ChatResult applyCommand(long index, byte[] command) {
+        // Garbage and early commands are told apart from the replicated cluster version, never from this
+        // node's own build, so that every replica decides alike (ARCHITECTURE.md, "cluster version"):
+        //  - a declared version in [1, clusterVersion] that this node cannot read: it stops (it would diverge);
+        //  - a declared version outside [1, clusterVersion]: no member proposes those, so it is refused everywhere;
+        //  - a version it reads but bytes that do not decode as that version: refused everywhere (malformed).
+        int version = ChatCodec.declaredCommandVersion(command);
+        int current = clusterVersion();
+        if (version >= 1 && version <= current && version > commandVersionMax) {
+            throw new IllegalStateException(cannotFollow(index, version));
+        }
         ChatCommand decoded;
         try {
-            decoded = ChatCodec.decodeCommand(command);
+            if (version < 1 || version > current) {
+                // One code for all undecodable entries; the words say which case this is.
+                throw new InvalidCommandException(
+                        "malformed_command",
+                        version < 1
+                                ? "no command version"
+                                : "command version " + version + " is above the cluster version " + current
+                                        + ": no member proposes it until every member reads it");
+            }
+            decoded = ChatCodec.decodeCommand(command, current);
         } catch (InvalidCommandException e) {
             advanceTo(index);
+            refusedCommands.incrementAndGet();
+            LOG.warn("committed entry {} was refused on every node ({}): {}", index, e.code(), e.getMessage());
             return ChatResult.rejected(e.code(), e.getMessage());
+        }
+        if (decoded instanceof ChatCommand.ReportVersion report) {
+            return applyReport(index, report);
+        }
+        if (decoded instanceof ChatCommand.SetClusterVersion raise) {
+            return applyClusterVersion(index, raise);
         }
         if (decoded instanceof ChatCommand.PostMessage post) {
             return applyPost(index, post);
@@ -188,6 +293,8 @@ public final class ChatStateMachine implements StateMachine {
                         index, c.room(), c.user(), c.message(), c.postedAtMillis(), c.txnId(), c.actor(), events);
             } else if (command instanceof ChatCommand.Tick c) {
                 return model.applyTick(c.atMillis(), events);
+            } else if (command instanceof ChatCommand.ClockTick c) {
+                return model.applyClockTick(c.atMillis(), c.stepMaxMillis(), events);
             } else if (command instanceof ChatCommand.CreateRoom c) {
                 return model.applyCreateRoom(c, events);
             } else if (command instanceof ChatCommand.DeleteRoom c) {
@@ -267,6 +374,55 @@ public final class ChatStateMachine implements StateMachine {
                 LOG.warn("chat listener failed on the removal of peer {}; ignored", command.nodeId(), e);
             }
         }
+        return ChatResult.accepted(null);
+    }
+
+    private String cannotFollow(long index, int version) {
+        return "entry " + index + " needs command version " + version + " (the cluster version is, or is being"
+                + " raised to, " + version + ") but this node reads command versions up to " + commandVersionMax
+                + "; it stops rather than skip the entry and diverge. Run a build that reads version " + version
+                + " (and no lower --command-version-max) on this node; see docs/operations.md, Upgrading";
+    }
+
+    private ChatResult applyReport(long index, ChatCommand.ReportVersion report) {
+        lock.writeLock().lock();
+        try {
+            checkIndex(index);
+            appliedIndex = index;
+            if (report.nodeId() <= 0 || report.commandVersionMax() < 1) {
+                return ChatResult.rejected(
+                        "invalid_version_report",
+                        "node " + report.nodeId() + " reported version " + report.commandVersionMax());
+            }
+            announcedVersions.put(report.nodeId(), report.commandVersionMax());
+            return ChatResult.accepted(null);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    private ChatResult applyClusterVersion(long index, ChatCommand.SetClusterVersion raise) {
+        lock.writeLock().lock();
+        try {
+            checkIndex(index);
+            if (raise.version() <= clusterVersion) {
+                appliedIndex = index;
+                return ChatResult.rejected(
+                        "stale_cluster_version",
+                        "the cluster version is already " + clusterVersion + ", not below " + raise.version());
+            }
+            if (raise.version() > commandVersionMax) {
+                throw new IllegalStateException(cannotFollow(index, raise.version()));
+            }
+            appliedIndex = index;
+            clusterVersion = raise.version();
+            if (clusterVersion >= 2 && !model.timeBounded()) {
+                model.boundTime(0);
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
+        LOG.info("entry {}: the cluster version is now {}", index, raise.version());
         return ChatResult.accepted(null);
     }
 
@@ -377,6 +533,7 @@ public final class ChatStateMachine implements StateMachine {
      * magic:i32 "RCHS"  version:i32  appliedIndex:i64
      * peerCount:i32  (nodeId:i64 url:str learner:i8)*      ascending id
      * removedCount:i32  (nodeId:i64)*                       ascending id
+     * clusterVersion:i32  clockStepMaxMillis:i64            version 3 only (version 2: cluster version 1)
      * the model: logTime, rooms with messages and read markers, users, sessions, transaction ids (see ChatModel#write)
      * end:i32 "RCHE"
      * </pre>
@@ -388,9 +545,11 @@ public final class ChatStateMachine implements StateMachine {
         TreeSet<Long> removed;
         TreeSet<Long> learners;
         ChatModel modelCopy;
+        int version;
         lock.readLock().lock();
         try {
             index = appliedIndex;
+            version = clusterVersion;
             peers = new TreeMap<>(peerUrls);
             removed = new TreeSet<>(removedNodeIds);
             learners = new TreeSet<>(learnerIds);
@@ -398,7 +557,7 @@ public final class ChatStateMachine implements StateMachine {
         } finally {
             lock.readLock().unlock();
         }
-        return out -> writeSnapshot(out, index, peers, learners, removed, modelCopy);
+        return out -> writeSnapshot(out, index, peers, learners, removed, version, modelCopy);
     }
 
     /** Writes {@link #snapshot()} to {@code out}; flushed, not closed. */
@@ -412,11 +571,16 @@ public final class ChatStateMachine implements StateMachine {
             SortedMap<Long, String> peers,
             SortedSet<Long> learners,
             SortedSet<Long> removed,
+            int clusterVersion,
             ChatModel modelCopy)
             throws IOException {
         DataOutputStream data = new DataOutputStream(new BufferedOutputStream(out, 64 * 1024));
         data.writeInt(SNAPSHOT_MAGIC);
-        data.writeInt(SNAPSHOT_FORMAT_VERSION);
+        // Format 2 while the cluster version is 1, so that older builds install it, unless it would lose a
+        // message's verified flag (an unverified post whose name was registered since): then format 3, which an
+        // older build refuses with a clear error instead of installing a different state.
+        boolean formatThree = clusterVersion >= 2 || !modelCopy.formatTwoKeepsVerified();
+        data.writeInt(formatThree ? SNAPSHOT_FORMAT_VERSION : SNAPSHOT_FORMAT_VERSION_2);
         data.writeLong(index);
         data.writeInt(peers.size());
         for (Map.Entry<Long, String> peer : peers.entrySet()) {
@@ -428,7 +592,11 @@ public final class ChatStateMachine implements StateMachine {
         for (long nodeId : removed) {
             data.writeLong(nodeId);
         }
-        modelCopy.write(data);
+        if (formatThree) {
+            data.writeInt(clusterVersion);
+            data.writeLong(modelCopy.clockStepMaxMillis());
+        }
+        modelCopy.write(data, !formatThree);
         data.writeInt(SNAPSHOT_END);
         data.flush();
     }
@@ -462,9 +630,9 @@ public final class ChatStateMachine implements StateMachine {
                     String.format("not a chat snapshot: magic 0x%08x, expected 0x%08x", magic, SNAPSHOT_MAGIC));
         }
         int version = data.readInt();
-        if (version != SNAPSHOT_FORMAT_VERSION && version != SNAPSHOT_FORMAT_VERSION_LEGACY) {
+        if (version != SNAPSHOT_FORMAT_VERSION && version != SNAPSHOT_FORMAT_VERSION_2) {
             throw new IOException("chat snapshot format version " + version + " is not supported (this node reads "
-                    + SNAPSHOT_FORMAT_VERSION_LEGACY + " and " + SNAPSHOT_FORMAT_VERSION + ")");
+                    + SNAPSHOT_FORMAT_VERSION_2 + " and " + SNAPSHOT_FORMAT_VERSION + ")");
         }
         long restoredIndex = data.readLong();
         if (restoredIndex < 0) {
@@ -499,7 +667,25 @@ public final class ChatStateMachine implements StateMachine {
                 throw new IOException("chat snapshot lists removed node " + nodeId + " out of order or also as a peer");
             }
         }
-        ChatModel restoredModel = ChatModel.read(data, limits, policy, version == SNAPSHOT_FORMAT_VERSION_LEGACY);
+        int restoredClusterVersion = 1;
+        long restoredClockStepMillis = 0;
+        if (version == SNAPSHOT_FORMAT_VERSION) {
+            restoredClusterVersion = data.readInt();
+            restoredClockStepMillis = data.readLong();
+            if (restoredClusterVersion < 1 || restoredClockStepMillis < 0) {
+                throw new IOException("chat snapshot has cluster version " + restoredClusterVersion + " and clock step "
+                        + restoredClockStepMillis);
+            }
+            if (restoredClusterVersion > commandVersionMax) {
+                throw new IOException("chat snapshot at index " + restoredIndex + " is of a cluster at version "
+                        + restoredClusterVersion + " but this node reads command versions up to " + commandVersionMax
+                        + "; run a build that reads it (docs/operations.md, Upgrading)");
+            }
+        }
+        ChatModel restoredModel = ChatModel.read(data, limits, policy, version == SNAPSHOT_FORMAT_VERSION_2);
+        if (restoredClusterVersion >= 2) {
+            restoredModel.boundTime(restoredClockStepMillis);
+        }
         int end = data.readInt();
         if (end != SNAPSHOT_END) {
             throw new IOException(
@@ -515,6 +701,7 @@ public final class ChatStateMachine implements StateMachine {
             removedNodeIds.clear();
             removedNodeIds.addAll(restoredRemovals);
             appliedIndex = restoredIndex;
+            clusterVersion = restoredClusterVersion;
         } finally {
             lock.writeLock().unlock();
         }

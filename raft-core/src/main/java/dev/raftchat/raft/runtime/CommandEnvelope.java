@@ -35,16 +35,27 @@ record CommandEnvelope(long originId, long session, long sequence, byte[] comman
     }
 
     /**
+     * Why {@code data} is not an envelope of a known version, or null when it is one. Every NORMAL entry
+     * a runtime proposes is an envelope, so anything else was forged, corrupted in flight or written by
+     * foreign software; the answer depends on the bytes alone, so every replica judges it alike.
+     */
+    static String defect(byte[] data) {
+        if (data.length < HEADER_BYTES || data[0] != FORMAT_VERSION) {
+            return "not a command envelope of version " + FORMAT_VERSION + " (" + data.length + " bytes"
+                    + (data.length > 0 ? ", first byte " + data[0] : "") + ")";
+        }
+        return null;
+    }
+
+    /**
      * Decodes an entry's data.
      *
-     * @throws IllegalStateException when the data is not an envelope of a known version: every NORMAL
-     *                               entry is written by this runtime, so this is corruption or a foreign log
+     * @throws IllegalStateException when the data is not an envelope of a known version (see {@link #defect})
      */
     static CommandEnvelope decode(long index, byte[] data) {
-        if (data.length < HEADER_BYTES || data[0] != FORMAT_VERSION) {
-            throw new IllegalStateException("log entry " + index + " is not a command envelope of version "
-                    + FORMAT_VERSION + " (" + data.length + " bytes"
-                    + (data.length > 0 ? ", first byte " + data[0] : "") + "): corrupt or foreign log");
+        String defect = defect(data);
+        if (defect != null) {
+            throw new IllegalStateException("log entry " + index + " is " + defect);
         }
         ByteBuffer buffer = ByteBuffer.wrap(data);
         buffer.get();

@@ -621,6 +621,20 @@ public final class RaftDriver {
 
     /** Applies one NORMAL entry; returns the sequence of this node's proposal it completes, or NO_SEQUENCE. */
     private long applyNormal(Entry entry) {
+        String defect = CommandEnvelope.defect(entry.data());
+        if (defect != null) {
+            // A poisoned entry (issue 18): stopping would stop again at every replay, for good. Its fate
+            // depends on its bytes alone, so every replica rejects it alike; the state machine never sees
+            // it and no proposal of ours can be in it (only envelopes carry our session).
+            metrics.undecodableEntryApplied(entry.index());
+            log.warn(
+                    "node {}: committed log entry {} (term {}) is {}; applied as a rejection, as on every replica",
+                    id,
+                    entry.index(),
+                    entry.term(),
+                    defect);
+            return Proposals.NO_SEQUENCE;
+        }
         CommandEnvelope envelope = CommandEnvelope.decode(entry.index(), entry.data());
         byte[] result;
         try {

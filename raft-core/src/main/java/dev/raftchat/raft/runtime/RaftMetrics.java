@@ -38,6 +38,13 @@ public interface RaftMetrics {
     /** An inbound message was dropped because the inbox was full (Raft retries). */
     default void inboundMessageDropped() {}
 
+    /**
+     * A committed NORMAL entry at {@code index} was not a command envelope this runtime can read (forged,
+     * corrupt or foreign data that reached the log): it was applied as a rejection, without calling the
+     * state machine, as on every other replica.
+     */
+    default void undecodableEntryApplied(long index) {}
+
     /** This node saw a new leader ({@code leaderId} 0: none known) in {@code term}. */
     default void leaderChanged(long term, long leaderId) {}
 }

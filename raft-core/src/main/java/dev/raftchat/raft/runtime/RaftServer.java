@@ -74,6 +74,10 @@ import org.slf4j.LoggerFactory;
  * state becomes {@link ServerStatus.State#FAILED}, every pending future fails with
  * {@link RaftShutdownException} carrying the cause, and listeners get
  * {@link RaftServerListener#onStopped(Throwable)}. Call {@link #close()} to release resources.
+ * One exception: a committed NORMAL entry that is not a command envelope (forged or foreign bytes that
+ * reached the log) is applied as a rejection — counted by {@link RaftMetrics#undecodableEntryApplied},
+ * logged, never shown to the state machine — because stopping would stop again at every replay, and its
+ * fate depends on its bytes alone, so every replica decides alike.
  *
  * <p><b>Ownership.</b> Once started, the server owns the storage and the transport: {@link #close()}
  * closes both. The state machine is called only on the Raft thread.

@@ -7,6 +7,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.raftchat.raft.core.ConfState;
+import dev.raftchat.raft.core.Entry;
+import dev.raftchat.raft.core.HardState;
 import dev.raftchat.raft.core.ProposalRejectedException;
 import dev.raftchat.raft.core.Role;
 import dev.raftchat.raft.core.SnapshotMeta;
@@ -343,6 +345,42 @@ class RaftServerTest {
     }
 
     @Test
+    void aCommittedEntryThatIsNotAnEnvelopeIsRejectedAndReplaysWithoutStopping() throws Exception {
+        // Issue 18: forged bytes that reached the log used to stop the node at apply, and again at every
+        // restart while replaying them. The log holds one such entry from term 1; this node commits it in
+        // term 2 through its no-op.
+        storage.append(List.of(
+                Entry.normal(1, 1, "not an envelope".getBytes(StandardCharsets.UTF_8)),
+                Entry.normal(1, 2, new byte[0])));
+        storage.saveHardState(new HardState(1, 0, 0));
+        storage.sync();
+
+        startSingleNode(b -> b);
+        await().atMost(ServerCluster.WAIT).until(() -> server.status().appliedIndex() >= 3);
+        assertThat(text(server.propose(add("n", 4)).get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS)))
+                .isEqualTo("4");
+        assertThat(server.status().state()).isEqualTo(ServerStatus.State.RUNNING);
+        assertThat(metrics.undecodable).containsExactly(1L, 2L);
+        assertThat(machine.appliedCommands()).containsExactly("add n 4");
+
+        server.close();
+        CounterStateMachine replayed = new CounterStateMachine();
+        CountingMetrics replayMetrics = new CountingMetrics();
+        server = new RaftServer(
+                        ServerCluster.baseConfig(1, ConfState.ofVoters(1)).build(),
+                        storage,
+                        network.transport(1),
+                        replayed,
+                        replayMetrics)
+                .start();
+        await().atMost(ServerCluster.WAIT).until(() -> replayed.counter("n") == 4);
+        assertThat(server.status().state()).isEqualTo(ServerStatus.State.RUNNING);
+        assertThat(replayMetrics.undecodable).containsExactly(1L, 2L);
+        assertThat(text(server.propose(add("n", 1)).get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS)))
+                .isEqualTo("5");
+    }
+
+    @Test
     void closeFromAFutureCallbackDoesNotDeadlock() throws Exception {
         startSingleNode(b -> b);
         CompletableFuture<Void> closedInCallback = server.propose(add("cb", 1)).thenRun(server::close);
@@ -379,6 +417,12 @@ class RaftServerTest {
         final AtomicLong rejected = new AtomicLong();
         final AtomicLong largestBatch = new AtomicLong();
         final AtomicLong inboundDropped = new AtomicLong();
+        final List<Long> undecodable = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void undecodableEntryApplied(long index) {
+            undecodable.add(index);
+        }
 
         @Override
         public void inboundMessageDropped() {

@@ -1,5 +1,6 @@
 package dev.raftchat.chat.api.v1;
 
+import dev.raftchat.chat.state.ChatCodec;
 import dev.raftchat.chat.state.ChatPolicy;
 import java.util.Locale;
 import java.util.Objects;
@@ -28,6 +29,13 @@ import java.util.TreeSet;
  * @param writesPerMinutePerAddress     writes per client address per minute (also the burst)
  * @param rateLimitKeysMax              users or addresses each rate limiter remembers
  * @param timeTickMillis                how often the leader proposes its clock, so retention and expiry advance
+ * @param clockStepMaxMillis            the most one tick moves log time forward (at least {@code timeTickMillis});
+ *                                      it bounds how fast a leader whose clock runs ahead can age anything
+ * @param clockSkewMaxMillis            a node whose clock differs from log time by more than this says so in
+ *                                      its log and in {@code chat_clock_skewed} (at least {@code clockStepMaxMillis})
+ * @param commandVersionMax             the highest command version this node reads and reports (1 to
+ *                                      {@code ChatCodec.COMMAND_VERSION_MAX}); lower holds the cluster version
+ *                                      back during an upgrade, see docs/operations.md "Upgrading"
  * @param webSocketPingIntervalMillis   how often the server pings a v1 WebSocket
  * @param webSocketIdleTimeoutMillis    a v1 WebSocket silent (no pong, no frame) this long is closed
  * @param webSocketOutboundBytesMax     bytes queued for one v1 WebSocket; beyond it the client is disconnected (4008)
@@ -50,6 +58,9 @@ public record ApiConfig(
         int writesPerMinutePerAddress,
         int rateLimitKeysMax,
         long timeTickMillis,
+        long clockStepMaxMillis,
+        long clockSkewMaxMillis,
+        int commandVersionMax,
         long webSocketPingIntervalMillis,
         long webSocketIdleTimeoutMillis,
         int webSocketOutboundBytesMax,
@@ -69,6 +80,8 @@ public record ApiConfig(
     public static final int DEFAULT_WRITES_PER_MINUTE_PER_ADDRESS = 600;
     public static final int DEFAULT_RATE_LIMIT_KEYS_MAX = 100_000;
     public static final long DEFAULT_TIME_TICK_MILLIS = 1_000;
+    public static final long DEFAULT_CLOCK_STEP_MAX_MILLIS = 2_000;
+    public static final long DEFAULT_CLOCK_SKEW_MAX_MILLIS = 60_000;
     public static final long DEFAULT_WEBSOCKET_PING_INTERVAL_MILLIS = 15_000;
     public static final long DEFAULT_WEBSOCKET_IDLE_TIMEOUT_MILLIS = 45_000;
     public static final int DEFAULT_WEBSOCKET_OUTBOUND_BYTES_MAX = 1024 * 1024;
@@ -96,6 +109,12 @@ public record ApiConfig(
         requireInRange("writesPerMinutePerAddress", writesPerMinutePerAddress, 1, 100_000_000);
         requireInRange("rateLimitKeysMax", rateLimitKeysMax, 1, 10_000_000);
         requireInRange("timeTickMillis", timeTickMillis, 10, 3_600_000);
+        if (clockStepMaxMillis < timeTickMillis || clockStepMaxMillis > 86_400_000) {
+            throw new IllegalArgumentException("clockStepMaxMillis = " + clockStepMaxMillis + " is out of range ["
+                    + timeTickMillis + " (timeTickMillis), 86400000]: log time could not keep up with the clock");
+        }
+        requireInRange("clockSkewMaxMillis", clockSkewMaxMillis, clockStepMaxMillis, 30L * 86_400_000);
+        requireInRange("commandVersionMax", commandVersionMax, 1, ChatCodec.COMMAND_VERSION_MAX);
         requireInRange("webSocketPingIntervalMillis", webSocketPingIntervalMillis, 10, 3_600_000);
         requireInRange(
                 "webSocketIdleTimeoutMillis", webSocketIdleTimeoutMillis, webSocketPingIntervalMillis + 1, 7_200_000);
@@ -120,6 +139,9 @@ public record ApiConfig(
                 DEFAULT_WRITES_PER_MINUTE_PER_ADDRESS,
                 DEFAULT_RATE_LIMIT_KEYS_MAX,
                 DEFAULT_TIME_TICK_MILLIS,
+                DEFAULT_CLOCK_STEP_MAX_MILLIS,
+                DEFAULT_CLOCK_SKEW_MAX_MILLIS,
+                ChatCodec.COMMAND_VERSION_MAX,
                 DEFAULT_WEBSOCKET_PING_INTERVAL_MILLIS,
                 DEFAULT_WEBSOCKET_IDLE_TIMEOUT_MILLIS,
                 DEFAULT_WEBSOCKET_OUTBOUND_BYTES_MAX,
@@ -152,6 +174,9 @@ public record ApiConfig(
         public int writesPerMinutePerAddress;
         public int rateLimitKeysMax;
         public long timeTickMillis;
+        public long clockStepMaxMillis;
+        public long clockSkewMaxMillis;
+        public int commandVersionMax;
         public long webSocketPingIntervalMillis;
         public long webSocketIdleTimeoutMillis;
         public int webSocketOutboundBytesMax;
@@ -174,6 +199,9 @@ public record ApiConfig(
             writesPerMinutePerAddress = c.writesPerMinutePerAddress;
             rateLimitKeysMax = c.rateLimitKeysMax;
             timeTickMillis = c.timeTickMillis;
+            clockStepMaxMillis = c.clockStepMaxMillis;
+            clockSkewMaxMillis = c.clockSkewMaxMillis;
+            commandVersionMax = c.commandVersionMax;
             webSocketPingIntervalMillis = c.webSocketPingIntervalMillis;
             webSocketIdleTimeoutMillis = c.webSocketIdleTimeoutMillis;
             webSocketOutboundBytesMax = c.webSocketOutboundBytesMax;
@@ -198,6 +226,9 @@ public record ApiConfig(
                     writesPerMinutePerAddress,
                     rateLimitKeysMax,
                     timeTickMillis,
+                    clockStepMaxMillis,
+                    clockSkewMaxMillis,
+                    commandVersionMax,
                     webSocketPingIntervalMillis,
                     webSocketIdleTimeoutMillis,
                     webSocketOutboundBytesMax,

@@ -414,9 +414,15 @@ public final class ApiHandler implements ApiRoutes {
                             : "the username '" + username + "' looks like the registered name '" + lookalike.username()
                                     + "'");
         }
+        // The vouched registration is command version 2 (ARCHITECTURE.md, "One snapshot format 3, one command
+        // version 2"). While the cluster version is 1 every account counts as vouched (as in a format 2
+        // snapshot), so a plain registration is proposed; the check above already required the operator's
+        // credential for a listed name. The cluster version never goes down, so reading it here before
+        // proposing cannot make a refused proposal out of an allowed one.
+        boolean recordVouched = vouched && chat().clusterVersion() >= 2;
         return hasher.hash(password)
-                .thenCompose(
-                        hash -> propose(new ChatCommand.RegisterUser(username, hash, backend.nowMillis(), vouched)))
+                .thenCompose(hash ->
+                        propose(new ChatCommand.RegisterUser(username, hash, backend.nowMillis(), recordVouched)))
                 .thenApply(result -> {
                     ChatModel.User user = chat().read(model -> model.user(username));
                     ObjectNode node = ApiJson.MAPPER.createObjectNode().put("username", username);
