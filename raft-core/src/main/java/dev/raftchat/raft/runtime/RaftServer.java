@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * one dedicated thread ({@code raft-<id>}). Each iteration of its loop: step a bounded batch of inbound
  * messages; tick when a tick is due (every {@link RaftServerConfig#tickMillis()}); hand a bounded batch
  * of proposals to the node in one {@code propose} call, queued reads in one {@code readIndex} request,
- * and queued membership changes or transfers; then, while the node has a {@link Ready}: send
+ * and queued membership changes or transfers; then, while the node has a {@link dev.raftchat.raft.core.Ready}: send
  * {@code messages()}, append the entries and save the hard state, <em>one</em> {@code sync()}, send
  * {@code messagesAfterSync()}, apply the committed entries, serve reads whose index is applied,
  * {@code advance}. A burst of concurrent
@@ -49,7 +49,7 @@ import org.slf4j.LoggerFactory;
  * nothing to do the thread parks until the next tick or until new input arrives.
  *
  * <p><b>Overlapped syncs</b> ({@link RaftServerConfig#overlapSyncs()}, on by default). A Ready that needs a
- * sync only for its entries and acknowledgements ({@link Ready#mayAdvanceBeforeSync()}) is written and
+ * sync only for its entries and acknowledgements ({@link dev.raftchat.raft.core.Ready#mayAdvanceBeforeSync()}) is written and
  * advanced without waiting: its sync runs on the sync thread ({@code raft-<id>-sync}), one at a time, each
  * covering everything written before it began, and its acknowledgements leave when that sync completes,
  * which the Raft thread reports to the node ({@link dev.raftchat.raft.core.RaftNode#synced}) at the top of its loop. The Raft
