@@ -588,6 +588,14 @@ public final class RaftNode {
         if (m.from() == leaderId && m.term() == term && leaderId != NONE) {
             return true;
         }
+        boolean noLiveLeader =
+                role != Role.LEADER && (leaderId == NONE || electionElapsed >= config.electionTimeoutTicks());
+        if (m instanceof VoteRequest) {
+            // Thesis §4.2.3: a server votes for a candidate outside its configuration, because that
+            // configuration may be stale (it lost, or has not yet received, the change that added the
+            // candidate). Only while no leader is heard, so a removed server cannot disturb a live cluster.
+            return noLiveLeader;
+        }
         boolean fromLeader =
                 m instanceof AppendRequest || m instanceof HeartbeatRequest || m instanceof InstallSnapshotRequest;
         if (!fromLeader) {
@@ -596,7 +604,7 @@ public final class RaftNode {
         if (!conf.isMember(id)) {
             return true;
         }
-        return role != Role.LEADER && (leaderId == NONE || electionElapsed >= config.electionTimeoutTicks());
+        return noLiveLeader;
     }
 
     /**

@@ -129,4 +129,33 @@ class TrustedMembersTest {
         joining.step(new VoteRequest(8, 4, c.node(1).term() + 2, 5, 5, false, false));
         assertThat(joining.status().nonMemberMessagesDropped()).isEqualTo(1);
     }
+
+    @Test
+    void aMemberWithoutALiveLeaderVotesForACandidateItsConfigurationDoesNotName() {
+        // Thesis §4.2.3: a server's configuration may be stale (it lost, or has not yet received, the change
+        // that added the candidate), so it must vote for a candidate outside it; otherwise a joint
+        // configuration whose old half needs this node can never elect a leader (simulator seeds 23006819
+        // and 23007944). Only while it hears no leader: a removed server cannot disturb a live cluster.
+        TestCluster c = new TestCluster(3);
+        c.elect(1);
+        c.stabilize();
+        RaftNode follower = c.node(2);
+        long term = follower.term();
+        long last = follower.status().lastIndex();
+
+        follower.step(new VoteRequest(9, 2, term + 5, last + 10, term, false, false));
+        assertThat(follower.term())
+                .as("with a live leader the stranger is ignored")
+                .isEqualTo(term);
+
+        c.isolate(2);
+        c.tick(2, 3 * NodeConfig.defaults(2, 1).electionTimeoutTicks());
+        c.stabilize();
+        long dropped = follower.status().nonMemberMessagesDropped();
+        follower.step(new VoteRequest(9, 2, term + 5, last + 10, term, false, false));
+
+        assertThat(follower.status().nonMemberMessagesDropped()).isEqualTo(dropped);
+        assertThat(follower.term()).isEqualTo(term + 5);
+        assertThat(follower.status().votedFor()).isEqualTo(9);
+    }
 }
