@@ -203,14 +203,17 @@ public final class ChatNode implements AutoCloseable {
                 .mapToLong(Long::longValue)
                 .toArray();
         RaftServerConfig raftConfig = RaftServerConfig.builder(
-                        NodeConfig.defaults(nodeId, System.nanoTime() ^ (nodeId * 0x9E3779B97F4A7C15L)),
+                        NodeConfig.defaults(nodeId),
                         ConfState.ofVoters(voters))
                 .tickMillis(config.tickMillis())
                 .proposalTimeoutMillis(config.requestTimeoutMillis())
                 .readTimeoutMillis(config.requestTimeoutMillis())
                 .snapshotIntervalEntries(config.snapshotCount())
                 .build();
-        this.raft = new RaftServer(raftConfig, storage, snapshots, transport, chat, metrics);
+        this.raft = RaftServer.builder(raftConfig, storage, transport, chat)
+                .snapshots(snapshots)
+                .metrics(metrics)
+                .build();
         registerClusterMeters();
         raft.addListener(new RaftServerListener() {
             @Override

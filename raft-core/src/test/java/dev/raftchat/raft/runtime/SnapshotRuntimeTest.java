@@ -96,8 +96,9 @@ class SnapshotRuntimeTest {
                 .snapshotLogTailEntries(2)
                 .build();
         ListMachine machine = new ListMachine();
-        RaftServer server = new RaftServer(
-                config, logs.get(id), snapshotStores.get(id), network.transport(id), machine, RaftMetrics.NOOP);
+        RaftServer server = RaftServer.builder(config, logs.get(id), network.transport(id), machine)
+                .snapshots(snapshotStores.get(id))
+                .build();
         servers.put(id, server);
         machines.put(id, machine);
         return server.start();
@@ -233,13 +234,9 @@ class SnapshotRuntimeTest {
             ListMachine machine = new ListMachine();
             servers.put(
                     id,
-                    new RaftServer(
-                                    config,
-                                    logs.get(id),
-                                    snapshotStores.get(id),
-                                    network.transport(id),
-                                    machine,
-                                    RaftMetrics.NOOP)
+                    RaftServer.builder(config, logs.get(id), network.transport(id), machine)
+                            .snapshots(snapshotStores.get(id))
+                            .build()
                             .start());
             machines.put(id, machine);
         }

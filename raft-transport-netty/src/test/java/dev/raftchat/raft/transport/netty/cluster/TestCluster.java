@@ -84,7 +84,7 @@ final class TestCluster implements AutoCloseable {
                 .proposalTimeoutMillis(5_000)
                 .build();
         RecordingStateMachine machine = new RecordingStateMachine();
-        servers.put(id, new RaftServer(config, storage, transport, machine).start());
+        servers.put(id, RaftServer.builder(config, storage, transport, machine).start());
         machines.put(id, machine);
         transports.put(id, transport);
         nettyTransports.put(id, netty);
