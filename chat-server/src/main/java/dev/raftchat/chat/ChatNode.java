@@ -16,6 +16,7 @@ import dev.raftchat.chat.http.Firehose;
 import dev.raftchat.chat.http.OpsRoutes;
 import dev.raftchat.chat.ops.ChatMetrics;
 import dev.raftchat.chat.ops.ChatNodeOperations;
+import dev.raftchat.chat.ops.MeteredStateMachine;
 import dev.raftchat.chat.state.ChatCodec;
 import dev.raftchat.chat.state.ChatCommand;
 import dev.raftchat.chat.state.ChatLimits;
@@ -210,7 +211,9 @@ public final class ChatNode implements AutoCloseable {
                 .readTimeoutMillis(config.requestTimeoutMillis())
                 .snapshotIntervalEntries(config.snapshotCount())
                 .build();
-        this.raft = new RaftServer(raftConfig, storage, snapshots, transport, chat, metrics);
+        metrics.bindPeers(() -> transport.peers().keySet(), transport::queuedMessages);
+        this.raft = new RaftServer(
+                raftConfig, storage, snapshots, transport, new MeteredStateMachine(chat, metrics), metrics);
         registerClusterMeters();
         raft.addListener(new RaftServerListener() {
             @Override
@@ -248,6 +251,7 @@ public final class ChatNode implements AutoCloseable {
         this.webSocketHub =
                 new WebSocketHub(chat, api, authenticator, config.http().webSocketAuthTimeoutMillis());
         chat.addListener(webSocketHub);
+        metrics.bindWebSockets(webSocketHub::connectionCount, firehose::clientCount);
         raft.start();
         try {
             var operations = new ChatNodeOperations(
@@ -595,6 +599,7 @@ public final class ChatNode implements AutoCloseable {
             http.close();
             passwordHasher.close();
             apiExecutor.shutdownNow();
+            metrics.close();
             LOG.info("node {}: stopped", nodeId);
         } finally {
             terminated.complete(null);
@@ -637,6 +642,7 @@ public final class ChatNode implements AutoCloseable {
             if (status.state() != ServerStatus.State.RUNNING) {
                 return;
             }
+            metrics.peersKnown(transport.peers().keySet());
             ConfState conf = status.raft().conf();
             boolean member = conf.voters().contains(nodeId) || conf.learners().contains(nodeId);
             if (member) {
