@@ -119,6 +119,15 @@ public final class Simulation {
     }
 
     public Simulation(long seed, SimulationConfig config) {
+        this(seed, config, null);
+    }
+
+    /**
+     * A run whose nodes run an embedder's state machine through {@code mapping} (null: the simulator's own
+     * register map only). The seed chooses everything else exactly as for {@link #runSeed(long)}.
+     */
+    public Simulation(long seed, SimulationConfig config, RegisterMapping mapping) {
+        this.registerMapping = mapping;
         this.seed = seed;
         this.config = config;
         SplittableRandom root = new SplittableRandom(seed);
@@ -160,6 +169,18 @@ public final class Simulation {
     /** Runs the seed once with the configuration it stands for. */
     public static SimResult runSeed(long seed) {
         return new Simulation(seed, SimulationConfig.forSeed(seed)).run();
+    }
+
+    /** Runs the seed once with the configuration it stands for, the nodes running the embedder's machine. */
+    public static SimResult runSeed(long seed, RegisterMapping mapping) {
+        return new Simulation(seed, SimulationConfig.forSeed(seed), mapping).run();
+    }
+
+    /** Null unless the nodes run an embedder's state machine. */
+    private final RegisterMapping registerMapping;
+
+    RegisterMapping registerMapping() {
+        return registerMapping;
     }
 
     // --- accessors for the hosts ---------------------------------------------------------------------
@@ -260,7 +281,8 @@ public final class Simulation {
         } catch (SimulationFailure e) {
             failure = e.getMessage();
         } catch (RuntimeException e) {
-            failure = "exception at " + now + "ms: " + e + stackTop(e);
+            SimulationFailure checked = simulationFailureIn(e);
+            failure = checked != null ? checked.getMessage() : "exception at " + now + "ms: " + e + stackTop(e);
         }
         finished = true;
         return new SimResult(
@@ -274,6 +296,16 @@ public final class Simulation {
                 now,
                 history.size(),
                 counters);
+    }
+
+    /** A check's failure that the runtime wrapped (a state machine's exception stops its node). */
+    private static SimulationFailure simulationFailureIn(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SimulationFailure failure) {
+                return failure;
+            }
+        }
+        return null;
     }
 
     private static String stackTop(Throwable e) {
