@@ -43,6 +43,12 @@ import java.util.Objects;
  *                                supports snapshots)
  * @param snapshotIntervalBytes   also take a snapshot once this many command bytes were applied since the last
  *                                one; 0 for no byte threshold
+ * @param snapshotGrowthPercent   an automatic snapshot (by entries or bytes) waits, in addition, until the command
+ *                                bytes applied since the last snapshot reach this percentage of that snapshot's
+ *                                size, so that the cost of writing snapshots stays proportional to the writes
+ *                                whatever the size of the state (a fixed interval rewrites the whole state ever
+ *                                more often per byte written as the state grows); 0 for no such condition. The
+ *                                log on disk is then bounded by about {@code (1 + percent / 100)} times the state
  * @param snapshotLogTailEntries  entries kept in the log below a snapshot, so that followers slightly
  *                                behind catch up from the log rather than by a whole snapshot
  * @param overlapSyncs            when true (the default), a Ready that only appends entries (a leader's
@@ -69,6 +75,7 @@ public record RaftServerConfig(
         long shutdownTimeoutMillis,
         long snapshotIntervalEntries,
         long snapshotIntervalBytes,
+        int snapshotGrowthPercent,
         long snapshotLogTailEntries,
         boolean overlapSyncs) {
 
@@ -88,6 +95,7 @@ public record RaftServerConfig(
     public static final long DEFAULT_SHUTDOWN_TIMEOUT_MILLIS = 5_000;
     public static final long DEFAULT_SNAPSHOT_INTERVAL_ENTRIES = 0;
     public static final long DEFAULT_SNAPSHOT_INTERVAL_BYTES = 0;
+    public static final int DEFAULT_SNAPSHOT_GROWTH_PERCENT = 0;
     public static final long DEFAULT_SNAPSHOT_LOG_TAIL_ENTRIES = 1_000;
 
     /** Queues are allocated up front at their bound, so the bound itself is bounded. */
@@ -118,6 +126,7 @@ public record RaftServerConfig(
         inRange("shutdownTimeoutMillis", shutdownTimeoutMillis, 1, 10L * 60 * 1000);
         inRange("snapshotIntervalEntries", snapshotIntervalEntries, 0, Long.MAX_VALUE);
         inRange("snapshotIntervalBytes", snapshotIntervalBytes, 0, Long.MAX_VALUE);
+        inRange("snapshotGrowthPercent", snapshotGrowthPercent, 0, 1_000_000);
         inRange("snapshotLogTailEntries", snapshotLogTailEntries, 0, Long.MAX_VALUE);
     }
 
@@ -156,6 +165,7 @@ public record RaftServerConfig(
                 .shutdownTimeoutMillis(shutdownTimeoutMillis)
                 .snapshotIntervalEntries(snapshotIntervalEntries)
                 .snapshotIntervalBytes(snapshotIntervalBytes)
+                .snapshotGrowthPercent(snapshotGrowthPercent)
                 .snapshotLogTailEntries(snapshotLogTailEntries)
                 .overlapSyncs(overlapSyncs);
     }
@@ -184,6 +194,7 @@ public record RaftServerConfig(
         private long shutdownTimeoutMillis = DEFAULT_SHUTDOWN_TIMEOUT_MILLIS;
         private long snapshotIntervalEntries = DEFAULT_SNAPSHOT_INTERVAL_ENTRIES;
         private long snapshotIntervalBytes = DEFAULT_SNAPSHOT_INTERVAL_BYTES;
+        private int snapshotGrowthPercent = DEFAULT_SNAPSHOT_GROWTH_PERCENT;
         private long snapshotLogTailEntries = DEFAULT_SNAPSHOT_LOG_TAIL_ENTRIES;
         private boolean overlapSyncs = true;
 
@@ -282,6 +293,11 @@ public record RaftServerConfig(
             return this;
         }
 
+        public Builder snapshotGrowthPercent(int value) {
+            this.snapshotGrowthPercent = value;
+            return this;
+        }
+
         public Builder snapshotLogTailEntries(long value) {
             this.snapshotLogTailEntries = value;
             return this;
@@ -323,6 +339,7 @@ public record RaftServerConfig(
                     shutdownTimeoutMillis,
                     snapshotIntervalEntries,
                     snapshotIntervalBytes,
+                    snapshotGrowthPercent,
                     snapshotLogTailEntries,
                     overlapSyncs);
         }
