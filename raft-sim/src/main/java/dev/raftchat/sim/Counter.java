@@ -42,6 +42,13 @@ public enum Counter {
     TORN_WRITES,
     PAUSES,
     STALLED_LEADERS_ISOLATED,
+    /**
+     * Lease-read runs: a leadership transfer after which the old leader hears nothing for a while (its TimeoutNow
+     * gets out, the answers do not), so that it would go on serving lease reads while the new leader commits.
+     */
+    TRANSFERS_FROM_DEAF_LEADERS,
+    /** Reads sent to such an old leader, and writes to its transfer's target, right after the transfer. */
+    LEASE_PROBES_AFTER_TRANSFER,
     SLOW_SYNCS,
     SYNCS,
     /** Syncs that overlapped the leader's later Readies (runs with overlapped syncs). */
@@ -114,6 +121,8 @@ public enum Counter {
             PAUSES,
             TICKS_LOST_IN_STALLS,
             STALLED_LEADERS_ISOLATED,
+            TRANSFERS_FROM_DEAF_LEADERS,
+            LEASE_PROBES_AFTER_TRANSFER,
             SLOW_SYNCS,
             LEADER_CHANGES,
             RUNS_3_NODES,

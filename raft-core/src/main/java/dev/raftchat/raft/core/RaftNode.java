@@ -122,9 +122,16 @@ public final class RaftNode {
     private final long forwardSession;
     /**
      * From {@link LogStorage#repairThroughIndex()}: 0, or the index up to which this node lost entries it
-     * had synced; cleared once the log is durable through it again. While non-zero: no votes, no campaigns.
+     * had synced; cleared once the log is durable through it again. While non-zero: no campaigns, and votes
+     * only for a candidate that provably holds what was lost ({@link #holdsWhatWeMayHaveLost}).
      */
     private long repairThroughIndex;
+    /**
+     * The hard state's term when this incarnation started: no entry this node acknowledged before (and so no
+     * entry it lost) was acknowledged in a later term, since an acknowledgement leaves only after the term it
+     * carries is durable.
+     */
+    private final long repairTermBound;
 
     private long forwardSequence;
     /**
@@ -274,6 +281,7 @@ public final class RaftNode {
         // A node that never saw a term never answered a heartbeat: no promise to keep.
         this.stickyUntilTick = hs.term() > 0 && config.checkQuorum() ? config.electionTimeoutTicks() : 0;
         this.repairThroughIndex = storage.repairThroughIndex();
+        this.repairTermBound = hs.term();
         applyConf(Objects.requireNonNull(initialConf, "initialConf"));
         becomeFollower(term, NONE);
         this.reportedSoftState = softState();
@@ -306,6 +314,26 @@ public final class RaftNode {
             repairThroughIndex = 0;
         }
         return repairThroughIndex > 0;
+    }
+
+    /**
+     * Whether a candidate whose log ends at {@code candidateLast} holds every committed entry this node may have
+     * acknowledged and then lost, so that voting for it cannot elect a leader without them (Raft §5.4.1's
+     * argument, with the lost log in place of our own). An entry E committed in term T with our
+     * acknowledgement has index at most {@link #repairThroughIndex} and T at most {@link #repairTermBound}. A
+     * candidate whose last term is above that bound got its last entry from a leader of a term after T, which
+     * holds E (Leader Completeness), so the candidate holds it (Log Matching). One whose last term equals
+     * the bound and whose last index is at least the repair index got that entry from the leader of that term,
+     * which had E at an index no higher, so it holds E too. Without this, a cluster whose only holder of the
+     * lost entries needs this node's vote (a joint configuration with a removed member, simulator seed
+     * 12001815) could never elect anyone: the node would wait for a repair only that holder can lead.
+     */
+    private boolean holdsWhatWeMayHaveLost(LogPosition candidateLast) {
+        if (!awaitingRepair()) {
+            return true;
+        }
+        return candidateLast.term() > repairTermBound
+                || (candidateLast.term() == repairTermBound && candidateLast.index() >= repairThroughIndex);
     }
 
     private void tickElection() {
@@ -663,8 +691,9 @@ public final class RaftNode {
     private void handleVoteRequest(VoteRequest m) {
         boolean canVote =
                 votedFor == m.from() || (votedFor == NONE && leaderId == NONE) || (m.preVote() && m.term() > term);
-        // A node that lost synced entries votes for nobody until they are back (protocol-aware recovery).
-        boolean upToDate = log.isUpToDate(new LogPosition(m.lastLogTerm(), m.lastLogIndex())) && !awaitingRepair();
+        // A node that lost synced entries votes only for a candidate that holds them (protocol-aware recovery).
+        LogPosition candidateLast = new LogPosition(m.lastLogTerm(), m.lastLogIndex());
+        boolean upToDate = log.isUpToDate(candidateLast) && holdsWhatWeMayHaveLost(candidateLast);
         if (m.preVote()) {
             boolean grant = canVote && upToDate;
             // Granted PreVotes echo the candidate's future term; rejections carry ours.
