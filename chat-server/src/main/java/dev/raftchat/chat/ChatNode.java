@@ -827,11 +827,7 @@ public final class ChatNode implements AutoCloseable {
             if (refused != null) {
                 return CompletableFuture.completedFuture(refused);
             }
-            // Decoded on the Raft notification thread that completes the proposal (a few hundred bytes; the
-            // handler's continuation builds the small JSON answer there too), then the HTTP layer hands the
-            // response to the connection's event loop: one hand-off from commit to response instead of two
-            // (issue 21; A/B in docs/benchmarks.md). Reads keep the API executor: a read answer may be large.
-            return retrying(() -> raft.propose(encoded)).thenApply(ChatCodec::decodeResult);
+            return retrying(() -> raft.propose(encoded)).thenApplyAsync(ChatCodec::decodeResult, apiExecutor);
         }
 
         @Override
