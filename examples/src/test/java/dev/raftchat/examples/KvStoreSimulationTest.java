@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
  */
 class KvStoreSimulationTest {
 
+    // tag::mapping[]
     /** The simulator's register operations as {@link KvStore} commands. */
     static final class KvMapping implements RegisterMapping {
         @Override
@@ -59,11 +60,14 @@ class KvStoreSimulationTest {
             return text.getBytes(StandardCharsets.UTF_8);
         }
     }
+    // end::mapping[]
 
+    // tag::simulation[]
     @Test
     void theKvStoreStaysLinearizableUnderTheSimulatorsFaults() {
         SeedRunner.Summary summary =
                 StateMachineSimulation.of(new KvMapping()).seeds(22_000, 60).check();
         assertThat(summary.passed()).isEqualTo(60);
     }
+    // end::simulation[]
 }

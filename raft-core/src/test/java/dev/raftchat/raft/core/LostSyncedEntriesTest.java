@@ -6,6 +6,7 @@ import dev.raftchat.raft.message.AppendRequest;
 import dev.raftchat.raft.message.Message;
 import dev.raftchat.raft.message.VoteRequest;
 import dev.raftchat.raft.message.VoteResponse;
+import dev.raftchat.raft.storage.ForwardingLogStorage;
 import dev.raftchat.raft.storage.LogStorage;
 import dev.raftchat.raft.storage.MemoryLogStorage;
 import java.util.ArrayList;
@@ -24,60 +25,10 @@ class LostSyncedEntriesTest {
     private static LogStorage storageThatLostThrough(long repairThrough, MemoryLogStorage memory) {
         memory.append(List.of(Entry.normal(1, 1, DATA), Entry.normal(1, 2, DATA), Entry.normal(1, 3, DATA)));
         memory.saveHardState(new HardState(1, 0, 3));
-        return new LogStorage() {
-            @Override
-            public HardState hardState() {
-                return memory.hardState();
-            }
-
-            @Override
-            public LogPosition compactedThrough() {
-                return memory.compactedThrough();
-            }
-
-            @Override
-            public long lastIndex() {
-                return memory.lastIndex();
-            }
-
-            @Override
-            public long term(long index) {
-                return memory.term(index);
-            }
-
-            @Override
-            public List<Entry> entries(long fromIndex, long toIndexExclusive, long maxBytes) {
-                return memory.entries(fromIndex, toIndexExclusive, maxBytes);
-            }
-
-            @Override
-            public void append(List<Entry> entries) {
-                memory.append(entries);
-            }
-
-            @Override
-            public void saveHardState(HardState hardState) {
-                memory.saveHardState(hardState);
-            }
-
-            @Override
-            public void sync() {
-                memory.sync();
-            }
-
-            @Override
-            public void compact(LogPosition position) {
-                memory.compact(position);
-            }
-
+        return new ForwardingLogStorage(memory) {
             @Override
             public long repairThroughIndex() {
                 return repairThrough;
-            }
-
-            @Override
-            public void close() {
-                memory.close();
             }
         };
     }

@@ -9,6 +9,7 @@ import dev.raftchat.raft.core.SnapshotChunk;
 import dev.raftchat.raft.core.SnapshotMeta;
 import dev.raftchat.raft.storage.MemoryLogStorage;
 import dev.raftchat.raft.storage.MemorySnapshotStore;
+import dev.raftchat.raft.testing.RecordingStateMachine;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -32,12 +33,12 @@ class SnapshotInstallCrashTest {
         return log;
     }
 
-    private static SnapshotRuntimeTest.ListMachine machine() {
-        return new SnapshotRuntimeTest.ListMachine();
+    private static RecordingStateMachine machine() {
+        return new RecordingStateMachine();
     }
 
     private static byte[] snapshotOf(List<String> items) throws Exception {
-        SnapshotRuntimeTest.ListMachine source = machine();
+        RecordingStateMachine source = machine();
         for (int i = 0; i < items.size(); i++) {
             source.apply(i + 1, items.get(i).getBytes(StandardCharsets.UTF_8));
         }
@@ -56,7 +57,7 @@ class SnapshotInstallCrashTest {
         staging.write(data, 0, data.length);
         staging.commit();
 
-        SnapshotRuntimeTest.ListMachine restored = machine();
+        RecordingStateMachine restored = machine();
         SnapshotManager manager =
                 new SnapshotManager(1, store, restored, log, 0, 0, 0, Executors.newSingleThreadExecutor());
         SnapshotMeta meta = manager.restoreAtStartup();
@@ -71,7 +72,7 @@ class SnapshotInstallCrashTest {
     void crashBeforeTheSnapshotIsCommittedRestartsOnTheOldState() {
         MemoryLogStorage log = oldLog();
         MemorySnapshotStore store = new MemorySnapshotStore();
-        SnapshotRuntimeTest.ListMachine before = machine();
+        RecordingStateMachine before = machine();
         SnapshotManager receiving =
                 new SnapshotManager(1, store, before, log, 0, 0, 0, Executors.newSingleThreadExecutor());
         receiving.stage(List.of(new SnapshotChunk(LEADER_SNAPSHOT, 0, new byte[] {1, 2, 3})));

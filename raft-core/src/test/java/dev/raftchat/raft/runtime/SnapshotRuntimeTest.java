@@ -7,14 +7,10 @@ import dev.raftchat.raft.core.ConfState;
 import dev.raftchat.raft.core.NodeConfig;
 import dev.raftchat.raft.core.Role;
 import dev.raftchat.raft.core.SnapshotMeta;
-import dev.raftchat.raft.statemachine.StateMachine;
 import dev.raftchat.raft.storage.MemoryLogStorage;
 import dev.raftchat.raft.storage.MemorySnapshotStore;
+import dev.raftchat.raft.testing.RecordingStateMachine;
 import dev.raftchat.raft.transport.InMemoryNetwork;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,55 +27,11 @@ class SnapshotRuntimeTest {
 
     private static final Duration WAIT = Duration.ofSeconds(20);
 
-    /** A list of strings; counts how often each index was applied, to prove nothing is applied twice. */
-    static final class ListMachine implements StateMachine {
-        final List<String> items = new ArrayList<>();
-        final Map<Long, Integer> appliedCount = new TreeMap<>();
-
-        @Override
-        public synchronized byte[] apply(long index, byte[] command) {
-            appliedCount.merge(index, 1, Integer::sum);
-            items.add(new String(command, StandardCharsets.UTF_8));
-            return String.valueOf(items.size()).getBytes(StandardCharsets.UTF_8);
-        }
-
-        @Override
-        public synchronized Snapshot snapshot() {
-            List<String> view = List.copyOf(items);
-            return out -> {
-                DataOutputStream data = new DataOutputStream(out);
-                data.writeInt(view.size());
-                for (String item : view) {
-                    data.writeUTF(item);
-                }
-                data.flush();
-            };
-        }
-
-        @Override
-        public synchronized void restore(InputStream in) throws IOException {
-            DataInputStream data = new DataInputStream(in);
-            items.clear();
-            int count = data.readInt();
-            for (int i = 0; i < count; i++) {
-                items.add(data.readUTF());
-            }
-        }
-
-        synchronized List<String> items() {
-            return List.copyOf(items);
-        }
-
-        synchronized boolean nothingAppliedTwice() {
-            return appliedCount.values().stream().allMatch(c -> c == 1);
-        }
-    }
-
     private final InMemoryNetwork network = new InMemoryNetwork();
     private final Map<Long, RaftServer> servers = new TreeMap<>();
     private final Map<Long, MemoryLogStorage> logs = new TreeMap<>();
     private final Map<Long, MemorySnapshotStore> snapshotStores = new TreeMap<>();
-    private final Map<Long, ListMachine> machines = new TreeMap<>();
+    private final Map<Long, RecordingStateMachine> machines = new TreeMap<>();
 
     @AfterEach
     void closeAll() {
@@ -95,7 +47,7 @@ class SnapshotRuntimeTest {
                 .snapshotIntervalEntries(10)
                 .snapshotLogTailEntries(2)
                 .build();
-        ListMachine machine = new ListMachine();
+        RecordingStateMachine machine = new RecordingStateMachine();
         RaftServer server = new RaftServer(
                 config, logs.get(id), snapshotStores.get(id), network.transport(id), machine, RaftMetrics.NOOP);
         servers.put(id, server);
@@ -189,7 +141,7 @@ class SnapshotRuntimeTest {
         assertThat(snapshotStores.get(wiped).latest())
                 .as("installed from the leader")
                 .isNotNull();
-        assertThat(machines.get(wiped).appliedCount.keySet())
+        assertThat(machines.get(wiped).appliedIndexes())
                 .as("entries before the snapshot were not replayed")
                 .allMatch(index -> index > snapshotStores.get(wiped).latest().index() - 10);
     }
@@ -208,11 +160,11 @@ class SnapshotRuntimeTest {
         long snapshotIndex = snapshotStores.get(follower).latest().index();
         servers.get(follower).close();
         RaftServer restarted = start(follower);
-        ListMachine machine = machines.get(follower);
+        RecordingStateMachine machine = machines.get(follower);
         await().atMost(WAIT).untilAsserted(() -> assertThat(machine.items()).isEqualTo(items(23)));
         proposeAll(awaitLeader(), 23, 25);
         await().atMost(WAIT).untilAsserted(() -> assertThat(machine.items()).isEqualTo(items(25)));
-        assertThat(machine.appliedCount.keySet())
+        assertThat(machine.appliedIndexes())
                 .as("only entries after the snapshot are applied again")
                 .allMatch(index -> index > snapshotIndex);
         assertThat(machine.nothingAppliedTwice()).isTrue();
@@ -230,7 +182,7 @@ class SnapshotRuntimeTest {
                     .snapshotIntervalBytes(4 * 1024)
                     .snapshotLogTailEntries(0)
                     .build();
-            ListMachine machine = new ListMachine();
+            RecordingStateMachine machine = new RecordingStateMachine();
             servers.put(
                     id,
                     new RaftServer(

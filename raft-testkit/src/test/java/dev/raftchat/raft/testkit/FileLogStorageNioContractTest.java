@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The contract on the real file system, cache disabled so every read goes to the files. */
+// tag::contract[]
 class FileLogStorageNioContractTest extends DurableLogStorageContract {
     private static final FileLogStorageConfig CONFIG =
             FileLogStorageConfig.defaults().withSegmentBytesMax(1024).withEntryCacheBytesMax(0);
@@ -24,3 +25,4 @@ class FileLogStorageNioContractTest extends DurableLogStorageContract {
         return FileLogStorage.open(directory.resolve("log"), CONFIG);
     }
 }
+// end::contract[]

@@ -1,4 +1,4 @@
-package dev.raftchat.raft.transport.netty;
+package dev.raftchat.testsupport;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,10 +13,11 @@ import java.util.regex.Pattern;
 
 /**
  * Runs one Jazzer fuzz target ({@code public static void fuzzerTestOneInput(byte[])}) in a child JVM with
- * Jazzer's standalone driver: it replays the checked-in corpus ({@code src/test/resources/fuzz/<name>/})
- * and then fuzzes for {@code fuzz.seconds} (system property, default 5). New inputs go to
- * {@code target/fuzz/<name>/corpus}, crashes to {@code target/fuzz/<name>/crash-*}: copy a crash into the
- * checked-in corpus when fixing it. The copies of this class in the other modules differ only in what they instrument.
+ * Jazzer's standalone driver: it replays the checked-in corpus ({@code src/test/resources/fuzz/<name>/} of
+ * the module under test) and then fuzzes for {@code fuzz.seconds} (system property, default 5). New inputs go
+ * to {@code target/fuzz/<name>/corpus}, crashes to {@code target/fuzz/<name>/crash-*}: copy a crash into the
+ * checked-in corpus when fixing it. The child runs on the test's own class path, so the calling module needs
+ * {@code com.code-intelligence:jazzer} at test scope; this class needs nothing but the JDK.
  *
  * <p>Why not {@code @FuzzTest}: jazzer-junit 0.24.0's fuzzing mode fails under JUnit 6 ("ArgumentsProvider
  * does not override provideArguments(ParameterDeclarations, ExtensionContext)"); its regression mode works,
@@ -26,9 +27,21 @@ public final class JazzerDriver {
     /** What a run did: libFuzzer's executions and the exit code (0: no crash). */
     public record Result(long executions, int exitCode, String output) {}
 
+    /** Our own code: what coverage guides the fuzzer through unless a target names more. */
+    public static final String OUR_CODE = "dev.raftchat.**";
+
     private JazzerDriver() {}
 
+    /** Fuzzes {@code target}, instrumenting our own code only. */
     public static Result run(Class<?> target, String name) {
+        return run(target, name, OUR_CODE);
+    }
+
+    /**
+     * Fuzzes {@code target}, instrumenting (and hooking) the classes that {@code instrumented} names: Jazzer's
+     * colon-separated package globs, e.g. our code and the parsers in front of it.
+     */
+    public static Result run(Class<?> target, String name, String instrumented) {
         long seconds = Long.getLong("fuzz.seconds", 5);
         Path work = Path.of("target", "fuzz", name);
         Path corpus = work.resolve("corpus");
@@ -44,8 +57,8 @@ public final class JazzerDriver {
                     System.getProperty("java.class.path"),
                     "com.code_intelligence.jazzer.Jazzer",
                     "--target_class=" + target.getName(),
-                    "--instrumentation_includes=dev.raftchat.**",
-                    "--custom_hook_includes=dev.raftchat.**",
+                    "--instrumentation_includes=" + instrumented,
+                    "--custom_hook_includes=" + instrumented,
                     "-artifact_prefix=" + work.toAbsolutePath() + "/",
                     "-rss_limit_mb=1024",
                     "-max_len=4096"));
