@@ -79,6 +79,8 @@ public enum Counter {
     LOG_COMPACTIONS,
     SNAPSHOT_TRANSFER_LEADER_CHANGES,
     SNAPSHOT_TRANSFERS_ACROSS_TERMS,
+    /** Snapshot chunks delivered with a bit flipped (their checksum must refuse them). */
+    SNAPSHOT_CHUNKS_CORRUPTED,
     LEASE_READS_UNDER_DRIFT,
     /** File disks: power lost inside an append that only extends the log. */
     POWER_LOSSES_IN_APPEND,
@@ -154,6 +156,7 @@ public enum Counter {
             STALE_READ_INDEX_RESPONSES,
             SNAPSHOT_TRANSFER_LEADER_CHANGES,
             SNAPSHOT_TRANSFERS_ACROSS_TERMS,
+            SNAPSHOT_CHUNKS_CORRUPTED,
             LEASE_READS_UNDER_DRIFT,
             POWER_LOSSES_IN_APPEND,
             POWER_LOSSES_IN_TRUNCATION,

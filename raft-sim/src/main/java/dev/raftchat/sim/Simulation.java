@@ -145,7 +145,8 @@ public final class Simulation {
         sessionRandom = root.split();
         leaseTransferRandom = new SplittableRandom(seed ^ 0x1EA5_E7F5L);
         invariants = new InvariantChecker(config.slots(), counters);
-        network = new Network(this, networkRandom, config.faults(), config.slots());
+        network = new Network(
+                this, networkRandom, new SplittableRandom(seed ^ 0xC0_44_0B_7EL), config.faults(), config.slots());
         trace = new Object[config.traceEvents()];
         long[] ids = new long[config.nodeCount()];
         for (int i = 0; i < ids.length; i++) {

@@ -752,8 +752,12 @@ public final class RaftServer implements AutoCloseable {
             failure = fatal;
             state = ServerStatus.State.FAILED;
         }
+        // One line for the operator; the stack trace only at debug level (it is for developers).
         log.error(
-                "node {} stopped after a fatal failure; pending proposals fail, close() releases resources", id, fatal);
+                "node {} stopped after a fatal failure: {}; pending proposals fail, close() releases resources",
+                id,
+                String.valueOf(fatal));
+        log.debug("node {}: the fatal failure's stack trace", id, fatal);
         // Entries applied before the failure are committed: their proposers get the real result.
         driver.completeAppliedAfterFailure();
         failAllPending(shutdownException(), true);

@@ -1,10 +1,11 @@
-package dev.raftchat.raft.transport.netty.cluster;
+package dev.raftchat.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.raftchat.raft.core.Role;
-import dev.raftchat.raft.transport.netty.TestCertificates;
+import dev.raftchat.raft.transport.netty.TransportTls;
+import dev.raftchat.testsupport.TestCertificates;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,7 +20,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * 3- and 5-node clusters in one JVM: {@code RaftServer}s over real Netty on loopback and real files.
+ * 3- and 5-node clusters in one JVM ({@link NettyFileCluster}): {@code RaftServer}s over real Netty on loopback
+ * and real files.
  * Every wait is an Awaitility condition. Commands are acknowledged by the leader of the moment; a
  * command whose outcome was unknown (timeout) may be retried, so the checks are that every node
  * applied the same sequence and that it holds every acknowledged command in acknowledgement order.
@@ -30,7 +32,7 @@ class ClusterIntegrationTest {
     @TempDir
     Path directory;
 
-    private TestCluster cluster;
+    private NettyFileCluster cluster;
     private final List<String> acknowledged = new ArrayList<>();
 
     @AfterEach
@@ -82,7 +84,7 @@ class ClusterIntegrationTest {
 
     @Test
     void threeNodesElectReplicateAndReplaceAKilledLeaderWhichThenCatchesUp() throws Exception {
-        cluster = new TestCluster(3, directory).startAll();
+        cluster = new NettyFileCluster(directory, 3).startAll();
         long firstLeader = awaitStableLeader();
         commitMany("a", 20);
         long follower = cluster.running().stream()
@@ -112,7 +114,7 @@ class ClusterIntegrationTest {
 
     @Test
     void aPartitionedLeaderStepsDownAndItsUncommittedEntriesAreDiscarded() {
-        cluster = new TestCluster(3, directory).startAll();
+        cluster = new NettyFileCluster(directory, 3).startAll();
         long oldLeader = awaitStableLeader();
         commit("before");
         awaitSameHistoryEverywhere();
@@ -144,7 +146,11 @@ class ClusterIntegrationTest {
         for (long id = 1; id <= 3; id++) {
             certificates.put(id, ca.issue("node-" + id, id));
         }
-        cluster = new TestCluster(3, directory, id -> certificates.get(id).mutualTls(ca.certificate())).startAll();
+        cluster = new NettyFileCluster(directory, 3, 3, b -> b, id -> {
+                    TestCertificates.NodeCertificate node = certificates.get(id);
+                    return TransportTls.mutual(node.key(), node.chain(), ca.certificate());
+                })
+                .startAll();
         long leader = awaitStableLeader();
         commitMany("secure", 10);
 
@@ -157,7 +163,7 @@ class ClusterIntegrationTest {
 
     @Test
     void aNodeJoinsAtRuntimeOnceTheOthersKnowItsAddress() throws Exception {
-        cluster = new TestCluster(3, directory).startAll();
+        cluster = new NettyFileCluster(directory, 3).startAll();
         long leader = awaitStableLeader();
         commitMany("a", 5);
         awaitSameHistoryEverywhere();
@@ -176,7 +182,7 @@ class ClusterIntegrationTest {
 
     @Test
     void fiveNodesKeepGoingWithTwoDownAndTheRestartedOnesCatchUpFromTheirFiles() {
-        cluster = new TestCluster(5, directory).startAll();
+        cluster = new NettyFileCluster(directory, 5).startAll();
         long leader = awaitStableLeader();
         commitMany("a", 10);
         awaitSameHistoryEverywhere();

@@ -1,4 +1,4 @@
-package dev.raftchat.raft.transport.netty.cluster;
+package dev.raftchat.it;
 
 import dev.raftchat.raft.message.Message;
 import dev.raftchat.raft.transport.Transport;

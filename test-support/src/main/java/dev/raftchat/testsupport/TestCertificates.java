@@ -1,4 +1,4 @@
-package dev.raftchat.raft.transport.netty;
+package dev.raftchat.testsupport;
 
 import java.io.IOException;
 import java.math.BigInteger;
@@ -33,6 +33,13 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * it signs for loopback (SAN IP 127.0.0.1 and DNS localhost, usable as TLS server and client).
  */
 public final class TestCertificates {
+    /**
+     * The URI SAN prefix that binds a certificate to a node id. Written out here rather than taken from
+     * raft-transport-netty's {@code PeerAuthentication.NODE_URI_PREFIX}, which test-support cannot depend on
+     * (that module's tests use this one); the transport's TLS tests fail if the two ever disagree.
+     */
+    public static final String NODE_URI_PREFIX = "raft-chat://node/";
+
     private static final AtomicLong SERIALS = new AtomicLong(System.nanoTime());
 
     private TestCertificates() {}
@@ -56,8 +63,7 @@ public final class TestCertificates {
                 names.add(new GeneralName(GeneralName.iPAddress, "127.0.0.1"));
                 names.add(new GeneralName(GeneralName.dNSName, "localhost"));
                 for (long nodeId : nodeIds) {
-                    names.add(new GeneralName(
-                            GeneralName.uniformResourceIdentifier, PeerAuthentication.NODE_URI_PREFIX + nodeId));
+                    names.add(new GeneralName(GeneralName.uniformResourceIdentifier, NODE_URI_PREFIX + nodeId));
                 }
                 builder.addExtension(
                         Extension.subjectAlternativeName, false, new GeneralNames(names.toArray(new GeneralName[0])));
@@ -68,9 +74,11 @@ public final class TestCertificates {
         }
     }
 
+    /** A node's key and certificate, and the certificate of the authority that issued it. */
     public record NodeCertificate(PrivateKey key, X509Certificate certificate, X509Certificate issuer) {
-        public TransportTls mutualTls(X509Certificate trusted) {
-            return TransportTls.mutual(key, new X509Certificate[] {certificate}, trusted);
+        /** The certificate chain a TLS context presents: the node's certificate alone. */
+        public X509Certificate[] chain() {
+            return new X509Certificate[] {certificate};
         }
     }
 
