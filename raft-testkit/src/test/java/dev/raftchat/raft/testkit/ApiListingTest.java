@@ -230,29 +230,33 @@ class ApiListingTest {
         int i = 0;
         int j = 0;
         String type = "";
+        String shown = "";
         while (i < before.size() || j < after.size()) {
+            String line;
+            String sign;
             if (i < before.size() && j < after.size() && before.get(i).equals(after.get(j))) {
                 if (!before.get(i).startsWith(" ")) {
                     type = before.get(i);
                 }
                 i++;
                 j++;
+                continue;
             } else if (j < after.size() && (i == before.size() || lcs[i][j + 1] >= lcs[i + 1][j])) {
-                sb.append(context(type, after.get(j)))
-                        .append("+ ")
-                        .append(after.get(j++))
-                        .append('\n');
+                line = after.get(j++);
+                sign = "+ ";
             } else {
-                sb.append(context(type, before.get(i)))
-                        .append("- ")
-                        .append(before.get(i++))
-                        .append('\n');
+                line = before.get(i++);
+                sign = "- ";
             }
+            if (!line.startsWith(" ")) {
+                type = line;
+                shown = line;
+            } else if (!type.equals(shown)) {
+                sb.append("  (in ").append(type).append(")\n");
+                shown = type;
+            }
+            sb.append(sign).append(line).append('\n');
         }
         return sb.toString();
-    }
-
-    private static String context(String type, String line) {
-        return line.startsWith(" ") && !type.isEmpty() ? "  (in " + type + ")\n" : "";
     }
 }
