@@ -80,17 +80,17 @@ public final class ChatModel {
     public static final class QueryException extends RuntimeException {
         private static final long serialVersionUID = 1L;
 
-        private final String code;
+        private final ChatError error;
         private final long oldestRetainedSeq;
 
-        QueryException(String code, String message, long oldestRetainedSeq) {
+        QueryException(ChatError error, String message, long oldestRetainedSeq) {
             super(message);
-            this.code = code;
+            this.error = error;
             this.oldestRetainedSeq = oldestRetainedSeq;
         }
 
-        public String code() {
-            return code;
+        public ChatError error() {
+            return error;
         }
 
         public long oldestRetainedSeq() {
@@ -292,7 +292,7 @@ public final class ChatModel {
             return null;
         }
         return ChatResult.rejected(
-                "state_full",
+                ChatError.STATE_FULL,
                 "the chat's state is full: about " + stateBytes / (1024 * 1024) + " MiB of its budget of "
                         + policy.stateBytesMax() / (1024 * 1024) + " MiB (--state-bytes-max) are used; nothing was"
                         + " stored. Delete rooms or messages, shorten retention, or raise --state-bytes-max (and the"
@@ -311,7 +311,7 @@ public final class ChatModel {
     /** Usernames: 1–32 of {@code A-Z a-z 0-9 _ . -}. @throws InvalidCommandException {@code invalid_username} */
     public static void checkUsername(String username) {
         if (username == null || username.isEmpty() || username.length() > 32) {
-            throw new InvalidCommandException("invalid_username", "a username has 1 to 32 characters");
+            throw new InvalidCommandException(ChatError.INVALID_USERNAME, "a username has 1 to 32 characters");
         }
         for (int i = 0; i < username.length(); i++) {
             char c = username.charAt(i);
@@ -323,7 +323,8 @@ public final class ChatModel {
                     || c == '.';
             if (!allowed) {
                 throw new InvalidCommandException(
-                        "invalid_username", "a username may contain only letters A-Z a-z, digits, '_', '.' and '-'");
+                        ChatError.INVALID_USERNAME,
+                        "a username may contain only letters A-Z a-z, digits, '_', '.' and '-'");
             }
         }
     }
@@ -336,20 +337,21 @@ public final class ChatModel {
      */
     public static void checkRoomName(ChatLimits limits, String room) {
         if (room == null || room.isBlank()) {
-            throw new InvalidCommandException("invalid_room_name", "a room name must not be empty or blank");
+            throw new InvalidCommandException(ChatError.INVALID_ROOM_NAME, "a room name must not be empty or blank");
         }
         if (!ChatLimits.isWellFormedUtf16(room)) {
-            throw new InvalidCommandException("invalid_room_name", "the room name is not valid Unicode");
+            throw new InvalidCommandException(ChatError.INVALID_ROOM_NAME, "the room name is not valid Unicode");
         }
         int codePoints = room.codePointCount(0, room.length());
         if (codePoints > limits.roomNameCharsMax()) {
             throw new InvalidCommandException(
-                    "invalid_room_name",
+                    ChatError.INVALID_ROOM_NAME,
                     "the room name has " + codePoints + " characters; at most " + limits.roomNameCharsMax()
                             + " are allowed");
         }
         if (room.codePoints().anyMatch(Character::isISOControl)) {
-            throw new InvalidCommandException("invalid_room_name", "the room name contains a control character");
+            throw new InvalidCommandException(
+                    ChatError.INVALID_ROOM_NAME, "the room name contains a control character");
         }
     }
 
@@ -362,7 +364,7 @@ public final class ChatModel {
      */
     public static void checkNewRoomName(ChatLimits limits, String room) {
         checkRoomName(limits, room);
-        Names.requireVisible("invalid_room_name", "the room name", room);
+        Names.requireVisible(ChatError.INVALID_ROOM_NAME, "the room name", room);
     }
 
     /**
@@ -372,15 +374,15 @@ public final class ChatModel {
      */
     public static void checkText(ChatLimits limits, String text) {
         if (text == null || text.isEmpty()) {
-            throw new InvalidCommandException("invalid_text", "the text is missing or empty");
+            throw new InvalidCommandException(ChatError.INVALID_TEXT, "the text is missing or empty");
         }
         if (!ChatLimits.isWellFormedUtf16(text)) {
-            throw new InvalidCommandException("invalid_text", "the text is not valid Unicode");
+            throw new InvalidCommandException(ChatError.INVALID_TEXT, "the text is not valid Unicode");
         }
         int bytes = ChatLimits.utf8Length(text);
         if (bytes > limits.messageBytesMax()) {
             throw new InvalidCommandException(
-                    "message_too_large",
+                    ChatError.MESSAGE_TOO_LARGE,
                     "the text has " + bytes + " bytes in UTF-8; at most " + limits.messageBytesMax() + " are allowed");
         }
     }
@@ -388,7 +390,7 @@ public final class ChatModel {
     /** A client transaction id: 1–64 of {@code A-Z a-z 0-9 . _ : -}. @throws InvalidCommandException {@code invalid_txn_id} */
     public static void checkTxnId(String txnId) {
         if (txnId == null || txnId.isEmpty() || txnId.length() > 64) {
-            throw new InvalidCommandException("invalid_txn_id", "a transaction id has 1 to 64 characters");
+            throw new InvalidCommandException(ChatError.INVALID_TXN_ID, "a transaction id has 1 to 64 characters");
         }
         for (int i = 0; i < txnId.length(); i++) {
             char c = txnId.charAt(i);
@@ -401,7 +403,8 @@ public final class ChatModel {
                     || c == ':';
             if (!allowed) {
                 throw new InvalidCommandException(
-                        "invalid_txn_id", "a transaction id may contain only letters, digits, '.', '_', ':' and '-'");
+                        ChatError.INVALID_TXN_ID,
+                        "a transaction id may contain only letters, digits, '.', '_', ':' and '-'");
             }
         }
     }
@@ -409,7 +412,8 @@ public final class ChatModel {
     /** -1 (default), 0 (unlimited) or a positive bound within {@code max}. */
     static void checkRetention(String field, long value, long max) {
         if (value < -1 || value > max) {
-            throw new InvalidCommandException("invalid_retention", field + " must be null, 0 (unlimited) or 1.." + max);
+            throw new InvalidCommandException(
+                    ChatError.INVALID_RETENTION, field + " must be null, 0 (unlimited) or 1.." + max);
         }
     }
 
@@ -439,7 +443,7 @@ public final class ChatModel {
     }
 
     private static ChatResult unauthorized() {
-        return ChatResult.rejected("unauthorized", "no valid session: log in again");
+        return ChatResult.rejected(ChatError.UNAUTHORIZED, "no valid session: log in again");
     }
 
     ChatResult applyOriginalPost(
@@ -460,13 +464,13 @@ public final class ChatModel {
                 checkTxnId(txnId);
             }
         } catch (InvalidCommandException e) {
-            return ChatResult.rejected(e.code(), e.getMessage());
+            return ChatResult.rejected(e.error(), e.getMessage());
         }
         String author;
         try {
             author = originalUserName(user);
         } catch (InvalidCommandException e) {
-            return ChatResult.rejected(e.code(), e.getMessage());
+            return ChatResult.rejected(e.error(), e.getMessage());
         }
         boolean verified = false;
         User registered = registeredLookalike(author);
@@ -476,10 +480,10 @@ public final class ChatModel {
                     ? "the name '" + author + "' is registered"
                     : "the name '" + author + "' looks like the registered name '" + registered.username() + "'";
             if (actorName == null) {
-                return ChatResult.rejected("unauthorized", why + ": posting under it needs that user's token");
+                return ChatResult.rejected(ChatError.UNAUTHORIZED, why + ": posting under it needs that user's token");
             }
             if (!fold(actorName).equals(fold(registered.username()))) {
-                return ChatResult.rejected("forbidden", why + ": it belongs to another user");
+                return ChatResult.rejected(ChatError.FORBIDDEN, why + ": it belongs to another user");
             }
             author = registered.username();
             verified = true;
@@ -500,7 +504,7 @@ public final class ChatModel {
         if (room == null) {
             if (rooms.size() >= limits.roomsMax()) {
                 return ChatResult.rejected(
-                        "too_many_rooms",
+                        ChatError.TOO_MANY_ROOMS,
                         "the chat already has " + rooms.size() + " rooms, the most allowed; post to an existing room");
             }
             room = new Room(roomName, logTimeMillis, null);
@@ -514,11 +518,11 @@ public final class ChatModel {
     /**
      * The name an original-route post shows: NFKC-normalized, with nothing invisible.
      *
-     * @throws InvalidCommandException {@code invalid_user}
+     * @throws InvalidCommandException {@code invalid_username}
      */
     public static String originalUserName(String user) {
         String normalized = Names.normalize(user);
-        Names.requireVisible("invalid_user", "user name", normalized);
+        Names.requireVisible(ChatError.INVALID_USERNAME, "user name", normalized);
         return normalized;
     }
 
@@ -638,7 +642,8 @@ public final class ChatModel {
     /** A {@link ChatCommand.ClockTick}: log time moves by at most {@code stepMaxMillis}, then expiry runs. */
     ChatResult applyClockTick(long atMillis, long stepMaxMillis, Events events) {
         if (stepMaxMillis < 1 || stepMaxMillis > ChatPolicy.SECONDS_LIMIT * 1000) {
-            return ChatResult.rejected("invalid_clock_step", "clock step " + stepMaxMillis + " ms is out of range");
+            return ChatResult.rejected(
+                    ChatError.INVALID_CLOCK_STEP, "clock step " + stepMaxMillis + " ms is out of range");
         }
         long bounded = Math.min(atMillis, plus(logTimeMillis, stepMaxMillis));
         if (bounded > logTimeMillis) {
@@ -697,14 +702,14 @@ public final class ChatModel {
             checkRetention("maxMessages", command.retentionMaxMessages(), Integer.MAX_VALUE);
             checkRetention("maxAgeSeconds", command.retentionMaxAgeSeconds(), ChatPolicy.SECONDS_LIMIT);
         } catch (InvalidCommandException e) {
-            return ChatResult.rejected(e.code(), e.getMessage());
+            return ChatResult.rejected(e.error(), e.getMessage());
         }
         if (rooms.containsKey(command.room())) {
-            return ChatResult.rejected("room_exists", "a room named '" + command.room() + "' exists already");
+            return ChatResult.rejected(ChatError.ROOM_EXISTS, "a room named '" + command.room() + "' exists already");
         }
         if (rooms.size() >= limits.roomsMax()) {
             return ChatResult.rejected(
-                    "too_many_rooms", "the chat already has " + rooms.size() + " rooms, the most allowed");
+                    ChatError.TOO_MANY_ROOMS, "the chat already has " + rooms.size() + " rooms, the most allowed");
         }
         Room room = new Room(command.room(), logTimeMillis, actor);
         ChatResult full = overBudget(roomBytes(room));
@@ -733,10 +738,11 @@ public final class ChatModel {
         }
         Room room = rooms.get(roomName);
         if (room == null) {
-            return new Refused<>(ChatResult.rejected("room_not_found", "no room named '" + roomName + "'"));
+            return new Refused<>(ChatResult.rejected(ChatError.ROOM_NOT_FOUND, "no room named '" + roomName + "'"));
         }
         if (!admin && (room.createdBy == null || !fold(room.createdBy).equals(fold(actor)))) {
-            return new Refused<>(ChatResult.rejected("forbidden", "only the room's creator or an admin may do this"));
+            return new Refused<>(
+                    ChatResult.rejected(ChatError.FORBIDDEN, "only the room's creator or an admin may do this"));
         }
         return new Found<>(room);
     }
@@ -758,7 +764,7 @@ public final class ChatModel {
             checkRetention("maxMessages", command.retentionMaxMessages(), Integer.MAX_VALUE);
             checkRetention("maxAgeSeconds", command.retentionMaxAgeSeconds(), ChatPolicy.SECONDS_LIMIT);
         } catch (InvalidCommandException e) {
-            return ChatResult.rejected(e.code(), e.getMessage());
+            return ChatResult.rejected(e.error(), e.getMessage());
         }
         Lookup<Room> found = ownedRoom(command.actor(), command.room(), command.admin());
         if (found instanceof Refused<Room> refused) {
@@ -783,7 +789,7 @@ public final class ChatModel {
                 checkTxnId(command.txnId());
             }
         } catch (InvalidCommandException e) {
-            return ChatResult.rejected(e.code(), e.getMessage());
+            return ChatResult.rejected(e.error(), e.getMessage());
         }
         if (!command.txnId().isEmpty()) {
             Message replay = replay(actor, true, command.txnId());
@@ -793,7 +799,7 @@ public final class ChatModel {
         }
         Room room = rooms.get(command.room());
         if (room == null) {
-            return ChatResult.rejected("room_not_found", "no room named '" + command.room() + "'");
+            return ChatResult.rejected(ChatError.ROOM_NOT_FOUND, "no room named '" + command.room() + "'");
         }
         ChatResult full = overBudget(postGrowthBytes(command.room(), actor, command.text(), command.txnId()));
         if (full != null) {
@@ -811,17 +817,17 @@ public final class ChatModel {
         }
         Room room = rooms.get(roomName);
         if (room == null) {
-            return new Refused<>(ChatResult.rejected("room_not_found", "no room named '" + roomName + "'"));
+            return new Refused<>(ChatResult.rejected(ChatError.ROOM_NOT_FOUND, "no room named '" + roomName + "'"));
         }
         Message message = room.get(seq);
         if (message == null) {
             return new Refused<>(
-                    ChatResult.rejected("message_not_found", "room '" + roomName + "' has no message " + seq));
+                    ChatResult.rejected(ChatError.MESSAGE_NOT_FOUND, "room '" + roomName + "' has no message " + seq));
         }
         if (!admin && (!message.verified() || !fold(message.author()).equals(fold(actor)))) {
             // An unverified message was posted without a token: registering its name later does not adopt it.
             return new Refused<>(ChatResult.rejected(
-                    "forbidden",
+                    ChatError.FORBIDDEN,
                     message.verified()
                             ? "only the message's author or an admin may do this"
                             : "this message was posted without a token; only an admin may change it"));
@@ -834,7 +840,7 @@ public final class ChatModel {
         try {
             checkText(limits, command.text());
         } catch (InvalidCommandException e) {
-            return ChatResult.rejected(e.code(), e.getMessage());
+            return ChatResult.rejected(e.error(), e.getMessage());
         }
         Lookup<Message> found = ownedMessage(command.actor(), command.room(), command.seq(), command.admin());
         if (found instanceof Refused<Message> refused) {
@@ -842,7 +848,7 @@ public final class ChatModel {
         }
         Message message = ((Found<Message>) found).value();
         if (message.deleted()) {
-            return ChatResult.rejected("message_deleted", "message " + message.seq() + " was deleted");
+            return ChatResult.rejected(ChatError.MESSAGE_DELETED, "message " + message.seq() + " was deleted");
         }
         Message edited = message.edited(command.text(), logTimeMillis);
         long growth = messageBytes(edited) - messageBytes(message);
@@ -887,11 +893,11 @@ public final class ChatModel {
         }
         Room room = rooms.get(command.room());
         if (room == null) {
-            return ChatResult.rejected("room_not_found", "no room named '" + command.room() + "'");
+            return ChatResult.rejected(ChatError.ROOM_NOT_FOUND, "no room named '" + command.room() + "'");
         }
         if (command.seq() < 0 || command.seq() > room.latestSeq) {
             return ChatResult.rejected(
-                    "invalid_seq", "seq must be between 0 and the room's latest seq " + room.latestSeq);
+                    ChatError.INVALID_SEQ, "seq must be between 0 and the room's latest seq " + room.latestSeq);
         }
         String marker = fold(actor);
         if (!room.readMarkers.containsKey(marker)) {
@@ -910,15 +916,15 @@ public final class ChatModel {
         try {
             checkUsername(command.username());
         } catch (InvalidCommandException e) {
-            return ChatResult.rejected(e.code(), e.getMessage());
+            return ChatResult.rejected(e.error(), e.getMessage());
         }
         if (command.passwordHash().isEmpty() || command.passwordHash().length() > 512) {
-            return ChatResult.rejected("invalid_password", "the password hash is malformed");
+            return ChatResult.rejected(ChatError.INVALID_PASSWORD, "the password hash is malformed");
         }
         User lookalike = registeredLookalike(command.username());
         if (lookalike != null) {
             return ChatResult.rejected(
-                    "username_taken",
+                    ChatError.USERNAME_TAKEN,
                     fold(lookalike.username()).equals(fold(command.username()))
                             ? "the username '" + command.username() + "' is taken"
                             : "the username '" + command.username() + "' looks like the registered name '"
@@ -926,7 +932,7 @@ public final class ChatModel {
         }
         if (users.size() >= policy.usersMax()) {
             return ChatResult.rejected(
-                    "too_many_users", "the chat already has " + users.size() + " users, the most allowed");
+                    ChatError.TOO_MANY_USERS, "the chat already has " + users.size() + " users, the most allowed");
         }
         // Before cluster version 2 (timeBounded is set when it is reached) there is no vouched registration
         // (it is a version 2 command) and every account counts as vouched, as in a format 2 snapshot: so the
@@ -952,13 +958,13 @@ public final class ChatModel {
         advanceLogTime(command.atMillis());
         User user = users.get(fold(command.username()));
         if (user == null) {
-            return ChatResult.rejected("invalid_credentials", "unknown user or wrong password");
+            return ChatResult.rejected(ChatError.INVALID_CREDENTIALS, "unknown user or wrong password");
         }
         if (command.tokenHash().length() != 64 || sessionIdsByTokenHash.containsKey(command.tokenHash())) {
-            return ChatResult.rejected("invalid_token", "the token hash is malformed or in use");
+            return ChatResult.rejected(ChatError.INVALID_TOKEN, "the token hash is malformed or in use");
         }
         if (command.expiresAtMillis() <= logTimeMillis) {
-            return ChatResult.rejected("invalid_expiry", "the session would expire before it starts");
+            return ChatResult.rejected(ChatError.INVALID_EXPIRY, "the session would expire before it starts");
         }
         List<Session> own = sessionsOf(user.username());
         int perUserMax = policy.sessionsPerUserMaxEffective();
@@ -973,7 +979,8 @@ public final class ChatModel {
         }
         if (sessionsById.size() >= policy.sessionsMax()) {
             return ChatResult.rejected(
-                    "too_many_sessions", "the chat has " + sessionsById.size() + " open sessions, the most allowed");
+                    ChatError.TOO_MANY_SESSIONS,
+                    "the chat has " + sessionsById.size() + " open sessions, the most allowed");
         }
         Session session =
                 new Session(index, command.tokenHash(), user.username(), logTimeMillis, command.expiresAtMillis());
@@ -1000,7 +1007,7 @@ public final class ChatModel {
         long id = command.sessionId() == 0 ? sessionIdsByTokenHash.get(command.actor()) : command.sessionId();
         Session session = sessionsById.get(id);
         if (session == null || !fold(session.username()).equals(fold(actor))) {
-            return ChatResult.rejected("session_not_found", "you have no session " + id);
+            return ChatResult.rejected(ChatError.SESSION_NOT_FOUND, "you have no session " + id);
         }
         removeSession(session);
         return ChatResult.acceptedValue(id);
@@ -1089,12 +1096,12 @@ public final class ChatModel {
     public MessagePage messages(String name, Long before, Long after, int limit) {
         Room room = rooms.get(name);
         if (room == null) {
-            throw new QueryException("room_not_found", "no room named '" + name + "'", 0);
+            throw new QueryException(ChatError.ROOM_NOT_FOUND, "no room named '" + name + "'", 0);
         }
         Long cursor = before != null ? before : after;
         if (cursor != null && cursor < room.firstSeq - 1) {
             throw new QueryException(
-                    "cursor_expired",
+                    ChatError.CURSOR_EXPIRED,
                     "the cursor " + cursor + " is older than the oldest retained message " + room.firstSeq,
                     room.firstSeq);
         }
