@@ -2,6 +2,7 @@ package dev.raftchat.chat.fuzz;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.raftchat.chat.api.v1.WebSocketFrameFuzzTarget;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,6 +22,13 @@ class FuzzTargetsTest {
     @Test
     void httpRequestsAndJsonBodies() {
         JazzerDriver.Result result = JazzerDriver.run(HttpRequestFuzzTarget.class, "http-requests");
+        assertThat(result.exitCode()).as(result.output()).isZero();
+        assertThat(result.executions()).isPositive();
+    }
+
+    @Test
+    void webSocketFramesAfterTheUpgrade() {
+        JazzerDriver.Result result = JazzerDriver.run(WebSocketFrameFuzzTarget.class, "websocket-frames");
         assertThat(result.exitCode()).as(result.output()).isZero();
         assertThat(result.executions()).isPositive();
     }
