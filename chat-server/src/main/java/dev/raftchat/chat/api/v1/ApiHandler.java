@@ -11,6 +11,7 @@ import dev.raftchat.chat.http.AdminGate;
 import dev.raftchat.chat.http.ApiRoutes;
 import dev.raftchat.chat.http.ChatHttpHandler;
 import dev.raftchat.chat.http.StrictInput;
+import dev.raftchat.chat.ops.BuildInfo;
 import dev.raftchat.chat.state.ChatCommand;
 import dev.raftchat.chat.state.ChatError;
 import dev.raftchat.chat.state.ChatLimits;
@@ -68,7 +69,7 @@ import java.util.function.LongSupplier;
  */
 public final class ApiHandler implements ApiRoutes {
     public static final String WEBSOCKET_PATH = PREFIX + "/ws";
-    private static final String VERSION = "0.1.0-SNAPSHOT";
+    private static final String VERSION = BuildInfo.version();
     private static final Set<String> CREDENTIAL_FIELDS = Set.of("username", "password");
     /**
      * Every query parameter of the v1 routes; any other is {@code 400 unknown_parameter}, as unknown body fields
