@@ -88,6 +88,32 @@ class LostSyncedEntriesTest {
         }
     }
 
+    /**
+     * The node lost entries through 5, acknowledged at most in term 1 (its hard state's term). A candidate
+     * whose log ends at 5 of term 1 got that entry from term 1's leader, which held whatever the node
+     * acknowledged before; one whose log ends in term 2 got it from a later leader, which holds every entry
+     * committed before. Both get the vote; one ending at 4 of term 1 may lack entry 5 and does not. Before
+     * this rule the node refused everyone, and a joint configuration that needed its vote elected nobody
+     * (simulator seed 12001815).
+     */
+    @Test
+    void aNodeThatLostSyncedEntriesVotesForACandidateThatHoldsThem() {
+        for (boolean preVote : new boolean[] {false, true}) {
+            record Case(long lastIndex, long lastTerm, boolean granted) {}
+            for (Case c : List.of(new Case(4, 1, false), new Case(5, 1, true), new Case(3, 2, true))) {
+                LogStorage storage = storageThatLostThrough(5, new MemoryLogStorage());
+                RaftNode n = node(storage, preVote);
+                n.step(new VoteRequest(2, 1, 2, c.lastIndex(), c.lastTerm(), preVote, true));
+                assertThat(votes(drain(n, storage)))
+                        .as("preVote=%s, candidate's log ends at %s@%s", preVote, c.lastIndex(), c.lastTerm())
+                        .singleElement()
+                        .satisfies(v -> assertThat(v.granted()).isEqualTo(c.granted()));
+                n.campaign();
+                assertThat(drain(n, storage)).noneMatch(VoteRequest.class::isInstance);
+            }
+        }
+    }
+
     @Test
     void aNodeWithoutLostEntriesVotesAsUsual() {
         LogStorage storage = storageThatLostThrough(0, new MemoryLogStorage());

@@ -1,4 +1,4 @@
-package dev.raftchat.raft.storage.file;
+package dev.raftchat.raft.testkit;
 
 import dev.raftchat.raft.storage.LogStorage;
 import dev.raftchat.raft.storage.MemoryLogStorage;

@@ -1,4 +1,4 @@
-package dev.raftchat.raft.storage.file;
+package dev.raftchat.raft.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -16,8 +16,18 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The behaviour every {@link LogStorage} must show, independent of durability. Subclasses say how to create
- * a fresh storage; the same tests run against {@code MemoryLogStorage} and {@link FileLogStorage}.
+ * The behaviour every {@link LogStorage} must show, independent of durability: the log's shape, reads,
+ * suffix replacement, hard state, compaction, overlapped syncs. Run it against your own storage by
+ * extending it in a test class and saying how to create a fresh, empty storage:
+ *
+ * <pre>{@code
+ * class MyStorageContractTest extends LogStorageContract {
+ *     protected LogStorage create() { return new MyStorage(...); }
+ * }
+ * }</pre>
+ *
+ * A storage that persists extends {@link DurableLogStorageContract} instead, which adds restarts. Ours run it
+ * too ({@code MemoryLogStorage}, {@code FileLogStorage} on the real and on the simulated file system).
  */
 public abstract class LogStorageContract {
 
@@ -27,12 +37,12 @@ public abstract class LogStorageContract {
     protected abstract LogStorage create();
 
     @BeforeEach
-    void createStorage() {
+    public void createStorage() {
         storage = create();
     }
 
     @AfterEach
-    void closeStorage() {
+    public void closeStorage() {
         storage.close();
     }
 
@@ -49,7 +59,7 @@ public abstract class LogStorageContract {
     }
 
     @Test
-    void newStorageIsEmpty() {
+    public void newStorageIsEmpty() {
         assertThat(storage.hardState()).isEqualTo(HardState.EMPTY);
         assertThat(storage.compactedThrough()).isEqualTo(LogPosition.ZERO);
         assertThat(storage.firstIndex()).isEqualTo(1);
@@ -59,7 +69,7 @@ public abstract class LogStorageContract {
     }
 
     @Test
-    void appendedEntriesAreReadBack() {
+    public void appendedEntriesAreReadBack() {
         storage.append(entries(1, 1, 3));
         storage.append(List.of(
                 new Entry(2, 4, EntryType.NO_OP, new byte[0]),
@@ -77,7 +87,7 @@ public abstract class LogStorageContract {
     }
 
     @Test
-    void entriesStopAtTheByteBudgetButReturnAtLeastOne() {
+    public void entriesStopAtTheByteBudgetButReturnAtLeastOne() {
         storage.append(entries(1, 1, 10));
         long one = entry(1, 1).sizeBytes();
         assertThat(storage.entries(1, 11, 0)).containsExactly(entry(1, 1));
@@ -88,7 +98,7 @@ public abstract class LogStorageContract {
     }
 
     @Test
-    void appendAtOrBelowLastIndexReplacesTheSuffix() {
+    public void appendAtOrBelowLastIndexReplacesTheSuffix() {
         storage.append(entries(1, 1, 5));
         storage.append(entries(2, 3, 4));
         assertThat(storage.lastIndex()).isEqualTo(4);
@@ -101,7 +111,7 @@ public abstract class LogStorageContract {
     }
 
     @Test
-    void appendOutsideTheLogIsRejected() {
+    public void appendOutsideTheLogIsRejected() {
         storage.append(entries(1, 1, 3));
         assertThatThrownBy(() -> storage.append(entries(1, 5, 5))).isInstanceOf(IllegalArgumentException.class);
         assertThat(storage.lastIndex()).isEqualTo(3);
@@ -111,7 +121,7 @@ public abstract class LogStorageContract {
     }
 
     @Test
-    void outOfRangeReadsThrow() {
+    public void outOfRangeReadsThrow() {
         storage.append(entries(1, 1, 3));
         assertThatThrownBy(() -> storage.term(4)).isInstanceOf(IndexOutOfBoundsException.class);
         assertThatThrownBy(() -> storage.entries(1, 5, 100)).isInstanceOf(IndexOutOfBoundsException.class);
@@ -119,7 +129,7 @@ public abstract class LogStorageContract {
     }
 
     @Test
-    void hardStateIsRemembered() {
+    public void hardStateIsRemembered() {
         HardState state = new HardState(7, 3, 2);
         storage.saveHardState(state);
         storage.sync();
@@ -127,7 +137,7 @@ public abstract class LogStorageContract {
     }
 
     @Test
-    void compactionDropsThePrefixAndKeepsTheTermOfTheCompactionPoint() {
+    public void compactionDropsThePrefixAndKeepsTheTermOfTheCompactionPoint() {
         storage.append(entries(1, 1, 4));
         storage.append(entries(2, 5, 8));
         storage.sync();
@@ -143,7 +153,7 @@ public abstract class LogStorageContract {
     }
 
     @Test
-    void compactionBeyondTheLogDiscardsEverything() {
+    public void compactionBeyondTheLogDiscardsEverything() {
         storage.append(entries(1, 1, 4));
         storage.compact(new LogPosition(3, 10));
         assertThat(storage.firstIndex()).isEqualTo(11);
@@ -154,7 +164,7 @@ public abstract class LogStorageContract {
     }
 
     @Test
-    void compactionToASnapshotWhoseTermDiffersDiscardsEverything() {
+    public void compactionToASnapshotWhoseTermDiffersDiscardsEverything() {
         // A follower installing a leader's snapshot at index 3, where it holds an entry of another term.
         storage.append(entries(1, 1, 2));
         storage.append(entries(2, 3, 6));
@@ -171,7 +181,7 @@ public abstract class LogStorageContract {
     }
 
     @Test
-    void aLongLogSpanningManySegmentsReadsBackInOrder() {
+    public void aLongLogSpanningManySegmentsReadsBackInOrder() {
         List<Entry> written = new ArrayList<>();
         for (long i = 1; i <= 300; i++) {
             Entry e = Entry.normal(1 + i / 100, i, new byte[(int) (i % 37)]);
@@ -184,5 +194,16 @@ public abstract class LogStorageContract {
         assertThat(storage.entries(1, 301, Long.MAX_VALUE)).containsExactlyElementsOf(written);
         assertThat(storage.entries(150, 160, Long.MAX_VALUE)).containsExactlyElementsOf(written.subList(149, 159));
         assertThat(storage.term(299)).isEqualTo(3);
+    }
+
+    @Test
+    public void anOverlappedSyncLetsTheLogGrowWhileItCompletes() {
+        storage.append(entries(1, 1, 3));
+        LogStorage.PendingSync pending = storage.beginSync();
+        storage.append(entries(1, 4, 5));
+        assertThat(storage.lastIndex()).isEqualTo(5);
+        pending.complete();
+        storage.sync();
+        assertThat(storage.entries(1, 6, Long.MAX_VALUE)).containsExactlyElementsOf(entries(1, 1, 5));
     }
 }
