@@ -19,6 +19,7 @@ import dev.raftchat.chat.ops.ChatNodeOperations;
 import dev.raftchat.chat.ops.MeteredStateMachine;
 import dev.raftchat.chat.state.ChatCodec;
 import dev.raftchat.chat.state.ChatCommand;
+import dev.raftchat.chat.state.ChatError;
 import dev.raftchat.chat.state.ChatLimits;
 import dev.raftchat.chat.state.ChatListener;
 import dev.raftchat.chat.state.ChatQuery;
@@ -213,9 +214,7 @@ public final class ChatNode implements AutoCloseable {
                 .filter(id -> !config.join() || id != nodeId)
                 .mapToLong(Long::longValue)
                 .toArray();
-        RaftServerConfig raftConfig = RaftServerConfig.builder(
-                        NodeConfig.defaults(nodeId, System.nanoTime() ^ (nodeId * 0x9E3779B97F4A7C15L)),
-                        ConfState.ofVoters(voters))
+        RaftServerConfig raftConfig = RaftServerConfig.builder(NodeConfig.defaults(nodeId), ConfState.ofVoters(voters))
                 .tickMillis(config.tickMillis())
                 .proposalTimeoutMillis(config.requestTimeoutMillis())
                 .readTimeoutMillis(config.requestTimeoutMillis())
@@ -223,8 +222,10 @@ public final class ChatNode implements AutoCloseable {
                 .snapshotGrowthPercent(SNAPSHOT_GROWTH_PERCENT)
                 .build();
         metrics.bindPeers(() -> transport.peers().keySet(), transport::queuedMessages);
-        this.raft = new RaftServer(
-                raftConfig, storage, snapshots, transport, new MeteredStateMachine(chat, metrics), metrics);
+        this.raft = RaftServer.builder(raftConfig, storage, transport, new MeteredStateMachine(chat, metrics))
+                .snapshots(snapshots)
+                .metrics(metrics)
+                .build();
         registerClusterMeters();
         raft.addListener(new RaftServerListener() {
             @Override
@@ -468,7 +469,7 @@ public final class ChatNode implements AutoCloseable {
         int version = ChatCodec.commandVersion(command);
         if (version > chat.clusterVersion()) {
             return ChatResult.rejected(
-                    "unsupported_command_version",
+                    ChatError.UNSUPPORTED_COMMAND_VERSION,
                     "this needs command version " + version + " but the cluster version is " + chat.clusterVersion()
                             + ": finish upgrading every member first");
         }
@@ -476,7 +477,7 @@ public final class ChatNode implements AutoCloseable {
             // Decodable is the bar, not equal: text with unpaired surrogates is stored as '?' as before.
             ChatCodec.decodeCommand(encoded, version);
         } catch (InvalidCommandException e) {
-            return ChatResult.rejected(e.code(), e.getMessage());
+            return ChatResult.rejected(e.error(), e.getMessage());
         }
         return null;
     }
@@ -788,18 +789,13 @@ public final class ChatNode implements AutoCloseable {
         byte[] encoded = ChatCodec.encode(command);
         ChatResult refused = refusal(command, encoded);
         if (refused != null) {
-            return CompletableFuture.failedFuture(new ApiException(400, refused.errorCode(), refused.errorMessage()));
+            return CompletableFuture.failedFuture(new ApiException(refused.error(), refused.errorMessage()));
         }
         return retrying(() -> raft.propose(encoded))
                 .thenApply(ChatCodec::decodeResult)
                 .thenApply(result -> {
                     if (!result.accepted()) {
-                        int status = switch (result.errorCode()) {
-                            case "too_many_rooms" -> 409;
-                            case "state_full" -> 507; // Insufficient Storage: the state budget
-                            default -> 400;
-                        };
-                        throw new ApiException(status, result.errorCode(), result.errorMessage());
+                        throw new ApiException(result.error().httpStatus(), result.errorCode(), result.errorMessage());
                     }
                     return result;
                 });
@@ -898,8 +894,7 @@ public final class ChatNode implements AutoCloseable {
             }
             if (url == null || !raft.status().raft().conf().isLearner(peerId)) {
                 return CompletableFuture.failedFuture(new ApiException(
-                        404,
-                        "not_a_learner",
+                        ChatError.NOT_A_LEARNER,
                         "node " + peerId + " is not a learner ("
                                 + raft.status().raft().conf() + ")"));
             }
@@ -911,7 +906,7 @@ public final class ChatNode implements AutoCloseable {
             ConfState conf = raft.status().raft().conf();
             if (!conf.isMember(peerId) && !chat.peerUrls().containsKey(peerId)) {
                 return CompletableFuture.failedFuture(new ApiException(
-                        404, "not_a_member", "node " + peerId + " is not a member of the cluster (" + conf + ")"));
+                        ChatError.NOT_A_MEMBER, "node " + peerId + " is not a member of the cluster (" + conf + ")"));
             }
             return propose(new ChatCommand.RemovePeer(peerId))
                     .thenCompose(done -> awaitCondition(() -> {

@@ -1,5 +1,6 @@
 package dev.raftchat.chat.ops;
 
+import dev.raftchat.raft.confchange.ConfChange;
 import dev.raftchat.raft.statemachine.StateMachine;
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,6 +32,11 @@ public final class MeteredStateMachine implements StateMachine {
     @Override
     public byte[] query(byte[] query) {
         return delegate.query(query);
+    }
+
+    @Override
+    public void applyMembershipChange(long index, ConfChange change) {
+        delegate.applyMembershipChange(index, change);
     }
 
     @Override

@@ -1,5 +1,7 @@
 package dev.raftchat.chat.state;
 
+import java.nio.charset.StandardCharsets;
+
 /**
  * The size and naming rules every chat command must satisfy. They are part of the replicated semantics:
  * {@link ChatStateMachine#apply} enforces them, so every node of a cluster must run with the same limits
@@ -44,19 +46,19 @@ public record ChatLimits(
      * A room name is 1 to {@link #roomNameCharsMax} characters among {@code A-Z a-z 0-9 - _ .}, not
      * starting with a dot: safe in a URL path segment without escaping, and unambiguous to sort.
      *
-     * @throws InvalidCommandException with code {@code invalid_room}
+     * @throws InvalidCommandException with code {@code invalid_room_name}
      */
     public void checkRoomName(String room) {
         if (room == null || room.isEmpty()) {
-            throw new InvalidCommandException("invalid_room", "room name is empty");
+            throw new InvalidCommandException(ChatError.INVALID_ROOM_NAME, "room name is empty");
         }
         if (room.length() > roomNameCharsMax) {
             throw new InvalidCommandException(
-                    "invalid_room",
+                    ChatError.INVALID_ROOM_NAME,
                     "room name has " + room.length() + " characters; at most " + roomNameCharsMax + " are allowed");
         }
         if (room.charAt(0) == '.') {
-            throw new InvalidCommandException("invalid_room", "room name must not start with '.'");
+            throw new InvalidCommandException(ChatError.INVALID_ROOM_NAME, "room name must not start with '.'");
         }
         for (int i = 0; i < room.length(); i++) {
             char c = room.charAt(i);
@@ -68,7 +70,7 @@ public record ChatLimits(
                     || c == '.';
             if (!allowed) {
                 throw new InvalidCommandException(
-                        "invalid_room",
+                        ChatError.INVALID_ROOM_NAME,
                         "room name contains '" + printable(c) + "' at position " + i
                                 + "; allowed are letters A-Z a-z, digits, '-', '_' and '.'");
             }
@@ -78,26 +80,26 @@ public record ChatLimits(
     /**
      * A user name is non-blank, valid Unicode, at most {@link #userNameBytesMax} UTF-8 bytes, without control characters.
      *
-     * @throws InvalidCommandException with code {@code invalid_user}
+     * @throws InvalidCommandException with code {@code invalid_username}
      */
     public void checkUserName(String user) {
         if (user == null || user.isBlank()) {
-            throw new InvalidCommandException("invalid_user", "user name is missing or blank");
+            throw new InvalidCommandException(ChatError.INVALID_USERNAME, "user name is missing or blank");
         }
         if (!isWellFormedUtf16(user)) {
             throw new InvalidCommandException(
-                    "invalid_user", "user name contains an unpaired surrogate (not valid Unicode)");
+                    ChatError.INVALID_USERNAME, "user name contains an unpaired surrogate (not valid Unicode)");
         }
         int bytes = utf8Length(user);
         if (bytes > userNameBytesMax) {
             throw new InvalidCommandException(
-                    "invalid_user",
+                    ChatError.INVALID_USERNAME,
                     "user name has " + bytes + " bytes in UTF-8; at most " + userNameBytesMax + " are allowed");
         }
         for (int i = 0; i < user.length(); i++) {
             if (Character.isISOControl(user.charAt(i))) {
                 throw new InvalidCommandException(
-                        "invalid_user", "user name contains a control character at position " + i);
+                        ChatError.INVALID_USERNAME, "user name contains a control character at position " + i);
             }
         }
     }
@@ -105,20 +107,20 @@ public record ChatLimits(
     /**
      * A message is non-empty, valid Unicode, and at most {@link #messageBytesMax} UTF-8 bytes (line breaks allowed).
      *
-     * @throws InvalidCommandException with code {@code invalid_message}
+     * @throws InvalidCommandException with code {@code invalid_text}, or {@code message_too_large} past the byte limit
      */
     public void checkMessage(String message) {
         if (message == null || message.isEmpty()) {
-            throw new InvalidCommandException("invalid_message", "message is missing or empty");
+            throw new InvalidCommandException(ChatError.INVALID_TEXT, "message is missing or empty");
         }
         if (!isWellFormedUtf16(message)) {
             throw new InvalidCommandException(
-                    "invalid_message", "message contains an unpaired surrogate (not valid Unicode)");
+                    ChatError.INVALID_TEXT, "message contains an unpaired surrogate (not valid Unicode)");
         }
         int bytes = utf8Length(message);
         if (bytes > messageBytesMax) {
             throw new InvalidCommandException(
-                    "invalid_message",
+                    ChatError.MESSAGE_TOO_LARGE,
                     "message has " + bytes + " bytes in UTF-8; at most " + messageBytesMax + " are allowed");
         }
     }
@@ -130,53 +132,34 @@ public record ChatLimits(
      */
     public void checkPeerUrl(String url) {
         if (url == null || url.isBlank()) {
-            throw new InvalidCommandException("invalid_peer_url", "peer URL is missing");
+            throw new InvalidCommandException(ChatError.INVALID_PEER_URL, "peer URL is missing");
         }
         int bytes = utf8Length(url);
         if (bytes > peerUrlBytesMax) {
             throw new InvalidCommandException(
-                    "invalid_peer_url",
+                    ChatError.INVALID_PEER_URL,
                     "peer URL has " + bytes + " bytes; at most " + peerUrlBytesMax + " are allowed");
         }
     }
 
     /** Whether every surrogate is paired: only such strings survive UTF-8 encoding unchanged. */
     public static boolean isWellFormedUtf16(String text) {
-        int length = text.length();
-        for (int i = 0; i < length; i++) {
+        for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
-            // One comparison per character on the common path: 0xD800-0xDFFF are the surrogates, high then low.
-            if ((c & 0xF800) == 0xD800) {
-                if (c > 0xDBFF || i + 1 >= length || !Character.isLowSurrogate(text.charAt(i + 1))) {
+            if (Character.isHighSurrogate(c)) {
+                if (i + 1 >= text.length() || !Character.isLowSurrogate(text.charAt(i + 1))) {
                     return false;
                 }
                 i++;
+            } else if (Character.isLowSurrogate(c)) {
+                return false;
             }
         }
         return true;
     }
 
-    /**
-     * The length of {@code text} in UTF-8, as {@code text.getBytes(UTF_8).length} (an unpaired surrogate counts as
-     * the one byte of its replacement), without encoding it: this runs on every post, on every node.
-     */
     static int utf8Length(String text) {
-        int length = text.length();
-        long bytes = length;
-        for (int i = 0; i < length; i++) {
-            char c = text.charAt(i);
-            if (c >= 0x80) {
-                if (c < 0x800) {
-                    bytes += 1;
-                } else if ((c & 0xF800) != 0xD800) {
-                    bytes += 2;
-                } else if (c <= 0xDBFF && i + 1 < length && Character.isLowSurrogate(text.charAt(i + 1))) {
-                    bytes += 2; // a pair: two chars, four bytes
-                    i++;
-                }
-            }
-        }
-        return (int) Math.min(bytes, Integer.MAX_VALUE);
+        return text.getBytes(StandardCharsets.UTF_8).length;
     }
 
     private static String printable(char c) {
