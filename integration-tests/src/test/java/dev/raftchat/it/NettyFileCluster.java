@@ -275,22 +275,18 @@ final class NettyFileCluster implements AutoCloseable {
     }
 
     static String call(RaftServer server, String command) {
-        try {
-            return new String(
-                    server.propose(command.getBytes(StandardCharsets.UTF_8)).get(15, TimeUnit.SECONDS),
-                    StandardCharsets.UTF_8);
-        } catch (Exception e) {
-            throw new IllegalStateException("propose " + command + " on node " + server.id() + " failed", e);
-        }
+        return answer(server.propose(command.getBytes(StandardCharsets.UTF_8)), "propose " + command, server);
     }
 
     static String query(RaftServer server, String query) {
+        return answer(server.read(query.getBytes(StandardCharsets.UTF_8)), "read " + query, server);
+    }
+
+    private static String answer(CompletableFuture<byte[]> pending, String what, RaftServer server) {
         try {
-            return new String(
-                    server.read(query.getBytes(StandardCharsets.UTF_8)).get(15, TimeUnit.SECONDS),
-                    StandardCharsets.UTF_8);
+            return new String(pending.get(15, TimeUnit.SECONDS), StandardCharsets.UTF_8);
         } catch (Exception e) {
-            throw new IllegalStateException("read " + query + " on node " + server.id() + " failed", e);
+            throw new IllegalStateException(what + " on node " + server.id() + " failed", e);
         }
     }
 
