@@ -211,7 +211,7 @@ public final class ChatNode implements AutoCloseable {
                 .readTimeoutMillis(config.requestTimeoutMillis())
                 .snapshotIntervalEntries(config.snapshotCount())
                 .build();
-        metrics.bindPeers(() -> transport.peers().keySet(), transport::queuedMessages);
+        metrics.bindPeers(transport::peerStats);
         this.raft = new RaftServer(
                 raftConfig, storage, snapshots, transport, new MeteredStateMachine(chat, metrics), metrics);
         registerClusterMeters();
