@@ -85,7 +85,9 @@ public final class RaftChatMain implements Callable<Integer> {
     @Option(
             names = "--snapshot-count",
             defaultValue = "" + ChatNodeConfig.DEFAULT_SNAPSHOT_COUNT,
-            description = "Applied entries between snapshots (default: ${DEFAULT-VALUE}).")
+            description =
+                    "Applied entries between snapshots at least (default: ${DEFAULT-VALUE}); a snapshot also waits"
+                            + " until the log since the last one is as large as that snapshot.")
     long snapshotCount;
 
     @Option(

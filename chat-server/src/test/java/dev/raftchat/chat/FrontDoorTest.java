@@ -300,7 +300,7 @@ class FrontDoorTest {
                                 "{\"Message\":\"m\",\"User\":\"u\"}",
                                 "Content-Type: application/json"))
                         .errorCode())
-                .isIn("invalid_room", "invalid_room_name");
+                .isEqualTo("invalid_room_name");
     }
 
     @Test

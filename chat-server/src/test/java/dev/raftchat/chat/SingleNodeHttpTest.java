@@ -107,18 +107,19 @@ class SingleNodeHttpTest {
         assertError(cluster.post(1, "/rooms/general", "not json"), 400, "invalid_json");
         assertError(cluster.post(1, "/rooms/general", "[1,2]"), 400, "invalid_json");
         assertError(cluster.post(1, "/rooms/general", "{\"Message\":5,\"User\":\"u\"}"), 400, "invalid_json");
-        assertError(cluster.post(1, "/rooms/general", "{\"User\":\"u\"}"), 400, "invalid_message");
-        assertError(cluster.post(1, "/rooms/general", "{\"Message\":\"m\"}"), 400, "invalid_user");
+        assertError(cluster.post(1, "/rooms/general", "{\"User\":\"u\"}"), 400, "invalid_text");
+        assertError(cluster.post(1, "/rooms/general", "{\"Message\":\"m\"}"), 400, "invalid_username");
         assertError(
                 cluster.post(1, "/rooms/general", "{\"Message\":\"" + "x".repeat(5000) + "\",\"User\":\"u\"}"),
-                400,
-                "invalid_message");
-        assertError(cluster.post(1, "/rooms/bad%20room", "{\"Message\":\"m\",\"User\":\"u\"}"), 400, "invalid_room");
+                413,
+                "message_too_large");
+        assertError(
+                cluster.post(1, "/rooms/bad%20room", "{\"Message\":\"m\",\"User\":\"u\"}"), 400, "invalid_room_name");
         assertError(cluster.get(1, "/rooms/general?consistency=eventual"), 400, "invalid_consistency");
         assertError(cluster.get(1, "/rooms/general/extra"), 404, "not_found");
         assertError(cluster.post(1, "/general", "{}"), 404, "not_found");
         assertError(cluster.get(1, "/ws"), 400, "websocket_upgrade_required");
-        assertError(cluster.get(1, "/bad%20room"), 400, "invalid_room");
+        assertError(cluster.get(1, "/bad%20room"), 400, "invalid_room_name");
         assertError(cluster.post(1, "/raft/x", "http://127.0.0.1:1"), 400, "invalid_node_id");
         assertError(cluster.post(1, "/raft/5", "not a url"), 400, "invalid_peer_url");
         assertError(

@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 import dev.raftchat.raft.core.ConfState;
 import dev.raftchat.raft.core.NodeConfig;
 import dev.raftchat.raft.core.Role;
-import dev.raftchat.raft.runtime.RaftMetrics;
 import dev.raftchat.raft.runtime.RaftServer;
 import dev.raftchat.raft.runtime.RaftServerConfig;
 import dev.raftchat.raft.runtime.ServerStatus;
@@ -125,7 +124,9 @@ final class NettyFileCluster implements AutoCloseable {
                         .proposalTimeoutMillis(10_000))
                 .build();
         RecordingStateMachine machine = new RecordingStateMachine();
-        RaftServer server = new RaftServer(config, log, snapshots, transport, machine, RaftMetrics.NOOP).start();
+        RaftServer server = RaftServer.builder(config, log, transport, machine)
+                .snapshots(snapshots)
+                .start();
         servers.put(id, server);
         machines.put(id, machine);
         transports.put(id, transport);

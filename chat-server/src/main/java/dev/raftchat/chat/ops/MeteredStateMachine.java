@@ -41,6 +41,11 @@ public final class MeteredStateMachine implements StateMachine {
     }
 
     @Override
+    public void applyMembershipChange(long index, ConfChange change) {
+        delegate.applyMembershipChange(index, change);
+    }
+
+    @Override
     public Snapshot snapshot() {
         Snapshot snapshot = delegate.snapshot();
         return out -> {

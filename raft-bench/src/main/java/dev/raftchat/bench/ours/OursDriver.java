@@ -95,7 +95,9 @@ public final class OursDriver implements BenchCluster {
                     .build();
             LoadShape shape = new LoadShape();
             loadShapes.add(shape);
-            servers.add(new RaftServer(config, storage, transport, new CountingStateMachine(), shape).start());
+            servers.add(RaftServer.builder(config, storage, transport, new CountingStateMachine())
+                    .metrics(shape)
+                    .start());
         }
         findLeader();
         leader.propose(EMPTY).get(LEADER_WAIT_MILLIS, TimeUnit.MILLISECONDS);

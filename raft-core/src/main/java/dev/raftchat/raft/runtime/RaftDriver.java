@@ -182,8 +182,10 @@ public final class RaftDriver {
                     snapshotStore,
                     stateMachine,
                     storage,
-                    config.snapshotIntervalEntries(),
-                    config.snapshotIntervalBytes(),
+                    new SnapshotPolicy(
+                            config.snapshotIntervalEntries(),
+                            config.snapshotIntervalBytes(),
+                            config.snapshotGrowthPercent()),
                     config.snapshotLogTailEntries(),
                     Objects.requireNonNull(bindings.snapshotWriter(), "snapshotWriter"));
             SnapshotMeta restored = snapshots.restoreAtStartup();

@@ -31,9 +31,10 @@ class EmbeddingExampleTest {
                         .tickMillis(20)
                         .proposalTimeoutMillis(5_000)
                         .build();
-                servers.add(
-                        new RaftServer(config, new MemoryLogStorage(), network.transport(id), new CounterStateMachine())
-                                .start());
+                servers.add(RaftServer.builder(
+                                config, new MemoryLogStorage(), network.transport(id), new CounterStateMachine())
+                        .build()
+                        .start());
             }
 
             RaftServer anyNode = servers.get(0);

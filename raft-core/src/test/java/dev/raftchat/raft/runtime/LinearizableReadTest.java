@@ -101,7 +101,8 @@ class LinearizableReadTest {
                 .shutdownTimeoutMillis(200)
                 .overlapSyncs(false) // so that a held sync holds the Raft thread
                 .build();
-        try (RaftServer server = new RaftServer(config, storage, network.transport(1), new CounterStateMachine())) {
+        try (RaftServer server = RaftServer.builder(config, storage, network.transport(1), new CounterStateMachine())
+                .build()) {
             server.start();
             await().atMost(ServerCluster.WAIT)
                     .until(() -> server.status().isLeader() && server.status().appliedIndex() >= 1);

@@ -67,7 +67,8 @@ final class ServerCluster implements AutoCloseable {
         storages.computeIfAbsent(id, newId -> new InstrumentedLogStorage());
         RaftServerConfig config = customize.apply(baseConfig(id, conf)).build();
         CounterStateMachine machine = new CounterStateMachine();
-        RaftServer server = new RaftServer(config, storages.get(id), network.transport(id), machine);
+        RaftServer server = RaftServer.builder(config, storages.get(id), network.transport(id), machine)
+                .build();
         servers.put(id, server);
         machines.put(id, machine);
         return server.start();

@@ -84,7 +84,8 @@ class ApiListingTest {
 
     /** The module's API as text: one block per accessible type, sorted by name. */
     static String listing(Class<?> anchor) throws IOException, URISyntaxException {
-        Path location = Path.of(anchor.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Path location = Path.of(
+                anchor.getProtectionDomain().getCodeSource().getLocation().toURI());
         TreeMap<String, String> types = new TreeMap<>();
         for (String className : classNames(location)) {
             if (EXCLUDED_PACKAGES.stream().anyMatch(p -> className.startsWith(p + "."))) {
@@ -129,7 +130,9 @@ class ApiListingTest {
     }
 
     private static String toClassName(String path) {
-        return path.substring(0, path.length() - ".class".length()).replace('/', '.').replace('\\', '.');
+        return path.substring(0, path.length() - ".class".length())
+                .replace('/', '.')
+                .replace('\\', '.');
     }
 
     /** Public, or protected inside an accessible type, all the way out. */
@@ -152,9 +155,12 @@ class ApiListingTest {
         StringBuilder sb = new StringBuilder();
         sb.append(Modifier.toString(type.getModifiers() & ~Modifier.STATIC & ~Modifier.INTERFACE))
                 .append(type.getModifiers() == 0 ? "" : " ")
-                .append(type.isAnnotation()
-                        ? "@interface "
-                        : type.isInterface() ? "interface " : type.isEnum() ? "enum " : type.isRecord() ? "record " : "class ")
+                .append(
+                        type.isAnnotation()
+                                ? "@interface "
+                                : type.isInterface()
+                                        ? "interface "
+                                        : type.isEnum() ? "enum " : type.isRecord() ? "record " : "class ")
                 .append(type.getName());
         if (type.getGenericSuperclass() != null
                 && type.getSuperclass() != Object.class
@@ -166,20 +172,26 @@ class ApiListingTest {
             sb.append(type.isInterface() ? " extends " : " implements ");
             sb.append(String.join(
                     ", ",
-                    Arrays.stream(type.getGenericInterfaces()).map(t -> t.getTypeName()).toList()));
+                    Arrays.stream(type.getGenericInterfaces())
+                            .map(t -> t.getTypeName())
+                            .toList()));
         }
         if (type.isSealed()) {
-            sb.append(" permits ").append(String.join(
-                    ", ",
-                    Arrays.stream(type.getPermittedSubclasses()).map(Class::getName).sorted().toList()));
+            sb.append(" permits ")
+                    .append(String.join(
+                            ", ",
+                            Arrays.stream(type.getPermittedSubclasses())
+                                    .map(Class::getName)
+                                    .sorted()
+                                    .toList()));
         }
         sb.append('\n');
         boolean protectedToo = canBeExtended(type);
         Set<String> members = new TreeSet<>();
         for (Field f : type.getDeclaredFields()) {
             if (!f.isSynthetic() && visible(f.getModifiers(), protectedToo)) {
-                members.add(Modifier.toString(f.getModifiers()) + " " + f.getGenericType().getTypeName() + " "
-                        + f.getName());
+                members.add(Modifier.toString(f.getModifiers()) + " "
+                        + f.getGenericType().getTypeName() + " " + f.getName());
             }
         }
         for (Constructor<?> c : type.getDeclaredConstructors()) {
@@ -226,9 +238,15 @@ class ApiListingTest {
                 i++;
                 j++;
             } else if (j < after.size() && (i == before.size() || lcs[i][j + 1] >= lcs[i + 1][j])) {
-                sb.append(context(type, after.get(j))).append("+ ").append(after.get(j++)).append('\n');
+                sb.append(context(type, after.get(j)))
+                        .append("+ ")
+                        .append(after.get(j++))
+                        .append('\n');
             } else {
-                sb.append(context(type, before.get(i))).append("- ").append(before.get(i++)).append('\n');
+                sb.append(context(type, before.get(i)))
+                        .append("- ")
+                        .append(before.get(i++))
+                        .append('\n');
             }
         }
         return sb.toString();
