@@ -221,7 +221,7 @@ public final class ChatNode implements AutoCloseable {
                 .snapshotIntervalEntries(config.snapshotCount())
                 .snapshotGrowthPercent(SNAPSHOT_GROWTH_PERCENT)
                 .build();
-        metrics.bindPeers(() -> transport.peers().keySet(), transport::queuedMessages);
+        metrics.bindPeers(transport::peerStats);
         this.raft = RaftServer.builder(raftConfig, storage, transport, new MeteredStateMachine(chat, metrics))
                 .snapshots(snapshots)
                 .metrics(metrics)
