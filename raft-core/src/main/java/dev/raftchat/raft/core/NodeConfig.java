@@ -1,5 +1,7 @@
 package dev.raftchat.raft.core;
 
+import dev.raftchat.raft.model.Check;
+
 /**
  * Configuration of one pure {@link RaftNode}. Every limit carries its unit in its name; all values are
  * validated once, in the constructor, with a message that names the field. Start from

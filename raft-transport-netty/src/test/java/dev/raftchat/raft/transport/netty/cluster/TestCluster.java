@@ -1,8 +1,8 @@
 package dev.raftchat.raft.transport.netty.cluster;
 
-import dev.raftchat.raft.core.ConfState;
 import dev.raftchat.raft.core.NodeConfig;
 import dev.raftchat.raft.core.Role;
+import dev.raftchat.raft.model.ConfState;
 import dev.raftchat.raft.runtime.RaftServer;
 import dev.raftchat.raft.runtime.RaftServerConfig;
 import dev.raftchat.raft.runtime.ServerStatus;
