@@ -2,9 +2,9 @@ package dev.raftchat.raft.core;
 
 import dev.raftchat.raft.confchange.ConfChange;
 import dev.raftchat.raft.internal.confchange.ConfChanger;
-import dev.raftchat.raft.internal.quorum.JointConfig;
 import dev.raftchat.raft.internal.quorum.VoteResult;
 import dev.raftchat.raft.internal.tracker.Progress;
+import dev.raftchat.raft.internal.tracker.ProgressTracker;
 import dev.raftchat.raft.message.AppendRequest;
 import dev.raftchat.raft.message.AppendResponse;
 import dev.raftchat.raft.message.ForwardProposal;
@@ -32,7 +32,6 @@ import dev.raftchat.raft.storage.SnapshotSource;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
@@ -79,11 +78,8 @@ public final class RaftNode {
     private Ready.SoftState reportedSoftState;
 
     private ConfState conf;
-    private JointConfig quorum;
-    /** Leader only: replication progress of every member, this node included. */
-    private final TreeMap<Long, Progress> progress = new TreeMap<>();
-    /** Candidates only: votes received in the current (pre-)election. */
-    private final TreeMap<Long, Boolean> votes = new TreeMap<>();
+    /** Leader: every member's progress, CheckQuorum activity and the read lease; candidates: the votes. */
+    private final ProgressTracker tracker;
 
     /** Ticks since the last election timeout reset (followers: since hearing from the leader). */
     private int electionElapsed;
@@ -97,25 +93,6 @@ public final class RaftNode {
      * ({@link #ticksLost(long)}). Ages the read lease and the stickiness of a restarted node.
      */
     private long now;
-    /**
-     * Leader only: per voter, the tick at which we <em>sent</em> the latest heartbeat round it answered in
-     * this term (the read lease). Measured from the send, not from the answer's arrival: the voter reset
-     * its election timer when the heartbeat arrived, which is no earlier than the send, so its promise not
-     * to vote for anyone else lasts at least an election timeout from here, however late its answer came.
-     */
-    private final TreeMap<Long, Long> leaseFromTick = new TreeMap<>();
-    /**
-     * Leader only: heartbeat rounds and the tick at which each was sent, at most one entry per tick (the
-     * first round sent in it): the send tick of round r is at least that of {@code floorEntry(r)}. Entries
-     * older than the lease window are pruned, so this holds at most {@code electionTimeoutTicks} entries.
-     */
-    private final TreeMap<Long, Long> roundSentTick = new TreeMap<>();
-    /**
-     * No lease until this tick: an abandoned leadership transfer may still have its TimeoutNow in flight,
-     * and the election it starts bypasses the followers' stickiness, so the lease stays void for an
-     * election timeout after the transfer ended.
-     */
-    private long leaseVoidUntilTick;
     /**
      * A restarted node that may have answered a leader's heartbeat before it crashed does not vote (and
      * ignores PreVotes) for anyone but a transfer until this tick, exactly as if it had heard from that
@@ -273,6 +250,8 @@ public final class RaftNode {
         this.snapshots = Objects.requireNonNull(snapshots, "snapshots");
         this.id = config.id();
         this.random = new SplittableRandom(config.randomSeed());
+        this.tracker = new ProgressTracker(
+                id, config.inflightAppendsMax(), (long) config.electionTimeoutTicks() - config.leaseClockDriftTicks());
         HardState hs = storage.hardState();
         this.log = new RaftLog(storage, hs.commit(), appliedIndex);
         this.term = hs.term();
@@ -297,7 +276,7 @@ public final class RaftNode {
     /** Advances logical time by one tick: election timeouts for followers, heartbeats for the leader. */
     public void tick() {
         now++;
-        pruneLeaseRounds();
+        tracker.pruneLeaseRounds(now);
         if (role == Role.LEADER) {
             tickLeader();
         } else {
@@ -332,7 +311,7 @@ public final class RaftNode {
             electionElapsed = 0;
             // CheckQuorum (thesis §6.2): a leader that cannot hear a quorum steps down, so that clients
             // stop waiting on it and a stale leader cannot serve reads.
-            if (config.checkQuorum() && !quorumRecentlyActive()) {
+            if (config.checkQuorum() && !tracker.quorumActive()) {
                 becomeFollower(term, NONE);
                 return;
             }
@@ -340,7 +319,7 @@ public final class RaftNode {
             // the old leader resumes accepting proposals. Its TimeoutNow may still be in flight, though,
             // and would start an election that ignores stickiness: no lease for another election timeout.
             if (transferee != NONE) {
-                leaseVoidUntilTick = Math.max(leaseVoidUntilTick, now + config.electionTimeoutTicks());
+                tracker.voidLeaseUntil(now + config.electionTimeoutTicks());
             }
             transferee = NONE;
         }
@@ -360,18 +339,6 @@ public final class RaftNode {
                 sendSnapshotChunks(follower);
             }
         }
-    }
-
-    private boolean quorumRecentlyActive() {
-        TreeMap<Long, Boolean> active = new TreeMap<>();
-        for (Map.Entry<Long, Progress> e : progress.entrySet()) {
-            boolean isSelf = e.getKey() == id;
-            active.put(e.getKey(), isSelf || e.getValue().recentlyActive());
-            if (!isSelf) {
-                e.getValue().setRecentlyActive(false);
-            }
-        }
-        return quorum.voteResult(active) == VoteResult.WON;
     }
 
     // ------------------------------------------------------------------------------------ elections
@@ -408,7 +375,7 @@ public final class RaftNode {
             return; // a single-voter cluster wins on its own vote
         }
         LogPosition last = log.lastPosition();
-        for (long voter : quorum.voters()) {
+        for (long voter : tracker.voters()) {
             if (voter == id) {
                 continue;
             }
@@ -426,8 +393,7 @@ public final class RaftNode {
 
     /** Records a vote; returns true if this decided the election (and acted on it). */
     private boolean recordVote(long from, boolean granted, boolean preVote) {
-        votes.putIfAbsent(from, granted);
-        VoteResult result = quorum.voteResult(votes);
+        VoteResult result = tracker.recordVote(from, granted);
         if (result == VoteResult.WON) {
             if (preVote) {
                 campaign(false, false);
@@ -459,10 +425,7 @@ public final class RaftNode {
         electionElapsed = 0;
         heartbeatElapsed = 0;
         randomizedElectionTimeout = config.electionTimeoutTicks() + random.nextInt(config.electionTimeoutTicks());
-        votes.clear();
-        progress.clear();
-        leaseFromTick.clear();
-        roundSentTick.clear();
+        tracker.reset();
         transfers.clear();
         forwardsSeen.clear();
         uncommittedBytes = 0;
@@ -477,7 +440,7 @@ public final class RaftNode {
     private void becomePreCandidate() {
         Check.that(role != Role.LEADER, "a leader cannot become a pre-candidate");
         // PreVote changes neither term nor vote: a partitioned node probing in vain disturbs nobody.
-        votes.clear();
+        tracker.resetVotes();
         leaderId = NONE;
         role = Role.PRE_CANDIDATE;
     }
@@ -498,9 +461,9 @@ public final class RaftNode {
         for (long member : conf.members()) {
             // Our own match counts only what is durable; advance() raises it as writes complete.
             long match = member == id ? log.lastDurableIndex() : 0;
-            progress.put(member, new Progress(match, Math.max(last + 1, match + 1), config.inflightAppendsMax()));
+            tracker.track(member, match, Math.max(last + 1, match + 1));
         }
-        progress.get(id).becomeReplicate();
+        tracker.progress(id).becomeReplicate();
         // Changes already in our log may be unapplied; refuse new ones until everything up to here is.
         pendingConfIndex = last;
         // Raft §8: a leader commits an entry of its own term before it can know what is committed.
@@ -728,7 +691,7 @@ public final class RaftNode {
     // --------------------------------------------------------------------------------- the leader
 
     private void handleAppendResponse(AppendResponse m) {
-        Progress pr = progress.get(m.from());
+        Progress pr = tracker.progress(m.from());
         if (pr == null) {
             return;
         }
@@ -774,17 +737,14 @@ public final class RaftNode {
     }
 
     private void handleHeartbeatResponse(HeartbeatResponse m) {
-        Progress pr = progress.get(m.from());
+        Progress pr = tracker.progress(m.from());
         if (pr == null) {
             return;
         }
         pr.setRecentlyActive(true);
         pr.resumeProbe();
         if (m.readContext() > 0) {
-            Map.Entry<Long, Long> sent = roundSentTick.floorEntry(m.readContext());
-            if (sent != null) {
-                leaseFromTick.merge(m.from(), sent.getValue(), Math::max);
-            }
+            tracker.heartbeatAnswered(m.from(), m.readContext());
             reads.ack(m.from(), m.readContext());
             confirmReads();
         }
@@ -818,10 +778,7 @@ public final class RaftNode {
 
     /** Raft §5.4.2 / Figure 8: commit by counting replicas only entries of the current term. */
     private boolean maybeCommit() {
-        long index = quorum.committedIndex(member -> {
-            Progress pr = progress.get(member);
-            return pr == null ? 0 : pr.match();
-        });
+        long index = tracker.committedIndex();
         if (index > log.committed() && log.term(index) == term) {
             log.commitTo(index);
             List<ReadIndexTracker.Read> waiting = reads.takeAwaitingCommit();
@@ -860,7 +817,7 @@ public final class RaftNode {
     }
 
     private void broadcastAppend() {
-        for (long member : progress.keySet()) {
+        for (long member : tracker.members()) {
             if (member != id) {
                 sendAppend(member, true);
             }
@@ -870,16 +827,14 @@ public final class RaftNode {
     private void broadcastHeartbeat() {
         // Every broadcast carries a round not sent before, so an answer dates from this send (the lease).
         long round = reads.heartbeatRound();
-        if (roundSentTick.isEmpty() || roundSentTick.lastEntry().getValue() < now) {
-            roundSentTick.put(round, now);
-        }
-        for (Map.Entry<Long, Progress> e : progress.entrySet()) {
-            if (e.getKey() == id) {
+        tracker.heartbeatSent(round, now);
+        for (long member : tracker.members()) {
+            if (member == id) {
                 continue;
             }
             // Never tell a follower to commit past what it is known to hold.
-            long commit = Math.min(e.getValue().match(), log.committed());
-            messages.add(new HeartbeatRequest(id, e.getKey(), term, commit, round));
+            long commit = Math.min(tracker.progress(member).match(), log.committed());
+            messages.add(new HeartbeatRequest(id, member, term, commit, round));
         }
     }
 
@@ -889,7 +844,7 @@ public final class RaftNode {
      * Returns true if a request carrying entries was sent.
      */
     private boolean sendAppend(long to, boolean sendIfEmpty) {
-        Progress pr = progress.get(to);
+        Progress pr = tracker.progress(to);
         if (pr == null || pr.isPaused()) {
             return false;
         }
@@ -976,7 +931,7 @@ public final class RaftNode {
             if (chunk == null) {
                 // Replaced by a newer snapshot meanwhile: start over with that one.
                 transfers.remove(to);
-                Progress pr = progress.get(to);
+                Progress pr = tracker.progress(to);
                 if (pr != null) {
                     startSnapshot(to, pr);
                 }
@@ -990,7 +945,7 @@ public final class RaftNode {
     }
 
     private void handleInstallSnapshotResponse(InstallSnapshotResponse m) {
-        Progress pr = progress.get(m.from());
+        Progress pr = tracker.progress(m.from());
         if (pr == null) {
             return;
         }
@@ -1109,7 +1064,7 @@ public final class RaftNode {
         ConfChanger.apply(conf, change); // throws IllegalArgumentException naming the problem
         for (ConfChange.Op op : change.ops()) {
             if (op.type() == ConfChange.OpType.ADD_VOTER && conf.isLearner(op.nodeId())) {
-                Progress pr = progress.get(op.nodeId());
+                Progress pr = tracker.progress(op.nodeId());
                 long behind = log.lastIndex() - (pr == null ? 0 : pr.match());
                 if (behind > config.promotionLagEntriesMax()) {
                     throw new ProposalRejectedException("learner " + op.nodeId() + " is " + behind
@@ -1147,7 +1102,7 @@ public final class RaftNode {
         }
         long last = log.lastIndex();
         for (long member : next.members()) {
-            progress.computeIfAbsent(member, m -> new Progress(0, last + 1, config.inflightAppendsMax()));
+            tracker.trackIfAbsent(member, last + 1);
         }
         for (long member : previous.members()) {
             if (!next.isMember(member)) {
@@ -1155,7 +1110,7 @@ public final class RaftNode {
                 if (member != id) {
                     sendAppend(member, true);
                 }
-                progress.remove(member);
+                tracker.untrack(member);
                 transfers.remove(member); // no snapshot for a non-member (simulator seed 107242)
                 // forwardsSeen keeps the member's sessions: a late duplicate of one of its forwards must
                 // still be recognized if it is ever added back in this term (simulator seed 646).
@@ -1168,7 +1123,7 @@ public final class RaftNode {
             long successor = NONE;
             long best = -1;
             for (long voter : next.voters()) {
-                Progress pr = progress.get(voter);
+                Progress pr = tracker.progress(voter);
                 if (pr != null && pr.match() > best) {
                     best = pr.match();
                     successor = voter;
@@ -1263,7 +1218,7 @@ public final class RaftNode {
     /** Registers reads at the current commit index in a new round, and asks the quorum to confirm it. */
     private void startReads(List<ReadIndexTracker.Read> newReads) {
         reads.start(newReads, log.committed());
-        if (quorum.voters().size() == 1) {
+        if (tracker.voters().size() == 1) {
             confirmReads(); // our own confirmation is a quorum
             return;
         }
@@ -1277,28 +1232,10 @@ public final class RaftNode {
      * A leadership transfer deliberately bypasses that stickiness, so it voids the lease.
      */
     private boolean leaseValid() {
-        if (!config.leaseReads() || role != Role.LEADER || transferee != NONE || now < leaseVoidUntilTick) {
+        if (!config.leaseReads() || role != Role.LEADER || transferee != NONE) {
             return false;
         }
-        long window = leaseWindowTicks();
-        TreeMap<Long, Boolean> fresh = new TreeMap<>();
-        for (long voter : quorum.voters()) {
-            Long sent = leaseFromTick.get(voter);
-            fresh.put(voter, voter == id || (sent != null && now - sent < window));
-        }
-        return quorum.voteResult(fresh) == VoteResult.WON;
-    }
-
-    private long leaseWindowTicks() {
-        return (long) config.electionTimeoutTicks() - config.leaseClockDriftTicks();
-    }
-
-    /** Forgets heartbeat rounds too old for an answer to them to make the lease fresh. */
-    private void pruneLeaseRounds() {
-        long window = leaseWindowTicks();
-        while (!roundSentTick.isEmpty() && now - roundSentTick.firstEntry().getValue() >= window) {
-            roundSentTick.pollFirstEntry();
-        }
+        return tracker.leaseHeld(now);
     }
 
     /**
@@ -1311,11 +1248,11 @@ public final class RaftNode {
     public void ticksLost(long count) {
         Check.argument(count >= 0, "lost ticks must be >= 0, got %s", count);
         now += count;
-        pruneLeaseRounds();
+        tracker.pruneLeaseRounds(now);
     }
 
     private void confirmReads() {
-        for (ReadIndexTracker.Read read : reads.takeConfirmed(quorum, id)) {
+        for (ReadIndexTracker.Read read : reads.takeConfirmed(tracker.quorum(), id)) {
             answerRead(read, true);
         }
     }
@@ -1362,7 +1299,7 @@ public final class RaftNode {
         }
         transferee = target;
         electionElapsed = 0;
-        Progress pr = progress.get(target);
+        Progress pr = tracker.progress(target);
         if (pr.match() == log.lastIndex()) {
             messages.add(new TimeoutNow(id, target, term));
         } else {
@@ -1471,7 +1408,7 @@ public final class RaftNode {
 
     private void raiseOwnMatch() {
         if (role == Role.LEADER) {
-            Progress self = progress.get(id);
+            Progress self = tracker.progress(id);
             // Now, and only now, our own copy counts toward the commit quorum.
             if (self != null && self.maybeUpdate(log.lastDurableIndex()) && maybeCommit()) {
                 broadcastAppend();
@@ -1543,7 +1480,7 @@ public final class RaftNode {
 
     private void applyConf(ConfState newConf) {
         this.conf = newConf;
-        this.quorum = new JointConfig(newConf.voters(), newConf.votersOutgoing());
+        tracker.applyConf(newConf);
     }
 
     // ------------------------------------------------------------------------------------- status
@@ -1552,12 +1489,12 @@ public final class RaftNode {
     public Status status() {
         TreeMap<Long, Status.FollowerProgress> view = new TreeMap<>();
         if (role == Role.LEADER) {
-            for (Map.Entry<Long, Progress> e : progress.entrySet()) {
-                Progress pr = e.getValue();
+            for (long member : tracker.members()) {
+                Progress pr = tracker.progress(member);
                 view.put(
-                        e.getKey(),
+                        member,
                         new Status.FollowerProgress(
-                                pr.match(), pr.next(), pr.state().name(), e.getKey() == id || pr.recentlyActive()));
+                                pr.match(), pr.next(), pr.state().name(), member == id || pr.recentlyActive()));
             }
         }
         return new Status(
