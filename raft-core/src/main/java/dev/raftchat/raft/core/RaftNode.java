@@ -300,7 +300,7 @@ public final class RaftNode {
         electionElapsed++;
         if (isPromotable() && electionElapsed >= randomizedElectionTimeout && !awaitingRepair()) {
             electionElapsed = 0;
-            startElection(false);
+            startElection();
         }
     }
 
@@ -346,7 +346,7 @@ public final class RaftNode {
     /** Starts an election now (with a PreVote round first when enabled), if this node may lead. */
     public void campaign() {
         if (role != Role.LEADER && isPromotable() && !awaitingRepair()) {
-            startElection(false);
+            startElection();
         }
     }
 
@@ -354,15 +354,22 @@ public final class RaftNode {
         return conf.isVoter(id);
     }
 
-    private void startElection(boolean transfer) {
-        if (config.preVote() && !transfer) {
-            campaign(true, false);
-        } else {
-            campaign(false, transfer);
-        }
+    /** The kinds of campaign a node runs (etcd's campaignPreElection, campaignElection, campaignTransfer). */
+    private enum CampaignType {
+        /** A PreVote round (thesis §9.6): asks whether an election could succeed, at no change of term. */
+        PRE_ELECTION,
+        /** A real election: a new term and a vote for ourselves, which must be durable before requests leave. */
+        ELECTION,
+        /** An election a leader asked for (TimeoutNow): no PreVote, and voters in a lease vote anyway. */
+        TRANSFER
     }
 
-    private void campaign(boolean preVote, boolean transfer) {
+    private void startElection() {
+        campaign(config.preVote() ? CampaignType.PRE_ELECTION : CampaignType.ELECTION);
+    }
+
+    private void campaign(CampaignType type) {
+        boolean preVote = type == CampaignType.PRE_ELECTION;
         long electionTerm;
         if (preVote) {
             becomePreCandidate();
@@ -371,7 +378,7 @@ public final class RaftNode {
             becomeCandidate();
             electionTerm = term;
         }
-        if (recordVote(id, true, preVote)) {
+        if (recordVote(id, true)) {
             return; // a single-voter cluster wins on its own vote
         }
         LogPosition last = log.lastPosition();
@@ -379,8 +386,8 @@ public final class RaftNode {
             if (voter == id) {
                 continue;
             }
-            VoteRequest request =
-                    new VoteRequest(id, voter, electionTerm, last.index(), last.term(), preVote, transfer);
+            VoteRequest request = new VoteRequest(
+                    id, voter, electionTerm, last.index(), last.term(), preVote, type == CampaignType.TRANSFER);
             // A real vote request reports our term and self-vote, which must be durable first;
             // a PreVote changes nothing and may leave at once.
             if (preVote) {
@@ -391,12 +398,15 @@ public final class RaftNode {
         }
     }
 
-    /** Records a vote; returns true if this decided the election (and acted on it). */
-    private boolean recordVote(long from, boolean granted, boolean preVote) {
+    /**
+     * Records a vote in the campaign this node runs (a PreVote round while {@link Role#PRE_CANDIDATE});
+     * returns true if this decided the election (and acted on it).
+     */
+    private boolean recordVote(long from, boolean granted) {
         VoteResult result = tracker.recordVote(from, granted);
         if (result == VoteResult.WON) {
-            if (preVote) {
-                campaign(false, false);
+            if (role == Role.PRE_CANDIDATE) {
+                campaign(CampaignType.ELECTION);
             } else {
                 becomeLeader();
             }
@@ -486,61 +496,84 @@ public final class RaftNode {
         if (!handleTerm(m)) {
             return;
         }
+        // What every role handles alike: vote requests, and answers to the reads this node asked for.
         if (m instanceof VoteRequest request) {
             handleVoteRequest(request);
-        } else if (m instanceof VoteResponse response) {
-            handleVoteResponse(response);
-        } else if (m instanceof AppendRequest request) {
-            // Election safety makes a second leader in our term impossible, so a leader ignores these.
-            if (role != Role.LEADER) {
-                becomeFollowerOf(request.from());
-                handleAppend(request);
-            }
-        } else if (m instanceof HeartbeatRequest request) {
-            if (role != Role.LEADER) {
-                becomeFollowerOf(request.from());
-                handleHeartbeat(request);
-            }
-        } else if (m instanceof AppendResponse response) {
-            if (role == Role.LEADER) {
-                handleAppendResponse(response);
-            }
+            return;
+        }
+        if (m instanceof ReadIndexResponse response) {
+            handleReadIndexResponse(response);
+            return;
+        }
+        switch (role) {
+            case LEADER -> stepLeader(m);
+            case PRE_CANDIDATE, CANDIDATE -> stepCandidate(m);
+            case FOLLOWER -> stepFollower(m);
+        }
+    }
+
+    /**
+     * A leader's messages: answers to its appends, heartbeats and snapshots, and its followers' forwarded
+     * proposals and reads. Another leader's traffic in our term cannot exist (election safety) and is
+     * ignored, as are vote answers and TimeoutNow.
+     */
+    private void stepLeader(Message m) {
+        if (m instanceof AppendResponse response) {
+            handleAppendResponse(response);
         } else if (m instanceof HeartbeatResponse response) {
-            if (role == Role.LEADER) {
-                handleHeartbeatResponse(response);
-            }
+            handleHeartbeatResponse(response);
         } else if (m instanceof ForwardProposal forward) {
-            if (role == Role.LEADER) {
-                handleForwardProposal(forward);
-            }
+            handleForwardProposal(forward);
         } else if (m instanceof ReadIndexRequest request) {
-            if (role == Role.LEADER) {
-                leaderRead(request.context(), request.from());
-            } else {
-                messages.add(new ReadIndexResponse(id, request.from(), term, request.context(), -1, false));
-            }
-        } else if (m instanceof ReadIndexResponse response) {
-            Long asked = readsAsked.get(response.context());
-            if (asked != null && asked == response.from()) {
-                readsAsked.remove(response.context());
-                readStates.add(
-                        new ReadState(response.context(), response.ok() ? response.readIndex() : -1, response.ok()));
-            }
+            leaderRead(request.context(), request.from());
+        } else if (m instanceof InstallSnapshotResponse response) {
+            handleInstallSnapshotResponse(response);
+        }
+    }
+
+    /**
+     * A (pre-)candidate counts the answers to its vote requests; anything else it handles as a follower
+     * does: a leader's message of this term ends its campaign.
+     */
+    private void stepCandidate(Message m) {
+        if (m instanceof VoteResponse response) {
+            handleVoteResponse(response);
+        } else {
+            stepFollower(m);
+        }
+    }
+
+    /**
+     * A follower's messages (a candidate's too): a leader's message of this term makes this node its
+     * follower; reads are refused (only the leader can confirm them); TimeoutNow starts a transfer election.
+     * Answers meant for a leader or a candidate are ignored.
+     */
+    private void stepFollower(Message m) {
+        if (m instanceof AppendRequest request) {
+            becomeFollowerOf(request.from());
+            handleAppend(request);
+        } else if (m instanceof HeartbeatRequest request) {
+            becomeFollowerOf(request.from());
+            handleHeartbeat(request);
+        } else if (m instanceof InstallSnapshotRequest request) {
+            becomeFollowerOf(request.from());
+            handleInstallSnapshot(request);
+        } else if (m instanceof ReadIndexRequest request) {
+            messages.add(new ReadIndexResponse(id, request.from(), term, request.context(), -1, false));
         } else if (m instanceof TimeoutNow) {
             // Leadership transfer (thesis §3.10): campaign at once, skipping PreVote, with requests
             // marked so that followers still in their leader's lease vote anyway.
-            if (role != Role.LEADER && isPromotable() && !awaitingRepair()) {
-                campaign(false, true);
+            if (isPromotable() && !awaitingRepair()) {
+                campaign(CampaignType.TRANSFER);
             }
-        } else if (m instanceof InstallSnapshotRequest request) {
-            if (role != Role.LEADER) {
-                becomeFollowerOf(request.from());
-                handleInstallSnapshot(request);
-            }
-        } else if (m instanceof InstallSnapshotResponse response) {
-            if (role == Role.LEADER) {
-                handleInstallSnapshotResponse(response);
-            }
+        }
+    }
+
+    private void handleReadIndexResponse(ReadIndexResponse m) {
+        Long asked = readsAsked.get(m.context());
+        if (asked != null && asked == m.from()) {
+            readsAsked.remove(m.context());
+            readStates.add(new ReadState(m.context(), m.ok() ? m.readIndex() : -1, m.ok()));
         }
     }
 
@@ -657,7 +690,7 @@ public final class RaftNode {
         if (!expected || !conf.isVoter(m.from())) {
             return;
         }
-        recordVote(m.from(), m.granted(), m.preVote());
+        recordVote(m.from(), m.granted());
     }
 
     private void handleAppend(AppendRequest m) {
@@ -705,7 +738,7 @@ public final class RaftNode {
                 if (pr.state() == Progress.State.REPLICATE) {
                     pr.becomeProbe();
                 }
-                sendAppend(m.from(), true);
+                sendAppend(m.from());
             }
             return;
         }
@@ -725,13 +758,13 @@ public final class RaftNode {
         if (maybeCommit()) {
             broadcastAppend();
         } else if (wasPaused) {
-            sendAppend(m.from(), false);
+            sendEntries(m.from());
         }
         if (m.from() == transferee && pr.match() == log.lastIndex()) {
             messages.add(new TimeoutNow(id, transferee, term));
         }
         // Keep the pipeline full: send as many batches as the window allows.
-        while (sendAppend(m.from(), false)) {
+        while (sendEntries(m.from())) {
             // each call sends one bounded batch
         }
     }
@@ -753,7 +786,7 @@ public final class RaftNode {
             pr.inflights().freeFirst();
         }
         if (pr.match() < log.lastIndex()) {
-            sendAppend(m.from(), true);
+            sendAppend(m.from());
         }
     }
 
@@ -819,7 +852,7 @@ public final class RaftNode {
     private void broadcastAppend() {
         for (long member : tracker.members()) {
             if (member != id) {
-                sendAppend(member, true);
+                sendAppend(member);
             }
         }
     }
@@ -839,11 +872,22 @@ public final class RaftNode {
     }
 
     /**
-     * Sends the next batch to {@code to} if its progress allows. With {@code sendIfEmpty} an
-     * AppendRequest without entries still goes out (to probe, or to carry the commit index).
-     * Returns true if a request carrying entries was sent.
+     * Sends {@code to} an AppendRequest if its progress allows, with the next batch of entries or, when
+     * there are none, without any (to probe, or to carry the commit index).
      */
-    private boolean sendAppend(long to, boolean sendIfEmpty) {
+    private void sendAppend(long to) {
+        maybeSendAppend(to, true);
+    }
+
+    /**
+     * Sends {@code to} the next batch of entries if there is one and its progress allows. Returns true if
+     * a request carrying entries was sent.
+     */
+    private boolean sendEntries(long to) {
+        return maybeSendAppend(to, false);
+    }
+
+    private boolean maybeSendAppend(long to, boolean sendIfEmpty) {
         Progress pr = tracker.progress(to);
         if (pr == null || pr.isPaused()) {
             return false;
@@ -958,7 +1002,7 @@ public final class RaftNode {
             transfers.remove(m.from());
             pr.maybeUpdate(m.snapshotIndex());
             pr.becomeProbe();
-            sendAppend(m.from(), true);
+            sendAppend(m.from());
             return;
         }
         if (m.nextOffset() > t.ackedOffset) {
@@ -1108,7 +1152,7 @@ public final class RaftNode {
             if (!next.isMember(member)) {
                 // Last word to the removed member: with luck it learns the commit of its own removal.
                 if (member != id) {
-                    sendAppend(member, true);
+                    sendAppend(member);
                 }
                 tracker.untrack(member);
                 transfers.remove(member); // no snapshot for a non-member (simulator seed 107242)
@@ -1303,7 +1347,7 @@ public final class RaftNode {
         if (pr.match() == log.lastIndex()) {
             messages.add(new TimeoutNow(id, target, term));
         } else {
-            sendAppend(target, true);
+            sendAppend(target);
         }
     }
 
