@@ -106,7 +106,8 @@ class BrowserChatTest extends BrowserTestSupport {
         first.awaitConfirmed(shown);
         assertThat(first.driver.findElements(By.cssSelector("#message-list img")))
                 .isEmpty();
-        assertThat(first.driver.getTitle()).isEqualTo("raft-chat");
+        // The title may carry the unread count of the other tests' rooms, never what the markup tried to set.
+        assertThat(first.driver.getTitle()).matches("(\\(\\d+\\) )?raft-chat");
         // Shift+Enter is a new line inside the message; Enter sends.
         first.find("composer-input")
                 .sendKeys("first line", Keys.chord(Keys.SHIFT, Keys.ENTER), "second line", Keys.ENTER);

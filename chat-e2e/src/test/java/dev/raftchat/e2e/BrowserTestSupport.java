@@ -41,8 +41,13 @@ abstract class BrowserTestSupport {
             return;
         }
         cluster = new ChatProcessCluster(
-                temp.resolve("data"), Path.of("target", "e2e-logs", getClass().getSimpleName()), 3);
+                temp.resolve("data"), Path.of("target", "e2e-logs", getClass().getSimpleName()), clusterSize());
         cluster.startAll();
+    }
+
+    /** How many nodes the class's cluster has: three, unless a class needs less. */
+    int clusterSize() {
+        return 3;
     }
 
     @BeforeEach

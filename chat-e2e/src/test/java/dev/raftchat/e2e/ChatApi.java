@@ -68,6 +68,25 @@ final class ChatApi {
                 201);
     }
 
+    JsonNode edit(String room, long seq, String text) {
+        return expect(
+                send("PATCH", messagePath(room, seq), JSON.createObjectNode().put("text", text)), 200);
+    }
+
+    JsonNode delete(String room, long seq) {
+        return expect(send("DELETE", messagePath(room, seq), null), 200);
+    }
+
+    /** The status of an edit, whatever it is (for edits that must be refused). */
+    int tryEdit(String room, long seq, String text) {
+        return send("PATCH", messagePath(room, seq), JSON.createObjectNode().put("text", text))
+                .statusCode();
+    }
+
+    private static String messagePath(String room, long seq) {
+        return "/api/v1/rooms/" + segment(room) + "/messages/" + seq;
+    }
+
     /** Every message of {@code room}, oldest first, read page by page backwards from the latest. */
     List<JsonNode> allMessages(String room) {
         List<JsonNode> pages = new ArrayList<>();
@@ -88,6 +107,34 @@ final class ChatApi {
         List<JsonNode> messages = new ArrayList<>();
         pages.forEach(page -> page.get("messages").forEach(messages::add));
         return messages;
+    }
+
+    /** Moves this user's read marker of every room (every page of the room list) to its latest message. */
+    void markAllRead() {
+        String after = null;
+        do {
+            JsonNode page = expect(
+                    send(
+                            "GET",
+                            "/api/v1/rooms?limit=200"
+                                    + (after == null
+                                            ? ""
+                                            : "&after=" + URLEncoder.encode(after, StandardCharsets.UTF_8)),
+                            null),
+                    200);
+            for (JsonNode room : page.get("rooms")) {
+                long latest = room.path("latestSeq").asLong();
+                if (latest > 0) {
+                    expect(
+                            send(
+                                    "PUT",
+                                    "/api/v1/rooms/" + segment(room.get("name").asText()) + "/read-marker",
+                                    JSON.createObjectNode().put("seq", latest)),
+                            204);
+                }
+            }
+            after = page.get("next").isNull() ? null : page.get("next").asText();
+        } while (after != null);
     }
 
     JsonNode info() {

@@ -9,7 +9,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
@@ -154,6 +156,75 @@ final class ChatPage {
 
     void reload() {
         driver.navigate().refresh();
+    }
+
+    /** The page's own {@code innerWidth} and {@code innerHeight}, the size its CSS lays out for. */
+    Dimension viewport() {
+        List<?> size = (List<?>) script("return [window.innerWidth, window.innerHeight];");
+        return new Dimension(((Number) size.get(0)).intValue(), ((Number) size.get(1)).intValue());
+    }
+
+    /**
+     * Resizes the window so that the page's viewport (not the window, which headless Chromium makes taller
+     * than its page) is {@code width} × {@code height} CSS pixels; screenshots then have that size.
+     */
+    ChatPage resizeViewport(int width, int height) {
+        Dimension wanted = new Dimension(width, height);
+        driver.manage().window().setSize(wanted);
+        await().atMost(WAIT).until(() -> {
+            Dimension inner = viewport();
+            if (inner.equals(wanted)) {
+                return true;
+            }
+            Dimension outer = driver.manage().window().getSize();
+            driver.manage()
+                    .window()
+                    .setSize(new Dimension(outer.width + width - inner.width, outer.height + height - inner.height));
+            return false;
+        });
+        return this;
+    }
+
+    /** Minimizes the window: the page is then hidden ({@code document.hidden}), as in a background tab. */
+    void hide() {
+        driver.manage().window().minimize();
+        await().atMost(WAIT).until(() -> Boolean.TRUE.equals(script("return document.hidden;")));
+    }
+
+    /** Shows the minimized window again at the desktop size. */
+    void show() {
+        resizeViewport(Chromium.DESKTOP_VIEWPORT.width, Chromium.DESKTOP_VIEWPORT.height);
+        await().atMost(WAIT).until(() -> Boolean.FALSE.equals(script("return document.hidden;")));
+    }
+
+    /**
+     * Makes the browser use {@code timeZone} (an IANA name or {@code GMT+hh:mm:ss}) for local times, as a
+     * reader in that zone would, and reloads the page so that the client formats with it from the start.
+     */
+    void useTimeZone(String timeZone) {
+        driver.executeCdpCommand("Emulation.setTimezoneOverride", Map.of("timezoneId", timeZone));
+        reload();
+        await().atMost(WAIT).until(() -> script("return Intl.DateTimeFormat().resolvedOptions().timeZone;") != null);
+    }
+
+    /** The {@code id} of the element that has the keyboard focus ("" when it has none). */
+    String focusedId() {
+        return String.valueOf(script("return document.activeElement ? document.activeElement.id : '';"));
+    }
+
+    /** The list item of the confirmed message {@code seq}. */
+    WebElement message(long seq) {
+        return driver.findElement(By.cssSelector("#message-list > li.msg[data-seq='" + seq + "']"));
+    }
+
+    /** The seq of the confirmed message showing {@code text}, once it is shown. */
+    long seqOf(String text) {
+        awaitConfirmed(text);
+        return ((Number) script(
+                        "return Number(Array.from(document.querySelectorAll('#message-list > li.msg:not(.pending)'))"
+                                + ".find(li => li.querySelector('.msg-text')?.textContent === arguments[0]).dataset.seq);",
+                        text))
+                .longValue();
     }
 
     /** Writes a PNG of the window to the build directory. */

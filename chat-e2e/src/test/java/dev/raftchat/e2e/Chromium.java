@@ -30,6 +30,10 @@ final class Chromium {
     static final Path DRIVER = Path.of(System.getProperty("chat.e2e.chromedriver", "/usr/bin/chromedriver"));
     static final Dimension DESKTOP = new Dimension(1280, 860);
     static final Dimension PHONE = new Dimension(390, 780);
+    /** The page sizes of the screenshots in docs/screenshots: a laptop and a phone (iPhone 12–15 class). */
+    static final Dimension DESKTOP_VIEWPORT = new Dimension(1280, 800);
+
+    static final Dimension PHONE_VIEWPORT = new Dimension(390, 844);
 
     private Chromium() {}
 

@@ -16,6 +16,7 @@ import dev.raftchat.chat.http.Firehose;
 import dev.raftchat.chat.http.OpsRoutes;
 import dev.raftchat.chat.ops.ChatMetrics;
 import dev.raftchat.chat.ops.ChatNodeOperations;
+import dev.raftchat.chat.ops.MeteredStateMachine;
 import dev.raftchat.chat.state.ChatCodec;
 import dev.raftchat.chat.state.ChatCommand;
 import dev.raftchat.chat.state.ChatLimits;
@@ -76,8 +77,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One running raft-chat node: the chat state machine replicated by a {@link RaftServer} over file
- * storage ({@code <dataDir>/log}, snapshots every {@code snapshotCount} entries in
- * {@code <dataDir>/snapshots}) and the Netty transport, served over HTTP and WebSocket.
+ * storage ({@code <dataDir>/log}, snapshots in {@code <dataDir>/snapshots} every {@code snapshotCount} entries
+ * at least, and only once the log since the last one is as large as that snapshot: see
+ * {@link #SNAPSHOT_GROWTH_PERCENT}) and the Netty transport, served over HTTP and WebSocket.
  *
  * <p><b>Writes</b> are proposed on any node (a follower forwards to the leader) and answered once
  * committed and applied on this node. A proposal that fails because no leader is known (or was lost
@@ -101,6 +103,15 @@ public final class ChatNode implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long LEADERSHIP_TRANSFER_WAIT_MILLIS = 2_000;
     private static final int API_EXECUTOR_QUEUE_MAX = 16_384;
+    /**
+     * A snapshot waits, beyond {@code --snapshot-count} entries, until the command bytes applied since the last
+     * one reach this percentage of its size ({@code RaftServerConfig.snapshotGrowthPercent}). With 100 the
+     * snapshot writes cost at most one byte per byte posted whatever the state's size, and the log behind the
+     * newest snapshot holds at most about as many bytes as the state (which bounds replay at restart). A fixed
+     * 10,000 entries rewrote a 100 MB state for every 2.5 MB posted and the post rate fell as history grew
+     * (issue 21; figures in docs/benchmarks.md).
+     */
+    static final int SNAPSHOT_GROWTH_PERCENT = 100;
     /**
      * While the cluster version is below what this node reads, it reports its version again this often (a
      * report is a few bytes in the log; reports are soft state that a snapshot restore forgets).
@@ -209,8 +220,11 @@ public final class ChatNode implements AutoCloseable {
                 .proposalTimeoutMillis(config.requestTimeoutMillis())
                 .readTimeoutMillis(config.requestTimeoutMillis())
                 .snapshotIntervalEntries(config.snapshotCount())
+                .snapshotGrowthPercent(SNAPSHOT_GROWTH_PERCENT)
                 .build();
-        this.raft = new RaftServer(raftConfig, storage, snapshots, transport, chat, metrics);
+        metrics.bindPeers(() -> transport.peers().keySet(), transport::queuedMessages);
+        this.raft = new RaftServer(
+                raftConfig, storage, snapshots, transport, new MeteredStateMachine(chat, metrics), metrics);
         registerClusterMeters();
         raft.addListener(new RaftServerListener() {
             @Override
@@ -248,6 +262,7 @@ public final class ChatNode implements AutoCloseable {
         this.webSocketHub =
                 new WebSocketHub(chat, api, authenticator, config.http().webSocketAuthTimeoutMillis());
         chat.addListener(webSocketHub);
+        metrics.bindWebSockets(webSocketHub::connectionCount, firehose::clientCount);
         raft.start();
         try {
             var operations = new ChatNodeOperations(
@@ -595,6 +610,7 @@ public final class ChatNode implements AutoCloseable {
             http.close();
             passwordHasher.close();
             apiExecutor.shutdownNow();
+            metrics.close();
             LOG.info("node {}: stopped", nodeId);
         } finally {
             terminated.complete(null);
@@ -637,6 +653,7 @@ public final class ChatNode implements AutoCloseable {
             if (status.state() != ServerStatus.State.RUNNING) {
                 return;
             }
+            metrics.peersKnown(transport.peers().keySet());
             ConfState conf = status.raft().conf();
             boolean member = conf.voters().contains(nodeId) || conf.learners().contains(nodeId);
             if (member) {

@@ -487,17 +487,32 @@ class V1HttpTest {
             assertThat(reply.header("WWW-Authenticate")).isEqualTo("Bearer");
         }
         String[][] wrongMethods = {
-            {"PUT", "/api/v1/info"},
-            {"GET", "/api/v1/auth/login"},
-            {"PATCH", "/api/v1/rooms"},
-            {"POST", "/api/v1/rooms/guarded"},
-            {"GET", "/api/v1/rooms/guarded/retention"},
-            {"POST", "/api/v1/rooms/guarded/messages/1"}
+            {"PUT", "/api/v1/info", "GET"},
+            {"GET", "/api/v1/auth/login", "POST"},
+            {"GET", "/api/v1/auth/sessions/1", "DELETE"},
+            {"PATCH", "/api/v1/rooms", "GET, POST"},
+            {"POST", "/api/v1/rooms/guarded", "GET, DELETE"},
+            {"GET", "/api/v1/rooms/guarded/retention", "PUT"},
+            {"DELETE", "/api/v1/rooms/guarded/messages", "GET, POST"},
+            {"POST", "/api/v1/rooms/guarded/messages/1", "PATCH, DELETE"}
         };
         for (String[] route : wrongMethods) {
             Reply reply = client.call(1, route[0], route[1], alice, "{}");
             assertThat(reply.status()).as(route[0] + " " + route[1]).isEqualTo(405);
-            assertThat(reply.header("Allow")).isNotBlank();
+            assertThat(reply.errorCode()).isEqualTo("method_not_allowed");
+            assertThat(reply.header("Allow")).as(route[0] + " " + route[1]).isEqualTo(route[2]);
+        }
+        // Path parameters are checked before the method; paths that no route has are 404 whatever the method.
+        assertThat(client.call(1, "POST", "/api/v1/rooms/guarded/messages/0", alice, "{}")
+                        .errorCode())
+                .isEqualTo("invalid_seq");
+        assertThat(client.call(1, "POST", "/api/v1/rooms/%20/messages", alice, "{}")
+                        .errorCode())
+                .isEqualTo("invalid_room_name");
+        for (String path : List.of("/api/v1", "/api/v1/rooms/guarded/extra", "/api/v1/auth", "/api/v1//rooms")) {
+            Reply reply = client.call(1, "GET", path, alice, null);
+            assertThat(reply.status()).as(path).isEqualTo(404);
+            assertThat(reply.errorCode()).isEqualTo("not_found");
         }
         assertThat(client.get(1, "/api/v1/rooms?consistency=eventual", null).errorCode())
                 .isEqualTo("invalid_consistency");

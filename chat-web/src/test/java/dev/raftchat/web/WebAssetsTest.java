@@ -48,6 +48,33 @@ class WebAssetsTest {
     }
 
     @Test
+    void theClientHasNoDependencyAndNoMarkupSink() {
+        String[] modules = {"main.js", "api.js", "live.js", "messages.js", "cluster.js", "format.js"};
+        Pattern anyImport = Pattern.compile("(?m)^\\s*import\\s[^;]*from\\s+'([^']+)'|import\\(");
+        Pattern markupSinks =
+                Pattern.compile("innerHTML|outerHTML|insertAdjacentHTML|document\\.write|eval\\(|new Function");
+        for (String module : modules) {
+            String source = assets.named(module).orElseThrow().text();
+            Matcher imports = anyImport.matcher(source);
+            while (imports.find()) {
+                assertThat(imports.group(1))
+                        .as(module + ": only the client's own files, statically")
+                        .isNotNull()
+                        .startsWith("./");
+            }
+            String code = source.replaceAll("(?s)/\\*.*?\\*/", "").replaceAll("(?m)//.*$", "");
+            assertThat(markupSinks.matcher(code).find())
+                    .as(module + " turns no string into markup or code")
+                    .isFalse();
+        }
+        for (String file : new String[] {"index.html", "app.css"}) {
+            assertThat(assets.named(file).orElseThrow().text())
+                    .as(file + " loads nothing from another origin")
+                    .doesNotContainPattern("(?i)(src|href)=\"(https?:)?//|@import|url\\(\"?(https?:)?//");
+        }
+    }
+
+    @Test
     void unsafeOrUnknownNamesAreNeverLookedUp() {
         assertThat(assets.forPath("/app/../assets/index.html")).isEmpty();
         assertThat(assets.forPath("/app/..")).isEmpty();

@@ -40,9 +40,9 @@ public final class KvNode {
         var transport = new NettyTransport(
                 NettyTransportConfig.builder("kv-example", id, self).build(), addresses);
         var storage = FileLogStorage.open(dataDir, FileLogStorageConfig.defaults());
-        var config = RaftServerConfig.builder(NodeConfig.defaults(id, System.nanoTime()), ConfState.ofVoters(ids))
+        var config = RaftServerConfig.builder(NodeConfig.defaults(id), ConfState.ofVoters(ids))
                 .build();
-        return new RaftServer(config, storage, transport, new KvStore()).start();
+        return RaftServer.builder(config, storage, transport, new KvStore()).start();
     }
 
     public static void main(String[] args) throws Exception {

@@ -42,6 +42,13 @@ public enum Counter {
     TORN_WRITES,
     PAUSES,
     STALLED_LEADERS_ISOLATED,
+    /**
+     * Lease-read runs: a leadership transfer after which the old leader hears nothing for a while (its TimeoutNow
+     * gets out, the answers do not), so that it would go on serving lease reads while the new leader commits.
+     */
+    TRANSFERS_FROM_DEAF_LEADERS,
+    /** Reads sent to such an old leader, and writes to its transfer's target, right after the transfer. */
+    LEASE_PROBES_AFTER_TRANSFER,
     SLOW_SYNCS,
     SYNCS,
     /** Syncs that overlapped the leader's later Readies (runs with overlapped syncs). */
@@ -72,6 +79,8 @@ public enum Counter {
     LOG_COMPACTIONS,
     SNAPSHOT_TRANSFER_LEADER_CHANGES,
     SNAPSHOT_TRANSFERS_ACROSS_TERMS,
+    /** Snapshot chunks delivered with a bit flipped (their checksum must refuse them). */
+    SNAPSHOT_CHUNKS_CORRUPTED,
     LEASE_READS_UNDER_DRIFT,
     /** File disks: power lost inside an append that only extends the log. */
     POWER_LOSSES_IN_APPEND,
@@ -114,6 +123,8 @@ public enum Counter {
             PAUSES,
             TICKS_LOST_IN_STALLS,
             STALLED_LEADERS_ISOLATED,
+            TRANSFERS_FROM_DEAF_LEADERS,
+            LEASE_PROBES_AFTER_TRANSFER,
             SLOW_SYNCS,
             LEADER_CHANGES,
             RUNS_3_NODES,
@@ -145,6 +156,7 @@ public enum Counter {
             STALE_READ_INDEX_RESPONSES,
             SNAPSHOT_TRANSFER_LEADER_CHANGES,
             SNAPSHOT_TRANSFERS_ACROSS_TERMS,
+            SNAPSHOT_CHUNKS_CORRUPTED,
             LEASE_READS_UNDER_DRIFT,
             POWER_LOSSES_IN_APPEND,
             POWER_LOSSES_IN_TRUNCATION,

@@ -25,7 +25,9 @@ final class Event implements Comparable<Event> {
         UNCLOG,
         HEAL_ALL,
         LIVENESS_CHECK,
-        CRASH
+        CRASH,
+        /** An extra client op after a transfer from a deaf leader (payload: the op's kind); target: the node. */
+        LEASE_PROBE
     }
 
     final long timeMillis;

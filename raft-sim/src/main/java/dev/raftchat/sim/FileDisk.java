@@ -3,6 +3,7 @@ package dev.raftchat.sim;
 import dev.raftchat.raft.model.Entry;
 import dev.raftchat.raft.model.HardState;
 import dev.raftchat.raft.model.LogPosition;
+import dev.raftchat.raft.storage.ForwardingLogStorage;
 import dev.raftchat.raft.storage.LogStorage;
 import dev.raftchat.raft.storage.StorageException;
 import dev.raftchat.raft.storage.file.FileLogStorage;
@@ -212,7 +213,7 @@ public final class FileDisk implements SimDisk {
      * Delegates, remembering how far the log reached when written and when synced, and injects power losses
      * and failed forces into the operations it passes on.
      */
-    private final class Tracking implements LogStorage {
+    private final class Tracking extends ForwardingLogStorage {
         private final FileLogStorage delegate;
         long lastIndexSeen;
         long lastIndexSynced;
@@ -224,6 +225,7 @@ public final class FileDisk implements SimDisk {
         private boolean running;
 
         Tracking(FileLogStorage delegate) {
+            super(delegate);
             this.delegate = delegate;
             lastIndexSeen = delegate.lastIndex();
             lastIndexSynced = lastIndexSeen;
@@ -231,36 +233,6 @@ public final class FileDisk implements SimDisk {
             if (delegate.repairThroughIndex() > 0) {
                 group.nodeOwingRepair = nodeId;
             }
-        }
-
-        @Override
-        public HardState hardState() {
-            return delegate.hardState();
-        }
-
-        @Override
-        public LogPosition compactedThrough() {
-            return delegate.compactedThrough();
-        }
-
-        @Override
-        public long lastIndex() {
-            return delegate.lastIndex();
-        }
-
-        @Override
-        public long term(long index) {
-            return delegate.term(index);
-        }
-
-        @Override
-        public long repairThroughIndex() {
-            return delegate.repairThroughIndex();
-        }
-
-        @Override
-        public List<Entry> entries(long fromIndex, long toIndexExclusive, long maxBytes) {
-            return delegate.entries(fromIndex, toIndexExclusive, maxBytes);
         }
 
         @Override
@@ -273,11 +245,6 @@ public final class FileDisk implements SimDisk {
             }
             run(truncates ? Operation.TRUNCATION : Operation.APPEND, truncates, false, () -> delegate.append(entries));
             lastIndexSeen = delegate.lastIndex();
-        }
-
-        @Override
-        public void saveHardState(HardState hardState) {
-            delegate.saveHardState(hardState);
         }
 
         @Override
@@ -352,9 +319,11 @@ public final class FileDisk implements SimDisk {
             }
         }
 
+        /** Syncs at once through {@link #sync()}, so that its faults apply (the delegate's would bypass them). */
         @Override
-        public void close() {
-            delegate.close();
+        public PendingSync beginSync() {
+            sync();
+            return PendingSync.DONE;
         }
     }
 

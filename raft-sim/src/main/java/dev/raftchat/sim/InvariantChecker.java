@@ -132,7 +132,8 @@ final class InvariantChecker {
                     node + 1, durable.votedFor(), durable.term(), lastSynced.votedFor());
         }
         // Entries recovery reported lost to an injected bit flip (repairThroughIndex) still bind the node: it
-        // votes for nobody until a leader has replicated them back, which keeps the acknowledgement's promise.
+        // votes only for a candidate that holds them until a leader has replicated them back, which keeps the
+        // acknowledgement's promise.
         checkPromisesKept(node, v, durable, Math.max(storage.lastIndex(), storage.repairThroughIndex()));
         v.term = durable.term();
         v.votedFor = durable.votedFor();
@@ -157,7 +158,8 @@ final class InvariantChecker {
         }
         if (v.commit > v.lastIndex() && storage.repairThroughIndex() >= v.commit) {
             // Recovery reported synced entries lost to corruption (a bit flip the file disk injected): the
-            // node knows it, votes for nobody until a leader repairs it, and its commit index is clamped.
+            // node knows it, votes only for candidates that hold them until a leader repairs it, and its commit
+            // index is clamped.
             v.commit = v.lastIndex();
         }
         if (v.commit > v.lastIndex()) {

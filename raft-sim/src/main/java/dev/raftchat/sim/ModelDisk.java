@@ -3,6 +3,7 @@ package dev.raftchat.sim;
 import dev.raftchat.raft.model.Entry;
 import dev.raftchat.raft.model.HardState;
 import dev.raftchat.raft.model.LogPosition;
+import dev.raftchat.raft.storage.ForwardingLogStorage;
 import dev.raftchat.raft.storage.LogStorage;
 import dev.raftchat.raft.storage.MemoryLogStorage;
 import java.util.ArrayList;
@@ -113,10 +114,11 @@ public final class ModelDisk implements SimDisk {
     }
 
     /** The storage a node sees: reads reflect every write; durability follows the enclosing disk. */
-    private final class ModelStorage implements LogStorage {
+    private final class ModelStorage extends ForwardingLogStorage {
         private final MemoryLogStorage visible;
 
         ModelStorage(MemoryLogStorage visible) {
+            super(visible);
             this.visible = visible;
         }
 
@@ -124,31 +126,6 @@ public final class ModelDisk implements SimDisk {
             if (openStorage != this) {
                 throw new IllegalStateException("storage used after its node crashed");
             }
-        }
-
-        @Override
-        public HardState hardState() {
-            return visible.hardState();
-        }
-
-        @Override
-        public LogPosition compactedThrough() {
-            return visible.compactedThrough();
-        }
-
-        @Override
-        public long lastIndex() {
-            return visible.lastIndex();
-        }
-
-        @Override
-        public long term(long index) {
-            return visible.term(index);
-        }
-
-        @Override
-        public List<Entry> entries(long fromIndex, long toIndexExclusive, long maxBytes) {
-            return visible.entries(fromIndex, toIndexExclusive, maxBytes);
         }
 
         @Override

@@ -1,5 +1,6 @@
 package dev.raftchat.sim;
 
+import dev.raftchat.raft.message.InstallSnapshotRequest;
 import dev.raftchat.raft.message.Message;
 import dev.raftchat.raft.message.ReadIndexResponse;
 import java.util.Arrays;
@@ -18,6 +19,14 @@ final class Network {
 
     private final Simulation sim;
     private final SplittableRandom random;
+    /**
+     * Draws which snapshot chunks a bit flips in on the way (a stream of its own, so that the other draws of
+     * a seed are what they were before this fault existed).
+     */
+    private final SplittableRandom corruptionRandom;
+    /** While faults are active, one snapshot chunk in this many arrives with one bit flipped. */
+    static final int SNAPSHOT_CHUNK_CORRUPTED_ONE_IN = 20;
+
     private final FaultPlan plan;
     private final int nodeCount;
     final boolean[][] cut;
@@ -33,9 +42,10 @@ final class Network {
     /** The last ReadIndex response sent to each node: what a stale one would confirm. */
     private final Message[] lastReadIndexResponse;
 
-    Network(Simulation sim, SplittableRandom random, FaultPlan plan, int nodeCount) {
+    Network(Simulation sim, SplittableRandom random, SplittableRandom corruptionRandom, FaultPlan plan, int nodeCount) {
         this.sim = sim;
         this.random = random;
+        this.corruptionRandom = corruptionRandom;
         this.plan = plan;
         this.nodeCount = nodeCount;
         cut = new boolean[nodeCount][nodeCount];
@@ -93,10 +103,30 @@ final class Network {
             counters.increment(Counter.MESSAGES_DROPPED);
             return;
         }
-        sim.scheduleDelivery(latency(from, to), to, m);
+        Message delivered = m;
+        if (faultsActive
+                && m instanceof InstallSnapshotRequest r
+                && r.chunk().length > 0
+                && corruptionRandom.nextInt(SNAPSHOT_CHUNK_CORRUPTED_ONE_IN) == 0) {
+            // Damage the transport's checks missed: the receiver must refuse the chunk by its checksum.
+            counters.increment(Counter.SNAPSHOT_CHUNKS_CORRUPTED);
+            byte[] damaged = r.chunk().clone();
+            damaged[corruptionRandom.nextInt(damaged.length)] ^= (byte) (1 << corruptionRandom.nextInt(8));
+            delivered = new InstallSnapshotRequest(
+                    r.from(),
+                    r.to(),
+                    r.term(),
+                    r.meta(),
+                    r.offset(),
+                    damaged,
+                    r.done(),
+                    r.chunkCrc32c(),
+                    r.snapshotCrc32c());
+        }
+        sim.scheduleDelivery(latency(from, to), to, delivered);
         if (faultsActive && plan.duplicateProbability() > 0 && random.nextDouble() < plan.duplicateProbability()) {
             counters.increment(Counter.MESSAGES_DUPLICATED);
-            sim.scheduleDelivery(latency(from, to) + random.nextInt(50), to, m);
+            sim.scheduleDelivery(latency(from, to) + random.nextInt(50), to, delivered);
         }
     }
 

@@ -176,8 +176,8 @@ final class SimNode {
         storage = disk.open();
         // Logically equal, byte-different snapshots: odd nodes write their registers in ascending key order,
         // even ones in descending order (the StateMachine contract does not ask for identical bytes).
-        stateMachine =
-                new SimStateMachine(sim, this, sim.config().environment().byteDifferentSnapshots() && id % 2 == 0);
+        stateMachine = new SimStateMachine(
+                sim, this, sim.config().environment().byteDifferentSnapshots() && id % 2 == 0, sim.registerMapping());
         if (firstRandomSeed == 0) {
             firstRandomSeed = randomSeed;
         }

@@ -61,6 +61,11 @@ public final class Simulation {
     private final SplittableRandom clockRandom;
     /** Draws each node incarnation's envelope session (the runtime draws it at random). */
     private final SplittableRandom sessionRandom;
+    /**
+     * Draws the deaf-leader transfers of lease-read runs and their probes: a stream of its own, so that other
+     * runs draw exactly what they drew before it existed.
+     */
+    private final SplittableRandom leaseTransferRandom;
 
     private final Counters counters = new Counters();
     private final InvariantChecker invariants;
@@ -114,6 +119,15 @@ public final class Simulation {
     }
 
     public Simulation(long seed, SimulationConfig config) {
+        this(seed, config, null);
+    }
+
+    /**
+     * A run whose nodes run an embedder's state machine through {@code mapping} (null: the simulator's own
+     * register map only). The seed chooses everything else exactly as for {@link #runSeed(long)}.
+     */
+    public Simulation(long seed, SimulationConfig config, RegisterMapping mapping) {
+        this.registerMapping = mapping;
         this.seed = seed;
         this.config = config;
         SplittableRandom root = new SplittableRandom(seed);
@@ -129,8 +143,10 @@ public final class Simulation {
         snapshotLogTailEntries = snapshotRandom.nextBoolean() ? 0 : snapshotRandom.nextInt(snapshotIntervalEntries);
         clockRandom = root.split();
         sessionRandom = root.split();
+        leaseTransferRandom = new SplittableRandom(seed ^ 0x1EA5_E7F5L);
         invariants = new InvariantChecker(config.slots(), counters);
-        network = new Network(this, networkRandom, config.faults(), config.slots());
+        network = new Network(
+                this, networkRandom, new SplittableRandom(seed ^ 0xC0_44_0B_7EL), config.faults(), config.slots());
         trace = new Object[config.traceEvents()];
         long[] ids = new long[config.nodeCount()];
         for (int i = 0; i < ids.length; i++) {
@@ -153,6 +169,18 @@ public final class Simulation {
     /** Runs the seed once with the configuration it stands for. */
     public static SimResult runSeed(long seed) {
         return new Simulation(seed, SimulationConfig.forSeed(seed)).run();
+    }
+
+    /** Runs the seed once with the configuration it stands for, the nodes running the embedder's machine. */
+    public static SimResult runSeed(long seed, RegisterMapping mapping) {
+        return new Simulation(seed, SimulationConfig.forSeed(seed), mapping).run();
+    }
+
+    /** Null unless the nodes run an embedder's state machine. */
+    private final RegisterMapping registerMapping;
+
+    RegisterMapping registerMapping() {
+        return registerMapping;
     }
 
     // --- accessors for the hosts ---------------------------------------------------------------------
@@ -253,7 +281,8 @@ public final class Simulation {
         } catch (SimulationFailure e) {
             failure = e.getMessage();
         } catch (RuntimeException e) {
-            failure = "exception at " + now + "ms: " + e + stackTop(e);
+            SimulationFailure checked = simulationFailureIn(e);
+            failure = checked != null ? checked.getMessage() : "exception at " + now + "ms: " + e + stackTop(e);
         }
         finished = true;
         return new SimResult(
@@ -267,6 +296,16 @@ public final class Simulation {
                 now,
                 history.size(),
                 counters);
+    }
+
+    /** A check's failure that the runtime wrapped (a state machine's exception stops its node). */
+    private static SimulationFailure simulationFailureIn(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SimulationFailure failure) {
+                return failure;
+            }
+        }
+        return null;
     }
 
     private static String stackTop(Throwable e) {
@@ -358,6 +397,7 @@ public final class Simulation {
                 }
             }
             case LIVENESS_CHECK -> livenessCheck();
+            case LEASE_PROBE -> leaseProbe(nodes[e.target], (KvOp.Kind) e.payload);
         }
     }
 
@@ -608,6 +648,9 @@ public final class Simulation {
                         note("transfer leadership " + leader.id + " -> " + target);
                         counters.increment(Counter.LEADERSHIP_TRANSFERS);
                         leader.transferLeadership(target);
+                        if (config.leaseReads() && !partitioned && leaseTransferRandom.nextBoolean()) {
+                            deafenAfterTransfer(leader, nodes[(int) target - 1]);
+                        }
                     }
                 }
             }
@@ -639,6 +682,60 @@ public final class Simulation {
                 }
             }
         }
+    }
+
+    /** The longest an old leader stays deaf after a transfer: past its lease, short of the op timeout. */
+    static final int DEAF_LEADER_MILLIS_MAX = 400;
+    /** Probes after a transfer from a deaf leader: writes to the target and reads to the old leader. */
+    static final int LEASE_PROBES_PER_TRANSFER = 6;
+
+    /**
+     * Lease-read runs: right after {@code leader} was asked to hand over to {@code target}, nothing reaches
+     * the old leader for a while (its TimeoutNow and heartbeats still get out). The target is elected by a
+     * transfer election, which bypasses the followers' stickiness, and commits; the old leader, which hears
+     * of none of it, must not serve a read from its lease meanwhile (a transfer voids the lease). Writes to
+     * the target and reads to the old leader, spread over the old lease's length, make the stale read that
+     * a lease ignoring the transfer would serve show up in the history (mutation 09).
+     */
+    private void deafenAfterTransfer(SimNode leader, SimNode target) {
+        for (int other = 0; other < nodes.length; other++) {
+            if (other != leader.index) {
+                network.cut[other][leader.index] = true;
+            }
+        }
+        counters.increment(Counter.TRANSFERS_FROM_DEAF_LEADERS);
+        long leaseMillis = (long) NodeConfig.DEFAULT_ELECTION_TIMEOUT_TICKS * config.tickMillis();
+        startedPartition(
+                "old leader " + leader.id + " deaf after its transfer to " + target.id,
+                leaseMillis + leaseTransferRandom.nextInt(DEAF_LEADER_MILLIS_MAX - (int) leaseMillis));
+        for (int i = 0; i < LEASE_PROBES_PER_TRANSFER; i++) {
+            boolean write = i % 2 == 0;
+            long at = (i + 1) * leaseMillis / LEASE_PROBES_PER_TRANSFER + leaseTransferRandom.nextInt(10);
+            schedule(
+                    at,
+                    Event.Type.LEASE_PROBE,
+                    write ? target.index : leader.index,
+                    0,
+                    write ? KvOp.Kind.WRITE : KvOp.Kind.READ);
+        }
+    }
+
+    private void leaseProbe(SimNode node, KvOp.Kind kind) {
+        if (!workloadActive || !node.isInService()) {
+            return;
+        }
+        counters.increment(Counter.LEASE_PROBES_AFTER_TRANSFER);
+        int key = leaseTransferRandom.nextInt(config.keyCount());
+        long value = kind == KvOp.Kind.WRITE ? nextValue++ : 0;
+        if (kind == KvOp.Kind.WRITE) {
+            lastWritten[key] = value;
+        }
+        OpRecord op = newOp(
+                nextProcess++,
+                -1,
+                new KvCommand(node.id, nextRequestId++, kind, key, value, 0),
+                kind == KvOp.Kind.READ);
+        node.propose(op);
     }
 
     /** The running leader of the highest term, or null. */

@@ -2,6 +2,7 @@ package dev.raftchat.chat.fuzz;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.raftchat.testsupport.JazzerDriver;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -10,17 +11,25 @@ import org.junit.jupiter.api.Test;
  * -Dsurefire.failIfNoSpecifiedTests=false -Dfuzz.seconds=600}.
  */
 class FuzzTargetsTest {
+    /**
+     * Our code, and the parsers in front of it (Netty's HTTP codec, Jackson's tokenizer), so that coverage
+     * guides the fuzzer through the request syntax too.
+     */
+    private static final String INSTRUMENTED_WITH_PARSERS =
+            JazzerDriver.OUR_CODE + ":io.netty.handler.codec.http.**:com.fasterxml.jackson.core.**";
 
     @Test
     void chatCodecAndSnapshots() {
-        JazzerDriver.Result result = JazzerDriver.run(ChatCodecFuzzTarget.class, "chat-codec");
+        JazzerDriver.Result result =
+                JazzerDriver.run(ChatCodecFuzzTarget.class, "chat-codec", INSTRUMENTED_WITH_PARSERS);
         assertThat(result.exitCode()).as(result.output()).isZero();
         assertThat(result.executions()).isPositive();
     }
 
     @Test
     void httpRequestsAndJsonBodies() {
-        JazzerDriver.Result result = JazzerDriver.run(HttpRequestFuzzTarget.class, "http-requests");
+        JazzerDriver.Result result =
+                JazzerDriver.run(HttpRequestFuzzTarget.class, "http-requests", INSTRUMENTED_WITH_PARSERS);
         assertThat(result.exitCode()).as(result.output()).isZero();
         assertThat(result.executions()).isPositive();
     }

@@ -127,6 +127,15 @@ export class ApiClient {
     return { message: answer.body, replayed: answer.headers.get('Idempotent-Replayed') === 'true' };
   }
 
+  /** Replaces the text of message `seq` (author or admin); resolves to the edited message. */
+  editMessage(name, seq, text) {
+    return this.json('PATCH', `${API}/rooms/${seg(name)}/messages/${seg(String(seq))}`, { body: { text } });
+  }
+  /** Deletes message `seq` (author or admin); resolves to its tombstone. */
+  deleteMessage(name, seq) {
+    return this.json('DELETE', `${API}/rooms/${seg(name)}/messages/${seg(String(seq))}`);
+  }
+
   cluster() { return this.json('GET', `${API}/cluster`, { auth: false, timeoutMs: 5000 }); }
   /** The original API's node status, the cluster view's fallback on servers without /api/v1/cluster. */
   legacyStatus() { return this.json('GET', '/raft', { auth: false, timeoutMs: 5000 }); }

@@ -114,7 +114,7 @@ export class ClusterView {
       const name = el('th', { attrs: { scope: 'row' } }, el('span', { text: `node ${member.id}` }));
       if (member.leader) name.append(' ', el('span', { className: 'badge leader', text: 'leader' }));
       if (Number(member.id) === Number(view.nodeId)) name.append(' ', el('span', { className: 'badge self', text: 'you' }));
-      if (member.url) name.append(el('div', { className: 'muted small-print', text: member.url }));
+      if (member.url) name.append(el('div', { className: 'muted small-print member-url', text: member.url }));
       const health = member.healthy === null || member.healthy === undefined ? 'unknown' : (member.healthy ? 'healthy' : 'unreachable');
       tbody.append(el('tr', { attrs: { 'data-member': member.id, 'data-role': member.role } },
         name,
@@ -126,7 +126,8 @@ export class ClusterView {
     table.append(tbody);
     const foot = el('p', { className: 'muted small-print',
       text: `Updated ${relativeAgo(this.updatedAt)} · refreshes every ${POLL_MS / 1000} s` });
-    const nodes = [facts, table, foot];
+    // On a narrow screen the table reflows (app.css); should it still not fit, it scrolls rather than being cut off.
+    const nodes = [facts, el('div', { className: 'table-scroll' }, table), foot];
     if (view.progressKnown === false) {
       nodes.push(el('p', { className: 'muted small-print',
         text: 'Match, lag and health are tracked by the leader; this node is not it, so they are blank here.' }));

@@ -12,6 +12,9 @@ const FALLBACK_LIMITS = { maxMessageChars: 4000, maxRoomNameChars: 64, maxPageSi
 const ROOM_REFRESH_MS = 15000;
 const TOAST_MS = 4000;
 const COMPOSER_HEIGHT_MAX_PX = 200;
+const BASE_TITLE = 'raft-chat';
+/** Up to this window width the room list is a drawer (app.css has the same breakpoint). */
+const DRAWER_WIDTH_MAX_PX = 760;
 
 const $ = (id) => document.getElementById(id);
 
@@ -62,6 +65,9 @@ const messages = new MessageView({
     if (entry && entry.unread) { entry.unread = 0; renderRooms(); }
   },
   onSessionEnded: () => endSession('Your session has ended. Please log in again.'),
+  onUnseenChanged: () => updateTitle(),
+  onComposerFocus: () => $('composer-input').focus(),
+  onNotice: (text) => toast(text),
   onRoomMissing: (room) => {
     toast(`Room “${room}” does not exist (any more).`);
     removeRoom(room);
@@ -88,6 +94,20 @@ function toast(text) {
   node.hidden = false;
   clearTimeout(toastTimer);
   toastTimer = setTimeout(() => { node.hidden = true; }, TOAST_MS);
+}
+
+/**
+ * The tab title: "(N) raft-chat" while N messages are unread in the rooms that are not open (the room
+ * list's counts, from the server's read markers) plus those that arrived in the open room while the page
+ * was hidden; plain "raft-chat" when there are none.
+ */
+function updateTitle() {
+  let unread = document.hidden ? messages.hiddenUnseen : 0;
+  for (const room of state.rooms) {
+    if (room.name !== state.currentRoom) unread += room.unread ?? 0;
+  }
+  const title = unread > 0 ? `(${unread > 999 ? '999+' : unread}) ${BASE_TITLE}` : BASE_TITLE;
+  if (document.title !== title) document.title = title;
 }
 
 function showError(node, text) {
@@ -172,6 +192,7 @@ function endSession(message) {
   state.session = null;
   state.me = null;
   session.clear();
+  closeDrawer();
   live.stop();
   messages.forgetPending();
   messages.open(null);
@@ -198,6 +219,7 @@ async function enterApp() {
   live.start();
   await loadRooms(true);
   openFromHash();
+  openTheOnlyRoom();
 }
 
 // ---- rooms -----------------------------------------------------------------------------------------
@@ -222,6 +244,7 @@ async function loadRooms(fromStart) {
       if (current) current.unread = 0;
     }
     renderRooms();
+    openTheOnlyRoom();
   } catch (e) {
     if (!(e instanceof ApiError && e.status === 401)) toast(`Could not load rooms: ${e.message}`);
   }
@@ -250,6 +273,19 @@ function renderRooms() {
   $('rooms-more').hidden = state.roomsNext === null || state.roomsNext === undefined;
   $('rooms-empty').hidden = state.rooms.length > 0;
   renderRoomHeader();
+  updateTitle();
+}
+
+/**
+ * With exactly one room (and no more pages of them) and none named in the address, that room opens by
+ * itself: a reader should not face an empty page under "Pick a room" when there is nothing to pick.
+ * location.replace keeps the back button from returning to the empty page.
+ */
+function openTheOnlyRoom() {
+  if (!state.session || state.currentRoom !== null || /^#\/r\/./.test(location.hash)) return;
+  if (state.rooms.length !== 1 || (state.roomsNext !== null && state.roomsNext !== undefined)) return;
+  location.replace(`#/r/${encodeURIComponent(state.rooms[0].name)}`);
+  openFromHash();
 }
 
 function renderRoomHeader() {
@@ -260,6 +296,7 @@ function renderRoomHeader() {
   const mayDelete = room && state.me && (state.me.admin || (room.createdBy && room.createdBy.toLowerCase() === state.me.username.toLowerCase()));
   $('room-delete').hidden = !mayDelete;
   const enabled = Boolean(state.currentRoom);
+  $('no-room').hidden = enabled;
   $('composer-input').disabled = !enabled;
   updateComposer();
 }
@@ -372,6 +409,10 @@ $('composer-input').addEventListener('keydown', (event) => {
   if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
     event.preventDefault();
     sendComposer();
+  } else if (event.key === 'ArrowUp' && event.target.value === '' && !event.shiftKey && !event.altKey
+    && !event.ctrlKey && !event.metaKey && !event.isComposing) {
+    // As in most chat clients: Up in the empty composer edits your last message.
+    if (messages.editLastOwn()) event.preventDefault();
   }
 });
 $('composer').addEventListener('submit', (event) => {
@@ -434,23 +475,44 @@ live.addEventListener('room_deleted', (event) => {
 });
 live.addEventListener('unauthorized', () => endSession('Your session has ended. Please log in again.'));
 
-// Unread counts of the other rooms: refreshed while the page is visible.
-setInterval(() => { if (state.session && state.me && !document.hidden) loadRooms(true); }, ROOM_REFRESH_MS);
-document.addEventListener('visibilitychange', () => { if (!document.hidden && state.session && state.me) loadRooms(true); });
+// Unread counts of the other rooms, refreshed also while the page is hidden: the tab title shows them.
+setInterval(() => { if (state.session && state.me) loadRooms(true); }, ROOM_REFRESH_MS);
+document.addEventListener('visibilitychange', () => {
+  updateTitle();
+  if (!document.hidden && state.session && state.me) loadRooms(true);
+});
 
 // ---- narrow screens: the room list is a drawer ---------------------------------------------------------
 
-function closeDrawer() {
+/**
+ * Closes the drawer. Closed by the reader (backdrop, Escape, the button), focus goes back to the button that
+ * opened it; opening a room moves focus to the composer itself.
+ */
+function closeDrawer(returnFocus = false) {
+  if (!document.body.classList.contains('drawer-open')) return;
   document.body.classList.remove('drawer-open');
   $('rooms-toggle').setAttribute('aria-expanded', 'false');
+  $('chat').inert = false;
+  if (returnFocus || $('sidebar').contains(document.activeElement)) $('rooms-toggle').focus();
 }
 $('rooms-toggle').addEventListener('click', () => {
-  const open = document.body.classList.toggle('drawer-open');
-  $('rooms-toggle').setAttribute('aria-expanded', String(open));
-  if (open) $('new-room-name').focus();
+  if (document.body.classList.contains('drawer-open')) {
+    closeDrawer(true);
+    return;
+  }
+  document.body.classList.add('drawer-open');
+  $('rooms-toggle').setAttribute('aria-expanded', 'true');
+  // The page behind the drawer takes no clicks or focus; the backdrop over it closes the drawer.
+  $('chat').inert = true;
+  $('new-room-name').focus();
 });
-document.addEventListener('keydown', (event) => { if (event.key === 'Escape') closeDrawer(); });
-$('chat').addEventListener('click', () => { if (document.body.classList.contains('drawer-open')) closeDrawer(); });
+document.addEventListener('keydown', (event) => {
+  if (event.key === 'Escape' && document.body.classList.contains('drawer-open')) closeDrawer(true);
+});
+$('drawer-backdrop').addEventListener('click', () => closeDrawer(true));
+$('no-room-rooms').addEventListener('click', () => $('rooms-toggle').click());
+// Widening the window past the drawer's breakpoint shows the list in place: the drawer state must not linger.
+window.matchMedia(`(max-width: ${DRAWER_WIDTH_MAX_PX}px)`).addEventListener('change', (event) => { if (!event.matches) closeDrawer(); });
 
 // ---- start ---------------------------------------------------------------------------------------------
 

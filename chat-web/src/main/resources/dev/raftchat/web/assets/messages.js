@@ -1,10 +1,11 @@
 // The message list of the open room: the latest page on open, older pages on scroll-up (keeping the
 // reader's place), live messages in seq order without duplicates, optimistic pending sends that
-// become real messages, and the "new messages" marker when the reader is not at the bottom.
+// become real messages, the "new messages" marker when the reader is not at the bottom, day
+// separators, and editing and deleting the reader's own messages.
 
 import { ApiError, newTxnId } from './api.js';
 import { cursorOfMessage } from './live.js';
-import { authorHue, el, fullTime, shortTime } from './format.js';
+import { authorHue, clockTime, dayKey, dayLabel, el, fullTime, isoDay, linkedText } from './format.js';
 
 /** Within this many pixels of the end the reader counts as "at the bottom". */
 const BOTTOM_SLACK_PX = 48;
@@ -16,15 +17,28 @@ const READ_MARKER_DELAY_MS = 700;
 /** Automatic resends of a failed post (same transaction id) before the reader is asked. */
 const AUTO_RETRIES = 3;
 const AUTO_RETRY_BASE_MS = 400;
+/** How often the day separators check whether "Today" has become "Yesterday". */
+const DAY_CHECK_MS = 60 * 1000;
 
 export class MessageView {
-  constructor({ api, live, me, elements, onRead, onSessionEnded, onRoomMissing }) {
+  constructor({ api, live, me, elements, onRead, onSessionEnded, onRoomMissing, onUnseenChanged = () => {},
+    onComposerFocus = () => {}, onNotice = () => {} }) {
     this.api = api;
     this.live = live;
     this.me = me;
     this.onRead = onRead;
     this.onSessionEnded = onSessionEnded;
     this.onRoomMissing = onRoomMissing;
+    this.onUnseenChanged = onUnseenChanged;
+    this.onComposerFocus = onComposerFocus;
+    this.onNotice = onNotice;
+    /** Messages of the open room that arrived while the page was hidden (the tab title's count). */
+    this.hiddenUnseen = 0;
+    /** The open editor: {seq, li, input, error, buttons, saving, returnTo}, or null. */
+    this.editing = null;
+    /** The open action menu: {menu, button}, or null. */
+    this.menu = null;
+    this.labelledDay = dayKey(Date.now());
     this.scroller = elements.scroller;
     this.list = elements.list;
     this.historyState = elements.historyState;
@@ -37,7 +51,28 @@ export class MessageView {
     this.reset(null);
     this.scroller.addEventListener('scroll', () => this.onScroll(), { passive: true });
     this.newMarker.addEventListener('click', () => this.scrollToBottom(true));
-    document.addEventListener('visibilitychange', () => { if (!document.hidden) this.maybeMarkRead(); });
+    document.addEventListener('visibilitychange', () => {
+      if (document.hidden) return;
+      this.setHiddenUnseen(0);
+      this.maybeMarkRead();
+    });
+    // Any click outside the open menu closes it, as focus leaving it does.
+    document.addEventListener('click', (event) => {
+      if (this.menu && !this.menu.menu.contains(event.target) && !this.menu.button.contains(event.target)) this.closeMenu(false);
+    }, true);
+    setInterval(() => this.relabelDays(), DAY_CHECK_MS);
+  }
+
+  setHiddenUnseen(count) {
+    if (this.hiddenUnseen === count) return;
+    this.hiddenUnseen = count;
+    this.onUnseenChanged(count);
+  }
+
+  /** Whether `message` is the reader's own, which they may edit and delete (an unverified post never is). */
+  isMine(message) {
+    const me = this.me();
+    return Boolean(me && message.author && message.verified !== false && message.author.toLowerCase() === me.toLowerCase());
   }
 
   reset(room) {
@@ -52,7 +87,10 @@ export class MessageView {
     this.catchingUp = false;
     this.unseen = 0;
     this.markedSeq = 0;
-    clearTimeout(this.readTimer);
+    this.editing = null;
+    this.menu = null;
+    this.setHiddenUnseen(0);
+    this.sendReadMarker();
     this.list.replaceChildren();
     this.newMarker.hidden = true;
     this.emptyRoom.hidden = true;
@@ -232,11 +270,16 @@ export class MessageView {
     const wasAtBottom = this.atBottom();
     let added = 0;
     let mine = false;
+    let hiddenAdded = 0;
     for (const message of messages) {
       if (message.seq <= this.contiguousSeq) continue;
       if (!this.messages.has(message.seq)) {
         added += 1;
-        if (message.author && this.me() && message.author.toLowerCase() === this.me().toLowerCase()) mine = true;
+        if (this.isMine(message)) {
+          mine = true;
+        } else if (document.hidden && !message.deleted) {
+          hiddenAdded += 1;
+        }
       }
       this.place(message);
       this.contiguousSeq = message.seq;
@@ -244,6 +287,7 @@ export class MessageView {
     }
     this.emptyRoom.hidden = this.messages.size > 0 || this.hasPendingHere();
     if (added === 0) return;
+    if (hiddenAdded) this.setHiddenUnseen(this.hiddenUnseen + hiddenAdded);
     this.updateHistoryState();
     if (wasAtBottom || mine) {
       this.scrollToBottom(false);
@@ -397,12 +441,22 @@ export class MessageView {
       this.pending.delete(message.txnId);
       entry.li.remove();
     }
+    if (this.editing && this.editing.seq === message.seq && this.items.has(message.seq)) {
+      if (!message.deleted) {
+        // Changed elsewhere while the reader edits it: keep their editor; the new text shows when it closes.
+        this.messages.set(message.seq, message);
+        return;
+      }
+      this.editing = null; // deleted meanwhile: nothing is left to edit
+      this.onNotice('The message you were editing was deleted.');
+    }
     const li = this.render(message, false);
     const existing = this.items.get(message.seq);
     this.messages.set(message.seq, message);
     this.items.set(message.seq, li);
     if (existing) {
       if (existing.dataset.replayed) li.dataset.replayed = existing.dataset.replayed;
+      if (this.menu && existing.contains(this.menu.button)) this.menu = null;
       existing.replaceWith(li);
     } else {
       // Walk back from the end past pending messages and newer ones; usually one or two steps.
@@ -432,7 +486,7 @@ export class MessageView {
     li.style.setProperty('--author-hue', String(authorHue(author)));
     const time = el('time', {
       className: 'msg-time',
-      text: shortTime(message.postedAtMillis),
+      text: clockTime(message.postedAtMillis),
       attrs: { datetime: new Date(message.postedAtMillis).toISOString(), title: fullTime(message.postedAtMillis) },
     });
     const head = el('div', { className: 'msg-head' }, el('span', { className: 'msg-author', text: author }), time);
@@ -440,10 +494,11 @@ export class MessageView {
     if (message.deleted) {
       body = el('p', { className: 'msg-text deleted', text: 'This message was deleted.' });
     } else {
-      body = el('p', { className: 'msg-text', text: message.text });
+      body = el('p', { className: 'msg-text' }, linkedText(message.text));
     }
-    li.append(head, body);
-    if (message.editedAt) head.append(el('span', { className: 'msg-edited muted', text: '(edited)' }));
+    // "(edited)" follows the text, so it shows also when the message shares the header of the one before.
+    const edited = message.editedAt ? el('span', { className: 'msg-edited muted', text: '(edited)' }) : null;
+    li.append(head, el('div', { className: 'msg-body' }, body, edited));
     if (message.verified === false) {
       head.append(el('span', {
         className: 'msg-unverified muted',
@@ -452,17 +507,282 @@ export class MessageView {
       }));
     }
     if (pending) li.append(el('div', { className: 'msg-status small-print', attrs: { role: 'status' } }));
+    if (!pending && !message.deleted && this.isMine(message)) {
+      li.classList.add('mine');
+      li.append(this.actionsButton(message.seq, clockTime(message.postedAtMillis)));
+    }
     li.dataset.millis = String(message.postedAtMillis);
     return li;
   }
 
-  /** Hides the header of a message that follows one of the same author shortly before. */
+  /** Hides the header of a message that follows one of the same author shortly before; marks where a day starts. */
   regroup(li) {
     const previous = li.previousElementSibling;
-    const continued = previous
+    const millis = Number(li.dataset.millis);
+    const newDay = !previous || dayKey(Number(previous.dataset.millis)) !== dayKey(millis);
+    const continued = !newDay
       && previous.dataset.author === li.dataset.author
-      && Number(li.dataset.millis) - Number(previous.dataset.millis) < GROUP_WINDOW_MS;
+      && millis - Number(previous.dataset.millis) < GROUP_WINDOW_MS;
     li.classList.toggle('continued', Boolean(continued));
+    li.classList.toggle('new-day', newDay);
+    const existing = li.querySelector(':scope > .day-separator');
+    if (!newDay) {
+      existing?.remove();
+      return;
+    }
+    const label = dayLabel(millis);
+    if (existing && existing.dataset.day === isoDay(millis) && existing.textContent === label) return;
+    const separator = el('div', {
+      className: 'day-separator',
+      attrs: { role: 'separator', 'aria-label': label, 'data-day': isoDay(millis) },
+    }, el('time', { text: label, attrs: { datetime: isoDay(millis) } }));
+    if (existing) existing.replaceWith(separator); else li.prepend(separator);
+  }
+
+  /** After midnight "Today" is "Yesterday": relabels the separators when the reader's day changes. */
+  relabelDays() {
+    const today = dayKey(Date.now());
+    if (today === this.labelledDay) return;
+    this.labelledDay = today;
+    for (const li of this.list.querySelectorAll(':scope > li.new-day')) this.regroup(li);
+  }
+
+  // ---- editing and deleting the reader's own messages ------------------------------------------
+
+  /** The "⋯" button of one of the reader's messages: opens a menu with Edit and Delete. */
+  actionsButton(seq, time) {
+    const button = el('button', {
+      className: 'msg-menu-button',
+      attrs: {
+        type: 'button',
+        'aria-haspopup': 'menu',
+        'aria-expanded': 'false',
+        'aria-label': `Edit or delete your message of ${time}`,
+        title: 'Edit or delete',
+      },
+    }, el('span', { text: '⋯', attrs: { 'aria-hidden': 'true' } }));
+    button.addEventListener('click', () => (this.menu?.button === button ? this.closeMenu(true) : this.openMenu(seq, button)));
+    button.addEventListener('keydown', (event) => {
+      if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
+        event.preventDefault();
+        this.openMenu(seq, button, event.key === 'ArrowUp' ? -1 : 0);
+      }
+    });
+    return el('div', { className: 'msg-actions' }, button);
+  }
+
+  openMenu(seq, button, focusIndex = 0) {
+    this.closeMenu(false);
+    const item = (text, action, danger) => el('button', {
+      className: danger ? 'menu-item danger' : 'menu-item',
+      text,
+      attrs: { type: 'button', role: 'menuitem', tabindex: '-1', 'data-action': action },
+    });
+    const edit = item('Edit', 'edit', false);
+    const remove = item('Delete', 'delete', true);
+    const menu = el('div', { className: 'msg-menu', attrs: { role: 'menu', 'aria-label': 'Message actions' } }, edit, remove);
+    const items = [edit, remove];
+    edit.addEventListener('click', () => { this.closeMenu(false); this.startEdit(seq, 'menu'); });
+    remove.addEventListener('click', () => { this.closeMenu(false); this.confirmDelete(seq); });
+    menu.addEventListener('keydown', (event) => {
+      const at = items.indexOf(document.activeElement);
+      let next = null;
+      if (event.key === 'ArrowDown') next = (at + 1) % items.length;
+      else if (event.key === 'ArrowUp') next = (at - 1 + items.length) % items.length;
+      else if (event.key === 'Home') next = 0;
+      else if (event.key === 'End') next = items.length - 1;
+      else if (event.key === 'Escape') {
+        event.preventDefault();
+        event.stopPropagation();
+        this.closeMenu(true);
+      } else if (event.key === 'Tab') {
+        this.closeMenu(false);
+      }
+      if (next !== null) {
+        event.preventDefault();
+        items[next].focus();
+      }
+    });
+    menu.addEventListener('focusout', (event) => {
+      if (this.menu?.menu === menu && event.relatedTarget && !menu.contains(event.relatedTarget)) this.closeMenu(false);
+    });
+    button.after(menu);
+    // Near the bottom of the list the menu opens upwards, so it is never hidden below the scroller's edge.
+    if (menu.getBoundingClientRect().bottom > this.scroller.getBoundingClientRect().bottom) menu.classList.add('up');
+    button.setAttribute('aria-expanded', 'true');
+    this.menu = { menu, button };
+    items.at(focusIndex).focus();
+  }
+
+  closeMenu(refocus) {
+    const open = this.menu;
+    if (!open) return;
+    this.menu = null;
+    open.menu.remove();
+    open.button.setAttribute('aria-expanded', 'false');
+    if (refocus && open.button.isConnected) open.button.focus();
+  }
+
+  /** Up arrow in the empty composer: edits the reader's newest message that is not deleted. */
+  editLastOwn() {
+    const seqs = [...this.messages.keys()].sort((a, b) => b - a);
+    for (const seq of seqs) {
+      const message = this.messages.get(seq);
+      if (!message.deleted && this.isMine(message)) return this.startEdit(seq, 'composer');
+    }
+    return false;
+  }
+
+  /** Replaces the message's text by an editor: Enter saves, Shift+Enter is a new line, Escape cancels. */
+  startEdit(seq, returnTo) {
+    const message = this.messages.get(seq);
+    const li = this.items.get(seq);
+    if (!message || !li || message.deleted || !this.isMine(message)) return false;
+    if (this.editing) this.endEdit(false);
+    li.querySelector(':scope > .msg-confirm')?.remove();
+    const input = el('textarea', { className: 'msg-edit-input', attrs: { 'aria-label': 'Edit your message', rows: '1' } });
+    input.value = message.text;
+    const save = el('button', { className: 'primary-button small', text: 'Save', attrs: { type: 'submit' } });
+    const cancel = el('button', { className: 'ghost-button small', text: 'Cancel', attrs: { type: 'button', 'data-action': 'cancel' } });
+    const error = el('p', { className: 'form-error small-print', attrs: { role: 'alert' } });
+    error.hidden = true;
+    const form = el('form', { className: 'msg-edit', attrs: { novalidate: true } },
+      input,
+      el('div', { className: 'msg-edit-bar' }, save, cancel,
+        el('small', { className: 'muted small-print', text: 'Enter saves · Shift+Enter new line · Esc cancels' })),
+      error);
+    li.querySelector(':scope > .msg-body').replaceWith(form);
+    li.classList.add('editing');
+    this.editing = { seq, li, input, error, buttons: [save, cancel], saving: false, returnTo };
+    const grow = () => {
+      input.style.height = 'auto';
+      input.style.height = `${Math.min(input.scrollHeight + 2, 240)}px`;
+    };
+    input.addEventListener('input', grow);
+    input.addEventListener('keydown', (event) => {
+      if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        this.saveEdit();
+      } else if (event.key === 'Escape') {
+        event.preventDefault();
+        event.stopPropagation();
+        this.endEdit(true);
+      }
+    });
+    form.addEventListener('submit', (event) => { event.preventDefault(); this.saveEdit(); });
+    cancel.addEventListener('click', () => this.endEdit(true));
+    input.focus();
+    input.setSelectionRange(input.value.length, input.value.length);
+    grow();
+    return true;
+  }
+
+  /** Closes the editor and shows the message as it now is; focus goes back where the edit started. */
+  endEdit(refocus) {
+    const editing = this.editing;
+    if (!editing) return;
+    this.editing = null;
+    const message = this.messages.get(editing.seq);
+    if (message && editing.li.isConnected) this.place(message);
+    if (refocus) this.refocusAfter(editing.seq, editing.returnTo);
+  }
+
+  refocusAfter(seq, returnTo) {
+    const button = this.items.get(seq)?.querySelector('.msg-menu-button');
+    if (returnTo === 'menu' && button) button.focus(); else this.onComposerFocus();
+  }
+
+  async saveEdit() {
+    const editing = this.editing;
+    if (!editing || editing.saving) return;
+    const text = editing.input.value;
+    const message = this.messages.get(editing.seq);
+    if (text.trim() === '') {
+      this.showEditError(editing, 'A message cannot be empty. To remove it, use Delete.');
+      return;
+    }
+    if (message && text === message.text) {
+      this.endEdit(true);
+      return;
+    }
+    editing.saving = true;
+    for (const button of editing.buttons) button.disabled = true;
+    const generation = this.generation;
+    try {
+      const edited = await this.api.editMessage(this.room, editing.seq, text);
+      if (generation !== this.generation || this.editing !== editing) return;
+      this.editing = null;
+      this.place(edited);
+      this.refocusAfter(editing.seq, editing.returnTo);
+    } catch (e) {
+      if (generation !== this.generation || this.editing !== editing) return;
+      editing.saving = false;
+      for (const button of editing.buttons) button.disabled = false;
+      if (e instanceof ApiError && e.status === 401) {
+        this.onSessionEnded();
+      } else if (e instanceof ApiError && e.code === 'message_deleted') {
+        this.editing = null;
+        this.place({ ...message, deleted: true, text: null, editedAt: null });
+        this.onNotice('That message was deleted meanwhile.');
+        this.onComposerFocus();
+      } else {
+        // The outcome of a timed-out edit is unknown; saving again sets the same text, so it is safe.
+        this.showEditError(editing, `Not saved: ${e.message}. Press Enter to try again.`);
+      }
+    }
+  }
+
+  showEditError(editing, text) {
+    editing.error.textContent = text;
+    editing.error.hidden = false;
+    editing.input.focus();
+  }
+
+  /** Asks inside the message whether to delete it; focus goes to the answer "Delete". */
+  confirmDelete(seq) {
+    const li = this.items.get(seq);
+    const message = this.messages.get(seq);
+    if (!li || !message || message.deleted || !this.isMine(message)) return;
+    if (this.editing?.seq === seq) this.endEdit(false);
+    const current = this.items.get(seq);
+    current.querySelector(':scope > .msg-confirm')?.remove();
+    const yes = el('button', { className: 'danger-button small', text: 'Delete', attrs: { type: 'button', 'data-action': 'confirm-delete' } });
+    const no = el('button', { className: 'ghost-button small', text: 'Cancel', attrs: { type: 'button', 'data-action': 'cancel' } });
+    const status = el('span', { className: 'form-error small-print', attrs: { role: 'alert' } });
+    const bar = el('div', { className: 'msg-confirm', attrs: { role: 'group', 'aria-label': 'Delete this message?' } },
+      el('span', { text: 'Delete this message for everyone?' }), yes, no, status);
+    const dismiss = () => {
+      bar.remove();
+      this.refocusAfter(seq, 'menu');
+    };
+    no.addEventListener('click', dismiss);
+    bar.addEventListener('keydown', (event) => {
+      if (event.key === 'Escape') {
+        event.preventDefault();
+        event.stopPropagation();
+        dismiss();
+      }
+    });
+    yes.addEventListener('click', async () => {
+      yes.disabled = true;
+      no.disabled = true;
+      const generation = this.generation;
+      try {
+        const tombstone = await this.api.deleteMessage(this.room, seq);
+        if (generation !== this.generation) return;
+        this.place(tombstone);
+        this.onComposerFocus();
+      } catch (e) {
+        if (generation !== this.generation) return;
+        yes.disabled = false;
+        no.disabled = false;
+        if (e instanceof ApiError && e.status === 401) this.onSessionEnded();
+        status.textContent = `Not deleted: ${e.message}.`;
+        yes.focus();
+      }
+    });
+    current.append(bar);
+    yes.focus();
   }
 
   // ---- read marker -----------------------------------------------------------------------------
@@ -471,17 +791,26 @@ export class MessageView {
     if (this.room === null || document.hidden || !this.atBottom() || !this.contiguousSeq) return;
     if (this.contiguousSeq <= this.markedSeq) return;
     clearTimeout(this.readTimer);
-    const room = this.room;
-    const seq = this.contiguousSeq;
-    this.readTimer = setTimeout(async () => {
-      try {
-        await this.api.readMarker(room, seq);
-        if (room === this.room) this.markedSeq = Math.max(this.markedSeq, seq);
-        this.onRead(room, seq);
-      } catch (e) {
-        // A lost read marker only leaves an unread count too high; the next one corrects it.
-        console.debug('read marker not stored', e);
-      }
-    }, READ_MARKER_DELAY_MS);
+    this.unsentMarker = { room: this.room, seq: this.contiguousSeq };
+    this.readTimer = setTimeout(() => this.sendReadMarker(), READ_MARKER_DELAY_MS);
+  }
+
+  /**
+   * Stores the waiting read marker now. Leaving a room sends it at once rather than dropping it: what the
+   * reader saw there is read, even when they switch rooms within the marker's short delay.
+   */
+  async sendReadMarker() {
+    clearTimeout(this.readTimer);
+    const marker = this.unsentMarker;
+    this.unsentMarker = null;
+    if (!marker) return;
+    try {
+      await this.api.readMarker(marker.room, marker.seq);
+      if (marker.room === this.room) this.markedSeq = Math.max(this.markedSeq, marker.seq);
+      this.onRead(marker.room, marker.seq);
+    } catch (e) {
+      // A lost read marker only leaves an unread count too high; the next one corrects it.
+      console.debug('read marker not stored', e);
+    }
   }
 }

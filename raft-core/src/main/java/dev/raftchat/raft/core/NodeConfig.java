@@ -1,59 +1,40 @@
 package dev.raftchat.raft.core;
 
 import dev.raftchat.raft.model.Check;
+import java.security.SecureRandom;
+import java.util.Objects;
 
 /**
  * Configuration of one pure {@link RaftNode}. Every limit carries its unit in its name; all values are
  * validated once, in the constructor, with a message that names the field. Start from
- * {@link #defaults(long, long)} and change fields with the {@code with...} methods.
+ * {@link #defaults(long)} (or {@link #builder(long)}) and change fields with the builder or the
+ * {@code with...} methods.
  *
- * @param id                            this node's id, positive
- * @param electionTimeoutTicks          base election timeout; each timeout is drawn uniformly from
- *                                      {@code [electionTimeoutTicks, 2 * electionTimeoutTicks)}
- * @param heartbeatIntervalTicks        how often a leader sends heartbeats; less than the election timeout
- * @param preVote                       run a PreVote round before bumping the term (thesis §9.6)
- * @param checkQuorum                   a leader steps down when it has not heard from a quorum within an
- *                                      election timeout; followers ignore vote requests while they
- *                                      hear from a leader (thesis §6.2, §4.2.3)
- * @param forwardProposals              followers forward proposals to the leader rather than reject them
- * @param appendBytesMax                the most entry bytes in one AppendRequest (at least one entry is sent)
- * @param inflightAppendsMax            the most unacknowledged AppendRequests per follower (pipelining window)
- * @param uncommittedBytesMax           a leader refuses proposals while its uncommitted log exceeds this
- * @param committedBytesPerReadyMax     the most entry bytes handed to the state machine per {@link Ready}
- * @param proposalsPerForwardMax        the most proposals a follower packs into one forward message
- * @param pendingReadsMax               the most linearizable reads waiting for leadership confirmation
- * @param snapshotChunkBytes            the most snapshot bytes in one InstallSnapshot message
- * @param snapshotChunksInflightMax     the most unacknowledged snapshot chunks per follower (flow control)
- * @param leaseReads                    opt-in: a leader answers reads from its lease, without a heartbeat
- *                                      round, while a quorum answered it within
- *                                      {@code electionTimeoutTicks - leaseClockDriftTicks} ticks (thesis §6.4.1).
- *                                      Safe only if no node's clock runs faster than another's by more than
- *                                      that margin; needs {@code checkQuorum}
- * @param leaseClockDriftTicks          the safety margin of lease reads: how many ticks of clock drift
- *                                      between nodes, over one election timeout, the lease tolerates
- * @param promotionLagEntriesMax        a learner is promoted to voter only when at most this many entries
- *                                      behind the leader, so that it cannot stall commits while catching up
- * @param randomSeed                    seeds the only source of randomness (election timeouts)
+ * <p>Not a record on purpose: the constructor is private, so that adding a field never breaks a
+ * caller; build one with the builder.
  */
-public record NodeConfig(
-        long id,
-        int electionTimeoutTicks,
-        int heartbeatIntervalTicks,
-        boolean preVote,
-        boolean checkQuorum,
-        boolean forwardProposals,
-        long appendBytesMax,
-        int inflightAppendsMax,
-        long uncommittedBytesMax,
-        long committedBytesPerReadyMax,
-        int proposalsPerForwardMax,
-        int pendingReadsMax,
-        int snapshotChunkBytes,
-        int snapshotChunksInflightMax,
-        boolean leaseReads,
-        int leaseClockDriftTicks,
-        long promotionLagEntriesMax,
-        long randomSeed) {
+public final class NodeConfig {
+    private final long id;
+    private final int electionTimeoutTicks;
+    private final int heartbeatIntervalTicks;
+    private final boolean preVote;
+    private final boolean checkQuorum;
+    private final boolean forwardProposals;
+    private final long appendBytesMax;
+    private final int inflightAppendsMax;
+    private final long uncommittedBytesMax;
+    private final long committedBytesPerReadyMax;
+    private final int proposalsPerForwardMax;
+    private final int pendingReadsMax;
+    private final int snapshotChunkBytes;
+    private final int snapshotChunksInflightMax;
+    private final boolean leaseReads;
+    private final int leaseClockDriftTicks;
+    private final long promotionLagEntriesMax;
+    private final long randomSeed;
+
+    /** Seeds {@link #defaults(long)}; thread-safe. */
+    private static final SecureRandom SEEDS = new SecureRandom();
 
     public static final int DEFAULT_ELECTION_TIMEOUT_TICKS = 10;
     public static final int DEFAULT_HEARTBEAT_INTERVAL_TICKS = 2;
@@ -68,7 +49,25 @@ public record NodeConfig(
     public static final int DEFAULT_LEASE_CLOCK_DRIFT_TICKS = 2;
     public static final long DEFAULT_PROMOTION_LAG_ENTRIES_MAX = 1000;
 
-    public NodeConfig {
+    private NodeConfig(
+            long id,
+            int electionTimeoutTicks,
+            int heartbeatIntervalTicks,
+            boolean preVote,
+            boolean checkQuorum,
+            boolean forwardProposals,
+            long appendBytesMax,
+            int inflightAppendsMax,
+            long uncommittedBytesMax,
+            long committedBytesPerReadyMax,
+            int proposalsPerForwardMax,
+            int pendingReadsMax,
+            int snapshotChunkBytes,
+            int snapshotChunksInflightMax,
+            boolean leaseReads,
+            int leaseClockDriftTicks,
+            long promotionLagEntriesMax,
+            long randomSeed) {
         Check.argument(id > 0, "id must be positive, got %s", id);
         Check.argument(electionTimeoutTicks >= 2, "electionTimeoutTicks must be >= 2, got %s", electionTimeoutTicks);
         Check.argument(
@@ -100,9 +99,38 @@ public record NodeConfig(
                 !leaseReads || checkQuorum,
                 "leaseReads needs checkQuorum: without it a deposed leader would not step down and its lease "
                         + "would not mean anything");
+        this.id = id;
+        this.electionTimeoutTicks = electionTimeoutTicks;
+        this.heartbeatIntervalTicks = heartbeatIntervalTicks;
+        this.preVote = preVote;
+        this.checkQuorum = checkQuorum;
+        this.forwardProposals = forwardProposals;
+        this.appendBytesMax = appendBytesMax;
+        this.inflightAppendsMax = inflightAppendsMax;
+        this.uncommittedBytesMax = uncommittedBytesMax;
+        this.committedBytesPerReadyMax = committedBytesPerReadyMax;
+        this.proposalsPerForwardMax = proposalsPerForwardMax;
+        this.pendingReadsMax = pendingReadsMax;
+        this.snapshotChunkBytes = snapshotChunkBytes;
+        this.snapshotChunksInflightMax = snapshotChunksInflightMax;
+        this.leaseReads = leaseReads;
+        this.leaseClockDriftTicks = leaseClockDriftTicks;
+        this.promotionLagEntriesMax = promotionLagEntriesMax;
+        this.randomSeed = randomSeed;
     }
 
-    /** The defaults, for node {@code id}, with randomness seeded by {@code randomSeed}. */
+    /**
+     * The defaults for node {@code id}, with the election timer's randomness seeded from {@link SecureRandom}: two
+     * nodes (or two runs of one node) never share a seed by accident, which would make their timeouts fire in step.
+     */
+    public static NodeConfig defaults(long id) {
+        return defaults(id, SEEDS.nextLong());
+    }
+
+    /**
+     * The defaults, for node {@code id}, with randomness seeded by {@code randomSeed}: for tests and the simulator,
+     * which replay a run from its seed. Production code wants {@link #defaults(long)}.
+     */
     public static NodeConfig defaults(long id, long randomSeed) {
         return new NodeConfig(
                 id,
@@ -186,12 +214,22 @@ public record NodeConfig(
         return copy().randomSeed(seed).build();
     }
 
-    private Copy copy() {
-        return new Copy(this);
+    private Builder copy() {
+        return new Builder(this);
     }
 
-    /** A mutable copy, so that each {@code with...} method names one field only. */
-    private static final class Copy {
+    /** A builder starting from the defaults for node {@code id}, with a random seed from {@link SecureRandom}. */
+    public static Builder builder(long id) {
+        return new Builder(defaults(id));
+    }
+
+    /** A builder starting from this configuration. */
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /** Collects fields; {@link #build()} validates them all at once. Not thread-safe. */
+    public static final class Builder {
         private long id;
         private int electionTimeoutTicks;
         private int heartbeatIntervalTicks;
@@ -211,7 +249,7 @@ public record NodeConfig(
         private long promotionLagEntriesMax;
         private long randomSeed;
 
-        Copy(NodeConfig c) {
+        private Builder(NodeConfig c) {
             id = c.id;
             electionTimeoutTicks = c.electionTimeoutTicks;
             heartbeatIntervalTicks = c.heartbeatIntervalTicks;
@@ -232,87 +270,92 @@ public record NodeConfig(
             randomSeed = c.randomSeed;
         }
 
-        Copy electionTimeoutTicks(int v) {
+        public Builder electionTimeoutTicks(int v) {
             electionTimeoutTicks = v;
             return this;
         }
 
-        Copy heartbeatIntervalTicks(int v) {
+        public Builder heartbeatIntervalTicks(int v) {
             heartbeatIntervalTicks = v;
             return this;
         }
 
-        Copy preVote(boolean v) {
+        public Builder preVote(boolean v) {
             preVote = v;
             return this;
         }
 
-        Copy checkQuorum(boolean v) {
+        public Builder checkQuorum(boolean v) {
             checkQuorum = v;
             return this;
         }
 
-        Copy forwardProposals(boolean v) {
+        public Builder forwardProposals(boolean v) {
             forwardProposals = v;
             return this;
         }
 
-        Copy appendBytesMax(long v) {
+        public Builder appendBytesMax(long v) {
             appendBytesMax = v;
             return this;
         }
 
-        Copy inflightAppendsMax(int v) {
+        public Builder inflightAppendsMax(int v) {
             inflightAppendsMax = v;
             return this;
         }
 
-        Copy uncommittedBytesMax(long v) {
+        public Builder uncommittedBytesMax(long v) {
             uncommittedBytesMax = v;
             return this;
         }
 
-        Copy committedBytesPerReadyMax(long v) {
+        public Builder committedBytesPerReadyMax(long v) {
             committedBytesPerReadyMax = v;
             return this;
         }
 
-        Copy pendingReadsMax(int v) {
+        public Builder proposalsPerForwardMax(int v) {
+            proposalsPerForwardMax = v;
+            return this;
+        }
+
+        public Builder pendingReadsMax(int v) {
             pendingReadsMax = v;
             return this;
         }
 
-        Copy snapshotChunkBytes(int v) {
+        public Builder snapshotChunkBytes(int v) {
             snapshotChunkBytes = v;
             return this;
         }
 
-        Copy snapshotChunksInflightMax(int v) {
+        public Builder snapshotChunksInflightMax(int v) {
             snapshotChunksInflightMax = v;
             return this;
         }
 
-        Copy leaseReads(boolean v) {
+        public Builder leaseReads(boolean v) {
             leaseReads = v;
             return this;
         }
 
-        Copy leaseClockDriftTicks(int v) {
+        public Builder leaseClockDriftTicks(int v) {
             leaseClockDriftTicks = v;
             return this;
         }
 
-        Copy promotionLagEntriesMax(long v) {
+        public Builder promotionLagEntriesMax(long v) {
             promotionLagEntriesMax = v;
             return this;
         }
 
-        Copy randomSeed(long v) {
+        public Builder randomSeed(long v) {
             randomSeed = v;
             return this;
         }
 
-        NodeConfig build() {
+        public NodeConfig build() {
             return new NodeConfig(
                     id,
                     electionTimeoutTicks,
@@ -333,5 +376,170 @@ public record NodeConfig(
                     promotionLagEntriesMax,
                     randomSeed);
         }
+    }
+
+    /** This node's id, positive. */
+    public long id() {
+        return id;
+    }
+
+    /** Base election timeout; each timeout is drawn uniformly from {@code [electionTimeoutTicks, 2 * electionTimeoutTicks)}. */
+    public int electionTimeoutTicks() {
+        return electionTimeoutTicks;
+    }
+
+    /** How often a leader sends heartbeats; less than the election timeout. */
+    public int heartbeatIntervalTicks() {
+        return heartbeatIntervalTicks;
+    }
+
+    /** Run a PreVote round before bumping the term (thesis §9.6). */
+    public boolean preVote() {
+        return preVote;
+    }
+
+    /** A leader steps down when it has not heard from a quorum within an election timeout; followers ignore vote requests while they hear from a leader (thesis §6.2, §4.2.3). */
+    public boolean checkQuorum() {
+        return checkQuorum;
+    }
+
+    /** Followers forward proposals to the leader rather than reject them. */
+    public boolean forwardProposals() {
+        return forwardProposals;
+    }
+
+    /** The most entry bytes in one AppendRequest (at least one entry is sent). */
+    public long appendBytesMax() {
+        return appendBytesMax;
+    }
+
+    /** The most unacknowledged AppendRequests per follower (pipelining window). */
+    public int inflightAppendsMax() {
+        return inflightAppendsMax;
+    }
+
+    /** A leader refuses proposals while its uncommitted log exceeds this. */
+    public long uncommittedBytesMax() {
+        return uncommittedBytesMax;
+    }
+
+    /** The most entry bytes handed to the state machine per {@link Ready}. */
+    public long committedBytesPerReadyMax() {
+        return committedBytesPerReadyMax;
+    }
+
+    /** The most proposals a follower packs into one forward message. */
+    public int proposalsPerForwardMax() {
+        return proposalsPerForwardMax;
+    }
+
+    /** The most linearizable reads waiting for leadership confirmation. */
+    public int pendingReadsMax() {
+        return pendingReadsMax;
+    }
+
+    /** The most snapshot bytes in one InstallSnapshot message. */
+    public int snapshotChunkBytes() {
+        return snapshotChunkBytes;
+    }
+
+    /** The most unacknowledged snapshot chunks per follower (flow control). */
+    public int snapshotChunksInflightMax() {
+        return snapshotChunksInflightMax;
+    }
+
+    /** Opt-in: a leader answers reads from its lease, without a heartbeat round, while a quorum answered it within {@code electionTimeoutTicks - leaseClockDriftTicks} ticks (thesis §6.4.1). Safe only if no node's clock runs faster than another's by more than that margin; needs {@code checkQuorum}. */
+    public boolean leaseReads() {
+        return leaseReads;
+    }
+
+    /** The safety margin of lease reads: how many ticks of clock drift between nodes, over one election timeout, the lease tolerates. */
+    public int leaseClockDriftTicks() {
+        return leaseClockDriftTicks;
+    }
+
+    /** A learner is promoted to voter only when at most this many entries behind the leader, so that it cannot stall commits while catching up. */
+    public long promotionLagEntriesMax() {
+        return promotionLagEntriesMax;
+    }
+
+    /** Seeds the only source of randomness (election timeouts). */
+    public long randomSeed() {
+        return randomSeed;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof NodeConfig other)) {
+            return false;
+        }
+        return id == other.id
+                && electionTimeoutTicks == other.electionTimeoutTicks
+                && heartbeatIntervalTicks == other.heartbeatIntervalTicks
+                && preVote == other.preVote
+                && checkQuorum == other.checkQuorum
+                && forwardProposals == other.forwardProposals
+                && appendBytesMax == other.appendBytesMax
+                && inflightAppendsMax == other.inflightAppendsMax
+                && uncommittedBytesMax == other.uncommittedBytesMax
+                && committedBytesPerReadyMax == other.committedBytesPerReadyMax
+                && proposalsPerForwardMax == other.proposalsPerForwardMax
+                && pendingReadsMax == other.pendingReadsMax
+                && snapshotChunkBytes == other.snapshotChunkBytes
+                && snapshotChunksInflightMax == other.snapshotChunksInflightMax
+                && leaseReads == other.leaseReads
+                && leaseClockDriftTicks == other.leaseClockDriftTicks
+                && promotionLagEntriesMax == other.promotionLagEntriesMax
+                && randomSeed == other.randomSeed;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(
+                id,
+                electionTimeoutTicks,
+                heartbeatIntervalTicks,
+                preVote,
+                checkQuorum,
+                forwardProposals,
+                appendBytesMax,
+                inflightAppendsMax,
+                uncommittedBytesMax,
+                committedBytesPerReadyMax,
+                proposalsPerForwardMax,
+                pendingReadsMax,
+                snapshotChunkBytes,
+                snapshotChunksInflightMax,
+                leaseReads,
+                leaseClockDriftTicks,
+                promotionLagEntriesMax,
+                randomSeed);
+    }
+
+    @Override
+    public String toString() {
+        return "NodeConfig["
+                + "id=" + id
+                + ", electionTimeoutTicks=" + electionTimeoutTicks
+                + ", heartbeatIntervalTicks=" + heartbeatIntervalTicks
+                + ", preVote=" + preVote
+                + ", checkQuorum=" + checkQuorum
+                + ", forwardProposals=" + forwardProposals
+                + ", appendBytesMax=" + appendBytesMax
+                + ", inflightAppendsMax=" + inflightAppendsMax
+                + ", uncommittedBytesMax=" + uncommittedBytesMax
+                + ", committedBytesPerReadyMax=" + committedBytesPerReadyMax
+                + ", proposalsPerForwardMax=" + proposalsPerForwardMax
+                + ", pendingReadsMax=" + pendingReadsMax
+                + ", snapshotChunkBytes=" + snapshotChunkBytes
+                + ", snapshotChunksInflightMax=" + snapshotChunksInflightMax
+                + ", leaseReads=" + leaseReads
+                + ", leaseClockDriftTicks=" + leaseClockDriftTicks
+                + ", promotionLagEntriesMax=" + promotionLagEntriesMax
+                + ", randomSeed=" + randomSeed
+                + "]";
     }
 }

@@ -35,6 +35,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.zip.CRC32C;
 
 /**
  * The Raft algorithm for one node, as a pure, deterministic object: no I/O, no threads, no clock, no
@@ -108,9 +109,16 @@ public final class RaftNode {
     private final long forwardSession;
     /**
      * From {@link LogStorage#repairThroughIndex()}: 0, or the index up to which this node lost entries it
-     * had synced; cleared once the log is durable through it again. While non-zero: no votes, no campaigns.
+     * had synced; cleared once the log is durable through it again. While non-zero: no campaigns, and votes
+     * only for a candidate that provably holds what was lost ({@link #holdsWhatWeMayHaveLost}).
      */
     private long repairThroughIndex;
+    /**
+     * The hard state's term when this incarnation started: no entry this node acknowledged before (and so no
+     * entry it lost) was acknowledged in a later term, since an acknowledgement leaves only after the term it
+     * carries is durable.
+     */
+    private final long repairTermBound;
 
     private long forwardSequence;
     /**
@@ -160,6 +168,12 @@ public final class RaftNode {
     private long receivingTerm;
 
     private long receivedSnapshotBytes;
+    /** Follower only: the CRC32C of the {@code receivedSnapshotBytes} staged, checked against the last chunk's. */
+    private final CRC32C receivedSnapshotCrc = new CRC32C();
+    /** Leader only: the last snapshot whose whole checksum was computed, and that checksum (a cache). */
+    private SnapshotMeta checksummedSnapshot;
+
+    private long checksummedSnapshotCrc;
 
     /**
      * Follower only: the highest index known to match the log of {@code leaderId} in {@code term}, as
@@ -186,14 +200,18 @@ public final class RaftNode {
     private static final class SnapshotTransfer {
         final SnapshotMeta meta;
         final long sizeBytes;
+        /** The CRC32C of the whole snapshot, sent with the last chunk. */
+        final long crc32c;
+
         long sentOffset;
         long ackedOffset;
         boolean lastChunkSent;
         int ticksWithoutProgress;
 
-        SnapshotTransfer(SnapshotMeta meta, long sizeBytes) {
+        SnapshotTransfer(SnapshotMeta meta, long sizeBytes, long crc32c) {
             this.meta = meta;
             this.sizeBytes = sizeBytes;
+            this.crc32c = crc32c;
         }
     }
 
@@ -262,6 +280,7 @@ public final class RaftNode {
         // A node that never saw a term never answered a heartbeat: no promise to keep.
         this.stickyUntilTick = hs.term() > 0 && config.checkQuorum() ? config.electionTimeoutTicks() : 0;
         this.repairThroughIndex = storage.repairThroughIndex();
+        this.repairTermBound = hs.term();
         applyConf(Objects.requireNonNull(initialConf, "initialConf"));
         becomeFollower(term, NONE);
         this.reportedSoftState = softState();
@@ -294,6 +313,26 @@ public final class RaftNode {
             repairThroughIndex = 0;
         }
         return repairThroughIndex > 0;
+    }
+
+    /**
+     * Whether a candidate whose log ends at {@code candidateLast} holds every committed entry this node may have
+     * acknowledged and then lost, so that voting for it cannot elect a leader without them (Raft §5.4.1's
+     * argument, with the lost log in place of our own). An entry E committed in term T with our
+     * acknowledgement has index at most {@link #repairThroughIndex} and T at most {@link #repairTermBound}. A
+     * candidate whose last term is above that bound got its last entry from a leader of a term after T, which
+     * holds E (Leader Completeness), so the candidate holds it (Log Matching). One whose last term equals
+     * the bound and whose last index is at least the repair index got that entry from the leader of that term,
+     * which had E at an index no higher, so it holds E too. Without this, a cluster whose only holder of the
+     * lost entries needs this node's vote (a joint configuration with a removed member, simulator seed
+     * 12001815) could never elect anyone: the node would wait for a repair only that holder can lead.
+     */
+    private boolean holdsWhatWeMayHaveLost(LogPosition candidateLast) {
+        if (!awaitingRepair()) {
+            return true;
+        }
+        return candidateLast.term() > repairTermBound
+                || (candidateLast.term() == repairTermBound && candidateLast.index() >= repairThroughIndex);
     }
 
     private void tickElection() {
@@ -668,8 +707,9 @@ public final class RaftNode {
     private void handleVoteRequest(VoteRequest m) {
         boolean canVote =
                 votedFor == m.from() || (votedFor == NONE && leaderId == NONE) || (m.preVote() && m.term() > term);
-        // A node that lost synced entries votes for nobody until they are back (protocol-aware recovery).
-        boolean upToDate = log.isUpToDate(new LogPosition(m.lastLogTerm(), m.lastLogIndex())) && !awaitingRepair();
+        // A node that lost synced entries votes only for a candidate that holds them (protocol-aware recovery).
+        LogPosition candidateLast = new LogPosition(m.lastLogTerm(), m.lastLogIndex());
+        boolean upToDate = log.isUpToDate(candidateLast) && holdsWhatWeMayHaveLost(candidateLast);
         if (m.preVote()) {
             boolean grant = canVote && upToDate;
             // Granted PreVotes echo the candidate's future term; rejections carry ours.
@@ -962,9 +1002,41 @@ public final class RaftNode {
                 log.firstIndex());
         long size = snapshots.sizeBytes(meta);
         Check.that(size >= 0, "the latest snapshot %s is not available", meta.position());
+        long crc = snapshotCrc32c(meta, size);
+        if (crc < 0) {
+            // Replaced by a newer snapshot while we read it: start with that one.
+            Check.that(!meta.equals(snapshots.latest()), "the latest snapshot %s is not readable", meta.position());
+            startSnapshot(to, pr);
+            return;
+        }
         pr.becomeSnapshot(meta.index());
-        transfers.put(to, new SnapshotTransfer(meta, size));
+        transfers.put(to, new SnapshotTransfer(meta, size, crc));
         sendSnapshotChunks(to);
+    }
+
+    /**
+     * The CRC32C of a snapshot's bytes, or -1 when it was replaced while being read. One pass over the
+     * snapshot in chunk-sized reads the first time a snapshot is sent, then cached: snapshots change far
+     * less often than transfers start, and the receiver checks it before it installs anything.
+     */
+    private long snapshotCrc32c(SnapshotMeta meta, long sizeBytes) {
+        if (meta.equals(checksummedSnapshot)) {
+            return checksummedSnapshotCrc;
+        }
+        CRC32C crc = new CRC32C();
+        long offset = 0;
+        while (offset < sizeBytes) {
+            byte[] bytes = snapshots.read(meta, offset, config.snapshotChunkBytes());
+            if (bytes == null) {
+                return -1;
+            }
+            Check.that(bytes.length > 0, "snapshot %s read no bytes at offset %s", meta.position(), offset);
+            crc.update(bytes, 0, bytes.length);
+            offset += bytes.length;
+        }
+        checksummedSnapshot = meta;
+        checksummedSnapshotCrc = crc.getValue();
+        return checksummedSnapshotCrc;
     }
 
     private void sendSnapshotChunks(long to) {
@@ -982,7 +1054,16 @@ public final class RaftNode {
                 return;
             }
             boolean last = t.sentOffset + chunk.length >= t.sizeBytes;
-            messages.add(new InstallSnapshotRequest(id, to, term, t.meta, t.sentOffset, chunk, last));
+            messages.add(new InstallSnapshotRequest(
+                    id,
+                    to,
+                    term,
+                    t.meta,
+                    t.sentOffset,
+                    chunk,
+                    last,
+                    InstallSnapshotRequest.crc32c(chunk),
+                    last ? t.crc32c : InstallSnapshotRequest.NO_CHECKSUM));
             t.sentOffset += chunk.length;
             t.lastChunkSent = last;
         }
@@ -1050,11 +1131,24 @@ public final class RaftNode {
             receivingFrom = m.from();
             receivingTerm = term;
             receivedSnapshotBytes = 0;
+            receivedSnapshotCrc.reset();
         }
-        if (m.offset() != receivedSnapshotBytes) {
-            // Out of order (a lost or reordered chunk): tell the leader where to resume.
+        if (m.offset() != receivedSnapshotBytes || !m.chunkIntact()) {
+            // Out of order (a lost or reordered chunk), or damaged: tell the leader where to resume.
             messagesAfterSync.add(
                     new InstallSnapshotResponse(id, m.from(), term, meta.index(), receivedSnapshotBytes, false));
+            return;
+        }
+        receivedSnapshotCrc.update(m.chunk(), 0, m.chunk().length);
+        if (m.done()
+                && m.snapshotCrc32c() != InstallSnapshotRequest.NO_CHECKSUM
+                && receivedSnapshotCrc.getValue() != m.snapshotCrc32c()) {
+            // The staged bytes and this chunk are not the snapshot the leader checksummed: discard them before
+            // anything is installed (the runtime drops its staging area when a chunk at offset 0 starts over).
+            receivingSnapshot = null;
+            receivedSnapshotBytes = 0;
+            receivedSnapshotCrc.reset();
+            messagesAfterSync.add(new InstallSnapshotResponse(id, m.from(), term, meta.index(), 0, false));
             return;
         }
         snapshotChunks.add(new SnapshotChunk(meta, m.offset(), m.chunk()));

@@ -234,7 +234,7 @@ final class Proposals {
      * with the next {@link #completeApplied}. Returns the sequence of the proposal it completes, or
      * {@link #NO_SEQUENCE}.
      */
-    long onCommandApplied(CommandEnvelope envelope, byte[] result) {
+    long onCommandApplied(long index, CommandEnvelope envelope, byte[] result) {
         if (envelope.originId() != id || envelope.session() != session) {
             return NO_SEQUENCE;
         }
@@ -243,6 +243,7 @@ final class Proposals {
             return NO_SEQUENCE;
         }
         metrics.proposalCompleted(clock.nanoTime() - proposal.submittedAtNanos);
+        proposal.appliedIndex = index;
         applied.add(new AppliedProposal(proposal, result));
         return proposal.sequence;
     }
@@ -386,6 +387,11 @@ final class Proposals {
         final long submittedAtNanos;
         final long deadlineNanos;
         final CompletableFuture<byte[]> future = new CompletableFuture<>();
+        /**
+         * The log index it was applied at, 0 until then. Written on the Raft thread before the future is completed
+         * on the notification thread (the executor's hand-off orders the two), read by those who see it complete.
+         */
+        long appliedIndex;
         /** Set by whoever completes the proposal first; guarantees exactly one completion. */
         final AtomicBoolean settled = new AtomicBoolean();
 

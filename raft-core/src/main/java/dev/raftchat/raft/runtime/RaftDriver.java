@@ -182,8 +182,10 @@ public final class RaftDriver {
                     snapshotStore,
                     stateMachine,
                     storage,
-                    config.snapshotIntervalEntries(),
-                    config.snapshotIntervalBytes(),
+                    new SnapshotPolicy(
+                            config.snapshotIntervalEntries(),
+                            config.snapshotIntervalBytes(),
+                            config.snapshotGrowthPercent()),
                     config.snapshotLogTailEntries(),
                     Objects.requireNonNull(bindings.snapshotWriter(), "snapshotWriter"));
             SnapshotMeta restored = snapshots.restoreAtStartup();
@@ -607,16 +609,39 @@ public final class RaftDriver {
                     entry,
                     appliedIndex);
             long completedSequence = entry.type() == EntryType.NORMAL ? applyNormal(entry) : Proposals.NO_SEQUENCE;
+            if (entry.type() == EntryType.CONFIG_CHANGE) {
+                applyMembershipChange(entry);
+            }
             if (snapshots != null) {
                 snapshots.onApplied(entry.data().length);
             }
             proposals.onEntryApplied(entry, completedSequence);
             admin.onApplied(entry);
-            // NO_OP entries carry nothing to apply; CONFIG_CHANGE is applied by the node in advance().
+            // NO_OP entries carry nothing to apply; the node adopts a CONFIG_CHANGE in advance().
             appliedIndex = entry.index();
             events.applied(entry);
         }
         metrics.entriesApplied(entries.size(), appliedIndex);
+    }
+
+    /** Shows a committed membership change, with its context, to the state machine. */
+    private void applyMembershipChange(Entry entry) {
+        ConfChange change;
+        try {
+            change = ConfChange.decode(entry.data());
+        } catch (IllegalArgumentException e) {
+            // The node ignores it the same way on every replica (RaftNode.applyConfEntry); so does the state machine.
+            log.warn("node {}: committed configuration change {} cannot be decoded; ignored", id, entry.index(), e);
+            return;
+        }
+        try {
+            stateMachine.applyMembershipChange(entry.index(), change);
+        } catch (RuntimeException e) {
+            throw new IllegalStateException(
+                    "node " + id + ": the state machine failed to apply membership change " + entry.index()
+                            + "; stopping, because skipping it would make replicas diverge",
+                    e);
+        }
     }
 
     /** Applies one NORMAL entry; returns the sequence of this node's proposal it completes, or NO_SEQUENCE. */
@@ -649,7 +674,7 @@ public final class RaftDriver {
             throw new IllegalStateException("node " + id + ": the state machine returned null for entry "
                     + entry.index() + " (its contract requires a result, possibly empty)");
         }
-        return proposals.onCommandApplied(envelope, result);
+        return proposals.onCommandApplied(entry.index(), envelope, result);
     }
 
     private void noteSoftState(Ready.SoftState softState) {

@@ -15,8 +15,10 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -25,6 +27,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -128,6 +131,79 @@ public final class RaftServer implements AutoCloseable {
     /** The runtime's logic; owned by the Raft thread once started (its request methods are thread-safe). */
     private final RaftDriver driver;
 
+    /** Where a {@link NotLeaderException}'s leader can be reached (see {@link Builder#leaderAddresses}). */
+    private volatile LongFunction<Optional<String>> leaderAddresses;
+
+    /**
+     * The way to make a server: {@code RaftServer.builder(config, storage, transport, stateMachine)}, then the
+     * optional parts ({@link Builder#snapshots}, {@link Builder#metrics}, {@link Builder#leaderAddresses}), then
+     * {@link Builder#build()} or {@link Builder#start()}.
+     */
+    public static Builder builder(
+            RaftServerConfig config, LogStorage storage, Transport transport, StateMachine stateMachine) {
+        return new Builder(config, storage, transport, stateMachine);
+    }
+
+    /** Collects a server's parts; not thread-safe. */
+    public static final class Builder {
+        private final RaftServerConfig config;
+        private final LogStorage storage;
+        private final Transport transport;
+        private final StateMachine stateMachine;
+        private SnapshotStore snapshots;
+        private RaftMetrics metrics = RaftMetrics.NOOP;
+        private LongFunction<Optional<String>> leaderAddresses;
+
+        private Builder(RaftServerConfig config, LogStorage storage, Transport transport, StateMachine stateMachine) {
+            this.config = Objects.requireNonNull(config, "config");
+            this.storage = Objects.requireNonNull(storage, "storage");
+            this.transport = Objects.requireNonNull(transport, "transport");
+            this.stateMachine = Objects.requireNonNull(stateMachine, "stateMachine");
+        }
+
+        /**
+         * Where snapshots live: the state machine is snapshotted every
+         * {@link RaftServerConfig#snapshotIntervalEntries()} entries and on {@link #takeSnapshot()}, the log is
+         * compacted behind each snapshot, the state machine is restored from the newest one at start, and
+         * followers too far behind are sent it in chunks. Without one the log is never compacted.
+         */
+        public Builder snapshots(SnapshotStore store) {
+            this.snapshots = Objects.requireNonNull(store, "store");
+            return this;
+        }
+
+        /** Where to report metrics; {@link RaftMetrics#NOOP} by default. */
+        public Builder metrics(RaftMetrics value) {
+            this.metrics = Objects.requireNonNull(value, "metrics");
+            return this;
+        }
+
+        /**
+         * Maps a node id to the address a client should use to reach that node, reported by
+         * {@link NotLeaderException#leaderAddress()}. By default the transport's address of the node
+         * ({@link Transport#peerAddress}); a service whose clients use another port (HTTP beside Raft) maps its
+         * own. Called on any thread; must not block.
+         */
+        public Builder leaderAddresses(LongFunction<Optional<String>> addresses) {
+            this.leaderAddresses = Objects.requireNonNull(addresses, "addresses");
+            return this;
+        }
+
+        /** The server, not started. */
+        public RaftServer build() {
+            RaftServer server = new RaftServer(config, storage, snapshots, transport, stateMachine, metrics);
+            if (leaderAddresses != null) {
+                server.leaderAddresses = leaderAddresses;
+            }
+            return server;
+        }
+
+        /** The server, started. */
+        public RaftServer start() {
+            return build().start();
+        }
+    }
+
     /**
      * Creates a server and its node from the durable state in {@code storage}. Nothing runs until
      * {@link #start()}.
@@ -163,6 +239,7 @@ public final class RaftServer implements AutoCloseable {
         this.transport = Objects.requireNonNull(transport, "transport");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.id = config.id();
+        this.leaderAddresses = transport::peerAddress;
         this.inbox = new ArrayBlockingQueue<>(config.inboxMessagesMax());
         this.snapshotWriter = snapshots == null
                 ? null
@@ -310,7 +387,54 @@ public final class RaftServer implements AutoCloseable {
             driver.failProposal(proposal, shutdownException());
         }
         LockSupport.unpark(raftThread);
-        return proposal.future;
+        return routed(proposal.future);
+    }
+
+    /**
+     * {@link #propose}, answering also the log index at which the command was committed and applied: the same
+     * on every replica, so it can serve as a version, an id or a position to wait for elsewhere
+     * ({@link ServerStatus#appliedIndex()}). Fails as {@link #propose} does.
+     */
+    public CompletableFuture<ProposalResult> proposeWithIndex(byte[] command) {
+        Objects.requireNonNull(command, "command");
+        if (state != ServerStatus.State.RUNNING) {
+            metrics.proposalRejected(RaftShutdownException.class);
+            return CompletableFuture.failedFuture(shutdownException());
+        }
+        Proposals.PendingProposal proposal = driver.submitProposal(command);
+        if (state != ServerStatus.State.RUNNING) {
+            driver.failProposal(proposal, shutdownException());
+        }
+        LockSupport.unpark(raftThread);
+        return routed(proposal.future.thenApply(result -> new ProposalResult(proposal.appliedIndex, result)));
+    }
+
+    /** Adds the leader's address to a {@link NotLeaderException} the future fails with. */
+    private <T> CompletableFuture<T> routed(CompletableFuture<T> future) {
+        return future.exceptionallyCompose(failure -> CompletableFuture.failedFuture(withLeaderAddress(failure)));
+    }
+
+    private Throwable withLeaderAddress(Throwable failure) {
+        Throwable cause =
+                failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        if (!(cause instanceof NotLeaderException notLeader)
+                || notLeader.leaderHint() == 0
+                || notLeader.leaderAddress().isPresent()) {
+            return cause;
+        }
+        Optional<String> address;
+        try {
+            address = leaderAddresses.apply(notLeader.leaderHint());
+        } catch (RuntimeException e) {
+            log.warn("node {}: the leader address lookup failed for node {}", id, notLeader.leaderHint(), e);
+            return cause;
+        }
+        if (address == null || address.isEmpty()) {
+            return cause;
+        }
+        NotLeaderException routed = new NotLeaderException(notLeader.nodeId(), notLeader.leaderHint(), address.get());
+        routed.setStackTrace(notLeader.getStackTrace());
+        return routed;
     }
 
     /**
@@ -339,7 +463,7 @@ public final class RaftServer implements AutoCloseable {
             driver.failRead(read, shutdownException());
         }
         LockSupport.unpark(raftThread);
-        return read.future;
+        return routed(read.future);
     }
 
     /**
@@ -359,7 +483,7 @@ public final class RaftServer implements AutoCloseable {
         }
         CompletableFuture<ConfState> future = driver.changeMembership(change);
         afterAdminSubmit();
-        return future;
+        return routed(future);
     }
 
     /** Adds {@code nodeId} as a voter, or promotes it from learner. See {@link #changeMembership}. */
@@ -370,6 +494,19 @@ public final class RaftServer implements AutoCloseable {
     /** Adds {@code nodeId} as a learner: it receives the log but does not vote. See {@link #changeMembership}. */
     public CompletableFuture<ConfState> addLearner(long nodeId) {
         return changeMembership(ConfChange.addLearner(nodeId));
+    }
+
+    /**
+     * Adds {@code nodeId} as a voter with a {@link ConfChange#context() context} (for example its address) that
+     * replicates with the change and reaches {@code StateMachine#applyMembershipChange} on every node.
+     */
+    public CompletableFuture<ConfState> addVoter(long nodeId, byte[] context) {
+        return changeMembership(ConfChange.addVoter(nodeId).withContext(context));
+    }
+
+    /** Adds {@code nodeId} as a learner with a context; see {@link #addVoter(long, byte[])}. */
+    public CompletableFuture<ConfState> addLearner(long nodeId, byte[] context) {
+        return changeMembership(ConfChange.addLearner(nodeId).withContext(context));
     }
 
     /** Removes voter or learner {@code nodeId}. See {@link #changeMembership}. */
@@ -390,7 +527,7 @@ public final class RaftServer implements AutoCloseable {
         }
         CompletableFuture<Void> future = driver.transferLeadership(targetId);
         afterAdminSubmit();
-        return future;
+        return routed(future);
     }
 
     private void afterAdminSubmit() {
@@ -635,8 +772,12 @@ public final class RaftServer implements AutoCloseable {
             failure = fatal;
             state = ServerStatus.State.FAILED;
         }
+        // One line for the operator; the stack trace only at debug level (it is for developers).
         log.error(
-                "node {} stopped after a fatal failure; pending proposals fail, close() releases resources", id, fatal);
+                "node {} stopped after a fatal failure: {}; pending proposals fail, close() releases resources",
+                id,
+                String.valueOf(fatal));
+        log.debug("node {}: the fatal failure's stack trace", id, fatal);
         // Entries applied before the failure are committed: their proposers get the real result.
         driver.completeAppliedAfterFailure();
         failAllPending(shutdownException(), true);

@@ -12,65 +12,31 @@ import java.util.Objects;
  * <p>Apply batching is bounded by {@link NodeConfig#committedBytesPerReadyMax()}: the node never hands
  * more committed bytes to one Ready, and the server applies one Ready at a time.
  *
- * @param node                    the pure node's configuration (id, election and heartbeat ticks, limits)
- * @param initialConf             the membership to start with when the log holds none
- * @param tickMillis              wall-clock length of one logical tick; election and heartbeat timeouts
- *                                are counted in ticks ({@link NodeConfig#electionTimeoutTicks()})
- * @param proposalTimeoutMillis   a proposal not applied within this time fails with
- *                                {@link RaftTimeoutException} (outcome unknown)
- * @param inboxMessagesMax        bound of the inbound message queue; when full, messages are dropped
- *                                and counted (Raft retries)
- * @param inboxBatchMessagesMax   the most inbound messages stepped per loop iteration, so proposals and
- *                                ticks are not starved by a flood of messages
- * @param pendingProposalsMax     the most proposals of this node accepted and not yet completed; more
- *                                are rejected with {@code ProposalRejectedException}
- * @param proposalBatchMax        the most proposals handed to the node in one {@code propose} call
- *                                (they share one Ready and so one storage sync)
- * @param proposalBatchBytesMax   the most bytes handed to the node in one {@code propose} call (a single
- *                                larger proposal still goes alone)
- * @param commandBytesMax         the largest command accepted by {@link RaftServer#propose}
- * @param pendingProposalBytesMax the most command bytes of pending proposals; more are rejected
- * @param pendingReadsMax         the most linearizable reads accepted and not yet completed
- * @param queryBytesMax           the largest query accepted by {@link RaftServer#read}
- * @param readTimeoutMillis       a read not served within this time fails with {@link RaftTimeoutException}
- *                                (reads change nothing, so retrying is safe)
- * @param pendingAdminOperationsMax the most membership changes and leadership transfers accepted and
- *                                not yet completed (they also time out after {@code proposalTimeoutMillis})
- * @param shutdownTimeoutMillis   how long {@link RaftServer#close()} waits for the Raft thread and the
- *                                notification thread to finish
- * @param snapshotIntervalEntries take a snapshot once this many entries were applied since the last one;
- *                                0 for never automatically (needs a snapshot store and a state machine that
- *                                supports snapshots)
- * @param snapshotIntervalBytes   also take a snapshot once this many command bytes were applied since the last
- *                                one; 0 for no byte threshold
- * @param snapshotLogTailEntries  entries kept in the log below a snapshot, so that followers slightly
- *                                behind catch up from the log rather than by a whole snapshot
- * @param overlapSyncs            when true (the default), a Ready that only appends entries (a leader's
- *                                batch) is written and advanced at once and its sync runs on the node's sync
- *                                thread, so the Raft thread keeps stepping acknowledgements and proposals
- *                                meanwhile; when false, the Raft thread syncs every Ready itself
+ * <p>Not a record on purpose: the constructor is private, so that adding a field never breaks a
+ * caller; build one with the builder.
  */
-public record RaftServerConfig(
-        NodeConfig node,
-        ConfState initialConf,
-        long tickMillis,
-        long proposalTimeoutMillis,
-        int inboxMessagesMax,
-        int inboxBatchMessagesMax,
-        int pendingProposalsMax,
-        int proposalBatchMax,
-        long proposalBatchBytesMax,
-        int commandBytesMax,
-        long pendingProposalBytesMax,
-        int pendingReadsMax,
-        int queryBytesMax,
-        long readTimeoutMillis,
-        int pendingAdminOperationsMax,
-        long shutdownTimeoutMillis,
-        long snapshotIntervalEntries,
-        long snapshotIntervalBytes,
-        long snapshotLogTailEntries,
-        boolean overlapSyncs) {
+public final class RaftServerConfig {
+    private final NodeConfig node;
+    private final ConfState initialConf;
+    private final long tickMillis;
+    private final long proposalTimeoutMillis;
+    private final int inboxMessagesMax;
+    private final int inboxBatchMessagesMax;
+    private final int pendingProposalsMax;
+    private final int proposalBatchMax;
+    private final long proposalBatchBytesMax;
+    private final int commandBytesMax;
+    private final long pendingProposalBytesMax;
+    private final int pendingReadsMax;
+    private final int queryBytesMax;
+    private final long readTimeoutMillis;
+    private final int pendingAdminOperationsMax;
+    private final long shutdownTimeoutMillis;
+    private final long snapshotIntervalEntries;
+    private final long snapshotIntervalBytes;
+    private final int snapshotGrowthPercent;
+    private final long snapshotLogTailEntries;
+    private final boolean overlapSyncs;
 
     public static final long DEFAULT_TICK_MILLIS = 100;
     public static final long DEFAULT_PROPOSAL_TIMEOUT_MILLIS = 10_000;
@@ -88,6 +54,7 @@ public record RaftServerConfig(
     public static final long DEFAULT_SHUTDOWN_TIMEOUT_MILLIS = 5_000;
     public static final long DEFAULT_SNAPSHOT_INTERVAL_ENTRIES = 0;
     public static final long DEFAULT_SNAPSHOT_INTERVAL_BYTES = 0;
+    public static final int DEFAULT_SNAPSHOT_GROWTH_PERCENT = 0;
     public static final long DEFAULT_SNAPSHOT_LOG_TAIL_ENTRIES = 1_000;
 
     /** Queues are allocated up front at their bound, so the bound itself is bounded. */
@@ -95,7 +62,28 @@ public record RaftServerConfig(
     /** The envelope the server wraps around each command must fit in one Java array. */
     public static final int COMMAND_BYTES_LIMIT = Integer.MAX_VALUE - 64;
 
-    public RaftServerConfig {
+    private RaftServerConfig(
+            NodeConfig node,
+            ConfState initialConf,
+            long tickMillis,
+            long proposalTimeoutMillis,
+            int inboxMessagesMax,
+            int inboxBatchMessagesMax,
+            int pendingProposalsMax,
+            int proposalBatchMax,
+            long proposalBatchBytesMax,
+            int commandBytesMax,
+            long pendingProposalBytesMax,
+            int pendingReadsMax,
+            int queryBytesMax,
+            long readTimeoutMillis,
+            int pendingAdminOperationsMax,
+            long shutdownTimeoutMillis,
+            long snapshotIntervalEntries,
+            long snapshotIntervalBytes,
+            int snapshotGrowthPercent,
+            long snapshotLogTailEntries,
+            boolean overlapSyncs) {
         Objects.requireNonNull(node, "node");
         Objects.requireNonNull(initialConf, "initialConf");
         inRange("tickMillis", tickMillis, 1, 60_000);
@@ -118,7 +106,29 @@ public record RaftServerConfig(
         inRange("shutdownTimeoutMillis", shutdownTimeoutMillis, 1, 10L * 60 * 1000);
         inRange("snapshotIntervalEntries", snapshotIntervalEntries, 0, Long.MAX_VALUE);
         inRange("snapshotIntervalBytes", snapshotIntervalBytes, 0, Long.MAX_VALUE);
+        inRange("snapshotGrowthPercent", snapshotGrowthPercent, 0, 1_000_000);
         inRange("snapshotLogTailEntries", snapshotLogTailEntries, 0, Long.MAX_VALUE);
+        this.node = node;
+        this.initialConf = initialConf;
+        this.tickMillis = tickMillis;
+        this.proposalTimeoutMillis = proposalTimeoutMillis;
+        this.inboxMessagesMax = inboxMessagesMax;
+        this.inboxBatchMessagesMax = inboxBatchMessagesMax;
+        this.pendingProposalsMax = pendingProposalsMax;
+        this.proposalBatchMax = proposalBatchMax;
+        this.proposalBatchBytesMax = proposalBatchBytesMax;
+        this.commandBytesMax = commandBytesMax;
+        this.pendingProposalBytesMax = pendingProposalBytesMax;
+        this.pendingReadsMax = pendingReadsMax;
+        this.queryBytesMax = queryBytesMax;
+        this.readTimeoutMillis = readTimeoutMillis;
+        this.pendingAdminOperationsMax = pendingAdminOperationsMax;
+        this.shutdownTimeoutMillis = shutdownTimeoutMillis;
+        this.snapshotIntervalEntries = snapshotIntervalEntries;
+        this.snapshotIntervalBytes = snapshotIntervalBytes;
+        this.snapshotGrowthPercent = snapshotGrowthPercent;
+        this.snapshotLogTailEntries = snapshotLogTailEntries;
+        this.overlapSyncs = overlapSyncs;
     }
 
     private static void inRange(String field, long value, long min, long max) {
@@ -156,6 +166,7 @@ public record RaftServerConfig(
                 .shutdownTimeoutMillis(shutdownTimeoutMillis)
                 .snapshotIntervalEntries(snapshotIntervalEntries)
                 .snapshotIntervalBytes(snapshotIntervalBytes)
+                .snapshotGrowthPercent(snapshotGrowthPercent)
                 .snapshotLogTailEntries(snapshotLogTailEntries)
                 .overlapSyncs(overlapSyncs);
     }
@@ -184,6 +195,7 @@ public record RaftServerConfig(
         private long shutdownTimeoutMillis = DEFAULT_SHUTDOWN_TIMEOUT_MILLIS;
         private long snapshotIntervalEntries = DEFAULT_SNAPSHOT_INTERVAL_ENTRIES;
         private long snapshotIntervalBytes = DEFAULT_SNAPSHOT_INTERVAL_BYTES;
+        private int snapshotGrowthPercent = DEFAULT_SNAPSHOT_GROWTH_PERCENT;
         private long snapshotLogTailEntries = DEFAULT_SNAPSHOT_LOG_TAIL_ENTRIES;
         private boolean overlapSyncs = true;
 
@@ -282,6 +294,15 @@ public record RaftServerConfig(
             return this;
         }
 
+        /**
+         * An automatic snapshot (by entries or bytes) waits, in addition, until the command bytes applied since the
+         * last snapshot reach this percentage of that snapshot's size; 0 (the default) for no such condition.
+         */
+        public Builder snapshotGrowthPercent(int value) {
+            this.snapshotGrowthPercent = value;
+            return this;
+        }
+
         public Builder snapshotLogTailEntries(long value) {
             this.snapshotLogTailEntries = value;
             return this;
@@ -323,8 +344,204 @@ public record RaftServerConfig(
                     shutdownTimeoutMillis,
                     snapshotIntervalEntries,
                     snapshotIntervalBytes,
+                    snapshotGrowthPercent,
                     snapshotLogTailEntries,
                     overlapSyncs);
         }
+    }
+
+    /** The pure node's configuration (id, election and heartbeat ticks, limits). */
+    public NodeConfig node() {
+        return node;
+    }
+
+    /** The membership to start with when the log holds none. */
+    public ConfState initialConf() {
+        return initialConf;
+    }
+
+    /** Wall-clock length of one logical tick; election and heartbeat timeouts are counted in ticks ({@link NodeConfig#electionTimeoutTicks()}). */
+    public long tickMillis() {
+        return tickMillis;
+    }
+
+    /** A proposal not applied within this time fails with {@link RaftTimeoutException} (outcome unknown). */
+    public long proposalTimeoutMillis() {
+        return proposalTimeoutMillis;
+    }
+
+    /** Bound of the inbound message queue; when full, messages are dropped and counted (Raft retries). */
+    public int inboxMessagesMax() {
+        return inboxMessagesMax;
+    }
+
+    /** The most inbound messages stepped per loop iteration, so proposals and ticks are not starved by a flood of messages. */
+    public int inboxBatchMessagesMax() {
+        return inboxBatchMessagesMax;
+    }
+
+    /** The most proposals of this node accepted and not yet completed; more are rejected with {@code ProposalRejectedException}. */
+    public int pendingProposalsMax() {
+        return pendingProposalsMax;
+    }
+
+    /** The most proposals handed to the node in one {@code propose} call (they share one Ready and so one storage sync). */
+    public int proposalBatchMax() {
+        return proposalBatchMax;
+    }
+
+    /** The most bytes handed to the node in one {@code propose} call (a single larger proposal still goes alone). */
+    public long proposalBatchBytesMax() {
+        return proposalBatchBytesMax;
+    }
+
+    /** The largest command accepted by {@link RaftServer#propose}. */
+    public int commandBytesMax() {
+        return commandBytesMax;
+    }
+
+    /** The most command bytes of pending proposals; more are rejected. */
+    public long pendingProposalBytesMax() {
+        return pendingProposalBytesMax;
+    }
+
+    /** The most linearizable reads accepted and not yet completed. */
+    public int pendingReadsMax() {
+        return pendingReadsMax;
+    }
+
+    /** The largest query accepted by {@link RaftServer#read}. */
+    public int queryBytesMax() {
+        return queryBytesMax;
+    }
+
+    /** A read not served within this time fails with {@link RaftTimeoutException} (reads change nothing, so retrying is safe). */
+    public long readTimeoutMillis() {
+        return readTimeoutMillis;
+    }
+
+    /** The most membership changes and leadership transfers accepted and not yet completed (they also time out after {@code proposalTimeoutMillis}). */
+    public int pendingAdminOperationsMax() {
+        return pendingAdminOperationsMax;
+    }
+
+    /** How long {@link RaftServer#close()} waits for the Raft thread and the notification thread to finish. */
+    public long shutdownTimeoutMillis() {
+        return shutdownTimeoutMillis;
+    }
+
+    /** Take a snapshot once this many entries were applied since the last one; 0 for never automatically (needs a snapshot store and a state machine that supports snapshots). */
+    public long snapshotIntervalEntries() {
+        return snapshotIntervalEntries;
+    }
+
+    /** Also take a snapshot once this many command bytes were applied since the last one; 0 for no byte threshold. */
+    public long snapshotIntervalBytes() {
+        return snapshotIntervalBytes;
+    }
+
+    /**
+     * An automatic snapshot (by entries or bytes) waits, in addition, until the command bytes applied since the
+     * last snapshot reach this percentage of that snapshot's size, so that the cost of writing snapshots stays
+     * proportional to the writes whatever the size of the state (a fixed interval rewrites the whole state ever
+     * more often per byte written as the state grows); 0 for no such condition. The log on disk behind the newest
+     * snapshot is then about {@code percent / 100} times the state.
+     */
+    public int snapshotGrowthPercent() {
+        return snapshotGrowthPercent;
+    }
+
+    /** Entries kept in the log below a snapshot, so that followers slightly behind catch up from the log rather than by a whole snapshot. */
+    public long snapshotLogTailEntries() {
+        return snapshotLogTailEntries;
+    }
+
+    /** When true (the default), a Ready that only appends entries (a leader's batch) is written and advanced at once and its sync runs on the node's sync thread, so the Raft thread keeps stepping acknowledgements and proposals meanwhile; when false, the Raft thread syncs every Ready itself. */
+    public boolean overlapSyncs() {
+        return overlapSyncs;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof RaftServerConfig other)) {
+            return false;
+        }
+        return Objects.equals(node, other.node)
+                && Objects.equals(initialConf, other.initialConf)
+                && tickMillis == other.tickMillis
+                && proposalTimeoutMillis == other.proposalTimeoutMillis
+                && inboxMessagesMax == other.inboxMessagesMax
+                && inboxBatchMessagesMax == other.inboxBatchMessagesMax
+                && pendingProposalsMax == other.pendingProposalsMax
+                && proposalBatchMax == other.proposalBatchMax
+                && proposalBatchBytesMax == other.proposalBatchBytesMax
+                && commandBytesMax == other.commandBytesMax
+                && pendingProposalBytesMax == other.pendingProposalBytesMax
+                && pendingReadsMax == other.pendingReadsMax
+                && queryBytesMax == other.queryBytesMax
+                && readTimeoutMillis == other.readTimeoutMillis
+                && pendingAdminOperationsMax == other.pendingAdminOperationsMax
+                && shutdownTimeoutMillis == other.shutdownTimeoutMillis
+                && snapshotIntervalEntries == other.snapshotIntervalEntries
+                && snapshotIntervalBytes == other.snapshotIntervalBytes
+                && snapshotGrowthPercent == other.snapshotGrowthPercent
+                && snapshotLogTailEntries == other.snapshotLogTailEntries
+                && overlapSyncs == other.overlapSyncs;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(
+                node,
+                initialConf,
+                tickMillis,
+                proposalTimeoutMillis,
+                inboxMessagesMax,
+                inboxBatchMessagesMax,
+                pendingProposalsMax,
+                proposalBatchMax,
+                proposalBatchBytesMax,
+                commandBytesMax,
+                pendingProposalBytesMax,
+                pendingReadsMax,
+                queryBytesMax,
+                readTimeoutMillis,
+                pendingAdminOperationsMax,
+                shutdownTimeoutMillis,
+                snapshotIntervalEntries,
+                snapshotIntervalBytes,
+                snapshotGrowthPercent,
+                snapshotLogTailEntries,
+                overlapSyncs);
+    }
+
+    @Override
+    public String toString() {
+        return "RaftServerConfig["
+                + "node=" + node
+                + ", initialConf=" + initialConf
+                + ", tickMillis=" + tickMillis
+                + ", proposalTimeoutMillis=" + proposalTimeoutMillis
+                + ", inboxMessagesMax=" + inboxMessagesMax
+                + ", inboxBatchMessagesMax=" + inboxBatchMessagesMax
+                + ", pendingProposalsMax=" + pendingProposalsMax
+                + ", proposalBatchMax=" + proposalBatchMax
+                + ", proposalBatchBytesMax=" + proposalBatchBytesMax
+                + ", commandBytesMax=" + commandBytesMax
+                + ", pendingProposalBytesMax=" + pendingProposalBytesMax
+                + ", pendingReadsMax=" + pendingReadsMax
+                + ", queryBytesMax=" + queryBytesMax
+                + ", readTimeoutMillis=" + readTimeoutMillis
+                + ", pendingAdminOperationsMax=" + pendingAdminOperationsMax
+                + ", shutdownTimeoutMillis=" + shutdownTimeoutMillis
+                + ", snapshotIntervalEntries=" + snapshotIntervalEntries
+                + ", snapshotIntervalBytes=" + snapshotIntervalBytes
+                + ", snapshotGrowthPercent=" + snapshotGrowthPercent
+                + ", snapshotLogTailEntries=" + snapshotLogTailEntries
+                + ", overlapSyncs=" + overlapSyncs
+                + "]";
     }
 }

@@ -1,5 +1,6 @@
 package dev.raftchat.raft.statemachine;
 
+import dev.raftchat.raft.confchange.ConfChange;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -22,6 +23,17 @@ public interface StateMachine {
      * future (it may be empty, never null). Called on the Raft thread; must not block for long.
      */
     byte[] apply(long index, byte[] command);
+
+    /**
+     * Sees the membership change committed at {@code index}, with the {@link ConfChange#context()} its proposer
+     * gave it (for example the new member's address), on every node at the same position in the log as
+     * {@link #apply}: entries are applied in index order, each exactly once. Called on the Raft thread. Keep what
+     * you need of the context in the state, so that your {@link #snapshot()} carries it: the log entry is
+     * compacted away behind a snapshot, and a node that installs the snapshot never sees this call for it.
+     * Raft adopts the new configuration when this entry is applied; the default does nothing. Must not throw
+     * (an exception stops the node, as for {@link #apply}).
+     */
+    default void applyMembershipChange(long index, ConfChange change) {}
 
     /**
      * Answers a read-only query against the current state. Called on the Raft thread after the read's

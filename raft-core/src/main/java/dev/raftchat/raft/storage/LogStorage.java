@@ -100,8 +100,9 @@ public interface LogStorage extends AutoCloseable {
      * 0, or the highest index this storage had made durable — and its node may have acknowledged — before
      * recovery found some of those entries damaged (media corruption, not a torn write: they were known to
      * be synced) and cut the log before them. Until the log again holds a durable entry at this index,
-     * received from a leader, the node must neither vote nor campaign: a vote would count as if it had
-     * never held what it acknowledged (protocol-aware recovery, Alagappan et al., FAST '18). The storage
+     * received from a leader, the node must not campaign, and votes only for a candidate whose log provably
+     * holds what it lost: any other vote would count as if it had never held what it acknowledged
+     * (protocol-aware recovery, Alagappan et al., FAST '18). The storage
      * keeps reporting it across restarts until a sync covers that index again. The default, for storages
      * that cannot tell, is 0.
      */

@@ -1,6 +1,7 @@
 package dev.raftchat.raft.transport;
 
 import dev.raftchat.raft.message.Message;
+import java.util.Optional;
 
 /**
  * Carries {@link Message}s between the nodes of a cluster.
@@ -21,6 +22,15 @@ public interface Transport extends AutoCloseable {
 
     /** Queues {@code message} for {@code message.to()}. Never blocks, never throws. */
     void send(Message message);
+
+    /**
+     * The address this transport reaches node {@code nodeId} at, in the transport's own notation (for Netty
+     * {@code host:port}), if it knows one. {@code NotLeaderException#leaderAddress()} reports it by default, so
+     * that a client can be sent to the leader. Must be thread-safe and must not block; the default knows none.
+     */
+    default Optional<String> peerAddress(long nodeId) {
+        return Optional.empty();
+    }
 
     /** Stops sending and receiving and releases threads and sockets. Idempotent. */
     @Override

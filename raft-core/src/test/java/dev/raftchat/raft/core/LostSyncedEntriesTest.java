@@ -9,7 +9,7 @@ import dev.raftchat.raft.message.VoteResponse;
 import dev.raftchat.raft.model.ConfState;
 import dev.raftchat.raft.model.Entry;
 import dev.raftchat.raft.model.HardState;
-import dev.raftchat.raft.model.LogPosition;
+import dev.raftchat.raft.storage.ForwardingLogStorage;
 import dev.raftchat.raft.storage.LogStorage;
 import dev.raftchat.raft.storage.MemoryLogStorage;
 import java.util.ArrayList;
@@ -28,60 +28,10 @@ class LostSyncedEntriesTest {
     private static LogStorage storageThatLostThrough(long repairThrough, MemoryLogStorage memory) {
         memory.append(List.of(Entry.normal(1, 1, DATA), Entry.normal(1, 2, DATA), Entry.normal(1, 3, DATA)));
         memory.saveHardState(new HardState(1, 0, 3));
-        return new LogStorage() {
-            @Override
-            public HardState hardState() {
-                return memory.hardState();
-            }
-
-            @Override
-            public LogPosition compactedThrough() {
-                return memory.compactedThrough();
-            }
-
-            @Override
-            public long lastIndex() {
-                return memory.lastIndex();
-            }
-
-            @Override
-            public long term(long index) {
-                return memory.term(index);
-            }
-
-            @Override
-            public List<Entry> entries(long fromIndex, long toIndexExclusive, long maxBytes) {
-                return memory.entries(fromIndex, toIndexExclusive, maxBytes);
-            }
-
-            @Override
-            public void append(List<Entry> entries) {
-                memory.append(entries);
-            }
-
-            @Override
-            public void saveHardState(HardState hardState) {
-                memory.saveHardState(hardState);
-            }
-
-            @Override
-            public void sync() {
-                memory.sync();
-            }
-
-            @Override
-            public void compact(LogPosition position) {
-                memory.compact(position);
-            }
-
+        return new ForwardingLogStorage(memory) {
             @Override
             public long repairThroughIndex() {
                 return repairThrough;
-            }
-
-            @Override
-            public void close() {
-                memory.close();
             }
         };
     }
@@ -138,6 +88,32 @@ class LostSyncedEntriesTest {
             assertThat(votes(drain(n, storage)))
                     .singleElement()
                     .satisfies(v -> assertThat(v.granted()).isTrue());
+        }
+    }
+
+    /**
+     * The node lost entries through 5, acknowledged at most in term 1 (its hard state's term). A candidate
+     * whose log ends at 5 of term 1 got that entry from term 1's leader, which held whatever the node
+     * acknowledged before; one whose log ends in term 2 got it from a later leader, which holds every entry
+     * committed before. Both get the vote; one ending at 4 of term 1 may lack entry 5 and does not. Before
+     * this rule the node refused everyone, and a joint configuration that needed its vote elected nobody
+     * (simulator seed 12001815).
+     */
+    @Test
+    void aNodeThatLostSyncedEntriesVotesForACandidateThatHoldsThem() {
+        for (boolean preVote : new boolean[] {false, true}) {
+            record Case(long lastIndex, long lastTerm, boolean granted) {}
+            for (Case c : List.of(new Case(4, 1, false), new Case(5, 1, true), new Case(3, 2, true))) {
+                LogStorage storage = storageThatLostThrough(5, new MemoryLogStorage());
+                RaftNode n = node(storage, preVote);
+                n.step(new VoteRequest(2, 1, 2, c.lastIndex(), c.lastTerm(), preVote, true));
+                assertThat(votes(drain(n, storage)))
+                        .as("preVote=%s, candidate's log ends at %s@%s", preVote, c.lastIndex(), c.lastTerm())
+                        .singleElement()
+                        .satisfies(v -> assertThat(v.granted()).isEqualTo(c.granted()));
+                n.campaign();
+                assertThat(drain(n, storage)).noneMatch(VoteRequest.class::isInstance);
+            }
         }
     }
 

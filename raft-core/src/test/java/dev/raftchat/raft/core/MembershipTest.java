@@ -11,6 +11,8 @@ import dev.raftchat.raft.message.Message;
 import dev.raftchat.raft.model.ConfState;
 import dev.raftchat.raft.model.Entry;
 import dev.raftchat.raft.model.EntryType;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Predicate;
@@ -154,6 +156,27 @@ class MembershipTest {
         assertThatThrownBy(() -> fresh.node(1).proposeConfChange(ConfChange.addLearner(4)))
                 .isInstanceOf(ProposalRejectedException.class)
                 .hasMessageContaining("not yet committed");
+    }
+
+    @Test
+    void aChangesContextTravelsInItsEncodingAndOnlyThen() {
+        ConfChange plain = ConfChange.addVoter(4);
+        byte[] address = "10.0.0.4:7000".getBytes(StandardCharsets.UTF_8);
+        ConfChange withAddress = plain.withContext(address);
+        // Without a context the bytes stay those of format 1, which older builds read.
+        assertThat(plain.encode()[0]).isEqualTo((byte) 1);
+        assertThat(withAddress.encode()[0]).isEqualTo((byte) 2);
+        assertThat(ConfChange.decode(withAddress.encode()))
+                .isEqualTo(withAddress)
+                .isNotEqualTo(plain);
+        assertThat(ConfChange.decode(withAddress.encode()).context()).isEqualTo(address);
+        assertThat(withAddress.toString()).startsWith("v4 ctx=");
+        byte[] truncated = Arrays.copyOf(withAddress.encode(), withAddress.encode().length - 1);
+        assertThatThrownBy(() -> ConfChange.decode(truncated)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> plain.withContext(new byte[ConfChange.CONTEXT_BYTES_MAX + 1]))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("at most " + ConfChange.CONTEXT_BYTES_MAX);
+        assertThatThrownBy(() -> ConfChange.leave().withContext(address)).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test

@@ -1,21 +1,15 @@
 package dev.raftchat.raft.runtime;
 
-import dev.raftchat.raft.model.Entry;
-import dev.raftchat.raft.model.HardState;
-import dev.raftchat.raft.model.LogPosition;
-import dev.raftchat.raft.storage.LogStorage;
+import dev.raftchat.raft.storage.ForwardingLogStorage;
 import dev.raftchat.raft.storage.MemoryLogStorage;
 import dev.raftchat.raft.storage.StorageException;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A {@link MemoryLogStorage} that counts syncs, can hold the Raft thread inside {@link #sync()} until a
  * test opens a gate (to pile up work deterministically), and can fail a sync on demand.
  */
-final class InstrumentedLogStorage implements LogStorage {
-
-    private final MemoryLogStorage delegate = new MemoryLogStorage();
+final class InstrumentedLogStorage extends ForwardingLogStorage {
     private final AtomicInteger syncCount = new AtomicInteger();
     private final Object gate = new Object();
     private boolean gateClosed;
@@ -24,6 +18,10 @@ final class InstrumentedLogStorage implements LogStorage {
 
     private volatile boolean blockedInSync;
     private volatile StorageException nextSyncFailure;
+
+    InstrumentedLogStorage() {
+        super(new MemoryLogStorage());
+    }
 
     int syncCount() {
         return syncCount.get();
@@ -88,52 +86,7 @@ final class InstrumentedLogStorage implements LogStorage {
                 passesThroughClosedGate--;
             }
         }
-        delegate.sync();
+        super.sync();
         syncCount.incrementAndGet();
-    }
-
-    @Override
-    public HardState hardState() {
-        return delegate.hardState();
-    }
-
-    @Override
-    public LogPosition compactedThrough() {
-        return delegate.compactedThrough();
-    }
-
-    @Override
-    public long lastIndex() {
-        return delegate.lastIndex();
-    }
-
-    @Override
-    public long term(long index) {
-        return delegate.term(index);
-    }
-
-    @Override
-    public List<Entry> entries(long fromIndex, long toIndexExclusive, long maxBytes) {
-        return delegate.entries(fromIndex, toIndexExclusive, maxBytes);
-    }
-
-    @Override
-    public void append(List<Entry> entries) {
-        delegate.append(entries);
-    }
-
-    @Override
-    public void saveHardState(HardState hardState) {
-        delegate.saveHardState(hardState);
-    }
-
-    @Override
-    public void compact(LogPosition position) {
-        delegate.compact(position);
-    }
-
-    @Override
-    public void close() {
-        delegate.close();
     }
 }

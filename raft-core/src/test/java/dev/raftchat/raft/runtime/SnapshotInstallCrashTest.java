@@ -9,6 +9,7 @@ import dev.raftchat.raft.model.SnapshotChunk;
 import dev.raftchat.raft.model.SnapshotMeta;
 import dev.raftchat.raft.storage.MemoryLogStorage;
 import dev.raftchat.raft.storage.MemorySnapshotStore;
+import dev.raftchat.raft.testing.RecordingStateMachine;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -32,12 +33,12 @@ class SnapshotInstallCrashTest {
         return log;
     }
 
-    private static SnapshotRuntimeTest.ListMachine machine() {
-        return new SnapshotRuntimeTest.ListMachine();
+    private static RecordingStateMachine machine() {
+        return new RecordingStateMachine();
     }
 
     private static byte[] snapshotOf(List<String> items) throws Exception {
-        SnapshotRuntimeTest.ListMachine source = machine();
+        RecordingStateMachine source = machine();
         for (int i = 0; i < items.size(); i++) {
             source.apply(i + 1, items.get(i).getBytes(StandardCharsets.UTF_8));
         }
@@ -56,9 +57,9 @@ class SnapshotInstallCrashTest {
         staging.write(data, 0, data.length);
         staging.commit();
 
-        SnapshotRuntimeTest.ListMachine restored = machine();
-        SnapshotManager manager =
-                new SnapshotManager(1, store, restored, log, 0, 0, 0, Executors.newSingleThreadExecutor());
+        RecordingStateMachine restored = machine();
+        SnapshotManager manager = new SnapshotManager(
+                1, store, restored, log, new SnapshotPolicy(0, 0, 0), 0, Executors.newSingleThreadExecutor());
         SnapshotMeta meta = manager.restoreAtStartup();
 
         assertThat(meta).isEqualTo(LEADER_SNAPSHOT);
@@ -71,14 +72,14 @@ class SnapshotInstallCrashTest {
     void crashBeforeTheSnapshotIsCommittedRestartsOnTheOldState() {
         MemoryLogStorage log = oldLog();
         MemorySnapshotStore store = new MemorySnapshotStore();
-        SnapshotRuntimeTest.ListMachine before = machine();
-        SnapshotManager receiving =
-                new SnapshotManager(1, store, before, log, 0, 0, 0, Executors.newSingleThreadExecutor());
+        RecordingStateMachine before = machine();
+        SnapshotManager receiving = new SnapshotManager(
+                1, store, before, log, new SnapshotPolicy(0, 0, 0), 0, Executors.newSingleThreadExecutor());
         receiving.stage(List.of(new SnapshotChunk(LEADER_SNAPSHOT, 0, new byte[] {1, 2, 3})));
         // ... and the process dies here: the staged data was never committed.
 
-        SnapshotManager afterRestart =
-                new SnapshotManager(1, store, machine(), log, 0, 0, 0, Executors.newSingleThreadExecutor());
+        SnapshotManager afterRestart = new SnapshotManager(
+                1, store, machine(), log, new SnapshotPolicy(0, 0, 0), 0, Executors.newSingleThreadExecutor());
         assertThat(afterRestart.restoreAtStartup())
                 .as("no snapshot became visible")
                 .isNull();
@@ -97,8 +98,8 @@ class SnapshotInstallCrashTest {
         sink.commit();
         log.compact(new LogPosition(1, 2)); // compacted with a tail of two entries below the snapshot
 
-        SnapshotManager manager =
-                new SnapshotManager(1, store, machine(), log, 0, 0, 0, Executors.newSingleThreadExecutor());
+        SnapshotManager manager = new SnapshotManager(
+                1, store, machine(), log, new SnapshotPolicy(0, 0, 0), 0, Executors.newSingleThreadExecutor());
         manager.restoreAtStartup();
         assertThat(log.compactedThrough()).isEqualTo(new LogPosition(1, 2));
         assertThat(log.lastIndex()).isEqualTo(5);

@@ -7,13 +7,11 @@ import dev.raftchat.raft.core.NodeConfig;
 import dev.raftchat.raft.core.Role;
 import dev.raftchat.raft.model.ConfState;
 import dev.raftchat.raft.model.SnapshotMeta;
-import dev.raftchat.raft.statemachine.StateMachine;
 import dev.raftchat.raft.storage.MemoryLogStorage;
 import dev.raftchat.raft.storage.MemorySnapshotStore;
+import dev.raftchat.raft.storage.SnapshotStore;
+import dev.raftchat.raft.testing.RecordingStateMachine;
 import dev.raftchat.raft.transport.InMemoryNetwork;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -23,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -31,55 +30,11 @@ class SnapshotRuntimeTest {
 
     private static final Duration WAIT = Duration.ofSeconds(20);
 
-    /** A list of strings; counts how often each index was applied, to prove nothing is applied twice. */
-    static final class ListMachine implements StateMachine {
-        final List<String> items = new ArrayList<>();
-        final Map<Long, Integer> appliedCount = new TreeMap<>();
-
-        @Override
-        public synchronized byte[] apply(long index, byte[] command) {
-            appliedCount.merge(index, 1, Integer::sum);
-            items.add(new String(command, StandardCharsets.UTF_8));
-            return String.valueOf(items.size()).getBytes(StandardCharsets.UTF_8);
-        }
-
-        @Override
-        public synchronized Snapshot snapshot() {
-            List<String> view = List.copyOf(items);
-            return out -> {
-                DataOutputStream data = new DataOutputStream(out);
-                data.writeInt(view.size());
-                for (String item : view) {
-                    data.writeUTF(item);
-                }
-                data.flush();
-            };
-        }
-
-        @Override
-        public synchronized void restore(InputStream in) throws IOException {
-            DataInputStream data = new DataInputStream(in);
-            items.clear();
-            int count = data.readInt();
-            for (int i = 0; i < count; i++) {
-                items.add(data.readUTF());
-            }
-        }
-
-        synchronized List<String> items() {
-            return List.copyOf(items);
-        }
-
-        synchronized boolean nothingAppliedTwice() {
-            return appliedCount.values().stream().allMatch(c -> c == 1);
-        }
-    }
-
     private final InMemoryNetwork network = new InMemoryNetwork();
     private final Map<Long, RaftServer> servers = new TreeMap<>();
     private final Map<Long, MemoryLogStorage> logs = new TreeMap<>();
     private final Map<Long, MemorySnapshotStore> snapshotStores = new TreeMap<>();
-    private final Map<Long, ListMachine> machines = new TreeMap<>();
+    private final Map<Long, RecordingStateMachine> machines = new TreeMap<>();
 
     @AfterEach
     void closeAll() {
@@ -95,7 +50,7 @@ class SnapshotRuntimeTest {
                 .snapshotIntervalEntries(10)
                 .snapshotLogTailEntries(2)
                 .build();
-        ListMachine machine = new ListMachine();
+        RecordingStateMachine machine = new RecordingStateMachine();
         RaftServer server = new RaftServer(
                 config, logs.get(id), snapshotStores.get(id), network.transport(id), machine, RaftMetrics.NOOP);
         servers.put(id, server);
@@ -189,7 +144,7 @@ class SnapshotRuntimeTest {
         assertThat(snapshotStores.get(wiped).latest())
                 .as("installed from the leader")
                 .isNotNull();
-        assertThat(machines.get(wiped).appliedCount.keySet())
+        assertThat(machines.get(wiped).appliedIndexes())
                 .as("entries before the snapshot were not replayed")
                 .allMatch(index -> index > snapshotStores.get(wiped).latest().index() - 10);
     }
@@ -208,11 +163,11 @@ class SnapshotRuntimeTest {
         long snapshotIndex = snapshotStores.get(follower).latest().index();
         servers.get(follower).close();
         RaftServer restarted = start(follower);
-        ListMachine machine = machines.get(follower);
+        RecordingStateMachine machine = machines.get(follower);
         await().atMost(WAIT).untilAsserted(() -> assertThat(machine.items()).isEqualTo(items(23)));
         proposeAll(awaitLeader(), 23, 25);
         await().atMost(WAIT).untilAsserted(() -> assertThat(machine.items()).isEqualTo(items(25)));
-        assertThat(machine.appliedCount.keySet())
+        assertThat(machine.appliedIndexes())
                 .as("only entries after the snapshot are applied again")
                 .allMatch(index -> index > snapshotIndex);
         assertThat(machine.nothingAppliedTwice()).isTrue();
@@ -230,7 +185,7 @@ class SnapshotRuntimeTest {
                     .snapshotIntervalBytes(4 * 1024)
                     .snapshotLogTailEntries(0)
                     .build();
-            ListMachine machine = new ListMachine();
+            RecordingStateMachine machine = new RecordingStateMachine();
             servers.put(
                     id,
                     new RaftServer(
@@ -256,5 +211,87 @@ class SnapshotRuntimeTest {
             leader.propose(kilobyte).get(10, TimeUnit.SECONDS);
         }
         await().atMost(WAIT).until(() -> snapshotStores.get(leader.id()).latest() != null);
+    }
+    /** Counts the snapshots a node starts to write. */
+    private static final class CountingSnapshotStore implements SnapshotStore {
+        final MemorySnapshotStore store = new MemorySnapshotStore();
+        final AtomicInteger created = new AtomicInteger();
+
+        @Override
+        public SnapshotSink create(SnapshotMeta meta) {
+            created.incrementAndGet();
+            return store.create(meta);
+        }
+
+        @Override
+        public InputStream open(SnapshotMeta meta) {
+            return store.open(meta);
+        }
+
+        @Override
+        public SnapshotMeta latest() {
+            return store.latest();
+        }
+
+        @Override
+        public long sizeBytes(SnapshotMeta meta) {
+            return store.sizeBytes(meta);
+        }
+
+        @Override
+        public byte[] read(SnapshotMeta meta, long offset, int maxBytes) {
+            return store.read(meta, offset, maxBytes);
+        }
+    }
+
+    /** Starts a one-node server snapshotting after every entry, with the given growth; returns its store. */
+    private CountingSnapshotStore startSingle(int growthPercent) {
+        CountingSnapshotStore store = new CountingSnapshotStore();
+        RaftServerConfig config = RaftServerConfig.builder(NodeConfig.defaults(1, 31), ConfState.ofVoters(1))
+                .tickMillis(20)
+                .snapshotIntervalEntries(1)
+                .snapshotGrowthPercent(growthPercent)
+                .snapshotLogTailEntries(0)
+                .build();
+        RecordingStateMachine machine = new RecordingStateMachine();
+        servers.put(
+                1L,
+                new RaftServer(config, new MemoryLogStorage(), store, network.transport(1), machine, RaftMetrics.NOOP)
+                        .start());
+        machines.put(1L, machine);
+        return store;
+    }
+
+    /** Proposes {@code count} commands of 1 KiB one after the other, each committed before the next. */
+    private void proposeKilobytes(RaftServer leader, int count) throws Exception {
+        byte[] kilobyte = new byte[1024];
+        Arrays.fill(kilobyte, (byte) 'k');
+        for (int i = 0; i < count; i++) {
+            leader.propose(kilobyte).get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void withGrowthSnapshotsAreSpacedByTheStatesSize() throws Exception {
+        CountingSnapshotStore store = startSingle(100);
+        RaftServer leader = awaitLeader();
+        proposeKilobytes(leader, 128);
+        // Each snapshot waits for as many bytes as it holds: the state about doubles between two, so 128 KiB
+        // posted one by one from empty take about log2(128) + 2 snapshots, not one per entry.
+        assertThat(leader.status().appliedIndex()).isGreaterThanOrEqualTo(128);
+        assertThat(store.created.get()).as("snapshots started").isBetween(1, 11);
+        // The last one held at least half of what was applied: the spacing did not stop snapshots.
+        await().atMost(WAIT).untilAsserted(() -> assertThat(store.latest()).isNotNull());
+        assertThat(store.latest().index()).isGreaterThanOrEqualTo(40);
+    }
+
+    @Test
+    void withoutGrowthEveryIntervalTakesOne() throws Exception {
+        CountingSnapshotStore store = startSingle(0);
+        RaftServer leader = awaitLeader();
+        proposeKilobytes(leader, 128);
+        // The control for the test above: the same load, one snapshot per entry applied while none is being
+        // written (a commit takes a Raft round and a sync, an in-memory snapshot much less).
+        assertThat(store.created.get()).as("snapshots started").isGreaterThanOrEqualTo(16);
     }
 }

@@ -11,6 +11,7 @@ import dev.raftchat.chat.http.AdminGate;
 import dev.raftchat.chat.http.ApiRoutes;
 import dev.raftchat.chat.http.ChatHttpHandler;
 import dev.raftchat.chat.http.StrictInput;
+import dev.raftchat.chat.ops.BuildInfo;
 import dev.raftchat.chat.state.ChatCommand;
 import dev.raftchat.chat.state.ChatLimits;
 import dev.raftchat.chat.state.ChatModel;
@@ -39,9 +40,12 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
@@ -64,7 +68,7 @@ import java.util.function.LongSupplier;
  */
 public final class ApiHandler implements ApiRoutes {
     public static final String WEBSOCKET_PATH = PREFIX + "/ws";
-    private static final String VERSION = "0.1.0-SNAPSHOT";
+    private static final String VERSION = BuildInfo.version();
     private static final Set<String> CREDENTIAL_FIELDS = Set.of("username", "password");
     /**
      * Every query parameter of the v1 routes; any other is {@code 400 unknown_parameter}, as unknown body fields
@@ -85,6 +89,8 @@ public final class ApiHandler implements ApiRoutes {
     private final RateLimiter writesPerAddress;
     private final WebSocketHub webSockets;
     private final Authenticator authenticator;
+    /** Every route, matched in order against a request's path segments. */
+    private final List<Resource> routes;
     /** The operator's admin token (UTF-8), or null when the node has none. */
     private final byte[] adminToken;
 
@@ -118,6 +124,7 @@ public final class ApiHandler implements ApiRoutes {
         this.hasher = hasher;
         this.webSockets = webSockets;
         this.authenticator = new Authenticator(backend, config);
+        this.routes = routes();
         this.loginsPerUser = new RateLimiter(
                 config.loginAttemptsPerMinutePerUser(),
                 config.loginAttemptsPerMinutePerUser(),
@@ -198,183 +205,244 @@ public final class ApiHandler implements ApiRoutes {
         }
     }
 
-    private CompletableFuture<FullHttpResponse> dispatch(Request r) {
-        List<String> s = r.segments();
-        String first = s.get(0);
-        int n = s.size();
-        switch (first) {
-            case "info":
-                if (n == 1) {
-                    requireMethod(r, HttpMethod.GET);
-                    return CompletableFuture.completedFuture(info());
+    // ------------------------------------------------------------------------------------------------
+    // The route table
+
+    /** Answers one route, given the request and the values of the path's parameters. */
+    @FunctionalInterface
+    private interface Handler {
+        CompletableFuture<FullHttpResponse> handle(Request r, PathParameters p);
+    }
+
+    /**
+     * A path pattern below {@link #PREFIX} (literal segments and {@code {name}} parameters) and the handler of
+     * each method it allows, in the order the {@code Allow} header lists them; a null method answers any.
+     */
+    private record Resource(List<String> pattern, Map<HttpMethod, Handler> methods) {
+
+        /** The values of the pattern's parameters in these segments, or null when the path does not match. */
+        Map<String, String> match(List<String> segments) {
+            if (segments.size() != pattern.size()) {
+                return null;
+            }
+            Map<String, String> values = new LinkedHashMap<>();
+            for (int i = 0; i < pattern.size(); i++) {
+                String part = pattern.get(i);
+                if (part.startsWith("{")) {
+                    values.put(part.substring(1, part.length() - 1), segments.get(i));
+                } else if (!part.equals(segments.get(i))) {
+                    return null;
                 }
-                break;
-            case "me":
-                if (n == 1) {
-                    requireMethod(r, HttpMethod.GET);
-                    return authenticateForRead(r, false)
-                            .thenApply(identity -> json(
-                                    200,
-                                    ApiJson.MAPPER
-                                            .createObjectNode()
-                                            .put("username", identity.username())
-                                            .put("admin", identity.admin())));
-                }
-                break;
-            case "auth":
-                return auth(r, s, n);
-            case "rooms":
-                return rooms(r, s, n);
-            case "ws":
-                if (n == 1) {
+            }
+            return values;
+        }
+    }
+
+    /**
+     * The values of a matched path's parameters. {@code {room}} and {@code {seq}} are checked when the path
+     * matches, before its method (a bad room name is {@code 400 invalid_room_name} whatever the method);
+     * others are read by their handler.
+     */
+    private record PathParameters(Map<String, String> values) {
+        String room() {
+            return values.get("room");
+        }
+
+        long seq() {
+            return Long.parseLong(values.get("seq"));
+        }
+
+        String raw(String name) {
+            return values.get(name);
+        }
+    }
+
+    /** Builds {@link #routes}: one resource per path pattern, its methods in order. */
+    private static final class RouteTable {
+        private final List<Resource> resources = new ArrayList<>();
+
+        RouteTable route(HttpMethod method, String pattern, Handler handler) {
+            List<String> parts = List.of(pattern.split("/", -1));
+            Resource resource = resources.stream()
+                    .filter(existing -> existing.pattern().equals(parts))
+                    .findFirst()
+                    .orElseGet(() -> {
+                        Resource created = new Resource(parts, new LinkedHashMap<>());
+                        resources.add(created);
+                        return created;
+                    });
+            if (resource.methods().put(method, handler) != null) {
+                throw new IllegalStateException("two routes for " + method + " " + pattern);
+            }
+            return this;
+        }
+
+        List<Resource> build() {
+            List<Resource> frozen = new ArrayList<>();
+            for (Resource resource : resources) {
+                frozen.add(new Resource(
+                        resource.pattern(), Collections.unmodifiableMap(new LinkedHashMap<>(resource.methods()))));
+            }
+            return List.copyOf(frozen);
+        }
+    }
+
+    /** Every v1 route (docs/api.md), as method + path pattern → handler. */
+    private List<Resource> routes() {
+        return new RouteTable()
+                .route(HttpMethod.GET, "info", (r, p) -> CompletableFuture.completedFuture(info()))
+                .route(HttpMethod.GET, "me", (r, p) -> me(r))
+                .route(HttpMethod.POST, "auth/register", (r, p) -> register(r))
+                .route(HttpMethod.POST, "auth/login", (r, p) -> login(r))
+                .route(HttpMethod.POST, "auth/logout", (r, p) -> logout(r))
+                .route(HttpMethod.GET, "auth/sessions", (r, p) -> sessions(r))
+                .route(HttpMethod.DELETE, "auth/sessions/{sessionId}", (r, p) -> revokeSession(r, p.raw("sessionId")))
+                .route(HttpMethod.GET, "rooms", (r, p) -> listRooms(r))
+                .route(HttpMethod.POST, "rooms", (r, p) -> createRoom(r))
+                .route(HttpMethod.GET, "rooms/{room}", (r, p) -> getRoom(r, p.room()))
+                .route(HttpMethod.DELETE, "rooms/{room}", (r, p) -> deleteRoom(r, p.room()))
+                .route(HttpMethod.PUT, "rooms/{room}/retention", (r, p) -> setRetention(r, p.room()))
+                .route(HttpMethod.PUT, "rooms/{room}/read-marker", (r, p) -> setReadMarker(r, p.room()))
+                .route(HttpMethod.GET, "rooms/{room}/messages", (r, p) -> readMessages(r, p.room()))
+                .route(HttpMethod.POST, "rooms/{room}/messages", (r, p) -> send(r, p.room()))
+                .route(HttpMethod.PATCH, "rooms/{room}/messages/{seq}", (r, p) -> editMessage(r, p.room(), p.seq()))
+                .route(HttpMethod.DELETE, "rooms/{room}/messages/{seq}", (r, p) -> deleteMessage(r, p.room(), p.seq()))
+                .route(null, "ws", (r, p) -> {
                     throw new ApiError(
                             400,
                             "websocket_upgrade_required",
                             WEBSOCKET_PATH + " is a WebSocket: connect with a WebSocket client");
-                }
-                break;
-            default:
-                break;
+                })
+                .build();
+    }
+
+    private CompletableFuture<FullHttpResponse> dispatch(Request r) {
+        for (Resource resource : routes) {
+            Map<String, String> values = resource.match(r.segments());
+            if (values == null) {
+                continue;
+            }
+            PathParameters parameters = new PathParameters(values);
+            if (values.containsKey("room")) {
+                checkRoomName(parameters.room());
+            }
+            if (values.containsKey("seq")) {
+                positiveLong(values.get("seq"), "invalid_seq", 400, null, "the message seq must be a positive integer");
+            }
+            Handler handler = resource.methods().get(r.method());
+            if (handler == null) {
+                handler = resource.methods().get(null);
+            }
+            if (handler == null) {
+                throw methodNotAllowed(r, allowed(resource));
+            }
+            return handler.handle(r, parameters);
         }
         throw new ApiError(
                 404, "not_found", "no route for " + r.method() + " " + r.uri().rawPath() + "; see docs/api.md");
     }
 
-    private CompletableFuture<FullHttpResponse> auth(Request r, List<String> s, int n) {
-        if (n == 2 && s.get(1).equals("register")) {
-            requireMethod(r, HttpMethod.POST);
-            return register(r);
+    private static String allowed(Resource resource) {
+        List<String> names = new ArrayList<>();
+        for (HttpMethod method : resource.methods().keySet()) {
+            names.add(method.name());
         }
-        if (n == 2 && s.get(1).equals("login")) {
-            requireMethod(r, HttpMethod.POST);
-            return login(r);
-        }
-        if (n == 2 && s.get(1).equals("logout")) {
-            requireMethod(r, HttpMethod.POST);
-            return authenticate(r)
-                    .thenCompose(identity ->
-                            propose(new ChatCommand.RevokeSession(identity.tokenHash(), 0, backend.nowMillis())))
-                    .thenApply(result -> noContent());
-        }
-        if (n == 2 && s.get(1).equals("sessions")) {
-            requireMethod(r, HttpMethod.GET);
-            return authenticateForRead(r, false).thenApply(identity -> {
-                List<ChatModel.Session> sessions = chat().read(model -> model.sessionsOf(identity.username()));
-                ObjectNode body = ApiJson.MAPPER.createObjectNode();
-                ArrayNode list = body.putArray("sessions");
-                for (ChatModel.Session session : sessions) {
-                    list.addObject()
-                            .put("sessionId", Long.toString(session.sessionId()))
-                            .put("createdAt", ApiJson.time(session.createdAtMillis()))
-                            .put("expiresAt", ApiJson.time(session.expiresAtMillis()))
-                            .put("current", session.sessionId() == identity.sessionId());
-                }
-                return json(200, body);
-            });
-        }
-        if (n == 3 && s.get(1).equals("sessions")) {
-            requireMethod(r, HttpMethod.DELETE);
-            long sessionId = positiveLong(s.get(2), "session_not_found", 404, null, "no session '" + s.get(2) + "'");
-            return authenticate(r)
-                    .thenCompose(identity -> propose(
-                            new ChatCommand.RevokeSession(identity.tokenHash(), sessionId, backend.nowMillis())))
-                    .thenApply(result -> noContent());
-        }
-        throw new ApiError(
-                404, "not_found", "no route for " + r.method() + " " + r.uri().rawPath() + "; see docs/api.md");
+        return String.join(", ", names);
     }
 
-    private CompletableFuture<FullHttpResponse> rooms(Request r, List<String> s, int n) {
-        if (n == 1) {
-            if (r.method().equals(HttpMethod.GET)) {
-                return listRooms(r);
+    private CompletableFuture<FullHttpResponse> me(Request r) {
+        return authenticateForRead(r, false)
+                .thenApply(identity -> json(
+                        200,
+                        ApiJson.MAPPER
+                                .createObjectNode()
+                                .put("username", identity.username())
+                                .put("admin", identity.admin())));
+    }
+
+    private CompletableFuture<FullHttpResponse> logout(Request r) {
+        return authenticate(r)
+                .thenCompose(identity ->
+                        propose(new ChatCommand.RevokeSession(identity.tokenHash(), 0, backend.nowMillis())))
+                .thenApply(result -> noContent());
+    }
+
+    private CompletableFuture<FullHttpResponse> sessions(Request r) {
+        return authenticateForRead(r, false).thenApply(identity -> {
+            List<ChatModel.Session> sessions = chat().read(model -> model.sessionsOf(identity.username()));
+            ObjectNode body = ApiJson.MAPPER.createObjectNode();
+            ArrayNode list = body.putArray("sessions");
+            for (ChatModel.Session session : sessions) {
+                list.addObject()
+                        .put("sessionId", Long.toString(session.sessionId()))
+                        .put("createdAt", ApiJson.time(session.createdAtMillis()))
+                        .put("expiresAt", ApiJson.time(session.expiresAtMillis()))
+                        .put("current", session.sessionId() == identity.sessionId());
             }
-            if (r.method().equals(HttpMethod.POST)) {
-                return createRoom(r);
-            }
-            throw methodNotAllowed(r, "GET, POST");
+            return json(200, body);
+        });
+    }
+
+    private CompletableFuture<FullHttpResponse> revokeSession(Request r, String id) {
+        long sessionId = positiveLong(id, "session_not_found", 404, null, "no session '" + id + "'");
+        return authenticate(r)
+                .thenCompose(identity ->
+                        propose(new ChatCommand.RevokeSession(identity.tokenHash(), sessionId, backend.nowMillis())))
+                .thenApply(result -> noContent());
+    }
+
+    private CompletableFuture<FullHttpResponse> deleteRoom(Request r, String room) {
+        return write(
+                        r,
+                        identity -> new ChatCommand.DeleteRoom(
+                                identity.tokenHash(), room, identity.admin(), backend.nowMillis()))
+                .thenApply(result -> noContent());
+    }
+
+    private CompletableFuture<FullHttpResponse> setRetention(Request r, String room) {
+        JsonNode body = body(r, Set.of("maxMessages", "maxAgeSeconds"));
+        long maxMessages = retention(body, "maxMessages", Integer.MAX_VALUE);
+        long maxAgeSeconds = retention(body, "maxAgeSeconds", ChatPolicy.SECONDS_LIMIT);
+        return write(
+                        r,
+                        identity -> new ChatCommand.SetRetention(
+                                identity.tokenHash(),
+                                room,
+                                maxMessages,
+                                maxAgeSeconds,
+                                identity.admin(),
+                                backend.nowMillis()))
+                .thenApply(result -> json(200, ApiJson.room(roomOrGone(room, null))));
+    }
+
+    private CompletableFuture<FullHttpResponse> setReadMarker(Request r, String room) {
+        JsonNode body = body(r, Set.of("seq"));
+        JsonNode seqNode = body.get("seq");
+        if (seqNode == null || !seqNode.canConvertToLong() || !seqNode.isIntegralNumber() || seqNode.longValue() < 0) {
+            throw ApiError.field(400, "invalid_seq", "seq", "seq must be a non-negative integer");
         }
-        String room = s.get(1);
-        checkRoomName(room);
-        if (n == 2) {
-            if (r.method().equals(HttpMethod.GET)) {
-                return getRoom(r, room);
-            }
-            if (r.method().equals(HttpMethod.DELETE)) {
-                return write(
-                                r,
-                                identity -> new ChatCommand.DeleteRoom(
-                                        identity.tokenHash(), room, identity.admin(), backend.nowMillis()))
-                        .thenApply(result -> noContent());
-            }
-            throw methodNotAllowed(r, "GET, DELETE");
-        }
-        String part = s.get(2);
-        if (n == 3 && part.equals("retention")) {
-            requireMethod(r, HttpMethod.PUT);
-            JsonNode body = body(r, Set.of("maxMessages", "maxAgeSeconds"));
-            long maxMessages = retention(body, "maxMessages", Integer.MAX_VALUE);
-            long maxAgeSeconds = retention(body, "maxAgeSeconds", ChatPolicy.SECONDS_LIMIT);
-            return write(
-                            r,
-                            identity -> new ChatCommand.SetRetention(
-                                    identity.tokenHash(),
-                                    room,
-                                    maxMessages,
-                                    maxAgeSeconds,
-                                    identity.admin(),
-                                    backend.nowMillis()))
-                    .thenApply(result -> json(200, ApiJson.room(roomOrGone(room, null))));
-        }
-        if (n == 3 && part.equals("read-marker")) {
-            requireMethod(r, HttpMethod.PUT);
-            JsonNode body = body(r, Set.of("seq"));
-            JsonNode seqNode = body.get("seq");
-            if (seqNode == null
-                    || !seqNode.canConvertToLong()
-                    || !seqNode.isIntegralNumber()
-                    || seqNode.longValue() < 0) {
-                throw ApiError.field(400, "invalid_seq", "seq", "seq must be a non-negative integer");
-            }
-            long seq = seqNode.longValue();
-            return write(
-                            r,
-                            identity ->
-                                    new ChatCommand.SetReadMarker(identity.tokenHash(), room, seq, backend.nowMillis()))
-                    .thenApply(result -> noContent());
-        }
-        if (n == 3 && part.equals("messages")) {
-            if (r.method().equals(HttpMethod.GET)) {
-                return readMessages(r, room);
-            }
-            if (r.method().equals(HttpMethod.POST)) {
-                return send(r, room);
-            }
-            throw methodNotAllowed(r, "GET, POST");
-        }
-        if (n == 4 && part.equals("messages")) {
-            long seq = positiveLong(s.get(3), "invalid_seq", 400, null, "the message seq must be a positive integer");
-            if (r.method().equals(HttpMethod.PATCH)) {
-                JsonNode body = body(r, Set.of("text"));
-                String text = textField(body, "text", true);
-                checkText(text);
-                return write(
-                                r,
-                                identity -> new ChatCommand.EditMessage(
-                                        identity.tokenHash(), room, seq, text, identity.admin(), backend.nowMillis()))
-                        .thenApply(result -> json(200, ApiJson.message(room, result.message())));
-            }
-            if (r.method().equals(HttpMethod.DELETE)) {
-                return write(
-                                r,
-                                identity -> new ChatCommand.DeleteMessage(
-                                        identity.tokenHash(), room, seq, identity.admin(), backend.nowMillis()))
-                        .thenApply(result -> json(200, ApiJson.message(room, result.message())));
-            }
-            throw methodNotAllowed(r, "PATCH, DELETE");
-        }
-        throw new ApiError(
-                404, "not_found", "no route for " + r.method() + " " + r.uri().rawPath() + "; see docs/api.md");
+        long seq = seqNode.longValue();
+        return write(r, identity -> new ChatCommand.SetReadMarker(identity.tokenHash(), room, seq, backend.nowMillis()))
+                .thenApply(result -> noContent());
+    }
+
+    private CompletableFuture<FullHttpResponse> editMessage(Request r, String room, long seq) {
+        JsonNode body = body(r, Set.of("text"));
+        String text = textField(body, "text", true);
+        checkText(text);
+        return write(
+                        r,
+                        identity -> new ChatCommand.EditMessage(
+                                identity.tokenHash(), room, seq, text, identity.admin(), backend.nowMillis()))
+                .thenApply(result -> json(200, ApiJson.message(room, result.message())));
+    }
+
+    private CompletableFuture<FullHttpResponse> deleteMessage(Request r, String room, long seq) {
+        return write(
+                        r,
+                        identity -> new ChatCommand.DeleteMessage(
+                                identity.tokenHash(), room, seq, identity.admin(), backend.nowMillis()))
+                .thenApply(result -> json(200, ApiJson.message(room, result.message())));
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -1015,12 +1083,6 @@ public final class ApiHandler implements ApiRoutes {
             // answered below
         }
         throw new ApiError(status, code, message, field, 0, null);
-    }
-
-    private static void requireMethod(Request r, HttpMethod allowed) {
-        if (!r.method().equals(allowed)) {
-            throw methodNotAllowed(r, allowed.name());
-        }
     }
 
     private static ApiError methodNotAllowed(Request r, String allowed) {

@@ -813,8 +813,8 @@ public final class FileLogStorage implements LogStorage {
             repairThroughIndex = Math.max(repairThroughIndex, synced);
             LOG.error(
                     "log in {} lost entries {}..{} that were synced (and may have been acknowledged): {}. This is "
-                            + "corruption, not a torn write: the node will neither vote nor campaign until a leader "
-                            + "has replicated them back",
+                            + "corruption, not a torn write: until a leader has replicated them back the node "
+                            + "will not campaign, and will vote only for a candidate whose log holds them",
                     directory,
                     lostFrom,
                     synced,

@@ -2,6 +2,7 @@ package dev.raftchat.raft.storage.file;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.raftchat.testsupport.JazzerDriver;
 import org.junit.jupiter.api.Test;
 
 /**

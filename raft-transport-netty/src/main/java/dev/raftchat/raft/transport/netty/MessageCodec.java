@@ -111,11 +111,21 @@ public final class MessageCodec {
                     .setReadIndex(m.ok() ? nonNegative("readIndex", m.readIndex()) : 0)
                     .setOk(m.ok()));
         } else if (message instanceof InstallSnapshotRequest m) {
-            envelope.setInstallSnapshotRequest(RaftProto.InstallSnapshotRequest.newBuilder()
+            RaftProto.InstallSnapshotRequest.Builder request = RaftProto.InstallSnapshotRequest.newBuilder()
                     .setMeta(snapshotMetaToProto(m.meta()))
                     .setOffset(nonNegative("offset", m.offset()))
                     .setChunk(wrap(m.chunk()))
-                    .setDone(m.done()));
+                    .setDone(m.done());
+            if (m.chunkCrc32c() != InstallSnapshotRequest.NO_CHECKSUM) {
+                request.setChecksummed(true).setChunkCrc32C((int) m.chunkCrc32c());
+                if (m.done()) {
+                    if (m.snapshotCrc32c() == InstallSnapshotRequest.NO_CHECKSUM) {
+                        throw new CodecException("a checksummed last snapshot chunk without the snapshot's checksum");
+                    }
+                    request.setSnapshotCrc32C((int) m.snapshotCrc32c());
+                }
+            }
+            envelope.setInstallSnapshotRequest(request);
         } else if (message instanceof InstallSnapshotResponse m) {
             envelope.setInstallSnapshotResponse(RaftProto.InstallSnapshotResponse.newBuilder()
                     .setSnapshotIndex(nonNegative("snapshotIndex", m.snapshotIndex()))
@@ -240,7 +250,13 @@ public final class MessageCodec {
                             snapshotMetaFromProto(m.getMeta()),
                             nonNegative("offset", m.getOffset()),
                             m.getChunk().toByteArray(),
-                            m.getDone());
+                            m.getDone(),
+                            m.getChecksummed()
+                                    ? Integer.toUnsignedLong(m.getChunkCrc32C())
+                                    : InstallSnapshotRequest.NO_CHECKSUM,
+                            m.getChecksummed() && m.getDone()
+                                    ? Integer.toUnsignedLong(m.getSnapshotCrc32C())
+                                    : InstallSnapshotRequest.NO_CHECKSUM);
                 }
                 case INSTALL_SNAPSHOT_RESPONSE -> {
                     RaftProto.InstallSnapshotResponse m = envelope.getInstallSnapshotResponse();

@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
@@ -286,6 +287,13 @@ public final class NettyTransport implements Transport {
         TreeMap<Long, PeerAddress> peers = new TreeMap<>();
         links.forEach((id, link) -> peers.put(id, link.address()));
         return peers;
+    }
+
+    /** The address of {@code nodeId} as {@code host:port}, if it is a known peer. */
+    @Override
+    public Optional<String> peerAddress(long nodeId) {
+        PeerLink link = links.get(nodeId);
+        return link == null ? Optional.empty() : Optional.of(link.address().toString());
     }
 
     /** Messages waiting in the outbox of {@code peerId}, or 0 for an unknown peer. */

@@ -20,50 +20,26 @@ import java.util.Objects;
  * snapshot chunk size (1 MiB is recommended). The headroom covers a snapshot's configuration of up to
  * about 5,000 members.
  *
- * @param clusterId                  both ends of a connection must agree on it (checked in the hello and
- *                                   covered by the handshake's MACs); "" means "not known yet": the
- *                                   transport learns it from the first peer that authenticates (a node
- *                                   joining a cluster), see {@link NettyTransport#onClusterIdLearned}
- * @param clusterSecrets             the secrets peers prove they hold ({@link ClusterSecrets}); with
- *                                   {@link ClusterSecrets#NONE} only TLS or a loopback listen address may
- *                                   vouch for peers
- * @param nodeId                     this node's id, positive
- * @param listenAddress              where the server binds; port 0 picks a free port
- * @param frameBytesMax              the largest frame body accepted or sent
- * @param outboxMessagesMax          messages queued per peer before new ones are dropped
- * @param outboxBytesMax             bytes ({@code Message.sizeBytes()}) queued per peer before new ones are
- *                                   dropped; at least {@code frameBytesMax} so that any message that fits
- *                                   a frame can be queued
- * @param writeBatchMessagesMax      messages written to a connection per flush
- * @param writeBufferBytesMax        bytes a connection may buffer in Netty before the transport stops
- *                                   writing to it until the socket drains (its high water mark)
- * @param connectTimeoutMillis       how long one connection attempt may take
- * @param reconnectBackoffMinMillis  the first delay before reconnecting after a failure
- * @param reconnectBackoffMaxMillis  the cap of the exponential reconnect delay
- * @param handshakeTimeoutMillis     how long an inbound connection may take to send its hello
- * @param inboundConnectionsMax      inbound connections accepted at once; more are closed at once
- * @param ioThreads                  Netty event loop threads of this transport
- * @param learnedPeersMax            peers whose address this transport may learn from their hello (a node
- *                                   that joined while this one was cut off); beyond it, hellos of unknown
- *                                   peers teach nothing
+ * <p>Not a record on purpose: the constructor is private, so that adding a field never breaks a
+ * caller; build one with the builder.
  */
-public record NettyTransportConfig(
-        String clusterId,
-        ClusterSecrets clusterSecrets,
-        long nodeId,
-        PeerAddress listenAddress,
-        int frameBytesMax,
-        int outboxMessagesMax,
-        long outboxBytesMax,
-        int writeBatchMessagesMax,
-        int writeBufferBytesMax,
-        int connectTimeoutMillis,
-        long reconnectBackoffMinMillis,
-        long reconnectBackoffMaxMillis,
-        long handshakeTimeoutMillis,
-        int inboundConnectionsMax,
-        int ioThreads,
-        int learnedPeersMax) {
+public final class NettyTransportConfig {
+    private final String clusterId;
+    private final ClusterSecrets clusterSecrets;
+    private final long nodeId;
+    private final PeerAddress listenAddress;
+    private final int frameBytesMax;
+    private final int outboxMessagesMax;
+    private final long outboxBytesMax;
+    private final int writeBatchMessagesMax;
+    private final int writeBufferBytesMax;
+    private final int connectTimeoutMillis;
+    private final long reconnectBackoffMinMillis;
+    private final long reconnectBackoffMaxMillis;
+    private final long handshakeTimeoutMillis;
+    private final int inboundConnectionsMax;
+    private final int ioThreads;
+    private final int learnedPeersMax;
 
     /** Bytes of every frame reserved for the envelope and headers; the rest may be payload. */
     public static final int FRAME_HEADROOM_BYTES = 64 * 1024;
@@ -85,7 +61,23 @@ public record NettyTransportConfig(
     public static final int DEFAULT_IO_THREADS = 2;
     public static final int DEFAULT_LEARNED_PEERS_MAX = 64;
 
-    public NettyTransportConfig {
+    private NettyTransportConfig(
+            String clusterId,
+            ClusterSecrets clusterSecrets,
+            long nodeId,
+            PeerAddress listenAddress,
+            int frameBytesMax,
+            int outboxMessagesMax,
+            long outboxBytesMax,
+            int writeBatchMessagesMax,
+            int writeBufferBytesMax,
+            int connectTimeoutMillis,
+            long reconnectBackoffMinMillis,
+            long reconnectBackoffMaxMillis,
+            long handshakeTimeoutMillis,
+            int inboundConnectionsMax,
+            int ioThreads,
+            int learnedPeersMax) {
         Objects.requireNonNull(clusterId, "clusterId");
         Objects.requireNonNull(clusterSecrets, "clusterSecrets");
         Objects.requireNonNull(listenAddress, "listenAddress");
@@ -123,6 +115,22 @@ public record NettyTransportConfig(
         require(inboundConnectionsMax >= 1, "inboundConnectionsMax must be >= 1, got %s", inboundConnectionsMax);
         require(ioThreads >= 1, "ioThreads must be >= 1, got %s", ioThreads);
         require(learnedPeersMax >= 0, "learnedPeersMax must be >= 0, got %s", learnedPeersMax);
+        this.clusterId = clusterId;
+        this.clusterSecrets = clusterSecrets;
+        this.nodeId = nodeId;
+        this.listenAddress = listenAddress;
+        this.frameBytesMax = frameBytesMax;
+        this.outboxMessagesMax = outboxMessagesMax;
+        this.outboxBytesMax = outboxBytesMax;
+        this.writeBatchMessagesMax = writeBatchMessagesMax;
+        this.writeBufferBytesMax = writeBufferBytesMax;
+        this.connectTimeoutMillis = connectTimeoutMillis;
+        this.reconnectBackoffMinMillis = reconnectBackoffMinMillis;
+        this.reconnectBackoffMaxMillis = reconnectBackoffMaxMillis;
+        this.handshakeTimeoutMillis = handshakeTimeoutMillis;
+        this.inboundConnectionsMax = inboundConnectionsMax;
+        this.ioThreads = ioThreads;
+        this.learnedPeersMax = learnedPeersMax;
     }
 
     /** The largest snapshot chunk or single entry payload guaranteed to fit in one frame. */
@@ -269,5 +277,154 @@ public record NettyTransportConfig(
                     ioThreads,
                     learnedPeersMax);
         }
+    }
+
+    /** Both ends of a connection must agree on it (checked in the hello and covered by the handshake's MACs); "" means "not known yet": the transport learns it from the first peer that authenticates (a node joining a cluster), see {@link NettyTransport#onClusterIdLearned}. */
+    public String clusterId() {
+        return clusterId;
+    }
+
+    /** The secrets peers prove they hold ({@link ClusterSecrets}); with {@link ClusterSecrets#NONE} only TLS or a loopback listen address may vouch for peers. */
+    public ClusterSecrets clusterSecrets() {
+        return clusterSecrets;
+    }
+
+    /** This node's id, positive. */
+    public long nodeId() {
+        return nodeId;
+    }
+
+    /** Where the server binds; port 0 picks a free port. */
+    public PeerAddress listenAddress() {
+        return listenAddress;
+    }
+
+    /** The largest frame body accepted or sent. */
+    public int frameBytesMax() {
+        return frameBytesMax;
+    }
+
+    /** Messages queued per peer before new ones are dropped. */
+    public int outboxMessagesMax() {
+        return outboxMessagesMax;
+    }
+
+    /** Bytes ({@code Message.sizeBytes()}) queued per peer before new ones are dropped; at least {@code frameBytesMax} so that any message that fits a frame can be queued. */
+    public long outboxBytesMax() {
+        return outboxBytesMax;
+    }
+
+    /** Messages written to a connection per flush. */
+    public int writeBatchMessagesMax() {
+        return writeBatchMessagesMax;
+    }
+
+    /** Bytes a connection may buffer in Netty before the transport stops writing to it until the socket drains (its high water mark). */
+    public int writeBufferBytesMax() {
+        return writeBufferBytesMax;
+    }
+
+    /** How long one connection attempt may take. */
+    public int connectTimeoutMillis() {
+        return connectTimeoutMillis;
+    }
+
+    /** The first delay before reconnecting after a failure. */
+    public long reconnectBackoffMinMillis() {
+        return reconnectBackoffMinMillis;
+    }
+
+    /** The cap of the exponential reconnect delay. */
+    public long reconnectBackoffMaxMillis() {
+        return reconnectBackoffMaxMillis;
+    }
+
+    /** How long an inbound connection may take to send its hello. */
+    public long handshakeTimeoutMillis() {
+        return handshakeTimeoutMillis;
+    }
+
+    /** Inbound connections accepted at once; more are closed at once. */
+    public int inboundConnectionsMax() {
+        return inboundConnectionsMax;
+    }
+
+    /** Netty event loop threads of this transport. */
+    public int ioThreads() {
+        return ioThreads;
+    }
+
+    /** Peers whose address this transport may learn from their hello (a node that joined while this one was cut off); beyond it, hellos of unknown peers teach nothing. */
+    public int learnedPeersMax() {
+        return learnedPeersMax;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof NettyTransportConfig other)) {
+            return false;
+        }
+        return Objects.equals(clusterId, other.clusterId)
+                && Objects.equals(clusterSecrets, other.clusterSecrets)
+                && nodeId == other.nodeId
+                && Objects.equals(listenAddress, other.listenAddress)
+                && frameBytesMax == other.frameBytesMax
+                && outboxMessagesMax == other.outboxMessagesMax
+                && outboxBytesMax == other.outboxBytesMax
+                && writeBatchMessagesMax == other.writeBatchMessagesMax
+                && writeBufferBytesMax == other.writeBufferBytesMax
+                && connectTimeoutMillis == other.connectTimeoutMillis
+                && reconnectBackoffMinMillis == other.reconnectBackoffMinMillis
+                && reconnectBackoffMaxMillis == other.reconnectBackoffMaxMillis
+                && handshakeTimeoutMillis == other.handshakeTimeoutMillis
+                && inboundConnectionsMax == other.inboundConnectionsMax
+                && ioThreads == other.ioThreads
+                && learnedPeersMax == other.learnedPeersMax;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(
+                clusterId,
+                clusterSecrets,
+                nodeId,
+                listenAddress,
+                frameBytesMax,
+                outboxMessagesMax,
+                outboxBytesMax,
+                writeBatchMessagesMax,
+                writeBufferBytesMax,
+                connectTimeoutMillis,
+                reconnectBackoffMinMillis,
+                reconnectBackoffMaxMillis,
+                handshakeTimeoutMillis,
+                inboundConnectionsMax,
+                ioThreads,
+                learnedPeersMax);
+    }
+
+    @Override
+    public String toString() {
+        return "NettyTransportConfig["
+                + "clusterId=" + clusterId
+                + ", clusterSecrets=" + clusterSecrets
+                + ", nodeId=" + nodeId
+                + ", listenAddress=" + listenAddress
+                + ", frameBytesMax=" + frameBytesMax
+                + ", outboxMessagesMax=" + outboxMessagesMax
+                + ", outboxBytesMax=" + outboxBytesMax
+                + ", writeBatchMessagesMax=" + writeBatchMessagesMax
+                + ", writeBufferBytesMax=" + writeBufferBytesMax
+                + ", connectTimeoutMillis=" + connectTimeoutMillis
+                + ", reconnectBackoffMinMillis=" + reconnectBackoffMinMillis
+                + ", reconnectBackoffMaxMillis=" + reconnectBackoffMaxMillis
+                + ", handshakeTimeoutMillis=" + handshakeTimeoutMillis
+                + ", inboundConnectionsMax=" + inboundConnectionsMax
+                + ", ioThreads=" + ioThreads
+                + ", learnedPeersMax=" + learnedPeersMax
+                + "]";
     }
 }

@@ -192,6 +192,33 @@ class MessageCodecTest {
     }
 
     @Test
+    void snapshotChecksumsTravelAndAnOlderPeersFrameHasNone() {
+        byte[] bytes = {1, 2, 3};
+        long chunkCrc = InstallSnapshotRequest.crc32c(bytes);
+        SnapshotMeta meta = new SnapshotMeta(5, 2, ConfState.ofVoters(1, 2));
+        // 0xFFFFFFFF: a checksum with its top bit set stays an unsigned value across the wire.
+        InstallSnapshotRequest last = new InstallSnapshotRequest(1, 2, 3, meta, 8, bytes, true, chunkCrc, 0xFFFF_FFFFL);
+        InstallSnapshotRequest middle = new InstallSnapshotRequest(
+                1, 2, 3, meta, 0, bytes, false, chunkCrc, InstallSnapshotRequest.NO_CHECKSUM);
+        for (InstallSnapshotRequest request : List.of(last, middle)) {
+            assertThat(MessageCodec.decode(MessageCodec.encode(request)))
+                    .isInstanceOfSatisfying(InstallSnapshotRequest.class, decoded -> {
+                        assertThat(decoded.chunkCrc32c()).isEqualTo(request.chunkCrc32c());
+                        assertThat(decoded.snapshotCrc32c()).isEqualTo(request.snapshotCrc32c());
+                        assertThat(decoded.chunkIntact()).isTrue();
+                    });
+        }
+
+        // A frame of a build from before checksums sets none of the new fields: accepted, unchecked.
+        Message older = MessageCodec.fromProto(
+                snapshot(RaftProto.ConfState.newBuilder().addVoters(1).addVoters(2), true));
+        assertThat(older).isInstanceOfSatisfying(InstallSnapshotRequest.class, request -> {
+            assertThat(request.chunkCrc32c()).isEqualTo(InstallSnapshotRequest.NO_CHECKSUM);
+            assertThat(request.snapshotCrc32c()).isEqualTo(InstallSnapshotRequest.NO_CHECKSUM);
+        });
+    }
+
+    @Test
     void encodingRefusesValuesTheWireCannotCarry() {
         assertThatThrownBy(() -> MessageCodec.encode(new VoteRequest(1, 2, -1, 0, 0, false, false)))
                 .isInstanceOf(CodecException.class)

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.raftchat.raft.message.HeartbeatRequest;
 import dev.raftchat.raft.message.TimeoutNow;
+import dev.raftchat.testsupport.TestCertificates;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import java.net.Socket;
@@ -32,6 +33,11 @@ class NettyTransportTlsTest {
     private static final TestCertificates.NodeCertificate NODE_3 = CLUSTER_CA.issue("node-3", 3);
     private static final TestCertificates.NodeCertificate NAMELESS = CLUSTER_CA.issue("no-node");
 
+    /** Mutual TLS with {@code node}'s certificate, trusting {@code CLUSTER_CA}. */
+    private static TransportTls mutualTls(TestCertificates.NodeCertificate node) {
+        return TransportTls.mutual(node.key(), node.chain(), CLUSTER_CA.certificate());
+    }
+
     private final List<NettyTransport> transports = new ArrayList<>();
 
     @AfterEach
@@ -54,8 +60,8 @@ class NettyTransportTlsTest {
     void nodesWithCertificatesOfTheClusterCaExchangeMessages() {
         TestPeers.Inbox inbox1 = new TestPeers.Inbox();
         TestPeers.Inbox inbox2 = new TestPeers.Inbox();
-        NettyTransport node1 = node(1, NODE_1.mutualTls(CLUSTER_CA.certificate()), inbox1);
-        NettyTransport node2 = node(2, NODE_2.mutualTls(CLUSTER_CA.certificate()), inbox2);
+        NettyTransport node1 = node(1, mutualTls(NODE_1), inbox1);
+        NettyTransport node2 = node(2, mutualTls(NODE_2), inbox2);
         TestPeers.connectAll(node1, node2);
 
         for (long i = 1; i <= 100; i++) {
@@ -70,7 +76,7 @@ class NettyTransportTlsTest {
 
     private void assertRefused(TransportTls intruderTls) {
         TestPeers.Inbox inbox = new TestPeers.Inbox();
-        NettyTransport server = node(2, NODE_2.mutualTls(CLUSTER_CA.certificate()), inbox);
+        NettyTransport server = node(2, mutualTls(NODE_2), inbox);
         NettyTransport intruder = node(3, intruderTls, new TestPeers.Inbox());
         intruder.updatePeer(2, server.boundPeerAddress());
 
@@ -93,7 +99,7 @@ class NettyTransportTlsTest {
                 .keyManager(new AlwaysPresentKeyManager(rogue.key(), rogue.certificate()))
                 .trustManager(CLUSTER_CA.certificate())
                 .build();
-        assertRefused(new TransportTls(rogue.mutualTls(CLUSTER_CA.certificate()).server(), rogueClient));
+        assertRefused(new TransportTls(mutualTls(rogue).server(), rogueClient));
     }
 
     /** Presents one certificate whatever the peer asks for. */
@@ -148,15 +154,14 @@ class NettyTransportTlsTest {
         SslContext anonymousClient = SslContextBuilder.forClient()
                 .trustManager(CLUSTER_CA.certificate())
                 .build();
-        TransportTls tls =
-                new TransportTls(NODE_1.mutualTls(CLUSTER_CA.certificate()).server(), anonymousClient);
+        TransportTls tls = new TransportTls(mutualTls(NODE_1).server(), anonymousClient);
         assertRefused(tls);
     }
 
     @Test
     void aPlaintextClientIsRefused() {
         TestPeers.Inbox inbox = new TestPeers.Inbox();
-        NettyTransport server = node(2, NODE_2.mutualTls(CLUSTER_CA.certificate()), inbox);
+        NettyTransport server = node(2, mutualTls(NODE_2), inbox);
         NettyTransport plaintext = node(3, null, new TestPeers.Inbox());
         plaintext.updatePeer(2, server.boundPeerAddress());
 
@@ -171,8 +176,8 @@ class NettyTransportTlsTest {
         // Issue 18: node 3's (valid, CA-signed) certificate, and even the cluster secret, do not let its
         // holder say hello as node 2.
         TestPeers.Inbox inbox = new TestPeers.Inbox();
-        NettyTransport server = node(1, NODE_1.mutualTls(CLUSTER_CA.certificate()), inbox);
-        NettyTransport impostor = node(2, NODE_3.mutualTls(CLUSTER_CA.certificate()), new TestPeers.Inbox());
+        NettyTransport server = node(1, mutualTls(NODE_1), inbox);
+        NettyTransport impostor = node(2, mutualTls(NODE_3), new TestPeers.Inbox());
         impostor.updatePeer(1, server.boundPeerAddress());
 
         impostor.send(new HeartbeatRequest(2, 1, 99, 0, 0));
@@ -186,8 +191,8 @@ class NettyTransportTlsTest {
     void aServerWhoseCertificateNamesAnotherNodeIsNotSentAnything() {
         // Something listening at node 2's address with node 3's certificate: node 1 refuses to talk to it.
         TestPeers.Inbox inbox = new TestPeers.Inbox();
-        NettyTransport client = node(1, NODE_1.mutualTls(CLUSTER_CA.certificate()), new TestPeers.Inbox());
-        NettyTransport impostor = node(2, NODE_3.mutualTls(CLUSTER_CA.certificate()), inbox);
+        NettyTransport client = node(1, mutualTls(NODE_1), new TestPeers.Inbox());
+        NettyTransport impostor = node(2, mutualTls(NODE_3), inbox);
         client.updatePeer(2, impostor.boundPeerAddress());
 
         client.send(new HeartbeatRequest(1, 2, 1, 0, 0));
@@ -199,8 +204,8 @@ class NettyTransportTlsTest {
     @Test
     void aCertificateThatNamesNoNodeIsRefused() {
         TestPeers.Inbox inbox = new TestPeers.Inbox();
-        NettyTransport server = node(2, NODE_2.mutualTls(CLUSTER_CA.certificate()), inbox);
-        NettyTransport nameless = node(1, NAMELESS.mutualTls(CLUSTER_CA.certificate()), new TestPeers.Inbox());
+        NettyTransport server = node(2, mutualTls(NODE_2), inbox);
+        NettyTransport nameless = node(1, mutualTls(NAMELESS), new TestPeers.Inbox());
         nameless.updatePeer(2, server.boundPeerAddress());
 
         nameless.send(new HeartbeatRequest(1, 2, 1, 0, 0));
@@ -213,8 +218,8 @@ class NettyTransportTlsTest {
     void mutualTlsWithNodeBoundCertificatesNeedsNoSecret() {
         TestPeers.Inbox inbox1 = new TestPeers.Inbox();
         TestPeers.Inbox inbox2 = new TestPeers.Inbox();
-        NettyTransport node1 = started(1, ClusterSecrets.NONE, NODE_1.mutualTls(CLUSTER_CA.certificate()), inbox1);
-        NettyTransport node2 = started(2, ClusterSecrets.NONE, NODE_2.mutualTls(CLUSTER_CA.certificate()), inbox2);
+        NettyTransport node1 = started(1, ClusterSecrets.NONE, mutualTls(NODE_1), inbox1);
+        NettyTransport node2 = started(2, ClusterSecrets.NONE, mutualTls(NODE_2), inbox2);
         TestPeers.connectAll(node1, node2);
 
         node1.send(new HeartbeatRequest(1, 2, 1, 7, 0));
@@ -234,7 +239,7 @@ class NettyTransportTlsTest {
 
     @Test
     void contextsMustBeOfTheRightSide() {
-        TransportTls tls = NODE_1.mutualTls(CLUSTER_CA.certificate());
+        TransportTls tls = mutualTls(NODE_1);
         assertThatThrownBy(() -> new TransportTls(tls.client(), tls.client()))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("forServer");
