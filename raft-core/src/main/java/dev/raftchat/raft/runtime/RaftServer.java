@@ -1,12 +1,12 @@
 package dev.raftchat.raft.runtime;
 
 import dev.raftchat.raft.confchange.ConfChange;
-import dev.raftchat.raft.core.ConfState;
 import dev.raftchat.raft.core.NotLeaderException;
 import dev.raftchat.raft.core.ProposalRejectedException;
 import dev.raftchat.raft.core.Role;
-import dev.raftchat.raft.core.SnapshotMeta;
 import dev.raftchat.raft.message.Message;
+import dev.raftchat.raft.model.ConfState;
+import dev.raftchat.raft.model.SnapshotMeta;
 import dev.raftchat.raft.statemachine.StateMachine;
 import dev.raftchat.raft.storage.LogStorage;
 import dev.raftchat.raft.storage.SnapshotStore;

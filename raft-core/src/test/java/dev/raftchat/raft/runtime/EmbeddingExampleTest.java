@@ -3,8 +3,8 @@ package dev.raftchat.raft.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.raftchat.raft.core.ConfState;
 import dev.raftchat.raft.core.NodeConfig;
+import dev.raftchat.raft.model.ConfState;
 import dev.raftchat.raft.storage.MemoryLogStorage;
 import dev.raftchat.raft.transport.InMemoryNetwork;
 import java.nio.charset.StandardCharsets;

@@ -6,8 +6,8 @@ import static dev.raftchat.raft.runtime.CounterStateMachine.text;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.raftchat.raft.core.ConfState;
 import dev.raftchat.raft.core.NotLeaderException;
+import dev.raftchat.raft.model.ConfState;
 import dev.raftchat.raft.transport.InMemoryNetwork;
 import java.util.ArrayList;
 import java.util.List;

@@ -2,9 +2,9 @@ package dev.raftchat.raft.runtime;
 
 import static org.awaitility.Awaitility.await;
 
-import dev.raftchat.raft.core.ConfState;
 import dev.raftchat.raft.core.NodeConfig;
 import dev.raftchat.raft.core.Role;
+import dev.raftchat.raft.model.ConfState;
 import dev.raftchat.raft.transport.InMemoryNetwork;
 import java.time.Duration;
 import java.util.ArrayList;

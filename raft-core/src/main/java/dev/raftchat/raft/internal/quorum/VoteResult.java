@@ -1,4 +1,4 @@
-package dev.raftchat.raft.quorum;
+package dev.raftchat.raft.internal.quorum;
 
 /** The outcome of an election so far. */
 public enum VoteResult {

@@ -1,6 +1,6 @@
-package dev.raftchat.raft.tracker;
+package dev.raftchat.raft.internal.tracker;
 
-import dev.raftchat.raft.core.Check;
+import dev.raftchat.raft.model.Check;
 
 /**
  * What a leader knows of one member's log, and how it is replicating to it.

@@ -1,4 +1,4 @@
-package dev.raftchat.raft.core;
+package dev.raftchat.raft.model;
 
 /** The kinds of log entries. The byte codes are part of the storage and wire formats: never reuse one. */
 public enum EntryType {

@@ -1,6 +1,7 @@
-package dev.raftchat.raft.confchange;
+package dev.raftchat.raft.internal.confchange;
 
-import dev.raftchat.raft.core.ConfState;
+import dev.raftchat.raft.confchange.ConfChange;
+import dev.raftchat.raft.model.ConfState;
 import java.util.TreeSet;
 
 /**

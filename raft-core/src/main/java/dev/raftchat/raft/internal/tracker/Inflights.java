@@ -1,6 +1,6 @@
-package dev.raftchat.raft.tracker;
+package dev.raftchat.raft.internal.tracker;
 
-import dev.raftchat.raft.core.Check;
+import dev.raftchat.raft.model.Check;
 
 /**
  * The AppendRequests sent to one follower and not yet acknowledged, remembered by the last index each

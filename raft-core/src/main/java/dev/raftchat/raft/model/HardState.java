@@ -1,4 +1,4 @@
-package dev.raftchat.raft.core;
+package dev.raftchat.raft.model;
 
 /**
  * The state a node must persist before it answers any message that depends on it (Raft Figure 2).

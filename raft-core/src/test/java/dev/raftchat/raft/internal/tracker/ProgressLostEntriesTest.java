@@ -1,4 +1,4 @@
-package dev.raftchat.raft.tracker;
+package dev.raftchat.raft.internal.tracker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

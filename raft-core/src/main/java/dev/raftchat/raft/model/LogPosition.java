@@ -1,4 +1,4 @@
-package dev.raftchat.raft.core;
+package dev.raftchat.raft.model;
 
 /**
  * A (term, index) pair: the identity of a log entry. A record so that the two longs can never be

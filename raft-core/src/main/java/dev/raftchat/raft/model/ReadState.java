@@ -1,4 +1,4 @@
-package dev.raftchat.raft.core;
+package dev.raftchat.raft.model;
 
 /**
  * The outcome of a linearizable read request (ReadIndex, thesis §6.4).

@@ -1,4 +1,4 @@
-package dev.raftchat.raft.quorum;
+package dev.raftchat.raft.internal.quorum;
 
 import java.util.Arrays;
 import java.util.Collections;

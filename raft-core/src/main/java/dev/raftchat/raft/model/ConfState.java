@@ -1,4 +1,4 @@
-package dev.raftchat.raft.core;
+package dev.raftchat.raft.model;
 
 import java.util.Collections;
 import java.util.Objects;

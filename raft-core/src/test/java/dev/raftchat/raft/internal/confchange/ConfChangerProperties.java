@@ -1,10 +1,11 @@
-package dev.raftchat.raft.confchange;
+package dev.raftchat.raft.internal.confchange;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.raftchat.raft.confchange.ConfChange;
 import dev.raftchat.raft.confchange.ConfChange.Op;
 import dev.raftchat.raft.confchange.ConfChange.OpType;
-import dev.raftchat.raft.core.ConfState;
+import dev.raftchat.raft.model.ConfState;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;

@@ -1,4 +1,4 @@
-package dev.raftchat.raft.core;
+package dev.raftchat.raft.model;
 
 /**
  * Always-on assertions (Java's {@code assert} is off in production). A failed check is a bug in this
