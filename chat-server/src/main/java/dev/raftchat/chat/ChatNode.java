@@ -27,10 +27,10 @@ import dev.raftchat.chat.state.ChatResult;
 import dev.raftchat.chat.state.ChatStateMachine;
 import dev.raftchat.chat.state.InvalidCommandException;
 import dev.raftchat.chat.state.Post;
-import dev.raftchat.raft.core.ConfState;
 import dev.raftchat.raft.core.NodeConfig;
 import dev.raftchat.raft.core.NotLeaderException;
 import dev.raftchat.raft.core.ProposalRejectedException;
+import dev.raftchat.raft.model.ConfState;
 import dev.raftchat.raft.runtime.ProposalNotCommittedException;
 import dev.raftchat.raft.runtime.RaftServer;
 import dev.raftchat.raft.runtime.RaftServerConfig;
@@ -214,18 +214,18 @@ public final class ChatNode implements AutoCloseable {
                 .filter(id -> !config.join() || id != nodeId)
                 .mapToLong(Long::longValue)
                 .toArray();
-        RaftServerConfig raftConfig = RaftServerConfig.builder(
-                        NodeConfig.defaults(nodeId, System.nanoTime() ^ (nodeId * 0x9E3779B97F4A7C15L)),
-                        ConfState.ofVoters(voters))
+        RaftServerConfig raftConfig = RaftServerConfig.builder(NodeConfig.defaults(nodeId), ConfState.ofVoters(voters))
                 .tickMillis(config.tickMillis())
                 .proposalTimeoutMillis(config.requestTimeoutMillis())
                 .readTimeoutMillis(config.requestTimeoutMillis())
                 .snapshotIntervalEntries(config.snapshotCount())
                 .snapshotGrowthPercent(SNAPSHOT_GROWTH_PERCENT)
                 .build();
-        metrics.bindPeers(() -> transport.peers().keySet(), transport::queuedMessages);
-        this.raft = new RaftServer(
-                raftConfig, storage, snapshots, transport, new MeteredStateMachine(chat, metrics), metrics);
+        metrics.bindPeers(transport::peerStats);
+        this.raft = RaftServer.builder(raftConfig, storage, transport, new MeteredStateMachine(chat, metrics))
+                .snapshots(snapshots)
+                .metrics(metrics)
+                .build();
         registerClusterMeters();
         raft.addListener(new RaftServerListener() {
             @Override

@@ -223,9 +223,15 @@ class OpsEndpointsTest {
                         .isEqualTo(2);
                 for (long peer = 1; peer <= 3; peer++) {
                     if (peer != leader) {
-                        assertThat(text)
-                                .contains("raft_transport_peer_queued_messages{node=\"" + leader + "\",peer=\"" + peer
-                                        + "\"}");
+                        String labels = "\\{node=\"" + leader + "\",peer=\"" + peer + "\"\\}";
+                        assertThat(value(text, "raft_transport_peer_connected" + labels))
+                                .isEqualTo(1);
+                        assertThat(value(text, "raft_transport_peer_messages_sent_total" + labels))
+                                .isPositive();
+                        assertThat(value(text, "raft_transport_peer_queued_messages" + labels))
+                                .isNotNegative();
+                        assertThat(text).contains("raft_transport_peer_messages_dropped_total{node=\"" + leader);
+                        assertThat(text).contains("raft_transport_peer_reconnects_total{node=\"" + leader);
                     }
                 }
             });

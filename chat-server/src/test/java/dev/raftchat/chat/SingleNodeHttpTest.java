@@ -19,10 +19,10 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The original README's single-node walkthrough and the API's error handling, over real HTTP. */
@@ -30,18 +30,14 @@ import org.junit.jupiter.api.io.TempDir;
 class SingleNodeHttpTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    @RegisterExtension
+    final V1Cluster v1 = new V1Cluster();
+
     private ChatCluster cluster;
 
     @BeforeAll
     void startNode(@TempDir Path dataRoot) {
-        cluster = new ChatCluster(dataRoot, 1);
-        cluster.startAll();
-        cluster.awaitReady();
-    }
-
-    @AfterAll
-    void stopNode() {
-        cluster.close();
+        cluster = v1.start(dataRoot, 1);
     }
 
     @Test

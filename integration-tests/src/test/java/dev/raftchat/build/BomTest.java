@@ -23,9 +23,9 @@ import org.xml.sax.SAXException;
  * POM says: this test keeps the two in step and the BOM complete.
  */
 class BomTest {
-    /** The library's modules, by directory: what an embedder puts on their class path. */
+    /** The library's modules, by directory: what an embedder puts on their class path (raft-testkit needs raft-sim). */
     private static final Pattern LIBRARY_MODULE =
-            Pattern.compile("raft-(core|storage-[a-z]+|transport-[a-z]+|testkit)");
+            Pattern.compile("raft-(core|storage-[a-z]+|transport-[a-z]+|sim|testkit)");
 
     private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
 

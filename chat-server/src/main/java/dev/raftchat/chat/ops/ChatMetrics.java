@@ -3,6 +3,7 @@ package dev.raftchat.chat.ops;
 import dev.raftchat.chat.http.HttpRequestObserver;
 import dev.raftchat.raft.runtime.RaftMetrics;
 import dev.raftchat.raft.runtime.ServerStatus;
+import dev.raftchat.raft.transport.netty.PeerStats;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -21,13 +22,13 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
-import java.util.function.ToLongFunction;
 
 /**
  * The node's metrics in a Micrometer {@link PrometheusMeterRegistry}, scraped as Prometheus text by
@@ -96,8 +97,8 @@ public final class ChatMetrics implements RaftMetrics, HttpRequestObserver, Auto
     };
 
     private final Set<String> routeLabels = ConcurrentHashMap.newKeySet();
-    private final Set<Long> peerGauges = ConcurrentHashMap.newKeySet();
-    private volatile ToLongFunction<Long> queuedMessages;
+    private final Set<Long> peerMeters = ConcurrentHashMap.newKeySet();
+    private volatile Supplier<Map<Long, PeerStats>> peers;
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Timer fsync;
@@ -252,34 +253,69 @@ public final class ChatMetrics implements RaftMetrics, HttpRequestObserver, Auto
     }
 
     /**
-     * Exposes the transport's per-peer state: the messages waiting in the outbox to each peer, read with
-     * {@code queuedMessages} at scrape time. Call {@link #peersKnown} as peers appear.
+     * Exposes the transport's per-peer state, read with {@code peers} at scrape time: messages sent, dropped and
+     * waiting in the outbox, reconnections, and whether the connection is up. Call {@link #peersKnown} as peers
+     * appear.
      */
-    public void bindPeers(Supplier<Set<Long>> peers, ToLongFunction<Long> queuedMessages) {
-        this.queuedMessages = queuedMessages;
+    public void bindPeers(Supplier<Map<Long, PeerStats>> peers) {
+        this.peers = peers;
         Gauge.builder("raft.transport.peers", () -> peers.get().size())
                 .description("Peers this node's transport knows an address for")
                 .register(registry);
-        peersKnown(peers.get());
+        peersKnown(peers.get().keySet());
     }
 
     /**
-     * Registers the per-peer gauges of peers not seen before. Peers come and go with membership; a gauge stays
-     * once registered (reading 0 for a removed peer), so there is at most one per peer ever known.
+     * Registers the per-peer meters of peers not seen before. Peers come and go with membership; meters stay
+     * once registered (a removed peer's read 0), so there is one set per peer ever known, a small number.
      */
-    public void peersKnown(Set<Long> peers) {
-        ToLongFunction<Long> queued = queuedMessages;
-        if (queued == null) {
+    public void peersKnown(Set<Long> known) {
+        if (peers == null) {
             return;
         }
-        for (Long peer : peers) {
-            if (peerGauges.add(peer)) {
-                Gauge.builder("raft.transport.peer.queued.messages", () -> queued.applyAsLong(peer))
-                        .description("Messages waiting in this node's outbox to one peer (dropped beyond its bound)")
-                        .tag("peer", Long.toString(peer))
-                        .register(registry);
+        for (Long peerId : known) {
+            if (!peerMeters.add(peerId)) {
+                continue;
             }
+            String id = Long.toString(peerId);
+            Gauge.builder(
+                            "raft.transport.peer.queued.messages",
+                            () -> peer(peerId).queuedMessages())
+                    .description("Messages waiting in this node's outbox to one peer (dropped beyond its bound)")
+                    .tag("peer", id)
+                    .register(registry);
+            Gauge.builder("raft.transport.peer.connected", () -> peer(peerId).connected() ? 1 : 0)
+                    .description("1 while this node's connection to the peer is up and authenticated")
+                    .tag("peer", id)
+                    .register(registry);
+            FunctionCounter.builder(
+                            "raft.transport.peer.messages.sent",
+                            this,
+                            m -> m.peer(peerId).messagesSent())
+                    .description("Messages this node's transport wrote to one peer")
+                    .tag("peer", id)
+                    .register(registry);
+            FunctionCounter.builder(
+                            "raft.transport.peer.messages.dropped",
+                            this,
+                            m -> m.peer(peerId).messagesDropped())
+                    .description("Messages to one peer dropped: outbox full, connection lost (Raft resends)")
+                    .tag("peer", id)
+                    .register(registry);
+            FunctionCounter.builder(
+                            "raft.transport.peer.reconnects",
+                            this,
+                            m -> m.peer(peerId).reconnects())
+                    .description("Connection attempts to one peer after the first")
+                    .tag("peer", id)
+                    .register(registry);
         }
+    }
+
+    private PeerStats peer(long id) {
+        Supplier<Map<Long, PeerStats>> source = peers;
+        PeerStats stats = source == null ? null : source.get().get(id);
+        return stats != null ? stats : new PeerStats(id, 0, 0, 0, 0, false);
     }
 
     /** Exposes the number of open WebSocket connections, of the API v1 hub and of the original's firehose. */

@@ -1,5 +1,6 @@
 package dev.raftchat.chat.ops;
 
+import dev.raftchat.raft.confchange.ConfChange;
 import dev.raftchat.raft.statemachine.StateMachine;
 import java.io.IOException;
 import java.io.InputStream;
@@ -7,7 +8,8 @@ import java.io.InputStream;
 /**
  * A {@link StateMachine} that times its delegate for {@link ChatMetrics}: each apply (the {@code raft_apply}
  * histogram), each snapshot's serialization (off the Raft thread) and each restore. Adds two clock reads per
- * applied entry and nothing else; failures pass through unchanged (and are timed too).
+ * applied entry and nothing else; failures pass through unchanged (and are timed too). Every method of
+ * {@link StateMachine} is delegated ({@code MeteredStateMachineTest} checks that none is left to its default).
  */
 public final class MeteredStateMachine implements StateMachine {
     private final StateMachine delegate;
@@ -29,8 +31,18 @@ public final class MeteredStateMachine implements StateMachine {
     }
 
     @Override
+    public void applyMembershipChange(long index, ConfChange change) {
+        delegate.applyMembershipChange(index, change);
+    }
+
+    @Override
     public byte[] query(byte[] query) {
         return delegate.query(query);
+    }
+
+    @Override
+    public void applyMembershipChange(long index, ConfChange change) {
+        delegate.applyMembershipChange(index, change);
     }
 
     @Override

@@ -1,5 +1,7 @@
 package dev.raftchat.chat.state;
 
+import java.nio.charset.StandardCharsets;
+
 /**
  * The size and naming rules every chat command must satisfy. They are part of the replicated semantics:
  * {@link ChatStateMachine#apply} enforces them, so every node of a cluster must run with the same limits
@@ -142,41 +144,22 @@ public record ChatLimits(
 
     /** Whether every surrogate is paired: only such strings survive UTF-8 encoding unchanged. */
     public static boolean isWellFormedUtf16(String text) {
-        int length = text.length();
-        for (int i = 0; i < length; i++) {
+        for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
-            // One comparison per character on the common path: 0xD800-0xDFFF are the surrogates, high then low.
-            if ((c & 0xF800) == 0xD800) {
-                if (c > 0xDBFF || i + 1 >= length || !Character.isLowSurrogate(text.charAt(i + 1))) {
+            if (Character.isHighSurrogate(c)) {
+                if (i + 1 >= text.length() || !Character.isLowSurrogate(text.charAt(i + 1))) {
                     return false;
                 }
                 i++;
+            } else if (Character.isLowSurrogate(c)) {
+                return false;
             }
         }
         return true;
     }
 
-    /**
-     * The length of {@code text} in UTF-8, as {@code text.getBytes(UTF_8).length} (an unpaired surrogate counts as
-     * the one byte of its replacement), without encoding it: this runs on every post, on every node.
-     */
     static int utf8Length(String text) {
-        int length = text.length();
-        long bytes = length;
-        for (int i = 0; i < length; i++) {
-            char c = text.charAt(i);
-            if (c >= 0x80) {
-                if (c < 0x800) {
-                    bytes += 1;
-                } else if ((c & 0xF800) != 0xD800) {
-                    bytes += 2;
-                } else if (c <= 0xDBFF && i + 1 < length && Character.isLowSurrogate(text.charAt(i + 1))) {
-                    bytes += 2; // a pair: two chars, four bytes
-                    i++;
-                }
-            }
-        }
-        return (int) Math.min(bytes, Integer.MAX_VALUE);
+        return text.getBytes(StandardCharsets.UTF_8).length;
     }
 
     private static String printable(char c) {

@@ -1,7 +1,7 @@
 package dev.raftchat.raft.runtime;
 
-import dev.raftchat.raft.core.ConfState;
 import dev.raftchat.raft.core.NodeConfig;
+import dev.raftchat.raft.model.ConfState;
 import java.util.Objects;
 
 /**

@@ -1,9 +1,9 @@
 package dev.raftchat.raft.runtime;
 
-import dev.raftchat.raft.core.ConfState;
-import dev.raftchat.raft.core.LogPosition;
-import dev.raftchat.raft.core.SnapshotChunk;
-import dev.raftchat.raft.core.SnapshotMeta;
+import dev.raftchat.raft.model.ConfState;
+import dev.raftchat.raft.model.LogPosition;
+import dev.raftchat.raft.model.SnapshotChunk;
+import dev.raftchat.raft.model.SnapshotMeta;
 import dev.raftchat.raft.statemachine.StateMachine;
 import dev.raftchat.raft.storage.LogStorage;
 import dev.raftchat.raft.storage.SnapshotStore;

@@ -3,10 +3,10 @@ package dev.raftchat.raft.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.raftchat.raft.core.ConfState;
 import dev.raftchat.raft.core.NodeConfig;
 import dev.raftchat.raft.core.Role;
-import dev.raftchat.raft.core.SnapshotMeta;
+import dev.raftchat.raft.model.ConfState;
+import dev.raftchat.raft.model.SnapshotMeta;
 import dev.raftchat.raft.storage.MemoryLogStorage;
 import dev.raftchat.raft.storage.MemorySnapshotStore;
 import dev.raftchat.raft.storage.SnapshotStore;
@@ -51,8 +51,9 @@ class SnapshotRuntimeTest {
                 .snapshotLogTailEntries(2)
                 .build();
         RecordingStateMachine machine = new RecordingStateMachine();
-        RaftServer server = new RaftServer(
-                config, logs.get(id), snapshotStores.get(id), network.transport(id), machine, RaftMetrics.NOOP);
+        RaftServer server = RaftServer.builder(config, logs.get(id), network.transport(id), machine)
+                .snapshots(snapshotStores.get(id))
+                .build();
         servers.put(id, server);
         machines.put(id, machine);
         return server.start();
@@ -188,13 +189,9 @@ class SnapshotRuntimeTest {
             RecordingStateMachine machine = new RecordingStateMachine();
             servers.put(
                     id,
-                    new RaftServer(
-                                    config,
-                                    logs.get(id),
-                                    snapshotStores.get(id),
-                                    network.transport(id),
-                                    machine,
-                                    RaftMetrics.NOOP)
+                    RaftServer.builder(config, logs.get(id), network.transport(id), machine)
+                            .snapshots(snapshotStores.get(id))
+                            .build()
                             .start());
             machines.put(id, machine);
         }
@@ -256,7 +253,9 @@ class SnapshotRuntimeTest {
         RecordingStateMachine machine = new RecordingStateMachine();
         servers.put(
                 1L,
-                new RaftServer(config, new MemoryLogStorage(), store, network.transport(1), machine, RaftMetrics.NOOP)
+                RaftServer.builder(config, new MemoryLogStorage(), network.transport(1), machine)
+                        .snapshots(store)
+                        .build()
                         .start());
         machines.put(1L, machine);
         return store;

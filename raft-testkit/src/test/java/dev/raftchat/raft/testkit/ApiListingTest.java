@@ -84,7 +84,8 @@ class ApiListingTest {
 
     /** The module's API as text: one block per accessible type, sorted by name. */
     static String listing(Class<?> anchor) throws IOException, URISyntaxException {
-        Path location = Path.of(anchor.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Path location = Path.of(
+                anchor.getProtectionDomain().getCodeSource().getLocation().toURI());
         TreeMap<String, String> types = new TreeMap<>();
         for (String className : classNames(location)) {
             if (EXCLUDED_PACKAGES.stream().anyMatch(p -> className.startsWith(p + "."))) {
@@ -129,7 +130,9 @@ class ApiListingTest {
     }
 
     private static String toClassName(String path) {
-        return path.substring(0, path.length() - ".class".length()).replace('/', '.').replace('\\', '.');
+        return path.substring(0, path.length() - ".class".length())
+                .replace('/', '.')
+                .replace('\\', '.');
     }
 
     /** Public, or protected inside an accessible type, all the way out. */
@@ -152,9 +155,12 @@ class ApiListingTest {
         StringBuilder sb = new StringBuilder();
         sb.append(Modifier.toString(type.getModifiers() & ~Modifier.STATIC & ~Modifier.INTERFACE))
                 .append(type.getModifiers() == 0 ? "" : " ")
-                .append(type.isAnnotation()
-                        ? "@interface "
-                        : type.isInterface() ? "interface " : type.isEnum() ? "enum " : type.isRecord() ? "record " : "class ")
+                .append(
+                        type.isAnnotation()
+                                ? "@interface "
+                                : type.isInterface()
+                                        ? "interface "
+                                        : type.isEnum() ? "enum " : type.isRecord() ? "record " : "class ")
                 .append(type.getName());
         if (type.getGenericSuperclass() != null
                 && type.getSuperclass() != Object.class
@@ -166,20 +172,26 @@ class ApiListingTest {
             sb.append(type.isInterface() ? " extends " : " implements ");
             sb.append(String.join(
                     ", ",
-                    Arrays.stream(type.getGenericInterfaces()).map(t -> t.getTypeName()).toList()));
+                    Arrays.stream(type.getGenericInterfaces())
+                            .map(t -> t.getTypeName())
+                            .toList()));
         }
         if (type.isSealed()) {
-            sb.append(" permits ").append(String.join(
-                    ", ",
-                    Arrays.stream(type.getPermittedSubclasses()).map(Class::getName).sorted().toList()));
+            sb.append(" permits ")
+                    .append(String.join(
+                            ", ",
+                            Arrays.stream(type.getPermittedSubclasses())
+                                    .map(Class::getName)
+                                    .sorted()
+                                    .toList()));
         }
         sb.append('\n');
         boolean protectedToo = canBeExtended(type);
         Set<String> members = new TreeSet<>();
         for (Field f : type.getDeclaredFields()) {
             if (!f.isSynthetic() && visible(f.getModifiers(), protectedToo)) {
-                members.add(Modifier.toString(f.getModifiers()) + " " + f.getGenericType().getTypeName() + " "
-                        + f.getName());
+                members.add(Modifier.toString(f.getModifiers()) + " "
+                        + f.getGenericType().getTypeName() + " " + f.getName());
             }
         }
         for (Constructor<?> c : type.getDeclaredConstructors()) {
@@ -218,23 +230,33 @@ class ApiListingTest {
         int i = 0;
         int j = 0;
         String type = "";
+        String shown = "";
         while (i < before.size() || j < after.size()) {
+            String line;
+            String sign;
             if (i < before.size() && j < after.size() && before.get(i).equals(after.get(j))) {
                 if (!before.get(i).startsWith(" ")) {
                     type = before.get(i);
                 }
                 i++;
                 j++;
+                continue;
             } else if (j < after.size() && (i == before.size() || lcs[i][j + 1] >= lcs[i + 1][j])) {
-                sb.append(context(type, after.get(j))).append("+ ").append(after.get(j++)).append('\n');
+                line = after.get(j++);
+                sign = "+ ";
             } else {
-                sb.append(context(type, before.get(i))).append("- ").append(before.get(i++)).append('\n');
+                line = before.get(i++);
+                sign = "- ";
             }
+            if (!line.startsWith(" ")) {
+                type = line;
+                shown = line;
+            } else if (!type.equals(shown)) {
+                sb.append("  (in ").append(type).append(")\n");
+                shown = type;
+            }
+            sb.append(sign).append(line).append('\n');
         }
         return sb.toString();
-    }
-
-    private static String context(String type, String line) {
-        return line.startsWith(" ") && !type.isEmpty() ? "  (in " + type + ")\n" : "";
     }
 }

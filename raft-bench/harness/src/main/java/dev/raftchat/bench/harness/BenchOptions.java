@@ -69,20 +69,23 @@ public record BenchOptions(
         @Option(names = "--seconds", required = true, paramLabel = "S")
         double seconds;
 
-        @Option(names = "--sync", required = true, paramLabel = "on|off", converter = OnOff.class)
+        @Option(names = "--sync", required = true, arity = "1", paramLabel = "on|off", converter = OnOff.class)
         boolean sync;
 
         @Option(names = "--dir", required = true, paramLabel = "PATH")
         Path dir;
     }
 
-    /** {@code on} or {@code off}. */
+    /**
+     * {@code on} or {@code off}; also {@code true} and {@code false}, which picocli passes when it resets a boolean
+     * field to its initial value before parsing.
+     */
     static final class OnOff implements ITypeConverter<Boolean> {
         @Override
         public Boolean convert(String value) {
             return switch (value) {
-                case "on" -> true;
-                case "off" -> false;
+                case "on", "true" -> true;
+                case "off", "false" -> false;
                 default -> throw new TypeConversionException("--sync takes on or off, not " + value);
             };
         }
