@@ -41,11 +41,6 @@ public final class MeteredStateMachine implements StateMachine {
     }
 
     @Override
-    public void applyMembershipChange(long index, ConfChange change) {
-        delegate.applyMembershipChange(index, change);
-    }
-
-    @Override
     public Snapshot snapshot() {
         Snapshot snapshot = delegate.snapshot();
         return out -> {
