@@ -381,20 +381,25 @@ class WebClientTest extends BrowserTestSupport {
         await().atMost(ChatPage.WAIT)
                 .pollInterval(Duration.ofMillis(50))
                 .until(() -> System.currentTimeMillis() > midnight + 50);
-        ann.post(room, "Morning! The benchmark page is at " + cluster.baseUrl(2) + "/app/icon.svg (numbers inside).");
+        ann.post(room, "Morning! Every node serves this page, node 2 too: " + cluster.baseUrl(2) + "/");
         long typo = ann.post(room, "I will merge it at noon unles someone objects.")
                 .get("seq")
                 .asLong();
         ann.edit(room, typo, "I will merge it at noon unless someone objects.");
         long oops = ann.post(room, "wrong room, sorry").get("seq").asLong();
         ann.delete(room, oops);
+        String random = unique("random");
+        ann.createRoom(random);
+        ann.post(random, "lunch?");
+        ann.post(random, "in 10 minutes at the usual place");
 
         String ben = unique("ben");
-        ChatPage page = browserAt(cluster.baseUrl(1));
+        // The leader's page, whose cluster view knows every member's progress and health.
+        ChatPage page = browserAt(cluster.baseUrl(leaderAtStart));
         page.useTimeZone(timeZoneId(offsetWhoseMidnightIs(midnight)));
         page.register(ben).openRoom(room);
-        page.send("Looks good to me. Two nodes down and it still answered.");
-        long mine = page.seqOf("Looks good to me. Two nodes down and it still answered.");
+        page.send("Looks good to me. I stopped the leader and it kept answering.");
+        long mine = page.seqOf("Looks good to me. I stopped the leader and it kept answering.");
         page.awaitConnectionState("connected");
 
         List<Path> shots = new ArrayList<>();

@@ -16,8 +16,10 @@ import dev.raftchat.chat.http.Firehose;
 import dev.raftchat.chat.http.OpsRoutes;
 import dev.raftchat.chat.ops.ChatMetrics;
 import dev.raftchat.chat.ops.ChatNodeOperations;
+import dev.raftchat.chat.ops.MeteredStateMachine;
 import dev.raftchat.chat.state.ChatCodec;
 import dev.raftchat.chat.state.ChatCommand;
+import dev.raftchat.chat.state.ChatError;
 import dev.raftchat.chat.state.ChatLimits;
 import dev.raftchat.chat.state.ChatListener;
 import dev.raftchat.chat.state.ChatQuery;
@@ -25,10 +27,10 @@ import dev.raftchat.chat.state.ChatResult;
 import dev.raftchat.chat.state.ChatStateMachine;
 import dev.raftchat.chat.state.InvalidCommandException;
 import dev.raftchat.chat.state.Post;
-import dev.raftchat.raft.core.ConfState;
 import dev.raftchat.raft.core.NodeConfig;
 import dev.raftchat.raft.core.NotLeaderException;
 import dev.raftchat.raft.core.ProposalRejectedException;
+import dev.raftchat.raft.model.ConfState;
 import dev.raftchat.raft.runtime.ProposalNotCommittedException;
 import dev.raftchat.raft.runtime.RaftServer;
 import dev.raftchat.raft.runtime.RaftServerConfig;
@@ -76,8 +78,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One running raft-chat node: the chat state machine replicated by a {@link RaftServer} over file
- * storage ({@code <dataDir>/log}, snapshots every {@code snapshotCount} entries in
- * {@code <dataDir>/snapshots}) and the Netty transport, served over HTTP and WebSocket.
+ * storage ({@code <dataDir>/log}, snapshots in {@code <dataDir>/snapshots} every {@code snapshotCount} entries
+ * at least, and only once the log since the last one is as large as that snapshot: see
+ * {@link #SNAPSHOT_GROWTH_PERCENT}) and the Netty transport, served over HTTP and WebSocket.
  *
  * <p><b>Writes</b> are proposed on any node (a follower forwards to the leader) and answered once
  * committed and applied on this node. A proposal that fails because no leader is known (or was lost
@@ -101,6 +104,15 @@ public final class ChatNode implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long LEADERSHIP_TRANSFER_WAIT_MILLIS = 2_000;
     private static final int API_EXECUTOR_QUEUE_MAX = 16_384;
+    /**
+     * A snapshot waits, beyond {@code --snapshot-count} entries, until the command bytes applied since the last
+     * one reach this percentage of its size ({@code RaftServerConfig.snapshotGrowthPercent}). With 100 the
+     * snapshot writes cost at most one byte per byte posted whatever the state's size, and the log behind the
+     * newest snapshot holds at most about as many bytes as the state (which bounds replay at restart). A fixed
+     * 10,000 entries rewrote a 100 MB state for every 2.5 MB posted and the post rate fell as history grew
+     * (issue 21; figures in docs/benchmarks.md).
+     */
+    static final int SNAPSHOT_GROWTH_PERCENT = 100;
     /**
      * While the cluster version is below what this node reads, it reports its version again this often (a
      * report is a few bytes in the log; reports are soft state that a snapshot restore forgets).
@@ -202,15 +214,18 @@ public final class ChatNode implements AutoCloseable {
                 .filter(id -> !config.join() || id != nodeId)
                 .mapToLong(Long::longValue)
                 .toArray();
-        RaftServerConfig raftConfig = RaftServerConfig.builder(
-                        NodeConfig.defaults(nodeId, System.nanoTime() ^ (nodeId * 0x9E3779B97F4A7C15L)),
-                        ConfState.ofVoters(voters))
+        RaftServerConfig raftConfig = RaftServerConfig.builder(NodeConfig.defaults(nodeId), ConfState.ofVoters(voters))
                 .tickMillis(config.tickMillis())
                 .proposalTimeoutMillis(config.requestTimeoutMillis())
                 .readTimeoutMillis(config.requestTimeoutMillis())
                 .snapshotIntervalEntries(config.snapshotCount())
+                .snapshotGrowthPercent(SNAPSHOT_GROWTH_PERCENT)
                 .build();
-        this.raft = new RaftServer(raftConfig, storage, snapshots, transport, chat, metrics);
+        metrics.bindPeers(transport::peerStats);
+        this.raft = RaftServer.builder(raftConfig, storage, transport, new MeteredStateMachine(chat, metrics))
+                .snapshots(snapshots)
+                .metrics(metrics)
+                .build();
         registerClusterMeters();
         raft.addListener(new RaftServerListener() {
             @Override
@@ -248,6 +263,7 @@ public final class ChatNode implements AutoCloseable {
         this.webSocketHub =
                 new WebSocketHub(chat, api, authenticator, config.http().webSocketAuthTimeoutMillis());
         chat.addListener(webSocketHub);
+        metrics.bindWebSockets(webSocketHub::connectionCount, firehose::clientCount);
         raft.start();
         try {
             var operations = new ChatNodeOperations(
@@ -453,7 +469,7 @@ public final class ChatNode implements AutoCloseable {
         int version = ChatCodec.commandVersion(command);
         if (version > chat.clusterVersion()) {
             return ChatResult.rejected(
-                    "unsupported_command_version",
+                    ChatError.UNSUPPORTED_COMMAND_VERSION,
                     "this needs command version " + version + " but the cluster version is " + chat.clusterVersion()
                             + ": finish upgrading every member first");
         }
@@ -461,7 +477,7 @@ public final class ChatNode implements AutoCloseable {
             // Decodable is the bar, not equal: text with unpaired surrogates is stored as '?' as before.
             ChatCodec.decodeCommand(encoded, version);
         } catch (InvalidCommandException e) {
-            return ChatResult.rejected(e.code(), e.getMessage());
+            return ChatResult.rejected(e.error(), e.getMessage());
         }
         return null;
     }
@@ -595,6 +611,7 @@ public final class ChatNode implements AutoCloseable {
             http.close();
             passwordHasher.close();
             apiExecutor.shutdownNow();
+            metrics.close();
             LOG.info("node {}: stopped", nodeId);
         } finally {
             terminated.complete(null);
@@ -637,6 +654,7 @@ public final class ChatNode implements AutoCloseable {
             if (status.state() != ServerStatus.State.RUNNING) {
                 return;
             }
+            metrics.peersKnown(transport.peers().keySet());
             ConfState conf = status.raft().conf();
             boolean member = conf.voters().contains(nodeId) || conf.learners().contains(nodeId);
             if (member) {
@@ -771,18 +789,13 @@ public final class ChatNode implements AutoCloseable {
         byte[] encoded = ChatCodec.encode(command);
         ChatResult refused = refusal(command, encoded);
         if (refused != null) {
-            return CompletableFuture.failedFuture(new ApiException(400, refused.errorCode(), refused.errorMessage()));
+            return CompletableFuture.failedFuture(new ApiException(refused.error(), refused.errorMessage()));
         }
         return retrying(() -> raft.propose(encoded))
                 .thenApply(ChatCodec::decodeResult)
                 .thenApply(result -> {
                     if (!result.accepted()) {
-                        int status = switch (result.errorCode()) {
-                            case "too_many_rooms" -> 409;
-                            case "state_full" -> 507; // Insufficient Storage: the state budget
-                            default -> 400;
-                        };
-                        throw new ApiException(status, result.errorCode(), result.errorMessage());
+                        throw new ApiException(result.error().httpStatus(), result.errorCode(), result.errorMessage());
                     }
                     return result;
                 });
@@ -881,8 +894,7 @@ public final class ChatNode implements AutoCloseable {
             }
             if (url == null || !raft.status().raft().conf().isLearner(peerId)) {
                 return CompletableFuture.failedFuture(new ApiException(
-                        404,
-                        "not_a_learner",
+                        ChatError.NOT_A_LEARNER,
                         "node " + peerId + " is not a learner ("
                                 + raft.status().raft().conf() + ")"));
             }
@@ -894,7 +906,7 @@ public final class ChatNode implements AutoCloseable {
             ConfState conf = raft.status().raft().conf();
             if (!conf.isMember(peerId) && !chat.peerUrls().containsKey(peerId)) {
                 return CompletableFuture.failedFuture(new ApiException(
-                        404, "not_a_member", "node " + peerId + " is not a member of the cluster (" + conf + ")"));
+                        ChatError.NOT_A_MEMBER, "node " + peerId + " is not a member of the cluster (" + conf + ")"));
             }
             return propose(new ChatCommand.RemovePeer(peerId))
                     .thenCompose(done -> awaitCondition(() -> {

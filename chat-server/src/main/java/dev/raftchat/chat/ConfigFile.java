@@ -56,9 +56,7 @@ public final class ConfigFile {
         }
         TreeSet<String> known = new TreeSet<>();
         for (OptionSpec option : spec.options()) {
-            if (!option.usageHelp()
-                    && !option.versionHelp()
-                    && !option.longestName().equals(CONFIG_FLAG)) {
+            if (isFileOption(option)) {
                 known.add(option.longestName().replaceFirst("^--", ""));
             }
         }
@@ -72,6 +70,13 @@ public final class ConfigFile {
             values.put("--" + key, properties.getProperty(name).trim());
         }
         return new ConfigFile(Collections.unmodifiableMap(values));
+    }
+
+    /** Whether a file may set {@code option}: every option but help, version and {@code --config} itself. */
+    static boolean isFileOption(OptionSpec option) {
+        return !option.usageHelp()
+                && !option.versionHelp()
+                && !option.longestName().equals(CONFIG_FLAG);
     }
 
     /** The file's value for {@code longFlag} ({@code --port}), or null. */

@@ -1,5 +1,7 @@
 package dev.raftchat.chat;
 
+import dev.raftchat.chat.ops.BuildInfo;
+import dev.raftchat.chat.ops.LogFormat;
 import dev.raftchat.chat.ops.RestoreCommand;
 import dev.raftchat.chat.state.Names;
 import dev.raftchat.raft.runtime.ServerStatus;
@@ -33,7 +35,7 @@ import picocli.CommandLine.Option;
 @Command(
         name = "raft-chat",
         mixinStandardHelpOptions = true,
-        version = "raft-chat 0.1.0-SNAPSHOT",
+        versionProvider = BuildInfo.class,
         sortOptions = false,
         usageHelpAutoWidth = true,
         subcommands = RestoreCommand.class,
@@ -83,7 +85,9 @@ public final class RaftChatMain implements Callable<Integer> {
     @Option(
             names = "--snapshot-count",
             defaultValue = "" + ChatNodeConfig.DEFAULT_SNAPSHOT_COUNT,
-            description = "Applied entries between snapshots (default: ${DEFAULT-VALUE}).")
+            description =
+                    "Applied entries between snapshots at least (default: ${DEFAULT-VALUE}); a snapshot also waits"
+                            + " until the log since the last one is as large as that snapshot.")
     long snapshotCount;
 
     @Option(
@@ -153,6 +157,13 @@ public final class RaftChatMain implements Callable<Integer> {
                             + PeerSecurity.GENERATED_SECRET_FILE
                             + " beside the data directories. Unset otherwise: required unless --peer-tls-* is set (docs/security.md).")
     Path clusterSecretFile;
+
+    @Option(
+            names = "--log-format",
+            defaultValue = LogFormat.PLAIN,
+            description =
+                    "Log lines on standard error as 'plain' text or 'json' objects (one a line), both with ISO-8601 UTC dates (default: ${DEFAULT-VALUE}).")
+    String logFormat;
 
     /** The TLS files from the flags. @throws IllegalArgumentException naming a bad combination or file */
     ChatTlsConfig toTlsConfig() {
@@ -229,6 +240,7 @@ public final class RaftChatMain implements Callable<Integer> {
         ChatNodeConfig config;
         ChatTlsConfig tls;
         try {
+            LogFormat.apply(LogFormat.parse(logFormat));
             config = toConfig();
             tls = toTlsConfig();
             // Refuses peers beyond loopback without a secret or TLS, and a bad secret file, as a bad flag.
@@ -247,7 +259,9 @@ public final class RaftChatMain implements Callable<Integer> {
         try {
             node = ChatNode.start(config, tls, clusterSecretFile);
         } catch (RuntimeException e) {
-            LOG.error("raft-chat node {} cannot start: {}", config.nodeId(), e.getMessage(), e);
+            // One line an operator can act on; the stack trace is for developers (RAFT_CHAT_LOG_LEVEL=DEBUG).
+            LOG.error("raft-chat node {} cannot start: {}", config.nodeId(), oneLine(e));
+            LOG.debug("raft-chat node {} cannot start", config.nodeId(), e);
             return 1;
         }
         Runnable stop = () -> {
@@ -266,6 +280,25 @@ public final class RaftChatMain implements Callable<Integer> {
             return 1;
         }
         return 0;
+    }
+
+    /** A failure and its causes on one line: "message (cause: message of the cause)", without stack frames. */
+    static String oneLine(Throwable failure) {
+        StringBuilder line = new StringBuilder(describeOne(failure));
+        Throwable cause = failure.getCause();
+        for (int depth = 0; cause != null && cause != failure && depth < 4; depth++) {
+            String described = describeOne(cause);
+            if (line.indexOf(described) < 0) {
+                line.append(" (cause: ").append(described).append(')');
+            }
+            cause = cause.getCause();
+        }
+        return line.toString();
+    }
+
+    private static String describeOne(Throwable failure) {
+        String message = failure.getMessage();
+        return message == null || message.isBlank() ? failure.getClass().getSimpleName() : message;
     }
 
     /**

@@ -7,10 +7,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.raftchat.chat.RawHttp.Response;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -21,20 +21,16 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class AdminGateTest {
+    @RegisterExtension
+    final V1Cluster v1 = new V1Cluster();
+
     private ChatCluster cluster;
     private int port;
 
     @BeforeAll
     void start(@TempDir Path dataRoot) {
-        cluster = new ChatCluster(dataRoot, 1);
-        cluster.startAll();
-        cluster.awaitReady();
+        cluster = v1.start(dataRoot, 1);
         port = cluster.node(1).httpPort();
-    }
-
-    @AfterAll
-    void stop() {
-        cluster.close();
     }
 
     private Response once(String request) {

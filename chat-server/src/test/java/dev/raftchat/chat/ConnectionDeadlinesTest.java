@@ -28,10 +28,10 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -46,12 +46,14 @@ class ConnectionDeadlinesTest {
     private static final long IDLE_TIMEOUT_MILLIS = 2_000;
     private static final int PER_ADDRESS_MAX = 256;
 
+    @RegisterExtension
+    final V1Cluster v1 = new V1Cluster();
+
     private ChatCluster cluster;
     private int port;
 
     @BeforeAll
     void start(@TempDir Path dataRoot) {
-        cluster = new ChatCluster(dataRoot, 1);
         HttpConfig.Builder http = HttpConfig.defaults().toBuilder();
         http.connectionsPerAddressMax = PER_ADDRESS_MAX;
         http.headerReadTimeoutMillis = HEADER_TIMEOUT_MILLIS;
@@ -60,15 +62,9 @@ class ConnectionDeadlinesTest {
         http.webSocketAuthTimeoutMillis = 1_500;
         http.firehosePingIntervalMillis = 300;
         http.firehoseIdleTimeoutMillis = 1_500;
-        cluster.httpConfig = http.build();
-        cluster.startAll();
-        cluster.awaitReady();
+        HttpConfig httpConfig = http.build();
+        cluster = v1.startCluster(dataRoot, 1, c -> c.httpConfig = httpConfig);
         port = cluster.node(1).httpPort();
-    }
-
-    @AfterAll
-    void stop() {
-        cluster.close();
     }
 
     @Test

@@ -167,7 +167,103 @@ class OpsEndpointsTest {
                     .as("the 30 posts, and the leader's periodic time ticks")
                     .isGreaterThanOrEqualTo(30);
             assertThat(value(text, "raft_leader\\{node=\"1\"\\}")).isEqualTo(1);
-            assertThat(text).contains("# TYPE raft_fsync_seconds summary");
+            assertThat(value(text, "raft_has_leader\\{node=\"1\"\\}")).isEqualTo(1);
+
+            // Latencies are histograms (buckets that add up across nodes), not summaries.
+            for (String histogram : new String[] {
+                "raft_fsync_seconds",
+                "raft_proposal_seconds",
+                "raft_apply_seconds",
+                "http_server_requests_seconds",
+                "chat_snapshot_write_seconds"
+            }) {
+                assertThat(text).contains("# TYPE " + histogram + " histogram");
+                assertThat(text).containsPattern("(?m)^" + histogram + "_bucket\\{[^}]*le=\"\\+Inf\"[^}]*\\} ");
+            }
+            // No client-side percentiles anywhere (a summary without quantiles, count and sum, still adds up).
+            assertThat(text).doesNotContain("quantile=");
+            assertThat(value(text, "raft_apply_seconds_count\\{node=\"1\"\\}")).isGreaterThanOrEqualTo(31);
+            assertThat(value(text, "chat_snapshot_write_seconds_count\\{node=\"1\"\\}"))
+                    .isPositive();
+            assertThat(
+                            value(
+                                    text,
+                                    "http_server_requests_seconds_bucket\\{method=\"POST\",node=\"1\",route=\"/rooms/\\{\\}\",status=\"201\",le=\"\\+Inf\"\\}"))
+                    .isEqualTo(30);
+
+            assertThat(text)
+                    .containsPattern(
+                            "(?m)^raft_chat_build_info\\{java_version=\"[^\"]+\",node=\"1\",version=\"[^\"]+\"\\} 1");
+            assertThat(value(text, "jvm_memory_used_bytes\\{area=\"heap\",id=\"[^\"]+\",node=\"1\"\\}"))
+                    .isPositive();
+            assertThat(value(text, "process_uptime_seconds\\{node=\"1\"\\}")).isPositive();
+            assertThat(text)
+                    .contains("jvm_threads_live_threads{")
+                    .contains("process_cpu_usage{")
+                    .contains("jvm_gc_");
+            assertThat(value(text, "chat_websocket_connections\\{endpoint=\"/api/v1/ws\",node=\"1\"\\}"))
+                    .isZero();
+            assertThat(value(text, "chat_websocket_connections\\{endpoint=\"/ws\",node=\"1\"\\}"))
+                    .isZero();
+            assertThat(value(text, "raft_transport_peers\\{node=\"1\"\\}")).isZero();
+        }
+    }
+
+    @Test
+    void everyMetricHasHelpTextAndPeersHaveTheirOwnSeries() throws Exception {
+        try (ChatCluster cluster = new ChatCluster(dataRoot, 3)) {
+            cluster.startAll();
+            long leader = cluster.awaitReady();
+            assertThat(cluster.post(leader, "/rooms/general", "{\"Message\":\"hi\",\"User\":\"u\"}")
+                            .statusCode())
+                    .isEqualTo(201);
+            await().atMost(ChatCluster.WAIT).untilAsserted(() -> {
+                String text = cluster.get(leader, "/metrics").body();
+                assertThat(value(text, "raft_transport_peers\\{node=\"" + leader + "\"\\}"))
+                        .isEqualTo(2);
+                for (long peer = 1; peer <= 3; peer++) {
+                    if (peer != leader) {
+                        String labels = "\\{node=\"" + leader + "\",peer=\"" + peer + "\"\\}";
+                        assertThat(value(text, "raft_transport_peer_connected" + labels))
+                                .isEqualTo(1);
+                        assertThat(value(text, "raft_transport_peer_messages_sent_total" + labels))
+                                .isPositive();
+                        assertThat(value(text, "raft_transport_peer_queued_messages" + labels))
+                                .isNotNegative();
+                        assertThat(text).contains("raft_transport_peer_messages_dropped_total{node=\"" + leader);
+                        assertThat(text).contains("raft_transport_peer_reconnects_total{node=\"" + leader);
+                    }
+                }
+            });
+            String text = cluster.get(leader, "/metrics").body();
+            Matcher types = Pattern.compile("(?m)^# TYPE (\\S+) (\\S+)$").matcher(text);
+            int families = 0;
+            while (types.find()) {
+                families++;
+                String family = types.group(1);
+                Matcher help = Pattern.compile("(?m)^# HELP " + Pattern.quote(family) + " (.*)$")
+                        .matcher(text);
+                assertThat(help.find()).as("a HELP line for %s", family).isTrue();
+                assertThat(help.group(1).trim())
+                        .as("the HELP text of %s", family)
+                        .isNotEmpty();
+            }
+            assertThat(families).isGreaterThan(40);
+        }
+    }
+
+    @Test
+    void reservedNamesAreNotRoomsButUnknownRoutes() throws Exception {
+        try (ChatCluster cluster = new ChatCluster(dataRoot, 1)) {
+            cluster.startAll();
+            cluster.awaitReady();
+            // Issue 22: the original's GET /{room} used to answer these 200 [] so a mistyped probe passed.
+            for (String path : new String[] {"/health", "/livez", "/favicon.ico", "/robots.txt", "/status"}) {
+                HttpResponse<String> response = cluster.get(1, path);
+                assertThat(response.statusCode()).as(path).isEqualTo(404);
+                assertThat(response.body()).as(path).doesNotStartWith("[");
+            }
+            assertThat(cluster.get(1, "/readyz").statusCode()).isEqualTo(200);
         }
     }
 

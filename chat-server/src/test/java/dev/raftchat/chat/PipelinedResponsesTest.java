@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -17,6 +18,9 @@ import org.junit.jupiter.api.io.TempDir;
  * closed the connection and those responses were lost (about 1 run in 15 before the fix).
  */
 class PipelinedResponsesTest {
+    @RegisterExtension
+    final V1Cluster v1 = new V1Cluster();
+
     private static final int ROUNDS = 100;
 
     @TempDir
@@ -24,40 +28,37 @@ class PipelinedResponsesTest {
 
     @Test
     void pipelinedResponsesAllArriveInOrderEveryTime() throws Exception {
-        try (ChatCluster cluster = new ChatCluster(root, 1)) {
-            cluster.startAll();
-            cluster.awaitReady();
-            int bad = 0;
-            StringBuilder sample = new StringBuilder();
-            for (int i = 0; i < ROUNDS; i++) {
-                String body = "{\"Message\":\"m\",\"User\":\"u\"}";
-                String requests =
-                        "POST /rooms/piped HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
-                                + body.length() + "\r\n\r\n" + body
-                                + "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
-                                + "GET /rooms/a/b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
-                try (Socket socket = new Socket(
-                        InetAddress.getLoopbackAddress(), cluster.node(1).httpPort())) {
-                    socket.setSoTimeout(20_000);
-                    socket.getOutputStream().write(requests.getBytes(StandardCharsets.US_ASCII));
-                    socket.getOutputStream().flush();
-                    String responses = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-                    List<String> statuses = Pattern.compile("HTTP/1\\.1 (\\d{3}) ")
-                            .matcher(responses)
-                            .results()
-                            .map(match -> match.group(1))
-                            .toList();
-                    if (!statuses.equals(List.of("201", "200", "404"))) {
-                        bad++;
-                        if (sample.length() < 3_000) {
-                            sample.append(statuses).append('\n');
-                        }
+        ChatCluster cluster = v1.start(root, 1);
+        int bad = 0;
+        StringBuilder sample = new StringBuilder();
+        for (int i = 0; i < ROUNDS; i++) {
+            String body = "{\"Message\":\"m\",\"User\":\"u\"}";
+            String requests =
+                    "POST /rooms/piped HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
+                            + body.length() + "\r\n\r\n" + body
+                            + "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+                            + "GET /rooms/a/b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+            try (Socket socket =
+                    new Socket(InetAddress.getLoopbackAddress(), cluster.node(1).httpPort())) {
+                socket.setSoTimeout(20_000);
+                socket.getOutputStream().write(requests.getBytes(StandardCharsets.US_ASCII));
+                socket.getOutputStream().flush();
+                String responses = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                List<String> statuses = Pattern.compile("HTTP/1\\.1 (\\d{3}) ")
+                        .matcher(responses)
+                        .results()
+                        .map(match -> match.group(1))
+                        .toList();
+                if (!statuses.equals(List.of("201", "200", "404"))) {
+                    bad++;
+                    if (sample.length() < 3_000) {
+                        sample.append(statuses).append('\n');
                     }
                 }
             }
-            assertThat(bad)
-                    .as("rounds with lost or reordered responses:\n" + sample)
-                    .isZero();
         }
+        assertThat(bad)
+                .as("rounds with lost or reordered responses:\n" + sample)
+                .isZero();
     }
 }

@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.raftchat.chat.state.ChatCodec;
 import dev.raftchat.chat.state.ChatResult;
-import dev.raftchat.raft.core.Entry;
+import dev.raftchat.raft.model.Entry;
 import dev.raftchat.raft.runtime.ServerStatus;
 import dev.raftchat.raft.storage.file.FileLogStorage;
 import dev.raftchat.raft.storage.file.FileLogStorageConfig;

@@ -3,6 +3,8 @@ package dev.raftchat.chat;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.raftchat.chat.ops.BuildInfo;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
@@ -92,5 +94,36 @@ class RaftChatMainTest {
         assertThat(commandLine.execute("--help")).isZero();
         assertThat(out.toString())
                 .contains("--id", "--cluster", "--port", "--join", "--data-dir", "--snapshot-count", "RAFT_CHAT_");
+    }
+
+    @Test
+    void versionComesFromTheJarManifestAndSaysSoWithoutOne() {
+        StringWriter out = new StringWriter();
+        CommandLine commandLine = RaftChatMain.commandLine(Map.of());
+        commandLine.setOut(new PrintWriter(out));
+        assertThat(commandLine.execute("--version")).isZero();
+        // Run from target/classes there is no manifest; DistributionIT checks the packaged jar's version.
+        assertThat(out.toString())
+                .startsWith("raft-chat " + BuildInfo.UNKNOWN_VERSION + "\n")
+                .contains("Java 17");
+    }
+
+    @Test
+    void anUnknownLogFormatIsABadFlag() {
+        assertThat(RaftChatMain.commandLine(Map.of("RAFT_CHAT_LOG_FORMAT", "xml"))
+                        .execute())
+                .isEqualTo(2);
+        assertThat(RaftChatMain.commandLine(Map.of()).execute("--log-format", "yaml"))
+                .isEqualTo(2);
+        assertThat(parse(Map.of("RAFT_CHAT_LOG_FORMAT", "json")).logFormat).isEqualTo("json");
+    }
+
+    @Test
+    void aFatalErrorIsOneLineWithItsCauses() {
+        Exception failure = new IllegalStateException(
+                "cannot open the log", new IOException("Permission denied", new RuntimeException()));
+        assertThat(RaftChatMain.oneLine(failure))
+                .isEqualTo("cannot open the log (cause: Permission denied) (cause: RuntimeException)")
+                .doesNotContain("\n");
     }
 }

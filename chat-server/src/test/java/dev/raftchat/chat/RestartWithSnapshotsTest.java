@@ -16,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -23,6 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
  * comes back serving every post, after snapshots and log compaction.
  */
 class RestartWithSnapshotsTest {
+    @RegisterExtension
+    final V1Cluster v1 = new V1Cluster();
+
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int POSTS = 3_000;
     private static final int CONCURRENT_REQUESTS_MAX = 32;
@@ -32,30 +36,26 @@ class RestartWithSnapshotsTest {
 
     @Test
     void aRestartedNodeWithSnapshotsServesEveryPost() throws Exception {
-        try (ChatCluster cluster = new ChatCluster(dataRoot, 1)) {
-            cluster.snapshotCount = 250;
-            cluster.startAll();
-            cluster.awaitReady();
-            postConcurrently(cluster, POSTS);
-            assertThat(cluster.node(1).chat().posts("load")).hasSize(POSTS);
-            try (Stream<Path> files = Files.list(dataRoot.resolve("raft-chat-1").resolve("snapshots"))) {
-                assertThat(files.count()).as("snapshot files").isPositive();
-            }
-
-            cluster.stop(1);
-            cluster.start(1);
-            cluster.awaitReady();
-
-            HttpResponse<String> room = cluster.get(1, "/rooms/load");
-            assertThat(room.statusCode()).isEqualTo(200);
-            JsonNode posts = JSON.readTree(room.body());
-            assertThat(posts.size()).isEqualTo(POSTS);
-            List<String> messages = posts.findValuesAsText("Message");
-            assertThat(new HashSet<>(messages)).hasSize(POSTS);
-            assertThat(cluster.post(1, "/rooms/load", "{\"Message\":\"after restart\",\"User\":\"u\"}")
-                            .statusCode())
-                    .isEqualTo(201);
+        ChatCluster cluster = v1.startCluster(dataRoot, 1, c -> c.snapshotCount = 250);
+        postConcurrently(cluster, POSTS);
+        assertThat(cluster.node(1).chat().posts("load")).hasSize(POSTS);
+        try (Stream<Path> files = Files.list(dataRoot.resolve("raft-chat-1").resolve("snapshots"))) {
+            assertThat(files.count()).as("snapshot files").isPositive();
         }
+
+        cluster.stop(1);
+        cluster.start(1);
+        cluster.awaitReady();
+
+        HttpResponse<String> room = cluster.get(1, "/rooms/load");
+        assertThat(room.statusCode()).isEqualTo(200);
+        JsonNode posts = JSON.readTree(room.body());
+        assertThat(posts.size()).isEqualTo(POSTS);
+        List<String> messages = posts.findValuesAsText("Message");
+        assertThat(new HashSet<>(messages)).hasSize(POSTS);
+        assertThat(cluster.post(1, "/rooms/load", "{\"Message\":\"after restart\",\"User\":\"u\"}")
+                        .statusCode())
+                .isEqualTo(201);
     }
 
     private static void postConcurrently(ChatCluster cluster, int count) throws Exception {

@@ -19,10 +19,10 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The original README's single-node walkthrough and the API's error handling, over real HTTP. */
@@ -30,18 +30,14 @@ import org.junit.jupiter.api.io.TempDir;
 class SingleNodeHttpTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    @RegisterExtension
+    final V1Cluster v1 = new V1Cluster();
+
     private ChatCluster cluster;
 
     @BeforeAll
     void startNode(@TempDir Path dataRoot) {
-        cluster = new ChatCluster(dataRoot, 1);
-        cluster.startAll();
-        cluster.awaitReady();
-    }
-
-    @AfterAll
-    void stopNode() {
-        cluster.close();
+        cluster = v1.start(dataRoot, 1);
     }
 
     @Test
@@ -107,18 +103,19 @@ class SingleNodeHttpTest {
         assertError(cluster.post(1, "/rooms/general", "not json"), 400, "invalid_json");
         assertError(cluster.post(1, "/rooms/general", "[1,2]"), 400, "invalid_json");
         assertError(cluster.post(1, "/rooms/general", "{\"Message\":5,\"User\":\"u\"}"), 400, "invalid_json");
-        assertError(cluster.post(1, "/rooms/general", "{\"User\":\"u\"}"), 400, "invalid_message");
-        assertError(cluster.post(1, "/rooms/general", "{\"Message\":\"m\"}"), 400, "invalid_user");
+        assertError(cluster.post(1, "/rooms/general", "{\"User\":\"u\"}"), 400, "invalid_text");
+        assertError(cluster.post(1, "/rooms/general", "{\"Message\":\"m\"}"), 400, "invalid_username");
         assertError(
                 cluster.post(1, "/rooms/general", "{\"Message\":\"" + "x".repeat(5000) + "\",\"User\":\"u\"}"),
-                400,
-                "invalid_message");
-        assertError(cluster.post(1, "/rooms/bad%20room", "{\"Message\":\"m\",\"User\":\"u\"}"), 400, "invalid_room");
+                413,
+                "message_too_large");
+        assertError(
+                cluster.post(1, "/rooms/bad%20room", "{\"Message\":\"m\",\"User\":\"u\"}"), 400, "invalid_room_name");
         assertError(cluster.get(1, "/rooms/general?consistency=eventual"), 400, "invalid_consistency");
         assertError(cluster.get(1, "/rooms/general/extra"), 404, "not_found");
         assertError(cluster.post(1, "/general", "{}"), 404, "not_found");
         assertError(cluster.get(1, "/ws"), 400, "websocket_upgrade_required");
-        assertError(cluster.get(1, "/bad%20room"), 400, "invalid_room");
+        assertError(cluster.get(1, "/bad%20room"), 400, "invalid_room_name");
         assertError(cluster.post(1, "/raft/x", "http://127.0.0.1:1"), 400, "invalid_node_id");
         assertError(cluster.post(1, "/raft/5", "not a url"), 400, "invalid_peer_url");
         assertError(

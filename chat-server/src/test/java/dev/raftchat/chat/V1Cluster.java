@@ -9,11 +9,12 @@ import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * The API v1 test setup as a JUnit extension: {@code @RegisterExtension final V1Cluster v1 = new V1Cluster();},
- * then {@code v1.start(dataRoot, nodes, api -> ...)} starts a cluster with the test API config (changed by the
- * test), waits until it has one leader and every node is ready, and closes it once the test is over: after the
- * test when started in a test or a {@code @BeforeEach}, after the class when started in a {@code @BeforeAll}
- * (per-class lifecycle).
+ * The chat-server test setup as a JUnit extension: {@code @RegisterExtension final V1Cluster v1 = new V1Cluster();},
+ * then {@code v1.start(dataRoot, nodes, api -> ...)} (or {@code v1.startCluster(dataRoot, nodes, cluster -> ...)}
+ * for HTTP limits and the like) starts an in-JVM cluster with the test API config (changed by the test), waits
+ * until it has one leader and every node is ready, and closes it once the test is over: after the test when
+ * started in a test or a {@code @BeforeEach}, after the class when started in a {@code @BeforeAll} (per-class
+ * lifecycle).
  */
 final class V1Cluster implements BeforeEachCallback, AfterEachCallback, AfterAllCallback {
     private boolean inTest;
@@ -28,14 +29,23 @@ final class V1Cluster implements BeforeEachCallback, AfterEachCallback, AfterAll
 
     /** As {@link #start(Path, int)}, with the test API config changed by {@code api} first. */
     ChatCluster start(Path dataRoot, int nodes, Consumer<ApiConfig.Builder> api) {
+        ApiConfig.Builder builder = ChatCluster.testApiConfig();
+        api.accept(builder);
+        ApiConfig apiConfig = builder.build();
+        return startCluster(dataRoot, nodes, cluster -> cluster.apiConfig = apiConfig);
+    }
+
+    /**
+     * As {@link #start(Path, int)}, with the new cluster (its test API config set) changed by {@code setup}
+     * before any node starts: HTTP limits, the admin token, per-node configs.
+     */
+    ChatCluster startCluster(Path dataRoot, int nodes, Consumer<ChatCluster> setup) {
         if (cluster != null) {
             throw new IllegalStateException("a V1Cluster starts one cluster at a time");
         }
-        ApiConfig.Builder builder = ChatCluster.testApiConfig();
-        api.accept(builder);
         cluster = new ChatCluster(dataRoot, nodes);
-        cluster.apiConfig = builder.build();
         startedInTest = inTest;
+        setup.accept(cluster);
         cluster.startAll();
         cluster.awaitReady();
         client = new V1Client(cluster);

@@ -3,6 +3,7 @@ package dev.raftchat.chat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.raftchat.chat.api.v1.ApiConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,10 +15,10 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -29,26 +30,24 @@ import org.junit.jupiter.api.io.TempDir;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class V1NamesAndAdminsTest {
     private static final String ADMIN_TOKEN = "operator-secret-0123456789abcdef";
+
+    @RegisterExtension
+    final V1Cluster v1 = new V1Cluster();
+
     private ChatCluster cluster;
     private V1Client client;
 
     @BeforeAll
     void start(@TempDir Path dataRoot) {
-        cluster = new ChatCluster(dataRoot, 1);
-        cluster.adminToken = ADMIN_TOKEN;
-        var builder = ChatCluster.testApiConfig();
-        builder.adminUsers = Set.of("root");
-        builder.loginAttemptsPerMinutePerUser = 3;
-        builder.loginDelayMaxMillis = 300;
-        cluster.apiConfig = builder.build();
-        cluster.startAll();
-        cluster.awaitReady();
-        client = new V1Client(cluster);
-    }
-
-    @AfterAll
-    void stop() {
-        cluster.close();
+        cluster = v1.startCluster(dataRoot, 1, c -> {
+            c.adminToken = ADMIN_TOKEN;
+            ApiConfig.Builder api = ChatCluster.testApiConfig();
+            api.adminUsers = Set.of("root");
+            api.loginAttemptsPerMinutePerUser = 3;
+            api.loginDelayMaxMillis = 300;
+            c.apiConfig = api.build();
+        });
+        client = v1.client();
     }
 
     @Test

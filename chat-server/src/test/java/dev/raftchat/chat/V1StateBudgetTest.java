@@ -4,32 +4,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.raftchat.chat.state.ChatPolicy;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A write past the state budget gets 507 JSON on both APIs, and nothing acknowledged is lost (issue 19, item 5). */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class V1StateBudgetTest {
-    private ChatCluster cluster;
+    @RegisterExtension
+    final V1Cluster v1 = new V1Cluster();
+
     private V1Client client;
 
     @BeforeAll
     void start(@TempDir Path dataRoot) {
-        cluster = new ChatCluster(dataRoot, 1);
-        var builder = ChatCluster.testApiConfig();
-        builder.policy = ChatPolicy.defaults().withStateBytesMax(1024 * 1024);
-        cluster.apiConfig = builder.build();
-        cluster.startAll();
-        cluster.awaitReady();
-        client = new V1Client(cluster);
-    }
-
-    @AfterAll
-    void stop() {
-        cluster.close();
+        v1.start(dataRoot, 1, api -> api.policy = ChatPolicy.defaults().withStateBytesMax(1024 * 1024));
+        client = v1.client();
     }
 
     @Test

@@ -9,7 +9,7 @@ import static org.awaitility.Awaitility.await;
 import dev.raftchat.raft.confchange.ConfChange;
 import dev.raftchat.raft.confchange.ConfChange.Op;
 import dev.raftchat.raft.confchange.ConfChange.OpType;
-import dev.raftchat.raft.core.ConfState;
+import dev.raftchat.raft.model.ConfState;
 import dev.raftchat.raft.runtime.RaftServer;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -2,10 +2,9 @@ package dev.raftchat.it;
 
 import static org.awaitility.Awaitility.await;
 
-import dev.raftchat.raft.core.ConfState;
 import dev.raftchat.raft.core.NodeConfig;
 import dev.raftchat.raft.core.Role;
-import dev.raftchat.raft.runtime.RaftMetrics;
+import dev.raftchat.raft.model.ConfState;
 import dev.raftchat.raft.runtime.RaftServer;
 import dev.raftchat.raft.runtime.RaftServerConfig;
 import dev.raftchat.raft.runtime.ServerStatus;
@@ -125,7 +124,9 @@ final class NettyFileCluster implements AutoCloseable {
                         .proposalTimeoutMillis(10_000))
                 .build();
         RecordingStateMachine machine = new RecordingStateMachine();
-        RaftServer server = new RaftServer(config, log, snapshots, transport, machine, RaftMetrics.NOOP).start();
+        RaftServer server = RaftServer.builder(config, log, transport, machine)
+                .snapshots(snapshots)
+                .start();
         servers.put(id, server);
         machines.put(id, machine);
         transports.put(id, transport);
@@ -274,22 +275,18 @@ final class NettyFileCluster implements AutoCloseable {
     }
 
     static String call(RaftServer server, String command) {
-        try {
-            return new String(
-                    server.propose(command.getBytes(StandardCharsets.UTF_8)).get(15, TimeUnit.SECONDS),
-                    StandardCharsets.UTF_8);
-        } catch (Exception e) {
-            throw new IllegalStateException("propose " + command + " on node " + server.id() + " failed", e);
-        }
+        return answer(server.propose(command.getBytes(StandardCharsets.UTF_8)), "propose " + command, server);
     }
 
     static String query(RaftServer server, String query) {
+        return answer(server.read(query.getBytes(StandardCharsets.UTF_8)), "read " + query, server);
+    }
+
+    private static String answer(CompletableFuture<byte[]> pending, String what, RaftServer server) {
         try {
-            return new String(
-                    server.read(query.getBytes(StandardCharsets.UTF_8)).get(15, TimeUnit.SECONDS),
-                    StandardCharsets.UTF_8);
+            return new String(pending.get(15, TimeUnit.SECONDS), StandardCharsets.UTF_8);
         } catch (Exception e) {
-            throw new IllegalStateException("read " + query + " on node " + server.id() + " failed", e);
+            throw new IllegalStateException(what + " on node " + server.id() + " failed", e);
         }
     }
 

@@ -23,8 +23,9 @@ import jdk.jfr.consumer.RecordingFile;
 public final class JfrTop {
     private static final List<String[]> OWNERS = List.of(
             new String[] {"dev.raftchat.raft.core.", "raft-core: pure RaftNode/RaftLog"},
-            new String[] {"dev.raftchat.raft.tracker.", "raft-core: pure RaftNode/RaftLog"},
-            new String[] {"dev.raftchat.raft.quorum.", "raft-core: pure RaftNode/RaftLog"},
+            new String[] {"dev.raftchat.raft.internal.", "raft-core: pure RaftNode/RaftLog"},
+            new String[] {"dev.raftchat.raft.model.", "raft-core: pure RaftNode/RaftLog"},
+            new String[] {"dev.raftchat.raft.confchange.", "raft-core: pure RaftNode/RaftLog"},
             new String[] {"dev.raftchat.raft.message.", "raft-core: pure RaftNode/RaftLog"},
             new String[] {"dev.raftchat.raft.runtime.", "raft-core: runtime (RaftServer)"},
             new String[] {"dev.raftchat.raft.storage.file.", "raft-storage-file"},

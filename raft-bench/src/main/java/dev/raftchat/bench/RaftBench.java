@@ -21,12 +21,19 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.ToDoubleFunction;
 import java.util.stream.Stream;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * Orchestrates the peer benchmark: for every round, configuration (payload, clients) and library, starts
@@ -220,32 +227,114 @@ public final class RaftBench {
         }
     }
 
-    public static void main(String[] args) throws Exception {
-        Map<String, String> options = new LinkedHashMap<>();
-        String profile = "--default";
-        for (int i = 0; i < args.length; i++) {
-            if (args[i].equals("--quick") || args[i].equals("--full")) {
-                profile = args[i];
-                continue;
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new Cli()).execute(args));
+    }
+
+    /**
+     * The command line (picocli, as every tool of the project): flags given win over the chosen profile's
+     * presets ({@link #PROFILES}), which the usage lists.
+     */
+    @Command(
+            name = "raft-bench",
+            sortOptions = false,
+            usageHelpAutoWidth = true,
+            description =
+                    "Runs our library and its peers (Ratis, SOFAJRaft, MicroRaft) on the same workloads, one child"
+                            + " JVM per library, configuration and round, and reports medians and per-round ratios.",
+            exitCodeListHeading = "Exit codes:%n",
+            exitCodeList = {"0:every run completed", "1:a run failed", "2:invalid arguments"})
+    static final class Cli implements Callable<Integer> {
+        @Option(names = "--quick", description = "Preset: 1 and 32 clients, 256 B, sync on, 5 s, 2 rounds.")
+        boolean quick;
+
+        @Option(names = "--full", description = "Preset: 1,8,32,128 clients, 64,256,4096 B, sync on and off, 3 rounds.")
+        boolean full;
+
+        @Option(
+                names = "--vs",
+                paramLabel = "LIST",
+                description = "Peers among ratis,jraft,microraft,ours-serial (default: ratis,jraft,microraft).")
+        String vs;
+
+        @Option(names = "--clients", paramLabel = "LIST", description = "Client counts, comma-separated.")
+        String clients;
+
+        @Option(names = "--payload", paramLabel = "LIST", description = "Payload sizes in bytes, comma-separated.")
+        String payload;
+
+        @Option(names = "--warmup-seconds", paramLabel = "S", description = "Unmeasured load before each run.")
+        String warmupSeconds;
+
+        @Option(names = "--seconds", paramLabel = "S", description = "Measured seconds per run.")
+        String seconds;
+
+        @Option(names = "--rounds", paramLabel = "N", description = "Rounds, each in a rotated library order.")
+        String rounds;
+
+        @Option(names = "--sync", paramLabel = "on,off", description = "Sync modes: on, off or on,off.")
+        String sync;
+
+        @Option(names = "--heap", paramLabel = "SIZE", description = "Each driver JVM's -Xmx (default: 3g).")
+        String heap;
+
+        @Option(names = "--results", paramLabel = "DIR", description = "Where results, CSV and charts go.")
+        String results;
+
+        @Option(names = "--data-dir", paramLabel = "DIR", description = "Where the nodes keep their logs.")
+        String dataDir;
+
+        @Option(
+                names = "--disk-seconds",
+                paramLabel = "S",
+                description = "Seconds of the disk-limit measurement (default: 3).")
+        String diskSeconds;
+
+        @Option(
+                names = {"-h", "--help"},
+                usageHelp = true,
+                description = "Show this help message and exit.")
+        boolean help;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            if (quick && full) {
+                throw new ParameterException(spec.commandLine(), "--quick and --full exclude each other");
             }
-            if (!args[i].startsWith("--") || i + 1 >= args.length) {
-                System.err.println("usage: " + USAGE);
-                System.exit(2);
+            Map<String, String> options = new LinkedHashMap<>();
+            String[][] given = {
+                {"--vs", vs},
+                {"--clients", clients},
+                {"--payload", payload},
+                {"--warmup-seconds", warmupSeconds},
+                {"--seconds", seconds},
+                {"--rounds", rounds},
+                {"--sync", sync},
+                {"--heap", heap},
+                {"--results", results},
+                {"--data-dir", dataDir},
+                {"--disk-seconds", diskSeconds}
+            };
+            for (String[] option : given) {
+                if (option[1] != null) {
+                    options.put(option[0], option[1]);
+                }
             }
-            options.put(args[i], args[++i]);
+            String profile = quick ? "--quick" : full ? "--full" : "--default";
+            for (Map.Entry<String, String> preset : PROFILES.get(profile).entrySet()) {
+                options.putIfAbsent(preset.getKey(), preset.getValue());
+            }
+            RaftBench bench;
+            try {
+                bench = new RaftBench(options);
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+            }
+            return bench.run() ? 0 : 1;
         }
-        for (Map.Entry<String, String> preset : PROFILES.get(profile).entrySet()) {
-            options.putIfAbsent(preset.getKey(), preset.getValue());
-        }
-        RaftBench bench;
-        try {
-            bench = new RaftBench(options);
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage() + "\nusage: " + USAGE);
-            System.exit(2);
-            return;
-        }
-        System.exit(bench.run() ? 0 : 1);
     }
 
     private List<Library> libraries() {

@@ -1,7 +1,7 @@
 package dev.raftchat.bench;
 
-import dev.raftchat.raft.core.Entry;
-import dev.raftchat.raft.core.HardState;
+import dev.raftchat.raft.model.Entry;
+import dev.raftchat.raft.model.HardState;
 import dev.raftchat.raft.storage.file.FileLogStorage;
 import dev.raftchat.raft.storage.file.FileLogStorageConfig;
 import java.io.IOException;
@@ -15,7 +15,11 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.Callable;
 import java.util.stream.Stream;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * Appends per second and MB/s of {@link FileLogStorage} with sync on, for several entry sizes and batch
@@ -26,35 +30,70 @@ import java.util.stream.Stream;
  * <p>Usage: {@code bin/storage-bench [--dir PATH] [--seconds N] [--sizes 64,256,4096] [--batches 1,16,128] [--rounds N]}.
  * Not a JMH benchmark: each measurement is seconds of fsync-bound work, where JIT noise is negligible.
  */
-public final class StorageBench {
+@Command(
+        name = "storage-bench",
+        sortOptions = false,
+        usageHelpAutoWidth = true,
+        description = "Appends per second and MB/s of the file log with sync on, beside a raw write+force loop of the"
+                + " same bytes on the same disk.")
+public final class StorageBench implements Callable<Integer> {
 
     /** Bytes a record adds to an entry's data in a segment file (length, CRC, term, index, type). */
     static final int RECORD_OVERHEAD_BYTES = 25;
 
+    @Option(
+            names = "--dir",
+            paramLabel = "PATH",
+            defaultValue = "raft-bench/target/storage-bench",
+            description = "Directory on the disk to measure (default: ${DEFAULT-VALUE}).")
+    Path dir;
+
+    @Option(
+            names = "--seconds",
+            paramLabel = "N",
+            defaultValue = "3",
+            description = "Seconds per case, for the log and as much for the raw loop (default: ${DEFAULT-VALUE}).")
+    double seconds;
+
+    @Option(
+            names = "--sizes",
+            paramLabel = "a,b",
+            split = ",",
+            defaultValue = "64,256,4096",
+            description = "Entry sizes in bytes (default: ${DEFAULT-VALUE}).")
+    int[] sizes;
+
+    @Option(
+            names = "--batches",
+            paramLabel = "a,b",
+            split = ",",
+            defaultValue = "1,16,128",
+            description = "Entries per sync (default: ${DEFAULT-VALUE}).")
+    int[] batches;
+
+    @Option(
+            names = "--rounds",
+            paramLabel = "N",
+            defaultValue = "6",
+            description = "Alternations of the log and the raw loop per case (default: ${DEFAULT-VALUE}).")
+    int rounds;
+
+    @Option(
+            names = {"-h", "--help"},
+            usageHelp = true,
+            description = "Show this help message and exit.")
+    boolean help;
+
     private StorageBench() {}
 
-    public static void main(String[] args) throws IOException {
+    public static void main(String[] args) {
         // Keep the table readable: the storage logs one INFO line per open.
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
-        Path dir = Path.of("raft-bench/target/storage-bench");
-        double seconds = 3;
-        int[] sizes = {64, 256, 4096};
-        int[] batches = {1, 16, 128};
-        int rounds = 6;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--dir" -> dir = Path.of(args[++i]);
-                case "--seconds" -> seconds = Double.parseDouble(args[++i]);
-                case "--sizes" -> sizes = parseInts(args[++i]);
-                case "--batches" -> batches = parseInts(args[++i]);
-                case "--rounds" -> rounds = Integer.parseInt(args[++i]);
-                default -> {
-                    System.err.println(
-                            "usage: storage-bench [--dir PATH] [--seconds N] [--sizes a,b] [--batches a,b] [--rounds N]");
-                    System.exit(2);
-                }
-            }
-        }
+        System.exit(new CommandLine(new StorageBench()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws IOException {
         Files.createDirectories(dir);
         System.out.printf(
                 Locale.ROOT,
@@ -122,6 +161,7 @@ public final class StorageBench {
                     hardStateSyncs / (hardStateNanos / 1e9));
         }
         deleteRecursively(dir);
+        return 0;
     }
 
     private record Result(double entriesPerSecond, double diskMegabytesPerSecond) {
@@ -247,10 +287,6 @@ public final class StorageBench {
             channel.close();
             Files.deleteIfExists(file);
         }
-    }
-
-    private static int[] parseInts(String list) {
-        return Stream.of(list.split(",")).mapToInt(Integer::parseInt).toArray();
     }
 
     private static void deleteRecursively(Path dir) {

@@ -1,10 +1,10 @@
 package dev.raftchat.sim;
 
-import dev.raftchat.raft.core.Entry;
-import dev.raftchat.raft.core.EntryType;
 import dev.raftchat.raft.message.AppendRequest;
 import dev.raftchat.raft.message.ForwardProposal;
 import dev.raftchat.raft.message.Message;
+import dev.raftchat.raft.model.Entry;
+import dev.raftchat.raft.model.EntryType;
 
 /**
  * One scheduled happening. Events run in (virtual time, sequence number) order, the sequence number

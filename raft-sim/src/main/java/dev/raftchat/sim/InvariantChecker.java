@@ -1,13 +1,13 @@
 package dev.raftchat.sim;
 
-import dev.raftchat.raft.core.Entry;
-import dev.raftchat.raft.core.HardState;
-import dev.raftchat.raft.core.LogPosition;
 import dev.raftchat.raft.core.Ready;
 import dev.raftchat.raft.core.Role;
 import dev.raftchat.raft.message.AppendResponse;
 import dev.raftchat.raft.message.Message;
 import dev.raftchat.raft.message.VoteResponse;
+import dev.raftchat.raft.model.Entry;
+import dev.raftchat.raft.model.HardState;
+import dev.raftchat.raft.model.LogPosition;
 import dev.raftchat.raft.storage.LogStorage;
 import java.util.HashMap;
 import java.util.List;

@@ -1,8 +1,8 @@
 package dev.raftchat.sim;
 
-import dev.raftchat.raft.core.Entry;
-import dev.raftchat.raft.core.HardState;
-import dev.raftchat.raft.core.LogPosition;
+import dev.raftchat.raft.model.Entry;
+import dev.raftchat.raft.model.HardState;
+import dev.raftchat.raft.model.LogPosition;
 import dev.raftchat.raft.storage.ForwardingLogStorage;
 import dev.raftchat.raft.storage.LogStorage;
 import dev.raftchat.raft.storage.MemoryLogStorage;

@@ -1,20 +1,20 @@
 package dev.raftchat.sim;
 
 import dev.raftchat.raft.confchange.ConfChange;
-import dev.raftchat.raft.core.ConfState;
-import dev.raftchat.raft.core.Entry;
-import dev.raftchat.raft.core.EntryType;
-import dev.raftchat.raft.core.HardState;
 import dev.raftchat.raft.core.NotLeaderException;
 import dev.raftchat.raft.core.ProposalRejectedException;
-import dev.raftchat.raft.core.ReadState;
 import dev.raftchat.raft.core.Ready;
 import dev.raftchat.raft.core.Role;
-import dev.raftchat.raft.core.SnapshotChunk;
-import dev.raftchat.raft.core.SnapshotMeta;
 import dev.raftchat.raft.core.Status;
 import dev.raftchat.raft.message.ForwardProposal;
 import dev.raftchat.raft.message.Message;
+import dev.raftchat.raft.model.ConfState;
+import dev.raftchat.raft.model.Entry;
+import dev.raftchat.raft.model.EntryType;
+import dev.raftchat.raft.model.HardState;
+import dev.raftchat.raft.model.ReadState;
+import dev.raftchat.raft.model.SnapshotChunk;
+import dev.raftchat.raft.model.SnapshotMeta;
 import dev.raftchat.raft.runtime.ProposalNotCommittedException;
 import dev.raftchat.raft.runtime.RaftClock;
 import dev.raftchat.raft.runtime.RaftDriver;

@@ -1,13 +1,13 @@
 package dev.raftchat.sim;
 
 import dev.raftchat.raft.confchange.ConfChange;
-import dev.raftchat.raft.confchange.ConfChanger;
-import dev.raftchat.raft.core.ConfState;
 import dev.raftchat.raft.core.NodeConfig;
 import dev.raftchat.raft.core.Role;
+import dev.raftchat.raft.internal.confchange.ConfChanger;
 import dev.raftchat.raft.message.AppendResponse;
 import dev.raftchat.raft.message.Message;
 import dev.raftchat.raft.message.VoteResponse;
+import dev.raftchat.raft.model.ConfState;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

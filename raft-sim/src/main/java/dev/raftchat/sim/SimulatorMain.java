@@ -1,17 +1,79 @@
 package dev.raftchat.sim;
 
 import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Callable;
 import java.util.function.LongFunction;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code bin/raft-sim --seeds N [--first-seed S] [--threads T] [--verbose] [--trace-events E]}: runs N seeds, prints each
  * failure with the command that replays it, the coverage counters and the speed, and ends with the
  * line {@code N passed, M failed}. Exit status 0 when every seed passed, 1 when one failed, 2 on bad
- * usage.
+ * usage (picocli's message and the usage, as every command-line tool of the project).
  */
-public final class SimulatorMain {
+@Command(
+        name = "raft-sim",
+        sortOptions = false,
+        usageHelpAutoWidth = true,
+        description = "Runs the deterministic simulator over a range of seeds, each a whole faulty cluster run, and"
+                + " checks its invariants and linearizability.",
+        exitCodeListHeading = "Exit codes:%n",
+        exitCodeList = {"0:every seed passed", "1:a seed failed (its replay command is printed)", "2:invalid arguments"
+        })
+public final class SimulatorMain implements Callable<Integer> {
+    @Option(
+            names = "--seeds",
+            paramLabel = "N",
+            defaultValue = "100",
+            description = "Seeds to run (default: ${DEFAULT-VALUE}).")
+    int seeds;
 
-    private SimulatorMain() {}
+    @Option(
+            names = "--first-seed",
+            paramLabel = "S",
+            defaultValue = "1",
+            description = "The first seed; runs S .. S+N-1 (default: ${DEFAULT-VALUE}).")
+    long firstSeed;
+
+    @Option(
+            names = "--threads",
+            paramLabel = "T",
+            description = "Seeds run in parallel (default: the machine's processors).")
+    Integer threads;
+
+    @Option(names = "--verbose", description = "Print each seed's configuration before running it.")
+    boolean verbose;
+
+    @Option(
+            names = "--trace-events",
+            paramLabel = "E",
+            defaultValue = "0",
+            description = "Events of a failing seed's trace to print (default: the seed's own setting).")
+    int traceEvents;
+
+    @Option(
+            names = {"-h", "--help"},
+            usageHelp = true,
+            description = "Show this help message and exit.")
+    boolean help;
+
+    @Spec
+    CommandSpec spec;
+
+    private final PrintStream out;
+    private final LongFunction<SimResult> simulate;
+
+    private SimulatorMain(PrintStream out, LongFunction<SimResult> simulate) {
+        this.out = out;
+        this.simulate = simulate;
+    }
 
     public static void main(String[] args) {
         System.exit(run(args, System.out, System.err));
@@ -23,33 +85,17 @@ public final class SimulatorMain {
 
     /** {@code simulate} replaces the seeded configurations (tests); null runs {@link SimulationConfig#forSeed}. */
     static int run(String[] args, PrintStream out, PrintStream err, LongFunction<SimResult> simulate) {
-        int seeds = 100;
-        long firstSeed = 1;
-        int threads = Runtime.getRuntime().availableProcessors();
-        boolean verbose = false;
-        int traceEvents = 0;
-        try {
-            for (int i = 0; i < args.length; i++) {
-                switch (args[i]) {
-                    case "--seeds" -> seeds = Integer.parseInt(value(args, ++i, "--seeds"));
-                    case "--first-seed" -> firstSeed = Long.parseLong(value(args, ++i, "--first-seed"));
-                    case "--threads" -> threads = Integer.parseInt(value(args, ++i, "--threads"));
-                    case "--verbose" -> verbose = true;
-                    case "--trace-events" -> traceEvents = Integer.parseInt(value(args, ++i, "--trace-events"));
-                    case "-h", "--help" -> {
-                        out.println(usage());
-                        return 0;
-                    }
-                    default -> throw new IllegalArgumentException("unknown argument: " + args[i]);
-                }
-            }
-            if (seeds < 1 || threads < 1) {
-                throw new IllegalArgumentException("--seeds and --threads must be >= 1");
-            }
-        } catch (IllegalArgumentException e) {
-            err.println("raft-sim: " + e.getMessage());
-            err.println(usage());
-            return 2;
+        CommandLine commandLine = new CommandLine(new SimulatorMain(out, simulate));
+        commandLine.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
+        commandLine.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
+        return commandLine.execute(args);
+    }
+
+    @Override
+    public Integer call() {
+        int threads = this.threads == null ? Runtime.getRuntime().availableProcessors() : this.threads;
+        if (seeds < 1 || threads < 1) {
+            throw new ParameterException(spec.commandLine(), "--seeds and --threads must be >= 1");
         }
         if (verbose || seeds == 1) {
             for (long s = firstSeed; s < firstSeed + seeds; s++) {
@@ -79,16 +125,5 @@ public final class SimulatorMain {
                 summary.seedsPerSecond(), threads, summary.elapsedNanos() / 1e9);
         out.println(summary.passed() + " passed, " + summary.failures().size() + " failed");
         return summary.failures().isEmpty() ? 0 : 1;
-    }
-
-    private static String value(String[] args, int i, String flag) {
-        if (i >= args.length) {
-            throw new IllegalArgumentException(flag + " needs a value");
-        }
-        return args[i];
-    }
-
-    private static String usage() {
-        return "usage: bin/raft-sim --seeds N [--first-seed S] [--threads T] [--verbose] [--trace-events E]";
     }
 }

@@ -2,8 +2,8 @@ package dev.raftchat.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.raftchat.raft.core.Entry;
-import dev.raftchat.raft.core.HardState;
+import dev.raftchat.raft.model.Entry;
+import dev.raftchat.raft.model.HardState;
 import dev.raftchat.raft.storage.LogStorage;
 import java.util.ArrayList;
 import java.util.List;

@@ -3,10 +3,10 @@ package dev.raftchat.sim;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.raftchat.raft.core.Entry;
-import dev.raftchat.raft.core.HardState;
-import dev.raftchat.raft.core.LogPosition;
 import dev.raftchat.raft.core.Ready;
+import dev.raftchat.raft.model.Entry;
+import dev.raftchat.raft.model.HardState;
+import dev.raftchat.raft.model.LogPosition;
 import dev.raftchat.raft.storage.MemoryLogStorage;
 import java.util.ArrayList;
 import java.util.List;

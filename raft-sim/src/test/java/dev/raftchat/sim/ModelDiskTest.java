@@ -3,8 +3,8 @@ package dev.raftchat.sim;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.raftchat.raft.core.Entry;
-import dev.raftchat.raft.core.HardState;
+import dev.raftchat.raft.model.Entry;
+import dev.raftchat.raft.model.HardState;
 import dev.raftchat.raft.storage.LogStorage;
 import java.util.ArrayList;
 import java.util.List;

@@ -55,6 +55,20 @@ class SimulatorMainTest {
     void badUsageIsExplained() {
         assertThat(run("--seeds")).isEqualTo(2);
         assertThat(run("--bogus")).isEqualTo(2);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("usage: bin/raft-sim", "unknown argument: --bogus");
+        assertThat(run("--seeds", "0")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .contains("Missing required parameter for option '--seeds'")
+                .contains("Unknown option: '--bogus'")
+                .contains("--seeds and --threads must be >= 1")
+                .contains("Usage: raft-sim");
+    }
+
+    @Test
+    void helpListsEveryOptionAndTheExitCodes() {
+        assertThat(run("--help")).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8))
+                .startsWith("Usage: raft-sim")
+                .contains("--seeds=N", "--first-seed=S", "--threads=T", "--verbose", "--trace-events=E", "-h, --help")
+                .contains("Exit codes:", "invalid arguments");
     }
 }

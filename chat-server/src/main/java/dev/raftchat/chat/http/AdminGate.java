@@ -1,5 +1,6 @@
 package dev.raftchat.chat.http;
 
+import dev.raftchat.chat.state.ChatError;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
@@ -84,8 +85,7 @@ public final class AdminGate {
         if (adminToken == null) {
             if (!trustedLoopback(request, client)) {
                 throw new ApiException(
-                        403,
-                        "forbidden",
+                        ChatError.FORBIDDEN,
                         "admin routes (membership, backup) are accepted from loopback clients only, not through a"
                                 + " proxy; start the nodes with --admin-token (or RAFT_CHAT_ADMIN_TOKEN) to allow"
                                 + " remote admins");
@@ -94,8 +94,7 @@ public final class AdminGate {
         }
         if (!presentsToken(request)) {
             throw new ApiException(
-                    401,
-                    "unauthorized",
+                    ChatError.UNAUTHORIZED,
                     "admin routes (membership, backup) need the header 'Authorization: Bearer <admin token>'");
         }
     }
@@ -115,8 +114,7 @@ public final class AdminGate {
     void requireDetails(FullHttpRequest request, SocketAddress client, String what) {
         if (!mayViewDetails(request, client)) {
             throw new ApiException(
-                    403,
-                    "forbidden",
+                    ChatError.FORBIDDEN,
                     what + " is shown to loopback clients (not through a proxy) and to holders of the admin token"
                             + " only; GET /api/v1/cluster shows every node's id, role and health to anyone");
         }
@@ -125,14 +123,13 @@ public final class AdminGate {
     private void requireBrowserSafe(FullHttpRequest request) {
         if (!hostAllowed(request)) {
             throw new ApiException(
-                    403,
-                    "forbidden_host",
+                    ChatError.FORBIDDEN_HOST,
                     "admin routes answer only requests whose Host is an IP address, localhost or a name given with"
                             + " --http-allowed-hosts (a defence against DNS rebinding)");
         }
         if (!sameOrigin(request)) {
             throw new ApiException(
-                    403, "forbidden_origin", "admin routes refuse requests sent by a page of another site");
+                    ChatError.FORBIDDEN_ORIGIN, "admin routes refuse requests sent by a page of another site");
         }
         if (request.method().equals(HttpMethod.GET) || request.method().equals(HttpMethod.HEAD)) {
             return;
@@ -148,8 +145,7 @@ public final class AdminGate {
             return; // the original API's "curl -d http://host:port" (not a browser: no Origin, no Sec-Fetch-*)
         }
         throw new ApiException(
-                415,
-                "unsupported_media_type",
+                ChatError.UNSUPPORTED_MEDIA_TYPE,
                 "admin writes need 'Content-Type: application/json' (a body like {\"url\":\"http://host:port\"})");
     }
 

@@ -1,5 +1,6 @@
 package dev.raftchat.chat.http;
 
+import dev.raftchat.chat.state.ChatError;
 import java.util.Objects;
 
 /**
@@ -12,6 +13,11 @@ public final class ApiException extends RuntimeException {
     private final int status;
     private final String code;
 
+    public ApiException(ChatError error, String message) {
+        this(error.httpStatus(), error.code(), message);
+    }
+
+    /** An error whose code may be of another build (a state machine's rejection). */
     public ApiException(int status, String code, String message) {
         super(message);
         this.status = status;

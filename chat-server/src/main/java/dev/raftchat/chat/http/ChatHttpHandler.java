@@ -3,6 +3,7 @@ package dev.raftchat.chat.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.raftchat.chat.state.ChatError;
 import dev.raftchat.chat.state.ChatModel;
 import dev.raftchat.chat.state.ChatStateMachine;
 import dev.raftchat.chat.state.InvalidCommandException;
@@ -228,12 +229,11 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
             Throwable cause = request.decoderResult().cause();
             if (cause instanceof TooLongFrameException) {
                 throw new ApiException(
-                        431,
-                        "request_header_too_large",
+                        ChatError.REQUEST_HEADER_TOO_LARGE,
                         "the request line or the headers are too long (at most " + REQUEST_LINE_BYTES_MAX
                                 + " bytes of request line and " + HEADER_BYTES_MAX + " bytes of headers)");
             }
-            throw new ApiException(400, "bad_request", "the request could not be parsed as HTTP");
+            throw new ApiException(ChatError.BAD_REQUEST, "the request could not be parsed as HTTP");
         }
         StrictInput.checkTarget(request.uri());
         String raw = rawPath(request.uri());
@@ -248,7 +248,7 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
         String path = uri.path();
         if (path.isEmpty()) {
             // A target of only a query ("?x=1"): no path to route (the fuzzer's 500, found at this merge).
-            throw new ApiException(400, "bad_request", "the request target has no path: it must start with '/'");
+            throw new ApiException(ChatError.BAD_REQUEST, "the request target has no path: it must start with '/'");
         }
         if (WebAssetResponder.claims(path)) {
             return CompletableFuture.completedFuture(webAssets.respond(request, path));
@@ -285,11 +285,10 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
                                     ? json(
                                             HttpResponseStatus.OK,
                                             "{\"status\":\"ok\"}".getBytes(StandardCharsets.UTF_8))
-                                    : error(503, "not_running", "the Raft server is not running"));
+                                    : error(ChatError.NOT_RUNNING, "the Raft server is not running"));
                 case "ws":
                     throw new ApiException(
-                            400,
-                            "websocket_upgrade_required",
+                            ChatError.WEBSOCKET_UPGRADE_REQUIRED,
                             ChatHttpServer.WEBSOCKET_PATH + " is a WebSocket: connect with a WebSocket client");
                 case "raft":
                     requireMethod(method, HttpMethod.GET);
@@ -323,12 +322,12 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
                 try {
                     PeerAddress.parse(url);
                 } catch (IllegalArgumentException e) {
-                    throw new ApiException(400, "invalid_peer_url", e.getMessage());
+                    throw new ApiException(ChatError.INVALID_PEER_URL, e.getMessage());
                 }
                 try {
                     backend.limits().checkPeerUrl(url);
                 } catch (InvalidCommandException e) {
-                    throw new ApiException(400, e.code(), e.getMessage());
+                    throw new ApiException(e.error(), e.getMessage());
                 }
                 boolean learner = flag(uri, "learner");
                 return backend.addMember(nodeId, url, learner)
@@ -349,8 +348,7 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
                     .thenApply(done -> membership(done ? 200 : 202, nodeId, done ? "voter" : "promoting"));
         }
         throw new ApiException(
-                404,
-                "not_found",
+                ChatError.NOT_FOUND,
                 "no route for " + method + " " + uri.path()
                         + "; see /rooms, /rooms/{room}, /raft/{id}, /healthz, /readyz, /ws");
     }
@@ -359,8 +357,7 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
         JsonNode body = StrictInput.json(request.content());
         if (body == null || !body.isObject()) {
             throw new ApiException(
-                    400,
-                    "invalid_json",
+                    ChatError.INVALID_JSON,
                     "the body must be a JSON object like {\"Message\":\"hello\",\"User\":\"ann\"}");
         }
         String message = textField(body, "message");
@@ -372,15 +369,15 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
             user = ChatModel.originalUserName(user);
             backend.limits().checkMessage(message);
         } catch (InvalidCommandException e) {
-            throw new ApiException(400, e.code(), e.getMessage());
+            throw new ApiException(e.error(), e.getMessage());
         }
         String refused = StrictInput.refusedCharacter(user, false);
         if (refused != null) {
-            throw new ApiException(400, "invalid_username", "the user name contains " + refused);
+            throw new ApiException(ChatError.INVALID_USERNAME, "the user name contains " + refused);
         }
         refused = StrictInput.refusedCharacter(message, true);
         if (refused != null) {
-            throw new ApiException(400, "invalid_text", "the message contains " + refused);
+            throw new ApiException(ChatError.INVALID_TEXT, "the message contains " + refused);
         }
         if (api != null) {
             return api.postOriginal(room, user, message, request, client);
@@ -397,10 +394,10 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
         for (Map.Entry<String, JsonNode> field : body.properties()) {
             if (field.getKey().equalsIgnoreCase(name)) {
                 if (found != null) {
-                    throw new ApiException(400, "invalid_json", "field \"" + name + "\" appears more than once");
+                    throw new ApiException(ChatError.INVALID_JSON, "field \"" + name + "\" appears more than once");
                 }
                 if (!field.getValue().isTextual()) {
-                    throw new ApiException(400, "invalid_json", "field \"" + field.getKey() + "\" must be a string");
+                    throw new ApiException(ChatError.INVALID_JSON, "field \"" + field.getKey() + "\" must be a string");
                 }
                 found = field.getValue().textValue();
             }
@@ -412,11 +409,11 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
         try {
             backend.limits().checkRoomName(room);
         } catch (InvalidCommandException e) {
-            throw new ApiException(400, e.code(), e.getMessage());
+            throw new ApiException(e.error(), e.getMessage());
         }
         String refused = StrictInput.refusedCharacter(room, false);
         if (refused != null) {
-            throw new ApiException(400, "invalid_room_name", "the room name contains " + refused);
+            throw new ApiException(ChatError.INVALID_ROOM_NAME, "the room name contains " + refused);
         }
     }
 
@@ -432,7 +429,7 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
                     || body.size() != 1
                     || !body.path("url").isTextual()) {
                 throw new ApiException(
-                        400, "invalid_json", "the body must be a JSON object like {\"url\":\"http://host:port\"}");
+                        ChatError.INVALID_JSON, "the body must be a JSON object like {\"url\":\"http://host:port\"}");
             }
             return body.get("url").textValue().trim();
         }
@@ -493,7 +490,7 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
      */
     static ApiException handshakeError(FullHttpRequest request) {
         if (!request.decoderResult().isSuccess()) {
-            return new ApiException(400, "bad_request", "the request could not be parsed as HTTP");
+            return new ApiException(ChatError.BAD_REQUEST, "the request could not be parsed as HTTP");
         }
         try {
             StrictInput.checkTarget(request.uri());
@@ -501,14 +498,15 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
             return e;
         }
         if (!request.method().equals(HttpMethod.GET)) {
-            return new ApiException(405, "method_not_allowed", "a WebSocket handshake is a GET; allowed: GET");
+            return new ApiException(ChatError.METHOD_NOT_ALLOWED, "a WebSocket handshake is a GET; allowed: GET");
         }
         if (!request.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)) {
-            return new ApiException(400, "invalid_handshake", "a WebSocket handshake needs 'Connection: Upgrade'");
+            return new ApiException(ChatError.INVALID_HANDSHAKE, "a WebSocket handshake needs 'Connection: Upgrade'");
         }
         String version = request.headers().get(HttpHeaderNames.SEC_WEBSOCKET_VERSION);
         if (version == null || !version.trim().equals("13")) {
-            return new ApiException(426, "upgrade_required", "this server speaks WebSocket version 13 (RFC 6455) only");
+            return new ApiException(
+                    ChatError.UPGRADE_REQUIRED, "this server speaks WebSocket version 13 (RFC 6455) only");
         }
         String key = request.headers().get(HttpHeaderNames.SEC_WEBSOCKET_KEY);
         boolean keyValid = false;
@@ -520,7 +518,7 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
             }
         }
         if (!keyValid) {
-            return new ApiException(400, "invalid_handshake", "Sec-WebSocket-Key must be 16 random bytes in base64");
+            return new ApiException(ChatError.INVALID_HANDSHAKE, "Sec-WebSocket-Key must be 16 random bytes in base64");
         }
         return null;
     }
@@ -555,7 +553,7 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
         if (value.equals("false")) {
             return false;
         }
-        throw new ApiException(400, "invalid_parameter", name + " must be 'true' or 'false', not '" + value + "'");
+        throw new ApiException(ChatError.INVALID_PARAMETER, name + " must be 'true' or 'false', not '" + value + "'");
     }
 
     private static boolean stale(QueryStringDecoder uri) {
@@ -571,8 +569,7 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
             return false;
         }
         throw new ApiException(
-                400,
-                "invalid_consistency",
+                ChatError.INVALID_CONSISTENCY,
                 "consistency must be 'linearizable' (the default) or 'stale', not '" + value + "'");
     }
 
@@ -585,7 +582,7 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
         } catch (NumberFormatException e) {
             // answered below
         }
-        throw new ApiException(400, "invalid_node_id", "node id '" + text + "' is not a positive integer");
+        throw new ApiException(ChatError.INVALID_NODE_ID, "node id '" + text + "' is not a positive integer");
     }
 
     private static void requireMethod(HttpMethod method, HttpMethod allowed) {
@@ -595,7 +592,7 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
     }
 
     private static ApiException methodNotAllowed(HttpMethod method, String allowed) {
-        return new ApiException(405, "method_not_allowed", method + " is not allowed here; allowed: " + allowed);
+        return new ApiException(ChatError.METHOD_NOT_ALLOWED, method + " is not allowed here; allowed: " + allowed);
     }
 
     private static FullHttpResponse membership(int status, long nodeId, String state) {
@@ -610,6 +607,11 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
         return response;
     }
 
+    public static FullHttpResponse error(ChatError error, String message) {
+        return error(error.httpStatus(), error.code(), message);
+    }
+
+    /** An error whose code may be of another build (a state machine's rejection). */
     public static FullHttpResponse error(int status, String code, String message) {
         ObjectNode body = JSON.createObjectNode();
         body.putObject("error").put("code", code).put("message", message);
@@ -636,44 +638,39 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
             return error(api.status(), api.code(), api.getMessage());
         }
         if (cause instanceof InvalidCommandException invalid) {
-            return error(400, invalid.code(), invalid.getMessage());
+            return error(invalid.error(), invalid.getMessage());
         }
         if (cause instanceof NotLeaderException) {
             return error(
-                    503,
-                    "no_leader",
+                    ChatError.NO_LEADER,
                     "no leader is known (an election may be under way, or the cluster has no quorum): "
                             + cause.getMessage());
         }
         if (cause instanceof RaftTimeoutException || cause instanceof TimeoutException) {
             return error(
-                    503,
-                    "timeout",
+                    ChatError.TIMEOUT,
                     "not committed or confirmed in time; the cluster may have no quorum."
                             + " A write's outcome is unknown: it may still appear. " + nullToEmpty(cause.getMessage()));
         }
         if (cause instanceof ProposalRejectedException || cause instanceof ReadRejectedException) {
-            return error(503, "overloaded", "the node refused the request to protect itself: " + cause.getMessage());
+            return error(ChatError.OVERLOADED, "the node refused the request to protect itself: " + cause.getMessage());
         }
         if (cause instanceof ProposalNotCommittedException) {
             return error(
-                    503,
-                    "not_committed",
+                    ChatError.NOT_COMMITTED,
                     "the write was lost in a leader change and not committed; retry: " + cause.getMessage());
         }
         if (cause instanceof ReadNotConfirmedException) {
             return error(
-                    503,
-                    "read_not_confirmed",
+                    ChatError.READ_NOT_CONFIRMED,
                     "the leader could not confirm its leadership; retry: " + cause.getMessage());
         }
         if (cause instanceof RaftShutdownException) {
-            return error(503, "shutting_down", "this node is stopping: " + cause.getMessage());
+            return error(ChatError.SHUTTING_DOWN, "this node is stopping: " + cause.getMessage());
         }
         LOG.error("request failed unexpectedly", cause);
         return error(
-                500,
-                "internal_error",
+                ChatError.INTERNAL_ERROR,
                 "unexpected " + cause.getClass().getSimpleName() + ": " + nullToEmpty(cause.getMessage()));
     }
 

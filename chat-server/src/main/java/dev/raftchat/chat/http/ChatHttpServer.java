@@ -1,5 +1,6 @@
 package dev.raftchat.chat.http;
 
+import dev.raftchat.chat.state.ChatError;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -152,8 +153,7 @@ public final class ChatHttpServer implements AutoCloseable {
                                         // let the aggregator discard what still comes until the client closes
                                         // or the linger time ends (a "lingering close").
                                         FullHttpResponse response = ChatHttpHandler.error(
-                                                413,
-                                                "body_too_large",
+                                                ChatError.BODY_TOO_LARGE,
                                                 "the request body is larger than " + contentBytesMax + " bytes");
                                         HttpUtil.setContentLength(
                                                 response, response.content().readableBytes());
@@ -317,11 +317,8 @@ public final class ChatHttpServer implements AutoCloseable {
         }
         FullHttpResponse json = status == 413
                 ? ChatHttpHandler.error(
-                        413, "body_too_large", "the request body is larger than " + maxContentLength + " bytes")
-                : ChatHttpHandler.error(
-                        status,
-                        "expectation_failed",
-                        "the only expectation this server supports is 'Expect: 100-continue'");
+                        ChatError.BODY_TOO_LARGE, "the request body is larger than " + maxContentLength + " bytes")
+                : ChatHttpHandler.error(ChatError.EXPECTATION_FAILED, ChatError.EXPECTATION_FAILED.defaultMessage());
         json.headers().set(plain.headers());
         json.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json; charset=utf-8");
         HttpUtil.setContentLength(json, json.content().readableBytes());

@@ -1,5 +1,6 @@
 package dev.raftchat.chat.http;
 
+import dev.raftchat.chat.state.ChatError;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
@@ -206,8 +207,7 @@ final class ConnectionGuard {
             return;
         }
         FullHttpResponse response = ChatHttpHandler.error(
-                408,
-                "request_timeout",
+                ChatError.REQUEST_TIMEOUT,
                 "the request " + what + " did not arrive within "
                         + (what.equals("body") ? config.bodyReadTimeoutMillis() : config.headerReadTimeoutMillis())
                         + " ms");

@@ -3,6 +3,7 @@ package dev.raftchat.chat.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.raftchat.chat.api.v1.ApiJson;
+import dev.raftchat.chat.state.ChatError;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -59,8 +60,7 @@ public final class OpsRoutes {
                 requireGet(request);
                 if (!mayViewDetails.getAsBoolean()) {
                     throw new ApiException(
-                            403,
-                            "forbidden",
+                            ChatError.FORBIDDEN,
                             "/metrics is shown to loopback clients (not through a proxy) and to holders of the admin"
                                     + " token (Authorization: Bearer) only");
                 }
@@ -77,7 +77,7 @@ public final class OpsRoutes {
                                 ? ChatHttpHandler.json(
                                         HttpResponseStatus.OK,
                                         "{\"status\":\"ready\"}".getBytes(StandardCharsets.UTF_8))
-                                : ChatHttpHandler.error(503, "not_ready", reason));
+                                : ChatHttpHandler.error(ChatError.NOT_READY, reason));
             case CLUSTER_PATH:
                 requireGet(request);
                 byte[] cluster = operations.clusterJson();
@@ -132,7 +132,8 @@ public final class OpsRoutes {
 
     private static void requireGet(FullHttpRequest request) {
         if (!request.method().equals(HttpMethod.GET)) {
-            throw new ApiException(405, "method_not_allowed", request.method() + " is not allowed here; allowed: GET");
+            throw new ApiException(
+                    ChatError.METHOD_NOT_ALLOWED, request.method() + " is not allowed here; allowed: GET");
         }
     }
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
+import dev.raftchat.chat.state.ChatError;
 import io.netty.buffer.ByteBuf;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
@@ -48,16 +49,14 @@ public final class StrictInput {
         int pathEnd = query >= 0 ? query : fragment >= 0 ? fragment : uri.length();
         if (!decodes(uri, 0, pathEnd)) {
             throw new ApiException(
-                    400,
-                    "invalid_path",
+                    ChatError.INVALID_PATH,
                     "the path has a malformed percent-escape (each '%' takes two hex digits) or is not UTF-8");
         }
         if (query >= 0) {
             int end = fragment > query ? fragment : uri.length();
             if (!decodes(uri, query + 1, end)) {
                 throw new ApiException(
-                        400,
-                        "invalid_query",
+                        ChatError.INVALID_QUERY,
                         "the query string has a malformed percent-escape (each '%' takes two hex digits)"
                                 + " or is not UTF-8");
             }
@@ -115,7 +114,7 @@ public final class StrictInput {
                     .decode(content.nioBuffer())
                     .toString();
         } catch (CharacterCodingException e) {
-            throw new ApiException(400, "invalid_json", "the body is not valid UTF-8");
+            throw new ApiException(ChatError.INVALID_JSON, "the body is not valid UTF-8");
         }
     }
 
@@ -131,7 +130,7 @@ public final class StrictInput {
         try {
             return JSON.readTree(text);
         } catch (JsonProcessingException e) {
-            throw new ApiException(400, "invalid_json", "the body is not valid JSON: " + e.getOriginalMessage());
+            throw new ApiException(ChatError.INVALID_JSON, "the body is not valid JSON: " + e.getOriginalMessage());
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.raftchat.chat.http;
 
+import dev.raftchat.chat.state.ChatError;
 import dev.raftchat.web.WebAssets;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -42,11 +43,11 @@ final class WebAssetResponder {
     FullHttpResponse respond(FullHttpRequest request, String path) {
         HttpMethod method = request.method();
         if (!method.equals(HttpMethod.GET) && !method.equals(HttpMethod.HEAD)) {
-            throw new ApiException(405, "method_not_allowed", method + " is not allowed here; allowed: GET, HEAD");
+            throw new ApiException(ChatError.METHOD_NOT_ALLOWED, method + " is not allowed here; allowed: GET, HEAD");
         }
         Optional<WebAssets.Asset> found = assets.forPath(path);
         if (found.isEmpty()) {
-            throw new ApiException(404, "not_found", "no web client file at " + path);
+            throw new ApiException(ChatError.NOT_FOUND, "no web client file at " + path);
         }
         WebAssets.Asset asset = found.get();
         String ifNoneMatch = request.headers().get(HttpHeaderNames.IF_NONE_MATCH);

@@ -6,9 +6,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.raftchat.chat.http.ApiException;
 import dev.raftchat.chat.http.NodeOperations;
 import dev.raftchat.chat.state.ChatCodec;
+import dev.raftchat.chat.state.ChatError;
 import dev.raftchat.chat.state.ChatQuery;
-import dev.raftchat.raft.core.ConfState;
 import dev.raftchat.raft.core.Status;
+import dev.raftchat.raft.model.ConfState;
 import dev.raftchat.raft.runtime.RaftServer;
 import dev.raftchat.raft.runtime.ServerStatus;
 import dev.raftchat.raft.storage.file.FileSnapshotStore;
@@ -143,7 +144,7 @@ public final class ChatNodeOperations implements NodeOperations {
     private BackupFile openNewestSnapshot() {
         Path path = snapshots
                 .latestPath()
-                .orElseThrow(() -> new ApiException(503, "no_snapshot", "no snapshot exists yet on node " + nodeId));
+                .orElseThrow(() -> new ApiException(ChatError.NO_SNAPSHOT, "no snapshot exists yet on node " + nodeId));
         FileChannel channel = null;
         try {
             channel = FileChannel.open(path, StandardOpenOption.READ);

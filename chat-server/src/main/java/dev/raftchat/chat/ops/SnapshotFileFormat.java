@@ -1,6 +1,6 @@
 package dev.raftchat.chat.ops;
 
-import dev.raftchat.raft.core.ConfState;
+import dev.raftchat.raft.model.ConfState;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

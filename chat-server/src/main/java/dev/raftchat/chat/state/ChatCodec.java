@@ -511,7 +511,7 @@ public final class ChatCodec {
     }
 
     private static InvalidCommandException malformed(String why) {
-        return new InvalidCommandException("malformed_command", why);
+        return new InvalidCommandException(ChatError.MALFORMED_COMMAND, why);
     }
 
     interface Writer {

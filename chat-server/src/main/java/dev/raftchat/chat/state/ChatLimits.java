@@ -46,19 +46,19 @@ public record ChatLimits(
      * A room name is 1 to {@link #roomNameCharsMax} characters among {@code A-Z a-z 0-9 - _ .}, not
      * starting with a dot: safe in a URL path segment without escaping, and unambiguous to sort.
      *
-     * @throws InvalidCommandException with code {@code invalid_room}
+     * @throws InvalidCommandException with code {@code invalid_room_name}
      */
     public void checkRoomName(String room) {
         if (room == null || room.isEmpty()) {
-            throw new InvalidCommandException("invalid_room", "room name is empty");
+            throw new InvalidCommandException(ChatError.INVALID_ROOM_NAME, "room name is empty");
         }
         if (room.length() > roomNameCharsMax) {
             throw new InvalidCommandException(
-                    "invalid_room",
+                    ChatError.INVALID_ROOM_NAME,
                     "room name has " + room.length() + " characters; at most " + roomNameCharsMax + " are allowed");
         }
         if (room.charAt(0) == '.') {
-            throw new InvalidCommandException("invalid_room", "room name must not start with '.'");
+            throw new InvalidCommandException(ChatError.INVALID_ROOM_NAME, "room name must not start with '.'");
         }
         for (int i = 0; i < room.length(); i++) {
             char c = room.charAt(i);
@@ -70,7 +70,7 @@ public record ChatLimits(
                     || c == '.';
             if (!allowed) {
                 throw new InvalidCommandException(
-                        "invalid_room",
+                        ChatError.INVALID_ROOM_NAME,
                         "room name contains '" + printable(c) + "' at position " + i
                                 + "; allowed are letters A-Z a-z, digits, '-', '_' and '.'");
             }
@@ -80,26 +80,26 @@ public record ChatLimits(
     /**
      * A user name is non-blank, valid Unicode, at most {@link #userNameBytesMax} UTF-8 bytes, without control characters.
      *
-     * @throws InvalidCommandException with code {@code invalid_user}
+     * @throws InvalidCommandException with code {@code invalid_username}
      */
     public void checkUserName(String user) {
         if (user == null || user.isBlank()) {
-            throw new InvalidCommandException("invalid_user", "user name is missing or blank");
+            throw new InvalidCommandException(ChatError.INVALID_USERNAME, "user name is missing or blank");
         }
         if (!isWellFormedUtf16(user)) {
             throw new InvalidCommandException(
-                    "invalid_user", "user name contains an unpaired surrogate (not valid Unicode)");
+                    ChatError.INVALID_USERNAME, "user name contains an unpaired surrogate (not valid Unicode)");
         }
         int bytes = utf8Length(user);
         if (bytes > userNameBytesMax) {
             throw new InvalidCommandException(
-                    "invalid_user",
+                    ChatError.INVALID_USERNAME,
                     "user name has " + bytes + " bytes in UTF-8; at most " + userNameBytesMax + " are allowed");
         }
         for (int i = 0; i < user.length(); i++) {
             if (Character.isISOControl(user.charAt(i))) {
                 throw new InvalidCommandException(
-                        "invalid_user", "user name contains a control character at position " + i);
+                        ChatError.INVALID_USERNAME, "user name contains a control character at position " + i);
             }
         }
     }
@@ -107,20 +107,20 @@ public record ChatLimits(
     /**
      * A message is non-empty, valid Unicode, and at most {@link #messageBytesMax} UTF-8 bytes (line breaks allowed).
      *
-     * @throws InvalidCommandException with code {@code invalid_message}
+     * @throws InvalidCommandException with code {@code invalid_text}, or {@code message_too_large} past the byte limit
      */
     public void checkMessage(String message) {
         if (message == null || message.isEmpty()) {
-            throw new InvalidCommandException("invalid_message", "message is missing or empty");
+            throw new InvalidCommandException(ChatError.INVALID_TEXT, "message is missing or empty");
         }
         if (!isWellFormedUtf16(message)) {
             throw new InvalidCommandException(
-                    "invalid_message", "message contains an unpaired surrogate (not valid Unicode)");
+                    ChatError.INVALID_TEXT, "message contains an unpaired surrogate (not valid Unicode)");
         }
         int bytes = utf8Length(message);
         if (bytes > messageBytesMax) {
             throw new InvalidCommandException(
-                    "invalid_message",
+                    ChatError.MESSAGE_TOO_LARGE,
                     "message has " + bytes + " bytes in UTF-8; at most " + messageBytesMax + " are allowed");
         }
     }
@@ -132,12 +132,12 @@ public record ChatLimits(
      */
     public void checkPeerUrl(String url) {
         if (url == null || url.isBlank()) {
-            throw new InvalidCommandException("invalid_peer_url", "peer URL is missing");
+            throw new InvalidCommandException(ChatError.INVALID_PEER_URL, "peer URL is missing");
         }
         int bytes = utf8Length(url);
         if (bytes > peerUrlBytesMax) {
             throw new InvalidCommandException(
-                    "invalid_peer_url",
+                    ChatError.INVALID_PEER_URL,
                     "peer URL has " + bytes + " bytes; at most " + peerUrlBytesMax + " are allowed");
         }
     }

@@ -1,19 +1,17 @@
 package dev.raftchat.chat.state;
 
+import dev.raftchat.chat.state.ChatRooms.Room;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Objects;
 import java.util.SortedSet;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 
 /**
  * The replicated chat data behind both APIs: rooms with their messages, users, sessions, read markers,
@@ -27,6 +25,12 @@ import java.util.function.Consumer;
  * ahead can no longer expire sessions, idempotency keys or messages early. Maps are sorted, except
  * the transaction ids, which are kept in insertion (log) order, the same on every node, and written to
  * snapshots in that order.
+ *
+ * <p><b>Parts.</b> The data lives in three parts, each with its views and its section of the snapshot:
+ * {@link ChatRooms} (rooms, messages, read markers, retention), {@link ChatAccounts} (users, sessions) and
+ * {@link ChatDedup} (remembered transaction ids). The rules that span them stay here: who may act (a session
+ * in {@link ChatAccounts}) on what (a room), the replay of a transaction id, expiry in log time, and the state
+ * budget, whose running estimate ({@link #stateBytes}) each part can recount for itself.
  *
  * <p><b>Rooms.</b> A room's messages are kept oldest first with consecutive seqs from
  * {@code oldestRetainedSeq} to {@code latestSeq}; a deleted message stays as a tombstone. Retention drops
@@ -80,17 +84,17 @@ public final class ChatModel {
     public static final class QueryException extends RuntimeException {
         private static final long serialVersionUID = 1L;
 
-        private final String code;
+        private final ChatError error;
         private final long oldestRetainedSeq;
 
-        QueryException(String code, String message, long oldestRetainedSeq) {
+        QueryException(ChatError error, String message, long oldestRetainedSeq) {
             super(message);
-            this.code = code;
+            this.error = error;
             this.oldestRetainedSeq = oldestRetainedSeq;
         }
 
-        public String code() {
-            return code;
+        public ChatError error() {
+            return error;
         }
 
         public long oldestRetainedSeq() {
@@ -98,70 +102,14 @@ public final class ChatModel {
         }
     }
 
-    /** Mutable per-room state; only touched under the state machine's lock. */
-    static final class Room {
-        final String name;
-        final long createdAtMillis;
-        /** Null for rooms created by the original API. */
-        final String createdBy;
-
-        long retentionMaxMessages = -1;
-        long retentionMaxAgeSeconds = -1;
-        /** Invariant: messages.get(i).seq() == firstSeq + i; latestSeq == firstSeq + messages.size() - 1. */
-        final ArrayList<Message> messages = new ArrayList<>();
-
-        long firstSeq = 1;
-        long latestSeq;
-        /** Retained messages that are not tombstones. */
-        long liveCount;
-        /**
-         * Seqs of the retained tombstones, derived from {@link #messages} (not serialized), so an unread
-         * count can skip them without walking the messages: deletions are rare next to posts.
-         */
-        final TreeSet<Long> tombstoneSeqs = new TreeSet<>();
-        /** The latest time of any message ever posted here, so times never decrease; MIN_VALUE when none. */
-        long latestPostedAtMillis = Long.MIN_VALUE;
-        /** Log time at which the room, having had messages, became empty; -1 while not empty. */
-        long emptySinceMillis = -1;
-        /** Folded username -> last read seq. */
-        final TreeMap<String, Long> readMarkers = new TreeMap<>();
-
-        Room(String name, long createdAtMillis, String createdBy) {
-            this.name = name;
-            this.createdAtMillis = createdAtMillis;
-            this.createdBy = createdBy;
-        }
-
-        Message get(long seq) {
-            if (seq < firstSeq || seq > latestSeq) {
-                return null;
-            }
-            return messages.get((int) (seq - firstSeq));
-        }
-
-        void set(Message message) {
-            messages.set((int) (message.seq() - firstSeq), message);
-        }
-    }
-
-    private record Dedup(String author, String txnId, long loggedAtMillis, String room, Message original) {}
-
     private final ChatLimits limits;
     private final ChatPolicy policy;
-    final TreeMap<String, Room> rooms = new TreeMap<>();
-    /** Folded username -> user. */
-    private final TreeMap<String, User> users = new TreeMap<>();
-    /**
-     * {@link Names#skeleton} -> folded username of the first user registered with it; derived from
-     * {@link #users} (rebuilt on restore, not serialized). Snapshots of format 2 may hold two users with one
-     * skeleton; the first in name order is then the one a look-alike name resolves to.
-     */
-    private final TreeMap<String, String> userSkeletons = new TreeMap<>();
-
-    private final TreeMap<Long, Session> sessionsById = new TreeMap<>();
-    private final TreeMap<String, Long> sessionIdsByTokenHash = new TreeMap<>();
-    /** (folded author + '\n' + txnId) -> result, oldest first. */
-    private final LinkedHashMap<String, Dedup> dedup = new LinkedHashMap<>();
+    /** Rooms, their messages, read markers and retention. */
+    private final ChatRooms rooms;
+    /** Users and sessions. */
+    private final ChatAccounts accounts;
+    /** Remembered client transaction ids. */
+    private final ChatDedup dedup;
 
     private long logTimeMillis;
     /** Cluster version 2 and later: only clock ticks move log time, by a bounded step (see the class comment). */
@@ -176,8 +124,15 @@ public final class ChatModel {
     private long stateBytes;
 
     ChatModel(ChatLimits limits, ChatPolicy policy) {
+        this(limits, policy, new ChatRooms(), new ChatAccounts(), new ChatDedup());
+    }
+
+    private ChatModel(ChatLimits limits, ChatPolicy policy, ChatRooms rooms, ChatAccounts accounts, ChatDedup dedup) {
         this.limits = Objects.requireNonNull(limits, "limits");
         this.policy = Objects.requireNonNull(policy, "policy");
+        this.rooms = rooms;
+        this.accounts = accounts;
+        this.dedup = dedup;
     }
 
     ChatPolicy policy() {
@@ -233,33 +188,6 @@ public final class ChatModel {
                 + (message.deleted() ? TOMBSTONE_ENTRY_BYTES : 0);
     }
 
-    private static long roomBytes(Room room) {
-        long bytes = ROOM_BYTES + stringBytes(room.name) + stringBytes(room.createdBy);
-        for (Message message : room.messages) {
-            bytes += messageBytes(message);
-        }
-        for (String marker : room.readMarkers.keySet()) {
-            bytes += MARKER_BYTES + stringBytes(marker);
-        }
-        return bytes;
-    }
-
-    private static long userBytes(User user) {
-        return USER_BYTES + 2 * stringBytes(user.username()) + stringBytes(user.passwordHash());
-    }
-
-    private static long sessionBytes(Session session) {
-        return SESSION_BYTES + stringBytes(session.tokenHash()) + stringBytes(session.username());
-    }
-
-    private static long dedupBytes(String key, Dedup entry) {
-        return DEDUP_BYTES
-                + stringBytes(key)
-                + stringBytes(entry.author())
-                + stringBytes(entry.txnId())
-                + messageBytes(entry.original());
-    }
-
     /**
      * The estimated heap bytes of the replicated state: messages, rooms, read markers, users, sessions and
      * idempotency records. {@link ChatPolicy#stateBytesMax} bounds it.
@@ -270,20 +198,7 @@ public final class ChatModel {
 
     /** {@link #stateBytes} counted from scratch: what restore sets, and what tests compare the running count to. */
     long recountStateBytes() {
-        long bytes = 0;
-        for (Room room : rooms.values()) {
-            bytes += roomBytes(room);
-        }
-        for (User user : users.values()) {
-            bytes += userBytes(user);
-        }
-        for (Session session : sessionsById.values()) {
-            bytes += sessionBytes(session);
-        }
-        for (Map.Entry<String, Dedup> entry : dedup.entrySet()) {
-            bytes += dedupBytes(entry.getKey(), entry.getValue());
-        }
-        return bytes;
+        return rooms.bytes() + accounts.bytes() + dedup.bytes();
     }
 
     /** A rejection when {@code growthBytes} more would pass the budget, else null. */
@@ -292,7 +207,7 @@ public final class ChatModel {
             return null;
         }
         return ChatResult.rejected(
-                "state_full",
+                ChatError.STATE_FULL,
                 "the chat's state is full: about " + stateBytes / (1024 * 1024) + " MiB of its budget of "
                         + policy.stateBytesMax() / (1024 * 1024) + " MiB (--state-bytes-max) are used; nothing was"
                         + " stored. Delete rooms or messages, shorten retention, or raise --state-bytes-max (and the"
@@ -311,7 +226,7 @@ public final class ChatModel {
     /** Usernames: 1–32 of {@code A-Z a-z 0-9 _ . -}. @throws InvalidCommandException {@code invalid_username} */
     public static void checkUsername(String username) {
         if (username == null || username.isEmpty() || username.length() > 32) {
-            throw new InvalidCommandException("invalid_username", "a username has 1 to 32 characters");
+            throw new InvalidCommandException(ChatError.INVALID_USERNAME, "a username has 1 to 32 characters");
         }
         for (int i = 0; i < username.length(); i++) {
             char c = username.charAt(i);
@@ -323,7 +238,8 @@ public final class ChatModel {
                     || c == '.';
             if (!allowed) {
                 throw new InvalidCommandException(
-                        "invalid_username", "a username may contain only letters A-Z a-z, digits, '_', '.' and '-'");
+                        ChatError.INVALID_USERNAME,
+                        "a username may contain only letters A-Z a-z, digits, '_', '.' and '-'");
             }
         }
     }
@@ -336,20 +252,21 @@ public final class ChatModel {
      */
     public static void checkRoomName(ChatLimits limits, String room) {
         if (room == null || room.isBlank()) {
-            throw new InvalidCommandException("invalid_room_name", "a room name must not be empty or blank");
+            throw new InvalidCommandException(ChatError.INVALID_ROOM_NAME, "a room name must not be empty or blank");
         }
         if (!ChatLimits.isWellFormedUtf16(room)) {
-            throw new InvalidCommandException("invalid_room_name", "the room name is not valid Unicode");
+            throw new InvalidCommandException(ChatError.INVALID_ROOM_NAME, "the room name is not valid Unicode");
         }
         int codePoints = room.codePointCount(0, room.length());
         if (codePoints > limits.roomNameCharsMax()) {
             throw new InvalidCommandException(
-                    "invalid_room_name",
+                    ChatError.INVALID_ROOM_NAME,
                     "the room name has " + codePoints + " characters; at most " + limits.roomNameCharsMax()
                             + " are allowed");
         }
         if (room.codePoints().anyMatch(Character::isISOControl)) {
-            throw new InvalidCommandException("invalid_room_name", "the room name contains a control character");
+            throw new InvalidCommandException(
+                    ChatError.INVALID_ROOM_NAME, "the room name contains a control character");
         }
     }
 
@@ -362,7 +279,7 @@ public final class ChatModel {
      */
     public static void checkNewRoomName(ChatLimits limits, String room) {
         checkRoomName(limits, room);
-        Names.requireVisible("invalid_room_name", "the room name", room);
+        Names.requireVisible(ChatError.INVALID_ROOM_NAME, "the room name", room);
     }
 
     /**
@@ -372,15 +289,15 @@ public final class ChatModel {
      */
     public static void checkText(ChatLimits limits, String text) {
         if (text == null || text.isEmpty()) {
-            throw new InvalidCommandException("invalid_text", "the text is missing or empty");
+            throw new InvalidCommandException(ChatError.INVALID_TEXT, "the text is missing or empty");
         }
         if (!ChatLimits.isWellFormedUtf16(text)) {
-            throw new InvalidCommandException("invalid_text", "the text is not valid Unicode");
+            throw new InvalidCommandException(ChatError.INVALID_TEXT, "the text is not valid Unicode");
         }
         int bytes = ChatLimits.utf8Length(text);
         if (bytes > limits.messageBytesMax()) {
             throw new InvalidCommandException(
-                    "message_too_large",
+                    ChatError.MESSAGE_TOO_LARGE,
                     "the text has " + bytes + " bytes in UTF-8; at most " + limits.messageBytesMax() + " are allowed");
         }
     }
@@ -388,7 +305,7 @@ public final class ChatModel {
     /** A client transaction id: 1–64 of {@code A-Z a-z 0-9 . _ : -}. @throws InvalidCommandException {@code invalid_txn_id} */
     public static void checkTxnId(String txnId) {
         if (txnId == null || txnId.isEmpty() || txnId.length() > 64) {
-            throw new InvalidCommandException("invalid_txn_id", "a transaction id has 1 to 64 characters");
+            throw new InvalidCommandException(ChatError.INVALID_TXN_ID, "a transaction id has 1 to 64 characters");
         }
         for (int i = 0; i < txnId.length(); i++) {
             char c = txnId.charAt(i);
@@ -401,7 +318,8 @@ public final class ChatModel {
                     || c == ':';
             if (!allowed) {
                 throw new InvalidCommandException(
-                        "invalid_txn_id", "a transaction id may contain only letters, digits, '.', '_', ':' and '-'");
+                        ChatError.INVALID_TXN_ID,
+                        "a transaction id may contain only letters, digits, '.', '_', ':' and '-'");
             }
         }
     }
@@ -409,7 +327,8 @@ public final class ChatModel {
     /** -1 (default), 0 (unlimited) or a positive bound within {@code max}. */
     static void checkRetention(String field, long value, long max) {
         if (value < -1 || value > max) {
-            throw new InvalidCommandException("invalid_retention", field + " must be null, 0 (unlimited) or 1.." + max);
+            throw new InvalidCommandException(
+                    ChatError.INVALID_RETENTION, field + " must be null, 0 (unlimited) or 1.." + max);
         }
     }
 
@@ -430,16 +349,12 @@ public final class ChatModel {
         if (actor.isEmpty()) {
             return null;
         }
-        Long id = sessionIdsByTokenHash.get(actor);
-        if (id == null) {
-            return null;
-        }
-        Session session = sessionsById.get(id);
-        return session.expiresAtMillis() > logTimeMillis ? session.username() : null;
+        Session session = accounts.sessionOfToken(actor);
+        return session != null && session.expiresAtMillis() > logTimeMillis ? session.username() : null;
     }
 
     private static ChatResult unauthorized() {
-        return ChatResult.rejected("unauthorized", "no valid session: log in again");
+        return ChatResult.rejected(ChatError.UNAUTHORIZED, "no valid session: log in again");
     }
 
     ChatResult applyOriginalPost(
@@ -460,13 +375,13 @@ public final class ChatModel {
                 checkTxnId(txnId);
             }
         } catch (InvalidCommandException e) {
-            return ChatResult.rejected(e.code(), e.getMessage());
+            return ChatResult.rejected(e.error(), e.getMessage());
         }
         String author;
         try {
             author = originalUserName(user);
         } catch (InvalidCommandException e) {
-            return ChatResult.rejected(e.code(), e.getMessage());
+            return ChatResult.rejected(e.error(), e.getMessage());
         }
         boolean verified = false;
         User registered = registeredLookalike(author);
@@ -476,10 +391,10 @@ public final class ChatModel {
                     ? "the name '" + author + "' is registered"
                     : "the name '" + author + "' looks like the registered name '" + registered.username() + "'";
             if (actorName == null) {
-                return ChatResult.rejected("unauthorized", why + ": posting under it needs that user's token");
+                return ChatResult.rejected(ChatError.UNAUTHORIZED, why + ": posting under it needs that user's token");
             }
             if (!fold(actorName).equals(fold(registered.username()))) {
-                return ChatResult.rejected("forbidden", why + ": it belongs to another user");
+                return ChatResult.rejected(ChatError.FORBIDDEN, why + ": it belongs to another user");
             }
             author = registered.username();
             verified = true;
@@ -500,12 +415,12 @@ public final class ChatModel {
         if (room == null) {
             if (rooms.size() >= limits.roomsMax()) {
                 return ChatResult.rejected(
-                        "too_many_rooms",
+                        ChatError.TOO_MANY_ROOMS,
                         "the chat already has " + rooms.size() + " rooms, the most allowed; post to an existing room");
             }
             room = new Room(roomName, logTimeMillis, null);
-            rooms.put(roomName, room);
-            stateBytes += roomBytes(room);
+            rooms.add(room);
+            stateBytes += ChatRooms.roomBytes(room);
         }
         Message message = append(index, room, author, verified, text, postedAtMillis, txnId, events);
         return ChatResult.accepted(message.toPost());
@@ -514,34 +429,21 @@ public final class ChatModel {
     /**
      * The name an original-route post shows: NFKC-normalized, with nothing invisible.
      *
-     * @throws InvalidCommandException {@code invalid_user}
+     * @throws InvalidCommandException {@code invalid_username}
      */
     public static String originalUserName(String user) {
         String normalized = Names.normalize(user);
-        Names.requireVisible("invalid_user", "user name", normalized);
+        Names.requireVisible(ChatError.INVALID_USERNAME, "user name", normalized);
         return normalized;
     }
 
     /** The registered user whose name is {@code name} or looks like it (same TR39 skeleton), or null. */
     public User registeredLookalike(String name) {
-        User same = users.get(fold(name));
-        if (same != null) {
-            return same;
-        }
-        String folded = userSkeletons.get(Names.skeleton(name));
-        return folded == null ? null : users.get(folded);
-    }
-
-    /**
-     * Idempotency records of anonymous posts live apart from a registered user's: an account registered
-     * later never replays (and so never claims) a post made under its name without a token.
-     */
-    private static String dedupKey(String author, boolean verified, String txnId) {
-        return (verified ? "" : "?") + fold(author) + '\n' + txnId;
+        return accounts.registeredLookalike(name);
     }
 
     private Message replay(String author, boolean verified, String txnId) {
-        Dedup entry = dedup.get(dedupKey(author, verified, txnId));
+        ChatDedup.Entry entry = dedup.get(author, verified, txnId);
         if (entry == null) {
             return null;
         }
@@ -571,10 +473,7 @@ public final class ChatModel {
         room.liveCount++;
         room.emptySinceMillis = -1;
         if (!txnId.isEmpty()) {
-            String key = dedupKey(author, verified, txnId);
-            Dedup entry = new Dedup(author, txnId, logTimeMillis, room.name, message);
-            Dedup replaced = dedup.put(key, entry);
-            stateBytes += dedupBytes(key, entry) - (replaced == null ? 0 : dedupBytes(key, replaced));
+            stateBytes += dedup.put(new ChatDedup.Entry(author, txnId, logTimeMillis, room.name, message));
             expireDedup();
         }
         String name = room.name;
@@ -586,17 +485,7 @@ public final class ChatModel {
 
     private void expireDedup() {
         long horizon = logTimeMillis - policy.idempotencyKeyAgeSeconds() * 1000;
-        Iterator<Map.Entry<String, Dedup>> oldestFirst = dedup.entrySet().iterator();
-        while (oldestFirst.hasNext()) {
-            Map.Entry<String, Dedup> oldestEntry = oldestFirst.next();
-            Dedup oldest = oldestEntry.getValue();
-            if (dedup.size() > policy.idempotencyKeysMax() || oldest.loggedAtMillis() < horizon) {
-                stateBytes -= dedupBytes(oldestEntry.getKey(), oldest);
-                oldestFirst.remove();
-            } else {
-                break;
-            }
-        }
+        stateBytes -= dedup.expire(policy.idempotencyKeysMax(), horizon);
     }
 
     private void enforceRetention(Room room) {
@@ -638,7 +527,8 @@ public final class ChatModel {
     /** A {@link ChatCommand.ClockTick}: log time moves by at most {@code stepMaxMillis}, then expiry runs. */
     ChatResult applyClockTick(long atMillis, long stepMaxMillis, Events events) {
         if (stepMaxMillis < 1 || stepMaxMillis > ChatPolicy.SECONDS_LIMIT * 1000) {
-            return ChatResult.rejected("invalid_clock_step", "clock step " + stepMaxMillis + " ms is out of range");
+            return ChatResult.rejected(
+                    ChatError.INVALID_CLOCK_STEP, "clock step " + stepMaxMillis + " ms is out of range");
         }
         long bounded = Math.min(atMillis, plus(logTimeMillis, stepMaxMillis));
         if (bounded > logTimeMillis) {
@@ -656,7 +546,7 @@ public final class ChatModel {
     /** Retention, empty rooms, sessions and idempotency keys, at the current log time. */
     private ChatResult expire(Events events) {
         List<String> truncated = new ArrayList<>();
-        for (Room room : rooms.values()) {
+        for (Room room : rooms.all()) {
             enforceRetention(room);
             if (room.emptySinceMillis >= 0
                     && logTimeMillis - room.emptySinceMillis >= policy.emptyRoomGraceSeconds() * 1000) {
@@ -667,14 +557,7 @@ public final class ChatModel {
             removeRoom(name);
             events.accept(listener -> listener.onRoomDeleted(name));
         }
-        sessionsById.values().removeIf(session -> {
-            boolean expired = session.expiresAtMillis() <= logTimeMillis;
-            if (expired) {
-                sessionIdsByTokenHash.remove(session.tokenHash());
-                stateBytes -= sessionBytes(session);
-            }
-            return expired;
-        });
+        stateBytes -= accounts.expireSessions(logTimeMillis);
         expireDedup();
         return ChatResult.accepted(null);
     }
@@ -682,7 +565,7 @@ public final class ChatModel {
     private void removeRoom(String name) {
         Room removed = rooms.remove(name);
         if (removed != null) {
-            stateBytes -= roomBytes(removed);
+            stateBytes -= ChatRooms.roomBytes(removed);
         }
     }
 
@@ -697,24 +580,24 @@ public final class ChatModel {
             checkRetention("maxMessages", command.retentionMaxMessages(), Integer.MAX_VALUE);
             checkRetention("maxAgeSeconds", command.retentionMaxAgeSeconds(), ChatPolicy.SECONDS_LIMIT);
         } catch (InvalidCommandException e) {
-            return ChatResult.rejected(e.code(), e.getMessage());
+            return ChatResult.rejected(e.error(), e.getMessage());
         }
-        if (rooms.containsKey(command.room())) {
-            return ChatResult.rejected("room_exists", "a room named '" + command.room() + "' exists already");
+        if (rooms.contains(command.room())) {
+            return ChatResult.rejected(ChatError.ROOM_EXISTS, "a room named '" + command.room() + "' exists already");
         }
         if (rooms.size() >= limits.roomsMax()) {
             return ChatResult.rejected(
-                    "too_many_rooms", "the chat already has " + rooms.size() + " rooms, the most allowed");
+                    ChatError.TOO_MANY_ROOMS, "the chat already has " + rooms.size() + " rooms, the most allowed");
         }
         Room room = new Room(command.room(), logTimeMillis, actor);
-        ChatResult full = overBudget(roomBytes(room));
+        ChatResult full = overBudget(ChatRooms.roomBytes(room));
         if (full != null) {
             return full;
         }
         room.retentionMaxMessages = command.retentionMaxMessages();
         room.retentionMaxAgeSeconds = command.retentionMaxAgeSeconds();
-        rooms.put(room.name, room);
-        stateBytes += roomBytes(room);
+        rooms.add(room);
+        stateBytes += ChatRooms.roomBytes(room);
         return ChatResult.accepted(null);
     }
 
@@ -733,10 +616,11 @@ public final class ChatModel {
         }
         Room room = rooms.get(roomName);
         if (room == null) {
-            return new Refused<>(ChatResult.rejected("room_not_found", "no room named '" + roomName + "'"));
+            return new Refused<>(ChatResult.rejected(ChatError.ROOM_NOT_FOUND, "no room named '" + roomName + "'"));
         }
         if (!admin && (room.createdBy == null || !fold(room.createdBy).equals(fold(actor)))) {
-            return new Refused<>(ChatResult.rejected("forbidden", "only the room's creator or an admin may do this"));
+            return new Refused<>(
+                    ChatResult.rejected(ChatError.FORBIDDEN, "only the room's creator or an admin may do this"));
         }
         return new Found<>(room);
     }
@@ -758,7 +642,7 @@ public final class ChatModel {
             checkRetention("maxMessages", command.retentionMaxMessages(), Integer.MAX_VALUE);
             checkRetention("maxAgeSeconds", command.retentionMaxAgeSeconds(), ChatPolicy.SECONDS_LIMIT);
         } catch (InvalidCommandException e) {
-            return ChatResult.rejected(e.code(), e.getMessage());
+            return ChatResult.rejected(e.error(), e.getMessage());
         }
         Lookup<Room> found = ownedRoom(command.actor(), command.room(), command.admin());
         if (found instanceof Refused<Room> refused) {
@@ -783,7 +667,7 @@ public final class ChatModel {
                 checkTxnId(command.txnId());
             }
         } catch (InvalidCommandException e) {
-            return ChatResult.rejected(e.code(), e.getMessage());
+            return ChatResult.rejected(e.error(), e.getMessage());
         }
         if (!command.txnId().isEmpty()) {
             Message replay = replay(actor, true, command.txnId());
@@ -793,7 +677,7 @@ public final class ChatModel {
         }
         Room room = rooms.get(command.room());
         if (room == null) {
-            return ChatResult.rejected("room_not_found", "no room named '" + command.room() + "'");
+            return ChatResult.rejected(ChatError.ROOM_NOT_FOUND, "no room named '" + command.room() + "'");
         }
         ChatResult full = overBudget(postGrowthBytes(command.room(), actor, command.text(), command.txnId()));
         if (full != null) {
@@ -811,17 +695,17 @@ public final class ChatModel {
         }
         Room room = rooms.get(roomName);
         if (room == null) {
-            return new Refused<>(ChatResult.rejected("room_not_found", "no room named '" + roomName + "'"));
+            return new Refused<>(ChatResult.rejected(ChatError.ROOM_NOT_FOUND, "no room named '" + roomName + "'"));
         }
         Message message = room.get(seq);
         if (message == null) {
             return new Refused<>(
-                    ChatResult.rejected("message_not_found", "room '" + roomName + "' has no message " + seq));
+                    ChatResult.rejected(ChatError.MESSAGE_NOT_FOUND, "room '" + roomName + "' has no message " + seq));
         }
         if (!admin && (!message.verified() || !fold(message.author()).equals(fold(actor)))) {
             // An unverified message was posted without a token: registering its name later does not adopt it.
             return new Refused<>(ChatResult.rejected(
-                    "forbidden",
+                    ChatError.FORBIDDEN,
                     message.verified()
                             ? "only the message's author or an admin may do this"
                             : "this message was posted without a token; only an admin may change it"));
@@ -834,7 +718,7 @@ public final class ChatModel {
         try {
             checkText(limits, command.text());
         } catch (InvalidCommandException e) {
-            return ChatResult.rejected(e.code(), e.getMessage());
+            return ChatResult.rejected(e.error(), e.getMessage());
         }
         Lookup<Message> found = ownedMessage(command.actor(), command.room(), command.seq(), command.admin());
         if (found instanceof Refused<Message> refused) {
@@ -842,7 +726,7 @@ public final class ChatModel {
         }
         Message message = ((Found<Message>) found).value();
         if (message.deleted()) {
-            return ChatResult.rejected("message_deleted", "message " + message.seq() + " was deleted");
+            return ChatResult.rejected(ChatError.MESSAGE_DELETED, "message " + message.seq() + " was deleted");
         }
         Message edited = message.edited(command.text(), logTimeMillis);
         long growth = messageBytes(edited) - messageBytes(message);
@@ -887,11 +771,11 @@ public final class ChatModel {
         }
         Room room = rooms.get(command.room());
         if (room == null) {
-            return ChatResult.rejected("room_not_found", "no room named '" + command.room() + "'");
+            return ChatResult.rejected(ChatError.ROOM_NOT_FOUND, "no room named '" + command.room() + "'");
         }
         if (command.seq() < 0 || command.seq() > room.latestSeq) {
             return ChatResult.rejected(
-                    "invalid_seq", "seq must be between 0 and the room's latest seq " + room.latestSeq);
+                    ChatError.INVALID_SEQ, "seq must be between 0 and the room's latest seq " + room.latestSeq);
         }
         String marker = fold(actor);
         if (!room.readMarkers.containsKey(marker)) {
@@ -910,30 +794,31 @@ public final class ChatModel {
         try {
             checkUsername(command.username());
         } catch (InvalidCommandException e) {
-            return ChatResult.rejected(e.code(), e.getMessage());
+            return ChatResult.rejected(e.error(), e.getMessage());
         }
         if (command.passwordHash().isEmpty() || command.passwordHash().length() > 512) {
-            return ChatResult.rejected("invalid_password", "the password hash is malformed");
+            return ChatResult.rejected(ChatError.INVALID_PASSWORD, "the password hash is malformed");
         }
         User lookalike = registeredLookalike(command.username());
         if (lookalike != null) {
             return ChatResult.rejected(
-                    "username_taken",
+                    ChatError.USERNAME_TAKEN,
                     fold(lookalike.username()).equals(fold(command.username()))
                             ? "the username '" + command.username() + "' is taken"
                             : "the username '" + command.username() + "' looks like the registered name '"
                                     + lookalike.username() + "'");
         }
-        if (users.size() >= policy.usersMax()) {
+        if (accounts.userCount() >= policy.usersMax()) {
             return ChatResult.rejected(
-                    "too_many_users", "the chat already has " + users.size() + " users, the most allowed");
+                    ChatError.TOO_MANY_USERS,
+                    "the chat already has " + accounts.userCount() + " users, the most allowed");
         }
         // Before cluster version 2 (timeBounded is set when it is reached) there is no vouched registration
         // (it is a version 2 command) and every account counts as vouched, as in a format 2 snapshot: so the
         // format 2 snapshots written at cluster version 1 hold this state exactly.
         User user = new User(
                 command.username(), command.passwordHash(), logTimeMillis, command.operatorVouched() || !timeBounded);
-        ChatResult full = overBudget(userBytes(user));
+        ChatResult full = overBudget(ChatAccounts.userBytes(user));
         if (full != null) {
             return full;
         }
@@ -942,28 +827,26 @@ public final class ChatModel {
     }
 
     private void addUser(User user) {
-        String folded = fold(user.username());
-        users.put(folded, user);
-        userSkeletons.putIfAbsent(Names.skeleton(user.username()), folded);
-        stateBytes += userBytes(user);
+        accounts.addUser(user);
+        stateBytes += ChatAccounts.userBytes(user);
     }
 
     ChatResult applyCreateSession(long index, ChatCommand.CreateSession command) {
         advanceLogTime(command.atMillis());
-        User user = users.get(fold(command.username()));
+        User user = accounts.user(command.username());
         if (user == null) {
-            return ChatResult.rejected("invalid_credentials", "unknown user or wrong password");
+            return ChatResult.rejected(ChatError.INVALID_CREDENTIALS, "unknown user or wrong password");
         }
-        if (command.tokenHash().length() != 64 || sessionIdsByTokenHash.containsKey(command.tokenHash())) {
-            return ChatResult.rejected("invalid_token", "the token hash is malformed or in use");
+        if (command.tokenHash().length() != 64 || accounts.tokenInUse(command.tokenHash())) {
+            return ChatResult.rejected(ChatError.INVALID_TOKEN, "the token hash is malformed or in use");
         }
         if (command.expiresAtMillis() <= logTimeMillis) {
-            return ChatResult.rejected("invalid_expiry", "the session would expire before it starts");
+            return ChatResult.rejected(ChatError.INVALID_EXPIRY, "the session would expire before it starts");
         }
         List<Session> own = sessionsOf(user.username());
         int perUserMax = policy.sessionsPerUserMaxEffective();
         int close = own.size() - perUserMax + 1;
-        if (sessionsById.size() - Math.max(0, close) >= policy.sessionsMax() && !own.isEmpty()) {
+        if (accounts.sessionCount() - Math.max(0, close) >= policy.sessionsMax() && !own.isEmpty()) {
             // The chat is full: this user's login replaces their own oldest session rather than failing,
             // so the cap, once reached by others, never keeps a user with sessions out.
             close = Math.max(close, 1);
@@ -971,24 +854,23 @@ public final class ChatModel {
         for (int i = 0; i < close; i++) {
             removeSession(own.get(i));
         }
-        if (sessionsById.size() >= policy.sessionsMax()) {
+        if (accounts.sessionCount() >= policy.sessionsMax()) {
             return ChatResult.rejected(
-                    "too_many_sessions", "the chat has " + sessionsById.size() + " open sessions, the most allowed");
+                    ChatError.TOO_MANY_SESSIONS,
+                    "the chat has " + accounts.sessionCount() + " open sessions, the most allowed");
         }
         Session session =
                 new Session(index, command.tokenHash(), user.username(), logTimeMillis, command.expiresAtMillis());
         // Not refused when the state is full: a session is small, bounded by sessionsMax, and how an admin
         // or an author logs in to delete what fills it.
-        sessionsById.put(index, session);
-        sessionIdsByTokenHash.put(session.tokenHash(), index);
-        stateBytes += sessionBytes(session);
+        accounts.addSession(session);
+        stateBytes += ChatAccounts.sessionBytes(session);
         return ChatResult.acceptedValue(index);
     }
 
     private void removeSession(Session session) {
-        sessionsById.remove(session.sessionId());
-        sessionIdsByTokenHash.remove(session.tokenHash());
-        stateBytes -= sessionBytes(session);
+        accounts.removeSession(session);
+        stateBytes -= ChatAccounts.sessionBytes(session);
     }
 
     ChatResult applyRevoke(ChatCommand.RevokeSession command) {
@@ -997,10 +879,12 @@ public final class ChatModel {
         if (actor == null) {
             return unauthorized();
         }
-        long id = command.sessionId() == 0 ? sessionIdsByTokenHash.get(command.actor()) : command.sessionId();
-        Session session = sessionsById.get(id);
+        long id = command.sessionId() == 0
+                ? accounts.sessionOfToken(command.actor()).sessionId()
+                : command.sessionId();
+        Session session = accounts.sessionById(id);
         if (session == null || !fold(session.username()).equals(fold(actor))) {
-            return ChatResult.rejected("session_not_found", "you have no session " + id);
+            return ChatResult.rejected(ChatError.SESSION_NOT_FOUND, "you have no session " + id);
         }
         removeSession(session);
         return ChatResult.acceptedValue(id);
@@ -1010,73 +894,26 @@ public final class ChatModel {
     // Views: called under the read lock; they return immutable copies.
 
     public User user(String username) {
-        return users.get(fold(username));
+        return accounts.user(username);
     }
 
     /** The live session of this token hash (not expired in log time), or null. */
     public Session session(String tokenHash) {
-        Long id = sessionIdsByTokenHash.get(tokenHash);
-        if (id == null) {
-            return null;
-        }
-        Session session = sessionsById.get(id);
-        return session.expiresAtMillis() > logTimeMillis ? session : null;
+        Session session = accounts.sessionOfToken(tokenHash);
+        return session != null && session.expiresAtMillis() > logTimeMillis ? session : null;
     }
 
     /** The live sessions of a user, oldest first. */
     public List<Session> sessionsOf(String username) {
-        String folded = fold(username);
-        List<Session> result = new ArrayList<>();
-        for (Session session : sessionsById.values()) {
-            if (fold(session.username()).equals(folded) && session.expiresAtMillis() > logTimeMillis) {
-                result.add(session);
-            }
-        }
-        return result;
+        return accounts.sessionsOf(username, logTimeMillis);
     }
 
     public RoomView room(String name, String viewer) {
-        Room room = rooms.get(name);
-        return room == null ? null : view(room, viewer);
-    }
-
-    private RoomView view(Room room, String viewer) {
-        Long unread = null;
-        if (viewer != null) {
-            long marker = room.readMarkers.getOrDefault(fold(viewer), 0L);
-            // Counts only messages that are still there: a tombstone after the marker is nothing to read.
-            long readUpTo = Math.max(marker, room.firstSeq - 1);
-            unread = room.latestSeq
-                    - readUpTo
-                    - room.tombstoneSeqs.tailSet(readUpTo, false).size();
-        }
-        return new RoomView(
-                room.name,
-                room.createdAtMillis,
-                room.createdBy,
-                room.liveCount,
-                room.latestSeq,
-                room.firstSeq,
-                room.messages.isEmpty()
-                        ? null
-                        : room.messages.get(room.messages.size() - 1).postedAtMillis(),
-                room.retentionMaxMessages < 0 ? null : room.retentionMaxMessages,
-                room.retentionMaxAgeSeconds < 0 ? null : room.retentionMaxAgeSeconds,
-                unread);
+        return rooms.view(name, viewer);
     }
 
     public RoomPage rooms(String after, int limit, String viewer) {
-        Map<String, Room> tail = after == null ? rooms : rooms.tailMap(after, false);
-        List<RoomView> page = new ArrayList<>(Math.min(limit, tail.size()));
-        String next = null;
-        for (Room room : tail.values()) {
-            if (page.size() == limit) {
-                next = page.get(page.size() - 1).name();
-                break;
-            }
-            page.add(view(room, viewer));
-        }
-        return new RoomPage(List.copyOf(page), next);
+        return rooms.page(after, limit, viewer);
     }
 
     /**
@@ -1089,12 +926,12 @@ public final class ChatModel {
     public MessagePage messages(String name, Long before, Long after, int limit) {
         Room room = rooms.get(name);
         if (room == null) {
-            throw new QueryException("room_not_found", "no room named '" + name + "'", 0);
+            throw new QueryException(ChatError.ROOM_NOT_FOUND, "no room named '" + name + "'", 0);
         }
         Long cursor = before != null ? before : after;
         if (cursor != null && cursor < room.firstSeq - 1) {
             throw new QueryException(
-                    "cursor_expired",
+                    ChatError.CURSOR_EXPIRED,
                     "the cursor " + cursor + " is older than the oldest retained message " + room.firstSeq,
                     room.firstSeq);
         }
@@ -1131,46 +968,24 @@ public final class ChatModel {
 
     /** A deep enough copy to serialize while applies go on: messages are immutable, lists are copied. */
     ChatModel copy() {
-        ChatModel copy = new ChatModel(limits, policy);
+        ChatModel copy = new ChatModel(limits, policy, rooms.copy(), accounts.copy(), dedup.copy());
         copy.logTimeMillis = logTimeMillis;
         copy.timeBounded = timeBounded;
         copy.clockStepMaxMillis = clockStepMaxMillis;
         copy.stateBytes = stateBytes;
-        for (Room room : rooms.values()) {
-            Room clone = new Room(room.name, room.createdAtMillis, room.createdBy);
-            clone.retentionMaxMessages = room.retentionMaxMessages;
-            clone.retentionMaxAgeSeconds = room.retentionMaxAgeSeconds;
-            clone.messages.addAll(room.messages);
-            clone.firstSeq = room.firstSeq;
-            clone.latestSeq = room.latestSeq;
-            clone.liveCount = room.liveCount;
-            clone.tombstoneSeqs.addAll(room.tombstoneSeqs);
-            clone.latestPostedAtMillis = room.latestPostedAtMillis;
-            clone.emptySinceMillis = room.emptySinceMillis;
-            clone.readMarkers.putAll(room.readMarkers);
-            copy.rooms.put(clone.name, clone);
-        }
-        copy.users.putAll(users);
-        copy.userSkeletons.putAll(userSkeletons);
-        copy.sessionsById.putAll(sessionsById);
-        copy.sessionIdsByTokenHash.putAll(sessionIdsByTokenHash);
-        copy.dedup.putAll(dedup);
         return copy;
     }
 
     /**
      * <pre>
      * logTimeMillis:i64
-     * roomCount:i32 (name:str createdAtMillis:i64 createdBy:nstr retentionMaxMessages:i64 retentionMaxAgeSeconds:i64
-     *                firstSeq:i64 latestPostedAtMillis:i64 emptySinceMillis:i64
-     *                messageCount:i32 message*  markerCount:i32 (user:str seq:i64)*)*     ascending name
-     * userCount:i32 (username:str passwordHash:str createdAtMillis:i64 operatorVouched:bool)*  ascending folded name
-     * sessionCount:i32 (sessionId:i64 tokenHash:str username:str createdAtMillis:i64 expiresAtMillis:i64)*  ascending id
-     * txnCount:i32 (author:str txnId:str loggedAtMillis:i64 room:str message)*          oldest first
+     * rooms     ({@link ChatRooms#write})
+     * users, sessions ({@link ChatAccounts#write})
+     * transaction ids ({@link ChatDedup#write})
      * </pre>
-     * The message layout is {@link ChatCodec}'s. Format version 2 (still read, and still written while the
-     * cluster version is 1) has neither a message's {@code verified} byte nor a user's {@code operatorVouched}
-     * byte.
+     * Each part writes and reads its own section. The message layout is {@link ChatCodec}'s. Format version 2
+     * (still read, and still written while the cluster version is 1) has neither a message's {@code verified}
+     * byte nor a user's {@code operatorVouched} byte.
      */
     void write(DataOutputStream out) throws IOException {
         write(out, false);
@@ -1184,51 +999,9 @@ public final class ChatModel {
      */
     void write(DataOutputStream out, boolean legacy) throws IOException {
         out.writeLong(logTimeMillis);
-        out.writeInt(rooms.size());
-        for (Room room : rooms.values()) {
-            ChatCodec.writeString(out, room.name);
-            out.writeLong(room.createdAtMillis);
-            ChatCodec.writeNullableString(out, room.createdBy);
-            out.writeLong(room.retentionMaxMessages);
-            out.writeLong(room.retentionMaxAgeSeconds);
-            out.writeLong(room.firstSeq);
-            out.writeLong(room.latestPostedAtMillis);
-            out.writeLong(room.emptySinceMillis);
-            out.writeInt(room.messages.size());
-            for (Message message : room.messages) {
-                ChatCodec.writeMessage(out, message, !legacy);
-            }
-            out.writeInt(room.readMarkers.size());
-            for (Map.Entry<String, Long> marker : room.readMarkers.entrySet()) {
-                ChatCodec.writeString(out, marker.getKey());
-                out.writeLong(marker.getValue());
-            }
-        }
-        out.writeInt(users.size());
-        for (User user : users.values()) {
-            ChatCodec.writeString(out, user.username());
-            ChatCodec.writeString(out, user.passwordHash());
-            out.writeLong(user.createdAtMillis());
-            if (!legacy) {
-                out.writeBoolean(user.operatorVouched());
-            }
-        }
-        out.writeInt(sessionsById.size());
-        for (Session session : sessionsById.values()) {
-            out.writeLong(session.sessionId());
-            ChatCodec.writeString(out, session.tokenHash());
-            ChatCodec.writeString(out, session.username());
-            out.writeLong(session.createdAtMillis());
-            out.writeLong(session.expiresAtMillis());
-        }
-        out.writeInt(dedup.size());
-        for (Dedup entry : dedup.values()) {
-            ChatCodec.writeString(out, entry.author());
-            ChatCodec.writeString(out, entry.txnId());
-            out.writeLong(entry.loggedAtMillis());
-            ChatCodec.writeString(out, entry.room());
-            ChatCodec.writeMessage(out, entry.original(), !legacy);
-        }
+        rooms.write(out, legacy);
+        accounts.write(out, legacy);
+        dedup.write(out, legacy);
     }
 
     /** Reads what {@link #write} wrote into a fresh model, checking order and invariants. */
@@ -1243,108 +1016,16 @@ public final class ChatModel {
      *               (admins listed before this version keep their rights)
      */
     static ChatModel read(DataInputStream in, ChatLimits limits, ChatPolicy policy, boolean legacy) throws IOException {
-        int max = ChatLimits.STRING_BYTES_LIMIT;
-        ChatModel model = new ChatModel(limits, policy);
-        model.logTimeMillis = in.readLong();
-        int roomCount = count(in, "room", limits.roomsMax());
-        for (int r = 0; r < roomCount; r++) {
-            String name = ChatCodec.readString(in, max);
-            try {
-                checkRoomName(limits, name);
-            } catch (InvalidCommandException e) {
-                throw new IOException("chat snapshot room " + r + ": " + e.getMessage(), e);
-            }
-            if (!model.rooms.isEmpty() && model.rooms.lastKey().compareTo(name) >= 0) {
-                throw new IOException("chat snapshot lists room '" + name + "' out of order");
-            }
-            Room room = new Room(name, in.readLong(), ChatCodec.readNullableString(in, max));
-            room.retentionMaxMessages = in.readLong();
-            room.retentionMaxAgeSeconds = in.readLong();
-            room.firstSeq = in.readLong();
-            room.latestPostedAtMillis = in.readLong();
-            room.emptySinceMillis = in.readLong();
-            if (room.firstSeq < 1 || room.retentionMaxMessages < -1 || room.retentionMaxAgeSeconds < -1) {
-                throw new IOException("chat snapshot room '" + name + "' has invalid counters");
-            }
-            int messageCount = count(in, "message", Integer.MAX_VALUE);
-            for (int m = 0; m < messageCount; m++) {
-                Message message = ChatCodec.readMessage(in, max, !legacy);
-                if (message.seq() != room.firstSeq + m) {
-                    throw new IOException(
-                            "chat snapshot room '" + name + "' has seq " + message.seq() + " at position " + m);
-                }
-                room.messages.add(message);
-                if (!message.deleted()) {
-                    room.liveCount++;
-                } else {
-                    room.tombstoneSeqs.add(message.seq());
-                }
-            }
-            room.latestSeq = room.firstSeq + messageCount - 1;
-            int markerCount = count(in, "read marker", Integer.MAX_VALUE);
-            for (int k = 0; k < markerCount; k++) {
-                String user = ChatCodec.readString(in, max);
-                if (!room.readMarkers.isEmpty() && room.readMarkers.lastKey().compareTo(user) >= 0) {
-                    throw new IOException("chat snapshot lists read markers out of order in room '" + name + "'");
-                }
-                room.readMarkers.put(user, in.readLong());
-            }
-            model.rooms.put(name, room);
-        }
-        int userCount = count(in, "user", policy.usersMax());
-        for (int u = 0; u < userCount; u++) {
-            User user = new User(
-                    ChatCodec.readString(in, max),
-                    ChatCodec.readString(in, max),
-                    in.readLong(),
-                    legacy || ChatCodec.readBoolean(in));
-            String key = fold(user.username());
-            if (!model.users.isEmpty() && model.users.lastKey().compareTo(key) >= 0) {
-                throw new IOException("chat snapshot lists user '" + user.username() + "' out of order");
-            }
-            model.addUser(user);
-        }
+        long logTimeMillis = in.readLong();
+        ChatRooms rooms = ChatRooms.read(in, limits, legacy);
+        ChatAccounts accounts = ChatAccounts.read(in, policy, legacy);
+        UnaryOperator<Message> original = legacy ? message -> legacyVerified(accounts, message) : message -> message;
         if (legacy) {
-            for (Room room : model.rooms.values()) {
-                room.messages.replaceAll(model::legacyVerified);
-            }
+            rooms.rewriteMessages(original);
         }
-        int sessionCount = count(in, "session", Integer.MAX_VALUE);
-        for (int s = 0; s < sessionCount; s++) {
-            Session session = new Session(
-                    in.readLong(),
-                    ChatCodec.readString(in, max),
-                    ChatCodec.readString(in, max),
-                    in.readLong(),
-                    in.readLong());
-            if ((!model.sessionsById.isEmpty() && model.sessionsById.lastKey() >= session.sessionId())
-                    || model.sessionIdsByTokenHash.containsKey(session.tokenHash())) {
-                throw new IOException("chat snapshot lists session " + session.sessionId() + " out of order or twice");
-            }
-            model.sessionsById.put(session.sessionId(), session);
-            model.sessionIdsByTokenHash.put(session.tokenHash(), session.sessionId());
-        }
-        int txnCount = count(in, "transaction id", Integer.MAX_VALUE);
-        for (int t = 0; t < txnCount; t++) {
-            Dedup entry = new Dedup(
-                    ChatCodec.readString(in, max),
-                    ChatCodec.readString(in, max),
-                    in.readLong(),
-                    ChatCodec.readString(in, max),
-                    ChatCodec.readMessage(in, max, !legacy));
-            if (legacy) {
-                entry = new Dedup(
-                        entry.author(),
-                        entry.txnId(),
-                        entry.loggedAtMillis(),
-                        entry.room(),
-                        model.legacyVerified(entry.original()));
-            }
-            String key = dedupKey(entry.author(), entry.original().verified(), entry.txnId());
-            if (model.dedup.put(key, entry) != null) {
-                throw new IOException("chat snapshot lists transaction id '" + entry.txnId() + "' twice");
-            }
-        }
+        ChatDedup dedup = ChatDedup.read(in, legacy, original);
+        ChatModel model = new ChatModel(limits, policy, rooms, accounts, dedup);
+        model.logTimeMillis = logTimeMillis;
         model.stateBytes = model.recountStateBytes();
         return model;
     }
@@ -1357,27 +1038,15 @@ public final class ChatModel {
      * reads it.)
      */
     boolean formatTwoKeepsVerified() {
-        for (Room room : rooms.values()) {
-            for (Message message : room.messages) {
-                if (!keepsVerifiedInFormatTwo(message)) {
-                    return false;
-                }
-            }
-        }
-        for (Dedup entry : dedup.values()) {
-            if (!keepsVerifiedInFormatTwo(entry.original())) {
-                return false;
-            }
-        }
-        return true;
+        return rooms.allMessages(this::keepsVerifiedInFormatTwo) && dedup.allOriginals(this::keepsVerifiedInFormatTwo);
     }
 
     private boolean keepsVerifiedInFormatTwo(Message message) {
-        return message.verified() == users.containsKey(fold(message.author()));
+        return message.verified() == accounts.hasUserNamed(message.author());
     }
 
-    private Message legacyVerified(Message message) {
-        boolean verified = users.containsKey(fold(message.author()));
+    private static Message legacyVerified(ChatAccounts accounts, Message message) {
+        boolean verified = accounts.hasUserNamed(message.author());
         return verified == message.verified()
                 ? message
                 : new Message(
@@ -1392,7 +1061,8 @@ public final class ChatModel {
                         verified);
     }
 
-    private static int count(DataInputStream in, String what, int max) throws IOException {
+    /** A section's count, checked against its bound. */
+    static int count(DataInputStream in, String what, int max) throws IOException {
         int count = in.readInt();
         if (count < 0 || count > max) {
             throw new IOException("chat snapshot " + what + " count " + count + " is outside [0, " + max + "]");
@@ -1402,26 +1072,16 @@ public final class ChatModel {
 
     /** Every room name, sorted. */
     List<String> roomNames() {
-        return List.copyOf(rooms.keySet());
+        return rooms.names();
     }
 
     /** The original API's view of a room: messages that are not deleted, oldest first. */
     List<Post> posts(String name) {
-        Room room = rooms.get(name);
-        if (room == null) {
-            return List.of();
-        }
-        List<Post> posts = new ArrayList<>(room.messages.size());
-        for (Message message : room.messages) {
-            if (!message.deleted()) {
-                posts.add(message.toPost());
-            }
-        }
-        return posts;
+        return rooms.posts(name);
     }
 
     /** For snapshot readers that check a room set; package-private. */
     SortedSet<String> roomNameSet() {
-        return new TreeSet<>(rooms.keySet());
+        return new TreeSet<>(rooms.names());
     }
 }

@@ -4,7 +4,7 @@ import java.util.Objects;
 
 /**
  * The outcome of applying one {@link ChatCommand}, returned to the proposer through the Raft future.
- * A rejected command changes nothing and carries a stable {@link #errorCode()}.
+ * A rejected command changes nothing and carries a stable {@link #errorCode()}, a {@link ChatError}'s code.
  *
  * @param post     the post as applied (with its final time) for an accepted {@code PostMessage}, else null
  * @param message  the message created, edited or deleted by a v1 command (or found by an idempotent replay), else null
@@ -40,7 +40,17 @@ public record ChatResult(
         return new ChatResult(true, null, null, null, null, false, value);
     }
 
-    public static ChatResult rejected(String code, String message) {
+    public static ChatResult rejected(ChatError error, String message) {
+        return rejected(error.code(), message);
+    }
+
+    /** A rejection of this code; {@link ChatCodec} decodes results with it (the code may be of another build). */
+    static ChatResult rejected(String code, String message) {
         return new ChatResult(false, null, Objects.requireNonNull(code), Objects.requireNonNull(message));
+    }
+
+    /** The error of a rejected result ({@link ChatError#of} its code), null for an accepted one. */
+    public ChatError error() {
+        return accepted ? null : ChatError.of(errorCode);
     }
 }

@@ -217,7 +217,7 @@ public final class ChatStateMachine implements StateMachine {
             if (version < 1 || version > current) {
                 // One code for all undecodable entries; the words say which case this is.
                 throw new InvalidCommandException(
-                        "malformed_command",
+                        ChatError.MALFORMED_COMMAND,
                         version < 1
                                 ? "no command version"
                                 : "command version " + version + " is above the cluster version " + current
@@ -228,7 +228,7 @@ public final class ChatStateMachine implements StateMachine {
             advanceTo(index);
             refusedCommands.incrementAndGet();
             LOG.warn("committed entry {} was refused on every node ({}): {}", index, e.code(), e.getMessage());
-            return ChatResult.rejected(e.code(), e.getMessage());
+            return ChatResult.rejected(e.error(), e.getMessage());
         }
         if (decoded instanceof ChatCommand.ReportVersion report) {
             return applyReport(index, report);
@@ -326,12 +326,13 @@ public final class ChatStateMachine implements StateMachine {
             checkIndex(index);
             appliedIndex = index;
             if (command.nodeId() <= 0) {
-                return ChatResult.rejected("invalid_node_id", "node id " + command.nodeId() + " is not positive");
+                return ChatResult.rejected(
+                        ChatError.INVALID_NODE_ID, "node id " + command.nodeId() + " is not positive");
             }
             try {
                 limits.checkPeerUrl(command.url());
             } catch (InvalidCommandException e) {
-                return ChatResult.rejected(e.code(), e.getMessage());
+                return ChatResult.rejected(e.error(), e.getMessage());
             }
             peerUrls.put(command.nodeId(), command.url());
             if (command.learner()) {
@@ -359,7 +360,8 @@ public final class ChatStateMachine implements StateMachine {
             checkIndex(index);
             appliedIndex = index;
             if (command.nodeId() <= 0) {
-                return ChatResult.rejected("invalid_node_id", "node id " + command.nodeId() + " is not positive");
+                return ChatResult.rejected(
+                        ChatError.INVALID_NODE_ID, "node id " + command.nodeId() + " is not positive");
             }
             peerUrls.remove(command.nodeId());
             learnerIds.remove(command.nodeId());
@@ -391,7 +393,7 @@ public final class ChatStateMachine implements StateMachine {
             appliedIndex = index;
             if (report.nodeId() <= 0 || report.commandVersionMax() < 1) {
                 return ChatResult.rejected(
-                        "invalid_version_report",
+                        ChatError.INVALID_VERSION_REPORT,
                         "node " + report.nodeId() + " reported version " + report.commandVersionMax());
             }
             announcedVersions.put(report.nodeId(), report.commandVersionMax());
@@ -408,7 +410,7 @@ public final class ChatStateMachine implements StateMachine {
             if (raise.version() <= clusterVersion) {
                 appliedIndex = index;
                 return ChatResult.rejected(
-                        "stale_cluster_version",
+                        ChatError.STALE_CLUSTER_VERSION,
                         "the cluster version is already " + clusterVersion + ", not below " + raise.version());
             }
             if (raise.version() > commandVersionMax) {

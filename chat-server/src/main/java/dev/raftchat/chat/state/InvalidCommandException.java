@@ -10,14 +10,18 @@ import java.util.Objects;
 public final class InvalidCommandException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    private final String code;
+    private final ChatError error;
 
-    public InvalidCommandException(String code, String message) {
+    public InvalidCommandException(ChatError error, String message) {
         super(message);
-        this.code = Objects.requireNonNull(code, "code");
+        this.error = Objects.requireNonNull(error, "error");
+    }
+
+    public ChatError error() {
+        return error;
     }
 
     public String code() {
-        return code;
+        return error.code();
     }
 }

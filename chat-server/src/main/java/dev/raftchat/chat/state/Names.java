@@ -87,18 +87,18 @@ public final class Names {
     /**
      * Checks a name that is about to become visible: well-formed, normalized, nothing invisible.
      *
-     * @throws InvalidCommandException with {@code code}
+     * @throws InvalidCommandException with {@code error}
      */
-    public static void requireVisible(String code, String what, String name) {
+    public static void requireVisible(ChatError error, String what, String name) {
         if (!ChatLimits.isWellFormedUtf16(name)) {
-            throw new InvalidCommandException(code, what + " is not valid Unicode");
+            throw new InvalidCommandException(error, what + " is not valid Unicode");
         }
         String reason = invisibleReason(name);
         if (reason != null) {
-            throw new InvalidCommandException(code, what + " " + reason);
+            throw new InvalidCommandException(error, what + " " + reason);
         }
         if (!NFKC.isNormalized(name)) {
-            throw new InvalidCommandException(code, what + " is not in Unicode NFKC form");
+            throw new InvalidCommandException(error, what + " is not in Unicode NFKC form");
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.raftchat.chat.fuzz;
 
 import dev.raftchat.chat.state.ChatCodec;
 import dev.raftchat.chat.state.ChatCommand;
+import dev.raftchat.chat.state.ChatError;
 import dev.raftchat.chat.state.ChatLimits;
 import dev.raftchat.chat.state.ChatStateMachine;
 import dev.raftchat.chat.state.InvalidCommandException;
@@ -56,7 +57,7 @@ public final class ChatCodecFuzzTarget {
     }
 
     private static void requireMalformed(InvalidCommandException refused) {
-        if (!refused.code().equals("malformed_command")) {
+        if (refused.error() != ChatError.MALFORMED_COMMAND) {
             throw new AssertionError("decoding failed with " + refused.code(), refused);
         }
     }

@@ -2,6 +2,7 @@ package dev.raftchat.chat.fuzz;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.raftchat.chat.api.v1.WebSocketFrameFuzzTarget;
 import dev.raftchat.testsupport.JazzerDriver;
 import org.junit.jupiter.api.Test;
 
@@ -30,6 +31,17 @@ class FuzzTargetsTest {
     void httpRequestsAndJsonBodies() {
         JazzerDriver.Result result =
                 JazzerDriver.run(HttpRequestFuzzTarget.class, "http-requests", INSTRUMENTED_WITH_PARSERS);
+        assertThat(result.exitCode()).as(result.output()).isZero();
+        assertThat(result.executions()).isPositive();
+    }
+
+    @Test
+    void webSocketFramesAfterTheUpgrade() {
+        // Netty's WebSocket frame codec and Jackson's tokenizer are in front of the hub: instrumented too.
+        JazzerDriver.Result result = JazzerDriver.run(
+                WebSocketFrameFuzzTarget.class,
+                "websocket-frames",
+                JazzerDriver.OUR_CODE + ":io.netty.handler.codec.http.websocketx.**:com.fasterxml.jackson.core.**");
         assertThat(result.exitCode()).as(result.output()).isZero();
         assertThat(result.executions()).isPositive();
     }

@@ -83,7 +83,7 @@ public final class HttpRequestFuzzTarget {
                 return result.accepted()
                         ? CompletableFuture.completedFuture(result.post())
                         : CompletableFuture.failedFuture(
-                                new InvalidCommandException(result.errorCode(), result.errorMessage()));
+                                new InvalidCommandException(result.error(), result.errorMessage()));
             }
 
             @Override

@@ -68,7 +68,7 @@ class ChatNamesTest {
         assertThat(result.accepted())
                 .as("'%s' posted as %s", name, result.post())
                 .isFalse();
-        assertThat(result.errorCode()).isIn("invalid_user", "unauthorized");
+        assertThat(result.errorCode()).isIn("invalid_username", "unauthorized");
         List<Post> posts = machine.read(model -> model.posts("lobby"));
         assertThat(posts).isEmpty();
     }

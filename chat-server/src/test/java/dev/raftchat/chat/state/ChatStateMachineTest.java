@@ -60,13 +60,13 @@ class ChatStateMachineTest {
         ChatLimits small = new ChatLimits(8, 4, 6, 1, 32);
         ChatStateMachine limited = new ChatStateMachine(small);
         long index = 1;
-        assertThat(reject(limited, index++, "general", "ann", "hi")).isEqualTo("invalid_room"); // 7 chars > 6
-        assertThat(reject(limited, index++, "room", "annabel", "hi")).isEqualTo("invalid_user");
-        assertThat(reject(limited, index++, "room", "ann", "123456789")).isEqualTo("invalid_message");
-        assertThat(reject(limited, index++, "room", "ann", "")).isEqualTo("invalid_message");
-        assertThat(reject(limited, index++, "room", " ", "hi")).isEqualTo("invalid_user");
-        assertThat(reject(limited, index++, "a/b", "ann", "hi")).isEqualTo("invalid_room");
-        assertThat(reject(limited, index++, ".hid", "ann", "hi")).isEqualTo("invalid_room");
+        assertThat(reject(limited, index++, "general", "ann", "hi")).isEqualTo("invalid_room_name"); // 7 chars > 6
+        assertThat(reject(limited, index++, "room", "annabel", "hi")).isEqualTo("invalid_username");
+        assertThat(reject(limited, index++, "room", "ann", "123456789")).isEqualTo("message_too_large");
+        assertThat(reject(limited, index++, "room", "ann", "")).isEqualTo("invalid_text");
+        assertThat(reject(limited, index++, "room", " ", "hi")).isEqualTo("invalid_username");
+        assertThat(reject(limited, index++, "a/b", "ann", "hi")).isEqualTo("invalid_room_name");
+        assertThat(reject(limited, index++, ".hid", "ann", "hi")).isEqualTo("invalid_room_name");
         assertThat(limited.rooms()).isEmpty();
 
         assertThat(ChatCodec.decodeResult(limited.apply(
@@ -86,7 +86,7 @@ class ChatStateMachineTest {
                                 limited.apply(1, ChatCodec.encode(new ChatCommand.PostMessage("r", "u", "éé", 1))))
                         .accepted())
                 .isTrue();
-        assertThat(reject(limited, 2, "r", "u", "ééé")).isEqualTo("invalid_message");
+        assertThat(reject(limited, 2, "r", "u", "ééé")).isEqualTo("message_too_large");
     }
 
     @Test

@@ -1,7 +1,7 @@
 package dev.raftchat.examples.guide;
 
-import dev.raftchat.raft.core.ConfState;
 import dev.raftchat.raft.core.NodeConfig;
+import dev.raftchat.raft.model.ConfState;
 import dev.raftchat.raft.runtime.RaftMetrics;
 import dev.raftchat.raft.runtime.RaftServer;
 import dev.raftchat.raft.runtime.RaftServerConfig;

@@ -3,8 +3,8 @@ package dev.raftchat.examples.guide;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.raftchat.raft.core.ConfState;
-import dev.raftchat.raft.core.SnapshotMeta;
+import dev.raftchat.raft.model.ConfState;
+import dev.raftchat.raft.model.SnapshotMeta;
 import dev.raftchat.raft.runtime.RaftServer;
 import dev.raftchat.raft.transport.netty.PeerAddress;
 import dev.raftchat.testsupport.FreePorts;

@@ -1,6 +1,5 @@
 package dev.raftchat.bench.chat;
 
-import dev.raftchat.bench.harness.LatencyHistogram;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -19,11 +18,20 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntFunction;
+import org.HdrHistogram.ConcurrentHistogram;
+import org.HdrHistogram.Histogram;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * Load on a real 3-node raft-chat cluster (processes of the chat-server fat jar on loopback), through the
@@ -45,9 +53,12 @@ import java.util.function.IntFunction;
  * generator used in its measured window, by thread group ({@link ThreadCpu}), so that compilation, the load
  * generator and the nodes' own work can be told apart. Every node process is stopped at the end, also on failure.
  */
-public final class ChatBench {
-    static final String USAGE = "chat-bench [--clients 32] [--warmup-seconds 5] [--seconds 10] [--message-chars 256]"
-            + " [--subscribers 32] [--fanout-posters 4] [--target all|leader] [--phases posts,reads,fanout] [--jvm-warmup-seconds 60] [--client raw|jdk] [--heap 256m] [--node-jvm-options \"-XX:...\"] [--jar PATH] [--dir DIR]";
+@Command(
+        name = "chat-bench",
+        sortOptions = false,
+        usageHelpAutoWidth = true,
+        description = "Posts, linearizable reads and WebSocket fan-out against a real 3-node raft-chat cluster.")
+public final class ChatBench implements Callable<Integer> {
     static final int READ_ROOMS = 16;
     static final int READ_ROOM_MESSAGES = 10;
     /** Rooms the post phase spreads its posts over. */
@@ -58,38 +69,135 @@ public final class ChatBench {
      */
     static final double DEFAULT_JVM_WARMUP_SECONDS = 60;
 
-    public static void main(String[] args) throws Exception {
-        Map<String, String> options = parse(args, USAGE);
-        int clients = Integer.parseInt(options.getOrDefault("--clients", "32"));
-        double warmup = Double.parseDouble(options.getOrDefault("--warmup-seconds", "5"));
-        double seconds = Double.parseDouble(options.getOrDefault("--seconds", "10"));
-        double jvmWarmup =
-                Double.parseDouble(options.getOrDefault("--jvm-warmup-seconds", "" + DEFAULT_JVM_WARMUP_SECONDS));
-        int messageChars = Integer.parseInt(options.getOrDefault("--message-chars", "256"));
-        int subscribers = Integer.parseInt(options.getOrDefault("--subscribers", "32"));
-        int fanoutPosters = Integer.parseInt(options.getOrDefault("--fanout-posters", "4"));
-        String target = options.getOrDefault("--target", "all");
-        String heap = options.getOrDefault("--heap", "256m");
-        String clientOption = options.getOrDefault("--client", "raw");
+    @Option(
+            names = "--clients",
+            paramLabel = "N",
+            defaultValue = "32",
+            description = "Closed-loop clients (default: ${DEFAULT-VALUE}).")
+    int clients;
+
+    @Option(
+            names = "--warmup-seconds",
+            paramLabel = "S",
+            defaultValue = "5",
+            description = "Unmeasured load before each phase (default: ${DEFAULT-VALUE}).")
+    double warmup;
+
+    @Option(
+            names = "--seconds",
+            paramLabel = "S",
+            defaultValue = "10",
+            description = "Measured seconds per phase (default: ${DEFAULT-VALUE}).")
+    double seconds;
+
+    @Option(
+            names = "--message-chars",
+            paramLabel = "N",
+            defaultValue = "256",
+            description = "Characters per message, at least 24 (default: ${DEFAULT-VALUE}).")
+    int messageChars;
+
+    @Option(
+            names = "--subscribers",
+            paramLabel = "N",
+            defaultValue = "32",
+            description = "WebSocket subscribers of the fan-out phase (default: ${DEFAULT-VALUE}).")
+    int subscribers;
+
+    @Option(
+            names = "--fanout-posters",
+            paramLabel = "N",
+            defaultValue = "4",
+            description = "Posting clients of the fan-out phase (default: ${DEFAULT-VALUE}).")
+    int fanoutPosters;
+
+    @Option(
+            names = "--target",
+            paramLabel = "all|leader",
+            defaultValue = "all",
+            description =
+                    "Spread clients over all nodes, or send everything to the leader (default: ${DEFAULT-VALUE}).")
+    String target;
+
+    @Option(
+            names = "--phases",
+            paramLabel = "LIST",
+            defaultValue = "posts,reads,fanout",
+            description = "Phases to run, among posts,reads,fanout (default: ${DEFAULT-VALUE}).")
+    String phaseList;
+
+    @Option(
+            names = "--jvm-warmup-seconds",
+            paramLabel = "S",
+            defaultValue = "" + DEFAULT_JVM_WARMUP_SECONDS,
+            description = "Mixed load before the first phase, for the JIT compilers (default: ${DEFAULT-VALUE}).")
+    double jvmWarmup;
+
+    @Option(
+            names = "--client",
+            paramLabel = "raw|jdk",
+            defaultValue = "raw",
+            description =
+                    "HTTP client of the load generator: the minimal raw one or java.net.http (default: ${DEFAULT-VALUE}).")
+    String clientOption;
+
+    @Option(
+            names = "--heap",
+            paramLabel = "SIZE",
+            defaultValue = "256m",
+            description = "Each node's -Xmx (default: ${DEFAULT-VALUE}).")
+    String heap;
+
+    @Option(
+            names = "--node-jvm-options",
+            paramLabel = "OPTIONS",
+            defaultValue = "",
+            description = "More JVM options for the nodes, space-separated.")
+    String nodeJvmOptionText;
+
+    @Option(
+            names = "--jar",
+            paramLabel = "PATH",
+            defaultValue = "chat-server/target/chat-server-0.1.0-SNAPSHOT-all.jar",
+            description = "The raft-chat fat jar (default: ${DEFAULT-VALUE}).")
+    Path jar;
+
+    @Option(
+            names = "--dir",
+            paramLabel = "DIR",
+            description = "Where the nodes run (default: raft-bench/target/chat-bench/<UTC time>).")
+    Path dirOption;
+
+    @Option(
+            names = {"-h", "--help"},
+            usageHelp = true,
+            description = "Show this help message and exit.")
+    boolean help;
+
+    @Spec
+    CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new ChatBench()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
         if (!clientOption.equals("raw") && !clientOption.equals("jdk")) {
-            usage("--client is raw or jdk", USAGE);
+            throw new ParameterException(spec.commandLine(), "--client is raw or jdk");
         }
         ChatLoad.Client clientKind = clientOption.equals("raw") ? ChatLoad.Client.RAW : ChatLoad.Client.JDK;
         List<String> nodeJvmOptions = new ArrayList<>(List.of("-Xmx" + heap, "-XX:+UseSerialGC"));
-        for (String option :
-                options.getOrDefault("--node-jvm-options", "").trim().split("\\s+")) {
+        for (String option : nodeJvmOptionText.trim().split("\\s+")) {
             if (!option.isEmpty()) {
                 nodeJvmOptions.add(option);
             }
         }
-        Set<String> phases = new LinkedHashSet<>(
-                List.of(options.getOrDefault("--phases", "posts,reads,fanout").split(",")));
-        Path jar = Path.of(options.getOrDefault("--jar", "chat-server/target/chat-server-0.1.0-SNAPSHOT-all.jar"));
+        Set<String> phases = new LinkedHashSet<>(List.of(phaseList.split(",")));
         String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
                 .withZone(ZoneOffset.UTC)
                 .format(Instant.now());
-        Path dir = Path.of(options.getOrDefault("--dir", "raft-bench/target/chat-bench/" + stamp))
-                .toAbsolutePath();
+        Path dir = (dirOption != null ? dirOption : Path.of("raft-bench/target/chat-bench/" + stamp)).toAbsolutePath();
         if (clients < 1
                 || subscribers < 0
                 || fanoutPosters < 1
@@ -100,10 +208,10 @@ public final class ChatBench {
                 || !(target.equals("all") || target.equals("leader"))
                 || phases.isEmpty()
                 || !Set.of("posts", "reads", "fanout").containsAll(phases)) {
-            usage(
+            throw new ParameterException(
+                    spec.commandLine(),
                     "clients >= 1, subscribers >= 0, fan-out posters >= 1, seconds > 0, warm-up >= 0, JVM warm-up >= 0,"
-                            + " message chars >= 24, target all or leader, phases among posts,reads,fanout",
-                    USAGE);
+                            + " message chars >= 24, target all or leader, phases among posts,reads,fanout");
         }
         System.out.printf(
                 Locale.ROOT,
@@ -211,6 +319,7 @@ public final class ChatBench {
         for (int id = 1; id <= 3; id++) {
             ChatCluster.deleteRecursively(dir.resolve("node-" + id));
         }
+        return 0;
     }
 
     private static void seedReadRooms(IntFunction<URI> node) throws InterruptedException {
@@ -240,7 +349,7 @@ public final class ChatBench {
             int subscribers,
             double seconds,
             long delivered,
-            LatencyHistogram latency,
+            Histogram latency,
             long disconnected) {
         double deliveredPerSecond() {
             return delivered / seconds;
@@ -254,9 +363,9 @@ public final class ChatBench {
                     "fan-out (/ws firehose)",
                     subscribers,
                     deliveredPerSecond(),
-                    latency.valueAt(0.5) / 1e6,
-                    latency.valueAt(0.99) / 1e6,
-                    latency.valueAt(0.999) / 1e6,
+                    latency.getValueAtPercentile(50) / 1e6,
+                    latency.getValueAtPercentile(99) / 1e6,
+                    latency.getValueAtPercentile(99.9) / 1e6,
                     posts.ok() == 0 ? 0 : (double) delivered / posts.ok(),
                     disconnected);
         }
@@ -272,7 +381,7 @@ public final class ChatBench {
             int messageChars,
             ChatLoad.Client clientKind)
             throws Exception {
-        LatencyHistogram latency = new LatencyHistogram();
+        Histogram latency = new ConcurrentHistogram(3);
         AtomicLong delivered = new AtomicLong();
         AtomicLong disconnected = new AtomicLong();
         long[] window = new long[2];
@@ -317,13 +426,13 @@ public final class ChatBench {
 
     /** Counts firehose events and times them by the poster's nanoTime carried in the message text. */
     private static final class Subscriber implements WebSocket.Listener {
-        private final LatencyHistogram latency;
+        private final Histogram latency;
         private final AtomicLong delivered;
         private final AtomicLong disconnected;
         private final long[] window;
         private final StringBuilder partial = new StringBuilder();
 
-        Subscriber(LatencyHistogram latency, AtomicLong delivered, AtomicLong disconnected, long[] window) {
+        Subscriber(Histogram latency, AtomicLong delivered, AtomicLong disconnected, long[] window) {
             this.latency = latency;
             this.delivered = delivered;
             this.disconnected = disconnected;
@@ -339,7 +448,7 @@ public final class ChatBench {
                 if (at >= 0 && now >= window[0] && now < window[1]) {
                     int end = partial.indexOf(";", at);
                     long sent = Long.parseLong(partial.substring(at + 2, end));
-                    latency.record(Math.max(0, now - sent));
+                    latency.recordValue(Math.max(0, now - sent));
                     delivered.incrementAndGet();
                 }
                 partial.setLength(0);
@@ -389,9 +498,9 @@ public final class ChatBench {
                     fanOut.delivered(),
                     fanOut.disconnected(),
                     fanOut.deliveredPerSecond(),
-                    fanOut.latency().valueAt(0.5) / 1e6,
-                    fanOut.latency().valueAt(0.99) / 1e6,
-                    fanOut.latency().valueAt(0.999) / 1e6));
+                    fanOut.latency().getValueAtPercentile(50) / 1e6,
+                    fanOut.latency().getValueAtPercentile(99) / 1e6,
+                    fanOut.latency().getValueAtPercentile(99.9) / 1e6));
         }
         Files.writeString(file, csv);
     }
@@ -402,21 +511,5 @@ public final class ChatBench {
         } catch (IOException e) {
             return "loadavg unknown";
         }
-    }
-
-    static Map<String, String> parse(String[] args, String usage) {
-        Map<String, String> options = new LinkedHashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            if (!args[i].startsWith("--") || i + 1 >= args.length) {
-                usage("bad argument " + args[i], usage);
-            }
-            options.put(args[i], args[++i]);
-        }
-        return options;
-    }
-
-    static void usage(String problem, String usage) {
-        System.err.println(problem + "\nusage: " + usage);
-        System.exit(2);
     }
 }

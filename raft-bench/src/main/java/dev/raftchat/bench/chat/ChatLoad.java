@@ -1,6 +1,5 @@
 package dev.raftchat.bench.chat;
 
-import dev.raftchat.bench.harness.LatencyHistogram;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -18,6 +17,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntFunction;
+import org.HdrHistogram.ConcurrentHistogram;
+import org.HdrHistogram.Histogram;
 
 /**
  * Closed-loop HTTP load on a chat cluster: {@code clients} threads, each sending its next request as soon as the
@@ -41,7 +42,7 @@ final class ChatLoad {
             double seconds,
             long ok,
             long failed,
-            LatencyHistogram latency,
+            Histogram latency,
             String firstFailure,
             List<String> cpu,
             double cores) {
@@ -65,7 +66,7 @@ final class ChatLoad {
         }
 
         double millis(double quantile) {
-            return latency.valueAt(quantile) / 1e6;
+            return latency.getValueAtPercentile(quantile * 100) / 1e6;
         }
 
         /** CPU in the window: cores used by the nodes and this load generator, and CPU milliseconds per request. */
@@ -184,7 +185,7 @@ final class ChatLoad {
             Client kind)
             throws InterruptedException {
         List<HttpClient> http = kind == Client.JDK ? httpClients(clients) : List.of();
-        LatencyHistogram latency = new LatencyHistogram();
+        Histogram latency = new ConcurrentHistogram(3);
         AtomicLong ok = new AtomicLong();
         AtomicLong failed = new AtomicLong();
         AtomicReference<String> firstFailure = new AtomicReference<>();
@@ -233,7 +234,7 @@ final class ChatLoad {
                             if (done >= measureFrom && done < end) {
                                 if (failure == null) {
                                     ok.incrementAndGet();
-                                    latency.record(done - sent);
+                                    latency.recordValue(done - sent);
                                 } else {
                                     failed.incrementAndGet();
                                 }

@@ -9,20 +9,23 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDate;
-import java.time.LocalTime;
-import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * The scale run: {@code --messages} posts spread round-robin over {@code --rooms} rooms on a 3-node raft-chat
@@ -41,37 +44,110 @@ import java.util.stream.Stream;
  * the first poll at or past the snapshot's index as its start, and the node's log line "snapshot ... written"
  * as its end (so each take time is high by up to one poll interval).
  */
-public final class ChatScale {
-    static final String USAGE = "chat-scale [--messages 1000000] [--rooms 10000] [--clients 64] [--message-chars 64]"
-            + " [--load-seconds 600] [--snapshot-count 50000] [--heap 2g] [--jar PATH] [--dir DIR]";
+@Command(
+        name = "chat-scale",
+        sortOptions = false,
+        usageHelpAutoWidth = true,
+        description = "The scale run: heap, RSS, snapshot sizes and times, and restart times of a 3-node cluster"
+                + " holding many messages.")
+public final class ChatScale implements Callable<Integer> {
     static final long POLL_MILLIS = 100;
     /** The runtime keeps this many entries behind each snapshot (RaftServerConfig's default log tail). */
     static final long LOG_TAIL_ENTRIES = 1000;
 
-    private static final Pattern WRITTEN = Pattern.compile(
-            "^(\\d\\d:\\d\\d:\\d\\d\\.\\d{3}) .*node \\d+: snapshot (\\d+)@(\\d+) written; log compacted");
-    private static final Pattern RESTORED =
-            Pattern.compile("^(\\d\\d:\\d\\d:\\d\\d\\.\\d{3}) .*restored the state machine from snapshot (\\d+)@");
-    private static final Pattern INSTALLED =
-            Pattern.compile("^(\\d\\d:\\d\\d:\\d\\d\\.\\d{3}) .*installed snapshot (\\d+)@");
+    /** The date at the start of a node's plain log line: ISO-8601 in UTC (chat-server's logback.xml). */
+    private static final String LOG_TIME = "^(\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z)";
 
-    public static void main(String[] args) throws Exception {
-        Map<String, String> options = ChatBench.parse(args, USAGE);
-        long messages = Long.parseLong(options.getOrDefault("--messages", "1000000"));
-        int rooms = Integer.parseInt(options.getOrDefault("--rooms", "10000"));
-        int clients = Integer.parseInt(options.getOrDefault("--clients", "64"));
-        int messageChars = Integer.parseInt(options.getOrDefault("--message-chars", "64"));
-        double loadSeconds = Double.parseDouble(options.getOrDefault("--load-seconds", "600"));
-        long snapshotCount = Long.parseLong(options.getOrDefault("--snapshot-count", "50000"));
-        String heap = options.getOrDefault("--heap", "2g");
-        Path jar = Path.of(options.getOrDefault("--jar", "chat-server/target/chat-server-0.1.0-SNAPSHOT-all.jar"));
+    private static final Pattern WRITTEN =
+            Pattern.compile(LOG_TIME + " .*node \\d+: snapshot (\\d+)@(\\d+) written; log compacted");
+    private static final Pattern RESTORED =
+            Pattern.compile(LOG_TIME + " .*restored the state machine from snapshot (\\d+)@");
+    private static final Pattern INSTALLED = Pattern.compile(LOG_TIME + " .*installed snapshot (\\d+)@");
+
+    @Option(
+            names = "--messages",
+            paramLabel = "N",
+            defaultValue = "1000000",
+            description = "Posts to load (default: ${DEFAULT-VALUE}).")
+    long messages;
+
+    @Option(
+            names = "--rooms",
+            paramLabel = "N",
+            defaultValue = "10000",
+            description = "Rooms the posts go round-robin over (default: ${DEFAULT-VALUE}).")
+    int rooms;
+
+    @Option(
+            names = "--clients",
+            paramLabel = "N",
+            defaultValue = "64",
+            description = "Closed-loop clients (default: ${DEFAULT-VALUE}).")
+    int clients;
+
+    @Option(
+            names = "--message-chars",
+            paramLabel = "N",
+            defaultValue = "64",
+            description = "Characters per message, at least 16 (default: ${DEFAULT-VALUE}).")
+    int messageChars;
+
+    @Option(
+            names = "--load-seconds",
+            paramLabel = "S",
+            defaultValue = "600",
+            description =
+                    "The load stops after this long even if not every message is posted (default: ${DEFAULT-VALUE}).")
+    double loadSeconds;
+
+    @Option(
+            names = "--snapshot-count",
+            paramLabel = "N",
+            defaultValue = "50000",
+            description = "The nodes' --snapshot-count (default: ${DEFAULT-VALUE}).")
+    long snapshotCount;
+
+    @Option(
+            names = "--heap",
+            paramLabel = "SIZE",
+            defaultValue = "2g",
+            description = "Each node's -Xmx (default: ${DEFAULT-VALUE}).")
+    String heap;
+
+    @Option(
+            names = "--jar",
+            paramLabel = "PATH",
+            defaultValue = "chat-server/target/chat-server-0.1.0-SNAPSHOT-all.jar",
+            description = "The raft-chat fat jar (default: ${DEFAULT-VALUE}).")
+    Path jar;
+
+    @Option(
+            names = "--dir",
+            paramLabel = "DIR",
+            description = "Where the nodes run (default: raft-bench/target/chat-scale/<UTC time>).")
+    Path dirOption;
+
+    @Option(
+            names = {"-h", "--help"},
+            usageHelp = true,
+            description = "Show this help message and exit.")
+    boolean help;
+
+    @Spec
+    CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new ChatScale()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
         String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
                 .withZone(ZoneOffset.UTC)
                 .format(Instant.now());
-        Path dir = Path.of(options.getOrDefault("--dir", "raft-bench/target/chat-scale/" + stamp))
-                .toAbsolutePath();
+        Path dir = (dirOption != null ? dirOption : Path.of("raft-bench/target/chat-scale/" + stamp)).toAbsolutePath();
         if (messages < 1 || rooms < 1 || clients < 1 || messageChars < 16 || loadSeconds <= 0 || snapshotCount < 1) {
-            ChatBench.usage("every number must be positive; message chars >= 16", USAGE);
+            throw new ParameterException(spec.commandLine(), "every number must be positive; message chars >= 16");
         }
         System.out.printf(
                 Locale.ROOT,
@@ -187,6 +263,7 @@ public final class ChatScale {
         for (int id = 1; id <= 3; id++) {
             ChatCluster.deleteRecursively(dir.resolve("node-" + id));
         }
+        return 0;
     }
 
     /**
@@ -411,12 +488,8 @@ public final class ChatScale {
         return count;
     }
 
-    /** A node log's HH:mm:ss.SSS (this machine's zone, today) as epoch milliseconds. */
+    /** A node log line's date (ISO-8601, UTC) as epoch milliseconds. */
     static long wallMillis(String time) {
-        return LocalTime.parse(time)
-                .atDate(LocalDate.now(ZoneId.systemDefault()))
-                .atZone(ZoneId.systemDefault())
-                .toInstant()
-                .toEpochMilli();
+        return Instant.parse(time).toEpochMilli();
     }
 }

@@ -3,8 +3,8 @@ package dev.raftchat.bench.ours;
 import dev.raftchat.bench.harness.BenchCluster;
 import dev.raftchat.bench.harness.BenchOptions;
 import dev.raftchat.bench.harness.DriverMain;
-import dev.raftchat.raft.core.ConfState;
 import dev.raftchat.raft.core.NodeConfig;
+import dev.raftchat.raft.model.ConfState;
 import dev.raftchat.raft.runtime.RaftMetrics;
 import dev.raftchat.raft.runtime.RaftServer;
 import dev.raftchat.raft.runtime.RaftServerConfig;
@@ -95,7 +95,9 @@ public final class OursDriver implements BenchCluster {
                     .build();
             LoadShape shape = new LoadShape();
             loadShapes.add(shape);
-            servers.add(new RaftServer(config, storage, transport, new CountingStateMachine(), shape).start());
+            servers.add(RaftServer.builder(config, storage, transport, new CountingStateMachine())
+                    .metrics(shape)
+                    .start());
         }
         findLeader();
         leader.propose(EMPTY).get(LEADER_WAIT_MILLIS, TimeUnit.MILLISECONDS);

@@ -1,5 +1,6 @@
 package dev.raftchat.raft.core;
 
+import dev.raftchat.raft.model.Check;
 import java.security.SecureRandom;
 import java.util.Objects;
 

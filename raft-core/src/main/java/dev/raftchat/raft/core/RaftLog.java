@@ -1,5 +1,9 @@
 package dev.raftchat.raft.core;
 
+import dev.raftchat.raft.model.Check;
+import dev.raftchat.raft.model.Entry;
+import dev.raftchat.raft.model.LogPosition;
+import dev.raftchat.raft.model.SnapshotMeta;
 import dev.raftchat.raft.storage.LogStorage;
 import java.util.ArrayList;
 import java.util.List;

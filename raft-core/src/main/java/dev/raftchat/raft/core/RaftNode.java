@@ -1,7 +1,10 @@
 package dev.raftchat.raft.core;
 
 import dev.raftchat.raft.confchange.ConfChange;
-import dev.raftchat.raft.confchange.ConfChanger;
+import dev.raftchat.raft.internal.confchange.ConfChanger;
+import dev.raftchat.raft.internal.quorum.VoteResult;
+import dev.raftchat.raft.internal.tracker.Progress;
+import dev.raftchat.raft.internal.tracker.ProgressTracker;
 import dev.raftchat.raft.message.AppendRequest;
 import dev.raftchat.raft.message.AppendResponse;
 import dev.raftchat.raft.message.ForwardProposal;
@@ -15,15 +18,20 @@ import dev.raftchat.raft.message.ReadIndexResponse;
 import dev.raftchat.raft.message.TimeoutNow;
 import dev.raftchat.raft.message.VoteRequest;
 import dev.raftchat.raft.message.VoteResponse;
-import dev.raftchat.raft.quorum.JointConfig;
-import dev.raftchat.raft.quorum.VoteResult;
+import dev.raftchat.raft.model.Check;
+import dev.raftchat.raft.model.ConfState;
+import dev.raftchat.raft.model.Entry;
+import dev.raftchat.raft.model.EntryType;
+import dev.raftchat.raft.model.HardState;
+import dev.raftchat.raft.model.LogPosition;
+import dev.raftchat.raft.model.ReadState;
+import dev.raftchat.raft.model.SnapshotChunk;
+import dev.raftchat.raft.model.SnapshotMeta;
 import dev.raftchat.raft.storage.LogStorage;
 import dev.raftchat.raft.storage.SnapshotSource;
-import dev.raftchat.raft.tracker.Progress;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
@@ -71,11 +79,8 @@ public final class RaftNode {
     private Ready.SoftState reportedSoftState;
 
     private ConfState conf;
-    private JointConfig quorum;
-    /** Leader only: replication progress of every member, this node included. */
-    private final TreeMap<Long, Progress> progress = new TreeMap<>();
-    /** Candidates only: votes received in the current (pre-)election. */
-    private final TreeMap<Long, Boolean> votes = new TreeMap<>();
+    /** Leader: every member's progress, CheckQuorum activity and the read lease; candidates: the votes. */
+    private final ProgressTracker tracker;
 
     /** Ticks since the last election timeout reset (followers: since hearing from the leader). */
     private int electionElapsed;
@@ -89,25 +94,6 @@ public final class RaftNode {
      * ({@link #ticksLost(long)}). Ages the read lease and the stickiness of a restarted node.
      */
     private long now;
-    /**
-     * Leader only: per voter, the tick at which we <em>sent</em> the latest heartbeat round it answered in
-     * this term (the read lease). Measured from the send, not from the answer's arrival: the voter reset
-     * its election timer when the heartbeat arrived, which is no earlier than the send, so its promise not
-     * to vote for anyone else lasts at least an election timeout from here, however late its answer came.
-     */
-    private final TreeMap<Long, Long> leaseFromTick = new TreeMap<>();
-    /**
-     * Leader only: heartbeat rounds and the tick at which each was sent, at most one entry per tick (the
-     * first round sent in it): the send tick of round r is at least that of {@code floorEntry(r)}. Entries
-     * older than the lease window are pruned, so this holds at most {@code electionTimeoutTicks} entries.
-     */
-    private final TreeMap<Long, Long> roundSentTick = new TreeMap<>();
-    /**
-     * No lease until this tick: an abandoned leadership transfer may still have its TimeoutNow in flight,
-     * and the election it starts bypasses the followers' stickiness, so the lease stays void for an
-     * election timeout after the transfer ended.
-     */
-    private long leaseVoidUntilTick;
     /**
      * A restarted node that may have answered a leader's heartbeat before it crashed does not vote (and
      * ignores PreVotes) for anyone but a transfer until this tick, exactly as if it had heard from that
@@ -282,6 +268,8 @@ public final class RaftNode {
         this.snapshots = Objects.requireNonNull(snapshots, "snapshots");
         this.id = config.id();
         this.random = new SplittableRandom(config.randomSeed());
+        this.tracker = new ProgressTracker(
+                id, config.inflightAppendsMax(), (long) config.electionTimeoutTicks() - config.leaseClockDriftTicks());
         HardState hs = storage.hardState();
         this.log = new RaftLog(storage, hs.commit(), appliedIndex);
         this.term = hs.term();
@@ -307,7 +295,7 @@ public final class RaftNode {
     /** Advances logical time by one tick: election timeouts for followers, heartbeats for the leader. */
     public void tick() {
         now++;
-        pruneLeaseRounds();
+        tracker.pruneLeaseRounds(now);
         if (role == Role.LEADER) {
             tickLeader();
         } else {
@@ -351,7 +339,7 @@ public final class RaftNode {
         electionElapsed++;
         if (isPromotable() && electionElapsed >= randomizedElectionTimeout && !awaitingRepair()) {
             electionElapsed = 0;
-            startElection(false);
+            startElection();
         }
     }
 
@@ -362,7 +350,7 @@ public final class RaftNode {
             electionElapsed = 0;
             // CheckQuorum (thesis §6.2): a leader that cannot hear a quorum steps down, so that clients
             // stop waiting on it and a stale leader cannot serve reads.
-            if (config.checkQuorum() && !quorumRecentlyActive()) {
+            if (config.checkQuorum() && !tracker.quorumActive()) {
                 becomeFollower(term, NONE);
                 return;
             }
@@ -370,7 +358,7 @@ public final class RaftNode {
             // the old leader resumes accepting proposals. Its TimeoutNow may still be in flight, though,
             // and would start an election that ignores stickiness: no lease for another election timeout.
             if (transferee != NONE) {
-                leaseVoidUntilTick = Math.max(leaseVoidUntilTick, now + config.electionTimeoutTicks());
+                tracker.voidLeaseUntil(now + config.electionTimeoutTicks());
             }
             transferee = NONE;
         }
@@ -392,24 +380,12 @@ public final class RaftNode {
         }
     }
 
-    private boolean quorumRecentlyActive() {
-        TreeMap<Long, Boolean> active = new TreeMap<>();
-        for (Map.Entry<Long, Progress> e : progress.entrySet()) {
-            boolean isSelf = e.getKey() == id;
-            active.put(e.getKey(), isSelf || e.getValue().recentlyActive());
-            if (!isSelf) {
-                e.getValue().setRecentlyActive(false);
-            }
-        }
-        return quorum.voteResult(active) == VoteResult.WON;
-    }
-
     // ------------------------------------------------------------------------------------ elections
 
     /** Starts an election now (with a PreVote round first when enabled), if this node may lead. */
     public void campaign() {
         if (role != Role.LEADER && isPromotable() && !awaitingRepair()) {
-            startElection(false);
+            startElection();
         }
     }
 
@@ -417,15 +393,22 @@ public final class RaftNode {
         return conf.isVoter(id);
     }
 
-    private void startElection(boolean transfer) {
-        if (config.preVote() && !transfer) {
-            campaign(true, false);
-        } else {
-            campaign(false, transfer);
-        }
+    /** The kinds of campaign a node runs (etcd's campaignPreElection, campaignElection, campaignTransfer). */
+    private enum CampaignType {
+        /** A PreVote round (thesis §9.6): asks whether an election could succeed, at no change of term. */
+        PRE_ELECTION,
+        /** A real election: a new term and a vote for ourselves, which must be durable before requests leave. */
+        ELECTION,
+        /** An election a leader asked for (TimeoutNow): no PreVote, and voters in a lease vote anyway. */
+        TRANSFER
     }
 
-    private void campaign(boolean preVote, boolean transfer) {
+    private void startElection() {
+        campaign(config.preVote() ? CampaignType.PRE_ELECTION : CampaignType.ELECTION);
+    }
+
+    private void campaign(CampaignType type) {
+        boolean preVote = type == CampaignType.PRE_ELECTION;
         long electionTerm;
         if (preVote) {
             becomePreCandidate();
@@ -434,16 +417,16 @@ public final class RaftNode {
             becomeCandidate();
             electionTerm = term;
         }
-        if (recordVote(id, true, preVote)) {
+        if (recordVote(id, true)) {
             return; // a single-voter cluster wins on its own vote
         }
         LogPosition last = log.lastPosition();
-        for (long voter : quorum.voters()) {
+        for (long voter : tracker.voters()) {
             if (voter == id) {
                 continue;
             }
-            VoteRequest request =
-                    new VoteRequest(id, voter, electionTerm, last.index(), last.term(), preVote, transfer);
+            VoteRequest request = new VoteRequest(
+                    id, voter, electionTerm, last.index(), last.term(), preVote, type == CampaignType.TRANSFER);
             // A real vote request reports our term and self-vote, which must be durable first;
             // a PreVote changes nothing and may leave at once.
             if (preVote) {
@@ -454,13 +437,15 @@ public final class RaftNode {
         }
     }
 
-    /** Records a vote; returns true if this decided the election (and acted on it). */
-    private boolean recordVote(long from, boolean granted, boolean preVote) {
-        votes.putIfAbsent(from, granted);
-        VoteResult result = quorum.voteResult(votes);
+    /**
+     * Records a vote in the campaign this node runs (a PreVote round while {@link Role#PRE_CANDIDATE});
+     * returns true if this decided the election (and acted on it).
+     */
+    private boolean recordVote(long from, boolean granted) {
+        VoteResult result = tracker.recordVote(from, granted);
         if (result == VoteResult.WON) {
-            if (preVote) {
-                campaign(false, false);
+            if (role == Role.PRE_CANDIDATE) {
+                campaign(CampaignType.ELECTION);
             } else {
                 becomeLeader();
             }
@@ -489,10 +474,7 @@ public final class RaftNode {
         electionElapsed = 0;
         heartbeatElapsed = 0;
         randomizedElectionTimeout = config.electionTimeoutTicks() + random.nextInt(config.electionTimeoutTicks());
-        votes.clear();
-        progress.clear();
-        leaseFromTick.clear();
-        roundSentTick.clear();
+        tracker.reset();
         transfers.clear();
         forwardsSeen.clear();
         uncommittedBytes = 0;
@@ -507,7 +489,7 @@ public final class RaftNode {
     private void becomePreCandidate() {
         Check.that(role != Role.LEADER, "a leader cannot become a pre-candidate");
         // PreVote changes neither term nor vote: a partitioned node probing in vain disturbs nobody.
-        votes.clear();
+        tracker.resetVotes();
         leaderId = NONE;
         role = Role.PRE_CANDIDATE;
     }
@@ -528,9 +510,9 @@ public final class RaftNode {
         for (long member : conf.members()) {
             // Our own match counts only what is durable; advance() raises it as writes complete.
             long match = member == id ? log.lastDurableIndex() : 0;
-            progress.put(member, new Progress(match, Math.max(last + 1, match + 1), config.inflightAppendsMax()));
+            tracker.track(member, match, Math.max(last + 1, match + 1));
         }
-        progress.get(id).becomeReplicate();
+        tracker.progress(id).becomeReplicate();
         // Changes already in our log may be unapplied; refuse new ones until everything up to here is.
         pendingConfIndex = last;
         // Raft §8: a leader commits an entry of its own term before it can know what is committed.
@@ -553,61 +535,84 @@ public final class RaftNode {
         if (!handleTerm(m)) {
             return;
         }
+        // What every role handles alike: vote requests, and answers to the reads this node asked for.
         if (m instanceof VoteRequest request) {
             handleVoteRequest(request);
-        } else if (m instanceof VoteResponse response) {
-            handleVoteResponse(response);
-        } else if (m instanceof AppendRequest request) {
-            // Election safety makes a second leader in our term impossible, so a leader ignores these.
-            if (role != Role.LEADER) {
-                becomeFollowerOf(request.from());
-                handleAppend(request);
-            }
-        } else if (m instanceof HeartbeatRequest request) {
-            if (role != Role.LEADER) {
-                becomeFollowerOf(request.from());
-                handleHeartbeat(request);
-            }
-        } else if (m instanceof AppendResponse response) {
-            if (role == Role.LEADER) {
-                handleAppendResponse(response);
-            }
+            return;
+        }
+        if (m instanceof ReadIndexResponse response) {
+            handleReadIndexResponse(response);
+            return;
+        }
+        switch (role) {
+            case LEADER -> stepLeader(m);
+            case PRE_CANDIDATE, CANDIDATE -> stepCandidate(m);
+            case FOLLOWER -> stepFollower(m);
+        }
+    }
+
+    /**
+     * A leader's messages: answers to its appends, heartbeats and snapshots, and its followers' forwarded
+     * proposals and reads. Another leader's traffic in our term cannot exist (election safety) and is
+     * ignored, as are vote answers and TimeoutNow.
+     */
+    private void stepLeader(Message m) {
+        if (m instanceof AppendResponse response) {
+            handleAppendResponse(response);
         } else if (m instanceof HeartbeatResponse response) {
-            if (role == Role.LEADER) {
-                handleHeartbeatResponse(response);
-            }
+            handleHeartbeatResponse(response);
         } else if (m instanceof ForwardProposal forward) {
-            if (role == Role.LEADER) {
-                handleForwardProposal(forward);
-            }
+            handleForwardProposal(forward);
         } else if (m instanceof ReadIndexRequest request) {
-            if (role == Role.LEADER) {
-                leaderRead(request.context(), request.from());
-            } else {
-                messages.add(new ReadIndexResponse(id, request.from(), term, request.context(), -1, false));
-            }
-        } else if (m instanceof ReadIndexResponse response) {
-            Long asked = readsAsked.get(response.context());
-            if (asked != null && asked == response.from()) {
-                readsAsked.remove(response.context());
-                readStates.add(
-                        new ReadState(response.context(), response.ok() ? response.readIndex() : -1, response.ok()));
-            }
+            leaderRead(request.context(), request.from());
+        } else if (m instanceof InstallSnapshotResponse response) {
+            handleInstallSnapshotResponse(response);
+        }
+    }
+
+    /**
+     * A (pre-)candidate counts the answers to its vote requests; anything else it handles as a follower
+     * does: a leader's message of this term ends its campaign.
+     */
+    private void stepCandidate(Message m) {
+        if (m instanceof VoteResponse response) {
+            handleVoteResponse(response);
+        } else {
+            stepFollower(m);
+        }
+    }
+
+    /**
+     * A follower's messages (a candidate's too): a leader's message of this term makes this node its
+     * follower; reads are refused (only the leader can confirm them); TimeoutNow starts a transfer election.
+     * Answers meant for a leader or a candidate are ignored.
+     */
+    private void stepFollower(Message m) {
+        if (m instanceof AppendRequest request) {
+            becomeFollowerOf(request.from());
+            handleAppend(request);
+        } else if (m instanceof HeartbeatRequest request) {
+            becomeFollowerOf(request.from());
+            handleHeartbeat(request);
+        } else if (m instanceof InstallSnapshotRequest request) {
+            becomeFollowerOf(request.from());
+            handleInstallSnapshot(request);
+        } else if (m instanceof ReadIndexRequest request) {
+            messages.add(new ReadIndexResponse(id, request.from(), term, request.context(), -1, false));
         } else if (m instanceof TimeoutNow) {
             // Leadership transfer (thesis §3.10): campaign at once, skipping PreVote, with requests
             // marked so that followers still in their leader's lease vote anyway.
-            if (role != Role.LEADER && isPromotable() && !awaitingRepair()) {
-                campaign(false, true);
+            if (isPromotable() && !awaitingRepair()) {
+                campaign(CampaignType.TRANSFER);
             }
-        } else if (m instanceof InstallSnapshotRequest request) {
-            if (role != Role.LEADER) {
-                becomeFollowerOf(request.from());
-                handleInstallSnapshot(request);
-            }
-        } else if (m instanceof InstallSnapshotResponse response) {
-            if (role == Role.LEADER) {
-                handleInstallSnapshotResponse(response);
-            }
+        }
+    }
+
+    private void handleReadIndexResponse(ReadIndexResponse m) {
+        Long asked = readsAsked.get(m.context());
+        if (asked != null && asked == m.from()) {
+            readsAsked.remove(m.context());
+            readStates.add(new ReadState(m.context(), m.ok() ? m.readIndex() : -1, m.ok()));
         }
     }
 
@@ -725,7 +730,7 @@ public final class RaftNode {
         if (!expected || !conf.isVoter(m.from())) {
             return;
         }
-        recordVote(m.from(), m.granted(), m.preVote());
+        recordVote(m.from(), m.granted());
     }
 
     private void handleAppend(AppendRequest m) {
@@ -759,7 +764,7 @@ public final class RaftNode {
     // --------------------------------------------------------------------------------- the leader
 
     private void handleAppendResponse(AppendResponse m) {
-        Progress pr = progress.get(m.from());
+        Progress pr = tracker.progress(m.from());
         if (pr == null) {
             return;
         }
@@ -773,7 +778,7 @@ public final class RaftNode {
                 if (pr.state() == Progress.State.REPLICATE) {
                     pr.becomeProbe();
                 }
-                sendAppend(m.from(), true);
+                sendAppend(m.from());
             }
             return;
         }
@@ -793,29 +798,26 @@ public final class RaftNode {
         if (maybeCommit()) {
             broadcastAppend();
         } else if (wasPaused) {
-            sendAppend(m.from(), false);
+            sendEntries(m.from());
         }
         if (m.from() == transferee && pr.match() == log.lastIndex()) {
             messages.add(new TimeoutNow(id, transferee, term));
         }
         // Keep the pipeline full: send as many batches as the window allows.
-        while (sendAppend(m.from(), false)) {
+        while (sendEntries(m.from())) {
             // each call sends one bounded batch
         }
     }
 
     private void handleHeartbeatResponse(HeartbeatResponse m) {
-        Progress pr = progress.get(m.from());
+        Progress pr = tracker.progress(m.from());
         if (pr == null) {
             return;
         }
         pr.setRecentlyActive(true);
         pr.resumeProbe();
         if (m.readContext() > 0) {
-            Map.Entry<Long, Long> sent = roundSentTick.floorEntry(m.readContext());
-            if (sent != null) {
-                leaseFromTick.merge(m.from(), sent.getValue(), Math::max);
-            }
+            tracker.heartbeatAnswered(m.from(), m.readContext());
             reads.ack(m.from(), m.readContext());
             confirmReads();
         }
@@ -824,7 +826,7 @@ public final class RaftNode {
             pr.inflights().freeFirst();
         }
         if (pr.match() < log.lastIndex()) {
-            sendAppend(m.from(), true);
+            sendAppend(m.from());
         }
     }
 
@@ -849,10 +851,7 @@ public final class RaftNode {
 
     /** Raft §5.4.2 / Figure 8: commit by counting replicas only entries of the current term. */
     private boolean maybeCommit() {
-        long index = quorum.committedIndex(member -> {
-            Progress pr = progress.get(member);
-            return pr == null ? 0 : pr.match();
-        });
+        long index = tracker.committedIndex();
         if (index > log.committed() && log.term(index) == term) {
             log.commitTo(index);
             List<ReadIndexTracker.Read> waiting = reads.takeAwaitingCommit();
@@ -891,9 +890,9 @@ public final class RaftNode {
     }
 
     private void broadcastAppend() {
-        for (long member : progress.keySet()) {
+        for (long member : tracker.members()) {
             if (member != id) {
-                sendAppend(member, true);
+                sendAppend(member);
             }
         }
     }
@@ -901,26 +900,35 @@ public final class RaftNode {
     private void broadcastHeartbeat() {
         // Every broadcast carries a round not sent before, so an answer dates from this send (the lease).
         long round = reads.heartbeatRound();
-        if (roundSentTick.isEmpty() || roundSentTick.lastEntry().getValue() < now) {
-            roundSentTick.put(round, now);
-        }
-        for (Map.Entry<Long, Progress> e : progress.entrySet()) {
-            if (e.getKey() == id) {
+        tracker.heartbeatSent(round, now);
+        for (long member : tracker.members()) {
+            if (member == id) {
                 continue;
             }
             // Never tell a follower to commit past what it is known to hold.
-            long commit = Math.min(e.getValue().match(), log.committed());
-            messages.add(new HeartbeatRequest(id, e.getKey(), term, commit, round));
+            long commit = Math.min(tracker.progress(member).match(), log.committed());
+            messages.add(new HeartbeatRequest(id, member, term, commit, round));
         }
     }
 
     /**
-     * Sends the next batch to {@code to} if its progress allows. With {@code sendIfEmpty} an
-     * AppendRequest without entries still goes out (to probe, or to carry the commit index).
-     * Returns true if a request carrying entries was sent.
+     * Sends {@code to} an AppendRequest if its progress allows, with the next batch of entries or, when
+     * there are none, without any (to probe, or to carry the commit index).
      */
-    private boolean sendAppend(long to, boolean sendIfEmpty) {
-        Progress pr = progress.get(to);
+    private void sendAppend(long to) {
+        maybeSendAppend(to, true);
+    }
+
+    /**
+     * Sends {@code to} the next batch of entries if there is one and its progress allows. Returns true if
+     * a request carrying entries was sent.
+     */
+    private boolean sendEntries(long to) {
+        return maybeSendAppend(to, false);
+    }
+
+    private boolean maybeSendAppend(long to, boolean sendIfEmpty) {
+        Progress pr = tracker.progress(to);
         if (pr == null || pr.isPaused()) {
             return false;
         }
@@ -1039,7 +1047,7 @@ public final class RaftNode {
             if (chunk == null) {
                 // Replaced by a newer snapshot meanwhile: start over with that one.
                 transfers.remove(to);
-                Progress pr = progress.get(to);
+                Progress pr = tracker.progress(to);
                 if (pr != null) {
                     startSnapshot(to, pr);
                 }
@@ -1062,7 +1070,7 @@ public final class RaftNode {
     }
 
     private void handleInstallSnapshotResponse(InstallSnapshotResponse m) {
-        Progress pr = progress.get(m.from());
+        Progress pr = tracker.progress(m.from());
         if (pr == null) {
             return;
         }
@@ -1075,7 +1083,7 @@ public final class RaftNode {
             transfers.remove(m.from());
             pr.maybeUpdate(m.snapshotIndex());
             pr.becomeProbe();
-            sendAppend(m.from(), true);
+            sendAppend(m.from());
             return;
         }
         if (m.nextOffset() > t.ackedOffset) {
@@ -1194,7 +1202,7 @@ public final class RaftNode {
         ConfChanger.apply(conf, change); // throws IllegalArgumentException naming the problem
         for (ConfChange.Op op : change.ops()) {
             if (op.type() == ConfChange.OpType.ADD_VOTER && conf.isLearner(op.nodeId())) {
-                Progress pr = progress.get(op.nodeId());
+                Progress pr = tracker.progress(op.nodeId());
                 long behind = log.lastIndex() - (pr == null ? 0 : pr.match());
                 if (behind > config.promotionLagEntriesMax()) {
                     throw new ProposalRejectedException("learner " + op.nodeId() + " is " + behind
@@ -1232,15 +1240,15 @@ public final class RaftNode {
         }
         long last = log.lastIndex();
         for (long member : next.members()) {
-            progress.computeIfAbsent(member, m -> new Progress(0, last + 1, config.inflightAppendsMax()));
+            tracker.trackIfAbsent(member, last + 1);
         }
         for (long member : previous.members()) {
             if (!next.isMember(member)) {
                 // Last word to the removed member: with luck it learns the commit of its own removal.
                 if (member != id) {
-                    sendAppend(member, true);
+                    sendAppend(member);
                 }
-                progress.remove(member);
+                tracker.untrack(member);
                 transfers.remove(member); // no snapshot for a non-member (simulator seed 107242)
                 // forwardsSeen keeps the member's sessions: a late duplicate of one of its forwards must
                 // still be recognized if it is ever added back in this term (simulator seed 646).
@@ -1253,7 +1261,7 @@ public final class RaftNode {
             long successor = NONE;
             long best = -1;
             for (long voter : next.voters()) {
-                Progress pr = progress.get(voter);
+                Progress pr = tracker.progress(voter);
                 if (pr != null && pr.match() > best) {
                     best = pr.match();
                     successor = voter;
@@ -1348,7 +1356,7 @@ public final class RaftNode {
     /** Registers reads at the current commit index in a new round, and asks the quorum to confirm it. */
     private void startReads(List<ReadIndexTracker.Read> newReads) {
         reads.start(newReads, log.committed());
-        if (quorum.voters().size() == 1) {
+        if (tracker.voters().size() == 1) {
             confirmReads(); // our own confirmation is a quorum
             return;
         }
@@ -1362,28 +1370,10 @@ public final class RaftNode {
      * A leadership transfer deliberately bypasses that stickiness, so it voids the lease.
      */
     private boolean leaseValid() {
-        if (!config.leaseReads() || role != Role.LEADER || transferee != NONE || now < leaseVoidUntilTick) {
+        if (!config.leaseReads() || role != Role.LEADER || transferee != NONE) {
             return false;
         }
-        long window = leaseWindowTicks();
-        TreeMap<Long, Boolean> fresh = new TreeMap<>();
-        for (long voter : quorum.voters()) {
-            Long sent = leaseFromTick.get(voter);
-            fresh.put(voter, voter == id || (sent != null && now - sent < window));
-        }
-        return quorum.voteResult(fresh) == VoteResult.WON;
-    }
-
-    private long leaseWindowTicks() {
-        return (long) config.electionTimeoutTicks() - config.leaseClockDriftTicks();
-    }
-
-    /** Forgets heartbeat rounds too old for an answer to them to make the lease fresh. */
-    private void pruneLeaseRounds() {
-        long window = leaseWindowTicks();
-        while (!roundSentTick.isEmpty() && now - roundSentTick.firstEntry().getValue() >= window) {
-            roundSentTick.pollFirstEntry();
-        }
+        return tracker.leaseHeld(now);
     }
 
     /**
@@ -1396,11 +1386,11 @@ public final class RaftNode {
     public void ticksLost(long count) {
         Check.argument(count >= 0, "lost ticks must be >= 0, got %s", count);
         now += count;
-        pruneLeaseRounds();
+        tracker.pruneLeaseRounds(now);
     }
 
     private void confirmReads() {
-        for (ReadIndexTracker.Read read : reads.takeConfirmed(quorum, id)) {
+        for (ReadIndexTracker.Read read : reads.takeConfirmed(tracker.quorum(), id)) {
             answerRead(read, true);
         }
     }
@@ -1447,11 +1437,11 @@ public final class RaftNode {
         }
         transferee = target;
         electionElapsed = 0;
-        Progress pr = progress.get(target);
+        Progress pr = tracker.progress(target);
         if (pr.match() == log.lastIndex()) {
             messages.add(new TimeoutNow(id, target, term));
         } else {
-            sendAppend(target, true);
+            sendAppend(target);
         }
     }
 
@@ -1556,7 +1546,7 @@ public final class RaftNode {
 
     private void raiseOwnMatch() {
         if (role == Role.LEADER) {
-            Progress self = progress.get(id);
+            Progress self = tracker.progress(id);
             // Now, and only now, our own copy counts toward the commit quorum.
             if (self != null && self.maybeUpdate(log.lastDurableIndex()) && maybeCommit()) {
                 broadcastAppend();
@@ -1628,7 +1618,7 @@ public final class RaftNode {
 
     private void applyConf(ConfState newConf) {
         this.conf = newConf;
-        this.quorum = new JointConfig(newConf.voters(), newConf.votersOutgoing());
+        tracker.applyConf(newConf);
     }
 
     // ------------------------------------------------------------------------------------- status
@@ -1637,12 +1627,12 @@ public final class RaftNode {
     public Status status() {
         TreeMap<Long, Status.FollowerProgress> view = new TreeMap<>();
         if (role == Role.LEADER) {
-            for (Map.Entry<Long, Progress> e : progress.entrySet()) {
-                Progress pr = e.getValue();
+            for (long member : tracker.members()) {
+                Progress pr = tracker.progress(member);
                 view.put(
-                        e.getKey(),
+                        member,
                         new Status.FollowerProgress(
-                                pr.match(), pr.next(), pr.state().name(), e.getKey() == id || pr.recentlyActive()));
+                                pr.match(), pr.next(), pr.state().name(), member == id || pr.recentlyActive()));
             }
         }
         return new Status(

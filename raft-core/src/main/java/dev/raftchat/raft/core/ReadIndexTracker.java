@@ -1,6 +1,6 @@
 package dev.raftchat.raft.core;
 
-import dev.raftchat.raft.quorum.JointConfig;
+import dev.raftchat.raft.internal.quorum.JointConfig;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;

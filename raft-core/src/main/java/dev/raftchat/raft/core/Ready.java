@@ -1,6 +1,11 @@
 package dev.raftchat.raft.core;
 
 import dev.raftchat.raft.message.Message;
+import dev.raftchat.raft.model.Entry;
+import dev.raftchat.raft.model.HardState;
+import dev.raftchat.raft.model.ReadState;
+import dev.raftchat.raft.model.SnapshotChunk;
+import dev.raftchat.raft.model.SnapshotMeta;
 import java.util.List;
 
 /**

@@ -1,5 +1,6 @@
 package dev.raftchat.raft.core;
 
+import dev.raftchat.raft.model.ConfState;
 import java.util.Collections;
 import java.util.Map;
 import java.util.TreeMap;

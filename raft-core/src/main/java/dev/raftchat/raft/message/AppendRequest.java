@@ -1,6 +1,6 @@
 package dev.raftchat.raft.message;
 
-import dev.raftchat.raft.core.Entry;
+import dev.raftchat.raft.model.Entry;
 import java.util.List;
 
 /**

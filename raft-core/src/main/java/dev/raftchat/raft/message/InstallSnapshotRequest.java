@@ -1,6 +1,6 @@
 package dev.raftchat.raft.message;
 
-import dev.raftchat.raft.core.SnapshotMeta;
+import dev.raftchat.raft.model.SnapshotMeta;
 import java.util.Objects;
 import java.util.zip.CRC32C;
 

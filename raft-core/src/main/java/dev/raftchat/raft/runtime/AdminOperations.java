@@ -1,13 +1,13 @@
 package dev.raftchat.raft.runtime;
 
 import dev.raftchat.raft.confchange.ConfChange;
-import dev.raftchat.raft.core.ConfState;
-import dev.raftchat.raft.core.Entry;
-import dev.raftchat.raft.core.EntryType;
 import dev.raftchat.raft.core.NotLeaderException;
 import dev.raftchat.raft.core.ProposalRejectedException;
 import dev.raftchat.raft.core.RaftNode;
 import dev.raftchat.raft.core.Role;
+import dev.raftchat.raft.model.ConfState;
+import dev.raftchat.raft.model.Entry;
+import dev.raftchat.raft.model.EntryType;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;

@@ -3,7 +3,7 @@ package dev.raftchat.raft.runtime;
 import dev.raftchat.raft.core.NotLeaderException;
 import dev.raftchat.raft.core.ProposalRejectedException;
 import dev.raftchat.raft.core.RaftNode;
-import dev.raftchat.raft.core.ReadState;
+import dev.raftchat.raft.model.ReadState;
 import dev.raftchat.raft.statemachine.StateMachine;
 import java.util.ArrayList;
 import java.util.List;

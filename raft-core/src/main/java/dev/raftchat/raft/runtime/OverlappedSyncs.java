@@ -1,9 +1,9 @@
 package dev.raftchat.raft.runtime;
 
-import dev.raftchat.raft.core.Entry;
-import dev.raftchat.raft.core.LogPosition;
 import dev.raftchat.raft.core.RaftNode;
 import dev.raftchat.raft.message.Message;
+import dev.raftchat.raft.model.Entry;
+import dev.raftchat.raft.model.LogPosition;
 import dev.raftchat.raft.storage.LogStorage;
 import dev.raftchat.raft.storage.StorageException;
 import java.util.ArrayList;

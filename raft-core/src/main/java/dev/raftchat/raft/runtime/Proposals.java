@@ -1,11 +1,11 @@
 package dev.raftchat.raft.runtime;
 
-import dev.raftchat.raft.core.Check;
-import dev.raftchat.raft.core.Entry;
 import dev.raftchat.raft.core.NotLeaderException;
 import dev.raftchat.raft.core.Proposal;
 import dev.raftchat.raft.core.ProposalRejectedException;
 import dev.raftchat.raft.core.RaftNode;
+import dev.raftchat.raft.model.Check;
+import dev.raftchat.raft.model.Entry;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -1,17 +1,17 @@
 package dev.raftchat.raft.runtime;
 
 import dev.raftchat.raft.confchange.ConfChange;
-import dev.raftchat.raft.core.Check;
-import dev.raftchat.raft.core.ConfState;
-import dev.raftchat.raft.core.Entry;
-import dev.raftchat.raft.core.EntryType;
 import dev.raftchat.raft.core.RaftNode;
-import dev.raftchat.raft.core.ReadState;
 import dev.raftchat.raft.core.Ready;
 import dev.raftchat.raft.core.Role;
-import dev.raftchat.raft.core.SnapshotMeta;
 import dev.raftchat.raft.core.Status;
 import dev.raftchat.raft.message.Message;
+import dev.raftchat.raft.model.Check;
+import dev.raftchat.raft.model.ConfState;
+import dev.raftchat.raft.model.Entry;
+import dev.raftchat.raft.model.EntryType;
+import dev.raftchat.raft.model.ReadState;
+import dev.raftchat.raft.model.SnapshotMeta;
 import dev.raftchat.raft.statemachine.StateMachine;
 import dev.raftchat.raft.storage.LogStorage;
 import dev.raftchat.raft.storage.SnapshotSource;
@@ -182,8 +182,10 @@ public final class RaftDriver {
                     snapshotStore,
                     stateMachine,
                     storage,
-                    config.snapshotIntervalEntries(),
-                    config.snapshotIntervalBytes(),
+                    new SnapshotPolicy(
+                            config.snapshotIntervalEntries(),
+                            config.snapshotIntervalBytes(),
+                            config.snapshotGrowthPercent()),
                     config.snapshotLogTailEntries(),
                     Objects.requireNonNull(bindings.snapshotWriter(), "snapshotWriter"));
             SnapshotMeta restored = snapshots.restoreAtStartup();

@@ -1,12 +1,12 @@
 package dev.raftchat.raft.runtime;
 
 import dev.raftchat.raft.confchange.ConfChange;
-import dev.raftchat.raft.core.ConfState;
 import dev.raftchat.raft.core.NotLeaderException;
 import dev.raftchat.raft.core.ProposalRejectedException;
 import dev.raftchat.raft.core.Role;
-import dev.raftchat.raft.core.SnapshotMeta;
 import dev.raftchat.raft.message.Message;
+import dev.raftchat.raft.model.ConfState;
+import dev.raftchat.raft.model.SnapshotMeta;
 import dev.raftchat.raft.statemachine.StateMachine;
 import dev.raftchat.raft.storage.LogStorage;
 import dev.raftchat.raft.storage.SnapshotStore;
@@ -205,21 +205,6 @@ public final class RaftServer implements AutoCloseable {
     }
 
     /**
-     * Creates a server and its node from the durable state in {@code storage}. Nothing runs until
-     * {@link #start()}.
-     *
-     * @param metrics where to report metrics; {@link RaftMetrics#NOOP} for none
-     */
-    public RaftServer(
-            RaftServerConfig config,
-            LogStorage storage,
-            Transport transport,
-            StateMachine stateMachine,
-            RaftMetrics metrics) {
-        this(config, storage, null, transport, stateMachine, metrics);
-    }
-
-    /**
      * Creates a server whose state machine is snapshotted into {@code snapshots} (every
      * {@link RaftServerConfig#snapshotIntervalEntries()} entries, and on {@link #takeSnapshot()}), whose
      * log is compacted behind each snapshot, and which restores the state machine from the newest
@@ -227,7 +212,7 @@ public final class RaftServer implements AutoCloseable {
      *
      * @param snapshots where snapshots live; null for none (then the log is never compacted)
      */
-    public RaftServer(
+    private RaftServer(
             RaftServerConfig config,
             LogStorage storage,
             SnapshotStore snapshots,
@@ -320,11 +305,6 @@ public final class RaftServer implements AutoCloseable {
         this.driver = created;
         this.publishedStatus =
                 new ServerStatus(ServerStatus.State.NEW, driver.nodeStatus(), driver.appliedIndex(), 0, 0, 0, null);
-    }
-
-    /** Same as {@link #RaftServer(RaftServerConfig, LogStorage, Transport, StateMachine, RaftMetrics)} without metrics. */
-    public RaftServer(RaftServerConfig config, LogStorage storage, Transport transport, StateMachine stateMachine) {
-        this(config, storage, transport, stateMachine, RaftMetrics.NOOP);
     }
 
     /**
@@ -772,8 +752,12 @@ public final class RaftServer implements AutoCloseable {
             failure = fatal;
             state = ServerStatus.State.FAILED;
         }
+        // One line for the operator; the stack trace only at debug level (it is for developers).
         log.error(
-                "node {} stopped after a fatal failure; pending proposals fail, close() releases resources", id, fatal);
+                "node {} stopped after a fatal failure: {}; pending proposals fail, close() releases resources",
+                id,
+                String.valueOf(fatal));
+        log.debug("node {}: the fatal failure's stack trace", id, fatal);
         // Entries applied before the failure are committed: their proposers get the real result.
         driver.completeAppliedAfterFailure();
         failAllPending(shutdownException(), true);

@@ -1,7 +1,7 @@
 package dev.raftchat.raft.runtime;
 
-import dev.raftchat.raft.core.ConfState;
 import dev.raftchat.raft.core.NodeConfig;
+import dev.raftchat.raft.model.ConfState;
 import java.util.Objects;
 
 /**
@@ -34,6 +34,7 @@ public final class RaftServerConfig {
     private final long shutdownTimeoutMillis;
     private final long snapshotIntervalEntries;
     private final long snapshotIntervalBytes;
+    private final int snapshotGrowthPercent;
     private final long snapshotLogTailEntries;
     private final boolean overlapSyncs;
 
@@ -53,6 +54,7 @@ public final class RaftServerConfig {
     public static final long DEFAULT_SHUTDOWN_TIMEOUT_MILLIS = 5_000;
     public static final long DEFAULT_SNAPSHOT_INTERVAL_ENTRIES = 0;
     public static final long DEFAULT_SNAPSHOT_INTERVAL_BYTES = 0;
+    public static final int DEFAULT_SNAPSHOT_GROWTH_PERCENT = 0;
     public static final long DEFAULT_SNAPSHOT_LOG_TAIL_ENTRIES = 1_000;
 
     /** Queues are allocated up front at their bound, so the bound itself is bounded. */
@@ -79,6 +81,7 @@ public final class RaftServerConfig {
             long shutdownTimeoutMillis,
             long snapshotIntervalEntries,
             long snapshotIntervalBytes,
+            int snapshotGrowthPercent,
             long snapshotLogTailEntries,
             boolean overlapSyncs) {
         Objects.requireNonNull(node, "node");
@@ -103,6 +106,7 @@ public final class RaftServerConfig {
         inRange("shutdownTimeoutMillis", shutdownTimeoutMillis, 1, 10L * 60 * 1000);
         inRange("snapshotIntervalEntries", snapshotIntervalEntries, 0, Long.MAX_VALUE);
         inRange("snapshotIntervalBytes", snapshotIntervalBytes, 0, Long.MAX_VALUE);
+        inRange("snapshotGrowthPercent", snapshotGrowthPercent, 0, 1_000_000);
         inRange("snapshotLogTailEntries", snapshotLogTailEntries, 0, Long.MAX_VALUE);
         this.node = node;
         this.initialConf = initialConf;
@@ -122,6 +126,7 @@ public final class RaftServerConfig {
         this.shutdownTimeoutMillis = shutdownTimeoutMillis;
         this.snapshotIntervalEntries = snapshotIntervalEntries;
         this.snapshotIntervalBytes = snapshotIntervalBytes;
+        this.snapshotGrowthPercent = snapshotGrowthPercent;
         this.snapshotLogTailEntries = snapshotLogTailEntries;
         this.overlapSyncs = overlapSyncs;
     }
@@ -161,6 +166,7 @@ public final class RaftServerConfig {
                 .shutdownTimeoutMillis(shutdownTimeoutMillis)
                 .snapshotIntervalEntries(snapshotIntervalEntries)
                 .snapshotIntervalBytes(snapshotIntervalBytes)
+                .snapshotGrowthPercent(snapshotGrowthPercent)
                 .snapshotLogTailEntries(snapshotLogTailEntries)
                 .overlapSyncs(overlapSyncs);
     }
@@ -189,6 +195,7 @@ public final class RaftServerConfig {
         private long shutdownTimeoutMillis = DEFAULT_SHUTDOWN_TIMEOUT_MILLIS;
         private long snapshotIntervalEntries = DEFAULT_SNAPSHOT_INTERVAL_ENTRIES;
         private long snapshotIntervalBytes = DEFAULT_SNAPSHOT_INTERVAL_BYTES;
+        private int snapshotGrowthPercent = DEFAULT_SNAPSHOT_GROWTH_PERCENT;
         private long snapshotLogTailEntries = DEFAULT_SNAPSHOT_LOG_TAIL_ENTRIES;
         private boolean overlapSyncs = true;
 
@@ -287,6 +294,15 @@ public final class RaftServerConfig {
             return this;
         }
 
+        /**
+         * An automatic snapshot (by entries or bytes) waits, in addition, until the command bytes applied since the
+         * last snapshot reach this percentage of that snapshot's size; 0 (the default) for no such condition.
+         */
+        public Builder snapshotGrowthPercent(int value) {
+            this.snapshotGrowthPercent = value;
+            return this;
+        }
+
         public Builder snapshotLogTailEntries(long value) {
             this.snapshotLogTailEntries = value;
             return this;
@@ -328,6 +344,7 @@ public final class RaftServerConfig {
                     shutdownTimeoutMillis,
                     snapshotIntervalEntries,
                     snapshotIntervalBytes,
+                    snapshotGrowthPercent,
                     snapshotLogTailEntries,
                     overlapSyncs);
         }
@@ -423,6 +440,17 @@ public final class RaftServerConfig {
         return snapshotIntervalBytes;
     }
 
+    /**
+     * An automatic snapshot (by entries or bytes) waits, in addition, until the command bytes applied since the
+     * last snapshot reach this percentage of that snapshot's size, so that the cost of writing snapshots stays
+     * proportional to the writes whatever the size of the state (a fixed interval rewrites the whole state ever
+     * more often per byte written as the state grows); 0 for no such condition. The log on disk behind the newest
+     * snapshot is then about {@code percent / 100} times the state.
+     */
+    public int snapshotGrowthPercent() {
+        return snapshotGrowthPercent;
+    }
+
     /** Entries kept in the log below a snapshot, so that followers slightly behind catch up from the log rather than by a whole snapshot. */
     public long snapshotLogTailEntries() {
         return snapshotLogTailEntries;
@@ -459,6 +487,7 @@ public final class RaftServerConfig {
                 && shutdownTimeoutMillis == other.shutdownTimeoutMillis
                 && snapshotIntervalEntries == other.snapshotIntervalEntries
                 && snapshotIntervalBytes == other.snapshotIntervalBytes
+                && snapshotGrowthPercent == other.snapshotGrowthPercent
                 && snapshotLogTailEntries == other.snapshotLogTailEntries
                 && overlapSyncs == other.overlapSyncs;
     }
@@ -484,6 +513,7 @@ public final class RaftServerConfig {
                 shutdownTimeoutMillis,
                 snapshotIntervalEntries,
                 snapshotIntervalBytes,
+                snapshotGrowthPercent,
                 snapshotLogTailEntries,
                 overlapSyncs);
     }
@@ -509,6 +539,7 @@ public final class RaftServerConfig {
                 + ", shutdownTimeoutMillis=" + shutdownTimeoutMillis
                 + ", snapshotIntervalEntries=" + snapshotIntervalEntries
                 + ", snapshotIntervalBytes=" + snapshotIntervalBytes
+                + ", snapshotGrowthPercent=" + snapshotGrowthPercent
                 + ", snapshotLogTailEntries=" + snapshotLogTailEntries
                 + ", overlapSyncs=" + overlapSyncs
                 + "]";

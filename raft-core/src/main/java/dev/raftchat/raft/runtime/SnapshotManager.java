@@ -1,14 +1,15 @@
 package dev.raftchat.raft.runtime;
 
-import dev.raftchat.raft.core.ConfState;
-import dev.raftchat.raft.core.LogPosition;
-import dev.raftchat.raft.core.SnapshotChunk;
-import dev.raftchat.raft.core.SnapshotMeta;
+import dev.raftchat.raft.model.ConfState;
+import dev.raftchat.raft.model.LogPosition;
+import dev.raftchat.raft.model.SnapshotChunk;
+import dev.raftchat.raft.model.SnapshotMeta;
 import dev.raftchat.raft.statemachine.StateMachine;
 import dev.raftchat.raft.storage.LogStorage;
 import dev.raftchat.raft.storage.SnapshotStore;
 import dev.raftchat.raft.storage.StorageException;
 import java.io.BufferedOutputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -40,11 +41,14 @@ final class SnapshotManager {
     private final SnapshotStore store;
     private final StateMachine stateMachine;
     private final LogStorage storage;
-    private final long intervalEntries;
-    private final long intervalBytes;
+    private final SnapshotPolicy policy;
     private final long logTailEntries;
     /** Command bytes applied since the last snapshot was started. */
     private long bytesSinceSnapshot;
+    /** Size of the newest snapshot written, installed or restored; 0 when unknown. Raft thread only. */
+    private long lastSnapshotBytes;
+    /** Bytes received so far of the snapshot being staged. */
+    private long receivingBytes;
 
     private final Executor writer;
 
@@ -66,16 +70,14 @@ final class SnapshotManager {
             SnapshotStore store,
             StateMachine stateMachine,
             LogStorage storage,
-            long intervalEntries,
-            long intervalBytes,
+            SnapshotPolicy policy,
             long logTailEntries,
             Executor writer) {
         this.id = id;
         this.store = store;
         this.stateMachine = stateMachine;
         this.storage = storage;
-        this.intervalEntries = intervalEntries;
-        this.intervalBytes = intervalBytes;
+        this.policy = policy;
         this.logTailEntries = logTailEntries;
         this.writer = writer;
         SnapshotMeta latest = store.latest();
@@ -113,7 +115,9 @@ final class SnapshotManager {
             if (in == null) {
                 throw new StorageException("snapshot " + meta.position() + " vanished before it could be restored");
             }
-            stateMachine.restore(in);
+            CountingStream counted = new CountingStream(in);
+            stateMachine.restore(counted);
+            lastSnapshotBytes = counted.bytes;
         } catch (IOException e) {
             throw new StorageException("node " + id + ": restoring snapshot " + meta.position() + " failed", e);
         }
@@ -126,6 +130,7 @@ final class SnapshotManager {
                 abortReceiving();
                 receiving = store.create(chunk.meta());
                 receivingMeta = chunk.meta();
+                receivingBytes = 0;
             }
             if (receiving == null || !chunk.meta().equals(receivingMeta)) {
                 throw new IllegalStateException(
@@ -134,6 +139,7 @@ final class SnapshotManager {
                                 + " without a staging area (the node must start transfers at offset 0)");
             }
             receiving.write(chunk.data(), 0, chunk.data().length);
+            receivingBytes += chunk.data().length;
         }
     }
 
@@ -147,8 +153,10 @@ final class SnapshotManager {
         receiving = null;
         receivingMeta = null;
         restoreStateMachine(meta);
+        lastSnapshotBytes = receivingBytes;
         storage.compact(meta.position());
         lastSnapshotIndex = Math.max(lastSnapshotIndex, meta.index());
+        bytesSinceSnapshot = 0;
         log.info("node {}: installed snapshot {} from the leader", id, meta.position());
     }
 
@@ -181,8 +189,7 @@ final class SnapshotManager {
             }
             return false;
         }
-        boolean due = (intervalEntries > 0 && appliedIndex - lastSnapshotIndex >= intervalEntries)
-                || (intervalBytes > 0 && bytesSinceSnapshot >= intervalBytes);
+        boolean due = policy.due(appliedIndex - lastSnapshotIndex, bytesSinceSnapshot, lastSnapshotBytes);
         if (!due && waiting.isEmpty()) {
             return false;
         }
@@ -192,11 +199,12 @@ final class SnapshotManager {
         bytesSinceSnapshot = 0;
         writer.execute(() -> {
             SnapshotStore.SnapshotSink sink = store.create(meta);
-            try (OutputStream out = new BufferedOutputStream(new SinkStream(sink), WRITE_BUFFER_BYTES)) {
+            SinkStream counted = new SinkStream(sink);
+            try (OutputStream out = new BufferedOutputStream(counted, WRITE_BUFFER_BYTES)) {
                 view.writeTo(out);
                 out.flush();
                 sink.commit();
-                written.set(meta);
+                written.set(new Written(meta, counted.bytes));
             } catch (Throwable t) {
                 sink.abort();
                 written.set(t);
@@ -219,14 +227,16 @@ final class SnapshotManager {
             return true;
         }
         lastSnapshotIndex = meta.index();
+        lastSnapshotBytes = ((Written) outcome).bytes();
         long compactTo = meta.index() - logTailEntries;
         if (compactTo > storage.compactedThrough().index() && compactTo >= storage.firstIndex()) {
             storage.compact(new LogPosition(storage.term(compactTo), compactTo));
         }
         log.info(
-                "node {}: snapshot {} written; log compacted through {}",
+                "node {}: snapshot {} written ({} bytes); log compacted through {}",
                 id,
                 meta.position(),
+                lastSnapshotBytes,
                 storage.compactedThrough().index());
         completeWaiting(meta, null);
         return true;
@@ -248,9 +258,19 @@ final class SnapshotManager {
         abortReceiving();
     }
 
-    /** Adapts a sink to the {@link OutputStream} the state machine writes to. */
+    /** The size of the newest snapshot written, installed or restored (0 when unknown), for the policy. */
+    long lastSnapshotBytes() {
+        return lastSnapshotBytes;
+    }
+
+    /** A snapshot the writer thread finished, and its size. */
+    private record Written(SnapshotMeta meta, long bytes) {}
+
+    /** Adapts a sink to the {@link OutputStream} the state machine writes to, counting the bytes. */
     private static final class SinkStream extends OutputStream {
         private final SnapshotStore.SnapshotSink sink;
+        /** Written and read on the writer thread only; published through {@code written}. */
+        private long bytes;
 
         SinkStream(SnapshotStore.SnapshotSink sink) {
             this.sink = sink;
@@ -259,11 +279,47 @@ final class SnapshotManager {
         @Override
         public void write(int b) {
             sink.write(new byte[] {(byte) b}, 0, 1);
+            bytes++;
         }
 
         @Override
         public void write(byte[] bytes, int offset, int length) {
             sink.write(bytes, offset, length);
+            this.bytes += length;
+        }
+    }
+
+    /** Counts the bytes a restore reads. */
+    private static final class CountingStream extends FilterInputStream {
+        private long bytes;
+
+        CountingStream(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) {
+                bytes++;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] buffer, int offset, int length) throws IOException {
+            int n = super.read(buffer, offset, length);
+            if (n > 0) {
+                bytes += n;
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            long skipped = super.skip(n);
+            bytes += skipped;
+            return skipped;
         }
     }
 }

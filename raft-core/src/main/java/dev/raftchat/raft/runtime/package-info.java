@@ -4,7 +4,7 @@
  * listeners), its validated {@link dev.raftchat.raft.runtime.RaftServerConfig}, the
  * {@link dev.raftchat.raft.runtime.RaftMetrics} SPI and the exceptions a caller handles.
  *
- * <p>Unlike the pure packages ({@code core}, {@code message}, {@code quorum}, {@code tracker}) this
- * package may use threads, clocks and randomness; it holds no Raft logic of its own.
+ * <p>Unlike the pure packages ({@code model}, {@code core}, {@code message}, {@code confchange} and the
+ * {@code internal} ones) this package may use threads, clocks and randomness; it holds no Raft logic of its own.
  */
 package dev.raftchat.raft.runtime;

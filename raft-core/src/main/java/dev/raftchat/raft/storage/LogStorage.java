@@ -1,8 +1,8 @@
 package dev.raftchat.raft.storage;
 
-import dev.raftchat.raft.core.Entry;
-import dev.raftchat.raft.core.HardState;
-import dev.raftchat.raft.core.LogPosition;
+import dev.raftchat.raft.model.Entry;
+import dev.raftchat.raft.model.HardState;
+import dev.raftchat.raft.model.LogPosition;
 import java.util.List;
 
 /**

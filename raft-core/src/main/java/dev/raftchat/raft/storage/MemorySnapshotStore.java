@@ -1,6 +1,6 @@
 package dev.raftchat.raft.storage;
 
-import dev.raftchat.raft.core.SnapshotMeta;
+import dev.raftchat.raft.model.SnapshotMeta;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;

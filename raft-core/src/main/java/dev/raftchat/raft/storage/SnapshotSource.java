@@ -1,6 +1,6 @@
 package dev.raftchat.raft.storage;
 
-import dev.raftchat.raft.core.SnapshotMeta;
+import dev.raftchat.raft.model.SnapshotMeta;
 
 /**
  * Read access to durable snapshots, for a leader streaming one to a follower that is too far behind.

@@ -1,7 +1,7 @@
 package dev.raftchat.raft.transport;
 
-import dev.raftchat.raft.core.Check;
 import dev.raftchat.raft.message.Message;
+import dev.raftchat.raft.model.Check;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;

@@ -19,11 +19,11 @@ import org.junit.jupiter.api.Test;
 class PurityTest {
 
     static final String[] PURE_PACKAGES = {
+        "dev.raftchat.raft.model..",
         "dev.raftchat.raft.core..",
         "dev.raftchat.raft.message..",
-        "dev.raftchat.raft.quorum..",
-        "dev.raftchat.raft.tracker..",
-        "dev.raftchat.raft.confchange.."
+        "dev.raftchat.raft.confchange..",
+        "dev.raftchat.raft.internal.."
     };
 
     private static JavaClasses classes;

@@ -8,6 +8,7 @@ import dev.raftchat.raft.message.Message;
 import dev.raftchat.raft.message.ReadIndexRequest;
 import dev.raftchat.raft.message.ReadIndexResponse;
 import dev.raftchat.raft.message.TimeoutNow;
+import dev.raftchat.raft.model.ReadState;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.DisplayName;

@@ -2,6 +2,7 @@ package dev.raftchat.raft.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.raftchat.raft.model.Entry;
 import dev.raftchat.raft.storage.MemoryLogStorage;
 import java.util.ArrayList;
 import java.util.List;

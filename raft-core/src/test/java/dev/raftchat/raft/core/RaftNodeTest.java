@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.raftchat.raft.message.AppendResponse;
 import dev.raftchat.raft.message.ForwardProposal;
 import dev.raftchat.raft.message.Message;
+import dev.raftchat.raft.model.Entry;
+import dev.raftchat.raft.model.LogPosition;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

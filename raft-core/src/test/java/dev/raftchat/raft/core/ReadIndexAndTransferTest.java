@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.raftchat.raft.message.HeartbeatRequest;
 import dev.raftchat.raft.message.TimeoutNow;
+import dev.raftchat.raft.model.ReadState;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 

@@ -3,6 +3,9 @@ package dev.raftchat.raft.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.raftchat.raft.message.InstallSnapshotRequest;
+import dev.raftchat.raft.model.ConfState;
+import dev.raftchat.raft.model.SnapshotChunk;
+import dev.raftchat.raft.model.SnapshotMeta;
 import dev.raftchat.raft.storage.MemoryLogStorage;
 import org.junit.jupiter.api.Test;
 

@@ -3,6 +3,8 @@ package dev.raftchat.raft.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.raftchat.raft.message.InstallSnapshotRequest;
+import dev.raftchat.raft.model.Entry;
+import dev.raftchat.raft.model.SnapshotMeta;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,6 +1,14 @@
 package dev.raftchat.raft.core;
 
 import dev.raftchat.raft.message.Message;
+import dev.raftchat.raft.model.Check;
+import dev.raftchat.raft.model.ConfState;
+import dev.raftchat.raft.model.Entry;
+import dev.raftchat.raft.model.EntryType;
+import dev.raftchat.raft.model.LogPosition;
+import dev.raftchat.raft.model.ReadState;
+import dev.raftchat.raft.model.SnapshotChunk;
+import dev.raftchat.raft.model.SnapshotMeta;
 import dev.raftchat.raft.storage.MemoryLogStorage;
 import dev.raftchat.raft.storage.SnapshotSource;
 import java.io.ByteArrayOutputStream;

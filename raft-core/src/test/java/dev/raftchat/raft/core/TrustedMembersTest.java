@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.raftchat.raft.message.AppendRequest;
 import dev.raftchat.raft.message.HeartbeatRequest;
 import dev.raftchat.raft.message.VoteRequest;
+import dev.raftchat.raft.model.Entry;
+import dev.raftchat.raft.model.EntryType;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

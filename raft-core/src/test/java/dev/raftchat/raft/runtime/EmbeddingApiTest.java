@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.raftchat.raft.confchange.ConfChange;
-import dev.raftchat.raft.core.ConfState;
 import dev.raftchat.raft.core.NodeConfig;
 import dev.raftchat.raft.core.NotLeaderException;
+import dev.raftchat.raft.model.ConfState;
 import dev.raftchat.raft.statemachine.StateMachine;
 import dev.raftchat.raft.storage.MemoryLogStorage;
 import dev.raftchat.raft.transport.InMemoryNetwork;

@@ -3,8 +3,8 @@ package dev.raftchat.raft.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.raftchat.raft.core.ConfState;
 import dev.raftchat.raft.core.NodeConfig;
+import dev.raftchat.raft.model.ConfState;
 import dev.raftchat.raft.storage.MemoryLogStorage;
 import dev.raftchat.raft.transport.InMemoryNetwork;
 import java.nio.charset.StandardCharsets;
@@ -31,9 +31,10 @@ class EmbeddingExampleTest {
                         .tickMillis(20)
                         .proposalTimeoutMillis(5_000)
                         .build();
-                servers.add(
-                        new RaftServer(config, new MemoryLogStorage(), network.transport(id), new CounterStateMachine())
-                                .start());
+                servers.add(RaftServer.builder(
+                                config, new MemoryLogStorage(), network.transport(id), new CounterStateMachine())
+                        .build()
+                        .start());
             }
 
             RaftServer anyNode = servers.get(0);

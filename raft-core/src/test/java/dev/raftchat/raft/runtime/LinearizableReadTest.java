@@ -6,8 +6,8 @@ import static dev.raftchat.raft.runtime.CounterStateMachine.text;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.raftchat.raft.core.ConfState;
 import dev.raftchat.raft.core.NotLeaderException;
+import dev.raftchat.raft.model.ConfState;
 import dev.raftchat.raft.transport.InMemoryNetwork;
 import java.util.ArrayList;
 import java.util.List;
@@ -101,7 +101,8 @@ class LinearizableReadTest {
                 .shutdownTimeoutMillis(200)
                 .overlapSyncs(false) // so that a held sync holds the Raft thread
                 .build();
-        try (RaftServer server = new RaftServer(config, storage, network.transport(1), new CounterStateMachine())) {
+        try (RaftServer server = RaftServer.builder(config, storage, network.transport(1), new CounterStateMachine())
+                .build()) {
             server.start();
             await().atMost(ServerCluster.WAIT)
                     .until(() -> server.status().isLeader() && server.status().appliedIndex() >= 1);

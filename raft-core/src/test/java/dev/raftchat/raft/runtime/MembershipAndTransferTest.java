@@ -6,9 +6,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.raftchat.raft.core.ConfState;
 import dev.raftchat.raft.core.NotLeaderException;
 import dev.raftchat.raft.core.Role;
+import dev.raftchat.raft.model.ConfState;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;

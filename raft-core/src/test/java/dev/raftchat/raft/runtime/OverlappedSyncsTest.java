@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.raftchat.raft.core.Entry;
-import dev.raftchat.raft.core.LogPosition;
 import dev.raftchat.raft.message.AppendResponse;
 import dev.raftchat.raft.message.Message;
+import dev.raftchat.raft.model.Entry;
+import dev.raftchat.raft.model.LogPosition;
 import dev.raftchat.raft.storage.MemoryLogStorage;
 import dev.raftchat.raft.storage.StorageException;
 import java.time.Duration;

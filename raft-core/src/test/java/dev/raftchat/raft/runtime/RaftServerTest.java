@@ -6,16 +6,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.raftchat.raft.core.ConfState;
-import dev.raftchat.raft.core.Entry;
-import dev.raftchat.raft.core.HardState;
 import dev.raftchat.raft.core.ProposalRejectedException;
 import dev.raftchat.raft.core.Role;
-import dev.raftchat.raft.core.SnapshotMeta;
 import dev.raftchat.raft.message.HeartbeatRequest;
 import dev.raftchat.raft.message.InstallSnapshotRequest;
 import dev.raftchat.raft.message.InstallSnapshotResponse;
 import dev.raftchat.raft.message.Message;
+import dev.raftchat.raft.model.ConfState;
+import dev.raftchat.raft.model.Entry;
+import dev.raftchat.raft.model.HardState;
+import dev.raftchat.raft.model.SnapshotMeta;
 import dev.raftchat.raft.storage.StorageException;
 import dev.raftchat.raft.transport.InMemoryNetwork;
 import dev.raftchat.raft.transport.InMemoryTransport;
@@ -54,7 +54,9 @@ class RaftServerTest {
         RaftServerConfig config = customize
                 .apply(ServerCluster.baseConfig(1, ConfState.ofVoters(1)))
                 .build();
-        server = new RaftServer(config, storage, network.transport(1), machine, metrics).start();
+        server = RaftServer.builder(config, storage, network.transport(1), machine)
+                .metrics(metrics)
+                .start();
         await().atMost(ServerCluster.WAIT)
                 .until(() -> server.status().isLeader() && server.status().appliedIndex() >= 1);
         return server;
@@ -331,7 +333,9 @@ class RaftServerTest {
     void aSnapshotItCannotInstallStopsTheServerInsteadOfBeingAcknowledged() {
         RaftServerConfig config =
                 ServerCluster.baseConfig(1, ConfState.ofVoters(1, 2)).build();
-        server = new RaftServer(config, storage, network.transport(1), machine, metrics).start();
+        server = RaftServer.builder(config, storage, network.transport(1), machine)
+                .metrics(metrics)
+                .start();
         InMemoryTransport leader = network.transport(2);
         List<Message> answers = new CopyOnWriteArrayList<>();
         leader.start(answers::add);
@@ -366,12 +370,13 @@ class RaftServerTest {
         server.close();
         CounterStateMachine replayed = new CounterStateMachine();
         CountingMetrics replayMetrics = new CountingMetrics();
-        server = new RaftServer(
+        server = RaftServer.builder(
                         ServerCluster.baseConfig(1, ConfState.ofVoters(1)).build(),
                         storage,
                         network.transport(1),
-                        replayed,
-                        replayMetrics)
+                        replayed)
+                .metrics(replayMetrics)
+                .build()
                 .start();
         await().atMost(ServerCluster.WAIT).until(() -> replayed.counter("n") == 4);
         assertThat(server.status().state()).isEqualTo(ServerStatus.State.RUNNING);
@@ -395,7 +400,8 @@ class RaftServerTest {
     void proposalsBeforeStartFailAndStartTwiceIsRefused() throws Exception {
         RaftServerConfig config =
                 ServerCluster.baseConfig(1, ConfState.ofVoters(1)).build();
-        server = new RaftServer(config, storage, network.transport(1), machine);
+        server = RaftServer.builder(config, storage, network.transport(1), machine)
+                .build();
 
         assertThatThrownBy(() -> server.propose(add("b", 1)).get(FUTURE_WAIT_SECONDS, TimeUnit.SECONDS))
                 .hasCauseInstanceOf(RaftShutdownException.class)

@@ -2,9 +2,9 @@ package dev.raftchat.raft.runtime;
 
 import static org.awaitility.Awaitility.await;
 
-import dev.raftchat.raft.core.ConfState;
 import dev.raftchat.raft.core.NodeConfig;
 import dev.raftchat.raft.core.Role;
+import dev.raftchat.raft.model.ConfState;
 import dev.raftchat.raft.transport.InMemoryNetwork;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -67,7 +67,8 @@ final class ServerCluster implements AutoCloseable {
         storages.computeIfAbsent(id, newId -> new InstrumentedLogStorage());
         RaftServerConfig config = customize.apply(baseConfig(id, conf)).build();
         CounterStateMachine machine = new CounterStateMachine();
-        RaftServer server = new RaftServer(config, storages.get(id), network.transport(id), machine);
+        RaftServer server = RaftServer.builder(config, storages.get(id), network.transport(id), machine)
+                .build();
         servers.put(id, server);
         machines.put(id, machine);
         return server.start();

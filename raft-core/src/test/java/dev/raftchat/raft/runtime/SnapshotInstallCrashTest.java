@@ -2,11 +2,11 @@ package dev.raftchat.raft.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.raftchat.raft.core.ConfState;
-import dev.raftchat.raft.core.Entry;
-import dev.raftchat.raft.core.LogPosition;
-import dev.raftchat.raft.core.SnapshotChunk;
-import dev.raftchat.raft.core.SnapshotMeta;
+import dev.raftchat.raft.model.ConfState;
+import dev.raftchat.raft.model.Entry;
+import dev.raftchat.raft.model.LogPosition;
+import dev.raftchat.raft.model.SnapshotChunk;
+import dev.raftchat.raft.model.SnapshotMeta;
 import dev.raftchat.raft.storage.MemoryLogStorage;
 import dev.raftchat.raft.storage.MemorySnapshotStore;
 import dev.raftchat.raft.testing.RecordingStateMachine;
@@ -58,8 +58,8 @@ class SnapshotInstallCrashTest {
         staging.commit();
 
         RecordingStateMachine restored = machine();
-        SnapshotManager manager =
-                new SnapshotManager(1, store, restored, log, 0, 0, 0, Executors.newSingleThreadExecutor());
+        SnapshotManager manager = new SnapshotManager(
+                1, store, restored, log, new SnapshotPolicy(0, 0, 0), 0, Executors.newSingleThreadExecutor());
         SnapshotMeta meta = manager.restoreAtStartup();
 
         assertThat(meta).isEqualTo(LEADER_SNAPSHOT);
@@ -73,13 +73,13 @@ class SnapshotInstallCrashTest {
         MemoryLogStorage log = oldLog();
         MemorySnapshotStore store = new MemorySnapshotStore();
         RecordingStateMachine before = machine();
-        SnapshotManager receiving =
-                new SnapshotManager(1, store, before, log, 0, 0, 0, Executors.newSingleThreadExecutor());
+        SnapshotManager receiving = new SnapshotManager(
+                1, store, before, log, new SnapshotPolicy(0, 0, 0), 0, Executors.newSingleThreadExecutor());
         receiving.stage(List.of(new SnapshotChunk(LEADER_SNAPSHOT, 0, new byte[] {1, 2, 3})));
         // ... and the process dies here: the staged data was never committed.
 
-        SnapshotManager afterRestart =
-                new SnapshotManager(1, store, machine(), log, 0, 0, 0, Executors.newSingleThreadExecutor());
+        SnapshotManager afterRestart = new SnapshotManager(
+                1, store, machine(), log, new SnapshotPolicy(0, 0, 0), 0, Executors.newSingleThreadExecutor());
         assertThat(afterRestart.restoreAtStartup())
                 .as("no snapshot became visible")
                 .isNull();
@@ -98,8 +98,8 @@ class SnapshotInstallCrashTest {
         sink.commit();
         log.compact(new LogPosition(1, 2)); // compacted with a tail of two entries below the snapshot
 
-        SnapshotManager manager =
-                new SnapshotManager(1, store, machine(), log, 0, 0, 0, Executors.newSingleThreadExecutor());
+        SnapshotManager manager = new SnapshotManager(
+                1, store, machine(), log, new SnapshotPolicy(0, 0, 0), 0, Executors.newSingleThreadExecutor());
         manager.restoreAtStartup();
         assertThat(log.compactedThrough()).isEqualTo(new LogPosition(1, 2));
         assertThat(log.lastIndex()).isEqualTo(5);

@@ -3,14 +3,16 @@ package dev.raftchat.raft.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.raftchat.raft.core.ConfState;
 import dev.raftchat.raft.core.NodeConfig;
 import dev.raftchat.raft.core.Role;
-import dev.raftchat.raft.core.SnapshotMeta;
+import dev.raftchat.raft.model.ConfState;
+import dev.raftchat.raft.model.SnapshotMeta;
 import dev.raftchat.raft.storage.MemoryLogStorage;
 import dev.raftchat.raft.storage.MemorySnapshotStore;
+import dev.raftchat.raft.storage.SnapshotStore;
 import dev.raftchat.raft.testing.RecordingStateMachine;
 import dev.raftchat.raft.transport.InMemoryNetwork;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -48,8 +51,9 @@ class SnapshotRuntimeTest {
                 .snapshotLogTailEntries(2)
                 .build();
         RecordingStateMachine machine = new RecordingStateMachine();
-        RaftServer server = new RaftServer(
-                config, logs.get(id), snapshotStores.get(id), network.transport(id), machine, RaftMetrics.NOOP);
+        RaftServer server = RaftServer.builder(config, logs.get(id), network.transport(id), machine)
+                .snapshots(snapshotStores.get(id))
+                .build();
         servers.put(id, server);
         machines.put(id, machine);
         return server.start();
@@ -185,13 +189,9 @@ class SnapshotRuntimeTest {
             RecordingStateMachine machine = new RecordingStateMachine();
             servers.put(
                     id,
-                    new RaftServer(
-                                    config,
-                                    logs.get(id),
-                                    snapshotStores.get(id),
-                                    network.transport(id),
-                                    machine,
-                                    RaftMetrics.NOOP)
+                    RaftServer.builder(config, logs.get(id), network.transport(id), machine)
+                            .snapshots(snapshotStores.get(id))
+                            .build()
                             .start());
             machines.put(id, machine);
         }
@@ -208,5 +208,89 @@ class SnapshotRuntimeTest {
             leader.propose(kilobyte).get(10, TimeUnit.SECONDS);
         }
         await().atMost(WAIT).until(() -> snapshotStores.get(leader.id()).latest() != null);
+    }
+    /** Counts the snapshots a node starts to write. */
+    private static final class CountingSnapshotStore implements SnapshotStore {
+        final MemorySnapshotStore store = new MemorySnapshotStore();
+        final AtomicInteger created = new AtomicInteger();
+
+        @Override
+        public SnapshotSink create(SnapshotMeta meta) {
+            created.incrementAndGet();
+            return store.create(meta);
+        }
+
+        @Override
+        public InputStream open(SnapshotMeta meta) {
+            return store.open(meta);
+        }
+
+        @Override
+        public SnapshotMeta latest() {
+            return store.latest();
+        }
+
+        @Override
+        public long sizeBytes(SnapshotMeta meta) {
+            return store.sizeBytes(meta);
+        }
+
+        @Override
+        public byte[] read(SnapshotMeta meta, long offset, int maxBytes) {
+            return store.read(meta, offset, maxBytes);
+        }
+    }
+
+    /** Starts a one-node server snapshotting after every entry, with the given growth; returns its store. */
+    private CountingSnapshotStore startSingle(int growthPercent) {
+        CountingSnapshotStore store = new CountingSnapshotStore();
+        RaftServerConfig config = RaftServerConfig.builder(NodeConfig.defaults(1, 31), ConfState.ofVoters(1))
+                .tickMillis(20)
+                .snapshotIntervalEntries(1)
+                .snapshotGrowthPercent(growthPercent)
+                .snapshotLogTailEntries(0)
+                .build();
+        RecordingStateMachine machine = new RecordingStateMachine();
+        servers.put(
+                1L,
+                RaftServer.builder(config, new MemoryLogStorage(), network.transport(1), machine)
+                        .snapshots(store)
+                        .build()
+                        .start());
+        machines.put(1L, machine);
+        return store;
+    }
+
+    /** Proposes {@code count} commands of 1 KiB one after the other, each committed before the next. */
+    private void proposeKilobytes(RaftServer leader, int count) throws Exception {
+        byte[] kilobyte = new byte[1024];
+        Arrays.fill(kilobyte, (byte) 'k');
+        for (int i = 0; i < count; i++) {
+            leader.propose(kilobyte).get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void withGrowthSnapshotsAreSpacedByTheStatesSize() throws Exception {
+        CountingSnapshotStore store = startSingle(100);
+        RaftServer leader = awaitLeader();
+        proposeKilobytes(leader, 128);
+        // Each snapshot waits for as many bytes as it holds: the state about doubles between two, so 128 KiB
+        // posted one by one from empty take about log2(128) + 2 snapshots, not one per entry.
+        assertThat(leader.status().appliedIndex()).isGreaterThanOrEqualTo(128);
+        assertThat(store.created.get()).as("snapshots started").isBetween(1, 11);
+        // The last one held at least half of what was applied: the spacing did not stop snapshots.
+        await().atMost(WAIT).untilAsserted(() -> assertThat(store.latest()).isNotNull());
+        assertThat(store.latest().index()).isGreaterThanOrEqualTo(40);
+    }
+
+    @Test
+    void withoutGrowthEveryIntervalTakesOne() throws Exception {
+        CountingSnapshotStore store = startSingle(0);
+        RaftServer leader = awaitLeader();
+        proposeKilobytes(leader, 128);
+        // The control for the test above: the same load, one snapshot per entry applied while none is being
+        // written (a commit takes a Raft round and a sync, an in-memory snapshot much less).
+        assertThat(store.created.get()).as("snapshots started").isGreaterThanOrEqualTo(16);
     }
 }

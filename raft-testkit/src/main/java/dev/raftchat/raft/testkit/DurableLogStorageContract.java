@@ -2,8 +2,8 @@ package dev.raftchat.raft.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.raftchat.raft.core.HardState;
-import dev.raftchat.raft.core.LogPosition;
+import dev.raftchat.raft.model.HardState;
+import dev.raftchat.raft.model.LogPosition;
 import dev.raftchat.raft.storage.LogStorage;
 import org.junit.jupiter.api.Test;
 

@@ -3,10 +3,10 @@ package dev.raftchat.raft.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.raftchat.raft.core.Entry;
-import dev.raftchat.raft.core.EntryType;
-import dev.raftchat.raft.core.HardState;
-import dev.raftchat.raft.core.LogPosition;
+import dev.raftchat.raft.model.Entry;
+import dev.raftchat.raft.model.EntryType;
+import dev.raftchat.raft.model.HardState;
+import dev.raftchat.raft.model.LogPosition;
 import dev.raftchat.raft.storage.LogStorage;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

@@ -33,8 +33,9 @@ import org.junit.jupiter.api.Test;
  * change of the API (a type, constructor, method or field that is public, or protected in a type others may
  * extend) fails this test until the listing is regenerated, so every API change is a visible diff in review.
  * The listing is made by reflection over the module's compiled classes: each accessible type with its kind,
- * modifiers, supertypes, and each accessible member's generic signature, sorted. Generated protobuf classes
- * ({@code ...netty.proto}) are left out: they are the wire schema, which {@code raft_messages.proto} pins.
+ * modifiers, supertypes, and each accessible member's generic signature, sorted. Left out: packages named
+ * {@code internal} (public for the library's own packages, documented as not API) and the generated protobuf
+ * classes ({@code ...netty.proto}: the wire schema, which {@code raft_messages.proto} pins).
  */
 class ApiListingTest {
 
@@ -79,15 +80,18 @@ class ApiListingTest {
                 .contains("public abstract interface dev.raftchat.raft.statemachine.StateMachine")
                 .contains("  public static final int DEFAULT_ELECTION_TIMEOUT_TICKS")
                 .doesNotContain("dev.raftchat.raft.runtime.Proposals")
+                .doesNotContain(".internal.")
                 .doesNotContain("lambda$");
     }
 
     /** The module's API as text: one block per accessible type, sorted by name. */
     static String listing(Class<?> anchor) throws IOException, URISyntaxException {
-        Path location = Path.of(anchor.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Path location = Path.of(
+                anchor.getProtectionDomain().getCodeSource().getLocation().toURI());
         TreeMap<String, String> types = new TreeMap<>();
         for (String className : classNames(location)) {
-            if (EXCLUDED_PACKAGES.stream().anyMatch(p -> className.startsWith(p + "."))) {
+            if (className.contains(".internal.")
+                    || EXCLUDED_PACKAGES.stream().anyMatch(p -> className.startsWith(p + "."))) {
                 continue;
             }
             Class<?> type;
@@ -129,7 +133,9 @@ class ApiListingTest {
     }
 
     private static String toClassName(String path) {
-        return path.substring(0, path.length() - ".class".length()).replace('/', '.').replace('\\', '.');
+        return path.substring(0, path.length() - ".class".length())
+                .replace('/', '.')
+                .replace('\\', '.');
     }
 
     /** Public, or protected inside an accessible type, all the way out. */
@@ -152,9 +158,12 @@ class ApiListingTest {
         StringBuilder sb = new StringBuilder();
         sb.append(Modifier.toString(type.getModifiers() & ~Modifier.STATIC & ~Modifier.INTERFACE))
                 .append(type.getModifiers() == 0 ? "" : " ")
-                .append(type.isAnnotation()
-                        ? "@interface "
-                        : type.isInterface() ? "interface " : type.isEnum() ? "enum " : type.isRecord() ? "record " : "class ")
+                .append(
+                        type.isAnnotation()
+                                ? "@interface "
+                                : type.isInterface()
+                                        ? "interface "
+                                        : type.isEnum() ? "enum " : type.isRecord() ? "record " : "class ")
                 .append(type.getName());
         if (type.getGenericSuperclass() != null
                 && type.getSuperclass() != Object.class
@@ -166,20 +175,26 @@ class ApiListingTest {
             sb.append(type.isInterface() ? " extends " : " implements ");
             sb.append(String.join(
                     ", ",
-                    Arrays.stream(type.getGenericInterfaces()).map(t -> t.getTypeName()).toList()));
+                    Arrays.stream(type.getGenericInterfaces())
+                            .map(t -> t.getTypeName())
+                            .toList()));
         }
         if (type.isSealed()) {
-            sb.append(" permits ").append(String.join(
-                    ", ",
-                    Arrays.stream(type.getPermittedSubclasses()).map(Class::getName).sorted().toList()));
+            sb.append(" permits ")
+                    .append(String.join(
+                            ", ",
+                            Arrays.stream(type.getPermittedSubclasses())
+                                    .map(Class::getName)
+                                    .sorted()
+                                    .toList()));
         }
         sb.append('\n');
         boolean protectedToo = canBeExtended(type);
         Set<String> members = new TreeSet<>();
         for (Field f : type.getDeclaredFields()) {
             if (!f.isSynthetic() && visible(f.getModifiers(), protectedToo)) {
-                members.add(Modifier.toString(f.getModifiers()) + " " + f.getGenericType().getTypeName() + " "
-                        + f.getName());
+                members.add(Modifier.toString(f.getModifiers()) + " "
+                        + f.getGenericType().getTypeName() + " " + f.getName());
             }
         }
         for (Constructor<?> c : type.getDeclaredConstructors()) {
@@ -218,23 +233,33 @@ class ApiListingTest {
         int i = 0;
         int j = 0;
         String type = "";
+        String shown = "";
         while (i < before.size() || j < after.size()) {
+            String line;
+            String sign;
             if (i < before.size() && j < after.size() && before.get(i).equals(after.get(j))) {
                 if (!before.get(i).startsWith(" ")) {
                     type = before.get(i);
                 }
                 i++;
                 j++;
+                continue;
             } else if (j < after.size() && (i == before.size() || lcs[i][j + 1] >= lcs[i + 1][j])) {
-                sb.append(context(type, after.get(j))).append("+ ").append(after.get(j++)).append('\n');
+                line = after.get(j++);
+                sign = "+ ";
             } else {
-                sb.append(context(type, before.get(i))).append("- ").append(before.get(i++)).append('\n');
+                line = before.get(i++);
+                sign = "- ";
             }
+            if (!line.startsWith(" ")) {
+                type = line;
+                shown = line;
+            } else if (!type.equals(shown)) {
+                sb.append("  (in ").append(type).append(")\n");
+                shown = type;
+            }
+            sb.append(sign).append(line).append('\n');
         }
         return sb.toString();
-    }
-
-    private static String context(String type, String line) {
-        return line.startsWith(" ") && !type.isEmpty() ? "  (in " + type + ")\n" : "";
     }
 }

@@ -1,5 +1,6 @@
 package dev.raftchat.chat.api.v1;
 
+import dev.raftchat.chat.state.ChatError;
 import java.util.Objects;
 
 /**
@@ -16,10 +17,15 @@ public final class ApiError extends RuntimeException {
     private final long retryAfterSeconds;
     private final Long oldestRetainedSeq;
 
-    public ApiError(int status, String code, String message) {
-        this(status, code, message, null, 0, null);
+    public ApiError(ChatError error, String message) {
+        this(error, message, null, 0, null);
     }
 
+    public ApiError(ChatError error, String message, String field, long retryAfterSeconds, Long oldestRetainedSeq) {
+        this(error.httpStatus(), error.code(), message, field, retryAfterSeconds, oldestRetainedSeq);
+    }
+
+    /** An error whose code may be of another build (a state machine's rejection): {@code status} from {@link ChatError#of}. */
     public ApiError(
             int status, String code, String message, String field, long retryAfterSeconds, Long oldestRetainedSeq) {
         super(message, null, false, false);
@@ -30,21 +36,17 @@ public final class ApiError extends RuntimeException {
         this.oldestRetainedSeq = oldestRetainedSeq;
     }
 
-    static ApiError field(int status, String code, String field, String message) {
-        return new ApiError(status, code, message, field, 0, null);
+    static ApiError field(ChatError error, String field, String message) {
+        return new ApiError(error, message, field, 0, null);
     }
 
     static ApiError unauthorized() {
-        return new ApiError(
-                401,
-                "unauthorized",
-                "a valid bearer token is required (missing, malformed, unknown, expired or revoked)");
+        return new ApiError(ChatError.UNAUTHORIZED, ChatError.UNAUTHORIZED.defaultMessage());
     }
 
     static ApiError rateLimited(long retryAfterSeconds, String what) {
         return new ApiError(
-                429,
-                "rate_limited",
+                ChatError.RATE_LIMITED,
                 "too many " + what + "; retry in " + retryAfterSeconds + " s",
                 null,
                 retryAfterSeconds,

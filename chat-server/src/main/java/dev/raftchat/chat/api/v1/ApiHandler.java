@@ -11,7 +11,9 @@ import dev.raftchat.chat.http.AdminGate;
 import dev.raftchat.chat.http.ApiRoutes;
 import dev.raftchat.chat.http.ChatHttpHandler;
 import dev.raftchat.chat.http.StrictInput;
+import dev.raftchat.chat.ops.BuildInfo;
 import dev.raftchat.chat.state.ChatCommand;
+import dev.raftchat.chat.state.ChatError;
 import dev.raftchat.chat.state.ChatLimits;
 import dev.raftchat.chat.state.ChatModel;
 import dev.raftchat.chat.state.ChatPolicy;
@@ -67,7 +69,7 @@ import java.util.function.LongSupplier;
  */
 public final class ApiHandler implements ApiRoutes {
     public static final String WEBSOCKET_PATH = PREFIX + "/ws";
-    private static final String VERSION = "0.1.0-SNAPSHOT";
+    private static final String VERSION = BuildInfo.version();
     private static final Set<String> CREDENTIAL_FIELDS = Set.of("username", "password");
     /**
      * Every query parameter of the v1 routes; any other is {@code 400 unknown_parameter}, as unknown body fields
@@ -188,8 +190,7 @@ public final class ApiHandler implements ApiRoutes {
             for (String name : uri.parameters().keySet()) {
                 if (!QUERY_PARAMETERS.contains(name)) {
                     throw ApiError.field(
-                            400,
-                            "unknown_parameter",
+                            ChatError.UNKNOWN_PARAMETER,
                             name,
                             "unknown query parameter '" + name + "'; the API knows " + QUERY_PARAMETERS);
                 }
@@ -308,8 +309,7 @@ public final class ApiHandler implements ApiRoutes {
                 .route(HttpMethod.DELETE, "rooms/{room}/messages/{seq}", (r, p) -> deleteMessage(r, p.room(), p.seq()))
                 .route(null, "ws", (r, p) -> {
                     throw new ApiError(
-                            400,
-                            "websocket_upgrade_required",
+                            ChatError.WEBSOCKET_UPGRADE_REQUIRED,
                             WEBSOCKET_PATH + " is a WebSocket: connect with a WebSocket client");
                 })
                 .build();
@@ -326,7 +326,7 @@ public final class ApiHandler implements ApiRoutes {
                 checkRoomName(parameters.room());
             }
             if (values.containsKey("seq")) {
-                positiveLong(values.get("seq"), "invalid_seq", 400, null, "the message seq must be a positive integer");
+                positiveLong(values.get("seq"), ChatError.INVALID_SEQ, "the message seq must be a positive integer");
             }
             Handler handler = resource.methods().get(r.method());
             if (handler == null) {
@@ -338,7 +338,8 @@ public final class ApiHandler implements ApiRoutes {
             return handler.handle(r, parameters);
         }
         throw new ApiError(
-                404, "not_found", "no route for " + r.method() + " " + r.uri().rawPath() + "; see docs/api.md");
+                ChatError.NOT_FOUND,
+                "no route for " + r.method() + " " + r.uri().rawPath() + "; see docs/api.md");
     }
 
     private static String allowed(Resource resource) {
@@ -383,7 +384,7 @@ public final class ApiHandler implements ApiRoutes {
     }
 
     private CompletableFuture<FullHttpResponse> revokeSession(Request r, String id) {
-        long sessionId = positiveLong(id, "session_not_found", 404, null, "no session '" + id + "'");
+        long sessionId = positiveLong(id, ChatError.SESSION_NOT_FOUND, "no session '" + id + "'");
         return authenticate(r)
                 .thenCompose(identity ->
                         propose(new ChatCommand.RevokeSession(identity.tokenHash(), sessionId, backend.nowMillis())))
@@ -418,7 +419,7 @@ public final class ApiHandler implements ApiRoutes {
         JsonNode body = body(r, Set.of("seq"));
         JsonNode seqNode = body.get("seq");
         if (seqNode == null || !seqNode.canConvertToLong() || !seqNode.isIntegralNumber() || seqNode.longValue() < 0) {
-            throw ApiError.field(400, "invalid_seq", "seq", "seq must be a non-negative integer");
+            throw ApiError.field(ChatError.INVALID_SEQ, "seq", "seq must be a non-negative integer");
         }
         long seq = seqNode.longValue();
         return write(r, identity -> new ChatCommand.SetReadMarker(identity.tokenHash(), room, seq, backend.nowMillis()))
@@ -454,9 +455,9 @@ public final class ApiHandler implements ApiRoutes {
         try {
             ChatModel.checkUsername(username);
         } catch (InvalidCommandException e) {
-            throw ApiError.field(400, e.code(), "username", e.getMessage());
+            throw ApiError.field(e.error(), "username", e.getMessage());
         }
-        checkNameCharacters(username, "invalid_username", "username");
+        checkNameCharacters(username, ChatError.INVALID_USERNAME, "username");
         checkPassword(password);
         limit(loginsPerAddress, "address:" + r.clientAddress(), "attempts from this address");
         // A name listed in --admin-users is reserved: only the operator (holding the admin token, or on a
@@ -464,8 +465,7 @@ public final class ApiHandler implements ApiRoutes {
         boolean vouched = operatorCredential(r);
         if (config.isAdmin(username) && !vouched) {
             throw ApiError.field(
-                    403,
-                    "reserved_username",
+                    ChatError.RESERVED_USERNAME,
                     "username",
                     "the username '" + username + "' is reserved for an admin: register it with"
                             + " 'Authorization: Bearer <admin token>' (the node's --admin-token)");
@@ -473,8 +473,7 @@ public final class ApiHandler implements ApiRoutes {
         ChatModel.User lookalike = chat().read(model -> model.registeredLookalike(username));
         if (lookalike != null) {
             throw ApiError.field(
-                    409,
-                    "username_taken",
+                    ChatError.USERNAME_TAKEN,
                     "username",
                     lookalike.username().equalsIgnoreCase(username)
                             ? "the username '" + username + "' is taken"
@@ -519,7 +518,7 @@ public final class ApiHandler implements ApiRoutes {
         String username = textField(body, "username", true);
         String password = textField(body, "password", true);
         if (username.length() > 256 || password.length() > 1024) {
-            throw new ApiError(401, "invalid_credentials", "unknown user or wrong password");
+            throw new ApiError(ChatError.INVALID_CREDENTIALS, "unknown user or wrong password");
         }
         String userKey = Names.normalize(username).toLowerCase(Locale.ROOT);
         limit(loginsPerAddress, "address:" + r.clientAddress(), "login attempts from this address");
@@ -539,7 +538,7 @@ public final class ApiHandler implements ApiRoutes {
                 })
                 .thenCompose(user -> {
                     if (user == null) {
-                        throw new ApiError(401, "invalid_credentials", "unknown user or wrong password");
+                        throw new ApiError(ChatError.INVALID_CREDENTIALS, "unknown user or wrong password");
                     }
                     String token = Tokens.newToken();
                     long now = backend.nowMillis();
@@ -643,7 +642,7 @@ public final class ApiHandler implements ApiRoutes {
     private ChatModel.RoomView roomOrGone(String room, String viewer) {
         ChatModel.RoomView view = chat().read(model -> model.room(room, viewer));
         if (view == null) {
-            throw new ApiError(404, "room_not_found", "no room named '" + room + "'");
+            throw new ApiError(ChatError.ROOM_NOT_FOUND, "no room named '" + room + "'");
         }
         return view;
     }
@@ -654,21 +653,21 @@ public final class ApiHandler implements ApiRoutes {
         try {
             ChatModel.checkNewRoomName(backend.chat().limits(), name);
         } catch (InvalidCommandException e) {
-            throw ApiError.field(400, e.code(), "name", e.getMessage());
+            throw ApiError.field(e.error(), "name", e.getMessage());
         }
-        checkNameCharacters(name, "invalid_room_name", "name");
+        checkNameCharacters(name, ChatError.INVALID_ROOM_NAME, "name");
         long maxMessages = -1;
         long maxAgeSeconds = -1;
         JsonNode retention = body.get("retention");
         if (retention != null && !retention.isNull()) {
             if (!retention.isObject()) {
-                throw ApiError.field(400, "invalid_retention", "retention", "retention must be an object or null");
+                throw ApiError.field(ChatError.INVALID_RETENTION, "retention", "retention must be an object or null");
             }
             for (Iterator<String> fields = retention.fieldNames(); fields.hasNext(); ) {
                 String field = fields.next();
                 if (!field.equals("maxMessages") && !field.equals("maxAgeSeconds")) {
                     throw ApiError.field(
-                            400, "unknown_field", "retention." + field, "unknown field retention." + field);
+                            ChatError.UNKNOWN_FIELD, "retention." + field, "unknown field retention." + field);
                 }
             }
             maxMessages = retention(retention, "maxMessages", Integer.MAX_VALUE);
@@ -688,7 +687,7 @@ public final class ApiHandler implements ApiRoutes {
                             // A retried create (same transaction id) of a room this user created answers like the
                             // first.
                             replay = txnId != null
-                                    && result.errorCode().equals("room_exists")
+                                    && result.error() == ChatError.ROOM_EXISTS
                                     && existing != null
                                     && identity.username().equalsIgnoreCase(existing.createdBy());
                             if (!replay) {
@@ -728,7 +727,7 @@ public final class ApiHandler implements ApiRoutes {
         Long before = cursor(r, "before");
         Long after = cursor(r, "after");
         if (before != null && after != null) {
-            throw ApiError.field(400, "invalid_cursor", "before", "give before or after, not both");
+            throw ApiError.field(ChatError.INVALID_CURSOR, "before", "give before or after, not both");
         }
         int limit = limit(r);
         return barrier(stale(r)).thenApply(ignored -> {
@@ -736,10 +735,12 @@ public final class ApiHandler implements ApiRoutes {
             try {
                 page = chat().read(model -> model.messages(room, before, after, limit));
             } catch (ChatModel.QueryException e) {
-                if (e.code().equals("cursor_expired")) {
-                    throw new ApiError(410, e.code(), e.getMessage(), null, 0, e.oldestRetainedSeq());
-                }
-                throw new ApiError(404, e.code(), e.getMessage());
+                throw new ApiError(
+                        e.error(),
+                        e.getMessage(),
+                        null,
+                        0,
+                        e.error() == ChatError.CURSOR_EXPIRED ? e.oldestRetainedSeq() : null);
             }
             ObjectNode body = ApiJson.MAPPER.createObjectNode();
             ArrayNode messages = body.putArray("messages");
@@ -782,12 +783,13 @@ public final class ApiHandler implements ApiRoutes {
             return caller.thenCompose(identity -> {
                         if (config.requireLogin() && identity == null) {
                             throw new ApiError(
-                                    401, "unauthorized", "this server requires login: post with a bearer token");
+                                    ChatError.UNAUTHORIZED, "this server requires login: post with a bearer token");
                         }
                         if (identity != null
                                 && config.requireLogin()
                                 && !identity.username().equalsIgnoreCase(user)) {
-                            throw new ApiError(403, "forbidden", "you may post only as '" + identity.username() + "'");
+                            throw new ApiError(
+                                    ChatError.FORBIDDEN, "you may post only as '" + identity.username() + "'");
                         }
                         long retry = writesPerAddress.tryAcquire(address);
                         if (retry == 0 && identity != null) {
@@ -859,31 +861,18 @@ public final class ApiHandler implements ApiRoutes {
 
     /** The HTTP error for a command the state machine rejected. */
     static ApiError rejection(ChatResult result) {
-        String code = result.errorCode();
-        int status = switch (code) {
-            case "unauthorized", "invalid_credentials" -> 401;
-            case "forbidden" -> 403;
-            case "room_not_found", "message_not_found", "session_not_found" -> 404;
-            case "room_exists",
-                    "username_taken",
-                    "message_deleted",
-                    "too_many_rooms",
-                    "too_many_users",
-                    "too_many_sessions" -> 409;
-            case "message_too_large" -> 413;
-            case "state_full" -> 507; // Insufficient Storage: the replicated state's budget is spent
-            default -> 400;
-        };
-        String field = switch (code) {
-            case "invalid_text", "message_too_large" -> "text";
-            case "invalid_room_name" -> "name";
-            case "invalid_seq" -> "seq";
-            case "invalid_username" -> "username";
-            case "invalid_retention" -> "retention";
-            case "invalid_txn_id" -> "txnId";
+        ChatError error = result.error();
+        String field = switch (error) {
+            case INVALID_TEXT, MESSAGE_TOO_LARGE -> "text";
+            case INVALID_ROOM_NAME -> "name";
+            case INVALID_SEQ -> "seq";
+            case INVALID_USERNAME -> "username";
+            case INVALID_RETENTION -> "retention";
+            case INVALID_TXN_ID -> "txnId";
             default -> null;
         };
-        return new ApiError(status, code, result.errorMessage(), field, 0, null);
+        // The code as the state machine gave it (a node of another build may know codes this one does not).
+        return new ApiError(error.httpStatus(), result.errorCode(), result.errorMessage(), field, 0, null);
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -923,12 +912,13 @@ public final class ApiHandler implements ApiRoutes {
         // Strict: valid UTF-8, no duplicate keys, nothing after the value (docs/api.md, "Strict input").
         JsonNode body = StrictInput.json(r.http().content());
         if (body == null || !body.isObject()) {
-            throw new ApiError(400, "invalid_json", "the body must be a JSON object");
+            throw new ApiError(ChatError.INVALID_JSON, "the body must be a JSON object");
         }
         for (Iterator<String> fields = body.fieldNames(); fields.hasNext(); ) {
             String field = fields.next();
             if (!allowed.contains(field)) {
-                throw ApiError.field(400, "unknown_field", field, "unknown field '" + field + "'; expected " + allowed);
+                throw ApiError.field(
+                        ChatError.UNKNOWN_FIELD, field, "unknown field '" + field + "'; expected " + allowed);
             }
         }
         return body;
@@ -938,12 +928,12 @@ public final class ApiHandler implements ApiRoutes {
         JsonNode value = body.get(field);
         if (value == null || value.isNull()) {
             if (required) {
-                throw ApiError.field(400, "missing_field", field, "the field '" + field + "' is required");
+                throw ApiError.field(ChatError.MISSING_FIELD, field, "the field '" + field + "' is required");
             }
             return null;
         }
         if (!value.isTextual()) {
-            throw ApiError.field(400, "invalid_type", field, "the field '" + field + "' must be a string");
+            throw ApiError.field(ChatError.INVALID_TYPE, field, "the field '" + field + "' must be a string");
         }
         return value.textValue();
     }
@@ -958,7 +948,9 @@ public final class ApiHandler implements ApiRoutes {
                 || value.longValue() < 0
                 || value.longValue() > max) {
             throw ApiError.field(
-                    400, "invalid_retention", field, field + " must be null, 0 (unlimited) or an integer up to " + max);
+                    ChatError.INVALID_RETENTION,
+                    field,
+                    field + " must be null, 0 (unlimited) or an integer up to " + max);
         }
         return value.longValue();
     }
@@ -967,26 +959,26 @@ public final class ApiHandler implements ApiRoutes {
         try {
             ChatModel.checkText(chat().limits(), text);
         } catch (InvalidCommandException e) {
-            throw ApiError.field(e.code().equals("message_too_large") ? 413 : 400, e.code(), "text", e.getMessage());
+            throw ApiError.field(e.error(), "text", e.getMessage());
         }
         String refused = StrictInput.refusedCharacter(text, true);
         if (refused != null) {
-            throw ApiError.field(400, "invalid_text", "text", "the text contains " + refused);
+            throw ApiError.field(ChatError.INVALID_TEXT, "text", "the text contains " + refused);
         }
     }
 
     /** Refuses control and bidirectional-override characters in a name ({@link StrictInput}). */
-    private static void checkNameCharacters(String name, String code, String field) {
+    private static void checkNameCharacters(String name, ChatError error, String field) {
         String refused = StrictInput.refusedCharacter(name, false);
         if (refused != null) {
-            throw ApiError.field(400, code, field, "the " + field + " contains " + refused);
+            throw ApiError.field(error, field, "the " + field + " contains " + refused);
         }
     }
 
     private static void checkPassword(String password) {
         int chars = password.codePointCount(0, password.length());
         if (chars < 8 || chars > 256 || !ChatLimits.isWellFormedUtf16(password)) {
-            throw ApiError.field(400, "invalid_password", "password", "a password has 8 to 256 characters");
+            throw ApiError.field(ChatError.INVALID_PASSWORD, "password", "a password has 8 to 256 characters");
         }
     }
 
@@ -994,9 +986,9 @@ public final class ApiHandler implements ApiRoutes {
         try {
             ChatModel.checkRoomName(chat().limits(), room);
         } catch (InvalidCommandException e) {
-            throw ApiError.field(400, e.code(), "room", e.getMessage());
+            throw ApiError.field(e.error(), "room", e.getMessage());
         }
-        checkNameCharacters(room, "invalid_room_name", "room");
+        checkNameCharacters(room, ChatError.INVALID_ROOM_NAME, "room");
     }
 
     /** The transaction id of the body or the Idempotency-Key header (they must agree when both are given), or null. */
@@ -1005,7 +997,7 @@ public final class ApiHandler implements ApiRoutes {
         String fromHeader = r.http().headers().get("Idempotency-Key");
         if (fromBody != null && fromHeader != null && !fromBody.equals(fromHeader)) {
             throw ApiError.field(
-                    400, "invalid_txn_id", "txnId", "the txnId field and the Idempotency-Key header differ");
+                    ChatError.INVALID_TXN_ID, "txnId", "the txnId field and the Idempotency-Key header differ");
         }
         String txnId = fromBody != null ? fromBody : fromHeader;
         if (txnId != null) {
@@ -1018,7 +1010,7 @@ public final class ApiHandler implements ApiRoutes {
         try {
             ChatModel.checkTxnId(txnId);
         } catch (InvalidCommandException e) {
-            throw ApiError.field(400, e.code(), field, e.getMessage());
+            throw ApiError.field(e.error(), field, e.getMessage());
         }
     }
 
@@ -1041,7 +1033,7 @@ public final class ApiHandler implements ApiRoutes {
             // answered below
         }
         throw ApiError.field(
-                400, "invalid_limit", "limit", "limit must be an integer from 1 to " + config.pageSizeMax());
+                ChatError.INVALID_LIMIT, "limit", "limit must be an integer from 1 to " + config.pageSizeMax());
     }
 
     private static Long cursor(Request r, String name) {
@@ -1057,7 +1049,7 @@ public final class ApiHandler implements ApiRoutes {
         } catch (NumberFormatException e) {
             // answered below
         }
-        throw ApiError.field(400, "invalid_cursor", name, "'" + text + "' is not a cursor this server issued");
+        throw ApiError.field(ChatError.INVALID_CURSOR, name, "'" + text + "' is not a cursor this server issued");
     }
 
     private static boolean stale(Request r) {
@@ -1069,10 +1061,10 @@ public final class ApiHandler implements ApiRoutes {
             return true;
         }
         throw ApiError.field(
-                400, "invalid_consistency", "consistency", "consistency must be 'linearizable' or 'stale'");
+                ChatError.INVALID_CONSISTENCY, "consistency", "consistency must be 'linearizable' or 'stale'");
     }
 
-    private static long positiveLong(String text, String code, int status, String field, String message) {
+    private static long positiveLong(String text, ChatError error, String message) {
         try {
             long value = Long.parseLong(text);
             if (value > 0 && text.chars().allMatch(Character::isDigit)) {
@@ -1081,11 +1073,11 @@ public final class ApiHandler implements ApiRoutes {
         } catch (NumberFormatException e) {
             // answered below
         }
-        throw new ApiError(status, code, message, field, 0, null);
+        throw new ApiError(error, message);
     }
 
     private static ApiError methodNotAllowed(Request r, String allowed) {
-        return new ApiError(405, "method_not_allowed", r.method() + " is not allowed here; allowed: " + allowed);
+        return new ApiError(ChatError.METHOD_NOT_ALLOWED, r.method() + " is not allowed here; allowed: " + allowed);
     }
 
     /** Strict percent-decoding of one path segment as UTF-8 ('+' stays '+'). */
@@ -1098,12 +1090,12 @@ public final class ApiHandler implements ApiRoutes {
             char c = segment.charAt(i);
             if (c == '%') {
                 if (i + 2 >= segment.length()) {
-                    throw new ApiError(400, "invalid_path", "a '%' in the path is not followed by two hex digits");
+                    throw new ApiError(ChatError.INVALID_PATH, "a '%' in the path is not followed by two hex digits");
                 }
                 int high = Character.digit(segment.charAt(i + 1), 16);
                 int low = Character.digit(segment.charAt(i + 2), 16);
                 if (high < 0 || low < 0) {
-                    throw new ApiError(400, "invalid_path", "a '%' in the path is not followed by two hex digits");
+                    throw new ApiError(ChatError.INVALID_PATH, "a '%' in the path is not followed by two hex digits");
                 }
                 bytes.write(high * 16 + low);
                 i += 2;
@@ -1120,7 +1112,7 @@ public final class ApiHandler implements ApiRoutes {
                     .decode(ByteBuffer.wrap(bytes.toByteArray()))
                     .toString();
         } catch (CharacterCodingException e) {
-            throw new ApiError(400, "invalid_path", "the percent-encoded path is not valid UTF-8");
+            throw new ApiError(ChatError.INVALID_PATH, "the percent-encoded path is not valid UTF-8");
         }
     }
 
@@ -1151,7 +1143,7 @@ public final class ApiHandler implements ApiRoutes {
             cause = cause.getCause();
         }
         if (cause instanceof PasswordHasher.Overloaded) {
-            cause = new ApiError(503, "overloaded", cause.getMessage(), null, 1, null);
+            cause = new ApiError(ChatError.OVERLOADED, cause.getMessage(), null, 1, null);
         }
         if (!(cause instanceof ApiError error)) {
             return ChatHttpHandler.errorResponse(cause);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.raftchat.chat.auth.Tokens;
 import dev.raftchat.chat.http.HttpConfig;
+import dev.raftchat.chat.state.ChatError;
 import dev.raftchat.chat.state.ChatListener;
 import dev.raftchat.chat.state.ChatModel;
 import dev.raftchat.chat.state.ChatStateMachine;
@@ -265,7 +266,7 @@ public final class WebSocketHub implements ChatListener {
                 try {
                     node = ApiJson.MAPPER.readTree(frame.text());
                 } catch (Exception e) {
-                    sendError("invalid_json", "a frame must be a JSON object with a \"type\"");
+                    sendError(ChatError.INVALID_JSON, "a frame must be a JSON object with a \"type\"");
                     return;
                 }
                 handle(node);
@@ -299,7 +300,7 @@ public final class WebSocketHub implements ChatListener {
                             node.path("room").isTextual() ? node.get("room").textValue() : "";
                     unsubscribe(room);
                 } else {
-                    sendError("unknown_type", "type must be auth, subscribe or unsubscribe");
+                    sendError(ChatError.UNKNOWN_TYPE, "type must be auth, subscribe or unsubscribe");
                 }
             }
         }
@@ -320,7 +321,7 @@ public final class WebSocketHub implements ChatListener {
 
         private void authenticate(String token) {
             if (identity != null || authenticating) {
-                sendError("already_authenticated", "this connection is authenticated already");
+                sendError(ChatError.ALREADY_AUTHENTICATED, "this connection is authenticated already");
                 return;
             }
             if (!Tokens.wellFormed(token)) {
@@ -353,7 +354,7 @@ public final class WebSocketHub implements ChatListener {
         private void subscribe(JsonNode node) {
             String room = node.path("room").isTextual() ? node.get("room").textValue() : null;
             if (room == null) {
-                sendError("invalid_room_name", "subscribe needs a \"room\"");
+                sendError(ChatError.INVALID_ROOM_NAME, "subscribe needs a \"room\"");
                 return;
             }
             JsonNode afterNode = node.get("after");
@@ -365,12 +366,13 @@ public final class WebSocketHub implements ChatListener {
             } else if (afterNode.isTextual() && afterNode.textValue().matches("[0-9]{1,18}")) {
                 after = Long.parseLong(afterNode.textValue());
             } else {
-                sendError("invalid_cursor", "after must be a cursor (the seq of the last message seen) or null");
+                sendError(
+                        ChatError.INVALID_CURSOR, "after must be a cursor (the seq of the last message seen) or null");
                 return;
             }
             if (!lastSeqs.containsKey(room) && lastSeqs.size() >= config.webSocketSubscriptionsMax()) {
                 sendError(
-                        "too_many_subscriptions",
+                        ChatError.TOO_MANY_SUBSCRIPTIONS,
                         "at most " + config.webSocketSubscriptionsMax() + " rooms per connection");
                 return;
             }
@@ -381,7 +383,7 @@ public final class WebSocketHub implements ChatListener {
             ChatModel.RoomView view = chat.read(model -> model.room(room, null));
             if (view == null) {
                 dropSubscription(room);
-                sendError("room_not_found", "no room named '" + room + "'");
+                sendError(ChatError.ROOM_NOT_FOUND, "no room named '" + room + "'");
                 return;
             }
             lastSeqs.put(room, after == null ? view.latestSeq() : after);
@@ -433,7 +435,7 @@ public final class WebSocketHub implements ChatListener {
                 try {
                     page = chat.read(model -> model.messages(room, null, last, CATCH_UP_PAGE));
                 } catch (ChatModel.QueryException e) {
-                    if (e.code().equals("cursor_expired")) {
+                    if (e.error() == ChatError.CURSOR_EXPIRED) {
                         ChatModel.RoomView view = chat.read(model -> model.room(room, null));
                         if (view == null) {
                             roomDeleted(room);
@@ -509,16 +511,16 @@ public final class WebSocketHub implements ChatListener {
             }
         }
 
-        private void sendError(String code, String message) {
+        private void sendError(ChatError error, String message) {
             send(ApiJson.MAPPER
                     .createObjectNode()
                     .put("type", "error")
-                    .put("code", code)
+                    .put("code", error.code())
                     .put("message", message));
         }
 
         private void unauthorized(String message) {
-            sendError("unauthorized", message);
+            sendError(ChatError.UNAUTHORIZED, message);
             close(CLOSE_UNAUTHORIZED, "unauthorized");
         }
 

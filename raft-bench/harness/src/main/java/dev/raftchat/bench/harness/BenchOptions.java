@@ -1,6 +1,12 @@
 package dev.raftchat.bench.harness;
 
 import java.nio.file.Path;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.TypeConversionException;
 
 /**
  * One driver run: a configuration (clients, payload, sync) plus the timing and the data directory.
@@ -34,37 +40,54 @@ public record BenchOptions(
         }
     }
 
-    /** Parses the driver's command line ({@link #USAGE}); every option is required. */
+    /**
+     * Parses the driver's command line ({@link #USAGE}); every option is required. Parsed by picocli, as every
+     * command line of the project. @throws IllegalArgumentException naming the problem, with the usage
+     */
     public static BenchOptions parse(String[] args) {
-        Integer clients = null;
-        Integer payload = null;
-        Double warmup = null;
-        Double seconds = null;
-        Boolean sync = null;
-        Path dir = null;
-        for (int i = 0; i < args.length; i++) {
-            if (i + 1 >= args.length) {
-                throw new IllegalArgumentException("option " + args[i] + " needs a value; usage: " + USAGE);
-            }
-            String value = args[++i];
-            switch (args[i - 1]) {
-                case "--clients" -> clients = Integer.parseInt(value);
-                case "--payload" -> payload = Integer.parseInt(value);
-                case "--warmup-seconds" -> warmup = Double.parseDouble(value);
-                case "--seconds" -> seconds = Double.parseDouble(value);
-                case "--sync" ->
-                    sync = switch (value) {
-                        case "on" -> true;
-                        case "off" -> false;
-                        default -> throw new IllegalArgumentException("--sync takes on or off, not " + value);
-                    };
-                case "--dir" -> dir = Path.of(value);
-                default -> throw new IllegalArgumentException("unknown option " + args[i - 1] + "; usage: " + USAGE);
-            }
+        Flags flags = new Flags();
+        try {
+            new CommandLine(flags).parseArgs(args);
+        } catch (ParameterException e) {
+            throw new IllegalArgumentException(e.getMessage() + "; usage: " + USAGE, e);
         }
-        if (clients == null || payload == null || warmup == null || seconds == null || sync == null || dir == null) {
-            throw new IllegalArgumentException("missing options; usage: " + USAGE);
+        return new BenchOptions(flags.clients, flags.payload, flags.warmup, flags.seconds, flags.sync, flags.dir);
+    }
+
+    /** The flags of a driver's command line. */
+    @Command(name = "driver")
+    static final class Flags {
+        @Option(names = "--clients", required = true, paramLabel = "N")
+        int clients;
+
+        @Option(names = "--payload", required = true, paramLabel = "BYTES")
+        int payload;
+
+        @Option(names = "--warmup-seconds", required = true, paramLabel = "S")
+        double warmup;
+
+        @Option(names = "--seconds", required = true, paramLabel = "S")
+        double seconds;
+
+        @Option(names = "--sync", required = true, arity = "1", paramLabel = "on|off", converter = OnOff.class)
+        boolean sync;
+
+        @Option(names = "--dir", required = true, paramLabel = "PATH")
+        Path dir;
+    }
+
+    /**
+     * {@code on} or {@code off}; also {@code true} and {@code false}, which picocli passes when it resets a boolean
+     * field to its initial value before parsing.
+     */
+    static final class OnOff implements ITypeConverter<Boolean> {
+        @Override
+        public Boolean convert(String value) {
+            return switch (value) {
+                case "on", "true" -> true;
+                case "off", "false" -> false;
+                default -> throw new TypeConversionException("--sync takes on or off, not " + value);
+            };
         }
-        return new BenchOptions(clients, payload, warmup, seconds, sync, dir);
     }
 }

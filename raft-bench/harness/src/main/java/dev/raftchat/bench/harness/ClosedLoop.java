@@ -10,6 +10,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import org.HdrHistogram.ConcurrentHistogram;
+import org.HdrHistogram.Histogram;
 
 /**
  * Closed-loop clients, each with exactly one outstanding proposal: when a proposal completes, its client
@@ -26,7 +28,7 @@ public final class ClosedLoop {
     private final BenchCluster cluster;
     private final BenchOptions options;
     private final byte[] payload;
-    private final LatencyHistogram latencies = new LatencyHistogram();
+    private final Histogram latencies = new ConcurrentHistogram(3);
     private final AtomicLong completedInWindow = new AtomicLong();
     private final AtomicLong errors = new AtomicLong();
     private final AtomicReference<Throwable> firstError = new AtomicReference<>();
@@ -88,9 +90,9 @@ public final class ClosedLoop {
                 measured,
                 operations,
                 operations / measured,
-                latencies.valueAt(0.50) / 1e6,
-                latencies.valueAt(0.99) / 1e6,
-                latencies.valueAt(0.999) / 1e6,
+                latencies.getValueAtPercentile(50) / 1e6,
+                latencies.getValueAtPercentile(99) / 1e6,
+                latencies.getValueAtPercentile(99.9) / 1e6,
                 (cpuEnd - cpuStart) / 1e9,
                 errors.get());
     }
@@ -111,7 +113,7 @@ public final class ClosedLoop {
     private void completed(long submitted, Throwable error) {
         if (error == null) {
             if (measuring) {
-                latencies.record(System.nanoTime() - submitted);
+                latencies.recordValue(System.nanoTime() - submitted);
                 completedInWindow.incrementAndGet();
             }
         } else {

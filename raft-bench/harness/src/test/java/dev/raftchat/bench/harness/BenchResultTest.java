@@ -74,7 +74,8 @@ class BenchResultTest {
                 }))
                 .hasMessageContaining("clients");
         assertThatThrownBy(() -> BenchOptions.parse(new String[] {"--clients", "1"}))
-                .hasMessageContaining("missing");
+                .hasMessageContaining("Missing required options")
+                .hasMessageContaining("usage: --clients N");
         assertThatThrownBy(() -> BenchOptions.parse(new String[] {"--sync", "maybe"}))
                 .hasMessageContaining("on or off");
     }

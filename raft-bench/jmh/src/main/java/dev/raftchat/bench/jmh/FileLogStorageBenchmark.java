@@ -1,7 +1,7 @@
 package dev.raftchat.bench.jmh;
 
-import dev.raftchat.raft.core.Entry;
-import dev.raftchat.raft.core.LogPosition;
+import dev.raftchat.raft.model.Entry;
+import dev.raftchat.raft.model.LogPosition;
 import dev.raftchat.raft.storage.file.FileLogStorage;
 import dev.raftchat.raft.storage.file.FileLogStorageConfig;
 import java.io.IOException;

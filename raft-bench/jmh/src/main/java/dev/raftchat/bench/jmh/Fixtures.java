@@ -1,6 +1,6 @@
 package dev.raftchat.bench.jmh;
 
-import dev.raftchat.raft.core.Entry;
+import dev.raftchat.raft.model.Entry;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;

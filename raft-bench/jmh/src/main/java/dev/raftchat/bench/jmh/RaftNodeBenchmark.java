@@ -1,8 +1,5 @@
 package dev.raftchat.bench.jmh;
 
-import dev.raftchat.raft.core.ConfState;
-import dev.raftchat.raft.core.Entry;
-import dev.raftchat.raft.core.LogPosition;
 import dev.raftchat.raft.core.NodeConfig;
 import dev.raftchat.raft.core.RaftNode;
 import dev.raftchat.raft.core.Ready;
@@ -10,6 +7,9 @@ import dev.raftchat.raft.core.Role;
 import dev.raftchat.raft.message.AppendRequest;
 import dev.raftchat.raft.message.AppendResponse;
 import dev.raftchat.raft.message.VoteResponse;
+import dev.raftchat.raft.model.ConfState;
+import dev.raftchat.raft.model.Entry;
+import dev.raftchat.raft.model.LogPosition;
 import dev.raftchat.raft.storage.MemoryLogStorage;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,10 +1,10 @@
 package dev.raftchat.raft.storage.file;
 
-import dev.raftchat.raft.core.Check;
-import dev.raftchat.raft.core.Entry;
-import dev.raftchat.raft.core.EntryType;
-import dev.raftchat.raft.core.HardState;
-import dev.raftchat.raft.core.LogPosition;
+import dev.raftchat.raft.model.Check;
+import dev.raftchat.raft.model.Entry;
+import dev.raftchat.raft.model.EntryType;
+import dev.raftchat.raft.model.HardState;
+import dev.raftchat.raft.model.LogPosition;
 import dev.raftchat.raft.storage.LogStorage;
 import dev.raftchat.raft.storage.StorageException;
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package dev.raftchat.raft.storage.file;
 
-import dev.raftchat.raft.core.SnapshotMeta;
+import dev.raftchat.raft.model.SnapshotMeta;
 import dev.raftchat.raft.storage.SnapshotStore;
 import java.io.InputStream;
 import java.util.Objects;

@@ -1,7 +1,7 @@
 package dev.raftchat.raft.storage.file;
 
-import dev.raftchat.raft.core.ConfState;
-import dev.raftchat.raft.core.SnapshotMeta;
+import dev.raftchat.raft.model.ConfState;
+import dev.raftchat.raft.model.SnapshotMeta;
 import dev.raftchat.raft.storage.StorageException;
 import java.io.InputStream;
 import java.io.OutputStream;

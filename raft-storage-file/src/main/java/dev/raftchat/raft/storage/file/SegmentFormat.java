@@ -1,7 +1,7 @@
 package dev.raftchat.raft.storage.file;
 
-import dev.raftchat.raft.core.Entry;
-import dev.raftchat.raft.core.EntryType;
+import dev.raftchat.raft.model.Entry;
+import dev.raftchat.raft.model.EntryType;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Optional;

@@ -3,9 +3,9 @@ package dev.raftchat.raft.storage.file;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.raftchat.raft.core.Entry;
-import dev.raftchat.raft.core.HardState;
-import dev.raftchat.raft.core.LogPosition;
+import dev.raftchat.raft.model.Entry;
+import dev.raftchat.raft.model.HardState;
+import dev.raftchat.raft.model.LogPosition;
 import dev.raftchat.raft.storage.StorageException;
 import dev.raftchat.raft.storage.file.SimulatedFileSystem.CrashMode;
 import java.nio.ByteBuffer;

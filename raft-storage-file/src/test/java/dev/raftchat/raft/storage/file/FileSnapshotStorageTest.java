@@ -2,8 +2,8 @@ package dev.raftchat.raft.storage.file;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.raftchat.raft.core.ConfState;
-import dev.raftchat.raft.core.SnapshotMeta;
+import dev.raftchat.raft.model.ConfState;
+import dev.raftchat.raft.model.SnapshotMeta;
 import dev.raftchat.raft.storage.SnapshotStore;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;

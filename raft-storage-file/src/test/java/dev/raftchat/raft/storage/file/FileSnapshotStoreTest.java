@@ -3,8 +3,8 @@ package dev.raftchat.raft.storage.file;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.raftchat.raft.core.ConfState;
-import dev.raftchat.raft.core.SnapshotMeta;
+import dev.raftchat.raft.model.ConfState;
+import dev.raftchat.raft.model.SnapshotMeta;
 import dev.raftchat.raft.storage.StorageException;
 import dev.raftchat.raft.storage.file.FileSnapshotStore.SnapshotReader;
 import dev.raftchat.raft.storage.file.FileSnapshotStore.SnapshotWriter;

@@ -1,6 +1,6 @@
 package dev.raftchat.raft.storage.file;
 
-import dev.raftchat.raft.core.Entry;
+import dev.raftchat.raft.model.Entry;
 import dev.raftchat.raft.storage.StorageException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

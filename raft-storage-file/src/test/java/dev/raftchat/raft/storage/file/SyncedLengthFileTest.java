@@ -2,8 +2,8 @@ package dev.raftchat.raft.storage.file;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.raftchat.raft.core.Entry;
-import dev.raftchat.raft.core.EntryType;
+import dev.raftchat.raft.model.Entry;
+import dev.raftchat.raft.model.EntryType;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;

@@ -302,6 +302,13 @@ public final class NettyTransport implements Transport {
         return link == null ? 0 : link.queuedMessages();
     }
 
+    /** Each known peer's counters and connection state, by id (for per-peer metrics). Any thread. */
+    public Map<Long, PeerStats> peerStats() {
+        TreeMap<Long, PeerStats> stats = new TreeMap<>();
+        links.forEach((id, link) -> stats.put(id, link.stats()));
+        return stats;
+    }
+
     /** The cluster id: as configured, or as learned from the first authenticated peer ("" until then). */
     public String clusterId() {
         return auth.clusterId();

@@ -19,6 +19,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,6 +56,12 @@ final class PeerLink {
     private final ReconnectBackoff backoff;
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private final AtomicLong nextDropWarnNanos = new AtomicLong(System.nanoTime());
+    private final LongAdder sentToPeer = new LongAdder();
+    private final LongAdder droppedToPeer = new LongAdder();
+    private final LongAdder reconnectsToPeer = new LongAdder();
+    /** {@link #ready}, readable from any thread. */
+    private volatile boolean connected;
+
     private final ChannelFutureListener countWrite;
     private final OpenChannels openChannels;
     private volatile PeerAddress address;
@@ -101,15 +108,42 @@ final class PeerLink {
         this.backoff = new ReconnectBackoff(config.reconnectBackoffMinMillis(), config.reconnectBackoffMaxMillis());
         this.countWrite = future -> {
             if (future.isSuccess()) {
-                counters.sent.increment();
+                countSent();
             } else {
-                counters.dropped.increment();
+                countDropped(1);
             }
         };
     }
 
     PeerAddress address() {
         return address;
+    }
+
+    /** This link's own counters (the transport's totals count the same events), for per-peer metrics. */
+    PeerStats stats() {
+        return new PeerStats(
+                peerId, sentToPeer.sum(), droppedToPeer.sum(), reconnectsToPeer.sum(), outbox.messages(), connected);
+    }
+
+    private void countSent() {
+        counters.sent.increment();
+        sentToPeer.increment();
+    }
+
+    private void countDropped(long messages) {
+        counters.dropped.add(messages);
+        droppedToPeer.add(messages);
+    }
+
+    private void countReconnect() {
+        counters.reconnects.increment();
+        reconnectsToPeer.increment();
+    }
+
+    /** Loop only: sets {@link #ready} and its mirror for other threads. */
+    private void setReady(boolean value) {
+        ready = value;
+        connected = value;
     }
 
     int queuedMessages() {
@@ -119,7 +153,7 @@ final class PeerLink {
     /** Queues {@code message} or drops it (counted) when the outbox is full. Any thread; never blocks. */
     void enqueue(Message message) {
         if (!outbox.offer(message)) {
-            counters.dropped.increment();
+            countDropped(1);
             warnDrop("outbox full (" + outbox.messages() + " messages, " + outbox.bytes() + " bytes)");
             return;
         }
@@ -185,7 +219,7 @@ final class PeerLink {
         }
         stopped = true;
         dropConnection();
-        counters.dropped.add(outbox.clear());
+        countDropped(outbox.clear());
     }
 
     private void scheduleDrain() {
@@ -209,7 +243,7 @@ final class PeerLink {
     private void drain() {
         drainScheduled.set(false);
         if (stopped) {
-            counters.dropped.add(outbox.clear());
+            countDropped(outbox.clear());
             return;
         }
         if (!ready) {
@@ -242,7 +276,7 @@ final class PeerLink {
         try {
             frame = MessageCodec.messageFrame(message);
         } catch (CodecException e) {
-            counters.dropped.increment();
+            countDropped(1);
             LOG.warn(
                     "node {}: dropped a {} to peer {} that cannot be encoded: {}",
                     config.nodeId(),
@@ -253,7 +287,7 @@ final class PeerLink {
         }
         int bodyBytes = Frames.bodyBytes(frame);
         if (bodyBytes > config.frameBytesMax()) {
-            counters.dropped.increment();
+            countDropped(1);
             LOG.warn(
                     "node {}: dropped a {} to peer {}: {} bytes exceed frameBytesMax {}",
                     config.nodeId(),
@@ -274,7 +308,7 @@ final class PeerLink {
         }
         cancelReconnect();
         if (attemptedBefore) {
-            counters.reconnects.increment();
+            countReconnect();
         }
         attemptedBefore = true;
         PeerAddress target = address;
@@ -302,7 +336,7 @@ final class PeerLink {
         Channel attempt = connecting.channel();
         openChannels.add(attempt);
         channel = attempt;
-        ready = false;
+        setReady(false);
         connecting.addListener(future -> {
             if (future.isSuccess()) {
                 // Watch for the end of the connection only once it exists, so that a failed attempt is
@@ -350,7 +384,7 @@ final class PeerLink {
         LOG.info("node {}: connected to peer {} at {}", config.nodeId(), peerId, address);
         failedAttempts = 0;
         rejectedByPeer = false;
-        ready = true;
+        setReady(true);
         drain();
     }
 
@@ -361,7 +395,7 @@ final class PeerLink {
         }
         boolean wasConnected = ready;
         channel = null;
-        ready = false;
+        setReady(false);
         if (stopped) {
             return;
         }
@@ -462,7 +496,7 @@ final class PeerLink {
         cancelReconnect();
         Channel old = channel;
         channel = null;
-        ready = false;
+        setReady(false);
         if (old != null) {
             old.close();
         }

@@ -1,9 +1,5 @@
 package dev.raftchat.raft.transport.netty;
 
-import dev.raftchat.raft.core.ConfState;
-import dev.raftchat.raft.core.Entry;
-import dev.raftchat.raft.core.EntryType;
-import dev.raftchat.raft.core.SnapshotMeta;
 import dev.raftchat.raft.message.AppendRequest;
 import dev.raftchat.raft.message.AppendResponse;
 import dev.raftchat.raft.message.ForwardProposal;
@@ -17,6 +13,10 @@ import dev.raftchat.raft.message.ReadIndexResponse;
 import dev.raftchat.raft.message.TimeoutNow;
 import dev.raftchat.raft.message.VoteRequest;
 import dev.raftchat.raft.message.VoteResponse;
+import dev.raftchat.raft.model.ConfState;
+import dev.raftchat.raft.model.Entry;
+import dev.raftchat.raft.model.EntryType;
+import dev.raftchat.raft.model.SnapshotMeta;
 import java.util.List;
 import java.util.TreeSet;
 import net.jqwik.api.Arbitraries;

@@ -5,11 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.raftchat.raft.core.Entry;
-import dev.raftchat.raft.core.EntryType;
 import dev.raftchat.raft.message.AppendRequest;
 import dev.raftchat.raft.message.HeartbeatRequest;
 import dev.raftchat.raft.message.TimeoutNow;
+import dev.raftchat.raft.model.Entry;
+import dev.raftchat.raft.model.EntryType;
 import dev.raftchat.raft.transport.netty.proto.RaftProto;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

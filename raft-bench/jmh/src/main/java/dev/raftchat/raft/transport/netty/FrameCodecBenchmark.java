@@ -1,9 +1,9 @@
 package dev.raftchat.raft.transport.netty;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import dev.raftchat.raft.core.Entry;
 import dev.raftchat.raft.message.AppendRequest;
 import dev.raftchat.raft.message.Message;
+import dev.raftchat.raft.model.Entry;
 import dev.raftchat.raft.transport.netty.proto.RaftProto;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
