@@ -288,9 +288,17 @@ class SnapshotRuntimeTest {
     void withoutGrowthEveryIntervalTakesOne() throws Exception {
         CountingSnapshotStore store = startSingle(0);
         RaftServer leader = awaitLeader();
-        proposeKilobytes(leader, 128);
-        // The control for the test above: the same load, one snapshot per entry applied while none is being
-        // written (a commit takes a Raft round and a sync, an in-memory snapshot much less).
-        assertThat(store.created.get()).as("snapshots started").isGreaterThanOrEqualTo(16);
+        byte[] kilobyte = new byte[1024];
+        Arrays.fill(kilobyte, (byte) 'k');
+        // The control for the test above: the same load, but each entry waits until a snapshot covers it, so
+        // the count does not depend on how fast this machine writes snapshots. Without the size condition every
+        // applied entry is due (interval 1), so each one gets its own snapshot.
+        for (int i = 0; i < 128; i++) {
+            long index =
+                    leader.proposeWithIndex(kilobyte).get(10, TimeUnit.SECONDS).index();
+            await().atMost(WAIT)
+                    .until(() -> store.latest() != null && store.latest().index() >= index);
+        }
+        assertThat(store.created.get()).as("snapshots started").isGreaterThanOrEqualTo(128);
     }
 }
