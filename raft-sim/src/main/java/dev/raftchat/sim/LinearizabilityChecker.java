@@ -3,6 +3,7 @@ package dev.raftchat.sim;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -96,8 +97,9 @@ public final class LinearizabilityChecker {
         return sb.toString();
     }
 
-    /** The search over one key's ok and info ops. */
-    private Verdict checkOneKey(List<KvOp> ops) {
+    /** The search over one key's ok and info ops, after {@link #reduce}. */
+    private Verdict checkOneKey(List<KvOp> keyOps) {
+        List<KvOp> ops = reduce(keyOps);
         int n = ops.size();
         // Entries 0..n-1 are calls, n..2n-1 returns (absent for info ops); HEAD is a sentinel before all.
         int head = 2 * n;
@@ -183,6 +185,121 @@ public final class LinearizabilityChecker {
             }
         }
         return Verdict.LINEARIZABLE;
+    }
+
+    /**
+     * Rewrites one key's ok and info ops into a history that is linearizable exactly when they are, with
+     * fewer info ops (each open info op doubles what the search may have to try). Two rules, applied until
+     * nothing changes, both relying on written values being unique (an op whose value another op also
+     * writes is left alone):
+     *
+     * <ol>
+     *   <li><b>Observed</b>: an info write (or CAS) of {@code v} that an ok read of {@code v}, or an ok CAS
+     *       that swapped from {@code v}, observed must have taken effect (nothing else writes {@code v})
+     *       before the earliest such observer completed: it becomes an ok op completing then.
+     *   <li><b>Unused</b>: an info write (or CAS) of {@code v} that no op reads or expects, and that no ok
+     *       failed CAS could have needed, is dropped. In a linearization where it took effect, up to the
+     *       next write the register holds {@code v}: no read is there (none reads {@code v}), no CAS swaps
+     *       (none expects {@code v}), info CASes there are no-ops (they may be left out), and ok failed CASes
+     *       are the only ops that could tell the register held {@code v} rather than the value {@code p}
+     *       before it. Dropping it leaves a linearization unless such a CAS, completing after the info op's
+     *       invocation, expects a value {@code p} could be: 0 while no ok write has completed before the
+     *       invocation, else a value another op that may take effect writes. Conversely, a linearization
+     *       without it is one where it never took effect.
+     * </ol>
+     */
+    static List<KvOp> reduce(List<KvOp> keyOps) {
+        List<KvOp> ops = new ArrayList<>(keyOps);
+        boolean changed = true;
+        while (changed) {
+            changed = false;
+            Map<Long, Integer> writers = new HashMap<>();
+            for (KvOp op : ops) {
+                if (op.kind() != KvOp.Kind.READ && !isFailedCas(op)) {
+                    writers.merge(op.argument(), 1, Integer::sum);
+                }
+            }
+            for (int i = 0; i < ops.size(); i++) {
+                KvOp w = ops.get(i);
+                if (w.outcome() != KvOp.Outcome.INFO
+                        || w.kind() == KvOp.Kind.READ
+                        || w.argument() == KvOp.NO_VALUE
+                        || writers.getOrDefault(w.argument(), 0) != 1) {
+                    continue;
+                }
+                long v = w.argument();
+                long firstObserved = Long.MAX_VALUE;
+                boolean used = false;
+                for (int j = 0; j < ops.size(); j++) {
+                    KvOp o = ops.get(j);
+                    if (j == i) {
+                        continue;
+                    }
+                    boolean reads = o.kind() == KvOp.Kind.READ && o.result() == v;
+                    boolean expects = o.kind() == KvOp.Kind.CAS && o.expected() == v && !isFailedCas(o);
+                    if (reads || expects) {
+                        used = true;
+                        if (o.outcome() == KvOp.Outcome.OK) {
+                            firstObserved = Math.min(firstObserved, o.completeMillis());
+                        }
+                    }
+                }
+                if (firstObserved != Long.MAX_VALUE) {
+                    if (firstObserved >= w.invokeMillis()) {
+                        ops.set(i, asOk(w, firstObserved));
+                        changed = true;
+                    }
+                } else if (!used && !neededByFailedCas(w, ops, writers)) {
+                    ops.remove(i);
+                    changed = true;
+                    break; // the writer counts changed
+                }
+            }
+        }
+        return ops;
+    }
+
+    private static boolean isFailedCas(KvOp op) {
+        return op.kind() == KvOp.Kind.CAS && op.outcome() == KvOp.Outcome.OK && op.result() != 1;
+    }
+
+    /** Whether an ok failed CAS may have failed only because {@code w} had overwritten the value it expected. */
+    private static boolean neededByFailedCas(KvOp w, List<KvOp> ops, Map<Long, Integer> writers) {
+        boolean maybeStillInitial = true;
+        for (KvOp o : ops) {
+            if (o.outcome() == KvOp.Outcome.OK
+                    && o.kind() != KvOp.Kind.READ
+                    && !isFailedCas(o)
+                    && o.completeMillis() < w.invokeMillis()) {
+                maybeStillInitial = false;
+                break;
+            }
+        }
+        for (KvOp c : ops) {
+            if (!isFailedCas(c) || c.completeMillis() < w.invokeMillis()) {
+                continue;
+            }
+            long e = c.expected();
+            boolean couldHoldE = e == KvOp.NO_VALUE ? maybeStillInitial : e != w.argument() && writers.containsKey(e);
+            if (couldHoldE) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static KvOp asOk(KvOp op, long completeMillis) {
+        return new KvOp(
+                op.id(),
+                op.process(),
+                op.key(),
+                op.kind(),
+                op.argument(),
+                op.expected(),
+                KvOp.Outcome.OK,
+                op.kind() == KvOp.Kind.CAS ? 1 : op.result(),
+                op.invokeMillis(),
+                completeMillis);
     }
 
     private static long timeOf(List<KvOp> ops, int n, int entry) {

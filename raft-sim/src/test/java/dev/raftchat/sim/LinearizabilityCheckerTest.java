@@ -143,4 +143,81 @@ class LinearizabilityCheckerTest {
         h.add(read(0, 3, 200, 201));
         assertThat(tiny.check(h).verdict()).isEqualTo(LinearizabilityChecker.Verdict.UNKNOWN);
     }
+
+    /** Seed 61016169's shape: a value read for long while many writes time out and are never observed. */
+    private List<KvOp> manyUnobservedInfoWrites(int count) {
+        List<KvOp> h = new ArrayList<>();
+        h.add(write(0, 1, Outcome.OK, 0, 1));
+        for (int i = 0; i < count; i++) {
+            long t = 10 + 10L * i;
+            h.add(write(0, 100 + i, Outcome.INFO, t, t));
+            h.add(read(0, 1, t + 1, t + 2));
+        }
+        return h;
+    }
+
+    @Test
+    void manyUnobservedInfoWritesAreDecidedWithinASmallBudget() {
+        // Each open info write doubles the subsets the plain search may try: 40 of them exceeded 40,000,000 states.
+        LinearizabilityChecker small = new LinearizabilityChecker(10_000);
+        List<KvOp> fine = manyUnobservedInfoWrites(40);
+        fine.add(write(0, 2, Outcome.OK, 1000, 1001));
+        fine.add(read(0, 2, 1002, 1003));
+        assertThat(small.check(fine).verdict()).isEqualTo(LinearizabilityChecker.Verdict.LINEARIZABLE);
+
+        List<KvOp> stale = manyUnobservedInfoWrites(40);
+        stale.add(write(0, 2, Outcome.OK, 1000, 1001));
+        stale.add(read(0, 1, 1002, 1003));
+        assertThat(small.check(stale).verdict()).isEqualTo(LinearizabilityChecker.Verdict.NOT_LINEARIZABLE);
+    }
+
+    @Test
+    void anObservedInfoWriteTookEffectBeforeItsFirstObserverCompleted() {
+        // Read 2 proves the info write happened by time 4, so 1 cannot be read again afterwards.
+        List<KvOp> h = List.of(
+                write(0, 1, Outcome.OK, 0, 1), write(0, 2, Outcome.INFO, 2, 3), read(0, 2, 3, 4), read(0, 1, 5, 6));
+        assertThat(checker.check(h).verdict()).isEqualTo(LinearizabilityChecker.Verdict.NOT_LINEARIZABLE);
+        List<KvOp> reduced = LinearizabilityChecker.reduce(h);
+        assertThat(reduced).hasSize(4);
+        assertThat(reduced.get(1).outcome()).isEqualTo(Outcome.OK);
+        assertThat(reduced.get(1).completeMillis()).isEqualTo(4);
+    }
+
+    @Test
+    void anInfoCasObservedByAReadSwapped() {
+        List<KvOp> h =
+                List.of(write(0, 1, Outcome.OK, 0, 1), cas(0, 1, 2, Outcome.INFO, false, 2, 3), read(0, 2, 10, 11));
+        List<KvOp> reduced = LinearizabilityChecker.reduce(h);
+        assertThat(reduced.get(1).outcome()).isEqualTo(Outcome.OK);
+        assertThat(reduced.get(1).result()).isEqualTo(1);
+        assertThat(reduced.get(1).completeMillis()).isEqualTo(11);
+        assertThat(checker.check(h).isLinearizable()).isTrue();
+    }
+
+    @Test
+    void anUnobservedInfoWriteIsKeptWhenOnlyItExplainsAFailedCas() {
+        // The CAS expecting 1 failed while 1 was the last ok write: only the info write of 5 explains it.
+        List<KvOp> h = List.of(
+                write(0, 1, Outcome.OK, 0, 1), write(0, 5, Outcome.INFO, 2, 3), cas(0, 1, 7, Outcome.OK, false, 4, 5));
+        assertThat(LinearizabilityChecker.reduce(h)).hasSize(3);
+        assertThat(checker.check(h).isLinearizable()).isTrue();
+        // Same for the initial value, before any write completed.
+        List<KvOp> initial = List.of(write(0, 5, Outcome.INFO, 0, 1), cas(0, 0, 7, Outcome.OK, false, 2, 3));
+        assertThat(checker.check(initial).isLinearizable()).isTrue();
+    }
+
+    @Test
+    void anUnobservedInfoWriteInvokedAfterTheFailedCasCannotExplainIt() {
+        List<KvOp> h = List.of(
+                write(0, 1, Outcome.OK, 0, 1), cas(0, 1, 7, Outcome.OK, false, 2, 3), write(0, 5, Outcome.INFO, 4, 5));
+        assertThat(LinearizabilityChecker.reduce(h)).hasSize(2);
+        assertThat(checker.check(h).verdict()).isEqualTo(LinearizabilityChecker.Verdict.NOT_LINEARIZABLE);
+    }
+
+    @Test
+    void anInfoWriteWhoseValueIsNotUniqueIsLeftAlone() {
+        List<KvOp> h = List.of(write(0, 3, Outcome.INFO, 0, 1), write(0, 3, Outcome.OK, 5, 6), read(0, 3, 2, 3));
+        assertThat(LinearizabilityChecker.reduce(h)).isEqualTo(h);
+        assertThat(checker.check(h).isLinearizable()).isTrue();
+    }
 }
