@@ -1038,10 +1038,26 @@ public final class Simulation {
                 if (!n.isCrashed()
                         && clusterConf.isMember(n.id)
                         && !n.status().conf().equals(clusterConf)) {
+                    // Say why: a node applies a configuration only once it knows the entry committed, and
+                    // its commit index is volatile, so a node whose log holds the entry may still run an
+                    // older configuration; one that is not a voter of its own never campaigns (seed 70052955).
+                    var s = n.status();
                     sb.append("; node ")
                             .append(n.id)
-                            .append("'s configuration is behind the committed one ")
-                            .append(clusterConf);
+                            .append("'s applied configuration ")
+                            .append(s.conf())
+                            .append(" is behind the committed one ")
+                            .append(clusterConf)
+                            .append(" (entry ")
+                            .append(clusterConfIndex)
+                            .append("; it knows commit ")
+                            .append(s.commitIndex())
+                            .append(", its log ends at ")
+                            .append(s.lastIndex())
+                            .append(')');
+                    if (clusterConf.isVoter(n.id) && !s.conf().isVoter(n.id)) {
+                        sb.append(", and it is no voter of its own configuration, so it never campaigns");
+                    }
                 }
             }
             for (Client c : clients) {
