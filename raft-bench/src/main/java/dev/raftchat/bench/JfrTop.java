@@ -6,11 +6,18 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordedFrame;
 import jdk.jfr.consumer.RecordedStackTrace;
 import jdk.jfr.consumer.RecordedThread;
 import jdk.jfr.consumer.RecordingFile;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
  * Summarizes a JFR recording for bin/raft-profile: where the CPU samples ({@code jdk.ExecutionSample}) fall by
@@ -20,7 +27,13 @@ import jdk.jfr.consumer.RecordingFile;
  *
  * <p>Usage: {@code JfrTop recording.jfr [top]}.
  */
-public final class JfrTop {
+@Command(
+        name = "jfr-top",
+        sortOptions = false,
+        usageHelpAutoWidth = true,
+        description = "Summarizes a JFR recording: CPU samples by thread, by owning module and by method; native"
+                + " samples; time parked and blocked on monitors.")
+public final class JfrTop implements Callable<Integer> {
     private static final List<String[]> OWNERS = List.of(
             new String[] {"dev.raftchat.raft.core.", "raft-core: pure RaftNode/RaftLog"},
             new String[] {"dev.raftchat.raft.internal.", "raft-core: pure RaftNode/RaftLog"},
@@ -37,14 +50,37 @@ public final class JfrTop {
             new String[] {"com.google.protobuf.", "protobuf (runtime)"},
             new String[] {"io.netty.", "Netty"});
 
-    private JfrTop() {}
+    @Parameters(index = "0", paramLabel = "RECORDING", description = "The JFR recording to summarize.")
+    Path recording;
 
-    public static void main(String[] args) throws IOException {
-        if (args.length < 1) {
-            System.err.println("usage: JfrTop recording.jfr [top]");
-            System.exit(2);
+    @Parameters(
+            index = "1",
+            arity = "0..1",
+            paramLabel = "TOP",
+            defaultValue = "25",
+            description = "Rows per table (default: ${DEFAULT-VALUE}).")
+    int top;
+
+    @Option(
+            names = {"-h", "--help"},
+            usageHelp = true,
+            description = "Show this help message and exit.")
+    boolean help;
+
+    @Spec
+    CommandSpec spec;
+
+    JfrTop() {}
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new JfrTop()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        if (top < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "TOP must be at least 1, got " + top);
         }
-        int top = args.length > 1 ? Integer.parseInt(args[1]) : 25;
         Map<String, Long> byThread = new HashMap<>();
         Map<String, Long> byOwner = new HashMap<>();
         Map<String, Long> bySelf = new HashMap<>();
@@ -56,7 +92,7 @@ public final class JfrTop {
         Map<String, Long> cpuLoadSamples = new HashMap<>();
         long cpuSamples = 0;
         long nativeSamples = 0;
-        for (RecordedEvent event : RecordingFile.readAllEvents(Path.of(args[0]))) {
+        for (RecordedEvent event : RecordingFile.readAllEvents(recording)) {
             String type = event.getEventType().getName();
             switch (type) {
                 case "jdk.ExecutionSample" -> {
@@ -147,6 +183,7 @@ public final class JfrTop {
         print("native by thread and method", nativeBySelf, nativeSamples, top);
         printMillis("parked (jdk.ThreadPark, >= the recording's threshold), ms by thread", parkNanosByThread, top);
         printMillis("blocked on monitors (jdk.JavaMonitorEnter), ms by monitor class", monitorNanosByClass, top);
+        return 0;
     }
 
     private static String ownerOf(String cls) {

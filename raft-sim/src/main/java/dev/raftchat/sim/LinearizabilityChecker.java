@@ -210,51 +210,69 @@ public final class LinearizabilityChecker {
      */
     static List<KvOp> reduce(List<KvOp> keyOps) {
         List<KvOp> ops = new ArrayList<>(keyOps);
+        // Facts that only grow more conservative as ops are rewritten or dropped, so computed once: the
+        // earliest completion of an ok op that sets the register, and the ok failed CASes.
+        long firstSetDone = Long.MAX_VALUE;
+        List<KvOp> failedCases = new ArrayList<>();
+        for (KvOp op : ops) {
+            if (isFailedCas(op)) {
+                failedCases.add(op);
+            } else if (op.outcome() == KvOp.Outcome.OK && op.kind() != KvOp.Kind.READ) {
+                firstSetDone = Math.min(firstSetDone, op.completeMillis());
+            }
+        }
         boolean changed = true;
         while (changed) {
             changed = false;
+            // Per pass; an op dropped or rewritten in this pass leaves these stale only on the safe side
+            // (one more writer or user than there is).
             Map<Long, Integer> writers = new HashMap<>();
+            Map<Long, Long> firstObserved = new HashMap<>();
+            Set<Long> used = new HashSet<>();
             for (KvOp op : ops) {
                 if (op.kind() != KvOp.Kind.READ && !isFailedCas(op)) {
                     writers.merge(op.argument(), 1, Integer::sum);
                 }
-            }
-            for (int i = 0; i < ops.size(); i++) {
-                KvOp w = ops.get(i);
-                if (w.outcome() != KvOp.Outcome.INFO
-                        || w.kind() == KvOp.Kind.READ
-                        || w.argument() == KvOp.NO_VALUE
-                        || writers.getOrDefault(w.argument(), 0) != 1) {
+                long value;
+                if (op.kind() == KvOp.Kind.READ) {
+                    value = op.result();
+                } else if (op.kind() == KvOp.Kind.CAS && !isFailedCas(op)) {
+                    value = op.expected();
+                } else {
                     continue;
                 }
-                long v = w.argument();
-                long firstObserved = Long.MAX_VALUE;
-                boolean used = false;
-                for (int j = 0; j < ops.size(); j++) {
-                    KvOp o = ops.get(j);
-                    if (j == i) {
-                        continue;
-                    }
-                    boolean reads = o.kind() == KvOp.Kind.READ && o.result() == v;
-                    boolean expects = o.kind() == KvOp.Kind.CAS && o.expected() == v && !isFailedCas(o);
-                    if (reads || expects) {
-                        used = true;
-                        if (o.outcome() == KvOp.Outcome.OK) {
-                            firstObserved = Math.min(firstObserved, o.completeMillis());
-                        }
-                    }
-                }
-                if (firstObserved != Long.MAX_VALUE) {
-                    if (firstObserved >= w.invokeMillis()) {
-                        ops.set(i, asOk(w, firstObserved));
-                        changed = true;
-                    }
-                } else if (!used && !neededByFailedCas(w, ops, writers)) {
-                    ops.remove(i);
-                    changed = true;
-                    break; // the writer counts changed
+                used.add(value);
+                if (op.outcome() == KvOp.Outcome.OK) {
+                    firstObserved.merge(value, op.completeMillis(), Math::min);
                 }
             }
+            List<KvOp> kept = new ArrayList<>(ops.size());
+            for (KvOp w : ops) {
+                long v = w.argument();
+                if (w.outcome() != KvOp.Outcome.INFO
+                        || w.kind() == KvOp.Kind.READ
+                        || v == KvOp.NO_VALUE
+                        || writers.getOrDefault(v, 0) != 1
+                        || (w.kind() == KvOp.Kind.CAS && w.expected() == v)) {
+                    kept.add(w);
+                    continue;
+                }
+                Long observed = firstObserved.get(v);
+                if (observed != null) {
+                    if (observed >= w.invokeMillis()) {
+                        kept.add(asOk(w, observed));
+                        changed = true;
+                    } else {
+                        kept.add(w); // read before it was invoked: the search reports it
+                    }
+                } else if (!used.contains(v)
+                        && !neededByFailedCas(w, failedCases, w.invokeMillis() <= firstSetDone, writers)) {
+                    changed = true; // dropped
+                } else {
+                    kept.add(w);
+                }
+            }
+            ops = kept;
         }
         return ops;
     }
@@ -263,20 +281,15 @@ public final class LinearizabilityChecker {
         return op.kind() == KvOp.Kind.CAS && op.outcome() == KvOp.Outcome.OK && op.result() != 1;
     }
 
-    /** Whether an ok failed CAS may have failed only because {@code w} had overwritten the value it expected. */
-    private static boolean neededByFailedCas(KvOp w, List<KvOp> ops, Map<Long, Integer> writers) {
-        boolean maybeStillInitial = true;
-        for (KvOp o : ops) {
-            if (o.outcome() == KvOp.Outcome.OK
-                    && o.kind() != KvOp.Kind.READ
-                    && !isFailedCas(o)
-                    && o.completeMillis() < w.invokeMillis()) {
-                maybeStillInitial = false;
-                break;
-            }
-        }
-        for (KvOp c : ops) {
-            if (!isFailedCas(c) || c.completeMillis() < w.invokeMillis()) {
+    /**
+     * Whether an ok failed CAS may have failed only because {@code w} had overwritten the value it expected:
+     * one completing after {@code w} was invoked, expecting a value the register may have held just before
+     * {@code w} (the initial value while no write may have completed, or a value some other op writes).
+     */
+    private static boolean neededByFailedCas(
+            KvOp w, List<KvOp> failedCases, boolean maybeStillInitial, Map<Long, Integer> writers) {
+        for (KvOp c : failedCases) {
+            if (c.completeMillis() < w.invokeMillis()) {
                 continue;
             }
             long e = c.expected();
