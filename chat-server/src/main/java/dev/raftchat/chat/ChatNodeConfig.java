@@ -1,5 +1,7 @@
 package dev.raftchat.chat;
 
+import static dev.raftchat.chat.state.RangeCheck.requireInRange;
+
 import dev.raftchat.chat.api.v1.ApiConfig;
 import dev.raftchat.chat.http.AdminGate;
 import dev.raftchat.chat.http.HttpConfig;
@@ -319,11 +321,5 @@ public record ChatNodeConfig(
     /** This node's own peer address. */
     public PeerAddress peerAddress() {
         return cluster.get(nodeId);
-    }
-
-    private static void requireInRange(String name, long value, long min, long max) {
-        if (value < min || value > max) {
-            throw new IllegalArgumentException(name + " = " + value + " is out of range [" + min + ", " + max + "]");
-        }
     }
 }

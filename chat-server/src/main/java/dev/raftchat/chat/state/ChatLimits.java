@@ -1,5 +1,7 @@
 package dev.raftchat.chat.state;
 
+import static dev.raftchat.chat.state.RangeCheck.requireInRange;
+
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -164,11 +166,5 @@ public record ChatLimits(
 
     private static String printable(char c) {
         return c < 0x20 || c == 0x7f ? String.format("\\u%04x", (int) c) : String.valueOf(c);
-    }
-
-    private static void requireInRange(String name, long value, long min, long max) {
-        if (value < min || value > max) {
-            throw new IllegalArgumentException(name + " = " + value + " is out of range [" + min + ", " + max + "]");
-        }
     }
 }

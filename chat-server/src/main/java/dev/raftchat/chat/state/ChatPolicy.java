@@ -1,5 +1,7 @@
 package dev.raftchat.chat.state;
 
+import static dev.raftchat.chat.state.RangeCheck.requireInRange;
+
 /**
  * The rules of the chat API v1 that {@link ChatStateMachine#apply} enforces: like {@link ChatLimits} they are
  * part of the replicated semantics, so every node of a cluster must run with the same policy (the command
@@ -146,11 +148,5 @@ public record ChatPolicy(
                 sessionsPerUserMax,
                 sessionsMax,
                 value);
-    }
-
-    private static void requireInRange(String name, long value, long min, long max) {
-        if (value < min || value > max) {
-            throw new IllegalArgumentException(name + " = " + value + " is out of range [" + min + ", " + max + "]");
-        }
     }
 }
