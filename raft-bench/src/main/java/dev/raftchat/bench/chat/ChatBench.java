@@ -1,5 +1,6 @@
 package dev.raftchat.bench.chat;
 
+import dev.raftchat.bench.CommonOptions;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -28,10 +29,9 @@ import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
 /**
  * Load on a real 3-node raft-chat cluster (processes of the chat-server fat jar on loopback), through the
@@ -168,14 +168,8 @@ public final class ChatBench implements Callable<Integer> {
             description = "Where the nodes run (default: raft-bench/target/chat-bench/<UTC time>).")
     Path dirOption;
 
-    @Option(
-            names = {"-h", "--help"},
-            usageHelp = true,
-            description = "Show this help message and exit.")
-    boolean help;
-
-    @Spec
-    CommandSpec spec;
+    @Mixin
+    CommonOptions common;
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new ChatBench()).execute(args));
@@ -184,7 +178,7 @@ public final class ChatBench implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (!clientOption.equals("raw") && !clientOption.equals("jdk")) {
-            throw new ParameterException(spec.commandLine(), "--client is raw or jdk");
+            throw new ParameterException(common.commandLine(), "--client is raw or jdk");
         }
         ChatLoad.Client clientKind = clientOption.equals("raw") ? ChatLoad.Client.RAW : ChatLoad.Client.JDK;
         List<String> nodeJvmOptions = new ArrayList<>(List.of("-Xmx" + heap, "-XX:+UseSerialGC"));
@@ -209,7 +203,7 @@ public final class ChatBench implements Callable<Integer> {
                 || phases.isEmpty()
                 || !Set.of("posts", "reads", "fanout").containsAll(phases)) {
             throw new ParameterException(
-                    spec.commandLine(),
+                    common.commandLine(),
                     "clients >= 1, subscribers >= 0, fan-out posters >= 1, seconds > 0, warm-up >= 0, JVM warm-up >= 0,"
                             + " message chars >= 24, target all or leader, phases among posts,reads,fanout");
         }

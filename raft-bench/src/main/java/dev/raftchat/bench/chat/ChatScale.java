@@ -1,5 +1,6 @@
 package dev.raftchat.bench.chat;
 
+import dev.raftchat.bench.CommonOptions;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -22,10 +23,9 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
 /**
  * The scale run: {@code --messages} posts spread round-robin over {@code --rooms} rooms on a 3-node raft-chat
@@ -127,14 +127,8 @@ public final class ChatScale implements Callable<Integer> {
             description = "Where the nodes run (default: raft-bench/target/chat-scale/<UTC time>).")
     Path dirOption;
 
-    @Option(
-            names = {"-h", "--help"},
-            usageHelp = true,
-            description = "Show this help message and exit.")
-    boolean help;
-
-    @Spec
-    CommandSpec spec;
+    @Mixin
+    CommonOptions common;
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new ChatScale()).execute(args));
@@ -147,7 +141,7 @@ public final class ChatScale implements Callable<Integer> {
                 .format(Instant.now());
         Path dir = (dirOption != null ? dirOption : Path.of("raft-bench/target/chat-scale/" + stamp)).toAbsolutePath();
         if (messages < 1 || rooms < 1 || clients < 1 || messageChars < 16 || loadSeconds <= 0 || snapshotCount < 1) {
-            throw new ParameterException(spec.commandLine(), "every number must be positive; message chars >= 16");
+            throw new ParameterException(common.commandLine(), "every number must be positive; message chars >= 16");
         }
         System.out.printf(
                 Locale.ROOT,
