@@ -64,13 +64,7 @@ public record ChatLimits(
         }
         for (int i = 0; i < room.length(); i++) {
             char c = room.charAt(i);
-            boolean allowed = (c >= 'a' && c <= 'z')
-                    || (c >= 'A' && c <= 'Z')
-                    || (c >= '0' && c <= '9')
-                    || c == '-'
-                    || c == '_'
-                    || c == '.';
-            if (!allowed) {
+            if (!Names.isPlainNameChar(c)) {
                 throw new InvalidCommandException(
                         ChatError.INVALID_ROOM_NAME,
                         "room name contains '" + printable(c) + "' at position " + i
