@@ -9,9 +9,6 @@ import java.net.http.WebSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -155,18 +152,8 @@ public final class ChatBench implements Callable<Integer> {
             description = "More JVM options for the nodes, space-separated.")
     String nodeJvmOptionText;
 
-    @Option(
-            names = "--jar",
-            paramLabel = "PATH",
-            defaultValue = "chat-server/target/chat-server-0.1.0-SNAPSHOT-all.jar",
-            description = "The raft-chat fat jar (default: ${DEFAULT-VALUE}).")
-    Path jar;
-
-    @Option(
-            names = "--dir",
-            paramLabel = "DIR",
-            description = "Where the nodes run (default: raft-bench/target/chat-bench/<UTC time>).")
-    Path dirOption;
+    @Mixin
+    NodeProcessOptions nodeProcesses;
 
     @Mixin
     CommonOptions common;
@@ -188,10 +175,7 @@ public final class ChatBench implements Callable<Integer> {
             }
         }
         Set<String> phases = new LinkedHashSet<>(List.of(phaseList.split(",")));
-        String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
-                .withZone(ZoneOffset.UTC)
-                .format(Instant.now());
-        Path dir = (dirOption != null ? dirOption : Path.of("raft-bench/target/chat-bench/" + stamp)).toAbsolutePath();
+        Path dir = nodeProcesses.dir();
         if (clients < 1
                 || subscribers < 0
                 || fanoutPosters < 1
@@ -222,7 +206,8 @@ public final class ChatBench implements Callable<Integer> {
                 target,
                 loadAverage(),
                 dir);
-        try (ChatCluster cluster = new ChatCluster(jar, dir, 3, nodeJvmOptions, ChatCluster.BENCH_NODE_OPTIONS)) {
+        try (ChatCluster cluster =
+                new ChatCluster(nodeProcesses.jar, dir, 3, nodeJvmOptions, ChatCluster.BENCH_NODE_OPTIONS)) {
             cluster.startAll();
             cluster.awaitReady(Duration.ofSeconds(60));
             int leader = cluster.leader();

@@ -10,8 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -114,18 +112,8 @@ public final class ChatScale implements Callable<Integer> {
             description = "Each node's -Xmx (default: ${DEFAULT-VALUE}).")
     String heap;
 
-    @Option(
-            names = "--jar",
-            paramLabel = "PATH",
-            defaultValue = "chat-server/target/chat-server-0.1.0-SNAPSHOT-all.jar",
-            description = "The raft-chat fat jar (default: ${DEFAULT-VALUE}).")
-    Path jar;
-
-    @Option(
-            names = "--dir",
-            paramLabel = "DIR",
-            description = "Where the nodes run (default: raft-bench/target/chat-scale/<UTC time>).")
-    Path dirOption;
+    @Mixin
+    NodeProcessOptions nodeProcesses;
 
     @Mixin
     CommonOptions common;
@@ -136,10 +124,7 @@ public final class ChatScale implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
-                .withZone(ZoneOffset.UTC)
-                .format(Instant.now());
-        Path dir = (dirOption != null ? dirOption : Path.of("raft-bench/target/chat-scale/" + stamp)).toAbsolutePath();
+        Path dir = nodeProcesses.dir();
         if (messages < 1 || rooms < 1 || clients < 1 || messageChars < 16 || loadSeconds <= 0 || snapshotCount < 1) {
             throw new ParameterException(common.commandLine(), "every number must be positive; message chars >= 16");
         }
@@ -157,7 +142,7 @@ public final class ChatScale implements Callable<Integer> {
                 ChatBench.loadAverage(),
                 dir);
         try (ChatCluster cluster = new ChatCluster(
-                jar,
+                nodeProcesses.jar,
                 dir,
                 3,
                 List.of("-Xmx" + heap, "-XX:+UseSerialGC"),
