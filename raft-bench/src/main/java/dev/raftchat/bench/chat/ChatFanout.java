@@ -498,6 +498,26 @@ public final class ChatFanout implements Callable<Integer> {
         return ChatLoad.message("t=" + sentNanos + ";p" + poster + "s" + sequence + " ", chars);
     }
 
+    /** The decimal number right after the first occurrence of {@code marker}; -1 if none. */
+    static long numberAfter(byte[] bytes, int length, byte[] marker) {
+        outer:
+        for (int i = 0; i + marker.length <= length; i++) {
+            for (int j = 0; j < marker.length; j++) {
+                if (bytes[i + j] != marker[j]) {
+                    continue outer;
+                }
+            }
+            long value = 0;
+            int digits = 0;
+            for (int k = i + marker.length; k < length && bytes[k] >= '0' && bytes[k] <= '9'; k++) {
+                value = value * 10 + (bytes[k] - '0');
+                digits++;
+            }
+            return digits == 0 ? -1 : value;
+        }
+        return -1;
+    }
+
     /** One posting client: its own thread and keep-alive connection. */
     private final class Poster extends Thread {
         private final int index;
@@ -669,7 +689,7 @@ public final class ChatFanout implements Callable<Integer> {
             }
         }
 
-        private static boolean startsWith(byte[] bytes, int length, byte[] prefix) {
+        static boolean startsWith(byte[] bytes, int length, byte[] prefix) {
             if (length < prefix.length) {
                 return false;
             }
@@ -679,26 +699,6 @@ public final class ChatFanout implements Callable<Integer> {
                 }
             }
             return true;
-        }
-
-        /** The decimal number right after the first occurrence of {@code marker}; -1 if none. */
-        private static long numberAfter(byte[] bytes, int length, byte[] marker) {
-            outer:
-            for (int i = 0; i + marker.length <= length; i++) {
-                for (int j = 0; j < marker.length; j++) {
-                    if (bytes[i + j] != marker[j]) {
-                        continue outer;
-                    }
-                }
-                long value = 0;
-                int digits = 0;
-                for (int k = i + marker.length; k < length && bytes[k] >= '0' && bytes[k] <= '9'; k++) {
-                    value = value * 10 + (bytes[k] - '0');
-                    digits++;
-                }
-                return digits == 0 ? -1 : value;
-            }
-            return -1;
         }
     }
 }
