@@ -309,6 +309,16 @@ public final class RaftDriver {
         return node.role();
     }
 
+    /** The node's current term. The driver's thread only. */
+    public long term() {
+        return node.term();
+    }
+
+    /** The leader the node believes in, or 0. The driver's thread only. */
+    public long leaderId() {
+        return node.leaderId();
+    }
+
     public long appliedIndex() {
         return appliedIndex;
     }
