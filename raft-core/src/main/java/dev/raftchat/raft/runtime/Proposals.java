@@ -12,12 +12,14 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.UnaryOperator;
 
 /**
  * The proposals of one node, from {@link #submit} until their future completes: the bounded queue to the
@@ -104,6 +106,9 @@ final class Proposals {
 
     private final List<PendingProposal> batch = new ArrayList<>();
 
+    /** See {@link #routeFailures}. */
+    private volatile UnaryOperator<Throwable> failureRouter = UnaryOperator.identity();
+
     Proposals(long id, RaftServerConfig config, long session, RaftMetrics metrics, Executor notifier, RaftClock clock) {
         this.id = id;
         this.config = config;
@@ -154,6 +159,14 @@ final class Proposals {
         proposal.markSettled();
         proposal.future.completeExceptionally(exception);
         return proposal;
+    }
+
+    /**
+     * What each failure becomes before a future fails with it; called on the notification executor, must not
+     * throw. The identity unless set.
+     */
+    void routeFailures(UnaryOperator<Throwable> router) {
+        this.failureRouter = Objects.requireNonNull(router, "router");
     }
 
     /** Whether proposals wait for the Raft thread. */
@@ -422,7 +435,7 @@ final class Proposals {
             if (error == null) {
                 proposal.future.complete(result);
             } else {
-                proposal.future.completeExceptionally(error);
+                proposal.future.completeExceptionally(failureRouter.apply(error));
             }
         });
     }

@@ -23,6 +23,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -276,6 +277,15 @@ public final class RaftDriver {
         if (driverStopped && snapshots != null) {
             snapshots.failWaiting(exception);
         }
+    }
+
+    /**
+     * What a proposal's failure becomes before its future fails (the server adds the leader's address to a
+     * {@link dev.raftchat.raft.core.NotLeaderException}). Set before the driver runs; called on the notification
+     * executor; must not throw.
+     */
+    void routeProposalFailures(UnaryOperator<Throwable> router) {
+        proposals.routeFailures(router);
     }
 
     void failProposal(Proposals.PendingProposal proposal, Throwable error) {
