@@ -58,6 +58,26 @@ record CommandEnvelope(long originId, long session, long sequence, byte[] comman
         return null;
     }
 
+    /** The origin node id of an envelope without a {@link #defect}. */
+    static long originId(byte[] envelope) {
+        return (long) BIG_ENDIAN_LONG.get(envelope, 1);
+    }
+
+    /** The origin session of an envelope without a {@link #defect}. */
+    static long session(byte[] envelope) {
+        return (long) BIG_ENDIAN_LONG.get(envelope, 9);
+    }
+
+    /** The sequence of an envelope without a {@link #defect}. */
+    static long sequence(byte[] envelope) {
+        return (long) BIG_ENDIAN_LONG.get(envelope, 17);
+    }
+
+    /** A copy of the command of an envelope without a {@link #defect}. */
+    static byte[] command(byte[] envelope) {
+        return Arrays.copyOfRange(envelope, HEADER_BYTES, envelope.length);
+    }
+
     /**
      * Decodes an entry's data.
      *

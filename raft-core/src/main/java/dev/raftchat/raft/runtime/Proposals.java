@@ -268,11 +268,11 @@ final class Proposals {
      * with the next {@link #completeApplied}. Returns the sequence of the proposal it completes, or
      * {@link #NO_SEQUENCE}.
      */
-    long onCommandApplied(long index, CommandEnvelope envelope, byte[] result) {
-        if (envelope.originId() != id || envelope.session() != session) {
+    long onCommandApplied(long index, long originId, long originSession, long sequence, byte[] result) {
+        if (originId != id || originSession != session) {
             return NO_SEQUENCE;
         }
-        PendingProposal proposal = taken.get(envelope.sequence());
+        PendingProposal proposal = taken.get(sequence);
         if (proposal == null || proposal.isSettled()) {
             return NO_SEQUENCE;
         }

@@ -680,10 +680,10 @@ public final class RaftDriver {
                     defect);
             return Proposals.NO_SEQUENCE;
         }
-        CommandEnvelope envelope = CommandEnvelope.decode(entry.index(), entry.data());
+        byte[] data = entry.data();
         byte[] result;
         try {
-            result = stateMachine.apply(entry.index(), envelope.command());
+            result = stateMachine.apply(entry.index(), CommandEnvelope.command(data));
         } catch (RuntimeException e) {
             throw new IllegalStateException(
                     "node " + id + ": the state machine failed to apply entry " + entry.index()
@@ -694,7 +694,12 @@ public final class RaftDriver {
             throw new IllegalStateException("node " + id + ": the state machine returned null for entry "
                     + entry.index() + " (its contract requires a result, possibly empty)");
         }
-        return proposals.onCommandApplied(entry.index(), envelope, result);
+        return proposals.onCommandApplied(
+                entry.index(),
+                CommandEnvelope.originId(data),
+                CommandEnvelope.session(data),
+                CommandEnvelope.sequence(data),
+                result);
     }
 
     private void noteSoftState(Ready.SoftState softState) {

@@ -695,7 +695,11 @@ public final class RaftServer implements AutoCloseable {
             metrics.inboundMessageDropped();
             return;
         }
-        LockSupport.unpark(raftThread);
+        // As for proposals (see wakeRaftThreadForProposal): the offer above is ordered before this read by the
+        // inbox's lock, and the Raft thread checks the inbox after raising the flag.
+        if (raftThreadParking) {
+            LockSupport.unpark(raftThread);
+        }
     }
 
     // ---------------------------------------------------------------- the Raft thread
