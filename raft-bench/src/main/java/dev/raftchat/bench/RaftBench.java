@@ -400,7 +400,7 @@ public final class RaftBench {
                             .map(r -> String.format(
                                     Locale.ROOT,
                                     "  round %d, %s, %-10s %10.0f ops/s  p50 %.2f ms  p99 %.2f ms"
-                                            + "  CPU %.1f s  (%s)",
+                                            + "  CPU %.1f s, %.1f us/op  (%s)",
                                     run.round(),
                                     config.label(),
                                     library.name(),
@@ -408,6 +408,7 @@ public final class RaftBench {
                                     r.p50Millis(),
                                     r.p99Millis(),
                                     r.cpuSeconds(),
+                                    cpuMicrosPerOp(r),
                                     load))
                             .orElse(String.format(
                                     Locale.ROOT,
@@ -626,7 +627,7 @@ public final class RaftBench {
                         median(ok, BenchResult::p99Millis),
                         median(ok, BenchResult::p999Millis),
                         cpu,
-                        cpu / (ops * seconds) * 1e6,
+                        median(ok, RaftBench::cpuMicrosPerOp),
                         errors);
                 summary.append(String.format(
                         Locale.ROOT,
@@ -700,6 +701,7 @@ public final class RaftBench {
                     best.get().getValue(),
                     ours,
                     perRoundRatios(config, "ours", best.get().getKey(), runs)));
+            line.append('\n').append(cpuLine(config, "ours", best.get().getKey(), runs));
         } else if (peers.contains("ratis") || peers.contains("jraft")) {
             line.append(config.label()).append(": ours/best-peer = n/a (a run failed)");
         }
@@ -729,8 +731,55 @@ public final class RaftBench {
                     config.label(),
                     oursInMemory / microraft,
                     perRoundRatios(config, "ours-inmem", "microraft", runs)));
+            line.append('\n').append(cpuLine(config, "ours-inmem", "microraft", runs));
         }
         return line.toString();
+    }
+
+    /** Process CPU time of the child JVM over the measured window, per completed operation, in microseconds. */
+    static double cpuMicrosPerOp(BenchResult result) {
+        return result.cpuSeconds() * 1e6 / Math.max(1, result.operations());
+    }
+
+    /** The CPU per operation of two libraries (medians of the rounds) and their ratio, per round too. */
+    private String cpuLine(Config config, String numerator, String denominator, List<Run> runs) {
+        Double a = medianOf(runs, numerator, config, RaftBench::cpuMicrosPerOp);
+        Double b = medianOf(runs, denominator, config, RaftBench::cpuMicrosPerOp);
+        if (a == null || b == null) {
+            return config.label() + ": CPU per op " + numerator + "/" + denominator + " = n/a (a run failed)";
+        }
+        List<String> ratios = new ArrayList<>();
+        for (int round = 1; round <= rounds; round++) {
+            Optional<Double> x = cpuOf(runs, round, config, numerator);
+            Optional<Double> y = cpuOf(runs, round, config, denominator);
+            ratios.add(x.isPresent() && y.isPresent() ? String.format(Locale.ROOT, "%.2f", x.get() / y.get()) : "n/a");
+        }
+        return String.format(
+                Locale.ROOT,
+                "%s: CPU per op %s/%s = %.2f (%.1f / %.1f us of process CPU per completed op, lower is better;"
+                        + " per round: %s)",
+                config.label(),
+                numerator,
+                denominator,
+                a / b,
+                a,
+                b,
+                String.join(" ", ratios));
+    }
+
+    private static Optional<Double> cpuOf(List<Run> runs, int round, Config config, String library) {
+        return runs.stream()
+                .filter(r -> r.round() == round
+                        && r.config().equals(config)
+                        && r.library().name().equals(library)
+                        && r.result().isPresent())
+                .map(r -> cpuMicrosPerOp(r.result().get()))
+                .findFirst();
+    }
+
+    private static Double medianOf(
+            List<Run> runs, String library, Config config, ToDoubleFunction<BenchResult> metric) {
+        return medianOf(runs, library, config.sync(), config.payloadBytes(), config.clients(), metric);
     }
 
     private String perRoundRatios(Config config, String numerator, String denominator, List<Run> runs) {
