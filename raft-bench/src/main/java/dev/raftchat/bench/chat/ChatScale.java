@@ -1,5 +1,6 @@
 package dev.raftchat.bench.chat;
 
+import dev.raftchat.bench.StorageBench;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -63,6 +64,11 @@ public final class ChatScale implements Callable<Integer> {
     private static final Pattern RESTORED =
             Pattern.compile(LOG_TIME + " .*restored the state machine from snapshot (\\d+)@");
     private static final Pattern INSTALLED = Pattern.compile(LOG_TIME + " .*installed snapshot (\\d+)@");
+    private static final Pattern RECEIVING = Pattern.compile(LOG_TIME + " .*receiving snapshot (\\d+)@");
+    /** Bytes written per force when measuring the disk's sequential write+force bandwidth. */
+    static final int DISK_BYTES_PER_FORCE = 4 * 1024 * 1024;
+
+    static final double DISK_SECONDS = 3;
 
     @Option(
             names = "--messages",
@@ -285,24 +291,26 @@ public final class ChatScale implements Callable<Integer> {
                 running.add(id);
             }
         }
-        List<HttpClient> http = ChatLoad.httpClients(clients);
         List<Thread> threads = new ArrayList<>();
         for (int c = 0; c < clients; c++) {
             final int client = c;
             Thread thread = new Thread(
                     () -> {
-                        HttpClient httpClient = http.get(client / ChatLoad.CLIENTS_PER_HTTP_CLIENT);
                         URI node = cluster.uri(running.get(client % running.size()));
-                        while (System.nanoTime() < loadEnd) {
-                            long k = next.getAndIncrement();
-                            if (k >= first + count) {
-                                return;
-                            }
-                            String text = ChatLoad.message("m" + k + " ", messageChars);
-                            if (postWithRetry(httpClient, node, "room-" + (k % rooms), text)) {
-                                acknowledged.incrementAndGet();
-                            } else {
-                                failed.incrementAndGet();
+                        // The cheapest client on CPU (see RawHttpClient): the load generator shares the
+                        // machine's cores with the three nodes it loads.
+                        try (RawHttpClient http = new RawHttpClient(node, (int) ChatLoad.REQUEST_TIMEOUT.toMillis())) {
+                            while (System.nanoTime() < loadEnd) {
+                                long k = next.getAndIncrement();
+                                if (k >= first + count) {
+                                    return;
+                                }
+                                String text = ChatLoad.message("m" + k + " ", messageChars);
+                                if (postWithRetry(http, node, "room-" + (k % rooms), text)) {
+                                    acknowledged.incrementAndGet();
+                                } else {
+                                    failed.incrementAndGet();
+                                }
                             }
                         }
                     },
@@ -332,24 +340,21 @@ public final class ChatScale implements Callable<Integer> {
     }
 
     /** One post, retried on a failure that is not the client's (a 503 during a leader change, a reset connection). */
-    private static boolean postWithRetry(HttpClient http, URI node, String room, String text) {
+    private static boolean postWithRetry(RawHttpClient http, URI node, String room, String text) {
+        ChatLoad.Request post = ChatLoad.postRequest(node, room, "scale", text);
         for (int attempt = 0; attempt < 5; attempt++) {
             try {
-                HttpResponse<String> response =
-                        http.send(ChatLoad.post(node, room, "scale", text), HttpResponse.BodyHandlers.ofString());
-                if (response.statusCode() == 201) {
+                RawHttpClient.Response response = http.exchange(post.method(), post.pathAndQuery(), post.body());
+                if (response.status() == 201) {
                     return true;
                 }
-                if (response.statusCode() != 503) {
-                    System.err.println("post to " + room + ": HTTP " + response.statusCode() + " "
+                if (response.status() != 503) {
+                    System.err.println("post to " + room + ": HTTP " + response.status() + " "
                             + ChatLoad.abbreviate(response.body()));
                     return false;
                 }
             } catch (IOException e) {
                 // retried below; a retry may duplicate the post, which the final count would show
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
             }
         }
         return false;
@@ -424,17 +429,41 @@ public final class ChatScale implements Callable<Integer> {
         }
         double caughtUpSeconds = (System.nanoTime() - started) / 1e9;
         String snapshotLine = "";
+        long receivingAtMillis = -1;
+        long installedAtMillis = -1;
         List<String> lines = Files.readAllLines(cluster.logFile(id), StandardCharsets.UTF_8);
         for (String line : lines.subList((int) logOffset, lines.size())) {
+            Matcher receiving = RECEIVING.matcher(line);
+            if (behind && receiving.find()) {
+                receivingAtMillis = wallMillis(receiving.group(1)); // the last transfer that started
+            }
             Matcher m = (behind ? INSTALLED : RESTORED).matcher(line);
             if (m.find()) {
+                installedAtMillis = wallMillis(m.group(1));
                 snapshotLine = String.format(
                         Locale.ROOT,
                         "; snapshot at index %s %s %.1f s after the start",
                         m.group(2),
                         behind ? "installed" : "restored",
-                        (wallMillis(m.group(1)) - startedAtMillis) / 1e3);
+                        (installedAtMillis - startedAtMillis) / 1e3);
             }
+        }
+        if (behind && receivingAtMillis >= 0 && installedAtMillis >= receivingAtMillis) {
+            long snapshotBytes =
+                    ChatCluster.bytesUnder(cluster.dataDirectory(id).resolve("snapshots"), "");
+            double seconds = Math.max(installedAtMillis - receivingAtMillis, 1) / 1e3;
+            double diskBytesPerSecond = diskSequentialBytesPerSecond(cluster.dataDirectory(id));
+            snapshotLine += String.format(
+                    Locale.ROOT,
+                    "; %,d snapshot bytes received, made durable and restored in %.2f s (first chunk to installed):"
+                            + " %.1f MB/s, %.2f of the disk's sequential write+force bandwidth measured now"
+                            + " (%.1f MB/s, %d MiB per force)",
+                    snapshotBytes,
+                    seconds,
+                    snapshotBytes / seconds / 1e6,
+                    snapshotBytes / seconds / diskBytesPerSecond,
+                    diskBytesPerSecond / 1e6,
+                    DISK_BYTES_PER_FORCE >> 20);
         }
         long[] counted = countMessages(cluster.uri(id), rooms);
         System.out.printf(
@@ -459,6 +488,19 @@ public final class ChatScale implements Callable<Integer> {
                 id,
                 cluster.heapUsedAfterGcKibibytes(id),
                 cluster.residentKibibytes(id));
+    }
+
+    /**
+     * The disk's sequential write+force bandwidth in bytes per second, on the file system of {@code near}: writes
+     * of {@link #DISK_BYTES_PER_FORCE} each followed by a force, for {@link #DISK_SECONDS} (StorageBench's raw loop).
+     */
+    static double diskSequentialBytesPerSecond(Path near) throws IOException {
+        Path file = near.resolveSibling("disk-bandwidth.tmp");
+        try (StorageBench.RawRunner runner = new StorageBench.RawRunner(file, DISK_BYTES_PER_FORCE)) {
+            long started = System.nanoTime();
+            long forces = runner.runFor((long) (DISK_SECONDS * 1e9));
+            return forces * (double) DISK_BYTES_PER_FORCE / ((System.nanoTime() - started) / 1e9);
+        }
     }
 
     /** Messages and non-empty rooms node {@code node} serves from local state ({@code ?consistency=stale}). */

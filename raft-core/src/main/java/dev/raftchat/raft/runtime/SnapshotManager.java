@@ -131,6 +131,10 @@ final class SnapshotManager {
                 receiving = store.create(chunk.meta());
                 receivingMeta = chunk.meta();
                 receivingBytes = 0;
+                log.info(
+                        "node {}: receiving snapshot {} from the leader",
+                        id,
+                        chunk.meta().position());
             }
             if (receiving == null || !chunk.meta().equals(receivingMeta)) {
                 throw new IllegalStateException(
