@@ -64,7 +64,10 @@ public final class ChatScale implements Callable<Integer> {
     private static final Pattern RESTORED =
             Pattern.compile(LOG_TIME + " .*restored the state machine from snapshot (\\d+)@");
     private static final Pattern INSTALLED = Pattern.compile(LOG_TIME + " .*installed snapshot (\\d+)@");
-    private static final Pattern RECEIVING = Pattern.compile(LOG_TIME + " .*receiving snapshot (\\d+)@");
+    /** SnapshotManager's install line: bytes, then ms to receive them, to make them durable, to restore the state. */
+    private static final Pattern INSTALL_TIMES = Pattern.compile(
+            "installed snapshot \\S+ from the leader: (\\d+) bytes"
+                    + " received in (\\d+) ms \\(first chunk to last\\), made durable in (\\d+) ms, state restored in (\\d+) ms");
     /** Bytes written per force when measuring the disk's sequential write+force bandwidth. */
     static final int DISK_BYTES_PER_FORCE = 4 * 1024 * 1024;
 
@@ -429,41 +432,43 @@ public final class ChatScale implements Callable<Integer> {
         }
         double caughtUpSeconds = (System.nanoTime() - started) / 1e9;
         String snapshotLine = "";
-        long receivingAtMillis = -1;
-        long installedAtMillis = -1;
+        Matcher installTimes = null;
         List<String> lines = Files.readAllLines(cluster.logFile(id), StandardCharsets.UTF_8);
         for (String line : lines.subList((int) logOffset, lines.size())) {
-            Matcher receiving = RECEIVING.matcher(line);
-            if (behind && receiving.find()) {
-                receivingAtMillis = wallMillis(receiving.group(1)); // the last transfer that started
+            Matcher times = INSTALL_TIMES.matcher(line);
+            if (behind && times.find()) {
+                installTimes = times;
             }
             Matcher m = (behind ? INSTALLED : RESTORED).matcher(line);
             if (m.find()) {
-                installedAtMillis = wallMillis(m.group(1));
                 snapshotLine = String.format(
                         Locale.ROOT,
                         "; snapshot at index %s %s %.1f s after the start",
                         m.group(2),
                         behind ? "installed" : "restored",
-                        (installedAtMillis - startedAtMillis) / 1e3);
+                        (wallMillis(m.group(1)) - startedAtMillis) / 1e3);
             }
         }
-        if (behind && receivingAtMillis >= 0 && installedAtMillis >= receivingAtMillis) {
-            long snapshotBytes =
-                    ChatCluster.bytesUnder(cluster.dataDirectory(id).resolve("snapshots"), "");
-            double seconds = Math.max(installedAtMillis - receivingAtMillis, 1) / 1e3;
+        if (installTimes != null) {
+            long bytes = Long.parseLong(installTimes.group(1));
+            long receivedMillis = Long.parseLong(installTimes.group(2));
+            long durableMillis = Long.parseLong(installTimes.group(3));
+            long restoredMillis = Long.parseLong(installTimes.group(4));
+            double streamSeconds = Math.max(receivedMillis + durableMillis, 1) / 1e3;
             double diskBytesPerSecond = diskSequentialBytesPerSecond(cluster.dataDirectory(id));
             snapshotLine += String.format(
                     Locale.ROOT,
-                    "; %,d snapshot bytes received, made durable and restored in %.2f s (first chunk to installed):"
-                            + " %.1f MB/s, %.2f of the disk's sequential write+force bandwidth measured now"
-                            + " (%.1f MB/s, %d MiB per force)",
-                    snapshotBytes,
-                    seconds,
-                    snapshotBytes / seconds / 1e6,
-                    snapshotBytes / seconds / diskBytesPerSecond,
+                    "%n  snapshot install: %,d bytes received in %,d ms and made durable in %,d ms: %.1f MB/s, %.2f of"
+                            + " the disk's sequential write+force bandwidth measured now (%.1f MB/s, %d MiB per"
+                            + " force); then the state restored from it in %,d ms",
+                    bytes,
+                    receivedMillis,
+                    durableMillis,
+                    bytes / streamSeconds / 1e6,
+                    bytes / streamSeconds / diskBytesPerSecond,
                     diskBytesPerSecond / 1e6,
-                    DISK_BYTES_PER_FORCE >> 20);
+                    DISK_BYTES_PER_FORCE >> 20,
+                    restoredMillis);
         }
         long[] counted = countMessages(cluster.uri(id), rooms);
         System.out.printf(
