@@ -2,8 +2,11 @@ package dev.raftchat.bench.chat;
 
 import dev.raftchat.bench.StorageBench;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -34,7 +37,7 @@ import picocli.CommandLine.Spec;
  * Then, per node: heap in use after a full GC and resident memory (VmRSS); the snapshots' size on disk and how
  * long the leader took to write each one; and, on a follower, two restarts timed until the node holds every
  * message: after kill -9 with its data (recovery from its own snapshot and log), and after it stayed down while
- * the others took more than a snapshot interval of further posts (the leader's log no longer reaches back to
+ * the others took a few log tails of further posts and the leader took a snapshot (its log no longer reaches back to
  * the follower's, so the leader sends its snapshot). A follower whose data is wiped and that comes back under
  * the same id is not a case Raft repairs (its log would go back in time; the leader ignores its rejections
  * as stale), so it is not measured: such a node must be removed and added again. Finally the restarted node's rooms are read back (stale reads, on that
@@ -72,6 +75,10 @@ public final class ChatScale implements Callable<Integer> {
     static final int DISK_BYTES_PER_FORCE = 4 * 1024 * 1024;
 
     static final double DISK_SECONDS = 3;
+    /** Refused posts printed (the rest are only counted): a full state refuses every post after it. */
+    static final int REFUSALS_PRINTED_MAX = 10;
+
+    private static final AtomicLong REFUSALS_PRINTED = new AtomicLong();
 
     @Option(
             names = "--messages",
@@ -178,7 +185,13 @@ public final class ChatScale implements Callable<Integer> {
                 List.of("-Xmx" + heap, "-XX:+UseSerialGC"),
                 Stream.concat(
                                 ChatCluster.BENCH_NODE_OPTIONS.stream(),
-                                Stream.of("--snapshot-count", Long.toString(snapshotCount)))
+                                Stream.of(
+                                        "--snapshot-count",
+                                        Long.toString(snapshotCount),
+                                        // The state budget the heap allows (RaftChatMain wants 3x the budget):
+                                        // the default 256 MiB holds about 800,000 of these messages.
+                                        "--state-bytes-max",
+                                        Long.toString(bytes(heap) / 3)))
                         .toList())) {
             cluster.startAll();
             cluster.awaitReady(Duration.ofSeconds(60));
@@ -250,10 +263,13 @@ public final class ChatScale implements Callable<Integer> {
             System.out.println();
             try {
                 restart(cluster, follower, false, commit, acked, rooms);
-                // Restart 2: the follower stays down while the others take more than a snapshot interval of posts,
+                // Restart 2: the follower stays down while the others take more posts and a snapshot,
                 // so the leader's log no longer reaches back to the follower's: the leader must send its snapshot.
                 cluster.stop(follower, true);
-                long extra = snapshotCount + 2 * LOG_TAIL_ENTRIES;
+                // A few log tails of posts, then a snapshot on demand (what GET /api/v1/admin/backup does on the
+                // leader): the leader's log then starts past the follower's. (Waiting for an automatic snapshot
+                // would take as many bytes of posts as the state holds: the policy is proportional.)
+                long extra = 3 * LOG_TAIL_ENTRIES;
                 long[] more = load(cluster, messages, extra, rooms, clients, messageChars, Double.MAX_VALUE);
                 acked += more[0];
                 System.out.printf(
@@ -262,6 +278,11 @@ public final class ChatScale implements Callable<Integer> {
                         more[0],
                         follower,
                         more[1]);
+                long snapshotBytes = takeSnapshot(cluster.uri(leader));
+                System.out.printf(
+                        Locale.ROOT,
+                        "leader's snapshot taken on demand (GET /api/v1/admin/backup): %,d bytes%n",
+                        snapshotBytes);
                 commit = cluster.statusField(leader, "CommitIndex");
                 restart(cluster, follower, true, commit, acked, rooms);
             } catch (RuntimeException e) {
@@ -352,8 +373,10 @@ public final class ChatScale implements Callable<Integer> {
                     return true;
                 }
                 if (response.status() != 503) {
-                    System.err.println("post to " + room + ": HTTP " + response.status() + " "
-                            + ChatLoad.abbreviate(response.body()));
+                    if (REFUSALS_PRINTED.getAndIncrement() < REFUSALS_PRINTED_MAX) {
+                        System.err.println("post to " + room + ": HTTP " + response.status() + " "
+                                + ChatLoad.abbreviate(response.body()));
+                    }
                     return false;
                 }
             } catch (IOException e) {
@@ -477,7 +500,7 @@ public final class ChatScale implements Callable<Integer> {
                         + " message) after %.1f s%s; read back %,d messages in %,d rooms from that node alone (%,d acknowledged%s)%n",
                 id,
                 behind
-                        ? "after it missed more than a snapshot interval (snapshot sent by the leader)"
+                        ? "after the leader's log moved past it (snapshot sent by the leader)"
                         : "after kill -9 (own snapshot + log)",
                 readySeconds,
                 target,
@@ -506,6 +529,32 @@ public final class ChatScale implements Callable<Integer> {
             long forces = runner.runFor((long) (DISK_SECONDS * 1e9));
             return forces * (double) DISK_BYTES_PER_FORCE / ((System.nanoTime() - started) / 1e9);
         }
+    }
+
+    /** Has {@code node} take a snapshot now (GET /api/v1/admin/backup, admin on loopback); returns its size. */
+    static long takeSnapshot(URI node) throws IOException, InterruptedException {
+        HttpClient http =
+                HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        HttpResponse<InputStream> response = http.send(
+                HttpRequest.newBuilder(node.resolve("/api/v1/admin/backup"))
+                        .timeout(Duration.ofMinutes(5))
+                        .build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        try (InputStream body = response.body()) {
+            long bytes = body.transferTo(OutputStream.nullOutputStream());
+            if (response.statusCode() != 200) {
+                throw new IllegalStateException("GET /api/v1/admin/backup: HTTP " + response.statusCode());
+            }
+            return bytes;
+        }
+    }
+
+    /** A size like the JVM's {@code -Xmx}: a number with an optional k, m or g suffix. */
+    static long bytes(String size) {
+        String lower = size.trim().toLowerCase(Locale.ROOT);
+        char unit = lower.charAt(lower.length() - 1);
+        long multiplier = unit == 'k' ? 1L << 10 : unit == 'm' ? 1L << 20 : unit == 'g' ? 1L << 30 : 1;
+        return Long.parseLong(multiplier == 1 ? lower : lower.substring(0, lower.length() - 1)) * multiplier;
     }
 
     /** Messages and non-empty rooms node {@code node} serves from local state ({@code ?consistency=stale}). */
