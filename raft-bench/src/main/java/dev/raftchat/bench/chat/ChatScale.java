@@ -62,8 +62,8 @@ public final class ChatScale implements Callable<Integer> {
     /** The date at the start of a node's plain log line: ISO-8601 in UTC (chat-server's logback.xml). */
     private static final String LOG_TIME = "^(\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z)";
 
-    private static final Pattern WRITTEN =
-            Pattern.compile(LOG_TIME + " .*node \\d+: snapshot (\\d+)@(\\d+) written; log compacted");
+    private static final Pattern WRITTEN = Pattern.compile(
+            LOG_TIME + " .*node \\d+: snapshot (\\d+)@(\\d+) written \\((\\d+) bytes\\); log compacted");
     private static final Pattern RESTORED =
             Pattern.compile(LOG_TIME + " .*restored the state machine from snapshot (\\d+)@");
     private static final Pattern INSTALLED = Pattern.compile(LOG_TIME + " .*installed snapshot (\\d+)@");
@@ -420,8 +420,9 @@ public final class ChatScale implements Callable<Integer> {
                     .orElse(-1);
             System.out.printf(
                     Locale.ROOT,
-                    "  snapshot at index %,d: %s%n",
+                    "  snapshot at index %,d (%,d bytes): %s%n",
                     index,
+                    Long.parseLong(m.group(4)),
                     start < 0 ? "start not observed" : String.format(Locale.ROOT, "about %,d ms", end - start));
         }
     }
