@@ -111,8 +111,9 @@ public final class ChatNode implements AutoCloseable {
      * behind the newest snapshot, which a restart replays, holds at most about a quarter of the state's bytes. A
      * fixed 10,000 entries rewrote a 100 MB state for every 2.5 MB posted and the post rate fell as history grew;
      * 100 (one byte written per byte posted) let a restart replay as much log as the state, and replaying an
-     * entry costs several times what decoding a message from a snapshot does: 341,296 entries took 9.7 s after
-     * a 658,877-entry snapshot was restored in 3.7 s (issue 21; figures in docs/benchmarks.md).
+     * entry costs several times what decoding a message from a snapshot does: a node whose 658,877-entry
+     * snapshot was restored 3.7 s after its start had applied the 341,296 entries behind it 9.7 s later
+     * (issue 21; figures in docs/benchmarks.md).
      */
     static final int SNAPSHOT_GROWTH_PERCENT = 25;
     /**
