@@ -30,10 +30,9 @@ import java.util.function.ToDoubleFunction;
 import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
 /**
  * Orchestrates the peer benchmark: for every round, configuration (payload, clients) and library, starts
@@ -290,19 +289,13 @@ public final class RaftBench {
                 description = "Seconds of the disk-limit measurement (default: 3).")
         String diskSeconds;
 
-        @Option(
-                names = {"-h", "--help"},
-                usageHelp = true,
-                description = "Show this help message and exit.")
-        boolean help;
-
-        @Spec
-        CommandSpec spec;
+        @Mixin
+        CommonOptions common;
 
         @Override
         public Integer call() throws Exception {
             if (quick && full) {
-                throw new ParameterException(spec.commandLine(), "--quick and --full exclude each other");
+                throw new ParameterException(common.commandLine(), "--quick and --full exclude each other");
             }
             Map<String, String> options = new LinkedHashMap<>();
             String[][] given = {
@@ -331,7 +324,7 @@ public final class RaftBench {
             try {
                 bench = new RaftBench(options);
             } catch (IllegalArgumentException e) {
-                throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+                throw new ParameterException(common.commandLine(), e.getMessage(), e);
             }
             return bench.run() ? 0 : 1;
         }
