@@ -221,10 +221,6 @@ public final class ChatFanout implements Callable<Integer> {
                 201,
                 "create the room");
 
-        long origin = System.nanoTime();
-        long measureFrom = origin + (long) (warmup * 1e9);
-        long measureTo = measureFrom + (long) (seconds * 1e9);
-
         // Subscribers first, each confirmed subscribed, so that every post of the run reaches all of them.
         List<Subscriber> subscriberList = new ArrayList<>();
         for (int s = 0; s < subscribers; s++) {
@@ -233,13 +229,17 @@ public final class ChatFanout implements Callable<Integer> {
                     new RawWebSocket(
                             cluster.uri(subscriberNode),
                             "/api/v1/ws?token=" + URLEncoder.encode(readerToken, StandardCharsets.UTF_8),
-                            READ_TIMEOUT_MILLIS),
-                    measureFrom,
-                    measureTo);
+                            READ_TIMEOUT_MILLIS));
             subscriber.subscribe();
             subscriberList.add(subscriber);
         }
+        // The windows start once every subscriber is in place, so that a paced poster does not start behind.
+        long origin = System.nanoTime();
+        long measureFrom = origin + (long) (warmup * 1e9);
+        long measureTo = measureFrom + (long) (seconds * 1e9);
         for (Subscriber subscriber : subscriberList) {
+            subscriber.measureFrom = measureFrom;
+            subscriber.measureTo = measureTo;
             subscriber.start();
         }
 
@@ -576,8 +576,10 @@ public final class ChatFanout implements Callable<Integer> {
         private static final byte[] TEXT = "\"text\":\"t=".getBytes(StandardCharsets.US_ASCII);
 
         final RawWebSocket socket;
-        private final long measureFrom;
-        private final long measureTo;
+        /** The measured window; set before {@link #start()}, which publishes them to the thread. */
+        long measureFrom;
+
+        long measureTo;
         final Histogram latency = new Histogram(3);
         long delivered;
         long orderViolations;
@@ -585,12 +587,10 @@ public final class ChatFanout implements Callable<Integer> {
         volatile int closeCode = -1;
         volatile String failure;
 
-        Subscriber(int index, RawWebSocket socket, long measureFrom, long measureTo) {
+        Subscriber(int index, RawWebSocket socket) {
             super("fanout-subscriber-" + index);
             setDaemon(true);
             this.socket = socket;
-            this.measureFrom = measureFrom;
-            this.measureTo = measureTo;
         }
 
         /** Waits for ready, subscribes to the room from its latest message on, waits for subscribed. */
