@@ -138,19 +138,8 @@ public final class ChatBench implements Callable<Integer> {
                     "HTTP client of the load generator: the minimal raw one or java.net.http (default: ${DEFAULT-VALUE}).")
     String clientOption;
 
-    @Option(
-            names = "--heap",
-            paramLabel = "SIZE",
-            defaultValue = "256m",
-            description = "Each node's -Xmx (default: ${DEFAULT-VALUE}).")
-    String heap;
-
-    @Option(
-            names = "--node-jvm-options",
-            paramLabel = "OPTIONS",
-            defaultValue = "",
-            description = "More JVM options for the nodes, space-separated.")
-    String nodeJvmOptionText;
+    @Mixin
+    NodeJvmOptions nodeJvm;
 
     @Mixin
     NodeProcessOptions nodeProcesses;
@@ -168,12 +157,7 @@ public final class ChatBench implements Callable<Integer> {
             throw new ParameterException(common.commandLine(), "--client is raw or jdk");
         }
         ChatLoad.Client clientKind = clientOption.equals("raw") ? ChatLoad.Client.RAW : ChatLoad.Client.JDK;
-        List<String> nodeJvmOptions = new ArrayList<>(List.of("-Xmx" + heap, "-XX:+UseSerialGC"));
-        for (String option : nodeJvmOptionText.trim().split("\\s+")) {
-            if (!option.isEmpty()) {
-                nodeJvmOptions.add(option);
-            }
-        }
+        List<String> nodeJvmOptions = nodeJvm.list();
         Set<String> phases = new LinkedHashSet<>(List.of(phaseList.split(",")));
         Path dir = nodeProcesses.dir();
         if (clients < 1

@@ -131,19 +131,8 @@ public final class ChatFanout implements Callable<Integer> {
             description = "Posters send to the leader, or are spread over all nodes (default: ${DEFAULT-VALUE}).")
     String postTo;
 
-    @Option(
-            names = "--heap",
-            paramLabel = "SIZE",
-            defaultValue = "256m",
-            description = "Each node's -Xmx (default: ${DEFAULT-VALUE}).")
-    String heap;
-
-    @Option(
-            names = "--node-jvm-options",
-            paramLabel = "OPTIONS",
-            defaultValue = "",
-            description = "More JVM options for the nodes, space-separated.")
-    String nodeJvmOptionText;
+    @Mixin
+    NodeJvmOptions nodeJvm;
 
     @Option(
             names = "--jfr",
@@ -179,12 +168,7 @@ public final class ChatFanout implements Callable<Integer> {
         if (subscribeTo.equals("follower") && nodes == 1) {
             throw new ParameterException(common.commandLine(), "a 1-node cluster has no follower");
         }
-        List<String> nodeJvmOptions = new ArrayList<>(List.of("-Xmx" + heap, "-XX:+UseSerialGC"));
-        for (String option : nodeJvmOptionText.trim().split("\\s+")) {
-            if (!option.isEmpty()) {
-                nodeJvmOptions.add(option);
-            }
-        }
+        List<String> nodeJvmOptions = nodeJvm.list();
         Path dir = nodeProcesses.dir();
         System.out.printf(
                 Locale.ROOT,
