@@ -1,5 +1,6 @@
 package dev.raftchat.bench.chat;
 
+import dev.raftchat.chat.testkit.RaftChatCluster;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -19,7 +20,6 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -162,18 +162,13 @@ public final class ChatScale implements Callable<Integer> {
                 snapshotCount,
                 ChatBench.loadAverage(),
                 dir);
-        try (ChatCluster cluster = new ChatCluster(
+        try (RaftChatCluster cluster = ChatNodes.cluster(
                 jar,
                 dir,
-                3,
                 List.of("-Xmx" + heap, "-XX:+UseSerialGC"),
-                Stream.concat(
-                                ChatCluster.BENCH_NODE_OPTIONS.stream(),
-                                Stream.of("--snapshot-count", Long.toString(snapshotCount)))
-                        .toList())) {
+                List.of("--snapshot-count", Long.toString(snapshotCount)))) {
             cluster.startAll();
-            cluster.awaitReady(Duration.ofSeconds(60));
-            int leader = cluster.leader();
+            int leader = cluster.awaitReady(Duration.ofSeconds(60));
             int follower = leader == 3 ? 2 : 3;
             System.out.println("cluster ready; leader node " + leader + "; restarts will use node " + follower);
 
@@ -230,10 +225,10 @@ public final class ChatScale implements Callable<Integer> {
                         "  node %d%s: heap %,d KiB, RSS %,d KiB, log on disk %,d bytes, snapshots on disk %,d bytes%n",
                         id,
                         id == leader ? " (leader)" : "",
-                        cluster.heapUsedAfterGcKibibytes(id),
-                        cluster.residentKibibytes(id),
-                        ChatCluster.bytesUnder(cluster.dataDirectory(id).resolve("log"), ""),
-                        ChatCluster.bytesUnder(cluster.dataDirectory(id).resolve("snapshots"), ""));
+                        ChatNodes.heapUsedAfterGcKibibytes(cluster.pid(id)),
+                        ChatNodes.residentKibibytes(cluster.pid(id)),
+                        ChatNodes.bytesUnder(cluster.dataDir(id).resolve("log")),
+                        ChatNodes.bytesUnder(cluster.dataDir(id).resolve("snapshots")));
             }
             reportSnapshotTakes(cluster.logFile(leader), appliedSamples);
 
@@ -243,7 +238,7 @@ public final class ChatScale implements Callable<Integer> {
                 restart(cluster, follower, false, commit, acked, rooms);
                 // Restart 2: the follower stays down while the others take more than a snapshot interval of posts,
                 // so the leader's log no longer reaches back to the follower's: the leader must send its snapshot.
-                cluster.stop(follower, true);
+                cluster.kill(follower);
                 long extra = snapshotCount + 2 * LOG_TAIL_ENTRIES;
                 long[] more = load(cluster, messages, extra, rooms, clients, messageChars, Double.MAX_VALUE);
                 acked += more[0];
@@ -260,8 +255,8 @@ public final class ChatScale implements Callable<Integer> {
             }
             System.out.printf(Locale.ROOT, "%nload after the run: %s%n", ChatBench.loadAverage());
         }
-        for (int id = 1; id <= 3; id++) {
-            ChatCluster.deleteRecursively(dir.resolve("node-" + id));
+        for (int id = 1; id <= ChatNodes.NODES; id++) {
+            RaftChatCluster.deleteTree(dir.resolve("node-" + id));
         }
         return 0;
     }
@@ -272,7 +267,7 @@ public final class ChatScale implements Callable<Integer> {
      * every 30 s. Returns {acknowledged, failed}.
      */
     static long[] load(
-            ChatCluster cluster, long first, long count, int rooms, int clients, int messageChars, double seconds)
+            RaftChatCluster cluster, long first, long count, int rooms, int clients, int messageChars, double seconds)
             throws InterruptedException {
         AtomicLong next = new AtomicLong(first);
         AtomicLong acknowledged = new AtomicLong();
@@ -280,8 +275,8 @@ public final class ChatScale implements Callable<Integer> {
         long loadStart = System.nanoTime();
         long loadEnd = seconds == Double.MAX_VALUE ? Long.MAX_VALUE : loadStart + (long) (seconds * 1e9);
         List<Integer> running = new ArrayList<>();
-        for (int id = 1; id <= cluster.size(); id++) {
-            if (cluster.isRunning(id)) {
+        for (int id : cluster.ids()) {
+            if (cluster.alive(id)) {
                 running.add(id);
             }
         }
@@ -355,7 +350,7 @@ public final class ChatScale implements Callable<Integer> {
         return false;
     }
 
-    private static void awaitApplied(ChatCluster cluster, List<Integer> nodes, long index, Duration timeout)
+    private static void awaitApplied(RaftChatCluster cluster, List<Integer> nodes, long index, Duration timeout)
             throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         for (int id : nodes) {
@@ -400,10 +395,11 @@ public final class ChatScale implements Callable<Integer> {
      * {@code behind} the node was stopped earlier and the cluster moved past its log (the leader must send a
      * snapshot); otherwise it is killed (-9) here and recovers from its own snapshot and log.
      */
-    private static void restart(ChatCluster cluster, int id, boolean behind, long commit, long acknowledged, int rooms)
+    private static void restart(
+            RaftChatCluster cluster, int id, boolean behind, long commit, long acknowledged, int rooms)
             throws Exception {
         if (!behind) {
-            cluster.stop(id, true);
+            cluster.kill(id);
         }
         long logOffset = Files.exists(cluster.logFile(id))
                 ? Files.readAllLines(cluster.logFile(id), StandardCharsets.UTF_8)
@@ -413,7 +409,7 @@ public final class ChatScale implements Callable<Integer> {
         long started = System.nanoTime();
         cluster.start(id);
         long deadline = started + Duration.ofMinutes(10).toNanos();
-        cluster.awaitReady(id, deadline);
+        cluster.awaitReady(Duration.ofMinutes(10), id);
         double readySeconds = (System.nanoTime() - started) / 1e9;
         long target = commit;
         while (cluster.statusField(id, "AppliedIndex") < target) {
@@ -457,8 +453,8 @@ public final class ChatScale implements Callable<Integer> {
                 Locale.ROOT,
                 "  node %d after the restart: heap %,d KiB, RSS %,d KiB%n",
                 id,
-                cluster.heapUsedAfterGcKibibytes(id),
-                cluster.residentKibibytes(id));
+                ChatNodes.heapUsedAfterGcKibibytes(cluster.pid(id)),
+                ChatNodes.residentKibibytes(cluster.pid(id)));
     }
 
     /** Messages and non-empty rooms node {@code node} serves from local state ({@code ?consistency=stale}). */
