@@ -1,5 +1,7 @@
 package dev.raftchat.chat;
 
+import static dev.raftchat.chat.state.RangeCheck.requireInRange;
+
 import dev.raftchat.chat.api.v1.ApiConfig;
 import dev.raftchat.chat.http.AdminGate;
 import dev.raftchat.chat.http.HttpConfig;
@@ -10,6 +12,7 @@ import java.util.Collections;
 import java.util.Objects;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 
 /**
  * Everything a {@link ChatNode} needs, validated once.
@@ -104,203 +107,49 @@ public record ChatNodeConfig(
     }
 
     public ChatNodeConfig withJoin(boolean value) {
-        return new ChatNodeConfig(
-                nodeId,
-                cluster,
-                value,
-                httpHost,
-                httpPort,
-                dataDir,
-                snapshotCount,
-                tickMillis,
-                requestTimeoutMillis,
-                httpContentBytesMax,
-                http,
-                webSocketQueueFramesMax,
-                shutdownGraceMillis,
-                limits,
-                adminToken,
-                api);
+        return with(b -> b.join = value);
     }
 
     public ChatNodeConfig withHttp(String host, int port) {
-        return new ChatNodeConfig(
-                nodeId,
-                cluster,
-                join,
-                host,
-                port,
-                dataDir,
-                snapshotCount,
-                tickMillis,
-                requestTimeoutMillis,
-                httpContentBytesMax,
-                http,
-                webSocketQueueFramesMax,
-                shutdownGraceMillis,
-                limits,
-                adminToken,
-                api);
+        return with(b -> {
+            b.httpHost = host;
+            b.httpPort = port;
+        });
     }
 
     public ChatNodeConfig withDataDir(Path value) {
-        return new ChatNodeConfig(
-                nodeId,
-                cluster,
-                join,
-                httpHost,
-                httpPort,
-                value,
-                snapshotCount,
-                tickMillis,
-                requestTimeoutMillis,
-                httpContentBytesMax,
-                http,
-                webSocketQueueFramesMax,
-                shutdownGraceMillis,
-                limits,
-                adminToken,
-                api);
+        return with(b -> b.dataDir = value);
     }
 
     public ChatNodeConfig withSnapshotCount(long value) {
-        return new ChatNodeConfig(
-                nodeId,
-                cluster,
-                join,
-                httpHost,
-                httpPort,
-                dataDir,
-                value,
-                tickMillis,
-                requestTimeoutMillis,
-                httpContentBytesMax,
-                http,
-                webSocketQueueFramesMax,
-                shutdownGraceMillis,
-                limits,
-                adminToken,
-                api);
+        return with(b -> b.snapshotCount = value);
     }
 
     public ChatNodeConfig withTiming(long tick, long requestTimeout) {
-        return new ChatNodeConfig(
-                nodeId,
-                cluster,
-                join,
-                httpHost,
-                httpPort,
-                dataDir,
-                snapshotCount,
-                tick,
-                requestTimeout,
-                httpContentBytesMax,
-                http,
-                webSocketQueueFramesMax,
-                shutdownGraceMillis,
-                limits,
-                adminToken,
-                api);
+        return with(b -> {
+            b.tickMillis = tick;
+            b.requestTimeoutMillis = requestTimeout;
+        });
     }
 
     public ChatNodeConfig withAdminToken(String value) {
-        return new ChatNodeConfig(
-                nodeId,
-                cluster,
-                join,
-                httpHost,
-                httpPort,
-                dataDir,
-                snapshotCount,
-                tickMillis,
-                requestTimeoutMillis,
-                httpContentBytesMax,
-                http,
-                webSocketQueueFramesMax,
-                shutdownGraceMillis,
-                limits,
-                value,
-                api);
+        return with(b -> b.adminToken = value);
     }
 
     public ChatNodeConfig withApi(ApiConfig value) {
-        return new ChatNodeConfig(
-                nodeId,
-                cluster,
-                join,
-                httpHost,
-                httpPort,
-                dataDir,
-                snapshotCount,
-                tickMillis,
-                requestTimeoutMillis,
-                httpContentBytesMax,
-                http,
-                webSocketQueueFramesMax,
-                shutdownGraceMillis,
-                limits,
-                adminToken,
-                value);
+        return with(b -> b.api = value);
     }
 
     public ChatNodeConfig withLimits(ChatLimits value) {
-        return new ChatNodeConfig(
-                nodeId,
-                cluster,
-                join,
-                httpHost,
-                httpPort,
-                dataDir,
-                snapshotCount,
-                tickMillis,
-                requestTimeoutMillis,
-                httpContentBytesMax,
-                http,
-                webSocketQueueFramesMax,
-                shutdownGraceMillis,
-                value,
-                adminToken,
-                api);
+        return with(b -> b.limits = value);
     }
 
     public ChatNodeConfig withHttpConfig(HttpConfig value) {
-        return new ChatNodeConfig(
-                nodeId,
-                cluster,
-                join,
-                httpHost,
-                httpPort,
-                dataDir,
-                snapshotCount,
-                tickMillis,
-                requestTimeoutMillis,
-                httpContentBytesMax,
-                value,
-                webSocketQueueFramesMax,
-                shutdownGraceMillis,
-                limits,
-                adminToken,
-                api);
+        return with(b -> b.http = value);
     }
 
     public ChatNodeConfig withHttpContentBytesMax(int value) {
-        return new ChatNodeConfig(
-                nodeId,
-                cluster,
-                join,
-                httpHost,
-                httpPort,
-                dataDir,
-                snapshotCount,
-                tickMillis,
-                requestTimeoutMillis,
-                value,
-                http,
-                webSocketQueueFramesMax,
-                shutdownGraceMillis,
-                limits,
-                adminToken,
-                api);
+        return with(b -> b.httpContentBytesMax = value);
     }
 
     /** Everything but the admin token, which is shown only as set or not. */
@@ -321,9 +170,69 @@ public record ChatNodeConfig(
         return cluster.get(nodeId);
     }
 
-    private static void requireInRange(String name, long value, long min, long max) {
-        if (value < min || value > max) {
-            throw new IllegalArgumentException(name + " = " + value + " is out of range [" + min + ", " + max + "]");
+    /** Applies {@code change} to a copy of these fields; the canonical constructor validates the result again. */
+    private ChatNodeConfig with(Consumer<Builder> change) {
+        Builder builder = new Builder(this);
+        change.accept(builder);
+        return builder.build();
+    }
+
+    /** The mutable copy that the {@code with...} methods change, so that each names only what it changes. */
+    private static final class Builder {
+        private long nodeId;
+        private SortedMap<Long, PeerAddress> cluster;
+        private boolean join;
+        private String httpHost;
+        private int httpPort;
+        private Path dataDir;
+        private long snapshotCount;
+        private long tickMillis;
+        private long requestTimeoutMillis;
+        private int httpContentBytesMax;
+        private HttpConfig http;
+        private int webSocketQueueFramesMax;
+        private long shutdownGraceMillis;
+        private ChatLimits limits;
+        private String adminToken;
+        private ApiConfig api;
+
+        Builder(ChatNodeConfig c) {
+            nodeId = c.nodeId;
+            cluster = c.cluster;
+            join = c.join;
+            httpHost = c.httpHost;
+            httpPort = c.httpPort;
+            dataDir = c.dataDir;
+            snapshotCount = c.snapshotCount;
+            tickMillis = c.tickMillis;
+            requestTimeoutMillis = c.requestTimeoutMillis;
+            httpContentBytesMax = c.httpContentBytesMax;
+            http = c.http;
+            webSocketQueueFramesMax = c.webSocketQueueFramesMax;
+            shutdownGraceMillis = c.shutdownGraceMillis;
+            limits = c.limits;
+            adminToken = c.adminToken;
+            api = c.api;
+        }
+
+        ChatNodeConfig build() {
+            return new ChatNodeConfig(
+                    nodeId,
+                    cluster,
+                    join,
+                    httpHost,
+                    httpPort,
+                    dataDir,
+                    snapshotCount,
+                    tickMillis,
+                    requestTimeoutMillis,
+                    httpContentBytesMax,
+                    http,
+                    webSocketQueueFramesMax,
+                    shutdownGraceMillis,
+                    limits,
+                    adminToken,
+                    api);
         }
     }
 }

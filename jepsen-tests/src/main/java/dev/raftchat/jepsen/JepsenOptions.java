@@ -2,6 +2,7 @@ package dev.raftchat.jepsen;
 
 import java.nio.file.Path;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * Everything one fault-test run needs; every limit with its unit in the name.
@@ -110,146 +111,108 @@ public record JepsenOptions(
     }
 
     public JepsenOptions withTime(int seconds, long faultMs, long quietMs) {
-        return new JepsenOptions(
-                nodes,
-                seconds,
-                nemeses,
-                clientsPerNode,
-                opsPerSecondMax,
-                opsMax,
-                faultMs,
-                quietMs,
-                recoverSeconds,
-                resultsDir,
-                jar,
-                networkMode,
-                retryOnOtherNode,
-                paginated,
-                seed,
-                heapMegabytes,
-                tickMillis,
-                nodeRequestTimeoutMillis,
-                clientTimeoutMillis,
-                snapshotCount);
+        return with(b -> {
+            b.timeSeconds = seconds;
+            b.faultMillis = faultMs;
+            b.quietMillis = quietMs;
+        });
     }
 
     public JepsenOptions withNodes(int count) {
-        return new JepsenOptions(
-                count,
-                timeSeconds,
-                nemeses,
-                clientsPerNode,
-                opsPerSecondMax,
-                opsMax,
-                faultMillis,
-                quietMillis,
-                recoverSeconds,
-                resultsDir,
-                jar,
-                networkMode,
-                retryOnOtherNode,
-                paginated,
-                seed,
-                heapMegabytes,
-                tickMillis,
-                nodeRequestTimeoutMillis,
-                clientTimeoutMillis,
-                snapshotCount);
+        return with(b -> b.nodes = count);
     }
 
     public JepsenOptions withNetworkMode(String mode) {
-        return new JepsenOptions(
-                nodes,
-                timeSeconds,
-                nemeses,
-                clientsPerNode,
-                opsPerSecondMax,
-                opsMax,
-                faultMillis,
-                quietMillis,
-                recoverSeconds,
-                resultsDir,
-                jar,
-                mode,
-                retryOnOtherNode,
-                paginated,
-                seed,
-                heapMegabytes,
-                tickMillis,
-                nodeRequestTimeoutMillis,
-                clientTimeoutMillis,
-                snapshotCount);
+        return with(b -> b.networkMode = mode);
     }
 
     public JepsenOptions withRetryOnOtherNode(boolean retry) {
-        return new JepsenOptions(
-                nodes,
-                timeSeconds,
-                nemeses,
-                clientsPerNode,
-                opsPerSecondMax,
-                opsMax,
-                faultMillis,
-                quietMillis,
-                recoverSeconds,
-                resultsDir,
-                jar,
-                networkMode,
-                retry,
-                paginated,
-                seed,
-                heapMegabytes,
-                tickMillis,
-                nodeRequestTimeoutMillis,
-                clientTimeoutMillis,
-                snapshotCount);
+        return with(b -> b.retryOnOtherNode = retry);
     }
 
     public JepsenOptions withNemeses(Set<Fault> faults) {
-        return new JepsenOptions(
-                nodes,
-                timeSeconds,
-                faults,
-                clientsPerNode,
-                opsPerSecondMax,
-                opsMax,
-                faultMillis,
-                quietMillis,
-                recoverSeconds,
-                resultsDir,
-                jar,
-                networkMode,
-                retryOnOtherNode,
-                paginated,
-                seed,
-                heapMegabytes,
-                tickMillis,
-                nodeRequestTimeoutMillis,
-                clientTimeoutMillis,
-                snapshotCount);
+        return with(b -> b.nemeses = faults);
     }
 
     public JepsenOptions withSeed(long value) {
-        return new JepsenOptions(
-                nodes,
-                timeSeconds,
-                nemeses,
-                clientsPerNode,
-                opsPerSecondMax,
-                opsMax,
-                faultMillis,
-                quietMillis,
-                recoverSeconds,
-                resultsDir,
-                jar,
-                networkMode,
-                retryOnOtherNode,
-                paginated,
-                value,
-                heapMegabytes,
-                tickMillis,
-                nodeRequestTimeoutMillis,
-                clientTimeoutMillis,
-                snapshotCount);
+        return with(b -> b.seed = value);
+    }
+
+    /** Applies {@code change} to a copy of these fields; the canonical constructor validates the result again. */
+    private JepsenOptions with(Consumer<Builder> change) {
+        Builder builder = new Builder(this);
+        change.accept(builder);
+        return builder.build();
+    }
+
+    /** The mutable copy that the {@code with...} methods change, so that each names only what it changes. */
+    private static final class Builder {
+        private int nodes;
+        private int timeSeconds;
+        private Set<Fault> nemeses;
+        private int clientsPerNode;
+        private int opsPerSecondMax;
+        private int opsMax;
+        private long faultMillis;
+        private long quietMillis;
+        private long recoverSeconds;
+        private Path resultsDir;
+        private Path jar;
+        private String networkMode;
+        private boolean retryOnOtherNode;
+        private String paginated;
+        private long seed;
+        private int heapMegabytes;
+        private long tickMillis;
+        private long nodeRequestTimeoutMillis;
+        private long clientTimeoutMillis;
+        private long snapshotCount;
+
+        Builder(JepsenOptions c) {
+            nodes = c.nodes;
+            timeSeconds = c.timeSeconds;
+            nemeses = c.nemeses;
+            clientsPerNode = c.clientsPerNode;
+            opsPerSecondMax = c.opsPerSecondMax;
+            opsMax = c.opsMax;
+            faultMillis = c.faultMillis;
+            quietMillis = c.quietMillis;
+            recoverSeconds = c.recoverSeconds;
+            resultsDir = c.resultsDir;
+            jar = c.jar;
+            networkMode = c.networkMode;
+            retryOnOtherNode = c.retryOnOtherNode;
+            paginated = c.paginated;
+            seed = c.seed;
+            heapMegabytes = c.heapMegabytes;
+            tickMillis = c.tickMillis;
+            nodeRequestTimeoutMillis = c.nodeRequestTimeoutMillis;
+            clientTimeoutMillis = c.clientTimeoutMillis;
+            snapshotCount = c.snapshotCount;
+        }
+
+        JepsenOptions build() {
+            return new JepsenOptions(
+                    nodes,
+                    timeSeconds,
+                    nemeses,
+                    clientsPerNode,
+                    opsPerSecondMax,
+                    opsMax,
+                    faultMillis,
+                    quietMillis,
+                    recoverSeconds,
+                    resultsDir,
+                    jar,
+                    networkMode,
+                    retryOnOtherNode,
+                    paginated,
+                    seed,
+                    heapMegabytes,
+                    tickMillis,
+                    nodeRequestTimeoutMillis,
+                    clientTimeoutMillis,
+                    snapshotCount);
+        }
     }
 }

@@ -14,10 +14,8 @@ import jdk.jfr.consumer.RecordedThread;
 import jdk.jfr.consumer.RecordingFile;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /**
  * Summarizes a JFR recording for bin/raft-profile: where the CPU samples ({@code jdk.ExecutionSample}) fall by
@@ -61,14 +59,8 @@ public final class JfrTop implements Callable<Integer> {
             description = "Rows per table (default: ${DEFAULT-VALUE}).")
     int top;
 
-    @Option(
-            names = {"-h", "--help"},
-            usageHelp = true,
-            description = "Show this help message and exit.")
-    boolean help;
-
-    @Spec
-    CommandSpec spec;
+    @Mixin
+    CommonOptions common;
 
     JfrTop() {}
 
@@ -79,7 +71,7 @@ public final class JfrTop implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         if (top < 1) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "TOP must be at least 1, got " + top);
+            throw new CommandLine.ParameterException(common.commandLine(), "TOP must be at least 1, got " + top);
         }
         Map<String, Long> byThread = new HashMap<>();
         Map<String, Long> byOwner = new HashMap<>();

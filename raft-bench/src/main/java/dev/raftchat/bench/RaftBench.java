@@ -30,10 +30,9 @@ import java.util.function.ToDoubleFunction;
 import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
 /**
  * Orchestrates the peer benchmark: for every round, configuration (payload, clients) and library, starts
@@ -290,19 +289,13 @@ public final class RaftBench {
                 description = "Seconds of the disk-limit measurement (default: 3).")
         String diskSeconds;
 
-        @Option(
-                names = {"-h", "--help"},
-                usageHelp = true,
-                description = "Show this help message and exit.")
-        boolean help;
-
-        @Spec
-        CommandSpec spec;
+        @Mixin
+        CommonOptions common;
 
         @Override
         public Integer call() throws Exception {
             if (quick && full) {
-                throw new ParameterException(spec.commandLine(), "--quick and --full exclude each other");
+                throw new ParameterException(common.commandLine(), "--quick and --full exclude each other");
             }
             Map<String, String> options = new LinkedHashMap<>();
             String[][] given = {
@@ -331,7 +324,7 @@ public final class RaftBench {
             try {
                 bench = new RaftBench(options);
             } catch (IllegalArgumentException e) {
-                throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+                throw new ParameterException(common.commandLine(), e.getMessage(), e);
             }
             return bench.run() ? 0 : 1;
         }
@@ -407,7 +400,7 @@ public final class RaftBench {
                             .map(r -> String.format(
                                     Locale.ROOT,
                                     "  round %d, %s, %-10s %10.0f ops/s  p50 %.2f ms  p99 %.2f ms"
-                                            + "  CPU %.1f s  (%s)",
+                                            + "  CPU %.1f s, %.1f us/op  (%s)",
                                     run.round(),
                                     config.label(),
                                     library.name(),
@@ -415,6 +408,7 @@ public final class RaftBench {
                                     r.p50Millis(),
                                     r.p99Millis(),
                                     r.cpuSeconds(),
+                                    cpuMicrosPerOp(r),
                                     load))
                             .orElse(String.format(
                                     Locale.ROOT,
@@ -633,7 +627,7 @@ public final class RaftBench {
                         median(ok, BenchResult::p99Millis),
                         median(ok, BenchResult::p999Millis),
                         cpu,
-                        cpu / (ops * seconds) * 1e6,
+                        median(ok, RaftBench::cpuMicrosPerOp),
                         errors);
                 summary.append(String.format(
                         Locale.ROOT,
@@ -707,6 +701,7 @@ public final class RaftBench {
                     best.get().getValue(),
                     ours,
                     perRoundRatios(config, "ours", best.get().getKey(), runs)));
+            line.append('\n').append(cpuLine(config, "ours", best.get().getKey(), runs));
         } else if (peers.contains("ratis") || peers.contains("jraft")) {
             line.append(config.label()).append(": ours/best-peer = n/a (a run failed)");
         }
@@ -736,8 +731,55 @@ public final class RaftBench {
                     config.label(),
                     oursInMemory / microraft,
                     perRoundRatios(config, "ours-inmem", "microraft", runs)));
+            line.append('\n').append(cpuLine(config, "ours-inmem", "microraft", runs));
         }
         return line.toString();
+    }
+
+    /** Process CPU time of the child JVM over the measured window, per completed operation, in microseconds. */
+    static double cpuMicrosPerOp(BenchResult result) {
+        return result.cpuSeconds() * 1e6 / Math.max(1, result.operations());
+    }
+
+    /** The CPU per operation of two libraries (medians of the rounds) and their ratio, per round too. */
+    private String cpuLine(Config config, String numerator, String denominator, List<Run> runs) {
+        Double a = medianOf(runs, numerator, config, RaftBench::cpuMicrosPerOp);
+        Double b = medianOf(runs, denominator, config, RaftBench::cpuMicrosPerOp);
+        if (a == null || b == null) {
+            return config.label() + ": CPU per op " + numerator + "/" + denominator + " = n/a (a run failed)";
+        }
+        List<String> ratios = new ArrayList<>();
+        for (int round = 1; round <= rounds; round++) {
+            Optional<Double> x = cpuOf(runs, round, config, numerator);
+            Optional<Double> y = cpuOf(runs, round, config, denominator);
+            ratios.add(x.isPresent() && y.isPresent() ? String.format(Locale.ROOT, "%.2f", x.get() / y.get()) : "n/a");
+        }
+        return String.format(
+                Locale.ROOT,
+                "%s: CPU per op %s/%s = %.2f (%.1f / %.1f us of process CPU per completed op, lower is better;"
+                        + " per round: %s)",
+                config.label(),
+                numerator,
+                denominator,
+                a / b,
+                a,
+                b,
+                String.join(" ", ratios));
+    }
+
+    private static Optional<Double> cpuOf(List<Run> runs, int round, Config config, String library) {
+        return runs.stream()
+                .filter(r -> r.round() == round
+                        && r.config().equals(config)
+                        && r.library().name().equals(library)
+                        && r.result().isPresent())
+                .map(r -> cpuMicrosPerOp(r.result().get()))
+                .findFirst();
+    }
+
+    private static Double medianOf(
+            List<Run> runs, String library, Config config, ToDoubleFunction<BenchResult> metric) {
+        return medianOf(runs, library, config.sync(), config.payloadBytes(), config.clients(), metric);
     }
 
     private String perRoundRatios(Config config, String numerator, String denominator, List<Run> runs) {

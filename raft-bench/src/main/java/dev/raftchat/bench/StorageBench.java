@@ -19,6 +19,7 @@ import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -78,11 +79,8 @@ public final class StorageBench implements Callable<Integer> {
             description = "Alternations of the log and the raw loop per case (default: ${DEFAULT-VALUE}).")
     int rounds;
 
-    @Option(
-            names = {"-h", "--help"},
-            usageHelp = true,
-            description = "Show this help message and exit.")
-    boolean help;
+    @Mixin
+    CommonOptions common;
 
     private StorageBench() {}
 

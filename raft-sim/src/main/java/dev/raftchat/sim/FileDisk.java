@@ -267,10 +267,19 @@ public final class FileDisk implements SimDisk {
 
         @Override
         public void compact(LogPosition position) {
-            boolean install = position.index() > delegate.lastIndex()
-                    || (position.index() > delegate.compactedThrough().index()
-                            && delegate.term(position.index()) != position.term());
-            if (install) {
+            boolean foreignHistory =
+                    position.index() > delegate.compactedThrough().index()
+                            && position.index() <= delegate.lastIndex()
+                            && delegate.term(position.index()) != position.term();
+            boolean install = position.index() > delegate.lastIndex() || foreignHistory;
+            if (foreignHistory) {
+                // A leader's snapshot whose term differs at its index: the storage discards the whole log before
+                // it writes the new compaction point, so a power loss in between legitimately leaves nothing of
+                // the synced entries (the runtime made the snapshot durable first and finishes the compaction on
+                // restart). Seed 91003090 flagged this as lost synced entries.
+                lastIndexSynced =
+                        Math.min(lastIndexSynced, delegate.compactedThrough().index());
+            } else if (install) {
                 lastIndexSynced = Math.min(lastIndexSynced, position.index());
             }
             run(

@@ -2,6 +2,7 @@ package dev.raftchat.sim;
 
 import dev.raftchat.raft.core.NodeConfig;
 import java.util.SplittableRandom;
+import java.util.function.Consumer;
 
 /**
  * Everything that shapes one simulated run besides its seed. {@link #forSeed} derives a configuration
@@ -180,199 +181,31 @@ public record SimulationConfig(
     }
 
     public SimulationConfig withFaults(FaultPlan plan) {
-        return new SimulationConfig(
-                nodeCount,
-                plan,
-                preVote,
-                checkQuorum,
-                forwardProposals,
-                leaseReads,
-                appendBytesMax,
-                inflightAppendsMax,
-                tickMillis,
-                faultPhaseMillis,
-                livenessBoundMillis,
-                clientCount,
-                keyCount,
-                opTimeoutMillis,
-                syncMillisMax,
-                slowSyncMillisMax,
-                hostInboxMessagesMax,
-                eventQueueMax,
-                eventsMax,
-                traceEvents,
-                storageFactory,
-                hostMisbehaviour,
-                overlappedSyncs,
-                environment);
+        return with(b -> b.faults = plan);
     }
 
     public SimulationConfig withStorageFactory(StorageFactory factory) {
-        return new SimulationConfig(
-                nodeCount,
-                faults,
-                preVote,
-                checkQuorum,
-                forwardProposals,
-                leaseReads,
-                appendBytesMax,
-                inflightAppendsMax,
-                tickMillis,
-                faultPhaseMillis,
-                livenessBoundMillis,
-                clientCount,
-                keyCount,
-                opTimeoutMillis,
-                syncMillisMax,
-                slowSyncMillisMax,
-                hostInboxMessagesMax,
-                eventQueueMax,
-                eventsMax,
-                traceEvents,
-                factory,
-                hostMisbehaviour,
-                overlappedSyncs,
-                environment);
+        return with(b -> b.storageFactory = factory);
     }
 
     public SimulationConfig withHostMisbehaviour(HostMisbehaviour misbehaviour) {
-        return new SimulationConfig(
-                nodeCount,
-                faults,
-                preVote,
-                checkQuorum,
-                forwardProposals,
-                leaseReads,
-                appendBytesMax,
-                inflightAppendsMax,
-                tickMillis,
-                faultPhaseMillis,
-                livenessBoundMillis,
-                clientCount,
-                keyCount,
-                opTimeoutMillis,
-                syncMillisMax,
-                slowSyncMillisMax,
-                hostInboxMessagesMax,
-                eventQueueMax,
-                eventsMax,
-                traceEvents,
-                storageFactory,
-                misbehaviour,
-                overlappedSyncs,
-                environment);
+        return with(b -> b.hostMisbehaviour = misbehaviour);
     }
 
     public SimulationConfig withSyncMillisMax(int millis) {
-        return new SimulationConfig(
-                nodeCount,
-                faults,
-                preVote,
-                checkQuorum,
-                forwardProposals,
-                leaseReads,
-                appendBytesMax,
-                inflightAppendsMax,
-                tickMillis,
-                faultPhaseMillis,
-                livenessBoundMillis,
-                clientCount,
-                keyCount,
-                opTimeoutMillis,
-                millis,
-                slowSyncMillisMax,
-                hostInboxMessagesMax,
-                eventQueueMax,
-                eventsMax,
-                traceEvents,
-                storageFactory,
-                hostMisbehaviour,
-                overlappedSyncs,
-                environment);
+        return with(b -> b.syncMillisMax = millis);
     }
 
     public SimulationConfig withOverlappedSyncs(boolean overlapped) {
-        return new SimulationConfig(
-                nodeCount,
-                faults,
-                preVote,
-                checkQuorum,
-                forwardProposals,
-                leaseReads,
-                appendBytesMax,
-                inflightAppendsMax,
-                tickMillis,
-                faultPhaseMillis,
-                livenessBoundMillis,
-                clientCount,
-                keyCount,
-                opTimeoutMillis,
-                syncMillisMax,
-                slowSyncMillisMax,
-                hostInboxMessagesMax,
-                eventQueueMax,
-                eventsMax,
-                traceEvents,
-                storageFactory,
-                hostMisbehaviour,
-                overlapped,
-                environment);
+        return with(b -> b.overlappedSyncs = overlapped);
     }
 
     public SimulationConfig withTraceEvents(int events) {
-        return new SimulationConfig(
-                nodeCount,
-                faults,
-                preVote,
-                checkQuorum,
-                forwardProposals,
-                leaseReads,
-                appendBytesMax,
-                inflightAppendsMax,
-                tickMillis,
-                faultPhaseMillis,
-                livenessBoundMillis,
-                clientCount,
-                keyCount,
-                opTimeoutMillis,
-                syncMillisMax,
-                slowSyncMillisMax,
-                hostInboxMessagesMax,
-                eventQueueMax,
-                eventsMax,
-                events,
-                storageFactory,
-                hostMisbehaviour,
-                overlappedSyncs,
-                environment);
+        return with(b -> b.traceEvents = events);
     }
 
     public SimulationConfig withEnvironment(EnvironmentPlan plan) {
-        return new SimulationConfig(
-                nodeCount,
-                faults,
-                preVote,
-                checkQuorum,
-                forwardProposals,
-                leaseReads,
-                appendBytesMax,
-                inflightAppendsMax,
-                tickMillis,
-                faultPhaseMillis,
-                livenessBoundMillis,
-                clientCount,
-                keyCount,
-                opTimeoutMillis,
-                syncMillisMax,
-                slowSyncMillisMax,
-                hostInboxMessagesMax,
-                eventQueueMax,
-                eventsMax,
-                traceEvents,
-                storageFactory,
-                hostMisbehaviour,
-                overlappedSyncs,
-                plan);
+        return with(b -> b.environment = plan);
     }
 
     /** Nodes that can join later when membership changes are on; they start only when added. */
@@ -403,5 +236,95 @@ public record SimulationConfig(
                 + " keys" + (storageFactory instanceof StorageFactory.Named n ? ", " + n.name() + " storage" : "")
                 + (hostMisbehaviour == HostMisbehaviour.NONE ? "" : ", host " + hostMisbehaviour)
                 + (environment.equals(EnvironmentPlan.NONE) ? "" : ", environment: " + environment);
+    }
+
+    /** Applies {@code change} to a copy of these fields; the canonical constructor validates the result again. */
+    private SimulationConfig with(Consumer<Builder> change) {
+        Builder builder = new Builder(this);
+        change.accept(builder);
+        return builder.build();
+    }
+
+    /** The mutable copy that the {@code with...} methods change, so that each names only what it changes. */
+    private static final class Builder {
+        private int nodeCount;
+        private FaultPlan faults;
+        private boolean preVote;
+        private boolean checkQuorum;
+        private boolean forwardProposals;
+        private boolean leaseReads;
+        private long appendBytesMax;
+        private int inflightAppendsMax;
+        private int tickMillis;
+        private int faultPhaseMillis;
+        private int livenessBoundMillis;
+        private int clientCount;
+        private int keyCount;
+        private int opTimeoutMillis;
+        private int syncMillisMax;
+        private int slowSyncMillisMax;
+        private int hostInboxMessagesMax;
+        private int eventQueueMax;
+        private long eventsMax;
+        private int traceEvents;
+        private StorageFactory storageFactory;
+        private HostMisbehaviour hostMisbehaviour;
+        private boolean overlappedSyncs;
+        private EnvironmentPlan environment;
+
+        Builder(SimulationConfig c) {
+            nodeCount = c.nodeCount;
+            faults = c.faults;
+            preVote = c.preVote;
+            checkQuorum = c.checkQuorum;
+            forwardProposals = c.forwardProposals;
+            leaseReads = c.leaseReads;
+            appendBytesMax = c.appendBytesMax;
+            inflightAppendsMax = c.inflightAppendsMax;
+            tickMillis = c.tickMillis;
+            faultPhaseMillis = c.faultPhaseMillis;
+            livenessBoundMillis = c.livenessBoundMillis;
+            clientCount = c.clientCount;
+            keyCount = c.keyCount;
+            opTimeoutMillis = c.opTimeoutMillis;
+            syncMillisMax = c.syncMillisMax;
+            slowSyncMillisMax = c.slowSyncMillisMax;
+            hostInboxMessagesMax = c.hostInboxMessagesMax;
+            eventQueueMax = c.eventQueueMax;
+            eventsMax = c.eventsMax;
+            traceEvents = c.traceEvents;
+            storageFactory = c.storageFactory;
+            hostMisbehaviour = c.hostMisbehaviour;
+            overlappedSyncs = c.overlappedSyncs;
+            environment = c.environment;
+        }
+
+        SimulationConfig build() {
+            return new SimulationConfig(
+                    nodeCount,
+                    faults,
+                    preVote,
+                    checkQuorum,
+                    forwardProposals,
+                    leaseReads,
+                    appendBytesMax,
+                    inflightAppendsMax,
+                    tickMillis,
+                    faultPhaseMillis,
+                    livenessBoundMillis,
+                    clientCount,
+                    keyCount,
+                    opTimeoutMillis,
+                    syncMillisMax,
+                    slowSyncMillisMax,
+                    hostInboxMessagesMax,
+                    eventQueueMax,
+                    eventsMax,
+                    traceEvents,
+                    storageFactory,
+                    hostMisbehaviour,
+                    overlappedSyncs,
+                    environment);
+        }
     }
 }

@@ -1,5 +1,7 @@
 package dev.raftchat.chat.http;
 
+import static dev.raftchat.chat.state.RangeCheck.requireInRange;
+
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
@@ -152,12 +154,6 @@ public record HttpConfig(
                     firehosePingIntervalMillis,
                     firehoseIdleTimeoutMillis,
                     allowedHosts);
-        }
-    }
-
-    private static void requireInRange(String name, long value, long min, long max) {
-        if (value < min || value > max) {
-            throw new IllegalArgumentException(name + " = " + value + " is out of range [" + min + ", " + max + "]");
         }
     }
 }

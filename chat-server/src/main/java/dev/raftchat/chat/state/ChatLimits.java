@@ -1,5 +1,7 @@
 package dev.raftchat.chat.state;
 
+import static dev.raftchat.chat.state.RangeCheck.requireInRange;
+
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -62,13 +64,7 @@ public record ChatLimits(
         }
         for (int i = 0; i < room.length(); i++) {
             char c = room.charAt(i);
-            boolean allowed = (c >= 'a' && c <= 'z')
-                    || (c >= 'A' && c <= 'Z')
-                    || (c >= '0' && c <= '9')
-                    || c == '-'
-                    || c == '_'
-                    || c == '.';
-            if (!allowed) {
+            if (!Names.isPlainNameChar(c)) {
                 throw new InvalidCommandException(
                         ChatError.INVALID_ROOM_NAME,
                         "room name contains '" + printable(c) + "' at position " + i
@@ -164,11 +160,5 @@ public record ChatLimits(
 
     private static String printable(char c) {
         return c < 0x20 || c == 0x7f ? String.format("\\u%04x", (int) c) : String.valueOf(c);
-    }
-
-    private static void requireInRange(String name, long value, long min, long max) {
-        if (value < min || value > max) {
-            throw new IllegalArgumentException(name + " = " + value + " is out of range [" + min + ", " + max + "]");
-        }
     }
 }

@@ -230,13 +230,7 @@ public final class ChatModel {
         }
         for (int i = 0; i < username.length(); i++) {
             char c = username.charAt(i);
-            boolean allowed = (c >= 'a' && c <= 'z')
-                    || (c >= 'A' && c <= 'Z')
-                    || (c >= '0' && c <= '9')
-                    || c == '-'
-                    || c == '_'
-                    || c == '.';
-            if (!allowed) {
+            if (!Names.isPlainNameChar(c)) {
                 throw new InvalidCommandException(
                         ChatError.INVALID_USERNAME,
                         "a username may contain only letters A-Z a-z, digits, '_', '.' and '-'");
@@ -309,14 +303,7 @@ public final class ChatModel {
         }
         for (int i = 0; i < txnId.length(); i++) {
             char c = txnId.charAt(i);
-            boolean allowed = (c >= 'a' && c <= 'z')
-                    || (c >= 'A' && c <= 'Z')
-                    || (c >= '0' && c <= '9')
-                    || c == '-'
-                    || c == '_'
-                    || c == '.'
-                    || c == ':';
-            if (!allowed) {
+            if (!Names.isPlainNameChar(c) && c != ':') {
                 throw new InvalidCommandException(
                         ChatError.INVALID_TXN_ID,
                         "a transaction id may contain only letters, digits, '.', '_', ':' and '-'");

@@ -1,5 +1,9 @@
 package dev.raftchat.chat.state;
 
+import static dev.raftchat.chat.state.RangeCheck.requireInRange;
+
+import java.util.function.Consumer;
+
 /**
  * The rules of the chat API v1 that {@link ChatStateMachine#apply} enforces: like {@link ChatLimits} they are
  * part of the replicated semantics, so every node of a cluster must run with the same policy (the command
@@ -84,73 +88,77 @@ public record ChatPolicy(
     }
 
     public ChatPolicy withRetention(long maxMessages, long maxAgeSeconds) {
-        return new ChatPolicy(
-                maxMessages,
-                maxAgeSeconds,
-                emptyRoomGraceSeconds,
-                idempotencyKeysMax,
-                idempotencyKeyAgeSeconds,
-                usersMax,
-                sessionsPerUserMax,
-                sessionsMax,
-                stateBytesMax);
+        return with(b -> {
+            b.retentionMaxMessages = maxMessages;
+            b.retentionMaxAgeSeconds = maxAgeSeconds;
+        });
     }
 
     public ChatPolicy withEmptyRoomGraceSeconds(long value) {
-        return new ChatPolicy(
-                retentionMaxMessages,
-                retentionMaxAgeSeconds,
-                value,
-                idempotencyKeysMax,
-                idempotencyKeyAgeSeconds,
-                usersMax,
-                sessionsPerUserMax,
-                sessionsMax,
-                stateBytesMax);
+        return with(b -> b.emptyRoomGraceSeconds = value);
     }
 
     public ChatPolicy withIdempotency(int keysMax, long keyAgeSeconds) {
-        return new ChatPolicy(
-                retentionMaxMessages,
-                retentionMaxAgeSeconds,
-                emptyRoomGraceSeconds,
-                keysMax,
-                keyAgeSeconds,
-                usersMax,
-                sessionsPerUserMax,
-                sessionsMax,
-                stateBytesMax);
+        return with(b -> {
+            b.idempotencyKeysMax = keysMax;
+            b.idempotencyKeyAgeSeconds = keyAgeSeconds;
+        });
     }
 
     public ChatPolicy withSessions(int usersMaxValue, int perUserMax, int totalMax) {
-        return new ChatPolicy(
-                retentionMaxMessages,
-                retentionMaxAgeSeconds,
-                emptyRoomGraceSeconds,
-                idempotencyKeysMax,
-                idempotencyKeyAgeSeconds,
-                usersMaxValue,
-                perUserMax,
-                totalMax,
-                stateBytesMax);
+        return with(b -> {
+            b.usersMax = usersMaxValue;
+            b.sessionsPerUserMax = perUserMax;
+            b.sessionsMax = totalMax;
+        });
     }
 
     public ChatPolicy withStateBytesMax(long value) {
-        return new ChatPolicy(
-                retentionMaxMessages,
-                retentionMaxAgeSeconds,
-                emptyRoomGraceSeconds,
-                idempotencyKeysMax,
-                idempotencyKeyAgeSeconds,
-                usersMax,
-                sessionsPerUserMax,
-                sessionsMax,
-                value);
+        return with(b -> b.stateBytesMax = value);
     }
 
-    private static void requireInRange(String name, long value, long min, long max) {
-        if (value < min || value > max) {
-            throw new IllegalArgumentException(name + " = " + value + " is out of range [" + min + ", " + max + "]");
+    /** Applies {@code change} to a copy of these fields; the canonical constructor validates the result again. */
+    private ChatPolicy with(Consumer<Builder> change) {
+        Builder builder = new Builder(this);
+        change.accept(builder);
+        return builder.build();
+    }
+
+    /** The mutable copy that the {@code with...} methods change, so that each names only what it changes. */
+    private static final class Builder {
+        private long retentionMaxMessages;
+        private long retentionMaxAgeSeconds;
+        private long emptyRoomGraceSeconds;
+        private int idempotencyKeysMax;
+        private long idempotencyKeyAgeSeconds;
+        private int usersMax;
+        private int sessionsPerUserMax;
+        private int sessionsMax;
+        private long stateBytesMax;
+
+        Builder(ChatPolicy c) {
+            retentionMaxMessages = c.retentionMaxMessages;
+            retentionMaxAgeSeconds = c.retentionMaxAgeSeconds;
+            emptyRoomGraceSeconds = c.emptyRoomGraceSeconds;
+            idempotencyKeysMax = c.idempotencyKeysMax;
+            idempotencyKeyAgeSeconds = c.idempotencyKeyAgeSeconds;
+            usersMax = c.usersMax;
+            sessionsPerUserMax = c.sessionsPerUserMax;
+            sessionsMax = c.sessionsMax;
+            stateBytesMax = c.stateBytesMax;
+        }
+
+        ChatPolicy build() {
+            return new ChatPolicy(
+                    retentionMaxMessages,
+                    retentionMaxAgeSeconds,
+                    emptyRoomGraceSeconds,
+                    idempotencyKeysMax,
+                    idempotencyKeyAgeSeconds,
+                    usersMax,
+                    sessionsPerUserMax,
+                    sessionsMax,
+                    stateBytesMax);
         }
     }
 }

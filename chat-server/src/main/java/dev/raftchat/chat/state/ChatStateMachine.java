@@ -28,6 +28,7 @@ import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -138,22 +139,12 @@ public final class ChatStateMachine implements StateMachine {
 
     /** The replicated cluster version as applied here. */
     public int clusterVersion() {
-        lock.readLock().lock();
-        try {
-            return clusterVersion;
-        } finally {
-            lock.readLock().unlock();
-        }
+        return underReadLock(() -> clusterVersion);
     }
 
     /** The latest command version each node reported (soft state: only what this node applied since its start). */
     public SortedMap<Long, Integer> announcedVersions() {
-        lock.readLock().lock();
-        try {
-            return Collections.unmodifiableSortedMap(new TreeMap<>(announcedVersions));
-        } finally {
-            lock.readLock().unlock();
-        }
+        return underReadLock(() -> Collections.unmodifiableSortedMap(new TreeMap<>(announcedVersions)));
     }
 
     /** The replicated log time, in milliseconds since the epoch (0 before any command carried a time). */
@@ -175,9 +166,13 @@ public final class ChatStateMachine implements StateMachine {
      * must be quick and must not keep references to mutable parts (the model's own view methods copy).
      */
     public <T> T read(Function<ChatModel, T> view) {
+        return underReadLock(() -> view.apply(model));
+    }
+
+    private <T> T underReadLock(Supplier<T> body) {
         lock.readLock().lock();
         try {
-            return view.apply(model);
+            return body.get();
         } finally {
             lock.readLock().unlock();
         }
@@ -467,62 +462,32 @@ public final class ChatStateMachine implements StateMachine {
 
     /** Room names, sorted. A copy: later applies do not change it. */
     public List<String> rooms() {
-        lock.readLock().lock();
-        try {
-            return model.roomNames();
-        } finally {
-            lock.readLock().unlock();
-        }
+        return underReadLock(() -> model.roomNames());
     }
 
     /** The posts of {@code room}, oldest first; empty for an unknown room. A copy. */
     public List<Post> posts(String room) {
-        lock.readLock().lock();
-        try {
-            return List.copyOf(model.posts(room));
-        } finally {
-            lock.readLock().unlock();
-        }
+        return underReadLock(() -> List.copyOf(model.posts(room)));
     }
 
     /** Peer URLs registered through the log, by node id. A copy. */
     public SortedMap<Long, String> peerUrls() {
-        lock.readLock().lock();
-        try {
-            return Collections.unmodifiableSortedMap(new TreeMap<>(peerUrls));
-        } finally {
-            lock.readLock().unlock();
-        }
+        return underReadLock(() -> Collections.unmodifiableSortedMap(new TreeMap<>(peerUrls)));
     }
 
     /** Registered peers wanted as learners, ascending. A copy. */
     public SortedSet<Long> learnerIds() {
-        lock.readLock().lock();
-        try {
-            return Collections.unmodifiableSortedSet(new TreeSet<>(learnerIds));
-        } finally {
-            lock.readLock().unlock();
-        }
+        return underReadLock(() -> Collections.unmodifiableSortedSet(new TreeSet<>(learnerIds)));
     }
 
     /** Nodes asked to leave the cluster, ascending. A copy. */
     public SortedSet<Long> removedNodeIds() {
-        lock.readLock().lock();
-        try {
-            return Collections.unmodifiableSortedSet(new TreeSet<>(removedNodeIds));
-        } finally {
-            lock.readLock().unlock();
-        }
+        return underReadLock(() -> Collections.unmodifiableSortedSet(new TreeSet<>(removedNodeIds)));
     }
 
     /** The index of the last entry applied (0 when none). */
     public long appliedIndex() {
-        lock.readLock().lock();
-        try {
-            return appliedIndex;
-        } finally {
-            lock.readLock().unlock();
-        }
+        return underReadLock(() -> appliedIndex);
     }
 
     /**

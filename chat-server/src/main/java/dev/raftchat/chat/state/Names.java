@@ -25,6 +25,19 @@ public final class Names {
 
     private Names() {}
 
+    /**
+     * Whether {@code c} is one of the plain ASCII characters of room names, usernames and transaction ids:
+     * {@code A-Z a-z 0-9 - _ .} (the replicated rules of {@link ChatLimits#checkRoomName} and {@link ChatModel}).
+     */
+    public static boolean isPlainNameChar(char c) {
+        return (c >= 'a' && c <= 'z')
+                || (c >= 'A' && c <= 'Z')
+                || (c >= '0' && c <= '9')
+                || c == '-'
+                || c == '_'
+                || c == '.';
+    }
+
     /** The NFKC form of {@code name} (compatibility characters such as full-width letters become plain ones). */
     public static String normalize(String name) {
         return NFKC.normalize(name);

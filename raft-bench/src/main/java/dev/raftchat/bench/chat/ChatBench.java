@@ -1,5 +1,6 @@
 package dev.raftchat.bench.chat;
 
+import dev.raftchat.bench.CommonOptions;
 import dev.raftchat.chat.testkit.RaftChatCluster;
 import java.io.IOException;
 import java.net.URI;
@@ -9,9 +10,6 @@ import java.net.http.WebSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -29,10 +27,9 @@ import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
 /**
  * Load on a real 3-node raft-chat cluster (processes of the chat-server fat jar on loopback), through the
@@ -156,27 +153,11 @@ public final class ChatBench implements Callable<Integer> {
             description = "More JVM options for the nodes, space-separated.")
     String nodeJvmOptionText;
 
-    @Option(
-            names = "--jar",
-            paramLabel = "PATH",
-            defaultValue = "chat-server/target/chat-server-0.1.0-SNAPSHOT-all.jar",
-            description = "The raft-chat fat jar (default: ${DEFAULT-VALUE}).")
-    Path jar;
+    @Mixin
+    NodeProcessOptions nodeProcesses;
 
-    @Option(
-            names = "--dir",
-            paramLabel = "DIR",
-            description = "Where the nodes run (default: raft-bench/target/chat-bench/<UTC time>).")
-    Path dirOption;
-
-    @Option(
-            names = {"-h", "--help"},
-            usageHelp = true,
-            description = "Show this help message and exit.")
-    boolean help;
-
-    @Spec
-    CommandSpec spec;
+    @Mixin
+    CommonOptions common;
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new ChatBench()).execute(args));
@@ -185,7 +166,7 @@ public final class ChatBench implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (!clientOption.equals("raw") && !clientOption.equals("jdk")) {
-            throw new ParameterException(spec.commandLine(), "--client is raw or jdk");
+            throw new ParameterException(common.commandLine(), "--client is raw or jdk");
         }
         ChatLoad.Client clientKind = clientOption.equals("raw") ? ChatLoad.Client.RAW : ChatLoad.Client.JDK;
         List<String> nodeJvmOptions = new ArrayList<>(List.of("-Xmx" + heap, "-XX:+UseSerialGC"));
@@ -195,10 +176,7 @@ public final class ChatBench implements Callable<Integer> {
             }
         }
         Set<String> phases = new LinkedHashSet<>(List.of(phaseList.split(",")));
-        String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
-                .withZone(ZoneOffset.UTC)
-                .format(Instant.now());
-        Path dir = (dirOption != null ? dirOption : Path.of("raft-bench/target/chat-bench/" + stamp)).toAbsolutePath();
+        Path dir = nodeProcesses.dir();
         if (clients < 1
                 || subscribers < 0
                 || fanoutPosters < 1
@@ -210,7 +188,7 @@ public final class ChatBench implements Callable<Integer> {
                 || phases.isEmpty()
                 || !Set.of("posts", "reads", "fanout").containsAll(phases)) {
             throw new ParameterException(
-                    spec.commandLine(),
+                    common.commandLine(),
                     "clients >= 1, subscribers >= 0, fan-out posters >= 1, seconds > 0, warm-up >= 0, JVM warm-up >= 0,"
                             + " message chars >= 24, target all or leader, phases among posts,reads,fanout");
         }
@@ -229,7 +207,7 @@ public final class ChatBench implements Callable<Integer> {
                 target,
                 loadAverage(),
                 dir);
-        try (RaftChatCluster cluster = ChatNodes.cluster(jar, dir, nodeJvmOptions, List.of())) {
+        try (RaftChatCluster cluster = ChatNodes.cluster(nodeProcesses.jar, dir, nodeJvmOptions, List.of())) {
             cluster.startAll();
             int leader = cluster.awaitReady(Duration.ofSeconds(60));
             System.out.println("cluster ready; leader is node " + leader);

@@ -37,19 +37,25 @@ final class ChatNodes {
 
     private ChatNodes() {}
 
+    /** A cluster of {@link #NODES} nodes, none started (see the other overload). */
+    static RaftChatCluster cluster(Path jar, Path directory, List<String> jvmOptions, List<String> nodeOptions) {
+        return cluster(jar, directory, NODES, jvmOptions, nodeOptions);
+    }
+
     /**
-     * A cluster of {@link #NODES} nodes, none started.
+     * A cluster of {@code nodes} nodes, none started.
      *
      * @param jvmOptions  options for each node's JVM (heap, GC)
      * @param nodeOptions raft-chat options for each node, after {@link #BENCH_NODE_OPTIONS}
      */
-    static RaftChatCluster cluster(Path jar, Path directory, List<String> jvmOptions, List<String> nodeOptions) {
+    static RaftChatCluster cluster(
+            Path jar, Path directory, int nodes, List<String> jvmOptions, List<String> nodeOptions) {
         if (!Files.isRegularFile(jar)) {
             throw new IllegalArgumentException(
                     "no chat-server jar at " + jar + " (build it: ./mvnw -pl chat-server -am package)");
         }
         return RaftChatCluster.builder(directory)
-                .nodes(NODES)
+                .nodes(nodes)
                 .jar(jar)
                 .jvmOptions(jvmOptions)
                 .arguments(BENCH_NODE_OPTIONS)

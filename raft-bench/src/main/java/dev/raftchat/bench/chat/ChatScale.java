@@ -1,5 +1,6 @@
 package dev.raftchat.bench.chat;
 
+import dev.raftchat.bench.CommonOptions;
 import dev.raftchat.chat.testkit.RaftChatCluster;
 import java.io.IOException;
 import java.net.URI;
@@ -10,8 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -22,10 +21,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
 /**
  * The scale run: {@code --messages} posts spread round-robin over {@code --rooms} rooms on a 3-node raft-chat
@@ -114,27 +112,11 @@ public final class ChatScale implements Callable<Integer> {
             description = "Each node's -Xmx (default: ${DEFAULT-VALUE}).")
     String heap;
 
-    @Option(
-            names = "--jar",
-            paramLabel = "PATH",
-            defaultValue = "chat-server/target/chat-server-0.1.0-SNAPSHOT-all.jar",
-            description = "The raft-chat fat jar (default: ${DEFAULT-VALUE}).")
-    Path jar;
+    @Mixin
+    NodeProcessOptions nodeProcesses;
 
-    @Option(
-            names = "--dir",
-            paramLabel = "DIR",
-            description = "Where the nodes run (default: raft-bench/target/chat-scale/<UTC time>).")
-    Path dirOption;
-
-    @Option(
-            names = {"-h", "--help"},
-            usageHelp = true,
-            description = "Show this help message and exit.")
-    boolean help;
-
-    @Spec
-    CommandSpec spec;
+    @Mixin
+    CommonOptions common;
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new ChatScale()).execute(args));
@@ -142,12 +124,9 @@ public final class ChatScale implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
-                .withZone(ZoneOffset.UTC)
-                .format(Instant.now());
-        Path dir = (dirOption != null ? dirOption : Path.of("raft-bench/target/chat-scale/" + stamp)).toAbsolutePath();
+        Path dir = nodeProcesses.dir();
         if (messages < 1 || rooms < 1 || clients < 1 || messageChars < 16 || loadSeconds <= 0 || snapshotCount < 1) {
-            throw new ParameterException(spec.commandLine(), "every number must be positive; message chars >= 16");
+            throw new ParameterException(common.commandLine(), "every number must be positive; message chars >= 16");
         }
         System.out.printf(
                 Locale.ROOT,
@@ -163,7 +142,7 @@ public final class ChatScale implements Callable<Integer> {
                 ChatBench.loadAverage(),
                 dir);
         try (RaftChatCluster cluster = ChatNodes.cluster(
-                jar,
+                nodeProcesses.jar,
                 dir,
                 List.of("-Xmx" + heap, "-XX:+UseSerialGC"),
                 List.of("--snapshot-count", Long.toString(snapshotCount)))) {

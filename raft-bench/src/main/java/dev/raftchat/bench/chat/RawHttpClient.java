@@ -49,6 +49,15 @@ final class RawHttpClient implements AutoCloseable {
      * @throws IOException when the connection fails or the response is not HTTP/1.1 with a Content-Length
      */
     Response exchange(String method, String pathAndQuery, byte[] body) throws IOException {
+        return exchange(method, pathAndQuery, body, "");
+    }
+
+    /**
+     * As {@link #exchange(String, String, byte[])} with more request headers.
+     *
+     * @param headers complete header lines, each ending in CRLF (e.g. {@code "Authorization: Bearer x\r\n"}), or ""
+     */
+    Response exchange(String method, String pathAndQuery, byte[] body, String headers) throws IOException {
         if (socket == null) {
             connect();
         }
@@ -61,7 +70,8 @@ final class RawHttpClient implements AutoCloseable {
                     .append(address.getHostString())
                     .append(':')
                     .append(address.getPort())
-                    .append("\r\n");
+                    .append("\r\n")
+                    .append(headers);
             if (body != null) {
                 head.append("Content-Type: application/json\r\nContent-Length: ")
                         .append(body.length)

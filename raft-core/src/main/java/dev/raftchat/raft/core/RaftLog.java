@@ -43,8 +43,20 @@ final class RaftLog {
 
     private static final long ALL_SYNCED = Long.MAX_VALUE;
 
+    /** Told of every append, after it: the first new entry's index is where a replaced suffix began. */
+    interface AppendListener {
+        void appended(List<Entry> entries);
+    }
+
+    private final AppendListener appendListener;
+
     RaftLog(LogStorage storage, long committed, long applied) {
+        this(storage, committed, applied, entries -> {});
+    }
+
+    RaftLog(LogStorage storage, long committed, long applied, AppendListener appendListener) {
         this.storage = storage;
+        this.appendListener = appendListener;
         this.unstableOffset = storage.lastIndex() + 1;
         long compacted = storage.compactedThrough().index();
         // What the state machine has applied is a fact (it was restored from a snapshot of committed
@@ -214,7 +226,10 @@ final class RaftLog {
         return i;
     }
 
-    /** Appends to the unstable suffix, truncating any entries at or after the first new index. */
+    /**
+     * Appends to the unstable suffix, truncating any entries at or after the first new index, and tells the
+     * append listener.
+     */
     void append(List<Entry> entries) {
         if (entries.isEmpty()) {
             return;
@@ -240,6 +255,7 @@ final class RaftLog {
             unstable.add(e);
             expected++;
         }
+        appendListener.appended(entries);
     }
 
     List<Entry> unstableEntries() {

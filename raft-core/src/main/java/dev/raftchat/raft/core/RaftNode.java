@@ -33,8 +33,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Objects;
+import java.util.SortedSet;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.zip.CRC32C;
 
 /**
@@ -78,7 +80,14 @@ public final class RaftNode {
 
     private Ready.SoftState reportedSoftState;
 
+    /**
+     * The latest configuration in the log, committed or not (thesis §4.1): who campaigns, whose votes count,
+     * the commit quorum, CheckQuorum and the lease. Always {@code configs.latest()}; set by {@link
+     * #latestConfChanged}.
+     */
     private ConfState conf;
+    /** The latest and the applied configuration, and the configuration entries between them. */
+    private final Configurations configs;
     /** Leader: every member's progress, CheckQuorum activity and the read lease; candidates: the votes. */
     private final ProgressTracker tracker;
 
@@ -271,7 +280,7 @@ public final class RaftNode {
         this.tracker = new ProgressTracker(
                 id, config.inflightAppendsMax(), (long) config.electionTimeoutTicks() - config.leaseClockDriftTicks());
         HardState hs = storage.hardState();
-        this.log = new RaftLog(storage, hs.commit(), appliedIndex);
+        this.log = new RaftLog(storage, hs.commit(), appliedIndex, this::logAppended);
         this.term = hs.term();
         this.votedFor = hs.votedFor();
         this.persistedHardState = hs;
@@ -281,7 +290,8 @@ public final class RaftNode {
         this.stickyUntilTick = hs.term() > 0 && config.checkQuorum() ? config.electionTimeoutTicks() : 0;
         this.repairThroughIndex = storage.repairThroughIndex();
         this.repairTermBound = hs.term();
-        applyConf(Objects.requireNonNull(initialConf, "initialConf"));
+        this.configs = new Configurations(Objects.requireNonNull(initialConf, "initialConf"));
+        recoverConfigurations();
         becomeFollower(term, NONE);
         this.reportedSoftState = softState();
     }
@@ -507,7 +517,7 @@ public final class RaftNode {
         role = Role.LEADER;
         leaderId = id;
         long last = log.lastIndex();
-        for (long member : conf.members()) {
+        for (long member : trackedMembers()) {
             // Our own match counts only what is durable; advance() raises it as writes complete.
             long match = member == id ? log.lastDurableIndex() : 0;
             tracker.track(member, match, Math.max(last + 1, match + 1));
@@ -528,7 +538,7 @@ public final class RaftNode {
         if (m.to() != id) {
             return;
         }
-        if (!conf.isMember(m.from()) && !acceptFromNonMember(m)) {
+        if (!isMember(m.from()) && !acceptFromNonMember(m)) {
             nonMemberMessagesDropped++;
             return;
         }
@@ -645,7 +655,7 @@ public final class RaftNode {
         if (!fromLeader) {
             return false;
         }
-        if (!conf.isMember(id)) {
+        if (!isMember(id)) {
             return true;
         }
         return noLiveLeader;
@@ -831,7 +841,7 @@ public final class RaftNode {
     }
 
     private void handleForwardProposal(ForwardProposal m) {
-        if (!conf.isMember(m.from())) {
+        if (!isMember(m.from())) {
             return; // a removed member's late forward: dropping it keeps forwarding at-most-once
         }
         LinkedHashMap<Long, Long> sessions = forwardsSeen.computeIfAbsent(m.from(), f -> new LinkedHashMap<>());
@@ -1157,7 +1167,8 @@ public final class RaftNode {
             receivingSnapshot = null;
             log.restore(meta);
             leaderConfirmedIndex = Math.max(leaderConfirmedIndex, meta.index());
-            applyConf(meta.conf());
+            configs.reset(meta.conf());
+            latestConfChanged();
             snapshotToInstall = meta;
         }
         messagesAfterSync.add(new InstallSnapshotResponse(id, m.from(), term, meta.index(), end, m.done()));
@@ -1168,8 +1179,9 @@ public final class RaftNode {
     /**
      * Proposes a membership change (Raft thesis §4.3). Any change of the voter set goes through a joint
      * configuration; once the joint configuration is applied, the leader itself appends the entry that
-     * leaves it. Changes to learners alone apply directly. Every node adopts a configuration when the
-     * entry carrying it is applied.
+     * leaves it. Changes to learners alone apply directly. Every node uses a configuration for elections and
+     * commitment from the moment its entry is in its log (thesis §4.1), and reports it to the application
+     * ({@link Status#conf()}) when the entry is applied.
      *
      * @return the index of the entry carrying the change
      * @throws NotLeaderException         when this node is not the leader
@@ -1195,6 +1207,9 @@ public final class RaftNode {
             throw new ProposalRejectedException("another configuration change (log index " + pendingConfIndex
                     + ") is still in progress; retry when it is applied");
         }
+        // Every configuration entry in our log is applied, so the latest configuration is the applied one: at
+        // most one configuration change is ever uncommitted (thesis §4.1), and it starts from a committed one.
+        Check.that(configs.pendingCount() == 0, "no change pending, yet configurations %s", configs);
         if (conf.isJoint() && !change.leaveJoint()) {
             throw new ProposalRejectedException(
                     "the cluster is in a joint configuration " + conf + "; retry when it has been left");
@@ -1212,38 +1227,30 @@ public final class RaftNode {
             }
         }
         long index = log.lastIndex() + 1;
+        // In force from here on (the append listener adopts it): a joint configuration's entry needs majorities
+        // of both halves, itself included.
         appendAsLeader(List.of(new Entry(term, index, EntryType.CONFIG_CHANGE, change.encode())));
         pendingConfIndex = index;
+        maybeCommit();
         broadcastAppend();
         return index;
     }
 
     /**
-     * Adopts the configuration carried by an applied entry. Every node does this at the same log
-     * index, so all nodes agree on the configuration at every index. A change that does not apply to
-     * the current configuration (possible only if a leader appended it unchecked) is ignored, the
-     * same way on every node.
+     * Applies a committed configuration entry: the application's configuration ({@link Status#conf()})
+     * changes here, at the same log index on every node. Elections and commitment switched to it when it was
+     * appended; what waits for its commit is what must not be undone: a leader stops replicating to members
+     * it removed (after a last append, so they may learn the commit of their own removal), and a leader that
+     * removed itself steps down (thesis §4.2.2: until then it led without counting itself).
      */
-    private void applyConfEntry(Entry entry) {
-        ConfChange change;
-        ConfState next;
-        try {
-            change = ConfChange.decode(entry.data());
-            next = ConfChanger.apply(conf, change);
-        } catch (IllegalArgumentException e) {
+    private void applyCommittedConfEntry(Entry entry) {
+        ConfState previous = configs.applied();
+        ConfState next = configs.apply(entry);
+        if (role != Role.LEADER || next.equals(previous)) {
             return;
-        }
-        ConfState previous = conf;
-        applyConf(next);
-        if (role != Role.LEADER) {
-            return;
-        }
-        long last = log.lastIndex();
-        for (long member : next.members()) {
-            tracker.trackIfAbsent(member, last + 1);
         }
         for (long member : previous.members()) {
-            if (!next.isMember(member)) {
+            if (!next.isMember(member) && !conf.isMember(member)) {
                 // Last word to the removed member: with luck it learns the commit of its own removal.
                 if (member != id) {
                     sendAppend(member);
@@ -1255,9 +1262,8 @@ public final class RaftNode {
                 reads.forget(member);
             }
         }
-        if (!next.isJoint() && !next.isVoter(id)) {
-            // We removed ourselves: the change is complete, so hand over to the most up-to-date voter
-            // and step down.
+        if (!next.isJoint() && !next.isVoter(id) && !conf.isVoter(id)) {
+            // Our removal is committed: hand over to the most up-to-date voter and step down.
             long successor = NONE;
             long best = -1;
             for (long voter : next.voters()) {
@@ -1271,10 +1277,7 @@ public final class RaftNode {
                 messages.add(new TimeoutNow(id, successor, term));
             }
             becomeFollower(term, NONE);
-            return;
         }
-        // The quorum changed: an index may now be committed (advance() broadcasts once for the batch).
-        maybeCommit();
     }
 
     /**
@@ -1291,12 +1294,18 @@ public final class RaftNode {
         appendAsLeader(List.of(new Entry(
                 term, index, EntryType.CONFIG_CHANGE, ConfChange.leave().encode())));
         pendingConfIndex = index;
+        // The new configuration alone decides from here on: it may commit what the outgoing half held back.
+        maybeCommit();
         return true;
     }
 
-    /** True once an applied configuration no longer lists this node: it should shut down. */
+    /**
+     * True once the applied configuration no longer lists this node, nor does a later one in its log: its
+     * removal is committed and it should shut down. (Also true of a node that has not yet received the entry
+     * adding it.)
+     */
     public boolean isRemoved() {
-        return !conf.isMember(id);
+        return !isMember(id);
     }
 
     // ---------------------------------------------------------------------------------------- reads
@@ -1356,7 +1365,7 @@ public final class RaftNode {
     /** Registers reads at the current commit index in a new round, and asks the quorum to confirm it. */
     private void startReads(List<ReadIndexTracker.Read> newReads) {
         reads.start(newReads, log.committed());
-        if (tracker.voters().size() == 1) {
+        if (tracker.voters().size() == 1 && tracker.voters().contains(id)) {
             confirmReads(); // our own confirmation is a quorum
             return;
         }
@@ -1479,10 +1488,10 @@ public final class RaftNode {
             appliesConfChange |= e.type() == EntryType.CONFIG_CHANGE;
         }
         Ready ready = new Ready(
-                // A configuration is adopted only once the commit index covering it is durable, so that a
-                // restarted node re-applies it from its own log instead of falling back to an older
-                // membership (simulator seed 2967: a whole cluster restarted into a configuration of
-                // removed nodes and could never elect a leader).
+                // A Ready that applies a configuration entry also persists the commit index covering it, so a
+                // restarted node re-applies it from its own log and its application sees no older membership.
+                // (This once fixed simulator seed 2967, a cluster restarted into a configuration of removed
+                // nodes; elections now use the latest configuration in the log in any case, thesis §4.1.)
                 hardStateMustBePersisted() || appliesConfChange ? hs : null,
                 log.unstableEntries(),
                 messages,
@@ -1575,7 +1584,7 @@ public final class RaftNode {
             boolean confChanged = false;
             for (Entry e : ready.committedEntries()) {
                 if (e.type() == EntryType.CONFIG_CHANGE) {
-                    applyConfEntry(e);
+                    applyCommittedConfEntry(e);
                     confChanged = true;
                 }
             }
@@ -1616,9 +1625,62 @@ public final class RaftNode {
 
     // ------------------------------------------------------------------------------ configuration
 
-    private void applyConf(ConfState newConf) {
-        this.conf = newConf;
-        tracker.applyConf(newConf);
+    /**
+     * Reads the configuration entries after the applied index (thesis §4.1: a restarted node uses the latest
+     * configuration in its log, whether or not it knows it committed). Only the log after the snapshot the
+     * state machine was restored from is read, in batches of at most {@code appendBytesMax}: the same entries
+     * replay reads anyway, and only configuration entries are kept.
+     */
+    private void recoverConfigurations() {
+        long last = log.lastIndex();
+        long from = log.applied() + 1;
+        while (from <= last) {
+            List<Entry> batch = log.entries(from, last + 1, config.appendBytesMax());
+            List<Entry> changes = new ArrayList<>();
+            for (Entry e : batch) {
+                if (e.type() == EntryType.CONFIG_CHANGE) {
+                    changes.add(e);
+                }
+            }
+            configs.appended(changes);
+            from = batch.get(batch.size() - 1).index() + 1;
+        }
+        latestConfChanged();
+    }
+
+    /** Every entry the log takes, as leader or follower: a configuration takes effect when appended. */
+    private void logAppended(List<Entry> entries) {
+        if (configs.appended(entries)) {
+            latestConfChanged();
+        }
+    }
+
+    /**
+     * Adopts {@code configs.latest()} for elections and commitment. A leader starts tracking the members it
+     * adds at once (their acknowledgements count from now on); members it removes stay tracked until their
+     * removal is applied, so they hear of it (see {@link #applyCommittedConfEntry}).
+     */
+    private void latestConfChanged() {
+        conf = configs.latest();
+        tracker.applyConf(conf);
+        if (role == Role.LEADER) {
+            long next = log.lastIndex() + 1;
+            for (long member : conf.members()) {
+                tracker.trackIfAbsent(member, next);
+            }
+        }
+    }
+
+    /** A member of the latest or of the applied configuration: one whose messages this node takes. */
+    private boolean isMember(long node) {
+        return conf.isMember(node) || configs.applied().isMember(node);
+    }
+
+    /** The members a leader replicates to: those of the latest configuration and those of the applied one. */
+    private SortedSet<Long> trackedMembers() {
+        TreeSet<Long> members = new TreeSet<>(conf.members());
+        members.addAll(configs.applied().members());
+        return members;
     }
 
     // ------------------------------------------------------------------------------------- status
@@ -1644,7 +1706,7 @@ public final class RaftNode {
                 log.committed(),
                 log.applied(),
                 log.lastIndex(),
-                conf,
+                configs.applied(),
                 view,
                 nonMemberMessagesDropped);
     }

@@ -1,6 +1,9 @@
 package dev.raftchat.raft.runtime;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
@@ -24,14 +27,22 @@ record CommandEnvelope(long originId, long session, long sequence, byte[] comman
     static final byte FORMAT_VERSION = 1;
     static final int HEADER_BYTES = 1 + 8 + 8 + 8;
 
+    private static final VarHandle BIG_ENDIAN_LONG =
+            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+
     byte[] encode() {
-        ByteBuffer buffer = ByteBuffer.allocate(HEADER_BYTES + command.length);
-        buffer.put(FORMAT_VERSION)
-                .putLong(originId)
-                .putLong(session)
-                .putLong(sequence)
-                .put(command);
-        return buffer.array();
+        return encode(originId, session, sequence, command);
+    }
+
+    /** The envelope of {@code command}, written straight into one array (the proposal path makes one per command). */
+    static byte[] encode(long originId, long session, long sequence, byte[] command) {
+        byte[] envelope = new byte[HEADER_BYTES + command.length];
+        envelope[0] = FORMAT_VERSION;
+        BIG_ENDIAN_LONG.set(envelope, 1, originId);
+        BIG_ENDIAN_LONG.set(envelope, 9, session);
+        BIG_ENDIAN_LONG.set(envelope, 17, sequence);
+        System.arraycopy(command, 0, envelope, HEADER_BYTES, command.length);
+        return envelope;
     }
 
     /**
@@ -45,6 +56,26 @@ record CommandEnvelope(long originId, long session, long sequence, byte[] comman
                     + (data.length > 0 ? ", first byte " + data[0] : "") + ")";
         }
         return null;
+    }
+
+    /** The origin node id of an envelope without a {@link #defect}. */
+    static long originId(byte[] envelope) {
+        return (long) BIG_ENDIAN_LONG.get(envelope, 1);
+    }
+
+    /** The origin session of an envelope without a {@link #defect}. */
+    static long session(byte[] envelope) {
+        return (long) BIG_ENDIAN_LONG.get(envelope, 9);
+    }
+
+    /** The sequence of an envelope without a {@link #defect}. */
+    static long sequence(byte[] envelope) {
+        return (long) BIG_ENDIAN_LONG.get(envelope, 17);
+    }
+
+    /** A copy of the command of an envelope without a {@link #defect}. */
+    static byte[] command(byte[] envelope) {
+        return Arrays.copyOfRange(envelope, HEADER_BYTES, envelope.length);
     }
 
     /**

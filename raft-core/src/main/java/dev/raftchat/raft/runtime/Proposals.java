@@ -6,19 +6,20 @@ import dev.raftchat.raft.core.ProposalRejectedException;
 import dev.raftchat.raft.core.RaftNode;
 import dev.raftchat.raft.model.Check;
 import dev.raftchat.raft.model.Entry;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.TreeMap;
-import java.util.concurrent.ArrayBlockingQueue;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.UnaryOperator;
 
 /**
  * The proposals of one node, from {@link #submit} until their future completes: the bounded queue to the
@@ -49,35 +50,49 @@ final class Proposals {
      */
     private final long session;
 
-    /** Hands proposals accepted by {@link #submit} to the Raft thread. */
-    private final ArrayBlockingQueue<PendingProposal> submitted;
     /**
-     * Every accepted proposal until it is claimed for completion, by sequence: queued, handed to the node,
-     * or applied. Its own registry rather than the Raft thread's private state, so that a close can fail
-     * every pending future even when the Raft thread is stuck in a sync. A hash map, not a sorted one:
-     * expiry order is kept by the Raft thread in {@link #expiryOrder} (a skip list here cost 7 % of the CPU
-     * samples of a 128-client benchmark).
+     * Hands proposals accepted by {@link #submit} to the Raft thread. Lock-free, so that submitters never queue
+     * behind each other or behind the Raft thread; bounded by {@link #slotsHeld}, since every element holds a
+     * slot (a bounded lock-based queue here cost its lock's contention on every proposal).
      */
-    private final ConcurrentHashMap<Long, PendingProposal> pending = new ConcurrentHashMap<>();
+    private final ConcurrentLinkedQueue<PendingProposal> submitted = new ConcurrentLinkedQueue<>();
     /** Proposals holding a slot: accepted and not yet completed. Invariant: <= pendingProposalsMax. */
     private final AtomicInteger slotsHeld = new AtomicInteger();
 
     private final AtomicLong pendingBytes = new AtomicLong();
     private final AtomicLong lastSequence = new AtomicLong();
 
+    /**
+     * Guards {@link #taken} and {@link #failedWith}: the Raft thread changes them under it, in batches, and
+     * {@link #failAll} (any thread) reads them under it. The Raft thread reads {@link #taken} without it, being
+     * its only writer.
+     */
+    private final Object takenLock = new Object();
+    /**
+     * Every proposal the Raft thread took from {@link #submitted} and has not completed, by sequence: how an
+     * applied entry finds its proposal. Its own registry rather than a plain Raft-thread structure, so that a
+     * close can fail every pending future even when the Raft thread is stuck in a sync. Holds at most
+     * {@code pendingProposalsMax} live proposals plus those completed since the last sweep of
+     * {@link #expiryOrder}, which removes them here too.
+     */
+    private final LongKeyedMap<PendingProposal> taken = new LongKeyedMap<>();
+    /** Set by {@link #failAll}: what the Raft thread fails anything it takes afterwards with. */
+    private RuntimeException failedWith;
+
     // Raft thread only.
     /**
-     * Proposals applied by the Ready being handled, with their results. Completed only after the status is
-     * republished, so that a caller whose future completes sees at least that applied index.
+     * Proposals applied by the Ready being handled, their results in {@link PendingProposal#result}. Completed
+     * only after the status is republished, so that a caller whose future completes sees at least that applied
+     * index. Handed whole to the notification task, and replaced.
      */
-    private final List<AppliedProposal> applied = new ArrayList<>();
+    private List<PendingProposal> applied = new ArrayList<>();
     /**
      * Proposals this node appended as leader, by the log index they were given. When a different entry is
      * applied at that index the proposal can never commit (an index, once committed, never changes, and the
      * runtime never re-proposes), so it fails at once instead of timing out. Holds at most about twice
      * {@code pendingProposalsMax} entries: completed proposals are pruned when it grows.
      */
-    private final TreeMap<Long, PendingProposal> appendedAtIndex = new TreeMap<>();
+    private final LongKeyedMap<PendingProposal> appendedAtIndex = new LongKeyedMap<>();
     /** A proposal taken from the queue that did not fit in the last batch's byte limit; goes first next time. */
     private PendingProposal deferred;
     /**
@@ -91,6 +106,9 @@ final class Proposals {
 
     private final List<PendingProposal> batch = new ArrayList<>();
 
+    /** See {@link #routeFailures}. */
+    private volatile UnaryOperator<Throwable> failureRouter = UnaryOperator.identity();
+
     Proposals(long id, RaftServerConfig config, long session, RaftMetrics metrics, Executor notifier, RaftClock clock) {
         this.id = id;
         this.config = config;
@@ -99,7 +117,6 @@ final class Proposals {
         this.notifier = notifier;
         this.clock = clock;
         this.proposalTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(config.proposalTimeoutMillis());
-        this.submitted = new ArrayBlockingQueue<>(config.pendingProposalsMax());
     }
 
     /**
@@ -128,24 +145,28 @@ final class Proposals {
         long now = clock.nanoTime();
         PendingProposal proposal = new PendingProposal(
                 sequence,
-                new CommandEnvelope(id, session, sequence, command).encode(),
+                CommandEnvelope.encode(id, session, sequence, command),
                 command.length,
                 now,
                 now + proposalTimeoutNanos);
-        pending.put(sequence, proposal);
-        if (!submitted.offer(proposal)) {
-            // Unreachable: the queue's capacity is pendingProposalsMax and every element holds a slot.
-            settle(proposal, null, new ProposalRejectedException("node " + id + ": proposal queue full"));
-        }
+        submitted.offer(proposal);
         return proposal;
     }
 
     private PendingProposal rejected(RuntimeException exception) {
         metrics.proposalRejected(exception.getClass());
         PendingProposal proposal = new PendingProposal(NO_SEQUENCE, new byte[0], 0, 0, 0);
-        proposal.settled.set(true);
+        proposal.markSettled();
         proposal.future.completeExceptionally(exception);
         return proposal;
+    }
+
+    /**
+     * What each failure becomes before a future fails with it; called on the notification executor, must not
+     * throw. The identity unless set.
+     */
+    void routeFailures(UnaryOperator<Throwable> router) {
+        this.failureRouter = Objects.requireNonNull(router, "router");
     }
 
     /** Whether proposals wait for the Raft thread. */
@@ -186,13 +207,16 @@ final class Proposals {
                     appendedAtIndex.put(appended.firstIndex() + i, batch.get(i));
                 }
                 if (appendedAtIndex.size() > 2 * config.pendingProposalsMax()) {
-                    appendedAtIndex.values().removeIf(proposal -> proposal.settled.get());
+                    appendedAtIndex.removeValuesIf(PendingProposal::isSettled);
                 }
             }
         } catch (NotLeaderException | ProposalRejectedException e) {
-            for (PendingProposal proposal : batch) {
-                metrics.proposalRejected(e.getClass());
-                settle(proposal, null, e);
+            synchronized (takenLock) {
+                for (PendingProposal proposal : batch) {
+                    metrics.proposalRejected(e.getClass());
+                    settle(proposal, null, e);
+                    taken.remove(proposal.sequence);
+                }
             }
         }
         batch.clear();
@@ -201,31 +225,41 @@ final class Proposals {
 
     private void collectBatch(long nowNanos) {
         long batchBytes = 0;
-        while (batch.size() < config.proposalBatchMax()) {
-            PendingProposal next;
-            if (deferred != null) {
-                next = deferred;
-                deferred = null;
-            } else {
-                next = submitted.poll();
-                if (next == null) {
+        synchronized (takenLock) {
+            while (batch.size() < config.proposalBatchMax()) {
+                PendingProposal next;
+                if (deferred != null) {
+                    next = deferred;
+                    deferred = null;
+                } else {
+                    next = submitted.poll();
+                    if (next == null) {
+                        return;
+                    }
+                    if (failedWith != null) {
+                        // failAll ran between the poll and here: it could not see this one.
+                        settle(next, null, failedWith);
+                        continue;
+                    }
+                    taken.put(next.sequence, next);
+                    trackExpiry(next);
+                }
+                if (next.isSettled()) {
+                    taken.remove(next.sequence);
+                    continue;
+                }
+                if (next.deadlineNanos - nowNanos <= 0) {
+                    timeOut(next);
+                    taken.remove(next.sequence);
+                    continue;
+                }
+                if (!batch.isEmpty() && batchBytes + next.envelope.length > config.proposalBatchBytesMax()) {
+                    deferred = next;
                     return;
                 }
-                trackExpiry(next);
+                batch.add(next);
+                batchBytes += next.envelope.length;
             }
-            if (next.settled.get()) {
-                continue;
-            }
-            if (next.deadlineNanos - nowNanos <= 0) {
-                timeOut(next);
-                continue;
-            }
-            if (!batch.isEmpty() && batchBytes + next.envelope.length > config.proposalBatchBytesMax()) {
-                deferred = next;
-                return;
-            }
-            batch.add(next);
-            batchBytes += next.envelope.length;
         }
     }
 
@@ -234,17 +268,18 @@ final class Proposals {
      * with the next {@link #completeApplied}. Returns the sequence of the proposal it completes, or
      * {@link #NO_SEQUENCE}.
      */
-    long onCommandApplied(long index, CommandEnvelope envelope, byte[] result) {
-        if (envelope.originId() != id || envelope.session() != session) {
+    long onCommandApplied(long index, long originId, long originSession, long sequence, byte[] result) {
+        if (originId != id || originSession != session) {
             return NO_SEQUENCE;
         }
-        PendingProposal proposal = pending.get(envelope.sequence());
-        if (proposal == null) {
+        PendingProposal proposal = taken.get(sequence);
+        if (proposal == null || proposal.isSettled()) {
             return NO_SEQUENCE;
         }
         metrics.proposalCompleted(clock.nanoTime() - proposal.submittedAtNanos);
         proposal.appliedIndex = index;
-        applied.add(new AppliedProposal(proposal, result));
+        proposal.result = result;
+        applied.add(proposal);
         return proposal.sequence;
     }
 
@@ -255,6 +290,7 @@ final class Proposals {
     void onEntryApplied(Entry entry, long completedSequence) {
         PendingProposal appendedHere = appendedAtIndex.remove(entry.index());
         if (appendedHere != null && appendedHere.sequence != completedSequence) {
+            forget(appendedHere);
             settle(
                     appendedHere,
                     null,
@@ -278,18 +314,20 @@ final class Proposals {
         if (applied.isEmpty()) {
             return;
         }
-        List<AppliedProposal> completing = new ArrayList<>(applied.size());
-        for (AppliedProposal done : applied) {
-            if (claim(done.proposal())) {
-                completing.add(done);
+        List<PendingProposal> completing = applied;
+        applied = new ArrayList<>(completing.size());
+        synchronized (takenLock) {
+            for (PendingProposal proposal : completing) {
+                taken.remove(proposal.sequence);
             }
         }
-        applied.clear();
+        // Those completed meanwhile by someone else (a timeout, a close) are left out.
+        completing.removeIf(proposal -> !proposal.claim());
         if (!completing.isEmpty()) {
             notifier.execute(() -> {
-                for (AppliedProposal done : completing) {
-                    release(done.proposal());
-                    done.proposal().future.complete(done.result());
+                for (PendingProposal proposal : completing) {
+                    release(proposal);
+                    proposal.future.complete(proposal.result);
                 }
             });
         }
@@ -302,24 +340,52 @@ final class Proposals {
     boolean expire(long nowNanos) {
         boolean expired = false;
         for (PendingProposal oldest = expiryOrder.peekFirst(); oldest != null; oldest = expiryOrder.peekFirst()) {
-            if (oldest.settled.get()) {
+            if (oldest.isSettled()) {
                 expiryOrder.pollFirst();
+                forgetIfTaken(oldest);
                 continue;
             }
             if (oldest.deadlineNanos - nowNanos > 0) {
                 return expired;
             }
             expiryOrder.pollFirst();
+            forget(oldest);
             timeOut(oldest);
             expired = true;
         }
         return expired;
     }
 
+    /** Under {@link #takenLock}. */
     private void trackExpiry(PendingProposal proposal) {
         expiryOrder.addLast(proposal);
         if (expiryOrder.size() > EXPIRY_ORDER_SWEEP_FACTOR * config.pendingProposalsMax()) {
-            expiryOrder.removeIf(tracked -> tracked.settled.get());
+            expiryOrder.removeIf(tracked -> {
+                if (!tracked.isSettled()) {
+                    return false;
+                }
+                if (taken.get(tracked.sequence) == tracked) {
+                    taken.remove(tracked.sequence);
+                }
+                return true;
+            });
+        }
+    }
+
+    /** Removes a proposal from {@link #taken}. Raft thread. */
+    private void forget(PendingProposal proposal) {
+        synchronized (takenLock) {
+            taken.remove(proposal.sequence);
+        }
+    }
+
+    /**
+     * Removes a completed proposal from {@link #taken} if it is still there (completed by another thread, which
+     * leaves it to the Raft thread). Raft thread; takes the lock only when there is something to remove.
+     */
+    private void forgetIfTaken(PendingProposal proposal) {
+        if (taken.get(proposal.sequence) == proposal) {
+            forget(proposal);
         }
     }
 
@@ -334,22 +400,34 @@ final class Proposals {
                         + " (retry only idempotent commands)"));
     }
 
-    /** Fails every pending proposal, in sequence order. Any thread. */
+    /**
+     * Fails every pending proposal, in sequence order, and whatever the Raft thread takes from the queue later.
+     * Any thread.
+     */
     void failAll(RuntimeException exception) {
+        List<PendingProposal> remaining;
+        synchronized (takenLock) {
+            if (failedWith == null) {
+                failedWith = exception;
+            }
+            remaining = taken.values();
+        }
         PendingProposal proposal;
         while ((proposal = submitted.poll()) != null) {
-            settle(proposal, null, exception);
+            remaining.add(proposal);
         }
-        List<PendingProposal> remaining = new ArrayList<>(pending.values());
         remaining.sort(Comparator.comparingLong(pendingProposal -> pendingProposal.sequence));
         for (PendingProposal pendingProposal : remaining) {
             settle(pendingProposal, null, exception);
         }
     }
 
-    /** Completes a proposal exactly once, on the notification executor, then frees its slot. */
+    /**
+     * Completes a proposal exactly once, on the notification executor, then frees its slot. It stays in
+     * {@link #taken} until the Raft thread meets it completed.
+     */
     void settle(PendingProposal proposal, byte[] result, Throwable error) {
-        if (!claim(proposal)) {
+        if (!proposal.claim()) {
             return;
         }
         notifier.execute(() -> {
@@ -357,18 +435,9 @@ final class Proposals {
             if (error == null) {
                 proposal.future.complete(result);
             } else {
-                proposal.future.completeExceptionally(error);
+                proposal.future.completeExceptionally(failureRouter.apply(error));
             }
         });
-    }
-
-    /** Makes the caller the one completer of {@code proposal}; false when someone else already is. */
-    private boolean claim(PendingProposal proposal) {
-        if (!proposal.settled.compareAndSet(false, true)) {
-            return false;
-        }
-        pending.remove(proposal.sequence, proposal);
-        return true;
     }
 
     /** Frees the slot of a claimed proposal, just before its future completes (on the notification thread). */
@@ -377,10 +446,18 @@ final class Proposals {
         slotsHeld.decrementAndGet();
     }
 
-    private record AppliedProposal(PendingProposal proposal, byte[] result) {}
-
     /** A proposal from {@link #submit} until its future is completed. */
     static final class PendingProposal {
+        private static final VarHandle SETTLED;
+
+        static {
+            try {
+                SETTLED = MethodHandles.lookup().findVarHandle(PendingProposal.class, "settled", boolean.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
         final long sequence;
         final byte[] envelope;
         final int commandBytes;
@@ -388,12 +465,16 @@ final class Proposals {
         final long deadlineNanos;
         final CompletableFuture<byte[]> future = new CompletableFuture<>();
         /**
-         * The log index it was applied at, 0 until then. Written on the Raft thread before the future is completed
-         * on the notification thread (the executor's hand-off orders the two), read by those who see it complete.
+         * The log index it was applied at, 0 until then, and the state machine's result. Written on the Raft thread
+         * before the future is completed on the notification thread (the executor's hand-off orders the two), read
+         * by those who see it complete.
          */
         long appliedIndex;
-        /** Set by whoever completes the proposal first; guarantees exactly one completion. */
-        final AtomicBoolean settled = new AtomicBoolean();
+
+        byte[] result;
+        /** Set by whoever completes the proposal first ({@link #claim}); guarantees exactly one completion. */
+        @SuppressWarnings("UnusedVariable") // accessed through SETTLED
+        private volatile boolean settled;
 
         PendingProposal(long sequence, byte[] envelope, int commandBytes, long submittedAtNanos, long deadlineNanos) {
             this.sequence = sequence;
@@ -401,6 +482,19 @@ final class Proposals {
             this.commandBytes = commandBytes;
             this.submittedAtNanos = submittedAtNanos;
             this.deadlineNanos = deadlineNanos;
+        }
+
+        boolean isSettled() {
+            return settled;
+        }
+
+        /** Makes the caller the one completer of this proposal; false when someone else already is. */
+        boolean claim() {
+            return SETTLED.compareAndSet(this, false, true);
+        }
+
+        void markSettled() {
+            settled = true;
         }
     }
 }

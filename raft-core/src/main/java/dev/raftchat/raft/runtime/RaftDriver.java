@@ -23,6 +23,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -278,6 +279,15 @@ public final class RaftDriver {
         }
     }
 
+    /**
+     * What a proposal's failure becomes before its future fails (the server adds the leader's address to a
+     * {@link dev.raftchat.raft.core.NotLeaderException}). Set before the driver runs; called on the notification
+     * executor; must not throw.
+     */
+    void routeProposalFailures(UnaryOperator<Throwable> router) {
+        proposals.routeFailures(router);
+    }
+
     void failProposal(Proposals.PendingProposal proposal, Throwable error) {
         proposals.settle(proposal, null, error);
     }
@@ -307,6 +317,16 @@ public final class RaftDriver {
 
     public Role role() {
         return node.role();
+    }
+
+    /** The node's current term. The driver's thread only. */
+    public long term() {
+        return node.term();
+    }
+
+    /** The leader the node believes in, or 0. The driver's thread only. */
+    public long leaderId() {
+        return node.leaderId();
     }
 
     public long appliedIndex() {
@@ -660,10 +680,10 @@ public final class RaftDriver {
                     defect);
             return Proposals.NO_SEQUENCE;
         }
-        CommandEnvelope envelope = CommandEnvelope.decode(entry.index(), entry.data());
+        byte[] data = entry.data();
         byte[] result;
         try {
-            result = stateMachine.apply(entry.index(), envelope.command());
+            result = stateMachine.apply(entry.index(), CommandEnvelope.command(data));
         } catch (RuntimeException e) {
             throw new IllegalStateException(
                     "node " + id + ": the state machine failed to apply entry " + entry.index()
@@ -674,7 +694,12 @@ public final class RaftDriver {
             throw new IllegalStateException("node " + id + ": the state machine returned null for entry "
                     + entry.index() + " (its contract requires a result, possibly empty)");
         }
-        return proposals.onCommandApplied(entry.index(), envelope, result);
+        return proposals.onCommandApplied(
+                entry.index(),
+                CommandEnvelope.originId(data),
+                CommandEnvelope.session(data),
+                CommandEnvelope.sequence(data),
+                result);
     }
 
     private void noteSoftState(Ready.SoftState softState) {

@@ -5,7 +5,8 @@ import dev.raftchat.raft.core.Status;
 
 /**
  * An immutable snapshot of a {@link RaftServer}, published by its Raft thread after each loop
- * iteration that changed something; reading it is safe from any thread and never waits for Raft.
+ * iteration that changed its role, term, leader or applied index, and at least every tick after one that
+ * changed anything else; reading it is safe from any thread and never waits for Raft.
  *
  * @param state                  the server's life-cycle state
  * @param raft                   the Raft node's view (role, term, leader, commit index, members...)

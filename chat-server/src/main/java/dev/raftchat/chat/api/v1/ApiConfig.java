@@ -1,5 +1,7 @@
 package dev.raftchat.chat.api.v1;
 
+import static dev.raftchat.chat.state.RangeCheck.requireInRange;
+
 import dev.raftchat.chat.state.ChatCodec;
 import dev.raftchat.chat.state.ChatPolicy;
 import java.util.Locale;
@@ -234,12 +236,6 @@ public record ApiConfig(
                     webSocketOutboundBytesMax,
                     webSocketSubscriptionsMax,
                     policy);
-        }
-    }
-
-    private static void requireInRange(String name, long value, long min, long max) {
-        if (value < min || value > max) {
-            throw new IllegalArgumentException(name + " = " + value + " is out of range [" + min + ", " + max + "]");
         }
     }
 }

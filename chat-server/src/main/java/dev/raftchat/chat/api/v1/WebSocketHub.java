@@ -35,8 +35,10 @@ import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -147,46 +149,103 @@ public final class WebSocketHub implements ChatListener {
 
     @Override
     public void onMessage(String room, Message message) {
-        forSubscribers(room, connection -> connection.catchUpOrSend(room, message));
+        Set<Connection> set = subscribers.get(room);
+        if (set != null) {
+            SharedFrame frame = new SharedFrame("message", room, message);
+            forSubscribers(set, connection -> connection.catchUpOrSend(room, message, frame));
+        }
     }
 
     @Override
     public void onMessageEdited(String room, Message message) {
-        forSubscribers(room, connection -> connection.changed(room, "edited", message));
+        Set<Connection> set = subscribers.get(room);
+        if (set != null) {
+            SharedFrame frame = new SharedFrame("edited", room, message);
+            forSubscribers(set, connection -> connection.changed(room, message, frame));
+        }
     }
 
     @Override
     public void onMessageDeleted(String room, Message tombstone) {
-        forSubscribers(room, connection -> connection.changed(room, "deleted", tombstone));
+        Set<Connection> set = subscribers.get(room);
+        if (set != null) {
+            SharedFrame frame = new SharedFrame("deleted", room, tombstone);
+            forSubscribers(set, connection -> connection.changed(room, tombstone, frame));
+        }
     }
 
     @Override
     public void onRoomDeleted(String room) {
-        forSubscribers(room, connection -> connection.roomDeleted(room));
+        Set<Connection> set = subscribers.get(room);
+        if (set != null) {
+            forSubscribers(set, connection -> connection.roomDeleted(room));
+        }
     }
 
     @Override
     public void onRestored(SortedMap<Long, String> peerUrls) {
-        for (Connection connection : connections) {
-            connection.enqueue(connection::catchUpAll);
+        forSubscribers(connections, Connection::catchUpAll);
+    }
+
+    /** One event object for all the connections: nothing is allocated per subscriber on the Raft thread. */
+    private static void forSubscribers(Set<Connection> set, Consumer<Connection> event) {
+        for (Connection connection : set) {
+            connection.enqueue(event);
         }
     }
 
-    private void forSubscribers(String room, Consumer<Connection> action) {
-        Set<Connection> set = subscribers.get(room);
-        if (set == null) {
-            return;
+    /**
+     * A message, edited or deleted frame shared by every subscriber of its room: its JSON is encoded once, by the
+     * first event loop that sends it, and every connection writes the same bytes. Two event loops may race to
+     * encode it; both produce the same bytes and either result is kept (the volatile field publishes the array).
+     */
+    static final class SharedFrame {
+        private final String type;
+        private final String room;
+        private final Message message;
+        private volatile byte[] json;
+
+        SharedFrame(String type, String room, Message message) {
+            this.type = type;
+            this.room = room;
+            this.message = message;
         }
-        for (Connection connection : set) {
-            connection.enqueue(() -> action.accept(connection));
+
+        byte[] json() {
+            byte[] bytes = json;
+            if (bytes == null) {
+                bytes = encode(type, room, message);
+                json = bytes;
+            }
+            return bytes;
         }
+    }
+
+    /** {@code {"type","room","message"}}: the frame of a new, edited or deleted message. */
+    static byte[] encode(String type, String room, Message message) {
+        ObjectNode frame = ApiJson.MAPPER.createObjectNode().put("type", type).put("room", room);
+        frame.set("message", ApiJson.message(room, message));
+        return frame.toString().getBytes(StandardCharsets.UTF_8);
     }
 
     // ------------------------------------------------------------------------------------------------
 
-    /** One v1 WebSocket. Its fields are touched on its event loop only, except {@link #queued}. */
+    /**
+     * One v1 WebSocket. Its fields are touched on its event loop only, except {@link #queued}, {@link #inbox} and
+     * {@link #drainScheduled}, which the Raft thread uses to hand events over.
+     */
     private final class Connection extends ChannelInboundHandlerAdapter {
+        /** Events in {@link #inbox}; at most {@link #queuedEventsMax}, beyond which the client is too slow. */
         private final AtomicInteger queued = new AtomicInteger();
+        /** Events handed over by the Raft thread, bounded by {@link #queued}; drained on the event loop. */
+        private final ConcurrentLinkedQueue<Consumer<Connection>> inbox = new ConcurrentLinkedQueue<>();
+        /** True while a {@link #drain} task is queued on the event loop and has not started. */
+        private final AtomicBoolean drainScheduled = new AtomicBoolean();
+        /** True while frames are written without a flush, flushed once when the batch ends. */
+        private boolean batching;
+        /** A frame was written in the current batch and awaits its flush. */
+        private boolean unflushed;
+
         private Channel channel;
         private Authenticator.Identity identity;
         private boolean authenticating;
@@ -199,18 +258,54 @@ public final class WebSocketHub implements ChatListener {
         private ScheduledFuture<?> authDeadline;
         private boolean closed;
 
-        void enqueue(Runnable task) {
+        /**
+         * Raft thread: queues {@code event} for the event loop, which runs every queued event in one task and
+         * flushes once at its end (one write system call for all the frames of an applied batch of entries).
+         */
+        void enqueue(Consumer<Connection> event) {
             if (queued.incrementAndGet() > queuedEventsMax) {
                 queued.decrementAndGet();
                 slowConsumer("more than " + queuedEventsMax + " events queued");
                 return;
             }
-            channel.eventLoop().execute(() -> {
-                queued.decrementAndGet();
-                if (!closed) {
-                    task.run();
+            inbox.add(event);
+            if (drainScheduled.compareAndSet(false, true)) {
+                channel.eventLoop().execute(this::drain);
+            }
+        }
+
+        /**
+         * Event loop: runs the queued events in order. The flag is cleared before the queue is read, so an event
+         * added after the last poll always schedules another drain.
+         */
+        private void drain() {
+            drainScheduled.set(false);
+            batch(() -> {
+                for (Consumer<Connection> event = inbox.poll(); event != null; event = inbox.poll()) {
+                    queued.decrementAndGet();
+                    if (!closed) {
+                        event.accept(this);
+                    }
                 }
             });
+        }
+
+        /** Runs {@code work} writing frames without flushing them, then flushes once if anything was written. */
+        private void batch(Runnable work) {
+            if (batching) {
+                work.run();
+                return;
+            }
+            batching = true;
+            try {
+                work.run();
+            } finally {
+                batching = false;
+                if (unflushed) {
+                    unflushed = false;
+                    channel.flush();
+                }
+            }
         }
 
         @Override
@@ -308,7 +403,7 @@ public final class WebSocketHub implements ChatListener {
         @Override
         public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
             if (ctx.channel().isWritable()) {
-                catchUpAll();
+                batch(this::catchUpAll);
             }
             super.channelWritabilityChanged(ctx);
         }
@@ -409,13 +504,14 @@ public final class WebSocketHub implements ChatListener {
         }
 
         /** A new message: sent directly when it is the next one and the socket keeps up, else filled from the state. */
-        void catchUpOrSend(String room, Message message) {
+        void catchUpOrSend(String room, Message message, SharedFrame frame) {
             Long last = lastSeqs.get(room);
             if (last == null || message.seq() <= last) {
                 return;
             }
             if (message.seq() == last + 1 && channel.isWritable()) {
-                sendMessage(room, message);
+                lastSeqs.put(room, message.seq());
+                send(frame.json());
                 return;
             }
             catchUp(room);
@@ -463,22 +559,16 @@ public final class WebSocketHub implements ChatListener {
 
         private void sendMessage(String room, Message message) {
             lastSeqs.put(room, message.seq());
-            ObjectNode frame =
-                    ApiJson.MAPPER.createObjectNode().put("type", "message").put("room", room);
-            frame.set("message", ApiJson.message(room, message));
-            send(frame);
+            send(encode("message", room, message));
         }
 
-        void changed(String room, String type, Message message) {
+        void changed(String room, Message message, SharedFrame frame) {
             Long last = lastSeqs.get(room);
             // A change to a message not delivered yet arrives with the message itself, in its current form.
             if (last == null || message.seq() > last) {
                 return;
             }
-            ObjectNode frame =
-                    ApiJson.MAPPER.createObjectNode().put("type", type).put("room", room);
-            frame.set("message", ApiJson.message(room, message));
-            send(frame);
+            send(frame.json());
         }
 
         void roomDeleted(String room) {
@@ -500,11 +590,27 @@ public final class WebSocketHub implements ChatListener {
         }
 
         private void send(ObjectNode frame) {
+            send(frame.toString().getBytes(StandardCharsets.UTF_8));
+        }
+
+        /**
+         * Writes a text frame of {@code json} (possibly an array shared with other connections: it is only read),
+         * flushed now, or at the end of the current {@link #batch}.
+         */
+        private void send(byte[] json) {
             if (closed) {
                 return;
             }
-            channel.writeAndFlush(new TextWebSocketFrame(
-                    Unpooled.wrappedBuffer(frame.toString().getBytes(StandardCharsets.UTF_8))));
+            TextWebSocketFrame frame = new TextWebSocketFrame(Unpooled.wrappedBuffer(json));
+            if (batching && channel.isWritable()) {
+                channel.write(frame);
+                unflushed = true;
+            } else {
+                // Past the high water mark the batch stops holding frames back: the kernel takes what it can now,
+                // as it did when every frame was flushed, so that only a client that really stopped reading is cut.
+                unflushed = false;
+                channel.writeAndFlush(frame);
+            }
             ChannelOutboundBuffer buffer = channel.unsafe().outboundBuffer();
             if (buffer != null && buffer.totalPendingWriteBytes() > config.webSocketOutboundBytesMax()) {
                 slowConsumer("more than " + config.webSocketOutboundBytesMax() + " bytes queued");

@@ -25,8 +25,9 @@ import java.util.TreeMap;
  * <p>Everything is keyed by node id in sorted maps, so iteration is deterministic. {@link #reset()} ends
  * the role's bookkeeping; the configuration and the lease's void period survive it.
  *
- * <p>Invariants: a progress exists only for a member of the configuration the leader adopted (members
- * added by a change get one, removed ones lose it); {@code roundSentTick} holds at most one round per
+ * <p>Invariants: a progress exists only for a member of the leader's latest or applied configuration
+ * (members get one when the entry adding them is appended, and lose it when the entry removing them is
+ * applied); the quorum rule is the latest configuration's (thesis §4.1); {@code roundSentTick} holds at most one round per
  * tick, none older than the lease window.
  */
 public final class ProgressTracker {

@@ -73,6 +73,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class FileLogStorage implements LogStorage {
 
+    /** The most entries {@link #entries} makes room for up front (a large range may stop early on its byte budget). */
+    private static final int ENTRIES_PRESIZE_MAX = 1024;
+
     private static final Logger LOG = LoggerFactory.getLogger(FileLogStorage.class);
 
     /** File name of the hard state. */
@@ -212,7 +215,9 @@ public final class FileLogStorage implements LogStorage {
             throw new IndexOutOfBoundsException("range [" + fromIndex + ", " + toIndexExclusive + ") outside ["
                     + firstIndex() + ", " + (lastIndex + 1) + ")");
         }
-        List<Entry> result = new ArrayList<>();
+        // Sized for the whole range (up to a bound), so that a batch of a few hundred entries is not copied over
+        // and over as the list grows: the leader reads every batch twice (replication, apply).
+        List<Entry> result = new ArrayList<>((int) Math.min(toIndexExclusive - fromIndex, ENTRIES_PRESIZE_MAX));
         long bytes = 0;
         long index = fromIndex;
         while (index < toIndexExclusive) {

@@ -10,18 +10,12 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.raftchat.raft.message.AppendRequest;
-import dev.raftchat.raft.message.AppendResponse;
 import dev.raftchat.raft.message.ForwardProposal;
 import dev.raftchat.raft.message.HeartbeatRequest;
 import dev.raftchat.raft.message.HeartbeatResponse;
 import dev.raftchat.raft.message.InstallSnapshotRequest;
-import dev.raftchat.raft.message.InstallSnapshotResponse;
 import dev.raftchat.raft.message.Message;
-import dev.raftchat.raft.message.ReadIndexRequest;
-import dev.raftchat.raft.message.ReadIndexResponse;
 import dev.raftchat.raft.message.TimeoutNow;
-import dev.raftchat.raft.message.VoteRequest;
-import dev.raftchat.raft.message.VoteResponse;
 import dev.raftchat.raft.model.ConfState;
 import dev.raftchat.raft.model.Entry;
 import dev.raftchat.raft.model.SnapshotMeta;
@@ -34,14 +28,12 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.TreeSet;
 import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -69,65 +61,6 @@ class NettyTransportTest {
 
     private NettyTransport node(long id, TestPeers.Inbox inbox) {
         return node(config(id).build(), inbox);
-    }
-
-    static List<Message> oneOfEachKind(long from, long to) {
-        ConfState conf = new ConfState(
-                new TreeSet<>(List.of(1L, 2L, 3L)), new TreeSet<>(List.of(1L, 4L)), new TreeSet<>(List.of(5L)));
-        return List.of(
-                new VoteRequest(from, to, 7, 10, 6, true, false),
-                new VoteResponse(from, to, 7, true, true),
-                new AppendRequest(
-                        from,
-                        to,
-                        7,
-                        10,
-                        6,
-                        List.of(Entry.noOp(7, 11), Entry.normal(7, 12, "hello".getBytes(StandardCharsets.UTF_8))),
-                        9),
-                new AppendResponse(from, to, 7, false, 10, 8, 5),
-                new HeartbeatRequest(from, to, 7, 9, 42),
-                new HeartbeatResponse(from, to, 7, 42),
-                new ForwardProposal(from, to, 0, 3, 17, List.of("a".getBytes(StandardCharsets.UTF_8), new byte[0])),
-                new TimeoutNow(from, to, 7),
-                new ReadIndexRequest(from, to, 7, 99),
-                new ReadIndexResponse(from, to, 7, 99, 12, true),
-                new InstallSnapshotRequest(
-                        from, to, 7, new SnapshotMeta(100, 6, conf), 4096, new byte[] {1, 2, 3}, false),
-                new InstallSnapshotResponse(from, to, 7, 100, 4099, false));
-    }
-
-    @Test
-    void threeTransportsExchangeEveryKindOfMessage() {
-        TestPeers.Inbox[] inboxes = {new TestPeers.Inbox(), new TestPeers.Inbox(), new TestPeers.Inbox()};
-        NettyTransport[] nodes = {node(1, inboxes[0]), node(2, inboxes[1]), node(3, inboxes[2])};
-        connectAll(nodes);
-
-        for (NettyTransport from : nodes) {
-            for (NettyTransport to : nodes) {
-                if (from != to) {
-                    oneOfEachKind(from.config().nodeId(), to.config().nodeId()).forEach(from::send);
-                }
-            }
-        }
-
-        eventually().untilAsserted(() -> {
-            for (int to = 0; to < 3; to++) {
-                for (int from = 0; from < 3; from++) {
-                    if (from != to) {
-                        assertThat(inboxes[to].from(from + 1))
-                                .usingRecursiveFieldByFieldElementComparator()
-                                .containsExactlyElementsOf(oneOfEachKind(from + 1, to + 1));
-                    }
-                }
-            }
-        });
-        for (NettyTransport node : nodes) {
-            assertThat(node.stats().messagesSent()).isEqualTo(24);
-            assertThat(node.stats().messagesReceived()).isEqualTo(24);
-            assertThat(node.stats().messagesDropped()).isZero();
-            assertThat(node.stats().decodeErrors()).isZero();
-        }
     }
 
     @Test
