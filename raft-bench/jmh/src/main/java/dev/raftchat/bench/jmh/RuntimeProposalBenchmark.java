@@ -113,6 +113,10 @@ public class RuntimeProposalBenchmark {
         }
     }
 
+    MemoryLogStorage storage() {
+        return storage;
+    }
+
     /** Runs the driver until nothing is left to do, running each sync as the sync thread would. */
     private void drain() {
         boolean progress = true;

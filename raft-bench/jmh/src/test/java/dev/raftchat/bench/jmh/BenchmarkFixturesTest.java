@@ -15,6 +15,20 @@ import org.junit.jupiter.api.Test;
 class BenchmarkFixturesTest {
 
     @Test
+    void runtimeCompletesEveryProposalOfEachBatchAndCompactsItsLog() {
+        RuntimeProposalBenchmark bench = new RuntimeProposalBenchmark();
+        bench.batchProposals = 128;
+        bench.payloadBytes = 256;
+        bench.setUp();
+        int batches = (int) (RuntimeProposalBenchmark.LOG_ENTRIES_MAX / 128) + 10;
+        for (int i = 0; i < batches; i++) {
+            assertThat(bench.proposeCommitApplyComplete()).isEqualTo(128);
+        }
+        assertThat(bench.storage().compactedThrough().index()).isGreaterThan(0);
+        assertThat(bench.storage().lastIndex()).isGreaterThan((long) batches * 128);
+    }
+
+    @Test
     void codecRoundTripsTheBenchmarkedMessages() {
         MessageCodecBenchmark bench = new MessageCodecBenchmark();
         bench.entries = 64;
