@@ -252,12 +252,15 @@ public final class ChatScale implements Callable<Integer> {
                         more[0],
                         follower,
                         more[1]);
-                long snapshotBytes = takeSnapshot(cluster.uri(leader));
+                // The leader may have changed since the load began (an election under load): ask the current one.
+                int currentLeader = cluster.leader();
+                long snapshotBytes = takeSnapshot(cluster.uri(currentLeader > 0 ? currentLeader : leader));
                 System.out.printf(
                         Locale.ROOT,
-                        "leader's snapshot taken on demand (GET /api/v1/admin/backup): %,d bytes%n",
+                        "leader's (node %d) snapshot taken on demand (GET /api/v1/admin/backup): %,d bytes%n",
+                        currentLeader,
                         snapshotBytes);
-                commit = cluster.statusField(leader, "CommitIndex");
+                commit = cluster.statusField(currentLeader > 0 ? currentLeader : leader, "CommitIndex");
                 restart(cluster, follower, true, commit, acked, rooms);
             } catch (RuntimeException e) {
                 System.out.println("RESTART FAILED: " + e.getMessage() + "; see " + cluster.logFile(follower));
