@@ -4,9 +4,7 @@ import dev.raftchat.chat.api.v1.ApiConfig;
 import dev.raftchat.chat.state.ChatCodec;
 import dev.raftchat.chat.state.ChatLimits;
 import dev.raftchat.chat.state.ChatPolicy;
-import java.util.Arrays;
 import java.util.Set;
-import java.util.stream.Collectors;
 import picocli.CommandLine.Option;
 
 /**
@@ -255,10 +253,7 @@ final class ApiFlags {
                 sessionsPerUserMax,
                 sessionsMax,
                 stateBytesMax);
-        Set<String> admins = Arrays.stream(adminUsers.split(","))
-                .map(String::trim)
-                .filter(name -> !name.isEmpty())
-                .collect(Collectors.toSet());
+        Set<String> admins = FlagValues.commaSeparated(adminUsers);
         ApiConfig api = new ApiConfig(
                 pageSizeDefault,
                 pageSizeMax,

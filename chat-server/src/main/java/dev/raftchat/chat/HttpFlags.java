@@ -1,9 +1,7 @@
 package dev.raftchat.chat;
 
 import dev.raftchat.chat.http.HttpConfig;
-import java.util.Arrays;
 import java.util.Set;
-import java.util.stream.Collectors;
 import picocli.CommandLine.Option;
 
 /**
@@ -84,10 +82,7 @@ final class HttpFlags {
 
     /** {@code config} with these flags applied. @throws IllegalArgumentException naming the bad setting */
     ChatNodeConfig applyTo(ChatNodeConfig config) {
-        Set<String> hosts = Arrays.stream(allowedHosts.split(","))
-                .map(String::trim)
-                .filter(name -> !name.isEmpty())
-                .collect(Collectors.toSet());
+        Set<String> hosts = FlagValues.commaSeparated(allowedHosts);
         return config.withHttpConfig(new HttpConfig(
                 connectionsMax,
                 connectionsPerAddressMax,

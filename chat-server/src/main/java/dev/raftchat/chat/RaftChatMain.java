@@ -87,7 +87,7 @@ public final class RaftChatMain implements Callable<Integer> {
             defaultValue = "" + ChatNodeConfig.DEFAULT_SNAPSHOT_COUNT,
             description =
                     "Applied entries between snapshots at least (default: ${DEFAULT-VALUE}); a snapshot also waits"
-                            + " until the log since the last one is as large as that snapshot.")
+                            + " until the log since the last one is a quarter of that snapshot's size.")
     long snapshotCount;
 
     @Option(

@@ -8,20 +8,13 @@ import dev.raftchat.chat.state.ChatPolicy;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /** The v1 flags: defaults as documented in docs/api.md, environment variables, validation. */
 class ApiFlagsTest {
 
-    private static ChatNodeConfig config(Map<String, String> environment, String... args) {
-        CommandLine commandLine = RaftChatMain.commandLine(environment);
-        commandLine.parseArgs(args);
-        return ((RaftChatMain) commandLine.getCommand()).toConfig();
-    }
-
     @Test
     void withoutFlagsTheDocumentedDefaultsApply() {
-        ChatNodeConfig config = config(Map.of());
+        ChatNodeConfig config = ParsedFlags.config(Map.of());
         assertThat(config.api()).isEqualTo(ApiConfig.defaults());
         assertThat(config.api().policy()).isEqualTo(ChatPolicy.defaults());
         assertThat(config.limits().messageBytesMax()).isEqualTo(4096);
@@ -30,7 +23,7 @@ class ApiFlagsTest {
 
     @Test
     void flagsAndEnvironmentVariablesSetTheApi() {
-        ChatNodeConfig config = config(
+        ChatNodeConfig config = ParsedFlags.config(
                 Map.of("RAFT_CHAT_REQUIRE_LOGIN", "true", "RAFT_CHAT_RETENTION_MAX_MESSAGES", "500"),
                 "--admin-users",
                 "Ann, root",
@@ -58,11 +51,11 @@ class ApiFlagsTest {
 
     @Test
     void invalidValuesNameTheSetting() {
-        assertThatThrownBy(() -> config(Map.of(), "--page-size-default", "500"))
+        assertThatThrownBy(() -> ParsedFlags.config(Map.of(), "--page-size-default", "500"))
                 .hasMessageContaining("pageSizeDefault");
-        assertThatThrownBy(() -> config(Map.of(), "--retention-max-age-seconds", "-1"))
+        assertThatThrownBy(() -> ParsedFlags.config(Map.of(), "--retention-max-age-seconds", "-1"))
                 .hasMessageContaining("retentionMaxAgeSeconds");
-        assertThatThrownBy(() -> config(Map.of(), "--websocket-idle-timeout-ms", "10"))
+        assertThatThrownBy(() -> ParsedFlags.config(Map.of(), "--websocket-idle-timeout-ms", "10"))
                 .hasMessageContaining("webSocketIdleTimeoutMillis");
     }
 }

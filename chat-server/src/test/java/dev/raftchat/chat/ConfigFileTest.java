@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code --config FILE}: flag > environment > file > default, unknown names refused, secrets never printed. */
 class ConfigFileTest {
@@ -25,12 +24,6 @@ class ConfigFileTest {
         return file;
     }
 
-    private static RaftChatMain parse(Map<String, String> environment, String... args) {
-        CommandLine commandLine = RaftChatMain.commandLine(args, environment);
-        commandLine.parseArgs(args);
-        return commandLine.getCommand();
-    }
-
     @Test
     void precedenceIsFlagThenEnvironmentThenFileThenDefault() throws Exception {
         Path config = file("""
@@ -42,7 +35,8 @@ class ConfigFileTest {
                 request-timeout-ms = 1234
                 admin-token = s3cret-from-file-0123456789
                 """);
-        ChatNodeConfig fromFile = parse(Map.of(), "--config", config.toString()).toConfig();
+        ChatNodeConfig fromFile =
+                ParsedFlags.parse(Map.of(), "--config", config.toString()).toConfig();
         assertThat(fromFile.nodeId()).isEqualTo(2);
         assertThat(fromFile.httpPort()).isEqualTo(7000);
         assertThat(fromFile.snapshotCount()).isEqualTo(500);
@@ -54,29 +48,29 @@ class ConfigFileTest {
 
         Map<String, String> environment = Map.of("RAFT_CHAT_PORT", "7100", "RAFT_CHAT_SNAPSHOT_COUNT", "600");
         ChatNodeConfig environmentWins =
-                parse(environment, "--config=" + config).toConfig();
+                ParsedFlags.parse(environment, "--config=" + config).toConfig();
         assertThat(environmentWins.httpPort()).isEqualTo(7100);
         assertThat(environmentWins.snapshotCount()).isEqualTo(600);
         assertThat(environmentWins.requestTimeoutMillis()).isEqualTo(1234);
 
-        ChatNodeConfig flagWins = parse(environment, "--config", config.toString(), "--port", "7200")
+        ChatNodeConfig flagWins = ParsedFlags.parse(environment, "--config", config.toString(), "--port", "7200")
                 .toConfig();
         assertThat(flagWins.httpPort()).isEqualTo(7200);
         assertThat(flagWins.snapshotCount()).isEqualTo(600);
 
         ChatNodeConfig fileFromEnvironment =
-                parse(Map.of("RAFT_CHAT_CONFIG", config.toString())).toConfig();
+                ParsedFlags.parse(Map.of("RAFT_CHAT_CONFIG", config.toString())).toConfig();
         assertThat(fileFromEnvironment.httpPort()).isEqualTo(7000);
     }
 
     @Test
     void anUnknownNameOrAMissingFileIsAClearError() throws Exception {
         Path typo = file("snapshot-cuont = 5\n");
-        assertThatThrownBy(() -> parse(Map.of(), "--config", typo.toString()))
+        assertThatThrownBy(() -> ParsedFlags.parse(Map.of(), "--config", typo.toString()))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("unknown option 'snapshot-cuont'")
                 .hasMessageContaining("snapshot-count");
-        assertThatThrownBy(() -> parse(
+        assertThatThrownBy(() -> ParsedFlags.parse(
                         Map.of(),
                         "--config",
                         directory.resolve("absent.properties").toString()))
@@ -87,7 +81,8 @@ class ConfigFileTest {
     @Test
     void theEffectiveConfigurationRedactsTheAdminToken() throws Exception {
         Path config = file("admin-token = s3cret-from-file-0123456789\n");
-        ChatNodeConfig node = parse(Map.of(), "--config", config.toString()).toConfig();
+        ChatNodeConfig node =
+                ParsedFlags.parse(Map.of(), "--config", config.toString()).toConfig();
         String described = RaftChatMain.describe(node);
         assertThat(described).doesNotContain("s3cret").contains("admin-token=(redacted)");
         assertThat(node.toString()).doesNotContain("s3cret");

@@ -90,9 +90,6 @@ class ConfigTemplateTest {
 
     private static ChatNodeConfig parse(Path file) {
         String[] args = file == null ? new String[0] : new String[] {"--config", file.toString()};
-        CommandLine commandLine = RaftChatMain.commandLine(args, Map.of());
-        commandLine.parseArgs(args);
-        RaftChatMain main = commandLine.getCommand();
-        return main.toConfig();
+        return ParsedFlags.config(Map.of(), args);
     }
 }

@@ -7,20 +7,13 @@ import dev.raftchat.chat.http.HttpConfig;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /** The HTTP front door's flags: defaults as documented in docs/operations.md, environment variables, validation. */
 class HttpFlagsTest {
 
-    private static ChatNodeConfig config(Map<String, String> environment, String... args) {
-        CommandLine commandLine = RaftChatMain.commandLine(environment);
-        commandLine.parseArgs(args);
-        return ((RaftChatMain) commandLine.getCommand()).toConfig();
-    }
-
     @Test
     void withoutFlagsTheDocumentedDefaultsApply() {
-        HttpConfig http = config(Map.of()).http();
+        HttpConfig http = ParsedFlags.config(Map.of()).http();
         assertThat(http).isEqualTo(HttpConfig.defaults());
         assertThat(http.connectionsMax()).isEqualTo(4_096);
         assertThat(http.connectionsPerAddressMax()).isEqualTo(256);
@@ -36,7 +29,7 @@ class HttpFlagsTest {
 
     @Test
     void flagsAndEnvironmentVariablesSetTheFrontDoor() {
-        HttpConfig http = config(
+        HttpConfig http = ParsedFlags.config(
                         Map.of("RAFT_CHAT_HTTP_CONNECTIONS_PER_ADDRESS_MAX", "32"),
                         "--http-connections-max",
                         "100",
@@ -56,15 +49,15 @@ class HttpFlagsTest {
 
     @Test
     void invalidValuesNameTheSetting() {
-        assertThatThrownBy(() -> config(Map.of(), "--http-connections-per-address-max", "0"))
+        assertThatThrownBy(() -> ParsedFlags.config(Map.of(), "--http-connections-per-address-max", "0"))
                 .hasMessageContaining("connectionsPerAddressMax");
-        assertThatThrownBy(() -> config(Map.of(), "--http-connections-max", "10"))
+        assertThatThrownBy(() -> ParsedFlags.config(Map.of(), "--http-connections-max", "10"))
                 .hasMessageContaining("connectionsPerAddressMax"); // more per address than in total
-        assertThatThrownBy(() -> config(Map.of(), "--firehose-idle-timeout-ms", "1000"))
+        assertThatThrownBy(() -> ParsedFlags.config(Map.of(), "--firehose-idle-timeout-ms", "1000"))
                 .hasMessageContaining("firehoseIdleTimeoutMillis");
-        assertThatThrownBy(() -> config(Map.of(), "--http-allowed-hosts", "evil.example:80"))
+        assertThatThrownBy(() -> ParsedFlags.config(Map.of(), "--http-allowed-hosts", "evil.example:80"))
                 .hasMessageContaining("is not a host name");
-        assertThatThrownBy(() -> config(Map.of(), "--admin-token", "short"))
+        assertThatThrownBy(() -> ParsedFlags.config(Map.of(), "--admin-token", "short"))
                 .hasMessageContaining("at least 24 characters");
     }
 }

@@ -15,7 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Regression: a pipelined request answered at once on the event loop (its predecessors complete) was written
  * inline and overtook the earlier responses still queued from other threads; its "Connection: close" then
- * closed the connection and those responses were lost (about 1 run in 15 before the fix).
+ * closed the connection and those responses were lost (about 1 run in 15 before the fix). Also the order
+ * itself: the POST waits for a commit, so the GET behind it could be answered first if nothing kept the order.
  */
 class PipelinedResponsesTest {
     @RegisterExtension

@@ -14,15 +14,9 @@ import picocli.CommandLine;
 
 class RaftChatMainTest {
 
-    private static RaftChatMain parse(Map<String, String> environment, String... args) {
-        CommandLine commandLine = RaftChatMain.commandLine(environment);
-        commandLine.parseArgs(args);
-        return commandLine.getCommand();
-    }
-
     @Test
     void theSeedCommandLineGivesTheOriginalsLayout() {
-        ChatNodeConfig config = parse(
+        ChatNodeConfig config = ParsedFlags.parse(
                         Map.of(),
                         "--id",
                         "2",
@@ -38,12 +32,12 @@ class RaftChatMainTest {
         assertThat(config.dataDir()).isEqualTo(Path.of("raft-chat-2"));
         assertThat(config.join()).isFalse();
         assertThat(config.snapshotCount()).isEqualTo(10_000);
-        assertThat(parse(Map.of(), "--join").toConfig().join()).isTrue();
+        assertThat(ParsedFlags.parse(Map.of(), "--join").toConfig().join()).isTrue();
     }
 
     @Test
     void theOriginalsDefaultsApplyWithoutFlags() {
-        ChatNodeConfig config = parse(Map.of()).toConfig();
+        ChatNodeConfig config = ParsedFlags.parse(Map.of()).toConfig();
         assertThat(config.nodeId()).isEqualTo(1);
         assertThat(config.peerAddress().port()).isEqualTo(9021);
         assertThat(config.httpPort()).isEqualTo(9121);
@@ -58,23 +52,25 @@ class RaftChatMainTest {
                 "RAFT_CHAT_JOIN", "true",
                 "RAFT_CHAT_DATA_DIR", "/var/lib/chat",
                 "RAFT_CHAT_SNAPSHOT_COUNT", "77");
-        ChatNodeConfig fromEnvironment = parse(environment).toConfig();
+        ChatNodeConfig fromEnvironment = ParsedFlags.parse(environment).toConfig();
         assertThat(fromEnvironment.nodeId()).isEqualTo(3);
         assertThat(fromEnvironment.httpPort()).isEqualTo(4321);
         assertThat(fromEnvironment.join()).isTrue();
         assertThat(fromEnvironment.dataDir()).isEqualTo(Path.of("/var/lib/chat"));
         assertThat(fromEnvironment.snapshotCount()).isEqualTo(77);
-        assertThat(parse(environment, "--port", "5555").toConfig().httpPort()).isEqualTo(5555);
+        assertThat(ParsedFlags.parse(environment, "--port", "5555").toConfig().httpPort())
+                .isEqualTo(5555);
         assertThat(RaftChatMain.environmentVariable("--request-timeout-ms")).isEqualTo("RAFT_CHAT_REQUEST_TIMEOUT_MS");
     }
 
     @Test
     void badFlagsAreRefusedWithTheReason() {
-        assertThatThrownBy(() -> parse(Map.of(), "--id", "4", "--cluster", "http://127.0.0.1:1,http://127.0.0.1:2")
+        assertThatThrownBy(() -> ParsedFlags.parse(
+                                Map.of(), "--id", "4", "--cluster", "http://127.0.0.1:1,http://127.0.0.1:2")
                         .toConfig())
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("--id 4");
-        assertThatThrownBy(() -> parse(Map.of(), "--cluster", "http://127.0.0.1:notaport")
+        assertThatThrownBy(() -> ParsedFlags.parse(Map.of(), "--cluster", "http://127.0.0.1:notaport")
                         .toConfig())
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("--cluster:");
@@ -115,7 +111,8 @@ class RaftChatMainTest {
                 .isEqualTo(2);
         assertThat(RaftChatMain.commandLine(Map.of()).execute("--log-format", "yaml"))
                 .isEqualTo(2);
-        assertThat(parse(Map.of("RAFT_CHAT_LOG_FORMAT", "json")).logFormat).isEqualTo("json");
+        assertThat(ParsedFlags.parse(Map.of("RAFT_CHAT_LOG_FORMAT", "json")).logFormat)
+                .isEqualTo("json");
     }
 
     @Test

@@ -4,20 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.net.InetAddress;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -142,29 +138,6 @@ class SingleNodeHttpTest {
         // None of the above created a post.
         assertThat(cluster.node(1).chat().posts("general"))
                 .noneMatch(post -> post.message().equals("m"));
-    }
-
-    @Test
-    void pipelinedRequestsAreAnsweredInOrder() throws Exception {
-        // The POST waits for a commit; the GET behind it could be answered first if nothing kept the order.
-        String body = "{\"Message\":\"m\",\"User\":\"u\"}";
-        String requests = "POST /rooms/piped HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
-                + body.length() + "\r\n\r\n" + body
-                + "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
-                + "GET /rooms/a/b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
-        try (Socket socket =
-                new Socket(InetAddress.getLoopbackAddress(), cluster.node(1).httpPort())) {
-            socket.setSoTimeout(20_000);
-            socket.getOutputStream().write(requests.getBytes(StandardCharsets.US_ASCII));
-            socket.getOutputStream().flush();
-            String responses = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            List<String> statuses = Pattern.compile("HTTP/1\\.1 (\\d{3}) ")
-                    .matcher(responses)
-                    .results()
-                    .map(match -> match.group(1))
-                    .toList();
-            assertThat(statuses).as(responses).containsExactly("201", "200", "404");
-        }
     }
 
     @Test

@@ -251,13 +251,13 @@ public final class StorageBench implements Callable<Integer> {
     }
 
     /** One write of {@code bytesPerForce} then one force, in a loop: what the disk can do at best. */
-    static final class RawRunner implements AutoCloseable {
+    public static final class RawRunner implements AutoCloseable {
         private final Path file;
         private final FileChannel channel;
         private final ByteBuffer buffer;
         private long position;
 
-        RawRunner(Path file, int bytesPerForce) throws IOException {
+        public RawRunner(Path file, int bytesPerForce) throws IOException {
             Files.createDirectories(file.getParent());
             Files.deleteIfExists(file);
             this.file = file;
@@ -266,7 +266,8 @@ public final class StorageBench implements Callable<Integer> {
             this.buffer = ByteBuffer.allocate(bytesPerForce);
         }
 
-        long runFor(long nanos) throws IOException {
+        /** Writes and forces until {@code nanos} have passed; returns the number of forces. */
+        public long runFor(long nanos) throws IOException {
             long end = System.nanoTime() + nanos;
             long forces = 0;
             do {

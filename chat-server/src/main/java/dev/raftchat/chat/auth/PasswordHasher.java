@@ -27,6 +27,7 @@ import javax.crypto.spec.PBEKeySpec;
  */
 public final class PasswordHasher implements AutoCloseable {
     private static final String PREFIX = "pbkdf2-sha256";
+    private static final String ALGORITHM = "PBKDF2WithHmacSHA256";
     private static final int SALT_BYTES = 16;
     private static final int KEY_BITS = 256;
     public static final int ITERATIONS_MIN = 1_000;
@@ -44,8 +45,13 @@ public final class PasswordHasher implements AutoCloseable {
     private final int iterations;
     private final SecureRandom random = new SecureRandom();
     private final ThreadPoolExecutor pool;
-    /** A hash of a random password, verified against when the user is unknown, so both cases cost the same. */
-    private final String decoyHash;
+    /**
+     * A hash of a random password, verified against when the user is unknown, so both cases cost the same.
+     * Derived on the pool, not in the constructor: one derivation at the full iteration count in a cold JVM took
+     * seconds of a node's start (measured: half of the main thread's samples before the HTTP port opened), and
+     * nothing needs it before the first login of an unknown name.
+     */
+    private final CompletableFuture<String> decoyHash;
 
     public PasswordHasher(int iterations, int threads, int queueMax) {
         if (iterations < ITERATIONS_MIN || iterations > ITERATIONS_MAX) {
@@ -64,9 +70,17 @@ public final class PasswordHasher implements AutoCloseable {
                     thread.setDaemon(true);
                     return thread;
                 });
+        try {
+            SecretKeyFactory.getInstance(ALGORITHM); // fail at start, not at the first login, on a JDK without it
+        } catch (GeneralSecurityException e) {
+            pool.shutdown();
+            throw new IllegalStateException("the JDK lacks " + ALGORITHM, e);
+        }
         byte[] decoy = new byte[18];
         random.nextBytes(decoy);
-        this.decoyHash = hashNow(Base64.getEncoder().encodeToString(decoy));
+        String decoyPassword = Base64.getEncoder().encodeToString(decoy);
+        // First in the pool's queue, so that a verification waiting for it waits at most one derivation.
+        this.decoyHash = CompletableFuture.supplyAsync(() -> hashNow(decoyPassword), pool);
     }
 
     /** Hashes {@code password} on the pool. */
@@ -77,7 +91,7 @@ public final class PasswordHasher implements AutoCloseable {
     /** Whether {@code password} matches {@code encodedHash}; a null hash (unknown user) costs the same and is false. */
     public CompletableFuture<Boolean> verify(String password, String encodedHash) {
         return submit(() -> {
-            boolean matches = verifyNow(password, encodedHash == null ? decoyHash : encodedHash);
+            boolean matches = verifyNow(password, encodedHash == null ? decoyHash.join() : encodedHash);
             return matches && encodedHash != null;
         });
     }
@@ -120,11 +134,9 @@ public final class PasswordHasher implements AutoCloseable {
     private static byte[] derive(String password, byte[] salt, int rounds) {
         PBEKeySpec spec = new PBEKeySpec(password.toCharArray(), salt, rounds, KEY_BITS);
         try {
-            return SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256")
-                    .generateSecret(spec)
-                    .getEncoded();
+            return SecretKeyFactory.getInstance(ALGORITHM).generateSecret(spec).getEncoded();
         } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("the JDK lacks PBKDF2WithHmacSHA256", e);
+            throw new IllegalStateException("the JDK lacks " + ALGORITHM, e);
         } finally {
             spec.clearPassword();
         }

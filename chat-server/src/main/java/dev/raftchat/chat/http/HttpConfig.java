@@ -98,19 +98,11 @@ public record HttpConfig(
         if (host == null || AdminGate.isIpLiteral(host) || host.equals("0.0.0.0")) {
             return this;
         }
+        Builder builder = toBuilder();
         TreeSet<String> hosts = new TreeSet<>(allowedHosts);
         hosts.add(host);
-        return new HttpConfig(
-                connectionsMax,
-                connectionsPerAddressMax,
-                headerReadTimeoutMillis,
-                bodyReadTimeoutMillis,
-                keepAliveIdleTimeoutMillis,
-                pipelinedRequestsMax,
-                webSocketAuthTimeoutMillis,
-                firehosePingIntervalMillis,
-                firehoseIdleTimeoutMillis,
-                hosts);
+        builder.allowedHosts = hosts;
+        return builder.build();
     }
 
     /** A builder starting from these settings (tests and flags). */

@@ -1,6 +1,5 @@
 package dev.raftchat.chat.state;
 
-import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -186,16 +185,13 @@ final class ChatAccounts {
      * Reads what {@link #write} wrote, checking order; with {@code legacy} (format 2) every user counts as
      * vouched by the operator (admins listed before that rule keep their rights).
      */
-    static ChatAccounts read(DataInputStream in, ChatPolicy policy, boolean legacy) throws IOException {
+    static ChatAccounts read(SnapshotInput in, ChatPolicy policy, boolean legacy) throws IOException {
         int max = ChatLimits.STRING_BYTES_LIMIT;
         ChatAccounts part = new ChatAccounts();
         int userCount = ChatModel.count(in, "user", policy.usersMax());
         for (int u = 0; u < userCount; u++) {
             ChatModel.User user = new ChatModel.User(
-                    ChatCodec.readString(in, max),
-                    ChatCodec.readString(in, max),
-                    in.readLong(),
-                    legacy || ChatCodec.readBoolean(in));
+                    in.readString(max), in.readString(max), in.readLong(), legacy || in.readBoolean());
             String key = ChatModel.fold(user.username());
             if (!part.users.isEmpty() && part.users.lastKey().compareTo(key) >= 0) {
                 throw new IOException("chat snapshot lists user '" + user.username() + "' out of order");
@@ -205,11 +201,7 @@ final class ChatAccounts {
         int sessionCount = ChatModel.count(in, "session", Integer.MAX_VALUE);
         for (int s = 0; s < sessionCount; s++) {
             ChatModel.Session session = new ChatModel.Session(
-                    in.readLong(),
-                    ChatCodec.readString(in, max),
-                    ChatCodec.readString(in, max),
-                    in.readLong(),
-                    in.readLong());
+                    in.readLong(), in.readString(max), in.readString(max), in.readLong(), in.readLong());
             if ((!part.sessionsById.isEmpty() && part.sessionsById.lastKey() >= session.sessionId())
                     || part.sessionIdsByTokenHash.containsKey(session.tokenHash())) {
                 throw new IOException("chat snapshot lists session " + session.sessionId() + " out of order or twice");

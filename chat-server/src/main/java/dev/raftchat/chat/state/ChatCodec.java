@@ -351,6 +351,23 @@ public final class ChatCodec {
         }
     }
 
+    /** {@link #readMessage(DataInputStream, int, boolean)} from a snapshot; the author goes through the shared strings. */
+    static Message readMessage(SnapshotInput in, int bytesMax, boolean withVerified) throws IOException {
+        long id = in.readLong();
+        long seq = in.readLong();
+        long postedAtMillis = in.readLong();
+        long editedAtMillis = in.readLong();
+        String author = in.readSharedString(bytesMax);
+        String text = in.readNullableString(bytesMax);
+        String txnId = in.readNullableString(bytesMax);
+        boolean verified = !withVerified || in.readBoolean();
+        try {
+            return new Message(id, seq, author, text, postedAtMillis, editedAtMillis, text == null, txnId, verified);
+        } catch (IllegalArgumentException e) {
+            throw new IOException("invalid message: " + e.getMessage(), e);
+        }
+    }
+
     /**
      * Decodes a command of any version this build knows.
      *

@@ -1,6 +1,5 @@
 package dev.raftchat.chat.state;
 
-import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.Iterator;
@@ -120,16 +119,16 @@ final class ChatDedup {
      * Reads what {@link #write} wrote; {@code original} rebuilds what format 2 ({@code legacy}) lacks of a
      * message (its {@code verified} flag), and is the identity otherwise.
      */
-    static ChatDedup read(DataInputStream in, boolean legacy, UnaryOperator<Message> original) throws IOException {
+    static ChatDedup read(SnapshotInput in, boolean legacy, UnaryOperator<Message> original) throws IOException {
         int max = ChatLimits.STRING_BYTES_LIMIT;
         ChatDedup part = new ChatDedup();
         int txnCount = ChatModel.count(in, "transaction id", Integer.MAX_VALUE);
         for (int t = 0; t < txnCount; t++) {
             Entry entry = new Entry(
-                    ChatCodec.readString(in, max),
-                    ChatCodec.readString(in, max),
+                    in.readString(max),
+                    in.readString(max),
                     in.readLong(),
-                    ChatCodec.readString(in, max),
+                    in.readString(max),
                     original.apply(ChatCodec.readMessage(in, max, !legacy)));
             String key = key(entry.author(), entry.original().verified(), entry.txnId());
             if (part.entries.put(key, entry) != null) {

@@ -1,7 +1,6 @@
 package dev.raftchat.chat.state;
 
 import dev.raftchat.chat.state.ChatRooms.Room;
-import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -992,7 +991,7 @@ public final class ChatModel {
     }
 
     /** Reads what {@link #write} wrote into a fresh model, checking order and invariants. */
-    static ChatModel read(DataInputStream in, ChatLimits limits, ChatPolicy policy) throws IOException {
+    static ChatModel read(SnapshotInput in, ChatLimits limits, ChatPolicy policy) throws IOException {
         return read(in, limits, policy, false);
     }
 
@@ -1002,7 +1001,7 @@ public final class ChatModel {
      *               used without its token since it was registered), its users as vouched by the operator
      *               (admins listed before this version keep their rights)
      */
-    static ChatModel read(DataInputStream in, ChatLimits limits, ChatPolicy policy, boolean legacy) throws IOException {
+    static ChatModel read(SnapshotInput in, ChatLimits limits, ChatPolicy policy, boolean legacy) throws IOException {
         long logTimeMillis = in.readLong();
         ChatRooms rooms = ChatRooms.read(in, limits, legacy);
         ChatAccounts accounts = ChatAccounts.read(in, policy, legacy);
@@ -1049,7 +1048,7 @@ public final class ChatModel {
     }
 
     /** A section's count, checked against its bound. */
-    static int count(DataInputStream in, String what, int max) throws IOException {
+    static int count(SnapshotInput in, String what, int max) throws IOException {
         int count = in.readInt();
         if (count < 0 || count > max) {
             throw new IOException("chat snapshot " + what + " count " + count + " is outside [0, " + max + "]");

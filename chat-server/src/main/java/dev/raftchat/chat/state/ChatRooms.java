@@ -1,6 +1,5 @@
 package dev.raftchat.chat.state;
 
-import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -82,6 +81,9 @@ final class ChatRooms {
     }
 
     private final TreeMap<String, Room> rooms = new TreeMap<>();
+
+    /** A restored room's message list is sized for at most this many messages before the first one is read. */
+    static final int MESSAGES_PRESIZED_MAX = 1 << 20;
 
     Room get(String name) {
         return rooms.get(name);
@@ -239,12 +241,12 @@ final class ChatRooms {
     }
 
     /** Reads what {@link #write} wrote, checking order and invariants. */
-    static ChatRooms read(DataInputStream in, ChatLimits limits, boolean legacy) throws IOException {
+    static ChatRooms read(SnapshotInput in, ChatLimits limits, boolean legacy) throws IOException {
         int max = ChatLimits.STRING_BYTES_LIMIT;
         ChatRooms part = new ChatRooms();
         int roomCount = ChatModel.count(in, "room", limits.roomsMax());
         for (int r = 0; r < roomCount; r++) {
-            String name = ChatCodec.readString(in, max);
+            String name = in.readString(max);
             try {
                 ChatModel.checkRoomName(limits, name);
             } catch (InvalidCommandException e) {
@@ -253,7 +255,7 @@ final class ChatRooms {
             if (!part.rooms.isEmpty() && part.rooms.lastKey().compareTo(name) >= 0) {
                 throw new IOException("chat snapshot lists room '" + name + "' out of order");
             }
-            Room room = new Room(name, in.readLong(), ChatCodec.readNullableString(in, max));
+            Room room = new Room(name, in.readLong(), in.readNullableSharedString(max));
             room.retentionMaxMessages = in.readLong();
             room.retentionMaxAgeSeconds = in.readLong();
             room.firstSeq = in.readLong();
@@ -263,6 +265,8 @@ final class ChatRooms {
                 throw new IOException("chat snapshot room '" + name + "' has invalid counters");
             }
             int messageCount = ChatModel.count(in, "message", Integer.MAX_VALUE);
+            // Sized up front, but never beyond what a corrupt count could make it allocate for nothing.
+            room.messages.ensureCapacity(Math.min(messageCount, MESSAGES_PRESIZED_MAX));
             for (int m = 0; m < messageCount; m++) {
                 Message message = ChatCodec.readMessage(in, max, !legacy);
                 if (message.seq() != room.firstSeq + m) {
@@ -279,7 +283,7 @@ final class ChatRooms {
             room.latestSeq = room.firstSeq + messageCount - 1;
             int markerCount = ChatModel.count(in, "read marker", Integer.MAX_VALUE);
             for (int k = 0; k < markerCount; k++) {
-                String user = ChatCodec.readString(in, max);
+                String user = in.readSharedString(max);
                 if (!room.readMarkers.isEmpty() && room.readMarkers.lastKey().compareTo(user) >= 0) {
                     throw new IOException("chat snapshot lists read markers out of order in room '" + name + "'");
                 }

@@ -3,10 +3,8 @@ package dev.raftchat.chat.state;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.raftchat.raft.statemachine.StateMachine;
-import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -590,7 +588,7 @@ public final class ChatStateMachine implements StateMachine {
      */
     @Override
     public void restore(InputStream in) throws IOException {
-        DataInputStream data = new DataInputStream(new BufferedInputStream(in, 64 * 1024));
+        SnapshotInput data = new SnapshotInput(in);
         int magic = data.readInt();
         if (magic != SNAPSHOT_MAGIC) {
             throw new IOException(
@@ -611,7 +609,7 @@ public final class ChatStateMachine implements StateMachine {
         int peerCount = readCount(data, "peer", Integer.MAX_VALUE);
         for (int i = 0; i < peerCount; i++) {
             long nodeId = data.readLong();
-            String url = ChatCodec.readString(data, stringBytesMax);
+            String url = data.readString(stringBytesMax);
             byte learner = data.readByte();
             if (learner != 0 && learner != 1) {
                 throw new IOException("chat snapshot has learner flag " + learner + " for node " + nodeId);
@@ -682,7 +680,7 @@ public final class ChatStateMachine implements StateMachine {
         }
     }
 
-    private static int readCount(DataInputStream data, String what, int max) throws IOException {
+    private static int readCount(SnapshotInput data, String what, int max) throws IOException {
         int count = data.readInt();
         if (count < 0 || count > max) {
             throw new IOException("chat snapshot " + what + " count " + count + " is outside [0, " + max + "]");

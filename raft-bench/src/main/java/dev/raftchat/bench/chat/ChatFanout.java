@@ -1,5 +1,6 @@
 package dev.raftchat.bench.chat;
 
+import dev.raftchat.bench.CommonOptions;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -10,9 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,10 +26,9 @@ import java.util.regex.Pattern;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
 /**
  * WebSocket fan-out of the chat API v1 on a real raft-chat cluster (processes of the chat-server fat jar on
@@ -153,27 +150,11 @@ public final class ChatFanout implements Callable<Integer> {
             description = "Record a JFR profile (settings=profile) of the subscribers' node over the measured window.")
     boolean jfr;
 
-    @Option(
-            names = "--jar",
-            paramLabel = "PATH",
-            defaultValue = "chat-server/target/chat-server-0.1.0-SNAPSHOT-all.jar",
-            description = "The raft-chat fat jar (default: ${DEFAULT-VALUE}).")
-    Path jar;
+    @Mixin
+    NodeProcessOptions nodeProcesses;
 
-    @Option(
-            names = "--dir",
-            paramLabel = "DIR",
-            description = "Where the nodes run (default: raft-bench/target/chat-fanout/<UTC time>).")
-    Path dirOption;
-
-    @Option(
-            names = {"-h", "--help"},
-            usageHelp = true,
-            description = "Show this help message and exit.")
-    boolean help;
-
-    @Spec
-    CommandSpec spec;
+    @Mixin
+    CommonOptions common;
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new ChatFanout()).execute(args));
@@ -191,12 +172,12 @@ public final class ChatFanout implements Callable<Integer> {
                 || !(subscribeTo.equals("leader") || subscribeTo.equals("follower"))
                 || !(postTo.equals("leader") || postTo.equals("all"))) {
             throw new ParameterException(
-                    spec.commandLine(),
+                    common.commandLine(),
                     "nodes 1 or 3, subscribers >= 1, posters >= 1, rate >= 0, seconds > 0, warm-up >= 0,"
                             + " message chars >= 40, subscribe-to leader or follower, post-to leader or all");
         }
         if (subscribeTo.equals("follower") && nodes == 1) {
-            throw new ParameterException(spec.commandLine(), "a 1-node cluster has no follower");
+            throw new ParameterException(common.commandLine(), "a 1-node cluster has no follower");
         }
         List<String> nodeJvmOptions = new ArrayList<>(List.of("-Xmx" + heap, "-XX:+UseSerialGC"));
         for (String option : nodeJvmOptionText.trim().split("\\s+")) {
@@ -204,10 +185,7 @@ public final class ChatFanout implements Callable<Integer> {
                 nodeJvmOptions.add(option);
             }
         }
-        String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
-                .withZone(ZoneOffset.UTC)
-                .format(Instant.now());
-        Path dir = (dirOption != null ? dirOption : Path.of("raft-bench/target/chat-fanout/" + stamp)).toAbsolutePath();
+        Path dir = nodeProcesses.dir();
         System.out.printf(
                 Locale.ROOT,
                 "chat-fanout: %d node(s) (%s), %d subscribers on the %s, %d posters to %s, rate %s,"
@@ -225,7 +203,8 @@ public final class ChatFanout implements Callable<Integer> {
                 ChatBench.loadAverage(),
                 dir);
         int exit;
-        try (ChatCluster cluster = new ChatCluster(jar, dir, nodes, nodeJvmOptions, ChatCluster.BENCH_NODE_OPTIONS)) {
+        try (ChatCluster cluster =
+                new ChatCluster(nodeProcesses.jar, dir, nodes, nodeJvmOptions, ChatCluster.BENCH_NODE_OPTIONS)) {
             cluster.startAll();
             cluster.awaitReady(Duration.ofSeconds(60));
             exit = run(cluster, dir);
@@ -258,10 +237,6 @@ public final class ChatFanout implements Callable<Integer> {
                 201,
                 "create the room");
 
-        long origin = System.nanoTime();
-        long measureFrom = origin + (long) (warmup * 1e9);
-        long measureTo = measureFrom + (long) (seconds * 1e9);
-
         // Subscribers first, each confirmed subscribed, so that every post of the run reaches all of them.
         List<Subscriber> subscriberList = new ArrayList<>();
         for (int s = 0; s < subscribers; s++) {
@@ -270,13 +245,17 @@ public final class ChatFanout implements Callable<Integer> {
                     new RawWebSocket(
                             cluster.uri(subscriberNode),
                             "/api/v1/ws?token=" + URLEncoder.encode(readerToken, StandardCharsets.UTF_8),
-                            READ_TIMEOUT_MILLIS),
-                    measureFrom,
-                    measureTo);
+                            READ_TIMEOUT_MILLIS));
             subscriber.subscribe();
             subscriberList.add(subscriber);
         }
+        // The windows start once every subscriber is in place, so that a paced poster does not start behind.
+        long origin = System.nanoTime();
+        long measureFrom = origin + (long) (warmup * 1e9);
+        long measureTo = measureFrom + (long) (seconds * 1e9);
         for (Subscriber subscriber : subscriberList) {
+            subscriber.measureFrom = measureFrom;
+            subscriber.measureTo = measureTo;
             subscriber.start();
         }
 
@@ -613,8 +592,10 @@ public final class ChatFanout implements Callable<Integer> {
         private static final byte[] TEXT = "\"text\":\"t=".getBytes(StandardCharsets.US_ASCII);
 
         final RawWebSocket socket;
-        private final long measureFrom;
-        private final long measureTo;
+        /** The measured window; set before {@link #start()}, which publishes them to the thread. */
+        long measureFrom;
+
+        long measureTo;
         final Histogram latency = new Histogram(3);
         long delivered;
         long orderViolations;
@@ -622,12 +603,10 @@ public final class ChatFanout implements Callable<Integer> {
         volatile int closeCode = -1;
         volatile String failure;
 
-        Subscriber(int index, RawWebSocket socket, long measureFrom, long measureTo) {
+        Subscriber(int index, RawWebSocket socket) {
             super("fanout-subscriber-" + index);
             setDaemon(true);
             this.socket = socket;
-            this.measureFrom = measureFrom;
-            this.measureTo = measureTo;
         }
 
         /** Waits for ready, subscribes to the room from its latest message on, waits for subscribed. */

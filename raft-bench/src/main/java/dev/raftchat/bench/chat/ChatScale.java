@@ -1,9 +1,13 @@
 package dev.raftchat.bench.chat;
 
 import dev.raftchat.bench.CommonOptions;
+import dev.raftchat.bench.StorageBench;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -31,7 +35,7 @@ import picocli.CommandLine.ParameterException;
  * Then, per node: heap in use after a full GC and resident memory (VmRSS); the snapshots' size on disk and how
  * long the leader took to write each one; and, on a follower, two restarts timed until the node holds every
  * message: after kill -9 with its data (recovery from its own snapshot and log), and after it stayed down while
- * the others took more than a snapshot interval of further posts (the leader's log no longer reaches back to
+ * the others took a few log tails of further posts and the leader took a snapshot (its log no longer reaches back to
  * the follower's, so the leader sends its snapshot). A follower whose data is wiped and that comes back under
  * the same id is not a case Raft repairs (its log would go back in time; the leader ignores its rejections
  * as stale), so it is not measured: such a node must be removed and added again. Finally the restarted node's rooms are read back (stale reads, on that
@@ -56,11 +60,23 @@ public final class ChatScale implements Callable<Integer> {
     /** The date at the start of a node's plain log line: ISO-8601 in UTC (chat-server's logback.xml). */
     private static final String LOG_TIME = "^(\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z)";
 
-    private static final Pattern WRITTEN =
-            Pattern.compile(LOG_TIME + " .*node \\d+: snapshot (\\d+)@(\\d+) written; log compacted");
+    private static final Pattern WRITTEN = Pattern.compile(
+            LOG_TIME + " .*node \\d+: snapshot (\\d+)@(\\d+) written \\((\\d+) bytes\\); log compacted");
     private static final Pattern RESTORED =
             Pattern.compile(LOG_TIME + " .*restored the state machine from snapshot (\\d+)@");
     private static final Pattern INSTALLED = Pattern.compile(LOG_TIME + " .*installed snapshot (\\d+)@");
+    /** SnapshotManager's install line: bytes, then ms to receive them, to make them durable, to restore the state. */
+    private static final Pattern INSTALL_TIMES = Pattern.compile(
+            "installed snapshot \\S+ from the leader: (\\d+) bytes"
+                    + " received in (\\d+) ms \\(first chunk to last\\), made durable in (\\d+) ms, state restored in (\\d+) ms");
+    /** Bytes written per force when measuring the disk's sequential write+force bandwidth. */
+    static final int DISK_BYTES_PER_FORCE = 4 * 1024 * 1024;
+
+    static final double DISK_SECONDS = 3;
+    /** Refused posts printed (the rest are only counted): a full state refuses every post after it. */
+    static final int REFUSALS_PRINTED_MAX = 10;
+
+    private static final AtomicLong REFUSALS_PRINTED = new AtomicLong();
 
     @Option(
             names = "--messages",
@@ -148,7 +164,13 @@ public final class ChatScale implements Callable<Integer> {
                 List.of("-Xmx" + heap, "-XX:+UseSerialGC"),
                 Stream.concat(
                                 ChatCluster.BENCH_NODE_OPTIONS.stream(),
-                                Stream.of("--snapshot-count", Long.toString(snapshotCount)))
+                                Stream.of(
+                                        "--snapshot-count",
+                                        Long.toString(snapshotCount),
+                                        // The state budget the heap allows (RaftChatMain wants 3x the budget):
+                                        // the default 256 MiB holds about 800,000 of these messages.
+                                        "--state-bytes-max",
+                                        Long.toString(bytes(heap) / 3)))
                         .toList())) {
             cluster.startAll();
             cluster.awaitReady(Duration.ofSeconds(60));
@@ -220,10 +242,13 @@ public final class ChatScale implements Callable<Integer> {
             System.out.println();
             try {
                 restart(cluster, follower, false, commit, acked, rooms);
-                // Restart 2: the follower stays down while the others take more than a snapshot interval of posts,
+                // Restart 2: the follower stays down while the others take more posts and a snapshot,
                 // so the leader's log no longer reaches back to the follower's: the leader must send its snapshot.
                 cluster.stop(follower, true);
-                long extra = snapshotCount + 2 * LOG_TAIL_ENTRIES;
+                // A few log tails of posts, then a snapshot on demand (what GET /api/v1/admin/backup does on the
+                // leader): the leader's log then starts past the follower's. (Waiting for an automatic snapshot
+                // would take as many bytes of posts as the state holds: the policy is proportional.)
+                long extra = 3 * LOG_TAIL_ENTRIES;
                 long[] more = load(cluster, messages, extra, rooms, clients, messageChars, Double.MAX_VALUE);
                 acked += more[0];
                 System.out.printf(
@@ -232,6 +257,11 @@ public final class ChatScale implements Callable<Integer> {
                         more[0],
                         follower,
                         more[1]);
+                long snapshotBytes = takeSnapshot(cluster.uri(leader));
+                System.out.printf(
+                        Locale.ROOT,
+                        "leader's snapshot taken on demand (GET /api/v1/admin/backup): %,d bytes%n",
+                        snapshotBytes);
                 commit = cluster.statusField(leader, "CommitIndex");
                 restart(cluster, follower, true, commit, acked, rooms);
             } catch (RuntimeException e) {
@@ -264,24 +294,26 @@ public final class ChatScale implements Callable<Integer> {
                 running.add(id);
             }
         }
-        List<HttpClient> http = ChatLoad.httpClients(clients);
         List<Thread> threads = new ArrayList<>();
         for (int c = 0; c < clients; c++) {
             final int client = c;
             Thread thread = new Thread(
                     () -> {
-                        HttpClient httpClient = http.get(client / ChatLoad.CLIENTS_PER_HTTP_CLIENT);
                         URI node = cluster.uri(running.get(client % running.size()));
-                        while (System.nanoTime() < loadEnd) {
-                            long k = next.getAndIncrement();
-                            if (k >= first + count) {
-                                return;
-                            }
-                            String text = ChatLoad.message("m" + k + " ", messageChars);
-                            if (postWithRetry(httpClient, node, "room-" + (k % rooms), text)) {
-                                acknowledged.incrementAndGet();
-                            } else {
-                                failed.incrementAndGet();
+                        // The cheapest client on CPU (see RawHttpClient): the load generator shares the
+                        // machine's cores with the three nodes it loads.
+                        try (RawHttpClient http = new RawHttpClient(node, (int) ChatLoad.REQUEST_TIMEOUT.toMillis())) {
+                            while (System.nanoTime() < loadEnd) {
+                                long k = next.getAndIncrement();
+                                if (k >= first + count) {
+                                    return;
+                                }
+                                String text = ChatLoad.message("m" + k + " ", messageChars);
+                                if (postWithRetry(http, node, "room-" + (k % rooms), text)) {
+                                    acknowledged.incrementAndGet();
+                                } else {
+                                    failed.incrementAndGet();
+                                }
                             }
                         }
                     },
@@ -311,24 +343,23 @@ public final class ChatScale implements Callable<Integer> {
     }
 
     /** One post, retried on a failure that is not the client's (a 503 during a leader change, a reset connection). */
-    private static boolean postWithRetry(HttpClient http, URI node, String room, String text) {
+    private static boolean postWithRetry(RawHttpClient http, URI node, String room, String text) {
+        ChatLoad.Request post = ChatLoad.postRequest(node, room, "scale", text);
         for (int attempt = 0; attempt < 5; attempt++) {
             try {
-                HttpResponse<String> response =
-                        http.send(ChatLoad.post(node, room, "scale", text), HttpResponse.BodyHandlers.ofString());
-                if (response.statusCode() == 201) {
+                RawHttpClient.Response response = http.exchange(post.method(), post.pathAndQuery(), post.body());
+                if (response.status() == 201) {
                     return true;
                 }
-                if (response.statusCode() != 503) {
-                    System.err.println("post to " + room + ": HTTP " + response.statusCode() + " "
-                            + ChatLoad.abbreviate(response.body()));
+                if (response.status() != 503) {
+                    if (REFUSALS_PRINTED.getAndIncrement() < REFUSALS_PRINTED_MAX) {
+                        System.err.println("post to " + room + ": HTTP " + response.status() + " "
+                                + ChatLoad.abbreviate(response.body()));
+                    }
                     return false;
                 }
             } catch (IOException e) {
                 // retried below; a retry may duplicate the post, which the final count would show
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
             }
         }
         return false;
@@ -368,8 +399,9 @@ public final class ChatScale implements Callable<Integer> {
                     .orElse(-1);
             System.out.printf(
                     Locale.ROOT,
-                    "  snapshot at index %,d: %s%n",
+                    "  snapshot at index %,d (%,d bytes): %s%n",
                     index,
+                    Long.parseLong(m.group(4)),
                     start < 0 ? "start not observed" : String.format(Locale.ROOT, "about %,d ms", end - start));
         }
     }
@@ -403,8 +435,13 @@ public final class ChatScale implements Callable<Integer> {
         }
         double caughtUpSeconds = (System.nanoTime() - started) / 1e9;
         String snapshotLine = "";
+        Matcher installTimes = null;
         List<String> lines = Files.readAllLines(cluster.logFile(id), StandardCharsets.UTF_8);
         for (String line : lines.subList((int) logOffset, lines.size())) {
+            Matcher times = INSTALL_TIMES.matcher(line);
+            if (behind && times.find()) {
+                installTimes = times;
+            }
             Matcher m = (behind ? INSTALLED : RESTORED).matcher(line);
             if (m.find()) {
                 snapshotLine = String.format(
@@ -415,6 +452,27 @@ public final class ChatScale implements Callable<Integer> {
                         (wallMillis(m.group(1)) - startedAtMillis) / 1e3);
             }
         }
+        if (installTimes != null) {
+            long bytes = Long.parseLong(installTimes.group(1));
+            long receivedMillis = Long.parseLong(installTimes.group(2));
+            long durableMillis = Long.parseLong(installTimes.group(3));
+            long restoredMillis = Long.parseLong(installTimes.group(4));
+            double streamSeconds = Math.max(receivedMillis + durableMillis, 1) / 1e3;
+            double diskBytesPerSecond = diskSequentialBytesPerSecond(cluster.dataDirectory(id));
+            snapshotLine += String.format(
+                    Locale.ROOT,
+                    "%n  snapshot install: %,d bytes received in %,d ms and made durable in %,d ms: %.1f MB/s, %.2f of"
+                            + " the disk's sequential write+force bandwidth measured now (%.1f MB/s, %d MiB per"
+                            + " force); then the state restored from it in %,d ms",
+                    bytes,
+                    receivedMillis,
+                    durableMillis,
+                    bytes / streamSeconds / 1e6,
+                    bytes / streamSeconds / diskBytesPerSecond,
+                    diskBytesPerSecond / 1e6,
+                    DISK_BYTES_PER_FORCE >> 20,
+                    restoredMillis);
+        }
         long[] counted = countMessages(cluster.uri(id), rooms);
         System.out.printf(
                 Locale.ROOT,
@@ -422,7 +480,7 @@ public final class ChatScale implements Callable<Integer> {
                         + " message) after %.1f s%s; read back %,d messages in %,d rooms from that node alone (%,d acknowledged%s)%n",
                 id,
                 behind
-                        ? "after it missed more than a snapshot interval (snapshot sent by the leader)"
+                        ? "after the leader's log moved past it (snapshot sent by the leader)"
                         : "after kill -9 (own snapshot + log)",
                 readySeconds,
                 target,
@@ -438,6 +496,45 @@ public final class ChatScale implements Callable<Integer> {
                 id,
                 cluster.heapUsedAfterGcKibibytes(id),
                 cluster.residentKibibytes(id));
+    }
+
+    /**
+     * The disk's sequential write+force bandwidth in bytes per second, on the file system of {@code near}: writes
+     * of {@link #DISK_BYTES_PER_FORCE} each followed by a force, for {@link #DISK_SECONDS} (StorageBench's raw loop).
+     */
+    static double diskSequentialBytesPerSecond(Path near) throws IOException {
+        Path file = near.resolveSibling("disk-bandwidth.tmp");
+        try (StorageBench.RawRunner runner = new StorageBench.RawRunner(file, DISK_BYTES_PER_FORCE)) {
+            long started = System.nanoTime();
+            long forces = runner.runFor((long) (DISK_SECONDS * 1e9));
+            return forces * (double) DISK_BYTES_PER_FORCE / ((System.nanoTime() - started) / 1e9);
+        }
+    }
+
+    /** Has {@code node} take a snapshot now (GET /api/v1/admin/backup, admin on loopback); returns its size. */
+    static long takeSnapshot(URI node) throws IOException, InterruptedException {
+        HttpClient http =
+                HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        HttpResponse<InputStream> response = http.send(
+                HttpRequest.newBuilder(node.resolve("/api/v1/admin/backup"))
+                        .timeout(Duration.ofMinutes(5))
+                        .build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        try (InputStream body = response.body()) {
+            long bytes = body.transferTo(OutputStream.nullOutputStream());
+            if (response.statusCode() != 200) {
+                throw new IllegalStateException("GET /api/v1/admin/backup: HTTP " + response.statusCode());
+            }
+            return bytes;
+        }
+    }
+
+    /** A size like the JVM's {@code -Xmx}: a number with an optional k, m or g suffix. */
+    static long bytes(String size) {
+        String lower = size.trim().toLowerCase(Locale.ROOT);
+        char unit = lower.charAt(lower.length() - 1);
+        long multiplier = unit == 'k' ? 1L << 10 : unit == 'm' ? 1L << 20 : unit == 'g' ? 1L << 30 : 1;
+        return Long.parseLong(multiplier == 1 ? lower : lower.substring(0, lower.length() - 1)) * multiplier;
     }
 
     /** Messages and non-empty rooms node {@code node} serves from local state ({@code ?consistency=stale}). */

@@ -9,8 +9,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * The options of the commands that run raft-chat node processes ({@link ChatBench}, {@link ChatScale}), as a
- * picocli mixin: which fat jar, and where the nodes run.
+ * The options of the commands that run raft-chat node processes ({@link ChatBench}, {@link ChatScale},
+ * {@link ChatFanout}), as a picocli mixin: which fat jar, and where the nodes run.
  */
 final class NodeProcessOptions {
     @Option(

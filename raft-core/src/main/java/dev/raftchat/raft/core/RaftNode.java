@@ -1227,11 +1227,11 @@ public final class RaftNode {
             }
         }
         long index = log.lastIndex() + 1;
-        // In force from here on (the append listener adopts it): a joint configuration's entry needs majorities
-        // of both halves, itself included.
+        // In force from here on (the append listener adopts it): a joint configuration's entry, and every entry
+        // still uncommitted, needs majorities of both halves. (A voter change is always joint, so the quorum
+        // only grows stricter here: nothing new can commit, unlike when the leader leaves the joint one.)
         appendAsLeader(List.of(new Entry(term, index, EntryType.CONFIG_CHANGE, change.encode())));
         pendingConfIndex = index;
-        maybeCommit();
         broadcastAppend();
         return index;
     }

@@ -8,6 +8,8 @@ import java.util.TreeMap;
 /**
  * A snapshot of a node's view of the cluster, for monitoring and tests.
  *
+ * @param conf the configuration at the applied index: what the application has seen applied (elections and the
+ *     commit quorum already use the latest configuration in the log, committed or not, thesis §4.1)
  * @param progress per-member replication progress, by ascending id; filled only on the leader (empty elsewhere)
  * @param nonMemberMessagesDropped messages dropped since this node object was created because their sender
  *     is not a member of the configuration (and the message is not leader traffic a joining or lagging

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -49,6 +50,8 @@ final class SnapshotManager {
     private long lastSnapshotBytes;
     /** Bytes received so far of the snapshot being staged. */
     private long receivingBytes;
+    /** When the first chunk of the snapshot being staged arrived (System.nanoTime), for the install's log line. */
+    private long receivingStartedNanos;
 
     private final Executor writer;
 
@@ -131,6 +134,11 @@ final class SnapshotManager {
                 receiving = store.create(chunk.meta());
                 receivingMeta = chunk.meta();
                 receivingBytes = 0;
+                receivingStartedNanos = System.nanoTime();
+                log.info(
+                        "node {}: receiving snapshot {} from the leader",
+                        id,
+                        chunk.meta().position());
             }
             if (receiving == null || !chunk.meta().equals(receivingMeta)) {
                 throw new IllegalStateException(
@@ -149,15 +157,26 @@ final class SnapshotManager {
             throw new IllegalStateException("node " + id + ": install of " + meta.position()
                     + " but the staged data is " + (receivingMeta == null ? "none" : "of " + receivingMeta.position()));
         }
+        long receivedNanos = System.nanoTime();
         receiving.commit();
         receiving = null;
         receivingMeta = null;
+        long durableNanos = System.nanoTime();
         restoreStateMachine(meta);
+        long restoredNanos = System.nanoTime();
         lastSnapshotBytes = receivingBytes;
         storage.compact(meta.position());
         lastSnapshotIndex = Math.max(lastSnapshotIndex, meta.index());
         bytesSinceSnapshot = 0;
-        log.info("node {}: installed snapshot {} from the leader", id, meta.position());
+        log.info(
+                "node {}: installed snapshot {} from the leader: {} bytes received in {} ms (first chunk to last),"
+                        + " made durable in {} ms, state restored in {} ms",
+                id,
+                meta.position(),
+                receivingBytes,
+                TimeUnit.NANOSECONDS.toMillis(receivedNanos - receivingStartedNanos),
+                TimeUnit.NANOSECONDS.toMillis(durableNanos - receivedNanos),
+                TimeUnit.NANOSECONDS.toMillis(restoredNanos - durableNanos));
     }
 
     private void abortReceiving() {

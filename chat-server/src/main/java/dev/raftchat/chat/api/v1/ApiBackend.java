@@ -21,6 +21,16 @@ public interface ApiBackend {
     /** Proposes {@code command}; completes with its result (accepted or rejected) once applied on this node. */
     CompletableFuture<ChatResult> propose(ChatCommand command);
 
+    /**
+     * Like {@link #propose}, but the future may complete on the Raft runtime's own notification thread instead
+     * of being handed to another thread first: for a caller whose continuation is short and never blocks (decode
+     * the result, write one small JSON answer, hand it to an event loop). Every continuation run there delays the
+     * completion of the proposals behind it. The default is {@link #propose}.
+     */
+    default CompletableFuture<ChatResult> proposeDirect(ChatCommand command) {
+        return propose(command);
+    }
+
     /** Completes once this node has applied every write acknowledged before the call (ReadIndex). */
     CompletableFuture<Void> readBarrier();
 

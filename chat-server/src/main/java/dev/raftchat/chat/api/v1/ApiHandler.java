@@ -798,7 +798,9 @@ public final class ApiHandler implements ApiRoutes {
                         if (retry > 0) {
                             throw ApiError.rateLimited(retry, "writes");
                         }
-                        return backend.propose(new ChatCommand.PostMessageV2(
+                        // Direct: what follows (one post's JSON, then the event loop's write) is short and never
+                        // blocks.
+                        return backend.proposeDirect(new ChatCommand.PostMessageV2(
                                 room,
                                 user,
                                 message,

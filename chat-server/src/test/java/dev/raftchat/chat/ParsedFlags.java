@@ -1,0 +1,21 @@
+package dev.raftchat.chat;
+
+import java.util.Map;
+import picocli.CommandLine;
+
+/** raft-chat's command line parsed as {@code main} parses it (environment, {@code --config} file, flags), for tests. */
+final class ParsedFlags {
+    private ParsedFlags() {}
+
+    /** The parsed command; @throws IllegalArgumentException for an unreadable config file, picocli's exceptions for bad flags */
+    static RaftChatMain parse(Map<String, String> environment, String... args) {
+        CommandLine commandLine = RaftChatMain.commandLine(args, environment);
+        commandLine.parseArgs(args);
+        return commandLine.getCommand();
+    }
+
+    /** The node config of {@link #parse}; @throws IllegalArgumentException naming a bad setting */
+    static ChatNodeConfig config(Map<String, String> environment, String... args) {
+        return parse(environment, args).toConfig();
+    }
+}
