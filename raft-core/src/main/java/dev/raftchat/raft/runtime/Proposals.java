@@ -178,6 +178,13 @@ final class Proposals {
         return slotsHeld.get();
     }
 
+    /** How many proposals the registry holds (taken by the Raft thread, not yet met completed); for tests. */
+    int registeredCount() {
+        synchronized (takenLock) {
+            return taken.size();
+        }
+    }
+
     /**
      * Hands a batch of queued proposals to the node in one {@code propose} call: up to {@code proposalBatchMax}
      * of them and at most {@code proposalBatchBytesMax} bytes (always at least one), skipping those already

@@ -304,6 +304,11 @@ public final class RaftDriver {
         return proposals.pendingCount();
     }
 
+    /** Proposals in the registry of those the driver took; see {@link Proposals#registeredCount}. */
+    int proposalsRegistered() {
+        return proposals.registeredCount();
+    }
+
     public int pendingReads() {
         return reads.pendingCount();
     }
