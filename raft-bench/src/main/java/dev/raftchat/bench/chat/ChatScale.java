@@ -164,10 +164,11 @@ public final class ChatScale implements Callable<Integer> {
                 List.of(
                         "--snapshot-count",
                         Long.toString(snapshotCount),
-                        // The state budget the heap allows (RaftChatMain wants 3x the budget):
-                        // the default 256 MiB holds about 800,000 of these messages.
+                        // The state budget the heap allows (RaftChatMain wants 3x the budget of the usable heap,
+                        // a little under -Xmx, hence a quarter): the default 256 MiB holds about 800,000 of
+                        // these messages.
                         "--state-bytes-max",
-                        Long.toString(bytes(heap) / 3)))) {
+                        Long.toString(bytes(heap) / 4)))) {
             cluster.startAll();
             int leader = cluster.awaitReady(Duration.ofSeconds(60));
             int follower = leader == 3 ? 2 : 3;
