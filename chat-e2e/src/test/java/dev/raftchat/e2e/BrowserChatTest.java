@@ -23,7 +23,7 @@ class BrowserChatTest extends BrowserTestSupport {
     @Test
     void everyNodeServesTheClientAndItOffersLogin() {
         ChatPage page = browserAt(cluster.baseUrl(1));
-        for (long id : cluster.ids()) {
+        for (int id : cluster.ids()) {
             page.driver.get(cluster.baseUrl(id) + "/");
             await().atMost(ChatPage.WAIT)
                     .ignoreExceptions()
@@ -219,7 +219,7 @@ class BrowserChatTest extends BrowserTestSupport {
 
     @Test
     void theClientResumesWithoutGapsOrDuplicatesWhenItsWebSocketIsDropped() throws Exception {
-        long pageNode = cluster.follower(leaderAtStart);
+        int pageNode = follower(leaderAtStart);
         FaultyProxy proxy = closeAfterTest(new FaultyProxy(cluster.httpPort(pageNode)));
         String room = unique("resume");
         ChatPage page = browserAt("http://127.0.0.1:" + proxy.port())
@@ -267,9 +267,9 @@ class BrowserChatTest extends BrowserTestSupport {
 
     @Test
     void theChatCarriesOnThroughALeaderFailoverWithThePageOpen() {
-        long leader = leaderAtStart;
-        long pageNode = cluster.follower(leader);
-        long otherSurvivor = cluster.ids().stream()
+        int leader = leaderAtStart;
+        int pageNode = follower(leader);
+        int otherSurvivor = cluster.ids().stream()
                 .filter(id -> id != leader && id != pageNode)
                 .findFirst()
                 .orElseThrow();
@@ -300,7 +300,7 @@ class BrowserChatTest extends BrowserTestSupport {
                 .isEqualTo("connected");
 
         cluster.start(leader);
-        cluster.awaitStableLeader();
+        awaitStableLeader();
         writer.post(room, "after the old leader is back");
         page.awaitConfirmed("after the old leader is back");
         assertThat(page.confirmedTexts())

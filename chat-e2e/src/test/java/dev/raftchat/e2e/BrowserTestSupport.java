@@ -2,7 +2,9 @@ package dev.raftchat.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.raftchat.chat.testkit.RaftChatCluster;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -21,14 +23,24 @@ import org.openqa.selenium.logging.LogType;
  * using their own users and rooms; a test that kills a node starts it again, and before each test every
  * node is running and they agree on a leader. Each test opens its own browsers, all stopped after it.
  * Screenshots go to {@code target/screenshots}, node logs to {@code target/e2e-logs/<class>}.
+ *
+ * <p>The nodes are {@link RaftChatCluster} processes started from this test's class path (the fat jar is built
+ * after the tests run), so a node can be killed with SIGKILL like a crashed machine and started again on the
+ * same ports and data, and the browser can come back to it.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class BrowserTestSupport {
     static final Path SCREENSHOTS = Path.of("target", "screenshots");
+    static final Duration CLUSTER_WAIT = Duration.ofSeconds(60);
+    /** The default tick: the test machine is often loaded, and shorter elections flap there. */
+    static final long TICK_MILLIS = 100;
+
+    static final long REQUEST_TIMEOUT_MILLIS = 4_000;
+    static final int PASSWORD_HASH_ITERATIONS = 10_000;
 
     private Path temp;
-    ChatProcessCluster cluster;
-    long leaderAtStart;
+    RaftChatCluster cluster;
+    int leaderAtStart;
     private final List<ChromeDriver> browsers = new ArrayList<>();
     private final List<AutoCloseable> closeables = new ArrayList<>();
 
@@ -40,8 +52,20 @@ abstract class BrowserTestSupport {
             System.err.println("chat-e2e: " + Chromium.skipMessage());
             return;
         }
-        cluster = new ChatProcessCluster(
-                temp.resolve("data"), Path.of("target", "e2e-logs", getClass().getSimpleName()), clusterSize());
+        cluster = RaftChatCluster.builder(temp.resolve("data"))
+                .nodes(clusterSize())
+                .classPath(System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")))
+                .jvmOptions(List.of("-Xmx160m", "-XX:+UseSerialGC", "-XX:CICompilerCount=2"))
+                .logDir(Path.of("target", "e2e-logs", getClass().getSimpleName()))
+                .arguments(
+                        "--tick-ms",
+                        Long.toString(TICK_MILLIS),
+                        "--request-timeout-ms",
+                        Long.toString(REQUEST_TIMEOUT_MILLIS),
+                        // The production cost of a password hash only slows every login of the tests down.
+                        "--password-hash-iterations",
+                        Integer.toString(PASSWORD_HASH_ITERATIONS))
+                .build();
         cluster.startAll();
     }
 
@@ -53,13 +77,18 @@ abstract class BrowserTestSupport {
     @BeforeEach
     void everyNodeRuns() {
         Chromium.assumeInstalled();
-        for (long id : cluster.ids()) {
-            if (!cluster.running(id)) {
-                cluster.kill(id); // forget a node that died on its own
-                cluster.start(id);
-            }
-        }
-        leaderAtStart = cluster.awaitStableLeader();
+        cluster.startAll(); // a node a test killed, or one that died on its own
+        leaderAtStart = awaitStableLeader();
+    }
+
+    /** Waits until every running node is ready and they agree on one leader; returns it. */
+    int awaitStableLeader() {
+        return cluster.awaitReady(CLUSTER_WAIT);
+    }
+
+    /** A running node other than {@code leader}. */
+    int follower(int leader) {
+        return cluster.running().stream().filter(id -> id != leader).findFirst().orElseThrow();
     }
 
     @AfterEach

@@ -3,6 +3,7 @@ package dev.raftchat.jepsen;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.raftchat.chat.testkit.RaftChatCluster;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -91,17 +92,15 @@ public final class JepsenRun {
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(1))
                 .build();
-        Cluster cluster = new Cluster(
-                new Cluster.Settings(
+        RaftChatCluster cluster = new JepsenNodes(
                         options.jar(),
                         dataRoot,
                         results.resolve("nodes"),
                         options.heapMegabytes(),
                         options.tickMillis(),
                         options.nodeRequestTimeoutMillis(),
-                        options.snapshotCount()),
-                network,
-                http);
+                        options.snapshotCount())
+                .cluster(network, http);
         Thread cleanup = new Thread(
                 () -> {
                     cluster.close();
@@ -122,7 +121,7 @@ public final class JepsenRun {
             boolean paginated = switch (options.paginated()) {
                 case "on" -> true;
                 case "off" -> false;
-                default -> get(http, cluster.node(1).baseUrl() + "/api/v1/info") == 200;
+                default -> get(http, cluster.baseUrl(1) + "/api/v1/info") == 200;
             };
             LOG.info(
                     "cluster of {} ready; network faults via {}; paginated reads {}",
@@ -152,7 +151,7 @@ public final class JepsenRun {
 
                             @Override
                             public String baseUrl(int node) {
-                                return cluster.node(node).baseUrl();
+                                return cluster.baseUrl(node);
                             }
                         });
                 long runNanos = TimeUnit.SECONDS.toNanos(options.timeSeconds());
@@ -271,7 +270,7 @@ public final class JepsenRun {
         }
     }
 
-    private void awaitReady(Cluster cluster, HttpClient http, Set<Integer> nodes) {
+    private void awaitReady(RaftChatCluster cluster, HttpClient http, Set<Integer> nodes) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(STARTUP_TIMEOUT_SECONDS);
         Set<Integer> waiting = new TreeSet<>(nodes);
         while (!waiting.isEmpty()) {
@@ -283,9 +282,9 @@ public final class JepsenRun {
             for (int id : List.copyOf(waiting)) {
                 if (!cluster.alive(id)) {
                     throw new IllegalStateException(
-                            "node " + id + " exited during startup; see " + cluster.node(id).logFile);
+                            "node " + id + " exited during startup; see " + cluster.logFile(id));
                 }
-                if (get(http, cluster.node(id).baseUrl() + "/rooms/" + ROOMS.get(0)) == 200) {
+                if (get(http, cluster.baseUrl(id) + "/rooms/" + ROOMS.get(0)) == 200) {
                     waiting.remove(id);
                 }
             }
@@ -298,13 +297,13 @@ public final class JepsenRun {
      * hold the same sequences. Returns the last answers (null for a member or room that never answered).
      */
     private Map<Integer, Map<String, List<String>>> recover(
-            Cluster cluster, Nemesis nemesis, HttpClient http, Workload workload, boolean paginated) {
+            RaftChatCluster cluster, Nemesis nemesis, HttpClient http, Workload workload, boolean paginated) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(options.recoverSeconds());
         Set<Integer> members = null;
         while (System.nanoTime() < deadline && members == null) {
             int leader = cluster.leader();
             if (leader > 0) {
-                members = cluster.members(leader);
+                members = cluster.members(leader).orElse(null);
             }
             if (members == null) {
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(250));
@@ -323,7 +322,7 @@ public final class JepsenRun {
             for (int id : members) {
                 Map<String, List<String>> rooms = new TreeMap<>();
                 for (String room : ROOMS) {
-                    List<String> values = readRoom(http, cluster.node(id).baseUrl(), room);
+                    List<String> values = readRoom(http, cluster.baseUrl(id), room);
                     if (values == null) {
                         complete = false;
                     }

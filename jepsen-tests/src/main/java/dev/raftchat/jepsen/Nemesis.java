@@ -3,6 +3,7 @@ package dev.raftchat.jepsen;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.raftchat.chat.testkit.RaftChatCluster;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -32,7 +33,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Injects {@link Fault faults} into a running {@link Cluster} and heals them. Keeps the set of members it
+ * Injects {@link Fault faults} into a running {@link RaftChatCluster} and heals them. Keeps the set of members it
  * expects (changed by {@link Fault#MEMBERSHIP}), which clients and the final check use. Every fault and
  * heal is appended to {@code faults.jsonl} with the run's monotonic time.
  *
@@ -45,7 +46,7 @@ public final class Nemesis implements AutoCloseable {
     /** Bounds each phase of a membership step (promotion, settling) so a stuck change cannot stall the schedule. */
     private static final long MEMBERSHIP_STEP_SECONDS = 20;
 
-    private final Cluster cluster;
+    private final RaftChatCluster cluster;
     private final NetworkFaults network;
     private final HttpClient http;
     private final History clock;
@@ -57,7 +58,7 @@ public final class Nemesis implements AutoCloseable {
     private int nextSpareId;
 
     public Nemesis(
-            Cluster cluster,
+            RaftChatCluster cluster,
             NetworkFaults network,
             HttpClient http,
             History clock,
@@ -284,8 +285,7 @@ public final class Nemesis implements AutoCloseable {
         }
         List<String> cuts = new ArrayList<>();
         for (int id : nodes) {
-            cuts.add(
-                    "n" + id + ": " + cutToSyncedLength(cluster.node(id).dataDir.resolve("log")));
+            cuts.add("n" + id + ": " + cutToSyncedLength(cluster.dataDir(id).resolve("log")));
         }
         record(Fault.LOSE_UNSYNCED, "kill -9 and cut unsynced bytes: " + cuts, nodes);
         return () -> {
@@ -344,7 +344,7 @@ public final class Nemesis implements AutoCloseable {
         while (!serving(spare) && cluster.alive(spare) && System.nanoTime() < serveDeadline) {
             park(100);
         }
-        String url = network.peerUrl(0, spare, cluster.node(spare).peerPort);
+        String url = network.peerUrl(0, spare, cluster.node(spare).peerPort());
         int added = membershipRequest("POST", "/raft/" + spare + "?learner=true", url);
         record(Fault.MEMBERSHIP, "add learner " + spare + ": HTTP " + added, List.of(spare));
         if (added != 201 && added != 202) {
@@ -411,7 +411,7 @@ public final class Nemesis implements AutoCloseable {
         if (leader < 0) {
             return false;
         }
-        JsonNode status = cluster.status(leader);
+        JsonNode status = cluster.status(leader).orElse(null);
         if (status == null || status.path("VotersOutgoing").size() > 0) {
             return false;
         }
@@ -428,8 +428,7 @@ public final class Nemesis implements AutoCloseable {
         int status = -1;
         for (int id : shuffled(liveMembers())) {
             try {
-                HttpRequest request = HttpRequest.newBuilder(
-                                URI.create(cluster.node(id).baseUrl() + path))
+                HttpRequest request = HttpRequest.newBuilder(URI.create(cluster.baseUrl(id) + path))
                         .timeout(Duration.ofMillis(MEMBERSHIP_REQUEST_TIMEOUT_MILLIS))
                         .method(method, HttpRequest.BodyPublishers.ofString(body))
                         .build();
@@ -455,9 +454,9 @@ public final class Nemesis implements AutoCloseable {
      */
     public void healAll() {
         network.heal();
-        for (Cluster.Node node : cluster.nodes()) {
-            if (cluster.paused(node.id)) {
-                cluster.resume(node.id);
+        for (int id : cluster.ids()) {
+            if (cluster.paused(id)) {
+                cluster.resume(id);
             }
         }
         for (int id : members) {
@@ -494,7 +493,7 @@ public final class Nemesis implements AutoCloseable {
     private boolean serving(int id) {
         try {
             HttpResponse<Void> response = http.send(
-                    HttpRequest.newBuilder(URI.create(cluster.node(id).baseUrl() + "/healthz"))
+                    HttpRequest.newBuilder(URI.create(cluster.baseUrl(id) + "/healthz"))
                             .timeout(Duration.ofSeconds(2))
                             .GET()
                             .build(),
@@ -511,13 +510,13 @@ public final class Nemesis implements AutoCloseable {
     /** Adopts the membership the cluster reports after healing; stops processes of nodes outside it. */
     public void adoptMembers(Set<Integer> actual) {
         members = List.copyOf(new TreeSet<>(actual));
-        for (Cluster.Node node : cluster.nodes()) {
-            if (!actual.contains(node.id) && cluster.alive(node.id)) {
-                cluster.kill(node.id);
-                record(null, "stopped n" + node.id + ": not a member", List.of(node.id));
-            } else if (actual.contains(node.id) && !cluster.alive(node.id)) {
-                cluster.start(node.id);
-                record(null, "started n" + node.id + ": a member", List.of(node.id));
+        for (int id : cluster.ids()) {
+            if (!actual.contains(id) && cluster.alive(id)) {
+                cluster.kill(id);
+                record(null, "stopped n" + id + ": not a member", List.of(id));
+            } else if (actual.contains(id) && !cluster.alive(id)) {
+                cluster.start(id);
+                record(null, "started n" + id + ": a member", List.of(id));
             }
         }
     }

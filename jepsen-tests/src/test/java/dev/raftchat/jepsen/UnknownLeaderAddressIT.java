@@ -3,6 +3,7 @@ package dev.raftchat.jepsen;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.raftchat.chat.testkit.RaftChatCluster;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -52,18 +53,16 @@ class UnknownLeaderAddressIT {
         Files.createDirectories(results);
         Path data = Files.createTempDirectory(results, "data");
         try (NetworkFaults network = new ProxyFaults();
-                Cluster cluster = new Cluster(
-                        new Cluster.Settings(
-                                Path.of(System.getProperty("jepsen.jar")), data, results, 96, 100, 2_000, 200),
-                        network,
-                        http)) {
+                RaftChatCluster cluster = new JepsenNodes(
+                                Path.of(System.getProperty("jepsen.jar")), data, results, 96, 100, 2_000, 200)
+                        .cluster(network, http)) {
             for (int id = 1; id <= 3; id++) {
                 cluster.define(id, false); // all three first: each node's --cluster lists the defined nodes
             }
             for (int id = 1; id <= 3; id++) {
                 cluster.start(id);
             }
-            String node1 = cluster.node(1).baseUrl();
+            String node1 = cluster.baseUrl(1);
             await().atMost(Duration.ofSeconds(90))
                     .until(() -> send("POST", node1 + "/rooms/r", "{\"User\":\"u\",\"Message\":\"m1\"}") == 201);
 
@@ -71,33 +70,35 @@ class UnknownLeaderAddressIT {
             for (int spare = 4; spare <= 5; spare++) {
                 cluster.define(spare, true);
                 cluster.start(spare);
-                String url = cluster.node(spare).peerUrl();
+                String url = cluster.peerUrl(spare);
                 int id = spare;
                 await().atMost(Duration.ofSeconds(60))
                         .until(() -> Set.of(201, 202).contains(send("POST", node1 + "/raft/" + id, url)));
                 await().atMost(Duration.ofSeconds(60)).until(() -> {
-                    Set<Integer> members = cluster.members(1);
-                    return members != null && members.contains(id);
+                    return cluster.members(1)
+                            .map(members -> members.contains(id))
+                            .orElse(false);
                 });
             }
             for (int removed = 1; removed <= 2; removed++) {
-                String path = cluster.node(4).baseUrl() + "/raft/" + removed;
+                String path = cluster.baseUrl(4) + "/raft/" + removed;
                 await().atMost(Duration.ofSeconds(60))
                         .until(() -> Set.of(200, 202).contains(send("DELETE", path, "")));
                 int gone = removed;
                 await().atMost(Duration.ofSeconds(60)).until(() -> {
-                    Set<Integer> members = cluster.members(4);
-                    return members != null && !members.contains(gone);
+                    return cluster.members(4)
+                            .map(members -> !members.contains(gone))
+                            .orElse(false);
                 });
             }
             await().atMost(Duration.ofSeconds(60)).until(() -> cluster.leader() == 4 || cluster.leader() == 5);
             int leader = cluster.leader();
-            assertThat(send("POST", cluster.node(leader).baseUrl() + "/rooms/r", "{\"User\":\"u\",\"Message\":\"m2\"}"))
+            assertThat(send("POST", cluster.baseUrl(leader) + "/rooms/r", "{\"User\":\"u\",\"Message\":\"m2\"}"))
                     .isEqualTo(201);
 
             network.heal();
 
-            String node3 = cluster.node(3).baseUrl();
+            String node3 = cluster.baseUrl(3);
             await("node 3 serves a linearizable read after healing")
                     .atMost(Duration.ofSeconds(60))
                     .until(() -> send("GET", node3 + "/rooms/r", "") == 200);

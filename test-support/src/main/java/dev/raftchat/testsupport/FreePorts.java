@@ -15,11 +15,34 @@ public final class FreePorts {
 
     /** A port that was free on 127.0.0.1 a moment ago. Tests talk only to loopback, so only loopback is probed. */
     public static int loopback() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        return free(InetAddress.getLoopbackAddress());
+    }
+
+    /**
+     * A port that was free on {@code address} (a loopback address such as {@code 127.77.1.2}, which jepsen-tests
+     * gives each node) a moment ago.
+     *
+     * @throws IllegalArgumentException when the address is not in 127.0.0.0/8 or ::1
+     */
+    public static int loopback(String address) {
+        InetAddress inet;
+        try {
+            inet = InetAddress.getByName(address);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("not an address: " + address, e);
+        }
+        if (!inet.isLoopbackAddress()) {
+            throw new IllegalArgumentException("tests talk only to loopback, not to " + address);
+        }
+        return free(inet);
+    }
+
+    private static int free(InetAddress address) {
+        try (ServerSocket socket = new ServerSocket(0, 1, address)) {
             socket.setReuseAddress(true);
             return socket.getLocalPort();
         } catch (IOException e) {
-            throw new UncheckedIOException("no free port on loopback", e);
+            throw new UncheckedIOException("no free port on " + address.getHostAddress(), e);
         }
     }
 }

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.raftchat.chat.testkit.RaftChatCluster;
+import dev.raftchat.chat.testkit.RaftChatClusters;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -12,7 +14,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,21 +29,18 @@ class BackupRestoreIT {
     private static final int POSTS_PER_ROOM = 150;
 
     @RegisterExtension
-    final ProcessCluster cluster = new ProcessCluster();
-
-    @RegisterExtension
-    final ProcessCluster restored = new ProcessCluster();
+    final RaftChatClusters clusters = new RaftChatClusters();
 
     @TempDir
     Path root;
 
     @Test
     void backupRestoreIntoANewClusterAndReadEveryPost() throws Exception {
-        cluster.in(root.resolve("old"), 2)
-                .withEnvironment("RAFT_CHAT_ADMIN_TOKEN", TOKEN)
-                .withArguments("--snapshot-count", "100");
-        cluster.start(1, 2);
-        cluster.start(2, 2);
+        RaftChatCluster cluster = clusters.build(RaftChatCluster.builder(root.resolve("old"))
+                .nodes(2)
+                .environment("RAFT_CHAT_ADMIN_TOKEN", TOKEN)
+                .arguments("--snapshot-count", "100"));
+        cluster.startAll();
         cluster.awaitReady(1, 2);
         List<String> rooms = List.of("general", "random");
         for (String room : rooms) {
@@ -60,7 +58,7 @@ class BackupRestoreIT {
                         .statusCode())
                 .isIn(201, 202);
 
-        assertThat(cluster.process(1).output())
+        assertThat(cluster.output(1))
                 .as("the effective configuration is printed, the token redacted")
                 .contains("effective configuration", "admin-token=(redacted)", "snapshot-count=100")
                 .doesNotContain(TOKEN);
@@ -82,18 +80,18 @@ class BackupRestoreIT {
                         download.headers().firstValue("content-length").orElseThrow()));
 
         // Restore into a new two-node cluster on new ports, one data directory per node.
-        restored.in(root.resolve("new"), 2);
-        for (long id = 1; id <= 2; id++) {
-            RaftChatProcess.Result result = RaftChatProcess.run(
+        RaftChatCluster restored =
+                clusters.build(RaftChatCluster.builder(root.resolve("new")).nodes(2));
+        for (int id = 1; id <= 2; id++) {
+            RaftChatCluster.Result result = restored.run(
                     restored.workDir(id),
-                    Map.of(),
                     "restore",
                     "--from",
                     backup.toString(),
                     "--id",
                     Long.toString(id),
                     "--cluster",
-                    restored.clusterArgument(2));
+                    restored.clusterArgument());
             assertThat(result.exitCode()).as(result.output()).isZero();
             assertThat(result.output())
                     .contains(
@@ -102,10 +100,9 @@ class BackupRestoreIT {
                             (2 * POSTS_PER_ROOM) + " post(s)",
                             "node 3 was added to the old cluster");
         }
-        restored.start(1, 2);
-        restored.start(2, 2);
+        restored.startAll();
         restored.awaitReady(1, 2);
-        for (long id = 1; id <= 2; id++) {
+        for (int id = 1; id <= 2; id++) {
             for (String room : rooms) {
                 HttpResponse<String> read = restored.get(id, "/rooms/" + room);
                 assertThat(read.statusCode()).isEqualTo(200);
@@ -127,24 +124,24 @@ class BackupRestoreIT {
                 .isEqualTo(201);
 
         // Restoring over a node's data is refused.
-        RaftChatProcess.Result overwrite = RaftChatProcess.run(
+        RaftChatCluster.Result overwrite = restored.run(
                 restored.workDir(1),
-                Map.of(),
                 "restore",
                 "--from",
                 backup.toString(),
                 "--id",
                 "1",
                 "--cluster",
-                restored.clusterArgument(2));
+                restored.clusterArgument());
         assertThat(overwrite.exitCode()).isEqualTo(2);
         assertThat(overwrite.output()).contains("not empty");
     }
 
     @Test
     void aCorruptedBackupIsRefusedBeforeAnythingIsWritten() throws Exception {
-        cluster.in(root.resolve("old"), 1);
-        cluster.start(1, 1);
+        RaftChatCluster cluster =
+                clusters.build(RaftChatCluster.builder(root.resolve("old")).nodes(1));
+        cluster.start(1);
         cluster.awaitReady(1);
         for (int i = 0; i < 50; i++) {
             assertThat(cluster.post(1, "/rooms/general", "{\"Message\":\"m" + i + "\",\"User\":\"u\"}")
@@ -166,16 +163,8 @@ class BackupRestoreIT {
         Files.write(corrupt, bytes);
 
         Path work = root.resolve("restore-work");
-        RaftChatProcess.Result result = RaftChatProcess.run(
-                work,
-                Map.of(),
-                "restore",
-                "--from",
-                corrupt.toString(),
-                "--id",
-                "1",
-                "--cluster",
-                "http://127.0.0.1:1");
+        RaftChatCluster.Result result = cluster.run(
+                work, "restore", "--from", corrupt.toString(), "--id", "1", "--cluster", "http://127.0.0.1:1");
         assertThat(result.exitCode()).as(result.output()).isEqualTo(1);
         assertThat(result.output())
                 .contains("failed verification, nothing was written")
@@ -184,16 +173,8 @@ class BackupRestoreIT {
 
         byte[] truncated = Arrays.copyOf(download.body(), download.body().length - 7);
         Files.write(corrupt, truncated);
-        RaftChatProcess.Result cut = RaftChatProcess.run(
-                work,
-                Map.of(),
-                "restore",
-                "--from",
-                corrupt.toString(),
-                "--id",
-                "1",
-                "--cluster",
-                "http://127.0.0.1:1");
+        RaftChatCluster.Result cut = cluster.run(
+                work, "restore", "--from", corrupt.toString(), "--id", "1", "--cluster", "http://127.0.0.1:1");
         assertThat(cut.exitCode()).as(cut.output()).isEqualTo(1);
         assertThat(work.resolve("raft-chat-1")).doesNotExist();
     }

@@ -3,6 +3,7 @@ package dev.raftchat.chat.process;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.raftchat.chat.testkit.RaftChatCluster;
 import dev.raftchat.testsupport.FreePorts;
 import java.io.IOException;
 import java.net.URI;
@@ -135,7 +136,7 @@ class DistributionIT {
                 "PATH",
                 Path.of(System.getProperty("java.home"), "bin") + ":"
                         + System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
-        environment.put("JAVA_OPTS", String.join(" ", RaftChatProcess.JVM_OPTIONS));
+        environment.put("JAVA_OPTS", String.join(" ", RaftChatCluster.SMALL_JVM_OPTIONS));
     }
 
     private static HttpResponse<String> get(String url) throws IOException, InterruptedException {

@@ -5,6 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.raftchat.chat.testkit.RaftChatCluster;
+import dev.raftchat.chat.testkit.RaftChatClusters;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.List;
@@ -22,15 +24,15 @@ class ReadmeWalkthroughIT {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @RegisterExtension
-    final ProcessCluster cluster = new ProcessCluster();
+    final RaftChatClusters clusters = new RaftChatClusters();
 
     @TempDir
     Path root;
 
     @Test
     void singleNode() throws Exception {
-        cluster.in(root, 1);
-        cluster.start(1, 1);
+        RaftChatCluster cluster = clusters.build(RaftChatCluster.builder(root).nodes(1));
+        cluster.start(1);
         cluster.awaitReady(1);
 
         HttpResponse<String> posted =
@@ -51,20 +53,17 @@ class ReadmeWalkthroughIT {
 
     @Test
     void threeNodesFaultToleranceAndReconfiguration() throws Exception {
-        cluster.in(root, 3);
-        cluster.reserve(4);
-        for (long id = 1; id <= 3; id++) {
-            cluster.start(id, 3);
-        }
+        RaftChatCluster cluster = clusters.build(RaftChatCluster.builder(root).nodes(3));
+        cluster.startAll();
         cluster.awaitReady(1, 2, 3);
 
         // Running a local cluster: write to any member, read from any member.
-        for (long id = 1; id <= 3; id++) {
+        for (int id = 1; id <= 3; id++) {
             assertThat(cluster.post(id, "/rooms/general", "{\"Message\": \"from " + id + "\", \"User\": \"username\"}")
                             .statusCode())
                     .isEqualTo(201);
         }
-        for (long id = 1; id <= 3; id++) {
+        for (int id = 1; id <= 3; id++) {
             assertThat(messages(cluster.get(id, "/rooms/general"))).containsExactly("from 1", "from 2", "from 3");
         }
 
@@ -75,20 +74,21 @@ class ReadmeWalkthroughIT {
         assertThat(cluster.stop(1)).as("node 1 exit code after SIGTERM").isZero();
         HttpResponse<String> bar = cluster.post(2, "/rooms/general", "{\"Message\": \"bar\", \"User\": \"username\"}");
         assertThat(bar.statusCode()).as(bar.body()).isEqualTo(201);
-        cluster.start(1, 3);
+        cluster.start(1);
         cluster.awaitReady(1, 2, 3);
         // The README reads it with "curl -L http://127.0.0.1:12380/general".
         assertThat(messages(cluster.get(1, "/general"))).endsWith("foo", "bar");
 
         // Dynamic reconfiguration: add node 4, then remove node 3.
+        cluster.define(4, true); // its ports, for POST /raft/4; started with --join
         HttpResponse<String> added = cluster.post(1, "/raft/4", cluster.peerUrl(4));
         assertThat(added.statusCode()).as(added.body()).isIn(201, 202);
-        cluster.start(4, 4, "--join");
-        await().atMost(ProcessCluster.WAIT)
+        cluster.start(4);
+        await().atMost(RaftChatCluster.READY_WAIT)
                 .ignoreExceptions()
                 .untilAsserted(() ->
                         assertThat(messages(cluster.get(4, "/rooms/general"))).endsWith("foo", "bar"));
-        await().atMost(ProcessCluster.WAIT)
+        await().atMost(RaftChatCluster.READY_WAIT)
                 .ignoreExceptions()
                 .untilAsserted(() -> assertThat(
                                 JSON.readTree(cluster.get(1, "/api/v1/cluster").body())
@@ -101,17 +101,16 @@ class ReadmeWalkthroughIT {
 
         HttpResponse<String> removed = cluster.delete(1, "/raft/3");
         assertThat(removed.statusCode()).as(removed.body()).isIn(200, 202);
-        RaftChatProcess node3 = cluster.process(3);
-        await().atMost(ProcessCluster.WAIT).until(() -> !node3.isAlive());
-        assertThat(node3.exitValue())
+        await().atMost(RaftChatCluster.READY_WAIT).until(() -> !cluster.alive(3));
+        assertThat(cluster.exitCode(3))
                 .as("a removed node shuts itself down cleanly")
-                .isZero();
-        assertThat(node3.output()).contains("removed from the cluster");
+                .hasValue(0);
+        assertThat(cluster.output(3)).contains("removed from the cluster");
 
         assertThat(cluster.post(2, "/rooms/general", "{\"Message\": \"after removal\", \"User\": \"username\"}")
                         .statusCode())
                 .isEqualTo(201);
-        for (long id : new long[] {1, 2, 4}) {
+        for (int id : new int[] {1, 2, 4}) {
             assertThat(messages(cluster.get(id, "/rooms/general"))).endsWith("from 4", "after removal");
         }
         JsonNode members =

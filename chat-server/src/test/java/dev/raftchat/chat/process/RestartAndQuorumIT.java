@@ -5,6 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.raftchat.chat.testkit.RaftChatCluster;
+import dev.raftchat.chat.testkit.RaftChatClusters;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -34,15 +36,17 @@ class RestartAndQuorumIT {
     private static final String WRITES_FROM_THIS_TEST = "--writes-per-minute-per-address=100000000";
 
     @RegisterExtension
-    final ProcessCluster cluster = new ProcessCluster();
+    final RaftChatClusters clusters = new RaftChatClusters();
+
+    private RaftChatCluster cluster;
 
     @TempDir
     Path root;
 
     @Test
     void aNodeKilledWithTenThousandPostsAndSnapshotsComesBackServingEveryPost() throws Exception {
-        cluster.in(root, 1);
-        cluster.start(1, 1, "--snapshot-count", Integer.toString(SNAPSHOT_COUNT), WRITES_FROM_THIS_TEST);
+        cluster = clusters.build(RaftChatCluster.builder(root).nodes(1));
+        cluster.start(1, "--snapshot-count", Integer.toString(SNAPSHOT_COUNT), WRITES_FROM_THIS_TEST);
         cluster.awaitReady(1);
         postConcurrently(1, "load", POSTS);
         Path snapshots = cluster.workDir(1).resolve("raft-chat-1").resolve("snapshots");
@@ -53,7 +57,7 @@ class RestartAndQuorumIT {
         }
 
         cluster.kill(1);
-        cluster.start(1, 1, "--snapshot-count", Integer.toString(SNAPSHOT_COUNT), WRITES_FROM_THIS_TEST);
+        cluster.start(1, "--snapshot-count", Integer.toString(SNAPSHOT_COUNT), WRITES_FROM_THIS_TEST);
         cluster.awaitReady(1);
 
         HttpResponse<String> room = cluster.get(1, "/rooms/load");
@@ -63,7 +67,7 @@ class RestartAndQuorumIT {
         assertThat(new HashSet<>(posts.findValuesAsText("Message")))
                 .as("distinct posts")
                 .hasSize(POSTS);
-        assertThat(cluster.process(1).output()).contains("restored the state machine from snapshot");
+        assertThat(cluster.output(1)).contains("restored the state machine from snapshot");
         assertThat(cluster.post(1, "/rooms/load", "{\"Message\":\"after restart\",\"User\":\"u\"}")
                         .statusCode())
                 .isEqualTo(201);
@@ -71,10 +75,12 @@ class RestartAndQuorumIT {
 
     @Test
     void aTwoNodeClusterWithOneNodeDownAnswers503NeverA201() throws Exception {
-        cluster.in(root, 2).withArguments("--request-timeout-ms", Integer.toString(REQUEST_TIMEOUT_MILLIS));
+        cluster = clusters.build(RaftChatCluster.builder(root)
+                .nodes(2)
+                .arguments("--request-timeout-ms", Integer.toString(REQUEST_TIMEOUT_MILLIS)));
         // Never started together: the lone node has no quorum from the first moment.
-        cluster.start(1, 2);
-        await().atMost(ProcessCluster.WAIT)
+        cluster.start(1);
+        await().atMost(RaftChatCluster.READY_WAIT)
                 .ignoreExceptions()
                 .until(() -> cluster.get(1, "/healthz").statusCode() == 200);
         assertThat(cluster.get(1, "/readyz").statusCode()).isEqualTo(503);
@@ -83,7 +89,7 @@ class RestartAndQuorumIT {
         assertThat(lonely.body()).contains("\"code\"");
 
         // Both up: writes work. Then one goes down: the original answered 201 and lost the post.
-        cluster.start(2, 2);
+        cluster.start(2);
         cluster.awaitReady(1, 2);
         assertThat(cluster.post(1, "/rooms/general", "{\"Message\":\"with quorum\",\"User\":\"u\"}")
                         .statusCode())
@@ -100,7 +106,7 @@ class RestartAndQuorumIT {
             // Bounded: the request timeout plus scheduling slack on a loaded machine, not forever.
             assertThat(tookMillis).isLessThan(REQUEST_TIMEOUT_MILLIS + 30_000L);
         }
-        await().atMost(ProcessCluster.WAIT)
+        await().atMost(RaftChatCluster.READY_WAIT)
                 .ignoreExceptions()
                 .until(() -> cluster.get(1, "/readyz").statusCode() == 503);
         // The lost-quorum posts were refused, and a stale local read shows only what was acknowledged before.
@@ -110,7 +116,7 @@ class RestartAndQuorumIT {
         assertThat(local).containsExactly("with quorum");
     }
 
-    private void postConcurrently(long node, String room, int count) throws Exception {
+    private void postConcurrently(int node, String room, int count) throws Exception {
         Semaphore inFlight = new Semaphore(CONCURRENT_REQUESTS_MAX);
         List<CompletableFuture<HttpResponse<String>>> responses = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.raftchat.chat.testkit.RaftChatCluster;
+import dev.raftchat.chat.testkit.RaftChatClusters;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -28,7 +30,7 @@ class TlsIT {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @RegisterExtension
-    final ProcessCluster cluster = new ProcessCluster();
+    final RaftChatClusters clusters = new RaftChatClusters();
 
     @TempDir
     Path root;
@@ -41,9 +43,10 @@ class TlsIT {
                 .sslContext(pem.clientContext(false))
                 .connectTimeout(Duration.ofSeconds(5))
                 .build();
-        cluster.in(root, 3)
-                .withHttps(https)
-                .withArguments(
+        RaftChatCluster cluster = clusters.build(RaftChatCluster.builder(root)
+                .nodes(3)
+                .https(https)
+                .arguments(
                         "--tls-cert",
                         pem.certificate.toString(),
                         "--tls-key",
@@ -53,10 +56,8 @@ class TlsIT {
                         "--peer-tls-key",
                         pem.privateKey.toString(),
                         "--peer-tls-ca",
-                        pem.caCertificate.toString());
-        for (long id = 1; id <= 3; id++) {
-            cluster.start(id, 3);
-        }
+                        pem.caCertificate.toString()));
+        cluster.startAll();
         cluster.awaitReady(1, 2, 3);
 
         CompletableFuture<String> firstFrame = new CompletableFuture<>();
@@ -70,12 +71,12 @@ class TlsIT {
                 })
                 .get(30, TimeUnit.SECONDS);
         try {
-            for (long id = 1; id <= 3; id++) {
+            for (int id = 1; id <= 3; id++) {
                 HttpResponse<String> posted =
                         cluster.post(id, "/rooms/secure", "{\"Message\":\"over tls " + id + "\",\"User\":\"u\"}");
                 assertThat(posted.statusCode()).as(posted.body()).isEqualTo(201);
             }
-            for (long id = 1; id <= 3; id++) {
+            for (int id = 1; id <= 3; id++) {
                 assertThat(JSON.readTree(cluster.get(id, "/rooms/secure").body())
                                 .findValuesAsText("Message"))
                         .containsExactly("over tls 1", "over tls 2", "over tls 3");

@@ -1,6 +1,7 @@
 package dev.raftchat.bench.chat;
 
 import dev.raftchat.bench.CommonOptions;
+import dev.raftchat.chat.testkit.RaftChatCluster;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -138,19 +139,8 @@ public final class ChatBench implements Callable<Integer> {
                     "HTTP client of the load generator: the minimal raw one or java.net.http (default: ${DEFAULT-VALUE}).")
     String clientOption;
 
-    @Option(
-            names = "--heap",
-            paramLabel = "SIZE",
-            defaultValue = "256m",
-            description = "Each node's -Xmx (default: ${DEFAULT-VALUE}).")
-    String heap;
-
-    @Option(
-            names = "--node-jvm-options",
-            paramLabel = "OPTIONS",
-            defaultValue = "",
-            description = "More JVM options for the nodes, space-separated.")
-    String nodeJvmOptionText;
+    @Mixin
+    NodeJvmOptions nodeJvm;
 
     @Mixin
     NodeProcessOptions nodeProcesses;
@@ -168,12 +158,7 @@ public final class ChatBench implements Callable<Integer> {
             throw new ParameterException(common.commandLine(), "--client is raw or jdk");
         }
         ChatLoad.Client clientKind = clientOption.equals("raw") ? ChatLoad.Client.RAW : ChatLoad.Client.JDK;
-        List<String> nodeJvmOptions = new ArrayList<>(List.of("-Xmx" + heap, "-XX:+UseSerialGC"));
-        for (String option : nodeJvmOptionText.trim().split("\\s+")) {
-            if (!option.isEmpty()) {
-                nodeJvmOptions.add(option);
-            }
-        }
+        List<String> nodeJvmOptions = nodeJvm.list();
         Set<String> phases = new LinkedHashSet<>(List.of(phaseList.split(",")));
         Path dir = nodeProcesses.dir();
         if (clients < 1
@@ -206,15 +191,13 @@ public final class ChatBench implements Callable<Integer> {
                 target,
                 loadAverage(),
                 dir);
-        try (ChatCluster cluster =
-                new ChatCluster(nodeProcesses.jar, dir, 3, nodeJvmOptions, ChatCluster.BENCH_NODE_OPTIONS)) {
+        try (RaftChatCluster cluster = ChatNodes.cluster(nodeProcesses.jar, dir, nodeJvmOptions, List.of())) {
             cluster.startAll();
-            cluster.awaitReady(Duration.ofSeconds(60));
-            int leader = cluster.leader();
+            int leader = cluster.awaitReady(Duration.ofSeconds(60));
             System.out.println("cluster ready; leader is node " + leader);
             IntFunction<URI> node = ChatLoad.nodes(cluster, target.equals("leader") ? leader : 0);
             Map<String, Long> processes = new LinkedHashMap<>();
-            for (int id = 1; id <= cluster.size(); id++) {
+            for (int id : cluster.ids()) {
                 processes.put("node " + id + (id == leader ? " (leader)" : ""), cluster.pid(id));
             }
             processes.put("load generator", ProcessHandle.current().pid());
@@ -295,8 +278,8 @@ public final class ChatBench implements Callable<Integer> {
             System.out.println("wrote " + dir.resolve("chat-bench.csv") + "; node logs in " + dir);
         }
         // Data directories are large and of no use after the run; the logs and CSV stay.
-        for (int id = 1; id <= 3; id++) {
-            ChatCluster.deleteRecursively(dir.resolve("node-" + id));
+        for (int id = 1; id <= ChatNodes.NODES; id++) {
+            RaftChatCluster.deleteTree(dir.resolve("node-" + id));
         }
         return 0;
     }
@@ -351,7 +334,7 @@ public final class ChatBench implements Callable<Integer> {
     }
 
     private static FanOut fanOut(
-            ChatCluster cluster,
+            RaftChatCluster cluster,
             IntFunction<URI> node,
             int subscribers,
             int posters,
@@ -371,7 +354,7 @@ public final class ChatBench implements Callable<Integer> {
                 HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         List<WebSocket> sockets = new ArrayList<>();
         for (int s = 0; s < subscribers; s++) {
-            URI base = cluster.uri(1 + s % cluster.size());
+            URI base = cluster.uri(1 + s % cluster.ids().size());
             URI ws = URI.create("ws://" + base.getHost() + ":" + base.getPort() + "/ws");
             sockets.add(http.newWebSocketBuilder()
                     .connectTimeout(Duration.ofSeconds(10))

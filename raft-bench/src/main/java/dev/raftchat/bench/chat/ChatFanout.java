@@ -1,6 +1,7 @@
 package dev.raftchat.bench.chat;
 
 import dev.raftchat.bench.CommonOptions;
+import dev.raftchat.chat.testkit.RaftChatCluster;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -131,19 +132,8 @@ public final class ChatFanout implements Callable<Integer> {
             description = "Posters send to the leader, or are spread over all nodes (default: ${DEFAULT-VALUE}).")
     String postTo;
 
-    @Option(
-            names = "--heap",
-            paramLabel = "SIZE",
-            defaultValue = "256m",
-            description = "Each node's -Xmx (default: ${DEFAULT-VALUE}).")
-    String heap;
-
-    @Option(
-            names = "--node-jvm-options",
-            paramLabel = "OPTIONS",
-            defaultValue = "",
-            description = "More JVM options for the nodes, space-separated.")
-    String nodeJvmOptionText;
+    @Mixin
+    NodeJvmOptions nodeJvm;
 
     @Option(
             names = "--jfr",
@@ -179,12 +169,7 @@ public final class ChatFanout implements Callable<Integer> {
         if (subscribeTo.equals("follower") && nodes == 1) {
             throw new ParameterException(common.commandLine(), "a 1-node cluster has no follower");
         }
-        List<String> nodeJvmOptions = new ArrayList<>(List.of("-Xmx" + heap, "-XX:+UseSerialGC"));
-        for (String option : nodeJvmOptionText.trim().split("\\s+")) {
-            if (!option.isEmpty()) {
-                nodeJvmOptions.add(option);
-            }
-        }
+        List<String> nodeJvmOptions = nodeJvm.list();
         Path dir = nodeProcesses.dir();
         System.out.printf(
                 Locale.ROOT,
@@ -203,21 +188,21 @@ public final class ChatFanout implements Callable<Integer> {
                 ChatBench.loadAverage(),
                 dir);
         int exit;
-        try (ChatCluster cluster =
-                new ChatCluster(nodeProcesses.jar, dir, nodes, nodeJvmOptions, ChatCluster.BENCH_NODE_OPTIONS)) {
+        try (RaftChatCluster cluster = ChatNodes.cluster(nodeProcesses.jar, dir, nodes, nodeJvmOptions, List.of())) {
             cluster.startAll();
             cluster.awaitReady(Duration.ofSeconds(60));
             exit = run(cluster, dir);
         }
         for (int id = 1; id <= nodes; id++) {
-            ChatCluster.deleteRecursively(dir.resolve("node-" + id));
+            RaftChatCluster.deleteTree(dir.resolve("node-" + id));
         }
         return exit;
     }
 
-    private int run(ChatCluster cluster, Path dir) throws Exception {
+    private int run(RaftChatCluster cluster, Path dir) throws Exception {
         int leader = cluster.leader();
-        int subscriberNode = subscribeTo.equals("leader") ? leader : leader % cluster.size() + 1;
+        int subscriberNode =
+                subscribeTo.equals("leader") ? leader : leader % cluster.ids().size() + 1;
         System.out.println("cluster ready; leader is node " + leader + "; subscribers on node " + subscriberNode);
 
         HttpClient http = HttpClient.newBuilder()
@@ -260,7 +245,7 @@ public final class ChatFanout implements Callable<Integer> {
         }
 
         Map<String, Long> processes = new LinkedHashMap<>();
-        for (int id = 1; id <= cluster.size(); id++) {
+        for (int id : cluster.ids()) {
             processes.put(
                     "node " + id + (id == leader ? " (leader)" : "") + (id == subscriberNode ? " (subscribers)" : ""),
                     cluster.pid(id));
@@ -275,7 +260,9 @@ public final class ChatFanout implements Callable<Integer> {
         AtomicReference<String> firstFailure = new AtomicReference<>();
         List<Poster> posterList = new ArrayList<>();
         for (int p = 0; p < posters; p++) {
-            URI target = postTo.equals("leader") ? leaderUri : cluster.uri(1 + p % cluster.size());
+            URI target = postTo.equals("leader")
+                    ? leaderUri
+                    : cluster.uri(1 + p % cluster.ids().size());
             Poster poster = new Poster(p, target, posterToken, origin, measureFrom, measureTo, maxSeq, firstFailure);
             posterList.add(poster);
             poster.start();

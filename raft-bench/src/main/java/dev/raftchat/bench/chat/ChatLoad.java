@@ -1,5 +1,6 @@
 package dev.raftchat.bench.chat;
 
+import dev.raftchat.chat.testkit.RaftChatCluster;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -280,7 +281,8 @@ final class ChatLoad {
     }
 
     /** Node for client {@code client}: spread over every node, or always {@code only} when it is > 0. */
-    static IntFunction<URI> nodes(ChatCluster cluster, int only) {
-        return client -> cluster.uri(only > 0 ? only : 1 + client % cluster.size());
+    static IntFunction<URI> nodes(RaftChatCluster cluster, int only) {
+        int size = cluster.ids().size();
+        return client -> cluster.uri(only > 0 ? only : 1 + client % size);
     }
 }

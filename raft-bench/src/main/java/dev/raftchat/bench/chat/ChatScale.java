@@ -2,6 +2,7 @@ package dev.raftchat.bench.chat;
 
 import dev.raftchat.bench.CommonOptions;
 import dev.raftchat.bench.StorageBench;
+import dev.raftchat.chat.testkit.RaftChatCluster;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -22,7 +23,6 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -157,24 +157,19 @@ public final class ChatScale implements Callable<Integer> {
                 snapshotCount,
                 ChatBench.loadAverage(),
                 dir);
-        try (ChatCluster cluster = new ChatCluster(
+        try (RaftChatCluster cluster = ChatNodes.cluster(
                 nodeProcesses.jar,
                 dir,
-                3,
                 List.of("-Xmx" + heap, "-XX:+UseSerialGC"),
-                Stream.concat(
-                                ChatCluster.BENCH_NODE_OPTIONS.stream(),
-                                Stream.of(
-                                        "--snapshot-count",
-                                        Long.toString(snapshotCount),
-                                        // The state budget the heap allows (RaftChatMain wants 3x the budget):
-                                        // the default 256 MiB holds about 800,000 of these messages.
-                                        "--state-bytes-max",
-                                        Long.toString(bytes(heap) / 3)))
-                        .toList())) {
+                List.of(
+                        "--snapshot-count",
+                        Long.toString(snapshotCount),
+                        // The state budget the heap allows (RaftChatMain wants 3x the budget):
+                        // the default 256 MiB holds about 800,000 of these messages.
+                        "--state-bytes-max",
+                        Long.toString(bytes(heap) / 3)))) {
             cluster.startAll();
-            cluster.awaitReady(Duration.ofSeconds(60));
-            int leader = cluster.leader();
+            int leader = cluster.awaitReady(Duration.ofSeconds(60));
             int follower = leader == 3 ? 2 : 3;
             System.out.println("cluster ready; leader node " + leader + "; restarts will use node " + follower);
 
@@ -231,10 +226,10 @@ public final class ChatScale implements Callable<Integer> {
                         "  node %d%s: heap %,d KiB, RSS %,d KiB, log on disk %,d bytes, snapshots on disk %,d bytes%n",
                         id,
                         id == leader ? " (leader)" : "",
-                        cluster.heapUsedAfterGcKibibytes(id),
-                        cluster.residentKibibytes(id),
-                        ChatCluster.bytesUnder(cluster.dataDirectory(id).resolve("log"), ""),
-                        ChatCluster.bytesUnder(cluster.dataDirectory(id).resolve("snapshots"), ""));
+                        ChatNodes.heapUsedAfterGcKibibytes(cluster.pid(id)),
+                        ChatNodes.residentKibibytes(cluster.pid(id)),
+                        ChatNodes.bytesUnder(cluster.dataDir(id).resolve("log")),
+                        ChatNodes.bytesUnder(cluster.dataDir(id).resolve("snapshots")));
             }
             reportSnapshotTakes(cluster.logFile(leader), appliedSamples);
 
@@ -244,7 +239,7 @@ public final class ChatScale implements Callable<Integer> {
                 restart(cluster, follower, false, commit, acked, rooms);
                 // Restart 2: the follower stays down while the others take more posts and a snapshot,
                 // so the leader's log no longer reaches back to the follower's: the leader must send its snapshot.
-                cluster.stop(follower, true);
+                cluster.kill(follower);
                 // A few log tails of posts, then a snapshot on demand (what GET /api/v1/admin/backup does on the
                 // leader): the leader's log then starts past the follower's. (Waiting for an automatic snapshot
                 // would take as many bytes of posts as the state holds: the policy is proportional.)
@@ -257,20 +252,23 @@ public final class ChatScale implements Callable<Integer> {
                         more[0],
                         follower,
                         more[1]);
-                long snapshotBytes = takeSnapshot(cluster.uri(leader));
+                // The leader may have changed since the load began (an election under load): ask the current one.
+                int currentLeader = cluster.leader();
+                long snapshotBytes = takeSnapshot(cluster.uri(currentLeader > 0 ? currentLeader : leader));
                 System.out.printf(
                         Locale.ROOT,
-                        "leader's snapshot taken on demand (GET /api/v1/admin/backup): %,d bytes%n",
+                        "leader's (node %d) snapshot taken on demand (GET /api/v1/admin/backup): %,d bytes%n",
+                        currentLeader,
                         snapshotBytes);
-                commit = cluster.statusField(leader, "CommitIndex");
+                commit = cluster.statusField(currentLeader > 0 ? currentLeader : leader, "CommitIndex");
                 restart(cluster, follower, true, commit, acked, rooms);
             } catch (RuntimeException e) {
                 System.out.println("RESTART FAILED: " + e.getMessage() + "; see " + cluster.logFile(follower));
             }
             System.out.printf(Locale.ROOT, "%nload after the run: %s%n", ChatBench.loadAverage());
         }
-        for (int id = 1; id <= 3; id++) {
-            ChatCluster.deleteRecursively(dir.resolve("node-" + id));
+        for (int id = 1; id <= ChatNodes.NODES; id++) {
+            RaftChatCluster.deleteTree(dir.resolve("node-" + id));
         }
         return 0;
     }
@@ -281,7 +279,7 @@ public final class ChatScale implements Callable<Integer> {
      * every 30 s. Returns {acknowledged, failed}.
      */
     static long[] load(
-            ChatCluster cluster, long first, long count, int rooms, int clients, int messageChars, double seconds)
+            RaftChatCluster cluster, long first, long count, int rooms, int clients, int messageChars, double seconds)
             throws InterruptedException {
         AtomicLong next = new AtomicLong(first);
         AtomicLong acknowledged = new AtomicLong();
@@ -289,8 +287,8 @@ public final class ChatScale implements Callable<Integer> {
         long loadStart = System.nanoTime();
         long loadEnd = seconds == Double.MAX_VALUE ? Long.MAX_VALUE : loadStart + (long) (seconds * 1e9);
         List<Integer> running = new ArrayList<>();
-        for (int id = 1; id <= cluster.size(); id++) {
-            if (cluster.isRunning(id)) {
+        for (int id : cluster.ids()) {
+            if (cluster.alive(id)) {
                 running.add(id);
             }
         }
@@ -365,7 +363,7 @@ public final class ChatScale implements Callable<Integer> {
         return false;
     }
 
-    private static void awaitApplied(ChatCluster cluster, List<Integer> nodes, long index, Duration timeout)
+    private static void awaitApplied(RaftChatCluster cluster, List<Integer> nodes, long index, Duration timeout)
             throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         for (int id : nodes) {
@@ -411,10 +409,11 @@ public final class ChatScale implements Callable<Integer> {
      * {@code behind} the node was stopped earlier and the cluster moved past its log (the leader must send a
      * snapshot); otherwise it is killed (-9) here and recovers from its own snapshot and log.
      */
-    private static void restart(ChatCluster cluster, int id, boolean behind, long commit, long acknowledged, int rooms)
+    private static void restart(
+            RaftChatCluster cluster, int id, boolean behind, long commit, long acknowledged, int rooms)
             throws Exception {
         if (!behind) {
-            cluster.stop(id, true);
+            cluster.kill(id);
         }
         long logOffset = Files.exists(cluster.logFile(id))
                 ? Files.readAllLines(cluster.logFile(id), StandardCharsets.UTF_8)
@@ -424,7 +423,7 @@ public final class ChatScale implements Callable<Integer> {
         long started = System.nanoTime();
         cluster.start(id);
         long deadline = started + Duration.ofMinutes(10).toNanos();
-        cluster.awaitReady(id, deadline);
+        cluster.awaitReady(Duration.ofMinutes(10), id);
         double readySeconds = (System.nanoTime() - started) / 1e9;
         long target = commit;
         while (cluster.statusField(id, "AppliedIndex") < target) {
@@ -458,7 +457,7 @@ public final class ChatScale implements Callable<Integer> {
             long durableMillis = Long.parseLong(installTimes.group(3));
             long restoredMillis = Long.parseLong(installTimes.group(4));
             double streamSeconds = Math.max(receivedMillis + durableMillis, 1) / 1e3;
-            double diskBytesPerSecond = diskSequentialBytesPerSecond(cluster.dataDirectory(id));
+            double diskBytesPerSecond = diskSequentialBytesPerSecond(cluster.dataDir(id));
             snapshotLine += String.format(
                     Locale.ROOT,
                     "%n  snapshot install: %,d bytes received in %,d ms and made durable in %,d ms: %.1f MB/s, %.2f of"
@@ -494,8 +493,8 @@ public final class ChatScale implements Callable<Integer> {
                 Locale.ROOT,
                 "  node %d after the restart: heap %,d KiB, RSS %,d KiB%n",
                 id,
-                cluster.heapUsedAfterGcKibibytes(id),
-                cluster.residentKibibytes(id));
+                ChatNodes.heapUsedAfterGcKibibytes(cluster.pid(id)),
+                ChatNodes.residentKibibytes(cluster.pid(id)));
     }
 
     /**

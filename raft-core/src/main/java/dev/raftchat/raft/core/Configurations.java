@@ -61,7 +61,10 @@ final class Configurations {
             return false;
         }
         ConfState before = latest();
-        pending.tailMap(entries.get(0).index(), true).clear();
+        long first = entries.get(0).index();
+        if (!pending.isEmpty() && pending.lastKey() >= first) {
+            pending.tailMap(first, true).clear();
+        }
         for (Entry e : entries) {
             if (e.type() == EntryType.CONFIG_CHANGE) {
                 ConfState next = next(latest(), e);
