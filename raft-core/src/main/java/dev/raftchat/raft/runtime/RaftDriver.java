@@ -188,7 +188,8 @@ public final class RaftDriver {
                             config.snapshotIntervalBytes(),
                             config.snapshotGrowthPercent()),
                     config.snapshotLogTailEntries(),
-                    Objects.requireNonNull(bindings.snapshotWriter(), "snapshotWriter"));
+                    Objects.requireNonNull(bindings.snapshotWriter(), "snapshotWriter"),
+                    clock);
             SnapshotMeta restored = snapshots.restoreAtStartup();
             this.node = new RaftNode(
                     config.node(),

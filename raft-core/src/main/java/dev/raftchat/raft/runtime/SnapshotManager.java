@@ -50,8 +50,10 @@ final class SnapshotManager {
     private long lastSnapshotBytes;
     /** Bytes received so far of the snapshot being staged. */
     private long receivingBytes;
-    /** When the first chunk of the snapshot being staged arrived (System.nanoTime), for the install's log line. */
+    /** When the first chunk of the snapshot being staged arrived ({@link #clock}), for the install's log line. */
     private long receivingStartedNanos;
+    /** The driver's clock (virtual time in the simulator), for the install's log line. */
+    private final RaftClock clock;
 
     private final Executor writer;
 
@@ -75,8 +77,10 @@ final class SnapshotManager {
             LogStorage storage,
             SnapshotPolicy policy,
             long logTailEntries,
-            Executor writer) {
+            Executor writer,
+            RaftClock clock) {
         this.id = id;
+        this.clock = clock;
         this.store = store;
         this.stateMachine = stateMachine;
         this.storage = storage;
@@ -134,7 +138,7 @@ final class SnapshotManager {
                 receiving = store.create(chunk.meta());
                 receivingMeta = chunk.meta();
                 receivingBytes = 0;
-                receivingStartedNanos = System.nanoTime();
+                receivingStartedNanos = clock.nanoTime();
                 log.info(
                         "node {}: receiving snapshot {} from the leader",
                         id,
@@ -157,13 +161,13 @@ final class SnapshotManager {
             throw new IllegalStateException("node " + id + ": install of " + meta.position()
                     + " but the staged data is " + (receivingMeta == null ? "none" : "of " + receivingMeta.position()));
         }
-        long receivedNanos = System.nanoTime();
+        long receivedNanos = clock.nanoTime();
         receiving.commit();
         receiving = null;
         receivingMeta = null;
-        long durableNanos = System.nanoTime();
+        long durableNanos = clock.nanoTime();
         restoreStateMachine(meta);
-        long restoredNanos = System.nanoTime();
+        long restoredNanos = clock.nanoTime();
         lastSnapshotBytes = receivingBytes;
         storage.compact(meta.position());
         lastSnapshotIndex = Math.max(lastSnapshotIndex, meta.index());

@@ -59,7 +59,14 @@ class SnapshotInstallCrashTest {
 
         RecordingStateMachine restored = machine();
         SnapshotManager manager = new SnapshotManager(
-                1, store, restored, log, new SnapshotPolicy(0, 0, 0), 0, Executors.newSingleThreadExecutor());
+                1,
+                store,
+                restored,
+                log,
+                new SnapshotPolicy(0, 0, 0),
+                0,
+                Executors.newSingleThreadExecutor(),
+                RaftClock.SYSTEM);
         SnapshotMeta meta = manager.restoreAtStartup();
 
         assertThat(meta).isEqualTo(LEADER_SNAPSHOT);
@@ -74,12 +81,26 @@ class SnapshotInstallCrashTest {
         MemorySnapshotStore store = new MemorySnapshotStore();
         RecordingStateMachine before = machine();
         SnapshotManager receiving = new SnapshotManager(
-                1, store, before, log, new SnapshotPolicy(0, 0, 0), 0, Executors.newSingleThreadExecutor());
+                1,
+                store,
+                before,
+                log,
+                new SnapshotPolicy(0, 0, 0),
+                0,
+                Executors.newSingleThreadExecutor(),
+                RaftClock.SYSTEM);
         receiving.stage(List.of(new SnapshotChunk(LEADER_SNAPSHOT, 0, new byte[] {1, 2, 3})));
         // ... and the process dies here: the staged data was never committed.
 
         SnapshotManager afterRestart = new SnapshotManager(
-                1, store, machine(), log, new SnapshotPolicy(0, 0, 0), 0, Executors.newSingleThreadExecutor());
+                1,
+                store,
+                machine(),
+                log,
+                new SnapshotPolicy(0, 0, 0),
+                0,
+                Executors.newSingleThreadExecutor(),
+                RaftClock.SYSTEM);
         assertThat(afterRestart.restoreAtStartup())
                 .as("no snapshot became visible")
                 .isNull();
@@ -99,7 +120,14 @@ class SnapshotInstallCrashTest {
         log.compact(new LogPosition(1, 2)); // compacted with a tail of two entries below the snapshot
 
         SnapshotManager manager = new SnapshotManager(
-                1, store, machine(), log, new SnapshotPolicy(0, 0, 0), 0, Executors.newSingleThreadExecutor());
+                1,
+                store,
+                machine(),
+                log,
+                new SnapshotPolicy(0, 0, 0),
+                0,
+                Executors.newSingleThreadExecutor(),
+                RaftClock.SYSTEM);
         manager.restoreAtStartup();
         assertThat(log.compactedThrough()).isEqualTo(new LogPosition(1, 2));
         assertThat(log.lastIndex()).isEqualTo(5);
