@@ -20,7 +20,11 @@ class V1StateBudgetTest {
 
     @BeforeAll
     void start(@TempDir Path dataRoot) {
-        v1.start(dataRoot, 1, api -> api.policy = ChatPolicy.defaults().withStateBytesMax(1024 * 1024));
+        // As --state-bytes-max 1048576 sets it: the budget before the agreement, and the one this node offers.
+        v1.start(dataRoot, 1, api -> {
+            api.policy = ChatPolicy.defaults().withStateBytesMax(1024 * 1024);
+            api.stateBudgetBytes = 1024 * 1024;
+        });
         client = v1.client();
     }
 
