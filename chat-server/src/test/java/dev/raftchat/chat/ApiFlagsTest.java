@@ -1,7 +1,6 @@
 package dev.raftchat.chat;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.raftchat.chat.api.v1.ApiConfig;
 import dev.raftchat.chat.state.ChatPolicy;
@@ -51,11 +50,8 @@ class ApiFlagsTest {
 
     @Test
     void invalidValuesNameTheSetting() {
-        assertThatThrownBy(() -> ParsedFlags.config(Map.of(), "--page-size-default", "500"))
-                .hasMessageContaining("pageSizeDefault");
-        assertThatThrownBy(() -> ParsedFlags.config(Map.of(), "--retention-max-age-seconds", "-1"))
-                .hasMessageContaining("retentionMaxAgeSeconds");
-        assertThatThrownBy(() -> ParsedFlags.config(Map.of(), "--websocket-idle-timeout-ms", "10"))
-                .hasMessageContaining("webSocketIdleTimeoutMillis");
+        ParsedFlags.assertRefused("--page-size-default", "500", "pageSizeDefault");
+        ParsedFlags.assertRefused("--retention-max-age-seconds", "-1", "retentionMaxAgeSeconds");
+        ParsedFlags.assertRefused("--websocket-idle-timeout-ms", "10", "webSocketIdleTimeoutMillis");
     }
 }
