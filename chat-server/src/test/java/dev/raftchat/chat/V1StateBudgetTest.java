@@ -9,8 +9,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** A write past the state budget gets 507 JSON on both APIs, and nothing acknowledged is lost (issue 19, item 5). */
 class V1StateBudgetTest {
     @RegisterExtension
-    static final V1Cluster v1 = V1Cluster.perClass(
-            1, V1Cluster.api(api -> api.policy = ChatPolicy.defaults().withStateBytesMax(1024 * 1024)));
+    // As --state-bytes-max 1048576 sets it: the budget before the agreement, and the one this node offers.
+    static final V1Cluster v1 = V1Cluster.perClass(1, V1Cluster.api(api -> {
+        api.policy = ChatPolicy.defaults().withStateBytesMax(1024 * 1024);
+        api.stateBudgetBytes = 1024 * 1024;
+    }));
 
     private final V1Client client = v1.client();
 

@@ -76,7 +76,13 @@ public final class ChatStateMachine implements StateMachine {
      * ({@link ChatModel#formatTwoKeepsVerified}): then version 3 with cluster version 1, which an older build
      * refuses (it stops) rather than install a state that differs from the others'.
      */
-    public static final int SNAPSHOT_FORMAT_VERSION = 3;
+    static final int SNAPSHOT_FORMAT_VERSION_3 = 3;
+    /**
+     * Version 4: version 3 plus the agreed state budget ({@code agreedStateBytesMax:i64} after the clock step,
+     * 0 while none was agreed). Written once the cluster version is 3, which only a cluster whose every member
+     * reads version 4 reaches; before that this node writes version 3 or 2 as above, and no budget was agreed.
+     */
+    public static final int SNAPSHOT_FORMAT_VERSION = 4;
 
     private static final JsonFactory JSON = new JsonFactory();
 
@@ -102,6 +108,8 @@ public final class ChatStateMachine implements StateMachine {
     private int clusterVersion = 1;
     /** The reported maximum command version of each node: soft state, not in snapshots. */
     private final TreeMap<Long, Integer> announcedVersions = new TreeMap<>();
+    /** The state budget each node reported ({@link ChatCommand.ReportStateBudget}): soft state, not in snapshots. */
+    private final TreeMap<Long, Long> announcedStateBudgets = new TreeMap<>();
 
     /** The highest command version this node reads (lower than the build's to act as an older build). */
     private final int commandVersionMax;
@@ -143,6 +151,21 @@ public final class ChatStateMachine implements StateMachine {
     /** The latest command version each node reported (soft state: only what this node applied since its start). */
     public SortedMap<Long, Integer> announcedVersions() {
         return underReadLock(() -> Collections.unmodifiableSortedMap(new TreeMap<>(announcedVersions)));
+    }
+
+    /** The state budget each node reported since this node's start or last restore (soft state). */
+    public SortedMap<Long, Long> announcedStateBudgets() {
+        return underReadLock(() -> Collections.unmodifiableSortedMap(new TreeMap<>(announcedStateBudgets)));
+    }
+
+    /** The state budget agreed through the log ({@link ChatCommand.SetStateBudget}), 0 while none was. */
+    public long agreedStateBytesMax() {
+        return underReadLock(() -> model.agreedStateBytesMax());
+    }
+
+    /** The budget writes are checked against now: the agreed one, else the policy's. */
+    public long stateBytesMax() {
+        return underReadLock(() -> model.stateBytesMax());
     }
 
     /** The replicated log time, in milliseconds since the epoch (0 before any command carried a time). */
@@ -228,6 +251,12 @@ public final class ChatStateMachine implements StateMachine {
         }
         if (decoded instanceof ChatCommand.SetClusterVersion raise) {
             return applyClusterVersion(index, raise);
+        }
+        if (decoded instanceof ChatCommand.ReportStateBudget report) {
+            return applyStateBudgetReport(index, report);
+        }
+        if (decoded instanceof ChatCommand.SetStateBudget budget) {
+            return applyStateBudget(index, budget);
         }
         if (decoded instanceof ChatCommand.PostMessage post) {
             return applyPost(index, post);
@@ -395,6 +424,53 @@ public final class ChatStateMachine implements StateMachine {
         }
     }
 
+    /** The range of a state budget, reported or agreed: {@link ChatPolicy}'s range for the flag. */
+    private static boolean validStateBudget(long bytes) {
+        return bytes >= ChatPolicy.STATE_BYTES_MAX_MIN && bytes <= ChatPolicy.STATE_BYTES_MAX_LIMIT;
+    }
+
+    private ChatResult applyStateBudgetReport(long index, ChatCommand.ReportStateBudget report) {
+        lock.writeLock().lock();
+        try {
+            checkIndex(index);
+            appliedIndex = index;
+            if (report.nodeId() <= 0 || !validStateBudget(report.stateBytesMax())) {
+                return ChatResult.rejected(
+                        ChatError.INVALID_STATE_BUDGET,
+                        "node " + report.nodeId() + " reported a state budget of " + report.stateBytesMax() + " bytes");
+            }
+            announcedStateBudgets.put(report.nodeId(), report.stateBytesMax());
+            return ChatResult.accepted(null);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    private ChatResult applyStateBudget(long index, ChatCommand.SetStateBudget budget) {
+        long before;
+        lock.writeLock().lock();
+        try {
+            checkIndex(index);
+            appliedIndex = index;
+            if (!validStateBudget(budget.stateBytesMax())) {
+                return ChatResult.rejected(
+                        ChatError.INVALID_STATE_BUDGET,
+                        "a state budget of " + budget.stateBytesMax() + " bytes is outside ["
+                                + ChatPolicy.STATE_BYTES_MAX_MIN + ", " + ChatPolicy.STATE_BYTES_MAX_LIMIT + "]");
+            }
+            before = model.stateBytesMax();
+            model.agreeStateBytesMax(budget.stateBytesMax());
+        } finally {
+            lock.writeLock().unlock();
+        }
+        LOG.info(
+                "entry {}: the state budget is now {} MiB (was {} MiB), the lowest the members reported",
+                index,
+                budget.stateBytesMax() >> 20,
+                before >> 20);
+        return ChatResult.accepted(null);
+    }
+
     private ChatResult applyClusterVersion(long index, ChatCommand.SetClusterVersion raise) {
         lock.writeLock().lock();
         try {
@@ -497,7 +573,8 @@ public final class ChatStateMachine implements StateMachine {
      * magic:i32 "RCHS"  version:i32  appliedIndex:i64
      * peerCount:i32  (nodeId:i64 url:str learner:i8)*      ascending id
      * removedCount:i32  (nodeId:i64)*                       ascending id
-     * clusterVersion:i32  clockStepMaxMillis:i64            version 3 only (version 2: cluster version 1)
+     * clusterVersion:i32  clockStepMaxMillis:i64            version 3 and 4 (version 2: cluster version 1)
+     * agreedStateBytesMax:i64                               version 4 only (0: none agreed)
      * the model: logTime, rooms with messages and read markers, users, sessions, transaction ids (see ChatModel#write)
      * end:i32 "RCHE"
      * </pre>
@@ -544,7 +621,12 @@ public final class ChatStateMachine implements StateMachine {
         // message's verified flag (an unverified post whose name was registered since): then format 3, which an
         // older build refuses with a clear error instead of installing a different state.
         boolean formatThree = clusterVersion >= 2 || !modelCopy.formatTwoKeepsVerified();
-        data.writeInt(formatThree ? SNAPSHOT_FORMAT_VERSION : SNAPSHOT_FORMAT_VERSION_2);
+        // Format 4 from cluster version 3 on: only then can a budget have been agreed (its commands are version 3).
+        boolean formatFour = clusterVersion >= 3;
+        data.writeInt(
+                formatFour
+                        ? SNAPSHOT_FORMAT_VERSION
+                        : formatThree ? SNAPSHOT_FORMAT_VERSION_3 : SNAPSHOT_FORMAT_VERSION_2);
         data.writeLong(index);
         data.writeInt(peers.size());
         for (Map.Entry<Long, String> peer : peers.entrySet()) {
@@ -559,6 +641,9 @@ public final class ChatStateMachine implements StateMachine {
         if (formatThree) {
             data.writeInt(clusterVersion);
             data.writeLong(modelCopy.clockStepMaxMillis());
+        }
+        if (formatFour) {
+            data.writeLong(modelCopy.agreedStateBytesMax());
         }
         modelCopy.write(data, !formatThree);
         data.writeInt(SNAPSHOT_END);
@@ -594,9 +679,9 @@ public final class ChatStateMachine implements StateMachine {
                     String.format("not a chat snapshot: magic 0x%08x, expected 0x%08x", magic, SNAPSHOT_MAGIC));
         }
         int version = data.readInt();
-        if (version != SNAPSHOT_FORMAT_VERSION && version != SNAPSHOT_FORMAT_VERSION_2) {
+        if (version < SNAPSHOT_FORMAT_VERSION_2 || version > SNAPSHOT_FORMAT_VERSION) {
             throw new IOException("chat snapshot format version " + version + " is not supported (this node reads "
-                    + SNAPSHOT_FORMAT_VERSION_2 + " and " + SNAPSHOT_FORMAT_VERSION + ")");
+                    + SNAPSHOT_FORMAT_VERSION_2 + " to " + SNAPSHOT_FORMAT_VERSION + ")");
         }
         long restoredIndex = data.readLong();
         if (restoredIndex < 0) {
@@ -633,7 +718,8 @@ public final class ChatStateMachine implements StateMachine {
         }
         int restoredClusterVersion = 1;
         long restoredClockStepMillis = 0;
-        if (version == SNAPSHOT_FORMAT_VERSION) {
+        long restoredStateBytesMax = 0;
+        if (version >= SNAPSHOT_FORMAT_VERSION_3) {
             restoredClusterVersion = data.readInt();
             restoredClockStepMillis = data.readLong();
             if (restoredClusterVersion < 1 || restoredClockStepMillis < 0) {
@@ -646,10 +732,19 @@ public final class ChatStateMachine implements StateMachine {
                         + "; run a build that reads it (docs/operations.md, Upgrading)");
             }
         }
+        if (version >= SNAPSHOT_FORMAT_VERSION) {
+            restoredStateBytesMax = data.readLong();
+            if (restoredClusterVersion < 3
+                    || (restoredStateBytesMax != 0 && !validStateBudget(restoredStateBytesMax))) {
+                throw new IOException("chat snapshot of format " + version + " has cluster version "
+                        + restoredClusterVersion + " and state budget " + restoredStateBytesMax);
+            }
+        }
         ChatModel restoredModel = ChatModel.read(data, limits, policy, version == SNAPSHOT_FORMAT_VERSION_2);
         if (restoredClusterVersion >= 2) {
             restoredModel.boundTime(restoredClockStepMillis);
         }
+        restoredModel.agreeStateBytesMax(restoredStateBytesMax);
         int end = data.readInt();
         if (end != SNAPSHOT_END) {
             throw new IOException(
