@@ -33,8 +33,7 @@ class ApiFlagsTest {
         assertThat(set.api().stateBudgetBytesFor(6 * gib)).isEqualTo(3 * gib);
         assertThat(set.api().policy().stateBytesMax()).isEqualTo(3 * gib);
 
-        assertThatThrownBy(() -> ParsedFlags.config(Map.of(), "--state-bytes-max", "1000"))
-                .hasMessageContaining("stateBytesMax");
+        ParsedFlags.assertRefused("--state-bytes-max", "1000", "stateBytesMax");
     }
 
     @Test

@@ -33,13 +33,13 @@ class ChatModelPropertiesTest {
 
     @Property(tries = 300)
     void applyIsDeterministic(@ForAll("logs") List<byte[]> log) {
-        LogProperties.assertApplyIsDeterministic(ChatModelPropertiesTest::machine, log, 3);
+        LogInvariants.assertApplyIsDeterministic(ChatModelPropertiesTest::machine, log, 3);
     }
 
     @Property(tries = 300)
     void restoreIsByteForByteAndHasTheSameFuture(@ForAll("logs") List<byte[]> log, @ForAll int cutSeed)
             throws IOException {
-        LogProperties.assertRestoreHasTheSameFuture(
+        LogInvariants.assertRestoreHasTheSameFuture(
                 ChatModelPropertiesTest::machine, log, Math.floorMod(cutSeed, log.size() + 1));
     }
 

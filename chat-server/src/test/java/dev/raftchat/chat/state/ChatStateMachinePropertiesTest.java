@@ -19,13 +19,13 @@ class ChatStateMachinePropertiesTest {
 
     @Property(tries = 200)
     void applyIsDeterministic(@ForAll("commandLogs") List<byte[]> log) {
-        LogProperties.assertApplyIsDeterministic(() -> new ChatStateMachine(LIMITS), log, 2);
+        LogInvariants.assertApplyIsDeterministic(() -> new ChatStateMachine(LIMITS), log, 2);
     }
 
     @Property(tries = 200)
     void snapshotThenRestoreGivesTheSameBytesAndTheSameFuture(
             @ForAll("commandLogs") List<byte[]> log, @ForAll int cutSeed) throws IOException {
-        LogProperties.assertRestoreHasTheSameFuture(
+        LogInvariants.assertRestoreHasTheSameFuture(
                 () -> new ChatStateMachine(LIMITS), log, Math.floorMod(cutSeed, log.size() + 1));
     }
 

@@ -12,8 +12,8 @@ import java.util.function.Supplier;
  * original API's commands ({@link ChatStateMachinePropertiesTest}) and of the v1 model's
  * ({@link ChatModelPropertiesTest}) check their logs with these.
  */
-final class LogProperties {
-    private LogProperties() {}
+final class LogInvariants {
+    private LogInvariants() {}
 
     /**
      * Two new machines applying {@code log} at indexes {@code indexStep} apart (gaps, as when conf changes and
