@@ -139,12 +139,7 @@ class BrowserChatTest extends BrowserTestSupport {
         first.openRoom(other);
         first.awaitConfirmed("two");
 
-        first.find("cluster-toggle").click();
-        await().atMost(ChatPage.WAIT)
-                .until(() -> first.driver
-                                .findElements(By.cssSelector("#cluster-body tr[data-member]"))
-                                .size()
-                        == 3);
+        first.openClusterView(3);
         first.screenshot("cluster");
         first.find("cluster-close").click();
 

@@ -146,6 +146,15 @@ final class ChatPage {
         await().atMost(WAIT).until(() -> connectionState().equals(state));
     }
 
+    /** Opens the cluster view and waits until its table lists {@code members} members. */
+    void openClusterView(int members) {
+        find("cluster-toggle").click();
+        await().atMost(WAIT)
+                .until(() -> driver.findElements(By.cssSelector("#cluster-body tr[data-member]"))
+                                .size()
+                        == members);
+    }
+
     Object script(String source, Object... args) {
         return ((JavascriptExecutor) driver).executeScript(source, args);
     }

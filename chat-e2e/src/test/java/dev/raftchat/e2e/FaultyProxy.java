@@ -105,6 +105,8 @@ final class FaultyProxy implements AutoCloseable {
         final Socket client;
         final Socket server;
         volatile boolean webSocket;
+        /** Whether the first chunk from the browser was seen (the pumpUp thread's own). */
+        private boolean sawRequest;
 
         Link(Socket client, Socket server) {
             this.client = client;
@@ -113,35 +115,28 @@ final class FaultyProxy implements AutoCloseable {
 
         /** Browser to node: everything passes; the first bytes tell whether this is the WebSocket. */
         void pumpUp() {
-            byte[] buffer = new byte[BUFFER_BYTES];
-            boolean first = true;
-            try (InputStream in = client.getInputStream();
-                    OutputStream out = server.getOutputStream()) {
-                for (int read; (read = in.read(buffer)) >= 0; ) {
-                    if (first) {
-                        first = false;
-                        webSocket = startsWith(buffer, read, WEBSOCKET_REQUEST);
-                        if (webSocket && blockWebSockets) {
-                            break;
-                        }
-                    }
-                    out.write(buffer, 0, read);
-                    out.flush();
+            pump(client, server, (buffer, length) -> {
+                if (sawRequest) {
+                    return false;
                 }
-            } catch (IOException e) {
-                // one side closed: the link ends
-            } finally {
-                close();
-            }
+                sawRequest = true;
+                webSocket = startsWith(buffer, length, WEBSOCKET_REQUEST);
+                return webSocket && blockWebSockets;
+            });
         }
 
         /** Node to browser: passes, unless answers are being swallowed, which also ends the connection. */
         void pumpDown() {
+            pump(server, client, (buffer, length) -> swallowResponses);
+        }
+
+        /** Copies {@code from} to {@code to} until either side closes or {@code cut} stops it before a chunk. */
+        private void pump(Socket from, Socket to, Cut cut) {
             byte[] buffer = new byte[BUFFER_BYTES];
-            try (InputStream in = server.getInputStream();
-                    OutputStream out = client.getOutputStream()) {
+            try (InputStream in = from.getInputStream();
+                    OutputStream out = to.getOutputStream()) {
                 for (int read; (read = in.read(buffer)) >= 0; ) {
-                    if (swallowResponses) {
+                    if (cut.before(buffer, read)) {
                         break;
                     }
                     out.write(buffer, 0, read);
@@ -159,6 +154,12 @@ final class FaultyProxy implements AutoCloseable {
             closeQuietly(client);
             closeQuietly(server);
         }
+    }
+
+    /** Whether a link stops before passing on the chunk {@code buffer[0, length)}. */
+    @FunctionalInterface
+    private interface Cut {
+        boolean before(byte[] buffer, int length);
     }
 
     private static boolean startsWith(byte[] buffer, int length, byte[] prefix) {

@@ -310,12 +310,12 @@ class WebClientTest extends BrowserTestSupport {
         page.send("hello from a phone");
         page.awaitConfirmed("hello from a phone");
         page.resizeViewport(Chromium.PHONE_VIEWPORT.width, Chromium.PHONE_VIEWPORT.height);
-        await().atMost(ChatPage.WAIT).until(() -> rect(page, "sidebar").right() <= 0);
+        awaitSidebarClosed(page);
         assertThat(page.find("drawer-backdrop").isDisplayed()).isFalse();
 
         // The drawer opens over a backdrop; a tap on the backdrop closes it and focus returns to the toggle.
         page.find("rooms-toggle").click();
-        await().atMost(ChatPage.WAIT).until(() -> rect(page, "sidebar").left() >= 0);
+        awaitSidebarOpen(page);
         assertThat(page.find("drawer-backdrop").isDisplayed()).isTrue();
         Rect sidebar = rect(page, "sidebar");
         int x = (int) Math.round((sidebar.right() + Chromium.PHONE_VIEWPORT.width) / 2);
@@ -327,23 +327,18 @@ class WebClientTest extends BrowserTestSupport {
                 .as("the page behind takes no focus")
                 .isTrue();
         new Actions(page.driver).moveToLocation(x, y).click().perform();
-        await().atMost(ChatPage.WAIT).until(() -> rect(page, "sidebar").right() <= 0);
+        awaitSidebarClosed(page);
         assertThat(page.find("drawer-backdrop").isDisplayed()).isFalse();
         assertThat(page.focusedId()).isEqualTo("rooms-toggle");
         assertThat(page.find("rooms-toggle").getAttribute("aria-expanded")).isEqualTo("false");
         // Escape closes it as well.
         page.find("rooms-toggle").click();
-        await().atMost(ChatPage.WAIT).until(() -> rect(page, "sidebar").left() >= 0);
+        awaitSidebarOpen(page);
         page.driver.switchTo().activeElement().sendKeys(Keys.ESCAPE);
-        await().atMost(ChatPage.WAIT).until(() -> rect(page, "sidebar").right() <= 0);
+        awaitSidebarClosed(page);
 
         // The cluster view: every cell of the members table inside the panel, the panel inside the screen.
-        page.find("cluster-toggle").click();
-        await().atMost(ChatPage.WAIT)
-                .until(() -> page.driver
-                                .findElements(By.cssSelector("#cluster-body tr[data-member]"))
-                                .size()
-                        == 3);
+        page.openClusterView(3);
         Rect panel = rect(page, "cluster-panel");
         assertThat(panel.left()).isGreaterThanOrEqualTo(0);
         assertThat(panel.right()).isLessThanOrEqualTo(Chromium.PHONE_VIEWPORT.width);
@@ -415,12 +410,7 @@ class WebClientTest extends BrowserTestSupport {
                         .isEmpty());
         shots.add(page.screenshot("desktop-message-menu"));
         page.driver.switchTo().activeElement().sendKeys(Keys.ESCAPE);
-        page.find("cluster-toggle").click();
-        await().atMost(ChatPage.WAIT)
-                .until(() -> page.driver
-                                .findElements(By.cssSelector("#cluster-body tr[data-member]"))
-                                .size()
-                        == 3);
+        page.openClusterView(3);
         shots.add(page.screenshot("desktop-cluster"));
         page.find("cluster-close").click();
         for (Path shot : shots) {
@@ -429,20 +419,15 @@ class WebClientTest extends BrowserTestSupport {
 
         shots.clear();
         page.resizeViewport(Chromium.PHONE_VIEWPORT.width, Chromium.PHONE_VIEWPORT.height);
-        await().atMost(ChatPage.WAIT).until(() -> rect(page, "sidebar").right() <= 0);
+        awaitSidebarClosed(page);
         page.script("document.getElementById('message-scroller').scrollTop = 1e9;");
         shots.add(page.screenshot("phone-chat"));
         page.find("rooms-toggle").click();
-        await().atMost(ChatPage.WAIT).until(() -> rect(page, "sidebar").left() >= 0);
+        awaitSidebarOpen(page);
         shots.add(page.screenshot("phone-rooms"));
         page.driver.switchTo().activeElement().sendKeys(Keys.ESCAPE);
-        await().atMost(ChatPage.WAIT).until(() -> rect(page, "sidebar").right() <= 0);
-        page.find("cluster-toggle").click();
-        await().atMost(ChatPage.WAIT)
-                .until(() -> page.driver
-                                .findElements(By.cssSelector("#cluster-body tr[data-member]"))
-                                .size()
-                        == 3);
+        awaitSidebarClosed(page);
+        page.openClusterView(3);
         shots.add(page.screenshot("phone-cluster"));
         for (Path shot : shots) {
             assertThat(sizeOf(shot)).as(shot.toString()).isEqualTo(Chromium.PHONE_VIEWPORT);
@@ -520,6 +505,16 @@ class WebClientTest extends BrowserTestSupport {
     }
 
     record Rect(double left, double right) {}
+
+    /** Waits until the rooms drawer has slid in completely. */
+    private static void awaitSidebarOpen(ChatPage page) {
+        await().atMost(ChatPage.WAIT).until(() -> rect(page, "sidebar").left() >= 0);
+    }
+
+    /** Waits until the rooms drawer has slid out of the screen completely. */
+    private static void awaitSidebarClosed(ChatPage page) {
+        await().atMost(ChatPage.WAIT).until(() -> rect(page, "sidebar").right() <= 0);
+    }
 
     private static Rect rect(ChatPage page, String id) {
         List<?> box = (List<?>) page.script(

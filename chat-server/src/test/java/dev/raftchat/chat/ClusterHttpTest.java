@@ -8,11 +8,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The original README's cluster, fault-tolerance and reconfiguration walkthroughs, three nodes in one JVM. */
 class ClusterHttpTest {
@@ -21,12 +19,9 @@ class ClusterHttpTest {
     @RegisterExtension
     final V1Cluster v1 = new V1Cluster();
 
-    @TempDir
-    Path dataRoot;
-
     @Test
     void writesToAnyNodeAreReadFromEveryOtherAtOnce() throws Exception {
-        ChatCluster cluster = v1.start(dataRoot, 3);
+        ChatCluster cluster = v1.start(3);
         for (long id = 1; id <= 3; id++) {
             HttpResponse<String> posted =
                     cluster.post(id, "/rooms/general", "{\"Message\": \"from " + id + "\", \"User\": \"username\"}");
@@ -54,7 +49,7 @@ class ClusterHttpTest {
 
     @Test
     void faultToleranceAndNoFalse201WithoutQuorum() throws Exception {
-        ChatCluster cluster = v1.start(dataRoot, 3);
+        ChatCluster cluster = v1.start(3);
         assertThat(cluster.post(1, "/rooms/general", "{\"Message\": \"foo\", \"User\": \"username\"}")
                         .statusCode())
                 .isEqualTo(201);
@@ -97,7 +92,7 @@ class ClusterHttpTest {
     @Test
     void aTwoNodeClusterWithOneNodeDownNeverAnswers201() throws Exception {
         // The original acknowledged this post before commit, and it never appeared.
-        ChatCluster cluster = v1.start(dataRoot, 2);
+        ChatCluster cluster = v1.start(2);
         cluster.stop(2);
         HttpResponse<String> posted = cluster.post(1, "/rooms/general", "{\"Message\":\"alone\",\"User\":\"u\"}");
         assertThat(posted.statusCode()).as(posted.body()).isEqualTo(503);
@@ -106,7 +101,7 @@ class ClusterHttpTest {
 
     @Test
     void nodesAreAddedAndRemovedThroughTheRaftRoutes() throws Exception {
-        ChatCluster cluster = v1.start(dataRoot, 3);
+        ChatCluster cluster = v1.start(3);
         assertThat(cluster.post(1, "/rooms/general", "{\"Message\":\"before 4\",\"User\":\"u\"}")
                         .statusCode())
                 .isEqualTo(201);

@@ -57,18 +57,16 @@ class ForgedPeerTrafficTest {
                 .putLong(1)
                 .put(command)
                 .array();
+        // Both frames claim to come from node `claimed`, at a term one above the leader's.
+        RaftProto.RaftMessage.Builder forged = RaftProto.RaftMessage.newBuilder()
+                .setFrom(claimed)
+                .setTo(leader)
+                .setTerm(term + 1);
         RaftProto.Frame heartbeat = RaftProto.Frame.newBuilder()
-                .setMessage(RaftProto.RaftMessage.newBuilder()
-                        .setFrom(claimed)
-                        .setTo(leader)
-                        .setTerm(term + 1)
-                        .setHeartbeatRequest(RaftProto.HeartbeatRequest.newBuilder()))
+                .setMessage(forged.clone().setHeartbeatRequest(RaftProto.HeartbeatRequest.newBuilder()))
                 .build();
         RaftProto.Frame append = RaftProto.Frame.newBuilder()
-                .setMessage(RaftProto.RaftMessage.newBuilder()
-                        .setFrom(claimed)
-                        .setTo(leader)
-                        .setTerm(term + 1)
+                .setMessage(forged.clone()
                         .setAppendRequest(RaftProto.AppendRequest.newBuilder()
                                 .setPrevLogIndex(lastIndex)
                                 .setPrevLogTerm(term)

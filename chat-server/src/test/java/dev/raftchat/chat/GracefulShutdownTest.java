@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -18,7 +17,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Closing a node while posts are in flight: every request gets an answer, and every 201 survives. */
 class GracefulShutdownTest {
@@ -27,12 +25,9 @@ class GracefulShutdownTest {
 
     private static final int POSTS = 200;
 
-    @TempDir
-    Path dataRoot;
-
     @Test
     void everyAcknowledgedPostSurvivesAGracefulStopUnderLoad() throws Exception {
-        ChatCluster cluster = v1.start(dataRoot, 1);
+        ChatCluster cluster = v1.start(1);
         AtomicInteger acknowledged = new AtomicInteger();
         List<CompletableFuture<HttpResponse<String>>> responses = new ArrayList<>();
         for (int i = 0; i < POSTS; i++) {

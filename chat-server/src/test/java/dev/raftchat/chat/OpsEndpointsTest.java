@@ -30,10 +30,7 @@ class OpsEndpointsTest {
     @Test
     void clusterShowsLeaderTermMembersAndTheirProgress() throws Exception {
         ChatCluster cluster = v1.start(dataRoot, 3);
-        long leader = cluster.awaitReady();
-        assertThat(cluster.post(leader, "/rooms/general", "{\"Message\":\"hi\",\"User\":\"u\"}")
-                        .statusCode())
-                .isEqualTo(201);
+        long leader = postOnceThroughTheLeader(cluster);
         // The leader also proposes entries of its own (time ticks), so indexes keep moving: compare with the
         // post's.
         long postIndex = cluster.node(leader).raftStatus().appliedIndex();
@@ -218,10 +215,7 @@ class OpsEndpointsTest {
     @Test
     void everyMetricHasHelpTextAndPeersHaveTheirOwnSeries() throws Exception {
         ChatCluster cluster = v1.start(dataRoot, 3);
-        long leader = cluster.awaitReady();
-        assertThat(cluster.post(leader, "/rooms/general", "{\"Message\":\"hi\",\"User\":\"u\"}")
-                        .statusCode())
-                .isEqualTo(201);
+        long leader = postOnceThroughTheLeader(cluster);
         await().atMost(ChatCluster.WAIT).untilAsserted(() -> {
             String text = cluster.get(leader, "/metrics").body();
             assertThat(value(text, "raft_transport_peers\\{node=\"" + leader + "\"\\}"))
@@ -289,6 +283,15 @@ class OpsEndpointsTest {
             assertThat(cluster.get(1, "/rooms/general").statusCode()).isEqualTo(200);
             assertThat(cluster.post(1, "/api/v1/admin/backup", "").statusCode()).isEqualTo(405);
         }
+    }
+
+    /** Posts one message through the leader, which accepts it; returns the leader's id. */
+    private static long postOnceThroughTheLeader(ChatCluster cluster) {
+        long leader = cluster.awaitReady();
+        assertThat(cluster.post(leader, "/rooms/general", "{\"Message\":\"hi\",\"User\":\"u\"}")
+                        .statusCode())
+                .isEqualTo(201);
+        return leader;
     }
 
     private static String scrape(ChatCluster cluster) {

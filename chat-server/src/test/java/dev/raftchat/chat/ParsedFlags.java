@@ -1,5 +1,7 @@
 package dev.raftchat.chat;
 
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import java.util.Map;
 import picocli.CommandLine;
 
@@ -17,5 +19,10 @@ final class ParsedFlags {
     /** The node config of {@link #parse}; @throws IllegalArgumentException naming a bad setting */
     static ChatNodeConfig config(Map<String, String> environment, String... args) {
         return parse(environment, args).toConfig();
+    }
+
+    /** Asserts that {@code flag value} alone makes no node config, with a message containing {@code message}. */
+    static void assertRefused(String flag, String value, String message) {
+        assertThatThrownBy(() -> config(Map.of(), flag, value)).hasMessageContaining(message);
     }
 }

@@ -84,22 +84,14 @@ class RaftChatMainTest {
 
     @Test
     void helpListsEveryFlag() {
-        StringWriter out = new StringWriter();
-        CommandLine commandLine = RaftChatMain.commandLine(Map.of());
-        commandLine.setOut(new PrintWriter(out));
-        assertThat(commandLine.execute("--help")).isZero();
-        assertThat(out.toString())
+        assertThat(outputOf("--help"))
                 .contains("--id", "--cluster", "--port", "--join", "--data-dir", "--snapshot-count", "RAFT_CHAT_");
     }
 
     @Test
     void versionComesFromTheJarManifestAndSaysSoWithoutOne() {
-        StringWriter out = new StringWriter();
-        CommandLine commandLine = RaftChatMain.commandLine(Map.of());
-        commandLine.setOut(new PrintWriter(out));
-        assertThat(commandLine.execute("--version")).isZero();
         // Run from target/classes there is no manifest; DistributionIT checks the packaged jar's version.
-        assertThat(out.toString())
+        assertThat(outputOf("--version"))
                 .startsWith("raft-chat " + BuildInfo.UNKNOWN_VERSION + "\n")
                 .contains("Java 17");
     }
@@ -122,5 +114,14 @@ class RaftChatMainTest {
         assertThat(RaftChatMain.oneLine(failure))
                 .isEqualTo("cannot open the log (cause: Permission denied) (cause: RuntimeException)")
                 .doesNotContain("\n");
+    }
+
+    /** What {@code raft-chat flag} prints, once it exited 0. */
+    private static String outputOf(String flag) {
+        StringWriter out = new StringWriter();
+        CommandLine commandLine = RaftChatMain.commandLine(Map.of());
+        commandLine.setOut(new PrintWriter(out));
+        assertThat(commandLine.execute(flag)).isZero();
+        return out.toString();
     }
 }

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * for HTTP limits and the like) starts an in-JVM cluster with the test API config (changed by the test), waits
  * until it has one leader and every node is ready, and closes it once the test is over: after the test when
  * started in a test or a {@code @BeforeEach}, after the class when started in a {@code @BeforeAll} (per-class
- * lifecycle).
+ * lifecycle). {@code v1.start(nodes)} and {@code v1.startCluster(nodes, cluster -> ...)} put the data in a
+ * temporary directory of the extension's own, deleted with the cluster.
  *
  * <p>A class whose tests share one cluster registers it in a static field instead:
  * {@code @RegisterExtension static final V1Cluster v1 = V1Cluster.perClass(1, V1Cluster.api(api -> ...));} starts
@@ -30,7 +31,9 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 final class V1Cluster implements BeforeAllCallback, BeforeEachCallback, AfterEachCallback, AfterAllCallback {
     private final int perClassNodes;
     private final Consumer<ChatCluster> perClassSetup;
-    private Path perClassRoot;
+    /** The temporary directory this extension made for the running cluster, deleted once it is closed. */
+    private Path ownRoot;
+
     private boolean inTest;
     private boolean startedInTest;
     private ChatCluster cluster;
@@ -65,7 +68,28 @@ final class V1Cluster implements BeforeAllCallback, BeforeEachCallback, AfterEac
         };
     }
 
-    /** Starts {@code nodes} nodes under {@code dataRoot} with the test API config; returns once ready. */
+    /**
+     * Starts {@code nodes} nodes with the test API config in a temporary directory of the extension's own (deleted
+     * with the cluster); returns once ready.
+     */
+    ChatCluster start(int nodes) {
+        return startCluster(nodes, cluster -> {});
+    }
+
+    /** As {@link #startCluster(Path, int, Consumer)}, in a temporary directory of the extension's own. */
+    ChatCluster startCluster(int nodes, Consumer<ChatCluster> setup) {
+        if (cluster != null) {
+            throw new IllegalStateException("a V1Cluster holds one cluster at a time");
+        }
+        try {
+            ownRoot = Files.createTempDirectory("v1-cluster");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return startCluster(ownRoot, nodes, setup);
+    }
+
+    /** As {@link #start(int)}, under {@code dataRoot} (which the test keeps, e.g. to change files in it). */
     ChatCluster start(Path dataRoot, int nodes) {
         return start(dataRoot, nodes, api -> {});
     }
@@ -111,10 +135,9 @@ final class V1Cluster implements BeforeAllCallback, BeforeEachCallback, AfterEac
     }
 
     @Override
-    public void beforeAll(ExtensionContext context) throws IOException {
+    public void beforeAll(ExtensionContext context) {
         if (perClassNodes > 0) {
-            perClassRoot = Files.createTempDirectory("v1-cluster");
-            startCluster(perClassRoot, perClassNodes, perClassSetup);
+            startCluster(perClassNodes, perClassSetup);
         }
     }
 
@@ -134,10 +157,6 @@ final class V1Cluster implements BeforeAllCallback, BeforeEachCallback, AfterEac
     @Override
     public void afterAll(ExtensionContext context) {
         close();
-        if (perClassRoot != null) {
-            deleteTree(perClassRoot);
-            perClassRoot = null;
-        }
     }
 
     private static void deleteTree(Path root) {
@@ -155,6 +174,10 @@ final class V1Cluster implements BeforeAllCallback, BeforeEachCallback, AfterEac
             cluster.close();
             cluster = null;
             client = null;
+        }
+        if (ownRoot != null) {
+            deleteTree(ownRoot);
+            ownRoot = null;
         }
     }
 }

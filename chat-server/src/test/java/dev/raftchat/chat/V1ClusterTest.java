@@ -5,14 +5,12 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.raftchat.chat.V1Client.Reply;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The v1 API on three nodes: a send retried with the same transaction id across a leader failover creates
@@ -20,8 +18,6 @@ import org.junit.jupiter.api.io.TempDir;
  * node without a gap or a duplicate; a logout is seen by every node.
  */
 class V1ClusterTest {
-    @TempDir
-    Path dataRoot;
 
     @RegisterExtension
     final V1Cluster v1 = new V1Cluster();
@@ -30,7 +26,7 @@ class V1ClusterTest {
 
     @Test
     void aRetriedSendAcrossALeaderFailoverCreatesOneMessage() {
-        cluster = v1.start(dataRoot, 3);
+        cluster = v1.start(3);
         long leader = cluster.awaitReady();
         V1Client client = new V1Client(cluster);
         String token = client.signUp(leader, "ann");
@@ -69,7 +65,7 @@ class V1ClusterTest {
 
     @Test
     void pagesAreTheSameOnEveryNodeAndLogoutIsSeenEverywhere() {
-        cluster = v1.start(dataRoot, 3);
+        cluster = v1.start(3);
         V1Client client = new V1Client(cluster);
         String token = client.signUp(1, "ben");
         assertThat(client.post(2, "/api/v1/rooms", token, "{\"name\":\"same\"}").status())
@@ -100,7 +96,7 @@ class V1ClusterTest {
 
     @Test
     void aWebSocketClientCutOffMidStreamResumesOnAnotherNodeWithoutGapsOrDuplicates() throws Exception {
-        cluster = v1.start(dataRoot, 3);
+        cluster = v1.start(3);
         V1Client client = new V1Client(cluster);
         String token = client.signUp(1, "cy");
         client.post(1, "/api/v1/rooms", token, "{\"name\":\"stream\"}");

@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.Socket;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -13,7 +12,6 @@ import java.util.Set;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Fan-out of one room to many v1 WebSockets: every subscriber gets every message once, in seq order, with the same
@@ -29,8 +27,8 @@ class V1WebSocketFanOutTest {
     final V1Cluster v1 = new V1Cluster();
 
     @Test
-    void everySubscriberGetsEveryMessageOnceInOrderWithTheSameFrame(@TempDir Path dataRoot) throws Exception {
-        ChatCluster cluster = v1.start(dataRoot, 1);
+    void everySubscriberGetsEveryMessageOnceInOrderWithTheSameFrame() throws Exception {
+        ChatCluster cluster = v1.start(1);
         V1Client client = v1.client();
         String token = client.signUp(1, "fan");
         assertThat(client.post(1, "/api/v1/rooms", token, "{\"name\":\"fan\"}").status())
@@ -97,8 +95,8 @@ class V1WebSocketFanOutTest {
     }
 
     @Test
-    void aSubscriberThatStopsReadingIsCutAndTheOthersGetEveryFrame(@TempDir Path dataRoot) throws Exception {
-        ChatCluster cluster = v1.start(dataRoot, 1, api -> api.webSocketOutboundBytesMax = 4_096);
+    void aSubscriberThatStopsReadingIsCutAndTheOthersGetEveryFrame() throws Exception {
+        ChatCluster cluster = v1.startCluster(1, V1Cluster.api(api -> api.webSocketOutboundBytesMax = 4_096));
         V1Client client = v1.client();
         String token = client.signUp(1, "slowfan");
         client.post(1, "/api/v1/rooms", token, "{\"name\":\"flood\"}");

@@ -542,35 +542,37 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
     }
 
     private static boolean flag(QueryStringDecoder uri, String name) {
+        return lastChoice(uri, name, "true", "false", ChatError.INVALID_PARAMETER, "'true' or 'false'");
+    }
+
+    private static boolean stale(QueryStringDecoder uri) {
+        return lastChoice(
+                uri,
+                "consistency",
+                "stale",
+                "linearizable",
+                ChatError.INVALID_CONSISTENCY,
+                "'linearizable' (the default) or 'stale'");
+    }
+
+    /**
+     * Whether the last value of query parameter {@code name} is {@code yes} rather than {@code no}; false when the
+     * parameter is absent. Any other value is refused with {@code error}, naming the {@code choices}.
+     */
+    private static boolean lastChoice(
+            QueryStringDecoder uri, String name, String yes, String no, ChatError error, String choices) {
         List<String> values = uri.parameters().get(name);
         if (values == null || values.isEmpty()) {
             return false;
         }
         String value = values.get(values.size() - 1);
-        if (value.equals("true")) {
+        if (value.equals(yes)) {
             return true;
         }
-        if (value.equals("false")) {
+        if (value.equals(no)) {
             return false;
         }
-        throw new ApiException(ChatError.INVALID_PARAMETER, name + " must be 'true' or 'false', not '" + value + "'");
-    }
-
-    private static boolean stale(QueryStringDecoder uri) {
-        List<String> values = uri.parameters().get("consistency");
-        if (values == null || values.isEmpty()) {
-            return false;
-        }
-        String value = values.get(values.size() - 1);
-        if (value.equals("stale")) {
-            return true;
-        }
-        if (value.equals("linearizable")) {
-            return false;
-        }
-        throw new ApiException(
-                ChatError.INVALID_CONSISTENCY,
-                "consistency must be 'linearizable' (the default) or 'stale', not '" + value + "'");
+        throw new ApiException(error, name + " must be " + choices + ", not '" + value + "'");
     }
 
     private static long nodeId(String text) {

@@ -353,6 +353,12 @@ public final class ChatModel {
     }
 
     /** The username of a live session with this token hash, or null. */
+    /** Moves log time on to the command's {@code atMillis}, then names the user of session {@code actor} (or null). */
+    private String actorAt(long atMillis, String actor) {
+        advanceLogTime(atMillis);
+        return actorName(actor);
+    }
+
     private String actorName(String actor) {
         if (actor.isEmpty()) {
             return null;
@@ -578,8 +584,7 @@ public final class ChatModel {
     }
 
     ChatResult applyCreateRoom(ChatCommand.CreateRoom command, Events events) {
-        advanceLogTime(command.atMillis());
-        String actor = actorName(command.actor());
+        String actor = actorAt(command.atMillis(), command.actor());
         if (actor == null) {
             return unauthorized();
         }
@@ -664,8 +669,7 @@ public final class ChatModel {
     }
 
     ChatResult applySend(long index, ChatCommand.SendMessage command, Events events) {
-        advanceLogTime(command.atMillis());
-        String actor = actorName(command.actor());
+        String actor = actorAt(command.atMillis(), command.actor());
         if (actor == null) {
             return unauthorized();
         }
@@ -772,8 +776,7 @@ public final class ChatModel {
     }
 
     ChatResult applyReadMarker(ChatCommand.SetReadMarker command) {
-        advanceLogTime(command.atMillis());
-        String actor = actorName(command.actor());
+        String actor = actorAt(command.atMillis(), command.actor());
         if (actor == null) {
             return unauthorized();
         }
@@ -882,8 +885,7 @@ public final class ChatModel {
     }
 
     ChatResult applyRevoke(ChatCommand.RevokeSession command) {
-        advanceLogTime(command.atMillis());
-        String actor = actorName(command.actor());
+        String actor = actorAt(command.atMillis(), command.actor());
         if (actor == null) {
             return unauthorized();
         }

@@ -2,7 +2,6 @@ package dev.raftchat.chat.state;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.List;
 import net.jqwik.api.Arbitraries;
@@ -34,31 +33,14 @@ class ChatModelPropertiesTest {
 
     @Property(tries = 300)
     void applyIsDeterministic(@ForAll("logs") List<byte[]> log) {
-        ChatStateMachine first = machine();
-        ChatStateMachine second = machine();
-        for (int i = 0; i < log.size(); i++) {
-            long index = 3L * i + 1;
-            assertThat(second.apply(index, log.get(i))).isEqualTo(first.apply(index, log.get(i)));
-        }
-        assertThat(second.snapshotBytes()).isEqualTo(first.snapshotBytes());
+        LogInvariants.assertApplyIsDeterministic(ChatModelPropertiesTest::machine, log, 3);
     }
 
     @Property(tries = 300)
     void restoreIsByteForByteAndHasTheSameFuture(@ForAll("logs") List<byte[]> log, @ForAll int cutSeed)
             throws IOException {
-        int cut = Math.floorMod(cutSeed, log.size() + 1);
-        ChatStateMachine original = machine();
-        for (int i = 0; i < cut; i++) {
-            original.apply(i + 1, log.get(i));
-        }
-        byte[] snapshot = original.snapshotBytes();
-        ChatStateMachine restored = machine();
-        restored.restore(new ByteArrayInputStream(snapshot));
-        assertThat(restored.snapshotBytes()).isEqualTo(snapshot);
-        for (int i = cut; i < log.size(); i++) {
-            assertThat(restored.apply(i + 1, log.get(i))).isEqualTo(original.apply(i + 1, log.get(i)));
-        }
-        assertThat(restored.snapshotBytes()).isEqualTo(original.snapshotBytes());
+        LogInvariants.assertRestoreHasTheSameFuture(
+                ChatModelPropertiesTest::machine, log, Math.floorMod(cutSeed, log.size() + 1));
     }
 
     @Property(tries = 300)

@@ -2,7 +2,6 @@ package dev.raftchat.chat.state;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.List;
 import net.jqwik.api.Arbitraries;
@@ -20,33 +19,14 @@ class ChatStateMachinePropertiesTest {
 
     @Property(tries = 200)
     void applyIsDeterministic(@ForAll("commandLogs") List<byte[]> log) {
-        ChatStateMachine first = new ChatStateMachine(LIMITS);
-        ChatStateMachine second = new ChatStateMachine(LIMITS);
-        for (int i = 0; i < log.size(); i++) {
-            // Gaps in the indexes, as when conf changes and no-ops are not handed to the machine.
-            long index = 2L * i + 1;
-            assertThat(second.apply(index, log.get(i))).isEqualTo(first.apply(index, log.get(i)));
-        }
-        assertThat(second.snapshotBytes()).isEqualTo(first.snapshotBytes());
+        LogInvariants.assertApplyIsDeterministic(() -> new ChatStateMachine(LIMITS), log, 2);
     }
 
     @Property(tries = 200)
     void snapshotThenRestoreGivesTheSameBytesAndTheSameFuture(
             @ForAll("commandLogs") List<byte[]> log, @ForAll int cutSeed) throws IOException {
-        int cut = Math.floorMod(cutSeed, log.size() + 1);
-        ChatStateMachine original = new ChatStateMachine(LIMITS);
-        for (int i = 0; i < cut; i++) {
-            original.apply(i + 1, log.get(i));
-        }
-        byte[] snapshot = original.snapshotBytes();
-        ChatStateMachine restored = new ChatStateMachine(LIMITS);
-        restored.restore(new ByteArrayInputStream(snapshot));
-        assertThat(restored.snapshotBytes()).isEqualTo(snapshot);
-
-        for (int i = cut; i < log.size(); i++) {
-            assertThat(restored.apply(i + 1, log.get(i))).isEqualTo(original.apply(i + 1, log.get(i)));
-        }
-        assertThat(restored.snapshotBytes()).isEqualTo(original.snapshotBytes());
+        LogInvariants.assertRestoreHasTheSameFuture(
+                () -> new ChatStateMachine(LIMITS), log, Math.floorMod(cutSeed, log.size() + 1));
     }
 
     @Property(tries = 200)

@@ -100,11 +100,8 @@ class ClusterVersionAndLogTimeTest {
         byte[] afterRaise = newBuild.snapshotBytes();
         assertThat(Arrays.copyOfRange(afterRaise, 4, 8)).containsExactly(0, 0, 0, 3);
 
-        ChatStateMachine restored =
-                new ChatStateMachine(ChatLimits.defaults(), ChatPolicy.defaults(), ChatCodec.COMMAND_VERSION_MAX);
-        restored.restore(new ByteArrayInputStream(afterRaise));
+        ChatStateMachine restored = restoredByNewBuild(afterRaise);
         assertThat(restored.clusterVersion()).isEqualTo(2);
-        assertThat(restored.snapshotBytes()).isEqualTo(afterRaise);
         // The restored machine keeps the bounded clock rules: a far-future post does not move log time.
         restored.apply(nextIndex, ChatCodec.encode(new ChatCommand.PostMessage("r", "u", "x", NOW + DAY_MILLIS)));
         assertThat(restored.logTimeMillis()).isEqualTo(NOW + 500);
@@ -148,10 +145,7 @@ class ClusterVersionAndLogTimeTest {
         byte[] formatThree = newBuild.snapshotBytes();
         assertThat(Arrays.copyOfRange(formatThree, 4, 8)).containsExactly(0, 0, 0, 3);
 
-        ChatStateMachine restored =
-                new ChatStateMachine(ChatLimits.defaults(), ChatPolicy.defaults(), ChatCodec.COMMAND_VERSION_MAX);
-        restored.restore(new ByteArrayInputStream(formatThree));
-        assertThat(restored.snapshotBytes()).isEqualTo(formatThree);
+        ChatStateMachine restored = restoredByNewBuild(formatThree);
         boolean rootVouched = restored.read(model -> model.user("root").operatorVouched());
         // Before version 2 every account counts as vouched (as format 2 reads it); from version 2 only the
         // operator's registrations are.
@@ -174,11 +168,8 @@ class ClusterVersionAndLogTimeTest {
         byte[] snapshot = newBuild.snapshotBytes();
         assertThat(Arrays.copyOfRange(snapshot, 4, 8)).containsExactly(0, 0, 0, 3);
 
-        ChatStateMachine restored =
-                new ChatStateMachine(ChatLimits.defaults(), ChatPolicy.defaults(), ChatCodec.COMMAND_VERSION_MAX);
-        restored.restore(new ByteArrayInputStream(snapshot));
+        ChatStateMachine restored = restoredByNewBuild(snapshot);
         assertThat(restored.clusterVersion()).isEqualTo(1);
-        assertThat(restored.snapshotBytes()).isEqualTo(snapshot);
         boolean verified = restored.read(
                 model -> model.messages("r", null, null, 10).messages().get(0).verified());
         assertThat(verified).isFalse();
@@ -215,5 +206,14 @@ class ClusterVersionAndLogTimeTest {
         ChatResult replay = ChatCodec.decodeResult(machine.apply(
                 index, ChatCodec.encode(new ChatCommand.SendMessage(TOKEN, "room", "kept", "txn-1", tenDaysAhead))));
         assertThat(replay.replayed()).isTrue();
+    }
+
+    /** A new build's machine restored from {@code snapshot}, which it writes back byte for byte. */
+    private static ChatStateMachine restoredByNewBuild(byte[] snapshot) throws IOException {
+        ChatStateMachine restored =
+                new ChatStateMachine(ChatLimits.defaults(), ChatPolicy.defaults(), ChatCodec.COMMAND_VERSION_MAX);
+        restored.restore(new ByteArrayInputStream(snapshot));
+        assertThat(restored.snapshotBytes()).isEqualTo(snapshot);
+        return restored;
     }
 }

@@ -116,28 +116,18 @@ public final class ApiHandler implements ApiRoutes {
         this.webSockets = webSockets;
         this.authenticator = new Authenticator(backend, config);
         this.routes = routes();
-        this.loginsPerUser = new RateLimiter(
-                config.loginAttemptsPerMinutePerUser(),
-                config.loginAttemptsPerMinutePerUser(),
-                config.rateLimitKeysMax(),
-                nanoClock);
-        this.loginsPerUserAndAddress = new RateLimiter(
-                config.loginAttemptsPerMinutePerUser(),
-                config.loginAttemptsPerMinutePerUser(),
-                config.rateLimitKeysMax(),
-                nanoClock);
-        this.loginsPerAddress = new RateLimiter(
-                config.loginAttemptsPerMinutePerAddress(),
-                config.loginAttemptsPerMinutePerAddress(),
-                config.rateLimitKeysMax(),
-                nanoClock);
-        this.writesPerUser = new RateLimiter(
-                config.writesPerMinutePerUser(), config.writesPerMinutePerUser(), config.rateLimitKeysMax(), nanoClock);
-        this.writesPerAddress = new RateLimiter(
-                config.writesPerMinutePerAddress(),
-                config.writesPerMinutePerAddress(),
-                config.rateLimitKeysMax(),
-                nanoClock);
+        // Each limit is also its burst: a client may use a whole minute's allowance at once, then waits.
+        int keysMax = config.rateLimitKeysMax();
+        this.loginsPerUser = perMinute(config.loginAttemptsPerMinutePerUser(), keysMax, nanoClock);
+        this.loginsPerUserAndAddress = perMinute(config.loginAttemptsPerMinutePerUser(), keysMax, nanoClock);
+        this.loginsPerAddress = perMinute(config.loginAttemptsPerMinutePerAddress(), keysMax, nanoClock);
+        this.writesPerUser = perMinute(config.writesPerMinutePerUser(), keysMax, nanoClock);
+        this.writesPerAddress = perMinute(config.writesPerMinutePerAddress(), keysMax, nanoClock);
+    }
+
+    /** A limiter of {@code limit} requests a minute per key, with a burst of {@code limit}. */
+    private static RateLimiter perMinute(int limit, int keysMax, LongSupplier nanoClock) {
+        return new RateLimiter(limit, limit, keysMax, nanoClock);
     }
 
     @Override

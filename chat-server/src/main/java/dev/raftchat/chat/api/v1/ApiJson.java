@@ -28,11 +28,7 @@ public final class ApiJson {
         node.put("room", room);
         node.put("seq", message.seq());
         node.put("author", message.author());
-        if (message.text() == null) {
-            node.putNull("text");
-        } else {
-            node.put("text", message.text());
-        }
+        node.put("text", message.text()); // Jackson writes a null (a deleted message) as JSON null
         node.put("postedAt", time(message.postedAtMillis()));
         node.put("postedAtMillis", message.postedAtMillis());
         if (message.editedAtMillis() == 0 || message.deleted()) {
@@ -43,11 +39,7 @@ public final class ApiJson {
         node.put("deleted", message.deleted());
         // False for a post made without a token on the original route: its author name is unverified.
         node.put("verified", message.verified());
-        if (message.txnId() == null) {
-            node.putNull("txnId");
-        } else {
-            node.put("txnId", message.txnId());
-        }
+        node.put("txnId", message.txnId()); // likewise when the message has none
         return node;
     }
 

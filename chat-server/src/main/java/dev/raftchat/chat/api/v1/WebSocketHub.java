@@ -158,19 +158,20 @@ public final class WebSocketHub implements ChatListener {
 
     @Override
     public void onMessageEdited(String room, Message message) {
-        Set<Connection> set = subscribers.get(room);
-        if (set != null) {
-            SharedFrame frame = new SharedFrame("edited", room, message);
-            forSubscribers(set, connection -> connection.changed(room, message, frame));
-        }
+        changed("edited", room, message);
     }
 
     @Override
     public void onMessageDeleted(String room, Message tombstone) {
+        changed("deleted", room, tombstone);
+    }
+
+    /** An edit or a deletion ({@code type}) of {@code message}, for the room's subscribers that were sent it. */
+    private void changed(String type, String room, Message message) {
         Set<Connection> set = subscribers.get(room);
         if (set != null) {
-            SharedFrame frame = new SharedFrame("deleted", room, tombstone);
-            forSubscribers(set, connection -> connection.changed(room, tombstone, frame));
+            SharedFrame frame = new SharedFrame(type, room, message);
+            forSubscribers(set, connection -> connection.changed(room, message, frame));
         }
     }
 
