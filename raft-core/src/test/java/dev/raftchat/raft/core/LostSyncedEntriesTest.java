@@ -1,5 +1,6 @@
 package dev.raftchat.raft.core;
 
+import static dev.raftchat.raft.core.ReadyDrain.drain;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.raftchat.raft.message.AppendRequest;
@@ -12,7 +13,6 @@ import dev.raftchat.raft.model.HardState;
 import dev.raftchat.raft.storage.ForwardingLogStorage;
 import dev.raftchat.raft.storage.LogStorage;
 import dev.raftchat.raft.storage.MemoryLogStorage;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
@@ -35,22 +35,6 @@ class LostSyncedEntriesTest {
                 return repairThrough;
             }
         };
-    }
-
-    private static List<Message> drain(RaftNode n, LogStorage storage) {
-        List<Message> out = new ArrayList<>();
-        while (n.hasReady()) {
-            Ready rd = n.ready();
-            out.addAll(rd.messages());
-            storage.append(rd.entries());
-            if (rd.hardState() != null) {
-                storage.saveHardState(rd.hardState());
-            }
-            storage.sync();
-            out.addAll(rd.messagesAfterSync());
-            n.advance(rd);
-        }
-        return out;
     }
 
     private static List<VoteResponse> votes(List<Message> out) {

@@ -1,5 +1,7 @@
 package dev.raftchat.raft.storage.file;
 
+import static dev.raftchat.raft.storage.file.TestEntries.entry;
+import static dev.raftchat.raft.storage.file.TestEntries.range;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -31,22 +33,6 @@ class FileLogStorageCrashTest {
 
     private FileLogStorage open(FileLogStorageConfig config) {
         return FileLogStorage.open(fs, DIR, config);
-    }
-
-    private static Entry entry(long term, long index) {
-        byte[] data = new byte[10 + (int) (index % 7)];
-        for (int i = 0; i < data.length; i++) {
-            data[i] = (byte) (index * 31 + i);
-        }
-        return Entry.normal(term, index, data);
-    }
-
-    private static List<Entry> range(long term, long from, long toInclusive) {
-        List<Entry> list = new ArrayList<>();
-        for (long i = from; i <= toInclusive; i++) {
-            list.add(entry(term, i));
-        }
-        return list;
     }
 
     private static List<Entry> all(FileLogStorage storage) {

@@ -1,5 +1,6 @@
 package dev.raftchat.raft.storage.file;
 
+import static dev.raftchat.raft.storage.file.TestEntries.range;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.raftchat.raft.model.Entry;
@@ -29,22 +30,6 @@ class FileLogStoragePowerLossTest {
             FileLogStorageConfig.defaults().withSegmentBytesMax(256);
 
     private static final int LAST = 40;
-
-    private static Entry entry(long term, long index) {
-        byte[] data = new byte[10 + (int) (index % 7)];
-        for (int i = 0; i < data.length; i++) {
-            data[i] = (byte) (index * 31 + term + i);
-        }
-        return Entry.normal(term, index, data);
-    }
-
-    private static List<Entry> range(long term, long from, long toInclusive) {
-        List<Entry> list = new ArrayList<>();
-        for (long i = from; i <= toInclusive; i++) {
-            list.add(entry(term, i));
-        }
-        return list;
-    }
 
     /** A synced log of entries 1..40 (term 1) over eight segments, hard state (1, 2, 30). */
     private static SimulatedFileSystem syncedLog() {
