@@ -12,6 +12,7 @@ import dev.raftchat.raft.storage.file.SimulatedFileSystem;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.SplittableRandom;
 
 /**
@@ -114,6 +115,7 @@ public final class FileDisk implements SimDisk {
     @Override
     public CrashReport crash(SplittableRandom random) {
         long syncedLast = current == null ? 0 : current.lastIndexSynced;
+        long syncedLastTerm = current == null ? 0 : current.lastTermSynced;
         long writtenLast = current == null ? 0 : current.lastIndexSeen;
         boolean processOnly = stoppedBy == DiskFault.FAILED_FORCE;
         // A power loss inside an operation usually leaves unsynced pages: half the time they are written back
@@ -166,6 +168,18 @@ public final class FileDisk implements SimDisk {
             throw new SimulationFailure("node " + nodeId + ": entries through " + syncedLast + " were synced, but only "
                     + survived + " survived the crash and recovery reported no loss");
         }
+        OptionalLong repairTerm = recovered.repairThroughTerm();
+        if (survived < syncedLast
+                && recovered.compactedThrough().index() < syncedLast
+                && repairTerm.isPresent()
+                && !new LogPosition(repairTerm.getAsLong(), recovered.repairThroughIndex())
+                        .isAtLeastAsUpToDateAs(new LogPosition(syncedLastTerm, syncedLast))) {
+            // The node will vote for any candidate at least as up to date as the reported position: one below
+            // the last synced position could elect a leader without an entry the node acknowledged.
+            throw new SimulationFailure("node " + nodeId + ": entries through " + syncedLast + "@" + syncedLastTerm
+                    + " were synced, but recovery reports the lost log as ending at " + recovered.repairThroughIndex()
+                    + "@" + repairTerm.getAsLong());
+        }
         flippedSinceOpen = false;
         group.nodeOwingRepair = recovered.repairThroughIndex() > 0
                 ? nodeId
@@ -217,6 +231,9 @@ public final class FileDisk implements SimDisk {
         private final FileLogStorage delegate;
         long lastIndexSeen;
         long lastIndexSynced;
+        /** The term of the entry at {@link #lastIndexSynced} (the compaction point's term at its index). */
+        long lastTermSynced;
+
         private HardState durableHardState;
         /**
          * Set by the first append or sync: the compaction a restart may do first (finishing a snapshot install)
@@ -229,6 +246,7 @@ public final class FileDisk implements SimDisk {
             this.delegate = delegate;
             lastIndexSeen = delegate.lastIndex();
             lastIndexSynced = lastIndexSeen;
+            lastTermSynced = delegate.term(lastIndexSynced);
             durableHardState = delegate.hardState();
             if (delegate.repairThroughIndex() > 0) {
                 group.nodeOwingRepair = nodeId;
@@ -241,7 +259,7 @@ public final class FileDisk implements SimDisk {
             boolean truncates = !entries.isEmpty() && entries.get(0).index() <= delegate.lastIndex();
             if (truncates) {
                 // Before the call: a power loss inside it may already have discarded them.
-                lastIndexSynced = Math.min(lastIndexSynced, entries.get(0).index() - 1);
+                lowerSynced(entries.get(0).index() - 1);
             }
             run(truncates ? Operation.TRUNCATION : Operation.APPEND, truncates, false, () -> delegate.append(entries));
             lastIndexSeen = delegate.lastIndex();
@@ -252,6 +270,7 @@ public final class FileDisk implements SimDisk {
             running = true;
             boolean replacesHardState = !delegate.hardState().equals(durableHardState);
             long syncing = delegate.lastIndex();
+            long syncingTerm = delegate.term(syncing);
             boolean failForce = faultsEnabled && faultRandom.nextInt(FAILED_FORCE_ONE_IN) == 0;
             run(
                     replacesHardState ? Operation.HARD_STATE_REPLACE : Operation.SYNC,
@@ -260,6 +279,7 @@ public final class FileDisk implements SimDisk {
                     delegate::sync);
             durableHardState = delegate.hardState();
             lastIndexSynced = syncing;
+            lastTermSynced = syncingTerm;
             if (group.nodeOwingRepair == nodeId && delegate.repairThroughIndex() == 0) {
                 group.nodeOwingRepair = 0; // a leader replicated the lost entries back
             }
@@ -277,10 +297,10 @@ public final class FileDisk implements SimDisk {
                 // it writes the new compaction point, so a power loss in between legitimately leaves nothing of
                 // the synced entries (the runtime made the snapshot durable first and finishes the compaction on
                 // restart). Seed 91003090 flagged this as lost synced entries.
-                lastIndexSynced =
-                        Math.min(lastIndexSynced, delegate.compactedThrough().index());
-            } else if (install) {
-                lastIndexSynced = Math.min(lastIndexSynced, position.index());
+                lowerSynced(delegate.compactedThrough().index());
+            } else if (install && position.index() < lastIndexSynced) {
+                lastIndexSynced = position.index();
+                lastTermSynced = position.term();
             }
             run(
                     install ? Operation.SNAPSHOT_INSTALL : Operation.COMPACTION,
@@ -288,8 +308,18 @@ public final class FileDisk implements SimDisk {
                     false,
                     () -> delegate.compact(position));
             lastIndexSeen = delegate.lastIndex();
-            lastIndexSynced =
-                    Math.max(lastIndexSynced, delegate.compactedThrough().index());
+            if (delegate.compactedThrough().index() > lastIndexSynced) {
+                lastIndexSynced = delegate.compactedThrough().index();
+                lastTermSynced = delegate.compactedThrough().term();
+            }
+        }
+
+        /** Lowers the synced position to {@code index} (an entry the log still holds), index and term together. */
+        private void lowerSynced(long index) {
+            if (index < lastIndexSynced) {
+                lastIndexSynced = index;
+                lastTermSynced = delegate.term(index);
+            }
         }
 
         /** Runs one storage operation, perhaps losing power inside it; a fault stops the node. */

@@ -53,6 +53,7 @@ class FileDiskTest {
         int powerLosses = 0;
         int failedForces = 0;
         int flipsReported = 0;
+        int termsReported = 0;
         for (long seed = 0; seed < 30; seed++) {
             FileDisk disk = new FileDisk(1, new SplittableRandom(seed), new FileDisk.Group());
             disk.setFaultsEnabled(true);
@@ -60,6 +61,7 @@ class FileDiskTest {
             LogStorage s = disk.open();
             long index = 0;
             long synced = 0;
+            long syncedTerm = 0;
             for (int round = 0; round < 400; round++) {
                 try {
                     s.append(entries(1 + round / 50, index + 1, 3));
@@ -67,6 +69,7 @@ class FileDiskTest {
                     s.saveHardState(new HardState(1 + round / 50, 1, 0));
                     s.sync();
                     synced = index;
+                    syncedTerm = 1 + round / 50L;
                 } catch (FileDisk.DiskStopped stopped) {
                     if (stopped.failedForce) {
                         failedForces++;
@@ -82,15 +85,27 @@ class FileDiskTest {
                     } else {
                         flipsReported++; // a bit flip: the loss is reported, and owed a repair
                         assertThat(s.repairThroughIndex()).isGreaterThanOrEqualTo(synced);
+                        // When this crash lost synced entries, the lost log's last position as the mark recorded
+                        // it: this test's terms only grow, so the last synced term, or an earlier repair still owed
+                        // that dominates it. (A repair owed from an earlier crash, with nothing lost now, may name
+                        // an older term: the node's own log then still holds the newer entries and votes by it.)
+                        if (s.lastIndex() < synced && s.repairThroughTerm().isPresent()) {
+                            termsReported++;
+                            assertThat(s.repairThroughTerm().getAsLong())
+                                    .as("seed %s round %s", seed, round)
+                                    .isGreaterThanOrEqualTo(syncedTerm);
+                        }
                     }
                     index = s.lastIndex();
                     synced = index;
+                    syncedTerm = index == 0 ? 0 : s.term(index);
                 }
             }
         }
         assertThat(powerLosses).isPositive();
         assertThat(failedForces).isPositive();
         assertThat(flipsReported).isPositive();
+        assertThat(termsReported).isPositive();
     }
 
     private static List<Entry> concat(List<Entry> a, List<Entry> b) {
