@@ -57,13 +57,16 @@ final class InboundPeerHandler extends ChannelInboundHandlerAdapter {
     private byte[] serverNonce;
     private boolean closing;
     private ScheduledFuture<?> helloTimeout;
-    /** Told of every valid hello. */
-    private final HelloListener onHello;
+    /** Told of every valid hello and of every message accepted. */
+    private final PeerListener onHello;
 
-    /** Hears every valid hello: the peer's id, its incarnation and its reply address ("" when none). */
-    @FunctionalInterface
-    interface HelloListener {
+    /** What the transport hears of an authenticated peer. Called on the connection's event loop; must not block. */
+    interface PeerListener {
+        /** A valid hello: the peer's id, its incarnation and its reply address ("" when none). */
         void hello(long peerId, long incarnation, String replyAddress);
+
+        /** A message from {@code peerId} was accepted (called before it goes to the inbox). */
+        void messageFrom(long peerId);
     }
 
     InboundPeerHandler(
@@ -72,7 +75,7 @@ final class InboundPeerHandler extends ChannelInboundHandlerAdapter {
             Counters counters,
             AtomicInteger inboundConnections,
             PeerAuthentication auth,
-            HelloListener onHello) {
+            PeerListener onHello) {
         this.onHello = onHello;
         this.auth = auth;
         this.config = config;
@@ -284,6 +287,7 @@ final class InboundPeerHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         counters.received.increment();
+        onHello.messageFrom(peerId);
         try {
             inbox.deliver(message);
         } catch (RuntimeException e) {
