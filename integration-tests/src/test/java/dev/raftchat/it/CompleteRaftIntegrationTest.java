@@ -11,10 +11,12 @@ import dev.raftchat.raft.confchange.ConfChange.Op;
 import dev.raftchat.raft.confchange.ConfChange.OpType;
 import dev.raftchat.raft.model.ConfState;
 import dev.raftchat.raft.runtime.RaftServer;
+import dev.raftchat.raft.runtime.RaftServerConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,6 +39,15 @@ class CompleteRaftIntegrationTest {
         }
     }
 
+    /** Starts nodes 1..{@code nodes}, of which 1, 2 and 3 are the voters, and waits for their leader. */
+    private RaftServer startAll(int nodes, UnaryOperator<RaftServerConfig.Builder> configure) {
+        cluster = new NettyFileCluster(directory, 3, nodes, configure);
+        for (long id = 1; id <= nodes; id++) {
+            cluster.start(id);
+        }
+        return cluster.awaitLeader(List.of(1L, 2L, 3L));
+    }
+
     private static List<String> items(String prefix, int count) {
         List<String> list = new ArrayList<>();
         for (int i = 0; i < count; i++) {
@@ -47,12 +58,7 @@ class CompleteRaftIntegrationTest {
 
     @Test
     void aWipedFollowerCatchesUpFromASnapshot() {
-        cluster = new NettyFileCluster(
-                directory, 3, 3, b -> b.snapshotIntervalEntries(20).snapshotLogTailEntries(5));
-        for (long id = 1; id <= 3; id++) {
-            cluster.start(id);
-        }
-        RaftServer leader = cluster.awaitLeader(List.of(1L, 2L, 3L));
+        RaftServer leader = startAll(3, b -> b.snapshotIntervalEntries(20).snapshotLogTailEntries(5));
         long follower = leader.id() == 3 ? 2 : 3;
         cluster.kill(follower);
         cluster.wipe(follower);
@@ -81,11 +87,8 @@ class CompleteRaftIntegrationTest {
 
     @Test
     void aJointChangeReplacesTwoOfThreeVoters() throws Exception {
-        cluster = new NettyFileCluster(directory, 3, 5, b -> b);
-        for (long id = 1; id <= 5; id++) {
-            cluster.start(id); // 4 and 5 know the cluster but are not members yet
-        }
-        RaftServer leader = cluster.awaitLeader(List.of(1L, 2L, 3L));
+        // nodes 4 and 5 run and know the cluster but are not members yet
+        RaftServer leader = startAll(5, b -> b);
         call(leader, "before");
         List<Long> others = new ArrayList<>(List.of(1L, 2L, 3L));
         others.remove(leader.id());
@@ -109,11 +112,7 @@ class CompleteRaftIntegrationTest {
 
     @Test
     void aLearnerIsPromotedOnceCaughtUp() throws Exception {
-        cluster = new NettyFileCluster(directory, 3, 4, b -> b);
-        for (long id = 1; id <= 4; id++) {
-            cluster.start(id);
-        }
-        RaftServer leader = cluster.awaitLeader(List.of(1L, 2L, 3L));
+        RaftServer leader = startAll(4, b -> b);
         for (String item : items("x", 20)) {
             call(leader, item);
         }
@@ -130,11 +129,7 @@ class CompleteRaftIntegrationTest {
 
     @Test
     void removingTheLeaderHandsOverAndTheOldLeaderLearnsItWasRemoved() throws Exception {
-        cluster = new NettyFileCluster(directory, 3, 3, b -> b);
-        for (long id = 1; id <= 3; id++) {
-            cluster.start(id);
-        }
-        RaftServer leader = cluster.awaitLeader(List.of(1L, 2L, 3L));
+        RaftServer leader = startAll(3, b -> b);
         call(leader, "one");
         ConfState after = leader.removeMember(leader.id()).get(20, TimeUnit.SECONDS);
         assertThat(after.voters()).doesNotContain(leader.id()).hasSize(2);
@@ -151,11 +146,7 @@ class CompleteRaftIntegrationTest {
 
     @Test
     void aFollowerReadSeesAWriteAcknowledgedJustBeforeIt() {
-        cluster = new NettyFileCluster(directory, 3, 3, b -> b);
-        for (long id = 1; id <= 3; id++) {
-            cluster.start(id);
-        }
-        RaftServer leader = cluster.awaitLeader(List.of(1L, 2L, 3L));
+        RaftServer leader = startAll(3, b -> b);
         List<Long> followers = new ArrayList<>(List.of(1L, 2L, 3L));
         followers.remove(leader.id());
         for (int i = 0; i < 20; i++) {

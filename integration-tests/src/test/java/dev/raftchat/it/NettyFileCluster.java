@@ -19,15 +19,12 @@ import dev.raftchat.raft.transport.netty.NettyTransport;
 import dev.raftchat.raft.transport.netty.NettyTransportConfig;
 import dev.raftchat.raft.transport.netty.PeerAddress;
 import dev.raftchat.raft.transport.netty.TransportTls;
+import dev.raftchat.testsupport.FileTrees;
 import dev.raftchat.testsupport.FreePorts;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -36,7 +33,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongFunction;
 import java.util.function.UnaryOperator;
-import java.util.stream.Stream;
 
 /**
  * The in-JVM cluster of the library's tests (the only one: raft-transport-netty's cluster tests moved here):
@@ -163,12 +159,7 @@ final class NettyFileCluster implements AutoCloseable {
 
     /** Deletes everything node {@code id} had on disk (it must be stopped). */
     void wipe(long id) {
-        Path home = directory.resolve("node-" + id);
-        try (Stream<Path> paths = Files.walk(home)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        FileTrees.delete(directory.resolve("node-" + id));
     }
 
     synchronized RaftServer server(long id) {

@@ -202,36 +202,34 @@ public final class Checker {
 
     private static void checkPage(
             Completed c, List<String> finalSequence, List<Anomaly> anomalies, Map<Anomaly.Kind, Integer> perKind) {
-        List<String> page = c.completion().values();
-        long after = c.invoke().after();
-        long first = c.completion().firstSeq();
-        String where = "page op " + c.invoke().index() + " (after=" + after + ") on node "
-                + c.completion().node();
-        if (page.isEmpty()) {
-            return;
-        }
-        if (first != after + 1) {
+        String problem = pageProblem(c, finalSequence);
+        if (problem != null) {
+            String where = "page op " + c.invoke().index() + " (after="
+                    + c.invoke().after() + ") on node " + c.completion().node();
             add(
                     anomalies,
                     perKind,
-                    new Anomaly(
-                            Anomaly.Kind.PAGE_NOT_CONTIGUOUS,
-                            c.invoke().room(),
-                            where + " starts at seq " + first + ", not " + (after + 1)));
-            return;
+                    new Anomaly(Anomaly.Kind.PAGE_NOT_CONTIGUOUS, c.invoke().room(), where + problem));
+        }
+    }
+
+    /** How the page {@code c} answered differs from the final sequence after its {@code after}; null if it does not. */
+    private static String pageProblem(Completed c, List<String> finalSequence) {
+        List<String> page = c.completion().values();
+        long after = c.invoke().after();
+        long first = c.completion().firstSeq();
+        if (page.isEmpty()) {
+            return null;
+        }
+        if (first != after + 1) {
+            return " starts at seq " + first + ", not " + (after + 1);
         }
         long end = after + page.size();
         if (end > finalSequence.size()
                 || !finalSequence.subList((int) after, (int) end).equals(page)) {
-            add(
-                    anomalies,
-                    perKind,
-                    new Anomaly(
-                            Anomaly.Kind.PAGE_NOT_CONTIGUOUS,
-                            c.invoke().room(),
-                            where + " returned " + abbreviate(page) + ", not the final sequence's seqs " + (after + 1)
-                                    + ".." + end));
+            return " returned " + abbreviate(page) + ", not the final sequence's seqs " + (after + 1) + ".." + end;
         }
+        return null;
     }
 
     /** The sequence most nodes agree on; DIVERGENT for each node that differs, NODE_NOT_RECOVERED for unread ones. */

@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -132,13 +131,6 @@ public final class IptablesFaults implements NetworkFaults {
         if (node < 1 || node > 15) {
             throw new IllegalArgumentException("node ids must be in [1, 15] with iptables partitions, got " + node);
         }
-    }
-
-    @Override
-    public void partition(List<Set<Integer>> components) {
-        Set<Integer> all = new TreeSet<>();
-        components.forEach(all::addAll);
-        cut(NetworkFaults.linksCutBy(components, all));
     }
 
     @Override

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.raftchat.chat.testkit.RaftChatCluster;
+import dev.raftchat.testsupport.FileTrees;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -17,7 +18,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,7 +28,6 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -187,7 +186,15 @@ public final class JepsenRun {
                 // the hook is running or has run: nothing left to do
             }
             if (valid) {
-                deleteTree(dataRoot);
+                try {
+                    FileTrees.delete(dataRoot);
+                } catch (UncheckedIOException e) {
+                    // Best effort: the run's verdict stands; only disk space is at stake.
+                    LOG.warn(
+                            "cannot delete the node data in {}: {}",
+                            dataRoot,
+                            e.getCause().toString());
+                }
             } else {
                 LOG.warn("node data kept for inspection in {}", dataRoot);
             }
@@ -457,19 +464,5 @@ public final class JepsenRun {
         outcome.result().anomalies().forEach(a -> s.append("  ").append(a).append('\n'));
         s.append(outcome.result().verdictLine()).append('\n');
         Files.writeString(file, s.toString(), StandardCharsets.UTF_8);
-    }
-
-    private static void deleteTree(Path root) {
-        try (Stream<Path> paths = Files.walk(root)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException e) {
-                    LOG.debug("cannot delete {}: {}", p, e.toString());
-                }
-            });
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete " + root, e);
-        }
     }
 }

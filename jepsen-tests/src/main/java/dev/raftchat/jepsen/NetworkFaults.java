@@ -31,7 +31,11 @@ public interface NetworkFaults extends AutoCloseable {
      * Cuts every link between nodes of different components; links inside a component and nodes in no
      * component are untouched. Replaces any previous partition.
      */
-    void partition(List<Set<Integer>> components);
+    default void partition(List<Set<Integer>> components) {
+        Set<Integer> all = new TreeSet<>();
+        components.forEach(all::addAll);
+        cut(linksCutBy(components, all));
+    }
 
     /** Cuts exactly these links (both directions of each pair), replacing any previous partition. */
     void cut(Set<Link> links);

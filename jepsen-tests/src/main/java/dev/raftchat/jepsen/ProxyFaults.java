@@ -13,7 +13,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,13 +65,6 @@ public final class ProxyFaults implements NetworkFaults {
     @Override
     public int uid(int node) {
         return -1;
-    }
-
-    @Override
-    public void partition(List<Set<Integer>> components) {
-        Set<Integer> all = new TreeSet<>();
-        components.forEach(all::addAll);
-        cut(NetworkFaults.linksCutBy(components, all));
     }
 
     @Override

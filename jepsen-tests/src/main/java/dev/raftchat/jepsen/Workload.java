@@ -171,7 +171,18 @@ public final class Workload {
     }
 
     /** The outcome of one HTTP attempt. */
-    record Attempt(Op.Type type, int status, String body, String error) {}
+    record Attempt(Op.Type type, int status, String body, String error) {
+        /** What went wrong, for the history: the transport's error, or the status and the start of the body. */
+        String why() {
+            return error != null ? error : status + " " + abbreviate(body);
+        }
+    }
+
+    /** A read or page without a usable answer: INFO when the attempt's outcome is unknown, else FAIL. */
+    private Op unanswered(Op invoke, int node, Attempt result) {
+        return completed(history.complete(
+                invoke, result.type() == Op.Type.INFO ? Op.Type.INFO : Op.Type.FAIL, node, null, -1, result.why()));
+    }
 
     private void post(int process, String room, String value) {
         int node = nodeFor(process, 0);
@@ -192,8 +203,7 @@ public final class Workload {
                     .POST(HttpRequest.BodyPublishers.ofString(body)));
             Op.Type type = result.type() == Op.Type.OK ? classifyPost(result.status(), result.body()) : result.type();
             if (type != Op.Type.OK) {
-                errors += (errors.isEmpty() ? "" : "; ") + "n" + node + ": "
-                        + (result.error() != null ? result.error() : result.status() + " " + abbreviate(result.body()));
+                errors += (errors.isEmpty() ? "" : "; ") + "n" + node + ": " + result.why();
             }
             outcome = outcome == null ? type : merge(outcome, type);
             if (type != Op.Type.INFO) {
@@ -251,13 +261,7 @@ public final class Workload {
                 return;
             }
         }
-        completed(history.complete(
-                invoke,
-                result.type() == Op.Type.INFO ? Op.Type.INFO : Op.Type.FAIL,
-                node,
-                null,
-                -1,
-                result.error() != null ? result.error() : result.status() + " " + abbreviate(result.body())));
+        unanswered(invoke, node, result);
     }
 
     /** One page after {@code after}; recorded with its first seq so the checker can test contiguity. */
@@ -287,13 +291,7 @@ public final class Workload {
                         invoke, Op.Type.FAIL, node, null, -1, "unparseable page: " + abbreviate(result.body()));
             }
         }
-        return completed(history.complete(
-                invoke,
-                result.type() == Op.Type.INFO ? Op.Type.INFO : Op.Type.FAIL,
-                node,
-                null,
-                -1,
-                result.error() != null ? result.error() : result.status() + " " + abbreviate(result.body())));
+        return unanswered(invoke, node, result);
     }
 
     /**

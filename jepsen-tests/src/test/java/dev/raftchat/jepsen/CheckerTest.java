@@ -19,60 +19,40 @@ class CheckerTest {
     private static final class Builder {
         final List<Op> ops = new ArrayList<>();
 
-        Builder post(int process, String value, long invokedAt, Op.Type outcome, long completedAt) {
+        /** Records an invocation by {@code process} on {@code node} at {@code invokedAt} ms. */
+        private Op invoke(int process, Op.Function function, String value, int node, long after, long invokedAt) {
             Op invoke = new Op(
                     ops.size(),
                     process,
                     Op.Type.INVOKE,
-                    Op.Function.POST,
+                    function,
                     ROOM,
                     value,
-                    1,
+                    node,
                     invokedAt * 1_000_000,
                     null,
-                    -1,
+                    after,
                     -1,
                     null);
             ops.add(invoke);
+            return invoke;
+        }
+
+        Builder post(int process, String value, long invokedAt, Op.Type outcome, long completedAt) {
+            Op invoke = invoke(process, Op.Function.POST, value, 1, -1, invokedAt);
             ops.add(invoke.complete(
                     ops.size(), outcome, 1, completedAt * 1_000_000, null, -1, outcome == Op.Type.OK ? null : "test"));
             return this;
         }
 
         Builder read(int process, long invokedAt, long completedAt, String... values) {
-            Op invoke = new Op(
-                    ops.size(),
-                    process,
-                    Op.Type.INVOKE,
-                    Op.Function.READ,
-                    ROOM,
-                    null,
-                    2,
-                    invokedAt * 1_000_000,
-                    null,
-                    -1,
-                    -1,
-                    null);
-            ops.add(invoke);
+            Op invoke = invoke(process, Op.Function.READ, null, 2, -1, invokedAt);
             ops.add(invoke.complete(ops.size(), Op.Type.OK, 2, completedAt * 1_000_000, List.of(values), -1, null));
             return this;
         }
 
         Builder page(int process, long after, long firstSeq, long at, String... values) {
-            Op invoke = new Op(
-                    ops.size(),
-                    process,
-                    Op.Type.INVOKE,
-                    Op.Function.PAGE,
-                    ROOM,
-                    null,
-                    3,
-                    at * 1_000_000,
-                    null,
-                    after,
-                    -1,
-                    null);
-            ops.add(invoke);
+            Op invoke = invoke(process, Op.Function.PAGE, null, 3, after, at);
             ops.add(invoke.complete(ops.size(), Op.Type.OK, 3, (at + 1) * 1_000_000, List.of(values), firstSeq, null));
             return this;
         }

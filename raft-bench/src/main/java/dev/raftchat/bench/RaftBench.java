@@ -1,11 +1,11 @@
 package dev.raftchat.bench;
 
 import dev.raftchat.bench.harness.BenchResult;
+import dev.raftchat.testsupport.FileTrees;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +27,6 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.ToDoubleFunction;
-import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -495,7 +494,7 @@ public final class RaftBench {
             throws IOException, InterruptedException {
         Path runDir = dataDir.resolve(library.name() + "-" + (config.sync() ? "sync" : "nosync") + "-"
                 + config.payloadBytes() + "-" + config.clients() + "-r" + round);
-        deleteRecursively(runDir);
+        FileTrees.delete(runDir);
         Path log = results.resolve("logs").resolve(runDir.getFileName() + ".log");
         Path module = root.resolve(library.module());
         Path classpathFile = module.resolve("target/classpath.txt");
@@ -561,7 +560,7 @@ public final class RaftBench {
             process.destroyForcibly();
             process.waitFor();
         }
-        deleteRecursively(runDir);
+        FileTrees.delete(runDir);
         if (resultLine == null) {
             return new Run(
                     round,
@@ -907,18 +906,5 @@ public final class RaftBench {
         return Arrays.stream(list.split(","))
                 .mapToInt(s -> Integer.parseInt(s.trim()))
                 .toArray();
-    }
-
-    private static void deleteRecursively(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete " + dir, e);
-        }
     }
 }

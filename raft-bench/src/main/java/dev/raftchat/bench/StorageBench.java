@@ -4,19 +4,17 @@ import dev.raftchat.raft.model.Entry;
 import dev.raftchat.raft.model.HardState;
 import dev.raftchat.raft.storage.file.FileLogStorage;
 import dev.raftchat.raft.storage.file.FileLogStorageConfig;
+import dev.raftchat.testsupport.FileTrees;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -158,7 +156,7 @@ public final class StorageBench implements Callable<Integer> {
                     plainSyncs / (plainNanos / 1e9),
                     hardStateSyncs / (hardStateNanos / 1e9));
         }
-        deleteRecursively(dir);
+        FileTrees.delete(dir);
         return 0;
     }
 
@@ -212,7 +210,7 @@ public final class StorageBench implements Callable<Integer> {
         private long nextIndex = 1;
 
         LogRunner(Path dir, int size, int batch, boolean newHardStateEverySync) {
-            deleteRecursively(dir);
+            FileTrees.delete(dir);
             this.dir = dir;
             this.log = FileLogStorage.open(dir, FileLogStorageConfig.defaults());
             this.data = new byte[size];
@@ -246,7 +244,7 @@ public final class StorageBench implements Callable<Integer> {
         @Override
         public void close() {
             log.close();
-            deleteRecursively(dir);
+            FileTrees.delete(dir);
         }
     }
 
@@ -285,19 +283,6 @@ public final class StorageBench implements Callable<Integer> {
         public void close() throws IOException {
             channel.close();
             Files.deleteIfExists(file);
-        }
-    }
-
-    private static void deleteRecursively(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 }

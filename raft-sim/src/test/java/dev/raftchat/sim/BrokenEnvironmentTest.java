@@ -31,6 +31,13 @@ class BrokenEnvironmentTest {
         return failures;
     }
 
+    /** At least one seed reported a safety violation; shows the first report. */
+    private static void assertCaught(String breakage, List<SimResult> failures) {
+        assertThat(failures).as("seeds that reported a safety violation").isNotEmpty();
+        System.out.println(breakage + ", caught by seed " + failures.get(0).seed() + ":\n"
+                + failures.get(0).failureReport());
+    }
+
     @Test
     void diskThatForgetsSyncedWritesOnAMajorityIsCaught() {
         List<SimResult> failures = failuresAmong(20, seed -> {
@@ -39,8 +46,7 @@ class BrokenEnvironmentTest {
             return base.withFaults(CRASHES_ONLY)
                     .withStorageFactory((nodeId, random) -> new ModelDisk(nodeId <= majority));
         });
-        assertThat(failures).as("seeds that reported a safety violation").isNotEmpty();
-        System.out.println("forgetful disk, first report:\n" + failures.get(0).failureReport());
+        assertCaught("forgetful disk", failures);
     }
 
     @Test
@@ -51,9 +57,7 @@ class BrokenEnvironmentTest {
                         .withFaults(CRASHES_ONLY)
                         .withSyncMillisMax(40)
                         .withHostMisbehaviour(SimulationConfig.HostMisbehaviour.SYNC_RETURNS_EARLY));
-        assertThat(failures).as("seeds that reported a safety violation").isNotEmpty();
-        System.out.println("early acknowledgements caught by seed "
-                + failures.get(0).seed() + ":\n" + failures.get(0).failureReport());
+        assertCaught("early acknowledgements", failures);
     }
 
     @Test
@@ -65,8 +69,6 @@ class BrokenEnvironmentTest {
                         .withSyncMillisMax(40)
                         .withOverlappedSyncs(true)
                         .withHostMisbehaviour(SimulationConfig.HostMisbehaviour.OVERLAPPED_SYNC_RETURNS_EARLY));
-        assertThat(failures).as("seeds that reported a safety violation").isNotEmpty();
-        System.out.println("unsynced entries counted durable, caught by seed "
-                + failures.get(0).seed() + ":\n" + failures.get(0).failureReport());
+        assertCaught("unsynced entries counted durable", failures);
     }
 }

@@ -329,27 +329,17 @@ public final class ChatFanout implements Callable<Integer> {
                         Map.of(subscriberLabel, last.ticksByProcess().get(subscriberLabel))));
         System.out.printf(
                 Locale.ROOT,
-                "posts   %9.0f /s  (sent -> 201)             p50 %7.2f ms  p90 %7.2f ms  p99 %7.2f ms  p999 %7.2f ms"
-                        + "  max %7.2f ms  ok %d  failed %d%s%n",
+                "posts   %9.0f /s  (sent -> 201)             %s  ok %d  failed %d%s%n",
                 postsPerSecond,
-                posts.getValueAtPercentile(50) / 1e6,
-                posts.getValueAtPercentile(90) / 1e6,
-                posts.getValueAtPercentile(99) / 1e6,
-                posts.getValueAtPercentile(99.9) / 1e6,
-                posts.getMaxValue() / 1e6,
+                millisAtPercentiles(posts),
                 postsOk,
                 postsFailed,
                 firstFailure.get() == null ? "" : "  (first failure: " + firstFailure.get() + ")");
         System.out.printf(
                 Locale.ROOT,
-                "frames  %9.0f /s  (POST sent -> frame)       p50 %7.2f ms  p90 %7.2f ms  p99 %7.2f ms  p999 %7.2f ms"
-                        + "  max %7.2f ms  (%.2f frames per post, %d subscribers)%n",
+                "frames  %9.0f /s  (POST sent -> frame)       %s  (%.2f frames per post, %d subscribers)%n",
                 framesPerSecond,
-                frames.getValueAtPercentile(50) / 1e6,
-                frames.getValueAtPercentile(90) / 1e6,
-                frames.getValueAtPercentile(99) / 1e6,
-                frames.getValueAtPercentile(99.9) / 1e6,
-                frames.getMaxValue() / 1e6,
+                millisAtPercentiles(frames),
                 postsOk == 0 ? 0 : (double) delivered / postsOk,
                 subscribers);
         System.out.printf(
@@ -666,5 +656,17 @@ public final class ChatFanout implements Callable<Integer> {
             }
             return true;
         }
+    }
+
+    /** A histogram of nanoseconds as "p50 .. max" in milliseconds, in the columns both report lines share. */
+    private static String millisAtPercentiles(Histogram nanos) {
+        return String.format(
+                Locale.ROOT,
+                "p50 %7.2f ms  p90 %7.2f ms  p99 %7.2f ms  p999 %7.2f ms  max %7.2f ms",
+                nanos.getValueAtPercentile(50) / 1e6,
+                nanos.getValueAtPercentile(90) / 1e6,
+                nanos.getValueAtPercentile(99) / 1e6,
+                nanos.getValueAtPercentile(99.9) / 1e6,
+                nanos.getMaxValue() / 1e6);
     }
 }

@@ -84,26 +84,19 @@ public final class NodeConfig {
         this.promotionLagEntriesMax = b.promotionLagEntriesMax;
         this.randomSeed = b.randomSeed;
         Check.argument(id > 0, "id must be positive, got %s", id);
-        Check.argument(electionTimeoutTicks >= 2, "electionTimeoutTicks must be >= 2, got %s", electionTimeoutTicks);
+        atLeast("electionTimeoutTicks", electionTimeoutTicks, 2);
         Check.argument(
                 heartbeatIntervalTicks >= 1 && heartbeatIntervalTicks < electionTimeoutTicks,
                 "heartbeatIntervalTicks must be in [1, electionTimeoutTicks), got %s",
                 heartbeatIntervalTicks);
-        Check.argument(appendBytesMax >= 1, "appendBytesMax must be >= 1, got %s", appendBytesMax);
-        Check.argument(inflightAppendsMax >= 1, "inflightAppendsMax must be >= 1, got %s", inflightAppendsMax);
-        Check.argument(uncommittedBytesMax >= 1, "uncommittedBytesMax must be >= 1, got %s", uncommittedBytesMax);
-        Check.argument(
-                committedBytesPerReadyMax >= 1,
-                "committedBytesPerReadyMax must be >= 1, got %s",
-                committedBytesPerReadyMax);
-        Check.argument(
-                proposalsPerForwardMax >= 1, "proposalsPerForwardMax must be >= 1, got %s", proposalsPerForwardMax);
-        Check.argument(pendingReadsMax >= 1, "pendingReadsMax must be >= 1, got %s", pendingReadsMax);
-        Check.argument(snapshotChunkBytes >= 1, "snapshotChunkBytes must be >= 1, got %s", snapshotChunkBytes);
-        Check.argument(
-                snapshotChunksInflightMax >= 1,
-                "snapshotChunksInflightMax must be >= 1, got %s",
-                snapshotChunksInflightMax);
+        atLeast("appendBytesMax", appendBytesMax, 1);
+        atLeast("inflightAppendsMax", inflightAppendsMax, 1);
+        atLeast("uncommittedBytesMax", uncommittedBytesMax, 1);
+        atLeast("committedBytesPerReadyMax", committedBytesPerReadyMax, 1);
+        atLeast("proposalsPerForwardMax", proposalsPerForwardMax, 1);
+        atLeast("pendingReadsMax", pendingReadsMax, 1);
+        atLeast("snapshotChunkBytes", snapshotChunkBytes, 1);
+        atLeast("snapshotChunksInflightMax", snapshotChunksInflightMax, 1);
         Check.argument(
                 (long) snapshotChunkBytes * snapshotChunksInflightMax <= SNAPSHOT_WINDOW_BYTES_LIMIT,
                 "snapshotChunkBytes * snapshotChunksInflightMax must be <= %s bytes, got %s * %s",
@@ -114,12 +107,15 @@ public final class NodeConfig {
                 leaseClockDriftTicks >= 0 && leaseClockDriftTicks < electionTimeoutTicks,
                 "leaseClockDriftTicks must be in [0, electionTimeoutTicks), got %s",
                 leaseClockDriftTicks);
-        Check.argument(
-                promotionLagEntriesMax >= 0, "promotionLagEntriesMax must be >= 0, got %s", promotionLagEntriesMax);
+        atLeast("promotionLagEntriesMax", promotionLagEntriesMax, 0);
         Check.argument(
                 !leaseReads || checkQuorum,
                 "leaseReads needs checkQuorum: without it a deposed leader would not step down and its lease "
                         + "would not mean anything");
+    }
+
+    private static void atLeast(String field, long value, long min) {
+        Check.argument(value >= min, "%s must be >= %s, got %s", field, min, value);
     }
 
     /**

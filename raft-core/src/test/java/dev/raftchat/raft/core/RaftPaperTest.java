@@ -35,6 +35,14 @@ class RaftPaperTest {
         return node(id, new MemoryLogStorage(), voters);
     }
 
+    /** Node 1 among {@code voters}, campaigning in term 1 with its vote requests sent. */
+    private static RaftNode candidate(long... voters) {
+        RaftNode n = node(1, voters);
+        n.campaign();
+        drain(n);
+        return n;
+    }
+
     private static List<Message> drain(RaftNode n) {
         return ReadyDrain.drain(n, new MemoryLogStorage());
     }
@@ -130,9 +138,7 @@ class RaftPaperTest {
     @Test
     @DisplayName("§5.2: a candidate with votes from a majority becomes leader")
     void candidateWithMajorityWins() {
-        RaftNode n = node(1, 1, 2, 3, 4, 5);
-        n.campaign();
-        drain(n);
+        RaftNode n = candidate(1, 2, 3, 4, 5);
         n.step(new VoteResponse(2, 1, 1, false, true));
         assertThat(n.role()).isEqualTo(Role.CANDIDATE);
         n.step(new VoteResponse(3, 1, 1, false, true));
@@ -142,9 +148,7 @@ class RaftPaperTest {
     @Test
     @DisplayName("§5.2: a candidate rejected by a majority returns to follower")
     void candidateRejectedByMajorityLoses() {
-        RaftNode n = node(1, 1, 2, 3);
-        n.campaign();
-        drain(n);
+        RaftNode n = candidate(1, 2, 3);
         n.step(new VoteResponse(2, 1, 1, false, false));
         n.step(new VoteResponse(3, 1, 1, false, false));
         assertThat(n.role()).isEqualTo(Role.FOLLOWER);
@@ -153,9 +157,7 @@ class RaftPaperTest {
     @Test
     @DisplayName("§5.2: a candidate that hears from a leader of its term becomes its follower")
     void candidateStepsDownForLeaderOfSameTerm() {
-        RaftNode n = node(1, 1, 2, 3);
-        n.campaign();
-        drain(n);
+        RaftNode n = candidate(1, 2, 3);
         n.step(new HeartbeatRequest(2, 1, 1, 0, 0));
         assertThat(n.role()).isEqualTo(Role.FOLLOWER);
         assertThat(n.leaderId()).isEqualTo(2);

@@ -31,6 +31,7 @@ import org.junit.jupiter.api.Test;
 class EmbeddingApiTest {
 
     private static final Duration WAIT = Duration.ofSeconds(20);
+    private static final ConfState VOTERS = ConfState.ofVoters(1, 2, 3);
 
     private final InMemoryNetwork network = new InMemoryNetwork();
     private final List<RaftServer> servers = new ArrayList<>();
@@ -72,6 +73,18 @@ class EmbeddingApiTest {
         return server;
     }
 
+    /** Starts nodes 1, 2 and 3, the voters, and answers their leader once there is one. */
+    private RaftServer startVotersAndAwaitLeader(boolean forward) {
+        for (long id = 1; id <= 3; id++) {
+            start(id, VOTERS, forward);
+        }
+        return awaitLeader();
+    }
+
+    private RaftServer aFollowerOf(RaftServer leader) {
+        return servers.stream().filter(s -> s != leader).findFirst().orElseThrow();
+    }
+
     private RaftServer awaitLeader() {
         await().atMost(WAIT).until(() -> servers.stream().anyMatch(RaftServer::isLeader));
         return servers.stream().filter(RaftServer::isLeader).findFirst().orElseThrow();
@@ -91,13 +104,8 @@ class EmbeddingApiTest {
 
     @Test
     void proposalsAnswerTheirIndexAndMembershipContextsReachEveryNode() throws Exception {
-        ConfState conf = ConfState.ofVoters(1, 2, 3);
-        for (long id = 1; id <= 3; id++) {
-            start(id, conf, true);
-        }
-        RaftServer leader = awaitLeader();
-        RaftServer follower =
-                servers.stream().filter(s -> s != leader).findFirst().orElseThrow();
+        RaftServer leader = startVotersAndAwaitLeader(true);
+        RaftServer follower = aFollowerOf(leader);
 
         ProposalResult first = follower.proposeWithIndex(new byte[] {1}).get(20, TimeUnit.SECONDS);
         ProposalResult second = leader.proposeWithIndex(new byte[] {2}).get(20, TimeUnit.SECONDS);
@@ -105,7 +113,7 @@ class EmbeddingApiTest {
         assertThat(second.index()).isGreaterThan(first.index());
         assertThat(follower.status().appliedIndex()).isGreaterThanOrEqualTo(first.index());
 
-        RaftServer newcomer = start(4, conf, true);
+        RaftServer newcomer = start(4, VOTERS, true);
         leader.addLearner(4, "10.0.0.4:7000".getBytes(StandardCharsets.UTF_8)).get(20, TimeUnit.SECONDS);
         await().atMost(WAIT)
                 .until(() -> newcomer.status().appliedIndex() >= leader.status().appliedIndex());
@@ -120,13 +128,8 @@ class EmbeddingApiTest {
 
     @Test
     void aFollowerThatDoesNotForwardNamesTheLeadersAddress() throws Exception {
-        ConfState conf = ConfState.ofVoters(1, 2, 3);
-        for (long id = 1; id <= 3; id++) {
-            start(id, conf, false);
-        }
-        RaftServer leader = awaitLeader();
-        RaftServer follower =
-                servers.stream().filter(s -> s != leader).findFirst().orElseThrow();
+        RaftServer leader = startVotersAndAwaitLeader(false);
+        RaftServer follower = aFollowerOf(leader);
         await().atMost(WAIT).until(() -> follower.status().leaderId() == leader.id());
 
         assertThatThrownBy(() -> follower.propose(new byte[] {1}).get(20, TimeUnit.SECONDS))

@@ -27,7 +27,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,7 +62,6 @@ import org.slf4j.LoggerFactory;
 public final class NettyTransport implements Transport {
     private static final Logger LOG = LoggerFactory.getLogger(NettyTransport.class);
     private static final long CLOSE_TIMEOUT_MILLIS = 5_000;
-    private static final long UNKNOWN_PEER_WARN_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(5);
 
     private final NettyTransportConfig config;
     private final TransportTls tls;
@@ -82,7 +80,7 @@ public final class NettyTransport implements Transport {
     private int learnedPeers;
 
     private final OpenChannels openChannels = new OpenChannels();
-    private final AtomicLong nextUnknownPeerWarnNanos = new AtomicLong(System.nanoTime());
+    private final WarnThrottle unknownPeerWarnings = new WarnThrottle(5, TimeUnit.SECONDS);
     private final Object lifecycleLock = new Object();
 
     private volatile boolean started;
@@ -403,9 +401,7 @@ public final class NettyTransport implements Transport {
     }
 
     private void warnUnknownPeer(Message message) {
-        long now = System.nanoTime();
-        long next = nextUnknownPeerWarnNanos.get();
-        if (now - next >= 0 && nextUnknownPeerWarnNanos.compareAndSet(next, now + UNKNOWN_PEER_WARN_INTERVAL_NANOS)) {
+        if (unknownPeerWarnings.allow()) {
             LOG.warn(
                     "node {}: dropping a {} to node {}: no address known for it (known peers: {})",
                     config.nodeId(),

@@ -94,29 +94,29 @@ public final class NettyTransportConfig {
                 FRAME_BYTES_MIN,
                 FRAME_BYTES_LIMIT,
                 frameBytesMax);
-        Check.argument(outboxMessagesMax >= 1, "outboxMessagesMax must be >= 1, got %s", outboxMessagesMax);
+        atLeast("outboxMessagesMax", outboxMessagesMax, 1);
         Check.argument(
                 outboxBytesMax >= frameBytesMax,
                 "outboxBytesMax must be >= frameBytesMax (%s) so any sendable message can be queued, got %s",
                 frameBytesMax,
                 outboxBytesMax);
-        Check.argument(writeBatchMessagesMax >= 1, "writeBatchMessagesMax must be >= 1, got %s", writeBatchMessagesMax);
-        Check.argument(writeBufferBytesMax >= 1024, "writeBufferBytesMax must be >= 1024, got %s", writeBufferBytesMax);
-        Check.argument(connectTimeoutMillis >= 1, "connectTimeoutMillis must be >= 1, got %s", connectTimeoutMillis);
-        Check.argument(
-                reconnectBackoffMinMillis >= 1,
-                "reconnectBackoffMinMillis must be >= 1, got %s",
-                reconnectBackoffMinMillis);
+        atLeast("writeBatchMessagesMax", writeBatchMessagesMax, 1);
+        atLeast("writeBufferBytesMax", writeBufferBytesMax, 1024);
+        atLeast("connectTimeoutMillis", connectTimeoutMillis, 1);
+        atLeast("reconnectBackoffMinMillis", reconnectBackoffMinMillis, 1);
         Check.argument(
                 reconnectBackoffMaxMillis >= reconnectBackoffMinMillis,
                 "reconnectBackoffMaxMillis must be >= reconnectBackoffMinMillis (%s), got %s",
                 reconnectBackoffMinMillis,
                 reconnectBackoffMaxMillis);
-        Check.argument(
-                handshakeTimeoutMillis >= 1, "handshakeTimeoutMillis must be >= 1, got %s", handshakeTimeoutMillis);
-        Check.argument(inboundConnectionsMax >= 1, "inboundConnectionsMax must be >= 1, got %s", inboundConnectionsMax);
-        Check.argument(ioThreads >= 1, "ioThreads must be >= 1, got %s", ioThreads);
-        Check.argument(learnedPeersMax >= 0, "learnedPeersMax must be >= 0, got %s", learnedPeersMax);
+        atLeast("handshakeTimeoutMillis", handshakeTimeoutMillis, 1);
+        atLeast("inboundConnectionsMax", inboundConnectionsMax, 1);
+        atLeast("ioThreads", ioThreads, 1);
+        atLeast("learnedPeersMax", learnedPeersMax, 0);
+    }
+
+    private static void atLeast(String field, long value, long min) {
+        Check.argument(value >= min, "%s must be >= %s, got %s", field, min, value);
     }
 
     /** The largest snapshot chunk or single entry payload guaranteed to fit in one frame. */

@@ -18,7 +18,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -43,7 +42,6 @@ import org.slf4j.LoggerFactory;
 @SuppressWarnings("FutureReturnValueIgnored")
 final class PeerLink {
     private static final Logger LOG = LoggerFactory.getLogger(PeerLink.class);
-    private static final long DROP_WARN_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(5);
     /** Consecutive failed connection attempts after which an unreachable peer is logged at WARN. */
     private static final int CONNECT_FAILURES_BEFORE_WARN = 10;
 
@@ -55,7 +53,7 @@ final class PeerLink {
     private final Outbox outbox;
     private final ReconnectBackoff backoff;
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
-    private final AtomicLong nextDropWarnNanos = new AtomicLong(System.nanoTime());
+    private final WarnThrottle dropWarnings = new WarnThrottle(5, TimeUnit.SECONDS);
     private final LongAdder sentToPeer = new LongAdder();
     private final LongAdder droppedToPeer = new LongAdder();
     private final LongAdder reconnectsToPeer = new LongAdder();
@@ -557,9 +555,7 @@ final class PeerLink {
     }
 
     private void warnDrop(String reason) {
-        long now = System.nanoTime();
-        long next = nextDropWarnNanos.get();
-        if (now - next >= 0 && nextDropWarnNanos.compareAndSet(next, now + DROP_WARN_INTERVAL_NANOS)) {
+        if (dropWarnings.allow()) {
             LOG.warn(
                     "node {}: dropping messages to peer {}: {} (dropped so far by this transport: {})",
                     config.nodeId(),

@@ -39,38 +39,24 @@ class NettyTransportConfigTest {
         assertThat(2 * NodeConfig.DEFAULT_APPEND_BYTES_MAX).isLessThanOrEqualTo(config.payloadBytesMax());
     }
 
+    private static Arguments invalid(UnaryOperator<NettyTransportConfig.Builder> change, String field) {
+        return Arguments.of(change, field);
+    }
+
     static Stream<Arguments> invalidConfigs() {
         return Stream.of(
-                Arguments.of((UnaryOperator<NettyTransportConfig.Builder>) b -> b.frameBytesMax(1024), "frameBytesMax"),
-                Arguments.of(
-                        (UnaryOperator<NettyTransportConfig.Builder>) b -> b.frameBytesMax(Integer.MAX_VALUE),
-                        "frameBytesMax"),
-                Arguments.of(
-                        (UnaryOperator<NettyTransportConfig.Builder>) b -> b.outboxMessagesMax(0), "outboxMessagesMax"),
-                Arguments.of(
-                        (UnaryOperator<NettyTransportConfig.Builder>) b -> b.outboxBytesMax(1000), "outboxBytesMax"),
-                Arguments.of(
-                        (UnaryOperator<NettyTransportConfig.Builder>) b -> b.writeBatchMessagesMax(0),
-                        "writeBatchMessagesMax"),
-                Arguments.of(
-                        (UnaryOperator<NettyTransportConfig.Builder>) b -> b.writeBufferBytesMax(10),
-                        "writeBufferBytesMax"),
-                Arguments.of(
-                        (UnaryOperator<NettyTransportConfig.Builder>) b -> b.connectTimeoutMillis(0),
-                        "connectTimeoutMillis"),
-                Arguments.of(
-                        (UnaryOperator<NettyTransportConfig.Builder>) b -> b.reconnectBackoffMillis(0, 10),
-                        "reconnectBackoffMinMillis"),
-                Arguments.of(
-                        (UnaryOperator<NettyTransportConfig.Builder>) b -> b.reconnectBackoffMillis(100, 10),
-                        "reconnectBackoffMaxMillis"),
-                Arguments.of(
-                        (UnaryOperator<NettyTransportConfig.Builder>) b -> b.handshakeTimeoutMillis(0),
-                        "handshakeTimeoutMillis"),
-                Arguments.of(
-                        (UnaryOperator<NettyTransportConfig.Builder>) b -> b.inboundConnectionsMax(0),
-                        "inboundConnectionsMax"),
-                Arguments.of((UnaryOperator<NettyTransportConfig.Builder>) b -> b.ioThreads(0), "ioThreads"));
+                invalid(b -> b.frameBytesMax(1024), "frameBytesMax"),
+                invalid(b -> b.frameBytesMax(Integer.MAX_VALUE), "frameBytesMax"),
+                invalid(b -> b.outboxMessagesMax(0), "outboxMessagesMax"),
+                invalid(b -> b.outboxBytesMax(1000), "outboxBytesMax"),
+                invalid(b -> b.writeBatchMessagesMax(0), "writeBatchMessagesMax"),
+                invalid(b -> b.writeBufferBytesMax(10), "writeBufferBytesMax"),
+                invalid(b -> b.connectTimeoutMillis(0), "connectTimeoutMillis"),
+                invalid(b -> b.reconnectBackoffMillis(0, 10), "reconnectBackoffMinMillis"),
+                invalid(b -> b.reconnectBackoffMillis(100, 10), "reconnectBackoffMaxMillis"),
+                invalid(b -> b.handshakeTimeoutMillis(0), "handshakeTimeoutMillis"),
+                invalid(b -> b.inboundConnectionsMax(0), "inboundConnectionsMax"),
+                invalid(b -> b.ioThreads(0), "ioThreads"));
     }
 
     @ParameterizedTest

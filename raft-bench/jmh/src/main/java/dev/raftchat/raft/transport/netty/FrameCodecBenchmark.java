@@ -1,9 +1,9 @@
 package dev.raftchat.raft.transport.netty;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.raftchat.bench.jmh.Fixtures;
 import dev.raftchat.raft.message.AppendRequest;
 import dev.raftchat.raft.message.Message;
-import dev.raftchat.raft.model.Entry;
 import dev.raftchat.raft.transport.netty.proto.RaftProto;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -11,9 +11,6 @@ import io.netty.buffer.ByteBufOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -59,16 +56,7 @@ public class FrameCodecBenchmark {
 
     @Setup
     public void setUp() {
-        List<Entry> list = new ArrayList<>();
-        SplittableRandom random = new SplittableRandom(1);
-        for (int i = 0; i < entries; i++) {
-            byte[] data = new byte[payloadBytes];
-            for (int b = 0; b < data.length; b++) {
-                data[b] = (byte) random.nextInt(256);
-            }
-            list.add(Entry.normal(7, 1_001 + i, data));
-        }
-        request = new AppendRequest(1, 2, 7, 1_000, 7, list, 990);
+        request = new AppendRequest(1, 2, 7, 1_000, 7, Fixtures.entries(7, 1_001, entries, payloadBytes), 990);
         byte[] bytes = MessageCodec.messageFrame(request).toByteArray();
         body = allocator.directBuffer(bytes.length);
         body.writeBytes(bytes);
