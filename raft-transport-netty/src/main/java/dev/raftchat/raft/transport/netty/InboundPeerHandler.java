@@ -18,6 +18,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -340,31 +341,26 @@ final class InboundPeerHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void tlsFailure(ChannelHandlerContext ctx, Throwable cause) {
-        if (closing) {
-            return;
-        }
-        closing = true;
-        counters.handshakesRejected.increment();
-        LOG.warn(
-                "node {}: closing inbound connection from {}: TLS handshake failed: {}",
-                config.nodeId(),
-                remote(ctx),
-                describe(cause));
-        ctx.close();
+        closeOnce(ctx, counters.handshakesRejected, "TLS handshake failed: " + describe(cause));
     }
 
     private void decodeError(ChannelHandlerContext ctx, String reason) {
+        closeOnce(ctx, counters.decodeErrors, "bad frame: " + reason);
+    }
+
+    /** Closes the connection unless it is closing already, counting it under {@code counter} and logging why. */
+    private void closeOnce(ChannelHandlerContext ctx, LongAdder counter, String why) {
         if (closing) {
             return;
         }
         closing = true;
-        counters.decodeErrors.increment();
+        counter.increment();
         LOG.warn(
-                "node {}: closing inbound connection from {}{}: bad frame: {}",
+                "node {}: closing inbound connection from {}{}: {}",
                 config.nodeId(),
                 remote(ctx),
                 peerId == 0 ? "" : " (peer " + peerId + ")",
-                reason);
+                why);
         ctx.close();
     }
 

@@ -3,10 +3,9 @@ package dev.raftchat.raft.transport.netty;
 import static dev.raftchat.raft.transport.netty.TestPeers.assertClosedByRemote;
 import static dev.raftchat.raft.transport.netty.TestPeers.config;
 import static dev.raftchat.raft.transport.netty.TestPeers.connectAll;
-import static dev.raftchat.raft.transport.netty.TestPeers.started;
+import static dev.raftchat.raft.transport.netty.TestPeers.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.raftchat.raft.message.AppendRequest;
@@ -29,34 +28,20 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.awaitility.core.ConditionFactory;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Real Netty on loopback, ephemeral ports. Every wait is an Awaitility condition, never a sleep. */
 class NettyTransportTest {
-    private static final Duration PATIENCE = Duration.ofSeconds(15);
-
-    private final List<NettyTransport> transports = new ArrayList<>();
-
-    static ConditionFactory eventually() {
-        return await().atMost(PATIENCE).pollInterval(Duration.ofMillis(10));
-    }
-
-    @AfterEach
-    void closeAll() {
-        transports.forEach(NettyTransport::close);
-    }
+    @RegisterExtension
+    final StartedTransports transports = new StartedTransports();
 
     private NettyTransport node(NettyTransportConfig config, Inbox inbox) {
-        NettyTransport transport = started(config, inbox);
-        transports.add(transport);
-        return transport;
+        return transports.start(config, inbox);
     }
 
     private NettyTransport node(long id, TestPeers.Inbox inbox) {
