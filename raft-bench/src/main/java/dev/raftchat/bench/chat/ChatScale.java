@@ -69,6 +69,20 @@ public final class ChatScale implements Callable<Integer> {
     private static final Pattern INSTALL_TIMES = Pattern.compile(
             "installed snapshot \\S+ from the leader: (\\d+) bytes"
                     + " received in (\\d+) ms \\(first chunk to last\\), made durable in (\\d+) ms, state restored in (\\d+) ms");
+    /**
+     * The steps of a node's start, by the first log line of each after a (re)start, for the restart's timeline: label
+     * and pattern.
+     */
+    private static final List<String[]> START_STEPS = List.of(
+            new String[] {"first log line", " INFO "},
+            new String[] {"log opened", "opened log "},
+            new String[] {"own snapshot restored", "restored the state machine from snapshot"},
+            new String[] {"peer port listening", "raft transport listening"},
+            new String[] {"HTTP serving", "serving HTTP on port"},
+            new String[] {"leader heard", "leader is now"},
+            new String[] {"snapshot receiving", "receiving snapshot "},
+            new String[] {"snapshot installed", "installed snapshot "});
+
     /** Bytes written per force when measuring the disk's sequential write+force bandwidth. */
     static final int DISK_BYTES_PER_FORCE = 4 * 1024 * 1024;
 
@@ -434,6 +448,7 @@ public final class ChatScale implements Callable<Integer> {
             Thread.sleep(20);
         }
         double caughtUpSeconds = (System.nanoTime() - started) / 1e9;
+        double cpuSeconds = processCpuSeconds(cluster.pid(id));
         String snapshotLine = "";
         Matcher installTimes = null;
         List<String> lines = Files.readAllLines(cluster.logFile(id), StandardCharsets.UTF_8);
@@ -452,6 +467,29 @@ public final class ChatScale implements Callable<Integer> {
                         (wallMillis(m.group(1)) - startedAtMillis) / 1e3);
             }
         }
+        StringBuilder timeline = new StringBuilder();
+        List<String> sinceStart = lines.subList((int) logOffset, lines.size());
+        Pattern time = Pattern.compile(LOG_TIME);
+        for (String[] step : START_STEPS) {
+            for (String line : sinceStart) {
+                Matcher at = time.matcher(line);
+                if (line.contains(step[1]) && at.find()) {
+                    timeline.append(String.format(
+                            Locale.ROOT,
+                            "%s%s %.1f",
+                            timeline.length() == 0 ? "" : ", ",
+                            step[0],
+                            (wallMillis(at.group(1)) - startedAtMillis) / 1e3));
+                    break;
+                }
+            }
+        }
+        snapshotLine += String.format(
+                Locale.ROOT,
+                "%n  process CPU of node %d by then: %.1f s; timeline (s after the start): %s",
+                id,
+                cpuSeconds,
+                timeline);
         if (installTimes != null) {
             long bytes = Long.parseLong(installTimes.group(1));
             long receivedMillis = Long.parseLong(installTimes.group(2));
@@ -508,6 +546,18 @@ public final class ChatScale implements Callable<Integer> {
             long started = System.nanoTime();
             long forces = runner.runFor((long) (DISK_SECONDS * 1e9));
             return forces * (double) DISK_BYTES_PER_FORCE / ((System.nanoTime() - started) / 1e9);
+        }
+    }
+
+    /** User + system CPU seconds of process {@code pid} so far (/proc/<pid>/stat), or -1 when unknown. */
+    static double processCpuSeconds(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            // After the name: utime is field 14 of the line, index 11 here; stime index 12; in ticks of 10 ms.
+            return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0;
+        } catch (IOException | RuntimeException e) {
+            return -1;
         }
     }
 
