@@ -297,15 +297,20 @@ public final class ChatStateMachine implements StateMachine {
             lock.writeLock().unlock();
         }
         for (Consumer<ChatListener> event : events) {
-            for (ChatListener listener : listeners) {
-                try {
-                    event.accept(listener);
-                } catch (RuntimeException e) {
-                    LOG.warn("chat listener failed on entry {}; ignored", index, e);
-                }
-            }
+            tellListeners(event, index);
         }
         return result;
+    }
+
+    /** Tells every listener {@code event} of the entry at {@code index}; one that throws is logged and skipped. */
+    private void tellListeners(Consumer<ChatListener> event, long index) {
+        for (ChatListener listener : listeners) {
+            try {
+                event.accept(listener);
+            } catch (RuntimeException e) {
+                LOG.warn("chat listener failed on entry {}; ignored", index, e);
+            }
+        }
     }
 
     private ChatResult applyApi(long index, ChatCommand command) {
@@ -343,14 +348,7 @@ public final class ChatStateMachine implements StateMachine {
     }
 
     private ChatResult applyPeer(long index, ChatCommand.RegisterPeer command) {
-        lock.writeLock().lock();
-        try {
-            checkIndex(index);
-            appliedIndex = index;
-            if (command.nodeId() <= 0) {
-                return ChatResult.rejected(
-                        ChatError.INVALID_NODE_ID, "node id " + command.nodeId() + " is not positive");
-            }
+        ChatResult result = applyPeerChange(index, command.nodeId(), () -> {
             try {
                 limits.checkPeerUrl(command.url());
             } catch (InvalidCommandException e) {
@@ -363,42 +361,43 @@ public final class ChatStateMachine implements StateMachine {
                 learnerIds.remove(command.nodeId());
             }
             removedNodeIds.remove(command.nodeId());
-        } finally {
-            lock.writeLock().unlock();
+            return ChatResult.accepted(null);
+        });
+        if (result.accepted()) {
+            tellListeners(listener -> listener.onPeerRegistered(command.nodeId(), command.url()), index);
         }
-        for (ChatListener listener : listeners) {
-            try {
-                listener.onPeerRegistered(command.nodeId(), command.url());
-            } catch (RuntimeException e) {
-                LOG.warn("chat listener failed on peer {}; ignored", command.nodeId(), e);
-            }
-        }
-        return ChatResult.accepted(null);
+        return result;
     }
 
     private ChatResult applyRemoval(long index, ChatCommand.RemovePeer command) {
+        ChatResult result = applyPeerChange(index, command.nodeId(), () -> {
+            peerUrls.remove(command.nodeId());
+            learnerIds.remove(command.nodeId());
+            removedNodeIds.add(command.nodeId());
+            return ChatResult.accepted(null);
+        });
+        if (result.accepted()) {
+            tellListeners(listener -> listener.onPeerRemoved(command.nodeId()), index);
+        }
+        return result;
+    }
+
+    /**
+     * Applies the membership entry at {@code index} about {@code nodeId} under the write lock: rejected when the
+     * id is not positive, else {@code change} (which may still reject it).
+     */
+    private ChatResult applyPeerChange(long index, long nodeId, Supplier<ChatResult> change) {
         lock.writeLock().lock();
         try {
             checkIndex(index);
             appliedIndex = index;
-            if (command.nodeId() <= 0) {
-                return ChatResult.rejected(
-                        ChatError.INVALID_NODE_ID, "node id " + command.nodeId() + " is not positive");
+            if (nodeId <= 0) {
+                return ChatResult.rejected(ChatError.INVALID_NODE_ID, "node id " + nodeId + " is not positive");
             }
-            peerUrls.remove(command.nodeId());
-            learnerIds.remove(command.nodeId());
-            removedNodeIds.add(command.nodeId());
+            return change.get();
         } finally {
             lock.writeLock().unlock();
         }
-        for (ChatListener listener : listeners) {
-            try {
-                listener.onPeerRemoved(command.nodeId());
-            } catch (RuntimeException e) {
-                LOG.warn("chat listener failed on the removal of peer {}; ignored", command.nodeId(), e);
-            }
-        }
-        return ChatResult.accepted(null);
     }
 
     private String cannotFollow(long index, int version) {
@@ -766,13 +765,7 @@ public final class ChatStateMachine implements StateMachine {
             lock.writeLock().unlock();
         }
         SortedMap<Long, String> peers = Collections.unmodifiableSortedMap(restoredPeers);
-        for (ChatListener listener : listeners) {
-            try {
-                listener.onRestored(peers);
-            } catch (RuntimeException e) {
-                LOG.warn("chat listener failed on a restore; ignored", e);
-            }
-        }
+        tellListeners(listener -> listener.onRestored(peers), restoredIndex);
     }
 
     private static int readCount(SnapshotInput data, String what, int max) throws IOException {
