@@ -6,6 +6,7 @@ import static dev.raftchat.raft.transport.netty.TestPeers.connectAll;
 import static dev.raftchat.raft.transport.netty.TestPeers.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.raftchat.raft.message.AppendRequest;
