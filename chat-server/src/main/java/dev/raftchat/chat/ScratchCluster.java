@@ -57,7 +57,8 @@ final class ScratchCluster {
      *
      * @param posts          posts answered 201
      * @param elapsedMillis  from the start to the scratch cluster's deletion
-     * @param leaderMillis   from the start to the first answered post (the scratch cluster's election)
+     * @param leaderMillis   from the start to the first answered post (the scratch cluster's election), -1 when
+     *                       none was answered within the budget
      */
     record Result(long posts, long elapsedMillis, long leaderMillis) {}
 
@@ -65,8 +66,9 @@ final class ScratchCluster {
 
     /**
      * Starts the scratch cluster, posts to it until {@code postMillis} after its first answered post or until
-     * {@code postsMax} posts were answered, then closes and deletes it. Gives up posting at
-     * {@code budgetMillis} after the start whatever happened (closing takes a little longer).
+     * {@code postsMax} posts were answered, then closes and deletes it. Starts no further scratch node and stops
+     * posting at {@code budgetMillis} after the start, whatever happened; closing (and a node start under way at
+     * the deadline) takes a little longer.
      */
     static Result run(long budgetMillis, long postMillis, long postsMax) {
         long start = System.nanoTime();
@@ -78,6 +80,8 @@ final class ScratchCluster {
             throw new UncheckedIOException("cannot create a temporary directory for the scratch cluster", e);
         }
         List<ChatNode> nodes = new ArrayList<>();
+        AtomicLong posts = new AtomicLong();
+        long leaderMillis = -1;
         ScratchLogFilter.Quiet quiet = ScratchLogFilter.quiet();
         try {
             SortedMap<Long, PeerAddress> members = new TreeMap<>();
@@ -88,7 +92,7 @@ final class ScratchCluster {
             api.passwordHashIterations = PasswordHasher.ITERATIONS_MIN; // nobody logs in; the decoy hash is cheap
             api.writesPerMinutePerAddress = 100_000_000;
             api.writesPerMinutePerUser = 100_000_000;
-            for (long id = 1; id <= NODES; id++) {
+            for (long id = 1; id <= NODES && System.nanoTime() < deadline; id++) {
                 nodes.add(ChatNode.start(ChatNodeConfig.defaults(id, members)
                         .withHttp("127.0.0.1", 0)
                         .withDataDir(root.resolve("raft-chat-" + id))
@@ -96,31 +100,43 @@ final class ScratchCluster {
                         .withShutdownGraceMillis(0)
                         .withApi(api.build())));
             }
-            long leader = firstPost(nodes.get(0).httpPort(), deadline);
-            long leaderMillis = TimeUnit.NANOSECONDS.toMillis(leader - start);
-            long postDeadline = Math.min(deadline, leader + TimeUnit.MILLISECONDS.toNanos(postMillis));
-            AtomicLong posts = new AtomicLong();
-            List<Thread> clients = new ArrayList<>();
-            for (int c = 0; c < CONNECTIONS; c++) {
-                // Most connections post to node 1, as the benchmark does; one each to the others, so that
-                // forwarding from a follower runs too, whichever node leads.
-                int port = nodes.get(c < NODES ? c : 0).httpPort();
-                Thread client = new Thread(() -> postUntil(port, postDeadline, postsMax, posts), "scratch-client-" + c);
-                client.setDaemon(true);
-                client.start();
-                clients.add(client);
+            if (nodes.size() == NODES) {
+                long leader = firstPost(nodes.get(0).httpPort(), deadline);
+                if (leader < deadline) {
+                    leaderMillis = TimeUnit.NANOSECONDS.toMillis(leader - start);
+                    postFromClients(
+                            nodes,
+                            Math.min(deadline, leader + TimeUnit.MILLISECONDS.toNanos(postMillis)),
+                            postsMax,
+                            posts);
+                }
             }
-            for (Thread client : clients) {
-                client.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()) + 1_000));
-            }
-            return new Result(posts.get(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), leaderMillis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return new Result(0, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), -1);
         } finally {
             closeAll(nodes);
             deleteTree(root);
             quiet.close();
+        }
+        return new Result(posts.get(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), leaderMillis);
+    }
+
+    /** {@link #CONNECTIONS} clients post until {@code postDeadline} or until {@code postsMax} posts are answered. */
+    private static void postFromClients(List<ChatNode> nodes, long postDeadline, long postsMax, AtomicLong posts)
+            throws InterruptedException {
+        List<Thread> clients = new ArrayList<>();
+        for (int c = 0; c < CONNECTIONS; c++) {
+            // Most connections post to node 1, as the benchmark does; one each to the others, so that
+            // forwarding from a follower runs too, whichever node leads.
+            int port = nodes.get(c < NODES ? c : 0).httpPort();
+            Thread client = new Thread(() -> postUntil(port, postDeadline, postsMax, posts), "scratch-client-" + c);
+            client.setDaemon(true);
+            client.start();
+            clients.add(client);
+        }
+        for (Thread client : clients) {
+            // A client's socket times out after 2 request timeouts, so each ends soon after the deadline.
+            client.join();
         }
     }
 

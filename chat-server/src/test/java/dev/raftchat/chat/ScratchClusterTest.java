@@ -83,6 +83,7 @@ class ScratchClusterTest {
         // 1 ms cannot elect a leader: the run stops posting at once, closes its nodes and reports no post.
         ScratchCluster.Result result = ScratchCluster.run(1, 1_000, 1_000);
         assertThat(result.posts()).isZero();
+        assertThat(result.leaderMillis()).isEqualTo(-1);
     }
 
     @Test
