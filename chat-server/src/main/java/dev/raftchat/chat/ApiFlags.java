@@ -233,9 +233,10 @@ final class ApiFlags {
 
     @Option(
             names = "--state-bytes-max",
-            defaultValue = "" + ChatPolicy.DEFAULT_STATE_BYTES_MAX,
+            defaultValue = "0",
             description = "Budget of the replicated chat state in estimated heap bytes; writes past it get 507."
-                    + " Replicated: the same on every node (default: ${DEFAULT-VALUE}).")
+                    + " Each node reports its own and the cluster applies the lowest of its members'; 0 (the"
+                    + " default): a third of this node's heap (docs/operations.md, Sizing).")
     long stateBytesMax;
 
     /** {@code config} with these flags applied. @throws IllegalArgumentException naming the bad setting */
@@ -252,7 +253,9 @@ final class ApiFlags {
                 usersMax,
                 sessionsPerUserMax,
                 sessionsMax,
-                stateBytesMax);
+                // Before the members agree on a budget (cluster version 3), every node applies this one, so it
+                // must not depend on the node: the flag, or the fixed default that older builds apply too.
+                stateBytesMax > 0 ? stateBytesMax : ChatPolicy.DEFAULT_STATE_BYTES_MAX);
         Set<String> admins = FlagValues.commaSeparated(adminUsers);
         ApiConfig api = new ApiConfig(
                 pageSizeDefault,
@@ -277,7 +280,8 @@ final class ApiFlags {
                 webSocketIdleTimeoutMillis,
                 webSocketOutboundBytesMax,
                 webSocketSubscriptionsMax,
-                policy);
+                policy,
+                stateBytesMax);
         return config.withLimits(limits).withApi(api).withHttpContentBytesMax(maxBodyBytes);
     }
 }

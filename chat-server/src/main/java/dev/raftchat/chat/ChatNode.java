@@ -147,6 +147,11 @@ public final class ChatNode implements AutoCloseable {
     private boolean clockSkewed;
     private volatile long clockSkewMillis;
     private boolean versionChangeInFlight;
+    private boolean budgetChangeInFlight;
+    private long lastBudgetReportNanos;
+    /** The state budget this node offers: its --state-bytes-max, else a third of its heap. */
+    private final long ownStateBudgetBytes;
+
     private long lastVersionReportNanos;
     private boolean seenAsMember;
     private boolean membershipChangeInFlight;
@@ -159,6 +164,9 @@ public final class ChatNode implements AutoCloseable {
         this.config = config;
         this.wallClockMillis = wallClockMillis;
         this.lastVersionReportNanos = System.nanoTime() - TimeUnit.DAYS.toNanos(1);
+        this.lastBudgetReportNanos = lastVersionReportNanos;
+        this.ownStateBudgetBytes =
+                config.api().stateBudgetBytesFor(Runtime.getRuntime().maxMemory());
         this.nodeId = config.nodeId();
         this.retryDelayMillis = Math.max(10, 2 * config.tickMillis());
         try {
@@ -351,6 +359,11 @@ public final class ChatNode implements AutoCloseable {
         Gauge.builder("chat.cluster.version", chat::clusterVersion)
                 .description("The replicated cluster version (the highest command version members may propose)")
                 .register(registry);
+        Gauge.builder("chat.state.budget", chat::stateBytesMax)
+                .description("The state budget writes are checked against (agreed by the members, or the fixed"
+                        + " one until they agree)")
+                .baseUnit("bytes")
+                .register(registry);
         Gauge.builder("chat.command.version.max", chat::commandVersionMax)
                 .description("The highest command version this node reads")
                 .register(registry);
@@ -382,8 +395,10 @@ public final class ChatNode implements AutoCloseable {
             if (status.isLeader()) {
                 proposeTimeTick(now, logTime);
                 maybeRaiseClusterVersion(status.raft().conf());
+                maybeAgreeStateBudget(status.raft().conf());
             }
             maybeReportVersion();
+            maybeReportStateBudget();
         } catch (RuntimeException e) {
             LOG.debug("node {}: time tick failed: {}", nodeId, e.toString());
         }
@@ -475,6 +490,68 @@ public final class ChatNode implements AutoCloseable {
         versionChangeInFlight = true;
         raft.propose(ChatCodec.encode(new ChatCommand.SetClusterVersion(target)))
                 .whenCompleteAsync((result, failure) -> versionChangeInFlight = false, timer);
+    }
+
+    /** The state budget this node offers the cluster (reported from cluster version 3 on). */
+    public long ownStateBudgetBytes() {
+        return ownStateBudgetBytes;
+    }
+
+    /**
+     * From cluster version 3: reports this node's state budget when the applied state does not show it (at
+     * start, after a restore that forgot it, or when it changed with a restart), at most once per request
+     * timeout.
+     */
+    private void maybeReportStateBudget() {
+        if (chat.clusterVersion() < 3) {
+            return;
+        }
+        Long reported = chat.announcedStateBudgets().get(nodeId);
+        long sinceNanos = System.nanoTime() - lastBudgetReportNanos;
+        if ((reported == null || reported != ownStateBudgetBytes)
+                && sinceNanos > TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMillis())) {
+            lastBudgetReportNanos = System.nanoTime();
+            quietly(
+                    "state budget report",
+                    raft.propose(ChatCodec.encode(new ChatCommand.ReportStateBudget(nodeId, ownStateBudgetBytes))));
+        }
+    }
+
+    /**
+     * Leader, from cluster version 3: sets the replicated state budget to the lowest that every member (voters,
+     * outgoing voters and learners) reported, when that differs from the agreed one. Until every member has
+     * reported, the agreed budget stays (or, before the first agreement, the policy's fixed one): a member that
+     * cannot hold a larger state is never asked to.
+     */
+    @SuppressWarnings("FutureReturnValueIgnored") // the callback only clears the in-flight flag
+    private void maybeAgreeStateBudget(ConfState conf) {
+        if (budgetChangeInFlight || chat.clusterVersion() < 3) {
+            return;
+        }
+        SortedMap<Long, Long> reported = chat.announcedStateBudgets();
+        TreeSet<Long> members = new TreeSet<>(conf.voters());
+        members.addAll(conf.votersOutgoing());
+        members.addAll(conf.learners());
+        long target = Long.MAX_VALUE;
+        for (long member : members) {
+            Long budget = reported.get(member);
+            if (budget == null) {
+                return;
+            }
+            target = Math.min(target, budget);
+        }
+        if (members.isEmpty() || target == chat.agreedStateBytesMax()) {
+            return;
+        }
+        LOG.info(
+                "node {}: the members ({}) reported state budgets {}; proposing the lowest, {} MiB",
+                nodeId,
+                members,
+                reported,
+                target >> 20);
+        budgetChangeInFlight = true;
+        raft.propose(ChatCodec.encode(new ChatCommand.SetStateBudget(target)))
+                .whenCompleteAsync((result, failure) -> budgetChangeInFlight = false, timer);
     }
 
     @SuppressWarnings("FutureReturnValueIgnored") // the callback only logs; the next tick proposes again

@@ -3,6 +3,7 @@ package dev.raftchat.chat;
 import dev.raftchat.chat.ops.BuildInfo;
 import dev.raftchat.chat.ops.LogFormat;
 import dev.raftchat.chat.ops.RestoreCommand;
+import dev.raftchat.chat.state.ChatPolicy;
 import dev.raftchat.chat.state.Names;
 import dev.raftchat.raft.runtime.ServerStatus;
 import dev.raftchat.raft.transport.netty.PeerAddress;
@@ -207,20 +208,25 @@ public final class RaftChatMain implements Callable<Integer> {
     /**
      * The heap must hold the state about three times (the state, a snapshot being parsed during a restore,
      * the log cache and buffers): below that the state budget cannot keep the node from running out of heap.
+     * The budget this node offers is its --state-bytes-max, or a third of the heap by default; the cluster
+     * applies the lowest its members offer (ChatNode#maybeAgreeStateBudget).
      */
     private static void warnIfHeapIsSmall(ChatNodeConfig config) {
         long heapBytes = Runtime.getRuntime().maxMemory();
-        long budgetBytes = config.api().policy().stateBytesMax();
+        long budgetBytes = config.api().stateBudgetBytesFor(heapBytes);
         LOG.info(
-                "memory: heap max {} MiB, state budget {} MiB (--state-bytes-max), names checked with Unicode {}",
+                "memory: heap max {} MiB, state budget offered {} MiB ({}; the cluster applies the lowest its"
+                        + " members offer, {} MiB until they agree), names checked with Unicode {}",
                 heapBytes >> 20,
                 budgetBytes >> 20,
+                config.api().stateBudgetBytes() == 0 ? "a third of the heap" : "--state-bytes-max",
+                config.api().policy().stateBytesMax() >> 20,
                 Names.UNICODE_VERSION);
-        if (heapBytes < 3 * budgetBytes) {
+        if (heapBytes / ChatPolicy.HEAP_PER_STATE_BYTE < budgetBytes) {
             LOG.warn(
                     "the heap ({} MiB) is less than three times the state budget ({} MiB): the node may run out of"
                             + " heap before the budget refuses writes; raise the heap (RAFT_CHAT_HEAP_MB) or lower"
-                            + " --state-bytes-max on every node (docs/operations.md, Sizing)",
+                            + " --state-bytes-max (docs/operations.md, Sizing)",
                     heapBytes >> 20,
                     budgetBytes >> 20);
         }

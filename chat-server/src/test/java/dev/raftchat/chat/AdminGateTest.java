@@ -5,13 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.raftchat.chat.RawHttp.Response;
-import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 19, "Loopback-only admin reached from outside": a page in a browser on the node's host (cross-site
@@ -19,19 +15,12 @@ import org.junit.jupiter.api.io.TempDir;
  * of a node without an admin token, nor see peer URLs, terms and progress; the original API's curl commands
  * still work, and everyone still sees node ids, roles and health.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class AdminGateTest {
     @RegisterExtension
-    final V1Cluster v1 = new V1Cluster();
+    static final V1Cluster v1 = V1Cluster.perClass(1);
 
-    private ChatCluster cluster;
-    private int port;
-
-    @BeforeAll
-    void start(@TempDir Path dataRoot) {
-        cluster = v1.start(dataRoot, 1);
-        port = cluster.node(1).httpPort();
-    }
+    private final ChatCluster cluster = v1.cluster();
+    private final int port = cluster.node(1).httpPort();
 
     private Response once(String request) {
         try (RawHttp http = new RawHttp(port)) {

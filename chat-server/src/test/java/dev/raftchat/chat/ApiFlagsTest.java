@@ -22,6 +22,23 @@ class ApiFlagsTest {
     }
 
     @Test
+    void theStateBudgetFollowsTheHeapUnlessSetAndIsFixedUntilTheMembersAgree() {
+        long gib = 1024L * 1024 * 1024;
+        ChatNodeConfig byDefault = ParsedFlags.config(Map.of());
+        assertThat(byDefault.api().stateBudgetBytes()).isZero();
+        assertThat(byDefault.api().stateBudgetBytesFor(6 * gib)).isEqualTo(2 * gib);
+        // What every node applies before the agreement must not depend on its heap.
+        assertThat(byDefault.api().policy().stateBytesMax()).isEqualTo(ChatPolicy.DEFAULT_STATE_BYTES_MAX);
+
+        ChatNodeConfig set = ParsedFlags.config(Map.of("RAFT_CHAT_STATE_BYTES_MAX", "" + 3 * gib));
+        assertThat(set.api().stateBudgetBytesFor(6 * gib)).isEqualTo(3 * gib);
+        assertThat(set.api().policy().stateBytesMax()).isEqualTo(3 * gib);
+
+        assertThatThrownBy(() -> ParsedFlags.config(Map.of(), "--state-bytes-max", "1000"))
+                .hasMessageContaining("stateBytesMax");
+    }
+
+    @Test
     void flagsAndEnvironmentVariablesSetTheApi() {
         ChatNodeConfig config = ParsedFlags.config(
                 Map.of("RAFT_CHAT_REQUIRE_LOGIN", "true", "RAFT_CHAT_RETENTION_MAX_MESSAGES", "500"),

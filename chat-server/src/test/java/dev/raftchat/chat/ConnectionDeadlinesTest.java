@@ -17,7 +17,6 @@ import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,18 +27,14 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 19, "One client locks everyone out": idle, silent and slow connections are capped per address and closed
  * by their deadlines, while other clients are served; WebSockets that never authenticate, and firehose peers that
  * are gone, are dropped.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ConnectionDeadlinesTest {
     private static final long HEADER_TIMEOUT_MILLIS = 1_500;
     private static final long BODY_TIMEOUT_MILLIS = 1_500;
@@ -47,13 +42,12 @@ class ConnectionDeadlinesTest {
     private static final int PER_ADDRESS_MAX = 256;
 
     @RegisterExtension
-    final V1Cluster v1 = new V1Cluster();
+    static final V1Cluster v1 = V1Cluster.perClass(1, c -> c.httpConfig = shortDeadlines());
 
-    private ChatCluster cluster;
-    private int port;
+    private final ChatCluster cluster = v1.cluster();
+    private final int port = cluster.node(1).httpPort();
 
-    @BeforeAll
-    void start(@TempDir Path dataRoot) {
+    private static HttpConfig shortDeadlines() {
         HttpConfig.Builder http = HttpConfig.defaults().toBuilder();
         http.connectionsPerAddressMax = PER_ADDRESS_MAX;
         http.headerReadTimeoutMillis = HEADER_TIMEOUT_MILLIS;
@@ -62,9 +56,7 @@ class ConnectionDeadlinesTest {
         http.webSocketAuthTimeoutMillis = 1_500;
         http.firehosePingIntervalMillis = 300;
         http.firehoseIdleTimeoutMillis = 1_500;
-        HttpConfig httpConfig = http.build();
-        cluster = v1.startCluster(dataRoot, 1, c -> c.httpConfig = httpConfig);
-        port = cluster.node(1).httpPort();
+        return http.build();
     }
 
     @Test

@@ -21,8 +21,8 @@ import java.net.http.HttpRequest;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -34,18 +34,14 @@ class ForgedPeerTrafficTest {
     @TempDir
     Path dataRoot;
 
-    private ChatCluster cluster;
+    @RegisterExtension
+    final V1Cluster v1 = new V1Cluster();
 
-    @AfterEach
-    void stop() {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
+    private ChatCluster cluster;
 
     @Test
     void forgedPeerTrafficNeitherDeposesTheLeaderNorWritesTheLog() throws Exception {
-        cluster = new ChatCluster(dataRoot, 3);
+        cluster = v1.closeAfterTest(new ChatCluster(dataRoot, 3));
         cluster.startAll();
         long leader = cluster.awaitReady();
         long term = cluster.node(leader).raftStatus().raft().term();

@@ -4,35 +4,29 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.raftchat.chat.RawHttp.Response;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 19, "Bad input": every malformed request gets a clear JSON error on every route, the connection keeps
  * its order and its earlier answers, and input that cannot be meant is refused.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class FrontDoorTest {
     @RegisterExtension
-    final V1Cluster v1 = new V1Cluster();
+    static final V1Cluster v1 = V1Cluster.perClass(1);
 
-    private ChatCluster cluster;
-    private V1Client client;
-    private String token;
-    private int port;
+    private static String token;
+    private final ChatCluster cluster = v1.cluster();
+    private final V1Client client = v1.client();
+    private final int port = cluster.node(1).httpPort();
 
     @BeforeAll
-    void start(@TempDir Path dataRoot) {
-        cluster = v1.start(dataRoot, 1);
-        client = v1.client();
-        token = client.signUp(1, "door");
-        port = cluster.node(1).httpPort();
-        assertThat(client.post(1, "/api/v1/rooms", token, "{\"name\":\"lobby\"}")
+    static void openTheLobby() {
+        token = v1.client().signUp(1, "door");
+        assertThat(v1.client()
+                        .post(1, "/api/v1/rooms", token, "{\"name\":\"lobby\"}")
                         .status())
                 .isEqualTo(201);
     }

@@ -14,72 +14,71 @@ import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code GET /api/v1/cluster}, {@code /readyz} and {@code /metrics} on nodes in this JVM. */
 class OpsEndpointsTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    @RegisterExtension
+    final V1Cluster v1 = new V1Cluster();
+
     @TempDir
     Path dataRoot;
 
     @Test
     void clusterShowsLeaderTermMembersAndTheirProgress() throws Exception {
-        try (ChatCluster cluster = new ChatCluster(dataRoot, 3)) {
-            cluster.startAll();
-            long leader = cluster.awaitReady();
-            assertThat(cluster.post(leader, "/rooms/general", "{\"Message\":\"hi\",\"User\":\"u\"}")
-                            .statusCode())
-                    .isEqualTo(201);
-            // The leader also proposes entries of its own (time ticks), so indexes keep moving: compare with the
-            // post's.
-            long postIndex = cluster.node(leader).raftStatus().appliedIndex();
+        ChatCluster cluster = v1.start(dataRoot, 3);
+        long leader = cluster.awaitReady();
+        assertThat(cluster.post(leader, "/rooms/general", "{\"Message\":\"hi\",\"User\":\"u\"}")
+                        .statusCode())
+                .isEqualTo(201);
+        // The leader also proposes entries of its own (time ticks), so indexes keep moving: compare with the
+        // post's.
+        long postIndex = cluster.node(leader).raftStatus().appliedIndex();
 
-            await().atMost(ChatCluster.WAIT).untilAsserted(() -> {
-                JsonNode view =
-                        JSON.readTree(cluster.get(leader, "/api/v1/cluster").body());
-                assertThat(view.get("nodeId").asLong()).isEqualTo(leader);
-                assertThat(view.get("leaderId").asLong()).isEqualTo(leader);
-                assertThat(view.get("term").asLong()).isPositive();
-                assertThat(view.get("commitIndex").asLong()).isGreaterThanOrEqualTo(postIndex);
-                assertThat(view.get("appliedIndex").asLong()).isGreaterThanOrEqualTo(postIndex);
-                assertThat(view.get("progressKnown").asBoolean()).isTrue();
-                JsonNode members = view.get("members");
-                assertThat(members.findValuesAsText("id")).containsExactly("1", "2", "3");
-                for (JsonNode member : members) {
-                    long id = member.get("id").asLong();
-                    assertThat(member.get("url").asText()).isEqualTo("http://" + cluster.members.get(id));
-                    assertThat(member.get("role").asText()).isEqualTo("voter");
-                    assertThat(member.get("leader").asBoolean()).isEqualTo(id == leader);
-                    long match = member.get("matchIndex").asLong();
-                    assertThat(match).isGreaterThanOrEqualTo(postIndex);
-                    assertThat(member.get("lag").asLong())
-                            .isEqualTo(Math.max(0, view.get("commitIndex").asLong() - match));
-                    assertThat(member.get("healthy").asBoolean()).isTrue();
-                }
-            });
+        await().atMost(ChatCluster.WAIT).untilAsserted(() -> {
+            JsonNode view = JSON.readTree(cluster.get(leader, "/api/v1/cluster").body());
+            assertThat(view.get("nodeId").asLong()).isEqualTo(leader);
+            assertThat(view.get("leaderId").asLong()).isEqualTo(leader);
+            assertThat(view.get("term").asLong()).isPositive();
+            assertThat(view.get("commitIndex").asLong()).isGreaterThanOrEqualTo(postIndex);
+            assertThat(view.get("appliedIndex").asLong()).isGreaterThanOrEqualTo(postIndex);
+            assertThat(view.get("progressKnown").asBoolean()).isTrue();
+            JsonNode members = view.get("members");
+            assertThat(members.findValuesAsText("id")).containsExactly("1", "2", "3");
+            for (JsonNode member : members) {
+                long id = member.get("id").asLong();
+                assertThat(member.get("url").asText()).isEqualTo("http://" + cluster.members.get(id));
+                assertThat(member.get("role").asText()).isEqualTo("voter");
+                assertThat(member.get("leader").asBoolean()).isEqualTo(id == leader);
+                long match = member.get("matchIndex").asLong();
+                assertThat(match).isGreaterThanOrEqualTo(postIndex);
+                assertThat(member.get("lag").asLong())
+                        .isEqualTo(Math.max(0, view.get("commitIndex").asLong() - match));
+                assertThat(member.get("healthy").asBoolean()).isTrue();
+            }
+        });
 
-            long follower = leader == 1 ? 2 : 1;
-            JsonNode fromFollower =
-                    JSON.readTree(cluster.get(follower, "/api/v1/cluster").body());
-            assertThat(fromFollower.get("leaderId").asLong()).isEqualTo(leader);
-            assertThat(fromFollower.get("role").asText()).isEqualTo("follower");
-            assertThat(fromFollower.get("progressKnown").asBoolean()).isFalse();
-            assertThat(fromFollower.get("members").get(0).get("matchIndex").isNull())
-                    .isTrue();
+        long follower = leader == 1 ? 2 : 1;
+        JsonNode fromFollower =
+                JSON.readTree(cluster.get(follower, "/api/v1/cluster").body());
+        assertThat(fromFollower.get("leaderId").asLong()).isEqualTo(leader);
+        assertThat(fromFollower.get("role").asText()).isEqualTo("follower");
+        assertThat(fromFollower.get("progressKnown").asBoolean()).isFalse();
+        assertThat(fromFollower.get("members").get(0).get("matchIndex").isNull())
+                .isTrue();
 
-            cluster.stop(follower);
-            await().atMost(ChatCluster.WAIT).untilAsserted(() -> {
-                JsonNode view =
-                        JSON.readTree(cluster.get(leader, "/api/v1/cluster").body());
-                JsonNode stopped = view.get("members").get((int) follower - 1);
-                assertThat(stopped.get("healthy").asBoolean())
-                        .as("a stopped follower")
-                        .isFalse();
-            });
-            assertThat(cluster.post(leader, "/api/v1/cluster", "{}").statusCode())
-                    .isEqualTo(405);
-        }
+        cluster.stop(follower);
+        await().atMost(ChatCluster.WAIT).untilAsserted(() -> {
+            JsonNode view = JSON.readTree(cluster.get(leader, "/api/v1/cluster").body());
+            JsonNode stopped = view.get("members").get((int) follower - 1);
+            assertThat(stopped.get("healthy").asBoolean())
+                    .as("a stopped follower")
+                    .isFalse();
+        });
+        assertThat(cluster.post(leader, "/api/v1/cluster", "{}").statusCode()).isEqualTo(405);
     }
 
     @Test
@@ -211,60 +210,53 @@ class OpsEndpointsTest {
 
     @Test
     void everyMetricHasHelpTextAndPeersHaveTheirOwnSeries() throws Exception {
-        try (ChatCluster cluster = new ChatCluster(dataRoot, 3)) {
-            cluster.startAll();
-            long leader = cluster.awaitReady();
-            assertThat(cluster.post(leader, "/rooms/general", "{\"Message\":\"hi\",\"User\":\"u\"}")
-                            .statusCode())
-                    .isEqualTo(201);
-            await().atMost(ChatCluster.WAIT).untilAsserted(() -> {
-                String text = cluster.get(leader, "/metrics").body();
-                assertThat(value(text, "raft_transport_peers\\{node=\"" + leader + "\"\\}"))
-                        .isEqualTo(2);
-                for (long peer = 1; peer <= 3; peer++) {
-                    if (peer != leader) {
-                        String labels = "\\{node=\"" + leader + "\",peer=\"" + peer + "\"\\}";
-                        assertThat(value(text, "raft_transport_peer_connected" + labels))
-                                .isEqualTo(1);
-                        assertThat(value(text, "raft_transport_peer_messages_sent_total" + labels))
-                                .isPositive();
-                        assertThat(value(text, "raft_transport_peer_queued_messages" + labels))
-                                .isNotNegative();
-                        assertThat(text).contains("raft_transport_peer_messages_dropped_total{node=\"" + leader);
-                        assertThat(text).contains("raft_transport_peer_reconnects_total{node=\"" + leader);
-                    }
-                }
-            });
+        ChatCluster cluster = v1.start(dataRoot, 3);
+        long leader = cluster.awaitReady();
+        assertThat(cluster.post(leader, "/rooms/general", "{\"Message\":\"hi\",\"User\":\"u\"}")
+                        .statusCode())
+                .isEqualTo(201);
+        await().atMost(ChatCluster.WAIT).untilAsserted(() -> {
             String text = cluster.get(leader, "/metrics").body();
-            Matcher types = Pattern.compile("(?m)^# TYPE (\\S+) (\\S+)$").matcher(text);
-            int families = 0;
-            while (types.find()) {
-                families++;
-                String family = types.group(1);
-                Matcher help = Pattern.compile("(?m)^# HELP " + Pattern.quote(family) + " (.*)$")
-                        .matcher(text);
-                assertThat(help.find()).as("a HELP line for %s", family).isTrue();
-                assertThat(help.group(1).trim())
-                        .as("the HELP text of %s", family)
-                        .isNotEmpty();
+            assertThat(value(text, "raft_transport_peers\\{node=\"" + leader + "\"\\}"))
+                    .isEqualTo(2);
+            for (long peer = 1; peer <= 3; peer++) {
+                if (peer != leader) {
+                    String labels = "\\{node=\"" + leader + "\",peer=\"" + peer + "\"\\}";
+                    assertThat(value(text, "raft_transport_peer_connected" + labels))
+                            .isEqualTo(1);
+                    assertThat(value(text, "raft_transport_peer_messages_sent_total" + labels))
+                            .isPositive();
+                    assertThat(value(text, "raft_transport_peer_queued_messages" + labels))
+                            .isNotNegative();
+                    assertThat(text).contains("raft_transport_peer_messages_dropped_total{node=\"" + leader);
+                    assertThat(text).contains("raft_transport_peer_reconnects_total{node=\"" + leader);
+                }
             }
-            assertThat(families).isGreaterThan(40);
+        });
+        String text = cluster.get(leader, "/metrics").body();
+        Matcher types = Pattern.compile("(?m)^# TYPE (\\S+) (\\S+)$").matcher(text);
+        int families = 0;
+        while (types.find()) {
+            families++;
+            String family = types.group(1);
+            Matcher help = Pattern.compile("(?m)^# HELP " + Pattern.quote(family) + " (.*)$")
+                    .matcher(text);
+            assertThat(help.find()).as("a HELP line for %s", family).isTrue();
+            assertThat(help.group(1).trim()).as("the HELP text of %s", family).isNotEmpty();
         }
+        assertThat(families).isGreaterThan(40);
     }
 
     @Test
     void reservedNamesAreNotRoomsButUnknownRoutes() throws Exception {
-        try (ChatCluster cluster = new ChatCluster(dataRoot, 1)) {
-            cluster.startAll();
-            cluster.awaitReady();
-            // Issue 22: the original's GET /{room} used to answer these 200 [] so a mistyped probe passed.
-            for (String path : new String[] {"/health", "/livez", "/favicon.ico", "/robots.txt", "/status"}) {
-                HttpResponse<String> response = cluster.get(1, path);
-                assertThat(response.statusCode()).as(path).isEqualTo(404);
-                assertThat(response.body()).as(path).doesNotStartWith("[");
-            }
-            assertThat(cluster.get(1, "/readyz").statusCode()).isEqualTo(200);
+        ChatCluster cluster = v1.start(dataRoot, 1);
+        // Issue 22: the original's GET /{room} used to answer these 200 [] so a mistyped probe passed.
+        for (String path : new String[] {"/health", "/livez", "/favicon.ico", "/robots.txt", "/status"}) {
+            HttpResponse<String> response = cluster.get(1, path);
+            assertThat(response.statusCode()).as(path).isEqualTo(404);
+            assertThat(response.body()).as(path).doesNotStartWith("[");
         }
+        assertThat(cluster.get(1, "/readyz").statusCode()).isEqualTo(200);
     }
 
     @Test

@@ -13,8 +13,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -24,15 +24,11 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class PoisonedEntryTest {
 
+    @RegisterExtension
+    final V1Cluster v1 = new V1Cluster();
+
     private ChatCluster cluster;
     private Path root;
-
-    @AfterEach
-    void close() {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
 
     private int post(long via, String text) {
         return cluster.post(via, "/rooms/poison", "{\"Message\":\"" + text + "\",\"User\":\"u\"}")
@@ -66,7 +62,7 @@ class PoisonedEntryTest {
     void undecodableEntriesAreRejectedOnEveryNodeWhichKeepsServingAndRestartsCleanly(@TempDir Path dataRoot)
             throws Exception {
         root = dataRoot;
-        cluster = new ChatCluster(root, 3);
+        cluster = v1.closeAfterTest(new ChatCluster(root, 3));
         var api = ChatCluster.testApiConfig();
         api.timeTickMillis = 3_600_000; // no clock ticks or version reports: the logs stay still when asked
         api.clockStepMaxMillis = 3_600_000;

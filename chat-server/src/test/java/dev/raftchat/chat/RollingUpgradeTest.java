@@ -11,8 +11,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -22,14 +22,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RollingUpgradeTest {
 
-    private ChatCluster cluster;
+    @RegisterExtension
+    final V1Cluster v1 = new V1Cluster();
 
-    @AfterEach
-    void close() {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
+    private ChatCluster cluster;
 
     private void startAs(long id, int commandVersionMax) {
         var api = ChatCluster.testApiConfig();
@@ -61,7 +57,7 @@ class RollingUpgradeTest {
 
     @Test
     void aNewCommandTypeIsUsedOnlyOnceEveryMemberReadsItAndAnOldBuildThenStops(@TempDir Path root) throws Exception {
-        cluster = new ChatCluster(root, 3);
+        cluster = v1.closeAfterTest(new ChatCluster(root, 3));
         for (long id = 1; id <= 3; id++) {
             startAs(id, 1);
         }

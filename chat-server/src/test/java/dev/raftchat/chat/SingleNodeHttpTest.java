@@ -8,33 +8,23 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The original README's single-node walkthrough and the API's error handling, over real HTTP. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SingleNodeHttpTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @RegisterExtension
-    final V1Cluster v1 = new V1Cluster();
+    static final V1Cluster v1 = V1Cluster.perClass(1);
 
-    private ChatCluster cluster;
-
-    @BeforeAll
-    void startNode(@TempDir Path dataRoot) {
-        cluster = v1.start(dataRoot, 1);
-    }
+    private final ChatCluster cluster = v1.cluster();
 
     @Test
     void theSeedReadmeFlowWorks() throws Exception {

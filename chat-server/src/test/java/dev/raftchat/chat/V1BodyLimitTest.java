@@ -14,8 +14,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -26,18 +26,15 @@ import org.junit.jupiter.api.io.TempDir;
 class V1BodyLimitTest {
     private static final int BODY_BYTES_MAX = 1_024;
     private static final ObjectMapper JSON = new ObjectMapper();
-    private ChatCluster cluster;
 
-    @AfterEach
-    void stop() {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
+    @RegisterExtension
+    final V1Cluster v1 = new V1Cluster();
+
+    private ChatCluster cluster;
 
     @Test
     void aBodyOverTheFlagsLimitGetsAJson413AndCreatesNothing(@TempDir Path dataRoot) throws IOException {
-        cluster = new ChatCluster(dataRoot, 1);
+        cluster = v1.closeAfterTest(new ChatCluster(dataRoot, 1));
         RaftChatMain main = (RaftChatMain) RaftChatMain.commandLine(Map.of())
                 .parseArgs(
                         "--id",

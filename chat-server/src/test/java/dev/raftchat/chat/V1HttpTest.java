@@ -7,33 +7,27 @@ import dev.raftchat.chat.V1Client.Reply;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Every v1 route and its errors over real HTTP on one node (docs/api.md). */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class V1HttpTest {
     @RegisterExtension
-    final V1Cluster v1 = new V1Cluster();
+    static final V1Cluster v1 = V1Cluster.perClass(1, V1Cluster.api(api -> api.adminUsers = Set.of("Root")));
 
-    private ChatCluster cluster;
-    private V1Client client;
-    private String alice;
-    private String bob;
+    private static String alice;
+    private static String bob;
+    private final ChatCluster cluster = v1.cluster();
+    private final V1Client client = v1.client();
 
     @BeforeAll
-    void start(@TempDir Path dataRoot) {
-        cluster = v1.start(dataRoot, 1, api -> api.adminUsers = Set.of("Root"));
-        client = v1.client();
-        alice = client.signUp(1, "alice");
-        bob = client.signUp(1, "bob");
+    static void signUp() {
+        alice = v1.client().signUp(1, "alice");
+        bob = v1.client().signUp(1, "bob");
     }
 
     @Test
@@ -266,13 +260,12 @@ class V1HttpTest {
                         .get("messages"))
                 .hasSize(7);
 
-        assertThat(client.get(1, "/api/v1/rooms/pages/messages?after=x", null).errorCode())
-                .isEqualTo("invalid_cursor");
-        assertThat(client.get(1, "/api/v1/rooms/pages/messages?after=-1", null).errorCode())
-                .isEqualTo("invalid_cursor");
-        assertThat(client.get(1, "/api/v1/rooms/pages/messages?after=1&before=3", null)
-                        .errorCode())
-                .isEqualTo("invalid_cursor");
+        for (String cursor : new String[] {"after=x", "after=-1", "after=1&before=3"}) {
+            assertThat(client.get(1, "/api/v1/rooms/pages/messages?" + cursor, null)
+                            .errorCode())
+                    .as(cursor)
+                    .isEqualTo("invalid_cursor");
+        }
         assertThat(client.get(1, "/api/v1/rooms/pages/messages?limit=abc", null).errorCode())
                 .isEqualTo("invalid_limit");
         assertThat(client.get(1, "/api/v1/rooms/nope/messages", null).status()).isEqualTo(404);
@@ -286,25 +279,23 @@ class V1HttpTest {
         assertThat(tooLarge.status()).isEqualTo(413);
         assertThat(tooLarge.errorCode()).isEqualTo("message_too_large");
         assertThat(tooLarge.errorField()).isEqualTo("text");
-        assertThat(client.post(1, "/api/v1/rooms/errors/messages", alice, "{\"text\":\"\"}")
-                        .errorCode())
-                .isEqualTo("invalid_text");
-        assertThat(client.post(1, "/api/v1/rooms/errors/messages", alice, "{\"text\":5}")
-                        .errorCode())
-                .isEqualTo("invalid_type");
-        assertThat(client.post(1, "/api/v1/rooms/errors/messages", alice, "{}").errorCode())
-                .isEqualTo("missing_field");
+        String[][] bodiesAndErrors = {
+            {"{\"text\":\"\"}", "invalid_text"},
+            {"{\"text\":5}", "invalid_type"},
+            {"{}", "missing_field"},
+            {"{not json", "invalid_json"},
+            {"[]", "invalid_json"},
+            {"{\"text\":\"a\",\"txnId\":\"bad id\"}", "invalid_txn_id"}
+        };
+        for (String[] bodyAndError : bodiesAndErrors) {
+            assertThat(client.post(1, "/api/v1/rooms/errors/messages", alice, bodyAndError[0])
+                            .errorCode())
+                    .as(bodyAndError[0])
+                    .isEqualTo(bodyAndError[1]);
+        }
         assertThat(client.post(1, "/api/v1/rooms/errors/messages", alice, "{\"text\":\"a\",\"x\":1}")
                         .errorField())
                 .isEqualTo("x");
-        assertThat(client.post(1, "/api/v1/rooms/errors/messages", alice, "{not json")
-                        .errorCode())
-                .isEqualTo("invalid_json");
-        assertThat(client.post(1, "/api/v1/rooms/errors/messages", alice, "[]").errorCode())
-                .isEqualTo("invalid_json");
-        assertThat(client.post(1, "/api/v1/rooms/errors/messages", alice, "{\"text\":\"a\",\"txnId\":\"bad id\"}")
-                        .errorCode())
-                .isEqualTo("invalid_txn_id");
         assertThat(client.post(
                                 1,
                                 "/api/v1/rooms/errors/messages",
@@ -386,15 +377,12 @@ class V1HttpTest {
                         .get("unread")
                         .asLong())
                 .isEqualTo(4);
-        assertThat(client.call(1, "PUT", "/api/v1/rooms/unread/read-marker", bob, "{\"seq\":5}")
-                        .errorCode())
-                .isEqualTo("invalid_seq");
-        assertThat(client.call(1, "PUT", "/api/v1/rooms/unread/read-marker", bob, "{\"seq\":-1}")
-                        .errorCode())
-                .isEqualTo("invalid_seq");
-        assertThat(client.call(1, "PUT", "/api/v1/rooms/unread/read-marker", bob, "{\"seq\":\"2\"}")
-                        .errorCode())
-                .isEqualTo("invalid_seq");
+        for (String seq : new String[] {"5", "-1", "\"2\""}) {
+            assertThat(client.call(1, "PUT", "/api/v1/rooms/unread/read-marker", bob, "{\"seq\":" + seq + "}")
+                            .errorCode())
+                    .as(seq)
+                    .isEqualTo("invalid_seq");
+        }
         assertThat(client.call(1, "PUT", "/api/v1/rooms/gone/read-marker", bob, "{\"seq\":0}")
                         .status())
                 .isEqualTo(404);

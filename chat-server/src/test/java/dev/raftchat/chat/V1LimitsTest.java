@@ -3,30 +3,19 @@ package dev.raftchat.chat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.raftchat.chat.V1Client.Reply;
-import java.nio.file.Path;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Rate limits (429 + Retry-After) and --require-login on a node with small limits. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class V1LimitsTest {
     @RegisterExtension
-    final V1Cluster v1 = new V1Cluster();
+    static final V1Cluster v1 = V1Cluster.perClass(1, V1Cluster.api(api -> {
+        api.loginAttemptsPerMinutePerUser = 3;
+        api.writesPerMinutePerUser = 6;
+        api.requireLogin = true;
+    }));
 
-    private V1Client client;
-
-    @BeforeAll
-    void start(@TempDir Path dataRoot) {
-        v1.start(dataRoot, 1, api -> {
-            api.loginAttemptsPerMinutePerUser = 3;
-            api.writesPerMinutePerUser = 6;
-            api.requireLogin = true;
-        });
-        client = v1.client();
-    }
+    private final V1Client client = v1.client();
 
     @Test
     void loginAttemptsAreLimitedPerUser() {

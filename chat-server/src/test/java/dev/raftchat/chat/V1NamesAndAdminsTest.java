@@ -3,7 +3,6 @@ package dev.raftchat.chat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.raftchat.chat.api.v1.ApiConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,13 +12,9 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.Set;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Names and admin rights over real HTTP (issue 19, item 4): a listed admin name cannot be squatted, a
@@ -27,28 +22,21 @@ import org.junit.jupiter.api.io.TempDir;
  * and bad passwords from other addresses never lock the owner out. Client addresses other than 127.0.0.1
  * are other loopback addresses (127.0.0.2, 127.0.0.3) bound by raw sockets.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class V1NamesAndAdminsTest {
     private static final String ADMIN_TOKEN = "operator-secret-0123456789abcdef";
 
     @RegisterExtension
-    final V1Cluster v1 = new V1Cluster();
+    static final V1Cluster v1 = V1Cluster.perClass(
+            1,
+            V1Cluster.api(api -> {
+                        api.adminUsers = Set.of("root");
+                        api.loginAttemptsPerMinutePerUser = 3;
+                        api.loginDelayMaxMillis = 300;
+                    })
+                    .andThen(c -> c.adminToken = ADMIN_TOKEN));
 
-    private ChatCluster cluster;
-    private V1Client client;
-
-    @BeforeAll
-    void start(@TempDir Path dataRoot) {
-        cluster = v1.startCluster(dataRoot, 1, c -> {
-            c.adminToken = ADMIN_TOKEN;
-            ApiConfig.Builder api = ChatCluster.testApiConfig();
-            api.adminUsers = Set.of("root");
-            api.loginAttemptsPerMinutePerUser = 3;
-            api.loginDelayMaxMillis = 300;
-            c.apiConfig = api.build();
-        });
-        client = v1.client();
-    }
+    private final ChatCluster cluster = v1.cluster();
+    private final V1Client client = v1.client();
 
     @Test
     void aListedAdminNameCannotBeSquattedAndIsAdminOnlyWithTheOperatorsToken() {

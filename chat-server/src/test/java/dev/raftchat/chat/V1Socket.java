@@ -1,10 +1,20 @@
 package dev.raftchat.chat;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -84,5 +94,54 @@ final class V1Socket implements WebSocket.Listener, AutoCloseable {
     @Override
     public void close() {
         socket.abort();
+    }
+
+    /**
+     * A raw v1 WebSocket client of {@code node} with a 1 KiB receive buffer that subscribes to {@code room} from its
+     * first message and then reads nothing more, so what the server sends it piles up in the server's buffer.
+     */
+    static Socket stalledSubscriber(ChatCluster cluster, long node, String token, String room) throws IOException {
+        Socket raw = new Socket();
+        try {
+            raw.setReceiveBufferSize(1_024);
+            raw.connect(new InetSocketAddress(
+                    InetAddress.getLoopbackAddress(), cluster.node(node).httpPort()));
+            OutputStream out = raw.getOutputStream();
+            out.write(("GET /api/v1/ws?token=" + token + " HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                            + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                            + "Sec-WebSocket-Version: 13\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = raw.getInputStream();
+            StringBuilder head = new StringBuilder();
+            while (!head.toString().endsWith("\r\n\r\n")) {
+                int next = in.read();
+                if (next < 0) {
+                    throw new EOFException("the handshake's answer ended early: " + head);
+                }
+                head.append((char) next);
+            }
+            assertThat(head.toString()).startsWith("HTTP/1.1 101");
+            out.write(maskedTextFrame("{\"type\":\"subscribe\",\"room\":\"" + room + "\",\"after\":0}"));
+            out.flush();
+            return raw;
+        } catch (IOException | RuntimeException | AssertionError e) {
+            raw.close();
+            throw e;
+        }
+    }
+
+    /** One masked text frame, as a client must send it. */
+    private static byte[] maskedTextFrame(String text) {
+        byte[] payload = text.getBytes(StandardCharsets.UTF_8);
+        ByteArrayOutputStream frame = new ByteArrayOutputStream();
+        frame.write(0x81);
+        frame.write(0x80 | payload.length);
+        byte[] mask = {1, 2, 3, 4};
+        frame.writeBytes(mask);
+        for (int i = 0; i < payload.length; i++) {
+            frame.write(payload[i] ^ mask[i % 4]);
+        }
+        return frame.toByteArray();
     }
 }

@@ -3,26 +3,19 @@ package dev.raftchat.chat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.raftchat.chat.state.ChatPolicy;
-import java.nio.file.Path;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /** A write past the state budget gets 507 JSON on both APIs, and nothing acknowledged is lost (issue 19, item 5). */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class V1StateBudgetTest {
     @RegisterExtension
-    final V1Cluster v1 = new V1Cluster();
+    // As --state-bytes-max 1048576 sets it: the budget before the agreement, and the one this node offers.
+    static final V1Cluster v1 = V1Cluster.perClass(1, V1Cluster.api(api -> {
+        api.policy = ChatPolicy.defaults().withStateBytesMax(1024 * 1024);
+        api.stateBudgetBytes = 1024 * 1024;
+    }));
 
-    private V1Client client;
-
-    @BeforeAll
-    void start(@TempDir Path dataRoot) {
-        v1.start(dataRoot, 1, api -> api.policy = ChatPolicy.defaults().withStateBytesMax(1024 * 1024));
-        client = v1.client();
-    }
+    private final V1Client client = v1.client();
 
     @Test
     void aWritePastTheBudgetGets507AndEveryAcknowledgedMessageStays() {

@@ -4,13 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -111,7 +105,7 @@ class V1WebSocketFanOutTest {
         String big = "x".repeat(3_000);
         client.post(1, "/api/v1/rooms/flood/messages", token, "{\"text\":\"" + big + "\"}");
         List<V1Socket> readers = new ArrayList<>();
-        try (Socket stalled = new Socket()) {
+        try {
             for (int i = 0; i < 2; i++) {
                 V1Socket ws = new V1Socket(cluster, 1, "?token=" + token);
                 readers.add(ws);
@@ -121,61 +115,35 @@ class V1WebSocketFanOutTest {
                 assertThat(ws.next("message").path("message").get("seq").asLong())
                         .isEqualTo(1);
             }
-            stalled.setReceiveBufferSize(1_024);
-            stalled.connect(new InetSocketAddress(
-                    InetAddress.getLoopbackAddress(), cluster.node(1).httpPort()));
-            OutputStream out = stalled.getOutputStream();
-            out.write(("GET /api/v1/ws?token=" + token + " HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
-                            + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                            + "Sec-WebSocket-Version: 13\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            InputStream in = stalled.getInputStream();
-            StringBuilder head = new StringBuilder();
-            while (!head.toString().endsWith("\r\n\r\n")) {
-                head.append((char) in.read());
-            }
-            assertThat(head.toString()).startsWith("HTTP/1.1 101");
-            out.write(maskedTextFrame("{\"type\":\"subscribe\",\"room\":\"flood\",\"after\":0}"));
-            out.flush();
-            // It reads nothing more: edits of the delivered message are always written, and pile up until it is cut.
-            int[] edits = {0};
-            await().atMost(ChatCluster.WAIT).until(() -> {
-                edits[0]++;
-                assertThat(client.call(
-                                        1,
-                                        "PATCH",
-                                        "/api/v1/rooms/flood/messages/1",
-                                        token,
-                                        "{\"text\":\"" + edits[0] + big + "\"}")
-                                .status())
-                        .isEqualTo(200);
-                return cluster.node(1).webSocketHub().slowConsumersClosed() > 0;
-            });
-            await().atMost(ChatCluster.WAIT)
-                    .until(() -> cluster.node(1).webSocketHub().connectionCount() == 2);
-            for (V1Socket ws : readers) {
-                for (int i = 1; i <= edits[0]; i++) {
-                    assertThat(ws.next("edited").path("message").get("text").asText())
-                            .startsWith(i + "x");
+            Socket stalled = V1Socket.stalledSubscriber(cluster, 1, token, "flood");
+            try (stalled) {
+                // It reads nothing more: edits of the delivered message are always written, and pile up until it is
+                // cut.
+                int[] edits = {0};
+                await().atMost(ChatCluster.WAIT).until(() -> {
+                    edits[0]++;
+                    assertThat(client.call(
+                                            1,
+                                            "PATCH",
+                                            "/api/v1/rooms/flood/messages/1",
+                                            token,
+                                            "{\"text\":\"" + edits[0] + big + "\"}")
+                                    .status())
+                            .isEqualTo(200);
+                    return cluster.node(1).webSocketHub().slowConsumersClosed() > 0;
+                });
+                await().atMost(ChatCluster.WAIT)
+                        .until(() -> cluster.node(1).webSocketHub().connectionCount() == 2);
+                for (V1Socket ws : readers) {
+                    for (int i = 1; i <= edits[0]; i++) {
+                        assertThat(ws.next("edited").path("message").get("text").asText())
+                                .startsWith(i + "x");
+                    }
+                    assertThat(ws.closeCode).isNotDone();
                 }
-                assertThat(ws.closeCode).isNotDone();
             }
         } finally {
             readers.forEach(V1Socket::close);
         }
-    }
-
-    private static byte[] maskedTextFrame(String text) {
-        byte[] payload = text.getBytes(StandardCharsets.UTF_8);
-        ByteArrayOutputStream frame = new ByteArrayOutputStream();
-        frame.write(0x81);
-        frame.write(0x80 | payload.length);
-        byte[] mask = {1, 2, 3, 4};
-        frame.writeBytes(mask);
-        for (int i = 0; i < payload.length; i++) {
-            frame.write(payload[i] ^ mask[i % 4]);
-        }
-        return frame.toByteArray();
     }
 }

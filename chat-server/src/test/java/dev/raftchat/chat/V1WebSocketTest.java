@@ -9,7 +9,6 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,30 +16,25 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The v1 WebSocket on one node: auth, live events, resume without gaps, reset, pings and dead connections. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class V1WebSocketTest {
     @RegisterExtension
-    final V1Cluster v1 = new V1Cluster();
+    static final V1Cluster v1 = V1Cluster.perClass(1, V1Cluster.api(api -> {
+        api.webSocketPingIntervalMillis = 250;
+        // Generous against a loaded 2-core machine (600 ms once closed a busy test's socket); still well
+        // under the waits below.
+        api.webSocketIdleTimeoutMillis = 2_000;
+    }));
 
-    private ChatCluster cluster;
-    private V1Client client;
-    private String alice;
+    private static String alice;
+    private final ChatCluster cluster = v1.cluster();
+    private final V1Client client = v1.client();
 
     @BeforeAll
-    void start(@TempDir Path dataRoot) {
-        cluster = v1.start(dataRoot, 1, api -> {
-            api.webSocketPingIntervalMillis = 250;
-            // Generous against a loaded 2-core machine (600 ms once closed a busy test's socket); still well
-            // under the waits below.
-            api.webSocketIdleTimeoutMillis = 2_000;
-        });
-        client = v1.client();
-        alice = client.signUp(1, "alice");
+    static void signUp() {
+        alice = v1.client().signUp(1, "alice");
     }
 
     private void send(String room, String text) {

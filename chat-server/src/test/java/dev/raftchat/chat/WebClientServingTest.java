@@ -8,25 +8,15 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The browser client (module chat-web) served by a node: at /, under /app/, and nowhere else. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class WebClientServingTest {
     @RegisterExtension
-    final V1Cluster v1 = new V1Cluster();
+    static final V1Cluster v1 = V1Cluster.perClass(1);
 
-    private ChatCluster cluster;
-
-    @BeforeAll
-    void startNode(@TempDir Path dataRoot) {
-        cluster = v1.start(dataRoot, 1);
-    }
+    private final ChatCluster cluster = v1.cluster();
 
     @Test
     void theRootServesThePageWithItsSecurityHeaders() {

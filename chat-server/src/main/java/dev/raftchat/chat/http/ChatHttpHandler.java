@@ -354,14 +354,23 @@ public final class ChatHttpHandler extends SimpleChannelInboundHandler<FullHttpR
     }
 
     private CompletableFuture<FullHttpResponse> post(String room, FullHttpRequest request, SocketAddress client) {
-        JsonNode body = StrictInput.json(request.content());
-        if (body == null || !body.isObject()) {
-            throw new ApiException(
-                    ChatError.INVALID_JSON,
-                    "the body must be a JSON object like {\"Message\":\"hello\",\"User\":\"ann\"}");
+        String text = StrictInput.utf8Body(request.content());
+        String[] fields = StrictInput.flatStringFields(text, "message", "user");
+        String message;
+        String user;
+        if (fields != null) {
+            message = fields[0];
+            user = fields[1];
+        } else {
+            JsonNode body = StrictInput.json(text);
+            if (body == null || !body.isObject()) {
+                throw new ApiException(
+                        ChatError.INVALID_JSON,
+                        "the body must be a JSON object like {\"Message\":\"hello\",\"User\":\"ann\"}");
+            }
+            message = textField(body, "message");
+            user = textField(body, "user");
         }
-        String message = textField(body, "message");
-        String user = textField(body, "user");
         try {
             backend.limits().checkUserName(user);
             // NFKC, nothing invisible: applying the post checks the same, and that the name does not look

@@ -58,7 +58,14 @@ final class ConnectionGuard {
     private int outstanding;
     private boolean paused;
     private boolean done;
+    /** What the current deadline is for ("head", "body", "idle"), or null when no deadline runs. */
+    private String deadlineWhat;
+    /** When the current deadline passes ({@link System#nanoTime()}); meaningful when {@code deadlineWhat} is set. */
+    private long deadlineNanos;
+    /** The one pending timer, or null; it fires at {@code timerAtNanos}, at or before the deadline it serves. */
     private ScheduledFuture<?> timer;
+
+    private long timerAtNanos;
 
     private ConnectionGuard(HttpConfig config) {
         this.config = config;
@@ -160,18 +167,23 @@ final class ConnectionGuard {
         reschedule();
     }
 
+    /**
+     * Sets the deadline the connection's state calls for. Requests arrive far more often than deadlines pass, so
+     * the timer is not moved on every change (a schedule and a cancel per head, body and answer cost a measurable
+     * part of a post's CPU: docs/benchmarks.md, chatcpu): one timer per connection fires at most the shorter read
+     * timeout after it was set and then checks the deadline in force, expiring the connection or waiting again.
+     * A new head or body deadline is never earlier than that timer, so only a rare earlier idle deadline (a keep-alive
+     * timeout shorter than the read timeouts) moves it.
+     */
     private void reschedule() {
         if (done || ctx == null) {
             return;
         }
-        if (timer != null) {
-            timer.cancel(false);
-            timer = null;
-        }
         long millis;
         String what;
         if (paused) {
-            return; // not reading: no read deadline
+            deadlineWhat = null; // not reading: no read deadline
+            return;
         }
         if (readingBody) {
             millis = config.bodyReadTimeoutMillis();
@@ -183,9 +195,40 @@ final class ConnectionGuard {
             millis = answeredOne ? config.keepAliveIdleTimeoutMillis() : config.headerReadTimeoutMillis();
             what = "idle";
         } else {
-            return; // the server is working on an answer
+            deadlineWhat = null; // the server is working on an answer
+            return;
         }
-        timer = ctx.executor().schedule(() -> expired(what), millis, TimeUnit.MILLISECONDS);
+        long now = System.nanoTime();
+        deadlineWhat = what;
+        deadlineNanos = now + TimeUnit.MILLISECONDS.toNanos(millis);
+        if (timer != null) {
+            if (timerAtNanos - deadlineNanos <= 0) {
+                return; // the pending timer fires first and finds this deadline
+            }
+            timer.cancel(false);
+            timer = null;
+        }
+        arm(now);
+    }
+
+    private void arm(long now) {
+        long readTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(
+                Math.min(config.headerReadTimeoutMillis(), config.bodyReadTimeoutMillis()));
+        timerAtNanos = deadlineNanos - now <= readTimeoutNanos ? deadlineNanos : now + readTimeoutNanos;
+        timer = ctx.executor().schedule(this::timerFired, timerAtNanos - now, TimeUnit.NANOSECONDS);
+    }
+
+    private void timerFired() {
+        timer = null;
+        if (done || deadlineWhat == null) {
+            return; // no deadline now: the next one arms a timer
+        }
+        long now = System.nanoTime();
+        if (now - deadlineNanos >= 0) {
+            expired(deadlineWhat);
+        } else {
+            arm(now);
+        }
     }
 
     private void expired(String what) {

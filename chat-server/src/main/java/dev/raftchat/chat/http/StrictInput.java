@@ -2,6 +2,7 @@ package dev.raftchat.chat.http;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -9,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectReader;
 import dev.raftchat.chat.state.ChatError;
 import io.netty.buffer.ByteBuf;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -123,7 +125,11 @@ public final class StrictInput {
      * {@code 400 invalid_json}. An empty body is null.
      */
     public static JsonNode json(ByteBuf content) {
-        String text = utf8Body(content);
+        return json(utf8Body(content));
+    }
+
+    /** {@link #json(ByteBuf)} of a body already decoded by {@link #utf8Body}. */
+    public static JsonNode json(String text) {
         if (text.isBlank()) {
             return null;
         }
@@ -131,6 +137,44 @@ public final class StrictInput {
             return JSON.readTree(text);
         } catch (JsonProcessingException e) {
             throw new ApiException(ChatError.INVALID_JSON, "the body is not valid JSON: " + e.getOriginalMessage());
+        }
+    }
+
+    /**
+     * The values of the fields named {@code first} and {@code second} (in any letter case; null when absent) of a
+     * body that is one flat JSON object whose every value is a string, each of the two at most once, with nothing
+     * after it: the usual shape of a post, read with the streaming parser instead of building a tree (the tree cost
+     * a measurable part of a post's CPU: docs/benchmarks.md, chatcpu). Null for any other body, valid or not: the
+     * caller then reads it with {@link #json(String)}, so every other body gets the answer it always got. The
+     * parser is {@link #json}'s, with its duplicate detection, so an accepted body is one that {@link #json}
+     * accepts with the same values.
+     */
+    public static String[] flatStringFields(String text, String first, String second) {
+        try (JsonParser parser = JSON.createParser(text)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            String[] values = new String[2];
+            JsonToken token;
+            while ((token = parser.nextToken()) == JsonToken.FIELD_NAME) {
+                String name = parser.currentName();
+                if (parser.nextToken() != JsonToken.VALUE_STRING) {
+                    return null;
+                }
+                int slot = name.equalsIgnoreCase(first) ? 0 : name.equalsIgnoreCase(second) ? 1 : -1;
+                if (slot >= 0) {
+                    if (values[slot] != null) {
+                        return null;
+                    }
+                    values[slot] = parser.getText();
+                }
+            }
+            if (token != JsonToken.END_OBJECT || parser.nextToken() != null) {
+                return null;
+            }
+            return values;
+        } catch (IOException e) {
+            return null;
         }
     }
 

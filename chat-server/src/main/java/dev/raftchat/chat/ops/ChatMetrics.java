@@ -97,6 +97,7 @@ public final class ChatMetrics implements RaftMetrics, HttpRequestObserver, Auto
     };
 
     private final Set<String> routeLabels = ConcurrentHashMap.newKeySet();
+    private final Map<RequestLabels, Timer> requestTimers = new ConcurrentHashMap<>();
     private final Set<Long> peerMeters = ConcurrentHashMap.newKeySet();
     private volatile Supplier<Map<Long, PeerStats>> peers;
 
@@ -357,20 +358,26 @@ public final class ChatMetrics implements RaftMetrics, HttpRequestObserver, Auto
                 routeLabels.add(route);
             }
         }
-        Timer.builder("http.server.requests")
+        String methodLabel = STANDARD_METHODS.contains(method) ? method : "OTHER";
+        // Looked up in our own map first: building and registering the meter's id on every request (tags sorted,
+        // the registry's filters run) cost more than recording the latency (docs/benchmarks.md, chatcpu). The map
+        // is bounded by the labels: the standard methods, ROUTE_LABELS_MAX routes and the statuses we answer.
+        requestTimers
+                .computeIfAbsent(new RequestLabels(methodLabel, route, status), this::requestTimer)
+                .record(durationNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private Timer requestTimer(RequestLabels labels) {
+        return Timer.builder("http.server.requests")
                 .description("HTTP requests answered, by method, route template and status, with their latency")
                 // Fixed buckets, few of them: one histogram per (method, route, status) label set.
                 .serviceLevelObjectives(HTTP_BUCKETS)
-                .tags(
-                        "method",
-                        STANDARD_METHODS.contains(method) ? method : "OTHER",
-                        "route",
-                        route,
-                        "status",
-                        Integer.toString(status))
-                .register(registry)
-                .record(durationNanos, TimeUnit.NANOSECONDS);
+                .tags("method", labels.method(), "route", labels.route(), "status", Integer.toString(labels.status()))
+                .register(registry);
     }
+
+    /** One label set of {@code http.server.requests}. */
+    private record RequestLabels(String method, String route, int status) {}
 
     /** {@code /rooms/general} → {@code /rooms/{}}: known words stay, every other segment is a placeholder. */
     static String routeTemplate(String path) {

@@ -49,6 +49,10 @@ final class ChatAccounts {
         if (same != null) {
             return same;
         }
+        if (userSkeletons.isEmpty()) {
+            return null; // no registered user to look like; the skeleton (ICU) costs more than the rest of a post's
+            // apply
+        }
         String folded = userSkeletons.get(Names.skeleton(name));
         return folded == null ? null : users.get(folded);
     }

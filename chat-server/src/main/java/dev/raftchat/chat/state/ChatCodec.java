@@ -38,6 +38,8 @@ import java.nio.charset.StandardCharsets;
  *         ClockTick         : 02 13 atMillis:i64 stepMaxMillis:i64          (command version 2)
  *         RegisterUser (vouched by the operator) : 02 14 atMillis:i64 username:str passwordHash:str
  *                                                                            (command version 2)
+ *         ReportStateBudget : 03 15 nodeId:i64 stateBytesMax:i64             (command version 3)
+ *         SetStateBudget    : 03 16 stateBytesMax:i64                         (command version 3)
  * result  rejected          : 01 00 code:str message:str
  *         accepted          : 01 01
  *         accepted + post   : 01 02 postedAtMillis:i64 user:str message:str
@@ -52,7 +54,8 @@ import java.nio.charset.StandardCharsets;
  *         AppliedIndex      : 01 03
  * </pre>
  * A command's first byte is its <b>command version</b>: the version that introduced its type (1 for every
- * type above but {@code ClockTick} and the vouched {@code RegisterUser}, 2 for those). A new field or type means a new command version, added to
+ * type above but {@code ClockTick} and the vouched {@code RegisterUser}, 2 for those, and 3 for the two state
+ * budget commands). A new field or type means a new command version, added to
  * {@link #COMMAND_VERSION_MAX}; results and queries stay at {@link #FORMAT_VERSION}. Whether a command of a
  * given version may be applied is the state machine's decision, against the replicated cluster version
  * ({@link ChatStateMachine}); this codec only refuses, as malformed, a version above the caller's maximum, a
@@ -66,7 +69,7 @@ public final class ChatCodec {
 
     public static final byte FORMAT_VERSION = 1;
     /** The command versions this build reads and writes: 1 up to this. */
-    public static final int COMMAND_VERSION_MAX = 2;
+    public static final int COMMAND_VERSION_MAX = 3;
 
     static final byte POST_MESSAGE = 1;
     static final byte REGISTER_PEER = 2;
@@ -93,6 +96,10 @@ public final class ChatCodec {
      * a node of command version 1 does not know, so it is proposed only once every member reads it.
      */
     static final byte REGISTER_VOUCHED_USER = 20;
+    /** The first type of command version 3: a node's state budget, agreed through the log. */
+    static final byte REPORT_STATE_BUDGET = 21;
+
+    static final byte SET_STATE_BUDGET = 22;
 
     static final byte LIST_ROOMS = 1;
     static final byte READ_ROOM = 2;
@@ -108,6 +115,9 @@ public final class ChatCodec {
 
     /** The command version that introduced {@code command}'s type: the first byte of its encoding. */
     public static int commandVersion(ChatCommand command) {
+        if (command instanceof ChatCommand.ReportStateBudget || command instanceof ChatCommand.SetStateBudget) {
+            return 3;
+        }
         if (command instanceof ChatCommand.ClockTick) {
             return 2;
         }
@@ -123,7 +133,10 @@ public final class ChatCodec {
         if (type >= POST_MESSAGE && type <= SET_CLUSTER_VERSION) {
             return 1;
         }
-        return type == CLOCK_TICK || type == REGISTER_VOUCHED_USER ? 2 : Integer.MAX_VALUE;
+        if (type == CLOCK_TICK || type == REGISTER_VOUCHED_USER) {
+            return 2;
+        }
+        return type == REPORT_STATE_BUDGET || type == SET_STATE_BUDGET ? 3 : Integer.MAX_VALUE;
     }
 
     public static byte[] encode(ChatCommand command) {
@@ -221,6 +234,13 @@ public final class ChatCodec {
             out.writeByte(CLOCK_TICK);
             out.writeLong(c.atMillis());
             out.writeLong(c.stepMaxMillis());
+        } else if (command instanceof ChatCommand.ReportStateBudget c) {
+            out.writeByte(REPORT_STATE_BUDGET);
+            out.writeLong(c.nodeId());
+            out.writeLong(c.stateBytesMax());
+        } else if (command instanceof ChatCommand.SetStateBudget c) {
+            out.writeByte(SET_STATE_BUDGET);
+            out.writeLong(c.stateBytesMax());
         } else {
             throw new IllegalArgumentException("unknown command " + command);
         }
@@ -241,6 +261,12 @@ public final class ChatCodec {
         }
         if (type == CLOCK_TICK) {
             return new ChatCommand.ClockTick(in.readLong(), in.readLong());
+        }
+        if (type == REPORT_STATE_BUDGET) {
+            return new ChatCommand.ReportStateBudget(in.readLong(), in.readLong());
+        }
+        if (type == SET_STATE_BUDGET) {
+            return new ChatCommand.SetStateBudget(in.readLong());
         }
         if (type == POST_MESSAGE_V2) {
             long postedAtMillis = in.readLong();

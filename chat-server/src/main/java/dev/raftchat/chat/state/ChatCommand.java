@@ -190,4 +190,20 @@ public sealed interface ChatCommand {
      * 2, only these ticks move log time: the times other commands carry no longer do.
      */
     record ClockTick(long atMillis, long stepMaxMillis) implements ChatCommand {}
+
+    // ---- The agreed state budget (command version 3; ARCHITECTURE.md "The state budget").
+
+    /**
+     * Command version 3: node {@code nodeId} can hold a state of {@code stateBytesMax} estimated bytes (its
+     * {@code --state-bytes-max}, or the share of its heap it derives by default). Soft state, like
+     * {@link ReportVersion}: kept in memory only ({@link ChatStateMachine#announcedStateBudgets}).
+     */
+    record ReportStateBudget(long nodeId, long stateBytesMax) implements ChatCommand {}
+
+    /**
+     * Command version 3: the budget every node applies from now on ({@link ChatModel#stateBytesMax}), proposed
+     * by the leader as the lowest that the members reported, so that a write is refused alike on every node
+     * and none holds more than it can. Replicated and in snapshots.
+     */
+    record SetStateBudget(long stateBytesMax) implements ChatCommand {}
 }

@@ -25,6 +25,7 @@ public enum ChatError {
     UNSUPPORTED_COMMAND_VERSION(400, "the command needs a newer cluster version"),
     STALE_CLUSTER_VERSION(400, "the cluster version cannot go down"),
     INVALID_VERSION_REPORT(400, "the version report is invalid"),
+    INVALID_STATE_BUDGET(400, "the state budget is out of range"),
     INVALID_NODE_ID(400, "the node id is not a positive integer"),
     INVALID_PEER_URL(400, "the peer URL is invalid"),
     INVALID_CLOCK_STEP(400, "the clock step is out of range"),

@@ -121,6 +121,12 @@ public final class ChatModel {
      * restore (not serialized): a function of the state, so the same on every node.
      */
     private long stateBytes;
+    /**
+     * The state budget agreed through the log ({@link ChatCommand.SetStateBudget}), or 0 while none was: then
+     * the policy's {@link ChatPolicy#stateBytesMax} applies (the same on every node, as before cluster version
+     * 3). Replicated: in snapshots of format 4.
+     */
+    private long agreedStateBytesMax;
 
     ChatModel(ChatLimits limits, ChatPolicy policy) {
         this(limits, policy, new ChatRooms(), new ChatAccounts(), new ChatDedup());
@@ -195,6 +201,21 @@ public final class ChatModel {
         return stateBytes;
     }
 
+    /** The budget that {@link #stateBytes} may not pass: the agreed one, else the policy's. */
+    public long stateBytesMax() {
+        return agreedStateBytesMax > 0 ? agreedStateBytesMax : policy.stateBytesMax();
+    }
+
+    /** The budget agreed through the log, 0 while none was. */
+    long agreedStateBytesMax() {
+        return agreedStateBytesMax;
+    }
+
+    /** Applies a {@link ChatCommand.SetStateBudget} (or restores one); {@code bytes} is already validated. */
+    void agreeStateBytesMax(long bytes) {
+        agreedStateBytesMax = bytes;
+    }
+
     /** {@link #stateBytes} counted from scratch: what restore sets, and what tests compare the running count to. */
     long recountStateBytes() {
         return rooms.bytes() + accounts.bytes() + dedup.bytes();
@@ -202,13 +223,14 @@ public final class ChatModel {
 
     /** A rejection when {@code growthBytes} more would pass the budget, else null. */
     private ChatResult overBudget(long growthBytes) {
-        if (stateBytes + growthBytes <= policy.stateBytesMax()) {
+        long budget = stateBytesMax();
+        if (stateBytes + growthBytes <= budget) {
             return null;
         }
         return ChatResult.rejected(
                 ChatError.STATE_FULL,
                 "the chat's state is full: about " + stateBytes / (1024 * 1024) + " MiB of its budget of "
-                        + policy.stateBytesMax() / (1024 * 1024) + " MiB (--state-bytes-max) are used; nothing was"
+                        + budget / (1024 * 1024) + " MiB (--state-bytes-max) are used; nothing was"
                         + " stored. Delete rooms or messages, shorten retention, or raise --state-bytes-max (and the"
                         + " heap) on every node");
     }
@@ -959,6 +981,7 @@ public final class ChatModel {
         copy.timeBounded = timeBounded;
         copy.clockStepMaxMillis = clockStepMaxMillis;
         copy.stateBytes = stateBytes;
+        copy.agreedStateBytesMax = agreedStateBytesMax;
         return copy;
     }
 

@@ -46,11 +46,24 @@ public record ChatPolicy(
     public static final int DEFAULT_SESSIONS_MAX = 200_000;
     /**
      * 256 MiB of estimated state: about 600,000 messages of 100 characters (estimated at 451 bytes each; they
-     * hold 231 bytes of heap each, measured, docs/operations.md "Sizing"). The launcher's default heap (a
-     * quarter of the machine's memory, at least 1 GiB) holds that three times over, as a restore needs (the
-     * state, the snapshot being parsed, and the log cache and buffers).
+     * hold 231 bytes of heap each, measured, docs/operations.md "Sizing"). The budget every node applies until
+     * the members agree on theirs ({@link ChatCommand.SetStateBudget}, from cluster version 3), and the one
+     * older builds apply: it must not depend on the node. The launcher's smallest default heap (1 GiB) holds
+     * it three times over, as a restore needs.
      */
     public static final long DEFAULT_STATE_BYTES_MAX = 256L * 1024 * 1024;
+    /** The smallest state budget accepted (flag, report or agreed one): 1 MiB. */
+    public static final long STATE_BYTES_MAX_MIN = 1024 * 1024;
+    /** The largest state budget accepted: 1 PiB, far above any heap. */
+    public static final long STATE_BYTES_MAX_LIMIT = 1L << 50;
+    /**
+     * The share of the heap a node offers the state by default: a third, because the heap must hold the state
+     * about three times (the state; a second copy while a snapshot from the leader is parsed whole before it
+     * replaces anything; the log cache, Netty buffers, in-flight requests and the collector's headroom).
+     * docs/operations.md, "Sizing", has the measurements behind it.
+     */
+    public static final int HEAP_PER_STATE_BYTE = 3;
+
     /** Ten years: large enough for any retention, small enough that millisecond arithmetic cannot overflow. */
     public static final long SECONDS_LIMIT = 10L * 366 * 86_400;
 
@@ -63,7 +76,7 @@ public record ChatPolicy(
         requireInRange("usersMax", usersMax, 1, 100_000_000);
         requireInRange("sessionsPerUserMax", sessionsPerUserMax, 1, 1_000_000);
         requireInRange("sessionsMax", sessionsMax, 1, 100_000_000);
-        requireInRange("stateBytesMax", stateBytesMax, 1024 * 1024, 1L << 50);
+        requireInRange("stateBytesMax", stateBytesMax, STATE_BYTES_MAX_MIN, STATE_BYTES_MAX_LIMIT);
     }
 
     /**
@@ -72,6 +85,19 @@ public record ChatPolicy(
      */
     public int sessionsPerUserMaxEffective() {
         return Math.min(sessionsPerUserMax, Math.max(1, sessionsMax / 4));
+    }
+
+    /**
+     * The state budget a node of {@code heapBytes} of heap offers by default: {@code heapBytes /}
+     * {@link #HEAP_PER_STATE_BYTE}, rounded down to a whole MiB, within [{@link #STATE_BYTES_MAX_MIN},
+     * {@link #STATE_BYTES_MAX_LIMIT}].
+     */
+    public static long stateBytesMaxForHeap(long heapBytes) {
+        if (heapBytes <= 0) {
+            throw new IllegalArgumentException("heapBytes = " + heapBytes + " is not positive");
+        }
+        long share = (heapBytes / HEAP_PER_STATE_BYTE) & -(1L << 20);
+        return Math.min(STATE_BYTES_MAX_LIMIT, Math.max(STATE_BYTES_MAX_MIN, share));
     }
 
     public static ChatPolicy defaults() {

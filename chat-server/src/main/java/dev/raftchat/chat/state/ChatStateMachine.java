@@ -76,7 +76,13 @@ public final class ChatStateMachine implements StateMachine {
      * ({@link ChatModel#formatTwoKeepsVerified}): then version 3 with cluster version 1, which an older build
      * refuses (it stops) rather than install a state that differs from the others'.
      */
-    public static final int SNAPSHOT_FORMAT_VERSION = 3;
+    static final int SNAPSHOT_FORMAT_VERSION_3 = 3;
+    /**
+     * Version 4: version 3 plus the agreed state budget ({@code agreedStateBytesMax:i64} after the clock step,
+     * 0 while none was agreed). Written once the cluster version is 3, which only a cluster whose every member
+     * reads version 4 reaches; before that this node writes version 3 or 2 as above, and no budget was agreed.
+     */
+    public static final int SNAPSHOT_FORMAT_VERSION = 4;
 
     private static final JsonFactory JSON = new JsonFactory();
 
@@ -102,6 +108,8 @@ public final class ChatStateMachine implements StateMachine {
     private int clusterVersion = 1;
     /** The reported maximum command version of each node: soft state, not in snapshots. */
     private final TreeMap<Long, Integer> announcedVersions = new TreeMap<>();
+    /** The state budget each node reported ({@link ChatCommand.ReportStateBudget}): soft state, not in snapshots. */
+    private final TreeMap<Long, Long> announcedStateBudgets = new TreeMap<>();
 
     /** The highest command version this node reads (lower than the build's to act as an older build). */
     private final int commandVersionMax;
@@ -143,6 +151,21 @@ public final class ChatStateMachine implements StateMachine {
     /** The latest command version each node reported (soft state: only what this node applied since its start). */
     public SortedMap<Long, Integer> announcedVersions() {
         return underReadLock(() -> Collections.unmodifiableSortedMap(new TreeMap<>(announcedVersions)));
+    }
+
+    /** The state budget each node reported since this node's start or last restore (soft state). */
+    public SortedMap<Long, Long> announcedStateBudgets() {
+        return underReadLock(() -> Collections.unmodifiableSortedMap(new TreeMap<>(announcedStateBudgets)));
+    }
+
+    /** The state budget agreed through the log ({@link ChatCommand.SetStateBudget}), 0 while none was. */
+    public long agreedStateBytesMax() {
+        return underReadLock(() -> model.agreedStateBytesMax());
+    }
+
+    /** The budget writes are checked against now: the agreed one, else the policy's. */
+    public long stateBytesMax() {
+        return underReadLock(() -> model.stateBytesMax());
     }
 
     /** The replicated log time, in milliseconds since the epoch (0 before any command carried a time). */
@@ -229,6 +252,12 @@ public final class ChatStateMachine implements StateMachine {
         if (decoded instanceof ChatCommand.SetClusterVersion raise) {
             return applyClusterVersion(index, raise);
         }
+        if (decoded instanceof ChatCommand.ReportStateBudget report) {
+            return applyStateBudgetReport(index, report);
+        }
+        if (decoded instanceof ChatCommand.SetStateBudget budget) {
+            return applyStateBudget(index, budget);
+        }
         if (decoded instanceof ChatCommand.PostMessage post) {
             return applyPost(index, post);
         }
@@ -268,15 +297,20 @@ public final class ChatStateMachine implements StateMachine {
             lock.writeLock().unlock();
         }
         for (Consumer<ChatListener> event : events) {
-            for (ChatListener listener : listeners) {
-                try {
-                    event.accept(listener);
-                } catch (RuntimeException e) {
-                    LOG.warn("chat listener failed on entry {}; ignored", index, e);
-                }
-            }
+            tellListeners(event, index);
         }
         return result;
+    }
+
+    /** Tells every listener {@code event} of the entry at {@code index}; one that throws is logged and skipped. */
+    private void tellListeners(Consumer<ChatListener> event, long index) {
+        for (ChatListener listener : listeners) {
+            try {
+                event.accept(listener);
+            } catch (RuntimeException e) {
+                LOG.warn("chat listener failed on entry {}; ignored", index, e);
+            }
+        }
     }
 
     private ChatResult applyApi(long index, ChatCommand command) {
@@ -314,14 +348,7 @@ public final class ChatStateMachine implements StateMachine {
     }
 
     private ChatResult applyPeer(long index, ChatCommand.RegisterPeer command) {
-        lock.writeLock().lock();
-        try {
-            checkIndex(index);
-            appliedIndex = index;
-            if (command.nodeId() <= 0) {
-                return ChatResult.rejected(
-                        ChatError.INVALID_NODE_ID, "node id " + command.nodeId() + " is not positive");
-            }
+        ChatResult result = applyPeerChange(index, command.nodeId(), () -> {
             try {
                 limits.checkPeerUrl(command.url());
             } catch (InvalidCommandException e) {
@@ -334,42 +361,43 @@ public final class ChatStateMachine implements StateMachine {
                 learnerIds.remove(command.nodeId());
             }
             removedNodeIds.remove(command.nodeId());
-        } finally {
-            lock.writeLock().unlock();
+            return ChatResult.accepted(null);
+        });
+        if (result.accepted()) {
+            tellListeners(listener -> listener.onPeerRegistered(command.nodeId(), command.url()), index);
         }
-        for (ChatListener listener : listeners) {
-            try {
-                listener.onPeerRegistered(command.nodeId(), command.url());
-            } catch (RuntimeException e) {
-                LOG.warn("chat listener failed on peer {}; ignored", command.nodeId(), e);
-            }
-        }
-        return ChatResult.accepted(null);
+        return result;
     }
 
     private ChatResult applyRemoval(long index, ChatCommand.RemovePeer command) {
+        ChatResult result = applyPeerChange(index, command.nodeId(), () -> {
+            peerUrls.remove(command.nodeId());
+            learnerIds.remove(command.nodeId());
+            removedNodeIds.add(command.nodeId());
+            return ChatResult.accepted(null);
+        });
+        if (result.accepted()) {
+            tellListeners(listener -> listener.onPeerRemoved(command.nodeId()), index);
+        }
+        return result;
+    }
+
+    /**
+     * Applies the membership entry at {@code index} about {@code nodeId} under the write lock: rejected when the
+     * id is not positive, else {@code change} (which may still reject it).
+     */
+    private ChatResult applyPeerChange(long index, long nodeId, Supplier<ChatResult> change) {
         lock.writeLock().lock();
         try {
             checkIndex(index);
             appliedIndex = index;
-            if (command.nodeId() <= 0) {
-                return ChatResult.rejected(
-                        ChatError.INVALID_NODE_ID, "node id " + command.nodeId() + " is not positive");
+            if (nodeId <= 0) {
+                return ChatResult.rejected(ChatError.INVALID_NODE_ID, "node id " + nodeId + " is not positive");
             }
-            peerUrls.remove(command.nodeId());
-            learnerIds.remove(command.nodeId());
-            removedNodeIds.add(command.nodeId());
+            return change.get();
         } finally {
             lock.writeLock().unlock();
         }
-        for (ChatListener listener : listeners) {
-            try {
-                listener.onPeerRemoved(command.nodeId());
-            } catch (RuntimeException e) {
-                LOG.warn("chat listener failed on the removal of peer {}; ignored", command.nodeId(), e);
-            }
-        }
-        return ChatResult.accepted(null);
     }
 
     private String cannotFollow(long index, int version) {
@@ -394,6 +422,53 @@ public final class ChatStateMachine implements StateMachine {
         } finally {
             lock.writeLock().unlock();
         }
+    }
+
+    /** The range of a state budget, reported or agreed: {@link ChatPolicy}'s range for the flag. */
+    private static boolean validStateBudget(long bytes) {
+        return bytes >= ChatPolicy.STATE_BYTES_MAX_MIN && bytes <= ChatPolicy.STATE_BYTES_MAX_LIMIT;
+    }
+
+    private ChatResult applyStateBudgetReport(long index, ChatCommand.ReportStateBudget report) {
+        lock.writeLock().lock();
+        try {
+            checkIndex(index);
+            appliedIndex = index;
+            if (report.nodeId() <= 0 || !validStateBudget(report.stateBytesMax())) {
+                return ChatResult.rejected(
+                        ChatError.INVALID_STATE_BUDGET,
+                        "node " + report.nodeId() + " reported a state budget of " + report.stateBytesMax() + " bytes");
+            }
+            announcedStateBudgets.put(report.nodeId(), report.stateBytesMax());
+            return ChatResult.accepted(null);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    private ChatResult applyStateBudget(long index, ChatCommand.SetStateBudget budget) {
+        long before;
+        lock.writeLock().lock();
+        try {
+            checkIndex(index);
+            appliedIndex = index;
+            if (!validStateBudget(budget.stateBytesMax())) {
+                return ChatResult.rejected(
+                        ChatError.INVALID_STATE_BUDGET,
+                        "a state budget of " + budget.stateBytesMax() + " bytes is outside ["
+                                + ChatPolicy.STATE_BYTES_MAX_MIN + ", " + ChatPolicy.STATE_BYTES_MAX_LIMIT + "]");
+            }
+            before = model.stateBytesMax();
+            model.agreeStateBytesMax(budget.stateBytesMax());
+        } finally {
+            lock.writeLock().unlock();
+        }
+        LOG.info(
+                "entry {}: the state budget is now {} MiB (was {} MiB), the lowest the members reported",
+                index,
+                budget.stateBytesMax() >> 20,
+                before >> 20);
+        return ChatResult.accepted(null);
     }
 
     private ChatResult applyClusterVersion(long index, ChatCommand.SetClusterVersion raise) {
@@ -498,7 +573,8 @@ public final class ChatStateMachine implements StateMachine {
      * magic:i32 "RCHS"  version:i32  appliedIndex:i64
      * peerCount:i32  (nodeId:i64 url:str learner:i8)*      ascending id
      * removedCount:i32  (nodeId:i64)*                       ascending id
-     * clusterVersion:i32  clockStepMaxMillis:i64            version 3 only (version 2: cluster version 1)
+     * clusterVersion:i32  clockStepMaxMillis:i64            version 3 and 4 (version 2: cluster version 1)
+     * agreedStateBytesMax:i64                               version 4 only (0: none agreed)
      * the model: logTime, rooms with messages and read markers, users, sessions, transaction ids (see ChatModel#write)
      * end:i32 "RCHE"
      * </pre>
@@ -545,7 +621,12 @@ public final class ChatStateMachine implements StateMachine {
         // message's verified flag (an unverified post whose name was registered since): then format 3, which an
         // older build refuses with a clear error instead of installing a different state.
         boolean formatThree = clusterVersion >= 2 || !modelCopy.formatTwoKeepsVerified();
-        data.writeInt(formatThree ? SNAPSHOT_FORMAT_VERSION : SNAPSHOT_FORMAT_VERSION_2);
+        // Format 4 from cluster version 3 on: only then can a budget have been agreed (its commands are version 3).
+        boolean formatFour = clusterVersion >= 3;
+        data.writeInt(
+                formatFour
+                        ? SNAPSHOT_FORMAT_VERSION
+                        : formatThree ? SNAPSHOT_FORMAT_VERSION_3 : SNAPSHOT_FORMAT_VERSION_2);
         data.writeLong(index);
         data.writeInt(peers.size());
         for (Map.Entry<Long, String> peer : peers.entrySet()) {
@@ -560,6 +641,9 @@ public final class ChatStateMachine implements StateMachine {
         if (formatThree) {
             data.writeInt(clusterVersion);
             data.writeLong(modelCopy.clockStepMaxMillis());
+        }
+        if (formatFour) {
+            data.writeLong(modelCopy.agreedStateBytesMax());
         }
         modelCopy.write(data, !formatThree);
         data.writeInt(SNAPSHOT_END);
@@ -595,9 +679,9 @@ public final class ChatStateMachine implements StateMachine {
                     String.format("not a chat snapshot: magic 0x%08x, expected 0x%08x", magic, SNAPSHOT_MAGIC));
         }
         int version = data.readInt();
-        if (version != SNAPSHOT_FORMAT_VERSION && version != SNAPSHOT_FORMAT_VERSION_2) {
+        if (version < SNAPSHOT_FORMAT_VERSION_2 || version > SNAPSHOT_FORMAT_VERSION) {
             throw new IOException("chat snapshot format version " + version + " is not supported (this node reads "
-                    + SNAPSHOT_FORMAT_VERSION_2 + " and " + SNAPSHOT_FORMAT_VERSION + ")");
+                    + SNAPSHOT_FORMAT_VERSION_2 + " to " + SNAPSHOT_FORMAT_VERSION + ")");
         }
         long restoredIndex = data.readLong();
         if (restoredIndex < 0) {
@@ -634,7 +718,8 @@ public final class ChatStateMachine implements StateMachine {
         }
         int restoredClusterVersion = 1;
         long restoredClockStepMillis = 0;
-        if (version == SNAPSHOT_FORMAT_VERSION) {
+        long restoredStateBytesMax = 0;
+        if (version >= SNAPSHOT_FORMAT_VERSION_3) {
             restoredClusterVersion = data.readInt();
             restoredClockStepMillis = data.readLong();
             if (restoredClusterVersion < 1 || restoredClockStepMillis < 0) {
@@ -647,10 +732,19 @@ public final class ChatStateMachine implements StateMachine {
                         + "; run a build that reads it (docs/operations.md, Upgrading)");
             }
         }
+        if (version >= SNAPSHOT_FORMAT_VERSION) {
+            restoredStateBytesMax = data.readLong();
+            if (restoredClusterVersion < 3
+                    || (restoredStateBytesMax != 0 && !validStateBudget(restoredStateBytesMax))) {
+                throw new IOException("chat snapshot of format " + version + " has cluster version "
+                        + restoredClusterVersion + " and state budget " + restoredStateBytesMax);
+            }
+        }
         ChatModel restoredModel = ChatModel.read(data, limits, policy, version == SNAPSHOT_FORMAT_VERSION_2);
         if (restoredClusterVersion >= 2) {
             restoredModel.boundTime(restoredClockStepMillis);
         }
+        restoredModel.agreeStateBytesMax(restoredStateBytesMax);
         int end = data.readInt();
         if (end != SNAPSHOT_END) {
             throw new IOException(
@@ -671,13 +765,7 @@ public final class ChatStateMachine implements StateMachine {
             lock.writeLock().unlock();
         }
         SortedMap<Long, String> peers = Collections.unmodifiableSortedMap(restoredPeers);
-        for (ChatListener listener : listeners) {
-            try {
-                listener.onRestored(peers);
-            } catch (RuntimeException e) {
-                LOG.warn("chat listener failed on a restore; ignored", e);
-            }
-        }
+        tellListeners(listener -> listener.onRestored(peers), restoredIndex);
     }
 
     private static int readCount(SnapshotInput data, String what, int max) throws IOException {

@@ -123,9 +123,10 @@ public final class RaftNode {
      */
     private long repairThroughIndex;
     /**
-     * The hard state's term when this incarnation started: no entry this node acknowledged before (and so no
-     * entry it lost) was acknowledged in a later term, since an acknowledgement leaves only after the term it
-     * carries is durable.
+     * The term of the last entry of the lost log, {@link LogStorage#repairThroughTerm()}, when the storage
+     * recorded it; otherwise the hard state's term when this incarnation started, a coarser bound: no entry
+     * this node acknowledged before (and so no entry it lost) was of a later term, since an acknowledgement
+     * leaves only after the term it carries is durable.
      */
     private final long repairTermBound;
 
@@ -289,7 +290,7 @@ public final class RaftNode {
         // A node that never saw a term never answered a heartbeat: no promise to keep.
         this.stickyUntilTick = hs.term() > 0 && config.checkQuorum() ? config.electionTimeoutTicks() : 0;
         this.repairThroughIndex = storage.repairThroughIndex();
-        this.repairTermBound = hs.term();
+        this.repairTermBound = storage.repairThroughTerm().orElse(hs.term());
         this.configs = new Configurations(Objects.requireNonNull(initialConf, "initialConf"));
         recoverConfigurations();
         becomeFollower(term, NONE);
@@ -327,22 +328,29 @@ public final class RaftNode {
 
     /**
      * Whether a candidate whose log ends at {@code candidateLast} holds every committed entry this node may have
-     * acknowledged and then lost, so that voting for it cannot elect a leader without them (Raft §5.4.1's
-     * argument, with the lost log in place of our own). An entry E committed in term T with our
-     * acknowledgement has index at most {@link #repairThroughIndex} and T at most {@link #repairTermBound}. A
-     * candidate whose last term is above that bound got its last entry from a leader of a term after T, which
-     * holds E (Leader Completeness), so the candidate holds it (Log Matching). One whose last term equals
-     * the bound and whose last index is at least the repair index got that entry from the leader of that term,
-     * which had E at an index no higher, so it holds E too. Without this, a cluster whose only holder of the
-     * lost entries needs this node's vote (a joint configuration with a removed member, simulator seed
-     * 12001815) could never elect anyone: the node would wait for a repair only that holder can lead.
+     * acknowledged and then lost, so that voting for it cannot elect a leader without them: Raft §5.4.1's
+     * up-to-date check, with the log the node lost in place of its own. The storage names that log's last
+     * position: {@link #repairThroughIndex} and {@link LogStorage#repairThroughTerm()} (the index and term its
+     * last sync recorded). Our vote matters only for an entry E committed with our acknowledgement, in the term
+     * T of E (older entries are committed as E's prefix). E was in our durable log when we acknowledged, and
+     * every later sync describes a log that still holds it (a committed entry is never truncated), so E is in
+     * the lost log and T is at most its last term. A candidate whose last term is above that term got its last
+     * entry from a leader of a later term than T, which holds E (Leader Completeness) at a lower index, so the
+     * candidate holds E (Log Matching); one with the same last term and a last index at least the repair index
+     * got its entries of that term from that term's one leader, like the lost log, so it holds the whole lost
+     * log. When the storage does not know the term, {@link #repairTermBound} is our hard state's term at
+     * startup, which is at least T (an acknowledgement leaves only once its term is durable), and the same
+     * argument holds with it in place of the lost log's last term: safe, only coarser.
+     * Without this rule a cluster whose only holder of the lost entries needs this node's vote (a joint
+     * configuration with a removed member, simulator seed 12001815) could never elect anyone; with only the
+     * coarse bound, one whose lost tail was of an older term than its hard state could livelock (seed 96061892:
+     * lost 7..16 of term 1 with hard-state term 3, the only electable candidate at 16@1 refused).
      */
     private boolean holdsWhatWeMayHaveLost(LogPosition candidateLast) {
         if (!awaitingRepair()) {
             return true;
         }
-        return candidateLast.term() > repairTermBound
-                || (candidateLast.term() == repairTermBound && candidateLast.index() >= repairThroughIndex);
+        return candidateLast.isAtLeastAsUpToDateAs(new LogPosition(repairTermBound, repairThroughIndex));
     }
 
     private void tickElection() {

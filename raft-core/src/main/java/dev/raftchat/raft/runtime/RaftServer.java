@@ -370,17 +370,10 @@ public final class RaftServer implements AutoCloseable {
      * The command array is copied; the caller may reuse it. Never blocks.
      */
     public CompletableFuture<byte[]> propose(byte[] command) {
-        Objects.requireNonNull(command, "command");
-        if (state != ServerStatus.State.RUNNING) {
-            metrics.proposalRejected(RaftShutdownException.class);
+        Proposals.PendingProposal proposal = submit(command);
+        if (proposal == null) {
             return CompletableFuture.failedFuture(shutdownException());
         }
-        Proposals.PendingProposal proposal = driver.submitProposal(command);
-        if (state != ServerStatus.State.RUNNING) {
-            // Perhaps lost a race with close(), which may already have failed everything pending.
-            driver.failProposal(proposal, shutdownException());
-        }
-        wakeRaftThreadForProposal();
         // Not routed(): the driver adds the leader's address to a NotLeaderException itself (routeFailures), which
         // spares every proposal a dependent future.
         return proposal.future;
@@ -392,17 +385,30 @@ public final class RaftServer implements AutoCloseable {
      * ({@link ServerStatus#appliedIndex()}). Fails as {@link #propose} does.
      */
     public CompletableFuture<ProposalResult> proposeWithIndex(byte[] command) {
+        Proposals.PendingProposal proposal = submit(command);
+        if (proposal == null) {
+            return CompletableFuture.failedFuture(shutdownException());
+        }
+        return proposal.future.thenApply(result -> new ProposalResult(proposal.appliedIndex, result));
+    }
+
+    /**
+     * Queues {@code command} for the Raft thread and wakes it; null, with the rejection counted, when the server is
+     * not running. The two {@code propose} methods differ only in what their future answers.
+     */
+    private Proposals.PendingProposal submit(byte[] command) {
         Objects.requireNonNull(command, "command");
         if (state != ServerStatus.State.RUNNING) {
             metrics.proposalRejected(RaftShutdownException.class);
-            return CompletableFuture.failedFuture(shutdownException());
+            return null;
         }
         Proposals.PendingProposal proposal = driver.submitProposal(command);
         if (state != ServerStatus.State.RUNNING) {
+            // Perhaps lost a race with close(), which may already have failed everything pending.
             driver.failProposal(proposal, shutdownException());
         }
         wakeRaftThreadForProposal();
-        return proposal.future.thenApply(result -> new ProposalResult(proposal.appliedIndex, result));
+        return proposal;
     }
 
     /**

@@ -62,28 +62,32 @@ public final class RaftServerConfig {
     /** The envelope the server wraps around each command must fit in one Java array. */
     public static final int COMMAND_BYTES_LIMIT = Integer.MAX_VALUE - 64;
 
-    private RaftServerConfig(
-            NodeConfig node,
-            ConfState initialConf,
-            long tickMillis,
-            long proposalTimeoutMillis,
-            int inboxMessagesMax,
-            int inboxBatchMessagesMax,
-            int pendingProposalsMax,
-            int proposalBatchMax,
-            long proposalBatchBytesMax,
-            int commandBytesMax,
-            long pendingProposalBytesMax,
-            int pendingReadsMax,
-            int queryBytesMax,
-            long readTimeoutMillis,
-            int pendingAdminOperationsMax,
-            long shutdownTimeoutMillis,
-            long snapshotIntervalEntries,
-            long snapshotIntervalBytes,
-            int snapshotGrowthPercent,
-            long snapshotLogTailEntries,
-            boolean overlapSyncs) {
+    private RaftServerConfig(Builder b) {
+        this.node = b.node;
+        this.initialConf = b.initialConf;
+        this.tickMillis = b.tickMillis;
+        this.proposalTimeoutMillis = b.proposalTimeoutMillis;
+        this.inboxMessagesMax = b.inboxMessagesMax;
+        this.inboxBatchMessagesMax = b.inboxBatchMessagesMax != null
+                ? b.inboxBatchMessagesMax
+                : Math.max(1, Math.min(DEFAULT_INBOX_BATCH_MESSAGES_MAX, b.inboxMessagesMax));
+        this.pendingProposalsMax = b.pendingProposalsMax;
+        this.proposalBatchMax = b.proposalBatchMax != null
+                ? b.proposalBatchMax
+                : Math.max(1, Math.min(DEFAULT_PROPOSAL_BATCH_MAX, b.pendingProposalsMax));
+        this.proposalBatchBytesMax = b.proposalBatchBytesMax;
+        this.commandBytesMax = b.commandBytesMax;
+        this.pendingProposalBytesMax = b.pendingProposalBytesMax;
+        this.pendingReadsMax = b.pendingReadsMax;
+        this.queryBytesMax = b.queryBytesMax;
+        this.readTimeoutMillis = b.readTimeoutMillis;
+        this.pendingAdminOperationsMax = b.pendingAdminOperationsMax;
+        this.shutdownTimeoutMillis = b.shutdownTimeoutMillis;
+        this.snapshotIntervalEntries = b.snapshotIntervalEntries;
+        this.snapshotIntervalBytes = b.snapshotIntervalBytes;
+        this.snapshotGrowthPercent = b.snapshotGrowthPercent;
+        this.snapshotLogTailEntries = b.snapshotLogTailEntries;
+        this.overlapSyncs = b.overlapSyncs;
         Objects.requireNonNull(node, "node");
         Objects.requireNonNull(initialConf, "initialConf");
         inRange("tickMillis", tickMillis, 1, 60_000);
@@ -108,27 +112,6 @@ public final class RaftServerConfig {
         inRange("snapshotIntervalBytes", snapshotIntervalBytes, 0, Long.MAX_VALUE);
         inRange("snapshotGrowthPercent", snapshotGrowthPercent, 0, 1_000_000);
         inRange("snapshotLogTailEntries", snapshotLogTailEntries, 0, Long.MAX_VALUE);
-        this.node = node;
-        this.initialConf = initialConf;
-        this.tickMillis = tickMillis;
-        this.proposalTimeoutMillis = proposalTimeoutMillis;
-        this.inboxMessagesMax = inboxMessagesMax;
-        this.inboxBatchMessagesMax = inboxBatchMessagesMax;
-        this.pendingProposalsMax = pendingProposalsMax;
-        this.proposalBatchMax = proposalBatchMax;
-        this.proposalBatchBytesMax = proposalBatchBytesMax;
-        this.commandBytesMax = commandBytesMax;
-        this.pendingProposalBytesMax = pendingProposalBytesMax;
-        this.pendingReadsMax = pendingReadsMax;
-        this.queryBytesMax = queryBytesMax;
-        this.readTimeoutMillis = readTimeoutMillis;
-        this.pendingAdminOperationsMax = pendingAdminOperationsMax;
-        this.shutdownTimeoutMillis = shutdownTimeoutMillis;
-        this.snapshotIntervalEntries = snapshotIntervalEntries;
-        this.snapshotIntervalBytes = snapshotIntervalBytes;
-        this.snapshotGrowthPercent = snapshotGrowthPercent;
-        this.snapshotLogTailEntries = snapshotLogTailEntries;
-        this.overlapSyncs = overlapSyncs;
     }
 
     private static void inRange(String field, long value, long min, long max) {
@@ -319,34 +302,7 @@ public final class RaftServerConfig {
          * @throws IllegalArgumentException naming the first invalid field
          */
         public RaftServerConfig build() {
-            int inboxBatch = inboxBatchMessagesMax != null
-                    ? inboxBatchMessagesMax
-                    : Math.max(1, Math.min(DEFAULT_INBOX_BATCH_MESSAGES_MAX, inboxMessagesMax));
-            int proposalBatch = proposalBatchMax != null
-                    ? proposalBatchMax
-                    : Math.max(1, Math.min(DEFAULT_PROPOSAL_BATCH_MAX, pendingProposalsMax));
-            return new RaftServerConfig(
-                    node,
-                    initialConf,
-                    tickMillis,
-                    proposalTimeoutMillis,
-                    inboxMessagesMax,
-                    inboxBatch,
-                    pendingProposalsMax,
-                    proposalBatch,
-                    proposalBatchBytesMax,
-                    commandBytesMax,
-                    pendingProposalBytesMax,
-                    pendingReadsMax,
-                    queryBytesMax,
-                    readTimeoutMillis,
-                    pendingAdminOperationsMax,
-                    shutdownTimeoutMillis,
-                    snapshotIntervalEntries,
-                    snapshotIntervalBytes,
-                    snapshotGrowthPercent,
-                    snapshotLogTailEntries,
-                    overlapSyncs);
+            return new RaftServerConfig(this);
         }
     }
 

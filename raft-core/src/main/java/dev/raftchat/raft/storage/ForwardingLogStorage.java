@@ -5,6 +5,7 @@ import dev.raftchat.raft.model.HardState;
 import dev.raftchat.raft.model.LogPosition;
 import java.util.List;
 import java.util.Objects;
+import java.util.OptionalLong;
 
 /**
  * A {@link LogStorage} that passes every call, the default methods included, to another one: extend it and
@@ -79,6 +80,11 @@ public abstract class ForwardingLogStorage implements LogStorage {
     @Override
     public long repairThroughIndex() {
         return delegate.repairThroughIndex();
+    }
+
+    @Override
+    public OptionalLong repairThroughTerm() {
+        return delegate.repairThroughTerm();
     }
 
     @Override

@@ -4,6 +4,7 @@ import dev.raftchat.raft.model.Entry;
 import dev.raftchat.raft.model.HardState;
 import dev.raftchat.raft.model.LogPosition;
 import java.util.List;
+import java.util.OptionalLong;
 
 /**
  * The durable log and hard state of one Raft node.
@@ -108,6 +109,20 @@ public interface LogStorage extends AutoCloseable {
      */
     default long repairThroughIndex() {
         return 0;
+    }
+
+    /**
+     * The term of the entry at {@link #repairThroughIndex()} in the log this storage had made durable before
+     * the loss: with that index, the last position of a durable log that held every entry the node had
+     * acknowledged. A node awaiting repair then votes for any candidate whose log is at least as up to date
+     * as that position (Raft §5.4.1 against the log it lost). Empty when there is nothing to repair, or when
+     * the storage does not know the term (it did not record it, or the record was written by an older
+     * version): the node then falls back to the coarser bound of its hard state's term, which is safe but
+     * may refuse a candidate that does hold what was lost. A storage that reports a term must never report
+     * one lower than the real one (a higher one only makes the node more cautious). The default is empty.
+     */
+    default OptionalLong repairThroughTerm() {
+        return OptionalLong.empty();
     }
 
     /**

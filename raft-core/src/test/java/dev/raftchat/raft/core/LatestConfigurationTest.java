@@ -1,5 +1,6 @@
 package dev.raftchat.raft.core;
 
+import static dev.raftchat.raft.core.ReadyDrain.drain;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.raftchat.raft.confchange.ConfChange;
@@ -33,22 +34,6 @@ class LatestConfigurationTest {
 
     private static Entry conf(long term, long index, ConfChange change) {
         return new Entry(term, index, EntryType.CONFIG_CHANGE, change.encode());
-    }
-
-    private static List<Message> drain(RaftNode n, LogStorage storage) {
-        List<Message> out = new ArrayList<>();
-        while (n.hasReady()) {
-            Ready rd = n.ready();
-            out.addAll(rd.messages());
-            storage.append(rd.entries());
-            if (rd.hardState() != null) {
-                storage.saveHardState(rd.hardState());
-            }
-            storage.sync();
-            out.addAll(rd.messagesAfterSync());
-            n.advance(rd);
-        }
-        return out;
     }
 
     /** The nodes {@code n} asks for (pre-)votes when it campaigns now: the voters of the configuration it uses. */

@@ -1,5 +1,6 @@
 package dev.raftchat.raft.core;
 
+import static dev.raftchat.raft.core.ReadyDrain.drain;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.raftchat.raft.message.AppendRequest;
@@ -12,8 +13,8 @@ import dev.raftchat.raft.model.HardState;
 import dev.raftchat.raft.storage.ForwardingLogStorage;
 import dev.raftchat.raft.storage.LogStorage;
 import dev.raftchat.raft.storage.MemoryLogStorage;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -34,22 +35,6 @@ class LostSyncedEntriesTest {
                 return repairThrough;
             }
         };
-    }
-
-    private static List<Message> drain(RaftNode n, LogStorage storage) {
-        List<Message> out = new ArrayList<>();
-        while (n.hasReady()) {
-            Ready rd = n.ready();
-            out.addAll(rd.messages());
-            storage.append(rd.entries());
-            if (rd.hardState() != null) {
-                storage.saveHardState(rd.hardState());
-            }
-            storage.sync();
-            out.addAll(rd.messagesAfterSync());
-            n.advance(rd);
-        }
-        return out;
     }
 
     private static List<VoteResponse> votes(List<Message> out) {
@@ -113,6 +98,60 @@ class LostSyncedEntriesTest {
                         .satisfies(v -> assertThat(v.granted()).isEqualTo(c.granted()));
                 n.campaign();
                 assertThat(drain(n, storage)).noneMatch(VoteRequest.class::isInstance);
+            }
+        }
+    }
+
+    /**
+     * Simulator seed 96061892's shape: the node held 1..16, all of term 1, lost 7..16 to a bit flip, and its hard
+     * state is of term 3 (it campaigned twice before it crashed). When the storage recorded the lost log's last
+     * term (16@1, {@link LogStorage#repairThroughTerm()}), the node grants exactly the candidates at least as up
+     * to date as 16@1 — among them the only node that held everything, at 16@1, which the hard-state bound
+     * refused, livelocking the cluster. Without the term it keeps the hard-state bound (term 3).
+     */
+    @Test
+    void aNodeThatKnowsTheLostLogsLastTermVotesForEveryCandidateAtLeastAsUpToDateAsThatLog() {
+        record Case(long lastIndex, long lastTerm, boolean grantedWithTerm, boolean grantedWithoutTerm) {}
+        List<Case> cases = List.of(
+                new Case(16, 1, true, false), // the seed's node 4: holds all that was lost
+                new Case(17, 1, true, false),
+                new Case(15, 1, false, false), // may lack entry 16
+                new Case(6, 1, false, false), // as up to date as what survived, not as what was lost
+                new Case(3, 2, true, false), // a leader of term 2 held whatever term 1 committed
+                new Case(16, 3, true, true),
+                new Case(5, 4, true, true));
+        for (boolean preVote : new boolean[] {false, true}) {
+            for (Case c : cases) {
+                for (boolean termKnown : new boolean[] {true, false}) {
+                    MemoryLogStorage memory = new MemoryLogStorage();
+                    for (long i = 1; i <= 6; i++) {
+                        memory.append(List.of(Entry.normal(1, i, DATA)));
+                    }
+                    memory.saveHardState(new HardState(3, 0, 6));
+                    LogStorage storage = new ForwardingLogStorage(memory) {
+                        @Override
+                        public long repairThroughIndex() {
+                            return 16;
+                        }
+
+                        @Override
+                        public OptionalLong repairThroughTerm() {
+                            return termKnown ? OptionalLong.of(1) : OptionalLong.empty();
+                        }
+                    };
+                    RaftNode n = node(storage, preVote);
+                    n.step(new VoteRequest(2, 1, 4, c.lastIndex(), c.lastTerm(), preVote, true));
+                    boolean expected = termKnown ? c.grantedWithTerm() : c.grantedWithoutTerm();
+                    assertThat(votes(drain(n, storage)))
+                            .as(
+                                    "preVote=%s, lost log's last term known=%s, candidate's log ends at %s@%s",
+                                    preVote, termKnown, c.lastIndex(), c.lastTerm())
+                            .singleElement()
+                            .satisfies(v -> assertThat(v.granted()).isEqualTo(expected));
+                    // Voting is all it may do: no campaign before the repair, whatever it knows.
+                    n.campaign();
+                    assertThat(drain(n, storage)).noneMatch(VoteRequest.class::isInstance);
+                }
             }
         }
     }

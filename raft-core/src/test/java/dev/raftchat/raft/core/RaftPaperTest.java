@@ -13,7 +13,6 @@ import dev.raftchat.raft.model.Entry;
 import dev.raftchat.raft.model.EntryType;
 import dev.raftchat.raft.model.HardState;
 import dev.raftchat.raft.storage.MemoryLogStorage;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
 import org.junit.jupiter.api.DisplayName;
@@ -36,24 +35,8 @@ class RaftPaperTest {
         return node(id, new MemoryLogStorage(), voters);
     }
 
-    /** Runs one Ready cycle with in-memory persistence; returns every outgoing message. */
-    private static List<Message> drain(RaftNode n, MemoryLogStorage storage) {
-        List<Message> out = new ArrayList<>();
-        while (n.hasReady()) {
-            Ready rd = n.ready();
-            out.addAll(rd.messages());
-            storage.append(rd.entries());
-            if (rd.hardState() != null) {
-                storage.saveHardState(rd.hardState());
-            }
-            out.addAll(rd.messagesAfterSync());
-            n.advance(rd);
-        }
-        return out;
-    }
-
     private static List<Message> drain(RaftNode n) {
-        return drain(n, new MemoryLogStorage());
+        return ReadyDrain.drain(n, new MemoryLogStorage());
     }
 
     private static void tick(RaftNode n, int ticks) {
@@ -233,9 +216,9 @@ class RaftPaperTest {
                 storage,
                 ConfState.ofVoters(1, 2, 3));
         n.step(new VoteRequest(2, 1, 3, 5, 1, false, false)); // longer log, but older last term
-        assertThat(drain(n, storage)).containsExactly(new VoteResponse(1, 2, 3, false, false));
+        assertThat(ReadyDrain.drain(n, storage)).containsExactly(new VoteResponse(1, 2, 3, false, false));
         n.step(new VoteRequest(3, 1, 3, 2, 2, false, false)); // same last term and length
-        assertThat(drain(n, storage)).containsExactly(new VoteResponse(1, 3, 3, false, true));
+        assertThat(ReadyDrain.drain(n, storage)).containsExactly(new VoteResponse(1, 3, 3, false, true));
     }
 
     @Test
@@ -246,13 +229,13 @@ class RaftPaperTest {
         storage.saveHardState(new HardState(3, 0, 0));
         RaftNode n = node(1, storage, 1, 2, 3);
         n.campaign();
-        drain(n, storage);
+        ReadyDrain.drain(n, storage);
         n.step(new VoteResponse(2, 1, 4, false, true));
         assertThat(n.role()).isEqualTo(Role.LEADER);
-        drain(n, storage); // persists the no-op at index 3, term 4
+        ReadyDrain.drain(n, storage); // persists the no-op at index 3, term 4
         // Follower 2 acknowledges index 2 (the old-term entry) only: a majority holds index 2...
         n.step(new AppendResponse(2, 1, 4, true, 2, 0, 0));
-        drain(n, storage);
+        ReadyDrain.drain(n, storage);
         assertThat(n.status().commitIndex())
                 .as("old-term entry is not committed by replica count")
                 .isZero();
@@ -279,11 +262,11 @@ class RaftPaperTest {
         MemoryLogStorage storage = new MemoryLogStorage();
         RaftNode n = node(1, storage, 1, 2, 3);
         n.campaign();
-        drain(n, storage);
+        ReadyDrain.drain(n, storage);
         n.step(new VoteResponse(2, 1, 1, false, true));
-        drain(n, storage);
+        ReadyDrain.drain(n, storage);
         n.step(new AppendResponse(2, 1, 1, true, 1, 0, 0));
-        drain(n, storage);
+        ReadyDrain.drain(n, storage);
         n.propose(List.of(DATA));
         Ready rd = n.ready();
         assertThat(rd.entries()).hasSize(1);

@@ -26,6 +26,21 @@ class SnapshotTest {
         return c;
     }
 
+    /** Heals the partition and lets node 1's transfer run until two chunks have reached the follower. */
+    private static void startTransferOfTwoChunks(TestCluster c) {
+        c.heal();
+        c.tick(1, NodeConfig.DEFAULT_HEARTBEAT_INTERVAL_TICKS);
+        int chunksDelivered = 0;
+        while (chunksDelivered < 2) {
+            var m = c.inFlight.poll();
+            if (m instanceof InstallSnapshotRequest) {
+                chunksDelivered++;
+            }
+            c.node(m.to()).step(m);
+            c.processReady();
+        }
+    }
+
     private static List<String> expected(int count) {
         List<String> list = new ArrayList<>();
         for (int i = 0; i < count; i++) {
@@ -78,18 +93,8 @@ class SnapshotTest {
     void followerRestartMidTransfer() {
         TestCluster c = clusterWithLaggingFollower(16);
         c.takeSnapshot(1, 0);
-        c.heal();
-        c.tick(1, NodeConfig.DEFAULT_HEARTBEAT_INTERVAL_TICKS);
         // Deliver until two chunks have reached node 3, then crash it (its staging area is lost).
-        int chunksDelivered = 0;
-        while (chunksDelivered < 2) {
-            var m = c.inFlight.poll();
-            if (m instanceof InstallSnapshotRequest) {
-                chunksDelivered++;
-            }
-            c.node(m.to()).step(m);
-            c.processReady();
-        }
+        startTransferOfTwoChunks(c);
         c.restart(3);
         assertThat(c.snapshotsInstalled).as("not installed before the crash").isZero();
         c.stabilize();
@@ -134,17 +139,7 @@ class SnapshotTest {
         c.snapshots.get(2L).put(fromTwo, bytesTwo);
 
         // Node 1 streams the first chunks to node 3; then node 1 is cut off before it can finish.
-        c.heal();
-        c.tick(1, NodeConfig.DEFAULT_HEARTBEAT_INTERVAL_TICKS);
-        int chunksDelivered = 0;
-        while (chunksDelivered < 2) {
-            var m = c.inFlight.poll();
-            if (m instanceof InstallSnapshotRequest) {
-                chunksDelivered++;
-            }
-            c.node(m.to()).step(m);
-            c.processReady();
-        }
+        startTransferOfTwoChunks(c);
         c.inFlight.clear();
         c.isolate(1);
         // Nodes 2 and 3 elect node 2 (node 3's log is too short to win), which streams its own snapshot.

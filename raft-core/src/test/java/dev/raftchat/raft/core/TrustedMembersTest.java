@@ -17,11 +17,24 @@ import org.junit.jupiter.api.Test;
  */
 class TrustedMembersTest {
 
-    /** Node 1 leads term 1; an entry reached node 2 but was never acknowledged, so it is not committed. */
-    private static TestCluster clusterWithAnUncommittedEntryOnNode2() {
+    /** Three nodes, node 1 leading, every message delivered. */
+    private static TestCluster clusterLedBy1() {
         TestCluster c = new TestCluster(3);
         c.elect(1);
         c.stabilize();
+        return c;
+    }
+
+    /** Cuts {@code id} off long enough for it to stop hearing a leader. */
+    private static void silenceLeaderOf(TestCluster c, long id) {
+        c.isolate(id);
+        c.tick(id, 3 * NodeConfig.defaults(id, 1).electionTimeoutTicks());
+        c.stabilize();
+    }
+
+    /** Node 1 leads term 1; an entry reached node 2 but was never acknowledged, so it is not committed. */
+    private static TestCluster clusterWithAnUncommittedEntryOnNode2() {
+        TestCluster c = clusterLedBy1();
         c.cut.add("2->1");
         c.cut.add("3->1");
         c.cut.add("1->3");
@@ -66,9 +79,7 @@ class TrustedMembersTest {
 
     @Test
     void trafficFromANonMemberIsDroppedAndCounted() {
-        TestCluster c = new TestCluster(3);
-        c.elect(1);
-        c.stabilize();
+        TestCluster c = clusterLedBy1();
         RaftNode follower = c.node(2);
         long term = follower.term();
         long last = follower.status().lastIndex();
@@ -98,15 +109,11 @@ class TrustedMembersTest {
     void aMemberWhoseLeaderFellSilentHearsALeaderItsConfigurationDoesNotName() {
         // A node cut off while the membership changed knows the new leader only from the log it cannot
         // get: once its own leader has been silent for an election timeout it must listen.
-        TestCluster c = new TestCluster(3);
-        c.elect(1);
-        c.stabilize();
+        TestCluster c = clusterLedBy1();
         RaftNode follower = c.node(2);
         long term = follower.term();
         long last = follower.status().lastIndex();
-        c.isolate(2);
-        c.tick(2, 3 * NodeConfig.defaults(2, 1).electionTimeoutTicks());
-        c.stabilize();
+        silenceLeaderOf(c, 2);
         long dropped = follower.status().nonMemberMessagesDropped();
 
         follower.step(new HeartbeatRequest(9, 2, term + 3, last, 0));
@@ -118,9 +125,7 @@ class TrustedMembersTest {
 
     @Test
     void aJoiningNodeOutsideItsOwnConfigurationAcceptsTheLeaderAddingIt() {
-        TestCluster c = new TestCluster(3);
-        c.elect(1);
-        c.stabilize();
+        TestCluster c = clusterLedBy1();
         c.join(4); // knows the cluster as {1, 2, 3}: not yet a member of its own configuration
         RaftNode joining = c.node(4);
         // The cluster grew since node 4's list was written: node 7 leads and adds it.
@@ -138,9 +143,7 @@ class TrustedMembersTest {
         // that added the candidate), so it must vote for a candidate outside it; otherwise a joint
         // configuration whose old half needs this node can never elect a leader (simulator seeds 23006819
         // and 23007944). Only while it hears no leader: a removed server cannot disturb a live cluster.
-        TestCluster c = new TestCluster(3);
-        c.elect(1);
-        c.stabilize();
+        TestCluster c = clusterLedBy1();
         RaftNode follower = c.node(2);
         long term = follower.term();
         long last = follower.status().lastIndex();
@@ -150,9 +153,7 @@ class TrustedMembersTest {
                 .as("with a live leader the stranger is ignored")
                 .isEqualTo(term);
 
-        c.isolate(2);
-        c.tick(2, 3 * NodeConfig.defaults(2, 1).electionTimeoutTicks());
-        c.stabilize();
+        silenceLeaderOf(c, 2);
         long dropped = follower.status().nonMemberMessagesDropped();
         follower.step(new VoteRequest(9, 2, term + 5, last + 10, term, false, false));
 

@@ -268,11 +268,7 @@ class RaftServerClusterTest {
         try (ServerCluster cluster = new ServerCluster(3, builder -> builder.overlapSyncs(false))) {
             RaftServer leader = cluster.awaitLeader();
             InstrumentedLogStorage leaderStorage = cluster.storages.get(leader.id());
-            await().atMost(ServerCluster.WAIT)
-                    .until(() -> leader.status().appliedIndex() > 0
-                            && leader.status().appliedIndex()
-                                    == leader.status().raft().lastIndex());
-            long indexOfA = leader.status().raft().lastIndex() + 1;
+            long indexOfA = awaitAllAppliedThenNextIndex(leader);
 
             leaderStorage.closeGate();
             try {
@@ -284,6 +280,25 @@ class RaftServerClusterTest {
         }
     }
 
+    /** Waits until {@code leader} has applied its whole log (its term's first entry included); the next index. */
+    private static long awaitAllAppliedThenNextIndex(RaftServer leader) {
+        await().atMost(ServerCluster.WAIT)
+                .until(() -> leader.status().appliedIndex() > 0
+                        && leader.status().appliedIndex()
+                                == leader.status().raft().lastIndex());
+        return leader.status().raft().lastIndex() + 1;
+    }
+
+    /** Waits until every follower of {@code leader} holds the entry at {@code index}. */
+    private static void awaitFollowersHold(ServerCluster cluster, RaftServer leader, long index) {
+        for (long follower : cluster.ids()) {
+            if (follower != leader.id()) {
+                await().atMost(ServerCluster.WAIT)
+                        .until(() -> cluster.server(follower).status().raft().lastIndex() >= index);
+            }
+        }
+    }
+
     private static void proposeAWhileHeldThenB(
             ServerCluster cluster, RaftServer leader, InstrumentedLogStorage leaderStorage, long indexOfA)
             throws Exception {
@@ -291,12 +306,7 @@ class RaftServerClusterTest {
         await().atMost(ServerCluster.WAIT).until(leaderStorage::blockedInSync);
         // A follower publishes its status only after its loop iteration, i.e. after it sent its
         // acknowledgement of A, which the in-memory network hands to the leader's inbox synchronously.
-        for (long follower : cluster.ids()) {
-            if (follower != leader.id()) {
-                await().atMost(ServerCluster.WAIT)
-                        .until(() -> cluster.server(follower).status().raft().lastIndex() >= indexOfA);
-            }
-        }
+        awaitFollowersHold(cluster, leader, indexOfA);
         CompletableFuture<byte[]> b = leader.propose(add("b", 1));
         leaderStorage.letThrough(1);
 
@@ -321,24 +331,14 @@ class RaftServerClusterTest {
         try (ServerCluster cluster = new ServerCluster(3)) {
             RaftServer leader = cluster.awaitLeader();
             InstrumentedLogStorage leaderStorage = cluster.storages.get(leader.id());
-            await().atMost(ServerCluster.WAIT)
-                    .until(() -> leader.status().appliedIndex() > 0
-                            && leader.status().appliedIndex()
-                                    == leader.status().raft().lastIndex());
-            long indexOfA = leader.status().raft().lastIndex() + 1;
+            long indexOfA = awaitAllAppliedThenNextIndex(leader);
 
             leaderStorage.closeGate();
             try {
                 CompletableFuture<byte[]> a = leader.propose(add("a", 1));
                 await().atMost(ServerCluster.WAIT).until(leaderStorage::blockedInSync);
                 CompletableFuture<byte[]> b = leader.propose(add("b", 1));
-                for (long follower : cluster.ids()) {
-                    if (follower != leader.id()) {
-                        await().atMost(ServerCluster.WAIT)
-                                .until(() ->
-                                        cluster.server(follower).status().raft().lastIndex() >= indexOfA + 1);
-                    }
-                }
+                awaitFollowersHold(cluster, leader, indexOfA + 1);
                 await().atMost(ServerCluster.WAIT)
                         .until(() -> leader.status().raft().commitIndex() >= indexOfA + 1);
                 assertThat(leaderStorage.blockedInSync())

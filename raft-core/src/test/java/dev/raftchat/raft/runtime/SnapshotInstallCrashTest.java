@@ -47,26 +47,37 @@ class SnapshotInstallCrashTest {
         return out.toByteArray();
     }
 
+    /** Node 1's snapshot manager over {@code store} and {@code log}, with automatic snapshots off. */
+    private static SnapshotManager manager(
+            MemorySnapshotStore store, RecordingStateMachine machine, MemoryLogStorage log) {
+        return new SnapshotManager(
+                1,
+                store,
+                machine,
+                log,
+                new SnapshotPolicy(0, 0, 0),
+                0,
+                Executors.newSingleThreadExecutor(),
+                RaftClock.SYSTEM);
+    }
+
+    /** Writes {@code data} as the snapshot {@code meta} and commits it: durable, as a finished install leaves it. */
+    private static void commit(MemorySnapshotStore store, SnapshotMeta meta, byte[] data) {
+        var sink = store.create(meta);
+        sink.write(data, 0, data.length);
+        sink.commit();
+    }
+
     @Test
     void crashAfterTheSnapshotIsDurableButBeforeCompactionRestartsOnTheNewState() throws Exception {
         MemoryLogStorage log = oldLog();
         MemorySnapshotStore store = new MemorySnapshotStore();
         byte[] data = snapshotOf(List.of("a", "b", "c"));
         // The staged snapshot was committed, then the process died before compacting the log.
-        var staging = store.create(LEADER_SNAPSHOT);
-        staging.write(data, 0, data.length);
-        staging.commit();
+        commit(store, LEADER_SNAPSHOT, data);
 
         RecordingStateMachine restored = machine();
-        SnapshotManager manager = new SnapshotManager(
-                1,
-                store,
-                restored,
-                log,
-                new SnapshotPolicy(0, 0, 0),
-                0,
-                Executors.newSingleThreadExecutor(),
-                RaftClock.SYSTEM);
+        SnapshotManager manager = manager(store, restored, log);
         SnapshotMeta meta = manager.restoreAtStartup();
 
         assertThat(meta).isEqualTo(LEADER_SNAPSHOT);
@@ -80,27 +91,11 @@ class SnapshotInstallCrashTest {
         MemoryLogStorage log = oldLog();
         MemorySnapshotStore store = new MemorySnapshotStore();
         RecordingStateMachine before = machine();
-        SnapshotManager receiving = new SnapshotManager(
-                1,
-                store,
-                before,
-                log,
-                new SnapshotPolicy(0, 0, 0),
-                0,
-                Executors.newSingleThreadExecutor(),
-                RaftClock.SYSTEM);
+        SnapshotManager receiving = manager(store, before, log);
         receiving.stage(List.of(new SnapshotChunk(LEADER_SNAPSHOT, 0, new byte[] {1, 2, 3})));
         // ... and the process dies here: the staged data was never committed.
 
-        SnapshotManager afterRestart = new SnapshotManager(
-                1,
-                store,
-                machine(),
-                log,
-                new SnapshotPolicy(0, 0, 0),
-                0,
-                Executors.newSingleThreadExecutor(),
-                RaftClock.SYSTEM);
+        SnapshotManager afterRestart = manager(store, machine(), log);
         assertThat(afterRestart.restoreAtStartup())
                 .as("no snapshot became visible")
                 .isNull();
@@ -114,20 +109,10 @@ class SnapshotInstallCrashTest {
         MemorySnapshotStore store = new MemorySnapshotStore();
         SnapshotMeta local = new SnapshotMeta(4, 1, ConfState.ofVoters(1, 2, 3));
         byte[] data = snapshotOf(List.of("old-1", "old-2", "old-3", "old-4"));
-        var sink = store.create(local);
-        sink.write(data, 0, data.length);
-        sink.commit();
+        commit(store, local, data);
         log.compact(new LogPosition(1, 2)); // compacted with a tail of two entries below the snapshot
 
-        SnapshotManager manager = new SnapshotManager(
-                1,
-                store,
-                machine(),
-                log,
-                new SnapshotPolicy(0, 0, 0),
-                0,
-                Executors.newSingleThreadExecutor(),
-                RaftClock.SYSTEM);
+        SnapshotManager manager = manager(store, machine(), log);
         manager.restoreAtStartup();
         assertThat(log.compactedThrough()).isEqualTo(new LogPosition(1, 2));
         assertThat(log.lastIndex()).isEqualTo(5);

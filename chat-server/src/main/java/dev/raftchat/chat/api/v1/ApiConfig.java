@@ -43,6 +43,9 @@ import java.util.TreeSet;
  * @param webSocketOutboundBytesMax     bytes queued for one v1 WebSocket; beyond it the client is disconnected (4008)
  * @param webSocketSubscriptionsMax     rooms one v1 WebSocket may subscribe to
  * @param policy                        the replicated rules (retention, empty rooms, idempotency, sessions)
+ * @param stateBudgetBytes              the state budget this node reports to the cluster, which agrees on the
+ *                                      lowest of its members' ({@code --state-bytes-max}); 0 = derived from the
+ *                                      heap ({@link ChatPolicy#stateBytesMaxForHeap})
  */
 public record ApiConfig(
         int pageSizeDefault,
@@ -67,7 +70,8 @@ public record ApiConfig(
         long webSocketIdleTimeoutMillis,
         int webSocketOutboundBytesMax,
         int webSocketSubscriptionsMax,
-        ChatPolicy policy) {
+        ChatPolicy policy,
+        long stateBudgetBytes) {
 
     public static final int DEFAULT_PAGE_SIZE = 50;
     public static final int DEFAULT_PAGE_SIZE_MAX = 200;
@@ -122,6 +126,18 @@ public record ApiConfig(
                 "webSocketIdleTimeoutMillis", webSocketIdleTimeoutMillis, webSocketPingIntervalMillis + 1, 7_200_000);
         requireInRange("webSocketOutboundBytesMax", webSocketOutboundBytesMax, 4_096, 256 * 1024 * 1024);
         requireInRange("webSocketSubscriptionsMax", webSocketSubscriptionsMax, 1, 100_000);
+        if (stateBudgetBytes != 0) {
+            requireInRange(
+                    "stateBudgetBytes",
+                    stateBudgetBytes,
+                    ChatPolicy.STATE_BYTES_MAX_MIN,
+                    ChatPolicy.STATE_BYTES_MAX_LIMIT);
+        }
+    }
+
+    /** The state budget this node reports: {@link #stateBudgetBytes}, or its share of {@code heapBytes} when 0. */
+    public long stateBudgetBytesFor(long heapBytes) {
+        return stateBudgetBytes != 0 ? stateBudgetBytes : ChatPolicy.stateBytesMaxForHeap(heapBytes);
     }
 
     public static ApiConfig defaults() {
@@ -148,7 +164,8 @@ public record ApiConfig(
                 DEFAULT_WEBSOCKET_IDLE_TIMEOUT_MILLIS,
                 DEFAULT_WEBSOCKET_OUTBOUND_BYTES_MAX,
                 DEFAULT_WEBSOCKET_SUBSCRIPTIONS_MAX,
-                ChatPolicy.defaults());
+                ChatPolicy.defaults(),
+                0);
     }
 
     public boolean isAdmin(String username) {
@@ -184,6 +201,7 @@ public record ApiConfig(
         public int webSocketOutboundBytesMax;
         public int webSocketSubscriptionsMax;
         public ChatPolicy policy;
+        public long stateBudgetBytes;
 
         Builder(ApiConfig c) {
             pageSizeDefault = c.pageSizeDefault;
@@ -209,6 +227,7 @@ public record ApiConfig(
             webSocketOutboundBytesMax = c.webSocketOutboundBytesMax;
             webSocketSubscriptionsMax = c.webSocketSubscriptionsMax;
             policy = c.policy;
+            stateBudgetBytes = c.stateBudgetBytes;
         }
 
         public ApiConfig build() {
@@ -235,7 +254,8 @@ public record ApiConfig(
                     webSocketIdleTimeoutMillis,
                     webSocketOutboundBytesMax,
                     webSocketSubscriptionsMax,
-                    policy);
+                    policy,
+                    stateBudgetBytes);
         }
     }
 }

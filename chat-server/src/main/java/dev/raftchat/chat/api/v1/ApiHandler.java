@@ -98,18 +98,8 @@ public final class ApiHandler implements ApiRoutes {
     /**
      * @param bodyBytesMax the node's largest request body, reported by {@code /info}
      * @param webSockets   the hub serving {@link #WEBSOCKET_PATH}
+     * @param adminToken   the node's {@code --admin-token}, or null: who may register a name of {@code --admin-users}
      */
-    public ApiHandler(
-            ApiBackend backend,
-            ApiConfig config,
-            int bodyBytesMax,
-            PasswordHasher hasher,
-            WebSocketHub webSockets,
-            LongSupplier nanoClock) {
-        this(backend, config, bodyBytesMax, hasher, webSockets, nanoClock, null);
-    }
-
-    /** @param adminToken the node's {@code --admin-token}, or null: who may register a name of {@code --admin-users} */
     public ApiHandler(
             ApiBackend backend,
             ApiConfig config,

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -123,6 +124,12 @@ public final class FileLogStorage implements LogStorage {
      * {@link #repairThroughIndex()} and kept in the sync mark until a sync covers it again.
      */
     private long repairThroughIndex;
+    /**
+     * With {@link #repairThroughIndex}: the term of the entry at that index in the log that was lost (the last
+     * position the sync mark recorded before the loss), {@link SyncMark#TERM_UNKNOWN} when the mark did not
+     * record it, 0 when there is no repair. Reported by {@link #repairThroughTerm()}.
+     */
+    private long repairThroughTerm;
 
     private boolean closed;
     /** Volatile: a {@link PendingSync} may fail on another thread. */
@@ -193,6 +200,19 @@ public final class FileLogStorage implements LogStorage {
     public long repairThroughIndex() {
         checkUsable();
         return repairThroughIndex;
+    }
+
+    /**
+     * The term of the entry at {@link #repairThroughIndex()} in the log that was lost, as the sync mark recorded
+     * it; empty when there is no repair, or when the loss was found through a mark written by a version that did
+     * not record terms (or two losses whose positions neither dominates were merged).
+     */
+    @Override
+    public OptionalLong repairThroughTerm() {
+        checkUsable();
+        return repairThroughIndex == 0 || repairThroughTerm == SyncMark.TERM_UNKNOWN
+                ? OptionalLong.empty()
+                : OptionalLong.of(repairThroughTerm);
     }
 
     @Override
@@ -336,10 +356,13 @@ public final class FileLogStorage implements LogStorage {
         }
         // What this sync covers: every entry written so far. Once its forces succeed, the mark says so.
         long markThrough = lastIndex;
+        long markThroughTerm = term(markThrough);
         if (markThrough >= repairThroughIndex) {
             repairThroughIndex = 0; // the lost entries are back (from a leader) once this sync completes
+            repairThroughTerm = 0;
         }
         long markRepairThrough = repairThroughIndex;
+        long markRepairThroughTerm = repairThroughTerm;
         return () -> {
             try {
                 if (sidecar) {
@@ -357,7 +380,7 @@ public final class FileLogStorage implements LogStorage {
                 if (!toForce.isEmpty() && force) {
                     // Only after the data's forces succeeded: a failed force throws first, and the mark keeps
                     // the last position known durable, to which the next open cuts back.
-                    syncMark.write(markThrough, markRepairThrough);
+                    syncMark.write(markThrough, markThroughTerm, markRepairThrough, markRepairThroughTerm);
                 }
                 if (newHardState != null) {
                     hardStateFile.replace(newHardState, force);
@@ -540,8 +563,10 @@ public final class FileLogStorage implements LogStorage {
      */
     private void truncateSuffix(long index) {
         if (!config.syncDisabled() && syncMark.syncedIndex() >= index) {
-            // First, durably: the mark must never vouch for the entries that will replace these.
-            syncMark.write(index - 1, repairThroughIndex);
+            // First, durably: the mark must never vouch for the entries that will replace these. Index and term
+            // are lowered together: the mark names the last entry of the prefix that stays (term(index - 1) is
+            // still that entry's term; index - 1 is at least the compaction index).
+            syncMark.write(index - 1, term(index - 1), repairThroughIndex, repairThroughTerm);
         }
         boolean deleted = false;
         while (!segments.isEmpty() && segments.get(segments.size() - 1).firstIndex >= index) {
@@ -761,7 +786,7 @@ public final class FileLogStorage implements LogStorage {
         rebuildTerms();
         if (!config.syncDisabled()) {
             // Everything presented now is durable (forced above): the mark says so from here on.
-            syncMark.write(lastIndex, repairThroughIndex);
+            syncMark.write(lastIndex, term(lastIndex), repairThroughIndex, repairThroughTerm);
         }
         LOG.info(
                 "opened log {}: compacted through {}, entries [{}, {}], {} segments, hard state {}",
@@ -786,6 +811,7 @@ public final class FileLogStorage implements LogStorage {
         long compactionIndex = compactedThrough.index();
         long synced = Math.max(mark.syncedIndex(), compactionIndex);
         repairThroughIndex = mark.repairThroughIndex();
+        repairThroughTerm = mark.repairThroughTerm();
         String damage = null;
         long previousTerm = 0;
         for (long firstIndex : firstIndexes) {
@@ -815,7 +841,8 @@ public final class FileLogStorage implements LogStorage {
         if (Math.max(trustworthyThrough, compactionIndex) < synced) {
             long lostFrom = Math.max(trustworthyThrough, compactionIndex) + 1;
             recoveryLostSyncedEntries = synced - lostFrom + 1;
-            repairThroughIndex = Math.max(repairThroughIndex, synced);
+            // Synced is above the compaction index here, so it is the mark's own index and its term the mark's.
+            mergeRepair(synced, mark.syncedTerm());
             LOG.error(
                     "log in {} lost entries {}..{} that were synced (and may have been acknowledged): {}. This is "
                             + "corruption, not a torn write: until a leader has replicated them back the node "
@@ -825,12 +852,67 @@ public final class FileLogStorage implements LogStorage {
                     synced,
                     damage == null ? "the log ends before them" : damage);
             // Durable before the cut, so that a crash during it cannot make the loss look like a torn tail.
-            syncMark.write(Math.max(trustworthyThrough, compactionIndex), repairThroughIndex);
+            long keptThrough = Math.max(trustworthyThrough, compactionIndex);
+            syncMark.write(keptThrough, scannedTerm(keptThrough), repairThroughIndex, repairThroughTerm);
         } else if (damage != null && trustworthyThrough < synced) {
             LOG.warn("log in {}: damage below the compaction point is ignored: {}", directory, damage);
+        } else if (mark.syncedIndex() > compactionIndex
+                && mark.syncedTerm() != SyncMark.TERM_UNKNOWN
+                && scannedTerm(mark.syncedIndex()) != mark.syncedTerm()) {
+            // The two records of one fact disagree (TigerBeetle's paired assertion): the mark names the last
+            // synced entry, and truncations lower it before they cut. Not fatal — the mark's term matters only
+            // for a later loss, and the mark is rewritten from the log at the end of this open — but a bug.
+            LOG.error(
+                    "log in {}: the sync mark says entry {} is of term {}, the log holds it with term {}",
+                    directory,
+                    mark.syncedIndex(),
+                    mark.syncedTerm(),
+                    scannedTerm(mark.syncedIndex()));
         }
         long keepThrough = Math.min(trustworthyThrough, synced);
         cutAfterForRecovery(firstIndexes, keepThrough, damage);
+    }
+
+    /**
+     * Records a loss of synced entries through {@code lostIndex}, the last entry of the lost log being of
+     * {@code lostTerm} (or {@link SyncMark#TERM_UNKNOWN}), merged with a repair still owed from an earlier
+     * loss. The node will vote only for candidates at least as up to date as the repair position, and must hold
+     * what both losses took; the repair must also stay owed until a sync covers the higher index. So the
+     * earlier position is kept when it is at least the new one in both index and term (a candidate as up to
+     * date as it is as up to date as the new one), the new one when it dominates the same way, and otherwise
+     * the higher index with an unknown term, which makes the node fall back to its hard state's term (a
+     * double loss with a later term but a lower index is rare; being coarse then costs only liveness).
+     */
+    private void mergeRepair(long lostIndex, long lostTerm) {
+        if (repairThroughIndex == 0) {
+            repairThroughIndex = lostIndex;
+            repairThroughTerm = lostTerm;
+            return;
+        }
+        boolean bothKnown = repairThroughTerm != SyncMark.TERM_UNKNOWN && lostTerm != SyncMark.TERM_UNKNOWN;
+        if (bothKnown && repairThroughIndex >= lostIndex && repairThroughTerm >= lostTerm) {
+            return;
+        }
+        if (bothKnown && lostIndex >= repairThroughIndex && lostTerm >= repairThroughTerm) {
+            repairThroughIndex = lostIndex;
+            repairThroughTerm = lostTerm;
+            return;
+        }
+        repairThroughIndex = Math.max(repairThroughIndex, lostIndex);
+        repairThroughTerm = SyncMark.TERM_UNKNOWN;
+    }
+
+    /** During recovery, before the terms are rebuilt: the scanned term of {@code index} (or the compaction point's). */
+    private long scannedTerm(long index) {
+        if (index == compactedThrough.index()) {
+            return compactedThrough.term();
+        }
+        for (Segment segment : segments) {
+            if (index >= segment.firstIndex && index <= segment.lastIndex()) {
+                return segment.scannedTerms.get((int) (index - segment.firstIndex));
+            }
+        }
+        throw new IllegalStateException("no scanned segment holds index " + index);
     }
 
     /**

@@ -1,5 +1,7 @@
 package dev.raftchat.raft.storage.file;
 
+import static dev.raftchat.raft.storage.file.TestEntries.entry;
+import static dev.raftchat.raft.storage.file.TestEntries.range;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -31,22 +33,6 @@ class FileLogStorageCrashTest {
 
     private FileLogStorage open(FileLogStorageConfig config) {
         return FileLogStorage.open(fs, DIR, config);
-    }
-
-    private static Entry entry(long term, long index) {
-        byte[] data = new byte[10 + (int) (index % 7)];
-        for (int i = 0; i < data.length; i++) {
-            data[i] = (byte) (index * 31 + i);
-        }
-        return Entry.normal(term, index, data);
-    }
-
-    private static List<Entry> range(long term, long from, long toInclusive) {
-        List<Entry> list = new ArrayList<>();
-        for (long i = from; i <= toInclusive; i++) {
-            list.add(entry(term, i));
-        }
-        return list;
     }
 
     private static List<Entry> all(FileLogStorage storage) {
@@ -243,6 +229,149 @@ class FileLogStorageCrashTest {
             assertThat(storage.repairThroughIndex()).isZero();
             assertThat(all(storage)).isEqualTo(concat(range(1, 1, 9), range(2, 10, 12)));
         }
+    }
+
+    /**
+     * The mark records the last synced entry's term with its index, so a loss names the lost log's last
+     * position (10@3), with which the node votes for exactly the candidates at least as up to date as that log
+     * (simulator seed 96061892). The position survives restarts with the repair, and goes with it.
+     */
+    @Test
+    void theSyncMarkRecordsTheLastSyncedTermSoALossNamesTheLostLogsLastPosition() {
+        try (FileLogStorage storage = open()) {
+            storage.append(range(1, 1, 6));
+            storage.append(range(3, 7, 10));
+            storage.sync();
+            assertThat(storage.repairThroughTerm()).isEmpty();
+        }
+        assertThat(new SyncMark(fs, DIR).read())
+                .get()
+                .satisfies(mark -> assertThat(mark.syncedIndex()).isEqualTo(10))
+                .satisfies(mark -> assertThat(mark.syncedTerm()).isEqualTo(3));
+        fs.flipByte(segment(1), offsetOf(1, 5) + 2);
+        try (FileLogStorage storage = open()) {
+            assertThat(storage.lastIndex()).isEqualTo(4);
+            assertThat(storage.repairThroughIndex()).isEqualTo(10);
+            assertThat(storage.repairThroughTerm()).hasValue(3);
+        }
+        // What the mark now says: the log kept (4@1), still owing the repair of a log that ended at 10@3.
+        SyncMark.Value afterLoss = new SyncMark(fs, DIR).read().orElseThrow();
+        assertThat(afterLoss).isEqualTo(new SyncMark.Value(afterLoss.sequence(), 4, 1, 10, 3));
+        fs.crash(CrashMode.LOSE_UNSYNCED, new Random(0));
+        try (FileLogStorage storage = open()) {
+            assertThat(storage.repairThroughTerm())
+                    .as("still owed after a restart")
+                    .hasValue(3);
+            storage.append(range(4, 5, 9)); // a leader replicates part of the log back: not yet through 10
+            storage.sync();
+            assertThat(storage.repairThroughTerm()).hasValue(3);
+            // A second loss while the repair is owed: 5..9 of term 4, a later term at a lower index than 10@3.
+            // Neither position dominates the other, so the term becomes unknown (the node's coarse bound).
+        }
+        fs.flipByte(segment(1), offsetOf(1, 5) + 2);
+        try (FileLogStorage storage = open()) {
+            assertThat(storage.lastIndex()).isEqualTo(4);
+            assertThat(storage.repairThroughIndex()).isEqualTo(10);
+            assertThat(storage.repairThroughTerm()).isEmpty();
+            storage.append(range(5, 5, 10));
+            storage.sync();
+            assertThat(storage.repairThroughIndex()).isZero();
+            assertThat(storage.repairThroughTerm()).isEmpty();
+        }
+        try (FileLogStorage storage = open()) {
+            assertThat(storage.repairThroughIndex()).isZero();
+            assertThat(storage.repairThroughTerm()).isEmpty();
+        }
+    }
+
+    /** A second loss at or below an owed repair of a term at least its own keeps the owed position. */
+    @Test
+    void aSecondLossDominatedByTheOwedRepairKeepsItsPosition() {
+        try (FileLogStorage storage = open()) {
+            storage.append(range(2, 1, 10));
+            storage.sync();
+        }
+        fs.flipByte(segment(1), offsetOf(1, 5) + 2);
+        try (FileLogStorage storage = open()) {
+            assertThat(storage.repairThroughIndex()).isEqualTo(10);
+            assertThat(storage.repairThroughTerm()).hasValue(2);
+            storage.append(range(2, 5, 7)); // the leader of term 2 sends part of it back
+            storage.sync();
+        }
+        fs.flipByte(segment(1), offsetOf(1, 6) + 2);
+        try (FileLogStorage storage = open()) {
+            assertThat(storage.lastIndex()).isEqualTo(5);
+            assertThat(storage.repairThroughIndex()).isEqualTo(10);
+            assertThat(storage.repairThroughTerm()).hasValue(2);
+        }
+    }
+
+    /**
+     * A data directory written by the previous version (format-1 marks: no terms) opens: its loss is still
+     * found and reported, with the term unknown, and the first write turns the mark into format 2.
+     */
+    @Test
+    void aFormatOneSyncMarkIsReadWithItsTermsUnknown() {
+        try (FileLogStorage storage = open()) {
+            storage.append(range(2, 1, 10));
+            storage.sync();
+        }
+        Path markFile = DIR.resolve(SyncMark.FILE_NAME);
+        fs.overwrite(markFile, formatOneMark(7, 10, 0));
+        assertThat(new SyncMark(fs, DIR).read()).hasValue(new SyncMark.Value(7, 10, -1, 0, 0));
+        fs.flipByte(segment(1), offsetOf(1, 5) + 2);
+        try (FileLogStorage storage = open()) {
+            assertThat(storage.lastIndex()).isEqualTo(4);
+            assertThat(storage.repairThroughIndex()).isEqualTo(10);
+            assertThat(storage.repairThroughTerm())
+                    .as("the old mark did not record it")
+                    .isEmpty();
+        }
+        assertThat(new SyncMark(fs, DIR).read().orElseThrow().syncedTerm()).isEqualTo(2); // rewritten as format 2
+
+        // An owed repair recorded by the previous version stays owed, with its term unknown.
+        fs = new SimulatedFileSystem();
+        try (FileLogStorage storage = open()) {
+            storage.append(range(2, 1, 4));
+            storage.sync();
+        }
+        fs.overwrite(markFile, formatOneMark(3, 4, 12));
+        try (FileLogStorage storage = open()) {
+            assertThat(storage.lastIndex()).isEqualTo(4);
+            assertThat(storage.recoveryLostSyncedEntries()).isZero();
+            assertThat(storage.repairThroughIndex()).isEqualTo(12);
+            assertThat(storage.repairThroughTerm()).isEmpty();
+        }
+
+        // A format-1 slot that fails its checksum is no mark, as before: the log is recovered without one.
+        fs = new SimulatedFileSystem();
+        try (FileLogStorage storage = open()) {
+            storage.append(range(2, 1, 4));
+            storage.sync();
+        }
+        byte[] damaged = formatOneMark(3, 4, 0);
+        damaged[(int) SyncMark.SLOT_STRIDE_BYTES + 20] ^= 1;
+        fs.overwrite(markFile, damaged);
+        assertThat(new SyncMark(fs, DIR).read()).isEmpty();
+        try (FileLogStorage storage = open()) {
+            assertThat(all(storage)).isEqualTo(range(2, 1, 4));
+            assertThat(storage.repairThroughIndex()).isZero();
+        }
+    }
+
+    /** A sync-mark file of one format-1 slot (slot 1 of sequence {@code sequence}), as the previous version wrote. */
+    private static byte[] formatOneMark(long sequence, long syncedIndex, long repairThroughIndex) {
+        ByteBuffer slot = ByteBuffer.allocate(SyncMark.SLOT_BYTES_WITHOUT_TERMS);
+        slot.putInt(SyncMark.MAGIC)
+                .putShort(SyncMark.FORMAT_VERSION_WITHOUT_TERMS)
+                .putShort((short) 0)
+                .putLong(sequence)
+                .putLong(syncedIndex)
+                .putLong(repairThroughIndex);
+        slot.putInt(Crc.of(slot.array(), 0, SyncMark.SLOT_BYTES_WITHOUT_TERMS - 4));
+        byte[] file = new byte[(int) SyncMark.SLOT_STRIDE_BYTES + SyncMark.SLOT_BYTES_WITHOUT_TERMS];
+        System.arraycopy(slot.array(), 0, file, (int) SyncMark.SLOT_STRIDE_BYTES, SyncMark.SLOT_BYTES_WITHOUT_TERMS);
+        return file;
     }
 
     @Test

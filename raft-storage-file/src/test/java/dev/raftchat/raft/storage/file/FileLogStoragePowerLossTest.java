@@ -1,5 +1,6 @@
 package dev.raftchat.raft.storage.file;
 
+import static dev.raftchat.raft.storage.file.TestEntries.range;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.raftchat.raft.model.Entry;
@@ -10,8 +11,10 @@ import dev.raftchat.raft.storage.file.SimulatedFileSystem.CrashMode;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,28 +31,17 @@ class FileLogStoragePowerLossTest {
 
     private static final int LAST = 40;
 
-    private static Entry entry(long term, long index) {
-        byte[] data = new byte[10 + (int) (index % 7)];
-        for (int i = 0; i < data.length; i++) {
-            data[i] = (byte) (index * 31 + term + i);
-        }
-        return Entry.normal(term, index, data);
-    }
-
-    private static List<Entry> range(long term, long from, long toInclusive) {
-        List<Entry> list = new ArrayList<>();
-        for (long i = from; i <= toInclusive; i++) {
-            list.add(entry(term, i));
-        }
-        return list;
-    }
-
     /** A synced log of entries 1..40 (term 1) over eight segments, hard state (1, 2, 30). */
     private static SimulatedFileSystem syncedLog() {
+        return syncedLog(range(1, 1, LAST));
+    }
+
+    /** A synced log of {@code entries} (1..40) over eight segments, hard state (term of the last, 2, 30). */
+    private static SimulatedFileSystem syncedLog(List<Entry> entries) {
         SimulatedFileSystem fs = new SimulatedFileSystem();
         try (FileLogStorage storage = FileLogStorage.open(fs, DIR, CONFIG)) {
-            storage.append(range(1, 1, LAST));
-            storage.saveHardState(new HardState(1, 2, 30));
+            storage.append(entries);
+            storage.saveHardState(new HardState(entries.get(entries.size() - 1).term(), 2, 30));
             storage.sync();
             assertThat(storage.segmentFirstIndexes()).hasSizeGreaterThan(5);
         }
@@ -59,16 +51,24 @@ class FileLogStoragePowerLossTest {
     /**
      * Runs {@code operation} on a fresh copy of the synced log with the power lost after 0, 1, 2, ... file
      * system calls, until one run completes without losing power; after each loss crashes the disk in every
-     * mode (several seeds for the torn ones), reopens and hands the recovered log to {@code check}.
+     * mode (several seeds for the torn ones), reopens and hands the recovered log to {@code check}. Before the
+     * check, the sync mark as the crash left it must name an entry the recovered log holds, with that entry's
+     * term: a mark lowered without its term (or never lowered) would let a later loss claim a log position that
+     * held nothing the node acknowledged.
      */
     private static void powerLossAtEveryStep(Consumer<FileLogStorage> operation, Consumer<FileLogStorage> check) {
+        powerLossAtEveryStep(FileLogStoragePowerLossTest::syncedLog, operation, check);
+    }
+
+    private static void powerLossAtEveryStep(
+            Supplier<SimulatedFileSystem> initial, Consumer<FileLogStorage> operation, Consumer<FileLogStorage> check) {
         int lossesSeen = 0;
         for (long calls = 0; ; calls++) {
             boolean completed = false;
             for (CrashMode mode : CrashMode.values()) {
                 int seeds = mode == CrashMode.TORN || mode == CrashMode.TORN_ZERO_FILLED ? 8 : 1;
                 for (int seed = 0; seed < seeds; seed++) {
-                    SimulatedFileSystem fs = syncedLog();
+                    SimulatedFileSystem fs = initial.get();
                     FileLogStorage storage = FileLogStorage.open(fs, DIR, CONFIG);
                     fs.powerLossAfter(DIR, calls);
                     try {
@@ -85,10 +85,20 @@ class FileLogStoragePowerLossTest {
                         lossesSeen++;
                     }
                     fs.crash(mode, new SplittableRandom(calls * 100 + seed));
+                    Optional<SyncMark.Value> mark = new SyncMark(fs, DIR).read();
                     try (FileLogStorage recovered = FileLogStorage.open(fs, DIR, CONFIG)) {
                         // Nothing was corrupted: a power loss must never look like lost synced entries.
                         assertThat(recovered.recoveryLostSyncedEntries()).isZero();
                         assertThat(recovered.repairThroughIndex()).isZero();
+                        assertThat(recovered.repairThroughTerm()).isEmpty();
+                        assertThat(mark).as("the sync mark").isPresent();
+                        long markIndex = mark.get().syncedIndex();
+                        if (markIndex >= recovered.compactedThrough().index()) {
+                            assertThat(markIndex).as("the mark's index").isLessThanOrEqualTo(recovered.lastIndex());
+                            assertThat(recovered.term(markIndex))
+                                    .as("the term of the mark's entry %s", markIndex)
+                                    .isEqualTo(mark.get().syncedTerm());
+                        }
                         check.accept(recovered);
                     } catch (RuntimeException | AssertionError e) {
                         throw new AssertionError(
@@ -126,6 +136,32 @@ class FileLogStoragePowerLossTest {
                         assertThat(entries).isEqualTo(concat(range(1, 1, 7), range(2, 8, last)));
                     } else {
                         assertThat(entries).isEqualTo(range(1, 1, last));
+                    }
+                });
+    }
+
+    /**
+     * A truncation into an earlier term (1..20 of term 1, 21..40 of term 2, overwritten from 15 with term 3),
+     * across segments: the mark is lowered to 14 with entry 14's term (1), not the old last term (2) nor the new
+     * one (3), so mark and log agree at every step.
+     */
+    @Test
+    void truncationIntoAnEarlierTermLowersTheMarksIndexAndTermTogether() {
+        powerLossAtEveryStep(
+                () -> syncedLog(concat(range(1, 1, 20), range(2, 21, LAST))),
+                storage -> {
+                    storage.append(range(3, 15, 16));
+                    storage.sync();
+                },
+                recovered -> {
+                    long last = recovered.lastIndex();
+                    assertThat(last).isGreaterThanOrEqualTo(14);
+                    List<Entry> entries = all(recovered);
+                    if (last > 14 && entries.get(14).term() == 3) {
+                        assertThat(entries).isEqualTo(concat(range(1, 1, 14), range(3, 15, last)));
+                    } else {
+                        List<Entry> old = concat(range(1, 1, 20), range(2, 21, LAST));
+                        assertThat(entries).isEqualTo(old.subList(0, (int) last));
                     }
                 });
     }

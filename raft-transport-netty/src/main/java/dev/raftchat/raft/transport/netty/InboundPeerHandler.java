@@ -18,6 +18,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,13 +57,16 @@ final class InboundPeerHandler extends ChannelInboundHandlerAdapter {
     private byte[] serverNonce;
     private boolean closing;
     private ScheduledFuture<?> helloTimeout;
-    /** Told of every valid hello. */
-    private final HelloListener onHello;
+    /** Told of every valid hello and of every message accepted. */
+    private final PeerListener onHello;
 
-    /** Hears every valid hello: the peer's id, its incarnation and its reply address ("" when none). */
-    @FunctionalInterface
-    interface HelloListener {
+    /** What the transport hears of an authenticated peer. Called on the connection's event loop; must not block. */
+    interface PeerListener {
+        /** A valid hello: the peer's id, its incarnation and its reply address ("" when none). */
         void hello(long peerId, long incarnation, String replyAddress);
+
+        /** A message from {@code peerId} was accepted (called before it goes to the inbox). */
+        void messageFrom(long peerId);
     }
 
     InboundPeerHandler(
@@ -71,7 +75,7 @@ final class InboundPeerHandler extends ChannelInboundHandlerAdapter {
             Counters counters,
             AtomicInteger inboundConnections,
             PeerAuthentication auth,
-            HelloListener onHello) {
+            PeerListener onHello) {
         this.onHello = onHello;
         this.auth = auth;
         this.config = config;
@@ -283,6 +287,7 @@ final class InboundPeerHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         counters.received.increment();
+        onHello.messageFrom(peerId);
         try {
             inbox.deliver(message);
         } catch (RuntimeException e) {
@@ -336,31 +341,26 @@ final class InboundPeerHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void tlsFailure(ChannelHandlerContext ctx, Throwable cause) {
-        if (closing) {
-            return;
-        }
-        closing = true;
-        counters.handshakesRejected.increment();
-        LOG.warn(
-                "node {}: closing inbound connection from {}: TLS handshake failed: {}",
-                config.nodeId(),
-                remote(ctx),
-                describe(cause));
-        ctx.close();
+        closeOnce(ctx, counters.handshakesRejected, "TLS handshake failed: " + describe(cause));
     }
 
     private void decodeError(ChannelHandlerContext ctx, String reason) {
+        closeOnce(ctx, counters.decodeErrors, "bad frame: " + reason);
+    }
+
+    /** Closes the connection unless it is closing already, counting it under {@code counter} and logging why. */
+    private void closeOnce(ChannelHandlerContext ctx, LongAdder counter, String why) {
         if (closing) {
             return;
         }
         closing = true;
-        counters.decodeErrors.increment();
+        counter.increment();
         LOG.warn(
-                "node {}: closing inbound connection from {}{}: bad frame: {}",
+                "node {}: closing inbound connection from {}{}: {}",
                 config.nodeId(),
                 remote(ctx),
                 peerId == 0 ? "" : " (peer " + peerId + ")",
-                reason);
+                why);
         ctx.close();
     }
 

@@ -150,12 +150,7 @@ public final class NettyTransport implements Transport {
                                     .addLast(
                                             "peer",
                                             new InboundPeerHandler(
-                                                    config,
-                                                    inbox,
-                                                    counters,
-                                                    inboundConnections,
-                                                    auth,
-                                                    NettyTransport.this::onPeerHello));
+                                                    config, inbox, counters, inboundConnections, auth, peerListener));
                         }
                     });
             PeerAddress listen = config.listenAddress();
@@ -302,6 +297,12 @@ public final class NettyTransport implements Transport {
         return link == null ? 0 : link.queuedMessages();
     }
 
+    /** Whether the connection to {@code peerId} waits out a reconnect backoff delay (for tests). */
+    boolean backingOff(long peerId) {
+        PeerLink link = links.get(peerId);
+        return link != null && link.backingOff();
+    }
+
     /** Each known peer's counters and connection state, by id (for per-peer metrics). Any thread. */
     public Map<Long, PeerStats> peerStats() {
         TreeMap<Long, PeerStats> stats = new TreeMap<>();
@@ -414,25 +415,42 @@ public final class NettyTransport implements Transport {
         }
     }
 
+    /** What the inbound connections tell this transport of its peers. */
+    private final InboundPeerHandler.PeerListener peerListener = new InboundPeerHandler.PeerListener() {
+        @Override
+        public void hello(long peerId, long incarnation, String replyAddress) {
+            onPeerHello(peerId, incarnation, replyAddress);
+        }
+
+        @Override
+        public void messageFrom(long peerId) {
+            PeerLink link = links.get(peerId);
+            if (link != null) {
+                link.peerAlive();
+            }
+        }
+    };
+
     /**
      * A peer said hello with {@code peerIncarnation}. If it differs from the one it announced before, the
      * peer restarted, and our own link to it may still be attached to a socket of its previous run: reset
-     * that link. (The first hello, and hellos of the same run on reconnects, change nothing, so two nodes
-     * never make each other reconnect in a loop.)
+     * that link. Otherwise (the first hello, or a hello of the same run on a reconnect) the link is kept, so
+     * two nodes never make each other reconnect in a loop; but the peer is evidently up, so a link waiting out
+     * a backoff delay to reach it tries at once ({@link PeerLink#peerAlive}, bounded there).
      */
     private void onPeerHello(long peerId, long peerIncarnation, String peerReplyAddress) {
         if (!peerReplyAddress.isEmpty() && !links.containsKey(peerId)) {
             learnPeer(peerId, peerReplyAddress);
         }
-        if (peerIncarnation == 0) {
+        Long previous = peerIncarnation == 0 ? null : peerIncarnations.put(peerId, peerIncarnation);
+        PeerLink link = links.get(peerId);
+        if (link == null) {
             return;
         }
-        Long previous = peerIncarnations.put(peerId, peerIncarnation);
         if (previous != null && previous != peerIncarnation) {
-            PeerLink link = links.get(peerId);
-            if (link != null) {
-                link.peerRestarted();
-            }
+            link.peerRestarted();
+        } else {
+            link.peerAlive();
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.raftchat.raft.transport.netty;
 
+import dev.raftchat.raft.model.Check;
 import java.util.Objects;
 
 /**
@@ -61,76 +62,61 @@ public final class NettyTransportConfig {
     public static final int DEFAULT_IO_THREADS = 2;
     public static final int DEFAULT_LEARNED_PEERS_MAX = 64;
 
-    private NettyTransportConfig(
-            String clusterId,
-            ClusterSecrets clusterSecrets,
-            long nodeId,
-            PeerAddress listenAddress,
-            int frameBytesMax,
-            int outboxMessagesMax,
-            long outboxBytesMax,
-            int writeBatchMessagesMax,
-            int writeBufferBytesMax,
-            int connectTimeoutMillis,
-            long reconnectBackoffMinMillis,
-            long reconnectBackoffMaxMillis,
-            long handshakeTimeoutMillis,
-            int inboundConnectionsMax,
-            int ioThreads,
-            int learnedPeersMax) {
+    private NettyTransportConfig(Builder b) {
+        this.clusterId = b.clusterId;
+        this.clusterSecrets = b.clusterSecrets;
+        this.nodeId = b.nodeId;
+        this.listenAddress = b.listenAddress;
+        this.frameBytesMax = b.frameBytesMax;
+        this.outboxMessagesMax = b.outboxMessagesMax;
+        this.outboxBytesMax = b.outboxBytesMax;
+        this.writeBatchMessagesMax = b.writeBatchMessagesMax;
+        this.writeBufferBytesMax = b.writeBufferBytesMax;
+        this.connectTimeoutMillis = b.connectTimeoutMillis;
+        this.reconnectBackoffMinMillis = b.reconnectBackoffMinMillis;
+        this.reconnectBackoffMaxMillis = b.reconnectBackoffMaxMillis;
+        this.handshakeTimeoutMillis = b.handshakeTimeoutMillis;
+        this.inboundConnectionsMax = b.inboundConnectionsMax;
+        this.ioThreads = b.ioThreads;
+        this.learnedPeersMax = b.learnedPeersMax;
         Objects.requireNonNull(clusterId, "clusterId");
         Objects.requireNonNull(clusterSecrets, "clusterSecrets");
         Objects.requireNonNull(listenAddress, "listenAddress");
-        require(
+        Check.argument(
                 clusterId.isEmpty() || (!clusterId.isBlank() && clusterId.length() <= CLUSTER_ID_CHARS_MAX),
                 "clusterId must be \"\" (to be learned) or 1..%s characters, not blank, got '%s'",
                 CLUSTER_ID_CHARS_MAX,
                 clusterId);
-        require(nodeId > 0, "nodeId must be positive, got %s", nodeId);
-        require(
+        Check.argument(nodeId > 0, "nodeId must be positive, got %s", nodeId);
+        Check.argument(
                 frameBytesMax >= FRAME_BYTES_MIN && frameBytesMax <= FRAME_BYTES_LIMIT,
                 "frameBytesMax must be in [%s, %s], got %s",
                 FRAME_BYTES_MIN,
                 FRAME_BYTES_LIMIT,
                 frameBytesMax);
-        require(outboxMessagesMax >= 1, "outboxMessagesMax must be >= 1, got %s", outboxMessagesMax);
-        require(
+        Check.argument(outboxMessagesMax >= 1, "outboxMessagesMax must be >= 1, got %s", outboxMessagesMax);
+        Check.argument(
                 outboxBytesMax >= frameBytesMax,
                 "outboxBytesMax must be >= frameBytesMax (%s) so any sendable message can be queued, got %s",
                 frameBytesMax,
                 outboxBytesMax);
-        require(writeBatchMessagesMax >= 1, "writeBatchMessagesMax must be >= 1, got %s", writeBatchMessagesMax);
-        require(writeBufferBytesMax >= 1024, "writeBufferBytesMax must be >= 1024, got %s", writeBufferBytesMax);
-        require(connectTimeoutMillis >= 1, "connectTimeoutMillis must be >= 1, got %s", connectTimeoutMillis);
-        require(
+        Check.argument(writeBatchMessagesMax >= 1, "writeBatchMessagesMax must be >= 1, got %s", writeBatchMessagesMax);
+        Check.argument(writeBufferBytesMax >= 1024, "writeBufferBytesMax must be >= 1024, got %s", writeBufferBytesMax);
+        Check.argument(connectTimeoutMillis >= 1, "connectTimeoutMillis must be >= 1, got %s", connectTimeoutMillis);
+        Check.argument(
                 reconnectBackoffMinMillis >= 1,
                 "reconnectBackoffMinMillis must be >= 1, got %s",
                 reconnectBackoffMinMillis);
-        require(
+        Check.argument(
                 reconnectBackoffMaxMillis >= reconnectBackoffMinMillis,
                 "reconnectBackoffMaxMillis must be >= reconnectBackoffMinMillis (%s), got %s",
                 reconnectBackoffMinMillis,
                 reconnectBackoffMaxMillis);
-        require(handshakeTimeoutMillis >= 1, "handshakeTimeoutMillis must be >= 1, got %s", handshakeTimeoutMillis);
-        require(inboundConnectionsMax >= 1, "inboundConnectionsMax must be >= 1, got %s", inboundConnectionsMax);
-        require(ioThreads >= 1, "ioThreads must be >= 1, got %s", ioThreads);
-        require(learnedPeersMax >= 0, "learnedPeersMax must be >= 0, got %s", learnedPeersMax);
-        this.clusterId = clusterId;
-        this.clusterSecrets = clusterSecrets;
-        this.nodeId = nodeId;
-        this.listenAddress = listenAddress;
-        this.frameBytesMax = frameBytesMax;
-        this.outboxMessagesMax = outboxMessagesMax;
-        this.outboxBytesMax = outboxBytesMax;
-        this.writeBatchMessagesMax = writeBatchMessagesMax;
-        this.writeBufferBytesMax = writeBufferBytesMax;
-        this.connectTimeoutMillis = connectTimeoutMillis;
-        this.reconnectBackoffMinMillis = reconnectBackoffMinMillis;
-        this.reconnectBackoffMaxMillis = reconnectBackoffMaxMillis;
-        this.handshakeTimeoutMillis = handshakeTimeoutMillis;
-        this.inboundConnectionsMax = inboundConnectionsMax;
-        this.ioThreads = ioThreads;
-        this.learnedPeersMax = learnedPeersMax;
+        Check.argument(
+                handshakeTimeoutMillis >= 1, "handshakeTimeoutMillis must be >= 1, got %s", handshakeTimeoutMillis);
+        Check.argument(inboundConnectionsMax >= 1, "inboundConnectionsMax must be >= 1, got %s", inboundConnectionsMax);
+        Check.argument(ioThreads >= 1, "ioThreads must be >= 1, got %s", ioThreads);
+        Check.argument(learnedPeersMax >= 0, "learnedPeersMax must be >= 0, got %s", learnedPeersMax);
     }
 
     /** The largest snapshot chunk or single entry payload guaranteed to fit in one frame. */
@@ -156,13 +142,6 @@ public final class NettyTransportConfig {
                 .handshakeTimeoutMillis(handshakeTimeoutMillis)
                 .inboundConnectionsMax(inboundConnectionsMax)
                 .ioThreads(ioThreads);
-    }
-
-    @SuppressWarnings("AnnotateFormatMethod") // as in raft-core's Check: no annotation dependency for one method
-    private static void require(boolean condition, String format, Object... args) {
-        if (!condition) {
-            throw new IllegalArgumentException(String.format(format, args));
-        }
     }
 
     /** Collects fields; {@link #build()} validates them all at once. Not thread-safe. */
@@ -259,23 +238,7 @@ public final class NettyTransportConfig {
         }
 
         public NettyTransportConfig build() {
-            return new NettyTransportConfig(
-                    clusterId,
-                    clusterSecrets,
-                    nodeId,
-                    listenAddress,
-                    frameBytesMax,
-                    outboxMessagesMax,
-                    outboxBytesMax,
-                    writeBatchMessagesMax,
-                    writeBufferBytesMax,
-                    connectTimeoutMillis,
-                    reconnectBackoffMinMillis,
-                    reconnectBackoffMaxMillis,
-                    handshakeTimeoutMillis,
-                    inboundConnectionsMax,
-                    ioThreads,
-                    learnedPeersMax);
+            return new NettyTransportConfig(this);
         }
     }
 

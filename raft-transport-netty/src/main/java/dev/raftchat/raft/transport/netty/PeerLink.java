@@ -61,6 +61,13 @@ final class PeerLink {
     private final LongAdder reconnectsToPeer = new LongAdder();
     /** {@link #ready}, readable from any thread. */
     private volatile boolean connected;
+    /**
+     * Whether a reconnection waits out a backoff delay ({@code reconnectTask} is set), readable from any thread:
+     * a sign of life from the peer ({@link #peerAlive}) costs a task only then.
+     */
+    private volatile boolean backingOff;
+    /** Whether a {@link #peerAlive} task is queued on the loop; at most one is. */
+    private final AtomicBoolean aliveCheckScheduled = new AtomicBoolean();
 
     private final ChannelFutureListener countWrite;
     private final OpenChannels openChannels;
@@ -76,6 +83,10 @@ final class PeerLink {
     private String lastRejectionLogged;
     private int failedAttempts;
     private ScheduledFuture<?> reconnectTask;
+    /** When a sign of life from the peer last cut a backoff delay short ({@link System#nanoTime}); loop only. */
+    private long lastEarlyReconnectNanos;
+    /** Whether {@link #lastEarlyReconnectNanos} holds a time yet; loop only. */
+    private boolean earlyReconnectBefore;
     /** This transport's incarnation, sent in every hello. */
     private final long incarnation;
     /** Where this node listens, for the hello; "" until bound or when listening on a wildcard. */
@@ -202,6 +213,46 @@ final class PeerLink {
             cancelReconnect();
             connect();
         });
+    }
+
+    /**
+     * The peer showed it is up: it authenticated a connection to us, or sent a message on one. If our own
+     * connection to it is waiting out a backoff delay (up to {@code reconnectBackoffMaxMillis}), connect now
+     * instead: a peer that restarted would otherwise wait that long for the leader's first message. Bounded so
+     * that a peer that reaches us but that we cannot reach (a one-way network fault, a wrong address) causes
+     * no storm: at most one early attempt per {@code reconnectBackoffMaxMillis}, on top of the ordinary
+     * backoff, which goes on growing while the attempts fail. Any thread; never blocks; costs one volatile read
+     * while connected.
+     */
+    void peerAlive() {
+        if (!backingOff || !aliveCheckScheduled.compareAndSet(false, true)) {
+            return;
+        }
+        if (!runOnLoop(this::reconnectEarly)) {
+            aliveCheckScheduled.set(false);
+        }
+    }
+
+    private void reconnectEarly() {
+        aliveCheckScheduled.set(false);
+        if (stopped || !started || reconnectTask == null) {
+            return;
+        }
+        long now = System.nanoTime();
+        if (earlyReconnectBefore
+                && now - lastEarlyReconnectNanos < TimeUnit.MILLISECONDS.toNanos(config.reconnectBackoffMaxMillis())) {
+            return;
+        }
+        earlyReconnectBefore = true;
+        lastEarlyReconnectNanos = now;
+        LOG.debug(
+                "node {}: peer {} is up; reconnecting to it without waiting out the backoff", config.nodeId(), peerId);
+        connect();
+    }
+
+    /** Whether a reconnection is waiting out a backoff delay (for tests). Any thread. */
+    boolean backingOff() {
+        return backingOff;
     }
 
     /**
@@ -479,10 +530,12 @@ final class PeerLink {
         reconnectTask = loop.schedule(
                 () -> {
                     reconnectTask = null;
+                    backingOff = false;
                     connect();
                 },
                 delayMillis,
                 TimeUnit.MILLISECONDS);
+        backingOff = true;
     }
 
     private void cancelReconnect() {
@@ -490,6 +543,7 @@ final class PeerLink {
             reconnectTask.cancel(false);
             reconnectTask = null;
         }
+        backingOff = false;
     }
 
     private void dropConnection() {

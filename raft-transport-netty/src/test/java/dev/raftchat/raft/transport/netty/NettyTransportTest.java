@@ -3,7 +3,7 @@ package dev.raftchat.raft.transport.netty;
 import static dev.raftchat.raft.transport.netty.TestPeers.assertClosedByRemote;
 import static dev.raftchat.raft.transport.netty.TestPeers.config;
 import static dev.raftchat.raft.transport.netty.TestPeers.connectAll;
-import static dev.raftchat.raft.transport.netty.TestPeers.started;
+import static dev.raftchat.raft.transport.netty.TestPeers.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -29,34 +29,20 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.awaitility.core.ConditionFactory;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Real Netty on loopback, ephemeral ports. Every wait is an Awaitility condition, never a sleep. */
 class NettyTransportTest {
-    private static final Duration PATIENCE = Duration.ofSeconds(15);
-
-    private final List<NettyTransport> transports = new ArrayList<>();
-
-    static ConditionFactory eventually() {
-        return await().atMost(PATIENCE).pollInterval(Duration.ofMillis(10));
-    }
-
-    @AfterEach
-    void closeAll() {
-        transports.forEach(NettyTransport::close);
-    }
+    @RegisterExtension
+    final StartedTransports transports = new StartedTransports();
 
     private NettyTransport node(NettyTransportConfig config, Inbox inbox) {
-        NettyTransport transport = started(config, inbox);
-        transports.add(transport);
-        return transport;
+        return transports.start(config, inbox);
     }
 
     private NettyTransport node(long id, TestPeers.Inbox inbox) {
@@ -478,6 +464,101 @@ class NettyTransportTest {
                     assertThat(inboxOfTwo.from(1)).isNotEmpty();
                 });
             }
+        }
+    }
+
+    /**
+     * A peer that comes up while our connection to it waits out a long backoff delay is reached as soon as it
+     * connects to us, not when the delay ends (a restarted follower waited up to reconnectBackoffMaxMillis for
+     * its leader's first message).
+     */
+    @Test
+    void aPeerThatConnectsToUsIsReachedAtOnceNotAfterTheBackoff() throws IOException {
+        int port = TestPeers.unusedPort();
+        // The first retry waits 30-60 s: the message below can only arrive in time through an early reconnection.
+        NettyTransport one =
+                node(config(1).reconnectBackoffMillis(60_000, 60_000).build(), new TestPeers.Inbox());
+        one.updatePeer(2, new PeerAddress("127.0.0.1", port));
+        eventually().until(() -> one.backingOff(2));
+        one.send(new TimeoutNow(1, 2, 1));
+
+        TestPeers.Inbox inboxOfTwo = new TestPeers.Inbox();
+        NettyTransport two =
+                node(config(2).listenAddress(new PeerAddress("127.0.0.1", port)).build(), inboxOfTwo);
+        two.updatePeer(1, one.boundPeerAddress()); // its hello tells node 1 that it is up
+
+        await().atMost(Duration.ofSeconds(20))
+                .pollInterval(Duration.ofMillis(10))
+                .untilAsserted(() -> assertThat(inboxOfTwo.messages).containsExactly(new TimeoutNow(1, 2, 1)));
+        assertThat(one.stats().reconnects()).isEqualTo(1);
+    }
+
+    /** A message from the peer, on a connection it opened before, is a sign of life too. */
+    @Test
+    void aMessageFromThePeerEndsTheBackoffToo() throws IOException {
+        int port = TestPeers.unusedPort();
+        PeerAddress twoAt = new PeerAddress("127.0.0.1", port);
+        NettyTransport one =
+                node(config(1).reconnectBackoffMillis(60_000, 60_000).build(), new TestPeers.Inbox());
+        TestPeers.Inbox firstInboxOfTwo = new TestPeers.Inbox();
+        NettyTransport two = node(config(2).listenAddress(twoAt).build(), firstInboxOfTwo);
+        one.updatePeer(2, twoAt);
+        one.send(new TimeoutNow(1, 2, 1));
+        eventually().until(() -> firstInboxOfTwo.messages.size() == 1);
+
+        try (Socket fromTwo = new Socket(
+                InetAddress.getLoopbackAddress(), one.boundPeerAddress().port())) {
+            // Node 2's connection to node 1, authenticated while node 1's own connection to node 2 is up.
+            TestPeers.authenticate(fromTwo, TestPeers.CLUSTER, 2, 1, 111, "", TestPeers.SECRETS);
+            two.close();
+            eventually().until(() -> one.backingOff(2));
+            // Node 2 listens again but does not connect to node 1 (it knows no peers): no hello announces it.
+            TestPeers.Inbox secondInboxOfTwo = new TestPeers.Inbox();
+            node(config(2).listenAddress(twoAt).build(), secondInboxOfTwo);
+            one.send(new TimeoutNow(1, 2, 2));
+
+            fromTwo.getOutputStream()
+                    .write(TestPeers.frame(
+                            MessageCodec.messageFrame(new TimeoutNow(2, 1, 1)).toByteArray()));
+            fromTwo.getOutputStream().flush();
+
+            await().atMost(Duration.ofSeconds(20))
+                    .pollInterval(Duration.ofMillis(10))
+                    .untilAsserted(
+                            () -> assertThat(secondInboxOfTwo.messages).containsExactly(new TimeoutNow(1, 2, 2)));
+        }
+    }
+
+    /**
+     * A peer that reaches us but that we cannot reach (nothing listens at its address) gets one early attempt per
+     * reconnectBackoffMaxMillis, however many messages it sends: no reconnection storm.
+     */
+    @Test
+    void signsOfLifeFromAPeerWeCannotReachCauseNoReconnectionStorm() throws IOException {
+        TestPeers.Inbox inboxOfOne = new TestPeers.Inbox();
+        NettyTransport one =
+                node(config(1).reconnectBackoffMillis(60_000, 60_000).build(), inboxOfOne);
+        one.updatePeer(2, new PeerAddress("127.0.0.1", TestPeers.unusedPort()));
+        eventually().until(() -> one.backingOff(2));
+        assertThat(one.stats().reconnects()).isZero();
+
+        int messages = 50;
+        try (Socket fromTwo = new Socket(
+                InetAddress.getLoopbackAddress(), one.boundPeerAddress().port())) {
+            TestPeers.authenticate(fromTwo, TestPeers.CLUSTER, 2, 1, 111, "", TestPeers.SECRETS);
+            for (int i = 1; i <= messages; i++) {
+                fromTwo.getOutputStream()
+                        .write(TestPeers.frame(MessageCodec.messageFrame(new TimeoutNow(2, 1, i))
+                                .toByteArray()));
+            }
+            fromTwo.getOutputStream().flush();
+            eventually().until(() -> inboxOfOne.from(2).size() == messages);
+
+            // The hello bought one early attempt (which failed); the 50 messages within the next 60 s bought none.
+            eventually().until(() -> one.stats().reconnects() == 1 && one.backingOff(2));
+            await().during(Duration.ofSeconds(1))
+                    .atMost(Duration.ofSeconds(5))
+                    .until(() -> one.stats().reconnects() == 1);
         }
     }
 }

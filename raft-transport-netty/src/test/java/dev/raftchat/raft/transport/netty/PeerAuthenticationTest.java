@@ -1,9 +1,9 @@
 package dev.raftchat.raft.transport.netty;
 
 import static dev.raftchat.raft.transport.netty.TestPeers.config;
+import static dev.raftchat.raft.transport.netty.TestPeers.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
 import dev.raftchat.raft.message.AppendRequest;
 import dev.raftchat.raft.message.HeartbeatRequest;
@@ -16,36 +16,22 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.awaitility.core.ConditionFactory;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The peer handshake of issue 18: a shared secret, challenge-response, frames bound to the authenticated id. */
 class PeerAuthenticationTest {
     private static final byte[] OLD = "the old cluster secret, 32 bytes".getBytes(StandardCharsets.UTF_8);
     private static final byte[] NEW = "the new cluster secret, 32 bytes".getBytes(StandardCharsets.UTF_8);
 
-    private final List<NettyTransport> transports = new ArrayList<>();
-
-    @AfterEach
-    void closeAll() {
-        transports.forEach(NettyTransport::close);
-    }
-
-    private static ConditionFactory eventually() {
-        return await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(10));
-    }
+    @RegisterExtension
+    final StartedTransports transports = new StartedTransports();
 
     private NettyTransport node(NettyTransportConfig config, TestPeers.Inbox inbox) {
-        NettyTransport transport = new NettyTransport(config, Map.of());
-        transport.start(inbox);
-        transports.add(transport);
-        return transport;
+        return transports.start(config, inbox);
     }
 
     private NettyTransport node(long id, ClusterSecrets secrets, TestPeers.Inbox inbox) {
@@ -215,16 +201,15 @@ class PeerAuthenticationTest {
         CopyOnWriteArrayList<String> learned = new CopyOnWriteArrayList<>();
         TestPeers.Inbox inbox2 = new TestPeers.Inbox();
         NettyTransport one = node(1, TestPeers.SECRETS, new TestPeers.Inbox());
-        NettyTransport two = new NettyTransport(
+        NettyTransport two = transports.keep(new NettyTransport(
                 NettyTransportConfig.builder("", 2, TestPeers.ANY_LOOPBACK_PORT)
                         .clusterSecrets(TestPeers.SECRETS)
                         .reconnectBackoffMillis(10, 200)
                         .ioThreads(1)
                         .build(),
-                Map.of());
+                Map.of()));
         two.onClusterIdLearned(learned::add);
         two.start(inbox2);
-        transports.add(two);
         assertThat(two.clusterId()).isEmpty();
         TestPeers.connectAll(one, two);
 
@@ -239,12 +224,11 @@ class PeerAuthenticationTest {
 
     @Test
     void listeningBeyondLoopbackWithoutASecretOrTlsIsRefused() {
-        NettyTransport exposed = new NettyTransport(
+        NettyTransport exposed = transports.keep(new NettyTransport(
                 NettyTransportConfig.builder(TestPeers.CLUSTER, 1, new PeerAddress("0.0.0.0", 0))
                         .ioThreads(1)
                         .build(),
-                Map.of());
-        transports.add(exposed);
+                Map.of()));
         assertThatThrownBy(() -> exposed.start(new TestPeers.Inbox()))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("without authentication")

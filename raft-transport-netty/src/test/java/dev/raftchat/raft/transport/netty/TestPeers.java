@@ -1,6 +1,7 @@
 package dev.raftchat.raft.transport.netty;
 
 import static org.assertj.core.api.Assertions.fail;
+import static org.awaitility.Awaitility.await;
 
 import dev.raftchat.raft.message.Message;
 import dev.raftchat.raft.transport.Transport;
@@ -15,10 +16,12 @@ import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import org.awaitility.core.ConditionFactory;
 
 /** Shared helpers of the loopback tests. */
 final class TestPeers {
@@ -29,6 +32,11 @@ final class TestPeers {
             ClusterSecrets.of("raft-transport-netty test secret".getBytes(StandardCharsets.UTF_8));
 
     private TestPeers() {}
+
+    /** Awaitility, polling every 10 ms for up to 15 s: loopback on a loaded two-core machine. */
+    static ConditionFactory eventually() {
+        return await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(10));
+    }
 
     /** Small backoff so reconnection tests are quick; one IO thread per transport (2 cores shared). */
     static NettyTransportConfig.Builder config(long nodeId) {
