@@ -68,7 +68,8 @@ public record ChatNodeConfig(
     public static final long DEFAULT_SHUTDOWN_GRACE_MILLIS = 5_000;
     /**
      * The command line's default startup exercise: off, because no measurement has shown it to help yet (on the
-     * shared machine a 3 s exercise had not elected its scratch leader by its end; docs/benchmarks.md, "Cold start").
+     * shared machine a 3 s exercise had not elected its scratch leader by its end, and of three pairs with 10 s only
+     * one was faster in its first 10 s; docs/benchmarks.md, "cold start").
      */
     public static final long DEFAULT_STARTUP_EXERCISE_MILLIS = 0;
     /** The longest startup exercise: it delays serving HTTP by about this much. */
