@@ -277,6 +277,9 @@ public final class ChatNode implements AutoCloseable {
         metrics.bindWebSockets(webSocketHub::connectionCount, firehose::clientCount);
         raft.start();
         try {
+            if (config.startupExerciseMillis() > 0) {
+                exerciseBeforeServing(config.startupExerciseMillis());
+            }
             var operations = new ChatNodeOperations(
                     nodeId,
                     raft,
@@ -321,6 +324,27 @@ public final class ChatNode implements AutoCloseable {
                 this::watchMembership, config.tickMillis(), config.tickMillis(), TimeUnit.MILLISECONDS);
         timer.scheduleWithFixedDelay(
                 this::onTimeTick, api.timeTickMillis(), api.timeTickMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Runs a {@link ScratchCluster} for at most {@code budgetMillis} before this node serves HTTP, so that the JIT
+     * has compiled a post's path when the first clients arrive ("ready" then means ready to serve at speed). The
+     * Raft server has started already: this node votes, replicates and may lead meanwhile. A failure of the
+     * exercise is logged and the node starts anyway.
+     */
+    private void exerciseBeforeServing(long budgetMillis) {
+        try {
+            ScratchCluster.Result result = ScratchCluster.run(budgetMillis, budgetMillis, Long.MAX_VALUE);
+            LOG.info(
+                    "node {}: startup exercise (--startup-exercise-ms {}): a scratch 3-node cluster in this JVM"
+                            + " answered {} posts in {} ms; serving HTTP now",
+                    nodeId,
+                    budgetMillis,
+                    result.posts(),
+                    result.elapsedMillis());
+        } catch (RuntimeException e) {
+            LOG.warn("node {}: startup exercise failed, serving HTTP without it: {}", nodeId, e.toString());
+        }
     }
 
     private void registerClusterMeters() {

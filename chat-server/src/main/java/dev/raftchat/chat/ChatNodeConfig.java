@@ -35,6 +35,9 @@ import java.util.function.Consumer;
  * @param adminToken               when not null, membership routes need {@code Authorization: Bearer <token>};
  *                                 when null they answer loopback clients only
  * @param api                      the chat API v1's settings, with the replicated {@link ApiConfig#policy()}
+ * @param startupExerciseMillis    how long the node exercises a scratch cluster's post path before it serves
+ *                                 HTTP, so that its first clients meet compiled code ({@link ScratchCluster});
+ *                                 0 (the default, here and on the command line) skips it
  */
 public record ChatNodeConfig(
         long nodeId,
@@ -52,7 +55,8 @@ public record ChatNodeConfig(
         long shutdownGraceMillis,
         ChatLimits limits,
         String adminToken,
-        ApiConfig api) {
+        ApiConfig api,
+        long startupExerciseMillis) {
 
     public static final String DEFAULT_HTTP_HOST = "0.0.0.0";
     public static final int DEFAULT_HTTP_PORT = 9121;
@@ -62,6 +66,14 @@ public record ChatNodeConfig(
     public static final int DEFAULT_HTTP_CONTENT_BYTES_MAX = 64 * 1024;
     public static final int DEFAULT_WEBSOCKET_QUEUE_FRAMES_MAX = 256;
     public static final long DEFAULT_SHUTDOWN_GRACE_MILLIS = 5_000;
+    /**
+     * The command line's default startup exercise: off, because no measurement has shown it to help yet (on the
+     * shared machine a 3 s exercise had not elected its scratch leader by its end, and of three pairs with 10 s only
+     * one was faster in its first 10 s; docs/benchmarks.md, "cold start").
+     */
+    public static final long DEFAULT_STARTUP_EXERCISE_MILLIS = 0;
+    /** The longest startup exercise: it delays serving HTTP by about this much. */
+    public static final long STARTUP_EXERCISE_MILLIS_MAX = 60_000;
 
     public ChatNodeConfig {
         Objects.requireNonNull(cluster, "cluster");
@@ -82,6 +94,7 @@ public record ChatNodeConfig(
         Objects.requireNonNull(http, "http");
         requireInRange("webSocketQueueFramesMax", webSocketQueueFramesMax, 1, 1_000_000);
         requireInRange("shutdownGraceMillis", shutdownGraceMillis, 0, 600_000);
+        requireInRange("startupExerciseMillis", startupExerciseMillis, 0, STARTUP_EXERCISE_MILLIS_MAX);
         AdminGate.checkTokenStrength(adminToken);
     }
 
@@ -103,7 +116,8 @@ public record ChatNodeConfig(
                 DEFAULT_SHUTDOWN_GRACE_MILLIS,
                 ChatLimits.defaults(),
                 null,
-                ApiConfig.defaults());
+                ApiConfig.defaults(),
+                0);
     }
 
     public ChatNodeConfig withJoin(boolean value) {
@@ -148,6 +162,14 @@ public record ChatNodeConfig(
         return with(b -> b.http = value);
     }
 
+    public ChatNodeConfig withStartupExerciseMillis(long value) {
+        return with(b -> b.startupExerciseMillis = value);
+    }
+
+    public ChatNodeConfig withShutdownGraceMillis(long value) {
+        return with(b -> b.shutdownGraceMillis = value);
+    }
+
     public ChatNodeConfig withHttpContentBytesMax(int value) {
         return with(b -> b.httpContentBytesMax = value);
     }
@@ -160,7 +182,8 @@ public record ChatNodeConfig(
                 + httpPort + ", dataDir=" + dataDir + ", snapshotCount=" + snapshotCount + ", tickMillis=" + tickMillis
                 + ", requestTimeoutMillis=" + requestTimeoutMillis + ", httpContentBytesMax=" + httpContentBytesMax
                 + ", http=" + http + ", webSocketQueueFramesMax=" + webSocketQueueFramesMax
-                + ", shutdownGraceMillis=" + shutdownGraceMillis + ", limits=" + limits + ", api=" + api
+                + ", shutdownGraceMillis=" + shutdownGraceMillis + ", startupExerciseMillis=" + startupExerciseMillis
+                + ", limits=" + limits + ", api=" + api
                 + ", adminToken="
                 + (adminToken == null ? "(unset: loopback only)" : "(redacted)") + "]";
     }
@@ -195,6 +218,7 @@ public record ChatNodeConfig(
         private ChatLimits limits;
         private String adminToken;
         private ApiConfig api;
+        private long startupExerciseMillis;
 
         Builder(ChatNodeConfig c) {
             nodeId = c.nodeId;
@@ -213,6 +237,7 @@ public record ChatNodeConfig(
             limits = c.limits;
             adminToken = c.adminToken;
             api = c.api;
+            startupExerciseMillis = c.startupExerciseMillis;
         }
 
         ChatNodeConfig build() {
@@ -232,7 +257,8 @@ public record ChatNodeConfig(
                     shutdownGraceMillis,
                     limits,
                     adminToken,
-                    api);
+                    api,
+                    startupExerciseMillis);
         }
     }
 }

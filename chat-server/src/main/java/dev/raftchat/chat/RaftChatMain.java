@@ -39,7 +39,7 @@ import picocli.CommandLine.Option;
         versionProvider = BuildInfo.class,
         sortOptions = false,
         usageHelpAutoWidth = true,
-        subcommands = RestoreCommand.class,
+        subcommands = {RestoreCommand.class, ClassArchiveTraining.class},
         description = "A chat server without a database: every node keeps the chat, replicated with Raft.",
         footer = {
             "",
@@ -90,6 +90,14 @@ public final class RaftChatMain implements Callable<Integer> {
                     "Applied entries between snapshots at least (default: ${DEFAULT-VALUE}); a snapshot also waits"
                             + " until the log since the last one is a quarter of that snapshot's size.")
     long snapshotCount;
+
+    @Option(
+            names = "--startup-exercise-ms",
+            defaultValue = "" + ChatNodeConfig.DEFAULT_STARTUP_EXERCISE_MILLIS,
+            description = "Before serving HTTP, exercise a scratch 3-node cluster in this JVM for this long, so that"
+                    + " the first clients meet compiled code (default: ${DEFAULT-VALUE}; 0 skips it; at most "
+                    + ChatNodeConfig.STARTUP_EXERCISE_MILLIS_MAX + "). The node takes part in elections meanwhile.")
+    long startupExerciseMillis;
 
     @Option(
             names = "--http-host",
@@ -189,7 +197,8 @@ public final class RaftChatMain implements Callable<Integer> {
                 .withJoin(join)
                 .withHttp(httpHost, port)
                 .withSnapshotCount(snapshotCount)
-                .withTiming(tickMillis, requestTimeoutMillis);
+                .withTiming(tickMillis, requestTimeoutMillis)
+                .withStartupExerciseMillis(startupExerciseMillis);
         config = config.withAdminToken(adminToken);
         config = apiFlags.applyTo(config);
         config = httpFlags.applyTo(config);
